@@ -1,0 +1,179 @@
+// Package app is the Publica ABCI application: it decodes and authenticates
+// transactions, routes messages to the modules, and keeps the state in one
+// versioned IAVL tree whose root is the app hash.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/x/authority"
+)
+
+// Version is reported to CometBFT in Info and bumps with any change to the
+// state machine.
+const (
+	Version         = "0.1.0"
+	ProtocolVersion = 1
+)
+
+var (
+	keyChainID      = []byte("app/chain_id")
+	prefixBlockTime = "app/blocktime/"
+)
+
+// BlockTimeKey is the state key holding the time of block height: a
+// block-time index that lets readers map a date to a height.
+func BlockTimeKey(height int64) []byte {
+	return []byte(fmt.Sprintf("%s%020d", prefixBlockTime, height))
+}
+
+// ChainIDKey is the state key holding the chain id.
+func ChainIDKey() []byte { return keyChainID }
+
+// App implements abci.Application. CometBFT's local client serialises all
+// calls, so the fields below are only touched by one ABCI call at a time;
+// mu additionally guards what readers outside ABCI (the portal) look at.
+type App struct {
+	abci.BaseApplication
+
+	store   *store.Store
+	modules []module.Module
+	routes  map[string]module.MsgSpec
+	auth    *authority.Module
+
+	mu      sync.RWMutex
+	chainID string
+
+	// pendingSeq is the next sequence CheckTx expects per account, for
+	// transactions waiting in the mempool; reset at every Commit.
+	pendingSeq map[string]uint64
+	// block is the block being finalized, nil between Commit and the next
+	// FinalizeBlock.
+	block *blockState
+}
+
+type blockState struct {
+	height int64
+	time   time.Time
+}
+
+// New builds the application over an opened store.
+func New(st *store.Store) *App {
+	auth := authority.New()
+	a := &App{
+		store:      st,
+		auth:       auth,
+		modules:    []module.Module{auth},
+		routes:     map[string]module.MsgSpec{},
+		pendingSeq: map[string]uint64{},
+	}
+	for _, m := range a.modules {
+		for _, spec := range m.Messages() {
+			if _, dup := a.routes[spec.Type]; dup {
+				panic("app: message type registered twice: " + spec.Type)
+			}
+			a.routes[spec.Type] = spec
+		}
+	}
+	if b := st.Working().Get(keyChainID); b != nil {
+		a.chainID = string(b)
+	}
+	return a
+}
+
+// Store returns the underlying state store (read access for tools).
+func (a *App) Store() *store.Store { return a.store }
+
+// ChainID is the chain id recorded at genesis ("" before InitChain).
+func (a *App) ChainID() string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.chainID
+}
+
+// Info tells CometBFT where the application's state stands, so it can
+// replay any blocks the application has not committed yet.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	return &abci.ResponseInfo{
+		Data:             "publica",
+		Version:          Version,
+		AppVersion:       ProtocolVersion,
+		LastBlockHeight:  a.store.Version(),
+		LastBlockAppHash: a.store.Hash(),
+	}, nil
+}
+
+// GenesisState is the app_state of genesis.json: one entry per module.
+type GenesisState map[string]json.RawMessage
+
+// InitChain writes the genesis state into the working tree. It is saved
+// with the first block, whose header carries the hash returned here.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	if a.store.Version() != 0 {
+		return nil, fmt.Errorf("InitChain on a store already at height %d", a.store.Version())
+	}
+	if req.InitialHeight > 1 {
+		a.store.SetInitialVersion(req.InitialHeight)
+	}
+	var gs GenesisState
+	if err := json.Unmarshal(req.AppStateBytes, &gs); err != nil {
+		return nil, fmt.Errorf("genesis app_state: %w", err)
+	}
+	known := map[string]bool{}
+	kv := a.store.Working()
+	for _, m := range a.modules {
+		known[m.Name()] = true
+		if err := m.InitGenesis(kv, gs[m.Name()]); err != nil {
+			return nil, fmt.Errorf("genesis of module %s: %w", m.Name(), err)
+		}
+	}
+	for name := range gs {
+		if !known[name] {
+			return nil, fmt.Errorf("genesis app_state names unknown module %q", name)
+		}
+	}
+	kv.Set(keyChainID, []byte(req.ChainId))
+	a.mu.Lock()
+	a.chainID = req.ChainId
+	a.mu.Unlock()
+	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
+}
+
+// Commit saves the block's state as a new tree version.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	if _, _, err := a.store.Commit(); err != nil {
+		return nil, err
+	}
+	a.block = nil
+	clear(a.pendingSeq)
+	// Keep every block: auditors replay history from genesis.
+	return &abci.ResponseCommit{RetainHeight: 0}, nil
+}
+
+// ExportGenesis returns the app_state of the latest committed version.
+func (a *App) ExportGenesis() (GenesisState, error) {
+	view, err := a.store.At(a.store.Version())
+	if err != nil {
+		return nil, err
+	}
+	gs := GenesisState{}
+	for _, m := range a.modules {
+		raw, err := m.ExportGenesis(view)
+		if err != nil {
+			return nil, fmt.Errorf("export module %s: %w", m.Name(), err)
+		}
+		gs[m.Name()] = raw
+	}
+	return gs, nil
+}
+
+func heightString(h int64) string { return strconv.FormatInt(h, 10) }

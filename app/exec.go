@@ -1,0 +1,265 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/authority"
+)
+
+// checked is a transaction that passed the stateless checks: it decodes, is
+// for this chain, has not expired, its signatures verify and its message
+// decodes and validates.
+type checked struct {
+	tx   *tx.Tx
+	spec module.MsgSpec
+	msg  module.Msg
+}
+
+// checkStateless runs every check that needs no state. height is the height
+// the transaction would be included at.
+func (a *App) checkStateless(raw []byte, height int64, verifySigs bool) (*checked, error) {
+	if len(raw) > tx.MaxTxBytes {
+		return nil, errs.TxTooLarge.Wrapf("%d bytes, limit %d", len(raw), tx.MaxTxBytes)
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, errs.Undecodable.Wrap(err)
+	}
+	if t.ChainID != a.chainID {
+		return nil, errs.WrongChain.Wrapf("transaction is for %q, this chain is %q", t.ChainID, a.chainID)
+	}
+	if t.ValidUntil < uint64(height) {
+		return nil, errs.Expired.Wrapf("valid until height %d, block height is %d", t.ValidUntil, height)
+	}
+	if verifySigs {
+		if err := t.VerifySignatures(); err != nil {
+			return nil, errs.BadSignature.Wrap(err)
+		}
+	}
+	spec, ok := a.routes[t.MsgType]
+	if !ok {
+		return nil, errs.UnknownMsgType.Wrapf("%q", t.MsgType)
+	}
+	msg := spec.New()
+	if err := tx.DecodeMsg(t.Msg, msg); err != nil {
+		return nil, errs.InvalidMsg.Wrap(err)
+	}
+	if err := msg.ValidateBasic(); err != nil {
+		if _, ok := errors.AsType[*errs.Error](err); !ok {
+			err = errs.InvalidMsg.Wrap(err)
+		}
+		return nil, err
+	}
+	return &checked{tx: t, spec: spec, msg: msg}, nil
+}
+
+// authenticate resolves the signers to accounts and checks the primary
+// signer's sequence against expected(account).
+func (a *App) authenticate(kv store.KV, c *checked, expected func(*authority.Account) uint64) ([]module.Signer, *authority.Account, error) {
+	signers := make([]module.Signer, len(c.tx.Signatures))
+	var primary *authority.Account
+	for i, s := range c.tx.Signatures {
+		acct, err := a.auth.Keeper.AccountByPubKey(kv, s.PubKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		signers[i] = module.Signer{PubKey: s.PubKey}
+		if acct != nil {
+			signers[i].Account = acct.ID
+		}
+		if i == 0 {
+			primary = acct
+		}
+	}
+	if primary == nil {
+		if c.tx.MsgType != authority.TypeRegisterAccount {
+			return nil, nil, errs.UnknownAccount.Wrapf("key %x controls no account; register it first with %s",
+				[]byte(c.tx.Primary()), authority.TypeRegisterAccount)
+		}
+		if c.tx.Sequence != 0 {
+			return nil, nil, errs.BadSequence.Wrapf("a new account starts at sequence 0, got %d", c.tx.Sequence)
+		}
+		signers[0].Account = tx.AccountID(c.tx.Primary())
+		return signers, nil, nil
+	}
+	if want := expected(primary); c.tx.Sequence != want {
+		return nil, nil, errs.BadSequence.Wrapf("account %s expects sequence %d, got %d", primary.ID, want, c.tx.Sequence)
+	}
+	return signers, primary, nil
+}
+
+// CheckTx admits a transaction to the mempool after the cheap checks:
+// stateless checks, account and sequence (counting transactions of the same
+// account already waiting in the mempool).
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	height := a.store.Version() + 1
+	c, err := a.checkStateless(req.Tx, height, true)
+	if err != nil {
+		return checkTxError(err), nil
+	}
+	view := a.store.Working() // between blocks the working tree equals the last commit
+	_, primary, err := a.authenticate(view, c, func(acct *authority.Account) uint64 {
+		if next, ok := a.pendingSeq[acct.ID]; ok {
+			return next
+		}
+		return acct.Sequence
+	})
+	if err != nil {
+		return checkTxError(err), nil
+	}
+	id := tx.AccountID(c.tx.Primary())
+	if primary != nil {
+		id = primary.ID
+	}
+	a.pendingSeq[id] = c.tx.Sequence + 1
+	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
+}
+
+func checkTxError(err error) *abci.ResponseCheckTx {
+	space, code, log := errs.ABCIInfo(err)
+	return &abci.ResponseCheckTx{Codespace: space, Code: code, Log: log}
+}
+
+// PrepareProposal keeps, in mempool order and within the byte limit, the
+// transactions that still pass the stateless checks.
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	var txs [][]byte
+	var size int64
+	for _, raw := range req.Txs {
+		if size+int64(len(raw)) > req.MaxTxBytes {
+			break
+		}
+		if _, err := a.checkStateless(raw, req.Height, false); err != nil {
+			continue
+		}
+		txs = append(txs, raw)
+		size += int64(len(raw))
+	}
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
+}
+
+// ProcessProposal rejects blocks carrying transactions that cannot be
+// decoded or are for another chain: an honest proposer never includes them.
+// Everything else is left to FinalizeBlock, which records a failure code.
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	for _, raw := range req.Txs {
+		t, err := tx.Decode(raw)
+		if err != nil || t.ChainID != a.chainID {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// FinalizeBlock executes the block's transactions in order and returns the
+// app hash of the resulting working state. Signatures are verified up front
+// in parallel (a pure function of the bytes, so the outcome does not depend
+// on scheduling); everything else runs sequentially.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.block = &blockState{height: req.Height, time: req.Time}
+	pre := a.precheck(req.Txs, req.Height)
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	kv := a.store.Working()
+	for i, raw := range req.Txs {
+		results[i] = a.deliver(kv, raw, pre[i])
+	}
+	kv.Set(BlockTimeKey(req.Height), []byte(req.Time.UTC().Format(time.RFC3339Nano)))
+	return &abci.ResponseFinalizeBlock{
+		TxResults: results,
+		AppHash:   a.store.WorkingHash(),
+	}, nil
+}
+
+type precheckResult struct {
+	c   *checked
+	err error
+}
+
+func (a *App) precheck(txs [][]byte, height int64) []precheckResult {
+	out := make([]precheckResult, len(txs))
+	workers := min(runtime.GOMAXPROCS(0), len(txs))
+	var next sync.WaitGroup
+	jobs := make(chan int)
+	for range workers {
+		next.Go(func() {
+			for i := range jobs {
+				c, err := a.checkStateless(txs[i], height, true)
+				out[i] = precheckResult{c: c, err: err}
+			}
+		})
+	}
+	for i := range txs {
+		jobs <- i
+	}
+	close(jobs)
+	next.Wait()
+	return out
+}
+
+// deliver authenticates and executes one transaction. The sequence is
+// consumed once authentication passes, even if the message then fails, so
+// a failed transaction cannot be replayed.
+func (a *App) deliver(kv store.KV, raw []byte, pre precheckResult) (res *abci.ExecTxResult) {
+	defer func() {
+		// A handler bug is deterministic, so turning its panic into an
+		// Internal result keeps every node in agreement; a storage failure
+		// is not, and must stop the node.
+		if r := recover(); r != nil {
+			if f, ok := r.(*store.Failure); ok {
+				panic(f)
+			}
+			res = execError(fmt.Errorf("handler panic: %v", r), nil)
+		}
+	}()
+	if pre.err != nil {
+		return execError(pre.err, nil)
+	}
+	c := pre.c
+	ante := store.NewCache(kv)
+	signers, primary, err := a.authenticate(ante, c, func(acct *authority.Account) uint64 { return acct.Sequence })
+	if err != nil {
+		return execError(err, nil)
+	}
+	if primary != nil {
+		if err := a.auth.Keeper.IncrementSequence(ante, primary.ID); err != nil {
+			return execError(err, nil)
+		}
+	}
+	txEvent := abci.Event{Type: "tx", Attributes: []abci.EventAttribute{
+		{Key: "signer", Value: signers[0].Account, Index: true},
+		{Key: "msg_type", Value: c.tx.MsgType, Index: true},
+	}}
+	msgKV := store.NewCache(ante)
+	ctx := &module.Context{
+		Height:  a.block.height,
+		Time:    a.block.time,
+		ChainID: a.chainID,
+		TxHash:  tx.Hash(raw),
+		KV:      msgKV,
+		Signers: signers,
+	}
+	data, err := c.spec.Handle(ctx, c.msg)
+	if err != nil {
+		ante.Write()
+		return execError(err, []abci.Event{txEvent})
+	}
+	msgKV.Write()
+	ante.Write()
+	return &abci.ExecTxResult{Code: abci.CodeTypeOK, Data: data, Events: append([]abci.Event{txEvent}, ctx.Events()...)}
+}
+
+func execError(err error, events []abci.Event) *abci.ExecTxResult {
+	space, code, log := errs.ABCIInfo(err)
+	return &abci.ExecTxResult{Codespace: space, Code: code, Log: log, Events: events}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/publica/publica/node"
+	"github.com/publica/publica/store"
+)
+
+func startCmd() *cobra.Command {
+	var (
+		keepRecent int64
+		logLevel   string
+		portalAddr string
+	)
+	cmd := &cobra.Command{
+		Use:     "start",
+		Short:   "Run the node (and the portal) until interrupted",
+		Example: "  publica start --home ./devnet --portal 127.0.0.1:8080",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			home := homeFlag(cmd)
+			opts := store.DefaultOptions()
+			opts.KeepRecent = keepRecent
+			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "node running: chain %s, height %d, RPC %s\n", n.App.ChainID(), n.App.Store().Version(), n.RPCAddress())
+			stopPortal := func() error { return nil }
+			if portalAddr != "" && startPortal != nil {
+				url, stop, err := startPortal(portalAddr, n)
+				if err != nil {
+					n.Stop()
+					return fmt.Errorf("portal: %w", err)
+				}
+				stopPortal = stop
+				fmt.Fprintf(out, "portal listening on %s\n", url)
+			}
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			<-sig
+			fmt.Fprintln(out, "stopping...")
+			if err := stopPortal(); err != nil {
+				fmt.Fprintln(os.Stderr, "portal stop:", err)
+			}
+			height, hash := n.App.Store().Version(), n.App.Store().Hash()
+			if err := n.Stop(); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "stopped at height %d, app hash %X\n", height, hash)
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&keepRecent, "keep-recent", 0, "keep only this many recent state versions (0 = keep all, for auditors)")
+	cmd.Flags().StringVar(&logLevel, "log-level", "*:error", "CometBFT log level, e.g. info or *:error")
+	cmd.Flags().StringVar(&portalAddr, "portal", "127.0.0.1:8080", "portal listen address (empty: no portal)")
+	return cmd
+}
+
+// startPortal is set by the portal wiring (portal.go).
+var startPortal func(addr string, n *node.Node) (url string, stop func() error, err error)

@@ -1,0 +1,84 @@
+// Package module is the contract between the application and its modules
+// (x/...): how messages are declared, what a handler sees, how genesis and
+// queries are wired. Modules never import each other's keepers.
+package module
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/publica/publica/store"
+)
+
+// Msg is a decoded message body. ValidateBasic performs the checks that need
+// no state; it runs in CheckTx, ProcessProposal and FinalizeBlock.
+type Msg interface {
+	ValidateBasic() error
+}
+
+// Signer is one signer of the transaction. Account is empty when the key
+// belongs to no account yet.
+type Signer struct {
+	PubKey  ed25519.PublicKey
+	Account string
+}
+
+// Context is what a handler sees while executing one message.
+type Context struct {
+	Height  int64
+	Time    time.Time // block time from the header: never the wall clock
+	ChainID string
+	TxHash  []byte
+	KV      store.KV
+	// Signers[0] is the primary signer; its account always exists when a
+	// handler runs.
+	Signers []Signer
+	events  []abci.Event
+}
+
+// Primary is the account of the primary signer.
+func (c *Context) Primary() string { return c.Signers[0].Account }
+
+// Emit records an ABCI event; attrs are key, value pairs.
+func (c *Context) Emit(typ string, attrs ...string) {
+	ev := abci.Event{Type: typ}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: attrs[i], Value: attrs[i+1], Index: true})
+	}
+	c.events = append(c.events, ev)
+}
+
+// Events returns the events emitted so far.
+func (c *Context) Events() []abci.Event { return c.events }
+
+// MsgSpec declares one message type.
+type MsgSpec struct {
+	// Type is "module/action", the msg_type of the envelope.
+	Type string
+	// New returns a pointer to a zero message to decode into.
+	New func() Msg
+	// Handle runs the stateful checks and applies the message. Data is
+	// returned in the deterministic ABCI result.
+	Handle func(ctx *Context, msg Msg) (data []byte, err error)
+}
+
+// QueryResult is a module's answer. Key, when set, is the state key the
+// value was read from, so the application can attach an ICS23 proof.
+type QueryResult struct {
+	Key   []byte
+	Value []byte
+}
+
+// Module is one x/ module.
+type Module interface {
+	Name() string
+	Messages() []MsgSpec
+	// InitGenesis writes the module's genesis state; raw may be empty.
+	InitGenesis(kv store.KV, raw json.RawMessage) error
+	ExportGenesis(kv store.KV) (json.RawMessage, error)
+	// Query answers path segments after "/<module>/", reading view only.
+	Query(view store.KV, path []string) (QueryResult, error)
+}

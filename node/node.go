@@ -1,0 +1,101 @@
+package node
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	cfg "github.com/cometbft/cometbft/config"
+	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/publica/publica/app"
+	"github.com/publica/publica/store"
+)
+
+// Options for running a node.
+type Options struct {
+	// Store tunes the state tree (pruning, cache).
+	Store store.Options
+	// Log receives CometBFT's log; nil discards it.
+	Log io.Writer
+	// LogLevel is CometBFT's log level filter, e.g. "info" or "*:error".
+	LogLevel string
+}
+
+// Node is a running CometBFT node with the Publica application.
+type Node struct {
+	Config *cfg.Config
+	App    *app.App
+	Comet  *nm.Node
+	store  *store.Store
+}
+
+// AppDBDir is where the application state database lives in a home.
+func AppDBDir(home string) string { return filepath.Join(home, "data") }
+
+// Start opens the home's stores, starts CometBFT and returns once the node
+// is running (CometBFT has replayed any blocks the app had not committed).
+func Start(home string, opts Options) (*Node, error) {
+	conf, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(AppDBDir(home), dbm.PebbleDBBackend, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	application := app.New(st)
+	logger := cmtlog.NewNopLogger()
+	if opts.Log != nil {
+		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(opts.Log))
+		level := opts.LogLevel
+		if level == "" {
+			level = conf.LogLevel
+		}
+		if logger, err = cmtflags.ParseLogLevel(level, logger, cfg.DefaultLogLevel); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("log level: %w", err)
+		}
+	}
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	n, err := nm.NewNode(conf, pv, nodeKey,
+		proxy.NewLocalClientCreator(application),
+		nm.DefaultGenesisDocProviderFunc(conf),
+		cfg.DefaultDBProvider,
+		nm.DefaultMetricsProvider(conf.Instrumentation),
+		logger)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("create node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	return &Node{Config: conf, App: application, Comet: n, store: st}, nil
+}
+
+// Stop stops CometBFT, waits for it, then closes the application state.
+func (n *Node) Stop() error {
+	if n.Comet.IsRunning() {
+		if err := n.Comet.Stop(); err != nil {
+			return err
+		}
+	}
+	n.Comet.Wait()
+	return n.store.Close()
+}
+
+// RPCAddress is the CometBFT RPC listen address (tcp://host:port).
+func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }

@@ -1,0 +1,185 @@
+package authority
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/tx"
+)
+
+// State keys (all provable):
+//
+//	authority/params                 Params (JSON)
+//	authority/account/<id>           Account (JSON)
+//	authority/pubkey/<hex pubkey>    account id controlled by that key
+//	authority/role/<role>/<id>       present while the account holds role
+var (
+	keyParams        = []byte("authority/params")
+	prefixAccount    = "authority/account/"
+	prefixPubKey     = "authority/pubkey/"
+	prefixRole       = "authority/role/"
+	roleMarker       = []byte{1}
+	ErrCorruptRecord = fmt.Errorf("corrupt authority record")
+)
+
+// AccountKey is the state key of an account record.
+func AccountKey(id string) []byte { return []byte(prefixAccount + id) }
+
+// PubKeyKey is the state key of the key → account index.
+func PubKeyKey(pub ed25519.PublicKey) []byte { return []byte(prefixPubKey + hex.EncodeToString(pub)) }
+
+// RoleKey is the state key marking that id holds role.
+func RoleKey(role, id string) []byte { return []byte(prefixRole + role + "/" + id) }
+
+// ParamsKey is the state key of the authority set.
+func ParamsKey() []byte { return keyParams }
+
+// Keeper reads and writes the module's keys; nothing else does.
+type Keeper struct{}
+
+func decode[T any](b []byte) (*T, error) {
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptRecord, err)
+	}
+	return &v, nil
+}
+
+func put(kv store.KV, key []byte, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(&store.Failure{Err: err}) // our own record types always marshal
+	}
+	kv.Set(key, b)
+}
+
+// Params returns the authority set.
+func (Keeper) Params(kv store.KV) (*Params, error) {
+	b := kv.Get(keyParams)
+	if b == nil {
+		return nil, fmt.Errorf("%w: authority params missing", ErrCorruptRecord)
+	}
+	return decode[Params](b)
+}
+
+// SetParams stores the authority set.
+func (Keeper) SetParams(kv store.KV, p *Params) { put(kv, keyParams, p) }
+
+// Account returns the account with id, or nil.
+func (Keeper) Account(kv store.KV, id string) (*Account, error) {
+	b := kv.Get(AccountKey(id))
+	if b == nil {
+		return nil, nil
+	}
+	return decode[Account](b)
+}
+
+// AccountByPubKey returns the account currently controlled by pub, or nil.
+func (k Keeper) AccountByPubKey(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
+	id := kv.Get(PubKeyKey(pub))
+	if id == nil {
+		return nil, nil
+	}
+	return k.Account(kv, string(id))
+}
+
+// CreateAccount makes a new account for pub with sequence 0.
+func (k Keeper) CreateAccount(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
+	id := tx.AccountID(pub)
+	if kv.Has(AccountKey(id)) || kv.Has(PubKeyKey(pub)) {
+		return nil, ErrAccountExists.Wrapf("account %s", id)
+	}
+	a := &Account{ID: id, PubKey: hex.EncodeToString(pub), Roles: []string{}}
+	k.SetAccount(kv, a)
+	kv.Set(PubKeyKey(pub), []byte(id))
+	return a, nil
+}
+
+// SetAccount stores an account record.
+func (Keeper) SetAccount(kv store.KV, a *Account) { put(kv, AccountKey(a.ID), a) }
+
+// IncrementSequence consumes one sequence number of account id.
+func (k Keeper) IncrementSequence(kv store.KV, id string) error {
+	a, err := k.Account(kv, id)
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		return ErrUnknownAccount.Wrapf("%s", id)
+	}
+	a.Sequence++
+	k.SetAccount(kv, a)
+	return nil
+}
+
+// GrantRole adds role to the account.
+func (k Keeper) GrantRole(kv store.KV, id, role string) error {
+	a, err := k.Account(kv, id)
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		return ErrUnknownAccount.Wrapf("%s", id)
+	}
+	if a.HasRole(role) {
+		return ErrRoleHeld.Wrapf("%s already holds %s", id, role)
+	}
+	a.Roles = append(a.Roles, role)
+	slices.Sort(a.Roles)
+	k.SetAccount(kv, a)
+	kv.Set(RoleKey(role, id), roleMarker)
+	return nil
+}
+
+// RevokeRole removes role from the account.
+func (k Keeper) RevokeRole(kv store.KV, id, role string) error {
+	a, err := k.Account(kv, id)
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		return ErrUnknownAccount.Wrapf("%s", id)
+	}
+	i := slices.Index(a.Roles, role)
+	if i < 0 {
+		return ErrRoleNotHeld.Wrapf("%s does not hold %s", id, role)
+	}
+	a.Roles = slices.Delete(a.Roles, i, i+1)
+	k.SetAccount(kv, a)
+	kv.Delete(RoleKey(role, id))
+	return nil
+}
+
+// HasRole reports whether account id holds role; other modules call this
+// through their expected-keeper interface.
+func (Keeper) HasRole(kv store.KV, id, role string) bool { return kv.Has(RoleKey(role, id)) }
+
+// Holders lists the accounts holding role, in id order.
+func (Keeper) Holders(kv store.KV, role string) []string {
+	prefix := []byte(prefixRole + role + "/")
+	var ids []string
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(key, _ []byte) bool {
+		ids = append(ids, string(key[len(prefix):]))
+		return true
+	})
+	return ids
+}
+
+// Accounts visits every account in id order.
+func (k Keeper) Accounts(kv store.KV, fn func(*Account) bool) error {
+	prefix := []byte(prefixAccount)
+	var err error
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(_, v []byte) bool {
+		var a *Account
+		if a, err = decode[Account](v); err != nil {
+			return false
+		}
+		return fn(a)
+	})
+	return err
+}
+
