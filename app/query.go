@@ -81,4 +81,3 @@ func queryError(err error, height int64) *abci.ResponseQuery {
 	space, code, log := errs.ABCIInfo(err)
 	return &abci.ResponseQuery{Codespace: space, Code: code, Log: log, Height: height}
 }
-

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sort"
 
-	ics23 "github.com/cosmos/ics23/go"
 	"github.com/cosmos/iavl"
+	ics23 "github.com/cosmos/ics23/go"
 )
 
 // KV is the key-value interface modules see. Reads of absent keys return
@@ -78,7 +78,7 @@ func (v *View) Get(key []byte) []byte {
 	must(err)
 	return val
 }
-func (v *View) Has(key []byte) bool { return v.Get(key) != nil }
+func (v *View) Has(key []byte) bool   { return v.Get(key) != nil }
 func (v *View) Set(key, value []byte) { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Delete(key []byte)     { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {

@@ -182,4 +182,3 @@ func (k Keeper) Accounts(kv store.KV, fn func(*Account) bool) error {
 	})
 	return err
 }
-
