@@ -9,12 +9,13 @@ import (
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/module"
+	"github.com/publica/publica/proof"
 	"github.com/publica/publica/store"
 )
 
 // ProofOpType names the single proof operation attached to proven queries:
 // an ICS23 IAVL commitment proof whose root is the app hash.
-const ProofOpType = "ics23:iavl"
+const ProofOpType = proof.OpType
 
 // Query answers reads at a committed height (0 = latest).
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
@@ -34,6 +35,9 @@ type Node struct {
 	App    *app.App
 	Comet  *nm.Node
 	store  *store.Store
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // AppDBDir is where the application state database lives in a home.
@@ -87,14 +91,19 @@ func Start(home string, opts Options) (*Node, error) {
 }
 
 // Stop stops CometBFT, waits for it, then closes the application state.
+// It is safe to call more than once.
 func (n *Node) Stop() error {
-	if n.Comet.IsRunning() {
-		if err := n.Comet.Stop(); err != nil {
-			return err
+	n.stopOnce.Do(func() {
+		if n.Comet.IsRunning() {
+			if err := n.Comet.Stop(); err != nil {
+				n.stopErr = err
+				return
+			}
 		}
-	}
-	n.Comet.Wait()
-	return n.store.Close()
+		n.Comet.Wait()
+		n.stopErr = n.store.Close()
+	})
+	return n.stopErr
 }
 
 // RPCAddress is the CometBFT RPC listen address (tcp://host:port).

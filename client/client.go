@@ -1,0 +1,233 @@
+// Package client talks to a Publica node over the CometBFT RPC: it builds
+// and signs transactions, broadcasts them and waits for commit, and runs
+// queries, verifying proofs against signed headers.
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
+	"github.com/publica/publica/proof"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/authority"
+)
+
+// Client is a connection to one node.
+type Client struct {
+	RPC     *rpchttp.HTTP
+	chainID string
+}
+
+// New connects to the RPC at addr (tcp://host:port or http://host:port).
+func New(addr string) (*Client, error) {
+	addr = strings.Replace(addr, "tcp://", "http://", 1)
+	c, err := rpchttp.New(addr, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("rpc %s: %w", addr, err)
+	}
+	return &Client{RPC: c}, nil
+}
+
+// ChainID asks the node for its chain id (cached).
+func (c *Client) ChainID(ctx context.Context) (string, error) {
+	if c.chainID != "" {
+		return c.chainID, nil
+	}
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("node status: %w", err)
+	}
+	c.chainID = st.NodeInfo.Network
+	return c.chainID, nil
+}
+
+// QueryError is a non-zero query result.
+type QueryError struct {
+	Codespace string
+	Code      uint32
+	Log       string
+}
+
+func (e *QueryError) Error() string { return fmt.Sprintf("query failed (%s/%d): %s", e.Codespace, e.Code, e.Log) }
+
+// Query runs an ABCI query; a non-zero code becomes a *QueryError.
+func (c *Client) Query(ctx context.Context, path string, data []byte, height int64, prove bool) (*abci.ResponseQuery, error) {
+	res, err := c.RPC.ABCIQueryWithOptions(ctx, path, data, rpcQueryOpts(height, prove))
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", path, err)
+	}
+	if res.Response.Code != 0 {
+		return nil, &QueryError{Codespace: res.Response.Codespace, Code: res.Response.Code, Log: res.Response.Log}
+	}
+	return &res.Response, nil
+}
+
+// Proven is a query answer whose proof verified against a signed header.
+type Proven struct {
+	Key, Value []byte
+	Height     int64  // state height the value was read at
+	AppHash    []byte // app hash from the header of Height+1
+}
+
+// QueryProven runs a proven query and verifies the ICS23 proof against the
+// app hash in the header of height+1 (waiting for that block if needed).
+func (c *Client) QueryProven(ctx context.Context, path string, data []byte, height int64) (*Proven, error) {
+	res, err := c.Query(ctx, path, data, height, true)
+	if err != nil {
+		return nil, err
+	}
+	hdrHeight := res.Height + 1
+	var commit *coretypes.ResultCommit
+	for {
+		commit, err = c.RPC.Commit(ctx, &hdrHeight)
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for header %d: %w", hdrHeight, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	appHash := commit.SignedHeader.Header.AppHash
+	if err := proof.Verify(appHash, res.ProofOps, res.Key, res.Value); err != nil {
+		return nil, err
+	}
+	return &Proven{Key: res.Key, Value: res.Value, Height: res.Height, AppHash: appHash}, nil
+}
+
+// Account fetches an account record, nil if it does not exist.
+func (c *Client) Account(ctx context.Context, id string) (*authority.Account, error) {
+	res, err := c.Query(ctx, "/authority/account/"+id, nil, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	if res.Value == nil {
+		return nil, nil
+	}
+	var a authority.Account
+	if err := json.Unmarshal(res.Value, &a); err != nil {
+		return nil, fmt.Errorf("decode account: %w", err)
+	}
+	return &a, nil
+}
+
+// AccountByKey fetches the account controlled by pub, nil if none.
+func (c *Client) AccountByKey(ctx context.Context, pub ed25519.PublicKey) (*authority.Account, error) {
+	res, err := c.Query(ctx, "/authority/pubkey/"+fmt.Sprintf("%x", []byte(pub)), nil, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	if res.Value == nil {
+		return nil, nil
+	}
+	return c.Account(ctx, string(res.Value))
+}
+
+// Build makes an unsigned transaction for the primary key: chain id,
+// the account's next sequence (0 for a key without account) and a
+// valid-until height validFor blocks ahead.
+func (c *Client) Build(ctx context.Context, primary ed25519.PublicKey, msgType string, msg any, validFor uint64) (*tx.Tx, error) {
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, err := tx.EncodeMsg(msg)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := c.AccountByKey(ctx, primary)
+	if err != nil {
+		return nil, err
+	}
+	var seq uint64
+	if acct != nil {
+		seq = acct.Sequence
+	}
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if validFor == 0 {
+		validFor = 100
+	}
+	return &tx.Tx{
+		ChainID:    chainID,
+		Sequence:   seq,
+		ValidUntil: uint64(st.SyncInfo.LatestBlockHeight) + validFor,
+		MsgType:    msgType,
+		Msg:        body,
+	}, nil
+}
+
+// Result is a committed transaction's outcome.
+type Result struct {
+	Hash      []byte
+	Height    int64
+	Code      uint32
+	Codespace string
+	Log       string
+	Data      []byte
+	Events    []abci.Event
+}
+
+// OK reports success.
+func (r *Result) OK() bool { return r.Code == 0 }
+
+// TxError is a rejected transaction (by CheckTx or in the block).
+type TxError struct {
+	Stage     string // "check" or "deliver"
+	Codespace string
+	Code      uint32
+	Log       string
+}
+
+func (e *TxError) Error() string {
+	return fmt.Sprintf("transaction rejected at %s (%s/%d): %s", e.Stage, e.Codespace, e.Code, e.Log)
+}
+
+// Send signs t with every key (the first is the primary signer),
+// broadcasts it and waits until it is committed.
+func (c *Client) Send(ctx context.Context, t *tx.Tx, keys ...ed25519.PrivateKey) (*Result, error) {
+	for _, k := range keys {
+		t.Sign(k)
+	}
+	return c.BroadcastCommit(ctx, t.Encode())
+}
+
+// BroadcastCommit submits raw bytes and waits until they are in a block.
+// A failed result (code ≠ 0) is returned as a *TxError with the Result.
+func (c *Client) BroadcastCommit(ctx context.Context, raw []byte) (*Result, error) {
+	br, err := c.RPC.BroadcastTxSync(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("broadcast: %w", err)
+	}
+	if br.Code != 0 {
+		return nil, &TxError{Stage: "check", Codespace: br.Codespace, Code: br.Code, Log: br.Log}
+	}
+	for {
+		res, err := c.RPC.Tx(ctx, br.Hash, false)
+		if err == nil {
+			r := &Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code, Codespace: res.TxResult.Codespace,
+				Log: res.TxResult.Log, Data: res.TxResult.Data, Events: res.TxResult.Events}
+			if !r.OK() {
+				return r, &TxError{Stage: "deliver", Codespace: r.Codespace, Code: r.Code, Log: r.Log}
+			}
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("transaction %X not committed: %w", br.Hash, errors.Join(ctx.Err(), err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,93 @@
+// Package testnode starts real single-validator Publica nodes for tests:
+// a temporary home, the development genesis, free loopback ports and fast
+// blocks.
+package testnode
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/node"
+	"github.com/publica/publica/store"
+)
+
+// FreeAddr returns a loopback tcp address that is free right now.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// InitHome creates a development home in a new temp dir.
+func InitHome(t testing.TB) string {
+	t.Helper()
+	home := t.TempDir()
+	err := node.Init(home, node.InitOptions{
+		ChainID:       genesis.DevChainID,
+		AppState:      genesis.DevAppState(),
+		BlockInterval: 100 * time.Millisecond,
+		RPCAddr:       "tcp://" + FreeAddr(t),
+		P2PAddr:       "tcp://" + FreeAddr(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+// Start runs the node in home until the test ends (or Stop is called) and
+// waits until it has produced a block.
+func Start(t testing.TB, home string) (*node.Node, *client.Client) {
+	t.Helper()
+	n, err := node.Start(home, node.Options{Store: store.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	c, err := client.New(n.RPCAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitHeight(t, c, 1)
+	return n, c
+}
+
+// WaitHeight waits until the node's latest block is at least h.
+func WaitHeight(t testing.TB, c *client.Client, h int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		st, err := c.RPC.Status(ctx)
+		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(fmt.Errorf("node did not reach height %d: %v", h, err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// DemoKey returns the private key of the named demo account.
+func DemoKey(t testing.TB, name string) ed25519.PrivateKey {
+	t.Helper()
+	for _, d := range genesis.DemoKeys {
+		if d.Name == name {
+			return d.PrivateKey()
+		}
+	}
+	t.Fatalf("no demo key %q", name)
+	return nil
+}
