@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -9,9 +10,14 @@ import (
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/node"
 	"github.com/publica/publica/proof"
+	"github.com/publica/publica/store"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/authority"
 )
@@ -106,4 +112,64 @@ func hasEvent(r *client.Result, typ, key, value string) bool {
 		}
 	}
 	return false
+}
+
+// TestRestart stops a node and starts it again on the same home: it resumes
+// at the same height and app hash, with the data intact, and goes on.
+func TestRestart(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	pub := key.Public().(ed25519.PublicKey)
+	reg, err := c.Build(ctx, pub, authority.TypeRegisterAccount, authority.MsgRegisterAccount{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(ctx, reg, key); err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitHeight(t, c, 3)
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Read the committed state straight from disk while the node is down.
+	st, err := store.Open(node.AppDBDir(home), dbm.PebbleDBBackend, store.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	height, hash := st.Version(), st.Hash()
+	st.Close()
+
+	n2, c2 := testnode.Start(t, home)
+	info, err := n2.App.Info(ctx, &abci.RequestInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.LastBlockHeight < height {
+		t.Fatalf("restarted at height %d, below the %d committed before the stop", info.LastBlockHeight, height)
+	}
+	view, err := n2.App.Store().At(height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(view.Hash(), hash) {
+		t.Fatalf("app hash at height %d changed across restart: %X then %X", height, hash, view.Hash())
+	}
+	acct, err := c2.Account(ctx, tx.AccountID(pub))
+	if err != nil || acct == nil || acct.Sequence != 1 {
+		t.Fatalf("account after restart: %+v, %v", acct, err)
+	}
+	// And the chain goes on from there.
+	testnode.WaitHeight(t, c2, height+2)
+	next := height + 1
+	hdr, err := c2.RPC.Commit(ctx, &next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(hdr.SignedHeader.Header.AppHash, hash) {
+		t.Fatalf("header %d app hash %X, state at %d had %X", next, hdr.SignedHeader.Header.AppHash, height, hash)
+	}
 }

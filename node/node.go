@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	cmtdb "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -35,6 +36,8 @@ type Node struct {
 	App    *app.App
 	Comet  *nm.Node
 	store  *store.Store
+
+	dbs *openDBs
 
 	stopOnce sync.Once
 	stopErr  error
@@ -72,11 +75,12 @@ func Start(home string, opts Options) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("node key: %w", err)
 	}
+	dbs := &openDBs{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := nm.NewNode(conf, pv, nodeKey,
 		proxy.NewLocalClientCreator(application),
 		nm.DefaultGenesisDocProviderFunc(conf),
-		cfg.DefaultDBProvider,
+		dbs.provide,
 		nm.DefaultMetricsProvider(conf.Instrumentation),
 		logger)
 	if err != nil {
@@ -87,7 +91,7 @@ func Start(home string, opts Options) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	return &Node{Config: conf, App: application, Comet: n, store: st}, nil
+	return &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs}, nil
 }
 
 // Stop stops CometBFT, waits for it, then closes the application state.
@@ -101,6 +105,7 @@ func (n *Node) Stop() error {
 			}
 		}
 		n.Comet.Wait()
+		n.dbs.closeAll()
 		n.stopErr = n.store.Close()
 	})
 	return n.stopErr
@@ -108,3 +113,32 @@ func (n *Node) Stop() error {
 
 // RPCAddress is the CometBFT RPC listen address (tcp://host:port).
 func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }
+
+// openDBs remembers every database CometBFT opens. CometBFT v0.38 does not
+// close the transaction index database on stop, which keeps its file lock
+// and prevents starting the node again in the same process.
+type openDBs struct {
+	mu  sync.Mutex
+	dbs []cmtdb.DB
+}
+
+func (o *openDBs) provide(ctx *cfg.DBContext) (cmtdb.DB, error) {
+	db, err := cfg.DefaultDBProvider(ctx)
+	if err == nil {
+		o.mu.Lock()
+		o.dbs = append(o.dbs, db)
+		o.mu.Unlock()
+	}
+	return db, err
+}
+
+// closeAll closes the databases; those CometBFT already closed answer with
+// an error that is of no interest here.
+func (o *openDBs) closeAll() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, db := range o.dbs {
+		_ = db.Close()
+	}
+	o.dbs = nil
+}
