@@ -153,3 +153,32 @@ func account(t testing.TB, c *chain, id string) *authority.Account {
 	}
 	return &a
 }
+
+// TestCheckTxPendingSequences: CheckTx admits consecutive sequences of one
+// account waiting together in the mempool, refuses a repeat, and forgets
+// the pending ones at Commit.
+func TestCheckTxPendingSequences(t *testing.T) {
+	c := newChain(t, store.OpenMemory())
+	c.block()
+	a1, a2 := demoKey(t, "authority-1"), demoKey(t, "authority-2")
+	id := tx.AccountID(demoKey(t, "citizen-alice").Public().(ed25519.PublicKey))
+	g := func(seq uint64, role string) []byte {
+		return signed(t, seq, authority.TypeGrantRole, authority.MsgGrantRole{Account: id, Role: role}, a1, a2)
+	}
+	for seq, want := range []uint32{0, 0, 0} {
+		if res := c.checkTx(g(uint64(seq), authority.Roles[seq])); res.Code != want {
+			t.Fatalf("seq %d: code %d (%s)", seq, res.Code, res.Log)
+		}
+	}
+	if res := c.checkTx(g(1, authority.RoleAuditor)); res.Code != errs.BadSequence.Code {
+		t.Fatalf("repeated sequence admitted: %d %s", res.Code, res.Log)
+	}
+	c.block(g(0, authority.Roles[0]))
+	// After the commit the mempool is rechecked from committed state.
+	if res := c.checkTx(g(1, authority.Roles[1])); res.Code != 0 {
+		t.Fatalf("next sequence after commit refused: %s", res.Log)
+	}
+	if res := c.checkTx(g(0, authority.Roles[1])); res.Code != errs.BadSequence.Code {
+		t.Fatalf("consumed sequence admitted after commit: %s", res.Log)
+	}
+}
