@@ -57,7 +57,9 @@ type QueryError struct {
 	Log       string
 }
 
-func (e *QueryError) Error() string { return fmt.Sprintf("query failed (%s/%d): %s", e.Codespace, e.Code, e.Log) }
+func (e *QueryError) Error() string {
+	return fmt.Sprintf("query failed (%s/%d): %s", e.Codespace, e.Code, e.Log)
+}
 
 // Query runs an ABCI query; a non-zero code becomes a *QueryError.
 func (c *Client) Query(ctx context.Context, path string, data []byte, height int64, prove bool) (*abci.ResponseQuery, error) {
