@@ -1,0 +1,37 @@
+# Publica: `make run` starts a development node with the portal; `make test`
+# is the full check CI runs.
+GO        ?= go
+BIN       := bin/publica
+DEV_HOME  ?= .publica-dev
+PORTAL    ?= 127.0.0.1:8080
+FUZZTIME  ?= 10s
+
+.PHONY: build run test check generate fuzz bench soak clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/publica
+
+run: build
+	@if [ ! -f $(DEV_HOME)/config/genesis.json ]; then $(BIN) init --dev --home $(DEV_HOME); fi
+	$(BIN) start --home $(DEV_HOME) --portal $(PORTAL)
+
+generate:
+	$(GO) tool templ generate
+
+# Static checks: formatting, vet, generated files up to date.
+check:
+	scripts/check.sh
+
+test: check
+	$(GO) test -count=1 -timeout 20m ./...
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+fuzz:
+	FUZZTIME=5m scripts/fuzz.sh
+
+bench: build
+	$(BIN) bench
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
