@@ -1,0 +1,514 @@
+// Package audit holds the auditor's tools. Replay re-executes every stored
+// block from genesis into a fresh state and checks that each block, each
+// commit and each resulting app hash and results hash matches what the
+// chain recorded.
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	cmtdb "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/merkle"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	sm "github.com/cometbft/cometbft/state"
+	cmtstore "github.com/cometbft/cometbft/store"
+	"github.com/cometbft/cometbft/types"
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/cosmos/gogoproto/proto"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+
+	"github.com/publica/publica/app"
+	"github.com/publica/publica/node"
+	"github.com/publica/publica/store"
+)
+
+// ErrNodeRunning is matched (errors.Is) by the error Replay returns when
+// the home's databases are locked by a running node.
+var ErrNodeRunning = errors.New("node is running")
+
+type nodeRunningError struct{ home string }
+
+func (e *nodeRunningError) Error() string {
+	return fmt.Sprintf("the node in %s is running; stop it first", e.home)
+}
+func (e *nodeRunningError) Is(target error) bool { return target == ErrNodeRunning }
+
+// MismatchError is a replay that found a difference: the first height
+// where the stored chain and the re-execution disagree.
+type MismatchError struct {
+	Height   int64  `json:"height"`
+	Check    string `json:"check"` // e.g. "data hash", "app hash", "commit signatures"
+	Reason   string `json:"reason"`
+	Expected string `json:"expected,omitempty"`
+	Got      string `json:"got,omitempty"`
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("replay FAILED at height %d: %s", e.Height, e.Reason)
+}
+
+// Report is the outcome of a replay, also written to HOME/data/audit-replay.json.
+type Report struct {
+	Time            time.Time      `json:"time"` // when the replay finished
+	Home            string         `json:"home"`
+	ChainID         string         `json:"chain_id"`
+	Result          string         `json:"result"` // ResultVerified or ResultFailed
+	Blocks          int64          `json:"blocks"` // blocks verified
+	Transactions    int64          `json:"transactions"`
+	FirstHeight     int64          `json:"first_height"`
+	LastHeight      int64          `json:"last_height"` // last stored height that was replayed
+	GenesisAppHash  string         `json:"genesis_app_hash"`
+	FinalAppHash    string         `json:"final_app_hash"` // after the last verified block
+	DurationSeconds float64        `json:"duration_seconds"`
+	Failure         *MismatchError `json:"failure,omitempty"`
+	Note            string         `json:"note,omitempty"`
+}
+
+// Report results.
+const (
+	ResultVerified = "verified"
+	ResultFailed   = "failed"
+)
+
+// Summary is the one-line outcome for humans.
+func (r *Report) Summary() string {
+	if r.Failure != nil {
+		return r.Failure.Error()
+	}
+	return fmt.Sprintf("verified %d blocks, %d transactions, final app hash %s", r.Blocks, r.Transactions, r.FinalAppHash)
+}
+
+// ReportFile is where the latest replay report of a home is kept.
+func ReportFile(home string) string { return filepath.Join(node.AppDBDir(home), "audit-replay.json") }
+
+// Replay re-executes the chain stored in home (which must not be running)
+// and checks it block by block. progress, if not nil, is called after each
+// block with the blocks done and the total. A difference is returned as a
+// *MismatchError together with the report; both outcomes are also written
+// to ReportFile(home). Other errors (no home, node running, unreadable
+// stores) return no report.
+func Replay(ctx context.Context, home string, progress func(done, total int64)) (*Report, error) {
+	start := time.Now()
+	r, err := replay(ctx, home, progress)
+	if r == nil {
+		return nil, err
+	}
+	r.Time = time.Now().UTC()
+	r.DurationSeconds = time.Since(start).Seconds()
+	var mm *MismatchError
+	switch {
+	case err == nil:
+		r.Result = ResultVerified
+	case errors.As(err, &mm):
+		r.Result = ResultFailed
+		r.Failure = mm
+	default:
+		return nil, err
+	}
+	if werr := WriteReport(home, r); werr != nil {
+		return r, errors.Join(err, werr)
+	}
+	return r, err
+}
+
+// chainStores are the node's CometBFT databases, opened read-only.
+type chainStores struct {
+	blocks *cmtstore.BlockStore
+	state  sm.Store
+	dbs    []cmtdb.DB
+}
+
+func (c *chainStores) Close() {
+	for _, db := range c.dbs {
+		db.Close()
+	}
+}
+
+func openChainStores(home string) (*chainStores, error) {
+	conf, err := node.LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	c := &chainStores{}
+	for _, name := range []string{"blockstore", "state"} {
+		db, err := openReadOnly(name, conf.DBBackend, conf.DBDir())
+		if err != nil {
+			c.Close()
+			if isLocked(err) {
+				return nil, &nodeRunningError{home: home}
+			}
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%s has no %s database in %s: has the node ever run?", home, name, conf.DBDir())
+			}
+			return nil, fmt.Errorf("open %s database: %w", name, err)
+		}
+		c.dbs = append(c.dbs, db)
+	}
+	c.blocks = cmtstore.NewBlockStore(c.dbs[0])
+	c.state = sm.NewStore(c.dbs[1], sm.StoreOptions{DiscardABCIResponses: false})
+	return c, nil
+}
+
+// openReadOnly opens a goleveldb database read-only (no journal rewrite,
+// no compaction); other backends are opened normally.
+func openReadOnly(name, backend, dir string) (cmtdb.DB, error) {
+	if backend == "" || backend == string(cmtdb.GoLevelDBBackend) {
+		return cmtdb.NewGoLevelDBWithOpts(name, dir, &opt.Options{ReadOnly: true})
+	}
+	if _, err := os.Stat(filepath.Join(dir, name+".db")); err != nil {
+		return nil, err
+	}
+	return cmtdb.NewDB(name, cmtdb.BackendType(backend), dir)
+}
+
+// isLocked recognises goleveldb's "LOCK held by another process" (flock
+// EWOULDBLOCK), which is how a running node shows.
+func isLocked(err error) bool {
+	return errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN)
+}
+
+// replayer carries the consensus state CometBFT would derive while
+// applying blocks: validator sets and consensus params evolve from genesis
+// through the app's own responses, independently of the state store.
+type replayer struct {
+	chainID     string
+	initial     int64
+	app         *app.App
+	blocks      *cmtstore.BlockStore
+	vals        *types.ValidatorSet // validators of the current height
+	nextVals    *types.ValidatorSet
+	lastVals    *types.ValidatorSet // validators of the previous height
+	params      types.ConsensusParams
+	lastResults []byte // results hash the next header must carry
+}
+
+func replay(ctx context.Context, home string, progress func(done, total int64)) (*Report, error) {
+	conf, err := node.LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := types.GenesisDocFromFile(conf.GenesisFile())
+	if err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	cs, err := openChainStores(home)
+	if err != nil {
+		return nil, err
+	}
+	defer cs.Close()
+	state, err := cs.state.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load consensus state: %w", err)
+	}
+	if state.IsEmpty() || state.LastBlockHeight < gen.InitialHeight {
+		return nil, fmt.Errorf("%s has no committed blocks yet: start the node first", home)
+	}
+	if state.ChainID != gen.ChainID {
+		return nil, fmt.Errorf("consensus state is for chain %q, genesis.json for %q", state.ChainID, gen.ChainID)
+	}
+	first, last := gen.InitialHeight, state.LastBlockHeight
+	if base := cs.blocks.Base(); base > first {
+		return nil, fmt.Errorf("blocks below height %d were pruned; a replay needs every block from genesis (height %d)", base, first)
+	}
+	if h := cs.blocks.Height(); h < last {
+		return nil, fmt.Errorf("block store ends at height %d but the consensus state is at %d", h, last)
+	}
+
+	tmp, err := os.MkdirTemp("", "publica-replay-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	st, err := store.Open(tmp, dbm.PebbleDBBackend, store.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+
+	rp := &replayer{chainID: gen.ChainID, initial: first, app: app.New(st), blocks: cs.blocks}
+	report := &Report{Home: home, ChainID: gen.ChainID, FirstHeight: first}
+	if cs.blocks.Height() > last {
+		report.Note = fmt.Sprintf("block %d is stored but the node had not executed it yet; it is not replayed", last+1)
+	}
+	genesisHash, err := rp.initChain(ctx, gen)
+	if err != nil {
+		return nil, err
+	}
+	report.GenesisAppHash = fmt.Sprintf("%X", genesisHash)
+	report.FinalAppHash = report.GenesisAppHash
+
+	total := last - first + 1
+	block, err := rp.load(first)
+	if err != nil {
+		return report, err
+	}
+	if !bytes.Equal(block.AppHash, genesisHash) {
+		return report, mismatch(first, "genesis app hash", block.AppHash, genesisHash,
+			"InitChain produced app hash %X but block %d's header records %X", genesisHash, first, block.AppHash)
+	}
+	for h := first; h <= last; h++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var next *types.Block
+		if h < cs.blocks.Height() {
+			if next, err = rp.load(h + 1); err != nil {
+				return report, err
+			}
+		}
+		appHash, err := rp.apply(ctx, block, next, &state, h == last, cs.blocks)
+		if err != nil {
+			return report, err
+		}
+		report.Blocks++
+		report.Transactions += int64(len(block.Txs))
+		report.LastHeight = h
+		report.FinalAppHash = fmt.Sprintf("%X", appHash)
+		if progress != nil {
+			progress(report.Blocks, total)
+		}
+		block = next
+	}
+	return report, nil
+}
+
+// initChain sends InitChain exactly as CometBFT's handshake does.
+func (rp *replayer) initChain(ctx context.Context, gen *types.GenesisDoc) ([]byte, error) {
+	validators := make([]*types.Validator, len(gen.Validators))
+	for i, v := range gen.Validators {
+		validators[i] = types.NewValidator(v.PubKey, v.Power)
+	}
+	set := types.NewValidatorSet(validators)
+	pbparams := gen.ConsensusParams.ToProto()
+	res, err := rp.app.InitChain(ctx, &abci.RequestInitChain{
+		Time:            gen.GenesisTime,
+		ChainId:         gen.ChainID,
+		InitialHeight:   gen.InitialHeight,
+		ConsensusParams: &pbparams,
+		Validators:      types.TM2PB.ValidatorUpdates(set),
+		AppStateBytes:   gen.AppState,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("InitChain: %w", err)
+	}
+	rp.params = *gen.ConsensusParams
+	if len(res.Validators) > 0 {
+		vals, err := types.PB2TM.ValidatorUpdates(res.Validators)
+		if err != nil {
+			return nil, fmt.Errorf("InitChain validators: %w", err)
+		}
+		validators = vals
+	}
+	if len(validators) == 0 {
+		return nil, errors.New("genesis has no validators and InitChain returned none")
+	}
+	rp.vals = types.NewValidatorSet(validators)
+	rp.nextVals = types.NewValidatorSet(validators).CopyIncrementProposerPriority(1)
+	rp.lastVals = types.NewValidatorSet(nil)
+	if res.ConsensusParams != nil {
+		rp.params = rp.params.Update(res.ConsensusParams)
+	}
+	// CometBFT sends no Commit after InitChain: the genesis state is saved
+	// with the first block.
+	rp.lastResults = merkle.HashFromByteSlices(nil)
+	return res.AppHash, nil
+}
+
+// load reads a block. Unlike BlockStore.LoadBlock it keeps a block that
+// decodes but fails validation, so apply can name the check that fails;
+// a block that cannot be decoded at all is a mismatch at its height.
+func (rp *replayer) load(h int64) (b *types.Block, err error) {
+	defer func() {
+		if r := recover(); r != nil { // the block store panics on corrupt records
+			b, err = nil, &MismatchError{Height: h, Check: "block decoding", Reason: fmt.Sprintf("block decoding: %v", r)}
+		}
+	}()
+	meta := rp.blocks.LoadBlockMeta(h)
+	if meta == nil {
+		return nil, &MismatchError{Height: h, Check: "block missing", Reason: fmt.Sprintf("block missing: block %d is not in the block store", h)}
+	}
+	var buf []byte
+	for i := 0; i < int(meta.BlockID.PartSetHeader.Total); i++ {
+		part := rp.blocks.LoadBlockPart(h, i)
+		if part == nil {
+			return nil, &MismatchError{Height: h, Check: "block missing", Reason: fmt.Sprintf("block missing: part %d of block %d is not in the block store", i, h)}
+		}
+		buf = append(buf, part.Bytes...)
+	}
+	var pb cmtproto.Block
+	if err := proto.Unmarshal(buf, &pb); err != nil {
+		return nil, &MismatchError{Height: h, Check: "block decoding", Reason: fmt.Sprintf("block decoding: %v", err)}
+	}
+	b, err = types.BlockFromProto(&pb)
+	if b == nil {
+		return nil, &MismatchError{Height: h, Check: "block decoding", Reason: fmt.Sprintf("block decoding: %v", err)}
+	}
+	// A validation error (err != nil with a block) is found again by apply.
+	if b.Height != h {
+		return nil, &MismatchError{Height: h, Check: "block height", Reason: fmt.Sprintf("block height: block stored at %d says it is %d", h, b.Height)}
+	}
+	return b, nil
+}
+
+func mismatch(h int64, check string, expected, got []byte, format string, args ...any) *MismatchError {
+	return &MismatchError{Height: h, Check: check, Reason: check + ": " + fmt.Sprintf(format, args...),
+		Expected: fmt.Sprintf("%X", expected), Got: fmt.Sprintf("%X", got)}
+}
+
+// apply checks block (height h) against the chain, executes it and
+// compares the outcome with the next header (next may be nil) and, for the
+// last executed block, with the stored consensus state.
+func (rp *replayer) apply(ctx context.Context, block, next *types.Block, state *sm.State, isLast bool, bs *cmtstore.BlockStore) ([]byte, error) {
+	h := block.Height
+	if block.ChainID != rp.chainID {
+		return nil, &MismatchError{Height: h, Check: "chain id", Reason: fmt.Sprintf("chain id: header says %q, genesis %q", block.ChainID, rp.chainID)}
+	}
+	// An altered transaction changes the data hash, not the block hash
+	// (which covers the header only): check it first.
+	if got := block.Data.Hash(); !bytes.Equal(got, block.DataHash) {
+		return nil, mismatch(h, "data hash", block.DataHash, got,
+			"the transactions hash to %X but the header's data hash is %X", got, block.DataHash)
+	}
+	if err := block.ValidateBasic(); err != nil {
+		return nil, &MismatchError{Height: h, Check: "block validity", Reason: fmt.Sprintf("block validity: %v", err)}
+	}
+	if got := rp.vals.Hash(); !bytes.Equal(got, block.ValidatorsHash) {
+		return nil, mismatch(h, "validators hash", block.ValidatorsHash, got,
+			"the validator set derived from genesis hashes to %X, the header says %X", got, block.ValidatorsHash)
+	}
+	if got := rp.nextVals.Hash(); !bytes.Equal(got, block.NextValidatorsHash) {
+		return nil, mismatch(h, "next validators hash", block.NextValidatorsHash, got,
+			"the next validator set hashes to %X, the header says %X", got, block.NextValidatorsHash)
+	}
+	if got := rp.params.Hash(); !bytes.Equal(got, block.ConsensusHash) {
+		return nil, mismatch(h, "consensus params hash", block.ConsensusHash, got,
+			"the consensus params hash to %X, the header says %X", got, block.ConsensusHash)
+	}
+	if !bytes.Equal(rp.lastResults, block.LastResultsHash) {
+		return nil, mismatch(h, "last results hash", block.LastResultsHash, rp.lastResults,
+			"the previous block's results hash to %X, the header says %X", rp.lastResults, block.LastResultsHash)
+	}
+
+	// Which block id (and commit) the chain recorded for this block.
+	var blockID types.BlockID
+	var commit *types.Commit
+	source := fmt.Sprintf("block %d", h+1)
+	if next != nil {
+		blockID, commit = next.LastBlockID, next.LastCommit
+	} else {
+		commit = bs.LoadSeenCommit(h)
+		if commit == nil {
+			return nil, &MismatchError{Height: h, Check: "commit missing", Reason: fmt.Sprintf("commit missing: no seen commit stored for the last block %d", h)}
+		}
+		blockID, source = commit.BlockID, "the stored seen commit"
+	}
+	if got := block.Hash(); !bytes.Equal(got, blockID.Hash) {
+		return nil, mismatch(h, "block hash", blockID.Hash, got,
+			"%s names block %X but the stored block hashes to %X", source, blockID.Hash, got)
+	}
+	ps, err := block.MakePartSet(types.BlockPartSizeBytes)
+	if err != nil {
+		return nil, &MismatchError{Height: h, Check: "part set", Reason: fmt.Sprintf("part set: %v", err)}
+	}
+	if got := ps.Header(); !got.Equals(blockID.PartSetHeader) {
+		return nil, mismatch(h, "part set", blockID.PartSetHeader.Hash, got.Hash,
+			"the block's parts hash to %X but %s names %X", got.Hash, source, blockID.PartSetHeader.Hash)
+	}
+	if isLast && !state.LastBlockID.Equals(blockID) {
+		return nil, mismatch(h, "block id", state.LastBlockID.Hash, blockID.Hash,
+			"the stored consensus state names block %X as the last one, the chain %X", state.LastBlockID.Hash, blockID.Hash)
+	}
+	if err := rp.vals.VerifyCommitLight(rp.chainID, blockID, h, commit); err != nil {
+		return nil, &MismatchError{Height: h, Check: "commit signatures", Reason: fmt.Sprintf("commit signatures (from %s): %v", source, err)}
+	}
+
+	// Rebuild FinalizeBlock exactly as CometBFT's BlockExecutor does.
+	var lastCommit abci.CommitInfo
+	if h != rp.initial {
+		if block.LastCommit.Size() != rp.lastVals.Size() {
+			return nil, &MismatchError{Height: h, Check: "last commit", Reason: fmt.Sprintf("last commit: %d signatures for %d validators", block.LastCommit.Size(), rp.lastVals.Size())}
+		}
+		lastCommit = sm.BuildLastCommitInfo(block, rp.lastVals, rp.initial)
+	}
+	res, err := rp.app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{
+		Hash:               block.Hash(),
+		NextValidatorsHash: block.NextValidatorsHash,
+		ProposerAddress:    block.ProposerAddress,
+		Height:             block.Height,
+		Time:               block.Time,
+		DecidedLastCommit:  lastCommit,
+		Misbehavior:        block.Evidence.Evidence.ToABCI(),
+		Txs:                block.Txs.ToSliceOfBytes(),
+	})
+	if err != nil {
+		return nil, &MismatchError{Height: h, Check: "execution", Reason: fmt.Sprintf("execution: FinalizeBlock failed: %v", err)}
+	}
+	if len(res.TxResults) != len(block.Txs) {
+		return nil, &MismatchError{Height: h, Check: "execution", Reason: fmt.Sprintf("execution: %d results for %d transactions", len(res.TxResults), len(block.Txs))}
+	}
+	if _, err := rp.app.Commit(ctx, &abci.RequestCommit{}); err != nil {
+		return nil, fmt.Errorf("commit replayed block %d: %w", h, err)
+	}
+	results := types.NewResults(res.TxResults).Hash()
+	if err := rp.advance(h, res); err != nil {
+		return nil, &MismatchError{Height: h, Check: "validator updates", Reason: fmt.Sprintf("validator updates: %v", err)}
+	}
+	rp.lastResults = results
+
+	if next != nil {
+		if !bytes.Equal(next.AppHash, res.AppHash) {
+			return nil, mismatch(h, "app hash", next.AppHash, res.AppHash,
+				"replay computed %X, block %d's header records %X", res.AppHash, h+1, next.AppHash)
+		}
+		if !bytes.Equal(next.LastResultsHash, results) {
+			return nil, mismatch(h, "results hash", next.LastResultsHash, results,
+				"replayed results hash to %X, block %d's header records %X", results, h+1, next.LastResultsHash)
+		}
+	}
+	if isLast {
+		if !bytes.Equal(state.AppHash, res.AppHash) {
+			return nil, mismatch(h, "app hash", state.AppHash, res.AppHash,
+				"replay computed %X, the stored consensus state records %X", res.AppHash, state.AppHash)
+		}
+		if !bytes.Equal(state.LastResultsHash, results) {
+			return nil, mismatch(h, "results hash", state.LastResultsHash, results,
+				"replayed results hash to %X, the stored consensus state records %X", results, state.LastResultsHash)
+		}
+	}
+	return res.AppHash, nil
+}
+
+// advance moves the validator sets and params on by one height, as
+// CometBFT's updateState does.
+func (rp *replayer) advance(h int64, res *abci.ResponseFinalizeBlock) error {
+	nextNext := rp.nextVals.Copy()
+	if len(res.ValidatorUpdates) > 0 {
+		updates, err := types.PB2TM.ValidatorUpdates(res.ValidatorUpdates)
+		if err != nil {
+			return err
+		}
+		if err := nextNext.UpdateWithChangeSet(updates); err != nil {
+			return err
+		}
+	}
+	nextNext.IncrementProposerPriority(1)
+	if res.ConsensusParamUpdates != nil {
+		p := rp.params.Update(res.ConsensusParamUpdates)
+		if err := p.ValidateBasic(); err != nil {
+			return fmt.Errorf("consensus params: %w", err)
+		}
+		rp.params = p
+	}
+	rp.lastVals = rp.vals
+	rp.vals = rp.nextVals
+	rp.nextVals = nextNext
+	return nil
+}
