@@ -4,6 +4,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/publica/publica/proof"
 	"github.com/publica/publica/tx"
@@ -100,11 +102,47 @@ func (c *Client) QueryProven(ctx context.Context, path string, data []byte, heig
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	if err := c.verifyHeader(ctx, commit); err != nil {
+		return nil, err
+	}
 	appHash := commit.SignedHeader.Header.AppHash
 	if err := proof.Verify(appHash, res.ProofOps, res.Key, res.Value); err != nil {
 		return nil, err
 	}
 	return &Proven{Key: res.Key, Value: res.Value, Height: res.Height, AppHash: appHash}, nil
+}
+
+// verifyHeader checks that +2/3 of the header's validator set signed it.
+// The validator set comes from the same node, so this proves the header is
+// the one the validators agreed on, not that the node reports the right
+// validators; a light client that tracks validator changes from genesis
+// closes that gap.
+func (c *Client) verifyHeader(ctx context.Context, commit *coretypes.ResultCommit) error {
+	h := commit.SignedHeader.Header.Height
+	var vals []*types.Validator
+	for page := 1; ; page++ {
+		p, perPage := page, 100
+		res, err := c.RPC.Validators(ctx, &h, &p, &perPage)
+		if err != nil {
+			return fmt.Errorf("validators at %d: %w", h, err)
+		}
+		vals = append(vals, res.Validators...)
+		if len(vals) >= res.Total || len(res.Validators) == 0 {
+			break
+		}
+	}
+	set := types.NewValidatorSet(vals)
+	hdr := commit.SignedHeader.Header
+	if !bytes.Equal(set.Hash(), hdr.ValidatorsHash) {
+		return fmt.Errorf("validator set at %d does not match the header's validators hash", h)
+	}
+	if err := set.VerifyCommitLight(hdr.ChainID, commit.SignedHeader.Commit.BlockID, h, commit.SignedHeader.Commit); err != nil {
+		return fmt.Errorf("header %d is not signed by +2/3 of its validators: %w", h, err)
+	}
+	if !bytes.Equal(commit.SignedHeader.Commit.BlockID.Hash, hdr.Hash()) {
+		return fmt.Errorf("commit %d is for another header", h)
+	}
+	return nil
 }
 
 // Account fetches an account record, nil if it does not exist.
