@@ -66,6 +66,9 @@ type ProgressBar struct {
 	now   func() time.Time // for tests
 }
 
+// NewProgressBar returns a bar drawing on w whose rate counts from now.
+func NewProgressBar(w io.Writer) *ProgressBar { return &ProgressBar{W: w, start: time.Now()} }
+
 // Update is a progress callback for Replay.
 func (p *ProgressBar) Update(done, total int64) {
 	now := time.Now

@@ -45,7 +45,7 @@ HOME/data/audit-replay.json. Exit status is non-zero on any difference.`,
 			var progress func(done, total int64)
 			var bar *audit.ProgressBar
 			if term.IsTerminal(int(os.Stderr.Fd())) {
-				bar = &audit.ProgressBar{W: os.Stderr}
+				bar = audit.NewProgressBar(os.Stderr)
 				progress = bar.Update
 			}
 			r, err := audit.Replay(ctx, home, progress)
