@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,7 +46,7 @@ DIR/node0/keys. Run the nodes with scripts/localnet.sh.`, testnet.PortStride, te
 	f.StringVar(&opts.Output, "output", "", "directory for the node homes (required)")
 	f.StringVar(&opts.ChainID, "chain-id", testnet.DefaultChainID, "chain id")
 	f.IntVar(&opts.BasePort, "base-port", testnet.DefaultBasePort, "first port; node i uses base+10*i .. base+10*i+2")
-	f.DurationVar(&opts.BlockInterval, "block-interval", time.Second, "pause between blocks (CometBFT timeout_commit)")
+	f.DurationVar(&opts.BlockInterval, "block-interval", testnet.DefaultBlockInterval, "pause between blocks (CometBFT timeout_commit)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
