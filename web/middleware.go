@@ -61,13 +61,23 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 	})
 }
 
+const handledKey = "web.handledError"
+
 func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
 
 // handleError answers every error in the form the client asked for: JSON
 // under /api/, plain text for /healthz, otherwise a page in the layout.
 // Users never see internal error text; the log has it with the request id.
 func (s *Server) handleError(err error, c echo.Context) {
+	// The request logger hands errors here and then returns them, so Echo
+	// calls this a second time with the same error: answer only once.
+	if c.Get(handledKey) != nil {
+		return
+	}
+	c.Set(handledKey, true)
 	if c.Response().Committed {
+		// Too late for an error page; at least the log knows.
+		s.log.Error("error after the response started", "path", c.Request().URL.Path, "request_id", requestID(c), "err", err)
 		return
 	}
 	code, title, msg := http.StatusInternalServerError, "Something went wrong", "The portal could not show this page. Please try again shortly."

@@ -157,3 +157,14 @@ func TestNewRejectsNil(t *testing.T) {
 		t.Error("NewForNode(nil) succeeded")
 	}
 }
+
+func TestErrorHandledOnce(t *testing.T) {
+	s, logs := newOffline(t)
+	if w := serve(s, "GET", "/missing"); w.Code != http.StatusNotFound || strings.Count(w.Body.String(), "<!doctype html>") != 1 {
+		t.Fatalf("404 = %d, body written %d times", w.Code, strings.Count(w.Body.String(), "<!doctype html>"))
+	}
+	l := logs.String()
+	if strings.Count(l, "msg=request ") != 1 || !strings.Contains(l, "status=404") || strings.Contains(l, "level=ERROR") {
+		t.Errorf("404 log:\n%s", l)
+	}
+}
