@@ -69,8 +69,8 @@ type Status struct {
 
 // Validator is one member of the validator set at the latest height.
 type Validator struct {
-	Address     string `json:"address"`      // hex
-	VotingPower int64  `json:"voting_power"` //
+	Address     string `json:"address"` // hex
+	VotingPower int64  `json:"voting_power"`
 	PubKeyType  string `json:"pub_key_type"` // e.g. "ed25519"
 	PubKey      string `json:"pub_key"`      // base64, as in CometBFT's genesis and key files
 }
