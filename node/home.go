@@ -85,6 +85,10 @@ func DefaultConfig(home string, opts InitOptions) *cfg.Config {
 		conf.P2P.ListenAddress = opts.P2PAddr
 	}
 	conf.P2P.AddrBookStrict = false
+	// Peers are wired explicitly (persistent_peers), so peer exchange is off
+	// by default. It also keeps the address book from being rewritten after
+	// the node has stopped: CometBFT does not wait for that save.
+	conf.P2P.PexReactor = false
 	conf.P2P.AllowDuplicateIP = true
 	conf.TxIndex.Indexer = "kv"
 	return conf
