@@ -6,7 +6,7 @@ DEV_HOME  ?= .publica-dev
 PORTAL    ?= 127.0.0.1:8080
 FUZZTIME  ?= 10s
 
-.PHONY: build run test check generate fuzz bench soak clean
+.PHONY: build run test check generate fuzz bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/publica
@@ -23,7 +23,8 @@ check:
 	scripts/check.sh
 
 test: check
-	$(GO) test -count=1 -timeout 20m ./...
+	scripts/install-browser.sh
+	PUBLICA_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 20m ./...
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 fuzz:

@@ -308,7 +308,7 @@ func statusBody(s *chain.Status) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"validators-h\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Validator set at height ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Validators table, scrollable\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Validator set at height ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -495,7 +495,7 @@ func statusBody(s *chain.Status) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, ".</p><div class=\"table-wrap\" role=\"region\" aria-labelledby=\"txs-h\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Recent transactions, newest first</caption> <thead><tr><th scope=\"col\" class=\"num\">Height</th><th scope=\"col\">Hash</th><th scope=\"col\">Message type</th><th scope=\"col\">Signer account</th><th scope=\"col\">Result</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, ".</p><div class=\"table-wrap\" role=\"region\" aria-label=\"Recent transactions table, scrollable\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Recent transactions, newest first</caption> <thead><tr><th scope=\"col\" class=\"num\">Height</th><th scope=\"col\">Hash</th><th scope=\"col\">Message type</th><th scope=\"col\">Signer account</th><th scope=\"col\">Result</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,0 +1,5 @@
+package browsertest
+
+import "github.com/chromedp/cdproto/runtime"
+
+type runtimeEvaluate = runtime.EvaluateParams
