@@ -30,7 +30,10 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 	if height == 0 {
 		height = a.store.Version()
 	}
-	if height <= 0 || !a.store.HasVersion(height) {
+	if height == 0 {
+		return queryError(errs.InvalidMsg.Wrapf("no block has been committed yet; try again after the first block"), 0), nil
+	}
+	if height < 0 || !a.store.HasVersion(height) {
 		return queryError(errs.InvalidMsg.Wrapf("no state at height %d (latest %d)", req.Height, a.store.Version()), height), nil
 	}
 	view, err := a.store.At(height)

@@ -62,14 +62,16 @@ func Start(t testing.TB, home string) (*node.Node, *client.Client) {
 	return n, c
 }
 
-// WaitHeight waits until the node's latest block is at least h.
+// WaitHeight waits until the application has committed height h. (The
+// block store, which RPC status reports, is a step ahead: it saves a block
+// before the application executes and commits it.)
 func WaitHeight(t testing.TB, c *client.Client, h int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
-		st, err := c.RPC.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+		info, err := c.RPC.ABCIInfo(ctx)
+		if err == nil && info.Response.LastBlockHeight >= h {
 			return
 		}
 		select {
