@@ -47,6 +47,13 @@ func ExecPath(t testing.TB) string {
 // $PUBLICA_SCREENSHOTS (default: the system temp dir) and its path logged.
 func New(t testing.TB) context.Context {
 	t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still be writing the
+	// profile for a moment after the browser exits, which fails the test's
+	// own cleanup. This one is removed with retries instead.
+	profile, err := os.MkdirTemp("", "publica-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ExecPath(t)),
 		chromedp.Flag("headless", true),
@@ -57,7 +64,7 @@ func New(t testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -76,6 +83,9 @@ func New(t testing.TB) context.Context {
 		cancelTimeout()
 		cancelTab()
 		cancelAlloc()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	return ctx
 }
