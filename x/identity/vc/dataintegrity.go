@@ -1,0 +1,187 @@
+package vc
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Data Integrity proof constants (W3C "Data Integrity EdDSA Cryptosuites
+// v1.0", section 3.3: eddsa-jcs-2022).
+const (
+	ProofType   = "DataIntegrityProof"
+	Cryptosuite = "eddsa-jcs-2022"
+)
+
+// Proof is a DataIntegrityProof. Context is copied from the secured
+// document, as the cryptosuite requires.
+type Proof struct {
+	Type               string          `json:"type"`
+	Cryptosuite        string          `json:"cryptosuite"`
+	Created            string          `json:"created,omitempty"`
+	VerificationMethod string          `json:"verificationMethod"`
+	ProofPurpose       string          `json:"proofPurpose"`
+	Challenge          string          `json:"challenge,omitempty"`
+	Domain             string          `json:"domain,omitempty"`
+	Context            json.RawMessage `json:"@context,omitempty"`
+	ProofValue         string          `json:"proofValue,omitempty"`
+}
+
+// Errors of proof handling. Callers map them to stable codes.
+var (
+	ErrMalformed    = errors.New("malformed document")
+	ErrBadSignature = errors.New("proof signature does not verify")
+)
+
+func objectOf(doc []byte) (map[string]json.RawMessage, error) {
+	if _, err := Canonicalize(doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	}
+	return m, nil
+}
+
+func canonical(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return Canonicalize(b)
+}
+
+// hashData is SHA-256(canonical proof config) || SHA-256(canonical document).
+func hashData(proofConfig, doc any) (hash []byte, docHash [32]byte, err error) {
+	pc, err := canonical(proofConfig)
+	if err != nil {
+		return nil, docHash, fmt.Errorf("%w: proof configuration: %v", ErrMalformed, err)
+	}
+	dc, err := canonical(doc)
+	if err != nil {
+		return nil, docHash, fmt.Errorf("%w: document: %v", ErrMalformed, err)
+	}
+	ph := sha256.Sum256(pc)
+	docHash = sha256.Sum256(dc)
+	return append(ph[:], docHash[:]...), docHash, nil
+}
+
+// Sign secures the JSON object doc with an eddsa-jcs-2022 proof made from
+// opts (type and cryptosuite are filled in; @context is taken from doc) and
+// returns the secured document.
+func Sign(doc []byte, opts Proof, key ed25519.PrivateKey) ([]byte, error) {
+	m, err := objectOf(doc)
+	if err != nil {
+		return nil, err
+	}
+	if _, has := m["proof"]; has {
+		return nil, fmt.Errorf("%w: document already has a proof", ErrMalformed)
+	}
+	opts.Type, opts.Cryptosuite, opts.ProofValue = ProofType, Cryptosuite, ""
+	opts.Context = nil
+	if ctx, ok := m["@context"]; ok {
+		opts.Context = ctx
+	}
+	hash, _, err := hashData(opts, m)
+	if err != nil {
+		return nil, err
+	}
+	opts.ProofValue = "z" + Base58Encode(ed25519.Sign(key, hash))
+	pb, err := json.Marshal(opts)
+	if err != nil {
+		return nil, err
+	}
+	m["proof"] = pb
+	return json.Marshal(m)
+}
+
+// Secured is a parsed secured document: its proof, the proof's signature
+// and the hash data the signature covers.
+type Secured struct {
+	Proof Proof
+	// DocHash is SHA-256 of the canonical document without its proof: the
+	// credential's digest, anchored on chain at issuance.
+	DocHash   [32]byte
+	hash      []byte
+	signature []byte
+}
+
+// ParseSecured reads the single eddsa-jcs-2022 proof of doc and computes
+// what its signature must cover. It does not check the signature.
+func ParseSecured(doc []byte) (*Secured, error) {
+	m, err := objectOf(doc)
+	if err != nil {
+		return nil, err
+	}
+	rawProof, ok := m["proof"]
+	if !ok {
+		return nil, fmt.Errorf("%w: no proof", ErrMalformed)
+	}
+	delete(m, "proof")
+	var pm map[string]json.RawMessage
+	if err := json.Unmarshal(rawProof, &pm); err != nil || pm == nil {
+		return nil, fmt.Errorf("%w: proof is not a single JSON object (proof sets are not supported)", ErrMalformed)
+	}
+	var p Proof
+	dec := json.NewDecoder(bytes.NewReader(rawProof))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: proof: %v", ErrMalformed, err)
+	}
+	if p.Type != ProofType || p.Cryptosuite != Cryptosuite {
+		return nil, fmt.Errorf("%w: proof is %s/%s, want %s/%s", ErrMalformed, p.Type, p.Cryptosuite, ProofType, Cryptosuite)
+	}
+	if len(p.ProofValue) < 2 || p.ProofValue[0] != 'z' {
+		return nil, fmt.Errorf("%w: proofValue is not base58btc multibase", ErrMalformed)
+	}
+	sig, err := Base58Decode(p.ProofValue[1:])
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%w: proofValue is not a 64-byte signature", ErrMalformed)
+	}
+	if p.Context != nil {
+		if err := contextPrefix(p.Context, m["@context"]); err != nil {
+			return nil, err
+		}
+	}
+	delete(pm, "proofValue")
+	hash, docHash, err := hashData(pm, m)
+	if err != nil {
+		return nil, err
+	}
+	return &Secured{Proof: p, DocHash: docHash, hash: hash, signature: sig}, nil
+}
+
+// Verify checks the signature with pub.
+func (s *Secured) Verify(pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, s.hash, s.signature) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// contextPrefix checks that the document's @context starts with every
+// value of the proof's @context, in order.
+func contextPrefix(proofCtx, docCtx json.RawMessage) error {
+	var pc, dc []json.RawMessage
+	if json.Unmarshal(proofCtx, &pc) != nil {
+		pc = []json.RawMessage{proofCtx}
+	}
+	if docCtx == nil || json.Unmarshal(docCtx, &dc) != nil {
+		dc = []json.RawMessage{docCtx}
+	}
+	if len(pc) > len(dc) {
+		return fmt.Errorf("%w: proof @context is not a prefix of the document's", ErrMalformed)
+	}
+	for i := range pc {
+		a, err1 := Canonicalize(pc[i])
+		b, err2 := Canonicalize(dc[i])
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			return fmt.Errorf("%w: proof @context is not a prefix of the document's", ErrMalformed)
+		}
+	}
+	return nil
+}
