@@ -16,6 +16,7 @@ import (
 	"github.com/publica/publica/module"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/land"
 )
 
 // Version is reported to CometBFT in Info and bumps with any change to the
@@ -72,7 +73,7 @@ func New(st *store.Store) *App {
 	a := &App{
 		store:      st,
 		auth:       auth,
-		modules:    []module.Module{auth},
+		modules:    []module.Module{auth, land.New(auth.Keeper)},
 		routes:     map[string]module.MsgSpec{},
 		pendingSeq: map[string]uint64{},
 	}

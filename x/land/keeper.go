@@ -1,0 +1,325 @@
+package land
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
+)
+
+// State keys (all provable; values are JSON unless noted):
+//
+//	land/params                          Params
+//	land/seq/<kind>                      last number issued for ids of kind P, T, O, M, L, E, C (decimal)
+//	land/parcel/<parcel>                 Parcel
+//	land/cadref/<cadastral ref>          parcel id (refs are never reused)
+//	land/grid/<cx>/<cy>/<parcel>         empty; active parcels whose bounding box meets cell (cx, cy) (10-digit cells)
+//	land/title/<title>                   Title
+//	land/party/<account>/<title>         the party's current share of the title
+//	land/offer/<offer>                   Offer
+//	land/history/<parcel>/<seq>          Event number seq (10 digits, from 1) of the parcel's history
+//	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
+const (
+	keyParams     = "land/params"
+	prefixSeq     = "land/seq/"
+	prefixParcel  = "land/parcel/"
+	prefixCadRef  = "land/cadref/"
+	prefixGrid    = "land/grid/"
+	prefixTitle   = "land/title/"
+	prefixParty   = "land/party/"
+	prefixOffer   = "land/offer/"
+	prefixHistory = "land/history/"
+	prefixOwners  = "land/owners/"
+)
+
+func ParamsKey() []byte               { return []byte(keyParams) }
+func ParcelKey(id string) []byte      { return []byte(prefixParcel + id) }
+func CadRefKey(ref string) []byte     { return []byte(prefixCadRef + ref) }
+func TitleKey(id string) []byte       { return []byte(prefixTitle + id) }
+func OfferKey(id string) []byte       { return []byte(prefixOffer + id) }
+func PartyKey(party, t string) []byte { return []byte(prefixParty + party + "/" + t) }
+func PartyPrefix(party string) []byte { return []byte(prefixParty + party + "/") }
+func HistoryPrefix(p string) []byte   { return []byte(prefixHistory + p + "/") }
+func OwnersPrefix(p string) []byte    { return []byte(prefixOwners + p + "/") }
+func GridKey(cx, cy int64, p string) []byte {
+	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
+}
+func gridCellPrefix(cx, cy int64) []byte {
+	return []byte(fmt.Sprintf("%s%010d/%010d/", prefixGrid, cx, cy))
+}
+func HistoryKey(p string, seq uint64) []byte {
+	return []byte(fmt.Sprintf("%s%s/%010d", prefixHistory, p, seq))
+}
+func OwnersKey(p string, from int64) []byte {
+	return []byte(fmt.Sprintf("%s%s/%020d", prefixOwners, p, from))
+}
+
+// RoleChecker is what the module needs from the authority module.
+type RoleChecker interface {
+	HasRole(kv store.KV, id, role string) bool
+}
+
+// Keeper reads and writes the module's keys; nothing else does.
+type Keeper struct{}
+
+func get[T any](kv store.KV, key []byte) (*T, error) {
+	b := kv.Get(key)
+	if b == nil {
+		return nil, nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("corrupt land record %s: %w", key, err)
+	}
+	return &v, nil
+}
+
+func put(kv store.KV, key []byte, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(&store.Failure{Err: err}) // our record types always marshal
+	}
+	kv.Set(key, b)
+}
+
+// Params returns the registry parameters.
+func (Keeper) Params(kv store.KV) (*Params, error) {
+	p, err := get[Params](kv, ParamsKey())
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("land params missing")
+	}
+	return p, nil
+}
+
+// next issues the next id of kind ("P" parcels, "T" titles, ...).
+func (Keeper) next(kv store.KV, kind string) string {
+	key := []byte(prefixSeq + kind)
+	n := uint64(0)
+	if b := kv.Get(key); b != nil {
+		n, _ = strconv.ParseUint(string(b), 10, 64)
+	}
+	n++
+	kv.Set(key, []byte(strconv.FormatUint(n, 10)))
+	return kind + strconv.FormatUint(n, 10)
+}
+
+func (Keeper) Parcel(kv store.KV, id string) (*Parcel, error) { return get[Parcel](kv, ParcelKey(id)) }
+func (Keeper) Title(kv store.KV, id string) (*Title, error)   { return get[Title](kv, TitleKey(id)) }
+func (Keeper) Offer(kv store.KV, id string) (*Offer, error)   { return get[Offer](kv, OfferKey(id)) }
+
+func (Keeper) SetParcel(kv store.KV, p *Parcel) { put(kv, ParcelKey(p.ID), p) }
+func (Keeper) SetTitle(kv store.KV, t *Title)   { put(kv, TitleKey(t.ID), t) }
+func (Keeper) SetOffer(kv store.KV, o *Offer)   { put(kv, OfferKey(o.ID), o) }
+
+// cells lists the index cells a bounding box covers, or fails if more
+// than MaxCells.
+func cells(p *Params, bb [4]int64) ([][2]int64, error) {
+	x0, y0 := (bb[0]-p.MinX)/p.GridCell, (bb[1]-p.MinY)/p.GridCell
+	x1, y1 := (bb[2]-p.MinX)/p.GridCell, (bb[3]-p.MinY)/p.GridCell
+	if n := (x1 - x0 + 1) * (y1 - y0 + 1); n > p.MaxCells {
+		return nil, ErrParcelTooLarge.Wrapf("its bounding box covers %d cells of %d units; the limit is %d", n, p.GridCell, p.MaxCells)
+	}
+	var out [][2]int64
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			out = append(out, [2]int64{x, y})
+		}
+	}
+	return out, nil
+}
+
+func (Keeper) index(kv store.KV, p *Params, parcel *Parcel) error {
+	cs, err := cells(p, parcel.BBox)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		kv.Set(GridKey(c[0], c[1], parcel.ID), []byte{})
+	}
+	return nil
+}
+
+func (Keeper) unindex(kv store.KV, p *Params, parcel *Parcel) {
+	cs, _ := cells(&Params{MinX: p.MinX, MinY: p.MinY, GridCell: p.GridCell, MaxCells: 1 << 62}, parcel.BBox)
+	for _, c := range cs {
+		kv.Delete(GridKey(c[0], c[1], parcel.ID))
+	}
+}
+
+// Candidates lists, in id order without repeats, the active parcels whose
+// index cells meet the bounding box.
+func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) {
+	cs, err := cells(p, bb)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	seen := map[string]bool{} // membership only; the output order comes from the sort below
+	for _, c := range cs {
+		prefix := gridCellPrefix(c[0], c[1])
+		kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+			id := string(k[len(prefix):])
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+			return true
+		})
+	}
+	sortIDs(ids)
+	return ids, nil
+}
+
+// sortIDs orders ids like "P2" < "P10" (by length, then bytes).
+func sortIDs(ids []string) {
+	slices.SortFunc(ids, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+}
+
+// region parses a stored parcel's geometry.
+func (Keeper) region(p *Params, parcel *Parcel) (*Region, error) {
+	r, err := ParseGeometry(&parcel.Geometry, p.limits())
+	if err != nil {
+		return nil, fmt.Errorf("stored geometry of %s: %w", parcel.ID, err)
+	}
+	return r, nil
+}
+
+// setOwnersIndex moves the party index from old owners to new ones.
+func (Keeper) setOwnersIndex(kv store.KV, title string, old, now []Share) {
+	for _, o := range old {
+		if shareOf(now, o.Party) == "" {
+			kv.Delete(PartyKey(o.Party, title))
+		}
+	}
+	for _, o := range now {
+		if shareOf(old, o.Party) != o.Share {
+			kv.Set(PartyKey(o.Party, title), []byte(o.Share))
+		}
+	}
+}
+
+func shareOf(list []Share, party string) string {
+	for _, s := range list {
+		if s.Party == party {
+			return s.Share
+		}
+	}
+	return ""
+}
+
+// setPeriod closes the parcel's current owner period at height and opens
+// a new one (nil owners: the parcel has no title from height on). A period
+// opened and replaced in the same block is overwritten: the state after a
+// block is what "owner at height" means.
+func (Keeper) setPeriod(kv store.KV, parcel, title string, owners []Share, height int64) {
+	prefix := OwnersPrefix(parcel)
+	var last *OwnerPeriod
+	var lastKey []byte
+	kv.Iterate(prefix, store.PrefixEnd(prefix), true, func(k, v []byte) bool {
+		var p OwnerPeriod
+		if json.Unmarshal(v, &p) == nil {
+			last, lastKey = &p, append([]byte(nil), k...)
+		}
+		return false
+	})
+	if last != nil {
+		if last.From == height {
+			kv.Delete(lastKey)
+		} else {
+			last.To = height
+			put(kv, lastKey, last)
+		}
+	}
+	if owners == nil {
+		return
+	}
+	put(kv, OwnersKey(parcel, height), &OwnerPeriod{Parcel: parcel, Title: title, Owners: owners, From: height})
+}
+
+// OwnerAt finds the owner period of parcel covering height, with its key.
+func (Keeper) OwnerAt(kv store.KV, parcel string, height int64) ([]byte, *OwnerPeriod, error) {
+	prefix := OwnersPrefix(parcel)
+	var key []byte
+	var period *OwnerPeriod
+	var err error
+	kv.Iterate(prefix, OwnersKey(parcel, height+1), true, func(k, v []byte) bool {
+		var p OwnerPeriod
+		if err = json.Unmarshal(v, &p); err == nil {
+			key, period = append([]byte(nil), k...), &p
+		}
+		return false
+	})
+	if period != nil && period.To != 0 && period.To <= height {
+		return nil, nil, nil // the parcel had no title at that height
+	}
+	return key, period, err
+}
+
+// record appends an event to the history of each parcel.
+func (k Keeper) record(ctx *module.Context, parcels []*Parcel, typ, doc, title string, owners []Share, msg any, previous string) {
+	body, _ := json.Marshal(msg)
+	for _, p := range parcels {
+		p.Events++
+		ev := &Event{
+			Parcel: p.ID, Seq: p.Events, Height: ctx.Height, Time: ctx.Time.UTC().Format(time.RFC3339Nano),
+			TxHash: hex.EncodeToString(ctx.TxHash), Type: typ, Actor: ctx.Primary(), Document: doc,
+			Title: title, Owners: owners, Msg: string(body), Previous: previous,
+		}
+		put(ctx.KV, HistoryKey(p.ID, p.Events), ev)
+		k.SetParcel(ctx.KV, p)
+	}
+}
+
+// History returns the events of a parcel in order.
+func (Keeper) History(kv store.KV, parcel string) ([]Event, error) {
+	prefix := HistoryPrefix(parcel)
+	out := []Event{}
+	var err error
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(_, v []byte) bool {
+		var e Event
+		if err = json.Unmarshal(v, &e); err != nil {
+			return false
+		}
+		out = append(out, e)
+		return true
+	})
+	return out, err
+}
+
+// areaM2 renders twice-area units² as exact square metres: a terminating
+// decimal when there is one, otherwise "n/d".
+func areaM2(area2 *big.Int, unitsPerMetre int64) string {
+	den := new(big.Int).Mul(big.NewInt(2*unitsPerMetre), big.NewInt(unitsPerMetre))
+	r := new(big.Rat).SetFrac(area2, den)
+	// Terminating iff the reduced denominator has only factors 2 and 5.
+	d := new(big.Int).Set(r.Denom())
+	digits := 0
+	for _, f := range []int64{2, 5} {
+		bf := big.NewInt(f)
+		n := 0
+		for new(big.Int).Mod(d, bf).Sign() == 0 {
+			d.Div(d, bf)
+			n++
+		}
+		digits = max(digits, n)
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		return r.RatString()
+	}
+	return r.FloatString(digits)
+}
