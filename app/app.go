@@ -16,6 +16,7 @@ import (
 	"github.com/publica/publica/module"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/ballot"
 	"github.com/publica/publica/x/land"
 )
 
@@ -73,7 +74,7 @@ func New(st *store.Store) *App {
 	a := &App{
 		store:      st,
 		auth:       auth,
-		modules:    []module.Module{auth, land.New(auth.Keeper)},
+		modules:    []module.Module{auth, land.New(auth.Keeper), ballot.New(auth.Keeper, nil)},
 		routes:     map[string]module.MsgSpec{},
 		pendingSeq: map[string]uint64{},
 	}

@@ -109,7 +109,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		return checkTxError(err), nil
 	}
 	view := a.store.Working() // between blocks the working tree equals the last commit
-	_, primary, err := a.authenticate(view, c, func(acct *authority.Account) uint64 {
+	signers, primary, err := a.authenticate(view, c, func(acct *authority.Account) uint64 {
 		if next, ok := a.pendingSeq[acct.ID]; ok {
 			return next
 		}
@@ -118,12 +118,45 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return checkTxError(err), nil
 	}
+	if c.spec.Check != nil && primary != nil {
+		if err := a.checkStateful(view, c, signers, height, req.Tx); err != nil {
+			return checkTxError(err), nil
+		}
+	}
 	id := tx.AccountID(c.tx.Primary())
 	if primary != nil {
 		id = primary.ID
 	}
 	a.pendingSeq[id] = c.tx.Sequence + 1
 	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
+}
+
+// checkStateful runs the message's optional CheckTx hook on a throwaway
+// cache over the committed state. A panic in the hook is a bug; it becomes
+// an Internal result rather than stopping the node (storage failures still
+// stop it).
+func (a *App) checkStateful(view store.KV, c *checked, signers []module.Signer, height int64, txBytes []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if f, ok := r.(*store.Failure); ok {
+				panic(f)
+			}
+			err = fmt.Errorf("check panic: %v", r)
+		}
+	}()
+	var last time.Time
+	if b := view.Get(BlockTimeKey(height - 1)); b != nil {
+		last, _ = time.Parse(time.RFC3339Nano, string(b))
+	}
+	ctx := &module.Context{
+		Height:  height,
+		Time:    last,
+		ChainID: a.chainID,
+		TxHash:  tx.Hash(txBytes),
+		KV:      store.NewCache(view),
+		Signers: signers,
+	}
+	return c.spec.Check(ctx, c.msg)
 }
 
 func checkTxError(err error) *abci.ResponseCheckTx {

@@ -63,6 +63,14 @@ type MsgSpec struct {
 	// Handle runs the stateful checks and applies the message. Data is
 	// returned in the deterministic ABCI result.
 	Handle func(ctx *Context, msg Msg) (data []byte, err error)
+	// Check, if set, runs in CheckTx after authentication against the last
+	// committed state, so a message that would fail for a reason only the
+	// state reveals (e.g. a ballot's proofs checked against the election
+	// key) stays out of the mempool. ctx.KV is a throwaway cache (writes
+	// are discarded), ctx.Height is the next height and ctx.Time the last
+	// block's time. FinalizeBlock never calls it: Handle re-checks
+	// everything. Usually Check is Handle with its result ignored.
+	Check func(ctx *Context, msg Msg) error
 }
 
 // QueryResult is a module's answer. Key, when set, is the state key the
