@@ -14,6 +14,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
@@ -25,9 +26,13 @@ import (
 
 // Client is a connection to one node.
 type Client struct {
-	RPC     *rpchttp.HTTP
+	RPC     rpcclient.Client
 	chainID string
 }
+
+// NewFromRPC uses an existing RPC client, e.g. rpc/client/local for an
+// in-process node (the portal does).
+func NewFromRPC(rpc rpcclient.Client) *Client { return &Client{RPC: rpc} }
 
 // New connects to the RPC at addr (tcp://host:port or http://host:port).
 func New(addr string) (*Client, error) {

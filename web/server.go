@@ -5,19 +5,23 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/publica/publica/client"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/web/chain"
 )
@@ -29,8 +33,21 @@ type Options struct {
 	// Refresh is how often the status page updates itself; 0 means 5 s,
 	// a negative value turns it off.
 	Refresh time.Duration
-	// RequestTimeout bounds each handler's work (default 10 s).
+	// RequestTimeout bounds each handler's work (default 10 s). Sending a
+	// transaction waits for its block within this time.
 	RequestTimeout time.Duration
+	// Home is the node's home directory, where the latest replay report is
+	// read from (audit.LastReport); "" hides the replay panel's content.
+	// NewForNode sets it from the node's configuration.
+	Home string
+	// Secret keys the MACs of sign-in challenges and prepared transactions;
+	// nil picks a random one, so they do not outlive the process.
+	Secret []byte
+	// PublicOrigin is the portal's origin as users reach it
+	// ("https://portal.example"), when a TLS proxy is in front. Sign-in
+	// challenges are bound to it, and cookies are marked Secure when it is
+	// https. "" means the origin of each request as the server sees it.
+	PublicOrigin string
 }
 
 // Server is the portal's HTTP server.
@@ -40,6 +57,15 @@ type Server struct {
 	log     *slog.Logger
 	refresh int // seconds, 0 = off
 	timeout time.Duration
+	home    string
+	origin  string // Options.PublicOrigin
+
+	cl       *client.Client // builds, relays and proves, through the same RPC
+	clMu     sync.Mutex
+	clReady  bool
+	secret   []byte
+	sessions *sessionStore
+	journeys map[string]*Journey // by message type
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -48,11 +74,20 @@ type Server struct {
 
 // New builds a portal reading the chain through rpc (an
 // rpc/client/local.Local for an in-process node, or rpc/client/http.HTTP).
-func New(rpc chain.RPC, opts Options) (*Server, error) {
+func New(rpc rpcclient.Client, opts Options) (*Server, error) {
 	if rpc == nil {
 		return nil, errors.New("web: no RPC client")
 	}
-	s := &Server{chain: chain.NewSource(rpc), log: opts.Logger, timeout: opts.RequestTimeout}
+	s := &Server{chain: chain.NewSource(rpc), log: opts.Logger, timeout: opts.RequestTimeout,
+		home: opts.Home, origin: strings.TrimRight(opts.PublicOrigin, "/"),
+		cl: client.NewFromRPC(rpc), sessions: newSessionStore()}
+	s.secret = opts.Secret
+	if len(s.secret) == 0 {
+		s.secret = make([]byte, 32)
+		if _, err := rand.Read(s.secret); err != nil {
+			return nil, fmt.Errorf("web: secret: %w", err)
+		}
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -65,6 +100,10 @@ func New(rpc chain.RPC, opts Options) (*Server, error) {
 	case opts.Refresh > 0:
 		s.refresh = max(1, int(opts.Refresh/time.Second))
 	}
+	s.journeys = map[string]*Journey{}
+	for _, j := range Journeys {
+		s.journeys[j.MsgType] = j
+	}
 	s.echo = s.routes()
 	return s, nil
 }
@@ -74,6 +113,9 @@ func New(rpc chain.RPC, opts Options) (*Server, error) {
 func NewForNode(n *node.Node, opts Options) (*Server, error) {
 	if n == nil || n.Comet == nil {
 		return nil, errors.New("web: no node")
+	}
+	if opts.Home == "" && n.Config != nil {
+		opts.Home = n.Config.RootDir
 	}
 	s, err := New(local.New(n.Comet), opts)
 	if err != nil {
@@ -102,12 +144,31 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(s.recoverer())
 	e.Use(middleware.BodyLimit("64K"))
 	e.Use(middleware.ContextTimeout(s.timeout))
+	e.Use(s.csrf())
+	e.Use(s.viewer)
 
 	e.GET("/", s.statusPage)
 	e.GET("/api/status", s.statusJSON)
 	e.GET("/healthz", s.health)
 	e.HEAD("/healthz", s.health)
 	e.GET("/static/*", staticHandler())
+
+	// Keys, sign-in and the signed-transaction journeys.
+	e.GET("/keys", s.keysPage)
+	e.GET("/signin", s.signInPage)
+	e.POST("/signin", s.signIn)
+	e.POST("/signout", s.signOut)
+	for _, j := range Journeys {
+		e.GET(j.Path, s.journeyForm(j))
+		e.POST(j.Path, s.journeyPrepare(j))
+	}
+	e.POST("/tx/send", s.txSend)
+
+	// Explorer.
+	e.GET("/blocks", s.blocksPage)
+	e.GET("/blocks/:height", s.blockPage)
+	e.GET("/tx/:hash", s.txPage)
+	e.GET("/accounts/:id", s.accountPage)
 	return e
 }
 

@@ -1,0 +1,314 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/authority"
+)
+
+// The signing flow, the same for every form that changes the chain:
+//
+//  1. GET Journey.Path shows the questions (and the signer's public key,
+//     filled in from the key held in the browser).
+//  2. POST Journey.Path: the server checks the answers (422 with an error
+//     summary when they are wrong), builds the unsigned transaction as the
+//     client package does (chain id, the account's next sequence, valid
+//     until the latest height + ValidFor, the canonical message) and shows
+//     it in plain words, with its exact sign bytes in data-sign-bytes.
+//  3. The browser signs those bytes with its key (static/sign.js) and posts
+//     the signature to /tx/send with the server's sealed copy of the
+//     unsigned transaction. The server puts them together, verifies the
+//     signature, relays the transaction, waits for its block and shows the
+//     result.
+//
+// The server never sees a private key, and only relays what it prepared
+// and described: the sealed copy carries an HMAC under the server's secret.
+
+// ValidFor is how many blocks a prepared transaction stays valid.
+const ValidFor = 100
+
+// SignerField is the form field holding the signer's public key (hex).
+const SignerField = "pubkey"
+
+// Answers are a journey's submitted form.
+type Answers struct {
+	Values  url.Values
+	Signer  ed25519.PublicKey
+	Account *authority.Account // the signer's account; nil if the key has none
+}
+
+// Journey is one form that ends in a signed transaction. Pages for land,
+// identity and ballots add theirs to Journeys.
+type Journey struct {
+	Path    string // GET shows the form, POST prepares the transaction
+	MsgType string
+	Title   string // the form's heading, e.g. "Register your account"
+	Lead    string
+	Nav     string
+	// Fields are the questions besides the signer's key, which every
+	// journey asks first.
+	Fields []components.Field
+	// Message turns the answers into the message, or returns the refused
+	// answers (shown with status 422). err is for failures that are not the
+	// user's (the node is down).
+	Message func(ctx context.Context, cl *client.Client, a Answers) (msg any, refused []components.FormError, err error)
+	// Describe says in plain words what the prepared transaction does.
+	Describe func(t *tx.Tx) []components.Fact
+	// Done titles the confirmation and says what to do next.
+	Done func(t *tx.Tx, r *client.Result) (title string, facts []components.Fact, next []components.Link)
+}
+
+// Journeys are every signed-transaction form the portal offers.
+var Journeys = []*Journey{registerAccount}
+
+func signerField() components.Field {
+	return components.Field{Name: SignerField, Label: "Your public key",
+		Hint: "Filled in from the key held in this browser: 64 hexadecimal characters.", Fill: "pubkey", Wide: true}
+}
+
+func (j *Journey) fields(values url.Values) []components.Field {
+	fs := append([]components.Field{signerField()}, j.Fields...)
+	if values != nil {
+		for i := range fs {
+			fs[i].Value = strings.TrimSpace(values.Get(fs[i].Name))
+		}
+	}
+	return fs
+}
+
+// client returns the chain client, having fetched the chain id once under
+// a lock (client.Client caches it without one).
+func (s *Server) client(c echo.Context) (*client.Client, error) {
+	s.clMu.Lock()
+	defer s.clMu.Unlock()
+	if !s.clReady {
+		if _, err := s.cl.ChainID(c.Request().Context()); err != nil {
+			return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		s.clReady = true
+	}
+	return s.cl, nil
+}
+
+func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		fs := j.fields(nil)
+		if pk := components.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
+			fs[0].Value = pk
+		}
+		return render(c, http.StatusOK, components.JourneyForm(s.formPage(j, fs, nil)))
+	}
+}
+
+func (s *Server) formPage(j *Journey, fs []components.Field, errs []components.FormError) components.FormPage {
+	return components.FormPage{Title: j.Title, Lead: j.Lead, Action: j.Path, Submit: "Continue",
+		Fields: components.WithErrors(fs, errs), Errors: errs, Nav: j.Nav}
+}
+
+// journeyPrepare checks the answers and shows the unsigned transaction.
+func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		form, err := c.FormParams()
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		}
+		fs := j.fields(form)
+		refuse := func(errs []components.FormError) error {
+			return render(c, http.StatusUnprocessableEntity, components.JourneyForm(s.formPage(j, fs, errs)))
+		}
+		pkHex := strings.ToLower(fs[0].Value)
+		if pkHex == "" {
+			return refuse([]components.FormError{{Field: SignerField,
+				Message: "Enter your public key: create or import a key on the Your key page and it is filled in for you"}})
+		}
+		pub, err := authority.ParsePubKey(pkHex)
+		if err != nil {
+			return refuse([]components.FormError{{Field: SignerField,
+				Message: "The public key must be 64 hexadecimal characters (0–9, a–f)"}})
+		}
+		cl, err := s.client(c)
+		if err != nil {
+			return err
+		}
+		acct, err := cl.AccountByKey(ctx, pub)
+		if err != nil {
+			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		msg, errs, err := j.Message(ctx, cl, Answers{Values: form, Signer: pub, Account: acct})
+		if err != nil {
+			return err
+		}
+		if len(errs) > 0 {
+			return refuse(errs)
+		}
+		t, err := cl.Build(ctx, pub, j.MsgType, msg, ValidFor)
+		if err != nil {
+			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return render(c, http.StatusOK, components.CheckAnswers(s.checkPage(j, t, pub, nil)))
+	}
+}
+
+func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []components.FormError) components.CheckPage {
+	return components.CheckPage{
+		Title: "Check and sign: " + strings.ToLower(j.Title[:1]) + j.Title[1:],
+		Facts: j.Describe(t),
+		Technical: []components.Fact{
+			{Label: "Chain", Value: t.ChainID, Mono: true},
+			{Label: "Signed by (public key)", Value: hex.EncodeToString(pub), Mono: true},
+			{Label: "Signer’s account id", Value: tx.AccountID(pub), Mono: true},
+			{Label: "Sequence", Value: fmt.Sprint(t.Sequence)},
+			{Label: "Valid until block", Value: fmt.Sprint(t.ValidUntil)},
+			{Label: "Message type", Value: t.MsgType, Mono: true},
+		},
+		MsgJSON:    chain.PrettyJSON(t.Msg),
+		SignBytes:  hex.EncodeToString(t.SignBytes(pub)),
+		PubKey:     hex.EncodeToString(pub),
+		Prepared:   s.seal(t, pub),
+		ChangeHref: j.Path,
+		Errors:     errs,
+		Nav:        j.Nav,
+	}
+}
+
+// seal encodes the unsigned transaction (with an all-zero placeholder
+// signature, so the envelope codec can carry it) and MACs it.
+func (s *Server) seal(t *tx.Tx, pub ed25519.PublicKey) string {
+	u := *t
+	u.Signatures = []tx.Signature{{PubKey: pub, Sig: make([]byte, ed25519.SignatureSize)}}
+	raw := u.Encode()
+	return base64.RawURLEncoding.EncodeToString(raw) + "." + s.mac("prepared-tx/v1", string(raw))
+}
+
+// unseal checks the MAC and decodes the prepared transaction.
+func (s *Server) unseal(token string) (*tx.Tx, error) {
+	enc, mac, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, errors.New("malformed")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal([]byte(mac), []byte(s.mac("prepared-tx/v1", string(raw)))) {
+		return nil, errors.New("bad seal")
+	}
+	t, err := tx.Decode(raw)
+	if err != nil || len(t.Signatures) != 1 {
+		return nil, errors.New("bad transaction")
+	}
+	return t, nil
+}
+
+// txSend serves POST /tx/send: signature + sealed transaction → relayed,
+// committed transaction.
+func (s *Server) txSend(c echo.Context) error {
+	t, err := s.unseal(c.FormValue("prepared"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity,
+			"This transaction was not prepared by this portal, or it was changed. Nothing was sent; start again.").SetInternal(err)
+	}
+	j := s.journeys[t.MsgType]
+	if j == nil {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "This portal does not send "+t.MsgType+" transactions.")
+	}
+	pub := t.Primary()
+	sig, err := hex.DecodeString(strings.TrimSpace(c.FormValue("signature")))
+	if err == nil && len(sig) != ed25519.SignatureSize {
+		err = errors.New("wrong length")
+	}
+	if err == nil {
+		t.Signatures[0].Sig = sig
+		err = t.VerifySignatures()
+	}
+	if err != nil {
+		t.Signatures[0].Sig = make([]byte, ed25519.SignatureSize)
+		return render(c, http.StatusUnprocessableEntity, components.CheckAnswers(s.checkPage(j, t, pub, []components.FormError{{
+			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names.",
+		}})))
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	raw := t.Encode()
+	hash := strings.ToUpper(hex.EncodeToString(tx.Hash(raw)))
+	ctx := c.Request().Context()
+	res, err := cl.BroadcastCommit(ctx, raw)
+	var te *client.TxError
+	switch {
+	case errors.As(err, &te):
+		p := components.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
+			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: j.Nav,
+			Facts: []components.Fact{{Label: "Transaction hash", Value: hash, Mono: true}}}
+		if res != nil {
+			p.Height = res.Height
+			p.Facts = append(p.Facts, components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
+		}
+		p.Next = []components.Link{{Label: "Start again", Href: j.Path}}
+		return render(c, http.StatusUnprocessableEntity, components.TxResult(p))
+	case err != nil && ctx.Err() != nil:
+		return echo.NewHTTPError(http.StatusGatewayTimeout,
+			"The transaction was sent but was not seen in a block in time. Look it up later at /tx/"+hash+".").SetInternal(err)
+	case err != nil:
+		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	title, facts, next := j.Done(t, res)
+	p := components.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
+		Facts: append(facts,
+			components.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
+			components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
+		Next: next}
+	return render(c, http.StatusOK, components.TxResult(p))
+}
+
+// registerAccount is the first journey: a key held in the browser becomes
+// an account (authority/register-account, sequence 0, signed by that key).
+var registerAccount = &Journey{
+	Path:    "/account/register",
+	MsgType: authority.TypeRegisterAccount,
+	Title:   "Register your account",
+	Lead:    "Your key becomes an account on the chain. Nobody else signs: your key alone creates it.",
+	Nav:     "keys",
+	Message: func(_ context.Context, _ *client.Client, a Answers) (any, []components.FormError, error) {
+		if a.Account != nil {
+			return nil, []components.FormError{{Field: SignerField,
+				Message: "This key already has account " + a.Account.ID + ": there is nothing to register"}}, nil
+		}
+		return authority.MsgRegisterAccount{}, nil, nil
+	},
+	Describe: func(t *tx.Tx) []components.Fact {
+		return []components.Fact{
+			{Label: "What", Value: "Create a new account controlled by your key"},
+			{Label: "Your account id", Value: tx.AccountID(t.Primary()), Mono: true},
+			{Label: "Your public key", Value: hex.EncodeToString(t.Primary()), Mono: true},
+			{Label: "Roles", Value: "None: roles are granted later by the authority set"},
+		}
+	},
+	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		id := string(r.Data)
+		if !tx.ValidAccountID(id) {
+			id = tx.AccountID(t.Primary())
+		}
+		return "Your account is registered",
+			[]components.Fact{{Label: "Account id", Value: id, Mono: true, Href: "/accounts/" + id}},
+			[]components.Link{{Label: "Sign in with your key", Href: "/signin"}, {Label: "See your account on the chain", Href: "/accounts/" + id}}
+	},
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/audit"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/authority"
+)
+
+func notFound(err error, msg string) error {
+	if errors.Is(err, chain.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, msg).SetInternal(err)
+	}
+	return err
+}
+
+// blocksPage serves GET /blocks[?from=H]: replay status, charts, blocks.
+func (s *Server) blocksPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	var from int64
+	if v := c.QueryParam("from"); v != "" {
+		h, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || h < 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, "The block height must be a whole number from 1.")
+		}
+		from = h
+	}
+	l, err := s.chain.Blocks(ctx, from)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("This node has no block %d.", from))
+	}
+	a, err := s.chain.Activity(ctx)
+	if err != nil {
+		return err
+	}
+	r := components.Replay{Enabled: s.home != ""}
+	if r.Enabled {
+		rep, err := audit.LastReport(s.home)
+		if err != nil {
+			s.log.Warn("replay report unreadable", "err", err)
+			r.Err = "the file is damaged or unreadable (see the portal's log)"
+		}
+		r.Report = rep
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.BlocksPage(l, a, r))
+}
+
+// blockPage serves GET /blocks/:height.
+func (s *Server) blockPage(c echo.Context) error {
+	h, err := strconv.ParseInt(c.Param("height"), 10, 64)
+	if err != nil || h < 1 {
+		return echo.NewHTTPError(http.StatusNotFound, "A block is named by its height, a whole number from 1.")
+	}
+	d, err := s.chain.Block(c.Request().Context(), h)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("This node has no block %d.", h))
+	}
+	return render(c, http.StatusOK, components.BlockPage(d))
+}
+
+// txPage serves GET /tx/:hash.
+func (s *Server) txPage(c echo.Context) error {
+	hash := strings.ToUpper(c.Param("hash"))
+	d, err := s.chain.Tx(c.Request().Context(), hash)
+	if err != nil {
+		return notFound(err, "This node knows no committed transaction with hash "+hash+".")
+	}
+	return render(c, http.StatusOK, components.TxPage(d))
+}
+
+// accountPage serves GET /accounts/:id: the record read with an ICS23
+// proof, verified against the app hash of the next, validator-signed header.
+func (s *Server) accountPage(c echo.Context) error {
+	id := strings.ToLower(c.Param("id"))
+	if !tx.ValidAccountID(id) {
+		return echo.NewHTTPError(http.StatusNotFound, "An account id is 40 hexadecimal characters.")
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	p, err := cl.QueryProven(c.Request().Context(), "/authority/account/"+id, nil, 0)
+	if err != nil {
+		return fmt.Errorf("%w: proven account query: %v", chain.ErrUnavailable, err)
+	}
+	v := components.AccountView{ID: id, Height: p.Height, ProofHeight: p.Height + 1,
+		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash)),
+		Own:     components.ViewerFrom(c.Request().Context()).Account == id}
+	code := http.StatusOK
+	if p.Value == nil {
+		code = http.StatusNotFound
+	} else {
+		var a authority.Account
+		if err := json.Unmarshal(p.Value, &a); err != nil {
+			return fmt.Errorf("decode account %s: %w", id, err)
+		}
+		v.Account = &a
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, code, components.AccountPage(v))
+}

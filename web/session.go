@@ -1,0 +1,287 @@
+package web
+
+import (
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/authority"
+)
+
+// Sign-in and sessions.
+//
+// GET /signin issues a challenge: a random nonce, an expiry and the origin
+// the page was served from, sealed with an HMAC under the server's secret so
+// the server keeps no state until it is answered. The browser signs
+// ChallengeBytes with the key it holds and posts the signature and public
+// key back; the server checks the seal, the expiry, the origin, that the
+// nonce was not used before, the signature, and that the key controls an
+// account. It then sets a session cookie (HttpOnly, SameSite=Strict, Secure
+// over TLS) naming a server-side session of SessionTTL.
+const (
+	SessionCookie  = "publica_session"
+	SessionTTL     = 8 * time.Hour
+	ChallengeTTL   = 5 * time.Minute
+	signInDomain   = "publica/signin/v1\x00"
+	maxSessions    = 100_000
+	challengeNonce = 16
+)
+
+// ChallengeBytes are the bytes a key signs to sign in: a domain distinct
+// from transactions ("publica/tx/v1"), so a sign-in signature can never be
+// a transaction signature, then the origin, the nonce (hex) and the expiry
+// (Unix seconds), separated by zero bytes.
+func ChallengeBytes(origin, nonce string, expires int64) []byte {
+	return []byte(signInDomain + origin + "\x00" + nonce + "\x00" + strconv.FormatInt(expires, 10))
+}
+
+type session struct {
+	account, pubkey string
+	expires         time.Time
+}
+
+type sessionStore struct {
+	mu       sync.Mutex
+	sessions map[string]session   // by sha256(cookie value)
+	used     map[string]time.Time // challenge nonces answered, until they expire
+}
+
+func newSessionStore() *sessionStore {
+	return &sessionStore{sessions: map[string]session{}, used: map[string]time.Time{}}
+}
+
+func sessionKey(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func (st *sessionStore) prune(now time.Time) {
+	for k, s := range st.sessions {
+		if now.After(s.expires) {
+			delete(st.sessions, k)
+		}
+	}
+	for k, exp := range st.used {
+		if now.After(exp) {
+			delete(st.used, k)
+		}
+	}
+}
+
+// useNonce marks a challenge nonce as answered; false if it already was.
+func (st *sessionStore) useNonce(nonce string, until time.Time) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.used[nonce]; ok {
+		return false
+	}
+	if len(st.used) > maxSessions {
+		st.prune(time.Now())
+	}
+	st.used[nonce] = until
+	return true
+}
+
+func (st *sessionStore) create(account, pubkey string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.sessions) >= maxSessions {
+		st.prune(time.Now())
+		if len(st.sessions) >= maxSessions {
+			return "", errors.New("too many sessions")
+		}
+	}
+	st.sessions[sessionKey(token)] = session{account: account, pubkey: pubkey, expires: time.Now().Add(SessionTTL)}
+	return token, nil
+}
+
+func (st *sessionStore) get(token string) (session, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.sessions[sessionKey(token)]
+	if !ok || time.Now().After(s.expires) {
+		return session{}, false
+	}
+	return s, true
+}
+
+func (st *sessionStore) remove(token string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.sessions, sessionKey(token))
+}
+
+// originOf is the origin challenges are bound to: Options.PublicOrigin, or
+// the scheme and Host of the request as this server received it (never a
+// forwarded header a client could set).
+func (s *Server) originOf(c echo.Context) string {
+	if s.origin != "" {
+		return s.origin
+	}
+	scheme := "http"
+	if c.Request().TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request().Host
+}
+
+func (s *Server) secureCookies(c echo.Context) bool {
+	return c.Request().TLS != nil || strings.HasPrefix(s.origin, "https://")
+}
+
+// csrf protects every state-changing request. Browsers that send
+// Sec-Fetch-Site are checked by it (same-origin only); others must echo
+// the _csrf cookie's token in the form (double submit).
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/api/") || p == "/healthz"
+		},
+		TokenLookup:    "form:" + components.CSRFField,
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteStrictMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden,
+				"This form was not sent from this site, or it has expired. Go back, reload the page and try again.").SetInternal(err)
+		},
+	})
+}
+
+// viewer puts the signed-in account and the CSRF token into the request
+// context, where the components find them.
+func (s *Server) viewer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		v := components.Viewer{}
+		if tok, ok := c.Get("csrf").(string); ok {
+			v.CSRF = tok
+		}
+		if ck, err := c.Cookie(SessionCookie); err == nil {
+			if ss, ok := s.sessions.get(ck.Value); ok {
+				v.Account, v.PubKey = ss.account, ss.pubkey
+			}
+		}
+		c.SetRequest(c.Request().WithContext(components.WithViewer(c.Request().Context(), v)))
+		return next(c)
+	}
+}
+
+func (s *Server) mac(parts ...string) string {
+	m := hmac.New(sha256.New, s.secret)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// keysPage serves GET /keys: everything there happens in the browser.
+func (s *Server) keysPage(c echo.Context) error {
+	return render(c, http.StatusOK, components.KeysPage())
+}
+
+// signInPage serves GET /signin with a fresh challenge.
+func (s *Server) signInPage(c echo.Context) error {
+	return s.renderSignIn(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderSignIn(c echo.Context, code int, errs []components.FormError) error {
+	nb := make([]byte, challengeNonce)
+	if _, err := rand.Read(nb); err != nil {
+		return err
+	}
+	nonce := hex.EncodeToString(nb)
+	origin := s.originOf(c)
+	exp := time.Now().Add(ChallengeTTL).Unix()
+	token := nonce + "." + strconv.FormatInt(exp, 10) + "." + s.mac("signin", origin, nonce, strconv.FormatInt(exp, 10))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, code, components.SignIn(components.SignInPage{
+		Origin: origin, Challenge: token, SignBytes: hex.EncodeToString(ChallengeBytes(origin, nonce, exp)),
+		Expires: time.Unix(exp, 0).UTC().Format("15:04:05 UTC"), Errors: errs,
+	}))
+}
+
+// signIn serves POST /signin: it checks the signed challenge and starts a
+// session. Every refusal shows the page again, with a new challenge, an
+// error summary and status 422.
+func (s *Server) signIn(c echo.Context) error {
+	refuse := func(msg string) error {
+		return s.renderSignIn(c, http.StatusUnprocessableEntity, []components.FormError{{Message: msg}})
+	}
+	parts := strings.Split(c.FormValue("challenge"), ".")
+	if len(parts) != 3 {
+		return refuse("The sign-in challenge is missing or damaged. Try again with the new one below.")
+	}
+	nonce, expStr, mac := parts[0], parts[1], parts[2]
+	origin := s.originOf(c)
+	if !hmac.Equal([]byte(mac), []byte(s.mac("signin", origin, nonce, expStr))) {
+		return refuse("This sign-in challenge was not issued by this portal for this site. Try again with the new one below.")
+	}
+	exp, err := strconv.ParseInt(expStr, 10, 64)
+	if err != nil || time.Now().Unix() > exp {
+		return refuse("The sign-in challenge expired. Try again with the new one below.")
+	}
+	pub, err := authority.ParsePubKey(c.FormValue("pubkey"))
+	if err != nil {
+		return refuse("There is no key in this browser to sign in with. Create or import one on the Your key page.")
+	}
+	sig, err := hex.DecodeString(c.FormValue("signature"))
+	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, ChallengeBytes(origin, nonce, exp), sig) {
+		return refuse("The signature does not match the challenge and key. You were not signed in.")
+	}
+	if !s.sessions.useNonce(nonce, time.Unix(exp, 0)) {
+		return refuse("This challenge has already been used. Try again with the new one below.")
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	acct, err := cl.AccountByKey(c.Request().Context(), pub)
+	if err != nil {
+		return err
+	}
+	if acct == nil {
+		return refuse("The key in this browser (account " + tx.AccountID(pub) + ") is not registered on the chain yet. Register it first.")
+	}
+	// A new session id on every sign-in (no fixation); drop the old one.
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		s.sessions.remove(ck.Value)
+	}
+	token, err := s.sessions.create(acct.ID, hex.EncodeToString(pub))
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(c), MaxAge: int(SessionTTL / time.Second)})
+	return c.Redirect(http.StatusSeeOther, "/accounts/"+acct.ID)
+}
+
+// signOut serves POST /signout: it ends the session and clears the cookie.
+func (s *Server) signOut(c echo.Context) error {
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		s.sessions.remove(ck.Value)
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(c), MaxAge: -1})
+	return c.Redirect(http.StatusSeeOther, "/signin")
+}
