@@ -188,3 +188,5 @@ func sharesString(s []land.Share) string {
 	}
 	return strings.Join(b, " ")
 }
+
+func abciQuery(path string) *abci.RequestQuery { return &abci.RequestQuery{Path: path} }

@@ -1,0 +1,441 @@
+package land_test
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/x/land"
+)
+
+type fixture struct {
+	c                                *chain
+	clerk, alice, bob, carol, lender ed25519.PrivateKey
+}
+
+// setup: P1 = [0,1000]² on title T1 owned by alice alone.
+func setup(t *testing.T) *fixture {
+	c := newChain(t)
+	f := &fixture{c: c, clerk: key(t, "clerk"), alice: key(t, "citizen-alice"), bob: key(t, "citizen-bob"),
+		carol: key(t, "citizen-carol"), lender: key(t, "registrar")}
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "A-1", Geometry: rect(0, 0, 1000, 1000), Document: doc("plan")}, f.clerk)
+	c.ok(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"}, Owners: []land.Share{{Party: id(f.alice), Share: "1"}},
+		Tenure: "freehold", Document: doc("grant")}, f.clerk)
+	return f
+}
+
+func (f *fixture) title(t *testing.T, tid string) land.Title {
+	var ti land.Title
+	if !f.c.query("/land/title/"+tid, 0, &ti) {
+		t.Fatalf("no title %s", tid)
+	}
+	return ti
+}
+
+func TestRegisterParcelRules(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	reg := func(ref string, g land.Geometry) land.MsgRegisterParcel {
+		return land.MsgRegisterParcel{CadastralRef: ref, Geometry: g, Document: doc("plan " + ref)}
+	}
+	step("only a clerk", func() {
+		c.fails(land.ErrNotClerk, land.TypeRegisterParcel, reg("A-2", rect(2000, 0, 3000, 1000)), f.alice)
+	})
+	step("overlap with an active parcel", func() {
+		c.fails(land.ErrOverlap, land.TypeRegisterParcel, reg("A-2", rect(500, 500, 1500, 1500)), f.clerk)
+		c.fails(land.ErrOverlap, land.TypeRegisterParcel, reg("A-2", rect(0, 0, 1000, 1000)), f.clerk)
+		c.fails(land.ErrOverlap, land.TypeRegisterParcel, reg("A-2", rect(100, 100, 200, 200)), f.clerk)
+	})
+	step("neighbour sharing an edge is fine", func() {
+		if got := c.ok(land.TypeRegisterParcel, reg("A-2", rect(1000, 0, 2000, 1000)), f.clerk); got != "P2" {
+			t.Fatalf("id %s", got)
+		}
+	})
+	step("duplicate cadastral reference", func() {
+		c.fails(land.ErrDuplicateRef, land.TypeRegisterParcel, reg("A-1", rect(5000, 0, 6000, 1000)), f.clerk)
+	})
+	step("bad geometry", func() {
+		for name, coords := range map[string]string{
+			"unclosed":       "[[[0,5000],[10,5000],[10,5010]]]",
+			"self-crossing":  "[[[0,5000],[10,5010],[10,5000],[0,5010],[0,5000]]]",
+			"clockwise":      "[[[0,5000],[0,5010],[10,5010],[10,5000],[0,5000]]]",
+			"out of range":   "[[[0,5000],[2000000000,5000],[10,5010],[0,5000]]]",
+			"two points":     "[[[0,5000],[10,5000],[0,5000],[0,5000]]]",
+			"floats":         "[[[0.5,5000],[10,5000],[10,5010],[0.5,5000]]]",
+			"not an array":   `{"x":1}`,
+			"wrong nesting":  "[[0,5000],[10,5000],[10,5010],[0,5000]]",
+			"empty polygon":  "[]",
+			"hole outside":   "[[[0,5000],[10,5000],[10,5010],[0,5010],[0,5000]],[[20,5000],[20,5010],[30,5010],[20,5000]]]",
+			"4 numbers/pos.": "[[[0,5000,1,1],[10,5000,1,1],[10,5010,1,1],[0,5000,1,1]]]",
+		} {
+			r := c.do(land.TypeRegisterParcel, reg("B-1", geom(coords)), f.clerk)
+			if r.Codespace != land.Codespace || r.Code != land.ErrBadGeometry.Code {
+				t.Errorf("%s: %s/%d %s", name, r.Codespace, r.Code, r.Log)
+			}
+		}
+		g := rect(0, 5000, 10, 5010)
+		g.CRS = "EPSG:4326"
+		c.fails(land.ErrBadGeometry, land.TypeRegisterParcel, reg("B-1", g), f.clerk)
+		g = rect(0, 5000, 10, 5010)
+		g.Type = "LineString"
+		c.fails(land.ErrBadGeometry, land.TypeRegisterParcel, reg("B-1", g), f.clerk)
+	})
+	step("too large for the index", func() {
+		c.fails(land.ErrParcelTooLarge, land.TypeRegisterParcel, reg("HUGE", rect(0, 10_000_000, 900_000_000, 900_000_000)), f.clerk)
+	})
+	step("bad document and reference", func() {
+		m := reg("C-1", rect(0, 9000, 10, 9010))
+		m.Document = "abc"
+		c.fails(land.ErrBadDocument, land.TypeRegisterParcel, m, f.clerk)
+		m.Document = strings.ToUpper(doc("x"))
+		c.fails(land.ErrBadDocument, land.TypeRegisterParcel, m, f.clerk)
+		c.fails(errs.InvalidMsg, land.TypeRegisterParcel, reg("has/slash", rect(0, 9000, 10, 9010)), f.clerk)
+	})
+}
+
+func TestFirstTitleRules(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "A-2", Geometry: rect(2000, 0, 3000, 1000), Document: doc("p")}, f.clerk)
+	own := func(s ...string) []land.Share {
+		var out []land.Share
+		for i, x := range s {
+			out = append(out, land.Share{Party: id([]ed25519.PrivateKey{f.alice, f.bob, f.carol}[i]), Share: x})
+		}
+		return out
+	}
+	tm := func(owners []land.Share, parcels ...string) land.MsgRegisterTitle {
+		return land.MsgRegisterTitle{Parcels: parcels, Owners: owners, Tenure: "freehold", Document: doc("g")}
+	}
+	c.fails(land.ErrNotClerk, land.TypeRegisterTitle, tm(own("1"), "P2"), f.alice)
+	c.fails(land.ErrParcelTitled, land.TypeRegisterTitle, tm(own("1"), "P1"), f.clerk)
+	c.fails(land.ErrUnknownParcel, land.TypeRegisterTitle, tm(own("1"), "P9"), f.clerk)
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(own("1/2", "1/3"), "P2"), f.clerk)                 // sums to 5/6
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(own("1/2", "2/3"), "P2"), f.clerk)                 // sums to 7/6
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(own("2/4", "1/2"), "P2"), f.clerk)                 // not lowest terms
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(own("0", "1"), "P2"), f.clerk)                     // zero share
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(own("-1/2", "3/2"), "P2"), f.clerk)                // sign
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(own("0.5", "0.5"), "P2"), f.clerk)                 // decimals
+	c.fails(land.ErrBadShares, land.TypeRegisterTitle, tm(append(own("1/2"), own("1/2")...), "P2"), f.clerk) // party twice
+	bad := tm(own("1"), "P2")
+	bad.Tenure = "feudal"
+	c.fails(errs.InvalidMsg, land.TypeRegisterTitle, bad, f.clerk)
+	if got := c.ok(land.TypeRegisterTitle, tm(own("1/2", "1/3", "1/6"), "P2"), f.clerk); got != "T2" {
+		t.Fatalf("title %s", got)
+	}
+}
+
+func TestTransferRules(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	offer := func(sellerShare string, buyers ...land.Share) land.MsgOfferTransfer {
+		return land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: sellerShare}}, Buyers: buyers, Expires: c.height + 50}
+	}
+	to := func(k ed25519.PrivateKey, s string) land.Share { return land.Share{Party: id(k), Share: s} }
+
+	step("seller must sign", func() {
+		c.fails(land.ErrMissingSignature, land.TypeOfferTransfer, offer("1", to(f.bob, "1")), f.bob)
+	})
+	step("seller must hold the share", func() {
+		m := land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{to(f.bob, "1")}, Buyers: []land.Share{to(f.carol, "1")}, Expires: c.height + 5}
+		c.fails(land.ErrNotOwner, land.TypeOfferTransfer, m, f.bob)
+	})
+	step("shares must balance", func() {
+		c.fails(land.ErrBadShares, land.TypeOfferTransfer, offer("1/2", to(f.bob, "1/3")), f.alice)
+	})
+	step("unknown title", func() {
+		m := offer("1", to(f.bob, "1"))
+		m.Title = "T7"
+		c.fails(land.ErrUnknownTitle, land.TypeOfferTransfer, m, f.alice)
+	})
+	step("buyers must all sign the acceptance", func() {
+		o := c.ok(land.TypeOfferTransfer, offer("1/2", to(f.bob, "1/4"), to(f.carol, "1/4")), f.alice)
+		c.fails(land.ErrMissingSignature, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
+		c.fails(land.ErrOfferState, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
+		c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob, f.carol)
+		c.fails(land.ErrNotClerk, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.alice)
+		c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
+		c.fails(land.ErrOfferState, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
+		ti := f.title(t, "T1")
+		if len(ti.Owners) != 3 || shareOf(ti, id(f.alice)) != "1/2" || shareOf(ti, id(f.carol)) != "1/4" {
+			t.Fatalf("owners %s", sharesString(ti.Owners))
+		}
+	})
+	step("co-owners selling together all sign", func() {
+		m := land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{to(f.bob, "1/4"), to(f.carol, "1/4")},
+			Buyers: []land.Share{to(f.alice, "1/2")}, Expires: c.height + 5}
+		c.fails(land.ErrMissingSignature, land.TypeOfferTransfer, m, f.bob)
+		o := c.ok(land.TypeOfferTransfer, m, f.bob, f.carol)
+		c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.alice)
+		c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d2")}, f.clerk)
+		ti := f.title(t, "T1")
+		if len(ti.Owners) != 1 || ti.Owners[0].Share != "1" {
+			t.Fatalf("owners %s", sharesString(ti.Owners))
+		}
+		var holdings []struct{ Title string }
+		c.list("/land/party/"+id(f.bob), &holdings)
+		if len(holdings) != 0 {
+			t.Fatalf("bob still indexed: %+v", holdings)
+		}
+	})
+	step("expired offer", func() {
+		m := offer("1", to(f.bob, "1"))
+		m.Expires = c.height + 2 // the offer block is height+1, acceptance +2, registration +3
+		o := c.ok(land.TypeOfferTransfer, m, f.alice)
+		c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
+		c.fails(land.ErrOfferExpired, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
+		m.Expires = 1
+		c.fails(land.ErrOfferExpired, land.TypeOfferTransfer, m, f.alice)
+	})
+	step("withdrawn offer", func() {
+		o := c.ok(land.TypeOfferTransfer, offer("1", to(f.bob, "1")), f.alice)
+		c.fails(land.ErrMissingSignature, land.TypeWithdrawOffer, land.MsgWithdrawOffer{Offer: o}, f.bob)
+		c.ok(land.TypeWithdrawOffer, land.MsgWithdrawOffer{Offer: o}, f.alice)
+		c.fails(land.ErrOfferState, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
+		c.fails(land.ErrUnknownOffer, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: "O99"}, f.bob)
+	})
+	step("seller sold meanwhile", func() {
+		o1 := c.ok(land.TypeOfferTransfer, offer("1", to(f.bob, "1")), f.alice)
+		o2 := c.ok(land.TypeOfferTransfer, offer("1", to(f.carol, "1")), f.alice)
+		c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o1}, f.bob)
+		c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o2}, f.carol)
+		c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o1, Document: doc("d")}, f.clerk)
+		c.fails(land.ErrNotOwner, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o2, Document: doc("d")}, f.clerk)
+	})
+}
+
+func shareOf(t land.Title, party string) string {
+	for _, s := range t.Owners {
+		if s.Party == party {
+			return s.Share
+		}
+	}
+	return ""
+}
+
+func TestMortgageRules(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	mm := func(rank int64) land.MsgRegisterMortgage {
+		return land.MsgRegisterMortgage{Title: "T1", Lender: id(f.lender), Amount: "1000000", Currency: "EUR", Rank: rank, Document: doc("m")}
+	}
+	c.fails(land.ErrMissingSignature, land.TypeRegisterMortgage, mm(1), f.alice)    // lender missing
+	c.fails(land.ErrMissingSignature, land.TypeRegisterMortgage, mm(1), f.lender)   // owner missing
+	m2 := c.ok(land.TypeRegisterMortgage, mm(2), f.alice, f.lender)                 // second charge first
+	c.fails(land.ErrRankTaken, land.TypeRegisterMortgage, mm(2), f.alice, f.lender) // unique rank
+	m1 := c.ok(land.TypeRegisterMortgage, mm(1), f.alice, f.lender)                 // first charge
+	bad := mm(3)
+	bad.Currency = "euro"
+	c.fails(errs.InvalidMsg, land.TypeRegisterMortgage, bad, f.alice, f.lender)
+	bad = mm(3)
+	bad.Amount = "-5"
+	c.fails(errs.InvalidMsg, land.TypeRegisterMortgage, bad, f.alice, f.lender)
+	ti := f.title(t, "T1")
+	if len(ti.Mortgages) != 2 || ti.Mortgages[0].ID != m1 || ti.Mortgages[1].ID != m2 {
+		t.Fatalf("mortgages not ordered by rank: %+v", ti.Mortgages)
+	}
+	c.fails(land.ErrNotLender, land.TypeDischarge, land.MsgDischargeMortgage{Title: "T1", Mortgage: m1, Document: doc("r")}, f.alice)
+	c.fails(land.ErrUnknownRight, land.TypeDischarge, land.MsgDischargeMortgage{Title: "T1", Mortgage: "M9", Document: doc("r")}, f.lender)
+	c.ok(land.TypeDischarge, land.MsgDischargeMortgage{Title: "T1", Mortgage: m1, Document: doc("r")}, f.lender)
+	c.ok(land.TypeRegisterMortgage, mm(1), f.alice, f.lender) // the rank is free again
+	if ti = f.title(t, "T1"); len(ti.Mortgages) != 2 || ti.Mortgages[1].ID != m2 {
+		t.Fatalf("after discharge %+v", ti.Mortgages)
+	}
+}
+
+// TestCaveatFreezes: while a caveat stands every dealing but its removal is
+// refused; the lodger withdraws, a clerk removes.
+func TestCaveatFreezes(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "N-1", Geometry: rect(1000, 0, 2000, 1000), Document: doc("p")}, f.clerk)
+	m := c.ok(land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: "T1", Lender: id(f.lender), Amount: "5", Currency: "EUR", Rank: 1, Document: doc("m")}, f.alice, f.lender)
+	o := c.ok(land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: "1"}},
+		Buyers: []land.Share{{Party: id(f.bob), Share: "1"}}, Expires: c.height + 100}, f.alice)
+	cv := c.ok(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: "T1", Reason: "pending divorce", Document: doc("c")}, f.carol)
+
+	blocked := []struct {
+		typ  string
+		msg  any
+		keys []ed25519.PrivateKey
+	}{
+		{land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: "1"}},
+			Buyers: []land.Share{{Party: id(f.bob), Share: "1"}}, Expires: c.height + 100}, []ed25519.PrivateKey{f.alice}},
+		{land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, []ed25519.PrivateKey{f.bob}},
+		{land.TypeTransmit, land.MsgTransmit{Title: "T1", Owners: []land.Share{{Party: id(f.bob), Share: "1"}}, Reason: "death", Document: doc("w")}, []ed25519.PrivateKey{f.clerk}},
+		{land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: "T1", Lender: id(f.lender), Amount: "5", Currency: "EUR", Rank: 2, Document: doc("m")}, []ed25519.PrivateKey{f.alice, f.lender}},
+		{land.TypeDischarge, land.MsgDischargeMortgage{Title: "T1", Mortgage: m, Document: doc("r")}, []ed25519.PrivateKey{f.lender}},
+		{land.TypeRegisterLease, land.MsgRegisterLease{Title: "T1", Lessee: id(f.bob), Start: "2026-01-01", End: "2030-01-01", Document: doc("l")}, []ed25519.PrivateKey{f.alice, f.bob}},
+		{land.TypeRegisterEasement, land.MsgRegisterEasement{Title: "T1", Benefiting: "P2", Purpose: "right of way", Document: doc("e")}, []ed25519.PrivateKey{f.alice}},
+		{land.TypeSubdivide, land.MsgSubdivide{Parcel: "P1", Children: []land.ChildParcel{{CadastralRef: "X-1", Geometry: rect(0, 0, 500, 1000)},
+			{CadastralRef: "X-2", Geometry: rect(500, 0, 1000, 1000)}}, Tolerance: "0", Document: doc("s")}, []ed25519.PrivateKey{f.clerk}},
+	}
+	for _, b := range blocked {
+		c.fails(land.ErrCaveat, b.typ, b.msg, b.keys...)
+	}
+	c.fails(land.ErrNotLodger, land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: "T1", Caveat: cv}, f.alice)
+	c.fails(land.ErrNotClerk, land.TypeRemoveCaveat, land.MsgRemoveCaveat{Title: "T1", Caveat: cv, Reason: "lapsed", Document: doc("o")}, f.alice)
+	c.fails(land.ErrUnknownRight, land.TypeRemoveCaveat, land.MsgRemoveCaveat{Title: "T1", Caveat: "C9", Reason: "lapsed", Document: doc("o")}, f.clerk)
+	c.ok(land.TypeRemoveCaveat, land.MsgRemoveCaveat{Title: "T1", Caveat: cv, Reason: "lapsed after 30 days", Document: doc("order")}, f.clerk)
+	c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob) // dealings resume
+	cv2 := c.ok(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: "T1", Reason: "again", Document: doc("c2")}, f.carol)
+	c.fails(land.ErrCaveat, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
+	c.ok(land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: "T1", Caveat: cv2}, f.carol)
+	c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
+}
+
+func TestTransmissionLeaseEasement(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "N-1", Geometry: rect(1000, 0, 2000, 1000), Document: doc("p")}, f.clerk)
+	heirs := []land.Share{{Party: id(f.bob), Share: "1/2"}, {Party: id(f.carol), Share: "1/2"}}
+	c.fails(land.ErrNotClerk, land.TypeTransmit, land.MsgTransmit{Title: "T1", Owners: heirs, Reason: "death", Document: doc("will")}, f.bob)
+	c.fails(errs.InvalidMsg, land.TypeTransmit, land.MsgTransmit{Title: "T1", Owners: heirs, Reason: "whim", Document: doc("will")}, f.clerk)
+	c.ok(land.TypeTransmit, land.MsgTransmit{Title: "T1", Owners: heirs, Reason: "death", Document: doc("probate")}, f.clerk)
+	ti := f.title(t, "T1")
+	if len(ti.Owners) != 2 || shareOf(ti, id(f.alice)) != "" {
+		t.Fatalf("after transmission %s", sharesString(ti.Owners))
+	}
+	lease := land.MsgRegisterLease{Title: "T1", Lessee: id(f.alice), Start: "2026-02-01", End: "2036-01-31", Document: doc("lease")}
+	c.fails(land.ErrMissingSignature, land.TypeRegisterLease, lease, f.bob, f.alice) // carol, co-owner, missing
+	bad := lease
+	bad.End = "2020-01-01"
+	c.fails(errs.InvalidMsg, land.TypeRegisterLease, bad, f.bob, f.carol, f.alice)
+	bad.End = "2036-13-01"
+	c.fails(errs.InvalidMsg, land.TypeRegisterLease, bad, f.bob, f.carol, f.alice)
+	l := c.ok(land.TypeRegisterLease, lease, f.bob, f.carol, f.alice)
+	c.fails(land.ErrNotLessee, land.TypeEndLease, land.MsgEndLease{Title: "T1", Lease: l, Document: doc("s")}, f.bob)
+	c.ok(land.TypeEndLease, land.MsgEndLease{Title: "T1", Lease: l, Document: doc("surrender")}, f.alice)
+
+	es := land.MsgRegisterEasement{Title: "T1", Benefiting: "P2", Purpose: "right of way to the road", Document: doc("e")}
+	c.fails(land.ErrMissingSignature, land.TypeRegisterEasement, es, f.bob)
+	self := es
+	self.Benefiting = "P1"
+	c.fails(errs.InvalidMsg, land.TypeRegisterEasement, self, f.bob, f.carol)
+	e := c.ok(land.TypeRegisterEasement, es, f.bob, f.carol)
+	if ti = f.title(t, "T1"); len(ti.Easements) != 1 || ti.Easements[0].Benefiting != "P2" || len(ti.Leases) != 0 {
+		t.Fatalf("title %+v", ti)
+	}
+	c.fails(land.ErrNotClerk, land.TypeEndEasement, land.MsgEndEasement{Title: "T1", Easement: e, Document: doc("rel")}, f.bob)
+	c.ok(land.TypeEndEasement, land.MsgEndEasement{Title: "T1", Easement: e, Document: doc("release")}, f.clerk)
+	if ti = f.title(t, "T1"); len(ti.Easements) != 0 {
+		t.Fatal("easement not ended")
+	}
+}
+
+func TestSubdivisionRules(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	sub := func(tol string, gs ...land.Geometry) land.MsgSubdivide {
+		m := land.MsgSubdivide{Parcel: "P1", Tolerance: tol, Document: doc("plan")}
+		for i, g := range gs {
+			m.Children = append(m.Children, land.ChildParcel{CadastralRef: "S-" + string(rune('a'+i)), Geometry: g})
+		}
+		return m
+	}
+	c.fails(land.ErrNotClerk, land.TypeSubdivide, sub("0", rect(0, 0, 500, 1000), rect(500, 0, 1000, 1000)), f.alice)
+	c.fails(land.ErrSubdivision, land.TypeSubdivide, sub("0", rect(0, 0, 600, 1000), rect(500, 0, 1000, 1000)), f.clerk) // overlap
+	c.fails(land.ErrSubdivision, land.TypeSubdivide, sub("0", rect(0, 0, 500, 1000), rect(500, 0, 1100, 1000)), f.clerk) // outside
+	c.fails(land.ErrSubdivision, land.TypeSubdivide, sub("0", rect(0, 0, 500, 1000), rect(500, 0, 1000, 999)), f.clerk)  // gap of 1000 cm² (area2 1000)
+	c.fails(land.ErrSubdivision, land.TypeSubdivide, sub("999", rect(0, 0, 500, 1000), rect(500, 0, 1000, 999)), f.clerk)
+	c.fails(land.ErrBadGeometry, land.TypeSubdivide, sub("0", rect(0, 0, 500, 1000), geom("[[[500,0],[500,1000],[1000,1000],[500,0]]]")), f.clerk)
+	c.fails(errs.InvalidMsg, land.TypeSubdivide, sub("0", rect(0, 0, 1000, 1000)), f.clerk)               // one child
+	got := c.ok(land.TypeSubdivide, sub("1000", rect(0, 0, 500, 1000), rect(500, 0, 1000, 999)), f.clerk) // within tolerance
+	if got != "P2,P3" {
+		t.Fatalf("children %s", got)
+	}
+	c.fails(land.ErrParcelRetired, land.TypeSubdivide, sub("0", rect(0, 0, 500, 1000), rect(500, 0, 1000, 1000)), f.clerk)
+	c.fails(land.ErrTitleCancelled, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: "T1", Reason: "r", Document: doc("c")}, f.bob)
+	// The retired parent no longer blocks the space its children leave.
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "SLIVER", Geometry: rect(500, 999, 1000, 1000), Document: doc("p")}, f.clerk)
+}
+
+func TestMergeRules(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "A-2", Geometry: rect(1000, 0, 2000, 1000), Document: doc("p")}, f.clerk) // P2
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "A-3", Geometry: rect(3000, 0, 4000, 1000), Document: doc("p")}, f.clerk) // P3, apart
+	c.ok(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P2"}, Owners: []land.Share{{Party: id(f.alice), Share: "1"}}, Tenure: "freehold", Document: doc("g")}, f.clerk)
+	c.ok(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P3"}, Owners: []land.Share{{Party: id(f.bob), Share: "1"}}, Tenure: "freehold", Document: doc("g")}, f.clerk)
+	merge := func(g land.Geometry, ps ...string) land.MsgMerge {
+		return land.MsgMerge{Parcels: ps, CadastralRef: "AM-1", Geometry: g, Document: doc("merge")}
+	}
+	c.fails(land.ErrMerge, land.TypeMerge, merge(rect(1000, 0, 4000, 1000), "P2", "P3"), f.clerk) // different owners
+	c.fails(land.ErrMerge, land.TypeMerge, merge(rect(0, 0, 2000, 900), "P1", "P2"), f.clerk)     // does not contain
+	c.fails(land.ErrMerge, land.TypeMerge, merge(rect(0, 0, 2000, 1100), "P1", "P2"), f.clerk)    // area differs
+	c.fails(land.ErrNotClerk, land.TypeMerge, merge(rect(0, 0, 2000, 1000), "P1", "P2"), f.alice)
+	got := c.ok(land.TypeMerge, merge(rect(0, 0, 2000, 1000), "P1", "P2"), f.clerk)
+	var p land.Parcel
+	c.query("/land/parcel/"+got, 0, &p)
+	if !slices.Equal(p.Parents, []string{"P1", "P2"}) || p.AreaM2 != "200" || p.Title != "T4" {
+		t.Fatalf("merged %+v", p)
+	}
+	for _, old := range []string{"P1", "P2"} {
+		var op land.Parcel
+		c.query("/land/parcel/"+old, 0, &op)
+		if op.Status != land.StatusRetired || !slices.Equal(op.Children, []string{got}) {
+			t.Fatalf("old parcel %+v", op)
+		}
+	}
+	if ti := f.title(t, "T1"); ti.Status != land.StatusCancelled || !slices.Equal(ti.Children, []string{"T4"}) {
+		t.Fatalf("T1 %+v", ti)
+	}
+	if ti := f.title(t, "T4"); !slices.Equal(ti.Parents, []string{"T1", "T2"}) || ti.Owners[0].Party != id(f.alice) {
+		t.Fatalf("T4 %+v", ti)
+	}
+	// Non-adjacent parcels with the same owner.
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "A-5", Geometry: rect(5000, 0, 6000, 1000), Document: doc("p")}, f.clerk)
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "A-6", Geometry: rect(7000, 0, 8000, 1000), Document: doc("p")}, f.clerk)
+	c.fails(land.ErrMerge, land.TypeMerge, land.MsgMerge{Parcels: []string{"P5", "P6"}, CadastralRef: "AM-2",
+		Geometry: geom("[[[5000,0],[6000,0],[6000,500],[7000,500],[7000,0],[8000,0],[8000,1000],[5000,1000],[5000,0]]]"), Document: doc("m")}, f.clerk)
+}
+
+func TestCorrection(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	addr := "12 Mill Lane"
+	c.fails(land.ErrNotClerk, land.TypeCorrect, land.MsgCorrect{Parcel: "P1", Address: &addr, Reason: "typo", Document: doc("c")}, f.alice)
+	c.fails(errs.InvalidMsg, land.TypeCorrect, land.MsgCorrect{Parcel: "P1", Title: "T1", Address: &addr, Reason: "typo", Document: doc("c")}, f.clerk)
+	c.fails(errs.InvalidMsg, land.TypeCorrect, land.MsgCorrect{Parcel: "P1", Address: &addr, Document: doc("c")}, f.clerk) // no reason
+	c.ok(land.TypeCorrect, land.MsgCorrect{Parcel: "P1", Address: &addr, Reason: "house number misread from the deed", Document: doc("c")}, f.clerk)
+	fixed := []land.Share{{Party: id(f.bob), Share: "1"}}
+	c.ok(land.TypeCorrect, land.MsgCorrect{Title: "T1", Owners: fixed, Reason: "wrong party entered at first registration", Document: doc("c2")}, f.clerk)
+	var hist []land.Event
+	c.list("/land/history/P1", &hist)
+	last := hist[len(hist)-1]
+	var before land.Title
+	if err := json.Unmarshal([]byte(last.Previous), &before); err != nil || before.Owners[0].Party != id(f.alice) {
+		t.Fatalf("previous record not kept: %q", last.Previous)
+	}
+	if !strings.Contains(last.Msg, "wrong party entered") || last.Type != land.TypeCorrect {
+		t.Fatalf("reason not kept: %+v", last)
+	}
+	var p land.Parcel
+	c.query("/land/parcel/P1", 0, &p)
+	if p.Address != addr {
+		t.Fatalf("address %q", p.Address)
+	}
+	var holdings []struct{ Title string }
+	c.list("/land/party/"+id(f.alice), &holdings)
+	if len(holdings) != 0 {
+		t.Fatal("alice still indexed after correction")
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	f := setup(t)
+	for _, path := range []string{"/land/parcel/X1", "/land/parcel/P01", "/land/owner/P1/abc", "/land/height-at/yesterday",
+		"/land/bbox/1/2/3", "/land/bbox/5/5/1/1", "/land/nothing", "/land/party/zz", "/land/height-at/1999-01-01T00:00:00Z"} {
+		res, _ := f.c.app.Query(t.Context(), abciQuery(path))
+		if res.Code != land.ErrBadQuery.Code || res.Codespace != land.Codespace {
+			t.Errorf("%s: %s/%d %s", path, res.Codespace, res.Code, res.Log)
+		}
+	}
+}
+
+// step names a part of a test that shares one chain with the others (the
+// chain's helpers fail the enclosing test).
+func step(_ string, fn func()) { fn() }
