@@ -1,0 +1,20 @@
+//go:build js && wasm
+
+package main
+
+import "syscall/js"
+
+func register(name, op string) {
+	js.Global().Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) != 1 || args[0].Type() != js.TypeString {
+			return string(handle(op, nil))
+		}
+		return string(handle(op, []byte(args[0].String())))
+	}))
+}
+
+func main() {
+	register("publicaEncryptBallot", "encrypt")
+	register("publicaVerifyBallot", "verify")
+	select {} // keep the functions alive
+}

@@ -1,0 +1,134 @@
+// Command ballotwasm exposes ballot encryption to JavaScript. Built with
+// GOOS=js GOARCH=wasm it registers two functions on globalThis:
+//
+//	publicaEncryptBallot(requestJSON) → responseJSON
+//	publicaVerifyBallot(requestJSON)  → responseJSON
+//
+// Built natively it is a small tool: it reads one request from stdin, runs
+// the operation named by its first argument ("encrypt", the default, or
+// "verify") and writes the response to stdout.
+//
+// Request (all binary values lower-case hex):
+//
+//	{"election_id": "…", "public_key": "<32-byte point>",
+//	 "questions": [{"options": 5, "min": 0, "max": 5}, …],
+//	 "voter": "<account id>", "choices": [[true, false, …], …],
+//	 "ballot": "<encoded ballot, verify only>"}
+//
+// Response: {"ballot": "…", "tracker": "…", "opening": "…"} for encrypt,
+// {"ok": true, "tracker": "…"} for verify, or {"error": "…"}.
+// The opening is the Benaloh audit data: keep it to audit (spoil) the ballot,
+// discard it to cast. See docs/election-crypto.md.
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/publica/publica/crypto/elgamal"
+)
+
+type question struct {
+	Options uint32 `json:"options"`
+	Min     uint32 `json:"min"`
+	Max     uint32 `json:"max"`
+}
+
+type request struct {
+	ElectionID string     `json:"election_id"`
+	PublicKey  string     `json:"public_key"`
+	Questions  []question `json:"questions"`
+	Voter      string     `json:"voter"`
+	Choices    [][]bool   `json:"choices"`
+	Ballot     string     `json:"ballot,omitempty"`
+}
+
+type response struct {
+	Ballot  string `json:"ballot,omitempty"`
+	Tracker string `json:"tracker,omitempty"`
+	Opening string `json:"opening,omitempty"`
+	OK      bool   `json:"ok,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+func (r *request) params() (*elgamal.ElectionParams, error) {
+	raw, err := hex.DecodeString(r.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("public_key: %w", err)
+	}
+	pk, err := elgamal.DecodePublicKey(raw)
+	if err != nil {
+		return nil, err
+	}
+	p := &elgamal.ElectionParams{ElectionID: r.ElectionID, PublicKey: pk}
+	for _, q := range r.Questions {
+		p.Questions = append(p.Questions, elgamal.QuestionSpec{Options: q.Options, Min: q.Min, Max: q.Max})
+	}
+	return p, p.Validate()
+}
+
+func encryptBallot(req *request, rnd io.Reader) (*response, error) {
+	p, err := req.params()
+	if err != nil {
+		return nil, err
+	}
+	b, op, err := elgamal.EncryptBallot(p, req.Voter, req.Choices, rnd)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := b.Encode()
+	if err != nil {
+		return nil, err
+	}
+	openEnc, err := op.Encode()
+	if err != nil {
+		return nil, err
+	}
+	tracker, _ := b.Hash()
+	return &response{Ballot: hex.EncodeToString(enc), Tracker: hex.EncodeToString(tracker[:]), Opening: hex.EncodeToString(openEnc)}, nil
+}
+
+func verifyBallot(req *request) (*response, error) {
+	p, err := req.params()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := hex.DecodeString(req.Ballot)
+	if err != nil {
+		return nil, fmt.Errorf("ballot: %w", err)
+	}
+	b, err := elgamal.DecodeAndVerify(raw, p)
+	if err != nil {
+		return nil, err
+	}
+	if req.Voter != "" && b.Voter != req.Voter {
+		return nil, fmt.Errorf("ballot is for voter %q", b.Voter)
+	}
+	tracker, _ := b.Hash()
+	return &response{OK: true, Tracker: hex.EncodeToString(tracker[:])}, nil
+}
+
+// handle runs one JSON request and always returns a JSON response.
+func handle(op string, in []byte) []byte {
+	var req request
+	var resp *response
+	err := json.Unmarshal(in, &req)
+	if err == nil {
+		switch op {
+		case "encrypt":
+			resp, err = encryptBallot(&req, rand.Reader)
+		case "verify":
+			resp, err = verifyBallot(&req)
+		default:
+			err = fmt.Errorf("unknown operation %q", op)
+		}
+	}
+	if err != nil {
+		resp = &response{Error: err.Error()}
+	}
+	out, _ := json.Marshal(resp)
+	return out
+}
