@@ -111,6 +111,13 @@ func (c *chain) expect(name string, raw []byte, want *errs.Error, check bool) *a
 		}
 	}
 	r := c.block(raw)[0]
+	// A message refused before authentication consumes no sequence.
+	if x, err := tx.Decode(raw); err == nil {
+		id := tx.AccountID(x.Primary())
+		if a, _ := (authority.Keeper{}).Account(c.view(), id); a != nil {
+			c.seq[id] = a.Sequence
+		}
+	}
 	if r.Codespace != want.Codespace || r.Code != want.Code {
 		c.t.Errorf("%s: FinalizeBlock gave %s/%d (%s), want %s/%d (%s)", name, r.Codespace, r.Code, r.Log, want.Codespace, want.Code, want.Desc)
 	}
