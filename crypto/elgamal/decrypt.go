@@ -123,6 +123,9 @@ func CombinePartialDecryptions(ct Ciphertext, pds []*PartialDecryption, threshol
 	if threshold == 0 || uint32(len(pds)) < threshold {
 		return Point{}, fmt.Errorf("%w: %d partial decryptions, threshold %d", ErrParams, len(pds), threshold)
 	}
+	if !ct.Alpha.Valid() || !ct.Beta.Valid() {
+		return Point{}, fmt.Errorf("%w: ciphertext", ErrMalformed)
+	}
 	idx := make([]uint32, len(pds))
 	points := make([]*ristretto255.Element, len(pds))
 	for i, pd := range pds {
@@ -192,6 +195,14 @@ func NewTally(params *ElectionParams) *Tally {
 
 // Add adds a (verified) ballot's selections to the tally.
 func (t *Tally) Add(b *Ballot) error {
+	for qi := range b.Questions {
+		for oi := range b.Questions[qi].Selections {
+			c := b.Questions[qi].Selections[oi].Ciphertext
+			if !c.Alpha.Valid() || !c.Beta.Valid() {
+				return fmt.Errorf("%w: ballot question %d option %d: missing ciphertext", ErrMalformed, qi, oi)
+			}
+		}
+	}
 	if len(b.Questions) != len(t.Questions) {
 		return fmt.Errorf("%w: ballot shape", ErrMismatch)
 	}

@@ -166,7 +166,7 @@ func evalCommitments(cs []Point, j uint32) *ristretto255.Element {
 // VerifyShare checks a received share s_ij against dealer i's commitments.
 // A non-nil error is grounds for a complaint.
 func VerifyShare(dc *DealerCommitments, j uint32, share *ristretto255.Scalar) error {
-	if j == 0 || len(dc.Commitments) == 0 || share == nil {
+	if j == 0 || len(dc.Commitments) == 0 || share == nil || checkQualified([]DealerCommitments{*dc}) != nil {
 		return fmt.Errorf("%w: share for trustee %d", ErrParams, j)
 	}
 	want := evalCommitments(dc.Commitments, j)
@@ -197,6 +197,11 @@ func checkQualified(dcs []DealerCommitments) error {
 		}
 		if len(dcs[i].Commitments) == 0 || len(dcs[i].Commitments) != len(dcs[0].Commitments) {
 			return fmt.Errorf("%w: dealer %d commitment count", ErrParams, dcs[i].Dealer)
+		}
+		for _, c := range dcs[i].Commitments {
+			if !c.Valid() {
+				return fmt.Errorf("%w: dealer %d: missing commitment", ErrParams, dcs[i].Dealer)
+			}
 		}
 	}
 	return nil

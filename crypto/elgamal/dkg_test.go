@@ -279,3 +279,47 @@ func TestPartialDecryptionProofs(t *testing.T) {
 		t.Fatal("trustee 0 accepted")
 	}
 }
+
+// Hand-built values with zero-value (never decoded) points get errors,
+// not panics from the group library.
+func TestZeroValuesRejectedWithoutPanic(t *testing.T) {
+	p := testParams(t, QuestionSpec{Options: 2, Min: 1, Max: 1})
+	zb := &Ballot{ElectionID: p.ElectionID, Voter: "v", Questions: []QuestionBallot{{
+		Selections: []Selection{{Proof: DisjunctiveProof{Branches: make([]Branch, 2)}}, {Proof: DisjunctiveProof{Branches: make([]Branch, 2)}}},
+		RangeProof: DisjunctiveProof{Branches: make([]Branch, 1)},
+	}}}
+	if err := zb.Verify(p); err == nil {
+		t.Fatal("zero ballot verified (batched)")
+	}
+	if err := zb.VerifyUnbatched(p); err == nil {
+		t.Fatal("zero ballot verified (unbatched)")
+	}
+	good, _ := encrypt(t, p, "v", "z", []bool{true, false})
+	good.Questions[0].Selections[1].Proof.Branches[0] = Branch{}
+	if err := good.VerifyUnbatched(p); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("zero branch: %v", err)
+	}
+	if err := NewTally(p).Add(zb); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("tally of zero ballot: %v", err)
+	}
+	pd := &PartialDecryption{Trustee: 1, Share: Generator()}
+	if _, err := CombinePartialDecryptions(Ciphertext{}, []*PartialDecryption{pd}, 1); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("zero ciphertext combined: %v", err)
+	}
+	if err := VerifyPartialDecryption(Generator(), DecryptionContext{}, Ciphertext{}, pd); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("zero ciphertext partial: %v", err)
+	}
+	dc := &DealerCommitments{Dealer: 1, Commitments: make([]Point, 2)}
+	if err := VerifyShare(dc, 1, ScalarFromUint64(1)); err == nil {
+		t.Fatal("share checked against zero commitments")
+	}
+	if err := VerifyDealerCommitments("e", 2, 3, dc); err == nil {
+		t.Fatal("zero commitments accepted")
+	}
+	if _, err := JointPublicKey([]DealerCommitments{*dc}); !errors.Is(err, ErrParams) {
+		t.Fatalf("joint key of zero commitments: %v", err)
+	}
+	if _, err := VerificationKey([]DealerCommitments{*dc}, 1); !errors.Is(err, ErrParams) {
+		t.Fatalf("verification key of zero commitments: %v", err)
+	}
+}
