@@ -391,3 +391,33 @@ func TestBatchWeightsDeterministic(t *testing.T) {
 		t.Fatal("weight wider than 128 bits")
 	}
 }
+
+// Random single-byte mutations of a valid ballot: whatever still decodes
+// must be rejected, and the batched and unbatched verifiers must agree.
+func TestMutatedBallotsRejectedByBothVerifiers(t *testing.T) {
+	p := testParams(t, QuestionSpec{Options: 3, Min: 1, Max: 2})
+	b, _ := encrypt(t, p, "voter-m", "mutate", []bool{true, false, true})
+	enc, _ := b.Encode()
+	rnd := DeterministicReader("mutations")
+	var buf [3]byte
+	decoded := 0
+	for i := 0; i < 300; i++ {
+		rnd.Read(buf[:])
+		pos := (int(buf[0])<<8 | int(buf[1])) % len(enc)
+		delta := buf[2] | 1 // never 0
+		m := append([]byte(nil), enc...)
+		m[pos] ^= delta
+		mb, err := DecodeBallot(m)
+		if err != nil {
+			continue
+		}
+		decoded++
+		if err := both(t, mb, p); err == nil {
+			t.Fatalf("mutation at byte %d (xor %#x) accepted", pos, delta)
+		}
+	}
+	t.Logf("%d of 300 mutations decoded", decoded)
+	if decoded < 50 {
+		t.Fatalf("only %d of 300 mutations decoded; the test exercises too little", decoded)
+	}
+}
