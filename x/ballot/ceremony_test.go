@@ -2,11 +2,16 @@ package ballot_test
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/publica/publica/errs"
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
 )
 
@@ -22,9 +27,14 @@ func TestCreateElectionRejections(t *testing.T) {
 	m := base()
 	m.Trustees = []string{tids[0], account(alice)}
 	c.expect("trustee without the role", c.tx(off, ballot.TypeCreateElection, m), ballot.ErrInvalidElection, false)
+	// A chain without a credential checker refuses credential rules.
 	m = base()
 	m.Eligibility = ballot.Eligibility{Kind: ballot.RuleCredential, Schema: "resident", Predicate: "age>=18"}
-	c.expect("credential rule without identity module", c.tx(off, ballot.TypeCreateElection, m), ballot.ErrUnsupportedRule, false)
+	bare := ballot.New(authority.Keeper{}, nil)
+	ctx := &module.Context{Height: c.height + 1, Time: c.time, KV: store.NewCache(c.view()), Signers: []module.Signer{{Account: account(off)}}}
+	if _, err := bare.Messages()[0].Handle(ctx, m); !errors.Is(err, ballot.ErrUnsupportedRule) {
+		t.Errorf("credential rule without a checker: %v", err)
+	}
 	m = base()
 	m.Threshold = 3
 	c.expect("threshold above n", c.tx(off, ballot.TypeCreateElection, m), ballot.ErrInvalidElection, true)
@@ -113,4 +123,22 @@ func TestKeyCeremonyComplaints(t *testing.T) {
 	if got := mustJSON(c.result("dkg").Counts); got != "[[0,1],[0,0,1]]" {
 		t.Fatalf("result %s", got)
 	}
+}
+
+// With the identity module wired in, a credential election asks it: a
+// voter who registered no eligibility proof for the schema and predicate
+// is refused with the identity module's reason.
+func TestCredentialEligibility(t *testing.T) {
+	c := newChain(t)
+	elig := ballot.Eligibility{Kind: ballot.RuleCredential, Schema: "resident-v1", Predicate: "age>=18"}
+	e := c.setupWith("cred", yesNoSingle(), elig, nil, 0, time.Hour)
+	alice := demo(t, "citizen-alice")
+	c.block()
+	m, _ := castMsg(t, e, account(alice), []int{0}, []int{0})
+	r := c.expect("no credential", c.tx(alice, ballot.TypeCast, m), ballot.ErrNotEligible, true)
+	if !strings.Contains(r.Log, "eligibility proof") {
+		t.Errorf("log should carry the identity module's reason: %s", r.Log)
+	}
+	off := demo(t, "election-official")
+	c.expect("roll change on a credential election", c.tx(off, ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: "cred", Voters: []string{account(alice)}}), ballot.ErrInvalidRoll, false)
 }

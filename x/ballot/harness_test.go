@@ -187,6 +187,11 @@ func (c *chain) registerAccounts(keys []ed25519.PrivateKey) {
 // opensIn and closes at closesIn from the chain's time.
 func (c *chain) setup(id string, qs []ballot.Question, voters []string, opensIn, closesIn time.Duration) *ballot.Election {
 	c.t.Helper()
+	return c.setupWith(id, qs, ballot.Eligibility{Kind: ballot.RuleRoll}, voters, opensIn, closesIn)
+}
+
+func (c *chain) setupWith(id string, qs []ballot.Question, elig ballot.Eligibility, voters []string, opensIn, closesIn time.Duration) *ballot.Election {
+	c.t.Helper()
 	off := demo(c.t, "election-official")
 	tkeys := []ed25519.PrivateKey{demo(c.t, "trustee-1"), demo(c.t, "trustee-2"), demo(c.t, "trustee-3")}
 	var tids []string
@@ -194,7 +199,7 @@ func (c *chain) setup(id string, qs []ballot.Question, voters []string, opensIn,
 		tids = append(tids, account(k))
 	}
 	c.must(off, ballot.TypeCreateElection, &ballot.MsgCreateElection{
-		ID: id, Title: "Test election " + id, Questions: qs, Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll},
+		ID: id, Title: "Test election " + id, Questions: qs, Eligibility: elig,
 		Trustees: tids, Threshold: 2, OpensAt: c.time.Add(opensIn).Unix(), ClosesAt: c.time.Add(closesIn).Unix(),
 	})
 	if len(voters) > 0 {
