@@ -2,8 +2,8 @@ package ballot_test
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 	"time"
