@@ -263,7 +263,7 @@ unsigned transaction as JSON, each signer runs "tx sign", and anyone runs
 	}
 	addNodeFlag(cmd)
 	addPassphraseFlag(cmd)
-	cmd.AddCommand(txAuthorityCmd(), txSignCmd(), txBroadcastCmd())
+	cmd.AddCommand(txAuthorityCmd(), landTxCmd(), txSignCmd(), txBroadcastCmd())
 	return cmd
 }
 

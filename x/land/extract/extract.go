@@ -26,9 +26,9 @@ const Version = 1
 
 // Entry is one proven state entry.
 type Entry struct {
-	Key   string          `json:"key"`   // the state key, e.g. land/title/T1
-	Value json.RawMessage `json:"value"` // the record exactly as stored
-	Proof []byte          `json:"proof"` // ICS23 CommitmentProof (protobuf, base64 in JSON)
+	Key   string `json:"key"`   // the state key, e.g. land/title/T1
+	Value string `json:"value"` // the record's bytes exactly as stored (JSON text in a JSON string)
+	Proof []byte `json:"proof"` // ICS23 CommitmentProof (protobuf, base64 in JSON)
 }
 
 // Extract is the document. Entries[0] is the title; the others are its
@@ -58,14 +58,14 @@ func Build(ctx context.Context, c *client.Client, title string, height int64) (*
 		if res.ProofOps == nil || len(res.ProofOps.Ops) != 1 {
 			return nil, 0, fmt.Errorf("%s: the node sent no proof", path)
 		}
-		return &Entry{Key: string(res.Key), Value: append(json.RawMessage(nil), res.Value...), Proof: res.ProofOps.Ops[0].Data}, res.Height, nil
+		return &Entry{Key: string(res.Key), Value: string(res.Value), Proof: res.ProofOps.Ops[0].Data}, res.Height, nil
 	}
 	te, h, err := read("/land/title/"+title, height)
 	if err != nil {
 		return nil, err
 	}
 	var t land.Title
-	if err := json.Unmarshal(te.Value, &t); err != nil {
+	if err := json.Unmarshal([]byte(te.Value), &t); err != nil {
 		return nil, fmt.Errorf("decode title: %w", err)
 	}
 	x := &Extract{Version: Version, Height: h, Title: title, Entries: []Entry{*te}}
@@ -165,7 +165,7 @@ func Verify(x *Extract) (*Result, error) {
 	res := &Result{Height: x.Height, AppHash: appHash, ValidatorsHash: vs.Hash()}
 	for i, e := range x.Entries {
 		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: []byte(e.Key), Data: e.Proof}}}
-		if err := proof.Verify(appHash, ops, []byte(e.Key), e.Value); err != nil {
+		if err := proof.Verify(appHash, ops, []byte(e.Key), []byte(e.Value)); err != nil {
 			return nil, fmt.Errorf("entry %d (%s): %w", i, e.Key, err)
 		}
 		if i == 0 {
@@ -173,14 +173,14 @@ func Verify(x *Extract) (*Result, error) {
 				return nil, fmt.Errorf("entry 0 is %s, not title %s", e.Key, x.Title)
 			}
 			var t land.Title
-			if err := json.Unmarshal(e.Value, &t); err != nil {
+			if err := json.Unmarshal([]byte(e.Value), &t); err != nil {
 				return nil, fmt.Errorf("title record: %w", err)
 			}
 			res.Title = &t
 			continue
 		}
 		var p land.Parcel
-		if err := json.Unmarshal(e.Value, &p); err != nil {
+		if err := json.Unmarshal([]byte(e.Value), &p); err != nil {
 			return nil, fmt.Errorf("entry %d: parcel record: %w", i, err)
 		}
 		if e.Key != string(land.ParcelKey(p.ID)) {

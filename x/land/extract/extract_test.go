@@ -50,7 +50,7 @@ func TestExtractOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, _ := json.Marshal(x)
+	doc, _ := json.MarshalIndent(x, "", "  ") // as the CLI writes it
 	var back extract.Extract
 	if err := json.Unmarshal(doc, &back); err != nil {
 		t.Fatal(err)
@@ -73,12 +73,12 @@ func TestExtractOffline(t *testing.T) {
 		}
 	}
 	tamper("owner changed", func(y *extract.Extract) {
-		y.Entries[0].Value = json.RawMessage(strings.Replace(string(y.Entries[0].Value), `"share":"1"`, `"share":"1/2"`, 1))
+		y.Entries[0].Value = strings.Replace(y.Entries[0].Value, `"share":"1"`, `"share":"1/2"`, 1)
 	}, "does not verify")
 	tamper("height changed", func(y *extract.Extract) { y.Height-- }, "header is for height")
 	tamper("parcel dropped", func(y *extract.Extract) { y.Entries = y.Entries[:1] }, "does not prove")
 	tamper("signature broken", func(y *extract.Extract) {
-		y.SignedHeader = json.RawMessage(strings.Replace(string(y.SignedHeader), `"signature":"`, `"signature":"AAAA`, 1))
+		y.SignedHeader = json.RawMessage(strings.Replace(string(y.SignedHeader), `"signature": "`, `"signature": "AAAA`, 1))
 	}, "")
 	tamper("other chain", func(y *extract.Extract) { y.ChainID = "other" }, "")
 }

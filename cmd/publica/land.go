@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/extract"
+)
+
+func init() { extraCommands = append(extraCommands, verifyCmd) }
+
+// landActions lists every land message with a one-line description and
+// who signs, in the order shown by `publica tx land --help`.
+var landActions = []struct {
+	msgType, short, example string
+}{
+	{land.TypeRegisterParcel, "(clerk) register a parcel: cadastral_ref, geometry, address, document",
+		`'{"cadastral_ref":"LOT-1","geometry":{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]},"address":"1 High Street","document":""}' --document-file plan.pdf --from clerk`},
+	{land.TypeRegisterTitle, "(clerk) first registration of a title: parcels, owners with shares summing to 1, tenure",
+		`'{"parcels":["P1"],"owners":[{"party":"ALICE_ID","share":"1"}],"tenure":"freehold","document":""}' --document-file grant.pdf --from clerk`},
+	{land.TypeOfferTransfer, "(every seller signs) offer shares of a title to buyers until a height",
+		`'{"title":"T1","sellers":[{"party":"ALICE_ID","share":"1/2"}],"buyers":[{"party":"BOB_ID","share":"1/3"},{"party":"CAROL_ID","share":"1/6"}],"expires":500}' --from citizen-alice`},
+	{land.TypeAcceptTransfer, "(every buyer signs) accept an offer", `'{"offer":"O1"}' --from citizen-bob --cosign citizen-carol`},
+	{land.TypeWithdrawOffer, "(a seller) withdraw an offer before registration", `'{"offer":"O1"}' --from citizen-alice`},
+	{land.TypeRegisterTransfer, "(clerk) register an accepted offer on the deed", `'{"offer":"O1","document":""}' --document-file deed.pdf --from clerk`},
+	{land.TypeTransmit, "(clerk) vest a title in new owners on death or court order",
+		`'{"title":"T1","owners":[{"party":"BOB_ID","share":"1"}],"reason":"death","document":""}' --document-file probate.pdf --from clerk`},
+	{land.TypeRegisterMortgage, "(every owner and the lender) register a mortgage with a unique rank",
+		`'{"title":"T1","lender":"BANK_ID","amount":"25000000","currency":"EUR","rank":1,"document":""}' --document-file mortgage.pdf --from citizen-alice --cosign bank`},
+	{land.TypeDischarge, "(the lender) discharge a mortgage", `'{"title":"T1","mortgage":"M1","document":""}' --document-file release.pdf --from bank`},
+	{land.TypeRegisterLease, "(every owner and the lessee) register a lease",
+		`'{"title":"T1","lessee":"BOB_ID","start":"2026-02-01","end":"2036-01-31","document":""}' --document-file lease.pdf --from citizen-alice --cosign citizen-bob`},
+	{land.TypeEndLease, "(the lessee or a clerk) end a lease", `'{"title":"T1","lease":"L1","document":""}' --document-file surrender.pdf --from citizen-bob`},
+	{land.TypeRegisterEasement, "(every owner) grant an easement benefiting another parcel",
+		`'{"title":"T1","benefiting":"P2","purpose":"right of way","document":""}' --document-file easement.pdf --from citizen-alice`},
+	{land.TypeEndEasement, "(clerk) end an easement", `'{"title":"T1","easement":"E1","document":""}' --document-file release.pdf --from clerk`},
+	{land.TypeLodgeCaveat, "(anyone) lodge a caveat: freezes dealings on the title",
+		`'{"title":"T1","reason":"claims an unregistered share","document":""}' --document-file declaration.pdf --from citizen-bob`},
+	{land.TypeWithdrawCaveat, "(the lodger) withdraw a caveat", `'{"title":"T1","caveat":"C1"}' --from citizen-bob`},
+	{land.TypeRemoveCaveat, "(clerk) remove a caveat, with a reason",
+		`'{"title":"T1","caveat":"C1","reason":"lapsed","document":""}' --document-file order.pdf --from clerk`},
+	{land.TypeSubdivide, "(clerk) subdivide a parcel into children that partition it", `@subdivision.json --document-file plan.pdf --from clerk`},
+	{land.TypeMerge, "(clerk) merge adjacent parcels with identical ownership", `@merge.json --document-file plan.pdf --from clerk`},
+	{land.TypeCorrect, "(clerk) correct a parcel or title, with a reason",
+		`'{"parcel":"P1","address":"12 Mill Lane","reason":"misread","document":""}' --document-file memo.pdf --from clerk`},
+}
+
+// landTxCmd is `publica tx land ACTION MSG`: MSG is the message JSON
+// (inline or @FILE); see docs/land.md for every field.
+func landTxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "land",
+		Short: "Land registry transactions (parcels, titles, transfers, mortgages, caveats, ...)",
+		Long: `Land registry transactions. Each action takes the message as JSON, inline or
+@FILE (see docs/land.md for the fields). Parties are account ids (see
+"publica keys show NAME"). --document-file PATH sets the message's
+"document" field to the SHA-256 of the deed, plan or order it rests on.`,
+	}
+	mod := land.New(nil)
+	specs := map[string]module.MsgSpec{}
+	for _, s := range mod.Messages() {
+		specs[s.Type] = s
+	}
+	for _, a := range landActions {
+		spec := specs[a.msgType]
+		action := strings.TrimPrefix(a.msgType, "land/")
+		var o txOpts
+		var docFile string
+		c := &cobra.Command{
+			Use:     action + " MSG_JSON|@FILE",
+			Short:   a.short,
+			Example: "  publica tx land " + action + " " + a.example,
+			Args:    cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				msg, err := parseLandMsg(spec, args[0], docFile)
+				if err != nil {
+					return err
+				}
+				return runMsgTx(cmd, &o, spec.Type, msg)
+			},
+		}
+		addBuildFlags(c, &o, true)
+		c.Flags().StringVar(&docFile, "document-file", "", "file whose SHA-256 becomes the message's document hash")
+		cmd.AddCommand(c)
+	}
+	return cmd
+}
+
+// parseLandMsg decodes arg strictly into a fresh message, sets its
+// document hash from docFile, and runs its stateless checks.
+func parseLandMsg(spec module.MsgSpec, arg, docFile string) (module.Msg, error) {
+	b := []byte(arg)
+	if strings.HasPrefix(arg, "@") {
+		var err error
+		if b, err = os.ReadFile(arg[1:]); err != nil {
+			return nil, err
+		}
+	}
+	msg := spec.New()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(msg); err != nil {
+		return nil, fmt.Errorf("%s message: %w", spec.Type, err)
+	}
+	if docFile != "" {
+		f := reflect.ValueOf(msg).Elem().FieldByName("Document")
+		if !f.IsValid() {
+			return nil, fmt.Errorf("%s has no document field", spec.Type)
+		}
+		data, err := os.ReadFile(docFile)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.Sum256(data)
+		f.SetString(hex.EncodeToString(h[:]))
+	}
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Type, err)
+	}
+	return msg, nil
+}
+
+// landQueryCmd is `publica query land PATH...`.
+func landQueryCmd() *cobra.Command {
+	var prove bool
+	cmd := &cobra.Command{
+		Use:   "land PATH...",
+		Short: "Read the land registry: parcel, title, history, owner at a height or date, party, bbox, ...",
+		Long: `Read the land registry. The words of PATH form the query path after /land/:
+
+  parcel ID | title ID | offer ID | params            one record (provable)
+  cadref REF                                         parcel id by cadastral reference (provable)
+  cadref-prefix PREFIX                               references starting with PREFIX (list)
+  history PARCEL [SEQ]                               the parcel's events (list), or one (provable)
+  owner PARCEL [HEIGHT]                              owner period now / covering HEIGHT (provable)
+  owner-at PARCEL RFC3339-TIME                       owner period at a date (provable)
+  height-at RFC3339-TIME                             last block at or before a date (provable)
+  party ACCOUNT                                      titles and shares a party holds (list)
+  bbox MINX MINY MAXX MAXY                           active parcels meeting a box (list)
+
+--prove checks the answer's ICS23 proof against the signed header; --height
+reads the state as it was after that block.`,
+		Example: `  publica query land title T1 --prove
+  publica query land owner P1 42 --prove
+  publica query land owner-at P1 2026-03-01T00:00:00Z --prove
+  publica query land history P1`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStateQuery(cmd, "/land/"+strings.Join(args, "/"), nil, prove, false, "land/"+strings.Join(args, "/"))
+		},
+	}
+	cmd.Flags().BoolVar(&prove, "prove", false, "verify the answer's Merkle proof against the signed header")
+	cmd.AddCommand(landExtractCmd())
+	return cmd
+}
+
+func landExtractCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "extract TITLE",
+		Short: "Write a title extract: the title and its parcels with proofs and the signed header, checkable offline",
+		Example: `  publica query land extract T1 -o T1.extract.json
+  publica verify extract T1.extract.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			height, err := heightFlag(cmd)
+			if err != nil {
+				return err
+			}
+			c, addr, err := connect(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := queryContext(cmd)
+			defer cancel()
+			x, err := extract.Build(ctx, c, args[0], height)
+			if err != nil {
+				return nodeErr(addr, err)
+			}
+			b, err := json.MarshalIndent(x, "", "  ")
+			if err != nil {
+				return err
+			}
+			return writeOutput(cmd, output, append(b, '\n'))
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default stdout)")
+	return cmd
+}
+
+func verifyCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "verify", Short: "Check documents offline, with no node"}
+	var trusted string
+	ex := &cobra.Command{
+		Use:   "extract FILE",
+		Short: "Check a title extract: validator signatures on the header and the proofs of every record",
+		Long: `Check a title extract offline: more than two thirds of the validator set
+signed the header, and the title and parcel records are proven against its
+app hash. The extract carries its validator set; pass --validators-hash
+(from a source you trust, e.g. your own node or the registry's published
+value) to also check that set is the right one.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			var x extract.Extract
+			if err := json.Unmarshal(b, &x); err != nil {
+				return fmt.Errorf("%s is not a title extract: %w", args[0], err)
+			}
+			res, err := extract.Verify(&x)
+			if err != nil {
+				return fmt.Errorf("extract does NOT verify: %w", err)
+			}
+			vh := fmt.Sprintf("%X", res.ValidatorsHash)
+			if trusted != "" && !strings.EqualFold(trusted, vh) {
+				return errors.New("extract does NOT verify: its validator set " + vh + " is not the trusted " + trusted)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "title %s (%s, %s) at height %d of chain %s\n", res.Title.ID, res.Title.Tenure, res.Title.Status, res.Height, x.ChainID)
+			for _, o := range res.Title.Owners {
+				fmt.Fprintf(w, "  owner %s share %s\n", o.Party, o.Share)
+			}
+			for _, m := range res.Title.Mortgages {
+				fmt.Fprintf(w, "  mortgage %s rank %d: %s %s to %s\n", m.ID, m.Rank, m.Amount, m.Currency, m.Lender)
+			}
+			for _, c := range res.Title.Caveats {
+				fmt.Fprintf(w, "  caveat %s by %s: %s\n", c.ID, c.LodgedBy, c.Reason)
+			}
+			for _, p := range res.Parcels {
+				fmt.Fprintf(w, "  parcel %s %s, %s m², %s\n", p.ID, p.CadastralRef, p.AreaM2, p.Address)
+			}
+			fmt.Fprintf(w, "verified: header %d signed by +2/3 of validator set %s; %d records proven against app hash %X\n",
+				res.Height+1, vh, len(x.Entries), res.AppHash)
+			if trusted == "" {
+				fmt.Fprintln(w, "note: compare the validator set hash with one you trust (--validators-hash)")
+			}
+			return nil
+		},
+	}
+	ex.Flags().StringVar(&trusted, "validators-hash", "", "hex hash of the validator set you trust")
+	cmd.AddCommand(ex)
+	return cmd
+}
