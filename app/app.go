@@ -17,6 +17,7 @@ import (
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
+	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/land"
 )
 
@@ -71,10 +72,11 @@ type blockState struct {
 // New builds the application over an opened store.
 func New(st *store.Store) *App {
 	auth := authority.New()
+	ident := identity.New(auth.Keeper)
 	a := &App{
 		store:      st,
 		auth:       auth,
-		modules:    []module.Module{auth, land.New(auth.Keeper), ballot.New(auth.Keeper, nil)},
+		modules:    []module.Module{auth, land.New(auth.Keeper), ident, ballot.New(auth.Keeper, ident.Keeper)},
 		routes:     map[string]module.MsgSpec{},
 		pendingSeq: map[string]uint64{},
 	}

@@ -182,3 +182,29 @@ func (k Keeper) Accounts(kv store.KV, fn func(*Account) bool) error {
 	})
 	return err
 }
+
+// RotateKey makes newPub the key controlling account id, replacing its
+// current key in both the account record and the key → account index. The
+// account id and sequence do not change. The identity module calls this for
+// key rotation and recovery.
+func (k Keeper) RotateKey(kv store.KV, id string, newPub ed25519.PublicKey) error {
+	a, err := k.Account(kv, id)
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		return ErrUnknownAccount.Wrapf("%s", id)
+	}
+	if kv.Has(PubKeyKey(newPub)) {
+		return ErrAccountExists.Wrapf("key %x already controls an account", []byte(newPub))
+	}
+	old, err := ParsePubKey(a.PubKey)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrCorruptRecord, err)
+	}
+	kv.Delete(PubKeyKey(old))
+	kv.Set(PubKeyKey(newPub), []byte(id))
+	a.PubKey = hex.EncodeToString(newPub)
+	k.SetAccount(kv, a)
+	return nil
+}

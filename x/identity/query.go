@@ -1,0 +1,118 @@
+package identity
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/identity/vc"
+)
+
+// Query paths (after "/identity/"); all but did/ are single keys and
+// provable:
+//
+//	params                               Params
+//	schema/<id>/<version>                Schema
+//	issuer/<account>                     Issuer with history
+//	credential/<digest>                  Anchor
+//	status/<issuer>/<purpose>/<index>    the status page holding index (absent = zeros)
+//	recovery/<account>                   pending Recovery
+//	didrecord/<account>                  the stored DID record (absent: derived from the account)
+//	did/<account>                        the resolved DID document (built from two keys; not provable as one)
+func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
+	one := func(key []byte) (module.QueryResult, error) {
+		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
+	}
+	bad := func(f string, a ...any) (module.QueryResult, error) {
+		return module.QueryResult{}, errs.InvalidMsg.Wrapf(f, a...)
+	}
+	acct := func(s string) bool { return tx.ValidAccountID(s) }
+	switch {
+	case len(path) == 1 && path[0] == "params":
+		p := m.Keeper.Params(view)
+		b, _ := json.Marshal(p)
+		if view.Has(ParamsKey()) {
+			return one(ParamsKey())
+		}
+		return module.QueryResult{Value: b}, nil
+	case len(path) == 3 && path[0] == "schema":
+		v, err := strconv.ParseUint(path[2], 10, 32)
+		if !ValidSchemaID(path[1]) || err != nil {
+			return bad("schema/<id>/<version>")
+		}
+		return one(SchemaKey(path[1], uint32(v)))
+	case len(path) == 2 && path[0] == "issuer" && acct(path[1]):
+		return one(IssuerKey(path[1]))
+	case len(path) == 2 && path[0] == "credential" && validHex32(path[1]):
+		return one(AnchorKey(path[1]))
+	case len(path) == 4 && path[0] == "status" && acct(path[1]):
+		if err := checkPurpose(path[2]); err != nil {
+			return module.QueryResult{}, err
+		}
+		i, err := strconv.ParseUint(path[3], 10, 64)
+		if err != nil {
+			return bad("status index %q", path[3])
+		}
+		return one(StatusPageKey(path[1], path[2], i))
+	case len(path) == 2 && path[0] == "recovery" && acct(path[1]):
+		return one(RecoveryKey(path[1]))
+	case len(path) == 2 && path[0] == "didrecord" && acct(path[1]):
+		return one(DIDKey(path[1]))
+	case len(path) == 2 && path[0] == "did":
+		id, ok := vc.AccountOfDID(path[1])
+		if !ok && acct(path[1]) {
+			id, ok = path[1], true
+		}
+		if !ok {
+			return bad("did/<account or did:publica:account>")
+		}
+		d, err := m.Keeper.DID(view, id)
+		if err != nil {
+			return module.QueryResult{}, err
+		}
+		if d == nil {
+			return module.QueryResult{}, nil
+		}
+		b, _ := json.Marshal(DIDDocument(d))
+		return module.QueryResult{Value: b}, nil
+	}
+	return bad("unknown identity query %v", fmt.Sprint(path))
+}
+
+// DIDDocument renders a DID record as a W3C DID document (DID Core 1.0):
+// every key of the history is a Multikey verification method; the current
+// one is the authentication and assertion method. Publica-specific
+// validity windows are in publicaKeyHistory.
+func DIDDocument(d *DIDRecord) map[string]any {
+	did := vc.DID(d.Account)
+	var vms []map[string]any
+	var hist []map[string]any
+	for _, k := range d.Keys {
+		id := vc.KeyRef(d.Account, k.N)
+		vms = append(vms, map[string]any{"id": id, "type": "Multikey", "controller": did,
+			"publicKeyMultibase": vc.MultikeyFromPublic(keyBytes(&k))})
+		hist = append(hist, map[string]any{"id": id, "from": k.From, "until": k.Until, "reason": k.Reason})
+	}
+	doc := map[string]any{
+		"@context":           []string{"https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"},
+		"id":                 did,
+		"controller":         did,
+		"verificationMethod": vms,
+		"publicaKeyHistory":  hist,
+		"service":            d.Services,
+	}
+	if cur := d.Current(); cur != nil {
+		ref := vc.KeyRef(d.Account, cur.N)
+		doc["authentication"] = []string{ref}
+		doc["assertionMethod"] = []string{ref}
+	} else {
+		doc["deactivated"] = true
+		doc["authentication"] = []string{}
+		doc["assertionMethod"] = []string{}
+	}
+	return doc
+}

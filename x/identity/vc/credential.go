@@ -1,0 +1,521 @@
+package vc
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Identifiers used in Publica credentials.
+const (
+	ContextV2        = "https://www.w3.org/ns/credentials/v2"
+	ContextPublica   = "https://publica.example/ns/identity/v1"
+	CredentialType   = "PublicaCredential"
+	SchemaRefType    = "PublicaClaimSchema"
+	StatusEntryType  = "BitstringStatusListEntry"
+	PurposeRevoke    = "revocation"
+	PurposeSuspend   = "suspension"
+	DIDPrefix        = "did:publica:"
+	SchemaURNPrefix  = "urn:publica:schema:"
+	StatusURNPrefix  = "urn:publica:status:"
+	MaxClaims        = 32
+	MaxDisclosureLen = 1024
+)
+
+var accountRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// DID returns did:publica:<account>.
+func DID(account string) string { return DIDPrefix + account }
+
+// AccountOfDID parses did:publica:<account>.
+func AccountOfDID(did string) (string, bool) {
+	acct, ok := strings.CutPrefix(did, DIDPrefix)
+	return acct, ok && accountRE.MatchString(acct)
+}
+
+// KeyRef is the verification method id of key number n of an account's DID.
+func KeyRef(account string, n int) string { return fmt.Sprintf("%s#key-%d", DID(account), n) }
+
+// ParseKeyRef parses did:publica:<account>#key-<n>.
+func ParseKeyRef(vm string) (account string, n int, ok bool) {
+	did, frag, found := strings.Cut(vm, "#key-")
+	if !found {
+		return "", 0, false
+	}
+	acct, ok := AccountOfDID(did)
+	n, err := strconv.Atoi(frag)
+	if !ok || err != nil || n < 1 || strconv.Itoa(n) != frag {
+		return "", 0, false
+	}
+	return acct, n, true
+}
+
+// SchemaRef is a credential's credentialSchema.
+type SchemaRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// SchemaURN is urn:publica:schema:<id>:<version>.
+func SchemaURN(id string, version uint32) string {
+	return fmt.Sprintf("%s%s:%d", SchemaURNPrefix, id, version)
+}
+
+// ParseSchemaURN splits a schema URN.
+func ParseSchemaURN(s string) (id string, version uint32, ok bool) {
+	rest, found := strings.CutPrefix(s, SchemaURNPrefix)
+	i := strings.LastIndexByte(rest, ':')
+	if !found || i <= 0 {
+		return "", 0, false
+	}
+	v, err := strconv.ParseUint(rest[i+1:], 10, 32)
+	if err != nil || v == 0 || strconv.FormatUint(v, 10) != rest[i+1:] {
+		return "", 0, false
+	}
+	return rest[:i], uint32(v), true
+}
+
+// StatusListURN names an issuer's status list for a purpose.
+func StatusListURN(issuer, purpose string) string {
+	return StatusURNPrefix + issuer + ":" + purpose
+}
+
+// StatusEntry is one BitstringStatusListEntry.
+type StatusEntry struct {
+	ID                   string `json:"id"`
+	Type                 string `json:"type"`
+	StatusPurpose        string `json:"statusPurpose"`
+	StatusListIndex      string `json:"statusListIndex"`
+	StatusListCredential string `json:"statusListCredential"`
+}
+
+// Subject is the credentialSubject: the holder's DID and the digests of
+// the claims. Claim names and values are only in the disclosures.
+type Subject struct {
+	ID           string   `json:"id"`
+	ClaimDigests []string `json:"claimDigests"`
+}
+
+// Credential is a Publica verifiable credential (W3C VC 2.0 data model).
+type Credential struct {
+	Context           []string      `json:"@context"`
+	ID                string        `json:"id"`
+	Type              []string      `json:"type"`
+	Issuer            string        `json:"issuer"`
+	ValidFrom         string        `json:"validFrom"`
+	ValidUntil        string        `json:"validUntil,omitempty"`
+	CredentialSchema  SchemaRef     `json:"credentialSchema"`
+	CredentialSubject Subject       `json:"credentialSubject"`
+	CredentialStatus  []StatusEntry `json:"credentialStatus"`
+	Proof             *Proof        `json:"proof,omitempty"`
+}
+
+// Claim is one attribute: Value is a JSON string, integer or boolean.
+type Claim struct {
+	Name  string
+	Value any
+}
+
+// Disclosure is one salted claim, encoded as in SD-JWT (RFC 9901 §4.2.1):
+// base64url (no padding) of the JSON array [salt, name, value]. Its digest
+// is base64url(SHA-256(ASCII of the encoded disclosure)).
+type Disclosure struct {
+	Salt    string
+	Name    string
+	Value   json.RawMessage
+	Encoded string
+}
+
+// Digest is the disclosure's digest as listed in the credential.
+func (d *Disclosure) Digest() string { return DisclosureDigest(d.Encoded) }
+
+// DisclosureDigest hashes an encoded disclosure.
+func DisclosureDigest(encoded string) string {
+	h := sha256.Sum256([]byte(encoded))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+var claimNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// ValidClaimName reports whether n is a claim name (lower case, digits, _).
+func ValidClaimName(n string) bool { return claimNameRE.MatchString(n) }
+
+// NewDisclosure salts a claim with 128 random bits from r.
+func NewDisclosure(r io.Reader, c Claim) (*Disclosure, error) {
+	if !ValidClaimName(c.Name) {
+		return nil, fmt.Errorf("claim name %q: lower-case letters, digits and _, at most 32", c.Name)
+	}
+	switch c.Value.(type) {
+	case string, int64, int, bool:
+	default:
+		return nil, fmt.Errorf("claim %s: value must be a string, integer or boolean", c.Name)
+	}
+	salt := make([]byte, 16)
+	if _, err := io.ReadFull(r, salt); err != nil {
+		return nil, err
+	}
+	arr, err := json.Marshal([]any{base64.RawURLEncoding.EncodeToString(salt), c.Name, c.Value})
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisclosure(base64.RawURLEncoding.EncodeToString(arr))
+}
+
+// ParseDisclosure decodes an encoded disclosure strictly.
+func ParseDisclosure(enc string) (*Disclosure, error) {
+	if len(enc) > MaxDisclosureLen {
+		return nil, fmt.Errorf("%w: disclosure longer than %d", ErrMalformed, MaxDisclosureLen)
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: disclosure is not base64url: %v", ErrMalformed, err)
+	}
+	if _, err := Canonicalize(raw); err != nil {
+		return nil, fmt.Errorf("%w: disclosure: %v", ErrMalformed, err)
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(raw, &arr); err != nil || len(arr) != 3 {
+		return nil, fmt.Errorf("%w: disclosure is not [salt, name, value]", ErrMalformed)
+	}
+	d := &Disclosure{Encoded: enc, Value: arr[2]}
+	if json.Unmarshal(arr[0], &d.Salt) != nil || len(d.Salt) < 16 {
+		return nil, fmt.Errorf("%w: disclosure salt must be a string of at least 16 characters", ErrMalformed)
+	}
+	if json.Unmarshal(arr[1], &d.Name) != nil || !ValidClaimName(d.Name) {
+		return nil, fmt.Errorf("%w: disclosure claim name invalid", ErrMalformed)
+	}
+	switch d.Value[0] {
+	case '"', 't', 'f':
+	default:
+		if _, err := strconv.ParseInt(string(d.Value), 10, 64); err != nil {
+			return nil, fmt.Errorf("%w: claim %s: value must be a string, integer or boolean", ErrMalformed, d.Name)
+		}
+	}
+	return d, nil
+}
+
+// IssueRequest is what an issuer puts into a credential.
+type IssuerParams struct {
+	Issuer      string // issuer account id
+	KeyNumber   int    // n in did:publica:<issuer>#key-n
+	Holder      string // holder account id
+	SchemaID    string
+	Version     uint32
+	StatusIndex uint64
+	Claims      []Claim
+	ValidFrom   time.Time
+	ValidUntil  time.Time // zero: no expiry
+	Rand        io.Reader // salts and credential id; nil: crypto/rand
+}
+
+// Held is what the holder keeps: the signed credential and every
+// disclosure. It is private to the holder.
+type Held struct {
+	Credential  json.RawMessage `json:"credential"`
+	Disclosures []string        `json:"disclosures"`
+}
+
+// Issue builds and signs a credential. The signed document holds only the
+// sorted claim digests; the claims travel in the returned disclosures.
+func Issue(p IssuerParams, key ed25519.PrivateKey) (*Held, *Secured, error) {
+	r := p.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	if len(p.Claims) == 0 || len(p.Claims) > MaxClaims {
+		return nil, nil, fmt.Errorf("a credential has 1 to %d claims", MaxClaims)
+	}
+	var discs []string
+	var digests []string
+	seen := map[string]bool{}
+	for _, c := range p.Claims {
+		if seen[c.Name] {
+			return nil, nil, fmt.Errorf("claim %s given twice", c.Name)
+		}
+		seen[c.Name] = true
+		d, err := NewDisclosure(r, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		discs = append(discs, d.Encoded)
+		digests = append(digests, d.Digest())
+	}
+	slices.Sort(digests)
+	idb := make([]byte, 16)
+	if _, err := io.ReadFull(r, idb); err != nil {
+		return nil, nil, err
+	}
+	idb[6] = idb[6]&0x0f | 0x40
+	idb[8] = idb[8]&0x3f | 0x80
+	idx := strconv.FormatUint(p.StatusIndex, 10)
+	c := Credential{
+		Context:   []string{ContextV2, ContextPublica},
+		ID:        fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", idb[0:4], idb[4:6], idb[6:8], idb[8:10], idb[10:]),
+		Type:      []string{"VerifiableCredential", CredentialType},
+		Issuer:    DID(p.Issuer),
+		ValidFrom: p.ValidFrom.UTC().Format(time.RFC3339),
+		CredentialSchema: SchemaRef{
+			ID: SchemaURN(p.SchemaID, p.Version), Type: SchemaRefType,
+		},
+		CredentialSubject: Subject{ID: DID(p.Holder), ClaimDigests: digests},
+	}
+	if !p.ValidUntil.IsZero() {
+		c.ValidUntil = p.ValidUntil.UTC().Format(time.RFC3339)
+	}
+	for _, purpose := range []string{PurposeRevoke, PurposeSuspend} {
+		list := StatusListURN(p.Issuer, purpose)
+		c.CredentialStatus = append(c.CredentialStatus, StatusEntry{
+			ID: list + "#" + idx, Type: StatusEntryType, StatusPurpose: purpose,
+			StatusListIndex: idx, StatusListCredential: list,
+		})
+	}
+	unsigned, err := json.Marshal(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	signed, err := Sign(unsigned, Proof{
+		Created:            c.ValidFrom,
+		VerificationMethod: KeyRef(p.Issuer, p.KeyNumber),
+		ProofPurpose:       "assertionMethod",
+	}, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	sec, err := ParseSecured(signed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Held{Credential: signed, Disclosures: discs}, sec, nil
+}
+
+// Parsed is a credential whose structure has been checked (not its proof's
+// signature, nor anything on chain).
+type Parsed struct {
+	Raw         []byte
+	Credential  Credential
+	Secured     *Secured
+	Issuer      string // account
+	IssuerKey   int    // n of the issuer's #key-n
+	Holder      string // account
+	SchemaID    string
+	Version     uint32
+	StatusIndex uint64
+	ValidFrom   time.Time
+	ValidUntil  time.Time // zero: none
+}
+
+// ParseCredential checks a credential's structure strictly.
+func ParseCredential(raw []byte) (*Parsed, error) {
+	sec, err := ParseSecured(raw)
+	if err != nil {
+		return nil, err
+	}
+	var c Credential
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: credential: %v", ErrMalformed, err)
+	}
+	bad := func(f string, a ...any) error {
+		return fmt.Errorf("%w: credential: %s", ErrMalformed, fmt.Sprintf(f, a...))
+	}
+	p := &Parsed{Raw: raw, Credential: c, Secured: sec}
+	if len(c.Context) < 1 || c.Context[0] != ContextV2 {
+		return nil, bad("@context must start with %s", ContextV2)
+	}
+	if !slices.Contains(c.Type, "VerifiableCredential") || !slices.Contains(c.Type, CredentialType) {
+		return nil, bad("type must include VerifiableCredential and %s", CredentialType)
+	}
+	var ok bool
+	if p.Issuer, ok = AccountOfDID(c.Issuer); !ok {
+		return nil, bad("issuer %q is not a did:publica DID", c.Issuer)
+	}
+	if p.Holder, ok = AccountOfDID(c.CredentialSubject.ID); !ok {
+		return nil, bad("credentialSubject.id %q is not a did:publica DID", c.CredentialSubject.ID)
+	}
+	var vmAcct string
+	if vmAcct, p.IssuerKey, ok = ParseKeyRef(sec.Proof.VerificationMethod); !ok {
+		return nil, bad("verificationMethod %q is not did:publica:<account>#key-<n>", sec.Proof.VerificationMethod)
+	}
+	if vmAcct != p.Issuer {
+		return nil, fmt.Errorf("%w: signed by %s, which is not the issuer %s", ErrWrongIssuer, sec.Proof.VerificationMethod, c.Issuer)
+	}
+	if sec.Proof.ProofPurpose != "assertionMethod" {
+		return nil, bad("proofPurpose %q, want assertionMethod", sec.Proof.ProofPurpose)
+	}
+	if c.CredentialSchema.Type != SchemaRefType {
+		return nil, bad("credentialSchema.type %q", c.CredentialSchema.Type)
+	}
+	if p.SchemaID, p.Version, ok = ParseSchemaURN(c.CredentialSchema.ID); !ok {
+		return nil, bad("credentialSchema.id %q", c.CredentialSchema.ID)
+	}
+	if p.ValidFrom, err = time.Parse(time.RFC3339, c.ValidFrom); err != nil {
+		return nil, bad("validFrom: %v", err)
+	}
+	if c.ValidUntil != "" {
+		if p.ValidUntil, err = time.Parse(time.RFC3339, c.ValidUntil); err != nil {
+			return nil, bad("validUntil: %v", err)
+		}
+	}
+	ds := c.CredentialSubject.ClaimDigests
+	if len(ds) == 0 || len(ds) > MaxClaims || !slices.IsSorted(ds) || len(slices.Compact(slices.Clone(ds))) != len(ds) {
+		return nil, bad("claimDigests must be 1 to %d sorted distinct digests", MaxClaims)
+	}
+	if len(c.CredentialStatus) != 2 {
+		return nil, bad("credentialStatus must hold a revocation and a suspension entry")
+	}
+	for i, purpose := range []string{PurposeRevoke, PurposeSuspend} {
+		e := c.CredentialStatus[i]
+		list := StatusListURN(p.Issuer, purpose)
+		idx, err := strconv.ParseUint(e.StatusListIndex, 10, 64)
+		if err != nil || strconv.FormatUint(idx, 10) != e.StatusListIndex || e.Type != StatusEntryType ||
+			e.StatusPurpose != purpose || e.StatusListCredential != list || e.ID != list+"#"+e.StatusListIndex {
+			return nil, bad("credentialStatus[%d] is not the issuer's %s list entry", i, purpose)
+		}
+		if i == 1 && idx != p.StatusIndex {
+			return nil, bad("revocation and suspension entries must share one index")
+		}
+		p.StatusIndex = idx
+	}
+	return p, nil
+}
+
+// ErrWrongIssuer: the credential was signed by someone other than its issuer.
+var ErrWrongIssuer = fmt.Errorf("credential signed by a key of another DID than its issuer")
+
+// Disclose returns the disclosures of the named claims.
+func (h *Held) Disclose(names ...string) ([]string, error) {
+	var out []string
+	for _, n := range names {
+		found := false
+		for _, enc := range h.Disclosures {
+			d, err := ParseDisclosure(enc)
+			if err != nil {
+				return nil, err
+			}
+			if d.Name == n {
+				out = append(out, enc)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("the credential has no claim %q", n)
+		}
+	}
+	return out, nil
+}
+
+// Presentation is a W3C verifiable presentation carrying one credential,
+// the disclosures the holder chose to reveal, and the holder's proof
+// (authentication, bound to the verifier's challenge and domain).
+type Presentation struct {
+	Context              []string          `json:"@context"`
+	Type                 []string          `json:"type"`
+	Holder               string            `json:"holder"`
+	VerifiableCredential []json.RawMessage `json:"verifiableCredential"`
+	Disclosures          []string          `json:"disclosures"`
+	Proof                *Proof            `json:"proof,omitempty"`
+}
+
+// Present builds and signs a presentation of cred revealing disclosures.
+func Present(holder string, keyNumber int, cred json.RawMessage, disclosures []string, challenge, domain string, created time.Time, key ed25519.PrivateKey) ([]byte, error) {
+	if challenge == "" {
+		return nil, fmt.Errorf("a presentation needs the verifier's challenge")
+	}
+	p := Presentation{
+		Context: []string{ContextV2, ContextPublica}, Type: []string{"VerifiablePresentation"},
+		Holder: DID(holder), VerifiableCredential: []json.RawMessage{cred}, Disclosures: disclosures,
+	}
+	if p.Disclosures == nil {
+		p.Disclosures = []string{}
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return Sign(b, Proof{
+		Created: created.UTC().Format(time.RFC3339), VerificationMethod: KeyRef(holder, keyNumber),
+		ProofPurpose: "authentication", Challenge: challenge, Domain: domain,
+	}, key)
+}
+
+// ParsedPresentation is a structurally checked presentation.
+type ParsedPresentation struct {
+	Presentation Presentation
+	Secured      *Secured
+	Holder       string // account
+	HolderKey    int
+	Credential   *Parsed
+	// Disclosed maps claim name to its JSON value, for disclosures whose
+	// digest is in the credential.
+	Disclosed map[string]json.RawMessage
+}
+
+// ErrUnknownDisclosure: a disclosure's digest is not in the credential.
+var ErrUnknownDisclosure = fmt.Errorf("disclosure not covered by the credential")
+
+// ParsePresentation checks a presentation's structure, its credential's
+// structure and that every disclosure belongs to the credential. It checks
+// no signature.
+func ParsePresentation(raw []byte) (*ParsedPresentation, error) {
+	sec, err := ParseSecured(raw)
+	if err != nil {
+		return nil, err
+	}
+	var p Presentation
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: presentation: %v", ErrMalformed, err)
+	}
+	out := &ParsedPresentation{Presentation: p, Secured: sec, Disclosed: map[string]json.RawMessage{}}
+	if len(p.Context) < 1 || p.Context[0] != ContextV2 || !slices.Contains(p.Type, "VerifiablePresentation") {
+		return nil, fmt.Errorf("%w: not a VC 2.0 VerifiablePresentation", ErrMalformed)
+	}
+	var ok bool
+	if out.Holder, ok = AccountOfDID(p.Holder); !ok {
+		return nil, fmt.Errorf("%w: holder %q is not a did:publica DID", ErrMalformed, p.Holder)
+	}
+	var vmAcct string
+	if vmAcct, out.HolderKey, ok = ParseKeyRef(sec.Proof.VerificationMethod); !ok || vmAcct != out.Holder {
+		return nil, fmt.Errorf("%w: presentation proof's verificationMethod %q is not a key of the holder", ErrMalformed, sec.Proof.VerificationMethod)
+	}
+	if sec.Proof.ProofPurpose != "authentication" {
+		return nil, fmt.Errorf("%w: presentation proofPurpose %q, want authentication", ErrMalformed, sec.Proof.ProofPurpose)
+	}
+	if len(p.VerifiableCredential) != 1 {
+		return nil, fmt.Errorf("%w: a presentation carries exactly one credential", ErrMalformed)
+	}
+	if out.Credential, err = ParseCredential(p.VerifiableCredential[0]); err != nil {
+		return nil, err
+	}
+	if len(p.Disclosures) > MaxClaims {
+		return nil, fmt.Errorf("%w: more than %d disclosures", ErrMalformed, MaxClaims)
+	}
+	digests := out.Credential.Credential.CredentialSubject.ClaimDigests
+	for _, enc := range p.Disclosures {
+		d, err := ParseDisclosure(enc)
+		if err != nil {
+			return nil, err
+		}
+		if _, found := slices.BinarySearch(digests, d.Digest()); !found {
+			return nil, fmt.Errorf("%w: claim %s", ErrUnknownDisclosure, d.Name)
+		}
+		if _, dup := out.Disclosed[d.Name]; dup {
+			return nil, fmt.Errorf("%w: claim %s disclosed twice", ErrMalformed, d.Name)
+		}
+		out.Disclosed[d.Name] = d.Value
+	}
+	return out, nil
+}

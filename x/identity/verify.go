@@ -1,0 +1,258 @@
+package identity
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/publica/publica/proof"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/identity/vc"
+)
+
+// Reader reads raw state keys; the verifier reads nothing else. KVReader
+// reads a store directly (handlers, tests); the CLI reads through a node
+// with a Merkle proof per key, all at one height.
+type Reader interface {
+	Get(key []byte) ([]byte, error)
+}
+
+// KVReader reads a store.KV.
+type KVReader struct{ KV store.KV }
+
+func (r KVReader) Get(key []byte) ([]byte, error) { return r.KV.Get(key), nil }
+
+// VerifyOptions are the verifier's expectations.
+type VerifyOptions struct {
+	Challenge string    // required: the verifier's fresh challenge
+	Domain    string    // checked if not empty
+	Now       time.Time // for validFrom / validUntil
+	// RequiredClaims must all be disclosed (the predicate's claims are
+	// required too).
+	RequiredClaims []string
+	Predicate      Predicate
+}
+
+// Verified is the outcome of a successful verification.
+type Verified struct {
+	Holder      string                     `json:"holder"`
+	Issuer      string                     `json:"issuer"`
+	SchemaID    string                     `json:"schema_id"`
+	Version     uint32                     `json:"version"`
+	StatusIndex uint64                     `json:"status_index"`
+	Digest      string                     `json:"digest"`
+	IssueHeight int64                      `json:"issue_height"`
+	ValidUntil  time.Time                  `json:"valid_until"`
+	Claims      map[string]json.RawMessage `json:"claims"`
+}
+
+func readJSON[T any](r Reader, key []byte) (*T, error) {
+	b, err := r.Get(key)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// resolveDID reads the DID record of account through r (synthesised from
+// the account record when none is stored).
+func resolveDID(r Reader, account string) (*DIDRecord, error) {
+	d, err := readJSON[DIDRecord](r, DIDKey(account))
+	if err != nil || d != nil {
+		return d, err
+	}
+	a, err := readJSON[authority.Account](r, authority.AccountKey(account))
+	if err != nil || a == nil {
+		return nil, err
+	}
+	return &DIDRecord{Account: account, Keys: []KeyEntry{{N: 1, PubKey: a.PubKey, From: 0, Reason: "account created"}}, Services: []Service{}}, nil
+}
+
+func keyBytes(k *KeyEntry) []byte {
+	b, _ := hex.DecodeString(k.PubKey)
+	return b
+}
+
+// VerifyPresentation checks, in this order: structure; the issuer's
+// signature with the issuer DID key it names; the on-chain anchor of the
+// credential; that the key was in force and the issuer accredited for the
+// schema at the anchor height; validity period; holder binding (presenter
+// is the subject, signs with its current key); challenge and domain;
+// revocation and suspension bits; disclosures and the predicate. Each
+// failure has its own error code.
+func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error) {
+	pp, err := vc.ParsePresentation(raw)
+	switch {
+	case errors.Is(err, vc.ErrWrongIssuer):
+		return nil, ErrWrongIssuer.Wrap(err)
+	case errors.Is(err, vc.ErrUnknownDisclosure):
+		return nil, ErrBadDisclosure.Wrap(err)
+	case err != nil:
+		return nil, ErrMalformedCredential.Wrap(err)
+	}
+	c := pp.Credential
+
+	// Issuer signature.
+	issuerDID, err := resolveDID(r, c.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	if issuerDID == nil {
+		return nil, ErrNotAccredited.Wrapf("issuer %s has no account", c.Issuer)
+	}
+	ik := issuerDID.Key(c.IssuerKey)
+	if ik == nil {
+		return nil, ErrUnknownKey.Wrapf("%s", c.Secured.Proof.VerificationMethod)
+	}
+	if err := c.Secured.Verify(keyBytes(ik)); err != nil {
+		return nil, ErrIssuerSignature.Wrapf("key %s", c.Secured.Proof.VerificationMethod)
+	}
+
+	// Anchor and accreditation at issue height.
+	digest := hex.EncodeToString(c.Secured.DocHash[:])
+	issuer, err := readJSON[Issuer](r, IssuerKey(c.Issuer))
+	if err != nil {
+		return nil, err
+	}
+	anchor, err := readJSON[Anchor](r, AnchorKey(digest))
+	if err != nil {
+		return nil, err
+	}
+	if anchor == nil {
+		if issuer == nil || !issuer.everAccredited(c.SchemaID) {
+			return nil, ErrNotAccredited.Wrapf("%s for %s", c.Issuer, c.SchemaID)
+		}
+		return nil, ErrNotAnchored.Wrapf("digest %s", digest)
+	}
+	if anchor.Issuer != c.Issuer {
+		return nil, ErrWrongIssuer.Wrapf("anchored by %s", anchor.Issuer)
+	}
+	if anchor.SchemaID != c.SchemaID || anchor.Version != c.Version || anchor.StatusIndex != c.StatusIndex {
+		return nil, ErrAnchorMismatch.Wrapf("anchor %s", digest)
+	}
+	if !ik.ValidAt(anchor.Height) {
+		return nil, ErrIssuerKeyNotValid.Wrapf("key-%d valid %d..%d, issued at %d", ik.N, ik.From, ik.Until, anchor.Height)
+	}
+	if issuer == nil || !issuer.AccreditedAt(c.SchemaID, anchor.Height) {
+		return nil, ErrNotAccredited.Wrapf("%s for %s at height %d", c.Issuer, c.SchemaID, anchor.Height)
+	}
+
+	// Validity period.
+	if o.Now.Before(c.ValidFrom) {
+		return nil, ErrNotYetValid.Wrapf("valid from %s", c.ValidFrom.Format(time.RFC3339))
+	}
+	if !c.ValidUntil.IsZero() && !o.Now.Before(c.ValidUntil) {
+		return nil, ErrExpired.Wrapf("valid until %s", c.ValidUntil.Format(time.RFC3339))
+	}
+
+	// Holder binding.
+	if pp.Holder != c.Holder {
+		return nil, ErrWrongHolder.Wrapf("presented by %s, issued to %s", vc.DID(pp.Holder), vc.DID(c.Holder))
+	}
+	holderDID, err := resolveDID(r, c.Holder)
+	if err != nil {
+		return nil, err
+	}
+	if holderDID == nil {
+		return nil, ErrWrongHolder.Wrapf("holder %s has no account", c.Holder)
+	}
+	if holderDID.Deactivated {
+		return nil, ErrDIDDeactivated.Wrapf("holder %s", c.Holder)
+	}
+	cur := holderDID.Current()
+	if cur.N != pp.HolderKey {
+		return nil, ErrHolderKey.Wrapf("signed with key-%d, current is key-%d", pp.HolderKey, cur.N)
+	}
+	if err := pp.Secured.Verify(keyBytes(cur)); err != nil {
+		return nil, ErrHolderSignature.Wrapf("key-%d of %s", cur.N, vc.DID(c.Holder))
+	}
+	if o.Challenge == "" || pp.Secured.Proof.Challenge != o.Challenge {
+		return nil, ErrChallenge.Wrapf("presentation has %q", pp.Secured.Proof.Challenge)
+	}
+	if o.Domain != "" && pp.Secured.Proof.Domain != o.Domain {
+		return nil, ErrDomain.Wrapf("presentation has %q, want %q", pp.Secured.Proof.Domain, o.Domain)
+	}
+
+	// Status.
+	for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
+		page, err := r.Get(StatusPageKey(c.Issuer, purpose, c.StatusIndex))
+		if err != nil {
+			return nil, err
+		}
+		if StatusBit(page, c.StatusIndex) {
+			if purpose == PurposeRevocation {
+				return nil, ErrRevoked.Wrapf("index %d of %s", c.StatusIndex, c.Issuer)
+			}
+			return nil, ErrSuspended.Wrapf("index %d of %s", c.StatusIndex, c.Issuer)
+		}
+	}
+
+	// Disclosures.
+	schema, err := readJSON[Schema](r, SchemaKey(c.SchemaID, c.Version))
+	if err != nil {
+		return nil, err
+	}
+	if schema == nil {
+		return nil, ErrUnknownSchema.Wrapf("%s version %d", c.SchemaID, c.Version)
+	}
+	for name := range pp.Disclosed {
+		if _, ok := schema.Claim(name); !ok {
+			return nil, ErrBadDisclosure.Wrapf("claim %s is not in schema %s", name, c.SchemaID)
+		}
+	}
+	for _, name := range append(append([]string{}, o.RequiredClaims...), o.Predicate.Claims()...) {
+		if _, ok := pp.Disclosed[name]; !ok {
+			return nil, ErrMissingClaim.Wrapf("%s", name)
+		}
+	}
+	if len(o.Predicate) > 0 {
+		if err := o.Predicate.Eval(pp.Disclosed); err != nil {
+			return nil, err
+		}
+	}
+	return &Verified{Holder: c.Holder, Issuer: c.Issuer, SchemaID: c.SchemaID, Version: c.Version,
+		StatusIndex: c.StatusIndex, Digest: digest, IssueHeight: anchor.Height, ValidUntil: c.ValidUntil,
+		Claims: pp.Disclosed}, nil
+}
+
+func (i *Issuer) everAccredited(schema string) bool {
+	for _, e := range i.History {
+		if e.Status == IssuerActive && contains(e.Schemas, schema) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ProvenViewReader reads a committed state view and checks an ICS23 proof
+// (membership, or absence) of every key it reads against the view's root
+// hash, the app hash a light client takes from the next header.
+type ProvenViewReader struct{ View *store.View }
+
+func (r ProvenViewReader) Get(key []byte) ([]byte, error) {
+	v := r.View.Get(key)
+	p, err := r.View.Proof(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := proof.VerifyCommitment(r.View.Hash(), p, key, v); err != nil {
+		return nil, fmt.Errorf("proof of %s: %w", key, err)
+	}
+	return v, nil
+}
