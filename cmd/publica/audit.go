@@ -19,7 +19,7 @@ func auditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Auditor tools: verify the chain stored in a home",
 	}
-	cmd.AddCommand(auditReplayCmd())
+	cmd.AddCommand(auditReplayCmd(), auditElectionCmd())
 	return cmd
 }
 

@@ -37,7 +37,7 @@ state after block H (default: the latest).`,
 	}
 	addNodeFlag(cmd)
 	cmd.PersistentFlags().Int64("height", 0, "state height to read (0 = latest)")
-	cmd.AddCommand(queryAccountCmd(), queryParamsCmd(), queryRoleCmd(), queryKeyCmd(), queryTxCmd(), landQueryCmd())
+	cmd.AddCommand(queryAccountCmd(), queryParamsCmd(), queryRoleCmd(), queryKeyCmd(), queryTxCmd(), landQueryCmd(), queryBallotCmd())
 	return cmd
 }
 

@@ -263,7 +263,7 @@ unsigned transaction as JSON, each signer runs "tx sign", and anyone runs
 	}
 	addNodeFlag(cmd)
 	addPassphraseFlag(cmd)
-	cmd.AddCommand(txAuthorityCmd(), landTxCmd(), txSignCmd(), txBroadcastCmd())
+	cmd.AddCommand(txAuthorityCmd(), landTxCmd(), txBallotCmd(), txSignCmd(), txBroadcastCmd())
 	return cmd
 }
 
