@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -67,8 +68,9 @@ type Journey struct {
 	// answers (shown with status 422). err is for failures that are not the
 	// user's (the node is down).
 	Message func(ctx context.Context, cl *client.Client, a Answers) (msg any, refused []components.FormError, err error)
-	// Describe says in plain words what the prepared transaction does.
-	Describe func(t *tx.Tx) []components.Fact
+	// Describe says in plain words what the prepared (unsigned)
+	// transaction does when signer signs it.
+	Describe func(t *tx.Tx, signer ed25519.PublicKey) []components.Fact
 	// Done titles the confirmation and says what to do next.
 	Done func(t *tx.Tx, r *client.Result) (title string, facts []components.Fact, next []components.Link)
 }
@@ -169,7 +171,7 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []components.FormError) components.CheckPage {
 	return components.CheckPage{
 		Title: "Check and sign: " + strings.ToLower(j.Title[:1]) + j.Title[1:],
-		Facts: j.Describe(t),
+		Facts: j.Describe(t, pub),
 		Technical: []components.Fact{
 			{Label: "Chain", Value: t.ChainID, Mono: true},
 			{Label: "Signed by (public key)", Value: hex.EncodeToString(pub), Mono: true},
@@ -252,6 +254,11 @@ func (s *Server) txSend(c echo.Context) error {
 	hash := strings.ToUpper(hex.EncodeToString(tx.Hash(raw)))
 	ctx := c.Request().Context()
 	res, err := cl.BroadcastCommit(ctx, raw)
+	if err != nil && strings.Contains(err.Error(), "tx already exists in cache") {
+		// The same signed transaction was sent before (a double click, a
+		// reload): show what became of it.
+		res, err = awaitTx(ctx, cl, tx.Hash(raw))
+	}
 	var te *client.TxError
 	switch {
 	case errors.As(err, &te):
@@ -294,11 +301,11 @@ var registerAccount = &Journey{
 		}
 		return authority.MsgRegisterAccount{}, nil, nil
 	},
-	Describe: func(t *tx.Tx) []components.Fact {
+	Describe: func(_ *tx.Tx, signer ed25519.PublicKey) []components.Fact {
 		return []components.Fact{
 			{Label: "What", Value: "Create a new account controlled by your key"},
-			{Label: "Your account id", Value: tx.AccountID(t.Primary()), Mono: true},
-			{Label: "Your public key", Value: hex.EncodeToString(t.Primary()), Mono: true},
+			{Label: "Your account id", Value: tx.AccountID(signer), Mono: true},
+			{Label: "Your public key", Value: hex.EncodeToString(signer), Mono: true},
 			{Label: "Roles", Value: "None: roles are granted later by the authority set"},
 		}
 	},
@@ -311,4 +318,25 @@ var registerAccount = &Journey{
 			[]components.Fact{{Label: "Account id", Value: id, Mono: true, Href: "/accounts/" + id}},
 			[]components.Link{{Label: "Sign in with your key", Href: "/signin"}, {Label: "See your account on the chain", Href: "/accounts/" + id}}
 	},
+}
+
+// awaitTx waits until the transaction with hash is in a block and returns
+// its result as BroadcastCommit does.
+func awaitTx(ctx context.Context, cl *client.Client, hash []byte) (*client.Result, error) {
+	for {
+		res, err := cl.RPC.Tx(ctx, hash, false)
+		if err == nil {
+			r := &client.Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code, Codespace: res.TxResult.Codespace,
+				Log: res.TxResult.Log, Data: res.TxResult.Data, Events: res.TxResult.Events}
+			if !r.OK() {
+				return r, &client.TxError{Stage: "deliver", Codespace: r.Codespace, Code: r.Code, Log: r.Log}
+			}
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("transaction %X not committed: %w", hash, errors.Join(ctx.Err(), err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
