@@ -213,7 +213,7 @@ func (k Keeper) Eligible(kv store.KV, account, schemaID, predicate string, heigh
 	if at := TimeBefore(kv, height); e.ValidUntil != 0 && !at.IsZero() && at.Unix() >= e.ValidUntil {
 		return false, "credential expired"
 	}
-	if d, _ := k.DID(kv, account); d == nil || d.Deactivated {
+	if d, _ := resolveDID(KVReader{KV: kv}, account); d == nil || d.Deactivated {
 		return false, "DID deactivated"
 	}
 	return true, ""
