@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/publica/publica/bench"
@@ -10,16 +12,26 @@ func init() { extraCommands = append(extraCommands, benchCmd) }
 
 func benchCmd() *cobra.Command {
 	var opts bench.ChainOptions
+	var idOpts bench.IdentityOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure transaction throughput through FinalizeBlock+Commit against the bare ed25519 verify rate",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := bench.Chain(cmd.OutOrStdout(), opts)
-			return err
+			if _, err := bench.Chain(cmd.OutOrStdout(), opts); err != nil {
+				return err
+			}
+			if idOpts.Duration > 0 {
+				if _, err := bench.Identity(cmd.OutOrStdout(), idOpts); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVar(&opts.Blocks, "blocks", 20, "timed blocks per transaction kind")
 	cmd.Flags().IntVar(&opts.TxsPerBlock, "txs-per-block", 1000, "transactions per block")
+	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
+	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	return cmd
 }

@@ -37,7 +37,10 @@ var (
 )
 
 func objectOf(doc []byte) (map[string]json.RawMessage, error) {
-	if _, err := Canonicalize(doc); err != nil {
+	if len(doc) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: document of %d bytes exceeds %d", ErrMalformed, len(doc), MaxDocumentBytes)
+	}
+	if err := checkStrictJSON(doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	var m map[string]json.RawMessage
