@@ -12,6 +12,7 @@ func init() { extraCommands = append(extraCommands, benchCmd) }
 
 func benchCmd() *cobra.Command {
 	var opts bench.ChainOptions
+	var landOpts bench.LandOptions
 	var idOpts bench.IdentityOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -20,6 +21,12 @@ func benchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := bench.Chain(cmd.OutOrStdout(), opts); err != nil {
 				return err
+			}
+			if landOpts.Parcels > 0 {
+				landOpts.PerBlock = opts.TxsPerBlock
+				if _, err := bench.Land(cmd.OutOrStdout(), landOpts); err != nil {
+					return err
+				}
 			}
 			if idOpts.Duration > 0 {
 				if _, err := bench.Identity(cmd.OutOrStdout(), idOpts); err != nil {
@@ -31,6 +38,8 @@ func benchCmd() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&opts.Blocks, "blocks", 20, "timed blocks per transaction kind")
 	cmd.Flags().IntVar(&opts.TxsPerBlock, "txs-per-block", 1000, "transactions per block")
+	cmd.Flags().IntVar(&landOpts.Parcels, "land-parcels", 100_000, "parcels in state for the land transfer run (0 skips it)")
+	cmd.Flags().IntVar(&landOpts.Transfers, "land-transfers", 20_000, "complete land transfers timed (3 transactions each)")
 	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	return cmd

@@ -203,7 +203,7 @@ func (m *Module) setOwners(ctx *module.Context, t *Title, parcels []*Parcel, now
 	t.Owners = sortShares(now)
 	m.Keeper.setOwnersIndex(ctx.KV, t.ID, old, t.Owners)
 	for _, p := range parcels {
-		m.Keeper.setPeriod(ctx.KV, p.ID, t.ID, t.Owners, ctx.Height)
+		m.Keeper.setPeriod(ctx.KV, p, t.ID, t.Owners, ctx.Height)
 	}
 }
 
@@ -785,7 +785,7 @@ func (m *Module) cancelTitle(ctx *module.Context, t *Title, children []string) {
 func (m *Module) retireParcel(ctx *module.Context, p *Params, parcel *Parcel, children []string) {
 	parcel.Status, parcel.Children = StatusRetired, children
 	m.Keeper.unindex(ctx.KV, p, parcel)
-	m.Keeper.setPeriod(ctx.KV, parcel.ID, "", nil, ctx.Height)
+	m.Keeper.setPeriod(ctx.KV, parcel, "", nil, ctx.Height)
 }
 
 func (m *Module) subdivide(ctx *module.Context, msg *MsgSubdivide) ([]byte, error) {

@@ -222,33 +222,26 @@ func shareOf(list []Share, party string) string {
 	return ""
 }
 
-// setPeriod closes the parcel's current owner period at height and opens
-// a new one (nil owners: the parcel has no title from height on). A period
+// setPeriod closes the parcel's open owner period at height and opens a
+// new one (nil owners: the parcel has no title from height on). A period
 // opened and replaced in the same block is overwritten: the state after a
-// block is what "owner at height" means.
-func (Keeper) setPeriod(kv store.KV, parcel, title string, owners []Share, height int64) {
-	prefix := OwnersPrefix(parcel)
-	var last *OwnerPeriod
-	var lastKey []byte
-	kv.Iterate(prefix, store.PrefixEnd(prefix), true, func(k, v []byte) bool {
-		var p OwnerPeriod
-		if json.Unmarshal(v, &p) == nil {
-			last, lastKey = &p, append([]byte(nil), k...)
-		}
-		return false
-	})
-	if last != nil {
-		if last.From == height {
-			kv.Delete(lastKey)
-		} else {
+// block is what "owner at height" means. The caller saves the parcel.
+func (Keeper) setPeriod(kv store.KV, parcel *Parcel, title string, owners []Share, height int64) {
+	if parcel.OwnerSince != 0 {
+		key := OwnersKey(parcel.ID, parcel.OwnerSince)
+		if parcel.OwnerSince == height {
+			kv.Delete(key)
+		} else if last, err := get[OwnerPeriod](kv, key); err == nil && last != nil {
 			last.To = height
-			put(kv, lastKey, last)
+			put(kv, key, last)
 		}
+		parcel.OwnerSince = 0
 	}
 	if owners == nil {
 		return
 	}
-	put(kv, OwnersKey(parcel, height), &OwnerPeriod{Parcel: parcel, Title: title, Owners: owners, From: height})
+	put(kv, OwnersKey(parcel.ID, height), &OwnerPeriod{Parcel: parcel.ID, Title: title, Owners: owners, From: height})
+	parcel.OwnerSince = height
 }
 
 // OwnerAt finds the owner period of parcel covering height, with its key.

@@ -104,6 +104,9 @@ type Parcel struct {
 	Document     string   `json:"document"`
 	Registered   int64    `json:"registered"`
 	Events       uint64   `json:"events"` // history events so far
+	// OwnerSince is the From height of the parcel's open owner period
+	// (land/owners/<id>/<OwnerSince>), 0 when it has none.
+	OwnerSince int64 `json:"owner_since"`
 }
 
 // Share is one party's fraction, an exact rational "n/d" in lowest terms

@@ -1,0 +1,243 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/publica/publica/app"
+	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/proof"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/land"
+)
+
+// LandOptions size the land registry run.
+type LandOptions struct {
+	Parcels   int // parcels (each on its own title) in state before timing
+	Transfers int // complete transfers timed (offer + accept + register each)
+	PerBlock  int // transactions per block
+}
+
+// LandResult holds the measured figures.
+type LandResult struct {
+	Parcels         int
+	Transfers       int
+	Elapsed         time.Duration
+	TransfersPerSec float64
+	TxPerSec        float64
+	PeakRSSBytes    uint64
+	ProofBytes      int
+	ProofVerify     time.Duration
+}
+
+// Land measures complete three-party transfers (seller's offer, buyer's
+// acceptance, clerk's registration: three signed transactions) through
+// FinalizeBlock+Commit on an on-disk pebble store holding opts.Parcels
+// parcels, then the size and verification time of a title's proof.
+func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
+	if opts.Transfers > opts.Parcels {
+		return nil, fmt.Errorf("transfers (%d) exceed parcels (%d)", opts.Transfers, opts.Parcels)
+	}
+	dir, err := os.MkdirTemp("", "publica-land-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	st, err := store.Open(dir, dbm.PebbleDBBackend, store.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	a := app.New(st)
+	ctx := context.Background()
+	setup := time.Now()
+	appState, err := landGenesis(opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: appState}); err != nil {
+		return nil, err
+	}
+	h := int64(1)
+	if err := finalize(ctx, a, h, nil); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "land: %d parcels and titles in state (set up in %.1fs)\n", opts.Parcels, time.Since(setup).Seconds())
+
+	blocks := landBlocks(opts)
+	res, err := timed(ctx, a, h, blocks)
+	if err != nil {
+		return nil, err
+	}
+	h += int64(len(blocks))
+	out := &LandResult{Parcels: opts.Parcels, Transfers: opts.Transfers, Elapsed: res.Elapsed,
+		TransfersPerSec: float64(opts.Transfers) / res.Elapsed.Seconds(), TxPerSec: res.TxPerSec, PeakRSSBytes: peakRSS()}
+
+	// Check the transfers happened, and measure a title proof.
+	view, err := st.At(h)
+	if err != nil {
+		return nil, err
+	}
+	var t land.Title
+	if err := json.Unmarshal(view.Get(land.TitleKey("T1")), &t); err != nil {
+		return nil, err
+	}
+	if t.Owners[0].Party != tx.AccountID(benchKey(opts.Parcels).Public().(ed25519.PublicKey)) {
+		return nil, fmt.Errorf("title T1 was not transferred: %+v", t.Owners)
+	}
+	p, err := view.Proof(land.TitleKey("T1"))
+	if err != nil {
+		return nil, err
+	}
+	pb, _ := p.Marshal()
+	out.ProofBytes = len(pb)
+	value := view.Get(land.TitleKey("T1"))
+	const n = 2000
+	start := time.Now()
+	for range n {
+		if err := proof.VerifyCommitment(view.Hash(), p, land.TitleKey("T1"), value); err != nil {
+			return nil, err
+		}
+	}
+	out.ProofVerify = time.Since(start) / n
+	fmt.Fprintf(w, "land transfers: %d complete transfers (%d txs) in %.2fs: %.0f transfers/s (%.0f tx/s) through FinalizeBlock+Commit with %d parcels; peak RSS %d MiB\n",
+		opts.Transfers, res.Txs, res.Elapsed.Seconds(), out.TransfersPerSec, out.TxPerSec, opts.Parcels, out.PeakRSSBytes>>20)
+	fmt.Fprintf(w, "land proof: title record proof %d bytes, verified in %s\n", out.ProofBytes, out.ProofVerify)
+	return out, nil
+}
+
+// landGenesis: the dev accounts plus one account per trading key, and a
+// land registry of Parcels unit squares on a grid, parcel i (P<i+1>) on
+// title T<i+1> owned wholly by benchKey(i).
+func landGenesis(opts LandOptions) ([]byte, error) {
+	var dev map[string]json.RawMessage
+	if err := json.Unmarshal(genesis.DevAppState(), &dev); err != nil {
+		return nil, err
+	}
+	var auth authority.Genesis
+	if err := json.Unmarshal(dev[authority.ModuleName], &auth); err != nil {
+		return nil, err
+	}
+	// Sellers 0..T-1 and buyers Parcels..Parcels+T-1 sign, so they need accounts.
+	for i := range opts.Transfers {
+		auth.Accounts = append(auth.Accounts,
+			authority.GenesisAccountFor(benchKey(i).Public().(ed25519.PublicKey)),
+			authority.GenesisAccountFor(benchKey(opts.Parcels+i).Public().(ed25519.PublicKey)))
+	}
+	p := land.DefaultParams()
+	g := land.Genesis{Params: p}
+	const side = 1000 // 10 m squares
+	cols := 1000
+	doc := strings.Repeat("ab", 32)
+	var recs []land.Record
+	for i := range opts.Parcels {
+		x, y := int64(i%cols)*side, int64(i/cols)*side
+		pid, tid := fmt.Sprintf("P%d", i+1), fmt.Sprintf("T%d", i+1)
+		owner := tx.AccountID(benchKey(i).Public().(ed25519.PublicKey))
+		coords := fmt.Sprintf("[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]", x, y, x+side, y, x+side, y+side, x, y+side, x, y)
+		parcel := land.Parcel{ID: pid, CadastralRef: "B-" + pid, Geometry: land.Geometry{Type: "Polygon", CRS: p.CRS, Coordinates: json.RawMessage(coords)},
+			BBox: [4]int64{x, y, x + side, y + side}, Area2: "2000000", AreaM2: "100", Status: land.StatusActive, Title: tid,
+			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1, OwnerSince: 1}
+		owners := []land.Share{{Party: owner, Share: "1"}}
+		title := land.Title{ID: tid, Parcels: []string{pid}, Owners: owners, Tenure: "freehold", Status: land.StatusActive,
+			Mortgages: []land.Mortgage{}, Leases: []land.Lease{}, Easements: []land.Easement{}, Caveats: []land.Caveat{},
+			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1}
+		pb, _ := json.Marshal(parcel)
+		tb, _ := json.Marshal(title)
+		ob, _ := json.Marshal(land.OwnerPeriod{Parcel: pid, Title: tid, Owners: owners, From: 1})
+		recs = append(recs,
+			land.Record{Key: string(land.ParcelKey(pid)), Value: string(pb)},
+			land.Record{Key: string(land.TitleKey(tid)), Value: string(tb)},
+			land.Record{Key: string(land.CadRefKey(parcel.CadastralRef)), Value: pid},
+			land.Record{Key: string(land.GridKey(x/p.GridCell, y/p.GridCell, pid)), Value: ""},
+			land.Record{Key: string(land.PartyKey(owner, tid)), Value: "1"},
+			land.Record{Key: string(land.OwnersKey(pid, 1)), Value: string(ob)},
+		)
+	}
+	recs = append(recs, land.Record{Key: "land/seq/P", Value: fmt.Sprint(opts.Parcels)}, land.Record{Key: "land/seq/T", Value: fmt.Sprint(opts.Parcels)})
+	sortRecords(recs)
+	g.Records = recs
+	ab, err := json.Marshal(auth)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := json.Marshal(g)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]json.RawMessage{authority.ModuleName: ab, land.ModuleName: lb})
+}
+
+func sortRecords(r []land.Record) {
+	slicesSortFunc(r, func(a, b land.Record) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// landBlocks: per batch of PerBlock/… transfers, a block of offers, a
+// block of acceptances and a block of registrations (offer ids follow
+// from the order: O1, O2, ...).
+func landBlocks(opts LandOptions) [][][]byte {
+	var clerk ed25519.PrivateKey
+	for _, d := range genesis.DemoKeys {
+		if d.Name == "clerk" {
+			clerk = d.PrivateKey()
+		}
+	}
+	per := max(1, opts.PerBlock)
+	var blocks [][][]byte
+	for start := 0; start < opts.Transfers; start += per {
+		n := min(per, opts.Transfers-start)
+		offers, accepts, regs := make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for wk := range workers {
+			wg.Go(func() {
+				for j := wk; j < n; j += workers {
+					i := start + j
+					seller, buyer := benchKey(i), benchKey(opts.Parcels+i)
+					sid, bid := tx.AccountID(seller.Public().(ed25519.PublicKey)), tx.AccountID(buyer.Public().(ed25519.PublicKey))
+					offer := fmt.Sprintf("O%d", i+1)
+					offers[j] = build(0, land.TypeOfferTransfer, land.MsgOfferTransfer{Title: fmt.Sprintf("T%d", i+1),
+						Sellers: []land.Share{{Party: sid, Share: "1"}}, Buyers: []land.Share{{Party: bid, Share: "1"}}, Expires: 1 << 40}, seller)
+					accepts[j] = build(0, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: offer}, buyer)
+					regs[j] = build(uint64(i), land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: offer, Document: strings.Repeat("cd", 32)}, clerk)
+				}
+			})
+		}
+		wg.Wait()
+		blocks = append(blocks, offers, accepts, regs)
+	}
+	return blocks
+}
+
+// peakRSS is the process's peak resident set size (Linux), else the Go
+// runtime's total obtained memory.
+func peakRSS() uint64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				var kb uint64
+				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
+				return kb << 10
+			}
+		}
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Sys
+}
+
+func slicesSortFunc[T any](s []T, cmp func(a, b T) int) { slices.SortFunc(s, cmp) }
