@@ -189,10 +189,12 @@ func TestSigningFlowOverHTTP(t *testing.T) {
 		t.Errorf("malformed signature = %d", r.code)
 	}
 
+	start := time.Now()
 	r = a.post("/tx/send", url.Values{"prepared": {prepared}, "signature": {hex.EncodeToString(sig)}})
 	if r.code != http.StatusOK {
 		t.Fatalf("send = %d\n%s", r.code, r.body)
 	}
+	t.Logf("latency: POST /tx/send to the committed confirmation %v (100 ms blocks)", time.Since(start).Round(time.Millisecond))
 	mustContain(t, "confirmation", r.body, `id="confirmation"`, "Your account is registered", tx.AccountID(pub))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -294,6 +296,11 @@ func TestSigningFlowOverHTTP(t *testing.T) {
 		"/signin":           a.get("/signin"),
 		"/blocks":           a.get("/blocks"),
 		"/accounts/:id":     acctPage,
+	}
+	for _, path := range []string{"/blocks", "/accounts/" + tx.AccountID(pub)} {
+		start := time.Now()
+		a.get(path)
+		t.Logf("latency: GET %s %v", path, time.Since(start).Round(100*time.Microsecond))
 	}
 	for name, p := range pages {
 		h, as := weight(t, base, p)

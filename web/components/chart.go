@@ -91,7 +91,7 @@ func BlocksPerMinuteChart(a *chain.Activity) Chart {
 	n := len(a.Minutes)
 	every := max(1, (n+5)/6)
 	c := barChart("chart-bpm", "Blocks per minute",
-		"Bar chart of blocks made in each minute of the recent window, "+strconv.Itoa(n)+" minutes from "+minute(a, 0)+" to "+minute(a, n-1)+" UTC.",
+		"Bar chart of blocks made in each minute of the recent window, "+strconv.Itoa(n)+" minutes from "+minute(a, 0)+" to "+minute(a, n-1)+" UTC; the first and last minutes may be partial.",
 		"Minute (UTC)", "Blocks",
 		n, func(i int) int { return a.Minutes[i].Blocks }, func(i int) string { return minute(a, i) },
 		func(i int) bool { return i%every == 0 })
