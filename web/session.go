@@ -160,6 +160,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		CookieName:     "_csrf",
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
+		CookieSecure:   strings.HasPrefix(s.origin, "https://"),
 		CookieSameSite: http.SameSiteStrictMode,
 		ErrorHandler: func(err error, c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden,
