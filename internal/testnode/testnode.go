@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func FreeAddr(t testing.TB) string {
 // InitHome creates a development home in a new temp dir.
 func InitHome(t testing.TB) string {
 	t.Helper()
-	home := t.TempDir()
+	home := tempHome(t)
 	err := node.Init(home, node.InitOptions{
 		ChainID:       genesis.DevChainID,
 		AppState:      genesis.DevAppState(),
@@ -92,4 +93,27 @@ func DemoKey(t testing.TB, name string) ed25519.PrivateKey {
 	}
 	t.Fatalf("no demo key %q", name)
 	return nil
+}
+
+// tempHome is a temporary directory removed with retries at the end of the
+// test: CometBFT goroutines that outlive a node's Stop by a moment (a last
+// priv_validator_state.json write, for one) can make a single RemoveAll
+// fail with "directory not empty" on a loaded machine.
+func tempHome(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "publica-node-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for i := 0; i < 50; i++ {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("remove test home: %v", err)
+	})
+	return dir
 }
