@@ -221,6 +221,10 @@ type precheckResult struct {
 
 func (a *App) precheck(txs [][]byte, height int64) []precheckResult {
 	out := make([]precheckResult, len(txs))
+	var committed *store.View
+	if v := a.store.Version(); v > 0 {
+		committed, _ = a.store.At(v) // nil if unavailable: Prepare hooks are skipped
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(txs))
 	var next sync.WaitGroup
 	jobs := make(chan int)
@@ -228,6 +232,9 @@ func (a *App) precheck(txs [][]byte, height int64) []precheckResult {
 		next.Go(func() {
 			for i := range jobs {
 				c, err := a.checkStateless(txs[i], height, true)
+				if err == nil && c.spec.Prepare != nil && committed != nil {
+					prepare(committed, c)
+				}
 				out[i] = precheckResult{c: c, err: err}
 			}
 		})
@@ -238,6 +245,19 @@ func (a *App) precheck(txs [][]byte, height int64) []precheckResult {
 	close(jobs)
 	next.Wait()
 	return out
+}
+
+// prepare runs a message's Prepare hook; a panic in it only loses the
+// cache (Handle redoes the work), except a storage failure.
+func prepare(view *store.View, c *checked) {
+	defer func() {
+		if r := recover(); r != nil {
+			if f, ok := r.(*store.Failure); ok {
+				panic(f)
+			}
+		}
+	}()
+	c.spec.Prepare(view, c.msg)
 }
 
 // deliver authenticates and executes one transaction. The sequence is

@@ -71,6 +71,14 @@ type MsgSpec struct {
 	// block's time. FinalizeBlock never calls it: Handle re-checks
 	// everything. Usually Check is Handle with its result ignored.
 	Check func(ctx *Context, msg Msg) error
+	// Prepare, if set, runs in FinalizeBlock's parallel pre-check, before
+	// any transaction of the block executes, on a read-only view of the
+	// last committed state. It may cache the result of expensive pure work
+	// (e.g. ballot proof verification) inside msg; Handle must use the
+	// cache only if it is still valid for the state it sees, and otherwise
+	// redo the work, so the outcome never depends on Prepare. Its failures
+	// are silent: Handle decides.
+	Prepare func(view store.KV, msg Msg)
 }
 
 // QueryResult is a module's answer. Key, when set, is the state key the

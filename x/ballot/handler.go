@@ -65,7 +65,7 @@ func (m *Module) Messages() []module.MsgSpec {
 		{Type: TypeComplain, New: func() module.Msg { return &MsgComplain{} }, Handle: m.complain},
 		{Type: TypeReveal, New: func() module.Msg { return &MsgReveal{} }, Handle: m.reveal},
 		{Type: TypePublishKey, New: func() module.Msg { return &MsgPublishKey{} }, Handle: m.publishKey},
-		{Type: TypeCast, New: func() module.Msg { return &MsgCast{} }, Handle: m.cast, Check: checkOnly(m.cast)},
+		{Type: TypeCast, New: func() module.Msg { return &MsgCast{} }, Handle: m.cast, Check: checkOnly(m.cast), Prepare: m.prepareCast},
 		{Type: TypeTally, New: func() module.Msg { return &MsgTally{} }, Handle: m.tally, Check: checkOnly(m.tally)},
 	}
 }
@@ -503,6 +503,33 @@ func VerifyBallot(params *elgamal.ElectionParams, voter string, enc []byte) (*el
 	return b, nil
 }
 
+// prepareCast verifies a ballot's proofs in FinalizeBlock's parallel
+// pre-check, against the election as last committed, and caches success
+// in the message. The handler uses the cache only if the election key it
+// sees is the one verified against (an election's id, questions and, once
+// published, key never change), so the outcome is the same as verifying
+// in the handler; the work just runs on every core.
+func (m *Module) prepareCast(view store.KV, msg module.Msg) {
+	c := msg.(*MsgCast)
+	e, err := m.Keeper.Election(view, c.Election)
+	if err != nil || e == nil || e.PublicKey == "" {
+		return
+	}
+	params, err := e.Params()
+	if err != nil {
+		return
+	}
+	enc, err := hex.DecodeString(c.Ballot)
+	if err != nil {
+		return
+	}
+	b, err := elgamal.DecodeBallot(enc)
+	if err != nil || b.ElectionID != e.ID || b.Verify(params) != nil {
+		return
+	}
+	c.prepared = &preparedBallot{publicKey: e.PublicKey, ballot: b}
+}
+
 func classify(b *elgamal.Ballot, params *elgamal.ElectionParams, err error) error {
 	switch {
 	case errors.Is(err, elgamal.ErrIdentity), errors.Is(err, elgamal.ErrInvalidPoint):
@@ -542,8 +569,15 @@ func (m *Module) cast(ctx *module.Context, msg module.Msg) ([]byte, error) {
 		return nil, err
 	}
 	enc, _ := hex.DecodeString(c.Ballot)
-	b, err := VerifyBallot(params, voter, enc)
-	if err != nil {
+	var b *elgamal.Ballot
+	if p := c.prepared; p != nil && p.publicKey == e.PublicKey {
+		// Proofs already verified against this key (prepareCast); the
+		// fresh path would fail only on the voter binding, checked here.
+		if p.ballot.Voter != voter {
+			return nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", p.ballot.Voter, voter)
+		}
+		b = p.ballot
+	} else if b, err = VerifyBallot(params, voter, enc); err != nil {
 		return nil, err
 	}
 	var old *elgamal.Ballot

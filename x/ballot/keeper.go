@@ -1,9 +1,12 @@
 package ballot
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/gtank/ristretto255"
 
@@ -189,17 +192,58 @@ func neg(c elgamal.Ciphertext) elgamal.Ciphertext {
 	}
 }
 
+// aggCache remembers the last aggregate this process wrote, decoded, so
+// consecutive casts skip decoding it. It is used only when the stored
+// bytes equal the cached bytes, so it can never change an outcome.
+type aggCache struct {
+	mu  sync.Mutex
+	id  string
+	raw []byte
+	a   *Aggregate
+	cts [][]elgamal.Ciphertext
+}
+
+func (c *aggCache) load(kv store.KV, id string) (*Aggregate, [][]elgamal.Ciphertext, error) {
+	raw := kv.Get(AggregateKey(id))
+	if raw == nil {
+		return nil, nil, ErrCorrupt.Wrapf("election %s has no aggregate", id)
+	}
+	c.mu.Lock()
+	if c.id == id && bytes.Equal(c.raw, raw) {
+		a := *c.a
+		cts := make([][]elgamal.Ciphertext, len(c.cts))
+		for i := range cts {
+			cts[i] = slices.Clone(c.cts[i])
+		}
+		c.mu.Unlock()
+		return &a, cts, nil
+	}
+	c.mu.Unlock()
+	var a Aggregate
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, nil, ErrCorrupt.Wrapf("aggregate of %s: %v", id, err)
+	}
+	cts, err := DecodeAggregate(&a)
+	return &a, cts, err
+}
+
+func (c *aggCache) store(kv store.KV, id string, a *Aggregate, cts [][]elgamal.Ciphertext) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		panic(&store.Failure{Err: err})
+	}
+	kv.Set(AggregateKey(id), b)
+	c.mu.Lock()
+	c.id, c.raw, c.a, c.cts = id, b, a, cts
+	c.mu.Unlock()
+}
+
+var aggregates aggCache
+
 // updateAggregate adds add's ciphertexts and subtracts sub's (either may
 // be nil); delta is the change in the ballot count.
 func (k Keeper) updateAggregate(kv store.KV, id string, add, sub *elgamal.Ballot, delta int) error {
-	a, err := k.Aggregate(kv, id)
-	if err != nil {
-		return err
-	}
-	if a == nil {
-		return ErrCorrupt.Wrapf("election %s has no aggregate", id)
-	}
-	cts, err := DecodeAggregate(a)
+	a, cts, err := aggregates.load(kv, id)
 	if err != nil {
 		return err
 	}
@@ -228,7 +272,7 @@ func (k Keeper) updateAggregate(kv store.KV, id string, add, sub *elgamal.Ballot
 	if n < 0 {
 		return ErrCorrupt.Wrapf("negative ballot count")
 	}
-	put(kv, AggregateKey(id), EncodeAggregate(uint64(n), cts))
+	aggregates.store(kv, id, EncodeAggregate(uint64(n), cts), cts)
 	return nil
 }
 

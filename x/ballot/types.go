@@ -456,6 +456,15 @@ func (m *MsgPublishKey) ValidateBasic() error {
 type MsgCast struct {
 	Election string `json:"election"`
 	Ballot   string `json:"ballot"` // hex canonical ballot encoding
+
+	// prepared caches a successful proof verification done in
+	// FinalizeBlock's parallel pre-check (see Module.prepareCast).
+	prepared *preparedBallot
+}
+
+type preparedBallot struct {
+	publicKey string // the election key the proofs were verified against
+	ballot    *elgamal.Ballot
 }
 
 func (m *MsgCast) ValidateBasic() error {
