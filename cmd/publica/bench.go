@@ -13,6 +13,7 @@ func init() { extraCommands = append(extraCommands, benchCmd) }
 func benchCmd() *cobra.Command {
 	var opts bench.ChainOptions
 	var landOpts bench.LandOptions
+	var ballotOpts bench.BallotOptions
 	var idOpts bench.IdentityOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -33,6 +34,12 @@ func benchCmd() *cobra.Command {
 					return err
 				}
 			}
+			if ballotOpts.Ballots > 0 {
+				ballotOpts.PerBlock = opts.TxsPerBlock
+				if _, err := bench.Ballot(cmd.OutOrStdout(), ballotOpts); err != nil {
+					return err
+				}
+			}
 			return nil
 		},
 	}
@@ -42,5 +49,6 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&landOpts.Transfers, "land-transfers", 20_000, "complete land transfers timed (3 transactions each)")
 	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
+	cmd.Flags().IntVar(&ballotOpts.Ballots, "ballots", 100_000, "voters in the election run: cast throughput, tally and full verification (0 skips it)")
 	return cmd
 }
