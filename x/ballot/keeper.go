@@ -25,7 +25,7 @@ import (
 //	ballot/vote/<id>/<voter>                      the voter's counted ballot (canonical binary encoding)
 //	ballot/tracker/<id>/<hex tracker>             Tracker (JSON), for every ballot ever cast
 //	ballot/aggregate/<id>                         Aggregate (JSON)
-//	ballot/partial/<id>/<index>                   trustee's partial decryptions (binary, 128 bytes each)
+//	ballot/partial/<id>/<index>                   trustee's partial decryptions (binary, 100 bytes each)
 //	ballot/result/<id>                            Result (JSON)
 const prefix = "ballot/"
 
