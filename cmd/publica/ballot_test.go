@@ -2,16 +2,23 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/publica/publica/internal/testnode"
 )
 
 // TestBallotCLI runs a whole election through the CLI against a real node:
 // definition, roll, key ceremony, a Benaloh audit, casting and re-voting,
 // the tally by two of three trustees and the independent verifier.
 func TestBallotCLI(t *testing.T) {
-	home := devNode(t)
+	base := t.TempDir()
+	home := filepath.Join(base, "home")
+	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
+		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
+	n, _ := testnode.Start(t, home)
 	opens := time.Now().Add(3 * time.Second)
 	closes := opens.Add(5 * time.Second)
 	mustCLI(t, home, "tx", "ballot", "create-election", "--id", "cli-vote", "--title", "CLI vote",
@@ -30,7 +37,7 @@ func TestBallotCLI(t *testing.T) {
 		t.Fatalf("check-shares:\n%s", out)
 	}
 	mustCLI(t, home, "tx", "ballot", "publish-key", "cli-vote", "--from", "election-official")
-	time.Sleep(time.Until(opens) + time.Second)
+	waitBlockTime(t, home, opens)
 
 	var audit openingOut
 	out := mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice", "--audit")
@@ -49,7 +56,7 @@ func TestBallotCLI(t *testing.T) {
 	if _, _, err := cli(t, home, "tx", "ballot", "tally", "cli-vote", "--from", "trustee-1"); err == nil || !strings.Contains(err.Error(), "refusing to decrypt") {
 		t.Fatalf("tally before the close: %v", err)
 	}
-	time.Sleep(time.Until(closes) + time.Second)
+	waitBlockTime(t, home, closes)
 	mustCLI(t, home, "tx", "ballot", "tally", "cli-vote", "--from", "trustee-1")
 	mustCLI(t, home, "tx", "ballot", "tally", "cli-vote", "--from", "trustee-3")
 	res := mustCLI(t, home, "query", "ballot", "result", "cli-vote", "--prove")
@@ -65,4 +72,28 @@ func TestBallotCLI(t *testing.T) {
 	if v := mustCLI(t, home, "audit", "election", "cli-vote"); !strings.Contains(v, "PASS") || !strings.Contains(v, "2 counted, 2 with valid proofs") {
 		t.Fatalf("audit election:\n%s", v)
 	}
+	// The same verdict from the stopped node's home directory.
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--offline"); !strings.Contains(v, "PASS") || !strings.Contains(v, "[[1 1] [0 1 1]]") {
+		t.Fatalf("audit election --offline:\n%s", v)
+	}
+}
+
+// waitBlockTime waits until the node's latest block time reaches at.
+func waitBlockTime(t *testing.T, home string, at time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		var st statusOut
+		if err := json.Unmarshal([]byte(mustCLI(t, home, "status", "--output", "json")), &st); err != nil {
+			t.Fatal(err)
+		}
+		if !st.LatestBlockTime.Before(at) {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("block time did not reach %s", at)
 }
