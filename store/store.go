@@ -21,7 +21,7 @@ type Options struct {
 }
 
 // DefaultOptions keep all history.
-func DefaultOptions() Options { return Options{CacheSize: 200_000} }
+func DefaultOptions() Options { return Options{CacheSize: 2_000_000} }
 
 // Store owns the database and the mutable tree. It is not safe for
 // concurrent mutation; immutable versions may be read concurrently.
