@@ -369,8 +369,20 @@ func (m *Module) offerTransfer(ctx *module.Context, msg *MsgOfferTransfer) ([]by
 	o := &Offer{ID: m.Keeper.next(ctx.KV, "O"), Title: t.ID, Sellers: sortShares(msg.Sellers), Buyers: sortShares(msg.Buyers),
 		Expires: msg.Expires, Status: OfferOpen, Created: ctx.Height}
 	m.Keeper.SetOffer(ctx.KV, o)
+	parcels, err := m.titleParcels(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	m.Keeper.record(ctx, parcels, TypeOfferTransfer, "", t.ID, nil, offerEvent{o.ID, msg}, "")
 	ctx.Emit("land.transfer_offered", "offer", o.ID, "title", t.ID)
 	return []byte(o.ID), nil
+}
+
+// offerEvent is the history event body of an offer: the message and the
+// offer id it was given.
+type offerEvent struct {
+	Offer string `json:"offer"`
+	*MsgOfferTransfer
 }
 
 func (m *Module) loadOffer(ctx *module.Context, id string) (*Offer, error) {
@@ -395,7 +407,8 @@ func (m *Module) acceptTransfer(ctx *module.Context, msg *MsgAcceptTransfer) ([]
 	if ctx.Height > o.Expires {
 		return nil, ErrOfferExpired.Wrapf("offer %s expired at height %d", o.ID, o.Expires)
 	}
-	if _, err := m.dealable(ctx, o.Title); err != nil {
+	t, err := m.dealable(ctx, o.Title)
+	if err != nil {
 		return nil, err
 	}
 	for _, b := range o.Buyers {
@@ -405,6 +418,11 @@ func (m *Module) acceptTransfer(ctx *module.Context, msg *MsgAcceptTransfer) ([]
 	}
 	o.Status, o.Accepted = OfferAccepted, ctx.Height
 	m.Keeper.SetOffer(ctx.KV, o)
+	parcels, err := m.titleParcels(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	m.Keeper.record(ctx, parcels, TypeAcceptTransfer, "", t.ID, nil, msg, "")
 	ctx.Emit("land.transfer_accepted", "offer", o.ID, "title", o.Title)
 	return nil, nil
 }
@@ -422,6 +440,15 @@ func (m *Module) withdrawOffer(ctx *module.Context, msg *MsgWithdrawOffer) ([]by
 	}
 	o.Status, o.Concluded = OfferWithdrawn, ctx.Height
 	m.Keeper.SetOffer(ctx.KV, o)
+	if t, err := m.Keeper.Title(ctx.KV, o.Title); err != nil {
+		return nil, err
+	} else if t != nil {
+		parcels, err := m.titleParcels(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		m.Keeper.record(ctx, parcels, TypeWithdrawOffer, "", t.ID, nil, msg, "")
+	}
 	ctx.Emit("land.transfer_withdrawn", "offer", o.ID, "title", o.Title)
 	return nil, nil
 }
@@ -632,8 +659,10 @@ func (m *Module) registerEasement(ctx *module.Context, msg *MsgRegisterEasement)
 	if slices.Contains(t.Parcels, msg.Benefiting) {
 		return nil, errs.InvalidMsg.Wrapf("parcel %s is on the burdened title %s itself", msg.Benefiting, t.ID)
 	}
-	e := Easement{ID: m.Keeper.next(ctx.KV, "E"), Benefiting: msg.Benefiting, Purpose: msg.Purpose, Document: msg.Document, Registered: ctx.Height}
+	e := Easement{ID: m.Keeper.next(ctx.KV, "E"), Benefiting: msg.Benefiting, Benefits: []string{msg.Benefiting},
+		Purpose: msg.Purpose, Document: msg.Document, Registered: ctx.Height}
 	t.Easements = append(t.Easements, e)
+	ctx.KV.Set(BenefitKey(msg.Benefiting, t.ID, e.ID), []byte{})
 	if err := m.recordTitle(ctx, t, TypeRegisterEasement, msg.Document, struct {
 		ID string `json:"id"`
 		*MsgRegisterEasement
@@ -655,6 +684,9 @@ func (m *Module) endEasement(ctx *module.Context, msg *MsgEndEasement) ([]byte, 
 	i := slices.IndexFunc(t.Easements, func(x Easement) bool { return x.ID == msg.Easement })
 	if i < 0 {
 		return nil, ErrUnknownRight.Wrapf("easement %s is not on %s", msg.Easement, t.ID)
+	}
+	for _, p := range benefits(&t.Easements[i]) {
+		ctx.KV.Delete(BenefitKey(p, t.ID, msg.Easement))
 	}
 	t.Easements = slices.Delete(t.Easements, i, i+1)
 	if err := m.recordTitle(ctx, t, TypeEndEasement, msg.Document, msg); err != nil {
@@ -770,6 +802,7 @@ func (m *Module) successorTitle(ctx *module.Context, parents []*Title, parcels [
 		p.Title = t.ID
 	}
 	m.setOwners(ctx, t, parcels, parents[0].Owners)
+	m.Keeper.indexEasements(ctx.KV, t, true)
 	m.Keeper.SetTitle(ctx.KV, t)
 	return t, nil
 }
@@ -779,7 +812,62 @@ func (m *Module) successorTitle(ctx *module.Context, parents []*Title, parcels [
 func (m *Module) cancelTitle(ctx *module.Context, t *Title, children []string) {
 	t.Status, t.Cancelled, t.Children = StatusCancelled, ctx.Height, children
 	m.Keeper.setOwnersIndex(ctx.KV, t.ID, t.Owners, nil)
+	m.Keeper.indexEasements(ctx.KV, t, false)
 	m.Keeper.SetTitle(ctx.KV, t)
+}
+
+// repointEasements moves every easement benefiting the retired parcel
+// old onto its successors: after a subdivision the benefit passes to every
+// child (the benefit of an easement runs with each part of the dominant
+// land); after a merge, to the merged parcel. An easement whose benefiting
+// parcels all lie on the burdened title itself is extinguished (dominant
+// and servient land in one title). The burdened title is saved and an
+// event recorded on its parcels.
+func (m *Module) repointEasements(ctx *module.Context, old string, successors []string, typ, doc string, msg any) error {
+	for _, be := range m.Keeper.Benefiting(ctx.KV, old) {
+		t, err := m.Keeper.Title(ctx.KV, be.title)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return ErrUnknownTitle.Wrapf("easement %s names missing title %s", be.easement, be.title)
+		}
+		i := slices.IndexFunc(t.Easements, func(x Easement) bool { return x.ID == be.easement })
+		if i < 0 {
+			ctx.KV.Delete(BenefitKey(old, be.title, be.easement)) // stale entry
+			continue
+		}
+		e := &t.Easements[i]
+		var now []string
+		for _, p := range benefits(e) {
+			if p != old {
+				now = append(now, p)
+				continue
+			}
+			ctx.KV.Delete(BenefitKey(old, t.ID, e.ID))
+			for _, s := range successors {
+				if !slices.Contains(now, s) && !slices.Contains(benefits(e), s) {
+					now = append(now, s)
+				}
+			}
+		}
+		sortIDs(now)
+		if !slices.ContainsFunc(now, func(p string) bool { return !slices.Contains(t.Parcels, p) }) {
+			for _, p := range now {
+				ctx.KV.Delete(BenefitKey(p, t.ID, e.ID))
+			}
+			t.Easements = slices.Delete(t.Easements, i, i+1)
+		} else {
+			e.Benefits = now
+			for _, p := range now {
+				ctx.KV.Set(BenefitKey(p, t.ID, e.ID), []byte{})
+			}
+		}
+		if err := m.recordTitle(ctx, t, typ, doc, msg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *Module) retireParcel(ctx *module.Context, p *Params, parcel *Parcel, children []string) {
@@ -804,9 +892,6 @@ func (m *Module) subdivide(ctx *module.Context, msg *MsgSubdivide) ([]byte, erro
 	if parent.Title != "" {
 		if title, err = m.dealable(ctx, parent.Title); err != nil {
 			return nil, err
-		}
-		if len(title.Parcels) != 1 {
-			return nil, ErrSubdivision.Wrapf("title %s holds parcels %v; subdivide a parcel that is alone on its title", title.ID, title.Parcels)
 		}
 	}
 	pr, err := m.Keeper.region(p, parent)
@@ -849,7 +934,9 @@ func (m *Module) subdivide(ctx *module.Context, msg *MsgSubdivide) ([]byte, erro
 	}
 	parent.Children = childIDs
 	var newTitles []string
-	if title != nil {
+	var others []*Parcel // the title's other parcels, carried to its successor
+	if title != nil && len(title.Parcels) == 1 {
+		// A parcel alone on its title: one new title per child.
 		for _, cp := range children {
 			nt, err := m.successorTitle(ctx, []*Title{title}, []*Parcel{cp}, msg.Document)
 			if err != nil {
@@ -858,8 +945,33 @@ func (m *Module) subdivide(ctx *module.Context, msg *MsgSubdivide) ([]byte, erro
 			newTitles = append(newTitles, nt.ID)
 		}
 		m.cancelTitle(ctx, title, newTitles)
+	} else if title != nil {
+		// A title over several parcels is re-issued once, over its other
+		// parcels and the children (SOLA: a new title cancels its parent).
+		keep := slices.Clone(children)
+		for _, pid := range title.Parcels {
+			if pid == parent.ID {
+				continue
+			}
+			op, err := m.Keeper.Parcel(ctx.KV, pid)
+			if err != nil || op == nil {
+				return nil, ErrUnknownParcel.Wrapf("title %s names missing parcel %s", title.ID, pid)
+			}
+			others = append(others, op)
+			keep = append(keep, op)
+		}
+		nt, err := m.successorTitle(ctx, []*Title{title}, keep, msg.Document)
+		if err != nil {
+			return nil, err
+		}
+		newTitles = []string{nt.ID}
+		m.cancelTitle(ctx, title, newTitles)
+		m.Keeper.record(ctx, others, TypeSubdivide, msg.Document, nt.ID, nt.Owners, msg, "")
 	}
 	m.Keeper.record(ctx, []*Parcel{parent}, TypeSubdivide, msg.Document, parent.Title, nil, msg, "")
+	if err := m.repointEasements(ctx, parent.ID, childIDs, TypeSubdivide, msg.Document, msg); err != nil {
+		return nil, err
+	}
 	for _, cp := range children {
 		var own []Share
 		if cp.Title != "" {
@@ -966,6 +1078,11 @@ func (m *Module) merge(ctx *module.Context, msg *MsgMerge) ([]byte, error) {
 		m.Keeper.record(ctx, []*Parcel{merged}, TypeMerge, msg.Document, "", nil, msg, "")
 	}
 	m.Keeper.record(ctx, parcels, TypeMerge, msg.Document, newTitle, nil, msg, "")
+	for _, old := range parcels {
+		if err := m.repointEasements(ctx, old.ID, []string{merged.ID}, TypeMerge, msg.Document, msg); err != nil {
+			return nil, err
+		}
+	}
 	ctx.Emit("land.parcels_merged", "parcels", strings.Join(ids, ","), "parcel", merged.ID, "title", newTitle)
 	return []byte(merged.ID), nil
 }

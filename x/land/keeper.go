@@ -26,6 +26,7 @@ import (
 //	land/offer/<offer>                   Offer
 //	land/history/<parcel>/<seq>          Event number seq (10 digits, from 1) of the parcel's history
 //	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
+//	land/benefit/<parcel>/<title>/<easement>  empty; the easement on the title benefits the parcel
 const (
 	keyParams     = "land/params"
 	prefixSeq     = "land/seq/"
@@ -37,6 +38,7 @@ const (
 	prefixOffer   = "land/offer/"
 	prefixHistory = "land/history/"
 	prefixOwners  = "land/owners/"
+	prefixBenefit = "land/benefit/"
 )
 
 func ParamsKey() []byte               { return []byte(keyParams) }
@@ -48,6 +50,10 @@ func PartyKey(party, t string) []byte { return []byte(prefixParty + party + "/" 
 func PartyPrefix(party string) []byte { return []byte(prefixParty + party + "/") }
 func HistoryPrefix(p string) []byte   { return []byte(prefixHistory + p + "/") }
 func OwnersPrefix(p string) []byte    { return []byte(prefixOwners + p + "/") }
+func BenefitKey(parcel, title, easement string) []byte {
+	return []byte(prefixBenefit + parcel + "/" + title + "/" + easement)
+}
+func BenefitPrefix(parcel string) []byte { return []byte(prefixBenefit + parcel + "/") }
 func GridKey(cx, cy int64, p string) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
 }
@@ -315,4 +321,46 @@ func areaM2(area2 *big.Int, unitsPerMetre int64) string {
 		return r.RatString()
 	}
 	return r.FloatString(digits)
+}
+
+// benefits returns the easement of a title's entry in e.Benefits, or the
+// parcel named at registration for records written before Benefits.
+func benefits(e *Easement) []string {
+	if len(e.Benefits) == 0 {
+		return []string{e.Benefiting}
+	}
+	return e.Benefits
+}
+
+// indexEasements adds (on=true) or removes the benefit index entries of a
+// title's easements.
+func (Keeper) indexEasements(kv store.KV, t *Title, on bool) {
+	for i := range t.Easements {
+		e := &t.Easements[i]
+		for _, p := range benefits(e) {
+			if on {
+				kv.Set(BenefitKey(p, t.ID, e.ID), []byte{})
+			} else {
+				kv.Delete(BenefitKey(p, t.ID, e.ID))
+			}
+		}
+	}
+}
+
+// benefitEntry is one easement benefiting a parcel: the burdened title
+// and the easement id.
+type benefitEntry struct{ title, easement string }
+
+// Benefiting lists, in key order, the easements that benefit a parcel.
+func (Keeper) Benefiting(kv store.KV, parcel string) []benefitEntry {
+	prefix := BenefitPrefix(parcel)
+	var out []benefitEntry
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+		t, e, ok := strings.Cut(string(k[len(prefix):]), "/")
+		if ok {
+			out = append(out, benefitEntry{t, e})
+		}
+		return true
+	})
+	return out
 }

@@ -439,3 +439,81 @@ func TestQueryErrors(t *testing.T) {
 // step names a part of a test that shares one chain with the others (the
 // chain's helpers fail the enclosing test).
 func step(_ string, fn func()) { fn() }
+
+// TestEasementFollowsDominantParcel: an easement benefiting a parcel is
+// re-pointed to every child when that parcel is subdivided, to the merged
+// parcel when children merge, and extinguished when the benefiting land
+// joins the burdened title; a parcel sharing its title is subdivided into
+// one re-issued title over the other parcels and the children.
+func TestEasementFollowsDominantParcel(t *testing.T) {
+	f := setup(t) // P1 on T1 (alice)
+	c := f.c
+	// P2 and P3 on one title T2 (bob); P2 benefits from an easement over T1.
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "B-2", Geometry: rect(1000, 0, 2000, 1000), Document: doc("p")}, f.clerk)
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "B-3", Geometry: rect(2000, 0, 3000, 1000), Document: doc("p")}, f.clerk)
+	c.ok(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P2", "P3"}, Owners: []land.Share{{Party: id(f.bob), Share: "1"}},
+		Tenure: "freehold", Document: doc("g")}, f.clerk)
+	e := c.ok(land.TypeRegisterEasement, land.MsgRegisterEasement{Title: "T1", Benefiting: "P2", Purpose: "right of way", Document: doc("e")}, f.alice)
+
+	// Subdivide P2 (shares T2 with P3) into P4, P5.
+	got := c.ok(land.TypeSubdivide, land.MsgSubdivide{Parcel: "P2", Tolerance: "0", Document: doc("plan"), Children: []land.ChildParcel{
+		{CadastralRef: "B-2a", Geometry: rect(1000, 0, 1500, 1000)}, {CadastralRef: "B-2b", Geometry: rect(1500, 0, 2000, 1000)}}}, f.clerk)
+	if got != "P4,P5" {
+		t.Fatalf("children %s", got)
+	}
+	t2 := f.title(t, "T2")
+	t3 := f.title(t, "T3")
+	if t2.Status != land.StatusCancelled || !slices.Equal(t2.Children, []string{"T3"}) ||
+		!slices.Equal(t3.Parcels, []string{"P4", "P5", "P3"}) || t3.Owners[0].Party != id(f.bob) {
+		t.Fatalf("re-issued title: T2 %+v T3 %+v", t2, t3)
+	}
+	var p3 land.Parcel
+	c.query("/land/parcel/P3", 0, &p3)
+	if p3.Title != "T3" {
+		t.Fatalf("P3 stays on %s", p3.Title)
+	}
+	var period land.OwnerPeriod
+	if !c.query("/land/owner/P3", 0, &period) || period.Title != "T3" {
+		t.Fatalf("owner of P3 %+v", period)
+	}
+	t1 := f.title(t, "T1")
+	if len(t1.Easements) != 1 || t1.Easements[0].ID != e || t1.Easements[0].Benefiting != "P2" ||
+		!slices.Equal(t1.Easements[0].Benefits, []string{"P4", "P5"}) {
+		t.Fatalf("easement after subdivision %+v", t1.Easements)
+	}
+	var hist []land.Event
+	c.list("/land/history/P1", &hist)
+	if last := hist[len(hist)-1]; last.Type != land.TypeSubdivide || last.Title != "T1" {
+		t.Fatalf("burdened parcel's last event %+v", last)
+	}
+
+	// Merge P4 and P5 back: the easement benefits the merged parcel P6.
+	got = c.ok(land.TypeMerge, land.MsgMerge{Parcels: []string{"P4", "P5"}, CadastralRef: "B-2m", Geometry: rect(1000, 0, 2000, 1000), Document: doc("m")}, f.clerk)
+	if t1 = f.title(t, "T1"); got != "P6" || !slices.Equal(t1.Easements[0].Benefits, []string{"P6"}) {
+		t.Fatalf("easement after merge into %s: %+v", got, t1.Easements)
+	}
+	// Ending it clears the index: a later subdivision of P6 leaves T1 alone.
+	c.list("/land/history/P1", &hist)
+	n := len(hist)
+	c.ok(land.TypeEndEasement, land.MsgEndEasement{Title: "T1", Easement: e, Document: doc("rel")}, f.clerk)
+	c.ok(land.TypeSubdivide, land.MsgSubdivide{Parcel: "P6", Tolerance: "0", Document: doc("plan"), Children: []land.ChildParcel{
+		{CadastralRef: "B-6a", Geometry: rect(1000, 0, 1500, 1000)}, {CadastralRef: "B-6b", Geometry: rect(1500, 0, 2000, 1000)}}}, f.clerk)
+	c.list("/land/history/P1", &hist)
+	if len(hist) != n+1 || hist[n].Type != land.TypeEndEasement { // only the end-easement event
+		t.Fatalf("P1 history grew by %d", len(hist)-n)
+	}
+
+	// Dominant and servient land merged into one title: the easement ends.
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "D-1", Geometry: rect(0, 1000, 1000, 2000), Document: doc("p")}, f.clerk)
+	c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "D-2", Geometry: rect(0, 2000, 1000, 3000), Document: doc("p")}, f.clerk)
+	tD := c.ok(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P9", "P10"}, Owners: []land.Share{{Party: id(f.alice), Share: "1"}},
+		Tenure: "freehold", Document: doc("g")}, f.clerk)
+	e2 := c.ok(land.TypeRegisterEasement, land.MsgRegisterEasement{Title: tD, Benefiting: "P1", Purpose: "drainage", Document: doc("e")}, f.alice)
+	got = c.ok(land.TypeMerge, land.MsgMerge{Parcels: []string{"P1", "P9"}, CadastralRef: "AD-1", Geometry: rect(0, 0, 1000, 2000), Document: doc("m")}, f.clerk)
+	var merged land.Parcel
+	c.query("/land/parcel/"+got, 0, &merged)
+	nt := f.title(t, merged.Title)
+	if !slices.Equal(nt.Parcels, []string{got, "P10"}) || len(nt.Easements) != 0 {
+		t.Fatalf("easement %s should end when its land joins the burdened title: %+v", e2, nt)
+	}
+}

@@ -99,16 +99,16 @@ func TestScenario(t *testing.T) {
 		}
 	}
 	wantTypes := []string{land.TypeRegisterParcel, land.TypeRegisterTitle, land.TypeRegisterMortgage, land.TypeLodgeCaveat,
-		land.TypeWithdrawCaveat, land.TypeRegisterTransfer, land.TypeSubdivide}
+		land.TypeWithdrawCaveat, land.TypeOfferTransfer, land.TypeAcceptTransfer, land.TypeRegisterTransfer, land.TypeSubdivide}
 	if !slices.Equal(types, wantTypes) {
 		t.Fatalf("history types %v", types)
 	}
-	if hist[5].Height != hSale || hist[5].Document != doc("deed of sale") || !slices.Equal(hist[5].Owners, want) {
-		t.Fatalf("transfer event %+v", hist[5])
+	if hist[7].Height != hSale || hist[7].Document != doc("deed of sale") || !slices.Equal(hist[7].Owners, want) {
+		t.Fatalf("transfer event %+v", hist[7])
 	}
 	var ev land.Event
-	c.query("/land/history/P1/6", 0, &ev) // one event, proven
-	if ev.Type != land.TypeRegisterTransfer || ev.TxHash != hist[5].TxHash {
+	c.query("/land/history/P1/8", 0, &ev) // one event, proven
+	if ev.Type != land.TypeRegisterTransfer || ev.TxHash != hist[7].TxHash {
 		t.Fatalf("proven event %+v", ev)
 	}
 

@@ -140,10 +140,13 @@ type Lease struct {
 // Easement burdens the title's land for the benefit of another parcel.
 type Easement struct {
 	ID         string `json:"id"`
-	Benefiting string `json:"benefiting"` // parcel id
-	Purpose    string `json:"purpose"`
-	Document   string `json:"document"`
-	Registered int64  `json:"registered"`
+	Benefiting string `json:"benefiting"` // parcel id named at registration
+	// Benefits lists the active parcels the easement benefits now: the
+	// benefiting parcel, or its successors after subdivision or merge.
+	Benefits   []string `json:"benefits"`
+	Purpose    string   `json:"purpose"`
+	Document   string   `json:"document"`
+	Registered int64    `json:"registered"`
 }
 
 // Caveat freezes dealings on a title until withdrawn or removed.
