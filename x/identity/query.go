@@ -23,6 +23,8 @@ import (
 //	recovery/<account>                   pending Recovery
 //	didrecord/<account>                  the stored DID record (absent: derived from the account)
 //	did/<account>                        the resolved DID document (built from two keys; not provable as one)
+//	statuslist/<issuer>/<purpose>        the W3C BitstringStatusListCredential built from the pages (not
+//	                                     provable as one: `publica identity status-list` proves each page)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
 	one := func(key []byte) (module.QueryResult, error) {
 		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
@@ -62,6 +64,21 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		return one(RecoveryKey(path[1]))
 	case len(path) == 2 && path[0] == "didrecord" && acct(path[1]):
 		return one(DIDKey(path[1]))
+	case len(path) == 3 && path[0] == "statuslist" && acct(path[1]):
+		if err := checkPurpose(path[2]); err != nil {
+			return module.QueryResult{}, err
+		}
+		size := m.Keeper.Params(view).StatusListSize
+		pages := make([][]byte, StatusListPageCount(size))
+		for i := range pages {
+			pages[i] = view.Get(StatusPageKey(path[1], path[2], uint64(i)*PageBits))
+		}
+		c, err := NewStatusListCredential(path[1], path[2], size, pages, nil)
+		if err != nil {
+			return module.QueryResult{}, errs.InvalidMsg.Wrapf("%v", err)
+		}
+		b, _ := json.Marshal(c)
+		return module.QueryResult{Value: b}, nil
 	case len(path) == 2 && path[0] == "did":
 		id, ok := vc.AccountOfDID(path[1])
 		if !ok && acct(path[1]) {

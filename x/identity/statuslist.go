@@ -1,0 +1,279 @@
+package identity
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+
+	"github.com/publica/publica/proof"
+	"github.com/publica/publica/x/identity/vc"
+)
+
+// W3C Bitstring Status List v1.0 (§2.2, §3.1): an issuer's list for one
+// purpose as a BitstringStatusListCredential. Its id is the
+// statusListCredential every BitstringStatusListEntry of the issuer's
+// credentials names (urn:publica:status:<issuer>:<purpose>).
+const (
+	StatusListCredentialType = "BitstringStatusListCredential"
+	StatusListSubjectType    = "BitstringStatusList"
+	StatusProofEvidenceType  = "PublicaStateProof"
+	// MinStatusListBits is the specification's minimum list length (16 KB
+	// uncompressed), for herd privacy; shorter chain lists are padded
+	// with zeros.
+	MinStatusListBits = 131072
+	// maxStatusListBytes bounds decompression (the largest chain list).
+	maxStatusListBytes = 1 << 24 / 8
+)
+
+// StatusListSubject is the credentialSubject of a status list credential.
+type StatusListSubject struct {
+	ID            string `json:"id"`
+	Type          string `json:"type"`
+	StatusPurpose string `json:"statusPurpose"`
+	EncodedList   string `json:"encodedList"`
+}
+
+// PageProof is the ICS23 proof of one status list page at the evidence
+// height: membership of the page bytes carried by encodedList if Stored,
+// absence (an all-zero page) otherwise.
+type PageProof struct {
+	Key    string `json:"key"`
+	Stored bool   `json:"stored"`
+	Proof  string `json:"proof"` // base64 of the ICS23 CommitmentProof
+}
+
+// StatusListEvidence says where the list comes from: the chain state at
+// Height, whose root is AppHash (in the header of Height+1), and a proof
+// of every page.
+type StatusListEvidence struct {
+	Type    []string    `json:"type"`
+	ChainID string      `json:"chainId,omitempty"`
+	Height  int64       `json:"height"`
+	AppHash string      `json:"appHash"`
+	Pages   []PageProof `json:"pages"`
+}
+
+// StatusListCredential is the W3C document. It carries no Data Integrity
+// proof: the chain, not a key, vouches for it, through Evidence.
+type StatusListCredential struct {
+	Context           []string              `json:"@context"`
+	ID                string                `json:"id"`
+	Type              []string              `json:"type"`
+	Issuer            string                `json:"issuer"`
+	CredentialSubject StatusListSubject     `json:"credentialSubject"`
+	Evidence          []*StatusListEvidence `json:"evidence,omitempty"`
+}
+
+// StatusListPageCount is the number of pages of a list of size bits.
+func StatusListPageCount(size uint64) uint64 { return (size + PageBits - 1) / PageBits }
+
+// StatusListBits joins page values (nil = all zeros) into the bitstring,
+// at least MinStatusListBits long.
+func StatusListBits(size uint64, pages [][]byte) []byte {
+	n := max(size, MinStatusListBits) / 8
+	out := make([]byte, n)
+	for i, p := range pages {
+		copy(out[uint64(i)*PageBytes:], p)
+	}
+	return out
+}
+
+// EncodeStatusList is the spec's encodedList: multibase base64url ("u",
+// no padding) of the GZIP-compressed bitstring. The GZIP header carries no
+// name nor time, so equal bitstrings give equal strings.
+func EncodeStatusList(bits []byte) string {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(bits)
+	zw.Close()
+	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes())
+}
+
+// DecodeStatusList reverses EncodeStatusList.
+func DecodeStatusList(enc string) ([]byte, error) {
+	if len(enc) < 2 || enc[0] != 'u' {
+		return nil, errors.New(`encodedList is not base64url multibase (must start with "u")`)
+	}
+	z, err := base64.RawURLEncoding.Strict().DecodeString(enc[1:])
+	if err != nil {
+		return nil, fmt.Errorf("encodedList: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, fmt.Errorf("encodedList is not GZIP: %w", err)
+	}
+	bits, err := io.ReadAll(io.LimitReader(zr, maxStatusListBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("encodedList: %w", err)
+	}
+	if len(bits) > maxStatusListBytes {
+		return nil, fmt.Errorf("encodedList decompresses to more than %d bytes", maxStatusListBytes)
+	}
+	if len(bits) < MinStatusListBits/8 {
+		return nil, fmt.Errorf("status list of %d bits is shorter than the minimum %d", len(bits)*8, MinStatusListBits)
+	}
+	return bits, nil
+}
+
+// NewStatusListCredential builds the document for an issuer's list of
+// size bits from its pages (nil = absent, all zeros). ev may be nil.
+func NewStatusListCredential(issuer, purpose string, size uint64, pages [][]byte, ev *StatusListEvidence) (*StatusListCredential, error) {
+	if err := checkPurpose(purpose); err != nil {
+		return nil, err
+	}
+	if uint64(len(pages)) != StatusListPageCount(size) {
+		return nil, fmt.Errorf("%d pages for a list of %d bits, want %d", len(pages), size, StatusListPageCount(size))
+	}
+	for i, p := range pages {
+		if p != nil && len(p) != PageBytes {
+			return nil, fmt.Errorf("page %d has %d bytes, want %d", i, len(p), PageBytes)
+		}
+	}
+	id := vc.StatusListURN(issuer, purpose)
+	c := &StatusListCredential{
+		Context: []string{vc.ContextV2},
+		ID:      id,
+		Type:    []string{"VerifiableCredential", StatusListCredentialType},
+		Issuer:  vc.DID(issuer),
+		CredentialSubject: StatusListSubject{ID: id + "#list", Type: StatusListSubjectType,
+			StatusPurpose: purpose, EncodedList: EncodeStatusList(StatusListBits(size, pages))},
+	}
+	if ev != nil {
+		c.Evidence = []*StatusListEvidence{ev}
+	}
+	return c, nil
+}
+
+// ParseStatusListCredential checks a status list document's structure and
+// returns it with its decoded bitstring.
+func ParseStatusListCredential(doc []byte) (*StatusListCredential, []byte, error) {
+	var c StatusListCredential
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, nil, fmt.Errorf("not a status list credential: %w", err)
+	}
+	issuer, ok := vc.AccountOfDID(c.Issuer)
+	s := c.CredentialSubject
+	switch {
+	case len(c.Context) == 0 || c.Context[0] != vc.ContextV2:
+		return nil, nil, fmt.Errorf("@context must start with %s", vc.ContextV2)
+	case !slices.Contains(c.Type, StatusListCredentialType):
+		return nil, nil, fmt.Errorf("type must include %s", StatusListCredentialType)
+	case !ok:
+		return nil, nil, fmt.Errorf("issuer %q is not a did:publica DID", c.Issuer)
+	case s.Type != StatusListSubjectType:
+		return nil, nil, fmt.Errorf("credentialSubject.type %q, want %s", s.Type, StatusListSubjectType)
+	case checkPurpose(s.StatusPurpose) != nil:
+		return nil, nil, fmt.Errorf("statusPurpose %q", s.StatusPurpose)
+	case c.ID != vc.StatusListURN(issuer, s.StatusPurpose):
+		return nil, nil, fmt.Errorf("id %q is not the %s list of %s", c.ID, s.StatusPurpose, c.Issuer)
+	}
+	bits, err := DecodeStatusList(s.EncodedList)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &c, bits, nil
+}
+
+// Bit reads entry index of a decoded bitstring (out of range: unset).
+func Bit(bits []byte, index uint64) bool {
+	return index/8 < uint64(len(bits)) && bits[index/8]&(0x80>>(index%8)) != 0
+}
+
+// CheckEvidence verifies that the document's bitstring is exactly the
+// chain's list at the evidence height: every page's ICS23 proof against
+// the evidence app hash (which the caller must trust, e.g. by checking
+// the signed header of Height+1), and zeros past the proven pages.
+func (c *StatusListCredential) CheckEvidence(bits []byte) (*StatusListEvidence, error) {
+	if len(c.Evidence) != 1 || c.Evidence[0] == nil || !slices.Contains(c.Evidence[0].Type, StatusProofEvidenceType) {
+		return nil, errors.New("the document carries no chain state proof")
+	}
+	ev := c.Evidence[0]
+	appHash, err := hex.DecodeString(ev.AppHash)
+	if err != nil || len(appHash) == 0 {
+		return nil, fmt.Errorf("evidence appHash %q", ev.AppHash)
+	}
+	issuer, _ := vc.AccountOfDID(c.Issuer)
+	purpose := c.CredentialSubject.StatusPurpose
+	if uint64(len(ev.Pages))*PageBytes > uint64(len(bits)) {
+		return nil, fmt.Errorf("%d page proofs for a list of %d bytes", len(ev.Pages), len(bits))
+	}
+	for i, pp := range ev.Pages {
+		key := StatusPageKey(issuer, purpose, uint64(i)*PageBits)
+		if pp.Key != string(key) {
+			return nil, fmt.Errorf("page %d: proof is for %q, want %q", i, pp.Key, key)
+		}
+		data, err := base64.StdEncoding.DecodeString(pp.Proof)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: proof is not base64", i)
+		}
+		page := bits[i*PageBytes : (i+1)*PageBytes]
+		var value []byte
+		if pp.Stored {
+			value = page
+		} else if !allZero(page) {
+			return nil, fmt.Errorf("page %d is absent on chain but has set bits in the list", i)
+		}
+		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: key, Data: data}}}
+		if err := proof.Verify(appHash, ops, key, value); err != nil {
+			return nil, fmt.Errorf("page %d: %w", i, err)
+		}
+	}
+	if !allZero(bits[len(ev.Pages)*PageBytes:]) {
+		return nil, errors.New("bits set past the proven pages")
+	}
+	return ev, nil
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// PageSource reads a status list page at one state height: its value (nil
+// if absent) and the ICS23 CommitmentProof of that answer, encoded.
+type PageSource func(key []byte) (value, proof []byte, err error)
+
+// StatusListFromChain builds the issuer's list document from the pages
+// read through src at height (state root appHash), each page's proof
+// checked before use and carried in the evidence. Equal states give equal
+// documents.
+func StatusListFromChain(chainID, issuer, purpose string, size uint64, height int64, appHash []byte, src PageSource) (*StatusListCredential, error) {
+	if err := checkPurpose(purpose); err != nil {
+		return nil, err
+	}
+	n := StatusListPageCount(size)
+	ev := &StatusListEvidence{Type: []string{StatusProofEvidenceType}, ChainID: chainID, Height: height,
+		AppHash: hex.EncodeToString(appHash), Pages: make([]PageProof, 0, n)}
+	pages := make([][]byte, n)
+	for i := range n {
+		key := StatusPageKey(issuer, purpose, i*PageBits)
+		v, p, err := src(key)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: %w", i, err)
+		}
+		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: key, Data: p}}}
+		if err := proof.Verify(appHash, ops, key, v); err != nil {
+			return nil, fmt.Errorf("page %d: %w", i, err)
+		}
+		if v != nil && len(v) != PageBytes {
+			return nil, fmt.Errorf("page %d has %d bytes, want %d", i, len(v), PageBytes)
+		}
+		pages[i] = v
+		ev.Pages = append(ev.Pages, PageProof{Key: string(key), Stored: v != nil, Proof: base64.StdEncoding.EncodeToString(p)})
+	}
+	return NewStatusListCredential(issuer, purpose, size, pages, ev)
+}
