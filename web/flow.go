@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/client"
@@ -73,6 +74,9 @@ type Journey struct {
 	Describe func(t *tx.Tx, signer ed25519.PublicKey) []components.Fact
 	// Done titles the confirmation and says what to do next.
 	Done func(t *tx.Tx, r *client.Result) (title string, facts []components.Fact, next []components.Link)
+	// Preview, if set, is shown on the check page under the facts (e.g. a
+	// parcel's outline drawn from the message).
+	Preview func(t *tx.Tx) templ.Component
 }
 
 // Journeys are every signed-transaction form the portal offers.
@@ -109,7 +113,7 @@ func (s *Server) client(c echo.Context) (*client.Client, error) {
 
 func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		fs := j.fields(nil)
+		fs := j.fields(c.QueryParams()) // links may fill in answers (?offer=O1)
 		if pk := components.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
 			fs[0].Value = pk
 		}
@@ -187,7 +191,15 @@ func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []c
 		ChangeHref: j.Path,
 		Errors:     errs,
 		Nav:        j.Nav,
+		Extra:      preview(j, t),
 	}
+}
+
+func preview(j *Journey, t *tx.Tx) templ.Component {
+	if j.Preview == nil {
+		return nil
+	}
+	return j.Preview(t)
 }
 
 // seal encodes the unsigned transaction (with an all-zero placeholder

@@ -169,6 +169,9 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/blocks/:height", s.blockPage)
 	e.GET("/tx/:hash", s.txPage)
 	e.GET("/accounts/:id", s.accountPage)
+
+	// Land registry pages (land_pages.go).
+	s.landRoutes(e)
 	return e
 }
 

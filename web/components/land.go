@@ -1,0 +1,177 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/publica/publica/x/land"
+)
+
+func init() {
+	Nav = append(Nav, NavItem{Key: "land", Label: "Land", Href: "/land"})
+}
+
+// AreaM2 turns twice an area in square coordinate units into square
+// metres, exactly when it terminates within four decimals.
+func AreaM2(area2 *big.Int, unitsPerMetre int64) string {
+	u := big.NewInt(unitsPerMetre)
+	den := new(big.Int).Mul(u, u)
+	den.Mul(den, big.NewInt(2))
+	r := new(big.Rat).SetFrac(area2, den)
+	if r.IsInt() {
+		return groupBig(r.Num())
+	}
+	s := strings.TrimRight(r.FloatString(4), "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+func groupBig(n *big.Int) string {
+	if n.IsInt64() {
+		return group(n.Int64())
+	}
+	return n.String()
+}
+
+// mapView is a geometry as SVG paths in a viewBox, y pointing up as on a
+// map (the SVG y axis is flipped by negating it).
+type mapView struct {
+	ViewBox string
+	Paths   []string
+	Desc    string
+}
+
+func mapOf(g land.Geometry) (mapView, bool) {
+	var polys [][][][]int64
+	switch g.Type {
+	case "Polygon":
+		var p [][][]int64
+		if json.Unmarshal(g.Coordinates, &p) != nil {
+			return mapView{}, false
+		}
+		polys = [][][][]int64{p}
+	case "MultiPolygon":
+		if json.Unmarshal(g.Coordinates, &polys) != nil {
+			return mapView{}, false
+		}
+	default:
+		return mapView{}, false
+	}
+	minX, minY, maxX, maxY := int64(1<<62), int64(1<<62), int64(-1<<62), int64(-1<<62)
+	var v mapView
+	n := 0
+	for _, poly := range polys {
+		var d strings.Builder
+		for _, ring := range poly {
+			for i, p := range ring {
+				if len(p) != 2 {
+					return mapView{}, false
+				}
+				minX, maxX = min(minX, p[0]), max(maxX, p[0])
+				minY, maxY = min(minY, p[1]), max(maxY, p[1])
+				if i == 0 {
+					fmt.Fprintf(&d, "M%d %d", p[0], -p[1])
+				} else {
+					fmt.Fprintf(&d, "L%d %d", p[0], -p[1])
+				}
+				n++
+			}
+			d.WriteString("Z")
+		}
+		v.Paths = append(v.Paths, d.String())
+	}
+	if n == 0 {
+		return mapView{}, false
+	}
+	w, h := max(maxX-minX, 1), max(maxY-minY, 1)
+	pad := max(w, h) / 20
+	v.ViewBox = fmt.Sprintf("%d %d %d %d", minX-pad, -maxY-pad, w+2*pad, h+2*pad)
+	v.Desc = fmt.Sprintf("%d polygon(s), %d positions; bounding box from (%d, %d) to (%d, %d) in %s units, north at the top.",
+		len(polys), n, minX, minY, maxX, maxY, g.CRS)
+	return v, true
+}
+
+// shareText says a share in words where it is simple.
+func shareText(s string) string {
+	if s == "1" {
+		return "whole (1)"
+	}
+	return s
+}
+
+// TitleView is a title read with a verified proof.
+type TitleView struct {
+	Title       *land.Title
+	Parcels     []*land.Parcel
+	Height      int64 // state height the title was read at
+	ProofHeight int64 // Height+1, whose header's app hash the proof verified against
+	AppHash     string
+}
+
+// ParcelView is a parcel with its history.
+type ParcelView struct {
+	Parcel      *land.Parcel
+	History     []land.Event
+	Height      int64
+	ProofHeight int64
+	AppHash     string
+}
+
+// HoldingsView lists the titles an account holds.
+type HoldingsView struct {
+	Account  string // "" when none was asked for
+	Own      bool
+	Holdings []Holding
+	Error    []FormError
+}
+
+// Holding is one title share.
+type Holding struct {
+	Title string `json:"title"`
+	Share string `json:"share"`
+}
+
+// VerifyView is the extract verification page.
+type VerifyView struct {
+	Pasted  string
+	Errors  []FormError
+	Verdict *VerifyVerdict
+}
+
+// VerifyVerdict is what a verified extract establishes.
+type VerifyVerdict struct {
+	ChainID        string
+	Title          *land.Title
+	Parcels        []*land.Parcel
+	Height         int64
+	AppHash        string
+	ValidatorsHash string
+	Records        int
+}
+
+func eventLabel(t string) string {
+	switch t {
+	case land.TypeRegisterParcel:
+		return "Parcel registered"
+	case land.TypeRegisterTitle:
+		return "First title registered"
+	case land.TypeOfferTransfer:
+		return "Transfer offered"
+	case land.TypeAcceptTransfer:
+		return "Transfer offer accepted"
+	case land.TypeWithdrawOffer:
+		return "Transfer offer withdrawn"
+	case land.TypeRegisterTransfer:
+		return "Transfer registered"
+	case land.TypeTransmit:
+		return "Title transmitted"
+	case land.TypeSubdivide:
+		return "Subdivided"
+	case land.TypeMerge:
+		return "Merged"
+	case land.TypeCorrect:
+		return "Corrected"
+	}
+	return t
+}

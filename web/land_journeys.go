@@ -1,0 +1,558 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/land"
+)
+
+// The land registry's signed journeys (docs/land.md "Dealings"): a clerk
+// registers a parcel and its first title; an owner offers a transfer, the
+// buyer accepts it and a clerk registers it. Each is a Journey on the
+// common signing flow; the answers are checked here against the chain's
+// own rules (geometry, overlap, roles, shares) so mistakes are shown on the
+// form with a 422 before anything is signed.
+
+func init() {
+	Journeys = append(Journeys, landRegisterParcel, landRegisterTitle, landOfferTransfer, landAcceptTransfer, landRegisterTransfer)
+}
+
+// OfferValidFor is how many blocks a transfer offer made on the portal
+// stays open for acceptance and registration.
+const OfferValidFor = 100_000
+
+var (
+	cadRefRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+	docRe    = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	recIDRe  = regexp.MustCompile(`^[A-Z][1-9][0-9]{0,19}$`)
+)
+
+func documentField() components.Field {
+	return components.Field{Name: "document", Label: "Document hash",
+		Hint: "The SHA-256 of the deed, plan or order this rests on: 64 lowercase hexadecimal characters (sha256sum FILE).", Wide: true}
+}
+
+func checkDocument(a Answers, errs []components.FormError) (string, []components.FormError) {
+	d := strings.ToLower(strings.TrimSpace(a.Values.Get("document")))
+	switch {
+	case d == "":
+		errs = append(errs, components.FormError{Field: "document", Message: "Enter the document hash"})
+	case !docRe.MatchString(d):
+		errs = append(errs, components.FormError{Field: "document", Message: "The document hash must be 64 hexadecimal characters (a SHA-256)"})
+	}
+	return d, errs
+}
+
+// requireClerk refuses a signer whose account lacks the clerk role.
+func requireClerk(a Answers, errs []components.FormError) []components.FormError {
+	switch {
+	case a.Account == nil:
+		return append(errs, components.FormError{Field: SignerField, Message: "This key has no account: register it first, and have the authority grant it the clerk role"})
+	case !a.Account.HasRole(authority.RoleClerk):
+		return append(errs, components.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a clerk: only clerks register land"})
+	}
+	return errs
+}
+
+// landQuery reads /land/<path> at the latest height; a nil value means
+// there is no such record.
+func landQuery(ctx context.Context, cl *client.Client, path string) ([]byte, error) {
+	res, err := cl.Query(ctx, "/land/"+path, nil, 0, false)
+	if err != nil {
+		var qe *client.QueryError
+		if errors.As(err, &qe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	return res.Value, nil
+}
+
+func landRecord[T any](ctx context.Context, cl *client.Client, path string) (*T, error) {
+	b, err := landQuery(ctx, cl, path)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	return v, nil
+}
+
+func landParams(ctx context.Context, cl *client.Client) (land.Params, error) {
+	p, err := landRecord[land.Params](ctx, cl, "params")
+	if err != nil {
+		return land.Params{}, err
+	}
+	if p == nil {
+		return land.DefaultParams(), nil
+	}
+	return *p, nil
+}
+
+func limitsOf(p land.Params) land.Limits {
+	return land.Limits{CRS: p.CRS, MinX: p.MinX, MinY: p.MinY, MaxX: p.MaxX, MaxY: p.MaxY, MaxVertices: p.MaxVertices}
+}
+
+// parseGeoJSON reads a pasted GeoJSON Polygon or MultiPolygon (a Feature
+// wrapping one is unwrapped). A missing "crs" member is taken to be the
+// registry's, as GeoJSON (RFC 7946) itself has none.
+func parseGeoJSON(s string, crs string) (land.Geometry, error) {
+	var g struct {
+		Type        string          `json:"type"`
+		CRS         string          `json:"crs"`
+		Coordinates json.RawMessage `json:"coordinates"`
+		Geometry    json.RawMessage `json:"geometry"`
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	if err := dec.Decode(&g); err != nil {
+		return land.Geometry{}, errors.New("it is not valid JSON")
+	}
+	if dec.More() {
+		return land.Geometry{}, errors.New("there is more than one JSON value")
+	}
+	if g.Type == "Feature" {
+		if len(g.Geometry) == 0 || string(g.Geometry) == "null" {
+			return land.Geometry{}, errors.New("the Feature has no geometry")
+		}
+		return parseGeoJSON(string(g.Geometry), crs)
+	}
+	if g.Type != "Polygon" && g.Type != "MultiPolygon" {
+		return land.Geometry{}, fmt.Errorf("its type is %q; it must be a Polygon or MultiPolygon", g.Type)
+	}
+	if len(g.Coordinates) == 0 {
+		return land.Geometry{}, errors.New("it has no coordinates")
+	}
+	if g.CRS == "" {
+		g.CRS = crs
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, g.Coordinates); err != nil {
+		return land.Geometry{}, errors.New("its coordinates are not valid JSON")
+	}
+	return land.Geometry{Type: g.Type, CRS: g.CRS, Coordinates: compact.Bytes()}, nil
+}
+
+// checkParcelGeometry validates g as x/land does and looks for an active
+// parcel it overlaps (through the bbox index, as registration does).
+func checkParcelGeometry(ctx context.Context, cl *client.Client, g land.Geometry) (refusal string, err error) {
+	params, err := landParams(ctx, cl)
+	if err != nil {
+		return "", err
+	}
+	region, gerr := land.ParseGeometry(&g, limitsOf(params))
+	if gerr != nil {
+		return "The geometry is not valid: " + gerr.Error(), nil
+	}
+	bb := region.BBox
+	hitsRaw, err := landQuery(ctx, cl, fmt.Sprintf("bbox/%d/%d/%d/%d", bb[0], bb[1], bb[2], bb[3]))
+	if err != nil {
+		return "", err
+	}
+	var hits []land.BBoxHit
+	if err := json.Unmarshal(hitsRaw, &hits); err != nil {
+		return "", fmt.Errorf("decode bbox answer: %w", err)
+	}
+	for _, h := range hits {
+		p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+h.ID)
+		if err != nil {
+			return "", err
+		}
+		if p == nil || p.Status != land.StatusActive {
+			continue
+		}
+		other, err := land.ParseGeometry(&p.Geometry, limitsOf(params))
+		if err != nil {
+			continue
+		}
+		if land.Overlaps(region, other) {
+			return fmt.Sprintf("The parcel overlaps active parcel %s (%s): parcels may share edges and corners but not area", p.ID, p.CadastralRef), nil
+		}
+	}
+	return "", nil
+}
+
+var landRegisterParcel = &Journey{
+	Path:    "/land/parcels/register",
+	MsgType: land.TypeRegisterParcel,
+	Title:   "Register a parcel",
+	Lead:    "Clerks only. Record a new parcel (spatial unit) from its surveyed outline. It must not overlap an active parcel.",
+	Nav:     "land",
+	Fields: []components.Field{
+		{Name: "cadastral_ref", Label: "Cadastral reference", Hint: "Up to 64 letters, digits and . _ : - (for example LOT-12)."},
+		{Name: "geometry", Label: "Outline (GeoJSON)", Kind: "textarea",
+			Hint: `A GeoJSON Polygon or MultiPolygon with integer coordinates in centimetres (EPSG:32633), exterior rings counter-clockwise, for example {"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]}.`},
+		{Name: "address", Label: "Address", Hint: "Optional, up to 256 characters."},
+		documentField(),
+	},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
+		switch {
+		case ref == "":
+			errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference"})
+		case !cadRefRe.MatchString(ref):
+			errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64, starting with a letter or digit)"})
+		default:
+			used, err := landQuery(ctx, cl, "cadref/"+ref)
+			if err != nil {
+				return nil, nil, err
+			}
+			if used != nil {
+				errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
+			}
+		}
+		addr := strings.TrimSpace(a.Values.Get("address"))
+		if len(addr) > 256 || !utf8.ValidString(addr) {
+			errs = append(errs, components.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+		}
+		var geom land.Geometry
+		params, err := landParams(ctx, cl)
+		if err != nil {
+			return nil, nil, err
+		}
+		raw := strings.TrimSpace(a.Values.Get("geometry"))
+		if raw == "" {
+			errs = append(errs, components.FormError{Field: "geometry", Message: "Enter the parcel’s outline as GeoJSON"})
+		} else if g, perr := parseGeoJSON(raw, params.CRS); perr != nil {
+			errs = append(errs, components.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
+		} else {
+			refusal, err := checkParcelGeometry(ctx, cl, g)
+			if err != nil {
+				return nil, nil, err
+			}
+			if refusal != "" {
+				errs = append(errs, components.FormError{Field: "geometry", Message: refusal})
+			}
+			geom = g
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRegisterParcel{CadastralRef: ref, Geometry: geom, Address: addr, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRegisterParcel
+		_ = tx.DecodeMsg(t.Msg, &m)
+		fs := []components.Fact{
+			{Label: "What", Value: "Register a new parcel"},
+			{Label: "Cadastral reference", Value: m.CadastralRef, Mono: true},
+			{Label: "Address", Value: orNone(m.Address)},
+		}
+		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
+			fs = append(fs, components.Fact{Label: "Area", Value: components.AreaM2(r.Area2(), 100) + " m²"},
+				components.Fact{Label: "Vertices", Value: strconv.Itoa(r.Vertices())})
+		}
+		return append(fs, components.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+	},
+	Preview: func(t *tx.Tx) templ.Component {
+		var m land.MsgRegisterParcel
+		if tx.DecodeMsg(t.Msg, &m) != nil {
+			return nil
+		}
+		return components.ParcelMap("parcel-preview", "Outline of the parcel "+m.CadastralRef+" as submitted", m.Geometry)
+	},
+	Done: func(_ *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		id := string(r.Data)
+		return "Parcel " + id + " is registered",
+			[]components.Fact{{Label: "Parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
+			[]components.Link{{Label: "Register its first title", Href: "/land/titles/register?parcel=" + id},
+				{Label: "See the parcel and its history", Href: "/land/parcels/" + id}}
+	},
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none given"
+	}
+	return s
+}
+
+// parseAccount reads an account id field.
+func parseAccount(v string) (string, bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	return v, tx.ValidAccountID(v)
+}
+
+// checkShare reads a share field ("1", "1/2").
+func checkShare(field, v string, errs []components.FormError) (string, []components.FormError) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = "1"
+	}
+	r, err := land.ParseShare(v)
+	if err != nil {
+		return v, append(errs, components.FormError{Field: field, Message: "The share must be a fraction in lowest terms from 0 to 1, such as 1, 1/2 or 2/3"})
+	}
+	return r.RatString(), errs
+}
+
+var landRegisterTitle = &Journey{
+	Path:    "/land/titles/register",
+	MsgType: land.TypeRegisterTitle,
+	Title:   "Register a first title",
+	Lead:    "Clerks only. The first registration of ownership over a parcel that has no title yet.",
+	Nav:     "land",
+	Fields: []components.Field{
+		{Name: "parcel", Label: "Parcel", Hint: "The parcel id, for example P1."},
+		{Name: "owner", Label: "Owner’s account id", Hint: "40 hexadecimal characters.", Wide: true},
+		{Name: "tenure", Label: "Tenure", Hint: "freehold, leasehold or state."},
+		documentField(),
+	},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("parcel")))
+		if !recIDRe.MatchString(pid) || pid[0] != 'P' {
+			errs = append(errs, components.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
+		} else {
+			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+pid)
+			switch {
+			case err != nil:
+				return nil, nil, err
+			case p == nil:
+				errs = append(errs, components.FormError{Field: "parcel", Message: "There is no parcel " + pid})
+			case p.Status != land.StatusActive:
+				errs = append(errs, components.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired"})
+			case p.Title != "":
+				errs = append(errs, components.FormError{Field: "parcel", Message: "Parcel " + pid + " already belongs to title " + p.Title})
+			}
+		}
+		owner, ok := parseAccount(a.Values.Get("owner"))
+		if !ok {
+			errs = append(errs, components.FormError{Field: "owner", Message: "Enter the owner’s account id: 40 hexadecimal characters"})
+		}
+		tenure := strings.ToLower(strings.TrimSpace(a.Values.Get("tenure")))
+		if !slices.Contains(land.Tenures, tenure) {
+			errs = append(errs, components.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRegisterTitle{Parcels: []string{pid}, Owners: []land.Share{{Party: owner, Share: "1"}}, Tenure: tenure, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRegisterTitle
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{
+			{Label: "What", Value: "Register the first title over " + strings.Join(m.Parcels, ", ")},
+			{Label: "Owners", Value: sharesText(m.Owners), Mono: true},
+			{Label: "Tenure", Value: m.Tenure},
+			{Label: "Document hash", Value: m.Document, Mono: true},
+		}
+	},
+	Done: func(_ *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		id := string(r.Data)
+		return "Title " + id + " is registered",
+			[]components.Fact{{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}},
+			[]components.Link{{Label: "See the title with its proof", Href: "/land/titles/" + id}}
+	},
+}
+
+func sharesText(ss []land.Share) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = s.Party + " (" + s.Share + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+var landOfferTransfer = &Journey{
+	Path:    "/land/transfers/offer",
+	MsgType: land.TypeOfferTransfer,
+	Title:   "Offer a transfer",
+	Lead:    "Owners: offer your share of a title (or part of it) to a buyer. The buyer accepts, then a clerk registers the transfer.",
+	Nav:     "land",
+	Fields: []components.Field{
+		{Name: "title", Label: "Title", Hint: "The title id, for example T1."},
+		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters.", Wide: true},
+		{Name: "share", Label: "Share of the title you sell", Hint: "A fraction such as 1 (everything you hold, if you hold it all) or 1/2. Leave empty for 1."},
+	},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		var errs []components.FormError
+		seller := tx.AccountID(a.Signer)
+		if a.Account == nil {
+			errs = append(errs, components.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+		}
+		tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
+		var title *land.Title
+		if !recIDRe.MatchString(tid) || tid[0] != 'T' {
+			errs = append(errs, components.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"})
+		} else {
+			var err error
+			if title, err = landRecord[land.Title](ctx, cl, "title/"+tid); err != nil {
+				return nil, nil, err
+			}
+			switch {
+			case title == nil:
+				errs = append(errs, components.FormError{Field: "title", Message: "There is no title " + tid})
+			case title.Status != land.StatusActive:
+				errs = append(errs, components.FormError{Field: "title", Message: "Title " + tid + " is cancelled"})
+			case len(title.Caveats) > 0:
+				errs = append(errs, components.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + title.Caveats[0].ID + ": " + title.Caveats[0].Reason})
+			}
+		}
+		buyer, ok := parseAccount(a.Values.Get("buyer"))
+		switch {
+		case !ok:
+			errs = append(errs, components.FormError{Field: "buyer", Message: "Enter the buyer’s account id: 40 hexadecimal characters"})
+		case buyer == seller:
+			errs = append(errs, components.FormError{Field: "buyer", Message: "The buyer must be someone other than you"})
+		}
+		share, errs := checkShare("share", a.Values.Get("share"), errs)
+		if title != nil && len(errs) == 0 {
+			held := ""
+			for _, o := range title.Owners {
+				if o.Party == seller {
+					held = o.Share
+				}
+			}
+			h, _ := land.ParseShare(held)
+			s, _ := land.ParseShare(share)
+			switch {
+			case held == "":
+				errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + seller + " holds no share of title " + tid})
+			case h != nil && s != nil && s.Cmp(h) > 0:
+				errs = append(errs, components.FormError{Field: "share", Message: "You hold " + held + " of title " + tid + ", less than " + share})
+			}
+		}
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		st, err := cl.RPC.Status(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		return land.MsgOfferTransfer{Title: tid, Sellers: []land.Share{{Party: seller, Share: share}},
+			Buyers: []land.Share{{Party: buyer, Share: share}}, Expires: st.SyncInfo.LatestBlockHeight + OfferValidFor}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgOfferTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{
+			{Label: "What", Value: "Offer a share of title " + m.Title + " for transfer"},
+			{Label: "Sellers", Value: sharesText(m.Sellers), Mono: true},
+			{Label: "Buyers", Value: sharesText(m.Buyers), Mono: true},
+			{Label: "Open until block", Value: strconv.FormatInt(m.Expires, 10)},
+			{Label: "Then", Value: "The buyer accepts the offer, and a clerk registers the transfer"},
+		}
+	},
+	Done: func(_ *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		id := string(r.Data)
+		return "Offer " + id + " is made",
+			[]components.Fact{{Label: "Offer", Value: id, Mono: true}},
+			[]components.Link{{Label: "The buyer accepts it here", Href: "/land/transfers/accept?offer=" + id}}
+	},
+}
+
+// offerFor reads an offer id field and the offer.
+func offerFor(ctx context.Context, cl *client.Client, a Answers, errs []components.FormError) (*land.Offer, []components.FormError, error) {
+	oid := strings.ToUpper(strings.TrimSpace(a.Values.Get("offer")))
+	if !recIDRe.MatchString(oid) || oid[0] != 'O' {
+		return nil, append(errs, components.FormError{Field: "offer", Message: "Enter an offer id: O followed by its number, such as O1"}), nil
+	}
+	o, err := landRecord[land.Offer](ctx, cl, "offer/"+oid)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o == nil {
+		return nil, append(errs, components.FormError{Field: "offer", Message: "There is no offer " + oid}), nil
+	}
+	return o, errs, nil
+}
+
+var landAcceptTransfer = &Journey{
+	Path:    "/land/transfers/accept",
+	MsgType: land.TypeAcceptTransfer,
+	Title:   "Accept a transfer offer",
+	Lead:    "Buyers: accept an offer made to you. A clerk then registers the transfer.",
+	Nav:     "land",
+	Fields:  []components.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		o, errs, err := offerFor(ctx, cl, a, nil)
+		if err != nil || o == nil {
+			return nil, errs, err
+		}
+		me := tx.AccountID(a.Signer)
+		isBuyer := slices.ContainsFunc(o.Buyers, func(s land.Share) bool { return s.Party == me })
+		switch {
+		case o.Status != land.OfferOpen:
+			errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ", not open"})
+		case !isBuyer:
+			errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + me + " is not a buyer in offer " + o.ID})
+		case len(o.Buyers) > 1:
+			errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " has several buyers, who must all sign together: use publica tx sign"})
+		}
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgAcceptTransfer{Offer: o.ID}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgAcceptTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Accept offer " + m.Offer},
+			{Label: "Then", Value: "A clerk registers the transfer; until then the sellers still own the title"}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgAcceptTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Offer " + m.Offer + " is accepted", []components.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
+			[]components.Link{{Label: "A clerk registers it here", Href: "/land/transfers/register?offer=" + m.Offer}}
+	},
+}
+
+var landRegisterTransfer = &Journey{
+	Path:    "/land/transfers/register",
+	MsgType: land.TypeRegisterTransfer,
+	Title:   "Register a transfer",
+	Lead:    "Clerks only. Register an accepted offer: the sellers’ shares pass to the buyers.",
+	Nav:     "land",
+	Fields:  []components.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		o, errs, err := offerFor(ctx, cl, a, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o != nil && o.Status != land.OfferAccepted {
+			errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": only an accepted offer can be registered"})
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRegisterTransfer{Offer: o.ID, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRegisterTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Register the transfer in offer " + m.Offer},
+			{Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgRegisterTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "The transfer in offer " + m.Offer + " is registered", []components.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
+			[]components.Link{{Label: "Land registry", Href: "/land"}}
+	},
+}

@@ -1,0 +1,233 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/extract"
+)
+
+// Land registry pages (docs/portal.md "Land"): an account's titles, a
+// title with its proof and downloadable extract, a parcel with its
+// outline and history timeline, and the extract verifier.
+
+func (s *Server) landRoutes(e *echo.Echo) {
+	e.GET("/land", s.landHome)
+	e.GET("/land/titles/:id", s.landTitle)
+	e.GET("/land/titles/:id/extract.json", s.landExtract)
+	e.GET("/land/parcels/:id", s.landParcel)
+	e.GET("/land/verify", s.landVerifyForm)
+	e.POST("/land/verify", s.landVerify)
+}
+
+func (s *Server) landHome(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := components.HoldingsView{Account: strings.ToLower(strings.TrimSpace(c.QueryParam("account")))}
+	me := components.ViewerFrom(ctx).Account
+	if v.Account == "" && me != "" {
+		v.Account = me
+	}
+	if v.Account == "" {
+		return render(c, http.StatusOK, components.LandHome(v))
+	}
+	if _, ok := parseAccount(v.Account); !ok {
+		v.Error = []components.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}
+		return render(c, http.StatusUnprocessableEntity, components.LandHome(v))
+	}
+	v.Own = v.Account == me
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	b, err := landQuery(ctx, cl, "party/"+v.Account)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &v.Holdings); err != nil {
+		return fmt.Errorf("decode holdings: %w", err)
+	}
+	return render(c, http.StatusOK, components.LandHome(v))
+}
+
+func validID(id string, prefix byte) bool {
+	return recIDRe.MatchString(id) && id[0] == prefix
+}
+
+// proven reads /land/<path> with a proof verified against the next
+// header; nil value: proven absent.
+func (s *Server) provenLand(c echo.Context, path string) (*client.Proven, error) {
+	cl, err := s.client(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := cl.QueryProven(c.Request().Context(), "/land/"+path, nil, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: proven land query: %v", chain.ErrUnavailable, err)
+	}
+	return p, nil
+}
+
+func (s *Server) landTitle(c echo.Context) error {
+	id := strings.ToUpper(c.Param("id"))
+	if !validID(id, 'T') {
+		return echo.NewHTTPError(http.StatusNotFound, "A title is named T followed by its number, such as T1.")
+	}
+	p, err := s.provenLand(c, "title/"+id)
+	if err != nil {
+		return err
+	}
+	if p.Value == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+" (its absence is proven at height "+fmt.Sprint(p.Height)+").")
+	}
+	v := components.TitleView{Title: new(land.Title), Height: p.Height, ProofHeight: p.Height + 1,
+		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash))}
+	if err := json.Unmarshal(p.Value, v.Title); err != nil {
+		return fmt.Errorf("decode title %s: %w", id, err)
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	for _, pid := range v.Title.Parcels {
+		// Read at the title's height, so the page is one consistent state.
+		res, err := cl.Query(c.Request().Context(), "/land/parcel/"+pid, nil, p.Height, false)
+		if err != nil {
+			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		var pc land.Parcel
+		if err := json.Unmarshal(res.Value, &pc); err != nil {
+			return fmt.Errorf("decode parcel %s: %w", pid, err)
+		}
+		v.Parcels = append(v.Parcels, &pc)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.TitlePage(v))
+}
+
+func (s *Server) landExtract(c echo.Context) error {
+	id := strings.ToUpper(c.Param("id"))
+	if !validID(id, 'T') {
+		return echo.NewHTTPError(http.StatusNotFound, "A title is named T followed by its number, such as T1.")
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	x, err := extract.Build(c.Request().Context(), cl, id, 0)
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			return echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+".").SetInternal(err)
+		}
+		return fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
+	}
+	b, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+id+`.extract.json"`)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, append(b, '\n'))
+}
+
+func (s *Server) landParcel(c echo.Context) error {
+	id := strings.ToUpper(c.Param("id"))
+	if !validID(id, 'P') {
+		return echo.NewHTTPError(http.StatusNotFound, "A parcel is named P followed by its number, such as P1.")
+	}
+	p, err := s.provenLand(c, "parcel/"+id)
+	if err != nil {
+		return err
+	}
+	if p.Value == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no parcel "+id+" (its absence is proven at height "+fmt.Sprint(p.Height)+").")
+	}
+	v := components.ParcelView{Parcel: new(land.Parcel), Height: p.Height, ProofHeight: p.Height + 1,
+		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash))}
+	if err := json.Unmarshal(p.Value, v.Parcel); err != nil {
+		return fmt.Errorf("decode parcel %s: %w", id, err)
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	res, err := cl.Query(c.Request().Context(), "/land/history/"+id, nil, p.Height, false)
+	if err != nil {
+		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	if err := json.Unmarshal(res.Value, &v.History); err != nil {
+		return fmt.Errorf("decode history of %s: %w", id, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.ParcelPage(v))
+}
+
+func (s *Server) landVerifyForm(c echo.Context) error {
+	return render(c, http.StatusOK, components.VerifyPage(components.VerifyView{}))
+}
+
+// maxExtract bounds an uploaded or pasted extract (the request body limit
+// is 64 KiB).
+const maxExtract = 60 << 10
+
+func (s *Server) landVerify(c echo.Context) error {
+	v := components.VerifyView{Pasted: strings.TrimSpace(c.FormValue("extract"))}
+	refuse := func(field, msg string) error {
+		v.Errors = []components.FormError{{Field: field, Message: msg}}
+		return render(c, http.StatusUnprocessableEntity, components.VerifyPage(v))
+	}
+	text, field := v.Pasted, "extract"
+	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
+		field = "file"
+		f, err := fh.Open()
+		if err != nil {
+			return refuse(field, "The file could not be read")
+		}
+		b, err := io.ReadAll(io.LimitReader(f, maxExtract+1))
+		f.Close()
+		if err != nil {
+			return refuse(field, "The file could not be read")
+		}
+		if len(b) > maxExtract {
+			return refuse(field, "The file is larger than 60 KB: it is not a title extract")
+		}
+		text = string(b)
+	} else if err != nil && !errors.Is(err, http.ErrMissingFile) && !strings.Contains(err.Error(), "multipart") {
+		return refuse("file", "The file could not be read")
+	}
+	if strings.TrimSpace(text) == "" {
+		return refuse("extract", "Choose an extract file or paste the extract")
+	}
+	var x extract.Extract
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&x); err != nil {
+		return refuse(field, "This is not a title extract: the JSON could not be read ("+shortErr(err)+")")
+	}
+	res, err := extract.Verify(&x)
+	if err != nil {
+		return refuse(field, "The extract does not verify, so it proves nothing: "+shortErr(err))
+	}
+	v.Verdict = &components.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
+		AppHash: strings.ToUpper(fmt.Sprintf("%x", res.AppHash)), ValidatorsHash: strings.ToUpper(fmt.Sprintf("%x", res.ValidatorsHash)),
+		Records: len(x.Entries)}
+	v.Pasted = ""
+	return render(c, http.StatusOK, components.VerifyPage(v))
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
