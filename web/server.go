@@ -170,6 +170,9 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/tx/:hash", s.txPage)
 	e.GET("/accounts/:id", s.accountPage)
 
+	// Elections (ballot_handlers.go).
+	s.ballotRoutes(e)
+
 	// Land registry pages (land_pages.go).
 	s.landRoutes(e)
 	return e

@@ -16,5 +16,6 @@ func register(name, op string) {
 func main() {
 	register("publicaEncryptBallot", "encrypt")
 	register("publicaVerifyBallot", "verify")
+	register("publicaAuditBallot", "audit")
 	select {} // keep the functions alive
 }

@@ -3,6 +3,7 @@
 //
 //	publicaEncryptBallot(requestJSON) → responseJSON
 //	publicaVerifyBallot(requestJSON)  → responseJSON
+//	publicaAuditBallot(requestJSON)   → responseJSON
 //
 // Built natively it is a small tool: it reads one request from stdin, runs
 // the operation named by its first argument ("encrypt", the default, or
@@ -13,10 +14,13 @@
 //	{"election_id": "…", "public_key": "<32-byte point>",
 //	 "questions": [{"options": 5, "min": 0, "max": 5}, …],
 //	 "voter": "<account id>", "choices": [[true, false, …], …],
-//	 "ballot": "<encoded ballot, verify only>"}
+//	 "ballot": "<encoded ballot, verify and audit>",
+//	 "opening": "<encoded opening, audit only>"}
 //
 // Response: {"ballot": "…", "tracker": "…", "opening": "…"} for encrypt,
-// {"ok": true, "tracker": "…"} for verify, or {"error": "…"}.
+// {"ok": true, "tracker": "…"} for verify, {"ok": true, "tracker": "…",
+// "choices": [[…], …]} for audit (the ballot verifies and its opening
+// re-encrypts to exactly these choices), or {"error": "…"}.
 // The opening is the Benaloh audit data: keep it to audit (spoil) the ballot,
 // discard it to cast. See docs/election-crypto.md.
 package main
@@ -44,14 +48,16 @@ type request struct {
 	Voter      string     `json:"voter"`
 	Choices    [][]bool   `json:"choices"`
 	Ballot     string     `json:"ballot,omitempty"`
+	Opening    string     `json:"opening,omitempty"`
 }
 
 type response struct {
-	Ballot  string `json:"ballot,omitempty"`
-	Tracker string `json:"tracker,omitempty"`
-	Opening string `json:"opening,omitempty"`
-	OK      bool   `json:"ok,omitempty"`
-	Error   string `json:"error,omitempty"`
+	Ballot  string   `json:"ballot,omitempty"`
+	Tracker string   `json:"tracker,omitempty"`
+	Opening string   `json:"opening,omitempty"`
+	OK      bool     `json:"ok,omitempty"`
+	Choices [][]bool `json:"choices,omitempty"`
+	Error   string   `json:"error,omitempty"`
 }
 
 func (r *request) params() (*elgamal.ElectionParams, error) {
@@ -111,6 +117,35 @@ func verifyBallot(req *request) (*response, error) {
 	return &response{OK: true, Tracker: hex.EncodeToString(tracker[:])}, nil
 }
 
+// auditBallot is the Benaloh check: the ballot verifies for this election
+// and voter, and its opening (the choices and the randomness) re-encrypts
+// to exactly its ciphertexts. The response reveals the choices.
+func auditBallot(req *request) (*response, error) {
+	resp, err := verifyBallot(req)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := req.params()
+	raw, _ := hex.DecodeString(req.Ballot)
+	b, err := elgamal.DecodeBallot(raw)
+	if err != nil {
+		return nil, err
+	}
+	rawOpen, err := hex.DecodeString(req.Opening)
+	if err != nil {
+		return nil, fmt.Errorf("opening: %w", err)
+	}
+	op, err := elgamal.DecodeOpening(rawOpen)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.CheckOpening(p, op); err != nil {
+		return nil, err
+	}
+	resp.Choices = op.Choices
+	return resp, nil
+}
+
 // handle runs one JSON request and always returns a JSON response.
 func handle(op string, in []byte) []byte {
 	var req request
@@ -122,6 +157,8 @@ func handle(op string, in []byte) []byte {
 			resp, err = encryptBallot(&req, rand.Reader)
 		case "verify":
 			resp, err = verifyBallot(&req)
+		case "audit":
+			resp, err = auditBallot(&req)
 		default:
 			err = fmt.Errorf("unknown operation %q", op)
 		}

@@ -11,7 +11,7 @@ import (
 	"path"
 )
 
-//go:embed *.css *.js *.svg
+//go:embed *.css *.js *.svg *.wasm
 var files embed.FS
 
 // FS is the asset file system, rooted at the asset names.

@@ -1,0 +1,364 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/crypto/elgamal"
+	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web"
+	"github.com/publica/publica/web/browsertest"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/ballot"
+)
+
+// electionKit drives an election from Go the way the CLI does: the
+// official's and trustees' messages built by x/ballot's trustee tool.
+type electionKit struct {
+	t    *testing.T
+	ctx  context.Context
+	c    *client.Client
+	keys map[string]ed25519.PrivateKey
+}
+
+func (k *electionKit) send(from ed25519.PrivateKey, msgType string, msg any) *client.Result {
+	k.t.Helper()
+	t, err := k.c.Build(k.ctx, from.Public().(ed25519.PublicKey), msgType, msg, 100)
+	if err != nil {
+		k.t.Fatalf("%s: build: %v", msgType, err)
+	}
+	r, err := k.c.Send(k.ctx, t, from)
+	if err != nil {
+		k.t.Fatalf("%s: %v", msgType, err)
+	}
+	return r
+}
+
+func (k *electionKit) election(id string) *ballot.Election {
+	k.t.Helper()
+	res, err := k.c.Query(k.ctx, "/ballot/election/"+id, nil, 0, false)
+	if err != nil || res.Value == nil {
+		k.t.Fatalf("election %s: %v", id, err)
+	}
+	var e ballot.Election
+	if err := json.Unmarshal(res.Value, &e); err != nil {
+		k.t.Fatal(err)
+	}
+	return &e
+}
+
+func (k *electionKit) trustees(e *ballot.Election) []*ballot.Trustee {
+	out := make([]*ballot.Trustee, len(e.Trustees))
+	for j := range out {
+		res, err := k.c.Query(k.ctx, fmt.Sprintf("/ballot/trustee/%s/%d", e.ID, j+1), nil, 0, false)
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		if res.Value != nil {
+			out[j] = new(ballot.Trustee)
+			json.Unmarshal(res.Value, out[j])
+		}
+	}
+	return out
+}
+
+var trusteeNames = []string{"trustee-1", "trustee-2", "trustee-3"}
+
+// create defines an election with 3 trustees (2 to decrypt) and runs the
+// key ceremony up to the published key.
+func (k *electionKit) create(id, title string, opens, closes time.Time, voters []string) *ballot.Election {
+	k.t.Helper()
+	var trs []string
+	for _, n := range trusteeNames {
+		trs = append(trs, tx.AccountID(k.keys[n].Public().(ed25519.PublicKey)))
+	}
+	k.send(k.keys["election-official"], ballot.TypeCreateElection, &ballot.MsgCreateElection{
+		ID: id, Title: title, Trustees: trs, Threshold: 2, Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll},
+		Questions: []ballot.Question{
+			{Text: "Approve the budget?", Kind: ballot.KindYesNo, Options: []string{"yes", "no"}},
+			{Text: "Chair", Kind: ballot.KindSingle, Options: []string{"Ann", "Ben", "Cy"}},
+			{Text: "Parks to renovate", Kind: ballot.KindApproval, Options: []string{"North", "South", "East"}, MaxChoices: 2},
+		},
+		OpensAt: opens.Unix(), ClosesAt: closes.Unix()})
+	if len(voters) > 0 {
+		k.send(k.keys["election-official"], ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: id, Voters: voters})
+	}
+	for _, n := range trusteeNames {
+		k.send(k.keys[n], ballot.TypeTrusteeKey, ballot.CommKeyMsg(k.keys[n], id))
+	}
+	e := k.election(id)
+	trs2 := k.trustees(e)
+	for i, n := range trusteeNames {
+		m, err := ballot.DealMsg(k.keys[n], e, uint32(i+1), trs2)
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		k.send(k.keys[n], ballot.TypeDeal, m)
+	}
+	k.send(k.keys["election-official"], ballot.TypePublishKey, &ballot.MsgPublishKey{Election: id})
+	return k.election(id)
+}
+
+func (k *electionKit) waitBlockTime(at time.Time) {
+	k.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, err := k.c.RPC.Status(k.ctx)
+		if err == nil && !st.SyncInfo.LatestBlockTime.Before(at) {
+			return
+		}
+	}
+	k.t.Fatalf("block time never reached %s", at)
+}
+
+func (k *electionKit) tally(id string, trustees ...int) {
+	k.t.Helper()
+	e := k.election(id)
+	res, err := k.c.Query(k.ctx, "/ballot/aggregate/"+id, nil, 0, false)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	var agg ballot.Aggregate
+	json.Unmarshal(res.Value, &agg)
+	trs := k.trustees(e)
+	for _, j := range trustees {
+		key := k.keys[trusteeNames[j-1]]
+		ks, err := ballot.KeyShareFor(key, e, uint32(j), trs, nil)
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		m, err := ballot.TallyMsg(ks, e, &agg, rand.Reader)
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		k.send(key, ballot.TypeTally, m)
+	}
+}
+
+// TestVoteInBrowserAndFindBallot: an election set up in Go (official,
+// three trustees' key ceremony, a roll); a citizen whose key lives in the
+// browser audits an encryption (Benaloh), votes with the ballot encrypted
+// by the WebAssembly build, gets the tracker and finds the ballot on the
+// bulletin board; bad trackers and ballots are refused with 422; a second
+// election, tallied, shows its result with the verifier's PASS. axe-core
+// runs on every page.
+func TestVoteInBrowserAndFindBallot(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	s, err := web.NewForNode(n, web.Options{Refresh: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	base := "http://" + s.Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+	defer cancel()
+	k := &electionKit{t: t, ctx: ctx, c: c, keys: map[string]ed25519.PrivateKey{}}
+	for _, d := range genesis.DemoKeys {
+		k.keys[d.Name] = d.PrivateKey()
+	}
+
+	// Two voters held in Go for the election that will be tallied.
+	var goVoters []ed25519.PrivateKey
+	var goIDs []string
+	for i := 0; i < 2; i++ {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		k.send(priv, authority.TypeRegisterAccount, &authority.MsgRegisterAccount{})
+		goVoters = append(goVoters, priv)
+		goIDs = append(goIDs, tx.AccountID(priv.Public().(ed25519.PublicKey)))
+	}
+	if goIDs[0] > goIDs[1] {
+		goIDs[0], goIDs[1] = goIDs[1], goIDs[0]
+		goVoters[0], goVoters[1] = goVoters[1], goVoters[0]
+	}
+	start := time.Now()
+	opens := start.Add(2 * time.Second)
+	closes := start.Add(8 * time.Second)
+	done := k.create("budget-done", "Budget vote (tallied)", opens, closes, goIDs)
+	open := k.create("city-2026", "City vote 2026", opens, start.Add(time.Hour), nil)
+	t.Logf("two elections with key ceremonies in %s", time.Since(start).Round(time.Millisecond))
+	k.waitBlockTime(opens)
+	params, _ := done.Params()
+	for i, v := range goVoters {
+		choices, _ := ballot.Choices(done, [][]int{{0}, {i}, {2}})
+		b, _, err := elgamal.EncryptBallot(params, goIDs[i], choices, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, _ := b.Encode()
+		k.send(v, ballot.TypeCast, &ballot.MsgCast{Election: done.ID, Ballot: hex.EncodeToString(enc)})
+	}
+
+	// The citizen's key, made in the browser; the account registered with a
+	// browser signature, then put on the roll by the official.
+	bctx := browsertest.New(t)
+	w := watch(bctx)
+	var rec struct{ PublicKey, AccountId string }
+	run(t, bctx, "make key", chromedp.Navigate(base+"/keys"), chromedp.WaitVisible("#key-create", chromedp.ByID),
+		evalAwait(`PublicaKeys.create("correct horse battery staple").then(r => ({PublicKey: r.record.publicKey, AccountId: r.record.accountId}))`, &rec))
+	pubRaw, _ := hex.DecodeString(rec.PublicKey)
+	pub := ed25519.PublicKey(pubRaw)
+	if tx.AccountID(pub) != rec.AccountId {
+		t.Fatalf("browser account %s for key %s", rec.AccountId, rec.PublicKey)
+	}
+	reg, err := c.Build(ctx, pub, authority.TypeRegisterAccount, &authority.MsgRegisterAccount{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigHex string
+	run(t, bctx, "browser signs registration", evalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, PublicaKeys.unhex("`+hex.EncodeToString(reg.SignBytes(pub))+`")))`, &sigHex))
+	sig, _ := hex.DecodeString(sigHex)
+	reg.Signatures = []tx.Signature{{PubKey: pub, Sig: sig}}
+	if _, err := c.BroadcastCommit(ctx, reg.Encode()); err != nil {
+		t.Fatalf("register browser account: %v", err)
+	}
+	k.send(k.keys["election-official"], ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: open.ID, Voters: []string{rec.AccountId}})
+
+	// 1. The list.
+	run(t, bctx, "elections", chromedp.Navigate(base+"/elections"), chromedp.WaitVisible("#elections", chromedp.ByID))
+	wantStatus(t, w, "/elections", 200)
+	list := text(t, bctx, "#elections")
+	for _, want := range []string{"City vote 2026", "Budget vote (tallied)", "Open: closes"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("elections list lacks %q:\n%s", want, list)
+		}
+	}
+	browsertest.RequireAccessible(t, bctx, "/elections")
+
+	// 2. The election page, then the vote page: the WebAssembly loads.
+	run(t, bctx, "election", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#vote-link", chromedp.ByID))
+	if st := text(t, bctx, "#election-status"); !strings.HasPrefix(st, "Open") {
+		t.Errorf("status %q", st)
+	}
+	browsertest.RequireAccessible(t, bctx, "/elections/"+open.ID)
+	var voteHref string
+	var ok bool
+	run(t, bctx, "vote link", chromedp.AttributeValue("#vote-link", "href", &voteHref, &ok, chromedp.ByID))
+	if voteHref != "/elections/"+open.ID+"/vote" {
+		t.Errorf("vote link %q", voteHref)
+	}
+	run(t, bctx, "vote page", chromedp.Navigate(base+voteHref),
+		chromedp.Poll(`document.getElementById("vote-form") && document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
+	var loadMs string
+	run(t, bctx, "load time", chromedp.AttributeValue("#vote-form", "data-load-ms", &loadMs, &ok, chromedp.ByID))
+	browsertest.RequireAccessible(t, bctx, "vote page")
+
+	// 3. An answer breaking a rule is refused in the page.
+	run(t, bctx, "over-vote", chromedp.Click("#q2-o0", chromedp.ByID), chromedp.Click("#q2-o1", chromedp.ByID), chromedp.Click("#q2-o2", chromedp.ByID),
+		chromedp.Click("#q0-o1", chromedp.ByID), chromedp.Click("#q1-o2", chromedp.ByID),
+		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#vote-error", chromedp.ByID))
+	if e := text(t, bctx, "#vote-error-text"); !strings.Contains(e, "Parks to renovate") || !strings.Contains(e, "at most 2") {
+		t.Errorf("over-vote error %q", e)
+	}
+	// 4. Benaloh audit: encrypted, opened, checked, shown, discarded.
+	run(t, bctx, "audit", chromedp.Click("#q2-o1", chromedp.ByID), // North, East
+		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID))
+	var auditOK string
+	run(t, bctx, "audit verdict", chromedp.AttributeValue("#audit-result", "data-ok", &auditOK, &ok, chromedp.ByID))
+	auditTracker := text(t, bctx, "#audit-tracker")
+	choices := text(t, bctx, "#audit-choices")
+	if auditOK != "1" || !strings.Contains(choices, "Approve the budget?: no") || !strings.Contains(choices, "Chair: Cy") || !strings.Contains(choices, "Parks to renovate: North, East") {
+		t.Errorf("audit: ok=%q choices %q verdict %q", auditOK, choices, text(t, bctx, "#audit-verdict"))
+	}
+	browsertest.RequireAccessible(t, bctx, "vote page after an audit")
+
+	// 5. Encrypt and continue → check page → sign and send → confirmation.
+	run(t, bctx, "encrypt", submitted("form[data-sign]", chromedp.Click("#vote-encrypt", chromedp.ByID)))
+	wantStatus(t, w, "check page", 200)
+	browsertest.RequireAccessible(t, bctx, "check page (ballot)")
+	run(t, bctx, "sign and send",
+		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
+		chromedp.WaitVisible("#confirmation", chromedp.ByID))
+	wantStatus(t, w, "confirmation", 200)
+	browsertest.RequireAccessible(t, bctx, "ballot confirmation")
+	facts := text(t, bctx, "#result-facts")
+	var tracker string
+	for _, f := range strings.Fields(facts) {
+		if len(f) == 64 && strings.Trim(f, "0123456789abcdef") == "" {
+			tracker = f
+			break
+		}
+	}
+	if tracker == "" || tracker == auditTracker {
+		t.Fatalf("confirmation tracker %q (audited %q):\n%s", tracker, auditTracker, facts)
+	}
+	res, err := c.Query(ctx, "/ballot/tracker/"+open.ID+"/"+tracker, nil, 0, false)
+	var onChain ballot.Tracker
+	if err != nil || res.Value == nil || json.Unmarshal(res.Value, &onChain) != nil || onChain.Voter != rec.AccountId || onChain.Status != ballot.TrackerCounted {
+		t.Fatalf("chain's tracker record: %s (%v)", res.Value, err)
+	}
+	if res, _ := c.Query(ctx, "/ballot/tracker/"+open.ID+"/"+auditTracker, nil, 0, false); res.Value != nil {
+		t.Error("the audited ballot was cast")
+	}
+	run(t, bctx, "election page again", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#find-form", chromedp.ByID))
+
+	// 6. Find my ballot: on the board, and by the form.
+	if board := text(t, bctx, "#board"); !strings.Contains(board, tracker) || !strings.Contains(board, "counted") {
+		t.Errorf("bulletin board lacks %s:\n%s", tracker, board)
+	}
+	run(t, bctx, "find", chromedp.SendKeys("#f-tracker", tracker, chromedp.ByID),
+		submitted("#tracker-found", chromedp.Click("#find-form button", chromedp.ByQuery)))
+	wantStatus(t, w, "find my ballot", 200)
+	if f := text(t, bctx, "#tracker-facts"); !strings.Contains(f, "counted") || !strings.Contains(f, strconv.FormatInt(onChain.Height, 10)) || !strings.Contains(f, "proven") {
+		t.Errorf("tracker facts:\n%s", f)
+	}
+	browsertest.RequireAccessible(t, bctx, "find my ballot: found")
+	run(t, bctx, "bad tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker=xyz"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+	wantStatus(t, w, "bad tracker", 422)
+	browsertest.RequireAccessible(t, bctx, "find my ballot: bad tracker")
+	run(t, bctx, "unknown tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker="+auditTracker), chromedp.WaitVisible("#tracker-missing", chromedp.ByID))
+	wantStatus(t, w, "unknown tracker", 404)
+
+	// 7. A ballot that does not verify is refused by the form (422).
+	run(t, bctx, "bad ballot", chromedp.Navigate(base+"/ballot/cast"),
+		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.SendKeys("#f-election", open.ID, chromedp.ByID), chromedp.SendKeys("#f-ballot", "00ff", chromedp.ByID),
+		submitted(".error-summary", chromedp.Click(".journey-form button", chromedp.ByQuery)))
+	wantStatus(t, w, "bad ballot", 422)
+	if e := text(t, bctx, ".error-summary"); !strings.Contains(e, "does not verify") {
+		t.Errorf("bad ballot: %q", e)
+	}
+	browsertest.RequireAccessible(t, bctx, "cast form with errors")
+
+	// 8. The tallied election: result and the verifier's verdict.
+	k.waitBlockTime(closes)
+	k.tally(done.ID, 1, 3)
+	run(t, bctx, "result", chromedp.Navigate(base+"/elections/"+done.ID), chromedp.WaitVisible("#verdict", chromedp.ByID))
+	if v := text(t, bctx, "#verdict"); !strings.Contains(v, "PASS") {
+		t.Errorf("verdict: %q", v)
+	}
+	if q := text(t, bctx, "#questions"); !strings.Contains(q, "Ann\t1") && !strings.Contains(q, "Ann 1") && !strings.Contains(q, "Ann1") {
+		t.Logf("questions: %q", q)
+	}
+	var counts string
+	run(t, bctx, "counts", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(2)")).map(td => td.textContent).join(",")`, &counts))
+	if counts != "2,0,1,1,0,0,0,2" {
+		t.Errorf("result counts %q, want 2,0,1,1,0,0,0,2", counts)
+	}
+	browsertest.RequireAccessible(t, bctx, "tallied election")
+	w.check(t)
+
+	var encryptMs string
+	run(t, bctx, "measure", chromedp.Navigate(base+"/elections/"+open.ID+"/vote"),
+		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Click("#q0-o0", chromedp.ByID), chromedp.Click("#q1-o0", chromedp.ByID),
+		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID),
+		chromedp.AttributeValue("#vote-form", "data-encrypt-ms", &encryptMs, &ok, chromedp.ByID))
+	t.Logf("in-browser: WebAssembly loaded in %s ms (first visit), ballot of 8 selections + 3 totals encrypted in %s ms", loadMs, encryptMs)
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/ballot"
+)
+
+func init() { Journeys = append(Journeys, castBallot) }
+
+// castBallot relays a ballot the browser encrypted (the vote page) or one
+// pasted from another tool: checked here exactly as the chain will check it
+// (open, eligible, bound to this election and signer, every proof), then
+// signed in the browser.
+var castBallot = &Journey{
+	Path:    "/ballot/cast",
+	MsgType: ballot.TypeCast,
+	Title:   "Cast your ballot",
+	Lead:    "Cast a ballot already encrypted for the election key. The vote page of each open election encrypts it for you in this browser.",
+	Nav:     "elections",
+	Fields: []components.Field{
+		{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."},
+		{Name: "ballot", Label: "Encrypted ballot", Hint: "The encoded ballot in hexadecimal.", Kind: "textarea"},
+	},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		id := strings.TrimSpace(a.Values.Get("election"))
+		raw := strings.ToLower(strings.TrimSpace(a.Values.Get("ballot")))
+		var errs []components.FormError
+		refuse := func(field, msg string) (any, []components.FormError, error) {
+			return nil, append(errs, components.FormError{Field: field, Message: msg}), nil
+		}
+		if a.Account == nil {
+			errs = append(errs, components.FormError{Field: SignerField, Message: "This key has no account yet: register it first (Your key page)"})
+		}
+		if !ballot.ValidElectionID(id) {
+			return refuse("election", "Enter the election id: lowercase letters, digits and dashes")
+		}
+		e, err := fetchElection(ctx, cl, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e == nil {
+			return refuse("election", "There is no election "+id)
+		}
+		now, err := blockTime(ctx, cl)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !electionOpen(e, now) {
+			return refuse("election", "This election is not taking ballots: "+electionStatus(e, now))
+		}
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		if e.Eligibility.Kind == ballot.RuleRoll {
+			res, err := cl.Query(ctx, "/ballot/roll/"+id+"/"+a.Account.ID, nil, 0, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			if res.Value == nil {
+				return refuse(SignerField, "Account "+a.Account.ID+" is not on this election's voter roll")
+			}
+		}
+		enc, err := hex.DecodeString(raw)
+		if raw == "" || err != nil {
+			return refuse("ballot", "The encrypted ballot must be hexadecimal: encrypt it on the election's vote page")
+		}
+		params, err := e.Params()
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := ballot.VerifyBallot(params, a.Account.ID, enc); err != nil {
+			return refuse("ballot", "This ballot does not verify for this election and your account: "+err.Error())
+		}
+		return &ballot.MsgCast{Election: id, Ballot: raw}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		m := castMsg(t)
+		enc, _ := hex.DecodeString(m.Ballot)
+		return []components.Fact{
+			{Label: "What happens", Value: "Your encrypted ballot is cast in election " + m.Election + ". If you voted before, this ballot replaces the earlier one."},
+			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
+			{Label: "Your ballot's tracker", Value: ballot.TrackerOf(enc), Mono: true},
+			{Label: "Who can read it", Value: "Nobody: only the sum of all ballots is ever decrypted, by the trustees together after the close."},
+		}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		m := castMsg(t)
+		enc, _ := hex.DecodeString(m.Ballot)
+		tr := ballot.TrackerOf(enc)
+		find := "/elections/" + m.Election + "/ballots?tracker=" + tr
+		return "Your ballot was cast", []components.Fact{
+				{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
+				{Label: "Your ballot's tracker", Value: tr, Mono: true, Href: find},
+			}, []components.Link{
+				{Label: "Find your ballot on the bulletin board", Href: find},
+				{Label: "Back to the election", Href: "/elections/" + m.Election},
+			}
+	},
+}
+
+func castMsg(t *tx.Tx) ballot.MsgCast {
+	var m ballot.MsgCast
+	_ = json.Unmarshal(t.Msg, &m)
+	return m
+}

@@ -1,0 +1,383 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/audit/election"
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/static"
+	"github.com/publica/publica/x/ballot"
+)
+
+// Elections: the list, an election's page (questions, times, status,
+// bulletin board, result with the independent verifier's verdict), the
+// vote page (encryption in the browser by cmd/ballotwasm compiled to
+// WebAssembly, optional Benaloh audit) and "find my ballot" by tracker.
+// Casting goes through the generic signing flow (castBallot, ballot_cast.go).
+
+// VoteCSP is the policy of the vote page: the site's, plus
+// 'wasm-unsafe-eval' so the page may compile WebAssembly (and nothing else:
+// no eval, no inline script).
+var VoteCSP = strings.Replace(ContentSecurityPolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
+
+func (s *Server) ballotRoutes(e *echo.Echo) {
+	e.GET("/elections", s.electionsPage)
+	e.GET("/elections/:id", s.electionPage)
+	e.GET("/elections/:id/vote", s.votePage)
+	e.GET("/elections/:id/ballots", s.trackerPage)
+	e.GET(static.Prefix+"ballot.wasm", ballotWasm)
+}
+
+// ---- reading elections over RPC ----
+
+func queryJSON(ctx context.Context, cl *client.Client, path string, v any) (bool, error) {
+	res, err := cl.Query(ctx, path, nil, 0, false)
+	if err != nil {
+		return false, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	if res.Value == nil {
+		return false, nil
+	}
+	return true, json.Unmarshal(res.Value, v)
+}
+
+func fetchElection(ctx context.Context, cl *client.Client, id string) (*ballot.Election, error) {
+	if !ballot.ValidElectionID(id) {
+		return nil, nil
+	}
+	var e ballot.Election
+	ok, err := queryJSON(ctx, cl, "/ballot/election/"+id, &e)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// blockTime is the latest block's time: elections open and close by it.
+func blockTime(ctx context.Context, cl *client.Client) (time.Time, error) {
+	st, err := cl.RPC.Status(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	return st.SyncInfo.LatestBlockTime, nil
+}
+
+func electionOpen(e *ballot.Election, now time.Time) bool {
+	return e.Phase == ballot.PhaseReady && now.Unix() >= e.OpensAt && now.Unix() < e.ClosesAt
+}
+
+func electionStatus(e *ballot.Election, now time.Time) string {
+	switch {
+	case e.Phase == ballot.PhaseTallied:
+		return "Tallied: the result is published"
+	case now.Unix() >= e.ClosesAt:
+		return "Closed: waiting for the trustees to decrypt the result"
+	case e.Phase != ballot.PhaseReady:
+		return "Preparing: the trustees' key ceremony is under way"
+	case now.Unix() < e.OpensAt:
+		return "Not open yet: opens " + unixUTC(e.OpensAt)
+	}
+	return "Open: closes " + unixUTC(e.ClosesAt)
+}
+
+func unixUTC(t int64) string { return time.Unix(t, 0).UTC().Format("2006-01-02 15:04 UTC") }
+
+// electionIDs finds the elections defined on the chain: the successful
+// ballot/create-election transactions, from the node's transaction index.
+func electionIDs(ctx context.Context, cl *client.Client) ([]string, error) {
+	page, per := 1, 100
+	res, err := cl.RPC.TxSearch(ctx, "tx.msg_type='"+ballot.TypeCreateElection+"'", false, &page, &per, "desc")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range res.Txs {
+		if r.TxResult.Code != 0 {
+			continue
+		}
+		t, err := tx.Decode(r.Tx)
+		if err != nil {
+			continue
+		}
+		var m ballot.MsgCreateElection
+		if json.Unmarshal(t.Msg, &m) != nil || seen[m.ID] {
+			continue
+		}
+		seen[m.ID] = true
+		ids = append(ids, m.ID)
+	}
+	return ids, nil
+}
+
+func (s *Server) electionsPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	now, err := blockTime(ctx, cl)
+	if err != nil {
+		return err
+	}
+	ids, err := electionIDs(ctx, cl)
+	if err != nil {
+		return err
+	}
+	var rows []components.ElectionRow
+	for _, id := range ids {
+		e, err := fetchElection(ctx, cl, id)
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			continue
+		}
+		rows = append(rows, components.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatus(e, now),
+			Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Open: electionOpen(e, now)})
+	}
+	return render(c, http.StatusOK, components.ElectionsPage(rows))
+}
+
+func ruleText(q ballot.Question) string {
+	spec := q.Spec()
+	if spec.Min == 1 && spec.Max == 1 {
+		return "choose one"
+	}
+	return fmt.Sprintf("choose up to %d", spec.Max)
+}
+
+func questionViews(e *ballot.Election, counts [][]uint64) []components.QuestionView {
+	out := make([]components.QuestionView, len(e.Questions))
+	for i, q := range e.Questions {
+		spec := q.Spec()
+		out[i] = components.QuestionView{Index: i, Text: q.Text, Kind: q.Kind, Rule: ruleText(q), Options: q.Options, Min: spec.Min, Max: spec.Max}
+		if i < len(counts) {
+			out[i].Counts = counts[i]
+		}
+	}
+	return out
+}
+
+// electionOr404 reads the election named in the path.
+func (s *Server) electionOr404(c echo.Context) (*client.Client, *ballot.Election, error) {
+	cl, err := s.client(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := fetchElection(c.Request().Context(), cl, c.Param("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if e == nil {
+		return nil, nil, echo.NewHTTPError(http.StatusNotFound, "There is no election with this id.")
+	}
+	return cl, e, nil
+}
+
+// verdicts caches the verifier's verdict on tallied elections (a tallied
+// election's records never change), by election id and result height.
+var verdicts sync.Map
+
+func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) (*components.Verdict, error) {
+	key := e.ID + "@" + fmt.Sprint(resultHeight)
+	if v, ok := verdicts.Load(key); ok {
+		return v.(*components.Verdict), nil
+	}
+	st, err := cl.RPC.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	rep, err := election.Verify(election.RPCSource{Ctx: ctx, Client: cl, Height: st.SyncInfo.LatestBlockHeight}, e.ID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: verifier: %v", chain.ErrUnavailable, err)
+	}
+	v := &components.Verdict{OK: rep.OK, Summary: rep.Summary(), Failures: rep.Failures}
+	verdicts.Store(key, v)
+	return v, nil
+}
+
+func (s *Server) electionPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl, e, err := s.electionOr404(c)
+	if err != nil {
+		return err
+	}
+	now, err := blockTime(ctx, cl)
+	if err != nil {
+		return err
+	}
+	v := components.ElectionView{ID: e.ID, Title: e.Title, Status: electionStatus(e, now), Open: electionOpen(e, now),
+		Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Official: e.Official, Trustees: e.Trustees,
+		Threshold: e.Threshold, PublicKey: e.PublicKey, Eligibility: "Voters on the election's roll"}
+	if e.Eligibility.Kind == ballot.RuleCredential {
+		v.Eligibility = "Holders of a valid credential of schema " + e.Eligibility.Schema
+	}
+	var agg ballot.Aggregate
+	if _, err := queryJSON(ctx, cl, "/ballot/aggregate/"+e.ID, &agg); err != nil {
+		return err
+	}
+	v.Ballots = agg.Ballots
+	var counts [][]uint64
+	if e.Phase == ballot.PhaseTallied {
+		var res ballot.Result
+		if _, err := queryJSON(ctx, cl, "/ballot/result/"+e.ID, &res); err != nil {
+			return err
+		}
+		counts, v.Tallied, v.TallyHeight = res.Counts, true, res.Height
+		if v.Verdict, err = s.verdict(ctx, cl, e, res.Height); err != nil {
+			return err
+		}
+	}
+	v.Questions = questionViews(e, counts)
+	// The bulletin board, a page at a time.
+	path := "/ballot/list/tracker/" + e.ID
+	if after := c.QueryParam("after"); after != "" {
+		if !validTracker(after) {
+			return echo.NewHTTPError(http.StatusNotFound, "“after” is a tracker: 64 hexadecimal characters.")
+		}
+		path += "/" + strings.ToLower(after)
+	}
+	var page ballot.Page
+	if _, err := queryJSON(ctx, cl, path, &page); err != nil {
+		return err
+	}
+	prefix := "ballot/tracker/" + e.ID + "/"
+	for _, en := range page.Entries {
+		var t ballot.Tracker
+		if json.Unmarshal(en.Value, &t) != nil {
+			continue
+		}
+		v.Board = append(v.Board, components.TrackerRow{Tracker: strings.TrimPrefix(en.Key, prefix), Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)})
+	}
+	sort.SliceStable(v.Board, func(i, j int) bool { return v.Board[i].Height > v.Board[j].Height })
+	v.BoardNext = page.Next
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.ElectionPage(v))
+}
+
+func validTracker(s string) bool {
+	return len(s) == 64 && strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+}
+
+// trackerPage serves "find my ballot": GET /elections/:id/ballots?tracker=.
+func (s *Server) trackerPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl, e, err := s.electionOr404(c)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(c.QueryParam("tracker"))
+	v := components.TrackerLookup{ID: e.ID, Title: e.Title, Query: q}
+	switch {
+	case q == "":
+		if c.QueryParams().Has("tracker") {
+			v.Errors = []components.FormError{{Field: "tracker", Message: "Enter the tracker you were shown when you cast your ballot"}}
+			return render(c, http.StatusUnprocessableEntity, components.TrackerPage(v))
+		}
+		return render(c, http.StatusOK, components.TrackerPage(v))
+	case !validTracker(q):
+		v.Errors = []components.FormError{{Field: "tracker", Message: "A tracker is 64 hexadecimal characters (0–9, a–f)"}}
+		return render(c, http.StatusUnprocessableEntity, components.TrackerPage(v))
+	}
+	tr := strings.ToLower(q)
+	p, err := cl.QueryProven(ctx, "/ballot/tracker/"+e.ID+"/"+tr, nil, 0)
+	if err != nil {
+		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	if p.Value == nil {
+		v.NotFound = true
+		return render(c, http.StatusNotFound, components.TrackerPage(v))
+	}
+	var t ballot.Tracker
+	if err := json.Unmarshal(p.Value, &t); err != nil {
+		return err
+	}
+	v.Found = &components.TrackerRow{Tracker: tr, Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)}
+	v.Proven = p.Height
+	return render(c, http.StatusOK, components.TrackerPage(v))
+}
+
+// votePage serves the page where the browser encrypts the ballot.
+func (s *Server) votePage(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl, e, err := s.electionOr404(c)
+	if err != nil {
+		return err
+	}
+	now, err := blockTime(ctx, cl)
+	if err != nil {
+		return err
+	}
+	v := components.VoteView{ID: e.ID, Title: e.Title, Closes: unixUTC(e.ClosesAt), PublicKey: e.PublicKey,
+		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatus(e, now)}
+	type qspec struct {
+		Options uint32 `json:"options"`
+		Min     uint32 `json:"min"`
+		Max     uint32 `json:"max"`
+	}
+	var specs []qspec
+	for _, q := range e.Questions {
+		sp := q.Spec()
+		specs = append(specs, qspec{sp.Options, sp.Min, sp.Max})
+	}
+	b, _ := json.Marshal(specs)
+	v.QuestionsJSON = string(b)
+	c.Response().Header().Set("Content-Security-Policy", VoteCSP)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.VotePage(v))
+}
+
+// ---- the WebAssembly, gzipped once ----
+
+var wasmGz = sync.OnceValues(func() ([]byte, error) {
+	raw, err := static.FS.(interface{ ReadFile(string) ([]byte, error) }).ReadFile("ballot.wasm")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(raw)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+})
+
+// ballotWasm serves ballot.wasm gzip-compressed to clients that accept it
+// (3.8 MB → about 1 MB), with the same caching as the other assets.
+func ballotWasm(c echo.Context) error {
+	h := c.Response().Header()
+	if v := c.QueryParam("v"); v != "" && v == static.Version("ballot.wasm") {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	h.Set("Vary", "Accept-Encoding")
+	if !strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+		return staticHandler()(c)
+	}
+	gz, err := wasmGz()
+	if err != nil {
+		return err
+	}
+	h.Set("Content-Encoding", "gzip")
+	return c.Blob(http.StatusOK, "application/wasm", gz)
+}
+
+var _ = errors.New

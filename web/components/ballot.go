@@ -1,0 +1,82 @@
+package components
+
+// Elections pages: the view models (ballot.templ renders them).
+
+func init() {
+	Nav = append(Nav, NavItem{Key: "elections", Label: "Elections", Href: "/elections"})
+}
+
+// ElectionRow is one election in the list.
+type ElectionRow struct {
+	ID, Title, Status string
+	Opens, Closes     string
+	Open              bool // ballots accepted now
+}
+
+// QuestionView is one question with its options (and, once tallied, the
+// counts).
+type QuestionView struct {
+	Index   int
+	Text    string
+	Kind    string // yes_no, single_choice, approval
+	Rule    string // "Choose one", "Choose up to 2"
+	Options []string
+	Counts  []uint64 // nil until tallied
+	Min     uint32
+	Max     uint32
+}
+
+// TrackerRow is one bulletin-board entry.
+type TrackerRow struct {
+	Tracker, Status, Voter string
+	Height                 int64
+	Tx                     string
+}
+
+// Verdict is the independent verifier's verdict on a tallied election.
+type Verdict struct {
+	OK       bool
+	Summary  string // the verifier's report, as text
+	Failures []string
+}
+
+// ElectionView is the election page.
+type ElectionView struct {
+	ID, Title, Status string
+	Opens, Closes     string
+	Open              bool
+	Official          string
+	Trustees          []string
+	Threshold         uint32
+	Eligibility       string
+	PublicKey         string
+	Questions         []QuestionView
+	Ballots           uint64 // counted, from the aggregate
+	Board             []TrackerRow
+	BoardNext         string // ?after= for the next page of trackers, "" at the end
+	Tallied           bool
+	Verdict           *Verdict
+	TallyHeight       int64
+	Trackers          map[string]int // counted/superseded/withdrawn on this page
+}
+
+// VoteView is the page where the browser encrypts and casts a ballot.
+type VoteView struct {
+	ID, Title, Closes string
+	PublicKey         string // the election key, hex
+	QuestionsJSON     string // [{options,min,max}] for the WebAssembly encryptor
+	Questions         []QuestionView
+	Action            string // the cast journey's path
+	Open              bool
+	Status            string // why not, when not open
+}
+
+// TrackerLookup is the "find my ballot" page.
+type TrackerLookup struct {
+	ID, Title string
+	Query     string
+	Errors    []FormError
+	Found     *TrackerRow
+	Proven    int64 // height whose header the record's proof was checked against
+	NotFound  bool
+}
