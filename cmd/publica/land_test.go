@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/x/land"
+)
+
+func square(x0, y0, side int64) string {
+	x1, y1 := x0+side, y0+side
+	return fmt.Sprintf(`{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]}`,
+		x0, y0, x1, y0, x1, y1, x0, y1, x0, y0)
+}
+
+// TestLandCLI runs a parcel from first registration through a three-party
+// transfer to a proven owner query and a title extract checked offline,
+// against a real node, and checks the CLI's errors for bad input.
+func TestLandCLI(t *testing.T) {
+	base := t.TempDir()
+	home := filepath.Join(base, "home")
+	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
+		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
+	testnode.Start(t, home)
+	dir := t.TempDir()
+	plan := writeFile(t, dir, "plan.pdf", "survey plan")
+	deed := writeFile(t, dir, "deed.pdf", "deed of sale")
+	alice := account(t, home, "citizen-alice").ID
+	bob := account(t, home, "citizen-bob").ID
+
+	r := decodeResult(t, mustCLI(t, home, "tx", "land", "register-parcel",
+		`{"cadastral_ref":"CLI-1","geometry":`+square(0, 0, 10000)+`,"address":"1 High Street","document":""}`,
+		"--document-file", plan, "--from", "clerk"))
+	if r.Code != 0 || r.Data != "P1" || !r.hasEvent("land.parcel_registered", "parcel", "P1") {
+		t.Fatalf("register-parcel: %+v", r)
+	}
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "register-title",
+		`{"parcels":["P1"],"owners":[{"party":"`+alice+`","share":"1"}],"tenure":"freehold","document":""}`,
+		"--document-file", deed, "--from", "clerk"))
+	if r.Code != 0 || r.Data != "T1" {
+		t.Fatalf("register-title: %+v", r)
+	}
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "offer-transfer",
+		`{"title":"T1","sellers":[{"party":"`+alice+`","share":"1"}],"buyers":[{"party":"`+bob+`","share":"1"}],"expires":100000}`,
+		"--from", "citizen-alice"))
+	if r.Code != 0 || r.Data != "O1" {
+		t.Fatalf("offer-transfer: %+v", r)
+	}
+	offerHash := r.Hash
+	// The clerk cannot register an offer the buyer has not accepted.
+	if _, _, err := cli(t, home, "tx", "land", "register-transfer", `{"offer":"O1","document":""}`,
+		"--document-file", deed, "--from", "clerk"); err == nil || !strings.Contains(err.Error(), "(land/16)") {
+		t.Fatalf("register before acceptance: %v", err)
+	}
+	mustCLI(t, home, "tx", "land", "accept-transfer", `{"offer":"O1"}`, "--from", "citizen-bob")
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "register-transfer", `{"offer":"O1","document":""}`,
+		"--document-file", deed, "--from", "clerk"))
+	if r.Code != 0 || !r.hasEvent("land.transfer_registered", "offer", "O1") {
+		t.Fatalf("register-transfer: %+v", r)
+	}
+	transferHeight := r.Height
+
+	// The current owner, proven against the signed header.
+	out := mustCLI(t, home, "query", "land", "owner", "P1", "--prove")
+	value, proofLine, ok := strings.Cut(strings.TrimSpace(out), "\nproof verified against app hash ")
+	if !ok || !strings.Contains(proofLine, " in header ") {
+		t.Fatalf("owner --prove lacks the proof line:\n%s", out)
+	}
+	var period land.OwnerPeriod
+	if err := json.Unmarshal([]byte(value), &period); err != nil {
+		t.Fatalf("owner period: %v\n%s", err, value)
+	}
+	if period.Title != "T1" || len(period.Owners) != 1 || period.Owners[0].Party != bob || period.From != transferHeight || period.To != 0 {
+		t.Fatalf("owner period %+v, want bob from %d", period, transferHeight)
+	}
+	// Before the transfer, alice owned it.
+	out = mustCLI(t, home, "query", "land", "owner", "P1", fmt.Sprint(transferHeight-1), "--prove")
+	if !strings.Contains(out, alice) || strings.Contains(out, bob) || !strings.Contains(out, "proof verified") {
+		t.Fatalf("owner before the transfer:\n%s", out)
+	}
+
+	// The history shows the offer and acceptance as well as the registration.
+	var hist []land.Event
+	if err := json.Unmarshal([]byte(mustCLI(t, home, "query", "land", "history", "P1")), &hist); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range hist {
+		types = append(types, e.Type)
+	}
+	if got := strings.Join(types, ","); got != strings.Join([]string{land.TypeRegisterParcel, land.TypeRegisterTitle,
+		land.TypeOfferTransfer, land.TypeAcceptTransfer, land.TypeRegisterTransfer}, ",") {
+		t.Fatalf("history types %s", got)
+	}
+	if !strings.EqualFold(hist[2].TxHash, offerHash) || hist[2].Time == "" || hist[2].Height == 0 {
+		t.Fatalf("offer event %+v, want tx %s", hist[2], offerHash)
+	}
+
+	// The extract verifies offline; a changed byte does not.
+	xf := filepath.Join(dir, "T1.extract.json")
+	mustCLI(t, home, "query", "land", "extract", "T1", "-o", xf)
+	out = mustCLI(t, home, "verify", "extract", xf)
+	if !strings.Contains(out, "owner "+bob+" share 1") || !strings.Contains(out, "parcel P1 CLI-1") || !strings.Contains(out, "verified: header") {
+		t.Fatalf("verify extract:\n%s", out)
+	}
+	b, err := os.ReadFile(xf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x map[string]any
+	if err := json.Unmarshal(b, &x); err != nil {
+		t.Fatal(err)
+	}
+	entries := x["entries"].([]any)
+	first := entries[0].(map[string]any)
+	v, _ := first["value"].(string)
+	if v == "" {
+		t.Fatalf("extract entry has no value: %v", first)
+	}
+	// Name alice as the owner in the title record's stored bytes.
+	if !strings.Contains(v, bob) {
+		t.Fatalf("first extract entry does not name bob: %s", v)
+	}
+	first["value"] = strings.ReplaceAll(v, bob, alice)
+	tampered, _ := json.Marshal(x)
+	bad := writeFile(t, dir, "tampered.json", string(tampered))
+	if out, _, err := cli(t, home, "verify", "extract", bad); err == nil || !strings.Contains(err.Error(), "does NOT verify") {
+		t.Fatalf("tampered extract verified: %v\n%s", err, out)
+	}
+
+	// Bad input: malformed GeoJSON (open ring) and an overlapping parcel
+	// fail with the land code named.
+	open := `{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[20000,0],[30000,0],[30000,10000],[20000,10000]]]}`
+	_, _, err = cli(t, home, "tx", "land", "register-parcel",
+		`{"cadastral_ref":"CLI-2","geometry":`+open+`,"address":"2 High Street","document":""}`, "--document-file", plan, "--from", "clerk")
+	t.Logf("open ring: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "land/2") || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("open ring: %v", err)
+	}
+	_, _, err = cli(t, home, "tx", "land", "register-parcel", `{"cadastral_ref":"CLI-3","geometry":{"type":"Polygon","coordinates":"x"}`,
+		"--from", "clerk")
+	if err == nil || !strings.Contains(err.Error(), land.TypeRegisterParcel) {
+		t.Fatalf("malformed JSON: %v", err)
+	}
+	_, _, err = cli(t, home, "tx", "land", "register-parcel",
+		`{"cadastral_ref":"CLI-4","geometry":`+square(5000, 5000, 10000)+`,"address":"4 High Street","document":""}`,
+		"--document-file", plan, "--from", "clerk")
+	t.Logf("overlap: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "(land/3)") || !strings.Contains(err.Error(), "P1 (CLI-1)") {
+		t.Fatalf("overlap: %v", err)
+	}
+}
