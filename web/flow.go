@@ -77,6 +77,8 @@ type Journey struct {
 	// Preview, if set, is shown on the check page under the facts (e.g. a
 	// parcel's outline drawn from the message).
 	Preview func(t *tx.Tx) templ.Component
+	// Scripts are extra static scripts for the form page (web/static).
+	Scripts []string
 }
 
 // Journeys are every signed-transaction form the portal offers.
@@ -123,7 +125,7 @@ func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 
 func (s *Server) formPage(j *Journey, fs []components.Field, errs []components.FormError) components.FormPage {
 	return components.FormPage{Title: j.Title, Lead: j.Lead, Action: j.Path, Submit: "Continue",
-		Fields: components.WithErrors(fs, errs), Errors: errs, Nav: j.Nav}
+		Fields: components.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: j.Scripts}
 }
 
 // journeyPrepare checks the answers and shows the unsigned transaction.

@@ -163,9 +163,15 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	}
 	browsertest.RequireAccessible(t, bctx, "register parcel confirmation")
 	// An overlapping parcel is refused with the parcel it overlaps.
+	// (The outline comes from a GeoJSON file, loaded into the field by land.js.)
+	geo := filepath.Join(t.TempDir(), "lot-2.geojson")
+	if err := os.WriteFile(geo, []byte(`{"type":"Feature","properties":{},"geometry":{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[5000,5000],[15000,5000],[15000,15000],[5000,15000],[5000,5000]]]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	open("/land/parcels/register", clerkPub)
-	fill(map[string]string{"cadastral_ref": "LOT-2", "document": doc,
-		"geometry": `{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[5000,5000],[15000,5000],[15000,15000],[5000,15000],[5000,5000]]]}`})
+	run(t, bctx, "load GeoJSON file", chromedp.SetUploadFiles("#f-geometry-file", []string{geo}, chromedp.ByID),
+		chromedp.Poll(`document.getElementById("f-geometry").value.includes("15000")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	fill(map[string]string{"cadastral_ref": "LOT-2", "document": doc})
 	refused("overlapping parcel", "overlaps active parcel P1 (LOT-1)")
 
 	// 2. The first title, to alice.
@@ -275,4 +281,23 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	refused("tampered extract", "does not verify")
 	browsertest.RequireAccessible(t, bctx, "verify page with an error")
 	w.check(t)
+
+	// Page weights (HTML + CSS + JS), logged and kept under the portal's budget.
+	for _, page := range []string{"/land", "/land?account=" + bobID, "/land/titles/T1", "/land/parcels/P1", "/land/verify", "/land/parcels/register"} {
+		r := get(t, base+page)
+		if r.code != http.StatusOK {
+			t.Errorf("GET %s = %d", page, r.code)
+		}
+		h, as := weight(t, base, r)
+		t.Logf("page weight %-24s HTML %5d + CSS/JS %5d = %5d bytes", page, h, as, h+as)
+		if h+as > 48<<10 {
+			t.Errorf("%s weighs %d bytes, over the 48 KiB budget", page, h+as)
+		}
+	}
+	for page, code := range map[string]int{"/land/titles/T99": 404, "/land/titles/X1": 404, "/land/parcels/P99": 404,
+		"/land/titles/T99/extract.json": 404, "/land?account=zz": 422} {
+		if r := get(t, base+page); r.code != code {
+			t.Errorf("GET %s = %d, want %d", page, r.code, code)
+		}
+	}
 }

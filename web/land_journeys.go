@@ -203,6 +203,7 @@ var landRegisterParcel = &Journey{
 		{Name: "address", Label: "Address", Hint: "Optional, up to 256 characters."},
 		documentField(),
 	},
+	Scripts: []string{"land.js"},
 	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
 		errs := requireClerk(a, nil)
 		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
