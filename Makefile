@@ -17,6 +17,7 @@ run: build
 
 generate:
 	$(GO) tool templ generate
+	scripts/build-ballotwasm.sh
 
 # Static checks: formatting, vet, generated files up to date.
 check:
