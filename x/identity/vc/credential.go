@@ -320,6 +320,13 @@ func ParseCredential(raw []byte) (*Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseCredential(raw, sec)
+}
+
+// parseCredential checks the structure of a credential whose proof has
+// been parsed.
+func parseCredential(raw []byte, sec *Secured) (*Parsed, error) {
+	var err error
 	var c Credential
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -468,8 +475,29 @@ var ErrUnknownDisclosure = fmt.Errorf("disclosure not covered by the credential"
 // ParsePresentation checks a presentation's structure, its credential's
 // structure and that every disclosure belongs to the credential. It checks
 // no signature.
+//
+// The document is checked strictly once, and each part canonicalized once:
+// the credential's canonical form serves both its own proof and, inside
+// the presentation, the holder's.
 func ParsePresentation(raw []byte) (*ParsedPresentation, error) {
-	sec, err := ParseSecured(raw)
+	m, err := objectOf(raw)
+	if err != nil {
+		return nil, err
+	}
+	var credSec *Secured
+	pre := map[string][]byte{}
+	var vcs []json.RawMessage
+	if json.Unmarshal(m["verifiableCredential"], &vcs) == nil && len(vcs) == 1 {
+		var cm map[string]json.RawMessage
+		if json.Unmarshal(vcs[0], &cm) == nil && cm != nil {
+			var co *canonObject
+			if credSec, co, err = securedOf(cm, nil); err != nil {
+				return nil, err
+			}
+			pre["verifiableCredential"] = append(append([]byte{'['}, co.bytes()...), ']')
+		}
+	}
+	sec, _, err := securedOf(m, pre)
 	if err != nil {
 		return nil, err
 	}
@@ -497,7 +525,13 @@ func ParsePresentation(raw []byte) (*ParsedPresentation, error) {
 	if len(p.VerifiableCredential) != 1 {
 		return nil, fmt.Errorf("%w: a presentation carries exactly one credential", ErrMalformed)
 	}
-	if out.Credential, err = ParseCredential(p.VerifiableCredential[0]); err != nil {
+	if credSec == nil {
+		if _, err := ParseCredential(p.VerifiableCredential[0]); err != nil {
+			return nil, err // not an object: say why
+		}
+		return nil, fmt.Errorf("%w: the credential is not a JSON object", ErrMalformed)
+	}
+	if out.Credential, err = parseCredential(p.VerifiableCredential[0], credSec); err != nil {
 		return nil, err
 	}
 	if len(p.Disclosures) > MaxClaims {

@@ -120,42 +120,59 @@ func ParseSecured(doc []byte) (*Secured, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, _, err := securedOf(m, nil)
+	return sec, err
+}
+
+// securedOf is ParseSecured of a strictly checked document's members m.
+// Each member value is canonicalized once (pre may hold some already
+// canonical: a nested credential); the returned object serializes the
+// whole document canonically, proof included, for embedding in another.
+func securedOf(m map[string]json.RawMessage, pre map[string][]byte) (*Secured, *canonObject, error) {
 	rawProof, ok := m["proof"]
 	if !ok {
-		return nil, fmt.Errorf("%w: no proof", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: no proof", ErrMalformed)
 	}
-	delete(m, "proof")
 	var pm map[string]json.RawMessage
 	if err := json.Unmarshal(rawProof, &pm); err != nil || pm == nil {
-		return nil, fmt.Errorf("%w: proof is not a single JSON object (proof sets are not supported)", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: proof is not a single JSON object (proof sets are not supported)", ErrMalformed)
 	}
 	var p Proof
 	dec := json.NewDecoder(bytes.NewReader(rawProof))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: proof: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: proof: %v", ErrMalformed, err)
 	}
 	if p.Type != ProofType || p.Cryptosuite != Cryptosuite {
-		return nil, fmt.Errorf("%w: proof is %s/%s, want %s/%s", ErrMalformed, p.Type, p.Cryptosuite, ProofType, Cryptosuite)
+		return nil, nil, fmt.Errorf("%w: proof is %s/%s, want %s/%s", ErrMalformed, p.Type, p.Cryptosuite, ProofType, Cryptosuite)
 	}
 	if len(p.ProofValue) < 2 || p.ProofValue[0] != 'z' {
-		return nil, fmt.Errorf("%w: proofValue is not base58btc multibase", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: proofValue is not base58btc multibase", ErrMalformed)
 	}
 	sig, err := Base58Decode(p.ProofValue[1:])
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return nil, fmt.Errorf("%w: proofValue is not a 64-byte signature", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: proofValue is not a 64-byte signature", ErrMalformed)
 	}
 	if p.Context != nil {
 		if err := contextPrefix(p.Context, m["@context"]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	delete(pm, "proofValue")
-	hash, docHash, err := hashData(pm, m)
+	po, err := newCanonObject(pm, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("%w: proof configuration: %v", ErrMalformed, err)
 	}
-	return &Secured{Proof: p, DocHash: docHash, hash: hash, signature: sig}, nil
+	if pre == nil {
+		pre = map[string][]byte{}
+	}
+	pre["proof"] = po.bytes()
+	do, err := newCanonObject(m, pre)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: document: %v", ErrMalformed, err)
+	}
+	ph := sha256.Sum256(po.bytes("proofValue"))
+	docHash := sha256.Sum256(do.bytes("proof"))
+	return &Secured{Proof: p, DocHash: docHash, hash: append(ph[:], docHash[:]...), signature: sig}, do, nil
 }
 
 // Verify checks the signature with pub.

@@ -12,8 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
+	"slices"
 
 	"github.com/gowebpki/jcs"
 )
@@ -42,58 +42,72 @@ func Canonicalize(doc []byte) ([]byte, error) {
 	return out, nil
 }
 
-// checkStrictJSON walks the tokens of doc, refusing duplicate keys, deep
-// nesting and trailing data.
+// checkStrictJSON refuses invalid JSON, duplicate keys (compared as
+// decoded strings), nesting deeper than maxDepth and trailing data. It
+// scans the bytes once, after json.Valid has vouched for the syntax.
 func checkStrictJSON(doc []byte) error {
 	if !json.Valid(doc) {
 		return errors.New("not valid JSON")
 	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
 	type frame struct {
 		obj  bool
-		keys map[string]bool
-		key  bool // next string token in an object is a key
+		keys []string            // the first keys of an object
+		many map[string]struct{} // all of them, past 16
 	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '{', '[':
-				if top != nil && top.obj {
-					top.key = true
-				}
-				if len(stack) >= maxDepth {
-					return fmt.Errorf("JSON nested deeper than %d", maxDepth)
-				}
-				stack = append(stack, &frame{obj: d == '{', keys: map[string]bool{}, key: d == '{'})
-			default:
-				stack = stack[:len(stack)-1]
+	var stack []frame
+	for i := 0; i < len(doc); i++ {
+		switch doc[i] {
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				return fmt.Errorf("JSON nested deeper than %d", maxDepth)
 			}
-			continue
-		}
-		if top != nil && top.obj {
-			if top.key {
-				k := tok.(string)
-				if top.keys[k] {
+			stack = append(stack, frame{obj: doc[i] == '{'})
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+		case '"':
+			start, plain := i, true
+			for i++; doc[i] != '"'; i++ {
+				if doc[i] == '\\' {
+					i++
+					plain = false
+				} else if doc[i] >= 0x80 {
+					plain = false
+				}
+			}
+			if len(stack) == 0 || !stack[len(stack)-1].obj {
+				continue
+			}
+			j := i + 1
+			for doc[j] == ' ' || doc[j] == '\t' || doc[j] == '\n' || doc[j] == '\r' {
+				j++
+			}
+			if doc[j] != ':' {
+				continue // a value, not a key
+			}
+			var k string
+			if plain {
+				k = string(doc[start+1 : i])
+			} else if err := json.Unmarshal(doc[start:i+1], &k); err != nil {
+				return err
+			}
+			top := &stack[len(stack)-1]
+			if top.many == nil && len(top.keys) == 16 {
+				top.many = make(map[string]struct{}, 32)
+				for _, k := range top.keys {
+					top.many[k] = struct{}{}
+				}
+			}
+			if top.many != nil {
+				if _, dup := top.many[k]; dup {
 					return fmt.Errorf("duplicate key %q", k)
 				}
-				top.keys[k] = true
-				top.key = false
-			} else {
-				top.key = true
+				top.many[k] = struct{}{}
+				continue
 			}
+			if slices.Contains(top.keys, k) {
+				return fmt.Errorf("duplicate key %q", k)
+			}
+			top.keys = append(top.keys, k)
 		}
 	}
 	return nil

@@ -1,0 +1,158 @@
+package vc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestCanonObjectMatchesJCS: assembling an object from canonical members
+// gives exactly RFC 8785 of the whole, key order by UTF-16 included.
+func TestCanonObjectMatchesJCS(t *testing.T) {
+	cred, p := seedPresentation(t)
+	docs := [][]byte{cred, p,
+		[]byte(`{"b":1,"a":{"z":[1,2.50,"\u00e9"],"y":null},"\u20ac":true,"\ud83d\ude00":"x","\u00e9":"<&>","a\"b":"\n","":0}`),
+		[]byte(`{"peach":1,"péché":2,"pêche":3,"sin":4,"\u0080":5,"\ufb33":6,"\ud800\udc00":7}`),
+		[]byte(`{}`),
+	}
+	for _, d := range docs {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(d, &m); err != nil {
+			t.Fatal(err)
+		}
+		o, err := newCanonObject(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Canonicalize(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.bytes(); !bytes.Equal(got, want) {
+			t.Fatalf("canonical object\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+// TestParseOnceSameHashes: the one-pass presentation parse covers exactly
+// the bytes the straightforward computation does, for the holder's proof
+// and the issuer's.
+func TestParseOnceSameHashes(t *testing.T) {
+	cred, p := seedPresentation(t)
+	pp, err := ParsePresentation(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		doc []byte
+		got *Secured
+	}{{p, pp.Secured}, {cred, pp.Credential.Secured}} {
+		var m map[string]json.RawMessage
+		json.Unmarshal(c.doc, &m)
+		var pm map[string]json.RawMessage
+		json.Unmarshal(m["proof"], &pm)
+		delete(m, "proof")
+		delete(pm, "proofValue")
+		hash, docHash, err := hashData(pm, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(hash, c.got.hash) || docHash != c.got.DocHash {
+			t.Fatal("one-pass parse hashes differ from the direct computation")
+		}
+	}
+	// A presentation whose credential is not an object is malformed.
+	bad := bytes.Replace(p, []byte(`"verifiableCredential":[{`), []byte(`"verifiableCredential":["x",{`), 1)
+	if _, err := ParsePresentation(bad); err == nil {
+		t.Fatal("two credentials accepted")
+	}
+}
+
+// strictByTokens is the former token-walking checkStrictJSON, the
+// reference the byte scanner must agree with.
+func strictByTokens(doc []byte) error {
+	if !json.Valid(doc) {
+		return errors.New("not valid JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	type frame struct {
+		obj  bool
+		keys map[string]bool
+		key  bool
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if top != nil && top.obj {
+					top.key = true
+				}
+				if len(stack) >= maxDepth {
+					return errors.New("deep")
+				}
+				stack = append(stack, &frame{obj: d == '{', keys: map[string]bool{}, key: d == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		if top != nil && top.obj {
+			if top.key {
+				k := tok.(string)
+				if top.keys[k] {
+					return errors.New("dup")
+				}
+				top.keys[k] = true
+				top.key = false
+			} else {
+				top.key = true
+			}
+		}
+	}
+}
+
+var strictCases = []string{
+	`{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"a":1},"b":{"a":2}}`, `{"a":"b","b":"a"}`,
+	`{"x":["a","a"],"y":"x"}`, `{"a\\":1,"a\\\\":2}`, `{"a\"":1,"a\u0022":2}`, "{\"\xff\":1,\"\xfe\":2}",
+	`{"é":1,"\u00e9":2}`, `{ "k" : "v" , "k" : "w" }`, `[{"a":1},{"a":1}]`, `"str"`, `12`, `{}`, `{"a":1} x`, `{"a":}`,
+	strings.Repeat("[", 32) + strings.Repeat("]", 32), strings.Repeat("[", 33) + strings.Repeat("]", 33),
+	`{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"ka":0,"kb":0,"kc":0,"kd":0,"ke":0,"kf":0,"kg":0,"k3":0}`,
+	`{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"ka":0,"kb":0,"kc":0,"kd":0,"ke":0,"kf":0,"kg":0,"kh":0}`,
+}
+
+func TestStrictScannerAgrees(t *testing.T) {
+	cred, p := seedPresentation(t)
+	for _, c := range append(strictCases, string(cred), string(p)) {
+		got, want := checkStrictJSON([]byte(c)), strictByTokens([]byte(c))
+		if (got == nil) != (want == nil) {
+			t.Errorf("%q: scanner %v, reference %v", c, got, want)
+		}
+	}
+}
+
+func FuzzStrictScanner(f *testing.F) {
+	for _, c := range strictCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := checkStrictJSON(b), strictByTokens(b); (got == nil) != (want == nil) {
+			t.Fatalf("%q: scanner %v, reference %v", b, got, want)
+		}
+	})
+}
