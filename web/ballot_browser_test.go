@@ -357,6 +357,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 		t.Errorf("result counts %q, want 2,0,1,1,0,0,0,2", counts)
 	}
 	browsertest.RequireAccessible(t, bctx, "tallied election")
+
 	w.check(t)
 
 	var encryptMs string

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -190,26 +189,56 @@ func (s *Server) electionOr404(c echo.Context) (*client.Client, *ballot.Election
 	return cl, e, nil
 }
 
-// verdicts caches the verifier's verdict on tallied elections (a tallied
-// election's records never change), by election id and result height.
-var verdicts sync.Map
+// verdictJobs run the independent verifier on tallied elections, one run
+// per election and result (a tallied election's records never change), in
+// the background: a large election takes longer than a request may (about
+// 3,000 ballots/s). A page waits up to VerdictWait for it, then says the
+// check is under way.
+var verdictJobs sync.Map // "id@resultHeight" → *verdictJob
 
-func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) (*components.Verdict, error) {
+type verdictJob struct {
+	done chan struct{}
+	v    *components.Verdict
+}
+
+// VerdictWait is how long an election page waits for the verifier.
+var VerdictWait = 3 * time.Second
+
+func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) *components.Verdict {
 	key := e.ID + "@" + fmt.Sprint(resultHeight)
-	if v, ok := verdicts.Load(key); ok {
-		return v.(*components.Verdict), nil
+	job := &verdictJob{done: make(chan struct{})}
+	if j, loaded := verdictJobs.LoadOrStore(key, job); loaded {
+		job = j.(*verdictJob)
+	} else {
+		go func() {
+			defer close(job.done)
+			vctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+			defer cancel()
+			job.v = runVerifier(vctx, cl, e.ID)
+			if job.v.Error != "" {
+				verdictJobs.Delete(key) // try again on the next visit
+			}
+		}()
 	}
+	select {
+	case <-job.done:
+		return job.v
+	case <-time.After(VerdictWait):
+	case <-ctx.Done():
+	}
+	return &components.Verdict{Pending: true}
+}
+
+func runVerifier(ctx context.Context, cl *client.Client, id string) *components.Verdict {
 	st, err := cl.RPC.Status(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return &components.Verdict{Error: "the node did not answer: " + err.Error()}
 	}
-	rep, err := election.Verify(election.RPCSource{Ctx: ctx, Client: cl, Height: st.SyncInfo.LatestBlockHeight}, e.ID)
+	rep, err := election.Verify(election.RPCSource{Ctx: ctx, Client: cl, Height: st.SyncInfo.LatestBlockHeight}, id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: verifier: %v", chain.ErrUnavailable, err)
+		return &components.Verdict{Error: err.Error()}
 	}
-	v := &components.Verdict{OK: rep.OK, Summary: rep.Summary(), Failures: rep.Failures}
-	verdicts.Store(key, v)
-	return v, nil
+	return &components.Verdict{OK: rep.OK, Summary: rep.Summary(), Failures: rep.Failures}
 }
 
 func (s *Server) electionPage(c echo.Context) error {
@@ -240,9 +269,7 @@ func (s *Server) electionPage(c echo.Context) error {
 			return err
 		}
 		counts, v.Tallied, v.TallyHeight = res.Counts, true, res.Height
-		if v.Verdict, err = s.verdict(ctx, cl, e, res.Height); err != nil {
-			return err
-		}
+		v.Verdict = s.verdict(ctx, cl, e, res.Height)
 	}
 	v.Questions = questionViews(e, counts)
 	// The bulletin board, a page at a time.
@@ -379,5 +406,3 @@ func ballotWasm(c echo.Context) error {
 	h.Set("Content-Encoding", "gzip")
 	return c.Blob(http.StatusOK, "application/wasm", gz)
 }
-
-var _ = errors.New

@@ -38,6 +38,8 @@ type Verdict struct {
 	OK       bool
 	Summary  string // the verifier's report, as text
 	Failures []string
+	Pending  bool   // still running: reload later
+	Error    string // the verifier could not run (the node did not answer)
 }
 
 // ElectionView is the election page.
