@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -367,6 +368,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID),
 		chromedp.AttributeValue("#vote-form", "data-encrypt-ms", &encryptMs, &ok, chromedp.ByID))
 	ballotHTTPChecks(t, base, open.ID)
+	castRefusals(t, base, open, done, goVoters[0])
 	if ms, err := strconv.ParseFloat(encryptMs, 64); err != nil || ms <= 0 {
 		t.Errorf("encryption time %q", encryptMs)
 	}
@@ -447,4 +449,43 @@ func ballotHTTPChecks(t *testing.T, base, id string) {
 	_, el := fetch("/elections", false)
 	t.Logf("weights: vote page HTML %.1f KB + CSS/JS %.1f KB + wasm %.0f KB (%.0f KB gzipped); election page HTML %.1f KB; list HTML %.1f KB",
 		float64(len(html))/1024, float64(assets)/1024, float64(len(raw))/1024, float64(len(gzBody))/1024, float64(len(ep))/1024, float64(len(el))/1024)
+}
+
+// castRefusals: the cast form refuses, with 422 and the error summary,
+// what the chain would refuse: a voter not on the roll, a closed election,
+// a key without an account, an unknown election.
+func castRefusals(t *testing.T, base string, open, closed *ballot.Election, voter ed25519.PrivateKey) {
+	t.Helper()
+	a := newAgent(t, base)
+	a.get("/ballot/cast")
+	pub := voter.Public().(ed25519.PublicKey)
+	encFor := func(e *ballot.Election, acct string) string {
+		p, _ := e.Params()
+		ch, _ := ballot.Choices(e, [][]int{{0}, {0}, {}})
+		b, _, err := elgamal.EncryptBallot(p, acct, ch, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := b.Encode()
+		return hex.EncodeToString(raw)
+	}
+	_, stranger, _ := ed25519.GenerateKey(rand.Reader)
+	strangerPub := stranger.Public().(ed25519.PublicKey)
+	for _, tc := range []struct {
+		name        string
+		pub         ed25519.PublicKey
+		election    string
+		ballot, msg string
+	}{
+		{"not on the roll", pub, open.ID, encFor(open, tx.AccountID(pub)), "is not on this election"},
+		{"closed", pub, closed.ID, encFor(closed, tx.AccountID(pub)), "not taking ballots"},
+		{"no account", strangerPub, open.ID, encFor(open, tx.AccountID(strangerPub)), "has no account yet"},
+		{"unknown election", pub, "no-such-vote", "00", "There is no election no-such-vote"},
+		{"bad election id", pub, "Bad Id", "00", "lowercase letters"},
+	} {
+		r := a.post("/ballot/cast", url.Values{"pubkey": {hex.EncodeToString(tc.pub)}, "election": {tc.election}, "ballot": {tc.ballot}})
+		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.msg) {
+			t.Errorf("cast %s: HTTP %d, want 422 with %q", tc.name, r.code, tc.msg)
+		}
+	}
 }
