@@ -218,23 +218,17 @@ Its id is the statusListCredential of the issuer's credentials.`,
 			}
 			ctx, cancel := queryContext(cmd)
 			defer cancel()
-			// The params fix the list length; their proof fixes the height
-			// and the header-verified app hash every page is checked against.
+			// This proof fixes the height and the header-verified app hash
+			// every key of the list is checked against.
 			pp, err := c.QueryProven(ctx, "/key", identity.ParamsKey(), height)
 			if err != nil {
 				return nodeErr(addr, fmt.Errorf("params: %w", err))
-			}
-			params := identity.DefaultParams()
-			if pp.Value != nil {
-				if err := json.Unmarshal(pp.Value, &params); err != nil {
-					return fmt.Errorf("identity params: %w", err)
-				}
 			}
 			st, err := c.RPC.Status(ctx)
 			if err != nil {
 				return nodeErr(addr, err)
 			}
-			doc, err := identity.StatusListFromChain(st.NodeInfo.Network, issuer, purpose, params.StatusListSize, pp.Height, pp.AppHash,
+			doc, err := identity.StatusListFromChain(st.NodeInfo.Network, issuer, purpose, pp.Height, pp.AppHash,
 				func(key []byte) ([]byte, []byte, error) {
 					res, err := c.Query(ctx, "/key", key, pp.Height, true)
 					if err != nil {

@@ -41,24 +41,29 @@ type StatusListSubject struct {
 	EncodedList   string `json:"encodedList"`
 }
 
-// PageProof is the ICS23 proof of one status list page at the evidence
-// height: membership of the page bytes carried by encodedList if Stored,
-// absence (an all-zero page) otherwise.
+// PageProof is the ICS23 proof of one state key at the evidence height:
+// membership if Stored, absence otherwise. For a status list page the
+// value is the page of encodedList (absent: all zeros); for the params
+// it is Value.
 type PageProof struct {
 	Key    string `json:"key"`
 	Stored bool   `json:"stored"`
-	Proof  string `json:"proof"` // base64 of the ICS23 CommitmentProof
+	Value  string `json:"value,omitempty"` // base64; params only
+	Proof  string `json:"proof"`           // base64 of the ICS23 CommitmentProof
 }
 
 // StatusListEvidence says where the list comes from: the chain state at
 // Height, whose root is AppHash (in the header of Height+1), and a proof
 // of every page.
 type StatusListEvidence struct {
-	Type    []string    `json:"type"`
-	ChainID string      `json:"chainId,omitempty"`
-	Height  int64       `json:"height"`
-	AppHash string      `json:"appHash"`
-	Pages   []PageProof `json:"pages"`
+	Type    []string `json:"type"`
+	ChainID string   `json:"chainId,omitempty"`
+	Height  int64    `json:"height"`
+	AppHash string   `json:"appHash"`
+	// Params proves the module parameters, whose status_list_size fixes
+	// how many pages the list has: none can be left out.
+	Params PageProof   `json:"params"`
+	Pages  []PageProof `json:"pages"`
 }
 
 // StatusListCredential is the W3C document. It carries no Data Integrity
@@ -204,18 +209,37 @@ func (c *StatusListCredential) CheckEvidence(bits []byte) (*StatusListEvidence, 
 	}
 	issuer, _ := vc.AccountOfDID(c.Issuer)
 	purpose := c.CredentialSubject.StatusPurpose
+	verify := func(what string, pp PageProof, key, value []byte) error {
+		data, err := base64.StdEncoding.DecodeString(pp.Proof)
+		if err != nil {
+			return fmt.Errorf("%s: proof is not base64", what)
+		}
+		if pp.Key != string(key) {
+			return fmt.Errorf("%s: proof is for %q, want %q", what, pp.Key, key)
+		}
+		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: key, Data: data}}}
+		if err := proof.Verify(appHash, ops, key, value); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	params := DefaultParams()
+	var pv []byte
+	if ev.Params.Stored {
+		if pv, err = base64.StdEncoding.DecodeString(ev.Params.Value); err != nil || json.Unmarshal(pv, &params) != nil {
+			return nil, errors.New("evidence params value is not base64 JSON")
+		}
+	}
+	if err := verify("params", ev.Params, ParamsKey(), pv); err != nil {
+		return nil, err
+	}
+	if uint64(len(ev.Pages)) != StatusListPageCount(params.StatusListSize) {
+		return nil, fmt.Errorf("%d page proofs, the chain's list has %d pages", len(ev.Pages), StatusListPageCount(params.StatusListSize))
+	}
 	if uint64(len(ev.Pages))*PageBytes > uint64(len(bits)) {
 		return nil, fmt.Errorf("%d page proofs for a list of %d bytes", len(ev.Pages), len(bits))
 	}
 	for i, pp := range ev.Pages {
-		key := StatusPageKey(issuer, purpose, uint64(i)*PageBits)
-		if pp.Key != string(key) {
-			return nil, fmt.Errorf("page %d: proof is for %q, want %q", i, pp.Key, key)
-		}
-		data, err := base64.StdEncoding.DecodeString(pp.Proof)
-		if err != nil {
-			return nil, fmt.Errorf("page %d: proof is not base64", i)
-		}
 		page := bits[i*PageBytes : (i+1)*PageBytes]
 		var value []byte
 		if pp.Stored {
@@ -223,9 +247,8 @@ func (c *StatusListCredential) CheckEvidence(bits []byte) (*StatusListEvidence, 
 		} else if !allZero(page) {
 			return nil, fmt.Errorf("page %d is absent on chain but has set bits in the list", i)
 		}
-		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: key, Data: data}}}
-		if err := proof.Verify(appHash, ops, key, value); err != nil {
-			return nil, fmt.Errorf("page %d: %w", i, err)
+		if err := verify(fmt.Sprintf("page %d", i), pp, StatusPageKey(issuer, purpose, uint64(i)*PageBits), value); err != nil {
+			return nil, err
 		}
 	}
 	if !allZero(bits[len(ev.Pages)*PageBytes:]) {
@@ -247,33 +270,51 @@ func allZero(b []byte) bool {
 // if absent) and the ICS23 CommitmentProof of that answer, encoded.
 type PageSource func(key []byte) (value, proof []byte, err error)
 
-// StatusListFromChain builds the issuer's list document from the pages
-// read through src at height (state root appHash), each page's proof
-// checked before use and carried in the evidence. Equal states give equal
-// documents.
-func StatusListFromChain(chainID, issuer, purpose string, size uint64, height int64, appHash []byte, src PageSource) (*StatusListCredential, error) {
+// StatusListFromChain builds the issuer's list document from the state
+// read through src at height (state root appHash): the params, for the
+// list length, and every page, each proof checked before use and carried
+// in the evidence. Equal states give equal documents.
+func StatusListFromChain(chainID, issuer, purpose string, height int64, appHash []byte, src PageSource) (*StatusListCredential, error) {
 	if err := checkPurpose(purpose); err != nil {
 		return nil, err
 	}
-	n := StatusListPageCount(size)
-	ev := &StatusListEvidence{Type: []string{StatusProofEvidenceType}, ChainID: chainID, Height: height,
-		AppHash: hex.EncodeToString(appHash), Pages: make([]PageProof, 0, n)}
-	pages := make([][]byte, n)
-	for i := range n {
-		key := StatusPageKey(issuer, purpose, i*PageBits)
+	read := func(key []byte) ([]byte, PageProof, error) {
 		v, p, err := src(key)
 		if err != nil {
-			return nil, fmt.Errorf("page %d: %w", i, err)
+			return nil, PageProof{}, err
 		}
 		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: key, Data: p}}}
 		if err := proof.Verify(appHash, ops, key, v); err != nil {
+			return nil, PageProof{}, err
+		}
+		return v, PageProof{Key: string(key), Stored: v != nil, Proof: base64.StdEncoding.EncodeToString(p)}, nil
+	}
+	ev := &StatusListEvidence{Type: []string{StatusProofEvidenceType}, ChainID: chainID, Height: height,
+		AppHash: hex.EncodeToString(appHash)}
+	pv, pp, err := read(ParamsKey())
+	if err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	params := DefaultParams()
+	if pv != nil {
+		if err := json.Unmarshal(pv, &params); err != nil {
+			return nil, fmt.Errorf("params: %w", err)
+		}
+		pp.Value = base64.StdEncoding.EncodeToString(pv)
+	}
+	ev.Params = pp
+	n := StatusListPageCount(params.StatusListSize)
+	pages := make([][]byte, n)
+	for i := range n {
+		v, pp, err := read(StatusPageKey(issuer, purpose, i*PageBits))
+		if err != nil {
 			return nil, fmt.Errorf("page %d: %w", i, err)
 		}
 		if v != nil && len(v) != PageBytes {
 			return nil, fmt.Errorf("page %d has %d bytes, want %d", i, len(v), PageBytes)
 		}
 		pages[i] = v
-		ev.Pages = append(ev.Pages, PageProof{Key: string(key), Stored: v != nil, Proof: base64.StdEncoding.EncodeToString(p)})
+		ev.Pages = append(ev.Pages, pp)
 	}
-	return NewStatusListCredential(issuer, purpose, size, pages, ev)
+	return NewStatusListCredential(issuer, purpose, params.StatusListSize, pages, ev)
 }

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -16,8 +17,7 @@ import (
 func statusList(t *testing.T, w *world, issuer, purpose string) []byte {
 	t.Helper()
 	v := w.view()
-	size := identity.DefaultParams().StatusListSize
-	c, err := identity.StatusListFromChain("test-chain", issuer, purpose, size, w.app.Store().Version(), v.Hash(),
+	c, err := identity.StatusListFromChain("test-chain", issuer, purpose, w.app.Store().Version(), v.Hash(),
 		func(key []byte) ([]byte, []byte, error) {
 			p, err := v.Proof(key)
 			if err != nil {
@@ -113,6 +113,18 @@ func TestBitstringStatusList(t *testing.T) {
 	if _, err := c.CheckEvidence(forged); err == nil || !strings.Contains(err.Error(), "absent on chain") {
 		t.Fatalf("a bit set in an absent page: %v", err)
 	}
+	pages := c.Evidence[0].Pages
+	c.Evidence[0].Pages = pages[:1] // page 1, with index 9000, left out
+	if _, err := c.CheckEvidence(bits[:identity.PageBytes]); err == nil || !strings.Contains(err.Error(), "the chain's list has 16 pages") {
+		t.Fatalf("a list cut short: %v", err)
+	}
+	c.Evidence[0].Pages = pages
+	c.Evidence[0].Params.Stored = true
+	c.Evidence[0].Params.Value = base64.StdEncoding.EncodeToString([]byte(`{"recovery_delay":1,"status_list_size":8192}`))
+	if _, err := c.CheckEvidence(bits); err == nil {
+		t.Fatal("forged params accepted")
+	}
+	c.Evidence[0].Params.Stored = false
 	c.Evidence[0].Pages[0].Proof = c.Evidence[0].Pages[1].Proof
 	if _, err := c.CheckEvidence(bits); err == nil {
 		t.Fatal("page 1's proof accepted for page 0")
