@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -40,8 +41,12 @@ type LandResult struct {
 	TransfersPerSec float64
 	TxPerSec        float64
 	PeakRSSBytes    uint64
-	ProofBytes      int
-	ProofVerify     time.Duration
+	// CPUPerTransfer is the process CPU time (all goroutines: execution,
+	// commit, GC, compaction) spent per transfer while timing; unlike the
+	// rate it hardly depends on what else the machine is running.
+	CPUPerTransfer time.Duration
+	ProofBytes     int
+	ProofVerify    time.Duration
 }
 
 // Land measures complete three-party transfers (seller's offer, buyer's
@@ -79,13 +84,16 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 	fmt.Fprintf(w, "land: %d parcels and titles in state (set up in %.1fs)\n", opts.Parcels, time.Since(setup).Seconds())
 
 	blocks := landBlocks(opts)
+	cpu0 := processCPU()
 	res, err := timed(ctx, a, h, blocks)
+	cpu := processCPU() - cpu0
 	if err != nil {
 		return nil, err
 	}
 	h += int64(len(blocks))
 	out := &LandResult{Parcels: opts.Parcels, Transfers: opts.Transfers, Elapsed: res.Elapsed,
-		TransfersPerSec: float64(opts.Transfers) / res.Elapsed.Seconds(), TxPerSec: res.TxPerSec, PeakRSSBytes: peakRSS()}
+		TransfersPerSec: float64(opts.Transfers) / res.Elapsed.Seconds(), TxPerSec: res.TxPerSec, PeakRSSBytes: peakRSS(),
+		CPUPerTransfer: cpu / time.Duration(max(1, opts.Transfers))}
 
 	// Check the transfers happened, and measure a title proof.
 	view, err := st.At(h)
@@ -114,8 +122,8 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 		}
 	}
 	out.ProofVerify = time.Since(start) / n
-	fmt.Fprintf(w, "land transfers: %d complete transfers (%d txs) in %.2fs: %.0f transfers/s (%.0f tx/s) through FinalizeBlock+Commit with %d parcels; peak RSS %d MiB\n",
-		opts.Transfers, res.Txs, res.Elapsed.Seconds(), out.TransfersPerSec, out.TxPerSec, opts.Parcels, out.PeakRSSBytes>>20)
+	fmt.Fprintf(w, "land transfers: %d complete transfers (%d txs) in %.2fs: %.0f transfers/s (%.0f tx/s) through FinalizeBlock+Commit with %d parcels; %s CPU per transfer; peak RSS %d MiB\n",
+		opts.Transfers, res.Txs, res.Elapsed.Seconds(), out.TransfersPerSec, out.TxPerSec, opts.Parcels, out.CPUPerTransfer.Round(time.Microsecond), out.PeakRSSBytes>>20)
 	fmt.Fprintf(w, "land proof: title record proof %d bytes, verified in %s\n", out.ProofBytes, out.ProofVerify)
 	return out, nil
 }
@@ -221,6 +229,30 @@ func landBlocks(opts LandOptions) [][][]byte {
 		blocks = append(blocks, offers, accepts, regs)
 	}
 	return blocks
+}
+
+// processCPU is the CPU time (user + system) the process has used so far,
+// from /proc/self/stat on Linux (clock ticks of 1/100 s), else the Go
+// runtime's estimate (busy time of its Ps, which counts time the OS took
+// away from a running thread).
+func processCPU() time.Duration {
+	if b, err := os.ReadFile("/proc/self/stat"); err == nil {
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+			f := strings.Fields(string(b[i+1:]))
+			var ut, st int64
+			if len(f) > 12 {
+				fmt.Sscan(f[11], &ut)
+				fmt.Sscan(f[12], &st)
+				return time.Duration(ut+st) * 10 * time.Millisecond
+			}
+		}
+	}
+	s := []metrics.Sample{{Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return time.Duration((s[0].Value.Float64() - s[1].Value.Float64()) * float64(time.Second))
 }
 
 // peakRSS is the process's peak resident set size (Linux), else the Go

@@ -12,7 +12,7 @@ func TestLandSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Transfers != 300 || r.TransfersPerSec <= 0 || r.ProofBytes == 0 || r.ProofVerify <= 0 {
+	if r.Transfers != 300 || r.TransfersPerSec <= 0 || r.ProofBytes == 0 || r.ProofVerify <= 0 || r.CPUPerTransfer <= 0 {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -368,12 +368,11 @@ func (m *Module) offerTransfer(ctx *module.Context, msg *MsgOfferTransfer) ([]by
 	}
 	o := &Offer{ID: m.Keeper.next(ctx.KV, "O"), Title: t.ID, Sellers: sortShares(msg.Sellers), Buyers: sortShares(msg.Buyers),
 		Expires: msg.Expires, Status: OfferOpen, Created: ctx.Height}
+	step(ctx, o, TypeOfferTransfer)
 	m.Keeper.SetOffer(ctx.KV, o)
-	parcels, err := m.titleParcels(ctx, t)
-	if err != nil {
-		return nil, err
+	for _, p := range t.Parcels {
+		ctx.KV.Set(ParcelOfferKey(p, o.ID), []byte{})
 	}
-	m.Keeper.record(ctx, parcels, TypeOfferTransfer, "", t.ID, nil, offerEvent{o.ID, msg}, "")
 	ctx.Emit("land.transfer_offered", "offer", o.ID, "title", t.ID)
 	return []byte(o.ID), nil
 }
@@ -407,8 +406,7 @@ func (m *Module) acceptTransfer(ctx *module.Context, msg *MsgAcceptTransfer) ([]
 	if ctx.Height > o.Expires {
 		return nil, ErrOfferExpired.Wrapf("offer %s expired at height %d", o.ID, o.Expires)
 	}
-	t, err := m.dealable(ctx, o.Title)
-	if err != nil {
+	if _, err := m.dealable(ctx, o.Title); err != nil {
 		return nil, err
 	}
 	for _, b := range o.Buyers {
@@ -417,12 +415,8 @@ func (m *Module) acceptTransfer(ctx *module.Context, msg *MsgAcceptTransfer) ([]
 		}
 	}
 	o.Status, o.Accepted = OfferAccepted, ctx.Height
+	step(ctx, o, TypeAcceptTransfer)
 	m.Keeper.SetOffer(ctx.KV, o)
-	parcels, err := m.titleParcels(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	m.Keeper.record(ctx, parcels, TypeAcceptTransfer, "", t.ID, nil, msg, "")
 	ctx.Emit("land.transfer_accepted", "offer", o.ID, "title", o.Title)
 	return nil, nil
 }
@@ -439,16 +433,8 @@ func (m *Module) withdrawOffer(ctx *module.Context, msg *MsgWithdrawOffer) ([]by
 		return nil, ErrMissingSignature.Wrapf("only a seller of offer %s may withdraw it", o.ID)
 	}
 	o.Status, o.Concluded = OfferWithdrawn, ctx.Height
+	step(ctx, o, TypeWithdrawOffer)
 	m.Keeper.SetOffer(ctx.KV, o)
-	if t, err := m.Keeper.Title(ctx.KV, o.Title); err != nil {
-		return nil, err
-	} else if t != nil {
-		parcels, err := m.titleParcels(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		m.Keeper.record(ctx, parcels, TypeWithdrawOffer, "", t.ID, nil, msg, "")
-	}
 	ctx.Emit("land.transfer_withdrawn", "offer", o.ID, "title", o.Title)
 	return nil, nil
 }

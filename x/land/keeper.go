@@ -1,6 +1,7 @@
 package land
 
 import (
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 //	land/history/<parcel>/<seq>          Event number seq (10 digits, from 1) of the parcel's history
 //	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
 //	land/benefit/<parcel>/<title>/<easement>  empty; the easement on the title benefits the parcel
+//	land/parcel-offer/<parcel>/<offer>   empty; the offer was made on a title holding the parcel
 const (
 	keyParams     = "land/params"
 	prefixSeq     = "land/seq/"
@@ -39,6 +41,7 @@ const (
 	prefixHistory = "land/history/"
 	prefixOwners  = "land/owners/"
 	prefixBenefit = "land/benefit/"
+	prefixPOffer  = "land/parcel-offer/"
 )
 
 func ParamsKey() []byte               { return []byte(keyParams) }
@@ -53,7 +56,9 @@ func OwnersPrefix(p string) []byte    { return []byte(prefixOwners + p + "/") }
 func BenefitKey(parcel, title, easement string) []byte {
 	return []byte(prefixBenefit + parcel + "/" + title + "/" + easement)
 }
-func BenefitPrefix(parcel string) []byte { return []byte(prefixBenefit + parcel + "/") }
+func ParcelOfferKey(parcel, offer string) []byte { return []byte(prefixPOffer + parcel + "/" + offer) }
+func ParcelOfferPrefix(parcel string) []byte     { return []byte(prefixPOffer + parcel + "/") }
+func BenefitPrefix(parcel string) []byte         { return []byte(prefixBenefit + parcel + "/") }
 func GridKey(cx, cy int64, p string) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
 }
@@ -284,7 +289,20 @@ func (k Keeper) record(ctx *module.Context, parcels []*Parcel, typ, doc, title s
 	}
 }
 
-// History returns the events of a parcel in order.
+// step records a dealing on an offer in the offer itself (the caller
+// saves it): the offer's steps are the history events of its parcels, so
+// offering and accepting write no parcel record.
+func step(ctx *module.Context, o *Offer, typ string) {
+	o.Steps = append(o.Steps, OfferStep{Type: typ, Height: ctx.Height, Time: ctx.Time.UTC().Format(time.RFC3339Nano),
+		TxHash: hex.EncodeToString(ctx.TxHash), Actor: ctx.Primary()})
+}
+
+// History returns the events of a parcel in order: its stored events
+// (land/history/<parcel>/<seq>, seq from 1) merged with the steps of the
+// offers made on its titles (land/parcel-offer/<parcel>/<offer>, each
+// proven through land/offer/<offer>), which carry seq 0. Order: by height;
+// within a block, offer steps come before stored events, as an offer is
+// accepted before it is registered.
 func (Keeper) History(kv store.KV, parcel string) ([]Event, error) {
 	prefix := HistoryPrefix(parcel)
 	out := []Event{}
@@ -297,7 +315,50 @@ func (Keeper) History(kv store.KV, parcel string) ([]Event, error) {
 		out = append(out, e)
 		return true
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	var steps []Event
+	oprefix := ParcelOfferPrefix(parcel)
+	var ids []string
+	kv.Iterate(oprefix, store.PrefixEnd(oprefix), false, func(k, _ []byte) bool {
+		ids = append(ids, string(k[len(oprefix):]))
+		return true
+	})
+	sortIDs(ids)
+	for _, id := range ids {
+		o, err := get[Offer](kv, OfferKey(id))
+		if err != nil {
+			return nil, err
+		}
+		if o == nil {
+			continue
+		}
+		for _, s := range o.Steps {
+			var body []byte
+			if s.Type == TypeOfferTransfer {
+				body, _ = json.Marshal(offerEvent{o.ID, &MsgOfferTransfer{Title: o.Title, Sellers: o.Sellers, Buyers: o.Buyers, Expires: o.Expires}})
+			} else {
+				body, _ = json.Marshal(MsgAcceptTransfer{Offer: o.ID})
+			}
+			steps = append(steps, Event{Parcel: parcel, Height: s.Height, Time: s.Time, TxHash: s.TxHash, Type: s.Type,
+				Actor: s.Actor, Title: o.Title, Msg: string(body)})
+		}
+	}
+	if len(steps) == 0 {
+		return out, nil
+	}
+	slices.SortStableFunc(steps, func(a, b Event) int { return cmp.Compare(a.Height, b.Height) })
+	merged := make([]Event, 0, len(out)+len(steps))
+	i := 0
+	for _, e := range out {
+		for i < len(steps) && steps[i].Height <= e.Height {
+			merged = append(merged, steps[i])
+			i++
+		}
+		merged = append(merged, e)
+	}
+	return append(merged, steps[i:]...), nil
 }
 
 // areaM2 renders twice-area units² as exact square metres: a terminating

@@ -188,6 +188,19 @@ type Offer struct {
 	Created   int64   `json:"created"`
 	Accepted  int64   `json:"accepted,omitempty"`
 	Concluded int64   `json:"concluded,omitempty"`
+	// Steps are the offer's own dealings (offer, acceptance, withdrawal)
+	// with their block and transaction; they appear in the history of
+	// every parcel of the title (see Keeper.History).
+	Steps []OfferStep `json:"steps,omitempty"`
+}
+
+// OfferStep is one dealing on an offer.
+type OfferStep struct {
+	Type   string `json:"type"` // land/offer-transfer, land/accept-transfer, land/withdraw-offer
+	Height int64  `json:"height"`
+	Time   string `json:"time"`    // block time, RFC 3339
+	TxHash string `json:"tx_hash"` // hex
+	Actor  string `json:"actor"`   // primary signer
 }
 
 // Event is one entry of a parcel's append-only history.
