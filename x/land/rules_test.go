@@ -195,6 +195,14 @@ func TestTransferRules(t *testing.T) {
 		c.fails(land.ErrMissingSignature, land.TypeWithdrawOffer, land.MsgWithdrawOffer{Offer: o}, f.bob)
 		c.ok(land.TypeWithdrawOffer, land.MsgWithdrawOffer{Offer: o}, f.alice)
 		c.fails(land.ErrOfferState, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
+		// The offer and its withdrawal are the last events of P1's history.
+		var hist []land.Event
+		c.list("/land/history/P1", &hist)
+		n := len(hist)
+		if n < 2 || hist[n-2].Type != land.TypeOfferTransfer || hist[n-1].Type != land.TypeWithdrawOffer ||
+			hist[n-1].Actor != id(f.alice) || hist[n-1].Height <= hist[n-2].Height || !strings.Contains(hist[n-1].Msg, `"offer":"`+o+`"`) {
+			t.Fatalf("history after withdrawal: %+v", hist[max(0, n-2):])
+		}
 		c.fails(land.ErrUnknownOffer, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: "O99"}, f.bob)
 	})
 	step("seller sold meanwhile", func() {
