@@ -2,6 +2,7 @@ package vc
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"io"
@@ -155,4 +156,54 @@ func FuzzStrictScanner(f *testing.F) {
 			t.Fatalf("%q: scanner %v, reference %v", b, got, want)
 		}
 	})
+}
+
+// TestCaseVariantCredentialKey: encoding/json fills the credential from
+// the last of "verifiableCredential" / "VerifiableCredential"; the issuer
+// signature checked must be that credential's, never the other's.
+func TestCaseVariantCredentialKey(t *testing.T) {
+	cred, _ := seedPresentation(t)
+	issuer := ed25519.NewKeyFromSeed(make([]byte, 32))
+	holderSeed := make([]byte, 32)
+	holderSeed[0] = 1
+	holder := ed25519.NewKeyFromSeed(holderSeed)
+	var c map[string]json.RawMessage
+	json.Unmarshal(cred, &c)
+	var subj map[string]any
+	json.Unmarshal(c["credentialSubject"], &subj)
+	forgedDisc, _ := NewDisclosure(strings.NewReader(strings.Repeat("s", 16)), Claim{Name: "district", Value: 1})
+	subj["claimDigests"] = []string{forgedDisc.Digest()}
+	c["credentialSubject"], _ = json.Marshal(subj)
+	forged, _ := json.Marshal(c) // the issuer's proof, other claims
+	for _, order := range []string{"genuine first", "forged first"} {
+		a, b := cred, forged
+		if order == "forged first" {
+			a, b = forged, cred
+		}
+		doc := []byte(`{"@context":["` + ContextV2 + `"],"type":["VerifiablePresentation"],"holder":"did:publica:ffeeddccbbaa99887766554433221100ffeeddcc",` +
+			`"verifiableCredential":[` + string(a) + `],"VerifiableCredential":[` + string(b) + `],"disclosures":["` + forgedDisc.Encoded + `"]}`)
+		signed, err := Sign(doc, Proof{VerificationMethod: "did:publica:ffeeddccbbaa99887766554433221100ffeeddcc#key-1",
+			ProofPurpose: "authentication", Challenge: "c"}, holder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Sign re-serializes with sorted keys; put the credentials back in
+		// this order (the signature covers the canonical form, not the order).
+		var sm map[string]json.RawMessage
+		json.Unmarshal(signed, &sm)
+		signed = []byte(`{"@context":` + string(sm["@context"]) + `,"type":` + string(sm["type"]) + `,"holder":` + string(sm["holder"]) +
+			`,"disclosures":` + string(sm["disclosures"]) + `,"proof":` + string(sm["proof"]) +
+			`,"verifiableCredential":[` + string(a) + `],"VerifiableCredential":[` + string(b) + `]}`)
+		pp, err := ParsePresentation(signed)
+		if err != nil {
+			t.Logf("%s: %v", order, err)
+			continue
+		}
+		if pp.Secured.Verify(holder.Public().(ed25519.PublicKey)) != nil {
+			t.Fatalf("%s: holder signature no longer verifies", order)
+		}
+		if pp.Credential.Secured.Verify(issuer.Public().(ed25519.PublicKey)) == nil && len(pp.Disclosed) > 0 {
+			t.Fatalf("%s: forged claims accepted under the genuine credential's signature", order)
+		}
+	}
 }

@@ -484,28 +484,38 @@ func ParsePresentation(raw []byte) (*ParsedPresentation, error) {
 	if err != nil {
 		return nil, err
 	}
-	var credSec *Secured
-	pre := map[string][]byte{}
-	var vcs []json.RawMessage
-	if json.Unmarshal(m["verifiableCredential"], &vcs) == nil && len(vcs) == 1 {
-		var cm map[string]json.RawMessage
-		if json.Unmarshal(vcs[0], &cm) == nil && cm != nil {
-			var co *canonObject
-			if credSec, co, err = securedOf(cm, nil); err != nil {
-				return nil, err
-			}
-			pre["verifiableCredential"] = append(append([]byte{'['}, co.bytes()...), ']')
-		}
-	}
-	sec, _, err := securedOf(m, pre)
-	if err != nil {
-		return nil, err
-	}
 	var p Presentation
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("%w: presentation: %v", ErrMalformed, err)
+	}
+	if len(p.VerifiableCredential) != 1 {
+		return nil, fmt.Errorf("%w: a presentation carries exactly one credential", ErrMalformed)
+	}
+	// The credential's proof and its fields come from the same bytes.
+	credRaw := p.VerifiableCredential[0]
+	var cm map[string]json.RawMessage
+	if json.Unmarshal(credRaw, &cm) != nil || cm == nil {
+		if _, err := ParseCredential(credRaw); err != nil {
+			return nil, err // not an object: say why
+		}
+		return nil, fmt.Errorf("%w: the credential is not a JSON object", ErrMalformed)
+	}
+	credSec, co, err := securedOf(cm, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Its canonical form is reused in the presentation's only if the
+	// member hashed is exactly [those bytes] (not, say, another-cased key).
+	pre := map[string][]byte{}
+	if arr := bytes.TrimSpace(m["verifiableCredential"]); len(arr) >= 2 && arr[0] == '[' && arr[len(arr)-1] == ']' &&
+		bytes.Equal(bytes.TrimSpace(arr[1:len(arr)-1]), credRaw) {
+		pre["verifiableCredential"] = append(append([]byte{'['}, co.bytes()...), ']')
+	}
+	sec, _, err := securedOf(m, pre)
+	if err != nil {
+		return nil, err
 	}
 	out := &ParsedPresentation{Presentation: p, Secured: sec, Disclosed: map[string]json.RawMessage{}}
 	if len(p.Context) < 1 || p.Context[0] != ContextV2 || !slices.Contains(p.Type, "VerifiablePresentation") {
@@ -522,16 +532,7 @@ func ParsePresentation(raw []byte) (*ParsedPresentation, error) {
 	if sec.Proof.ProofPurpose != "authentication" {
 		return nil, fmt.Errorf("%w: presentation proofPurpose %q, want authentication", ErrMalformed, sec.Proof.ProofPurpose)
 	}
-	if len(p.VerifiableCredential) != 1 {
-		return nil, fmt.Errorf("%w: a presentation carries exactly one credential", ErrMalformed)
-	}
-	if credSec == nil {
-		if _, err := ParseCredential(p.VerifiableCredential[0]); err != nil {
-			return nil, err // not an object: say why
-		}
-		return nil, fmt.Errorf("%w: the credential is not a JSON object", ErrMalformed)
-	}
-	if out.Credential, err = parseCredential(p.VerifiableCredential[0], credSec); err != nil {
+	if out.Credential, err = parseCredential(credRaw, credSec); err != nil {
 		return nil, err
 	}
 	if len(p.Disclosures) > MaxClaims {
