@@ -342,7 +342,7 @@ func (Keeper) History(kv store.KV, parcel string) ([]Event, error) {
 				body, _ = json.Marshal(MsgAcceptTransfer{Offer: o.ID})
 			}
 			steps = append(steps, Event{Parcel: parcel, Height: s.Height, Time: s.Time, TxHash: s.TxHash, Type: s.Type,
-				Actor: s.Actor, Title: o.Title, Msg: string(body)})
+				Actor: s.Actor, Title: o.Title, Msg: string(body), Offer: o.ID})
 		}
 	}
 	if len(steps) == 0 {

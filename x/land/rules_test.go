@@ -200,7 +200,7 @@ func TestTransferRules(t *testing.T) {
 		c.list("/land/history/P1", &hist)
 		n := len(hist)
 		if n < 2 || hist[n-2].Type != land.TypeOfferTransfer || hist[n-1].Type != land.TypeWithdrawOffer ||
-			hist[n-1].Actor != id(f.alice) || hist[n-1].Height <= hist[n-2].Height || !strings.Contains(hist[n-1].Msg, `"offer":"`+o+`"`) {
+			hist[n-1].Actor != id(f.alice) || hist[n-1].Height <= hist[n-2].Height || hist[n-1].Offer != o || hist[n-1].Seq != 0 || !strings.Contains(hist[n-1].Msg, `"offer":"`+o+`"`) {
 			t.Fatalf("history after withdrawal: %+v", hist[max(0, n-2):])
 		}
 		c.fails(land.ErrUnknownOffer, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: "O99"}, f.bob)

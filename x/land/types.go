@@ -218,6 +218,10 @@ type Event struct {
 	Msg      string  `json:"msg"`              // the message as registered (canonical JSON)
 	// Previous is the record as it stood before a correction (JSON).
 	Previous string `json:"previous,omitempty"`
+	// Offer names the offer of an offer step (offer, acceptance,
+	// withdrawal); such events have Seq 0 and are proven through
+	// land/offer/<Offer>.
+	Offer string `json:"offer,omitempty"`
 }
 
 // OwnerPeriod says who owned a parcel from height From (inclusive) to To
