@@ -27,6 +27,7 @@ import (
 type chain struct {
 	t      testing.TB
 	app    *app.App
+	st     *store.Store
 	height int64
 	time   time.Time
 }
@@ -35,13 +36,14 @@ var genesisTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newChain(t testing.TB) *chain {
 	t.Helper()
-	a := app.New(store.OpenMemory())
+	st := store.OpenMemory()
+	a := app.New(st)
 	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{
 		ChainId: genesis.DevChainID, InitialHeight: 1, Time: genesisTime, AppStateBytes: genesis.DevAppState(),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	c := &chain{t: t, app: a, time: genesisTime}
+	c := &chain{t: t, app: a, st: st, time: genesisTime}
 	c.block()
 	return c
 }
@@ -190,3 +192,18 @@ func sharesString(s []land.Share) string {
 }
 
 func abciQuery(path string) *abci.RequestQuery { return &abci.RequestQuery{Path: path} }
+
+// landState is every land key and value after the last block.
+func (c *chain) landState() map[string]string {
+	c.t.Helper()
+	v, err := c.st.At(c.height)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	out := map[string]string{}
+	v.Iterate([]byte("land/"), store.PrefixEnd([]byte("land/")), false, func(k, val []byte) bool {
+		out[string(k)] = string(val)
+		return true
+	})
+	return out
+}

@@ -201,3 +201,46 @@ func slicesSortShares(s []land.Share) {
 		return 0
 	})
 }
+
+// TestTransferWrites pins the state a complete transfer touches: each
+// step's changed land keys, so a change that adds writes to the hot path
+// shows up here (docs/land.md, Performance).
+func TestTransferWrites(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	changed := func(before map[string]string) []string {
+		var ks []string
+		after := c.landState()
+		for k, v := range after {
+			if w, ok := before[k]; !ok || w != v {
+				ks = append(ks, k)
+			}
+		}
+		for k := range before {
+			if _, ok := after[k]; !ok {
+				ks = append(ks, k+" (deleted)")
+			}
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	s0 := c.landState()
+	o := c.ok(land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: "1"}},
+		Buyers: []land.Share{{Party: id(f.bob), Share: "1"}}, Expires: c.height + 10}, f.alice)
+	want := []string{"land/offer/" + o, "land/parcel-offer/P1/" + o, "land/seq/O"}
+	if got := changed(s0); !slices.Equal(got, want) {
+		t.Fatalf("offer wrote %v, want %v", got, want)
+	}
+	s1 := c.landState()
+	c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
+	if got := changed(s1); !slices.Equal(got, []string{"land/offer/" + o}) {
+		t.Fatalf("acceptance wrote %v", got)
+	}
+	s2 := c.landState()
+	c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("deed")}, f.clerk)
+	got := changed(s2)
+	if len(got) != 8 || !slices.Contains(got, "land/party/"+id(f.alice)+"/T1 (deleted)") || !slices.Contains(got, "land/party/"+id(f.bob)+"/T1") ||
+		!slices.Contains(got, "land/title/T1") || !slices.Contains(got, "land/parcel/P1") || !slices.Contains(got, "land/offer/"+o) {
+		t.Fatalf("registration wrote %d keys: %v", len(got), got)
+	}
+}
