@@ -175,3 +175,13 @@ func eventLabel(t string) string {
 	}
 	return t
 }
+
+// eventRef names a history entry: offer steps (offer, acceptance,
+// withdrawal) are proven through their offer record and carry no event
+// sequence number of their own.
+func eventRef(e land.Event) string {
+	if e.Seq == 0 && e.Offer != "" {
+		return "offer " + e.Offer
+	}
+	return "event " + itoa64(int64(e.Seq))
+}
