@@ -3,10 +3,10 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"sort"
 
 	"github.com/cosmos/iavl"
 	ics23 "github.com/cosmos/ics23/go"
+	"github.com/google/btree"
 )
 
 // KV is the key-value interface modules see. Reads of absent keys return
@@ -100,16 +100,21 @@ func (v *View) Proof(key []byte) (*ics23.CommitmentProof, error) {
 }
 
 // Cache buffers writes over a parent KV so a failed transaction leaves no
-// trace. Write applies the buffered writes to the parent in key order: IAVL's
-// shape (and so the app hash) depends on insertion order, so the order must
-// not depend on Go map iteration.
+// trace, and so a block writes each key to the tree once. Write applies the
+// buffered writes to the parent in key order: IAVL's shape (and so the app
+// hash) depends on insertion order, so the order must not depend on Go map
+// iteration. An ordered index of the written keys keeps range iteration
+// cheap however many keys a block has written.
 type Cache struct {
 	parent KV
 	writes map[string][]byte // nil value = deleted
+	order  *btree.BTreeG[string]
 }
 
 // NewCache returns an empty write buffer over parent.
-func NewCache(parent KV) *Cache { return &Cache{parent: parent, writes: map[string][]byte{}} }
+func NewCache(parent KV) *Cache {
+	return &Cache{parent: parent, writes: map[string][]byte{}, order: btree.NewOrderedG[string](32)}
+}
 
 func (c *Cache) Get(key []byte) []byte {
 	if v, ok := c.writes[string(key)]; ok {
@@ -122,24 +127,38 @@ func (c *Cache) Set(key, value []byte) {
 	if value == nil {
 		value = []byte{}
 	}
-	c.writes[string(key)] = bytes.Clone(value)
+	c.put(string(key), bytes.Clone(value))
 }
-func (c *Cache) Delete(key []byte) { c.writes[string(key)] = nil }
+func (c *Cache) Delete(key []byte) { c.put(string(key), nil) }
 
-func (c *Cache) sortedKeys(start, end []byte) []string {
-	keys := make([]string, 0, len(c.writes))
-	for k := range c.writes {
-		if (start == nil || k >= string(start)) && (end == nil || k < string(end)) {
-			keys = append(keys, k)
-		}
+func (c *Cache) put(k string, v []byte) {
+	if _, seen := c.writes[k]; !seen {
+		c.order.ReplaceOrInsert(k)
 	}
-	sort.Strings(keys)
+	c.writes[k] = v
+}
+
+// keysIn returns the buffered keys in [start, end), ascending.
+func (c *Cache) keysIn(start, end []byte) []string {
+	var keys []string
+	visit := func(k string) bool {
+		if end != nil && k >= string(end) {
+			return false
+		}
+		keys = append(keys, k)
+		return true
+	}
+	if start == nil {
+		c.order.Ascend(visit)
+	} else {
+		c.order.AscendGreaterOrEqual(string(start), visit)
+	}
 	return keys
 }
 
 // Iterate merges buffered writes with the parent's keys.
 func (c *Cache) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	mine := c.sortedKeys(start, end)
+	mine := c.keysIn(start, end)
 	if reverse {
 		for i, j := 0, len(mine)-1; i < j; i, j = i+1, j-1 {
 			mine[i], mine[j] = mine[j], mine[i]
@@ -192,16 +211,19 @@ func (c *Cache) Iterate(start, end []byte, reverse bool, fn func(key, value []by
 	}
 }
 
-// Write applies the buffered writes to the parent, in ascending key order.
+// Write applies the buffered writes to the parent, in ascending key order,
+// and empties the buffer.
 func (c *Cache) Write() {
-	for _, k := range c.sortedKeys(nil, nil) {
+	c.order.Ascend(func(k string) bool {
 		if v := c.writes[k]; v != nil {
 			c.parent.Set([]byte(k), v)
 		} else {
 			c.parent.Delete([]byte(k))
 		}
-	}
+		return true
+	})
 	clear(c.writes)
+	c.order.Clear(false)
 }
 
 // PrefixEnd is the smallest key greater than every key that starts with

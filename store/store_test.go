@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -127,5 +128,73 @@ func TestVersionsKeptAndPruned(t *testing.T) {
 			t.Fatal("latest version missing")
 		}
 		s.Close()
+	}
+}
+
+// TestNestedCaches mirrors the application's layering: a block buffer over
+// the tree, a transaction buffer over the block buffer that is either
+// written or dropped. Reads and ordered iteration at every layer must match
+// a model, and the block's single write must leave the tree equal to it.
+func TestNestedCaches(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		s := OpenMemory()
+		committed := map[string]string{}
+		for i := range 20 {
+			k := fmt.Sprintf("k%02d", i*2)
+			s.Working().Set([]byte(k), []byte("base"))
+			committed[k] = "base"
+		}
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		block := NewCache(s.Working())
+		blockModel := maps.Clone(committed)
+		for range 30 { // transactions
+			tx := NewCache(block)
+			txModel := maps.Clone(blockModel)
+			for range 1 + rng.IntN(8) {
+				k := fmt.Sprintf("k%02d", rng.IntN(45))
+				if rng.IntN(3) == 0 {
+					tx.Delete([]byte(k))
+					delete(txModel, k)
+				} else {
+					v := fmt.Sprint(rng.IntN(100))
+					tx.Set([]byte(k), []byte(v))
+					txModel[k] = v
+				}
+			}
+			var got []string
+			tx.Iterate([]byte("k10"), []byte("k30"), false, func(k, v []byte) bool {
+				got = append(got, string(k)+"="+string(v))
+				return true
+			})
+			var want []string
+			for k, v := range txModel {
+				if k >= "k10" && k < "k30" {
+					want = append(want, k+"="+v)
+				}
+			}
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("seed %d: tx view %v, want %v", seed, got, want)
+			}
+			if rng.IntN(3) > 0 { // the transaction succeeds
+				tx.Write()
+				blockModel = txModel
+			}
+		}
+		block.Write()
+		n := 0
+		s.Working().Iterate(nil, nil, false, func(k, v []byte) bool {
+			n++
+			if blockModel[string(k)] != string(v) {
+				t.Fatalf("seed %d: tree %s=%s, model %q", seed, k, v, blockModel[string(k)])
+			}
+			return true
+		})
+		if n != len(blockModel) {
+			t.Fatalf("seed %d: tree has %d keys, model %d", seed, n, len(blockModel))
+		}
 	}
 }
