@@ -3,7 +3,6 @@ package authority
 import (
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -42,20 +41,14 @@ func ParamsKey() []byte { return keyParams }
 type Keeper struct{}
 
 func decode[T any](b []byte) (*T, error) {
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
+	v, err := store.DecodeJSON[T](nil, b)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptRecord, err)
 	}
-	return &v, nil
+	return v, nil
 }
 
-func put(kv store.KV, key []byte, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(&store.Failure{Err: err}) // our own record types always marshal
-	}
-	kv.Set(key, b)
-}
+func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
 
 // Params returns the authority set.
 func (Keeper) Params(kv store.KV) (*Params, error) {

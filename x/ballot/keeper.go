@@ -59,24 +59,14 @@ var rollMarker = []byte{1}
 type Keeper struct{}
 
 func get[T any](kv store.KV, key []byte) (*T, error) {
-	b := kv.Get(key)
-	if b == nil {
-		return nil, nil
+	v, err := store.GetJSON[T](kv, key)
+	if err != nil {
+		return nil, ErrCorrupt.Wrap(err)
 	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, ErrCorrupt.Wrapf("%s: %v", key, err)
-	}
-	return &v, nil
+	return v, nil
 }
 
-func put(kv store.KV, key []byte, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(&store.Failure{Err: err}) // our record types always marshal
-	}
-	kv.Set(key, b)
-}
+func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
 
 // Election returns the election, or nil.
 func (Keeper) Election(kv store.KV, id string) (*Election, error) {

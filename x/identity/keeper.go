@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -80,25 +79,9 @@ type AuthorityKeeper interface {
 // Keeper reads and writes the module's keys.
 type Keeper struct{ auth AuthorityKeeper }
 
-func get[T any](kv store.KV, key []byte) (*T, error) {
-	b := kv.Get(key)
-	if b == nil {
-		return nil, nil
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("corrupt identity record %s: %v", key, err)
-	}
-	return &v, nil
-}
+func get[T any](kv store.KV, key []byte) (*T, error) { return store.GetJSON[T](kv, key) }
 
-func put(kv store.KV, key []byte, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(&store.Failure{Err: err})
-	}
-	kv.Set(key, b)
-}
+func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
 
 // Params returns the module parameters (defaults if unset).
 func (Keeper) Params(kv store.KV) Params {

@@ -80,25 +80,9 @@ type RoleChecker interface {
 // Keeper reads and writes the module's keys; nothing else does.
 type Keeper struct{}
 
-func get[T any](kv store.KV, key []byte) (*T, error) {
-	b := kv.Get(key)
-	if b == nil {
-		return nil, nil
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("corrupt land record %s: %w", key, err)
-	}
-	return &v, nil
-}
+func get[T any](kv store.KV, key []byte) (*T, error) { return store.GetJSON[T](kv, key) }
 
-func put(kv store.KV, key []byte, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(&store.Failure{Err: err}) // our record types always marshal
-	}
-	kv.Set(key, b)
-}
+func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
 
 // Params returns the registry parameters.
 func (Keeper) Params(kv store.KV) (*Params, error) {
