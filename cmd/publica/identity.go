@@ -208,16 +208,12 @@ Its id is the statusListCredential of the issuer's credentials.`,
 			if purpose != identity.PurposeRevocation && purpose != identity.PurposeSuspension {
 				return fmt.Errorf("purpose %q: want revocation or suspension", purpose)
 			}
-			height, err := heightFlag(cmd)
+			r, err := openRead(cmd)
 			if err != nil {
 				return err
 			}
-			c, addr, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := queryContext(cmd)
-			defer cancel()
+			defer r.cancel()
+			height, c, addr, ctx := r.height, r.c, r.addr, r.ctx
 			// This proof fixes the height and the header-verified app hash
 			// every key of the list is checked against.
 			pp, err := c.QueryProven(ctx, "/key", identity.ParamsKey(), height)
@@ -321,16 +317,12 @@ func identityQueryCmd() *cobra.Command {
 
 // showStatus prints one status bit; an absent page is all zeros.
 func showStatus(cmd *cobra.Command, issuer, purpose string, idx uint64, prove bool) error {
-	height, err := heightFlag(cmd)
+	r, err := openRead(cmd)
 	if err != nil {
 		return err
 	}
-	c, addr, err := connect(cmd)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := queryContext(cmd)
-	defer cancel()
+	defer r.cancel()
+	height, c, addr, ctx := r.height, r.c, r.addr, r.ctx
 	ans, err := readState(ctx, c, "/identity/status/"+issuer+"/"+purpose+"/"+strconv.FormatUint(idx, 10), nil, height, prove)
 	if err != nil {
 		return nodeErr(addr, err)

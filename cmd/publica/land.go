@@ -174,16 +174,12 @@ func landExtractCmd() *cobra.Command {
   publica verify extract T1.extract.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			height, err := heightFlag(cmd)
+			r, err := openRead(cmd)
 			if err != nil {
 				return err
 			}
-			c, addr, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := queryContext(cmd)
-			defer cancel()
+			defer r.cancel()
+			height, c, addr, ctx := r.height, r.c, r.addr, r.ctx
 			x, err := extract.Build(ctx, c, args[0], height)
 			if err != nil {
 				return nodeErr(addr, err)

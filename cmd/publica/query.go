@@ -53,6 +53,32 @@ func queryContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(cmd.Context(), 30*time.Second)
 }
 
+// readSession is what every read command starts from: the --height asked
+// for, a client for the node (addr names it in errors) and a bounded
+// context to be cancelled when the command ends.
+type readSession struct {
+	height int64
+	c      *client.Client
+	addr   string
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// openRead checks --height before connecting, so a bad flag fails without
+// touching the node.
+func openRead(cmd *cobra.Command) (*readSession, error) {
+	height, err := heightFlag(cmd)
+	if err != nil {
+		return nil, err
+	}
+	c, addr, err := connect(cmd)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := queryContext(cmd)
+	return &readSession{height: height, c: c, addr: addr, ctx: ctx, cancel: cancel}, nil
+}
+
 // stateAnswer is a single-key query's value (nil if absent), the height it
 // was read at, and its verified proof if one was asked for.
 type stateAnswer struct {
@@ -199,16 +225,12 @@ func parseKeyArg(s string) ([]byte, error) {
 }
 
 func runStateQuery(cmd *cobra.Command, path string, data []byte, prove, raw bool, what string) error {
-	height, err := heightFlag(cmd)
+	r, err := openRead(cmd)
 	if err != nil {
 		return err
 	}
-	c, addr, err := connect(cmd)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := queryContext(cmd)
-	defer cancel()
+	defer r.cancel()
+	height, c, addr, ctx := r.height, r.c, r.addr, r.ctx
 	a, err := readState(ctx, c, path, data, height, prove)
 	if err != nil {
 		return nodeErr(addr, err)
@@ -229,16 +251,12 @@ holder with "query account ID --prove".`,
 			if !authority.ValidRole(args[0]) {
 				return fmt.Errorf("unknown role %q: the roles are %s", args[0], strings.Join(authority.Roles, ", "))
 			}
-			height, err := heightFlag(cmd)
+			r, err := openRead(cmd)
 			if err != nil {
 				return err
 			}
-			c, addr, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := queryContext(cmd)
-			defer cancel()
+			defer r.cancel()
+			height, c, addr, ctx := r.height, r.c, r.addr, r.ctx
 			res, err := c.Query(ctx, "/authority/role/"+args[0], nil, height, false)
 			if err != nil {
 				return nodeErr(addr, err)
