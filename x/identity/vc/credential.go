@@ -228,7 +228,29 @@ type Held struct {
 // Issue builds and signs a credential. The signed document holds only the
 // sorted claim digests; the claims travel in the returned disclosures.
 func Issue(p IssuerParams, key ed25519.PrivateKey) (*Held, *Secured, error) {
-	r := p.Rand
+	pend, signBytes, err := PrepareIssue(p, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pend.Finish(ed25519.Sign(key, signBytes))
+}
+
+// PendingIssue is a credential built but not yet signed, for an issuer
+// whose key is held elsewhere (a browser, a hardware token).
+type PendingIssue struct {
+	doc         *unsignedDoc
+	disclosures []string
+}
+
+// PrepareIssue builds the credential of p and returns the bytes the
+// issuer's Ed25519 key (did:publica:<issuer>#key-<n>) must sign; Finish
+// attaches that signature. rnd supplies salts and the credential id: nil
+// means p.Rand, and if that is nil too, crypto/rand.
+func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) {
+	r := rnd
+	if r == nil {
+		r = p.Rand
+	}
 	if r == nil {
 		r = rand.Reader
 	}
@@ -283,11 +305,22 @@ func Issue(p IssuerParams, key ed25519.PrivateKey) (*Held, *Secured, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	signed, err := Sign(unsigned, Proof{
+	doc, err := prepareSign(unsigned, Proof{
 		Created:            c.ValidFrom,
 		VerificationMethod: KeyRef(p.Issuer, p.KeyNumber),
 		ProofPurpose:       "assertionMethod",
-	}, key)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &PendingIssue{doc: doc, disclosures: discs}, slices.Clone(doc.signBytes), nil
+}
+
+// Finish attaches the issuer's signature of the sign bytes. It does not
+// check the signature (it has no key to check it with): anchoring the
+// credential on chain, or Secured.Verify, does.
+func (pi *PendingIssue) Finish(signature []byte) (*Held, *Secured, error) {
+	signed, err := pi.doc.finish(signature)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -295,7 +328,7 @@ func Issue(p IssuerParams, key ed25519.PrivateKey) (*Held, *Secured, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Held{Credential: signed, Disclosures: discs}, sec, nil
+	return &Held{Credential: signed, Disclosures: slices.Clone(pi.disclosures)}, sec, nil
 }
 
 // Parsed is a credential whose structure has been checked (not its proof's
@@ -437,24 +470,64 @@ type Presentation struct {
 
 // Present builds and signs a presentation of cred revealing disclosures.
 func Present(holder string, keyNumber int, cred json.RawMessage, disclosures []string, challenge, domain string, created time.Time, key ed25519.PrivateKey) ([]byte, error) {
-	if challenge == "" {
-		return nil, fmt.Errorf("a presentation needs the verifier's challenge")
-	}
-	p := Presentation{
-		Context: []string{ContextV2, ContextPublica}, Type: []string{"VerifiablePresentation"},
-		Holder: DID(holder), VerifiableCredential: []json.RawMessage{cred}, Disclosures: disclosures,
-	}
-	if p.Disclosures == nil {
-		p.Disclosures = []string{}
-	}
-	b, err := json.Marshal(p)
+	pend, signBytes, err := PreparePresentation(PresentationParams{
+		Holder: holder, KeyNumber: keyNumber, Credential: cred, Disclosures: disclosures,
+		Challenge: challenge, Domain: domain, Created: created,
+	})
 	if err != nil {
 		return nil, err
 	}
-	return Sign(b, Proof{
-		Created: created.UTC().Format(time.RFC3339), VerificationMethod: KeyRef(holder, keyNumber),
-		ProofPurpose: "authentication", Challenge: challenge, Domain: domain,
-	}, key)
+	return pend.Finish(ed25519.Sign(key, signBytes))
+}
+
+// PresentationParams is what a holder puts into a presentation.
+type PresentationParams struct {
+	Holder      string // holder account id
+	KeyNumber   int    // n in did:publica:<holder>#key-n
+	Credential  json.RawMessage
+	Disclosures []string // encoded disclosures to reveal
+	Challenge   string   // the verifier's challenge (required)
+	Domain      string
+	Created     time.Time
+}
+
+// PendingPresentation is a presentation built but not yet signed by the
+// holder, whose key may be held elsewhere (the portal's browser).
+type PendingPresentation struct {
+	doc *unsignedDoc
+}
+
+// PreparePresentation builds the presentation of p and returns the bytes
+// the holder's Ed25519 key must sign; Finish attaches that signature.
+func PreparePresentation(p PresentationParams) (*PendingPresentation, []byte, error) {
+	if p.Challenge == "" {
+		return nil, nil, fmt.Errorf("a presentation needs the verifier's challenge")
+	}
+	pr := Presentation{
+		Context: []string{ContextV2, ContextPublica}, Type: []string{"VerifiablePresentation"},
+		Holder: DID(p.Holder), VerifiableCredential: []json.RawMessage{p.Credential}, Disclosures: p.Disclosures,
+	}
+	if pr.Disclosures == nil {
+		pr.Disclosures = []string{}
+	}
+	b, err := json.Marshal(pr)
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err := prepareSign(b, Proof{
+		Created: p.Created.UTC().Format(time.RFC3339), VerificationMethod: KeyRef(p.Holder, p.KeyNumber),
+		ProofPurpose: "authentication", Challenge: p.Challenge, Domain: p.Domain,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &PendingPresentation{doc: doc}, slices.Clone(doc.signBytes), nil
+}
+
+// Finish attaches the holder's signature of the sign bytes and returns the
+// presentation. The signature is checked by whoever verifies it.
+func (pp *PendingPresentation) Finish(signature []byte) ([]byte, error) {
+	return pp.doc.finish(signature)
 }
 
 // ParsedPresentation is a structurally checked presentation.

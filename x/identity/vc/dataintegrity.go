@@ -77,6 +77,23 @@ func hashData(proofConfig, doc any) (hash []byte, docHash [32]byte, err error) {
 // opts (type and cryptosuite are filled in; @context is taken from doc) and
 // returns the secured document.
 func Sign(doc []byte, opts Proof, key ed25519.PrivateKey) ([]byte, error) {
+	u, err := prepareSign(doc, opts)
+	if err != nil {
+		return nil, err
+	}
+	return u.finish(ed25519.Sign(key, u.signBytes))
+}
+
+// unsignedDoc is a document whose proof lacks only its signature over
+// signBytes (SHA-256 of the canonical proof configuration followed by
+// SHA-256 of the canonical document), which a key held elsewhere may make.
+type unsignedDoc struct {
+	members   map[string]json.RawMessage
+	proof     Proof
+	signBytes []byte
+}
+
+func prepareSign(doc []byte, opts Proof) (*unsignedDoc, error) {
 	m, err := objectOf(doc)
 	if err != nil {
 		return nil, err
@@ -93,10 +110,24 @@ func Sign(doc []byte, opts Proof, key ed25519.PrivateKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.ProofValue = "z" + Base58Encode(ed25519.Sign(key, hash))
+	return &unsignedDoc{members: m, proof: opts, signBytes: hash}, nil
+}
+
+// finish attaches the Ed25519 signature of signBytes. It does not check the
+// signature: callers that got it from elsewhere verify the result.
+func (u *unsignedDoc) finish(sig []byte) ([]byte, error) {
+	if len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%w: a signature is %d bytes, got %d", ErrMalformed, ed25519.SignatureSize, len(sig))
+	}
+	opts := u.proof
+	opts.ProofValue = "z" + Base58Encode(sig)
 	pb, err := json.Marshal(opts)
 	if err != nil {
 		return nil, err
+	}
+	m := make(map[string]json.RawMessage, len(u.members)+1)
+	for k, v := range u.members {
+		m[k] = v
 	}
 	m["proof"] = pb
 	return json.Marshal(m)
