@@ -73,6 +73,7 @@ type PageWeight struct {
 // PortalResult holds the measured figures.
 type PortalResult struct {
 	Title, Parcel   Latency
+	Search          Latency // parcel search by area
 	Home, TitlePage PageWeight
 	WasmBytes       int // ballot.wasm as stored
 	WasmGzipBytes   int // as the portal serves it with Accept-Encoding: gzip
@@ -181,9 +182,8 @@ func runLoad(cfg loadConfig) Latency {
 // Portal starts a single-validator node in a temporary home (development
 // accounts plus opts.Parcels parcels and titles in genesis, 100 ms
 // blocks) with the portal on loopback, measures page weight, then drives
-// the title page and the parcel page at a constant rate from a second
-// process. The portal has no parcel-search (bbox) page or API, so the
-// parcel page (/land/parcels/P<n>) stands in for it.
+// the title page, the parcel page and the parcel search (by area, three
+// parcels a search) at a constant rate from a second process.
 func Portal(w io.Writer, opts PortalOptions) (*PortalResult, error) {
 	if opts.Duration <= 0 {
 		opts.Duration = 10 * time.Second
@@ -253,10 +253,15 @@ func Portal(w io.Writer, opts PortalOptions) (*PortalResult, error) {
 		return nil, err
 	}
 
-	var titles, parcels []string
+	var titles, parcels, searches []string
 	for i := 1; i <= opts.Parcels; i++ {
 		titles = append(titles, fmt.Sprintf("%s/land/titles/T%d", base, i))
 		parcels = append(parcels, fmt.Sprintf("%s/land/parcels/P%d", base, i))
+		// Genesis parcels are 1,000-unit squares in a row (landGenesis):
+		// this box meets parcels i, i+1 and i+2.
+		if x := int64(i-1) * 1000; i+2 <= opts.Parcels {
+			searches = append(searches, fmt.Sprintf("%s/land/search?bbox=%d,200,%d,800", base, x+500, x+2500))
+		}
 	}
 	if out.Title, err = loadPhase(exe, opts, "title page", titles); err != nil {
 		return nil, err
@@ -264,8 +269,11 @@ func Portal(w io.Writer, opts PortalOptions) (*PortalResult, error) {
 	if out.Parcel, err = loadPhase(exe, opts, "parcel page", parcels); err != nil {
 		return nil, err
 	}
+	if out.Search, err = loadPhase(exe, opts, "parcel search", searches); err != nil {
+		return nil, err
+	}
 
-	for _, l := range []Latency{out.Title, out.Parcel} {
+	for _, l := range []Latency{out.Title, out.Parcel, out.Search} {
 		fmt.Fprintf(w, "portal %s: %d requests at %.0f/s for %s from a second process (open loop, latency from intended send time): p50 %s, p90 %s, p99 %s, max %s; achieved %.0f/s, %d errors%s\n",
 			l.Page, l.Sent, l.Rate, opts.Duration, ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), l.Achieved, l.Errors, firstErr(l))
 	}

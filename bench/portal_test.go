@@ -30,7 +30,7 @@ func TestPortalBrief(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(out.String())
-	for _, l := range []Latency{r.Title, r.Parcel} {
+	for _, l := range []Latency{r.Title, r.Parcel, r.Search} {
 		if l.Sent != 50 || l.OK != l.Sent || l.Errors != 0 || l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 || l.Achieved <= 0 {
 			t.Errorf("%+v", l)
 		}

@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -28,7 +30,21 @@ import (
 type Client struct {
 	RPC     rpcclient.Client
 	chainID string
+
+	mu       sync.Mutex
+	verified map[int64][]byte // header height → app hash, commit verified
+	tip      int64            // latest block height, as of tipAt
+	tipAt    time.Time
 }
+
+// verifiedHeaders bounds the cache of verified headers; a portal reads
+// near the tip, so a few hundred blocks cover every concurrent reader.
+const verifiedHeaders = 512
+
+// tipTTL is how long LatestHeight reuses the node's answer. Blocks are at
+// least this far apart in practice, and a stale tip only makes a read one
+// block older, never wrong.
+const tipTTL = 20 * time.Millisecond
 
 // NewFromRPC uses an existing RPC client, e.g. rpc/client/local for an
 // in-process node (the portal does).
@@ -46,15 +62,20 @@ func New(addr string) (*Client, error) {
 
 // ChainID asks the node for its chain id (cached).
 func (c *Client) ChainID(ctx context.Context) (string, error) {
-	if c.chainID != "" {
-		return c.chainID, nil
+	c.mu.Lock()
+	id := c.chainID
+	c.mu.Unlock()
+	if id != "" {
+		return id, nil
 	}
 	st, err := c.RPC.Status(ctx)
 	if err != nil {
 		return "", fmt.Errorf("node status: %w", err)
 	}
+	c.mu.Lock()
 	c.chainID = st.NodeInfo.Network
-	return c.chainID, nil
+	c.mu.Unlock()
+	return st.NodeInfo.Network, nil
 }
 
 // QueryError is a non-zero query result.
@@ -95,7 +116,63 @@ func (c *Client) QueryProven(ctx context.Context, path string, data []byte, heig
 		return nil, err
 	}
 	hdrHeight := res.Height + 1
+	appHash, err := c.verifiedAppHash(ctx, hdrHeight)
+	if err != nil {
+		return nil, err
+	}
+	if err := proof.Verify(appHash, res.ProofOps, res.Key, res.Value); err != nil {
+		return nil, err
+	}
+	return &Proven{Key: res.Key, Value: res.Value, Height: res.Height, AppHash: appHash}, nil
+}
+
+// LatestHeight is the node's latest block height (reused for tipTTL).
+func (c *Client) LatestHeight(ctx context.Context) (int64, error) {
+	c.mu.Lock()
+	if c.tip > 0 && time.Since(c.tipAt) < tipTTL {
+		h := c.tip
+		c.mu.Unlock()
+		return h, nil
+	}
+	c.mu.Unlock()
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("node status: %w", err)
+	}
+	h := st.SyncInfo.LatestBlockHeight
+	c.mu.Lock()
+	if h > c.tip {
+		c.tip = h
+	}
+	c.tipAt = time.Now()
+	h = c.tip
+	c.mu.Unlock()
+	return h, nil
+}
+
+// SettledHeight is the newest state height whose proving header (the next
+// block's) is already signed: reads at it verify without waiting for a
+// block. It is the latest block height - 1 (at least 1).
+func (c *Client) SettledHeight(ctx context.Context) (int64, error) {
+	h, err := c.LatestHeight(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return max(h-1, 1), nil
+}
+
+// verifiedAppHash returns the app hash of header h once +2/3 of its
+// validators' signatures on it verified, waiting for the block if needed.
+// Verified headers are cached: a header never changes once signed.
+func (c *Client) verifiedAppHash(ctx context.Context, hdrHeight int64) ([]byte, error) {
+	c.mu.Lock()
+	appHash, ok := c.verified[hdrHeight]
+	c.mu.Unlock()
+	if ok {
+		return appHash, nil
+	}
 	var commit *coretypes.ResultCommit
+	var err error
 	for {
 		commit, err = c.RPC.Commit(ctx, &hdrHeight)
 		if err == nil {
@@ -110,11 +187,25 @@ func (c *Client) QueryProven(ctx context.Context, path string, data []byte, heig
 	if err := c.verifyHeader(ctx, commit); err != nil {
 		return nil, err
 	}
-	appHash := commit.SignedHeader.Header.AppHash
-	if err := proof.Verify(appHash, res.ProofOps, res.Key, res.Value); err != nil {
-		return nil, err
+	appHash = commit.SignedHeader.Header.AppHash
+	c.mu.Lock()
+	if c.verified == nil {
+		c.verified = make(map[int64][]byte)
 	}
-	return &Proven{Key: res.Key, Value: res.Value, Height: res.Height, AppHash: appHash}, nil
+	if len(c.verified) >= verifiedHeaders {
+		// Drop the oldest half; readers are near the tip.
+		var hs []int64
+		for h := range c.verified {
+			hs = append(hs, h)
+		}
+		slices.Sort(hs)
+		for _, h := range hs[:len(hs)/2] {
+			delete(c.verified, h)
+		}
+	}
+	c.verified[hdrHeight] = appHash
+	c.mu.Unlock()
+	return appHash, nil
 }
 
 // verifyHeader checks that +2/3 of the header's validator set signed it.

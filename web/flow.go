@@ -291,6 +291,7 @@ func (s *Server) txSend(c echo.Context) error {
 	case err != nil:
 		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}
+	rememberSeen(c, res.Height)
 	title, facts, next := j.Done(t, res)
 	p := components.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
 		Facts: append(facts,

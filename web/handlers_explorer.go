@@ -90,7 +90,11 @@ func (s *Server) accountPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := cl.QueryProven(c.Request().Context(), "/authority/account/"+id, nil, 0)
+	h, err := s.readHeight(c)
+	if err != nil {
+		return err
+	}
+	p, err := cl.QueryProven(c.Request().Context(), "/authority/account/"+id, nil, h)
 	if err != nil {
 		return fmt.Errorf("%w: proven account query: %v", chain.ErrUnavailable, err)
 	}

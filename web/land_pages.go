@@ -23,6 +23,7 @@ import (
 
 func (s *Server) landRoutes(e *echo.Echo) {
 	e.GET("/land", s.landHome)
+	e.GET("/land/search", s.landSearch)
 	e.GET("/land/titles/:id", s.landTitle)
 	e.GET("/land/titles/:id/extract.json", s.landExtract)
 	e.GET("/land/parcels/:id", s.landParcel)
@@ -70,7 +71,11 @@ func (s *Server) provenLand(c echo.Context, path string) (*client.Proven, error)
 	if err != nil {
 		return nil, err
 	}
-	p, err := cl.QueryProven(c.Request().Context(), "/land/"+path, nil, 0)
+	h, err := s.readHeight(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := cl.QueryProven(c.Request().Context(), "/land/"+path, nil, h)
 	if err != nil {
 		return nil, fmt.Errorf("%w: proven land query: %v", chain.ErrUnavailable, err)
 	}
@@ -123,7 +128,11 @@ func (s *Server) landExtract(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x, err := extract.Build(c.Request().Context(), cl, id, 0)
+	h, err := s.readHeight(c)
+	if err != nil {
+		return err
+	}
+	x, err := extract.Build(c.Request().Context(), cl, id, h)
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
 			return echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+".").SetInternal(err)

@@ -57,6 +57,6 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	cmd.Flags().IntVar(&ballotOpts.Ballots, "ballots", 100_000, "voters in the election run: cast throughput, tally and full verification (0 skips it)")
-	cmd.Flags().DurationVar(&portalOpts.Duration, "portal-seconds", 10*time.Second, "length of each portal load phase (title page, parcel page) at 1,000 requests/s from a second process (0 skips it)")
+	cmd.Flags().DurationVar(&portalOpts.Duration, "portal-seconds", 10*time.Second, "length of each portal load phase (title page, parcel page, parcel search) at 1,000 requests/s from a second process (0 skips it)")
 	return cmd
 }

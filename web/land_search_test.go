@@ -1,0 +1,160 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web"
+	"github.com/publica/publica/web/browsertest"
+	"github.com/publica/publica/x/land"
+)
+
+func sendMsg(t *testing.T, c *client.Client, msgType string, msg any, key ed25519.PrivateKey) *client.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	x, err := c.Build(ctx, key.Public().(ed25519.PublicKey), msgType, msg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(ctx, x, key)
+	if err != nil {
+		t.Fatalf("%s: %v", msgType, err)
+	}
+	return res
+}
+
+// TestLandSearchAndReadHeights: parcel search by reference and by area
+// (with its errors), pages read at the settled height without waiting for
+// a block, ?height= for a past state, and read-your-writes through the
+// cookie /tx/send sets. The search page is checked with axe in a browser.
+func TestLandSearchAndReadHeights(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	clerk, alice := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice")
+	doc := sha256.Sum256([]byte("plan"))
+	for i, x := range []int64{0, 2000, 10000} {
+		sendMsg(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: fmt.Sprintf("SRCH-%d", i+1), Document: hex.EncodeToString(doc[:]),
+			Geometry: land.Geometry{Type: "Polygon", CRS: "EPSG:32633",
+				Coordinates: json.RawMessage(fmt.Sprintf("[[[%d,0],[%d,0],[%d,1000],[%d,1000],[%d,0]]]", x, x+1000, x+1000, x, x))}}, clerk)
+	}
+	res := sendMsg(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+		Owners: []land.Share{{Party: tx.AccountID(alice.Public().(ed25519.PublicKey)), Share: "1"}}, Tenure: "freehold", Document: hex.EncodeToString(doc[:])}, clerk)
+	titleHeight := res.Height
+
+	s, err := web.NewForNode(n, web.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	base := "http://" + s.Addr()
+	testnode.WaitHeight(t, c, titleHeight+2) // the title is settled
+
+	r := get(t, base+"/land/search?ref=SRCH-")
+	if r.code != http.StatusOK {
+		t.Fatalf("search by reference: %d\n%s", r.code, r.body)
+	}
+	mustContain(t, "search by reference", r.body, `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `href="/land/parcels/P3"`, "3 parcels")
+	r = get(t, base+"/land/search?bbox=500,100,2500,200")
+	mustContain(t, "search by area", r.body, "2 parcels", `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `id="hits-map"`)
+	if strings.Contains(r.body, `href="/land/parcels/P3"`) {
+		t.Error("the area search found P3, which lies outside the area")
+	}
+	r = get(t, base+"/land/search?bbox=50000,50000,60000,60000")
+	mustContain(t, "empty search", r.body, "No active parcel matches")
+	for q, want := range map[string]string{
+		"bbox=1,2,3":          "four whole numbers",
+		"bbox=5,0,1,1":        "West must not be greater than east",
+		"bbox=a,0,1,1":        "is not a whole number",
+		"ref=%20bad%20ref%21": "A cadastral reference is",
+		"ref=A&bbox=0,0,1,1":  "not both",
+		"ref=&bbox=":          "Enter a cadastral reference or an area",
+	} {
+		r := get(t, base+"/land/search?"+q)
+		if r.code != http.StatusUnprocessableEntity {
+			t.Errorf("search %s = %d, want 422", q, r.code)
+		}
+		mustContain(t, "search "+q, r.body, "<title>Error:", want)
+	}
+
+	// A title page reads the settled height: it answers without waiting
+	// for the next block (blocks here are a second apart).
+	start := time.Now()
+	r = get(t, base+"/land/titles/T1")
+	if r.code != http.StatusOK {
+		t.Fatalf("title page: %d", r.code)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("title page took %s: it waited for a block", d)
+	}
+	// A past height before the title existed proves its absence there.
+	r = get(t, base+fmt.Sprintf("/land/titles/T1?height=%d", titleHeight-1))
+	if r.code != http.StatusNotFound {
+		t.Errorf("title page before the title: %d, want 404", r.code)
+	}
+	if r = get(t, base+fmt.Sprintf("/land/titles/T1?height=%d", titleHeight)); r.code != http.StatusOK {
+		t.Errorf("title page at the title's height: %d", r.code)
+	}
+	for q, code := range map[string]int{"height=0": 400, "height=x": 400, "height=99999999": 404} {
+		if r := get(t, base+"/land/titles/T1?"+q); r.code != code {
+			t.Errorf("title page ?%s = %d, want %d", q, r.code, code)
+		}
+	}
+
+	// Read your writes: a viewer whose last transaction is in block h sees
+	// state at h at least, even before it is settled.
+	latest, err := c.LatestHeight(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", base+"/land/parcels/P1", nil)
+	req.AddCookie(&http.Cookie{Name: "publica_seen", Value: fmt.Sprint(latest)})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("parcel page with a fresh seen height: %d", resp.StatusCode)
+	}
+	// A forged cookie far beyond the tip is clamped, not waited for.
+	req, _ = http.NewRequest("GET", base+"/land/parcels/P1", nil)
+	req.AddCookie(&http.Cookie{Name: "publica_seen", Value: "999999999"})
+	start = time.Now()
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || time.Since(start) > 5*time.Second {
+		t.Errorf("forged seen cookie: %d after %s", resp.StatusCode, time.Since(start))
+	}
+
+	bctx := browsertest.New(t)
+	run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-ref", chromedp.ByID))
+	browsertest.RequireAccessible(t, bctx, "search form")
+	run(t, bctx, "search", chromedp.SetValue("#f-bbox", "0,0,3000,1000", chromedp.ByID),
+		chromedp.Submit("#f-bbox", chromedp.ByID), chromedp.WaitVisible("#hits", chromedp.ByID))
+	browsertest.RequireAccessible(t, bctx, "search results")
+	run(t, bctx, "bad search", chromedp.Navigate(base+"/land/search?bbox=1,2"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+	browsertest.RequireAccessible(t, bctx, "search error")
+}
