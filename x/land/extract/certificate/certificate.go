@@ -282,4 +282,3 @@ func group(n int64) string {
 	}
 	return b.String()
 }
-
