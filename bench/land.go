@@ -171,7 +171,7 @@ func landGenesis(opts LandOptions) ([]byte, error) {
 			land.Record{Key: string(land.ParcelKey(pid)), Value: string(pb)},
 			land.Record{Key: string(land.TitleKey(tid)), Value: string(tb)},
 			land.Record{Key: string(land.CadRefKey(parcel.CadastralRef)), Value: pid},
-			land.Record{Key: string(land.GridKey(x/p.GridCell, y/p.GridCell, pid)), Value: ""},
+			land.Record{Key: string(land.GridKey(x/p.GridCell, y/p.GridCell, pid)), Value: string(land.GridValue(parcel.BBox))},
 			land.Record{Key: string(land.PartyKey(owner, tid)), Value: "1"},
 			land.Record{Key: string(land.OwnersKey(pid, 1)), Value: string(ob)},
 		)

@@ -62,6 +62,34 @@ func BenefitPrefix(parcel string) []byte         { return []byte(prefixBenefit +
 func GridKey(cx, cy int64, p string) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
 }
+// GridValue is a grid index entry's value: the parcel's bounding box
+// "minx,miny,maxx,maxy", so searches skip parcels that do not meet the box
+// without reading them (a cell may hold thousands of parcels).
+func GridValue(bb [4]int64) []byte {
+	return []byte(fmt.Sprintf("%d,%d,%d,%d", bb[0], bb[1], bb[2], bb[3]))
+}
+
+// gridBBox reads a GridValue; ok is false for anything else.
+func gridBBox(v []byte) (bb [4]int64, ok bool) {
+	parts := strings.Split(string(v), ",")
+	if len(parts) != 4 {
+		return bb, false
+	}
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return bb, false
+		}
+		bb[i] = n
+	}
+	return bb, true
+}
+
+// bboxesMeet reports whether two closed boxes share a point.
+func bboxesMeet(a, b [4]int64) bool {
+	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
 func gridCellPrefix(cx, cy int64) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/", prefixGrid, cx, cy))
 }
@@ -139,7 +167,7 @@ func (Keeper) index(kv store.KV, p *Params, parcel *Parcel) error {
 		return err
 	}
 	for _, c := range cs {
-		kv.Set(GridKey(c[0], c[1], parcel.ID), []byte{})
+		kv.Set(GridKey(c[0], c[1], parcel.ID), GridValue(parcel.BBox))
 	}
 	return nil
 }
@@ -152,7 +180,8 @@ func (Keeper) unindex(kv store.KV, p *Params, parcel *Parcel) {
 }
 
 // Candidates lists, in id order without repeats, the active parcels whose
-// index cells meet the bounding box.
+// bounding boxes meet bb (an entry whose value is not a bounding box is
+// kept: the callers check exactly).
 func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) {
 	cs, err := cells(p, bb)
 	if err != nil {
@@ -162,8 +191,11 @@ func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) 
 	seen := map[string]bool{} // membership only; the output order comes from the sort below
 	for _, c := range cs {
 		prefix := gridCellPrefix(c[0], c[1])
-		kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+		kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, v []byte) bool {
 			id := string(k[len(prefix):])
+			if pb, ok := gridBBox(v); ok && !bboxesMeet(pb, bb) {
+				return true
+			}
 			if !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
