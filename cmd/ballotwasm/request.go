@@ -1,13 +1,23 @@
-// Command ballotwasm exposes ballot encryption to JavaScript. Built with
-// GOOS=js GOARCH=wasm it registers two functions on globalThis:
+// Command ballotwasm exposes ballot encryption and the trustee's tool to
+// JavaScript. Built with GOOS=js GOARCH=wasm it registers on globalThis:
 //
 //	publicaEncryptBallot(requestJSON) → responseJSON
 //	publicaVerifyBallot(requestJSON)  → responseJSON
 //	publicaAuditBallot(requestJSON)   → responseJSON
+//	publicaTrustee(op, requestJSON)   → responseJSON
 //
 // Built natively it is a small tool: it reads one request from stdin, runs
-// the operation named by its first argument ("encrypt", the default, or
-// "verify") and writes the response to stdout.
+// the operation named by its first argument ("encrypt", the default,
+// "verify", "audit", or a trustee operation) and writes the response to
+// stdout.
+//
+// The trustee operations (trustee.go) are "trustee-key", "deal",
+// "check-shares", "reveal" and "tally". Their request carries the
+// trustee's public key, its signatures of the two derivation messages
+// (x/ballot/trustee.DerivationMessage), and the chain's election, trustee,
+// complaint and aggregate records as JSON; the response is the chain
+// message to sign ({"index": j, "message": {…}}), check-shares' verdict
+// per dealer ({"shares": [{"dealer": 1, "ok": true}, …]}), or {"error": "…"}.
 //
 // Request (all binary values lower-case hex):
 //
@@ -148,6 +158,9 @@ func auditBallot(req *request) (*response, error) {
 
 // handle runs one JSON request and always returns a JSON response.
 func handle(op string, in []byte) []byte {
+	if isTrusteeOp(op) {
+		return handleTrustee(op, in)
+	}
 	var req request
 	var resp *response
 	err := json.Unmarshal(in, &req)

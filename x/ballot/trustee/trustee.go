@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 
 	"github.com/gtank/ristretto255"
 
@@ -43,7 +42,20 @@ const (
 
 const shareTag = "publica/ballot/v1/share-pad"
 
-var electionIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+// validElectionID is x/ballot.ValidElectionID (1 to 63 of a-z, 0-9 and
+// dashes, not starting with a dash), without regexp: the WebAssembly
+// carries this package and stays smaller.
+func validElectionID(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // DerivationMessage is what a trustee's key signs to derive its secret for
 // purpose in electionID:
@@ -84,7 +96,7 @@ func kdf(sig []byte, purpose, electionID string) []byte {
 // two derivation messages, checked against its public key (a signature by
 // another key would derive secrets that match nothing on chain).
 func FromSignatures(pub ed25519.PublicKey, electionID string, commSig, dealerSig []byte) (*Secret, error) {
-	if !electionIDRe.MatchString(electionID) {
+	if !validElectionID(electionID) {
 		return nil, fmt.Errorf("election id %q", electionID)
 	}
 	if len(pub) != ed25519.PublicKeySize {
