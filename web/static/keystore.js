@@ -119,14 +119,49 @@
     }).then(function (rec) { pkcs8.fill(0); return rec; });
   }
 
+  // The generic signing path signs only a transaction (tx/: "publica/tx/v1"
+  // NUL …) or a sign-in challenge (web/session.go). Anything else, above
+  // all a trustee's derivation message, whose signature is the trustee's
+  // election secret, is refused: a page cannot get one by asking.
+  var TX_DOMAIN = "publica/tx/v1\u0000", SIGNIN_DOMAIN = "publica/signin/v1\u0000";
+  var TRUSTEE_KDF = "publica/ballot/v1/trustee-kdf\u0000";
+  function hasDomain(bytes, domain) {
+    var d = new TextEncoder().encode(domain);
+    if (!bytes || bytes.length < d.length) return false;
+    for (var i = 0; i < d.length; i++) if (bytes[i] !== d[i]) return false;
+    return true;
+  }
+  // isSignable is the guard: true only for the two domains above. A new
+  // signing function (e.g. for credential proofs) must also refuse
+  // isTrusteeDerivation bytes.
+  function isSignable(bytes) { return hasDomain(bytes, TX_DOMAIN) || hasDomain(bytes, SIGNIN_DOMAIN); }
+  function isTrusteeDerivation(bytes) { return hasDomain(bytes, TRUSTEE_KDF); }
+  function rawSign(rec, bytes) { return subtle.sign(ED, rec.privateKey, bytes).then(hex); }
   function sign(rec, bytes) {
-    return subtle.sign(ED, rec.privateKey, bytes).then(hex);
+    if (!isSignable(bytes)) {
+      return Promise.reject(new Error("Not signing: these bytes are neither a transaction nor a sign-in challenge."));
+    }
+    return rawSign(rec, bytes);
+  }
+
+  // deriveTrustee signs the two derivation messages of an election
+  // (x/ballot/trustee: domain NUL purpose NUL election id) and returns the
+  // signatures for the trustee WebAssembly. Ed25519 is deterministic, so
+  // these are the signatures the CLI makes with the same key. They are the
+  // trustee's secrets: hand them only to the WebAssembly, never send them.
+  function deriveTrustee(rec, electionId) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(electionId)) return Promise.reject(new Error("Not an election id."));
+    var enc = new TextEncoder();
+    return Promise.all(["comm", "dealer"].map(function (purpose) {
+      return rawSign(rec, enc.encode(TRUSTEE_KDF + purpose + "\u0000" + electionId));
+    })).then(function (sigs) { return { public_key: rec.publicKey, comm_sig: sigs[0], dealer_sig: sigs[1] }; });
   }
 
   window.PublicaKeys = {
     get: function () { return run("readonly", function (s) { return s.get(ID); }); },
     remove: function () { return run("readwrite", function (s) { return s.delete(ID); }); },
     supported: supported, create: create, restore: restore, sign: sign,
+    isSignable: isSignable, isTrusteeDerivation: isTrusteeDerivation, deriveTrustee: deriveTrustee,
     hex: hex, unhex: unhex, accountId: accountId
   };
 })();
