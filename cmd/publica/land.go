@@ -200,23 +200,30 @@ func verifyCmd() *cobra.Command {
 	var trusted string
 	ex := &cobra.Command{
 		Use:   "extract FILE",
-		Short: "Check a title extract: validator signatures on the header and the proofs of every record",
+		Short: "Check a title extract (JSON, or a title certificate PDF): validator signatures on the header and the proofs of every record",
 		Long: `Check a title extract offline: more than two thirds of the validator set
 signed the header, and the title and parcel records are proven against its
 app hash. The extract carries its validator set; pass --validators-hash
 (from a source you trust, e.g. your own node or the registry's published
-value) to also check that set is the right one.`,
+value) to also check that set is the right one.
+
+FILE is an extract (.extract.json) or a title certificate PDF from the
+portal, which carries the extract as an attached file; for a PDF the
+SHA-256 of the attached extract is printed, to compare with the one on the
+certificate.`,
+		Example: `  publica verify extract T1.extract.json
+  publica verify extract T1-at-42.certificate.pdf`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
 			}
-			var x extract.Extract
-			if err := json.Unmarshal(b, &x); err != nil {
-				return fmt.Errorf("%s is not a title extract: %w", args[0], err)
+			x, raw, err := extract.Read(b) // the JSON file, or a certificate PDF with it attached
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			res, err := extract.Verify(&x)
+			res, err := extract.Verify(x)
 			if err != nil {
 				return fmt.Errorf("extract does NOT verify: %w", err)
 			}
@@ -237,6 +244,10 @@ value) to also check that set is the right one.`,
 			}
 			for _, p := range res.Parcels {
 				fmt.Fprintf(w, "  parcel %s %s, %s m², %s\n", p.ID, p.CadastralRef, p.AreaM2, p.Address)
+			}
+			if bytes.HasPrefix(b, []byte("%PDF-")) {
+				sum := sha256.Sum256(raw)
+				fmt.Fprintf(w, "attached extract SHA-256 %x (compare with the certificate)\n", sum)
 			}
 			fmt.Fprintf(w, "verified: header %d signed by +2/3 of validator set %s; %d records proven against app hash %X\n",
 				res.Height+1, vh, len(x.Entries), res.AppHash)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,8 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-pdf/fpdf"
+
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/extract"
+	"github.com/publica/publica/x/land/extract/certificate"
 )
 
 func square(x0, y0, side int64) string {
@@ -131,6 +136,44 @@ func TestLandCLI(t *testing.T) {
 	bad := writeFile(t, dir, "tampered.json", string(tampered))
 	if out, _, err := cli(t, home, "verify", "extract", bad); err == nil || !strings.Contains(err.Error(), "does NOT verify") {
 		t.Fatalf("tampered extract verified: %v\n%s", err, out)
+	}
+
+	// A title certificate PDF verifies by the extract attached to it; a
+	// PDF carrying a changed extract, or none, is refused and says why.
+	var xs extract.Extract
+	if err := json.Unmarshal(b, &xs); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := certificate.New(&xs, "http://portal.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := cert.PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = mustCLI(t, home, "verify", "extract", writeFile(t, dir, cert.FileName(), string(pdf)))
+	if !strings.Contains(out, "owner "+bob+" share 1") || !strings.Contains(out, "attached extract SHA-256 "+cert.SHA256) || !strings.Contains(out, "verified: header") {
+		t.Fatalf("verify extract of a certificate PDF:\n%s", out)
+	}
+	attach := func(name string, content []byte) string {
+		f := fpdf.New("P", "mm", "A4", "")
+		if content != nil {
+			f.SetAttachments([]fpdf.Attachment{{Content: content, Filename: "T1.extract.json"}})
+		}
+		f.AddPage()
+		var buf bytes.Buffer
+		if err := f.Output(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return writeFile(t, dir, name, buf.String())
+	}
+	forged, _ := json.MarshalIndent(x, "", "  ")
+	if out, _, err := cli(t, home, "verify", "extract", attach("forged.pdf", forged)); err == nil || !strings.Contains(err.Error(), "does NOT verify") {
+		t.Fatalf("certificate with a changed extract verified: %v\n%s", err, out)
+	}
+	if out, _, err := cli(t, home, "verify", "extract", attach("plain.pdf", nil)); err == nil || !strings.Contains(err.Error(), "plain.pdf: the PDF has no title extract attached") {
+		t.Fatalf("PDF without an extract: %v\n%s", err, out)
 	}
 
 	// Bad input: malformed GeoJSON (open ring) and an overlapping parcel
