@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/publica/publica/crypto/zkpred"
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/proof"
@@ -22,25 +25,53 @@ import (
 
 // TestNoPersonalData issues, anchors, suspends, revokes and proves
 // eligibility with credentials full of distinctive claim values, then
-// searches every state key and value and every transaction and result for
-// them. Issuance leaves none anywhere. An eligibility proof carries the
-// claims its predicate needs (here the district) in the transaction, never
-// in state; the claims it does not need appear nowhere.
+// searches every state key and value and every transaction and result
+// (events included) for them. The eligibility proof is for a predicate
+// with an equality and an ordering; its transaction carries commitments
+// and zero-knowledge proofs, no claim value, so nothing appears anywhere
+// except the predicate's own public constant.
+//
+// Why an accidental match is impossible: every needle is at least 13
+// characters, and the only bytes on chain not chosen by the protocol are
+// random-looking (hashes, signatures, commitments, proofs, salts) as raw
+// bytes, hex or base64url. A needle of n characters matches such bytes at
+// a given position with probability at most 16^-n (hex, the smallest of
+// those alphabets, is the likeliest to spell it; names with spaces cannot
+// be spelled at all). With n ≥ 13 and well under 10^7 positions scanned,
+// a chance match has probability below 10^-8.
 func TestNoPersonalData(t *testing.T) {
 	w := newWorld(t)
 	alice, bob := acct(w.alice), acct(w.bob)
-	held := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
+	const district, ageBand = 5550001234567, 4000000000123456789
+	held := w.issue(w.registrar, alice, []vc.Claim{{Name: "full_name", Value: "Alice Quixotic-Zephyr"},
+		{Name: "birth_date", Value: "1987-03-14"}, {Name: "district", Value: district}, {Name: "age_band", Value: ageBand}}, time.Time{}, nil)
 	bobHeld := w.issue(w.registrar, bob, []vc.Claim{{Name: "full_name", Value: "Robert Xylophone-Marsh"},
-		{Name: "birth_date", Value: "1991-11-23"}, {Name: "district", Value: 98765432}, {Name: "age_band", Value: 87654321}}, time.Time{}, nil)
-	_ = bobHeld
+		{Name: "birth_date", Value: "1991-11-23"}, {Name: "district", Value: 9876543210987654}, {Name: "age_band", Value: 8765432109876543}}, time.Time{}, nil)
 	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 1, Set: true}, w.registrar)
 	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: 1, Set: true}, w.registrar)
 
-	secrets := []string{"Alice Quixotic-Zephyr", "1987-03-14", "Robert Xylophone-Marsh", "1991-11-23", "98765432", "87654321"}
-	scan := func(what string, needles []string, haystacks [][]byte) {
+	// Every encoding of a claim value: its JSON text, its value disclosure
+	// and that disclosure's salt, its commitment's blinding. The district
+	// (the equality's constant, public in the predicate) is searched as
+	// its disclosure, salt and blinding only.
+	secrets := []string{"Alice Quixotic-Zephyr", "1987-03-14", "4000000000123456789",
+		"Robert Xylophone-Marsh", "1991-11-23", "9876543210987654", "8765432109876543"}
+	for _, h := range []*vc.Held{held, bobHeld} {
+		for _, enc := range h.Disclosures {
+			d, err := vc.ParseDisclosure(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secrets = append(secrets, enc, d.Salt, `"`+d.Name+`",`+string(d.Value))
+		}
+		for _, c := range h.Commitments {
+			secrets = append(secrets, c.Blinding)
+		}
+	}
+	scan := func(what string, haystacks [][]byte) {
 		t.Helper()
 		for _, h := range haystacks {
-			for _, s := range needles {
+			for _, s := range secrets {
 				if bytes.Contains(h, []byte(s)) {
 					t.Fatalf("%s contains claim value %q", what, s)
 				}
@@ -55,16 +86,18 @@ func TestNoPersonalData(t *testing.T) {
 		})
 		return all
 	}
-	scan("state", secrets, state())
-	scan("blocks", secrets, w.blocks)
+	scan("state", state())
+	scan("blocks", w.blocks)
 
-	pred := "district=7"
-	w.domain = genesis.DevChainID
-	p := w.present(held, w.alice, identity.EligibilityChallenge(genesis.DevChainID, alice, pred), "district")
+	pred := "age_band>=4000000000000000000,district=5550001234567"
+	p := w.prove(held, w.alice, identity.EligibilityChallenge(genesis.DevChainID, alice, pred),
+		"age_band>=4000000000000000000", "district=5550001234567")
 	w.do(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
-	districtDisclosure, _ := held.Disclose("district")
-	scan("state after eligibility", append(secrets, districtDisclosure[0], `"district",7`), state())
-	scan("blocks after eligibility", secrets, w.blocks)
+	if !bytes.Contains(w.blocks[len(w.blocks)-2], []byte("predicateProofs")) {
+		t.Fatal("the eligibility transaction is not in the scanned blocks")
+	}
+	scan("state after eligibility", state())
+	scan("blocks after eligibility", w.blocks)
 	// The state keeps only the result: schema, predicate, issuer, index, digest.
 	if ok, why := w.app_eligible(alice, "residence", pred); !ok {
 		t.Fatalf("alice not eligible: %s", why)
@@ -76,49 +109,81 @@ func (w *world) app_eligible(account, schema, pred string) (bool, string) {
 }
 
 // TestEligibility: the registration needs the right challenge, the holder
-// as signer, the predicate's claims and a true predicate; Eligible then
-// follows the credential's status.
+// as signer, a zero-knowledge proof of every term and no disclosed value;
+// Eligible then follows the credential's status.
 func TestEligibility(t *testing.T) {
 	w := newWorld(t)
 	alice := acct(w.alice)
 	held := w.issue(w.registrar, alice, aliceClaims(), genesisTime.Add(time.Minute), nil)
+	other := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil) // same claims, another credential
 	w.domain = genesis.DevChainID
-	reg := func(want *errs.Error, pred, challenge string, signer ed25519.PrivateKey, names ...string) {
+	send := func(want *errs.Error, pred string, p []byte, signer ed25519.PrivateKey) {
 		t.Helper()
-		p := w.present(held, w.alice, challenge, names...)
 		w.do(want, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, signer)
 	}
 	ch := func(pred string) string { return identity.EligibilityChallenge(genesis.DevChainID, alice, pred) }
-	reg(identity.ErrChallenge, "district=7", "some other challenge", w.alice, "district")
-	reg(identity.ErrChallenge, "district=7", ch("district=7"), w.bob, "district") // bob relays alice's presentation
-	reg(identity.ErrMissingClaim, "age_band>=18", ch("age_band>=18"), w.alice, "district")
-	reg(identity.ErrPredicateFalse, "district=8", ch("district=8"), w.alice, "district")
-	reg(identity.ErrPredicateFalse, "age_band>=65", ch("age_band>=65"), w.alice, "age_band")
-	reg(nil, "age_band>=18,district=7", ch("age_band>=18,district=7"), w.alice, "age_band", "district")
+	const pred = "age_band>=18,district=7"
+	good := w.prove(held, w.alice, ch(pred), "age_band>=18", "district=7")
+
+	send(identity.ErrChallenge, "district=7", w.prove(held, w.alice, "some other challenge", "district=7"), w.alice)
+	send(identity.ErrChallenge, pred, good, w.bob) // bob relays alice's presentation
+	send(identity.ErrMissingProof, pred, w.prove(held, w.alice, ch(pred), "district=7"), w.alice)
+	send(identity.ErrPredicateProof, "district=7", w.prove(held, w.alice, ch("district=7"), "district=7", "age_band>=18"), w.alice)
+	// A value disclosure is refused even alongside valid proofs: the
+	// citizen cannot leak a claim on chain by mistake.
+	disclosing := resign(t, w.prove(held, w.alice, ch("district=7"), "district=7"), w.alice, func(p *vc.Presentation) {
+		p.Disclosures, _ = held.Disclose("district")
+	})
+	send(identity.ErrValueDisclosed, "district=7", disclosing, w.alice)
+	send(identity.ErrValueDisclosed, "district=7", w.present(held, w.alice, ch("district=7"), "district"), w.alice)
+	// False predicates cannot be proven at all.
+	for _, term := range []string{"district=8", "district!=7", "age_band>=65", "age_band<30", "full_name=Bob"} {
+		if _, err := w.tryProve(held, w.alice, ch(term), term); !errors.Is(err, zkpred.ErrFalse) {
+			t.Fatalf("%s: %v", term, err)
+		}
+	}
+	// Proofs bound to another challenge, or to another credential's
+	// commitments, fail; so does a tampered proof.
+	elsewhere := w.prove(held, w.alice, "some other challenge", "age_band>=18", "district=7")
+	var moved vc.Presentation
+	json.Unmarshal(elsewhere, &moved)
+	send(identity.ErrPredicateProof, pred, resign(t, good, w.alice, func(p *vc.Presentation) { p.PredicateProofs = moved.PredicateProofs }), w.alice)
+	var fromOther vc.Presentation
+	json.Unmarshal(w.prove(other, w.alice, ch(pred), "age_band>=18", "district=7"), &fromOther)
+	send(identity.ErrBadDisclosure, pred, resign(t, good, w.alice, func(p *vc.Presentation) { p.PredicateProofs = fromOther.PredicateProofs }), w.alice)
+	tampered := resign(t, good, w.alice, func(p *vc.Presentation) {
+		raw, _ := base64.RawURLEncoding.DecodeString(p.PredicateProofs[1].Proof)
+		raw[1] ^= 1 // the challenge's lowest bit: still canonical
+		p.PredicateProofs[1].Proof = base64.RawURLEncoding.EncodeToString(raw)
+	})
+	send(identity.ErrPredicateProof, pred, tampered, w.alice)
+	// A string equality is proven over a hashed value.
+	send(nil, "full_name!=Bob", w.prove(held, w.alice, ch("full_name!=Bob"), "full_name!=Bob"), w.alice)
+	send(nil, pred, good, w.alice)
 	w.do(identity.ErrBadPredicate, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: "district = 7", Presentation: "{}"}, w.alice)
 
 	k := identity.New(authority.Keeper{}).Keeper
-	if ok, why := k.Eligible(w.view(), alice, "residence", "age_band>=18,district=7", w.height+1); !ok {
+	if ok, why := k.Eligible(w.view(), alice, "residence", pred, w.height+1); !ok {
 		t.Fatalf("not eligible: %s", why)
 	}
 	if ok, _ := k.Eligible(w.view(), alice, "residence", "district=7", w.height+1); ok {
 		t.Fatal("eligible for a predicate never proven")
 	}
-	if ok, _ := k.Eligible(w.view(), acct(w.bob), "residence", "age_band>=18,district=7", w.height+1); ok {
+	if ok, _ := k.Eligible(w.view(), acct(w.bob), "residence", pred, w.height+1); ok {
 		t.Fatal("bob eligible without a proof")
 	}
 	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: true}, w.registrar)
-	if ok, why := k.Eligible(w.view(), alice, "residence", "age_band>=18,district=7", w.height+1); ok || why == "" {
+	if ok, why := k.Eligible(w.view(), alice, "residence", pred, w.height+1); ok || why == "" {
 		t.Fatal("suspended credential still eligible")
 	}
 	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: false}, w.registrar)
-	if ok, _ := k.Eligible(w.view(), alice, "residence", "age_band>=18,district=7", w.height+1); !ok {
+	if ok, _ := k.Eligible(w.view(), alice, "residence", pred, w.height+1); !ok {
 		t.Fatal("reinstated credential not eligible")
 	}
 	for w.time.Before(genesisTime.Add(time.Minute + time.Second)) {
 		w.block()
 	}
-	if ok, why := k.Eligible(w.view(), alice, "residence", "age_band>=18,district=7", w.height+1); ok || why != "credential expired" {
+	if ok, why := k.Eligible(w.view(), alice, "residence", pred, w.height+1); ok || why != "credential expired" {
 		t.Fatalf("expired credential: %v %q", ok, why)
 	}
 }

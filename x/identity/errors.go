@@ -53,4 +53,7 @@ var (
 	ErrBadDisclosure       = errs.Register(Codespace, 57, "disclosure not covered by the credential or not in its schema")
 	ErrBadPredicate        = errs.Register(Codespace, 58, "invalid predicate")
 	ErrPredicateFalse      = errs.Register(Codespace, 59, "disclosed claims do not satisfy the predicate")
+	ErrValueDisclosed      = errs.Register(Codespace, 60, "value disclosures are not allowed on chain: prove the predicate without disclosure")
+	ErrPredicateProof      = errs.Register(Codespace, 61, "predicate proof does not verify")
+	ErrMissingProof        = errs.Register(Codespace, 62, "a predicate term has no zero-knowledge proof")
 )

@@ -373,10 +373,11 @@ func (m *Module) registerEligibility(ctx *module.Context, msg module.Msg) ([]byt
 	r := msg.(*MsgRegisterEligibility)
 	pred, _ := ParsePredicate(r.Predicate)
 	v, err := VerifyPresentation(KVReader{KV: ctx.KV}, []byte(r.Presentation), VerifyOptions{
-		Challenge: EligibilityChallenge(ctx.ChainID, ctx.Primary(), r.Predicate),
-		Domain:    ctx.ChainID,
-		Now:       ctx.Time,
-		Predicate: pred,
+		Challenge:  EligibilityChallenge(ctx.ChainID, ctx.Primary(), r.Predicate),
+		Domain:     ctx.ChainID,
+		Now:        ctx.Time,
+		Predicate:  pred,
+		ProofsOnly: true,
 	})
 	if err != nil {
 		return nil, err

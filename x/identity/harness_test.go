@@ -237,3 +237,48 @@ func wantCode(t testing.TB, err error, want *errs.Error) {
 }
 
 func contains(hay, needle []byte) bool { return bytes.Contains(hay, needle) }
+
+// prove builds a presentation by holder key k of held that discloses
+// nothing and proves terms in zero knowledge, in the chain's domain.
+func (w *world) prove(held *vc.Held, k ed25519.PrivateKey, challenge string, terms ...string) []byte {
+	w.t.Helper()
+	p, err := w.tryProve(held, k, challenge, terms...)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return p
+}
+
+func (w *world) tryProve(held *vc.Held, k ed25519.PrivateKey, challenge string, terms ...string) ([]byte, error) {
+	holder := w.accountOf(k)
+	d := w.did(holder)
+	pend, sb, err := vc.PreparePresentation(vc.PresentationParams{Holder: holder, KeyNumber: d.Keys[len(d.Keys)-1].N,
+		Credential: held.Credential, Challenge: challenge, Domain: genesis.DevChainID, Created: w.time,
+		Prove: terms, Openings: held.Commitments})
+	if err != nil {
+		return nil, err
+	}
+	return pend.Finish(ed25519.Sign(k, sb))
+}
+
+// resign edits a presentation and signs it again with holder key k, so
+// that only the edit (not the holder signature) can make it fail.
+func resign(t testing.TB, p []byte, k ed25519.PrivateKey, edit func(*vc.Presentation)) []byte {
+	t.Helper()
+	var pr vc.Presentation
+	if err := json.Unmarshal(p, &pr); err != nil {
+		t.Fatal(err)
+	}
+	opts := *pr.Proof
+	pr.Proof = nil
+	edit(&pr)
+	b, err := json.Marshal(pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := vc.Sign(b, opts, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -57,6 +57,8 @@ func ParsePredicate(s string) (Predicate, error) {
 	return p, nil
 }
 
+func (c Comparison) String() string { return c.Claim + c.Op + c.Value }
+
 func (p Predicate) String() string {
 	terms := make([]string, len(p))
 	for i, c := range p {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/publica/publica/proof"
@@ -34,6 +35,9 @@ type VerifyOptions struct {
 	// required too).
 	RequiredClaims []string
 	Predicate      Predicate
+	// ProofsOnly (on chain): no value disclosures at all, and every
+	// predicate term proven in zero knowledge, with no other proofs.
+	ProofsOnly bool
 }
 
 // Verified is the outcome of a successful verification.
@@ -47,6 +51,8 @@ type Verified struct {
 	IssueHeight int64                      `json:"issue_height"`
 	ValidUntil  time.Time                  `json:"valid_until"`
 	Claims      map[string]json.RawMessage `json:"claims"`
+	// Proven lists the terms proven without disclosure ("district=7").
+	Proven []string `json:"proven,omitempty"`
 }
 
 func readJSON[T any](r Reader, key []byte) (*T, error) {
@@ -98,6 +104,9 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 		return nil, ErrMalformedCredential.Wrap(err)
 	}
 	c := pp.Credential
+	if o.ProofsOnly && len(pp.Presentation.Disclosures) > 0 {
+		return nil, ErrValueDisclosed.Wrapf("the presentation discloses %d claim value(s); present with predicate proofs only", len(pp.Presentation.Disclosures))
+	}
 
 	// Issuer signature.
 	issuerDID, err := resolveDID(r, c.Issuer)
@@ -207,19 +216,58 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 			return nil, ErrBadDisclosure.Wrapf("claim %s is not in schema %s", name, c.SchemaID)
 		}
 	}
-	for _, name := range append(append([]string{}, o.RequiredClaims...), o.Predicate.Claims()...) {
+	proven, err := verifyPredicateProofs(pp, schema, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range o.RequiredClaims {
 		if _, ok := pp.Disclosed[name]; !ok {
 			return nil, ErrMissingClaim.Wrapf("%s", name)
 		}
 	}
-	if len(o.Predicate) > 0 {
-		if err := o.Predicate.Eval(pp.Disclosed); err != nil {
+	for _, term := range o.Predicate {
+		if slices.Contains(proven, term.String()) {
+			continue
+		}
+		if o.ProofsOnly {
+			return nil, ErrMissingProof.Wrapf("%s", term)
+		}
+		if _, ok := pp.Disclosed[term.Claim]; !ok {
+			return nil, ErrMissingClaim.Wrapf("%s (needed by %s)", term.Claim, term)
+		}
+		if err := (Predicate{term}).Eval(pp.Disclosed); err != nil {
 			return nil, err
 		}
 	}
 	return &Verified{Holder: c.Holder, Issuer: c.Issuer, SchemaID: c.SchemaID, Version: c.Version,
 		StatusIndex: c.StatusIndex, Digest: digest, IssueHeight: anchor.Height, ValidUntil: c.ValidUntil,
-		Claims: pp.Disclosed}, nil
+		Claims: pp.Disclosed, Proven: proven}, nil
+}
+
+// verifyPredicateProofs checks every predicate proof of pp against the
+// type its claim has in the schema, in presentation order, and returns the
+// terms proven. With ProofsOnly, a proof of a term outside the predicate is
+// refused: the chain records no more than it asked for.
+func verifyPredicateProofs(pp *vc.ParsedPresentation, schema *Schema, o VerifyOptions) ([]string, error) {
+	var proven []string
+	for i := range pp.Proofs {
+		p := &pp.Proofs[i]
+		def, ok := schema.Claim(p.Term.Claim)
+		if !ok {
+			return nil, ErrBadDisclosure.Wrapf("claim %s is not in schema %s", p.Term.Claim, schema.ID)
+		}
+		if o.ProofsOnly && !slices.ContainsFunc(o.Predicate, func(c Comparison) bool { return c.String() == p.Term.String() }) {
+			return nil, ErrPredicateProof.Wrapf("%s is not a term of the predicate %s", p.Term, o.Predicate)
+		}
+		switch err := p.Verify(def.Type); {
+		case errors.Is(err, vc.ErrBadTerm):
+			return nil, ErrBadPredicate.Wrap(err)
+		case err != nil:
+			return nil, ErrPredicateProof.Wrapf("%s", p.Term)
+		}
+		proven = append(proven, p.Term.String())
+	}
+	return proven, nil
 }
 
 func (i *Issuer) everAccredited(schema string) bool {

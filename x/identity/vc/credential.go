@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/publica/publica/crypto/zkpred"
 )
 
 // Identifiers used in Publica credentials.
@@ -99,11 +102,13 @@ type StatusEntry struct {
 	StatusListCredential string `json:"statusListCredential"`
 }
 
-// Subject is the credentialSubject: the holder's DID and the digests of
-// the claims. Claim names and values are only in the disclosures.
+// Subject is the credentialSubject: the holder's DID, the digests of the
+// claims' value disclosures and of their commitment disclosures. Claim
+// names, values and commitments are only in the disclosures.
 type Subject struct {
-	ID           string   `json:"id"`
-	ClaimDigests []string `json:"claimDigests"`
+	ID                string   `json:"id"`
+	ClaimDigests      []string `json:"claimDigests"`
+	CommitmentDigests []string `json:"commitmentDigests,omitempty"`
 }
 
 // Credential is a Publica verifiable credential (W3C VC 2.0 data model).
@@ -218,15 +223,18 @@ type IssuerParams struct {
 	Rand        io.Reader // salts and credential id; nil: crypto/rand
 }
 
-// Held is what the holder keeps: the signed credential and every
-// disclosure. It is private to the holder.
+// Held is what the holder keeps: the signed credential, every value
+// disclosure, and per claim the commitment disclosure with its opening.
+// It is private to the holder.
 type Held struct {
-	Credential  json.RawMessage `json:"credential"`
-	Disclosures []string        `json:"disclosures"`
+	Credential  json.RawMessage  `json:"credential"`
+	Disclosures []string         `json:"disclosures"`
+	Commitments []HeldCommitment `json:"commitments,omitempty"`
 }
 
 // Issue builds and signs a credential. The signed document holds only the
-// sorted claim digests; the claims travel in the returned disclosures.
+// sorted digests of the claims' value and commitment disclosures; the
+// claims travel in the returned Held.
 func Issue(p IssuerParams, key ed25519.PrivateKey) (*Held, *Secured, error) {
 	pend, signBytes, err := PrepareIssue(p, nil)
 	if err != nil {
@@ -240,6 +248,7 @@ func Issue(p IssuerParams, key ed25519.PrivateKey) (*Held, *Secured, error) {
 type PendingIssue struct {
 	doc         *unsignedDoc
 	disclosures []string
+	commitments []HeldCommitment
 }
 
 // PrepareIssue builds the credential of p and returns the bytes the
@@ -258,7 +267,8 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 		return nil, nil, fmt.Errorf("a credential has 1 to %d claims", MaxClaims)
 	}
 	var discs []string
-	var digests []string
+	var digests, commitDigests []string
+	var held []HeldCommitment
 	seen := map[string]bool{}
 	for _, c := range p.Claims {
 		if seen[c.Name] {
@@ -271,8 +281,23 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 		}
 		discs = append(discs, d.Encoded)
 		digests = append(digests, d.Digest())
+		v, err := ClaimValue(d.Value)
+		if err != nil {
+			return nil, nil, fmt.Errorf("claim %s: %w", c.Name, err)
+		}
+		com, opening, err := zkpred.Commit(v, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		cd, err := NewCommitmentDisclosure(r, c.Name, com)
+		if err != nil {
+			return nil, nil, err
+		}
+		commitDigests = append(commitDigests, cd.Digest())
+		held = append(held, HeldCommitment{Disclosure: cd.Encoded, Value: d.Value, Blinding: hex.EncodeToString(opening.RBytes())})
 	}
 	slices.Sort(digests)
+	slices.Sort(commitDigests)
 	idb := make([]byte, 16)
 	if _, err := io.ReadFull(r, idb); err != nil {
 		return nil, nil, err
@@ -289,7 +314,7 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 		CredentialSchema: SchemaRef{
 			ID: SchemaURN(p.SchemaID, p.Version), Type: SchemaRefType,
 		},
-		CredentialSubject: Subject{ID: DID(p.Holder), ClaimDigests: digests},
+		CredentialSubject: Subject{ID: DID(p.Holder), ClaimDigests: digests, CommitmentDigests: commitDigests},
 	}
 	if !p.ValidUntil.IsZero() {
 		c.ValidUntil = p.ValidUntil.UTC().Format(time.RFC3339)
@@ -313,7 +338,7 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return &PendingIssue{doc: doc, disclosures: discs}, slices.Clone(doc.signBytes), nil
+	return &PendingIssue{doc: doc, disclosures: discs, commitments: held}, slices.Clone(doc.signBytes), nil
 }
 
 // Finish attaches the issuer's signature of the sign bytes. It does not
@@ -328,7 +353,7 @@ func (pi *PendingIssue) Finish(signature []byte) (*Held, *Secured, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Held{Credential: signed, Disclosures: slices.Clone(pi.disclosures)}, sec, nil
+	return &Held{Credential: signed, Disclosures: slices.Clone(pi.disclosures), Commitments: slices.Clone(pi.commitments)}, sec, nil
 }
 
 // Parsed is a credential whose structure has been checked (not its proof's
@@ -411,6 +436,12 @@ func parseCredential(raw []byte, sec *Secured) (*Parsed, error) {
 	if len(ds) == 0 || len(ds) > MaxClaims || !slices.IsSorted(ds) || len(slices.Compact(slices.Clone(ds))) != len(ds) {
 		return nil, bad("claimDigests must be 1 to %d sorted distinct digests", MaxClaims)
 	}
+	// Credentials issued before commitments have none; they can still
+	// disclose values off chain.
+	cs := c.CredentialSubject.CommitmentDigests
+	if len(cs) > MaxClaims || !slices.IsSorted(cs) || len(slices.Compact(slices.Clone(cs))) != len(cs) {
+		return nil, bad("commitmentDigests must be at most %d sorted distinct digests", MaxClaims)
+	}
 	if len(c.CredentialStatus) != 2 {
 		return nil, bad("credentialStatus must hold a revocation and a suspension entry")
 	}
@@ -457,14 +488,17 @@ func (h *Held) Disclose(names ...string) ([]string, error) {
 }
 
 // Presentation is a W3C verifiable presentation carrying one credential,
-// the disclosures the holder chose to reveal, and the holder's proof
-// (authentication, bound to the verifier's challenge and domain).
+// the disclosures the holder chose to reveal, zero-knowledge proofs of
+// predicate terms over claims it does not reveal, and the holder's proof
+// (authentication, bound to the verifier's challenge and domain), which
+// signs all of it.
 type Presentation struct {
 	Context              []string          `json:"@context"`
 	Type                 []string          `json:"type"`
 	Holder               string            `json:"holder"`
 	VerifiableCredential []json.RawMessage `json:"verifiableCredential"`
 	Disclosures          []string          `json:"disclosures"`
+	PredicateProofs      []PredicateProof  `json:"predicateProofs,omitempty"`
 	Proof                *Proof            `json:"proof,omitempty"`
 }
 
@@ -489,6 +523,12 @@ type PresentationParams struct {
 	Challenge   string   // the verifier's challenge (required)
 	Domain      string
 	Created     time.Time
+	// Prove lists predicate terms ("district=7", "age_band>=18") proven
+	// in zero knowledge over the claims' commitments instead of
+	// disclosing them; Openings (Held.Commitments) open the commitments.
+	Prove    []string
+	Openings []HeldCommitment
+	Rand     io.Reader // proof randomness; nil: crypto/rand
 }
 
 // PendingPresentation is a presentation built but not yet signed by the
@@ -509,6 +549,19 @@ func PreparePresentation(p PresentationParams) (*PendingPresentation, []byte, er
 	}
 	if pr.Disclosures == nil {
 		pr.Disclosures = []string{}
+	}
+	if len(p.Prove) > 0 {
+		sec, err := ParseSecured(p.Credential)
+		if err != nil {
+			return nil, nil, err
+		}
+		rnd := p.Rand
+		if rnd == nil {
+			rnd = rand.Reader
+		}
+		if pr.PredicateProofs, err = proveTerms(p, sec.DocHash, rnd); err != nil {
+			return nil, nil, err
+		}
 	}
 	b, err := json.Marshal(pr)
 	if err != nil {
@@ -540,6 +593,9 @@ type ParsedPresentation struct {
 	// Disclosed maps claim name to its JSON value, for disclosures whose
 	// digest is in the credential.
 	Disclosed map[string]json.RawMessage
+	// Proofs are the predicate proofs, their commitments in the
+	// credential; each must still be verified (ParsedProof.Verify).
+	Proofs []ParsedProof
 }
 
 // ErrUnknownDisclosure: a disclosure's digest is not in the credential.
@@ -624,6 +680,9 @@ func ParsePresentation(raw []byte) (*ParsedPresentation, error) {
 			return nil, fmt.Errorf("%w: claim %s disclosed twice", ErrMalformed, d.Name)
 		}
 		out.Disclosed[d.Name] = d.Value
+	}
+	if err := parsePredicateProofs(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
