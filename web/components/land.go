@@ -40,6 +40,8 @@ type mapView struct {
 	ViewBox string
 	Paths   []string
 	Desc    string
+	bbox    [4]int64 // min x, min y, max x, max y
+	n       int      // positions
 }
 
 func mapOf(g land.Geometry) (mapView, bool) {
@@ -87,6 +89,7 @@ func mapOf(g land.Geometry) (mapView, bool) {
 	w, h := max(maxX-minX, 1), max(maxY-minY, 1)
 	pad := max(w, h) / 20
 	v.ViewBox = fmt.Sprintf("%d %d %d %d", minX-pad, -maxY-pad, w+2*pad, h+2*pad)
+	v.bbox, v.n = [4]int64{minX, minY, maxX, maxY}, n
 	v.Desc = fmt.Sprintf("%d polygon(s), %d positions; bounding box from (%d, %d) to (%d, %d) in %s units, north at the top.",
 		len(polys), n, minX, minY, maxX, maxY, g.CRS)
 	return v, true
@@ -166,6 +169,24 @@ func eventLabel(t string) string {
 		return "Transfer registered"
 	case land.TypeTransmit:
 		return "Title transmitted"
+	case land.TypeRegisterMortgage:
+		return "Mortgage registered"
+	case land.TypeDischarge:
+		return "Mortgage discharged"
+	case land.TypeRegisterLease:
+		return "Lease registered"
+	case land.TypeEndLease:
+		return "Lease ended"
+	case land.TypeRegisterEasement:
+		return "Easement registered"
+	case land.TypeEndEasement:
+		return "Easement ended"
+	case land.TypeLodgeCaveat:
+		return "Caveat lodged"
+	case land.TypeWithdrawCaveat:
+		return "Caveat withdrawn"
+	case land.TypeRemoveCaveat:
+		return "Caveat removed"
 	case land.TypeSubdivide:
 		return "Subdivided"
 	case land.TypeMerge:

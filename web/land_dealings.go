@@ -1,0 +1,465 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/land"
+)
+
+// Dealings on a registered title that one key signs: caveats (lodge,
+// withdraw, remove), discharging a mortgage, ending a lease or an
+// easement, transmission, and withdrawing a transfer offer. Each refuses,
+// before anything is signed, what x/land would refuse: a record that is
+// not on the title, a signer who is not the lodger, lender, lessee or a
+// clerk, or a title frozen by a caveat for a dealing that needs it free.
+// Dealings that several parties sign (mortgage, lease, easement) are in
+// land_cosign.go; subdivision in land_subdivide.go.
+
+func init() {
+	Journeys = append(Journeys, landLodgeCaveat, landWithdrawCaveat, landRemoveCaveat, landDischargeMortgage,
+		landEndLease, landEndEasement, landTransmit, landWithdrawOffer)
+}
+
+func titleField() components.Field {
+	return components.Field{Name: "title", Label: "Title", Hint: "The title id, for example T1."}
+}
+
+// titleFor reads the "title" field and loads an active title. With
+// dealable, a standing caveat is refused too, as x/land refuses it.
+func titleFor(ctx context.Context, cl *client.Client, a Answers, dealable bool, errs []components.FormError) (*land.Title, []components.FormError, error) {
+	tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
+	if !validID(tid, 'T') {
+		return nil, append(errs, components.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"}), nil
+	}
+	t, err := landRecord[land.Title](ctx, cl, "title/"+tid)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case t == nil:
+		return nil, append(errs, components.FormError{Field: "title", Message: "There is no title " + tid}), nil
+	case t.Status != land.StatusActive:
+		return nil, append(errs, components.FormError{Field: "title", Message: "Title " + tid + " was cancelled and replaced by " + strings.Join(t.Children, ", ")}), nil
+	case dealable && len(t.Caveats) > 0:
+		cv := t.Caveats[0]
+		return nil, append(errs, components.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + cv.ID +
+			" (" + cv.Reason + "): it must be withdrawn or removed first"}), nil
+	}
+	return t, errs, nil
+}
+
+// recordOn reads an id field (prefix M, L, E, C) and checks the title
+// carries that record.
+func recordOn(a Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []components.FormError) (string, []components.FormError) {
+	id := strings.ToUpper(strings.TrimSpace(a.Values.Get(field)))
+	switch {
+	case !validID(id, prefix):
+		return id, append(errs, components.FormError{Field: field, Message: "Enter the " + what + " id: " + string(prefix) + " followed by its number, such as " + string(prefix) + "1"})
+	case t != nil && !contains(ids, id):
+		return id, append(errs, components.FormError{Field: field, Message: strings.ToUpper(what[:1]) + what[1:] + " " + id + " is not on title " + t.ID + onTitle(what, ids)})
+	}
+	return id, errs
+}
+
+func onTitle(what string, ids []string) string {
+	if len(ids) == 0 {
+		return " (it has none)"
+	}
+	return " (it has " + strings.Join(ids, ", ") + ")"
+}
+
+func contains(ids []string, id string) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func idsOf[T any](list []T, id func(T) string) []string {
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = id(x)
+	}
+	return out
+}
+
+// requireAccount refuses a key with no account.
+func requireAccount(a Answers, errs []components.FormError) []components.FormError {
+	if a.Account == nil {
+		return append(errs, components.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+	}
+	return errs
+}
+
+func checkReason(a Answers, field string, max int, errs []components.FormError) (string, []components.FormError) {
+	r := strings.TrimSpace(a.Values.Get(field))
+	switch {
+	case r == "":
+		errs = append(errs, components.FormError{Field: field, Message: "Enter the reason"})
+	case len(r) > max || !utf8.ValidString(r):
+		errs = append(errs, components.FormError{Field: field, Message: "The reason must be at most " + strconv.Itoa(max) + " characters"})
+	}
+	return r, errs
+}
+
+func titleLinks(ids ...string) []components.Link {
+	var out []components.Link
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, components.Link{Label: "See title " + id, Href: "/land/titles/" + id})
+		}
+	}
+	return out
+}
+
+func titleFact(id string) components.Fact {
+	return components.Fact{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}
+}
+
+var landLodgeCaveat = &Journey{
+	Path:    "/land/caveats/lodge",
+	MsgType: land.TypeLodgeCaveat,
+	Title:   "Lodge a caveat",
+	Lead:    "Anyone claiming an interest in a title may lodge a caveat. It freezes every dealing on the title until you withdraw it or a clerk removes it.",
+	Nav:     "land",
+	Fields: []components.Field{titleField(),
+		{Name: "reason", Label: "Your claim", Hint: "Why dealings must stop, up to 512 characters (for example: purchaser’s interest under contract of 1 March).", Kind: "textarea"},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, false, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		reason, errs := checkReason(a, "reason", 512, errs)
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgLodgeCaveat{Title: t.ID, Reason: reason, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, signer ed25519.PublicKey) []components.Fact {
+		var m land.MsgLodgeCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{
+			{Label: "What", Value: "Lodge a caveat on title " + m.Title},
+			{Label: "Lodged by", Value: tx.AccountID(signer), Mono: true},
+			{Label: "Claim", Value: m.Reason},
+			{Label: "Effect", Value: "No transfer, mortgage, lease, easement, subdivision or merge of title " + m.Title + " can be registered until the caveat is withdrawn by you or removed by a clerk"},
+			{Label: "Document hash", Value: m.Document, Mono: true},
+		}
+	},
+	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgLodgeCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		id := string(r.Data)
+		return "Caveat " + id + " is lodged on title " + m.Title,
+			[]components.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title)},
+			append(titleLinks(m.Title), components.Link{Label: "Withdraw it later", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+	},
+}
+
+func caveatIDs(t *land.Title) []string {
+	if t == nil {
+		return nil
+	}
+	return idsOf(t.Caveats, func(c land.Caveat) string { return c.ID })
+}
+
+func caveatOn(t *land.Title, id string) *land.Caveat {
+	if t == nil {
+		return nil
+	}
+	for i := range t.Caveats {
+		if t.Caveats[i].ID == id {
+			return &t.Caveats[i]
+		}
+	}
+	return nil
+}
+
+var landWithdrawCaveat = &Journey{
+	Path:    "/land/caveats/withdraw",
+	MsgType: land.TypeWithdrawCaveat,
+	Title:   "Withdraw a caveat",
+	Lead:    "The account that lodged a caveat withdraws it; dealings on the title may then go ahead.",
+	Nav:     "land",
+	Fields:  []components.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."}},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, false, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		cid, errs := recordOn(a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
+		if cv := caveatOn(t, cid); cv != nil && cv.LodgedBy != tx.AccountID(a.Signer) {
+			errs = append(errs, components.FormError{Field: SignerField, Message: "Caveat " + cid + " was lodged by " + cv.LodgedBy +
+				": only that account withdraws it (a clerk may remove it)"})
+		}
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgWithdrawCaveat{Title: t.ID, Caveat: cid}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgWithdrawCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Withdraw caveat " + m.Caveat + " from title " + m.Title},
+			{Label: "Effect", Value: "Dealings on title " + m.Title + " are no longer frozen by this caveat"}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgWithdrawCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Caveat " + m.Caveat + " is withdrawn", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landRemoveCaveat = &Journey{
+	Path:    "/land/caveats/remove",
+	MsgType: land.TypeRemoveCaveat,
+	Title:   "Remove a caveat",
+	Lead:    "Clerks only. Remove a caveat on an order or after a lapse, with the reason on the record.",
+	Nav:     "land",
+	Fields: []components.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."},
+		{Name: "reason", Label: "Reason for removal", Hint: "Up to 512 characters (for example: lapsed, no proceedings filed).", Kind: "textarea"},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, false, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		cid, errs := recordOn(a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
+		reason, errs := checkReason(a, "reason", 512, errs)
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRemoveCaveat{Title: t.ID, Caveat: cid, Reason: reason, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRemoveCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Remove caveat " + m.Caveat + " from title " + m.Title},
+			{Label: "Reason", Value: m.Reason}, {Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgRemoveCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Caveat " + m.Caveat + " is removed", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landDischargeMortgage = &Journey{
+	Path:    "/land/mortgages/discharge",
+	MsgType: land.TypeDischarge,
+	Title:   "Discharge a mortgage",
+	Lead:    "Lenders: release a mortgage that has been repaid. The lender named in the mortgage signs.",
+	Nav:     "land",
+	Fields:  []components.Field{titleField(), {Name: "mortgage", Label: "Mortgage", Hint: "The mortgage id, for example M1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		var ids []string
+		if t != nil {
+			ids = idsOf(t.Mortgages, func(m land.Mortgage) string { return m.ID })
+		}
+		mid, errs := recordOn(a, "mortgage", 'M', "mortgage", t, ids, errs)
+		if t != nil {
+			for _, mo := range t.Mortgages {
+				if mo.ID == mid && mo.Lender != tx.AccountID(a.Signer) {
+					errs = append(errs, components.FormError{Field: SignerField, Message: "Mortgage " + mid + " is held by lender " + mo.Lender + ": only the lender discharges it"})
+				}
+			}
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgDischargeMortgage{Title: t.ID, Mortgage: mid, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgDischargeMortgage
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Discharge mortgage " + m.Mortgage + " on title " + m.Title},
+			{Label: "Effect", Value: "The mortgage no longer burdens the title"}, {Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgDischargeMortgage
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Mortgage " + m.Mortgage + " is discharged", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landEndLease = &Journey{
+	Path:    "/land/leases/end",
+	MsgType: land.TypeEndLease,
+	Title:   "End a lease",
+	Lead:    "The lessee surrenders a lease, or a clerk ends it on a deed.",
+	Nav:     "land",
+	Fields:  []components.Field{titleField(), {Name: "lease", Label: "Lease", Hint: "The lease id, for example L1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		var ids []string
+		if t != nil {
+			ids = idsOf(t.Leases, func(l land.Lease) string { return l.ID })
+		}
+		lid, errs := recordOn(a, "lease", 'L', "lease", t, ids, errs)
+		if t != nil && a.Account != nil && !a.Account.HasRole(authority.RoleClerk) {
+			for _, l := range t.Leases {
+				if l.ID == lid && l.Lessee != a.Account.ID {
+					errs = append(errs, components.FormError{Field: SignerField, Message: "Lease " + lid + " is held by " + l.Lessee + ": only the lessee or a clerk ends it"})
+				}
+			}
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgEndLease{Title: t.ID, Lease: lid, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgEndLease
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "End lease " + m.Lease + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgEndLease
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Lease " + m.Lease + " is ended", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landEndEasement = &Journey{
+	Path:    "/land/easements/end",
+	MsgType: land.TypeEndEasement,
+	Title:   "End an easement",
+	Lead:    "Clerks only. End an easement on a deed of release.",
+	Nav:     "land",
+	Fields:  []components.Field{titleField(), {Name: "easement", Label: "Easement", Hint: "The easement id, for example E1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		var ids []string
+		if t != nil {
+			ids = idsOf(t.Easements, func(e land.Easement) string { return e.ID })
+		}
+		eid, errs := recordOn(a, "easement", 'E', "easement", t, ids, errs)
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgEndEasement{Title: t.ID, Easement: eid, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgEndEasement
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "End easement " + m.Easement + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgEndEasement
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Easement " + m.Easement + " is ended", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landTransmit = &Journey{
+	Path:    "/land/titles/transmit",
+	MsgType: land.TypeTransmit,
+	Title:   "Transmit a title",
+	Lead:    "Clerks only. Vest a title in a new owner on death or by court order, without the old owners’ signatures.",
+	Nav:     "land",
+	Fields: []components.Field{titleField(),
+		{Name: "owner", Label: "New owner’s account id", Hint: "40 hexadecimal characters. The whole title vests in this account.", Wide: true},
+		{Name: "reason", Label: "Ground", Hint: "death or court-order."},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		owner, ok := parseAccount(a.Values.Get("owner"))
+		if !ok {
+			errs = append(errs, components.FormError{Field: "owner", Message: "Enter the new owner’s account id: 40 hexadecimal characters"})
+		}
+		reason := strings.ToLower(strings.TrimSpace(a.Values.Get("reason")))
+		if reason != "death" && reason != "court-order" {
+			errs = append(errs, components.FormError{Field: "reason", Message: "Enter the ground: death or court-order"})
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgTransmit{Title: t.ID, Owners: []land.Share{{Party: owner, Share: "1"}}, Reason: reason, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgTransmit
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Transmit title " + m.Title + " (" + m.Reason + ")"},
+			{Label: "New owners", Value: sharesText(m.Owners), Mono: true}, {Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgTransmit
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Title " + m.Title + " is transmitted", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landWithdrawOffer = &Journey{
+	Path:    "/land/transfers/withdraw",
+	MsgType: land.TypeWithdrawOffer,
+	Title:   "Withdraw a transfer offer",
+	Lead:    "Sellers: withdraw an offer before a clerk registers it.",
+	Nav:     "land",
+	Fields:  []components.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		o, errs, err := offerFor(ctx, cl, a, requireAccount(a, nil))
+		if err != nil {
+			return nil, nil, err
+		}
+		if o != nil {
+			me := tx.AccountID(a.Signer)
+			switch {
+			case o.Status != land.OfferOpen && o.Status != land.OfferAccepted:
+				errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": there is nothing to withdraw"})
+			case !contains(idsOf(o.Sellers, func(s land.Share) string { return s.Party }), me):
+				errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + me + " is not a seller in offer " + o.ID})
+			}
+		}
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgWithdrawOffer{Offer: o.ID}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgWithdrawOffer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Withdraw transfer offer " + m.Offer}, {Label: "Effect", Value: "The offer can no longer be accepted or registered"}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgWithdrawOffer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Offer " + m.Offer + " is withdrawn", []components.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
+			[]components.Link{{Label: "Land registry", Href: "/land"}}
+	},
+}
