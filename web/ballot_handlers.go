@@ -39,6 +39,7 @@ func (s *Server) ballotRoutes(e *echo.Echo) {
 	e.GET("/elections/:id", s.electionPage)
 	e.GET("/elections/:id/vote", s.votePage)
 	e.GET("/elections/:id/ballots", s.trackerPage)
+	e.GET("/elections/:id/trustees", s.ceremonyPage)
 	e.GET(static.Prefix+"ballot.wasm", ballotWasm)
 }
 
