@@ -170,53 +170,108 @@ claim. Give the file to the holder only: it contains the claims.`,
 	return cmd
 }
 
+// holderSession is a holder's credential file and --from key, with the
+// account the key controls, its current DID key number and the chain id.
+type holderSession struct {
+	held    vc.Held
+	priv    ed25519.PrivateKey
+	holder  string
+	keyN    int
+	chainID string
+	c       *client.Client
+	addr    string
+}
+
+// openHolder reads the holder's file (written by credential issue --held)
+// and asks the node which account and DID key the --from key is.
+func openHolder(cmd *cobra.Command, ctx context.Context, file, from string) (*holderSession, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	h := &holderSession{}
+	if err := json.Unmarshal(b, &h.held); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(h.held.Credential) == 0 {
+		return nil, fmt.Errorf("%s is not a holder's credential file (credential issue --held FILE writes one)", file)
+	}
+	ks, err := openKeys(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if h.priv, _, err = loadKey(ks, newPassphraseSource(cmd), from); err != nil {
+		return nil, err
+	}
+	if h.c, h.addr, err = connect(cmd); err != nil {
+		return nil, err
+	}
+	if h.holder, err = accountOfKey(ctx, h.c, h.priv.Public().(ed25519.PublicKey)); err != nil {
+		return nil, nodeErr(h.addr, err)
+	}
+	if h.keyN, err = currentKeyNumber(ctx, h.c, h.holder); err != nil {
+		return nil, nodeErr(h.addr, err)
+	}
+	if h.chainID, err = h.c.ChainID(ctx); err != nil {
+		return nil, nodeErr(h.addr, err)
+	}
+	return h, nil
+}
+
+// present signs a presentation disclosing the named claims and proving the
+// terms in zero knowledge.
+func (h *holderSession) present(disclose, prove []string, challenge, domain string) ([]byte, error) {
+	discs, err := h.held.Disclose(disclose...)
+	if err != nil {
+		return nil, err
+	}
+	if len(prove) > 0 && len(h.held.Commitments) == 0 {
+		return nil, errors.New("this credential has no commitments to prove predicates over (issued before they existed): ask the issuer for a new one")
+	}
+	pend, signBytes, err := vc.PreparePresentation(vc.PresentationParams{Holder: h.holder, KeyNumber: h.keyN,
+		Credential: h.held.Credential, Disclosures: discs, Challenge: challenge, Domain: domain, Created: time.Now(),
+		Prove: prove, Openings: h.held.Commitments})
+	if err != nil {
+		return nil, err
+	}
+	return pend.Finish(ed25519.Sign(h.priv, signBytes))
+}
+
+// splitTerms splits "district=7,age_band>=18" into its terms.
+func splitTerms(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
 func credentialPresentCmd() *cobra.Command {
 	var (
-		from, challenge, domain, output string
-		disclose                        []string
+		from, challenge, domain, output, prove string
+		disclose                               []string
 	)
 	cmd := &cobra.Command{
 		Use:   "present HELD_FILE",
-		Short: "Build a presentation revealing only chosen claims, signed for a verifier's challenge (holder)",
+		Short: "Build a presentation revealing only chosen claims, or proving predicates on them without revealing them (holder)",
+		Long: `Build a presentation of your credential for a verifier's --challenge and
+--domain, signed with your current DID key. --disclose reveals the named
+claims' values; --prove "district=7,age_band>=18" instead proves each term
+in zero knowledge over the issuer's commitment to the claim, revealing
+only that the term holds (ordering terms need integer claims within 2^32
+of the constant). A term that does not hold cannot be proven.`,
 		Example: `  publica credential present alice-residence.json --from citizen-alice --disclose district \
+    --challenge 6f1c… --domain verifier.example -o presentation.json
+  publica credential present alice-residence.json --from citizen-alice --prove "district=7,age_band>=18" \
     --challenge 6f1c… --domain verifier.example -o presentation.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := os.ReadFile(args[0])
-			if err != nil {
-				return err
-			}
-			var held vc.Held
-			if err := json.Unmarshal(b, &held); err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			discs, err := held.Disclose(disclose...)
-			if err != nil {
-				return err
-			}
-			ks, err := openKeys(cmd)
-			if err != nil {
-				return err
-			}
-			priv, _, err := loadKey(ks, newPassphraseSource(cmd), from)
-			if err != nil {
-				return err
-			}
-			c, addr, err := connect(cmd)
-			if err != nil {
-				return err
-			}
 			ctx, cancel := queryContext(cmd)
 			defer cancel()
-			holder, err := accountOfKey(ctx, c, priv.Public().(ed25519.PublicKey))
+			h, err := openHolder(cmd, ctx, args[0], from)
 			if err != nil {
-				return nodeErr(addr, err)
+				return err
 			}
-			n, err := currentKeyNumber(ctx, c, holder)
-			if err != nil {
-				return nodeErr(addr, err)
-			}
-			p, err := vc.Present(holder, n, held.Credential, discs, challenge, domain, time.Now(), priv)
+			p, err := h.present(disclose, splitTerms(prove), challenge, domain)
 			if err != nil {
 				return err
 			}
@@ -225,11 +280,66 @@ func credentialPresentCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&from, "from", "", "holder key name")
 	cmd.Flags().StringSliceVar(&disclose, "disclose", nil, "claims to reveal, comma separated (default: none)")
+	cmd.Flags().StringVar(&prove, "prove", "", `predicate terms to prove without disclosure, e.g. "district=7,age_band>=18"`)
 	cmd.Flags().StringVar(&challenge, "challenge", "", "the verifier's challenge")
 	cmd.Flags().StringVar(&domain, "domain", "", "the verifier's domain")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default stdout)")
 	cmd.MarkFlagRequired("from")
 	cmd.MarkFlagRequired("challenge")
+	return cmd
+}
+
+// registerEligibilityCmd proves a predicate on chain with zero-knowledge
+// proofs only: the transaction carries no claim value.
+func registerEligibilityCmd() *cobra.Command {
+	var (
+		from     string
+		validFor uint64
+		timeout  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "register-eligibility PREDICATE HELD_FILE",
+		Short: "Record on chain that your credential satisfies PREDICATE, proven without disclosing any claim (holder)",
+		Long: `Build a presentation of the credential in HELD_FILE (your file from
+credential issue --held) that proves every term of PREDICATE in zero
+knowledge and discloses no claim value, bound to the challenge
+publica-eligibility:<chain-id>:<your account>:<predicate> and the chain id
+as domain, and send it in identity/register-eligibility. The chain
+records only the result (schema, predicate, issuer, status index, digest).`,
+		Example: `  publica identity register-eligibility "age_band>=18,district=7" alice-residence.json --from citizen-alice`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pred, err := identity.ParsePredicate(args[0])
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			h, err := openHolder(cmd, ctx, args[1], from)
+			if err != nil {
+				return err
+			}
+			var terms []string
+			for _, c := range pred {
+				terms = append(terms, c.String())
+			}
+			p, err := h.present(nil, terms, identity.EligibilityChallenge(h.chainID, h.holder, pred.String()), h.chainID)
+			if err != nil {
+				return err
+			}
+			t, err := h.c.Build(ctx, h.priv.Public().(ed25519.PublicKey), identity.TypeRegisterEligibility,
+				identity.MsgRegisterEligibility{Predicate: pred.String(), Presentation: string(p)}, validFor)
+			if err != nil {
+				return nodeErr(h.addr, err)
+			}
+			t.Sign(h.priv)
+			return broadcast(ctx, cmd, h.c, h.addr, t)
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "holder key name")
+	cmd.Flags().Uint64Var(&validFor, "valid-for", 100, "blocks from the latest height during which the transaction may be included")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the node and for the transaction to commit")
+	cmd.MarkFlagRequired("from")
 	return cmd
 }
 
@@ -264,8 +374,10 @@ func credentialVerifyCmd() *cobra.Command {
 with the DID key it names, the credential's anchor and the issuer's
 accreditation at the anchor height, the validity period, the holder's
 signature with its current key over --challenge (and --domain), the
-revocation and suspension bits, and that the --require'd claims and the
---predicate's claims are disclosed (and the predicate holds). Every state
+revocation and suspension bits, every zero-knowledge predicate proof the
+presentation carries, that the --require'd claims are disclosed, and that
+each term of --predicate is either proven without disclosure or holds on
+a disclosed claim. Every state
 read carries a Merkle proof checked against a signed header. On success
 prints the verified facts and the disclosed claims; on failure the error
 names its code (identity/NN, see docs/identity.md).`,
@@ -312,6 +424,10 @@ names its code (identity/NN, see docs/identity.md).`,
 			if err := writeJSON(cmd.OutOrStdout(), v); err != nil {
 				return err
 			}
+			for _, term := range v.Proven {
+				t, _ := vc.ParseTerm(term)
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s %s %s: proven without disclosure\n", t.Claim, t.Op, t.Value)
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "credential valid; state read with proofs at height %d\n", r.height)
 			return nil
 		},
@@ -319,7 +435,7 @@ names its code (identity/NN, see docs/identity.md).`,
 	cmd.Flags().StringVar(&challenge, "challenge", "", "the challenge you gave the holder")
 	cmd.Flags().StringVar(&domain, "domain", "", "your domain (checked if given)")
 	cmd.Flags().StringSliceVar(&require, "require", nil, "claims that must be disclosed")
-	cmd.Flags().StringVar(&predicate, "predicate", "", `predicate on disclosed claims, e.g. "district=7,age_band>=18"`)
+	cmd.Flags().StringVar(&predicate, "predicate", "", `predicate each of whose terms must be proven, or hold on a disclosed claim, e.g. "district=7,age_band>=18"`)
 	cmd.Flags().StringVar(&at, "at", "", "judge expiry at this RFC 3339 time (default now)")
 	cmd.MarkFlagRequired("challenge")
 	return cmd

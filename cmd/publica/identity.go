@@ -158,14 +158,6 @@ func identityCmd() *cobra.Command {
 			id, err := account(completeRec, a[0])
 			return identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: id}, err
 		})
-	regElig := msgCmd("register-eligibility PREDICATE PRESENTATION_FILE", "Record on chain that your credential satisfies PREDICATE (holder)",
-		`  publica identity register-eligibility "district=7" presentation.json --from citizen-alice
-  (make the presentation with --challenge "publica-eligibility:<chain-id>:<your account>:<predicate>" --domain <chain-id>)`,
-		cobra.ExactArgs(2), false, func(a []string) (string, any, error) {
-			b, err := os.ReadFile(a[1])
-			return identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: a[0], Presentation: strings.TrimSpace(string(b))}, err
-		})
-
 	cmd.AddCommand(regSchema, accredit, issuerStatus,
 		statusCmd("revoke", identity.PurposeRevocation, true, "Revoke the credential at INDEX of your status list (issuer; final)"),
 		statusCmd("suspend", identity.PurposeSuspension, true, "Suspend the credential at INDEX (issuer)"),
@@ -175,7 +167,7 @@ func identityCmd() *cobra.Command {
 			cobra.NoArgs, false, func([]string) (string, any, error) {
 				return identity.TypeDeactivateDID, identity.MsgDeactivateDID{}, nil
 			}),
-		reqRec, cancelRec, completeRec, regElig, identityQueryCmd(), statusListCmd())
+		reqRec, cancelRec, completeRec, registerEligibilityCmd(), identityQueryCmd(), statusListCmd())
 	return cmd
 }
 

@@ -150,6 +150,45 @@ func TestIdentityCLI(t *testing.T) {
 		t.Fatalf("bad purpose: %v", err)
 	}
 
+	// Proving instead of disclosing: the presentation carries no claim
+	// value, and verify reports each term proven without disclosure.
+	proved := filepath.Join(dir, "proved.json")
+	mustCLI(t, home, "credential", "present", held, "--from", "citizen-alice", "--prove", "district=7,age_band>=18",
+		"--challenge", "zk-1", "--domain", "v.example", "-o", proved)
+	if body := mustRead(t, proved); strings.Contains(body, "1987-03-14") || !strings.Contains(body, `"disclosures":[]`) {
+		t.Fatal("the proving presentation discloses a claim")
+	}
+	out, errOut, err := cli(t, home, "credential", "verify", proved, "--challenge", "zk-1", "--domain", "v.example", "--predicate", "district=7,age_band>=18")
+	if err != nil || !strings.Contains(errOut, "district = 7: proven without disclosure") ||
+		!strings.Contains(errOut, "age_band >= 18: proven without disclosure") || strings.Contains(out, `"7"`) {
+		t.Fatalf("verify of proofs: %v\n%s\n%s", err, out, errOut)
+	}
+	if _, _, err := cli(t, home, "credential", "verify", proved, "--challenge", "zk-1", "--predicate", "district=7,age_band>=40"); err == nil ||
+		!strings.Contains(err.Error(), "NOT valid (identity/56)") {
+		t.Fatalf("a term neither proven nor disclosed: %v", err)
+	}
+	if _, _, err := cli(t, home, "credential", "present", held, "--from", "citizen-alice", "--prove", "age_band>=40",
+		"--challenge", "zk-2"); err == nil || !strings.Contains(err.Error(), "cannot prove age_band>=40") {
+		t.Fatalf("proving a false term: %v", err)
+	}
+
+	// Eligibility on chain: proofs only, built by the CLI from the held
+	// file; a hand-made presentation with a value disclosure is refused.
+	if r = decodeResult(t, mustCLI(t, home, "identity", "register-eligibility", "age_band>=18,district=7", held, "--from", "citizen-alice")); r.Code != 0 {
+		t.Fatalf("register-eligibility: %+v", r)
+	}
+	if out := mustCLI(t, home, "query", "tx", r.Hash); strings.Contains(out, "1987-03-14") {
+		t.Fatal("the eligibility transaction carries a claim")
+	}
+	if _, _, err := cli(t, home, "identity", "register-eligibility", "age_band>=40", held, "--from", "citizen-alice"); err == nil ||
+		!strings.Contains(err.Error(), "cannot prove age_band>=40") {
+		t.Fatalf("eligibility for a false predicate: %v", err)
+	}
+	if _, _, err := cli(t, home, "identity", "register-eligibility", "district=7", pres, "--from", "citizen-alice"); err == nil ||
+		!strings.Contains(err.Error(), "not a holder's credential file") {
+		t.Fatalf("a presentation instead of the held file: %v", err)
+	}
+
 	// Bad files: an edited credential no longer carries its issuer's
 	// signature; broken JSON is malformed; a missing file is named.
 	tampered := writeFile(t, dir, "tampered.json", strings.Replace(string(pb), `"id":"urn:uuid:`, `"id":"urn:uuid:0`, 1))
