@@ -175,6 +175,9 @@ func (s *Server) routes() *echo.Echo {
 
 	// Land registry pages (land_pages.go).
 	s.landRoutes(e)
+
+	// Credentials: issuers, holders, verifiers (identity_pages.go).
+	s.identityRoutes(e)
 	return e
 }
 

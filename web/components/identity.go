@@ -1,0 +1,208 @@
+package components
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/publica/publica/x/identity"
+)
+
+func init() {
+	Nav = append(Nav, NavItem{Key: "identity", Label: "Credentials", Href: "/identity"})
+}
+
+// CredentialScripts are the scripts of pages that hold or sign credentials
+// in the browser (static/credentials.js beside the key store).
+var CredentialScripts = []string{"keystore.js", "credentials.js"}
+
+// Proven says at which state a page's records were read and against which
+// app hash their proofs verified.
+type Proven struct {
+	Height  int64  // state height
+	AppHash string // upper-case hex, from the header of Height+1
+}
+
+// IdentityHomeView is the credentials landing page.
+type IdentityHomeView struct {
+	Account   string // signed-in account, "" if none
+	Registrar bool
+	Issuer    bool
+}
+
+// IssuerView is an issuer's public record.
+type IssuerView struct {
+	Account string
+	Issuer  *identity.Issuer // nil: not an issuer (proven absent)
+	Schemas []*identity.Schema
+	Keys    []identity.KeyEntry
+	Proof   Proven
+	Own     bool // the signed-in account is this issuer
+}
+
+// CredentialStatusView is one status index of an issuer's lists.
+type CredentialStatusView struct {
+	Issuer    string
+	Index     uint64
+	Anchor    *identity.Anchor // nil: no credential holds the index
+	Revoked   bool
+	Suspended bool
+	Proof     Proven
+	Own       bool
+}
+
+// RecoveryView is the pending recovery of an account, if any.
+type RecoveryView struct {
+	Account  string
+	Recovery *identity.Recovery // nil: none pending (proven absent)
+	Proof    Proven
+	Own      bool
+}
+
+// ClaimInput is one claim question of the issue form, made from the
+// schema's claim definition.
+type ClaimInput struct {
+	Name, Type, Value, Error string
+}
+
+// ID of the claim's input.
+func (c ClaimInput) ID() string { return "f-claim-" + c.Name }
+
+// Hint says how to write a value of the claim's type.
+func (c ClaimInput) Hint() string {
+	switch c.Type {
+	case "integer":
+		return "A whole number, such as 42."
+	case "boolean":
+		return "yes or no."
+	case "date":
+		return "A date as YYYY-MM-DD, such as 1987-03-14."
+	}
+	return "Text, up to 200 characters."
+}
+
+// SchemaOption is one schema the issuer may issue.
+type SchemaOption struct {
+	Value string // "<id>:<version>"
+	Label string
+}
+
+// IssueForm is the first step of issuing: holder, schema, validity, and
+// (once a schema is chosen) its claims.
+type IssueForm struct {
+	Issuer     string
+	Refusal    string // why this account cannot issue; "" if it can
+	Schemas    []SchemaOption
+	Holder     string
+	Schema     string // chosen option value
+	SchemaID   string
+	Version    uint32
+	Claims     []ClaimInput // empty until a schema is chosen
+	ValidUntil string
+	Errors     []FormError
+}
+
+// DICheck is a Data Integrity proof waiting for a signature in the
+// browser: the page shows the canonical proof options and document whose
+// hashes the key signs, and static/credentials.js recomputes them.
+type DICheck struct {
+	ProofConfig string // canonical JSON of the proof options
+	Document    string // canonical JSON of the document without proof
+	SignBytes   string // hex: SHA-256(ProofConfig) ‖ SHA-256(Document)
+	Purpose     string // assertionMethod (issuing) or authentication (presenting)
+	PubKey      string // hex of the key that must sign
+}
+
+// IssueCheck shows a prepared credential before the issuer's key signs it.
+type IssueCheck struct {
+	Facts  []Fact
+	Claims []Fact
+	DI     DICheck
+	Sealed string
+	Errors []FormError
+}
+
+// AnchorCheck shows the signed credential's anchor transaction before the
+// issuer's key signs it.
+type AnchorCheck struct {
+	Facts     []Fact
+	Technical []Fact
+	MsgJSON   string
+	SignBytes string
+	PubKey    string
+	Prepared  string // sealed transaction
+	Held      string // sealed holder's file
+	Errors    []FormError
+}
+
+// IssueDone confirms an anchored credential and offers the holder's file.
+type IssueDone struct {
+	Facts    []Fact
+	Hash     string
+	Height   int64
+	Held     string // sealed holder's file, for the download form
+	FileName string
+}
+
+// PresentCheck shows a prepared presentation before the holder's key signs it.
+type PresentCheck struct {
+	Facts     []Fact
+	Disclosed []Fact
+	DI        DICheck
+	Sealed    string
+	Errors    []FormError
+}
+
+// PresentDone hands the signed presentation to the holder.
+type PresentDone struct {
+	Presentation string
+	FileName     string
+	Facts        []Fact
+}
+
+// VerifyCheck is one step of verifying a presentation.
+type VerifyCheck struct {
+	Label  string
+	Result string // "passed", "failed" or "not checked"
+	Detail string
+}
+
+// PresentationVerify is the verify page: the form, and after a check its
+// steps, the verdict and the disclosed claims.
+type PresentationVerify struct {
+	Challenge, Domain, Pasted string
+	Checked                   bool
+	OK                        bool
+	Code                      string // identity/NN of the failure
+	Message                   string
+	Checks                    []VerifyCheck
+	Facts                     []Fact
+	Claims                    []Fact
+	Height                    int64
+	Errors                    []FormError
+}
+
+func tagClass(result string) string {
+	switch result {
+	case "passed":
+		return "tag tag-ok"
+	case "failed":
+		return "tag tag-bad"
+	}
+	return "tag tag-warn"
+}
+
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func upto(until int64) string {
+	if until == 0 {
+		return "now"
+	}
+	return "block " + group(until-1)
+}
+
+func joinSchemas(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,431 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/identity"
+	"github.com/publica/publica/x/identity/vc"
+)
+
+// Identity pages (docs/portal.md "Credentials"): an issuer's record with
+// proofs, one credential's status bits, a pending recovery, the citizen's
+// credentials held in the browser, and the presentation verifier. Issuing
+// and presenting are in identity_issue.go and identity_present.go; the
+// status and recovery journeys in identity_journeys.go.
+
+func (s *Server) identityRoutes(e *echo.Echo) {
+	e.GET("/identity", s.identityHome)
+	e.GET("/identity/issuers/:account", s.issuerPage)
+	e.GET("/identity/issuers/:account/credentials", s.credentialLookup)
+	e.GET("/identity/issuers/:account/credentials/:index", s.credentialStatusPage)
+	e.GET("/identity/status-lists/:account/:purpose", s.statusListDoc)
+	e.GET("/identity/recovery/:account", s.recoveryPage)
+	e.GET("/identity/credentials", s.myCredentials)
+	e.GET("/identity/verify", s.verifyPresentationForm)
+	e.POST("/identity/verify", s.verifyPresentation)
+	s.issueRoutes(e)
+	s.presentRoutes(e)
+}
+
+func (s *Server) identityHome(c echo.Context) error {
+	return render(c, http.StatusOK, components.IdentityHome(components.IdentityHomeView{
+		Account: components.ViewerFrom(c.Request().Context()).Account}))
+}
+
+// provenReader reads state keys through the node, each with an ICS23 proof
+// checked against the signed header after the read height; the first read
+// fixes the height (0: the latest), so a page is one consistent state.
+type provenReader struct {
+	ctx     context.Context
+	cl      *client.Client
+	height  int64
+	appHash []byte
+}
+
+func (r *provenReader) Get(key []byte) ([]byte, error) {
+	return r.query("/key", key)
+}
+
+func (r *provenReader) path(p string) ([]byte, error) { return r.query("/identity/"+p, nil) }
+
+func (r *provenReader) query(path string, data []byte) ([]byte, error) {
+	p, err := r.cl.QueryProven(r.ctx, path, data, r.height)
+	if err != nil {
+		var qe *client.QueryError
+		if errors.As(err, &qe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: proven query: %v", chain.ErrUnavailable, err)
+	}
+	if r.height == 0 {
+		r.height, r.appHash = p.Height, p.AppHash
+	}
+	return p.Value, nil
+}
+
+func (r *provenReader) proof() components.Proven {
+	return components.Proven{Height: r.height, AppHash: strings.ToUpper(fmt.Sprintf("%x", r.appHash))}
+}
+
+func provenJSON[T any](r *provenReader, path string) (*T, error) {
+	b, err := r.path(path)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, fmt.Errorf("decode identity/%s: %w", path, err)
+	}
+	return v, nil
+}
+
+func (s *Server) reader(c echo.Context) (*provenReader, error) {
+	cl, err := s.client(c)
+	if err != nil {
+		return nil, err
+	}
+	return &provenReader{ctx: c.Request().Context(), cl: cl}, nil
+}
+
+func accountParam(c echo.Context) (string, error) {
+	acct := strings.ToLower(c.Param("account"))
+	if _, ok := accountField(acct); !ok || strings.HasPrefix(acct, "did:") {
+		return "", echo.NewHTTPError(http.StatusNotFound, "An account id is 40 hexadecimal characters (0–9, a–f).")
+	}
+	return acct, nil
+}
+
+// schemaVersions reads every registered version of a schema.
+func schemaVersions(r *provenReader, id string) ([]*identity.Schema, error) {
+	var out []*identity.Schema
+	for v := 1; v < 1000; v++ {
+		s, err := provenJSON[identity.Schema](r, fmt.Sprintf("schema/%s/%d", id, v))
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			break
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// didKeys is the key history of an account's DID (one key, the account's,
+// when no DID record is stored).
+func didKeys(r *provenReader, acct string) ([]identity.KeyEntry, error) {
+	d, err := provenJSON[identity.DIDRecord](r, "didrecord/"+acct)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		return d.Keys, nil
+	}
+	b, err := r.Get(authority.AccountKey(acct))
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var a authority.Account
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("decode account %s: %w", acct, err)
+	}
+	return []identity.KeyEntry{{N: 1, PubKey: a.PubKey, Reason: "account created"}}, nil
+}
+
+func (s *Server) issuerPage(c echo.Context) error {
+	acct, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	v := components.IssuerView{Account: acct, Own: components.ViewerFrom(c.Request().Context()).Account == acct}
+	if v.Issuer, err = provenJSON[identity.Issuer](r, "issuer/"+acct); err != nil {
+		return err
+	}
+	if v.Keys, err = didKeys(r, acct); err != nil {
+		return err
+	}
+	if v.Keys == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no account "+acct+" (its absence is proven at height "+strconv.FormatInt(r.height, 10)+").")
+	}
+	if v.Issuer != nil {
+		for _, id := range v.Issuer.Schemas {
+			vs, err := schemaVersions(r, id)
+			if err != nil {
+				return err
+			}
+			v.Schemas = append(v.Schemas, vs...)
+		}
+	}
+	v.Proof = r.proof()
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.IssuerPage(v))
+}
+
+func (s *Server) credentialLookup(c echo.Context) error {
+	acct, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	i, err := strconv.ParseUint(strings.TrimSpace(c.QueryParam("index")), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "A status index is a whole number, such as 12.")
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/identity/issuers/%s/credentials/%d", acct, i))
+}
+
+func (s *Server) credentialStatusPage(c echo.Context) error {
+	acct, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	index, err := strconv.ParseUint(c.Param("index"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "A status index is a whole number, such as 12.")
+	}
+	r, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	v := components.CredentialStatusView{Issuer: acct, Index: index, Own: components.ViewerFrom(c.Request().Context()).Account == acct}
+	slot, err := r.Get(identity.SlotKey(acct, index))
+	if err != nil {
+		return err
+	}
+	if slot != nil {
+		if v.Anchor, err = provenJSON[identity.Anchor](r, "credential/"+string(slot)); err != nil {
+			return err
+		}
+		for _, p := range []string{identity.PurposeRevocation, identity.PurposeSuspension} {
+			page, err := r.Get(identity.StatusPageKey(acct, p, index))
+			if err != nil {
+				return err
+			}
+			if p == identity.PurposeRevocation {
+				v.Revoked = identity.StatusBit(page, index)
+			} else {
+				v.Suspended = identity.StatusBit(page, index)
+			}
+		}
+	}
+	v.Proof = r.proof()
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.CredentialStatusPage(v))
+}
+
+// statusListDoc serves an issuer's W3C Bitstring Status List document, so
+// a browser can read a credential's bit without naming the credential.
+func (s *Server) statusListDoc(c echo.Context) error {
+	acct, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	purpose := c.Param("purpose")
+	if purpose != identity.PurposeRevocation && purpose != identity.PurposeSuspension {
+		return echo.NewHTTPError(http.StatusNotFound, "A status list is either revocation or suspension.")
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	b, err := identityQuery(c.Request().Context(), cl, "statuslist/"+acct+"/"+purpose, 0)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
+func (s *Server) recoveryPage(c echo.Context) error {
+	acct, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	v := components.RecoveryView{Account: acct, Own: components.ViewerFrom(c.Request().Context()).Account == acct}
+	if v.Recovery, err = provenJSON[identity.Recovery](r, "recovery/"+acct); err != nil {
+		return err
+	}
+	v.Proof = r.proof()
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.RecoveryPage(v))
+}
+
+func (s *Server) myCredentials(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.MyCredentialsPage())
+}
+
+func (s *Server) verifyPresentationForm(c echo.Context) error {
+	return render(c, http.StatusOK, components.VerifyPresentationPage(components.PresentationVerify{
+		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")}))
+}
+
+// maxPresentation bounds an uploaded or pasted presentation (the request
+// body limit is 64 KiB).
+const maxPresentation = 60 << 10
+
+// verifySteps are the checks of identity.VerifyPresentation in its order,
+// each with the result codes that mean it failed.
+var verifySteps = []struct {
+	label string
+	codes []uint32
+}{
+	{"The presentation and its credential are well formed", []uint32{40}},
+	{"The issuer’s signature on the credential verifies with the key it names", []uint32{41, 42, 43}},
+	{"The credential is anchored on the chain, and its issuer was accredited for the schema, with that key, at the issue height", []uint32{9, 44, 45, 46}},
+	{"The credential is within its validity period", []uint32{47, 48}},
+	{"It is presented by its holder, signed with the holder’s current key", []uint32{22, 51, 52, 53}},
+	{"The challenge (and domain) are the ones you gave", []uint32{54, 55}},
+	{"Not revoked (proven status list bit)", []uint32{49}},
+	{"Not suspended (proven status list bit)", []uint32{50}},
+	{"Every disclosed claim belongs to the credential and its schema", []uint32{4, 57}},
+}
+
+func (s *Server) verifyPresentation(c echo.Context) error {
+	v := components.PresentationVerify{Pasted: strings.TrimSpace(c.FormValue("presentation")),
+		Challenge: strings.TrimSpace(c.FormValue("challenge")), Domain: strings.TrimSpace(c.FormValue("domain"))}
+	refuse := func(fe ...components.FormError) error {
+		v.Errors = fe
+		return render(c, http.StatusUnprocessableEntity, components.VerifyPresentationPage(v))
+	}
+	text, field := v.Pasted, "presentation"
+	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
+		field = "file"
+		f, err := fh.Open()
+		if err != nil {
+			return refuse(components.FormError{Field: field, Message: "The file could not be read"})
+		}
+		b, err := io.ReadAll(io.LimitReader(f, maxPresentation+1))
+		f.Close()
+		if err != nil {
+			return refuse(components.FormError{Field: field, Message: "The file could not be read"})
+		}
+		if len(b) > maxPresentation {
+			return refuse(components.FormError{Field: field, Message: "The file is larger than 60 KB: it is not a presentation"})
+		}
+		text = string(b)
+	}
+	var fe []components.FormError
+	if strings.TrimSpace(text) == "" {
+		fe = append(fe, components.FormError{Field: "presentation", Message: "Choose a presentation file or paste the presentation"})
+	}
+	if v.Challenge == "" {
+		fe = append(fe, components.FormError{Field: "challenge", Message: "Enter the challenge you gave the holder"})
+	}
+	if len(fe) > 0 {
+		return refuse(fe...)
+	}
+	v.Checked = true
+	v.Pasted = ""
+	r, err := s.reader(c)
+	if err != nil {
+		return err
+	}
+	res, verr := identity.VerifyPresentation(r, []byte(text), identity.VerifyOptions{Challenge: v.Challenge, Domain: v.Domain, Now: time.Now()})
+	var code *errs.Error
+	switch {
+	case verr == nil:
+		v.OK = true
+	case errors.As(verr, &code) && code.Codespace == identity.Codespace:
+		v.Code = fmt.Sprintf("%s/%d", code.Codespace, code.Code)
+		v.Message = shortText(verr.Error())
+	default:
+		return verr // the node failed, not the presentation
+	}
+	failed := -1
+	if !v.OK {
+		// A document that does not parse fails the first check, whatever
+		// its code (42 and 57 are also found while parsing).
+		if _, perr := vc.ParsePresentation([]byte(text)); perr != nil {
+			failed = 0
+		}
+	}
+	if !v.OK && failed < 0 {
+		for i, st := range verifySteps {
+			for _, n := range st.codes {
+				if n == code.Code {
+					failed = i
+				}
+			}
+		}
+	}
+	for i, st := range verifySteps {
+		ch := components.VerifyCheck{Label: st.label, Result: "passed"}
+		switch {
+		case v.OK || (failed >= 0 && i < failed):
+		case i == failed:
+			ch.Result, ch.Detail = "failed", v.Message
+		default:
+			ch.Result = "not checked"
+		}
+		v.Checks = append(v.Checks, ch)
+	}
+	v.Height = r.height
+	if v.OK {
+		v.Facts = []components.Fact{
+			{Label: "Holder", Value: vc.DID(res.Holder), Mono: true},
+			{Label: "Issuer", Value: vc.DID(res.Issuer), Mono: true, Href: "/identity/issuers/" + res.Issuer},
+			{Label: "Schema", Value: res.SchemaID + ", version " + strconv.FormatUint(uint64(res.Version), 10)},
+			{Label: "Issued at block", Value: strconv.FormatInt(res.IssueHeight, 10)},
+			{Label: "Status index", Value: strconv.FormatUint(res.StatusIndex, 10), Href: fmt.Sprintf("/identity/issuers/%s/credentials/%d", res.Issuer, res.StatusIndex)},
+			{Label: "Valid until", Value: validUntilText(res.ValidUntil)},
+			{Label: "Digest", Value: res.Digest, Mono: true},
+		}
+		names := make([]string, 0, len(res.Claims))
+		for n := range res.Claims {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			v.Claims = append(v.Claims, components.Fact{Label: n, Value: claimText(res.Claims[n])})
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, components.VerifyPresentationPage(v))
+}
+
+func validUntilText(t time.Time) string {
+	if t.IsZero() {
+		return "no expiry"
+	}
+	return t.UTC().Format("2 January 2006, 15:04 UTC")
+}
+
+// claimText shows a claim's JSON value: strings without their quotes.
+func claimText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+func shortText(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
