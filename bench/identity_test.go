@@ -11,7 +11,7 @@ func TestIdentityBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Verifications < 1 || r.PerSec <= 0 || r.PerSecNoProofs <= 0 {
+	if r.Verifications < 1 || r.PerSec <= 0 || r.PerSecNoProofs <= 0 || r.EligibilityPerSec <= 0 || r.ProveTime <= 0 {
 		t.Fatalf("%+v", r)
 	}
 }

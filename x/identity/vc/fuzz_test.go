@@ -26,12 +26,20 @@ func seedPresentation(t testing.TB) ([]byte, []byte) {
 	return held.Credential, p
 }
 
-// FuzzParsePresentation: arbitrary bytes never panic the presentation and
-// credential parsers, and whatever parses re-parses identically after a
-// JSON round trip of its credential.
+// FuzzParsePresentation: arbitrary bytes never panic the presentation,
+// credential, disclosure and predicate-proof parsers (nor proof
+// verification), and whatever parses re-parses identically after a JSON
+// round trip of its credential.
 func FuzzParsePresentation(f *testing.F) {
 	cred, p := seedPresentation(f)
 	f.Add(p)
+	held, key := provingHolder(f)
+	zk, err := provePresentation(f, held, key, "chal", "district=7", "age_band>=18")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(zk)
+	f.Add([]byte(held.Commitments[0].Disclosure))
 	f.Add(cred)
 	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"proof":{}}`))
 	f.Add([]byte(`{"a":1,"a":2}`))
@@ -39,6 +47,9 @@ func FuzzParsePresentation(f *testing.F) {
 		if pp, err := ParsePresentation(b); err == nil {
 			if pp.Credential == nil || pp.Holder == "" {
 				t.Fatal("parsed presentation without credential or holder")
+			}
+			for i := range pp.Proofs {
+				_ = pp.Proofs[i].Verify("integer")
 			}
 			again, err := ParseCredential(pp.Credential.Raw)
 			if err != nil || again.Secured.DocHash != pp.Credential.Secured.DocHash {
@@ -51,6 +62,12 @@ func FuzzParsePresentation(f *testing.F) {
 			}
 		}
 		ParseDisclosure(string(b))
+		if d, err := ParseCommitmentDisclosure(string(b)); err == nil && d.Encoded != string(b) {
+			t.Fatal("commitment disclosure not kept as given")
+		}
+		if term, err := ParseTerm(string(b)); err == nil && term.Claim == "" {
+			t.Fatal("term without claim")
+		}
 	})
 }
 
