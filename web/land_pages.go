@@ -29,6 +29,7 @@ func (s *Server) landRoutes(e *echo.Echo) {
 	e.GET("/land/parcels/:id", s.landParcel)
 	e.GET("/land/verify", s.landVerifyForm)
 	e.POST("/land/verify", s.landVerify)
+	s.landDealingRoutes(e) // land_certificate.go, land_cosign.go
 }
 
 func (s *Server) landHome(c echo.Context) error {
@@ -181,6 +182,9 @@ func (s *Server) landParcel(c echo.Context) error {
 }
 
 func (s *Server) landVerifyForm(c echo.Context) error {
+	if c.QueryParam("title") != "" || c.QueryParam("sha256") != "" {
+		return s.landVerifyCertificate(c) // a certificate's QR code
+	}
 	return render(c, http.StatusOK, components.VerifyPage(components.VerifyView{}))
 }
 
@@ -216,13 +220,11 @@ func (s *Server) landVerify(c echo.Context) error {
 	if strings.TrimSpace(text) == "" {
 		return refuse("extract", "Choose an extract file or paste the extract")
 	}
-	var x extract.Extract
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&x); err != nil {
-		return refuse(field, "This is not a title extract: the JSON could not be read ("+shortErr(err)+")")
+	x, _, err := extract.Read([]byte(text)) // an extract, or a certificate PDF carrying one
+	if err != nil {
+		return refuse(field, "This is not a title extract: "+shortErr(err))
 	}
-	res, err := extract.Verify(&x)
+	res, err := extract.Verify(x)
 	if err != nil {
 		return refuse(field, "The extract does not verify, so it proves nothing: "+shortErr(err))
 	}

@@ -151,6 +151,7 @@ type VerifyVerdict struct {
 	AppHash        string
 	ValidatorsHash string
 	Records        int
+	SHA256         string // set when checked against a certificate's SHA-256
 }
 
 func eventLabel(t string) string {

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/land/extract"
+	"github.com/publica/publica/x/land/extract/certificate"
+)
+
+// Title certificates: the title extract of a given height printed for
+// people, as an HTML page and a PDF. Both carry a QR code of the verify
+// page's address for that extract (/land/verify?title=&height=&sha256=),
+// which fetches the extract again, verifies it and compares its SHA-256;
+// the PDF also carries the extract itself as an attached file, which
+// `publica verify extract` checks offline.
+
+func (s *Server) landDealingRoutes(e *echo.Echo) {
+	s.cosignRoutes(e)
+	e.GET("/land/titles/:id/certificate", s.landCertificatePage)
+	e.GET("/land/titles/:id/certificate.pdf", s.landCertificatePDF)
+}
+
+// canonicalExtract builds the extract of title at height once the header
+// that proves it (height+1) is final: committed in block height+2, whose
+// commit is the canonical one. Before that the node serves the commit it
+// happened to see, whose signatures may differ, and the extract's bytes
+// (and so its SHA-256) with them.
+func canonicalExtract(ctx context.Context, cl *client.Client, title string, height int64) (*extract.Extract, error) {
+	for {
+		latest, err := cl.LatestHeight(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		if latest >= height+2 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: waiting for block %d: %v", chain.ErrUnavailable, height+2, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return extract.Build(ctx, cl, title, height)
+}
+
+// landCertificate reads the certificate of :id at the page's height.
+func (s *Server) landCertificate(c echo.Context) (*certificate.Certificate, error) {
+	id := strings.ToUpper(c.Param("id"))
+	if !validID(id, 'T') {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "A title is named T followed by its number, such as T1.")
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.readHeight(c)
+	if err != nil {
+		return nil, err
+	}
+	x, err := canonicalExtract(c.Request().Context(), cl, id, h)
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			return nil, echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+" at block "+strconv.FormatInt(h, 10)+".").SetInternal(err)
+		}
+		if errors.Is(err, chain.ErrUnavailable) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
+	}
+	cert, err := certificate.New(x, s.originOf(c))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	return cert, nil
+}
+
+func cacheCertificate(c echo.Context) {
+	if c.QueryParam("height") != "" {
+		// A past height never changes.
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "no-store")
+	}
+}
+
+func (s *Server) landCertificatePage(c echo.Context) error {
+	cert, err := s.landCertificate(c)
+	if err != nil {
+		return err
+	}
+	code, err := cert.QR()
+	if err != nil {
+		return err
+	}
+	v := components.CertificateView{ChainID: cert.Extract.ChainID, Title: cert.Result.Title, Parcels: cert.Result.Parcels,
+		Height: cert.Result.Height, Time: cert.Time.Format("2 January 2006, 15:04:05 UTC"),
+		AppHash: strings.ToUpper(hex.EncodeToString(cert.Result.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(cert.Result.ValidatorsHash)),
+		SHA256: cert.SHA256, Records: len(cert.Extract.Entries), VerifyURL: cert.VerifyURL,
+		PDFHref:     fmt.Sprintf("/land/titles/%s/certificate.pdf?height=%d", cert.Extract.Title, cert.Extract.Height),
+		ExtractHref: fmt.Sprintf("/land/titles/%s/extract.json?height=%d", cert.Extract.Title, cert.Extract.Height),
+		PDFName:     cert.FileName(), QRSize: code.Size + 2*certificate.Quiet}
+	var d strings.Builder
+	for _, r := range certificate.Runs(code) {
+		fmt.Fprintf(&d, "M%d %dh%dv1h-%dz", r.X+certificate.Quiet, r.Y+certificate.Quiet, r.W, r.W)
+	}
+	v.QRPath = d.String()
+	cacheCertificate(c)
+	return render(c, http.StatusOK, components.CertificatePage(v))
+}
+
+func (s *Server) landCertificatePDF(c echo.Context) error {
+	cert, err := s.landCertificate(c)
+	if err != nil {
+		return err
+	}
+	pdf, err := cert.PDF()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+cert.FileName()+`"`)
+	cacheCertificate(c)
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// landVerifyCertificate serves GET /land/verify?title=&height=&sha256=,
+// the address in a certificate's QR code: it fetches that extract from the
+// chain, verifies it and checks it is the one the certificate was made of.
+func (s *Server) landVerifyCertificate(c echo.Context) error {
+	q := c.QueryParams()
+	id := strings.ToUpper(strings.TrimSpace(q.Get("title")))
+	sum := strings.ToLower(strings.TrimSpace(q.Get("sha256")))
+	v := components.VerifyView{}
+	var errs []components.FormError
+	if !validID(id, 'T') {
+		errs = append(errs, components.FormError{Field: "extract", Message: "The link names no title: it must carry title=T followed by a number"})
+	}
+	h, err := strconv.ParseInt(strings.TrimSpace(q.Get("height")), 10, 64)
+	if err != nil || h < 1 {
+		errs = append(errs, components.FormError{Field: "extract", Message: "The link names no block height: it must carry height= a block number"})
+	}
+	if !sha256Re.MatchString(sum) {
+		errs = append(errs, components.FormError{Field: "extract", Message: "The link carries no SHA-256 of the extract (64 hexadecimal characters)"})
+	}
+	refuse := func(errs []components.FormError) error {
+		v.Errors = errs
+		return render(c, http.StatusUnprocessableEntity, components.VerifyPage(v))
+	}
+	if len(errs) > 0 {
+		return refuse(errs)
+	}
+	cl, err := s.client(c)
+	if err != nil {
+		return err
+	}
+	latest, err := cl.LatestHeight(c.Request().Context())
+	if err != nil {
+		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	if h+1 > latest {
+		return refuse([]components.FormError{{Field: "extract", Message: fmt.Sprintf("Block %d is not final on this chain (the latest is %d): this certificate was not made from this register", h+1, latest)}})
+	}
+	x, err := canonicalExtract(c.Request().Context(), cl, id, h)
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			return refuse([]components.FormError{{Field: "extract", Message: fmt.Sprintf("There was no title %s at block %d on this chain", id, h)}})
+		}
+		return fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
+	}
+	res, err := extract.Verify(x)
+	if err != nil {
+		return fmt.Errorf("%w: the node's extract does not verify: %v", chain.ErrUnavailable, err)
+	}
+	got, err := extract.Digest(x)
+	if err != nil {
+		return err
+	}
+	if got != sum {
+		return refuse([]components.FormError{{Field: "extract", Message: fmt.Sprintf("The certificate does not match the register: the extract of title %s at block %d has SHA-256 %s, the certificate says %s. It was altered, or made from another chain", id, h, got, sum)}})
+	}
+	v.Verdict = &components.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
+		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
+		Records: len(x.Entries), SHA256: got}
+	return render(c, http.StatusOK, components.VerifyPage(v))
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/x/land"
+)
+
+// The co-signed dealings' questions and rules (the signing is in
+// land_cosign.go).
+
+var (
+	amountRe   = regexp.MustCompile(`^[1-9][0-9]{0,29}$`)
+	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// partyAccount reads an account id field and checks the account exists:
+// x/land counts a signature only from a registered account.
+func partyAccount(ctx context.Context, cl *client.Client, a Answers, field, who string, errs []components.FormError) (string, []components.FormError, error) {
+	id, ok := parseAccount(a.Values.Get(field))
+	if !ok {
+		return id, append(errs, components.FormError{Field: field, Message: "Enter the " + who + "’s account id: 40 hexadecimal characters"}), nil
+	}
+	acct, err := cl.Account(ctx, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+	}
+	if acct == nil {
+		return id, append(errs, components.FormError{Field: field, Message: "There is no account " + id + ": the " + who + " must register a key as an account first, to sign"}), nil
+	}
+	return id, errs, nil
+}
+
+var landRegisterMortgage = &Journey{
+	Path:    "/land/mortgages/register",
+	MsgType: land.TypeRegisterMortgage,
+	Title:   "Register a mortgage",
+	Lead:    "A clerk (or one of the parties) prepares the mortgage from the deed and signs first; every owner of the title and the lender then sign it with their own keys, and it is registered.",
+	Nav:     "land",
+	Fields: []components.Field{titleField(),
+		{Name: "lender", Label: "Lender’s account id", Hint: "40 hexadecimal characters. The lender signs too.", Wide: true},
+		{Name: "amount", Label: "Amount secured, in minor units", Hint: "A whole number of cents (or the currency’s smallest unit): 25000000 is 250,000.00."},
+		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR."},
+		{Name: "rank", Label: "Rank", Hint: "1 for a first charge, 2 for a second… Leave empty for the next free rank."},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		lender, errs, err := partyAccount(ctx, cl, a, "lender", "lender", errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		amount := strings.TrimSpace(strings.ReplaceAll(a.Values.Get("amount"), ",", ""))
+		if !amountRe.MatchString(amount) {
+			errs = append(errs, components.FormError{Field: "amount", Message: "Enter the amount as a whole number of minor units, such as 25000000 (at most 30 digits)"})
+		}
+		currency := strings.ToUpper(strings.TrimSpace(a.Values.Get("currency")))
+		if !currencyRe.MatchString(currency) {
+			errs = append(errs, components.FormError{Field: "currency", Message: "Enter the currency as a three-letter ISO 4217 code, such as EUR"})
+		}
+		var rank int64
+		if r := strings.TrimSpace(a.Values.Get("rank")); r != "" {
+			n, err := strconv.ParseInt(r, 10, 64)
+			if err != nil || n < 1 || n > 1000 {
+				errs = append(errs, components.FormError{Field: "rank", Message: "The rank must be a whole number from 1 to 1000"})
+			}
+			rank = n
+		} else if t != nil {
+			rank = 1
+			for _, m := range t.Mortgages {
+				rank = max(rank, m.Rank+1)
+			}
+		}
+		if t != nil {
+			for _, m := range t.Mortgages {
+				if m.Rank == rank {
+					errs = append(errs, components.FormError{Field: "rank", Message: "Rank " + strconv.FormatInt(rank, 10) + " of title " + t.ID + " is taken by mortgage " + m.ID + " (lender " + m.Lender + ")"})
+				}
+			}
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRegisterMortgage{Title: t.ID, Lender: lender, Amount: amount, Currency: currency, Rank: rank, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRegisterMortgage
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{
+			{Label: "What", Value: "Register a mortgage on title " + m.Title},
+			{Label: "Lender", Value: m.Lender, Mono: true},
+			{Label: "Amount secured", Value: m.Amount + " " + m.Currency + " (minor units)"},
+			{Label: "Rank", Value: strconv.FormatInt(m.Rank, 10)},
+			{Label: "Effect", Value: "The title is charged in the lender’s favour until the lender discharges the mortgage; it passes to any new titles on subdivision"},
+			{Label: "Document hash", Value: m.Document, Mono: true},
+		}
+	},
+	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgRegisterMortgage
+		_ = tx.DecodeMsg(t.Msg, &m)
+		id := string(r.Data)
+		return "Mortgage " + id + " is registered on title " + m.Title,
+			[]components.Fact{{Label: "Mortgage", Value: id, Mono: true}, titleFact(m.Title)},
+			append(titleLinks(m.Title), components.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+	},
+}
+
+var landRegisterLease = &Journey{
+	Path:    "/land/leases/register",
+	MsgType: land.TypeRegisterLease,
+	Title:   "Register a lease",
+	Lead:    "One party prepares the lease and signs first; every owner of the title and the lessee then sign it with their own keys.",
+	Nav:     "land",
+	Fields: []components.Field{titleField(),
+		{Name: "lessee", Label: "Lessee’s account id", Hint: "40 hexadecimal characters. The lessee signs too.", Wide: true},
+		{Name: "start", Label: "Start date", Hint: "YYYY-MM-DD, for example 2027-01-01."},
+		{Name: "end", Label: "End date", Hint: "YYYY-MM-DD, after the start."},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		lessee, errs, err := partyAccount(ctx, cl, a, "lessee", "lessee", errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		start, end := strings.TrimSpace(a.Values.Get("start")), strings.TrimSpace(a.Values.Get("end"))
+		okS, okE := validDate(start), validDate(end)
+		if !okS {
+			errs = append(errs, components.FormError{Field: "start", Message: "Enter the start date as YYYY-MM-DD"})
+		}
+		if !okE {
+			errs = append(errs, components.FormError{Field: "end", Message: "Enter the end date as YYYY-MM-DD"})
+		}
+		if okS && okE && end <= start {
+			errs = append(errs, components.FormError{Field: "end", Message: "The lease must end after it starts (" + start + ")"})
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRegisterLease{Title: t.ID, Lessee: lessee, Start: start, End: end, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRegisterLease
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Register a lease of title " + m.Title},
+			{Label: "Lessee", Value: m.Lessee, Mono: true}, {Label: "Term", Value: m.Start + " to " + m.End},
+			{Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgRegisterLease
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Lease " + string(r.Data) + " is registered on title " + m.Title,
+			[]components.Fact{{Label: "Lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+var landRegisterEasement = &Journey{
+	Path:    "/land/easements/register",
+	MsgType: land.TypeRegisterEasement,
+	Title:   "Register an easement",
+	Lead:    "Burden a title for the benefit of another parcel (a right of way, a drain). Every owner of the burdened title signs.",
+	Nav:     "land",
+	Fields: []components.Field{titleField(),
+		{Name: "benefiting", Label: "Benefiting parcel", Hint: "The parcel that gains the right, for example P2. It must not be on the burdened title."},
+		{Name: "purpose", Label: "Purpose", Hint: "Up to 256 characters, for example: right of way on foot and by vehicle along the east boundary.", Kind: "textarea"},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireAccount(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("benefiting")))
+		if !validID(pid, 'P') {
+			errs = append(errs, components.FormError{Field: "benefiting", Message: "Enter the benefiting parcel id: P followed by its number, such as P2"})
+		} else {
+			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+pid)
+			switch {
+			case err != nil:
+				return nil, nil, err
+			case p == nil:
+				errs = append(errs, components.FormError{Field: "benefiting", Message: "There is no parcel " + pid})
+			case p.Status != land.StatusActive:
+				errs = append(errs, components.FormError{Field: "benefiting", Message: "Parcel " + pid + " is retired"})
+			case t != nil && contains(t.Parcels, pid):
+				errs = append(errs, components.FormError{Field: "benefiting", Message: "Parcel " + pid + " is on title " + t.ID + " itself"})
+			}
+		}
+		purpose, errs := checkReason(a, "purpose", 256, errs)
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgRegisterEasement{Title: t.ID, Benefiting: pid, Purpose: purpose, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgRegisterEasement
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{{Label: "What", Value: "Register an easement on title " + m.Title},
+			{Label: "Benefiting parcel", Value: m.Benefiting, Href: "/land/parcels/" + m.Benefiting}, {Label: "Purpose", Value: m.Purpose},
+			{Label: "Document hash", Value: m.Document, Mono: true}}
+	},
+	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgRegisterEasement
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Easement " + string(r.Data) + " is registered on title " + m.Title,
+			[]components.Fact{{Label: "Easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+	},
+}
+
+// validDate: YYYY-MM-DD with a real month and day.
+func validDate(d string) bool {
+	if len(d) != 10 || d[4] != '-' || d[7] != '-' {
+		return false
+	}
+	for i, c := range d {
+		if i != 4 && i != 7 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	m, _ := strconv.Atoi(d[5:7])
+	day, _ := strconv.Atoi(d[8:])
+	return m >= 1 && m <= 12 && day >= 1 && day <= 31
+}
