@@ -1,0 +1,292 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web"
+	"github.com/publica/publica/web/browsertest"
+	"github.com/publica/publica/x/identity"
+	"github.com/publica/publica/x/identity/vc"
+)
+
+// TestIdentityJourneysInBrowser: the authority set registers a schema and
+// accredits the registrar (from Go, as the CLI does); in the browser the
+// registrar signs in, sees its issuer page with a verified proof, issues a
+// credential to citizen-alice (empty and mistyped answers refused with 422
+// and an error summary; the credential and its anchor each signed in the
+// browser) and downloads the holder's file. Alice imports the file into
+// her browser, sees it valid, presents one claim for a verifier's
+// challenge, and the verify page passes it, showing only that claim. The
+// registrar revokes the credential; the verify page then says revoked and
+// Alice's list shows it. A recovery is requested for bob and cancelled by
+// bob. axe-core checks every page.
+func TestIdentityJourneysInBrowser(t *testing.T) {
+	bctx := browsertest.New(t)
+	w := watch(bctx)
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	s, err := web.NewForNode(n, web.Options{Refresh: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	base := "http://" + s.Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	key := func(name string) (ed25519.PrivateKey, string) {
+		k := testnode.DemoKey(t, name)
+		return k, tx.AccountID(k.Public().(ed25519.PublicKey))
+	}
+	a1, _ := key("authority-1")
+	a2, _ := key("authority-2")
+	registrar, regID := key("registrar")
+	alice, aliceID := key("citizen-alice")
+	bob, bobID := key("citizen-bob")
+	send := func(msgType string, msg any, keys ...ed25519.PrivateKey) {
+		t.Helper()
+		b, err := c.Build(ctx, keys[0].Public().(ed25519.PublicKey), msgType, msg, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Send(ctx, b, keys...); err != nil {
+			t.Fatalf("%s: %v", msgType, err)
+		}
+	}
+	js := sha256.Sum256([]byte(`{"type":"object"}`))
+	send(identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "residence", Version: 1, JSONSchemaHash: hex.EncodeToString(js[:]),
+		Claims: []identity.ClaimDef{{Name: "age_band", Type: "integer"}, {Name: "birth_date", Type: "date"}, {Name: "district", Type: "integer"}, {Name: "name", Type: "string"}}}, a1, a2)
+	send(identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: regID, Schemas: []string{"residence"}}, a1, a2)
+
+	ready := func(sel string) chromedp.Action {
+		return chromedp.Poll(`document.querySelector("`+sel+` [data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second))
+	}
+	page := func(what, path, sel string, code int64) {
+		t.Helper()
+		run(t, bctx, what, chromedp.Navigate(base+path), chromedp.WaitReady(sel, chromedp.ByQuery))
+		wantStatus(t, w, what, code)
+		browsertest.RequireAccessible(t, bctx, what)
+	}
+	fill := func(values map[string]string) {
+		t.Helper()
+		for k, v := range values {
+			// (chromedp.SetValue refuses an empty value.)
+			run(t, bctx, "fill "+k, chromedp.Evaluate(`document.getElementById(`+strconv.Quote(k)+`).value = `+strconv.Quote(v), nil))
+		}
+	}
+	refused := func(what, submit string, wants ...string) {
+		t.Helper()
+		run(t, bctx, what, submitted(".error-summary", chromedp.Click(submit, chromedp.ByQuery)))
+		wantStatus(t, w, what, 422)
+		sum := text(t, bctx, ".error-summary")
+		for _, want := range wants {
+			if !strings.Contains(sum, want) {
+				t.Errorf("%s: error summary %q lacks %q", what, sum, want)
+			}
+		}
+		var title string
+		run(t, bctx, "title", chromedp.Title(&title))
+		if !strings.HasPrefix(title, "Error: ") {
+			t.Errorf("%s: title %q", what, title)
+		}
+		browsertest.RequireAccessible(t, bctx, what)
+	}
+	wantText := func(what, sel string, wants ...string) string {
+		t.Helper()
+		got := text(t, bctx, sel)
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: %q lacks %q", what, got, want)
+			}
+		}
+		return got
+	}
+
+	// 1. The registrar signs in and sees its issuer record, proven.
+	page("credentials home", "/identity", "main", 200)
+	useKey(t, bctx, base, registrar)
+	run(t, bctx, "sign in", chromedp.Navigate(base+"/signin"), ready("form"),
+		chromedp.Click("form[data-sign] button", chromedp.ByQuery), chromedp.WaitVisible("#session-account", chromedp.ByID))
+	page("issuer page", "/identity/issuers/"+regID, "#issuer-proof", 200)
+	wantText("issuer page", "#issuer-facts", "active", "residence")
+	wantText("issuer proof", "#issuer-proof", "Proof verified")
+
+	// 2. It issues a credential to alice.
+	page("issue form", "/identity/issue", "#f-schema", 200)
+	refused("empty issue form", "form.journey-form button", "Enter the holder’s account id or DID", "Choose one of the schemas")
+	fill(map[string]string{"f-holder": "did:publica:" + aliceID, "f-schema": "residence:1"})
+	run(t, bctx, "choose schema", submitted("#f-claim-age_band", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	wantStatus(t, w, "claims form", 200)
+	browsertest.RequireAccessible(t, bctx, "claims form")
+	fill(map[string]string{"f-claim-age_band": "thirty", "f-claim-birth_date": "1987-02-30", "f-claim-district": "7", "f-valid_until": "2020-01-01"})
+	refused("mistyped claims", "form.journey-form button", "age_band must be a whole number", "birth_date must be a real date", "Enter name", "Valid until must be today or later")
+	if e := text(t, bctx, "#f-claim-age_band-error"); !strings.Contains(e, "whole number") {
+		t.Errorf("inline claim error %q", e)
+	}
+	fill(map[string]string{"f-claim-age_band": "30", "f-claim-birth_date": "1987-03-14", "f-claim-name": "Alice Example", "f-valid_until": ""})
+	run(t, bctx, "prepare credential", submitted("form[data-di-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	wantStatus(t, w, "credential check page", 200)
+	browsertest.RequireAccessible(t, bctx, "credential check page")
+	wantText("credential claims", "#issue-claims", "Alice Example", "1987-03-14", "30")
+	run(t, bctx, "sign credential", submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
+	wantStatus(t, w, "anchor check page", 200)
+	browsertest.RequireAccessible(t, bctx, "anchor check page")
+	wantText("anchor facts", "#tx-facts", "Record the credential", "not recorded on the chain")
+	run(t, bctx, "sign anchor", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	wantStatus(t, w, "issued", 200)
+	browsertest.RequireAccessible(t, bctx, "issued")
+	wantText("issued", "#result-facts", "did:publica:"+aliceID)
+
+	// The holder's file, downloaded by the browser.
+	dl := t.TempDir()
+	run(t, bctx, "download", browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dl),
+		chromedp.Click("#held-download button", chromedp.ByQuery))
+	heldPath := filepath.Join(dl, "credential-residence-"+aliceID[:8]+".json")
+	var raw []byte
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if raw, err = os.ReadFile(heldPath); err == nil && json.Valid(raw) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no holder's file downloaded: %v", err)
+		}
+	}
+	var held vc.Held
+	if err := json.Unmarshal(raw, &held); err != nil || len(held.Disclosures) != 4 {
+		t.Fatalf("holder's file: %v, %d disclosures", err, len(held.Disclosures))
+	}
+	cred, err := vc.ParseCredential(held.Credential)
+	if err != nil || cred.Holder != aliceID || cred.Issuer != regID {
+		t.Fatalf("credential: %v %+v", err, cred)
+	}
+	if err := cred.Secured.Verify(registrar.Public().(ed25519.PublicKey)); err != nil {
+		t.Fatalf("issuer signature: %v", err)
+	}
+	an, err := c.Query(ctx, "/identity/credential/"+hex.EncodeToString(cred.Secured.DocHash[:]), nil, 0, false)
+	if err != nil || an.Value == nil {
+		t.Fatalf("credential not anchored: %v", err)
+	}
+
+	// 3. Alice imports it, sees it valid and presents one claim.
+	useKey(t, bctx, base, alice)
+	page("my credentials", "/identity/credentials", "#cred-import-form", 200)
+	run(t, bctx, "paste a non-credential", chromedp.SetValue("#cred-paste", `{"credential":1}`, chromedp.ByID),
+		chromedp.Click("#cred-import-form button", chromedp.ByQuery), chromedp.WaitVisible("#cred-error", chromedp.ByID))
+	wantText("bad import", "#cred-error", "not a credential file")
+	browsertest.RequireAccessible(t, bctx, "bad import")
+	fill(map[string]string{"cred-paste": ""})
+	run(t, bctx, "import", chromedp.SetUploadFiles("#cred-file", []string{heldPath}, chromedp.ByID),
+		chromedp.Click("#cred-import-form button", chromedp.ByQuery),
+		chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "valid"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browsertest.RequireAccessible(t, bctx, "my credentials with one")
+	run(t, bctx, "present link", submitted("#present-form", chromedp.Click("#cred-rows a[href^='/identity/present']", chromedp.ByQuery)),
+		chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	browsertest.RequireAccessible(t, bctx, "present form")
+	refused("present without challenge", "#present-form button", "Enter the verifier’s challenge")
+	run(t, bctx, "choose district", chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Click(`#disclose-choices input[value="district"]`, chromedp.ByQuery))
+	fill(map[string]string{"f-challenge": "c-0451", "f-domain": "verifier.example"})
+	run(t, bctx, "prepare presentation", submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	wantStatus(t, w, "presentation check page", 200)
+	browsertest.RequireAccessible(t, bctx, "presentation check page")
+	wantText("disclosed", "#present-claims", "district", "7")
+	if body := text(t, bctx, "main"); strings.Contains(body, "Alice Example") || strings.Contains(body, "1987-03-14") {
+		t.Error("the presentation check page shows claims that are not disclosed")
+	}
+	run(t, bctx, "sign presentation", submitted("#confirmation", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)))
+	wantStatus(t, w, "presentation ready", 200)
+	browsertest.RequireAccessible(t, bctx, "presentation ready")
+	presentation := text(t, bctx, "#presentation-json")
+	var dlName string
+	var ok bool
+	run(t, bctx, "download link", chromedp.AttributeValue("#presentation-download", "download", &dlName, &ok, chromedp.ByQuery))
+	if dlName != "presentation-residence.json" {
+		t.Errorf("presentation download name %q", dlName)
+	}
+
+	// 4. The verifier checks it: valid, one claim.
+	verify := func(what, challenge string) {
+		t.Helper()
+		page(what, "/identity/verify", "form.journey-form", 200)
+		run(t, bctx, what+": paste", chromedp.SetValue("#f-presentation", presentation, chromedp.ByID))
+		fill(map[string]string{"f-challenge": challenge, "f-domain": "verifier.example"})
+		run(t, bctx, what, submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+		wantStatus(t, w, what, 200)
+		browsertest.RequireAccessible(t, bctx, what)
+	}
+	page("verify form", "/identity/verify", "form.journey-form", 200)
+	refused("empty verify form", "form.journey-form button", "Choose a presentation file or paste the presentation", "Enter the challenge you gave the holder")
+	verify("verify", "c-0451")
+	wantText("verdict", "#verdict", "Valid presentation")
+	if got := wantText("verified claims", "#verify-claims", "district", "7"); strings.Contains(got, "age_band") {
+		t.Errorf("undisclosed claim shown: %q", got)
+	}
+	verify("replayed presentation", "another-challenge")
+	wantText("replay verdict", "#verdict", "Not valid", "identity/54")
+
+	// 5. The registrar revokes it: the verifier and alice see it revoked.
+	regPub := useKey(t, bctx, base, registrar)
+	index := cred.Credential.CredentialStatus[0].StatusListIndex
+	run(t, bctx, "revoke form", chromedp.Navigate(base+"/identity/credentials/revoke?credential="+index),
+		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browsertest.RequireAccessible(t, bctx, "revoke form")
+	run(t, bctx, "prepare revocation", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
+	wantText("revocation check", "#tx-facts", "this is final")
+	browsertest.RequireAccessible(t, bctx, "revocation check page")
+	run(t, bctx, "sign revocation", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	wantStatus(t, w, "revoked", 200)
+	page("revoke again", "/identity/credentials/revoke?credential="+index, "form.journey-form", 200)
+	run(t, bctx, "key filled", chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	refused("revoke again", "form.journey-form button", "already revoked")
+	page("credential status", "/identity/issuers/"+regID+"/credentials/"+index, "#credential-proof", 200)
+	wantText("credential status", "#credential-status", "Revoked")
+	verify("verify revoked", "c-0451")
+	wantText("revoked verdict", "#verdict", "Not valid", "identity/49")
+	wantText("revoked checks", "#verify-checks", "failed Not revoked")
+	page("alice's list after revocation", "/identity/credentials", "#cred-import-form", 200)
+	run(t, bctx, "revoked in list", chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "revoked"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+
+	// 6. A recovery for bob, cancelled by bob's current key.
+	newPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	run(t, bctx, "recovery form", chromedp.Navigate(base+"/identity/recovery/request?account="+bobID),
+		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browsertest.RequireAccessible(t, bctx, "recovery form")
+	fill(map[string]string{"f-new_pubkey": "abc"})
+	refused("bad new key", "form.journey-form button", "must be 64 hexadecimal characters")
+	fill(map[string]string{"f-new_pubkey": hex.EncodeToString(newPub)})
+	run(t, bctx, "prepare recovery", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
+	run(t, bctx, "sign recovery", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	page("pending recovery", "/identity/recovery/"+bobID, "#recovery-proof", 200)
+	wantText("pending recovery", "#recovery-status", "Pending")
+	// (Signed in, the registrar's key would be filled in: sign out first.)
+	run(t, bctx, "sign out", submitted(`form[action="/signin"]`, chromedp.Click(`form[action="/signout"] button`, chromedp.ByQuery)))
+	bobPub := useKey(t, bctx, base, bob)
+	run(t, bctx, "cancel form", chromedp.Navigate(base+"/identity/recovery/cancel?account="+bobID),
+		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+bobPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browsertest.RequireAccessible(t, bctx, "cancel recovery form")
+	run(t, bctx, "prepare cancel", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
+	run(t, bctx, "sign cancel", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	wantStatus(t, w, "recovery cancelled", 200)
+	if rec, err := c.Query(ctx, "/identity/recovery/"+bobID, nil, 0, false); err != nil || rec.Value != nil {
+		t.Errorf("recovery still pending after cancel: %v", err)
+	}
+	w.check(t)
+}
