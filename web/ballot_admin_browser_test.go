@@ -1,0 +1,316 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/publica/publica/crypto/elgamal"
+	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web"
+	"github.com/publica/publica/web/browsertest"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/ballot"
+	"github.com/publica/publica/x/ballot/trustee"
+)
+
+// TestOfficialAndTrusteeInBrowser: the election official creates an
+// election on the portal (bad answers refused with 422 and an error
+// summary); trustee 1 runs its key ceremony rounds in its browser (the
+// WebAssembly computes the messages from secrets derived by signing, the
+// portal checks and shows them, the browser signs them) while trustees 2
+// and 3 use the CLI's Go code path; the official publishes the key on the
+// portal; voters cast from Go; after the close trustee 1's browser posts
+// its partial decryption, trustee 2 (Go) completes the tally, and the
+// pages show the progress, ballots per hour, the result and the
+// verifier's PASS. axe-core checks every page.
+func TestOfficialAndTrusteeInBrowser(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	s, err := web.NewForNode(n, web.Options{Refresh: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	base := "http://" + s.Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	k := &electionKit{t: t, ctx: ctx, c: c, keys: map[string]ed25519.PrivateKey{}}
+	for _, d := range genesis.DemoKeys {
+		k.keys[d.Name] = d.PrivateKey()
+	}
+	acct := func(name string) string { return tx.AccountID(k.keys[name].Public().(ed25519.PublicKey)) }
+	official, t1 := k.keys["election-official"], k.keys["trustee-1"]
+
+	bctx := browsertest.New(t)
+	w := watch(bctx)
+	ready := `document.querySelector("[data-sign-status]") && document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`
+	open := func(path, pub string) {
+		t.Helper()
+		run(t, bctx, "open "+path, chromedp.Navigate(base+path),
+			chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		wantStatus(t, w, path, 200)
+	}
+	// sign signs the check page in front of us and returns the confirmation.
+	sign := func(what string) string {
+		t.Helper()
+		run(t, bctx, what+": check page", chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		wantStatus(t, w, what+" check page", 200)
+		browsertest.RequireAccessible(t, bctx, what+" check page")
+		run(t, bctx, what+": sign", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+		wantStatus(t, w, what+" confirmation", 200)
+		return text(t, bctx, "main")
+	}
+	// ceremony opens the key ceremony page and waits for the trustee panel.
+	ceremony := func(what string) {
+		t.Helper()
+		run(t, bctx, what, chromedp.Navigate(base+"/elections/park-2026/trustees"),
+			chromedp.Poll(`document.getElementById("trustee-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
+		wantStatus(t, w, what, 200)
+		browsertest.RequireAccessible(t, bctx, what)
+	}
+	// action clicks the trustee panel's button and signs what it prepared.
+	action := func(id, what string) string {
+		t.Helper()
+		if e := text(t, bctx, "#trustee-status"); e == "" {
+			t.Fatalf("%s: no trustee status", what)
+		}
+		run(t, bctx, what, submitted("form[data-sign]", chromedp.Click("#"+id, chromedp.ByID)))
+		return sign(what)
+	}
+
+	// 1. The official's form: bad answers first.
+	officialPub := useKey(t, bctx, base, official)
+	open("/ballot/create", officialPub)
+	browsertest.RequireAccessible(t, bctx, "create election form")
+	set := func(values map[string]string) {
+		t.Helper()
+		for f, v := range values {
+			run(t, bctx, "fill "+f, chromedp.SetValue("#f-"+f, v, chromedp.ByID))
+		}
+	}
+	set(map[string]string{"id": "Park 2026", "questions": "single:Colour:red\nmaybe:What?", "trustees": acct("trustee-1") + "\n" + acct("citizen-alice"),
+		"threshold": "3", "opens": "tomorrow", "closes": "+1h"})
+	run(t, bctx, "bad election", submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	wantStatus(t, w, "bad election", 422)
+	sum := text(t, bctx, ".error-summary")
+	for _, want := range []string{"election id must be", "Enter a title", "Question 1: a single_choice question needs at least 2 options",
+		"Question 2: start with", "does not hold the trustee role", "a number from 1 to 2", "Opening time"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("error summary lacks %q:\n%s", want, sum)
+		}
+	}
+	var title string
+	run(t, bctx, "title", chromedp.Title(&title))
+	if !strings.HasPrefix(title, "Error: ") {
+		t.Errorf("title %q", title)
+	}
+	browsertest.RequireAccessible(t, bctx, "create election form with errors")
+
+	// 2. The election, created on the portal.
+	trustees := acct("trustee-1") + "\n" + acct("trustee-2") + "\n" + acct("trustee-3")
+	set(map[string]string{"id": "park-2026", "title": "Park extension", "threshold": "2", "opens": "+1s", "closes": "+20s", "trustees": trustees,
+		"questions": "yes_no:Extend the park?\nsingle:Name:Oak Park,Elm Park,Ash Park"})
+	run(t, bctx, "create", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	if facts := text(t, bctx, "#tx-facts"); !strings.Contains(facts, "any 2 of the 3 trustees") || !strings.Contains(facts, "Extend the park? (choose one): yes, no") {
+		t.Errorf("check page facts:\n%s", facts)
+	}
+	created := time.Now()
+	sign("create election")
+	e := k.election("park-2026")
+	if e.Official != acct("election-official") || len(e.Trustees) != 3 || e.ClosesAt-e.OpensAt < 15 {
+		t.Fatalf("created election %+v", e)
+	}
+
+	// 3. The key ceremony: trustee 1 in its browser, 2 and 3 in Go.
+	useKey(t, bctx, base, t1)
+	ceremony("ceremony page, round 1")
+	action("trustee-key-action", "trustee key")
+	trs := k.trustees(e)
+	if trs[0] == nil || trs[0].CommKey != ballot.CommKeyMsg(t1, e.ID).CommKey {
+		t.Fatalf("the browser's comm key differs from the CLI's for the same key: %+v", trs[0])
+	}
+	for _, name := range []string{"trustee-2", "trustee-3"} {
+		k.send(k.keys[name], ballot.TypeTrusteeKey, ballot.CommKeyMsg(k.keys[name], e.ID))
+	}
+	ceremony("ceremony page, round 2")
+	action("deal-action", "deal")
+	trs = k.trustees(e)
+	if want, _ := ballot.DealMsg(t1, e, 1, trs); trs[0].Dealing != want.Commitments {
+		t.Fatal("the browser's dealing differs from the CLI's for the same key")
+	}
+	for i, name := range []string{"trustee-2", "trustee-3"} {
+		m, err := ballot.DealMsg(k.keys[name], e, uint32(i+2), trs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.send(k.keys[name], ballot.TypeDeal, m)
+	}
+	ceremony("ceremony page, shares checked")
+	run(t, bctx, "share checks", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	if ch := text(t, bctx, "#share-checks"); strings.Count(ch, "matches its commitments") != 2 {
+		t.Errorf("share checks: %q", ch)
+	}
+
+	// The guard: the generic signing path refuses a derivation message.
+	var refusal string
+	run(t, bctx, "guard", evalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, new TextEncoder().encode("publica/ballot/v1/trustee-kdf\u0000comm\u0000park-2026")).then(() => "signed", e => e.message))`, &refusal))
+	if !strings.Contains(refusal, "Not signing") {
+		t.Errorf("the signing path signed a derivation message: %q", refusal)
+	}
+	var derived struct {
+		CommSig string `json:"comm_sig"`
+	}
+	run(t, bctx, "derive", evalAwait(`PublicaKeys.get().then(r => PublicaKeys.deriveTrustee(r, "park-2026"))`, &derived))
+	if derived.CommSig != hex.EncodeToString(ed25519.Sign(t1, trustee.DerivationMessage(trustee.PurposeComm, "park-2026"))) {
+		t.Error("WebCrypto's derivation signature differs from Go's (Ed25519 is deterministic)")
+	}
+
+	// 4. The official publishes the key on the portal.
+	useKey(t, bctx, base, official)
+	open("/ballot/publish-key?election=park-2026", officialPub)
+	browsertest.RequireAccessible(t, bctx, "publish key form")
+	run(t, bctx, "publish key", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	sign("publish key")
+	e = k.election("park-2026")
+	if e.Phase != ballot.PhaseReady || len(e.Qualified) != 3 {
+		t.Fatalf("after publish-key: %+v", e)
+	}
+
+	// 5. Voters (Go): registered and cast.
+	var voters []ed25519.PrivateKey
+	var ids []string
+	for i := 0; i < 3; i++ {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		k.send(priv, authority.TypeRegisterAccount, &authority.MsgRegisterAccount{})
+		voters = append(voters, priv)
+		ids = append(ids, tx.AccountID(priv.Public().(ed25519.PublicKey)))
+	}
+	sorted := append([]string(nil), ids...)
+	for i := range sorted {
+		for j := i + 1; j < len(sorted); j++ {
+			if sorted[j] < sorted[i] {
+				sorted[i], sorted[j] = sorted[j], sorted[i]
+			}
+		}
+	}
+	k.send(official, ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: e.ID, Voters: sorted})
+	k.waitBlockTime(time.Unix(e.OpensAt, 0))
+	params, _ := e.Params()
+	for i, v := range voters {
+		ch, _ := ballot.Choices(e, [][]int{{0}, {i % 2}})
+		b, _, err := elgamal.EncryptBallot(params, ids[i], ch, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, _ := b.Encode()
+		k.send(v, ballot.TypeCast, &ballot.MsgCast{Election: e.ID, Ballot: hex.EncodeToString(enc)})
+	}
+	t.Logf("election created, key ceremony (one browser trustee) and 3 ballots in %s", time.Since(created).Round(time.Millisecond))
+
+	// 6. After the close: trustee 1's browser decrypts its part.
+	k.waitBlockTime(time.Unix(e.ClosesAt, 0))
+	useKey(t, bctx, base, t1)
+	ceremony("ceremony page, closed")
+	if st := text(t, bctx, "#trustee-status"); !strings.Contains(st, "Voting has closed") {
+		t.Errorf("trustee status after the close: %q", st)
+	}
+	run(t, bctx, "tally", submitted("form[data-sign]", chromedp.Click("#tally-action", chromedp.ByID)))
+	if facts := text(t, bctx, "#tx-facts"); !strings.Contains(facts, "5, one per option") {
+		t.Errorf("tally check page:\n%s", facts)
+	}
+	tallyPage := sign("tally")
+	if !strings.Contains(tallyPage, "1 of 2 partial decryptions") {
+		t.Errorf("tally confirmation:\n%s", tallyPage)
+	}
+	ceremony("ceremony page, 1 of 2 decrypted")
+	if got := text(t, bctx, "#tally-count"); got != "1 of 2" {
+		t.Errorf("tally progress %q", got)
+	}
+	tallyRefusals(t, base, k, e)
+	k.tally(e.ID, 2)
+
+	// 7. Published: the ceremony page and the result with the verdict.
+	ceremony("ceremony page, tallied")
+	if got := text(t, bctx, "#tally-count"); got != "2 of 2" {
+		t.Errorf("tally progress %q", got)
+	}
+	if rows := text(t, bctx, "#chart-ballots-per-hour"); !strings.Contains(rows, "Ballots cast per hour") {
+		t.Errorf("chart: %q", rows)
+	}
+	var bars int
+	run(t, bctx, "bars", chromedp.Evaluate(`document.querySelectorAll("#chart-ballots-per-hour rect.bar").length`, &bars))
+	var total string
+	run(t, bctx, "chart data", chromedp.Evaluate(`Array.from(document.querySelectorAll("#chart-ballots-per-hour td.num")).map(td => +td.textContent).reduce((a, b) => a + b, 0).toString()`, &total))
+	if bars < 1 || total != "3" {
+		t.Errorf("ballots per hour: %d bars, %s ballots", bars, total)
+	}
+	run(t, bctx, "result", chromedp.Navigate(base+"/elections/park-2026"), chromedp.WaitVisible("#verdict", chromedp.ByID))
+	if v := text(t, bctx, "#verdict"); !strings.Contains(v, "PASS") {
+		t.Errorf("verdict %q", v)
+	}
+	var counts string
+	run(t, bctx, "counts", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(2)")).map(td => td.textContent).join(",")`, &counts))
+	if counts != "3,0,2,1,0" {
+		t.Errorf("result %q, want 3,0,2,1,0", counts)
+	}
+	browsertest.RequireAccessible(t, bctx, "tallied election")
+	w.check(t)
+}
+
+// tallyRefusals: the tally journey checks the browser's message as the
+// chain would, 422 before anything is signed.
+func tallyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election) {
+	t.Helper()
+	a := newAgent(t, base)
+	a.get("/ballot/tally")
+	var agg ballot.Aggregate
+	res, err := k.c.Query(k.ctx, "/ballot/aggregate/"+e.ID, nil, 0, false)
+	if err != nil || json.Unmarshal(res.Value, &agg) != nil {
+		t.Fatalf("aggregate: %v", err)
+	}
+	partials := func(name string, j uint32) string {
+		ks, err := ballot.KeyShareFor(k.keys[name], e, j, k.trustees(e), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ballot.TallyMsg(ks, e, &agg, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	// Trustee 3's partial decryptions posted as trustee 2's: their proofs
+	// are for trustee 3's verification key.
+	stolen := partials("trustee-3", 3)
+	for _, tc := range []struct{ name, signer, msg, want string }{
+		{"empty", "trustee-1", "", "There is no message"},
+		{"not JSON", "trustee-1", "{", "is not this kind of message"},
+		{"unknown field", "trustee-1", `{"election":"park-2026","partials":["00"],"extra":1}`, "unknown field"},
+		{"malformed", "trustee-1", `{"election":"park-2026","partials":["00"]}`, "The chain would refuse this message"},
+		{"again", "trustee-1", partials("trustee-1", 1), "already posted"},
+		{"another's", "trustee-2", stolen, "does not verify"},
+		{"not a trustee", "citizen-alice", stolen, "is not a trustee"},
+	} {
+		pub := hex.EncodeToString(k.keys[tc.signer].Public().(ed25519.PublicKey))
+		r := a.post("/ballot/tally", url.Values{"pubkey": {pub}, "election": {e.ID}, "message": {tc.msg}})
+		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.want) {
+			t.Errorf("tally %s: HTTP %d, want 422 with %q", tc.name, r.code, tc.want)
+		}
+	}
+}
