@@ -46,6 +46,11 @@ func ParsePredicate(s string) (Predicate, error) {
 				return nil, ErrBadPredicate.Wrapf("term %q: %s needs an integer", term, c.Op)
 			}
 		}
+		for _, prev := range p {
+			if prev == c {
+				return nil, ErrBadPredicate.Wrapf("term %q given twice", term)
+			}
+		}
 		p = append(p, c)
 	}
 	if len(p) > 8 {

@@ -249,7 +249,8 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 // terms proven. With ProofsOnly, a proof of a term outside the predicate is
 // refused: the chain records no more than it asked for.
 func verifyPredicateProofs(pp *vc.ParsedPresentation, schema *Schema, o VerifyOptions) ([]string, error) {
-	var proven []string
+	// Cheap checks of every proof first, then the costly verifications.
+	types := make([]string, len(pp.Proofs))
 	for i := range pp.Proofs {
 		p := &pp.Proofs[i]
 		def, ok := schema.Claim(p.Term.Claim)
@@ -259,7 +260,12 @@ func verifyPredicateProofs(pp *vc.ParsedPresentation, schema *Schema, o VerifyOp
 		if o.ProofsOnly && !slices.ContainsFunc(o.Predicate, func(c Comparison) bool { return c.String() == p.Term.String() }) {
 			return nil, ErrPredicateProof.Wrapf("%s is not a term of the predicate %s", p.Term, o.Predicate)
 		}
-		switch err := p.Verify(def.Type); {
+		types[i] = def.Type
+	}
+	var proven []string
+	for i := range pp.Proofs {
+		p := &pp.Proofs[i]
+		switch err := p.Verify(types[i]); {
 		case errors.Is(err, vc.ErrBadTerm):
 			return nil, ErrBadPredicate.Wrap(err)
 		case err != nil:

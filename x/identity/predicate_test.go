@@ -1,0 +1,53 @@
+package identity_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/x/identity"
+	"github.com/publica/publica/x/identity/vc"
+)
+
+func TestParsePredicate(t *testing.T) {
+	p, err := identity.ParsePredicate("age_band>=18,district=7,full_name!=Bob")
+	if err != nil || len(p) != 3 || p[0].Op != ">=" || p[2].String() != "full_name!=Bob" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for _, bad := range []string{"", "district = 7", "district=7,", "age_band>=x", "district=7,district=7", "=7", "district==7", "Name=1"} {
+		if _, err := identity.ParsePredicate(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestVerifyMixedProofsAndDisclosures: off chain a predicate's terms may be
+// proven or hold on disclosed values; the verifier reports which were
+// proven, and the on-chain rules (ProofsOnly) refuse the disclosure.
+func TestVerifyMixedProofsAndDisclosures(t *testing.T) {
+	w := newWorld(t)
+	alice := acct(w.alice)
+	held := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
+	p := resign(t, w.prove(held, w.alice, "c", "age_band>=18"), w.alice, func(pr *vc.Presentation) {
+		pr.Disclosures, _ = held.Disclose("district")
+	})
+	pred, _ := identity.ParsePredicate("age_band>=18,district=7")
+	opts := identity.VerifyOptions{Challenge: "c", Domain: genesis.DevChainID, Now: w.time, Predicate: pred}
+	v, err := identity.VerifyPresentation(w.reader(), p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(v.Proven, []string{"age_band>=18"}) || string(v.Claims["district"]) != "7" || len(v.Claims) != 1 {
+		t.Fatalf("proven %v, claims %v", v.Proven, v.Claims)
+	}
+	opts.Predicate, _ = identity.ParsePredicate("age_band>=18,district=8")
+	_, err = identity.VerifyPresentation(w.reader(), p, opts)
+	wantCode(t, err, identity.ErrPredicateFalse)
+	opts.Predicate, _ = identity.ParsePredicate("age_band>=18,full_name=Alice")
+	_, err = identity.VerifyPresentation(w.reader(), p, opts)
+	wantCode(t, err, identity.ErrMissingClaim)
+	opts.Predicate, opts.ProofsOnly = pred, true
+	_, err = identity.VerifyPresentation(w.reader(), p, opts)
+	wantCode(t, err, identity.ErrValueDisclosed)
+}
