@@ -48,17 +48,20 @@ type Options struct {
 	// challenges are bound to it, and cookies are marked Secure when it is
 	// https. "" means the origin of each request as the server sees it.
 	PublicOrigin string
+	// RateLimit bounds requests per client address (see RateLimit).
+	RateLimit RateLimit
 }
 
 // Server is the portal's HTTP server.
 type Server struct {
-	echo    *echo.Echo
-	chain   *chain.Source
-	log     *slog.Logger
-	refresh int // seconds, 0 = off
-	timeout time.Duration
-	home    string
-	origin  string // Options.PublicOrigin
+	echo      *echo.Echo
+	chain     *chain.Source
+	log       *slog.Logger
+	refresh   int // seconds, 0 = off
+	timeout   time.Duration
+	home      string
+	rateLimit RateLimit
+	origin    string // Options.PublicOrigin
 
 	cl       *client.Client // builds, relays and proves, through the same RPC
 	clMu     sync.Mutex
@@ -79,7 +82,7 @@ func New(rpc rpcclient.Client, opts Options) (*Server, error) {
 		return nil, errors.New("web: no RPC client")
 	}
 	s := &Server{chain: chain.NewSource(rpc), log: opts.Logger, timeout: opts.RequestTimeout,
-		home: opts.Home, origin: strings.TrimRight(opts.PublicOrigin, "/"),
+		home: opts.Home, rateLimit: opts.RateLimit, origin: strings.TrimRight(opts.PublicOrigin, "/"),
 		cl: client.NewFromRPC(rpc), sessions: newSessionStore()}
 	s.secret = opts.Secret
 	if len(s.secret) == 0 {
@@ -142,6 +145,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog())
 	e.Use(s.recoverer())
+	e.Use(rateLimiter(s.rateLimit))
 	e.Use(middleware.BodyLimit("64K"))
 	e.Use(middleware.ContextTimeout(s.timeout))
 	e.Use(s.csrf())
