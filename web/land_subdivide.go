@@ -228,7 +228,11 @@ var landSubdivide = &Journey{
 			}
 			fs = append(fs, components.Fact{Label: "Child " + strconv.Itoa(i+1), Value: v})
 		}
-		return append(fs, components.Fact{Label: "Uncovered area allowed", Value: m.Tolerance + " (twice square centimetres)"},
+		tol, _ := new(big.Int).SetString(m.Tolerance, 10)
+		if tol == nil {
+			tol = new(big.Int)
+		}
+		return append(fs, components.Fact{Label: "Uncovered area allowed", Value: components.AreaM2(tol, 100) + " m²"},
 			components.Fact{Label: "Document hash", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
