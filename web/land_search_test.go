@@ -150,11 +150,32 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 	}
 
 	bctx := browsertest.New(t)
-	run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-ref", chromedp.ByID))
+	w := watch(bctx)
+	run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-ref", chromedp.ByID),
+		chromedp.Poll(`!!window.htmx`, nil, chromedp.WithPollingTimeout(5*time.Second)))
 	browsertest.RequireAccessible(t, bctx, "search form")
-	run(t, bctx, "search", chromedp.SetValue("#f-bbox", "0,0,3000,1000", chromedp.ByID),
-		chromedp.Submit("#f-bbox", chromedp.ByID), chromedp.WaitVisible("#hits", chromedp.ByID))
+	// htmx replaces the main content in place: the page's marker survives,
+	// the address shows the search, and focus moves to the new content.
+	run(t, bctx, "search", chromedp.Evaluate(`window.__samePage = true`, nil), chromedp.SetValue("#f-bbox", "0,0,3000,1000", chromedp.ByID),
+		chromedp.Click("form.journey-form button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("#hits", chromedp.ByID))
+	var same bool
+	var loc, focused string
+	run(t, bctx, "in place", chromedp.Evaluate(`window.__samePage === true`, &same), chromedp.Evaluate(`location.search`, &loc),
+		chromedp.Evaluate(`document.activeElement && document.activeElement.id`, &focused))
+	if !same || !strings.Contains(loc, "bbox=0%2C0%2C3000%2C1000") || focused != "main" {
+		t.Errorf("htmx search: same page %v, location %q, focus on %q", same, loc, focused)
+	}
 	browsertest.RequireAccessible(t, bctx, "search results")
+	// A refused search (422) is swapped in too, with its error summary focused.
+	run(t, bctx, "bad search in place", chromedp.Evaluate(`document.getElementById("f-bbox").value = "1,2"; document.getElementById("f-ref").value = ""`, nil),
+		chromedp.Click("form.journey-form button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+	var title string
+	run(t, bctx, "error title", chromedp.Evaluate(`document.title`, &title), chromedp.Evaluate(`window.__samePage === true`, &same),
+		chromedp.Evaluate(`document.activeElement && document.activeElement.className`, &focused))
+	if !strings.HasPrefix(title, "Error:") || !same || !strings.Contains(focused, "error-summary") {
+		t.Errorf("refused htmx search: title %q, same page %v, focus %q", title, same, focused)
+	}
 	run(t, bctx, "bad search", chromedp.Navigate(base+"/land/search?bbox=1,2"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
 	browsertest.RequireAccessible(t, bctx, "search error")
+	w.check(t)
 }

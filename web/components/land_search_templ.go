@@ -48,7 +48,7 @@ func LandSearch(v SearchView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, " <h1>Find a parcel</h1><p class=\"lead\">Search active parcels by cadastral reference, or by an area in the registry’s coordinates. Each result links to the parcel’s page, read with a proof.</p><form method=\"get\" action=\"/land/search\" class=\"journey-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, " <h1>Find a parcel</h1><p class=\"lead\">Search active parcels by cadastral reference, or by an area in the registry’s coordinates. Each result links to the parcel’s page, read with a proof.</p><form method=\"get\" action=\"/land/search\" class=\"journey-form\" hx-get=\"/land/search\" hx-target=\"#main\" hx-select=\"#main\" hx-swap=\"outerHTML\" hx-push-url=\"true\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -283,7 +283,7 @@ func LandSearch(v SearchView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(Page{Title: errorTitle("Find a parcel", v.Errors), Nav: "land"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(Page{Title: errorTitle("Find a parcel", v.Errors), Nav: "land", HTMX: true}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
