@@ -299,3 +299,24 @@ func TestTrusteeInteropWasm(t *testing.T) {
 		return resp
 	})
 }
+
+// FuzzTrustee: any request to any trustee operation gets a JSON answer,
+// never a panic.
+func FuzzTrustee(f *testing.F) {
+	_, k, _ := ed25519.GenerateKey(rand.Reader)
+	r := browserTrustee(k, "e1")
+	r.Election.ID = "e1"
+	r.Election.Trustees = []string{tx.AccountID(k.Public().(ed25519.PublicKey))}
+	r.Election.Threshold = 1
+	seed, _ := json.Marshal(r)
+	for _, op := range trusteeOps {
+		f.Add(op, string(seed))
+	}
+	f.Add("tally", `{"election":{"id":"e1","trustees":[],"verification_keys":["zz"]},"aggregate":{"questions":[["00"]]}}`)
+	f.Fuzz(func(t *testing.T, op, in string) {
+		var resp trusteeResponse
+		if err := json.Unmarshal(handleTrustee(op, []byte(in)), &resp); err != nil {
+			t.Fatalf("not JSON: %v", err)
+		}
+	})
+}
