@@ -146,6 +146,27 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	wantStatus(t, w, "credential check page", 200)
 	browsertest.RequireAccessible(t, bctx, "credential check page")
 	wantText("credential claims", "#issue-claims", "Alice Example", "1987-03-14", "30")
+	// A changed sealed credential is refused (sent aside with fetch, so the
+	// page stays), and so is a signature that is not the issuer's.
+	var tampered []any
+	run(t, bctx, "changed sealed credential", evalAwait(`(async () => {
+		const f = document.querySelector("form[data-di-sign]"), body = new FormData(f);
+		body.set("signature", "ab".repeat(64));
+		body.set("sealed", "A" + f.elements.sealed.value.slice(1));
+		const r = await fetch(f.action, {method: "POST", body});
+		return [r.status, await r.text()];
+	})()`, &tampered))
+	if len(tampered) != 2 || tampered[0] != float64(422) || !strings.Contains(tampered[1].(string), "not prepared by this portal") {
+		t.Errorf("changed sealed credential: %.200v", tampered)
+	}
+	run(t, bctx, "forged credential signature", submitted("main", chromedp.Evaluate(`(() => {
+		const f = document.querySelector("form[data-di-sign]");
+		f.elements.signature.value = "ab".repeat(64);
+		f.submit();
+	})()`, nil)), ready("form[data-di-sign]"))
+	wantStatus(t, w, "forged credential signature", 422)
+	wantText("forged credential signature", ".error-summary", "signature does not match this credential")
+	browsertest.RequireAccessible(t, bctx, "forged credential signature")
 	run(t, bctx, "sign credential", submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
 	wantStatus(t, w, "anchor check page", 200)
 	browsertest.RequireAccessible(t, bctx, "anchor check page")

@@ -383,7 +383,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 		}
 		v.Checks = append(v.Checks, ch)
 	}
-	v.Height = r.height
+	v.Proof = r.proof()
 	if v.OK {
 		v.Facts = []components.Fact{
 			{Label: "Holder", Value: vc.DID(res.Holder), Mono: true},

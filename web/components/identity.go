@@ -177,7 +177,7 @@ type PresentationVerify struct {
 	Checks                    []VerifyCheck
 	Facts                     []Fact
 	Claims                    []Fact
-	Height                    int64
+	Proof                     Proven // state the checks read
 	Errors                    []FormError
 }
 
