@@ -58,7 +58,8 @@ func credentialCmd() *cobra.Command {
 		Long: `Credentials are W3C Verifiable Credentials 2.0 secured with the
 eddsa-jcs-2022 Data Integrity cryptosuite. The chain holds only the
 credential's digest, its status index and the issuer's accreditation;
-the claims stay in the holder's file. See docs/identity.md.`,
+the claims stay in the holder's file, which can disclose them or prove
+predicates on them in zero knowledge. See docs/identity.md.`,
 	}
 	addNodeFlag(cmd)
 	addPassphraseFlag(cmd)
@@ -94,8 +95,10 @@ func credentialIssueCmd() *cobra.Command {
 		Short: "Sign a credential for a holder and anchor its digest on chain (issuer)",
 		Long: `Sign a credential with the --from issuer's current DID key, anchor its
 digest and status index on chain (identity/anchor-credential), and write
-the holder's file: the signed credential and one salted disclosure per
-claim. Give the file to the holder only: it contains the claims.`,
+the holder's file: the signed credential, one salted disclosure per
+claim, and per claim the commitment disclosure and its opening (for
+zero-knowledge predicate proofs). Give the file to the holder only: it
+contains the claims.`,
 		Example: `  publica credential issue --from registrar --holder citizen-alice --schema residence --version 1 \
     --index 0 --claim district=7 --claim age_band=30 --claim birth_date=1987-03-14 --held alice-residence.json`,
 		Args: cobra.NoArgs,
