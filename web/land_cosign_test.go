@@ -1,0 +1,113 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/x/land"
+)
+
+// TestLandCosignOverHTTP: a mortgage co-signed over plain HTTP, with each
+// refusal of the co-signing step: a changed link, a first signature from
+// another key, a key that is not a party, a bad signature, a party that
+// signs twice. And the certificate and QR-check pages' answers to bad
+// requests.
+func TestLandCosignOverHTTP(t *testing.T) {
+	f := newLandDealingsFixture(t)
+	a := newAgent(t, f.base)
+	pubHex := func(k ed25519.PrivateKey) string { return hex.EncodeToString(k.Public().(ed25519.PublicKey)) }
+	signPage := func(body string, k ed25519.PrivateKey) string {
+		b, err := hex.DecodeString(attr(t, body, "data-sign-bytes"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hex.EncodeToString(ed25519.Sign(k, b))
+	}
+	expect := func(what string, r response, code int, want string) {
+		t.Helper()
+		if r.code != code || !strings.Contains(r.body, want) {
+			t.Errorf("%s: %d, want %d with %q; page:\n%.600s", what, r.code, code, want, r.body)
+		}
+	}
+
+	a.get("/land/mortgages/register")
+	form := url.Values{"pubkey": {pubHex(f.clerk)}, "title": {"T1"}, "lender": {f.bobID}, "amount": {"1000"}, "currency": {"EUR"}, "rank": {"2"}, "document": {f.doc}}
+	check := a.post("/land/mortgages/register", form)
+	expect("prepare", check, 200, "Check and sign: register a mortgage")
+	first := hidden(t, check.body, "prepared")
+
+	expect("open before the first signature", a.get("/land/cosign?t="+url.QueryEscape(first)), 422, "has not signed")
+	expect("first signature from another key", a.post("/land/cosign", url.Values{"prepared": {first}, "pubkey": {pubHex(f.alice)},
+		"signature": {signPage(check.body, f.alice)}}), 422, "must come from the key that prepared it")
+	tampered := first[:10] + string("AB"[strings.IndexByte("AB", first[10])+1&1]) + first[11:]
+	if first[10] != 'A' && first[10] != 'B' {
+		tampered = first[:10] + "A" + first[11:]
+	}
+	expect("changed link", a.post("/land/cosign", url.Values{"prepared": {tampered}, "pubkey": {pubHex(f.clerk)},
+		"signature": {signPage(check.body, f.clerk)}}), 422, "not made by this portal")
+
+	waiting := a.post("/land/cosign", url.Values{"prepared": {first}, "pubkey": {pubHex(f.clerk)}, "signature": {signPage(check.body, f.clerk)}})
+	expect("clerk signs", waiting, 200, "2 more signature(s) needed")
+	link, err := url.Parse(attr(t, waiting.body, `id="cosign-link" href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := link.Query().Get("t")
+	page := a.get("/land/cosign?t=" + url.QueryEscape(token))
+	expect("co-signer opens the link", page, 200, "Register a mortgage on title T1")
+
+	carol := testnode.DemoKey(t, "citizen-carol")
+	expect("not a party", a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(carol)}, "signature": {signPage(page.body, carol)}}),
+		422, "is not one of the accounts that sign")
+	expect("bad signature", a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(f.alice)}, "signature": {signPage(page.body, f.bob)}}),
+		422, "does not match this transaction")
+	expect("signs twice", a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(f.clerk)}, "signature": {signPage(page.body, f.clerk)}}),
+		422, "has already signed")
+	expect("no key", a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {""}, "signature": {""}}), 422, "no key in this browser")
+
+	owner := a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(f.alice)}, "signature": {signPage(page.body, f.alice)}})
+	expect("owner signs", owner, 200, "1 more signature(s) needed")
+	link, _ = url.Parse(attr(t, owner.body, `id="cosign-link" href`))
+	token = link.Query().Get("t")
+	done := a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(f.bob)}, "signature": {signPage(page.body, f.bob)}})
+	expect("lender signs", done, 200, "Mortgage M1 is registered on title T1")
+	// The same last signature again (a double click, a reload): the same
+	// transaction, whose result is shown; nothing is registered twice.
+	again := a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(f.bob)}, "signature": {signPage(page.body, f.bob)}})
+	expect("lender signs again", again, 200, "Mortgage M1 is registered on title T1")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := f.c.Query(ctx, "/land/title/T1", nil, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var title land.Title
+	if err := json.Unmarshal(res.Value, &title); err != nil || len(title.Mortgages) != 1 || title.Mortgages[0].Lender != f.bobID || title.Mortgages[0].Rank != 2 {
+		t.Fatalf("title T1 on chain: %+v %v", title.Mortgages, err)
+	}
+
+	for path, want := range map[string]struct {
+		code int
+		text string
+	}{
+		"/land/titles/T99/certificate":                                          {404, ""},
+		"/land/titles/X1/certificate.pdf":                                       {404, ""},
+		"/land/titles/T1/certificate.pdf?height=x":                              {400, "The height must be a block number"},
+		"/land/verify?title=T1&height=2&sha256=zz":                              {422, "carries no SHA-256"},
+		"/land/verify?title=&height=2&sha256=" + strings.Repeat("a", 64):        {422, "names no title"},
+		"/land/verify?title=T1&height=999999&sha256=" + strings.Repeat("a", 64): {422, "is not final on this chain"},
+		"/land/verify?title=T9&height=3&sha256=" + strings.Repeat("a", 64):      {422, "There was no title T9 at block 3"},
+	} {
+		r := get(t, f.base+path)
+		if r.code != want.code || !strings.Contains(r.body, want.text) {
+			t.Errorf("GET %s: %d, want %d with %q", path, r.code, want.code, want.text)
+		}
+	}
+}
