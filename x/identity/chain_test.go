@@ -157,6 +157,23 @@ func TestEligibility(t *testing.T) {
 		p.PredicateProofs[1].Proof = base64.RawURLEncoding.EncodeToString(raw)
 	})
 	send(identity.ErrPredicateProof, pred, tampered, w.alice)
+	// CheckTx runs the same verification: bad presentations stay out of
+	// the mempool.
+	check := func(want *errs.Error, pred string, p []byte) {
+		t.Helper()
+		raw := w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, alice, w.alice)
+		res, err := w.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == nil && res.Code != 0 || want != nil && (res.Codespace != want.Codespace || res.Code != want.Code) {
+			t.Fatalf("CheckTx: %s/%d %s", res.Codespace, res.Code, res.Log)
+		}
+	}
+	check(identity.ErrValueDisclosed, "district=7", disclosing)
+	check(identity.ErrPredicateProof, pred, tampered)
+	check(identity.ErrMissingProof, pred, w.prove(held, w.alice, ch(pred), "district=7"))
+	check(nil, pred, good)
 	// A string equality is proven over a hashed value.
 	send(nil, "full_name!=Bob", w.prove(held, w.alice, ch("full_name!=Bob"), "full_name!=Bob"), w.alice)
 	send(nil, pred, good, w.alice)

@@ -42,7 +42,10 @@ func (m *Module) Messages() []module.MsgSpec {
 		{Type: TypeRequestRecovery, New: func() module.Msg { return &MsgRequestRecovery{} }, Handle: m.requestRecovery},
 		{Type: TypeCancelRecovery, New: func() module.Msg { return &MsgCancelRecovery{} }, Handle: m.cancelRecovery},
 		{Type: TypeCompleteRecovery, New: func() module.Msg { return &MsgCompleteRecovery{} }, Handle: m.completeRecovery},
-		{Type: TypeRegisterEligibility, New: func() module.Msg { return &MsgRegisterEligibility{} }, Handle: m.registerEligibility},
+		// The presentation (signatures, proofs) is verified in CheckTx too,
+		// so a bad one never reaches a block.
+		{Type: TypeRegisterEligibility, New: func() module.Msg { return &MsgRegisterEligibility{} }, Handle: m.registerEligibility,
+			Check: func(ctx *module.Context, msg module.Msg) error { _, err := m.registerEligibility(ctx, msg); return err }},
 	}
 }
 
