@@ -124,7 +124,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 
 	// 2. The election, created on the portal.
 	trustees := acct("trustee-1") + "\n" + acct("trustee-2") + "\n" + acct("trustee-3")
-	set(map[string]string{"id": "park-2026", "title": "Park extension", "threshold": "2", "opens": "+1s", "closes": "+20s", "trustees": trustees,
+	set(map[string]string{"id": "park-2026", "title": "Park extension", "threshold": "2", "opens": "+1s", "closes": "+30s", "trustees": trustees,
 		"questions": "yes_no:Extend the park?\nsingle:Name:Oak Park,Elm Park,Ash Park"})
 	run(t, bctx, "create", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
 	if facts := text(t, bctx, "#tx-facts"); !strings.Contains(facts, "any 2 of the 3 trustees") || !strings.Contains(facts, "Extend the park? (choose one): yes, no") {
@@ -155,17 +155,48 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	if want, _ := ballot.DealMsg(t1, e, 1, trs); trs[0].Dealing != want.Commitments {
 		t.Fatal("the browser's dealing differs from the CLI's for the same key")
 	}
+	// Trustee 3 deals trustee 1 a wrong share; trustee 2 complains,
+	// wrongly, about trustee 1.
 	for i, name := range []string{"trustee-2", "trustee-3"} {
 		m, err := ballot.DealMsg(k.keys[name], e, uint32(i+2), trs)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if name == "trustee-3" {
+			bad, _ := hex.DecodeString(m.Shares[0])
+			bad[3] ^= 0x10
+			m.Shares[0] = hex.EncodeToString(bad)
+		}
 		k.send(k.keys[name], ballot.TypeDeal, m)
+	}
+	k.send(k.keys["trustee-2"], ballot.TypeComplain, &ballot.MsgComplain{Election: e.ID, Dealer: 1})
+	ceremony("ceremony page, a complaint to answer")
+	if got := action("reveal-action", "reveal"); !strings.Contains(got, "rejected") {
+		t.Errorf("reveal confirmation:\n%s", got)
 	}
 	ceremony("ceremony page, shares checked")
 	run(t, bctx, "share checks", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	if ch := text(t, bctx, "#share-checks"); strings.Count(ch, "matches its commitments") != 2 {
+	if ch := text(t, bctx, "#share-checks"); !strings.Contains(ch, "Share from trustee 2: matches its commitments") || !strings.Contains(ch, "Share from trustee 3: DOES NOT match") {
 		t.Errorf("share checks: %q", ch)
+	}
+	action("complain-3", "complain about trustee 3")
+	rv, err := ballot.RevealShare(k.keys["trustee-3"], e, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.send(k.keys["trustee-3"], ballot.TypeReveal, rv)
+	ceremony("ceremony page, complaints settled")
+	run(t, bctx, "settled", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	if st := text(t, bctx, "#trustee-status"); !strings.Contains(st, "Waiting for the official") {
+		t.Errorf("trustee status with complaints settled: %q", st)
+	}
+	if tbl := text(t, bctx, "#trustee-progress"); strings.Count(tbl, "rejected") != 2 {
+		t.Errorf("trustee table:\n%s", tbl)
+	}
+	for _, cp := range k.complaints(e) {
+		if cp.Status != ballot.ComplaintRejected {
+			t.Errorf("complaint %+v", cp)
+		}
 	}
 
 	// The guard: the generic signing path refuses a derivation message.
@@ -296,6 +327,25 @@ func timeOp(t *testing.T, ctx context.Context, op string) float64 {
 	return ms
 }
 
+func (k *electionKit) complaints(e *ballot.Election) []*ballot.Complaint {
+	k.t.Helper()
+	res, err := k.c.Query(k.ctx, "/ballot/list/complaint/"+e.ID, nil, 0, false)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	var page ballot.Page
+	json.Unmarshal(res.Value, &page)
+	var out []*ballot.Complaint
+	for _, en := range page.Entries {
+		c := new(ballot.Complaint)
+		if err := json.Unmarshal(en.Value, c); err != nil {
+			k.t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // tallyRefusals: the tally journey checks the browser's message as the
 // chain would, 422 before anything is signed.
 func tallyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election) {
@@ -308,7 +358,7 @@ func tallyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election
 		t.Fatalf("aggregate: %v", err)
 	}
 	partials := func(name string, j uint32) string {
-		ks, err := ballot.KeyShareFor(k.keys[name], e, j, k.trustees(e), nil)
+		ks, err := ballot.KeyShareFor(k.keys[name], e, j, k.trustees(e), k.complaints(e))
 		if err != nil {
 			t.Fatal(err)
 		}
