@@ -1,7 +1,9 @@
 // Package vc is the off-chain side of Publica identity credentials: W3C
 // Verifiable Credentials 2.0 secured with the eddsa-jcs-2022 Data Integrity
 // cryptosuite (RFC 8785 JSON canonicalization, SHA-256, Ed25519), selective
-// disclosure by salted per-claim digests, and holder-bound presentations.
+// disclosure by salted per-claim digests, per-claim Pedersen commitments
+// with zero-knowledge predicate proofs over them (crypto/zkpred), and
+// holder-bound presentations.
 // It knows nothing about the chain; x/identity checks the chain-side facts
 // (issuer accreditation, key history, status lists). See docs/identity.md.
 package vc
