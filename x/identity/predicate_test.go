@@ -2,6 +2,8 @@ package identity_test
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,4 +52,23 @@ func TestVerifyMixedProofsAndDisclosures(t *testing.T) {
 	opts.Predicate, opts.ProofsOnly = pred, true
 	_, err = identity.VerifyPresentation(w.reader(), p, opts)
 	wantCode(t, err, identity.ErrValueDisclosed)
+}
+
+// TestEligibilityLargestPredicate: the largest predicate (8 terms, each an
+// ordering, so 8 range proofs) fits a presentation and a transaction.
+func TestEligibilityLargestPredicate(t *testing.T) {
+	w := newWorld(t)
+	alice := acct(w.alice)
+	held := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
+	var terms []string
+	for i := range 8 {
+		terms = append(terms, "age_band>="+strconv.Itoa(i+1))
+	}
+	pred := strings.Join(terms, ",")
+	p := w.prove(held, w.alice, identity.EligibilityChallenge(genesis.DevChainID, alice, pred), terms...)
+	if len(p) > vc.MaxDocumentBytes {
+		t.Fatalf("presentation of %d bytes exceeds %d", len(p), vc.MaxDocumentBytes)
+	}
+	w.do(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
+	t.Logf("8 range proofs: presentation of %d bytes", len(p))
 }
