@@ -9,7 +9,9 @@ import (
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/identity/vc"
 )
 
 // Message types of this module.
@@ -45,7 +47,8 @@ func (m *Module) Messages() []module.MsgSpec {
 		// The presentation (signatures, proofs) is verified in CheckTx too,
 		// so a bad one never reaches a block.
 		{Type: TypeRegisterEligibility, New: func() module.Msg { return &MsgRegisterEligibility{} }, Handle: m.registerEligibility,
-			Check: func(ctx *module.Context, msg module.Msg) error { _, err := m.registerEligibility(ctx, msg); return err }},
+			Check:   func(ctx *module.Context, msg module.Msg) error { _, err := m.registerEligibility(ctx, msg); return err },
+			Prepare: m.prepareEligibility},
 	}
 }
 
@@ -381,6 +384,7 @@ func (m *Module) registerEligibility(ctx *module.Context, msg module.Msg) ([]byt
 		Now:        ctx.Time,
 		Predicate:  pred,
 		ProofsOnly: true,
+		prepared:   r.prepared,
 	})
 	if err != nil {
 		return nil, err
@@ -397,4 +401,32 @@ func (m *Module) registerEligibility(ctx *module.Context, msg module.Msg) ([]byt
 	put(ctx.KV, key, e)
 	ctx.Emit("identity.eligibility_registered", "account", v.Holder, "schema", v.SchemaID, "predicate", r.Predicate)
 	return key, nil
+}
+
+// prepareEligibility verifies the presentation's predicate proofs in
+// FinalizeBlock's parallel pre-check, so that Handle, which runs one
+// transaction at a time, need not. The proofs depend only on the
+// presentation's bytes and the claim types of its schema version (which
+// never changes once registered); Handle trusts the cache only for the
+// same types, so the outcome never depends on this hook.
+func (m *Module) prepareEligibility(view store.KV, msg module.Msg) {
+	r := msg.(*MsgRegisterEligibility)
+	pp, err := vc.ParsePresentation([]byte(r.Presentation))
+	if err != nil || len(pp.Proofs) == 0 {
+		return
+	}
+	schema, err := get[Schema](view, SchemaKey(pp.Credential.SchemaID, pp.Credential.Version))
+	if err != nil || schema == nil {
+		return
+	}
+	types, err := proofClaimTypes(pp, schema)
+	if err != nil {
+		return
+	}
+	for i := range pp.Proofs {
+		if pp.Proofs[i].Verify(types[i]) != nil {
+			return
+		}
+	}
+	r.prepared = &preparedProofs{types: types}
 }

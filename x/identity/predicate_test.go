@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,4 +72,36 @@ func TestEligibilityLargestPredicate(t *testing.T) {
 	}
 	w.do(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
 	t.Logf("8 range proofs: presentation of %d bytes", len(p))
+}
+
+// TestEligibilityBlock: registrations in one block are pre-checked in
+// parallel; each still gets its own outcome.
+func TestEligibilityBlock(t *testing.T) {
+	w := newWorld(t)
+	alice, bob := acct(w.alice), acct(w.bob)
+	aliceHeld := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
+	bobHeld := w.issue(w.registrar, bob, aliceClaims(), time.Time{}, nil)
+	const pred = "age_band>=18,district=7"
+	pa := w.prove(aliceHeld, w.alice, identity.EligibilityChallenge(genesis.DevChainID, alice, pred), "age_band>=18", "district=7")
+	pb := w.prove(bobHeld, w.bob, identity.EligibilityChallenge(genesis.DevChainID, bob, pred), "age_band>=18", "district=7")
+	// Bob's proofs in Alice's presentation: bound to another credential.
+	var bobs vc.Presentation
+	json.Unmarshal(pb, &bobs)
+	mixed := resign(t, pa, w.alice, func(p *vc.Presentation) { p.PredicateProofs = bobs.PredicateProofs })
+	res := w.block(
+		w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(mixed)}, alice, w.alice),
+		w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(pb)}, bob, w.bob),
+	)
+	if res[0].Code != identity.ErrBadDisclosure.Code || res[1].Code != 0 {
+		t.Fatalf("results %d %q / %d %q", res[0].Code, res[0].Log, res[1].Code, res[1].Log)
+	}
+	res = w.block(w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(pa)}, alice, w.alice))
+	if res[0].Code != 0 {
+		t.Fatalf("alice: %d %s", res[0].Code, res[0].Log)
+	}
+	for _, a := range []string{alice, bob} {
+		if ok, why := w.app_eligible(a, "residence", pred); !ok {
+			t.Fatalf("%s not eligible: %s", a, why)
+		}
+	}
 }

@@ -399,6 +399,16 @@ func (m *MsgCompleteRecovery) ValidateBasic() error { return checkAccount("accou
 type MsgRegisterEligibility struct {
 	Predicate    string `json:"predicate"`
 	Presentation string `json:"presentation"` // the presentation JSON
+
+	// prepared caches a successful verification of the presentation's
+	// predicate proofs done in FinalizeBlock's parallel pre-check.
+	prepared *preparedProofs
+}
+
+// preparedProofs: every predicate proof of the presentation verified for
+// these claim types (one per proof, in order).
+type preparedProofs struct {
+	types []string
 }
 
 func (m *MsgRegisterEligibility) ValidateBasic() error {

@@ -38,6 +38,10 @@ type VerifyOptions struct {
 	// ProofsOnly (on chain): no value disclosures at all, and every
 	// predicate term proven in zero knowledge, with no other proofs.
 	ProofsOnly bool
+
+	// prepared, if its claim types are the proofs' types, vouches that
+	// the proofs verified (Prepare did it); otherwise they are verified.
+	prepared *preparedProofs
 }
 
 // Verified is the outcome of a successful verification.
@@ -250,19 +254,23 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 // refused: the chain records no more than it asked for.
 func verifyPredicateProofs(pp *vc.ParsedPresentation, schema *Schema, o VerifyOptions) ([]string, error) {
 	// Cheap checks of every proof first, then the costly verifications.
-	types := make([]string, len(pp.Proofs))
+	types, err := proofClaimTypes(pp, schema)
+	if err != nil {
+		return nil, err
+	}
 	for i := range pp.Proofs {
 		p := &pp.Proofs[i]
-		def, ok := schema.Claim(p.Term.Claim)
-		if !ok {
-			return nil, ErrBadDisclosure.Wrapf("claim %s is not in schema %s", p.Term.Claim, schema.ID)
-		}
 		if o.ProofsOnly && !slices.ContainsFunc(o.Predicate, func(c Comparison) bool { return c.String() == p.Term.String() }) {
 			return nil, ErrPredicateProof.Wrapf("%s is not a term of the predicate %s", p.Term, o.Predicate)
 		}
-		types[i] = def.Type
 	}
 	var proven []string
+	if o.prepared != nil && slices.Equal(o.prepared.types, types) {
+		for i := range pp.Proofs {
+			proven = append(proven, pp.Proofs[i].Term.String())
+		}
+		return proven, nil
+	}
 	for i := range pp.Proofs {
 		p := &pp.Proofs[i]
 		switch err := p.Verify(types[i]); {
@@ -274,6 +282,19 @@ func verifyPredicateProofs(pp *vc.ParsedPresentation, schema *Schema, o VerifyOp
 		proven = append(proven, p.Term.String())
 	}
 	return proven, nil
+}
+
+// proofClaimTypes is the schema type of each proof's claim.
+func proofClaimTypes(pp *vc.ParsedPresentation, schema *Schema) ([]string, error) {
+	types := make([]string, len(pp.Proofs))
+	for i := range pp.Proofs {
+		def, ok := schema.Claim(pp.Proofs[i].Term.Claim)
+		if !ok {
+			return nil, ErrBadDisclosure.Wrapf("claim %s is not in schema %s", pp.Proofs[i].Term.Claim, schema.ID)
+		}
+		types[i] = def.Type
+	}
+	return types, nil
 }
 
 func (i *Issuer) everAccredited(schema string) bool {
