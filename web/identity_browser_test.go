@@ -224,12 +224,13 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	refused("present without challenge", "#present-form button", "Enter the verifier’s challenge")
 	run(t, bctx, "choose district", chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Click(`#disclose-choices input[value="district"]`, chromedp.ByQuery))
-	fill(map[string]string{"f-challenge": "c-0451", "f-domain": "verifier.example"})
+	fill(map[string]string{"f-challenge": "c-0451", "f-domain": "verifier.example", "f-prove": "age_band>=18"})
 	run(t, bctx, "prepare presentation", submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
 	wantStatus(t, w, "presentation check page", 200)
 	browsertest.RequireAccessible(t, bctx, "presentation check page")
 	wantText("disclosed", "#present-claims", "district", "7")
-	if body := text(t, bctx, "main"); strings.Contains(body, "Alice Example") || strings.Contains(body, "1987-03-14") {
+	wantText("proven", "#present-proven", "age_band>=18", "zero knowledge")
+	if body := text(t, bctx, "main"); strings.Contains(body, "Alice Example") || strings.Contains(body, "1987-03-14") || strings.Contains(body, "age_band: 30") {
 		t.Error("the presentation check page shows claims that are not disclosed")
 	}
 	run(t, bctx, "sign presentation", submitted("#confirmation", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)))
@@ -248,7 +249,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		t.Helper()
 		page(what, "/identity/verify", "form.journey-form", 200)
 		run(t, bctx, what+": paste", chromedp.SetValue("#f-presentation", presentation, chromedp.ByID))
-		fill(map[string]string{"f-challenge": challenge, "f-domain": "verifier.example"})
+		fill(map[string]string{"f-challenge": challenge, "f-domain": "verifier.example", "f-predicate": "age_band>=18,district=7"})
 		run(t, bctx, what, submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
 		wantStatus(t, w, what, 200)
 		browsertest.RequireAccessible(t, bctx, what)
@@ -257,11 +258,30 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	refused("empty verify form", "form.journey-form button", "Choose a presentation file or paste the presentation", "Enter the challenge you gave the holder")
 	verify("verify", "c-0451")
 	wantText("verdict", "#verdict", "Valid presentation")
-	if got := wantText("verified claims", "#verify-claims", "district", "7"); strings.Contains(got, "age_band") {
-		t.Errorf("undisclosed claim shown: %q", got)
+	if got := wantText("verified claims", "#verify-claims", "district", "7", "age_band>=18", "proven without disclosure"); strings.Contains(got, "30") {
+		t.Errorf("undisclosed value shown: %q", got)
 	}
 	verify("replayed presentation", "another-challenge")
 	wantText("replay verdict", "#verdict", "Not valid", "identity/54")
+
+	// Alice registers her eligibility on chain, proven without disclosure.
+	page("eligibility form", "/identity/eligibility", "#present-form", 200)
+	run(t, bctx, "credential listed", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	fill(map[string]string{"f-predicate": "age_band>=40"})
+	refused("eligibility that does not hold", "#present-form button", "Your credential cannot prove this")
+	run(t, bctx, "credential listed again", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	fill(map[string]string{"f-predicate": "age_band>=18"})
+	run(t, bctx, "prepare eligibility", submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	browsertest.RequireAccessible(t, bctx, "eligibility presentation check page")
+	wantText("eligibility proofs", "#present-proven", "age_band>=18")
+	run(t, bctx, "sign eligibility presentation", submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browsertest.RequireAccessible(t, bctx, "eligibility transaction check page")
+	wantText("eligibility transaction", "#tx-facts", "age_band>=18", "none: each term is proven in zero knowledge")
+	run(t, bctx, "sign eligibility", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	wantStatus(t, w, "eligibility registered", 200)
+	if el, err := c.Query(ctx, "/key", identity.EligibilityKey(aliceID, "residence", "age_band>=18"), 0, false); err != nil || el.Value == nil {
+		t.Errorf("no eligibility record: %v", err)
+	}
 
 	// 5. The registrar revokes it: the verifier and alice see it revoked.
 	regPub := useKey(t, bctx, base, registrar)

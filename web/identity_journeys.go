@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
 	"github.com/publica/publica/web/components"
@@ -27,7 +29,7 @@ import (
 
 func init() {
 	Journeys = append(Journeys, credentialRevoke, credentialSuspend, credentialReinstate,
-		recoveryRequest, recoveryCancel)
+		recoveryRequest, recoveryCancel, eligibilityRegister)
 }
 
 var digestRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -388,4 +390,78 @@ func eventAttr(r *client.Result, typ, key string) string {
 		}
 	}
 	return ""
+}
+
+// eligibilityRegister records that the holder's credential satisfies a
+// predicate (identity/register-eligibility). The eligibility page
+// (identity_present.go) prepares the presentation with zero-knowledge
+// proofs and leads here; this form also takes a presentation made
+// elsewhere (publica credential present --prove).
+var eligibilityRegister = &Journey{
+	Path:    "/identity/eligibility/register",
+	MsgType: identity.TypeRegisterEligibility,
+	Title:   "Register your eligibility from a presentation",
+	Lead:    "Record on the chain that your credential satisfies a predicate, with a presentation that proves each term without disclosing any claim. To make one from a credential in this browser, use the eligibility page.",
+	Nav:     "identity",
+	Fields: []components.Field{
+		{Name: "predicate", Label: "Predicate", Hint: "Terms claim OP value joined by commas, for example age_band>=18,district=7."},
+		{Name: "presentation", Label: "Presentation", Kind: "textarea",
+			Hint: "Its JSON, with challenge publica-eligibility:<chain id>:<your account>:<predicate> and the chain id as domain."},
+	},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		var fe []components.FormError
+		if a.Account == nil {
+			fe = append(fe, components.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+		}
+		pred, perr := identity.ParsePredicate(strings.TrimSpace(a.Values.Get("predicate")))
+		if perr != nil {
+			fe = append(fe, components.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + perr.Error()})
+		}
+		pres := strings.TrimSpace(a.Values.Get("presentation"))
+		if pres == "" {
+			fe = append(fe, components.FormError{Field: "presentation", Message: "Paste the presentation"})
+		}
+		if len(fe) > 0 {
+			return nil, fe, nil
+		}
+		chainID, err := cl.ChainID(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		// Check it as the chain will, so a refusal comes before signing.
+		r := &provenReader{ctx: ctx, cl: cl}
+		_, verr := identity.VerifyPresentation(r, []byte(pres), identity.VerifyOptions{
+			Challenge: identity.EligibilityChallenge(chainID, a.Account.ID, pred.String()), Domain: chainID,
+			Now: time.Now(), Predicate: pred, ProofsOnly: true})
+		var code *errs.Error
+		switch {
+		case verr == nil:
+		case errors.As(verr, &code) && code.Codespace == identity.Codespace:
+			return nil, []components.FormError{{Field: "presentation", Message: fmt.Sprintf("The chain would refuse this presentation (%s/%d): %s", code.Codespace, code.Code, shortText(verr.Error()))}}, nil
+		default:
+			return nil, nil, verr
+		}
+		return identity.MsgRegisterEligibility{Predicate: pred.String(), Presentation: pres}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m identity.MsgRegisterEligibility
+		_ = tx.DecodeMsg(t.Msg, &m)
+		fs := []components.Fact{
+			{Label: "What", Value: "Record on the chain that your credential satisfies " + m.Predicate},
+			{Label: "Predicate", Value: m.Predicate, Mono: true},
+			{Label: "Claims disclosed", Value: "none: each term is proven in zero knowledge"},
+		}
+		if pp, err := vc.ParsePresentation([]byte(m.Presentation)); err == nil {
+			c := pp.Credential
+			fs = append(fs, components.Fact{Label: "Credential", Value: c.SchemaID + ", version " + strconv.FormatUint(uint64(c.Version), 10) + ", from " + vc.DID(c.Issuer)})
+		}
+		return fs
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m identity.MsgRegisterEligibility
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Your eligibility is registered",
+			[]components.Fact{{Label: "Predicate", Value: m.Predicate, Mono: true}},
+			[]components.Link{{Label: "Elections", Href: "/elections"}, {Label: "My credentials", Href: "/identity/credentials"}}
+	},
 }

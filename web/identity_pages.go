@@ -302,11 +302,13 @@ var verifySteps = []struct {
 	{"Not revoked (proven status list bit)", []uint32{49}},
 	{"Not suspended (proven status list bit)", []uint32{50}},
 	{"Every disclosed claim belongs to the credential and its schema", []uint32{4, 57}},
+	{"Every term of the predicate is proven without disclosure or holds on a disclosed claim", []uint32{56, 58, 59, 60, 61, 62}},
 }
 
 func (s *Server) verifyPresentation(c echo.Context) error {
 	v := components.PresentationVerify{Pasted: strings.TrimSpace(c.FormValue("presentation")),
-		Challenge: strings.TrimSpace(c.FormValue("challenge")), Domain: strings.TrimSpace(c.FormValue("domain"))}
+		Challenge: strings.TrimSpace(c.FormValue("challenge")), Domain: strings.TrimSpace(c.FormValue("domain")),
+		Predicate: strings.TrimSpace(c.FormValue("predicate"))}
 	refuse := func(fe ...components.FormError) error {
 		v.Errors = fe
 		return render(c, http.StatusUnprocessableEntity, components.VerifyPresentationPage(v))
@@ -335,6 +337,13 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 	if v.Challenge == "" {
 		fe = append(fe, components.FormError{Field: "challenge", Message: "Enter the challenge you gave the holder"})
 	}
+	var pred identity.Predicate
+	if v.Predicate != "" {
+		var err error
+		if pred, err = identity.ParsePredicate(v.Predicate); err != nil {
+			fe = append(fe, components.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + err.Error()})
+		}
+	}
 	if len(fe) > 0 {
 		return refuse(fe...)
 	}
@@ -344,7 +353,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, verr := identity.VerifyPresentation(r, []byte(text), identity.VerifyOptions{Challenge: v.Challenge, Domain: v.Domain, Now: time.Now()})
+	res, verr := identity.VerifyPresentation(r, []byte(text), identity.VerifyOptions{Challenge: v.Challenge, Domain: v.Domain, Now: time.Now(), Predicate: pred})
 	var code *errs.Error
 	switch {
 	case verr == nil:
@@ -401,6 +410,9 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 		sort.Strings(names)
 		for _, n := range names {
 			v.Claims = append(v.Claims, components.Fact{Label: n, Value: claimText(res.Claims[n])})
+		}
+		for _, term := range res.Proven {
+			v.Claims = append(v.Claims, components.Fact{Label: term, Value: "proven without disclosure"})
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")

@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	"github.com/publica/publica/web/chain"
 	"github.com/publica/publica/web/components"
 	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 )
 
@@ -32,28 +35,60 @@ import (
 const sealPresent = "identity/present"
 
 // presentState is a presentation waiting for the holder's signature;
-// vc.PreparePresentation rebuilds it byte for byte.
+// vc.PreparePresentation rebuilds it byte for byte (Seed drives the
+// randomness of its predicate proofs).
 type presentState struct {
-	Holder      string          `json:"holder"`
-	PubKey      string          `json:"pubkey"`
-	KeyNumber   int             `json:"key_number"`
-	Credential  json.RawMessage `json:"credential"`
-	Disclosures []string        `json:"disclosures"`
-	Challenge   string          `json:"challenge"`
-	Domain      string          `json:"domain"`
-	Created     time.Time       `json:"created"`
-	Expires     time.Time       `json:"expires"`
+	Holder      string              `json:"holder"`
+	PubKey      string              `json:"pubkey"`
+	KeyNumber   int                 `json:"key_number"`
+	Credential  json.RawMessage     `json:"credential"`
+	Disclosures []string            `json:"disclosures"`
+	Claims      int                 `json:"claims"` // how many claims the holder's file has
+	Prove       []string            `json:"prove,omitempty"`
+	Openings    []vc.HeldCommitment `json:"openings,omitempty"`
+	Seed        []byte              `json:"seed"`
+	Challenge   string              `json:"challenge"`
+	Domain      string              `json:"domain"`
+	Created     time.Time           `json:"created"`
+	Expires     time.Time           `json:"expires"`
+	// Eligibility is the predicate registered on chain with this
+	// presentation; "" for a presentation handed to a verifier.
+	Eligibility string `json:"eligibility,omitempty"`
 }
 
 func (st *presentState) prepare() (*vc.PendingPresentation, []byte, error) {
+	var seed [32]byte
+	copy(seed[:], st.Seed)
 	return vc.PreparePresentation(vc.PresentationParams{Holder: st.Holder, KeyNumber: st.KeyNumber,
-		Credential: st.Credential, Disclosures: st.Disclosures, Challenge: st.Challenge, Domain: st.Domain, Created: st.Created})
+		Credential: st.Credential, Disclosures: st.Disclosures, Challenge: st.Challenge, Domain: st.Domain, Created: st.Created,
+		Prove: st.Prove, Openings: st.Openings, Rand: mrand.NewChaCha8(seed)})
 }
 
 func (s *Server) presentRoutes(e *echo.Echo) {
 	e.GET("/identity/present", s.presentForm)
 	e.POST("/identity/present", s.presentPrepare)
 	e.POST("/identity/present/sign", s.presentSign)
+	e.GET("/identity/eligibility", s.eligibilityForm)
+	e.POST("/identity/eligibility", s.presentPrepare)
+}
+
+func (s *Server) eligibilityForm(c echo.Context) error {
+	return render(c, http.StatusOK, components.PresentPage(components.PresentForm{Eligibility: true,
+		Credential: c.QueryParam("credential"), Predicate: c.QueryParam("predicate")}))
+}
+
+// splitTerms splits "district=7,age_band>=18" into its terms, each checked
+// as a predicate.
+func splitTerms(s string) ([]string, error) {
+	pred, err := identity.ParsePredicate(s)
+	if err != nil {
+		return nil, err
+	}
+	terms := make([]string, len(pred))
+	for i, c := range pred {
+		terms[i] = c.String()
+	}
+	return terms, nil
 }
 
 func (s *Server) presentForm(c echo.Context) error {
@@ -72,20 +107,40 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	}
 	names := form["disclose"]
 	v := components.PresentForm{Credential: form.Get("credential"), Chosen: strings.Join(names, ","),
-		Challenge: strings.TrimSpace(form.Get("challenge")), Domain: strings.TrimSpace(form.Get("domain"))}
+		Challenge: strings.TrimSpace(form.Get("challenge")), Domain: strings.TrimSpace(form.Get("domain")),
+		Prove: strings.TrimSpace(form.Get("prove")), Predicate: strings.TrimSpace(form.Get("predicate")),
+		Eligibility: c.Path() == "/identity/eligibility"}
 	var fe []components.FormError
 	refuse := func() error {
 		v.Errors = fe
 		return render(c, http.StatusUnprocessableEntity, components.PresentPage(v))
 	}
-	switch {
-	case v.Challenge == "":
-		fe = append(fe, components.FormError{Field: "challenge", Message: "Enter the verifier’s challenge"})
-	case len(v.Challenge) > 256:
-		fe = append(fe, components.FormError{Field: "challenge", Message: "The challenge must be at most 256 characters"})
-	}
-	if len(v.Domain) > 253 || strings.ContainsAny(v.Domain, " /") {
-		fe = append(fe, components.FormError{Field: "domain", Message: "The domain must be a host name such as verifier.example"})
+	var terms []string
+	if v.Eligibility {
+		names = nil
+		var err error
+		switch terms, err = splitTerms(v.Predicate); {
+		case v.Predicate == "":
+			fe = append(fe, components.FormError{Field: "predicate", Message: "Enter what to prove, such as age_band>=18"})
+		case err != nil:
+			fe = append(fe, components.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas, OP one of = != >= <= > < (for example age_band>=18,district=7): " + err.Error()})
+		}
+	} else {
+		switch {
+		case v.Challenge == "":
+			fe = append(fe, components.FormError{Field: "challenge", Message: "Enter the verifier’s challenge"})
+		case len(v.Challenge) > 256:
+			fe = append(fe, components.FormError{Field: "challenge", Message: "The challenge must be at most 256 characters"})
+		}
+		if len(v.Domain) > 253 || strings.ContainsAny(v.Domain, " /") {
+			fe = append(fe, components.FormError{Field: "domain", Message: "The domain must be a host name such as verifier.example"})
+		}
+		if v.Prove != "" {
+			var err error
+			if terms, err = splitTerms(v.Prove); err != nil {
+				fe = append(fe, components.FormError{Field: "prove", Message: "Write the terms as claim OP value joined by commas, OP one of = != >= <= > < (for example age_band>=18): " + err.Error()})
+			}
+		}
 	}
 	pub, err := authority.ParsePubKey(strings.ToLower(strings.TrimSpace(form.Get("pubkey"))))
 	if err != nil {
@@ -143,9 +198,38 @@ func (s *Server) presentPrepare(c echo.Context) error {
 		fe = append(fe, components.FormError{Message: "The key in this browser is not the current key of your account"})
 		return refuse()
 	}
+	termField := "prove"
+	if v.Eligibility {
+		termField = "predicate"
+	}
+	if len(terms) > 0 && len(held.Commitments) == 0 {
+		fe = append(fe, components.FormError{Field: termField, Message: "This credential has no commitments to prove anything over (it was issued before they existed): ask your registrar for a new one"})
+		return refuse()
+	}
 	now := time.Now().UTC().Truncate(time.Second)
 	st := presentState{Holder: acct.ID, PubKey: hex.EncodeToString(pub), KeyNumber: n, Credential: held.Credential,
-		Disclosures: discs, Challenge: v.Challenge, Domain: v.Domain, Created: now, Expires: now.Add(sealedFor)}
+		Disclosures: discs, Claims: len(held.Disclosures), Challenge: v.Challenge, Domain: v.Domain, Created: now, Expires: now.Add(sealedFor),
+		Seed: make([]byte, 32)}
+	if _, err := rand.Read(st.Seed); err != nil {
+		return err
+	}
+	if len(terms) > 0 {
+		st.Prove, st.Openings = terms, held.Commitments
+	}
+	if v.Eligibility {
+		chainID, err := cl.ChainID(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		pred, _ := identity.ParsePredicate(v.Predicate)
+		st.Eligibility = pred.String()
+		st.Challenge, st.Domain = identity.EligibilityChallenge(chainID, acct.ID, st.Eligibility), chainID
+	}
+	if _, _, err := st.prepare(); err != nil {
+		// A term that does not hold, or names no claim, cannot be proven.
+		fe = append(fe, components.FormError{Field: termField, Message: "Your credential cannot prove this: " + shortText(err.Error())})
+		return refuse()
+	}
 	return s.renderPresentCheck(c, http.StatusOK, &st, cred, nil)
 }
 
@@ -170,14 +254,21 @@ func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, 
 	if domain == "" {
 		domain = "none given"
 	}
-	v := components.PresentCheck{DI: di, Sealed: sealed, Errors: fe, Facts: []components.Fact{
+	v := components.PresentCheck{DI: di, Sealed: sealed, Errors: fe, Eligibility: st.Eligibility != "", Facts: []components.Fact{
 		{Label: "What", Value: "Sign a presentation of your credential for one verifier"},
 		{Label: "Verifier’s challenge", Value: st.Challenge, Mono: true},
 		{Label: "Verifier’s domain", Value: domain},
 		{Label: "Credential", Value: cred.SchemaID + ", version " + strconv.FormatUint(uint64(cred.Version), 10) + ", from " + vc.DID(cred.Issuer)},
-		{Label: "Claims kept hidden", Value: strconv.Itoa(len(cred.Credential.CredentialSubject.ClaimDigests) - len(st.Disclosures))},
+		{Label: "Claims kept hidden", Value: strconv.Itoa(st.Claims - len(st.Disclosures))},
 		{Label: "Signed with", Value: vc.KeyRef(st.Holder, st.KeyNumber), Mono: true},
 	}}
+	if st.Eligibility != "" {
+		v.Facts[0].Value = "Sign a presentation proving " + st.Eligibility + " for the chain, disclosing no claim; you then sign the transaction that records the result"
+		v.Facts = append(v.Facts[:1], v.Facts[3:]...)
+	}
+	for _, term := range st.Prove {
+		v.Proven = append(v.Proven, components.Fact{Label: term, Value: "proven in zero knowledge, the value not disclosed"})
+	}
 	for _, enc := range st.Disclosures {
 		d, err := vc.ParseDisclosure(enc)
 		if err != nil {
@@ -222,6 +313,21 @@ func (s *Server) presentSign(c echo.Context) error {
 	if pp.Secured.Verify(pub) != nil {
 		return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, cred, badSig)
 	}
+	if st.Eligibility != "" {
+		// The presentation goes on chain: the holder signs the
+		// transaction next, on the common check page (/tx/send).
+		cl, err := s.client(c)
+		if err != nil {
+			return err
+		}
+		t, err := cl.Build(c.Request().Context(), pub, identity.TypeRegisterEligibility,
+			identity.MsgRegisterEligibility{Predicate: st.Eligibility, Presentation: string(out)}, ValidFor)
+		if err != nil {
+			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return render(c, http.StatusOK, components.CheckAnswers(s.checkPage(eligibilityRegister, t, pub, nil)))
+	}
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, out, "", "  "); err != nil {
 		return err
@@ -231,15 +337,19 @@ func (s *Server) presentSign(c echo.Context) error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	disclosed := "none"
+	disclosed, proven := "none", "none"
 	if len(names) > 0 {
 		disclosed = strings.Join(names, ", ")
+	}
+	if len(st.Prove) > 0 {
+		proven = strings.Join(st.Prove, ", ")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, components.PresentDonePage(components.PresentDone{
 		Presentation: pretty.String(), FileName: "presentation-" + cred.SchemaID + ".json",
 		Facts: []components.Fact{
 			{Label: "Disclosed claims", Value: disclosed},
+			{Label: "Proven without disclosure", Value: proven},
 			{Label: "Verifier’s challenge", Value: st.Challenge, Mono: true},
 		}}))
 }

@@ -145,11 +145,13 @@ type IssueDone struct {
 
 // PresentCheck shows a prepared presentation before the holder's key signs it.
 type PresentCheck struct {
-	Facts     []Fact
-	Disclosed []Fact
-	DI        DICheck
-	Sealed    string
-	Errors    []FormError
+	Facts       []Fact
+	Disclosed   []Fact
+	Proven      []Fact // terms proven in zero knowledge
+	Eligibility bool   // for identity/register-eligibility
+	DI          DICheck
+	Sealed      string
+	Errors      []FormError
 }
 
 // PresentDone hands the signed presentation to the holder.
@@ -170,6 +172,7 @@ type VerifyCheck struct {
 // steps, the verdict and the disclosed claims.
 type PresentationVerify struct {
 	Challenge, Domain, Pasted string
+	Predicate                 string
 	Checked                   bool
 	OK                        bool
 	Code                      string // identity/NN of the failure

@@ -184,6 +184,7 @@
     var recs = {};
     function render() {
       var rec = recs[select.value];
+      if (!choices) return; // the eligibility page discloses nothing
       choices.replaceChildren();
       if (!rec) return;
       rec.claims.forEach(function (c, i) {
