@@ -12,7 +12,9 @@
 // presentation. The result is always exactly 64 bytes, while transaction
 // sign bytes start with the domain "publica/tx/v1" and are longer, and
 // sign-in bytes start with their own domain: no signature made here can
-// pass as one of those. The server's copy of the sign bytes is only
+// pass as one of those (and the key store's guards, PublicaKeys.isSignable
+// and isTrusteeDerivation, are asked too: a trustee's derivation message
+// must never be signed). The server's copy of the sign bytes is only
 // compared, never signed.
 (function () {
   "use strict";
@@ -252,6 +254,11 @@
       input.set(new Uint8Array(h[1]), 32);
       if (hex(input) !== form.getAttribute("data-di-sign-bytes")) {
         throw new Error("The hashes of the document shown differ from the server’s: not signing.");
+      }
+      // Never bytes of another domain (a 64-byte hash output cannot be
+      // one in practice; the key store's own guards say so explicitly).
+      if ((K.isSignable && K.isSignable(input)) || (K.isTrusteeDerivation && K.isTrusteeDerivation(input))) {
+        throw new Error("These bytes belong to another signing domain: not signing.");
       }
       return crypto.subtle.sign(ED, rec.privateKey, input);
     }).then(hex);
