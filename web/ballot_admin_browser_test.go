@@ -224,7 +224,8 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		t.Fatalf("after publish-key: %+v", e)
 	}
 
-	// 5. Voters (Go): registered and cast.
+	// 5. The official puts three voters (accounts made in Go) on the roll
+	// on the portal, in any order; they cast from Go.
 	var voters []ed25519.PrivateKey
 	var ids []string
 	for i := 0; i < 3; i++ {
@@ -233,15 +234,26 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		voters = append(voters, priv)
 		ids = append(ids, tx.AccountID(priv.Public().(ed25519.PublicKey)))
 	}
-	sorted := append([]string(nil), ids...)
-	for i := range sorted {
-		for j := i + 1; j < len(sorted); j++ {
-			if sorted[j] < sorted[i] {
-				sorted[i], sorted[j] = sorted[j], sorted[i]
-			}
+	open("/ballot/voters/remove?election=park-2026", officialPub)
+	set(map[string]string{"voters": ids[0]})
+	run(t, bctx, "remove a voter not on the roll", submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	wantStatus(t, w, "remove a voter not on the roll", 422)
+	if sum := text(t, bctx, ".error-summary"); !strings.Contains(sum, "is not on the roll of park-2026") {
+		t.Errorf("remove voters: %q", sum)
+	}
+	browsertest.RequireAccessible(t, bctx, "remove voters form with errors")
+	open("/ballot/voters/add?election=park-2026", officialPub)
+	browsertest.RequireAccessible(t, bctx, "register voters form")
+	set(map[string]string{"voters": ids[2] + ", " + ids[0] + "\n" + ids[1] + "\n" + ids[0]})
+	run(t, bctx, "register voters", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	if got := sign("register voters"); !strings.Contains(got, "Accounts added3") && !strings.Contains(got, "Accounts added\n3") && !strings.Contains(got, "Accounts added 3") {
+		t.Errorf("register voters confirmation:\n%s", got)
+	}
+	for _, id := range ids {
+		if res, err := c.Query(ctx, "/ballot/roll/park-2026/"+id, nil, 0, false); err != nil || res.Value == nil {
+			t.Errorf("%s is not on the roll (%v)", id, err)
 		}
 	}
-	k.send(official, ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: e.ID, Voters: sorted})
 	k.waitBlockTime(time.Unix(e.OpensAt, 0))
 	params, _ := e.Params()
 	for i, v := range voters {
