@@ -213,6 +213,8 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		t.Error("WebCrypto's derivation signature differs from Go's (Ed25519 is deterministic)")
 	}
 
+	ceremonyRefusals(t, base, k, e)
+
 	// 4. The official publishes the key on the portal.
 	useKey(t, bctx, base, official)
 	open("/ballot/publish-key?election=park-2026", officialPub)
@@ -356,6 +358,41 @@ func (k *electionKit) complaints(e *ballot.Election) []*ballot.Complaint {
 		out = append(out, c)
 	}
 	return out
+}
+
+// ceremonyRefusals: the ceremony's journeys refuse, with 422 before
+// anything is signed, what the chain would refuse.
+func ceremonyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election) {
+	t.Helper()
+	a := newAgent(t, base)
+	a.get("/ballot/deal")
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	deal2, err := ballot.DealMsg(k.keys["trustee-2"], e, 2, k.trustees(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reveal1, _ := ballot.RevealShare(k.keys["trustee-1"], e, 1, 2)
+	for _, tc := range []struct {
+		name, path, signer string
+		form               url.Values
+		want               string
+	}{
+		{"key again", "/ballot/trustee-key", "trustee-2", url.Values{"message": {js(ballot.CommKeyMsg(k.keys["trustee-2"], e.ID))}}, "already registered your key"},
+		{"key of a non-trustee", "/ballot/trustee-key", "citizen-bob", url.Values{"message": {js(ballot.CommKeyMsg(k.keys["citizen-bob"], e.ID))}}, "is not a trustee of park-2026"},
+		{"message for another election", "/ballot/trustee-key", "trustee-2", url.Values{"election": {"other-vote"}, "message": {js(ballot.CommKeyMsg(k.keys["trustee-2"], e.ID))}}, "is for election park-2026, not other-vote"},
+		{"deal again", "/ballot/deal", "trustee-2", url.Values{"message": {js(deal2)}}, "already dealt"},
+		{"complain about yourself", "/ballot/complain", "trustee-2", url.Values{"election": {e.ID}, "dealer": {"2"}}, "not your own"},
+		{"complain twice", "/ballot/complain", "trustee-2", url.Values{"election": {e.ID}, "dealer": {"1"}}, "already complained"},
+		{"reveal, no complaint open", "/ballot/reveal", "trustee-1", url.Values{"message": {js(reveal1)}}, "no open complaint by trustee 2"},
+		{"publish by a trustee", "/ballot/publish-key", "trustee-1", url.Values{"election": {e.ID}}, "is not the official of park-2026"},
+		{"a partial decryption that does not decode", "/ballot/tally", "trustee-1", url.Values{"message": {`{"election":"park-2026","partials":["` + strings.Repeat("01000000", 25) + `"]}`}}, "would refuse"},
+	} {
+		tc.form.Set("pubkey", hex.EncodeToString(k.keys[tc.signer].Public().(ed25519.PublicKey)))
+		r := a.post(tc.path, tc.form)
+		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.want) {
+			t.Errorf("%s: HTTP %d, want 422 with %q", tc.name, r.code, tc.want)
+		}
+	}
 }
 
 // tallyRefusals: the tally journey checks the browser's message as the
