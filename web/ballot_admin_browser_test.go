@@ -137,6 +137,8 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		t.Fatalf("created election %+v", e)
 	}
 
+	createRefusals(t, base, k)
+
 	// 3. The key ceremony: trustee 1 in its browser, 2 and 3 in Go.
 	useKey(t, bctx, base, t1)
 	ceremony("ceremony page, round 1")
@@ -358,6 +360,46 @@ func (k *electionKit) complaints(e *ballot.Election) []*ballot.Complaint {
 		out = append(out, c)
 	}
 	return out
+}
+
+// createRefusals: more of the create form's refusals, over HTTP.
+func createRefusals(t *testing.T, base string, k *electionKit) {
+	t.Helper()
+	a := newAgent(t, base)
+	a.get("/ballot/create")
+	t1 := tx.AccountID(k.keys["trustee-1"].Public().(ed25519.PublicKey))
+	good := func() url.Values {
+		return url.Values{"id": {"new-vote"}, "title": {"T"}, "questions": {"yes_no:Q?"}, "trustees": {t1}, "threshold": {"1"}, "opens": {"+1m"}, "closes": {"+1h"}}
+	}
+	for _, tc := range []struct {
+		name, signer string
+		set          map[string]string
+		want         string
+	}{
+		{"not an official", "citizen-alice", nil, "does not hold the election_official role"},
+		{"id taken", "election-official", map[string]string{"id": "park-2026"}, "There is already an election park-2026"},
+		{"closes before it opens", "election-official", map[string]string{"closes": "+30s"}, "Voting must close after it opens"},
+		{"closing time passed", "election-official", map[string]string{"opens": "2019-01-01 00:00", "closes": "2020-01-01 00:00"}, "The closing time has passed"},
+		{"predicate without schema", "election-official", map[string]string{"predicate": "age >= 18"}, "A predicate needs a credential schema"},
+		{"trustee twice", "election-official", map[string]string{"trustees": t1 + "\n" + t1}, "is named twice"},
+		{"no questions", "election-official", map[string]string{"questions": " \n "}, "Enter at least one question"},
+		{"approval over its options", "election-official", map[string]string{"questions": "approval:3:Parks:North,South"}, "max_choices"},
+	} {
+		f := good()
+		for k, v := range tc.set {
+			f.Set(k, v)
+		}
+		f.Set("pubkey", hex.EncodeToString(k.keys[tc.signer].Public().(ed25519.PublicKey)))
+		r := a.post("/ballot/create", f)
+		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.want) {
+			t.Errorf("create %s: HTTP %d, want 422 with %q", tc.name, r.code, tc.want)
+		}
+	}
+	f := good()
+	f.Set("pubkey", hex.EncodeToString(k.keys["election-official"].Public().(ed25519.PublicKey)))
+	if r := a.post("/ballot/create", f); r.code != http.StatusOK || !strings.Contains(r.body, "data-sign-bytes") {
+		t.Errorf("a good election: HTTP %d", r.code)
+	}
 }
 
 // ceremonyRefusals: the ceremony's journeys refuse, with 422 before
