@@ -76,6 +76,21 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		Claims: []identity.ClaimDef{{Name: "age_band", Type: "integer"}, {Name: "birth_date", Type: "date"}, {Name: "district", Type: "integer"}, {Name: "name", Type: "string"}}}, a1, a2)
 	send(identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: regID, Schemas: []string{"residence"}}, a1, a2)
 
+	// steady opens the keys page, retrying while Chromium's DevTools has
+	// not caught up with the document a form submission loaded ("Cannot
+	// find context with specified id"), so useKey starts from a settled page.
+	steady := func() {
+		t.Helper()
+		var err error
+		for range 5 {
+			if err = chromedp.Run(bctx, chromedp.Navigate(base+"/keys"),
+				chromedp.Poll(`!!window.PublicaKeys`, nil, chromedp.WithPollingTimeout(5*time.Second))); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("keys page: %v", err)
+	}
 	ready := func(sel string) chromedp.Action {
 		return chromedp.Poll(`document.querySelector("`+sel+` [data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second))
 	}
@@ -207,6 +222,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	}
 
 	// 3. Alice imports it, sees it valid and presents one claim.
+	steady()
 	useKey(t, bctx, base, alice)
 	page("my credentials", "/identity/credentials", "#cred-import-form", 200)
 	run(t, bctx, "paste a non-credential", chromedp.SetValue("#cred-paste", `{"credential":1}`, chromedp.ByID),
@@ -284,6 +300,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	}
 
 	// 5. The registrar revokes it: the verifier and alice see it revoked.
+	steady()
 	regPub := useKey(t, bctx, base, registrar)
 	index := cred.Credential.CredentialStatus[0].StatusListIndex
 	run(t, bctx, "revoke form", chromedp.Navigate(base+"/identity/credentials/revoke?credential="+index),
@@ -323,6 +340,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	if out != 200 {
 		t.Fatalf("sign out: HTTP %d", out)
 	}
+	steady()
 	bobPub := useKey(t, bctx, base, bob)
 	run(t, bctx, "cancel form", chromedp.Navigate(base+"/identity/recovery/cancel?account="+bobID),
 		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+bobPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))

@@ -56,6 +56,8 @@ func TestIdentityRefusalsOverHTTP(t *testing.T) {
 		t.Errorf("status list: %d %v %.100s", list.code, err, list.body)
 	}
 	want("no recovery", a.get("/identity/recovery/"+nobody), 200, "No recovery is pending")
+	want("recovery lookup", a.get("/identity/recovery?account=did:publica:"+nobody), http.StatusSeeOther)
+	want("bad recovery lookup", a.get("/identity/recovery?account=alice"), 422, "Error: Credentials", "An account id is 40 hexadecimal characters")
 
 	// The verifier.
 	want("empty verify", a.post("/identity/verify", url.Values{}), 422, "Choose a presentation file or paste the presentation", "Enter the challenge you gave the holder")

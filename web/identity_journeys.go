@@ -170,7 +170,9 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 }
 
 // statusJourney is one of revoke, suspend and reinstate.
-func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what func(index uint64) string) *Journey {
+// now and after say in plain words the credential's status before and
+// after the change; Message has checked now when it prepared the change.
+func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what func(index uint64) string, now, after string) *Journey {
 	return &Journey{
 		Path: path, MsgType: identity.TypeSetStatus, Title: title, Lead: lead, Nav: "identity",
 		Fields: []components.Field{credentialField()},
@@ -192,6 +194,8 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 				{Label: "Status index", Value: strconv.FormatUint(m.Index, 10)},
 				{Label: "List", Value: "the " + m.Purpose + " list of your issuer account"},
 				{Label: "Bit", Value: map[bool]string{true: "set to 1", false: "cleared to 0"}[m.Set]},
+				{Label: "Status now", Value: now + " (read from the chain when this was prepared)"},
+				{Label: "Status after", Value: after},
 			}
 		},
 		Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
@@ -218,7 +222,7 @@ var (
 		},
 		func(i uint64) string {
 			return fmt.Sprintf("Revoke the credential at status index %d — this is final: it can never be valid again", i)
-		})
+		}, "not revoked", "revoked, for good")
 	credentialSuspend = statusJourney("/identity/credentials/suspend", "Suspend a credential",
 		"Issuers only. A suspended credential does not verify until you reinstate it.",
 		identity.PurposeSuspension, true,
@@ -233,7 +237,7 @@ var (
 		},
 		func(i uint64) string {
 			return fmt.Sprintf("Suspend the credential at status index %d: it stops verifying until reinstated", i)
-		})
+		}, "valid: neither revoked nor suspended", "suspended")
 	credentialReinstate = statusJourney("/identity/credentials/reinstate", "Reinstate a suspended credential",
 		"Issuers only. Lifts a suspension; a revoked credential cannot be reinstated.",
 		identity.PurposeSuspension, false,
@@ -248,7 +252,7 @@ var (
 		},
 		func(i uint64) string {
 			return fmt.Sprintf("Reinstate the suspended credential at status index %d: it verifies again", i)
-		})
+		}, "suspended", "valid again")
 )
 
 var recoveryRequest = &Journey{

@@ -35,6 +35,7 @@ func (s *Server) identityRoutes(e *echo.Echo) {
 	e.GET("/identity/issuers/:account/credentials", s.credentialLookup)
 	e.GET("/identity/issuers/:account/credentials/:index", s.credentialStatusPage)
 	e.GET("/identity/status-lists/:account/:purpose", s.statusListDoc)
+	e.GET("/identity/recovery", s.recoveryLookup)
 	e.GET("/identity/recovery/:account", s.recoveryPage)
 	e.GET("/identity/credentials", s.myCredentials)
 	e.GET("/identity/verify", s.verifyPresentationForm)
@@ -253,6 +254,17 @@ func (s *Server) statusListDoc(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
+// recoveryLookup sends the home page's lookup form to the recovery page.
+func (s *Server) recoveryLookup(c echo.Context) error {
+	acct, ok := accountField(c.QueryParam("account"))
+	if !ok {
+		return render(c, http.StatusUnprocessableEntity, components.IdentityHome(components.IdentityHomeView{
+			Account: components.ViewerFrom(c.Request().Context()).Account, Lookup: c.QueryParam("account"),
+			Errors: []components.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f), or a did:publica DID"}}}))
+	}
+	return c.Redirect(http.StatusSeeOther, "/identity/recovery/"+acct)
 }
 
 func (s *Server) recoveryPage(c echo.Context) error {

@@ -24,9 +24,9 @@ type Proven struct {
 
 // IdentityHomeView is the credentials landing page.
 type IdentityHomeView struct {
-	Account   string // signed-in account, "" if none
-	Registrar bool
-	Issuer    bool
+	Account string // signed-in account, "" if none
+	Lookup  string // the recovery lookup's answer, when refused
+	Errors  []FormError
 }
 
 // IssuerView is an issuer's public record.
