@@ -122,6 +122,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		if !strings.HasPrefix(title, "Error: ") {
 			t.Errorf("%s: title %q", what, title)
 		}
+		run(t, bctx, what+": focus on the error summary", chromedp.Poll(`document.activeElement.classList.contains("error-summary")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
 		browsertest.RequireAccessible(t, bctx, what)
 	}
 	wantText := func(what, sel string, wants ...string) string {

@@ -15,6 +15,10 @@ func init() {
 // in the browser (static/credentials.js beside the key store).
 var CredentialScripts = []string{"keystore.js", "credentials.js"}
 
+// FocusScripts are for credential pages that hold no key: credentials.js
+// alone moves focus to the error summary, as sign.js does on signing pages.
+var FocusScripts = []string{"credentials.js"}
+
 // Proven says at which state a page's records were read and against which
 // app hash their proofs verified.
 type Proven struct {
