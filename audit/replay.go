@@ -70,7 +70,14 @@ type Report struct {
 	DurationSeconds float64        `json:"duration_seconds"`
 	Failure         *MismatchError `json:"failure,omitempty"`
 	Note            string         `json:"note,omitempty"`
+	Source          string         `json:"source,omitempty"` // SourceStores or SourceRPC
 }
+
+// Where a replay read the chain from.
+const (
+	SourceStores = "stores" // the stopped node's block and state stores (Replay)
+	SourceRPC    = "rpc"    // a running node's RPC (ReplayRPC)
+)
 
 // Report results.
 const (
@@ -97,26 +104,65 @@ func ReportFile(home string) string { return filepath.Join(node.AppDBDir(home), 
 // stores) return no report.
 func Replay(ctx context.Context, home string, progress func(done, total int64)) (*Report, error) {
 	start := time.Now()
-	r, err := replay(ctx, home, progress)
+	r, err := finish(start)(replay(ctx, home, progress))
 	if r == nil {
-		return nil, err
-	}
-	r.Time = time.Now().UTC()
-	r.DurationSeconds = time.Since(start).Seconds()
-	var mm *MismatchError
-	switch {
-	case err == nil:
-		r.Result = ResultVerified
-	case errors.As(err, &mm):
-		r.Result = ResultFailed
-		r.Failure = mm
-	default:
 		return nil, err
 	}
 	if werr := WriteReport(home, r); werr != nil {
 		return r, errors.Join(err, werr)
 	}
 	return r, err
+}
+
+// finish completes a replay's report: its time, duration and result. An
+// error that is not a mismatch returns no report.
+func finish(start time.Time) func(*Report, error) (*Report, error) {
+	return func(r *Report, err error) (*Report, error) {
+		if r == nil {
+			return nil, err
+		}
+		r.Time = time.Now().UTC()
+		r.DurationSeconds = time.Since(start).Seconds()
+		var mm *MismatchError
+		switch {
+		case err == nil:
+			r.Result = ResultVerified
+		case errors.As(err, &mm):
+			r.Result = ResultFailed
+			r.Failure = mm
+		default:
+			return nil, err
+		}
+		return r, err
+	}
+}
+
+// blockSource is where a replay reads the chain from: the node's block
+// store (storeSource) or its RPC (rpcSource). Both feed the same checks.
+type blockSource interface {
+	// Block returns the block at height h. A block that is missing or
+	// cannot be decoded is a *MismatchError at h; a block that decodes but
+	// fails validation is returned, so apply can name the check that fails.
+	Block(ctx context.Context, h int64) (*types.Block, error)
+	// Commit returns the commit the source holds for block h, used when it
+	// holds no block h+1 (whose LastCommit would sign h); nil if none.
+	Commit(ctx context.Context, h int64) (*types.Commit, error)
+}
+
+// plan is what one replay re-executes and what it checks the last block
+// against.
+type plan struct {
+	gen         *types.GenesisDoc
+	src         blockSource
+	first, last int64 // heights re-executed
+	top         int64 // highest height src holds (last or more)
+	// state, if set, is the stored consensus state the last block's
+	// outcome must match (the offline replay).
+	state *sm.State
+	// signedTip checks that block last+1, whose header carries the last
+	// app hash and results hash, is itself signed by the validators (the
+	// RPC replay: nothing else vouches for that header).
+	signedTip bool
 }
 
 // chainStores are the node's CometBFT databases, opened read-only.
@@ -182,7 +228,8 @@ type replayer struct {
 	chainID     string
 	initial     int64
 	app         *app.App
-	blocks      *cmtstore.BlockStore
+	src         blockSource
+	state       *sm.State           // consensus state the last block is checked against; nil: none
 	vals        *types.ValidatorSet // validators of the current height
 	nextVals    *types.ValidatorSet
 	lastVals    *types.ValidatorSet // validators of the previous height
@@ -221,7 +268,17 @@ func replay(ctx context.Context, home string, progress func(done, total int64)) 
 	if h := cs.blocks.Height(); h < last {
 		return nil, fmt.Errorf("block store ends at height %d but the consensus state is at %d", h, last)
 	}
+	report := &Report{Home: home, ChainID: gen.ChainID, FirstHeight: first, Source: SourceStores}
+	if cs.blocks.Height() > last {
+		report.Note = fmt.Sprintf("block %d is stored but the node had not executed it yet; it is not replayed", last+1)
+	}
+	p := plan{gen: gen, src: storeSource{cs.blocks}, first: first, last: last, top: cs.blocks.Height(), state: &state}
+	return run(ctx, p, report, progress)
+}
 
+// run re-executes p.first..p.last into a fresh temporary state, which is
+// removed afterwards, filling in report.
+func run(ctx context.Context, p plan, report *Report, progress func(done, total int64)) (*Report, error) {
 	tmp, err := os.MkdirTemp("", "publica-replay-")
 	if err != nil {
 		return nil, err
@@ -233,22 +290,19 @@ func replay(ctx context.Context, home string, progress func(done, total int64)) 
 	}
 	defer st.Close()
 
-	rp := &replayer{chainID: gen.ChainID, initial: first, app: app.New(st), blocks: cs.blocks}
-	report := &Report{Home: home, ChainID: gen.ChainID, FirstHeight: first}
-	if cs.blocks.Height() > last {
-		report.Note = fmt.Sprintf("block %d is stored but the node had not executed it yet; it is not replayed", last+1)
-	}
-	genesisHash, err := rp.initChain(ctx, gen)
+	rp := &replayer{chainID: p.gen.ChainID, initial: p.first, app: app.New(st), src: p.src, state: p.state}
+	genesisHash, err := rp.initChain(ctx, p.gen)
 	if err != nil {
 		return nil, err
 	}
 	report.GenesisAppHash = fmt.Sprintf("%X", genesisHash)
 	report.FinalAppHash = report.GenesisAppHash
 
+	first, last := p.first, p.last
 	total := last - first + 1
-	block, err := rp.load(first)
+	block, err := p.src.Block(ctx, first)
 	if err != nil {
-		return report, err
+		return reportOf(report, err), err
 	}
 	if !bytes.Equal(block.AppHash, genesisHash) {
 		return report, mismatch(first, "genesis app hash", block.AppHash, genesisHash,
@@ -259,14 +313,14 @@ func replay(ctx context.Context, home string, progress func(done, total int64)) 
 			return nil, err
 		}
 		var next *types.Block
-		if h < cs.blocks.Height() {
-			if next, err = rp.load(h + 1); err != nil {
-				return report, err
+		if h < p.top {
+			if next, err = p.src.Block(ctx, h+1); err != nil {
+				return reportOf(report, err), err
 			}
 		}
-		appHash, err := rp.apply(ctx, block, next, &state, h == last, cs.blocks)
+		appHash, err := rp.apply(ctx, block, next, h == last)
 		if err != nil {
-			return report, err
+			return reportOf(report, err), err
 		}
 		report.Blocks++
 		report.Transactions += int64(len(block.Txs))
@@ -277,7 +331,50 @@ func replay(ctx context.Context, home string, progress func(done, total int64)) 
 		}
 		block = next
 	}
+	if p.signedTip {
+		if err := rp.checkTip(ctx, block, last+1); err != nil {
+			return reportOf(report, err), err
+		}
+	}
 	return report, nil
+}
+
+// reportOf keeps the report for a mismatch, drops it for other errors
+// (a source that could not be read, a cancelled context).
+func reportOf(r *Report, err error) *Report {
+	var mm *MismatchError
+	if errors.As(err, &mm) {
+		return r
+	}
+	return nil
+}
+
+// checkTip verifies that block h (the one after the last replayed block)
+// is the one the validators signed: its header carries the app hash and
+// results hash the last block was checked against.
+func (rp *replayer) checkTip(ctx context.Context, tip *types.Block, h int64) error {
+	if tip == nil {
+		return &MismatchError{Height: h, Check: "block missing", Reason: fmt.Sprintf("block missing: block %d is needed to check the block before it", h)}
+	}
+	commit, err := rp.src.Commit(ctx, h)
+	if err != nil {
+		return err
+	}
+	if commit == nil {
+		return &MismatchError{Height: h, Check: "commit missing", Reason: fmt.Sprintf("commit missing: the source has no commit for block %d", h)}
+	}
+	if got := rp.vals.Hash(); !bytes.Equal(got, tip.ValidatorsHash) {
+		return mismatch(h, "validators hash", tip.ValidatorsHash, got,
+			"the validator set derived from genesis hashes to %X, the header says %X", got, tip.ValidatorsHash)
+	}
+	if got := tip.Hash(); !bytes.Equal(got, commit.BlockID.Hash) {
+		return mismatch(h, "block hash", commit.BlockID.Hash, got,
+			"the commit for block %d names block %X but the block served hashes to %X", h, commit.BlockID.Hash, got)
+	}
+	if err := rp.vals.VerifyCommitLight(rp.chainID, commit.BlockID, h, commit); err != nil {
+		return &MismatchError{Height: h, Check: "commit signatures", Reason: fmt.Sprintf("commit signatures (of block %d, which records the last app hash): %v", h, err)}
+	}
+	return nil
 }
 
 // initChain sends InitChain exactly as CometBFT's handshake does.
@@ -322,22 +419,25 @@ func (rp *replayer) initChain(ctx context.Context, gen *types.GenesisDoc) ([]byt
 	return res.AppHash, nil
 }
 
-// load reads a block. Unlike BlockStore.LoadBlock it keeps a block that
+// storeSource reads the node's block store directly (the offline replay).
+type storeSource struct{ blocks *cmtstore.BlockStore }
+
+// Block reads a block. Unlike BlockStore.LoadBlock it keeps a block that
 // decodes but fails validation, so apply can name the check that fails;
 // a block that cannot be decoded at all is a mismatch at its height.
-func (rp *replayer) load(h int64) (b *types.Block, err error) {
+func (s storeSource) Block(_ context.Context, h int64) (b *types.Block, err error) {
 	defer func() {
 		if r := recover(); r != nil { // the block store panics on corrupt records
 			b, err = nil, &MismatchError{Height: h, Check: "block decoding", Reason: fmt.Sprintf("block decoding: %v", r)}
 		}
 	}()
-	meta := rp.blocks.LoadBlockMeta(h)
+	meta := s.blocks.LoadBlockMeta(h)
 	if meta == nil {
 		return nil, &MismatchError{Height: h, Check: "block missing", Reason: fmt.Sprintf("block missing: block %d is not in the block store", h)}
 	}
 	var buf []byte
 	for i := 0; i < int(meta.BlockID.PartSetHeader.Total); i++ {
-		part := rp.blocks.LoadBlockPart(h, i)
+		part := s.blocks.LoadBlockPart(h, i)
 		if part == nil {
 			return nil, &MismatchError{Height: h, Check: "block missing", Reason: fmt.Sprintf("block missing: part %d of block %d is not in the block store", i, h)}
 		}
@@ -347,13 +447,28 @@ func (rp *replayer) load(h int64) (b *types.Block, err error) {
 	if err := proto.Unmarshal(buf, &pb); err != nil {
 		return nil, &MismatchError{Height: h, Check: "block decoding", Reason: fmt.Sprintf("block decoding: %v", err)}
 	}
-	b, err = types.BlockFromProto(&pb)
+	return blockFromProto(h, &pb, "stored at")
+}
+
+// Commit is the seen commit the node stored for its latest block.
+func (s storeSource) Commit(_ context.Context, h int64) (c *types.Commit, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, &MismatchError{Height: h, Check: "commit decoding", Reason: fmt.Sprintf("commit decoding: %v", r)}
+		}
+	}()
+	return s.blocks.LoadSeenCommit(h), nil
+}
+
+// blockFromProto decodes a block read for height h, keeping one that
+// fails validation (err is then found again by apply).
+func blockFromProto(h int64, pb *cmtproto.Block, where string) (*types.Block, error) {
+	b, err := types.BlockFromProto(pb)
 	if b == nil {
 		return nil, &MismatchError{Height: h, Check: "block decoding", Reason: fmt.Sprintf("block decoding: %v", err)}
 	}
-	// A validation error (err != nil with a block) is found again by apply.
 	if b.Height != h {
-		return nil, &MismatchError{Height: h, Check: "block height", Reason: fmt.Sprintf("block height: block stored at %d says it is %d", h, b.Height)}
+		return nil, &MismatchError{Height: h, Check: "block height", Reason: fmt.Sprintf("block height: block %s %d says it is %d", where, h, b.Height)}
 	}
 	return b, nil
 }
@@ -366,14 +481,15 @@ func mismatch(h int64, check string, expected, got []byte, format string, args .
 // apply checks block (height h) against the chain, executes it and
 // compares the outcome with the next header (next may be nil) and, for the
 // last executed block, with the stored consensus state.
-func (rp *replayer) apply(ctx context.Context, block, next *types.Block, state *sm.State, isLast bool, bs *cmtstore.BlockStore) ([]byte, error) {
+func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast bool) ([]byte, error) {
 	h := block.Height
 	if block.ChainID != rp.chainID {
 		return nil, &MismatchError{Height: h, Check: "chain id", Reason: fmt.Sprintf("chain id: header says %q, genesis %q", block.ChainID, rp.chainID)}
 	}
 	// An altered transaction changes the data hash, not the block hash
-	// (which covers the header only): check it first.
-	if got := block.Data.Hash(); !bytes.Equal(got, block.DataHash) {
+	// (which covers the header only): check it first, hashing the
+	// transactions afresh (Data.Hash may be a cached value).
+	if got := block.Txs.Hash(); !bytes.Equal(got, block.DataHash) {
 		return nil, mismatch(h, "data hash", block.DataHash, got,
 			"the transactions hash to %X but the header's data hash is %X", got, block.DataHash)
 	}
@@ -404,7 +520,10 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, state *
 	if next != nil {
 		blockID, commit = next.LastBlockID, next.LastCommit
 	} else {
-		commit = bs.LoadSeenCommit(h)
+		var err error
+		if commit, err = rp.src.Commit(ctx, h); err != nil {
+			return nil, err
+		}
 		if commit == nil {
 			return nil, &MismatchError{Height: h, Check: "commit missing", Reason: fmt.Sprintf("commit missing: no seen commit stored for the last block %d", h)}
 		}
@@ -422,7 +541,8 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, state *
 		return nil, mismatch(h, "part set", blockID.PartSetHeader.Hash, got.Hash,
 			"the block's parts hash to %X but %s names %X", got.Hash, source, blockID.PartSetHeader.Hash)
 	}
-	if isLast && !state.LastBlockID.Equals(blockID) {
+	state := rp.state
+	if isLast && state != nil && !state.LastBlockID.Equals(blockID) {
 		return nil, mismatch(h, "block id", state.LastBlockID.Hash, blockID.Hash,
 			"the stored consensus state names block %X as the last one, the chain %X", state.LastBlockID.Hash, blockID.Hash)
 	}
@@ -473,7 +593,7 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, state *
 				"replayed results hash to %X, block %d's header records %X", results, h+1, next.LastResultsHash)
 		}
 	}
-	if isLast {
+	if isLast && state != nil {
 		if !bytes.Equal(state.AppHash, res.AppHash) {
 			return nil, mismatch(h, "app hash", state.AppHash, res.AppHash,
 				"replay computed %X, the stored consensus state records %X", res.AppHash, state.AppHash)
