@@ -40,14 +40,19 @@ func Attachments(pdf []byte) ([][]byte, error) {
 	}
 	var out [][]byte
 	locs := objRe.FindAllSubmatchIndex(pdf, -1)
-	for _, loc := range locs {
+	for k, loc := range locs {
 		start := loc[1]
-		// The object's dictionary runs to its stream or its end.
+		// The object's dictionary runs to its stream keyword, which comes
+		// before the next object header (searching no further keeps this
+		// linear in the file's size).
 		end := len(pdf)
-		if i := bytes.Index(pdf[start:], []byte("endobj")); i >= 0 {
-			end = start + i
+		if k+1 < len(locs) {
+			end = locs[k+1][0]
 		}
 		body := pdf[start:end]
+		if i := bytes.Index(body, []byte("endobj")); i >= 0 {
+			body = body[:i]
+		}
 		si := bytes.Index(body, []byte("stream"))
 		if si < 0 {
 			continue
