@@ -93,6 +93,22 @@ func TestLandCosignOverHTTP(t *testing.T) {
 		t.Fatalf("title T1 on chain: %+v %v", title.Mortgages, err)
 	}
 
+	// Page weights (HTML + CSS + JS) of the new pages, under the portal's budget.
+	for _, page := range []string{"/land/titles/T1/certificate", "/land/mortgages/register", "/land/parcels/subdivide", "/land/caveats/lodge", "/land/cosign?t=" + url.QueryEscape(token)} {
+		r := get(t, f.base+page)
+		if r.code != 200 {
+			t.Errorf("GET %s = %d", page, r.code)
+			continue
+		}
+		h, as := weight(t, f.base, r)
+		t.Logf("page weight %-28.28s HTML %5d + CSS/JS %5d = %5d bytes", page, h, as, h+as)
+		if h+as > 48<<10 {
+			t.Errorf("%s weighs %d bytes, over the 48 KiB budget", page, h+as)
+		}
+	}
+	cert := get(t, f.base+"/land/titles/T1/certificate.pdf")
+	t.Logf("certificate PDF of T1 (one parcel, one mortgage): %d bytes", len(cert.body))
+
 	for path, want := range map[string]struct {
 		code int
 		text string
