@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/publica/publica/audit"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
 	"github.com/publica/publica/web/components"
@@ -43,15 +42,8 @@ func (s *Server) blocksPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := components.Replay{Enabled: s.home != ""}
-	if r.Enabled {
-		rep, err := audit.LastReport(s.home)
-		if err != nil {
-			s.log.Warn("replay report unreadable", "err", err)
-			r.Err = "the file is damaged or unreadable (see the portal's log)"
-		}
-		r.Report = rep
-	}
+	r := s.replayPanel() // audit_replay.go
+	r.Link = true
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, components.BlocksPage(l, a, r))
 }

@@ -69,6 +69,7 @@ type Server struct {
 	secret   []byte
 	sessions *sessionStore
 	journeys map[string]*Journey // by message type
+	replays  *replays            // full replays started from the portal (audit_replay.go)
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -182,6 +183,9 @@ func (s *Server) routes() *echo.Echo {
 
 	// Credentials: issuers, holders, verifiers (identity_pages.go).
 	s.identityRoutes(e)
+
+	// Full replays started by auditors (audit_replay.go).
+	s.auditRoutes(e)
 	return e
 }
 
@@ -233,15 +237,16 @@ func (s *Server) Addr() string {
 // Shutdown stops accepting connections and waits for requests in flight
 // until ctx ends; then it closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	rerr := s.replays.stop(ctx) // a running replay ends with the server
 	s.mu.Lock()
 	srv := s.srv
 	s.mu.Unlock()
 	if srv == nil {
-		return nil
+		return rerr
 	}
 	if err := srv.Shutdown(ctx); err != nil {
 		srv.Close()
-		return fmt.Errorf("web: shutdown: %w", err)
+		return errors.Join(rerr, fmt.Errorf("web: shutdown: %w", err))
 	}
-	return nil
+	return rerr
 }

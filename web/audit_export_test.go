@@ -1,0 +1,11 @@
+package web
+
+import "time"
+
+// SetReplayBlockDelay slows every block of a portal replay down, so a
+// test can watch a short chain's replay in progress; it returns the undo.
+func SetReplayBlockDelay(d time.Duration) func() {
+	old := replayBlockDelay
+	replayBlockDelay = d
+	return func() { replayBlockDelay = old }
+}

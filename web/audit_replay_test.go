@@ -1,0 +1,178 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cometbft/cometbft/rpc/client/local"
+
+	"github.com/publica/publica/audit"
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web"
+)
+
+// signInHTTP signs agent a in with key, as the sign-in page's script does.
+func signInHTTP(t *testing.T, a *agent, key ed25519.PrivateKey) {
+	t.Helper()
+	si := a.get("/signin")
+	csb, _ := hex.DecodeString(attr(t, si.body, "data-sign-bytes"))
+	pub := key.Public().(ed25519.PublicKey)
+	r := a.post("/signin", url.Values{"challenge": {hidden(t, si.body, "challenge")}, "pubkey": {hex.EncodeToString(pub)},
+		"signature": {hex.EncodeToString(ed25519.Sign(key, csb))}})
+	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/accounts/"+tx.AccountID(pub) {
+		t.Fatalf("sign in = %d → %q", r.code, r.header.Get("Location"))
+	}
+}
+
+// TestReplayFromPortal: the replay page for the signed-out, a
+// non-auditor and an auditor; the auditor's replay runs in the background
+// with progress, a second start shows the running one, the report is
+// written to the node's home and shown by the explorer; Shutdown stops a
+// running replay.
+func TestReplayFromPortal(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	testnode.WaitHeight(t, c, 5)
+	s, err := web.NewForNode(n, web.Options{Refresh: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	base := "http://" + s.Addr()
+	defer web.SetReplayBlockDelay(50 * time.Millisecond)()
+
+	anon := newAgent(t, base)
+	r := anon.get("/audit/replay")
+	if r.code != http.StatusOK {
+		t.Fatalf("replay page = %d", r.code)
+	}
+	mustContain(t, "signed-out replay page", r.body, `id="replay-signin"`, `id="replay-none"`, `role="status"`, "Full replay – Publica")
+	if strings.Contains(r.body, "replay-start-button") || strings.Contains(r.body, "data-replay-poll") {
+		t.Error("signed-out page offers a start button or polls")
+	}
+	anon.get("/signin") // a CSRF token
+	r = anon.post("/audit/replay", url.Values{})
+	if r.code != http.StatusForbidden || !strings.Contains(r.body, "Only a signed-in auditor can start a full replay") {
+		t.Errorf("signed-out start = %d", r.code)
+	}
+
+	citizen := newAgent(t, base)
+	signInHTTP(t, citizen, testnode.DemoKey(t, "citizen-alice"))
+	r = citizen.get("/audit/replay")
+	mustContain(t, "non-auditor replay page", r.body, `id="replay-not-auditor"`)
+	if strings.Contains(r.body, "replay-start-button") {
+		t.Error("non-auditor is offered the start button")
+	}
+	r = citizen.post("/audit/replay", url.Values{})
+	if r.code != http.StatusForbidden || !strings.Contains(r.body, "does not hold the auditor role") {
+		t.Errorf("non-auditor start = %d\n%s", r.code, r.body)
+	}
+	if rep, _ := audit.LastReport(home); rep != nil {
+		t.Fatalf("a refused start wrote a report: %+v", rep)
+	}
+
+	auditor := newAgent(t, base)
+	signInHTTP(t, auditor, testnode.DemoKey(t, "auditor"))
+	r = auditor.get("/audit/replay")
+	mustContain(t, "auditor replay page", r.body, `id="replay-start-button"`)
+	r = auditor.post("/audit/replay", url.Values{})
+	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/audit/replay" {
+		t.Fatalf("auditor start = %d → %q", r.code, r.header.Get("Location"))
+	}
+	r = auditor.get("/audit/replay")
+	mustContain(t, "running replay", r.body, `data-replay-poll="1"`, `<label for="replay-bar">`, `<progress id="replay-bar"`, "Replay in progress", `id="replay-pause"`)
+	// A second start, even by another auditor, shows the running one.
+	other := newAgent(t, base)
+	signInHTTP(t, other, testnode.DemoKey(t, "auditor"))
+	r = other.post("/audit/replay", url.Values{})
+	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/audit/replay?already=1" {
+		t.Fatalf("second start = %d → %q", r.code, r.header.Get("Location"))
+	}
+	mustContain(t, "already running", other.get("/audit/replay?already=1").body, `id="replay-already"`)
+
+	sawProgress := false
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r = auditor.get("/audit/replay")
+		if !strings.Contains(r.body, "data-replay-poll") {
+			break
+		}
+		if strings.Contains(r.body, "blocks per second") && !strings.Contains(r.body, `data-done="0"`) {
+			sawProgress = true
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replay did not finish")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !sawProgress {
+		t.Error("never saw the replay part done")
+	}
+	rep, err := audit.LastReport(home)
+	if err != nil || rep == nil {
+		t.Fatalf("report %v, err %v", rep, err)
+	}
+	if rep.Result != audit.ResultVerified || rep.Source != audit.SourceRPC || rep.Home != home || rep.Blocks < 4 {
+		t.Fatalf("report %+v", rep)
+	}
+	if want := n.Comet.BlockStore().LoadBlockMeta(rep.LastHeight + 1).Header.AppHash.String(); rep.FinalAppHash != want {
+		t.Fatalf("final app hash %s, the node recorded %s", rep.FinalAppHash, want)
+	}
+	mustContain(t, "finished replay", r.body, "Replay finished: verified", `id="replay-finished"`, `id="replay-result">Verified`, rep.FinalAppHash, `id="replay-start-button"`)
+	mustContain(t, "explorer", auditor.get("/blocks").body, `id="replay-page-link"`, rep.FinalAppHash)
+
+	// Shutdown stops a running replay, which then writes no report.
+	defer web.SetReplayBlockDelay(time.Minute)()
+	if r = auditor.post("/audit/replay", url.Values{}); r.code != http.StatusSeeOther {
+		t.Fatalf("restart = %d", r.code)
+	}
+	time.Sleep(200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("shutdown took %v with a replay running", d)
+	}
+	if after, _ := audit.LastReport(home); after == nil || !after.Time.Equal(rep.Time) {
+		t.Errorf("the stopped replay replaced the report: %+v", after)
+	}
+}
+
+// TestReplayNeedsHome: a portal that does not know the node's home shows
+// reports cannot be kept, offers no start, and refuses one.
+func TestReplayNeedsHome(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, _ := testnode.Start(t, home)
+	s, err := web.New(local.New(n.Comet), web.Options{Refresh: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	defer s.Shutdown(context.Background())
+	a := newAgent(t, srv.URL)
+	signInHTTP(t, a, testnode.DemoKey(t, "auditor"))
+	r := a.get("/audit/replay")
+	mustContain(t, "replay page without home", r.body, `id="replay-needs-home"`)
+	if strings.Contains(r.body, "replay-start-button") {
+		t.Error("start button without a home")
+	}
+	r = a.post("/audit/replay", url.Values{})
+	if r.code != http.StatusConflict || !strings.Contains(r.body, "without the node") {
+		t.Errorf("start without home = %d\n%s", r.code, r.body)
+	}
+}
