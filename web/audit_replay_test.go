@@ -1,22 +1,29 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/publica/publica/audit"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
+	"github.com/publica/publica/x/authority"
 )
 
 // signInHTTP signs agent a in with key, as the sign-in page's script does.
@@ -174,5 +181,88 @@ func TestReplayNeedsHome(t *testing.T) {
 	r = a.post("/audit/replay", url.Values{})
 	if r.code != http.StatusConflict || !strings.Contains(r.body, "without the node") {
 		t.Errorf("start without home = %d\n%s", r.code, r.body)
+	}
+}
+
+// lyingRPC serves the node's chain with block height's first transaction
+// altered, or fails every block fetch.
+type lyingRPC struct {
+	rpcclient.Client
+	height int64
+	broken *atomic.Bool
+}
+
+func (l lyingRPC) Block(ctx context.Context, h *int64) (*ctypes.ResultBlock, error) {
+	if l.broken.Load() {
+		return nil, errors.New("connection refused")
+	}
+	res, err := l.Client.Block(ctx, h)
+	if err == nil && h != nil && *h == l.height && res.Block != nil && len(res.Block.Txs) > 0 {
+		raw := bytes.Clone(res.Block.Txs[0])
+		raw[len(raw)/2] ^= 1
+		res.Block.Txs[0] = raw
+	}
+	return res, err
+}
+
+// TestReplayFromPortalFindsTampering: a portal whose node serves a changed
+// block shows the failed replay with the height, check and reason; a
+// replay that cannot read the chain says why and writes no report.
+func TestReplayFromPortalFindsTampering(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	key := testnode.DemoKey(t, "citizen-bob")
+	ctx := context.Background()
+	t0, err := c.Build(ctx, key.Public().(ed25519.PublicKey), authority.TypeRegisterAccount, authority.MsgRegisterAccount{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Already registered in genesis: the chain refuses it, but it is in a block.
+	res, _ := c.Send(ctx, t0, key)
+	if res == nil {
+		t.Fatal("transaction not included")
+	}
+	testnode.WaitHeight(t, c, res.Height+2)
+	broken := &atomic.Bool{}
+	s, err := web.New(lyingRPC{Client: local.New(n.Comet), height: res.Height, broken: broken}, web.Options{Refresh: -1, Home: home, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	defer s.Shutdown(ctx)
+	a := newAgent(t, srv.URL)
+	signInHTTP(t, a, testnode.DemoKey(t, "auditor"))
+
+	finished := func() string {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if r := a.get("/audit/replay"); !strings.Contains(r.body, "data-replay-poll") {
+				return r.body
+			}
+		}
+		t.Fatal("the replay did not finish")
+		return ""
+	}
+	if r := a.post("/audit/replay", url.Values{}); r.code != http.StatusSeeOther {
+		t.Fatalf("start = %d", r.code)
+	}
+	body := finished()
+	h := strconv.FormatInt(res.Height, 10)
+	mustContain(t, "failed replay", body, "Replay finished: failed at block "+h+" (data hash).",
+		`id="replay-result">Failed</span> at block `+h+`: data hash`, "the transactions hash to")
+	rep, err := audit.LastReport(home)
+	if err != nil || rep == nil || rep.Result != audit.ResultFailed || rep.Failure == nil || rep.Failure.Height != res.Height || rep.Failure.Check != "data hash" {
+		t.Fatalf("report %+v (err %v)", rep, err)
+	}
+
+	broken.Store(true)
+	if r := a.post("/audit/replay", url.Values{}); r.code != http.StatusSeeOther {
+		t.Fatalf("restart = %d", r.code)
+	}
+	body = finished()
+	mustContain(t, "stopped replay", body, `id="replay-stopped"`, "The replay stopped before it could check the chain: fetch block 1: connection refused")
+	if again, _ := audit.LastReport(home); again == nil || !again.Time.Equal(rep.Time) {
+		t.Errorf("a replay that could not read the chain replaced the report: %+v", again)
 	}
 }
