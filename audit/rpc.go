@@ -91,14 +91,14 @@ func FetchGenesis(ctx context.Context, c RPC) (*types.GenesisDoc, error) {
 			return nil, fmt.Errorf("genesis: %w", err)
 		}
 	} else {
-		first := err
+		// Too large for one answer (or unavailable): ask for the chunks.
 		for i := 0; ; i++ {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			ch, err := c.GenesisChunked(ctx, uint(i))
 			if err != nil {
-				return nil, fmt.Errorf("genesis from the node: %w", errors.Join(first, err))
+				return nil, fmt.Errorf("genesis from the node: %w", err)
 			}
 			data, err := base64.StdEncoding.DecodeString(ch.Data)
 			if err != nil {
