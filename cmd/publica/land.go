@@ -184,11 +184,11 @@ func landExtractCmd() *cobra.Command {
 			if err != nil {
 				return nodeErr(addr, err)
 			}
-			b, err := json.MarshalIndent(x, "", "  ")
+			b, err := extract.Encode(x) // the same bytes as the portal's extract.json and a certificate's attachment
 			if err != nil {
 				return err
 			}
-			return writeOutput(cmd, output, append(b, '\n'))
+			return writeOutput(cmd, output, b)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default stdout)")
