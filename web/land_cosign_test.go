@@ -5,13 +5,19 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"rsc.io/qr"
+
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/extract/certificate"
 )
 
 // TestLandCosignOverHTTP: a mortgage co-signed over plain HTTP, with each
@@ -105,6 +111,20 @@ func TestLandCosignOverHTTP(t *testing.T) {
 		if h+as > 48<<10 {
 			t.Errorf("%s weighs %d bytes, over the 48 KiB budget", page, h+as)
 		}
+	}
+	// The certificate page's QR code is the code of its own check address.
+	page = get(t, f.base+"/land/titles/T1/certificate")
+	verify := html.UnescapeString(regexp.MustCompile(`id="certificate-verify-link" href="([^"]+)"`).FindStringSubmatch(page.body)[1])
+	code, err := qr.Encode(verify, qr.M)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d strings.Builder
+	for _, r := range certificate.Runs(code) {
+		fmt.Fprintf(&d, "M%d %dh%dv1h-%dz", r.X+certificate.Quiet, r.Y+certificate.Quiet, r.W, r.W)
+	}
+	if !strings.Contains(page.body, `<path d="`+d.String()+`"`) || !strings.HasPrefix(verify, f.base+"/land/verify?height=") {
+		t.Errorf("the certificate page's QR code is not the code of %s", verify)
 	}
 	cert := get(t, f.base+"/land/titles/T1/certificate.pdf")
 	t.Logf("certificate PDF of T1 (one parcel, one mortgage): %d bytes", len(cert.body))
