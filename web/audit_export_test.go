@@ -5,7 +5,6 @@ import "time"
 // SetReplayBlockDelay slows every block of a portal replay down, so a
 // test can watch a short chain's replay in progress; it returns the undo.
 func SetReplayBlockDelay(d time.Duration) func() {
-	old := replayBlockDelay
-	replayBlockDelay = d
-	return func() { replayBlockDelay = old }
+	old := replayBlockDelay.Swap(int64(d))
+	return func() { replayBlockDelay.Store(old) }
 }

@@ -30,7 +30,7 @@ const replayPoll = 1 // seconds
 
 // replayBlockDelay slows every replayed block down (tests only: it lets a
 // test watch a short chain's replay in progress).
-var replayBlockDelay time.Duration
+var replayBlockDelay atomic.Int64 // nanoseconds
 
 // replays holds the portal's replay, running or the latest finished.
 type replays struct {
@@ -198,7 +198,7 @@ func (s *Server) startReplay(account string) bool {
 	go func() {
 		defer rs.wg.Done()
 		progress := run.progress
-		if d := replayBlockDelay; d > 0 {
+		if d := time.Duration(replayBlockDelay.Load()); d > 0 {
 			progress = func(done, total int64) {
 				run.progress(done, total)
 				select {
