@@ -250,6 +250,7 @@ func (s *Server) cosignSign(c echo.Context) error {
 	if missing {
 		p := s.cosignPage(j, t, parties, nil)
 		p.Waiting, p.Notice = true, "Signed by account "+me
+		p.Check.Title = "Waiting for signatures: " + strings.ToLower(j.Title[:1]) + j.Title[1:]
 		p.ShareURL = s.originOf(c) + "/land/cosign?t=" + p.Check.Prepared
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return render(c, http.StatusOK, components.CosignCheck(p))
