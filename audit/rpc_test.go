@@ -47,6 +47,13 @@ func (t tamperRPC) Commit(ctx context.Context, h *int64) (*ctypes.ResultCommit, 
 	return res, err
 }
 
+// chunkedOnly is a node whose genesis is too large for one answer.
+type chunkedOnly struct{ audit.RPC }
+
+func (chunkedOnly) Genesis(context.Context) (*ctypes.ResultGenesis, error) {
+	return nil, errors.New("genesis response is large, please use the genesis_chunked API instead")
+}
+
 // TestReplayRPC replays a running node over its RPC (HTTP, and the local
 // client the portal uses), then through lying RPC sources.
 func TestReplayRPC(t *testing.T) {
@@ -205,6 +212,23 @@ func TestReplayRPC(t *testing.T) {
 		}})
 		if !errors.Is(err, context.Canceled) || r != nil {
 			t.Fatalf("cancelled replay: report %v, err %v", r, err)
+		}
+	})
+
+	t.Run("genesis in chunks", func(t *testing.T) {
+		gen, err := audit.FetchGenesis(ctx, chunkedOnly{c.RPC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct, err := audit.FetchGenesis(ctx, c.RPC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gen.ChainID != direct.ChainID || !bytes.Equal(gen.AppState, direct.AppState) || len(gen.Validators) != len(direct.Validators) {
+			t.Fatalf("chunked genesis %+v differs from %+v", gen, direct)
+		}
+		if r, err := audit.ReplayRPC(ctx, chunkedOnly{c.RPC}, audit.RPCOptions{}); err != nil || r.Result != audit.ResultVerified {
+			t.Fatalf("replay with a chunked genesis: %v", err)
 		}
 	})
 
