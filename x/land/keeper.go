@@ -62,6 +62,7 @@ func BenefitPrefix(parcel string) []byte         { return []byte(prefixBenefit +
 func GridKey(cx, cy int64, p string) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
 }
+
 // GridValue is a grid index entry's value: the parcel's bounding box
 // "minx,miny,maxx,maxy", so searches skip parcels that do not meet the box
 // without reading them (a cell may hold thousands of parcels).
