@@ -59,7 +59,8 @@ func newStore(db dbm.DB, opts Options) (*Store, error) {
 	// 100,000-entry cache of it, so with hundreds of thousands of records
 	// reads fell through to the database. Reads walk the tree instead,
 	// whose nodes the node cache (CacheSize) keeps in memory; the land
-	// transfer benchmark spends about 30% less CPU per transfer this way.
+	// transfer benchmark spends about 9% less CPU per transfer and peaks
+	// 400 MiB lower this way.
 	tree := iavl.NewMutableTree(iavldb.NewWrapper(db), opts.CacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	if _, err := tree.Load(); err != nil {
 		db.Close()
