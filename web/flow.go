@@ -260,14 +260,39 @@ func (s *Server) txSend(c echo.Context) error {
 			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names.",
 		}})))
 	}
-	cl, err := s.client(c)
-	if err != nil {
+	return s.relay(c, j, t)
+}
+
+// relay sends a fully signed transaction of journey j and shows its
+// result: j.Done's confirmation, or the chain's refusal.
+func (s *Server) relay(c echo.Context, j *Journey, t *tx.Tx) error {
+	res, hash, refused, err := s.broadcast(c, t, j.Nav, j.Path)
+	if refused || err != nil {
 		return err
 	}
+	title, facts, next := j.Done(t, res)
+	p := components.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
+		Facts: append(facts,
+			components.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
+			components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
+		Next: next}
+	return render(c, http.StatusOK, components.TxResult(p))
+}
+
+// broadcast relays a fully signed transaction and waits for its block. If
+// the chain refuses it, the refusal page (422, with a link to restart) is
+// rendered and refused is true; err is a failure to render or to reach
+// the node. On success the viewer's seen height is remembered, so the
+// pages that follow show the transaction's effect (readHeight).
+func (s *Server) broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *client.Result, hash string, refused bool, err error) {
+	cl, err := s.client(c)
+	if err != nil {
+		return nil, "", false, err
+	}
 	raw := t.Encode()
-	hash := strings.ToUpper(hex.EncodeToString(tx.Hash(raw)))
+	hash = strings.ToUpper(hex.EncodeToString(tx.Hash(raw)))
 	ctx := c.Request().Context()
-	res, err := cl.BroadcastCommit(ctx, raw)
+	res, err = cl.BroadcastCommit(ctx, raw)
 	if err != nil && strings.Contains(err.Error(), "tx already exists in cache") {
 		// The same signed transaction was sent before (a double click, a
 		// reload): show what became of it.
@@ -277,28 +302,22 @@ func (s *Server) txSend(c echo.Context) error {
 	switch {
 	case errors.As(err, &te):
 		p := components.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
-			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: j.Nav,
+			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: nav,
 			Facts: []components.Fact{{Label: "Transaction hash", Value: hash, Mono: true}}}
 		if res != nil {
 			p.Height = res.Height
 			p.Facts = append(p.Facts, components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
 		}
-		p.Next = []components.Link{{Label: "Start again", Href: j.Path}}
-		return render(c, http.StatusUnprocessableEntity, components.TxResult(p))
+		p.Next = []components.Link{{Label: "Start again", Href: restart}}
+		return nil, hash, true, render(c, http.StatusUnprocessableEntity, components.TxResult(p))
 	case err != nil && ctx.Err() != nil:
-		return echo.NewHTTPError(http.StatusGatewayTimeout,
+		return nil, hash, false, echo.NewHTTPError(http.StatusGatewayTimeout,
 			"The transaction was sent but was not seen in a block in time. Look it up later at /tx/"+hash+".").SetInternal(err)
 	case err != nil:
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return nil, hash, false, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}
 	rememberSeen(c, res.Height)
-	title, facts, next := j.Done(t, res)
-	p := components.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
-		Facts: append(facts,
-			components.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
-			components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
-		Next: next}
-	return render(c, http.StatusOK, components.TxResult(p))
+	return res, hash, false, nil
 }
 
 // registerAccount is the first journey: a key held in the browser becomes

@@ -544,33 +544,9 @@ func (s *Server) issueSend(c echo.Context) error {
 		return s.renderAnchorCheck(c, http.StatusUnprocessableEntity, t, pub, &hs, []components.FormError{{
 			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names."}})
 	}
-	cl, err := s.client(c)
-	if err != nil {
+	res, hash, refused, err := s.broadcast(c, t, "identity", "/identity/issue")
+	if refused || err != nil {
 		return err
-	}
-	raw := t.Encode()
-	hash := strings.ToUpper(hex.EncodeToString(tx.Hash(raw)))
-	ctx := c.Request().Context()
-	res, err := cl.BroadcastCommit(ctx, raw)
-	if err != nil && strings.Contains(err.Error(), "tx already exists in cache") {
-		res, err = awaitTx(ctx, cl, tx.Hash(raw))
-	}
-	var te *client.TxError
-	switch {
-	case errors.As(err, &te):
-		p := components.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
-			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: "identity",
-			Facts: []components.Fact{{Label: "Transaction hash", Value: hash, Mono: true}},
-			Next:  []components.Link{{Label: "Start again", Href: "/identity/issue"}}}
-		if res != nil {
-			p.Height = res.Height
-		}
-		return render(c, http.StatusUnprocessableEntity, components.TxResult(p))
-	case err != nil && ctx.Err() != nil:
-		return echo.NewHTTPError(http.StatusGatewayTimeout,
-			"The transaction was sent but was not seen in a block in time. Look it up later at /tx/"+hash+".").SetInternal(err)
-	case err != nil:
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}
 	hs.Expires = time.Now().Add(sealedFor)
 	sealedHeld, err := s.sealState(sealHeld, &hs)

@@ -258,48 +258,6 @@ func (s *Server) cosignSign(c echo.Context) error {
 	return s.relay(c, j.Journey, t)
 }
 
-// relay sends a fully signed transaction and shows its result, as txSend
-// does for one signer.
-func (s *Server) relay(c echo.Context, j *Journey, t *tx.Tx) error {
-	cl, err := s.client(c)
-	if err != nil {
-		return err
-	}
-	raw := t.Encode()
-	hash := strings.ToUpper(hex.EncodeToString(tx.Hash(raw)))
-	ctx := c.Request().Context()
-	res, err := cl.BroadcastCommit(ctx, raw)
-	if err != nil && strings.Contains(err.Error(), "tx already exists in cache") {
-		res, err = awaitTx(ctx, cl, tx.Hash(raw))
-	}
-	var te *client.TxError
-	switch {
-	case errors.As(err, &te):
-		p := components.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
-			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: j.Nav,
-			Facts: []components.Fact{{Label: "Transaction hash", Value: hash, Mono: true}}}
-		if res != nil {
-			p.Height = res.Height
-			p.Facts = append(p.Facts, components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
-		}
-		p.Next = []components.Link{{Label: "Start again", Href: j.Path}}
-		return render(c, http.StatusUnprocessableEntity, components.TxResult(p))
-	case err != nil && ctx.Err() != nil:
-		return echo.NewHTTPError(http.StatusGatewayTimeout,
-			"The transaction was sent but was not seen in a block in time. Look it up later at /tx/"+hash+".").SetInternal(err)
-	case err != nil:
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
-	}
-	rememberSeen(c, res.Height)
-	title, facts, next := j.Done(t, res)
-	p := components.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
-		Facts: append(facts,
-			components.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
-			components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
-		Next: next}
-	return render(c, http.StatusOK, components.TxResult(p))
-}
-
 // ---- the parties of each dealing ----
 
 func titleParties(ctx context.Context, cl *client.Client, id string) ([]components.CosignSigner, error) {
