@@ -324,7 +324,11 @@ func (s *Server) trackerPage(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, components.TrackerPage(v))
 	}
 	tr := strings.ToLower(q)
-	p, err := cl.QueryProven(ctx, "/ballot/tracker/"+e.ID+"/"+tr, nil, 0)
+	h, err := s.readHeight(c)
+	if err != nil {
+		return err
+	}
+	p, err := cl.QueryProven(ctx, "/ballot/tracker/"+e.ID+"/"+tr, nil, h)
 	if err != nil {
 		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}

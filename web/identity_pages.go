@@ -50,8 +50,8 @@ func (s *Server) identityHome(c echo.Context) error {
 }
 
 // provenReader reads state keys through the node, each with an ICS23 proof
-// checked against the signed header after the read height; the first read
-// fixes the height (0: the latest), so a page is one consistent state.
+// checked against the signed header after the read height, all at one
+// height (readHeight's), so a page is one consistent state.
 type provenReader struct {
 	ctx     context.Context
 	cl      *client.Client
@@ -74,7 +74,7 @@ func (r *provenReader) query(path string, data []byte) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%w: proven query: %v", chain.ErrUnavailable, err)
 	}
-	if r.height == 0 {
+	if r.appHash == nil {
 		r.height, r.appHash = p.Height, p.AppHash
 	}
 	return p.Value, nil
@@ -101,7 +101,11 @@ func (s *Server) reader(c echo.Context) (*provenReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &provenReader{ctx: c.Request().Context(), cl: cl}, nil
+	h, err := s.readHeight(c)
+	if err != nil {
+		return nil, err
+	}
+	return &provenReader{ctx: c.Request().Context(), cl: cl, height: h}, nil
 }
 
 func accountParam(c echo.Context) (string, error) {
