@@ -68,6 +68,7 @@ func parseChildren(s, crs string) ([]land.ChildParcel, []string) {
 			}
 		}
 		props.Ref, props.Address = strings.TrimSpace(props.Ref), strings.TrimSpace(props.Address)
+		before := len(bad)
 		switch {
 		case props.Ref == "":
 			bad = append(bad, fmt.Sprintf("Child %d has no cadastral_ref in its properties", n))
@@ -85,6 +86,9 @@ func parseChildren(s, crs string) ([]land.ChildParcel, []string) {
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("Child %d (%s) is not a GeoJSON polygon: %v", n, props.Ref, err))
 			continue
+		}
+		if len(bad) > before {
+			continue // only well-formed children are returned
 		}
 		out = append(out, land.ChildParcel{CadastralRef: props.Ref, Geometry: g, Address: props.Address})
 	}
