@@ -316,7 +316,7 @@ func (s *Server) broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *
 	case err != nil:
 		return nil, hash, false, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}
-	rememberSeen(c, res.Height)
+	s.rememberSeen(c, res.Height)
 	return res, hash, false, nil
 }
 

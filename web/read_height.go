@@ -56,7 +56,7 @@ func (s *Server) readHeight(c echo.Context) (int64, error) {
 
 // rememberSeen records the height of the viewer's transaction for
 // readHeight. It is not a secret: only a hint of how fresh pages must be.
-func rememberSeen(c echo.Context, height int64) {
+func (s *Server) rememberSeen(c echo.Context, height int64) {
 	c.SetCookie(&http.Cookie{Name: seenCookie, Value: strconv.FormatInt(height, 10), Path: "/",
-		HttpOnly: true, Secure: c.IsTLS(), SameSite: http.SameSiteLaxMode, MaxAge: 3600})
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode, MaxAge: 3600})
 }
