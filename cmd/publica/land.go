@@ -34,6 +34,8 @@ var landActions = []struct {
 	{land.TypeAcceptTransfer, "(every buyer signs) accept an offer", `'{"offer":"O1"}' --from citizen-bob --cosign citizen-carol`},
 	{land.TypeWithdrawOffer, "(a seller) withdraw an offer before registration", `'{"offer":"O1"}' --from citizen-alice`},
 	{land.TypeRegisterTransfer, "(clerk) register an accepted offer on the deed", `'{"offer":"O1","document":""}' --document-file deed.pdf --from clerk`},
+	{land.TypeTransfer, "(clerk, co-signed by every seller and buyer) register a transfer in one transaction",
+		`'{"title":"T1","sellers":[{"party":"ALICE_ID","share":"1/2"}],"buyers":[{"party":"BOB_ID","share":"1/2"}],"document":""}' --document-file deed.pdf --from clerk --cosign citizen-alice,citizen-bob`},
 	{land.TypeTransmit, "(clerk) vest a title in new owners on death or court order",
 		`'{"title":"T1","owners":[{"party":"BOB_ID","share":"1"}],"reason":"death","document":""}' --document-file probate.pdf --from clerk`},
 	{land.TypeRegisterMortgage, "(every owner and the lender) register a mortgage with a unique rank",

@@ -168,6 +168,8 @@ func eventLabel(t string) string {
 		return "Transfer offer withdrawn"
 	case land.TypeRegisterTransfer:
 		return "Transfer registered"
+	case land.TypeTransfer:
+		return "Transfer registered (signed by all parties in one transaction)"
 	case land.TypeTransmit:
 		return "Title transmitted"
 	case land.TypeRegisterMortgage:

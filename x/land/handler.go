@@ -19,6 +19,7 @@ const (
 	TypeAcceptTransfer   = "land/accept-transfer"
 	TypeWithdrawOffer    = "land/withdraw-offer"
 	TypeRegisterTransfer = "land/register-transfer"
+	TypeTransfer         = "land/transfer"
 	TypeTransmit         = "land/transmit"
 	TypeRegisterMortgage = "land/register-mortgage"
 	TypeDischarge        = "land/discharge-mortgage"
@@ -70,6 +71,7 @@ func (m *Module) Messages() []module.MsgSpec {
 		spec(TypeAcceptTransfer, m.acceptTransfer),
 		spec(TypeWithdrawOffer, m.withdrawOffer),
 		spec(TypeRegisterTransfer, m.registerTransfer),
+		spec(TypeTransfer, m.transfer),
 		spec(TypeTransmit, m.transmit),
 		spec(TypeRegisterMortgage, m.registerMortgage),
 		spec(TypeDischarge, m.dischargeMortgage),
@@ -457,19 +459,43 @@ func (m *Module) registerTransfer(ctx *module.Context, msg *MsgRegisterTransfer)
 	if err != nil {
 		return nil, err
 	}
+	now, err := sharesAfter(t, o.Sellers, o.Buyers)
+	if err != nil {
+		return nil, err
+	}
+	parcels, err := m.titleParcels(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	m.setOwners(ctx, t, parcels, now)
+	m.Keeper.SetTitle(ctx.KV, t)
+	o.Status, o.Concluded = OfferRegistered, ctx.Height
+	m.Keeper.SetOffer(ctx.KV, o)
+	m.Keeper.record(ctx, parcels, TypeRegisterTransfer, msg.Document, t.ID, t.Owners, struct {
+		*MsgRegisterTransfer
+		Sellers []Share `json:"sellers"`
+		Buyers  []Share `json:"buyers"`
+	}{msg, o.Sellers, o.Buyers}, "")
+	ctx.Emit("land.transfer_registered", "offer", o.ID, "title", t.ID)
+	return nil, nil
+}
+
+// sharesAfter is the title's ownership once sellers have passed their
+// shares to buyers; a seller who no longer holds what they sell is refused.
+func sharesAfter(t *Title, sellers, buyers []Share) ([]Share, error) {
 	holdings := make([]*big.Rat, len(t.Owners))
 	for i, own := range t.Owners {
 		holdings[i] = ratOf(own.Share)
 	}
 	next := slices.Clone(t.Owners)
-	for _, s := range o.Sellers {
+	for _, s := range sellers {
 		i := slices.IndexFunc(next, func(x Share) bool { return x.Party == s.Party })
 		if i < 0 || holdings[i].Cmp(ratOf(s.Share)) < 0 {
-			return nil, ErrNotOwner.Wrapf("seller %s no longer holds %s of %s", s.Party, s.Share, t.ID)
+			return nil, ErrNotOwner.Wrapf("seller %s does not hold %s of %s", s.Party, s.Share, t.ID)
 		}
 		holdings[i].Sub(holdings[i], ratOf(s.Share))
 	}
-	for _, b := range o.Buyers {
+	for _, b := range buyers {
 		i := slices.IndexFunc(next, func(x Share) bool { return x.Party == b.Party })
 		if i < 0 {
 			next = append(next, Share{Party: b.Party})
@@ -487,7 +513,39 @@ func (m *Module) registerTransfer(ctx *module.Context, msg *MsgRegisterTransfer)
 		}
 	}
 	if sum.Cmp(big.NewRat(1, 1)) != 0 {
-		return nil, ErrBadShares.Wrapf("shares after transfer sum to %s", sum.RatString()) // cannot happen: offers balance
+		return nil, ErrBadShares.Wrapf("shares after transfer sum to %s", sum.RatString()) // cannot happen: sales balance
+	}
+	return now, nil
+}
+
+// transfer is the whole three-party deal in one transaction: the clerk
+// registers it (primary signer) and every seller and buyer co-signs the
+// same bytes, so no offer record is kept. The history event carries the
+// sellers and buyers like a registered offer's does.
+func (m *Module) transfer(ctx *module.Context, msg *MsgTransfer) ([]byte, error) {
+	if err := m.requireClerk(ctx); err != nil {
+		return nil, err
+	}
+	t, err := m.dealable(ctx, msg.Title)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range msg.Sellers {
+		if err := requireSigned(ctx, "seller", s.Party); err != nil {
+			return nil, err
+		}
+		if shareOf(msg.Buyers, s.Party) != "" {
+			return nil, ErrBadShares.Wrapf("%s is both seller and buyer", s.Party)
+		}
+	}
+	for _, b := range msg.Buyers {
+		if err := requireSigned(ctx, "buyer", b.Party); err != nil {
+			return nil, err
+		}
+	}
+	now, err := sharesAfter(t, msg.Sellers, msg.Buyers)
+	if err != nil {
+		return nil, err
 	}
 	parcels, err := m.titleParcels(ctx, t)
 	if err != nil {
@@ -495,14 +553,8 @@ func (m *Module) registerTransfer(ctx *module.Context, msg *MsgRegisterTransfer)
 	}
 	m.setOwners(ctx, t, parcels, now)
 	m.Keeper.SetTitle(ctx.KV, t)
-	o.Status, o.Concluded = OfferRegistered, ctx.Height
-	m.Keeper.SetOffer(ctx.KV, o)
-	m.Keeper.record(ctx, parcels, TypeRegisterTransfer, msg.Document, t.ID, t.Owners, struct {
-		*MsgRegisterTransfer
-		Sellers []Share `json:"sellers"`
-		Buyers  []Share `json:"buyers"`
-	}{msg, o.Sellers, o.Buyers}, "")
-	ctx.Emit("land.transfer_registered", "offer", o.ID, "title", t.ID)
+	m.Keeper.record(ctx, parcels, TypeTransfer, msg.Document, t.ID, t.Owners, msg, "")
+	ctx.Emit("land.transfer_registered", "title", t.ID)
 	return nil, nil
 }
 

@@ -215,6 +215,73 @@ func TestTransferRules(t *testing.T) {
 	})
 }
 
+// TestOneTransactionTransfer: the clerk registers a transfer co-signed by
+// every seller and buyer; no offer record is kept, the history and the
+// owner periods are those of a registered offer.
+func TestOneTransactionTransfer(t *testing.T) {
+	f := setup(t)
+	c := f.c
+	to := func(k ed25519.PrivateKey, s string) land.Share { return land.Share{Party: id(k), Share: s} }
+	half := land.MsgTransfer{Title: "T1", Sellers: []land.Share{to(f.alice, "1/2")},
+		Buyers: []land.Share{to(f.bob, "1/3"), to(f.carol, "1/6")}, Document: doc("deed")}
+	before := c.height
+
+	c.fails(land.ErrNotClerk, land.TypeTransfer, half, f.alice, f.bob, f.carol)
+	c.fails(land.ErrMissingSignature, land.TypeTransfer, half, f.clerk, f.bob, f.carol)   // seller missing
+	c.fails(land.ErrMissingSignature, land.TypeTransfer, half, f.clerk, f.alice, f.bob)   // a buyer missing
+	c.fails(land.ErrMissingSignature, land.TypeTransfer, half, f.clerk, f.alice, f.carol) // the other buyer missing
+	bad := half
+	bad.Buyers = []land.Share{to(f.bob, "1/3")}
+	c.fails(land.ErrBadShares, land.TypeTransfer, bad, f.clerk, f.alice, f.bob)
+	bad = half
+	bad.Document = "not-a-hash"
+	c.fails(land.ErrBadDocument, land.TypeTransfer, bad, f.clerk, f.alice, f.bob, f.carol)
+	bad = half
+	bad.Sellers, bad.Buyers = []land.Share{to(f.bob, "1/2")}, []land.Share{to(f.carol, "1/2")}
+	c.fails(land.ErrNotOwner, land.TypeTransfer, bad, f.clerk, f.bob, f.carol)
+	bad = half
+	bad.Buyers = []land.Share{to(f.alice, "1/2")}
+	c.fails(land.ErrBadShares, land.TypeTransfer, bad, f.clerk, f.alice)
+	bad = half
+	bad.Title = "T9"
+	c.fails(land.ErrUnknownTitle, land.TypeTransfer, bad, f.clerk, f.alice, f.bob, f.carol)
+
+	c.ok(land.TypeTransfer, half, f.clerk, f.alice, f.bob, f.carol)
+	at := c.height
+	ti := f.title(t, "T1")
+	if len(ti.Owners) != 3 || shareOf(ti, id(f.alice)) != "1/2" || shareOf(ti, id(f.bob)) != "1/3" || shareOf(ti, id(f.carol)) != "1/6" {
+		t.Fatalf("owners %s", sharesString(ti.Owners))
+	}
+	// Selling more than is held now fails: alice holds 1/2.
+	c.fails(land.ErrNotOwner, land.TypeTransfer, land.MsgTransfer{Title: "T1", Sellers: []land.Share{to(f.alice, "1")},
+		Buyers: []land.Share{to(f.bob, "1")}, Document: doc("d2")}, f.clerk, f.alice, f.bob)
+
+	var hist []land.Event
+	c.list("/land/history/P1", &hist)
+	last := hist[len(hist)-1]
+	if last.Type != land.TypeTransfer || last.Height != at || last.Document != doc("deed") || last.Actor != id(f.clerk) ||
+		!strings.Contains(last.Msg, id(f.carol)) || len(last.Owners) != 3 {
+		t.Fatalf("history event %+v", last)
+	}
+	var was, now land.OwnerPeriod
+	if !c.query("/land/owner/P1/"+itoa(before), 0, &was) || !c.query("/land/owner/P1/"+itoa(at), 0, &now) {
+		t.Fatal("owner periods missing")
+	}
+	if len(was.Owners) != 1 || was.To != at || len(now.Owners) != 3 || now.From != at {
+		t.Fatalf("owner periods: before %+v, after %+v", was, now)
+	}
+	var holdings []struct{ Title string }
+	c.list("/land/party/"+id(f.carol), &holdings)
+	if len(holdings) != 1 || holdings[0].Title != "T1" {
+		t.Fatalf("carol's titles: %+v", holdings)
+	}
+	for k := range c.landState() {
+		if strings.HasPrefix(k, "land/offer/") {
+			t.Fatalf("a one-transaction transfer left an offer record %s", k)
+		}
+	}
+}
+
 func shareOf(t land.Title, party string) string {
 	for _, s := range t.Owners {
 		if s.Party == party {
@@ -273,6 +340,8 @@ func TestCaveatFreezes(t *testing.T) {
 		{land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: "1"}},
 			Buyers: []land.Share{{Party: id(f.bob), Share: "1"}}, Expires: c.height + 100}, []ed25519.PrivateKey{f.alice}},
 		{land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, []ed25519.PrivateKey{f.bob}},
+		{land.TypeTransfer, land.MsgTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: "1"}},
+			Buyers: []land.Share{{Party: id(f.bob), Share: "1"}}, Document: doc("d")}, []ed25519.PrivateKey{f.clerk, f.alice, f.bob}},
 		{land.TypeTransmit, land.MsgTransmit{Title: "T1", Owners: []land.Share{{Party: id(f.bob), Share: "1"}}, Reason: "death", Document: doc("w")}, []ed25519.PrivateKey{f.clerk}},
 		{land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: "T1", Lender: id(f.lender), Amount: "5", Currency: "EUR", Rank: 2, Document: doc("m")}, []ed25519.PrivateKey{f.alice, f.lender}},
 		{land.TypeDischarge, land.MsgDischargeMortgage{Title: "T1", Mortgage: m, Document: doc("r")}, []ed25519.PrivateKey{f.lender}},

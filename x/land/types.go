@@ -486,6 +486,33 @@ func (m *MsgRegisterTransfer) ValidateBasic() error {
 	return validDoc(m.Document)
 }
 
+// MsgTransfer is a transfer in one transaction: the clerk registers it on
+// the deed and every seller and every buyer co-signs it.
+type MsgTransfer struct {
+	Title    string  `json:"title"`
+	Sellers  []Share `json:"sellers"`
+	Buyers   []Share `json:"buyers"`
+	Document string  `json:"document"`
+}
+
+func (m *MsgTransfer) ValidateBasic() error {
+	if err := validRecordID("title", m.Title, 'T'); err != nil {
+		return err
+	}
+	sold, err := validShares("sellers", m.Sellers)
+	if err != nil {
+		return err
+	}
+	bought, err := validShares("buyers", m.Buyers)
+	if err != nil {
+		return err
+	}
+	if sold.Cmp(bought) != 0 {
+		return ErrBadShares.Wrapf("sellers sell %s of the title but buyers receive %s", sold.RatString(), bought.RatString())
+	}
+	return validDoc(m.Document)
+}
+
 // MsgTransmit (clerk) vests the title in new owners on death or by court
 // order, without the owners' signatures.
 type MsgTransmit struct {
