@@ -26,8 +26,11 @@ func benchCmd() *cobra.Command {
 			}
 			if landOpts.Parcels > 0 {
 				landOpts.PerBlock = opts.TxsPerBlock
-				if _, err := bench.Land(cmd.OutOrStdout(), landOpts); err != nil {
-					return err
+				for _, one := range []bool{false, true} {
+					landOpts.OneTransaction = one
+					if _, err := bench.Land(cmd.OutOrStdout(), landOpts); err != nil {
+						return err
+					}
 				}
 			}
 			if idOpts.Duration > 0 {
@@ -53,7 +56,7 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&opts.Blocks, "blocks", 20, "timed blocks per transaction kind")
 	cmd.Flags().IntVar(&opts.TxsPerBlock, "txs-per-block", 1000, "transactions per block")
 	cmd.Flags().IntVar(&landOpts.Parcels, "land-parcels", 100_000, "parcels in state for the land transfer run (0 skips it)")
-	cmd.Flags().IntVar(&landOpts.Transfers, "land-transfers", 20_000, "complete land transfers timed (3 transactions each)")
+	cmd.Flags().IntVar(&landOpts.Transfers, "land-transfers", 20_000, "complete land transfers timed, once as offer+accept+register and once as one land/transfer transaction")
 	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	cmd.Flags().IntVar(&ballotOpts.Ballots, "ballots", 100_000, "voters in the election run: cast throughput, tally and full verification (0 skips it)")
