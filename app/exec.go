@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -29,6 +29,21 @@ type checked struct {
 // checkStateless runs every check that needs no state. height is the height
 // the transaction would be included at.
 func (a *App) checkStateless(raw []byte, height int64, verifySigs bool) (*checked, error) {
+	t, err := a.checkEnvelope(raw, height)
+	if err != nil {
+		return nil, err
+	}
+	if verifySigs {
+		if err := t.VerifySignatures(); err != nil {
+			return nil, errs.BadSignature.Wrap(err)
+		}
+	}
+	return a.checkMessage(t)
+}
+
+// checkEnvelope decodes the transaction and checks its chain and expiry:
+// the checks before the signatures'.
+func (a *App) checkEnvelope(raw []byte, height int64) (*tx.Tx, error) {
 	if len(raw) > tx.MaxTxBytes {
 		return nil, errs.TxTooLarge.Wrapf("%d bytes, limit %d", len(raw), tx.MaxTxBytes)
 	}
@@ -42,11 +57,12 @@ func (a *App) checkStateless(raw []byte, height int64, verifySigs bool) (*checke
 	if t.ValidUntil < uint64(height) {
 		return nil, errs.Expired.Wrapf("valid until height %d, block height is %d", t.ValidUntil, height)
 	}
-	if verifySigs {
-		if err := t.VerifySignatures(); err != nil {
-			return nil, errs.BadSignature.Wrap(err)
-		}
-	}
+	return t, nil
+}
+
+// checkMessage routes the transaction and decodes and validates its
+// message: the checks after the signatures'.
+func (a *App) checkMessage(t *tx.Tx) (*checked, error) {
 	spec, ok := a.routes[t.MsgType]
 	if !ok {
 		return nil, errs.UnknownMsgType.Wrapf("%q", t.MsgType)
@@ -196,9 +212,10 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 }
 
 // FinalizeBlock executes the block's transactions in order and returns the
-// app hash of the resulting working state. Signatures are verified up front
-// in parallel (a pure function of the bytes, so the outcome does not depend
-// on scheduling); everything else runs sequentially.
+// app hash of the resulting working state. The stateless checks (signatures
+// above all) run on every core ahead of execution, which waits for each
+// transaction's result in turn; they are a pure function of the bytes, so
+// the outcome does not depend on scheduling.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.block = &blockState{height: req.Height, time: req.Time}
 	pre := a.precheck(req.Txs, req.Height)
@@ -209,7 +226,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// update, not one per transaction.
 	kv := store.NewCache(a.store.Working())
 	for i, raw := range req.Txs {
-		results[i] = a.deliver(kv, raw, pre[i])
+		results[i] = a.deliver(kv, raw, pre.wait(i))
 	}
 	kv.Set(BlockTimeKey(req.Height), []byte(req.Time.UTC().Format(time.RFC3339Nano)))
 	kv.Write()
@@ -224,32 +241,73 @@ type precheckResult struct {
 	err error
 }
 
-func (a *App) precheck(txs [][]byte, height int64) []precheckResult {
-	out := make([]precheckResult, len(txs))
+// prechecked is the pre-check of a block running in the background: every
+// core checks the next batch of transactions while the block executes them
+// one by one, each waiting only for its own result.
+type prechecked struct {
+	out   []precheckResult
+	ready []chan struct{}
+}
+
+// wait returns the result for transaction i once it is ready.
+func (p *prechecked) wait(i int) precheckResult {
+	<-p.ready[i]
+	return p.out[i]
+}
+
+// precheckBatch is how many transactions a core checks at once: their
+// signatures are verified in one batch, about twice as fast as one by one.
+const precheckBatch = 16
+
+// precheck starts the stateless checks of every transaction, in batches,
+// on every core, and then the message's Prepare hook against the last
+// committed state.
+func (a *App) precheck(txs [][]byte, height int64) *prechecked {
+	p := &prechecked{out: make([]precheckResult, len(txs)), ready: make([]chan struct{}, len(txs))}
+	for i := range p.ready {
+		p.ready[i] = make(chan struct{})
+	}
 	var committed *store.View
 	if v := a.store.Version(); v > 0 {
 		committed, _ = a.store.At(v) // nil if unavailable: Prepare hooks are skipped
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(txs))
-	var next sync.WaitGroup
-	jobs := make(chan int)
-	for range workers {
-		next.Go(func() {
-			for i := range jobs {
-				c, err := a.checkStateless(txs[i], height, true)
-				if err == nil && c.spec.Prepare != nil && committed != nil {
-					prepare(committed, c)
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), (len(txs)+precheckBatch-1)/precheckBatch) {
+		go func() {
+			for {
+				start := int(next.Add(precheckBatch) - precheckBatch)
+				if start >= len(txs) {
+					return
 				}
-				out[i] = precheckResult{c: c, err: err}
+				end := min(start+precheckBatch, len(txs))
+				a.precheckRange(txs, height, committed, p, start, end)
 			}
-		})
+		}()
 	}
-	for i := range txs {
-		jobs <- i
+	return p
+}
+
+// precheckRange checks txs[start:end] in the order of checkStateless
+// (envelope, signatures, message), verifying the signatures in one batch.
+func (a *App) precheckRange(txs [][]byte, height int64, committed *store.View, p *prechecked, start, end int) {
+	envelopes := make([]*tx.Tx, end-start)
+	for i := start; i < end; i++ {
+		envelopes[i-start], p.out[i].err = a.checkEnvelope(txs[i], height)
 	}
-	close(jobs)
-	next.Wait()
-	return out
+	for k, err := range tx.VerifyBatch(envelopes) {
+		if err != nil {
+			p.out[start+k].err = errs.BadSignature.Wrap(err)
+		}
+	}
+	for i := start; i < end; i++ {
+		if p.out[i].err == nil {
+			p.out[i].c, p.out[i].err = a.checkMessage(envelopes[i-start])
+			if p.out[i].err == nil && p.out[i].c.spec.Prepare != nil && committed != nil {
+				prepare(committed, p.out[i].c)
+			}
+		}
+		close(p.ready[i])
+	}
 }
 
 // prepare runs a message's Prepare hook; a panic in it only loses the

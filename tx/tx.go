@@ -23,7 +23,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"github.com/publica/publica/codec"
@@ -81,21 +80,6 @@ func (t *Tx) Sign(key ed25519.PrivateKey) {
 		primary = t.Primary()
 	}
 	t.Signatures = append(t.Signatures, Signature{PubKey: pub, Sig: ed25519.Sign(key, t.SignBytes(primary))})
-}
-
-// VerifySignatures checks every signature; it returns the index of the first
-// bad one.
-func (t *Tx) VerifySignatures() error {
-	if len(t.Signatures) == 0 {
-		return errors.New("no signatures")
-	}
-	msg := t.SignBytes(t.Primary())
-	for i, s := range t.Signatures {
-		if !ed25519.Verify(s.PubKey, msg, s.Sig) {
-			return fmt.Errorf("signature %d (key %s) does not verify", i, hex.EncodeToString(s.PubKey))
-		}
-	}
-	return nil
 }
 
 // Encode returns the canonical wire bytes.

@@ -237,7 +237,7 @@ func (s *Server) cosignSign(c echo.Context) error {
 		return refuse("Account " + me + " has already signed. The others still need to sign: send them the link.")
 	}
 	sig, err := hex.DecodeString(strings.TrimSpace(c.FormValue("signature")))
-	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, t.SignBytes(t.Primary()), sig) {
+	if err != nil || len(sig) != ed25519.SignatureSize || !tx.VerifySignature(pub, t.SignBytes(t.Primary()), sig) {
 		return refuse("The signature does not match this transaction and key, so it was not added. Sign it again.")
 	}
 	if bytes.Equal(pub, t.Primary()) {

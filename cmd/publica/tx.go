@@ -522,7 +522,7 @@ it before you sign.`,
 			t := f.unsigned()
 			signBytes := t.SignBytes(primary)
 			for i, s := range sigs {
-				if !ed25519.Verify(s.PubKey, signBytes, s.Sig) {
+				if !tx.VerifySignature(s.PubKey, signBytes, s.Sig) {
 					return fmt.Errorf("existing signature %d (key %x) does not verify: the transaction changed after it was signed", i, []byte(s.PubKey))
 				}
 			}
