@@ -86,17 +86,19 @@ func (a *App) authenticate(kv store.KV, c *checked, expected func(*authority.Acc
 	signers := make([]module.Signer, len(c.tx.Signatures))
 	var primary *authority.Account
 	for i, s := range c.tx.Signatures {
+		signers[i] = module.Signer{PubKey: s.PubKey}
+		if i > 0 { // a co-signer needs only its account id
+			signers[i].Account = a.auth.Keeper.AccountIDByPubKey(kv, s.PubKey)
+			continue
+		}
 		acct, err := a.auth.Keeper.AccountByPubKey(kv, s.PubKey)
 		if err != nil {
 			return nil, nil, err
 		}
-		signers[i] = module.Signer{PubKey: s.PubKey}
 		if acct != nil {
 			signers[i].Account = acct.ID
 		}
-		if i == 0 {
-			primary = acct
-		}
+		primary = acct
 	}
 	if primary == nil {
 		if c.tx.MsgType != authority.TypeRegisterAccount {

@@ -80,6 +80,13 @@ func (k Keeper) AccountByPubKey(kv store.KV, pub ed25519.PublicKey) (*Account, e
 	return k.Account(kv, string(id))
 }
 
+// AccountIDByPubKey is the id of the account pub controls, "" if none;
+// cheaper than AccountByPubKey when the record itself is not needed (the
+// index only ever names existing accounts).
+func (Keeper) AccountIDByPubKey(kv store.KV, pub ed25519.PublicKey) string {
+	return string(kv.Get(PubKeyKey(pub)))
+}
+
 // CreateAccount makes a new account for pub with sequence 0.
 func (k Keeper) CreateAccount(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
 	id := tx.AccountID(pub)
