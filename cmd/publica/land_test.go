@@ -197,4 +197,20 @@ func TestLandCLI(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "(land/3)") || !strings.Contains(err.Error(), "P1 (CLI-1)") {
 		t.Fatalf("overlap: %v", err)
 	}
+
+	// A sale in one transaction: the clerk signs it, seller and buyer
+	// co-sign; without the buyer's signature it is refused.
+	sale := `{"title":"T1","sellers":[{"party":"` + bob + `","share":"1/2"}],"buyers":[{"party":"` + alice + `","share":"1/2"}],"document":""}`
+	if _, _, err := cli(t, home, "tx", "land", "transfer", sale, "--document-file", deed, "--from", "clerk", "--cosign", "citizen-bob"); err == nil ||
+		!strings.Contains(err.Error(), "(land/") || !strings.Contains(err.Error(), "buyer "+alice+" must sign") {
+		t.Fatalf("transfer without the buyer: %v", err)
+	}
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "transfer", sale, "--document-file", deed, "--from", "clerk", "--cosign", "citizen-bob,citizen-alice"))
+	if r.Code != 0 || !r.hasEvent("land.transfer_registered", "title", "T1") {
+		t.Fatalf("transfer: %+v", r)
+	}
+	out = mustCLI(t, home, "query", "land", "owner", "P1", "--prove")
+	if !strings.Contains(out, `"share": "1/2"`) || !strings.Contains(out, alice) || !strings.Contains(out, bob) || !strings.Contains(out, "proof verified") {
+		t.Fatalf("owners after the one-transaction sale:\n%s", out)
+	}
 }
