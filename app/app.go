@@ -1,6 +1,7 @@
 // Package app is the Publica ABCI application: it decodes and authenticates
-// transactions, routes messages to the modules, and keeps the state in one
-// versioned IAVL tree whose root is the app hash.
+// transactions, routes messages to the modules, and keeps the state in a
+// versioned IAVL-shaped Merkle tree (package store) whose root is the app
+// hash.
 package app
 
 import (
@@ -116,8 +117,20 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	}, nil
 }
 
-// GenesisState is the app_state of genesis.json: one entry per module.
+// GenesisState is the app_state of genesis.json: one entry per module, and
+// "state" for the shape of the state tree.
 type GenesisState map[string]json.RawMessage
+
+// GenesisStateKey names the app_state entry of the state tree's shape:
+// {"split": KEY} keeps the state as two trees split at KEY (their writes,
+// hashing and saving run on two cores; see package store); without it the
+// state is one tree, as on chains made before the split existed.
+const GenesisStateKey = "state"
+
+// StateShape is the "state" entry of app_state.
+type StateShape struct {
+	Split string `json:"split"`
+}
 
 // InitChain writes the genesis state into the working tree. It is saved
 // with the first block, whose header carries the hash returned here.
@@ -132,7 +145,16 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := json.Unmarshal(req.AppStateBytes, &gs); err != nil {
 		return nil, fmt.Errorf("genesis app_state: %w", err)
 	}
-	known := map[string]bool{}
+	var shape StateShape
+	if raw, ok := gs[GenesisStateKey]; ok {
+		if err := json.Unmarshal(raw, &shape); err != nil || shape.Split == "" {
+			return nil, fmt.Errorf("genesis app_state.%s: want {\"split\": KEY}: %s", GenesisStateKey, raw)
+		}
+	}
+	if err := a.store.SetSplit(shape.Split); err != nil {
+		return nil, fmt.Errorf("genesis app_state.%s: %w", GenesisStateKey, err)
+	}
+	known := map[string]bool{GenesisStateKey: true}
 	kv := a.store.Working()
 	for _, m := range a.modules {
 		known[m.Name()] = true
@@ -170,6 +192,9 @@ func (a *App) ExportGenesis() (GenesisState, error) {
 		return nil, err
 	}
 	gs := GenesisState{}
+	if split := a.store.Split(); split != store.NoSplit {
+		gs[GenesisStateKey], _ = json.Marshal(StateShape{Split: split})
+	}
 	for _, m := range a.modules {
 		raw, err := m.ExportGenesis(view)
 		if err != nil {

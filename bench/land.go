@@ -198,7 +198,7 @@ func landGenesis(opts LandOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]json.RawMessage{authority.ModuleName: ab, land.ModuleName: lb})
+	return json.Marshal(map[string]json.RawMessage{authority.ModuleName: ab, land.ModuleName: lb, app.GenesisStateKey: dev[app.GenesisStateKey]})
 }
 
 func sortRecords(r []land.Record) {

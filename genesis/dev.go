@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 
+	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
 )
 
@@ -68,6 +69,8 @@ func DevAppState() json.RawMessage {
 	if err != nil {
 		panic(err) // plain structs always marshal
 	}
-	st, _ := json.Marshal(map[string]json.RawMessage{authority.ModuleName: auth})
+	// New chains keep their state as two trees (see package store).
+	shape, _ := json.Marshal(map[string]string{"split": store.DefaultSplit})
+	st, _ := json.Marshal(map[string]json.RawMessage{authority.ModuleName: auth, "state": shape})
 	return st
 }

@@ -33,48 +33,35 @@ func must(err error) {
 	}
 }
 
-type treeKV struct{ t *iavl.MutableTree }
-
-func (k treeKV) Get(key []byte) []byte {
-	v, err := k.t.Get(key)
-	must(err)
-	return v
-}
-func (k treeKV) Has(key []byte) bool { return k.Get(key) != nil }
-func (k treeKV) Set(key, value []byte) {
-	_, err := k.t.Set(key, value)
-	must(err)
-}
-func (k treeKV) Delete(key []byte) {
-	_, _, err := k.t.Remove(key)
-	must(err)
-}
-func (k treeKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	it, err := k.t.Iterator(start, end, !reverse)
-	must(err)
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			return
-		}
-	}
-	must(it.Error())
-}
-
 // View is the read-only state at one saved version. Safe for concurrent use.
 type View struct {
-	tree    *iavl.ImmutableTree
-	version int64
+	low, high *iavl.ImmutableTree
+	split     []byte
+	version   int64
 }
 
 // Version is the height of this view.
 func (v *View) Version() int64 { return v.version }
 
 // Hash is the root hash (the app hash committed in the header of Version+1).
-func (v *View) Hash() []byte { return v.tree.Hash() }
+func (v *View) Hash() []byte { return rootHash(v.half(v.low), v.half(v.high), v.version) }
+
+func (v *View) half(t *iavl.ImmutableTree) half {
+	if t == nil {
+		return half{}
+	}
+	return half{hash: t.Hash(), height: t.Height(), size: t.Size()}
+}
+
+func (v *View) tree(key []byte) *iavl.ImmutableTree {
+	if v.split == nil || bytes.Compare(key, v.split) < 0 {
+		return v.low
+	}
+	return v.high
+}
 
 func (v *View) Get(key []byte) []byte {
-	val, err := v.tree.Get(key)
+	val, err := v.tree(key).Get(key)
 	must(err)
 	return val
 }
@@ -82,21 +69,87 @@ func (v *View) Has(key []byte) bool   { return v.Get(key) != nil }
 func (v *View) Set(key, value []byte) { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Delete(key []byte)     { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	it, err := v.tree.Iterator(start, end, !reverse)
-	must(err)
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			return
+	iterateSplit(v.split, start, end, reverse, fn, func(low bool, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool {
+		t := v.high
+		if low {
+			t = v.low
 		}
-	}
-	must(it.Error())
+		return iterateTree(t, start, end, reverse, fn)
+	})
 }
 
 // Proof returns an ICS23 membership proof if key exists, otherwise a
-// non-membership proof.
+// non-membership proof, against Hash. It is the IAVL proof in the key's
+// tree with the root node as one more step; a non-membership proof whose
+// neighbour lies in the other tree takes that neighbour from there.
 func (v *View) Proof(key []byte) (*ics23.CommitmentProof, error) {
-	return v.tree.GetProof(key)
+	lowH, highH := v.half(v.low), v.half(v.high)
+	if lowH.size == 0 || highH.size == 0 { // the root is one tree's
+		t := v.high
+		if highH.size == 0 {
+			t = v.low
+		}
+		return t.GetProof(key)
+	}
+	inLow := bytes.Compare(key, v.split) < 0
+	t := v.high
+	if inLow {
+		t = v.low
+	}
+	p, err := t.GetProof(key)
+	if err != nil {
+		return nil, err
+	}
+	prefix := rootPrefix(lowH, highH, v.version)
+	lowStep := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: prefix, Suffix: append([]byte{32}, highH.hash...)}
+	highStep := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: append(append(bytes.Clone(prefix), lowH.hash...), 32)}
+	lift := func(e *ics23.ExistenceProof, low bool) *ics23.ExistenceProof {
+		if e == nil {
+			return nil
+		}
+		step := highStep
+		if low {
+			step = lowStep
+		}
+		e.Path = append(e.Path, step)
+		return e
+	}
+	if e := p.GetExist(); e != nil {
+		lift(e, inLow)
+		return p, nil
+	}
+	n := p.GetNonexist()
+	if n == nil {
+		return nil, fmt.Errorf("proof of %q: neither membership nor non-membership", key)
+	}
+	lift(n.Left, inLow)
+	lift(n.Right, inLow)
+	if inLow && n.Right == nil {
+		n.Right, err = edgeProof(v.high, false)
+		lift(n.Right, false)
+	}
+	if !inLow && n.Left == nil {
+		n.Left, err = edgeProof(v.low, true)
+		lift(n.Left, true)
+	}
+	return p, err
+}
+
+// edgeProof proves the last key of t (last) or its first.
+func edgeProof(t *iavl.ImmutableTree, last bool) (*ics23.ExistenceProof, error) {
+	var edge []byte
+	iterateTree(t, nil, nil, last, func(k, _ []byte) bool {
+		edge = bytes.Clone(k)
+		return false
+	})
+	p, err := t.GetProof(edge)
+	if err != nil {
+		return nil, err
+	}
+	if p.GetExist() == nil {
+		return nil, fmt.Errorf("no membership proof for the edge key %q", edge)
+	}
+	return p.GetExist(), nil
 }
 
 // Cache buffers writes over a parent KV so a failed transaction leaves no
@@ -212,8 +265,22 @@ func (c *Cache) Iterate(start, end []byte, reverse bool, fn func(key, value []by
 }
 
 // Write applies the buffered writes to the parent, in ascending key order,
-// and empties the buffer.
+// and empties the buffer. Over the store's working state the two trees
+// take their writes on two cores.
 func (c *Cache) Write() {
+	if w, ok := c.parent.(splitKV); ok {
+		keys := make([]string, 0, len(c.writes))
+		values := make([][]byte, 0, len(c.writes))
+		c.order.Ascend(func(k string) bool {
+			keys = append(keys, k)
+			values = append(values, c.writes[k])
+			return true
+		})
+		w.applySorted(keys, values)
+		clear(c.writes)
+		c.order.Clear(false)
+		return
+	}
 	c.order.Ascend(func(k string) bool {
 		if v := c.writes[k]; v != nil {
 			c.parent.Set([]byte(k), v)

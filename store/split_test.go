@@ -1,0 +1,317 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/cosmos/iavl"
+	iavldb "github.com/cosmos/iavl/db"
+	ics23 "github.com/cosmos/ics23/go"
+)
+
+// TestSplitTreeMatchesModel drives a store split at "k20" through random
+// blocks of writes and deletes (emptying either tree at times) and checks,
+// at every saved version: reads and ordered iteration in both directions
+// across the split against a model; that the working hash equals the saved
+// root; and that every key, present or absent (below, between and above
+// all keys, on both sides of the split), has an ICS23 IAVL proof that
+// verifies against the root, the ordinary way.
+func TestSplitTreeMatchesModel(t *testing.T) {
+	for seed := uint64(1); seed <= 12; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		s, err := OpenMemoryWith(Options{Split: "k20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		model := map[string]string{}
+		sawBothFull, sawOneEmpty := false, false
+		for version := 1; version <= 25; version++ {
+			block := NewCache(s.Working())
+			for range rng.IntN(12) {
+				k := fmt.Sprintf("k%02d", rng.IntN(40))
+				if rng.IntN(3) == 0 {
+					block.Delete([]byte(k))
+					delete(model, k)
+				} else {
+					v := fmt.Sprint(rng.IntN(1000))
+					block.Set([]byte(k), []byte(v))
+					model[k] = v
+				}
+			}
+			if version%7 == 0 { // empty one side now and then
+				lo, hi := "k00", "k20"
+				if rng.IntN(2) == 0 {
+					lo, hi = "k20", "k99"
+				}
+				for k := range model {
+					if k >= lo && k < hi {
+						block.Delete([]byte(k))
+						delete(model, k)
+					}
+				}
+			}
+			block.Write()
+			working := s.WorkingHash()
+			hash, v, err := s.Commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			view, err := s.At(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(working, hash) || !bytes.Equal(hash, view.Hash()) || !bytes.Equal(hash, s.Hash()) {
+				t.Fatalf("seed %d v%d: working %X, committed %X, view %X", seed, v, working, hash, view.Hash())
+			}
+			low, high := 0, 0
+			for k := range model {
+				if k < "k20" {
+					low++
+				} else {
+					high++
+				}
+			}
+			sawBothFull = sawBothFull || (low > 0 && high > 0)
+			sawOneEmpty = sawOneEmpty || (len(model) > 0 && (low == 0 || high == 0))
+			checkIteration(t, rng, view, model, fmt.Sprintf("seed %d v%d", seed, v))
+			checkProofs(t, view, model, fmt.Sprintf("seed %d v%d", seed, v))
+		}
+		if !sawBothFull || !sawOneEmpty {
+			t.Fatalf("seed %d: both trees full %v, one empty %v: the run missed a case", seed, sawBothFull, sawOneEmpty)
+		}
+	}
+}
+
+func checkIteration(t *testing.T, rng *rand.Rand, view *View, model map[string]string, where string) {
+	t.Helper()
+	bounds := []string{"", "a", "k05", "k19", "k20", "k21", "k33", "z"}
+	for range 12 {
+		start, end := bounds[rng.IntN(len(bounds))], bounds[rng.IntN(len(bounds))]
+		if end != "" && start > end {
+			start, end = end, start
+		}
+		reverse := rng.IntN(2) == 0
+		limit := 1 + rng.IntN(30)
+		var sb, eb []byte
+		if start != "" {
+			sb = []byte(start)
+		}
+		if end != "" {
+			eb = []byte(end)
+		}
+		var got, want []string
+		view.Iterate(sb, eb, reverse, func(k, v []byte) bool {
+			got = append(got, string(k)+"="+string(v))
+			return len(got) < limit
+		})
+		for k, v := range model {
+			if k >= start && (end == "" || k < end) {
+				want = append(want, k+"="+v)
+			}
+		}
+		slices.Sort(want)
+		if reverse {
+			slices.Reverse(want)
+		}
+		want = want[:min(limit, len(want))]
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: iterate [%q,%q) reverse=%v limit %d: got %v want %v", where, start, end, reverse, limit, got, want)
+		}
+	}
+}
+
+func checkProofs(t *testing.T, view *View, model map[string]string, where string) {
+	t.Helper()
+	if len(model) == 0 {
+		return // an empty tree proves nothing, as a single IAVL tree
+	}
+	root := view.Hash()
+	keys := []string{"a", "k", "k19z", "k2", "z"}
+	for i := range 40 {
+		keys = append(keys, fmt.Sprintf("k%02d", i))
+	}
+	for _, k := range keys {
+		p, err := view.Proof([]byte(k))
+		if err != nil {
+			t.Fatalf("%s: proof of %s: %v", where, k, err)
+		}
+		if v, ok := model[k]; ok {
+			if !ics23.VerifyMembership(ics23.IavlSpec, root, p, []byte(k), []byte(v)) {
+				t.Fatalf("%s: membership proof of %s=%s does not verify", where, k, v)
+			}
+			if ics23.VerifyMembership(ics23.IavlSpec, root, p, []byte(k), []byte(v+"x")) {
+				t.Fatalf("%s: membership proof of %s verifies a wrong value", where, k)
+			}
+		} else if !ics23.VerifyNonMembership(ics23.IavlSpec, root, p, []byte(k)) {
+			t.Fatalf("%s: non-membership proof of %s does not verify (%v)", where, k, p)
+		}
+	}
+}
+
+// TestTreesRealignAfterCrash: a crash between the two trees' saves leaves
+// one a version ahead; reopening drops that version, and the block can be
+// executed again to the same root.
+func TestTreesRealignAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(s *Store, v int) {
+		s.Working().Set([]byte(fmt.Sprintf("k%02d", v)), []byte("low"))
+		s.Working().Set([]byte(fmt.Sprintf("k%02d", 20+v)), []byte("high"))
+	}
+	for v := 1; v <= 3; v++ {
+		write(s, v)
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(s, 4)
+	want := s.WorkingHash()
+	if _, _, err := s.low.SaveVersion(); err != nil { // the high tree never saves version 4
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Version() != 3 || s.high.Version() != 3 || s.HasVersion(4) {
+		t.Fatalf("after reopening: version %d (high %d), has 4: %v", s.Version(), s.high.Version(), s.HasVersion(4))
+	}
+	write(s, 4)
+	got, v, err := s.Commit()
+	if err != nil || v != 4 || !bytes.Equal(got, want) {
+		t.Fatalf("version 4 again: %d %X, want %X (%v)", v, got, want, err)
+	}
+}
+
+// TestOneTreeLayout: a store saved before layouts existed (one unprefixed
+// IAVL tree) opens as one tree with the same root, keeps going, and
+// refuses to be split; a new store told NoSplit hashes exactly as a plain
+// IAVL tree does; a recorded layout survives reopening.
+func TestOneTreeLayout(t *testing.T) {
+	dir := t.TempDir()
+	db, err := dbm.NewDB("application", dbm.PebbleDBBackend, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := iavl.NewMutableTree(iavldb.NewWrapper(db), 100, true, iavl.NewNopLogger())
+	plain := iavl.NewMutableTree(iavldb.NewWrapper(dbm.NewMemDB()), 100, true, iavl.NewNopLogger())
+	fresh, err := OpenMemoryWith(Options{Split: DefaultSplit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.SetSplit(NoSplit); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"app/chain_id", "land/history/P1/1", "land/title/T1", "land/parcel/P1"} {
+		for _, tr := range []*iavl.MutableTree{old, plain} {
+			if _, err := tr.Set([]byte(k), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fresh.Working().Set([]byte(k), []byte("v"))
+	}
+	oldHash, _, err := old.SaveVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := plain.SaveVersion(); err != nil {
+		t.Fatal(err)
+	}
+	freshHash, _, err := fresh.Commit()
+	if err != nil || !bytes.Equal(freshHash, oldHash) {
+		t.Fatalf("one-tree store %X, plain IAVL %X (%v)", freshHash, oldHash, err)
+	}
+	db.Close()
+
+	s, err := Open(dir, dbm.PebbleDBBackend, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Split() != NoSplit || s.Version() != 1 || !bytes.Equal(s.Hash(), oldHash) {
+		t.Fatalf("old store reopened: split %q, version %d, hash %X want %X", s.Split(), s.Version(), s.Hash(), oldHash)
+	}
+	if err := s.SetSplit(DefaultSplit); err == nil {
+		t.Fatal("an old one-tree store accepted a split")
+	}
+	if err := s.SetSplit(NoSplit); err != nil {
+		t.Fatal(err)
+	}
+	s.Working().Set([]byte("land/title/T2"), []byte("w"))
+	if _, err := plain.Set([]byte("land/title/T2"), []byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := plain.SaveVersion()
+	if got, _, err := s.Commit(); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("version 2 of the old store %X, plain IAVL %X (%v)", got, want, err)
+	}
+	s.Close()
+
+	// A split store records its layout and reopens with it, whatever the
+	// options say.
+	dir2 := t.TempDir()
+	s, err = Open(dir2, dbm.PebbleDBBackend, Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Working().Set([]byte("k01"), []byte("a"))
+	s.Working().Set([]byte("k30"), []byte("b"))
+	h, _, err := s.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(dir2, dbm.PebbleDBBackend, Options{Split: "zzz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Split() != "k20" || !bytes.Equal(s.Hash(), h) || string(s.Working().Get([]byte("k30"))) != "b" {
+		t.Fatalf("reopened split store: split %q hash %X want %X", s.Split(), s.Hash(), h)
+	}
+	if err := s.SetSplit("zzz"); err == nil || !strings.Contains(err.Error(), "k20") {
+		t.Fatalf("a recorded split was replaced: %v", err)
+	}
+}
+
+// TestRootIsAnIAVLInnerNode pins the root's definition: SHA-256 over the
+// signed varints of height (taller tree + 1), size (sum) and version, then
+// each tree's root hash prefixed by its length, as IAVL hashes its nodes.
+func TestRootIsAnIAVLInnerNode(t *testing.T) {
+	s, err := OpenMemoryWith(Options{Split: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c", "x", "y"} {
+		s.Working().Set([]byte(k), []byte("v"+k))
+	}
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	view, _ := s.At(1)
+	var want []byte
+	want = append(want, 0x06, 0x0a, 0x02, 32) // height 3 (zigzag 6), size 5 (10), version 1 (2)
+	want = append(want, view.low.Hash()...)
+	want = append(want, 32)
+	want = append(want, view.high.Hash()...)
+	sum := sha256Sum(want)
+	if view.low.Height() != 2 || view.high.Height() != 1 || !bytes.Equal(view.Hash(), sum) {
+		t.Fatalf("root %X, want %X (heights %d, %d)", view.Hash(), sum, view.low.Height(), view.high.Height())
+	}
+}
+
+func sha256Sum(b []byte) []byte {
+	h := sha256.Sum256(b)
+	return h[:]
+}
