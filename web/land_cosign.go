@@ -49,6 +49,7 @@ var cosignJourneys = []*cosignJourney{
 	{landRegisterMortgage, mortgageParties},
 	{landRegisterLease, leaseParties},
 	{landRegisterEasement, easementParties},
+	{landSettleTransfer, transferParties},
 }
 
 func cosignJourneyFor(msgType string) *cosignJourney {

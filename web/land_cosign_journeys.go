@@ -239,3 +239,94 @@ func validDate(d string) bool {
 	day, _ := strconv.Atoi(d[8:])
 	return m >= 1 && m <= 12 && day >= 1 && day <= 31
 }
+
+var landSettleTransfer = &Journey{
+	Path:    "/land/transfers/settle",
+	MsgType: land.TypeTransfer,
+	Title:   "Register a sale signed at settlement",
+	Lead:    "When seller and buyer sign together, the whole transfer is one transaction: a clerk prepares it from the deed and signs first, then the seller and the buyer sign it with their own keys, and it is registered. (Parties who sign at different times use an offer instead.)",
+	Nav:     "land",
+	Fields: []components.Field{titleField(),
+		{Name: "seller", Label: "Seller’s account id", Hint: "40 hexadecimal characters: an owner of the title. The seller signs too.", Wide: true},
+		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters. The buyer signs too.", Wide: true},
+		{Name: "share", Label: "Share of the title sold", Hint: "A fraction such as 1 (the whole title, if the seller holds it all) or 1/2. Leave empty for 1."},
+		documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		errs := requireClerk(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, true, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		before := len(errs)
+		seller, errs, err := partyAccount(ctx, cl, a, "seller", "seller", errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		sellerKnown := len(errs) == before
+		buyer, errs, err := partyAccount(ctx, cl, a, "buyer", "buyer", errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		if buyer != "" && buyer == seller {
+			errs = append(errs, components.FormError{Field: "buyer", Message: "The buyer must be someone other than the seller"})
+		}
+		share, errs := checkShare("share", a.Values.Get("share"), errs)
+		if t != nil && sellerKnown {
+			held := ""
+			for _, o := range t.Owners {
+				if o.Party == seller {
+					held = o.Share
+				}
+			}
+			h, _ := land.ParseShare(held)
+			s, _ := land.ParseShare(share)
+			switch {
+			case held == "":
+				errs = append(errs, components.FormError{Field: "seller", Message: "Account " + seller + " holds no share of title " + t.ID})
+			case h != nil && s != nil && s.Cmp(h) > 0:
+				errs = append(errs, components.FormError{Field: "share", Message: "The seller holds " + held + " of title " + t.ID + ", less than " + share})
+			}
+		}
+		doc, errs := checkDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgTransfer{Title: t.ID, Sellers: []land.Share{{Party: seller, Share: share}},
+			Buyers: []land.Share{{Party: buyer, Share: share}}, Document: doc}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		var m land.MsgTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return []components.Fact{
+			{Label: "What", Value: "Transfer a share of title " + m.Title + ", registered at once"},
+			{Label: "Sellers", Value: sharesText(m.Sellers), Mono: true},
+			{Label: "Buyers", Value: sharesText(m.Buyers), Mono: true},
+			{Label: "Effect", Value: "The sellers’ shares pass to the buyers as soon as everyone has signed; mortgages and easements stay on the title"},
+			{Label: "Document hash", Value: m.Document, Mono: true},
+		}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+		var m land.MsgTransfer
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "The transfer of title " + m.Title + " is registered",
+			[]components.Fact{titleFact(m.Title), {Label: "Bought", Value: sharesText(m.Buyers), Mono: true}},
+			append(titleLinks(m.Title), components.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+	},
+}
+
+// transferParties: every seller and every buyer sign (the clerk who
+// prepares it signs first).
+func transferParties(_ context.Context, _ *client.Client, t *tx.Tx) ([]components.CosignSigner, error) {
+	var m land.MsgTransfer
+	if err := tx.DecodeMsg(t.Msg, &m); err != nil {
+		return nil, err
+	}
+	var ps []components.CosignSigner
+	for _, s := range m.Sellers {
+		ps = withParty(ps, s.Party, "seller ("+s.Share+")")
+	}
+	for _, b := range m.Buyers {
+		ps = withParty(ps, b.Party, "buyer ("+b.Share+")")
+	}
+	return ps, nil
+}

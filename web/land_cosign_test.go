@@ -147,3 +147,67 @@ func TestLandCosignOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestLandSettlementOverHTTP: a sale registered in one transaction: the
+// clerk prepares and signs it, seller and buyer co-sign through the link,
+// and the title changes hands. The form refuses a non-clerk, a seller who
+// holds nothing, a share larger than held and a buyer who is the seller.
+func TestLandSettlementOverHTTP(t *testing.T) {
+	f := newLandDealingsFixture(t)
+	a := newAgent(t, f.base)
+	pubHex := func(k ed25519.PrivateKey) string { return hex.EncodeToString(k.Public().(ed25519.PublicKey)) }
+	sign := func(body string, k ed25519.PrivateKey) string {
+		b, err := hex.DecodeString(attr(t, body, "data-sign-bytes"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hex.EncodeToString(ed25519.Sign(k, b))
+	}
+	expect := func(what string, r response, code int, want string) {
+		t.Helper()
+		if r.code != code || !strings.Contains(r.body, want) {
+			t.Fatalf("%s: %d, want %d with %q; page:\n%s", what, r.code, code, want, r.body[strings.Index(r.body, "<main"):])
+		}
+	}
+	form := func(signer ed25519.PrivateKey, seller, buyer, share string) url.Values {
+		return url.Values{"pubkey": {pubHex(signer)}, "title": {"T1"}, "seller": {seller}, "buyer": {buyer}, "share": {share}, "document": {f.doc}}
+	}
+	expect("title page links it", a.get("/land/titles/T1"), 200, "/land/transfers/settle?title=T1")
+	expect("form", a.get("/land/transfers/settle?title=T1"), 200, "Register a sale signed at settlement")
+	expect("not a clerk", a.post("/land/transfers/settle", form(f.alice, f.aliceID, f.bobID, "1/2")), 422, "is not a clerk")
+	expect("seller holds nothing", a.post("/land/transfers/settle", form(f.clerk, f.bobID, f.aliceID, "1/2")), 422, "holds no share of title T1")
+	expect("share above 1", a.post("/land/transfers/settle", form(f.clerk, f.aliceID, f.bobID, "3/2")), 422, "from 0 to 1")
+	expect("buyer is the seller", a.post("/land/transfers/settle", form(f.clerk, f.aliceID, f.aliceID, "1/2")), 422, "someone other than the seller")
+
+	check := a.post("/land/transfers/settle", form(f.clerk, f.aliceID, f.bobID, "1/2"))
+	expect("prepare", check, 200, "Transfer a share of title T1, registered at once")
+	waiting := a.post("/land/cosign", url.Values{"prepared": {hidden(t, check.body, "prepared")}, "pubkey": {pubHex(f.clerk)}, "signature": {sign(check.body, f.clerk)}})
+	expect("clerk signs", waiting, 200, "2 more signature(s) needed")
+	link, _ := url.Parse(attr(t, waiting.body, `id="cosign-link" href`))
+	token := link.Query().Get("t")
+	page := a.get("/land/cosign?t=" + url.QueryEscape(token))
+	expect("seller opens the link", page, 200, "seller (1/2)")
+	seller := a.post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(f.alice)}, "signature": {sign(page.body, f.alice)}})
+	expect("seller signs", seller, 200, "1 more signature(s) needed")
+	link, _ = url.Parse(attr(t, seller.body, `id="cosign-link" href`))
+	done := a.post("/land/cosign", url.Values{"prepared": {link.Query().Get("t")}, "pubkey": {pubHex(f.bob)}, "signature": {sign(page.body, f.bob)}})
+	expect("buyer signs", done, 200, "The transfer of title T1 is registered")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := f.c.Query(ctx, "/land/title/T1", nil, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var title land.Title
+	if err := json.Unmarshal(res.Value, &title); err != nil || len(title.Owners) != 2 {
+		t.Fatalf("title T1 on chain: %+v %v", title.Owners, err)
+	}
+	for _, o := range title.Owners {
+		if o.Share != "1/2" || (o.Party != f.aliceID && o.Party != f.bobID) {
+			t.Fatalf("owners of T1: %+v", title.Owners)
+		}
+	}
+	a.get("/land/transfers/settle?title=T1")
+	expect("more than held", a.post("/land/transfers/settle", form(f.clerk, f.aliceID, f.bobID, "1")), 422, "holds 1/2 of title T1, less than 1")
+}
