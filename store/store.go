@@ -39,7 +39,8 @@ type Options struct {
 	// KeepRecent keeps only this many latest versions; 0 keeps every
 	// version, which is the default because auditors query history.
 	KeepRecent int64
-	// CacheSize is the number of tree nodes kept in memory, per tree.
+	// CacheSize is the number of tree nodes kept in memory, shared
+	// equally by the trees.
 	CacheSize int
 	// Split is the first key of the high tree for a new, empty store until
 	// SetSplit decides (the application does at InitChain, from genesis);
@@ -48,7 +49,7 @@ type Options struct {
 }
 
 // DefaultOptions keep all history.
-func DefaultOptions() Options { return Options{CacheSize: 1_000_000, Split: DefaultSplit} }
+func DefaultOptions() Options { return Options{CacheSize: 2_000_000, Split: DefaultSplit} }
 
 // layoutKey holds the state's layout in the database, outside the trees:
 // "one", or "two:" and the split key.
@@ -162,12 +163,16 @@ func (s *Store) load() error {
 	// 100,000-entry cache of it, so with hundreds of thousands of records
 	// reads fell through to the database. Reads walk the tree instead,
 	// whose nodes the node cache (CacheSize) keeps in memory.
+	cache := s.opts.CacheSize
+	if s.split != nil {
+		cache /= 2
+	}
 	open := func(prefix []byte) *iavl.MutableTree {
 		var db dbm.DB = s.db
 		if prefix != nil {
 			db = dbm.NewPrefixDB(s.db, prefix)
 		}
-		return iavl.NewMutableTree(iavldb.NewWrapper(db), s.opts.CacheSize, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+		return iavl.NewMutableTree(iavldb.NewWrapper(db), cache, true, iavl.NewNopLogger(), iavl.SyncOption(true))
 	}
 	if s.split == nil {
 		s.low, s.high = open(nil), nil
