@@ -236,23 +236,16 @@ func landBlocks(opts LandOptions) [][][]byte {
 	for start := 0; start < opts.Transfers; start += per {
 		n := min(per, opts.Transfers-start)
 		offers, accepts, regs := make([][]byte, n), make([][]byte, n), make([][]byte, n)
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		for wk := range workers {
-			wg.Go(func() {
-				for j := wk; j < n; j += workers {
-					i := start + j
-					seller, buyer := benchKey(i), benchKey(opts.Parcels+i)
-					sid, bid := tx.AccountID(seller.Public().(ed25519.PublicKey)), tx.AccountID(buyer.Public().(ed25519.PublicKey))
-					offer := fmt.Sprintf("O%d", i+1)
-					offers[j] = build(0, land.TypeOfferTransfer, land.MsgOfferTransfer{Title: fmt.Sprintf("T%d", i+1),
-						Sellers: []land.Share{{Party: sid, Share: "1"}}, Buyers: []land.Share{{Party: bid, Share: "1"}}, Expires: 1 << 40}, seller)
-					accepts[j] = build(0, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: offer}, buyer)
-					regs[j] = build(uint64(i), land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: offer, Document: strings.Repeat("cd", 32)}, clerk)
-				}
-			})
-		}
-		wg.Wait()
+		parallel(n, func(j int) {
+			i := start + j
+			seller, buyer := benchKey(i), benchKey(opts.Parcels+i)
+			sid, bid := tx.AccountID(seller.Public().(ed25519.PublicKey)), tx.AccountID(buyer.Public().(ed25519.PublicKey))
+			offer := fmt.Sprintf("O%d", i+1)
+			offers[j] = build(0, land.TypeOfferTransfer, land.MsgOfferTransfer{Title: fmt.Sprintf("T%d", i+1),
+				Sellers: []land.Share{{Party: sid, Share: "1"}}, Buyers: []land.Share{{Party: bid, Share: "1"}}, Expires: 1 << 40}, seller)
+			accepts[j] = build(0, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: offer}, buyer)
+			regs[j] = build(uint64(i), land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: offer, Document: strings.Repeat("cd", 32)}, clerk)
+		})
 		blocks = append(blocks, offers, accepts, regs)
 	}
 	return blocks

@@ -272,20 +272,7 @@ var landSettleTransfer = &Journey{
 		}
 		share, errs := checkShare("share", a.Values.Get("share"), errs)
 		if t != nil && sellerKnown {
-			held := ""
-			for _, o := range t.Owners {
-				if o.Party == seller {
-					held = o.Share
-				}
-			}
-			h, _ := land.ParseShare(held)
-			s, _ := land.ParseShare(share)
-			switch {
-			case held == "":
-				errs = append(errs, components.FormError{Field: "seller", Message: "Account " + seller + " holds no share of title " + t.ID})
-			case h != nil && s != nil && s.Cmp(h) > 0:
-				errs = append(errs, components.FormError{Field: "share", Message: "The seller holds " + held + " of title " + t.ID + ", less than " + share})
-			}
+			errs = checkHolds(t, seller, share, "seller", "The seller holds", errs)
 		}
 		doc, errs := checkDocument(a, errs)
 		if len(errs) > 0 {

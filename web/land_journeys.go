@@ -307,6 +307,27 @@ func checkShare(field, v string, errs []components.FormError) (string, []compone
 	return r.RatString(), errs
 }
 
+// checkHolds refuses a sale of share of t by seller unless the seller
+// holds at least that much: "holds no share" goes on sellerField, "<holder>
+// H of title T, less than S" on the share field.
+func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs []components.FormError) []components.FormError {
+	held := ""
+	for _, o := range t.Owners {
+		if o.Party == seller {
+			held = o.Share
+		}
+	}
+	h, _ := land.ParseShare(held)
+	s, _ := land.ParseShare(share)
+	switch {
+	case held == "":
+		return append(errs, components.FormError{Field: sellerField, Message: "Account " + seller + " holds no share of title " + t.ID})
+	case h != nil && s != nil && s.Cmp(h) > 0:
+		return append(errs, components.FormError{Field: "share", Message: holder + " " + held + " of title " + t.ID + ", less than " + share})
+	}
+	return errs
+}
+
 var landRegisterTitle = &Journey{
 	Path:    "/land/titles/register",
 	MsgType: land.TypeRegisterTitle,
@@ -421,20 +442,7 @@ var landOfferTransfer = &Journey{
 		}
 		share, errs := checkShare("share", a.Values.Get("share"), errs)
 		if title != nil && len(errs) == 0 {
-			held := ""
-			for _, o := range title.Owners {
-				if o.Party == seller {
-					held = o.Share
-				}
-			}
-			h, _ := land.ParseShare(held)
-			s, _ := land.ParseShare(share)
-			switch {
-			case held == "":
-				errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + seller + " holds no share of title " + tid})
-			case h != nil && s != nil && s.Cmp(h) > 0:
-				errs = append(errs, components.FormError{Field: "share", Message: "You hold " + held + " of title " + tid + ", less than " + share})
-			}
+			errs = checkHolds(title, seller, share, SignerField, "You hold", errs)
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
