@@ -54,7 +54,7 @@ func (v *View) half(t *iavl.ImmutableTree) half {
 }
 
 func (v *View) tree(key []byte) *iavl.ImmutableTree {
-	if v.split == nil || bytes.Compare(key, v.split) < 0 {
+	if inLow(v.split, key) {
 		return v.low
 	}
 	return v.high
@@ -69,13 +69,7 @@ func (v *View) Has(key []byte) bool   { return v.Get(key) != nil }
 func (v *View) Set(key, value []byte) { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Delete(key []byte)     { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	iterateSplit(v.split, start, end, reverse, fn, func(low bool, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool {
-		t := v.high
-		if low {
-			t = v.low
-		}
-		return iterateTree(t, start, end, reverse, fn)
-	})
+	iterateSplit(v.split, v.low, v.high, start, end, reverse, fn)
 }
 
 // Proof returns an ICS23 membership proof if key exists, otherwise a
@@ -91,44 +85,39 @@ func (v *View) Proof(key []byte) (*ics23.CommitmentProof, error) {
 		}
 		return t.GetProof(key)
 	}
-	inLow := bytes.Compare(key, v.split) < 0
-	t := v.high
-	if inLow {
-		t = v.low
-	}
-	p, err := t.GetProof(key)
+	low := inLow(v.split, key)
+	p, err := v.tree(key).GetProof(key)
 	if err != nil {
 		return nil, err
 	}
 	prefix := rootPrefix(lowH, highH, v.version)
 	lowStep := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: prefix, Suffix: append([]byte{32}, highH.hash...)}
 	highStep := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: append(append(bytes.Clone(prefix), lowH.hash...), 32)}
-	lift := func(e *ics23.ExistenceProof, low bool) *ics23.ExistenceProof {
+	lift := func(e *ics23.ExistenceProof, low bool) {
 		if e == nil {
-			return nil
+			return
 		}
 		step := highStep
 		if low {
 			step = lowStep
 		}
 		e.Path = append(e.Path, step)
-		return e
 	}
 	if e := p.GetExist(); e != nil {
-		lift(e, inLow)
+		lift(e, low)
 		return p, nil
 	}
 	n := p.GetNonexist()
 	if n == nil {
 		return nil, fmt.Errorf("proof of %q: neither membership nor non-membership", key)
 	}
-	lift(n.Left, inLow)
-	lift(n.Right, inLow)
-	if inLow && n.Right == nil {
+	lift(n.Left, low)
+	lift(n.Right, low)
+	if low && n.Right == nil {
 		n.Right, err = edgeProof(v.high, false)
 		lift(n.Right, false)
 	}
-	if !inLow && n.Left == nil {
+	if !low && n.Left == nil {
 		n.Left, err = edgeProof(v.low, true)
 		lift(n.Left, true)
 	}

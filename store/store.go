@@ -418,11 +418,15 @@ func rootPrefix(low, high half, version int64) []byte {
 	return append(b, 32)
 }
 
+// inLow reports whether key belongs to the low tree (every key does
+// without a split).
+func inLow(split, key []byte) bool { return split == nil || bytes.Compare(key, split) < 0 }
+
 // splitKV routes each key to its tree.
 type splitKV struct{ s *Store }
 
 func (k splitKV) tree(key []byte) *iavl.MutableTree {
-	if k.s.split == nil || bytes.Compare(key, k.s.split) < 0 {
+	if inLow(k.s.split, key) {
 		return k.s.low
 	}
 	return k.s.high
@@ -443,13 +447,7 @@ func (k splitKV) Delete(key []byte) {
 	must(err)
 }
 func (k splitKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	iterateSplit(k.s.split, start, end, reverse, fn, func(low bool, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool {
-		t := k.s.high
-		if low {
-			t = k.s.low
-		}
-		return iterateTree(t, start, end, reverse, fn)
-	})
+	iterateSplit(k.s.split, k.s.low, k.s.high, start, end, reverse, fn)
 }
 
 // applySorted writes keys (ascending) to the two trees on two cores:
@@ -457,7 +455,7 @@ func (k splitKV) Iterate(start, end []byte, reverse bool, fn func(key, value []b
 func (k splitKV) applySorted(keys []string, values [][]byte) {
 	cut := len(keys)
 	for i, key := range keys {
-		if k.s.split != nil && key >= string(k.s.split) {
+		if !inLow(k.s.split, []byte(key)) {
 			cut = i
 			break
 		}
@@ -480,13 +478,17 @@ func (k splitKV) applySorted(keys []string, values [][]byte) {
 	both(func() { apply(k.s.low, keys[:cut], values[:cut]) }, func() { apply(k.s.high, keys[cut:], values[cut:]) })
 }
 
+// iterable is either kind of IAVL tree.
+type iterable interface {
+	Iterator(start, end []byte, ascending bool) (iavldb.Iterator, error)
+}
+
 // iterateSplit visits [start, end) across the two trees in order: the low
-// tree's part, then the high tree's (the reverse when reverse). part
-// iterates one tree and reports whether to go on.
-func iterateSplit(split, start, end []byte, reverse bool, fn func(key, value []byte) bool,
-	part func(low bool, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool) {
+// tree's part, then the high tree's (the reverse when reverse). With no
+// split every key is in low.
+func iterateSplit(split []byte, low, high iterable, start, end []byte, reverse bool, fn func(key, value []byte) bool) {
 	if split == nil {
-		part(true, start, end, reverse, fn)
+		iterateTree(low, start, end, reverse, fn)
 		return
 	}
 	lowWanted := start == nil || bytes.Compare(start, split) < 0
@@ -500,26 +502,24 @@ func iterateSplit(split, start, end []byte, reverse bool, fn func(key, value []b
 		highStart = split
 	}
 	if !reverse {
-		if lowWanted && !part(true, start, lowEnd, false, fn) {
+		if lowWanted && !iterateTree(low, start, lowEnd, false, fn) {
 			return
 		}
 		if highWanted {
-			part(false, highStart, end, false, fn)
+			iterateTree(high, highStart, end, false, fn)
 		}
 		return
 	}
-	if highWanted && !part(false, highStart, end, true, fn) {
+	if highWanted && !iterateTree(high, highStart, end, true, fn) {
 		return
 	}
 	if lowWanted {
-		part(true, start, lowEnd, true, fn)
+		iterateTree(low, start, lowEnd, true, fn)
 	}
 }
 
 // iterateTree visits one tree and reports whether fn wanted more.
-func iterateTree(t interface {
-	Iterator(start, end []byte, ascending bool) (iavldb.Iterator, error)
-}, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool {
+func iterateTree(t iterable, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool {
 	it, err := t.Iterator(start, end, !reverse)
 	must(err)
 	defer it.Close()
