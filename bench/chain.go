@@ -38,6 +38,9 @@ type ChainResult struct {
 	TxPerSec      float64
 	VerifyPerSec  float64 // bare ed25519 verifications per second on all cores
 	VerifyPerSec1 float64 // on one core
+	// Finalize and Commit split Elapsed between the two ABCI calls:
+	// execution with the new app hash, and saving the version.
+	Finalize, Commit time.Duration
 }
 
 // Chain measures signed transactions through FinalizeBlock+Commit on an
@@ -106,31 +109,45 @@ func chainRun(kind string, opts ChainOptions) (ChainResult, error) {
 }
 
 func timed(ctx context.Context, a *app.App, h int64, blocks [][][]byte) (ChainResult, error) {
-	n := 0
+	out := ChainResult{}
 	start := time.Now()
 	for _, b := range blocks {
 		h++
-		if err := finalize(ctx, a, h, b); err != nil {
+		fin, com, err := finalizeTimed(ctx, a, h, b)
+		if err != nil {
 			return ChainResult{}, err
 		}
-		n += len(b)
+		out.Txs += len(b)
+		out.Finalize += fin
+		out.Commit += com
 	}
-	el := time.Since(start)
-	return ChainResult{Txs: n, Elapsed: el, TxPerSec: float64(n) / el.Seconds()}, nil
+	out.Elapsed = time.Since(start)
+	out.TxPerSec = float64(out.Txs) / out.Elapsed.Seconds()
+	return out, nil
 }
 
 func finalize(ctx context.Context, a *app.App, h int64, txs [][]byte) error {
+	_, _, err := finalizeTimed(ctx, a, h, txs)
+	return err
+}
+
+// finalizeTimed runs one block through FinalizeBlock and Commit, failing
+// on any refused transaction, and returns how long each call took.
+func finalizeTimed(ctx context.Context, a *app.App, h int64, txs [][]byte) (fin, com time.Duration, err error) {
+	start := time.Now()
 	res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: txs, Height: h, Time: time.Unix(1_800_000_000+h, 0)})
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
+	fin = time.Since(start)
 	for i, r := range res.TxResults {
 		if r.Code != 0 {
-			return fmt.Errorf("height %d tx %d failed: %s", h, i, r.Log)
+			return 0, 0, fmt.Errorf("height %d tx %d failed: %s", h, i, r.Log)
 		}
 	}
+	start = time.Now()
 	_, err = a.Commit(ctx, &abci.RequestCommit{})
-	return err
+	return fin, time.Since(start), err
 }
 
 func benchKey(i int) ed25519.PrivateKey {

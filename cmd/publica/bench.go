@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ func benchCmd() *cobra.Command {
 	var ballotOpts bench.BallotOptions
 	var idOpts bench.IdentityOptions
 	var portalOpts bench.PortalOptions
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure transaction throughput through FinalizeBlock+Commit against the bare ed25519 verify rate",
@@ -28,6 +30,14 @@ func benchCmd() *cobra.Command {
 				landOpts.PerBlock = opts.TxsPerBlock
 				for _, one := range []bool{false, true} {
 					landOpts.OneTransaction = one
+					if one && cpuProfile != "" {
+						f, err := os.Create(cpuProfile)
+						if err != nil {
+							return err
+						}
+						defer f.Close()
+						landOpts.CPUProfile = f
+					}
 					if _, err := bench.Land(cmd.OutOrStdout(), landOpts); err != nil {
 						return err
 					}
@@ -61,5 +71,6 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	cmd.Flags().IntVar(&ballotOpts.Ballots, "ballots", 100_000, "voters in the election run: cast throughput, tally and full verification (0 skips it)")
 	cmd.Flags().DurationVar(&portalOpts.Duration, "portal-seconds", 10*time.Second, "length of each portal load phase (title page, parcel page, parcel search) at 1,000 requests/s from a second process (0 skips it)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed land/transfer blocks to this file (go tool pprof)")
 	return cmd
 }
