@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -122,23 +123,24 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 		return nil, err
 	}
 	var t land.Title
-	if err := json.Unmarshal(view.Get(land.TitleKey("T1")), &t); err != nil {
+	first := land.TitleKey(fmt.Sprintf("T%d", soldTitles(opts)[0]+1))
+	if err := json.Unmarshal(view.Get(first), &t); err != nil {
 		return nil, err
 	}
 	if t.Owners[0].Party != tx.AccountID(benchKey(opts.Parcels).Public().(ed25519.PublicKey)) {
-		return nil, fmt.Errorf("title T1 was not transferred: %+v", t.Owners)
+		return nil, fmt.Errorf("title %s was not transferred: %+v", first, t.Owners)
 	}
-	p, err := view.Proof(land.TitleKey("T1"))
+	p, err := view.Proof(first)
 	if err != nil {
 		return nil, err
 	}
 	pb, _ := p.Marshal()
 	out.ProofBytes = len(pb)
-	value := view.Get(land.TitleKey("T1"))
+	value := view.Get(first)
 	const n = 2000
 	start := time.Now()
 	for range n {
-		if err := proof.VerifyCommitment(view.Hash(), p, land.TitleKey("T1"), value); err != nil {
+		if err := proof.VerifyCommitment(view.Hash(), p, first, value); err != nil {
 			return nil, err
 		}
 	}
@@ -166,10 +168,11 @@ func landGenesis(opts LandOptions) ([]byte, error) {
 	if err := json.Unmarshal(dev[authority.ModuleName], &auth); err != nil {
 		return nil, err
 	}
-	// Sellers 0..T-1 and buyers Parcels..Parcels+T-1 sign, so they need accounts.
-	for i := range opts.Transfers {
+	// The sold titles' owners and buyers Parcels..Parcels+T-1 sign, so
+	// they need accounts.
+	for i, sold := range soldTitles(opts) {
 		auth.Accounts = append(auth.Accounts,
-			authority.GenesisAccountFor(benchKey(i).Public().(ed25519.PublicKey)),
+			authority.GenesisAccountFor(benchKey(sold).Public().(ed25519.PublicKey)),
 			authority.GenesisAccountFor(benchKey(opts.Parcels+i).Public().(ed25519.PublicKey)))
 	}
 	p := land.DefaultParams()
@@ -220,6 +223,14 @@ func sortRecords(r []land.Record) {
 	slicesSortFunc(r, func(a, b land.Record) int { return strings.Compare(a.Key, b.Key) })
 }
 
+// soldTitles picks the title of each transfer, in order: distinct titles
+// drawn at random (with a fixed seed) from all Parcels, as a registry's
+// sales fall anywhere in its key space. Consecutive titles would share
+// most of their paths in the state tree and cost a fraction as much.
+func soldTitles(opts LandOptions) []int {
+	return rand.New(rand.NewPCG(1, 2)).Perm(opts.Parcels)[:opts.Transfers]
+}
+
 // landBlocks: per batch of PerBlock/… transfers, a block of offers, a
 // block of acceptances and a block of registrations (offer ids follow
 // from the order: O1, O2, ...).
@@ -231,6 +242,7 @@ func landBlocks(opts LandOptions) [][][]byte {
 		}
 	}
 	per := max(1, opts.PerBlock)
+	sold := soldTitles(opts)
 	var blocks [][][]byte
 	if opts.OneTransaction {
 		for start := 0; start < opts.Transfers; start += per {
@@ -238,9 +250,9 @@ func landBlocks(opts LandOptions) [][][]byte {
 			block := make([][]byte, n)
 			parallel(n, func(j int) {
 				i := start + j
-				seller, buyer := benchKey(i), benchKey(opts.Parcels+i)
+				seller, buyer := benchKey(sold[i]), benchKey(opts.Parcels+i)
 				sid, bid := tx.AccountID(seller.Public().(ed25519.PublicKey)), tx.AccountID(buyer.Public().(ed25519.PublicKey))
-				block[j] = build(uint64(i), land.TypeTransfer, land.MsgTransfer{Title: fmt.Sprintf("T%d", i+1),
+				block[j] = build(uint64(i), land.TypeTransfer, land.MsgTransfer{Title: fmt.Sprintf("T%d", sold[i]+1),
 					Sellers: []land.Share{{Party: sid, Share: "1"}}, Buyers: []land.Share{{Party: bid, Share: "1"}},
 					Document: strings.Repeat("cd", 32)}, clerk, seller, buyer)
 			})
@@ -253,10 +265,10 @@ func landBlocks(opts LandOptions) [][][]byte {
 		offers, accepts, regs := make([][]byte, n), make([][]byte, n), make([][]byte, n)
 		parallel(n, func(j int) {
 			i := start + j
-			seller, buyer := benchKey(i), benchKey(opts.Parcels+i)
+			seller, buyer := benchKey(sold[i]), benchKey(opts.Parcels+i)
 			sid, bid := tx.AccountID(seller.Public().(ed25519.PublicKey)), tx.AccountID(buyer.Public().(ed25519.PublicKey))
 			offer := fmt.Sprintf("O%d", i+1)
-			offers[j] = build(0, land.TypeOfferTransfer, land.MsgOfferTransfer{Title: fmt.Sprintf("T%d", i+1),
+			offers[j] = build(0, land.TypeOfferTransfer, land.MsgOfferTransfer{Title: fmt.Sprintf("T%d", sold[i]+1),
 				Sellers: []land.Share{{Party: sid, Share: "1"}}, Buyers: []land.Share{{Party: bid, Share: "1"}}, Expires: 1 << 40}, seller)
 			accepts[j] = build(0, land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: offer}, buyer)
 			regs[j] = build(uint64(i), land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: offer, Document: strings.Repeat("cd", 32)}, clerk)
