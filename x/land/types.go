@@ -439,19 +439,8 @@ type MsgOfferTransfer struct {
 }
 
 func (m *MsgOfferTransfer) ValidateBasic() error {
-	if err := validRecordID("title", m.Title, 'T'); err != nil {
+	if err := validSale(m.Title, m.Sellers, m.Buyers); err != nil {
 		return err
-	}
-	sold, err := validShares("sellers", m.Sellers)
-	if err != nil {
-		return err
-	}
-	bought, err := validShares("buyers", m.Buyers)
-	if err != nil {
-		return err
-	}
-	if sold.Cmp(bought) != 0 {
-		return ErrBadShares.Wrapf("sellers sell %s of the title but buyers receive %s", sold.RatString(), bought.RatString())
 	}
 	if m.Expires < 1 {
 		return errs.InvalidMsg.Wrapf("expires must be a block height")
@@ -496,21 +485,31 @@ type MsgTransfer struct {
 }
 
 func (m *MsgTransfer) ValidateBasic() error {
-	if err := validRecordID("title", m.Title, 'T'); err != nil {
+	if err := validSale(m.Title, m.Sellers, m.Buyers); err != nil {
 		return err
 	}
-	sold, err := validShares("sellers", m.Sellers)
+	return validDoc(m.Document)
+}
+
+// validSale checks a sale of shares of a title, offered or settled at
+// once: well-formed shares, and the buyers receive exactly what the
+// sellers sell.
+func validSale(title string, sellers, buyers []Share) error {
+	if err := validRecordID("title", title, 'T'); err != nil {
+		return err
+	}
+	sold, err := validShares("sellers", sellers)
 	if err != nil {
 		return err
 	}
-	bought, err := validShares("buyers", m.Buyers)
+	bought, err := validShares("buyers", buyers)
 	if err != nil {
 		return err
 	}
 	if sold.Cmp(bought) != 0 {
 		return ErrBadShares.Wrapf("sellers sell %s of the title but buyers receive %s", sold.RatString(), bought.RatString())
 	}
-	return validDoc(m.Document)
+	return nil
 }
 
 // MsgTransmit (clerk) vests the title in new owners on death or by court
