@@ -463,19 +463,15 @@ func (m *Module) registerTransfer(ctx *module.Context, msg *MsgRegisterTransfer)
 	if err != nil {
 		return nil, err
 	}
-	parcels, err := m.titleParcels(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	m.setOwners(ctx, t, parcels, now)
-	m.Keeper.SetTitle(ctx.KV, t)
-	o.Status, o.Concluded = OfferRegistered, ctx.Height
-	m.Keeper.SetOffer(ctx.KV, o)
-	m.Keeper.record(ctx, parcels, TypeRegisterTransfer, msg.Document, t.ID, t.Owners, struct {
+	if err := m.vest(ctx, t, now, TypeRegisterTransfer, msg.Document, struct {
 		*MsgRegisterTransfer
 		Sellers []Share `json:"sellers"`
 		Buyers  []Share `json:"buyers"`
-	}{msg, o.Sellers, o.Buyers}, "")
+	}{msg, o.Sellers, o.Buyers}); err != nil {
+		return nil, err
+	}
+	o.Status, o.Concluded = OfferRegistered, ctx.Height
+	m.Keeper.SetOffer(ctx.KV, o)
 	ctx.Emit("land.transfer_registered", "offer", o.ID, "title", t.ID)
 	return nil, nil
 }
@@ -547,13 +543,9 @@ func (m *Module) transfer(ctx *module.Context, msg *MsgTransfer) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	parcels, err := m.titleParcels(ctx, t)
-	if err != nil {
+	if err := m.vest(ctx, t, now, TypeTransfer, msg.Document, msg); err != nil {
 		return nil, err
 	}
-	m.setOwners(ctx, t, parcels, now)
-	m.Keeper.SetTitle(ctx.KV, t)
-	m.Keeper.record(ctx, parcels, TypeTransfer, msg.Document, t.ID, t.Owners, msg, "")
 	ctx.Emit("land.transfer_registered", "title", t.ID)
 	return nil, nil
 }
@@ -566,15 +558,24 @@ func (m *Module) transmit(ctx *module.Context, msg *MsgTransmit) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	parcels, err := m.titleParcels(ctx, t)
-	if err != nil {
+	if err := m.vest(ctx, t, msg.Owners, TypeTransmit, msg.Document, msg); err != nil {
 		return nil, err
 	}
-	m.setOwners(ctx, t, parcels, msg.Owners)
-	m.Keeper.SetTitle(ctx.KV, t)
-	m.Keeper.record(ctx, parcels, TypeTransmit, msg.Document, t.ID, t.Owners, msg, "")
 	ctx.Emit("land.title_transmitted", "title", t.ID, "reason", msg.Reason)
 	return nil, nil
+}
+
+// vest gives title t to owners (a sale, a transmission) and records the
+// dealing, typ resting on document doc, in the history of its parcels.
+func (m *Module) vest(ctx *module.Context, t *Title, owners []Share, typ, doc string, msg any) error {
+	parcels, err := m.titleParcels(ctx, t)
+	if err != nil {
+		return err
+	}
+	m.setOwners(ctx, t, parcels, owners)
+	m.Keeper.SetTitle(ctx.KV, t)
+	m.Keeper.record(ctx, parcels, typ, doc, t.ID, t.Owners, msg, "")
+	return nil
 }
 
 // ---- rights and restrictions ----
