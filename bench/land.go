@@ -84,7 +84,8 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 	a := app.New(st)
 	ctx := context.Background()
 	setup := time.Now()
-	appState, err := landGenesis(opts)
+	sold := soldTitles(opts)
+	appState, err := landGenesis(opts, sold)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 	}
 	fmt.Fprintf(w, "land: %d parcels and titles in state (set up in %.1fs)\n", opts.Parcels, time.Since(setup).Seconds())
 
-	blocks := landBlocks(opts)
+	blocks := landBlocks(opts, sold)
 	if opts.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
 			return nil, err
@@ -123,7 +124,7 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 		return nil, err
 	}
 	var t land.Title
-	first := land.TitleKey(fmt.Sprintf("T%d", soldTitles(opts)[0]+1))
+	first := land.TitleKey(fmt.Sprintf("T%d", sold[0]+1))
 	if err := json.Unmarshal(view.Get(first), &t); err != nil {
 		return nil, err
 	}
@@ -156,10 +157,11 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 	return out, nil
 }
 
-// landGenesis: the dev accounts plus one account per trading key, and a
+// landGenesis: the dev accounts plus one account per trading key (the
+// owners of the sold titles, from soldTitles, and their buyers), and a
 // land registry of Parcels unit squares on a grid, parcel i (P<i+1>) on
 // title T<i+1> owned wholly by benchKey(i).
-func landGenesis(opts LandOptions) ([]byte, error) {
+func landGenesis(opts LandOptions, sold []int) ([]byte, error) {
 	var dev map[string]json.RawMessage
 	if err := json.Unmarshal(genesis.DevAppState(), &dev); err != nil {
 		return nil, err
@@ -170,9 +172,9 @@ func landGenesis(opts LandOptions) ([]byte, error) {
 	}
 	// The sold titles' owners and buyers Parcels..Parcels+T-1 sign, so
 	// they need accounts.
-	for i, sold := range soldTitles(opts) {
+	for i, title := range sold {
 		auth.Accounts = append(auth.Accounts,
-			authority.GenesisAccountFor(benchKey(sold).Public().(ed25519.PublicKey)),
+			authority.GenesisAccountFor(benchKey(title).Public().(ed25519.PublicKey)),
 			authority.GenesisAccountFor(benchKey(opts.Parcels+i).Public().(ed25519.PublicKey)))
 	}
 	p := land.DefaultParams()
@@ -234,7 +236,7 @@ func soldTitles(opts LandOptions) []int {
 // landBlocks: per batch of PerBlock/… transfers, a block of offers, a
 // block of acceptances and a block of registrations (offer ids follow
 // from the order: O1, O2, ...).
-func landBlocks(opts LandOptions) [][][]byte {
+func landBlocks(opts LandOptions, sold []int) [][][]byte {
 	var clerk ed25519.PrivateKey
 	for _, d := range genesis.DemoKeys {
 		if d.Name == "clerk" {
@@ -242,7 +244,6 @@ func landBlocks(opts LandOptions) [][][]byte {
 		}
 	}
 	per := max(1, opts.PerBlock)
-	sold := soldTitles(opts)
 	var blocks [][][]byte
 	if opts.OneTransaction {
 		for start := 0; start < opts.Transfers; start += per {

@@ -203,7 +203,7 @@ func Portal(w io.Writer, opts PortalOptions) (*PortalResult, error) {
 		return nil, err
 	}
 	defer removeRetry(home)
-	appState, err := landGenesis(LandOptions{Parcels: opts.Parcels})
+	appState, err := landGenesis(LandOptions{Parcels: opts.Parcels}, nil)
 	if err != nil {
 		return nil, err
 	}
