@@ -367,3 +367,13 @@ func (c *Client) BroadcastCommit(ctx context.Context, raw []byte) (*Result, erro
 		}
 	}
 }
+
+// Commit returns the signed header of height (nil = latest).
+func (c *Client) Commit(ctx context.Context, height *int64) (*coretypes.ResultCommit, error) {
+	return c.RPC.Commit(ctx, height)
+}
+
+// Validators returns one page of the validator set at height.
+func (c *Client) Validators(ctx context.Context, height *int64, page, perPage *int) (*coretypes.ResultValidators, error) {
+	return c.RPC.Validators(ctx, height, page, perPage)
+}

@@ -98,3 +98,39 @@ type Module interface {
 	// Query answers path segments after "/<module>/", reading view only.
 	Query(view store.KV, path []string) (QueryResult, error)
 }
+
+// Handle declares message type typ: the body is decoded into a fresh *T
+// and handled by h. Every module registers its messages this way.
+func Handle[T any, PT interface {
+	*T
+	Msg
+}](typ string, h func(ctx *Context, msg PT) ([]byte, error)) MsgSpec {
+	return MsgSpec{
+		Type: typ,
+		New:  func() Msg { return PT(new(T)) },
+		Handle: func(ctx *Context, m Msg) ([]byte, error) {
+			return h(ctx, m.(PT))
+		},
+	}
+}
+
+// CheckedInCheckTx makes CheckTx run the whole handler against the last
+// committed state (its writes discarded), so a message that the state
+// would refuse stays out of the mempool.
+func (s MsgSpec) CheckedInCheckTx() MsgSpec {
+	h := s.Handle
+	s.Check = func(ctx *Context, m Msg) error {
+		_, err := h(ctx, m)
+		return err
+	}
+	return s
+}
+
+// WithPrepare sets the message's parallel pre-check (see MsgSpec.Prepare).
+func WithPrepare[T any, PT interface {
+	*T
+	Msg
+}](s MsgSpec, prepare func(view store.KV, msg PT)) MsgSpec {
+	s.Prepare = func(view store.KV, m Msg) { prepare(view, m.(PT)) }
+	return s
+}

@@ -17,12 +17,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/publica/publica/extract"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
 	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract"
 )
 
 // useKey puts a demo key into the browser's key store, as if it had been

@@ -14,10 +14,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/extract"
+	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/web/chain"
 	"github.com/publica/publica/web/components"
-	"github.com/publica/publica/x/land/extract"
-	"github.com/publica/publica/x/land/extract/certificate"
 )
 
 // Title certificates: the title extract of a given height printed for

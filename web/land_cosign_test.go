@@ -15,9 +15,9 @@ import (
 
 	"rsc.io/qr"
 
+	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract/certificate"
 )
 
 // TestLandCosignOverHTTP: a mortgage co-signed over plain HTTP, with each

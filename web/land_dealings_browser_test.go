@@ -18,13 +18,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/extract"
+	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
 	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract"
-	"github.com/publica/publica/x/land/extract/certificate"
 )
 
 // landDealingsFixture is one node and portal with two titled parcels,

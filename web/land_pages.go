@@ -11,10 +11,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/extract"
 	"github.com/publica/publica/web/chain"
 	"github.com/publica/publica/web/components"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract"
 )
 
 // Land registry pages (docs/portal.md "Land"): an account's titles, a

@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/publica/publica/extract"
 	"github.com/publica/publica/module"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract"
 )
 
 func init() { extraCommands = append(extraCommands, verifyCmd) }

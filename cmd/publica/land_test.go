@@ -11,10 +11,10 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/publica/publica/extract"
+	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract"
-	"github.com/publica/publica/x/land/extract/certificate"
 )
 
 func square(x0, y0, side int64) string {

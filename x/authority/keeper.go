@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/module"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/tx"
 )
@@ -207,4 +209,26 @@ func (k Keeper) RotateKey(kv store.KV, id string, newPub ed25519.PublicKey) erro
 	a.PubKey = hex.EncodeToString(newPub)
 	k.SetAccount(kv, a)
 	return nil
+}
+
+// Quorum is the authority rule, kept in one place: at least Threshold
+// distinct members of the authority set signed the transaction. It returns
+// the approving members in signing order. Other modules call it through
+// their expected-keeper interface.
+func (k Keeper) Quorum(kv store.KV, signers []module.Signer) ([]string, error) {
+	p, err := k.Params(kv)
+	if err != nil {
+		return nil, err
+	}
+	var approvers []string
+	for _, s := range signers {
+		if s.Account != "" && slices.Contains(p.Members, s.Account) {
+			approvers = append(approvers, s.Account)
+		}
+	}
+	if len(approvers) < p.Threshold {
+		return nil, errs.Unauthorized.Wrapf("%s: %d of %d authority signatures, %d required",
+			ErrNoQuorum.Desc, len(approvers), len(p.Members), p.Threshold)
+	}
+	return approvers, nil
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
-	"github.com/publica/publica/x/land/extract"
+	"github.com/publica/publica/extract"
 )
 
 func pdfWith(t testing.TB, files ...[]byte) []byte {

@@ -1,4 +1,4 @@
-// Package certificate prints a title extract (x/land/extract) as a title
+// Package certificate prints a title extract (package extract) as a title
 // certificate: a PDF a person can read, with a QR code that opens the
 // portal's check of the same extract, and the extract itself attached so
 // `publica verify extract certificate.pdf` checks it with no portal and no
@@ -19,7 +19,7 @@ import (
 	"github.com/go-pdf/fpdf"
 	"rsc.io/qr"
 
-	"github.com/publica/publica/x/land/extract"
+	"github.com/publica/publica/extract"
 )
 
 // Certificate is a verified extract with what a certificate prints.

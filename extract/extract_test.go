@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/extract"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/land/extract"
 )
 
 func send(t *testing.T, c *client.Client, msgType string, msg any, keys ...ed25519.PrivateKey) string {

@@ -12,11 +12,12 @@ import (
 	"fmt"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
 
-	"github.com/publica/publica/client"
 	"github.com/publica/publica/proof"
 	"github.com/publica/publica/x/land"
 )
@@ -44,9 +45,18 @@ type Extract struct {
 	Validators   json.RawMessage `json:"validators"`    // CometBFT JSON of types.ValidatorSet at that height
 }
 
+// Node is what Build needs from a node: state reads with proofs, and the
+// signed header and validator set of a height. *client.Client is one.
+type Node interface {
+	Query(ctx context.Context, path string, data []byte, height int64, prove bool) (*abci.ResponseQuery, error)
+	Commit(ctx context.Context, height *int64) (*coretypes.ResultCommit, error)
+	Validators(ctx context.Context, height *int64, page, perPage *int) (*coretypes.ResultValidators, error)
+}
+
 // Build reads title (and its parcels) at height (0 = latest) with proofs
-// and collects the signed header that commits to them.
-func Build(ctx context.Context, c *client.Client, title string, height int64) (*Extract, error) {
+// and collects the signed header that commits to them. Nothing the node
+// says is trusted: the result is verified before it is returned.
+func Build(ctx context.Context, c Node, title string, height int64) (*Extract, error) {
 	read := func(path string, h int64) (*Entry, int64, error) {
 		res, err := c.Query(ctx, path, nil, h, true)
 		if err != nil {
@@ -79,7 +89,7 @@ func Build(ctx context.Context, c *client.Client, title string, height int64) (*
 	hh := h + 1
 	var commit *types.SignedHeader
 	for commit == nil {
-		res, err := c.RPC.Commit(ctx, &hh)
+		res, err := c.Commit(ctx, &hh)
 		if err == nil {
 			commit = &res.SignedHeader
 			break
@@ -93,7 +103,7 @@ func Build(ctx context.Context, c *client.Client, title string, height int64) (*
 	var vals []*types.Validator
 	for page := 1; ; page++ {
 		p, per := page, 100
-		res, err := c.RPC.Validators(ctx, &hh, &p, &per)
+		res, err := c.Validators(ctx, &hh, &p, &per)
 		if err != nil {
 			return nil, fmt.Errorf("validators at %d: %w", hh, err)
 		}

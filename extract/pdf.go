@@ -12,7 +12,7 @@ import (
 	"strconv"
 )
 
-// A title certificate PDF (x/land/extract/certificate) carries the
+// A title certificate PDF (package extract/certificate) carries the
 // extract as an embedded file, so the certificate alone can be checked
 // offline. FromPDF finds it again. It reads the classic PDF layout that
 // certificates are written in (objects in the clear, the file in one
