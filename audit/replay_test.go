@@ -133,6 +133,9 @@ func TestReplay(t *testing.T) {
 	t.Run("altered transaction", func(t *testing.T) {
 		dir := copyHome(t, home)
 		rewriteBlock(t, dir, granted.Height, func(b *cmtproto.Block) {
+			if len(b.Data.Txs) == 0 {
+				t.Fatalf("block %d holds no transaction", granted.Height)
+			}
 			raw := b.Data.Txs[len(b.Data.Txs)-1]
 			raw[len(raw)/2] ^= 0x01
 		})
@@ -158,6 +161,8 @@ func TestReplay(t *testing.T) {
 
 	t.Run("altered header", func(t *testing.T) {
 		dir := copyHome(t, home)
+		// Any block's header will do, whether it holds transactions or not:
+		// the block hash covers the header alone.
 		h := granted.Height - 1
 		rewriteBlock(t, dir, h, func(b *cmtproto.Block) { b.Header.Time = b.Header.Time.Add(time.Second) })
 		_, err := audit.Replay(ctx, dir, nil)
@@ -260,9 +265,6 @@ func rewriteBlock(t *testing.T, home string, h int64, edit func(*cmtproto.Block)
 	var block cmtproto.Block
 	if err := proto.Unmarshal(part.Bytes, &block); err != nil {
 		t.Fatal(err)
-	}
-	if len(block.Data.Txs) == 0 {
-		t.Fatalf("block %d holds no transaction", h)
 	}
 	edit(&block)
 	if part.Bytes, err = proto.Marshal(&block); err != nil {
