@@ -6,21 +6,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/publica/publica/module"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/tx"
 )
-
-// Module is the authority module.
-type Module struct{ Keeper Keeper }
-
-var _ module.Module = (*Module)(nil)
-
-// New returns the module.
-func New() *Module { return &Module{} }
-
-// Name is the module name, its codespace and its query/key prefix.
-func (*Module) Name() string { return ModuleName }
 
 // Validate checks a genesis state without touching any store.
 func (g *Genesis) Validate() error {

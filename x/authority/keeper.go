@@ -232,3 +232,21 @@ func (k Keeper) Quorum(kv store.KV, signers []module.Signer) ([]string, error) {
 	}
 	return approvers, nil
 }
+
+// AccountEntry is the stored account record of id with its key, for a
+// proven query (Value is nil when there is none).
+func (Keeper) AccountEntry(kv store.KV, id string) module.QueryResult {
+	key := AccountKey(id)
+	return module.QueryResult{Key: key, Value: kv.Get(key)}
+}
+
+// PubKeyEntry is the key → account index entry of pub, for a proven query.
+func (Keeper) PubKeyEntry(kv store.KV, pub ed25519.PublicKey) module.QueryResult {
+	key := PubKeyKey(pub)
+	return module.QueryResult{Key: key, Value: kv.Get(key)}
+}
+
+// ParamsEntry is the stored authority set, for a proven query.
+func (Keeper) ParamsEntry(kv store.KV) module.QueryResult {
+	return module.QueryResult{Key: keyParams, Value: kv.Get(keyParams)}
+}

@@ -22,17 +22,15 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		if !tx.ValidAccountID(path[1]) {
 			return module.QueryResult{}, errs.InvalidMsg.Wrapf("%q is not an account id", path[1])
 		}
-		key := AccountKey(path[1])
-		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
+		return m.Keeper.AccountEntry(view, path[1]), nil
 	case len(path) == 2 && path[0] == "pubkey":
 		pub, err := ParsePubKey(path[1])
 		if err != nil {
 			return module.QueryResult{}, errs.InvalidMsg.Wrap(err)
 		}
-		key := PubKeyKey(pub)
-		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
+		return m.Keeper.PubKeyEntry(view, pub), nil
 	case len(path) == 1 && path[0] == "params":
-		return module.QueryResult{Key: keyParams, Value: view.Get(keyParams)}, nil
+		return m.Keeper.ParamsEntry(view), nil
 	case len(path) == 2 && path[0] == "role":
 		if !ValidRole(path[1]) {
 			return module.QueryResult{}, errs.InvalidMsg.Wrapf("unknown role %q", path[1])
