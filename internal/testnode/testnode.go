@@ -14,6 +14,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
 )
@@ -83,16 +84,11 @@ func WaitHeight(t testing.TB, c *client.Client, h int64) {
 	}
 }
 
-// DemoKey returns the private key of the named demo account.
+// DemoKey returns the private key of the named demo account (the same
+// keys apptest.DemoKey gives in-process chains).
 func DemoKey(t testing.TB, name string) ed25519.PrivateKey {
 	t.Helper()
-	for _, d := range genesis.DemoKeys {
-		if d.Name == name {
-			return d.PrivateKey()
-		}
-	}
-	t.Fatalf("no demo key %q", name)
-	return nil
+	return apptest.DemoKey(t, name)
 }
 
 // tempHome is a temporary directory removed with retries at the end of the
