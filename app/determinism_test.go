@@ -11,6 +11,7 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/authority"
@@ -40,7 +41,7 @@ func newBlockGen(t testing.TB, seed uint64) *blockGen {
 	return g
 }
 
-func (g *blockGen) block(c *chain) [][]byte {
+func (g *blockGen) block(c *apptest.Chain) [][]byte {
 	n := g.rng.IntN(12)
 	var txs [][]byte
 	pending := map[string]uint64{}
@@ -50,11 +51,7 @@ func (g *blockGen) block(c *chain) [][]byte {
 		if s, ok := pending[id]; ok {
 			return s
 		}
-		view, _ := c.app.Store().At(c.app.Store().Version())
-		if view == nil || view.Get(authority.AccountKey(id)) == nil {
-			return 0
-		}
-		return account(g.t, c, id).Sequence
+		return c.Sequence(k)
 	}
 	for range n {
 		var raw []byte
@@ -65,7 +62,7 @@ func (g *blockGen) block(c *chain) [][]byte {
 			if g.rng.IntN(5) == 0 {
 				seq++
 			}
-			raw = signed(g.t, seq, authority.TypeRegisterAccount, authority.MsgRegisterAccount{}, k)
+			raw = apptest.Signed(g.t, seq, authority.TypeRegisterAccount, authority.MsgRegisterAccount{}, k)
 			pending[tx.AccountID(k.Public().(ed25519.PublicKey))] = seq + 1
 		default: // grant or revoke with 1..3 authority signatures
 			target := tx.AccountID(g.keys[g.rng.IntN(len(g.keys))].Public().(ed25519.PublicKey))
@@ -78,9 +75,9 @@ func (g *blockGen) block(c *chain) [][]byte {
 				keys = append(keys, g.auth[s])
 			}
 			if g.rng.IntN(2) == 0 {
-				raw = signed(g.t, seq, authority.TypeGrantRole, authority.MsgGrantRole{Account: target, Role: role}, keys...)
+				raw = apptest.Signed(g.t, seq, authority.TypeGrantRole, authority.MsgGrantRole{Account: target, Role: role}, keys...)
 			} else {
-				raw = signed(g.t, seq, authority.TypeRevokeRole, authority.MsgRevokeRole{Account: target, Role: role}, keys...)
+				raw = apptest.Signed(g.t, seq, authority.TypeRevokeRole, authority.MsgRevokeRole{Account: target, Role: role}, keys...)
 			}
 			pending[tx.AccountID(primary.Public().(ed25519.PublicKey))] = seq + 1
 		}
@@ -107,14 +104,14 @@ func TestDeterminism(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	a, b := newChain(t, st), newChain(t, store.OpenMemory())
+	a, b := apptest.NewWith(t, apptest.Options{Store: st}), apptest.New(t)
 	gen := newBlockGen(t, seed)
 	var ok, failed int
 	for h := 1; h <= blocks; h++ {
 		txs := gen.block(a)
-		ra := a.block(txs...)
+		ra := a.Block(txs...)
 		prev := runtime.GOMAXPROCS(1)
-		rb := b.block(txs...)
+		rb := b.Block(txs...)
 		runtime.GOMAXPROCS(prev)
 		if !bytes.Equal(ra.AppHash, rb.AppHash) {
 			t.Fatalf("seed %d height %d: app hash %X vs %X", seed, h, ra.AppHash, rb.AppHash)
@@ -135,5 +132,5 @@ func TestDeterminism(t *testing.T) {
 	if ok < 50 || failed < 50 {
 		t.Fatalf("weak mix: %d ok, %d failed transactions", ok, failed)
 	}
-	t.Logf("%d blocks, %d ok and %d failed transactions, final app hash %X", blocks, ok, failed, a.app.Store().Hash())
+	t.Logf("%d blocks, %d ok and %d failed transactions, final app hash %X", blocks, ok, failed, a.AppHash())
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/publica/publica/app"
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/store"
 )
 
@@ -39,11 +40,11 @@ func TestGenesisStateShape(t *testing.T) {
 		st := store.OpenMemory()
 		a := app.New(st)
 		_, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1,
-			Time: genesisTime, AppStateBytes: appState})
+			Time: apptest.GenesisTime, AppStateBytes: appState})
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: genesisTime})
+		res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: apptest.GenesisTime})
 		if err != nil {
 			return nil, nil, nil, err
 		}
