@@ -13,7 +13,7 @@ import (
 
 	"github.com/publica/publica/audit"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
 
@@ -86,10 +86,10 @@ func (r *replayRun) progress(done, total int64) {
 	r.total.Store(total)
 }
 
-func (r *replayRun) view(now time.Time) *components.ReplayRun {
+func (r *replayRun) view(now time.Time) *ui.ReplayRun {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	v := &components.ReplayRun{By: r.by, Started: r.started, Done: r.done.Load(), Total: r.total.Load(),
+	v := &ui.ReplayRun{By: r.by, Started: r.started, Done: r.done.Load(), Total: r.total.Load(),
 		Running: r.finished.IsZero(), Finished: r.finished, Err: r.err, Report: r.report}
 	end := now
 	if !v.Running {
@@ -111,7 +111,7 @@ func (s *Server) auditRoutes(e *echo.Echo) {
 // viewerHolds says whether the signed-in viewer holds role; account is
 // "" when no one is signed in.
 func (s *Server) viewerHolds(c echo.Context, role string) (account string, holds bool, err error) {
-	account = components.ViewerFrom(c.Request().Context()).Account
+	account = ui.ViewerFrom(c.Request().Context()).Account
 	if account == "" {
 		return "", false, nil
 	}
@@ -129,7 +129,7 @@ func (s *Server) viewerHolds(c echo.Context, role string) (account string, holds
 // replayPage serves GET /audit/replay: the latest report and the portal's
 // replay, running or finished.
 func (s *Server) replayPage(c echo.Context) error {
-	v := components.ReplayPageView{HomeKnown: s.home != "", Already: c.QueryParam("already") == "1", Poll: replayPoll}
+	v := ui.ReplayPageView{HomeKnown: s.home != "", Already: c.QueryParam("already") == "1", Poll: replayPoll}
 	v.Panel = s.replayPanel()
 	if run := s.replays.current(); run != nil {
 		v.Run = run.view(time.Now())
@@ -140,13 +140,13 @@ func (s *Server) replayPage(c echo.Context) error {
 	}
 	v.Account, v.Auditor = account, auditor
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.ReplayPage(v))
+	return render(c, http.StatusOK, ui.ReplayPage(v))
 }
 
 // replayPanel is the latest report of the node's home, as the explorer
 // shows it.
-func (s *Server) replayPanel() components.Replay {
-	r := components.Replay{Enabled: s.home != ""}
+func (s *Server) replayPanel() ui.Replay {
+	r := ui.Replay{Enabled: s.home != ""}
 	if r.Enabled {
 		rep, err := audit.LastReport(s.home)
 		if err != nil {

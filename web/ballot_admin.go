@@ -13,7 +13,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
 )
@@ -29,12 +29,12 @@ func init() {
 	Journeys = append(Journeys, createElection, registerVoters, removeVoters, publishElectionKey)
 }
 
-func formError(field, msg string) components.FormError {
-	return components.FormError{Field: field, Message: msg}
+func formError(field, msg string) ui.FormError {
+	return ui.FormError{Field: field, Message: msg}
 }
 
 // requireRole refuses a signer without an account or without role.
-func requireRole(a Answers, role, who string, errs []components.FormError) []components.FormError {
+func requireRole(a Answers, role, who string, errs []ui.FormError) []ui.FormError {
 	switch {
 	case a.Account == nil:
 		return append(errs, formError(SignerField, "This key has no account: register it first, and have the authority grant it the "+role+" role"))
@@ -126,7 +126,7 @@ var createElection = &Journey{
 	Title:   "Create an election",
 	Lead:    "Define the questions, who may vote, the trustees who will hold the election key, and when voting opens and closes. Election officials only.",
 	Nav:     "elections",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "id", Label: "Election id", Hint: "1 to 63 lowercase letters, digits and dashes, e.g. city-2026. It names the election for good."},
 		{Name: "title", Label: "Title", Hint: "As voters will see it, e.g. City vote 2026."},
 		{Name: "questions", Label: "Questions", Kind: "textarea", Wide: true,
@@ -139,7 +139,7 @@ var createElection = &Journey{
 		{Name: "credential", Label: "Credential schema (optional)", Hint: "Leave empty to vote by a voter roll you keep. Or the identity schema id whose holders may vote."},
 		{Name: "predicate", Label: "Credential predicate (optional)", Hint: "With a schema only: the condition on the credential's attributes, e.g. age >= 18."},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		v := func(k string) string { return strings.TrimSpace(a.Values.Get(k)) }
 		errs := requireRole(a, authority.RoleElectionOfficial, "election officials create elections", nil)
 		m := &ballot.MsgCreateElection{ID: v("id"), Title: v("title"), Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll}}
@@ -234,20 +234,20 @@ var createElection = &Journey{
 			return nil, errs, nil
 		}
 		if err := m.ValidateBasic(); err != nil { // the chain's own check, in case one above missed
-			return nil, []components.FormError{formError("", "The chain would refuse this election: "+err.Error())}, nil
+			return nil, []ui.FormError{formError("", "The chain would refuse this election: "+err.Error())}, nil
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m ballot.MsgCreateElection
 		_ = json.Unmarshal(t.Msg, &m)
-		facts := []components.Fact{
+		facts := []ui.Fact{
 			{Label: "What happens", Value: "Election " + m.ID + " is defined, with you as its official. Its trustees then run the key ceremony; nobody can vote before you publish the key they make."},
 			{Label: "Election id", Value: m.ID, Mono: true},
 			{Label: "Title", Value: m.Title},
 		}
 		for i, q := range m.Questions {
-			facts = append(facts, components.Fact{Label: fmt.Sprintf("Question %d", i+1), Value: q.Text + " (" + ruleText(q) + "): " + strings.Join(q.Options, ", ")})
+			facts = append(facts, ui.Fact{Label: fmt.Sprintf("Question %d", i+1), Value: q.Text + " (" + ruleText(q) + "): " + strings.Join(q.Options, ", ")})
 		}
 		who := "Voters on a roll you keep (register them next)"
 		if m.Eligibility.Kind == ballot.RuleCredential {
@@ -257,29 +257,29 @@ var createElection = &Journey{
 			}
 		}
 		return append(facts,
-			components.Fact{Label: "Who may vote", Value: who},
-			components.Fact{Label: "Trustees", Value: strings.Join(m.Trustees, ", "), Mono: true},
-			components.Fact{Label: "Needed to decrypt", Value: fmt.Sprintf("any %d of the %d trustees", m.Threshold, len(m.Trustees))},
-			components.Fact{Label: "Opens (block time)", Value: unixUTC(m.OpensAt)},
-			components.Fact{Label: "Closes (block time)", Value: unixUTC(m.ClosesAt)},
+			ui.Fact{Label: "Who may vote", Value: who},
+			ui.Fact{Label: "Trustees", Value: strings.Join(m.Trustees, ", "), Mono: true},
+			ui.Fact{Label: "Needed to decrypt", Value: fmt.Sprintf("any %d of the %d trustees", m.Threshold, len(m.Trustees))},
+			ui.Fact{Label: "Opens (block time)", Value: unixUTC(m.OpensAt)},
+			ui.Fact{Label: "Closes (block time)", Value: unixUTC(m.ClosesAt)},
 		)
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m ballot.MsgCreateElection
 		_ = json.Unmarshal(t.Msg, &m)
-		next := []components.Link{{Label: "Follow the key ceremony", Href: "/elections/" + m.ID + "/trustees"}}
+		next := []ui.Link{{Label: "Follow the key ceremony", Href: "/elections/" + m.ID + "/trustees"}}
 		if m.Eligibility.Kind == ballot.RuleRoll {
-			next = append(next, components.Link{Label: "Register voters", Href: registerVoters.Path + "?election=" + m.ID})
+			next = append(next, ui.Link{Label: "Register voters", Href: registerVoters.Path + "?election=" + m.ID})
 		}
 		return "Election " + m.ID + " is created",
-			[]components.Fact{{Label: "Election", Value: m.Title, Href: "/elections/" + m.ID}},
+			[]ui.Fact{{Label: "Election", Value: m.Title, Href: "/elections/" + m.ID}},
 			next
 	},
 }
 
 // officialOf loads the election named in the answers and checks the signer
 // is its official; refusals name the field.
-func officialOf(ctx context.Context, cl *client.Client, a Answers, errs []components.FormError) (*ballot.Election, []components.FormError, error) {
+func officialOf(ctx context.Context, cl *client.Client, a Answers, errs []ui.FormError) (*ballot.Election, []ui.FormError, error) {
 	id := strings.TrimSpace(a.Values.Get("election"))
 	if !ballot.ValidElectionID(id) {
 		return nil, append(errs, formError("election", "Enter the election id: lowercase letters, digits and dashes")), nil
@@ -300,17 +300,17 @@ func officialOf(ctx context.Context, cl *client.Client, a Answers, errs []compon
 	return e, errs, nil
 }
 
-func electionField() components.Field {
-	return components.Field{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."}
+func electionField() ui.Field {
+	return ui.Field{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."}
 }
 
 func rollJourney(path, msgType, title, lead string, remove bool) *Journey {
 	return &Journey{
 		Path: path, MsgType: msgType, Title: title, Lead: lead, Nav: "elections",
-		Fields: []components.Field{electionField(),
+		Fields: []ui.Field{electionField(),
 			{Name: "voters", Label: "Voters' account ids", Kind: "textarea", Wide: true,
 				Hint: fmt.Sprintf("40 hexadecimal characters each, one a line (or separated by commas); at most %d at a time.", ballot.MaxRollChange)}},
-		Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 			e, errs, err := officialOf(ctx, cl, a, nil)
 			if err != nil {
 				return nil, nil, err
@@ -359,28 +359,28 @@ func rollJourney(path, msgType, title, lead string, remove bool) *Journey {
 			}
 			return &ballot.MsgRegisterVoters{Election: e.ID, Voters: voters}, nil, nil
 		},
-		Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 			var m ballot.MsgRegisterVoters // same fields as MsgRemoveVoters
 			_ = json.Unmarshal(t.Msg, &m)
 			what := fmt.Sprintf("%d accounts are added to the voter roll of %s; those already on it stay.", len(m.Voters), m.Election)
 			if remove {
 				what = fmt.Sprintf("%d accounts are removed from the voter roll of %s. A ballot one of them cast is withdrawn from the count.", len(m.Voters), m.Election)
 			}
-			return []components.Fact{
+			return []ui.Fact{
 				{Label: "What happens", Value: what},
 				{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
 				{Label: "Accounts", Value: strings.Join(m.Voters, ", "), Mono: true},
 			}
 		},
-		Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 			var m ballot.MsgRegisterVoters
 			_ = json.Unmarshal(t.Msg, &m)
 			title, label := "Voters registered", "Accounts added"
 			if remove {
 				title, label = "Voters removed", "Ballots withdrawn"
 			}
-			return title, []components.Fact{{Label: label, Value: string(r.Data)}},
-				[]components.Link{{Label: "Back to the election", Href: "/elections/" + m.Election}, {Label: "Change the roll again", Href: path + "?election=" + m.Election}}
+			return title, []ui.Fact{{Label: label, Value: string(r.Data)}},
+				[]ui.Link{{Label: "Back to the election", Href: "/elections/" + m.Election}, {Label: "Change the roll again", Href: path + "?election=" + m.Election}}
 		},
 	}
 }
@@ -454,8 +454,8 @@ var publishElectionKey = &Journey{
 	Title:   "Publish the election key",
 	Lead:    "End the key ceremony: the dealings of the qualified trustees make the election key, and voting can start at the opening time. Only the election's official can.",
 	Nav:     "elections",
-	Fields:  []components.Field{electionField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{electionField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		e, errs, err := officialOf(ctx, cl, a, nil)
 		if err != nil || e == nil {
 			return nil, errs, err
@@ -483,18 +483,18 @@ var publishElectionKey = &Journey{
 		}
 		return &ballot.MsgPublishKey{Election: e.ID}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m ballot.MsgPublishKey
 		_ = json.Unmarshal(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What happens", Value: "The key ceremony of " + m.Election + " ends. The chain combines the dealings of the trustees who dealt and have no complaint left open into the election key; an unanswered complaint disqualifies its dealer."},
 			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m ballot.MsgPublishKey
 		_ = json.Unmarshal(t.Msg, &m)
-		return "The election key is published", []components.Fact{{Label: "Election key", Value: string(r.Data), Mono: true}},
-			[]components.Link{{Label: "Back to the election", Href: "/elections/" + m.Election}, {Label: "The ceremony and tally", Href: "/elections/" + m.Election + "/trustees"}}
+		return "The election key is published", []ui.Fact{{Label: "Election key", Value: string(r.Data), Mono: true}},
+			[]ui.Link{{Label: "Back to the election", Href: "/elections/" + m.Election}, {Label: "The ceremony and tally", Href: "/elections/" + m.Election + "/trustees"}}
 	},
 }

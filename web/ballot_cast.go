@@ -9,7 +9,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
 )
 
@@ -25,19 +25,19 @@ var castBallot = &Journey{
 	Title:   "Cast your ballot",
 	Lead:    "Cast a ballot already encrypted for the election key. The vote page of each open election encrypts it for you in this browser.",
 	Nav:     "elections",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."},
 		{Name: "ballot", Label: "Encrypted ballot", Hint: "The encoded ballot in hexadecimal.", Kind: "textarea"},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		id := strings.TrimSpace(a.Values.Get("election"))
 		raw := strings.ToLower(strings.TrimSpace(a.Values.Get("ballot")))
-		var errs []components.FormError
-		refuse := func(field, msg string) (any, []components.FormError, error) {
-			return nil, append(errs, components.FormError{Field: field, Message: msg}), nil
+		var errs []ui.FormError
+		refuse := func(field, msg string) (any, []ui.FormError, error) {
+			return nil, append(errs, ui.FormError{Field: field, Message: msg}), nil
 		}
 		if a.Account == nil {
-			errs = append(errs, components.FormError{Field: SignerField, Message: "This key has no account yet: register it first (Your key page)"})
+			errs = append(errs, ui.FormError{Field: SignerField, Message: "This key has no account yet: register it first (Your key page)"})
 		}
 		if !ballot.ValidElectionID(id) {
 			return refuse("election", "Enter the election id: lowercase letters, digits and dashes")
@@ -81,25 +81,25 @@ var castBallot = &Journey{
 		}
 		return &ballot.MsgCast{Election: id, Ballot: raw}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := castMsg(t)
 		enc, _ := hex.DecodeString(m.Ballot)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What happens", Value: "Your encrypted ballot is cast in election " + m.Election + ". If you voted before, this ballot replaces the earlier one."},
 			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
 			{Label: "Your ballot's tracker", Value: ballot.TrackerOf(enc), Mono: true},
 			{Label: "Who can read it", Value: "Nobody: only the sum of all ballots is ever decrypted, by the trustees together after the close."},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		m := castMsg(t)
 		enc, _ := hex.DecodeString(m.Ballot)
 		tr := ballot.TrackerOf(enc)
 		find := "/elections/" + m.Election + "/ballots?tracker=" + tr
-		return "Your ballot was cast", []components.Fact{
+		return "Your ballot was cast", []ui.Fact{
 				{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
 				{Label: "Your ballot's tracker", Value: tr, Mono: true, Href: find},
-			}, []components.Link{
+			}, []ui.Link{
 				{Label: "Find your ballot on the bulletin board", Href: find},
 				{Label: "Back to the election", Href: "/elections/" + m.Election},
 			}

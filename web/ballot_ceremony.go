@@ -13,8 +13,8 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
 	"github.com/publica/publica/web/static"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
 )
 
@@ -44,15 +44,15 @@ func (s *Server) ceremonyPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.CeremonyView{ID: e.ID, Title: e.Title, Status: electionStatus(e, st.Now), Official: e.Official,
+	v := ui.CeremonyView{ID: e.ID, Title: e.Title, Status: electionStatus(e, st.Now), Official: e.Official,
 		Threshold: e.Threshold, KeyPublished: e.Phase != ballot.PhaseKeyCeremony, Tallied: e.Phase == ballot.PhaseTallied,
 		Closed: e.Phase == ballot.PhaseTallied || st.Now.Unix() >= e.ClosesAt, Decrypted: len(st.Partials),
 		Wasm: static.URL("ballot.wasm"), Refresh: s.refresh,
-		Paths: components.CeremonyPaths{TrusteeKey: trusteeKeyJourney.Path, Deal: dealJourney.Path, Complain: complainJourney.Path,
+		Paths: ui.CeremonyPaths{TrusteeKey: trusteeKeyJourney.Path, Deal: dealJourney.Path, Complain: complainJourney.Path,
 			Reveal: revealJourney.Path, Tally: tallyJourney.Path, PublishKey: publishElectionKey.Path, RegisterVoters: registerVoters.Path}}
 	for j, acct := range e.Trustees {
 		idx := uint32(j + 1)
-		row := components.TrusteeRow{Index: idx, Account: acct, Qualified: slices.Contains(e.Qualified, idx), Decrypted: slices.Contains(st.Partials, idx)}
+		row := ui.TrusteeRow{Index: idx, Account: acct, Qualified: slices.Contains(e.Qualified, idx), Decrypted: slices.Contains(st.Partials, idx)}
 		if t := st.Trustees[j]; t != nil {
 			row.Key, row.Dealt, row.Disqualified = true, t.Dealing != "", t.Disqualified
 		}
@@ -95,7 +95,7 @@ func (s *Server) ceremonyPage(c echo.Context) error {
 	}
 	c.Response().Header().Set("Content-Security-Policy", VoteCSP) // the trustee panel runs WebAssembly
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.CeremonyPage(v))
+	return render(c, http.StatusOK, ui.CeremonyPage(v))
 }
 
 // MaxChartBallots bounds the cast transactions the ballots-per-hour chart
@@ -130,7 +130,7 @@ func heightTime(ctx context.Context, cl *client.Client, h int64) (time.Time, err
 
 // ballotsPerHour counts the election's successful cast transactions (a
 // re-vote counts as a ballot cast) by the hour of their block.
-func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]components.HourCount, string, error) {
+func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]ui.HourCount, string, error) {
 	var heights []int64
 	per, note := 100, ""
 	for page := 1; ; page++ {
@@ -151,7 +151,7 @@ func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]compon
 			break
 		}
 	}
-	var hours []components.HourCount
+	var hours []ui.HourCount
 	for _, h := range heights {
 		t, err := heightTime(ctx, cl, h)
 		if err != nil {
@@ -159,10 +159,10 @@ func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]compon
 		}
 		start := t.UTC().Truncate(time.Hour)
 		for len(hours) > 0 && hours[len(hours)-1].Start.Before(start) && len(hours) < 24*31 {
-			hours = append(hours, components.HourCount{Start: hours[len(hours)-1].Start.Add(time.Hour)}) // hours without ballots show as zero
+			hours = append(hours, ui.HourCount{Start: hours[len(hours)-1].Start.Add(time.Hour)}) // hours without ballots show as zero
 		}
 		if len(hours) == 0 || !hours[len(hours)-1].Start.Equal(start) { // the first, or past the month of filled hours
-			hours = append(hours, components.HourCount{Start: start})
+			hours = append(hours, ui.HourCount{Start: start})
 		}
 		hours[len(hours)-1].Ballots++
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
 	"github.com/publica/publica/web/static"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
 )
 
@@ -139,7 +139,7 @@ func (s *Server) electionsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var rows []components.ElectionRow
+	var rows []ui.ElectionRow
 	for _, id := range ids {
 		e, err := fetchElection(ctx, cl, id)
 		if err != nil {
@@ -148,10 +148,10 @@ func (s *Server) electionsPage(c echo.Context) error {
 		if e == nil {
 			continue
 		}
-		rows = append(rows, components.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatus(e, now),
+		rows = append(rows, ui.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatus(e, now),
 			Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Open: electionOpen(e, now)})
 	}
-	return render(c, http.StatusOK, components.ElectionsPage(rows))
+	return render(c, http.StatusOK, ui.ElectionsPage(rows))
 }
 
 func ruleText(q ballot.Question) string {
@@ -162,11 +162,11 @@ func ruleText(q ballot.Question) string {
 	return fmt.Sprintf("choose up to %d", spec.Max)
 }
 
-func questionViews(e *ballot.Election, counts [][]uint64) []components.QuestionView {
-	out := make([]components.QuestionView, len(e.Questions))
+func questionViews(e *ballot.Election, counts [][]uint64) []ui.QuestionView {
+	out := make([]ui.QuestionView, len(e.Questions))
 	for i, q := range e.Questions {
 		spec := q.Spec()
-		out[i] = components.QuestionView{Index: i, Text: q.Text, Kind: q.Kind, Rule: ruleText(q), Options: q.Options, Min: spec.Min, Max: spec.Max}
+		out[i] = ui.QuestionView{Index: i, Text: q.Text, Kind: q.Kind, Rule: ruleText(q), Options: q.Options, Min: spec.Min, Max: spec.Max}
 		if i < len(counts) {
 			out[i].Counts = counts[i]
 		}
@@ -199,13 +199,13 @@ var verdictJobs sync.Map // "id@resultHeight" → *verdictJob
 
 type verdictJob struct {
 	done chan struct{}
-	v    *components.Verdict
+	v    *ui.Verdict
 }
 
 // VerdictWait is how long an election page waits for the verifier.
 var VerdictWait = 3 * time.Second
 
-func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) *components.Verdict {
+func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) *ui.Verdict {
 	key := e.ID + "@" + fmt.Sprint(resultHeight)
 	job := &verdictJob{done: make(chan struct{})}
 	if j, loaded := verdictJobs.LoadOrStore(key, job); loaded {
@@ -227,19 +227,19 @@ func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Elect
 	case <-time.After(VerdictWait):
 	case <-ctx.Done():
 	}
-	return &components.Verdict{Pending: true}
+	return &ui.Verdict{Pending: true}
 }
 
-func runVerifier(ctx context.Context, cl *client.Client, id string) *components.Verdict {
+func runVerifier(ctx context.Context, cl *client.Client, id string) *ui.Verdict {
 	st, err := cl.RPC.Status(ctx)
 	if err != nil {
-		return &components.Verdict{Error: "the node did not answer: " + err.Error()}
+		return &ui.Verdict{Error: "the node did not answer: " + err.Error()}
 	}
 	rep, err := election.Verify(election.RPCSource{Ctx: ctx, Client: cl, Height: st.SyncInfo.LatestBlockHeight}, id)
 	if err != nil {
-		return &components.Verdict{Error: err.Error()}
+		return &ui.Verdict{Error: err.Error()}
 	}
-	return &components.Verdict{OK: rep.OK, Summary: rep.Summary(), Failures: rep.Failures}
+	return &ui.Verdict{OK: rep.OK, Summary: rep.Summary(), Failures: rep.Failures}
 }
 
 func (s *Server) electionPage(c echo.Context) error {
@@ -252,7 +252,7 @@ func (s *Server) electionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.ElectionView{ID: e.ID, Title: e.Title, Status: electionStatus(e, now), Open: electionOpen(e, now),
+	v := ui.ElectionView{ID: e.ID, Title: e.Title, Status: electionStatus(e, now), Open: electionOpen(e, now),
 		Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Official: e.Official, Trustees: e.Trustees,
 		Threshold: e.Threshold, PublicKey: e.PublicKey, Eligibility: "Voters on the election's roll"}
 	if e.Eligibility.Kind == ballot.RuleCredential {
@@ -291,12 +291,12 @@ func (s *Server) electionPage(c echo.Context) error {
 		if json.Unmarshal(en.Value, &t) != nil {
 			continue
 		}
-		v.Board = append(v.Board, components.TrackerRow{Tracker: strings.TrimPrefix(en.Key, prefix), Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)})
+		v.Board = append(v.Board, ui.TrackerRow{Tracker: strings.TrimPrefix(en.Key, prefix), Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)})
 	}
 	sort.SliceStable(v.Board, func(i, j int) bool { return v.Board[i].Height > v.Board[j].Height })
 	v.BoardNext = page.Next
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.ElectionPage(v))
+	return render(c, http.StatusOK, ui.ElectionPage(v))
 }
 
 func validTracker(s string) bool {
@@ -311,17 +311,17 @@ func (s *Server) trackerPage(c echo.Context) error {
 		return err
 	}
 	q := strings.TrimSpace(c.QueryParam("tracker"))
-	v := components.TrackerLookup{ID: e.ID, Title: e.Title, Query: q}
+	v := ui.TrackerLookup{ID: e.ID, Title: e.Title, Query: q}
 	switch {
 	case q == "":
 		if c.QueryParams().Has("tracker") {
-			v.Errors = []components.FormError{{Field: "tracker", Message: "Enter the tracker you were shown when you cast your ballot"}}
-			return render(c, http.StatusUnprocessableEntity, components.TrackerPage(v))
+			v.Errors = []ui.FormError{{Field: "tracker", Message: "Enter the tracker you were shown when you cast your ballot"}}
+			return render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 		}
-		return render(c, http.StatusOK, components.TrackerPage(v))
+		return render(c, http.StatusOK, ui.TrackerPage(v))
 	case !validTracker(q):
-		v.Errors = []components.FormError{{Field: "tracker", Message: "A tracker is 64 hexadecimal characters (0–9, a–f)"}}
-		return render(c, http.StatusUnprocessableEntity, components.TrackerPage(v))
+		v.Errors = []ui.FormError{{Field: "tracker", Message: "A tracker is 64 hexadecimal characters (0–9, a–f)"}}
+		return render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 	}
 	tr := strings.ToLower(q)
 	h, err := s.readHeight(c)
@@ -334,15 +334,15 @@ func (s *Server) trackerPage(c echo.Context) error {
 	}
 	if p.Value == nil {
 		v.NotFound = true
-		return render(c, http.StatusNotFound, components.TrackerPage(v))
+		return render(c, http.StatusNotFound, ui.TrackerPage(v))
 	}
 	var t ballot.Tracker
 	if err := json.Unmarshal(p.Value, &t); err != nil {
 		return err
 	}
-	v.Found = &components.TrackerRow{Tracker: tr, Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)}
+	v.Found = &ui.TrackerRow{Tracker: tr, Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)}
 	v.Proven = p.Height
-	return render(c, http.StatusOK, components.TrackerPage(v))
+	return render(c, http.StatusOK, ui.TrackerPage(v))
 }
 
 // votePage serves the page where the browser encrypts the ballot.
@@ -356,7 +356,7 @@ func (s *Server) votePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.VoteView{ID: e.ID, Title: e.Title, Closes: unixUTC(e.ClosesAt), PublicKey: e.PublicKey,
+	v := ui.VoteView{ID: e.ID, Title: e.Title, Closes: unixUTC(e.ClosesAt), PublicKey: e.PublicKey,
 		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatus(e, now)}
 	type qspec struct {
 		Options uint32 `json:"options"`
@@ -372,7 +372,7 @@ func (s *Server) votePage(c echo.Context) error {
 	v.QuestionsJSON = string(b)
 	c.Response().Header().Set("Content-Security-Policy", VoteCSP)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.VotePage(v))
+	return render(c, http.StatusOK, ui.VotePage(v))
 }
 
 // ---- the WebAssembly, gzipped once ----

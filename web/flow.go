@@ -19,7 +19,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
 
@@ -64,16 +64,16 @@ type Journey struct {
 	Nav     string
 	// Fields are the questions besides the signer's key, which every
 	// journey asks first.
-	Fields []components.Field
+	Fields []ui.Field
 	// Message turns the answers into the message, or returns the refused
 	// answers (shown with status 422). err is for failures that are not the
 	// user's (the node is down).
-	Message func(ctx context.Context, cl *client.Client, a Answers) (msg any, refused []components.FormError, err error)
+	Message func(ctx context.Context, cl *client.Client, a Answers) (msg any, refused []ui.FormError, err error)
 	// Describe says in plain words what the prepared (unsigned)
 	// transaction does when signer signs it.
-	Describe func(t *tx.Tx, signer ed25519.PublicKey) []components.Fact
+	Describe func(t *tx.Tx, signer ed25519.PublicKey) []ui.Fact
 	// Done titles the confirmation and says what to do next.
-	Done func(t *tx.Tx, r *client.Result) (title string, facts []components.Fact, next []components.Link)
+	Done func(t *tx.Tx, r *client.Result) (title string, facts []ui.Fact, next []ui.Link)
 	// Preview, if set, is shown on the check page under the facts (e.g. a
 	// parcel's outline drawn from the message).
 	Preview func(t *tx.Tx) templ.Component
@@ -84,13 +84,13 @@ type Journey struct {
 // Journeys are every signed-transaction form the portal offers.
 var Journeys = []*Journey{registerAccount}
 
-func signerField() components.Field {
-	return components.Field{Name: SignerField, Label: "Your public key",
+func signerField() ui.Field {
+	return ui.Field{Name: SignerField, Label: "Your public key",
 		Hint: "Filled in from the key held in this browser: 64 hexadecimal characters.", Fill: "pubkey", Wide: true}
 }
 
-func (j *Journey) fields(values url.Values) []components.Field {
-	fs := append([]components.Field{signerField()}, j.Fields...)
+func (j *Journey) fields(values url.Values) []ui.Field {
+	fs := append([]ui.Field{signerField()}, j.Fields...)
 	if values != nil {
 		for i := range fs {
 			fs[i].Value = strings.TrimSpace(values.Get(fs[i].Name))
@@ -116,16 +116,16 @@ func (s *Server) client(c echo.Context) (*client.Client, error) {
 func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		fs := j.fields(c.QueryParams()) // links may fill in answers (?offer=O1)
-		if pk := components.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
+		if pk := ui.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
 			fs[0].Value = pk
 		}
-		return render(c, http.StatusOK, components.JourneyForm(s.formPage(j, fs, nil)))
+		return render(c, http.StatusOK, ui.JourneyForm(s.formPage(j, fs, nil)))
 	}
 }
 
-func (s *Server) formPage(j *Journey, fs []components.Field, errs []components.FormError) components.FormPage {
-	return components.FormPage{Title: j.Title, Lead: j.Lead, Action: j.Path, Submit: "Continue",
-		Fields: components.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: j.Scripts}
+func (s *Server) formPage(j *Journey, fs []ui.Field, errs []ui.FormError) ui.FormPage {
+	return ui.FormPage{Title: j.Title, Lead: j.Lead, Action: j.Path, Submit: "Continue",
+		Fields: ui.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: j.Scripts}
 }
 
 // journeyPrepare checks the answers and shows the unsigned transaction.
@@ -137,17 +137,17 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 		}
 		fs := j.fields(form)
-		refuse := func(errs []components.FormError) error {
-			return render(c, http.StatusUnprocessableEntity, components.JourneyForm(s.formPage(j, fs, errs)))
+		refuse := func(errs []ui.FormError) error {
+			return render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(j, fs, errs)))
 		}
 		pkHex := strings.ToLower(fs[0].Value)
 		if pkHex == "" {
-			return refuse([]components.FormError{{Field: SignerField,
+			return refuse([]ui.FormError{{Field: SignerField,
 				Message: "Enter your public key: create or import a key on the Your key page and it is filled in for you"}})
 		}
 		pub, err := authority.ParsePubKey(pkHex)
 		if err != nil {
-			return refuse([]components.FormError{{Field: SignerField,
+			return refuse([]ui.FormError{{Field: SignerField,
 				Message: "The public key must be 64 hexadecimal characters (0–9, a–f)"}})
 		}
 		cl, err := s.client(c)
@@ -170,15 +170,15 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusOK, components.CheckAnswers(s.checkPage(j, t, pub, nil)))
+		return render(c, http.StatusOK, ui.CheckAnswers(s.checkPage(j, t, pub, nil)))
 	}
 }
 
-func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []components.FormError) components.CheckPage {
-	return components.CheckPage{
+func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []ui.FormError) ui.CheckPage {
+	return ui.CheckPage{
 		Title: "Check and sign: " + strings.ToLower(j.Title[:1]) + j.Title[1:],
 		Facts: j.Describe(t, pub),
-		Technical: []components.Fact{
+		Technical: []ui.Fact{
 			{Label: "Chain", Value: t.ChainID, Mono: true},
 			{Label: "Signed by (public key)", Value: hex.EncodeToString(pub), Mono: true},
 			{Label: "Signer’s account id", Value: tx.AccountID(pub), Mono: true},
@@ -256,7 +256,7 @@ func (s *Server) txSend(c echo.Context) error {
 	}
 	if err != nil {
 		t.Signatures[0].Sig = make([]byte, ed25519.SignatureSize)
-		return render(c, http.StatusUnprocessableEntity, components.CheckAnswers(s.checkPage(j, t, pub, []components.FormError{{
+		return render(c, http.StatusUnprocessableEntity, ui.CheckAnswers(s.checkPage(j, t, pub, []ui.FormError{{
 			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names.",
 		}})))
 	}
@@ -271,12 +271,12 @@ func (s *Server) relay(c echo.Context, j *Journey, t *tx.Tx) error {
 		return err
 	}
 	title, facts, next := j.Done(t, res)
-	p := components.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
+	p := ui.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
 		Facts: append(facts,
-			components.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
-			components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
+			ui.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
+			ui.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
 		Next: next}
-	return render(c, http.StatusOK, components.TxResult(p))
+	return render(c, http.StatusOK, ui.TxResult(p))
 }
 
 // broadcast relays a fully signed transaction and waits for its block. If
@@ -301,15 +301,15 @@ func (s *Server) broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *
 	var te *client.TxError
 	switch {
 	case errors.As(err, &te):
-		p := components.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
+		p := ui.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
 			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: nav,
-			Facts: []components.Fact{{Label: "Transaction hash", Value: hash, Mono: true}}}
+			Facts: []ui.Fact{{Label: "Transaction hash", Value: hash, Mono: true}}}
 		if res != nil {
 			p.Height = res.Height
-			p.Facts = append(p.Facts, components.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
+			p.Facts = append(p.Facts, ui.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
 		}
-		p.Next = []components.Link{{Label: "Start again", Href: restart}}
-		return nil, hash, true, render(c, http.StatusUnprocessableEntity, components.TxResult(p))
+		p.Next = []ui.Link{{Label: "Start again", Href: restart}}
+		return nil, hash, true, render(c, http.StatusUnprocessableEntity, ui.TxResult(p))
 	case err != nil && ctx.Err() != nil:
 		return nil, hash, false, echo.NewHTTPError(http.StatusGatewayTimeout,
 			"The transaction was sent but was not seen in a block in time. Look it up later at /tx/"+hash+".").SetInternal(err)
@@ -328,29 +328,29 @@ var registerAccount = &Journey{
 	Title:   "Register your account",
 	Lead:    "Your key becomes an account on the chain. Nobody else signs: your key alone creates it.",
 	Nav:     "keys",
-	Message: func(_ context.Context, _ *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(_ context.Context, _ *client.Client, a Answers) (any, []ui.FormError, error) {
 		if a.Account != nil {
-			return nil, []components.FormError{{Field: SignerField,
+			return nil, []ui.FormError{{Field: SignerField,
 				Message: "This key already has account " + a.Account.ID + ": there is nothing to register"}}, nil
 		}
 		return authority.MsgRegisterAccount{}, nil, nil
 	},
-	Describe: func(_ *tx.Tx, signer ed25519.PublicKey) []components.Fact {
-		return []components.Fact{
+	Describe: func(_ *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
+		return []ui.Fact{
 			{Label: "What", Value: "Create a new account controlled by your key"},
 			{Label: "Your account id", Value: tx.AccountID(signer), Mono: true},
 			{Label: "Your public key", Value: hex.EncodeToString(signer), Mono: true},
 			{Label: "Roles", Value: "None: roles are granted later by the authority set"},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		if !tx.ValidAccountID(id) {
 			id = tx.AccountID(t.Primary())
 		}
 		return "Your account is registered",
-			[]components.Fact{{Label: "Account id", Value: id, Mono: true, Href: "/accounts/" + id}},
-			[]components.Link{{Label: "Sign in with your key", Href: "/signin"}, {Label: "See your account on the chain", Href: "/accounts/" + id}}
+			[]ui.Fact{{Label: "Account id", Value: id, Mono: true, Href: "/accounts/" + id}},
+			[]ui.Link{{Label: "Sign in with your key", Href: "/signin"}, {Label: "See your account on the chain", Href: "/accounts/" + id}}
 	},
 }
 

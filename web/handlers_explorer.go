@@ -12,7 +12,7 @@ import (
 
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
 
@@ -45,7 +45,7 @@ func (s *Server) blocksPage(c echo.Context) error {
 	r := s.replayPanel() // audit_replay.go
 	r.Link = true
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.BlocksPage(l, a, r))
+	return render(c, http.StatusOK, ui.BlocksPage(l, a, r))
 }
 
 // blockPage serves GET /blocks/:height.
@@ -58,7 +58,7 @@ func (s *Server) blockPage(c echo.Context) error {
 	if err != nil {
 		return notFound(err, fmt.Sprintf("This node has no block %d.", h))
 	}
-	return render(c, http.StatusOK, components.BlockPage(d))
+	return render(c, http.StatusOK, ui.BlockPage(d))
 }
 
 // txPage serves GET /tx/:hash.
@@ -68,7 +68,7 @@ func (s *Server) txPage(c echo.Context) error {
 	if err != nil {
 		return notFound(err, "This node knows no committed transaction with hash "+hash+".")
 	}
-	return render(c, http.StatusOK, components.TxPage(d))
+	return render(c, http.StatusOK, ui.TxPage(d))
 }
 
 // accountPage serves GET /accounts/:id: the record read with an ICS23
@@ -90,9 +90,9 @@ func (s *Server) accountPage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: proven account query: %v", chain.ErrUnavailable, err)
 	}
-	v := components.AccountView{ID: id, Height: p.Height, ProofHeight: p.Height + 1,
+	v := ui.AccountView{ID: id, Height: p.Height, ProofHeight: p.Height + 1,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash)),
-		Own:     components.ViewerFrom(c.Request().Context()).Account == id}
+		Own:     ui.ViewerFrom(c.Request().Context()).Account == id}
 	code := http.StatusOK
 	if p.Value == nil {
 		code = http.StatusNotFound
@@ -104,5 +104,5 @@ func (s *Server) accountPage(c echo.Context) error {
 		v.Account = &a
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, components.AccountPage(v))
+	return render(c, code, ui.AccountPage(v))
 }

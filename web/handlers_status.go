@@ -6,7 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 )
 
 // statusPage renders GET /.
@@ -16,7 +16,7 @@ func (s *Server) statusPage(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.StatusPage(st, s.refresh))
+	return render(c, http.StatusOK, ui.StatusPage(st, s.refresh))
 }
 
 // statusJSON serves GET /api/status: the status page's data.

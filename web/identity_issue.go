@@ -23,7 +23,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
@@ -95,9 +95,9 @@ func (s *Server) issueRoutes(e *echo.Echo) {
 
 // issuerOf is what the issue form needs to know about the signed-in
 // account: its schemas, or why it cannot issue.
-func (s *Server) issuerOf(c echo.Context) (components.IssueForm, map[string]*identity.Schema, error) {
+func (s *Server) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.Schema, error) {
 	ctx := c.Request().Context()
-	v := components.IssueForm{Issuer: components.ViewerFrom(ctx).Account}
+	v := ui.IssueForm{Issuer: ui.ViewerFrom(ctx).Account}
 	if v.Issuer == "" {
 		v.Refusal = "Sign in with your registrar key to issue credentials: the credential and its anchor are signed by the key of the account you sign in with."
 		return v, nil, nil
@@ -134,7 +134,7 @@ func (s *Server) issuerOf(c echo.Context) (components.IssueForm, map[string]*ide
 			for i, cd := range sc.Claims {
 				names[i] = cd.Name
 			}
-			v.Schemas = append(v.Schemas, components.SchemaOption{Value: key,
+			v.Schemas = append(v.Schemas, ui.SchemaOption{Value: key,
 				Label: fmt.Sprintf("%s, version %d (%s)", id, ver, strings.Join(names, ", "))})
 		}
 	}
@@ -150,13 +150,13 @@ func (s *Server) issueForm(c echo.Context) error {
 		return err
 	}
 	v.Holder = c.QueryParam("holder")
-	return render(c, http.StatusOK, components.IssuePage(v))
+	return render(c, http.StatusOK, ui.IssuePage(v))
 }
 
-func claimInputs(sc *identity.Schema, answers map[string]string) []components.ClaimInput {
-	out := make([]components.ClaimInput, len(sc.Claims))
+func claimInputs(sc *identity.Schema, answers map[string]string) []ui.ClaimInput {
+	out := make([]ui.ClaimInput, len(sc.Claims))
 	for i, cd := range sc.Claims {
-		out[i] = components.ClaimInput{Name: cd.Name, Type: cd.Type, Value: answers[cd.Name]}
+		out[i] = ui.ClaimInput{Name: cd.Name, Type: cd.Type, Value: answers[cd.Name]}
 	}
 	return out
 }
@@ -202,7 +202,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 		return err
 	}
 	if v.Refusal != "" {
-		return render(c, http.StatusUnprocessableEntity, components.IssuePage(v))
+		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	form, err := c.FormParams()
 	if err != nil {
@@ -213,29 +213,29 @@ func (s *Server) issueAnswers(c echo.Context) error {
 		return err
 	}
 	v.Holder, v.Schema = strings.TrimSpace(form.Get("holder")), form.Get("schema")
-	var fe []components.FormError
+	var fe []ui.FormError
 	holder, ok := accountField(v.Holder)
 	switch {
 	case v.Holder == "":
-		fe = append(fe, components.FormError{Field: "holder", Message: "Enter the holder’s account id or DID"})
+		fe = append(fe, ui.FormError{Field: "holder", Message: "Enter the holder’s account id or DID"})
 	case !ok:
-		fe = append(fe, components.FormError{Field: "holder", Message: "The holder must be an account id (40 hexadecimal characters) or a did:publica DID"})
+		fe = append(fe, ui.FormError{Field: "holder", Message: "The holder must be an account id (40 hexadecimal characters) or a did:publica DID"})
 	default:
 		a, err := cl.Account(ctx, holder)
 		if err != nil {
 			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 		}
 		if a == nil {
-			fe = append(fe, components.FormError{Field: "holder", Message: "There is no account " + holder + ": the holder registers their key first"})
+			fe = append(fe, ui.FormError{Field: "holder", Message: "There is no account " + holder + ": the holder registers their key first"})
 		}
 	}
 	sc := schemas[v.Schema]
 	if sc == nil {
-		fe = append(fe, components.FormError{Field: "schema", Message: "Choose one of the schemas you are accredited for"})
+		fe = append(fe, ui.FormError{Field: "schema", Message: "Choose one of the schemas you are accredited for"})
 	}
 	if len(fe) > 0 {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, components.IssuePage(v))
+		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	v.Holder, v.SchemaID, v.Version = holder, sc.ID, sc.Version
 	answers := map[string]string{}
@@ -244,14 +244,14 @@ func (s *Server) issueAnswers(c echo.Context) error {
 	}
 	v.Claims = claimInputs(sc, answers)
 	if form.Get("step") != "claims" {
-		return render(c, http.StatusOK, components.IssuePage(v))
+		return render(c, http.StatusOK, ui.IssuePage(v))
 	}
 
 	// Step 2: the claims and validity.
 	for i, cd := range sc.Claims {
 		if _, msg := parseClaimValue(cd, answers[cd.Name]); msg != "" {
 			v.Claims[i].Error = msg
-			fe = append(fe, components.FormError{Field: "claim-" + cd.Name, Message: msg})
+			fe = append(fe, ui.FormError{Field: "claim-" + cd.Name, Message: msg})
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Second)
@@ -261,25 +261,25 @@ func (s *Server) issueAnswers(c echo.Context) error {
 		d, err := time.Parse("2006-01-02", v.ValidUntil)
 		switch {
 		case err != nil:
-			fe = append(fe, components.FormError{Field: "valid_until", Message: "Valid until must be a real date written YYYY-MM-DD, such as 2030-12-31"})
+			fe = append(fe, ui.FormError{Field: "valid_until", Message: "Valid until must be a real date written YYYY-MM-DD, such as 2030-12-31"})
 		case !d.AddDate(0, 0, 1).After(now):
-			fe = append(fe, components.FormError{Field: "valid_until", Message: "Valid until must be today or later"})
+			fe = append(fe, ui.FormError{Field: "valid_until", Message: "Valid until must be today or later"})
 		default:
 			until = d.AddDate(0, 0, 1) // valid through the whole day (UTC)
 		}
 	}
 	if len(fe) > 0 {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, components.IssuePage(v))
+		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
-	pub := components.ViewerFrom(ctx).PubKey
+	pub := ui.ViewerFrom(ctx).PubKey
 	n, err := currentKey(ctx, cl, v.Issuer, pub)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		v.Errors = []components.FormError{{Message: "The key you signed in with no longer controls your account: sign in again with its current key"}}
-		return render(c, http.StatusUnprocessableEntity, components.IssuePage(v))
+		v.Errors = []ui.FormError{{Message: "The key you signed in with no longer controls your account: sign in again with its current key"}}
+		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	index, err := freeStatusIndex(ctx, cl, v.Issuer)
 	if err != nil {
@@ -370,14 +370,14 @@ func (st *issueState) prepare() (*vc.PendingIssue, []byte, error) {
 // diCheckOf splits a document finished with a placeholder signature into
 // the canonical proof options and document the browser hashes, and checks
 // that their hashes are the sign bytes.
-func diCheckOf(placeholder, signBytes []byte, purpose, pubHex string) (components.DICheck, error) {
+func diCheckOf(placeholder, signBytes []byte, purpose, pubHex string) (ui.DICheck, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(placeholder, &m); err != nil {
-		return components.DICheck{}, err
+		return ui.DICheck{}, err
 	}
 	var proof map[string]json.RawMessage
 	if err := json.Unmarshal(m["proof"], &proof); err != nil {
-		return components.DICheck{}, err
+		return ui.DICheck{}, err
 	}
 	delete(proof, "proofValue")
 	delete(m, "proof")
@@ -390,21 +390,21 @@ func diCheckOf(placeholder, signBytes []byte, purpose, pubHex string) (component
 	}
 	pc, err := canon(proof)
 	if err != nil {
-		return components.DICheck{}, err
+		return ui.DICheck{}, err
 	}
 	doc, err := canon(m)
 	if err != nil {
-		return components.DICheck{}, err
+		return ui.DICheck{}, err
 	}
 	h1, h2 := sha256.Sum256(pc), sha256.Sum256(doc)
 	if want := append(h1[:], h2[:]...); !slices.Equal(want, signBytes) {
-		return components.DICheck{}, errors.New("canonical forms do not hash to the sign bytes")
+		return ui.DICheck{}, errors.New("canonical forms do not hash to the sign bytes")
 	}
-	return components.DICheck{ProofConfig: string(pc), Document: string(doc), SignBytes: hex.EncodeToString(signBytes),
+	return ui.DICheck{ProofConfig: string(pc), Document: string(doc), SignBytes: hex.EncodeToString(signBytes),
 		Purpose: purpose, PubKey: pubHex}, nil
 }
 
-func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe []components.FormError) error {
+func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe []ui.FormError) error {
 	pend, signBytes, err := st.prepare()
 	if err != nil {
 		return err
@@ -421,7 +421,7 @@ func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe [
 	if err != nil {
 		return err
 	}
-	v := components.IssueCheck{DI: di, Sealed: sealed, Errors: fe, Facts: []components.Fact{
+	v := ui.IssueCheck{DI: di, Sealed: sealed, Errors: fe, Facts: []ui.Fact{
 		{Label: "What", Value: "Sign a credential for the holder below"},
 		{Label: "Holder", Value: vc.DID(st.Holder), Mono: true},
 		{Label: "Issuer (you)", Value: vc.DID(st.Issuer), Mono: true},
@@ -433,10 +433,10 @@ func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe [
 	}}
 	for _, cd := range st.Claims {
 		val, _ := parseClaimValue(cd, st.Answers[cd.Name])
-		v.Claims = append(v.Claims, components.Fact{Label: cd.Name, Value: fmt.Sprint(val)})
+		v.Claims = append(v.Claims, ui.Fact{Label: cd.Name, Value: fmt.Sprint(val)})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, components.IssueCheckPage(v))
+	return render(c, code, ui.IssueCheckPage(v))
 }
 
 // sealedGone is the answer to a sealed page that is changed, expired or
@@ -458,7 +458,7 @@ func (s *Server) issueSign(c echo.Context) error {
 	if err := s.openState(sealIssue, c.FormValue("sealed"), &st); err != nil || time.Now().After(st.Expires) {
 		return sealedGone()
 	}
-	badSig := []components.FormError{{Message: "The signature does not match this credential and key, so nothing was signed. Sign it again with the key it names."}}
+	badSig := []ui.FormError{{Message: "The signature does not match this credential and key, so nothing was signed. Sign it again with the key it names."}}
 	sig, ok := signatureField(c)
 	if !ok {
 		return s.renderIssueCheck(c, http.StatusUnprocessableEntity, &st, badSig)
@@ -492,7 +492,7 @@ func (s *Server) issueSign(c echo.Context) error {
 	return s.renderAnchorCheck(c, http.StatusOK, t, pub, &hs, nil)
 }
 
-func (s *Server) renderAnchorCheck(c echo.Context, code int, t *tx.Tx, pub ed25519.PublicKey, hs *heldState, fe []components.FormError) error {
+func (s *Server) renderAnchorCheck(c echo.Context, code int, t *tx.Tx, pub ed25519.PublicKey, hs *heldState, fe []ui.FormError) error {
 	sealedHeld, err := s.sealState(sealHeld, hs)
 	if err != nil {
 		return err
@@ -500,15 +500,15 @@ func (s *Server) renderAnchorCheck(c echo.Context, code int, t *tx.Tx, pub ed255
 	var m identity.MsgAnchorCredential
 	_ = tx.DecodeMsg(t.Msg, &m)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, components.AnchorCheckPage(components.AnchorCheck{
-		Facts: []components.Fact{
+	return render(c, code, ui.AnchorCheckPage(ui.AnchorCheck{
+		Facts: []ui.Fact{
 			{Label: "What", Value: "Record the credential you signed on the chain, so verifiers can check it and you can revoke it"},
 			{Label: "Credential digest", Value: m.Digest, Mono: true},
 			{Label: "Schema", Value: m.SchemaID + ", version " + strconv.FormatUint(uint64(m.Version), 10)},
 			{Label: "Status index", Value: strconv.FormatUint(m.StatusIndex, 10)},
 			{Label: "Holder", Value: vc.DID(hs.Holder) + " (not recorded on the chain)", Mono: true},
 		},
-		Technical: []components.Fact{
+		Technical: []ui.Fact{
 			{Label: "Chain", Value: t.ChainID, Mono: true},
 			{Label: "Signed by (public key)", Value: hex.EncodeToString(pub), Mono: true},
 			{Label: "Sequence", Value: strconv.FormatUint(t.Sequence, 10)},
@@ -541,7 +541,7 @@ func (s *Server) issueSend(c echo.Context) error {
 	}
 	if !ok {
 		t.Signatures[0].Sig = make([]byte, ed25519.SignatureSize)
-		return s.renderAnchorCheck(c, http.StatusUnprocessableEntity, t, pub, &hs, []components.FormError{{
+		return s.renderAnchorCheck(c, http.StatusUnprocessableEntity, t, pub, &hs, []ui.FormError{{
 			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names."}})
 	}
 	res, hash, refused, err := s.broadcast(c, t, "identity", "/identity/issue")
@@ -555,9 +555,9 @@ func (s *Server) issueSend(c echo.Context) error {
 	}
 	issuer := eventAttr(res, "identity.credential_anchored", "issuer")
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.IssueDonePage(components.IssueDone{
+	return render(c, http.StatusOK, ui.IssueDonePage(ui.IssueDone{
 		Hash: hash, Height: res.Height, Held: sealedHeld, FileName: heldFileName(&hs),
-		Facts: []components.Fact{
+		Facts: []ui.Fact{
 			{Label: "Holder", Value: vc.DID(hs.Holder), Mono: true},
 			{Label: "Schema", Value: m.SchemaID + ", version " + strconv.FormatUint(uint64(m.Version), 10)},
 			{Label: "Status index", Value: strconv.FormatUint(m.StatusIndex, 10), Href: fmt.Sprintf("/identity/issuers/%s/credentials/%d", issuer, m.StatusIndex)},

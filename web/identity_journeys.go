@@ -15,7 +15,7 @@ import (
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
@@ -108,30 +108,30 @@ func readBits(ctx context.Context, cl *client.Client, issuer string, index uint6
 	return b, nil
 }
 
-func credentialField() components.Field {
-	return components.Field{Name: "credential", Label: "Credential",
+func credentialField() ui.Field {
+	return ui.Field{Name: "credential", Label: "Credential",
 		Hint: "Its status index (a whole number, shown on your issuer page) or its digest (64 hexadecimal characters).", Wide: true}
 }
 
 // statusTarget resolves the credential answer to the signer's status index
 // and reads its current bits.
-func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, credentialBits, []components.FormError, error) {
-	var errs []components.FormError
+func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, credentialBits, []ui.FormError, error) {
+	var errs []ui.FormError
 	if a.Account == nil {
-		return 0, credentialBits{}, []components.FormError{{Field: SignerField, Message: "This key has no account: only the issuer of a credential can change its status"}}, nil
+		return 0, credentialBits{}, []ui.FormError{{Field: SignerField, Message: "This key has no account: only the issuer of a credential can change its status"}}, nil
 	}
 	is, err := identityRecord[identity.Issuer](ctx, cl, "issuer/"+a.Account.ID, 0)
 	if err != nil {
 		return 0, credentialBits{}, nil, err
 	}
 	if is == nil {
-		errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a credential issuer: only the issuer of a credential can change its status"})
+		errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a credential issuer: only the issuer of a credential can change its status"})
 	}
 	v := strings.ToLower(strings.TrimSpace(a.Values.Get("credential")))
 	var index uint64
 	switch {
 	case v == "":
-		errs = append(errs, components.FormError{Field: "credential", Message: "Enter the credential’s status index or digest"})
+		errs = append(errs, ui.FormError{Field: "credential", Message: "Enter the credential’s status index or digest"})
 	case digestRe.MatchString(v):
 		an, err := identityRecord[identity.Anchor](ctx, cl, "credential/"+v, 0)
 		if err != nil {
@@ -139,16 +139,16 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 		}
 		switch {
 		case an == nil:
-			errs = append(errs, components.FormError{Field: "credential", Message: "No credential with digest " + v[:12] + "… is anchored on the chain"})
+			errs = append(errs, ui.FormError{Field: "credential", Message: "No credential with digest " + v[:12] + "… is anchored on the chain"})
 		case an.Issuer != a.Account.ID:
-			errs = append(errs, components.FormError{Field: "credential", Message: "That credential was issued by " + an.Issuer + ", not by your account: only its issuer can change its status"})
+			errs = append(errs, ui.FormError{Field: "credential", Message: "That credential was issued by " + an.Issuer + ", not by your account: only its issuer can change its status"})
 		default:
 			index = an.StatusIndex
 		}
 	default:
 		n, perr := strconv.ParseUint(v, 10, 64)
 		if perr != nil {
-			errs = append(errs, components.FormError{Field: "credential", Message: "Enter a status index (a whole number such as 12) or a digest of 64 hexadecimal characters"})
+			errs = append(errs, ui.FormError{Field: "credential", Message: "Enter a status index (a whole number such as 12) or a digest of 64 hexadecimal characters"})
 			break
 		}
 		if is != nil {
@@ -157,7 +157,7 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 				return 0, credentialBits{}, nil, err
 			}
 			if slot == nil {
-				errs = append(errs, components.FormError{Field: "credential", Message: "You have issued no credential with status index " + v})
+				errs = append(errs, ui.FormError{Field: "credential", Message: "You have issued no credential with status index " + v})
 			}
 		}
 		index = n
@@ -175,21 +175,21 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what func(index uint64) string, now, after string) *Journey {
 	return &Journey{
 		Path: path, MsgType: identity.TypeSetStatus, Title: title, Lead: lead, Nav: "identity",
-		Fields: []components.Field{credentialField()},
-		Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+		Fields: []ui.Field{credentialField()},
+		Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 			index, bits, errs, err := statusTarget(ctx, cl, a)
 			if err != nil || len(errs) > 0 {
 				return nil, errs, err
 			}
 			if msg := refuse(bits); msg != "" {
-				return nil, []components.FormError{{Field: "credential", Message: fmt.Sprintf("The credential at status index %d is %s: %s", index, bits, msg)}}, nil
+				return nil, []ui.FormError{{Field: "credential", Message: fmt.Sprintf("The credential at status index %d is %s: %s", index, bits, msg)}}, nil
 			}
 			return identity.MsgSetStatus{Purpose: purpose, Index: index, Set: set}, nil, nil
 		},
-		Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+		Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 			var m identity.MsgSetStatus
 			_ = tx.DecodeMsg(t.Msg, &m)
-			return []components.Fact{
+			return []ui.Fact{
 				{Label: "What", Value: what(m.Index)},
 				{Label: "Status index", Value: strconv.FormatUint(m.Index, 10)},
 				{Label: "List", Value: "the " + m.Purpose + " list of your issuer account"},
@@ -198,14 +198,14 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 				{Label: "Status after", Value: after},
 			}
 		},
-		Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+		Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 			var m identity.MsgSetStatus
 			_ = tx.DecodeMsg(t.Msg, &m)
 			issuer := eventAttr(r, "identity.status_changed", "issuer")
 			href := fmt.Sprintf("/identity/issuers/%s/credentials/%d", issuer, m.Index)
 			return title + ": done",
-				[]components.Fact{{Label: "Credential", Value: "status index " + strconv.FormatUint(m.Index, 10), Href: href}},
-				[]components.Link{{Label: "See the credential’s status", Href: href}, {Label: "Your issuer page", Href: "/identity/issuers/" + issuer}}
+				[]ui.Fact{{Label: "Credential", Value: "status index " + strconv.FormatUint(m.Index, 10), Href: href}},
+				[]ui.Link{{Label: "See the credential’s status", Href: href}, {Label: "Your issuer page", Href: "/identity/issuers/" + issuer}}
 		},
 	}
 }
@@ -261,24 +261,24 @@ var recoveryRequest = &Journey{
 	Title:   "Request a key recovery",
 	Lead:    "Registrars only. When a citizen has lost their key, bind their account to a new key after a waiting period. Their current key can cancel it until then.",
 	Nav:     "identity",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "account", Label: "Citizen’s account id", Hint: "40 hexadecimal characters, or their did:publica DID.", Wide: true},
 		{Name: "new_pubkey", Label: "The citizen’s new public key", Hint: "64 hexadecimal characters: the key the citizen made on the Your key page of their new device.", Wide: true},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
-		var errs []components.FormError
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+		var errs []ui.FormError
 		switch {
 		case a.Account == nil:
-			errs = append(errs, components.FormError{Field: SignerField, Message: "This key has no account: only registrars request recoveries"})
+			errs = append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: only registrars request recoveries"})
 		case !a.Account.HasRole(authority.RoleRegistrar):
-			errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a registrar: only registrars request recoveries"})
+			errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a registrar: only registrars request recoveries"})
 		}
 		acct, ok := accountField(a.Values.Get("account"))
 		switch {
 		case strings.TrimSpace(a.Values.Get("account")) == "":
-			errs = append(errs, components.FormError{Field: "account", Message: "Enter the citizen’s account id"})
+			errs = append(errs, ui.FormError{Field: "account", Message: "Enter the citizen’s account id"})
 		case !ok:
-			errs = append(errs, components.FormError{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"})
+			errs = append(errs, ui.FormError{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"})
 		default:
 			ac, err := cl.Account(ctx, acct)
 			if err != nil {
@@ -290,25 +290,25 @@ var recoveryRequest = &Journey{
 			}
 			switch {
 			case ac == nil:
-				errs = append(errs, components.FormError{Field: "account", Message: "There is no account " + acct})
+				errs = append(errs, ui.FormError{Field: "account", Message: "There is no account " + acct})
 			case rec != nil:
-				errs = append(errs, components.FormError{Field: "account", Message: "A recovery is already pending for account " + acct + ": see its recovery page"})
+				errs = append(errs, ui.FormError{Field: "account", Message: "A recovery is already pending for account " + acct + ": see its recovery page"})
 			}
 		}
 		nk := strings.ToLower(strings.TrimSpace(a.Values.Get("new_pubkey")))
 		newPub, err := authority.ParsePubKey(nk)
 		switch {
 		case nk == "":
-			errs = append(errs, components.FormError{Field: "new_pubkey", Message: "Enter the citizen’s new public key"})
+			errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "Enter the citizen’s new public key"})
 		case err != nil:
-			errs = append(errs, components.FormError{Field: "new_pubkey", Message: "The new public key must be 64 hexadecimal characters (0–9, a–f)"})
+			errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "The new public key must be 64 hexadecimal characters (0–9, a–f)"})
 		default:
 			other, err := cl.AccountByKey(ctx, newPub)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 			}
 			if other != nil {
-				errs = append(errs, components.FormError{Field: "new_pubkey", Message: "That key already controls account " + other.ID + ": the citizen needs a new key"})
+				errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "That key already controls account " + other.ID + ": the citizen needs a new key"})
 			}
 		}
 		if len(errs) > 0 {
@@ -316,22 +316,22 @@ var recoveryRequest = &Journey{
 		}
 		return identity.MsgRequestRecovery{Account: acct, NewPubKey: nk}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m identity.MsgRequestRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Announce that account " + m.Account + " will be controlled by a new key"},
 			{Label: "Account", Value: m.Account, Mono: true},
 			{Label: "New public key", Value: m.NewPubKey, Mono: true},
 			{Label: "When", Value: "After the recovery waiting period (the identity parameter recovery_delay, in blocks); until then the account’s current key can cancel it"},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m identity.MsgRequestRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Recovery requested",
-			[]components.Fact{{Label: "Account", Value: m.Account, Mono: true, Href: "/identity/recovery/" + m.Account}},
-			[]components.Link{{Label: "See the pending recovery", Href: "/identity/recovery/" + m.Account}}
+			[]ui.Fact{{Label: "Account", Value: m.Account, Mono: true, Href: "/identity/recovery/" + m.Account}},
+			[]ui.Link{{Label: "See the pending recovery", Href: "/identity/recovery/" + m.Account}}
 	},
 }
 
@@ -341,43 +341,43 @@ var recoveryCancel = &Journey{
 	Title:   "Cancel a recovery of your account",
 	Lead:    "If a recovery of your account was requested and you still have your key, you can stop it: the account stays with your current key.",
 	Nav:     "identity",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "account", Label: "Your account id", Hint: "40 hexadecimal characters.", Wide: true},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		acct, ok := accountField(a.Values.Get("account"))
 		if strings.TrimSpace(a.Values.Get("account")) == "" && a.Account != nil {
 			acct, ok = a.Account.ID, true
 		}
 		switch {
 		case !ok:
-			return nil, []components.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}, nil
+			return nil, []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}, nil
 		case a.Account == nil || a.Account.ID != acct:
-			return nil, []components.FormError{{Field: SignerField, Message: "Only the key that controls account " + acct + " now can cancel its recovery"}}, nil
+			return nil, []ui.FormError{{Field: SignerField, Message: "Only the key that controls account " + acct + " now can cancel its recovery"}}, nil
 		}
 		rec, err := identityQuery(ctx, cl, "recovery/"+acct, 0)
 		if err != nil {
 			return nil, nil, err
 		}
 		if rec == nil {
-			return nil, []components.FormError{{Field: "account", Message: "No recovery is pending for account " + acct}}, nil
+			return nil, []ui.FormError{{Field: "account", Message: "No recovery is pending for account " + acct}}, nil
 		}
 		return identity.MsgCancelRecovery{Account: acct}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m identity.MsgCancelRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Cancel the pending recovery of your account: it stays with your current key"},
 			{Label: "Account", Value: m.Account, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m identity.MsgCancelRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "The recovery is cancelled",
-			[]components.Fact{{Label: "Account", Value: m.Account, Mono: true, Href: "/accounts/" + m.Account}},
-			[]components.Link{{Label: "See your account", Href: "/accounts/" + m.Account}}
+			[]ui.Fact{{Label: "Account", Value: m.Account, Mono: true, Href: "/accounts/" + m.Account}},
+			[]ui.Link{{Label: "See your account", Href: "/accounts/" + m.Account}}
 	},
 }
 
@@ -407,23 +407,23 @@ var eligibilityRegister = &Journey{
 	Title:   "Register your eligibility from a presentation",
 	Lead:    "Record on the chain that your credential satisfies a predicate, with a presentation that proves each term without disclosing any claim. To make one from a credential in this browser, use the eligibility page.",
 	Nav:     "identity",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "predicate", Label: "Predicate", Hint: "Terms claim OP value joined by commas, for example age_band>=18,district=7."},
 		{Name: "presentation", Label: "Presentation", Kind: "textarea",
 			Hint: "Its JSON, with challenge publica-eligibility:<chain id>:<your account>:<predicate> and the chain id as domain."},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
-		var fe []components.FormError
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+		var fe []ui.FormError
 		if a.Account == nil {
-			fe = append(fe, components.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+			fe = append(fe, ui.FormError{Field: SignerField, Message: "This key has no account: register it first"})
 		}
 		pred, perr := identity.ParsePredicate(strings.TrimSpace(a.Values.Get("predicate")))
 		if perr != nil {
-			fe = append(fe, components.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + perr.Error()})
+			fe = append(fe, ui.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + perr.Error()})
 		}
 		pres := strings.TrimSpace(a.Values.Get("presentation"))
 		if pres == "" {
-			fe = append(fe, components.FormError{Field: "presentation", Message: "Paste the presentation"})
+			fe = append(fe, ui.FormError{Field: "presentation", Message: "Paste the presentation"})
 		}
 		if len(fe) > 0 {
 			return nil, fe, nil
@@ -441,31 +441,31 @@ var eligibilityRegister = &Journey{
 		switch {
 		case verr == nil:
 		case errors.As(verr, &code) && code.Codespace == identity.Codespace:
-			return nil, []components.FormError{{Field: "presentation", Message: fmt.Sprintf("The chain would refuse this presentation (%s/%d): %s", code.Codespace, code.Code, shortText(verr.Error()))}}, nil
+			return nil, []ui.FormError{{Field: "presentation", Message: fmt.Sprintf("The chain would refuse this presentation (%s/%d): %s", code.Codespace, code.Code, shortText(verr.Error()))}}, nil
 		default:
 			return nil, nil, verr
 		}
 		return identity.MsgRegisterEligibility{Predicate: pred.String(), Presentation: pres}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m identity.MsgRegisterEligibility
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []components.Fact{
+		fs := []ui.Fact{
 			{Label: "What", Value: "Record on the chain that your credential satisfies " + m.Predicate},
 			{Label: "Predicate", Value: m.Predicate, Mono: true},
 			{Label: "Claims disclosed", Value: "none: each term is proven in zero knowledge"},
 		}
 		if pp, err := vc.ParsePresentation([]byte(m.Presentation)); err == nil {
 			c := pp.Credential
-			fs = append(fs, components.Fact{Label: "Credential", Value: c.SchemaID + ", version " + strconv.FormatUint(uint64(c.Version), 10) + ", from " + vc.DID(c.Issuer)})
+			fs = append(fs, ui.Fact{Label: "Credential", Value: c.SchemaID + ", version " + strconv.FormatUint(uint64(c.Version), 10) + ", from " + vc.DID(c.Issuer)})
 		}
 		return fs
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m identity.MsgRegisterEligibility
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Your eligibility is registered",
-			[]components.Fact{{Label: "Predicate", Value: m.Predicate, Mono: true}},
-			[]components.Link{{Label: "Elections", Href: "/elections"}, {Label: "My credentials", Href: "/identity/credentials"}}
+			[]ui.Fact{{Label: "Predicate", Value: m.Predicate, Mono: true}},
+			[]ui.Link{{Label: "Elections", Href: "/elections"}, {Label: "My credentials", Href: "/identity/credentials"}}
 	},
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
@@ -45,8 +45,8 @@ func (s *Server) identityRoutes(e *echo.Echo) {
 }
 
 func (s *Server) identityHome(c echo.Context) error {
-	return render(c, http.StatusOK, components.IdentityHome(components.IdentityHomeView{
-		Account: components.ViewerFrom(c.Request().Context()).Account}))
+	return render(c, http.StatusOK, ui.IdentityHome(ui.IdentityHomeView{
+		Account: ui.ViewerFrom(c.Request().Context()).Account}))
 }
 
 // provenReader reads state keys through the node, each with an ICS23 proof
@@ -80,8 +80,8 @@ func (r *provenReader) query(path string, data []byte) ([]byte, error) {
 	return p.Value, nil
 }
 
-func (r *provenReader) proof() components.Proven {
-	return components.Proven{Height: r.height, AppHash: strings.ToUpper(fmt.Sprintf("%x", r.appHash))}
+func (r *provenReader) proof() ui.Proven {
+	return ui.Proven{Height: r.height, AppHash: strings.ToUpper(fmt.Sprintf("%x", r.appHash))}
 }
 
 func provenJSON[T any](r *provenReader, path string) (*T, error) {
@@ -162,7 +162,7 @@ func (s *Server) issuerPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.IssuerView{Account: acct, Own: components.ViewerFrom(c.Request().Context()).Account == acct}
+	v := ui.IssuerView{Account: acct, Own: ui.ViewerFrom(c.Request().Context()).Account == acct}
 	if v.Issuer, err = provenJSON[identity.Issuer](r, "issuer/"+acct); err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Server) issuerPage(c echo.Context) error {
 	}
 	v.Proof = r.proof()
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.IssuerPage(v))
+	return render(c, http.StatusOK, ui.IssuerPage(v))
 }
 
 func (s *Server) credentialLookup(c echo.Context) error {
@@ -211,7 +211,7 @@ func (s *Server) credentialStatusPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.CredentialStatusView{Issuer: acct, Index: index, Own: components.ViewerFrom(c.Request().Context()).Account == acct}
+	v := ui.CredentialStatusView{Issuer: acct, Index: index, Own: ui.ViewerFrom(c.Request().Context()).Account == acct}
 	slot, err := r.Get(identity.SlotKey(acct, index))
 	if err != nil {
 		return err
@@ -234,7 +234,7 @@ func (s *Server) credentialStatusPage(c echo.Context) error {
 	}
 	v.Proof = r.proof()
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.CredentialStatusPage(v))
+	return render(c, http.StatusOK, ui.CredentialStatusPage(v))
 }
 
 // statusListDoc serves an issuer's W3C Bitstring Status List document, so
@@ -264,9 +264,9 @@ func (s *Server) statusListDoc(c echo.Context) error {
 func (s *Server) recoveryLookup(c echo.Context) error {
 	acct, ok := accountField(c.QueryParam("account"))
 	if !ok {
-		return render(c, http.StatusUnprocessableEntity, components.IdentityHome(components.IdentityHomeView{
-			Account: components.ViewerFrom(c.Request().Context()).Account, Lookup: c.QueryParam("account"),
-			Errors: []components.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f), or a did:publica DID"}}}))
+		return render(c, http.StatusUnprocessableEntity, ui.IdentityHome(ui.IdentityHomeView{
+			Account: ui.ViewerFrom(c.Request().Context()).Account, Lookup: c.QueryParam("account"),
+			Errors: []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f), or a did:publica DID"}}}))
 	}
 	return c.Redirect(http.StatusSeeOther, "/identity/recovery/"+acct)
 }
@@ -280,22 +280,22 @@ func (s *Server) recoveryPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.RecoveryView{Account: acct, Own: components.ViewerFrom(c.Request().Context()).Account == acct}
+	v := ui.RecoveryView{Account: acct, Own: ui.ViewerFrom(c.Request().Context()).Account == acct}
 	if v.Recovery, err = provenJSON[identity.Recovery](r, "recovery/"+acct); err != nil {
 		return err
 	}
 	v.Proof = r.proof()
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.RecoveryPage(v))
+	return render(c, http.StatusOK, ui.RecoveryPage(v))
 }
 
 func (s *Server) myCredentials(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.MyCredentialsPage())
+	return render(c, http.StatusOK, ui.MyCredentialsPage())
 }
 
 func (s *Server) verifyPresentationForm(c echo.Context) error {
-	return render(c, http.StatusOK, components.VerifyPresentationPage(components.PresentationVerify{
+	return render(c, http.StatusOK, ui.VerifyPresentationPage(ui.PresentationVerify{
 		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")}))
 }
 
@@ -322,42 +322,42 @@ var verifySteps = []struct {
 }
 
 func (s *Server) verifyPresentation(c echo.Context) error {
-	v := components.PresentationVerify{Pasted: strings.TrimSpace(c.FormValue("presentation")),
+	v := ui.PresentationVerify{Pasted: strings.TrimSpace(c.FormValue("presentation")),
 		Challenge: strings.TrimSpace(c.FormValue("challenge")), Domain: strings.TrimSpace(c.FormValue("domain")),
 		Predicate: strings.TrimSpace(c.FormValue("predicate"))}
-	refuse := func(fe ...components.FormError) error {
+	refuse := func(fe ...ui.FormError) error {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, components.VerifyPresentationPage(v))
+		return render(c, http.StatusUnprocessableEntity, ui.VerifyPresentationPage(v))
 	}
 	text, field := v.Pasted, "presentation"
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
 		field = "file"
 		f, err := fh.Open()
 		if err != nil {
-			return refuse(components.FormError{Field: field, Message: "The file could not be read"})
+			return refuse(ui.FormError{Field: field, Message: "The file could not be read"})
 		}
 		b, err := io.ReadAll(io.LimitReader(f, maxPresentation+1))
 		f.Close()
 		if err != nil {
-			return refuse(components.FormError{Field: field, Message: "The file could not be read"})
+			return refuse(ui.FormError{Field: field, Message: "The file could not be read"})
 		}
 		if len(b) > maxPresentation {
-			return refuse(components.FormError{Field: field, Message: "The file is larger than 60 KB: it is not a presentation"})
+			return refuse(ui.FormError{Field: field, Message: "The file is larger than 60 KB: it is not a presentation"})
 		}
 		text = string(b)
 	}
-	var fe []components.FormError
+	var fe []ui.FormError
 	if strings.TrimSpace(text) == "" {
-		fe = append(fe, components.FormError{Field: "presentation", Message: "Choose a presentation file or paste the presentation"})
+		fe = append(fe, ui.FormError{Field: "presentation", Message: "Choose a presentation file or paste the presentation"})
 	}
 	if v.Challenge == "" {
-		fe = append(fe, components.FormError{Field: "challenge", Message: "Enter the challenge you gave the holder"})
+		fe = append(fe, ui.FormError{Field: "challenge", Message: "Enter the challenge you gave the holder"})
 	}
 	var pred identity.Predicate
 	if v.Predicate != "" {
 		var err error
 		if pred, err = identity.ParsePredicate(v.Predicate); err != nil {
-			fe = append(fe, components.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + err.Error()})
+			fe = append(fe, ui.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + err.Error()})
 		}
 	}
 	if len(fe) > 0 {
@@ -398,7 +398,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 		}
 	}
 	for i, st := range verifySteps {
-		ch := components.VerifyCheck{Label: st.label, Result: "passed"}
+		ch := ui.VerifyCheck{Label: st.label, Result: "passed"}
 		switch {
 		case v.OK || (failed >= 0 && i < failed):
 		case i == failed:
@@ -410,7 +410,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 	}
 	v.Proof = r.proof()
 	if v.OK {
-		v.Facts = []components.Fact{
+		v.Facts = []ui.Fact{
 			{Label: "Holder", Value: vc.DID(res.Holder), Mono: true},
 			{Label: "Issuer", Value: vc.DID(res.Issuer), Mono: true, Href: "/identity/issuers/" + res.Issuer},
 			{Label: "Schema", Value: res.SchemaID + ", version " + strconv.FormatUint(uint64(res.Version), 10)},
@@ -425,14 +425,14 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			v.Claims = append(v.Claims, components.Fact{Label: n, Value: claimText(res.Claims[n])})
+			v.Claims = append(v.Claims, ui.Fact{Label: n, Value: claimText(res.Claims[n])})
 		}
 		for _, term := range res.Proven {
-			v.Claims = append(v.Claims, components.Fact{Label: term, Value: "proven without disclosure"})
+			v.Claims = append(v.Claims, ui.Fact{Label: term, Value: "proven without disclosure"})
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.VerifyPresentationPage(v))
+	return render(c, http.StatusOK, ui.VerifyPresentationPage(v))
 }
 
 func validUntilText(t time.Time) string {

@@ -17,7 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
@@ -73,7 +73,7 @@ func (s *Server) presentRoutes(e *echo.Echo) {
 }
 
 func (s *Server) eligibilityForm(c echo.Context) error {
-	return render(c, http.StatusOK, components.PresentPage(components.PresentForm{Eligibility: true,
+	return render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Eligibility: true,
 		Credential: c.QueryParam("credential"), Predicate: c.QueryParam("predicate")}))
 }
 
@@ -92,7 +92,7 @@ func splitTerms(s string) ([]string, error) {
 }
 
 func (s *Server) presentForm(c echo.Context) error {
-	return render(c, http.StatusOK, components.PresentPage(components.PresentForm{Credential: c.QueryParam("credential"),
+	return render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Credential: c.QueryParam("credential"),
 		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")}))
 }
 
@@ -106,14 +106,14 @@ func (s *Server) presentPrepare(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	names := form["disclose"]
-	v := components.PresentForm{Credential: form.Get("credential"), Chosen: strings.Join(names, ","),
+	v := ui.PresentForm{Credential: form.Get("credential"), Chosen: strings.Join(names, ","),
 		Challenge: strings.TrimSpace(form.Get("challenge")), Domain: strings.TrimSpace(form.Get("domain")),
 		Prove: strings.TrimSpace(form.Get("prove")), Predicate: strings.TrimSpace(form.Get("predicate")),
 		Eligibility: c.Path() == "/identity/eligibility"}
-	var fe []components.FormError
+	var fe []ui.FormError
 	refuse := func() error {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, components.PresentPage(v))
+		return render(c, http.StatusUnprocessableEntity, ui.PresentPage(v))
 	}
 	var terms []string
 	if v.Eligibility {
@@ -121,30 +121,30 @@ func (s *Server) presentPrepare(c echo.Context) error {
 		var err error
 		switch terms, err = splitTerms(v.Predicate); {
 		case v.Predicate == "":
-			fe = append(fe, components.FormError{Field: "predicate", Message: "Enter what to prove, such as age_band>=18"})
+			fe = append(fe, ui.FormError{Field: "predicate", Message: "Enter what to prove, such as age_band>=18"})
 		case err != nil:
-			fe = append(fe, components.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas, OP one of = != >= <= > < (for example age_band>=18,district=7): " + err.Error()})
+			fe = append(fe, ui.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas, OP one of = != >= <= > < (for example age_band>=18,district=7): " + err.Error()})
 		}
 	} else {
 		switch {
 		case v.Challenge == "":
-			fe = append(fe, components.FormError{Field: "challenge", Message: "Enter the verifier’s challenge"})
+			fe = append(fe, ui.FormError{Field: "challenge", Message: "Enter the verifier’s challenge"})
 		case len(v.Challenge) > 256:
-			fe = append(fe, components.FormError{Field: "challenge", Message: "The challenge must be at most 256 characters"})
+			fe = append(fe, ui.FormError{Field: "challenge", Message: "The challenge must be at most 256 characters"})
 		}
 		if len(v.Domain) > 253 || strings.ContainsAny(v.Domain, " /") {
-			fe = append(fe, components.FormError{Field: "domain", Message: "The domain must be a host name such as verifier.example"})
+			fe = append(fe, ui.FormError{Field: "domain", Message: "The domain must be a host name such as verifier.example"})
 		}
 		if v.Prove != "" {
 			var err error
 			if terms, err = splitTerms(v.Prove); err != nil {
-				fe = append(fe, components.FormError{Field: "prove", Message: "Write the terms as claim OP value joined by commas, OP one of = != >= <= > < (for example age_band>=18): " + err.Error()})
+				fe = append(fe, ui.FormError{Field: "prove", Message: "Write the terms as claim OP value joined by commas, OP one of = != >= <= > < (for example age_band>=18): " + err.Error()})
 			}
 		}
 	}
 	pub, err := authority.ParsePubKey(strings.ToLower(strings.TrimSpace(form.Get("pubkey"))))
 	if err != nil {
-		fe = append(fe, components.FormError{Message: "There is no key in this browser: import your key on the Your key page first"})
+		fe = append(fe, ui.FormError{Message: "There is no key in this browser: import your key on the Your key page first"})
 		return refuse()
 	}
 	raw := []byte(form.Get("held"))
@@ -152,16 +152,16 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if len(raw) == 0 {
-		fe = append(fe, components.FormError{Field: "credential", Message: "Choose a credential: import one on the My credentials page first"})
+		fe = append(fe, ui.FormError{Field: "credential", Message: "Choose a credential: import one on the My credentials page first"})
 		return refuse()
 	}
 	if len(raw) > maxHeld || dec.Decode(&held) != nil {
-		fe = append(fe, components.FormError{Field: "credential", Message: "This is not a credential file: remove it and import the file your registrar gave you"})
+		fe = append(fe, ui.FormError{Field: "credential", Message: "This is not a credential file: remove it and import the file your registrar gave you"})
 		return refuse()
 	}
 	cred, err := vc.ParseCredential(held.Credential)
 	if err != nil {
-		fe = append(fe, components.FormError{Field: "credential", Message: "The credential is damaged: " + shortText(err.Error())})
+		fe = append(fe, ui.FormError{Field: "credential", Message: "The credential is damaged: " + shortText(err.Error())})
 		return refuse()
 	}
 	cl, err := s.client(c)
@@ -174,10 +174,10 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	}
 	switch {
 	case acct == nil:
-		fe = append(fe, components.FormError{Message: "The key in this browser has no account: it cannot present credentials"})
+		fe = append(fe, ui.FormError{Message: "The key in this browser has no account: it cannot present credentials"})
 		return refuse()
 	case acct.ID != cred.Holder:
-		fe = append(fe, components.FormError{Field: "credential", Message: "This credential was issued to " + vc.DID(cred.Holder) + ", not to the account of the key in this browser (" + acct.ID + ")"})
+		fe = append(fe, ui.FormError{Field: "credential", Message: "This credential was issued to " + vc.DID(cred.Holder) + ", not to the account of the key in this browser (" + acct.ID + ")"})
 		return refuse()
 	}
 	if len(names) == 0 {
@@ -185,7 +185,7 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	}
 	discs, err := held.Disclose(names...)
 	if err != nil {
-		fe = append(fe, components.FormError{Field: "disclose", Message: "Choose only claims of this credential: " + err.Error()})
+		fe = append(fe, ui.FormError{Field: "disclose", Message: "Choose only claims of this credential: " + err.Error()})
 	}
 	if len(fe) > 0 {
 		return refuse()
@@ -195,7 +195,7 @@ func (s *Server) presentPrepare(c echo.Context) error {
 		return err
 	}
 	if n == 0 {
-		fe = append(fe, components.FormError{Message: "The key in this browser is not the current key of your account"})
+		fe = append(fe, ui.FormError{Message: "The key in this browser is not the current key of your account"})
 		return refuse()
 	}
 	termField := "prove"
@@ -203,7 +203,7 @@ func (s *Server) presentPrepare(c echo.Context) error {
 		termField = "predicate"
 	}
 	if len(terms) > 0 && len(held.Commitments) == 0 {
-		fe = append(fe, components.FormError{Field: termField, Message: "This credential has no commitments to prove anything over (it was issued before they existed): ask your registrar for a new one"})
+		fe = append(fe, ui.FormError{Field: termField, Message: "This credential has no commitments to prove anything over (it was issued before they existed): ask your registrar for a new one"})
 		return refuse()
 	}
 	now := time.Now().UTC().Truncate(time.Second)
@@ -227,13 +227,13 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	}
 	if _, _, err := st.prepare(); err != nil {
 		// A term that does not hold, or names no claim, cannot be proven.
-		fe = append(fe, components.FormError{Field: termField, Message: "Your credential cannot prove this: " + shortText(err.Error())})
+		fe = append(fe, ui.FormError{Field: termField, Message: "Your credential cannot prove this: " + shortText(err.Error())})
 		return refuse()
 	}
 	return s.renderPresentCheck(c, http.StatusOK, &st, cred, nil)
 }
 
-func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, cred *vc.Parsed, fe []components.FormError) error {
+func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, cred *vc.Parsed, fe []ui.FormError) error {
 	pend, signBytes, err := st.prepare()
 	if err != nil {
 		return err
@@ -254,7 +254,7 @@ func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, 
 	if domain == "" {
 		domain = "none given"
 	}
-	v := components.PresentCheck{DI: di, Sealed: sealed, Errors: fe, Eligibility: st.Eligibility != "", Facts: []components.Fact{
+	v := ui.PresentCheck{DI: di, Sealed: sealed, Errors: fe, Eligibility: st.Eligibility != "", Facts: []ui.Fact{
 		{Label: "What", Value: "Sign a presentation of your credential for one verifier"},
 		{Label: "Verifier’s challenge", Value: st.Challenge, Mono: true},
 		{Label: "Verifier’s domain", Value: domain},
@@ -267,17 +267,17 @@ func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, 
 		v.Facts = append(v.Facts[:1], v.Facts[3:]...)
 	}
 	for _, term := range st.Prove {
-		v.Proven = append(v.Proven, components.Fact{Label: term, Value: "proven in zero knowledge, the value not disclosed"})
+		v.Proven = append(v.Proven, ui.Fact{Label: term, Value: "proven in zero knowledge, the value not disclosed"})
 	}
 	for _, enc := range st.Disclosures {
 		d, err := vc.ParseDisclosure(enc)
 		if err != nil {
 			return err
 		}
-		v.Disclosed = append(v.Disclosed, components.Fact{Label: d.Name, Value: claimText(d.Value)})
+		v.Disclosed = append(v.Disclosed, ui.Fact{Label: d.Name, Value: claimText(d.Value)})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, components.PresentCheckPage(v))
+	return render(c, code, ui.PresentCheckPage(v))
 }
 
 func (s *Server) presentSign(c echo.Context) error {
@@ -289,7 +289,7 @@ func (s *Server) presentSign(c echo.Context) error {
 	if err != nil {
 		return sealedGone()
 	}
-	badSig := []components.FormError{{Message: "The signature does not match this presentation and key, so nothing was signed. Sign it again with the key it names."}}
+	badSig := []ui.FormError{{Message: "The signature does not match this presentation and key, so nothing was signed. Sign it again with the key it names."}}
 	sig, ok := signatureField(c)
 	if !ok {
 		return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, cred, badSig)
@@ -326,7 +326,7 @@ func (s *Server) presentSign(c echo.Context) error {
 			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusOK, components.CheckAnswers(s.checkPage(eligibilityRegister, t, pub, nil)))
+		return render(c, http.StatusOK, ui.CheckAnswers(s.checkPage(eligibilityRegister, t, pub, nil)))
 	}
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, out, "", "  "); err != nil {
@@ -345,9 +345,9 @@ func (s *Server) presentSign(c echo.Context) error {
 		proven = strings.Join(st.Prove, ", ")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.PresentDonePage(components.PresentDone{
+	return render(c, http.StatusOK, ui.PresentDonePage(ui.PresentDone{
 		Presentation: pretty.String(), FileName: "presentation-" + cred.SchemaID + ".json",
-		Facts: []components.Fact{
+		Facts: []ui.Fact{
 			{Label: "Disclosed claims", Value: disclosed},
 			{Label: "Proven without disclosure", Value: proven},
 			{Label: "Verifier’s challenge", Value: st.Challenge, Mono: true},

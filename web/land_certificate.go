@@ -17,7 +17,7 @@ import (
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 )
 
 // Title certificates: the title extract of a given height printed for
@@ -105,7 +105,7 @@ func (s *Server) landCertificatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := components.CertificateView{ChainID: cert.Extract.ChainID, Title: cert.Result.Title, Parcels: cert.Result.Parcels,
+	v := ui.CertificateView{ChainID: cert.Extract.ChainID, Title: cert.Result.Title, Parcels: cert.Result.Parcels,
 		Height: cert.Result.Height, Time: cert.Time.Format("2 January 2006, 15:04:05 UTC"),
 		AppHash: strings.ToUpper(hex.EncodeToString(cert.Result.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(cert.Result.ValidatorsHash)),
 		SHA256: cert.SHA256, Records: len(cert.Extract.Entries), VerifyURL: cert.VerifyURL,
@@ -118,7 +118,7 @@ func (s *Server) landCertificatePage(c echo.Context) error {
 	}
 	v.QRPath = d.String()
 	cacheCertificate(c)
-	return render(c, http.StatusOK, components.CertificatePage(v))
+	return render(c, http.StatusOK, ui.CertificatePage(v))
 }
 
 func (s *Server) landCertificatePDF(c echo.Context) error {
@@ -144,21 +144,21 @@ func (s *Server) landVerifyCertificate(c echo.Context) error {
 	q := c.QueryParams()
 	id := strings.ToUpper(strings.TrimSpace(q.Get("title")))
 	sum := strings.ToLower(strings.TrimSpace(q.Get("sha256")))
-	v := components.VerifyView{}
-	var errs []components.FormError
+	v := ui.VerifyView{}
+	var errs []ui.FormError
 	if !validID(id, 'T') {
-		errs = append(errs, components.FormError{Field: "extract", Message: "The link names no title: it must carry title=T followed by a number"})
+		errs = append(errs, ui.FormError{Field: "extract", Message: "The link names no title: it must carry title=T followed by a number"})
 	}
 	h, err := strconv.ParseInt(strings.TrimSpace(q.Get("height")), 10, 64)
 	if err != nil || h < 1 {
-		errs = append(errs, components.FormError{Field: "extract", Message: "The link names no block height: it must carry height= a block number"})
+		errs = append(errs, ui.FormError{Field: "extract", Message: "The link names no block height: it must carry height= a block number"})
 	}
 	if !sha256Re.MatchString(sum) {
-		errs = append(errs, components.FormError{Field: "extract", Message: "The link carries no SHA-256 of the extract (64 hexadecimal characters)"})
+		errs = append(errs, ui.FormError{Field: "extract", Message: "The link carries no SHA-256 of the extract (64 hexadecimal characters)"})
 	}
-	refuse := func(errs []components.FormError) error {
+	refuse := func(errs []ui.FormError) error {
 		v.Errors = errs
-		return render(c, http.StatusUnprocessableEntity, components.VerifyPage(v))
+		return render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
 	}
 	if len(errs) > 0 {
 		return refuse(errs)
@@ -172,12 +172,12 @@ func (s *Server) landVerifyCertificate(c echo.Context) error {
 		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}
 	if h+1 > latest {
-		return refuse([]components.FormError{{Field: "extract", Message: fmt.Sprintf("Block %d is not final on this chain (the latest is %d): this certificate was not made from this register", h+1, latest)}})
+		return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("Block %d is not final on this chain (the latest is %d): this certificate was not made from this register", h+1, latest)}})
 	}
 	x, err := canonicalExtract(c.Request().Context(), cl, id, h)
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
-			return refuse([]components.FormError{{Field: "extract", Message: fmt.Sprintf("There was no title %s at block %d on this chain", id, h)}})
+			return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("There was no title %s at block %d on this chain", id, h)}})
 		}
 		return fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
 	}
@@ -190,10 +190,10 @@ func (s *Server) landVerifyCertificate(c echo.Context) error {
 		return err
 	}
 	if got != sum {
-		return refuse([]components.FormError{{Field: "extract", Message: fmt.Sprintf("The certificate does not match the register: the extract of title %s at block %d has SHA-256 %s, the certificate says %s. It was altered, or made from another chain", id, h, got, sum)}})
+		return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("The certificate does not match the register: the extract of title %s at block %d has SHA-256 %s, the certificate says %s. It was altered, or made from another chain", id, h, got, sum)}})
 	}
-	v.Verdict = &components.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
+	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
 		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
 		Records: len(x.Entries), SHA256: got}
-	return render(c, http.StatusOK, components.VerifyPage(v))
+	return render(c, http.StatusOK, ui.VerifyPage(v))
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
@@ -42,7 +42,7 @@ const CosignValidFor = 20_000
 type cosignJourney struct {
 	*Journey
 	// Parties are the accounts x/land requires to sign t, with their roles.
-	Parties func(ctx context.Context, cl *client.Client, t *tx.Tx) ([]components.CosignSigner, error)
+	Parties func(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error)
 }
 
 var cosignJourneys = []*cosignJourney{
@@ -96,7 +96,7 @@ func signedSig(sig []byte) bool { return !bytes.Equal(sig, make([]byte, ed25519.
 
 // cosignState lists the required parties with whether each has signed;
 // the first signer, if not a party, is listed as "prepared it".
-func cosignState(parties []components.CosignSigner, t *tx.Tx) []components.CosignSigner {
+func cosignState(parties []ui.CosignSigner, t *tx.Tx) []ui.CosignSigner {
 	signed := map[string]bool{}
 	for _, sg := range t.Signatures {
 		if signedSig(sg.Sig) {
@@ -105,8 +105,8 @@ func cosignState(parties []components.CosignSigner, t *tx.Tx) []components.Cosig
 	}
 	out := slices.Clone(parties)
 	first := tx.AccountID(t.Primary())
-	if !slices.ContainsFunc(out, func(p components.CosignSigner) bool { return p.Account == first }) {
-		out = append([]components.CosignSigner{{Account: first, Role: "prepared it (sends it)"}}, out...)
+	if !slices.ContainsFunc(out, func(p ui.CosignSigner) bool { return p.Account == first }) {
+		out = append([]ui.CosignSigner{{Account: first, Role: "prepared it (sends it)"}}, out...)
 	}
 	for i := range out {
 		out[i].Signed = signed[out[i].Account]
@@ -114,7 +114,7 @@ func cosignState(parties []components.CosignSigner, t *tx.Tx) []components.Cosig
 	return out
 }
 
-func (s *Server) cosignPage(j *cosignJourney, t *tx.Tx, parties []components.CosignSigner, errs []components.FormError) components.CosignPage {
+func (s *Server) cosignPage(j *cosignJourney, t *tx.Tx, parties []ui.CosignSigner, errs []ui.FormError) ui.CosignPage {
 	cp := s.checkPage(j.Journey, t, t.Primary(), errs)
 	cp.Prepared = s.sealCosign(t)
 	cp.ChangeHref = ""
@@ -123,7 +123,7 @@ func (s *Server) cosignPage(j *cosignJourney, t *tx.Tx, parties []components.Cos
 	} else {
 		cp.ChangeHref = j.Path
 	}
-	return components.CosignPage{Check: cp, Signers: cosignState(parties, t), ValidUntil: int64(t.ValidUntil)}
+	return ui.CosignPage{Check: cp, Signers: cosignState(parties, t), ValidUntil: int64(t.ValidUntil)}
 }
 
 // cosignPrepare checks the answers (as journeyPrepare does) and shows the
@@ -136,17 +136,17 @@ func (s *Server) cosignPrepare(j *cosignJourney) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 		}
 		fs := j.fields(form)
-		refuse := func(errs []components.FormError) error {
-			return render(c, http.StatusUnprocessableEntity, components.JourneyForm(s.formPage(j.Journey, fs, errs)))
+		refuse := func(errs []ui.FormError) error {
+			return render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(j.Journey, fs, errs)))
 		}
 		pkHex := strings.ToLower(fs[0].Value)
 		if pkHex == "" {
-			return refuse([]components.FormError{{Field: SignerField,
+			return refuse([]ui.FormError{{Field: SignerField,
 				Message: "Enter your public key: create or import a key on the Your key page and it is filled in for you"}})
 		}
 		pub, err := authority.ParsePubKey(pkHex)
 		if err != nil {
-			return refuse([]components.FormError{{Field: SignerField, Message: "The public key must be 64 hexadecimal characters (0–9, a–f)"}})
+			return refuse([]ui.FormError{{Field: SignerField, Message: "The public key must be 64 hexadecimal characters (0–9, a–f)"}})
 		}
 		cl, err := s.client(c)
 		if err != nil {
@@ -173,12 +173,12 @@ func (s *Server) cosignPrepare(j *cosignJourney) echo.HandlerFunc {
 			return err
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusOK, components.CosignCheck(s.cosignPage(j, t, parties, nil)))
+		return render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(j, t, parties, nil)))
 	}
 }
 
 // cosignLoad reads the sealed transaction of a co-signing link or form.
-func (s *Server) cosignLoad(c echo.Context, token string) (*cosignJourney, *tx.Tx, []components.CosignSigner, error) {
+func (s *Server) cosignLoad(c echo.Context, token string) (*cosignJourney, *tx.Tx, []ui.CosignSigner, error) {
 	t, err := s.unsealCosign(token)
 	if err != nil {
 		return nil, nil, nil, echo.NewHTTPError(http.StatusUnprocessableEntity,
@@ -209,7 +209,7 @@ func (s *Server) cosignOpen(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The first signer has not signed this transaction yet.")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.CosignCheck(s.cosignPage(j, t, parties, nil)))
+	return render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(j, t, parties, nil)))
 }
 
 // cosignSign serves POST /land/cosign: adds the signature, then waits for
@@ -220,7 +220,7 @@ func (s *Server) cosignSign(c echo.Context) error {
 		return err
 	}
 	refuse := func(msg string) error {
-		return render(c, http.StatusUnprocessableEntity, components.CosignCheck(s.cosignPage(j, t, parties, []components.FormError{{Message: msg}})))
+		return render(c, http.StatusUnprocessableEntity, ui.CosignCheck(s.cosignPage(j, t, parties, []ui.FormError{{Message: msg}})))
 	}
 	pub, err := authority.ParsePubKey(strings.ToLower(strings.TrimSpace(c.FormValue("pubkey"))))
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Server) cosignSign(c echo.Context) error {
 	}
 	me := tx.AccountID(pub)
 	state := cosignState(parties, t)
-	i := slices.IndexFunc(state, func(p components.CosignSigner) bool { return p.Account == me })
+	i := slices.IndexFunc(state, func(p ui.CosignSigner) bool { return p.Account == me })
 	switch {
 	case !signedSig(t.Signatures[0].Sig) && !bytes.Equal(pub, t.Primary()):
 		return refuse("The first signature must come from the key that prepared it (" + tx.AccountID(t.Primary()) + ").")
@@ -247,21 +247,21 @@ func (s *Server) cosignSign(c echo.Context) error {
 		t.Signatures = append(t.Signatures, tx.Signature{PubKey: pub, Sig: sig})
 	}
 	state = cosignState(parties, t)
-	missing := slices.ContainsFunc(state, func(p components.CosignSigner) bool { return !p.Signed })
+	missing := slices.ContainsFunc(state, func(p ui.CosignSigner) bool { return !p.Signed })
 	if missing {
 		p := s.cosignPage(j, t, parties, nil)
 		p.Waiting, p.Notice = true, "Signed by account "+me
 		p.Check.Title = "Waiting for signatures: " + strings.ToLower(j.Title[:1]) + j.Title[1:]
 		p.ShareURL = s.originOf(c) + "/land/cosign?t=" + p.Check.Prepared
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusOK, components.CosignCheck(p))
+		return render(c, http.StatusOK, ui.CosignCheck(p))
 	}
 	return s.relay(c, j.Journey, t)
 }
 
 // ---- the parties of each dealing ----
 
-func titleParties(ctx context.Context, cl *client.Client, id string) ([]components.CosignSigner, error) {
+func titleParties(ctx context.Context, cl *client.Client, id string) ([]ui.CosignSigner, error) {
 	t, err := landRecord[land.Title](ctx, cl, "title/"+id)
 	if err != nil {
 		return nil, err
@@ -269,24 +269,24 @@ func titleParties(ctx context.Context, cl *client.Client, id string) ([]componen
 	if t == nil {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+".")
 	}
-	out := make([]components.CosignSigner, len(t.Owners))
+	out := make([]ui.CosignSigner, len(t.Owners))
 	for i, o := range t.Owners {
-		out[i] = components.CosignSigner{Account: o.Party, Role: "owner (" + o.Share + ")"}
+		out[i] = ui.CosignSigner{Account: o.Party, Role: "owner (" + o.Share + ")"}
 	}
 	return out, nil
 }
 
-func withParty(ps []components.CosignSigner, account, role string) []components.CosignSigner {
+func withParty(ps []ui.CosignSigner, account, role string) []ui.CosignSigner {
 	for i := range ps {
 		if ps[i].Account == account {
 			ps[i].Role += " and " + role
 			return ps
 		}
 	}
-	return append(ps, components.CosignSigner{Account: account, Role: role})
+	return append(ps, ui.CosignSigner{Account: account, Role: role})
 }
 
-func mortgageParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]components.CosignSigner, error) {
+func mortgageParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
 	var m land.MsgRegisterMortgage
 	if err := tx.DecodeMsg(t.Msg, &m); err != nil {
 		return nil, err
@@ -298,7 +298,7 @@ func mortgageParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]compon
 	return withParty(ps, m.Lender, "lender"), nil
 }
 
-func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]components.CosignSigner, error) {
+func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
 	var m land.MsgRegisterLease
 	if err := tx.DecodeMsg(t.Msg, &m); err != nil {
 		return nil, err
@@ -310,7 +310,7 @@ func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]component
 	return withParty(ps, m.Lessee, "lessee"), nil
 }
 
-func easementParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]components.CosignSigner, error) {
+func easementParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
 	var m land.MsgRegisterEasement
 	if err := tx.DecodeMsg(t.Msg, &m); err != nil {
 		return nil, err

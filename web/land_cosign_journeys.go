@@ -11,7 +11,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
 
@@ -25,17 +25,17 @@ var (
 
 // partyAccount reads an account id field and checks the account exists:
 // x/land counts a signature only from a registered account.
-func partyAccount(ctx context.Context, cl *client.Client, a Answers, field, who string, errs []components.FormError) (string, []components.FormError, error) {
+func partyAccount(ctx context.Context, cl *client.Client, a Answers, field, who string, errs []ui.FormError) (string, []ui.FormError, error) {
 	id, ok := parseAccount(a.Values.Get(field))
 	if !ok {
-		return id, append(errs, components.FormError{Field: field, Message: "Enter the " + who + "’s account id: 40 hexadecimal characters"}), nil
+		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + who + "’s account id: 40 hexadecimal characters"}), nil
 	}
 	acct, err := cl.Account(ctx, id)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
 	}
 	if acct == nil {
-		return id, append(errs, components.FormError{Field: field, Message: "There is no account " + id + ": the " + who + " must register a key as an account first, to sign"}), nil
+		return id, append(errs, ui.FormError{Field: field, Message: "There is no account " + id + ": the " + who + " must register a key as an account first, to sign"}), nil
 	}
 	return id, errs, nil
 }
@@ -46,13 +46,13 @@ var landRegisterMortgage = &Journey{
 	Title:   "Register a mortgage",
 	Lead:    "A clerk (or one of the parties) prepares the mortgage from the deed and signs first; every owner of the title and the lender then sign it with their own keys, and it is registered.",
 	Nav:     "land",
-	Fields: []components.Field{titleField(),
+	Fields: []ui.Field{titleField(),
 		{Name: "lender", Label: "Lender’s account id", Hint: "40 hexadecimal characters. The lender signs too.", Wide: true},
 		{Name: "amount", Label: "Amount secured, in minor units", Hint: "A whole number of cents (or the currency’s smallest unit): 25000000 is 250,000.00."},
 		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR."},
 		{Name: "rank", Label: "Rank", Hint: "1 for a first charge, 2 for a second… Leave empty for the next free rank."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -64,17 +64,17 @@ var landRegisterMortgage = &Journey{
 		}
 		amount := strings.TrimSpace(strings.ReplaceAll(a.Values.Get("amount"), ",", ""))
 		if !amountRe.MatchString(amount) {
-			errs = append(errs, components.FormError{Field: "amount", Message: "Enter the amount as a whole number of minor units, such as 25000000 (at most 30 digits)"})
+			errs = append(errs, ui.FormError{Field: "amount", Message: "Enter the amount as a whole number of minor units, such as 25000000 (at most 30 digits)"})
 		}
 		currency := strings.ToUpper(strings.TrimSpace(a.Values.Get("currency")))
 		if !currencyRe.MatchString(currency) {
-			errs = append(errs, components.FormError{Field: "currency", Message: "Enter the currency as a three-letter ISO 4217 code, such as EUR"})
+			errs = append(errs, ui.FormError{Field: "currency", Message: "Enter the currency as a three-letter ISO 4217 code, such as EUR"})
 		}
 		var rank int64
 		if r := strings.TrimSpace(a.Values.Get("rank")); r != "" {
 			n, err := strconv.ParseInt(r, 10, 64)
 			if err != nil || n < 1 || n > 1000 {
-				errs = append(errs, components.FormError{Field: "rank", Message: "The rank must be a whole number from 1 to 1000"})
+				errs = append(errs, ui.FormError{Field: "rank", Message: "The rank must be a whole number from 1 to 1000"})
 			}
 			rank = n
 		} else if t != nil {
@@ -86,7 +86,7 @@ var landRegisterMortgage = &Journey{
 		if t != nil {
 			for _, m := range t.Mortgages {
 				if m.Rank == rank {
-					errs = append(errs, components.FormError{Field: "rank", Message: "Rank " + strconv.FormatInt(rank, 10) + " of title " + t.ID + " is taken by mortgage " + m.ID + " (lender " + m.Lender + ")"})
+					errs = append(errs, ui.FormError{Field: "rank", Message: "Rank " + strconv.FormatInt(rank, 10) + " of title " + t.ID + " is taken by mortgage " + m.ID + " (lender " + m.Lender + ")"})
 				}
 			}
 		}
@@ -96,10 +96,10 @@ var landRegisterMortgage = &Journey{
 		}
 		return land.MsgRegisterMortgage{Title: t.ID, Lender: lender, Amount: amount, Currency: currency, Rank: rank, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Register a mortgage on title " + m.Title},
 			{Label: "Lender", Value: m.Lender, Mono: true},
 			{Label: "Amount secured", Value: m.Amount + " " + m.Currency + " (minor units)"},
@@ -108,13 +108,13 @@ var landRegisterMortgage = &Journey{
 			{Label: "Document hash", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
 		return "Mortgage " + id + " is registered on title " + m.Title,
-			[]components.Fact{{Label: "Mortgage", Value: id, Mono: true}, titleFact(m.Title)},
-			append(titleLinks(m.Title), components.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+			[]ui.Fact{{Label: "Mortgage", Value: id, Mono: true}, titleFact(m.Title)},
+			append(titleLinks(m.Title), ui.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
 	},
 }
 
@@ -124,12 +124,12 @@ var landRegisterLease = &Journey{
 	Title:   "Register a lease",
 	Lead:    "One party prepares the lease and signs first; every owner of the title and the lessee then sign it with their own keys.",
 	Nav:     "land",
-	Fields: []components.Field{titleField(),
+	Fields: []ui.Field{titleField(),
 		{Name: "lessee", Label: "Lessee’s account id", Hint: "40 hexadecimal characters. The lessee signs too.", Wide: true},
 		{Name: "start", Label: "Start date", Hint: "YYYY-MM-DD, for example 2027-01-01."},
 		{Name: "end", Label: "End date", Hint: "YYYY-MM-DD, after the start."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -142,13 +142,13 @@ var landRegisterLease = &Journey{
 		start, end := strings.TrimSpace(a.Values.Get("start")), strings.TrimSpace(a.Values.Get("end"))
 		okS, okE := validDate(start), validDate(end)
 		if !okS {
-			errs = append(errs, components.FormError{Field: "start", Message: "Enter the start date as YYYY-MM-DD"})
+			errs = append(errs, ui.FormError{Field: "start", Message: "Enter the start date as YYYY-MM-DD"})
 		}
 		if !okE {
-			errs = append(errs, components.FormError{Field: "end", Message: "Enter the end date as YYYY-MM-DD"})
+			errs = append(errs, ui.FormError{Field: "end", Message: "Enter the end date as YYYY-MM-DD"})
 		}
 		if okS && okE && end <= start {
-			errs = append(errs, components.FormError{Field: "end", Message: "The lease must end after it starts (" + start + ")"})
+			errs = append(errs, ui.FormError{Field: "end", Message: "The lease must end after it starts (" + start + ")"})
 		}
 		doc, errs := checkDocument(a, errs)
 		if len(errs) > 0 {
@@ -156,18 +156,18 @@ var landRegisterLease = &Journey{
 		}
 		return land.MsgRegisterLease{Title: t.ID, Lessee: lessee, Start: start, End: end, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Register a lease of title " + m.Title},
+		return []ui.Fact{{Label: "What", Value: "Register a lease of title " + m.Title},
 			{Label: "Lessee", Value: m.Lessee, Mono: true}, {Label: "Term", Value: m.Start + " to " + m.End},
 			{Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterLease
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Lease " + string(r.Data) + " is registered on title " + m.Title,
-			[]components.Fact{{Label: "Lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+			[]ui.Fact{{Label: "Lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -177,11 +177,11 @@ var landRegisterEasement = &Journey{
 	Title:   "Register an easement",
 	Lead:    "Burden a title for the benefit of another parcel (a right of way, a drain). Every owner of the burdened title signs.",
 	Nav:     "land",
-	Fields: []components.Field{titleField(),
+	Fields: []ui.Field{titleField(),
 		{Name: "benefiting", Label: "Benefiting parcel", Hint: "The parcel that gains the right, for example P2. It must not be on the burdened title."},
 		{Name: "purpose", Label: "Purpose", Hint: "Up to 256 characters, for example: right of way on foot and by vehicle along the east boundary.", Kind: "textarea"},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -189,18 +189,18 @@ var landRegisterEasement = &Journey{
 		}
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("benefiting")))
 		if !validID(pid, 'P') {
-			errs = append(errs, components.FormError{Field: "benefiting", Message: "Enter the benefiting parcel id: P followed by its number, such as P2"})
+			errs = append(errs, ui.FormError{Field: "benefiting", Message: "Enter the benefiting parcel id: P followed by its number, such as P2"})
 		} else {
 			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+pid)
 			switch {
 			case err != nil:
 				return nil, nil, err
 			case p == nil:
-				errs = append(errs, components.FormError{Field: "benefiting", Message: "There is no parcel " + pid})
+				errs = append(errs, ui.FormError{Field: "benefiting", Message: "There is no parcel " + pid})
 			case p.Status != land.StatusActive:
-				errs = append(errs, components.FormError{Field: "benefiting", Message: "Parcel " + pid + " is retired"})
+				errs = append(errs, ui.FormError{Field: "benefiting", Message: "Parcel " + pid + " is retired"})
 			case t != nil && contains(t.Parcels, pid):
-				errs = append(errs, components.FormError{Field: "benefiting", Message: "Parcel " + pid + " is on title " + t.ID + " itself"})
+				errs = append(errs, ui.FormError{Field: "benefiting", Message: "Parcel " + pid + " is on title " + t.ID + " itself"})
 			}
 		}
 		purpose, errs := checkReason(a, "purpose", 256, errs)
@@ -210,18 +210,18 @@ var landRegisterEasement = &Journey{
 		}
 		return land.MsgRegisterEasement{Title: t.ID, Benefiting: pid, Purpose: purpose, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Register an easement on title " + m.Title},
+		return []ui.Fact{{Label: "What", Value: "Register an easement on title " + m.Title},
 			{Label: "Benefiting parcel", Value: m.Benefiting, Href: "/land/parcels/" + m.Benefiting}, {Label: "Purpose", Value: m.Purpose},
 			{Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Easement " + string(r.Data) + " is registered on title " + m.Title,
-			[]components.Fact{{Label: "Easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+			[]ui.Fact{{Label: "Easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -246,12 +246,12 @@ var landSettleTransfer = &Journey{
 	Title:   "Register a sale signed at settlement",
 	Lead:    "When seller and buyer sign together, the whole transfer is one transaction: a clerk prepares it from the deed and signs first, then the seller and the buyer sign it with their own keys, and it is registered. (Parties who sign at different times use an offer instead.)",
 	Nav:     "land",
-	Fields: []components.Field{titleField(),
+	Fields: []ui.Field{titleField(),
 		{Name: "seller", Label: "Seller’s account id", Hint: "40 hexadecimal characters: an owner of the title. The seller signs too.", Wide: true},
 		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters. The buyer signs too.", Wide: true},
 		{Name: "share", Label: "Share of the title sold", Hint: "A fraction such as 1 (the whole title, if the seller holds it all) or 1/2. Leave empty for 1."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -268,7 +268,7 @@ var landSettleTransfer = &Journey{
 			return nil, nil, err
 		}
 		if buyer != "" && buyer == seller {
-			errs = append(errs, components.FormError{Field: "buyer", Message: "The buyer must be someone other than the seller"})
+			errs = append(errs, ui.FormError{Field: "buyer", Message: "The buyer must be someone other than the seller"})
 		}
 		share, errs := checkShare("share", a.Values.Get("share"), errs)
 		if t != nil && sellerKnown {
@@ -281,10 +281,10 @@ var landSettleTransfer = &Journey{
 		return land.MsgTransfer{Title: t.ID, Sellers: []land.Share{{Party: seller, Share: share}},
 			Buyers: []land.Share{{Party: buyer, Share: share}}, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Transfer a share of title " + m.Title + ", registered at once"},
 			{Label: "Sellers", Value: sharesText(m.Sellers), Mono: true},
 			{Label: "Buyers", Value: sharesText(m.Buyers), Mono: true},
@@ -292,23 +292,23 @@ var landSettleTransfer = &Journey{
 			{Label: "Document hash", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "The transfer of title " + m.Title + " is registered",
-			[]components.Fact{titleFact(m.Title), {Label: "Bought", Value: sharesText(m.Buyers), Mono: true}},
-			append(titleLinks(m.Title), components.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+			[]ui.Fact{titleFact(m.Title), {Label: "Bought", Value: sharesText(m.Buyers), Mono: true}},
+			append(titleLinks(m.Title), ui.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
 	},
 }
 
 // transferParties: every seller and every buyer sign (the clerk who
 // prepares it signs first).
-func transferParties(_ context.Context, _ *client.Client, t *tx.Tx) ([]components.CosignSigner, error) {
+func transferParties(_ context.Context, _ *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
 	var m land.MsgTransfer
 	if err := tx.DecodeMsg(t.Msg, &m); err != nil {
 		return nil, err
 	}
-	var ps []components.CosignSigner
+	var ps []ui.CosignSigner
 	for _, s := range m.Sellers {
 		ps = withParty(ps, s.Party, "seller ("+s.Share+")")
 	}

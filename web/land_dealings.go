@@ -9,7 +9,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
@@ -28,28 +28,28 @@ func init() {
 		landEndLease, landEndEasement, landTransmit, landWithdrawOffer)
 }
 
-func titleField() components.Field {
-	return components.Field{Name: "title", Label: "Title", Hint: "The title id, for example T1."}
+func titleField() ui.Field {
+	return ui.Field{Name: "title", Label: "Title", Hint: "The title id, for example T1."}
 }
 
 // titleFor reads the "title" field and loads an active title. With
 // dealable, a standing caveat is refused too, as x/land refuses it.
-func titleFor(ctx context.Context, cl *client.Client, a Answers, dealable bool, errs []components.FormError) (*land.Title, []components.FormError, error) {
+func titleFor(ctx context.Context, cl *client.Client, a Answers, dealable bool, errs []ui.FormError) (*land.Title, []ui.FormError, error) {
 	tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
 	if !validID(tid, 'T') {
-		return nil, append(errs, components.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"}), nil
 	}
 	t, err := landRecord[land.Title](ctx, cl, "title/"+tid)
 	switch {
 	case err != nil:
 		return nil, nil, err
 	case t == nil:
-		return nil, append(errs, components.FormError{Field: "title", Message: "There is no title " + tid}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: "There is no title " + tid}), nil
 	case t.Status != land.StatusActive:
-		return nil, append(errs, components.FormError{Field: "title", Message: "Title " + tid + " was cancelled and replaced by " + strings.Join(t.Children, ", ")}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " was cancelled and replaced by " + strings.Join(t.Children, ", ")}), nil
 	case dealable && len(t.Caveats) > 0:
 		cv := t.Caveats[0]
-		return nil, append(errs, components.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + cv.ID +
+		return nil, append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + cv.ID +
 			" (" + cv.Reason + "): it must be withdrawn or removed first"}), nil
 	}
 	return t, errs, nil
@@ -57,13 +57,13 @@ func titleFor(ctx context.Context, cl *client.Client, a Answers, dealable bool, 
 
 // recordOn reads an id field (prefix M, L, E, C) and checks the title
 // carries that record.
-func recordOn(a Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []components.FormError) (string, []components.FormError) {
+func recordOn(a Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []ui.FormError) (string, []ui.FormError) {
 	id := strings.ToUpper(strings.TrimSpace(a.Values.Get(field)))
 	switch {
 	case !validID(id, prefix):
-		return id, append(errs, components.FormError{Field: field, Message: "Enter the " + what + " id: " + string(prefix) + " followed by its number, such as " + string(prefix) + "1"})
+		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + what + " id: " + string(prefix) + " followed by its number, such as " + string(prefix) + "1"})
 	case t != nil && !contains(ids, id):
-		return id, append(errs, components.FormError{Field: field, Message: strings.ToUpper(what[:1]) + what[1:] + " " + id + " is not on title " + t.ID + onTitle(what, ids)})
+		return id, append(errs, ui.FormError{Field: field, Message: strings.ToUpper(what[:1]) + what[1:] + " " + id + " is not on title " + t.ID + onTitle(what, ids)})
 	}
 	return id, errs
 }
@@ -93,36 +93,36 @@ func idsOf[T any](list []T, id func(T) string) []string {
 }
 
 // requireAccount refuses a key with no account.
-func requireAccount(a Answers, errs []components.FormError) []components.FormError {
+func requireAccount(a Answers, errs []ui.FormError) []ui.FormError {
 	if a.Account == nil {
-		return append(errs, components.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+		return append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: register it first"})
 	}
 	return errs
 }
 
-func checkReason(a Answers, field string, max int, errs []components.FormError) (string, []components.FormError) {
+func checkReason(a Answers, field string, max int, errs []ui.FormError) (string, []ui.FormError) {
 	r := strings.TrimSpace(a.Values.Get(field))
 	switch {
 	case r == "":
-		errs = append(errs, components.FormError{Field: field, Message: "Enter the reason"})
+		errs = append(errs, ui.FormError{Field: field, Message: "Enter the reason"})
 	case len(r) > max || !utf8.ValidString(r):
-		errs = append(errs, components.FormError{Field: field, Message: "The reason must be at most " + strconv.Itoa(max) + " characters"})
+		errs = append(errs, ui.FormError{Field: field, Message: "The reason must be at most " + strconv.Itoa(max) + " characters"})
 	}
 	return r, errs
 }
 
-func titleLinks(ids ...string) []components.Link {
-	var out []components.Link
+func titleLinks(ids ...string) []ui.Link {
+	var out []ui.Link
 	for _, id := range ids {
 		if id != "" {
-			out = append(out, components.Link{Label: "See title " + id, Href: "/land/titles/" + id})
+			out = append(out, ui.Link{Label: "See title " + id, Href: "/land/titles/" + id})
 		}
 	}
 	return out
 }
 
-func titleFact(id string) components.Fact {
-	return components.Fact{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}
+func titleFact(id string) ui.Fact {
+	return ui.Fact{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}
 }
 
 var landLodgeCaveat = &Journey{
@@ -131,10 +131,10 @@ var landLodgeCaveat = &Journey{
 	Title:   "Lodge a caveat",
 	Lead:    "Anyone claiming an interest in a title may lodge a caveat. It freezes every dealing on the title until you withdraw it or a clerk removes it.",
 	Nav:     "land",
-	Fields: []components.Field{titleField(),
+	Fields: []ui.Field{titleField(),
 		{Name: "reason", Label: "Your claim", Hint: "Why dealings must stop, up to 512 characters (for example: purchaser’s interest under contract of 1 March).", Kind: "textarea"},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
@@ -147,10 +147,10 @@ var landLodgeCaveat = &Journey{
 		}
 		return land.MsgLodgeCaveat{Title: t.ID, Reason: reason, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, signer ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
 		var m land.MsgLodgeCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Lodge a caveat on title " + m.Title},
 			{Label: "Lodged by", Value: tx.AccountID(signer), Mono: true},
 			{Label: "Claim", Value: m.Reason},
@@ -158,13 +158,13 @@ var landLodgeCaveat = &Journey{
 			{Label: "Document hash", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgLodgeCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
 		return "Caveat " + id + " is lodged on title " + m.Title,
-			[]components.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title)},
-			append(titleLinks(m.Title), components.Link{Label: "Withdraw it later", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+			[]ui.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title)},
+			append(titleLinks(m.Title), ui.Link{Label: "Withdraw it later", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
 	},
 }
 
@@ -193,8 +193,8 @@ var landWithdrawCaveat = &Journey{
 	Title:   "Withdraw a caveat",
 	Lead:    "The account that lodged a caveat withdraws it; dealings on the title may then go ahead.",
 	Nav:     "land",
-	Fields:  []components.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."}},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
@@ -202,7 +202,7 @@ var landWithdrawCaveat = &Journey{
 		}
 		cid, errs := recordOn(a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
 		if cv := caveatOn(t, cid); cv != nil && cv.LodgedBy != tx.AccountID(a.Signer) {
-			errs = append(errs, components.FormError{Field: SignerField, Message: "Caveat " + cid + " was lodged by " + cv.LodgedBy +
+			errs = append(errs, ui.FormError{Field: SignerField, Message: "Caveat " + cid + " was lodged by " + cv.LodgedBy +
 				": only that account withdraws it (a clerk may remove it)"})
 		}
 		if len(errs) > 0 {
@@ -210,16 +210,16 @@ var landWithdrawCaveat = &Journey{
 		}
 		return land.MsgWithdrawCaveat{Title: t.ID, Caveat: cid}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgWithdrawCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Withdraw caveat " + m.Caveat + " from title " + m.Title},
+		return []ui.Fact{{Label: "What", Value: "Withdraw caveat " + m.Caveat + " from title " + m.Title},
 			{Label: "Effect", Value: "Dealings on title " + m.Title + " are no longer frozen by this caveat"}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgWithdrawCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Caveat " + m.Caveat + " is withdrawn", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return "Caveat " + m.Caveat + " is withdrawn", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -229,10 +229,10 @@ var landRemoveCaveat = &Journey{
 	Title:   "Remove a caveat",
 	Lead:    "Clerks only. Remove a caveat on an order or after a lapse, with the reason on the record.",
 	Nav:     "land",
-	Fields: []components.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."},
+	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."},
 		{Name: "reason", Label: "Reason for removal", Hint: "Up to 512 characters (for example: lapsed, no proceedings filed).", Kind: "textarea"},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
@@ -246,16 +246,16 @@ var landRemoveCaveat = &Journey{
 		}
 		return land.MsgRemoveCaveat{Title: t.ID, Caveat: cid, Reason: reason, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRemoveCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Remove caveat " + m.Caveat + " from title " + m.Title},
+		return []ui.Fact{{Label: "What", Value: "Remove caveat " + m.Caveat + " from title " + m.Title},
 			{Label: "Reason", Value: m.Reason}, {Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRemoveCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Caveat " + m.Caveat + " is removed", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return "Caveat " + m.Caveat + " is removed", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -265,8 +265,8 @@ var landDischargeMortgage = &Journey{
 	Title:   "Discharge a mortgage",
 	Lead:    "Lenders: release a mortgage that has been repaid. The lender named in the mortgage signs.",
 	Nav:     "land",
-	Fields:  []components.Field{titleField(), {Name: "mortgage", Label: "Mortgage", Hint: "The mortgage id, for example M1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{titleField(), {Name: "mortgage", Label: "Mortgage", Hint: "The mortgage id, for example M1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -280,7 +280,7 @@ var landDischargeMortgage = &Journey{
 		if t != nil {
 			for _, mo := range t.Mortgages {
 				if mo.ID == mid && mo.Lender != tx.AccountID(a.Signer) {
-					errs = append(errs, components.FormError{Field: SignerField, Message: "Mortgage " + mid + " is held by lender " + mo.Lender + ": only the lender discharges it"})
+					errs = append(errs, ui.FormError{Field: SignerField, Message: "Mortgage " + mid + " is held by lender " + mo.Lender + ": only the lender discharges it"})
 				}
 			}
 		}
@@ -290,16 +290,16 @@ var landDischargeMortgage = &Journey{
 		}
 		return land.MsgDischargeMortgage{Title: t.ID, Mortgage: mid, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgDischargeMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Discharge mortgage " + m.Mortgage + " on title " + m.Title},
+		return []ui.Fact{{Label: "What", Value: "Discharge mortgage " + m.Mortgage + " on title " + m.Title},
 			{Label: "Effect", Value: "The mortgage no longer burdens the title"}, {Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgDischargeMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Mortgage " + m.Mortgage + " is discharged", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return "Mortgage " + m.Mortgage + " is discharged", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -309,8 +309,8 @@ var landEndLease = &Journey{
 	Title:   "End a lease",
 	Lead:    "The lessee surrenders a lease, or a clerk ends it on a deed.",
 	Nav:     "land",
-	Fields:  []components.Field{titleField(), {Name: "lease", Label: "Lease", Hint: "The lease id, for example L1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{titleField(), {Name: "lease", Label: "Lease", Hint: "The lease id, for example L1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -324,7 +324,7 @@ var landEndLease = &Journey{
 		if t != nil && a.Account != nil && !a.Account.HasRole(authority.RoleClerk) {
 			for _, l := range t.Leases {
 				if l.ID == lid && l.Lessee != a.Account.ID {
-					errs = append(errs, components.FormError{Field: SignerField, Message: "Lease " + lid + " is held by " + l.Lessee + ": only the lessee or a clerk ends it"})
+					errs = append(errs, ui.FormError{Field: SignerField, Message: "Lease " + lid + " is held by " + l.Lessee + ": only the lessee or a clerk ends it"})
 				}
 			}
 		}
@@ -334,15 +334,15 @@ var landEndLease = &Journey{
 		}
 		return land.MsgEndLease{Title: t.ID, Lease: lid, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgEndLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "End lease " + m.Lease + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "What", Value: "End lease " + m.Lease + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgEndLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Lease " + m.Lease + " is ended", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return "Lease " + m.Lease + " is ended", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -352,8 +352,8 @@ var landEndEasement = &Journey{
 	Title:   "End an easement",
 	Lead:    "Clerks only. End an easement on a deed of release.",
 	Nav:     "land",
-	Fields:  []components.Field{titleField(), {Name: "easement", Label: "Easement", Hint: "The easement id, for example E1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{titleField(), {Name: "easement", Label: "Easement", Hint: "The easement id, for example E1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -370,15 +370,15 @@ var landEndEasement = &Journey{
 		}
 		return land.MsgEndEasement{Title: t.ID, Easement: eid, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgEndEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "End easement " + m.Easement + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "What", Value: "End easement " + m.Easement + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgEndEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Easement " + m.Easement + " is ended", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return "Easement " + m.Easement + " is ended", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -388,11 +388,11 @@ var landTransmit = &Journey{
 	Title:   "Transmit a title",
 	Lead:    "Clerks only. Vest a title in a new owner on death or by court order, without the old owners’ signatures.",
 	Nav:     "land",
-	Fields: []components.Field{titleField(),
+	Fields: []ui.Field{titleField(),
 		{Name: "owner", Label: "New owner’s account id", Hint: "40 hexadecimal characters. The whole title vests in this account.", Wide: true},
 		{Name: "reason", Label: "Ground", Hint: "death or court-order."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -400,11 +400,11 @@ var landTransmit = &Journey{
 		}
 		owner, ok := parseAccount(a.Values.Get("owner"))
 		if !ok {
-			errs = append(errs, components.FormError{Field: "owner", Message: "Enter the new owner’s account id: 40 hexadecimal characters"})
+			errs = append(errs, ui.FormError{Field: "owner", Message: "Enter the new owner’s account id: 40 hexadecimal characters"})
 		}
 		reason := strings.ToLower(strings.TrimSpace(a.Values.Get("reason")))
 		if reason != "death" && reason != "court-order" {
-			errs = append(errs, components.FormError{Field: "reason", Message: "Enter the ground: death or court-order"})
+			errs = append(errs, ui.FormError{Field: "reason", Message: "Enter the ground: death or court-order"})
 		}
 		doc, errs := checkDocument(a, errs)
 		if len(errs) > 0 {
@@ -412,16 +412,16 @@ var landTransmit = &Journey{
 		}
 		return land.MsgTransmit{Title: t.ID, Owners: []land.Share{{Party: owner, Share: "1"}}, Reason: reason, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgTransmit
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Transmit title " + m.Title + " (" + m.Reason + ")"},
+		return []ui.Fact{{Label: "What", Value: "Transmit title " + m.Title + " (" + m.Reason + ")"},
 			{Label: "New owners", Value: sharesText(m.Owners), Mono: true}, {Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgTransmit
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Title " + m.Title + " is transmitted", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return "Title " + m.Title + " is transmitted", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -431,8 +431,8 @@ var landWithdrawOffer = &Journey{
 	Title:   "Withdraw a transfer offer",
 	Lead:    "Sellers: withdraw an offer before a clerk registers it.",
 	Nav:     "land",
-	Fields:  []components.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		o, errs, err := offerFor(ctx, cl, a, requireAccount(a, nil))
 		if err != nil {
 			return nil, nil, err
@@ -441,9 +441,9 @@ var landWithdrawOffer = &Journey{
 			me := tx.AccountID(a.Signer)
 			switch {
 			case o.Status != land.OfferOpen && o.Status != land.OfferAccepted:
-				errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": there is nothing to withdraw"})
+				errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": there is nothing to withdraw"})
 			case !contains(idsOf(o.Sellers, func(s land.Share) string { return s.Party }), me):
-				errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + me + " is not a seller in offer " + o.ID})
+				errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + me + " is not a seller in offer " + o.ID})
 			}
 		}
 		if len(errs) > 0 {
@@ -451,15 +451,15 @@ var landWithdrawOffer = &Journey{
 		}
 		return land.MsgWithdrawOffer{Offer: o.ID}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgWithdrawOffer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Withdraw transfer offer " + m.Offer}, {Label: "Effect", Value: "The offer can no longer be accepted or registered"}}
+		return []ui.Fact{{Label: "What", Value: "Withdraw transfer offer " + m.Offer}, {Label: "Effect", Value: "The offer can no longer be accepted or registered"}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgWithdrawOffer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Offer " + m.Offer + " is withdrawn", []components.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
-			[]components.Link{{Label: "Land registry", Href: "/land"}}
+		return "Offer " + m.Offer + " is withdrawn", []ui.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
+			[]ui.Link{{Label: "Land registry", Href: "/land"}}
 	},
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
@@ -44,29 +44,29 @@ var (
 	recIDRe  = regexp.MustCompile(`^[A-Z][1-9][0-9]{0,19}$`)
 )
 
-func documentField() components.Field {
-	return components.Field{Name: "document", Label: "Document hash",
+func documentField() ui.Field {
+	return ui.Field{Name: "document", Label: "Document hash",
 		Hint: "The SHA-256 of the deed, plan or order this rests on: 64 lowercase hexadecimal characters (sha256sum FILE).", Wide: true}
 }
 
-func checkDocument(a Answers, errs []components.FormError) (string, []components.FormError) {
+func checkDocument(a Answers, errs []ui.FormError) (string, []ui.FormError) {
 	d := strings.ToLower(strings.TrimSpace(a.Values.Get("document")))
 	switch {
 	case d == "":
-		errs = append(errs, components.FormError{Field: "document", Message: "Enter the document hash"})
+		errs = append(errs, ui.FormError{Field: "document", Message: "Enter the document hash"})
 	case !docRe.MatchString(d):
-		errs = append(errs, components.FormError{Field: "document", Message: "The document hash must be 64 hexadecimal characters (a SHA-256)"})
+		errs = append(errs, ui.FormError{Field: "document", Message: "The document hash must be 64 hexadecimal characters (a SHA-256)"})
 	}
 	return d, errs
 }
 
 // requireClerk refuses a signer whose account lacks the clerk role.
-func requireClerk(a Answers, errs []components.FormError) []components.FormError {
+func requireClerk(a Answers, errs []ui.FormError) []ui.FormError {
 	switch {
 	case a.Account == nil:
-		return append(errs, components.FormError{Field: SignerField, Message: "This key has no account: register it first, and have the authority grant it the clerk role"})
+		return append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: register it first, and have the authority grant it the clerk role"})
 	case !a.Account.HasRole(authority.RoleClerk):
-		return append(errs, components.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a clerk: only clerks register land"})
+		return append(errs, ui.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a clerk: only clerks register land"})
 	}
 	return errs
 }
@@ -196,7 +196,7 @@ var landRegisterParcel = &Journey{
 	Title:   "Register a parcel",
 	Lead:    "Clerks only. Record a new parcel (spatial unit) from its surveyed outline. It must not overlap an active parcel.",
 	Nav:     "land",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "cadastral_ref", Label: "Cadastral reference", Hint: "Up to 64 letters, digits and . _ : - (for example LOT-12)."},
 		{Name: "geometry", Label: "Outline (GeoJSON)", Kind: "textarea",
 			Hint: `A GeoJSON Polygon or MultiPolygon with integer coordinates in centimetres (EPSG:32633), exterior rings counter-clockwise, for example {"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]}.`},
@@ -204,26 +204,26 @@ var landRegisterParcel = &Journey{
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
 		switch {
 		case ref == "":
-			errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference"})
+			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference"})
 		case !cadRefRe.MatchString(ref):
-			errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64, starting with a letter or digit)"})
+			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64, starting with a letter or digit)"})
 		default:
 			used, err := landQuery(ctx, cl, "cadref/"+ref)
 			if err != nil {
 				return nil, nil, err
 			}
 			if used != nil {
-				errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
+				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
 			}
 		}
 		addr := strings.TrimSpace(a.Values.Get("address"))
 		if len(addr) > 256 || !utf8.ValidString(addr) {
-			errs = append(errs, components.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+			errs = append(errs, ui.FormError{Field: "address", Message: "The address must be at most 256 characters"})
 		}
 		var geom land.Geometry
 		params, err := landParams(ctx, cl)
@@ -232,16 +232,16 @@ var landRegisterParcel = &Journey{
 		}
 		raw := strings.TrimSpace(a.Values.Get("geometry"))
 		if raw == "" {
-			errs = append(errs, components.FormError{Field: "geometry", Message: "Enter the parcel’s outline as GeoJSON"})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: "Enter the parcel’s outline as GeoJSON"})
 		} else if g, perr := parseGeoJSON(raw, params.CRS); perr != nil {
-			errs = append(errs, components.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
 		} else {
 			refusal, err := checkParcelGeometry(ctx, cl, g)
 			if err != nil {
 				return nil, nil, err
 			}
 			if refusal != "" {
-				errs = append(errs, components.FormError{Field: "geometry", Message: refusal})
+				errs = append(errs, ui.FormError{Field: "geometry", Message: refusal})
 			}
 			geom = g
 		}
@@ -251,32 +251,32 @@ var landRegisterParcel = &Journey{
 		}
 		return land.MsgRegisterParcel{CadastralRef: ref, Geometry: geom, Address: addr, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterParcel
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []components.Fact{
+		fs := []ui.Fact{
 			{Label: "What", Value: "Register a new parcel"},
 			{Label: "Cadastral reference", Value: m.CadastralRef, Mono: true},
 			{Label: "Address", Value: orNone(m.Address)},
 		}
 		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
-			fs = append(fs, components.Fact{Label: "Area", Value: components.AreaM2(r.Area2(), 100) + " m²"},
-				components.Fact{Label: "Vertices", Value: strconv.Itoa(r.Vertices())})
+			fs = append(fs, ui.Fact{Label: "Area", Value: ui.AreaM2(r.Area2(), 100) + " m²"},
+				ui.Fact{Label: "Vertices", Value: strconv.Itoa(r.Vertices())})
 		}
-		return append(fs, components.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
 		var m land.MsgRegisterParcel
 		if tx.DecodeMsg(t.Msg, &m) != nil {
 			return nil
 		}
-		return components.ParcelMap("parcel-preview", "Outline of the parcel "+m.CadastralRef+" as submitted", m.Geometry)
+		return ui.ParcelMap("parcel-preview", "Outline of the parcel "+m.CadastralRef+" as submitted", m.Geometry)
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Parcel " + id + " is registered",
-			[]components.Fact{{Label: "Parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
-			[]components.Link{{Label: "Register its first title", Href: "/land/titles/register?parcel=" + id},
+			[]ui.Fact{{Label: "Parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
+			[]ui.Link{{Label: "Register its first title", Href: "/land/titles/register?parcel=" + id},
 				{Label: "See the parcel and its history", Href: "/land/parcels/" + id}}
 	},
 }
@@ -295,14 +295,14 @@ func parseAccount(v string) (string, bool) {
 }
 
 // checkShare reads a share field ("1", "1/2").
-func checkShare(field, v string, errs []components.FormError) (string, []components.FormError) {
+func checkShare(field, v string, errs []ui.FormError) (string, []ui.FormError) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		v = "1"
 	}
 	r, err := land.ParseShare(v)
 	if err != nil {
-		return v, append(errs, components.FormError{Field: field, Message: "The share must be a fraction in lowest terms from 0 to 1, such as 1, 1/2 or 2/3"})
+		return v, append(errs, ui.FormError{Field: field, Message: "The share must be a fraction in lowest terms from 0 to 1, such as 1, 1/2 or 2/3"})
 	}
 	return r.RatString(), errs
 }
@@ -310,7 +310,7 @@ func checkShare(field, v string, errs []components.FormError) (string, []compone
 // checkHolds refuses a sale of share of t by seller unless the seller
 // holds at least that much: "holds no share" goes on sellerField, "<holder>
 // H of title T, less than S" on the share field.
-func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs []components.FormError) []components.FormError {
+func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs []ui.FormError) []ui.FormError {
 	held := ""
 	for _, o := range t.Owners {
 		if o.Party == seller {
@@ -321,9 +321,9 @@ func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs [
 	s, _ := land.ParseShare(share)
 	switch {
 	case held == "":
-		return append(errs, components.FormError{Field: sellerField, Message: "Account " + seller + " holds no share of title " + t.ID})
+		return append(errs, ui.FormError{Field: sellerField, Message: "Account " + seller + " holds no share of title " + t.ID})
 	case h != nil && s != nil && s.Cmp(h) > 0:
-		return append(errs, components.FormError{Field: "share", Message: holder + " " + held + " of title " + t.ID + ", less than " + share})
+		return append(errs, ui.FormError{Field: "share", Message: holder + " " + held + " of title " + t.ID + ", less than " + share})
 	}
 	return errs
 }
@@ -334,37 +334,37 @@ var landRegisterTitle = &Journey{
 	Title:   "Register a first title",
 	Lead:    "Clerks only. The first registration of ownership over a parcel that has no title yet.",
 	Nav:     "land",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "parcel", Label: "Parcel", Hint: "The parcel id, for example P1."},
 		{Name: "owner", Label: "Owner’s account id", Hint: "40 hexadecimal characters.", Wide: true},
 		{Name: "tenure", Label: "Tenure", Hint: "freehold, leasehold or state."},
 		documentField(),
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("parcel")))
 		if !recIDRe.MatchString(pid) || pid[0] != 'P' {
-			errs = append(errs, components.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
+			errs = append(errs, ui.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
 		} else {
 			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+pid)
 			switch {
 			case err != nil:
 				return nil, nil, err
 			case p == nil:
-				errs = append(errs, components.FormError{Field: "parcel", Message: "There is no parcel " + pid})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: "There is no parcel " + pid})
 			case p.Status != land.StatusActive:
-				errs = append(errs, components.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired"})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired"})
 			case p.Title != "":
-				errs = append(errs, components.FormError{Field: "parcel", Message: "Parcel " + pid + " already belongs to title " + p.Title})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " already belongs to title " + p.Title})
 			}
 		}
 		owner, ok := parseAccount(a.Values.Get("owner"))
 		if !ok {
-			errs = append(errs, components.FormError{Field: "owner", Message: "Enter the owner’s account id: 40 hexadecimal characters"})
+			errs = append(errs, ui.FormError{Field: "owner", Message: "Enter the owner’s account id: 40 hexadecimal characters"})
 		}
 		tenure := strings.ToLower(strings.TrimSpace(a.Values.Get("tenure")))
 		if !slices.Contains(land.Tenures, tenure) {
-			errs = append(errs, components.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
+			errs = append(errs, ui.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
 		}
 		doc, errs := checkDocument(a, errs)
 		if len(errs) > 0 {
@@ -372,21 +372,21 @@ var landRegisterTitle = &Journey{
 		}
 		return land.MsgRegisterTitle{Parcels: []string{pid}, Owners: []land.Share{{Party: owner, Share: "1"}}, Tenure: tenure, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterTitle
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Register the first title over " + strings.Join(m.Parcels, ", ")},
 			{Label: "Owners", Value: sharesText(m.Owners), Mono: true},
 			{Label: "Tenure", Value: m.Tenure},
 			{Label: "Document hash", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Title " + id + " is registered",
-			[]components.Fact{{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}},
-			[]components.Link{{Label: "See the title with its proof", Href: "/land/titles/" + id}}
+			[]ui.Fact{{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}},
+			[]ui.Link{{Label: "See the title with its proof", Href: "/land/titles/" + id}}
 	},
 }
 
@@ -404,21 +404,21 @@ var landOfferTransfer = &Journey{
 	Title:   "Offer a transfer",
 	Lead:    "Owners: offer your share of a title (or part of it) to a buyer. The buyer accepts, then a clerk registers the transfer.",
 	Nav:     "land",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "title", Label: "Title", Hint: "The title id, for example T1."},
 		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters.", Wide: true},
 		{Name: "share", Label: "Share of the title you sell", Hint: "A fraction such as 1 (everything you hold, if you hold it all) or 1/2. Leave empty for 1."},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
-		var errs []components.FormError
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+		var errs []ui.FormError
 		seller := tx.AccountID(a.Signer)
 		if a.Account == nil {
-			errs = append(errs, components.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+			errs = append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: register it first"})
 		}
 		tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
 		var title *land.Title
 		if !recIDRe.MatchString(tid) || tid[0] != 'T' {
-			errs = append(errs, components.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"})
+			errs = append(errs, ui.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"})
 		} else {
 			var err error
 			if title, err = landRecord[land.Title](ctx, cl, "title/"+tid); err != nil {
@@ -426,19 +426,19 @@ var landOfferTransfer = &Journey{
 			}
 			switch {
 			case title == nil:
-				errs = append(errs, components.FormError{Field: "title", Message: "There is no title " + tid})
+				errs = append(errs, ui.FormError{Field: "title", Message: "There is no title " + tid})
 			case title.Status != land.StatusActive:
-				errs = append(errs, components.FormError{Field: "title", Message: "Title " + tid + " is cancelled"})
+				errs = append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " is cancelled"})
 			case len(title.Caveats) > 0:
-				errs = append(errs, components.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + title.Caveats[0].ID + ": " + title.Caveats[0].Reason})
+				errs = append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + title.Caveats[0].ID + ": " + title.Caveats[0].Reason})
 			}
 		}
 		buyer, ok := parseAccount(a.Values.Get("buyer"))
 		switch {
 		case !ok:
-			errs = append(errs, components.FormError{Field: "buyer", Message: "Enter the buyer’s account id: 40 hexadecimal characters"})
+			errs = append(errs, ui.FormError{Field: "buyer", Message: "Enter the buyer’s account id: 40 hexadecimal characters"})
 		case buyer == seller:
-			errs = append(errs, components.FormError{Field: "buyer", Message: "The buyer must be someone other than you"})
+			errs = append(errs, ui.FormError{Field: "buyer", Message: "The buyer must be someone other than you"})
 		}
 		share, errs := checkShare("share", a.Values.Get("share"), errs)
 		if title != nil && len(errs) == 0 {
@@ -454,10 +454,10 @@ var landOfferTransfer = &Journey{
 		return land.MsgOfferTransfer{Title: tid, Sellers: []land.Share{{Party: seller, Share: share}},
 			Buyers: []land.Share{{Party: buyer, Share: share}}, Expires: st.SyncInfo.LatestBlockHeight + OfferValidFor}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgOfferTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{
+		return []ui.Fact{
 			{Label: "What", Value: "Offer a share of title " + m.Title + " for transfer"},
 			{Label: "Sellers", Value: sharesText(m.Sellers), Mono: true},
 			{Label: "Buyers", Value: sharesText(m.Buyers), Mono: true},
@@ -465,26 +465,26 @@ var landOfferTransfer = &Journey{
 			{Label: "Then", Value: "The buyer accepts the offer, and a clerk registers the transfer"},
 		}
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Offer " + id + " is made",
-			[]components.Fact{{Label: "Offer", Value: id, Mono: true}},
-			[]components.Link{{Label: "The buyer accepts it here", Href: "/land/transfers/accept?offer=" + id}}
+			[]ui.Fact{{Label: "Offer", Value: id, Mono: true}},
+			[]ui.Link{{Label: "The buyer accepts it here", Href: "/land/transfers/accept?offer=" + id}}
 	},
 }
 
 // offerFor reads an offer id field and the offer.
-func offerFor(ctx context.Context, cl *client.Client, a Answers, errs []components.FormError) (*land.Offer, []components.FormError, error) {
+func offerFor(ctx context.Context, cl *client.Client, a Answers, errs []ui.FormError) (*land.Offer, []ui.FormError, error) {
 	oid := strings.ToUpper(strings.TrimSpace(a.Values.Get("offer")))
 	if !recIDRe.MatchString(oid) || oid[0] != 'O' {
-		return nil, append(errs, components.FormError{Field: "offer", Message: "Enter an offer id: O followed by its number, such as O1"}), nil
+		return nil, append(errs, ui.FormError{Field: "offer", Message: "Enter an offer id: O followed by its number, such as O1"}), nil
 	}
 	o, err := landRecord[land.Offer](ctx, cl, "offer/"+oid)
 	if err != nil {
 		return nil, nil, err
 	}
 	if o == nil {
-		return nil, append(errs, components.FormError{Field: "offer", Message: "There is no offer " + oid}), nil
+		return nil, append(errs, ui.FormError{Field: "offer", Message: "There is no offer " + oid}), nil
 	}
 	return o, errs, nil
 }
@@ -495,8 +495,8 @@ var landAcceptTransfer = &Journey{
 	Title:   "Accept a transfer offer",
 	Lead:    "Buyers: accept an offer made to you. A clerk then registers the transfer.",
 	Nav:     "land",
-	Fields:  []components.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		o, errs, err := offerFor(ctx, cl, a, nil)
 		if err != nil || o == nil {
 			return nil, errs, err
@@ -505,28 +505,28 @@ var landAcceptTransfer = &Journey{
 		isBuyer := slices.ContainsFunc(o.Buyers, func(s land.Share) bool { return s.Party == me })
 		switch {
 		case o.Status != land.OfferOpen:
-			errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ", not open"})
+			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ", not open"})
 		case !isBuyer:
-			errs = append(errs, components.FormError{Field: SignerField, Message: "Account " + me + " is not a buyer in offer " + o.ID})
+			errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + me + " is not a buyer in offer " + o.ID})
 		case len(o.Buyers) > 1:
-			errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " has several buyers, who must all sign together: use publica tx sign"})
+			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " has several buyers, who must all sign together: use publica tx sign"})
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgAcceptTransfer{Offer: o.ID}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgAcceptTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Accept offer " + m.Offer},
+		return []ui.Fact{{Label: "What", Value: "Accept offer " + m.Offer},
 			{Label: "Then", Value: "A clerk registers the transfer; until then the sellers still own the title"}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgAcceptTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Offer " + m.Offer + " is accepted", []components.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
-			[]components.Link{{Label: "A clerk registers it here", Href: "/land/transfers/register?offer=" + m.Offer}}
+		return "Offer " + m.Offer + " is accepted", []ui.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
+			[]ui.Link{{Label: "A clerk registers it here", Href: "/land/transfers/register?offer=" + m.Offer}}
 	},
 }
 
@@ -536,15 +536,15 @@ var landRegisterTransfer = &Journey{
 	Title:   "Register a transfer",
 	Lead:    "Clerks only. Register an accepted offer: the sellers’ shares pass to the buyers.",
 	Nav:     "land",
-	Fields:  []components.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}, documentField()},
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		o, errs, err := offerFor(ctx, cl, a, errs)
 		if err != nil {
 			return nil, nil, err
 		}
 		if o != nil && o.Status != land.OfferAccepted {
-			errs = append(errs, components.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": only an accepted offer can be registered"})
+			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": only an accepted offer can be registered"})
 		}
 		doc, errs := checkDocument(a, errs)
 		if len(errs) > 0 {
@@ -552,16 +552,16 @@ var landRegisterTransfer = &Journey{
 		}
 		return land.MsgRegisterTransfer{Offer: o.ID, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []components.Fact{{Label: "What", Value: "Register the transfer in offer " + m.Offer},
+		return []ui.Fact{{Label: "What", Value: "Register the transfer in offer " + m.Offer},
 			{Label: "Document hash", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "The transfer in offer " + m.Offer + " is registered", []components.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
-			[]components.Link{{Label: "Land registry", Href: "/land"}}
+		return "The transfer in offer " + m.Offer + " is registered", []ui.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
+			[]ui.Link{{Label: "Land registry", Href: "/land"}}
 	},
 }

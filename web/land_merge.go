@@ -13,7 +13,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
 
@@ -42,7 +42,7 @@ var landMerge = &Journey{
 	Title:   "Merge parcels",
 	Lead:    "Clerks only. Join adjacent parcels with the same owners and tenure into one parcel, whose outline is exactly their union.",
 	Nav:     "land",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "parcels", Label: "Parcels to merge", Hint: "Two or more parcel ids separated by commas, for example P3, P4."},
 		{Name: "cadastral_ref", Label: "Cadastral reference of the merged parcel", Hint: "Up to 64 letters, digits and . _ : -."},
 		{Name: "geometry", Label: "Outline of the merged parcel (GeoJSON)", Kind: "textarea",
@@ -51,7 +51,7 @@ var landMerge = &Journey{
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		params, err := landParams(ctx, cl)
 		if err != nil {
@@ -61,7 +61,7 @@ var landMerge = &Journey{
 		ids, ok := parcelIDs(a.Values.Get("parcels"))
 		var parcels []*land.Parcel
 		if !ok {
-			errs = append(errs, components.FormError{Field: "parcels", Message: "Enter two or more different parcel ids, such as P3, P4"})
+			errs = append(errs, ui.FormError{Field: "parcels", Message: "Enter two or more different parcel ids, such as P3, P4"})
 		} else {
 			var title *land.Title
 			for i, id := range ids {
@@ -71,23 +71,23 @@ var landMerge = &Journey{
 				}
 				switch {
 				case p == nil:
-					errs = append(errs, components.FormError{Field: "parcels", Message: "There is no parcel " + id})
+					errs = append(errs, ui.FormError{Field: "parcels", Message: "There is no parcel " + id})
 					continue
 				case p.Status != land.StatusActive:
-					errs = append(errs, components.FormError{Field: "parcels", Message: "Parcel " + id + " is retired"})
+					errs = append(errs, ui.FormError{Field: "parcels", Message: "Parcel " + id + " is retired"})
 					continue
 				case i > 0 && (p.Title == "") != (parcels[0].Title == ""):
-					errs = append(errs, components.FormError{Field: "parcels", Message: "Parcel " + parcels[0].ID + " and " + id + ": one has a title and the other not"})
+					errs = append(errs, ui.FormError{Field: "parcels", Message: "Parcel " + parcels[0].ID + " and " + id + ": one has a title and the other not"})
 				case p.Title != "":
 					t, err := landRecord[land.Title](ctx, cl, "title/"+p.Title)
 					if err != nil {
 						return nil, nil, err
 					}
 					if t != nil && len(t.Caveats) > 0 {
-						errs = append(errs, components.FormError{Field: "parcels", Message: "Title " + t.ID + " of parcel " + id + " is frozen by caveat " + t.Caveats[0].ID})
+						errs = append(errs, ui.FormError{Field: "parcels", Message: "Title " + t.ID + " of parcel " + id + " is frozen by caveat " + t.Caveats[0].ID})
 					}
 					if t != nil && title != nil && (!slices.Equal(t.Owners, title.Owners) || t.Tenure != title.Tenure) {
-						errs = append(errs, components.FormError{Field: "parcels", Message: "Titles " + title.ID + " and " + t.ID + " differ in owners or tenure"})
+						errs = append(errs, ui.FormError{Field: "parcels", Message: "Titles " + title.ID + " and " + t.ID + " differ in owners or tenure"})
 					}
 					if title == nil {
 						title = t
@@ -99,28 +99,28 @@ var landMerge = &Journey{
 		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
 		switch {
 		case !cadRefRe.MatchString(ref):
-			errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference: letters, digits and . _ : - (up to 64)"})
+			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference: letters, digits and . _ : - (up to 64)"})
 		default:
 			used, err := landQuery(ctx, cl, "cadref/"+ref)
 			if err != nil {
 				return nil, nil, err
 			}
 			if used != nil {
-				errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
+				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
 			}
 		}
 		addr := strings.TrimSpace(a.Values.Get("address"))
 		if len(addr) > 256 || !utf8.ValidString(addr) {
-			errs = append(errs, components.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+			errs = append(errs, ui.FormError{Field: "address", Message: "The address must be at most 256 characters"})
 		}
 		var geom land.Geometry
 		raw := strings.TrimSpace(a.Values.Get("geometry"))
 		if raw == "" {
-			errs = append(errs, components.FormError{Field: "geometry", Message: "Enter the merged parcel’s outline as GeoJSON"})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: "Enter the merged parcel’s outline as GeoJSON"})
 		} else if g, perr := parseGeoJSON(raw, params.CRS); perr != nil {
-			errs = append(errs, components.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
 		} else if nr, gerr := land.ParseGeometry(&g, lim); gerr != nil {
-			errs = append(errs, components.FormError{Field: "geometry", Message: "The geometry is not valid: " + gerr.Error()})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: "The geometry is not valid: " + gerr.Error()})
 		} else {
 			geom = g
 			if len(parcels) == len(ids) && len(parcels) > 0 {
@@ -133,53 +133,53 @@ var landMerge = &Journey{
 		}
 		return land.MsgMerge{Parcels: ids, CadastralRef: ref, Geometry: geom, Address: addr, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgMerge
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []components.Fact{{Label: "What", Value: "Merge parcels " + strings.Join(m.Parcels, ", ") + " into one"},
+		fs := []ui.Fact{{Label: "What", Value: "Merge parcels " + strings.Join(m.Parcels, ", ") + " into one"},
 			{Label: "Then", Value: "The parcels are retired; if they have titles, one new title carries their owners and burdens"},
 			{Label: "Cadastral reference", Value: m.CadastralRef, Mono: true}, {Label: "Address", Value: orNone(m.Address)}}
 		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
-			fs = append(fs, components.Fact{Label: "Area", Value: components.AreaM2(r.Area2(), 100) + " m²"})
+			fs = append(fs, ui.Fact{Label: "Area", Value: ui.AreaM2(r.Area2(), 100) + " m²"})
 		}
-		return append(fs, components.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
 		var m land.MsgMerge
 		if tx.DecodeMsg(t.Msg, &m) != nil {
 			return nil
 		}
-		return components.ParcelMap("parcel-preview", "Outline of the merged parcel "+m.CadastralRef, m.Geometry)
+		return ui.ParcelMap("parcel-preview", "Outline of the merged parcel "+m.CadastralRef, m.Geometry)
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgMerge
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
 		return "Parcels " + strings.Join(m.Parcels, ", ") + " are merged into " + id,
-			[]components.Fact{{Label: "Merged parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
-			[]components.Link{{Label: "See parcel " + id + " and its lineage", Href: "/land/parcels/" + id}}
+			[]ui.Fact{{Label: "Merged parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
+			[]ui.Link{{Label: "See parcel " + id + " and its lineage", Href: "/land/parcels/" + id}}
 	},
 }
 
 // checkMerge applies x/land's merge rules to the new outline nr.
-func checkMerge(nr *land.Region, parcels []*land.Parcel, lim land.Limits) []components.FormError {
-	var errs []components.FormError
+func checkMerge(nr *land.Region, parcels []*land.Parcel, lim land.Limits) []ui.FormError {
+	var errs []ui.FormError
 	regions := make([]*land.Region, len(parcels))
 	sum := new(big.Int)
 	for i, p := range parcels {
 		r, err := land.ParseGeometry(&p.Geometry, lim)
 		if err != nil {
-			return []components.FormError{{Field: "parcels", Message: "Parcel " + p.ID + "’s outline cannot be read: " + err.Error()}}
+			return []ui.FormError{{Field: "parcels", Message: "Parcel " + p.ID + "’s outline cannot be read: " + err.Error()}}
 		}
 		regions[i] = r
 		sum.Add(sum, r.Area2())
 		if !land.Contains(nr, r) {
-			errs = append(errs, components.FormError{Field: "geometry", Message: "The outline does not contain parcel " + p.ID})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: "The outline does not contain parcel " + p.ID})
 		}
 	}
 	if sum.Cmp(nr.Area2()) != 0 {
-		errs = append(errs, components.FormError{Field: "geometry", Message: fmt.Sprintf("The outline’s area (%s m²) is not the parcels’ total (%s m²)",
-			components.AreaM2(nr.Area2(), 100), components.AreaM2(sum, 100))})
+		errs = append(errs, ui.FormError{Field: "geometry", Message: fmt.Sprintf("The outline’s area (%s m²) is not the parcels’ total (%s m²)",
+			ui.AreaM2(nr.Area2(), 100), ui.AreaM2(sum, 100))})
 	}
 	reached := []int{0}
 	for k := 0; k < len(reached); k++ {
@@ -190,7 +190,7 @@ func checkMerge(nr *land.Region, parcels []*land.Parcel, lim land.Limits) []comp
 		}
 	}
 	if len(reached) != len(regions) {
-		errs = append(errs, components.FormError{Field: "parcels", Message: "The parcels are not all adjacent to one another"})
+		errs = append(errs, ui.FormError{Field: "parcels", Message: "The parcels are not all adjacent to one another"})
 	}
 	return errs
 }
@@ -238,7 +238,7 @@ var landCorrect = &Journey{
 	Title:   "Correct a record",
 	Lead:    "Clerks only. Correct a parcel’s reference or address, or a title’s tenure or owners. The record as it stood stays in the history.",
 	Nav:     "land",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "record", Label: "Parcel or title", Hint: "A parcel id (P1) or a title id (T1)."},
 		{Name: "cadastral_ref", Label: "New cadastral reference", Hint: "Parcels only. Leave empty to keep it."},
 		{Name: "address", Label: "New address", Hint: "Parcels only. Leave empty to keep it."},
@@ -247,7 +247,7 @@ var landCorrect = &Journey{
 		{Name: "reason", Label: "Reason", Hint: "What was wrong, up to 512 characters.", Kind: "textarea"},
 		documentField(),
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		id := strings.ToUpper(strings.TrimSpace(a.Values.Get("record")))
 		ref, addr := strings.TrimSpace(a.Values.Get("cadastral_ref")), strings.TrimSpace(a.Values.Get("address"))
@@ -260,33 +260,33 @@ var landCorrect = &Journey{
 				return nil, nil, err
 			}
 			if p == nil {
-				errs = append(errs, components.FormError{Field: "record", Message: "There is no parcel " + id})
+				errs = append(errs, ui.FormError{Field: "record", Message: "There is no parcel " + id})
 			}
 			if tenure != "" || ownersText != "" {
-				errs = append(errs, components.FormError{Field: "record", Message: "A parcel correction changes its reference or address only; tenure and owners are a title’s"})
+				errs = append(errs, ui.FormError{Field: "record", Message: "A parcel correction changes its reference or address only; tenure and owners are a title’s"})
 			}
 			if ref != "" {
 				if !cadRefRe.MatchString(ref) {
-					errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64)"})
+					errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64)"})
 				} else if p == nil || ref != p.CadastralRef {
 					used, err := landQuery(ctx, cl, "cadref/"+ref)
 					if err != nil {
 						return nil, nil, err
 					}
 					if used != nil {
-						errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already parcel " + string(used)})
+						errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already parcel " + string(used)})
 					}
 				}
 				msg.CadastralRef = &ref
 			}
 			if addr != "" {
 				if len(addr) > 256 || !utf8.ValidString(addr) {
-					errs = append(errs, components.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+					errs = append(errs, ui.FormError{Field: "address", Message: "The address must be at most 256 characters"})
 				}
 				msg.Address = &addr
 			}
 			if ref == "" && addr == "" {
-				errs = append(errs, components.FormError{Field: "cadastral_ref", Message: "Enter the corrected reference or address: the correction changes nothing"})
+				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the corrected reference or address: the correction changes nothing"})
 			}
 			msg.Parcel = id
 		case validID(id, 'T'):
@@ -295,32 +295,32 @@ var landCorrect = &Journey{
 			case err != nil:
 				return nil, nil, err
 			case t == nil:
-				errs = append(errs, components.FormError{Field: "record", Message: "There is no title " + id})
+				errs = append(errs, ui.FormError{Field: "record", Message: "There is no title " + id})
 			case t.Status != land.StatusActive:
-				errs = append(errs, components.FormError{Field: "record", Message: "Title " + id + " is cancelled"})
+				errs = append(errs, ui.FormError{Field: "record", Message: "Title " + id + " is cancelled"})
 			}
 			if ref != "" || addr != "" {
-				errs = append(errs, components.FormError{Field: "record", Message: "A title correction changes its tenure or owners only; reference and address are a parcel’s"})
+				errs = append(errs, ui.FormError{Field: "record", Message: "A title correction changes its tenure or owners only; reference and address are a parcel’s"})
 			}
 			if tenure != "" {
 				if !slices.Contains(land.Tenures, tenure) {
-					errs = append(errs, components.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
+					errs = append(errs, ui.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
 				}
 				msg.Tenure = &tenure
 			}
 			if ownersText != "" {
 				owners, bad := parseOwners(ownersText)
 				if bad != "" {
-					errs = append(errs, components.FormError{Field: "owners", Message: bad})
+					errs = append(errs, ui.FormError{Field: "owners", Message: bad})
 				}
 				msg.Owners = owners
 			}
 			if tenure == "" && ownersText == "" {
-				errs = append(errs, components.FormError{Field: "tenure", Message: "Enter the corrected tenure or owners: the correction changes nothing"})
+				errs = append(errs, ui.FormError{Field: "tenure", Message: "Enter the corrected tenure or owners: the correction changes nothing"})
 			}
 			msg.Title = id
 		default:
-			errs = append(errs, components.FormError{Field: "record", Message: "Enter a parcel id (P1) or a title id (T1)"})
+			errs = append(errs, ui.FormError{Field: "record", Message: "Enter a parcel id (P1) or a title id (T1)"})
 		}
 		var doc string
 		msg.Reason, errs = checkReason(a, "reason", 512, errs)
@@ -331,35 +331,35 @@ var landCorrect = &Journey{
 		msg.Document = doc
 		return msg, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgCorrect
 		_ = tx.DecodeMsg(t.Msg, &m)
 		rec := "parcel " + m.Parcel
 		if m.Title != "" {
 			rec = "title " + m.Title
 		}
-		fs := []components.Fact{{Label: "What", Value: "Correct " + rec + "; the record as it stood stays in the history"}}
+		fs := []ui.Fact{{Label: "What", Value: "Correct " + rec + "; the record as it stood stays in the history"}}
 		if m.CadastralRef != nil {
-			fs = append(fs, components.Fact{Label: "New cadastral reference", Value: *m.CadastralRef, Mono: true})
+			fs = append(fs, ui.Fact{Label: "New cadastral reference", Value: *m.CadastralRef, Mono: true})
 		}
 		if m.Address != nil {
-			fs = append(fs, components.Fact{Label: "New address", Value: *m.Address})
+			fs = append(fs, ui.Fact{Label: "New address", Value: *m.Address})
 		}
 		if m.Tenure != nil {
-			fs = append(fs, components.Fact{Label: "New tenure", Value: *m.Tenure})
+			fs = append(fs, ui.Fact{Label: "New tenure", Value: *m.Tenure})
 		}
 		if m.Owners != nil {
-			fs = append(fs, components.Fact{Label: "New owners", Value: sharesText(m.Owners), Mono: true})
+			fs = append(fs, ui.Fact{Label: "New owners", Value: sharesText(m.Owners), Mono: true})
 		}
-		return append(fs, components.Fact{Label: "Reason", Value: m.Reason}, components.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "Reason", Value: m.Reason}, ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgCorrect
 		_ = tx.DecodeMsg(t.Msg, &m)
 		if m.Title != "" {
-			return "Title " + m.Title + " is corrected", []components.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+			return "Title " + m.Title + " is corrected", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 		}
-		return "Parcel " + m.Parcel + " is corrected", []components.Fact{{Label: "Parcel", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}},
-			[]components.Link{{Label: "See parcel " + m.Parcel + " and its history", Href: "/land/parcels/" + m.Parcel}}
+		return "Parcel " + m.Parcel + " is corrected", []ui.Fact{{Label: "Parcel", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}},
+			[]ui.Link{{Label: "See parcel " + m.Parcel + " and its history", Href: "/land/parcels/" + m.Parcel}}
 	},
 }

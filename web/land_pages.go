@@ -13,7 +13,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
 
@@ -34,17 +34,17 @@ func (s *Server) landRoutes(e *echo.Echo) {
 
 func (s *Server) landHome(c echo.Context) error {
 	ctx := c.Request().Context()
-	v := components.HoldingsView{Account: strings.ToLower(strings.TrimSpace(c.QueryParam("account")))}
-	me := components.ViewerFrom(ctx).Account
+	v := ui.HoldingsView{Account: strings.ToLower(strings.TrimSpace(c.QueryParam("account")))}
+	me := ui.ViewerFrom(ctx).Account
 	if v.Account == "" && me != "" {
 		v.Account = me
 	}
 	if v.Account == "" {
-		return render(c, http.StatusOK, components.LandHome(v))
+		return render(c, http.StatusOK, ui.LandHome(v))
 	}
 	if _, ok := parseAccount(v.Account); !ok {
-		v.Error = []components.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}
-		return render(c, http.StatusUnprocessableEntity, components.LandHome(v))
+		v.Error = []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}
+		return render(c, http.StatusUnprocessableEntity, ui.LandHome(v))
 	}
 	v.Own = v.Account == me
 	cl, err := s.client(c)
@@ -58,7 +58,7 @@ func (s *Server) landHome(c echo.Context) error {
 	if err := json.Unmarshal(b, &v.Holdings); err != nil {
 		return fmt.Errorf("decode holdings: %w", err)
 	}
-	return render(c, http.StatusOK, components.LandHome(v))
+	return render(c, http.StatusOK, ui.LandHome(v))
 }
 
 func validID(id string, prefix byte) bool {
@@ -95,7 +95,7 @@ func (s *Server) landTitle(c echo.Context) error {
 	if p.Value == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+" (its absence is proven at height "+fmt.Sprint(p.Height)+").")
 	}
-	v := components.TitleView{Title: new(land.Title), Height: p.Height, ProofHeight: p.Height + 1,
+	v := ui.TitleView{Title: new(land.Title), Height: p.Height, ProofHeight: p.Height + 1,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash))}
 	if err := json.Unmarshal(p.Value, v.Title); err != nil {
 		return fmt.Errorf("decode title %s: %w", id, err)
@@ -117,7 +117,7 @@ func (s *Server) landTitle(c echo.Context) error {
 		v.Parcels = append(v.Parcels, &pc)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.TitlePage(v))
+	return render(c, http.StatusOK, ui.TitlePage(v))
 }
 
 func (s *Server) landExtract(c echo.Context) error {
@@ -161,7 +161,7 @@ func (s *Server) landParcel(c echo.Context) error {
 	if p.Value == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no parcel "+id+" (its absence is proven at height "+fmt.Sprint(p.Height)+").")
 	}
-	v := components.ParcelView{Parcel: new(land.Parcel), Height: p.Height, ProofHeight: p.Height + 1,
+	v := ui.ParcelView{Parcel: new(land.Parcel), Height: p.Height, ProofHeight: p.Height + 1,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash))}
 	if err := json.Unmarshal(p.Value, v.Parcel); err != nil {
 		return fmt.Errorf("decode parcel %s: %w", id, err)
@@ -178,14 +178,14 @@ func (s *Server) landParcel(c echo.Context) error {
 		return fmt.Errorf("decode history of %s: %w", id, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.ParcelPage(v))
+	return render(c, http.StatusOK, ui.ParcelPage(v))
 }
 
 func (s *Server) landVerifyForm(c echo.Context) error {
 	if c.QueryParam("title") != "" || c.QueryParam("sha256") != "" {
 		return s.landVerifyCertificate(c) // a certificate's QR code
 	}
-	return render(c, http.StatusOK, components.VerifyPage(components.VerifyView{}))
+	return render(c, http.StatusOK, ui.VerifyPage(ui.VerifyView{}))
 }
 
 // maxExtract bounds an uploaded or pasted extract (the request body limit
@@ -193,10 +193,10 @@ func (s *Server) landVerifyForm(c echo.Context) error {
 const maxExtract = 60 << 10
 
 func (s *Server) landVerify(c echo.Context) error {
-	v := components.VerifyView{Pasted: strings.TrimSpace(c.FormValue("extract"))}
+	v := ui.VerifyView{Pasted: strings.TrimSpace(c.FormValue("extract"))}
 	refuse := func(field, msg string) error {
-		v.Errors = []components.FormError{{Field: field, Message: msg}}
-		return render(c, http.StatusUnprocessableEntity, components.VerifyPage(v))
+		v.Errors = []ui.FormError{{Field: field, Message: msg}}
+		return render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
 	}
 	text, field := v.Pasted, "extract"
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
@@ -228,11 +228,11 @@ func (s *Server) landVerify(c echo.Context) error {
 	if err != nil {
 		return refuse(field, "The extract does not verify, so it proves nothing: "+shortErr(err))
 	}
-	v.Verdict = &components.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
+	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", res.AppHash)), ValidatorsHash: strings.ToUpper(fmt.Sprintf("%x", res.ValidatorsHash)),
 		Records: len(x.Entries)}
 	v.Pasted = ""
-	return render(c, http.StatusOK, components.VerifyPage(v))
+	return render(c, http.StatusOK, ui.VerifyPage(v))
 }
 
 func shortErr(err error) string {

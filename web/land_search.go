@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
 
@@ -18,14 +18,14 @@ import (
 // parcels by cadastral reference prefix or whose bounding box meets an
 // area, read at the settled height (see readHeight).
 func (s *Server) landSearch(c echo.Context) error {
-	v := components.SearchView{Ref: strings.TrimSpace(c.QueryParam("ref")), BBox: strings.TrimSpace(c.QueryParam("bbox"))}
+	v := ui.SearchView{Ref: strings.TrimSpace(c.QueryParam("ref")), BBox: strings.TrimSpace(c.QueryParam("bbox"))}
 	refuse := func(field, msg string) error {
-		v.Errors = []components.FormError{{Field: field, Message: msg}}
-		return render(c, http.StatusUnprocessableEntity, components.LandSearch(v))
+		v.Errors = []ui.FormError{{Field: field, Message: msg}}
+		return render(c, http.StatusUnprocessableEntity, ui.LandSearch(v))
 	}
 	q := c.QueryParams()
 	if !q.Has("ref") && !q.Has("bbox") {
-		return render(c, http.StatusOK, components.LandSearch(v))
+		return render(c, http.StatusOK, ui.LandSearch(v))
 	}
 	var path string
 	switch {
@@ -72,11 +72,11 @@ func (s *Server) landSearch(c echo.Context) error {
 	} else if err := json.Unmarshal(res.Value, &v.Hits); err != nil {
 		return fmt.Errorf("decode search: %w", err)
 	}
-	if len(v.Hits) > components.SearchLimit {
-		v.Hits, v.Truncated = v.Hits[:components.SearchLimit], true
+	if len(v.Hits) > ui.SearchLimit {
+		v.Hits, v.Truncated = v.Hits[:ui.SearchLimit], true
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, components.LandSearch(v))
+	return render(c, http.StatusOK, ui.LandSearch(v))
 }
 
 // parseBBox reads "W,S,E,N" (whole numbers); msg says what is wrong.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
 
@@ -144,7 +144,7 @@ var landSubdivide = &Journey{
 	Title:   "Subdivide a parcel",
 	Lead:    "Clerks only. Replace a parcel by two or more children that together cover it. Its title passes to the children’s new titles with its owners, mortgages, leases and easements.",
 	Nav:     "land",
-	Fields: []components.Field{
+	Fields: []ui.Field{
 		{Name: "parcel", Label: "Parcel to subdivide", Hint: "The parcel id, for example P1."},
 		{Name: "children", Label: "Children (GeoJSON FeatureCollection)", Kind: "textarea",
 			Hint: "One Feature per child, with its cadastral_ref (and optionally address) in properties and a Polygon in the parcel’s coordinates (centimetres, EPSG:32633). For example: " + childrenExample},
@@ -152,7 +152,7 @@ var landSubdivide = &Journey{
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []components.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		params, err := landParams(ctx, cl)
 		if err != nil {
@@ -162,16 +162,16 @@ var landSubdivide = &Journey{
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("parcel")))
 		var parent *land.Parcel
 		if !validID(pid, 'P') {
-			errs = append(errs, components.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
+			errs = append(errs, ui.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
 		} else {
 			if parent, err = landRecord[land.Parcel](ctx, cl, "parcel/"+pid); err != nil {
 				return nil, nil, err
 			}
 			switch {
 			case parent == nil:
-				errs = append(errs, components.FormError{Field: "parcel", Message: "There is no parcel " + pid})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: "There is no parcel " + pid})
 			case parent.Status != land.StatusActive:
-				errs = append(errs, components.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired: it was replaced by " + strings.Join(parent.Children, ", ")})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired: it was replaced by " + strings.Join(parent.Children, ", ")})
 				parent = nil
 			case parent.Title != "":
 				t, err := landRecord[land.Title](ctx, cl, "title/"+parent.Title)
@@ -179,7 +179,7 @@ var landSubdivide = &Journey{
 					return nil, nil, err
 				}
 				if t != nil && len(t.Caveats) > 0 {
-					errs = append(errs, components.FormError{Field: "parcel", Message: "Parcel " + pid + " is on title " + t.ID + ", frozen by caveat " +
+					errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is on title " + t.ID + ", frozen by caveat " +
 						t.Caveats[0].ID + " (" + t.Caveats[0].Reason + "): it must be withdrawn or removed first"})
 				}
 			}
@@ -187,12 +187,12 @@ var landSubdivide = &Journey{
 		var children []land.ChildParcel
 		raw := strings.TrimSpace(a.Values.Get("children"))
 		if raw == "" {
-			errs = append(errs, components.FormError{Field: "children", Message: "Enter the children as a GeoJSON FeatureCollection"})
+			errs = append(errs, ui.FormError{Field: "children", Message: "Enter the children as a GeoJSON FeatureCollection"})
 		} else {
 			var bad []string
 			children, bad = parseChildren(raw, params.CRS)
 			for _, b := range bad {
-				errs = append(errs, components.FormError{Field: "children", Message: b})
+				errs = append(errs, ui.FormError{Field: "children", Message: b})
 			}
 			if len(bad) > 0 {
 				children = nil
@@ -200,7 +200,7 @@ var landSubdivide = &Journey{
 		}
 		tol, ok := toleranceArea2(strings.TrimSpace(a.Values.Get("tolerance")), params.UnitsPerMetre)
 		if !ok {
-			errs = append(errs, components.FormError{Field: "tolerance", Message: "The uncovered area allowed must be a number of square metres, 0 or more, such as 0 or 0.5"})
+			errs = append(errs, ui.FormError{Field: "tolerance", Message: "The uncovered area allowed must be a number of square metres, 0 or more, such as 0 or 0.5"})
 		}
 		if children != nil {
 			cerrs, err := checkChildren(ctx, cl, lim, parent, children, tol, params.UnitsPerMetre)
@@ -217,27 +217,27 @@ var landSubdivide = &Journey{
 		rememberParent(msg, parent.Geometry)
 		return msg, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []components.Fact {
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgSubdivide
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []components.Fact{{Label: "What", Value: fmt.Sprintf("Subdivide parcel %s into %d children", m.Parcel, len(m.Children))},
+		fs := []ui.Fact{{Label: "What", Value: fmt.Sprintf("Subdivide parcel %s into %d children", m.Parcel, len(m.Children))},
 			{Label: "Then", Value: "Parcel " + m.Parcel + " is retired; if it has a title, new titles carry its owners and burdens over to the children"}}
 		for i, c := range m.Children {
 			v := c.CadastralRef
 			if r, err := land.ParseGeometry(&c.Geometry, limitsOf(land.DefaultParams())); err == nil {
-				v += ", " + components.AreaM2(r.Area2(), 100) + " m²"
+				v += ", " + ui.AreaM2(r.Area2(), 100) + " m²"
 			}
 			if c.Address != "" {
 				v += ", " + c.Address
 			}
-			fs = append(fs, components.Fact{Label: "Child " + strconv.Itoa(i+1), Value: v})
+			fs = append(fs, ui.Fact{Label: "Child " + strconv.Itoa(i+1), Value: v})
 		}
 		tol, _ := new(big.Int).SetString(m.Tolerance, 10)
 		if tol == nil {
 			tol = new(big.Int)
 		}
-		return append(fs, components.Fact{Label: "Uncovered area allowed", Value: components.AreaM2(tol, 100) + " m²"},
-			components.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "Uncovered area allowed", Value: ui.AreaM2(tol, 100) + " m²"},
+			ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
 		var m land.MsgSubdivide
@@ -248,27 +248,27 @@ var landSubdivide = &Journey{
 		if !ok {
 			return nil
 		}
-		return components.SubdivisionMap(components.SubdivisionView{ID: "subdivision-preview", Parent: m.Parcel, ParentG: g, Children: m.Children})
+		return ui.SubdivisionMap(ui.SubdivisionView{ID: "subdivision-preview", Parent: m.Parcel, ParentG: g, Children: m.Children})
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []components.Fact, []components.Link) {
+	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgSubdivide
 		_ = tx.DecodeMsg(t.Msg, &m)
 		ids := strings.Split(string(r.Data), ",")
-		facts := []components.Fact{{Label: "Parent parcel (retired)", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}}
-		links := []components.Link{{Label: "See parcel " + m.Parcel + " and its children", Href: "/land/parcels/" + m.Parcel}}
+		facts := []ui.Fact{{Label: "Parent parcel (retired)", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}}
+		links := []ui.Link{{Label: "See parcel " + m.Parcel + " and its children", Href: "/land/parcels/" + m.Parcel}}
 		for i, id := range ids {
-			facts = append(facts, components.Fact{Label: "Child " + strconv.Itoa(i+1), Value: id, Mono: true, Href: "/land/parcels/" + id})
-			links = append(links, components.Link{Label: "See parcel " + id, Href: "/land/parcels/" + id})
+			facts = append(facts, ui.Fact{Label: "Child " + strconv.Itoa(i+1), Value: id, Mono: true, Href: "/land/parcels/" + id})
+			links = append(links, ui.Link{Label: "See parcel " + id, Href: "/land/parcels/" + id})
 		}
 		return "Parcel " + m.Parcel + " is subdivided", facts, links
 	},
 }
 
 // checkChildren applies x/land's subdivision rules to the parsed children.
-func checkChildren(ctx context.Context, cl *client.Client, lim land.Limits, parent *land.Parcel, children []land.ChildParcel, tol string, upm int64) ([]components.FormError, error) {
-	var errs []components.FormError
+func checkChildren(ctx context.Context, cl *client.Client, lim land.Limits, parent *land.Parcel, children []land.ChildParcel, tol string, upm int64) ([]ui.FormError, error) {
+	var errs []ui.FormError
 	bad := func(format string, args ...any) {
-		errs = append(errs, components.FormError{Field: "children", Message: fmt.Sprintf(format, args...)})
+		errs = append(errs, ui.FormError{Field: "children", Message: fmt.Sprintf(format, args...)})
 	}
 	var pr *land.Region
 	if parent != nil {
@@ -312,7 +312,7 @@ func checkChildren(ctx context.Context, cl *client.Client, lim land.Limits, pare
 		t, _ := new(big.Int).SetString(tol, 10)
 		gap := new(big.Int).Sub(pr.Area2(), covered)
 		if t != nil && gap.Cmp(t) > 0 {
-			bad("The children leave %s m² of parcel %s uncovered, more than the %s m² allowed", components.AreaM2(gap, upm), parent.ID, components.AreaM2(t, upm))
+			bad("The children leave %s m² of parcel %s uncovered, more than the %s m² allowed", ui.AreaM2(gap, upm), parent.ID, ui.AreaM2(t, upm))
 		}
 	}
 	return errs, nil

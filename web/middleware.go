@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/publica/publica/web/chain"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 )
 
 // ContentSecurityPolicy allows nothing but this origin's own files: no
@@ -112,9 +112,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case path == "/healthz":
 		werr = c.String(code, strings.ToLower(title))
 	case code == http.StatusNotFound:
-		werr = render(c, code, components.NotFound(path))
+		werr = render(c, code, ui.NotFound(path))
 	default:
-		werr = render(c, code, components.ErrorPage(code, title, msg, requestID(c)))
+		werr = render(c, code, ui.ErrorPage(code, title, msg, requestID(c)))
 	}
 	if werr != nil {
 		s.log.Error("writing error response", "err", werr)

@@ -17,7 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/components"
+	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
 
@@ -156,7 +156,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 			p := c.Request().URL.Path
 			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/api/") || p == "/healthz"
 		},
-		TokenLookup:    "form:" + components.CSRFField,
+		TokenLookup:    "form:" + ui.CSRFField,
 		CookieName:     "_csrf",
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
@@ -173,7 +173,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 // context, where the components find them.
 func (s *Server) viewer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		v := components.Viewer{}
+		v := ui.Viewer{}
 		if tok, ok := c.Get("csrf").(string); ok {
 			v.CSRF = tok
 		}
@@ -182,7 +182,7 @@ func (s *Server) viewer(next echo.HandlerFunc) echo.HandlerFunc {
 				v.Account, v.PubKey = ss.account, ss.pubkey
 			}
 		}
-		c.SetRequest(c.Request().WithContext(components.WithViewer(c.Request().Context(), v)))
+		c.SetRequest(c.Request().WithContext(ui.WithViewer(c.Request().Context(), v)))
 		return next(c)
 	}
 }
@@ -198,7 +198,7 @@ func (s *Server) mac(parts ...string) string {
 
 // keysPage serves GET /keys: everything there happens in the browser.
 func (s *Server) keysPage(c echo.Context) error {
-	return render(c, http.StatusOK, components.KeysPage())
+	return render(c, http.StatusOK, ui.KeysPage())
 }
 
 // signInPage serves GET /signin with a fresh challenge.
@@ -206,7 +206,7 @@ func (s *Server) signInPage(c echo.Context) error {
 	return s.renderSignIn(c, http.StatusOK, nil)
 }
 
-func (s *Server) renderSignIn(c echo.Context, code int, errs []components.FormError) error {
+func (s *Server) renderSignIn(c echo.Context, code int, errs []ui.FormError) error {
 	nb := make([]byte, challengeNonce)
 	if _, err := rand.Read(nb); err != nil {
 		return err
@@ -216,7 +216,7 @@ func (s *Server) renderSignIn(c echo.Context, code int, errs []components.FormEr
 	exp := time.Now().Add(ChallengeTTL).Unix()
 	token := nonce + "." + strconv.FormatInt(exp, 10) + "." + s.mac("signin", origin, nonce, strconv.FormatInt(exp, 10))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, components.SignIn(components.SignInPage{
+	return render(c, code, ui.SignIn(ui.SignInPage{
 		Origin: origin, Challenge: token, SignBytes: hex.EncodeToString(ChallengeBytes(origin, nonce, exp)),
 		Expires: time.Unix(exp, 0).UTC().Format("15:04:05 UTC"), Errors: errs,
 	}))
@@ -227,7 +227,7 @@ func (s *Server) renderSignIn(c echo.Context, code int, errs []components.FormEr
 // error summary and status 422.
 func (s *Server) signIn(c echo.Context) error {
 	refuse := func(msg string) error {
-		return s.renderSignIn(c, http.StatusUnprocessableEntity, []components.FormError{{Message: msg}})
+		return s.renderSignIn(c, http.StatusUnprocessableEntity, []ui.FormError{{Message: msg}})
 	}
 	parts := strings.Split(c.FormValue("challenge"), ".")
 	if len(parts) != 3 {

@@ -1,4 +1,4 @@
-package components
+package ui
 
 // Elections pages: the view models (ballot.templ renders them).
 

@@ -1,4 +1,4 @@
-package components
+package ui
 
 // Field is one question of a form.
 type Field struct {
