@@ -44,7 +44,7 @@ var listKinds = []string{"trustee", "complaint", "roll", "vote", "tracker", "par
 //	                         key <after> (a Page; not provable as a whole)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
 	one := func(key []byte) (module.QueryResult, error) {
-		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
+		return module.QueryResult{Key: key, Value: m.Keeper.Raw(view, key)}, nil
 	}
 	if len(path) >= 2 && !ValidElectionID(path[1]) {
 		return module.QueryResult{}, errs.InvalidMsg.Wrapf("%q is not an election id", path[1])
@@ -94,20 +94,6 @@ func (m *Module) list(view store.KV, path []string) (module.QueryResult, error) 
 	if !known || !ValidElectionID(id) {
 		return module.QueryResult{}, errs.InvalidMsg.Wrapf("list %s/%s: kinds are %v", kind, id, listKinds)
 	}
-	p := []byte(prefix + kind + "/" + id + "/")
-	start := p
-	if len(path) == 3 {
-		start = append([]byte(string(p)+path[2]), 0) // strictly after
-	}
-	page := Page{Entries: []Entry{}}
-	view.Iterate(start, store.PrefixEnd(p), false, func(k, v []byte) bool {
-		if len(page.Entries) == MaxPage {
-			page.Next = page.Entries[len(page.Entries)-1].Key[len(p):]
-			return false
-		}
-		page.Entries = append(page.Entries, Entry{Key: string(k), Value: v})
-		return true
-	})
-	b, _ := json.Marshal(page)
+	b, _ := json.Marshal(m.Keeper.List(view, kind, id, path[2:]...))
 	return module.QueryResult{Value: b}, nil
 }

@@ -1,0 +1,40 @@
+package ballot
+
+import "github.com/publica/publica/module"
+
+// Module is the ballot module.
+type Module struct {
+	Keeper      Keeper
+	roles       RoleChecker
+	credentials CredentialChecker // nil: credential rules are refused
+}
+
+var _ module.Module = (*Module)(nil)
+
+// New returns the module. credentials may be nil until the identity module
+// provides a checker; elections then use voter rolls only.
+func New(roles RoleChecker, credentials CredentialChecker) *Module {
+	return &Module{roles: roles, credentials: credentials}
+}
+
+// Name is the module name.
+func (*Module) Name() string { return ModuleName }
+
+// Messages declares the module's message types. Casting and tallying also
+// run in CheckTx against the committed state, so a ballot whose proofs fail
+// never enters the mempool; FinalizeBlock verifies everything again. A
+// cast's proofs are verified in FinalizeBlock's parallel pre-check.
+func (m *Module) Messages() []module.MsgSpec {
+	return []module.MsgSpec{
+		module.Handle(TypeCreateElection, m.createElection), // handler_elections.go
+		module.Handle(TypeRegisterVoters, m.registerVoters),
+		module.Handle(TypeRemoveVoters, m.removeVoters),
+		module.Handle(TypeTrusteeKey, m.trusteeKey), // handler_trustees.go
+		module.Handle(TypeDeal, m.deal),
+		module.Handle(TypeComplain, m.complain),
+		module.Handle(TypeReveal, m.reveal),
+		module.Handle(TypePublishKey, m.publishKey),
+		module.WithPrepare(module.Handle(TypeCast, m.cast).CheckedInCheckTx(), m.prepareCast), // handler_cast.go
+		module.Handle(TypeTally, m.tally).CheckedInCheckTx(),                                  // handler_tally.go
+	}
+}
