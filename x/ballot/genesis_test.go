@@ -2,7 +2,6 @@ package ballot_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -10,11 +9,8 @@ import (
 	"testing"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
-
-	"github.com/publica/publica/app"
 	"github.com/publica/publica/audit/election"
-	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
@@ -29,26 +25,26 @@ func richChain(t *testing.T) *chain {
 	off := demo(t, "election-official")
 	alice, bob := demo(t, "citizen-alice"), demo(t, "citizen-bob")
 	e := c.setup("council", yesNoSingle(), []string{account(alice), account(bob)}, 10*time.Second, time.Hour)
-	c.blockAt(time.Unix(e.OpensAt, 0))
+	c.BlockAt(time.Unix(e.OpensAt, 0))
 	for _, k := range []ed25519.PrivateKey{alice, bob} {
 		m, _ := castMsg(t, e, account(k), []int{0}, []int{1})
-		c.must(k, ballot.TypeCast, m)
+		c.MustOK(ballot.TypeCast, m, k)
 	}
-	c.must(off, ballot.TypeRemoveVoters, &ballot.MsgRemoveVoters{Election: "council", Voters: []string{account(bob)}})
+	c.MustOK(ballot.TypeRemoveVoters, &ballot.MsgRemoveVoters{Election: "council", Voters: []string{account(bob)}}, off)
 
 	tk := []ed25519.PrivateKey{demo(t, "trustee-1"), demo(t, "trustee-2"), demo(t, "trustee-3")}
-	c.must(off, ballot.TypeCreateElection, &ballot.MsgCreateElection{ID: "dkg", Title: "T", Questions: yesNoSingle(),
+	c.MustOK(ballot.TypeCreateElection, &ballot.MsgCreateElection{ID: "dkg", Title: "T", Questions: yesNoSingle(),
 		Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll}, Trustees: []string{account(tk[0]), account(tk[1]), account(tk[2])},
-		Threshold: 2, OpensAt: c.time.Unix() + 10, ClosesAt: c.time.Unix() + 1000})
+		Threshold: 2, OpensAt: c.Time.Unix() + 10, ClosesAt: c.Time.Unix() + 1000}, off)
 	for _, k := range tk {
-		c.must(k, ballot.TypeTrusteeKey, ballot.CommKeyMsg(k, "dkg"))
+		c.MustOK(ballot.TypeTrusteeKey, ballot.CommKeyMsg(k, "dkg"), k)
 	}
 	d, err := ballot.DealMsg(tk[0], c.election("dkg"), 1, c.trustees(c.election("dkg")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.must(tk[0], ballot.TypeDeal, d)
-	c.must(tk[1], ballot.TypeComplain, &ballot.MsgComplain{Election: "dkg", Dealer: 1})
+	c.MustOK(ballot.TypeDeal, d, tk[0])
+	c.MustOK(ballot.TypeComplain, &ballot.MsgComplain{Election: "dkg", Dealer: 1}, tk[1])
 	return c
 }
 
@@ -69,7 +65,7 @@ func ballotState(kv store.KV) []ballot.Entry {
 // the export verifies the same election.
 func TestGenesisRoundTrip(t *testing.T) {
 	c := richChain(t)
-	view := c.view()
+	view := c.View()
 	mod := ballot.New(authority.Keeper{}, nil)
 	raw, err := mod.ExportGenesis(view)
 	if err != nil {
@@ -108,21 +104,16 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 
 	// The whole application restarts from its export.
-	gs, err := c.app.ExportGenesis()
+	gs, err := c.App.ExportGenesis()
 	if err != nil {
 		t.Fatal(err)
 	}
 	appState, _ := json.Marshal(gs)
-	st := store.OpenMemory()
-	a := app.New(st)
-	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1,
-		Time: c.time, AppStateBytes: appState}); err != nil {
-		t.Fatal(err)
-	}
-	if got := ballotState(st.Working()); mustJSON(got) != mustJSON(want) {
+	restarted := apptest.NewWith(t, apptest.Options{AppState: appState, NoFirstBlock: true})
+	if got := ballotState(restarted.Store.Working()); mustJSON(got) != mustJSON(want) {
 		t.Fatal("restarted chain's ballot state differs")
 	}
-	rep, err := election.Verify(election.StoreSource{KV: st.Working()}, "city-2026")
+	rep, err := election.Verify(election.StoreSource{KV: restarted.Store.Working()}, "city-2026")
 	if err != nil || !rep.OK {
 		t.Fatalf("verifier on the restarted chain: %v\n%s", err, rep.Summary())
 	}
@@ -131,7 +122,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 // Validate refuses records whose meaning is wrong, though each decodes.
 func TestGenesisValidateMeaning(t *testing.T) {
 	c := richChain(t)
-	raw, err := ballot.New(authority.Keeper{}, nil).ExportGenesis(c.view())
+	raw, err := ballot.New(authority.Keeper{}, nil).ExportGenesis(c.View())
 	if err != nil {
 		t.Fatal(err)
 	}

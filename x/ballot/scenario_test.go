@@ -54,16 +54,16 @@ func runScenario(t *testing.T, tally []int) (*chain, *ballot.Election, map[int][
 	}
 	c.registerAccounts(keys)
 	e := c.setup("city-2026", scenarioQuestions(), ids, 10*time.Second, time.Hour)
-	c.blockAt(time.Unix(e.OpensAt, 0)) // the election opens
+	c.BlockAt(time.Unix(e.OpensAt, 0)) // the election opens
 
 	final := map[int][][]int{}
 	var txs [][]byte
 	for i, k := range keys {
 		a := scenarioAnswers(i)
 		m, _ := castMsg(t, e, ids[i], a...)
-		raw := c.tx(k, ballot.TypeCast, m)
+		raw := c.Tx(ballot.TypeCast, m, k)
 		if i < 3 { // CheckTx verifies the proofs too
-			if r := c.checkTx(raw); r.Code != 0 {
+			if r := c.CheckTx(raw); r.Code != 0 {
 				t.Fatalf("CheckTx of ballot %d: %s", i, r.Log)
 			}
 		}
@@ -71,7 +71,7 @@ func runScenario(t *testing.T, tally []int) (*chain, *ballot.Election, map[int][
 		final[i] = a
 	}
 	trackers := map[string]string{}
-	for i, r := range c.block(txs...) {
+	for i, r := range c.Block(txs...).TxResults {
 		if r.Code != 0 {
 			t.Fatalf("cast %d: %s", i, r.Log)
 		}
@@ -80,26 +80,26 @@ func runScenario(t *testing.T, tally []int) (*chain, *ballot.Election, map[int][
 	// Voter 7 changes their mind: the last ballot counts.
 	revote := [][]int{{1}, {2}, {}}
 	m, _ := castMsg(t, e, ids[7], revote...)
-	r := c.must(keys[7], ballot.TypeCast, m)
+	r := c.MustOK(ballot.TypeCast, m, keys[7])
 	final[7] = revote
-	old, _ := ballot.Keeper{}.Tracker(c.view(), e.ID, trackers[ids[7]])
+	old, _ := ballot.Keeper{}.Tracker(c.View(), e.ID, trackers[ids[7]])
 	if old == nil || old.Status != ballot.TrackerSuperseded {
 		t.Fatalf("first tracker of the re-voter: %+v, want superseded", old)
 	}
-	nt, _ := ballot.Keeper{}.Tracker(c.view(), e.ID, string(r.Data))
+	nt, _ := ballot.Keeper{}.Tracker(c.View(), e.ID, r)
 	if nt == nil || nt.Status != ballot.TrackerCounted || nt.Voter != ids[7] {
 		t.Fatalf("new tracker: %+v", nt)
 	}
-	agg, _ := ballot.Keeper{}.Aggregate(c.view(), e.ID)
+	agg, _ := ballot.Keeper{}.Aggregate(c.View(), e.ID)
 	if agg.Ballots != n {
 		t.Fatalf("aggregate counts %d ballots, want %d (a re-vote replaces)", agg.Ballots, n)
 	}
 
 	// Close, then the trustees in tally decrypt.
-	c.blockAt(time.Unix(e.ClosesAt, 0))
+	c.BlockAt(time.Unix(e.ClosesAt, 0))
 	tkeys := []ed25519.PrivateKey{demo(t, "trustee-1"), demo(t, "trustee-2"), demo(t, "trustee-3")}
 	for _, ti := range tally {
-		c.must(tkeys[ti-1], ballot.TypeTally, c.tallyMsg(e, tkeys[ti-1], uint32(ti)))
+		c.MustOK(ballot.TypeTally, c.tallyMsg(e, tkeys[ti-1], uint32(ti)), tkeys[ti-1])
 	}
 	return c, c.election(e.ID), final
 }
@@ -119,7 +119,7 @@ func TestFullElectionScenario(t *testing.T) {
 	}
 	// A late trustee is told the tally is done.
 	t2 := demo(t, "trustee-2")
-	c.expect("late trustee", c.tx(t2, ballot.TypeTally, c.tallyMsg(e, t2, 2)), ballot.ErrAlreadyTallied, true)
+	c.ExpectTx("late trustee", c.Tx(ballot.TypeTally, c.tallyMsg(e, t2, 2), t2), ballot.ErrAlreadyTallied, true)
 	verifyElection(t, c, e.ID, want)
 }
 

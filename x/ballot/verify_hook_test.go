@@ -15,7 +15,7 @@ import (
 // then over tampered copies of it, which it must refuse.
 func verifyElection(t *testing.T, c *chain, id string, want [][]uint64) {
 	t.Helper()
-	view := c.view()
+	view := c.View()
 	rep, err := election.Verify(election.StoreSource{KV: view}, id)
 	if err != nil {
 		t.Fatal(err)
