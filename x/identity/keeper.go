@@ -1,10 +1,15 @@
 package identity
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/publica/publica/store"
@@ -68,15 +73,8 @@ func StatusBit(page []byte, index uint64) bool {
 	return page[off/8]&(0x80>>(off%8)) != 0
 }
 
-// AuthorityKeeper is what this module needs from x/authority.
-type AuthorityKeeper interface {
-	Params(kv store.KV) (*authority.Params, error)
-	Account(kv store.KV, id string) (*authority.Account, error)
-	HasRole(kv store.KV, id, role string) bool
-	RotateKey(kv store.KV, id string, newPub ed25519.PublicKey) error
-}
-
-// Keeper reads and writes the module's keys.
+// Keeper reads and writes the module's keys; nothing else does. Accounts
+// and keys belong to x/authority, reached through auth.
 type Keeper struct{ auth AuthorityKeeper }
 
 func get[T any](kv store.KV, key []byte) (*T, error) { return store.GetJSON[T](kv, key) }
@@ -92,8 +90,20 @@ func (Keeper) Params(kv store.KV) Params {
 	return *p
 }
 
+// HasParams reports whether the parameters are stored (not defaults).
+func (Keeper) HasParams(kv store.KV) bool { return kv.Has(ParamsKey()) }
+
+// SetParams stores the parameters.
+func (Keeper) SetParams(kv store.KV, p Params) { put(kv, ParamsKey(), p) }
+
+// Schema returns a schema version, or nil.
 func (Keeper) Schema(kv store.KV, id string, version uint32) (*Schema, error) {
 	return get[Schema](kv, SchemaKey(id, version))
+}
+
+// SchemaExists reports whether the schema version is registered.
+func (Keeper) SchemaExists(kv store.KV, id string, version uint32) bool {
+	return kv.Has(SchemaKey(id, version))
 }
 
 // HasSchema reports whether any version of schema id is registered.
@@ -104,12 +114,80 @@ func (Keeper) HasSchema(kv store.KV, id string) bool {
 	return found
 }
 
+// SetSchema stores a schema version.
+func (Keeper) SetSchema(kv store.KV, s *Schema) { put(kv, SchemaKey(s.ID, s.Version), s) }
+
+// Issuer returns an issuer record, or nil.
 func (Keeper) Issuer(kv store.KV, account string) (*Issuer, error) {
 	return get[Issuer](kv, IssuerKey(account))
 }
 
+// SetIssuer stores an issuer record as it is.
+func (Keeper) SetIssuer(kv store.KV, is *Issuer) { put(kv, IssuerKey(is.Account), is) }
+
+// LogIssuer appends the issuer's current state to its history (one entry
+// per height) and stores it.
+func (k Keeper) LogIssuer(kv store.KV, is *Issuer, height int64) {
+	ev := IssuerEvent{Height: height, Status: is.Status, Schemas: slices.Clone(is.Schemas)}
+	if n := len(is.History); n > 0 && is.History[n-1].Height == height {
+		is.History[n-1] = ev
+	} else {
+		is.History = append(is.History, ev)
+	}
+	k.SetIssuer(kv, is)
+}
+
+// Anchor returns the anchor of a credential digest, or nil.
 func (Keeper) Anchor(kv store.KV, digest string) (*Anchor, error) {
 	return get[Anchor](kv, AnchorKey(digest))
+}
+
+// HasAnchor reports whether a credential with digest is anchored.
+func (Keeper) HasAnchor(kv store.KV, digest string) bool { return kv.Has(AnchorKey(digest)) }
+
+// SlotTaken reports whether the issuer's status index is allocated.
+func (Keeper) SlotTaken(kv store.KV, issuer string, index uint64) bool {
+	return kv.Has(SlotKey(issuer, index))
+}
+
+// SetAnchor stores an anchor and allocates its status index to it.
+func (Keeper) SetAnchor(kv store.KV, a *Anchor) {
+	put(kv, AnchorKey(a.Digest), a)
+	kv.Set(SlotKey(a.Issuer, a.StatusIndex), []byte(a.Digest))
+}
+
+// StatusPage is the stored page of issuer's purpose list holding index
+// (nil: absent, all zeros).
+func (Keeper) StatusPage(kv store.KV, issuer, purpose string, index uint64) []byte {
+	return kv.Get(StatusPageKey(issuer, purpose, index))
+}
+
+// StatusBitSet reads entry index of issuer's purpose list.
+func (k Keeper) StatusBitSet(kv store.KV, issuer, purpose string, index uint64) bool {
+	return StatusBit(k.StatusPage(kv, issuer, purpose, index), index)
+}
+
+// SetStatusBit gives entry index of issuer's purpose list the value set,
+// storing its page (created all zeros if absent).
+func (k Keeper) SetStatusBit(kv store.KV, issuer, purpose string, index uint64, set bool) {
+	page := k.StatusPage(kv, issuer, purpose, index)
+	if page == nil {
+		page = make([]byte, PageBytes)
+	} else {
+		page = bytes.Clone(page)
+	}
+	off := index % PageBits
+	if set {
+		page[off/8] |= 0x80 >> (off % 8)
+	} else {
+		page[off/8] &^= 0x80 >> (off % 8)
+	}
+	kv.Set(StatusPageKey(issuer, purpose, index), page)
+}
+
+// SetStatusPage stores a whole page (genesis).
+func (Keeper) SetStatusPage(kv store.KV, p StatusPage) {
+	kv.Set(StatusPageKey(p.Issuer, p.Purpose, p.Page*PageBits), p.Bits)
 }
 
 // DID returns the DID record of account, synthesised from the account's
@@ -126,9 +204,17 @@ func (k Keeper) DID(kv store.KV, account string) (*DIDRecord, error) {
 	return &DIDRecord{Account: account, Keys: []KeyEntry{{N: 1, PubKey: a.PubKey, From: 0, Reason: "account created"}}, Services: []Service{}}, nil
 }
 
-// rotate makes newPub the account's key from height h, in the account and
-// in the DID history.
-func (k Keeper) rotate(kv store.KV, account string, newPub ed25519.PublicKey, h int64, reason string) error {
+// SetDID stores a DID record.
+func (Keeper) SetDID(kv store.KV, d *DIDRecord) { put(kv, DIDKey(d.Account), d) }
+
+// KeyInUse reports whether pub already controls an account.
+func (k Keeper) KeyInUse(kv store.KV, pub ed25519.PublicKey) bool {
+	return k.auth.AccountIDByPubKey(kv, pub) != ""
+}
+
+// RotateKey makes newPub the account's key from height h, in the account
+// and in the DID history.
+func (k Keeper) RotateKey(kv store.KV, account string, newPub ed25519.PublicKey, h int64, reason string) error {
 	d, err := k.DID(kv, account)
 	if err != nil {
 		return err
@@ -140,7 +226,7 @@ func (k Keeper) rotate(kv store.KV, account string, newPub ed25519.PublicKey, h 
 		return ErrDIDDeactivated.Wrapf("%s", account)
 	}
 	if err := k.auth.RotateKey(kv, account, newPub); err != nil {
-		if errorsIsAccountExists(err) {
+		if errors.Is(err, authority.ErrAccountExists) {
 			return ErrKeyInUse.Wrapf("%x", []byte(newPub))
 		}
 		return err
@@ -148,12 +234,34 @@ func (k Keeper) rotate(kv store.KV, account string, newPub ed25519.PublicKey, h 
 	cur := d.Current()
 	cur.Until = h
 	d.Keys = append(d.Keys, KeyEntry{N: cur.N + 1, PubKey: hex.EncodeToString(newPub), From: h, Reason: reason})
-	put(kv, DIDKey(account), d)
+	k.SetDID(kv, d)
 	return nil
 }
 
+// Recovery returns the pending recovery of account, or nil.
 func (Keeper) Recovery(kv store.KV, account string) (*Recovery, error) {
 	return get[Recovery](kv, RecoveryKey(account))
+}
+
+// HasRecovery reports whether a recovery of account is pending.
+func (Keeper) HasRecovery(kv store.KV, account string) bool { return kv.Has(RecoveryKey(account)) }
+
+// SetRecovery stores a pending recovery.
+func (Keeper) SetRecovery(kv store.KV, r *Recovery) { put(kv, RecoveryKey(r.Account), r) }
+
+// DeleteRecovery ends the pending recovery of account, if any.
+func (Keeper) DeleteRecovery(kv store.KV, account string) { kv.Delete(RecoveryKey(account)) }
+
+// Eligibility returns a registered eligibility result, or nil.
+func (Keeper) Eligibility(kv store.KV, account, schemaID, predicate string) (*Eligibility, error) {
+	return get[Eligibility](kv, EligibilityKey(account, schemaID, predicate))
+}
+
+// SetEligibility stores an eligibility result and returns its key.
+func (Keeper) SetEligibility(kv store.KV, e *Eligibility) []byte {
+	key := EligibilityKey(e.Account, e.SchemaID, e.Predicate)
+	put(kv, key, e)
+	return key
 }
 
 // blockTimeKey mirrors app.BlockTimeKey (the app's block-time index, which
@@ -181,7 +289,7 @@ func TimeBefore(kv store.KV, height int64) time.Time {
 // deactivated, and not expired at the previous block's time. The reason
 // explains a false answer.
 func (k Keeper) Eligible(kv store.KV, account, schemaID, predicate string, height int64) (bool, string) {
-	e, err := get[Eligibility](kv, EligibilityKey(account, schemaID, predicate))
+	e, err := k.Eligibility(kv, account, schemaID, predicate)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -189,15 +297,70 @@ func (k Keeper) Eligible(kv store.KV, account, schemaID, predicate string, heigh
 		return false, "no eligibility proof registered for " + schemaID + " " + predicate
 	}
 	for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
-		if StatusBit(kv.Get(StatusPageKey(e.Issuer, purpose, e.StatusIndex)), e.StatusIndex) {
+		if k.StatusBitSet(kv, e.Issuer, purpose, e.StatusIndex) {
 			return false, "credential " + purpose + " bit is set"
 		}
 	}
 	if at := TimeBefore(kv, height); e.ValidUntil != 0 && !at.IsZero() && at.Unix() >= e.ValidUntil {
 		return false, "credential expired"
 	}
-	if d, _ := resolveDID(KVReader{KV: kv}, account); d == nil || d.Deactivated {
+	if d, _ := k.DID(kv, account); d == nil || d.Deactivated {
 		return false, "DID deactivated"
 	}
 	return true, ""
+}
+
+// records decodes every record under prefix, in key order.
+func records[T any](kv store.KV, prefix string) ([]T, error) {
+	p := []byte(prefix)
+	var out []T
+	var err error
+	kv.Iterate(p, store.PrefixEnd(p), false, func(_, b []byte) bool {
+		var v T
+		if err = json.Unmarshal(b, &v); err != nil {
+			return false
+		}
+		out = append(out, v)
+		return true
+	})
+	return out, err
+}
+
+// Records returns every stored record in key order, for export.
+func (k Keeper) Records(kv store.KV) (*Genesis, error) {
+	g := &Genesis{Params: k.Params(kv)}
+	var errs [6]error
+	g.Schemas, errs[0] = records[Schema](kv, prefixSchema)
+	g.Issuers, errs[1] = records[Issuer](kv, prefixIssuer)
+	g.DIDs, errs[2] = records[DIDRecord](kv, prefixDID)
+	g.Anchors, errs[3] = records[Anchor](kv, prefixAnchor)
+	g.Recoveries, errs[4] = records[Recovery](kv, prefixRecovery)
+	g.Eligibility, errs[5] = records[Eligibility](kv, prefixEligible)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	p := []byte(prefixStatus)
+	kv.Iterate(p, store.PrefixEnd(p), false, func(key, b []byte) bool {
+		var sp StatusPage
+		// identity/status/<issuer>/<purpose>/<page>
+		rest := string(key[len(p):])
+		if len(rest) > 41 {
+			sp.Issuer = rest[:40]
+			tail := rest[41:]
+			for i := len(tail) - 1; i >= 0; i-- {
+				if tail[i] == '/' {
+					sp.Purpose = tail[:i]
+					n, _ := strconv.ParseUint(tail[i+1:], 10, 64)
+					sp.Page = n
+					break
+				}
+			}
+		}
+		sp.Bits = b
+		g.StatusPages = append(g.StatusPages, sp)
+		return true
+	})
+	return g, nil
 }

@@ -26,6 +26,8 @@ import (
 //	statuslist/<issuer>/<purpose>        the W3C BitstringStatusListCredential built from the pages (not
 //	                                     provable as one: `publica identity status-list` proves each page)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
+	// one answers with the record stored at key, as stored, so the app can
+	// prove it.
 	one := func(key []byte) (module.QueryResult, error) {
 		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
 	}
@@ -37,7 +39,7 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 	case len(path) == 1 && path[0] == "params":
 		p := m.Keeper.Params(view)
 		b, _ := json.Marshal(p)
-		if view.Has(ParamsKey()) {
+		if m.Keeper.HasParams(view) {
 			return one(ParamsKey())
 		}
 		return module.QueryResult{Value: b}, nil
@@ -71,7 +73,7 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		size := m.Keeper.Params(view).StatusListSize
 		pages := make([][]byte, StatusListPageCount(size))
 		for i := range pages {
-			pages[i] = view.Get(StatusPageKey(path[1], path[2], uint64(i)*PageBits))
+			pages[i] = m.Keeper.StatusPage(view, path[1], path[2], uint64(i)*PageBits)
 		}
 		c, err := NewStatusListCredential(path[1], path[2], size, pages, nil)
 		if err != nil {

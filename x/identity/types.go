@@ -113,6 +113,17 @@ func (i *Issuer) AccreditedAt(schema string, height int64) bool {
 	return cur != nil && cur.Status == IssuerActive && slices.Contains(cur.Schemas, schema)
 }
 
+// everAccredited reports whether the issuer was ever active and
+// accredited for schema.
+func (i *Issuer) everAccredited(schema string) bool {
+	for _, e := range i.History {
+		if e.Status == IssuerActive && slices.Contains(e.Schemas, schema) {
+			return true
+		}
+	}
+	return false
+}
+
 // KeyEntry is one key of a DID's history. Until is 0 for the current key;
 // otherwise the key verified signatures at heights From ≤ h < Until.
 type KeyEntry struct {

@@ -59,30 +59,45 @@ type Verified struct {
 	Proven []string `json:"proven,omitempty"`
 }
 
-func readJSON[T any](r Reader, key []byte) (*T, error) {
-	b, err := r.Get(key)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+// readerKV lets the keepers' reads run over a Reader, which may prove every
+// key it reads (ProvenViewReader, the CLI's and portal's node readers): so
+// identity's keeper reads identity's keys and authority's keeper reads
+// accounts, even off chain, and every read is proven as before. Reads only;
+// the first error of the Reader sticks (later reads return nothing) and is
+// reported by failed.
+type readerKV struct {
+	r   Reader
+	err error
 }
 
-// resolveDID reads the DID record of account through r (synthesised from
-// the account record when none is stored).
-func resolveDID(r Reader, account string) (*DIDRecord, error) {
-	d, err := readJSON[DIDRecord](r, DIDKey(account))
-	if err != nil || d != nil {
-		return d, err
+func (s *readerKV) Get(key []byte) []byte {
+	if s.err != nil {
+		return nil
 	}
-	a, err := readJSON[authority.Account](r, authority.AccountKey(account))
-	if err != nil || a == nil {
-		return nil, err
+	v, err := s.r.Get(key)
+	if err != nil {
+		s.err = err
+		return nil
 	}
-	return &DIDRecord{Account: account, Keys: []KeyEntry{{N: 1, PubKey: a.PubKey, From: 0, Reason: "account created"}}, Services: []Service{}}, nil
+	return v
+}
+func (s *readerKV) Has(key []byte) bool { return s.Get(key) != nil }
+func (s *readerKV) Set(key, value []byte) {
+	panic(&store.Failure{Err: fmt.Errorf("write through a verifier reader")})
+}
+func (s *readerKV) Delete(key []byte) {
+	panic(&store.Failure{Err: fmt.Errorf("write through a verifier reader")})
+}
+func (s *readerKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	panic(&store.Failure{Err: fmt.Errorf("iteration through a verifier reader")})
+}
+
+// failed is the Reader's first error, else err.
+func (s *readerKV) failed(err error) error {
+	if s.err != nil {
+		return s.err
+	}
+	return err
 }
 
 func keyBytes(k *KeyEntry) []byte {
@@ -98,6 +113,17 @@ func keyBytes(k *KeyEntry) []byte {
 // revocation and suspension bits; disclosures and the predicate. Each
 // failure has its own error code.
 func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error) {
+	return offChain.VerifyPresentation(r, raw, o)
+}
+
+// offChain is the keeper of verifiers outside the chain (CLI, portal,
+// bench): authority's keeper holds no state, so it needs no wiring.
+var offChain = Keeper{auth: authority.Keeper{}}
+
+// VerifyPresentation is the package's VerifyPresentation with accounts read
+// through k's authority keeper (on chain, the module's).
+func (k Keeper) VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error) {
+	kv := &readerKV{r: r}
 	pp, err := vc.ParsePresentation(raw)
 	switch {
 	case errors.Is(err, vc.ErrWrongIssuer):
@@ -113,8 +139,8 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 	}
 
 	// Issuer signature.
-	issuerDID, err := resolveDID(r, c.Issuer)
-	if err != nil {
+	issuerDID, err := k.DID(kv, c.Issuer)
+	if err = kv.failed(err); err != nil {
 		return nil, err
 	}
 	if issuerDID == nil {
@@ -130,12 +156,12 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 
 	// Anchor and accreditation at issue height.
 	digest := hex.EncodeToString(c.Secured.DocHash[:])
-	issuer, err := readJSON[Issuer](r, IssuerKey(c.Issuer))
-	if err != nil {
+	issuer, err := k.Issuer(kv, c.Issuer)
+	if err = kv.failed(err); err != nil {
 		return nil, err
 	}
-	anchor, err := readJSON[Anchor](r, AnchorKey(digest))
-	if err != nil {
+	anchor, err := k.Anchor(kv, digest)
+	if err = kv.failed(err); err != nil {
 		return nil, err
 	}
 	if anchor == nil {
@@ -169,8 +195,8 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 	if pp.Holder != c.Holder {
 		return nil, ErrWrongHolder.Wrapf("presented by %s, issued to %s", vc.DID(pp.Holder), vc.DID(c.Holder))
 	}
-	holderDID, err := resolveDID(r, c.Holder)
-	if err != nil {
+	holderDID, err := k.DID(kv, c.Holder)
+	if err = kv.failed(err); err != nil {
 		return nil, err
 	}
 	if holderDID == nil {
@@ -195,11 +221,11 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 
 	// Status.
 	for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
-		page, err := r.Get(StatusPageKey(c.Issuer, purpose, c.StatusIndex))
-		if err != nil {
+		set := k.StatusBitSet(kv, c.Issuer, purpose, c.StatusIndex)
+		if err := kv.failed(nil); err != nil {
 			return nil, err
 		}
-		if StatusBit(page, c.StatusIndex) {
+		if set {
 			if purpose == PurposeRevocation {
 				return nil, ErrRevoked.Wrapf("index %d of %s", c.StatusIndex, c.Issuer)
 			}
@@ -208,8 +234,8 @@ func VerifyPresentation(r Reader, raw []byte, o VerifyOptions) (*Verified, error
 	}
 
 	// Disclosures.
-	schema, err := readJSON[Schema](r, SchemaKey(c.SchemaID, c.Version))
-	if err != nil {
+	schema, err := k.Schema(kv, c.SchemaID, c.Version)
+	if err = kv.failed(err); err != nil {
 		return nil, err
 	}
 	if schema == nil {
@@ -295,24 +321,6 @@ func proofClaimTypes(pp *vc.ParsedPresentation, schema *Schema) ([]string, error
 		types[i] = def.Type
 	}
 	return types, nil
-}
-
-func (i *Issuer) everAccredited(schema string) bool {
-	for _, e := range i.History {
-		if e.Status == IssuerActive && contains(e.Schemas, schema) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ProvenViewReader reads a committed state view and checks an ICS23 proof
