@@ -2,7 +2,6 @@ package extract_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,27 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/publica/publica/client"
 	"github.com/publica/publica/extract"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/testnode"
-	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/land"
 )
-
-func send(t *testing.T, c *client.Client, msgType string, msg any, keys ...ed25519.PrivateKey) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	x, err := c.Build(ctx, keys[0].Public().(ed25519.PublicKey), msgType, msg, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Send(ctx, x, keys...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(res.Data)
-}
 
 // TestExtractOffline: a title extract built from a running node verifies
 // with no node, and any change to it is caught.
@@ -39,10 +22,10 @@ func TestExtractOffline(t *testing.T) {
 	clerk, alice := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice")
 	h := sha256.Sum256([]byte("deed"))
 	d := hex.EncodeToString(h[:])
-	send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "X-1", Document: d,
+	testnode.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "X-1", Document: d,
 		Geometry: land.Geometry{Type: "Polygon", CRS: "EPSG:32633", Coordinates: json.RawMessage("[[[0,0],[100,0],[100,100],[0,100],[0,0]]]")}}, clerk)
-	tid := send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
-		Owners: []land.Share{{Party: tx.AccountID(alice.Public().(ed25519.PublicKey)), Share: "1"}}, Tenure: "freehold", Document: d}, clerk)
+	tid := testnode.Send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+		Owners: []land.Share{{Party: apptest.Account(alice), Share: "1"}}, Tenure: "freehold", Document: d}, clerk)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -2,23 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/publica/publica/internal/testnode"
 )
 
 // TestBallotCLI runs a whole election through the CLI against a real node:
 // definition, roll, key ceremony, a Benaloh audit, casting and re-voting,
 // the tally by two of three trustees and the independent verifier.
 func TestBallotCLI(t *testing.T) {
-	base := t.TempDir()
-	home := filepath.Join(base, "home")
-	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
-		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
-	n, _ := testnode.Start(t, home)
+	home, n := devNode(t)
 	opens := time.Now().Add(3 * time.Second)
 	closes := opens.Add(5 * time.Second)
 	mustCLI(t, home, "tx", "ballot", "create-election", "--id", "cli-vote", "--title", "CLI vote",

@@ -16,14 +16,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/keys"
+	"github.com/publica/publica/node"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/authority"
 )
@@ -117,34 +118,19 @@ func account(t *testing.T, home, who string) authority.Account {
 	return a
 }
 
-// devNode initialises a home with `publica init --dev` and runs its node.
-func devNode(t *testing.T) string {
+// devNode initialises a home with `publica init --dev` and runs its node
+// until the test ends.
+func devNode(t *testing.T) (string, *node.Node) {
 	t.Helper()
-	// Not t.TempDir: CometBFT's address book may still write
-	// config/addrbook.json just after the node stops, which makes
-	// TempDir's cleanup fail; remove the home with retries instead.
-	base, err := os.MkdirTemp("", "publica-cli-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for range 50 {
-			if os.RemoveAll(base) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Errorf("could not remove %s", base)
-	})
-	home := filepath.Join(base, "home")
+	home := filepath.Join(testnode.TempHome(t), "home")
 	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
 		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
-	testnode.Start(t, home)
-	return home
+	n, _ := testnode.Start(t, home)
+	return home, n
 }
 
 func TestCLI(t *testing.T) {
-	home := devNode(t)
+	home, _ := devNode(t)
 	dir := t.TempDir()
 	pass := writeFile(t, dir, "newbie.pass", "a long passphrase\n")
 	wrong := writeFile(t, dir, "wrong.pass", "not the passphrase\n")
@@ -506,7 +492,7 @@ func TestKeysAddPrompt(t *testing.T) {
 // TestTxFileRoundTrip: tx.Tx → JSON file → tx.Tx is exact, message bytes
 // included.
 func TestTxFileRoundTrip(t *testing.T) {
-	k1, k2 := genesis.DemoKeys[0].PrivateKey(), genesis.DemoKeys[1].PrivateKey()
+	k1, k2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
 	for _, msg := range []string{
 		`{"account":"d0829356f1eca260b1bf0f9f607e76519dcb652a","role":"clerk"}`,
 		`{}`,

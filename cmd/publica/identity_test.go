@@ -28,7 +28,7 @@ type verifyOut struct {
 // selective presentation bound to a challenge, proven verification, a
 // replay, suspension and reinstatement, and bad presentation files.
 func TestIdentityCLI(t *testing.T) {
-	home := devNode(t)
+	home, _ := devNode(t)
 	dir := t.TempDir()
 	schemaFile := writeFile(t, dir, "residence.schema.json", `{"type":"object"}`)
 

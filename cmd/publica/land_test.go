@@ -13,7 +13,6 @@ import (
 
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
-	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/x/land"
 )
 
@@ -27,11 +26,7 @@ func square(x0, y0, side int64) string {
 // transfer to a proven owner query and a title extract checked offline,
 // against a real node, and checks the CLI's errors for bad input.
 func TestLandCLI(t *testing.T) {
-	base := t.TempDir()
-	home := filepath.Join(base, "home")
-	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
-		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
-	testnode.Start(t, home)
+	home, _ := devNode(t)
 	dir := t.TempDir()
 	plan := writeFile(t, dir, "plan.pdf", "survey plan")
 	deed := writeFile(t, dir, "deed.pdf", "deed of sale")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,28 +21,12 @@ import (
 	"github.com/go-pdf/fpdf"
 	"rsc.io/qr"
 
-	"github.com/publica/publica/client"
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/testnode"
-	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/land"
 )
-
-func send(t *testing.T, c *client.Client, msgType string, msg any, keys ...ed25519.PrivateKey) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	x, err := c.Build(ctx, keys[0].Public().(ed25519.PublicKey), msgType, msg, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Send(ctx, x, keys...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(res.Data)
-}
 
 // TestCertificatePDF: a certificate of a mortgaged title with a caveat
 // carries its extract, which comes back out of the PDF byte for byte and
@@ -53,16 +36,16 @@ func send(t *testing.T, c *client.Client, msgType string, msg any, keys ...ed255
 func TestCertificatePDF(t *testing.T) {
 	_, c := testnode.Start(t, testnode.InitHome(t))
 	clerk, alice, bob := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice"), testnode.DemoKey(t, "citizen-bob")
-	aliceID, bobID := tx.AccountID(alice.Public().(ed25519.PublicKey)), tx.AccountID(bob.Public().(ed25519.PublicKey))
+	aliceID, bobID := apptest.Account(alice), apptest.Account(bob)
 	h := sha256.Sum256([]byte("deed"))
 	d := hex.EncodeToString(h[:])
-	send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "C-1", Address: "1 Rue Ångström", Document: d,
+	testnode.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "C-1", Address: "1 Rue Ångström", Document: d,
 		Geometry: land.Geometry{Type: "Polygon", CRS: "EPSG:32633", Coordinates: json.RawMessage("[[[0,0],[1000,0],[1000,1000],[0,1000],[0,0]]]")}}, clerk)
-	tid := send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+	tid := testnode.Send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
 		Owners: []land.Share{{Party: aliceID, Share: "1"}}, Tenure: "freehold", Document: d}, clerk)
-	mid := send(t, c, land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: tid, Lender: bobID, Amount: "25000000",
+	mid := testnode.Send(t, c, land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: tid, Lender: bobID, Amount: "25000000",
 		Currency: "EUR", Rank: 1, Document: d}, alice, bob)
-	cid := send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Reason: "Boundary dispute — court file 12/2026", Document: d}, bob)
+	cid := testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Reason: "Boundary dispute — court file 12/2026", Document: d}, bob)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

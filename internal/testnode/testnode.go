@@ -33,7 +33,7 @@ func FreeAddr(t testing.TB) string {
 // InitHome creates a development home in a new temp dir.
 func InitHome(t testing.TB) string {
 	t.Helper()
-	home := tempHome(t)
+	home := TempHome(t)
 	err := node.Init(home, node.InitOptions{
 		ChainID:       genesis.DevChainID,
 		AppState:      genesis.DevAppState(),
@@ -91,11 +91,30 @@ func DemoKey(t testing.TB, name string) ed25519.PrivateKey {
 	return apptest.DemoKey(t, name)
 }
 
-// tempHome is a temporary directory removed with retries at the end of the
+// Send builds a transaction of msg for keys[0] at its next sequence (valid
+// for 100 blocks), has every key sign it, sends it and waits for its
+// block; it stops the test on any refusal and returns the result data.
+func Send(t testing.TB, c *client.Client, msgType string, msg any, keys ...ed25519.PrivateKey) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	x, err := c.Build(ctx, keys[0].Public().(ed25519.PublicKey), msgType, msg, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(ctx, x, keys...)
+	if err != nil {
+		t.Fatalf("%s: %v", msgType, err)
+	}
+	return string(res.Data)
+}
+
+// TempHome is a temporary directory removed with retries at the end of the
 // test: CometBFT goroutines that outlive a node's Stop by a moment (a last
-// priv_validator_state.json write, for one) can make a single RemoveAll
-// fail with "directory not empty" on a loaded machine.
-func tempHome(t testing.TB) string {
+// priv_validator_state.json write, for one; the address book) can make a
+// single RemoveAll (or t.TempDir's cleanup) fail with "directory not
+// empty" on a loaded machine.
+func TempHome(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "publica-node-")
 	if err != nil {
