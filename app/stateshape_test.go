@@ -36,33 +36,19 @@ func TestGenesisStateShape(t *testing.T) {
 		b, _ := json.Marshal(m)
 		return b
 	}
-	run := func(appState []byte) (*app.App, *store.Store, []byte, error) {
-		st := store.OpenMemory()
-		a := app.New(st)
-		_, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1,
-			Time: apptest.GenesisTime, AppStateBytes: appState})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: apptest.GenesisTime})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
-			return nil, nil, nil, err
-		}
-		return a, st, res.AppHash, nil
+	run := func(appState []byte) (*app.App, *store.Store, []byte) {
+		c := apptest.NewWith(t, apptest.Options{AppState: appState})
+		return c.App, c.Store, c.AppHash()
+	}
+	initErr := func(appState []byte) error {
+		_, err := app.New(store.OpenMemory()).InitChain(context.Background(), &abci.RequestInitChain{ChainId: genesis.DevChainID,
+			InitialHeight: 1, Time: apptest.GenesisTime, AppStateBytes: appState})
+		return err
 	}
 	two := withShape(json.RawMessage(`{"split":"authority/pubkey/"}`))
-	a2, st2, h2, err := run(two)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, st1, h1, err := run(withShape(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, h2again, _ := run(two)
+	a2, st2, h2 := run(two)
+	_, st1, h1 := run(withShape(nil))
+	_, _, h2again := run(two)
 	if st2.Split() != "authority/pubkey/" || st1.Split() != store.NoSplit || bytes.Equal(h1, h2) || !bytes.Equal(h2, h2again) {
 		t.Fatalf("splits %q / %q, hashes one tree %X, two trees %X then %X", st2.Split(), st1.Split(), h1, h2, h2again)
 	}
@@ -74,7 +60,7 @@ func TestGenesisStateShape(t *testing.T) {
 		t.Fatalf("export state entry %s", exported[app.GenesisStateKey])
 	}
 	for _, bad := range []string{`{"split":""}`, `"land/"`, `{"split":1}`} {
-		if _, _, _, err := run(withShape(json.RawMessage(bad))); err == nil || !strings.Contains(err.Error(), "app_state.state") {
+		if err := initErr(withShape(json.RawMessage(bad))); err == nil || !strings.Contains(err.Error(), "app_state.state") {
 			t.Fatalf("state entry %s: %v", bad, err)
 		}
 	}
