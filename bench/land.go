@@ -178,38 +178,27 @@ func landGenesis(opts LandOptions, sold []int) ([]byte, error) {
 			authority.GenesisAccountFor(benchKey(opts.Parcels+i).Public().(ed25519.PublicKey)))
 	}
 	p := land.DefaultParams()
-	g := land.Genesis{Params: p}
+	g := land.Genesis{Params: p, Sequences: map[string]uint64{"P": uint64(opts.Parcels), "T": uint64(opts.Parcels)}}
 	const side = 1000 // 10 m squares
 	cols := 1000
 	doc := strings.Repeat("ab", 32)
-	var recs []land.Record
 	for i := range opts.Parcels {
 		x, y := int64(i%cols)*side, int64(i/cols)*side
 		pid, tid := fmt.Sprintf("P%d", i+1), fmt.Sprintf("T%d", i+1)
 		owner := tx.AccountID(benchKey(i).Public().(ed25519.PublicKey))
 		coords := fmt.Sprintf("[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]", x, y, x+side, y, x+side, y+side, x, y+side, x, y)
-		parcel := land.Parcel{ID: pid, CadastralRef: "B-" + pid, Geometry: land.Geometry{Type: "Polygon", CRS: p.CRS, Coordinates: json.RawMessage(coords)},
-			BBox: [4]int64{x, y, x + side, y + side}, Area2: "2000000", AreaM2: "100", Status: land.StatusActive, Title: tid,
-			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1, OwnerSince: 1}
 		owners := []land.Share{{Party: owner, Share: "1"}}
-		title := land.Title{ID: tid, Parcels: []string{pid}, Owners: owners, Tenure: "freehold", Status: land.StatusActive,
+		// The genesis rebuilds the indexes (cadastral reference, grid
+		// cells, the owner's holding) from these records.
+		g.Parcels = append(g.Parcels, land.Parcel{ID: pid, CadastralRef: "B-" + pid,
+			Geometry: land.Geometry{Type: "Polygon", CRS: p.CRS, Coordinates: json.RawMessage(coords)},
+			BBox:     [4]int64{x, y, x + side, y + side}, Area2: "2000000", AreaM2: "100", Status: land.StatusActive, Title: tid,
+			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1, OwnerSince: 1})
+		g.Titles = append(g.Titles, land.Title{ID: tid, Parcels: []string{pid}, Owners: owners, Tenure: "freehold", Status: land.StatusActive,
 			Mortgages: []land.Mortgage{}, Leases: []land.Lease{}, Easements: []land.Easement{}, Caveats: []land.Caveat{},
-			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1}
-		pb, _ := json.Marshal(parcel)
-		tb, _ := json.Marshal(title)
-		ob, _ := json.Marshal(land.OwnerPeriod{Parcel: pid, Title: tid, Owners: owners, From: 1})
-		recs = append(recs,
-			land.Record{Key: string(land.ParcelKey(pid)), Value: string(pb)},
-			land.Record{Key: string(land.TitleKey(tid)), Value: string(tb)},
-			land.Record{Key: string(land.CadRefKey(parcel.CadastralRef)), Value: pid},
-			land.Record{Key: string(land.GridKey(x/p.GridCell, y/p.GridCell, pid)), Value: string(land.GridValue(parcel.BBox))},
-			land.Record{Key: string(land.PartyKey(owner, tid)), Value: "1"},
-			land.Record{Key: string(land.OwnersKey(pid, 1)), Value: string(ob)},
-		)
+			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1})
+		g.OwnerPeriods = append(g.OwnerPeriods, land.OwnerPeriod{Parcel: pid, Title: tid, Owners: owners, From: 1})
 	}
-	recs = append(recs, land.Record{Key: "land/seq/P", Value: fmt.Sprint(opts.Parcels)}, land.Record{Key: "land/seq/T", Value: fmt.Sprint(opts.Parcels)})
-	sortRecords(recs)
-	g.Records = recs
 	ab, err := json.Marshal(auth)
 	if err != nil {
 		return nil, err
@@ -219,10 +208,6 @@ func landGenesis(opts LandOptions, sold []int) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(map[string]json.RawMessage{authority.ModuleName: ab, land.ModuleName: lb, app.GenesisStateKey: dev[app.GenesisStateKey]})
-}
-
-func sortRecords(r []land.Record) {
-	slicesSortFunc(r, func(a, b land.Record) int { return strings.Compare(a.Key, b.Key) })
 }
 
 // soldTitles picks the title of each transfer, in order: distinct titles

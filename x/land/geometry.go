@@ -521,3 +521,26 @@ func Adjacent(a, b *Region) bool {
 	r := relate(a, b)
 	return !(r.cross || r.bIn || r.aIn || r.same) && r.opp
 }
+
+// areaM2 renders twice-area units² as exact square metres: a terminating
+// decimal when there is one, otherwise "n/d".
+func areaM2(area2 *big.Int, unitsPerMetre int64) string {
+	den := new(big.Int).Mul(big.NewInt(2*unitsPerMetre), big.NewInt(unitsPerMetre))
+	r := new(big.Rat).SetFrac(area2, den)
+	// Terminating iff the reduced denominator has only factors 2 and 5.
+	d := new(big.Int).Set(r.Denom())
+	digits := 0
+	for _, f := range []int64{2, 5} {
+		bf := big.NewInt(f)
+		n := 0
+		for new(big.Int).Mod(d, bf).Sign() == 0 {
+			d.Div(d, bf)
+			n++
+		}
+		digits = max(digits, n)
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		return r.RatString()
+	}
+	return r.FloatString(digits)
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,103 +14,15 @@ import (
 	"github.com/publica/publica/store"
 )
 
-// State keys (all provable; values are JSON unless noted):
-//
-//	land/params                          Params
-//	land/seq/<kind>                      last number issued for ids of kind P, T, O, M, L, E, C (decimal)
-//	land/parcel/<parcel>                 Parcel
-//	land/cadref/<cadastral ref>          parcel id (refs are never reused)
-//	land/grid/<cx>/<cy>/<parcel>         empty; active parcels whose bounding box meets cell (cx, cy) (10-digit cells)
-//	land/title/<title>                   Title
-//	land/party/<account>/<title>         the party's current share of the title
-//	land/offer/<offer>                   Offer
-//	land/history/<parcel>/<seq>          Event number seq (10 digits, from 1) of the parcel's history
-//	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
-//	land/benefit/<parcel>/<title>/<easement>  empty; the easement on the title benefits the parcel
-//	land/parcel-offer/<parcel>/<offer>   empty; the offer was made on a title holding the parcel
-const (
-	keyParams     = "land/params"
-	prefixSeq     = "land/seq/"
-	prefixParcel  = "land/parcel/"
-	prefixCadRef  = "land/cadref/"
-	prefixGrid    = "land/grid/"
-	prefixTitle   = "land/title/"
-	prefixParty   = "land/party/"
-	prefixOffer   = "land/offer/"
-	prefixHistory = "land/history/"
-	prefixOwners  = "land/owners/"
-	prefixBenefit = "land/benefit/"
-	prefixPOffer  = "land/parcel-offer/"
-)
-
-func ParamsKey() []byte               { return []byte(keyParams) }
-func ParcelKey(id string) []byte      { return []byte(prefixParcel + id) }
-func CadRefKey(ref string) []byte     { return []byte(prefixCadRef + ref) }
-func TitleKey(id string) []byte       { return []byte(prefixTitle + id) }
-func OfferKey(id string) []byte       { return []byte(prefixOffer + id) }
-func PartyKey(party, t string) []byte { return []byte(prefixParty + party + "/" + t) }
-func PartyPrefix(party string) []byte { return []byte(prefixParty + party + "/") }
-func HistoryPrefix(p string) []byte   { return []byte(prefixHistory + p + "/") }
-func OwnersPrefix(p string) []byte    { return []byte(prefixOwners + p + "/") }
-func BenefitKey(parcel, title, easement string) []byte {
-	return []byte(prefixBenefit + parcel + "/" + title + "/" + easement)
-}
-func ParcelOfferKey(parcel, offer string) []byte { return []byte(prefixPOffer + parcel + "/" + offer) }
-func ParcelOfferPrefix(parcel string) []byte     { return []byte(prefixPOffer + parcel + "/") }
-func BenefitPrefix(parcel string) []byte         { return []byte(prefixBenefit + parcel + "/") }
-func GridKey(cx, cy int64, p string) []byte {
-	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
-}
-
-// GridValue is a grid index entry's value: the parcel's bounding box
-// "minx,miny,maxx,maxy", so searches skip parcels that do not meet the box
-// without reading them (a cell may hold thousands of parcels).
-func GridValue(bb [4]int64) []byte {
-	return []byte(fmt.Sprintf("%d,%d,%d,%d", bb[0], bb[1], bb[2], bb[3]))
-}
-
-// gridBBox reads a GridValue; ok is false for anything else.
-func gridBBox(v []byte) (bb [4]int64, ok bool) {
-	parts := strings.Split(string(v), ",")
-	if len(parts) != 4 {
-		return bb, false
-	}
-	for i, p := range parts {
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return bb, false
-		}
-		bb[i] = n
-	}
-	return bb, true
-}
-
-// bboxesMeet reports whether two closed boxes share a point.
-func bboxesMeet(a, b [4]int64) bool {
-	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
-}
-
-func gridCellPrefix(cx, cy int64) []byte {
-	return []byte(fmt.Sprintf("%s%010d/%010d/", prefixGrid, cx, cy))
-}
-func HistoryKey(p string, seq uint64) []byte {
-	return []byte(fmt.Sprintf("%s%s/%010d", prefixHistory, p, seq))
-}
-func OwnersKey(p string, from int64) []byte {
-	return []byte(fmt.Sprintf("%s%s/%020d", prefixOwners, p, from))
-}
-
-// RoleChecker is what the module needs from the authority module.
-type RoleChecker interface {
-	HasRole(kv store.KV, id, role string) bool
-}
-
-// Keeper reads and writes the module's keys; nothing else does.
+// Keeper reads and writes the module's keys (keys.go); nothing else does.
+// Handlers and queries call its methods, passing the store they work on.
 type Keeper struct{}
 
 func get[T any](kv store.KV, key []byte) (*T, error) { return store.GetJSON[T](kv, key) }
 
 func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
+
+// ---- records ----
 
 // Params returns the registry parameters.
 func (Keeper) Params(kv store.KV) (*Params, error) {
@@ -127,7 +38,7 @@ func (Keeper) Params(kv store.KV) (*Params, error) {
 
 // next issues the next id of kind ("P" parcels, "T" titles, ...).
 func (Keeper) next(kv store.KV, kind string) string {
-	key := []byte(prefixSeq + kind)
+	key := SeqKey(kind)
 	n := uint64(0)
 	if b := kv.Get(key); b != nil {
 		n, _ = strconv.ParseUint(string(b), 10, 64)
@@ -145,21 +56,29 @@ func (Keeper) SetParcel(kv store.KV, p *Parcel) { put(kv, ParcelKey(p.ID), p) }
 func (Keeper) SetTitle(kv store.KV, t *Title)   { put(kv, TitleKey(t.ID), t) }
 func (Keeper) SetOffer(kv store.KV, o *Offer)   { put(kv, OfferKey(o.ID), o) }
 
-// cells lists the index cells a bounding box covers, or fails if more
-// than MaxCells.
-func cells(p *Params, bb [4]int64) ([][2]int64, error) {
-	x0, y0 := (bb[0]-p.MinX)/p.GridCell, (bb[1]-p.MinY)/p.GridCell
-	x1, y1 := (bb[2]-p.MinX)/p.GridCell, (bb[3]-p.MinY)/p.GridCell
-	if n := (x1 - x0 + 1) * (y1 - y0 + 1); n > p.MaxCells {
-		return nil, ErrParcelTooLarge.Wrapf("its bounding box covers %d cells of %d units; the limit is %d", n, p.GridCell, p.MaxCells)
+// ---- parcels: cadastral references and the spatial index ----
+
+// ParcelByRef is the parcel registered under a cadastral reference; ok
+// is false if none is.
+func (Keeper) ParcelByRef(kv store.KV, ref string) (parcel string, ok bool) {
+	v := kv.Get(CadRefKey(ref))
+	return string(v), v != nil
+}
+
+// setCadRef points a cadastral reference at a parcel.
+func (Keeper) setCadRef(kv store.KV, ref, parcel string) { kv.Set(CadRefKey(ref), []byte(parcel)) }
+
+// deleteCadRef frees a cadastral reference (a correction renamed it).
+func (Keeper) deleteCadRef(kv store.KV, ref string) { kv.Delete(CadRefKey(ref)) }
+
+// addParcel indexes a new parcel (its grid cells and its cadastral
+// reference); the caller saves the record.
+func (k Keeper) addParcel(kv store.KV, p *Params, parcel *Parcel) error {
+	if err := k.index(kv, p, parcel); err != nil {
+		return err
 	}
-	var out [][2]int64
-	for x := x0; x <= x1; x++ {
-		for y := y0; y <= y1; y++ {
-			out = append(out, [2]int64{x, y})
-		}
-	}
-	return out, nil
+	k.setCadRef(kv, parcel.CadastralRef, parcel.ID)
+	return nil
 }
 
 func (Keeper) index(kv store.KV, p *Params, parcel *Parcel) error {
@@ -178,6 +97,15 @@ func (Keeper) unindex(kv store.KV, p *Params, parcel *Parcel) {
 	for _, c := range cs {
 		kv.Delete(GridKey(c[0], c[1], parcel.ID))
 	}
+}
+
+// retireParcel marks a parcel replaced by children (subdivision, merge),
+// drops it from the spatial index and closes its owner period. The
+// caller saves it (through record).
+func (k Keeper) retireParcel(kv store.KV, p *Params, parcel *Parcel, children []string, height int64) {
+	parcel.Status, parcel.Children = StatusRetired, children
+	k.unindex(kv, p, parcel)
+	k.setPeriod(kv, parcel, "", nil, height)
 }
 
 // Candidates lists, in id order without repeats, the active parcels whose
@@ -208,16 +136,6 @@ func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) 
 	return ids, nil
 }
 
-// sortIDs orders ids like "P2" < "P10" (by length, then bytes).
-func sortIDs(ids []string) {
-	slices.SortFunc(ids, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(a) - len(b)
-		}
-		return strings.Compare(a, b)
-	})
-}
-
 // region parses a stored parcel's geometry.
 func (Keeper) region(p *Params, parcel *Parcel) (*Region, error) {
 	r, err := ParseGeometry(&parcel.Geometry, p.limits())
@@ -225,6 +143,30 @@ func (Keeper) region(p *Params, parcel *Parcel) (*Region, error) {
 		return nil, fmt.Errorf("stored geometry of %s: %w", parcel.ID, err)
 	}
 	return r, nil
+}
+
+// ---- ownership: the party index and owner periods ----
+
+// setOwners replaces a title's owners (sorted by party) and keeps the
+// party index and the owner periods of its parcels in step. The caller
+// saves the title and the parcels.
+func (k Keeper) setOwners(kv store.KV, height int64, t *Title, parcels []*Parcel, now []Share) {
+	old := t.Owners
+	t.Owners = sortShares(now)
+	k.setOwnersIndex(kv, t.ID, old, t.Owners)
+	for _, p := range parcels {
+		k.setPeriod(kv, p, t.ID, t.Owners, height)
+	}
+}
+
+// cancelTitle marks a title cancelled in favour of children, drops its
+// owners from the party index and its easements from the benefit index,
+// and saves it.
+func (k Keeper) cancelTitle(kv store.KV, height int64, t *Title, children []string) {
+	t.Status, t.Cancelled, t.Children = StatusCancelled, height, children
+	k.setOwnersIndex(kv, t.ID, t.Owners, nil)
+	k.indexEasements(kv, t, false)
+	k.SetTitle(kv, t)
 }
 
 // setOwnersIndex moves the party index from old owners to new ones.
@@ -241,13 +183,21 @@ func (Keeper) setOwnersIndex(kv store.KV, title string, old, now []Share) {
 	}
 }
 
-func shareOf(list []Share, party string) string {
-	for _, s := range list {
-		if s.Party == party {
-			return s.Share
-		}
-	}
-	return ""
+// Holding is one title a party holds a share of.
+type Holding struct {
+	Title string `json:"title"`
+	Share string `json:"share"`
+}
+
+// Holdings lists, in key order, the active titles a party holds shares of.
+func (Keeper) Holdings(kv store.KV, party string) []Holding {
+	out := []Holding{}
+	prefix := PartyPrefix(party)
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, v []byte) bool {
+		out = append(out, Holding{Title: string(k[len(prefix):]), Share: string(v)})
+		return true
+	})
+	return out
 }
 
 // setPeriod closes the parcel's open owner period at height and opens a
@@ -291,7 +241,20 @@ func (Keeper) OwnerAt(kv store.KV, parcel string, height int64) ([]byte, *OwnerP
 	return key, period, err
 }
 
-// record appends an event to the history of each parcel.
+// ---- offers ----
+
+// indexOffer lists the offer under each parcel of its title, so the
+// parcels' histories find its steps.
+func (Keeper) indexOffer(kv store.KV, o *Offer, parcels []string) {
+	for _, p := range parcels {
+		kv.Set(ParcelOfferKey(p, o.ID), []byte{})
+	}
+}
+
+// ---- history ----
+
+// record appends an event to the history of each parcel and saves the
+// parcels.
 func (k Keeper) record(ctx *module.Context, parcels []*Parcel, typ, doc, title string, owners []Share, msg any, previous string) {
 	body, _ := json.Marshal(msg)
 	for _, p := range parcels {
@@ -304,14 +267,6 @@ func (k Keeper) record(ctx *module.Context, parcels []*Parcel, typ, doc, title s
 		put(ctx.KV, HistoryKey(p.ID, p.Events), ev)
 		k.SetParcel(ctx.KV, p)
 	}
-}
-
-// step records a dealing on an offer in the offer itself (the caller
-// saves it): the offer's steps are the history events of its parcels, so
-// offering and accepting write no parcel record.
-func step(ctx *module.Context, o *Offer, typ string) {
-	o.Steps = append(o.Steps, OfferStep{Type: typ, Height: ctx.Height, Time: ctx.Time.UTC().Format(time.RFC3339Nano),
-		TxHash: hex.EncodeToString(ctx.TxHash), Actor: ctx.Primary()})
 }
 
 // History returns the events of a parcel in order: its stored events
@@ -378,50 +333,30 @@ func (Keeper) History(kv store.KV, parcel string) ([]Event, error) {
 	return append(merged, steps[i:]...), nil
 }
 
-// areaM2 renders twice-area units² as exact square metres: a terminating
-// decimal when there is one, otherwise "n/d".
-func areaM2(area2 *big.Int, unitsPerMetre int64) string {
-	den := new(big.Int).Mul(big.NewInt(2*unitsPerMetre), big.NewInt(unitsPerMetre))
-	r := new(big.Rat).SetFrac(area2, den)
-	// Terminating iff the reduced denominator has only factors 2 and 5.
-	d := new(big.Int).Set(r.Denom())
-	digits := 0
-	for _, f := range []int64{2, 5} {
-		bf := big.NewInt(f)
-		n := 0
-		for new(big.Int).Mod(d, bf).Sign() == 0 {
-			d.Div(d, bf)
-			n++
-		}
-		digits = max(digits, n)
-	}
-	if d.Cmp(big.NewInt(1)) != 0 {
-		return r.RatString()
-	}
-	return r.FloatString(digits)
-}
-
-// benefits returns the easement of a title's entry in e.Benefits, or the
-// parcel named at registration for records written before Benefits.
-func benefits(e *Easement) []string {
-	if len(e.Benefits) == 0 {
-		return []string{e.Benefiting}
-	}
-	return e.Benefits
-}
+// ---- easements: the benefit index ----
 
 // indexEasements adds (on=true) or removes the benefit index entries of a
 // title's easements.
-func (Keeper) indexEasements(kv store.KV, t *Title, on bool) {
+func (k Keeper) indexEasements(kv store.KV, t *Title, on bool) {
 	for i := range t.Easements {
-		e := &t.Easements[i]
-		for _, p := range benefits(e) {
-			if on {
-				kv.Set(BenefitKey(p, t.ID, e.ID), []byte{})
-			} else {
-				kv.Delete(BenefitKey(p, t.ID, e.ID))
-			}
-		}
+		k.indexEasement(kv, t.ID, &t.Easements[i], on)
+	}
+}
+
+// indexEasement adds (on=true) or removes the benefit index entries of
+// one easement on title.
+func (k Keeper) indexEasement(kv store.KV, title string, e *Easement, on bool) {
+	for _, p := range e.benefits() {
+		k.setBenefit(kv, p, title, e.ID, on)
+	}
+}
+
+// setBenefit adds (on=true) or removes one benefit index entry.
+func (Keeper) setBenefit(kv store.KV, parcel, title, easement string, on bool) {
+	if on {
+		kv.Set(BenefitKey(parcel, title, easement), []byte{})
+	} else {
+		kv.Delete(BenefitKey(parcel, title, easement))
 	}
 }
 
@@ -442,3 +377,241 @@ func (Keeper) Benefiting(kv store.KV, parcel string) []benefitEntry {
 	})
 	return out
 }
+
+// ---- provable answers (query.go) ----
+
+// entry answers with the value stored at key, so the application can
+// attach a proof of it (or of its absence).
+func entry(kv store.KV, key []byte) module.QueryResult {
+	return module.QueryResult{Key: key, Value: kv.Get(key)}
+}
+
+func (Keeper) ParamsEntry(kv store.KV) module.QueryResult            { return entry(kv, ParamsKey()) }
+func (Keeper) ParcelEntry(kv store.KV, id string) module.QueryResult { return entry(kv, ParcelKey(id)) }
+func (Keeper) TitleEntry(kv store.KV, id string) module.QueryResult  { return entry(kv, TitleKey(id)) }
+func (Keeper) OfferEntry(kv store.KV, id string) module.QueryResult  { return entry(kv, OfferKey(id)) }
+func (Keeper) CadRefEntry(kv store.KV, ref string) module.QueryResult {
+	return entry(kv, CadRefKey(ref))
+}
+func (Keeper) HistoryEntry(kv store.KV, parcel string, seq uint64) module.QueryResult {
+	return entry(kv, HistoryKey(parcel, seq))
+}
+func (Keeper) BlockTimeEntry(kv store.KV, height int64) module.QueryResult {
+	return entry(kv, BlockTimeKey(height))
+}
+
+// OwnerEntry is the owner period of parcel covering height; when none
+// does, the key a period starting there would have, proven absent.
+func (k Keeper) OwnerEntry(kv store.KV, parcel string, height int64) (module.QueryResult, error) {
+	key, p, err := k.OwnerAt(kv, parcel, height)
+	if err != nil {
+		return module.QueryResult{}, err
+	}
+	if p == nil {
+		return module.QueryResult{Key: OwnersKey(parcel, height)}, nil
+	}
+	return entry(kv, key), nil
+}
+
+// CadRefHit is one cadastral reference and its parcel.
+type CadRefHit struct {
+	Ref    string `json:"cadastral_ref"`
+	Parcel string `json:"parcel"`
+}
+
+// CadRefs lists, in key order, up to limit cadastral references starting
+// with prefix.
+func (Keeper) CadRefs(kv store.KV, prefix string, limit int) []CadRefHit {
+	out := []CadRefHit{}
+	start := CadRefKey(prefix)
+	kv.Iterate(start, store.PrefixEnd(start), false, func(k, v []byte) bool {
+		out = append(out, CadRefHit{Ref: string(k[len(prefixCadRef):]), Parcel: string(v)})
+		return len(out) < limit
+	})
+	return out
+}
+
+// HeightAt is the last block whose time (the application's block-time
+// index) is at or before t, by binary search; ok is false when no block
+// is that old.
+func (Keeper) HeightAt(kv store.KV, t time.Time) (height int64, ok bool) {
+	prefix := []byte(prefixBlockTime)
+	var lo, hi int64 = -1, -1
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+		lo, _ = strconv.ParseInt(string(k[len(prefix):]), 10, 64)
+		return false
+	})
+	kv.Iterate(prefix, store.PrefixEnd(prefix), true, func(k, _ []byte) bool {
+		hi, _ = strconv.ParseInt(string(k[len(prefix):]), 10, 64)
+		return false
+	})
+	timeOf := func(h int64) time.Time {
+		tt, _ := time.Parse(time.RFC3339Nano, string(kv.Get(BlockTimeKey(h))))
+		return tt
+	}
+	if lo < 0 || timeOf(lo).After(t) {
+		return 0, false
+	}
+	for lo < hi { // invariant: time(lo) ≤ t
+		mid := lo + (hi-lo+1)/2
+		if timeOf(mid).After(t) {
+			hi = mid - 1
+		} else {
+			lo = mid
+		}
+	}
+	return lo, true
+}
+
+// ---- genesis (genesis.go) ----
+
+// initGenesis writes a validated genesis: its records and the indexes
+// rebuilt from them, in key order.
+func (k Keeper) initGenesis(kv store.KV, g *Genesis) error {
+	c := store.NewCache(kv)
+	if err := k.writeGenesis(c, g); err != nil {
+		return err
+	}
+	c.Write()
+	return nil
+}
+
+// writeGenesis writes g's records and rebuilds the indexes as the
+// handlers keep them: every parcel's cadastral reference; active parcels
+// in the grid; active titles' owners in the party index and their
+// easements in the benefit index; each offer under its title's parcels.
+func (k Keeper) writeGenesis(kv store.KV, g *Genesis) error {
+	put(kv, ParamsKey(), &g.Params)
+	for kind, n := range g.Sequences { // distinct keys: the order does not matter
+		kv.Set(SeqKey(kind), []byte(strconv.FormatUint(n, 10)))
+	}
+	for i := range g.Parcels {
+		p := &g.Parcels[i]
+		k.SetParcel(kv, p)
+		k.setCadRef(kv, p.CadastralRef, p.ID)
+		if p.Status == StatusActive {
+			if err := k.index(kv, &g.Params, p); err != nil {
+				return ErrInvalidGenesis.Wrapf("parcel %s: %v", p.ID, err)
+			}
+		}
+	}
+	titleParcels := make(map[string][]string, len(g.Titles))
+	for i := range g.Titles {
+		t := &g.Titles[i]
+		k.SetTitle(kv, t)
+		titleParcels[t.ID] = t.Parcels
+		if t.Status == StatusActive {
+			k.setOwnersIndex(kv, t.ID, nil, t.Owners)
+			k.indexEasements(kv, t, true)
+		}
+	}
+	for i := range g.Offers {
+		o := &g.Offers[i]
+		k.SetOffer(kv, o)
+		k.indexOffer(kv, o, titleParcels[o.Title])
+	}
+	for i := range g.History {
+		put(kv, HistoryKey(g.History[i].Parcel, g.History[i].Seq), &g.History[i])
+	}
+	for i := range g.OwnerPeriods {
+		put(kv, OwnersKey(g.OwnerPeriods[i].Parcel, g.OwnerPeriods[i].From), &g.OwnerPeriods[i])
+	}
+	return nil
+}
+
+// exportGenesis reads every land record into a Genesis, then checks that
+// the genesis is valid and rebuilds the land keys exactly (indexes
+// included): an export that would not come back key for key is refused.
+func (k Keeper) exportGenesis(kv store.KV) (*Genesis, error) {
+	p, err := k.Params(kv)
+	if err != nil {
+		return nil, err
+	}
+	g := &Genesis{Params: *p}
+	prefix := []byte(prefixLand)
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(key, v []byte) bool {
+		err = g.read(key, v)
+		return err == nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export land: %w", err)
+	}
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("export land: %w", err)
+	}
+	rebuilt := store.NewCache(emptyKV{})
+	if err := k.writeGenesis(rebuilt, g); err != nil {
+		return nil, err
+	}
+	var want [][2][]byte
+	rebuilt.Iterate(prefix, store.PrefixEnd(prefix), false, func(key, v []byte) bool {
+		want = append(want, [2][]byte{key, v})
+		return true
+	})
+	i := 0
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(key, v []byte) bool {
+		if i >= len(want) || string(want[i][0]) != string(key) || string(want[i][1]) != string(v) {
+			err = fmt.Errorf("export land: the records do not rebuild key %s", key)
+			return false
+		}
+		i++
+		return true
+	})
+	if err == nil && i != len(want) {
+		err = fmt.Errorf("export land: the records rebuild key %s, which the state lacks", want[i][0])
+	}
+	return g, err
+}
+
+// read adds one stored land entry to g; index entries are skipped (they
+// are rebuilt).
+func (g *Genesis) read(key, v []byte) error {
+	k := string(key)
+	var err error
+	switch {
+	case k == keyParams:
+	case strings.HasPrefix(k, prefixSeq):
+		n, perr := strconv.ParseUint(string(v), 10, 64)
+		if perr != nil {
+			return fmt.Errorf("%w %s: %v", store.ErrCorrupt, key, perr)
+		}
+		if g.Sequences == nil {
+			g.Sequences = map[string]uint64{}
+		}
+		g.Sequences[k[len(prefixSeq):]] = n
+	case strings.HasPrefix(k, prefixParcel):
+		err = appendRecord(&g.Parcels, key, v)
+	case strings.HasPrefix(k, prefixTitle):
+		err = appendRecord(&g.Titles, key, v)
+	case strings.HasPrefix(k, prefixOffer):
+		err = appendRecord(&g.Offers, key, v)
+	case strings.HasPrefix(k, prefixHistory):
+		err = appendRecord(&g.History, key, v)
+	case strings.HasPrefix(k, prefixOwners):
+		err = appendRecord(&g.OwnerPeriods, key, v)
+	case strings.HasPrefix(k, prefixCadRef), strings.HasPrefix(k, prefixGrid), strings.HasPrefix(k, prefixParty),
+		strings.HasPrefix(k, prefixBenefit), strings.HasPrefix(k, prefixPOffer):
+	default:
+		return fmt.Errorf("unknown land key %s", key)
+	}
+	return err
+}
+
+func appendRecord[T any](list *[]T, key, v []byte) error {
+	r, err := store.DecodeJSON[T](key, v)
+	if err != nil {
+		return err
+	}
+	*list = append(*list, *r)
+	return nil
+}
+
+// emptyKV is a store with nothing in it, under the cache that rebuilds an
+// export.
+type emptyKV struct{}
+
+func (emptyKV) Get([]byte) []byte                                    { return nil }
+func (emptyKV) Has([]byte) bool                                      { return false }
+func (emptyKV) Set(_, _ []byte)                                      { panic("emptyKV is read-only") }
+func (emptyKV) Delete([]byte)                                        { panic("emptyKV is read-only") }
+func (emptyKV) Iterate([]byte, []byte, bool, func(k, v []byte) bool) {}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/land"
 )
 
@@ -14,41 +15,41 @@ import (
 // right and proven.
 func TestScenario(t *testing.T) {
 	c := newChain(t)
-	clerk, alice, bob, carol := key(t, "clerk"), key(t, "citizen-alice"), key(t, "citizen-bob"), key(t, "citizen-carol")
-	bank := key(t, "registrar") // any account can lend; the registrar's key stands in for a bank
+	clerk, alice, bob, carol := apptest.DemoKey(t, "clerk"), apptest.DemoKey(t, "citizen-alice"), apptest.DemoKey(t, "citizen-bob"), apptest.DemoKey(t, "citizen-carol")
+	bank := apptest.DemoKey(t, "registrar") // any account can lend; the registrar's key stands in for a bank
 
 	// 100 m × 100 m in centimetres.
-	p1 := c.ok(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "LOT-1", Geometry: rect(0, 0, 10000, 10000),
+	p1 := c.MustOK(land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "LOT-1", Geometry: rect(0, 0, 10000, 10000),
 		Address: "1 High Street", Document: doc("survey plan 1")}, clerk)
 	if p1 != "P1" {
 		t.Fatalf("parcel id %q", p1)
 	}
 	var parcel land.Parcel
-	c.query("/land/parcel/P1", 0, &parcel)
+	c.QueryAt("/land/parcel/P1", 0, &parcel)
 	if parcel.AreaM2 != "10000" || parcel.Area2 != "200000000" || parcel.Status != land.StatusActive {
 		t.Fatalf("parcel %+v", parcel)
 	}
-	t1 := c.ok(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
-		Owners: []land.Share{{Party: id(alice), Share: "1"}}, Tenure: "freehold", Document: doc("grant deed")}, clerk)
-	hTitle := c.height
-	m1 := c.ok(land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: t1, Lender: id(bank), Amount: "25000000",
+	t1 := c.MustOK(land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+		Owners: []land.Share{{Party: apptest.Account(alice), Share: "1"}}, Tenure: "freehold", Document: doc("grant deed")}, clerk)
+	hTitle := c.Height
+	m1 := c.MustOK(land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: t1, Lender: apptest.Account(bank), Amount: "25000000",
 		Currency: "EUR", Rank: 1, Document: doc("mortgage deed")}, alice, bank)
-	c1 := c.ok(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: t1, Reason: "claims an unregistered share", Document: doc("statutory declaration")}, bob)
+	c1 := c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: t1, Reason: "claims an unregistered share", Document: doc("statutory declaration")}, bob)
 
-	sale := land.MsgOfferTransfer{Title: t1, Sellers: []land.Share{{Party: id(alice), Share: "1/2"}},
-		Buyers: []land.Share{{Party: id(bob), Share: "1/3"}, {Party: id(carol), Share: "1/6"}}, Expires: c.height + 50}
-	c.fails(land.ErrCaveat, land.TypeOfferTransfer, sale, alice)
-	c.ok(land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: t1, Caveat: c1}, bob)
+	sale := land.MsgOfferTransfer{Title: t1, Sellers: []land.Share{{Party: apptest.Account(alice), Share: "1/2"}},
+		Buyers: []land.Share{{Party: apptest.Account(bob), Share: "1/3"}, {Party: apptest.Account(carol), Share: "1/6"}}, Expires: c.Height + 50}
+	c.Expect(land.ErrCaveat, land.TypeOfferTransfer, sale, alice)
+	c.MustOK(land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: t1, Caveat: c1}, bob)
 
-	o1 := c.ok(land.TypeOfferTransfer, sale, alice)
-	c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o1}, bob, carol)
-	hBefore := c.height
-	c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o1, Document: doc("deed of sale")}, clerk)
-	hSale, tSale := c.height, c.time
+	o1 := c.MustOK(land.TypeOfferTransfer, sale, alice)
+	c.MustOK(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o1}, bob, carol)
+	hBefore := c.Height
+	c.MustOK(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o1, Document: doc("deed of sale")}, clerk)
+	hSale, tSale := c.Height, c.Time
 
 	var title land.Title
-	c.query("/land/title/"+t1, 0, &title)
-	want := []land.Share{{Party: id(alice), Share: "1/2"}, {Party: id(bob), Share: "1/3"}, {Party: id(carol), Share: "1/6"}}
+	c.QueryAt("/land/title/"+t1, 0, &title)
+	want := []land.Share{{Party: apptest.Account(alice), Share: "1/2"}, {Party: apptest.Account(bob), Share: "1/3"}, {Party: apptest.Account(carol), Share: "1/6"}}
 	slicesSortShares(want)
 	if !slices.Equal(title.Owners, want) {
 		t.Fatalf("owners after sale: %s", sharesString(title.Owners))
@@ -58,30 +59,30 @@ func TestScenario(t *testing.T) {
 	}
 
 	// Subdivide into west and east halves.
-	kids := c.ok(land.TypeSubdivide, land.MsgSubdivide{Parcel: "P1", Children: []land.ChildParcel{
+	kids := c.MustOK(land.TypeSubdivide, land.MsgSubdivide{Parcel: "P1", Children: []land.ChildParcel{
 		{CadastralRef: "LOT-1A", Geometry: rect(0, 0, 5000, 10000), Address: "1a High Street"},
 		{CadastralRef: "LOT-1B", Geometry: rect(5000, 0, 10000, 10000), Address: "1b High Street"},
 	}, Tolerance: "0", Document: doc("subdivision plan")}, clerk)
-	hSub := c.height
+	hSub := c.Height
 	if kids != "P2,P3" {
 		t.Fatalf("children %q", kids)
 	}
-	c.query("/land/parcel/P1", 0, &parcel)
+	c.QueryAt("/land/parcel/P1", 0, &parcel)
 	if parcel.Status != land.StatusRetired || !slices.Equal(parcel.Children, []string{"P2", "P3"}) {
 		t.Fatalf("parent after subdivision: %+v", parcel)
 	}
-	c.query("/land/title/"+t1, 0, &title)
+	c.QueryAt("/land/title/"+t1, 0, &title)
 	if title.Status != land.StatusCancelled || len(title.Children) != 2 {
 		t.Fatalf("parent title: %+v", title)
 	}
 	for i, child := range []string{"P2", "P3"} {
 		var cp land.Parcel
-		c.query("/land/parcel/"+child, 0, &cp)
+		c.QueryAt("/land/parcel/"+child, 0, &cp)
 		if !slices.Equal(cp.Parents, []string{"P1"}) || cp.AreaM2 != "5000" || cp.Title != title.Children[i] {
 			t.Fatalf("child %s: %+v", child, cp)
 		}
 		var ct land.Title
-		c.query("/land/title/"+cp.Title, 0, &ct)
+		c.QueryAt("/land/title/"+cp.Title, 0, &ct)
 		if !slices.Equal(ct.Owners, want) || len(ct.Mortgages) != 1 || ct.Mortgages[0].ID != m1 || !slices.Equal(ct.Parents, []string{t1}) {
 			t.Fatalf("child title %+v", ct)
 		}
@@ -90,7 +91,7 @@ func TestScenario(t *testing.T) {
 	// History of P1: every registered dealing, in order, with heights,
 	// times, transaction hashes and documents.
 	var hist []land.Event
-	c.list("/land/history/P1", &hist)
+	c.List("/land/history/P1", &hist)
 	var types []string
 	seq := uint64(0)
 	for i, e := range hist {
@@ -112,68 +113,68 @@ func TestScenario(t *testing.T) {
 		t.Fatalf("transfer event %+v", hist[7])
 	}
 	var ev land.Event
-	c.query("/land/history/P1/6", 0, &ev) // one event, proven
+	c.QueryAt("/land/history/P1/6", 0, &ev) // one event, proven
 	if ev.Type != land.TypeRegisterTransfer || ev.TxHash != hist[7].TxHash {
 		t.Fatalf("proven event %+v", ev)
 	}
 
 	// Owner at a height: one proven key whose period covers the height.
 	var period land.OwnerPeriod
-	c.query("/land/owner/P1/"+itoa(hBefore), 0, &period)
-	if period.From != hTitle || period.To != hSale || !slices.Equal(period.Owners, []land.Share{{Party: id(alice), Share: "1"}}) {
+	c.QueryAt("/land/owner/P1/"+itoa(hBefore), 0, &period)
+	if period.From != hTitle || period.To != hSale || !slices.Equal(period.Owners, []land.Share{{Party: apptest.Account(alice), Share: "1"}}) {
 		t.Fatalf("owner before sale: %+v", period)
 	}
-	c.query("/land/owner/P1/"+itoa(hSale), 0, &period)
+	c.QueryAt("/land/owner/P1/"+itoa(hSale), 0, &period)
 	if period.From != hSale || period.To != hSub || !slices.Equal(period.Owners, want) {
 		t.Fatalf("owner at sale: %+v", period)
 	}
-	if c.query("/land/owner/P1/"+itoa(hSub), 0, nil) {
+	if c.QueryAt("/land/owner/P1/"+itoa(hSub), 0, nil) {
 		t.Fatal("a retired parcel has an owner")
 	}
-	if c.query("/land/owner/P1/1", 0, nil) {
+	if c.QueryAt("/land/owner/P1/1", 0, nil) {
 		t.Fatal("owner before registration")
 	}
 	// The same answer from the versioned state itself, proven at that height.
 	var old land.Title
-	c.query("/land/title/"+t1, hBefore, &old)
-	if len(old.Owners) != 1 || old.Owners[0].Party != id(alice) {
+	c.QueryAt("/land/title/"+t1, hBefore, &old)
+	if len(old.Owners) != 1 || old.Owners[0].Party != apptest.Account(alice) {
 		t.Fatalf("title at height %d: %+v", hBefore, old)
 	}
 	// Owner at a date, through the block-time index.
 	at := tSale.Add(30 * time.Second).Format(time.RFC3339)
 	var bt string
-	c.query("/land/height-at/"+at, 0, &bt)
+	c.QueryAt("/land/height-at/"+at, 0, &bt)
 	if bt != tSale.Format(time.RFC3339Nano) {
 		t.Fatalf("height-at %s gave block time %q, want %s", at, bt, tSale)
 	}
-	c.query("/land/owner-at/P1/"+at, 0, &period)
+	c.QueryAt("/land/owner-at/P1/"+at, 0, &period)
 	if period.From != hSale || !slices.Equal(period.Owners, want) {
 		t.Fatalf("owner at %s: %+v", at, period)
 	}
 	// The children's owners are current.
-	c.query("/land/owner/P2", 0, &period)
+	c.QueryAt("/land/owner/P2", 0, &period)
 	if period.From != hSub || period.To != 0 || !slices.Equal(period.Owners, want) {
 		t.Fatalf("child owner %+v", period)
 	}
 
 	// Titles of a party: bob holds 1/3 of both new titles and none of T1.
 	var holdings []struct{ Title, Share string }
-	c.list("/land/party/"+id(bob), &holdings)
+	c.List("/land/party/"+apptest.Account(bob), &holdings)
 	if len(holdings) != 2 || holdings[0].Share != "1/3" || holdings[0].Title == t1 || holdings[1].Title == t1 {
 		t.Fatalf("bob holds %+v", holdings)
 	}
 	// Search by cadastral reference and by bounding box.
 	var pid string
-	c.query("/land/cadref/LOT-1B", 0, &pid)
+	c.QueryAt("/land/cadref/LOT-1B", 0, &pid)
 	if pid != "P3" {
 		t.Fatalf("cadref LOT-1B → %q", pid)
 	}
 	var hits []land.BBoxHit
-	c.list("/land/bbox/6000/100/7000/200", &hits)
+	c.List("/land/bbox/6000/100/7000/200", &hits)
 	if len(hits) != 1 || hits[0].ID != "P3" {
 		t.Fatalf("bbox hits %+v", hits)
 	}
-	c.list("/land/bbox/4000/0/6000/10", &hits)
+	c.List("/land/bbox/4000/0/6000/10", &hits)
 	if len(hits) != 2 {
 		t.Fatalf("bbox straddling both children: %+v", hits)
 	}
@@ -210,7 +211,7 @@ func TestTransferWrites(t *testing.T) {
 	c := f.c
 	changed := func(before map[string]string) []string {
 		var ks []string
-		after := c.landState()
+		after := landState(c)
 		for k, v := range after {
 			if w, ok := before[k]; !ok || w != v {
 				ks = append(ks, k)
@@ -224,22 +225,22 @@ func TestTransferWrites(t *testing.T) {
 		slices.Sort(ks)
 		return ks
 	}
-	s0 := c.landState()
-	o := c.ok(land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: id(f.alice), Share: "1"}},
-		Buyers: []land.Share{{Party: id(f.bob), Share: "1"}}, Expires: c.height + 10}, f.alice)
+	s0 := landState(c)
+	o := c.MustOK(land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: apptest.Account(f.alice), Share: "1"}},
+		Buyers: []land.Share{{Party: apptest.Account(f.bob), Share: "1"}}, Expires: c.Height + 10}, f.alice)
 	want := []string{"land/offer/" + o, "land/parcel-offer/P1/" + o, "land/seq/O"}
 	if got := changed(s0); !slices.Equal(got, want) {
 		t.Fatalf("offer wrote %v, want %v", got, want)
 	}
-	s1 := c.landState()
-	c.ok(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
+	s1 := landState(c)
+	c.MustOK(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob)
 	if got := changed(s1); !slices.Equal(got, []string{"land/offer/" + o}) {
 		t.Fatalf("acceptance wrote %v", got)
 	}
-	s2 := c.landState()
-	c.ok(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("deed")}, f.clerk)
+	s2 := landState(c)
+	c.MustOK(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("deed")}, f.clerk)
 	got := changed(s2)
-	if len(got) != 8 || !slices.Contains(got, "land/party/"+id(f.alice)+"/T1 (deleted)") || !slices.Contains(got, "land/party/"+id(f.bob)+"/T1") ||
+	if len(got) != 8 || !slices.Contains(got, "land/party/"+apptest.Account(f.alice)+"/T1 (deleted)") || !slices.Contains(got, "land/party/"+apptest.Account(f.bob)+"/T1") ||
 		!slices.Contains(got, "land/title/T1") || !slices.Contains(got, "land/parcel/P1") || !slices.Contains(got, "land/offer/"+o) {
 		t.Fatalf("registration wrote %d keys: %v", len(got), got)
 	}

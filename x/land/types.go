@@ -234,6 +234,65 @@ type OwnerPeriod struct {
 	To     int64   `json:"to"`
 }
 
+// benefits returns the parcels the easement benefits now: Benefits, or
+// the parcel named at registration for records written before Benefits.
+func (e *Easement) benefits() []string {
+	if len(e.Benefits) == 0 {
+		return []string{e.Benefiting}
+	}
+	return e.Benefits
+}
+
+// offerEvent is the history event body of an offer: the message and the
+// offer id it was given.
+type offerEvent struct {
+	Offer string `json:"offer"`
+	*MsgOfferTransfer
+}
+
+// ---- shares and ids ----
+
+func owners(t *Title) []string {
+	out := make([]string, len(t.Owners))
+	for i, o := range t.Owners {
+		out[i] = o.Party
+	}
+	return out
+}
+
+func shareOf(list []Share, party string) string {
+	for _, s := range list {
+		if s.Party == party {
+			return s.Share
+		}
+	}
+	return ""
+}
+
+func sortShares(list []Share) []Share {
+	out := slices.Clone(list)
+	slices.SortFunc(out, func(a, b Share) int { return strings.Compare(a.Party, b.Party) })
+	return out
+}
+
+func ratOf(s string) *big.Rat {
+	r, _ := new(big.Rat).SetString(s)
+	if r == nil {
+		return new(big.Rat)
+	}
+	return r
+}
+
+// sortIDs orders ids like "P2" < "P10" (by length, then bytes).
+func sortIDs(ids []string) {
+	slices.SortFunc(ids, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+}
+
 // ---- validation helpers ----
 
 var refRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
