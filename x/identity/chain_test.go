@@ -2,9 +2,7 @@ package identity_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +15,7 @@ import (
 	"github.com/publica/publica/crypto/zkpred"
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/proof"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
@@ -41,14 +40,14 @@ import (
 // a chance match has probability below 10^-8.
 func TestNoPersonalData(t *testing.T) {
 	w := newWorld(t)
-	alice, bob := acct(w.alice), acct(w.bob)
+	alice, bob := apptest.Account(w.alice), apptest.Account(w.bob)
 	const district, ageBand = 5550001234567, 4000000000123456789
 	held := w.issue(w.registrar, alice, []vc.Claim{{Name: "full_name", Value: "Alice Quixotic-Zephyr"},
 		{Name: "birth_date", Value: "1987-03-14"}, {Name: "district", Value: district}, {Name: "age_band", Value: ageBand}}, time.Time{}, nil)
 	bobHeld := w.issue(w.registrar, bob, []vc.Claim{{Name: "full_name", Value: "Robert Xylophone-Marsh"},
 		{Name: "birth_date", Value: "1991-11-23"}, {Name: "district", Value: 9876543210987654}, {Name: "age_band", Value: 8765432109876543}}, time.Time{}, nil)
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 1, Set: true}, w.registrar)
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: 1, Set: true}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 1, Set: true}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: 1, Set: true}, w.registrar)
 
 	// Every encoding of a claim value: its JSON text, its value disclosure
 	// and that disclosure's salt, its commitment's blinding. The district
@@ -80,7 +79,7 @@ func TestNoPersonalData(t *testing.T) {
 	}
 	state := func() [][]byte {
 		var all [][]byte
-		w.view().Iterate(nil, nil, false, func(k, v []byte) bool {
+		w.View().Iterate(nil, nil, false, func(k, v []byte) bool {
 			all = append(all, append(append([]byte{}, k...), v...))
 			return true
 		})
@@ -92,20 +91,20 @@ func TestNoPersonalData(t *testing.T) {
 	pred := "age_band>=4000000000000000000,district=5550001234567"
 	p := w.prove(held, w.alice, identity.EligibilityChallenge(genesis.DevChainID, alice, pred),
 		"age_band>=4000000000000000000", "district=5550001234567")
-	w.do(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
+	w.Expect(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
 	if !bytes.Contains(w.blocks[len(w.blocks)-2], []byte("predicateProofs")) {
 		t.Fatal("the eligibility transaction is not in the scanned blocks")
 	}
 	scan("state after eligibility", state())
 	scan("blocks after eligibility", w.blocks)
 	// The state keeps only the result: schema, predicate, issuer, index, digest.
-	if ok, why := w.app_eligible(alice, "residence", pred); !ok {
+	if ok, why := w.eligible(alice, "residence", pred); !ok {
 		t.Fatalf("alice not eligible: %s", why)
 	}
 }
 
-func (w *world) app_eligible(account, schema, pred string) (bool, string) {
-	return identity.New(authority.Keeper{}).Keeper.Eligible(w.view(), account, schema, pred, w.height+1)
+func (w *world) eligible(account, schema, pred string) (bool, string) {
+	return identity.New(authority.Keeper{}).Keeper.Eligible(w.View(), account, schema, pred, w.Height+1)
 }
 
 // TestEligibility: the registration needs the right challenge, the holder
@@ -113,13 +112,13 @@ func (w *world) app_eligible(account, schema, pred string) (bool, string) {
 // Eligible then follows the credential's status.
 func TestEligibility(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
-	held := w.issue(w.registrar, alice, aliceClaims(), genesisTime.Add(time.Minute), nil)
+	alice := apptest.Account(w.alice)
+	held := w.issue(w.registrar, alice, aliceClaims(), apptest.GenesisTime.Add(time.Minute), nil)
 	other := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil) // same claims, another credential
 	w.domain = genesis.DevChainID
 	send := func(want *errs.Error, pred string, p []byte, signer ed25519.PrivateKey) {
 		t.Helper()
-		w.do(want, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, signer)
+		w.Expect(want, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, signer)
 	}
 	ch := func(pred string) string { return identity.EligibilityChallenge(genesis.DevChainID, alice, pred) }
 	const pred = "age_band>=18,district=7"
@@ -161,14 +160,9 @@ func TestEligibility(t *testing.T) {
 	// the mempool.
 	check := func(want *errs.Error, pred string, p []byte) {
 		t.Helper()
-		raw := w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, alice, w.alice)
-		res, err := w.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want == nil && res.Code != 0 || want != nil && (res.Codespace != want.Codespace || res.Code != want.Code) {
-			t.Fatalf("CheckTx: %s/%d %s", res.Codespace, res.Code, res.Log)
-		}
+		// The committed sequence every time: a refused CheckTx takes none.
+		raw := apptest.Signed(t, w.Sequence(w.alice), identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
+		apptest.Expect(t, w.CheckTx(raw), want)
 	}
 	check(identity.ErrValueDisclosed, "district=7", disclosing)
 	check(identity.ErrPredicateProof, pred, tampered)
@@ -177,30 +171,30 @@ func TestEligibility(t *testing.T) {
 	// A string equality is proven over a hashed value.
 	send(nil, "full_name!=Bob", w.prove(held, w.alice, ch("full_name!=Bob"), "full_name!=Bob"), w.alice)
 	send(nil, pred, good, w.alice)
-	w.do(identity.ErrBadPredicate, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: "district = 7", Presentation: "{}"}, w.alice)
+	w.Expect(identity.ErrBadPredicate, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: "district = 7", Presentation: "{}"}, w.alice)
 
 	k := identity.New(authority.Keeper{}).Keeper
-	if ok, why := k.Eligible(w.view(), alice, "residence", pred, w.height+1); !ok {
+	if ok, why := k.Eligible(w.View(), alice, "residence", pred, w.Height+1); !ok {
 		t.Fatalf("not eligible: %s", why)
 	}
-	if ok, _ := k.Eligible(w.view(), alice, "residence", "district=7", w.height+1); ok {
+	if ok, _ := k.Eligible(w.View(), alice, "residence", "district=7", w.Height+1); ok {
 		t.Fatal("eligible for a predicate never proven")
 	}
-	if ok, _ := k.Eligible(w.view(), acct(w.bob), "residence", pred, w.height+1); ok {
+	if ok, _ := k.Eligible(w.View(), apptest.Account(w.bob), "residence", pred, w.Height+1); ok {
 		t.Fatal("bob eligible without a proof")
 	}
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: true}, w.registrar)
-	if ok, why := k.Eligible(w.view(), alice, "residence", pred, w.height+1); ok || why == "" {
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: true}, w.registrar)
+	if ok, why := k.Eligible(w.View(), alice, "residence", pred, w.Height+1); ok || why == "" {
 		t.Fatal("suspended credential still eligible")
 	}
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: false}, w.registrar)
-	if ok, _ := k.Eligible(w.view(), alice, "residence", pred, w.height+1); !ok {
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: false}, w.registrar)
+	if ok, _ := k.Eligible(w.View(), alice, "residence", pred, w.Height+1); !ok {
 		t.Fatal("reinstated credential not eligible")
 	}
-	for w.time.Before(genesisTime.Add(time.Minute + time.Second)) {
-		w.block()
+	for w.Time.Before(apptest.GenesisTime.Add(time.Minute + time.Second)) {
+		w.Block()
 	}
-	if ok, why := k.Eligible(w.view(), alice, "residence", pred, w.height+1); ok || why != "credential expired" {
+	if ok, why := k.Eligible(w.View(), alice, "residence", pred, w.Height+1); ok || why != "credential expired" {
 		t.Fatalf("expired credential: %v %q", ok, why)
 	}
 }
@@ -209,23 +203,23 @@ func TestEligibility(t *testing.T) {
 func TestHandlerErrors(t *testing.T) {
 	w := newWorld(t)
 	reg := identity.MsgRegisterSchema{ID: "licence", Version: 1, Claims: []identity.ClaimDef{{Name: "profession", Type: "string"}}, JSONSchemaHash: schemaHash("l")}
-	w.do(errs.Unauthorized, identity.TypeRegisterSchema, reg, w.a1)
-	w.do(errs.Unauthorized, identity.TypeRegisterSchema, reg, w.registrar)
-	w.do(nil, identity.TypeRegisterSchema, reg, w.a1, w.a2)
-	w.do(identity.ErrSchemaExists, identity.TypeRegisterSchema, reg, w.a1, w.a2)
-	w.do(errs.InvalidMsg, identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "x", Version: 1,
+	w.Expect(errs.Unauthorized, identity.TypeRegisterSchema, reg, w.a1)
+	w.Expect(errs.Unauthorized, identity.TypeRegisterSchema, reg, w.registrar)
+	w.Expect(nil, identity.TypeRegisterSchema, reg, w.a1, w.a2)
+	w.Expect(identity.ErrSchemaExists, identity.TypeRegisterSchema, reg, w.a1, w.a2)
+	w.Expect(errs.InvalidMsg, identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "x", Version: 1,
 		Claims: []identity.ClaimDef{{Name: "b", Type: "string"}, {Name: "a", Type: "string"}}, JSONSchemaHash: schemaHash("x")}, w.a1, w.a2)
-	w.do(errs.InvalidMsg, identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "x", Version: 1,
+	w.Expect(errs.InvalidMsg, identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "x", Version: 1,
 		Claims: []identity.ClaimDef{{Name: "a", Type: "float"}}, JSONSchemaHash: schemaHash("x")}, w.a1, w.a2)
-	w.do(identity.ErrUnknownSchema, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: acct(w.bob), Schemas: []string{"nope"}}, w.a1, w.a2)
-	w.do(identity.ErrUnknownAccount, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: "00000000000000000000000000000000000000aa", Schemas: []string{"licence"}}, w.a1, w.a2)
-	w.do(errs.InvalidMsg, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: "alice", Schemas: []string{"licence"}}, w.a1, w.a2)
-	w.do(identity.ErrNotIssuer, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: acct(w.bob), Status: identity.IssuerSuspended}, w.a1, w.a2)
-	w.do(identity.ErrStatusUnchanged, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: acct(w.registrar), Status: identity.IssuerActive}, w.a1, w.a2)
+	w.Expect(identity.ErrUnknownSchema, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: apptest.Account(w.bob), Schemas: []string{"nope"}}, w.a1, w.a2)
+	w.Expect(identity.ErrUnknownAccount, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: "00000000000000000000000000000000000000aa", Schemas: []string{"licence"}}, w.a1, w.a2)
+	w.Expect(errs.InvalidMsg, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: "alice", Schemas: []string{"licence"}}, w.a1, w.a2)
+	w.Expect(identity.ErrNotIssuer, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: apptest.Account(w.bob), Status: identity.IssuerSuspended}, w.a1, w.a2)
+	w.Expect(identity.ErrStatusUnchanged, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: apptest.Account(w.registrar), Status: identity.IssuerActive}, w.a1, w.a2)
 
 	anchor := func(want *errs.Error, digest string, schema string, idx uint64, k ed25519.PrivateKey) {
 		t.Helper()
-		w.do(want, identity.TypeAnchorCredential, identity.MsgAnchorCredential{Digest: digest, SchemaID: schema, Version: 1, StatusIndex: idx}, k)
+		w.Expect(want, identity.TypeAnchorCredential, identity.MsgAnchorCredential{Digest: digest, SchemaID: schema, Version: 1, StatusIndex: idx}, k)
 	}
 	d1, d2, d3 := schemaHash("d1"), schemaHash("d2"), schemaHash("d3")
 	anchor(identity.ErrNotIssuer, d1, "residence", 5, w.bob)
@@ -235,12 +229,12 @@ func TestHandlerErrors(t *testing.T) {
 	anchor(identity.ErrCredentialExists, d1, "residence", 6, w.registrar)
 	anchor(identity.ErrIndexUsed, d2, "residence", 5, w.registrar)
 	anchor(errs.InvalidMsg, "D1", "residence", 6, w.registrar)
-	w.do(nil, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: acct(w.registrar), Schemas: []string{"licence"}}, w.a1, w.a2)
-	w.do(identity.ErrUnknownSchema, identity.TypeAnchorCredential, identity.MsgAnchorCredential{Digest: d3, SchemaID: "licence", Version: 2, StatusIndex: 9}, w.registrar)
+	w.Expect(nil, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: apptest.Account(w.registrar), Schemas: []string{"licence"}}, w.a1, w.a2)
+	w.Expect(identity.ErrUnknownSchema, identity.TypeAnchorCredential, identity.MsgAnchorCredential{Digest: d3, SchemaID: "licence", Version: 2, StatusIndex: 9}, w.registrar)
 
 	set := func(want *errs.Error, purpose string, idx uint64, on bool, k ed25519.PrivateKey) {
 		t.Helper()
-		w.do(want, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: purpose, Index: idx, Set: on}, k)
+		w.Expect(want, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: purpose, Index: idx, Set: on}, k)
 	}
 	set(identity.ErrNotIssuer, identity.PurposeRevocation, 5, true, w.bob)
 	set(identity.ErrUnknownIndex, identity.PurposeRevocation, 6, true, w.registrar)
@@ -250,19 +244,19 @@ func TestHandlerErrors(t *testing.T) {
 	set(identity.ErrRevocationFinal, identity.PurposeRevocation, 5, false, w.registrar)
 	// Only the issuer's own list: bob cannot touch the registrar's bits
 	// even as an accredited issuer.
-	w.do(nil, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: acct(w.bob), Schemas: []string{"licence"}}, w.a1, w.a2)
+	w.Expect(nil, identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: apptest.Account(w.bob), Schemas: []string{"licence"}}, w.a1, w.a2)
 	set(identity.ErrUnknownIndex, identity.PurposeSuspension, 5, true, w.bob)
 
 	// Key rotation needs the new key's signature.
-	_, newKey, _ := ed25519.GenerateKey(rand.Reader)
-	w.do(identity.ErrNewKeyNotSigned, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(pubOf(newKey))}, w.alice)
-	w.do(identity.ErrKeyInUse, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(pubOf(w.bob))}, w.alice, w.bob)
-	w.do(identity.ErrNotRegistrar, identity.TypeRequestRecovery, identity.MsgRequestRecovery{Account: acct(w.alice), NewPubKey: hex.EncodeToString(pubOf(newKey))}, w.bob)
-	w.do(identity.ErrNoRecovery, identity.TypeCancelRecovery, identity.MsgCancelRecovery{Account: acct(w.alice)}, w.alice)
-	w.do(identity.ErrNoRecovery, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: acct(w.alice)}, w.bob)
-	w.do(identity.ErrKeyInUse, identity.TypeRequestRecovery, identity.MsgRequestRecovery{Account: acct(w.alice), NewPubKey: hex.EncodeToString(pubOf(w.bob))}, w.registrar)
-	w.do(identity.ErrUnknownAccount, identity.TypeRequestRecovery, identity.MsgRequestRecovery{Account: "00000000000000000000000000000000000000aa", NewPubKey: hex.EncodeToString(pubOf(newKey))}, w.registrar)
-	w.do(errs.InvalidMsg, identity.TypeUpdateDID, identity.MsgUpdateDID{Services: []identity.Service{{ID: "b", Type: "T", Endpoint: "https://b"}, {ID: "a", Type: "T", Endpoint: "https://a"}}}, w.alice)
+	newKey := apptest.SeededKey("identity", 1)
+	w.Expect(identity.ErrNewKeyNotSigned, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(apptest.Pub(newKey))}, w.alice)
+	w.Expect(identity.ErrKeyInUse, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(apptest.Pub(w.bob))}, w.alice, w.bob)
+	w.Expect(identity.ErrNotRegistrar, identity.TypeRequestRecovery, identity.MsgRequestRecovery{Account: apptest.Account(w.alice), NewPubKey: hex.EncodeToString(apptest.Pub(newKey))}, w.bob)
+	w.Expect(identity.ErrNoRecovery, identity.TypeCancelRecovery, identity.MsgCancelRecovery{Account: apptest.Account(w.alice)}, w.alice)
+	w.Expect(identity.ErrNoRecovery, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: apptest.Account(w.alice)}, w.bob)
+	w.Expect(identity.ErrKeyInUse, identity.TypeRequestRecovery, identity.MsgRequestRecovery{Account: apptest.Account(w.alice), NewPubKey: hex.EncodeToString(apptest.Pub(w.bob))}, w.registrar)
+	w.Expect(identity.ErrUnknownAccount, identity.TypeRequestRecovery, identity.MsgRequestRecovery{Account: "00000000000000000000000000000000000000aa", NewPubKey: hex.EncodeToString(apptest.Pub(newKey))}, w.registrar)
+	w.Expect(errs.InvalidMsg, identity.TypeUpdateDID, identity.MsgUpdateDID{Services: []identity.Service{{ID: "b", Type: "T", Endpoint: "https://b"}, {ID: "a", Type: "T", Endpoint: "https://a"}}}, w.alice)
 }
 
 // TestKeyRotationHistory: a credential signed with an issuer's old key
@@ -271,11 +265,11 @@ func TestHandlerErrors(t *testing.T) {
 // with the current key; the DID document lists the history.
 func TestKeyRotationHistory(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
+	alice := apptest.Account(w.alice)
 	before := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
-	_, newReg, _ := ed25519.GenerateKey(rand.Reader)
+	newReg := apptest.SeededKey("identity", 2)
 	oldReg := w.registrar
-	w.do(nil, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(pubOf(newReg))}, oldReg, newReg)
+	w.Expect(nil, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(apptest.Pub(newReg))}, oldReg, newReg)
 	w.registrar = newReg
 	if _, err := w.verify(w.present(before, w.alice, "c"), "c"); err != nil {
 		t.Fatalf("credential from before the rotation: %v", err)
@@ -288,56 +282,53 @@ func TestKeyRotationHistory(t *testing.T) {
 	// the anchor goes through the new key, but key-1 was retired before.
 	idx := w.nextIndex
 	w.nextIndex++
-	stolen, sec, _ := vc.Issue(vc.IssuerParams{Issuer: acct(oldReg), KeyNumber: 1, Holder: alice, SchemaID: "residence", Version: 1,
-		StatusIndex: idx, Claims: aliceClaims(), ValidFrom: genesisTime}, oldReg)
-	w.do(nil, identity.TypeAnchorCredential, identity.MsgAnchorCredential{Digest: hex.EncodeToString(sec.DocHash[:]), SchemaID: "residence", Version: 1, StatusIndex: idx}, newReg)
+	stolen, sec, _ := vc.Issue(vc.IssuerParams{Issuer: apptest.Account(oldReg), KeyNumber: 1, Holder: alice, SchemaID: "residence", Version: 1,
+		StatusIndex: idx, Claims: aliceClaims(), ValidFrom: apptest.GenesisTime}, oldReg)
+	w.Expect(nil, identity.TypeAnchorCredential, identity.MsgAnchorCredential{Digest: hex.EncodeToString(sec.DocHash[:]), SchemaID: "residence", Version: 1, StatusIndex: idx}, newReg)
 	_, err := w.verify(w.present(stolen, w.alice, "c"), "c")
 	wantCode(t, err, identity.ErrIssuerKeyNotValid)
 	// The old key no longer controls the account.
-	res := w.block(w.tx(identity.TypeUpdateDID, identity.MsgUpdateDID{}, acct(oldReg), oldReg))[0]
+	res := w.Do(identity.TypeUpdateDID, identity.MsgUpdateDID{}, oldReg)
 	if res.Code != errs.UnknownAccount.Code {
 		t.Fatalf("old key still signs: %d %s", res.Code, res.Log)
 	}
 
 	// Holder rotation: presenting with the old key fails.
-	_, newAlice, _ := ed25519.GenerateKey(rand.Reader)
-	w.do(nil, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(pubOf(newAlice))}, w.alice, newAlice)
+	newAlice := apptest.SeededKey("identity", 3)
+	w.Expect(nil, identity.TypeRotateKey, identity.MsgRotateKey{NewPubKey: hex.EncodeToString(apptest.Pub(newAlice))}, w.alice, newAlice)
 	discs, _ := before.Disclose("district")
-	p, _ := vc.Present(alice, 1, before.Credential, discs, "c", "verifier.example", w.time, w.alice)
+	p, _ := vc.Present(alice, 1, before.Credential, discs, "c", "verifier.example", w.Time, w.alice)
 	_, err = w.verify(p, "c")
 	wantCode(t, err, identity.ErrHolderKey)
 	if _, err := w.verify(w.present(before, newAlice, "c", "district"), "c"); err != nil {
 		t.Fatalf("presenting with the new key: %v", err)
 	}
 
-	res2, _ := w.app.Query(context.Background(), &abci.RequestQuery{Path: "/identity/did/" + vc.DID(alice)})
 	var doc map[string]any
-	if err := json.Unmarshal(res2.Value, &doc); err != nil {
-		t.Fatal(err)
-	}
+	w.List("/identity/did/"+vc.DID(alice), &doc)
 	vms := doc["verificationMethod"].([]any)
 	if len(vms) != 2 || doc["assertionMethod"].([]any)[0] != vc.KeyRef(alice, 2) {
-		t.Fatalf("DID document: %s", res2.Value)
+		t.Fatalf("DID document: %v", doc)
 	}
-	if vms[1].(map[string]any)["publicKeyMultibase"] != vc.MultikeyFromPublic(pubOf(newAlice)) {
+	if vms[1].(map[string]any)["publicKeyMultibase"] != vc.MultikeyFromPublic(apptest.Pub(newAlice)) {
 		t.Fatal("key-2 is not the new key")
 	}
 
 	// Deactivation: no more presentations, no more updates.
-	w.do(nil, identity.TypeDeactivateDID, identity.MsgDeactivateDID{}, newAlice)
+	w.Expect(nil, identity.TypeDeactivateDID, identity.MsgDeactivateDID{}, newAlice)
 	_, err = w.verify(w.present(before, newAlice, "c"), "c")
 	wantCode(t, err, identity.ErrDIDDeactivated)
-	w.do(identity.ErrDIDDeactivated, identity.TypeUpdateDID, identity.MsgUpdateDID{}, newAlice)
+	w.Expect(identity.ErrDIDDeactivated, identity.TypeUpdateDID, identity.MsgUpdateDID{}, newAlice)
 }
 
 // TestRecovery: a registrar re-binds a lost key after the waiting period;
 // the old key can cancel meanwhile.
 func TestRecovery(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
-	_, newKey, _ := ed25519.GenerateKey(rand.Reader)
-	req := identity.MsgRequestRecovery{Account: alice, NewPubKey: hex.EncodeToString(pubOf(newKey))}
-	res := w.do(nil, identity.TypeRequestRecovery, req, w.registrar)
+	alice := apptest.Account(w.alice)
+	newKey := apptest.SeededKey("identity", 1)
+	req := identity.MsgRequestRecovery{Account: alice, NewPubKey: hex.EncodeToString(apptest.Pub(newKey))}
+	res := w.Expect(nil, identity.TypeRequestRecovery, req, w.registrar)
 	announced := false
 	for _, e := range res.Events {
 		if e.Type == "identity.recovery_requested" {
@@ -347,30 +338,30 @@ func TestRecovery(t *testing.T) {
 	if !announced {
 		t.Fatal("recovery not announced in an event")
 	}
-	w.do(identity.ErrRecoveryPending, identity.TypeRequestRecovery, req, w.registrar)
-	w.do(identity.ErrRecoveryNotDue, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: alice}, w.registrar)
-	w.do(errs.Unauthorized, identity.TypeCancelRecovery, identity.MsgCancelRecovery{Account: alice}, w.bob)
-	w.do(nil, identity.TypeCancelRecovery, identity.MsgCancelRecovery{Account: alice}, w.alice) // the old key cancels
+	w.Expect(identity.ErrRecoveryPending, identity.TypeRequestRecovery, req, w.registrar)
+	w.Expect(identity.ErrRecoveryNotDue, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: alice}, w.registrar)
+	w.Expect(errs.Unauthorized, identity.TypeCancelRecovery, identity.MsgCancelRecovery{Account: alice}, w.bob)
+	w.Expect(nil, identity.TypeCancelRecovery, identity.MsgCancelRecovery{Account: alice}, w.alice) // the old key cancels
 	for range recoveryDelay + 1 {
-		w.block()
+		w.Block()
 	}
-	w.do(identity.ErrNoRecovery, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: alice}, w.registrar)
+	w.Expect(identity.ErrNoRecovery, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: alice}, w.registrar)
 
-	w.do(nil, identity.TypeRequestRecovery, req, w.registrar)
-	start := w.height
-	for w.height < start+recoveryDelay-1 {
-		w.block()
+	w.Expect(nil, identity.TypeRequestRecovery, req, w.registrar)
+	start := w.Height
+	for w.Height < start+recoveryDelay-1 {
+		w.Block()
 	}
-	w.do(nil, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: alice}, w.bob) // at start+delay
-	if got := w.accountOf(newKey); got != alice {
+	w.Expect(nil, identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: alice}, w.bob) // at start+delay
+	if got := w.AccountOf(newKey); got != alice {
 		t.Fatalf("new key controls %s", got)
 	}
 	d := w.did(alice)
 	if len(d.Keys) != 2 || d.Keys[0].Until != start+recoveryDelay || d.Keys[1].From != start+recoveryDelay {
 		t.Fatalf("key history %+v", d.Keys)
 	}
-	w.do(nil, identity.TypeUpdateDID, identity.MsgUpdateDID{Services: []identity.Service{{ID: "inbox", Type: "Mailbox", Endpoint: "https://alice.example/inbox"}}}, newKey)
-	res = w.block(w.tx(identity.TypeUpdateDID, identity.MsgUpdateDID{}, alice, w.alice))[0]
+	w.Expect(nil, identity.TypeUpdateDID, identity.MsgUpdateDID{Services: []identity.Service{{ID: "inbox", Type: "Mailbox", Endpoint: "https://alice.example/inbox"}}}, newKey)
+	res = w.Do(identity.TypeUpdateDID, identity.MsgUpdateDID{}, w.alice)
 	if res.Code != errs.UnknownAccount.Code {
 		t.Fatalf("old key after recovery: %d %s", res.Code, res.Log)
 	}
@@ -380,11 +371,11 @@ func TestRecovery(t *testing.T) {
 // app hash; an unset status page is proven absent (all zeros).
 func TestProvenQueries(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
+	alice := apptest.Account(w.alice)
 	w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: 0, Set: true}, w.registrar)
-	appHash := w.view().Hash()
-	reg := acct(w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: 0, Set: true}, w.registrar)
+	appHash := w.View().Hash()
+	reg := apptest.Account(w.registrar)
 	for _, path := range []string{
 		"/identity/status/" + reg + "/revocation/0",
 		"/identity/status/" + reg + "/suspension/0",
@@ -393,9 +384,9 @@ func TestProvenQueries(t *testing.T) {
 		"/identity/didrecord/" + alice,
 		"/identity/recovery/" + alice,
 	} {
-		res, err := w.app.Query(context.Background(), &abci.RequestQuery{Path: path, Prove: true})
-		if err != nil || res.Code != 0 {
-			t.Fatalf("%s: %v %s", path, err, res.Log)
+		res := w.RawQuery(&abci.RequestQuery{Path: path, Prove: true})
+		if res.Code != 0 {
+			t.Fatalf("%s: %s", path, res.Log)
 		}
 		if err := proof.Verify(appHash, res.ProofOps, res.Key, res.Value); err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -418,7 +409,7 @@ func TestProvenQueries(t *testing.T) {
 			}
 		}
 	}
-	res, _ := w.app.Query(context.Background(), &abci.RequestQuery{Path: "/identity/status/" + reg + "/expiry/0"})
+	res := w.RawQuery(&abci.RequestQuery{Path: "/identity/status/" + reg + "/expiry/0"})
 	if res.Code == 0 {
 		t.Fatal("bad purpose accepted")
 	}
@@ -428,15 +419,13 @@ func TestProvenQueries(t *testing.T) {
 // identical, and a credential still verifies on the new chain.
 func TestGenesisRoundTrip(t *testing.T) {
 	w := newWorld(t)
-	held := w.issue(w.registrar, acct(w.alice), aliceClaims(), time.Time{}, nil)
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: true}, w.registrar)
-	gs, err := w.app.ExportGenesis()
+	held := w.issue(w.registrar, apptest.Account(w.alice), aliceClaims(), time.Time{}, nil)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: 0, Set: true}, w.registrar)
+	gs, err := w.App.ExportGenesis()
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := identity.New(authority.Keeper{})
-	st := newChain(t).app.Store() // any empty working store
-	_ = st
 	kv := newMemKV()
 	if err := m.InitGenesis(kv, gs[identity.ModuleName]); err != nil {
 		t.Fatal(err)

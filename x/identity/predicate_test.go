@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 )
@@ -30,13 +31,13 @@ func TestParsePredicate(t *testing.T) {
 // proven, and the on-chain rules (ProofsOnly) refuse the disclosure.
 func TestVerifyMixedProofsAndDisclosures(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
+	alice := apptest.Account(w.alice)
 	held := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 	p := resign(t, w.prove(held, w.alice, "c", "age_band>=18"), w.alice, func(pr *vc.Presentation) {
 		pr.Disclosures, _ = held.Disclose("district")
 	})
 	pred, _ := identity.ParsePredicate("age_band>=18,district=7")
-	opts := identity.VerifyOptions{Challenge: "c", Domain: genesis.DevChainID, Now: w.time, Predicate: pred}
+	opts := identity.VerifyOptions{Challenge: "c", Domain: genesis.DevChainID, Now: w.Time, Predicate: pred}
 	v, err := identity.VerifyPresentation(w.reader(), p, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +60,7 @@ func TestVerifyMixedProofsAndDisclosures(t *testing.T) {
 // ordering, so 8 range proofs) fits a presentation and a transaction.
 func TestEligibilityLargestPredicate(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
+	alice := apptest.Account(w.alice)
 	held := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 	var terms []string
 	for i := range 8 {
@@ -70,7 +71,7 @@ func TestEligibilityLargestPredicate(t *testing.T) {
 	if len(p) > vc.MaxDocumentBytes {
 		t.Fatalf("presentation of %d bytes exceeds %d", len(p), vc.MaxDocumentBytes)
 	}
-	w.do(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
+	w.Expect(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(p)}, w.alice)
 	t.Logf("8 range proofs: presentation of %d bytes", len(p))
 }
 
@@ -78,7 +79,7 @@ func TestEligibilityLargestPredicate(t *testing.T) {
 // parallel; each still gets its own outcome.
 func TestEligibilityBlock(t *testing.T) {
 	w := newWorld(t)
-	alice, bob := acct(w.alice), acct(w.bob)
+	alice, bob := apptest.Account(w.alice), apptest.Account(w.bob)
 	aliceHeld := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 	bobHeld := w.issue(w.registrar, bob, aliceClaims(), time.Time{}, nil)
 	const pred = "age_band>=18,district=7"
@@ -88,19 +89,15 @@ func TestEligibilityBlock(t *testing.T) {
 	var bobs vc.Presentation
 	json.Unmarshal(pb, &bobs)
 	mixed := resign(t, pa, w.alice, func(p *vc.Presentation) { p.PredicateProofs = bobs.PredicateProofs })
-	res := w.block(
-		w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(mixed)}, alice, w.alice),
-		w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(pb)}, bob, w.bob),
-	)
-	if res[0].Code != identity.ErrBadDisclosure.Code || res[1].Code != 0 {
-		t.Fatalf("results %d %q / %d %q", res[0].Code, res[0].Log, res[1].Code, res[1].Log)
-	}
-	res = w.block(w.tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(pa)}, alice, w.alice))
-	if res[0].Code != 0 {
-		t.Fatalf("alice: %d %s", res[0].Code, res[0].Log)
-	}
+	res := w.Block(
+		w.Tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(mixed)}, w.alice),
+		w.Tx(identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(pb)}, w.bob),
+	).TxResults
+	apptest.Check(t, "alice with bob's proofs", res[0], identity.ErrBadDisclosure)
+	apptest.Check(t, "bob", res[1], nil)
+	w.Expect(nil, identity.TypeRegisterEligibility, identity.MsgRegisterEligibility{Predicate: pred, Presentation: string(pa)}, w.alice)
 	for _, a := range []string{alice, bob} {
-		if ok, why := w.app_eligible(a, "residence", pred); !ok {
+		if ok, why := w.eligible(a, "residence", pred); !ok {
 			t.Fatalf("%s not eligible: %s", a, why)
 		}
 	}

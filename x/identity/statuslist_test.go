@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 )
@@ -16,8 +17,8 @@ import (
 // every page read with its proof.
 func statusList(t *testing.T, w *world, issuer, purpose string) []byte {
 	t.Helper()
-	v := w.view()
-	c, err := identity.StatusListFromChain("test-chain", issuer, purpose, w.app.Store().Version(), v.Hash(),
+	v := w.View()
+	c, err := identity.StatusListFromChain("test-chain", issuer, purpose, w.Store.Version(), v.Hash(),
 		func(key []byte) ([]byte, []byte, error) {
 			p, err := v.Proof(key)
 			if err != nil {
@@ -41,15 +42,15 @@ func statusList(t *testing.T, w *world, issuer, purpose string) []byte {
 // proofs check; an edited list or proof does not.
 func TestBitstringStatusList(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
-	reg := acct(w.registrar)
+	alice := apptest.Account(w.alice)
+	reg := apptest.Account(w.registrar)
 	w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil) // index 0
 	w.nextIndex = 9000                                           // page 1
 	w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 	w.nextIndex = 3
 	w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 	set := func(purpose string, i uint64, on bool) {
-		w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: purpose, Index: i, Set: on}, w.registrar)
+		w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: purpose, Index: i, Set: on}, w.registrar)
 	}
 	set(identity.PurposeRevocation, 9000, true)
 	set(identity.PurposeRevocation, 3, true)
@@ -75,7 +76,7 @@ func TestBitstringStatusList(t *testing.T) {
 	if len(bits) != identity.MinStatusListBits/8 {
 		t.Fatalf("list of %d bytes, want the 16 KB minimum", len(bits))
 	}
-	v := w.view()
+	v := w.View()
 	ones := 0
 	for i := uint64(0); i < uint64(len(bits))*8; i++ {
 		chain := identity.StatusBit(v.Get(identity.StatusPageKey(reg, identity.PurposeRevocation, i)), i)
@@ -90,7 +91,7 @@ func TestBitstringStatusList(t *testing.T) {
 		t.Fatalf("%d bits set; 3 and 9000 must be", ones)
 	}
 	ev, err := c.CheckEvidence(bits)
-	if err != nil || ev.Height != w.app.Store().Version() || len(ev.Pages) != 16 || !ev.Pages[0].Stored || !ev.Pages[1].Stored || ev.Pages[2].Stored {
+	if err != nil || ev.Height != w.Store.Version() || len(ev.Pages) != 16 || !ev.Pages[0].Stored || !ev.Pages[1].Stored || ev.Pages[2].Stored {
 		t.Fatalf("evidence: %v %+v", err, ev)
 	}
 	// The suspension list: its page 0 is stored, all zeros.
@@ -152,14 +153,14 @@ func TestBitstringStatusList(t *testing.T) {
 // The credentials' status entries point at the list documents.
 func TestStatusEntriesNameTheList(t *testing.T) {
 	w := newWorld(t)
-	held := w.issue(w.registrar, acct(w.alice), aliceClaims(), time.Time{}, nil)
+	held := w.issue(w.registrar, apptest.Account(w.alice), aliceClaims(), time.Time{}, nil)
 	p, err := vc.ParseCredential(held.Credential)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range p.Credential.CredentialStatus {
 		if e.Type != "BitstringStatusListEntry" || e.StatusListIndex != "0" ||
-			e.StatusListCredential != vc.StatusListURN(acct(w.registrar), e.StatusPurpose) {
+			e.StatusListCredential != vc.StatusListURN(apptest.Account(w.registrar), e.StatusPurpose) {
 			t.Fatalf("entry %+v", e)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 )
@@ -15,13 +17,13 @@ import (
 // index checked against proven chain state.
 func TestSelectiveDisclosure(t *testing.T) {
 	w := newWorld(t)
-	held := w.issue(w.registrar, acct(w.alice), aliceClaims(), time.Time{}, nil)
+	held := w.issue(w.registrar, apptest.Account(w.alice), aliceClaims(), time.Time{}, nil)
 	p := w.present(held, w.alice, "c-1", "district")
 	v, err := w.verify(p, "c-1", "district")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Holder != acct(w.alice) || v.Issuer != acct(w.registrar) || v.SchemaID != "residence" || string(v.Claims["district"]) != "7" {
+	if v.Holder != apptest.Account(w.alice) || v.Issuer != apptest.Account(w.registrar) || v.SchemaID != "residence" || string(v.Claims["district"]) != "7" {
 		t.Fatalf("verified %+v", v)
 	}
 	if len(v.Claims) != 1 {
@@ -38,8 +40,8 @@ func TestSelectiveDisclosure(t *testing.T) {
 // error code.
 func TestVerifyRejections(t *testing.T) {
 	w := newWorld(t)
-	alice, bob := acct(w.alice), acct(w.bob)
-	good := w.issue(w.registrar, alice, aliceClaims(), genesisTime.Add(time.Hour), nil)
+	alice, bob := apptest.Account(w.alice), apptest.Account(w.bob)
+	good := w.issue(w.registrar, alice, aliceClaims(), apptest.GenesisTime.Add(time.Hour), nil)
 
 	t.Run("tampered credential", func(t *testing.T) {
 		var m map[string]any
@@ -53,13 +55,13 @@ func TestVerifyRejections(t *testing.T) {
 	t.Run("wrong issuer", func(t *testing.T) {
 		// Bob signs a credential claiming to come from the registrar.
 		held, _, err := vc.Issue(vc.IssuerParams{Issuer: bob, KeyNumber: 1, Holder: alice, SchemaID: "residence", Version: 1,
-			Claims: aliceClaims(), ValidFrom: genesisTime}, w.bob)
+			Claims: aliceClaims(), ValidFrom: apptest.GenesisTime}, w.bob)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var m map[string]any
 		json.Unmarshal(held.Credential, &m)
-		m["issuer"] = vc.DID(acct(w.registrar))
+		m["issuer"] = vc.DID(apptest.Account(w.registrar))
 		b, _ := json.Marshal(m)
 		_, err = w.verify(w.present(&vc.Held{Credential: b, Disclosures: held.Disclosures}, w.alice, "c"), "c")
 		wantCode(t, err, identity.ErrWrongIssuer)
@@ -70,7 +72,7 @@ func TestVerifyRejections(t *testing.T) {
 		wantCode(t, err, identity.ErrNotAccredited)
 	})
 	t.Run("expired", func(t *testing.T) {
-		held := w.issue(w.registrar, alice, aliceClaims(), genesisTime.Add(2*time.Second), nil)
+		held := w.issue(w.registrar, alice, aliceClaims(), apptest.GenesisTime.Add(2*time.Second), nil)
 		_, err := w.verify(w.present(held, w.alice, "c"), "c")
 		wantCode(t, err, identity.ErrExpired)
 	})
@@ -80,7 +82,7 @@ func TestVerifyRejections(t *testing.T) {
 		wantCode(t, err, identity.ErrWrongHolder)
 		// ... or as Alice, signing with his own key.
 		discs, _ := good.Disclose("district")
-		p, _ := vc.Present(alice, 1, good.Credential, discs, "c", "verifier.example", w.time, w.bob)
+		p, _ := vc.Present(alice, 1, good.Credential, discs, "c", "verifier.example", w.Time, w.bob)
 		_, err = w.verify(p, "c")
 		wantCode(t, err, identity.ErrHolderSignature)
 	})
@@ -94,7 +96,7 @@ func TestVerifyRejections(t *testing.T) {
 	})
 	t.Run("wrong domain", func(t *testing.T) {
 		p := w.present(good, w.alice, "c")
-		_, err := identity.VerifyPresentation(w.reader(), p, identity.VerifyOptions{Challenge: "c", Domain: "other.example", Now: w.time})
+		_, err := identity.VerifyPresentation(w.reader(), p, identity.VerifyOptions{Challenge: "c", Domain: "other.example", Now: w.Time})
 		wantCode(t, err, identity.ErrDomain)
 	})
 	t.Run("disclosure omits a required claim", func(t *testing.T) {
@@ -104,7 +106,7 @@ func TestVerifyRejections(t *testing.T) {
 	t.Run("disclosure from another credential", func(t *testing.T) {
 		other := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 		discs, _ := other.Disclose("district")
-		p, _ := vc.Present(alice, 1, good.Credential, discs, "c", "verifier.example", w.time, w.alice)
+		p, _ := vc.Present(alice, 1, good.Credential, discs, "c", "verifier.example", w.Time, w.alice)
 		_, err := w.verify(p, "c")
 		wantCode(t, err, identity.ErrBadDisclosure)
 	})
@@ -113,7 +115,7 @@ func TestVerifyRejections(t *testing.T) {
 		d, _ := vc.ParseDisclosure(good.Disclosures[2])
 		arr, _ := json.Marshal([]any{d.Salt, d.Name, 8})
 		fake := vcEncode(arr)
-		p, _ := vc.Present(alice, 1, good.Credential, []string{fake}, "c", "verifier.example", w.time, w.alice)
+		p, _ := vc.Present(alice, 1, good.Credential, []string{fake}, "c", "verifier.example", w.Time, w.alice)
 		_, err := w.verify(p, "c")
 		wantCode(t, err, identity.ErrBadDisclosure)
 	})
@@ -129,7 +131,7 @@ func TestVerifyRejections(t *testing.T) {
 // before withdrawal stay verifiable.
 func TestStatusLifecycle(t *testing.T) {
 	w := newWorld(t)
-	alice := acct(w.alice)
+	alice := apptest.Account(w.alice)
 	held := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
 	idx := uint64(0)
 	check := func(want error) {
@@ -141,30 +143,30 @@ func TestStatusLifecycle(t *testing.T) {
 			}
 			return
 		}
-		wantCode(t, err, want.(*errsError))
+		wantCode(t, err, want.(*errs.Error))
 	}
 	check(nil)
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: idx, Set: true}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: idx, Set: true}, w.registrar)
 	check(identity.ErrSuspended)
-	w.do(identity.ErrStatusUnchanged, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: idx, Set: true}, w.registrar)
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: idx, Set: false}, w.registrar)
+	w.Expect(identity.ErrStatusUnchanged, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: idx, Set: true}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension, Index: idx, Set: false}, w.registrar)
 	check(nil)
 
 	// Issuer suspended: earlier credential fine, no new anchors.
-	w.do(nil, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: acct(w.registrar), Status: identity.IssuerSuspended}, w.a1, w.a2)
+	w.Expect(nil, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: apptest.Account(w.registrar), Status: identity.IssuerSuspended}, w.a1, w.a2)
 	check(nil)
 	w.issue(w.registrar, alice, aliceClaims(), time.Time{}, identity.ErrIssuerSuspended)
-	w.do(nil, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: acct(w.registrar), Status: identity.IssuerActive}, w.a1, w.a2)
+	w.Expect(nil, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: apptest.Account(w.registrar), Status: identity.IssuerActive}, w.a1, w.a2)
 	later := w.issue(w.registrar, alice, aliceClaims(), time.Time{}, nil)
-	w.do(nil, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: acct(w.registrar), Status: identity.IssuerWithdrawn}, w.a1, w.a2)
+	w.Expect(nil, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: apptest.Account(w.registrar), Status: identity.IssuerWithdrawn}, w.a1, w.a2)
 	if _, err := w.verify(w.present(later, w.alice, "c"), "c"); err != nil {
 		t.Fatalf("credential issued before withdrawal: %v", err)
 	}
-	w.do(identity.ErrIssuerWithdrawn, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: acct(w.registrar), Status: identity.IssuerActive}, w.a1, w.a2)
+	w.Expect(identity.ErrIssuerWithdrawn, identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: apptest.Account(w.registrar), Status: identity.IssuerActive}, w.a1, w.a2)
 
 	// Revocation is final.
-	w.do(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: idx, Set: true}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: idx, Set: true}, w.registrar)
 	check(identity.ErrRevoked)
-	w.do(identity.ErrRevocationFinal, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: idx, Set: false}, w.registrar)
+	w.Expect(identity.ErrRevocationFinal, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeRevocation, Index: idx, Set: false}, w.registrar)
 	check(identity.ErrRevoked)
 }
