@@ -81,6 +81,10 @@ func get[T any](kv store.KV, key []byte) (*T, error) { return store.GetJSON[T](k
 
 func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
 
+// Stored is the value at one of the module's keys as stored (nil if
+// absent), for queries that answer with a provable record.
+func (Keeper) Stored(kv store.KV, key []byte) []byte { return kv.Get(key) }
+
 // Params returns the module parameters (defaults if unset).
 func (Keeper) Params(kv store.KV) Params {
 	p, err := get[Params](kv, ParamsKey())

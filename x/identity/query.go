@@ -29,7 +29,7 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 	// one answers with the record stored at key, as stored, so the app can
 	// prove it.
 	one := func(key []byte) (module.QueryResult, error) {
-		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
+		return module.QueryResult{Key: key, Value: m.Keeper.Stored(view, key)}, nil
 	}
 	bad := func(f string, a ...any) (module.QueryResult, error) {
 		return module.QueryResult{}, errs.InvalidMsg.Wrapf(f, a...)
