@@ -12,17 +12,11 @@ import (
 
 // Validate checks a genesis state without touching any store.
 func (g *Genesis) Validate() error {
-	seen := map[string]bool{}
+	_, err := g.accountIDs()
+	if err != nil {
+		return err
+	}
 	for i, a := range g.Accounts {
-		pub, err := ParsePubKey(a.PubKey)
-		if err != nil {
-			return fmt.Errorf("account %d: %w", i, err)
-		}
-		id := tx.AccountID(pub)
-		if seen[id] {
-			return fmt.Errorf("account %d: duplicate key %s", i, a.PubKey)
-		}
-		seen[id] = true
 		for _, r := range a.Roles {
 			if !ValidRole(r) {
 				return fmt.Errorf("account %d: unknown role %q", i, r)
@@ -33,23 +27,54 @@ func (g *Genesis) Validate() error {
 	if err != nil {
 		return err
 	}
-	for _, m := range members {
-		if !seen[m] {
-			return fmt.Errorf("authority member %s has no genesis account", m)
-		}
-	}
 	p := Params{Threshold: g.Threshold, Members: members}
 	return p.Validate()
 }
 
+// accountIDs maps each genesis account's key (hex) to its account id and
+// refuses malformed keys or ids and duplicate keys or ids.
+func (g *Genesis) accountIDs() (map[string]string, error) {
+	byKey := map[string]string{}
+	seen := map[string]bool{}
+	for i, a := range g.Accounts {
+		pub, err := ParsePubKey(a.PubKey)
+		if err != nil {
+			return nil, fmt.Errorf("account %d: %w", i, err)
+		}
+		if a.ID != "" && !tx.ValidAccountID(a.ID) {
+			return nil, fmt.Errorf("account %d: id %q is not an account id", i, a.ID)
+		}
+		key := hex.EncodeToString(pub)
+		if _, dup := byKey[key]; dup {
+			return nil, fmt.Errorf("account %d: duplicate key %s", i, a.PubKey)
+		}
+		id := a.AccountID(pub)
+		if seen[id] {
+			return nil, fmt.Errorf("account %d: duplicate account id %s", i, id)
+		}
+		seen[id] = true
+		byKey[key] = id
+	}
+	return byKey, nil
+}
+
+// memberIDs are the account ids of the authority set, sorted.
 func (g *Genesis) memberIDs() ([]string, error) {
+	byKey, err := g.accountIDs()
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, 0, len(g.Members))
 	for i, m := range g.Members {
 		pub, err := ParsePubKey(m)
 		if err != nil {
 			return nil, fmt.Errorf("member %d: %w", i, err)
 		}
-		ids = append(ids, tx.AccountID(pub))
+		id, ok := byKey[hex.EncodeToString(pub)]
+		if !ok {
+			return nil, fmt.Errorf("authority member %s has no genesis account", tx.AccountID(pub))
+		}
+		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	return ids, nil
@@ -66,7 +91,7 @@ func (m *Module) InitGenesis(kv store.KV, raw json.RawMessage) error {
 	}
 	for _, ga := range g.Accounts {
 		pub, _ := ParsePubKey(ga.PubKey)
-		a, err := m.Keeper.CreateAccount(kv, pub)
+		a, err := m.Keeper.createAccount(kv, ga.AccountID(pub), pub)
 		if err != nil {
 			return err
 		}
@@ -99,7 +124,11 @@ func (m *Module) ExportGenesis(kv store.KV) (json.RawMessage, error) {
 		g.Members = append(g.Members, a.PubKey)
 	}
 	err = m.Keeper.Accounts(kv, func(a *Account) bool {
-		g.Accounts = append(g.Accounts, GenesisAccount{PubKey: a.PubKey, Roles: a.Roles})
+		ga := GenesisAccount{PubKey: a.PubKey, Roles: a.Roles}
+		if pub, err := ParsePubKey(a.PubKey); err == nil && tx.AccountID(pub) != a.ID {
+			ga.ID = a.ID // a rotated key: keep the id other records name
+		}
+		g.Accounts = append(g.Accounts, ga)
 		return true
 	})
 	if err != nil {

@@ -91,7 +91,12 @@ func (Keeper) AccountIDByPubKey(kv store.KV, pub ed25519.PublicKey) string {
 
 // CreateAccount makes a new account for pub with sequence 0.
 func (k Keeper) CreateAccount(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
-	id := tx.AccountID(pub)
+	return k.createAccount(kv, tx.AccountID(pub), pub)
+}
+
+// createAccount makes account id controlled by pub; id differs from pub's
+// own only for a rotated account restored from genesis.
+func (k Keeper) createAccount(kv store.KV, id string, pub ed25519.PublicKey) (*Account, error) {
 	if kv.Has(AccountKey(id)) || kv.Has(PubKeyKey(pub)) {
 		return nil, ErrAccountExists.Wrapf("account %s", id)
 	}

@@ -100,10 +100,21 @@ func validateRoleChange(account, role string) error {
 	return nil
 }
 
-// GenesisAccount is an account created at genesis.
+// GenesisAccount is an account created at genesis. ID is set only for an
+// account whose key was rotated: its id is that of its first key, not of
+// PubKey, and records elsewhere name it by that id.
 type GenesisAccount struct {
+	ID     string   `json:"id,omitempty"`
 	PubKey string   `json:"pubkey"`
 	Roles  []string `json:"roles,omitempty"`
+}
+
+// AccountID is the account's id: ID when set, else derived from PubKey.
+func (a GenesisAccount) AccountID(pub ed25519.PublicKey) string {
+	if a.ID != "" {
+		return a.ID
+	}
+	return tx.AccountID(pub)
 }
 
 // Genesis is the module's genesis state.
