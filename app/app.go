@@ -30,15 +30,13 @@ const (
 )
 
 var (
-	keyChainID      = []byte("app/chain_id")
-	prefixBlockTime = "app/blocktime/"
+	keyChainID = []byte("app/chain_id")
 )
 
 // BlockTimeKey is the state key holding the time of block height: a
-// block-time index that lets readers map a date to a height.
-func BlockTimeKey(height int64) []byte {
-	return []byte(fmt.Sprintf("%s%020d", prefixBlockTime, height))
-}
+// block-time index that lets readers map a date to a height (module
+// spells the key, so modules read it without importing the app).
+func BlockTimeKey(height int64) []byte { return module.BlockTimeKey(height) }
 
 // ChainIDKey is the state key holding the chain id.
 func ChainIDKey() []byte { return keyChainID }

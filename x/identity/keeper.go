@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/publica/publica/module"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
 )
@@ -268,21 +269,10 @@ func (Keeper) SetEligibility(kv store.KV, e *Eligibility) []byte {
 	return key
 }
 
-// blockTimeKey mirrors app.BlockTimeKey (the app's block-time index, which
-// this package cannot import): the time of block height.
-func blockTimeKey(height int64) []byte { return []byte(fmt.Sprintf("app/blocktime/%020d", height)) }
-
 // TimeBefore is the time of the latest block before height recorded in kv
 // (the zero time if none): the clock Eligible judges expiry by.
 func TimeBefore(kv store.KV, height int64) time.Time {
-	b := kv.Get(blockTimeKey(height - 1))
-	if b == nil {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
-	if err != nil {
-		return time.Time{}
-	}
+	t, _ := module.BlockTime(kv, height-1)
 	return t
 }
 

@@ -397,7 +397,7 @@ func (Keeper) HistoryEntry(kv store.KV, parcel string, seq uint64) module.QueryR
 	return entry(kv, HistoryKey(parcel, seq))
 }
 func (Keeper) BlockTimeEntry(kv store.KV, height int64) module.QueryResult {
-	return entry(kv, BlockTimeKey(height))
+	return entry(kv, module.BlockTimeKey(height))
 }
 
 // OwnerEntry is the owner period of parcel covering height; when none
@@ -432,35 +432,9 @@ func (Keeper) CadRefs(kv store.KV, prefix string, limit int) []CadRefHit {
 }
 
 // HeightAt is the last block whose time (the application's block-time
-// index) is at or before t, by binary search; ok is false when no block
-// is that old.
+// index) is at or before t; ok is false when no block is that old.
 func (Keeper) HeightAt(kv store.KV, t time.Time) (height int64, ok bool) {
-	prefix := []byte(prefixBlockTime)
-	var lo, hi int64 = -1, -1
-	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, _ []byte) bool {
-		lo, _ = strconv.ParseInt(string(k[len(prefix):]), 10, 64)
-		return false
-	})
-	kv.Iterate(prefix, store.PrefixEnd(prefix), true, func(k, _ []byte) bool {
-		hi, _ = strconv.ParseInt(string(k[len(prefix):]), 10, 64)
-		return false
-	})
-	timeOf := func(h int64) time.Time {
-		tt, _ := time.Parse(time.RFC3339Nano, string(kv.Get(BlockTimeKey(h))))
-		return tt
-	}
-	if lo < 0 || timeOf(lo).After(t) {
-		return 0, false
-	}
-	for lo < hi { // invariant: time(lo) ≤ t
-		mid := lo + (hi-lo+1)/2
-		if timeOf(mid).After(t) {
-			hi = mid - 1
-		} else {
-			lo = mid
-		}
-	}
-	return lo, true
+	return module.HeightAt(kv, t)
 }
 
 // ---- genesis (genesis.go) ----

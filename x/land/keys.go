@@ -71,12 +71,6 @@ func gridCellPrefix(cx, cy int64) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/", prefixGrid, cx, cy))
 }
 
-// BlockTimeKey mirrors app.BlockTimeKey (the application's documented
-// block-time index, which this module reads but never writes).
-func BlockTimeKey(height int64) []byte { return []byte(fmt.Sprintf("app/blocktime/%020d", height)) }
-
-const prefixBlockTime = "app/blocktime/"
-
 // GridValue is a grid index entry's value: the parcel's bounding box
 // "minx,miny,maxx,maxy", so searches skip parcels that do not meet the box
 // without reading them (a cell may hold thousands of parcels).
