@@ -1,4 +1,4 @@
-package web
+package audit
 
 import "time"
 

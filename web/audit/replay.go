@@ -1,4 +1,4 @@
-package web
+package audit
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/audit"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
@@ -101,71 +101,46 @@ func (r *replayRun) view(now time.Time) *ui.ReplayRun {
 	return v
 }
 
-// auditRoutes registers the replay page and sets up its runner.
-func (s *Server) auditRoutes(e *echo.Echo) {
-	s.replays = newReplays()
+// handlers serve the audit pages; replays is the portal's replay.
+type handlers struct {
+	*portal.Server
+	replays *replays
+}
+
+// Register declares the audit pages on e: the replay page, and its
+// runner, which the portal stops when it shuts down.
+func Register(e *echo.Echo, p *portal.Server) {
+	s := &handlers{Server: p, replays: newReplays()}
+	p.OnShutdown(s.replays.stop)
 	e.GET("/audit/replay", s.replayPage)
 	e.POST("/audit/replay", s.replayStart)
 }
 
-// viewerHolds says whether the signed-in viewer holds role; account is
-// "" when no one is signed in.
-func (s *Server) viewerHolds(c echo.Context, role string) (account string, holds bool, err error) {
-	account = ui.ViewerFrom(c.Request().Context()).Account
-	if account == "" {
-		return "", false, nil
-	}
-	cl, err := s.client(c)
-	if err != nil {
-		return account, false, err
-	}
-	a, err := cl.Account(c.Request().Context(), account)
-	if err != nil {
-		return account, false, fmt.Errorf("%w: account %s: %v", chain.ErrUnavailable, account, err)
-	}
-	return account, a != nil && a.HasRole(role), nil
-}
-
 // replayPage serves GET /audit/replay: the latest report and the portal's
 // replay, running or finished.
-func (s *Server) replayPage(c echo.Context) error {
-	v := ui.ReplayPageView{HomeKnown: s.home != "", Already: c.QueryParam("already") == "1", Poll: replayPoll}
-	v.Panel = s.replayPanel()
+func (s *handlers) replayPage(c echo.Context) error {
+	v := ui.ReplayPageView{HomeKnown: s.Home() != "", Already: c.QueryParam("already") == "1", Poll: replayPoll}
+	v.Panel = s.ReplayPanel()
 	if run := s.replays.current(); run != nil {
 		v.Run = run.view(time.Now())
 	}
-	account, auditor, err := s.viewerHolds(c, authority.RoleAuditor)
+	account, auditor, err := s.ViewerHolds(c, authority.RoleAuditor)
 	if err != nil {
 		return err
 	}
 	v.Account, v.Auditor = account, auditor
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.ReplayPage(v))
-}
-
-// replayPanel is the latest report of the node's home, as the explorer
-// shows it.
-func (s *Server) replayPanel() ui.Replay {
-	r := ui.Replay{Enabled: s.home != ""}
-	if r.Enabled {
-		rep, err := audit.LastReport(s.home)
-		if err != nil {
-			s.log.Warn("replay report unreadable", "err", err)
-			r.Err = "the file is damaged or unreadable (see the portal's log)"
-		}
-		r.Report = rep
-	}
-	return r
+	return portal.Render(c, http.StatusOK, ui.ReplayPage(v))
 }
 
 // replayStart serves POST /audit/replay: an auditor starts a replay, or
 // is shown the one already running.
-func (s *Server) replayStart(c echo.Context) error {
-	if s.home == "" {
+func (s *handlers) replayStart(c echo.Context) error {
+	if s.Home() == "" {
 		return echo.NewHTTPError(http.StatusConflict,
 			"This portal was started without the node's home directory, where replay reports are kept, so it cannot run replays. Run publica audit replay on the node instead.")
 	}
-	account, auditor, err := s.viewerHolds(c, authority.RoleAuditor)
+	account, auditor, err := s.ViewerHolds(c, authority.RoleAuditor)
 	switch {
 	case err != nil:
 		return err
@@ -184,7 +159,7 @@ func (s *Server) replayStart(c echo.Context) error {
 
 // startReplay starts a replay for account unless one is running (or the
 // server is shutting down); false if it did not start one.
-func (s *Server) startReplay(account string) bool {
+func (s *handlers) startReplay(account string) bool {
 	rs := s.replays
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -194,7 +169,7 @@ func (s *Server) startReplay(account string) bool {
 	run := &replayRun{by: account, started: time.Now()}
 	rs.cur = run
 	rs.wg.Add(1)
-	s.log.Info("replay started", "by", account)
+	s.Log().Info("replay started", "by", account)
 	go func() {
 		defer rs.wg.Done()
 		progress := run.progress
@@ -207,23 +182,23 @@ func (s *Server) startReplay(account string) bool {
 				}
 			}
 		}
-		rep, err := audit.ReplayRPC(rs.ctx, s.cl.RPC, audit.RPCOptions{Progress: progress})
+		rep, err := audit.ReplayRPC(rs.ctx, s.RPC(), audit.RPCOptions{Progress: progress})
 		var msg string
 		if rep != nil {
-			rep.Home = s.home
-			if werr := audit.WriteReport(s.home, rep); werr != nil {
-				s.log.Error("replay report not saved", "err", werr)
+			rep.Home = s.Home()
+			if werr := audit.WriteReport(s.Home(), rep); werr != nil {
+				s.Log().Error("replay report not saved", "err", werr)
 				msg = "The replay finished but its report could not be saved (see the portal's log)."
 			}
 		}
 		var mm *audit.MismatchError
 		switch {
 		case err == nil, errors.As(err, &mm):
-			s.log.Info("replay finished", "by", account, "result", rep.Result, "summary", rep.Summary())
+			s.Log().Info("replay finished", "by", account, "result", rep.Result, "summary", rep.Summary())
 		case errors.Is(err, context.Canceled) && rs.ctx.Err() != nil:
 			msg = "The replay was stopped because the portal is shutting down."
 		default:
-			s.log.Warn("replay stopped", "by", account, "err", err)
+			s.Log().Warn("replay stopped", "by", account, "err", err)
 			msg = "The replay stopped before it could check the chain: " + err.Error()
 		}
 		run.mu.Lock()

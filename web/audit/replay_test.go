@@ -1,10 +1,9 @@
-package web_test
+package audit_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -15,29 +14,19 @@ import (
 	"testing"
 	"time"
 
+	webaudit "github.com/publica/publica/web/audit"
+
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/rpc/client/local"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/publica/publica/audit"
+	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
-	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
 	"github.com/publica/publica/x/authority"
 )
-
-// signInHTTP signs agent a in with key, as the sign-in page's script does.
-func signInHTTP(t *testing.T, a *agent, key ed25519.PrivateKey) {
-	t.Helper()
-	si := a.get("/signin")
-	csb, _ := hex.DecodeString(attr(t, si.body, "data-sign-bytes"))
-	pub := key.Public().(ed25519.PublicKey)
-	r := a.post("/signin", url.Values{"challenge": {hidden(t, si.body, "challenge")}, "pubkey": {hex.EncodeToString(pub)},
-		"signature": {hex.EncodeToString(ed25519.Sign(key, csb))}})
-	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/accounts/"+tx.AccountID(pub) {
-		t.Fatalf("sign in = %d → %q", r.code, r.header.Get("Location"))
-	}
-}
 
 // TestReplayFromPortal: the replay page for the signed-out, a
 // non-auditor and an auditor; the auditor's replay runs in the background
@@ -48,74 +37,67 @@ func TestReplayFromPortal(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
 	testnode.WaitHeight(t, c, 5)
-	s, err := web.NewForNode(n, web.Options{Refresh: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	s := browser.StartServer(t, n, web.Options{Refresh: -1, Logger: browser.TestLogger(t)})
 	base := "http://" + s.Addr()
-	defer web.SetReplayBlockDelay(50 * time.Millisecond)()
+	defer webaudit.SetReplayBlockDelay(50 * time.Millisecond)()
 
-	anon := newAgent(t, base)
-	r := anon.get("/audit/replay")
-	if r.code != http.StatusOK {
-		t.Fatalf("replay page = %d", r.code)
+	anon := browser.NewAgent(t, base)
+	r := anon.Get("/audit/replay")
+	if r.Code != http.StatusOK {
+		t.Fatalf("replay page = %d", r.Code)
 	}
-	mustContain(t, "signed-out replay page", r.body, `id="replay-signin"`, `id="replay-none"`, `role="status"`, "Full replay – Publica")
-	if strings.Contains(r.body, "replay-start-button") || strings.Contains(r.body, "data-replay-poll") {
+	browser.MustContain(t, "signed-out replay page", r.Body, `id="replay-signin"`, `id="replay-none"`, `role="status"`, "Full replay – Publica")
+	if strings.Contains(r.Body, "replay-start-button") || strings.Contains(r.Body, "data-replay-poll") {
 		t.Error("signed-out page offers a start button or polls")
 	}
-	anon.get("/signin") // a CSRF token
-	r = anon.post("/audit/replay", url.Values{})
-	if r.code != http.StatusForbidden || !strings.Contains(r.body, "Only a signed-in auditor can start a full replay") {
-		t.Errorf("signed-out start = %d", r.code)
+	anon.Get("/signin") // a CSRF token
+	r = anon.Post("/audit/replay", url.Values{})
+	if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "Only a signed-in auditor can start a full replay") {
+		t.Errorf("signed-out start = %d", r.Code)
 	}
 
-	citizen := newAgent(t, base)
-	signInHTTP(t, citizen, testnode.DemoKey(t, "citizen-alice"))
-	r = citizen.get("/audit/replay")
-	mustContain(t, "non-auditor replay page", r.body, `id="replay-not-auditor"`)
-	if strings.Contains(r.body, "replay-start-button") {
+	citizen := browser.NewAgent(t, base)
+	browser.SignIn(t, citizen, apptest.DemoKey(t, "citizen-alice"))
+	r = citizen.Get("/audit/replay")
+	browser.MustContain(t, "non-auditor replay page", r.Body, `id="replay-not-auditor"`)
+	if strings.Contains(r.Body, "replay-start-button") {
 		t.Error("non-auditor is offered the start button")
 	}
-	r = citizen.post("/audit/replay", url.Values{})
-	if r.code != http.StatusForbidden || !strings.Contains(r.body, "does not hold the auditor role") {
-		t.Errorf("non-auditor start = %d\n%s", r.code, r.body)
+	r = citizen.Post("/audit/replay", url.Values{})
+	if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "does not hold the auditor role") {
+		t.Errorf("non-auditor start = %d\n%s", r.Code, r.Body)
 	}
 	if rep, _ := audit.LastReport(home); rep != nil {
 		t.Fatalf("a refused start wrote a report: %+v", rep)
 	}
 
-	auditor := newAgent(t, base)
-	signInHTTP(t, auditor, testnode.DemoKey(t, "auditor"))
-	r = auditor.get("/audit/replay")
-	mustContain(t, "auditor replay page", r.body, `id="replay-start-button"`)
-	r = auditor.post("/audit/replay", url.Values{})
-	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/audit/replay" {
-		t.Fatalf("auditor start = %d → %q", r.code, r.header.Get("Location"))
+	auditor := browser.NewAgent(t, base)
+	browser.SignIn(t, auditor, apptest.DemoKey(t, "auditor"))
+	r = auditor.Get("/audit/replay")
+	browser.MustContain(t, "auditor replay page", r.Body, `id="replay-start-button"`)
+	r = auditor.Post("/audit/replay", url.Values{})
+	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/audit/replay" {
+		t.Fatalf("auditor start = %d → %q", r.Code, r.Header.Get("Location"))
 	}
-	r = auditor.get("/audit/replay")
-	mustContain(t, "running replay", r.body, `data-replay-poll="1"`, `<label for="replay-bar">`, `<progress id="replay-bar"`, "Replay in progress", `id="replay-pause"`)
+	r = auditor.Get("/audit/replay")
+	browser.MustContain(t, "running replay", r.Body, `data-replay-poll="1"`, `<label for="replay-bar">`, `<progress id="replay-bar"`, "Replay in progress", `id="replay-pause"`)
 	// A second start, even by another auditor, shows the running one.
-	other := newAgent(t, base)
-	signInHTTP(t, other, testnode.DemoKey(t, "auditor"))
-	r = other.post("/audit/replay", url.Values{})
-	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/audit/replay?already=1" {
-		t.Fatalf("second start = %d → %q", r.code, r.header.Get("Location"))
+	other := browser.NewAgent(t, base)
+	browser.SignIn(t, other, apptest.DemoKey(t, "auditor"))
+	r = other.Post("/audit/replay", url.Values{})
+	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/audit/replay?already=1" {
+		t.Fatalf("second start = %d → %q", r.Code, r.Header.Get("Location"))
 	}
-	mustContain(t, "already running", other.get("/audit/replay?already=1").body, `id="replay-already"`)
+	browser.MustContain(t, "already running", other.Get("/audit/replay?already=1").Body, `id="replay-already"`)
 
 	sawProgress := false
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		r = auditor.get("/audit/replay")
-		if !strings.Contains(r.body, "data-replay-poll") {
+		r = auditor.Get("/audit/replay")
+		if !strings.Contains(r.Body, "data-replay-poll") {
 			break
 		}
-		if strings.Contains(r.body, "blocks per second") && !strings.Contains(r.body, `data-done="0"`) {
+		if strings.Contains(r.Body, "blocks per second") && !strings.Contains(r.Body, `data-done="0"`) {
 			sawProgress = true
 		}
 		if time.Now().After(deadline) {
@@ -136,13 +118,13 @@ func TestReplayFromPortal(t *testing.T) {
 	if want := n.Comet.BlockStore().LoadBlockMeta(rep.LastHeight + 1).Header.AppHash.String(); rep.FinalAppHash != want {
 		t.Fatalf("final app hash %s, the node recorded %s", rep.FinalAppHash, want)
 	}
-	mustContain(t, "finished replay", r.body, "Replay finished: verified", `id="replay-finished"`, `id="replay-result">Verified`, rep.FinalAppHash, `id="replay-start-button"`)
-	mustContain(t, "explorer", auditor.get("/blocks").body, `id="replay-page-link"`, rep.FinalAppHash)
+	browser.MustContain(t, "finished replay", r.Body, "Replay finished: verified", `id="replay-finished"`, `id="replay-result">Verified`, rep.FinalAppHash, `id="replay-start-button"`)
+	browser.MustContain(t, "explorer", auditor.Get("/blocks").Body, `id="replay-page-link"`, rep.FinalAppHash)
 
 	// Shutdown stops a running replay, which then writes no report.
-	defer web.SetReplayBlockDelay(time.Minute)()
-	if r = auditor.post("/audit/replay", url.Values{}); r.code != http.StatusSeeOther {
-		t.Fatalf("restart = %d", r.code)
+	defer webaudit.SetReplayBlockDelay(time.Minute)()
+	if r = auditor.Post("/audit/replay", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("restart = %d", r.Code)
 	}
 	time.Sleep(200 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -164,23 +146,23 @@ func TestReplayFromPortal(t *testing.T) {
 func TestReplayNeedsHome(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, _ := testnode.Start(t, home)
-	s, err := web.New(local.New(n.Comet), web.Options{Refresh: -1, Logger: testLogger(t)})
+	s, err := web.New(local.New(n.Comet), web.Options{Refresh: -1, Logger: browser.TestLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	defer s.Shutdown(context.Background())
-	a := newAgent(t, srv.URL)
-	signInHTTP(t, a, testnode.DemoKey(t, "auditor"))
-	r := a.get("/audit/replay")
-	mustContain(t, "replay page without home", r.body, `id="replay-needs-home"`)
-	if strings.Contains(r.body, "replay-start-button") {
+	a := browser.NewAgent(t, srv.URL)
+	browser.SignIn(t, a, apptest.DemoKey(t, "auditor"))
+	r := a.Get("/audit/replay")
+	browser.MustContain(t, "replay page without home", r.Body, `id="replay-needs-home"`)
+	if strings.Contains(r.Body, "replay-start-button") {
 		t.Error("start button without a home")
 	}
-	r = a.post("/audit/replay", url.Values{})
-	if r.code != http.StatusConflict || !strings.Contains(r.body, "without the node") {
-		t.Errorf("start without home = %d\n%s", r.code, r.body)
+	r = a.Post("/audit/replay", url.Values{})
+	if r.Code != http.StatusConflict || !strings.Contains(r.Body, "without the node") {
+		t.Errorf("start without home = %d\n%s", r.Code, r.Body)
 	}
 }
 
@@ -211,7 +193,7 @@ func (l lyingRPC) Block(ctx context.Context, h *int64) (*ctypes.ResultBlock, err
 func TestReplayFromPortalFindsTampering(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
-	key := testnode.DemoKey(t, "citizen-bob")
+	key := apptest.DemoKey(t, "citizen-bob")
 	ctx := context.Background()
 	t0, err := c.Build(ctx, key.Public().(ed25519.PublicKey), authority.TypeRegisterAccount, authority.MsgRegisterAccount{}, 0)
 	if err != nil {
@@ -224,32 +206,32 @@ func TestReplayFromPortalFindsTampering(t *testing.T) {
 	}
 	testnode.WaitHeight(t, c, res.Height+2)
 	broken := &atomic.Bool{}
-	s, err := web.New(lyingRPC{Client: local.New(n.Comet), height: res.Height, broken: broken}, web.Options{Refresh: -1, Home: home, Logger: testLogger(t)})
+	s, err := web.New(lyingRPC{Client: local.New(n.Comet), height: res.Height, broken: broken}, web.Options{Refresh: -1, Home: home, Logger: browser.TestLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	defer s.Shutdown(ctx)
-	a := newAgent(t, srv.URL)
-	signInHTTP(t, a, testnode.DemoKey(t, "auditor"))
+	a := browser.NewAgent(t, srv.URL)
+	browser.SignIn(t, a, apptest.DemoKey(t, "auditor"))
 
 	finished := func() string {
 		t.Helper()
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if r := a.get("/audit/replay"); !strings.Contains(r.body, "data-replay-poll") {
-				return r.body
+			if r := a.Get("/audit/replay"); !strings.Contains(r.Body, "data-replay-poll") {
+				return r.Body
 			}
 		}
 		t.Fatal("the replay did not finish")
 		return ""
 	}
-	if r := a.post("/audit/replay", url.Values{}); r.code != http.StatusSeeOther {
-		t.Fatalf("start = %d", r.code)
+	if r := a.Post("/audit/replay", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("start = %d", r.Code)
 	}
 	body := finished()
 	h := strconv.FormatInt(res.Height, 10)
-	mustContain(t, "failed replay", body, "Replay finished: failed at block "+h+" (data hash).",
+	browser.MustContain(t, "failed replay", body, "Replay finished: failed at block "+h+" (data hash).",
 		`id="replay-result">Failed</span> at block `+h+`: data hash`, "the transactions hash to")
 	rep, err := audit.LastReport(home)
 	if err != nil || rep == nil || rep.Result != audit.ResultFailed || rep.Failure == nil || rep.Failure.Height != res.Height || rep.Failure.Check != "data hash" {
@@ -257,11 +239,11 @@ func TestReplayFromPortalFindsTampering(t *testing.T) {
 	}
 
 	broken.Store(true)
-	if r := a.post("/audit/replay", url.Values{}); r.code != http.StatusSeeOther {
-		t.Fatalf("restart = %d", r.code)
+	if r := a.Post("/audit/replay", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("restart = %d", r.Code)
 	}
 	body = finished()
-	mustContain(t, "stopped replay", body, `id="replay-stopped"`, "The replay stopped before it could check the chain: fetch block 1: connection refused")
+	browser.MustContain(t, "stopped replay", body, `id="replay-stopped"`, "The replay stopped before it could check the chain: fetch block 1: connection refused")
 	if again, _ := audit.LastReport(home); again == nil || !again.Time.Equal(rep.Time) {
 		t.Errorf("a replay that could not read the chain replaced the report: %+v", again)
 	}

@@ -1,4 +1,4 @@
-package web
+package ballot
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
@@ -25,21 +26,17 @@ import (
 // election closes at its closing block time; the trustees' partial
 // decryptions (ballot_trustee.go) then publish the result.
 
-func init() {
-	Journeys = append(Journeys, createElection, registerVoters, removeVoters, publishElectionKey)
-}
-
 func formError(field, msg string) ui.FormError {
 	return ui.FormError{Field: field, Message: msg}
 }
 
 // requireRole refuses a signer without an account or without role.
-func requireRole(a Answers, role, who string, errs []ui.FormError) []ui.FormError {
+func requireRole(a portal.Answers, role, who string, errs []ui.FormError) []ui.FormError {
 	switch {
 	case a.Account == nil:
-		return append(errs, formError(SignerField, "This key has no account: register it first, and have the authority grant it the "+role+" role"))
+		return append(errs, formError(portal.SignerField, "This key has no account: register it first, and have the authority grant it the "+role+" role"))
 	case !a.Account.HasRole(role):
-		return append(errs, formError(SignerField, "Account "+a.Account.ID+" does not hold the "+role+" role: only "+who))
+		return append(errs, formError(portal.SignerField, "Account "+a.Account.ID+" does not hold the "+role+" role: only "+who))
 	}
 	return errs
 }
@@ -120,7 +117,7 @@ func parseWhen(s string, now time.Time) (int64, error) {
 	return 0, errors.New("write a UTC time as 2026-05-01 08:00, or +DURATION such as +2h")
 }
 
-var createElection = &Journey{
+var createElection = &portal.Journey{
 	Path:    "/ballot/create",
 	MsgType: ballot.TypeCreateElection,
 	Title:   "Create an election",
@@ -139,7 +136,7 @@ var createElection = &Journey{
 		{Name: "credential", Label: "Credential schema (optional)", Hint: "Leave empty to vote by a voter roll you keep. Or the identity schema id whose holders may vote."},
 		{Name: "predicate", Label: "Credential predicate (optional)", Hint: "With a schema only: the condition on the credential's attributes, e.g. age >= 18."},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		v := func(k string) string { return strings.TrimSpace(a.Values.Get(k)) }
 		errs := requireRole(a, authority.RoleElectionOfficial, "election officials create elections", nil)
 		m := &ballot.MsgCreateElection{ID: v("id"), Title: v("title"), Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll}}
@@ -279,7 +276,7 @@ var createElection = &Journey{
 
 // officialOf loads the election named in the answers and checks the signer
 // is its official; refusals name the field.
-func officialOf(ctx context.Context, cl *client.Client, a Answers, errs []ui.FormError) (*ballot.Election, []ui.FormError, error) {
+func officialOf(ctx context.Context, cl *client.Client, a portal.Answers, errs []ui.FormError) (*ballot.Election, []ui.FormError, error) {
 	id := strings.TrimSpace(a.Values.Get("election"))
 	if !ballot.ValidElectionID(id) {
 		return nil, append(errs, formError("election", "Enter the election id: lowercase letters, digits and dashes")), nil
@@ -292,10 +289,10 @@ func officialOf(ctx context.Context, cl *client.Client, a Answers, errs []ui.For
 		return nil, errs, err
 	}
 	if a.Account == nil {
-		return e, append(errs, formError(SignerField, "This key has no account: register it first")), nil
+		return e, append(errs, formError(portal.SignerField, "This key has no account: register it first")), nil
 	}
 	if e.Official != a.Account.ID {
-		return e, append(errs, formError(SignerField, "Account "+a.Account.ID+" is not the official of "+id+" (its official is "+e.Official+")")), nil
+		return e, append(errs, formError(portal.SignerField, "Account "+a.Account.ID+" is not the official of "+id+" (its official is "+e.Official+")")), nil
 	}
 	return e, errs, nil
 }
@@ -304,13 +301,13 @@ func electionField() ui.Field {
 	return ui.Field{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."}
 }
 
-func rollJourney(path, msgType, title, lead string, remove bool) *Journey {
-	return &Journey{
+func rollJourney(path, msgType, title, lead string, remove bool) *portal.Journey {
+	return &portal.Journey{
 		Path: path, MsgType: msgType, Title: title, Lead: lead, Nav: "elections",
 		Fields: []ui.Field{electionField(),
 			{Name: "voters", Label: "Voters' account ids", Kind: "textarea", Wide: true,
 				Hint: fmt.Sprintf("40 hexadecimal characters each, one a line (or separated by commas); at most %d at a time.", ballot.MaxRollChange)}},
-		Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+		Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 			e, errs, err := officialOf(ctx, cl, a, nil)
 			if err != nil {
 				return nil, nil, err
@@ -411,7 +408,7 @@ func loadCeremony(ctx context.Context, cl *client.Client, e *ballot.Election) (*
 	}
 	for j := range st.Trustees {
 		var t ballot.Trustee
-		ok, err := queryJSON(ctx, cl, fmt.Sprintf("/ballot/trustee/%s/%d", e.ID, j+1), &t)
+		ok, err := portal.ReadJSON(ctx, cl, fmt.Sprintf("/ballot/trustee/%s/%d", e.ID, j+1), 0, &t)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +417,7 @@ func loadCeremony(ctx context.Context, cl *client.Client, e *ballot.Election) (*
 		}
 	}
 	var page ballot.Page
-	if _, err := queryJSON(ctx, cl, "/ballot/list/complaint/"+e.ID, &page); err != nil {
+	if _, err := portal.ReadJSON(ctx, cl, "/ballot/list/complaint/"+e.ID, 0, &page); err != nil {
 		return nil, err
 	}
 	for _, en := range page.Entries {
@@ -441,21 +438,21 @@ func loadCeremony(ctx context.Context, cl *client.Client, e *ballot.Election) (*
 			}
 		}
 		st.Aggregate = new(ballot.Aggregate)
-		if _, err := queryJSON(ctx, cl, "/ballot/aggregate/"+e.ID, st.Aggregate); err != nil {
+		if _, err := portal.ReadJSON(ctx, cl, "/ballot/aggregate/"+e.ID, 0, st.Aggregate); err != nil {
 			return nil, err
 		}
 	}
 	return st, nil
 }
 
-var publishElectionKey = &Journey{
+var publishElectionKey = &portal.Journey{
 	Path:    "/ballot/publish-key",
 	MsgType: ballot.TypePublishKey,
 	Title:   "Publish the election key",
 	Lead:    "End the key ceremony: the dealings of the qualified trustees make the election key, and voting can start at the opening time. Only the election's official can.",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		e, errs, err := officialOf(ctx, cl, a, nil)
 		if err != nil || e == nil {
 			return nil, errs, err

@@ -1,4 +1,4 @@
-package web_test
+package ballot_test
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 
 	"github.com/publica/publica/crypto/elgamal"
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
 	"github.com/publica/publica/x/ballot/trustee"
@@ -39,15 +39,7 @@ import (
 func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
-	s, err := web.NewForNode(n, web.Options{Refresh: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
-	base := "http://" + s.Addr()
+	base := browser.Serve(t, n, web.Options{Refresh: -1})
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	k := &electionKit{t: t, ctx: ctx, c: c, keys: map[string]ed25519.PrivateKey{}}
@@ -57,58 +49,58 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	acct := func(name string) string { return tx.AccountID(k.keys[name].Public().(ed25519.PublicKey)) }
 	official, t1 := k.keys["election-official"], k.keys["trustee-1"]
 
-	bctx := browsertest.New(t)
-	w := watch(bctx)
+	bctx := browser.New(t)
+	w := browser.Watch(bctx)
 	ready := `document.querySelector("[data-sign-status]") && document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`
 	open := func(path, pub string) {
 		t.Helper()
-		run(t, bctx, "open "+path, chromedp.Navigate(base+path),
+		browser.Run(t, bctx, "open "+path, chromedp.Navigate(base+path),
 			chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-		wantStatus(t, w, path, 200)
+		browser.WantStatus(t, w, path, 200)
 	}
 	// sign signs the check page in front of us and returns the confirmation.
 	sign := func(what string) string {
 		t.Helper()
-		run(t, bctx, what+": check page", chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(10*time.Second)))
-		wantStatus(t, w, what+" check page", 200)
-		browsertest.RequireAccessible(t, bctx, what+" check page")
-		run(t, bctx, what+": sign", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-		wantStatus(t, w, what+" confirmation", 200)
-		return text(t, bctx, "main")
+		browser.Run(t, bctx, what+": check page", chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.WantStatus(t, w, what+" check page", 200)
+		browser.RequireAccessible(t, bctx, what+" check page")
+		browser.Run(t, bctx, what+": sign", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+		browser.WantStatus(t, w, what+" confirmation", 200)
+		return browser.Text(t, bctx, "main")
 	}
 	// ceremony opens the key ceremony page and waits for the trustee panel.
 	ceremony := func(what string) {
 		t.Helper()
-		run(t, bctx, what, chromedp.Navigate(base+"/elections/park-2026/trustees"),
+		browser.Run(t, bctx, what, chromedp.Navigate(base+"/elections/park-2026/trustees"),
 			chromedp.Poll(`document.getElementById("trustee-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
-		wantStatus(t, w, what, 200)
-		browsertest.RequireAccessible(t, bctx, what)
+		browser.WantStatus(t, w, what, 200)
+		browser.RequireAccessible(t, bctx, what)
 	}
 	// action clicks the trustee panel's button and signs what it prepared.
 	action := func(id, what string) string {
 		t.Helper()
-		if e := text(t, bctx, "#trustee-status"); e == "" {
+		if e := browser.Text(t, bctx, "#trustee-status"); e == "" {
 			t.Fatalf("%s: no trustee status", what)
 		}
-		run(t, bctx, what, submitted("form[data-sign]", chromedp.Click("#"+id, chromedp.ByID)))
+		browser.Run(t, bctx, what, browser.Submitted("form[data-sign]", chromedp.Click("#"+id, chromedp.ByID)))
 		return sign(what)
 	}
 
 	// 1. The official's form: bad answers first.
-	officialPub := useKey(t, bctx, base, official)
+	officialPub := browser.UseKey(t, bctx, base, official)
 	open("/ballot/create", officialPub)
-	browsertest.RequireAccessible(t, bctx, "create election form")
+	browser.RequireAccessible(t, bctx, "create election form")
 	set := func(values map[string]string) {
 		t.Helper()
 		for f, v := range values {
-			run(t, bctx, "fill "+f, chromedp.SetValue("#f-"+f, v, chromedp.ByID))
+			browser.Run(t, bctx, "fill "+f, chromedp.SetValue("#f-"+f, v, chromedp.ByID))
 		}
 	}
 	set(map[string]string{"id": "Park 2026", "questions": "single:Colour:red\nmaybe:What?", "trustees": acct("trustee-1") + "\n" + acct("citizen-alice"),
 		"threshold": "3", "opens": "tomorrow", "closes": "+1h"})
-	run(t, bctx, "bad election", submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-	wantStatus(t, w, "bad election", 422)
-	sum := text(t, bctx, ".error-summary")
+	browser.Run(t, bctx, "bad election", browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "bad election", 422)
+	sum := browser.Text(t, bctx, ".error-summary")
 	for _, want := range []string{"election id must be", "Enter a title", "Question 1: a single_choice question needs at least 2 options",
 		"Question 2: start with", "does not hold the trustee role", "a number from 1 to 2", "Opening time"} {
 		if !strings.Contains(sum, want) {
@@ -116,18 +108,18 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		}
 	}
 	var title string
-	run(t, bctx, "title", chromedp.Title(&title))
+	browser.Run(t, bctx, "title", chromedp.Title(&title))
 	if !strings.HasPrefix(title, "Error: ") {
 		t.Errorf("title %q", title)
 	}
-	browsertest.RequireAccessible(t, bctx, "create election form with errors")
+	browser.RequireAccessible(t, bctx, "create election form with errors")
 
 	// 2. The election, created on the portal.
 	trustees := acct("trustee-1") + "\n" + acct("trustee-2") + "\n" + acct("trustee-3")
 	set(map[string]string{"id": "park-2026", "title": "Park extension", "threshold": "2", "opens": "+1s", "closes": "+30s", "trustees": trustees,
 		"questions": "yes_no:Extend the park?\nsingle:Name:Oak Park,Elm Park,Ash Park"})
-	run(t, bctx, "create", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-	if facts := text(t, bctx, "#tx-facts"); !strings.Contains(facts, "any 2 of the 3 trustees") || !strings.Contains(facts, "Extend the park? (choose one): yes, no") {
+	browser.Run(t, bctx, "create", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	if facts := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(facts, "any 2 of the 3 trustees") || !strings.Contains(facts, "Extend the park? (choose one): yes, no") {
 		t.Errorf("check page facts:\n%s", facts)
 	}
 	created := time.Now()
@@ -140,7 +132,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	createRefusals(t, base, k)
 
 	// 3. The key ceremony: trustee 1 in its browser, 2 and 3 in Go.
-	useKey(t, bctx, base, t1)
+	browser.UseKey(t, bctx, base, t1)
 	ceremony("ceremony page, round 1")
 	action("trustee-key-action", "trustee key")
 	trs := k.trustees(e)
@@ -177,8 +169,8 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		t.Errorf("reveal confirmation:\n%s", got)
 	}
 	ceremony("ceremony page, shares checked")
-	run(t, bctx, "share checks", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	if ch := text(t, bctx, "#share-checks"); !strings.Contains(ch, "Share from trustee 2: matches its commitments") || !strings.Contains(ch, "Share from trustee 3: DOES NOT match") {
+	browser.Run(t, bctx, "share checks", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	if ch := browser.Text(t, bctx, "#share-checks"); !strings.Contains(ch, "Share from trustee 2: matches its commitments") || !strings.Contains(ch, "Share from trustee 3: DOES NOT match") {
 		t.Errorf("share checks: %q", ch)
 	}
 	action("complain-3", "complain about trustee 3")
@@ -188,11 +180,11 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	}
 	k.send(k.keys["trustee-3"], ballot.TypeReveal, rv)
 	ceremony("ceremony page, complaints settled")
-	run(t, bctx, "settled", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	if st := text(t, bctx, "#trustee-status"); !strings.Contains(st, "Waiting for the official") {
+	browser.Run(t, bctx, "settled", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	if st := browser.Text(t, bctx, "#trustee-status"); !strings.Contains(st, "Waiting for the official") {
 		t.Errorf("trustee status with complaints settled: %q", st)
 	}
-	if tbl := text(t, bctx, "#trustee-progress"); strings.Count(tbl, "rejected") != 2 {
+	if tbl := browser.Text(t, bctx, "#trustee-progress"); strings.Count(tbl, "rejected") != 2 {
 		t.Errorf("trustee table:\n%s", tbl)
 	}
 	for _, cp := range k.complaints(e) {
@@ -203,14 +195,14 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 
 	// The guard: the generic signing path refuses a derivation message.
 	var refusal string
-	run(t, bctx, "guard", evalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, new TextEncoder().encode("publica/ballot/v1/trustee-kdf\u0000comm\u0000park-2026")).then(() => "signed", e => e.message))`, &refusal))
+	browser.Run(t, bctx, "guard", browser.EvalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, new TextEncoder().encode("publica/ballot/v1/trustee-kdf\u0000comm\u0000park-2026")).then(() => "signed", e => e.message))`, &refusal))
 	if !strings.Contains(refusal, "Not signing") {
 		t.Errorf("the signing path signed a derivation message: %q", refusal)
 	}
 	var derived struct {
 		CommSig string `json:"comm_sig"`
 	}
-	run(t, bctx, "derive", evalAwait(`PublicaKeys.get().then(r => PublicaKeys.deriveTrustee(r, "park-2026"))`, &derived))
+	browser.Run(t, bctx, "derive", browser.EvalAwait(`PublicaKeys.get().then(r => PublicaKeys.deriveTrustee(r, "park-2026"))`, &derived))
 	if derived.CommSig != hex.EncodeToString(ed25519.Sign(t1, trustee.DerivationMessage(trustee.PurposeComm, "park-2026"))) {
 		t.Error("WebCrypto's derivation signature differs from Go's (Ed25519 is deterministic)")
 	}
@@ -218,10 +210,10 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	ceremonyRefusals(t, base, k, e)
 
 	// 4. The official publishes the key on the portal.
-	useKey(t, bctx, base, official)
+	browser.UseKey(t, bctx, base, official)
 	open("/ballot/publish-key?election=park-2026", officialPub)
-	browsertest.RequireAccessible(t, bctx, "publish key form")
-	run(t, bctx, "publish key", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.RequireAccessible(t, bctx, "publish key form")
+	browser.Run(t, bctx, "publish key", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
 	sign("publish key")
 	e = k.election("park-2026")
 	if e.Phase != ballot.PhaseReady || len(e.Qualified) != 3 {
@@ -240,16 +232,16 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	}
 	open("/ballot/voters/remove?election=park-2026", officialPub)
 	set(map[string]string{"voters": ids[0]})
-	run(t, bctx, "remove a voter not on the roll", submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-	wantStatus(t, w, "remove a voter not on the roll", 422)
-	if sum := text(t, bctx, ".error-summary"); !strings.Contains(sum, "is not on the roll of park-2026") {
+	browser.Run(t, bctx, "remove a voter not on the roll", browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "remove a voter not on the roll", 422)
+	if sum := browser.Text(t, bctx, ".error-summary"); !strings.Contains(sum, "is not on the roll of park-2026") {
 		t.Errorf("remove voters: %q", sum)
 	}
-	browsertest.RequireAccessible(t, bctx, "remove voters form with errors")
+	browser.RequireAccessible(t, bctx, "remove voters form with errors")
 	open("/ballot/voters/add?election=park-2026", officialPub)
-	browsertest.RequireAccessible(t, bctx, "register voters form")
+	browser.RequireAccessible(t, bctx, "register voters form")
 	set(map[string]string{"voters": ids[2] + ", " + ids[0] + "\n" + ids[1] + "\n" + ids[0]})
-	run(t, bctx, "register voters", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.Run(t, bctx, "register voters", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
 	if got := sign("register voters"); !strings.Contains(got, "Accounts added3") && !strings.Contains(got, "Accounts added\n3") && !strings.Contains(got, "Accounts added 3") {
 		t.Errorf("register voters confirmation:\n%s", got)
 	}
@@ -273,14 +265,14 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 
 	// 6. After the close: trustee 1's browser decrypts its part.
 	k.waitBlockTime(time.Unix(e.ClosesAt, 0))
-	useKey(t, bctx, base, t1)
+	browser.UseKey(t, bctx, base, t1)
 	ceremony("ceremony page, closed")
-	if st := text(t, bctx, "#trustee-status"); !strings.Contains(st, "Voting has closed") {
+	if st := browser.Text(t, bctx, "#trustee-status"); !strings.Contains(st, "Voting has closed") {
 		t.Errorf("trustee status after the close: %q", st)
 	}
 	tallyMs := timeOp(t, bctx, "tally")
-	run(t, bctx, "tally", submitted("form[data-sign]", chromedp.Click("#tally-action", chromedp.ByID)))
-	if facts := text(t, bctx, "#tx-facts"); !strings.Contains(facts, "5, one per option") {
+	browser.Run(t, bctx, "tally", browser.Submitted("form[data-sign]", chromedp.Click("#tally-action", chromedp.ByID)))
+	if facts := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(facts, "5, one per option") {
 		t.Errorf("tally check page:\n%s", facts)
 	}
 	tallyPage := sign("tally")
@@ -288,7 +280,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		t.Errorf("tally confirmation:\n%s", tallyPage)
 	}
 	ceremony("ceremony page, 1 of 2 decrypted")
-	if got := text(t, bctx, "#tally-count"); got != "1 of 2" {
+	if got := browser.Text(t, bctx, "#tally-count"); got != "1 of 2" {
 		t.Errorf("tally progress %q", got)
 	}
 	tallyRefusals(t, base, k, e)
@@ -297,32 +289,32 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	// 7. Published: the ceremony page and the result with the verdict.
 	ceremony("ceremony page, tallied")
 	if shots := os.Getenv("PUBLICA_SCREENSHOTS"); shots != "" {
-		browsertest.Screenshot(t, bctx, "ceremony")
+		browser.Screenshot(t, bctx, "ceremony")
 	}
-	if got := text(t, bctx, "#tally-count"); got != "2 of 2" {
+	if got := browser.Text(t, bctx, "#tally-count"); got != "2 of 2" {
 		t.Errorf("tally progress %q", got)
 	}
-	if rows := text(t, bctx, "#chart-ballots-per-hour"); !strings.Contains(rows, "Ballots cast per hour") {
+	if rows := browser.Text(t, bctx, "#chart-ballots-per-hour"); !strings.Contains(rows, "Ballots cast per hour") {
 		t.Errorf("chart: %q", rows)
 	}
 	var bars int
-	run(t, bctx, "bars", chromedp.Evaluate(`document.querySelectorAll("#chart-ballots-per-hour rect.bar").length`, &bars))
+	browser.Run(t, bctx, "bars", chromedp.Evaluate(`document.querySelectorAll("#chart-ballots-per-hour rect.bar").length`, &bars))
 	var total string
-	run(t, bctx, "chart data", chromedp.Evaluate(`Array.from(document.querySelectorAll("#chart-ballots-per-hour td.num")).map(td => +td.textContent).reduce((a, b) => a + b, 0).toString()`, &total))
+	browser.Run(t, bctx, "chart data", chromedp.Evaluate(`Array.from(document.querySelectorAll("#chart-ballots-per-hour td.num")).map(td => +td.textContent).reduce((a, b) => a + b, 0).toString()`, &total))
 	if bars < 1 || total != "3" {
 		t.Errorf("ballots per hour: %d bars, %s ballots", bars, total)
 	}
-	run(t, bctx, "result", chromedp.Navigate(base+"/elections/park-2026"), chromedp.WaitVisible("#verdict", chromedp.ByID))
-	if v := text(t, bctx, "#verdict"); !strings.Contains(v, "PASS") {
+	browser.Run(t, bctx, "result", chromedp.Navigate(base+"/elections/park-2026"), chromedp.WaitVisible("#verdict", chromedp.ByID))
+	if v := browser.Text(t, bctx, "#verdict"); !strings.Contains(v, "PASS") {
 		t.Errorf("verdict %q", v)
 	}
 	var counts string
-	run(t, bctx, "counts", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(2)")).map(td => td.textContent).join(",")`, &counts))
+	browser.Run(t, bctx, "counts", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(2)")).map(td => td.textContent).join(",")`, &counts))
 	if counts != "3,0,2,1,0" {
 		t.Errorf("result %q, want 3,0,2,1,0", counts)
 	}
-	browsertest.RequireAccessible(t, bctx, "tallied election")
-	w.check(t)
+	browser.RequireAccessible(t, bctx, "tallied election")
+	w.Check(t)
 	t.Logf("in-browser WebAssembly (performance.now, derivation signatures included): deal for 3 trustees %.1f ms; partial decryption of 5 totals with proofs %.1f ms", dealMs, tallyMs)
 }
 
@@ -331,7 +323,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 func timeOp(t *testing.T, ctx context.Context, op string) float64 {
 	t.Helper()
 	var ms float64
-	run(t, ctx, "time "+op, evalAwait(`(async () => {
+	browser.Run(t, ctx, "time "+op, browser.EvalAwait(`(async () => {
 		const f = document.getElementById("trustee-form"), st = JSON.parse(f.dataset.state);
 		const t0 = performance.now();
 		const rec = await PublicaKeys.get();
@@ -365,8 +357,8 @@ func (k *electionKit) complaints(e *ballot.Election) []*ballot.Complaint {
 // createRefusals: more of the create form's refusals, over HTTP.
 func createRefusals(t *testing.T, base string, k *electionKit) {
 	t.Helper()
-	a := newAgent(t, base)
-	a.get("/ballot/create")
+	a := browser.NewAgent(t, base)
+	a.Get("/ballot/create")
 	t1 := tx.AccountID(k.keys["trustee-1"].Public().(ed25519.PublicKey))
 	good := func() url.Values {
 		return url.Values{"id": {"new-vote"}, "title": {"T"}, "questions": {"yes_no:Q?"}, "trustees": {t1}, "threshold": {"1"}, "opens": {"+1m"}, "closes": {"+1h"}}
@@ -390,15 +382,15 @@ func createRefusals(t *testing.T, base string, k *electionKit) {
 			f.Set(k, v)
 		}
 		f.Set("pubkey", hex.EncodeToString(k.keys[tc.signer].Public().(ed25519.PublicKey)))
-		r := a.post("/ballot/create", f)
-		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.want) {
-			t.Errorf("create %s: HTTP %d, want 422 with %q", tc.name, r.code, tc.want)
+		r := a.Post("/ballot/create", f)
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "error-summary") || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("create %s: HTTP %d, want 422 with %q", tc.name, r.Code, tc.want)
 		}
 	}
 	f := good()
 	f.Set("pubkey", hex.EncodeToString(k.keys["election-official"].Public().(ed25519.PublicKey)))
-	if r := a.post("/ballot/create", f); r.code != http.StatusOK || !strings.Contains(r.body, "data-sign-bytes") {
-		t.Errorf("a good election: HTTP %d", r.code)
+	if r := a.Post("/ballot/create", f); r.Code != http.StatusOK || !strings.Contains(r.Body, "data-sign-bytes") {
+		t.Errorf("a good election: HTTP %d", r.Code)
 	}
 }
 
@@ -406,8 +398,8 @@ func createRefusals(t *testing.T, base string, k *electionKit) {
 // anything is signed, what the chain would refuse.
 func ceremonyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election) {
 	t.Helper()
-	a := newAgent(t, base)
-	a.get("/ballot/deal")
+	a := browser.NewAgent(t, base)
+	a.Get("/ballot/deal")
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	deal2, err := ballot.DealMsg(k.keys["trustee-2"], e, 2, k.trustees(e))
 	if err != nil {
@@ -430,9 +422,9 @@ func ceremonyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Elect
 		{"a partial decryption that does not decode", "/ballot/tally", "trustee-1", url.Values{"message": {`{"election":"park-2026","partials":["` + strings.Repeat("01000000", 25) + `"]}`}}, "would refuse"},
 	} {
 		tc.form.Set("pubkey", hex.EncodeToString(k.keys[tc.signer].Public().(ed25519.PublicKey)))
-		r := a.post(tc.path, tc.form)
-		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.want) {
-			t.Errorf("%s: HTTP %d, want 422 with %q", tc.name, r.code, tc.want)
+		r := a.Post(tc.path, tc.form)
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "error-summary") || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("%s: HTTP %d, want 422 with %q", tc.name, r.Code, tc.want)
 		}
 	}
 }
@@ -441,8 +433,8 @@ func ceremonyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Elect
 // chain would, 422 before anything is signed.
 func tallyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election) {
 	t.Helper()
-	a := newAgent(t, base)
-	a.get("/ballot/tally")
+	a := browser.NewAgent(t, base)
+	a.Get("/ballot/tally")
 	var agg ballot.Aggregate
 	res, err := k.c.Query(k.ctx, "/ballot/aggregate/"+e.ID, nil, 0, false)
 	if err != nil || json.Unmarshal(res.Value, &agg) != nil {
@@ -473,9 +465,9 @@ func tallyRefusals(t *testing.T, base string, k *electionKit, e *ballot.Election
 		{"not a trustee", "citizen-alice", stolen, "is not a trustee"},
 	} {
 		pub := hex.EncodeToString(k.keys[tc.signer].Public().(ed25519.PublicKey))
-		r := a.post("/ballot/tally", url.Values{"pubkey": {pub}, "election": {e.ID}, "message": {tc.msg}})
-		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.want) {
-			t.Errorf("tally %s: HTTP %d, want 422 with %q", tc.name, r.code, tc.want)
+		r := a.Post("/ballot/tally", url.Values{"pubkey": {pub}, "election": {e.ID}, "message": {tc.msg}})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "error-summary") || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("tally %s: HTTP %d, want 422 with %q", tc.name, r.Code, tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package web_test
+package ballot_test
 
 import (
 	"compress/gzip"
@@ -17,15 +17,17 @@ import (
 	"testing"
 	"time"
 
+	webballot "github.com/publica/publica/web/ballot"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/crypto/elgamal"
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
 )
@@ -162,15 +164,7 @@ func (k *electionKit) tally(id string, trustees ...int) {
 func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
-	s, err := web.NewForNode(n, web.Options{Refresh: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
-	base := "http://" + s.Addr()
+	base := browser.Serve(t, n, web.Options{Refresh: -1})
 	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
 	defer cancel()
 	k := &electionKit{t: t, ctx: ctx, c: c, keys: map[string]ed25519.PrivateKey{}}
@@ -211,11 +205,11 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 
 	// The citizen's key, made in the browser; the account registered with a
 	// browser signature, then put on the roll by the official.
-	bctx := browsertest.New(t)
-	w := watch(bctx)
+	bctx := browser.New(t)
+	w := browser.Watch(bctx)
 	var rec struct{ PublicKey, AccountId string }
-	run(t, bctx, "make key", chromedp.Navigate(base+"/keys"), chromedp.WaitVisible("#key-create", chromedp.ByID),
-		evalAwait(`PublicaKeys.create("correct horse battery staple").then(r => ({PublicKey: r.record.publicKey, AccountId: r.record.accountId}))`, &rec))
+	browser.Run(t, bctx, "make key", chromedp.Navigate(base+"/keys"), chromedp.WaitVisible("#key-create", chromedp.ByID),
+		browser.EvalAwait(`PublicaKeys.create("correct horse battery staple").then(r => ({PublicKey: r.record.publicKey, AccountId: r.record.accountId}))`, &rec))
 	pubRaw, _ := hex.DecodeString(rec.PublicKey)
 	pub := ed25519.PublicKey(pubRaw)
 	if tx.AccountID(pub) != rec.AccountId {
@@ -226,7 +220,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sigHex string
-	run(t, bctx, "browser signs registration", evalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, PublicaKeys.unhex("`+hex.EncodeToString(reg.SignBytes(pub))+`")))`, &sigHex))
+	browser.Run(t, bctx, "browser signs registration", browser.EvalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, PublicaKeys.unhex("`+hex.EncodeToString(reg.SignBytes(pub))+`")))`, &sigHex))
 	sig, _ := hex.DecodeString(sigHex)
 	reg.Signatures = []tx.Signature{{PubKey: pub, Sig: sig}}
 	if _, err := c.BroadcastCommit(ctx, reg.Encode()); err != nil {
@@ -235,65 +229,65 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	k.send(k.keys["election-official"], ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: open.ID, Voters: []string{rec.AccountId}})
 
 	// 1. The list.
-	run(t, bctx, "elections", chromedp.Navigate(base+"/elections"), chromedp.WaitVisible("#elections", chromedp.ByID))
-	wantStatus(t, w, "/elections", 200)
-	list := text(t, bctx, "#elections")
+	browser.Run(t, bctx, "elections", chromedp.Navigate(base+"/elections"), chromedp.WaitVisible("#elections", chromedp.ByID))
+	browser.WantStatus(t, w, "/elections", 200)
+	list := browser.Text(t, bctx, "#elections")
 	for _, want := range []string{"City vote 2026", "Budget vote (tallied)", "Open: closes"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("elections list lacks %q:\n%s", want, list)
 		}
 	}
-	browsertest.RequireAccessible(t, bctx, "/elections")
+	browser.RequireAccessible(t, bctx, "/elections")
 
 	// 2. The election page, then the vote page: the WebAssembly loads.
-	run(t, bctx, "election", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#vote-link", chromedp.ByID))
-	if st := text(t, bctx, "#election-status"); !strings.HasPrefix(st, "Open") {
+	browser.Run(t, bctx, "election", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#vote-link", chromedp.ByID))
+	if st := browser.Text(t, bctx, "#election-status"); !strings.HasPrefix(st, "Open") {
 		t.Errorf("status %q", st)
 	}
-	browsertest.RequireAccessible(t, bctx, "/elections/"+open.ID)
+	browser.RequireAccessible(t, bctx, "/elections/"+open.ID)
 	var voteHref string
 	var ok bool
-	run(t, bctx, "vote link", chromedp.AttributeValue("#vote-link", "href", &voteHref, &ok, chromedp.ByID))
+	browser.Run(t, bctx, "vote link", chromedp.AttributeValue("#vote-link", "href", &voteHref, &ok, chromedp.ByID))
 	if voteHref != "/elections/"+open.ID+"/vote" {
 		t.Errorf("vote link %q", voteHref)
 	}
-	run(t, bctx, "vote page", chromedp.Navigate(base+voteHref),
+	browser.Run(t, bctx, "vote page", chromedp.Navigate(base+voteHref),
 		chromedp.Poll(`document.getElementById("vote-form") && document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
 	var loadMs string
-	run(t, bctx, "load time", chromedp.AttributeValue("#vote-form", "data-load-ms", &loadMs, &ok, chromedp.ByID))
-	browsertest.RequireAccessible(t, bctx, "vote page")
+	browser.Run(t, bctx, "load time", chromedp.AttributeValue("#vote-form", "data-load-ms", &loadMs, &ok, chromedp.ByID))
+	browser.RequireAccessible(t, bctx, "vote page")
 
 	// 3. An answer breaking a rule is refused in the page.
-	run(t, bctx, "over-vote", chromedp.Click("#q2-o0", chromedp.ByID), chromedp.Click("#q2-o1", chromedp.ByID), chromedp.Click("#q2-o2", chromedp.ByID),
+	browser.Run(t, bctx, "over-vote", chromedp.Click("#q2-o0", chromedp.ByID), chromedp.Click("#q2-o1", chromedp.ByID), chromedp.Click("#q2-o2", chromedp.ByID),
 		chromedp.Click("#q0-o1", chromedp.ByID), chromedp.Click("#q1-o2", chromedp.ByID),
 		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#vote-error", chromedp.ByID))
-	if e := text(t, bctx, "#vote-error-text"); !strings.Contains(e, "Parks to renovate") || !strings.Contains(e, "at most 2") {
+	if e := browser.Text(t, bctx, "#vote-error-text"); !strings.Contains(e, "Parks to renovate") || !strings.Contains(e, "at most 2") {
 		t.Errorf("over-vote error %q", e)
 	}
 	// 4. Benaloh audit: encrypted, opened, checked, shown, discarded.
-	run(t, bctx, "audit", chromedp.Click("#q2-o1", chromedp.ByID), // North, East
+	browser.Run(t, bctx, "audit", chromedp.Click("#q2-o1", chromedp.ByID), // North, East
 		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID))
 	var auditOK, firstMs string
-	run(t, bctx, "audit verdict", chromedp.AttributeValue("#audit-result", "data-ok", &auditOK, &ok, chromedp.ByID),
+	browser.Run(t, bctx, "audit verdict", chromedp.AttributeValue("#audit-result", "data-ok", &auditOK, &ok, chromedp.ByID),
 		chromedp.AttributeValue("#vote-form", "data-encrypt-ms", &firstMs, &ok, chromedp.ByID))
-	auditTracker := text(t, bctx, "#audit-tracker")
-	choices := text(t, bctx, "#audit-choices")
+	auditTracker := browser.Text(t, bctx, "#audit-tracker")
+	choices := browser.Text(t, bctx, "#audit-choices")
 	if auditOK != "1" || !strings.Contains(choices, "Approve the budget?: no") || !strings.Contains(choices, "Chair: Cy") || !strings.Contains(choices, "Parks to renovate: North, East") {
-		t.Errorf("audit: ok=%q choices %q verdict %q", auditOK, choices, text(t, bctx, "#audit-verdict"))
+		t.Errorf("audit: ok=%q choices %q verdict %q", auditOK, choices, browser.Text(t, bctx, "#audit-verdict"))
 	}
-	browsertest.RequireAccessible(t, bctx, "vote page after an audit")
+	browser.RequireAccessible(t, bctx, "vote page after an audit")
 
 	// 5. Encrypt and continue → check page → sign and send → confirmation.
-	run(t, bctx, "encrypt", submitted("form[data-sign]", chromedp.Click("#vote-encrypt", chromedp.ByID)))
-	wantStatus(t, w, "check page", 200)
-	browsertest.RequireAccessible(t, bctx, "check page (ballot)")
-	run(t, bctx, "sign and send",
+	browser.Run(t, bctx, "encrypt", browser.Submitted("form[data-sign]", chromedp.Click("#vote-encrypt", chromedp.ByID)))
+	browser.WantStatus(t, w, "check page", 200)
+	browser.RequireAccessible(t, bctx, "check page (ballot)")
+	browser.Run(t, bctx, "sign and send",
 		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#confirmation", chromedp.ByID))
-	wantStatus(t, w, "confirmation", 200)
-	browsertest.RequireAccessible(t, bctx, "ballot confirmation")
-	facts := text(t, bctx, "#result-facts")
+	browser.WantStatus(t, w, "confirmation", 200)
+	browser.RequireAccessible(t, bctx, "ballot confirmation")
+	facts := browser.Text(t, bctx, "#result-facts")
 	var tracker string
 	for _, f := range strings.Fields(facts) {
 		if len(f) == 64 && strings.Trim(f, "0123456789abcdef") == "" {
@@ -312,57 +306,57 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	if res, _ := c.Query(ctx, "/ballot/tracker/"+open.ID+"/"+auditTracker, nil, 0, false); res.Value != nil {
 		t.Error("the audited ballot was cast")
 	}
-	run(t, bctx, "election page again", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#find-form", chromedp.ByID))
+	browser.Run(t, bctx, "election page again", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#find-form", chromedp.ByID))
 
 	// 6. Find my ballot: on the board, and by the form.
-	if board := text(t, bctx, "#board"); !strings.Contains(board, tracker) || !strings.Contains(board, "counted") {
+	if board := browser.Text(t, bctx, "#board"); !strings.Contains(board, tracker) || !strings.Contains(board, "counted") {
 		t.Errorf("bulletin board lacks %s:\n%s", tracker, board)
 	}
-	run(t, bctx, "find", chromedp.SendKeys("#f-tracker", tracker, chromedp.ByID),
-		submitted("#tracker-found", chromedp.Click("#find-form button", chromedp.ByQuery)))
-	wantStatus(t, w, "find my ballot", 200)
-	if f := text(t, bctx, "#tracker-facts"); !strings.Contains(f, "counted") || !strings.Contains(f, strconv.FormatInt(onChain.Height, 10)) || !strings.Contains(f, "proven") {
+	browser.Run(t, bctx, "find", chromedp.SendKeys("#f-tracker", tracker, chromedp.ByID),
+		browser.Submitted("#tracker-found", chromedp.Click("#find-form button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "find my ballot", 200)
+	if f := browser.Text(t, bctx, "#tracker-facts"); !strings.Contains(f, "counted") || !strings.Contains(f, strconv.FormatInt(onChain.Height, 10)) || !strings.Contains(f, "proven") {
 		t.Errorf("tracker facts:\n%s", f)
 	}
-	browsertest.RequireAccessible(t, bctx, "find my ballot: found")
-	run(t, bctx, "bad tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker=xyz"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-	wantStatus(t, w, "bad tracker", 422)
-	browsertest.RequireAccessible(t, bctx, "find my ballot: bad tracker")
-	run(t, bctx, "unknown tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker="+auditTracker), chromedp.WaitVisible("#tracker-missing", chromedp.ByID))
-	wantStatus(t, w, "unknown tracker", 404)
+	browser.RequireAccessible(t, bctx, "find my ballot: found")
+	browser.Run(t, bctx, "bad tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker=xyz"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+	browser.WantStatus(t, w, "bad tracker", 422)
+	browser.RequireAccessible(t, bctx, "find my ballot: bad tracker")
+	browser.Run(t, bctx, "unknown tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker="+auditTracker), chromedp.WaitVisible("#tracker-missing", chromedp.ByID))
+	browser.WantStatus(t, w, "unknown tracker", 404)
 
 	// 7. A ballot that does not verify is refused by the form (422).
-	run(t, bctx, "bad ballot", chromedp.Navigate(base+"/ballot/cast"),
+	browser.Run(t, bctx, "bad ballot", chromedp.Navigate(base+"/ballot/cast"),
 		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.SendKeys("#f-election", open.ID, chromedp.ByID), chromedp.SendKeys("#f-ballot", "00ff", chromedp.ByID),
-		submitted(".error-summary", chromedp.Click(".journey-form button", chromedp.ByQuery)))
-	wantStatus(t, w, "bad ballot", 422)
-	if e := text(t, bctx, ".error-summary"); !strings.Contains(e, "does not verify") {
+		browser.Submitted(".error-summary", chromedp.Click(".journey-form button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "bad ballot", 422)
+	if e := browser.Text(t, bctx, ".error-summary"); !strings.Contains(e, "does not verify") {
 		t.Errorf("bad ballot: %q", e)
 	}
-	browsertest.RequireAccessible(t, bctx, "cast form with errors")
+	browser.RequireAccessible(t, bctx, "cast form with errors")
 
 	// 8. The tallied election: result and the verifier's verdict.
 	k.waitBlockTime(closes)
 	k.tally(done.ID, 1, 3)
-	run(t, bctx, "result", chromedp.Navigate(base+"/elections/"+done.ID), chromedp.WaitVisible("#verdict", chromedp.ByID))
-	if v := text(t, bctx, "#verdict"); !strings.Contains(v, "PASS") {
+	browser.Run(t, bctx, "result", chromedp.Navigate(base+"/elections/"+done.ID), chromedp.WaitVisible("#verdict", chromedp.ByID))
+	if v := browser.Text(t, bctx, "#verdict"); !strings.Contains(v, "PASS") {
 		t.Errorf("verdict: %q", v)
 	}
-	if q := text(t, bctx, "#questions"); !strings.Contains(q, "Ann\t1") && !strings.Contains(q, "Ann 1") && !strings.Contains(q, "Ann1") {
+	if q := browser.Text(t, bctx, "#questions"); !strings.Contains(q, "Ann\t1") && !strings.Contains(q, "Ann 1") && !strings.Contains(q, "Ann1") {
 		t.Logf("questions: %q", q)
 	}
 	var counts string
-	run(t, bctx, "counts", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(2)")).map(td => td.textContent).join(",")`, &counts))
+	browser.Run(t, bctx, "counts", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(2)")).map(td => td.textContent).join(",")`, &counts))
 	if counts != "2,0,1,1,0,0,0,2" {
 		t.Errorf("result counts %q, want 2,0,1,1,0,0,0,2", counts)
 	}
-	browsertest.RequireAccessible(t, bctx, "tallied election")
+	browser.RequireAccessible(t, bctx, "tallied election")
 
-	w.check(t)
+	w.Check(t)
 
 	var encryptMs string
-	run(t, bctx, "measure", chromedp.Navigate(base+"/elections/"+open.ID+"/vote"),
+	browser.Run(t, bctx, "measure", chromedp.Navigate(base+"/elections/"+open.ID+"/vote"),
 		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Click("#q0-o0", chromedp.ByID), chromedp.Click("#q1-o0", chromedp.ByID),
 		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID),
@@ -406,7 +400,7 @@ func ballotHTTPChecks(t *testing.T, base, id string) {
 		}
 	}
 	vote, html := fetch("/elections/"+id+"/vote", false)
-	if csp := vote.Header.Get("Content-Security-Policy"); csp != web.VoteCSP || !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval';") {
+	if csp := vote.Header.Get("Content-Security-Policy"); csp != webballot.VoteCSP || !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval';") {
 		t.Errorf("vote page CSP %q", csp)
 	}
 	if other, _ := fetch("/elections/"+id, false); strings.Contains(other.Header.Get("Content-Security-Policy"), "wasm") {
@@ -456,8 +450,8 @@ func ballotHTTPChecks(t *testing.T, base, id string) {
 // a key without an account, an unknown election.
 func castRefusals(t *testing.T, base string, open, closed *ballot.Election, voter ed25519.PrivateKey) {
 	t.Helper()
-	a := newAgent(t, base)
-	a.get("/ballot/cast")
+	a := browser.NewAgent(t, base)
+	a.Get("/ballot/cast")
 	pub := voter.Public().(ed25519.PublicKey)
 	encFor := func(e *ballot.Election, acct string) string {
 		p, _ := e.Params()
@@ -483,9 +477,9 @@ func castRefusals(t *testing.T, base string, open, closed *ballot.Election, vote
 		{"unknown election", pub, "no-such-vote", "00", "There is no election no-such-vote"},
 		{"bad election id", pub, "Bad Id", "00", "lowercase letters"},
 	} {
-		r := a.post("/ballot/cast", url.Values{"pubkey": {hex.EncodeToString(tc.pub)}, "election": {tc.election}, "ballot": {tc.ballot}})
-		if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "error-summary") || !strings.Contains(r.body, tc.msg) {
-			t.Errorf("cast %s: HTTP %d, want 422 with %q", tc.name, r.code, tc.msg)
+		r := a.Post("/ballot/cast", url.Values{"pubkey": {hex.EncodeToString(tc.pub)}, "election": {tc.election}, "ballot": {tc.ballot}})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "error-summary") || !strings.Contains(r.Body, tc.msg) {
+			t.Errorf("cast %s: HTTP %d, want 422 with %q", tc.name, r.Code, tc.msg)
 		}
 	}
 }

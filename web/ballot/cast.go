@@ -1,4 +1,4 @@
-package web
+package ballot
 
 import (
 	"context"
@@ -9,17 +9,16 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
 )
-
-func init() { Journeys = append(Journeys, castBallot) }
 
 // castBallot relays a ballot the browser encrypted (the vote page) or one
 // pasted from another tool: checked here exactly as the chain will check it
 // (open, eligible, bound to this election and signer, every proof), then
 // signed in the browser.
-var castBallot = &Journey{
+var castBallot = &portal.Journey{
 	Path:    "/ballot/cast",
 	MsgType: ballot.TypeCast,
 	Title:   "Cast your ballot",
@@ -29,7 +28,7 @@ var castBallot = &Journey{
 		{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."},
 		{Name: "ballot", Label: "Encrypted ballot", Hint: "The encoded ballot in hexadecimal.", Kind: "textarea"},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		id := strings.TrimSpace(a.Values.Get("election"))
 		raw := strings.ToLower(strings.TrimSpace(a.Values.Get("ballot")))
 		var errs []ui.FormError
@@ -37,7 +36,7 @@ var castBallot = &Journey{
 			return nil, append(errs, ui.FormError{Field: field, Message: msg}), nil
 		}
 		if a.Account == nil {
-			errs = append(errs, ui.FormError{Field: SignerField, Message: "This key has no account yet: register it first (Your key page)"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account yet: register it first (Your key page)"})
 		}
 		if !ballot.ValidElectionID(id) {
 			return refuse("election", "Enter the election id: lowercase letters, digits and dashes")
@@ -65,7 +64,7 @@ var castBallot = &Journey{
 				return nil, nil, err
 			}
 			if res.Value == nil {
-				return refuse(SignerField, "Account "+a.Account.ID+" is not on this election's voter roll")
+				return refuse(portal.SignerField, "Account "+a.Account.ID+" is not on this election's voter roll")
 			}
 		}
 		enc, err := hex.DecodeString(raw)

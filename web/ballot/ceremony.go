@@ -1,4 +1,4 @@
-package web
+package ballot
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/client"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/static"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
@@ -34,7 +34,7 @@ type trusteeState struct {
 	Now        int64               `json:"now"`
 }
 
-func (s *Server) ceremonyPage(c echo.Context) error {
+func (s *handlers) ceremonyPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	cl, e, err := s.electionOr404(c)
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *Server) ceremonyPage(c echo.Context) error {
 	v := ui.CeremonyView{ID: e.ID, Title: e.Title, Status: electionStatus(e, st.Now), Official: e.Official,
 		Threshold: e.Threshold, KeyPublished: e.Phase != ballot.PhaseKeyCeremony, Tallied: e.Phase == ballot.PhaseTallied,
 		Closed: e.Phase == ballot.PhaseTallied || st.Now.Unix() >= e.ClosesAt, Decrypted: len(st.Partials),
-		Wasm: static.URL("ballot.wasm"), Refresh: s.refresh,
+		Wasm: static.URL("ballot.wasm"), Refresh: s.Refresh(),
 		Paths: ui.CeremonyPaths{TrusteeKey: trusteeKeyJourney.Path, Deal: dealJourney.Path, Complain: complainJourney.Path,
 			Reveal: revealJourney.Path, Tally: tallyJourney.Path, PublishKey: publishElectionKey.Path, RegisterVoters: registerVoters.Path}}
 	for j, acct := range e.Trustees {
@@ -95,7 +95,7 @@ func (s *Server) ceremonyPage(c echo.Context) error {
 	}
 	c.Response().Header().Set("Content-Security-Policy", VoteCSP) // the trustee panel runs WebAssembly
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.CeremonyPage(v))
+	return portal.Render(c, http.StatusOK, ui.CeremonyPage(v))
 }
 
 // MaxChartBallots bounds the cast transactions the ballots-per-hour chart
@@ -117,7 +117,7 @@ func heightTime(ctx context.Context, cl *client.Client, h int64) (time.Time, err
 	}
 	hdr, err := cl.RPC.Header(ctx, &h)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return time.Time{}, portal.Unavailable(err)
 	}
 	blockTimes.Lock()
 	if blockTimes.m == nil || len(blockTimes.m) > 100_000 {
@@ -136,7 +136,7 @@ func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]ui.Hou
 	for page := 1; ; page++ {
 		res, err := cl.RPC.TxSearch(ctx, "ballot.cast.election='"+id+"'", false, &page, &per, "asc")
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return nil, "", portal.Unavailable(err)
 		}
 		for _, r := range res.Txs {
 			if r.TxResult.Code == 0 {

@@ -1,4 +1,4 @@
-package web
+package ballot
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/publica/publica/audit/election"
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/static"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
@@ -32,36 +32,16 @@ import (
 // VoteCSP is the policy of the vote page: the site's, plus
 // 'wasm-unsafe-eval' so the page may compile WebAssembly (and nothing else:
 // no eval, no inline script).
-var VoteCSP = strings.Replace(ContentSecurityPolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
-
-func (s *Server) ballotRoutes(e *echo.Echo) {
-	e.GET("/elections", s.electionsPage)
-	e.GET("/elections/:id", s.electionPage)
-	e.GET("/elections/:id/vote", s.votePage)
-	e.GET("/elections/:id/ballots", s.trackerPage)
-	e.GET("/elections/:id/trustees", s.ceremonyPage)
-	e.GET(static.Prefix+"ballot.wasm", ballotWasm)
-}
+var VoteCSP = strings.Replace(portal.ContentSecurityPolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
 
 // ---- reading elections over RPC ----
-
-func queryJSON(ctx context.Context, cl *client.Client, path string, v any) (bool, error) {
-	res, err := cl.Query(ctx, path, nil, 0, false)
-	if err != nil {
-		return false, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
-	}
-	if res.Value == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(res.Value, v)
-}
 
 func fetchElection(ctx context.Context, cl *client.Client, id string) (*ballot.Election, error) {
 	if !ballot.ValidElectionID(id) {
 		return nil, nil
 	}
 	var e ballot.Election
-	ok, err := queryJSON(ctx, cl, "/ballot/election/"+id, &e)
+	ok, err := portal.ReadJSON(ctx, cl, "/ballot/election/"+id, 0, &e)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -72,7 +52,7 @@ func fetchElection(ctx context.Context, cl *client.Client, id string) (*ballot.E
 func blockTime(ctx context.Context, cl *client.Client) (time.Time, error) {
 	st, err := cl.RPC.Status(ctx)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return time.Time{}, portal.Unavailable(err)
 	}
 	return st.SyncInfo.LatestBlockTime, nil
 }
@@ -103,7 +83,7 @@ func electionIDs(ctx context.Context, cl *client.Client) ([]string, error) {
 	page, per := 1, 100
 	res, err := cl.RPC.TxSearch(ctx, "tx.msg_type='"+ballot.TypeCreateElection+"'", false, &page, &per, "desc")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return nil, portal.Unavailable(err)
 	}
 	var ids []string
 	seen := map[string]bool{}
@@ -125,9 +105,9 @@ func electionIDs(ctx context.Context, cl *client.Client) ([]string, error) {
 	return ids, nil
 }
 
-func (s *Server) electionsPage(c echo.Context) error {
+func (s *handlers) electionsPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
@@ -151,7 +131,7 @@ func (s *Server) electionsPage(c echo.Context) error {
 		rows = append(rows, ui.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatus(e, now),
 			Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Open: electionOpen(e, now)})
 	}
-	return render(c, http.StatusOK, ui.ElectionsPage(rows))
+	return portal.Render(c, http.StatusOK, ui.ElectionsPage(rows))
 }
 
 func ruleText(q ballot.Question) string {
@@ -175,8 +155,8 @@ func questionViews(e *ballot.Election, counts [][]uint64) []ui.QuestionView {
 }
 
 // electionOr404 reads the election named in the path.
-func (s *Server) electionOr404(c echo.Context) (*client.Client, *ballot.Election, error) {
-	cl, err := s.client(c)
+func (s *handlers) electionOr404(c echo.Context) (*client.Client, *ballot.Election, error) {
+	cl, err := s.Client(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -205,7 +185,7 @@ type verdictJob struct {
 // VerdictWait is how long an election page waits for the verifier.
 var VerdictWait = 3 * time.Second
 
-func (s *Server) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) *ui.Verdict {
+func (s *handlers) verdict(ctx context.Context, cl *client.Client, e *ballot.Election, resultHeight int64) *ui.Verdict {
 	key := e.ID + "@" + fmt.Sprint(resultHeight)
 	job := &verdictJob{done: make(chan struct{})}
 	if j, loaded := verdictJobs.LoadOrStore(key, job); loaded {
@@ -242,7 +222,7 @@ func runVerifier(ctx context.Context, cl *client.Client, id string) *ui.Verdict 
 	return &ui.Verdict{OK: rep.OK, Summary: rep.Summary(), Failures: rep.Failures}
 }
 
-func (s *Server) electionPage(c echo.Context) error {
+func (s *handlers) electionPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	cl, e, err := s.electionOr404(c)
 	if err != nil {
@@ -259,14 +239,14 @@ func (s *Server) electionPage(c echo.Context) error {
 		v.Eligibility = "Holders of a valid credential of schema " + e.Eligibility.Schema
 	}
 	var agg ballot.Aggregate
-	if _, err := queryJSON(ctx, cl, "/ballot/aggregate/"+e.ID, &agg); err != nil {
+	if _, err := portal.ReadJSON(ctx, cl, "/ballot/aggregate/"+e.ID, 0, &agg); err != nil {
 		return err
 	}
 	v.Ballots = agg.Ballots
 	var counts [][]uint64
 	if e.Phase == ballot.PhaseTallied {
 		var res ballot.Result
-		if _, err := queryJSON(ctx, cl, "/ballot/result/"+e.ID, &res); err != nil {
+		if _, err := portal.ReadJSON(ctx, cl, "/ballot/result/"+e.ID, 0, &res); err != nil {
 			return err
 		}
 		counts, v.Tallied, v.TallyHeight = res.Counts, true, res.Height
@@ -282,7 +262,7 @@ func (s *Server) electionPage(c echo.Context) error {
 		path += "/" + strings.ToLower(after)
 	}
 	var page ballot.Page
-	if _, err := queryJSON(ctx, cl, path, &page); err != nil {
+	if _, err := portal.ReadJSON(ctx, cl, path, 0, &page); err != nil {
 		return err
 	}
 	prefix := "ballot/tracker/" + e.ID + "/"
@@ -296,7 +276,7 @@ func (s *Server) electionPage(c echo.Context) error {
 	sort.SliceStable(v.Board, func(i, j int) bool { return v.Board[i].Height > v.Board[j].Height })
 	v.BoardNext = page.Next
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.ElectionPage(v))
+	return portal.Render(c, http.StatusOK, ui.ElectionPage(v))
 }
 
 func validTracker(s string) bool {
@@ -304,7 +284,7 @@ func validTracker(s string) bool {
 }
 
 // trackerPage serves "find my ballot": GET /elections/:id/ballots?tracker=.
-func (s *Server) trackerPage(c echo.Context) error {
+func (s *handlers) trackerPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	cl, e, err := s.electionOr404(c)
 	if err != nil {
@@ -316,25 +296,25 @@ func (s *Server) trackerPage(c echo.Context) error {
 	case q == "":
 		if c.QueryParams().Has("tracker") {
 			v.Errors = []ui.FormError{{Field: "tracker", Message: "Enter the tracker you were shown when you cast your ballot"}}
-			return render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
+			return portal.Render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 		}
-		return render(c, http.StatusOK, ui.TrackerPage(v))
+		return portal.Render(c, http.StatusOK, ui.TrackerPage(v))
 	case !validTracker(q):
 		v.Errors = []ui.FormError{{Field: "tracker", Message: "A tracker is 64 hexadecimal characters (0–9, a–f)"}}
-		return render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 	}
 	tr := strings.ToLower(q)
-	h, err := s.readHeight(c)
+	h, err := s.ReadHeight(c)
 	if err != nil {
 		return err
 	}
 	p, err := cl.QueryProven(ctx, "/ballot/tracker/"+e.ID+"/"+tr, nil, h)
 	if err != nil {
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err)
 	}
 	if p.Value == nil {
 		v.NotFound = true
-		return render(c, http.StatusNotFound, ui.TrackerPage(v))
+		return portal.Render(c, http.StatusNotFound, ui.TrackerPage(v))
 	}
 	var t ballot.Tracker
 	if err := json.Unmarshal(p.Value, &t); err != nil {
@@ -342,11 +322,11 @@ func (s *Server) trackerPage(c echo.Context) error {
 	}
 	v.Found = &ui.TrackerRow{Tracker: tr, Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)}
 	v.Proven = p.Height
-	return render(c, http.StatusOK, ui.TrackerPage(v))
+	return portal.Render(c, http.StatusOK, ui.TrackerPage(v))
 }
 
 // votePage serves the page where the browser encrypts the ballot.
-func (s *Server) votePage(c echo.Context) error {
+func (s *handlers) votePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	cl, e, err := s.electionOr404(c)
 	if err != nil {
@@ -372,7 +352,7 @@ func (s *Server) votePage(c echo.Context) error {
 	v.QuestionsJSON = string(b)
 	c.Response().Header().Set("Content-Security-Policy", VoteCSP)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.VotePage(v))
+	return portal.Render(c, http.StatusOK, ui.VotePage(v))
 }
 
 // ---- the WebAssembly, gzipped once ----
@@ -402,7 +382,7 @@ func ballotWasm(c echo.Context) error {
 	}
 	h.Set("Vary", "Accept-Encoding")
 	if !strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
-		return staticHandler()(c)
+		return portal.Static()(c)
 	}
 	gz, err := wasmGz()
 	if err != nil {

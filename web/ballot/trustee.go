@@ -1,4 +1,4 @@
-package web
+package ballot
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/crypto/elgamal"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
 )
@@ -24,10 +25,6 @@ import (
 // chain will (proofs included), shows it in plain words and only then
 // prepares the transaction for the browser to sign. A message made with
 // the CLI can be pasted into the same form.
-
-func init() {
-	Journeys = append(Journeys, trusteeKeyJourney, dealJourney, complainJourney, revealJourney, tallyJourney)
-}
 
 func messageField() ui.Field {
 	return ui.Field{Name: "message", Label: "Message", Kind: "textarea", Wide: true,
@@ -56,7 +53,7 @@ type trusteeCtx struct {
 	st    *ceremonyState
 }
 
-func trusteeOf(ctx context.Context, cl *client.Client, a Answers, electionID string) (*trusteeCtx, []ui.FormError, error) {
+func trusteeOf(ctx context.Context, cl *client.Client, a portal.Answers, electionID string) (*trusteeCtx, []ui.FormError, error) {
 	if !ballot.ValidElectionID(electionID) {
 		return nil, []ui.FormError{formError("election", "Enter the election id: lowercase letters, digits and dashes")}, nil
 	}
@@ -68,11 +65,11 @@ func trusteeOf(ctx context.Context, cl *client.Client, a Answers, electionID str
 		return nil, []ui.FormError{formError("election", "There is no election "+electionID)}, nil
 	}
 	if a.Account == nil {
-		return nil, []ui.FormError{formError(SignerField, "This key has no account: register it first")}, nil
+		return nil, []ui.FormError{formError(portal.SignerField, "This key has no account: register it first")}, nil
 	}
 	idx := e.TrusteeIndex(a.Account.ID)
 	if idx == 0 {
-		return nil, []ui.FormError{formError(SignerField, "Account "+a.Account.ID+" is not a trustee of "+e.ID)}, nil
+		return nil, []ui.FormError{formError(portal.SignerField, "Account "+a.Account.ID+" is not a trustee of "+e.ID)}, nil
 	}
 	st, err := loadCeremony(ctx, cl, e)
 	if err != nil {
@@ -91,7 +88,7 @@ func (tc *trusteeCtx) inCeremony() []ui.FormError {
 
 // browserMessage reads the "message" answer into m, checks it names the
 // election field's election, and returns its election id.
-func browserMessage(a Answers, m interface{ ValidateBasic() error }, electionOf func() string) (string, []ui.FormError) {
+func browserMessage(a portal.Answers, m interface{ ValidateBasic() error }, electionOf func() string) (string, []ui.FormError) {
 	raw := strings.TrimSpace(a.Values.Get("message"))
 	if raw == "" {
 		return "", []ui.FormError{formError("message", "There is no message: compute it on the election's trustee page")}
@@ -129,14 +126,14 @@ func trusteeDone(title string) func(*tx.Tx, *client.Result) (string, []ui.Fact, 
 	}
 }
 
-var trusteeKeyJourney = &Journey{
+var trusteeKeyJourney = &portal.Journey{
 	Path:    "/ballot/trustee-key",
 	MsgType: ballot.TypeTrusteeKey,
 	Title:   "Register your trustee key",
 	Lead:    "Round 1 of the key ceremony: your communication key, on which the other trustees encrypt your shares of the election key.",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgTrusteeKey{}
 		id, errs := browserMessage(a, m, func() string { return m.Election })
 		if errs != nil {
@@ -165,14 +162,14 @@ var trusteeKeyJourney = &Journey{
 	Done: trusteeDone("Your trustee key is registered"),
 }
 
-var dealJourney = &Journey{
+var dealJourney = &portal.Journey{
 	Path:    "/ballot/deal",
 	MsgType: ballot.TypeDeal,
 	Title:   "Deal your shares",
 	Lead:    "Round 2 of the key ceremony: commitments to your secret polynomial, with a proof, and one encrypted share for each trustee.",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgDeal{}
 		id, errs := browserMessage(a, m, func() string { return m.Election })
 		if errs != nil {
@@ -225,7 +222,7 @@ var dealJourney = &Journey{
 	Done: trusteeDone("Your shares are dealt"),
 }
 
-var complainJourney = &Journey{
+var complainJourney = &portal.Journey{
 	Path:    "/ballot/complain",
 	MsgType: ballot.TypeComplain,
 	Title:   "Complain about a dealer",
@@ -233,7 +230,7 @@ var complainJourney = &Journey{
 	Nav:     "elections",
 	Fields: []ui.Field{electionField(),
 		{Name: "dealer", Label: "The dealer's trustee number", Hint: "1 for the first trustee of the election, 2 for the second, …"}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		tc, errs, err := trusteeOf(ctx, cl, a, strings.TrimSpace(a.Values.Get("election")))
 		if err != nil || errs != nil {
 			return nil, errs, err
@@ -266,14 +263,14 @@ var complainJourney = &Journey{
 	Done: trusteeDone("Your complaint is recorded"),
 }
 
-var revealJourney = &Journey{
+var revealJourney = &portal.Journey{
 	Path:    "/ballot/reveal",
 	MsgType: ballot.TypeReveal,
 	Title:   "Answer a complaint",
 	Lead:    "Reveal publicly the share you dealt to the trustee who complained; the chain checks it against your commitments.",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgReveal{}
 		id, errs := browserMessage(a, m, func() string { return m.Election })
 		if errs != nil {
@@ -304,14 +301,14 @@ var revealJourney = &Journey{
 	Done: trusteeDone("Your share is revealed"),
 }
 
-var tallyJourney = &Journey{
+var tallyJourney = &portal.Journey{
 	Path:    "/ballot/tally",
 	MsgType: ballot.TypeTally,
 	Title:   "Post your partial decryption",
 	Lead:    "After the close: your share of the decryption of the chain's sum of the ballots, with a proof for each total. Once enough trustees have posted, the chain publishes the result.",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgTally{}
 		id, errs := browserMessage(a, m, func() string { return m.Election })
 		if errs != nil {

@@ -1,4 +1,4 @@
-package web_test
+package ballot_test
 
 import (
 	"encoding/hex"
@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/publica/publica/crypto/elgamal"
-	"github.com/publica/publica/web/browsertest"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/web/static"
 )
 
@@ -19,7 +19,7 @@ import (
 // issue's reference ballot), timed with performance.now inside the page
 // over 50 encryptions after a warm-up. Reported as browser-ms/ballot.
 func BenchmarkBrowserBallotEncrypt(b *testing.B) {
-	ctx := browsertest.New(b)
+	ctx := browser.New(b)
 	mux := http.NewServeMux()
 	mux.Handle("/static/", http.StripPrefix("/static/", http.FileServerFS(static.FS)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {

@@ -1,4 +1,4 @@
-package web_test
+package explorer_test
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/authority"
 )
 
@@ -22,7 +22,7 @@ import (
 // a real node: the committed transaction is listed, the page's own script
 // runs under the CSP without errors, and axe-core finds no violations.
 func TestStatusPageInBrowser(t *testing.T) {
-	bctx := browsertest.New(t)
+	bctx := browser.New(t)
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -36,18 +36,11 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewForNode(n, web.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
+	base := browser.Serve(t, n, web.Options{})
 
 	var title, body string
 	err = chromedp.Run(bctx,
-		chromedp.Navigate("http://"+s.Addr()+"/"),
+		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible("main", chromedp.ByQuery),
 		chromedp.Title(&title),
 		chromedp.Text("main", &body, chromedp.ByQuery),
@@ -64,11 +57,11 @@ func TestStatusPageInBrowser(t *testing.T) {
 			t.Errorf("rendered page lacks %q", want)
 		}
 	}
-	browsertest.RequireAccessible(t, bctx, "status page")
+	browser.RequireAccessible(t, bctx, "status page")
 
 	// The 404 page is accessible too.
-	if err := chromedp.Run(bctx, chromedp.Navigate("http://"+s.Addr()+"/no-such-page"), chromedp.WaitVisible("main", chromedp.ByQuery)); err != nil {
+	if err := chromedp.Run(bctx, chromedp.Navigate(base+"/no-such-page"), chromedp.WaitVisible("main", chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.RequireAccessible(t, bctx, "404 page")
+	browser.RequireAccessible(t, bctx, "404 page")
 }

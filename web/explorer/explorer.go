@@ -1,4 +1,6 @@
-package web
+// Package explorer serves the chain explorer: the status page (and its
+// JSON), blocks, transactions and accounts, read through the node's RPC.
+package explorer
 
 import (
 	"encoding/json"
@@ -12,9 +14,24 @@ import (
 
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
+
+// handlers serve the explorer's pages.
+type handlers struct{ *portal.Server }
+
+// Register declares the explorer's pages on e.
+func Register(e *echo.Echo, p *portal.Server) {
+	s := &handlers{p}
+	e.GET("/", s.statusPage)
+	e.GET("/api/status", s.statusJSON)
+	e.GET("/blocks", s.blocksPage)
+	e.GET("/blocks/:height", s.blockPage)
+	e.GET("/tx/:hash", s.txPage)
+	e.GET("/accounts/:id", s.accountPage)
+}
 
 func notFound(err error, msg string) error {
 	if errors.Is(err, chain.ErrNotFound) {
@@ -24,7 +41,7 @@ func notFound(err error, msg string) error {
 }
 
 // blocksPage serves GET /blocks[?from=H]: replay status, charts, blocks.
-func (s *Server) blocksPage(c echo.Context) error {
+func (s *handlers) blocksPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	var from int64
 	if v := c.QueryParam("from"); v != "" {
@@ -34,61 +51,61 @@ func (s *Server) blocksPage(c echo.Context) error {
 		}
 		from = h
 	}
-	l, err := s.chain.Blocks(ctx, from)
+	l, err := s.Chain().Blocks(ctx, from)
 	if err != nil {
 		return notFound(err, fmt.Sprintf("This node has no block %d.", from))
 	}
-	a, err := s.chain.Activity(ctx)
+	a, err := s.Chain().Activity(ctx)
 	if err != nil {
 		return err
 	}
-	r := s.replayPanel() // audit_replay.go
+	r := s.ReplayPanel()
 	r.Link = true
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.BlocksPage(l, a, r))
+	return portal.Render(c, http.StatusOK, ui.BlocksPage(l, a, r))
 }
 
 // blockPage serves GET /blocks/:height.
-func (s *Server) blockPage(c echo.Context) error {
+func (s *handlers) blockPage(c echo.Context) error {
 	h, err := strconv.ParseInt(c.Param("height"), 10, 64)
 	if err != nil || h < 1 {
 		return echo.NewHTTPError(http.StatusNotFound, "A block is named by its height, a whole number from 1.")
 	}
-	d, err := s.chain.Block(c.Request().Context(), h)
+	d, err := s.Chain().Block(c.Request().Context(), h)
 	if err != nil {
 		return notFound(err, fmt.Sprintf("This node has no block %d.", h))
 	}
-	return render(c, http.StatusOK, ui.BlockPage(d))
+	return portal.Render(c, http.StatusOK, ui.BlockPage(d))
 }
 
 // txPage serves GET /tx/:hash.
-func (s *Server) txPage(c echo.Context) error {
+func (s *handlers) txPage(c echo.Context) error {
 	hash := strings.ToUpper(c.Param("hash"))
-	d, err := s.chain.Tx(c.Request().Context(), hash)
+	d, err := s.Chain().Tx(c.Request().Context(), hash)
 	if err != nil {
 		return notFound(err, "This node knows no committed transaction with hash "+hash+".")
 	}
-	return render(c, http.StatusOK, ui.TxPage(d))
+	return portal.Render(c, http.StatusOK, ui.TxPage(d))
 }
 
 // accountPage serves GET /accounts/:id: the record read with an ICS23
 // proof, verified against the app hash of the next, validator-signed header.
-func (s *Server) accountPage(c echo.Context) error {
+func (s *handlers) accountPage(c echo.Context) error {
 	id := strings.ToLower(c.Param("id"))
 	if !tx.ValidAccountID(id) {
 		return echo.NewHTTPError(http.StatusNotFound, "An account id is 40 hexadecimal characters.")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
-	h, err := s.readHeight(c)
+	h, err := s.ReadHeight(c)
 	if err != nil {
 		return err
 	}
 	p, err := cl.QueryProven(c.Request().Context(), "/authority/account/"+id, nil, h)
 	if err != nil {
-		return fmt.Errorf("%w: proven account query: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err, "proven account query")
 	}
 	v := ui.AccountView{ID: id, Height: p.Height, ProofHeight: p.Height + 1,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash)),
@@ -104,5 +121,5 @@ func (s *Server) accountPage(c echo.Context) error {
 		v.Account = &a
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, ui.AccountPage(v))
+	return portal.Render(c, code, ui.AccountPage(v))
 }

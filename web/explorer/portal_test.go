@@ -1,4 +1,4 @@
-package web_test
+package explorer_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -16,41 +15,14 @@ import (
 	"time"
 
 	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/x/authority"
 )
-
-type response struct {
-	code   int
-	header http.Header
-	body   string
-}
-
-func get(t *testing.T, url string) response {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{res.StatusCode, res.Header, string(b)}
-}
-
-func mustContain(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s does not contain %q", what, w)
-		}
-	}
-}
 
 var heightRe = regexp.MustCompile(`id="latest-height" data-height="(\d+)"`)
 var appHashRe = regexp.MustCompile(`id="app-hash"><code>([0-9A-F]+)</code>`)
@@ -75,31 +47,24 @@ func TestPortalAgainstNode(t *testing.T) {
 	}
 	hash := strings.ToUpper(hex.EncodeToString(res.Hash))
 
-	s, err := web.NewForNode(n, web.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
+	s := browser.StartServer(t, n, web.Options{})
 	base := "http://" + s.Addr()
 
-	page := get(t, base+"/")
-	if page.code != http.StatusOK {
-		t.Fatalf("GET / = %d\n%s", page.code, page.body)
+	page := browser.Get(t, base+"/")
+	if page.Code != http.StatusOK {
+		t.Fatalf("GET / = %d\n%s", page.Code, page.Body)
 	}
-	mustContain(t, "status page", page.body,
+	browser.MustContain(t, "status page", page.Body,
 		genesis.DevChainID, hash[:12], authority.TypeRegisterAccount, tx.AccountID(pub),
 		`<span class="tag tag-ok">OK</span>`, `<html lang="en">`, `href="#main"`, `<main id="main"`,
 		`data-refresh="5"`)
-	if csp := page.header.Get("Content-Security-Policy"); csp != web.ContentSecurityPolicy || strings.Contains(csp, "unsafe-inline") {
+	if csp := page.Header.Get("Content-Security-Policy"); csp != portal.ContentSecurityPolicy || strings.Contains(csp, "unsafe-inline") {
 		t.Errorf("CSP = %q", csp)
 	}
-	if strings.Contains(page.body, "<script>") || strings.Contains(page.body, " style=") {
+	if strings.Contains(page.Body, "<script>") || strings.Contains(page.Body, " style=") {
 		t.Error("page has inline script or style, which the CSP forbids")
 	}
-	m := heightRe.FindStringSubmatch(page.body)
+	m := heightRe.FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatal("no latest height on the page")
 	}
@@ -108,7 +73,7 @@ func TestPortalAgainstNode(t *testing.T) {
 		t.Errorf("page height %d < tx height %d", pageHeight, res.Height)
 	}
 	// The app hash shown is the one in that block's header.
-	hm := appHashRe.FindStringSubmatch(page.body)
+	hm := appHashRe.FindStringSubmatch(page.Body)
 	if hm == nil {
 		t.Fatal("no app hash on the page")
 	}
@@ -124,14 +89,14 @@ func TestPortalAgainstNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "status page", page.body, vk.Address().String(), base64.StdEncoding.EncodeToString(vk.Bytes()))
+	browser.MustContain(t, "status page", page.Body, vk.Address().String(), base64.StdEncoding.EncodeToString(vk.Bytes()))
 
-	api := get(t, base+"/api/status")
-	if api.code != http.StatusOK || !strings.HasPrefix(api.header.Get("Content-Type"), "application/json") {
-		t.Fatalf("GET /api/status = %d %s", api.code, api.header.Get("Content-Type"))
+	api := browser.Get(t, base+"/api/status")
+	if api.Code != http.StatusOK || !strings.HasPrefix(api.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/status = %d %s", api.Code, api.Header.Get("Content-Type"))
 	}
 	var st chain.Status
-	if err := json.Unmarshal([]byte(api.body), &st); err != nil {
+	if err := json.Unmarshal([]byte(api.Body), &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.ChainID != genesis.DevChainID || st.LatestHeight < pageHeight || st.ValidatorCount != 1 || len(st.Validators) != 1 {
@@ -155,37 +120,37 @@ func TestPortalAgainstNode(t *testing.T) {
 		t.Errorf("api recent txs lack %s as a successful register at %d: %+v", hash, res.Height, st.RecentTxs)
 	}
 	for _, k := range []string{`"latest_height"`, `"latest_app_hash"`, `"latest_block_time"`, `"recent_txs"`} {
-		mustContain(t, "api JSON", api.body, k)
+		browser.MustContain(t, "api JSON", api.Body, k)
 	}
 
-	if h := get(t, base+"/healthz"); h.code != http.StatusOK || h.body != "ok" {
-		t.Errorf("GET /healthz = %d %q", h.code, h.body)
+	if h := browser.Get(t, base+"/healthz"); h.Code != http.StatusOK || h.Body != "ok" {
+		t.Errorf("GET /healthz = %d %q", h.Code, h.Body)
 	}
 
-	nf := get(t, base+"/no/such/page")
-	if nf.code != http.StatusNotFound {
-		t.Errorf("unknown path = %d", nf.code)
+	nf := browser.Get(t, base+"/no/such/page")
+	if nf.Code != http.StatusNotFound {
+		t.Errorf("unknown path = %d", nf.Code)
 	}
-	mustContain(t, "404 page", nf.body, "Page not found", `<main id="main"`, "Publica", "/no/such/page")
-	if nf.header.Get("Content-Security-Policy") == "" {
+	browser.MustContain(t, "404 page", nf.Body, "Page not found", `<main id="main"`, "Publica", "/no/such/page")
+	if nf.Header.Get("Content-Security-Policy") == "" {
 		t.Error("404 without CSP")
 	}
-	if api404 := get(t, base+"/api/nothing"); api404.code != http.StatusNotFound || !strings.Contains(api404.body, `"error"`) {
-		t.Errorf("unknown api path = %d %s", api404.code, api404.body)
+	if api404 := browser.Get(t, base+"/api/nothing"); api404.Code != http.StatusNotFound || !strings.Contains(api404.Body, `"error"`) {
+		t.Errorf("unknown api path = %d %s", api404.Code, api404.Body)
 	}
 
 	// Every asset the page links to is served, and the page weight stays small.
-	weight := len(page.body)
-	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(page.body, -1) {
-		a := get(t, base+strings.ReplaceAll(m[1], "&amp;", "&"))
-		if a.code != http.StatusOK {
-			t.Errorf("GET %s = %d", m[1], a.code)
+	weight := len(page.Body)
+	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(page.Body, -1) {
+		a := browser.Get(t, base+strings.ReplaceAll(m[1], "&amp;", "&"))
+		if a.Code != http.StatusOK {
+			t.Errorf("GET %s = %d", m[1], a.Code)
 		}
-		if !strings.Contains(a.header.Get("Cache-Control"), "immutable") {
-			t.Errorf("%s Cache-Control %q", m[1], a.header.Get("Cache-Control"))
+		if !strings.Contains(a.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s Cache-Control %q", m[1], a.Header.Get("Cache-Control"))
 		}
 		if !strings.HasSuffix(strings.SplitN(m[1], "?", 2)[0], ".svg") {
-			weight += len(a.body)
+			weight += len(a.Body)
 		}
 	}
 	t.Logf("page weight of / (HTML+CSS+JS): %d bytes", weight)
@@ -197,14 +162,14 @@ func TestPortalAgainstNode(t *testing.T) {
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if h := get(t, base+"/healthz"); h.code != http.StatusServiceUnavailable {
-		t.Errorf("healthz with node stopped = %d %q", h.code, h.body)
+	if h := browser.Get(t, base+"/healthz"); h.Code != http.StatusServiceUnavailable {
+		t.Errorf("healthz with node stopped = %d %q", h.Code, h.Body)
 	}
-	down := get(t, base+"/")
-	if down.code != http.StatusServiceUnavailable {
-		t.Errorf("GET / with node stopped = %d", down.code)
+	down := browser.Get(t, base+"/")
+	if down.Code != http.StatusServiceUnavailable {
+		t.Errorf("GET / with node stopped = %d", down.Code)
 	}
-	mustContain(t, "node-down page", down.body, "Node unavailable", `<main id="main"`)
+	browser.MustContain(t, "node-down page", down.Body, "Node unavailable", `<main id="main"`)
 
 	// Graceful shutdown closes the listener.
 	if err := s.Shutdown(context.Background()); err != nil {

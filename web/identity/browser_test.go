@@ -1,4 +1,4 @@
-package web_test
+package identity_test
 
 import (
 	"context"
@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 )
@@ -37,23 +38,15 @@ import (
 // Alice's list shows it. A recovery is requested for bob and cancelled by
 // bob. axe-core checks every page.
 func TestIdentityJourneysInBrowser(t *testing.T) {
-	bctx := browsertest.New(t)
-	w := watch(bctx)
+	bctx := browser.New(t)
+	w := browser.Watch(bctx)
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
-	s, err := web.NewForNode(n, web.Options{Refresh: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
-	base := "http://" + s.Addr()
+	base := browser.Serve(t, n, web.Options{Refresh: -1})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	key := func(name string) (ed25519.PrivateKey, string) {
-		k := testnode.DemoKey(t, name)
+		k := apptest.DemoKey(t, name)
 		return k, tx.AccountID(k.Public().(ed25519.PublicKey))
 	}
 	a1, _ := key("authority-1")
@@ -96,38 +89,38 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	}
 	page := func(what, path, sel string, code int64) {
 		t.Helper()
-		run(t, bctx, what, chromedp.Navigate(base+path), chromedp.WaitReady(sel, chromedp.ByQuery))
-		wantStatus(t, w, what, code)
-		browsertest.RequireAccessible(t, bctx, what)
+		browser.Run(t, bctx, what, chromedp.Navigate(base+path), chromedp.WaitReady(sel, chromedp.ByQuery))
+		browser.WantStatus(t, w, what, code)
+		browser.RequireAccessible(t, bctx, what)
 	}
 	fill := func(values map[string]string) {
 		t.Helper()
 		for k, v := range values {
 			// (chromedp.SetValue refuses an empty value.)
-			run(t, bctx, "fill "+k, chromedp.Evaluate(`document.getElementById(`+strconv.Quote(k)+`).value = `+strconv.Quote(v), nil))
+			browser.Run(t, bctx, "fill "+k, chromedp.Evaluate(`document.getElementById(`+strconv.Quote(k)+`).value = `+strconv.Quote(v), nil))
 		}
 	}
 	refused := func(what, submit string, wants ...string) {
 		t.Helper()
-		run(t, bctx, what, submitted(".error-summary", chromedp.Click(submit, chromedp.ByQuery)))
-		wantStatus(t, w, what, 422)
-		sum := text(t, bctx, ".error-summary")
+		browser.Run(t, bctx, what, browser.Submitted(".error-summary", chromedp.Click(submit, chromedp.ByQuery)))
+		browser.WantStatus(t, w, what, 422)
+		sum := browser.Text(t, bctx, ".error-summary")
 		for _, want := range wants {
 			if !strings.Contains(sum, want) {
 				t.Errorf("%s: error summary %q lacks %q", what, sum, want)
 			}
 		}
 		var title string
-		run(t, bctx, "title", chromedp.Title(&title))
+		browser.Run(t, bctx, "title", chromedp.Title(&title))
 		if !strings.HasPrefix(title, "Error: ") {
 			t.Errorf("%s: title %q", what, title)
 		}
-		run(t, bctx, what+": focus on the error summary", chromedp.Poll(`document.activeElement.classList.contains("error-summary")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
-		browsertest.RequireAccessible(t, bctx, what)
+		browser.Run(t, bctx, what+": focus on the error summary", chromedp.Poll(`document.activeElement.classList.contains("error-summary")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.RequireAccessible(t, bctx, what)
 	}
 	wantText := func(what, sel string, wants ...string) string {
 		t.Helper()
-		got := text(t, bctx, sel)
+		got := browser.Text(t, bctx, sel)
 		for _, want := range wants {
 			if !strings.Contains(got, want) {
 				t.Errorf("%s: %q lacks %q", what, got, want)
@@ -138,8 +131,8 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 
 	// 1. The registrar signs in and sees its issuer record, proven.
 	page("credentials home", "/identity", "main", 200)
-	useKey(t, bctx, base, registrar)
-	run(t, bctx, "sign in", chromedp.Navigate(base+"/signin"), ready("form"),
+	browser.UseKey(t, bctx, base, registrar)
+	browser.Run(t, bctx, "sign in", chromedp.Navigate(base+"/signin"), ready("form"),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery), chromedp.WaitVisible("#session-account", chromedp.ByID))
 	page("issuer page", "/identity/issuers/"+regID, "#issuer-proof", 200)
 	wantText("issuer page", "#issuer-facts", "active", "residence")
@@ -149,23 +142,23 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	page("issue form", "/identity/issue", "#f-schema", 200)
 	refused("empty issue form", "form.journey-form button", "Enter the holder’s account id or DID", "Choose one of the schemas")
 	fill(map[string]string{"f-holder": "did:publica:" + aliceID, "f-schema": "residence:1"})
-	run(t, bctx, "choose schema", submitted("#f-claim-age_band", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-	wantStatus(t, w, "claims form", 200)
-	browsertest.RequireAccessible(t, bctx, "claims form")
+	browser.Run(t, bctx, "choose schema", browser.Submitted("#f-claim-age_band", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "claims form", 200)
+	browser.RequireAccessible(t, bctx, "claims form")
 	fill(map[string]string{"f-claim-age_band": "thirty", "f-claim-birth_date": "1987-02-30", "f-claim-district": "7", "f-valid_until": "2020-01-01"})
 	refused("mistyped claims", "form.journey-form button", "age_band must be a whole number", "birth_date must be a real date", "Enter name", "Valid until must be today or later")
-	if e := text(t, bctx, "#f-claim-age_band-error"); !strings.Contains(e, "whole number") {
+	if e := browser.Text(t, bctx, "#f-claim-age_band-error"); !strings.Contains(e, "whole number") {
 		t.Errorf("inline claim error %q", e)
 	}
 	fill(map[string]string{"f-claim-age_band": "30", "f-claim-birth_date": "1987-03-14", "f-claim-name": "Alice Example", "f-valid_until": ""})
-	run(t, bctx, "prepare credential", submitted("form[data-di-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
-	wantStatus(t, w, "credential check page", 200)
-	browsertest.RequireAccessible(t, bctx, "credential check page")
+	browser.Run(t, bctx, "prepare credential", browser.Submitted("form[data-di-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	browser.WantStatus(t, w, "credential check page", 200)
+	browser.RequireAccessible(t, bctx, "credential check page")
 	wantText("credential claims", "#issue-claims", "Alice Example", "1987-03-14", "30")
 	// A changed sealed credential is refused (sent aside with fetch, so the
 	// page stays), and so is a signature that is not the issuer's.
 	var tampered []any
-	run(t, bctx, "changed sealed credential", evalAwait(`(async () => {
+	browser.Run(t, bctx, "changed sealed credential", browser.EvalAwait(`(async () => {
 		const f = document.querySelector("form[data-di-sign]"), body = new FormData(f);
 		body.set("signature", "ab".repeat(64));
 		body.set("sealed", "A" + f.elements.sealed.value.slice(1));
@@ -175,29 +168,30 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	if len(tampered) != 2 || tampered[0] != float64(422) || !strings.Contains(tampered[1].(string), "not prepared by this portal") {
 		t.Errorf("changed sealed credential: %.200v", tampered)
 	}
-	run(t, bctx, "forged credential signature", submitted("main", chromedp.Evaluate(`(() => {
+	browser.Run(t, bctx, "forged credential signature", browser.Submitted("main", chromedp.Evaluate(`(() => {
 		const f = document.querySelector("form[data-di-sign]");
 		f.elements.signature.value = "ab".repeat(64);
 		f.submit();
 	})()`, nil)), ready("form[data-di-sign]"))
-	wantStatus(t, w, "forged credential signature", 422)
+	browser.WantStatus(t, w, "forged credential signature", 422)
 	wantText("forged credential signature", ".error-summary", "signature does not match this credential")
-	browsertest.RequireAccessible(t, bctx, "forged credential signature")
-	run(t, bctx, "sign credential", submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
-	wantStatus(t, w, "anchor check page", 200)
-	browsertest.RequireAccessible(t, bctx, "anchor check page")
+	browser.RequireAccessible(t, bctx, "forged credential signature")
+	browser.Run(t, bctx, "sign credential", browser.Submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browser.WantStatus(t, w, "anchor check page", 200)
+	browser.RequireAccessible(t, bctx, "anchor check page")
 	wantText("anchor facts", "#tx-facts", "Record the credential", "not recorded on the chain")
-	run(t, bctx, "sign anchor", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-	wantStatus(t, w, "issued", 200)
-	browsertest.RequireAccessible(t, bctx, "issued")
+	browser.Run(t, bctx, "sign anchor", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "issued", 200)
+	browser.RequireAccessible(t, bctx, "issued")
 	wantText("issued", "#result-facts", "did:publica:"+aliceID)
 
 	// The holder's file, downloaded by the browser.
 	dl := t.TempDir()
-	run(t, bctx, "download", browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dl),
+	browser.Run(t, bctx, "download", cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dl),
 		chromedp.Click("#held-download button", chromedp.ByQuery))
 	heldPath := filepath.Join(dl, "credential-residence-"+aliceID[:8]+".json")
 	var raw []byte
+	var err error
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if raw, err = os.ReadFile(heldPath); err == nil && json.Valid(raw) {
 			break
@@ -224,39 +218,39 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 
 	// 3. Alice imports it, sees it valid and presents one claim.
 	steady()
-	useKey(t, bctx, base, alice)
+	browser.UseKey(t, bctx, base, alice)
 	page("my credentials", "/identity/credentials", "#cred-import-form", 200)
-	run(t, bctx, "paste a non-credential", chromedp.SetValue("#cred-paste", `{"credential":1}`, chromedp.ByID),
+	browser.Run(t, bctx, "paste a non-credential", chromedp.SetValue("#cred-paste", `{"credential":1}`, chromedp.ByID),
 		chromedp.Click("#cred-import-form button", chromedp.ByQuery), chromedp.WaitVisible("#cred-error", chromedp.ByID))
 	wantText("bad import", "#cred-error", "not a credential file")
-	browsertest.RequireAccessible(t, bctx, "bad import")
+	browser.RequireAccessible(t, bctx, "bad import")
 	fill(map[string]string{"cred-paste": ""})
-	run(t, bctx, "import", chromedp.SetUploadFiles("#cred-file", []string{heldPath}, chromedp.ByID),
+	browser.Run(t, bctx, "import", chromedp.SetUploadFiles("#cred-file", []string{heldPath}, chromedp.ByID),
 		chromedp.Click("#cred-import-form button", chromedp.ByQuery),
 		chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "valid"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "my credentials with one")
-	run(t, bctx, "present link", submitted("#present-form", chromedp.Click("#cred-rows a[href^='/identity/present']", chromedp.ByQuery)),
+	browser.RequireAccessible(t, bctx, "my credentials with one")
+	browser.Run(t, bctx, "present link", browser.Submitted("#present-form", chromedp.Click("#cred-rows a[href^='/identity/present']", chromedp.ByQuery)),
 		chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "present form")
+	browser.RequireAccessible(t, bctx, "present form")
 	refused("present without challenge", "#present-form button", "Enter the verifier’s challenge")
-	run(t, bctx, "choose district", chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+	browser.Run(t, bctx, "choose district", chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Click(`#disclose-choices input[value="district"]`, chromedp.ByQuery))
 	fill(map[string]string{"f-challenge": "c-0451", "f-domain": "verifier.example", "f-prove": "age_band>=18"})
-	run(t, bctx, "prepare presentation", submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
-	wantStatus(t, w, "presentation check page", 200)
-	browsertest.RequireAccessible(t, bctx, "presentation check page")
+	browser.Run(t, bctx, "prepare presentation", browser.Submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	browser.WantStatus(t, w, "presentation check page", 200)
+	browser.RequireAccessible(t, bctx, "presentation check page")
 	wantText("disclosed", "#present-claims", "district", "7")
 	wantText("proven", "#present-proven", "age_band>=18", "zero knowledge")
-	if body := text(t, bctx, "main"); strings.Contains(body, "Alice Example") || strings.Contains(body, "1987-03-14") || strings.Contains(body, "age_band: 30") {
+	if body := browser.Text(t, bctx, "main"); strings.Contains(body, "Alice Example") || strings.Contains(body, "1987-03-14") || strings.Contains(body, "age_band: 30") {
 		t.Error("the presentation check page shows claims that are not disclosed")
 	}
-	run(t, bctx, "sign presentation", submitted("#confirmation", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)))
-	wantStatus(t, w, "presentation ready", 200)
-	browsertest.RequireAccessible(t, bctx, "presentation ready")
-	presentation := text(t, bctx, "#presentation-json")
+	browser.Run(t, bctx, "sign presentation", browser.Submitted("#confirmation", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "presentation ready", 200)
+	browser.RequireAccessible(t, bctx, "presentation ready")
+	presentation := browser.Text(t, bctx, "#presentation-json")
 	var dlName string
 	var ok bool
-	run(t, bctx, "download link", chromedp.AttributeValue("#presentation-download", "download", &dlName, &ok, chromedp.ByQuery))
+	browser.Run(t, bctx, "download link", chromedp.AttributeValue("#presentation-download", "download", &dlName, &ok, chromedp.ByQuery))
 	if dlName != "presentation-residence.json" {
 		t.Errorf("presentation download name %q", dlName)
 	}
@@ -265,11 +259,11 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	verify := func(what, challenge string) {
 		t.Helper()
 		page(what, "/identity/verify", "form.journey-form", 200)
-		run(t, bctx, what+": paste", chromedp.SetValue("#f-presentation", presentation, chromedp.ByID))
+		browser.Run(t, bctx, what+": paste", chromedp.SetValue("#f-presentation", presentation, chromedp.ByID))
 		fill(map[string]string{"f-challenge": challenge, "f-domain": "verifier.example", "f-predicate": "age_band>=18,district=7"})
-		run(t, bctx, what, submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-		wantStatus(t, w, what, 200)
-		browsertest.RequireAccessible(t, bctx, what)
+		browser.Run(t, bctx, what, browser.Submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+		browser.WantStatus(t, w, what, 200)
+		browser.RequireAccessible(t, bctx, what)
 	}
 	page("verify form", "/identity/verify", "form.journey-form", 200)
 	refused("empty verify form", "form.journey-form button", "Choose a presentation file or paste the presentation", "Enter the challenge you gave the holder")
@@ -283,37 +277,37 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 
 	// Alice registers her eligibility on chain, proven without disclosure.
 	page("eligibility form", "/identity/eligibility", "#present-form", 200)
-	run(t, bctx, "credential listed", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	browser.Run(t, bctx, "credential listed", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
 	fill(map[string]string{"f-predicate": "age_band>=40"})
 	refused("eligibility that does not hold", "#present-form button", "Your credential cannot prove this")
-	run(t, bctx, "credential listed again", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	browser.Run(t, bctx, "credential listed again", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
 	fill(map[string]string{"f-predicate": "age_band>=18"})
-	run(t, bctx, "prepare eligibility", submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
-	browsertest.RequireAccessible(t, bctx, "eligibility presentation check page")
+	browser.Run(t, bctx, "prepare eligibility", browser.Submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	browser.RequireAccessible(t, bctx, "eligibility presentation check page")
 	wantText("eligibility proofs", "#present-proven", "age_band>=18")
-	run(t, bctx, "sign eligibility presentation", submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
-	browsertest.RequireAccessible(t, bctx, "eligibility transaction check page")
+	browser.Run(t, bctx, "sign eligibility presentation", browser.Submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browser.RequireAccessible(t, bctx, "eligibility transaction check page")
 	wantText("eligibility transaction", "#tx-facts", "age_band>=18", "none: each term is proven in zero knowledge")
-	run(t, bctx, "sign eligibility", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-	wantStatus(t, w, "eligibility registered", 200)
+	browser.Run(t, bctx, "sign eligibility", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "eligibility registered", 200)
 	if el, err := c.Query(ctx, "/key", identity.EligibilityKey(aliceID, "residence", "age_band>=18"), 0, false); err != nil || el.Value == nil {
 		t.Errorf("no eligibility record: %v", err)
 	}
 
 	// 5. The registrar revokes it: the verifier and alice see it revoked.
 	steady()
-	regPub := useKey(t, bctx, base, registrar)
+	regPub := browser.UseKey(t, bctx, base, registrar)
 	index := cred.Credential.CredentialStatus[0].StatusListIndex
-	run(t, bctx, "revoke form", chromedp.Navigate(base+"/identity/credentials/revoke?credential="+index),
+	browser.Run(t, bctx, "revoke form", chromedp.Navigate(base+"/identity/credentials/revoke?credential="+index),
 		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "revoke form")
-	run(t, bctx, "prepare revocation", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browser.RequireAccessible(t, bctx, "revoke form")
+	browser.Run(t, bctx, "prepare revocation", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
 	wantText("revocation check", "#tx-facts", "this is final")
-	browsertest.RequireAccessible(t, bctx, "revocation check page")
-	run(t, bctx, "sign revocation", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-	wantStatus(t, w, "revoked", 200)
+	browser.RequireAccessible(t, bctx, "revocation check page")
+	browser.Run(t, bctx, "sign revocation", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "revoked", 200)
 	page("revoke again", "/identity/credentials/revoke?credential="+index, "form.journey-form", 200)
-	run(t, bctx, "key filled", chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browser.Run(t, bctx, "key filled", chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 	refused("revoke again", "form.journey-form button", "already revoked")
 	page("credential status", "/identity/issuers/"+regID+"/credentials/"+index, "#credential-proof", 200)
 	wantText("credential status", "#credential-status", "Revoked")
@@ -321,36 +315,36 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	wantText("revoked verdict", "#verdict", "Not valid", "identity/49")
 	wantText("revoked checks", "#verify-checks", "failed Not revoked")
 	page("alice's list after revocation", "/identity/credentials", "#cred-import-form", 200)
-	run(t, bctx, "revoked in list", chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "revoked"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browser.Run(t, bctx, "revoked in list", chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "revoked"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 
 	// 6. A recovery for bob, cancelled by bob's current key.
 	newPub, _, _ := ed25519.GenerateKey(rand.Reader)
-	run(t, bctx, "recovery form", chromedp.Navigate(base+"/identity/recovery/request?account="+bobID),
+	browser.Run(t, bctx, "recovery form", chromedp.Navigate(base+"/identity/recovery/request?account="+bobID),
 		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "recovery form")
+	browser.RequireAccessible(t, bctx, "recovery form")
 	fill(map[string]string{"f-new_pubkey": "abc"})
 	refused("bad new key", "form.journey-form button", "must be 64 hexadecimal characters")
 	fill(map[string]string{"f-new_pubkey": hex.EncodeToString(newPub)})
-	run(t, bctx, "prepare recovery", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
-	run(t, bctx, "sign recovery", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.Run(t, bctx, "prepare recovery", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browser.Run(t, bctx, "sign recovery", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 	page("pending recovery", "/identity/recovery/"+bobID, "#recovery-proof", 200)
 	wantText("pending recovery", "#recovery-status", "Pending")
 	// (Signed in, the registrar's key would be filled in: sign out first.)
 	var out int
-	run(t, bctx, "sign out", evalAwait(`fetch("/signout", {method: "POST", body: new FormData(document.querySelector('form[action="/signout"]'))}).then(r => r.status)`, &out))
+	browser.Run(t, bctx, "sign out", browser.EvalAwait(`fetch("/signout", {method: "POST", body: new FormData(document.querySelector('form[action="/signout"]'))}).then(r => r.status)`, &out))
 	if out != 200 {
 		t.Fatalf("sign out: HTTP %d", out)
 	}
 	steady()
-	bobPub := useKey(t, bctx, base, bob)
-	run(t, bctx, "cancel form", chromedp.Navigate(base+"/identity/recovery/cancel?account="+bobID),
+	bobPub := browser.UseKey(t, bctx, base, bob)
+	browser.Run(t, bctx, "cancel form", chromedp.Navigate(base+"/identity/recovery/cancel?account="+bobID),
 		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+bobPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "cancel recovery form")
-	run(t, bctx, "prepare cancel", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
-	run(t, bctx, "sign cancel", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-	wantStatus(t, w, "recovery cancelled", 200)
+	browser.RequireAccessible(t, bctx, "cancel recovery form")
+	browser.Run(t, bctx, "prepare cancel", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browser.Run(t, bctx, "sign cancel", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "recovery cancelled", 200)
 	if rec, err := c.Query(ctx, "/identity/recovery/"+bobID, nil, 0, false); err != nil || rec.Value != nil {
 		t.Errorf("recovery still pending after cancel: %v", err)
 	}
-	w.check(t)
+	w.Check(t)
 }

@@ -1,4 +1,4 @@
-package web
+package identity
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
@@ -85,28 +86,20 @@ const (
 	sealHeld  = "identity/held"
 )
 
-func (s *Server) issueRoutes(e *echo.Echo) {
-	e.GET("/identity/issue", s.issueForm)
-	e.POST("/identity/issue", s.issueAnswers)
-	e.POST("/identity/issue/sign", s.issueSign)
-	e.POST("/identity/issue/send", s.issueSend)
-	e.POST("/identity/issue/held.json", s.issueDownload)
-}
-
 // issuerOf is what the issue form needs to know about the signed-in
 // account: its schemas, or why it cannot issue.
-func (s *Server) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.Schema, error) {
+func (s *handlers) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.Schema, error) {
 	ctx := c.Request().Context()
 	v := ui.IssueForm{Issuer: ui.ViewerFrom(ctx).Account}
 	if v.Issuer == "" {
 		v.Refusal = "Sign in with your registrar key to issue credentials: the credential and its anchor are signed by the key of the account you sign in with."
 		return v, nil, nil
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return v, nil, err
 	}
-	is, err := identityRecord[identity.Issuer](ctx, cl, "issuer/"+v.Issuer, 0)
+	is, err := portal.Record[identity.Issuer](ctx, cl, "/identity/issuer/"+v.Issuer, 0)
 	if err != nil {
 		return v, nil, err
 	}
@@ -121,7 +114,7 @@ func (s *Server) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.Sc
 	schemas := map[string]*identity.Schema{}
 	for _, id := range is.Schemas {
 		for ver := 1; ver < 1000; ver++ {
-			sc, err := identityRecord[identity.Schema](ctx, cl, fmt.Sprintf("schema/%s/%d", id, ver), 0)
+			sc, err := portal.Record[identity.Schema](ctx, cl, fmt.Sprintf("/identity/schema/%s/%d", id, ver), 0)
 			if err != nil {
 				return v, nil, err
 			}
@@ -144,13 +137,13 @@ func (s *Server) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.Sc
 	return v, schemas, nil
 }
 
-func (s *Server) issueForm(c echo.Context) error {
+func (s *handlers) issueForm(c echo.Context) error {
 	v, _, err := s.issuerOf(c)
 	if err != nil {
 		return err
 	}
 	v.Holder = c.QueryParam("holder")
-	return render(c, http.StatusOK, ui.IssuePage(v))
+	return portal.Render(c, http.StatusOK, ui.IssuePage(v))
 }
 
 func claimInputs(sc *identity.Schema, answers map[string]string) []ui.ClaimInput {
@@ -195,20 +188,20 @@ func parseClaimValue(cd identity.ClaimDef, s string) (any, string) {
 	return s, ""
 }
 
-func (s *Server) issueAnswers(c echo.Context) error {
+func (s *handlers) issueAnswers(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, schemas, err := s.issuerOf(c)
 	if err != nil {
 		return err
 	}
 	if v.Refusal != "" {
-		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	form, err := c.FormParams()
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
@@ -223,7 +216,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 	default:
 		a, err := cl.Account(ctx, holder)
 		if err != nil {
-			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return portal.Unavailable(err)
 		}
 		if a == nil {
 			fe = append(fe, ui.FormError{Field: "holder", Message: "There is no account " + holder + ": the holder registers their key first"})
@@ -235,7 +228,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 	}
 	if len(fe) > 0 {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	v.Holder, v.SchemaID, v.Version = holder, sc.ID, sc.Version
 	answers := map[string]string{}
@@ -244,7 +237,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 	}
 	v.Claims = claimInputs(sc, answers)
 	if form.Get("step") != "claims" {
-		return render(c, http.StatusOK, ui.IssuePage(v))
+		return portal.Render(c, http.StatusOK, ui.IssuePage(v))
 	}
 
 	// Step 2: the claims and validity.
@@ -270,7 +263,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 	}
 	if len(fe) > 0 {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	pub := ui.ViewerFrom(ctx).PubKey
 	n, err := currentKey(ctx, cl, v.Issuer, pub)
@@ -279,7 +272,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 	}
 	if n == 0 {
 		v.Errors = []ui.FormError{{Message: "The key you signed in with no longer controls your account: sign in again with its current key"}}
-		return render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	index, err := freeStatusIndex(ctx, cl, v.Issuer)
 	if err != nil {
@@ -297,7 +290,7 @@ func (s *Server) issueAnswers(c echo.Context) error {
 // currentKey is n of the account's current did:publica #key-n when pubHex
 // is that key, and 0 when it is not.
 func currentKey(ctx context.Context, cl *client.Client, account, pubHex string) (int, error) {
-	b, err := identityQuery(ctx, cl, "did/"+account, 0)
+	b, err := portal.Query(ctx, cl, "/identity/did/"+account, nil, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -325,7 +318,7 @@ func currentKey(ctx context.Context, cl *client.Client, account, pubHex string) 
 // random, as W3C Bitstring Status List advises: neighbouring indices then
 // say nothing about when or to whom credentials were issued.
 func freeStatusIndex(ctx context.Context, cl *client.Client, issuer string) (uint64, error) {
-	p, err := identityRecord[identity.Params](ctx, cl, "params", 0)
+	p, err := portal.Record[identity.Params](ctx, cl, "/identity/params", 0)
 	if err != nil {
 		return 0, err
 	}
@@ -339,7 +332,7 @@ func freeStatusIndex(ctx context.Context, cl *client.Client, issuer string) (uin
 			return 0, err
 		}
 		i := binary.BigEndian.Uint64(b[:]) % size
-		used, err := rawKey(ctx, cl, identity.SlotKey(issuer, i), 0)
+		used, err := portal.Query(ctx, cl, "/key", identity.SlotKey(issuer, i), 0)
 		if err != nil {
 			return 0, err
 		}
@@ -404,7 +397,7 @@ func diCheckOf(placeholder, signBytes []byte, purpose, pubHex string) (ui.DIChec
 		Purpose: purpose, PubKey: pubHex}, nil
 }
 
-func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe []ui.FormError) error {
+func (s *handlers) renderIssueCheck(c echo.Context, code int, st *issueState, fe []ui.FormError) error {
 	pend, signBytes, err := st.prepare()
 	if err != nil {
 		return err
@@ -417,7 +410,7 @@ func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe [
 	if err != nil {
 		return err
 	}
-	sealed, err := s.sealState(sealIssue, st)
+	sealed, err := s.SealState(sealIssue, st)
 	if err != nil {
 		return err
 	}
@@ -436,7 +429,7 @@ func (s *Server) renderIssueCheck(c echo.Context, code int, st *issueState, fe [
 		v.Claims = append(v.Claims, ui.Fact{Label: cd.Name, Value: fmt.Sprint(val)})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, ui.IssueCheckPage(v))
+	return portal.Render(c, code, ui.IssueCheckPage(v))
 }
 
 // sealedGone is the answer to a sealed page that is changed, expired or
@@ -453,9 +446,9 @@ func signatureField(c echo.Context) ([]byte, bool) {
 
 // issueSign attaches the browser's signature to the credential and
 // prepares its anchor transaction.
-func (s *Server) issueSign(c echo.Context) error {
+func (s *handlers) issueSign(c echo.Context) error {
 	var st issueState
-	if err := s.openState(sealIssue, c.FormValue("sealed"), &st); err != nil || time.Now().After(st.Expires) {
+	if err := s.OpenState(sealIssue, c.FormValue("sealed"), &st); err != nil || time.Now().After(st.Expires) {
 		return sealedGone()
 	}
 	badSig := []ui.FormError{{Message: "The signature does not match this credential and key, so nothing was signed. Sign it again with the key it names."}}
@@ -478,29 +471,29 @@ func (s *Server) issueSign(c echo.Context) error {
 	if sec.Verify(pub) != nil {
 		return s.renderIssueCheck(c, http.StatusUnprocessableEntity, &st, badSig)
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
 	digest := hex.EncodeToString(sec.DocHash[:])
 	t, err := cl.Build(c.Request().Context(), pub, identity.TypeAnchorCredential, identity.MsgAnchorCredential{
-		Digest: digest, SchemaID: st.SchemaID, Version: st.Version, StatusIndex: st.StatusIndex}, ValidFor)
+		Digest: digest, SchemaID: st.SchemaID, Version: st.Version, StatusIndex: st.StatusIndex}, portal.ValidFor)
 	if err != nil {
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err)
 	}
 	hs := heldState{Held: *held, Digest: digest, Holder: st.Holder, SchemaID: st.SchemaID, Expires: st.Expires}
 	return s.renderAnchorCheck(c, http.StatusOK, t, pub, &hs, nil)
 }
 
-func (s *Server) renderAnchorCheck(c echo.Context, code int, t *tx.Tx, pub ed25519.PublicKey, hs *heldState, fe []ui.FormError) error {
-	sealedHeld, err := s.sealState(sealHeld, hs)
+func (s *handlers) renderAnchorCheck(c echo.Context, code int, t *tx.Tx, pub ed25519.PublicKey, hs *heldState, fe []ui.FormError) error {
+	sealedHeld, err := s.SealState(sealHeld, hs)
 	if err != nil {
 		return err
 	}
 	var m identity.MsgAnchorCredential
 	_ = tx.DecodeMsg(t.Msg, &m)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, ui.AnchorCheckPage(ui.AnchorCheck{
+	return portal.Render(c, code, ui.AnchorCheckPage(ui.AnchorCheck{
 		Facts: []ui.Fact{
 			{Label: "What", Value: "Record the credential you signed on the chain, so verifiers can check it and you can revoke it"},
 			{Label: "Credential digest", Value: m.Digest, Mono: true},
@@ -516,17 +509,17 @@ func (s *Server) renderAnchorCheck(c echo.Context, code int, t *tx.Tx, pub ed255
 			{Label: "Message type", Value: t.MsgType, Mono: true},
 		},
 		MsgJSON: chain.PrettyJSON(t.Msg), SignBytes: hex.EncodeToString(t.SignBytes(pub)), PubKey: hex.EncodeToString(pub),
-		Prepared: s.seal(t, pub), Held: sealedHeld, Errors: fe,
+		Prepared: s.Seal(t, pub), Held: sealedHeld, Errors: fe,
 	}))
 }
 
 // issueSend relays the signed anchor transaction and, once it is in a
 // block, offers the holder's file.
-func (s *Server) issueSend(c echo.Context) error {
-	t, err := s.unseal(c.FormValue("prepared"))
+func (s *handlers) issueSend(c echo.Context) error {
+	t, err := s.Unseal(c.FormValue("prepared"))
 	var hs heldState
 	if err != nil || t.MsgType != identity.TypeAnchorCredential ||
-		s.openState(sealHeld, c.FormValue("held"), &hs) != nil || time.Now().After(hs.Expires) {
+		s.OpenState(sealHeld, c.FormValue("held"), &hs) != nil || time.Now().After(hs.Expires) {
 		return sealedGone()
 	}
 	var m identity.MsgAnchorCredential
@@ -544,18 +537,18 @@ func (s *Server) issueSend(c echo.Context) error {
 		return s.renderAnchorCheck(c, http.StatusUnprocessableEntity, t, pub, &hs, []ui.FormError{{
 			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names."}})
 	}
-	res, hash, refused, err := s.broadcast(c, t, "identity", "/identity/issue")
+	res, hash, refused, err := s.Broadcast(c, t, "identity", "/identity/issue")
 	if refused || err != nil {
 		return err
 	}
 	hs.Expires = time.Now().Add(sealedFor)
-	sealedHeld, err := s.sealState(sealHeld, &hs)
+	sealedHeld, err := s.SealState(sealHeld, &hs)
 	if err != nil {
 		return err
 	}
 	issuer := eventAttr(res, "identity.credential_anchored", "issuer")
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.IssueDonePage(ui.IssueDone{
+	return portal.Render(c, http.StatusOK, ui.IssueDonePage(ui.IssueDone{
 		Hash: hash, Height: res.Height, Held: sealedHeld, FileName: heldFileName(&hs),
 		Facts: []ui.Fact{
 			{Label: "Holder", Value: vc.DID(hs.Holder), Mono: true},
@@ -573,9 +566,9 @@ func heldFileName(hs *heldState) string {
 
 // issueDownload returns the holder's file from the sealed copy in the
 // confirmation page; the server keeps none.
-func (s *Server) issueDownload(c echo.Context) error {
+func (s *handlers) issueDownload(c echo.Context) error {
 	var hs heldState
-	if err := s.openState(sealHeld, c.FormValue("held"), &hs); err != nil || time.Now().After(hs.Expires) {
+	if err := s.OpenState(sealHeld, c.FormValue("held"), &hs); err != nil || time.Now().After(hs.Expires) {
 		return sealedGone()
 	}
 	b, err := json.MarshalIndent(hs.Held, "", "  ")

@@ -1,9 +1,8 @@
-package web
+package identity
 
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,7 +13,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
@@ -27,47 +26,7 @@ import (
 // citizen's cancellation of a recovery. Issuing a credential needs two
 // signatures and has its own pages (identity_issue.go).
 
-func init() {
-	Journeys = append(Journeys, credentialRevoke, credentialSuspend, credentialReinstate,
-		recoveryRequest, recoveryCancel, eligibilityRegister)
-}
-
 var digestRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// identityQuery reads /identity/<path> at height (0: latest); a nil value
-// means there is no such record.
-func identityQuery(ctx context.Context, cl *client.Client, path string, height int64) ([]byte, error) {
-	res, err := cl.Query(ctx, "/identity/"+path, nil, height, false)
-	if err != nil {
-		var qe *client.QueryError
-		if errors.As(err, &qe) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
-	}
-	return res.Value, nil
-}
-
-func identityRecord[T any](ctx context.Context, cl *client.Client, path string, height int64) (*T, error) {
-	b, err := identityQuery(ctx, cl, path, height)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("decode identity/%s: %w", path, err)
-	}
-	return v, nil
-}
-
-// rawKey reads one state key at height (0: latest), unproven.
-func rawKey(ctx context.Context, cl *client.Client, key []byte, height int64) ([]byte, error) {
-	res, err := cl.Query(ctx, "/key", key, height, false)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
-	}
-	return res.Value, nil
-}
 
 // accountField reads an account id answer: 40 hex digits or did:publica:….
 func accountField(v string) (string, bool) {
@@ -95,7 +54,7 @@ func (b credentialBits) String() string {
 func readBits(ctx context.Context, cl *client.Client, issuer string, index uint64) (credentialBits, error) {
 	var b credentialBits
 	for _, p := range []string{identity.PurposeRevocation, identity.PurposeSuspension} {
-		page, err := rawKey(ctx, cl, identity.StatusPageKey(issuer, p, index), 0)
+		page, err := portal.Query(ctx, cl, "/key", identity.StatusPageKey(issuer, p, index), 0)
 		if err != nil {
 			return b, err
 		}
@@ -115,17 +74,17 @@ func credentialField() ui.Field {
 
 // statusTarget resolves the credential answer to the signer's status index
 // and reads its current bits.
-func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, credentialBits, []ui.FormError, error) {
+func statusTarget(ctx context.Context, cl *client.Client, a portal.Answers) (uint64, credentialBits, []ui.FormError, error) {
 	var errs []ui.FormError
 	if a.Account == nil {
-		return 0, credentialBits{}, []ui.FormError{{Field: SignerField, Message: "This key has no account: only the issuer of a credential can change its status"}}, nil
+		return 0, credentialBits{}, []ui.FormError{{Field: portal.SignerField, Message: "This key has no account: only the issuer of a credential can change its status"}}, nil
 	}
-	is, err := identityRecord[identity.Issuer](ctx, cl, "issuer/"+a.Account.ID, 0)
+	is, err := portal.Record[identity.Issuer](ctx, cl, "/identity/issuer/"+a.Account.ID, 0)
 	if err != nil {
 		return 0, credentialBits{}, nil, err
 	}
 	if is == nil {
-		errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a credential issuer: only the issuer of a credential can change its status"})
+		errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + a.Account.ID + " is not a credential issuer: only the issuer of a credential can change its status"})
 	}
 	v := strings.ToLower(strings.TrimSpace(a.Values.Get("credential")))
 	var index uint64
@@ -133,7 +92,7 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 	case v == "":
 		errs = append(errs, ui.FormError{Field: "credential", Message: "Enter the credential’s status index or digest"})
 	case digestRe.MatchString(v):
-		an, err := identityRecord[identity.Anchor](ctx, cl, "credential/"+v, 0)
+		an, err := portal.Record[identity.Anchor](ctx, cl, "/identity/credential/"+v, 0)
 		if err != nil {
 			return 0, credentialBits{}, nil, err
 		}
@@ -152,7 +111,7 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 			break
 		}
 		if is != nil {
-			slot, err := rawKey(ctx, cl, identity.SlotKey(a.Account.ID, n), 0)
+			slot, err := portal.Query(ctx, cl, "/key", identity.SlotKey(a.Account.ID, n), 0)
 			if err != nil {
 				return 0, credentialBits{}, nil, err
 			}
@@ -172,11 +131,11 @@ func statusTarget(ctx context.Context, cl *client.Client, a Answers) (uint64, cr
 // statusJourney is one of revoke, suspend and reinstate.
 // now and after say in plain words the credential's status before and
 // after the change; Message has checked now when it prepared the change.
-func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what func(index uint64) string, now, after string) *Journey {
-	return &Journey{
+func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what func(index uint64) string, now, after string) *portal.Journey {
+	return &portal.Journey{
 		Path: path, MsgType: identity.TypeSetStatus, Title: title, Lead: lead, Nav: "identity",
 		Fields: []ui.Field{credentialField()},
-		Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+		Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 			index, bits, errs, err := statusTarget(ctx, cl, a)
 			if err != nil || len(errs) > 0 {
 				return nil, errs, err
@@ -255,7 +214,7 @@ var (
 		}, "suspended", "valid again")
 )
 
-var recoveryRequest = &Journey{
+var recoveryRequest = &portal.Journey{
 	Path:    "/identity/recovery/request",
 	MsgType: identity.TypeRequestRecovery,
 	Title:   "Request a key recovery",
@@ -265,13 +224,13 @@ var recoveryRequest = &Journey{
 		{Name: "account", Label: "Citizen’s account id", Hint: "40 hexadecimal characters, or their did:publica DID.", Wide: true},
 		{Name: "new_pubkey", Label: "The citizen’s new public key", Hint: "64 hexadecimal characters: the key the citizen made on the Your key page of their new device.", Wide: true},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		var errs []ui.FormError
 		switch {
 		case a.Account == nil:
-			errs = append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: only registrars request recoveries"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: only registrars request recoveries"})
 		case !a.Account.HasRole(authority.RoleRegistrar):
-			errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a registrar: only registrars request recoveries"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + a.Account.ID + " is not a registrar: only registrars request recoveries"})
 		}
 		acct, ok := accountField(a.Values.Get("account"))
 		switch {
@@ -282,9 +241,9 @@ var recoveryRequest = &Journey{
 		default:
 			ac, err := cl.Account(ctx, acct)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+				return nil, nil, portal.Unavailable(err)
 			}
-			rec, err := identityQuery(ctx, cl, "recovery/"+acct, 0)
+			rec, err := portal.Query(ctx, cl, "/identity/recovery/"+acct, nil, 0)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -305,7 +264,7 @@ var recoveryRequest = &Journey{
 		default:
 			other, err := cl.AccountByKey(ctx, newPub)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+				return nil, nil, portal.Unavailable(err)
 			}
 			if other != nil {
 				errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "That key already controls account " + other.ID + ": the citizen needs a new key"})
@@ -335,7 +294,7 @@ var recoveryRequest = &Journey{
 	},
 }
 
-var recoveryCancel = &Journey{
+var recoveryCancel = &portal.Journey{
 	Path:    "/identity/recovery/cancel",
 	MsgType: identity.TypeCancelRecovery,
 	Title:   "Cancel a recovery of your account",
@@ -344,7 +303,7 @@ var recoveryCancel = &Journey{
 	Fields: []ui.Field{
 		{Name: "account", Label: "Your account id", Hint: "40 hexadecimal characters.", Wide: true},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		acct, ok := accountField(a.Values.Get("account"))
 		if strings.TrimSpace(a.Values.Get("account")) == "" && a.Account != nil {
 			acct, ok = a.Account.ID, true
@@ -353,9 +312,9 @@ var recoveryCancel = &Journey{
 		case !ok:
 			return nil, []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}, nil
 		case a.Account == nil || a.Account.ID != acct:
-			return nil, []ui.FormError{{Field: SignerField, Message: "Only the key that controls account " + acct + " now can cancel its recovery"}}, nil
+			return nil, []ui.FormError{{Field: portal.SignerField, Message: "Only the key that controls account " + acct + " now can cancel its recovery"}}, nil
 		}
-		rec, err := identityQuery(ctx, cl, "recovery/"+acct, 0)
+		rec, err := portal.Query(ctx, cl, "/identity/recovery/"+acct, nil, 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -401,7 +360,7 @@ func eventAttr(r *client.Result, typ, key string) string {
 // (identity_present.go) prepares the presentation with zero-knowledge
 // proofs and leads here; this form also takes a presentation made
 // elsewhere (publica credential present --prove).
-var eligibilityRegister = &Journey{
+var eligibilityRegister = &portal.Journey{
 	Path:    "/identity/eligibility/register",
 	MsgType: identity.TypeRegisterEligibility,
 	Title:   "Register your eligibility from a presentation",
@@ -412,10 +371,10 @@ var eligibilityRegister = &Journey{
 		{Name: "presentation", Label: "Presentation", Kind: "textarea",
 			Hint: "Its JSON, with challenge publica-eligibility:<chain id>:<your account>:<predicate> and the chain id as domain."},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		var fe []ui.FormError
 		if a.Account == nil {
-			fe = append(fe, ui.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+			fe = append(fe, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first"})
 		}
 		pred, perr := identity.ParsePredicate(strings.TrimSpace(a.Values.Get("predicate")))
 		if perr != nil {
@@ -430,10 +389,10 @@ var eligibilityRegister = &Journey{
 		}
 		chainID, err := cl.ChainID(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return nil, nil, portal.Unavailable(err)
 		}
 		// Check it as the chain will, so a refusal comes before signing.
-		r := &provenReader{ctx: ctx, cl: cl}
+		r := portal.NewReader(ctx, cl, 0)
 		_, verr := identity.VerifyPresentation(r, []byte(pres), identity.VerifyOptions{
 			Challenge: identity.EligibilityChallenge(chainID, a.Account.ID, pred.String()), Domain: chainID,
 			Now: time.Now(), Predicate: pred, ProofsOnly: true})

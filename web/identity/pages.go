@@ -1,7 +1,6 @@
-package web
+package identity
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,9 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/publica/publica/client"
 	"github.com/publica/publica/errs"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
@@ -29,83 +27,9 @@ import (
 // and presenting are in identity_issue.go and identity_present.go; the
 // status and recovery journeys in identity_journeys.go.
 
-func (s *Server) identityRoutes(e *echo.Echo) {
-	e.GET("/identity", s.identityHome)
-	e.GET("/identity/issuers/:account", s.issuerPage)
-	e.GET("/identity/issuers/:account/credentials", s.credentialLookup)
-	e.GET("/identity/issuers/:account/credentials/:index", s.credentialStatusPage)
-	e.GET("/identity/status-lists/:account/:purpose", s.statusListDoc)
-	e.GET("/identity/recovery", s.recoveryLookup)
-	e.GET("/identity/recovery/:account", s.recoveryPage)
-	e.GET("/identity/credentials", s.myCredentials)
-	e.GET("/identity/verify", s.verifyPresentationForm)
-	e.POST("/identity/verify", s.verifyPresentation)
-	s.issueRoutes(e)
-	s.presentRoutes(e)
-}
-
-func (s *Server) identityHome(c echo.Context) error {
-	return render(c, http.StatusOK, ui.IdentityHome(ui.IdentityHomeView{
+func (s *handlers) identityHome(c echo.Context) error {
+	return portal.Render(c, http.StatusOK, ui.IdentityHome(ui.IdentityHomeView{
 		Account: ui.ViewerFrom(c.Request().Context()).Account}))
-}
-
-// provenReader reads state keys through the node, each with an ICS23 proof
-// checked against the signed header after the read height, all at one
-// height (readHeight's), so a page is one consistent state.
-type provenReader struct {
-	ctx     context.Context
-	cl      *client.Client
-	height  int64
-	appHash []byte
-}
-
-func (r *provenReader) Get(key []byte) ([]byte, error) {
-	return r.query("/key", key)
-}
-
-func (r *provenReader) path(p string) ([]byte, error) { return r.query("/identity/"+p, nil) }
-
-func (r *provenReader) query(path string, data []byte) ([]byte, error) {
-	p, err := r.cl.QueryProven(r.ctx, path, data, r.height)
-	if err != nil {
-		var qe *client.QueryError
-		if errors.As(err, &qe) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: proven query: %v", chain.ErrUnavailable, err)
-	}
-	if r.appHash == nil {
-		r.height, r.appHash = p.Height, p.AppHash
-	}
-	return p.Value, nil
-}
-
-func (r *provenReader) proof() ui.Proven {
-	return ui.Proven{Height: r.height, AppHash: strings.ToUpper(fmt.Sprintf("%x", r.appHash))}
-}
-
-func provenJSON[T any](r *provenReader, path string) (*T, error) {
-	b, err := r.path(path)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("decode identity/%s: %w", path, err)
-	}
-	return v, nil
-}
-
-func (s *Server) reader(c echo.Context) (*provenReader, error) {
-	cl, err := s.client(c)
-	if err != nil {
-		return nil, err
-	}
-	h, err := s.readHeight(c)
-	if err != nil {
-		return nil, err
-	}
-	return &provenReader{ctx: c.Request().Context(), cl: cl, height: h}, nil
 }
 
 func accountParam(c echo.Context) (string, error) {
@@ -117,10 +41,10 @@ func accountParam(c echo.Context) (string, error) {
 }
 
 // schemaVersions reads every registered version of a schema.
-func schemaVersions(r *provenReader, id string) ([]*identity.Schema, error) {
+func schemaVersions(r *portal.Reader, id string) ([]*identity.Schema, error) {
 	var out []*identity.Schema
 	for v := 1; v < 1000; v++ {
-		s, err := provenJSON[identity.Schema](r, fmt.Sprintf("schema/%s/%d", id, v))
+		s, err := portal.ProvenRecord[identity.Schema](r, fmt.Sprintf("/identity/schema/%s/%d", id, v))
 		if err != nil {
 			return nil, err
 		}
@@ -134,8 +58,8 @@ func schemaVersions(r *provenReader, id string) ([]*identity.Schema, error) {
 
 // didKeys is the key history of an account's DID (one key, the account's,
 // when no DID record is stored).
-func didKeys(r *provenReader, acct string) ([]identity.KeyEntry, error) {
-	d, err := provenJSON[identity.DIDRecord](r, "didrecord/"+acct)
+func didKeys(r *portal.Reader, acct string) ([]identity.KeyEntry, error) {
+	d, err := portal.ProvenRecord[identity.DIDRecord](r, "/identity/didrecord/"+acct)
 	if err != nil {
 		return nil, err
 	}
@@ -153,24 +77,24 @@ func didKeys(r *provenReader, acct string) ([]identity.KeyEntry, error) {
 	return []identity.KeyEntry{{N: 1, PubKey: a.PubKey, Reason: "account created"}}, nil
 }
 
-func (s *Server) issuerPage(c echo.Context) error {
+func (s *handlers) issuerPage(c echo.Context) error {
 	acct, err := accountParam(c)
 	if err != nil {
 		return err
 	}
-	r, err := s.reader(c)
+	r, err := s.Reader(c)
 	if err != nil {
 		return err
 	}
 	v := ui.IssuerView{Account: acct, Own: ui.ViewerFrom(c.Request().Context()).Account == acct}
-	if v.Issuer, err = provenJSON[identity.Issuer](r, "issuer/"+acct); err != nil {
+	if v.Issuer, err = portal.ProvenRecord[identity.Issuer](r, "/identity/issuer/"+acct); err != nil {
 		return err
 	}
 	if v.Keys, err = didKeys(r, acct); err != nil {
 		return err
 	}
 	if v.Keys == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no account "+acct+" (its absence is proven at height "+strconv.FormatInt(r.height, 10)+").")
+		return echo.NewHTTPError(http.StatusNotFound, "There is no account "+acct+" (its absence is proven at height "+strconv.FormatInt(r.Height(), 10)+").")
 	}
 	if v.Issuer != nil {
 		for _, id := range v.Issuer.Schemas {
@@ -181,12 +105,12 @@ func (s *Server) issuerPage(c echo.Context) error {
 			v.Schemas = append(v.Schemas, vs...)
 		}
 	}
-	v.Proof = r.proof()
+	v.Proof = r.Proof()
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.IssuerPage(v))
+	return portal.Render(c, http.StatusOK, ui.IssuerPage(v))
 }
 
-func (s *Server) credentialLookup(c echo.Context) error {
+func (s *handlers) credentialLookup(c echo.Context) error {
 	acct, err := accountParam(c)
 	if err != nil {
 		return err
@@ -198,7 +122,7 @@ func (s *Server) credentialLookup(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/identity/issuers/%s/credentials/%d", acct, i))
 }
 
-func (s *Server) credentialStatusPage(c echo.Context) error {
+func (s *handlers) credentialStatusPage(c echo.Context) error {
 	acct, err := accountParam(c)
 	if err != nil {
 		return err
@@ -207,7 +131,7 @@ func (s *Server) credentialStatusPage(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotFound, "A status index is a whole number, such as 12.")
 	}
-	r, err := s.reader(c)
+	r, err := s.Reader(c)
 	if err != nil {
 		return err
 	}
@@ -217,7 +141,7 @@ func (s *Server) credentialStatusPage(c echo.Context) error {
 		return err
 	}
 	if slot != nil {
-		if v.Anchor, err = provenJSON[identity.Anchor](r, "credential/"+string(slot)); err != nil {
+		if v.Anchor, err = portal.ProvenRecord[identity.Anchor](r, "/identity/credential/"+string(slot)); err != nil {
 			return err
 		}
 		for _, p := range []string{identity.PurposeRevocation, identity.PurposeSuspension} {
@@ -232,14 +156,14 @@ func (s *Server) credentialStatusPage(c echo.Context) error {
 			}
 		}
 	}
-	v.Proof = r.proof()
+	v.Proof = r.Proof()
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.CredentialStatusPage(v))
+	return portal.Render(c, http.StatusOK, ui.CredentialStatusPage(v))
 }
 
 // statusListDoc serves an issuer's W3C Bitstring Status List document, so
 // a browser can read a credential's bit without naming the credential.
-func (s *Server) statusListDoc(c echo.Context) error {
+func (s *handlers) statusListDoc(c echo.Context) error {
 	acct, err := accountParam(c)
 	if err != nil {
 		return err
@@ -248,11 +172,11 @@ func (s *Server) statusListDoc(c echo.Context) error {
 	if purpose != identity.PurposeRevocation && purpose != identity.PurposeSuspension {
 		return echo.NewHTTPError(http.StatusNotFound, "A status list is either revocation or suspension.")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
-	b, err := identityQuery(c.Request().Context(), cl, "statuslist/"+acct+"/"+purpose, 0)
+	b, err := portal.Query(c.Request().Context(), cl, "/identity/statuslist/"+acct+"/"+purpose, nil, 0)
 	if err != nil {
 		return err
 	}
@@ -261,41 +185,41 @@ func (s *Server) statusListDoc(c echo.Context) error {
 }
 
 // recoveryLookup sends the home page's lookup form to the recovery page.
-func (s *Server) recoveryLookup(c echo.Context) error {
+func (s *handlers) recoveryLookup(c echo.Context) error {
 	acct, ok := accountField(c.QueryParam("account"))
 	if !ok {
-		return render(c, http.StatusUnprocessableEntity, ui.IdentityHome(ui.IdentityHomeView{
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.IdentityHome(ui.IdentityHomeView{
 			Account: ui.ViewerFrom(c.Request().Context()).Account, Lookup: c.QueryParam("account"),
 			Errors: []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f), or a did:publica DID"}}}))
 	}
 	return c.Redirect(http.StatusSeeOther, "/identity/recovery/"+acct)
 }
 
-func (s *Server) recoveryPage(c echo.Context) error {
+func (s *handlers) recoveryPage(c echo.Context) error {
 	acct, err := accountParam(c)
 	if err != nil {
 		return err
 	}
-	r, err := s.reader(c)
+	r, err := s.Reader(c)
 	if err != nil {
 		return err
 	}
 	v := ui.RecoveryView{Account: acct, Own: ui.ViewerFrom(c.Request().Context()).Account == acct}
-	if v.Recovery, err = provenJSON[identity.Recovery](r, "recovery/"+acct); err != nil {
+	if v.Recovery, err = portal.ProvenRecord[identity.Recovery](r, "/identity/recovery/"+acct); err != nil {
 		return err
 	}
-	v.Proof = r.proof()
+	v.Proof = r.Proof()
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.RecoveryPage(v))
+	return portal.Render(c, http.StatusOK, ui.RecoveryPage(v))
 }
 
-func (s *Server) myCredentials(c echo.Context) error {
+func (s *handlers) myCredentials(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.MyCredentialsPage())
+	return portal.Render(c, http.StatusOK, ui.MyCredentialsPage())
 }
 
-func (s *Server) verifyPresentationForm(c echo.Context) error {
-	return render(c, http.StatusOK, ui.VerifyPresentationPage(ui.PresentationVerify{
+func (s *handlers) verifyPresentationForm(c echo.Context) error {
+	return portal.Render(c, http.StatusOK, ui.VerifyPresentationPage(ui.PresentationVerify{
 		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")}))
 }
 
@@ -321,13 +245,13 @@ var verifySteps = []struct {
 	{"Every term of the predicate is proven without disclosure or holds on a disclosed claim", []uint32{56, 58, 59, 60, 61, 62}},
 }
 
-func (s *Server) verifyPresentation(c echo.Context) error {
+func (s *handlers) verifyPresentation(c echo.Context) error {
 	v := ui.PresentationVerify{Pasted: strings.TrimSpace(c.FormValue("presentation")),
 		Challenge: strings.TrimSpace(c.FormValue("challenge")), Domain: strings.TrimSpace(c.FormValue("domain")),
 		Predicate: strings.TrimSpace(c.FormValue("predicate"))}
 	refuse := func(fe ...ui.FormError) error {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, ui.VerifyPresentationPage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.VerifyPresentationPage(v))
 	}
 	text, field := v.Pasted, "presentation"
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
@@ -365,7 +289,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 	}
 	v.Checked = true
 	v.Pasted = ""
-	r, err := s.reader(c)
+	r, err := s.Reader(c)
 	if err != nil {
 		return err
 	}
@@ -408,7 +332,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 		}
 		v.Checks = append(v.Checks, ch)
 	}
-	v.Proof = r.proof()
+	v.Proof = r.Proof()
 	if v.OK {
 		v.Facts = []ui.Fact{
 			{Label: "Holder", Value: vc.DID(res.Holder), Mono: true},
@@ -432,7 +356,7 @@ func (s *Server) verifyPresentation(c echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.VerifyPresentationPage(v))
+	return portal.Render(c, http.StatusOK, ui.VerifyPresentationPage(v))
 }
 
 func validUntilText(t time.Time) string {

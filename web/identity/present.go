@@ -1,4 +1,4 @@
-package web
+package identity
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"slices"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
@@ -64,16 +63,8 @@ func (st *presentState) prepare() (*vc.PendingPresentation, []byte, error) {
 		Prove: st.Prove, Openings: st.Openings, Rand: mrand.NewChaCha8(seed)})
 }
 
-func (s *Server) presentRoutes(e *echo.Echo) {
-	e.GET("/identity/present", s.presentForm)
-	e.POST("/identity/present", s.presentPrepare)
-	e.POST("/identity/present/sign", s.presentSign)
-	e.GET("/identity/eligibility", s.eligibilityForm)
-	e.POST("/identity/eligibility", s.presentPrepare)
-}
-
-func (s *Server) eligibilityForm(c echo.Context) error {
-	return render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Eligibility: true,
+func (s *handlers) eligibilityForm(c echo.Context) error {
+	return portal.Render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Eligibility: true,
 		Credential: c.QueryParam("credential"), Predicate: c.QueryParam("predicate")}))
 }
 
@@ -91,15 +82,15 @@ func splitTerms(s string) ([]string, error) {
 	return terms, nil
 }
 
-func (s *Server) presentForm(c echo.Context) error {
-	return render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Credential: c.QueryParam("credential"),
+func (s *handlers) presentForm(c echo.Context) error {
+	return portal.Render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Credential: c.QueryParam("credential"),
 		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")}))
 }
 
 // maxHeld bounds the holder's file the browser posts.
 const maxHeld = 48 << 10
 
-func (s *Server) presentPrepare(c echo.Context) error {
+func (s *handlers) presentPrepare(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
@@ -113,7 +104,7 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	var fe []ui.FormError
 	refuse := func() error {
 		v.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, ui.PresentPage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.PresentPage(v))
 	}
 	var terms []string
 	if v.Eligibility {
@@ -164,13 +155,13 @@ func (s *Server) presentPrepare(c echo.Context) error {
 		fe = append(fe, ui.FormError{Field: "credential", Message: "The credential is damaged: " + shortText(err.Error())})
 		return refuse()
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
 	acct, err := cl.AccountByKey(ctx, pub)
 	if err != nil {
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err)
 	}
 	switch {
 	case acct == nil:
@@ -219,7 +210,7 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	if v.Eligibility {
 		chainID, err := cl.ChainID(ctx)
 		if err != nil {
-			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return portal.Unavailable(err)
 		}
 		pred, _ := identity.ParsePredicate(v.Predicate)
 		st.Eligibility = pred.String()
@@ -233,7 +224,7 @@ func (s *Server) presentPrepare(c echo.Context) error {
 	return s.renderPresentCheck(c, http.StatusOK, &st, cred, nil)
 }
 
-func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, cred *vc.Parsed, fe []ui.FormError) error {
+func (s *handlers) renderPresentCheck(c echo.Context, code int, st *presentState, cred *vc.Parsed, fe []ui.FormError) error {
 	pend, signBytes, err := st.prepare()
 	if err != nil {
 		return err
@@ -246,7 +237,7 @@ func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, 
 	if err != nil {
 		return err
 	}
-	sealed, err := s.sealState(sealPresent, st)
+	sealed, err := s.SealState(sealPresent, st)
 	if err != nil {
 		return err
 	}
@@ -277,12 +268,12 @@ func (s *Server) renderPresentCheck(c echo.Context, code int, st *presentState, 
 		v.Disclosed = append(v.Disclosed, ui.Fact{Label: d.Name, Value: claimText(d.Value)})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, ui.PresentCheckPage(v))
+	return portal.Render(c, code, ui.PresentCheckPage(v))
 }
 
-func (s *Server) presentSign(c echo.Context) error {
+func (s *handlers) presentSign(c echo.Context) error {
 	var st presentState
-	if err := s.openState(sealPresent, c.FormValue("sealed"), &st); err != nil || time.Now().After(st.Expires) {
+	if err := s.OpenState(sealPresent, c.FormValue("sealed"), &st); err != nil || time.Now().After(st.Expires) {
 		return sealedGone()
 	}
 	cred, err := vc.ParseCredential(st.Credential)
@@ -316,17 +307,17 @@ func (s *Server) presentSign(c echo.Context) error {
 	if st.Eligibility != "" {
 		// The presentation goes on chain: the holder signs the
 		// transaction next, on the common check page (/tx/send).
-		cl, err := s.client(c)
+		cl, err := s.Client(c)
 		if err != nil {
 			return err
 		}
 		t, err := cl.Build(c.Request().Context(), pub, identity.TypeRegisterEligibility,
-			identity.MsgRegisterEligibility{Predicate: st.Eligibility, Presentation: string(out)}, ValidFor)
+			identity.MsgRegisterEligibility{Predicate: st.Eligibility, Presentation: string(out)}, portal.ValidFor)
 		if err != nil {
-			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return portal.Unavailable(err)
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusOK, ui.CheckAnswers(s.checkPage(eligibilityRegister, t, pub, nil)))
+		return portal.Render(c, http.StatusOK, ui.CheckAnswers(s.CheckPage(eligibilityRegister, t, pub, nil)))
 	}
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, out, "", "  "); err != nil {
@@ -345,7 +336,7 @@ func (s *Server) presentSign(c echo.Context) error {
 		proven = strings.Join(st.Prove, ", ")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.PresentDonePage(ui.PresentDone{
+	return portal.Render(c, http.StatusOK, ui.PresentDonePage(ui.PresentDone{
 		Presentation: pretty.String(), FileName: "presentation-" + cred.SchemaID + ".json",
 		Facts: []ui.Fact{
 			{Label: "Disclosed claims", Value: disclosed},

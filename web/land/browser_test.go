@@ -1,10 +1,9 @@
-package web_test
+package land_test
 
 import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -18,45 +17,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/publica/publica/extract"
+	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/land"
 )
-
-// useKey puts a demo key into the browser's key store, as if it had been
-// imported on the Your key page.
-func useKey(t *testing.T, ctx context.Context, base string, key ed25519.PrivateKey) string {
-	t.Helper()
-	run(t, ctx, "keys page", chromedp.Navigate(base+"/keys"), chromedp.Poll(`!!window.PublicaKeys`, nil, chromedp.WithPollingTimeout(5*time.Second)))
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub := hex.EncodeToString(key.Public().(ed25519.PublicKey))
-	var id string
-	run(t, ctx, "store key", evalAwait(`(async () => {
-		const key = await crypto.subtle.importKey("pkcs8", PublicaKeys.unhex("`+hex.EncodeToString(pkcs8)+`"), {name: "Ed25519"}, false, ["sign"]);
-		const id = await PublicaKeys.accountId(PublicaKeys.unhex("`+pub+`"));
-		const db = await new Promise((res, rej) => {
-			const r = indexedDB.open("publica", 1);
-			r.onupgradeneeded = () => r.result.createObjectStore("keys");
-			r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error);
-		});
-		await new Promise((res, rej) => {
-			const t = db.transaction("keys", "readwrite");
-			t.objectStore("keys").put({privateKey: key, publicKey: "`+pub+`", accountId: id, created: new Date().toISOString()}, "default");
-			t.oncomplete = res; t.onerror = t.onabort = () => rej(t.error);
-		});
-		db.close();
-		return id;
-	})()`, &id))
-	if want := tx.AccountID(key.Public().(ed25519.PublicKey)); id != want {
-		t.Fatalf("stored key's account %s, want %s", id, want)
-	}
-	return pub
-}
 
 // TestLandJourneysInBrowser: a clerk registers a parcel (empty, malformed
 // and overlapping outlines are refused with 422 and an error summary) and
@@ -66,20 +33,12 @@ func useKey(t *testing.T, ctx context.Context, base string, key ed25519.PrivateK
 // extract verifies on the verify page (and offline), a tampered one does
 // not. axe-core checks every page.
 func TestLandJourneysInBrowser(t *testing.T) {
-	bctx := browsertest.New(t)
-	w := watch(bctx)
+	bctx := browser.New(t)
+	w := browser.Watch(bctx)
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
-	s, err := web.NewForNode(n, web.Options{Refresh: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
-	base := "http://" + s.Addr()
-	clerk, alice, bob := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice"), testnode.DemoKey(t, "citizen-bob")
+	base := browser.Serve(t, n, web.Options{Refresh: -1})
+	clerk, alice, bob := apptest.DemoKey(t, "clerk"), apptest.DemoKey(t, "citizen-alice"), apptest.DemoKey(t, "citizen-bob")
 	aliceID, bobID := tx.AccountID(alice.Public().(ed25519.PublicKey)), tx.AccountID(bob.Public().(ed25519.PublicKey))
 	sum := sha256.Sum256([]byte("deed of grant"))
 	doc := hex.EncodeToString(sum[:])
@@ -88,29 +47,29 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	// open shows a journey's form with the browser's key filled in.
 	open := func(path, pub string) {
 		t.Helper()
-		run(t, bctx, "open "+path, chromedp.Navigate(base+path),
+		browser.Run(t, bctx, "open "+path, chromedp.Navigate(base+path),
 			chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-		wantStatus(t, w, path, 200)
+		browser.WantStatus(t, w, path, 200)
 	}
 	fill := func(values map[string]string) {
 		t.Helper()
 		for k, v := range values {
-			run(t, bctx, "fill "+k, chromedp.SetValue("#f-"+k, v, chromedp.ByID))
+			browser.Run(t, bctx, "fill "+k, chromedp.SetValue("#f-"+k, v, chromedp.ByID))
 		}
 	}
 	// refused submits the form and expects a 422 error summary with each want.
 	refused := func(what string, wants ...string) {
 		t.Helper()
-		run(t, bctx, what, submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-		wantStatus(t, w, what, 422)
-		sum := text(t, bctx, ".error-summary")
+		browser.Run(t, bctx, what, browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+		browser.WantStatus(t, w, what, 422)
+		sum := browser.Text(t, bctx, ".error-summary")
 		for _, want := range wants {
 			if !strings.Contains(sum, want) {
 				t.Errorf("%s: error summary %q lacks %q", what, sum, want)
 			}
 		}
 		var title string
-		run(t, bctx, "title", chromedp.Title(&title))
+		browser.Run(t, bctx, "title", chromedp.Title(&title))
 		if !strings.HasPrefix(title, "Error: ") {
 			t.Errorf("%s: title %q", what, title)
 		}
@@ -118,28 +77,28 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	// signed continues to the check page, signs and returns the confirmation's first fact.
 	signed := func(what string, check func()) string {
 		t.Helper()
-		run(t, bctx, what+": prepare", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
+		browser.Run(t, bctx, what+": prepare", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
 			chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(5*time.Second)))
-		wantStatus(t, w, what+" check page", 200)
+		browser.WantStatus(t, w, what+" check page", 200)
 		if check != nil {
 			check()
 		}
-		run(t, bctx, what+": sign", submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-		wantStatus(t, w, what+" confirmation", 200)
-		return strings.TrimSpace(text(t, bctx, "#result-facts dd"))
+		browser.Run(t, bctx, what+": sign", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+		browser.WantStatus(t, w, what+" confirmation", 200)
+		return strings.TrimSpace(browser.Text(t, bctx, "#result-facts dd"))
 	}
 
 	// 1. A clerk registers a parcel; bad answers are refused before signing.
-	run(t, bctx, "land home", chromedp.Navigate(base+"/land"), chromedp.WaitVisible("main", chromedp.ByQuery))
-	browsertest.RequireAccessible(t, bctx, "/land")
-	clerkPub := useKey(t, bctx, base, clerk)
+	browser.Run(t, bctx, "land home", chromedp.Navigate(base+"/land"), chromedp.WaitVisible("main", chromedp.ByQuery))
+	browser.RequireAccessible(t, bctx, "/land")
+	clerkPub := browser.UseKey(t, bctx, base, clerk)
 	open("/land/parcels/register", clerkPub)
-	browsertest.RequireAccessible(t, bctx, "register parcel form")
+	browser.RequireAccessible(t, bctx, "register parcel form")
 	refused("empty parcel form", "Enter the cadastral reference", "Enter the parcel’s outline as GeoJSON", "Enter the document hash")
-	if e := text(t, bctx, "#f-geometry-error"); !strings.Contains(e, "outline") {
+	if e := browser.Text(t, bctx, "#f-geometry-error"); !strings.Contains(e, "outline") {
 		t.Errorf("inline geometry error %q", e)
 	}
-	browsertest.RequireAccessible(t, bctx, "register parcel form with errors")
+	browser.RequireAccessible(t, bctx, "register parcel form with errors")
 	fill(map[string]string{"cadastral_ref": "LOT-1", "address": "1 High Street", "document": doc,
 		"geometry": `{"type":"Polygon","coordinates":[[[0,0],[10000,0],[0,10000],[10000,10000],[0,0]]]}`})
 	refused("self-intersecting outline", "The geometry is not valid")
@@ -149,19 +108,19 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	p1 := signed("register parcel", func() {
 		var d string
 		var ok bool
-		run(t, bctx, "preview", chromedp.AttributeValue("#parcel-preview svg path", "d", &d, &ok, chromedp.ByQuery))
+		browser.Run(t, bctx, "preview", chromedp.AttributeValue("#parcel-preview svg path", "d", &d, &ok, chromedp.ByQuery))
 		if d != "M0 0L10000 0L10000 -10000L0 -10000L0 0Z" {
 			t.Errorf("preview path %q", d)
 		}
-		if f := text(t, bctx, "#tx-facts"); !strings.Contains(f, "LOT-1") || !strings.Contains(f, "10,000 m²") {
+		if f := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(f, "LOT-1") || !strings.Contains(f, "10,000 m²") {
 			t.Errorf("check page facts %q", f)
 		}
-		browsertest.RequireAccessible(t, bctx, "register parcel check page")
+		browser.RequireAccessible(t, bctx, "register parcel check page")
 	})
 	if p1 != "P1" {
 		t.Fatalf("registered parcel %q", p1)
 	}
-	browsertest.RequireAccessible(t, bctx, "register parcel confirmation")
+	browser.RequireAccessible(t, bctx, "register parcel confirmation")
 	// An overlapping parcel is refused with the parcel it overlaps.
 	// (The outline comes from a GeoJSON file, loaded into the field by land.js.)
 	geo := filepath.Join(t.TempDir(), "lot-2.geojson")
@@ -169,7 +128,7 @@ func TestLandJourneysInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	open("/land/parcels/register", clerkPub)
-	run(t, bctx, "load GeoJSON file", chromedp.SetUploadFiles("#f-geometry-file", []string{geo}, chromedp.ByID),
+	browser.Run(t, bctx, "load GeoJSON file", chromedp.SetUploadFiles("#f-geometry-file", []string{geo}, chromedp.ByID),
 		chromedp.Poll(`document.getElementById("f-geometry").value.includes("15000")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
 	fill(map[string]string{"cadastral_ref": "LOT-2", "document": doc})
 	refused("overlapping parcel", "overlaps active parcel P1 (LOT-1)")
@@ -182,28 +141,28 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	}
 
 	// 3. Alice offers it to bob, bob accepts, the clerk registers.
-	alicePub := useKey(t, bctx, base, alice)
+	alicePub := browser.UseKey(t, bctx, base, alice)
 	open("/land/transfers/offer?title=T1", alicePub)
 	fill(map[string]string{"buyer": bobID, "share": "1"})
 	if o1 := signed("offer", nil); o1 != "O1" {
 		t.Fatalf("offer %q", o1)
 	}
-	bobPub := useKey(t, bctx, base, bob)
+	bobPub := browser.UseKey(t, bctx, base, bob)
 	open("/land/transfers/accept?offer=O1", bobPub)
 	signed("accept", nil)
-	useKey(t, bctx, base, clerk)
+	browser.UseKey(t, bctx, base, clerk)
 	open("/land/transfers/register?offer=O1", clerkPub)
 	fill(map[string]string{"document": doc})
 	signed("register transfer", nil)
 
 	// 4. The title page: bob owns it, with a verified proof.
-	run(t, bctx, "title page", chromedp.Navigate(base+"/land/titles/T1"), chromedp.WaitVisible("#title-proof", chromedp.ByID))
-	wantStatus(t, w, "title page", 200)
-	owners := text(t, bctx, "#title-owners")
+	browser.Run(t, bctx, "title page", chromedp.Navigate(base+"/land/titles/T1"), chromedp.WaitVisible("#title-proof", chromedp.ByID))
+	browser.WantStatus(t, w, "title page", 200)
+	owners := browser.Text(t, bctx, "#title-owners")
 	if !strings.Contains(owners, bobID) || strings.Contains(owners, aliceID) {
 		t.Errorf("title owners %q: want bob %s only", owners, bobID)
 	}
-	if p := text(t, bctx, "#title-proof"); !strings.Contains(p, "Proof verified") || !strings.Contains(p, "app hash") {
+	if p := browser.Text(t, bctx, "#title-proof"); !strings.Contains(p, "Proof verified") || !strings.Contains(p, "app hash") {
 		t.Errorf("title proof line %q", p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -216,28 +175,28 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	if err := json.Unmarshal(res.Value, &onChain); err != nil || len(onChain.Owners) != 1 || onChain.Owners[0].Party != bobID {
 		t.Fatalf("title on chain %+v (%v)", onChain, err)
 	}
-	browsertest.RequireAccessible(t, bctx, "title page")
-	run(t, bctx, "holdings", chromedp.Navigate(base+"/land?account="+bobID), chromedp.WaitVisible("#holdings", chromedp.ByID))
-	if h := text(t, bctx, "#holdings"); !strings.Contains(h, "T1") {
+	browser.RequireAccessible(t, bctx, "title page")
+	browser.Run(t, bctx, "holdings", chromedp.Navigate(base+"/land?account="+bobID), chromedp.WaitVisible("#holdings", chromedp.ByID))
+	if h := browser.Text(t, bctx, "#holdings"); !strings.Contains(h, "T1") {
 		t.Errorf("bob's holdings %q", h)
 	}
-	run(t, bctx, "bad account", chromedp.Navigate(base+"/land?account=nope"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-	wantStatus(t, w, "bad account", 422)
+	browser.Run(t, bctx, "bad account", chromedp.Navigate(base+"/land?account=nope"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+	browser.WantStatus(t, w, "bad account", 422)
 
 	// 5. An auditor reads the parcel's timeline.
-	run(t, bctx, "parcel page", chromedp.Navigate(base+"/land/parcels/P1"), chromedp.WaitVisible("#timeline", chromedp.ByID))
-	wantStatus(t, w, "parcel page", 200)
+	browser.Run(t, bctx, "parcel page", chromedp.Navigate(base+"/land/parcels/P1"), chromedp.WaitVisible("#timeline", chromedp.ByID))
+	browser.WantStatus(t, w, "parcel page", 200)
 	var events int
-	run(t, bctx, "events", chromedp.Evaluate(`document.querySelectorAll("#timeline > li").length`, &events))
-	tl := text(t, bctx, "#timeline")
+	browser.Run(t, bctx, "events", chromedp.Evaluate(`document.querySelectorAll("#timeline > li").length`, &events))
+	tl := browser.Text(t, bctx, "#timeline")
 	if events < 3 || !strings.Contains(tl, "Parcel registered") || !strings.Contains(tl, "First title registered") ||
 		!strings.Contains(tl, "Transfer registered") || !strings.Contains(tl, bobID) {
 		t.Errorf("timeline (%d events): %q", events, tl)
 	}
-	if p := text(t, bctx, "#parcel-proof"); !strings.Contains(p, "Proof verified") {
+	if p := browser.Text(t, bctx, "#parcel-proof"); !strings.Contains(p, "Proof verified") {
 		t.Errorf("parcel proof line %q", p)
 	}
-	browsertest.RequireAccessible(t, bctx, "parcel page")
+	browser.RequireAccessible(t, bctx, "parcel page")
 
 	// 6. The extract verifies on the verify page and offline; a changed one does not.
 	resp, err := http.Get(base + "/land/titles/T1/extract.json")
@@ -260,35 +219,35 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run(t, bctx, "verify page", chromedp.Navigate(base+"/land/verify"), chromedp.WaitVisible("#f-file", chromedp.ByID))
-	browsertest.RequireAccessible(t, bctx, "verify page")
+	browser.Run(t, bctx, "verify page", chromedp.Navigate(base+"/land/verify"), chromedp.WaitVisible("#f-file", chromedp.ByID))
+	browser.RequireAccessible(t, bctx, "verify page")
 	refused("empty verify", "Choose an extract file or paste the extract")
-	run(t, bctx, "upload extract", chromedp.SetUploadFiles("#f-file", []string{file}, chromedp.ByID),
-		submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-	wantStatus(t, w, "verify", 200)
-	if v := text(t, bctx, "#verdict"); !strings.Contains(v, "Verified: title T1") || !strings.Contains(v, "2 records") {
+	browser.Run(t, bctx, "upload extract", chromedp.SetUploadFiles("#f-file", []string{file}, chromedp.ByID),
+		browser.Submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "verify", 200)
+	if v := browser.Text(t, bctx, "#verdict"); !strings.Contains(v, "Verified: title T1") || !strings.Contains(v, "2 records") {
 		t.Errorf("verdict %q", v)
 	}
-	if o := text(t, bctx, "#verdict-owners"); !strings.Contains(o, bobID) {
+	if o := browser.Text(t, bctx, "#verdict-owners"); !strings.Contains(o, bobID) {
 		t.Errorf("verdict owners %q", o)
 	}
-	browsertest.RequireAccessible(t, bctx, "verify page with a verdict")
+	browser.RequireAccessible(t, bctx, "verify page with a verdict")
 	tampered := strings.Replace(string(raw), `\"tenure\":\"freehold\"`, `\"tenure\":\"leasehold\"`, 1)
 	if tampered == string(raw) {
 		t.Fatal("nothing to tamper with in the extract")
 	}
-	run(t, bctx, "paste tampered", chromedp.SetValue("#f-extract", tampered, chromedp.ByID))
+	browser.Run(t, bctx, "paste tampered", chromedp.SetValue("#f-extract", tampered, chromedp.ByID))
 	refused("tampered extract", "does not verify")
-	browsertest.RequireAccessible(t, bctx, "verify page with an error")
-	w.check(t)
+	browser.RequireAccessible(t, bctx, "verify page with an error")
+	w.Check(t)
 
 	// Page weights (HTML + CSS + JS), logged and kept under the portal's budget.
 	for _, page := range []string{"/land", "/land?account=" + bobID, "/land/titles/T1", "/land/parcels/P1", "/land/verify", "/land/parcels/register"} {
-		r := get(t, base+page)
-		if r.code != http.StatusOK {
-			t.Errorf("GET %s = %d", page, r.code)
+		r := browser.Get(t, base+page)
+		if r.Code != http.StatusOK {
+			t.Errorf("GET %s = %d", page, r.Code)
 		}
-		h, as := weight(t, base, r)
+		h, as := browser.Weight(t, base, r)
 		t.Logf("page weight %-24s HTML %5d + CSS/JS %5d = %5d bytes", page, h, as, h+as)
 		if h+as > 48<<10 {
 			t.Errorf("%s weighs %d bytes, over the 48 KiB budget", page, h+as)
@@ -296,8 +255,8 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	}
 	for page, code := range map[string]int{"/land/titles/T99": 404, "/land/titles/X1": 404, "/land/parcels/P99": 404,
 		"/land/titles/T99/extract.json": 404, "/land?account=zz": 422} {
-		if r := get(t, base+page); r.code != code {
-			t.Errorf("GET %s = %d, want %d", page, r.code, code)
+		if r := browser.Get(t, base+page); r.Code != code {
+			t.Errorf("GET %s = %d, want %d", page, r.Code, code)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 )
 
@@ -27,12 +28,6 @@ import (
 // the PDF also carries the extract itself as an attached file, which
 // `publica verify extract` checks offline.
 
-func (s *Server) landDealingRoutes(e *echo.Echo) {
-	s.cosignRoutes(e)
-	e.GET("/land/titles/:id/certificate", s.landCertificatePage)
-	e.GET("/land/titles/:id/certificate.pdf", s.landCertificatePDF)
-}
-
 // canonicalExtract builds the extract of title at height once the header
 // that proves it (height+1) is final: committed in block height+2, whose
 // commit is the canonical one. Before that the node serves the commit it
@@ -42,14 +37,14 @@ func canonicalExtract(ctx context.Context, cl *client.Client, title string, heig
 	for {
 		latest, err := cl.LatestHeight(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return nil, portal.Unavailable(err)
 		}
 		if latest >= height+2 {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: waiting for block %d: %v", chain.ErrUnavailable, height+2, ctx.Err())
+			return nil, portal.Unavailable(ctx.Err(), "waiting for block", fmt.Sprint(height+2))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -57,16 +52,16 @@ func canonicalExtract(ctx context.Context, cl *client.Client, title string, heig
 }
 
 // landCertificate reads the certificate of :id at the page's height.
-func (s *Server) landCertificate(c echo.Context) (*certificate.Certificate, error) {
+func (s *handlers) landCertificate(c echo.Context) (*certificate.Certificate, error) {
 	id := strings.ToUpper(c.Param("id"))
 	if !validID(id, 'T') {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "A title is named T followed by its number, such as T1.")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.readHeight(c)
+	h, err := s.ReadHeight(c)
 	if err != nil {
 		return nil, err
 	}
@@ -78,11 +73,11 @@ func (s *Server) landCertificate(c echo.Context) (*certificate.Certificate, erro
 		if errors.Is(err, chain.ErrUnavailable) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
+		return nil, portal.Unavailable(err, "extract")
 	}
-	cert, err := certificate.New(x, s.originOf(c))
+	cert, err := certificate.New(x, s.Origin(c))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return nil, portal.Unavailable(err)
 	}
 	return cert, nil
 }
@@ -96,7 +91,7 @@ func cacheCertificate(c echo.Context) {
 	}
 }
 
-func (s *Server) landCertificatePage(c echo.Context) error {
+func (s *handlers) landCertificatePage(c echo.Context) error {
 	cert, err := s.landCertificate(c)
 	if err != nil {
 		return err
@@ -118,10 +113,10 @@ func (s *Server) landCertificatePage(c echo.Context) error {
 	}
 	v.QRPath = d.String()
 	cacheCertificate(c)
-	return render(c, http.StatusOK, ui.CertificatePage(v))
+	return portal.Render(c, http.StatusOK, ui.CertificatePage(v))
 }
 
-func (s *Server) landCertificatePDF(c echo.Context) error {
+func (s *handlers) landCertificatePDF(c echo.Context) error {
 	cert, err := s.landCertificate(c)
 	if err != nil {
 		return err
@@ -140,7 +135,7 @@ var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // landVerifyCertificate serves GET /land/verify?title=&height=&sha256=,
 // the address in a certificate's QR code: it fetches that extract from the
 // chain, verifies it and checks it is the one the certificate was made of.
-func (s *Server) landVerifyCertificate(c echo.Context) error {
+func (s *handlers) landVerifyCertificate(c echo.Context) error {
 	q := c.QueryParams()
 	id := strings.ToUpper(strings.TrimSpace(q.Get("title")))
 	sum := strings.ToLower(strings.TrimSpace(q.Get("sha256")))
@@ -158,18 +153,18 @@ func (s *Server) landVerifyCertificate(c echo.Context) error {
 	}
 	refuse := func(errs []ui.FormError) error {
 		v.Errors = errs
-		return render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
 	}
 	if len(errs) > 0 {
 		return refuse(errs)
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
 	latest, err := cl.LatestHeight(c.Request().Context())
 	if err != nil {
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err)
 	}
 	if h+1 > latest {
 		return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("Block %d is not final on this chain (the latest is %d): this certificate was not made from this register", h+1, latest)}})
@@ -179,11 +174,11 @@ func (s *Server) landVerifyCertificate(c echo.Context) error {
 		if strings.Contains(err.Error(), "not found") {
 			return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("There was no title %s at block %d on this chain", id, h)}})
 		}
-		return fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err, "extract")
 	}
 	res, err := extract.Verify(x)
 	if err != nil {
-		return fmt.Errorf("%w: the node's extract does not verify: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err, "the node's extract does not verify")
 	}
 	got, err := extract.Digest(x)
 	if err != nil {
@@ -195,5 +190,5 @@ func (s *Server) landVerifyCertificate(c echo.Context) error {
 	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
 		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
 		Records: len(x.Entries), SHA256: got}
-	return render(c, http.StatusOK, ui.VerifyPage(v))
+	return portal.Render(c, http.StatusOK, ui.VerifyPage(v))
 }

@@ -1,16 +1,15 @@
-package web
+package land
 
 import (
 	"context"
 	"crypto/ed25519"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
@@ -25,14 +24,14 @@ var (
 
 // partyAccount reads an account id field and checks the account exists:
 // x/land counts a signature only from a registered account.
-func partyAccount(ctx context.Context, cl *client.Client, a Answers, field, who string, errs []ui.FormError) (string, []ui.FormError, error) {
+func partyAccount(ctx context.Context, cl *client.Client, a portal.Answers, field, who string, errs []ui.FormError) (string, []ui.FormError, error) {
 	id, ok := parseAccount(a.Values.Get(field))
 	if !ok {
 		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + who + "’s account id: 40 hexadecimal characters"}), nil
 	}
 	acct, err := cl.Account(ctx, id)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return "", nil, portal.Unavailable(err)
 	}
 	if acct == nil {
 		return id, append(errs, ui.FormError{Field: field, Message: "There is no account " + id + ": the " + who + " must register a key as an account first, to sign"}), nil
@@ -40,9 +39,10 @@ func partyAccount(ctx context.Context, cl *client.Client, a Answers, field, who 
 	return id, errs, nil
 }
 
-var landRegisterMortgage = &Journey{
+var landRegisterMortgage = &portal.Journey{
 	Path:    "/land/mortgages/register",
 	MsgType: land.TypeRegisterMortgage,
+	Parties: mortgageParties,
 	Title:   "Register a mortgage",
 	Lead:    "A clerk (or one of the parties) prepares the mortgage from the deed and signs first; every owner of the title and the lender then sign it with their own keys, and it is registered.",
 	Nav:     "land",
@@ -52,7 +52,7 @@ var landRegisterMortgage = &Journey{
 		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR."},
 		{Name: "rank", Label: "Rank", Hint: "1 for a first charge, 2 for a second… Leave empty for the next free rank."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -118,9 +118,10 @@ var landRegisterMortgage = &Journey{
 	},
 }
 
-var landRegisterLease = &Journey{
+var landRegisterLease = &portal.Journey{
 	Path:    "/land/leases/register",
 	MsgType: land.TypeRegisterLease,
+	Parties: leaseParties,
 	Title:   "Register a lease",
 	Lead:    "One party prepares the lease and signs first; every owner of the title and the lessee then sign it with their own keys.",
 	Nav:     "land",
@@ -129,7 +130,7 @@ var landRegisterLease = &Journey{
 		{Name: "start", Label: "Start date", Hint: "YYYY-MM-DD, for example 2027-01-01."},
 		{Name: "end", Label: "End date", Hint: "YYYY-MM-DD, after the start."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -171,9 +172,10 @@ var landRegisterLease = &Journey{
 	},
 }
 
-var landRegisterEasement = &Journey{
+var landRegisterEasement = &portal.Journey{
 	Path:    "/land/easements/register",
 	MsgType: land.TypeRegisterEasement,
+	Parties: easementParties,
 	Title:   "Register an easement",
 	Lead:    "Burden a title for the benefit of another parcel (a right of way, a drain). Every owner of the burdened title signs.",
 	Nav:     "land",
@@ -181,7 +183,7 @@ var landRegisterEasement = &Journey{
 		{Name: "benefiting", Label: "Benefiting parcel", Hint: "The parcel that gains the right, for example P2. It must not be on the burdened title."},
 		{Name: "purpose", Label: "Purpose", Hint: "Up to 256 characters, for example: right of way on foot and by vehicle along the east boundary.", Kind: "textarea"},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -191,7 +193,7 @@ var landRegisterEasement = &Journey{
 		if !validID(pid, 'P') {
 			errs = append(errs, ui.FormError{Field: "benefiting", Message: "Enter the benefiting parcel id: P followed by its number, such as P2"})
 		} else {
-			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+pid)
+			p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+pid, 0)
 			switch {
 			case err != nil:
 				return nil, nil, err
@@ -240,9 +242,10 @@ func validDate(d string) bool {
 	return m >= 1 && m <= 12 && day >= 1 && day <= 31
 }
 
-var landSettleTransfer = &Journey{
+var landSettleTransfer = &portal.Journey{
 	Path:    "/land/transfers/settle",
 	MsgType: land.TypeTransfer,
+	Parties: transferParties,
 	Title:   "Register a sale signed at settlement",
 	Lead:    "When seller and buyer sign together, the whole transfer is one transaction: a clerk prepares it from the deed and signs first, then the seller and the buyer sign it with their own keys, and it is registered. (Parties who sign at different times use an offer instead.)",
 	Nav:     "land",
@@ -251,7 +254,7 @@ var landSettleTransfer = &Journey{
 		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters. The buyer signs too.", Wide: true},
 		{Name: "share", Label: "Share of the title sold", Hint: "A fraction such as 1 (the whole title, if the seller holds it all) or 1/2. Leave empty for 1."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {

@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
@@ -23,23 +24,18 @@ import (
 // Dealings that several parties sign (mortgage, lease, easement) are in
 // land_cosign.go; subdivision in land_subdivide.go.
 
-func init() {
-	Journeys = append(Journeys, landLodgeCaveat, landWithdrawCaveat, landRemoveCaveat, landDischargeMortgage,
-		landEndLease, landEndEasement, landTransmit, landWithdrawOffer)
-}
-
 func titleField() ui.Field {
 	return ui.Field{Name: "title", Label: "Title", Hint: "The title id, for example T1."}
 }
 
 // titleFor reads the "title" field and loads an active title. With
 // dealable, a standing caveat is refused too, as x/land refuses it.
-func titleFor(ctx context.Context, cl *client.Client, a Answers, dealable bool, errs []ui.FormError) (*land.Title, []ui.FormError, error) {
+func titleFor(ctx context.Context, cl *client.Client, a portal.Answers, dealable bool, errs []ui.FormError) (*land.Title, []ui.FormError, error) {
 	tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
 	if !validID(tid, 'T') {
 		return nil, append(errs, ui.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"}), nil
 	}
-	t, err := landRecord[land.Title](ctx, cl, "title/"+tid)
+	t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+tid, 0)
 	switch {
 	case err != nil:
 		return nil, nil, err
@@ -57,7 +53,7 @@ func titleFor(ctx context.Context, cl *client.Client, a Answers, dealable bool, 
 
 // recordOn reads an id field (prefix M, L, E, C) and checks the title
 // carries that record.
-func recordOn(a Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []ui.FormError) (string, []ui.FormError) {
+func recordOn(a portal.Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []ui.FormError) (string, []ui.FormError) {
 	id := strings.ToUpper(strings.TrimSpace(a.Values.Get(field)))
 	switch {
 	case !validID(id, prefix):
@@ -93,14 +89,14 @@ func idsOf[T any](list []T, id func(T) string) []string {
 }
 
 // requireAccount refuses a key with no account.
-func requireAccount(a Answers, errs []ui.FormError) []ui.FormError {
+func requireAccount(a portal.Answers, errs []ui.FormError) []ui.FormError {
 	if a.Account == nil {
-		return append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+		return append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first"})
 	}
 	return errs
 }
 
-func checkReason(a Answers, field string, max int, errs []ui.FormError) (string, []ui.FormError) {
+func checkReason(a portal.Answers, field string, max int, errs []ui.FormError) (string, []ui.FormError) {
 	r := strings.TrimSpace(a.Values.Get(field))
 	switch {
 	case r == "":
@@ -125,7 +121,7 @@ func titleFact(id string) ui.Fact {
 	return ui.Fact{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}
 }
 
-var landLodgeCaveat = &Journey{
+var landLodgeCaveat = &portal.Journey{
 	Path:    "/land/caveats/lodge",
 	MsgType: land.TypeLodgeCaveat,
 	Title:   "Lodge a caveat",
@@ -134,7 +130,7 @@ var landLodgeCaveat = &Journey{
 	Fields: []ui.Field{titleField(),
 		{Name: "reason", Label: "Your claim", Hint: "Why dealings must stop, up to 512 characters (for example: purchaser’s interest under contract of 1 March).", Kind: "textarea"},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
@@ -187,14 +183,14 @@ func caveatOn(t *land.Title, id string) *land.Caveat {
 	return nil
 }
 
-var landWithdrawCaveat = &Journey{
+var landWithdrawCaveat = &portal.Journey{
 	Path:    "/land/caveats/withdraw",
 	MsgType: land.TypeWithdrawCaveat,
 	Title:   "Withdraw a caveat",
 	Lead:    "The account that lodged a caveat withdraws it; dealings on the title may then go ahead.",
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
@@ -202,7 +198,7 @@ var landWithdrawCaveat = &Journey{
 		}
 		cid, errs := recordOn(a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
 		if cv := caveatOn(t, cid); cv != nil && cv.LodgedBy != tx.AccountID(a.Signer) {
-			errs = append(errs, ui.FormError{Field: SignerField, Message: "Caveat " + cid + " was lodged by " + cv.LodgedBy +
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Caveat " + cid + " was lodged by " + cv.LodgedBy +
 				": only that account withdraws it (a clerk may remove it)"})
 		}
 		if len(errs) > 0 {
@@ -223,7 +219,7 @@ var landWithdrawCaveat = &Journey{
 	},
 }
 
-var landRemoveCaveat = &Journey{
+var landRemoveCaveat = &portal.Journey{
 	Path:    "/land/caveats/remove",
 	MsgType: land.TypeRemoveCaveat,
 	Title:   "Remove a caveat",
@@ -232,7 +228,7 @@ var landRemoveCaveat = &Journey{
 	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."},
 		{Name: "reason", Label: "Reason for removal", Hint: "Up to 512 characters (for example: lapsed, no proceedings filed).", Kind: "textarea"},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
@@ -259,14 +255,14 @@ var landRemoveCaveat = &Journey{
 	},
 }
 
-var landDischargeMortgage = &Journey{
+var landDischargeMortgage = &portal.Journey{
 	Path:    "/land/mortgages/discharge",
 	MsgType: land.TypeDischarge,
 	Title:   "Discharge a mortgage",
 	Lead:    "Lenders: release a mortgage that has been repaid. The lender named in the mortgage signs.",
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "mortgage", Label: "Mortgage", Hint: "The mortgage id, for example M1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -280,7 +276,7 @@ var landDischargeMortgage = &Journey{
 		if t != nil {
 			for _, mo := range t.Mortgages {
 				if mo.ID == mid && mo.Lender != tx.AccountID(a.Signer) {
-					errs = append(errs, ui.FormError{Field: SignerField, Message: "Mortgage " + mid + " is held by lender " + mo.Lender + ": only the lender discharges it"})
+					errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Mortgage " + mid + " is held by lender " + mo.Lender + ": only the lender discharges it"})
 				}
 			}
 		}
@@ -303,14 +299,14 @@ var landDischargeMortgage = &Journey{
 	},
 }
 
-var landEndLease = &Journey{
+var landEndLease = &portal.Journey{
 	Path:    "/land/leases/end",
 	MsgType: land.TypeEndLease,
 	Title:   "End a lease",
 	Lead:    "The lessee surrenders a lease, or a clerk ends it on a deed.",
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "lease", Label: "Lease", Hint: "The lease id, for example L1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -324,7 +320,7 @@ var landEndLease = &Journey{
 		if t != nil && a.Account != nil && !a.Account.HasRole(authority.RoleClerk) {
 			for _, l := range t.Leases {
 				if l.ID == lid && l.Lessee != a.Account.ID {
-					errs = append(errs, ui.FormError{Field: SignerField, Message: "Lease " + lid + " is held by " + l.Lessee + ": only the lessee or a clerk ends it"})
+					errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Lease " + lid + " is held by " + l.Lessee + ": only the lessee or a clerk ends it"})
 				}
 			}
 		}
@@ -346,14 +342,14 @@ var landEndLease = &Journey{
 	},
 }
 
-var landEndEasement = &Journey{
+var landEndEasement = &portal.Journey{
 	Path:    "/land/easements/end",
 	MsgType: land.TypeEndEasement,
 	Title:   "End an easement",
 	Lead:    "Clerks only. End an easement on a deed of release.",
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "easement", Label: "Easement", Hint: "The easement id, for example E1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -382,7 +378,7 @@ var landEndEasement = &Journey{
 	},
 }
 
-var landTransmit = &Journey{
+var landTransmit = &portal.Journey{
 	Path:    "/land/titles/transmit",
 	MsgType: land.TypeTransmit,
 	Title:   "Transmit a title",
@@ -392,7 +388,7 @@ var landTransmit = &Journey{
 		{Name: "owner", Label: "New owner’s account id", Hint: "40 hexadecimal characters. The whole title vests in this account.", Wide: true},
 		{Name: "reason", Label: "Ground", Hint: "death or court-order."},
 		documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
@@ -425,14 +421,14 @@ var landTransmit = &Journey{
 	},
 }
 
-var landWithdrawOffer = &Journey{
+var landWithdrawOffer = &portal.Journey{
 	Path:    "/land/transfers/withdraw",
 	MsgType: land.TypeWithdrawOffer,
 	Title:   "Withdraw a transfer offer",
 	Lead:    "Sellers: withdraw an offer before a clerk registers it.",
 	Nav:     "land",
 	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		o, errs, err := offerFor(ctx, cl, a, requireAccount(a, nil))
 		if err != nil {
 			return nil, nil, err
@@ -443,7 +439,7 @@ var landWithdrawOffer = &Journey{
 			case o.Status != land.OfferOpen && o.Status != land.OfferAccepted:
 				errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": there is nothing to withdraw"})
 			case !contains(idsOf(o.Sellers, func(s land.Share) string { return s.Party }), me):
-				errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + me + " is not a seller in offer " + o.ID})
+				errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + me + " is not a seller in offer " + o.ID})
 			}
 		}
 		if len(errs) > 0 {

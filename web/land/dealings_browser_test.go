@@ -1,4 +1,4 @@
-package web_test
+package land_test
 
 import (
 	"bytes"
@@ -20,10 +20,11 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
+	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/land"
 )
 
@@ -41,16 +42,8 @@ type landDealingsFixture struct {
 func newLandDealingsFixture(t *testing.T) *landDealingsFixture {
 	t.Helper()
 	n, c := testnode.Start(t, testnode.InitHome(t))
-	s, err := web.NewForNode(n, web.Options{Refresh: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
-	f := &landDealingsFixture{base: "http://" + s.Addr(), c: c,
-		clerk: testnode.DemoKey(t, "clerk"), alice: testnode.DemoKey(t, "citizen-alice"), bob: testnode.DemoKey(t, "citizen-bob")}
+	f := &landDealingsFixture{base: browser.Serve(t, n, web.Options{Refresh: -1}), c: c,
+		clerk: apptest.DemoKey(t, "clerk"), alice: apptest.DemoKey(t, "citizen-alice"), bob: apptest.DemoKey(t, "citizen-bob")}
 	f.aliceID, f.bobID = tx.AccountID(f.alice.Public().(ed25519.PublicKey)), tx.AccountID(f.bob.Public().(ed25519.PublicKey))
 	sum := sha256.Sum256([]byte("deed of grant"))
 	f.doc = hex.EncodeToString(sum[:])
@@ -85,7 +78,7 @@ func (f *landDealingsFixture) send(t *testing.T, typ string, msg any) {
 type landBrowser struct {
 	t    *testing.T
 	ctx  context.Context
-	w    *pageWatch
+	w    *browser.PageWatch
 	base string
 }
 
@@ -93,31 +86,31 @@ const signReady = `document.querySelector("[data-sign-status]") && document.quer
 
 func (b *landBrowser) open(path, pub string) {
 	b.t.Helper()
-	run(b.t, b.ctx, "open "+path, chromedp.Navigate(b.base+path),
+	browser.Run(b.t, b.ctx, "open "+path, chromedp.Navigate(b.base+path),
 		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
-	wantStatus(b.t, b.w, path, 200)
+	browser.WantStatus(b.t, b.w, path, 200)
 }
 
 func (b *landBrowser) fill(values map[string]string) {
 	b.t.Helper()
 	for k, v := range values {
-		run(b.t, b.ctx, "fill "+k, chromedp.SetValue("#f-"+k, v, chromedp.ByID))
+		browser.Run(b.t, b.ctx, "fill "+k, chromedp.SetValue("#f-"+k, v, chromedp.ByID))
 	}
 }
 
 // refused submits the form and expects a 422 error summary with each want.
 func (b *landBrowser) refused(what string, wants ...string) {
 	b.t.Helper()
-	run(b.t, b.ctx, what, submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-	wantStatus(b.t, b.w, what, 422)
-	sum := text(b.t, b.ctx, ".error-summary")
+	browser.Run(b.t, b.ctx, what, browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.WantStatus(b.t, b.w, what, 422)
+	sum := browser.Text(b.t, b.ctx, ".error-summary")
 	for _, want := range wants {
 		if !strings.Contains(sum, want) {
 			b.t.Errorf("%s: error summary %q lacks %q", what, sum, want)
 		}
 	}
 	var title string
-	run(b.t, b.ctx, "title", chromedp.Title(&title))
+	browser.Run(b.t, b.ctx, "title", chromedp.Title(&title))
 	if !strings.HasPrefix(title, "Error: ") {
 		b.t.Errorf("%s: title %q", what, title)
 	}
@@ -126,29 +119,29 @@ func (b *landBrowser) refused(what string, wants ...string) {
 // prepare submits the form and waits for the check page, ready to sign.
 func (b *landBrowser) prepare(what string) {
 	b.t.Helper()
-	run(b.t, b.ctx, what+": prepare", submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
+	browser.Run(b.t, b.ctx, what+": prepare", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
 		chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
-	wantStatus(b.t, b.w, what+" check page", 200)
+	browser.WantStatus(b.t, b.w, what+" check page", 200)
 }
 
 // sign signs the check page and waits for sel on the next page.
 func (b *landBrowser) sign(what, sel string) {
 	b.t.Helper()
-	run(b.t, b.ctx, what+": sign", submitted(sel, chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
-	wantStatus(b.t, b.w, what, 200)
+	browser.Run(b.t, b.ctx, what+": sign", browser.Submitted(sel, chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(b.t, b.w, what, 200)
 }
 
 func (b *landBrowser) page(what, path, sel string) {
 	b.t.Helper()
-	run(b.t, b.ctx, what, chromedp.Navigate(b.base+path), chromedp.WaitVisible(sel, chromedp.ByQuery))
-	wantStatus(b.t, b.w, what, 200)
+	browser.Run(b.t, b.ctx, what, chromedp.Navigate(b.base+path), chromedp.WaitVisible(sel, chromedp.ByQuery))
+	browser.WantStatus(b.t, b.w, what, 200)
 }
 
 func (b *landBrowser) href(sel string) string {
 	b.t.Helper()
 	var h string
 	var ok bool
-	run(b.t, b.ctx, "href of "+sel, chromedp.AttributeValue(sel, "href", &h, &ok, chromedp.ByQuery))
+	browser.Run(b.t, b.ctx, "href of "+sel, chromedp.AttributeValue(sel, "href", &h, &ok, chromedp.ByQuery))
 	if !ok {
 		b.t.Fatalf("%s has no href", sel)
 	}
@@ -166,68 +159,68 @@ func (b *landBrowser) href(sel string) string {
 func TestLandDealingsInBrowser(t *testing.T) {
 	f := newLandDealingsFixture(t)
 	t.Run("mortgage, caveat and certificate", func(t *testing.T) {
-		b := &landBrowser{t: t, ctx: browsertest.New(t), base: f.base}
-		b.w = watch(b.ctx)
-		clerkPub := useKey(t, b.ctx, f.base, f.clerk)
+		b := &landBrowser{t: t, ctx: browser.New(t), base: f.base}
+		b.w = browser.Watch(b.ctx)
+		clerkPub := browser.UseKey(t, b.ctx, f.base, f.clerk)
 
 		// The clerk prepares the mortgage; a lender with no account is refused.
 		b.open("/land/mortgages/register?title=T1", clerkPub)
-		browsertest.RequireAccessible(t, b.ctx, "mortgage form")
+		browser.RequireAccessible(t, b.ctx, "mortgage form")
 		b.fill(map[string]string{"lender": strings.Repeat("ab", 20), "amount": "25000000", "currency": "eur", "document": f.doc})
 		b.refused("lender without account", "There is no account abab")
-		browsertest.RequireAccessible(t, b.ctx, "mortgage form with errors")
+		browser.RequireAccessible(t, b.ctx, "mortgage form with errors")
 		b.fill(map[string]string{"lender": f.bobID})
 		b.prepare("mortgage")
-		if s := text(t, b.ctx, "#cosigners"); !strings.Contains(s, f.aliceID) || !strings.Contains(s, "lender") || !strings.Contains(s, "prepared it") {
+		if s := browser.Text(t, b.ctx, "#cosigners"); !strings.Contains(s, f.aliceID) || !strings.Contains(s, "lender") || !strings.Contains(s, "prepared it") {
 			t.Errorf("signers before signing: %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "mortgage check page")
+		browser.RequireAccessible(t, b.ctx, "mortgage check page")
 		b.sign("clerk signs the mortgage", "#cosign-waiting")
 		link := b.href("#cosign-link")
 		if !strings.HasPrefix(link, f.base+"/land/cosign?t=") {
 			t.Fatalf("co-signing link %q", link)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "mortgage waiting for signatures")
+		browser.RequireAccessible(t, b.ctx, "mortgage waiting for signatures")
 
 		// The owner, then the lender, open the link with their own keys.
-		useKey(t, b.ctx, f.base, f.alice)
-		run(t, b.ctx, "owner opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
-		if fs := text(t, b.ctx, "#tx-facts"); !strings.Contains(fs, "25000000 EUR") || !strings.Contains(fs, f.bobID) {
+		browser.UseKey(t, b.ctx, f.base, f.alice)
+		browser.Run(t, b.ctx, "owner opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		if fs := browser.Text(t, b.ctx, "#tx-facts"); !strings.Contains(fs, "25000000 EUR") || !strings.Contains(fs, f.bobID) {
 			t.Errorf("co-signer's facts %q", fs)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "co-signing page")
+		browser.RequireAccessible(t, b.ctx, "co-signing page")
 		b.sign("owner signs", "#cosign-waiting")
-		if s := text(t, b.ctx, "#cosigners"); strings.Count(s, "Signed") != 2 {
+		if s := browser.Text(t, b.ctx, "#cosigners"); strings.Count(s, "Signed") != 2 {
 			t.Errorf("after the owner signed: %q", s)
 		}
 		link = b.href("#cosign-link")
-		useKey(t, b.ctx, f.base, f.bob)
-		run(t, b.ctx, "lender opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.UseKey(t, b.ctx, f.base, f.bob)
+		browser.Run(t, b.ctx, "lender opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
 		b.sign("lender signs", "#confirmation")
-		if got := text(t, b.ctx, "#result-facts dd"); strings.TrimSpace(got) != "M1" {
+		if got := browser.Text(t, b.ctx, "#result-facts dd"); strings.TrimSpace(got) != "M1" {
 			t.Fatalf("registered mortgage %q", got)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "mortgage confirmation")
+		browser.RequireAccessible(t, b.ctx, "mortgage confirmation")
 
 		// The clerk lodges a caveat (on a court order).
-		useKey(t, b.ctx, f.base, f.clerk)
+		browser.UseKey(t, b.ctx, f.base, f.clerk)
 		b.open("/land/caveats/lodge?title=T1", clerkPub)
-		browsertest.RequireAccessible(t, b.ctx, "caveat form")
+		browser.RequireAccessible(t, b.ctx, "caveat form")
 		b.fill(map[string]string{"reason": "Freezing order, High Court file 2026/118", "document": f.doc})
 		b.prepare("caveat")
 		b.sign("caveat", "#confirmation")
-		if got := text(t, b.ctx, "#result-facts dd"); strings.TrimSpace(got) != "C1" {
+		if got := browser.Text(t, b.ctx, "#result-facts dd"); strings.TrimSpace(got) != "C1" {
 			t.Fatalf("lodged caveat %q", got)
 		}
 		b.page("title page", "/land/titles/T1", "#title-burdens")
-		if s := text(t, b.ctx, "#title-burdens"); !strings.Contains(s, "Mortgage M1 (rank 1)") || !strings.Contains(s, f.bobID) ||
+		if s := browser.Text(t, b.ctx, "#title-burdens"); !strings.Contains(s, "Mortgage M1 (rank 1)") || !strings.Contains(s, f.bobID) ||
 			!strings.Contains(s, "Caveat C1") || !strings.Contains(s, "Freezing order") {
 			t.Errorf("title burdens %q", s)
 		}
-		if s := text(t, b.ctx, "#title-actions"); !strings.Contains(s, "Withdraw caveat C1") || !strings.Contains(s, "Discharge mortgage M1") || !strings.Contains(s, "frozen") {
+		if s := browser.Text(t, b.ctx, "#title-actions"); !strings.Contains(s, "Withdraw caveat C1") || !strings.Contains(s, "Discharge mortgage M1") || !strings.Contains(s, "frozen") {
 			t.Errorf("title actions %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "title page with mortgage and caveat")
+		browser.RequireAccessible(t, b.ctx, "title page with mortgage and caveat")
 		// While the caveat stands, a second mortgage is refused before signing.
 		b.open("/land/mortgages/register?title=T1", clerkPub)
 		b.fill(map[string]string{"lender": f.bobID, "amount": "100", "currency": "EUR", "document": f.doc})
@@ -235,15 +228,15 @@ func TestLandDealingsInBrowser(t *testing.T) {
 
 		// The certificate, its QR address and its PDF.
 		b.page("title page", "/land/titles/T1", "#certificate-links")
-		run(t, b.ctx, "certificate", chromedp.Click("#certificate-links a", chromedp.ByQuery), chromedp.WaitVisible("#certificate", chromedp.ByID))
-		wantStatus(t, b.w, "certificate page", 200)
-		if s := text(t, b.ctx, "#certificate-mortgages"); !strings.Contains(s, "Mortgage M1") || !strings.Contains(s, "25000000 EUR") {
+		browser.Run(t, b.ctx, "certificate", chromedp.Click("#certificate-links a", chromedp.ByQuery), chromedp.WaitVisible("#certificate", chromedp.ByID))
+		browser.WantStatus(t, b.w, "certificate page", 200)
+		if s := browser.Text(t, b.ctx, "#certificate-mortgages"); !strings.Contains(s, "Mortgage M1") || !strings.Contains(s, "25000000 EUR") {
 			t.Errorf("certificate mortgages %q", s)
 		}
-		if s := text(t, b.ctx, "#certificate-caveats"); !strings.Contains(s, "Caveat C1") {
+		if s := browser.Text(t, b.ctx, "#certificate-caveats"); !strings.Contains(s, "Caveat C1") {
 			t.Errorf("certificate caveats %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "certificate page")
+		browser.RequireAccessible(t, b.ctx, "certificate page")
 		verifyURL := b.href("#certificate-verify-link")
 		pdfHref := b.href("#certificate-downloads a")
 		resp, err := http.Get(f.base + pdfHref)
@@ -271,45 +264,45 @@ func TestLandDealingsInBrowser(t *testing.T) {
 		if cert.VerifyURL != verifyURL || !strings.Contains(verifyURL, hex.EncodeToString(sum[:])) {
 			t.Errorf("page's verify link %s, the PDF's extract gives %s", verifyURL, cert.VerifyURL)
 		}
-		if again := get(t, f.base+pdfHref); !bytes.Equal([]byte(again.body), pdf) {
+		if again := browser.Get(t, f.base+pdfHref); !bytes.Equal([]byte(again.Body), pdf) {
 			t.Errorf("the certificate PDF at a stated height changed between two downloads")
 		}
 		t.Logf("certificate PDF %d bytes, attached extract %d bytes", len(pdf), len(raw))
 
 		// The QR address re-checks the extract; a wrong hash is refused.
-		run(t, b.ctx, "verify by QR address", chromedp.Navigate(verifyURL), chromedp.WaitVisible("#verdict", chromedp.ByID))
-		wantStatus(t, b.w, "verify by QR address", 200)
-		if s := text(t, b.ctx, "#verdict-sha256"); !strings.Contains(s, hex.EncodeToString(sum[:])) {
+		browser.Run(t, b.ctx, "verify by QR address", chromedp.Navigate(verifyURL), chromedp.WaitVisible("#verdict", chromedp.ByID))
+		browser.WantStatus(t, b.w, "verify by QR address", 200)
+		if s := browser.Text(t, b.ctx, "#verdict-sha256"); !strings.Contains(s, hex.EncodeToString(sum[:])) {
 			t.Errorf("verdict hash line %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "verify page from a QR code")
+		browser.RequireAccessible(t, b.ctx, "verify page from a QR code")
 		wrong := strings.Replace(verifyURL, hex.EncodeToString(sum[:]), strings.Repeat("0", 64), 1)
-		run(t, b.ctx, "verify a wrong hash", chromedp.Navigate(wrong), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-		wantStatus(t, b.w, "verify a wrong hash", 422)
-		if s := text(t, b.ctx, ".error-summary"); !strings.Contains(s, "does not match the register") {
+		browser.Run(t, b.ctx, "verify a wrong hash", chromedp.Navigate(wrong), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+		browser.WantStatus(t, b.w, "verify a wrong hash", 422)
+		if s := browser.Text(t, b.ctx, ".error-summary"); !strings.Contains(s, "does not match the register") {
 			t.Errorf("wrong hash: %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "verify page refusing a certificate")
+		browser.RequireAccessible(t, b.ctx, "verify page refusing a certificate")
 
 		// The PDF itself, uploaded on the verify page.
 		file := filepath.Join(t.TempDir(), cert.FileName())
 		if err := os.WriteFile(file, pdf, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		run(t, b.ctx, "verify page", chromedp.Navigate(f.base+"/land/verify"), chromedp.WaitVisible("#f-file", chromedp.ByID),
+		browser.Run(t, b.ctx, "verify page", chromedp.Navigate(f.base+"/land/verify"), chromedp.WaitVisible("#f-file", chromedp.ByID),
 			chromedp.SetUploadFiles("#f-file", []string{file}, chromedp.ByID),
-			submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-		wantStatus(t, b.w, "verify an uploaded certificate", 200)
-		if s := text(t, b.ctx, "#verdict"); !strings.Contains(s, "Verified: title T1") {
+			browser.Submitted("#verdict", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+		browser.WantStatus(t, b.w, "verify an uploaded certificate", 200)
+		if s := browser.Text(t, b.ctx, "#verdict"); !strings.Contains(s, "Verified: title T1") {
 			t.Errorf("uploaded certificate verdict %q", s)
 		}
-		b.w.check(t)
+		b.w.Check(t)
 	})
 
 	t.Run("subdivision", func(t *testing.T) {
-		b := &landBrowser{t: t, ctx: browsertest.New(t), base: f.base}
-		b.w = watch(b.ctx)
-		clerkPub := useKey(t, b.ctx, f.base, f.clerk)
+		b := &landBrowser{t: t, ctx: browser.New(t), base: f.base}
+		b.w = browser.Watch(b.ctx)
+		clerkPub := browser.UseKey(t, b.ctx, f.base, f.clerk)
 		feature := func(ref, coords string) string {
 			return `{"type":"Feature","properties":{"cadastral_ref":"` + ref + `"},"geometry":{"type":"Polygon","coordinates":` + coords + `}}`
 		}
@@ -317,55 +310,55 @@ func TestLandDealingsInBrowser(t *testing.T) {
 			return `{"type":"FeatureCollection","features":[` + strings.Join(features, ",") + `]}`
 		}
 		b.open("/land/parcels/subdivide?parcel=P2", clerkPub)
-		browsertest.RequireAccessible(t, b.ctx, "subdivision form")
+		browser.RequireAccessible(t, b.ctx, "subdivision form")
 		west := `[[[20000,0],[25000,0],[25000,10000],[20000,10000],[20000,0]]]`
 		east := `[[[25000,0],[30000,0],[30000,10000],[25000,10000],[25000,0]]]`
 		wide := `[[[24000,0],[30000,0],[30000,10000],[24000,10000],[24000,0]]]`
 		b.fill(map[string]string{"children": fc(feature("LOT-2-W", west), feature("LOT-2-E", wide)), "document": f.doc})
 		b.refused("overlapping children", "Children 1 (LOT-2-W) and 2 (LOT-2-E) overlap")
-		browsertest.RequireAccessible(t, b.ctx, "subdivision form with errors")
+		browser.RequireAccessible(t, b.ctx, "subdivision form with errors")
 		outside := `[[[25000,0],[31000,0],[31000,10000],[25000,10000],[25000,0]]]`
 		b.fill(map[string]string{"children": fc(feature("LOT-2-W", west), feature("LOT-2-E", outside))})
 		b.refused("child outside the parent", "Child 2 (LOT-2-E) is not inside parcel P2")
 		b.fill(map[string]string{"children": fc(feature("LOT-2-W", west), feature("LOT-2-E", east))})
 		b.prepare("subdivision")
 		var parents, children int
-		run(t, b.ctx, "preview", chromedp.Evaluate(`document.querySelectorAll("#subdivision-preview svg path.parent").length`, &parents),
+		browser.Run(t, b.ctx, "preview", chromedp.Evaluate(`document.querySelectorAll("#subdivision-preview svg path.parent").length`, &parents),
 			chromedp.Evaluate(`document.querySelectorAll("#subdivision-preview svg path.child").length`, &children))
 		if parents != 1 || children != 2 {
 			t.Errorf("preview draws %d parent and %d child outlines, want 1 and 2", parents, children)
 		}
 		var d string
 		var ok bool
-		run(t, b.ctx, "parent path", chromedp.AttributeValue("#subdivision-preview svg path.parent", "d", &d, &ok, chromedp.ByQuery))
+		browser.Run(t, b.ctx, "parent path", chromedp.AttributeValue("#subdivision-preview svg path.parent", "d", &d, &ok, chromedp.ByQuery))
 		if d != "M20000 0L30000 0L30000 -10000L20000 -10000L20000 0Z" {
 			t.Errorf("parent outline %q", d)
 		}
-		if s := text(t, b.ctx, "#tx-facts"); !strings.Contains(s, "LOT-2-W, 5,000 m²") || !strings.Contains(s, "LOT-2-E, 5,000 m²") {
+		if s := browser.Text(t, b.ctx, "#tx-facts"); !strings.Contains(s, "LOT-2-W, 5,000 m²") || !strings.Contains(s, "LOT-2-E, 5,000 m²") {
 			t.Errorf("subdivision facts %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "subdivision check page")
+		browser.RequireAccessible(t, b.ctx, "subdivision check page")
 		b.sign("subdivision", "#confirmation")
-		if s := text(t, b.ctx, "#result-facts"); !strings.Contains(s, "P3") || !strings.Contains(s, "P4") {
+		if s := browser.Text(t, b.ctx, "#result-facts"); !strings.Contains(s, "P3") || !strings.Contains(s, "P4") {
 			t.Errorf("subdivision result %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "subdivision confirmation")
+		browser.RequireAccessible(t, b.ctx, "subdivision confirmation")
 		b.page("parent parcel", "/land/parcels/P2", "#parcel-lineage")
-		if s := text(t, b.ctx, "#parcel-lineage-children"); s != "P3, P4" {
+		if s := browser.Text(t, b.ctx, "#parcel-lineage-children"); s != "P3, P4" {
 			t.Errorf("parent's children %q", s)
 		}
-		if s := text(t, b.ctx, "#timeline"); !strings.Contains(s, "Subdivided") {
+		if s := browser.Text(t, b.ctx, "#timeline"); !strings.Contains(s, "Subdivided") {
 			t.Errorf("parent timeline %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "retired parent parcel")
-		run(t, b.ctx, "child parcel", chromedp.Click("#parcel-lineage-children a", chromedp.ByQuery), chromedp.WaitVisible("#parcel-lineage-parents", chromedp.ByID))
-		if s := text(t, b.ctx, "#parcel-lineage-parents"); s != "P2" {
+		browser.RequireAccessible(t, b.ctx, "retired parent parcel")
+		browser.Run(t, b.ctx, "child parcel", chromedp.Click("#parcel-lineage-children a", chromedp.ByQuery), chromedp.WaitVisible("#parcel-lineage-parents", chromedp.ByID))
+		if s := browser.Text(t, b.ctx, "#parcel-lineage-parents"); s != "P2" {
 			t.Errorf("child's parent %q", s)
 		}
-		if s := text(t, b.ctx, "#parcel-facts"); !strings.Contains(s, "T3") {
+		if s := browser.Text(t, b.ctx, "#parcel-facts"); !strings.Contains(s, "T3") {
 			t.Errorf("child P3's title: %q", s)
 		}
-		browsertest.RequireAccessible(t, b.ctx, "child parcel")
-		b.w.check(t)
+		browser.RequireAccessible(t, b.ctx, "child parcel")
+		b.w.Check(t)
 	})
 }

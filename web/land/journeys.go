@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
@@ -29,10 +29,6 @@ import (
 // common signing flow; the answers are checked here against the chain's
 // own rules (geometry, overlap, roles, shares) so mistakes are shown on the
 // form with a 422 before anything is signed.
-
-func init() {
-	Journeys = append(Journeys, landRegisterParcel, landRegisterTitle, landOfferTransfer, landAcceptTransfer, landRegisterTransfer)
-}
 
 // OfferValidFor is how many blocks a transfer offer made on the portal
 // stays open for acceptance and registration.
@@ -49,7 +45,7 @@ func documentField() ui.Field {
 		Hint: "The SHA-256 of the deed, plan or order this rests on: 64 lowercase hexadecimal characters (sha256sum FILE).", Wide: true}
 }
 
-func checkDocument(a Answers, errs []ui.FormError) (string, []ui.FormError) {
+func checkDocument(a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
 	d := strings.ToLower(strings.TrimSpace(a.Values.Get("document")))
 	switch {
 	case d == "":
@@ -61,44 +57,18 @@ func checkDocument(a Answers, errs []ui.FormError) (string, []ui.FormError) {
 }
 
 // requireClerk refuses a signer whose account lacks the clerk role.
-func requireClerk(a Answers, errs []ui.FormError) []ui.FormError {
+func requireClerk(a portal.Answers, errs []ui.FormError) []ui.FormError {
 	switch {
 	case a.Account == nil:
-		return append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: register it first, and have the authority grant it the clerk role"})
+		return append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first, and have the authority grant it the clerk role"})
 	case !a.Account.HasRole(authority.RoleClerk):
-		return append(errs, ui.FormError{Field: SignerField, Message: "Account " + a.Account.ID + " is not a clerk: only clerks register land"})
+		return append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + a.Account.ID + " is not a clerk: only clerks register land"})
 	}
 	return errs
 }
 
-// landQuery reads /land/<path> at the latest height; a nil value means
-// there is no such record.
-func landQuery(ctx context.Context, cl *client.Client, path string) ([]byte, error) {
-	res, err := cl.Query(ctx, "/land/"+path, nil, 0, false)
-	if err != nil {
-		var qe *client.QueryError
-		if errors.As(err, &qe) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
-	}
-	return res.Value, nil
-}
-
-func landRecord[T any](ctx context.Context, cl *client.Client, path string) (*T, error) {
-	b, err := landQuery(ctx, cl, path)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
-	}
-	return v, nil
-}
-
 func landParams(ctx context.Context, cl *client.Client) (land.Params, error) {
-	p, err := landRecord[land.Params](ctx, cl, "params")
+	p, err := portal.Record[land.Params](ctx, cl, "/land/params", 0)
 	if err != nil {
 		return land.Params{}, err
 	}
@@ -163,7 +133,7 @@ func checkParcelGeometry(ctx context.Context, cl *client.Client, g land.Geometry
 		return "The geometry is not valid: " + gerr.Error(), nil
 	}
 	bb := region.BBox
-	hitsRaw, err := landQuery(ctx, cl, fmt.Sprintf("bbox/%d/%d/%d/%d", bb[0], bb[1], bb[2], bb[3]))
+	hitsRaw, err := portal.Query(ctx, cl, fmt.Sprintf("/land/bbox/%d/%d/%d/%d", bb[0], bb[1], bb[2], bb[3]), nil, 0)
 	if err != nil {
 		return "", err
 	}
@@ -172,7 +142,7 @@ func checkParcelGeometry(ctx context.Context, cl *client.Client, g land.Geometry
 		return "", fmt.Errorf("decode bbox answer: %w", err)
 	}
 	for _, h := range hits {
-		p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+h.ID)
+		p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+h.ID, 0)
 		if err != nil {
 			return "", err
 		}
@@ -190,7 +160,7 @@ func checkParcelGeometry(ctx context.Context, cl *client.Client, g land.Geometry
 	return "", nil
 }
 
-var landRegisterParcel = &Journey{
+var landRegisterParcel = &portal.Journey{
 	Path:    "/land/parcels/register",
 	MsgType: land.TypeRegisterParcel,
 	Title:   "Register a parcel",
@@ -204,7 +174,7 @@ var landRegisterParcel = &Journey{
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
 		switch {
@@ -213,7 +183,7 @@ var landRegisterParcel = &Journey{
 		case !cadRefRe.MatchString(ref):
 			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64, starting with a letter or digit)"})
 		default:
-			used, err := landQuery(ctx, cl, "cadref/"+ref)
+			used, err := portal.Query(ctx, cl, "/land/cadref/"+ref, nil, 0)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -328,7 +298,7 @@ func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs [
 	return errs
 }
 
-var landRegisterTitle = &Journey{
+var landRegisterTitle = &portal.Journey{
 	Path:    "/land/titles/register",
 	MsgType: land.TypeRegisterTitle,
 	Title:   "Register a first title",
@@ -340,13 +310,13 @@ var landRegisterTitle = &Journey{
 		{Name: "tenure", Label: "Tenure", Hint: "freehold, leasehold or state."},
 		documentField(),
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("parcel")))
 		if !recIDRe.MatchString(pid) || pid[0] != 'P' {
 			errs = append(errs, ui.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
 		} else {
-			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+pid)
+			p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+pid, 0)
 			switch {
 			case err != nil:
 				return nil, nil, err
@@ -398,7 +368,7 @@ func sharesText(ss []land.Share) string {
 	return strings.Join(parts, ", ")
 }
 
-var landOfferTransfer = &Journey{
+var landOfferTransfer = &portal.Journey{
 	Path:    "/land/transfers/offer",
 	MsgType: land.TypeOfferTransfer,
 	Title:   "Offer a transfer",
@@ -409,11 +379,11 @@ var landOfferTransfer = &Journey{
 		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters.", Wide: true},
 		{Name: "share", Label: "Share of the title you sell", Hint: "A fraction such as 1 (everything you hold, if you hold it all) or 1/2. Leave empty for 1."},
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		var errs []ui.FormError
 		seller := tx.AccountID(a.Signer)
 		if a.Account == nil {
-			errs = append(errs, ui.FormError{Field: SignerField, Message: "This key has no account: register it first"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first"})
 		}
 		tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
 		var title *land.Title
@@ -421,7 +391,7 @@ var landOfferTransfer = &Journey{
 			errs = append(errs, ui.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"})
 		} else {
 			var err error
-			if title, err = landRecord[land.Title](ctx, cl, "title/"+tid); err != nil {
+			if title, err = portal.Record[land.Title](ctx, cl, "/land/title/"+tid, 0); err != nil {
 				return nil, nil, err
 			}
 			switch {
@@ -442,14 +412,14 @@ var landOfferTransfer = &Journey{
 		}
 		share, errs := checkShare("share", a.Values.Get("share"), errs)
 		if title != nil && len(errs) == 0 {
-			errs = checkHolds(title, seller, share, SignerField, "You hold", errs)
+			errs = checkHolds(title, seller, share, portal.SignerField, "You hold", errs)
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		st, err := cl.RPC.Status(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return nil, nil, portal.Unavailable(err)
 		}
 		return land.MsgOfferTransfer{Title: tid, Sellers: []land.Share{{Party: seller, Share: share}},
 			Buyers: []land.Share{{Party: buyer, Share: share}}, Expires: st.SyncInfo.LatestBlockHeight + OfferValidFor}, nil, nil
@@ -474,12 +444,12 @@ var landOfferTransfer = &Journey{
 }
 
 // offerFor reads an offer id field and the offer.
-func offerFor(ctx context.Context, cl *client.Client, a Answers, errs []ui.FormError) (*land.Offer, []ui.FormError, error) {
+func offerFor(ctx context.Context, cl *client.Client, a portal.Answers, errs []ui.FormError) (*land.Offer, []ui.FormError, error) {
 	oid := strings.ToUpper(strings.TrimSpace(a.Values.Get("offer")))
 	if !recIDRe.MatchString(oid) || oid[0] != 'O' {
 		return nil, append(errs, ui.FormError{Field: "offer", Message: "Enter an offer id: O followed by its number, such as O1"}), nil
 	}
-	o, err := landRecord[land.Offer](ctx, cl, "offer/"+oid)
+	o, err := portal.Record[land.Offer](ctx, cl, "/land/offer/"+oid, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -489,14 +459,14 @@ func offerFor(ctx context.Context, cl *client.Client, a Answers, errs []ui.FormE
 	return o, errs, nil
 }
 
-var landAcceptTransfer = &Journey{
+var landAcceptTransfer = &portal.Journey{
 	Path:    "/land/transfers/accept",
 	MsgType: land.TypeAcceptTransfer,
 	Title:   "Accept a transfer offer",
 	Lead:    "Buyers: accept an offer made to you. A clerk then registers the transfer.",
 	Nav:     "land",
 	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		o, errs, err := offerFor(ctx, cl, a, nil)
 		if err != nil || o == nil {
 			return nil, errs, err
@@ -507,7 +477,7 @@ var landAcceptTransfer = &Journey{
 		case o.Status != land.OfferOpen:
 			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ", not open"})
 		case !isBuyer:
-			errs = append(errs, ui.FormError{Field: SignerField, Message: "Account " + me + " is not a buyer in offer " + o.ID})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + me + " is not a buyer in offer " + o.ID})
 		case len(o.Buyers) > 1:
 			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " has several buyers, who must all sign together: use publica tx sign"})
 		}
@@ -530,14 +500,14 @@ var landAcceptTransfer = &Journey{
 	},
 }
 
-var landRegisterTransfer = &Journey{
+var landRegisterTransfer = &portal.Journey{
 	Path:    "/land/transfers/register",
 	MsgType: land.TypeRegisterTransfer,
 	Title:   "Register a transfer",
 	Lead:    "Clerks only. Register an accepted offer: the sellers’ shares pass to the buyers.",
 	Nav:     "land",
 	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}, documentField()},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		o, errs, err := offerFor(ctx, cl, a, errs)
 		if err != nil {

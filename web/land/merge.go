@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
@@ -21,8 +22,6 @@ import (
 // and correcting a record (a parcel's reference or address, a title's
 // tenure or owners). As for every journey, the chain's rules are applied
 // to the answers before anything is signed.
-
-func init() { Journeys = append(Journeys, landMerge, landCorrect) }
 
 // parcelIDs reads a list of parcel ids ("P1, P2").
 func parcelIDs(v string) ([]string, bool) {
@@ -36,7 +35,7 @@ func parcelIDs(v string) ([]string, bool) {
 	return out, len(out) >= 2 && len(out) <= 64
 }
 
-var landMerge = &Journey{
+var landMerge = &portal.Journey{
 	Path:    "/land/parcels/merge",
 	MsgType: land.TypeMerge,
 	Title:   "Merge parcels",
@@ -51,7 +50,7 @@ var landMerge = &Journey{
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		params, err := landParams(ctx, cl)
 		if err != nil {
@@ -65,7 +64,7 @@ var landMerge = &Journey{
 		} else {
 			var title *land.Title
 			for i, id := range ids {
-				p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+id)
+				p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+id, 0)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -79,7 +78,7 @@ var landMerge = &Journey{
 				case i > 0 && (p.Title == "") != (parcels[0].Title == ""):
 					errs = append(errs, ui.FormError{Field: "parcels", Message: "Parcel " + parcels[0].ID + " and " + id + ": one has a title and the other not"})
 				case p.Title != "":
-					t, err := landRecord[land.Title](ctx, cl, "title/"+p.Title)
+					t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+p.Title, 0)
 					if err != nil {
 						return nil, nil, err
 					}
@@ -101,7 +100,7 @@ var landMerge = &Journey{
 		case !cadRefRe.MatchString(ref):
 			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference: letters, digits and . _ : - (up to 64)"})
 		default:
-			used, err := landQuery(ctx, cl, "cadref/"+ref)
+			used, err := portal.Query(ctx, cl, "/land/cadref/"+ref, nil, 0)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -232,7 +231,7 @@ func parseOwners(v string) ([]land.Share, string) {
 	return out, ""
 }
 
-var landCorrect = &Journey{
+var landCorrect = &portal.Journey{
 	Path:    "/land/corrections",
 	MsgType: land.TypeCorrect,
 	Title:   "Correct a record",
@@ -247,7 +246,7 @@ var landCorrect = &Journey{
 		{Name: "reason", Label: "Reason", Hint: "What was wrong, up to 512 characters.", Kind: "textarea"},
 		documentField(),
 	},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		id := strings.ToUpper(strings.TrimSpace(a.Values.Get("record")))
 		ref, addr := strings.TrimSpace(a.Values.Get("cadastral_ref")), strings.TrimSpace(a.Values.Get("address"))
@@ -255,7 +254,7 @@ var landCorrect = &Journey{
 		msg := land.MsgCorrect{}
 		switch {
 		case validID(id, 'P'):
-			p, err := landRecord[land.Parcel](ctx, cl, "parcel/"+id)
+			p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+id, 0)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -269,7 +268,7 @@ var landCorrect = &Journey{
 				if !cadRefRe.MatchString(ref) {
 					errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64)"})
 				} else if p == nil || ref != p.CadastralRef {
-					used, err := landQuery(ctx, cl, "cadref/"+ref)
+					used, err := portal.Query(ctx, cl, "/land/cadref/"+ref, nil, 0)
 					if err != nil {
 						return nil, nil, err
 					}
@@ -290,7 +289,7 @@ var landCorrect = &Journey{
 			}
 			msg.Parcel = id
 		case validID(id, 'T'):
-			t, err := landRecord[land.Title](ctx, cl, "title/"+id)
+			t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+id, 0)
 			switch {
 			case err != nil:
 				return nil, nil, err

@@ -1,4 +1,4 @@
-package web_test
+package land_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/x/land"
 )
 
@@ -25,48 +26,48 @@ func TestLandMergeAndCorrectOverHTTP(t *testing.T) {
 	// Two 50 m squares side by side leave the parent's northern half: allow it.
 	f.send(t, land.TypeSubdivide, land.MsgSubdivide{Parcel: "P2", Children: []land.ChildParcel{west, east}, Tolerance: "100000000", Document: f.doc})
 
-	a := newAgent(t, f.base)
+	a := browser.NewAgent(t, f.base)
 	clerk := hex.EncodeToString(f.clerk.Public().(ed25519.PublicKey))
-	expect := func(what string, r response, code int, wants ...string) {
+	expect := func(what string, r browser.Response, code int, wants ...string) {
 		t.Helper()
 		for _, want := range wants {
-			if r.code != code || !strings.Contains(r.body, want) {
-				t.Errorf("%s: %d, want %d with %q; page:\n%.800s", what, r.code, code, want, r.body)
+			if r.Code != code || !strings.Contains(r.Body, want) {
+				t.Errorf("%s: %d, want %d with %q; page:\n%.800s", what, r.Code, code, want, r.Body)
 			}
 		}
 	}
-	send := func(what string, check response, want string) {
+	send := func(what string, check browser.Response, want string) {
 		t.Helper()
 		expect(what+" check page", check, 200, "Check and sign")
-		b, _ := hex.DecodeString(attr(t, check.body, "data-sign-bytes"))
-		r := a.post("/tx/send", url.Values{"prepared": {hidden(t, check.body, "prepared")}, "signature": {hex.EncodeToString(ed25519.Sign(f.clerk, b))}})
+		b, _ := hex.DecodeString(browser.Attr(t, check.Body, "data-sign-bytes"))
+		r := a.Post("/tx/send", url.Values{"prepared": {browser.Hidden(t, check.Body, "prepared")}, "signature": {hex.EncodeToString(ed25519.Sign(f.clerk, b))}})
 		expect(what, r, 200, want)
 	}
 
-	a.get("/land/parcels/merge")
+	a.Get("/land/parcels/merge")
 	merge := url.Values{"pubkey": {clerk}, "parcels": {"P3, P4"}, "cadastral_ref": {"LOT-2-S"}, "document": {f.doc},
 		"geometry": {`{"type":"Polygon","coordinates":[[[20000,0],[30000,0],[30000,6000],[20000,6000],[20000,0]]]}`}}
-	expect("wrong area", a.post("/land/parcels/merge", merge), 422, "is not the parcels’ total (5,000 m²)")
+	expect("wrong area", a.Post("/land/parcels/merge", merge), 422, "is not the parcels’ total (5,000 m²)")
 	merge.Set("parcels", "P1, P3")
 	merge.Set("geometry", `{"type":"Polygon","coordinates":[[[0,0],[25000,0],[25000,10000],[0,10000],[0,0]]]}`)
-	expect("not adjacent", a.post("/land/parcels/merge", merge), 422, "not all adjacent", "is not the parcels’ total")
+	expect("not adjacent", a.Post("/land/parcels/merge", merge), 422, "not all adjacent", "is not the parcels’ total")
 	merge.Set("parcels", "P3, P4")
 	merge.Set("geometry", `{"type":"Polygon","coordinates":[[[20000,0],[30000,0],[30000,5000],[20000,5000],[20000,0]]]}`)
-	send("merge", a.post("/land/parcels/merge", merge), "Parcels P3, P4 are merged into P5")
-	p5 := a.get("/land/parcels/P5") // with the cookie of the merge's block
+	send("merge", a.Post("/land/parcels/merge", merge), "Parcels P3, P4 are merged into P5")
+	p5 := a.Get("/land/parcels/P5") // with the cookie of the merge's block
 	expect("merged parcel page", p5, 200, `id="parcel-lineage-parents"`, `href="/land/parcels/P3"`, `href="/land/parcels/P4"`)
 
-	a.get("/land/corrections")
+	a.Get("/land/corrections")
 	corr := url.Values{"pubkey": {clerk}, "record": {"T1"}, "reason": {"Tenure mistyped at first registration"}, "document": {f.doc}}
-	expect("changes nothing", a.post("/land/corrections", corr), 422, "the correction changes nothing")
+	expect("changes nothing", a.Post("/land/corrections", corr), 422, "the correction changes nothing")
 	corr.Set("address", "2 High Street")
 	corr.Set("tenure", "leasehold")
-	expect("a parcel's field on a title", a.post("/land/corrections", corr), 422, "A title correction changes its tenure or owners only")
+	expect("a parcel's field on a title", a.Post("/land/corrections", corr), 422, "A title correction changes its tenure or owners only")
 	corr.Del("address")
 	corr.Set("owners", f.aliceID+" 1/2, "+f.bobID+" 1/3")
-	expect("shares not summing to 1", a.post("/land/corrections", corr), 422, "The shares add up to 5/6")
+	expect("shares not summing to 1", a.Post("/land/corrections", corr), 422, "The shares add up to 5/6")
 	corr.Set("owners", f.aliceID+" 1/2, "+f.bobID+" 1/2")
-	send("correct", a.post("/land/corrections", corr), "Title T1 is corrected")
+	send("correct", a.Post("/land/corrections", corr), "Title T1 is corrected")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/extract"
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
@@ -21,18 +21,7 @@ import (
 // title with its proof and downloadable extract, a parcel with its
 // outline and history timeline, and the extract verifier.
 
-func (s *Server) landRoutes(e *echo.Echo) {
-	e.GET("/land", s.landHome)
-	e.GET("/land/search", s.landSearch)
-	e.GET("/land/titles/:id", s.landTitle)
-	e.GET("/land/titles/:id/extract.json", s.landExtract)
-	e.GET("/land/parcels/:id", s.landParcel)
-	e.GET("/land/verify", s.landVerifyForm)
-	e.POST("/land/verify", s.landVerify)
-	s.landDealingRoutes(e) // land_certificate.go, land_cosign.go
-}
-
-func (s *Server) landHome(c echo.Context) error {
+func (s *handlers) landHome(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := ui.HoldingsView{Account: strings.ToLower(strings.TrimSpace(c.QueryParam("account")))}
 	me := ui.ViewerFrom(ctx).Account
@@ -40,25 +29,25 @@ func (s *Server) landHome(c echo.Context) error {
 		v.Account = me
 	}
 	if v.Account == "" {
-		return render(c, http.StatusOK, ui.LandHome(v))
+		return portal.Render(c, http.StatusOK, ui.LandHome(v))
 	}
 	if _, ok := parseAccount(v.Account); !ok {
 		v.Error = []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}
-		return render(c, http.StatusUnprocessableEntity, ui.LandHome(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.LandHome(v))
 	}
 	v.Own = v.Account == me
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
-	b, err := landQuery(ctx, cl, "party/"+v.Account)
+	b, err := portal.Query(ctx, cl, "/land/party/"+v.Account, nil, 0)
 	if err != nil {
 		return err
 	}
 	if err := json.Unmarshal(b, &v.Holdings); err != nil {
 		return fmt.Errorf("decode holdings: %w", err)
 	}
-	return render(c, http.StatusOK, ui.LandHome(v))
+	return portal.Render(c, http.StatusOK, ui.LandHome(v))
 }
 
 func validID(id string, prefix byte) bool {
@@ -67,23 +56,15 @@ func validID(id string, prefix byte) bool {
 
 // proven reads /land/<path> with a proof verified against the next
 // header; nil value: proven absent.
-func (s *Server) provenLand(c echo.Context, path string) (*client.Proven, error) {
-	cl, err := s.client(c)
+func (s *handlers) provenLand(c echo.Context, path string) (*client.Proven, error) {
+	r, err := s.Reader(c)
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.readHeight(c)
-	if err != nil {
-		return nil, err
-	}
-	p, err := cl.QueryProven(c.Request().Context(), "/land/"+path, nil, h)
-	if err != nil {
-		return nil, fmt.Errorf("%w: proven land query: %v", chain.ErrUnavailable, err)
-	}
-	return p, nil
+	return r.Proven("/land/"+path, nil)
 }
 
-func (s *Server) landTitle(c echo.Context) error {
+func (s *handlers) landTitle(c echo.Context) error {
 	id := strings.ToUpper(c.Param("id"))
 	if !validID(id, 'T') {
 		return echo.NewHTTPError(http.StatusNotFound, "A title is named T followed by its number, such as T1.")
@@ -100,7 +81,7 @@ func (s *Server) landTitle(c echo.Context) error {
 	if err := json.Unmarshal(p.Value, v.Title); err != nil {
 		return fmt.Errorf("decode title %s: %w", id, err)
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
@@ -108,7 +89,7 @@ func (s *Server) landTitle(c echo.Context) error {
 		// Read at the title's height, so the page is one consistent state.
 		res, err := cl.Query(c.Request().Context(), "/land/parcel/"+pid, nil, p.Height, false)
 		if err != nil {
-			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return portal.Unavailable(err)
 		}
 		var pc land.Parcel
 		if err := json.Unmarshal(res.Value, &pc); err != nil {
@@ -117,19 +98,19 @@ func (s *Server) landTitle(c echo.Context) error {
 		v.Parcels = append(v.Parcels, &pc)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.TitlePage(v))
+	return portal.Render(c, http.StatusOK, ui.TitlePage(v))
 }
 
-func (s *Server) landExtract(c echo.Context) error {
+func (s *handlers) landExtract(c echo.Context) error {
 	id := strings.ToUpper(c.Param("id"))
 	if !validID(id, 'T') {
 		return echo.NewHTTPError(http.StatusNotFound, "A title is named T followed by its number, such as T1.")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
-	h, err := s.readHeight(c)
+	h, err := s.ReadHeight(c)
 	if err != nil {
 		return err
 	}
@@ -138,7 +119,7 @@ func (s *Server) landExtract(c echo.Context) error {
 		if strings.Contains(err.Error(), "not found") {
 			return echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+".").SetInternal(err)
 		}
-		return fmt.Errorf("%w: extract: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err, "extract")
 	}
 	b, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
@@ -149,7 +130,7 @@ func (s *Server) landExtract(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, append(b, '\n'))
 }
 
-func (s *Server) landParcel(c echo.Context) error {
+func (s *handlers) landParcel(c echo.Context) error {
 	id := strings.ToUpper(c.Param("id"))
 	if !validID(id, 'P') {
 		return echo.NewHTTPError(http.StatusNotFound, "A parcel is named P followed by its number, such as P1.")
@@ -166,37 +147,37 @@ func (s *Server) landParcel(c echo.Context) error {
 	if err := json.Unmarshal(p.Value, v.Parcel); err != nil {
 		return fmt.Errorf("decode parcel %s: %w", id, err)
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
 	res, err := cl.Query(c.Request().Context(), "/land/history/"+id, nil, p.Height, false)
 	if err != nil {
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err)
 	}
 	if err := json.Unmarshal(res.Value, &v.History); err != nil {
 		return fmt.Errorf("decode history of %s: %w", id, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.ParcelPage(v))
+	return portal.Render(c, http.StatusOK, ui.ParcelPage(v))
 }
 
-func (s *Server) landVerifyForm(c echo.Context) error {
+func (s *handlers) landVerifyForm(c echo.Context) error {
 	if c.QueryParam("title") != "" || c.QueryParam("sha256") != "" {
 		return s.landVerifyCertificate(c) // a certificate's QR code
 	}
-	return render(c, http.StatusOK, ui.VerifyPage(ui.VerifyView{}))
+	return portal.Render(c, http.StatusOK, ui.VerifyPage(ui.VerifyView{}))
 }
 
 // maxExtract bounds an uploaded or pasted extract (the request body limit
 // is 64 KiB).
 const maxExtract = 60 << 10
 
-func (s *Server) landVerify(c echo.Context) error {
+func (s *handlers) landVerify(c echo.Context) error {
 	v := ui.VerifyView{Pasted: strings.TrimSpace(c.FormValue("extract"))}
 	refuse := func(field, msg string) error {
 		v.Errors = []ui.FormError{{Field: field, Message: msg}}
-		return render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
 	}
 	text, field := v.Pasted, "extract"
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
@@ -232,7 +213,7 @@ func (s *Server) landVerify(c echo.Context) error {
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", res.AppHash)), ValidatorsHash: strings.ToUpper(fmt.Sprintf("%x", res.ValidatorsHash)),
 		Records: len(x.Entries)}
 	v.Pasted = ""
-	return render(c, http.StatusOK, ui.VerifyPage(v))
+	return portal.Render(c, http.StatusOK, ui.VerifyPage(v))
 }
 
 func shortErr(err error) string {

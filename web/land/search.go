@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
@@ -17,15 +17,15 @@ import (
 // landSearch serves GET /land/search?ref=PREFIX or ?bbox=W,S,E,N: active
 // parcels by cadastral reference prefix or whose bounding box meets an
 // area, read at the settled height (see readHeight).
-func (s *Server) landSearch(c echo.Context) error {
+func (s *handlers) landSearch(c echo.Context) error {
 	v := ui.SearchView{Ref: strings.TrimSpace(c.QueryParam("ref")), BBox: strings.TrimSpace(c.QueryParam("bbox"))}
 	refuse := func(field, msg string) error {
 		v.Errors = []ui.FormError{{Field: field, Message: msg}}
-		return render(c, http.StatusUnprocessableEntity, ui.LandSearch(v))
+		return portal.Render(c, http.StatusUnprocessableEntity, ui.LandSearch(v))
 	}
 	q := c.QueryParams()
 	if !q.Has("ref") && !q.Has("bbox") {
-		return render(c, http.StatusOK, ui.LandSearch(v))
+		return portal.Render(c, http.StatusOK, ui.LandSearch(v))
 	}
 	var path string
 	switch {
@@ -45,17 +45,17 @@ func (s *Server) landSearch(c echo.Context) error {
 	default:
 		return refuse("ref", "Enter a cadastral reference or an area")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
-	h, err := s.readHeight(c)
+	h, err := s.ReadHeight(c)
 	if err != nil {
 		return err
 	}
 	res, err := cl.Query(c.Request().Context(), "/land/"+path, nil, h, false)
 	if err != nil {
-		return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return portal.Unavailable(err)
 	}
 	v.Searched, v.Height = true, res.Height
 	if v.Ref != "" {
@@ -76,7 +76,7 @@ func (s *Server) landSearch(c echo.Context) error {
 		v.Hits, v.Truncated = v.Hits[:ui.SearchLimit], true
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, ui.LandSearch(v))
+	return portal.Render(c, http.StatusOK, ui.LandSearch(v))
 }
 
 // parseBBox reads "W,S,E,N" (whole numbers); msg says what is wrong.

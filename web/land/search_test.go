@@ -1,4 +1,4 @@
-package web_test
+package land_test
 
 import (
 	"context"
@@ -14,28 +14,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/publica/publica/client"
+	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
 	"github.com/publica/publica/x/land"
 )
-
-func sendMsg(t *testing.T, c *client.Client, msgType string, msg any, key ed25519.PrivateKey) *client.Result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	x, err := c.Build(ctx, key.Public().(ed25519.PublicKey), msgType, msg, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Send(ctx, x, key)
-	if err != nil {
-		t.Fatalf("%s: %v", msgType, err)
-	}
-	return res
-}
 
 // TestLandSearchAndReadHeights: parcel search by reference and by area
 // (with its errors), pages read at the settled height without waiting for
@@ -44,44 +29,32 @@ func sendMsg(t *testing.T, c *client.Client, msgType string, msg any, key ed2551
 func TestLandSearchAndReadHeights(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
-	clerk, alice := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice")
+	clerk, alice := apptest.DemoKey(t, "clerk"), apptest.DemoKey(t, "citizen-alice")
 	doc := sha256.Sum256([]byte("plan"))
 	for i, x := range []int64{0, 2000, 10000} {
-		sendMsg(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: fmt.Sprintf("SRCH-%d", i+1), Document: hex.EncodeToString(doc[:]),
+		browser.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: fmt.Sprintf("SRCH-%d", i+1), Document: hex.EncodeToString(doc[:]),
 			Geometry: land.Geometry{Type: "Polygon", CRS: "EPSG:32633",
 				Coordinates: json.RawMessage(fmt.Sprintf("[[[%d,0],[%d,0],[%d,1000],[%d,1000],[%d,0]]]", x, x+1000, x+1000, x, x))}}, clerk)
 	}
-	res := sendMsg(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+	res := browser.Send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
 		Owners: []land.Share{{Party: tx.AccountID(alice.Public().(ed25519.PublicKey)), Share: "1"}}, Tenure: "freehold", Document: hex.EncodeToString(doc[:])}, clerk)
 	titleHeight := res.Height
 
-	s, err := web.NewForNode(n, web.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
-	base := "http://" + s.Addr()
+	base := browser.Serve(t, n, web.Options{})
 	testnode.WaitHeight(t, c, titleHeight+2) // the title is settled
 
-	r := get(t, base+"/land/search?ref=SRCH-")
-	if r.code != http.StatusOK {
-		t.Fatalf("search by reference: %d\n%s", r.code, r.body)
+	r := browser.Get(t, base+"/land/search?ref=SRCH-")
+	if r.Code != http.StatusOK {
+		t.Fatalf("search by reference: %d\n%s", r.Code, r.Body)
 	}
-	mustContain(t, "search by reference", r.body, `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `href="/land/parcels/P3"`, "3 parcels")
-	r = get(t, base+"/land/search?bbox=500,100,2500,200")
-	mustContain(t, "search by area", r.body, "2 parcels", `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `id="hits-map"`)
-	if strings.Contains(r.body, `href="/land/parcels/P3"`) {
+	browser.MustContain(t, "search by reference", r.Body, `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `href="/land/parcels/P3"`, "3 parcels")
+	r = browser.Get(t, base+"/land/search?bbox=500,100,2500,200")
+	browser.MustContain(t, "search by area", r.Body, "2 parcels", `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `id="hits-map"`)
+	if strings.Contains(r.Body, `href="/land/parcels/P3"`) {
 		t.Error("the area search found P3, which lies outside the area")
 	}
-	r = get(t, base+"/land/search?bbox=50000,50000,60000,60000")
-	mustContain(t, "empty search", r.body, "No active parcel matches")
+	r = browser.Get(t, base+"/land/search?bbox=50000,50000,60000,60000")
+	browser.MustContain(t, "empty search", r.Body, "No active parcel matches")
 	for q, want := range map[string]string{
 		"bbox=1,2,3":          "four whole numbers",
 		"bbox=5,0,1,1":        "West must not be greater than east",
@@ -90,34 +63,34 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 		"ref=A&bbox=0,0,1,1":  "not both",
 		"ref=&bbox=":          "Enter a cadastral reference or an area",
 	} {
-		r := get(t, base+"/land/search?"+q)
-		if r.code != http.StatusUnprocessableEntity {
-			t.Errorf("search %s = %d, want 422", q, r.code)
+		r := browser.Get(t, base+"/land/search?"+q)
+		if r.Code != http.StatusUnprocessableEntity {
+			t.Errorf("search %s = %d, want 422", q, r.Code)
 		}
-		mustContain(t, "search "+q, r.body, "<title>Error:", want)
+		browser.MustContain(t, "search "+q, r.Body, "<title>Error:", want)
 	}
 
 	// A title page reads the settled height: it answers without waiting
 	// for the next block (blocks here are a second apart).
 	start := time.Now()
-	r = get(t, base+"/land/titles/T1")
-	if r.code != http.StatusOK {
-		t.Fatalf("title page: %d", r.code)
+	r = browser.Get(t, base+"/land/titles/T1")
+	if r.Code != http.StatusOK {
+		t.Fatalf("title page: %d", r.Code)
 	}
 	if d := time.Since(start); d > 500*time.Millisecond {
 		t.Errorf("title page took %s: it waited for a block", d)
 	}
 	// A past height before the title existed proves its absence there.
-	r = get(t, base+fmt.Sprintf("/land/titles/T1?height=%d", titleHeight-1))
-	if r.code != http.StatusNotFound {
-		t.Errorf("title page before the title: %d, want 404", r.code)
+	r = browser.Get(t, base+fmt.Sprintf("/land/titles/T1?height=%d", titleHeight-1))
+	if r.Code != http.StatusNotFound {
+		t.Errorf("title page before the title: %d, want 404", r.Code)
 	}
-	if r = get(t, base+fmt.Sprintf("/land/titles/T1?height=%d", titleHeight)); r.code != http.StatusOK {
-		t.Errorf("title page at the title's height: %d", r.code)
+	if r = browser.Get(t, base+fmt.Sprintf("/land/titles/T1?height=%d", titleHeight)); r.Code != http.StatusOK {
+		t.Errorf("title page at the title's height: %d", r.Code)
 	}
 	for q, code := range map[string]int{"height=0": 400, "height=x": 400, "height=99999999": 404} {
-		if r := get(t, base+"/land/titles/T1?"+q); r.code != code {
-			t.Errorf("title page ?%s = %d, want %d", q, r.code, code)
+		if r := browser.Get(t, base+"/land/titles/T1?"+q); r.Code != code {
+			t.Errorf("title page ?%s = %d, want %d", q, r.Code, code)
 		}
 	}
 
@@ -149,33 +122,33 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 		t.Errorf("forged seen cookie: %d after %s", resp.StatusCode, time.Since(start))
 	}
 
-	bctx := browsertest.New(t)
-	w := watch(bctx)
-	run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-ref", chromedp.ByID),
+	bctx := browser.New(t)
+	w := browser.Watch(bctx)
+	browser.Run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-ref", chromedp.ByID),
 		chromedp.Poll(`!!window.htmx`, nil, chromedp.WithPollingTimeout(5*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "search form")
+	browser.RequireAccessible(t, bctx, "search form")
 	// htmx replaces the main content in place: the page's marker survives,
 	// the address shows the search, and focus moves to the new content.
-	run(t, bctx, "search", chromedp.Evaluate(`window.__samePage = true`, nil), chromedp.SetValue("#f-bbox", "0,0,3000,1000", chromedp.ByID),
+	browser.Run(t, bctx, "search", chromedp.Evaluate(`window.__samePage = true`, nil), chromedp.SetValue("#f-bbox", "0,0,3000,1000", chromedp.ByID),
 		chromedp.Click("form.journey-form button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("#hits", chromedp.ByID))
 	var same bool
 	var loc, focused string
-	run(t, bctx, "in place", chromedp.Evaluate(`window.__samePage === true`, &same), chromedp.Evaluate(`location.search`, &loc),
+	browser.Run(t, bctx, "in place", chromedp.Evaluate(`window.__samePage === true`, &same), chromedp.Evaluate(`location.search`, &loc),
 		chromedp.Evaluate(`document.activeElement && document.activeElement.id`, &focused))
 	if !same || !strings.Contains(loc, "bbox=0%2C0%2C3000%2C1000") || focused != "main" {
 		t.Errorf("htmx search: same page %v, location %q, focus on %q", same, loc, focused)
 	}
-	browsertest.RequireAccessible(t, bctx, "search results")
+	browser.RequireAccessible(t, bctx, "search results")
 	// A refused search (422) is swapped in too, with its error summary focused.
-	run(t, bctx, "bad search in place", chromedp.Evaluate(`document.getElementById("f-bbox").value = "1,2"; document.getElementById("f-ref").value = ""`, nil),
+	browser.Run(t, bctx, "bad search in place", chromedp.Evaluate(`document.getElementById("f-bbox").value = "1,2"; document.getElementById("f-ref").value = ""`, nil),
 		chromedp.Click("form.journey-form button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
 	var title string
-	run(t, bctx, "error title", chromedp.Evaluate(`document.title`, &title), chromedp.Evaluate(`window.__samePage === true`, &same),
+	browser.Run(t, bctx, "error title", chromedp.Evaluate(`document.title`, &title), chromedp.Evaluate(`window.__samePage === true`, &same),
 		chromedp.Evaluate(`document.activeElement && document.activeElement.className`, &focused))
 	if !strings.HasPrefix(title, "Error:") || !same || !strings.Contains(focused, "error-summary") {
 		t.Errorf("refused htmx search: title %q, same page %v, focus %q", title, same, focused)
 	}
-	run(t, bctx, "bad search", chromedp.Navigate(base+"/land/search?bbox=1,2"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-	browsertest.RequireAccessible(t, bctx, "search error")
-	w.check(t)
+	browser.Run(t, bctx, "bad search", chromedp.Navigate(base+"/land/search?bbox=1,2"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
+	browser.RequireAccessible(t, bctx, "search error")
+	w.Check(t)
 }

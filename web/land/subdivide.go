@@ -1,4 +1,4 @@
-package web
+package land
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
 )
@@ -27,8 +28,6 @@ import (
 // them: every child valid, inside the parent, no two overlapping, the
 // parent covered to within the tolerance, references unused, the parent's
 // title free of caveats.
-
-func init() { Journeys = append(Journeys, landSubdivide) }
 
 // childrenExample is the hint's example: P1 of the portal's examples split
 // in two halves.
@@ -138,7 +137,7 @@ func parentOutline(msg []byte) (land.Geometry, bool) {
 	return g, ok
 }
 
-var landSubdivide = &Journey{
+var landSubdivide = &portal.Journey{
 	Path:    "/land/parcels/subdivide",
 	MsgType: land.TypeSubdivide,
 	Title:   "Subdivide a parcel",
@@ -152,7 +151,7 @@ var landSubdivide = &Journey{
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
-	Message: func(ctx context.Context, cl *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		params, err := landParams(ctx, cl)
 		if err != nil {
@@ -164,7 +163,7 @@ var landSubdivide = &Journey{
 		if !validID(pid, 'P') {
 			errs = append(errs, ui.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
 		} else {
-			if parent, err = landRecord[land.Parcel](ctx, cl, "parcel/"+pid); err != nil {
+			if parent, err = portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+pid, 0); err != nil {
 				return nil, nil, err
 			}
 			switch {
@@ -174,7 +173,7 @@ var landSubdivide = &Journey{
 				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired: it was replaced by " + strings.Join(parent.Children, ", ")})
 				parent = nil
 			case parent.Title != "":
-				t, err := landRecord[land.Title](ctx, cl, "title/"+parent.Title)
+				t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+parent.Title, 0)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -285,7 +284,7 @@ func checkChildren(ctx context.Context, cl *client.Client, lim land.Limits, pare
 				bad("Children %d and %d both have cadastral reference %s", j+1, i+1, c.CadastralRef)
 			}
 		}
-		used, err := landQuery(ctx, cl, "cadref/"+c.CadastralRef)
+		used, err := portal.Query(ctx, cl, "/land/cadref/"+c.CadastralRef, nil, 0)
 		if err != nil {
 			return nil, err
 		}

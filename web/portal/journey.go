@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"context"
@@ -54,8 +54,9 @@ type Answers struct {
 	Account *authority.Account // the signer's account; nil if the key has none
 }
 
-// Journey is one form that ends in a signed transaction. Pages for land,
-// identity and ballots add theirs to Journeys.
+// Journey is one form that ends in a signed transaction. Each area
+// declares its journeys and registers them with Server.HandleJourney (or
+// HandleCosign, for dealings that several accounts sign) from web.Routes.
 type Journey struct {
 	Path    string // GET shows the form, POST prepares the transaction
 	MsgType string
@@ -79,17 +80,27 @@ type Journey struct {
 	Preview func(t *tx.Tx) templ.Component
 	// Scripts are extra static scripts for the form page (web/static).
 	Scripts []string
+	// Parties, if set, makes the journey co-signed (cosign.go): they are
+	// the accounts the chain requires to sign t, with their roles.
+	Parties func(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error)
 }
 
-// Journeys are every signed-transaction form the portal offers.
-var Journeys = []*Journey{registerAccount}
+// HandleJourney serves j: GET j.Path shows the form, POST prepares the
+// transaction, and /tx/send relays it once signed.
+func (s *Server) HandleJourney(e *echo.Echo, j *Journey) {
+	s.journeys[j.MsgType] = j
+	e.GET(j.Path, s.journeyForm(j))
+	e.POST(j.Path, s.journeyPrepare(j))
+}
 
 func signerField() ui.Field {
 	return ui.Field{Name: SignerField, Label: "Your public key",
 		Hint: "Filled in from the key held in this browser: 64 hexadecimal characters.", Fill: "pubkey", Wide: true}
 }
 
-func (j *Journey) fields(values url.Values) []ui.Field {
+// FormFields are the journey's questions, the signer's key first, with the
+// answers in values (if any) filled in.
+func (j *Journey) FormFields(values url.Values) []ui.Field {
 	fs := append([]ui.Field{signerField()}, j.Fields...)
 	if values != nil {
 		for i := range fs {
@@ -99,27 +110,13 @@ func (j *Journey) fields(values url.Values) []ui.Field {
 	return fs
 }
 
-// client returns the chain client, having fetched the chain id once under
-// a lock (client.Client caches it without one).
-func (s *Server) client(c echo.Context) (*client.Client, error) {
-	s.clMu.Lock()
-	defer s.clMu.Unlock()
-	if !s.clReady {
-		if _, err := s.cl.ChainID(c.Request().Context()); err != nil {
-			return nil, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
-		}
-		s.clReady = true
-	}
-	return s.cl, nil
-}
-
 func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		fs := j.fields(c.QueryParams()) // links may fill in answers (?offer=O1)
+		fs := j.FormFields(c.QueryParams()) // links may fill in answers (?offer=O1)
 		if pk := ui.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
 			fs[0].Value = pk
 		}
-		return render(c, http.StatusOK, ui.JourneyForm(s.formPage(j, fs, nil)))
+		return Render(c, http.StatusOK, ui.JourneyForm(s.formPage(j, fs, nil)))
 	}
 }
 
@@ -128,7 +125,8 @@ func (s *Server) formPage(j *Journey, fs []ui.Field, errs []ui.FormError) ui.For
 		Fields: ui.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: j.Scripts}
 }
 
-// journeyPrepare checks the answers and shows the unsigned transaction.
+// journeyPrepare checks the answers and shows the unsigned transaction
+// (to its first signer, for a co-signed journey).
 func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -136,9 +134,9 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 		}
-		fs := j.fields(form)
+		fs := j.FormFields(form)
 		refuse := func(errs []ui.FormError) error {
-			return render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(j, fs, errs)))
+			return Render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(j, fs, errs)))
 		}
 		pkHex := strings.ToLower(fs[0].Value)
 		if pkHex == "" {
@@ -150,13 +148,13 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 			return refuse([]ui.FormError{{Field: SignerField,
 				Message: "The public key must be 64 hexadecimal characters (0–9, a–f)"}})
 		}
-		cl, err := s.client(c)
+		cl, err := s.Client(c)
 		if err != nil {
 			return err
 		}
 		acct, err := cl.AccountByKey(ctx, pub)
 		if err != nil {
-			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return Unavailable(err)
 		}
 		msg, errs, err := j.Message(ctx, cl, Answers{Values: form, Signer: pub, Account: acct})
 		if err != nil {
@@ -165,16 +163,32 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 		if len(errs) > 0 {
 			return refuse(errs)
 		}
-		t, err := cl.Build(ctx, pub, j.MsgType, msg, ValidFor)
+		validFor := uint64(ValidFor)
+		if j.Parties != nil {
+			validFor = CosignValidFor
+		}
+		t, err := cl.Build(ctx, pub, j.MsgType, msg, validFor)
 		if err != nil {
-			return fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+			return Unavailable(err)
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusOK, ui.CheckAnswers(s.checkPage(j, t, pub, nil)))
+		if j.Parties != nil {
+			// The first signer signs on the co-signing page, which then
+			// gives the link the others open (cosign.go).
+			t.Signatures = []tx.Signature{{PubKey: pub, Sig: make([]byte, ed25519.SignatureSize)}}
+			parties, err := j.Parties(ctx, cl, t)
+			if err != nil {
+				return err
+			}
+			return Render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(j, t, parties, nil)))
+		}
+		return Render(c, http.StatusOK, ui.CheckAnswers(s.CheckPage(j, t, pub, nil)))
 	}
 }
 
-func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []ui.FormError) ui.CheckPage {
+// CheckPage is the page where the signer checks the prepared transaction
+// in plain words and signs it.
+func (s *Server) CheckPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []ui.FormError) ui.CheckPage {
 	return ui.CheckPage{
 		Title: "Check and sign: " + strings.ToLower(j.Title[:1]) + j.Title[1:],
 		Facts: j.Describe(t, pub),
@@ -189,7 +203,7 @@ func (s *Server) checkPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []u
 		MsgJSON:    chain.PrettyJSON(t.Msg),
 		SignBytes:  hex.EncodeToString(t.SignBytes(pub)),
 		PubKey:     hex.EncodeToString(pub),
-		Prepared:   s.seal(t, pub),
+		Prepared:   s.Seal(t, pub),
 		ChangeHref: j.Path,
 		Errors:     errs,
 		Nav:        j.Nav,
@@ -204,17 +218,17 @@ func preview(j *Journey, t *tx.Tx) templ.Component {
 	return j.Preview(t)
 }
 
-// seal encodes the unsigned transaction (with an all-zero placeholder
+// Seal encodes the unsigned transaction (with an all-zero placeholder
 // signature, so the envelope codec can carry it) and MACs it.
-func (s *Server) seal(t *tx.Tx, pub ed25519.PublicKey) string {
+func (s *Server) Seal(t *tx.Tx, pub ed25519.PublicKey) string {
 	u := *t
 	u.Signatures = []tx.Signature{{PubKey: pub, Sig: make([]byte, ed25519.SignatureSize)}}
 	raw := u.Encode()
-	return base64.RawURLEncoding.EncodeToString(raw) + "." + s.mac("prepared-tx/v1", string(raw))
+	return base64.RawURLEncoding.EncodeToString(raw) + "." + s.MAC("prepared-tx/v1", string(raw))
 }
 
-// unseal checks the MAC and decodes the prepared transaction.
-func (s *Server) unseal(token string) (*tx.Tx, error) {
+// Unseal checks the MAC and decodes the prepared transaction.
+func (s *Server) Unseal(token string) (*tx.Tx, error) {
 	enc, mac, ok := strings.Cut(token, ".")
 	if !ok {
 		return nil, errors.New("malformed")
@@ -223,7 +237,7 @@ func (s *Server) unseal(token string) (*tx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !hmac.Equal([]byte(mac), []byte(s.mac("prepared-tx/v1", string(raw)))) {
+	if !hmac.Equal([]byte(mac), []byte(s.MAC("prepared-tx/v1", string(raw)))) {
 		return nil, errors.New("bad seal")
 	}
 	t, err := tx.Decode(raw)
@@ -233,10 +247,10 @@ func (s *Server) unseal(token string) (*tx.Tx, error) {
 	return t, nil
 }
 
-// txSend serves POST /tx/send: signature + sealed transaction → relayed,
+// TxSend serves POST /tx/send: signature + sealed transaction → relayed,
 // committed transaction.
-func (s *Server) txSend(c echo.Context) error {
-	t, err := s.unseal(c.FormValue("prepared"))
+func (s *Server) TxSend(c echo.Context) error {
+	t, err := s.Unseal(c.FormValue("prepared"))
 	if err != nil {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity,
 			"This transaction was not prepared by this portal, or it was changed. Nothing was sent; start again.").SetInternal(err)
@@ -256,17 +270,17 @@ func (s *Server) txSend(c echo.Context) error {
 	}
 	if err != nil {
 		t.Signatures[0].Sig = make([]byte, ed25519.SignatureSize)
-		return render(c, http.StatusUnprocessableEntity, ui.CheckAnswers(s.checkPage(j, t, pub, []ui.FormError{{
+		return Render(c, http.StatusUnprocessableEntity, ui.CheckAnswers(s.CheckPage(j, t, pub, []ui.FormError{{
 			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names.",
 		}})))
 	}
-	return s.relay(c, j, t)
+	return s.Relay(c, j, t)
 }
 
-// relay sends a fully signed transaction of journey j and shows its
+// Relay sends a fully signed transaction of journey j and shows its
 // result: j.Done's confirmation, or the chain's refusal.
-func (s *Server) relay(c echo.Context, j *Journey, t *tx.Tx) error {
-	res, hash, refused, err := s.broadcast(c, t, j.Nav, j.Path)
+func (s *Server) Relay(c echo.Context, j *Journey, t *tx.Tx) error {
+	res, hash, refused, err := s.Broadcast(c, t, j.Nav, j.Path)
 	if refused || err != nil {
 		return err
 	}
@@ -276,16 +290,16 @@ func (s *Server) relay(c echo.Context, j *Journey, t *tx.Tx) error {
 			ui.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
 			ui.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
 		Next: next}
-	return render(c, http.StatusOK, ui.TxResult(p))
+	return Render(c, http.StatusOK, ui.TxResult(p))
 }
 
-// broadcast relays a fully signed transaction and waits for its block. If
+// Broadcast relays a fully signed transaction and waits for its block. If
 // the chain refuses it, the refusal page (422, with a link to restart) is
 // rendered and refused is true; err is a failure to render or to reach
 // the node. On success the viewer's seen height is remembered, so the
 // pages that follow show the transaction's effect (readHeight).
-func (s *Server) broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *client.Result, hash string, refused bool, err error) {
-	cl, err := s.client(c)
+func (s *Server) Broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *client.Result, hash string, refused bool, err error) {
+	cl, err := s.Client(c)
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -309,49 +323,15 @@ func (s *Server) broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *
 			p.Facts = append(p.Facts, ui.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
 		}
 		p.Next = []ui.Link{{Label: "Start again", Href: restart}}
-		return nil, hash, true, render(c, http.StatusUnprocessableEntity, ui.TxResult(p))
+		return nil, hash, true, Render(c, http.StatusUnprocessableEntity, ui.TxResult(p))
 	case err != nil && ctx.Err() != nil:
 		return nil, hash, false, echo.NewHTTPError(http.StatusGatewayTimeout,
 			"The transaction was sent but was not seen in a block in time. Look it up later at /tx/"+hash+".").SetInternal(err)
 	case err != nil:
-		return nil, hash, false, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return nil, hash, false, Unavailable(err)
 	}
-	s.rememberSeen(c, res.Height)
+	s.RememberSeen(c, res.Height)
 	return res, hash, false, nil
-}
-
-// registerAccount is the first journey: a key held in the browser becomes
-// an account (authority/register-account, sequence 0, signed by that key).
-var registerAccount = &Journey{
-	Path:    "/account/register",
-	MsgType: authority.TypeRegisterAccount,
-	Title:   "Register your account",
-	Lead:    "Your key becomes an account on the chain. Nobody else signs: your key alone creates it.",
-	Nav:     "keys",
-	Message: func(_ context.Context, _ *client.Client, a Answers) (any, []ui.FormError, error) {
-		if a.Account != nil {
-			return nil, []ui.FormError{{Field: SignerField,
-				Message: "This key already has account " + a.Account.ID + ": there is nothing to register"}}, nil
-		}
-		return authority.MsgRegisterAccount{}, nil, nil
-	},
-	Describe: func(_ *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
-		return []ui.Fact{
-			{Label: "What", Value: "Create a new account controlled by your key"},
-			{Label: "Your account id", Value: tx.AccountID(signer), Mono: true},
-			{Label: "Your public key", Value: hex.EncodeToString(signer), Mono: true},
-			{Label: "Roles", Value: "None: roles are granted later by the authority set"},
-		}
-	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
-		id := string(r.Data)
-		if !tx.ValidAccountID(id) {
-			id = tx.AccountID(t.Primary())
-		}
-		return "Your account is registered",
-			[]ui.Fact{{Label: "Account id", Value: id, Mono: true, Href: "/accounts/" + id}},
-			[]ui.Link{{Label: "Sign in with your key", Href: "/signin"}, {Label: "See your account on the chain", Href: "/accounts/" + id}}
-	},
 }
 
 // awaitTx waits until the transaction with hash is in a block and returns

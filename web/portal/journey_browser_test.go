@@ -1,126 +1,27 @@
-package web_test
+package portal_test
 
 import (
 	"context"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
-	cdplog "github.com/chromedp/cdproto/log"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/publica/publica/audit"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
-	"github.com/publica/publica/web/browsertest"
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/x/authority"
 )
-
-// pageWatch records the HTTP status of every page the tab loads, and any
-// script exception or security (CSP) message, which fail the test.
-type pageWatch struct {
-	mu       sync.Mutex
-	statuses map[string]int64 // by URL path, the latest
-	last     int64
-	problems []string
-}
-
-func watch(ctx context.Context) *pageWatch {
-	w := &pageWatch{statuses: map[string]int64{}}
-	chromedp.ListenTarget(ctx, func(ev any) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		switch e := ev.(type) {
-		case *network.EventResponseReceived:
-			if e.Type == network.ResourceTypeDocument {
-				w.last = e.Response.Status
-			}
-		case *runtime.EventExceptionThrown:
-			w.problems = append(w.problems, "exception: "+e.ExceptionDetails.Error())
-		case *cdplog.EventEntryAdded:
-			if e.Entry.Source == cdplog.SourceSecurity || (e.Entry.Level == cdplog.LevelError && e.Entry.Source == cdplog.SourceJavascript) {
-				w.problems = append(w.problems, string(e.Entry.Source)+": "+e.Entry.Text)
-			}
-		}
-	})
-	return w
-}
-
-func (w *pageWatch) status() int64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.last
-}
-
-func (w *pageWatch) check(t *testing.T) {
-	t.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, p := range w.problems {
-		t.Errorf("browser: %s", p)
-	}
-	w.problems = nil
-}
-
-// submitted runs submit and waits for the page that replaces the current
-// one to show sel. (Evaluations during the navigation may fail; they are
-// retried.)
-func submitted(sel string, submit chromedp.Action) chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		if err := chromedp.Evaluate(`window.__stale = true`, nil).Do(ctx); err != nil {
-			return err
-		}
-		if err := submit.Do(ctx); err != nil {
-			return err
-		}
-		probe := `window.__stale !== true && document.readyState === "complete" && !!document.querySelector(` + strconv.Quote(sel) + `)`
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
-			var ok bool
-			if err := chromedp.Evaluate(probe, &ok).Do(ctx); err == nil && ok {
-				return nil
-			}
-		}
-		return fmt.Errorf("no %s after submitting", sel)
-	})
-}
-
-func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
-	t.Helper()
-	if err := chromedp.Run(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	var s string
-	run(t, ctx, "read "+sel, chromedp.Text(sel, &s, chromedp.ByQuery))
-	return s
-}
-
-func wantStatus(t *testing.T, w *pageWatch, page string, code int64) {
-	t.Helper()
-	if got := w.status(); got != code {
-		t.Errorf("%s: HTTP %d, want %d", page, got, code)
-	}
-}
-
-// evalAwait runs a script returning a promise and waits for its value.
-func evalAwait(script string, out any) chromedp.Action {
-	return chromedp.Evaluate(script, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	})
-}
 
 // TestKeyRegisterSignInExplore is the citizen's and the auditor's first
 // journey in a real browser against a real node: make a key in the
@@ -129,42 +30,34 @@ func evalAwait(script string, out any) chromedp.Action {
 // explorer. Refused answers, a tampered signature and a tampered sign-in
 // are shown as error summaries with status 422. axe-core checks every page.
 func TestKeyRegisterSignInExplore(t *testing.T) {
-	bctx := browsertest.New(t)
-	w := watch(bctx)
+	bctx := browser.New(t)
+	w := browser.Watch(bctx)
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
 	if err := audit.WriteReport(home, &audit.Report{Time: time.Now().UTC(), ChainID: "publica-dev", Result: audit.ResultVerified,
 		Blocks: 7, Transactions: 2, FirstHeight: 1, LastHeight: 7, FinalAppHash: "ABCDEF0123", DurationSeconds: 0.4}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewForNode(n, web.Options{Refresh: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
-	base := "http://" + s.Addr()
+	base := browser.Serve(t, n, web.Options{Refresh: -1})
 
 	// 1. The key page: a refused passphrase, then a new key.
-	run(t, bctx, "open /keys", chromedp.Navigate(base+"/keys"), chromedp.WaitVisible("#key-create", chromedp.ByID))
-	browsertest.RequireAccessible(t, bctx, "/keys without a key")
-	run(t, bctx, "short passphrase",
+	browser.Run(t, bctx, "open /keys", chromedp.Navigate(base+"/keys"), chromedp.WaitVisible("#key-create", chromedp.ByID))
+	browser.RequireAccessible(t, bctx, "/keys without a key")
+	browser.Run(t, bctx, "short passphrase",
 		chromedp.SendKeys("#create-pass", "short", chromedp.ByID),
 		chromedp.Click("#create-form button", chromedp.ByQuery),
 		chromedp.WaitVisible("#keys-error", chromedp.ByID))
-	if e := text(t, bctx, "#keys-error"); !strings.Contains(e, "at least 12 characters") {
+	if e := browser.Text(t, bctx, "#keys-error"); !strings.Contains(e, "at least 12 characters") {
 		t.Errorf("short passphrase error: %q", e)
 	}
 	const pass = "correct horse battery staple"
-	run(t, bctx, "create key",
+	browser.Run(t, bctx, "create key",
 		chromedp.SetValue("#create-pass", pass, chromedp.ByID),
 		chromedp.SetValue("#create-pass2", pass, chromedp.ByID),
 		chromedp.Click("#create-form button", chromedp.ByQuery),
 		chromedp.WaitVisible("#key-current", chromedp.ByID),
 		chromedp.WaitVisible("#key-backup", chromedp.ByID))
-	pubHex, acctID := text(t, bctx, "#key-public"), text(t, bctx, "#key-account")
+	pubHex, acctID := browser.Text(t, bctx, "#key-public"), browser.Text(t, bctx, "#key-account")
 	pubBytes, err := hex.DecodeString(pubHex)
 	if err != nil || len(pubBytes) != 32 {
 		t.Fatalf("public key shown %q", pubHex)
@@ -172,10 +65,10 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 	if want := tx.AccountID(pubBytes); acctID != want {
 		t.Fatalf("account id shown %s, Go computes %s", acctID, want)
 	}
-	browsertest.RequireAccessible(t, bctx, "/keys with a new key")
+	browser.RequireAccessible(t, bctx, "/keys with a new key")
 	// The stored key cannot be read out of the browser.
 	var extractable bool
-	run(t, bctx, "extractable?", evalAwait(`PublicaKeys.get().then(r => r.privateKey.extractable)`, &extractable))
+	browser.Run(t, bctx, "extractable?", browser.EvalAwait(`PublicaKeys.get().then(r => r.privateKey.extractable)`, &extractable))
 	if extractable {
 		t.Error("the stored private key is extractable")
 	}
@@ -184,8 +77,8 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 	dl := t.TempDir()
 	var name string
 	var ok bool
-	run(t, bctx, "download backup",
-		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dl),
+	browser.Run(t, bctx, "download backup",
+		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dl),
 		chromedp.AttributeValue("#key-backup", "download", &name, &ok, chromedp.ByID),
 		chromedp.Click("#key-backup", chromedp.ByID))
 	if want := "publica-key-" + acctID[:8] + ".json"; name != want {
@@ -209,74 +102,74 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ignored any
-	run(t, bctx, "remove key", evalAwait(`PublicaKeys.remove().then(() => true)`, &ignored),
+	browser.Run(t, bctx, "remove key", browser.EvalAwait(`PublicaKeys.remove().then(() => true)`, &ignored),
 		chromedp.Reload(), chromedp.WaitVisible("#key-import", chromedp.ByID),
 		chromedp.SetUploadFiles("#import-file", []string{file}, chromedp.ByID),
 		chromedp.SetValue("#import-pass", "wrong passphrase!", chromedp.ByID),
 		chromedp.Click("#import-form button", chromedp.ByQuery),
 		chromedp.WaitVisible("#keys-error", chromedp.ByID))
-	if e := text(t, bctx, "#keys-error"); !strings.Contains(e, "passphrase is wrong") {
+	if e := browser.Text(t, bctx, "#keys-error"); !strings.Contains(e, "passphrase is wrong") {
 		t.Errorf("wrong passphrase error: %q", e)
 	}
-	run(t, bctx, "import key",
+	browser.Run(t, bctx, "import key",
 		chromedp.SetValue("#import-pass", pass, chromedp.ByID),
 		chromedp.Click("#import-form button", chromedp.ByQuery),
 		chromedp.WaitVisible("#key-current", chromedp.ByID))
-	if got := text(t, bctx, "#key-public"); got != pubHex {
+	if got := browser.Text(t, bctx, "#key-public"); got != pubHex {
 		t.Fatalf("imported key %s, created %s", got, pubHex)
 	}
 
 	// 3. Register: empty and malformed keys are refused with 422.
-	run(t, bctx, "open register form", chromedp.Navigate(base+"/account/register"),
+	browser.Run(t, bctx, "open register form", chromedp.Navigate(base+"/account/register"),
 		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 	var filled string
-	run(t, bctx, "read filled key", chromedp.Value("#f-pubkey", &filled, chromedp.ByID))
+	browser.Run(t, bctx, "read filled key", chromedp.Value("#f-pubkey", &filled, chromedp.ByID))
 	if filled != pubHex {
 		t.Errorf("form filled %q, want the browser key %s", filled, pubHex)
 	}
-	browsertest.RequireAccessible(t, bctx, "register form")
+	browser.RequireAccessible(t, bctx, "register form")
 	for _, bad := range []struct{ value, want string }{
 		{"", "Enter your public key"},
 		{"not-a-key", "64 hexadecimal characters"},
 	} {
-		run(t, bctx, "submit "+bad.value,
+		browser.Run(t, bctx, "submit "+bad.value,
 			chromedp.Evaluate(`document.getElementById("f-pubkey").value = `+strconv.Quote(bad.value), nil),
-			submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
-		wantStatus(t, w, "register with "+strconv.Quote(bad.value), 422)
-		if e := text(t, bctx, ".error-summary"); !strings.Contains(e, bad.want) {
+			browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+		browser.WantStatus(t, w, "register with "+strconv.Quote(bad.value), 422)
+		if e := browser.Text(t, bctx, ".error-summary"); !strings.Contains(e, bad.want) {
 			t.Errorf("error summary for %q: %q", bad.value, e)
 		}
-		if e := text(t, bctx, "#f-pubkey-error"); !strings.Contains(e, bad.want) {
+		if e := browser.Text(t, bctx, "#f-pubkey-error"); !strings.Contains(e, bad.want) {
 			t.Errorf("inline error for %q: %q", bad.value, e)
 		}
 		var title string
-		run(t, bctx, "title", chromedp.Title(&title))
+		browser.Run(t, bctx, "title", chromedp.Title(&title))
 		if !strings.HasPrefix(title, "Error: ") {
 			t.Errorf("title %q lacks the Error: prefix", title)
 		}
 	}
-	browsertest.RequireAccessible(t, bctx, "register form with errors")
+	browser.RequireAccessible(t, bctx, "register form with errors")
 
 	// 4. Check your answers: plain words, and the exact sign bytes.
-	run(t, bctx, "prepare",
+	browser.Run(t, bctx, "prepare",
 		chromedp.SetValue("#f-pubkey", pubHex, chromedp.ByID),
 		chromedp.Click("form.journey-form button", chromedp.ByQuery),
 		chromedp.WaitVisible("form[data-sign]", chromedp.ByQuery),
 		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
-	wantStatus(t, w, "check page", 200)
-	if f := text(t, bctx, "#tx-facts"); !strings.Contains(f, acctID) || !strings.Contains(f, "Create a new account") {
+	browser.WantStatus(t, w, "check page", 200)
+	if f := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(f, acctID) || !strings.Contains(f, "Create a new account") {
 		t.Errorf("check page facts: %q", f)
 	}
 	var signBytes string
-	run(t, bctx, "sign bytes", chromedp.AttributeValue("form[data-sign]", "data-sign-bytes", &signBytes, &ok, chromedp.ByQuery))
+	browser.Run(t, bctx, "sign bytes", chromedp.AttributeValue("form[data-sign]", "data-sign-bytes", &signBytes, &ok, chromedp.ByQuery))
 	wantPrefix := hex.EncodeToString([]byte("publica/tx/v1\x00\x0bpublica-dev")) + pubHex + "00"
 	if !strings.HasPrefix(signBytes, wantPrefix) || !strings.HasSuffix(signBytes, hex.EncodeToString([]byte("\x1aauthority/register-account\x02{}"))) {
 		t.Errorf("sign bytes %s", signBytes)
 	}
-	browsertest.RequireAccessible(t, bctx, "check page")
+	browser.RequireAccessible(t, bctx, "check page")
 
 	// 5. A tampered signature is refused; nothing reaches the chain.
-	run(t, bctx, "tampered signature", chromedp.Evaluate(`(async () => {
+	browser.Run(t, bctx, "tampered signature", chromedp.Evaluate(`(async () => {
 		const f = document.querySelector("form[data-sign]");
 		const rec = await PublicaKeys.get();
 		let sig = await PublicaKeys.sign(rec, PublicaKeys.unhex(f.dataset.signBytes));
@@ -284,8 +177,8 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 		f.elements.signature.value = sig;
 		f.submit();
 	})()`, nil), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-	wantStatus(t, w, "tampered signature", 422)
-	if e := text(t, bctx, ".error-summary"); !strings.Contains(e, "signature does not match") {
+	browser.WantStatus(t, w, "tampered signature", 422)
+	if e := browser.Text(t, bctx, ".error-summary"); !strings.Contains(e, "signature does not match") {
 		t.Errorf("tampered signature message: %q", e)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -295,12 +188,12 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 	}
 
 	// 6. Sign and send: the confirmation names the committed block.
-	run(t, bctx, "sign and send",
+	browser.Run(t, bctx, "sign and send",
 		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#confirmation", chromedp.ByID))
-	wantStatus(t, w, "confirmation", 200)
-	height, err := strconv.ParseInt(strings.ReplaceAll(text(t, bctx, "#committed-height"), ",", ""), 10, 64)
+	browser.WantStatus(t, w, "confirmation", 200)
+	height, err := strconv.ParseInt(strings.ReplaceAll(browser.Text(t, bctx, "#committed-height"), ",", ""), 10, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,56 +202,56 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 		t.Fatalf("account after registering: %+v (%v)", acct, err)
 	}
 	var hashHref string
-	run(t, bctx, "tx link", chromedp.AttributeValue(`#result-facts a[href^="/tx/"]`, "href", &hashHref, &ok, chromedp.ByQuery))
+	browser.Run(t, bctx, "tx link", chromedp.AttributeValue(`#result-facts a[href^="/tx/"]`, "href", &hashHref, &ok, chromedp.ByQuery))
 	hash := strings.TrimPrefix(hashHref, "/tx/")
 	hb, _ := hex.DecodeString(hash)
 	res, err := c.RPC.Tx(ctx, hb, false)
 	if err != nil || res.Height != height || res.TxResult.Code != 0 {
 		t.Fatalf("tx %s on chain: %+v (%v), page says height %d", hash, res, err, height)
 	}
-	browsertest.RequireAccessible(t, bctx, "confirmation")
+	browser.RequireAccessible(t, bctx, "confirmation")
 
 	// Registering again is refused at the form.
-	run(t, bctx, "register twice", chromedp.Navigate(base+"/account/register"),
+	browser.Run(t, bctx, "register twice", chromedp.Navigate(base+"/account/register"),
 		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Click("form.journey-form button", chromedp.ByQuery),
 		chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-	wantStatus(t, w, "register twice", 422)
-	if e := text(t, bctx, ".error-summary"); !strings.Contains(e, "already has account "+acctID) {
+	browser.WantStatus(t, w, "register twice", 422)
+	if e := browser.Text(t, bctx, ".error-summary"); !strings.Contains(e, "already has account "+acctID) {
 		t.Errorf("register twice: %q", e)
 	}
 
 	// 7. The explorer shows the transaction decoded.
-	run(t, bctx, "tx page", chromedp.Navigate(base+hashHref), chromedp.WaitVisible("main", chromedp.ByQuery))
-	wantStatus(t, w, "tx page", 200)
-	body := text(t, bctx, "main")
+	browser.Run(t, bctx, "tx page", chromedp.Navigate(base+hashHref), chromedp.WaitVisible("main", chromedp.ByQuery))
+	browser.WantStatus(t, w, "tx page", 200)
+	body := browser.Text(t, bctx, "main")
 	for _, want := range []string{authority.TypeRegisterAccount, acctID, "primary signer", "authority.account_registered", "OK", strconv.FormatInt(height, 10)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("tx page lacks %q", want)
 		}
 	}
-	browsertest.RequireAccessible(t, bctx, "tx page")
-	run(t, bctx, "block page", chromedp.Navigate(base+"/blocks/"+strconv.FormatInt(height, 10)), chromedp.WaitVisible("article.tx", chromedp.ByQuery))
-	if b := text(t, bctx, "main"); !strings.Contains(b, authority.TypeRegisterAccount) || !strings.Contains(b, acctID) || !strings.Contains(b, "App hash") {
+	browser.RequireAccessible(t, bctx, "tx page")
+	browser.Run(t, bctx, "block page", chromedp.Navigate(base+"/blocks/"+strconv.FormatInt(height, 10)), chromedp.WaitVisible("article.tx", chromedp.ByQuery))
+	if b := browser.Text(t, bctx, "main"); !strings.Contains(b, authority.TypeRegisterAccount) || !strings.Contains(b, acctID) || !strings.Contains(b, "App hash") {
 		t.Errorf("block page: %q", b)
 	}
-	browsertest.RequireAccessible(t, bctx, "block page")
-	run(t, bctx, "blocks page", chromedp.Navigate(base+"/blocks"), chromedp.WaitVisible("#chart-bpm svg", chromedp.ByQuery))
-	if r := text(t, bctx, "#replay"); !strings.Contains(r, "Verified") || !strings.Contains(r, "ABCDEF0123") {
+	browser.RequireAccessible(t, bctx, "block page")
+	browser.Run(t, bctx, "blocks page", chromedp.Navigate(base+"/blocks"), chromedp.WaitVisible("#chart-bpm svg", chromedp.ByQuery))
+	if r := browser.Text(t, bctx, "#replay"); !strings.Contains(r, "Verified") || !strings.Contains(r, "ABCDEF0123") {
 		t.Errorf("replay panel: %q", r)
 	}
 	var bars int
-	run(t, bctx, "count bars", chromedp.Evaluate(`document.querySelectorAll("#chart-tpb rect.bar").length`, &bars))
+	browser.Run(t, bctx, "count bars", chromedp.Evaluate(`document.querySelectorAll("#chart-tpb rect.bar").length`, &bars))
 	if bars < 2 {
 		t.Errorf("transactions-per-block chart has %d bars", bars)
 	}
-	browsertest.RequireAccessible(t, bctx, "blocks page")
+	browser.RequireAccessible(t, bctx, "blocks page")
 
 	// 8. Sign in: a tampered answer is refused, then the real one opens a session.
-	run(t, bctx, "sign-in page", chromedp.Navigate(base+"/signin"),
+	browser.Run(t, bctx, "sign-in page", chromedp.Navigate(base+"/signin"),
 		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
-	browsertest.RequireAccessible(t, bctx, "sign-in page")
-	run(t, bctx, "tampered sign-in", chromedp.Evaluate(`(async () => {
+	browser.RequireAccessible(t, bctx, "sign-in page")
+	browser.Run(t, bctx, "tampered sign-in", chromedp.Evaluate(`(async () => {
 		const f = document.querySelector("form[data-sign]");
 		const rec = await PublicaKeys.get();
 		const other = PublicaKeys.unhex(f.dataset.signBytes); other[other.length-1] ^= 1;
@@ -366,51 +259,51 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 		f.elements.pubkey.value = rec.publicKey;
 		f.submit();
 	})()`, nil), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
-	wantStatus(t, w, "tampered sign-in", 422)
-	if e := text(t, bctx, ".error-summary"); !strings.Contains(e, "signature does not match") {
+	browser.WantStatus(t, w, "tampered sign-in", 422)
+	if e := browser.Text(t, bctx, ".error-summary"); !strings.Contains(e, "signature does not match") {
 		t.Errorf("tampered sign-in: %q", e)
 	}
-	run(t, bctx, "sign in",
+	browser.Run(t, bctx, "sign in",
 		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#own-account", chromedp.ByID))
 	var loc string
-	run(t, bctx, "location", chromedp.Location(&loc))
+	browser.Run(t, bctx, "location", chromedp.Location(&loc))
 	if !strings.HasSuffix(loc, "/accounts/"+acctID) {
 		t.Errorf("signed in at %s", loc)
 	}
-	page := text(t, bctx, "main")
+	page := browser.Text(t, bctx, "main")
 	for _, want := range []string{pubHex, "Proof verified", "app hash"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("account page lacks %q", want)
 		}
 	}
-	if s := text(t, bctx, "#session-account"); !strings.Contains(s, acctID[:10]) {
+	if s := browser.Text(t, bctx, "#session-account"); !strings.Contains(s, acctID[:10]) {
 		t.Errorf("header session: %q", s)
 	}
 	var cookies []*network.Cookie
-	run(t, bctx, "cookies", chromedp.ActionFunc(func(ctx context.Context) error {
+	browser.Run(t, bctx, "cookies", chromedp.ActionFunc(func(ctx context.Context) error {
 		var err error
 		cookies, err = network.GetCookies().Do(ctx)
 		return err
 	}))
 	var session *network.Cookie
 	for _, ck := range cookies {
-		if ck.Name == web.SessionCookie {
+		if ck.Name == portal.SessionCookie {
 			session = ck
 		}
 	}
 	if session == nil || !session.HTTPOnly || session.SameSite != network.CookieSameSiteStrict {
 		t.Errorf("session cookie %+v", session)
 	}
-	browsertest.RequireAccessible(t, bctx, "account page, signed in")
+	browser.RequireAccessible(t, bctx, "account page, signed in")
 
 	// Sign out ends the session.
-	run(t, bctx, "sign out", chromedp.Click(".session button", chromedp.ByQuery), chromedp.WaitVisible("form[data-sign]", chromedp.ByQuery))
+	browser.Run(t, bctx, "sign out", chromedp.Click(".session button", chromedp.ByQuery), chromedp.WaitVisible("form[data-sign]", chromedp.ByQuery))
 	var signedOut bool
-	run(t, bctx, "signed out?", chromedp.Evaluate(`!document.getElementById("session-account")`, &signedOut))
+	browser.Run(t, bctx, "signed out?", chromedp.Evaluate(`!document.getElementById("session-account")`, &signedOut))
 	if !signedOut {
 		t.Error("still signed in after signing out")
 	}
-	w.check(t)
+	w.Check(t)
 }

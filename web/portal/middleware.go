@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"context"
@@ -112,9 +112,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case path == "/healthz":
 		werr = c.String(code, strings.ToLower(title))
 	case code == http.StatusNotFound:
-		werr = render(c, code, ui.NotFound(path))
+		werr = Render(c, code, ui.NotFound(path))
 	default:
-		werr = render(c, code, ui.ErrorPage(code, title, msg, requestID(c)))
+		werr = Render(c, code, ui.ErrorPage(code, title, msg, requestID(c)))
 	}
 	if werr != nil {
 		s.log.Error("writing error response", "err", werr)

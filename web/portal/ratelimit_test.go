@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"log/slog"
@@ -19,7 +19,7 @@ func TestRateLimitPerClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	newServer := func(rl RateLimit) *Server {
-		s, err := New(rpc, Options{Logger: slog.New(slog.DiscardHandler), RateLimit: rl})
+		s, err := New(rpc, Options{Logger: slog.New(slog.DiscardHandler), RateLimit: rl}, RegisterCore)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,14 +1,11 @@
-package web
+package portal
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/publica/publica/web/chain"
 )
 
 // Which state a proven page reads. A value read at height H is proven by
@@ -22,16 +19,16 @@ import (
 // seenCookie holds the block height of the viewer's last transaction.
 const seenCookie = "publica_seen"
 
-// readHeight is the state height a proven page should read at.
-func (s *Server) readHeight(c echo.Context) (int64, error) {
-	cl, err := s.client(c)
+// ReadHeight is the state height a proven page should read at.
+func (s *Server) ReadHeight(c echo.Context) (int64, error) {
+	cl, err := s.Client(c)
 	if err != nil {
 		return 0, err
 	}
 	ctx := c.Request().Context()
 	latest, err := cl.LatestHeight(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", chain.ErrUnavailable, err)
+		return 0, Unavailable(err)
 	}
 	if q := strings.TrimSpace(c.QueryParam("height")); q != "" {
 		h, err := strconv.ParseInt(q, 10, 64)
@@ -54,9 +51,9 @@ func (s *Server) readHeight(c echo.Context) (int64, error) {
 	return h, nil
 }
 
-// rememberSeen records the height of the viewer's transaction for
+// RememberSeen records the height of the viewer's transaction for
 // readHeight. It is not a secret: only a hint of how fresh pages must be.
-func (s *Server) rememberSeen(c echo.Context, height int64) {
+func (s *Server) RememberSeen(c echo.Context, height int64) {
 	c.SetCookie(&http.Cookie{Name: seenCookie, Value: strconv.FormatInt(height, 10), Path: "/",
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode, MaxAge: 3600})
 }

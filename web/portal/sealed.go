@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"crypto/aes"
@@ -11,7 +11,7 @@ import (
 	"errors"
 )
 
-// Credential pages carry state between their steps (a credential waiting
+// Pages carry state between their steps (a credential waiting
 // for the issuer's signature, a presentation waiting for the holder's) in
 // the page itself, never on the server: the state holds claims, so it is
 // encrypted and authenticated with AES-256-GCM under a key derived from
@@ -26,8 +26,8 @@ func (s *Server) sealKey(purpose string) cipher.AEAD {
 	return aead
 }
 
-// sealState encrypts v (JSON) for purpose.
-func (s *Server) sealState(purpose string, v any) (string, error) {
+// SealState encrypts v (JSON) for purpose.
+func (s *Server) SealState(purpose string, v any) (string, error) {
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return "", err
@@ -40,9 +40,9 @@ func (s *Server) sealState(purpose string, v any) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, plain, []byte(purpose))), nil
 }
 
-// openState decrypts a sealed value of purpose into v; any change to the
+// OpenState decrypts a sealed value of purpose into v; any change to the
 // token, or a token of another purpose or server, fails.
-func (s *Server) openState(purpose, token string, v any) error {
+func (s *Server) OpenState(purpose, token string, v any) error {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	aead := s.sealKey(purpose)
 	if err != nil || len(raw) < aead.NonceSize()+aead.Overhead() {

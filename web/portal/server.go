@@ -1,7 +1,15 @@
-// Package web is the Publica portal: an Echo server rendering templ
-// components, with embedded static assets. It reads the chain through
-// CometBFT's RPC interface only (see package chain).
-package web
+// Package portal is the core of the Publica portal: the Echo server and
+// its middleware (security headers, request log, panic recovery, rate
+// limits, CSRF), sessions and sign-in, the read height, rendering, the
+// one chain reader, and the signing journey (prepare → check → the
+// browser signs → relay) that every area's forms and co-signing use.
+//
+// The core declares no area's pages: New takes the function that
+// declares every route (web.Routes), and each area (web/land,
+// web/identity, web/ballot, web/explorer, web/audit) registers its pages
+// and journeys there through the Server's exported methods. Areas import
+// the core and web/ui, never each other.
+package portal
 
 import (
 	"context"
@@ -68,17 +76,24 @@ type Server struct {
 	clReady  bool
 	secret   []byte
 	sessions *sessionStore
-	journeys map[string]*Journey // by message type
-	replays  *replays            // full replays started from the portal (audit_replay.go)
+	journeys map[string]*Journey           // by message type, for /tx/send
+	cosigned map[string]*Journey           // co-signed journeys by message type
+	cosignAt string                        // the co-signing page's path
+	stops    []func(context.Context) error // run by Shutdown (a running replay)
 
 	mu  sync.Mutex
 	srv *http.Server
 	ln  net.Listener
 }
 
+// Routes declares the portal's routes on e (web.Routes: every route of
+// the core and of each area, in one place).
+type Routes func(e *echo.Echo, s *Server)
+
 // New builds a portal reading the chain through rpc (an
-// rpc/client/local.Local for an in-process node, or rpc/client/http.HTTP).
-func New(rpc rpcclient.Client, opts Options) (*Server, error) {
+// rpc/client/local.Local for an in-process node, or rpc/client/http.HTTP),
+// serving the routes declared by routes (nil: only the error pages).
+func New(rpc rpcclient.Client, opts Options, routes Routes) (*Server, error) {
 	if rpc == nil {
 		return nil, errors.New("web: no RPC client")
 	}
@@ -105,23 +120,24 @@ func New(rpc rpcclient.Client, opts Options) (*Server, error) {
 		s.refresh = max(1, int(opts.Refresh/time.Second))
 	}
 	s.journeys = map[string]*Journey{}
-	for _, j := range Journeys {
-		s.journeys[j.MsgType] = j
+	s.cosigned = map[string]*Journey{}
+	s.echo = s.newEcho()
+	if routes != nil {
+		routes(s.echo, s)
 	}
-	s.echo = s.routes()
 	return s, nil
 }
 
 // NewForNode builds a portal for an in-process node, reading it through
 // CometBFT's local RPC client. It fails if the node does not answer.
-func NewForNode(n *node.Node, opts Options) (*Server, error) {
+func NewForNode(n *node.Node, opts Options, routes Routes) (*Server, error) {
 	if n == nil || n.Comet == nil {
 		return nil, errors.New("web: no node")
 	}
 	if opts.Home == "" && n.Config != nil {
 		opts.Home = n.Config.RootDir
 	}
-	s, err := New(local.New(n.Comet), opts)
+	s, err := New(local.New(n.Comet), opts, routes)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +149,8 @@ func NewForNode(n *node.Node, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) routes() *echo.Echo {
+// newEcho is the server with its middleware and no routes yet.
+func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -151,42 +168,29 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(middleware.ContextTimeout(s.timeout))
 	e.Use(s.csrf())
 	e.Use(s.viewer)
-
-	e.GET("/", s.statusPage)
-	e.GET("/api/status", s.statusJSON)
-	e.GET("/healthz", s.health)
-	e.HEAD("/healthz", s.health)
-	e.GET("/static/*", staticHandler())
-
-	// Keys, sign-in and the signed-transaction journeys.
-	e.GET("/keys", s.keysPage)
-	e.GET("/signin", s.signInPage)
-	e.POST("/signin", s.signIn)
-	e.POST("/signout", s.signOut)
-	for _, j := range Journeys {
-		e.GET(j.Path, s.journeyForm(j))
-		e.POST(j.Path, s.journeyPrepare(j))
-	}
-	e.POST("/tx/send", s.txSend)
-
-	// Explorer.
-	e.GET("/blocks", s.blocksPage)
-	e.GET("/blocks/:height", s.blockPage)
-	e.GET("/tx/:hash", s.txPage)
-	e.GET("/accounts/:id", s.accountPage)
-
-	// Elections (ballot_handlers.go).
-	s.ballotRoutes(e)
-
-	// Land registry pages (land_pages.go).
-	s.landRoutes(e)
-
-	// Credentials: issuers, holders, verifiers (identity_pages.go).
-	s.identityRoutes(e)
-
-	// Full replays started by auditors (audit_replay.go).
-	s.auditRoutes(e)
 	return e
+}
+
+// Log is the portal's logger.
+func (s *Server) Log() *slog.Logger { return s.log }
+
+// Refresh is how often self-updating pages reload, in seconds (0: off).
+func (s *Server) Refresh() int { return s.refresh }
+
+// Home is the node's home directory ("" when unknown).
+func (s *Server) Home() string { return s.home }
+
+// Chain is the explorer's view of the node (status, blocks, transactions).
+func (s *Server) Chain() *chain.Source { return s.chain }
+
+// RPC is the node's RPC client, for work that reads the chain itself (a
+// full replay).
+func (s *Server) RPC() rpcclient.Client { return s.cl.RPC }
+
+// OnShutdown adds work that Shutdown runs before it stops serving, such
+// as stopping a replay the portal started.
+func (s *Server) OnShutdown(stop func(context.Context) error) {
+	s.stops = append(s.stops, stop)
 }
 
 // Handler is the portal as an http.Handler (for tests and embedding).
@@ -237,7 +241,10 @@ func (s *Server) Addr() string {
 // Shutdown stops accepting connections and waits for requests in flight
 // until ctx ends; then it closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
-	rerr := s.replays.stop(ctx) // a running replay ends with the server
+	var rerr error
+	for _, stop := range s.stops {
+		rerr = errors.Join(rerr, stop(ctx))
+	}
 	s.mu.Lock()
 	srv := s.srv
 	s.mu.Unlock()

@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func newOffline(t *testing.T) (*Server, *syncBuffer) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s, err := New(rpc, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	s, err := New(rpc, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))}, RegisterCore)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestPanicShowsErrorPageAndIsLogged(t *testing.T) {
 
 func TestNodeDownIs503(t *testing.T) {
 	s, _ := newOffline(t)
-	for path, want := range map[string]string{"/": "Node unavailable", "/api/status": `"error"`, "/healthz": "node unavailable"} {
+	for path, want := range map[string]string{"/healthz": "node unavailable"} {
 		w := serve(s, "GET", path)
 		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), want) {
 			t.Errorf("GET %s = %d %q", path, w.Code, w.Body)
@@ -150,10 +150,10 @@ func TestStartShutdown(t *testing.T) {
 }
 
 func TestNewRejectsNil(t *testing.T) {
-	if _, err := New(nil, Options{}); err == nil {
+	if _, err := New(nil, Options{}, nil); err == nil {
 		t.Error("New(nil) succeeded")
 	}
-	if _, err := NewForNode(nil, Options{}); err == nil {
+	if _, err := NewForNode(nil, Options{}, nil); err == nil {
 		t.Error("NewForNode(nil) succeeded")
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"crypto/ed25519"
@@ -129,10 +129,10 @@ func (st *sessionStore) remove(token string) {
 	delete(st.sessions, sessionKey(token))
 }
 
-// originOf is the origin challenges are bound to: Options.PublicOrigin, or
+// Origin is the origin challenges are bound to: Options.PublicOrigin, or
 // the scheme and Host of the request as this server received it (never a
 // forwarded header a client could set).
-func (s *Server) originOf(c echo.Context) string {
+func (s *Server) Origin(c echo.Context) string {
 	if s.origin != "" {
 		return s.origin
 	}
@@ -187,7 +187,9 @@ func (s *Server) viewer(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) mac(parts ...string) string {
+// MAC is the hex HMAC of parts (each ended by a zero byte) under the
+// server's secret: what seals sign-in challenges and prepared transactions.
+func (s *Server) MAC(parts ...string) string {
 	m := hmac.New(sha256.New, s.secret)
 	for _, p := range parts {
 		m.Write([]byte(p))
@@ -196,13 +198,13 @@ func (s *Server) mac(parts ...string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// keysPage serves GET /keys: everything there happens in the browser.
-func (s *Server) keysPage(c echo.Context) error {
-	return render(c, http.StatusOK, ui.KeysPage())
+// KeysPage serves GET /keys: everything there happens in the browser.
+func (s *Server) KeysPage(c echo.Context) error {
+	return Render(c, http.StatusOK, ui.KeysPage())
 }
 
-// signInPage serves GET /signin with a fresh challenge.
-func (s *Server) signInPage(c echo.Context) error {
+// SignInPage serves GET /signin with a fresh challenge.
+func (s *Server) SignInPage(c echo.Context) error {
 	return s.renderSignIn(c, http.StatusOK, nil)
 }
 
@@ -212,20 +214,20 @@ func (s *Server) renderSignIn(c echo.Context, code int, errs []ui.FormError) err
 		return err
 	}
 	nonce := hex.EncodeToString(nb)
-	origin := s.originOf(c)
+	origin := s.Origin(c)
 	exp := time.Now().Add(ChallengeTTL).Unix()
-	token := nonce + "." + strconv.FormatInt(exp, 10) + "." + s.mac("signin", origin, nonce, strconv.FormatInt(exp, 10))
+	token := nonce + "." + strconv.FormatInt(exp, 10) + "." + s.MAC("signin", origin, nonce, strconv.FormatInt(exp, 10))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, code, ui.SignIn(ui.SignInPage{
+	return Render(c, code, ui.SignIn(ui.SignInPage{
 		Origin: origin, Challenge: token, SignBytes: hex.EncodeToString(ChallengeBytes(origin, nonce, exp)),
 		Expires: time.Unix(exp, 0).UTC().Format("15:04:05 UTC"), Errors: errs,
 	}))
 }
 
-// signIn serves POST /signin: it checks the signed challenge and starts a
+// SignIn serves POST /signin: it checks the signed challenge and starts a
 // session. Every refusal shows the page again, with a new challenge, an
 // error summary and status 422.
-func (s *Server) signIn(c echo.Context) error {
+func (s *Server) SignIn(c echo.Context) error {
 	refuse := func(msg string) error {
 		return s.renderSignIn(c, http.StatusUnprocessableEntity, []ui.FormError{{Message: msg}})
 	}
@@ -234,8 +236,8 @@ func (s *Server) signIn(c echo.Context) error {
 		return refuse("The sign-in challenge is missing or damaged. Try again with the new one below.")
 	}
 	nonce, expStr, mac := parts[0], parts[1], parts[2]
-	origin := s.originOf(c)
-	if !hmac.Equal([]byte(mac), []byte(s.mac("signin", origin, nonce, expStr))) {
+	origin := s.Origin(c)
+	if !hmac.Equal([]byte(mac), []byte(s.MAC("signin", origin, nonce, expStr))) {
 		return refuse("This sign-in challenge was not issued by this portal for this site. Try again with the new one below.")
 	}
 	exp, err := strconv.ParseInt(expStr, 10, 64)
@@ -253,7 +255,7 @@ func (s *Server) signIn(c echo.Context) error {
 	if !s.sessions.useNonce(nonce, time.Unix(exp, 0)) {
 		return refuse("This challenge has already been used. Try again with the new one below.")
 	}
-	cl, err := s.client(c)
+	cl, err := s.Client(c)
 	if err != nil {
 		return err
 	}
@@ -277,8 +279,8 @@ func (s *Server) signIn(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/accounts/"+acct.ID)
 }
 
-// signOut serves POST /signout: it ends the session and clears the cookie.
-func (s *Server) signOut(c echo.Context) error {
+// SignOut serves POST /signout: it ends the session and clears the cookie.
+func (s *Server) SignOut(c echo.Context) error {
 	if ck, err := c.Cookie(SessionCookie); err == nil {
 		s.sessions.remove(ck.Value)
 	}

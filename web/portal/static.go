@@ -1,4 +1,4 @@
-package web
+package portal
 
 import (
 	"io/fs"
@@ -10,10 +10,10 @@ import (
 	"github.com/publica/publica/web/static"
 )
 
-// staticHandler serves the embedded assets. A URL carrying the asset's
+// Static serves the embedded assets. A URL carrying the asset's
 // current version (static.URL) may be cached for a year; any other
 // request for it must revalidate.
-func staticHandler() echo.HandlerFunc {
+func Static() echo.HandlerFunc {
 	files := http.FileServerFS(static.FS)
 	return func(c echo.Context) error {
 		name := strings.TrimPrefix(c.Request().URL.Path, static.Prefix)

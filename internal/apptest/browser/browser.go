@@ -1,11 +1,15 @@
-// Package browsertest drives a real headless Chromium (Debian's chromium
-// package) with chromedp for the portal's end-to-end tests, and runs
-// axe-core inside the page for accessibility checks.
+// Package browser is the kit every portal end-to-end test uses: it
+// starts a node and the portal (StartPortal, Serve), drives a real
+// headless Chromium (Debian's chromium package) with chromedp (New, Run,
+// Watch, Submitted…), puts a key into the browser's key store (UseKey),
+// runs axe-core inside the page for accessibility checks
+// (RequireAccessible), and talks to the portal as a plain HTTP client
+// with its CSRF token (Agent).
 //
 // `make test` installs Chromium when it is missing (scripts/install-browser.sh)
 // and sets PUBLICA_REQUIRE_BROWSER=1, so a missing browser fails there; a
 // plain `go test` without Chromium skips these tests and says why.
-package browsertest
+package browser
 
 import (
 	"context"

@@ -1,0 +1,35 @@
+// Package ballot serves the elections of x/ballot (docs/portal.md
+// "Elections"): the list, an election with its result and verdict, the
+// vote page (ballots encrypted in the browser, in WebAssembly), the
+// ballot tracker and the trustees' ceremony page, and the journeys of
+// officials (admin.go), voters (cast.go) and trustees (trustee.go).
+package ballot
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/web/portal"
+	"github.com/publica/publica/web/static"
+)
+
+// handlers serve the election pages.
+type handlers struct{ *portal.Server }
+
+// Register declares the election pages and journeys on e.
+func Register(e *echo.Echo, p *portal.Server) {
+	s := &handlers{p}
+	e.GET("/elections", s.electionsPage)
+	e.GET("/elections/:id", s.electionPage)
+	e.GET("/elections/:id/vote", s.votePage)
+	e.GET("/elections/:id/ballots", s.trackerPage)
+	e.GET("/elections/:id/trustees", s.ceremonyPage)
+	e.GET(static.Prefix+"ballot.wasm", ballotWasm)
+
+	for _, j := range []*portal.Journey{
+		createElection, registerVoters, removeVoters, publishElectionKey, // admin.go
+		castBallot,                                                                   // cast.go
+		trusteeKeyJourney, dealJourney, complainJourney, revealJourney, tallyJourney, // trustee.go
+	} {
+		p.HandleJourney(e, j)
+	}
+}
