@@ -2,10 +2,6 @@ package ui
 
 // Elections pages: the view models (ballot.templ renders them).
 
-func init() {
-	Nav = append(Nav, NavItem{Key: "elections", Label: "Elections", Href: "/elections"})
-}
-
 // ElectionRow is one election in the list.
 type ElectionRow struct {
 	ID, Title, Status string

@@ -7,10 +7,6 @@ import (
 	"github.com/publica/publica/x/identity"
 )
 
-func init() {
-	Nav = append(Nav, NavItem{Key: "identity", Label: "Credentials", Href: "/identity"})
-}
-
 // CredentialScripts are the scripts of pages that hold or sign credentials
 // in the browser (static/credentials.js beside the key store).
 var CredentialScripts = []string{"keystore.js", "credentials.js"}

@@ -9,10 +9,6 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-func init() {
-	Nav = append(Nav, NavItem{Key: "land", Label: "Land", Href: "/land"})
-}
-
 // AreaM2 turns twice an area in square coordinate units into square
 // metres, exactly when it terminates within four decimals.
 func AreaM2(area2 *big.Int, unitsPerMetre int64) string {
