@@ -24,7 +24,7 @@ import (
 // Each answer is checked here with x/ballot's own rules, so a mistake is a
 // 422 on the form, not a refused transaction. Closing needs no message: an
 // election closes at its closing block time; the trustees' partial
-// decryptions (ballot_trustee.go) then publish the result.
+// decryptions (trustee.go) then publish the result.
 
 func formError(field, msg string) ui.FormError {
 	return ui.FormError{Field: field, Message: msg}

@@ -27,7 +27,7 @@ import (
 // bulletin board, result with the independent verifier's verdict), the
 // vote page (encryption in the browser by cmd/ballotwasm compiled to
 // WebAssembly, optional Benaloh audit) and "find my ballot" by tracker.
-// Casting goes through the generic signing flow (castBallot, ballot_cast.go).
+// Casting goes through the generic signing flow (castBallot, cast.go).
 
 // VoteCSP is the policy of the vote page: the site's, plus
 // 'wasm-unsafe-eval' so the page may compile WebAssembly (and nothing else:

@@ -46,7 +46,7 @@ import (
 //     file.
 //
 // Between the steps the state travels in the page, encrypted under the
-// server's secret (identity_seal.go): the server stores no claim, and a
+// server's secret (portal.Server.SealState): the server stores no claim, and a
 // page older than sealedFor cannot be continued.
 
 // sealedFor is how long a prepared credential or presentation can be

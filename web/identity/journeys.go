@@ -24,7 +24,7 @@ import (
 // "Identity"): revoke, suspend and reinstate a credential
 // (identity/set-status), request a key recovery for a citizen, and the
 // citizen's cancellation of a recovery. Issuing a credential needs two
-// signatures and has its own pages (identity_issue.go).
+// signatures and has its own pages (issue.go).
 
 var digestRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -357,7 +357,7 @@ func eventAttr(r *client.Result, typ, key string) string {
 
 // eligibilityRegister records that the holder's credential satisfies a
 // predicate (identity/register-eligibility). The eligibility page
-// (identity_present.go) prepares the presentation with zero-knowledge
+// (present.go) prepares the presentation with zero-knowledge
 // proofs and leads here; this form also takes a presentation made
 // elsewhere (publica credential present --prove).
 var eligibilityRegister = &portal.Journey{

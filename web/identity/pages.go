@@ -24,9 +24,8 @@ import (
 // Identity pages (docs/portal.md "Credentials"): an issuer's record with
 // proofs, one credential's status bits, a pending recovery, the citizen's
 // credentials held in the browser, and the presentation verifier. Issuing
-// and presenting are in identity_issue.go and identity_present.go; the
-// status and recovery journeys in identity_journeys.go.
-
+// and presenting are in issue.go and present.go; the status and recovery
+// journeys in journeys.go.
 func (s *handlers) identityHome(c echo.Context) error {
 	return portal.Render(c, http.StatusOK, ui.IdentityHome(ui.IdentityHomeView{
 		Account: ui.ViewerFrom(c.Request().Context()).Account}))

@@ -15,16 +15,10 @@ import (
 
 // Dealings that several accounts sign. x/land registers a mortgage only
 // when every owner of the title and the lender have signed it (a lease:
-// the owners and the lessee; an easement: the owners). On the portal one
-// person (a clerk working from the deed, or one of the parties) prepares
-// it and signs first; the page then gives a link that the others open
-// with their own keys, each checking it in plain words and adding a
-// signature over the same sign bytes. When the last required account
-// has signed, the portal sends it. The link carries the transaction and
-// the signatures so far under the server's MAC, so nothing is stored and
-// nothing can be changed on the way; the keys never leave the browsers.
-
-// ---- the parties of each dealing ----
+// the owners and the lessee; an easement: the owners). The signing itself
+// is the portal's co-signing (web/portal/cosign.go): one person prepares
+// the dealing and signs first, then passes a link to the others. Here are
+// the parties each dealing needs: a journey's Parties.
 
 func titleParties(ctx context.Context, cl *client.Client, id string) ([]ui.CosignSigner, error) {
 	t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+id, 0)

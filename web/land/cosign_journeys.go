@@ -14,8 +14,8 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-// The co-signed dealings' questions and rules (the signing is in
-// land_cosign.go).
+// The co-signed dealings' questions and rules (their parties are in
+// cosign.go; the signing is web/portal's co-signing, portal/cosign.go).
 
 var (
 	amountRe   = regexp.MustCompile(`^[1-9][0-9]{0,29}$`)

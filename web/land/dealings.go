@@ -22,7 +22,7 @@ import (
 // not on the title, a signer who is not the lodger, lender, lessee or a
 // clerk, or a title frozen by a caveat for a dealing that needs it free.
 // Dealings that several parties sign (mortgage, lease, easement) are in
-// land_cosign.go; subdivision in land_subdivide.go.
+// cosign_journeys.go; subdivision in subdivide.go.
 
 func titleField() ui.Field {
 	return ui.Field{Name: "title", Label: "Title", Hint: "The title id, for example T1."}
