@@ -27,6 +27,8 @@ var landActions = []struct {
 }{
 	{land.TypeRegisterParcel, "(clerk) register a parcel: cadastral_ref, geometry, address, document",
 		`'{"cadastral_ref":"LOT-1","geometry":{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]},"address":"1 High Street","document":""}' --document-file plan.pdf --from clerk`},
+	{land.TypeRegisterParcels, "(clerk) register up to 1,000 parcels at once, all or none (see also `publica land import`)",
+		`@parcels.json --from clerk`},
 	{land.TypeRegisterTitle, "(clerk) first registration of a title: parcels, owners with shares summing to 1, tenure",
 		`'{"parcels":["P1"],"owners":[{"party":"ALICE_ID","share":"1"}],"tenure":"freehold","document":""}' --document-file grant.pdf --from clerk`},
 	{land.TypeOfferTransfer, "(every seller signs) offer shares of a title to buyers until a height",

@@ -20,6 +20,44 @@ func (m *Module) registerParcel(ctx *module.Context, msg *MsgRegisterParcel) ([]
 	if err != nil {
 		return nil, err
 	}
+	parcel, err := m.registerOne(ctx, p, msg)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(parcel.ID), nil
+}
+
+// registerParcels registers each parcel of the batch exactly as
+// registerParcel would, in order: the overlap and reference checks see
+// the parcels registered earlier in the batch. The first refusal refuses
+// the transaction (the app then discards every write of the message) and
+// names the parcel's index and reference. Data: the new parcel ids,
+// comma separated.
+func (m *Module) registerParcels(ctx *module.Context, msg *MsgRegisterParcels) ([]byte, error) {
+	if err := m.requireClerk(ctx); err != nil {
+		return nil, err
+	}
+	p, err := m.params(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(msg.Parcels))
+	for i := range msg.Parcels {
+		parcel, err := m.registerOne(ctx, p, &msg.Parcels[i])
+		if err != nil {
+			return nil, AtParcel(i, msg.Parcels[i].CadastralRef, err)
+		}
+		ids[i] = parcel.ID
+	}
+	return []byte(strings.Join(ids, ",")), nil
+}
+
+// registerOne is the registration of one parcel, shared by
+// land/register-parcel and land/register-parcels: geometry, overlap,
+// reference, the record and its first history event (a
+// land/register-parcel event carrying the parcel's own message, however
+// it arrived), and the event.
+func (m *Module) registerOne(ctx *module.Context, p *Params, msg *MsgRegisterParcel) (*Parcel, error) {
 	r, err := parseRegion(p, &msg.Geometry)
 	if err != nil {
 		return nil, err
@@ -33,7 +71,7 @@ func (m *Module) registerParcel(ctx *module.Context, msg *MsgRegisterParcel) ([]
 	}
 	m.Keeper.record(ctx, []*Parcel{parcel}, TypeRegisterParcel, msg.Document, "", nil, msg, "")
 	ctx.Emit("land.parcel_registered", "parcel", parcel.ID, "cadastral_ref", parcel.CadastralRef, "area_m2", parcel.AreaM2)
-	return []byte(parcel.ID), nil
+	return parcel, nil
 }
 
 // parseRegion validates a geometry against the registry's params.

@@ -5,6 +5,7 @@ import "github.com/publica/publica/module"
 // Message types of this module.
 const (
 	TypeRegisterParcel   = "land/register-parcel"
+	TypeRegisterParcels  = "land/register-parcels"
 	TypeRegisterTitle    = "land/register-title"
 	TypeOfferTransfer    = "land/offer-transfer"
 	TypeAcceptTransfer   = "land/accept-transfer"
@@ -43,13 +44,14 @@ func New(roles RoleChecker) *Module { return &Module{roles: roles} }
 func (*Module) Name() string { return ModuleName }
 
 // Messages declares the module's message types. Each is handled in one
-// file by kind of dealing: handler_parcels.go (register parcel,
-// subdivide, merge, correct), handler_titles.go (register title,
+// file by kind of dealing: handler_parcels.go (register a parcel or a
+// batch of them, subdivide, merge, correct), handler_titles.go (register title,
 // transfers, transmission) and handler_rights.go (mortgages, leases,
 // easements, caveats).
 func (m *Module) Messages() []module.MsgSpec {
 	return []module.MsgSpec{
 		module.Handle(TypeRegisterParcel, m.registerParcel),
+		module.Handle(TypeRegisterParcels, m.registerParcels),
 		module.Handle(TypeRegisterTitle, m.registerTitle),
 		module.Handle(TypeOfferTransfer, m.offerTransfer),
 		module.Handle(TypeAcceptTransfer, m.acceptTransfer),

@@ -21,6 +21,7 @@ import (
 //	offer/<id>                      Offer (provable)
 //	cadref/<ref>                    parcel id with that cadastral reference (provable)
 //	cadref-prefix/<prefix>          [{cadastral_ref, parcel}] whose reference starts with prefix (list, ≤ 1000)
+//	cadrefs/<ref>,<ref>,...         [{cadastral_ref, parcel}] of the listed references that are registered, in list order (list, ≤ 1000 references)
 //	history/<parcel>                [Event] in order (list)
 //	history/<parcel>/<seq>          one Event (provable)
 //	owner/<parcel>                  the current OwnerPeriod (provable)
@@ -63,6 +64,21 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		return m.Keeper.CadRefEntry(view, path[1]), nil
 	case n == 2 && path[0] == "cadref-prefix":
 		return list(m.Keeper.CadRefs(view, path[1], 1000))
+	case n == 2 && path[0] == "cadrefs":
+		refs := strings.Split(path[1], ",")
+		if len(refs) > 1000 {
+			return module.QueryResult{}, ErrBadQuery.Wrapf("%d references; at most 1000", len(refs))
+		}
+		out := []CadRefHit{}
+		for _, ref := range refs {
+			if !refRe.MatchString(ref) {
+				return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not a cadastral reference", ref)
+			}
+			if id, ok := m.Keeper.ParcelByRef(view, ref); ok {
+				out = append(out, CadRefHit{Ref: ref, Parcel: id})
+			}
+		}
+		return list(out)
 	case (n == 2 || n == 3) && path[0] == "history":
 		if err := validRecordID("parcel", path[1], 'P'); err != nil {
 			return module.QueryResult{}, ErrBadQuery.Wrap(err)
