@@ -10,23 +10,23 @@ import (
 	"github.com/publica/publica/web"
 )
 
-func init() {
-	startPortal = func(addr string, n *node.Node) (string, func() error, error) {
-		s, err := web.NewForNode(n, web.Options{
-			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		})
-		if err != nil {
-			return "", nil, err
-		}
-		if err := s.Start(addr); err != nil {
-			return "", nil, err
-		}
-		stop := func() error {
-			// Requests in flight get a few seconds to finish.
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return s.Shutdown(ctx)
-		}
-		return "http://" + s.Addr(), stop, nil
+// startPortal serves the whole portal (web.Routes) for node n on addr and
+// returns its URL and how to stop it.
+func startPortal(addr string, n *node.Node) (string, func() error, error) {
+	s, err := web.NewForNode(n, web.Options{
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return "", nil, err
 	}
+	if err := s.Start(addr); err != nil {
+		return "", nil, err
+	}
+	stop := func() error {
+		// Requests in flight get a few seconds to finish.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return s.Shutdown(ctx)
+	}
+	return "http://" + s.Addr(), stop, nil
 }

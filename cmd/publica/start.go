@@ -34,7 +34,7 @@ func startCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "node running: chain %s, height %d, RPC %s\n", n.App.ChainID(), n.App.Store().Version(), n.RPCAddress())
 			stopPortal := func() error { return nil }
-			if portalAddr != "" && startPortal != nil {
+			if portalAddr != "" {
 				url, stop, err := startPortal(portalAddr, n)
 				if err != nil {
 					n.Stop()
@@ -63,6 +63,3 @@ func startCmd() *cobra.Command {
 	cmd.Flags().StringVar(&portalAddr, "portal", "127.0.0.1:8080", "portal listen address (empty: no portal)")
 	return cmd
 }
-
-// startPortal is set by the portal wiring (portal.go).
-var startPortal func(addr string, n *node.Node) (url string, stop func() error, err error)
