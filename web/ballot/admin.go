@@ -341,11 +341,11 @@ func rollJourney(path, msgType, title, lead string, remove bool) *portal.Journey
 			}
 			if remove {
 				for _, v := range voters {
-					res, err := cl.Query(ctx, "/ballot/roll/"+e.ID+"/"+v, nil, 0, false)
+					on, err := portal.Query(ctx, cl, "/ballot/roll/"+e.ID+"/"+v, nil, 0)
 					if err != nil {
 						return nil, nil, err
 					}
-					if res.Value == nil {
+					if on == nil {
 						errs = append(errs, formError("voters", v+" is not on the roll of "+e.ID))
 					}
 				}
@@ -429,11 +429,11 @@ func loadCeremony(ctx context.Context, cl *client.Client, e *ballot.Election) (*
 	}
 	if e.Phase != ballot.PhaseKeyCeremony {
 		for j := range e.Trustees {
-			res, err := cl.Query(ctx, fmt.Sprintf("/ballot/partial/%s/%d", e.ID, j+1), nil, 0, false)
+			partial, err := portal.Query(ctx, cl, fmt.Sprintf("/ballot/partial/%s/%d", e.ID, j+1), nil, 0)
 			if err != nil {
 				return nil, err
 			}
-			if res.Value != nil {
+			if partial != nil {
 				st.Partials = append(st.Partials, uint32(j+1))
 			}
 		}

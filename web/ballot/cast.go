@@ -59,11 +59,11 @@ var castBallot = &portal.Journey{
 			return nil, errs, nil
 		}
 		if e.Eligibility.Kind == ballot.RuleRoll {
-			res, err := cl.Query(ctx, "/ballot/roll/"+id+"/"+a.Account.ID, nil, 0, false)
+			on, err := portal.Query(ctx, cl, "/ballot/roll/"+id+"/"+a.Account.ID, nil, 0)
 			if err != nil {
 				return nil, nil, err
 			}
-			if res.Value == nil {
+			if on == nil {
 				return refuse(portal.SignerField, "Account "+a.Account.ID+" is not on this election's voter roll")
 			}
 		}

@@ -285,8 +285,7 @@ func validTracker(s string) bool {
 
 // trackerPage serves "find my ballot": GET /elections/:id/ballots?tracker=.
 func (s *handlers) trackerPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	cl, e, err := s.electionOr404(c)
+	_, e, err := s.electionOr404(c)
 	if err != nil {
 		return err
 	}
@@ -304,13 +303,13 @@ func (s *handlers) trackerPage(c echo.Context) error {
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 	}
 	tr := strings.ToLower(q)
-	h, err := s.ReadHeight(c)
+	r, err := s.Reader(c)
 	if err != nil {
 		return err
 	}
-	p, err := cl.QueryProven(ctx, "/ballot/tracker/"+e.ID+"/"+tr, nil, h)
+	p, err := r.Proven("/ballot/tracker/"+e.ID+"/"+tr, nil)
 	if err != nil {
-		return portal.Unavailable(err)
+		return err
 	}
 	if p.Value == nil {
 		v.NotFound = true

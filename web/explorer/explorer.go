@@ -95,17 +95,13 @@ func (s *handlers) accountPage(c echo.Context) error {
 	if !tx.ValidAccountID(id) {
 		return echo.NewHTTPError(http.StatusNotFound, "An account id is 40 hexadecimal characters.")
 	}
-	cl, err := s.Client(c)
+	r, err := s.Reader(c)
 	if err != nil {
 		return err
 	}
-	h, err := s.ReadHeight(c)
+	p, err := r.Proven("/authority/account/"+id, nil)
 	if err != nil {
 		return err
-	}
-	p, err := cl.QueryProven(c.Request().Context(), "/authority/account/"+id, nil, h)
-	if err != nil {
-		return portal.Unavailable(err, "proven account query")
 	}
 	v := ui.AccountView{ID: id, Height: p.Height, ProofHeight: p.Height + 1,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash)),

@@ -87,12 +87,12 @@ func (s *handlers) landTitle(c echo.Context) error {
 	}
 	for _, pid := range v.Title.Parcels {
 		// Read at the title's height, so the page is one consistent state.
-		res, err := cl.Query(c.Request().Context(), "/land/parcel/"+pid, nil, p.Height, false)
+		b, err := portal.Query(c.Request().Context(), cl, "/land/parcel/"+pid, nil, p.Height)
 		if err != nil {
-			return portal.Unavailable(err)
+			return err
 		}
 		var pc land.Parcel
-		if err := json.Unmarshal(res.Value, &pc); err != nil {
+		if err := json.Unmarshal(b, &pc); err != nil {
 			return fmt.Errorf("decode parcel %s: %w", pid, err)
 		}
 		v.Parcels = append(v.Parcels, &pc)
@@ -151,11 +151,11 @@ func (s *handlers) landParcel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := cl.Query(c.Request().Context(), "/land/history/"+id, nil, p.Height, false)
+	b, err := portal.Query(c.Request().Context(), cl, "/land/history/"+id, nil, p.Height)
 	if err != nil {
-		return portal.Unavailable(err)
+		return err
 	}
-	if err := json.Unmarshal(res.Value, &v.History); err != nil {
+	if err := json.Unmarshal(b, &v.History); err != nil {
 		return fmt.Errorf("decode history of %s: %w", id, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
