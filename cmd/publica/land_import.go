@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/publica/publica/landimport"
+	"github.com/publica/publica/x/land"
+)
+
+func init() { extraCommands = append(extraCommands, landCmd) }
+
+// landCmd is `publica land`: tools that work on the land registry as a
+// whole (importing an existing cadastre).
+func landCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "land", Short: "Land registry tools: import an existing cadastre"}
+	addNodeFlag(cmd)
+	addPassphraseFlag(cmd)
+	cmd.AddCommand(landImportCmd())
+	return cmd
+}
+
+func landImportCmd() *cobra.Command {
+	var (
+		from, mappingFile, docFile, reportFile, progress string
+		m                                                landimport.Mapping
+		o                                                landimport.Options
+		timeout                                          time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Register the parcels of a GeoJSON FeatureCollection (e.g. from ogr2ogr) through land/register-parcels transactions",
+		Long: `Register every parcel of FILE, a GeoJSON FeatureCollection such as
+"ogr2ogr -f GeoJSON -t_srs EPSG:32633 parcels.geojson parcels.shp" writes,
+with land/register-parcels transactions signed by --from (a clerk).
+
+Coordinates are in the registry's coordinate system (the file's "crs"
+member, or --crs when it has none), in metres; they are converted to the
+registry's integer units exactly (decimal arithmetic, halves rounded away
+from zero) and rings are wound as RFC 7946 asks. Each feature's cadastral
+reference, address and document hash come from its properties
+(--ref-property, --address-property, --document-property, or a --mapping
+file {"cadastral_ref": "...", "address": "...", "document": "...", "crs": "..."});
+a feature without a document hash gets the SHA-256 of --document-file,
+by default of FILE itself.
+
+Before sending, every feature is checked as the chain would check it
+(geometry, reference, document) and against the features before it in
+the file (the same reference, an overlapping outline); references already
+registered are skipped, so an interrupted import can simply be run again.
+A batch the chain refuses (an overlap with a registered parcel, say) is
+split: the refused parcel is reported and the others registered.
+
+The report lists registered, skipped and refused features, every refusal
+with the feature's index (from 0), reference and reason; --report writes it
+as JSON. Refusals do not make the command fail.`,
+		Example: `  publica land import samples/parcels.geojson --from clerk
+  publica land import parcels.geojson --from clerk --crs EPSG:32633 --ref-property LOT_NO --address-property ADDR --report import.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if mappingFile != "" {
+				b, err := os.ReadFile(mappingFile)
+				if err != nil {
+					return err
+				}
+				var fm landimport.Mapping
+				dec := json.NewDecoder(bytes.NewReader(b))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&fm); err != nil {
+					return fmt.Errorf("mapping %s: %w", mappingFile, err)
+				}
+				for _, f := range []struct {
+					flag string
+					dst  *string
+					val  string
+				}{{"ref-property", &m.Ref, fm.Ref}, {"address-property", &m.Address, fm.Address},
+					{"document-property", &m.Document, fm.Document}, {"crs", &m.CRS, fm.CRS}} {
+					if !cmd.Flags().Changed(f.flag) {
+						*f.dst = f.val
+					}
+				}
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			docSource := data
+			if docFile != "" {
+				if docSource, err = os.ReadFile(docFile); err != nil {
+					return err
+				}
+			}
+			sum := sha256.Sum256(docSource)
+			document := hex.EncodeToString(sum[:])
+
+			ks, err := openKeys(cmd)
+			if err != nil {
+				return err
+			}
+			key, _, err := loadKey(ks, newPassphraseSource(cmd), from)
+			if err != nil {
+				return err
+			}
+			c, addr, err := connect(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			res, err := c.Query(ctx, "/land/params", nil, 0, false)
+			if err != nil {
+				return nodeErr(addr, err)
+			}
+			var params land.Params
+			if err := json.Unmarshal(res.Value, &params); err != nil {
+				return fmt.Errorf("land params: %w", err)
+			}
+			features, err := landimport.Read(data, m, params, document)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			landimport.CheckFile(features)
+			p := newProgressPrinter(cmd.ErrOrStderr(), progress)
+			o.Progress = p.show
+			rep, err := landimport.Run(ctx, c, key, features, o)
+			p.done()
+			if err != nil {
+				return nodeErr(addr, err)
+			}
+			printImportReport(cmd.OutOrStdout(), args[0], rep)
+			if reportFile != "" {
+				b, _ := json.MarshalIndent(rep, "", "  ")
+				if err := os.WriteFile(reportFile, append(b, '\n'), 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "key name of the clerk who signs the transactions")
+	cmd.MarkFlagRequired("from")
+	cmd.Flags().StringVar(&m.CRS, "crs", "", "coordinate system of a file that names none, e.g. EPSG:32633")
+	cmd.Flags().StringVar(&m.Ref, "ref-property", "cadastral_ref", "feature property holding the cadastral reference")
+	cmd.Flags().StringVar(&m.Address, "address-property", "address", "feature property holding the address (optional)")
+	cmd.Flags().StringVar(&m.Document, "document-property", "document", "feature property holding the document's SHA-256 (optional)")
+	cmd.Flags().StringVar(&mappingFile, "mapping", "", `JSON file naming the properties: {"cadastral_ref":"LOT_NO","address":"ADDR","document":"DOC","crs":"EPSG:32633"} (flags win)`)
+	cmd.Flags().StringVar(&docFile, "document-file", "", "file whose SHA-256 is the document of features without one (default: FILE itself)")
+	cmd.Flags().StringVar(&reportFile, "report", "", "also write the report as JSON to this file")
+	cmd.Flags().IntVar(&o.Batch, "batch", land.MaxBatchParcels, fmt.Sprintf("most parcels per transaction (1..%d; a batch also stays under the message size limit)", land.MaxBatchParcels))
+	cmd.Flags().IntVar(&o.InFlight, "in-flight", 8, "transactions waiting for their block at once")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "progress display: bar, lines, none, or auto (a bar on a terminal, else lines)")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Hour, "give up after this long")
+	return cmd
+}
+
+func printImportReport(w io.Writer, file string, r *landimport.Report) {
+	rate := 0.0
+	if r.Seconds > 0 {
+		rate = float64(r.Registered) / r.Seconds
+	}
+	fmt.Fprintf(w, "%s: %d features: %d registered, %d skipped (already registered), %d refused; %d transactions in %.1f s (%.0f parcels/s)\n",
+		file, r.Features, r.Registered, r.Skipped, r.Refused, r.Transactions, r.Seconds, rate)
+	for _, x := range r.Refusals {
+		ref := x.Ref
+		if ref == "" {
+			ref = "(no reference)"
+		}
+		fmt.Fprintf(w, "  refused feature %d %s: %s\n", x.Index, ref, x.Reason)
+	}
+}
+
+// progressPrinter shows an import's progress: a bar redrawn in place on a
+// terminal, else a line at most every two seconds.
+type progressPrinter struct {
+	w     io.Writer
+	bar   bool
+	off   bool
+	last  time.Time
+	shown bool
+}
+
+func newProgressPrinter(w io.Writer, mode string) *progressPrinter {
+	p := &progressPrinter{w: w}
+	switch mode {
+	case "bar":
+		p.bar = true
+	case "none":
+		p.off = true
+	case "lines":
+	default:
+		f, ok := w.(*os.File)
+		p.bar = ok && term.IsTerminal(int(f.Fd()))
+	}
+	return p
+}
+
+func (p *progressPrinter) show(s landimport.Progress) {
+	if p.off {
+		return
+	}
+	now := time.Now()
+	final := s.Done() == s.Features
+	every := 2 * time.Second
+	if p.bar {
+		every = 100 * time.Millisecond
+	}
+	if !final && now.Sub(p.last) < every {
+		return
+	}
+	p.last = now
+	rate := 0.0
+	if s.Elapsed > 0 {
+		rate = float64(s.Registered) / s.Elapsed.Seconds()
+	}
+	counts := fmt.Sprintf("%d/%d  registered %d  skipped %d  refused %d  %.0f parcels/s", s.Done(), s.Features, s.Registered, s.Skipped, s.Refused, rate)
+	if !p.bar {
+		fmt.Fprintf(p.w, "import: %s\n", counts)
+		return
+	}
+	const width = 30
+	filled := 0
+	if s.Features > 0 {
+		filled = width * s.Done() / s.Features
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %s ", strings.Repeat("#", filled), strings.Repeat(".", width-filled), counts)
+	p.shown = true
+}
+
+func (p *progressPrinter) done() {
+	if p.shown {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,398 @@
+package landimport
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/errs"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/land"
+)
+
+// Options tune Run.
+type Options struct {
+	// Batch is the most parcels per transaction (default and upper bound
+	// land.MaxBatchParcels); a batch also stays under the message size
+	// limit.
+	Batch int
+	// InFlight is how many transactions may wait for their block at once
+	// (default 8): sent in sequence order, confirmed in any order.
+	InFlight int
+	// ValidFor is how many blocks past the latest a transaction may be
+	// included (default 1000).
+	ValidFor uint64
+	// Progress, if set, is called after each transaction's outcome and
+	// once at the start.
+	Progress func(Progress)
+}
+
+// Progress is how far the import is.
+type Progress struct {
+	Features, Registered, Skipped, Refused int
+	Elapsed                                time.Duration
+}
+
+// Done counts the features dealt with.
+func (p Progress) Done() int { return p.Registered + p.Skipped + p.Refused }
+
+// Refusal is one feature that was not registered, and why.
+type Refusal struct {
+	Index  int    `json:"index"`
+	Ref    string `json:"cadastral_ref"`
+	Reason string `json:"reason"`
+}
+
+// Report is the outcome of an import.
+type Report struct {
+	Features     int       `json:"features"`
+	Registered   int       `json:"registered"`
+	Skipped      int       `json:"skipped"` // already registered under the same reference
+	Refused      int       `json:"refused"`
+	Transactions int       `json:"transactions"` // sent and committed, accepted or refused
+	Seconds      float64   `json:"seconds"`
+	Refusals     []Refusal `json:"refusals"` // in file order
+}
+
+// maxBatchBytes keeps a batch's message under tx.MaxMsgBytes with room
+// for the envelope ({"parcels":[...]}).
+const maxBatchBytes = tx.MaxMsgBytes - 1024
+
+// Run registers features (as Read and CheckFile left them) with signed
+// land/register-parcels transactions from key, a clerk's: features
+// already refused are reported, references already registered are
+// skipped, and the rest go in batches. A batch refused on chain (an
+// overlap with the register, say) is split: the parcel the refusal names
+// is refused, the others are sent again.
+func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, features []*Feature, o Options) (*Report, error) {
+	if o.Batch <= 0 || o.Batch > land.MaxBatchParcels {
+		o.Batch = land.MaxBatchParcels
+	}
+	if o.InFlight <= 0 {
+		o.InFlight = 8
+	}
+	if o.ValidFor == 0 {
+		o.ValidFor = 1000
+	}
+	r := &runner{c: c, key: key, o: o, start: time.Now(), rep: &Report{Features: len(features), Refusals: []Refusal{}}}
+	var todo []*Feature
+	for _, f := range features {
+		if f.Err != nil {
+			r.refuse(f, f.Err.Error())
+		} else {
+			todo = append(todo, f)
+		}
+	}
+	r.progress()
+	todo, err := r.skipRegistered(ctx, todo)
+	if err != nil {
+		return nil, err
+	}
+	r.progress()
+	if err := r.send(ctx, todo); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(r.rep.Refusals, func(a, b Refusal) int { return a.Index - b.Index })
+	r.rep.Seconds = time.Since(r.start).Seconds()
+	return r.rep, nil
+}
+
+type runner struct {
+	c     *client.Client
+	key   ed25519.PrivateKey
+	o     Options
+	start time.Time
+
+	mu  sync.Mutex
+	rep *Report
+}
+
+func (r *runner) refuse(f *Feature, reason string) {
+	r.rep.Refused++
+	r.rep.Refusals = append(r.rep.Refusals, Refusal{Index: f.Index, Ref: f.Ref, Reason: reason})
+}
+
+func (r *runner) progress() {
+	if r.o.Progress != nil {
+		r.o.Progress(Progress{Features: r.rep.Features, Registered: r.rep.Registered, Skipped: r.rep.Skipped,
+			Refused: r.rep.Refused, Elapsed: time.Since(r.start)})
+	}
+}
+
+// skipRegistered asks the chain which references are registered (1,000
+// per query, /land/cadrefs) and drops those features, counted as skipped.
+func (r *runner) skipRegistered(ctx context.Context, todo []*Feature) ([]*Feature, error) {
+	const per = 1000
+	registered := make([]map[string]bool, (len(todo)+per-1)/per)
+	var wg sync.WaitGroup
+	errc := make(chan error, len(registered))
+	sem := make(chan struct{}, 4)
+	for k := range registered {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			part := todo[k*per : min(len(todo), (k+1)*per)]
+			refs := make([]string, len(part))
+			for i, f := range part {
+				refs[i] = f.Ref
+			}
+			res, err := r.c.Query(ctx, "/land/cadrefs/"+strings.Join(refs, ","), nil, 0, false)
+			if err != nil {
+				errc <- fmt.Errorf("asking which references are registered: %w", err)
+				return
+			}
+			var hits []land.CadRefHit
+			if err := json.Unmarshal(res.Value, &hits); err != nil {
+				errc <- fmt.Errorf("cadrefs answer: %w", err)
+				return
+			}
+			registered[k] = map[string]bool{}
+			for _, h := range hits {
+				registered[k][h.Ref] = true
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	out := todo[:0:0]
+	for i, f := range todo {
+		if registered[i/per][f.Ref] {
+			r.rep.Skipped++
+		} else {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// batches cuts features into batches of at most o.Batch parcels and
+// maxBatchBytes of message.
+func (r *runner) batches(features []*Feature) [][]*Feature {
+	var out [][]*Feature
+	var cur []*Feature
+	size := 0
+	for _, f := range features {
+		if len(cur) > 0 && (len(cur) == r.o.Batch || size+f.size+1 > maxBatchBytes) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, f)
+		size += f.size + 1
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// outcome is a sent batch's result.
+type outcome struct {
+	batch []*Feature
+	res   *client.Result // nil if it never committed
+	err   error          // transport failure or expiry
+}
+
+// send pipelines the batches: each is signed at the next sequence and
+// broadcast in order; up to InFlight wait for their blocks at once. A
+// refused batch comes back to the queue without its refused parcel.
+func (r *runner) send(ctx context.Context, features []*Feature) error {
+	queue := r.batches(features)
+	if len(queue) == 0 {
+		return nil
+	}
+	chainID, err := r.c.ChainID(ctx)
+	if err != nil {
+		return err
+	}
+	pub := r.key.Public().(ed25519.PublicKey)
+	seq, err := r.sequence(ctx, pub)
+	if err != nil {
+		return err
+	}
+	results := make(chan outcome, r.o.InFlight)
+	inFlight := 0
+	var fatal error
+	resync := false
+	handle := func(oc outcome) {
+		inFlight--
+		if fatal != nil {
+			return
+		}
+		if oc.res == nil {
+			queue = append(queue, oc.batch) // expired or lost: send again (its references are still free)
+			return
+		}
+		r.mu.Lock()
+		r.rep.Transactions++
+		r.mu.Unlock()
+		if oc.res.OK() {
+			r.rep.Registered += len(oc.batch)
+			r.progress()
+			return
+		}
+		if oc.res.Codespace == errs.BadSequence.Codespace && oc.res.Code == errs.BadSequence.Code {
+			// An earlier transaction was lost: send this one again once
+			// the sequence is read afresh.
+			queue = append([][]*Feature{oc.batch}, queue...)
+			resync = true
+			return
+		}
+		var again [][]*Feature
+		again, fatal = r.refused(oc.batch, oc.res.Codespace, oc.res.Code, oc.res.Log)
+		queue = append(again, queue...)
+		r.progress()
+	}
+	for (len(queue) > 0 || inFlight > 0) && fatal == nil {
+		if len(queue) == 0 || inFlight == r.o.InFlight {
+			handle(<-results)
+			continue
+		}
+		if resync {
+			for inFlight > 0 {
+				handle(<-results)
+			}
+			time.Sleep(100 * time.Millisecond) // let a block pass
+			if seq, err = r.sequence(ctx, pub); err != nil {
+				fatal = err
+				break
+			}
+			resync = false
+		}
+		batch := queue[0]
+		queue = queue[1:]
+		height, err := r.c.LatestHeight(ctx)
+		if err != nil {
+			fatal = err
+			break
+		}
+		t, err := r.build(chainID, seq, uint64(height)+r.o.ValidFor, batch)
+		if err != nil {
+			fatal = err
+			break
+		}
+		raw := t.Encode()
+		br, err := r.c.RPC.BroadcastTxSync(ctx, raw)
+		switch {
+		case err != nil && strings.Contains(err.Error(), "mempool is full"):
+			queue = append([][]*Feature{batch}, queue...)
+			if inFlight > 0 {
+				handle(<-results)
+			} else {
+				time.Sleep(200 * time.Millisecond)
+			}
+			continue
+		case err != nil:
+			fatal = fmt.Errorf("broadcast: %w", err)
+			continue
+		case br.Code == errs.BadSequence.Code && br.Codespace == errs.BadSequence.Codespace:
+			// Someone else used the clerk's key, or a transaction was
+			// lost: wait for ours, then read the sequence again.
+			queue = append([][]*Feature{batch}, queue...)
+			resync = true
+			continue
+		case br.Code != 0:
+			// Refused before the block (the sequence is not used).
+			var again [][]*Feature
+			again, fatal = r.refused(batch, br.Codespace, br.Code, br.Log)
+			queue = append(again, queue...)
+			r.progress()
+			continue
+		}
+		seq++
+		inFlight++
+		go func() { results <- r.await(ctx, batch, br.Hash, t.ValidUntil) }()
+	}
+	for inFlight > 0 {
+		<-results
+		inFlight--
+	}
+	return fatal
+}
+
+func (r *runner) sequence(ctx context.Context, pub ed25519.PublicKey) (uint64, error) {
+	acct, err := r.c.AccountByKey(ctx, pub)
+	if err != nil {
+		return 0, err
+	}
+	if acct == nil {
+		return 0, fmt.Errorf("the key %x controls no account on this chain", []byte(pub))
+	}
+	return acct.Sequence, nil
+}
+
+func (r *runner) build(chainID string, seq, validUntil uint64, batch []*Feature) (*tx.Tx, error) {
+	msg := land.MsgRegisterParcels{Parcels: make([]land.MsgRegisterParcel, len(batch))}
+	for i, f := range batch {
+		msg.Parcels[i] = f.Msg
+	}
+	body, err := tx.EncodeMsg(msg)
+	if err != nil {
+		return nil, err
+	}
+	t := &tx.Tx{ChainID: chainID, Sequence: seq, ValidUntil: validUntil, MsgType: land.TypeRegisterParcels, Msg: body}
+	t.Sign(r.key)
+	return t, nil
+}
+
+// await polls for the transaction until it is in a block, or until the
+// chain passes its valid-until height without it.
+func (r *runner) await(ctx context.Context, batch []*Feature, hash []byte, validUntil uint64) outcome {
+	for {
+		res, err := r.c.RPC.Tx(ctx, hash, false)
+		if err == nil {
+			return outcome{batch: batch, res: &client.Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code,
+				Codespace: res.TxResult.Codespace, Log: res.TxResult.Log, Data: res.TxResult.Data}}
+		}
+		if h, herr := r.c.LatestHeight(ctx); herr == nil && uint64(h) > validUntil+1 {
+			return outcome{batch: batch, err: fmt.Errorf("transaction %X expired", hash)}
+		}
+		select {
+		case <-ctx.Done():
+			return outcome{batch: batch, err: ctx.Err()}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+var parcelIndexRe = regexp.MustCompile(`parcel (\d+) \(`)
+
+// refused deals with a refused batch: the parcel its log names is
+// refused and the rest return as one batch; a refusal naming no parcel
+// splits the batch in two (one parcel: it is refused). A refusal that
+// concerns the signer rather than a parcel (not a clerk, an unknown
+// account) stops the import.
+func (r *runner) refused(batch []*Feature, space string, code uint32, log string) ([][]*Feature, error) {
+	if (space == land.Codespace && code == land.ErrNotClerk.Code) ||
+		(space == errs.Codespace && code != errs.InvalidMsg.Code && code != errs.Internal.Code && code != errs.TxTooLarge.Code) {
+		return nil, fmt.Errorf("the transaction was refused (%s/%d): %s", space, code, log)
+	}
+	if m := parcelIndexRe.FindStringSubmatch(log); m != nil {
+		if i, err := strconv.Atoi(m[1]); err == nil && i < len(batch) && strings.Contains(log, "("+batch[i].Ref+")") {
+			// The batch position means nothing to the user: the report
+			// gives the feature's index.
+			r.refuse(batch[i], strings.Replace(log, "parcel "+m[1]+" ("+batch[i].Ref+"): ", "", 1))
+			rest := slices.Concat(batch[:i], batch[i+1:])
+			if len(rest) == 0 {
+				return nil, nil
+			}
+			return [][]*Feature{rest}, nil
+		}
+	}
+	if len(batch) == 1 {
+		r.refuse(batch[0], log)
+		return nil, nil
+	}
+	h := len(batch) / 2
+	return [][]*Feature{batch[:h], batch[h:]}, nil
+}
