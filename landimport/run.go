@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
@@ -282,7 +284,7 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 			break
 		}
 		raw := t.Encode()
-		br, err := r.c.RPC.BroadcastTxSync(ctx, raw)
+		br, err := r.broadcast(ctx, raw)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "mempool is full"):
 			queue = append([][]*Feature{batch}, queue...)
@@ -311,13 +313,40 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 		}
 		seq++
 		inFlight++
-		go func() { results <- r.await(ctx, batch, br.Hash, t.ValidUntil) }()
+		hash := tx.Hash(raw)
+		go func() { results <- r.await(ctx, batch, hash, t.ValidUntil) }()
 	}
 	for inFlight > 0 {
 		<-results
 		inFlight--
 	}
 	return fatal
+}
+
+// broadcast submits raw and returns CheckTx's answer. A node busy with
+// a large block may drop the connection before answering: the same bytes
+// are sent again, and "already in the cache" means the first attempt got
+// in.
+func (r *runner) broadcast(ctx context.Context, raw []byte) (*coretypes.ResultBroadcastTx, error) {
+	var err error
+	for attempt := range 60 {
+		var br *coretypes.ResultBroadcastTx
+		br, err = r.c.RPC.BroadcastTxSync(ctx, raw)
+		switch {
+		case err == nil:
+			return br, nil
+		case strings.Contains(err.Error(), "tx already exists in cache"):
+			return &coretypes.ResultBroadcastTx{}, nil
+		case strings.Contains(err.Error(), "mempool is full") || ctx.Err() != nil:
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(min(attempt+1, 10)) * 100 * time.Millisecond):
+		}
+	}
+	return nil, err
 }
 
 func (r *runner) sequence(ctx context.Context, pub ed25519.PublicKey) (uint64, error) {

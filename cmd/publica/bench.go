@@ -17,6 +17,7 @@ func benchCmd() *cobra.Command {
 	var ballotOpts bench.BallotOptions
 	var idOpts bench.IdentityOptions
 	var portalOpts bench.PortalOptions
+	var importOpts bench.ImportOptions
 	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -43,6 +44,11 @@ func benchCmd() *cobra.Command {
 					}
 				}
 			}
+			if importOpts.Parcels > 0 {
+				if _, err := bench.LandImport(cmd.OutOrStdout(), importOpts); err != nil {
+					return err
+				}
+			}
 			if idOpts.Duration > 0 {
 				if _, err := bench.Identity(cmd.OutOrStdout(), idOpts); err != nil {
 					return err
@@ -67,6 +73,11 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&opts.TxsPerBlock, "txs-per-block", 1000, "transactions per block")
 	cmd.Flags().IntVar(&landOpts.Parcels, "land-parcels", 100_000, "parcels in state for the land transfer run (0 skips it)")
 	cmd.Flags().IntVar(&landOpts.Transfers, "land-transfers", 20_000, "complete land transfers timed, once as offer+accept+register and once as one land/transfer transaction")
+	cmd.Flags().IntVar(&importOpts.Parcels, "import-parcels", 100_000, "parcels imported end to end (publica land import's code) through a running node (0 skips it)")
+	cmd.Flags().DurationVar(&importOpts.BlockInterval, "import-block-interval", time.Second, "the import node's pause between blocks")
+	cmd.Flags().IntVar(&importOpts.Batch, "import-batch", 0, "parcels per import transaction (default the most a batch may hold)")
+	cmd.Flags().IntVar(&importOpts.InFlight, "import-in-flight", 8, "import transactions waiting for their block at once")
+	cmd.Flags().Int64Var(&importOpts.GridCell, "import-grid-cell", 10_000, "the import registry's spatial index cell side in centimetres (the development genesis has 100000: 1 km)")
 	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	cmd.Flags().IntVar(&ballotOpts.Ballots, "ballots", 100_000, "voters in the election run: cast throughput, tally and full verification (0 skips it)")

@@ -121,10 +121,10 @@ func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) 
 	for _, c := range cs {
 		prefix := gridCellPrefix(c[0], c[1])
 		kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, v []byte) bool {
-			id := string(k[len(prefix):])
 			if pb, ok := gridBBox(v); ok && !bboxesMeet(pb, bb) {
 				return true
 			}
+			id := string(k[len(prefix):])
 			if !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)

@@ -2,8 +2,6 @@ package land
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // State keys (all provable; values are JSON unless noted). Only the
@@ -78,20 +76,59 @@ func GridValue(bb [4]int64) []byte {
 	return []byte(fmt.Sprintf("%d,%d,%d,%d", bb[0], bb[1], bb[2], bb[3]))
 }
 
-// gridBBox reads a GridValue; ok is false for anything else.
+// gridBBox reads a GridValue; ok is false for anything else. A search
+// reads every entry of the cells it covers, so this parses in place:
+// each of the four fields as strconv.ParseInt(field, 10, 64) would.
 func gridBBox(v []byte) (bb [4]int64, ok bool) {
-	parts := strings.Split(string(v), ",")
-	if len(parts) != 4 {
-		return bb, false
-	}
-	for i, p := range parts {
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
+	field := 0
+	for start := 0; field < 4; field++ {
+		end := start
+		for end < len(v) && v[end] != ',' {
+			end++
+		}
+		n, ok := parseInt64(v[start:end])
+		if !ok {
 			return bb, false
 		}
-		bb[i] = n
+		bb[field] = n
+		if end == len(v) {
+			break
+		}
+		start = end + 1
 	}
-	return bb, true
+	return bb, field == 3
+}
+
+// parseInt64 is strconv.ParseInt(string(b), 10, 64) without the string.
+func parseInt64(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if u > (1<<63)/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+		if u > 1<<63 {
+			return 0, false
+		}
+	}
+	if !neg && u > 1<<63-1 {
+		return 0, false
+	}
+	if neg {
+		return -int64(u), true // u == 1<<63 gives math.MinInt64
+	}
+	return int64(u), true
 }
 
 // bboxesMeet reports whether two closed boxes share a point.
