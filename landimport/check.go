@@ -118,3 +118,40 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// CellLoad is the mean number of the file's parcels per index cell they
+// occupy (land.Params.GridCell): registering a parcel reads every entry
+// of its cells, so a high load (hundreds) makes registration slow, and a
+// registry that dense wants a smaller grid_cell (docs/land.md).
+func CellLoad(features []*Feature, p land.Params) float64 {
+	if p.GridCell <= 0 {
+		return 0
+	}
+	cells := map[[2]int64]int{}
+	n := 0
+	for _, f := range features {
+		if f.region == nil || f.Err != nil {
+			continue
+		}
+		bb := f.region.BBox
+		x0, y0 := floorDiv(bb[0]-p.MinX, p.GridCell), floorDiv(bb[1]-p.MinY, p.GridCell)
+		x1, y1 := floorDiv(bb[2]-p.MinX, p.GridCell), floorDiv(bb[3]-p.MinY, p.GridCell)
+		if (x1-x0+1)*(y1-y0+1) > 16 {
+			continue
+		}
+		n++
+		for x := x0; x <= x1; x++ {
+			for y := y0; y <= y1; y++ {
+				cells[[2]int64{x, y}]++
+			}
+		}
+	}
+	if len(cells) == 0 {
+		return 0
+	}
+	total := 0
+	for _, c := range cells {
+		total += c
+	}
+	return float64(total) / float64(len(cells))
+}

@@ -1,6 +1,8 @@
 package landimport
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/publica/publica/x/land"
@@ -57,5 +59,31 @@ func TestReadCRS(t *testing.T) {
 	wgs := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[]}`
 	if _, err := Read([]byte(wgs), Mapping{}, p, ""); err == nil {
 		t.Error("a file in longitude/latitude was accepted")
+	}
+}
+
+// CellLoad counts parcels per occupied index cell.
+func TestCellLoad(t *testing.T) {
+	p := land.DefaultParams()
+	var b []byte
+	b = append(b, `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32633"}},"features":[`...)
+	for i := range 100 {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		x := 500000 + 10*i // ten per cell column... all within one 1 km cell
+		b = fmt.Appendf(b, `{"type":"Feature","properties":{"cadastral_ref":"C%d"},"geometry":{"type":"Polygon","coordinates":[[[%d.1,6000000.1],[%d.9,6000000.1],[%d.9,6000009.9],[%d.1,6000000.1]]]}}`, i, x, x, x, x)
+	}
+	b = append(b, "]}"...)
+	fs, err := Read(b, Mapping{}, p, strings.Repeat("ab", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := CellLoad(fs, p); got != 100 {
+		t.Fatalf("load %v, want 100", got)
+	}
+	p.GridCell = 10_000 // 100 m: ten parcels a cell
+	if got := CellLoad(fs, p); got != 10 {
+		t.Fatalf("load %v, want 10", got)
 	}
 }

@@ -131,6 +131,9 @@ as JSON. Refusals do not make the command fail.`,
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			landimport.CheckFile(features)
+			if load := landimport.CellLoad(features, params); load > 500 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: about %.0f parcels per spatial index cell (grid_cell %d units): each registration reads every entry of its cells, so this import will be slow; a registry this dense wants a smaller grid_cell (docs/land.md)\n", load, params.GridCell)
+			}
 			p := newProgressPrinter(cmd.ErrOrStderr(), progress)
 			o.Progress = p.show
 			rep, err := landimport.Run(ctx, c, key, features, o)
