@@ -30,7 +30,8 @@ type Options struct {
 	// (default 8): sent in sequence order, confirmed in any order.
 	InFlight int
 	// ValidFor is how many blocks past the latest a transaction may be
-	// included (default 1000).
+	// included (default 100); a transaction lost from the mempool is sent
+	// again once the chain has passed that height.
 	ValidFor uint64
 	// Progress, if set, is called after each transaction's outcome and
 	// once at the start.
@@ -82,7 +83,7 @@ func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, features
 		o.InFlight = 8
 	}
 	if o.ValidFor == 0 {
-		o.ValidFor = 1000
+		o.ValidFor = 100
 	}
 	r := &runner{c: c, key: key, o: o, start: time.Now(), rep: &Report{Features: len(features), Refusals: []Refusal{}}}
 	var todo []*Feature
@@ -112,9 +113,7 @@ type runner struct {
 	key   ed25519.PrivateKey
 	o     Options
 	start time.Time
-
-	mu  sync.Mutex
-	rep *Report
+	rep   *Report // written only by Run's goroutine
 }
 
 func (r *runner) refuse(f *Feature, reason string) {
@@ -235,9 +234,7 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 			queue = append(queue, oc.batch) // expired or lost: send again (its references are still free)
 			return
 		}
-		r.mu.Lock()
 		r.rep.Transactions++
-		r.mu.Unlock()
 		if oc.res.OK() {
 			r.rep.Registered += len(oc.batch)
 			r.progress()
