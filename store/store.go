@@ -46,6 +46,11 @@ type Options struct {
 	// SetSplit decides (the application does at InitChain, from genesis);
 	// a saved store keeps the layout it was saved with.
 	Split string
+	// NoSync saves versions without waiting for the disk (no fsync): a
+	// crash may lose the latest versions or leave the database unusable.
+	// Only for throwaway state that is rebuilt from scratch after a crash,
+	// such as an audit replay's. Hashes are the same either way.
+	NoSync bool
 }
 
 // DefaultOptions keep all history.
@@ -172,7 +177,7 @@ func (s *Store) load() error {
 		if prefix != nil {
 			db = dbm.NewPrefixDB(s.db, prefix)
 		}
-		return iavl.NewMutableTree(iavldb.NewWrapper(db), cache, true, iavl.NewNopLogger(), iavl.SyncOption(true))
+		return iavl.NewMutableTree(iavldb.NewWrapper(db), cache, true, iavl.NewNopLogger(), iavl.SyncOption(!s.opts.NoSync))
 	}
 	if s.split == nil {
 		s.low, s.high = open(nil), nil
@@ -225,7 +230,11 @@ func (s *Store) SetSplit(split string) error {
 			return err
 		}
 	}
-	if err := s.db.SetSync(layoutKey, s.layout()); err != nil {
+	set := s.db.SetSync
+	if s.opts.NoSync {
+		set = s.db.Set
+	}
+	if err := set(layoutKey, s.layout()); err != nil {
 		return fmt.Errorf("record state layout: %w", err)
 	}
 	s.fixed = true

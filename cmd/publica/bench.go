@@ -18,6 +18,7 @@ func benchCmd() *cobra.Command {
 	var idOpts bench.IdentityOptions
 	var portalOpts bench.PortalOptions
 	var importOpts bench.ImportOptions
+	var replayOpts bench.ReplayOptions
 	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -60,6 +61,11 @@ func benchCmd() *cobra.Command {
 					return err
 				}
 			}
+			if replayOpts.EmptyBlocks > 0 || replayOpts.Transfers > 0 {
+				if _, err := bench.Replay(cmd.OutOrStdout(), replayOpts); err != nil {
+					return err
+				}
+			}
 			if portalOpts.Duration > 0 {
 				portalOpts.Loadgen = []string{"loadgen"}
 				if _, err := bench.Portal(cmd.OutOrStdout(), portalOpts); err != nil {
@@ -82,6 +88,11 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
 	cmd.Flags().IntVar(&ballotOpts.Ballots, "ballots", 100_000, "voters in the election run: cast throughput, tally and full verification (0 skips it)")
 	cmd.Flags().DurationVar(&portalOpts.Duration, "portal-seconds", 10*time.Second, "length of each portal load phase (title page, parcel page, parcel search) at 1,000 requests/s from a second process (0 skips it)")
+	cmd.Flags().IntVar(&replayOpts.EmptyBlocks, "replay-blocks", 20_000, "empty blocks in the stopped home timed by audit replay (0 skips it)")
+	cmd.Flags().IntVar(&replayOpts.Transfers, "replay-transfers", 20_000, "land/transfer transactions in the stopped home timed by audit replay (0 skips it)")
+	cmd.Flags().IntVar(&replayOpts.PerBlock, "replay-txs-per-block", 500, "land/transfer transactions per block of that home")
+	cmd.Flags().IntVar(&replayOpts.Runs, "replay-runs", 2, "replays of each home")
+	cmd.Flags().StringVar(&replayOpts.CPUProfile, "replay-cpuprofile", "", "write a CPU profile of the first replay of each home to this path + .empty and .land (go tool pprof)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed land/transfer blocks to this file (go tool pprof)")
 	return cmd
 }
