@@ -113,6 +113,7 @@ type runner struct {
 	key   ed25519.PrivateKey
 	o     Options
 	start time.Time
+	clerk string  // the signer's account id
 	rep   *Report // written only by Run's goroutine
 }
 
@@ -140,25 +141,12 @@ func (r *runner) skipRegistered(ctx context.Context, todo []*Feature) ([]*Featur
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			part := todo[k*per : min(len(todo), (k+1)*per)]
-			refs := make([]string, len(part))
-			for i, f := range part {
-				refs[i] = f.Ref
-			}
-			res, err := r.c.Query(ctx, "/land/cadrefs/"+strings.Join(refs, ","), nil, 0, false)
+			hits, err := r.registered(ctx, todo[k*per:min(len(todo), (k+1)*per)])
 			if err != nil {
-				errc <- fmt.Errorf("asking which references are registered: %w", err)
+				errc <- err
 				return
 			}
-			var hits []land.CadRefHit
-			if err := json.Unmarshal(res.Value, &hits); err != nil {
-				errc <- fmt.Errorf("cadrefs answer: %w", err)
-				return
-			}
-			registered[k] = map[string]bool{}
-			for _, h := range hits {
-				registered[k][h.Ref] = true
-			}
+			registered[k] = hits
 		})
 	}
 	wg.Wait()
@@ -311,7 +299,7 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 		seq++
 		inFlight++
 		hash := tx.Hash(raw)
-		go func() { results <- r.await(ctx, batch, hash, t.ValidUntil) }()
+		go func() { results <- r.await(ctx, batch, hash, t.Sequence, t.ValidUntil) }()
 	}
 	for inFlight > 0 {
 		<-results
@@ -354,6 +342,7 @@ func (r *runner) sequence(ctx context.Context, pub ed25519.PublicKey) (uint64, e
 	if acct == nil {
 		return 0, fmt.Errorf("the key %x controls no account on this chain", []byte(pub))
 	}
+	r.clerk = acct.ID
 	return acct.Sequence, nil
 }
 
@@ -371,17 +360,23 @@ func (r *runner) build(chainID string, seq, validUntil uint64, batch []*Feature)
 	return t, nil
 }
 
-// await polls for the transaction until it is in a block, or until the
-// chain passes its valid-until height without it.
-func (r *runner) await(ctx context.Context, batch []*Feature, hash []byte, validUntil uint64) outcome {
+// await waits until the transaction at sequence seq has been in a block
+// (the clerk's committed sequence passes it), or until the chain passes
+// its valid-until height without it, and gives its outcome.
+func (r *runner) await(ctx context.Context, batch []*Feature, hash []byte, seq, validUntil uint64) outcome {
+	var asked int64
+	var askedAt time.Time
 	for {
-		res, err := r.c.RPC.Tx(ctx, hash, false)
-		if err == nil {
-			return outcome{batch: batch, res: &client.Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code,
-				Codespace: res.TxResult.Codespace, Log: res.TxResult.Log, Data: res.TxResult.Data}}
-		}
-		if h, herr := r.c.LatestHeight(ctx); herr == nil && uint64(h) > validUntil+1 {
-			return outcome{batch: batch, err: fmt.Errorf("transaction %X expired", hash)}
+		h, herr := r.c.LatestHeight(ctx)
+		if herr == nil && (h != asked || time.Since(askedAt) >= 250*time.Millisecond) {
+			asked, askedAt = h, time.Now()
+			acct, err := r.c.Account(ctx, r.clerk)
+			if err == nil && acct != nil && acct.Sequence > seq {
+				return r.outcome(ctx, batch, hash)
+			}
+			if uint64(h) > validUntil+1 {
+				return outcome{batch: batch, err: fmt.Errorf("transaction %X expired", hash)}
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -389,6 +384,51 @@ func (r *runner) await(ctx context.Context, batch []*Feature, hash []byte, valid
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// outcome finds what became of a transaction that has been in a block.
+// A batch is all or none: when every reference of the batch is now
+// registered, it was accepted. Otherwise the node's transaction index
+// gives the refusal; it is asked only then, because its answer carries
+// the whole transaction (up to 256 KiB), and it lags the block a little.
+func (r *runner) outcome(ctx context.Context, batch []*Feature, hash []byte) outcome {
+	if hits, err := r.registered(ctx, batch); err == nil && len(hits) == len(batch) {
+		return outcome{batch: batch, res: &client.Result{Hash: hash}}
+	}
+	for {
+		res, err := r.c.RPC.Tx(ctx, hash, false)
+		if err == nil {
+			return outcome{batch: batch, res: &client.Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code,
+				Codespace: res.TxResult.Codespace, Log: res.TxResult.Log, Data: res.TxResult.Data}}
+		}
+		select {
+		case <-ctx.Done():
+			return outcome{batch: batch, err: ctx.Err()}
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// registered asks which of the features' references (at most 1,000) are
+// registered.
+func (r *runner) registered(ctx context.Context, features []*Feature) (map[string]bool, error) {
+	refs := make([]string, len(features))
+	for i, f := range features {
+		refs[i] = f.Ref
+	}
+	res, err := r.c.Query(ctx, "/land/cadrefs/"+strings.Join(refs, ","), nil, 0, false)
+	if err != nil {
+		return nil, fmt.Errorf("asking which references are registered: %w", err)
+	}
+	var hits []land.CadRefHit
+	if err := json.Unmarshal(res.Value, &hits); err != nil {
+		return nil, fmt.Errorf("cadrefs answer: %w", err)
+	}
+	out := make(map[string]bool, len(hits))
+	for _, h := range hits {
+		out[h.Ref] = true
+	}
+	return out, nil
 }
 
 var parcelIndexRe = regexp.MustCompile(`parcel (\d+) \(`)

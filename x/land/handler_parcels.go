@@ -86,7 +86,7 @@ func parseRegion(p *Params, g *Geometry) (*Region, error) {
 // checkNoOverlap refuses r if it overlaps an active parcel other than
 // those in except.
 func (m *Module) checkNoOverlap(ctx *module.Context, p *Params, r *Region, except []string) error {
-	ids, err := m.Keeper.Candidates(ctx.KV, p, r.BBox)
+	ids, err := m.Keeper.OverlapCandidates(ctx.KV, p, r.BBox)
 	if err != nil {
 		return err
 	}

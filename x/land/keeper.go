@@ -111,7 +111,18 @@ func (k Keeper) retireParcel(kv store.KV, p *Params, parcel *Parcel, children []
 // Candidates lists, in id order without repeats, the active parcels whose
 // bounding boxes meet bb (an entry whose value is not a bounding box is
 // kept: the callers check exactly).
-func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) {
+func (k Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) {
+	return k.candidates(kv, p, bb, bboxesMeet)
+}
+
+// OverlapCandidates lists, like Candidates, the active parcels whose
+// bounding boxes share interior with bb: a neighbour that only touches bb
+// along an edge cannot overlap it, so its record is not read.
+func (k Keeper) OverlapCandidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) {
+	return k.candidates(kv, p, bb, bboxesOverlap)
+}
+
+func (Keeper) candidates(kv store.KV, p *Params, bb [4]int64, keep func(a, b [4]int64) bool) ([]string, error) {
 	cs, err := cells(p, bb)
 	if err != nil {
 		return nil, err
@@ -121,7 +132,7 @@ func (Keeper) Candidates(kv store.KV, p *Params, bb [4]int64) ([]string, error) 
 	for _, c := range cs {
 		prefix := gridCellPrefix(c[0], c[1])
 		kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, v []byte) bool {
-			if pb, ok := gridBBox(v); ok && !bboxesMeet(pb, bb) {
+			if pb, ok := gridBBox(v); ok && !keep(pb, bb) {
 				return true
 			}
 			id := string(k[len(prefix):])

@@ -136,6 +136,12 @@ func bboxesMeet(a, b [4]int64) bool {
 	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
+// bboxesOverlap reports whether two boxes share interior (more than an
+// edge or a corner).
+func bboxesOverlap(a, b [4]int64) bool {
+	return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
 // cells lists the index cells a bounding box covers, or fails if more
 // than MaxCells.
 func cells(p *Params, bb [4]int64) ([][2]int64, error) {
