@@ -235,6 +235,11 @@ type replayer struct {
 	lastVals    *types.ValidatorSet // validators of the previous height
 	params      types.ConsensusParams
 	lastResults []byte // results hash the next header must carry
+	// The hashes of vals, nextVals and params, kept because they change
+	// only with validator or params updates (a set's hash covers its
+	// members and their power, not the proposer priorities).
+	valsHash, nextValsHash, paramsHash []byte
+	sigs                               *commitVerifier
 }
 
 func replay(ctx context.Context, home string, progress func(done, total int64)) (*Report, error) {
@@ -295,7 +300,9 @@ func run(ctx context.Context, p plan, report *Report, progress func(done, total 
 	}
 	defer st.Close()
 
-	rp := &replayer{chainID: p.gen.ChainID, initial: p.first, app: app.New(st), src: p.src, state: p.state}
+	rp := &replayer{chainID: p.gen.ChainID, initial: p.first, app: app.New(st), src: p.src, state: p.state,
+		sigs: newCommitVerifier(p.gen.ChainID)}
+	defer rp.sigs.finish()
 	genesisHash, err := rp.initChain(ctx, p.gen)
 	if err != nil {
 		return nil, err
@@ -305,43 +312,114 @@ func run(ctx context.Context, p plan, report *Report, progress func(done, total 
 
 	first, last := p.first, p.last
 	total := last - first + 1
-	block, err := p.src.Block(ctx, first)
+	readTo := last
+	if last < p.top {
+		readTo = last + 1 // its header records the last app hash
+	}
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	blocks := readAhead(readCtx, p.src, first, readTo, readAheadBlocks)
+	take := func() (*fetched, error) {
+		f, ok := <-blocks
+		if !ok {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, errors.New("block reader stopped")
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		return f, nil
+	}
+	// applied remembers the outcome of each block whose commit signatures
+	// may not be verified yet, so a bad one found later ends the report
+	// just before its block.
+	var applied []appliedBlock
+	// settle ends the replay on err (at the current height), unless a
+	// signature of this or an earlier block is bad: that check came first.
+	settle := func(err error) (*Report, error) {
+		if mm := rp.sigs.finish(); mm != nil {
+			return failAt(report, mm, applied), mm
+		}
+		return reportOf(report, err), err
+	}
+	cur, err := take()
 	if err != nil {
 		return reportOf(report, err), err
 	}
-	if !bytes.Equal(block.AppHash, genesisHash) {
-		return report, mismatch(first, "genesis app hash", block.AppHash, genesisHash,
-			"InitChain produced app hash %X but block %d's header records %X", genesisHash, first, block.AppHash)
+	if !bytes.Equal(cur.block.AppHash, genesisHash) {
+		return report, mismatch(first, "genesis app hash", cur.block.AppHash, genesisHash,
+			"InitChain produced app hash %X but block %d's header records %X", genesisHash, first, cur.block.AppHash)
 	}
 	for h := first; h <= last; h++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		var next *types.Block
+		if mm := rp.sigs.failed(); mm != nil {
+			return settle(mm)
+		}
+		var next *fetched
 		if h < p.top {
-			if next, err = p.src.Block(ctx, h+1); err != nil {
-				return reportOf(report, err), err
+			if next, err = take(); err != nil {
+				return settle(err)
 			}
 		}
-		appHash, err := rp.apply(ctx, block, next, h == last)
+		appHash, err := rp.apply(ctx, cur, next, h == last)
 		if err != nil {
-			return reportOf(report, err), err
+			return settle(err)
 		}
 		report.Blocks++
-		report.Transactions += int64(len(block.Txs))
+		report.Transactions += int64(len(cur.block.Txs))
 		report.LastHeight = h
 		report.FinalAppHash = fmt.Sprintf("%X", appHash)
+		verified := rp.sigs.verifiedThrough()
+		for len(applied) > 0 && applied[0].height < verified {
+			applied = applied[1:]
+		}
+		applied = append(applied, appliedBlock{height: h, appHash: report.FinalAppHash, txs: report.Transactions})
 		if progress != nil {
 			progress(report.Blocks, total)
 		}
-		block = next
+		cur = next
+	}
+	if mm := rp.sigs.finish(); mm != nil {
+		return failAt(report, mm, applied), mm
 	}
 	if p.signedTip {
-		if err := rp.checkTip(ctx, block, last+1); err != nil {
+		var tip *types.Block
+		if cur != nil {
+			tip = cur.block
+		}
+		if err := rp.checkTip(ctx, tip, last+1); err != nil {
 			return reportOf(report, err), err
 		}
 	}
 	return report, nil
+}
+
+// readAheadBlocks is how many blocks are read and hashed ahead of
+// execution.
+const readAheadBlocks = 256
+
+// appliedBlock is what the report says after a block.
+type appliedBlock struct {
+	height  int64
+	appHash string
+	txs     int64
+}
+
+// failAt makes report end just before mm's height, whose commit holds a
+// bad signature (found after later blocks were executed).
+func failAt(report *Report, mm *MismatchError, applied []appliedBlock) *Report {
+	report.Blocks = mm.Height - report.FirstHeight
+	report.LastHeight, report.Transactions, report.FinalAppHash = 0, 0, report.GenesisAppHash
+	for _, a := range applied {
+		if a.height == mm.Height-1 {
+			report.LastHeight, report.Transactions, report.FinalAppHash = a.height, a.txs, a.appHash
+		}
+	}
+	return report
 }
 
 // reportOf keeps the report for a mismatch, drops it for other errors
@@ -418,6 +496,7 @@ func (rp *replayer) initChain(ctx context.Context, gen *types.GenesisDoc) ([]byt
 	if res.ConsensusParams != nil {
 		rp.params = rp.params.Update(res.ConsensusParams)
 	}
+	rp.valsHash, rp.nextValsHash, rp.paramsHash = rp.vals.Hash(), rp.nextVals.Hash(), rp.params.Hash()
 	// CometBFT sends no Commit after InitChain: the genesis state is saved
 	// with the first block.
 	rp.lastResults = merkle.HashFromByteSlices(nil)
@@ -486,7 +565,8 @@ func mismatch(h int64, check string, expected, got []byte, format string, args .
 // apply checks block (height h) against the chain, executes it and
 // compares the outcome with the next header (next may be nil) and, for the
 // last executed block, with the stored consensus state.
-func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast bool) ([]byte, error) {
+func (rp *replayer) apply(ctx context.Context, cur, next *fetched, isLast bool) ([]byte, error) {
+	block := cur.block
 	h := block.Height
 	if block.ChainID != rp.chainID {
 		return nil, &MismatchError{Height: h, Check: "chain id", Reason: fmt.Sprintf("chain id: header says %q, genesis %q", block.ChainID, rp.chainID)}
@@ -494,22 +574,22 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast 
 	// An altered transaction changes the data hash, not the block hash
 	// (which covers the header only): check it first, hashing the
 	// transactions afresh (Data.Hash may be a cached value).
-	if got := block.Txs.Hash(); !bytes.Equal(got, block.DataHash) {
+	if got := cur.txsHash; !bytes.Equal(got, block.DataHash) {
 		return nil, mismatch(h, "data hash", block.DataHash, got,
 			"the transactions hash to %X but the header's data hash is %X", got, block.DataHash)
 	}
-	if err := block.ValidateBasic(); err != nil {
+	if err := cur.validErr; err != nil {
 		return nil, &MismatchError{Height: h, Check: "block validity", Reason: fmt.Sprintf("block validity: %v", err)}
 	}
-	if got := rp.vals.Hash(); !bytes.Equal(got, block.ValidatorsHash) {
+	if got := rp.valsHash; !bytes.Equal(got, block.ValidatorsHash) {
 		return nil, mismatch(h, "validators hash", block.ValidatorsHash, got,
 			"the validator set derived from genesis hashes to %X, the header says %X", got, block.ValidatorsHash)
 	}
-	if got := rp.nextVals.Hash(); !bytes.Equal(got, block.NextValidatorsHash) {
+	if got := rp.nextValsHash; !bytes.Equal(got, block.NextValidatorsHash) {
 		return nil, mismatch(h, "next validators hash", block.NextValidatorsHash, got,
 			"the next validator set hashes to %X, the header says %X", got, block.NextValidatorsHash)
 	}
-	if got := rp.params.Hash(); !bytes.Equal(got, block.ConsensusHash) {
+	if got := rp.paramsHash; !bytes.Equal(got, block.ConsensusHash) {
 		return nil, mismatch(h, "consensus params hash", block.ConsensusHash, got,
 			"the consensus params hash to %X, the header says %X", got, block.ConsensusHash)
 	}
@@ -523,7 +603,7 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast 
 	var commit *types.Commit
 	source := fmt.Sprintf("block %d", h+1)
 	if next != nil {
-		blockID, commit = next.LastBlockID, next.LastCommit
+		blockID, commit = next.block.LastBlockID, next.block.LastCommit
 	} else {
 		var err error
 		if commit, err = rp.src.Commit(ctx, h); err != nil {
@@ -534,15 +614,14 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast 
 		}
 		blockID, source = commit.BlockID, "the stored seen commit"
 	}
-	if got := block.Hash(); !bytes.Equal(got, blockID.Hash) {
+	if got := cur.hash; !bytes.Equal(got, blockID.Hash) {
 		return nil, mismatch(h, "block hash", blockID.Hash, got,
 			"%s names block %X but the stored block hashes to %X", source, blockID.Hash, got)
 	}
-	ps, err := block.MakePartSet(types.BlockPartSizeBytes)
-	if err != nil {
+	if err := cur.partsErr; err != nil {
 		return nil, &MismatchError{Height: h, Check: "part set", Reason: fmt.Sprintf("part set: %v", err)}
 	}
-	if got := ps.Header(); !got.Equals(blockID.PartSetHeader) {
+	if got := cur.parts; !got.Equals(blockID.PartSetHeader) {
 		return nil, mismatch(h, "part set", blockID.PartSetHeader.Hash, got.Hash,
 			"the block's parts hash to %X but %s names %X", got.Hash, source, blockID.PartSetHeader.Hash)
 	}
@@ -551,8 +630,9 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast 
 		return nil, mismatch(h, "block id", state.LastBlockID.Hash, blockID.Hash,
 			"the stored consensus state names block %X as the last one, the chain %X", state.LastBlockID.Hash, blockID.Hash)
 	}
-	if err := rp.vals.VerifyCommitLight(rp.chainID, blockID, h, commit); err != nil {
-		return nil, &MismatchError{Height: h, Check: "commit signatures", Reason: fmt.Sprintf("commit signatures (from %s): %v", source, err)}
+	// The signatures themselves are verified in batches, on another core.
+	if err := rp.sigs.add(rp.vals, blockID, h, commit, source); err != nil {
+		return nil, err
 	}
 
 	// Rebuild FinalizeBlock exactly as CometBFT's BlockExecutor does.
@@ -564,7 +644,7 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast 
 		lastCommit = sm.BuildLastCommitInfo(block, rp.lastVals, rp.initial)
 	}
 	res, err := rp.app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{
-		Hash:               block.Hash(),
+		Hash:               cur.hash,
 		NextValidatorsHash: block.NextValidatorsHash,
 		ProposerAddress:    block.ProposerAddress,
 		Height:             block.Height,
@@ -589,13 +669,13 @@ func (rp *replayer) apply(ctx context.Context, block, next *types.Block, isLast 
 	rp.lastResults = results
 
 	if next != nil {
-		if !bytes.Equal(next.AppHash, res.AppHash) {
-			return nil, mismatch(h, "app hash", next.AppHash, res.AppHash,
-				"replay computed %X, block %d's header records %X", res.AppHash, h+1, next.AppHash)
+		if nb := next.block; !bytes.Equal(nb.AppHash, res.AppHash) {
+			return nil, mismatch(h, "app hash", nb.AppHash, res.AppHash,
+				"replay computed %X, block %d's header records %X", res.AppHash, h+1, nb.AppHash)
 		}
-		if !bytes.Equal(next.LastResultsHash, results) {
-			return nil, mismatch(h, "results hash", next.LastResultsHash, results,
-				"replayed results hash to %X, block %d's header records %X", results, h+1, next.LastResultsHash)
+		if nb := next.block; !bytes.Equal(nb.LastResultsHash, results) {
+			return nil, mismatch(h, "results hash", nb.LastResultsHash, results,
+				"replayed results hash to %X, block %d's header records %X", results, h+1, nb.LastResultsHash)
 		}
 	}
 	if isLast && state != nil {
@@ -631,9 +711,14 @@ func (rp *replayer) advance(h int64, res *abci.ResponseFinalizeBlock) error {
 			return fmt.Errorf("consensus params: %w", err)
 		}
 		rp.params = p
+		rp.paramsHash = p.Hash()
 	}
 	rp.lastVals = rp.vals
 	rp.vals = rp.nextVals
 	rp.nextVals = nextNext
+	rp.valsHash = rp.nextValsHash
+	if len(res.ValidatorUpdates) > 0 {
+		rp.nextValsHash = nextNext.Hash()
+	}
 	return nil
 }

@@ -106,7 +106,11 @@ func Replay(w io.Writer, opts ReplayOptions) ([]ReplayResult, error) {
 			if run == 0 && opts.CPUProfile != "" {
 				profile = opts.CPUProfile + "." + c.name
 			}
-			r, err := replayOnce(home, c.name, profile)
+			firstTxs := 0
+			if len(blocks) > 0 {
+				firstTxs = len(blocks[0])
+			}
+			r, err := replayOnce(home, c.name, profile, firstTxs)
 			if err != nil {
 				return nil, err
 			}
@@ -125,7 +129,7 @@ func Replay(w io.Writer, opts ReplayOptions) ([]ReplayResult, error) {
 }
 
 // replayOnce times audit.Replay of home.
-func replayOnce(home, name, profile string) (*ReplayResult, error) {
+func replayOnce(home, name, profile string, firstTxs int) (*ReplayResult, error) {
 	resetPeakRSS()
 	if profile != "" {
 		f, err := os.Create(profile)
@@ -154,9 +158,9 @@ func replayOnce(home, name, profile string) (*ReplayResult, error) {
 	bt := end.Sub(firstAt)
 	res := &ReplayResult{Chain: name, Blocks: r.Blocks, Transactions: r.Transactions, Elapsed: elapsed, BlockTime: bt,
 		BlocksPerSec: float64(blocks) / bt.Seconds(), CPUPerBlock: (cpu1 - firstCPU) / time.Duration(max(1, blocks)), PeakRSSBytes: peakRSS()}
-	if r.Transactions > 0 {
-		res.TxPerSec = float64(r.Transactions) / bt.Seconds()
-		res.CPUPerTx = (cpu1 - firstCPU) / time.Duration(r.Transactions)
+	if txs := r.Transactions - int64(firstTxs); txs > 0 {
+		res.TxPerSec = float64(txs) / bt.Seconds()
+		res.CPUPerTx = (cpu1 - firstCPU) / time.Duration(txs)
 	}
 	return res, nil
 }
