@@ -15,8 +15,6 @@ import (
 	"github.com/publica/publica/client"
 )
 
-func init() { extraCommands = append(extraCommands, auditCmd) }
-
 func auditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",

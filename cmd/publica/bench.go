@@ -9,8 +9,6 @@ import (
 	"github.com/publica/publica/bench"
 )
 
-func init() { extraCommands = append(extraCommands, benchCmd) }
-
 func benchCmd() *cobra.Command {
 	var opts bench.ChainOptions
 	var landOpts bench.LandOptions

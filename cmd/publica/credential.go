@@ -19,8 +19,6 @@ import (
 	"github.com/publica/publica/x/identity/vc"
 )
 
-func init() { extraCommands = append(extraCommands, credentialCmd, identityCmd) }
-
 // accountOfKey is the account the key controls now (it differs from the
 // key's own id after a rotation or recovery).
 func accountOfKey(ctx context.Context, c *client.Client, pub ed25519.PublicKey) (string, error) {

@@ -64,7 +64,7 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 				return err
 			}
 			if dev {
-				if err := writeDemoKeys(home); err != nil {
+				if err := storeDemoKeys(home); err != nil {
 					return err
 				}
 			}
@@ -80,6 +80,3 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 	cmd.Flags().StringVar(&p2pAddr, "p2p", "tcp://127.0.0.1:26656", "CometBFT P2P listen address")
 	return cmd
 }
-
-// writeDemoKeys is replaced by the keystore once it exists.
-var writeDemoKeys = func(home string) error { return nil }

@@ -19,11 +19,6 @@ import (
 	"github.com/publica/publica/tx"
 )
 
-func init() {
-	extraCommands = append(extraCommands, keysCmd)
-	writeDemoKeys = storeDemoKeys
-}
-
 // EnvPassphrase is the environment variable the CLI reads a key passphrase
 // from when no --passphrase-file is given.
 const EnvPassphrase = "PUBLICA_PASSPHRASE"

@@ -18,8 +18,6 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-func init() { extraCommands = append(extraCommands, verifyCmd) }
-
 // landActions lists every land message with a one-line description and
 // who signs, in the order shown by `publica tx land --help`.
 var landActions = []struct {

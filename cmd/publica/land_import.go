@@ -19,8 +19,6 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-func init() { extraCommands = append(extraCommands, landCmd) }
-
 // landCmd is `publica land`: tools that work on the land registry as a
 // whole (importing an existing cadastre).
 func landCmd() *cobra.Command {

@@ -6,8 +6,6 @@ import (
 	"github.com/publica/publica/bench"
 )
 
-func init() { extraCommands = append(extraCommands, loadgenCmd) }
-
 // loadgenCmd is the second process of "publica bench"'s portal run: it
 // sends the requests described by bench.LoadgenEnv and prints the
 // latencies as JSON.

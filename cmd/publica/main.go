@@ -36,16 +36,23 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("home", defaultHome(), "node home directory (env PUBLICA_HOME)")
-	root.AddCommand(initCmd(), startCmd())
-	for _, add := range extraCommands {
-		root.AddCommand(add())
-	}
+	// Every command, in one place; each family lives in its own file.
+	root.AddCommand(
+		// a node and its home
+		initCmd(), startCmd(), testnetCmd(),
+		// keys kept on this machine
+		keysCmd(),
+		// the chain: write, read, watch
+		txCmd(), queryCmd(), statusCmd(),
+		// registry tools
+		landCmd(), credentialCmd(), identityCmd(),
+		// replay history, check documents offline
+		auditCmd(), verifyCmd(),
+		// measurement
+		benchCmd(), loadgenCmd(),
+	)
 	return root
 }
-
-// extraCommands are registered by the files that define them (init funcs),
-// so each command family lives in its own file.
-var extraCommands []func() *cobra.Command
 
 func homeFlag(cmd *cobra.Command) string {
 	h, _ := cmd.Flags().GetString("home")

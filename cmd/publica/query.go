@@ -18,8 +18,6 @@ import (
 	"github.com/publica/publica/x/authority"
 )
 
-func init() { extraCommands = append(extraCommands, queryCmd) }
-
 // errNotFound marks a query whose key holds no value.
 var errNotFound = errors.New("not found")
 

@@ -16,8 +16,6 @@ import (
 	"github.com/publica/publica/node"
 )
 
-func init() { extraCommands = append(extraCommands, statusCmd) }
-
 // DefaultNode is the RPC address used when --node is not given and the home
 // has no config.toml.
 const DefaultNode = "tcp://127.0.0.1:26657"

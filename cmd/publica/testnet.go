@@ -8,8 +8,6 @@ import (
 	"github.com/publica/publica/testnet"
 )
 
-func init() { extraCommands = append(extraCommands, testnetCmd) }
-
 func testnetCmd() *cobra.Command {
 	var opts testnet.Options
 	cmd := &cobra.Command{
@@ -29,7 +27,7 @@ DIR/node0/keys. Run the nodes with scripts/localnet.sh.`, testnet.PortStride, te
 			if err != nil {
 				return err
 			}
-			if err := writeDemoKeys(tn.Nodes[0].Home); err != nil {
+			if err := storeDemoKeys(tn.Nodes[0].Home); err != nil {
 				return fmt.Errorf("demo keys: %w", err)
 			}
 			out := cmd.OutOrStdout()

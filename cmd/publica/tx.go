@@ -23,8 +23,6 @@ import (
 	"github.com/publica/publica/x/authority"
 )
 
-func init() { extraCommands = append(extraCommands, txCmd) }
-
 // txFile is the JSON form of a transaction, used to pass a transaction
 // between people collecting signatures (--generate-only, tx sign,
 // tx broadcast):
