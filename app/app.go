@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -91,6 +92,16 @@ func New(st *store.Store) *App {
 		a.chainID = string(b)
 	}
 	return a
+}
+
+// MessageTypes lists every message type the modules registered, sorted.
+func (a *App) MessageTypes() []string {
+	types := make([]string, 0, len(a.routes))
+	for t := range a.routes {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	return types
 }
 
 // Store returns the underlying state store (read access for tools).

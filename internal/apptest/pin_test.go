@@ -20,6 +20,10 @@ package apptest_test
 // unchanged into a worktree of that commit, passed there (-count=3) with
 // the same app hash and the same golden file.
 //
+// A message kind added later is appended at the end of the scenario (the
+// test requires every kind the app registers, accepted and refused), so
+// the steps pinned at 5b0fbb6 keep their lines and pinnedBeforeBatches.
+//
 // Regenerate the golden file (only for an intended change of behaviour!):
 //
 //	go test ./internal/apptest -run TestAppHashPin -update
@@ -51,7 +55,14 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-const pinnedAppHash = "5FD080895297FDB0F4306B894BBE48D81CF67B16691CDC1A0EB53BE627522883"
+// pinnedBeforeBatches is the app hash after every step that existed at
+// 5b0fbb6; pinnedAppHash is the final one, after the steps of message
+// kinds added since (appended at the end, so the earlier steps' golden
+// lines and this hash stay as they were pinned then).
+const (
+	pinnedBeforeBatches = "5FD080895297FDB0F4306B894BBE48D81CF67B16691CDC1A0EB53BE627522883"
+	pinnedAppHash       = "D7D855453B9CFC7715124D202410A053ADBD4915C15BE686D7C051D0DA091C85"
+)
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
 
@@ -141,8 +152,17 @@ func TestAppHashPin(t *testing.T) {
 	pinLand(p, clerk, registrar, alice, bob, carol)
 	pinIdentity(p, a1, a2, registrar, alice, bob, dora, doraNew, erin, erinNew)
 	pinBallot(p, official, alice, bob, carol)
+	if got := fmt.Sprintf("%X", p.AppHash()); got != pinnedBeforeBatches {
+		t.Errorf("app hash after the steps pinned at 5b0fbb6 is %s, pinned %s", got, pinnedBeforeBatches)
+	}
+	pinLandBatches(p, clerk, alice)
 
-	// Every message kind of every module, accepted and refused.
+	// Every message kind the app registers, accepted and refused.
+	for _, k := range p.App.MessageTypes() {
+		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
+			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
+		}
+	}
 	var kinds []string
 	for _, k := range []string{
 		authority.TypeRegisterAccount, authority.TypeGrantRole, authority.TypeRevokeRole,
@@ -157,6 +177,7 @@ func TestAppHashPin(t *testing.T) {
 		identity.TypeCompleteRecovery, identity.TypeRegisterEligibility,
 		ballot.TypeCreateElection, ballot.TypeRegisterVoters, ballot.TypeRemoveVoters, ballot.TypeTrusteeKey,
 		ballot.TypeDeal, ballot.TypeComplain, ballot.TypeReveal, ballot.TypePublishKey, ballot.TypeCast, ballot.TypeTally,
+		land.TypeRegisterParcels,
 	} {
 		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
 			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
@@ -197,6 +218,28 @@ func TestAppHashPin(t *testing.T) {
 		t.Errorf("final app hash %s, pinned %s", got, pinnedAppHash)
 	}
 	t.Logf("%d steps, %d blocks, app hash %s, %v", len(p.lines), p.Height, got, time.Since(start).Round(time.Millisecond))
+}
+
+// pinLandBatches: land/register-parcels, added after 5b0fbb6. A batch is
+// all or nothing: the refused one (its second parcel overlaps the first)
+// registers neither.
+func pinLandBatches(p *pin, clerk, alice ed25519.PrivateKey) {
+	batch := land.MsgRegisterParcels{Parcels: []land.MsgRegisterParcel{
+		{CadastralRef: "PIN-B1", Geometry: rect(0, 10000, 1000, 11000), Address: "1 Batch Row", Document: docHash("batch plan")},
+		{CadastralRef: "PIN-B2", Geometry: rect(1000, 10000, 2000, 11000), Address: "2 Batch Row", Document: docHash("batch plan")},
+	}}
+	p.run("land: register-parcels by a citizen", land.ErrNotClerk, land.TypeRegisterParcels, batch, alice)
+	p.run("land: register-parcels", nil, land.TypeRegisterParcels, batch, clerk)
+	p.run("land: register-parcels overlapping within the batch", land.ErrOverlap, land.TypeRegisterParcels,
+		land.MsgRegisterParcels{Parcels: []land.MsgRegisterParcel{
+			{CadastralRef: "PIN-B3", Geometry: rect(0, 20000, 1000, 21000), Document: docHash("batch plan 2")},
+			{CadastralRef: "PIN-B4", Geometry: rect(500, 20500, 1500, 21500), Document: docHash("batch plan 2")},
+		}}, clerk)
+	var hits []land.CadRefHit
+	p.List("/land/cadrefs/PIN-B1,PIN-B2,PIN-B3,PIN-B4", &hits)
+	if len(hits) != 2 || hits[0].Ref != "PIN-B1" || hits[1].Ref != "PIN-B2" {
+		p.t.Errorf("registered references after the batches: %+v, want PIN-B1 and PIN-B2 only", hits)
+	}
 }
 
 // pinEnvelope: refusals of the transaction envelope and routing.
