@@ -36,10 +36,14 @@ func prepare(b *types.Block) *fetched {
 
 // readAhead reads blocks from..to (inclusive) from src in order on its own
 // goroutine, at most ahead blocks before they are taken, and stops at the
-// first error (which it delivers) or when ctx ends.
-func readAhead(ctx context.Context, src blockSource, from, to int64, ahead int) <-chan *fetched {
+// first error (which it delivers) or when ctx ends. stop ends it and waits
+// until it no longer reads src (whose stores are closed after the replay).
+func readAhead(ctx context.Context, src blockSource, from, to int64, ahead int) (blocks <-chan *fetched, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *fetched, ahead)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		defer close(out)
 		for h := from; h <= to; h++ {
 			b, err := src.Block(ctx, h)
@@ -57,5 +61,5 @@ func readAhead(ctx context.Context, src blockSource, from, to int64, ahead int) 
 			}
 		}
 	}()
-	return out
+	return out, func() { cancel(); <-done }
 }

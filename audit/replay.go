@@ -316,9 +316,8 @@ func run(ctx context.Context, p plan, report *Report, progress func(done, total 
 	if last < p.top {
 		readTo = last + 1 // its header records the last app hash
 	}
-	readCtx, stopReading := context.WithCancel(ctx)
+	blocks, stopReading := readAhead(ctx, p.src, first, readTo, readAheadBlocks)
 	defer stopReading()
-	blocks := readAhead(readCtx, p.src, first, readTo, readAheadBlocks)
 	take := func() (*fetched, error) {
 		f, ok := <-blocks
 		if !ok {
