@@ -19,6 +19,7 @@ type fetched struct {
 	hash     []byte // block.Hash()
 	parts    types.PartSetHeader
 	partsErr error
+	units    int // of the read-ahead memory budget it holds until taken
 }
 
 func prepare(b *types.Block) *fetched {
@@ -35,12 +36,17 @@ func prepare(b *types.Block) *fetched {
 }
 
 // readAhead reads blocks from..to (inclusive) from src in order on its own
-// goroutine, at most ahead blocks before they are taken, and stops at the
-// first error (which it delivers) or when ctx ends. stop ends it and waits
-// until it no longer reads src (whose stores are closed after the replay).
-func readAhead(ctx context.Context, src blockSource, from, to int64, ahead int) (blocks <-chan *fetched, stop func()) {
+// goroutine and stops at the first error (which it delivers) or when ctx
+// ends. Blocks wait for execution in at most aheadUnits units of
+// aheadUnit bytes of transactions (one unit at least each): up to
+// aheadUnits small blocks, a few full ones. take returns the next one
+// (nil and false once the reader stopped) and gives its units back; stop
+// ends the reader and waits until it no longer reads src (whose stores
+// are closed after the replay).
+func readAhead(ctx context.Context, src blockSource, from, to int64) (take func() (*fetched, bool), stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	out := make(chan *fetched, ahead)
+	out := make(chan *fetched, aheadUnits)
+	budget := make(chan struct{}, aheadUnits)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -50,6 +56,14 @@ func readAhead(ctx context.Context, src blockSource, from, to int64, ahead int) 
 			f := &fetched{err: err}
 			if err == nil {
 				f = prepare(b)
+			}
+			f.units = unitsOf(f.block)
+			for range f.units {
+				select {
+				case budget <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
 			}
 			select {
 			case out <- f:
@@ -61,5 +75,32 @@ func readAhead(ctx context.Context, src blockSource, from, to int64, ahead int) 
 			}
 		}
 	}()
-	return out, func() { cancel(); <-done }
+	take = func() (*fetched, bool) {
+		f, ok := <-out
+		if ok {
+			for range f.units {
+				<-budget
+			}
+		}
+		return f, ok
+	}
+	return take, func() { cancel(); <-done }
+}
+
+// The read-ahead budget: 256 blocks of up to 256 KiB of transactions,
+// 64 MiB in all.
+const (
+	aheadUnit  = 256 << 10
+	aheadUnits = 256
+)
+
+func unitsOf(b *types.Block) int {
+	if b == nil {
+		return 1
+	}
+	n := 0
+	for _, t := range b.Txs {
+		n += len(t)
+	}
+	return min(aheadUnits, max(1, (n+aheadUnit-1)/aheadUnit))
 }

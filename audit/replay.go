@@ -316,10 +316,10 @@ func run(ctx context.Context, p plan, report *Report, progress func(done, total 
 	if last < p.top {
 		readTo = last + 1 // its header records the last app hash
 	}
-	blocks, stopReading := readAhead(ctx, p.src, first, readTo, readAheadBlocks)
+	read, stopReading := readAhead(ctx, p.src, first, readTo)
 	defer stopReading()
 	take := func() (*fetched, error) {
-		f, ok := <-blocks
+		f, ok := read()
 		if !ok {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -396,10 +396,6 @@ func run(ctx context.Context, p plan, report *Report, progress func(done, total 
 	}
 	return report, nil
 }
-
-// readAheadBlocks is how many blocks are read and hashed ahead of
-// execution.
-const readAheadBlocks = 256
 
 // appliedBlock is what the report says after a block.
 type appliedBlock struct {
