@@ -697,11 +697,14 @@ Exit status is non-zero unless the verdict is PASS.`,
 				}
 				ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Minute)
 				defer cancel()
-				stat, err := c.RPC.Status(ctx)
+				// The application's last committed height: the block store's
+				// latest block may still be executing, and its state not yet
+				// queryable.
+				info, err := c.RPC.ABCIInfo(ctx)
 				if err != nil {
 					return nodeErr(addr, err)
 				}
-				src = election.RPCSource{Ctx: ctx, Client: c, Height: stat.SyncInfo.LatestBlockHeight}
+				src = election.RPCSource{Ctx: ctx, Client: c, Height: info.Response.LastBlockHeight}
 			}
 			rep, err := election.Verify(src, args[0])
 			if err != nil {
