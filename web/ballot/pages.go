@@ -211,11 +211,13 @@ func (s *handlers) verdict(ctx context.Context, cl *client.Client, e *ballot.Ele
 }
 
 func runVerifier(ctx context.Context, cl *client.Client, id string) *ui.Verdict {
-	st, err := cl.RPC.Status(ctx)
+	// The application's last committed height: the newest block may still
+	// be executing, and its state not yet queryable.
+	info, err := cl.RPC.ABCIInfo(ctx)
 	if err != nil {
 		return &ui.Verdict{Error: "the node did not answer: " + err.Error()}
 	}
-	rep, err := election.Verify(election.RPCSource{Ctx: ctx, Client: cl, Height: st.SyncInfo.LatestBlockHeight}, id)
+	rep, err := election.Verify(election.RPCSource{Ctx: ctx, Client: cl, Height: info.Response.LastBlockHeight}, id)
 	if err != nil {
 		return &ui.Verdict{Error: err.Error()}
 	}
