@@ -14,11 +14,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/publica/publica/client"
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/landimport"
-	"github.com/publica/publica/node"
-	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/land"
 )
 
@@ -70,10 +67,6 @@ func LandImport(w io.Writer, opts ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	defer removeRetry(home)
-	rpc, p2p := freeAddr(), freeAddr()
-	if rpc == "" || p2p == "" {
-		return nil, errors.New("no free loopback port")
-	}
 	params := land.DefaultParams() // the development genesis's
 	if opts.GridCell > 0 {
 		params.GridCell = opts.GridCell
@@ -82,22 +75,11 @@ func LandImport(w io.Writer, opts ImportOptions) (*ImportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := node.Init(home, node.InitOptions{ChainID: genesis.DevChainID, AppState: appState,
-		BlockInterval: opts.BlockInterval, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p}); err != nil {
-		return nil, err
-	}
-	n, err := node.Start(home, node.Options{Store: store.DefaultOptions()})
+	n, c, err := startNode(home, appState, opts.BlockInterval)
 	if err != nil {
 		return nil, err
 	}
 	defer n.Stop()
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		return nil, err
-	}
-	if err := waitHeight(c, 2); err != nil {
-		return nil, err
-	}
 	file := filepath.Join(home, "parcels.geojson")
 	if err := os.WriteFile(file, importFileBytes(opts.Parcels), 0o600); err != nil {
 		return nil, err

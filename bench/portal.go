@@ -207,26 +207,11 @@ func Portal(w io.Writer, opts PortalOptions) (*PortalResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	rpc, p2p := freeAddr(), freeAddr()
-	if rpc == "" || p2p == "" {
-		return nil, errors.New("no free loopback port")
-	}
-	if err := node.Init(home, node.InitOptions{ChainID: genesis.DevChainID, AppState: appState,
-		BlockInterval: 100 * time.Millisecond, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p}); err != nil {
-		return nil, err
-	}
-	n, err := node.Start(home, node.Options{Store: store.DefaultOptions()})
+	n, _, err := startNode(home, appState, 100*time.Millisecond)
 	if err != nil {
 		return nil, err
 	}
 	defer n.Stop()
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		return nil, err
-	}
-	if err := waitHeight(c, 2); err != nil {
-		return nil, err
-	}
 	// Every request comes from the load generator's one address, so the
 	// per-client limit (a defence, not a capacity) is off.
 	s, err := web.NewForNode(n, web.Options{Refresh: -1, RateLimit: web.RateLimit{Off: true}})
@@ -395,6 +380,33 @@ func gzipLen(b []byte) int {
 	zw.Write(b)
 	zw.Close()
 	return buf.Len()
+}
+
+// startNode makes a one-validator development node in home with
+// appState and blocks every interval, on free loopback ports, starts it
+// and waits for its second block. The caller stops it.
+func startNode(home string, appState []byte, interval time.Duration) (*node.Node, *client.Client, error) {
+	rpc, p2p := freeAddr(), freeAddr()
+	if rpc == "" || p2p == "" {
+		return nil, nil, errors.New("no free loopback port")
+	}
+	if err := node.Init(home, node.InitOptions{ChainID: genesis.DevChainID, AppState: appState,
+		BlockInterval: interval, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p}); err != nil {
+		return nil, nil, err
+	}
+	n, err := node.Start(home, node.Options{Store: store.DefaultOptions()})
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := client.New(n.RPCAddress())
+	if err == nil {
+		err = waitHeight(c, 2)
+	}
+	if err != nil {
+		n.Stop()
+		return nil, nil, err
+	}
+	return n, c, nil
 }
 
 func freeAddr() string {
