@@ -12,23 +12,29 @@ import (
 
 // Validate checks a genesis state without touching any store.
 func (g *Genesis) Validate() error {
-	_, err := g.accountIDs()
+	_, err := g.params()
+	return err
+}
+
+// params checks the genesis state and returns the authority set it makes.
+func (g *Genesis) params() (*Params, error) {
+	byKey, err := g.accountIDs()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, a := range g.Accounts {
 		for _, r := range a.Roles {
 			if !ValidRole(r) {
-				return fmt.Errorf("account %d: unknown role %q", i, r)
+				return nil, fmt.Errorf("account %d: unknown role %q", i, r)
 			}
 		}
 	}
-	members, err := g.memberIDs()
+	members, err := g.memberIDs(byKey)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := Params{Threshold: g.Threshold, Members: members}
-	return p.Validate()
+	p := &Params{Threshold: g.Threshold, Members: members}
+	return p, p.Validate()
 }
 
 // accountIDs maps each genesis account's key (hex) to its account id and
@@ -58,12 +64,9 @@ func (g *Genesis) accountIDs() (map[string]string, error) {
 	return byKey, nil
 }
 
-// memberIDs are the account ids of the authority set, sorted.
-func (g *Genesis) memberIDs() ([]string, error) {
-	byKey, err := g.accountIDs()
-	if err != nil {
-		return nil, err
-	}
+// memberIDs are the account ids of the authority set, sorted; byKey maps
+// the genesis accounts' keys to their ids (accountIDs).
+func (g *Genesis) memberIDs(byKey map[string]string) ([]string, error) {
 	ids := make([]string, 0, len(g.Members))
 	for i, m := range g.Members {
 		pub, err := ParsePubKey(m)
@@ -86,7 +89,8 @@ func (m *Module) InitGenesis(kv store.KV, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return ErrInvalidGenesis.Wrapf("decode: %v", err)
 	}
-	if err := g.Validate(); err != nil {
+	params, err := g.params()
+	if err != nil {
 		return ErrInvalidGenesis.Wrap(err)
 	}
 	for _, ga := range g.Accounts {
@@ -103,8 +107,7 @@ func (m *Module) InitGenesis(kv store.KV, raw json.RawMessage) error {
 			}
 		}
 	}
-	members, _ := g.memberIDs()
-	m.Keeper.SetParams(kv, &Params{Threshold: g.Threshold, Members: members})
+	m.Keeper.SetParams(kv, params)
 	return nil
 }
 
