@@ -37,6 +37,7 @@ type Source interface {
 type electionRec struct {
 	ID        string `json:"id"`
 	Questions []struct {
+		Text       string   `json:"text"`
 		Kind       string   `json:"kind"`
 		Options    []string `json:"options"`
 		MaxChoices uint32   `json:"max_choices"`
@@ -298,6 +299,16 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 			r.fail("verification key of trustee %d differs from the recomputed one", j)
 		}
 	}
+	p := paramsOf(e, pk)
+	if err := p.Validate(); err != nil {
+		r.fail("election parameters: %v", err)
+		return nil, nil, nil
+	}
+	return p, vks, nil
+}
+
+// paramsOf is what ballots of election e are verified against, with key pk.
+func paramsOf(e *electionRec, pk elgamal.Point) *elgamal.ElectionParams {
 	p := &elgamal.ElectionParams{ElectionID: e.ID, PublicKey: pk}
 	for _, q := range e.Questions {
 		spec := elgamal.QuestionSpec{Options: uint32(len(q.Options)), Min: 1, Max: 1}
@@ -306,11 +317,7 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 		}
 		p.Questions = append(p.Questions, spec)
 	}
-	if err := p.Validate(); err != nil {
-		r.fail("election parameters: %v", err)
-		return nil, nil, nil
-	}
-	return p, vks, nil
+	return p
 }
 
 func decodeScalarHex(s string) (*ristrettoScalar, error) {
