@@ -11,6 +11,8 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
@@ -36,7 +38,9 @@ func Exists(home string) bool {
 
 // Init creates a single-validator home: config.toml, node and validator
 // keys, and genesis.json with opts.AppState. It refuses to touch an
-// existing home.
+// existing home. Every file is written atomically and flushed to disk, and
+// genesis.json (which marks a home as made) comes last, so a crash during
+// or just after init never leaves an empty or half-written file behind.
 func Init(home string, opts InitOptions) error {
 	if Exists(home) {
 		return fmt.Errorf("%s already holds a node (config/genesis.json exists)", home)
@@ -45,13 +49,11 @@ func Init(home string, opts InitOptions) error {
 	if err := WriteConfig(conf); err != nil {
 		return err
 	}
-	pv := privval.GenFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
-	pv.Save()
-	if _, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile()); err != nil {
-		return fmt.Errorf("node key: %w", err)
-	}
-	pub, err := pv.GetPubKey()
+	pub, err := WriteValidatorKey(conf)
 	if err != nil {
+		return err
+	}
+	if _, err := WriteNodeKey(conf); err != nil {
 		return err
 	}
 	doc := types.GenesisDoc{
@@ -65,7 +67,45 @@ func Init(home string, opts InitOptions) error {
 	if err := doc.ValidateAndComplete(); err != nil {
 		return fmt.Errorf("genesis: %w", err)
 	}
-	return doc.SaveAs(conf.GenesisFile())
+	return WriteGenesis(conf, &doc)
+}
+
+// WriteValidatorKey makes a new validator key and its empty signing state
+// (priv_validator_key.json, priv_validator_state.json), atomically.
+func WriteValidatorKey(conf *cfg.Config) (crypto.PubKey, error) {
+	key := ed25519.GenPrivKey()
+	keyFile, stateFile := conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile()
+	// FilePV writes both files at once; it writes them to temporary paths
+	// here, which writeVia then moves into place one after the other.
+	var tmpKey string
+	err := writeVia(keyFile, 0o600, func(tmp string) error {
+		tmpKey = tmp
+		return writeVia(stateFile, 0o600, func(tmpState string) error {
+			privval.NewFilePV(key, tmpKey, tmpState).Save()
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("validator key: %w", err)
+	}
+	return key.PubKey(), nil
+}
+
+// WriteNodeKey makes a new node (p2p) key in node_key.json, atomically.
+func WriteNodeKey(conf *cfg.Config) (p2p.ID, error) {
+	nk := &p2p.NodeKey{PrivKey: ed25519.GenPrivKey()}
+	if err := writeVia(conf.NodeKeyFile(), 0o600, nk.SaveAs); err != nil {
+		return "", fmt.Errorf("node key: %w", err)
+	}
+	return nk.ID(), nil
+}
+
+// WriteGenesis writes genesis.json, atomically.
+func WriteGenesis(conf *cfg.Config, doc *types.GenesisDoc) error {
+	if err := writeVia(conf.GenesisFile(), 0o644, doc.SaveAs); err != nil {
+		return fmt.Errorf("genesis: %w", err)
+	}
+	return nil
 }
 
 // DefaultConfig is CometBFT's default configuration adjusted for Publica:
@@ -94,15 +134,17 @@ func DefaultConfig(home string, opts InitOptions) *cfg.Config {
 	return conf
 }
 
-// WriteConfig writes config.toml, creating the home's folders.
+// WriteConfig writes config.toml atomically, creating the home's folders.
 func WriteConfig(conf *cfg.Config) error {
 	for _, dir := range []string{conf.RootDir, filepath.Join(conf.RootDir, "config"), filepath.Join(conf.RootDir, "data")} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
 	}
-	cfg.WriteConfigFile(filepath.Join(conf.RootDir, "config", "config.toml"), conf)
-	return nil
+	return writeVia(filepath.Join(conf.RootDir, "config", "config.toml"), 0o644, func(tmp string) error {
+		cfg.WriteConfigFile(tmp, conf)
+		return nil
+	})
 }
 
 // LoadConfig reads home/config/config.toml.

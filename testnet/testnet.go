@@ -17,8 +17,6 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
-	"github.com/cometbft/cometbft/p2p"
-	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 	cmttime "github.com/cometbft/cometbft/types/time"
 
@@ -148,18 +146,16 @@ func Generate(opts Options) (tn *Testnet, err error) {
 		if err := node.WriteConfig(conf); err != nil {
 			return nil, fmt.Errorf("%s: %w", n.Name, err)
 		}
-		// GenFilePV writes into config/ and data/, which WriteConfig made.
-		pv := privval.GenFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
-		pv.Save()
-		pub, err := pv.GetPubKey()
+		// The keys go into config/ and data/, which WriteConfig made.
+		pub, err := node.WriteValidatorKey(conf)
 		if err != nil {
-			return nil, fmt.Errorf("%s validator key: %w", n.Name, err)
+			return nil, fmt.Errorf("%s: %w", n.Name, err)
 		}
-		nk, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile())
+		id, err := node.WriteNodeKey(conf)
 		if err != nil {
-			return nil, fmt.Errorf("%s node key: %w", n.Name, err)
+			return nil, fmt.Errorf("%s: %w", n.Name, err)
 		}
-		n.ID = string(nk.ID())
+		n.ID = string(id)
 		vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: ValidatorPower, Name: n.Name})
 		tn.Nodes = append(tn.Nodes, n)
 		confs[i] = conf
@@ -188,8 +184,8 @@ func Generate(opts Options) (tn *Testnet, err error) {
 		if err := node.WriteConfig(conf); err != nil {
 			return nil, fmt.Errorf("%s: %w", n.Name, err)
 		}
-		if err := doc.SaveAs(conf.GenesisFile()); err != nil {
-			return nil, fmt.Errorf("%s genesis: %w", n.Name, err)
+		if err := node.WriteGenesis(conf, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", n.Name, err)
 		}
 	}
 	if err := tn.writePorts(); err != nil {
