@@ -233,7 +233,13 @@ func runStateQuery(cmd *cobra.Command, path string, data []byte, prove, raw bool
 	if err != nil {
 		return nodeErr(addr, err)
 	}
-	return a.finish(cmd.OutOrStdout(), what, raw)
+	if err := a.finish(cmd.OutOrStdout(), what, raw); err != nil {
+		return err
+	}
+	if !raw {
+		noteBlockTimes(cmd.ErrOrStderr(), a.value)
+	}
+	return nil
 }
 
 func queryRoleCmd() *cobra.Command {
