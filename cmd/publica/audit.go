@@ -20,7 +20,7 @@ func auditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Auditor tools: verify the chain stored in a home",
 	}
-	cmd.AddCommand(auditReplayCmd(), auditElectionCmd())
+	cmd.AddCommand(auditReplayCmd(), auditElectionCmd(), auditBallotCmd())
 	return cmd
 }
 

@@ -1,13 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +19,6 @@ import (
 
 	"github.com/publica/publica/audit/election"
 	"github.com/publica/publica/client"
-	"github.com/publica/publica/crypto/elgamal"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/ballot"
@@ -139,7 +140,7 @@ func txBallotCmd() *cobra.Command {
   each trustee:      trustee-key, then deal (after every trustee's key is in),
                      check-shares (and complain / reveal if a share is bad)
   election official: publish-key
-  each voter:        cast (--audit first to check the encryption, Benaloh)
+  each voter:        cast (encrypt, see the tracker, then cast or challenge)
   after closing:     tally by at least threshold trustees`,
 	}
 	cmd.AddCommand(ballotCreateCmd(), ballotRollCmd("register-voters"), ballotRollCmd("remove-voters"),
@@ -238,6 +239,8 @@ func ballotCreateCmd() *cobra.Command {
 			if err := m.ValidateBasic(); err != nil {
 				return err
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "election %s opens at %s and closes at %s (block time)\n",
+				m.ID, formatBlockTime(m.OpensAt), formatBlockTime(m.ClosesAt))
 			return runMsgTx(cmd, &o, ballot.TypeCreateElection, m)
 		},
 	}
@@ -478,38 +481,49 @@ func describeQuestions(e *ballot.Election) string {
 	return strings.Join(parts, "; ")
 }
 
-type openingOut struct {
-	Election string     `json:"election"`
-	Tracker  string     `json:"tracker"`
-	Ballot   string     `json:"ballot"`
-	Opening  string     `json:"opening"`
-	Choices  [][]string `json:"choices"`
-	Verified bool       `json:"verified"`
-	Note     string     `json:"note"`
-}
+// Decisions on an encrypted ballot (--decision, or the answer at the prompt).
+const (
+	decideCast      = "cast"
+	decideChallenge = "challenge"
+)
 
 func ballotCastCmd() *cobra.Command {
 	var (
-		o       txOpts
-		answers []string
-		audit   bool
+		o                       txOpts
+		answers                 []string
+		decision, challengeFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "cast ELECTION",
-		Short: "Encrypt and cast a ballot (or --audit an encryption without casting)",
-		Long: `Encrypt your answers under the election key, prove every selection and
-question total, sign and cast. The result data is the ballot's tracker: look
-it up with "publica query ballot tracker ELECTION TRACKER". You may vote
-again; the last ballot counts.
+		Short: "Encrypt a ballot, show its tracker, then cast it or challenge it",
+		Long: `Encrypt your answers under the election key and prove every selection and
+question total. The ballot's tracker is printed (on stderr) BEFORE you
+decide what to do with it; then you answer:
 
---audit (Benaloh cast-or-audit): encrypt exactly as for casting, then reveal
-the encryption randomness, check that the ballot encrypts your answers, print
-the opening and DISCARD the ballot. Run cast again (without --audit) to cast
-a fresh encryption; an audited ballot is never cast.`,
+  cast       sign and cast this ballot. The result data is the tracker: look it
+             up with "publica query ballot tracker ELECTION TRACKER". You may
+             vote again; the last ballot counts.
+  challenge  (Benaloh) open this ballot to check that it encrypts your answers:
+             its randomness is revealed, so it is NEVER cast. The challenge
+             file (JSON) is written to --challenge-file or stdout; check it on
+             another device with "publica audit ballot FILE --tracker TRACKER",
+             using the tracker you saw. Then run cast again: a fresh encryption.
+
+The encryption is done before the decision is read, and is given no hint of
+it, so a dishonest device cannot encrypt honestly only the ballots that will
+be checked. At a terminal you are asked; scripts pass --decision (or write
+"cast" or "challenge" on standard input).`,
 		Example: `  publica tx ballot cast city-2026 --answer yes --answer Ben --answer North,East --from citizen-alice
-  publica tx ballot cast city-2026 --answer yes --answer Ben --answer North,East --from citizen-alice --audit`,
+  publica tx ballot cast city-2026 --answer yes --answer Ben --answer North,East --from citizen-alice --decision challenge --challenge-file ch.json
+  publica audit ballot ch.json --tracker 9f2c…`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if decision != "" && decision != decideCast && decision != decideChallenge {
+				return fmt.Errorf("--decision %q: say cast or challenge", decision)
+			}
+			if challengeFile != "" && decision == decideCast {
+				return errors.New("--challenge-file goes with a challenge, not with --decision cast")
+			}
 			s, err := openBallotSession(cmd, &o, args[0])
 			if err != nil {
 				return err
@@ -526,56 +540,88 @@ a fresh encryption; an audited ballot is never cast.`,
 			if err != nil {
 				return err
 			}
-			params, err := s.e.Params()
+			// 1. Encrypt and commit: the tracker is fixed and shown.
+			committed, err := ballot.Commit(s.e, s.acct, choices, rand.Reader)
 			if err != nil {
 				return err
 			}
-			b, op, err := elgamal.EncryptBallot(params, s.acct, choices, rand.Reader)
-			if err != nil {
-				return err
-			}
-			enc, err := b.Encode()
-			if err != nil {
-				return err
-			}
-			if !audit {
-				return s.send(cmd, ballot.TypeCast, &ballot.MsgCast{Election: s.e.ID, Ballot: hex.EncodeToString(enc)})
-			}
-			opEnc, err := op.Encode()
-			if err != nil {
-				return err
-			}
-			out := openingOut{Election: s.e.ID, Tracker: ballot.TrackerOf(enc), Ballot: hex.EncodeToString(enc), Opening: hex.EncodeToString(opEnc),
-				Note: "audited ballot: spoiled, NOT cast; cast again without --audit to vote with a fresh encryption"}
-			for qi, sel := range sel {
-				names := []string{}
-				for _, oi := range sel {
-					names = append(names, s.e.Questions[qi].Options[oi])
+			errOut := cmd.ErrOrStderr()
+			fmt.Fprintf(errOut, "Your ballot is encrypted. Its tracker is\n  %s\nNote it (the first 8 characters are enough to compare) before you decide.\n", committed.Tracker)
+			// 2. Only now the decision.
+			if decision == "" {
+				if decision, err = askDecision(cmd); err != nil {
+					return err
 				}
-				out.Choices = append(out.Choices, names)
 			}
-			// Check as an independent device would: proofs, then the opening.
-			if _, err := ballot.VerifyBallot(params, s.acct, enc); err != nil {
-				return fmt.Errorf("the encrypted ballot does not verify: %w", err)
+			if decision == decideCast {
+				m, err := committed.Cast()
+				if err != nil {
+					return err
+				}
+				return s.send(cmd, ballot.TypeCast, m)
 			}
-			dec, _ := elgamal.DecodeBallot(enc)
-			if err := dec.CheckOpening(params, op); err != nil {
-				return fmt.Errorf("AUDIT FAILED: the ballot does not encrypt your answers: %w", err)
+			f, err := committed.Challenge()
+			if err != nil {
+				return err
 			}
-			out.Verified = true
-			return writeJSON(cmd.OutOrStdout(), out)
+			if challengeFile == "" {
+				if err := writeJSON(cmd.OutOrStdout(), f); err != nil {
+					return err
+				}
+			} else {
+				b, _ := json.MarshalIndent(f, "", "  ")
+				if err := os.WriteFile(challengeFile, append(b, '\n'), 0o644); err != nil {
+					return err
+				}
+			}
+			where := challengeFile
+			if where == "" {
+				where = "FILE (the JSON above)"
+			}
+			fmt.Fprintf(errOut, "Challenged: this ballot is opened and will NOT be cast.\n"+
+				"Check it on another device: publica audit ballot %s --tracker %s\n"+
+				"(or the portal's page /elections/%s/check). Then run cast again to vote: a fresh encryption.\n", where, committed.Tracker, s.e.ID)
+			return nil
 		},
 	}
 	addBuildFlags(cmd, &o, false)
 	cmd.Flags().StringArrayVar(&answers, "answer", nil, "answer per question, in order: option text or number, comma separated for approval; \"\" for none")
-	cmd.Flags().BoolVar(&audit, "audit", false, "Benaloh audit: encrypt, open and check, and do not cast")
+	cmd.Flags().StringVar(&decision, "decision", "", "for scripts: cast or challenge the encrypted ballot without being asked")
+	cmd.Flags().StringVar(&challengeFile, "challenge-file", "", "on a challenge: write the challenge file here (default stdout)")
 	return cmd
 }
 
+// askDecision reads "cast" or "challenge" (or c / ch) from standard input,
+// asking on stderr; the tracker has already been printed.
+func askDecision(cmd *cobra.Command) (string, error) {
+	in := bufio.NewReader(cmd.InOrStdin())
+	for range 3 {
+		fmt.Fprint(cmd.ErrOrStderr(), "Cast this ballot, or challenge it (open it to check the encryption; it is then NOT cast)? [cast/challenge]: ")
+		line, err := in.ReadString('\n')
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "cast", "c":
+			return decideCast, nil
+		case "challenge", "ch":
+			return decideChallenge, nil
+		}
+		if err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr())
+			return "", errors.New("no decision: answer cast or challenge, or pass --decision cast|challenge; nothing was cast")
+		}
+	}
+	return "", errors.New("no decision after three answers; nothing was cast")
+}
+
 func ballotTallyCmd() *cobra.Command {
-	return trusteeCmd("tally ELECTION", "After closing: partially decrypt the chain's aggregate (and nothing else)",
-		"  publica tx ballot tally city-2026 --from trustee-1", 1,
+	var wait bool
+	cmd := trusteeCmd("tally ELECTION", "After closing: partially decrypt the chain's aggregate (and nothing else)",
+		"  publica tx ballot tally city-2026 --from trustee-1\n  publica tx ballot tally city-2026 --from trustee-2 --wait   # waits for the closing block", 1,
 		func(cmd *cobra.Command, s *ballotSession, idx uint32, args []string) error {
+			if wait {
+				if err := waitForClose(cmd, s); err != nil {
+					return err
+				}
+			}
 			st, err := s.c.RPC.Status(s.ctx)
 			if err != nil {
 				return nodeErr(s.addr, err)
@@ -612,6 +658,40 @@ func ballotTallyCmd() *cobra.Command {
 			fmt.Fprintf(cmd.ErrOrStderr(), "decrypting the aggregate of %d ballots proven at height %d\n", agg.Ballots, p.Height)
 			return s.send(cmd, ballot.TypeTally, m)
 		})
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until a block at or after the closing time, instead of refusing before it")
+	return cmd
+}
+
+// waitForClose polls the node until its latest block is at or after the
+// election's closing time, then gives the session a fresh timeout for the
+// tally itself. Block time, not this machine's clock, decides the close.
+func waitForClose(cmd *cobra.Command, s *ballotSession) error {
+	closes := time.Unix(s.e.ClosesAt, 0).UTC()
+	ctx, cancel := context.WithDeadline(cmd.Context(), closes.Add(2*time.Minute))
+	defer cancel()
+	said := false
+	for {
+		st, err := s.c.RPC.Status(ctx)
+		if err != nil {
+			return nodeErr(s.addr, err)
+		}
+		if !st.SyncInfo.LatestBlockTime.Before(closes) {
+			break
+		}
+		if !said {
+			fmt.Fprintf(cmd.ErrOrStderr(), "waiting for election %s to close at %s (block time; latest block %s)\n",
+				s.e.ID, closes.Format(time.RFC3339), st.SyncInfo.LatestBlockTime.UTC().Format(time.RFC3339))
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("election %s: no block at or after its close at %s yet: %w", s.e.ID, closes.Format(time.RFC3339), ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	s.cancel()
+	s.ctx, s.cancel = context.WithTimeout(cmd.Context(), time.Minute)
+	return nil
 }
 
 // ---- query ballot ----
@@ -725,5 +805,79 @@ Exit status is non-zero unless the verdict is PASS.`,
 	}
 	cmd.Flags().BoolVar(&offline, "offline", false, "read HOME/data directly instead of a node's RPC (node stopped)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// ---- audit ballot ----
+
+func auditBallotCmd() *cobra.Command {
+	var (
+		tracker string
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "ballot FILE",
+		Short: "Check a challenged ballot: does the ballot you were shown encrypt exactly your choices?",
+		Long: `Check a challenge file (from "publica tx ballot cast … --decision challenge"
+or the portal's vote page) on a device other than the one that encrypted it.
+--tracker is the tracker you were shown BEFORE you chose to challenge; the
+election record (its key and questions) is read from the node with a proof
+against a validator-signed header. The check (docs/ballot-verifier.md,
+"Checking a challenged ballot"): the file's ballot hashes to your tracker,
+its proofs verify for the election and the voter, and its opening
+re-encrypts to exactly its ciphertexts. The choices it encrypts are printed:
+compare them with the ones you made. FILE "-" reads standard input.
+
+Exit status is non-zero unless the verdict is PASS. A challenged ballot is
+never cast.`,
+		Example: "  publica audit ballot challenge.json --tracker 9f2c0d…",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var raw []byte
+			var err error
+			if args[0] == "-" {
+				raw, err = io.ReadAll(cmd.InOrStdin())
+			} else {
+				raw, err = os.ReadFile(args[0])
+			}
+			if err != nil {
+				return err
+			}
+			var head struct {
+				Election string `json:"election"`
+			}
+			if err := json.Unmarshal(raw, &head); err != nil || !ballot.ValidElectionID(head.Election) {
+				return fmt.Errorf("%s is not a challenge file (JSON naming its election): %v", args[0], err)
+			}
+			c, addr, err := connect(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+			defer cancel()
+			p, err := c.QueryProven(ctx, "/ballot/election/"+head.Election, nil, 0)
+			if err != nil {
+				return nodeErr(addr, fmt.Errorf("reading election %s with a proof: %w", head.Election, err))
+			}
+			if p.Value == nil {
+				return fmt.Errorf("%w: no election %q", errNotFound, head.Election)
+			}
+			rep := election.CheckChallenge(p.Value, raw, tracker)
+			if asJSON {
+				if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(cmd.OutOrStdout(), rep.Summary())
+			}
+			if !rep.OK {
+				return fmt.Errorf("challenged ballot: check FAILED: %s", rep.Problem)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&tracker, "tracker", "", "the tracker you were shown before challenging (64 hex digits)")
+	cmd.MarkFlagRequired("tracker")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the verdict as JSON")
 	return cmd
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,20 +34,48 @@ func TestBallotCLI(t *testing.T) {
 	mustCLI(t, home, "tx", "ballot", "publish-key", "cli-vote", "--from", "election-official")
 	waitBlockTime(t, home, opens)
 
-	var audit openingOut
-	out := mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice", "--audit")
-	if err := json.Unmarshal([]byte(out), &audit); err != nil || !audit.Verified || audit.Choices[1][0] != "Ben" {
-		t.Fatalf("audit: %v\n%s", err, out)
+	// Benaloh: encrypt, see the tracker, then challenge. The challenge file
+	// is checked as on another device, against the tracker shown.
+	chFile := filepath.Join(t.TempDir(), "challenge.json")
+	out, errOut, err := cli(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice",
+		"--decision", "challenge", "--challenge-file", chFile)
+	shown := shownTracker(errOut)
+	if err != nil || shown == "" || out != "" || !strings.Contains(errOut, "will NOT be cast") ||
+		strings.Index(errOut, shown) > strings.Index(errOut, "Challenged") {
+		t.Fatalf("challenge: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
 	}
-	r := decodeResult(t, mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice"))
-	if r.Code != 0 || len(r.Data) != 64 || r.Data == audit.Tracker {
-		t.Fatalf("cast: %+v (an audited ballot must not be the cast one)", r)
+	if v := mustCLI(t, home, "audit", "ballot", chFile, "--tracker", shown); !strings.Contains(v, "PASS") ||
+		!strings.Contains(v, "Approve?: yes") || !strings.Contains(v, "Chair: Ben") {
+		t.Fatalf("audit ballot:\n%s", v)
+	}
+	if _, _, err := cli(t, home, "audit", "ballot", chFile, "--tracker", strings.Repeat("0", 64)); err == nil || !strings.Contains(err.Error(), "not the tracker you were shown") {
+		t.Fatalf("audit ballot with another tracker: %v", err)
+	}
+	if _, _, err := cli(t, home, "audit", "ballot", chFile); err == nil || !strings.Contains(err.Error(), "tracker") {
+		t.Fatalf("audit ballot without the tracker shown: %v", err)
+	}
+	// At the prompt: no answer casts nothing; "cast" casts the ballot whose
+	// tracker was shown before the question.
+	if _, errOut, err := cliStdin(t, home, "", "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice"); err == nil ||
+		!strings.Contains(err.Error(), "no decision") || shownTracker(errOut) == "" {
+		t.Fatalf("no decision: %v\n%s", err, errOut)
+	}
+	out, errOut, err = cliStdin(t, home, "maybe\ncast\n", "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice")
+	if err != nil {
+		t.Fatalf("cast at the prompt: %v\n%s", err, errOut)
+	}
+	r := decodeResult(t, out)
+	if r.Code != 0 || r.Data != shownTracker(errOut) || r.Data == shown || strings.Index(errOut, r.Data) > strings.Index(errOut, "[cast/challenge]") {
+		t.Fatalf("cast: %+v, shown %s (a challenged ballot must not be the cast one)\n%s", r, shownTracker(errOut), errOut)
+	}
+	if tr, _, _ := cli(t, home, "query", "ballot", "tracker", "cli-vote", shown); strings.Contains(tr, "counted") {
+		t.Fatalf("the challenged ballot is on the board:\n%s", tr)
 	}
 	if tr := mustCLI(t, home, "query", "ballot", "tracker", "cli-vote", r.Data, "--prove"); !strings.Contains(tr, `"counted"`) {
 		t.Fatalf("tracker:\n%s", tr)
 	}
-	mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "no", "--answer", "1", "--from", "citizen-bob")
-	mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "no", "--answer", "Cy", "--from", "citizen-bob")
+	mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "no", "--answer", "1", "--from", "citizen-bob", "--decision", "cast")
+	mustCLI(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "no", "--answer", "Cy", "--from", "citizen-bob", "--decision", "cast")
 	if _, _, err := cli(t, home, "tx", "ballot", "tally", "cli-vote", "--from", "trustee-1"); err == nil || !strings.Contains(err.Error(), "refusing to decrypt") {
 		t.Fatalf("tally before the close: %v", err)
 	}
@@ -72,6 +102,29 @@ func TestBallotCLI(t *testing.T) {
 	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--offline"); !strings.Contains(v, "PASS") || !strings.Contains(v, "[[1 1] [0 1 1]]") {
 		t.Fatalf("audit election --offline:\n%s", v)
 	}
+}
+
+// shownTracker is the tracker the cast command printed before asking.
+func shownTracker(stderr string) string {
+	_, after, ok := strings.Cut(stderr, "Its tracker is\n")
+	if !ok {
+		return ""
+	}
+	line, _, _ := strings.Cut(after, "\n")
+	return strings.TrimSpace(line)
+}
+
+// cliStdin is cli with standard input.
+func cliStdin(t *testing.T, home, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	root := rootCmd()
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(append(append([]string{}, args...), "--home", home))
+	err = root.Execute()
+	return out.String(), errb.String(), err
 }
 
 // waitBlockTime waits until the node's latest block time reaches at.
