@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"sync"
+	"time"
 
 	cmtdb "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
@@ -28,6 +29,9 @@ type Options struct {
 	Log io.Writer
 	// LogLevel is CometBFT's log level filter, e.g. "info" or "*:error".
 	LogLevel string
+	// StallAfter is how long without a new block makes Health report
+	// consensus stalled; 0 means DefaultStallAfter, negative never.
+	StallAfter time.Duration
 }
 
 // Node is a running CometBFT node with the Publica application.
@@ -37,7 +41,8 @@ type Node struct {
 	Comet  *nm.Node
 	store  *store.Store
 
-	dbs *openDBs
+	dbs    *openDBs
+	health *healthState
 
 	stopOnce sync.Once
 	stopErr  error
@@ -58,7 +63,12 @@ func Start(home string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	application := app.New(st)
-	logger := cmtlog.NewNopLogger()
+	stallAfter := opts.StallAfter
+	if stallAfter == 0 {
+		stallAfter = DefaultStallAfter(conf.Consensus)
+	}
+	health := newHealthState(max(stallAfter, 0), time.Now())
+	var logger cmtlog.Logger = cmtlog.NewNopLogger()
 	if opts.Log != nil {
 		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(opts.Log))
 		level := opts.LogLevel
@@ -70,6 +80,7 @@ func Start(home string, opts Options) (*Node, error) {
 			return nil, fmt.Errorf("log level: %w", err)
 		}
 	}
+	logger = watchLogger{next: logger, fault: health.fault}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		st.Close()
@@ -91,13 +102,15 @@ func Start(home string, opts Options) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	return &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs}, nil
+	health.watch(time.Second, n.BlockStore().Height)
+	return &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs, health: health}, nil
 }
 
 // Stop stops CometBFT, waits for it, then closes the application state.
 // It is safe to call more than once.
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() {
+		n.health.stopWatching()
 		if n.Comet.IsRunning() {
 			if err := n.Comet.Stop(); err != nil {
 				n.stopErr = err

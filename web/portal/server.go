@@ -81,6 +81,8 @@ type Server struct {
 	cosignAt string                        // the co-signing page's path
 	stops    []func(context.Context) error // run by Shutdown (a running replay)
 
+	nodeHealth func() error // an in-process node's health (Health), or nil
+
 	mu  sync.Mutex
 	srv *http.Server
 	ln  net.Listener
@@ -141,6 +143,7 @@ func NewForNode(n *node.Node, opts Options, routes Routes) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.nodeHealth = n.Health
 	// local.New only logs a failure to configure its RPC environment and
 	// returns a client that cannot work; find out now, not on first request.
 	if err := s.chain.Ping(context.Background()); err != nil {
