@@ -156,7 +156,8 @@ func (k *electionKit) tally(id string, trustees ...int) {
 
 // TestVoteInBrowserAndFindBallot: an election set up in Go (official,
 // three trustees' key ceremony, a roll); a citizen whose key lives in the
-// browser audits an encryption (Benaloh), votes with the ballot encrypted
+// browser challenges an encryption (Benaloh: encrypt, tracker shown, then
+// challenge, checked on another device), votes with the ballot encrypted
 // by the WebAssembly build, gets the tracker and finds the ballot on the
 // bulletin board; bad trackers and ballots are refused with 422; a second
 // election, tallied, shows its result with the verifier's PASS. axe-core
@@ -257,28 +258,28 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	browser.Run(t, bctx, "load time", chromedp.AttributeValue("#vote-form", "data-load-ms", &loadMs, &ok, chromedp.ByID))
 	browser.RequireAccessible(t, bctx, "vote page")
 
-	// 3. An answer breaking a rule is refused in the page.
+	// 3. An answer breaking a rule is refused in the page, before anything
+	// is encrypted.
 	browser.Run(t, bctx, "over-vote", chromedp.Click("#q2-o0", chromedp.ByID), chromedp.Click("#q2-o1", chromedp.ByID), chromedp.Click("#q2-o2", chromedp.ByID),
 		chromedp.Click("#q0-o1", chromedp.ByID), chromedp.Click("#q1-o2", chromedp.ByID),
-		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#vote-error", chromedp.ByID))
+		chromedp.Click("#vote-encrypt", chromedp.ByID), chromedp.WaitVisible("#vote-error", chromedp.ByID))
 	if e := browser.Text(t, bctx, "#vote-error-text"); !strings.Contains(e, "Parks to renovate") || !strings.Contains(e, "at most 2") {
 		t.Errorf("over-vote error %q", e)
 	}
-	// 4. Benaloh audit: encrypted, opened, checked, shown, discarded.
-	browser.Run(t, bctx, "audit", chromedp.Click("#q2-o1", chromedp.ByID), // North, East
-		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID))
-	var auditOK, firstMs string
-	browser.Run(t, bctx, "audit verdict", chromedp.AttributeValue("#audit-result", "data-ok", &auditOK, &ok, chromedp.ByID),
-		chromedp.AttributeValue("#vote-form", "data-encrypt-ms", &firstMs, &ok, chromedp.ByID))
-	auditTracker := browser.Text(t, bctx, "#audit-tracker")
-	choices := browser.Text(t, bctx, "#audit-choices")
-	if auditOK != "1" || !strings.Contains(choices, "Approve the budget?: no") || !strings.Contains(choices, "Chair: Cy") || !strings.Contains(choices, "Parks to renovate: North, East") {
-		t.Errorf("audit: ok=%q choices %q verdict %q", auditOK, choices, browser.Text(t, bctx, "#audit-verdict"))
+	// 4. Benaloh, in order: encrypt and commit (the tracker is shown), then
+	// challenge; the opening is checked on another device; encrypt again
+	// and cast.
+	shown, firstMs := benalohChallenge(t, bctx, base, open.ID)
+	browser.Run(t, bctx, "encrypt again", chromedp.Click("#vote-again", chromedp.ByID), chromedp.WaitNotVisible("#challenge-result", chromedp.ByID),
+		chromedp.Click("#vote-encrypt", chromedp.ByID), chromedp.WaitVisible("#committed", chromedp.ByID))
+	second := browser.Text(t, bctx, "#committed-tracker")
+	if len(second) != 64 || second == shown {
+		t.Fatalf("the second encryption's tracker %q (challenged %q)", second, shown)
 	}
-	browser.RequireAccessible(t, bctx, "vote page after an audit")
+	auditTracker := shown
 
-	// 5. Encrypt and continue → check page → sign and send → confirmation.
-	browser.Run(t, bctx, "encrypt", browser.Submitted("form[data-sign]", chromedp.Click("#vote-encrypt", chromedp.ByID)))
+	// 5. Cast → check page → sign and send → confirmation.
+	browser.Run(t, bctx, "cast", browser.Submitted("form[data-sign]", chromedp.Click("#ballot-cast", chromedp.ByID)))
 	browser.WantStatus(t, w, "check page", 200)
 	browser.RequireAccessible(t, bctx, "check page (ballot)")
 	browser.Run(t, bctx, "sign and send",
@@ -295,8 +296,8 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 			break
 		}
 	}
-	if tracker == "" || tracker == auditTracker {
-		t.Fatalf("confirmation tracker %q (audited %q):\n%s", tracker, auditTracker, facts)
+	if tracker != second {
+		t.Fatalf("confirmation tracker %q, shown before the decision %q (challenged %q):\n%s", tracker, second, auditTracker, facts)
 	}
 	res, err := c.Query(ctx, "/ballot/tracker/"+open.ID+"/"+tracker, nil, 0, false)
 	var onChain ballot.Tracker
@@ -304,7 +305,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 		t.Fatalf("chain's tracker record: %s (%v)", res.Value, err)
 	}
 	if res, _ := c.Query(ctx, "/ballot/tracker/"+open.ID+"/"+auditTracker, nil, 0, false); res.Value != nil {
-		t.Error("the audited ballot was cast")
+		t.Error("the challenged ballot was cast")
 	}
 	browser.Run(t, bctx, "election page again", chromedp.Navigate(base+"/elections/"+open.ID), chromedp.WaitVisible("#find-form", chromedp.ByID))
 
@@ -359,7 +360,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	browser.Run(t, bctx, "measure", chromedp.Navigate(base+"/elections/"+open.ID+"/vote"),
 		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Click("#q0-o0", chromedp.ByID), chromedp.Click("#q1-o0", chromedp.ByID),
-		chromedp.Click("#vote-audit", chromedp.ByID), chromedp.WaitVisible("#audit-result", chromedp.ByID),
+		chromedp.Click("#vote-encrypt", chromedp.ByID), chromedp.WaitVisible("#committed", chromedp.ByID),
 		chromedp.AttributeValue("#vote-form", "data-encrypt-ms", &encryptMs, &ok, chromedp.ByID))
 	ballotHTTPChecks(t, base, open.ID)
 	castRefusals(t, base, open, done, goVoters[0])

@@ -1,19 +1,27 @@
 // The vote page: loads the ballot encryption (cmd/ballotwasm compiled to
 // WebAssembly), encrypts the voter's choices for the election key, bound to
 // the voter's account id, and hands only the encrypted ballot to the
-// signing flow. "Encrypt and audit" is the Benaloh challenge: the ballot is
-// encrypted exactly as for casting, then opened and checked, shown, and
-// discarded. Choices never leave this page in clear.
+// signing flow. Choices never leave this page in clear.
+//
+// Benaloh cast-or-challenge, in the order Helios and ElectionGuard use:
+// "Encrypt my ballot" encrypts and commits (the tracker is shown) and only
+// then are the voter's two choices offered. The encryption is told nothing
+// of the decision, so it cannot be honest only for the ballots that will be
+// checked. "Challenge" opens the committed ballot (its randomness revealed)
+// as a challenge file to check on another device; a challenged ballot is
+// never cast. "Cast" forgets the opening and sends the ballot to be signed.
 (function () {
   "use strict";
   var form = document.getElementById("vote-form");
   if (!form) return;
   var K = window.PublicaKeys;
-  var cast = document.getElementById("cast-form");
-  var status = document.getElementById("vote-status");
-  var errBox = document.getElementById("vote-error");
-  var errText = document.getElementById("vote-error-text");
-  var auditBox = document.getElementById("audit-result");
+  var $ = function (id) { return document.getElementById(id); };
+  var cast = $("cast-form");
+  var status = $("vote-status");
+  var errBox = $("vote-error");
+  var errText = $("vote-error-text");
+  var committedBox = $("committed");
+  var challengeBox = $("challenge-result");
 
   function say(text) { status.textContent = text; status.hidden = false; }
   function fail(text) {
@@ -26,7 +34,7 @@
   if (!K || typeof WebAssembly !== "object" || typeof Go !== "function") {
     return; // the no-JavaScript notice stays
   }
-  document.getElementById("vote-nojs").hidden = true;
+  $("vote-nojs").hidden = true;
   form.hidden = false;
   say("Loading the ballot encryption…");
 
@@ -53,23 +61,29 @@
     fail("The ballot encryption could not be loaded: " + err.message);
   });
 
+  function questions() { return form.querySelectorAll("fieldset[data-question]"); }
+  function questionText(fs) { return fs.querySelector("legend").firstChild.textContent.trim(); }
+
   // choices reads the form as one array of booleans per question, or
   // throws a message naming the question.
   function choices() {
     var out = [];
-    form.querySelectorAll("fieldset[data-question]").forEach(function (fs, qi) {
+    questions().forEach(function (fs, qi) {
       var min = +fs.getAttribute("data-min"), max = +fs.getAttribute("data-max"), n = 0;
       var row = Array.prototype.map.call(fs.querySelectorAll("input"), function (i) { if (i.checked) n++; return i.checked; });
       if (n < min || n > max) {
-        var q = fs.querySelector("legend").firstChild.textContent.trim();
-        throw new Error("Question " + (qi + 1) + " (" + q + "): " + (max === 1 && min === 1 ? "choose one option." : "choose at most " + max + "."));
+        throw new Error("Question " + (qi + 1) + " (" + questionText(fs) + "): " + (max === 1 && min === 1 ? "choose one option." : "choose at most " + max + "."));
       }
       out.push(row);
     });
     return out;
   }
 
-  function encrypt(rec) {
+  // commit encrypts the choices and fixes the ballot and its tracker. Its
+  // request carries the election, the voter and the choices, nothing else:
+  // the voter's decision does not exist yet. The opening stays in this
+  // closure until challenge() reveals it once; cast() forgets it.
+  function commit(rec) {
     var req = {
       election_id: form.getAttribute("data-election"),
       public_key: form.getAttribute("data-public-key"),
@@ -82,63 +96,127 @@
     var ms = performance.now() - start;
     if (out.error) throw new Error("Encryption failed: " + out.error);
     form.setAttribute("data-encrypt-ms", ms.toFixed(1));
-    out.ms = ms;
-    out.req = req;
-    return out;
+    var opening = out.opening;
+    var decided = false;
+    function decide() {
+      if (decided) throw new Error("This ballot was already cast or challenged: encrypt again.");
+      decided = true;
+      var o = opening;
+      opening = null;
+      return o;
+    }
+    return {
+      req: req, ballot: out.ballot, tracker: out.tracker, ms: ms,
+      cast: function () { decide(); return out.ballot; },
+      challenge: function () {
+        return { election: req.election_id, voter: req.voter, tracker: out.tracker, ballot: out.ballot, opening: decide() };
+      }
+    };
   }
 
-  function withKey(f) {
+  var pending = null; // the committed ballot awaiting the voter's decision
+
+  // lock stops the choices from changing while a ballot is committed.
+  function lock(on) {
+    questions().forEach(function (fs) { fs.disabled = on; });
+    $("vote-encrypt").hidden = on;
+  }
+
+  function startAgain(focus) {
+    pending = null;
+    committedBox.hidden = true;
+    challengeBox.hidden = true;
+    lock(false);
+    committedBox.removeAttribute("data-tracker");
+    if (focus) {
+      var first = form.querySelector("fieldset[data-question] input");
+      if (first) first.focus();
+    }
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
     clearError();
     if (form.getAttribute("data-ready") !== "1") {
       fail("The page is not ready to vote: see the message above.");
       return;
     }
     keyP.then(function (rec) {
-      try { f(rec); } catch (err) { fail(err.message); }
-    });
-  }
-
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    withKey(function (rec) {
-      var out = encrypt(rec);
-      auditBox.hidden = true;
-      cast.querySelector("input[name=ballot]").value = out.ballot;
-      say("Encrypted in " + out.ms.toFixed(0) + " ms. Tracker " + out.tracker + ". Next: check and sign.");
-      cast.submit();
+      try {
+        pending = commit(rec);
+      } catch (err) {
+        fail(err.message);
+        return;
+      }
+      lock(true);
+      challengeBox.hidden = true;
+      $("committed-tracker").textContent = pending.tracker;
+      committedBox.setAttribute("data-tracker", pending.tracker);
+      committedBox.hidden = false;
+      say("Encrypted in " + pending.ms.toFixed(0) + " ms. Note the tracker, then cast or challenge this ballot.");
+      $("committed-title").focus();
     });
   });
 
-  document.getElementById("vote-audit").addEventListener("click", function () {
-    withKey(function (rec) {
-      var out = encrypt(rec);
-      var req = out.req;
-      req.choices = null;
-      req.ballot = out.ballot;
-      req.opening = out.opening;
-      var res = JSON.parse(window.publicaAuditBallot(JSON.stringify(req)));
-      document.getElementById("audit-tracker").textContent = out.tracker;
-      document.getElementById("audit-ballot").textContent = out.ballot;
-      document.getElementById("audit-opening").textContent = out.opening;
-      var list = document.getElementById("audit-choices");
-      list.textContent = "";
-      var verdict = document.getElementById("audit-verdict");
-      if (res.ok) {
-        verdict.textContent = "Opening check passed: the proofs verify and this encrypted ballot holds exactly the choices below, so the encryption was honest.";
-        form.querySelectorAll("fieldset[data-question]").forEach(function (fs, qi) {
-          var picked = [];
-          fs.querySelectorAll("label").forEach(function (l, oi) { if (res.choices[qi][oi]) picked.push(l.textContent); });
-          var li = document.createElement("li");
-          li.textContent = fs.querySelector("legend").firstChild.textContent.trim() + ": " + (picked.length ? picked.join(", ") : "no choice");
-          list.appendChild(li);
-        });
-      } else {
-        verdict.textContent = "AUDIT FAILED: " + res.error + ". Do not vote on this device.";
-      }
-      auditBox.setAttribute("data-ok", res.ok ? "1" : "0");
-      auditBox.hidden = false;
-      say("Audited ballot " + out.tracker.slice(0, 16) + "… was opened and discarded; it was not cast.");
-      document.getElementById("audit-title").focus();
-    });
+  $("ballot-change").addEventListener("click", function () {
+    say("The encrypted ballot was discarded (neither cast nor opened). Change your choices and encrypt again.");
+    startAgain(true);
+  });
+
+  $("ballot-cast").addEventListener("click", function () {
+    clearError();
+    if (!pending) return;
+    var ballot;
+    try { ballot = pending.cast(); } catch (err) { fail(err.message); return; }
+    cast.querySelector("input[name=ballot]").value = ballot;
+    say("Casting ballot " + pending.tracker + ". Next: check and sign.");
+    pending = null;
+    cast.submit();
+  });
+
+  $("ballot-challenge").addEventListener("click", function () {
+    clearError();
+    if (!pending) return;
+    var file;
+    try { file = pending.challenge(); } catch (err) { fail(err.message); return; }
+    pending = null;
+    var json = JSON.stringify(file, null, 2);
+    $("challenge-tracker").textContent = file.tracker;
+    $("challenge-file").value = json;
+    var dl = $("challenge-download");
+    dl.href = URL.createObjectURL(new Blob([json + "\n"], { type: "application/json" }));
+    dl.download = "challenge-" + file.tracker.slice(0, 8) + ".json";
+    // This device's own check of its opening (informative only: checking on
+    // another device is what catches a dishonest one).
+    var req = {
+      election_id: file.election, public_key: form.getAttribute("data-public-key"),
+      questions: JSON.parse(form.getAttribute("data-questions")), voter: file.voter,
+      choices: null, ballot: file.ballot, opening: file.opening
+    };
+    var res = JSON.parse(window.publicaAuditBallot(JSON.stringify(req)));
+    var list = $("challenge-choices");
+    list.textContent = "";
+    if (res.ok) {
+      $("challenge-verdict").textContent = "This device opened the ballot: it says the ballot holds the choices below. Now check that on another device.";
+      questions().forEach(function (fs, qi) {
+        var picked = [];
+        fs.querySelectorAll("label").forEach(function (l, oi) { if (res.choices[qi][oi]) picked.push(l.textContent); });
+        var li = document.createElement("li");
+        li.textContent = questionText(fs) + ": " + (picked.length ? picked.join(", ") : "no choice");
+        list.appendChild(li);
+      });
+    } else {
+      $("challenge-verdict").textContent = "CHECK FAILED on this device: " + res.error + ". Do not vote on this device.";
+    }
+    challengeBox.setAttribute("data-ok", res.ok ? "1" : "0");
+    committedBox.hidden = true;
+    challengeBox.hidden = false;
+    say("Ballot " + file.tracker.slice(0, 16) + "… was challenged: opened, and not cast.");
+    $("challenge-title").focus();
+  });
+
+  $("vote-again").addEventListener("click", function () {
+    say("Encrypt again to cast: the new ballot gets fresh randomness and a new tracker.");
+    startAgain(true);
   });
 })();

@@ -78,3 +78,23 @@ type TrackerLookup struct {
 	Proven    int64 // height whose header the record's proof was checked against
 	NotFound  bool
 }
+
+// ChallengeCheck is the page that checks a challenged ballot (Benaloh) on
+// a device other than the one that encrypted it.
+type ChallengeCheck struct {
+	ID, Title string
+	Tracker   string // as typed: the tracker the voter was shown
+	Challenge string // as pasted
+	Errors    []FormError
+	Result    *ChallengeResult // after a check
+}
+
+// ChallengeResult is the verdict on a challenged ballot.
+type ChallengeResult struct {
+	OK      bool
+	Problem string
+	Tracker string // of the ballot in the file
+	Voter   string
+	Choices []Fact // question → the options the ballot encrypts
+	Proven  int64  // height whose header the election record was proven against
+}
