@@ -40,6 +40,9 @@ type Node struct {
 	App    *app.App
 	Comet  *nm.Node
 	store  *store.Store
+	// IndexRepaired lists the heights whose transaction index entries were
+	// missing at start-up and were indexed again from the block store.
+	IndexRepaired []int64
 
 	dbs    *openDBs
 	health *healthState
@@ -57,6 +60,11 @@ func Start(home string, opts Options) (*Node, error) {
 	conf, err := LoadConfig(home)
 	if err != nil {
 		return nil, err
+	}
+	// Before CometBFT opens them: restore index entries a crash lost.
+	repaired, err := RepairIndex(home, IndexCheckDepth)
+	if err != nil {
+		return nil, fmt.Errorf("check transaction index: %w", err)
 	}
 	st, err := store.Open(AppDBDir(home), dbm.PebbleDBBackend, opts.Store)
 	if err != nil {
@@ -103,7 +111,7 @@ func Start(home string, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
 	health.watch(time.Second, n.BlockStore().Height)
-	return &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs, health: health}, nil
+	return &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs, health: health, IndexRepaired: repaired}, nil
 }
 
 // Stop stops CometBFT, waits for it, then closes the application state.

@@ -32,8 +32,12 @@ func startCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if r := n.IndexRepaired; len(r) > 0 {
+				fmt.Fprintf(out, "re-indexed %d block(s) missing from the transaction index: heights %v\n", len(r), r)
+			}
 			fmt.Fprintf(out, "node running: chain %s, height %d, RPC %s\n", n.App.ChainID(), n.App.Store().Version(), n.RPCAddress())
 			stopPortal := func() error { return nil }
+			portalURL := ""
 			if portalAddr != "" {
 				url, stop, err := startPortal(portalAddr, n)
 				if err != nil {
@@ -41,12 +45,15 @@ func startCmd() *cobra.Command {
 					return fmt.Errorf("portal: %w", err)
 				}
 				stopPortal = stop
+				portalURL = url
 				fmt.Fprintf(out, "portal listening on %s\n", url)
 			}
+			stopDemo := startDemoSeeding(out, home, n.RPCAddress(), portalURL)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 			<-sig
 			fmt.Fprintln(out, "stopping...")
+			stopDemo()
 			if err := stopPortal(); err != nil {
 				fmt.Fprintln(os.Stderr, "portal stop:", err)
 			}
