@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/cosmos/iavl"
 	ics23 "github.com/cosmos/ics23/go"
 	"github.com/google/btree"
 )
@@ -35,7 +34,7 @@ func must(err error) {
 
 // View is the read-only state at one saved version. Safe for concurrent use.
 type View struct {
-	low, high *iavl.ImmutableTree
+	low, high *archiveTree // high is nil with one tree
 	split     []byte
 	version   int64
 }
@@ -44,16 +43,9 @@ type View struct {
 func (v *View) Version() int64 { return v.version }
 
 // Hash is the root hash (the app hash committed in the header of Version+1).
-func (v *View) Hash() []byte { return rootHash(v.half(v.low), v.half(v.high), v.version) }
+func (v *View) Hash() []byte { return rootHash(v.low.half(), v.high.half(), v.version) }
 
-func (v *View) half(t *iavl.ImmutableTree) half {
-	if t == nil {
-		return half{}
-	}
-	return half{hash: t.Hash(), height: t.Height(), size: t.Size()}
-}
-
-func (v *View) tree(key []byte) *iavl.ImmutableTree {
+func (v *View) tree(key []byte) *archiveTree {
 	if inLow(v.split, key) {
 		return v.low
 	}
@@ -69,7 +61,11 @@ func (v *View) Has(key []byte) bool   { return v.Get(key) != nil }
 func (v *View) Set(key, value []byte) { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Delete(key []byte)     { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (v *View) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	iterateSplit(v.split, v.low, v.high, start, end, reverse, fn)
+	var high iterable = v.high
+	if v.high == nil {
+		high = nil
+	}
+	iterateSplit(v.split, v.low, high, start, end, reverse, fn)
 }
 
 // Proof returns an ICS23 membership proof if key exists, otherwise a
@@ -77,7 +73,7 @@ func (v *View) Iterate(start, end []byte, reverse bool, fn func(key, value []byt
 // tree with the root node as one more step; a non-membership proof whose
 // neighbour lies in the other tree takes that neighbour from there.
 func (v *View) Proof(key []byte) (*ics23.CommitmentProof, error) {
-	lowH, highH := v.half(v.low), v.half(v.high)
+	lowH, highH := v.low.half(), v.high.half()
 	if lowH.size == 0 || highH.size == 0 { // the root is one tree's
 		t := v.high
 		if highH.size == 0 {
@@ -125,7 +121,7 @@ func (v *View) Proof(key []byte) (*ics23.CommitmentProof, error) {
 }
 
 // edgeProof proves the last key of t (last) or its first.
-func edgeProof(t *iavl.ImmutableTree, last bool) (*ics23.ExistenceProof, error) {
+func edgeProof(t *archiveTree, last bool) (*ics23.ExistenceProof, error) {
 	var edge []byte
 	iterateTree(t, nil, nil, last, func(k, _ []byte) bool {
 		edge = bytes.Clone(k)

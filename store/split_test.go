@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -156,8 +158,11 @@ func checkProofs(t *testing.T, view *View, model map[string]string, where string
 
 // TestTreesRealignAfterCrash: a crash between the two trees' saves leaves
 // one a version ahead; reopening drops that version, and the block can be
-// executed again to the same root.
-func TestTreesRealignAfterCrash(t *testing.T) {
+// TestLatestTreesCatchUpAfterCrash: a crash after the archive saved a
+// version and before the latest trees did reopens at the earlier version,
+// and saving the same writes again gives the same root. Latest trees ahead
+// of their archive (which lost a version) are rolled back to it.
+func TestLatestTreesCatchUpAfterCrash(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
 	if err != nil {
@@ -175,7 +180,10 @@ func TestTreesRealignAfterCrash(t *testing.T) {
 	}
 	write(s, 4)
 	want := s.WorkingHash()
-	if _, _, err := s.low.SaveVersion(); err != nil { // the high tree never saves version 4
+	batch := s.arch.newBatch() // the archive saves version 4, the trees never do
+	batch.writeTree(0, rootOf(s.low), 4)
+	batch.writeTree(1, rootOf(s.high), 4)
+	if err := batch.commit(4); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -184,28 +192,51 @@ func TestTreesRealignAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if s.Version() != 3 || s.high.Version() != 3 || s.HasVersion(4) {
-		t.Fatalf("after reopening: version %d (high %d), has 4: %v", s.Version(), s.high.Version(), s.HasVersion(4))
+	if s.Version() != 3 || s.HasVersion(4) || s.Working().Get([]byte("k04")) != nil {
+		t.Fatalf("after reopening: version %d, has 4: %v", s.Version(), s.HasVersion(4))
 	}
 	write(s, 4)
 	got, v, err := s.Commit()
 	if err != nil || v != 4 || !bytes.Equal(got, want) {
 		t.Fatalf("version 4 again: %d %X, want %X (%v)", v, got, want, err)
 	}
-}
-
-// TestOneTreeLayout: a store saved before layouts existed (one unprefixed
-// IAVL tree) opens as one tree with the same root, keeps going, and
-// refuses to be split; a new store told NoSplit hashes exactly as a plain
-// IAVL tree does; a recorded layout survives reopening.
-func TestOneTreeLayout(t *testing.T) {
-	dir := t.TempDir()
-	db, err := dbm.NewDB("application", dbm.PebbleDBBackend, dir)
+	view, err := s.At(4)
+	if err != nil || !bytes.Equal(view.Hash(), want) {
+		t.Fatalf("archived version 4: %v", err)
+	}
+	write(s, 5)
+	want5, _, err := s.Commit()
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := iavl.NewMutableTree(iavldb.NewWrapper(db), 100, true, iavl.NewNopLogger())
+	// The archive loses version 5; the trees must come back to 4.
+	for _, k := range [][]byte{rootKey(0, 5), rootKey(1, 5)} {
+		if err := s.archDB.Delete(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.archDB.Set(metaLatest, binary.BigEndian.AppendUint64(nil, 4)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Version() != 4 || !bytes.Equal(s.Hash(), want) {
+		t.Fatalf("trees ahead of the archive: reopened at %d with %X, want 4 with %X", s.Version(), s.Hash(), want)
+	}
+	write(s, 5)
+	if got, _, err := s.Commit(); err != nil || !bytes.Equal(got, want5) {
+		t.Fatalf("version 5 again: %X, want %X (%v)", got, want5, err)
+	}
+}
+
+// TestOneTreeLayout: a new store told NoSplit hashes exactly as a plain
+// IAVL tree does; a recorded layout survives reopening; a home saved by
+// the release that kept state in IAVL's database is refused with advice.
+func TestOneTreeLayout(t *testing.T) {
 	plain := iavl.NewMutableTree(iavldb.NewWrapper(dbm.NewMemDB()), 100, true, iavl.NewNopLogger())
 	fresh, err := OpenMemoryWith(Options{Split: DefaultSplit})
 	if err != nil {
@@ -215,53 +246,35 @@ func TestOneTreeLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"app/chain_id", "land/history/P1/1", "land/title/T1", "land/parcel/P1"} {
-		for _, tr := range []*iavl.MutableTree{old, plain} {
-			if _, err := tr.Set([]byte(k), []byte("v")); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := plain.Set([]byte(k), []byte("v")); err != nil {
+			t.Fatal(err)
 		}
 		fresh.Working().Set([]byte(k), []byte("v"))
 	}
-	oldHash, _, err := old.SaveVersion()
+	plainHash, _, err := plain.SaveVersion()
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := plain.SaveVersion(); err != nil {
 		t.Fatal(err)
 	}
 	freshHash, _, err := fresh.Commit()
-	if err != nil || !bytes.Equal(freshHash, oldHash) {
-		t.Fatalf("one-tree store %X, plain IAVL %X (%v)", freshHash, oldHash, err)
+	if err != nil || !bytes.Equal(freshHash, plainHash) {
+		t.Fatalf("one-tree store %X, plain IAVL %X (%v)", freshHash, plainHash, err)
 	}
-	db.Close()
-
-	s, err := Open(dir, dbm.PebbleDBBackend, DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
+	if err := fresh.SetSplit(DefaultSplit); err == nil {
+		t.Fatal("a one-tree store accepted a split")
 	}
-	if s.Split() != NoSplit || s.Version() != 1 || !bytes.Equal(s.Hash(), oldHash) {
-		t.Fatalf("old store reopened: split %q, version %d, hash %X want %X", s.Split(), s.Version(), s.Hash(), oldHash)
-	}
-	if err := s.SetSplit(DefaultSplit); err == nil {
-		t.Fatal("an old one-tree store accepted a split")
-	}
-	if err := s.SetSplit(NoSplit); err != nil {
-		t.Fatal(err)
-	}
-	s.Working().Set([]byte("land/title/T2"), []byte("w"))
+	fresh.Working().Set([]byte("land/title/T2"), []byte("w"))
 	if _, err := plain.Set([]byte("land/title/T2"), []byte("w")); err != nil {
 		t.Fatal(err)
 	}
 	want, _, _ := plain.SaveVersion()
-	if got, _, err := s.Commit(); err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("version 2 of the old store %X, plain IAVL %X (%v)", got, want, err)
+	if got, _, err := fresh.Commit(); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("version 2 of the one-tree store %X, plain IAVL %X (%v)", got, want, err)
 	}
-	s.Close()
 
 	// A split store records its layout and reopens with it, whatever the
 	// options say.
 	dir2 := t.TempDir()
-	s, err = Open(dir2, dbm.PebbleDBBackend, Options{Split: "k20"})
+	s, err := Open(dir2, dbm.PebbleDBBackend, Options{Split: "k20"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,12 +289,22 @@ func TestOneTreeLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	if s.Split() != "k20" || !bytes.Equal(s.Hash(), h) || string(s.Working().Get([]byte("k30"))) != "b" {
 		t.Fatalf("reopened split store: split %q hash %X want %X", s.Split(), s.Hash(), h)
 	}
 	if err := s.SetSplit("zzz"); err == nil || !strings.Contains(err.Error(), "k20") {
 		t.Fatalf("a recorded split was replaced: %v", err)
+	}
+	s.Close()
+
+	old := t.TempDir()
+	db, err := dbm.NewDB("application", dbm.PebbleDBBackend, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(old, dbm.PebbleDBBackend, DefaultOptions()); !errors.Is(err, ErrOldFormat) || !strings.Contains(err.Error(), "application.db") {
+		t.Fatalf("an old home opened: %v", err)
 	}
 }
 
@@ -302,12 +325,12 @@ func TestRootIsAnIAVLInnerNode(t *testing.T) {
 	view, _ := s.At(1)
 	var want []byte
 	want = append(want, 0x06, 0x0a, 0x02, 32) // height 3 (zigzag 6), size 5 (10), version 1 (2)
-	want = append(want, view.low.Hash()...)
+	want = append(want, view.low.half().hash...)
 	want = append(want, 32)
-	want = append(want, view.high.Hash()...)
+	want = append(want, view.high.half().hash...)
 	sum := sha256Sum(want)
-	if view.low.Height() != 2 || view.high.Height() != 1 || !bytes.Equal(view.Hash(), sum) {
-		t.Fatalf("root %X, want %X (heights %d, %d)", view.Hash(), sum, view.low.Height(), view.high.Height())
+	if view.low.half().height != 2 || view.high.half().height != 1 || !bytes.Equal(view.Hash(), sum) {
+		t.Fatalf("root %X, want %X (heights %d, %d)", view.Hash(), sum, view.low.half().height, view.high.half().height)
 	}
 }
 

@@ -1,15 +1,27 @@
-// Package store is the application state: a versioned Merkle tree over a
-// cosmos-db database (pebbledb by default), versioned by block height, whose
-// root hash is the app hash, so every key can be proven against a block
-// header.
+// Package store is the application state: a versioned Merkle tree,
+// versioned by block height, whose root hash is the app hash, so every key
+// can be proven against a block header.
+//
+// The state is kept twice, for two jobs (docs/state.md has the figures):
+//
+//   - the latest tree, in memory and in memory-mapped snapshots (memiavl,
+//     with its write-ahead log), which blocks read and write: its cost per
+//     key hardly grows with the state, because no write waits for a disk
+//     read;
+//   - the archive (archive.go), every version's new nodes written once to
+//     an on-disk database, which answers reads and proofs at any height.
+//
+// Both hold the same IAVL nodes, so hashes and ICS23 proofs are IAVL's.
+// The archive is written before the latest tree commits a version: after a
+// crash the archive is never behind, and the latest tree, if behind, is
+// brought level by CometBFT replaying the blocks it lacks.
 //
 // The tree is kept as two IAVL trees split at a fixed key (the chain's
 // state split, from genesis): keys below it in the low tree, the rest in
 // the high tree, joined under one root node built exactly like an IAVL
 // inner node. The whole is therefore one IAVL-shaped tree: a proof is an
 // ordinary ICS23 IAVL proof with one more step, verified by the same code
-// as before. Two trees let a block's writes, hashing and saving run on two
-// cores at once. A chain whose genesis names no split keeps one tree, as
+// as before. A chain whose genesis names no split keeps one tree, as
 // chains made before the split existed do, so their app hashes stay valid.
 package store
 
@@ -17,12 +29,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"sync"
+	"unsafe"
 
 	dbm "github.com/cosmos/cosmos-db"
-	"github.com/cosmos/iavl"
-	iavldb "github.com/cosmos/iavl/db"
+	"github.com/crypto-org-chain/cronos/memiavl"
 )
 
 // DefaultSplit divides the state so that a land transfer's writes fall on
@@ -39,8 +55,8 @@ type Options struct {
 	// KeepRecent keeps only this many latest versions; 0 keeps every
 	// version, which is the default because auditors query history.
 	KeepRecent int64
-	// CacheSize is the number of tree nodes kept in memory, shared
-	// equally by the trees.
+	// CacheSize is the number of archived nodes kept decoded in memory
+	// for reads at past heights.
 	CacheSize int
 	// Split is the first key of the high tree for a new, empty store until
 	// SetSplit decides (the application does at InitChain, from genesis);
@@ -51,46 +67,61 @@ type Options struct {
 	// Only for throwaway state that is rebuilt from scratch after a crash,
 	// such as an audit replay's. Hashes are the same either way.
 	NoSync bool
+	// SnapshotInterval is how many versions the latest tree keeps in
+	// memory before it rewrites its memory-mapped snapshot; 0 means 1000.
+	// Longer intervals save rewrites and cost heap.
+	SnapshotInterval uint32
 }
 
 // DefaultOptions keep all history.
-func DefaultOptions() Options { return Options{CacheSize: 2_000_000, Split: DefaultSplit} }
+func DefaultOptions() Options { return Options{CacheSize: 200_000, Split: DefaultSplit} }
 
-// layoutKey holds the state's layout in the database, outside the trees:
-// "one", or "two:" and the split key.
-var layoutKey = []byte("~layout")
-
-// Store owns the database and the two mutable trees. It is not safe for
-// concurrent mutation; immutable versions may be read concurrently.
+// Store owns the latest trees and the archive. It is not safe for
+// concurrent mutation; views (archived versions) may be read concurrently.
 type Store struct {
-	db        dbm.DB
-	low, high *iavl.MutableTree
+	mem       *memiavl.DB // nil for a store in memory
+	low, high *memiavl.Tree
+	arch      *archive
+	archDB    dbm.DB
 	split     []byte // nil: one tree, every key in low
 	opts      Options
-	fixed     bool // the layout is recorded in the database
+	fixed     bool // the layout is recorded in the archive
 }
 
-// Key prefixes of the two trees in the database. The one-tree layout keeps
-// its tree unprefixed, where stores made before the split keep it.
-var lowPrefix, highPrefix = []byte("t0/"), []byte("t1/")
+// The latest trees' names; the one-tree layout leaves "high" empty.
+const lowName, highName = "low", "high"
 
-// Open opens (or creates) the state database "application" in dir with the
-// given cosmos-db backend and loads the latest saved version.
+// ErrOldFormat is returned for a home whose state was saved by a release
+// that kept it in IAVL's own database.
+var ErrOldFormat = errors.New("old state format")
+
+// Open opens (or creates) the state in dir/state with the given cosmos-db
+// backend for the archive, and loads the latest saved version.
 func Open(dir string, backend dbm.BackendType, opts Options) (*Store, error) {
-	db, err := dbm.NewDB("application", backend, dir)
-	if err != nil {
-		return nil, fmt.Errorf("open state database in %s: %w", dir, err)
+	if _, err := os.Stat(filepath.Join(dir, "application.db")); err == nil {
+		return nil, fmt.Errorf("%w: %s holds state saved by an earlier release of publica (IAVL's own database, application.db), "+
+			"which this release does not open; run that home with the release that made it, or make a new home with `publica init` "+
+			"(docs/state.md, \"Homes made by earlier releases\")", ErrOldFormat, dir)
 	}
-	s, err := newStore(db, opts)
+	stateDir := filepath.Join(dir, "state")
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	archDB, err := dbm.NewDB("archive", backend, stateDir)
 	if err != nil {
-		return nil, fmt.Errorf("state database in %s: %w", dir, err)
+		return nil, fmt.Errorf("open state archive in %s: %w", stateDir, err)
+	}
+	s, err := newStore(archDB, filepath.Join(stateDir, "latest"), opts)
+	if err != nil {
+		archDB.Close()
+		return nil, fmt.Errorf("state in %s: %w", stateDir, err)
 	}
 	return s, nil
 }
 
 // OpenMemory returns an empty in-memory store, for tests and replays.
 func OpenMemory() *Store {
-	s, err := newStore(dbm.NewMemDB(), DefaultOptions())
+	s, err := newStore(dbm.NewMemDB(), "", DefaultOptions())
 	if err != nil {
 		panic(err) // an empty memory database cannot fail to load
 	}
@@ -98,43 +129,78 @@ func OpenMemory() *Store {
 }
 
 // OpenMemoryWith is OpenMemory with options (a different split, in tests).
-func OpenMemoryWith(opts Options) (*Store, error) { return newStore(dbm.NewMemDB(), opts) }
+func OpenMemoryWith(opts Options) (*Store, error) { return newStore(dbm.NewMemDB(), "", opts) }
 
-func newStore(db dbm.DB, opts Options) (*Store, error) {
+func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 	def := DefaultOptions()
 	if opts.CacheSize == 0 {
 		opts.CacheSize = def.CacheSize
 	}
-	s := &Store{db: db, opts: opts, split: splitBytes(opts.Split)}
-	layout, err := db.Get(layoutKey)
+	s := &Store{archDB: archDB, arch: newArchive(archDB, !opts.NoSync, opts.CacheSize), opts: opts, split: splitBytes(opts.Split)}
+	layout, err := archDB.Get(metaLayout)
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("read state layout: %w", err)
 	}
-	switch {
-	case layout != nil:
+	if layout != nil {
 		split, ok := parseLayout(layout)
 		if !ok {
-			db.Close()
 			return nil, fmt.Errorf("unknown state layout %q", layout)
 		}
 		s.split, s.fixed = split, true
-	default:
-		// Before layouts were recorded there was one unprefixed tree.
-		legacy, err := hasKeyBelow(db, []byte("t"))
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		if legacy {
-			s.split, s.fixed = nil, true
-		}
 	}
-	if err := s.load(); err != nil {
-		db.Close()
+	if latestDir == "" {
+		s.low, s.high = memiavl.New(0), memiavl.New(0)
+		return s, nil
+	}
+	if err := s.loadLatest(latestDir); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// loadLatest opens the latest trees and brings them level with the
+// archive: a crash after the archive saved a version and before the
+// trees did leaves the trees behind, which CometBFT's replay of the
+// missing blocks repairs; trees ahead of the archive cannot happen unless
+// the archive lost versions, and are rolled back to it.
+func (s *Store) loadLatest(dir string) error {
+	interval := s.opts.SnapshotInterval
+	if interval == 0 {
+		interval = 1000
+	}
+	opts := memiavl.Options{CreateIfMissing: true, InitialStores: []string{highName, lowName}, SnapshotInterval: interval,
+		SnapshotKeepRecent: 1, AsyncCommitBuffer: -1}
+	db, err := memiavl.Load(dir, opts)
+	if err != nil {
+		return fmt.Errorf("load latest state: %w", err)
+	}
+	archived, err := s.arch.latest()
+	if err != nil {
+		db.Close()
+		return err
+	}
+	if db.Version() > archived {
+		if archived == 0 {
+			db.Close()
+			return fmt.Errorf("the latest state is at version %d but the state archive is empty", db.Version())
+		}
+		db.Close()
+		opts.TargetVersion, opts.LoadForOverwriting = uint32(archived), true
+		if db, err = memiavl.Load(dir, opts); err != nil {
+			return fmt.Errorf("roll the latest state back to the archive's version %d: %w", archived, err)
+		}
+	}
+	s.mem = db
+	s.refreshTrees()
+	return nil
+}
+
+// refreshTrees picks up the latest trees, which a commit may replace
+// (when memiavl switches to a new snapshot).
+func (s *Store) refreshTrees() {
+	if s.mem != nil {
+		s.low, s.high = s.mem.TreeByName(lowName), s.mem.TreeByName(highName)
+	}
 }
 
 func splitBytes(split string) []byte {
@@ -161,55 +227,6 @@ func (s *Store) layout() []byte {
 	return append([]byte("two:"), s.split...)
 }
 
-// load opens the trees of the store's layout at their latest version.
-func (s *Store) load() error {
-	// No fast index (skipFastStorageUpgrade = true): IAVL's fast index
-	// writes a second copy of every key at each version and keeps only a
-	// 100,000-entry cache of it, so with hundreds of thousands of records
-	// reads fell through to the database. Reads walk the tree instead,
-	// whose nodes the node cache (CacheSize) keeps in memory.
-	cache := s.opts.CacheSize
-	if s.split != nil {
-		cache /= 2
-	}
-	open := func(prefix []byte) *iavl.MutableTree {
-		var db dbm.DB = s.db
-		if prefix != nil {
-			db = dbm.NewPrefixDB(s.db, prefix)
-		}
-		return iavl.NewMutableTree(iavldb.NewWrapper(db), cache, true, iavl.NewNopLogger(), iavl.SyncOption(!s.opts.NoSync))
-	}
-	if s.split == nil {
-		s.low, s.high = open(nil), nil
-		_, err := s.low.Load()
-		if err != nil {
-			return fmt.Errorf("load state tree: %w", err)
-		}
-		return nil
-	}
-	s.low, s.high = open(lowPrefix), open(highPrefix)
-	vLow, err := s.low.Load()
-	if err != nil {
-		return fmt.Errorf("load state tree: %w", err)
-	}
-	vHigh, err := s.high.Load()
-	if err != nil {
-		return fmt.Errorf("load state tree: %w", err)
-	}
-	// A crash between the two trees' saves leaves one a version ahead:
-	// drop that version (CometBFT replays the block).
-	switch {
-	case vLow > vHigh:
-		err = s.low.LoadVersionForOverwriting(vHigh)
-	case vHigh > vLow:
-		err = s.high.LoadVersionForOverwriting(vLow)
-	}
-	if err != nil {
-		return fmt.Errorf("align state trees at version %d: %w", min(vLow, vHigh), err)
-	}
-	return nil
-}
-
 // SetSplit fixes the layout of a store that holds no saved state yet:
 // split is the first key of the high tree, NoSplit keeps one tree. A
 // store whose layout is recorded accepts only that layout again.
@@ -222,51 +239,42 @@ func (s *Store) SetSplit(split string) error {
 		return nil
 	}
 	if !bytes.Equal(want, s.split) {
-		for _, t := range s.trees() {
-			t.Close()
+		if !s.treesEmpty() {
+			return fmt.Errorf("the state split cannot change once keys are written")
 		}
 		s.split = want
-		if err := s.load(); err != nil {
-			return err
-		}
 	}
-	set := s.db.SetSync
+	set := s.archDB.SetSync
 	if s.opts.NoSync {
-		set = s.db.Set
+		set = s.archDB.Set
 	}
-	if err := set(layoutKey, s.layout()); err != nil {
+	if err := set(metaLayout, s.layout()); err != nil {
 		return fmt.Errorf("record state layout: %w", err)
 	}
 	s.fixed = true
 	return nil
 }
 
+func (s *Store) treesEmpty() bool { return rootOf(s.low) == nil && rootOf(s.high) == nil }
+
 // Split is the first key of the high tree, NoSplit for one tree.
 func (s *Store) Split() string { return string(s.split) }
-
-func hasKeyBelow(db dbm.DB, end []byte) (bool, error) {
-	it, err := db.Iterator(nil, end)
-	if err != nil {
-		return false, fmt.Errorf("read state database: %w", err)
-	}
-	defer it.Close()
-	return it.Valid(), it.Error()
-}
 
 // SetInitialVersion makes the first saved version v (the chain's initial
 // height) instead of 1.
 func (s *Store) SetInitialVersion(v int64) {
-	for _, t := range s.trees() {
-		t.SetInitialVersion(uint64(v))
+	if s.mem != nil {
+		if err := s.mem.SetInitialVersion(v); err != nil {
+			panic(&Failure{Err: err})
+		}
+		s.refreshTrees()
+		return
 	}
-}
-
-// trees are the store's trees: low, and high when split.
-func (s *Store) trees() []*iavl.MutableTree {
-	if s.high == nil {
-		return []*iavl.MutableTree{s.low}
+	for _, t := range []*memiavl.Tree{s.low, s.high} {
+		if err := t.SetInitialVersion(v); err != nil {
+			panic(&Failure{Err: err})
+		}
 	}
-	return []*iavl.MutableTree{s.low, s.high}
 }
 
 // Version is the latest saved version (block height), 0 if none.
@@ -274,31 +282,34 @@ func (s *Store) Version() int64 { return s.low.Version() }
 
 // Hash is the root hash of the latest saved version.
 func (s *Store) Hash() []byte {
-	v := s.Version()
-	if v == 0 {
-		return rootHash(half{}, half{}, 0)
-	}
-	view, err := s.At(v)
-	if err != nil {
-		panic(&Failure{Err: err})
-	}
-	return view.Hash()
+	return rootHash(treeHalf(s.low), treeHalf(s.high), s.Version())
 }
 
 // WorkingHash is the root hash the working state would have if saved now.
 // The two trees hash on two cores.
 func (s *Store) WorkingHash() []byte {
-	var low, high half
-	if s.high == nil {
-		low = workingHalf(s.low)
-	} else {
-		both(func() { low = workingHalf(s.low) }, func() { high = workingHalf(s.high) })
-	}
-	return rootHash(low, high, s.low.WorkingVersion())
+	both(func() { s.low.RootHash() }, func() { s.high.RootHash() })
+	return rootHash(treeHalf(s.low), treeHalf(s.high), s.Version()+1)
 }
 
-func workingHalf(t *iavl.MutableTree) half {
-	return half{hash: t.WorkingHash(), height: t.Height(), size: t.Size()}
+// rootOf is the root node of a latest tree, nil when it is empty.
+// memiavl v0.1.0 keeps it in an unexported field; the archive must walk the
+// version's new nodes from it, and the split root needs its height and
+// size. TestRootOfReadsMemiavlsRoot fails if a memiavl release moves it.
+func rootOf(t *memiavl.Tree) memiavl.Node {
+	f := reflect.ValueOf(t).Elem().FieldByName("root")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[memiavl.Node]() {
+		panic(&Failure{Err: errors.New("memiavl.Tree has no root field of type Node")})
+	}
+	return *(*memiavl.Node)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+func treeHalf(t *memiavl.Tree) half {
+	r := rootOf(t)
+	if r == nil {
+		return half{}
+	}
+	return half{hash: r.Hash(), height: int8(r.Height()), size: r.Size()}
 }
 
 // both runs a on another goroutine and b on this one, and returns when
@@ -320,9 +331,9 @@ func both(a, b func()) {
 // Working is the mutable working state.
 func (s *Store) Working() KV { return splitKV{s} }
 
-// Commit saves the working state of both trees (on two cores) as the next
-// version and prunes old versions if KeepRecent is set. The first commit
-// records the layout if nothing did.
+// Commit saves the working state as the next version: first the new nodes
+// to the archive, then the latest trees; then it prunes old versions if
+// KeepRecent is set. The first commit records the layout if nothing did.
 func (s *Store) Commit() ([]byte, int64, error) {
 	if !s.fixed {
 		if err := s.SetSplit(string(s.split)); err != nil {
@@ -330,63 +341,85 @@ func (s *Store) Commit() ([]byte, int64, error) {
 		}
 	}
 	hash := s.WorkingHash()
-	var vLow, vHigh int64
-	var errLow, errHigh error
-	if s.high == nil {
-		_, vLow, errLow = s.low.SaveVersion()
-		vHigh = vLow
+	version := s.Version() + 1
+	batch := s.arch.newBatch()
+	batch.writeTree(0, rootOf(s.low), version)
+	if s.split != nil {
+		batch.writeTree(1, rootOf(s.high), version)
+	}
+	if err := batch.commit(version); err != nil {
+		return nil, 0, err
+	}
+	var saved int64
+	var err error
+	if s.mem != nil {
+		saved, err = s.mem.Commit()
+		s.refreshTrees()
 	} else {
-		both(func() { _, vLow, errLow = s.low.SaveVersion() }, func() { _, vHigh, errHigh = s.high.SaveVersion() })
-	}
-	if errLow != nil || errHigh != nil {
-		return nil, 0, fmt.Errorf("save state version: %v %v", errLow, errHigh)
-	}
-	if vLow != vHigh {
-		return nil, 0, fmt.Errorf("save state version: the trees saved versions %d and %d", vLow, vHigh)
-	}
-	if s.opts.KeepRecent > 0 && vLow > s.opts.KeepRecent {
-		for _, t := range s.trees() {
-			if err := t.DeleteVersionsTo(vLow - s.opts.KeepRecent); err != nil {
-				return nil, 0, fmt.Errorf("prune state versions: %w", err)
-			}
+		_, saved, err = s.low.SaveVersion(true)
+		if err == nil {
+			_, _, err = s.high.SaveVersion(true)
 		}
 	}
-	return hash, vLow, nil
+	if err != nil {
+		return nil, 0, fmt.Errorf("save state version %d: %w", version, err)
+	}
+	if saved != version {
+		return nil, 0, fmt.Errorf("save state version: saved %d, expected %d", saved, version)
+	}
+	if s.opts.KeepRecent > 0 && version > s.opts.KeepRecent {
+		if err := s.arch.prune(version-s.opts.KeepRecent+1, s.treeCount()); err != nil {
+			return nil, 0, fmt.Errorf("prune state versions: %w", err)
+		}
+	}
+	return hash, version, nil
 }
 
-// Rollback discards unsaved changes.
-func (s *Store) Rollback() {
-	for _, t := range s.trees() {
-		t.Rollback()
+func (s *Store) treeCount() int {
+	if s.split == nil {
+		return 1
 	}
+	return 2
 }
 
 // At returns the read-only state at a saved version.
 func (s *Store) At(version int64) (*View, error) {
-	low, err := s.low.GetImmutable(version)
-	if err != nil {
-		return nil, fmt.Errorf("state at height %d: %w", version, err)
-	}
-	var high *iavl.ImmutableTree
-	if s.high != nil {
-		if high, err = s.high.GetImmutable(version); err != nil {
+	view := &View{split: s.split, version: version}
+	for t := range s.treeCount() {
+		r, ok, err := s.arch.root(byte(t), version)
+		if err != nil {
 			return nil, fmt.Errorf("state at height %d: %w", version, err)
 		}
+		if !ok {
+			return nil, fmt.Errorf("state at height %d: version does not exist", version)
+		}
+		tree := &archiveTree{a: s.arch, root: r}
+		if t == 0 {
+			view.low = tree
+		} else {
+			view.high = tree
+		}
 	}
-	return &View{low: low, high: high, split: s.split, version: version}, nil
+	return view, nil
 }
 
 // HasVersion reports whether version is saved and not pruned.
 func (s *Store) HasVersion(version int64) bool {
-	return s.low.VersionExists(version) && (s.high == nil || s.high.VersionExists(version))
+	if version <= 0 || version > s.Version() {
+		return false
+	}
+	_, ok, err := s.arch.root(0, version)
+	return err == nil && ok
 }
 
 // Close releases the database.
 func (s *Store) Close() error {
-	for _, t := range s.trees() {
-		t.Close()
+	var errs []error
+	if s.mem != nil {
+		errs = append(errs, s.mem.Close())
 	}
-	return s.db.Close()
+	errs = append(errs, s.archDB.Close())
+	return errors.Join(errs...)
 }
 
 // half is what the root needs of one tree.
@@ -434,62 +467,82 @@ func inLow(split, key []byte) bool { return split == nil || bytes.Compare(key, s
 // splitKV routes each key to its tree.
 type splitKV struct{ s *Store }
 
-func (k splitKV) tree(key []byte) *iavl.MutableTree {
+func (k splitKV) tree(key []byte) (*memiavl.Tree, string) {
 	if inLow(k.s.split, key) {
-		return k.s.low
+		return k.s.low, lowName
 	}
-	return k.s.high
+	return k.s.high, highName
 }
 
 func (k splitKV) Get(key []byte) []byte {
-	v, err := k.tree(key).Get(key)
-	must(err)
-	return v
+	t, _ := k.tree(key)
+	return t.Get(key)
 }
 func (k splitKV) Has(key []byte) bool { return k.Get(key) != nil }
 func (k splitKV) Set(key, value []byte) {
-	_, err := k.tree(key).Set(key, value)
-	must(err)
+	if value == nil {
+		value = []byte{}
+	}
+	k.apply([]*memiavl.KVPair{{Key: bytes.Clone(key), Value: bytes.Clone(value)}}, key)
 }
 func (k splitKV) Delete(key []byte) {
-	_, _, err := k.tree(key).Remove(key)
-	must(err)
-}
-func (k splitKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	iterateSplit(k.s.split, k.s.low, k.s.high, start, end, reverse, fn)
+	k.apply([]*memiavl.KVPair{{Key: bytes.Clone(key), Delete: true}}, key)
 }
 
-// applySorted writes keys (ascending) to the two trees on two cores:
-// each tree sees its keys in the same order as if written one by one.
-func (k splitKV) applySorted(keys []string, values [][]byte) {
-	cut := len(keys)
-	for i, key := range keys {
-		if !inLow(k.s.split, []byte(key)) {
-			cut = i
-			break
-		}
-	}
-	apply := func(t *iavl.MutableTree, keys []string, values [][]byte) {
-		for i, key := range keys {
-			var err error
-			if values[i] != nil {
-				_, err = t.Set([]byte(key), values[i])
-			} else {
-				_, _, err = t.Remove([]byte(key))
-			}
-			must(err)
-		}
-	}
-	if k.s.high == nil {
-		apply(k.s.low, keys, values)
+func (k splitKV) apply(pairs []*memiavl.KVPair, key []byte) {
+	t, name := k.tree(key)
+	k.applyTo(t, name, pairs)
+}
+
+func (k splitKV) applyTo(t *memiavl.Tree, name string, pairs []*memiavl.KVPair) {
+	if len(pairs) == 0 {
 		return
 	}
-	both(func() { apply(k.s.low, keys[:cut], values[:cut]) }, func() { apply(k.s.high, keys[cut:], values[cut:]) })
+	if k.s.mem != nil {
+		must(k.s.mem.ApplyChangeSet(name, memiavl.ChangeSet{Pairs: pairs}))
+		return
+	}
+	t.ApplyChangeSet(memiavl.ChangeSet{Pairs: pairs})
 }
 
-// iterable is either kind of IAVL tree.
+func (k splitKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	iterateSplit(k.s.split, latestTree{k.s.low}, latestTree{k.s.high}, start, end, reverse, fn)
+}
+
+// applySorted writes keys (ascending) to the two trees: each tree sees its
+// keys in the same order as if written one by one.
+func (k splitKV) applySorted(keys []string, values [][]byte) {
+	low := make([]*memiavl.KVPair, 0, len(keys))
+	var high []*memiavl.KVPair
+	for i, key := range keys {
+		p := &memiavl.KVPair{Key: []byte(key), Value: values[i], Delete: values[i] == nil}
+		if inLow(k.s.split, p.Key) {
+			low = append(low, p)
+		} else {
+			high = append(high, p)
+		}
+	}
+	k.applyTo(k.s.low, lowName, low)
+	k.applyTo(k.s.high, highName, high)
+}
+
+// iterable is a tree that can visit a range in order.
 type iterable interface {
-	Iterator(start, end []byte, ascending bool) (iavldb.Iterator, error)
+	iterate(start, end []byte, ascending bool, fn func(key, value []byte) bool) (bool, error)
+}
+
+// latestTree iterates a latest (memiavl) tree.
+type latestTree struct{ t *memiavl.Tree }
+
+func (l latestTree) iterate(start, end []byte, ascending bool, fn func(key, value []byte) bool) (bool, error) {
+	it := l.t.Iterator(start, end, ascending)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			return false, nil
+		}
+	}
+	return true, it.Error()
 }
 
 // iterateSplit visits [start, end) across the two trees in order: the low
@@ -529,14 +582,7 @@ func iterateSplit(split []byte, low, high iterable, start, end []byte, reverse b
 
 // iterateTree visits one tree and reports whether fn wanted more.
 func iterateTree(t iterable, start, end []byte, reverse bool, fn func(key, value []byte) bool) bool {
-	it, err := t.Iterator(start, end, !reverse)
+	more, err := t.iterate(start, end, !reverse, fn)
 	must(err)
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			return false
-		}
-	}
-	must(it.Error())
-	return true
+	return more
 }

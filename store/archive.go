@@ -1,0 +1,378 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/cosmos/iavl/cache"
+)
+
+// The archive keeps every version of the state's trees, so any past height
+// can be read and proven. It holds IAVL nodes exactly as the latest tree
+// (memiavl) makes them, each written once, at the version that created it:
+// a version costs only the nodes its writes changed (the path from each
+// written key to the root), and nodes a version leaves untouched are shared
+// with earlier versions by reference, as in IAVL's own node database.
+//
+// A node is stored under 'n', its version (8 bytes, big-endian) and its
+// hash, so each version's nodes lie together on disk. An inner node names
+// its children by version and hash. IAVL's hash covers a node's version,
+// height, size and its children's hashes (a leaf's key and value hash), so
+// the key is unique to one node and the store needs no node numbering.
+// Writing never reads: the latest tree already holds every hash.
+//
+// Keys:
+//
+//	n <version> <hash>   node
+//	r <tree> <version>   root of tree 0 (low) or 1 (high) at version: empty
+//	                     for an empty tree, else the root's version, hash,
+//	                     height and size
+//	m latest|first|layout
+type archive struct {
+	db    dbm.DB
+	sync  bool
+	mu    sync.Mutex // guards nodes (the LRU is not safe for concurrent use)
+	nodes cache.Cache
+}
+
+const hashLen = 32
+
+var (
+	metaLatest = []byte("mlatest")
+	metaFirst  = []byte("mfirst")
+	metaLayout = []byte("mlayout")
+)
+
+func nodeKey(version int64, hash []byte) []byte {
+	k := make([]byte, 0, 1+8+hashLen)
+	k = append(k, 'n')
+	k = binary.BigEndian.AppendUint64(k, uint64(version))
+	return append(k, hash...)
+}
+
+func rootKey(tree byte, version int64) []byte {
+	k := []byte{'r', tree}
+	return binary.BigEndian.AppendUint64(k, uint64(version))
+}
+
+func newArchive(db dbm.DB, sync bool, cacheNodes int) *archive {
+	return &archive{db: db, sync: sync, nodes: cache.New(max(cacheNodes, 1024))}
+}
+
+// latest is the last version the archive holds, 0 if none.
+func (a *archive) latest() (int64, error) { return a.metaInt(metaLatest) }
+
+// first is the oldest version not pruned, 0 if none.
+func (a *archive) first() (int64, error) { return a.metaInt(metaFirst) }
+
+func (a *archive) metaInt(key []byte) (int64, error) {
+	b, err := a.db.Get(key)
+	if err != nil {
+		return 0, fmt.Errorf("read state archive: %w", err)
+	}
+	if len(b) != 8 {
+		return 0, nil
+	}
+	return int64(binary.BigEndian.Uint64(b)), nil
+}
+
+// treeRoot is what a version's root record says of one tree.
+type treeRoot struct {
+	version int64 // version of the root node
+	hash    []byte
+	height  int8
+	size    int64
+}
+
+func (r treeRoot) empty() bool { return r.size == 0 }
+
+func encodeRoot(r treeRoot) []byte {
+	if r.empty() {
+		return []byte{}
+	}
+	b := binary.AppendUvarint(nil, uint64(r.version))
+	b = append(b, r.hash...)
+	b = append(b, byte(r.height))
+	return binary.AppendUvarint(b, uint64(r.size))
+}
+
+func decodeRoot(b []byte) (treeRoot, error) {
+	if len(b) == 0 {
+		return treeRoot{}, nil
+	}
+	v, n := binary.Uvarint(b)
+	if n <= 0 || len(b) < n+hashLen+1 {
+		return treeRoot{}, errors.New("corrupt root record")
+	}
+	r := treeRoot{version: int64(v), hash: bytes.Clone(b[n : n+hashLen]), height: int8(b[n+hashLen])}
+	size, m := binary.Uvarint(b[n+hashLen+1:])
+	if m <= 0 {
+		return treeRoot{}, errors.New("corrupt root record")
+	}
+	r.size = int64(size)
+	return r, nil
+}
+
+// root reads tree's root record at version; ok is false when the archive
+// does not hold that version.
+func (a *archive) root(tree byte, version int64) (treeRoot, bool, error) {
+	b, err := a.db.Get(rootKey(tree, version))
+	if err != nil {
+		return treeRoot{}, false, fmt.Errorf("read state archive: %w", err)
+	}
+	if b == nil {
+		return treeRoot{}, false, nil
+	}
+	r, err := decodeRoot(b)
+	if err != nil {
+		return treeRoot{}, false, fmt.Errorf("state archive at version %d: %w", version, err)
+	}
+	return r, true, nil
+}
+
+// node is a decoded archived node.
+type node struct {
+	ref     []byte // its database key
+	height  int8
+	size    int64
+	version int64
+	key     []byte
+	value   []byte // leaves
+	hash    []byte
+	// inner nodes: children's versions and hashes
+	leftVersion, rightVersion int64
+	leftHash, rightHash       []byte
+}
+
+func (n *node) GetKey() []byte { return n.ref }
+func (n *node) leaf() bool     { return n.height == 0 }
+
+// encodeNode: height, then a leaf's key and value or an inner node's size,
+// key and children.
+func encodeNode(height int8, size int64, key, value []byte, leftVersion int64, leftHash []byte, rightVersion int64, rightHash []byte) []byte {
+	b := make([]byte, 0, 2+len(key)+len(value)+2*(hashLen+5)+10)
+	b = append(b, byte(height))
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
+	if height == 0 {
+		return append(b, value...)
+	}
+	b = binary.AppendUvarint(b, uint64(size))
+	b = binary.AppendUvarint(b, uint64(leftVersion))
+	b = append(b, leftHash...)
+	b = binary.AppendUvarint(b, uint64(rightVersion))
+	return append(b, rightHash...)
+}
+
+func decodeNode(ref, b []byte) (*node, error) {
+	bad := fmt.Errorf("corrupt state node %X", ref)
+	if len(b) < 2 || len(ref) != 1+8+hashLen {
+		return nil, bad
+	}
+	n := &node{ref: ref, height: int8(b[0]), version: int64(binary.BigEndian.Uint64(ref[1:9])), hash: ref[9:], size: 1}
+	b = b[1:]
+	kl, m := binary.Uvarint(b)
+	if m <= 0 || uint64(len(b)-m) < kl {
+		return nil, bad
+	}
+	n.key = b[m : m+int(kl)]
+	b = b[m+int(kl):]
+	if n.height == 0 {
+		n.value = b
+		return n, nil
+	}
+	size, m := binary.Uvarint(b)
+	if m <= 0 {
+		return nil, bad
+	}
+	n.size, b = int64(size), b[m:]
+	lv, m := binary.Uvarint(b)
+	if m <= 0 || len(b) < m+hashLen {
+		return nil, bad
+	}
+	n.leftVersion, n.leftHash, b = int64(lv), b[m:m+hashLen], b[m+hashLen:]
+	rv, m := binary.Uvarint(b)
+	if m <= 0 || len(b) != m+hashLen {
+		return nil, bad
+	}
+	n.rightVersion, n.rightHash = int64(rv), b[m:m+hashLen]
+	return n, nil
+}
+
+// get reads the node of the given version and hash.
+func (a *archive) get(version int64, hash []byte) (*node, error) {
+	ref := nodeKey(version, hash)
+	a.mu.Lock()
+	if c := a.nodes.Get(ref); c != nil {
+		a.mu.Unlock()
+		return c.(*node), nil
+	}
+	a.mu.Unlock()
+	b, err := a.db.Get(ref)
+	if err != nil {
+		return nil, fmt.Errorf("read state archive: %w", err)
+	}
+	if b == nil {
+		return nil, fmt.Errorf("state archive lacks node %X of version %d", hash, version)
+	}
+	n, err := decodeNode(ref, b)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.nodes.Add(n)
+	a.mu.Unlock()
+	return n, nil
+}
+
+func (a *archive) left(n *node) (*node, error)  { return a.get(n.leftVersion, n.leftHash) }
+func (a *archive) right(n *node) (*node, error) { return a.get(n.rightVersion, n.rightHash) }
+
+// archiveBatch collects one version's writes.
+type archiveBatch struct {
+	a     *archive
+	batch dbm.Batch
+	err   error
+}
+
+func (a *archive) newBatch() *archiveBatch { return &archiveBatch{a: a, batch: a.db.NewBatch()} }
+
+func (b *archiveBatch) set(k, v []byte) {
+	if b.err == nil {
+		b.err = b.batch.Set(k, v)
+	}
+}
+
+func (b *archiveBatch) del(k []byte) {
+	if b.err == nil {
+		b.err = b.batch.Delete(k)
+	}
+}
+
+// commit writes the batch (synced unless the store is NoSync) and records
+// version as the latest.
+func (b *archiveBatch) commit(version int64) error {
+	defer b.batch.Close()
+	first, err := b.a.first()
+	if err != nil {
+		return err
+	}
+	if first == 0 {
+		b.set(metaFirst, binary.BigEndian.AppendUint64(nil, uint64(version)))
+	}
+	latest, err := b.a.latest()
+	if err != nil {
+		return err
+	}
+	if version > latest {
+		b.set(metaLatest, binary.BigEndian.AppendUint64(nil, uint64(version)))
+	}
+	if b.err != nil {
+		return fmt.Errorf("write state archive: %w", b.err)
+	}
+	write := b.batch.WriteSync
+	if !b.a.sync {
+		write = b.batch.Write
+	}
+	if err := write(); err != nil {
+		return fmt.Errorf("write state archive: %w", err)
+	}
+	return nil
+}
+
+// prune deletes the versions before keepFrom, with every node no later
+// version uses. A node leaves the trees when a version replaces it, so the
+// nodes to delete with version w are those of w's trees that w+1's trees
+// no longer reach. IAVL's own pruning works the same way.
+func (a *archive) prune(keepFrom int64, trees int) error {
+	first, err := a.first()
+	if err != nil || first == 0 {
+		return err
+	}
+	for w := first; w < keepFrom; w++ {
+		b := a.newBatch()
+		for t := range trees {
+			if err := a.orphans(byte(t), w, b.del); err != nil {
+				b.batch.Close()
+				return err
+			}
+			b.del(rootKey(byte(t), w))
+		}
+		b.set(metaFirst, binary.BigEndian.AppendUint64(nil, uint64(w+1)))
+		if err := b.commitPrune(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *archiveBatch) commitPrune() error {
+	defer b.batch.Close()
+	if b.err != nil {
+		return fmt.Errorf("prune state archive: %w", b.err)
+	}
+	if err := b.batch.Write(); err != nil {
+		return fmt.Errorf("prune state archive: %w", err)
+	}
+	return nil
+}
+
+// orphans calls fn with the key of every node of tree at version w that
+// the tree at w+1 does not reach.
+func (a *archive) orphans(tree byte, w int64, fn func(ref []byte)) error {
+	prev, ok, err := a.root(tree, w)
+	if err != nil || !ok || prev.empty() {
+		return err
+	}
+	next, ok, err := a.root(tree, w+1)
+	if err != nil {
+		return err
+	}
+	// kept: the nodes of w+1 made before it, found by walking w+1's own
+	// new nodes down to where they meet older ones.
+	kept := map[string]bool{}
+	if ok && !next.empty() {
+		var walk func(version int64, hash []byte) error
+		walk = func(version int64, hash []byte) error {
+			if version <= w {
+				kept[string(nodeKey(version, hash))] = true
+				return nil
+			}
+			n, err := a.get(version, hash)
+			if err != nil || n.leaf() {
+				return err
+			}
+			if err := walk(n.leftVersion, n.leftHash); err != nil {
+				return err
+			}
+			return walk(n.rightVersion, n.rightHash)
+		}
+		if err := walk(next.version, next.hash); err != nil {
+			return err
+		}
+	}
+	var drop func(version int64, hash []byte) error
+	drop = func(version int64, hash []byte) error {
+		ref := nodeKey(version, hash)
+		if kept[string(ref)] {
+			return nil
+		}
+		n, err := a.get(version, hash)
+		if err != nil {
+			return err
+		}
+		fn(ref)
+		if n.leaf() {
+			return nil
+		}
+		if err := drop(n.leftVersion, n.leftHash); err != nil {
+			return err
+		}
+		return drop(n.rightVersion, n.rightHash)
+	}
+	return drop(prev.version, prev.hash)
+}
