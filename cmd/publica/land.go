@@ -47,9 +47,11 @@ var landActions = []struct {
 	{land.TypeRegisterEasement, "(every owner) grant an easement benefiting another parcel",
 		`'{"title":"T1","benefiting":"P2","purpose":"right of way","document":""}' --document-file easement.pdf --from citizen-alice`},
 	{land.TypeEndEasement, "(clerk) end an easement", `'{"title":"T1","easement":"E1","document":""}' --document-file release.pdf --from clerk`},
-	{land.TypeLodgeCaveat, "(anyone) lodge a caveat: freezes dealings on the title",
+	{land.TypeLodgeCaveat, "(anyone) lodge a caveat: a clerk's freezes dealings on the title at once, anyone else's is an application a clerk examines",
 		`'{"title":"T1","reason":"claims an unregistered share","document":""}' --document-file declaration.pdf --from citizen-bob`},
-	{land.TypeWithdrawCaveat, "(the lodger) withdraw a caveat", `'{"title":"T1","caveat":"C1"}' --from citizen-bob`},
+	{land.TypeExamineCaveat, "(clerk) examine a caveat application: accept (it freezes the title) or reject, with a reason",
+		`'{"title":"T1","caveat":"C1","decision":"accept","reason":"the declaration shows an arguable claim"}' --from clerk`},
+	{land.TypeWithdrawCaveat, "(the lodger) withdraw a caveat or caveat application", `'{"title":"T1","caveat":"C1"}' --from citizen-bob`},
 	{land.TypeRemoveCaveat, "(clerk) remove a caveat, with a reason",
 		`'{"title":"T1","caveat":"C1","reason":"lapsed","document":""}' --document-file order.pdf --from clerk`},
 	{land.TypeSubdivide, "(clerk) subdivide a parcel into children that partition it", `@subdivision.json --document-file plan.pdf --from clerk`},
@@ -243,6 +245,9 @@ certificate.`,
 			}
 			for _, c := range res.Title.Caveats {
 				fmt.Fprintf(w, "  caveat %s by %s: %s\n", c.ID, c.LodgedBy, c.Reason)
+			}
+			for _, c := range res.Title.Applications {
+				fmt.Fprintf(w, "  caveat application %s by %s (awaiting a clerk; freezes nothing): %s\n", c.ID, c.LodgedBy, c.Reason)
 			}
 			for _, p := range res.Parcels {
 				fmt.Fprintf(w, "  parcel %s %s, %s m², %s\n", p.ID, p.CadastralRef, p.AreaM2, p.Address)

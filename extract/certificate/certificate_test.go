@@ -45,7 +45,7 @@ func TestCertificatePDF(t *testing.T) {
 		Owners: []land.Share{{Party: aliceID, Share: "1"}}, Tenure: "freehold", Document: d}, clerk)
 	mid := testnode.Send(t, c, land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: tid, Lender: bobID, Amount: "25000000",
 		Currency: "EUR", Rank: 1, Document: d}, alice, bob)
-	cid := testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Reason: "Boundary dispute — court file 12/2026", Document: d}, bob)
+	cid := testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Reason: "Boundary dispute — court file 12/2026", Document: d}, clerk) // a clerk's caveat is in force at once
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -59,9 +59,18 @@ import (
 // 5b0fbb6; pinnedAppHash is the final one, after the steps of message
 // kinds added since (appended at the end, so the earlier steps' golden
 // lines and this hash stay as they were pinned then).
+//
+// One deliberate change of the state machine moved them since: a caveat
+// lodged by anyone but a clerk became an application that a clerk
+// examines (land/examine-caveat). The pinned steps 1–37 kept their lines;
+// step 38 (the citizen's caveat) now records an application, a clerk's
+// acceptance was inserted after it so that the following steps keep their
+// meaning, and from there every step kept its code, data and events (but
+// for two identity events that carry a height one block later), with new
+// app hashes. Before that change: 5FD08089…22883 and D7D85545…91C85.
 const (
-	pinnedBeforeBatches = "5FD080895297FDB0F4306B894BBE48D81CF67B16691CDC1A0EB53BE627522883"
-	pinnedAppHash       = "D7D855453B9CFC7715124D202410A053ADBD4915C15BE686D7C051D0DA091C85"
+	pinnedBeforeBatches = "1A875D5CD0C482392ED62ABCD66C0341CC248A1E57BE64AB7DCFB85BE9FE1C9E"
+	pinnedAppHash       = "63A1ACA580CA16F091B0392EFD6BBE64DEF0B0E6C557EDF551451BACF3C237DD"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
@@ -156,6 +165,7 @@ func TestAppHashPin(t *testing.T) {
 		t.Errorf("app hash after the steps pinned at 5b0fbb6 is %s, pinned %s", got, pinnedBeforeBatches)
 	}
 	pinLandBatches(p, clerk, alice)
+	pinCaveatExamination(p, clerk, alice, carol)
 
 	// Every message kind the app registers, accepted and refused.
 	for _, k := range p.App.MessageTypes() {
@@ -177,7 +187,7 @@ func TestAppHashPin(t *testing.T) {
 		identity.TypeCompleteRecovery, identity.TypeRegisterEligibility,
 		ballot.TypeCreateElection, ballot.TypeRegisterVoters, ballot.TypeRemoveVoters, ballot.TypeTrusteeKey,
 		ballot.TypeDeal, ballot.TypeComplain, ballot.TypeReveal, ballot.TypePublishKey, ballot.TypeCast, ballot.TypeTally,
-		land.TypeRegisterParcels,
+		land.TypeRegisterParcels, land.TypeExamineCaveat,
 	} {
 		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
 			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
@@ -240,6 +250,30 @@ func pinLandBatches(p *pin, clerk, alice ed25519.PrivateKey) {
 	if len(hits) != 2 || hits[0].Ref != "PIN-B1" || hits[1].Ref != "PIN-B2" {
 		p.t.Errorf("registered references after the batches: %+v, want PIN-B1 and PIN-B2 only", hits)
 	}
+}
+
+// pinCaveatExamination: land/examine-caveat, added after the batches. A
+// citizen's caveat is an application: only a clerk examines it; rejected
+// it leaves the title free, accepted it freezes it.
+func pinCaveatExamination(p *pin, clerk, alice, carol ed25519.PrivateKey) {
+	var parcel string
+	if !p.Query("/land/cadref/PIN-B1", &parcel) {
+		p.t.Fatal("PIN-B1 is not registered")
+	}
+	owner := []land.Share{{Party: apptest.Account(alice), Share: "1"}}
+	t := p.run("land: register-title over a batch parcel", nil, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{parcel},
+		Owners: owner, Tenure: "freehold", Document: docHash("grant B1")}, clerk)
+	lodge := land.MsgLodgeCaveat{Title: t, Reason: "claims the garden", Document: docHash("claim")}
+	c1 := p.run("land: lodge-caveat by a citizen (an application)", nil, land.TypeLodgeCaveat, lodge, carol)
+	reject := land.MsgExamineCaveat{Title: t, Caveat: c1, Decision: land.DecisionReject, Reason: "no interest in the land is shown"}
+	p.run("land: examine-caveat by a citizen", land.ErrNotClerk, land.TypeExamineCaveat, reject, carol)
+	p.run("land: examine-caveat, rejecting", nil, land.TypeExamineCaveat, reject, clerk)
+	p.run("land: examine-caveat already decided", land.ErrUnknownRight, land.TypeExamineCaveat, reject, clerk)
+	c2 := p.run("land: lodge-caveat by a citizen again", nil, land.TypeLodgeCaveat, lodge, carol)
+	p.run("land: examine-caveat, accepting", nil, land.TypeExamineCaveat, land.MsgExamineCaveat{Title: t, Caveat: c2,
+		Decision: land.DecisionAccept, Reason: "the survey supports the claim", Document: docHash("survey")}, clerk)
+	p.run("land: transmit under the accepted caveat", land.ErrCaveat, land.TypeTransmit, land.MsgTransmit{Title: t, Owners: owner,
+		Reason: "court-order", Document: docHash("order B1")}, clerk)
 }
 
 // pinEnvelope: refusals of the transaction envelope and routing.
@@ -329,6 +363,12 @@ func pinLand(p *pin, clerk, lender, alice, bob, carol ed25519.PrivateKey) {
 	c1 := p.run("land: lodge-caveat", nil, land.TypeLodgeCaveat, caveat, carol)
 	sale := land.MsgOfferTransfer{Title: t1, Sellers: shares(share(alice, "1/2")), Buyers: shares(share(bob, "1/4"), share(carol, "1/4")),
 		Expires: p.Height + 100}
+	// Since caveats lodged by anyone but a clerk became applications, the
+	// citizen's caveat freezes the title only once a clerk accepts it:
+	// this step was inserted then (the steps before it keep their pinned
+	// lines; from here on the app hashes changed).
+	p.run("land: examine-caveat, accepting the application", nil, land.TypeExamineCaveat, land.MsgExamineCaveat{Title: t1, Caveat: c1,
+		Decision: land.DecisionAccept, Reason: "the declaration shows an arguable claim"}, clerk)
 	p.run("land: offer-transfer under a caveat", land.ErrCaveat, land.TypeOfferTransfer, sale, alice)
 	p.run("land: withdraw-caveat by another party", land.ErrNotLodger, land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: t1, Caveat: c1}, alice)
 	p.run("land: withdraw-caveat", nil, land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: t1, Caveat: c1}, carol)

@@ -29,7 +29,7 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.POST("/land/verify", s.landVerify)
 
 	for _, j := range []*portal.Journey{
-		landLodgeCaveat, landWithdrawCaveat, landRemoveCaveat, landDischargeMortgage, // dealings.go
+		landLodgeCaveat, landExamineCaveat, landWithdrawCaveat, landRemoveCaveat, landDischargeMortgage, // dealings.go
 		landEndLease, landEndEasement, landTransmit, landWithdrawOffer,
 		landRegisterParcel, landRegisterTitle, landOfferTransfer, landAcceptTransfer, landRegisterTransfer, // journeys.go
 		landMerge, landCorrect, // merge.go

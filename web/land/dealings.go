@@ -3,6 +3,7 @@ package land
 import (
 	"context"
 	"crypto/ed25519"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,7 +17,7 @@ import (
 )
 
 // Dealings on a registered title that one key signs: caveats (lodge,
-// withdraw, remove), discharging a mortgage, ending a lease or an
+// examine, withdraw, remove), discharging a mortgage, ending a lease or an
 // easement, transmission, and withdrawing a transfer offer. Each refuses,
 // before anything is signed, what x/land would refuse: a record that is
 // not on the title, a signer who is not the lodger, lender, lessee or a
@@ -125,8 +126,9 @@ var landLodgeCaveat = &portal.Journey{
 	Path:    "/land/caveats/lodge",
 	MsgType: land.TypeLodgeCaveat,
 	Title:   "Lodge a caveat",
-	Lead:    "Anyone claiming an interest in a title may lodge a caveat. It freezes every dealing on the title until you withdraw it or a clerk removes it.",
-	Nav:     "land",
+	Lead: "Anyone claiming an interest in a title may lodge a caveat. A clerk examines it first: once accepted it freezes every dealing on the title " +
+		"until you withdraw it or a clerk removes it. A caveat a clerk lodges (for example on a court order) is in force at once.",
+	Nav: "land",
 	Fields: []ui.Field{titleField(),
 		{Name: "reason", Label: "Your claim", Hint: "Why dealings must stop, up to 512 characters (for example: purchaser’s interest under contract of 1 March).", Kind: "textarea"},
 		documentField()},
@@ -150,7 +152,9 @@ var landLodgeCaveat = &portal.Journey{
 			{Label: "What", Value: "Lodge a caveat on title " + m.Title},
 			{Label: "Lodged by", Value: tx.AccountID(signer), Mono: true},
 			{Label: "Claim", Value: m.Reason},
-			{Label: "Effect", Value: "No transfer, mortgage, lease, easement, subdivision or merge of title " + m.Title + " can be registered until the caveat is withdrawn by you or removed by a clerk"},
+			{Label: "Effect", Value: "Lodged by a clerk, the caveat is in force at once; lodged by anyone else, it is an application that a clerk examines. " +
+				"While it is in force no transfer, mortgage, lease, easement, subdivision or merge of title " + m.Title +
+				" can be registered, until the caveat is withdrawn by you or removed by a clerk"},
 			{Label: "Document hash", Value: m.Document, Mono: true},
 		}
 	},
@@ -158,29 +162,107 @@ var landLodgeCaveat = &portal.Journey{
 		var m land.MsgLodgeCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
+		if caveatApplied(r) {
+			return "Your caveat application " + id + " on title " + m.Title + " awaits a clerk",
+				[]ui.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title),
+					{Label: "Status", Value: "Application: a clerk examines it and accepts or rejects it with a reason. Until accepted it freezes nothing."}},
+				append(titleLinks(m.Title), ui.Link{Label: "Withdraw the application", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+		}
 		return "Caveat " + id + " is lodged on title " + m.Title,
-			[]ui.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title)},
+			[]ui.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title), {Label: "Status", Value: "In force: dealings on the title are frozen"}},
 			append(titleLinks(m.Title), ui.Link{Label: "Withdraw it later", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
 	},
 }
 
+// caveatApplied says whether the lodged caveat became an application
+// (x/land's land.caveat_applied event) rather than a caveat in force.
+func caveatApplied(r *client.Result) bool {
+	for _, e := range r.Events {
+		if e.Type == "land.caveat_applied" {
+			return true
+		}
+	}
+	return false
+}
+
+// caveatIDs lists the caveats in force and the applications on a title:
+// the lodger withdraws either, a clerk removes either.
 func caveatIDs(t *land.Title) []string {
 	if t == nil {
 		return nil
 	}
-	return idsOf(t.Caveats, func(c land.Caveat) string { return c.ID })
+	return idsOf(slices.Concat(t.Caveats, t.Applications), func(c land.Caveat) string { return c.ID })
 }
 
 func caveatOn(t *land.Title, id string) *land.Caveat {
 	if t == nil {
 		return nil
 	}
-	for i := range t.Caveats {
-		if t.Caveats[i].ID == id {
-			return &t.Caveats[i]
+	for _, list := range [][]land.Caveat{t.Caveats, t.Applications} {
+		for i := range list {
+			if list[i].ID == id {
+				return &list[i]
+			}
 		}
 	}
 	return nil
+}
+
+func applicationIDs(t *land.Title) []string {
+	if t == nil {
+		return nil
+	}
+	return idsOf(t.Applications, func(c land.Caveat) string { return c.ID })
+}
+
+// landExamineCaveat: a clerk accepts a caveat application (it then
+// freezes the title) or rejects it, with a reason either way. The title
+// page offers it to clerks beside each application.
+var landExamineCaveat = &portal.Journey{
+	Path:    "/land/caveats/examine",
+	MsgType: land.TypeExamineCaveat,
+	Title:   "Examine a caveat application",
+	Lead:    "Clerks only. Accept the application (the caveat then freezes every dealing on the title) or reject it (it is recorded in the title's history and has no effect). Give the reason for your decision.",
+	Nav:     "land",
+	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "Caveat application", Hint: "The caveat id, for example C1."},
+		{Name: "decision", Label: "Decision", Hint: "Type accept or reject."},
+		{Name: "reason", Label: "Reason for the decision", Hint: "Up to 512 characters (for example: the contract of sale shows the purchaser's interest).", Kind: "textarea"}},
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
+		errs := requireClerk(a, nil)
+		t, errs, err := titleFor(ctx, cl, a, false, errs)
+		if err != nil {
+			return nil, nil, err
+		}
+		cid, errs := recordOn(a, "caveat", 'C', "caveat application", t, applicationIDs(t), errs)
+		decision := strings.ToLower(strings.TrimSpace(a.Values.Get("decision")))
+		if decision != land.DecisionAccept && decision != land.DecisionReject {
+			errs = append(errs, ui.FormError{Field: "decision", Message: "Choose whether to accept or reject the application"})
+		}
+		reason, errs := checkReason(a, "reason", 512, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return land.MsgExamineCaveat{Title: t.ID, Caveat: cid, Decision: decision, Reason: reason}, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+		var m land.MsgExamineCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		what, effect := "Accept caveat application "+m.Caveat+" on title "+m.Title,
+			"The caveat is in force from this block: no dealing on title "+m.Title+" can be registered until it is withdrawn or removed"
+		if m.Decision == land.DecisionReject {
+			what, effect = "Reject caveat application "+m.Caveat+" on title "+m.Title,
+				"The application leaves the title and is kept in its history with your reason; dealings are not affected"
+		}
+		return []ui.Fact{{Label: "What", Value: what}, {Label: "Reason", Value: m.Reason}, {Label: "Effect", Value: effect}}
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+		var m land.MsgExamineCaveat
+		_ = tx.DecodeMsg(t.Msg, &m)
+		if m.Decision == land.DecisionReject {
+			return "Caveat application " + m.Caveat + " is rejected", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		}
+		return "Caveat " + m.Caveat + " is in force on title " + m.Title, []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+	},
 }
 
 var landWithdrawCaveat = &portal.Journey{

@@ -14,6 +14,7 @@ import (
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
+	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
 
@@ -80,6 +81,11 @@ func (s *handlers) landTitle(c echo.Context) error {
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash))}
 	if err := json.Unmarshal(p.Value, v.Title); err != nil {
 		return fmt.Errorf("decode title %s: %w", id, err)
+	}
+	if len(v.Title.Applications) > 0 {
+		if _, v.Clerk, err = s.ViewerHolds(c, authority.RoleClerk); err != nil {
+			return err
+		}
 	}
 	cl, err := s.Client(c)
 	if err != nil {

@@ -106,6 +106,7 @@ type TitleView struct {
 	Height      int64 // state height the title was read at
 	ProofHeight int64 // Height+1, whose header's app hash the proof verified against
 	AppHash     string
+	Clerk       bool // the signed-in viewer is a clerk: offer to examine caveat applications
 }
 
 // ParcelView is a parcel with its history.
@@ -182,6 +183,8 @@ func eventLabel(t string) string {
 		return "Easement ended"
 	case land.TypeLodgeCaveat:
 		return "Caveat lodged"
+	case land.TypeExamineCaveat:
+		return "Caveat application examined"
 	case land.TypeWithdrawCaveat:
 		return "Caveat withdrawn"
 	case land.TypeRemoveCaveat:

@@ -299,7 +299,7 @@ func validTitle(t *Title, parcels map[string]*Parcel, titles map[string]*Title, 
 			}
 		}
 	}
-	for _, c := range t.Caveats {
+	for _, c := range slices.Concat(t.Caveats, t.Applications) {
 		if err := right("caveat", c.ID, 'C'); err != nil {
 			return err
 		}

@@ -347,7 +347,8 @@ func (m *Module) merge(ctx *module.Context, msg *MsgMerge) ([]byte, error) {
 }
 
 // successorTitle issues a title for parcels carrying over ownership,
-// tenure and encumbrances (mortgages, leases, easements) of the parents.
+// tenure and encumbrances (mortgages, leases, easements) of the parents,
+// and their caveat applications awaiting examination.
 func (m *Module) successorTitle(ctx *module.Context, parents []*Title, parcels []*Parcel, doc string) (*Title, error) {
 	ids := make([]string, len(parcels))
 	for i, p := range parcels {
@@ -377,6 +378,12 @@ func (m *Module) successorTitle(ctx *module.Context, parents []*Title, parcels [
 				t.Easements = append(t.Easements, e)
 			}
 		}
+		// Caveat applications still await examination on the successor.
+		for _, c := range pt.Applications {
+			if !slices.ContainsFunc(t.Applications, func(x Caveat) bool { return x.ID == c.ID }) {
+				t.Applications = append(t.Applications, c)
+			}
+		}
 	}
 	slices.SortFunc(t.Mortgages, func(a, b Mortgage) int { return int(a.Rank - b.Rank) })
 	for _, p := range parcels {
@@ -384,6 +391,7 @@ func (m *Module) successorTitle(ctx *module.Context, parents []*Title, parcels [
 	}
 	m.Keeper.setOwners(ctx.KV, ctx.Height, t, parcels, parents[0].Owners)
 	m.Keeper.indexEasements(ctx.KV, t, true)
+	m.Keeper.indexApplications(ctx.KV, t, true)
 	m.Keeper.SetTitle(ctx.KV, t)
 	return t, nil
 }

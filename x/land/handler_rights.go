@@ -153,44 +153,112 @@ func (m *Module) endEasement(ctx *module.Context, msg *MsgEndEasement) ([]byte, 
 	return nil, nil
 }
 
+// lodgeCaveat: a clerk's caveat is in force at once; anyone else's is an
+// application that freezes nothing until a clerk examines it, so no one
+// can freeze a title (or the register) by lodging caveats.
 func (m *Module) lodgeCaveat(ctx *module.Context, msg *MsgLodgeCaveat) ([]byte, error) {
 	t, err := m.activeTitle(ctx, msg.Title)
 	if err != nil {
 		return nil, err
 	}
 	c := Caveat{ID: m.Keeper.next(ctx.KV, "C"), LodgedBy: ctx.Primary(), Reason: msg.Reason, Document: msg.Document, Lodged: ctx.Height}
-	t.Caveats = append(t.Caveats, c)
+	status := CaveatInForce
+	if m.isClerk(ctx) {
+		t.Caveats = append(t.Caveats, c)
+	} else {
+		status = CaveatApplied
+		t.Applications = append(t.Applications, c)
+		m.Keeper.indexApplication(ctx.KV, t.ID, c.ID, true)
+	}
 	if err := m.recordTitle(ctx, t, TypeLodgeCaveat, msg.Document, struct {
-		ID string `json:"id"`
+		ID     string `json:"id"`
+		Status string `json:"status"`
 		*MsgLodgeCaveat
-	}{c.ID, msg}); err != nil {
+	}{c.ID, status, msg}); err != nil {
 		return nil, err
 	}
-	ctx.Emit("land.caveat_lodged", "title", t.ID, "caveat", c.ID, "lodged_by", c.LodgedBy)
+	if status == CaveatApplied {
+		ctx.Emit("land.caveat_applied", "title", t.ID, "caveat", c.ID, "lodged_by", c.LodgedBy)
+	} else {
+		ctx.Emit("land.caveat_lodged", "title", t.ID, "caveat", c.ID, "lodged_by", c.LodgedBy)
+	}
 	return []byte(c.ID), nil
 }
 
-func caveatIndex(t *Title, id string) (int, error) {
-	i := slices.IndexFunc(t.Caveats, func(x Caveat) bool { return x.ID == id })
-	if i < 0 {
-		return 0, ErrUnknownRight.Wrapf("caveat %s is not on %s", id, t.ID)
+// Status of a lodged caveat in its history event.
+const (
+	CaveatInForce = "in-force"
+	CaveatApplied = "application"
+)
+
+// examineCaveat (clerk) decides an application: accepted, it is in force
+// from this block; rejected, it leaves the title, and the history event
+// keeps the application and the clerk's reason.
+func (m *Module) examineCaveat(ctx *module.Context, msg *MsgExamineCaveat) ([]byte, error) {
+	if err := m.requireClerk(ctx); err != nil {
+		return nil, err
 	}
-	return i, nil
+	t, err := m.activeTitle(ctx, msg.Title)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(t.Applications, func(x Caveat) bool { return x.ID == msg.Caveat })
+	if i < 0 {
+		if slices.ContainsFunc(t.Caveats, func(x Caveat) bool { return x.ID == msg.Caveat }) {
+			return nil, ErrUnknownRight.Wrapf("caveat %s on %s is already in force, not an application awaiting examination", msg.Caveat, t.ID)
+		}
+		return nil, ErrUnknownRight.Wrapf("caveat application %s is not pending on %s", msg.Caveat, t.ID)
+	}
+	c := t.Applications[i]
+	t.Applications = slices.Delete(t.Applications, i, i+1)
+	m.Keeper.indexApplication(ctx.KV, t.ID, c.ID, false)
+	if msg.Decision == DecisionAccept {
+		c.Examined, c.ExaminedBy, c.Decision = ctx.Height, ctx.Primary(), msg.Reason
+		t.Caveats = append(t.Caveats, c)
+	}
+	if err := m.recordTitle(ctx, t, TypeExamineCaveat, msg.Document, struct {
+		*MsgExamineCaveat
+		Application Caveat `json:"application"`
+	}{msg, c}); err != nil {
+		return nil, err
+	}
+	if msg.Decision == DecisionAccept {
+		ctx.Emit("land.caveat_accepted", "title", t.ID, "caveat", c.ID, "lodged_by", c.LodgedBy)
+	} else {
+		ctx.Emit("land.caveat_rejected", "title", t.ID, "caveat", c.ID, "lodged_by", c.LodgedBy)
+	}
+	return nil, nil
 }
 
+// caveatOrApplication finds a caveat in force or an application on t and
+// returns it with a function that takes it off the title.
+func (m *Module) caveatOrApplication(ctx *module.Context, t *Title, id string) (*Caveat, func(), error) {
+	if i := slices.IndexFunc(t.Caveats, func(x Caveat) bool { return x.ID == id }); i >= 0 {
+		return &t.Caveats[i], func() { t.Caveats = slices.Delete(t.Caveats, i, i+1) }, nil
+	}
+	if i := slices.IndexFunc(t.Applications, func(x Caveat) bool { return x.ID == id }); i >= 0 {
+		return &t.Applications[i], func() {
+			t.Applications = slices.Delete(t.Applications, i, i+1)
+			m.Keeper.indexApplication(ctx.KV, t.ID, id, false)
+		}, nil
+	}
+	return nil, nil, ErrUnknownRight.Wrapf("caveat %s is not on %s", id, t.ID)
+}
+
+// withdrawCaveat: the lodger withdraws a caveat in force or an application.
 func (m *Module) withdrawCaveat(ctx *module.Context, msg *MsgWithdrawCaveat) ([]byte, error) {
 	t, err := m.activeTitle(ctx, msg.Title)
 	if err != nil {
 		return nil, err
 	}
-	i, err := caveatIndex(t, msg.Caveat)
+	c, drop, err := m.caveatOrApplication(ctx, t, msg.Caveat)
 	if err != nil {
 		return nil, err
 	}
-	if t.Caveats[i].LodgedBy != ctx.Primary() {
-		return nil, ErrNotLodger.Wrapf("caveat %s was lodged by %s", msg.Caveat, t.Caveats[i].LodgedBy)
+	if c.LodgedBy != ctx.Primary() {
+		return nil, ErrNotLodger.Wrapf("caveat %s was lodged by %s", msg.Caveat, c.LodgedBy)
 	}
-	t.Caveats = slices.Delete(t.Caveats, i, i+1)
+	drop()
 	if err := m.recordTitle(ctx, t, TypeWithdrawCaveat, "", msg); err != nil {
 		return nil, err
 	}
@@ -198,6 +266,8 @@ func (m *Module) withdrawCaveat(ctx *module.Context, msg *MsgWithdrawCaveat) ([]
 	return nil, nil
 }
 
+// removeCaveat (clerk) removes a caveat in force or an application (e.g.
+// lapsed), with a reason.
 func (m *Module) removeCaveat(ctx *module.Context, msg *MsgRemoveCaveat) ([]byte, error) {
 	if err := m.requireClerk(ctx); err != nil {
 		return nil, err
@@ -206,11 +276,11 @@ func (m *Module) removeCaveat(ctx *module.Context, msg *MsgRemoveCaveat) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	i, err := caveatIndex(t, msg.Caveat)
+	_, drop, err := m.caveatOrApplication(ctx, t, msg.Caveat)
 	if err != nil {
 		return nil, err
 	}
-	t.Caveats = slices.Delete(t.Caveats, i, i+1)
+	drop()
 	if err := m.recordTitle(ctx, t, TypeRemoveCaveat, msg.Document, msg); err != nil {
 		return nil, err
 	}

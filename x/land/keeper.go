@@ -177,6 +177,7 @@ func (k Keeper) cancelTitle(kv store.KV, height int64, t *Title, children []stri
 	t.Status, t.Cancelled, t.Children = StatusCancelled, height, children
 	k.setOwnersIndex(kv, t.ID, t.Owners, nil)
 	k.indexEasements(kv, t, false)
+	k.indexApplications(kv, t, false)
 	k.SetTitle(kv, t)
 }
 
@@ -389,6 +390,45 @@ func (Keeper) Benefiting(kv store.KV, parcel string) []benefitEntry {
 	return out
 }
 
+// ---- caveat applications: the examination worklist ----
+
+// indexApplications adds (on=true) or removes the worklist entries of a
+// title's caveat applications.
+func (k Keeper) indexApplications(kv store.KV, t *Title, on bool) {
+	for _, c := range t.Applications {
+		k.indexApplication(kv, t.ID, c.ID, on)
+	}
+}
+
+// indexApplication adds (on=true) or removes one worklist entry.
+func (Keeper) indexApplication(kv store.KV, title, caveat string, on bool) {
+	if on {
+		kv.Set(CaveatApplicationKey(title, caveat), []byte{})
+	} else {
+		kv.Delete(CaveatApplicationKey(title, caveat))
+	}
+}
+
+// PendingCaveat names one caveat application awaiting examination.
+type PendingCaveat struct {
+	Title  string `json:"title"`
+	Caveat string `json:"caveat"`
+}
+
+// CaveatApplications lists, in key order, up to limit caveat applications
+// awaiting a clerk's examination on active titles.
+func (Keeper) CaveatApplications(kv store.KV, limit int) []PendingCaveat {
+	out := []PendingCaveat{}
+	prefix := CaveatApplicationPrefix()
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+		if t, c, ok := strings.Cut(string(k[len(prefix):]), "/"); ok {
+			out = append(out, PendingCaveat{Title: t, Caveat: c})
+		}
+		return len(out) < limit
+	})
+	return out
+}
+
 // ---- provable answers (query.go) ----
 
 // entry answers with the value stored at key, so the application can
@@ -463,8 +503,9 @@ func (k Keeper) initGenesis(kv store.KV, g *Genesis) error {
 
 // writeGenesis writes g's records and rebuilds the indexes as the
 // handlers keep them: every parcel's cadastral reference; active parcels
-// in the grid; active titles' owners in the party index and their
-// easements in the benefit index; each offer under its title's parcels.
+// in the grid; active titles' owners in the party index, their
+// easements in the benefit index and their caveat applications in the
+// examination worklist; each offer under its title's parcels.
 func (k Keeper) writeGenesis(kv store.KV, g *Genesis) error {
 	put(kv, ParamsKey(), &g.Params)
 	for kind, n := range g.Sequences { // distinct keys: the order does not matter
@@ -488,6 +529,7 @@ func (k Keeper) writeGenesis(kv store.KV, g *Genesis) error {
 		if t.Status == StatusActive {
 			k.setOwnersIndex(kv, t.ID, nil, t.Owners)
 			k.indexEasements(kv, t, true)
+			k.indexApplications(kv, t, true)
 		}
 	}
 	for i := range g.Offers {
@@ -575,7 +617,7 @@ func (g *Genesis) read(key, v []byte) error {
 	case strings.HasPrefix(k, prefixOwners):
 		err = appendRecord(&g.OwnerPeriods, key, v)
 	case strings.HasPrefix(k, prefixCadRef), strings.HasPrefix(k, prefixGrid), strings.HasPrefix(k, prefixParty),
-		strings.HasPrefix(k, prefixBenefit), strings.HasPrefix(k, prefixPOffer):
+		strings.HasPrefix(k, prefixBenefit), strings.HasPrefix(k, prefixPOffer), strings.HasPrefix(k, prefixCavApp):
 	default:
 		return fmt.Errorf("unknown land key %s", key)
 	}

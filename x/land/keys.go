@@ -20,6 +20,7 @@ import (
 //	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
 //	land/benefit/<parcel>/<title>/<easement>  empty; the easement on the active title benefits the parcel
 //	land/parcel-offer/<parcel>/<offer>   empty; the offer was made on a title holding the parcel
+//	land/caveat-application/<title>/<caveat>  empty; the caveat application awaits a clerk's examination
 const (
 	keyParams     = "land/params"
 	prefixLand    = "land/"
@@ -34,6 +35,7 @@ const (
 	prefixOwners  = "land/owners/"
 	prefixBenefit = "land/benefit/"
 	prefixPOffer  = "land/parcel-offer/"
+	prefixCavApp  = "land/caveat-application/"
 )
 
 // Kinds of record id, each numbered by its own land/seq/<kind> counter.
@@ -55,6 +57,10 @@ func BenefitKey(parcel, title, easement string) []byte {
 func ParcelOfferKey(parcel, offer string) []byte { return []byte(prefixPOffer + parcel + "/" + offer) }
 func ParcelOfferPrefix(parcel string) []byte     { return []byte(prefixPOffer + parcel + "/") }
 func BenefitPrefix(parcel string) []byte         { return []byte(prefixBenefit + parcel + "/") }
+func CaveatApplicationKey(title, caveat string) []byte {
+	return []byte(prefixCavApp + title + "/" + caveat)
+}
+func CaveatApplicationPrefix() []byte { return []byte(prefixCavApp) }
 func GridKey(cx, cy int64, p string) []byte {
 	return []byte(fmt.Sprintf("%s%010d/%010d/%s", prefixGrid, cx, cy, p))
 }

@@ -22,6 +22,7 @@ const (
 	TypeLodgeCaveat      = "land/lodge-caveat"
 	TypeWithdrawCaveat   = "land/withdraw-caveat"
 	TypeRemoveCaveat     = "land/remove-caveat"
+	TypeExamineCaveat    = "land/examine-caveat"
 	TypeSubdivide        = "land/subdivide"
 	TypeMerge            = "land/merge"
 	TypeCorrect          = "land/correct"
@@ -68,6 +69,7 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeLodgeCaveat, m.lodgeCaveat),
 		module.Handle(TypeWithdrawCaveat, m.withdrawCaveat),
 		module.Handle(TypeRemoveCaveat, m.removeCaveat),
+		module.Handle(TypeExamineCaveat, m.examineCaveat),
 		module.Handle(TypeSubdivide, m.subdivide),
 		module.Handle(TypeMerge, m.merge),
 		module.Handle(TypeCorrect, m.correct),

@@ -29,6 +29,8 @@ import (
 //	height-at/<RFC 3339 time>       the app/blocktime key of the last block at or before that time (provable)
 //	owner-at/<parcel>/<RFC 3339>    the OwnerPeriod covering the last block at or before that time (provable)
 //	party/<account>                 [{title, share}] the party holds now (list)
+//	caveat-applications             [{title, caveat}] caveat applications awaiting a clerk's examination (list, ≤ 1000;
+//	                                each one is in its title's caveat_applications, provable through title/<id>)
 //	bbox/<minx>/<miny>/<maxx>/<maxy> [{id, cadastral_ref, bbox}] of active parcels whose bounding box meets the box (list)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
 	list := func(v any) (module.QueryResult, error) {
@@ -128,6 +130,8 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 			return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not an account id", path[1])
 		}
 		return list(m.Keeper.Holdings(view, path[1]))
+	case n == 1 && path[0] == "caveat-applications":
+		return list(m.Keeper.CaveatApplications(view, 1000))
 	case n == 5 && path[0] == "bbox":
 		var bb [4]int64
 		for i := range bb {

@@ -328,7 +328,8 @@ func TestMortgageRules(t *testing.T) {
 	}
 }
 
-// TestCaveatFreezes: while a caveat stands every dealing but its removal is
+// TestCaveatFreezes: while a caveat is in force (a citizen's application
+// accepted by a clerk, or a clerk's own) every dealing but its removal is
 // refused; the lodger withdraws, a clerk removes.
 func TestCaveatFreezes(t *testing.T) {
 	f := setup(t)
@@ -338,6 +339,8 @@ func TestCaveatFreezes(t *testing.T) {
 	o := c.MustOK(land.TypeOfferTransfer, land.MsgOfferTransfer{Title: "T1", Sellers: []land.Share{{Party: apptest.Account(f.alice), Share: "1"}},
 		Buyers: []land.Share{{Party: apptest.Account(f.bob), Share: "1"}}, Expires: c.Height + 100}, f.alice)
 	cv := c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: "T1", Reason: "pending divorce", Document: doc("c")}, f.carol)
+	c.MustOK(land.TypeExamineCaveat, land.MsgExamineCaveat{Title: "T1", Caveat: cv, Decision: land.DecisionAccept,
+		Reason: "court file 12/2026 shows a claim to a share"}, f.clerk)
 
 	blocked := []struct {
 		typ  string
@@ -365,9 +368,10 @@ func TestCaveatFreezes(t *testing.T) {
 	c.Expect(land.ErrUnknownRight, land.TypeRemoveCaveat, land.MsgRemoveCaveat{Title: "T1", Caveat: "C9", Reason: "lapsed", Document: doc("o")}, f.clerk)
 	c.MustOK(land.TypeRemoveCaveat, land.MsgRemoveCaveat{Title: "T1", Caveat: cv, Reason: "lapsed after 30 days", Document: doc("order")}, f.clerk)
 	c.MustOK(land.TypeAcceptTransfer, land.MsgAcceptTransfer{Offer: o}, f.bob) // dealings resume
-	cv2 := c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: "T1", Reason: "again", Document: doc("c2")}, f.carol)
+	// A clerk's caveat is in force at once.
+	cv2 := c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: "T1", Reason: "freezing order", Document: doc("c2")}, f.clerk)
 	c.Expect(land.ErrCaveat, land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
-	c.MustOK(land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: "T1", Caveat: cv2}, f.carol)
+	c.MustOK(land.TypeWithdrawCaveat, land.MsgWithdrawCaveat{Title: "T1", Caveat: cv2}, f.clerk)
 	c.MustOK(land.TypeRegisterTransfer, land.MsgRegisterTransfer{Offer: o, Document: doc("d")}, f.clerk)
 }
 

@@ -9,7 +9,8 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-// TestScenario: register parcel → first title → mortgage → a caveat blocks
+// TestScenario: register parcel → first title → mortgage → a caveat
+// (a citizen's application, accepted by a clerk) blocks
 // a transfer → caveat withdrawn → partial sale to two buyers →
 // subdivision; then history and owner-at-height / at-date answers are
 // right and proven.
@@ -35,6 +36,7 @@ func TestScenario(t *testing.T) {
 	m1 := c.MustOK(land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: t1, Lender: apptest.Account(bank), Amount: "25000000",
 		Currency: "EUR", Rank: 1, Document: doc("mortgage deed")}, alice, bank)
 	c1 := c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: t1, Reason: "claims an unregistered share", Document: doc("statutory declaration")}, bob)
+	c.MustOK(land.TypeExamineCaveat, land.MsgExamineCaveat{Title: t1, Caveat: c1, Decision: land.DecisionAccept, Reason: "declaration supports the claim"}, clerk)
 
 	sale := land.MsgOfferTransfer{Title: t1, Sellers: []land.Share{{Party: apptest.Account(alice), Share: "1/2"}},
 		Buyers: []land.Share{{Party: apptest.Account(bob), Share: "1/3"}, {Party: apptest.Account(carol), Share: "1/6"}}, Expires: c.Height + 50}
@@ -105,16 +107,16 @@ func TestScenario(t *testing.T) {
 		}
 	}
 	wantTypes := []string{land.TypeRegisterParcel, land.TypeRegisterTitle, land.TypeRegisterMortgage, land.TypeLodgeCaveat,
-		land.TypeWithdrawCaveat, land.TypeOfferTransfer, land.TypeAcceptTransfer, land.TypeRegisterTransfer, land.TypeSubdivide}
+		land.TypeExamineCaveat, land.TypeWithdrawCaveat, land.TypeOfferTransfer, land.TypeAcceptTransfer, land.TypeRegisterTransfer, land.TypeSubdivide}
 	if !slices.Equal(types, wantTypes) {
 		t.Fatalf("history types %v", types)
 	}
-	if hist[7].Height != hSale || hist[7].Document != doc("deed of sale") || !slices.Equal(hist[7].Owners, want) {
-		t.Fatalf("transfer event %+v", hist[7])
+	if hist[8].Height != hSale || hist[8].Document != doc("deed of sale") || !slices.Equal(hist[8].Owners, want) {
+		t.Fatalf("transfer event %+v", hist[8])
 	}
 	var ev land.Event
-	c.QueryAt("/land/history/P1/6", 0, &ev) // one event, proven
-	if ev.Type != land.TypeRegisterTransfer || ev.TxHash != hist[7].TxHash {
+	c.QueryAt("/land/history/P1/7", 0, &ev) // one event, proven
+	if ev.Type != land.TypeRegisterTransfer || ev.TxHash != hist[8].TxHash {
 		t.Fatalf("proven event %+v", ev)
 	}
 

@@ -150,32 +150,44 @@ type Easement struct {
 	Registered int64    `json:"registered"`
 }
 
-// Caveat freezes dealings on a title until withdrawn or removed.
+// Caveat freezes dealings on a title until withdrawn or removed. A caveat
+// lodged by a clerk is in force at once; one lodged by anyone else is an
+// application (Title.Applications) that freezes nothing until a clerk
+// examines it: accepted, it moves to Title.Caveats with the examination
+// recorded below; rejected, it leaves the title and stays in its history.
 type Caveat struct {
 	ID       string `json:"id"`
 	LodgedBy string `json:"lodged_by"`
 	Reason   string `json:"reason"`
 	Document string `json:"document"`
 	Lodged   int64  `json:"lodged"`
+	// The examination of an application accepted by a clerk: the height,
+	// the clerk and the clerk's reason (empty for a caveat a clerk lodged).
+	Examined   int64  `json:"examined,omitempty"`
+	ExaminedBy string `json:"examined_by,omitempty"`
+	Decision   string `json:"decision,omitempty"`
 }
 
 // Title is an administrative unit: parcels held by owners in shares, with
 // the rights and restrictions that burden them.
 type Title struct {
-	ID         string     `json:"id"`
-	Parcels    []string   `json:"parcels"`
-	Owners     []Share    `json:"owners"` // sorted by party; shares sum to exactly 1
-	Tenure     string     `json:"tenure"`
-	Status     string     `json:"status"`
-	Mortgages  []Mortgage `json:"mortgages"` // by rank
-	Leases     []Lease    `json:"leases"`
-	Easements  []Easement `json:"easements"`
-	Caveats    []Caveat   `json:"caveats"`
-	Parents    []string   `json:"parents"`
-	Children   []string   `json:"children"`
-	Document   string     `json:"document"`
-	Registered int64      `json:"registered"`
-	Cancelled  int64      `json:"cancelled,omitempty"`
+	ID        string     `json:"id"`
+	Parcels   []string   `json:"parcels"`
+	Owners    []Share    `json:"owners"` // sorted by party; shares sum to exactly 1
+	Tenure    string     `json:"tenure"`
+	Status    string     `json:"status"`
+	Mortgages []Mortgage `json:"mortgages"` // by rank
+	Leases    []Lease    `json:"leases"`
+	Easements []Easement `json:"easements"`
+	Caveats   []Caveat   `json:"caveats"` // in force: each freezes every dealing
+	// Applications are caveats lodged by someone other than a clerk,
+	// awaiting a clerk's examination; they freeze nothing.
+	Applications []Caveat `json:"caveat_applications,omitempty"`
+	Parents      []string `json:"parents"`
+	Children     []string `json:"children"`
+	Document     string   `json:"document"`
+	Registered   int64    `json:"registered"`
+	Cancelled    int64    `json:"cancelled,omitempty"`
 }
 
 // Offer is the first two steps of a transfer.
@@ -765,7 +777,9 @@ func (m *MsgEndEasement) ValidateBasic() error {
 	return validDoc(m.Document)
 }
 
-// MsgLodgeCaveat may be signed by any account claiming an interest.
+// MsgLodgeCaveat may be signed by any account claiming an interest: a
+// clerk's caveat is in force at once, anyone else's is an application a
+// clerk examines (MsgExamineCaveat).
 type MsgLodgeCaveat struct {
 	Title    string `json:"title"`
 	Reason   string `json:"reason"`
@@ -778,6 +792,41 @@ func (m *MsgLodgeCaveat) ValidateBasic() error {
 	}
 	if err := validText("reason", m.Reason, 512, true); err != nil {
 		return err
+	}
+	return validDoc(m.Document)
+}
+
+// Decisions of a caveat examination.
+const (
+	DecisionAccept = "accept"
+	DecisionReject = "reject"
+)
+
+// MsgExamineCaveat (clerk) decides a caveat application: accept puts it
+// in force, reject records the refusal and leaves the title free.
+type MsgExamineCaveat struct {
+	Title    string `json:"title"`
+	Caveat   string `json:"caveat"`
+	Decision string `json:"decision"` // "accept" or "reject"
+	Reason   string `json:"reason"`
+	Document string `json:"document,omitempty"` // optional: the clerk's decision or evidence
+}
+
+func (m *MsgExamineCaveat) ValidateBasic() error {
+	if err := validRecordID("title", m.Title, 'T'); err != nil {
+		return err
+	}
+	if err := validRecordID("caveat", m.Caveat, 'C'); err != nil {
+		return err
+	}
+	if m.Decision != DecisionAccept && m.Decision != DecisionReject {
+		return errs.InvalidMsg.Wrapf("decision %q is not %s or %s", m.Decision, DecisionAccept, DecisionReject)
+	}
+	if err := validText("reason", m.Reason, 512, true); err != nil {
+		return err
+	}
+	if m.Document == "" {
+		return nil
 	}
 	return validDoc(m.Document)
 }
