@@ -34,6 +34,7 @@ fuzz:
 
 bench: build
 	$(BIN) bench
+	$(BIN) bench --ceiling
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

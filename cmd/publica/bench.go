@@ -18,11 +18,17 @@ func benchCmd() *cobra.Command {
 	var importOpts bench.ImportOptions
 	var replayOpts bench.ReplayOptions
 	var cpuProfile string
+	var ceiling bool
+	var ceilingOpts bench.CeilingOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure transaction throughput through FinalizeBlock+Commit against the bare ed25519 verify rate",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if ceiling {
+				_, err := bench.Ceiling(cmd.OutOrStdout(), ceilingOpts)
+				return err
+			}
 			if _, err := bench.Chain(cmd.OutOrStdout(), opts); err != nil {
 				return err
 			}
@@ -92,5 +98,9 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&replayOpts.Runs, "replay-runs", 2, "replays of each home")
 	cmd.Flags().StringVar(&replayOpts.CPUProfile, "replay-cpuprofile", "", "write a CPU profile of the first replay of each home to this path + .empty and .land (go tool pprof)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed land/transfer blocks to this file (go tool pprof)")
+	cmd.Flags().BoolVar(&ceiling, "ceiling", false, "run only the consensus ceiling: the same RPC flood into a publica node and into CometBFT's kvstore (go install'ed once into the user cache), committed tx/s side by side")
+	cmd.Flags().IntVar(&ceilingOpts.Txs, "ceiling-txs", 20_000, "pre-signed transactions flooded into each node")
+	cmd.Flags().IntVar(&ceilingOpts.Rounds, "ceiling-rounds", 3, "runs of each node, back to back; medians are reported")
+	cmd.Flags().StringVar(&ceilingOpts.CPUProfile, "ceiling-cpuprofile", "", "write each node's CPU profile of the first round's flood to this path + .publica and .kvstore (go tool pprof)")
 	return cmd
 }
