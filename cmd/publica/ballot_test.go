@@ -54,6 +54,13 @@ func TestBallotCLI(t *testing.T) {
 	if _, _, err := cli(t, home, "audit", "ballot", chFile); err == nil || !strings.Contains(err.Error(), "tracker") {
 		t.Fatalf("audit ballot without the tracker shown: %v", err)
 	}
+	if _, _, err := cli(t, home, "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice", "--decision", "maybe"); err == nil ||
+		!strings.Contains(err.Error(), "cast or challenge") {
+		t.Fatalf("--decision maybe: %v", err)
+	}
+	if v, _, err := cliStdin(t, home, "{", "audit", "ballot", "-", "--tracker", shown); err == nil || !strings.Contains(err.Error(), "not a challenge file") {
+		t.Fatalf("audit ballot of a broken file: %v\n%s", err, v)
+	}
 	// At the prompt: no answer casts nothing; "cast" casts the ballot whose
 	// tracker was shown before the question.
 	if _, errOut, err := cliStdin(t, home, "", "tx", "ballot", "cast", "cli-vote", "--answer", "yes", "--answer", "Ben", "--from", "citizen-alice"); err == nil ||
