@@ -241,9 +241,21 @@ type archiveBatch struct {
 
 func (a *archive) newBatch() *archiveBatch { return &archiveBatch{a: a, batch: a.db.NewBatch()} }
 
+// set adds a write; a batch past 64 MiB (a whole tree archived at once)
+// is written early, unsynced: the version's root record comes last, so a
+// version is only visible once all its nodes are written.
 func (b *archiveBatch) set(k, v []byte) {
-	if b.err == nil {
-		b.err = b.batch.Set(k, v)
+	if b.err != nil {
+		return
+	}
+	if b.err = b.batch.Set(k, v); b.err != nil {
+		return
+	}
+	if size, err := b.batch.GetByteSize(); err == nil && size > 64<<20 {
+		if b.err = b.batch.Write(); b.err == nil {
+			b.err = b.batch.Close()
+			b.batch = b.a.db.NewBatch()
+		}
 	}
 }
 

@@ -177,26 +177,28 @@ func innerOps(path iavl.PathToLeaf) []*ics23.InnerOp {
 }
 
 // writeTree adds the nodes of root's tree made at version (those the
-// archive lacks) and the tree's root record to the batch.
-func (b *archiveBatch) writeTree(tree byte, root memiavl.Node, version int64) {
+// archive lacks), or all of them when whole, and the tree's root record
+// to the batch.
+func (b *archiveBatch) writeTree(tree byte, root memiavl.Node, version int64, whole bool) {
 	if root == nil {
 		b.set(rootKey(tree, version), encodeRoot(treeRoot{}))
 		return
 	}
-	b.set(rootKey(tree, version), encodeRoot(treeRoot{version: int64(root.Version()), hash: root.Hash(), height: int8(root.Height()), size: root.Size()}))
 	var write func(n memiavl.Node)
 	write = func(n memiavl.Node) {
-		if int64(n.Version()) != version {
+		v := int64(n.Version())
+		if v != version && !whole {
 			return // an older node, archived with its own version
 		}
 		if n.IsLeaf() {
-			b.set(nodeKey(version, n.Hash()), encodeNode(0, 1, n.Key(), n.Value(), 0, nil, 0, nil))
+			b.set(nodeKey(v, n.Hash()), encodeNode(0, 1, n.Key(), n.Value(), 0, nil, 0, nil))
 			return
 		}
 		l, r := n.Left(), n.Right()
-		b.set(nodeKey(version, n.Hash()), encodeNode(int8(n.Height()), n.Size(), n.Key(), nil, int64(l.Version()), l.Hash(), int64(r.Version()), r.Hash()))
+		b.set(nodeKey(v, n.Hash()), encodeNode(int8(n.Height()), n.Size(), n.Key(), nil, int64(l.Version()), l.Hash(), int64(r.Version()), r.Hash()))
 		write(l)
 		write(r)
 	}
 	write(root)
+	b.set(rootKey(tree, version), encodeRoot(treeRoot{version: int64(root.Version()), hash: root.Hash(), height: int8(root.Height()), size: root.Size()}))
 }

@@ -86,6 +86,9 @@ type Store struct {
 	split     []byte // nil: one tree, every key in low
 	opts      Options
 	fixed     bool // the layout is recorded in the archive
+	// unarchived: versions were saved without the archive (bulk loading),
+	// so the next Commit archives the whole tree, not only its new nodes.
+	unarchived bool
 }
 
 // The latest trees' names; the one-tree layout leaves "high" empty.
@@ -343,13 +346,37 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	hash := s.WorkingHash()
 	version := s.Version() + 1
 	batch := s.arch.newBatch()
-	batch.writeTree(0, rootOf(s.low), version)
+	batch.writeTree(0, rootOf(s.low), version, s.unarchived)
 	if s.split != nil {
-		batch.writeTree(1, rootOf(s.high), version)
+		batch.writeTree(1, rootOf(s.high), version, s.unarchived)
 	}
 	if err := batch.commit(version); err != nil {
 		return nil, 0, err
 	}
+	s.unarchived = false
+	return hash, version, s.saveLatest(version)
+}
+
+// CommitUnarchived saves the working state as the next version of the
+// latest tree only: the archive will not hold it, and the next Commit
+// archives the whole tree. It is for loading a large state in steps (a
+// register built at genesis) without keeping the steps as history; a
+// crash before that Commit leaves a store that does not open.
+func (s *Store) CommitUnarchived() ([]byte, int64, error) {
+	if !s.fixed {
+		if err := s.SetSplit(string(s.split)); err != nil {
+			return nil, 0, err
+		}
+	}
+	hash := s.WorkingHash()
+	version := s.Version() + 1
+	s.unarchived = true
+	return hash, version, s.saveLatest(version)
+}
+
+// saveLatest saves the latest trees' working state as version, then
+// prunes the archive if KeepRecent is set.
+func (s *Store) saveLatest(version int64) error {
 	var saved int64
 	var err error
 	if s.mem != nil {
@@ -362,17 +389,17 @@ func (s *Store) Commit() ([]byte, int64, error) {
 		}
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("save state version %d: %w", version, err)
+		return fmt.Errorf("save state version %d: %w", version, err)
 	}
 	if saved != version {
-		return nil, 0, fmt.Errorf("save state version: saved %d, expected %d", saved, version)
+		return fmt.Errorf("save state version: saved %d, expected %d", saved, version)
 	}
-	if s.opts.KeepRecent > 0 && version > s.opts.KeepRecent {
+	if s.opts.KeepRecent > 0 && version > s.opts.KeepRecent && !s.unarchived {
 		if err := s.arch.prune(version-s.opts.KeepRecent+1, s.treeCount()); err != nil {
-			return nil, 0, fmt.Errorf("prune state versions: %w", err)
+			return fmt.Errorf("prune state versions: %w", err)
 		}
 	}
-	return hash, version, nil
+	return nil
 }
 
 func (s *Store) treeCount() int {
