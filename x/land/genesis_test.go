@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/publica/publica/internal/apptest"
@@ -197,6 +198,15 @@ func TestGenesisValidateMeaning(t *testing.T) {
 			title(g, "T5").Owners[0].Share = "2/2"
 		},
 		"period shares": func(g *land.Genesis) { g.OwnerPeriods[0].Owners[0].Share = "1/3" },
+		"share over the bound": func(g *land.Genesis) {
+			t3 := title(g, "T3")
+			t3.Owners = []land.Share{{Party: strings.Repeat("0", 40), Share: "1/1000000000001"}, {Party: t3.Owners[0].Party, Share: "1000000000000/1000000000001"}}
+		},
+		"offer share over the bound": func(g *land.Genesis) {
+			g.Offers[0].Sellers = g.Offers[0].Sellers[:1]
+			g.Offers[0].Buyers = g.Offers[0].Buyers[:1]
+			g.Offers[0].Sellers[0].Share, g.Offers[0].Buyers[0].Share = "1/1000000000001", "1/1000000000001"
+		},
 		"geometry clockwise": func(g *land.Genesis) {
 			parcel(g, "P3").Geometry = geom("[[[3000,0],[3000,1000],[4000,1000],[4000,0],[3000,0]]]")
 		},
@@ -226,9 +236,13 @@ func TestGenesisValidateMeaning(t *testing.T) {
 			t.Fatal(err)
 		}
 		spoil(&g)
-		if err := g.Validate(); !errors.Is(err, land.ErrInvalidGenesis) {
+		err := g.Validate()
+		if !errors.Is(err, land.ErrInvalidGenesis) {
 			t.Errorf("%s: %v", name, err)
 			continue
+		}
+		if strings.Contains(name, "over the bound") && !strings.Contains(err.Error(), "denominator exceeds") {
+			t.Errorf("%s refused for another reason: %v", name, err)
 		}
 		b, _ := json.Marshal(g)
 		if err := land.New(nil).InitGenesis(store.NewCache(store.OpenMemory().Working()), b); !errors.Is(err, land.ErrInvalidGenesis) {

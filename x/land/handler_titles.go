@@ -65,6 +65,11 @@ func (m *Module) offerTransfer(ctx *module.Context, msg *MsgOfferTransfer) ([]by
 			return nil, ErrBadShares.Wrapf("%s is both seller and buyer", b.Party)
 		}
 	}
+	// The holdings the sale would leave, as the title stands now (checked
+	// again at registration): refused early if one leaves the bound.
+	if _, err := sharesAfter(t, msg.Sellers, msg.Buyers); err != nil {
+		return nil, err
+	}
 	o := &Offer{ID: m.Keeper.next(ctx.KV, "O"), Title: t.ID, Sellers: sortShares(msg.Sellers), Buyers: sortShares(msg.Buyers),
 		Expires: msg.Expires, Status: OfferOpen, Created: ctx.Height}
 	step(ctx, o, TypeOfferTransfer)
@@ -173,7 +178,9 @@ func (m *Module) registerTransfer(ctx *module.Context, msg *MsgRegisterTransfer)
 }
 
 // sharesAfter is the title's ownership once sellers have passed their
-// shares to buyers; a seller who no longer holds what they sell is refused.
+// shares to buyers; a seller who no longer holds what they sell is
+// refused, and so is a sale that would leave a holding over a denominator
+// above MaxShareDenominator.
 func sharesAfter(t *Title, sellers, buyers []Share) ([]Share, error) {
 	holdings := make([]*big.Rat, len(t.Owners))
 	for i, own := range t.Owners {
@@ -200,6 +207,10 @@ func sharesAfter(t *Title, sellers, buyers []Share) ([]Share, error) {
 	sum := new(big.Rat)
 	for i, s := range next {
 		if holdings[i].Sign() > 0 {
+			if !boundedShare(holdings[i]) {
+				return nil, ErrBadShares.Wrapf("after this sale %s would hold %s of %s: its denominator exceeds 10^12 (shares stay on denominators of at most 10^12 so that they can be sold); choose shares over a common denominator",
+					s.Party, holdings[i].RatString(), t.ID)
+			}
 			now = append(now, Share{Party: s.Party, Share: holdings[i].RatString()})
 			sum.Add(sum, holdings[i])
 		}

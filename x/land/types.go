@@ -349,8 +349,25 @@ func validRecordID(what, id string, prefix byte) error {
 	return nil
 }
 
+// MaxShareDenominator bounds the denominator of every share, in a message
+// or stored: registers write shares over a denominator they can print
+// (halves, thirds, thousandths, a condominium's 1/2345 of the whole), not
+// over the product of every denominator a title ever saw. Without a bound,
+// repeated sales over coprime denominators grow a holding past what a
+// message may carry, and its holder can no longer sell it. With it every
+// stored share is at most 27 characters and can always be sold whole; a
+// dealing that would leave a holding over a larger denominator is refused
+// (land/10), naming the holding.
+const MaxShareDenominator = 1_000_000_000_000
+
+var maxShareDen = big.NewInt(MaxShareDenominator)
+
+// boundedShare reports whether r's denominator is within MaxShareDenominator.
+func boundedShare(r *big.Rat) bool { return r.Denom().Cmp(maxShareDen) <= 0 }
+
 // ParseShare parses a share: a positive rational ≤ 1 written canonically
-// ("1", "1/2", "2/3"; lowest terms, no sign, no spaces).
+// ("1", "1/2", "2/3"; lowest terms, no sign, no spaces) whose denominator
+// is at most MaxShareDenominator.
 func ParseShare(s string) (*big.Rat, error) {
 	if len(s) == 0 || len(s) > 81 {
 		return nil, fmt.Errorf("share %q must be 1..81 characters", s)
@@ -372,6 +389,9 @@ func ParseShare(s string) (*big.Rat, error) {
 	}
 	if r.RatString() != s {
 		return nil, fmt.Errorf("share %q is not in lowest terms; write %q", s, r.RatString())
+	}
+	if !boundedShare(r) {
+		return nil, fmt.Errorf("share %q: its denominator exceeds 1,000,000,000,000 (10^12); write shares over a smaller common denominator, such as 1/1000", s)
 	}
 	return r, nil
 }
