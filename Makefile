@@ -1,18 +1,27 @@
-# Publica: `make run` starts a development node with the portal; `make test`
-# is the full check CI runs.
+# Publica: `make run` starts a development node with the portal, `make demo`
+# the same seeded with a demo town; `make test` is the full check CI runs.
 GO        ?= go
 BIN       := bin/publica
 DEV_HOME  ?= .publica-dev
 PORTAL    ?= 127.0.0.1:8080
 FUZZTIME  ?= 10s
 
-.PHONY: build run test check generate fuzz bench clean
+.PHONY: build run demo test check generate fuzz bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/publica
 
 run: build
 	@if [ ! -f $(DEV_HOME)/config/genesis.json ]; then $(BIN) init --dev --home $(DEV_HOME); fi
+	$(BIN) start --home $(DEV_HOME) --portal $(PORTAL)
+
+# A development chain seeded with a demo town through signed transactions
+# (parcels, titles, credentials, elections); the portal's /demo page signs
+# in as each demo role.
+demo: build
+	@if [ ! -f $(DEV_HOME)/config/genesis.json ]; then $(BIN) init --dev --demo --home $(DEV_HOME); \
+	elif [ ! -f $(DEV_HOME)/demo.done ] && [ ! -f $(DEV_HOME)/demo.pending ]; then \
+		echo "$(DEV_HOME)/ holds a chain without the demo town: delete it (rm -rf $(DEV_HOME)) for a fresh demo chain"; exit 1; fi
 	$(BIN) start --home $(DEV_HOME) --portal $(PORTAL)
 
 generate:

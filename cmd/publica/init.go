@@ -15,7 +15,7 @@ import (
 func initCmd() *cobra.Command {
 	var (
 		chainID       string
-		dev           bool
+		dev, demo     bool
 		appStateFile  string
 		blockInterval time.Duration
 		rpcAddr       string
@@ -56,6 +56,9 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 			if chainID == "" {
 				return fmt.Errorf("--chain-id is required without --dev")
 			}
+			if demo && !dev {
+				return fmt.Errorf("--demo seeds the development chain: add --dev")
+			}
 			err := node.Init(home, node.InitOptions{
 				ChainID: chainID, AppState: appState, BlockInterval: blockInterval,
 				RPCAddr: rpcAddr, P2PAddr: p2pAddr,
@@ -68,12 +71,21 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 					return err
 				}
 			}
+			if demo {
+				if err := storeDemoParties(home); err != nil {
+					return err
+				}
+				if err := markDemo(home); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s (chain %s)\n", home, chainID)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&chainID, "chain-id", "", "chain id (default publica-dev with --dev)")
 	cmd.Flags().BoolVar(&dev, "dev", false, "use the development genesis with demo keys")
+	cmd.Flags().BoolVar(&demo, "demo", false, "with --dev: the next start seeds a demo town (parcels, titles, credentials, elections) through signed transactions")
 	cmd.Flags().StringVar(&appStateFile, "app-state", "", "genesis app_state JSON file")
 	cmd.Flags().DurationVar(&blockInterval, "block-interval", time.Second, "pause between blocks (CometBFT timeout_commit)")
 	cmd.Flags().StringVar(&rpcAddr, "rpc", "tcp://127.0.0.1:26657", "CometBFT RPC listen address")
