@@ -179,25 +179,13 @@ func landGenesis(opts LandOptions, sold []int) ([]byte, error) {
 	}
 	p := land.DefaultParams()
 	g := land.Genesis{Params: p, Sequences: map[string]uint64{"P": uint64(opts.Parcels), "T": uint64(opts.Parcels)}}
-	const side = 1000 // 10 m squares
-	cols := 1000
-	doc := strings.Repeat("ab", 32)
 	for i := range opts.Parcels {
-		x, y := int64(i%cols)*side, int64(i/cols)*side
-		pid, tid := fmt.Sprintf("P%d", i+1), fmt.Sprintf("T%d", i+1)
-		owner := tx.AccountID(benchKey(i).Public().(ed25519.PublicKey))
-		coords := fmt.Sprintf("[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]", x, y, x+side, y, x+side, y+side, x, y+side, x, y)
-		owners := []land.Share{{Party: owner, Share: "1"}}
 		// The genesis rebuilds the indexes (cadastral reference, grid
 		// cells, the owner's holding) from these records.
-		g.Parcels = append(g.Parcels, land.Parcel{ID: pid, CadastralRef: "B-" + pid,
-			Geometry: land.Geometry{Type: "Polygon", CRS: p.CRS, Coordinates: json.RawMessage(coords)},
-			BBox:     [4]int64{x, y, x + side, y + side}, Area2: "2000000", AreaM2: "100", Status: land.StatusActive, Title: tid,
-			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1, OwnerSince: 1})
-		g.Titles = append(g.Titles, land.Title{ID: tid, Parcels: []string{pid}, Owners: owners, Tenure: "freehold", Status: land.StatusActive,
-			Mortgages: []land.Mortgage{}, Leases: []land.Lease{}, Easements: []land.Easement{}, Caveats: []land.Caveat{},
-			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1})
-		g.OwnerPeriods = append(g.OwnerPeriods, land.OwnerPeriod{Parcel: pid, Title: tid, Owners: owners, From: 1})
+		parcel, title, period := benchParcel(i, p)
+		g.Parcels = append(g.Parcels, parcel)
+		g.Titles = append(g.Titles, title)
+		g.OwnerPeriods = append(g.OwnerPeriods, period)
 	}
 	ab, err := json.Marshal(auth)
 	if err != nil {
@@ -208,6 +196,26 @@ func landGenesis(opts LandOptions, sold []int) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(map[string]json.RawMessage{authority.ModuleName: ab, land.ModuleName: lb, app.GenesisStateKey: dev[app.GenesisStateKey]})
+}
+
+// benchParcel is parcel i (P<i+1>): a 10 m square on a grid 1,000
+// squares wide, on its own title T<i+1> owned wholly by benchKey(i).
+func benchParcel(i int, p land.Params) (land.Parcel, land.Title, land.OwnerPeriod) {
+	const side, cols = 1000, 1000
+	doc := strings.Repeat("ab", 32)
+	x, y := int64(i%cols)*side, int64(i/cols)*side
+	pid, tid := fmt.Sprintf("P%d", i+1), fmt.Sprintf("T%d", i+1)
+	owner := tx.AccountID(benchKey(i).Public().(ed25519.PublicKey))
+	coords := fmt.Sprintf("[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]", x, y, x+side, y, x+side, y+side, x, y+side, x, y)
+	owners := []land.Share{{Party: owner, Share: "1"}}
+	return land.Parcel{ID: pid, CadastralRef: "B-" + pid,
+			Geometry: land.Geometry{Type: "Polygon", CRS: p.CRS, Coordinates: json.RawMessage(coords)},
+			BBox:     [4]int64{x, y, x + side, y + side}, Area2: "2000000", AreaM2: "100", Status: land.StatusActive, Title: tid,
+			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1, OwnerSince: 1},
+		land.Title{ID: tid, Parcels: []string{pid}, Owners: owners, Tenure: "freehold", Status: land.StatusActive,
+			Mortgages: []land.Mortgage{}, Leases: []land.Lease{}, Easements: []land.Easement{}, Caveats: []land.Caveat{},
+			Parents: []string{}, Children: []string{}, Document: doc, Registered: 1},
+		land.OwnerPeriod{Parcel: pid, Title: tid, Owners: owners, From: 1}
 }
 
 // soldTitles picks the title of each transfer, in order: distinct titles

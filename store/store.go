@@ -374,6 +374,23 @@ func (s *Store) CommitUnarchived() ([]byte, int64, error) {
 	return hash, version, s.saveLatest(version)
 }
 
+// Snapshot rewrites the latest trees' memory-mapped snapshot at the
+// latest version now, and continues from it: the heap then holds no tree
+// nodes, and a reopened store replays no log. For the end of a bulk load.
+func (s *Store) Snapshot() error {
+	if s.mem == nil {
+		return nil
+	}
+	if err := s.mem.RewriteSnapshot(); err != nil {
+		return fmt.Errorf("rewrite state snapshot: %w", err)
+	}
+	if err := s.mem.Reload(); err != nil {
+		return fmt.Errorf("reload state snapshot: %w", err)
+	}
+	s.refreshTrees()
+	return nil
+}
+
 // saveLatest saves the latest trees' working state as version, then
 // prunes the archive if KeepRecent is set.
 func (s *Store) saveLatest(version int64) error {

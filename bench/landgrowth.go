@@ -1,0 +1,358 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/metrics"
+	"slices"
+	"strings"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/publica/publica/app"
+	"github.com/publica/publica/genesis"
+	"github.com/publica/publica/proof"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/land"
+)
+
+// GrowthOptions size the land growth run: the same land/transfer load on
+// registers of several sizes.
+type GrowthOptions struct {
+	Sizes     []int // parcels in state, each on its own title with its owner's account
+	Transfers int   // land/transfer transactions timed at each size
+	PerBlock  int
+	// Chunk is how many parcels each loading step writes (default
+	// 500,000); the steps are not kept as history.
+	Chunk int
+	Dir   string // parent of the state directories (default: the system's temporary directory)
+}
+
+// GrowthRow holds one size's figures.
+type GrowthRow struct {
+	Parcels         int
+	Setup           time.Duration
+	TransfersPerSec float64
+	CPUPerTransfer  time.Duration
+	CommitP50       time.Duration
+	CommitP99       time.Duration
+	PeakRSS         uint64 // while timing: resident memory, mapped state included
+	RSSAnon         uint64 // at the end: resident memory not backed by files
+	PeakHeap        uint64 // Go heap objects, sampled after every block
+	DiskBytes       int64
+	ProofBytes      int
+	ProofVerify     time.Duration
+	// PastQuery is a read with proof at the first height the archive
+	// holds (the loaded register), in a freshly opened store: its first
+	// read, caches empty.
+	PastQuery time.Duration
+}
+
+// LandGrowth runs the land/transfer load at each size and prints one
+// table, with each size's ratio to the first.
+func LandGrowth(w io.Writer, opts GrowthOptions) ([]GrowthRow, error) {
+	if opts.Chunk <= 0 {
+		opts.Chunk = 500_000
+	}
+	var rows []GrowthRow
+	for _, n := range opts.Sizes {
+		row, err := growthOnce(w, opts, n)
+		if err != nil {
+			return rows, fmt.Errorf("land growth at %d parcels: %w", n, err)
+		}
+		rows = append(rows, *row)
+	}
+	fmt.Fprintf(w, "land growth (land/transfer, %d transfers per size, %d per block; state on disk, latest tree memory-mapped):\n", opts.Transfers, opts.PerBlock)
+	fmt.Fprintf(w, "%12s %9s %10s %8s %10s %10s %10s %10s %10s %9s %7s %8s %9s\n",
+		"parcels", "setup", "transfer/s", "CPU/tr", "CPU ratio", "commit p50", "commit p99", "peak RSS", "anon RSS", "peak heap", "disk", "proof", "past query")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%12d %8.0fs %10.0f %8s %9.2fx %10s %10s %7d MiB %7d MiB %6d MiB %5.1f GB %5d B %9s\n",
+			r.Parcels, r.Setup.Seconds(), r.TransfersPerSec, r.CPUPerTransfer.Round(time.Microsecond),
+			float64(r.CPUPerTransfer)/float64(rows[0].CPUPerTransfer), r.CommitP50.Round(100*time.Microsecond), r.CommitP99.Round(100*time.Microsecond),
+			r.PeakRSS>>20, r.RSSAnon>>20, r.PeakHeap>>20, float64(r.DiskBytes)/1e9, r.ProofBytes, r.PastQuery.Round(time.Millisecond))
+	}
+	return rows, nil
+}
+
+func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
+	if opts.Transfers > n {
+		return nil, fmt.Errorf("transfers (%d) exceed parcels (%d)", opts.Transfers, n)
+	}
+	dir, err := os.MkdirTemp(opts.Dir, "publica-land-growth-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	setup := time.Now()
+	height, archived, err := loadRegister(dir, n, opts)
+	if err != nil {
+		return nil, err
+	}
+	row := &GrowthRow{Parcels: n, Setup: time.Since(setup)}
+	fmt.Fprintf(w, "land growth: %d parcels, titles and owners' accounts loaded in %.0fs\n", n, row.Setup.Seconds())
+
+	// Reopen as a node would: the loaded state mapped from its snapshot.
+	st, err := store.Open(dir, dbm.PebbleDBBackend, store.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	a := app.New(st)
+	ctx := context.Background()
+	sold := soldTitles(LandOptions{Parcels: n, Transfers: opts.Transfers})
+	blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, PerBlock: opts.PerBlock, OneTransaction: true}, sold)
+	resetPeakRSS()
+	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var commits []time.Duration
+	cpu0 := processCPU()
+	start := time.Now()
+	for _, b := range blocks {
+		height++
+		_, com, err := finalizeTimed(ctx, a, height, b)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		commits = append(commits, com)
+		metrics.Read(heap)
+		row.PeakHeap = max(row.PeakHeap, heap[0].Value.Uint64())
+	}
+	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
+	row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
+	row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
+	row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
+	slices.Sort(commits)
+	row.CommitP50, row.CommitP99 = commits[len(commits)/2], commits[min(len(commits)-1, len(commits)*99/100)]
+
+	view, err := st.At(height)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	key := land.TitleKey(fmt.Sprintf("T%d", sold[0]+1))
+	value := view.Get(key)
+	var t land.Title
+	if err := json.Unmarshal(value, &t); err != nil || t.Owners[0].Party != idOf(benchKey(n)) {
+		st.Close()
+		return nil, fmt.Errorf("title %s was not transferred: %s (%v)", key, value, err)
+	}
+	p, err := view.Proof(key)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	pb, _ := p.Marshal()
+	row.ProofBytes = len(pb)
+	const verifies = 2000
+	vstart := time.Now()
+	for range verifies {
+		if err := proof.VerifyCommitment(view.Hash(), p, key, value); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	row.ProofVerify = time.Since(vstart) / verifies
+	if err := st.Close(); err != nil {
+		return nil, err
+	}
+	row.DiskBytes = dirSize(dir)
+
+	// A past height, first read: reopen and prove the sold title as the
+	// loaded register had it.
+	qstart := time.Now()
+	st, err = store.Open(dir, dbm.PebbleDBBackend, store.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	opened := time.Now()
+	past, err := st.At(archived)
+	if err != nil {
+		return nil, err
+	}
+	old := past.Get(key)
+	pp, err := past.Proof(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := proof.VerifyCommitment(past.Hash(), pp, key, old); err != nil {
+		return nil, fmt.Errorf("past proof: %w", err)
+	}
+	row.PastQuery = time.Since(opened)
+	fmt.Fprintf(w, "land growth: %d parcels: %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, peak RSS %d MiB (anon %d MiB), heap %d MiB, disk %.2f GB, proof %d B verified in %s, past-height proof %s (store opened in %s)\n",
+		n, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond), row.CommitP99.Round(100*time.Microsecond),
+		row.PeakRSS>>20, row.RSSAnon>>20, row.PeakHeap>>20, float64(row.DiskBytes)/1e9, row.ProofBytes, row.ProofVerify.Round(100*time.Nanosecond),
+		row.PastQuery.Round(time.Millisecond), opened.Sub(qstart).Round(time.Millisecond))
+	return row, nil
+}
+
+// loadRegister builds a chain in dir holding n parcels on n titles with
+// their owners' accounts (and accounts for the buyers of opts.Transfers),
+// as a chain starting from an exported register would: the records go in
+// through the modules' own genesis code, in steps of opts.Chunk parcels
+// that the archive does not keep, then one archived version holds the
+// whole register. Steps write parcels in key order, so each step's keys
+// are close together. It returns the last height and the archived one.
+func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64, err error) {
+	sopts := store.DefaultOptions()
+	sopts.SnapshotInterval = 4 // the loading steps push the tree out of the heap into snapshots
+	st, err := store.Open(dir, dbm.PebbleDBBackend, sopts)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		if st != nil {
+			st.Close()
+		}
+	}()
+	a := app.New(st)
+	ctx := context.Background()
+	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}); err != nil {
+		return 0, 0, err
+	}
+	if err := finalize(ctx, a, 1, nil); err != nil {
+		return 0, 0, err
+	}
+	var dev map[string]json.RawMessage
+	if err := json.Unmarshal(genesis.DevAppState(), &dev); err != nil {
+		return 0, 0, err
+	}
+	params := land.DefaultParams()
+	if raw, ok := dev[land.ModuleName]; ok {
+		var devLand land.Genesis
+		if err := json.Unmarshal(raw, &devLand); err != nil {
+			return 0, 0, err
+		}
+		if devLand.Params.CRS != "" {
+			params = devLand.Params
+		}
+	}
+	landMod := land.New(nil)
+	order := lexicalOrder(n)
+	var accounts authority.Keeper
+	for start := 0; start < n; start += opts.Chunk {
+		part := order[start:min(n, start+opts.Chunk)]
+		g := land.Genesis{Params: params, Sequences: map[string]uint64{"P": uint64(n), "T": uint64(n)}}
+		g.Parcels, g.Titles, g.OwnerPeriods = make([]land.Parcel, len(part)), make([]land.Title, len(part)), make([]land.OwnerPeriod, len(part))
+		pubs := make([]ed25519.PublicKey, len(part))
+		parallel(len(part), func(j int) {
+			i := int(part[j]) - 1
+			g.Parcels[j], g.Titles[j], g.OwnerPeriods[j] = benchParcel(i, params)
+			pubs[j] = benchKey(i).Public().(ed25519.PublicKey)
+		})
+		raw, err := json.Marshal(g)
+		if err != nil {
+			return 0, 0, err
+		}
+		kv := store.NewCache(st.Working())
+		if err := landMod.InitGenesis(kv, raw); err != nil {
+			return 0, 0, err
+		}
+		for _, pub := range pubs {
+			if _, err := accounts.CreateAccount(kv, pub); err != nil {
+				return 0, 0, err
+			}
+		}
+		if start == 0 {
+			for i := range opts.Transfers { // the buyers
+				if _, err := accounts.CreateAccount(kv, benchKey(n+i).Public().(ed25519.PublicKey)); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+		kv.Write()
+		if _, _, err := st.CommitUnarchived(); err != nil {
+			return 0, 0, err
+		}
+	}
+	// One block archives the whole register; a snapshot then holds it all,
+	// so the reopened store starts with an empty heap and no log to replay.
+	height = st.Version() + 1
+	if err := finalize(ctx, a, height, nil); err != nil {
+		return 0, 0, err
+	}
+	archived = height
+	if height%int64(sopts.SnapshotInterval) == 0 { // that commit began a snapshot of this very version
+		height++
+		if err := finalize(ctx, a, height, nil); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := st.Snapshot(); err != nil {
+		return 0, 0, err
+	}
+	err = st.Close()
+	st = nil
+	if err != nil {
+		return 0, 0, err
+	}
+	return height, archived, pruneSnapshots(filepath.Join(dir, "state", "latest"))
+}
+
+// pruneSnapshots removes the latest tree's snapshots other than its
+// current one (loading leaves the steps' snapshots behind).
+func pruneSnapshots(dir string) error {
+	current, err := os.Readlink(filepath.Join(dir, "current"))
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "snapshot-") && e.Name() != filepath.Base(current) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lexicalOrder lists 1..n in the order of their decimal strings (1, 10,
+// 100, ..., 2, 20, ...), the order of the keys P<n> and T<n>.
+func lexicalOrder(n int) []int32 {
+	out := make([]int32, 0, n)
+	var visit func(x int)
+	visit = func(x int) {
+		if x > n {
+			return
+		}
+		out = append(out, int32(x))
+		for d := range 10 {
+			if x*10+d > n {
+				return
+			}
+			visit(x*10 + d)
+		}
+	}
+	for d := 1; d <= 9; d++ {
+		visit(d)
+	}
+	return out
+}
+
+// procStatus reads one size field (kB) of /proc/self/status, in bytes.
+func procStatus(field string) uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, field) {
+			var kb uint64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, field)), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
