@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +67,25 @@ func TestConsensusFailureIsAFault(t *testing.T) {
 	err := h.check(time.Now(), 3, false)
 	if !errors.Is(err, errConsensusHalted) || !strings.Contains(err.Error(), "no space left on device") {
 		t.Errorf("health after a consensus failure: %v", err)
+	}
+}
+
+// Only the errors a clean stop causes are logged at info level.
+func TestStopNoiseDowngraded(t *testing.T) {
+	var buf strings.Builder
+	l := watchLogger{next: cmtlog.NewTMLogger(&buf), fault: func(error) {}}
+	l.Error("Error serving server", "err", &net.OpError{Op: "accept", Net: "tcp", Err: net.ErrClosed})
+	l.Error("Stopped accept routine, as transport is closed", "numPeers", 0)
+	l.Error("Error serving server", "err", errors.New("tls: bad certificate"))
+	l.Error("Failed to start", "err", net.ErrClosed)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []string{"I[", "I[", "E[", "E["}
+	if len(lines) != len(want) {
+		t.Fatalf("logged:\n%s", buf.String())
+	}
+	for i, line := range lines {
+		if !strings.HasPrefix(line, want[i]) {
+			t.Errorf("line %d: %s, want level %s", i, line, want[i])
+		}
 	}
 }

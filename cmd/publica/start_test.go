@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/publica/publica/internal/testnode"
+)
+
+// Ctrl-C on `publica start` stops the node and the portal cleanly: exit
+// status 0 and not one error-level line (the default log level shows only
+// errors, so any would look like a failure).
+func TestStartCleanInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	tmp := testnode.TempHome(t)
+	bin := filepath.Join(tmp, "publica")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	home := filepath.Join(tmp, "home")
+	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
+		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
+
+	cmd := exec.Command(bin, "start", "--home", home, "--portal", "127.0.0.1:0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := bufio.NewScanner(stdout)
+	var out strings.Builder
+	ready := make(chan bool, 1)
+	go func() {
+		for lines.Scan() {
+			out.WriteString(lines.Text() + "\n")
+			if strings.HasPrefix(lines.Text(), "portal listening on") {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatalf("start ended early:\n%s\n%s", out.String(), stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("start not ready after 60 s:\n%s", stderr.String())
+	}
+	time.Sleep(time.Second) // a few blocks
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("start exited with %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Signal(syscall.SIGQUIT)
+		t.Fatal("start did not stop within 30 s of Ctrl-C")
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(line, "E[") || strings.Contains(line, "level=ERROR") {
+			t.Errorf("error line on a clean stop: %s", line)
+		}
+	}
+}
