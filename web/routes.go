@@ -6,6 +6,7 @@ import (
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/web/audit"
 	"github.com/publica/publica/web/ballot"
+	"github.com/publica/publica/web/demo"
 	"github.com/publica/publica/web/explorer"
 	"github.com/publica/publica/web/identity"
 	"github.com/publica/publica/web/land"
@@ -49,4 +50,6 @@ func Routes(e *echo.Echo, p *portal.Server) {
 	identity.Register(e, p)
 	// Full replays started by auditors.
 	audit.Register(e, p)
+	// The development chain's guided first visit with demo keys.
+	demo.Register(e, p)
 }

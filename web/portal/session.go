@@ -209,19 +209,32 @@ func (s *Server) SignInPage(c echo.Context) error {
 }
 
 func (s *Server) renderSignIn(c echo.Context, code int, errs []ui.FormError) error {
+	p, err := s.SignInChallenge(c)
+	if err != nil {
+		return err
+	}
+	p.Errors = errs
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return Render(c, code, ui.SignIn(p))
+}
+
+// SignInChallenge makes a fresh one-time sign-in challenge for this site,
+// to be posted to /signin with its signature (the sign-in page's form; a
+// page that signs in another way, such as the development chain's guided
+// visit, uses one per form).
+func (s *Server) SignInChallenge(c echo.Context) (ui.SignInPage, error) {
 	nb := make([]byte, challengeNonce)
 	if _, err := rand.Read(nb); err != nil {
-		return err
+		return ui.SignInPage{}, err
 	}
 	nonce := hex.EncodeToString(nb)
 	origin := s.Origin(c)
 	exp := time.Now().Add(ChallengeTTL).Unix()
 	token := nonce + "." + strconv.FormatInt(exp, 10) + "." + s.MAC("signin", origin, nonce, strconv.FormatInt(exp, 10))
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return Render(c, code, ui.SignIn(ui.SignInPage{
+	return ui.SignInPage{
 		Origin: origin, Challenge: token, SignBytes: hex.EncodeToString(ChallengeBytes(origin, nonce, exp)),
-		Expires: time.Unix(exp, 0).UTC().Format("15:04:05 UTC"), Errors: errs,
-	}))
+		Expires: time.Unix(exp, 0).UTC().Format("15:04:05 UTC"),
+	}, nil
 }
 
 // SignIn serves POST /signin: it checks the signed challenge and starts a

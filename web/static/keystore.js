@@ -161,6 +161,9 @@
     get: function () { return run("readonly", function (s) { return s.get(ID); }); },
     remove: function () { return run("readwrite", function (s) { return s.delete(ID); }); },
     supported: supported, create: create, restore: restore, sign: sign,
+    // importDemo stores a public demo key (the development chain's guided
+    // visit, static/demo.js): PKCS#8 and public key as hex.
+    importDemo: function (pkcs8Hex, pubHex) { return store(unhex(pkcs8Hex), pubHex); },
     isSignable: isSignable, isTrusteeDerivation: isTrusteeDerivation, deriveTrustee: deriveTrustee,
     hex: hex, unhex: unhex, accountId: accountId
   };

@@ -1,0 +1,45 @@
+// The development chain's guided first visit (/demo): one click puts a
+// role's public demo key in this browser (non-extractable, as the Your
+// key page stores keys) and signs in with it: the key signs the form's
+// one-time challenge and the form is posted to /signin.
+(function () {
+  "use strict";
+  var K = window.PublicaKeys;
+  var status = document.getElementById("demo-status");
+  var nojs = document.getElementById("demo-nojs");
+  function say(text) { status.textContent = text; status.hidden = !text; }
+  if (!K) return;
+  K.supported().then(function () {
+    nojs.hidden = true;
+    return K.get();
+  }).then(function (rec) {
+    if (rec) say("The key in this browser now is account " + rec.accountId + ".");
+  }).catch(function (err) { nojs.textContent = err.message || String(err); });
+
+  document.querySelectorAll("form.demo-form").forEach(function (form) {
+    var button = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (button.disabled) return;
+      button.disabled = true;
+      var who = form.getAttribute("data-who");
+      say("Putting the demo key of " + who + " in this browser…");
+      var origin = form.getAttribute("data-origin");
+      if (origin && origin !== location.origin) {
+        say("This challenge is for " + origin + ", not this site: not signing.");
+        button.disabled = false;
+        return;
+      }
+      K.importDemo(form.getAttribute("data-demo-pkcs8"), form.getAttribute("data-demo-pub")).then(function (rec) {
+        return K.sign(rec, K.unhex(form.getAttribute("data-sign-bytes")));
+      }).then(function (sig) {
+        form.elements.signature.value = sig;
+        say("Signed in as " + who + "…");
+        form.submit();
+      }).catch(function (err) {
+        button.disabled = false;
+        say(err.message || String(err));
+      });
+    });
+  });
+})();
