@@ -2,6 +2,7 @@ package ballot_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
@@ -10,11 +11,102 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/internal/apptest/browser"
+	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web"
+	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/ballot"
 )
+
+// browserVoter starts a browser, makes a key in it and registers its
+// account with a signature made in the browser. It returns the browser and
+// the account id.
+func (k *electionKit) browserVoter(base string) (context.Context, string) {
+	t := k.t
+	t.Helper()
+	bctx := browser.New(t)
+	var rec struct{ PublicKey, AccountId string }
+	browser.Run(t, bctx, "make key", chromedp.Navigate(base+"/keys"), chromedp.WaitVisible("#key-create", chromedp.ByID),
+		browser.EvalAwait(`PublicaKeys.create("correct horse battery staple").then(r => ({PublicKey: r.record.publicKey, AccountId: r.record.accountId}))`, &rec))
+	pubRaw, _ := hex.DecodeString(rec.PublicKey)
+	pub := ed25519.PublicKey(pubRaw)
+	if tx.AccountID(pub) != rec.AccountId {
+		t.Fatalf("browser account %s for key %s", rec.AccountId, rec.PublicKey)
+	}
+	reg, err := k.c.Build(k.ctx, pub, authority.TypeRegisterAccount, &authority.MsgRegisterAccount{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigHex string
+	browser.Run(t, bctx, "browser signs registration", browser.EvalAwait(`PublicaKeys.get().then(r => PublicaKeys.sign(r, PublicaKeys.unhex("`+hex.EncodeToString(reg.SignBytes(pub))+`")))`, &sigHex))
+	sig, _ := hex.DecodeString(sigHex)
+	reg.Signatures = []tx.Signature{{PubKey: pub, Sig: sig}}
+	if _, err := k.c.BroadcastCommit(k.ctx, reg.Encode()); err != nil {
+		t.Fatalf("register browser account: %v", err)
+	}
+	return bctx, rec.AccountId
+}
+
+// TestBenalohChallengeInBrowser: Benaloh's challenge in the order Helios
+// and ElectionGuard use, in the browser: encrypt → tracker shown →
+// challenge → the opening shown, and checked in another browser on the
+// check page (and refused against another tracker) → encrypt again →
+// cast; the confirmation's tracker is the one shown before the decision,
+// and the challenged ballot is not on the chain. axe runs on every state.
+func TestBenalohChallengeInBrowser(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	base := browser.Serve(t, n, web.Options{Refresh: -1})
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+	defer cancel()
+	k := &electionKit{t: t, ctx: ctx, c: c, keys: map[string]ed25519.PrivateKey{}}
+	for _, d := range genesis.DemoKeys {
+		k.keys[d.Name] = d.PrivateKey()
+	}
+	opens := time.Now().Add(2 * time.Second)
+	e := k.create("challenge-2026", "Challenge vote", opens, opens.Add(time.Hour), nil)
+	bctx, voterID := k.browserVoter(base)
+	w := browser.Watch(bctx)
+	k.send(k.keys["election-official"], ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: e.ID, Voters: []string{voterID}})
+	k.waitBlockTime(opens)
+
+	browser.Run(t, bctx, "vote page", chromedp.Navigate(base+"/elections/"+e.ID+"/vote"),
+		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Click("#q0-o1", chromedp.ByID), chromedp.Click("#q1-o2", chromedp.ByID),
+		chromedp.Click("#q2-o0", chromedp.ByID), chromedp.Click("#q2-o1", chromedp.ByID), chromedp.Click("#q2-o2", chromedp.ByID))
+	shown, _ := benalohChallenge(t, bctx, base, e.ID)
+	browser.Run(t, bctx, "encrypt again", chromedp.Click("#vote-again", chromedp.ByID), chromedp.WaitNotVisible("#challenge-result", chromedp.ByID),
+		chromedp.Click("#vote-encrypt", chromedp.ByID), chromedp.WaitVisible("#committed", chromedp.ByID))
+	second := browser.Text(t, bctx, "#committed-tracker")
+	if len(second) != 64 || second == shown {
+		t.Fatalf("the second encryption's tracker %q (challenged %q)", second, shown)
+	}
+	browser.Run(t, bctx, "cast", browser.Submitted("form[data-sign]", chromedp.Click("#ballot-cast", chromedp.ByID)))
+	browser.WantStatus(t, w, "check page", 200)
+	browser.Run(t, bctx, "sign and send",
+		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
+		chromedp.WaitVisible("#confirmation", chromedp.ByID))
+	browser.WantStatus(t, w, "confirmation", 200)
+	if facts := browser.Text(t, bctx, "#result-facts"); !strings.Contains(facts, second) {
+		t.Fatalf("the confirmation does not name the tracker shown before the decision (%s):\n%s", second, facts)
+	}
+	res, err := c.Query(ctx, "/ballot/tracker/"+e.ID+"/"+second, nil, 0, false)
+	var onChain ballot.Tracker
+	if err != nil || res.Value == nil || json.Unmarshal(res.Value, &onChain) != nil || onChain.Voter != voterID || onChain.Status != ballot.TrackerCounted {
+		t.Fatalf("chain's tracker record: %s (%v)", res.Value, err)
+	}
+	if res, _ := c.Query(ctx, "/ballot/tracker/"+e.ID+"/"+shown, nil, 0, false); res.Value != nil {
+		t.Error("the challenged ballot was cast")
+	}
+	w.Check(t)
+}
 
 // watchEncryptionJS records, in order, every call into the ballot
 // encryption (the keys of its request, and whether the cast and challenge
