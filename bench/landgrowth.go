@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type GrowthOptions struct {
 	// 500,000); the steps are not kept as history.
 	Chunk int
 	Dir   string // parent of the state directories (default: the system's temporary directory)
+	// CPUProfile, when set, is a path prefix: each size writes the
+	// profile of its loading (.load) and of its timed blocks (.run).
+	CPUProfile string
 }
 
 // GrowthRow holds one size's figures.
@@ -92,7 +96,12 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	}
 	defer os.RemoveAll(dir)
 	setup := time.Now()
+	stop, err := startProfile(opts.CPUProfile, fmt.Sprintf("%d.load", n))
+	if err != nil {
+		return nil, err
+	}
 	height, archived, err := loadRegister(dir, n, opts)
+	stop()
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +120,9 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	resetPeakRSS()
 	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	var commits []time.Duration
+	if stop, err = startProfile(opts.CPUProfile, fmt.Sprintf("%d.run", n)); err != nil {
+		return nil, err
+	}
 	cpu0 := processCPU()
 	start := time.Now()
 	for _, b := range blocks {
@@ -126,6 +138,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	}
 	elapsed := time.Since(start)
 	cpu := processCPU() - cpu0
+	stop()
 	row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
 	row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
 	row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
@@ -339,6 +352,23 @@ func lexicalOrder(n int) []int32 {
 		visit(d)
 	}
 	return out
+}
+
+// startProfile writes a CPU profile to prefix.name until stop is called;
+// with no prefix it does nothing.
+func startProfile(prefix, name string) (stop func(), err error) {
+	if prefix == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(prefix + "." + name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // procStatus reads one size field (kB) of /proc/self/status, in bytes.

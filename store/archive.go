@@ -27,23 +27,30 @@ import (
 //
 // Keys:
 //
-//	n <version> <hash>   node
-//	r <tree> <version>   root of tree 0 (low) or 1 (high) at version: empty
-//	                     for an empty tree, else the root's version, hash,
-//	                     height and size
-//	m latest|first|layout
+//	n <version> <hash>       node
+//	n <version> 0x00 <tree>  root of tree 0 (low) or 1 (high) at version:
+//	                         empty for an empty tree, else the root's
+//	                         version, hash, height and size
+//	m first|layout
+//
+// A version's nodes and roots sort after every earlier version's, so the
+// database only ever appends: its files do not overlap and compaction
+// has nothing to rewrite. (Keeping the latest version under a fixed key
+// would make every file overlap the first.) The latest and first
+// versions are found at open by seeking the newest and oldest roots.
 type archive struct {
 	db    dbm.DB
 	sync  bool
 	mu    sync.Mutex // guards nodes (the LRU is not safe for concurrent use)
 	nodes cache.Cache
+	// newest and oldest versions held, 0 if none; guarded by mu
+	latestV, firstV int64
 }
 
 const hashLen = 32
 
 var (
-	metaLatest = []byte("mlatest")
-	metaFirst  = []byte("mfirst")
+	metaFirst  = []byte("mfirst") // written by pruning only
 	metaLayout = []byte("mlayout")
 )
 
@@ -55,19 +62,69 @@ func nodeKey(version int64, hash []byte) []byte {
 }
 
 func rootKey(tree byte, version int64) []byte {
-	k := []byte{'r', tree}
-	return binary.BigEndian.AppendUint64(k, uint64(version))
+	k := []byte{'n'}
+	k = binary.BigEndian.AppendUint64(k, uint64(version))
+	return append(k, 0, tree)
 }
 
-func newArchive(db dbm.DB, sync bool, cacheNodes int) *archive {
-	return &archive{db: db, sync: sync, nodes: cache.New(max(cacheNodes, 1024))}
+func isRootKey(k []byte) bool { return len(k) == 1+8+2 }
+
+func openArchive(db dbm.DB, sync bool, cacheNodes int) (*archive, error) {
+	a := &archive{db: db, sync: sync, nodes: cache.New(max(cacheNodes, 1024))}
+	var err error
+	if a.latestV, err = a.seekRoot(true); err != nil {
+		return nil, err
+	}
+	if a.firstV, err = a.metaInt(metaFirst); err != nil || a.firstV > 0 {
+		return a, err
+	}
+	a.firstV, err = a.seekRoot(false)
+	return a, err
+}
+
+// seekRoot finds the newest (or oldest) version with a root: the version
+// of the last (first) node, or an earlier (later) one when a crash cut
+// that version's writes short.
+func (a *archive) seekRoot(newest bool) (int64, error) {
+	var it dbm.Iterator
+	var err error
+	if newest {
+		it, err = a.db.ReverseIterator([]byte("n"), []byte("o"))
+	} else {
+		it, err = a.db.Iterator([]byte("n"), []byte("o"))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read state archive: %w", err)
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return 0, it.Error()
+	}
+	v := int64(binary.BigEndian.Uint64(it.Key()[1:9]))
+	for ; v > 0; v-- {
+		if ok, err := a.db.Has(rootKey(0, v)); err != nil || ok {
+			return v, err
+		}
+		if !newest {
+			return 0, fmt.Errorf("state archive: version %d has nodes but no root", v)
+		}
+	}
+	return 0, nil
 }
 
 // latest is the last version the archive holds, 0 if none.
-func (a *archive) latest() (int64, error) { return a.metaInt(metaLatest) }
+func (a *archive) latest() (int64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.latestV, nil
+}
 
 // first is the oldest version not pruned, 0 if none.
-func (a *archive) first() (int64, error) { return a.metaInt(metaFirst) }
+func (a *archive) first() (int64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.firstV, nil
+}
 
 func (a *archive) metaInt(key []byte) (int64, error) {
 	b, err := a.db.Get(key)
@@ -269,20 +326,6 @@ func (b *archiveBatch) del(k []byte) {
 // version as the latest.
 func (b *archiveBatch) commit(version int64) error {
 	defer b.batch.Close()
-	first, err := b.a.first()
-	if err != nil {
-		return err
-	}
-	if first == 0 {
-		b.set(metaFirst, binary.BigEndian.AppendUint64(nil, uint64(version)))
-	}
-	latest, err := b.a.latest()
-	if err != nil {
-		return err
-	}
-	if version > latest {
-		b.set(metaLatest, binary.BigEndian.AppendUint64(nil, uint64(version)))
-	}
 	if b.err != nil {
 		return fmt.Errorf("write state archive: %w", b.err)
 	}
@@ -293,6 +336,12 @@ func (b *archiveBatch) commit(version int64) error {
 	if err := write(); err != nil {
 		return fmt.Errorf("write state archive: %w", err)
 	}
+	b.a.mu.Lock()
+	b.a.latestV = max(b.a.latestV, version)
+	if b.a.firstV == 0 {
+		b.a.firstV = version
+	}
+	b.a.mu.Unlock()
 	return nil
 }
 
@@ -318,6 +367,9 @@ func (a *archive) prune(keepFrom int64, trees int) error {
 		if err := b.commitPrune(); err != nil {
 			return err
 		}
+		b.a.mu.Lock()
+		b.a.firstV = w + 1
+		b.a.mu.Unlock()
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -214,9 +213,6 @@ func TestLatestTreesCatchUpAfterCrash(t *testing.T) {
 		if err := s.archDB.Delete(k); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := s.archDB.Set(metaLatest, binary.BigEndian.AppendUint64(nil, 4)); err != nil {
-		t.Fatal(err)
 	}
 	s.Close()
 	s, err = Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})

@@ -139,7 +139,11 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = def.CacheSize
 	}
-	s := &Store{archDB: archDB, arch: newArchive(archDB, !opts.NoSync, opts.CacheSize), opts: opts, split: splitBytes(opts.Split)}
+	arch, err := openArchive(archDB, !opts.NoSync, opts.CacheSize)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{archDB: archDB, arch: arch, opts: opts, split: splitBytes(opts.Split)}
 	layout, err := archDB.Get(metaLayout)
 	if err != nil {
 		return nil, fmt.Errorf("read state layout: %w", err)
