@@ -9,9 +9,11 @@ import (
 )
 
 // The block-time index: app/blocktime/<height, 20 digits> holds the time
-// of that block (RFC 3339, UTC). The application writes it at the start of
-// every block; modules only read it, through the functions below, so its
-// key is spelled in one place.
+// of that block (RFC 3339, UTC). The application writes it in every block
+// that has transactions (an empty block changes no state, so the chain
+// can make blocks only when there is something to record); modules only
+// read it, through the functions below, so its key is spelled in one
+// place.
 const prefixBlockTime = "app/blocktime/"
 
 // BlockTimeKey is the state key holding the time of block height.
@@ -30,8 +32,25 @@ func BlockTime(kv store.KV, height int64) (t time.Time, ok bool) {
 	return t, err == nil
 }
 
-// HeightAt is the last block whose time is at or before t, found by binary
-// search over the index; ok is false when no block is that old.
+// LatestBlockTime is the time of the latest recorded block at or before
+// height (the last one that could change state) and that block's height;
+// ok is false when the index has none.
+func LatestBlockTime(kv store.KV, height int64) (t time.Time, at int64, ok bool) {
+	prefix := []byte(prefixBlockTime)
+	kv.Iterate(prefix, BlockTimeKey(height+1), true, func(k, v []byte) bool {
+		h, err := strconv.ParseInt(string(k[len(prefix):]), 10, 64)
+		if tt, terr := time.Parse(time.RFC3339Nano, string(v)); err == nil && terr == nil {
+			t, at, ok = tt, h, true
+		}
+		return false
+	})
+	return t, at, ok
+}
+
+// HeightAt is the last recorded block whose time is at or before t (the
+// state of any later block up to the next recorded one is the same: those
+// blocks had no transactions), found by binary search over the index; ok
+// is false when no block is that old.
 func HeightAt(kv store.KV, t time.Time) (height int64, ok bool) {
 	prefix := []byte(prefixBlockTime)
 	var lo, hi int64 = -1, -1
@@ -43,14 +62,15 @@ func HeightAt(kv store.KV, t time.Time) (height int64, ok bool) {
 		hi, _ = strconv.ParseInt(string(k[len(prefix):]), 10, 64)
 		return false
 	})
+	// The latest recorded time at or before h never decreases with h.
 	timeOf := func(h int64) time.Time {
-		tt, _ := BlockTime(kv, h)
+		tt, _, _ := LatestBlockTime(kv, h)
 		return tt
 	}
 	if lo < 0 || timeOf(lo).After(t) {
 		return 0, false
 	}
-	for lo < hi { // invariant: time(lo) ≤ t
+	for lo < hi { // invariant: timeOf(lo) ≤ t
 		mid := lo + (hi-lo+1)/2
 		if timeOf(mid).After(t) {
 			hi = mid - 1
@@ -58,5 +78,6 @@ func HeightAt(kv store.KV, t time.Time) (height int64, ok bool) {
 			lo = mid
 		}
 	}
-	return lo, true
+	_, at, _ := LatestBlockTime(kv, lo)
+	return at, true
 }

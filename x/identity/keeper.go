@@ -269,10 +269,13 @@ func (Keeper) SetEligibility(kv store.KV, e *Eligibility) []byte {
 	return key
 }
 
-// TimeBefore is the time of the latest block before height recorded in kv
-// (the zero time if none): the clock Eligible judges expiry by.
+// TimeBefore is the time of the latest block at or before height recorded
+// in kv (the zero time if none): the clock Eligible judges expiry by.
+// While a block executes, that is the block's own time (the application
+// records it before the block's transactions run); in CheckTx, the last
+// block's that had transactions.
 func TimeBefore(kv store.KV, height int64) time.Time {
-	t, _ := module.BlockTime(kv, height-1)
+	t, _, _ := module.LatestBlockTime(kv, height)
 	return t
 }
 
@@ -280,7 +283,7 @@ func TimeBefore(kv store.KV, height int64) time.Time {
 // expected-keeper interface) whether account proved, with a credential of
 // schemaID, that predicate holds, and whether that credential is still
 // good in state kv at height: not revoked, not suspended, holder DID not
-// deactivated, and not expired at the previous block's time. The reason
+// deactivated, and not expired at the block's time (TimeBefore). The reason
 // explains a false answer.
 func (k Keeper) Eligible(kv store.KV, account, schemaID, predicate string, height int64) (bool, string) {
 	e, err := k.Eligibility(kv, account, schemaID, predicate)
