@@ -12,10 +12,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/language"
 
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/module"
 	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/money"
 )
 
 // landActions lists every land message with a one-line description and
@@ -38,8 +40,8 @@ var landActions = []struct {
 		`'{"title":"T1","sellers":[{"party":"ALICE_ID","share":"1/2"}],"buyers":[{"party":"BOB_ID","share":"1/2"}],"document":""}' --document-file deed.pdf --from clerk --cosign citizen-alice,citizen-bob`},
 	{land.TypeTransmit, "(clerk) vest a title in new owners on death or court order",
 		`'{"title":"T1","owners":[{"party":"BOB_ID","share":"1"}],"reason":"death","document":""}' --document-file probate.pdf --from clerk`},
-	{land.TypeRegisterMortgage, "(every owner and the lender) register a mortgage with a unique rank",
-		`'{"title":"T1","lender":"BANK_ID","amount":"25000000","currency":"EUR","rank":1,"document":""}' --document-file mortgage.pdf --from citizen-alice --cosign bank`},
+	{land.TypeRegisterMortgage, "(every owner and the lender) register a mortgage with a unique rank; --amount 250000.00 gives the amount in the currency (the message's \"amount\" is in minor units: 25000000 is EUR 250,000.00)",
+		`'{"title":"T1","lender":"BANK_ID","currency":"EUR","rank":1,"document":""}' --amount 250000.00 --document-file mortgage.pdf --from citizen-alice --cosign bank`},
 	{land.TypeDischarge, "(the lender) discharge a mortgage", `'{"title":"T1","mortgage":"M1","document":""}' --document-file release.pdf --from bank`},
 	{land.TypeRegisterLease, "(every owner and the lessee) register a lease",
 		`'{"title":"T1","lessee":"BOB_ID","start":"2026-02-01","end":"2036-01-31","document":""}' --document-file lease.pdf --from citizen-alice --cosign citizen-bob`},
@@ -80,14 +82,14 @@ func landTxCmd() *cobra.Command {
 		spec := specs[a.msgType]
 		action := strings.TrimPrefix(a.msgType, "land/")
 		var o txOpts
-		var docFile string
+		var docFile, amount string
 		c := &cobra.Command{
 			Use:     action + " MSG_JSON|@FILE",
 			Short:   a.short,
 			Example: "  publica tx land " + action + " " + a.example,
 			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				msg, err := parseLandMsg(spec, args[0], docFile)
+				msg, err := parseLandMsg(spec, args[0], docFile, amount)
 				if err != nil {
 					return err
 				}
@@ -96,14 +98,18 @@ func landTxCmd() *cobra.Command {
 		}
 		addBuildFlags(c, &o, true)
 		c.Flags().StringVar(&docFile, "document-file", "", "file whose SHA-256 becomes the message's document hash")
+		if a.msgType == land.TypeRegisterMortgage {
+			c.Flags().StringVar(&amount, "amount", "", `amount secured in the message's currency, such as 250000.00 (sets "amount" in minor units)`)
+		}
 		cmd.AddCommand(c)
 	}
 	return cmd
 }
 
 // parseLandMsg decodes arg strictly into a fresh message, sets its
-// document hash from docFile, and runs its stateless checks.
-func parseLandMsg(spec module.MsgSpec, arg, docFile string) (module.Msg, error) {
+// document hash from docFile and a mortgage's amount from a decimal
+// amount of money, and runs its stateless checks.
+func parseLandMsg(spec module.MsgSpec, arg, docFile, amount string) (module.Msg, error) {
 	b := []byte(arg)
 	if strings.HasPrefix(arg, "@") {
 		var err error
@@ -128,6 +134,17 @@ func parseLandMsg(spec module.MsgSpec, arg, docFile string) (module.Msg, error) 
 		}
 		h := sha256.Sum256(data)
 		f.SetString(hex.EncodeToString(h[:]))
+	}
+	if amount != "" {
+		m, ok := msg.(*land.MsgRegisterMortgage)
+		if !ok {
+			return nil, fmt.Errorf("%s has no amount", spec.Type)
+		}
+		minor, err := money.Parse(amount, m.Currency)
+		if err != nil {
+			return nil, fmt.Errorf("--amount: %w", err)
+		}
+		m.Amount = minor
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("%s: %w", spec.Type, err)
@@ -241,7 +258,7 @@ certificate.`,
 				fmt.Fprintf(w, "  owner %s share %s\n", o.Party, o.Share)
 			}
 			for _, m := range res.Title.Mortgages {
-				fmt.Fprintf(w, "  mortgage %s rank %d: %s %s to %s\n", m.ID, m.Rank, m.Amount, m.Currency, m.Lender)
+				fmt.Fprintf(w, "  mortgage %s rank %d: %s to %s\n", m.ID, m.Rank, money.Format(m.Amount, m.Currency, language.English), m.Lender)
 			}
 			for _, c := range res.Title.Caveats {
 				fmt.Fprintf(w, "  caveat %s by %s: %s\n", c.ID, c.LodgedBy, c.Reason)

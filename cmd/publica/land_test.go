@@ -101,11 +101,36 @@ func TestLandCLI(t *testing.T) {
 		t.Fatalf("offer event %+v, want tx %s", hist[2], offerHash)
 	}
 
+	// A mortgage whose amount is given as money; a bad amount is refused
+	// before anything is sent.
+	mortgage := `{"title":"T1","lender":"` + alice + `","currency":"EUR","rank":1,"document":""}`
+	if _, _, err := cli(t, home, "tx", "land", "register-mortgage", mortgage, "--amount", "12.345",
+		"--document-file", deed, "--from", "citizen-bob", "--cosign", "citizen-alice"); err == nil || !strings.Contains(err.Error(), "EUR has 2 decimal places") {
+		t.Fatalf("register-mortgage --amount 12.345: %v", err)
+	}
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "register-mortgage", mortgage, "--amount", "250,000.00",
+		"--document-file", deed, "--from", "citizen-bob", "--cosign", "citizen-alice"))
+	if r.Code != 0 || r.Data != "M1" {
+		t.Fatalf("register-mortgage: %+v", r)
+	}
+	// A citizen's caveat is an application; the clerk rejects it.
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "lodge-caveat", `{"title":"T1","reason":"claims the garden","document":""}`,
+		"--document-file", deed, "--from", "citizen-alice"))
+	if r.Code != 0 || r.Data != "C1" || !r.hasEvent("land.caveat_applied", "caveat", "C1") {
+		t.Fatalf("lodge-caveat: %+v", r)
+	}
+	r = decodeResult(t, mustCLI(t, home, "tx", "land", "examine-caveat", `{"title":"T1","caveat":"C1","decision":"reject","reason":"no interest shown"}`,
+		"--from", "clerk"))
+	if r.Code != 0 || !r.hasEvent("land.caveat_rejected", "caveat", "C1") {
+		t.Fatalf("examine-caveat: %+v", r)
+	}
+
 	// The extract verifies offline; a changed byte does not.
 	xf := filepath.Join(dir, "T1.extract.json")
 	mustCLI(t, home, "query", "land", "extract", "T1", "-o", xf)
 	out = mustCLI(t, home, "verify", "extract", xf)
-	if !strings.Contains(out, "owner "+bob+" share 1") || !strings.Contains(out, "parcel P1 CLI-1") || !strings.Contains(out, "verified: header") {
+	if !strings.Contains(out, "owner "+bob+" share 1") || !strings.Contains(out, "parcel P1 CLI-1") || !strings.Contains(out, "verified: header") ||
+		!strings.Contains(out, "mortgage M1 rank 1: €250,000.00 to "+alice) || strings.Contains(out, "caveat") {
 		t.Fatalf("verify extract:\n%s", out)
 	}
 	b, err := os.ReadFile(xf)

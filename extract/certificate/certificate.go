@@ -17,9 +17,11 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/text/language"
 	"rsc.io/qr"
 
 	"github.com/publica/publica/extract"
+	"github.com/publica/publica/x/land/money"
 )
 
 // Certificate is a verified extract with what a certificate prints.
@@ -214,8 +216,8 @@ func (c *Certificate) PDF() ([]byte, error) {
 		row("", "None registered.", false)
 	}
 	for _, m := range t.Mortgages {
-		row("Mortgage "+m.ID, "Rank "+strconv.FormatInt(m.Rank, 10)+": "+m.Amount+" "+m.Currency+
-			" (minor units) to lender "+m.Lender+", registered at block "+group(m.Registered), false)
+		row("Mortgage "+m.ID, "Rank "+strconv.FormatInt(m.Rank, 10)+": "+money.Format(m.Amount, m.Currency, language.English)+
+			" to lender "+m.Lender+", registered at block "+group(m.Registered), false)
 	}
 	if len(t.Leases)+len(t.Easements) > 0 {
 		section("Leases and easements")

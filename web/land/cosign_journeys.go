@@ -3,24 +3,21 @@ package land
 import (
 	"context"
 	"crypto/ed25519"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/language"
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/money"
 )
 
 // The co-signed dealings' questions and rules (their parties are in
 // cosign.go; the signing is web/portal's co-signing, portal/cosign.go).
-
-var (
-	amountRe   = regexp.MustCompile(`^[1-9][0-9]{0,29}$`)
-	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
-)
 
 // partyAccount reads an account id field and checks the account exists:
 // x/land counts a signature only from a registered account.
@@ -48,8 +45,8 @@ var landRegisterMortgage = &portal.Journey{
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
 		{Name: "lender", Label: "Lender’s account id", Hint: "40 hexadecimal characters. The lender signs too.", Wide: true},
-		{Name: "amount", Label: "Amount secured, in minor units", Hint: "A whole number of cents (or the currency’s smallest unit): 25000000 is 250,000.00."},
-		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR."},
+		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR, USD or JPY."},
+		{Name: "amount", Label: "Amount secured", Hint: "In the currency, without its sign: 250000.00 (or 250,000.00) for two hundred and fifty thousand euros; JPY has no decimals."},
 		{Name: "rank", Label: "Rank", Hint: "1 for a first charge, 2 for a second… Leave empty for the next free rank."},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
@@ -62,13 +59,12 @@ var landRegisterMortgage = &portal.Journey{
 		if err != nil {
 			return nil, nil, err
 		}
-		amount := strings.TrimSpace(strings.ReplaceAll(a.Values.Get("amount"), ",", ""))
-		if !amountRe.MatchString(amount) {
-			errs = append(errs, ui.FormError{Field: "amount", Message: "Enter the amount as a whole number of minor units, such as 25000000 (at most 30 digits)"})
-		}
 		currency := strings.ToUpper(strings.TrimSpace(a.Values.Get("currency")))
-		if !currencyRe.MatchString(currency) {
+		var amount string
+		if !money.Known(currency) {
 			errs = append(errs, ui.FormError{Field: "currency", Message: "Enter the currency as a three-letter ISO 4217 code, such as EUR"})
+		} else if amount, err = money.Parse(a.Values.Get("amount"), currency); err != nil {
+			errs = append(errs, ui.FormError{Field: "amount", Message: "Amount: " + err.Error()})
 		}
 		var rank int64
 		if r := strings.TrimSpace(a.Values.Get("rank")); r != "" {
@@ -102,7 +98,7 @@ var landRegisterMortgage = &portal.Journey{
 		return []ui.Fact{
 			{Label: "What", Value: "Register a mortgage on title " + m.Title},
 			{Label: "Lender", Value: m.Lender, Mono: true},
-			{Label: "Amount secured", Value: m.Amount + " " + m.Currency + " (minor units)"},
+			{Label: "Amount secured", Value: money.Format(m.Amount, m.Currency, language.English)},
 			{Label: "Rank", Value: strconv.FormatInt(m.Rank, 10)},
 			{Label: "Effect", Value: "The title is charged in the lender’s favour until the lender discharges the mortgage; it passes to any new titles on subdivision"},
 			{Label: "Document hash", Value: m.Document, Mono: true},

@@ -166,7 +166,7 @@ func TestLandDealingsInBrowser(t *testing.T) {
 		// The clerk prepares the mortgage; a lender with no account is refused.
 		b.open("/land/mortgages/register?title=T1", clerkPub)
 		browser.RequireAccessible(t, b.ctx, "mortgage form")
-		b.fill(map[string]string{"lender": strings.Repeat("ab", 20), "amount": "25000000", "currency": "eur", "document": f.doc})
+		b.fill(map[string]string{"lender": strings.Repeat("ab", 20), "amount": "250000.00", "currency": "eur", "document": f.doc})
 		b.refused("lender without account", "There is no account abab")
 		browser.RequireAccessible(t, b.ctx, "mortgage form with errors")
 		b.fill(map[string]string{"lender": f.bobID})
@@ -185,7 +185,7 @@ func TestLandDealingsInBrowser(t *testing.T) {
 		// The owner, then the lender, open the link with their own keys.
 		browser.UseKey(t, b.ctx, f.base, f.alice)
 		browser.Run(t, b.ctx, "owner opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
-		if fs := browser.Text(t, b.ctx, "#tx-facts"); !strings.Contains(fs, "25000000 EUR") || !strings.Contains(fs, f.bobID) {
+		if fs := browser.Text(t, b.ctx, "#tx-facts"); !strings.Contains(fs, "€250,000.00") || !strings.Contains(fs, f.bobID) {
 			t.Errorf("co-signer's facts %q", fs)
 		}
 		browser.RequireAccessible(t, b.ctx, "co-signing page")
@@ -230,7 +230,7 @@ func TestLandDealingsInBrowser(t *testing.T) {
 		b.page("title page", "/land/titles/T1", "#certificate-links")
 		browser.Run(t, b.ctx, "certificate", chromedp.Click("#certificate-links a", chromedp.ByQuery), chromedp.WaitVisible("#certificate", chromedp.ByID))
 		browser.WantStatus(t, b.w, "certificate page", 200)
-		if s := browser.Text(t, b.ctx, "#certificate-mortgages"); !strings.Contains(s, "Mortgage M1") || !strings.Contains(s, "25000000 EUR") {
+		if s := browser.Text(t, b.ctx, "#certificate-mortgages"); !strings.Contains(s, "Mortgage M1") || !strings.Contains(s, "€250,000.00") {
 			t.Errorf("certificate mortgages %q", s)
 		}
 		if s := browser.Text(t, b.ctx, "#certificate-caveats"); !strings.Contains(s, "Caveat C1") {

@@ -1,12 +1,16 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
 
+	"golang.org/x/text/language"
+
 	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/land/money"
 )
 
 // AreaM2 turns twice an area in square coordinate units into square
@@ -208,3 +212,14 @@ func eventRef(e land.Event) string {
 	}
 	return "event " + itoa64(int64(e.Seq))
 }
+
+// moneyText shows an amount of minor units as money ("€250,000.00") in
+// the page's language.
+func moneyText(ctx context.Context, minor, code string) string {
+	return money.Format(minor, code, pageLanguage(ctx))
+}
+
+// pageLanguage is the language amounts are written in. The portal's pages
+// are English; when pages carry their language (the language switch),
+// this is where amounts follow it.
+func pageLanguage(context.Context) language.Tag { return language.English }

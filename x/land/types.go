@@ -18,6 +18,7 @@ import (
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/land/money"
 )
 
 const ModuleName = "land"
@@ -121,9 +122,9 @@ type Share struct {
 type Mortgage struct {
 	ID         string `json:"id"`
 	Lender     string `json:"lender"`
-	Amount     string `json:"amount"` // positive integer, in minor units of Currency
-	Currency   string `json:"currency"`
-	Rank       int64  `json:"rank"` // 1 is first charge; unique among a title's mortgages
+	Amount     string `json:"amount"`   // positive integer, in minor units of Currency (x/land/money reads and shows it)
+	Currency   string `json:"currency"` // ISO 4217 (x/land/money's table); older records: any three capitals
+	Rank       int64  `json:"rank"`     // 1 is first charge; unique among a title's mortgages
 	Document   string `json:"document"`
 	Registered int64  `json:"registered"`
 }
@@ -685,11 +686,11 @@ func (m *MsgRegisterMortgage) ValidateBasic() error {
 	if err := validParty("lender", m.Lender); err != nil {
 		return err
 	}
-	if !amountRe.MatchString(m.Amount) {
-		return errs.InvalidMsg.Wrapf("amount %q must be a positive integer of minor units (at most 30 digits)", m.Amount)
+	if !money.ValidMinor(m.Amount) {
+		return errs.InvalidMsg.Wrapf("amount %q must be a positive integer of the currency's minor units (at most 30 digits: \"25000000\" is EUR 250,000.00)", m.Amount)
 	}
-	if !currencyRe.MatchString(m.Currency) {
-		return errs.InvalidMsg.Wrapf("currency %q must be an ISO 4217 code such as EUR", m.Currency)
+	if !money.Known(m.Currency) {
+		return errs.InvalidMsg.Wrapf("currency %q must be a current ISO 4217 code such as EUR", m.Currency)
 	}
 	if m.Rank < 1 || m.Rank > 1000 {
 		return errs.InvalidMsg.Wrapf("rank %d outside 1..1000", m.Rank)
