@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,10 +18,15 @@ import (
 	"time"
 )
 
+// update rewrites the output shown in the documents' `console` blocks
+// with what the commands print now (go test ./internal/docstest -update);
+// read the diff before committing it.
+var update = flag.Bool("update", false, "rewrite console transcripts in the documents with the current output")
+
 // The documents whose `sh` blocks run, each against its own fresh chain,
 // in this order. (docs/*.md files with no `sh` block need no entry, but a
 // test below checks that none is forgotten.)
-var documents = []string{"README.md"}
+var documents = []string{"README.md", "docs/land.md", "docs/cli.md"}
 
 func TestExtract(t *testing.T) {
 	dir := t.TempDir()
@@ -39,6 +45,28 @@ func TestExtract(t *testing.T) {
 	}
 	if e := Match([]string{"c", "a"}, "a\nc"); e != "a" {
 		t.Fatalf("out-of-order expectation matched: %q", e)
+	}
+}
+
+// TestEveryRunnableDocumentIsListed keeps a new `sh` block in a document
+// from being silently skipped.
+func TestEveryRunnableDocumentIsListed(t *testing.T) {
+	root := repoRoot(t)
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	files = append(files, filepath.Join(root, "README.md"))
+	listed := map[string]bool{}
+	for _, d := range documents {
+		listed[d] = true
+	}
+	for _, f := range files {
+		cmds, err := Extract(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, f)
+		if len(cmds) > 0 && !listed[rel] {
+			t.Errorf("%s:%d has a runnable block (`sh` or `console`) but the file is not in documents: add it there if its examples run against a fresh development chain, else tag the block `shell` or `text`", rel, cmds[0].Line)
+		}
 	}
 }
 
@@ -121,9 +149,14 @@ func runDocument(t *testing.T, root, bin string, cmds []Command) {
 	script.WriteString("cd " + strconv.Quote(work) + "\n")
 	for i, c := range cmds {
 		// Each command runs in the shell itself (so exports and variables
-		// carry on), its output to a file; the first failure stops the run.
-		fmt.Fprintf(&script, "{\n%s\n} >%s/%d.out 2>&1 </dev/null; rc=$?; echo $rc >%s/%d.rc; [ $rc = 0 ] || exit 0\n",
-			rewrite.Replace(c.Script), outDir, i, outDir, i)
+		// carry on), its output to a file; the first failure stops the run
+		// (a transcript's commands may fail: they show errors too).
+		stop := "[ $rc = 0 ] || exit 0"
+		if c.Transcript {
+			stop = ":"
+		}
+		fmt.Fprintf(&script, "{\n%s\n} >%s/%d.out 2>&1 </dev/null; rc=$?; echo $rc >%s/%d.rc; %s\n",
+			rewrite.Replace(c.Script), outDir, i, outDir, i, stop)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -137,10 +170,16 @@ func runDocument(t *testing.T, root, bin string, cmds []Command) {
 	}
 	// As the documents assume: bin/ on the PATH and the home exported.
 	sh.Env = append(sh.Env, "PATH="+filepath.Join(work, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PUBLICA_HOME="+home)
+		"PUBLICA_HOME=.publica-dev")
 	if out, err := sh.CombinedOutput(); err != nil {
 		t.Fatalf("shell: %v\n%s", err, out)
 	}
+	var updates []transcriptUpdate
+	defer func() {
+		if len(updates) > 0 {
+			must(t, rewriteTranscripts(cmds[0].File, updates))
+		}
+	}()
 	for i, c := range cmds {
 		where := fmt.Sprintf("%s:%d", c.File[len(root)+1:], c.Line)
 		rc, err := os.ReadFile(fmt.Sprintf("%s/%d.rc", outDir, i))
@@ -148,6 +187,22 @@ func runDocument(t *testing.T, root, bin string, cmds []Command) {
 			t.Fatalf("%s: did not run (the shell stopped before it)\n%s", where, c.Script)
 		}
 		got, _ := os.ReadFile(fmt.Sprintf("%s/%d.out", outDir, i))
+		if c.Transcript && *update && firstDifference(Normalize(c.Output), Normalize(strings.Split(string(got), "\n"))) >= 0 {
+			var out []string
+			if strings.TrimSpace(string(got)) != "" {
+				out = strings.Split(strings.TrimRight(string(got), "\n"), "\n")
+			}
+			updates = append(updates, transcriptUpdate{c, out})
+			continue
+		}
+		if c.Transcript {
+			want, have := Normalize(c.Output), Normalize(strings.Split(string(got), "\n"))
+			if d := firstDifference(want, have); d >= 0 {
+				t.Fatalf("%s: $ %s\nthe output differs from the document's at its line %d:\n  shown:   %q\n  printed: %q\nprinted in full:\n%s",
+					where, c.Script, d+1, lineAt(c.Output, d), lineAt(strings.Split(string(got), "\n"), d), tail(string(got), 60))
+			}
+			continue
+		}
 		if strings.TrimSpace(string(rc)) != "0" {
 			t.Fatalf("%s: exit status %s\n$ %s\n%s", where, strings.TrimSpace(string(rc)), c.Script, tail(string(got), 60))
 		}
@@ -155,6 +210,46 @@ func runDocument(t *testing.T, root, bin string, cmds []Command) {
 			t.Fatalf("%s: the output does not show %q\n$ %s\n%s", where, miss, c.Script, tail(string(got), 60))
 		}
 	}
+}
+
+type transcriptUpdate struct {
+	c   Command
+	out []string
+}
+
+// rewriteTranscripts replaces the output lines shown under each updated
+// command of file by the printed ones.
+func rewriteTranscripts(file string, ups []transcriptUpdate) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(b), "\n")
+	for i := len(ups) - 1; i >= 0; i-- { // from the end: earlier line numbers stay valid
+		u := ups[i]
+		from := u.c.Line // the line after the command (Line is 1-based)
+		to := from + len(u.c.Output)
+		lines = append(lines[:from], append(append([]string{}, u.out...), lines[to:]...)...)
+	}
+	return os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644)
+}
+
+// firstDifference is the index of the first line where the normalized
+// outputs differ, or -1.
+func firstDifference(want, have []string) int {
+	for i := range max(len(want), len(have)) {
+		if i >= len(want) || i >= len(have) || want[i] != have[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+func lineAt(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(nothing)"
 }
 
 func repoRoot(t *testing.T) string {

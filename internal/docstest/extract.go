@@ -8,6 +8,12 @@
 // expectations: a comment `# → TEXT` on the command's last line or on the
 // lines right after it. Every expectation must match a line of the
 // command's output (stdout and stderr), in order; `…` matches anything.
+//
+// A `console` block is a transcript: `$ COMMAND` lines, each followed by
+// its whole output as printed. Its commands run too, in the same shell,
+// and their output must equal the one shown once both are normalized
+// (hashes, ids and numbers stand for any value); they may fail, as the
+// errors a document shows do.
 package docstest
 
 import (
@@ -24,6 +30,10 @@ type Command struct {
 	Line   int      // line of the command's first line
 	Script string   // the command as written (continuation lines included)
 	Expect []string // expectations, in order
+	// Transcript marks a command of a `console` block: its whole output
+	// is shown (Output) and compared after Normalize, and it may fail.
+	Transcript bool
+	Output     []string
 }
 
 const arrow = "# →"
@@ -39,6 +49,7 @@ func Extract(path string) ([]Command, error) {
 		cmds    []Command
 		inBlock bool
 		run     bool
+		console bool
 		cur     *Command // the command being continued (ends with `\`)
 		last    *Command // the latest complete command, for following expectations
 	)
@@ -51,12 +62,23 @@ func Extract(path string) ([]Command, error) {
 		if strings.HasPrefix(line, "```") {
 			if !inBlock {
 				inBlock = true
-				run = strings.TrimSpace(strings.TrimPrefix(line, "```")) == "sh"
+				tag := strings.TrimSpace(strings.TrimPrefix(line, "```"))
+				run, console = tag == "sh", tag == "console"
 			} else {
 				if cur != nil {
 					return nil, fmt.Errorf("%s:%d: block ends inside a continued command", path, n)
 				}
-				inBlock, run, last = false, false, nil
+				inBlock, run, console, last = false, false, false, nil
+			}
+			continue
+		}
+		if inBlock && console {
+			if cmd, ok := strings.CutPrefix(line, "$ "); ok {
+				cmds = append(cmds, Command{File: path, Line: n, Script: cmd, Transcript: true})
+			} else if len(cmds) > 0 && cmds[len(cmds)-1].Transcript {
+				cmds[len(cmds)-1].Output = append(cmds[len(cmds)-1].Output, line)
+			} else {
+				return nil, fmt.Errorf("%s:%d: a console block must start with a $ command", path, n)
 			}
 			continue
 		}
@@ -103,6 +125,27 @@ func Extract(path string) ([]Command, error) {
 		return nil, fmt.Errorf("%s: unterminated code block", path)
 	}
 	return cmds, nil
+}
+
+var (
+	hexRun   = regexp.MustCompile(`[0-9A-Fa-f]{8,}`)
+	digitRun = regexp.MustCompile(`[0-9]+`)
+)
+
+// Normalize makes a transcript's output comparable across runs: hashes,
+// keys and account ids (8 or more hex digits) and then every number
+// (heights, sequences, times, ports) stand for any value; trailing blank
+// lines are dropped.
+func Normalize(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		l = hexRun.ReplaceAllString(strings.TrimRight(l, " \t"), "<hex>")
+		out = append(out, digitRun.ReplaceAllString(l, "<n>"))
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
 }
 
 // Match reports the first expectation not found, in order, among the
