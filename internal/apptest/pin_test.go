@@ -70,7 +70,7 @@ import (
 // app hashes. Before that change: 5FD08089…22883 and D7D85545…91C85.
 const (
 	pinnedBeforeBatches = "1A875D5CD0C482392ED62ABCD66C0341CC248A1E57BE64AB7DCFB85BE9FE1C9E"
-	pinnedAppHash       = "63A1ACA580CA16F091B0392EFD6BBE64DEF0B0E6C557EDF551451BACF3C237DD"
+	pinnedAppHash       = "839DF618078D30DEE4B35701AB717B189697999FA8D340BFBACF9888E3AD454D"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
@@ -166,6 +166,7 @@ func TestAppHashPin(t *testing.T) {
 	}
 	pinLandBatches(p, clerk, alice)
 	pinCaveatExamination(p, clerk, alice, carol)
+	pinMoneyAndShares(p, clerk, alice, registrar)
 
 	// Every message kind the app registers, accepted and refused.
 	for _, k := range p.App.MessageTypes() {
@@ -274,6 +275,26 @@ func pinCaveatExamination(p *pin, clerk, alice, carol ed25519.PrivateKey) {
 		Decision: land.DecisionAccept, Reason: "the survey supports the claim", Document: docHash("survey")}, clerk)
 	p.run("land: transmit under the accepted caveat", land.ErrCaveat, land.TypeTransmit, land.MsgTransmit{Title: t, Owners: owner,
 		Reason: "court-order", Document: docHash("order B1")}, clerk)
+}
+
+// pinMoneyAndShares: rules added after the caveat examination — a
+// mortgage's currency is a current ISO 4217 code, and a share's
+// denominator is at most 10^12.
+func pinMoneyAndShares(p *pin, clerk, alice, lender ed25519.PrivateKey) {
+	var parcel string
+	if !p.Query("/land/cadref/PIN-B2", &parcel) {
+		p.t.Fatal("PIN-B2 is not registered")
+	}
+	p.run("land: register-title with a share over 10^12", land.ErrBadShares, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{parcel},
+		Owners: []land.Share{{Party: apptest.Account(alice), Share: "1000000000000/1000000000001"}, {Party: apptest.Account(lender), Share: "1/1000000000001"}},
+		Tenure: "freehold", Document: docHash("grant B2")}, clerk)
+	t := p.run("land: register-title over thousandths", nil, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{parcel},
+		Owners: []land.Share{{Party: apptest.Account(alice), Share: "999/1000"}, {Party: apptest.Account(lender), Share: "1/1000"}},
+		Tenure: "freehold", Document: docHash("grant B2")}, clerk)
+	mortgage := land.MsgRegisterMortgage{Title: t, Lender: apptest.Account(lender), Amount: "25000000", Currency: "XYZ", Rank: 1, Document: docHash("mortgage B2")}
+	p.run("land: register-mortgage in a currency not in ISO 4217", errs.InvalidMsg, land.TypeRegisterMortgage, mortgage, alice, lender)
+	mortgage.Currency = "JPY"
+	p.run("land: register-mortgage in yen", nil, land.TypeRegisterMortgage, mortgage, alice, lender)
 }
 
 // pinEnvelope: refusals of the transaction envelope and routing.
