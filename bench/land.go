@@ -201,11 +201,17 @@ func landGenesis(opts LandOptions, sold []int) ([]byte, error) {
 // benchParcel is parcel i (P<i+1>): a 10 m square on a grid 1,000
 // squares wide, on its own title T<i+1> owned wholly by benchKey(i).
 func benchParcel(i int, p land.Params) (land.Parcel, land.Title, land.OwnerPeriod) {
+	return benchParcelOf(i, p, benchKey(i).Public().(ed25519.PublicKey))
+}
+
+// benchParcelOf is benchParcel given the owner's key (deriving it is
+// most of the cost).
+func benchParcelOf(i int, p land.Params, ownerKey ed25519.PublicKey) (land.Parcel, land.Title, land.OwnerPeriod) {
 	const side, cols = 1000, 1000
 	doc := strings.Repeat("ab", 32)
 	x, y := int64(i%cols)*side, int64(i/cols)*side
 	pid, tid := fmt.Sprintf("P%d", i+1), fmt.Sprintf("T%d", i+1)
-	owner := tx.AccountID(benchKey(i).Public().(ed25519.PublicKey))
+	owner := tx.AccountID(ownerKey)
 	coords := fmt.Sprintf("[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]", x, y, x+side, y, x+side, y+side, x, y+side, x, y)
 	owners := []land.Share{{Party: owner, Share: "1"}}
 	return land.Parcel{ID: pid, CadastralRef: "B-" + pid,

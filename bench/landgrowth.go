@@ -258,8 +258,8 @@ func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64
 		pubs := make([]ed25519.PublicKey, len(part))
 		parallel(len(part), func(j int) {
 			i := int(part[j]) - 1
-			g.Parcels[j], g.Titles[j], g.OwnerPeriods[j] = benchParcel(i, params)
 			pubs[j] = benchKey(i).Public().(ed25519.PublicKey)
+			g.Parcels[j], g.Titles[j], g.OwnerPeriods[j] = benchParcelOf(i, params, pubs[j])
 		})
 		raw, err := json.Marshal(g)
 		if err != nil {
