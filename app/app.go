@@ -62,6 +62,10 @@ type App struct {
 	// block is the block being finalized, nil between Commit and the next
 	// FinalizeBlock.
 	block *blockState
+	// sigs are the transactions whose signatures are known to verify;
+	// batcher verifies those of concurrent Preverify calls together.
+	sigs    sigCache
+	batcher sigBatcher
 }
 
 type blockState struct {

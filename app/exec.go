@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -122,9 +123,18 @@ func (a *App) authenticate(kv store.KV, c *checked, expected func(*authority.Acc
 // account already waiting in the mempool).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	height := a.store.Version() + 1
-	c, err := a.checkStateless(req.Tx, height, true)
+	var h [32]byte
+	known := false
+	if len(req.Tx) <= tx.MaxTxBytes {
+		h = sha256.Sum256(req.Tx)
+		known = a.sigs.has(h)
+	}
+	c, err := a.checkStateless(req.Tx, height, !known)
 	if err != nil {
 		return checkTxError(err), nil
+	}
+	if !known {
+		a.sigs.add(h) // its block need not verify it again
 	}
 	view := a.store.Working() // between blocks the working tree equals the last commit
 	signers, primary, err := a.authenticate(view, c, func(acct *authority.Account) uint64 {
@@ -220,7 +230,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // the outcome does not depend on scheduling.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.block = &blockState{height: req.Height, time: req.Time}
-	pre := a.precheck(req.Txs, req.Height)
+	pre := a.precheck(req.Txs, req.Height, a.sigs.take(req.Txs))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	// The block's writes are buffered and reach the tree once per key, in
 	// key order, at the end of the block: a key written by many
@@ -263,8 +273,9 @@ const precheckBatch = 16
 
 // precheck starts the stateless checks of every transaction, in batches,
 // on every core, and then the message's Prepare hook against the last
-// committed state.
-func (a *App) precheck(txs [][]byte, height int64) *prechecked {
+// committed state. The signatures of a transaction marked verified (by
+// CheckTx in this process) are not verified again.
+func (a *App) precheck(txs [][]byte, height int64, verified []bool) *prechecked {
 	p := &prechecked{out: make([]precheckResult, len(txs)), ready: make([]chan struct{}, len(txs))}
 	for i := range p.ready {
 		p.ready[i] = make(chan struct{})
@@ -282,7 +293,7 @@ func (a *App) precheck(txs [][]byte, height int64) *prechecked {
 					return
 				}
 				end := min(start+precheckBatch, len(txs))
-				a.precheckRange(txs, height, committed, p, start, end)
+				a.precheckRange(txs, height, verified, committed, p, start, end)
 			}
 		}()
 	}
@@ -291,12 +302,16 @@ func (a *App) precheck(txs [][]byte, height int64) *prechecked {
 
 // precheckRange checks txs[start:end] in the order of checkStateless
 // (envelope, signatures, message), verifying the signatures in one batch.
-func (a *App) precheckRange(txs [][]byte, height int64, committed *store.View, p *prechecked, start, end int) {
+func (a *App) precheckRange(txs [][]byte, height int64, verified []bool, committed *store.View, p *prechecked, start, end int) {
 	envelopes := make([]*tx.Tx, end-start)
+	unverified := make([]*tx.Tx, end-start) // nil: skipped by VerifyBatch
 	for i := start; i < end; i++ {
 		envelopes[i-start], p.out[i].err = a.checkEnvelope(txs[i], height)
+		if !verified[i] {
+			unverified[i-start] = envelopes[i-start]
+		}
 	}
-	for k, err := range tx.VerifyBatch(envelopes) {
+	for k, err := range tx.VerifyBatch(unverified) {
 		if err != nil {
 			p.out[start+k].err = errs.BadSignature.Wrap(err)
 		}

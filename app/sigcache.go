@@ -1,0 +1,161 @@
+package app
+
+import (
+	"crypto/sha256"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/publica/publica/tx"
+)
+
+// sigCache remembers transactions (by SHA-256 of their bytes) whose
+// signatures this process has verified. A verification is a pure function
+// of the bytes, so a remembered transaction needs no second one: not in
+// CheckTx after Preverify ran outside CometBFT's ABCI lock, not on a
+// recheck, and not when its block is finalized. Outcomes are the same with
+// or without the cache; it only saves work.
+type sigCache struct {
+	mu sync.Mutex
+	ok map[[32]byte]struct{}
+}
+
+// sigCacheMax bounds the cache: transactions that never reach a block
+// (refused for their sequence, dropped by a full mempool) stay until the
+// cache is full, and then everything is forgotten at once.
+const sigCacheMax = 200_000
+
+func (c *sigCache) add(h [32]byte) {
+	c.mu.Lock()
+	if c.ok == nil || len(c.ok) >= sigCacheMax {
+		c.ok = make(map[[32]byte]struct{})
+	}
+	c.ok[h] = struct{}{}
+	c.mu.Unlock()
+}
+
+func (c *sigCache) has(h [32]byte) bool {
+	c.mu.Lock()
+	_, ok := c.ok[h]
+	c.mu.Unlock()
+	return ok
+}
+
+// take reports, per transaction, whether its signatures were verified,
+// and forgets them: a block's transactions leave the mempool.
+func (c *sigCache) take(txs [][]byte) []bool {
+	out := make([]bool, len(txs))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.ok) == 0 {
+		return out
+	}
+	for i, raw := range txs {
+		h := sha256.Sum256(raw)
+		if _, ok := c.ok[h]; ok {
+			out[i] = true
+			delete(c.ok, h)
+		}
+	}
+	return out
+}
+
+// Preverify verifies a transaction's signatures and remembers it if they
+// verify. It reads no state and is safe to call concurrently with any ABCI
+// call: the node calls it for each incoming transaction before taking the
+// ABCI lock for CheckTx, so signatures are checked on every core while
+// CheckTx itself stays serial. Any other outcome is left to CheckTx.
+func (a *App) Preverify(raw []byte) {
+	if len(raw) > tx.MaxTxBytes {
+		return
+	}
+	h := sha256.Sum256(raw)
+	if a.sigs.has(h) {
+		return
+	}
+	t, err := tx.Decode(raw)
+	if err != nil || !a.batcher.verify(t) {
+		return
+	}
+	a.sigs.add(h)
+}
+
+// sigBatcher verifies the signatures of concurrent Preverify calls in
+// batches (about twice as fast per signature as one by one). A caller
+// queues its transaction; while fewer than maxWorkers callers are
+// verifying, it becomes one and verifies queued batches until its own is
+// done, then hands the work to the next caller still waiting, if any. No
+// goroutine outlives the calls.
+type sigBatcher struct {
+	mu      sync.Mutex
+	queue   []*sigJob
+	workers int
+}
+
+type sigJob struct {
+	t    *tx.Tx
+	ok   bool
+	done bool          // guarded by sigBatcher.mu
+	wake chan struct{} // done, or asked to become a worker
+}
+
+// sigBatchMax bounds a batch: past a few dozen signatures a batch is
+// hardly cheaper per signature, and the first caller waits for all of it.
+const sigBatchMax = 64
+
+func (b *sigBatcher) verify(t *tx.Tx) bool {
+	j := &sigJob{t: t, wake: make(chan struct{}, 1)}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.queue = append(b.queue, j)
+	for !j.done {
+		if b.workers < runtime.GOMAXPROCS(0) {
+			b.workers++
+			b.work(j)
+			b.workers--
+			if len(b.queue) > 0 {
+				signal(b.queue[0].wake)
+			}
+			break
+		}
+		b.mu.Unlock()
+		<-j.wake
+		b.mu.Lock()
+	}
+	return j.ok
+}
+
+// work verifies queued batches until own is done. b.mu is held on entry
+// and on return, not while verifying.
+func (b *sigBatcher) work(own *sigJob) {
+	for !own.done {
+		batch := slices.Clone(b.queue[:min(len(b.queue), sigBatchMax)])
+		b.queue = b.queue[len(batch):]
+		b.mu.Unlock()
+		if len(batch) == 1 {
+			batch[0].ok = batch[0].t.VerifySignatures() == nil
+		} else {
+			txs := make([]*tx.Tx, len(batch))
+			for i, j := range batch {
+				txs[i] = j.t
+			}
+			for i, err := range tx.VerifyBatch(txs) {
+				batch[i].ok = err == nil
+			}
+		}
+		b.mu.Lock()
+		for _, j := range batch {
+			j.done = true
+			if j != own {
+				signal(j.wake)
+			}
+		}
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
