@@ -45,6 +45,9 @@ type archive struct {
 	nodes cache.Cache
 	// newest and oldest versions held, 0 if none; guarded by mu
 	latestV, firstV int64
+	// lastBatch is the size of the last version's writes: the next
+	// batch starts that large instead of growing by copying.
+	lastBatch int
 }
 
 const hashLen = 32
@@ -296,7 +299,13 @@ type archiveBatch struct {
 	err   error
 }
 
-func (a *archive) newBatch() *archiveBatch { return &archiveBatch{a: a, batch: a.db.NewBatch()} }
+func (a *archive) newBatch() *archiveBatch {
+	size := min(a.lastBatch+a.lastBatch/4, 64<<20)
+	if size < 4096 {
+		return &archiveBatch{a: a, batch: a.db.NewBatch()}
+	}
+	return &archiveBatch{a: a, batch: a.db.NewBatchWithSize(size)}
+}
 
 // set adds a write; a batch past 64 MiB (a whole tree archived at once)
 // is written early, unsynced: the version's root record comes last, so a
@@ -328,6 +337,9 @@ func (b *archiveBatch) commit(version int64) error {
 	defer b.batch.Close()
 	if b.err != nil {
 		return fmt.Errorf("write state archive: %w", b.err)
+	}
+	if size, err := b.batch.GetByteSize(); err == nil {
+		b.a.lastBatch = size
 	}
 	write := b.batch.WriteSync
 	if !b.a.sync {
