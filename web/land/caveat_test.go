@@ -59,4 +59,5 @@ func TestCaveatExaminationOverHTTP(t *testing.T) {
 	browser.MustContain(t, "confirmation", done.Body, "Caveat "+cid+" is in force on title T2")
 	page = clerk.Get("/land/titles/T2") // the clerk's pages read at least the block of their last transaction
 	browser.MustContain(t, "title page after acceptance", page.Body, "<strong>Caveat "+cid+"</strong>", "frozen while a caveat stands")
+	browser.MustContain(t, "parcel history", clerk.Get("/land/parcels/P2").Body, "Caveat application lodged", "Caveat application accepted")
 }

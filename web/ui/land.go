@@ -203,6 +203,20 @@ func eventLabel(t string) string {
 	return t
 }
 
+// eventTitle is a history entry's heading: its type in words, telling a
+// caveat application and an examination's decision from a caveat in force.
+func eventTitle(e land.Event) string {
+	switch {
+	case e.Type == land.TypeLodgeCaveat && strings.Contains(e.Msg, `"status":"`+land.CaveatApplied+`"`):
+		return "Caveat application lodged"
+	case e.Type == land.TypeExamineCaveat && strings.Contains(e.Msg, `"decision":"`+land.DecisionAccept+`"`):
+		return "Caveat application accepted"
+	case e.Type == land.TypeExamineCaveat:
+		return "Caveat application rejected"
+	}
+	return eventLabel(e.Type)
+}
+
 // eventRef names a history entry: offer steps (offer, acceptance,
 // withdrawal) are proven through their offer record and carry no event
 // sequence number of their own.
