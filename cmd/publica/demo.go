@@ -52,7 +52,7 @@ const (
 // demoCloseAfter is how long after seeding begins the closed election
 // closes: long enough for its key ceremony and ballots at one block a
 // second. (Tests with faster blocks shorten it.)
-var demoCloseAfter = 30 * time.Second
+var demoCloseAfter = 35 * time.Second
 
 // markDemo asks the next start to seed the demo town.
 func markDemo(home string) error {
@@ -100,7 +100,7 @@ func startDemoSeeding(out io.Writer, home, rpc, portalURL string) (stop func()) 
 		sum, err := seedDemo(ctx, rpc, home)
 		if err != nil {
 			if ctx.Err() == nil {
-				fmt.Fprintf(out, "demo: seeding stopped: %v (it starts again at the next start)\n", err)
+				fmt.Fprintf(out, "demo: seeding stopped: %v (delete %s and run make demo again for a fresh demo chain)\n", err, home)
 			}
 			return
 		}

@@ -141,7 +141,7 @@ func runDocument(t *testing.T, root, bin string, cmds []Command) {
 	rewrite := strings.NewReplacer(
 		"tcp://127.0.0.1:26657", "tcp://"+rpc,
 		"127.0.0.1:8080", portal,
-		"--closes +2m", "--closes +15s",
+		"--closes +2m", "--closes +45s",
 	)
 	outDir := filepath.Join(t.TempDir(), "out")
 	must(t, os.MkdirAll(outDir, 0o755))
