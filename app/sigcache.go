@@ -103,13 +103,18 @@ type sigJob struct {
 // hardly cheaper per signature, and the first caller waits for all of it.
 const sigBatchMax = 64
 
+// sigWorkers is how many callers verify at once: half the cores, so that
+// the other half keep serving requests and queue the next batch (with
+// every core verifying, no one is left to queue and batches stay single).
+var sigWorkers = func() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+
 func (b *sigBatcher) verify(t *tx.Tx) bool {
 	j := &sigJob{t: t, wake: make(chan struct{}, 1)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.queue = append(b.queue, j)
 	for !j.done {
-		if b.workers < runtime.GOMAXPROCS(0) {
+		if b.workers < sigWorkers() {
 			b.workers++
 			b.work(j)
 			b.workers--
