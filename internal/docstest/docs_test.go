@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite console transcripts in the docu
 // The documents whose `sh` blocks run, each against its own fresh chain,
 // in this order. (docs/*.md files with no `sh` block need no entry, but a
 // test below checks that none is forgotten.)
-var documents = []string{"README.md", "docs/land.md", "docs/cli.md"}
+var documents = []string{"README.md", "docs/land.md", "docs/identity.md", "docs/cli.md"}
 
 func TestExtract(t *testing.T) {
 	dir := t.TempDir()
@@ -86,6 +86,7 @@ func TestDocumentedExamples(t *testing.T) {
 	}
 	for _, doc := range documents {
 		t.Run(strings.ReplaceAll(doc, "/", "_"), func(t *testing.T) {
+			t.Parallel() // each on its own chain; the README's mostly waits for its election's close
 			cmds, err := Extract(filepath.Join(root, doc))
 			if err != nil {
 				t.Fatal(err)
