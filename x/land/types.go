@@ -356,7 +356,7 @@ func validRecordID(what, id string, prefix byte) error {
 // over the product of every denominator a title ever saw. Without a bound,
 // repeated sales over coprime denominators grow a holding past what a
 // message may carry, and its holder can no longer sell it. With it every
-// stored share is at most 27 characters and can always be sold whole; a
+// stored share is at most 26 characters and can always be sold whole; a
 // dealing that would leave a holding over a larger denominator is refused
 // (land/10), naming the holding.
 const MaxShareDenominator = 1_000_000_000_000
