@@ -14,7 +14,6 @@ import (
 	nm "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
-	"github.com/cometbft/cometbft/proxy"
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/publica/publica/app"
@@ -97,10 +96,10 @@ func Start(home string, opts Options) (*Node, error) {
 	dbs := &openDBs{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := nm.NewNode(conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(application),
+		newMeteredCreator(newClientCreator(application), application),
 		nm.DefaultGenesisDocProviderFunc(conf),
 		dbs.provide,
-		nm.DefaultMetricsProvider(conf.Instrumentation),
+		metricsProvider(conf.Instrumentation),
 		logger)
 	if err != nil {
 		st.Close()
@@ -162,4 +161,13 @@ func (o *openDBs) closeAll() {
 		_ = db.Close()
 	}
 	o.dbs = nil
+}
+
+// MetricsAddress is where Prometheus metrics are served (host:port), or ""
+// when they are off.
+func (n *Node) MetricsAddress() string {
+	if !n.Config.Instrumentation.Prometheus {
+		return ""
+	}
+	return n.Config.Instrumentation.PrometheusListenAddr
 }

@@ -31,7 +31,7 @@ const (
 	DefaultBasePort      = 26600
 	DefaultBlockInterval = time.Second
 	// PortStride is the gap between two nodes' ports: node i uses
-	// base+PortStride*i (p2p), +1 (rpc) and +2 (portal).
+	// base+PortStride*i (p2p), +1 (rpc), +2 (portal) and +3 (metrics).
 	PortStride = 10
 	// ValidatorPower is every validator's voting power.
 	ValidatorPower = 10
@@ -43,10 +43,14 @@ const (
 type Options struct {
 	Validators    int
 	Output        string
-	ChainID       string          // default DefaultChainID
-	BasePort      int             // default DefaultBasePort
-	BlockInterval time.Duration   // default DefaultBlockInterval
-	AppState      json.RawMessage // default genesis.DevAppState()
+	ChainID       string        // default DefaultChainID
+	BasePort      int           // default DefaultBasePort
+	BlockInterval time.Duration // default DefaultBlockInterval
+	// EmptyBlockInterval: an empty block after this long without
+	// transactions (0: node.DefaultEmptyBlockInterval; negative: a block
+	// every BlockInterval).
+	EmptyBlockInterval time.Duration
+	AppState           json.RawMessage // default genesis.DevAppState()
 }
 
 // Node is one validator's home and addresses.
@@ -139,8 +143,9 @@ func Generate(opts Options) (tn *Testnet, err error) {
 			PortalPort: opts.BasePort + PortStride*i + 2,
 		}
 		conf := node.DefaultConfig(n.Home, node.InitOptions{
-			ChainID: opts.ChainID, BlockInterval: opts.BlockInterval,
+			ChainID: opts.ChainID, BlockInterval: opts.BlockInterval, EmptyBlockInterval: opts.EmptyBlockInterval,
 			RPCAddr: n.RPCAddr(), P2PAddr: n.P2PAddr(),
+			MetricsAddr: "127.0.0.1:" + strconv.Itoa(opts.BasePort+PortStride*i+3),
 		})
 		conf.Moniker = n.Name
 		if err := node.WriteConfig(conf); err != nil {
@@ -195,7 +200,7 @@ func Generate(opts Options) (tn *Testnet, err error) {
 }
 
 // LastPort is the highest port a network of n nodes from base uses.
-func LastPort(base, n int) int { return base + PortStride*(n-1) + 2 }
+func LastPort(base, n int) int { return base + PortStride*(n-1) + 3 }
 
 func nodeName(i int) string { return "node" + strconv.Itoa(i) }
 
@@ -235,7 +240,7 @@ func FreeBasePort(n int) (int, error) {
 
 func portsFree(base, n int) bool {
 	for i := 0; i < n; i++ {
-		for off := 0; off < 3; off++ {
+		for off := 0; off < 4; off++ {
 			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+PortStride*i+off))
 			if err != nil {
 				return false

@@ -31,7 +31,8 @@ func TestFourValidators(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	tn, err := testnet.Generate(testnet.Options{Validators: 4, Output: dir, BasePort: base, BlockInterval: 200 * time.Millisecond})
+	tn, err := testnet.Generate(testnet.Options{Validators: 4, Output: dir, BasePort: base, BlockInterval: 200 * time.Millisecond,
+		EmptyBlockInterval: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,8 +123,8 @@ func account(t *testing.T, home, who string) authority.Account {
 func devNode(t *testing.T) (string, *node.Node) {
 	t.Helper()
 	home := filepath.Join(testnode.TempHome(t), "home")
-	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
-		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
+	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms", "--empty-block-interval", "200ms",
+		"--metrics", testnode.FreeAddr(t), "--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
 	n, _ := testnode.Start(t, home)
 	return home, n
 }

@@ -18,6 +18,8 @@ func initCmd() *cobra.Command {
 		dev, demo     bool
 		appStateFile  string
 		blockInterval time.Duration
+		emptyBlocks   time.Duration
+		metricsAddr   string
 		rpcAddr       string
 		p2pAddr       string
 	)
@@ -62,6 +64,7 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 			err := node.Init(home, node.InitOptions{
 				ChainID: chainID, AppState: appState, BlockInterval: blockInterval,
 				RPCAddr: rpcAddr, P2PAddr: p2pAddr,
+				EmptyBlockInterval: emptyBlocks, MetricsAddr: metricsAddr,
 			})
 			if err != nil {
 				return err
@@ -88,6 +91,9 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 	cmd.Flags().BoolVar(&demo, "demo", false, "with --dev: the next start seeds a demo town (parcels, titles, credentials, elections) through signed transactions")
 	cmd.Flags().StringVar(&appStateFile, "app-state", "", "genesis app_state JSON file")
 	cmd.Flags().DurationVar(&blockInterval, "block-interval", time.Second, "pause between blocks (CometBFT timeout_commit)")
+	cmd.Flags().DurationVar(&emptyBlocks, "empty-block-interval", node.DefaultEmptyBlockInterval,
+		"blocks are made for transactions, and an empty one after this long without any (negative: a block every --block-interval)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics", node.DefaultMetricsAddr, "Prometheus metrics listen address (off: none)")
 	cmd.Flags().StringVar(&rpcAddr, "rpc", "tcp://127.0.0.1:26657", "CometBFT RPC listen address")
 	cmd.Flags().StringVar(&p2pAddr, "p2p", "tcp://127.0.0.1:26656", "CometBFT P2P listen address")
 	return cmd

@@ -28,7 +28,7 @@ func TestStartCleanInterrupt(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	home := filepath.Join(tmp, "home")
-	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms",
+	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms", "--metrics", testnode.FreeAddr(t),
 		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
 
 	cmd := exec.Command(bin, "start", "--home", home, "--portal", "127.0.0.1:0")

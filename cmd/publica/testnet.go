@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/publica/publica/node"
 	"github.com/publica/publica/testnet"
 )
 
@@ -45,6 +46,8 @@ DIR/node0/keys. Run the nodes with scripts/localnet.sh.`, testnet.PortStride, te
 	f.StringVar(&opts.ChainID, "chain-id", testnet.DefaultChainID, "chain id")
 	f.IntVar(&opts.BasePort, "base-port", testnet.DefaultBasePort, "first port; node i uses base+10*i .. base+10*i+2")
 	f.DurationVar(&opts.BlockInterval, "block-interval", testnet.DefaultBlockInterval, "pause between blocks (CometBFT timeout_commit)")
+	f.DurationVar(&opts.EmptyBlockInterval, "empty-block-interval", node.DefaultEmptyBlockInterval,
+		"blocks are made for transactions, and an empty one after this long without any (negative: a block every --block-interval)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }

@@ -38,8 +38,11 @@ func InitHome(t testing.TB) string {
 		ChainID:       genesis.DevChainID,
 		AppState:      genesis.DevAppState(),
 		BlockInterval: 100 * time.Millisecond,
-		RPCAddr:       "tcp://" + FreeAddr(t),
-		P2PAddr:       "tcp://" + FreeAddr(t),
+		// Tests wait for heights: a quiet test chain still moves on.
+		EmptyBlockInterval: 200 * time.Millisecond,
+		RPCAddr:            "tcp://" + FreeAddr(t),
+		P2PAddr:            "tcp://" + FreeAddr(t),
+		MetricsAddr:        FreeAddr(t),
 	})
 	if err != nil {
 		t.Fatal(err)
