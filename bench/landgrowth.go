@@ -32,7 +32,8 @@ type GrowthOptions struct {
 	Transfers int   // land/transfer transactions timed at each size
 	PerBlock  int
 	// Chunk is how many parcels each loading step writes (default
-	// 500,000); the steps are not kept as history.
+	// 250,000; a step is about 2.5 GiB of heap until a snapshot takes
+	// it); the steps are not kept as history.
 	Chunk int
 	Dir   string // parent of the state directories (default: the system's temporary directory)
 	// CPUProfile, when set, is a path prefix: each size writes the
@@ -64,7 +65,7 @@ type GrowthRow struct {
 // table, with each size's ratio to the first.
 func LandGrowth(w io.Writer, opts GrowthOptions) ([]GrowthRow, error) {
 	if opts.Chunk <= 0 {
-		opts.Chunk = 500_000
+		opts.Chunk = 250_000
 	}
 	var rows []GrowthRow
 	for _, n := range opts.Sizes {
@@ -216,7 +217,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 // are close together. It returns the last height and the archived one.
 func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64, err error) {
 	sopts := store.DefaultOptions()
-	sopts.SnapshotInterval = 4 // the loading steps push the tree out of the heap into snapshots
+	sopts.SnapshotInterval = 2 // the loading steps push the tree out of the heap into snapshots
 	st, err := store.Open(dir, dbm.PebbleDBBackend, sopts)
 	if err != nil {
 		return 0, 0, err
