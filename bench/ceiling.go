@@ -368,7 +368,7 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 	// not keep it), so once everything is sent and the mempool is empty,
 	// the transactions no block carries are sent again.
 	todo := make(chan int, len(txs))
-	var pending, full atomic.Int64
+	var pending, full, resent atomic.Int64
 	for i := range txs {
 		pending.Add(1)
 		todo <- i
@@ -379,13 +379,20 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 	for range opts.Workers {
 		wg.Go(func() {
 			for i := range todo {
-				if sent[i].IsZero() {
+				again := !sent[i].IsZero()
+				if !again {
 					sent[i] = time.Now()
 				}
 				for ctx.Err() == nil {
 					retry, err := broadcast(ctx, hc, "http://"+rpc, bodies[i])
 					if err == nil {
+						if again {
+							resent.Add(1)
+						}
 						break
+					}
+					if again && strings.Contains(err.Error(), "tx already exists in cache") {
+						break // committed after all, its block's event still on the way
 					}
 					if !retry {
 						errOnce.Do(func() { sendErr = fmt.Errorf("transaction %d: %w", i, err) })
@@ -443,11 +450,13 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 				continue
 			}
 			if err := scan(); err != nil {
+				if sendErr != nil {
+					return run, sendErr
+				}
 				return run, err
 			}
 			for i := range txs {
 				if at[i].IsZero() {
-					run.Resent++
 					pending.Add(1)
 					todo <- i
 				}
@@ -475,6 +484,7 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 	}
 	run.Blocks = len(seen)
 	run.MempoolFull = int(full.Load())
+	run.Resent = int(resent.Load())
 
 	// Latency and outcome of every transaction (after the clock).
 	if err := scan(); err != nil {
