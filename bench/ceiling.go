@@ -199,7 +199,7 @@ func ceilingPublica(opts CeilingOptions, txs [][]byte) (CeilingRun, error) {
 	defer removeRetry(home)
 	rpc, p2p := freeAddr(), freeAddr()
 	if err := node.Init(home, node.InitOptions{ChainID: genesis.DevChainID, AppState: genesis.DevAppState(),
-		BlockInterval: opts.BlockInterval, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p}); err != nil {
+		BlockInterval: opts.BlockInterval, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p, MetricsAddr: freeAddr()}); err != nil {
 		return CeilingRun{}, err
 	}
 	if opts.CPUProfile != "" {
@@ -227,7 +227,7 @@ func ceilingKVStore(opts CeilingOptions, txs [][]byte) (CeilingRun, error) {
 		return CeilingRun{}, fmt.Errorf("cometbft init: %w: %s", err, out)
 	}
 	rpc, p2p := freeAddr(), freeAddr()
-	conf := node.DefaultConfig(home, node.InitOptions{BlockInterval: opts.BlockInterval, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p})
+	conf := node.DefaultConfig(home, node.InitOptions{BlockInterval: opts.BlockInterval, RPCAddr: "tcp://" + rpc, P2PAddr: "tcp://" + p2p, MetricsAddr: freeAddr()})
 	conf.ProxyApp = "kvstore"
 	conf.LogLevel = "*:error" // as publica start logs
 	if opts.CPUProfile != "" {
