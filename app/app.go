@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -62,6 +63,9 @@ type App struct {
 	// block is the block being finalized, nil between Commit and the next
 	// FinalizeBlock.
 	block *blockState
+	// lastBlockTime is the time of the last block executed, empty or not:
+	// CheckTx's clock (state records only blocks with transactions).
+	lastBlockTime atomic.Pointer[time.Time]
 	// sigs are the transactions whose signatures are known to verify;
 	// batcher verifies those of concurrent Preverify calls together.
 	sigs    sigCache

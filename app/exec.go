@@ -172,9 +172,12 @@ func (a *App) checkStateful(view store.KV, c *checked, signers []module.Signer, 
 			err = fmt.Errorf("check panic: %v", r)
 		}
 	}()
-	var last time.Time
-	if b := view.Get(BlockTimeKey(height - 1)); b != nil {
-		last, _ = time.Parse(time.RFC3339Nano, string(b))
+	// The chain's clock as CheckTx sees it: the last block's time. Empty
+	// blocks record no time in state, so the last one this node executed
+	// (kept in memory) may be newer than the last recorded one.
+	last, _, _ := module.LatestBlockTime(view, height-1)
+	if t := a.lastBlockTime.Load(); t != nil && t.After(last) {
+		last = *t
 	}
 	ctx := &module.Context{
 		Height:  height,
@@ -237,10 +240,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// transactions (a clerk's sequence, a running tally) costs one tree
 	// update, not one per transaction.
 	kv := store.NewCache(a.store.Working())
+	// Only a block with transactions records its time (first, so its
+	// transactions read the block's own time from the index): an empty
+	// block then changes no state, and CometBFT need not make the next
+	// block at once to carry a new app hash (create_empty_blocks = false).
+	if len(req.Txs) > 0 {
+		kv.Set(BlockTimeKey(req.Height), []byte(req.Time.UTC().Format(time.RFC3339Nano)))
+	}
+	blockTime := req.Time
+	a.lastBlockTime.Store(&blockTime)
 	for i, raw := range req.Txs {
 		results[i] = a.deliver(kv, raw, pre.wait(i))
 	}
-	kv.Set(BlockTimeKey(req.Height), []byte(req.Time.UTC().Format(time.RFC3339Nano)))
 	kv.Write()
 	return &abci.ResponseFinalizeBlock{
 		TxResults: results,
