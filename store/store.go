@@ -380,8 +380,15 @@ func (s *Store) CommitUnarchived() ([]byte, int64, error) {
 
 // Snapshot rewrites the latest trees' memory-mapped snapshot at the
 // latest version now, and continues from it: the heap then holds no tree
-// nodes, and a reopened store replays no log. For the end of a bulk load.
+// nodes, and a reopened store replays no log. It also compacts the
+// archive, which a whole tree written at once leaves in overlapping
+// files. For the end of a bulk load.
 func (s *Store) Snapshot() error {
+	if p, ok := s.archDB.(*dbm.PebbleDB); ok {
+		if err := p.DB().Compact([]byte("n"), []byte("o"), true); err != nil {
+			return fmt.Errorf("compact state archive: %w", err)
+		}
+	}
 	if s.mem == nil {
 		return nil
 	}
