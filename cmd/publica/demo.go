@@ -51,7 +51,7 @@ const (
 
 // demoCloseAfter is how long after seeding begins the closed election
 // closes: long enough for its key ceremony and ballots at one block a
-// second. (Tests with faster blocks shorten it.)
+// second per wave of transactions. (Tests with faster blocks shorten it.)
 var demoCloseAfter = 35 * time.Second
 
 // markDemo asks the next start to seed the demo town.
