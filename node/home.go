@@ -45,6 +45,11 @@ type InitOptions struct {
 // lags by at most this much.
 const DefaultEmptyBlockInterval = 30 * time.Second
 
+// DevEmptyBlockInterval is the heartbeat of a development chain
+// (publica init --dev): short, so that time visibly moves on a chain
+// someone is trying out.
+const DevEmptyBlockInterval = 5 * time.Second
+
 // Exists reports whether home already holds a node configuration.
 func Exists(home string) bool {
 	_, err := os.Stat(filepath.Join(home, "config", "genesis.json"))

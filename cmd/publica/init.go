@@ -61,6 +61,11 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 			if demo && !dev {
 				return fmt.Errorf("--demo seeds the development chain: add --dev")
 			}
+			if dev && !cmd.Flags().Changed("empty-block-interval") {
+				// A development chain is watched, not archived: a short
+				// heartbeat lets election windows and offers visibly pass.
+				emptyBlocks = node.DevEmptyBlockInterval
+			}
 			err := node.Init(home, node.InitOptions{
 				ChainID: chainID, AppState: appState, BlockInterval: blockInterval,
 				RPCAddr: rpcAddr, P2PAddr: p2pAddr,
@@ -92,7 +97,7 @@ Otherwise pass --app-state FILE with the genesis app_state JSON.`,
 	cmd.Flags().StringVar(&appStateFile, "app-state", "", "genesis app_state JSON file")
 	cmd.Flags().DurationVar(&blockInterval, "block-interval", time.Second, "pause between blocks (CometBFT timeout_commit)")
 	cmd.Flags().DurationVar(&emptyBlocks, "empty-block-interval", node.DefaultEmptyBlockInterval,
-		"blocks are made for transactions, and an empty one after this long without any (negative: a block every --block-interval)")
+		"blocks are made for transactions, and an empty one after this long without any (default 5s with --dev; negative: a block every --block-interval)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics", node.DefaultMetricsAddr, "Prometheus metrics listen address (off: none)")
 	cmd.Flags().StringVar(&rpcAddr, "rpc", "tcp://127.0.0.1:26657", "CometBFT RPC listen address")
 	cmd.Flags().StringVar(&p2pAddr, "p2p", "tcp://127.0.0.1:26656", "CometBFT P2P listen address")
