@@ -86,6 +86,8 @@ type Store struct {
 	split     []byte // nil: one tree, every key in low
 	opts      Options
 	fixed     bool // the layout is recorded in the archive
+	// saved is the root hash of the latest saved version.
+	saved []byte
 	// unarchived: versions were saved without the archive (bulk loading),
 	// so the next Commit archives the whole tree, not only its new nodes.
 	unarchived bool
@@ -157,11 +159,10 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 	}
 	if latestDir == "" {
 		s.low, s.high = memiavl.New(0), memiavl.New(0)
-		return s, nil
-	}
-	if err := s.loadLatest(latestDir); err != nil {
+	} else if err := s.loadLatest(latestDir); err != nil {
 		return nil, err
 	}
+	s.saved = rootHash(treeHalf(s.low), treeHalf(s.high), s.Version()) // nothing written since
 	return s, nil
 }
 
@@ -287,10 +288,9 @@ func (s *Store) SetInitialVersion(v int64) {
 // Version is the latest saved version (block height), 0 if none.
 func (s *Store) Version() int64 { return s.low.Version() }
 
-// Hash is the root hash of the latest saved version.
-func (s *Store) Hash() []byte {
-	return rootHash(treeHalf(s.low), treeHalf(s.high), s.Version())
-}
+// Hash is the root hash of the latest saved version (not of writes made
+// since: Info may be asked in the middle of a block).
+func (s *Store) Hash() []byte { return bytes.Clone(s.saved) }
 
 // WorkingHash is the root hash the working state would have if saved now.
 // The two trees hash on two cores.
@@ -358,7 +358,7 @@ func (s *Store) Commit() ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	s.unarchived = false
-	return hash, version, s.saveLatest(version)
+	return hash, version, s.saveLatest(version, hash)
 }
 
 // CommitUnarchived saves the working state as the next version of the
@@ -375,7 +375,7 @@ func (s *Store) CommitUnarchived() ([]byte, int64, error) {
 	hash := s.WorkingHash()
 	version := s.Version() + 1
 	s.unarchived = true
-	return hash, version, s.saveLatest(version)
+	return hash, version, s.saveLatest(version, hash)
 }
 
 // Snapshot rewrites the latest trees' memory-mapped snapshot at the
@@ -404,7 +404,7 @@ func (s *Store) Snapshot() error {
 
 // saveLatest saves the latest trees' working state as version, then
 // prunes the archive if KeepRecent is set.
-func (s *Store) saveLatest(version int64) error {
+func (s *Store) saveLatest(version int64, hash []byte) error {
 	var saved int64
 	var err error
 	if s.mem != nil {
@@ -422,6 +422,7 @@ func (s *Store) saveLatest(version int64) error {
 	if saved != version {
 		return fmt.Errorf("save state version: saved %d, expected %d", saved, version)
 	}
+	s.saved = hash
 	if s.opts.KeepRecent > 0 && version > s.opts.KeepRecent && !s.unarchived {
 		if err := s.arch.prune(version-s.opts.KeepRecent+1, s.treeCount()); err != nil {
 			return fmt.Errorf("prune state versions: %w", err)
