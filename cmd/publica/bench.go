@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,6 +51,7 @@ func benchCmd() *cobra.Command {
 					}
 				}
 			}
+			growthOpts.Sizes = slices.DeleteFunc(growthOpts.Sizes, func(n int) bool { return n <= 0 })
 			if len(growthOpts.Sizes) > 0 {
 				growthOpts.PerBlock = opts.TxsPerBlock
 				if _, err := bench.LandGrowth(cmd.OutOrStdout(), growthOpts); err != nil {
@@ -90,7 +92,7 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&opts.TxsPerBlock, "txs-per-block", 1000, "transactions per block")
 	cmd.Flags().IntVar(&landOpts.Parcels, "land-parcels", 100_000, "parcels in state for the land transfer run (0 skips it)")
 	cmd.Flags().IntVar(&landOpts.Transfers, "land-transfers", 20_000, "complete land transfers timed, once as offer+accept+register and once as one land/transfer transaction")
-	cmd.Flags().IntSliceVar(&growthOpts.Sizes, "land-growth", []int{100_000, 1_000_000}, "register sizes (parcels, each with a title and an owner account) for the land growth table, e.g. 100000,1000000,10000000 (empty skips it)")
+	cmd.Flags().IntSliceVar(&growthOpts.Sizes, "land-growth", []int{100_000, 1_000_000}, "register sizes (parcels, each with a title and an owner account) for the land growth table, e.g. 100000,1000000,10000000 (0 skips it)")
 	cmd.Flags().StringVar(&growthOpts.CPUProfile, "land-growth-cpuprofile", "", "write CPU profiles of each growth size's loading and timed blocks to this path + .<size>.load and .<size>.run")
 	cmd.Flags().IntVar(&growthOpts.Transfers, "land-growth-transfers", 20_000, "land/transfer transactions timed at each size of the growth table")
 	cmd.Flags().StringVar(&growthOpts.Dir, "land-growth-dir", "", "where the growth table's registers are built (default the system's temporary directory; 10M parcels need about 50 GB)")
