@@ -23,6 +23,11 @@ func (n *Node) Health() error {
 // failed write to the state store. The first fault is kept.
 func (n *Node) ReportFault(err error) { n.health.fault(err) }
 
+// Faulted is closed when the first fault is reported (see ReportFault;
+// CometBFT's consensus failure is one): the node will make no more blocks
+// until it is restarted.
+func (n *Node) Faulted() <-chan struct{} { return n.health.faulted }
+
 // StallAfter is how long the node may go without a new block before
 // Health calls consensus stalled.
 func (n *Node) StallAfter() time.Duration { return n.health.stallAfter }
@@ -52,13 +57,14 @@ type healthState struct {
 	height  int64
 	changed time.Time
 	err     error
+	faulted chan struct{} // closed with the first err
 
 	stop chan struct{}
 	done chan struct{}
 }
 
 func newHealthState(stallAfter time.Duration, now time.Time) *healthState {
-	return &healthState{stallAfter: stallAfter, changed: now}
+	return &healthState{stallAfter: stallAfter, changed: now, faulted: make(chan struct{})}
 }
 
 // observe records the latest height seen at now.
@@ -78,6 +84,7 @@ func (h *healthState) fault(err error) {
 	defer h.mu.Unlock()
 	if h.err == nil {
 		h.err = err
+		close(h.faulted)
 	}
 }
 

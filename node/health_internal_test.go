@@ -30,8 +30,14 @@ func TestHealthReasons(t *testing.T) {
 	if err := h.check(t0.Add(14*time.Second), 6, true); err == nil || !strings.Contains(err.Error(), "catching up") {
 		t.Errorf("catching up: %v", err)
 	}
+	select {
+	case <-h.faulted:
+		t.Fatal("faulted before any fault")
+	default:
+	}
 	h.fault(errors.New("store write: no space left on device"))
 	h.fault(errors.New("a later fault"))
+	<-h.faulted
 	if err := h.check(t0.Add(15*time.Second), 7, false); err == nil || err.Error() != "store write: no space left on device" {
 		t.Errorf("after a store fault: %v", err)
 	}

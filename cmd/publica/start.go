@@ -12,6 +12,9 @@ import (
 	"github.com/publica/publica/store"
 )
 
+// nodeStarted, if set, is called with the running node (a test seam).
+var nodeStarted func(*node.Node)
+
 func startCmd() *cobra.Command {
 	var (
 		keepRecent int64
@@ -49,19 +52,36 @@ func startCmd() *cobra.Command {
 				fmt.Fprintf(out, "portal listening on %s\n", url)
 			}
 			stopDemo := startDemoSeeding(out, home, n.RPCAddress(), portalURL)
+			if nodeStarted != nil {
+				nodeStarted(n)
+			}
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-			<-sig
-			fmt.Fprintln(out, "stopping...")
+			defer signal.Stop(sig)
+			// A fault (a failed store write, CometBFT's consensus failure on a
+			// full disk) leaves CometBFT up with its height frozen: halt
+			// instead, with the reason and a non-zero exit, so a supervisor
+			// sees it. Nothing committed is lost.
+			var halted error
+			select {
+			case <-sig:
+				fmt.Fprintln(out, "stopping...")
+			case <-n.Faulted():
+				halted = n.Health()
+				fmt.Fprintf(out, "halting: %v\n", halted)
+			}
 			stopDemo()
 			if err := stopPortal(); err != nil {
 				fmt.Fprintln(os.Stderr, "portal stop:", err)
 			}
 			height, hash := n.App.Store().Version(), n.App.Store().Hash()
-			if err := n.Stop(); err != nil {
+			if err := n.Stop(); err != nil && halted == nil {
 				return err
 			}
 			fmt.Fprintf(out, "stopped at height %d, app hash %X\n", height, hash)
+			if halted != nil {
+				return fmt.Errorf("node halted: %w\nnothing committed is lost: fix the cause (e.g. free disk space) and start again", halted)
+			}
 			return nil
 		},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/node"
 )
 
 // Ctrl-C on `publica start` stops the node and the portal cleanly: exit
@@ -81,5 +83,33 @@ func TestStartCleanInterrupt(t *testing.T) {
 		if strings.HasPrefix(line, "E[") || strings.Contains(line, "level=ERROR") {
 			t.Errorf("error line on a clean stop: %s", line)
 		}
+	}
+}
+
+// A fault (as a store write failing on a full disk) halts publica start
+// with the reason and an error (a non-zero exit), instead of a node that
+// stays up with its height frozen.
+func TestStartHaltsOnFault(t *testing.T) {
+	home := filepath.Join(testnode.TempHome(t), "home")
+	mustCLI(t, home, "init", "--dev", "--block-interval", "100ms", "--metrics", "off",
+		"--rpc", "tcp://"+testnode.FreeAddr(t), "--p2p", "tcp://"+testnode.FreeAddr(t))
+	nodeStarted = func(n *node.Node) {
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			n.ReportFault(errors.New("store write: write data/application.db/000042.log: no space left on device"))
+		}()
+	}
+	defer func() { nodeStarted = nil }()
+	out, _, err := cli(t, home, "start", "--portal", "")
+	if err == nil || !strings.Contains(err.Error(), "node halted: store write: ") || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("start after a fault: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "halting: store write") || !strings.Contains(out, "stopped at height") {
+		t.Errorf("output:\n%s", out)
+	}
+	// And it starts again from where it stopped.
+	n, _ := testnode.Start(t, home)
+	if n.App.Store().Version() < 1 {
+		t.Errorf("restarted at height %d", n.App.Store().Version())
 	}
 }
