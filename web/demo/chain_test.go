@@ -20,7 +20,8 @@ import (
 func TestNoGuidedVisitOffTheDevelopmentChain(t *testing.T) {
 	home := testnode.TempHome(t)
 	if err := node.Init(home, node.InitOptions{ChainID: "publica-town", AppState: genesis.DevAppState(),
-		BlockInterval: 100 * time.Millisecond, RPCAddr: "tcp://" + testnode.FreeAddr(t), P2PAddr: "tcp://" + testnode.FreeAddr(t)}); err != nil {
+		BlockInterval: 100 * time.Millisecond, EmptyBlockInterval: 200 * time.Millisecond,
+		RPCAddr: "tcp://" + testnode.FreeAddr(t), P2PAddr: "tcp://" + testnode.FreeAddr(t), MetricsAddr: "off"}); err != nil {
 		t.Fatal(err)
 	}
 	n, _ := testnode.Start(t, home)
