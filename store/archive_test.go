@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
@@ -284,5 +285,42 @@ func TestHashIsTheSavedVersions(t *testing.T) {
 	defer s.Close()
 	if !bytes.Equal(s.Hash(), next) {
 		t.Fatalf("reopened with hash %X, want %X", s.Hash(), next)
+	}
+}
+
+// TestHashesOutliveSnapshots: hashes and values handed out stay valid
+// after the latest tree moves to a newer memory-mapped snapshot and
+// unmaps the old one.
+func TestHashesOutliveSnapshots(t *testing.T) {
+	for _, split := range []string{NoSplit, DefaultSplit} {
+		s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: split, SnapshotInterval: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var handed, copies [][]byte
+		var values [][]byte
+		for v := range 16 {
+			if v < 4 { // then versions with no writes: the root stays a snapshot's node
+				s.Working().Set(fmt.Appendf(nil, "k%d", v), fmt.Appendf(nil, "v%d", v))
+			}
+			h, _, err := s.Commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			handed, copies = append(handed, h, s.Hash()), append(copies, bytes.Clone(h), bytes.Clone(h))
+			values = append(values, s.Working().Get([]byte("k0")))
+			time.Sleep(20 * time.Millisecond) // let a background snapshot finish and be switched to
+		}
+		for i := range handed {
+			if !bytes.Equal(handed[i], copies[i]) {
+				t.Fatalf("split %q: hash %d changed after snapshots", split, i)
+			}
+		}
+		for _, v := range values {
+			if string(v) != "v0" {
+				t.Fatalf("split %q: a value read earlier now reads %q", split, v)
+			}
+		}
+		s.Close()
 	}
 }

@@ -316,7 +316,9 @@ func treeHalf(t *memiavl.Tree) half {
 	if r == nil {
 		return half{}
 	}
-	return half{hash: r.Hash(), height: int8(r.Height()), size: r.Size()}
+	// SafeHash copies: a node in a snapshot hands out a slice of the
+	// mapped file, which is unmapped when a newer snapshot replaces it.
+	return half{hash: r.SafeHash(), height: int8(r.Height()), size: r.Size()}
 }
 
 // both runs a on another goroutine and b on this one, and returns when
