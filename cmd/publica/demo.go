@@ -434,7 +434,7 @@ func seedDemo(ctx context.Context, rpc, home string) (string, error) {
 		signers := append([]string{l.owners[0]}, l.owners[1:]...)
 		signers = append(signers, bank)
 		if err := s.send("mortgage on "+ref, land.TypeRegisterMortgage, &land.MsgRegisterMortgage{Title: titleOf[ref], Lender: demoAccount(bank),
-			Amount: "180000", Currency: "EUR", Rank: 1, Document: docHash("Millbrook mortgage deed " + ref)}, signers...); err != nil {
+			Amount: "18000000", Currency: "EUR", Rank: 1, Document: docHash("Millbrook mortgage deed " + ref)}, signers...); err != nil {
 			return "", err
 		}
 	}
