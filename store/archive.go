@@ -45,9 +45,6 @@ type archive struct {
 	nodes cache.Cache
 	// newest and oldest versions held, 0 if none; guarded by mu
 	latestV, firstV int64
-	// lastBatch is the size of the last version's writes: the next
-	// batch starts that large instead of growing by copying.
-	lastBatch int
 }
 
 const hashLen = 32
@@ -116,17 +113,17 @@ func (a *archive) seekRoot(newest bool) (int64, error) {
 }
 
 // latest is the last version the archive holds, 0 if none.
-func (a *archive) latest() (int64, error) {
+func (a *archive) latest() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.latestV, nil
+	return a.latestV
 }
 
 // first is the oldest version not pruned, 0 if none.
-func (a *archive) first() (int64, error) {
+func (a *archive) first() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.firstV, nil
+	return a.firstV
 }
 
 func (a *archive) metaInt(key []byte) (int64, error) {
@@ -299,13 +296,7 @@ type archiveBatch struct {
 	err   error
 }
 
-func (a *archive) newBatch() *archiveBatch {
-	size := min(a.lastBatch+a.lastBatch/4, 64<<20)
-	if size < 4096 {
-		return &archiveBatch{a: a, batch: a.db.NewBatch()}
-	}
-	return &archiveBatch{a: a, batch: a.db.NewBatchWithSize(size)}
-}
+func (a *archive) newBatch() *archiveBatch { return &archiveBatch{a: a, batch: a.db.NewBatch()} }
 
 // set adds a write; a batch past 64 MiB (a whole tree archived at once)
 // is written early, unsynced: the version's root record comes last, so a
@@ -338,9 +329,6 @@ func (b *archiveBatch) commit(version int64) error {
 	if b.err != nil {
 		return fmt.Errorf("write state archive: %w", b.err)
 	}
-	if size, err := b.batch.GetByteSize(); err == nil {
-		b.a.lastBatch = size
-	}
 	write := b.batch.WriteSync
 	if !b.a.sync {
 		write = b.batch.Write
@@ -362,9 +350,9 @@ func (b *archiveBatch) commit(version int64) error {
 // nodes to delete with version w are those of w's trees that w+1's trees
 // no longer reach. IAVL's own pruning works the same way.
 func (a *archive) prune(keepFrom int64, trees int) error {
-	first, err := a.first()
-	if err != nil || first == 0 {
-		return err
+	first := a.first()
+	if first == 0 {
+		return nil
 	}
 	for w := first; w < keepFrom; w++ {
 		b := a.newBatch()

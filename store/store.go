@@ -182,11 +182,7 @@ func (s *Store) loadLatest(dir string) error {
 	if err != nil {
 		return fmt.Errorf("load latest state: %w", err)
 	}
-	archived, err := s.arch.latest()
-	if err != nil {
-		db.Close()
-		return err
-	}
+	archived := s.arch.latest()
 	if db.Version() > archived {
 		if archived == 0 {
 			db.Close()
