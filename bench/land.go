@@ -326,14 +326,8 @@ func resetPeakRSS() {
 // peakRSS is the process's peak resident set size (Linux), else the Go
 // runtime's total obtained memory.
 func peakRSS() uint64 {
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "VmHWM:") {
-				var kb uint64
-				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
-				return kb << 10
-			}
-		}
+	if hwm := procStatus("VmHWM:"); hwm > 0 {
+		return hwm
 	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
