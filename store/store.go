@@ -176,8 +176,12 @@ func (s *Store) loadLatest(dir string) error {
 	if interval == 0 {
 		interval = 1000
 	}
+	// No older snapshot is kept: the archive holds history, and memiavl
+	// truncates its log only up to the oldest snapshot it keeps, so
+	// keeping one more kept a whole snapshot interval of log (after a bulk
+	// load, the load itself) and a second copy of the state on disk.
 	opts := memiavl.Options{CreateIfMissing: true, InitialStores: []string{highName, lowName}, SnapshotInterval: interval,
-		SnapshotKeepRecent: 1, AsyncCommitBuffer: -1}
+		SnapshotKeepRecent: 0, AsyncCommitBuffer: -1}
 	db, err := memiavl.Load(dir, opts)
 	if err != nil {
 		return fmt.Errorf("load latest state: %w", err)
