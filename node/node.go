@@ -136,7 +136,9 @@ func (n *Node) RPCAddress() string { return n.Config.RPC.ListenAddress }
 
 // openDBs remembers every database CometBFT opens. CometBFT v0.38 does not
 // close the transaction index database on stop, which keeps its file lock
-// and prevents starting the node again in the same process.
+// and prevents starting the node again in the same process. Each is
+// wrapped in a stoppingDB: CometBFT closes the block store while some of
+// its goroutines may still read it (see stoppingDB).
 type openDBs struct {
 	mu  sync.Mutex
 	dbs []cmtdb.DB
@@ -144,16 +146,18 @@ type openDBs struct {
 
 func (o *openDBs) provide(ctx *cfg.DBContext) (cmtdb.DB, error) {
 	db, err := cfg.DefaultDBProvider(ctx)
-	if err == nil {
-		o.mu.Lock()
-		o.dbs = append(o.dbs, db)
-		o.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return db, err
+	s := newStoppingDB(db)
+	o.mu.Lock()
+	o.dbs = append(o.dbs, s)
+	o.mu.Unlock()
+	return s, nil
 }
 
-// closeAll closes the databases; those CometBFT already closed answer with
-// an error that is of no interest here.
+// closeAll closes the databases; those CometBFT already closed are left
+// alone.
 func (o *openDBs) closeAll() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
