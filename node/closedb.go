@@ -58,10 +58,14 @@ func (d *stoppingDB) write(fn func() error) error {
 	return fn()
 }
 
-func (d *stoppingDB) Set(k, v []byte) error     { return d.write(func() error { return d.DB.Set(k, v) }) }
-func (d *stoppingDB) SetSync(k, v []byte) error { return d.write(func() error { return d.DB.SetSync(k, v) }) }
-func (d *stoppingDB) Delete(k []byte) error     { return d.write(func() error { return d.DB.Delete(k) }) }
-func (d *stoppingDB) DeleteSync(k []byte) error { return d.write(func() error { return d.DB.DeleteSync(k) }) }
+func (d *stoppingDB) Set(k, v []byte) error { return d.write(func() error { return d.DB.Set(k, v) }) }
+func (d *stoppingDB) SetSync(k, v []byte) error {
+	return d.write(func() error { return d.DB.SetSync(k, v) })
+}
+func (d *stoppingDB) Delete(k []byte) error { return d.write(func() error { return d.DB.Delete(k) }) }
+func (d *stoppingDB) DeleteSync(k []byte) error {
+	return d.write(func() error { return d.DB.DeleteSync(k) })
+}
 
 // Iterator iterates over nothing once the database is closed.
 func (d *stoppingDB) Iterator(start, end []byte) (cmtdb.Iterator, error) {
