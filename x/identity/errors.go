@@ -28,6 +28,7 @@ var (
 	ErrKeyInUse         = errs.Register(Codespace, 20, "key already controls an account")
 	ErrNewKeyNotSigned  = errs.Register(Codespace, 21, "the new key must co-sign a key rotation")
 	ErrDIDDeactivated   = errs.Register(Codespace, 22, "DID is deactivated")
+	ErrStatusListDoc    = errs.Register(Codespace, 23, "signed status list credential refused")
 )
 
 // Errors of credential verification (off chain in `publica credential

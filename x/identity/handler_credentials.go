@@ -84,8 +84,53 @@ func (m *Module) setStatus(ctx *module.Context, r *MsgSetStatus) ([]byte, error)
 	if cur && r.Purpose == PurposeRevocation {
 		return nil, ErrRevocationFinal.Wrapf("index %d", r.Index)
 	}
+	if r.List != nil {
+		bits := m.Keeper.StatusListBits(ctx.KV, is.Account, r.Purpose)
+		bits[r.Index/8] ^= 0x80 >> (r.Index % 8)
+		if err := m.checkList(ctx, is.Account, r.Purpose, r.List, bits); err != nil {
+			return nil, err
+		}
+	}
 	m.Keeper.SetStatusBit(ctx.KV, is.Account, r.Purpose, r.Index, r.Set)
+	if r.List != nil {
+		m.Keeper.SetSignedStatusList(ctx.KV, is.Account, r.Purpose, r.List)
+	} else {
+		m.Keeper.DeleteSignedStatusList(ctx.KV, is.Account, r.Purpose)
+	}
 	ctx.Emit("identity.status_changed", "issuer", is.Account, "purpose", r.Purpose,
 		"index", strconv.FormatUint(r.Index, 10), "set", strconv.FormatBool(r.Set))
+	return nil, nil
+}
+
+// checkList checks a signed status list of the signer's purpose list
+// against bits, the list as it will stand.
+func (m *Module) checkList(ctx *module.Context, issuer, purpose string, raw []byte, bits []byte) error {
+	d, err := m.Keeper.DID(ctx.KV, issuer)
+	if err != nil {
+		return err
+	}
+	cur := d.Current()
+	if cur == nil {
+		return ErrDIDDeactivated.Wrapf("issuer %s", issuer)
+	}
+	if err := CheckSignedStatusList(raw, issuer, purpose, cur.N, keyBytes(cur), bits); err != nil {
+		return ErrStatusListDoc.Wrapf("%v", err)
+	}
+	return nil
+}
+
+func (m *Module) publishStatusList(ctx *module.Context, r *MsgPublishStatusList) ([]byte, error) {
+	is, err := m.Keeper.Issuer(ctx.KV, ctx.Primary())
+	if err != nil {
+		return nil, err
+	}
+	if is == nil {
+		return nil, ErrNotIssuer.Wrapf("%s", ctx.Primary())
+	}
+	if err := m.checkList(ctx, is.Account, r.Purpose, r.List, m.Keeper.StatusListBits(ctx.KV, is.Account, r.Purpose)); err != nil {
+		return nil, err
+	}
+	m.Keeper.SetSignedStatusList(ctx.KV, is.Account, r.Purpose, r.List)
+	ctx.Emit("identity.status_list_published", "issuer", is.Account, "purpose", r.Purpose)
 	return nil, nil
 }

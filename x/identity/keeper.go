@@ -27,6 +27,8 @@ import (
 //	identity/slot/<issuer>/<index %020d>           digest of the credential holding the index
 //	identity/status/<issuer>/<purpose>/<page %08d> status list page (PageBytes bytes; absent = zeros)
 //	identity/recovery/<account>                    Recovery (pending)
+//	identity/statuslist/<issuer>/<purpose>         the issuer's signed BitstringStatusListCredential
+//	                                               (JSON as sent; absent: not signed since the last change)
 //	identity/eligibility/<account>/<key hex>       Eligibility; key = SHA-256(schema id 0x00 predicate)
 const (
 	prefix          = "identity/"
@@ -37,6 +39,7 @@ const (
 	prefixSlot      = prefix + "slot/"
 	prefixStatus    = prefix + "status/"
 	prefixRecovery  = prefix + "recovery/"
+	prefixSignedSL  = prefix + "statuslist/"
 	prefixEligible  = prefix + "eligibility/"
 	PageBytes       = 1024
 	PageBits        = PageBytes * 8
@@ -59,6 +62,12 @@ func StatusPageKey(issuer, purpose string, index uint64) []byte {
 	return []byte(fmt.Sprintf("%s%s/%s/%08d", prefixStatus, issuer, purpose, index/PageBits))
 }
 func RecoveryKey(account string) []byte { return []byte(prefixRecovery + account) }
+
+// SignedStatusListKey is the key of an issuer's signed status list
+// credential for purpose.
+func SignedStatusListKey(issuer, purpose string) []byte {
+	return []byte(prefixSignedSL + issuer + "/" + purpose)
+}
 func EligibilityKey(account, schemaID, predicate string) []byte {
 	h := sha256.Sum256([]byte(schemaID + "\x00" + predicate))
 	return []byte(prefixEligible + account + "/" + hex.EncodeToString(h[:]))
@@ -188,6 +197,32 @@ func (k Keeper) SetStatusBit(kv store.KV, issuer, purpose string, index uint64, 
 		page[off/8] &^= 0x80 >> (off % 8)
 	}
 	kv.Set(StatusPageKey(issuer, purpose, index), page)
+}
+
+// StatusListBits is issuer's whole purpose list as it stands (at least
+// MinStatusListBits long), for checking a signed list against.
+func (k Keeper) StatusListBits(kv store.KV, issuer, purpose string) []byte {
+	size := k.Params(kv).StatusListSize
+	pages := make([][]byte, StatusListPageCount(size))
+	for i := range pages {
+		pages[i] = k.StatusPage(kv, issuer, purpose, uint64(i)*PageBits)
+	}
+	return StatusListBits(size, pages)
+}
+
+// SignedStatusList is the issuer's signed list credential (nil: none).
+func (Keeper) SignedStatusList(kv store.KV, issuer, purpose string) []byte {
+	return kv.Get(SignedStatusListKey(issuer, purpose))
+}
+
+// SetSignedStatusList stores the issuer's signed list credential.
+func (Keeper) SetSignedStatusList(kv store.KV, issuer, purpose string, doc []byte) {
+	kv.Set(SignedStatusListKey(issuer, purpose), doc)
+}
+
+// DeleteSignedStatusList removes it (the list changed without a new one).
+func (Keeper) DeleteSignedStatusList(kv store.KV, issuer, purpose string) {
+	kv.Delete(SignedStatusListKey(issuer, purpose))
 }
 
 // SetStatusPage stores a whole page (genesis).

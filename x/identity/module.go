@@ -23,6 +23,7 @@ const (
 	TypeSetIssuerStatus     = "identity/set-issuer-status"
 	TypeAnchorCredential    = "identity/anchor-credential"
 	TypeSetStatus           = "identity/set-status"
+	TypePublishStatusList   = "identity/publish-status-list"
 	TypeRotateKey           = "identity/rotate-key"
 	TypeUpdateDID           = "identity/update-did"
 	TypeDeactivateDID       = "identity/deactivate-did"
@@ -42,6 +43,7 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeSetIssuerStatus, m.setIssuerStatus),
 		module.Handle(TypeAnchorCredential, m.anchorCredential),
 		module.Handle(TypeSetStatus, m.setStatus),
+		module.Handle(TypePublishStatusList, m.publishStatusList),
 		module.Handle(TypeRotateKey, m.rotateKey),
 		module.Handle(TypeUpdateDID, m.updateDID),
 		module.Handle(TypeDeactivateDID, m.deactivateDID),

@@ -25,6 +25,8 @@ import (
 //	did/<account>                        the resolved DID document (built from two keys; not provable as one)
 //	statuslist/<issuer>/<purpose>        the W3C BitstringStatusListCredential built from the pages (not
 //	                                     provable as one: `publica identity status-list` proves each page)
+//	signedstatuslist/<issuer>/<purpose>  the issuer's signed BitstringStatusListCredential (absent: none
+//	                                     since the list last changed)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
 	// one answers with the record stored at key, as stored, so the app can
 	// prove it.
@@ -81,6 +83,11 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		}
 		b, _ := json.Marshal(c)
 		return module.QueryResult{Value: b}, nil
+	case len(path) == 3 && path[0] == "signedstatuslist" && acct(path[1]):
+		if err := checkPurpose(path[2]); err != nil {
+			return module.QueryResult{}, err
+		}
+		return one(SignedStatusListKey(path[1], path[2]))
 	case len(path) == 2 && path[0] == "did":
 		id, ok := vc.AccountOfDID(path[1])
 		if !ok && acct(path[1]) {
@@ -102,10 +109,21 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 	return bad("unknown identity query %v", fmt.Sprint(path))
 }
 
+// DID document contexts: DID Core, Multikey, and Publica's (for
+// publicaKeyHistory).
+var DIDContexts = []string{"https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1", vc.ContextPublica}
+
+// DIDService is a service of a DID document (DID Core §5.4).
+type DIDService struct {
+	ID              string `json:"id"`
+	Type            string `json:"type"`
+	ServiceEndpoint string `json:"serviceEndpoint"`
+}
+
 // DIDDocument renders a DID record as a W3C DID document (DID Core 1.0):
 // every key of the history is a Multikey verification method; the current
 // one is the authentication and assertion method. Publica-specific
-// validity windows are in publicaKeyHistory.
+// validity windows are in publicaKeyHistory (defined in ContextPublica).
 func DIDDocument(d *DIDRecord) map[string]any {
 	did := vc.DID(d.Account)
 	var vms []map[string]any
@@ -116,13 +134,17 @@ func DIDDocument(d *DIDRecord) map[string]any {
 			"publicKeyMultibase": vc.MultikeyFromPublic(keyBytes(&k))})
 		hist = append(hist, map[string]any{"id": id, "from": k.From, "until": k.Until, "reason": k.Reason})
 	}
+	services := []DIDService{}
+	for _, sv := range d.Services {
+		services = append(services, DIDService{ID: did + "#" + sv.ID, Type: sv.Type, ServiceEndpoint: sv.Endpoint})
+	}
 	doc := map[string]any{
-		"@context":           []string{"https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"},
+		"@context":           DIDContexts,
 		"id":                 did,
 		"controller":         did,
 		"verificationMethod": vms,
 		"publicaKeyHistory":  hist,
-		"service":            d.Services,
+		"service":            services,
 	}
 	if cur := d.Current(); cur != nil {
 		ref := vc.KeyRef(d.Account, cur.N)

@@ -3,6 +3,7 @@ package identity
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
@@ -152,6 +154,8 @@ func NewStatusListCredential(issuer, purpose string, size uint64, pages [][]byte
 			StatusPurpose: purpose, EncodedList: EncodeStatusList(StatusListBits(size, pages))},
 	}
 	if ev != nil {
+		// The evidence's terms are defined in Publica's context.
+		c.Context = append(c.Context, vc.ContextPublica)
 		c.Evidence = []*StatusListEvidence{ev}
 	}
 	return c, nil
@@ -317,4 +321,131 @@ func StatusListFromChain(chainID, issuer, purpose string, height int64, appHash 
 		ev.Pages = append(ev.Pages, pp)
 	}
 	return NewStatusListCredential(issuer, purpose, params.StatusListSize, pages, ev)
+}
+
+// SignedStatusList is the signed form of an issuer's list: a
+// BitstringStatusListCredential (W3C Bitstring Status List v1.0 §2.2)
+// secured with an eddsa-jcs-2022 Data Integrity proof by the issuer's
+// current key, its id the portal URL every credential's
+// statusListCredential names. The issuer signs it (its key is nowhere
+// else); the chain checks it against the list and keeps it, so the
+// portal serves exactly what the chain holds, provable at any height.
+type SignedStatusList struct {
+	Context           []string          `json:"@context"`
+	ID                string            `json:"id"`
+	Type              []string          `json:"type"`
+	Issuer            string            `json:"issuer"`
+	ValidFrom         string            `json:"validFrom,omitempty"`
+	CredentialSubject StatusListSubject `json:"credentialSubject"`
+	Proof             *vc.Proof         `json:"proof,omitempty"`
+}
+
+// UnsignedStatusList builds the document the issuer signs for its
+// purpose list with bitstring bits, served at base (a public URL).
+func UnsignedStatusList(base, issuer, purpose string, bits []byte, validFrom string) ([]byte, error) {
+	if err := checkPurpose(purpose); err != nil {
+		return nil, err
+	}
+	if err := vc.CheckBaseURL(base); err != nil {
+		return nil, err
+	}
+	id := vc.StatusListURL(base, issuer, purpose)
+	return json.Marshal(SignedStatusList{
+		Context: []string{vc.ContextV2}, ID: id,
+		Type:   []string{"VerifiableCredential", StatusListCredentialType},
+		Issuer: vc.DID(issuer), ValidFrom: validFrom,
+		CredentialSubject: StatusListSubject{ID: id + "#list", Type: StatusListSubjectType,
+			StatusPurpose: purpose, EncodedList: EncodeStatusList(bits)},
+	})
+}
+
+// SignedStatusListProof is the proof options the issuer's key number n
+// signs a status list with.
+func SignedStatusListProof(issuer string, n int, created string) vc.Proof {
+	return vc.Proof{Created: created, VerificationMethod: vc.KeyRef(issuer, n), ProofPurpose: "assertionMethod"}
+}
+
+// CheckSignedStatusList checks a signed status list credential: its form,
+// that it is issuer's purpose list at a public URL, signed by key number
+// keyN (pub) of the issuer, and that its bitstring is exactly bits. It is
+// deterministic (chain handlers call it).
+func CheckSignedStatusList(raw []byte, issuer, purpose string, keyN int, pub []byte, bits []byte) error {
+	sec, err := vc.ParseSecured(raw)
+	if err != nil {
+		return err
+	}
+	var d SignedStatusList
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return fmt.Errorf("not a status list credential: %v", err)
+	}
+	base, listIssuer, listPurpose, ok := vc.ParseStatusListURL(d.ID)
+	s := d.CredentialSubject
+	switch {
+	case len(d.Context) != 1 || d.Context[0] != vc.ContextV2:
+		return fmt.Errorf(`@context must be ["%s"]`, vc.ContextV2)
+	case len(d.Type) != 2 || d.Type[0] != "VerifiableCredential" || d.Type[1] != StatusListCredentialType:
+		return fmt.Errorf(`type must be ["VerifiableCredential", "%s"]`, StatusListCredentialType)
+	case !ok || listIssuer != issuer || listPurpose != purpose:
+		return fmt.Errorf("id %q is not %s", d.ID, vc.StatusListURL("<public URL>", issuer, purpose))
+	case d.ID != vc.StatusListURL(base, issuer, purpose):
+		return fmt.Errorf("id %q is not a status list URL", d.ID)
+	case d.Issuer != vc.DID(issuer):
+		return fmt.Errorf("issuer %q, want %s", d.Issuer, vc.DID(issuer))
+	case s.ID != d.ID+"#list" || s.Type != StatusListSubjectType || s.StatusPurpose != purpose:
+		return fmt.Errorf("credentialSubject must be {id: %s#list, type: %s, statusPurpose: %s}", d.ID, StatusListSubjectType, purpose)
+	case sec.Proof.VerificationMethod != vc.KeyRef(issuer, keyN):
+		return fmt.Errorf("signed by %q, not the issuer's current key %s", sec.Proof.VerificationMethod, vc.KeyRef(issuer, keyN))
+	case sec.Proof.ProofPurpose != "assertionMethod" || sec.Proof.Challenge != "" || sec.Proof.Domain != "":
+		return errors.New("proofPurpose must be assertionMethod, without challenge or domain")
+	}
+	if d.ValidFrom != "" {
+		if _, err := time.Parse(time.RFC3339, d.ValidFrom); err != nil {
+			return fmt.Errorf("validFrom: %v", err)
+		}
+	}
+	if err := sec.Verify(pub); err != nil {
+		return err
+	}
+	got, err := DecodeStatusList(s.EncodedList)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, bits) {
+		if len(got) != len(bits) {
+			return fmt.Errorf("encodedList holds %d bits, the chain's list %d", len(got)*8, len(bits)*8)
+		}
+		for i := range got {
+			if got[i] != bits[i] {
+				return fmt.Errorf("encodedList differs from the chain's list from entry %d on", i*8)
+			}
+		}
+	}
+	return nil
+}
+
+// SignStatusList builds issuer's purpose list of bits, served at base,
+// and signs it with key, the issuer's key number n.
+func SignStatusList(base, issuer, purpose string, n int, bits []byte, created time.Time, key ed25519.PrivateKey) ([]byte, error) {
+	stamp := created.UTC().Format(time.RFC3339)
+	doc, err := UnsignedStatusList(base, issuer, purpose, bits, stamp)
+	if err != nil {
+		return nil, err
+	}
+	return vc.Sign(doc, SignedStatusListProof(issuer, n, stamp), key)
+}
+
+// WithStatusBit returns a copy of bits with entry index set or cleared.
+func WithStatusBit(bits []byte, index uint64, set bool) []byte {
+	out := bytes.Clone(bits)
+	if index/8 >= uint64(len(out)) {
+		return out
+	}
+	if set {
+		out[index/8] |= 0x80 >> (index % 8)
+	} else {
+		out[index/8] &^= 0x80 >> (index % 8)
+	}
+	return out
 }

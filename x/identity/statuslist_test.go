@@ -2,12 +2,16 @@ package identity_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/publica/publica/errs"
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
@@ -160,8 +164,102 @@ func TestStatusEntriesNameTheList(t *testing.T) {
 	}
 	for _, e := range p.Credential.CredentialStatus {
 		if e.Type != "BitstringStatusListEntry" || e.StatusListIndex != "0" ||
-			e.StatusListCredential != vc.StatusListURN(apptest.Account(w.registrar), e.StatusPurpose) {
+			e.StatusListCredential != vc.StatusListURL(vc.DefaultBaseURL, apptest.Account(w.registrar), e.StatusPurpose) ||
+			e.ID != e.StatusListCredential+"#0" {
 			t.Fatalf("entry %+v", e)
 		}
+	}
+	if s := p.Credential.CredentialSchema; s.Type != "JsonSchema" || s.ID != vc.DefaultBaseURL+"/identity/schemas/residence/1" || p.BaseURL != vc.DefaultBaseURL {
+		t.Fatalf("credentialSchema %+v, base %q", s, p.BaseURL)
+	}
+}
+
+// The issuer's signed status list: checked against the chain's list and
+// the issuer's current key, stored, replaced by set-status with the new
+// list, removed by set-status without one; every bad document refused
+// with identity/23 and the reason.
+func TestSignedStatusList(t *testing.T) {
+	w := newWorld(t)
+	reg := apptest.Account(w.registrar)
+	w.issue(w.registrar, apptest.Account(w.alice), aliceClaims(), time.Time{}, nil)
+	const base = "https://registry.example.gov"
+	zeros := make([]byte, identity.MinStatusListBits/8)
+	sign := func(bits []byte, key ed25519.PrivateKey, purpose string) json.RawMessage {
+		doc, err := identity.SignStatusList(base, reg, purpose, 1, bits, apptest.GenesisTime, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	stored := func() []byte {
+		r := w.RawQuery(&abci.RequestQuery{Path: "/identity/signedstatuslist/" + reg + "/revocation"})
+		return r.Value
+	}
+	good := sign(zeros, w.registrar, "revocation")
+	refuse := func(name string, msg identity.MsgPublishStatusList, why string) {
+		t.Helper()
+		r := w.Expect(identity.ErrStatusListDoc, identity.TypePublishStatusList, msg, w.registrar)
+		if !strings.Contains(r.Log, why) {
+			t.Errorf("%s: log %q lacks %q", name, r.Log, why)
+		}
+	}
+	refuse("other key", identity.MsgPublishStatusList{Purpose: "revocation", List: sign(zeros, w.alice, "revocation")}, "signature")
+	refuse("other bits", identity.MsgPublishStatusList{Purpose: "revocation", List: sign(identity.WithStatusBit(zeros, 0, true), w.registrar, "revocation")}, "differs from the chain's list from entry 0")
+	refuse("other purpose", identity.MsgPublishStatusList{Purpose: "suspension", List: good}, "is not <public URL>/identity/status-lists/")
+	refuse("tampered", identity.MsgPublishStatusList{Purpose: "revocation", List: json.RawMessage(strings.Replace(string(good), `"validFrom":"`, `"validFrom":"1`, 1))}, "validFrom")
+	w.Expect(identity.ErrNotIssuer, identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: "revocation", List: good}, w.alice)
+	w.Expect(errs.InvalidMsg, identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: "revocation"}, w.registrar)
+	if stored() != nil {
+		t.Fatal("a refused list was stored")
+	}
+	w.Expect(nil, identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: "revocation", List: good}, w.registrar)
+	if !bytes.Equal(stored(), good) {
+		t.Fatalf("stored %s", stored())
+	}
+	// set-status with the list as it will stand: stored; with the old
+	// list: refused; without a list: the stored one is removed.
+	revoked := sign(identity.WithStatusBit(zeros, 0, true), w.registrar, "revocation")
+	w.Expect(identity.ErrStatusListDoc, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: "revocation", Index: 0, Set: true, List: good}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: "revocation", Index: 0, Set: true, List: revoked}, w.registrar)
+	if !bytes.Equal(stored(), revoked) {
+		t.Fatalf("stored after set-status %s", stored())
+	}
+	sus := sign(zeros, w.registrar, "suspension")
+	w.Expect(nil, identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: "suspension", List: sus}, w.registrar)
+	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: "suspension", Index: 0, Set: true}, w.registrar)
+	if r := w.RawQuery(&abci.RequestQuery{Path: "/identity/signedstatuslist/" + reg + "/suspension"}); r.Value != nil {
+		t.Fatal("set-status without a list left the old signed list")
+	}
+}
+
+// A credential issued before the status list and schema URLs (URNs,
+// PublicaClaimSchema) still parses.
+func TestLegacyCredentialParses(t *testing.T) {
+	w := newWorld(t)
+	held := w.issue(w.registrar, apptest.Account(w.alice), aliceClaims(), time.Time{}, nil)
+	var c map[string]any
+	json.Unmarshal(held.Credential, &c)
+	reg := apptest.Account(w.registrar)
+	c["credentialSchema"] = map[string]any{"id": "urn:publica:schema:residence:1", "type": "PublicaClaimSchema"}
+	c["credentialStatus"] = []any{
+		map[string]any{"id": vc.StatusListURN(reg, "revocation") + "#0", "type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "0", "statusListCredential": vc.StatusListURN(reg, "revocation")},
+		map[string]any{"id": vc.StatusListURN(reg, "suspension") + "#0", "type": "BitstringStatusListEntry", "statusPurpose": "suspension", "statusListIndex": "0", "statusListCredential": vc.StatusListURN(reg, "suspension")},
+	}
+	delete(c, "proof")
+	doc, _ := json.Marshal(c)
+	signed, err := vc.Sign(doc, vc.Proof{VerificationMethod: vc.KeyRef(reg, 1), ProofPurpose: "assertionMethod"}, w.registrar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := vc.ParseCredential(signed)
+	if err != nil || p.SchemaID != "residence" || p.BaseURL != "" {
+		t.Fatalf("%v %+v", err, p)
+	}
+	// Mixed forms are refused.
+	c["credentialSchema"] = map[string]any{"id": "urn:publica:schema:residence:1", "type": "JsonSchema"}
+	doc, _ = json.Marshal(c)
+	signed, _ = vc.Sign(doc, vc.Proof{VerificationMethod: vc.KeyRef(reg, 1), ProofPurpose: "assertionMethod"}, w.registrar)
+	if _, err := vc.ParseCredential(signed); err == nil || !strings.Contains(err.Error(), "JsonSchema at") {
+		t.Fatalf("JsonSchema with a URN: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ package identity
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"regexp"
 	"slices"
 
@@ -326,14 +327,49 @@ func (m *MsgAnchorCredential) ValidateBasic() error {
 	return nil
 }
 
-// MsgSetStatus sets or clears a bit of the issuer's status list.
+// MsgSetStatus sets or clears a bit of the issuer's status list. List,
+// if given, is the issuer's signed BitstringStatusListCredential of the
+// list as it will stand (checked and stored); without it the stored
+// signed list is removed, so none is ever out of date.
 type MsgSetStatus struct {
-	Purpose string `json:"purpose"`
-	Index   uint64 `json:"index"`
-	Set     bool   `json:"set"`
+	Purpose string          `json:"purpose"`
+	Index   uint64          `json:"index"`
+	Set     bool            `json:"set"`
+	List    json.RawMessage `json:"list,omitempty"`
 }
 
-func (m *MsgSetStatus) ValidateBasic() error { return checkPurpose(m.Purpose) }
+func (m *MsgSetStatus) ValidateBasic() error {
+	if err := checkPurpose(m.Purpose); err != nil {
+		return err
+	}
+	return checkListSize(m.List, false)
+}
+
+// MsgPublishStatusList stores the issuer's signed
+// BitstringStatusListCredential of its purpose list as it stands.
+type MsgPublishStatusList struct {
+	Purpose string          `json:"purpose"`
+	List    json.RawMessage `json:"list"`
+}
+
+func (m *MsgPublishStatusList) ValidateBasic() error {
+	if err := checkPurpose(m.Purpose); err != nil {
+		return err
+	}
+	return checkListSize(m.List, true)
+}
+
+func checkListSize(l json.RawMessage, required bool) error {
+	switch {
+	case string(l) == "null":
+		return errs.InvalidMsg.Wrapf("list: give the signed status list credential, or leave list out")
+	case len(l) == 0 && required:
+		return errs.InvalidMsg.Wrapf("list: the signed status list credential is required")
+	case len(l) > vc.MaxDocumentBytes:
+		return errs.InvalidMsg.Wrapf("list: %d bytes, at most %d", len(l), vc.MaxDocumentBytes)
+	}
+	return nil
+}
 
 // MsgRotateKey replaces the signer's account key by NewPubKey, which must
 // co-sign the transaction.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,16 +22,33 @@ import (
 
 // Identifiers used in Publica credentials.
 const (
-	ContextV2        = "https://www.w3.org/ns/credentials/v2"
-	ContextPublica   = "https://publica.example/ns/identity/v1"
-	CredentialType   = "PublicaCredential"
-	SchemaRefType    = "PublicaClaimSchema"
-	StatusEntryType  = "BitstringStatusListEntry"
-	PurposeRevoke    = "revocation"
-	PurposeSuspend   = "suspension"
-	DIDPrefix        = "did:publica:"
-	SchemaURNPrefix  = "urn:publica:schema:"
-	StatusURNPrefix  = "urn:publica:status:"
+	ContextV2      = "https://www.w3.org/ns/credentials/v2"
+	ContextPublica = "https://publica.example/ns/identity/v1"
+	CredentialType = "PublicaCredential"
+	// SchemaRefType is the credentialSchema type of W3C VC JSON Schema:
+	// its id is the URL of a JSON Schema the credential conforms to.
+	SchemaRefType = "JsonSchema"
+	// LegacySchemaRefType is the type of credentials issued before the
+	// schema and status list URLs (id urn:publica:schema:…); they still
+	// parse and verify against the chain.
+	LegacySchemaRefType = "PublicaClaimSchema"
+	StatusEntryType     = "BitstringStatusListEntry"
+	PurposeRevoke       = "revocation"
+	PurposeSuspend      = "suspension"
+	DIDPrefix           = "did:publica:"
+	SchemaURNPrefix     = "urn:publica:schema:"
+	StatusURNPrefix     = "urn:publica:status:"
+	// DefaultBaseURL is the public URL of a development portal (make run):
+	// the base of the status list and schema URLs a credential names when
+	// its issuer gives none.
+	DefaultBaseURL = "http://127.0.0.1:8080"
+	// StatusListPath and SchemaPath follow the portal's public URL:
+	// <base>/identity/status-lists/<issuer>/<purpose> and
+	// <base>/identity/schemas/<id>/<version>.
+	StatusListPath = "/identity/status-lists/"
+	SchemaPath     = "/identity/schemas/"
+	// MaxBaseURLLen bounds the public URL a credential names.
+	MaxBaseURLLen    = 200
 	MaxClaims        = 32
 	MaxDisclosureLen = 1024
 )
@@ -91,6 +109,79 @@ func ParseSchemaURN(s string) (id string, version uint32, ok bool) {
 // StatusListURN names an issuer's status list for a purpose.
 func StatusListURN(issuer, purpose string) string {
 	return StatusURNPrefix + issuer + ":" + purpose
+}
+
+// CheckBaseURL reports whether base can be the public URL of a portal in
+// credentials: http or https, a host, an optional path, no query, no
+// fragment, no trailing slash, printable ASCII.
+func CheckBaseURL(base string) error {
+	if base == "" || len(base) > MaxBaseURLLen {
+		return fmt.Errorf("public URL %q: 1 to %d characters", base, MaxBaseURLLen)
+	}
+	for i := 0; i < len(base); i++ {
+		if base[i] <= ' ' || base[i] >= 0x7f || base[i] == '#' || base[i] == '?' || base[i] == '%' {
+			return fmt.Errorf("public URL %q: printable ASCII without spaces, #, ? or %%", base)
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		strings.HasSuffix(base, "/") || u.String() != base {
+		return fmt.Errorf("public URL %q: want http(s)://host[:port][/path], no trailing slash (e.g. https://registry.example.gov)", base)
+	}
+	return nil
+}
+
+// StatusListURL is the portal URL of an issuer's status list credential.
+func StatusListURL(base, issuer, purpose string) string {
+	return base + StatusListPath + issuer + "/" + purpose
+}
+
+// SchemaURL is the portal URL of the JSON Schema of a credential schema.
+func SchemaURL(base, id string, version uint32) string {
+	return fmt.Sprintf("%s%s%s/%d", base, SchemaPath, id, version)
+}
+
+// cutBase splits u at its last occurrence of path: the base (a valid
+// public URL) and what follows.
+func cutBase(u, path string) (base, rest string, ok bool) {
+	i := strings.LastIndex(u, path)
+	if i <= 0 || CheckBaseURL(u[:i]) != nil {
+		return "", "", false
+	}
+	return u[:i], u[i+len(path):], true
+}
+
+// ParseStatusListURL splits a status list credential URL made by
+// StatusListURL.
+func ParseStatusListURL(u string) (base, issuer, purpose string, ok bool) {
+	base, rest, ok := cutBase(u, StatusListPath)
+	issuer, purpose, found := strings.Cut(rest, "/")
+	if !ok || !found || !accountRE.MatchString(issuer) || (purpose != PurposeRevoke && purpose != PurposeSuspend) {
+		return "", "", "", false
+	}
+	return base, issuer, purpose, true
+}
+
+// ParseSchemaRef reads a credentialSchema: a JsonSchema at
+// <base>/identity/schemas/<id>/<version> (base "" for the legacy
+// PublicaClaimSchema URN).
+func ParseSchemaRef(r SchemaRef) (base, id string, version uint32, ok bool) {
+	switch r.Type {
+	case LegacySchemaRefType:
+		id, version, ok = ParseSchemaURN(r.ID)
+		return "", id, version, ok
+	case SchemaRefType:
+		base, rest, found := cutBase(r.ID, SchemaPath)
+		if !found {
+			return "", "", 0, false
+		}
+		id, version, ok = ParseSchemaURN(SchemaURNPrefix + strings.Replace(rest, "/", ":", 1))
+		if !ok || SchemaURL(base, id, version) != r.ID {
+			return "", "", 0, false
+		}
+		return base, id, version, true
+	}
+	return "", "", 0, false
 }
 
 // StatusEntry is one BitstringStatusListEntry.
@@ -221,6 +312,9 @@ type IssuerParams struct {
 	ValidFrom   time.Time
 	ValidUntil  time.Time // zero: no expiry
 	Rand        io.Reader // salts and credential id; nil: crypto/rand
+	// BaseURL is the public URL of the portal that serves the issuer's
+	// status lists and the schema (""; DefaultBaseURL).
+	BaseURL string
 }
 
 // Held is what the holder keeps: the signed credential, every value
@@ -265,6 +359,13 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 	}
 	if len(p.Claims) == 0 || len(p.Claims) > MaxClaims {
 		return nil, nil, fmt.Errorf("a credential has 1 to %d claims", MaxClaims)
+	}
+	base := p.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if err := CheckBaseURL(base); err != nil {
+		return nil, nil, err
 	}
 	var discs []string
 	var digests, commitDigests []string
@@ -312,7 +413,7 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 		Issuer:    DID(p.Issuer),
 		ValidFrom: p.ValidFrom.UTC().Format(time.RFC3339),
 		CredentialSchema: SchemaRef{
-			ID: SchemaURN(p.SchemaID, p.Version), Type: SchemaRefType,
+			ID: SchemaURL(base, p.SchemaID, p.Version), Type: SchemaRefType,
 		},
 		CredentialSubject: Subject{ID: DID(p.Holder), ClaimDigests: digests, CommitmentDigests: commitDigests},
 	}
@@ -320,7 +421,7 @@ func PrepareIssue(p IssuerParams, rnd io.Reader) (*PendingIssue, []byte, error) 
 		c.ValidUntil = p.ValidUntil.UTC().Format(time.RFC3339)
 	}
 	for _, purpose := range []string{PurposeRevoke, PurposeSuspend} {
-		list := StatusListURN(p.Issuer, purpose)
+		list := StatusListURL(base, p.Issuer, purpose)
 		c.CredentialStatus = append(c.CredentialStatus, StatusEntry{
 			ID: list + "#" + idx, Type: StatusEntryType, StatusPurpose: purpose,
 			StatusListIndex: idx, StatusListCredential: list,
@@ -370,6 +471,9 @@ type Parsed struct {
 	StatusIndex uint64
 	ValidFrom   time.Time
 	ValidUntil  time.Time // zero: none
+	// BaseURL is the public URL the credential's status list and schema
+	// URLs start with ("" for a legacy credential naming URNs).
+	BaseURL string
 }
 
 // ParseCredential checks a credential's structure strictly.
@@ -418,11 +522,8 @@ func parseCredential(raw []byte, sec *Secured) (*Parsed, error) {
 	if sec.Proof.ProofPurpose != "assertionMethod" {
 		return nil, bad("proofPurpose %q, want assertionMethod", sec.Proof.ProofPurpose)
 	}
-	if c.CredentialSchema.Type != SchemaRefType {
-		return nil, bad("credentialSchema.type %q", c.CredentialSchema.Type)
-	}
-	if p.SchemaID, p.Version, ok = ParseSchemaURN(c.CredentialSchema.ID); !ok {
-		return nil, bad("credentialSchema.id %q", c.CredentialSchema.ID)
+	if p.BaseURL, p.SchemaID, p.Version, ok = ParseSchemaRef(c.CredentialSchema); !ok {
+		return nil, bad("credentialSchema %q of type %q is not a JsonSchema at <public URL>%s<id>/<version>", c.CredentialSchema.ID, c.CredentialSchema.Type, SchemaPath)
 	}
 	if p.ValidFrom, err = time.Parse(time.RFC3339, c.ValidFrom); err != nil {
 		return nil, bad("validFrom: %v", err)
@@ -448,10 +549,13 @@ func parseCredential(raw []byte, sec *Secured) (*Parsed, error) {
 	for i, purpose := range []string{PurposeRevoke, PurposeSuspend} {
 		e := c.CredentialStatus[i]
 		list := StatusListURN(p.Issuer, purpose)
+		if p.BaseURL != "" {
+			list = StatusListURL(p.BaseURL, p.Issuer, purpose)
+		}
 		idx, err := strconv.ParseUint(e.StatusListIndex, 10, 64)
 		if err != nil || strconv.FormatUint(idx, 10) != e.StatusListIndex || e.Type != StatusEntryType ||
 			e.StatusPurpose != purpose || e.StatusListCredential != list || e.ID != list+"#"+e.StatusListIndex {
-			return nil, bad("credentialStatus[%d] is not the issuer's %s list entry", i, purpose)
+			return nil, bad("credentialStatus[%d] is not the issuer's %s list entry (%s#<index>)", i, purpose, list)
 		}
 		if i == 1 && idx != p.StatusIndex {
 			return nil, bad("revocation and suspension entries must share one index")
