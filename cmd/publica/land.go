@@ -31,6 +31,8 @@ var landActions = []struct {
 		`@parcels.json --from clerk`},
 	{land.TypeRegisterTitle, "(clerk) first registration of a title: parcels, owners with shares summing to 1, tenure",
 		`'{"parcels":["P1"],"owners":[{"party":"ALICE_ID","share":"1"}],"tenure":"freehold","document":""}' --document-file grant.pdf --from clerk`},
+	{land.TypeRegisterTitles, "(clerk) register up to 1,000 titles at once, each as register-title, all or none (see also `publica land import --titles`)",
+		`@titles.json --from clerk`},
 	{land.TypeOfferTransfer, "(every seller signs) offer shares of a title to buyers until a height",
 		`'{"title":"T1","sellers":[{"party":"ALICE_ID","share":"1/2"}],"buyers":[{"party":"BOB_ID","share":"1/3"},{"party":"CAROL_ID","share":"1/6"}],"expires":500}' --from citizen-alice`},
 	{land.TypeAcceptTransfer, "(every buyer signs) accept an offer", `'{"offer":"O1"}' --from citizen-bob --cosign citizen-carol`},

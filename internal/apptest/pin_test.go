@@ -76,7 +76,7 @@ import (
 // Before that change: 1A875D5C…E1C9E and 839DF618…D454D.
 const (
 	pinnedBeforeBatches = "B0B85174AAA804DB0904988D5BE61349B8E9156A9EE6E6C81204F893949C3A84"
-	pinnedAppHash       = "4CFDBA5E0CC1F9B276403D7741B3E11FCDEED22E60C365CFA8A383E1BFF0A916"
+	pinnedAppHash       = "483F21E7EBEE90C2F7990AAE7B1FAC92A67EBA7B78E6EFB0F6A3C9066C583654"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
@@ -173,6 +173,7 @@ func TestAppHashPin(t *testing.T) {
 	pinLandBatches(p, clerk, alice)
 	pinCaveatExamination(p, clerk, alice, carol)
 	pinMoneyAndShares(p, clerk, alice, registrar)
+	pinTitleBatches(p, clerk, alice, bob)
 
 	// Every message kind the app registers, accepted and refused.
 	for _, k := range p.App.MessageTypes() {
@@ -194,7 +195,7 @@ func TestAppHashPin(t *testing.T) {
 		identity.TypeCompleteRecovery, identity.TypeRegisterEligibility,
 		ballot.TypeCreateElection, ballot.TypeRegisterVoters, ballot.TypeRemoveVoters, ballot.TypeTrusteeKey,
 		ballot.TypeDeal, ballot.TypeComplain, ballot.TypeReveal, ballot.TypePublishKey, ballot.TypeCast, ballot.TypeTally,
-		land.TypeRegisterParcels, land.TypeExamineCaveat,
+		land.TypeRegisterParcels, land.TypeExamineCaveat, land.TypeRegisterTitles,
 	} {
 		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
 			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
@@ -301,6 +302,31 @@ func pinMoneyAndShares(p *pin, clerk, alice, lender ed25519.PrivateKey) {
 	p.run("land: register-mortgage in a currency not in ISO 4217", errs.InvalidMsg, land.TypeRegisterMortgage, mortgage, alice, lender)
 	mortgage.Currency = "JPY"
 	p.run("land: register-mortgage in yen", nil, land.TypeRegisterMortgage, mortgage, alice, lender)
+}
+
+// pinTitleBatches: land/register-titles, added after the money and share
+// bounds. A batch is all or nothing: the refused one (its second title
+// names the first's parcel) registers neither title.
+func pinTitleBatches(p *pin, clerk, alice, bob ed25519.PrivateKey) {
+	ids := p.run("land: register-parcels for the title batch", nil, land.TypeRegisterParcels, land.MsgRegisterParcels{Parcels: []land.MsgRegisterParcel{
+		{CadastralRef: "PIN-T1", Geometry: rect(0, 30000, 1000, 31000), Address: "1 Title Row", Document: docHash("title plan")},
+		{CadastralRef: "PIN-T2", Geometry: rect(1000, 30000, 2000, 31000), Address: "2 Title Row", Document: docHash("title plan")},
+	}}, clerk)
+	parcels := strings.Split(ids, ",")
+	if len(parcels) != 2 {
+		p.t.Fatalf("register-parcels data %q", ids)
+	}
+	one := func(parcel string, owners ...land.Share) land.MsgRegisterTitle {
+		return land.MsgRegisterTitle{Parcels: []string{parcel}, Owners: owners, Tenure: "freehold", Document: docHash("grants " + parcel)}
+	}
+	alone := land.Share{Party: apptest.Account(alice), Share: "1"}
+	half := []land.Share{{Party: apptest.Account(alice), Share: "1/2"}, {Party: apptest.Account(bob), Share: "1/2"}}
+	p.run("land: register-titles by a citizen", land.ErrNotClerk, land.TypeRegisterTitles,
+		land.MsgRegisterTitles{Titles: []land.MsgRegisterTitle{one(parcels[0], alone), one(parcels[1], half...)}}, alice)
+	p.run("land: register-titles naming a parcel twice", land.ErrParcelTitled, land.TypeRegisterTitles,
+		land.MsgRegisterTitles{Titles: []land.MsgRegisterTitle{one(parcels[0], alone), one(parcels[0], half...)}}, clerk)
+	p.run("land: register-titles", nil, land.TypeRegisterTitles,
+		land.MsgRegisterTitles{Titles: []land.MsgRegisterTitle{one(parcels[0], alone), one(parcels[1], half...)}}, clerk)
 }
 
 // pinEnvelope: refusals of the transaction envelope and routing.

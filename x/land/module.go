@@ -7,6 +7,7 @@ const (
 	TypeRegisterParcel   = "land/register-parcel"
 	TypeRegisterParcels  = "land/register-parcels"
 	TypeRegisterTitle    = "land/register-title"
+	TypeRegisterTitles   = "land/register-titles"
 	TypeOfferTransfer    = "land/offer-transfer"
 	TypeAcceptTransfer   = "land/accept-transfer"
 	TypeWithdrawOffer    = "land/withdraw-offer"
@@ -54,6 +55,7 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeRegisterParcel, m.registerParcel),
 		module.Handle(TypeRegisterParcels, m.registerParcels),
 		module.Handle(TypeRegisterTitle, m.registerTitle),
+		module.Handle(TypeRegisterTitles, m.registerTitles),
 		module.Handle(TypeOfferTransfer, m.offerTransfer),
 		module.Handle(TypeAcceptTransfer, m.acceptTransfer),
 		module.Handle(TypeWithdrawOffer, m.withdrawOffer),
