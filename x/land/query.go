@@ -22,6 +22,8 @@ import (
 //	cadref/<ref>                    parcel id with that cadastral reference (provable)
 //	cadref-prefix/<prefix>          [{cadastral_ref, parcel}] whose reference starts with prefix (list, ≤ 1000)
 //	cadrefs/<ref>,<ref>,...         [{cadastral_ref, parcel}] of the listed references that are registered, in list order (list, ≤ 1000 references)
+//	cadref-titles/<ref>,<ref>,...   [{cadastral_ref, parcel, status, title, owners, tenure}] of the listed references that
+//	                                are registered, in list order, with the parcel's title if it has one (list, ≤ 1000)
 //	history/<parcel>                [Event] in order (list)
 //	history/<parcel>/<seq>          one Event (provable)
 //	owner/<parcel>                  the current OwnerPeriod (provable)
@@ -64,6 +66,8 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 			return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not a cadastral reference", path[1])
 		}
 		return m.Keeper.CadRefEntry(view, path[1]), nil
+	case n == 2 && path[0] == "cadref-titles":
+		return m.refTitles(view, path[1])
 	case n == 2 && path[0] == "cadref-prefix":
 		return list(m.Keeper.CadRefs(view, path[1], 1000))
 	case n == 2 && path[0] == "cadrefs":

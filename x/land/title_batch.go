@@ -1,12 +1,14 @@
 package land
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
 )
 
 // land/register-titles: many first registrations of titles in one
@@ -82,4 +84,60 @@ func (m *Module) registerTitles(ctx *module.Context, msg *MsgRegisterTitles) ([]
 		ids[i] = string(id)
 	}
 	return []byte(strings.Join(ids, ",")), nil
+}
+
+// MaxRefTitles bounds the references of one /land/cadref-titles query.
+const MaxRefTitles = 1000
+
+// RefTitle is a registered cadastral reference, its parcel and the
+// parcel's title (none: Title is ""), as /land/cadref-titles answers:
+// what an import of titles needs to skip the titles already registered
+// and to name the parcels of the rest.
+type RefTitle struct {
+	Ref    string  `json:"cadastral_ref"`
+	Parcel string  `json:"parcel"`
+	Status string  `json:"status"` // the parcel's: active or retired
+	Title  string  `json:"title,omitempty"`
+	Owners []Share `json:"owners,omitempty"` // the title's, sorted by party
+	Tenure string  `json:"tenure,omitempty"`
+}
+
+// refTitles answers /land/cadref-titles/<ref>,<ref>,...: the listed
+// references that are registered, in list order (a list; each parcel and
+// title is provable through parcel/<id> and title/<id>).
+func (m *Module) refTitles(view store.KV, list string) (module.QueryResult, error) {
+	refs := strings.Split(list, ",")
+	if len(refs) > MaxRefTitles {
+		return module.QueryResult{}, ErrBadQuery.Wrapf("%d references; at most %d", len(refs), MaxRefTitles)
+	}
+	out := []RefTitle{}
+	for _, ref := range refs {
+		if !refRe.MatchString(ref) {
+			return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not a cadastral reference", ref)
+		}
+		id, ok := m.Keeper.ParcelByRef(view, ref)
+		if !ok {
+			continue
+		}
+		p, err := m.Keeper.Parcel(view, id)
+		if err != nil {
+			return module.QueryResult{}, err
+		}
+		if p == nil {
+			return module.QueryResult{}, ErrUnknownParcel.Wrapf("reference %s names missing parcel %s", ref, id)
+		}
+		hit := RefTitle{Ref: ref, Parcel: id, Status: p.Status, Title: p.Title}
+		if p.Title != "" {
+			t, err := m.Keeper.Title(view, p.Title)
+			if err != nil {
+				return module.QueryResult{}, err
+			}
+			if t != nil {
+				hit.Owners, hit.Tenure = t.Owners, t.Tenure
+			}
+		}
+		out = append(out, hit)
+	}
+	b, err := json.Marshal(out)
+	return module.QueryResult{Value: b}, err
 }

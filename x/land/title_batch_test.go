@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/land"
@@ -159,4 +161,15 @@ func TestRegisterTitlesRefusals(t *testing.T) {
 	if ids := c.MustOK(land.TypeRegisterTitles, land.MsgRegisterTitles{Titles: good}, clerk); ids != "T2,T3,T4,T5,T6" {
 		t.Fatalf("ids %q", ids)
 	}
+
+	// What an import asks: which references are registered, on which
+	// titles, held by whom.
+	var hits []land.RefTitle
+	c.List("/land/cadref-titles/NOPE,BATCH-0001,BATCH-0006,BATCH-0007", &hits)
+	if len(hits) != 3 || hits[0].Ref != "BATCH-0001" || hits[0].Parcel != "P2" || hits[0].Title != "T3" || hits[0].Tenure != "freehold" ||
+		len(hits[0].Owners) != 2 || hits[1].Parcel != "P7" || hits[1].Title != "" || hits[1].Owners != nil || hits[1].Status != land.StatusActive || hits[2].Title != "T1" {
+		t.Fatalf("hits %+v", hits)
+	}
+	apptest.Check(t, "too many references", c.RawQuery(&abci.RequestQuery{Path: "/land/cadref-titles/" + strings.Repeat("A,", land.MaxRefTitles) + "A"}), land.ErrBadQuery)
+	apptest.Check(t, "bad reference", c.RawQuery(&abci.RequestQuery{Path: "/land/cadref-titles/-x"}), land.ErrBadQuery)
 }
