@@ -25,6 +25,10 @@ import (
 var landActions = []struct {
 	msgType, short, example string
 }{
+	{land.TypeRegisterParty, "(clerk) register a party: kind (natural-person, organisation, public-body, group), public-register name, registration number, address for service, the accounts that may sign for it",
+		`'{"kind":"organisation","name":"Nordbank plc","registration_number":"SC 100001","address_for_service":"1 Bank Street, Millbrook","accounts":["BANK_ID"]}' --from clerk`},
+	{land.TypeAmendParty, "(clerk) amend a party: only the fields given change; a new name keeps the old one in its history",
+		`'{"party":"N8","name":"Nordbank Group plc","reason":"change of name"}' --document-file certificate.pdf --from clerk`},
 	{land.TypeRegisterParcel, "(clerk) register a parcel: cadastral_ref, geometry, address, document",
 		`'{"cadastral_ref":"LOT-1","geometry":{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]},"address":"1 High Street","document":""}' --document-file plan.pdf --from clerk`},
 	{land.TypeRegisterParcels, "(clerk) register up to 1,000 parcels at once, all or none (see also `publica land import`)",
@@ -71,8 +75,9 @@ func landTxCmd() *cobra.Command {
 		Use:   "land",
 		Short: "Land registry transactions (parcels, titles, transfers, mortgages, caveats, ...)",
 		Long: `Land registry transactions. Each action takes the message as JSON, inline or
-@FILE (see docs/land.md for the fields). Parties are account ids (see
-"publica keys show NAME"). --document-file PATH sets the message's
+@FILE (see docs/land.md for the fields). Parties are party ids such as N1
+(register-party; "publica query land parties" lists them) or bare account
+ids (see "publica keys show NAME"). --document-file PATH sets the message's
 "document" field to the SHA-256 of the deed, plan or order it rests on.`,
 	}
 	mod := land.New(nil)
@@ -169,7 +174,10 @@ func landQueryCmd() *cobra.Command {
   owner PARCEL [HEIGHT]                              owner period now / covering HEIGHT (provable)
   owner-at PARCEL RFC3339-TIME                       owner period at a date (provable)
   height-at RFC3339-TIME                             last block at or before a date (provable)
-  party ACCOUNT                                      titles and shares a party holds (list)
+  party PARTY|ACCOUNT                                titles and shares a party holds (list)
+  party-record PARTY                                 a party's record: name, kind, accounts (provable)
+  parties [AFTER]                                    party records, 1000 at a time (list)
+  parties-of ACCOUNT                                 the parties an account signs for (list)
   bbox MINX MINY MAXX MAXY                           active parcels meeting a box (list)
 
 --prove checks the answer's ICS23 proof against the signed header; --height

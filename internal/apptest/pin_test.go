@@ -76,7 +76,7 @@ import (
 // Before that change: 1A875D5C…E1C9E and 839DF618…D454D.
 const (
 	pinnedBeforeBatches = "B0B85174AAA804DB0904988D5BE61349B8E9156A9EE6E6C81204F893949C3A84"
-	pinnedAppHash       = "483F21E7EBEE90C2F7990AAE7B1FAC92A67EBA7B78E6EFB0F6A3C9066C583654"
+	pinnedAppHash       = "C14825FA9ABB78D2DB65ABD569FAEC55976B9109069129420D060A2902A72F40"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
@@ -174,6 +174,7 @@ func TestAppHashPin(t *testing.T) {
 	pinCaveatExamination(p, clerk, alice, carol)
 	pinMoneyAndShares(p, clerk, alice, registrar)
 	pinTitleBatches(p, clerk, alice, bob)
+	pinParties(p, clerk, alice, bob, registrar)
 
 	// Every message kind the app registers, accepted and refused.
 	for _, k := range p.App.MessageTypes() {
@@ -196,6 +197,7 @@ func TestAppHashPin(t *testing.T) {
 		ballot.TypeCreateElection, ballot.TypeRegisterVoters, ballot.TypeRemoveVoters, ballot.TypeTrusteeKey,
 		ballot.TypeDeal, ballot.TypeComplain, ballot.TypeReveal, ballot.TypePublishKey, ballot.TypeCast, ballot.TypeTally,
 		land.TypeRegisterParcels, land.TypeExamineCaveat, land.TypeRegisterTitles,
+		land.TypeRegisterParty, land.TypeAmendParty,
 	} {
 		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
 			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
@@ -327,6 +329,28 @@ func pinTitleBatches(p *pin, clerk, alice, bob ed25519.PrivateKey) {
 		land.MsgRegisterTitles{Titles: []land.MsgRegisterTitle{one(parcels[0], alone), one(parcels[0], half...)}}, clerk)
 	p.run("land: register-titles", nil, land.TypeRegisterTitles,
 		land.MsgRegisterTitles{Titles: []land.MsgRegisterTitle{one(parcels[0], alone), one(parcels[1], half...)}}, clerk)
+}
+
+// pinParties: land/register-party and land/amend-party, added after the
+// title batches. A title names parties; the bank party signs a mortgage
+// through one of its accounts; a renamed party keeps its former name.
+func pinParties(p *pin, clerk, alice, bob, lender ed25519.PrivateKey) {
+	person := land.MsgRegisterParty{Kind: land.PartyNaturalPerson, Name: "Pin Person", Accounts: []string{apptest.Account(alice)}}
+	p.run("land: register-party by a citizen", land.ErrNotClerk, land.TypeRegisterParty, person, alice)
+	pa := p.run("land: register-party, a person", nil, land.TypeRegisterParty, person, clerk)
+	bank := p.run("land: register-party, a bank with two accounts", nil, land.TypeRegisterParty, land.MsgRegisterParty{Kind: land.PartyOrganisation,
+		Name: "Pin Bank plc", RegistrationNumber: "PB 1", Accounts: []string{apptest.Account(lender), apptest.Account(bob)}}, clerk)
+	name := "Pin Bank Group plc"
+	p.run("land: amend-party of an unknown party", land.ErrUnknownParty, land.TypeAmendParty, land.MsgAmendParty{Party: "N999", Name: &name, Reason: "renamed"}, clerk)
+	p.run("land: amend-party, a change of name", nil, land.TypeAmendParty, land.MsgAmendParty{Party: bank, Name: &name, Reason: "renamed",
+		Document: docHash("change of name")}, clerk)
+	parcel := p.run("land: register-parcel for the parties", nil, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "PIN-N1",
+		Geometry: rect(0, 40000, 1000, 41000), Document: docHash("plan N1")}, clerk)
+	t := p.run("land: register-title to a party", nil, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{parcel},
+		Owners: []land.Share{{Party: pa, Share: "1"}}, Tenure: "freehold", Document: docHash("grant N1")}, clerk)
+	mortgage := land.MsgRegisterMortgage{Title: t, Lender: bank, Amount: "25000000", Currency: "EUR", Rank: 1, Document: docHash("mortgage N1")}
+	p.run("land: register-mortgage without the bank's signature", land.ErrMissingSignature, land.TypeRegisterMortgage, mortgage, alice)
+	p.run("land: register-mortgage to a party, signed by one of its accounts", nil, land.TypeRegisterMortgage, mortgage, alice, bob)
 }
 
 // pinEnvelope: refusals of the transaction envelope and routing.

@@ -33,4 +33,5 @@ var (
 	ErrInvalidGenesis   = errs.Register(Codespace, 26, "invalid land genesis")
 	ErrBadQuery         = errs.Register(Codespace, 27, "invalid land query")
 	ErrNotLessee        = errs.Register(Codespace, 28, "only the lessee or a clerk may end the lease")
+	ErrUnknownParty     = errs.Register(Codespace, 29, "no such party")
 )

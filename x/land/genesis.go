@@ -20,7 +20,7 @@ import (
 type Genesis struct {
 	Params Params `json:"params"`
 	// Sequences is the last number issued for each kind of id (P parcels,
-	// T titles, O offers, M mortgages, L leases, E easements, C caveats).
+	// T titles, O offers, M mortgages, L leases, E easements, C caveats, N parties).
 	Sequences map[string]uint64 `json:"sequences,omitempty"`
 	Parcels   []Parcel          `json:"parcels,omitempty"`
 	// Titles carry their rights and restrictions (mortgages, leases,
@@ -30,6 +30,9 @@ type Genesis struct {
 	// History is every parcel's events, seq 1..Parcel.Events each.
 	History      []Event       `json:"history,omitempty"`
 	OwnerPeriods []OwnerPeriod `json:"owner_periods,omitempty"`
+	// Parties are the party records (the signer index is rebuilt from
+	// their accounts).
+	Parties []Party `json:"parties,omitempty"`
 }
 
 // Validate checks a genesis state without touching any store: the params,
@@ -63,6 +66,36 @@ func (g *Genesis) validate() error {
 		}
 		if n, _ := strconv.ParseUint(id[1:], 10, 64); n > g.Sequences[string(kind)] {
 			return fmt.Errorf("%s %s is beyond sequence %c (%d)", what, id, kind, g.Sequences[string(kind)])
+		}
+		return nil
+	}
+	parties := make(map[string]*Party, len(g.Parties))
+	for i := range g.Parties {
+		p := &g.Parties[i]
+		if err := issued("party", p.ID, 'N'); err != nil {
+			return err
+		}
+		if parties[p.ID] != nil {
+			return fmt.Errorf("party %s appears twice", p.ID)
+		}
+		parties[p.ID] = p
+		if err := validPartyRecord(p); err != nil {
+			return fmt.Errorf("party %s: %w", p.ID, err)
+		}
+	}
+	for i := range g.Parties {
+		for _, m := range g.Parties[i].Members {
+			if parties[m] == nil || m == g.Parties[i].ID {
+				return fmt.Errorf("party %s: member %s is not another registered party", g.Parties[i].ID, m)
+			}
+		}
+	}
+	// named checks that a party id a record names is registered.
+	named := func(what string, list ...string) error {
+		for _, id := range list {
+			if IsPartyID(id) && parties[id] == nil {
+				return fmt.Errorf("%s names party %s, which is not registered", what, id)
+			}
 		}
 		return nil
 	}
@@ -104,6 +137,9 @@ func (g *Genesis) validate() error {
 		if err := validTitle(t, parcels, titles, issued); err != nil {
 			return fmt.Errorf("title %s: %w", t.ID, err)
 		}
+		if err := named("title "+t.ID, titlePartyIDs(t)...); err != nil {
+			return err
+		}
 	}
 	offers := map[string]bool{}
 	for i := range g.Offers {
@@ -117,6 +153,11 @@ func (g *Genesis) validate() error {
 		offers[o.ID] = true
 		if err := validOffer(o, titles); err != nil {
 			return fmt.Errorf("offer %s: %w", o.ID, err)
+		}
+		for _, s := range slices.Concat(o.Sellers, o.Buyers) {
+			if err := named("offer "+o.ID, s.Party); err != nil {
+				return err
+			}
 		}
 	}
 	events := map[string]uint64{} // per parcel: events seen
@@ -308,6 +349,27 @@ func validTitle(t *Title, parcels map[string]*Parcel, titles map[string]*Title, 
 		}
 	}
 	return nil
+}
+
+// titlePartyIDs lists the parties a title names: owners, lenders,
+// lessees and caveators.
+func titlePartyIDs(t *Title) []string {
+	var out []string
+	for _, o := range t.Owners {
+		out = append(out, o.Party)
+	}
+	for _, m := range t.Mortgages {
+		out = append(out, m.Lender)
+	}
+	for _, l := range t.Leases {
+		out = append(out, l.Lessee)
+	}
+	for _, c := range slices.Concat(t.Caveats, t.Applications) {
+		if c.Party != "" {
+			out = append(out, c.Party)
+		}
+	}
+	return out
 }
 
 // validHolders checks a recorded ownership: known parties, each once,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,6 +94,18 @@ func richLand(t *testing.T) *apptest.Chain {
 	c.MustOK(land.TypeCorrect, land.MsgCorrect{Title: t3, Tenure: &tenure, Reason: "wrong tenure", Document: doc("fix 2")}, clerk)
 	c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: t3, Reason: "claims a share", Document: doc("claim")}, lender)
 	_ = t2
+
+	// Parties: a bank renamed, a council without accounts holding a title
+	// charged to the bank, a caveat lodged for the bank.
+	bank := c.MustOK(land.TypeRegisterParty, land.MsgRegisterParty{Kind: land.PartyOrganisation, Name: "Nordbank plc",
+		RegistrationNumber: "SC123456", Accounts: []string{apptest.Account(lender), cc}}, clerk)
+	council := c.MustOK(land.TypeRegisterParty, land.MsgRegisterParty{Kind: land.PartyPublicBody, Name: "City Council",
+		AddressForService: "Town Hall, Millbrook"}, clerk)
+	name := "Nordbank Group plc"
+	c.MustOK(land.TypeAmendParty, land.MsgAmendParty{Party: bank, Name: &name, Reason: "change of name", Document: doc("name")}, clerk)
+	t8 := title(one(council), parcel("R-8", 8000))
+	c.MustOK(land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: t8, Lender: bank, Amount: "700", Currency: "EUR", Rank: 1, Document: doc("m8")}, clerk, lender)
+	c.MustOK(land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: t8, Party: bank, Reason: "for the bank", Document: doc("c8")}, carol)
 	return c
 }
 
@@ -115,7 +128,8 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if err := g.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if len(g.Parcels) != 9 || len(g.Titles) != 6 || len(g.Offers) != 3 || len(g.History) < 20 || len(g.OwnerPeriods) < 8 || g.Sequences["C"] != 1 {
+	if len(g.Parcels) != 10 || len(g.Titles) != 7 || len(g.Offers) != 3 || len(g.History) < 20 || len(g.OwnerPeriods) < 8 || g.Sequences["C"] != 2 ||
+		len(g.Parties) != 2 || g.Parties[0].FormerNames[0].Name != "Nordbank plc" {
 		t.Fatalf("export holds %d parcels, %d titles, %d offers, %d events, %d periods, sequences %v",
 			len(g.Parcels), len(g.Titles), len(g.Offers), len(g.History), len(g.OwnerPeriods), g.Sequences)
 	}
@@ -223,13 +237,29 @@ func TestGenesisValidateMeaning(t *testing.T) {
 			m.ID = "M1" // another mortgage at the same rank
 			t3.Mortgages = append(t3.Mortgages, m)
 		},
-		"offer's title":        func(g *land.Genesis) { g.Offers[0].Title = "T99" },
-		"id beyond sequence":   func(g *land.Genesis) { g.Sequences["P"] = 3 },
-		"history beyond count": func(g *land.Genesis) { parcel(g, "P3").Events-- },
-		"history twice":        func(g *land.Genesis) { g.History[1] = g.History[0] },
-		"no open period":       func(g *land.Genesis) { parcel(g, "P3").OwnerSince = 2 },
-		"period's title":       func(g *land.Genesis) { g.OwnerPeriods[0].Title = "T99" },
-		"parcel twice":         func(g *land.Genesis) { g.Parcels = append(g.Parcels, g.Parcels[0]) },
+		"offer's title":         func(g *land.Genesis) { g.Offers[0].Title = "T99" },
+		"id beyond sequence":    func(g *land.Genesis) { g.Sequences["P"] = 3 },
+		"history beyond count":  func(g *land.Genesis) { parcel(g, "P3").Events-- },
+		"history twice":         func(g *land.Genesis) { g.History[1] = g.History[0] },
+		"no open period":        func(g *land.Genesis) { parcel(g, "P3").OwnerSince = 2 },
+		"period's title":        func(g *land.Genesis) { g.OwnerPeriods[0].Title = "T99" },
+		"parcel twice":          func(g *land.Genesis) { g.Parcels = append(g.Parcels, g.Parcels[0]) },
+		"party twice":           func(g *land.Genesis) { g.Parties = append(g.Parties, g.Parties[0]) },
+		"party beyond sequence": func(g *land.Genesis) { g.Sequences["N"] = 1 },
+		"party without a name":  func(g *land.Genesis) { g.Parties[1].Name = "" },
+		"person with a number":  func(g *land.Genesis) { g.Parties[0].Kind = land.PartyNaturalPerson },
+		"accounts unsorted":     func(g *land.Genesis) { slices.Reverse(g.Parties[0].Accounts) },
+		"former name after":     func(g *land.Genesis) { g.Parties[0].FormerNames[0].Until = g.Parties[0].NameSince + 1 },
+		"unregistered lender": func(g *land.Genesis) {
+			for i := range g.Titles {
+				for j := range g.Titles[i].Mortgages {
+					if land.IsPartyID(g.Titles[i].Mortgages[j].Lender) {
+						g.Titles[i].Mortgages[j].Lender = "N3"
+					}
+				}
+			}
+		},
+		"unregistered owner": func(g *land.Genesis) { title(g, "T1").Owners[0].Party = "N5" },
 	} {
 		var g land.Genesis
 		if err := json.Unmarshal(raw, &g); err != nil {

@@ -21,22 +21,15 @@ func (m *Module) requireClerk(ctx *module.Context) error {
 	return nil
 }
 
-func signedBy(ctx *module.Context, party string) bool {
+// signedBy reports whether account signed the transaction; parties sign
+// through their accounts (signsFor, handler_parties.go).
+func signedBy(ctx *module.Context, account string) bool {
 	for _, s := range ctx.Signers {
-		if s.Account == party {
+		if s.Account == account {
 			return true
 		}
 	}
 	return false
-}
-
-func requireSigned(ctx *module.Context, what string, parties ...string) error {
-	for _, p := range parties {
-		if !signedBy(ctx, p) {
-			return ErrMissingSignature.Wrapf("%s %s must sign the transaction", what, p)
-		}
-	}
-	return nil
 }
 
 // activeTitle loads a title that exists and is not cancelled.

@@ -491,6 +491,9 @@ func (m *Module) correct(ctx *module.Context, msg *MsgCorrect) ([]byte, error) {
 		t.Tenure = *msg.Tenure
 	}
 	if msg.Owners != nil {
+		if err := requirePartiesIn(m, ctx, "owner", msg.Owners); err != nil {
+			return nil, err
+		}
 		m.Keeper.setOwners(ctx.KV, ctx.Height, t, parcels, msg.Owners)
 	}
 	m.Keeper.SetTitle(ctx.KV, t)

@@ -16,15 +16,15 @@ func (m *Module) registerMortgage(ctx *module.Context, msg *MsgRegisterMortgage)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireSigned(ctx, "owner", owners(t)...); err != nil {
+	if err := m.requireSigned(ctx, "owner", owners(t)...); err != nil {
 		return nil, err
 	}
-	if err := requireSigned(ctx, "lender", msg.Lender); err != nil {
+	if err := m.requireSigned(ctx, "lender", msg.Lender); err != nil {
 		return nil, err
 	}
 	for _, mo := range t.Mortgages {
 		if mo.Rank == msg.Rank {
-			return nil, ErrRankTaken.Wrapf("rank %d of %s is mortgage %s (lender %s)", msg.Rank, t.ID, mo.ID, mo.Lender)
+			return nil, ErrRankTaken.Wrapf("rank %d of %s is mortgage %s (lender %s)", msg.Rank, t.ID, mo.ID, m.describeParty(ctx, mo.Lender))
 		}
 	}
 	mo := Mortgage{ID: m.Keeper.next(ctx.KV, "M"), Lender: msg.Lender, Amount: msg.Amount, Currency: msg.Currency,
@@ -50,8 +50,10 @@ func (m *Module) dischargeMortgage(ctx *module.Context, msg *MsgDischargeMortgag
 	if i < 0 {
 		return nil, ErrUnknownRight.Wrapf("mortgage %s is not on %s", msg.Mortgage, t.ID)
 	}
-	if !signedBy(ctx, t.Mortgages[i].Lender) {
-		return nil, ErrNotLender.Wrapf("mortgage %s is held by %s", msg.Mortgage, t.Mortgages[i].Lender)
+	if ok, _, err := m.signsFor(ctx, t.Mortgages[i].Lender); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrNotLender.Wrapf("mortgage %s is held by %s, whose account must sign", msg.Mortgage, m.describeParty(ctx, t.Mortgages[i].Lender))
 	}
 	t.Mortgages = slices.Delete(t.Mortgages, i, i+1)
 	if err := m.recordTitle(ctx, t, TypeDischarge, msg.Document, msg); err != nil {
@@ -66,10 +68,10 @@ func (m *Module) registerLease(ctx *module.Context, msg *MsgRegisterLease) ([]by
 	if err != nil {
 		return nil, err
 	}
-	if err := requireSigned(ctx, "owner", owners(t)...); err != nil {
+	if err := m.requireSigned(ctx, "owner", owners(t)...); err != nil {
 		return nil, err
 	}
-	if err := requireSigned(ctx, "lessee", msg.Lessee); err != nil {
+	if err := m.requireSigned(ctx, "lessee", msg.Lessee); err != nil {
 		return nil, err
 	}
 	l := Lease{ID: m.Keeper.next(ctx.KV, "L"), Lessee: msg.Lessee, Start: msg.Start, End: msg.End, Document: msg.Document, Registered: ctx.Height}
@@ -93,8 +95,10 @@ func (m *Module) endLease(ctx *module.Context, msg *MsgEndLease) ([]byte, error)
 	if i < 0 {
 		return nil, ErrUnknownRight.Wrapf("lease %s is not on %s", msg.Lease, t.ID)
 	}
-	if !signedBy(ctx, t.Leases[i].Lessee) && !m.isClerk(ctx) {
-		return nil, ErrNotLessee.Wrapf("lease %s is held by %s", msg.Lease, t.Leases[i].Lessee)
+	if ok, _, err := m.signsFor(ctx, t.Leases[i].Lessee); err != nil {
+		return nil, err
+	} else if !ok && !m.isClerk(ctx) {
+		return nil, ErrNotLessee.Wrapf("lease %s is held by %s", msg.Lease, m.describeParty(ctx, t.Leases[i].Lessee))
 	}
 	t.Leases = slices.Delete(t.Leases, i, i+1)
 	if err := m.recordTitle(ctx, t, TypeEndLease, msg.Document, msg); err != nil {
@@ -109,7 +113,7 @@ func (m *Module) registerEasement(ctx *module.Context, msg *MsgRegisterEasement)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireSigned(ctx, "owner", owners(t)...); err != nil {
+	if err := m.requireSigned(ctx, "owner", owners(t)...); err != nil {
 		return nil, err
 	}
 	if _, err := m.activeParcel(ctx, msg.Benefiting); err != nil {
@@ -161,7 +165,12 @@ func (m *Module) lodgeCaveat(ctx *module.Context, msg *MsgLodgeCaveat) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	c := Caveat{ID: m.Keeper.next(ctx.KV, "C"), LodgedBy: ctx.Primary(), Reason: msg.Reason, Document: msg.Document, Lodged: ctx.Height}
+	if msg.Party != "" {
+		if err := m.requireSigned(ctx, "caveator", msg.Party); err != nil {
+			return nil, err
+		}
+	}
+	c := Caveat{ID: m.Keeper.next(ctx.KV, "C"), LodgedBy: ctx.Primary(), Party: msg.Party, Reason: msg.Reason, Document: msg.Document, Lodged: ctx.Height}
 	status := CaveatInForce
 	if m.isClerk(ctx) {
 		t.Caveats = append(t.Caveats, c)
@@ -255,7 +264,10 @@ func (m *Module) withdrawCaveat(ctx *module.Context, msg *MsgWithdrawCaveat) ([]
 	if err != nil {
 		return nil, err
 	}
-	if c.LodgedBy != ctx.Primary() {
+	if c.LodgedBy != ctx.Primary() && (c.Party == "" || !m.actsFor(ctx, ctx.Primary(), c.Party)) {
+		if c.Party != "" {
+			return nil, ErrNotLodger.Wrapf("caveat %s was lodged by %s for %s", msg.Caveat, c.LodgedBy, m.describeParty(ctx, c.Party))
+		}
 		return nil, ErrNotLodger.Wrapf("caveat %s was lodged by %s", msg.Caveat, c.LodgedBy)
 	}
 	drop()

@@ -18,6 +18,9 @@ func (m *Module) registerTitle(ctx *module.Context, msg *MsgRegisterTitle) ([]by
 	if err := m.requireClerk(ctx); err != nil {
 		return nil, err
 	}
+	if err := requirePartiesIn(m, ctx, "owner", msg.Owners); err != nil {
+		return nil, err
+	}
 	parcels := make([]*Parcel, 0, len(msg.Parcels))
 	for _, id := range msg.Parcels {
 		p, err := m.activeParcel(ctx, id)
@@ -56,7 +59,7 @@ func (m *Module) offerTransfer(ctx *module.Context, msg *MsgOfferTransfer) ([]by
 		if ratOf(s.Share).Cmp(ratOf(held)) > 0 {
 			return nil, ErrNotOwner.Wrapf("seller %s holds %s of %s and cannot sell %s", s.Party, held, t.ID, s.Share)
 		}
-		if err := requireSigned(ctx, "seller", s.Party); err != nil {
+		if err := m.requireSigned(ctx, "seller", s.Party); err != nil {
 			return nil, err
 		}
 	}
@@ -64,6 +67,9 @@ func (m *Module) offerTransfer(ctx *module.Context, msg *MsgOfferTransfer) ([]by
 		if shareOf(msg.Sellers, b.Party) != "" {
 			return nil, ErrBadShares.Wrapf("%s is both seller and buyer", b.Party)
 		}
+	}
+	if err := requirePartiesIn(m, ctx, "buyer", msg.Buyers); err != nil {
+		return nil, err
 	}
 	// The holdings the sale would leave, as the title stands now (checked
 	// again at registration): refused early if one leaves the bound.
@@ -113,7 +119,7 @@ func (m *Module) acceptTransfer(ctx *module.Context, msg *MsgAcceptTransfer) ([]
 		return nil, err
 	}
 	for _, b := range o.Buyers {
-		if err := requireSigned(ctx, "buyer", b.Party); err != nil {
+		if err := m.requireSigned(ctx, "buyer", b.Party); err != nil {
 			return nil, err
 		}
 	}
@@ -132,8 +138,8 @@ func (m *Module) withdrawOffer(ctx *module.Context, msg *MsgWithdrawOffer) ([]by
 	if o.Status != OfferOpen && o.Status != OfferAccepted {
 		return nil, ErrOfferState.Wrapf("offer %s is %s", o.ID, o.Status)
 	}
-	if shareOf(o.Sellers, ctx.Primary()) == "" {
-		return nil, ErrMissingSignature.Wrapf("only a seller of offer %s may withdraw it", o.ID)
+	if !slices.ContainsFunc(o.Sellers, func(s Share) bool { return m.actsFor(ctx, ctx.Primary(), s.Party) }) {
+		return nil, ErrMissingSignature.Wrapf("only a seller of offer %s (or an account of a selling party) may withdraw it", o.ID)
 	}
 	o.Status, o.Concluded = OfferWithdrawn, ctx.Height
 	step(ctx, o, TypeWithdrawOffer)
@@ -234,7 +240,7 @@ func (m *Module) transfer(ctx *module.Context, msg *MsgTransfer) ([]byte, error)
 		return nil, err
 	}
 	for _, s := range msg.Sellers {
-		if err := requireSigned(ctx, "seller", s.Party); err != nil {
+		if err := m.requireSigned(ctx, "seller", s.Party); err != nil {
 			return nil, err
 		}
 		if shareOf(msg.Buyers, s.Party) != "" {
@@ -242,7 +248,7 @@ func (m *Module) transfer(ctx *module.Context, msg *MsgTransfer) ([]byte, error)
 		}
 	}
 	for _, b := range msg.Buyers {
-		if err := requireSigned(ctx, "buyer", b.Party); err != nil {
+		if err := m.requireSigned(ctx, "buyer", b.Party); err != nil {
 			return nil, err
 		}
 	}
@@ -263,6 +269,9 @@ func (m *Module) transmit(ctx *module.Context, msg *MsgTransmit) ([]byte, error)
 	}
 	t, err := m.dealable(ctx, msg.Title)
 	if err != nil {
+		return nil, err
+	}
+	if err := requirePartiesIn(m, ctx, "owner", msg.Owners); err != nil {
 		return nil, err
 	}
 	if err := m.vest(ctx, t, msg.Owners, TypeTransmit, msg.Document, msg); err != nil {

@@ -505,7 +505,8 @@ func (k Keeper) initGenesis(kv store.KV, g *Genesis) error {
 // handlers keep them: every parcel's cadastral reference; active parcels
 // in the grid; active titles' owners in the party index, their
 // easements in the benefit index and their caveat applications in the
-// examination worklist; each offer under its title's parcels.
+// examination worklist; each offer under its title's parcels; each
+// party's accounts in the signer index.
 func (k Keeper) writeGenesis(kv store.KV, g *Genesis) error {
 	put(kv, ParamsKey(), &g.Params)
 	for kind, n := range g.Sequences { // distinct keys: the order does not matter
@@ -542,6 +543,9 @@ func (k Keeper) writeGenesis(kv store.KV, g *Genesis) error {
 	}
 	for i := range g.OwnerPeriods {
 		put(kv, OwnersKey(g.OwnerPeriods[i].Parcel, g.OwnerPeriods[i].From), &g.OwnerPeriods[i])
+	}
+	for i := range g.Parties {
+		k.SetParty(kv, &g.Parties[i], nil)
 	}
 	return nil
 }
@@ -616,6 +620,9 @@ func (g *Genesis) read(key, v []byte) error {
 		err = appendRecord(&g.History, key, v)
 	case strings.HasPrefix(k, prefixOwners):
 		err = appendRecord(&g.OwnerPeriods, key, v)
+	case strings.HasPrefix(k, prefixPartyRec):
+		err = appendRecord(&g.Parties, key, v)
+	case strings.HasPrefix(k, prefixSigner):
 	case strings.HasPrefix(k, prefixCadRef), strings.HasPrefix(k, prefixGrid), strings.HasPrefix(k, prefixParty),
 		strings.HasPrefix(k, prefixBenefit), strings.HasPrefix(k, prefixPOffer), strings.HasPrefix(k, prefixCavApp):
 	default:

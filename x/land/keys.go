@@ -9,12 +9,14 @@ import (
 // clients can ask for proofs.
 //
 //	land/params                          Params
-//	land/seq/<kind>                      last number issued for ids of kind P, T, O, M, L, E, C (decimal)
+//	land/seq/<kind>                      last number issued for ids of kind P, T, O, M, L, E, C, N (decimal)
 //	land/parcel/<parcel>                 Parcel
 //	land/cadref/<cadastral ref>          parcel id (one per parcel, active or retired)
 //	land/grid/<cx>/<cy>/<parcel>         GridValue; active parcels whose bounding box meets cell (cx, cy) (10-digit cells)
 //	land/title/<title>                   Title
-//	land/party/<account>/<title>         the party's current share of the active title
+//	land/party/<party>/<title>           the party's (party id or account) current share of the active title
+//	land/party-record/<party>            Party (keeper_parties.go)
+//	land/signer/<account>/<party>        empty; the account may sign for the party
 //	land/offer/<offer>                   Offer
 //	land/history/<parcel>/<seq>          Event number seq (10 digits, from 1) of the parcel's history
 //	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
@@ -39,7 +41,7 @@ const (
 )
 
 // Kinds of record id, each numbered by its own land/seq/<kind> counter.
-const idKinds = "PTOMLEC"
+const idKinds = "PTOMLECN"
 
 func ParamsKey() []byte               { return []byte(keyParams) }
 func SeqKey(kind string) []byte       { return []byte(prefixSeq + kind) }

@@ -27,6 +27,8 @@ const (
 	TypeSubdivide        = "land/subdivide"
 	TypeMerge            = "land/merge"
 	TypeCorrect          = "land/correct"
+	TypeRegisterParty    = "land/register-party"
+	TypeAmendParty       = "land/amend-party"
 )
 
 // Module is the land registry module.
@@ -49,7 +51,8 @@ func (*Module) Name() string { return ModuleName }
 // file by kind of dealing: handler_parcels.go (register a parcel or a
 // batch of them, subdivide, merge, correct), handler_titles.go (register title,
 // transfers, transmission) and handler_rights.go (mortgages, leases,
-// easements, caveats).
+// easements, caveats), handler_parties.go (party records and the
+// signature rules through them).
 func (m *Module) Messages() []module.MsgSpec {
 	return []module.MsgSpec{
 		module.Handle(TypeRegisterParcel, m.registerParcel),
@@ -75,5 +78,7 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeSubdivide, m.subdivide),
 		module.Handle(TypeMerge, m.merge),
 		module.Handle(TypeCorrect, m.correct),
+		module.Handle(TypeRegisterParty, m.registerParty),
+		module.Handle(TypeAmendParty, m.amendParty),
 	}
 }

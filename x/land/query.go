@@ -30,7 +30,12 @@ import (
 //	owner/<parcel>/<height>         the OwnerPeriod covering height (provable; From ≤ height < To or To = 0)
 //	height-at/<RFC 3339 time>       the app/blocktime key of the last block at or before that time (provable)
 //	owner-at/<parcel>/<RFC 3339>    the OwnerPeriod covering the last block at or before that time (provable)
-//	party/<account>                 [{title, share}] the party holds now (list)
+//	party/<party or account>        [{title, share}] the party holds now (list)
+//	party-record/<party>            Party (provable)
+//	parties                         [Party] the first 1000 party records in key order (list)
+//	parties/<after>                 [Party] the next 1000 after party id <after> in key order (list)
+//	parties-of/<account>            [party id] the parties the account may sign for (list, ≤ 1000; each
+//	                                provable through land/signer/<account>/<party>)
 //	caveat-applications             [{title, caveat}] caveat applications awaiting a clerk's examination (list, ≤ 1000;
 //	                                each one is in its title's caveat_applications, provable through title/<id>)
 //	bbox/<minx>/<miny>/<maxx>/<maxy> [{id, cadastral_ref, bbox}] of active parcels whose bounding box meets the box (list)
@@ -130,10 +135,40 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		}
 		return m.Keeper.OwnerEntry(view, path[1], h)
 	case n == 2 && path[0] == "party":
+		if !tx.ValidAccountID(path[1]) && !IsPartyID(path[1]) {
+			return module.QueryResult{}, ErrBadQuery.Wrapf("%q is neither a party id nor an account id", path[1])
+		}
+		return list(m.Keeper.Holdings(view, path[1]))
+	case n == 2 && path[0] == "party-record":
+		if !IsPartyID(path[1]) {
+			return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not a party id such as N1", path[1])
+		}
+		return m.Keeper.PartyRecordEntry(view, path[1]), nil
+	case (n == 1 || n == 2) && path[0] == "parties":
+		after := ""
+		if n == 2 {
+			if !IsPartyID(path[1]) {
+				return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not a party id such as N1", path[1])
+			}
+			after = path[1]
+		}
+		ps, err := m.Keeper.Parties(view, after, 1000)
+		if err != nil {
+			return module.QueryResult{}, err
+		}
+		if ps == nil {
+			ps = []Party{}
+		}
+		return list(ps)
+	case n == 2 && path[0] == "parties-of":
 		if !tx.ValidAccountID(path[1]) {
 			return module.QueryResult{}, ErrBadQuery.Wrapf("%q is not an account id", path[1])
 		}
-		return list(m.Keeper.Holdings(view, path[1]))
+		ids := m.Keeper.PartiesOf(view, path[1])
+		if ids == nil {
+			ids = []string{}
+		}
+		return list(ids)
 	case n == 1 && path[0] == "caveat-applications":
 		return list(m.Keeper.CaveatApplications(view, 1000))
 	case n == 5 && path[0] == "bbox":

@@ -158,7 +158,10 @@ type Easement struct {
 // recorded below; rejected, it leaves the title and stays in its history.
 type Caveat struct {
 	ID       string `json:"id"`
-	LodgedBy string `json:"lodged_by"`
+	LodgedBy string `json:"lodged_by"` // the primary signer's account
+	// Party is the caveator the caveat names (a party id or account),
+	// when the lodger lodged it for a party; LodgedBy signed for it.
+	Party    string `json:"party,omitempty"`
 	Reason   string `json:"reason"`
 	Document string `json:"document"`
 	Lodged   int64  `json:"lodged"`
@@ -321,9 +324,11 @@ func validDoc(d string) error {
 	return nil
 }
 
+// validParty checks a party named in a message or record: a party id
+// ("N1", party.go) or a bare account id (40 hex digits).
 func validParty(what, p string) error {
-	if !tx.ValidAccountID(p) {
-		return errs.InvalidMsg.Wrapf("%s %q is not a 40-hex-digit account id", what, p)
+	if !tx.ValidAccountID(p) && !IsPartyID(p) {
+		return errs.InvalidMsg.Wrapf("%s %q is neither a party id such as N1 nor a 40-hex-digit account id", what, p)
 	}
 	return nil
 }
@@ -802,7 +807,10 @@ func (m *MsgEndEasement) ValidateBasic() error {
 // clerk's caveat is in force at once, anyone else's is an application a
 // clerk examines (MsgExamineCaveat).
 type MsgLodgeCaveat struct {
-	Title    string `json:"title"`
+	Title string `json:"title"`
+	// Party optionally names the caveator (a party the signers sign for);
+	// without it the caveat is the primary signer's own.
+	Party    string `json:"party,omitempty"`
 	Reason   string `json:"reason"`
 	Document string `json:"document"`
 }
@@ -810,6 +818,11 @@ type MsgLodgeCaveat struct {
 func (m *MsgLodgeCaveat) ValidateBasic() error {
 	if err := validRecordID("title", m.Title, 'T'); err != nil {
 		return err
+	}
+	if m.Party != "" {
+		if err := validParty("caveator", m.Party); err != nil {
+			return err
+		}
 	}
 	if err := validText("reason", m.Reason, 512, true); err != nil {
 		return err
