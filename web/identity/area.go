@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/web/portal"
+	"github.com/publica/publica/x/identity/vc"
 )
 
 // handlers serve the identity pages.
@@ -23,6 +24,11 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET("/identity/issuers/:account/credentials", s.credentialLookup)
 	e.GET("/identity/issuers/:account/credentials/:index", s.credentialStatusPage)
 	e.GET("/identity/status-lists/:account/:purpose", s.statusListDoc)
+	e.GET("/identity/status-lists/:account/:purpose/chain", s.statusListEvidenceDoc)
+	e.GET("/identity/schemas/:id/:version", s.schemaDoc)
+	// JSON-LD context and DID resolution (interop.go).
+	e.GET(vc.ContextPath, s.contextDoc)
+	e.GET("/1.0/identifiers/:did", s.resolveDID)
 	e.GET("/identity/recovery", s.recoveryLookup)
 	e.GET("/identity/recovery/:account", s.recoveryPage)
 	e.GET("/identity/credentials", s.myCredentials)

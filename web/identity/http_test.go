@@ -48,7 +48,10 @@ func TestIdentityRefusalsOverHTTP(t *testing.T) {
 	want("free index", a.Get("/identity/issuers/"+regID+"/credentials/5"), 200, "No credential of this issuer holds status index 5", "Proof verified")
 	want("lookup", a.Get("/identity/issuers/"+regID+"/credentials?index=7"), http.StatusSeeOther)
 	want("bad list", a.Get("/identity/status-lists/"+regID+"/other"), 404)
-	list := a.Get("/identity/status-lists/" + regID + "/revocation")
+	// No signed list yet: a clear 404; the list with the chain's proofs
+	// is always there.
+	want("unsigned list", a.Get("/identity/status-lists/"+regID+"/revocation"), 404, "has not signed its revocation list")
+	list := a.Get("/identity/status-lists/" + regID + "/revocation/chain")
 	var doc struct {
 		Type    []string
 		Subject struct{ EncodedList string } `json:"credentialSubject"`
@@ -56,6 +59,14 @@ func TestIdentityRefusalsOverHTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(list.Body), &doc); list.Code != 200 || err != nil || !strings.HasPrefix(doc.Subject.EncodedList, "u") {
 		t.Errorf("status list: %d %v %.100s", list.Code, err, list.Body)
 	}
+	want("context", a.Get("/ns/identity/v1"), 200, `"publicaKeyHistory"`, `"claimDigests"`)
+	want("no schema", a.Get("/identity/schemas/residence/1"), 404, "is not registered")
+	want("bad schema", a.Get("/identity/schemas/residence/01"), 404, "the version a whole number from 1")
+	want("DID", a.Get("/1.0/identifiers/did:publica:"+regID), 200, `"didDocument"`, `"publicaProof"`, `"publicaKeyHistory"`, "did:publica:"+regID+"#key-1")
+	want("no DID", a.Get("/1.0/identifiers/did:publica:"+nobody), 404, `"notFound"`)
+	want("bad DID", a.Get("/1.0/identifiers/did:publica:xyz"), 400, `"invalidDid"`)
+	want("not a DID", a.Get("/1.0/identifiers/publica"), 400, `"invalidDid"`)
+	want("other method", a.Get("/1.0/identifiers/did:web:example.com"), 501, `"methodNotSupported"`)
 	want("no recovery", a.Get("/identity/recovery/"+nobody), 200, "No recovery is pending")
 	want("recovery lookup", a.Get("/identity/recovery?account=did:publica:"+nobody), http.StatusSeeOther)
 	want("bad recovery lookup", a.Get("/identity/recovery?account=alice"), 422, "Error: Credentials", "An account id is 40 hexadecimal characters")

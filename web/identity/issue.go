@@ -69,6 +69,9 @@ type issueState struct {
 	ValidUntil  time.Time           `json:"valid_until"`
 	Seed        []byte              `json:"seed"`
 	Expires     time.Time           `json:"expires"`
+	// BaseURL is this portal's public URL: the credential's status lists
+	// and schema are served here.
+	BaseURL string `json:"base_url"`
 }
 
 // heldState is the holder's file waiting for its anchor (and then for its
@@ -280,7 +283,7 @@ func (s *handlers) issueAnswers(c echo.Context) error {
 	}
 	st := issueState{Issuer: v.Issuer, PubKey: pub, KeyNumber: n, Holder: holder, SchemaID: sc.ID, Version: sc.Version,
 		StatusIndex: index, Claims: sc.Claims, Answers: answers, ValidFrom: now, ValidUntil: until,
-		Seed: make([]byte, 32), Expires: now.Add(sealedFor)}
+		Seed: make([]byte, 32), Expires: now.Add(sealedFor), BaseURL: s.Origin(c)}
 	if _, err := rand.Read(st.Seed); err != nil {
 		return err
 	}
@@ -357,7 +360,7 @@ func (st *issueState) prepare() (*vc.PendingIssue, []byte, error) {
 	copy(seed[:], st.Seed)
 	return vc.PrepareIssue(vc.IssuerParams{Issuer: st.Issuer, KeyNumber: st.KeyNumber, Holder: st.Holder,
 		SchemaID: st.SchemaID, Version: st.Version, StatusIndex: st.StatusIndex, Claims: claims,
-		ValidFrom: st.ValidFrom, ValidUntil: st.ValidUntil}, mrand.NewChaCha8(seed))
+		ValidFrom: st.ValidFrom, ValidUntil: st.ValidUntil, BaseURL: st.BaseURL}, mrand.NewChaCha8(seed))
 }
 
 // diCheckOf splits a document finished with a placeholder signature into

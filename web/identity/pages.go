@@ -160,29 +160,6 @@ func (s *handlers) credentialStatusPage(c echo.Context) error {
 	return portal.Render(c, http.StatusOK, ui.CredentialStatusPage(v))
 }
 
-// statusListDoc serves an issuer's W3C Bitstring Status List document, so
-// a browser can read a credential's bit without naming the credential.
-func (s *handlers) statusListDoc(c echo.Context) error {
-	acct, err := accountParam(c)
-	if err != nil {
-		return err
-	}
-	purpose := c.Param("purpose")
-	if purpose != identity.PurposeRevocation && purpose != identity.PurposeSuspension {
-		return echo.NewHTTPError(http.StatusNotFound, "A status list is either revocation or suspension.")
-	}
-	cl, err := s.Client(c)
-	if err != nil {
-		return err
-	}
-	b, err := portal.Query(c.Request().Context(), cl, "/identity/statuslist/"+acct+"/"+purpose, nil, 0)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
-}
-
 // recoveryLookup sends the home page's lookup form to the recovery page.
 func (s *handlers) recoveryLookup(c echo.Context) error {
 	acct, ok := accountField(c.QueryParam("account"))

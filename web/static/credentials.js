@@ -63,7 +63,10 @@
       throw new Error("This is not a credential file: it needs a credential and its disclosures.");
     }
     var issuer = account(c.issuer), holder = account(c.credentialSubject.id);
-    var schema = /^urn:publica:schema:(.+):([0-9]+)$/.exec(c.credentialSchema.id || "");
+    // A JsonSchema at <portal>/identity/schemas/<id>/<version>, or (older
+    // credentials) urn:publica:schema:<id>:<version>.
+    var schema = /\/identity\/schemas\/([a-z0-9_-]+)\/([0-9]+)$/.exec(c.credentialSchema.id || "") ||
+      /^urn:publica:schema:(.+):([0-9]+)$/.exec(c.credentialSchema.id || "");
     if (!issuer || !holder || !schema) throw new Error("This is not a Publica credential.");
     var claims = f.disclosures.map(function (d) {
       var arr;
@@ -84,7 +87,7 @@
   function statusBit(issuer, purpose, index) {
     var key = issuer + "/" + purpose;
     if (!lists[key]) {
-      lists[key] = fetch("/identity/status-lists/" + key).then(function (r) {
+      lists[key] = fetch("/identity/status-lists/" + key + "/chain").then(function (r) {
         if (!r.ok) throw new Error("status list " + r.status);
         return r.json();
       }).then(function (doc) {
