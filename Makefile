@@ -35,7 +35,8 @@ check:
 test: check
 	scripts/install-browser.sh
 	scripts/install-gdal.sh
-	PUBLICA_REQUIRE_BROWSER=1 PUBLICA_REQUIRE_GDAL=1 $(GO) test -count=1 -timeout 20m ./...
+	scripts/install-node.sh
+	PUBLICA_REQUIRE_BROWSER=1 PUBLICA_REQUIRE_GDAL=1 PUBLICA_REQUIRE_NODE=1 $(GO) test -count=1 -timeout 20m ./...
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 fuzz:

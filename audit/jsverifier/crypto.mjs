@@ -22,7 +22,19 @@ export const mod = (a) => {
 export function mul(P, s) {
   const k = mod(s);
   if (k === 0n) return ZERO;
+  // The base point and precomputed points (fixedBase) have window tables:
+  // multiply() uses them; any other point takes the wNAF path.
+  if (P === G || P.__fixed) return P.multiply(k);
   return P.multiplyUnsafe(k);
+}
+
+// fixedBase returns P with a window table for repeated multiplication
+// (the election key, the verification keys).
+export function fixedBase(P) {
+  const Q = P.add(ZERO);
+  Q.precompute(8, false);
+  Q.__fixed = true;
+  return Q;
 }
 
 export function leToBig(bytes) {

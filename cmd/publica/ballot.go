@@ -741,7 +741,8 @@ checked against a signed header.
 
 func auditElectionCmd() *cobra.Command {
 	var (
-		offline, asJSON bool
+		offline, asJSON      bool
+		exportFile, fromFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "election ID",
@@ -754,12 +755,40 @@ check so that it can be reimplemented independently.
 
 By default it reads over the node's RPC (--node, all reads pinned to the
 latest height); --offline reads HOME/data directly (stop the node first).
+--export FILE also writes every record it read, at that one height, as the
+election record of docs/ballot-verifier.md §6 (JSON); --record FILE
+verifies such a file instead of reading a node. The independent JavaScript
+verifier (audit/jsverifier) reads the same file.
 Exit status is non-zero unless the verdict is PASS.`,
-		Example: "  publica audit election city-2026\n  publica audit election city-2026 --offline --home ./devnet/node0",
-		Args:    cobra.ExactArgs(1),
+		Example: "  publica audit election city-2026\n  publica audit election city-2026 --offline --home ./devnet/node0\n" +
+			"  publica audit election city-2026 --export city-2026.json\n  publica audit election city-2026 --record city-2026.json",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var src election.Source
-			if offline {
+			var height int64
+			switch {
+			case fromFile != "":
+				if offline || exportFile != "" {
+					return fmt.Errorf("--record reads a file: it goes with neither --offline nor --export")
+				}
+				f, err := os.Open(fromFile)
+				if err != nil {
+					return err
+				}
+				rec, err := election.ReadRecord(f)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", fromFile, err)
+				}
+				if rec.Election != args[0] {
+					return fmt.Errorf("%s is the record of election %q, not %q", fromFile, rec.Election, args[0])
+				}
+				rep, err := election.VerifyRecord(rec)
+				if err != nil {
+					return err
+				}
+				return printElectionReport(cmd, rep, asJSON)
+			case offline:
 				st, err := store.Open(node.AppDBDir(homeFlag(cmd)), dbm.PebbleDBBackend, store.DefaultOptions())
 				if err != nil {
 					return fmt.Errorf("%w (is the node still running? stop it, or drop --offline)", err)
@@ -770,7 +799,8 @@ Exit status is non-zero unless the verdict is PASS.`,
 					return err
 				}
 				src = election.StoreSource{KV: view}
-			} else {
+				height = st.Version()
+			default:
 				c, addr, err := connect(cmd)
 				if err != nil {
 					return err
@@ -784,28 +814,55 @@ Exit status is non-zero unless the verdict is PASS.`,
 				if err != nil {
 					return nodeErr(addr, err)
 				}
-				src = election.RPCSource{Ctx: ctx, Client: c, Height: info.Response.LastBlockHeight}
+				height = info.Response.LastBlockHeight
+				src = election.RPCSource{Ctx: ctx, Client: c, Height: height}
+			}
+			if exportFile != "" {
+				rec, err := election.Export(src, args[0], height)
+				if err != nil {
+					return err
+				}
+				if err := writeElectionRecord(exportFile, rec); err != nil {
+					return err
+				}
+				// Verify exactly what was written.
+				src = election.RecordSource{Rec: rec}
 			}
 			rep, err := election.Verify(src, args[0])
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintln(cmd.OutOrStdout(), rep.Summary())
-			}
-			if !rep.OK {
-				return fmt.Errorf("election %s: verification FAILED (%d failures)", args[0], len(rep.Failures))
-			}
-			return nil
+			return printElectionReport(cmd, rep, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&offline, "offline", false, "read HOME/data directly instead of a node's RPC (node stopped)")
+	cmd.Flags().StringVar(&exportFile, "export", "", "also write the election's whole record at the height read to FILE (JSON, docs/ballot-verifier.md §6)")
+	cmd.Flags().StringVar(&fromFile, "record", "", "verify an exported election record FILE instead of reading a node")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+func printElectionReport(cmd *cobra.Command, rep *election.Report, asJSON bool) error {
+	if asJSON {
+		if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(cmd.OutOrStdout(), rep.Summary())
+	}
+	if !rep.OK {
+		return fmt.Errorf("election %s: verification FAILED (%d failures)", rep.Election, len(rep.Failures))
+	}
+	return nil
+}
+
+// writeElectionRecord writes rec to path as indented JSON.
+func writeElectionRecord(path string, rec *election.Record) error {
+	b, err := json.MarshalIndent(rec, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // ---- audit ballot ----

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/publica/publica/audit/election"
 )
 
 // TestBallotCLI runs a whole election through the CLI against a real node:
@@ -99,7 +103,8 @@ func TestBallotCLI(t *testing.T) {
 	if b, _ := json.Marshal(got.Counts); string(b) != "[[1,1],[0,1,1]]" {
 		t.Fatalf("result %s", b)
 	}
-	if v := mustCLI(t, home, "audit", "election", "cli-vote"); !strings.Contains(v, "PASS") || !strings.Contains(v, "2 counted, 2 with valid proofs") {
+	record := filepath.Join(t.TempDir(), "cli-vote.json")
+	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--export", record); !strings.Contains(v, "PASS") || !strings.Contains(v, "2 counted, 2 with valid proofs") {
 		t.Fatalf("audit election:\n%s", v)
 	}
 	// The same verdict from the stopped node's home directory.
@@ -108,6 +113,45 @@ func TestBallotCLI(t *testing.T) {
 	}
 	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--offline"); !strings.Contains(v, "PASS") || !strings.Contains(v, "[[1 1] [0 1 1]]") {
 		t.Fatalf("audit election --offline:\n%s", v)
+	}
+	// And from the exported record, with no node; a tampered copy fails.
+	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--record", record); !strings.Contains(v, "PASS") || !strings.Contains(v, "[[1 1] [0 1 1]]") {
+		t.Fatalf("audit election --record:\n%s", v)
+	}
+	raw, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec election.Record
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range rec.Records {
+		if e.Key == "ballot/result/cli-vote" {
+			rec.Records[i].Value = bytes.Replace(e.Value, []byte(`"counts":[[1,1]`), []byte(`"counts":[[2,0]`), 1)
+		}
+	}
+	tampered := filepath.Join(t.TempDir(), "tampered.json")
+	b, _ := json.Marshal(&rec)
+	os.WriteFile(tampered, b, 0o644)
+	if v, _, err := cli(t, home, "audit", "election", "cli-vote", "--record", tampered); err == nil || !strings.Contains(v, "FAIL") {
+		t.Fatalf("audit election --record of a tampered result: %v\n%s", err, v)
+	}
+	// The independent JavaScript verifier (audit/jsverifier, whose own test
+	// requires Node.js under make test) reads the same files.
+	if nodeBin, err := exec.LookPath("node"); err == nil {
+		if _, err := os.Stat("../../audit/jsverifier/node_modules/@noble/curves"); err == nil {
+			out, err := exec.Command(nodeBin, "../../audit/jsverifier/verify.mjs", record).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "PASS") || !strings.Contains(string(out), "[[1,1],[0,1,1]]") {
+				t.Fatalf("JavaScript verifier on the export: %v\n%s", err, out)
+			}
+			if out, err := exec.Command(nodeBin, "../../audit/jsverifier/verify.mjs", tampered).CombinedOutput(); err == nil || !strings.Contains(string(out), "FAIL") {
+				t.Fatalf("JavaScript verifier on the tampered export: %v\n%s", err, out)
+			}
+		}
+	}
+	if _, _, err := cli(t, home, "audit", "election", "other", "--record", record); err == nil || !strings.Contains(err.Error(), "not \"other\"") {
+		t.Fatalf("--record of another election: %v", err)
 	}
 }
 
