@@ -25,6 +25,10 @@ type Mapping struct {
 	Ref      string `json:"cadastral_ref"` // default "cadastral_ref"
 	Address  string `json:"address"`       // default "address"; a feature without it has no address
 	Document string `json:"document"`      // default "document"; a feature without it gets Options.Document
+	// Titles (ReadTitlesCSV's columns, ReadTitlesGeoJSON's properties).
+	Owner  string `json:"owner"`  // default "owner": account id, party id or key name
+	Share  string `json:"share"`  // default "share": "n/d"
+	Tenure string `json:"tenure"` // default "tenure"; a title without it gets the import's default
 	// CRS is the coordinate system of a file that names none, e.g.
 	// "EPSG:32633".
 	CRS string `json:"crs"`
@@ -39,6 +43,15 @@ func (m Mapping) withDefaults() Mapping {
 	}
 	if m.Document == "" {
 		m.Document = "document"
+	}
+	if m.Owner == "" {
+		m.Owner = "owner"
+	}
+	if m.Share == "" {
+		m.Share = "share"
+	}
+	if m.Tenure == "" {
+		m.Tenure = "tenure"
 	}
 	return m
 }

@@ -38,6 +38,19 @@ type Options struct {
 	Progress func(Progress)
 }
 
+func (o Options) withDefaults(most int) Options {
+	if o.Batch <= 0 || o.Batch > most {
+		o.Batch = most
+	}
+	if o.InFlight <= 0 {
+		o.InFlight = 8
+	}
+	if o.ValidFor == 0 {
+		o.ValidFor = 100
+	}
+	return o
+}
+
 // Progress is how far the import is.
 type Progress struct {
 	Features, Registered, Skipped, Refused int
@@ -76,16 +89,9 @@ const maxBatchBytes = tx.MaxMsgBytes - 1024
 // overlap with the register, say) is split: the parcel the refusal names
 // is refused, the others are sent again.
 func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, features []*Feature, o Options) (*Report, error) {
-	if o.Batch <= 0 || o.Batch > land.MaxBatchParcels {
-		o.Batch = land.MaxBatchParcels
-	}
-	if o.InFlight <= 0 {
-		o.InFlight = 8
-	}
-	if o.ValidFor == 0 {
-		o.ValidFor = 100
-	}
-	r := &runner{c: c, key: key, o: o, start: time.Now(), rep: &Report{Features: len(features), Refusals: []Refusal{}}}
+	o = o.withDefaults(land.MaxBatchParcels)
+	r := &runner[*Feature]{c: c, key: key, o: o, start: time.Now(), rep: &Report{Features: len(features), Refusals: []Refusal{}}}
+	r.k = parcelKind(r)
 	var todo []*Feature
 	for _, f := range features {
 		if f.Err != nil {
@@ -108,21 +114,65 @@ func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, features
 	return r.rep, nil
 }
 
-type runner struct {
+// item is what a batch carries: a parcel (*Feature) or a title (*Title).
+type item interface {
+	// named is what a refusal's log names in parentheses after the
+	// item's position in the batch: a parcel's reference, a title's
+	// parcels.
+	named() string
+	msgSize() int // bytes of its message's JSON
+}
+
+// kind is what differs between sending parcels and sending titles.
+type kind[U item] struct {
+	msgType string
+	at      *regexp.Regexp                  // a refusal's "<item> <index> (" naming a batch position
+	build   func([]U) any                   // the batch message
+	refuse  func(U, string)                 // record a refusal (the runner counts it)
+	landed  func(context.Context, []U) bool // every item of the batch is now registered
+}
+
+type runner[U item] struct {
 	c     *client.Client
 	key   ed25519.PrivateKey
 	o     Options
+	k     kind[U]
 	start time.Time
 	clerk string  // the signer's account id
 	rep   *Report // written only by Run's goroutine
 }
 
-func (r *runner) refuse(f *Feature, reason string) {
+func (r *runner[U]) refuse(u U, reason string) {
 	r.rep.Refused++
-	r.rep.Refusals = append(r.rep.Refusals, Refusal{Index: f.Index, Ref: f.Ref, Reason: reason})
+	r.k.refuse(u, reason)
 }
 
-func (r *runner) progress() {
+// parcelKind sends features as land/register-parcels.
+func parcelKind(r *runner[*Feature]) kind[*Feature] {
+	return kind[*Feature]{
+		msgType: land.TypeRegisterParcels,
+		at:      parcelIndexRe,
+		build: func(batch []*Feature) any {
+			msg := land.MsgRegisterParcels{Parcels: make([]land.MsgRegisterParcel, len(batch))}
+			for i, f := range batch {
+				msg.Parcels[i] = f.Msg
+			}
+			return msg
+		},
+		refuse: func(f *Feature, reason string) {
+			r.rep.Refusals = append(r.rep.Refusals, Refusal{Index: f.Index, Ref: f.Ref, Reason: reason})
+		},
+		landed: func(ctx context.Context, batch []*Feature) bool {
+			hits, err := r.registered(ctx, batch)
+			return err == nil && len(hits) == len(batch)
+		},
+	}
+}
+
+func (f *Feature) named() string { return f.Ref }
+func (f *Feature) msgSize() int  { return f.size }
+
+func (r *runner[U]) progress() {
 	if r.o.Progress != nil {
 		r.o.Progress(Progress{Features: r.rep.Features, Registered: r.rep.Registered, Skipped: r.rep.Skipped,
 			Refused: r.rep.Refused, Elapsed: time.Since(r.start)})
@@ -131,7 +181,7 @@ func (r *runner) progress() {
 
 // skipRegistered asks the chain which references are registered (1,000
 // per query, /land/cadrefs) and drops those features, counted as skipped.
-func (r *runner) skipRegistered(ctx context.Context, todo []*Feature) ([]*Feature, error) {
+func (r *runner[U]) skipRegistered(ctx context.Context, todo []*Feature) ([]*Feature, error) {
 	const per = 1000
 	registered := make([]map[string]bool, (len(todo)+per-1)/per)
 	var wg sync.WaitGroup
@@ -165,19 +215,19 @@ func (r *runner) skipRegistered(ctx context.Context, todo []*Feature) ([]*Featur
 	return out, nil
 }
 
-// batches cuts features into batches of at most o.Batch parcels and
+// batches cuts items into batches of at most o.Batch items and
 // maxBatchBytes of message.
-func (r *runner) batches(features []*Feature) [][]*Feature {
-	var out [][]*Feature
-	var cur []*Feature
+func (r *runner[U]) batches(items []U) [][]U {
+	var out [][]U
+	var cur []U
 	size := 0
-	for _, f := range features {
-		if len(cur) > 0 && (len(cur) == r.o.Batch || size+f.size+1 > maxBatchBytes) {
+	for _, f := range items {
+		if len(cur) > 0 && (len(cur) == r.o.Batch || size+f.msgSize()+1 > maxBatchBytes) {
 			out = append(out, cur)
 			cur, size = nil, 0
 		}
 		cur = append(cur, f)
-		size += f.size + 1
+		size += f.msgSize() + 1
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
@@ -186,8 +236,8 @@ func (r *runner) batches(features []*Feature) [][]*Feature {
 }
 
 // outcome is a sent batch's result.
-type outcome struct {
-	batch []*Feature
+type outcome[U item] struct {
+	batch []U
 	res   *client.Result // nil if it never committed
 	err   error          // transport failure or expiry
 }
@@ -195,8 +245,8 @@ type outcome struct {
 // send pipelines the batches: each is signed at the next sequence and
 // broadcast in order; up to InFlight wait for their blocks at once. A
 // refused batch comes back to the queue without its refused parcel.
-func (r *runner) send(ctx context.Context, features []*Feature) error {
-	queue := r.batches(features)
+func (r *runner[U]) send(ctx context.Context, items []U) error {
+	queue := r.batches(items)
 	if len(queue) == 0 {
 		return nil
 	}
@@ -209,11 +259,11 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 	if err != nil {
 		return err
 	}
-	results := make(chan outcome, r.o.InFlight)
+	results := make(chan outcome[U], r.o.InFlight)
 	inFlight := 0
 	var fatal error
 	resync := false
-	handle := func(oc outcome) {
+	handle := func(oc outcome[U]) {
 		inFlight--
 		if fatal != nil {
 			return
@@ -231,11 +281,11 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 		if oc.res.Codespace == errs.BadSequence.Codespace && oc.res.Code == errs.BadSequence.Code {
 			// An earlier transaction was lost: send this one again once
 			// the sequence is read afresh.
-			queue = append([][]*Feature{oc.batch}, queue...)
+			queue = append([][]U{oc.batch}, queue...)
 			resync = true
 			return
 		}
-		var again [][]*Feature
+		var again [][]U
 		again, fatal = r.refused(oc.batch, oc.res.Codespace, oc.res.Code, oc.res.Log)
 		queue = append(again, queue...)
 		r.progress()
@@ -272,7 +322,7 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 		br, err := r.broadcast(ctx, raw)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "mempool is full"):
-			queue = append([][]*Feature{batch}, queue...)
+			queue = append([][]U{batch}, queue...)
 			if inFlight > 0 {
 				handle(<-results)
 			} else {
@@ -285,12 +335,12 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 		case br.Code == errs.BadSequence.Code && br.Codespace == errs.BadSequence.Codespace:
 			// Someone else used the clerk's key, or a transaction was
 			// lost: wait for ours, then read the sequence again.
-			queue = append([][]*Feature{batch}, queue...)
+			queue = append([][]U{batch}, queue...)
 			resync = true
 			continue
 		case br.Code != 0:
 			// Refused before the block (the sequence is not used).
-			var again [][]*Feature
+			var again [][]U
 			again, fatal = r.refused(batch, br.Codespace, br.Code, br.Log)
 			queue = append(again, queue...)
 			r.progress()
@@ -312,7 +362,7 @@ func (r *runner) send(ctx context.Context, features []*Feature) error {
 // a large block may drop the connection before answering: the same bytes
 // are sent again, and "already in the cache" means the first attempt got
 // in.
-func (r *runner) broadcast(ctx context.Context, raw []byte) (*coretypes.ResultBroadcastTx, error) {
+func (r *runner[U]) broadcast(ctx context.Context, raw []byte) (*coretypes.ResultBroadcastTx, error) {
 	var err error
 	for attempt := range 60 {
 		var br *coretypes.ResultBroadcastTx
@@ -334,7 +384,7 @@ func (r *runner) broadcast(ctx context.Context, raw []byte) (*coretypes.ResultBr
 	return nil, err
 }
 
-func (r *runner) sequence(ctx context.Context, pub ed25519.PublicKey) (uint64, error) {
+func (r *runner[U]) sequence(ctx context.Context, pub ed25519.PublicKey) (uint64, error) {
 	acct, err := r.c.AccountByKey(ctx, pub)
 	if err != nil {
 		return 0, err
@@ -346,16 +396,12 @@ func (r *runner) sequence(ctx context.Context, pub ed25519.PublicKey) (uint64, e
 	return acct.Sequence, nil
 }
 
-func (r *runner) build(chainID string, seq, validUntil uint64, batch []*Feature) (*tx.Tx, error) {
-	msg := land.MsgRegisterParcels{Parcels: make([]land.MsgRegisterParcel, len(batch))}
-	for i, f := range batch {
-		msg.Parcels[i] = f.Msg
-	}
-	body, err := tx.EncodeMsg(msg)
+func (r *runner[U]) build(chainID string, seq, validUntil uint64, batch []U) (*tx.Tx, error) {
+	body, err := tx.EncodeMsg(r.k.build(batch))
 	if err != nil {
 		return nil, err
 	}
-	t := &tx.Tx{ChainID: chainID, Sequence: seq, ValidUntil: validUntil, MsgType: land.TypeRegisterParcels, Msg: body}
+	t := &tx.Tx{ChainID: chainID, Sequence: seq, ValidUntil: validUntil, MsgType: r.k.msgType, Msg: body}
 	t.Sign(r.key)
 	return t, nil
 }
@@ -363,7 +409,7 @@ func (r *runner) build(chainID string, seq, validUntil uint64, batch []*Feature)
 // await waits until the transaction at sequence seq has been in a block
 // (the clerk's committed sequence passes it), or until the chain passes
 // its valid-until height without it, and gives its outcome.
-func (r *runner) await(ctx context.Context, batch []*Feature, hash []byte, seq, validUntil uint64) outcome {
+func (r *runner[U]) await(ctx context.Context, batch []U, hash []byte, seq, validUntil uint64) outcome[U] {
 	var asked int64
 	var askedAt time.Time
 	for {
@@ -375,35 +421,35 @@ func (r *runner) await(ctx context.Context, batch []*Feature, hash []byte, seq, 
 				return r.outcome(ctx, batch, hash)
 			}
 			if uint64(h) > validUntil+1 {
-				return outcome{batch: batch, err: fmt.Errorf("transaction %X expired", hash)}
+				return outcome[U]{batch: batch, err: fmt.Errorf("transaction %X expired", hash)}
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return outcome{batch: batch, err: ctx.Err()}
+			return outcome[U]{batch: batch, err: ctx.Err()}
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
 // outcome finds what became of a transaction that has been in a block.
-// A batch is all or none: when every reference of the batch is now
-// registered, it was accepted. Otherwise the node's transaction index
+// A batch is all or none: when every item of the batch is now registered
+// (kind.landed), it was accepted. Otherwise the node's transaction index
 // gives the refusal; it is asked only then, because its answer carries
 // the whole transaction (up to 256 KiB), and it lags the block a little.
-func (r *runner) outcome(ctx context.Context, batch []*Feature, hash []byte) outcome {
-	if hits, err := r.registered(ctx, batch); err == nil && len(hits) == len(batch) {
-		return outcome{batch: batch, res: &client.Result{Hash: hash}}
+func (r *runner[U]) outcome(ctx context.Context, batch []U, hash []byte) outcome[U] {
+	if r.k.landed(ctx, batch) {
+		return outcome[U]{batch: batch, res: &client.Result{Hash: hash}}
 	}
 	for {
 		res, err := r.c.RPC.Tx(ctx, hash, false)
 		if err == nil {
-			return outcome{batch: batch, res: &client.Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code,
+			return outcome[U]{batch: batch, res: &client.Result{Hash: res.Hash, Height: res.Height, Code: res.TxResult.Code,
 				Codespace: res.TxResult.Codespace, Log: res.TxResult.Log, Data: res.TxResult.Data}}
 		}
 		select {
 		case <-ctx.Done():
-			return outcome{batch: batch, err: ctx.Err()}
+			return outcome[U]{batch: batch, err: ctx.Err()}
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -411,7 +457,7 @@ func (r *runner) outcome(ctx context.Context, batch []*Feature, hash []byte) out
 
 // registered asks which of the features' references (at most 1,000) are
 // registered.
-func (r *runner) registered(ctx context.Context, features []*Feature) (map[string]bool, error) {
+func (r *runner[U]) registered(ctx context.Context, features []*Feature) (map[string]bool, error) {
 	refs := make([]string, len(features))
 	for i, f := range features {
 		refs[i] = f.Ref
@@ -431,28 +477,31 @@ func (r *runner) registered(ctx context.Context, features []*Feature) (map[strin
 	return out, nil
 }
 
-var parcelIndexRe = regexp.MustCompile(`parcel (\d+) \(`)
+var (
+	parcelIndexRe = regexp.MustCompile(`parcel (\d+) \(`)
+	titleIndexRe  = regexp.MustCompile(`title (\d+) \(`)
+)
 
-// refused deals with a refused batch: the parcel its log names is
-// refused and the rest return as one batch; a refusal naming no parcel
-// splits the batch in two (one parcel: it is refused). A refusal that
-// concerns the signer rather than a parcel (not a clerk, an unknown
-// account) stops the import.
-func (r *runner) refused(batch []*Feature, space string, code uint32, log string) ([][]*Feature, error) {
+// refused deals with a refused batch: the item its log names is refused
+// and the rest return as one batch; a refusal naming no item splits the
+// batch in two (one item: it is refused). A refusal that concerns the
+// signer rather than an item (not a clerk, an unknown account) stops the
+// import.
+func (r *runner[U]) refused(batch []U, space string, code uint32, log string) ([][]U, error) {
 	if (space == land.Codespace && code == land.ErrNotClerk.Code) ||
 		(space == errs.Codespace && code != errs.InvalidMsg.Code && code != errs.Internal.Code && code != errs.TxTooLarge.Code) {
 		return nil, fmt.Errorf("the transaction was refused (%s/%d): %s", space, code, log)
 	}
-	if m := parcelIndexRe.FindStringSubmatch(log); m != nil {
-		if i, err := strconv.Atoi(m[1]); err == nil && i < len(batch) && strings.Contains(log, "("+batch[i].Ref+")") {
+	if m := r.k.at.FindStringSubmatch(log); m != nil {
+		if i, err := strconv.Atoi(m[1]); err == nil && i < len(batch) && strings.Contains(log, m[0]+batch[i].named()+")") {
 			// The batch position means nothing to the user: the report
-			// gives the feature's index.
-			r.refuse(batch[i], strings.Replace(log, "parcel "+m[1]+" ("+batch[i].Ref+"): ", "", 1))
+			// gives the item's place in the file.
+			r.refuse(batch[i], strings.Replace(log, m[0]+batch[i].named()+"): ", "", 1))
 			rest := slices.Concat(batch[:i], batch[i+1:])
 			if len(rest) == 0 {
 				return nil, nil
 			}
-			return [][]*Feature{rest}, nil
+			return [][]U{rest}, nil
 		}
 	}
 	if len(batch) == 1 {
@@ -460,5 +509,5 @@ func (r *runner) refused(batch []*Feature, space string, code uint32, log string
 		return nil, nil
 	}
 	h := len(batch) / 2
-	return [][]*Feature{batch[:h], batch[h:]}, nil
+	return [][]U{batch[:h], batch[h:]}, nil
 }

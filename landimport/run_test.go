@@ -19,7 +19,8 @@ func TestRefusedBatch(t *testing.T) {
 		}
 		return out
 	}
-	r := &runner{rep: &Report{}}
+	r := &runner[*Feature]{rep: &Report{}}
+	r.k = parcelKind(r)
 	b := batch(4)
 	log := land.AtParcel(2, "R-C", land.ErrOverlap.Wrapf("overlaps active parcel P7 (OLD)")).Error()
 	again, err := r.refused(b, land.Codespace, land.ErrOverlap.Code, log)
