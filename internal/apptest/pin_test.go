@@ -74,9 +74,17 @@ import (
 // blocks only when there is something to record). Every step kept its
 // code, data and events; the app hashes changed from the first block on.
 // Before that change: 1A875D5C…E1C9E and 839DF618…D454D.
+//
+// A third: credentials name their status lists and JSON Schema by the
+// portal's URL (credentialSchema type JsonSchema), so the pinned
+// credentials' digests, and the anchors holding them, changed; every step
+// kept its code and data, and the identity steps' app hashes changed from
+// the first anchor on. The issuer's signed status lists
+// (identity/publish-status-list) were appended. Before that change:
+// B0B85174…C3A84 and C14825FA…72F40.
 const (
-	pinnedBeforeBatches = "B0B85174AAA804DB0904988D5BE61349B8E9156A9EE6E6C81204F893949C3A84"
-	pinnedAppHash       = "C14825FA9ABB78D2DB65ABD569FAEC55976B9109069129420D060A2902A72F40"
+	pinnedBeforeBatches = "51B4BE32EF26D01CAEAF4D2565782C19EBD74453578186B81234BE4B9958C53F"
+	pinnedAppHash       = "834CD6B4382532B5007EADBEBF8554412A16D13C8838E5E274153CA02DD761D2"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
@@ -175,6 +183,7 @@ func TestAppHashPin(t *testing.T) {
 	pinMoneyAndShares(p, clerk, alice, registrar)
 	pinTitleBatches(p, clerk, alice, bob)
 	pinParties(p, clerk, alice, bob, registrar)
+	pinStatusLists(p, registrar, alice)
 
 	// Every message kind the app registers, accepted and refused.
 	for _, k := range p.App.MessageTypes() {
@@ -197,7 +206,7 @@ func TestAppHashPin(t *testing.T) {
 		ballot.TypeCreateElection, ballot.TypeRegisterVoters, ballot.TypeRemoveVoters, ballot.TypeTrusteeKey,
 		ballot.TypeDeal, ballot.TypeComplain, ballot.TypeReveal, ballot.TypePublishKey, ballot.TypeCast, ballot.TypeTally,
 		land.TypeRegisterParcels, land.TypeExamineCaveat, land.TypeRegisterTitles,
-		land.TypeRegisterParty, land.TypeAmendParty,
+		land.TypeRegisterParty, land.TypeAmendParty, identity.TypePublishStatusList,
 	} {
 		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
 			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
@@ -334,6 +343,32 @@ func pinTitleBatches(p *pin, clerk, alice, bob ed25519.PrivateKey) {
 // pinParties: land/register-party and land/amend-party, added after the
 // title batches. A title names parties; the bank party signs a mortgage
 // through one of its accounts; a renamed party keeps its former name.
+// pinStatusLists: the issuer's signed status lists
+// (identity/publish-status-list, and set-status carrying the list as it
+// will stand).
+func pinStatusLists(p *pin, registrar, alice ed25519.PrivateKey) {
+	reg := apptest.Account(registrar)
+	k := identity.New(authority.Keeper{}).Keeper
+	sign := func(purpose string, bits []byte) json.RawMessage {
+		doc, err := identity.SignStatusList("https://registry.example.gov", reg, purpose, 1, bits, apptest.GenesisTime, registrar)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		return doc
+	}
+	rev := k.StatusListBits(p.View(), reg, identity.PurposeRevocation)
+	p.run("identity: publish-status-list by a citizen", identity.ErrNotIssuer, identity.TypePublishStatusList,
+		identity.MsgPublishStatusList{Purpose: identity.PurposeRevocation, List: sign(identity.PurposeRevocation, rev)}, alice)
+	p.run("identity: publish-status-list with other bits", identity.ErrStatusListDoc, identity.TypePublishStatusList,
+		identity.MsgPublishStatusList{Purpose: identity.PurposeRevocation, List: sign(identity.PurposeRevocation, identity.WithStatusBit(rev, 9, true))}, registrar)
+	p.run("identity: publish-status-list", nil, identity.TypePublishStatusList,
+		identity.MsgPublishStatusList{Purpose: identity.PurposeRevocation, List: sign(identity.PurposeRevocation, rev)}, registrar)
+	sus := k.StatusListBits(p.View(), reg, identity.PurposeSuspension)
+	set := !identity.Bit(sus, 1)
+	p.run("identity: set-status with the new signed list", nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: identity.PurposeSuspension,
+		Index: 1, Set: set, List: sign(identity.PurposeSuspension, identity.WithStatusBit(sus, 1, set))}, registrar)
+}
+
 func pinParties(p *pin, clerk, alice, bob, lender ed25519.PrivateKey) {
 	person := land.MsgRegisterParty{Kind: land.PartyNaturalPerson, Name: "Pin Person", Accounts: []string{apptest.Account(alice)}}
 	p.run("land: register-party by a citizen", land.ErrNotClerk, land.TypeRegisterParty, person, alice)
