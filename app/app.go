@@ -22,14 +22,13 @@ import (
 	"github.com/publica/publica/x/ballot"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/land"
+	"github.com/publica/publica/x/network"
 )
 
-// Version is reported to CometBFT in Info and bumps with any change to the
-// state machine.
-const (
-	Version         = "0.1.0"
-	ProtocolVersion = 1
-)
+// Version is the software version reported to CometBFT in Info; the
+// protocol version (Info's AppVersion) is the committed state's, see
+// governance.go.
+const Version = "0.2.0"
 
 var (
 	keyChainID = []byte("app/chain_id")
@@ -53,6 +52,14 @@ type App struct {
 	modules []module.Module
 	routes  map[string]module.MsgSpec
 	auth    *authority.Module
+	net     *network.Module
+
+	// maxProtocol, if set, caps the protocol versions this application
+	// runs (LimitProtocol); committedVersion is the committed state's
+	// protocol version; upgradeNeeded is set when an upgrade halted it.
+	maxProtocol      uint64
+	committedVersion atomic.Uint64
+	upgradeNeeded    atomic.Pointer[UpgradeNeededError]
 
 	mu      sync.RWMutex
 	chainID string
@@ -73,18 +80,21 @@ type App struct {
 }
 
 type blockState struct {
-	height int64
-	time   time.Time
+	height  int64
+	time    time.Time
+	version uint64 // the protocol version the block runs
 }
 
 // New builds the application over an opened store.
 func New(st *store.Store) *App {
 	auth := authority.New()
 	ident := identity.New(auth.Keeper)
+	net := network.New(auth.Keeper)
 	a := &App{
 		store:      st,
 		auth:       auth,
-		modules:    []module.Module{auth, land.New(auth.Keeper), ident, ballot.New(auth.Keeper, ident.Keeper)},
+		net:        net,
+		modules:    []module.Module{auth, land.New(auth.Keeper), ident, ballot.New(auth.Keeper, ident.Keeper), net},
 		routes:     map[string]module.MsgSpec{},
 		pendingSeq: map[string]uint64{},
 	}
@@ -99,6 +109,7 @@ func New(st *store.Store) *App {
 	if b := st.Working().Get(keyChainID); b != nil {
 		a.chainID = string(b)
 	}
+	a.loadCommittedVersion()
 	return a
 }
 
@@ -128,7 +139,7 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	return &abci.ResponseInfo{
 		Data:             "publica",
 		Version:          Version,
-		AppVersion:       ProtocolVersion,
+		AppVersion:       a.Protocol(),
 		LastBlockHeight:  a.store.Version(),
 		LastBlockAppHash: a.store.Hash(),
 	}, nil
@@ -184,11 +195,16 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 			return nil, fmt.Errorf("genesis app_state names unknown module %q", name)
 		}
 	}
+	params, err := a.initGovernance(kv, req)
+	if err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
 	kv.Set(keyChainID, []byte(req.ChainId))
 	a.mu.Lock()
 	a.chainID = req.ChainId
 	a.mu.Unlock()
-	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
+	a.loadCommittedVersion()
+	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash(), ConsensusParams: params}, nil
 }
 
 // Commit saves the block's state as a new tree version.
@@ -198,6 +214,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.block = nil
 	clear(a.pendingSeq)
+	a.loadCommittedVersion()
 	// Keep every block: auditors replay history from genesis.
 	return &abci.ResponseCommit{RetainHeight: 0}, nil
 }

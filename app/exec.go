@@ -136,6 +136,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if !known {
 		a.sigs.add(h) // its block need not verify it again
 	}
+	if err := msgAvailable(c.tx.MsgType, a.Protocol()); err != nil {
+		return checkTxError(err), nil
+	}
 	view := a.store.Working() // between blocks the working tree equals the last commit
 	signers, primary, err := a.authenticate(view, c, func(acct *authority.Account) uint64 {
 		if next, ok := a.pendingSeq[acct.ID]; ok {
@@ -232,14 +235,20 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // transaction's result in turn; they are a pure function of the bytes, so
 // the outcome does not depend on scheduling.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
-	a.block = &blockState{height: req.Height, time: req.Time}
-	pre := a.precheck(req.Txs, req.Height, a.sigs.take(req.Txs))
-	results := make([]*abci.ExecTxResult, len(req.Txs))
 	// The block's writes are buffered and reach the tree once per key, in
 	// key order, at the end of the block: a key written by many
 	// transactions (a clerk's sequence, a running tally) costs one tree
 	// update, not one per transaction.
 	kv := store.NewCache(a.store.Working())
+	// An upgrade scheduled for this height applies first (or halts
+	// software that does not know its version).
+	version, paramUpdates, err := a.beginBlock(kv, req.Height)
+	if err != nil {
+		return nil, err
+	}
+	a.block = &blockState{height: req.Height, time: req.Time, version: version}
+	pre := a.precheck(req.Txs, req.Height, a.sigs.take(req.Txs))
+	results := make([]*abci.ExecTxResult, len(req.Txs))
 	// Only a block with transactions records its time (first, so its
 	// transactions read the block's own time from the index): an empty
 	// block then changes no state, and CometBFT need not make the next
@@ -252,10 +261,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	for i, raw := range req.Txs {
 		results[i] = a.deliver(kv, raw, pre.wait(i))
 	}
+	valUpdates, err := a.endBlock(kv, req.Height, version)
+	if err != nil {
+		return nil, err
+	}
 	kv.Write()
 	return &abci.ResponseFinalizeBlock{
-		TxResults: results,
-		AppHash:   a.store.WorkingHash(),
+		TxResults:             results,
+		AppHash:               a.store.WorkingHash(),
+		ValidatorUpdates:      valUpdates,
+		ConsensusParamUpdates: paramUpdates,
 	}, nil
 }
 
@@ -370,6 +385,9 @@ func (a *App) deliver(kv store.KV, raw []byte, pre precheckResult) (res *abci.Ex
 		return execError(pre.err, nil)
 	}
 	c := pre.c
+	if err := msgAvailable(c.tx.MsgType, a.block.version); err != nil {
+		return execError(err, nil)
+	}
 	ante := store.NewCache(kv)
 	signers, primary, err := a.authenticate(ante, c, func(acct *authority.Account) uint64 { return acct.Sequence })
 	if err != nil {

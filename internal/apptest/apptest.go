@@ -31,6 +31,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
 	"github.com/publica/publica/app"
 	"github.com/publica/publica/errs"
@@ -68,6 +69,13 @@ type Options struct {
 	NoFirstBlock bool
 	// OnBlock, if set, sees every block's transactions and response.
 	OnBlock func(txs [][]byte, res *abci.ResponseFinalizeBlock)
+	// AppVersion is the genesis protocol version (default
+	// app.ProtocolVersion, the latest; 1 is a chain from before
+	// governance).
+	AppVersion uint64
+	// Validators is the genesis validator set InitChain reports (default
+	// none: the application then records none).
+	Validators []abci.ValidatorUpdate
 }
 
 // Chain is one application driven block by block.
@@ -104,9 +112,14 @@ func NewWith(t testing.TB, o Options) *Chain {
 	if o.Step == 0 {
 		o.Step = time.Second
 	}
+	if o.AppVersion == 0 {
+		o.AppVersion = app.ProtocolVersion
+	}
 	a := app.New(o.Store)
 	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{
 		ChainId: ChainID, InitialHeight: 1, Time: o.GenesisTime, AppStateBytes: o.AppState,
+		ConsensusParams: &cmtproto.ConsensusParams{Version: &cmtproto.VersionParams{App: o.AppVersion}},
+		Validators:      o.Validators,
 	}); err != nil {
 		t.Fatal(err)
 	}

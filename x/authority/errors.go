@@ -12,4 +12,5 @@ var (
 	ErrRoleNotHeld    = errs.Register(Codespace, 5, "account does not hold the role")
 	ErrNoQuorum       = errs.Register(Codespace, 6, "not enough authority signatures")
 	ErrInvalidGenesis = errs.Register(Codespace, 7, "invalid authority genesis")
+	ErrSameAuthority  = errs.Register(Codespace, 8, "the authority set already has those members and threshold")
 )

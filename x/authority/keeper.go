@@ -255,3 +255,39 @@ func (Keeper) PubKeyEntry(kv store.KV, pub ed25519.PublicKey) module.QueryResult
 func (Keeper) ParamsEntry(kv store.KV) module.QueryResult {
 	return module.QueryResult{Key: keyParams, Value: kv.Get(keyParams)}
 }
+
+// prefixParamsHistory keys the authority set's changes:
+//
+//	authority/params-history/<height:20>   ParamsChange (provable)
+const prefixParamsHistory = "authority/params-history/"
+
+// ParamsChangeKey is the state key of the authority set's change at height.
+func ParamsChangeKey(height int64) []byte {
+	return []byte(fmt.Sprintf("%s%020d", prefixParamsHistory, height))
+}
+
+// RecordParamsChange stores a change of the authority set (a second change
+// in the same block keeps the first one's old set).
+func (k Keeper) RecordParamsChange(kv store.KV, c *ParamsChange) {
+	key := ParamsChangeKey(c.Height)
+	if b := kv.Get(key); b != nil {
+		if prev, err := decode[ParamsChange](b); err == nil {
+			c.Old = prev.Old
+		}
+	}
+	put(kv, key, c)
+}
+
+// ParamsHistory visits the authority set's changes in height order.
+func (Keeper) ParamsHistory(kv store.KV, fn func(*ParamsChange) bool) error {
+	prefix := []byte(prefixParamsHistory)
+	var err error
+	kv.Iterate(prefix, store.PrefixEnd(prefix), false, func(_, v []byte) bool {
+		var c *ParamsChange
+		if c, err = decode[ParamsChange](v); err != nil {
+			return false
+		}
+		return fn(c)
+	})
+	return err
+}

@@ -26,5 +26,6 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeRegisterAccount, m.registerAccount),
 		module.Handle(TypeGrantRole, m.grantRole),
 		module.Handle(TypeRevokeRole, m.revokeRole),
+		module.Handle(TypeSetAuthority, m.setAuthority).CheckedInCheckTx(),
 	}
 }

@@ -3,6 +3,7 @@ package authority
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/module"
@@ -16,6 +17,8 @@ import (
 //	pubkey/<hex>     the account id a key controls (provable)
 //	params           the authority set (provable)
 //	role/<role>      the ids holding role (a list, not proven as a whole)
+//	params-change/<height>  the authority set's change at height (provable)
+//	params-history   every change of the authority set (a list)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
 	switch {
 	case len(path) == 2 && path[0] == "account":
@@ -31,6 +34,20 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		return m.Keeper.PubKeyEntry(view, pub), nil
 	case len(path) == 1 && path[0] == "params":
 		return m.Keeper.ParamsEntry(view), nil
+	case len(path) == 2 && path[0] == "params-change":
+		h, err := strconv.ParseInt(path[1], 10, 64)
+		if err != nil || h < 0 {
+			return module.QueryResult{}, errs.InvalidMsg.Wrapf("%q is not a height", path[1])
+		}
+		key := ParamsChangeKey(h)
+		return module.QueryResult{Key: key, Value: view.Get(key)}, nil
+	case len(path) == 1 && path[0] == "params-history":
+		changes := []*ParamsChange{}
+		if err := m.Keeper.ParamsHistory(view, func(c *ParamsChange) bool { changes = append(changes, c); return true }); err != nil {
+			return module.QueryResult{}, err
+		}
+		b, _ := json.Marshal(changes)
+		return module.QueryResult{Value: b}, nil
 	case len(path) == 2 && path[0] == "role":
 		if !ValidRole(path[1]) {
 			return module.QueryResult{}, errs.InvalidMsg.Wrapf("unknown role %q", path[1])
