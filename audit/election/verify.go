@@ -55,6 +55,8 @@ type electionRec struct {
 
 type trusteeRec struct {
 	Index        uint32 `json:"index"`
+	Account      string `json:"account"`
+	CommKey      string `json:"comm_key"`
 	Dealing      string `json:"dealing"`
 	Disqualified bool   `json:"disqualified"`
 }
@@ -205,6 +207,14 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 			r.fail("trustee record %s has index %d", key, t.Index)
 			return nil
 		}
+		if t.Account != e.Trustees[t.Index-1] {
+			r.fail("trustee %d: the record names account %s, the election's trustee %d is %s", t.Index, t.Account, t.Index, e.Trustees[t.Index-1])
+		}
+		if b, err := hex.DecodeString(t.CommKey); err != nil || strings.ToLower(t.CommKey) != t.CommKey || len(b) != elgamal.PointSize {
+			r.fail("trustee %d: comm_key is not a hex point", t.Index)
+		} else if _, err := elgamal.DecodePoint(b); err != nil {
+			r.fail("trustee %d: comm_key: %v", t.Index, err)
+		}
 		trustees[t.Index] = &t
 		return nil
 	})
@@ -242,6 +252,9 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 			return fmt.Errorf("%s: %w", key, err)
 		}
 		r.Complaints++
+		if key != fmt.Sprintf("ballot/complaint/%s/%03d/%03d", e.ID, c.Dealer, c.Complainer) {
+			r.fail("complaint record %s names dealer %d and complainer %d", key, c.Dealer, c.Complainer)
+		}
 		dc := dealings[c.Dealer]
 		switch {
 		case c.Status == "upheld":
@@ -414,6 +427,8 @@ func (r *Report) checkBallots(src Source, e *electionRec, params *elgamal.Electi
 			}
 			if on == nil {
 				r.fail("ballot of %s counted but the voter is not on the roll", c.voter)
+			} else if len(on) != 1 || on[0] != 1 {
+				r.fail("roll entry of %s is %x, not 01", c.voter, on)
 			}
 		}
 		if err := tally.Add(c.ballot); err != nil {

@@ -385,6 +385,7 @@ function run(r, id, kv) {
     if (roll) {
       const rv = kv.get(`ballot/roll/${id}/${account}`);
       if (!rv) r.fail(`vote ${account}: the voter is not on the roll`);
+      else if (rv.length !== 1 || rv[0] !== 1) r.fail(`vote ${account}: the voter's roll entry is not the byte 0x01`);
     }
     const { ballot: b, why } = checkBallot(v, params);
     if (!b) {
@@ -407,9 +408,6 @@ function run(r, id, kv) {
         c.beta = c.beta.add(b.questions[q].options[o].beta);
       }
     }
-  }
-  for (const [account, v] of list(kv, 'roll', id)) {
-    if (!ACCOUNT_RE.test(account) || v.length !== 1 || v[0] !== 1) r.fail(`roll ${account}: not an account id with the value 0x01`);
   }
   const counted = r.ballots_counted;
   if ((r.trackers.counted || 0) !== counted) r.fail(`trackers: ${r.trackers.counted || 0} counted, but ${counted} counted ballots`);
