@@ -14,6 +14,7 @@ require (
 	github.com/cosmos/ics23/go v0.10.0
 	github.com/crypto-org-chain/cronos/memiavl v0.1.0
 	github.com/go-pdf/fpdf v0.9.0
+	github.com/go-spatial/proj v0.3.0
 	github.com/google/btree v1.1.3
 	github.com/gowebpki/jcs v1.0.1
 	github.com/gtank/ristretto255 v0.2.0
@@ -67,7 +68,7 @@ require (
 	github.com/golang/glog v1.2.3 // indirect
 	github.com/golang/groupcache v0.0.0-20210331224755-41bb18bfe9da // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
-	github.com/golang/snappy v0.0.4 // indirect
+	github.com/golang/snappy v0.0.4
 	github.com/google/flatbuffers v1.12.1 // indirect
 	github.com/google/go-cmp v0.6.0 // indirect
 	github.com/google/orderedcode v0.0.1 // indirect

@@ -101,7 +101,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	height, archived, err := loadRegister(dir, n, opts)
+	height, archived, err := loadRegister(w, dir, n, opts)
 	stop()
 	if err != nil {
 		return nil, err
@@ -178,6 +178,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 		return nil, err
 	}
 	row.DiskBytes = dirSize(dir)
+	fmt.Fprintf(w, "land growth: %d parcels on disk: archive %.2f GB, latest tree snapshots %.2f GB, its log %.2f GB\n", n,
+		float64(dirSize(filepath.Join(dir, "state", "archive.db")))/1e9,
+		float64(dirSize(filepath.Join(dir, "state", "latest"))-dirSize(filepath.Join(dir, "state", "latest", "wal")))/1e9,
+		float64(dirSize(filepath.Join(dir, "state", "latest", "wal")))/1e9)
 
 	// A past height, first read: reopen and prove the sold title as the
 	// loaded register had it.
@@ -210,24 +214,19 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 
 // loadRegister builds a chain in dir holding n parcels on n titles with
 // their owners' accounts (and accounts for the buyers of opts.Transfers),
-// as a chain starting from an exported register would: the records go in
-// through the modules' own genesis code, in steps of opts.Chunk parcels
-// that the archive does not keep, then one archived version holds the
-// whole register. Steps write parcels in key order, so each step's keys
-// are close together. It returns the last height and the archived one.
-func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64, err error) {
-	sopts := store.DefaultOptions()
-	sopts.SnapshotInterval = 2 // the loading steps push the tree out of the heap into snapshots
-	st, err := store.Open(dir, dbm.PebbleDBBackend, sopts)
+// as a chain starting from an exported register would: the development
+// genesis and its first block run in memory, the register's records are
+// made by the modules' own genesis code in steps of opts.Chunk parcels,
+// and the whole is sorted on disk and imported as one version
+// (store.Import), which the archive holds. It returns that version (the
+// height the next block follows) twice: it is also the archived one.
+func loadRegister(w io.Writer, dir string, n int, opts GrowthOptions) (height, archived int64, err error) {
+	begin := time.Now()
+	mem, err := store.OpenMemoryWith(store.DefaultOptions())
 	if err != nil {
 		return 0, 0, err
 	}
-	defer func() {
-		if st != nil {
-			st.Close()
-		}
-	}()
-	a := app.New(st)
+	a := app.New(mem)
 	ctx := context.Background()
 	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}); err != nil {
 		return 0, 0, err
@@ -235,6 +234,27 @@ func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64
 	if err := finalize(ctx, a, 1, nil); err != nil {
 		return 0, 0, err
 	}
+	sp, err := newSpill(filepath.Join(dir, "spill"))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		if rerr := sp.remove(); err == nil {
+			err = rerr
+		}
+	}()
+	chain, err := mem.At(1)
+	if err != nil {
+		return 0, 0, err
+	}
+	add := func(k, v []byte) bool {
+		err = sp.add(k, v)
+		return err == nil
+	}
+	if chain.Iterate(nil, nil, false, add); err != nil {
+		return 0, 0, err
+	}
+
 	var dev map[string]json.RawMessage
 	if err := json.Unmarshal(genesis.DevAppState(), &dev); err != nil {
 		return 0, 0, err
@@ -266,7 +286,9 @@ func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64
 		if err != nil {
 			return 0, 0, err
 		}
-		kv := store.NewCache(st.Working())
+		// The step's records are written over the chain's first block,
+		// which genesis code may read (parameters, accounts).
+		kv := store.NewCache(chain)
 		if err := landMod.InitGenesis(kv, raw); err != nil {
 			return 0, 0, err
 		}
@@ -282,54 +304,24 @@ func loadRegister(dir string, n int, opts GrowthOptions) (height, archived int64
 				}
 			}
 		}
-		kv.Write()
-		if _, _, err := st.CommitUnarchived(); err != nil {
+		if kv.IterateWrites(add); err != nil {
 			return 0, 0, err
 		}
 	}
-	// One block archives the whole register; a snapshot then holds it all,
-	// so the reopened store starts with an empty heap and no log to replay.
-	height = st.Version() + 1
-	if err := finalize(ctx, a, height, nil); err != nil {
-		return 0, 0, err
-	}
-	archived = height
-	if height%int64(sopts.SnapshotInterval) == 0 { // that commit began a snapshot of this very version
-		height++
-		if err := finalize(ctx, a, height, nil); err != nil {
-			return 0, 0, err
-		}
-	}
-	if err := st.Snapshot(); err != nil {
-		return 0, 0, err
-	}
-	err = st.Close()
-	st = nil
+	built := time.Now()
+	src, done, err := sp.source(mem.Split())
 	if err != nil {
 		return 0, 0, err
 	}
-	return height, archived, pruneSnapshots(filepath.Join(dir, "state", "latest"))
-}
-
-// pruneSnapshots removes the latest tree's snapshots other than its
-// current one (loading leaves the steps' snapshots behind).
-func pruneSnapshots(dir string) error {
-	current, err := os.Readlink(filepath.Join(dir, "current"))
-	if err != nil {
-		return err
+	sorted := time.Now()
+	version := mem.Version() + 1
+	if _, err := store.Import(dir, version, store.Options{Split: mem.Split()}, src); err != nil {
+		done()
+		return 0, 0, err
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "snapshot-") && e.Name() != filepath.Base(current) {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	fmt.Fprintf(w, "land growth: %d parcels: %d records built in %.0fs, sorted in %.0fs, imported in %.0fs (peak spill %.2f GB)\n",
+		n, src.Low+src.High, built.Sub(begin).Seconds(), sorted.Sub(built).Seconds(), time.Since(sorted).Seconds(), float64(sp.peak)/1e9)
+	return version, version, done()
 }
 
 // lexicalOrder lists 1..n in the order of their decimal strings (1, 10,

@@ -9,6 +9,7 @@ import (
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl/cache"
+	"github.com/crypto-org-chain/cronos/memiavl"
 )
 
 // The archive keeps every version of the state's trees, so any past height
@@ -45,6 +46,8 @@ type archive struct {
 	nodes cache.Cache
 	// newest and oldest versions held, 0 if none; guarded by mu
 	latestV, firstV int64
+	// base files of imported versions (archive_base.go); read-only
+	base map[baseFile]*memiavl.MmapFile
 }
 
 const hashLen = 32
@@ -276,7 +279,13 @@ func (a *archive) get(version int64, hash []byte) (*node, error) {
 	if b == nil {
 		return nil, fmt.Errorf("state archive lacks node %X of version %d", hash, version)
 	}
-	n, err := decodeNode(ref, b)
+	var n *node
+	if len(b) > 0 && b[0] == baseLeafMark && len(ref) == 1+8+hashLen {
+		n = &node{ref: ref, version: int64(binary.BigEndian.Uint64(ref[1:9])), hash: ref[9:]}
+		err = a.baseLeaf(n, b[1:])
+	} else {
+		n, err = decodeNode(ref, b)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func Import(dir string, version int64, opts Options, src ImportSource) (hash []b
 		if tree == 1 {
 			count = src.High
 		}
-		b.tree, b.add = byte(tree), mti.AddNode
+		b.tree, b.add, b.offset = byte(tree), mti.AddNode, 0
 		r := treeRoot{}
 		if count > 0 {
 			top, err := b.build(count)
@@ -110,6 +110,25 @@ func Import(dir string, version int64, opts Options, src ImportSource) (hash []b
 	if err := mti.Finalize(); err != nil {
 		return nil, fmt.Errorf("import: write state snapshot: %w", err)
 	}
+	// The archive's leaves point into the snapshot's key-value files:
+	// keep them (as hard links: no copy) for when memiavl replaces it.
+	current, err := os.Readlink(filepath.Join(latestDir, "current"))
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	baseDir := filepath.Join(stateDir, "base")
+	if err := os.MkdirAll(baseDir, 0o700); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	for tree, name := range []string{lowName, highName} {
+		if halves[tree].size == 0 {
+			continue
+		}
+		kvs := filepath.Join(latestDir, filepath.Base(current), name, memiavl.FileNameKVs)
+		if err := os.Link(kvs, filepath.Join(baseDir, baseFileName(version, byte(tree)))); err != nil {
+			return nil, fmt.Errorf("import: keep the snapshot's key-value file: %w", err)
+		}
+	}
 	return rootHash(halves[0], halves[1], version), nil
 }
 
@@ -124,6 +143,7 @@ type treeBuilder struct {
 	add     func(*memiavl.ExportNode)
 	batch   *archiveBatch
 	last    []byte // the previous key, to check the order
+	offset  uint64 // of the next leaf's record in the snapshot's key-value file
 }
 
 type built struct {
@@ -153,7 +173,11 @@ func (b *treeBuilder) build(n int64) (built, error) {
 		b.last = key
 		hash := leafHash(b.version, key, value)
 		b.add(&memiavl.ExportNode{Key: key, Value: value, Version: b.version, Height: 0})
-		b.batch.set(nodeKey(b.version, hash), encodeNode(0, 1, key, value, 0, nil, 0, nil))
+		// The snapshot's key-value file holds the record (memiavl's
+		// layout: lengths as little-endian uint32s); the archive keeps
+		// that file and only the offset here.
+		b.batch.set(nodeKey(b.version, hash), encodeBaseLeaf(b.tree, b.offset))
+		b.offset += 8 + uint64(len(key)) + uint64(len(value))
 		return built{hash: hash, first: key}, b.batch.err
 	}
 	left, err := b.build((n + 1) / 2)

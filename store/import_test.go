@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -84,6 +86,14 @@ func TestImportThenContinue(t *testing.T) {
 				}
 			}
 			check("imported")
+			current := func() string {
+				c, err := os.Readlink(filepath.Join(dir, "state", "latest", "current"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return filepath.Join(dir, "state", "latest", c)
+			}
+			imported := current()
 			for v := int64(base + 1); v <= base+6; v++ {
 				block := NewCache(s.Working())
 				for range 1 + rng.IntN(80) {
@@ -102,6 +112,18 @@ func TestImportThenContinue(t *testing.T) {
 					t.Fatalf("commit %d: %d %v", v, got, err)
 				}
 				models[v] = maps.Clone(model)
+			}
+			// Once memiavl has replaced the imported snapshot and removed
+			// it, the archive still reads the imported version's leaves,
+			// from the base files it kept.
+			if err := s.Snapshot(); err != nil {
+				t.Fatal(err)
+			}
+			if current() == imported {
+				t.Fatalf("the latest tree still uses the imported snapshot")
+			}
+			if err := os.RemoveAll(imported); err != nil {
+				t.Fatal(err)
 			}
 			check("after writes")
 			want := s.Hash()

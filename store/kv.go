@@ -249,6 +249,18 @@ func (c *Cache) Iterate(start, end []byte, reverse bool, fn func(key, value []by
 	}
 }
 
+// IterateWrites visits the buffered writes, not deletions, in ascending
+// key order, without the parent's keys (a bulk load collects a step's
+// records this way).
+func (c *Cache) IterateWrites(fn func(key, value []byte) bool) {
+	c.order.Ascend(func(k string) bool {
+		if v := c.writes[k]; v != nil {
+			return fn([]byte(k), v)
+		}
+		return true
+	})
+}
+
 // Write applies the buffered writes to the parent, in ascending key order,
 // and empties the buffer. Over the store's working state the two trees
 // take their writes on two cores.

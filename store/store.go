@@ -117,8 +117,14 @@ func Open(dir string, backend dbm.BackendType, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open state archive in %s: %w", stateDir, err)
 	}
 	s, err := newStore(archDB, filepath.Join(stateDir, "latest"), opts)
-	if err != nil {
+	if err == nil {
+		if err = s.arch.openBase(filepath.Join(stateDir, "base")); err != nil {
+			s.Close()
+		}
+	} else {
 		archDB.Close()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("state in %s: %w", stateDir, err)
 	}
 	return s, nil
@@ -476,7 +482,7 @@ func (s *Store) Close() error {
 	if s.mem != nil {
 		errs = append(errs, s.mem.Close())
 	}
-	errs = append(errs, s.archDB.Close())
+	errs = append(errs, s.archDB.Close(), s.arch.closeBase())
 	return errors.Join(errs...)
 }
 
