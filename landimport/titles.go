@@ -179,22 +179,20 @@ func ReadTitlesCSV(r io.Reader, m Mapping) ([]*Title, int, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			// A row the CSV reader cannot split (a stray quote): it
-			// refuses the title it belongs to, or stands alone.
+			// A row the CSV reader cannot split (a stray quote) is a
+			// refused title of its own: its reference is unknown.
 			rows++
-			if cur == nil {
-				cur = &Title{Index: len(titles), Line: pe.StartLine}
-				titles = append(titles, cur)
-			}
+			cur = &Title{Index: len(titles), Line: pe.StartLine}
+			titles = append(titles, cur)
 			cur.refuse(pe.StartLine, fmt.Errorf("not a CSV row: %v", pe.Err))
 			continue
 		}
 		if err != nil {
 			return nil, 0, err
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
@@ -368,11 +366,11 @@ func ResolveOwners(titles []*Title, resolve func(string) (string, error), tenure
 		if t.Err != nil {
 			continue
 		}
-		if err := t.Msg.ValidateBasic(); err != nil {
-			t.refuse(t.Line, err)
-			continue
-		}
+		err := t.Msg.ValidateBasic()
 		t.Msg.Parcels = nil // the parcel's id comes from the register
+		if err != nil {
+			t.refuse(t.Line, err)
+		}
 	}
 }
 
