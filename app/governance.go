@@ -202,3 +202,14 @@ func (a *App) endBlock(kv store.KV, height int64, version uint64) ([]abci.Valida
 	}
 	return a.net.Keeper.Updates(kv, height)
 }
+
+// RecordedValidators is the validator set recorded in the latest state
+// (protocol 2 on), in address order; nil on a chain without records.
+func (a *App) RecordedValidators() ([]network.Validator, error) {
+	var out []network.Validator
+	err := a.net.Keeper.Validators(a.store.Working(), func(v *network.Validator) bool {
+		out = append(out, *v)
+		return true
+	})
+	return out, err
+}

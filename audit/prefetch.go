@@ -20,6 +20,8 @@ type fetched struct {
 	parts    types.PartSetHeader
 	partsErr error
 	units    int // of the read-ahead memory budget it holds until taken
+	// valChange: executing the block returned validator updates.
+	valChange bool
 }
 
 func prepare(b *types.Block) *fetched {

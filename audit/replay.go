@@ -28,6 +28,7 @@ import (
 	"github.com/publica/publica/app"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
+	"github.com/publica/publica/x/network"
 )
 
 // ErrNodeRunning is matched (errors.Is) by the error Replay returns when
@@ -69,8 +70,20 @@ type Report struct {
 	FinalAppHash    string         `json:"final_app_hash"` // after the last verified block
 	DurationSeconds float64        `json:"duration_seconds"`
 	Failure         *MismatchError `json:"failure,omitempty"`
-	Note            string         `json:"note,omitempty"`
-	Source          string         `json:"source,omitempty"` // SourceStores or SourceRPC
+	// ValidatorChanges counts the blocks whose validator updates were
+	// checked against the headers and the state's validator records.
+	ValidatorChanges int64 `json:"validator_changes"`
+	// Versions are the protocol versions the replayed blocks ran, each
+	// from its first height (headers' version.app).
+	Versions []VersionSpan `json:"versions,omitempty"`
+	Note     string        `json:"note,omitempty"`
+	Source   string        `json:"source,omitempty"` // SourceStores or SourceRPC
+}
+
+// VersionSpan is a protocol version and the first block that ran it.
+type VersionSpan struct {
+	Version     uint64 `json:"version"`
+	FirstHeight int64  `json:"first_height"`
 }
 
 // Where a replay read the chain from.
@@ -240,6 +253,12 @@ type replayer struct {
 	// members and their power, not the proposer priorities).
 	valsHash, nextValsHash, paramsHash []byte
 	sigs                               *commitVerifier
+	// appVersion is the version.app the next header must carry, as
+	// CometBFT derives it: Info's AppVersion at genesis, then consensus
+	// param updates (InitChain's, an upgrade block's).
+	appVersion uint64
+	// recorded: the state keeps the validator set (protocol 2 on).
+	recorded bool
 }
 
 func replay(ctx context.Context, home string, progress func(done, total int64)) (*Report, error) {
@@ -370,6 +389,12 @@ func run(ctx context.Context, p plan, report *Report, progress func(done, total 
 		}
 		report.Blocks++
 		report.Transactions += int64(len(cur.block.Txs))
+		if v := cur.block.Version.App; len(report.Versions) == 0 || report.Versions[len(report.Versions)-1].Version != v {
+			report.Versions = append(report.Versions, VersionSpan{Version: v, FirstHeight: h})
+		}
+		if cur.valChange {
+			report.ValidatorChanges++
+		}
 		report.LastHeight = h
 		report.FinalAppHash = fmt.Sprintf("%X", appHash)
 		verified := rp.sigs.verifiedThrough()
@@ -463,6 +488,11 @@ func (rp *replayer) initChain(ctx context.Context, gen *types.GenesisDoc) ([]byt
 	}
 	set := types.NewValidatorSet(validators)
 	pbparams := gen.ConsensusParams.ToProto()
+	info, err := rp.app.Info(ctx, &abci.RequestInfo{})
+	if err != nil {
+		return nil, err
+	}
+	rp.appVersion = info.AppVersion
 	res, err := rp.app.InitChain(ctx, &abci.RequestInitChain{
 		Time:            gen.GenesisTime,
 		ChainId:         gen.ChainID,
@@ -490,6 +520,16 @@ func (rp *replayer) initChain(ctx context.Context, gen *types.GenesisDoc) ([]byt
 	rp.lastVals = types.NewValidatorSet(nil)
 	if res.ConsensusParams != nil {
 		rp.params = rp.params.Update(res.ConsensusParams)
+		rp.appVersion = rp.params.Version.App
+	}
+	recorded, err := rp.app.RecordedValidators()
+	if err != nil {
+		return nil, fmt.Errorf("InitChain: validator records: %w", err)
+	}
+	if rp.recorded = len(recorded) > 0; rp.recorded {
+		if err := sameSet(recorded, rp.vals); err != nil {
+			return nil, fmt.Errorf("InitChain: the recorded genesis validators differ from genesis.json's: %w", err)
+		}
 	}
 	rp.valsHash, rp.nextValsHash, rp.paramsHash = rp.vals.Hash(), rp.nextVals.Hash(), rp.params.Hash()
 	// CometBFT sends no Commit after InitChain: the genesis state is saved
@@ -584,6 +624,11 @@ func (rp *replayer) apply(ctx context.Context, cur, next *fetched, isLast bool) 
 		return nil, mismatch(h, "next validators hash", block.NextValidatorsHash, got,
 			"the next validator set hashes to %X, the header says %X", got, block.NextValidatorsHash)
 	}
+	if got := block.Version.App; got != rp.appVersion {
+		return nil, &MismatchError{Height: h, Check: "app version", Reason: fmt.Sprintf(
+			"app version: the header says protocol version %d, the chain's upgrades lead to %d", got, rp.appVersion),
+			Expected: fmt.Sprint(got), Got: fmt.Sprint(rp.appVersion)}
+	}
 	if got := rp.paramsHash; !bytes.Equal(got, block.ConsensusHash) {
 		return nil, mismatch(h, "consensus params hash", block.ConsensusHash, got,
 			"the consensus params hash to %X, the header says %X", got, block.ConsensusHash)
@@ -648,6 +693,11 @@ func (rp *replayer) apply(ctx context.Context, cur, next *fetched, isLast bool) 
 		Misbehavior:        block.Evidence.Evidence.ToABCI(),
 		Txs:                block.Txs.ToSliceOfBytes(),
 	})
+	if need, ok := errors.AsType[*app.UpgradeNeededError](err); ok {
+		return nil, fmt.Errorf("replay stopped at height %d: blocks from height %d run protocol version %d (upgrade %q%s), "+
+			"which this software does not know (it knows up to %d); heights %d..%d verified: replay with a release that supports protocol %d",
+			h, need.Plan.Height, need.Plan.Version, need.Plan.Name, infoSuffix(need.Plan.Info), need.Supported, rp.initial, h-1, need.Plan.Version)
+	}
 	if err != nil {
 		return nil, &MismatchError{Height: h, Check: "execution", Reason: fmt.Sprintf("execution: FinalizeBlock failed: %v", err)}
 	}
@@ -662,6 +712,18 @@ func (rp *replayer) apply(ctx context.Context, cur, next *fetched, isLast bool) 
 		return nil, &MismatchError{Height: h, Check: "validator updates", Reason: fmt.Sprintf("validator updates: %v", err)}
 	}
 	rp.lastResults = results
+	if len(res.ValidatorUpdates) > 0 {
+		cur.valChange = true
+		// The state's proven validator records must be the set the
+		// headers commit to from height h+2 (NextValidatorsHash of h+1).
+		recorded, err := rp.app.RecordedValidators()
+		if err == nil {
+			err = sameSet(recorded, rp.nextVals)
+		}
+		if err != nil {
+			return nil, &MismatchError{Height: h, Check: "validator records", Reason: fmt.Sprintf("validator records: after block %d: %v", h, err)}
+		}
+	}
 
 	if next != nil {
 		if nb := next.block; !bytes.Equal(nb.AppHash, res.AppHash) {
@@ -708,6 +770,9 @@ func (rp *replayer) advance(h int64, res *abci.ResponseFinalizeBlock) error {
 		rp.params = p
 		rp.paramsHash = p.Hash()
 	}
+	if res.ConsensusParamUpdates != nil {
+		rp.appVersion = rp.params.Version.App
+	}
 	rp.lastVals = rp.vals
 	rp.vals = rp.nextVals
 	rp.nextVals = nextNext
@@ -716,4 +781,29 @@ func (rp *replayer) advance(h int64, res *abci.ResponseFinalizeBlock) error {
 		rp.nextValsHash = nextNext.Hash()
 	}
 	return nil
+}
+
+// sameSet checks that the state's validator records are exactly set.
+func sameSet(recorded []network.Validator, set *types.ValidatorSet) error {
+	vals := make([]*types.Validator, 0, len(recorded))
+	for _, r := range recorded {
+		pub, err := network.ParseConsensusKey(r.PubKey)
+		if err != nil {
+			return err
+		}
+		vals = append(vals, types.NewValidator(pub, r.Power))
+	}
+	got := types.NewValidatorSet(vals)
+	if !bytes.Equal(got.Hash(), set.Hash()) {
+		return fmt.Errorf("the state records %d validators (hash %X), the headers' set has %d (hash %X)",
+			got.Size(), got.Hash(), set.Size(), set.Hash())
+	}
+	return nil
+}
+
+func infoSuffix(info string) string {
+	if info == "" {
+		return ""
+	}
+	return ": " + info
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/cometbft/cometbft/types"
 	cmttime "github.com/cometbft/cometbft/types/time"
 	"github.com/spf13/viper"
+
+	"github.com/publica/publica/app"
 )
 
 // InitOptions describe a new single-node home.
@@ -36,6 +38,9 @@ type InitOptions struct {
 	// MetricsAddr is where Prometheus metrics are served (host:port);
 	// "" means DefaultMetricsAddr, "off" serves none.
 	MetricsAddr string
+	// AppVersion is the protocol version the chain starts at (genesis
+	// consensus_params.version.app); 0 means app.ProtocolVersion.
+	AppVersion uint64
 }
 
 // DefaultEmptyBlockInterval is the longest a quiet chain goes without a
@@ -80,7 +85,7 @@ func Init(home string, opts InitOptions) error {
 		ChainID:         opts.ChainID,
 		GenesisTime:     cmttime.Now(),
 		InitialHeight:   1,
-		ConsensusParams: types.DefaultConsensusParams(),
+		ConsensusParams: GenesisConsensusParams(opts.AppVersion),
 		Validators:      []types.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: "validator-0"}},
 		AppState:        opts.AppState,
 	}
@@ -88,6 +93,18 @@ func Init(home string, opts InitOptions) error {
 		return fmt.Errorf("genesis: %w", err)
 	}
 	return WriteGenesis(conf, &doc)
+}
+
+// GenesisConsensusParams are CometBFT's default consensus params with
+// version.app, the protocol version the chain starts at, set to version
+// (0: app.ProtocolVersion, the latest this software knows).
+func GenesisConsensusParams(version uint64) *types.ConsensusParams {
+	p := types.DefaultConsensusParams()
+	if version == 0 {
+		version = app.ProtocolVersion
+	}
+	p.Version.App = version
+	return p
 }
 
 // WriteValidatorKey makes a new validator key and its empty signing state

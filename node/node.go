@@ -31,6 +31,10 @@ type Options struct {
 	// StallAfter is how long without a new block makes Health report
 	// consensus stalled; 0 means DefaultStallAfter, negative never.
 	StallAfter time.Duration
+	// MaxProtocol, if not 0, makes the application behave as a release
+	// that knows protocol versions up to MaxProtocol only
+	// (app.LimitProtocol): for rehearsing upgrades.
+	MaxProtocol uint64
 }
 
 // Node is a running CometBFT node with the Publica application.
@@ -70,6 +74,11 @@ func Start(home string, opts Options) (*Node, error) {
 		return nil, err
 	}
 	application := app.New(st)
+	application.LimitProtocol(opts.MaxProtocol)
+	if err := application.CheckSupported(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	stallAfter := opts.StallAfter
 	if stallAfter == 0 {
 		stallAfter = DefaultStallAfter(conf.Consensus)

@@ -51,6 +51,9 @@ type Options struct {
 	// every BlockInterval).
 	EmptyBlockInterval time.Duration
 	AppState           json.RawMessage // default genesis.DevAppState()
+	// AppVersion is the protocol version the chain starts at (0: the
+	// latest this software knows).
+	AppVersion uint64
 }
 
 // Node is one validator's home and addresses.
@@ -170,7 +173,7 @@ func Generate(opts Options) (tn *Testnet, err error) {
 		ChainID:         opts.ChainID,
 		GenesisTime:     cmttime.Now(),
 		InitialHeight:   1,
-		ConsensusParams: types.DefaultConsensusParams(),
+		ConsensusParams: node.GenesisConsensusParams(opts.AppVersion),
 		Validators:      vals,
 		AppState:        opts.AppState,
 	}
