@@ -86,7 +86,7 @@ func credentialIssueCmd() *cobra.Command {
 		version                uint32
 		index                  uint64
 		claims                 []string
-		validUntil             string
+		validUntil, publicAt   string
 	)
 	cmd := &cobra.Command{
 		Use:   "issue",
@@ -144,8 +144,12 @@ contains the claims.`,
 			if err != nil {
 				return nodeErr(addr, err)
 			}
+			base, err := publicURL(publicAt)
+			if err != nil {
+				return err
+			}
 			held, sec, err := vc.Issue(vc.IssuerParams{Issuer: issuer, KeyNumber: n, Holder: holderID, SchemaID: schema,
-				Version: version, StatusIndex: index, Claims: cs, ValidFrom: time.Now(), ValidUntil: until}, priv)
+				Version: version, StatusIndex: index, Claims: cs, ValidFrom: time.Now(), ValidUntil: until, BaseURL: base}, priv)
 			if err != nil {
 				return err
 			}
@@ -154,8 +158,35 @@ contains the claims.`,
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "credential written to %s (digest %x); anchoring it on chain\n", output, sec.DocHash)
-			return runMsgTx(cmd, &o, identity.TypeAnchorCredential, identity.MsgAnchorCredential{
-				Digest: hex.EncodeToString(sec.DocHash[:]), SchemaID: schema, Version: version, StatusIndex: index})
+			if err := runMsgTx(cmd, &o, identity.TypeAnchorCredential, identity.MsgAnchorCredential{
+				Digest: hex.EncodeToString(sec.DocHash[:]), SchemaID: schema, Version: version, StatusIndex: index}); err != nil || o.generateOnly {
+				return err
+			}
+			// The status lists the credential names must be there to fetch:
+			// sign those the chain holds no signed list of.
+			k := &issuerKey{priv: priv, account: issuer, n: n, c: c, addr: addr}
+			for _, p := range []string{identity.PurposeRevocation, identity.PurposeSuspension} {
+				if stored, err := k.storedBase(ctx, p); err != nil || stored != "" {
+					if err == nil && stored != base {
+						fmt.Fprintf(cmd.ErrOrStderr(), "note: your signed %s list is served at %s, the credential names %s\n", p, stored, base)
+					}
+					continue
+				}
+				list, err := k.signList(ctx, p, base, nil)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "publishing your signed %s list (served at %s)\n", p, vc.StatusListURL(base, issuer, p))
+				// stdout keeps the anchor's result alone; these go to stderr.
+				out := cmd.OutOrStdout()
+				cmd.SetOut(cmd.ErrOrStderr())
+				err = runMsgTx(cmd, &o, identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: p, List: list})
+				cmd.SetOut(out)
+				if err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 	}
 	addBuildFlags(cmd, &o, false)
@@ -166,6 +197,7 @@ contains the claims.`,
 	cmd.Flags().StringArrayVar(&claims, "claim", nil, "NAME=VALUE (integer, true/false or text); repeat")
 	cmd.Flags().StringVar(&validUntil, "valid-until", "", "expiry, RFC 3339 (default: none)")
 	cmd.Flags().StringVar(&output, "held", "", "holder's credential file to write")
+	addPublicURLFlag(cmd, &publicAt)
 	cmd.MarkFlagRequired("holder")
 	cmd.MarkFlagRequired("schema")
 	return cmd

@@ -89,14 +89,6 @@ func identityCmd() *cobra.Command {
 			return identity.TypeSetIssuerStatus, identity.MsgSetIssuerStatus{Issuer: id, Status: a[1]}, err
 		})
 
-	statusCmd := func(use, purpose string, set bool, short string) *cobra.Command {
-		return msgCmd(use+" INDEX", short, "  publica identity "+use+" 0 --from registrar", cobra.ExactArgs(1), false,
-			func(a []string) (string, any, error) {
-				i, err := strconv.ParseUint(a[0], 10, 64)
-				return identity.TypeSetStatus, identity.MsgSetStatus{Purpose: purpose, Index: i, Set: set}, err
-			})
-	}
-
 	rotate := msgCmd("rotate-key NEW_KEY_NAME", "Replace the --from account's key by a new local key, which co-signs",
 		"  publica keys add alice2 && publica identity rotate-key alice2 --from citizen-alice --cosign alice2",
 		cobra.ExactArgs(1), true, func(a []string) (string, any, error) { return "", nil, nil })
@@ -159,9 +151,10 @@ func identityCmd() *cobra.Command {
 			return identity.TypeCompleteRecovery, identity.MsgCompleteRecovery{Account: id}, err
 		})
 	cmd.AddCommand(regSchema, accredit, issuerStatus,
-		statusCmd("revoke", identity.PurposeRevocation, true, "Revoke the credential at INDEX of your status list (issuer; final)"),
-		statusCmd("suspend", identity.PurposeSuspension, true, "Suspend the credential at INDEX (issuer)"),
-		statusCmd("reinstate", identity.PurposeSuspension, false, "Lift the suspension at INDEX (issuer)"),
+		statusChangeCmd("revoke", identity.PurposeRevocation, true, "Revoke the credential at INDEX of your status list (issuer; final)"),
+		statusChangeCmd("suspend", identity.PurposeSuspension, true, "Suspend the credential at INDEX (issuer)"),
+		statusChangeCmd("reinstate", identity.PurposeSuspension, false, "Lift the suspension at INDEX (issuer)"),
+		publishStatusListCmd(),
 		rotate, updateDID,
 		msgCmd("deactivate-did", "Deactivate the --from account's DID (final)", "  publica identity deactivate-did --from citizen-alice",
 			cobra.NoArgs, false, func([]string) (string, any, error) {
@@ -249,12 +242,13 @@ Its id is the statusListCredential of the issuer's credentials.`,
 func identityQueryCmd() *cobra.Command {
 	var prove bool
 	cmd := &cobra.Command{
-		Use:   "show did|didrecord|issuer|schema|credential|status|recovery ARGS…",
+		Use:   "show did|didrecord|issuer|schema|credential|status|statuslist|recovery ARGS…",
 		Short: "Read identity state (with --prove: verified Merkle proof)",
 		Example: `  publica identity show did citizen-alice
   publica identity show issuer registrar --prove
   publica identity show schema residence 1 --prove
   publica identity show status registrar revocation 17 --prove
+  publica identity show statuslist registrar revocation --prove   # the issuer's signed list
   publica identity show credential <digest hex> --prove`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -286,6 +280,15 @@ func identityQueryCmd() *cobra.Command {
 				return runStateQuery(cmd, "/identity/"+a[0]+"/"+id, nil, prove, false, a[0]+" "+id)
 			case "schema", "credential":
 				return runStateQuery(cmd, "/identity/"+strings.Join(a, "/"), nil, prove, false, strings.Join(a, " "))
+			case "statuslist":
+				if len(a) != 3 {
+					return errors.New("show statuslist ISSUER revocation|suspension")
+				}
+				id, err := acctArg(a[1])
+				if err != nil {
+					return err
+				}
+				return runStateQuery(cmd, "/identity/signedstatuslist/"+id+"/"+a[2], nil, prove, false, "signed "+a[2]+" list of "+id)
 			case "status":
 				if len(a) != 4 {
 					return errors.New("show status ISSUER PURPOSE INDEX")

@@ -111,8 +111,44 @@ func TestIdentityCLI(t *testing.T) {
 		!strings.Contains(out, "proof verified") {
 		t.Fatalf("show status:\n%s", out)
 	}
-	mustCLI(t, home, "identity", "reinstate", "5", "--from", "registrar")
+	// The issuer's signed lists: published with the first credential,
+	// replaced by each status change (suspend carried the list with bit
+	// 5 set), withdrawn by a change with --no-list until published again.
+	signedList := func(purpose string) (*identity.SignedStatusList, []byte) {
+		t.Helper()
+		out, _, err := cli(t, home, "identity", "show", "statuslist", "registrar", purpose, "--prove")
+		if err != nil && strings.Contains(err.Error(), "not found") && strings.Contains(out, "absence proof verified") {
+			return nil, nil
+		} else if err != nil {
+			t.Fatalf("show statuslist: %v\n%s", err, out)
+		}
+		out, _, _ = strings.Cut(out, "proof verified")
+		out = out[:strings.LastIndexByte(out, '}')+1]
+		var l identity.SignedStatusList
+		if err := json.Unmarshal([]byte(out), &l); err != nil {
+			t.Fatalf("signed %s list: %v\n%s", purpose, err, out)
+		}
+		bits, err := identity.DecodeStatusList(l.CredentialSubject.EncodedList)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &l, bits
+	}
+	if l, bits := signedList("suspension"); l == nil || !identity.Bit(bits, 5) || l.ID != vc.StatusListURL(vc.DefaultBaseURL, registrar, "suspension") {
+		t.Fatalf("signed suspension list after suspend: %+v", l)
+	}
+	mustCLI(t, home, "identity", "reinstate", "5", "--from", "registrar", "--no-list")
 	mustValid("reinstated")
+	if l, _ := signedList("suspension"); l != nil {
+		t.Fatal("a change without a list left the signed list")
+	}
+	mustCLI(t, home, "identity", "publish-status-list", "suspension", "--from", "registrar", "--public-url", "https://registry.example.gov/")
+	if l, bits := signedList("suspension"); l == nil || identity.Bit(bits, 5) || l.ID != vc.StatusListURL("https://registry.example.gov", registrar, "suspension") {
+		t.Fatalf("published suspension list: %+v", l)
+	}
+	if _, _, err := cli(t, home, "identity", "publish-status-list", "--from", "registrar", "--public-url", "ftp://x"); err == nil || !strings.Contains(err.Error(), "--public-url") {
+		t.Fatalf("bad public URL: %v", err)
+	}
 
 	// The status lists as W3C BitstringStatusListCredentials, each page
 	// proven: index 7 revoked shows as set, nothing else.

@@ -13,8 +13,15 @@ import (
 // startPortal serves the whole portal (web.Routes) for node n on addr and
 // returns its URL and how to stop it.
 func startPortal(addr string, n *node.Node) (string, func() error, error) {
+	return startPortalAt(addr, "", n)
+}
+
+// startPortalAt is startPortal for a portal users reach at public (its
+// public URL, e.g. behind a TLS proxy; "": as each request reaches it).
+func startPortalAt(addr, public string, n *node.Node) (string, func() error, error) {
 	s, err := web.NewForNode(n, web.Options{
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		PublicOrigin: public,
 	})
 	if err != nil {
 		return "", nil, err

@@ -20,6 +20,8 @@ func startCmd() *cobra.Command {
 		keepRecent int64
 		logLevel   string
 		portalAddr string
+		maxProto   uint64
+		publicAt   string
 	)
 	cmd := &cobra.Command{
 		Use:     "start",
@@ -30,10 +32,11 @@ func startCmd() *cobra.Command {
 			home := homeFlag(cmd)
 			opts := store.DefaultOptions()
 			opts.KeepRecent = keepRecent
-			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel})
+			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel, MaxProtocol: maxProto})
 			if err != nil {
 				return err
 			}
+			upgradeNotice(cmd.ErrOrStderr(), n)
 			out := cmd.OutOrStdout()
 			if r := n.IndexRepaired; len(r) > 0 {
 				fmt.Fprintf(out, "re-indexed %d block(s) missing from the transaction index: heights %v\n", len(r), r)
@@ -42,7 +45,13 @@ func startCmd() *cobra.Command {
 			stopPortal := func() error { return nil }
 			portalURL := ""
 			if portalAddr != "" {
-				url, stop, err := startPortal(portalAddr, n)
+				if publicAt != "" {
+					if publicAt, err = publicURL(publicAt); err != nil {
+						n.Stop()
+						return err
+					}
+				}
+				url, stop, err := startPortalAt(portalAddr, publicAt, n)
 				if err != nil {
 					n.Stop()
 					return fmt.Errorf("portal: %w", err)
@@ -79,6 +88,9 @@ func startCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(out, "stopped at height %d, app hash %X\n", height, hash)
+			if need := n.App.UpgradeNeeded(); need != nil {
+				return fmt.Errorf("node halted for an upgrade: %w", need)
+			}
 			if halted != nil {
 				return fmt.Errorf("node halted: %w\nnothing committed is lost: fix the cause (e.g. free disk space) and start again", halted)
 			}
@@ -87,6 +99,9 @@ func startCmd() *cobra.Command {
 	}
 	cmd.Flags().Int64Var(&keepRecent, "keep-recent", 0, "keep only this many recent state versions (0 = keep all, for auditors)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "*:error", "CometBFT log level, e.g. info or *:error")
+	cmd.Flags().Uint64Var(&maxProto, "max-protocol", 0, "behave as a release that knows protocol versions up to N only (to rehearse an upgrade; see docs/network.md)")
+	cmd.Flags().MarkHidden("max-protocol")
 	cmd.Flags().StringVar(&portalAddr, "portal", "127.0.0.1:8080", "portal listen address (empty: no portal)")
+	cmd.Flags().StringVar(&publicAt, "public-url", "", "the portal's public URL as users and other software reach it, e.g. https://registry.example.gov behind a TLS proxy (credentials issued in the portal name their status lists and schema there; sign-in challenges are bound to it); default: as each request reaches it")
 	return cmd
 }
