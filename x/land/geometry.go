@@ -20,12 +20,27 @@ import (
 const MaxCoordinate = 1 << 30
 
 // Geometry is a GeoJSON Polygon or MultiPolygon whose positions are
-// integer [x, y] pairs in the coordinate system named by CRS.
+// integer [x, y] pairs in the registry's coordinate system: the projected
+// CRS that Params.CRS names by EPSG code, in 1/Params.UnitsPerMetre
+// metres (centimetres on the development chain, EPSG:32633). The CRS is
+// declared once, in the chain's parameters, never inside a geometry: a
+// string "crs" member is valid in neither RFC 7946 nor the 2008 GeoJSON
+// specification, and GDAL ignores it. Standard GeoJSON (RFC 7946
+// longitude/latitude, or metres with a CRS that GDAL reads) is made from
+// stored geometries by package x/land/geojson.
 type Geometry struct {
-	Type        string          `json:"type"`
-	CRS         string          `json:"crs"`
+	Type string `json:"type"`
+	// CRS may be given in messages (older clients named the registry's
+	// CRS in every geometry): when present it must equal Params.CRS. A
+	// parcel record never keeps it (Stored), so stored and served
+	// geometries carry no "crs" member.
+	CRS         string          `json:"crs,omitempty"`
 	Coordinates json.RawMessage `json:"coordinates"`
 }
+
+// Stored is the geometry as a parcel record keeps it: type and
+// coordinates, without a "crs" member.
+func (g Geometry) Stored() Geometry { return Geometry{Type: g.Type, Coordinates: g.Coordinates} }
 
 type pt struct{ X, Y int64 }
 
@@ -74,8 +89,8 @@ type Limits struct {
 // ParseGeometry validates g against lim and returns its region. Every
 // refusal is a *GeometryError naming the first problem found.
 func ParseGeometry(g *Geometry, lim Limits) (*Region, error) {
-	if g.CRS != lim.CRS {
-		return nil, geomErr("coordinate system %q is not the registry's %q", g.CRS, lim.CRS)
+	if g.CRS != "" && g.CRS != lim.CRS {
+		return nil, geomErr("coordinate system %q is not the registry's %q (leave \"crs\" out: coordinates are always in the registry's system)", g.CRS, lim.CRS)
 	}
 	var raw [][][][]int64
 	switch g.Type {

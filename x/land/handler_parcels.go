@@ -122,7 +122,7 @@ func (m *Module) newParcel(ctx *module.Context, p *Params, ref, addr, doc string
 	}
 	a2 := r.Area2()
 	parcel := &Parcel{
-		ID: m.Keeper.next(ctx.KV, "P"), CadastralRef: ref, Geometry: g, BBox: r.BBox,
+		ID: m.Keeper.next(ctx.KV, "P"), CadastralRef: ref, Geometry: g.Stored(), BBox: r.BBox,
 		Area2: a2.String(), AreaM2: areaM2(a2, p.UnitsPerMetre), Address: addr, Status: StatusActive,
 		Parents: parents, Children: []string{}, Document: doc, Registered: ctx.Height,
 	}

@@ -39,6 +39,7 @@ import (
 //	caveat-applications             [{title, caveat}] caveat applications awaiting a clerk's examination (list, ≤ 1000;
 //	                                each one is in its title's caveat_applications, provable through title/<id>)
 //	bbox/<minx>/<miny>/<maxx>/<maxy> [{id, cadastral_ref, bbox}] of active parcels whose bounding box meets the box (list)
+//	parcels/<minx>/<miny>/<maxx>/<maxy>/<limit>[/<after>]  ParcelPage of whole active parcels, any box (query_features.go)
 func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error) {
 	list := func(v any) (module.QueryResult, error) {
 		b, err := json.Marshal(v)
@@ -181,6 +182,9 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 			bb[i] = v
 		}
 		return m.bbox(view, bb)
+	}
+	if r, ok, err := m.featureQuery(view, path); ok {
+		return r, err
 	}
 	return module.QueryResult{}, ErrBadQuery.Wrapf("unknown land query %q", strings.Join(path, "/"))
 }

@@ -40,8 +40,9 @@ var Tenures = []string{"freehold", "leasehold", "state"}
 
 // Params fix the registry's coordinate system and index.
 type Params struct {
-	// CRS names the projected coordinate system every geometry must
-	// declare, e.g. "EPSG:32633" (WGS 84 / UTM 33N).
+	// CRS names, by EPSG code, the projected coordinate system of every
+	// geometry, e.g. "EPSG:32633" (WGS 84 / UTM 33N); see crs.go for the
+	// supported ones. Geometries do not repeat it.
 	CRS string `json:"crs"`
 	// UnitsPerMetre: coordinates are integers in 1/UnitsPerMetre metres
 	// (100: centimetres).
@@ -70,6 +71,8 @@ func (p *Params) Validate() error {
 	switch {
 	case p.CRS == "" || len(p.CRS) > 64:
 		return fmt.Errorf("crs must be 1..64 characters")
+	case crsError(p.CRS) != nil:
+		return crsError(p.CRS)
 	case p.UnitsPerMetre < 1 || p.UnitsPerMetre > 1_000_000:
 		return fmt.Errorf("units_per_metre %d outside 1..1000000", p.UnitsPerMetre)
 	case p.MinX < -MaxCoordinate || p.MinY < -MaxCoordinate || p.MaxX > MaxCoordinate || p.MaxY > MaxCoordinate:
