@@ -20,6 +20,15 @@ type Genesis struct {
 	StatusPages []StatusPage  `json:"status_pages,omitempty"`
 	Recoveries  []Recovery    `json:"recoveries,omitempty"`
 	Eligibility []Eligibility `json:"eligibility,omitempty"`
+	// SignedStatusLists are the issuers' signed status list credentials.
+	SignedStatusLists []SignedStatusListRecord `json:"signed_status_lists,omitempty"`
+}
+
+// SignedStatusListRecord is an issuer's signed list for one purpose.
+type SignedStatusListRecord struct {
+	Issuer  string          `json:"issuer"`
+	Purpose string          `json:"purpose"`
+	List    json.RawMessage `json:"list"`
 }
 
 // StatusPage is one stored page of a status list.
@@ -64,6 +73,9 @@ func (m *Module) InitGenesis(kv store.KV, raw json.RawMessage) error {
 	}
 	for i := range g.Eligibility {
 		k.SetEligibility(kv, &g.Eligibility[i])
+	}
+	for _, l := range g.SignedStatusLists {
+		k.SetSignedStatusList(kv, l.Issuer, l.Purpose, l.List)
 	}
 	return nil
 }
@@ -239,6 +251,33 @@ func (g *Genesis) Validate() error {
 			if index := p.Page*PageBits + b; StatusBit(p.Bits, index) && !slots[slot{p.Issuer, index}] {
 				return bad("%s: bit %d set for no credential", what, index)
 			}
+		}
+	}
+	// A signed list is the list the pages make, of an issuer, once per
+	// purpose (its signature was checked when it was published; the key
+	// is authority's and is checked there).
+	listed := map[page]bool{}
+	for _, l := range g.SignedStatusLists {
+		what := "signed " + l.Purpose + " list of " + l.Issuer
+		if err := checkPurpose(l.Purpose); err != nil {
+			return ErrInvalidGenesis.Wrap(err)
+		}
+		if issuers[l.Issuer] == nil || listed[page{l.Issuer, l.Purpose, 0}] {
+			return bad("%s: not an issuer, or twice", what)
+		}
+		listed[page{l.Issuer, l.Purpose, 0}] = true
+		var pp [][]byte
+		for n := range StatusListPageCount(g.Params.StatusListSize) {
+			var bits []byte
+			for _, p := range g.StatusPages {
+				if p.Issuer == l.Issuer && p.Purpose == l.Purpose && p.Page == n {
+					bits = p.Bits
+				}
+			}
+			pp = append(pp, bits)
+		}
+		if _, err := checkSignedListForm(l.List, l.Issuer, l.Purpose, StatusListBits(g.Params.StatusListSize, pp)); err != nil {
+			return bad("%s: %v", what, err)
 		}
 	}
 	recoveries := map[string]bool{}

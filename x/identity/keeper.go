@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/publica/publica/module"
@@ -373,6 +374,13 @@ func (k Keeper) Records(kv store.KV) (*Genesis, error) {
 			return nil, err
 		}
 	}
+	sl := []byte(prefixSignedSL)
+	kv.Iterate(sl, store.PrefixEnd(sl), false, func(key, b []byte) bool {
+		// identity/statuslist/<issuer>/<purpose>
+		issuer, purpose, _ := strings.Cut(string(key[len(sl):]), "/")
+		g.SignedStatusLists = append(g.SignedStatusLists, SignedStatusListRecord{Issuer: issuer, Purpose: purpose, List: bytes.Clone(b)})
+		return true
+	})
 	p := []byte(prefixStatus)
 	kv.Iterate(p, store.PrefixEnd(p), false, func(key, b []byte) bool {
 		var sp StatusPage

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
@@ -370,59 +371,70 @@ func SignedStatusListProof(issuer string, n int, created string) vc.Proof {
 // keyN (pub) of the issuer, and that its bitstring is exactly bits. It is
 // deterministic (chain handlers call it).
 func CheckSignedStatusList(raw []byte, issuer, purpose string, keyN int, pub []byte, bits []byte) error {
-	sec, err := vc.ParseSecured(raw)
+	sec, err := checkSignedListForm(raw, issuer, purpose, bits)
 	if err != nil {
 		return err
+	}
+	if sec.Proof.VerificationMethod != vc.KeyRef(issuer, keyN) {
+		return fmt.Errorf("signed by %q, not the issuer's current key %s", sec.Proof.VerificationMethod, vc.KeyRef(issuer, keyN))
+	}
+	return sec.Verify(pub)
+}
+
+// checkSignedListForm is CheckSignedStatusList but for the key: the
+// document's form, that it is issuer's purpose list at a public URL,
+// signed (not checked) by a key of the issuer, with bitstring bits.
+func checkSignedListForm(raw []byte, issuer, purpose string, bits []byte) (*vc.Secured, error) {
+	sec, err := vc.ParseSecured(raw)
+	if err != nil {
+		return nil, err
 	}
 	var d SignedStatusList
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
-		return fmt.Errorf("not a status list credential: %v", err)
+		return nil, fmt.Errorf("not a status list credential: %v", err)
 	}
 	base, listIssuer, listPurpose, ok := vc.ParseStatusListURL(d.ID)
 	s := d.CredentialSubject
 	switch {
 	case len(d.Context) != 1 || d.Context[0] != vc.ContextV2:
-		return fmt.Errorf(`@context must be ["%s"]`, vc.ContextV2)
+		return nil, fmt.Errorf(`@context must be ["%s"]`, vc.ContextV2)
 	case len(d.Type) != 2 || d.Type[0] != "VerifiableCredential" || d.Type[1] != StatusListCredentialType:
-		return fmt.Errorf(`type must be ["VerifiableCredential", "%s"]`, StatusListCredentialType)
+		return nil, fmt.Errorf(`type must be ["VerifiableCredential", "%s"]`, StatusListCredentialType)
 	case !ok || listIssuer != issuer || listPurpose != purpose:
-		return fmt.Errorf("id %q is not %s", d.ID, vc.StatusListURL("<public URL>", issuer, purpose))
+		return nil, fmt.Errorf("id %q is not %s", d.ID, vc.StatusListURL("<public URL>", issuer, purpose))
 	case d.ID != vc.StatusListURL(base, issuer, purpose):
-		return fmt.Errorf("id %q is not a status list URL", d.ID)
+		return nil, fmt.Errorf("id %q is not a status list URL", d.ID)
 	case d.Issuer != vc.DID(issuer):
-		return fmt.Errorf("issuer %q, want %s", d.Issuer, vc.DID(issuer))
+		return nil, fmt.Errorf("issuer %q, want %s", d.Issuer, vc.DID(issuer))
 	case s.ID != d.ID+"#list" || s.Type != StatusListSubjectType || s.StatusPurpose != purpose:
-		return fmt.Errorf("credentialSubject must be {id: %s#list, type: %s, statusPurpose: %s}", d.ID, StatusListSubjectType, purpose)
-	case sec.Proof.VerificationMethod != vc.KeyRef(issuer, keyN):
-		return fmt.Errorf("signed by %q, not the issuer's current key %s", sec.Proof.VerificationMethod, vc.KeyRef(issuer, keyN))
+		return nil, fmt.Errorf("credentialSubject must be {id: %s#list, type: %s, statusPurpose: %s}", d.ID, StatusListSubjectType, purpose)
+	case !strings.HasPrefix(sec.Proof.VerificationMethod, vc.DID(issuer)+"#key-"):
+		return nil, fmt.Errorf("signed by %q, not a key of the issuer", sec.Proof.VerificationMethod)
 	case sec.Proof.ProofPurpose != "assertionMethod" || sec.Proof.Challenge != "" || sec.Proof.Domain != "":
-		return errors.New("proofPurpose must be assertionMethod, without challenge or domain")
+		return nil, errors.New("proofPurpose must be assertionMethod, without challenge or domain")
 	}
 	if d.ValidFrom != "" {
 		if _, err := time.Parse(time.RFC3339, d.ValidFrom); err != nil {
-			return fmt.Errorf("validFrom: %v", err)
+			return nil, fmt.Errorf("validFrom: %v", err)
 		}
-	}
-	if err := sec.Verify(pub); err != nil {
-		return err
 	}
 	got, err := DecodeStatusList(s.EncodedList)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !bytes.Equal(got, bits) {
 		if len(got) != len(bits) {
-			return fmt.Errorf("encodedList holds %d bits, the chain's list %d", len(got)*8, len(bits)*8)
+			return nil, fmt.Errorf("encodedList holds %d bits, the chain's list %d", len(got)*8, len(bits)*8)
 		}
 		for i := range got {
 			if got[i] != bits[i] {
-				return fmt.Errorf("encodedList differs from the chain's list from entry %d on", i*8)
+				return nil, fmt.Errorf("encodedList differs from the chain's list from entry %d on", i*8)
 			}
 		}
 	}
-	return nil
+	return sec, nil
 }
 
 // SignStatusList builds issuer's purpose list of bits, served at base,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 )
@@ -229,6 +230,18 @@ func TestSignedStatusList(t *testing.T) {
 	w.Expect(nil, identity.TypeSetStatus, identity.MsgSetStatus{Purpose: "suspension", Index: 0, Set: true}, w.registrar)
 	if r := w.RawQuery(&abci.RequestQuery{Path: "/identity/signedstatuslist/" + reg + "/suspension"}); r.Value != nil {
 		t.Fatal("set-status without a list left the old signed list")
+	}
+	// Exported with the genesis, which checks it against the pages.
+	g, err := identity.New(authority.Keeper{}).Keeper.Records(w.View())
+	if err != nil || len(g.SignedStatusLists) != 1 || !bytes.Equal(g.SignedStatusLists[0].List, revoked) {
+		t.Fatalf("export: %v %+v", err, g.SignedStatusLists)
+	}
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	g.SignedStatusLists[0].List = good
+	if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "differs from the chain's list") {
+		t.Fatalf("genesis with an outdated signed list: %v", err)
 	}
 }
 
