@@ -78,6 +78,7 @@ func TestParcelsPage(t *testing.T) {
 	all := func(box string, limit int) []string {
 		var ids []string
 		after := ""
+		var prev []string
 		for range 100 {
 			var page land.ParcelPage
 			path := fmt.Sprintf("/land/parcels/%s/%d", box, limit)
@@ -85,6 +86,22 @@ func TestParcelsPage(t *testing.T) {
 				path += "/" + after
 			}
 			c.List(path, &page)
+			if prev != nil && len(page.Parcels) > 0 {
+				// Back from this page's first parcel: the page before.
+				var back land.ParcelPage
+				c.List(fmt.Sprintf("/land/parcels-before/%s/%d/%s", box, limit, page.Parcels[0].ID), &back)
+				var got []string
+				for _, p := range back.Parcels {
+					got = append(got, p.ID)
+				}
+				if !slices.Equal(got, prev) || (back.Next == "") != (len(ids) == len(prev)) {
+					t.Errorf("page before %s: %v next %q, want %v", page.Parcels[0].ID, got, back.Next, prev)
+				}
+			}
+			prev = []string{}
+			for _, p := range page.Parcels {
+				prev = append(prev, p.ID)
+			}
 			if len(page.Parcels) > limit {
 				t.Fatalf("%s: %d parcels", path, len(page.Parcels))
 			}

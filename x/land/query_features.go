@@ -13,13 +13,16 @@ import (
 //
 //	parcels/<minx>/<miny>/<maxx>/<maxy>/<limit>          ParcelPage: the first active parcels meeting the box (list)
 //	parcels/<minx>/<miny>/<maxx>/<maxy>/<limit>/<after>  the page after parcel <after> (list)
+//	parcels-before/<minx>/<miny>/<maxx>/<maxy>/<limit>/<before>  the page before parcel <before>, ascending;
+//	                                                     its next is the cursor of the page before it (list)
 //
 // The box is in the registry's coordinate units; limit is 1..1000. A page
 // is a list (not provable as a whole); each parcel in it is provable at
 // land/parcel/<id>.
 func (m *Module) featureQuery(view store.KV, path []string) (module.QueryResult, bool, error) {
 	n := len(path)
-	if (n != 6 && n != 7) || path[0] != "parcels" {
+	reverse := n == 7 && path[0] == "parcels-before"
+	if (n != 6 && n != 7 || path[0] != "parcels") && !reverse {
 		return module.QueryResult{}, false, nil
 	}
 	fail := func(err error) (module.QueryResult, bool, error) { return module.QueryResult{}, true, err }
@@ -49,7 +52,7 @@ func (m *Module) featureQuery(view store.KV, path []string) (module.QueryResult,
 	if err != nil {
 		return fail(err)
 	}
-	page, err := m.Keeper.ParcelsPage(view, p, bb, after, limit)
+	page, err := m.Keeper.ParcelsPage(view, p, bb, after, reverse, limit)
 	if err != nil {
 		return fail(err)
 	}
