@@ -1,6 +1,7 @@
 package election
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,14 +31,26 @@ func (s StoreSource) List(kind, election string, fn func(string, []byte) error) 
 }
 
 // RPCSource reads over a node's RPC at one fixed height, so every record
-// comes from the same state.
+// comes from the same state. With Prove, every value and every absence is
+// proven against the validator-signed header of Height+1, and a list is
+// walked key by key with proofs that no key lies between two listed ones
+// (client.SeekProven): a lying node can make the reads fail, not change
+// or hide a record.
 type RPCSource struct {
 	Ctx    context.Context
 	Client *client.Client
 	Height int64
+	Prove  bool
 }
 
 func (s RPCSource) Get(key string) ([]byte, error) {
+	if s.Prove {
+		v, err := s.Client.QueryKeyAt(s.Ctx, []byte(key), s.Height)
+		if err != nil {
+			return nil, fmt.Errorf("proven read of %s: %w", key, err)
+		}
+		return v, nil
+	}
 	res, err := s.Client.Query(s.Ctx, "/key", []byte(key), s.Height, false)
 	if err != nil {
 		return nil, err
@@ -54,6 +67,9 @@ type page struct {
 }
 
 func (s RPCSource) List(kind, election string, fn func(string, []byte) error) error {
+	if s.Prove {
+		return s.listProven(kind, election, fn)
+	}
 	after := ""
 	for {
 		path := "/ballot/list/" + kind + "/" + election
@@ -77,5 +93,24 @@ func (s RPCSource) List(kind, election string, fn func(string, []byte) error) er
 			return nil
 		}
 		after = p.Next
+	}
+}
+
+// listProven walks "ballot/<kind>/<election>/" with SeekProven.
+func (s RPCSource) listProven(kind, election string, fn func(string, []byte) error) error {
+	prefix := []byte("ballot/" + kind + "/" + election + "/")
+	from := prefix
+	for {
+		k, v, err := s.Client.SeekProven(s.Ctx, from, s.Height)
+		if err != nil {
+			return fmt.Errorf("proven listing of %s after %q: %w", prefix, from, err)
+		}
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			return nil
+		}
+		if err := fn(string(k), v); err != nil {
+			return err
+		}
+		from = append(bytes.Clone(k), 0)
 	}
 }

@@ -753,8 +753,11 @@ aggregate, verify every trustee's partial decryption and recombine the result,
 then print a verdict with counts. docs/ballot-verifier.md specifies every
 check so that it can be reimplemented independently.
 
-By default it reads over the node's RPC (--node, all reads pinned to the
-latest height); --offline reads HOME/data directly (stop the node first).
+By default it reads over the node's RPC (--node), every record at one
+height and with a proof against the validator-signed header of the next
+block; lists are walked with proofs that no record lies between two listed
+ones, so a lying node can make the audit fail but not change or hide a
+record. --offline reads HOME/data directly (stop the node first).
 --export FILE also writes every record it read, at that one height, as the
 election record of docs/ballot-verifier.md §6 (JSON); --record FILE
 verifies such a file instead of reading a node. The independent JavaScript
@@ -814,8 +817,14 @@ Exit status is non-zero unless the verdict is PASS.`,
 				if err != nil {
 					return nodeErr(addr, err)
 				}
-				height = info.Response.LastBlockHeight
-				src = election.RPCSource{Ctx: ctx, Client: c, Height: height}
+				// A height whose proving header (the next block's) is
+				// already signed, so the proofs need not wait for a block.
+				settled, err := c.SettledHeight(ctx)
+				if err != nil {
+					return nodeErr(addr, err)
+				}
+				height = min(info.Response.LastBlockHeight, settled)
+				src = election.RPCSource{Ctx: ctx, Client: c, Height: height, Prove: true}
 			}
 			if exportFile != "" {
 				rec, err := election.Export(src, args[0], height)
