@@ -16,6 +16,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/light"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
@@ -35,6 +36,7 @@ type Client struct {
 	verified map[int64][]byte // header height → app hash, commit verified
 	tip      int64            // latest block height, as of tipAt
 	tipAt    time.Time
+	light    *light.Client // set by UseLightClient: headers verified from a trust root
 }
 
 // verifiedHeaders bounds the cache of verified headers; a portal reads
@@ -167,9 +169,13 @@ func (c *Client) SettledHeight(ctx context.Context) (int64, error) {
 func (c *Client) verifiedAppHash(ctx context.Context, hdrHeight int64) ([]byte, error) {
 	c.mu.Lock()
 	appHash, ok := c.verified[hdrHeight]
+	lc := c.light
 	c.mu.Unlock()
 	if ok {
 		return appHash, nil
+	}
+	if lc != nil {
+		return c.lightAppHash(ctx, lc, hdrHeight)
 	}
 	var commit *coretypes.ResultCommit
 	var err error

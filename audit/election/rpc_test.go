@@ -76,7 +76,7 @@ func waitBlockTime(t *testing.T, c *client.Client, at time.Time) {
 // the reads fail instead of passing a fake election.
 func TestVerifyOverRPCWithProofs(t *testing.T) {
 	home := testnode.InitHome(t)
-	_, c := testnode.Start(t, home)
+	n, c := testnode.Start(t, home)
 	const id = "rpc-vote"
 	off := testnode.DemoKey(t, "election-official")
 	tk := []ed25519.PrivateKey{testnode.DemoKey(t, "trustee-1"), testnode.DemoKey(t, "trustee-2"), testnode.DemoKey(t, "trustee-3")}
@@ -229,6 +229,37 @@ func TestVerifyOverRPCWithProofs(t *testing.T) {
 	}
 	if !changed {
 		t.Error("the lie about a ballot was never told: no proof carried it")
+	}
+
+	// Headers verified by CometBFT's light client from a root the user
+	// gives (block 2's header hash, as if published elsewhere) instead of
+	// the validator set the node reports.
+	two := int64(2)
+	blk, err := c.RPC.Block(ctx, &two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := client.New(n.RPCAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := client.TrustRoot{Height: 2, Hash: blk.BlockID.Hash}
+	if err := lc.UseLightClient(ctx, st.NodeInfo.Network, n.RPCAddress(), nil, root); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = election.Verify(election.RPCSource{Ctx: ctx, Client: lc, Height: height, Prove: true}, id)
+	if err != nil || !rep.OK || rep.Ballots != 2 {
+		t.Fatalf("light client from a trusted root: %v\n%+v", err, rep)
+	}
+	wrong := client.TrustRoot{Height: 2, Hash: slices.Clone(blk.BlockID.Hash)}
+	wrong.Hash[0] ^= 1
+	lc2, _ := client.New(n.RPCAddress())
+	if err := lc2.UseLightClient(ctx, st.NodeInfo.Network, n.RPCAddress(), nil, wrong); err == nil {
+		t.Fatal("a light client from a root the chain does not have started")
 	}
 
 	// Without proofs the same lie about the result is not caught as a

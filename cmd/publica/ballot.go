@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -743,6 +744,10 @@ func auditElectionCmd() *cobra.Command {
 	var (
 		offline, asJSON      bool
 		exportFile, fromFile string
+		trustHeight          int64
+		trustHash            string
+		trustPeriod          time.Duration
+		witnesses            []string
 	)
 	cmd := &cobra.Command{
 		Use:   "election ID",
@@ -757,7 +762,11 @@ By default it reads over the node's RPC (--node), every record at one
 height and with a proof against the validator-signed header of the next
 block; lists are walked with proofs that no record lies between two listed
 ones, so a lying node can make the audit fail but not change or hide a
-record. --offline reads HOME/data directly (stop the node first).
+record. The headers' signatures are checked against the validator set the
+node reports; with --trust-height and --trust-hash (a block you trust, from
+elsewhere) CometBFT's light client verifies every header from that root
+instead, cross-checked with --witness nodes.
+--offline reads HOME/data directly (stop the node first).
 --export FILE also writes every record it read, at that one height, as the
 election record of docs/ballot-verifier.md §6 (JSON); --record FILE
 verifies such a file instead of reading a node. The independent JavaScript
@@ -810,6 +819,20 @@ Exit status is non-zero unless the verdict is PASS.`,
 				}
 				ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Minute)
 				defer cancel()
+				if trustHeight != 0 || trustHash != "" {
+					hash, err := hex.DecodeString(trustHash)
+					if err != nil || len(hash) != 32 || trustHeight <= 0 {
+						return fmt.Errorf("--trust-height and --trust-hash go together: a height and the 64-hex-digit hash of that block's header")
+					}
+					st, err := c.RPC.Status(ctx)
+					if err != nil {
+						return nodeErr(addr, err)
+					}
+					root := client.TrustRoot{Height: trustHeight, Hash: hash, Period: trustPeriod}
+					if err := c.UseLightClient(ctx, st.NodeInfo.Network, addr, witnesses, root); err != nil {
+						return err
+					}
+				}
 				// The application's last committed height: the block store's
 				// latest block may still be executing, and its state not yet
 				// queryable.
@@ -847,6 +870,10 @@ Exit status is non-zero unless the verdict is PASS.`,
 	cmd.Flags().BoolVar(&offline, "offline", false, "read HOME/data directly instead of a node's RPC (node stopped)")
 	cmd.Flags().StringVar(&exportFile, "export", "", "also write the election's whole record at the height read to FILE (JSON, docs/ballot-verifier.md §6)")
 	cmd.Flags().StringVar(&fromFile, "record", "", "verify an exported election record FILE instead of reading a node")
+	cmd.Flags().Int64Var(&trustHeight, "trust-height", 0, "verify headers with CometBFT's light client from the block at this height (with --trust-hash)")
+	cmd.Flags().StringVar(&trustHash, "trust-hash", "", "the trusted block's header hash (64 hex digits), from a source other than the node")
+	cmd.Flags().DurationVar(&trustPeriod, "trust-period", 365*24*time.Hour, "with --trust-height: how old the trusted block may be")
+	cmd.Flags().StringSliceVar(&witnesses, "witness", nil, "with --trust-height: other nodes' RPC addresses the light client cross-checks headers with (default: the node itself)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/publica/publica/audit/election"
+	"github.com/publica/publica/client"
 )
 
 // TestBallotCLI runs a whole election through the CLI against a real node:
@@ -106,6 +109,25 @@ func TestBallotCLI(t *testing.T) {
 	record := filepath.Join(t.TempDir(), "cli-vote.json")
 	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--export", record); !strings.Contains(v, "PASS") || !strings.Contains(v, "2 counted, 2 with valid proofs") {
 		t.Fatalf("audit election:\n%s", v)
+	}
+	// Headers verified by CometBFT's light client from a block the auditor
+	// trusts (here block 2's hash, as if published elsewhere).
+	lc, err := client.New(n.RPCAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := int64(2)
+	blk, err := lc.RPC.Block(context.Background(), &two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootHash := hex.EncodeToString(blk.BlockID.Hash)
+	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--trust-height", "2", "--trust-hash", rootHash); !strings.Contains(v, "PASS") {
+		t.Fatalf("audit election from a trust root:\n%s", v)
+	}
+	badRoot := strings.Repeat("0", 64)
+	if _, _, err := cli(t, home, "audit", "election", "cli-vote", "--trust-height", "2", "--trust-hash", badRoot); err == nil || !strings.Contains(err.Error(), "light client") {
+		t.Fatalf("audit election from a root the chain does not have: %v", err)
 	}
 	// The same verdict from the stopped node's home directory.
 	if err := n.Stop(); err != nil {
