@@ -155,6 +155,7 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 				{Label: "Bit", Value: map[bool]string{true: "set to 1", false: "cleared to 0"}[m.Set]},
 				{Label: "Status now", Value: now + " (read from the chain when this was prepared)"},
 				{Label: "Status after", Value: after},
+				{Label: "Signed list", Value: withdrawnNote(m.Purpose)},
 			}
 		},
 		Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
@@ -163,10 +164,19 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 			issuer := eventAttr(r, "identity.status_changed", "issuer")
 			href := fmt.Sprintf("/identity/issuers/%s/credentials/%d", issuer, m.Index)
 			return title + ": done",
-				[]ui.Fact{{Label: "Credential", Value: "status index " + strconv.FormatUint(m.Index, 10), Href: href}},
+				[]ui.Fact{{Label: "Credential", Value: "status index " + strconv.FormatUint(m.Index, 10), Href: href},
+					{Label: "Signed list", Value: withdrawnNote(m.Purpose)}},
 				[]ui.Link{{Label: "See the credential’s status", Href: href}, {Label: "Your issuer page", Href: "/identity/issuers/" + issuer}}
 		},
 	}
+}
+
+// withdrawnNote says what a change made here does to the issuer's signed
+// list: this page signs the transaction only, so the chain withdraws the
+// signed list rather than keep an outdated one.
+func withdrawnNote(purpose string) string {
+	return "your signed " + purpose + " list (the one other verifiers fetch) is withdrawn until you sign the new one with " +
+		"publica identity publish-status-list " + purpose + " --from <your key>; until then they cannot read this list"
 }
 
 var (
