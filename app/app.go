@@ -20,9 +20,9 @@ import (
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
+	"github.com/publica/publica/x/governance"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/land"
-	"github.com/publica/publica/x/network"
 )
 
 // Version is the software version reported to CometBFT in Info; the
@@ -52,7 +52,7 @@ type App struct {
 	modules []module.Module
 	routes  map[string]module.MsgSpec
 	auth    *authority.Module
-	net     *network.Module
+	net     *governance.Module
 
 	// maxProtocol, if set, caps the protocol versions this application
 	// runs (LimitProtocol); committedVersion is the committed state's
@@ -89,7 +89,7 @@ type blockState struct {
 func New(st *store.Store) *App {
 	auth := authority.New()
 	ident := identity.New(auth.Keeper)
-	net := network.New(auth.Keeper)
+	net := governance.New(auth.Keeper)
 	a := &App{
 		store:      st,
 		auth:       auth,

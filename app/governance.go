@@ -9,11 +9,11 @@ import (
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
-	"github.com/publica/publica/x/network"
+	"github.com/publica/publica/x/governance"
 )
 
 // Protocol versions. A chain runs one protocol version at a time (recorded
-// in state, network/version, and in every header's version.app); this
+// in state, governance/version, and in every header's version.app); this
 // binary knows the rules of each version up to ProtocolVersion, so it can
 // run or replay any chain that never went past it. Every change of the
 // state machine's rules is a new version here, gated on the chain's
@@ -24,19 +24,19 @@ import (
 //	   governance messages (chains made before they existed; a genesis
 //	   whose consensus_params.version.app is 0 or 1).
 //	2  governance: the authority set changes validators, itself and its
-//	   threshold, and schedules upgrades (x/network, authority/set-authority).
+//	   threshold, and schedules upgrades (x/governance, authority/set-authority).
 //	3  one block's validator changes move less than a third of the voting
-//	   power (network.ProtocolPowerLimit).
-const ProtocolVersion = network.ProtocolPowerLimit
+//	   power (governance.ProtocolPowerLimit).
+const ProtocolVersion = governance.ProtocolPowerLimit
 
 // introducedIn is the first protocol version with each message type; on a
 // chain at an earlier version the type is unknown, exactly as it was to the
 // software of that version.
 var introducedIn = map[string]uint64{
-	authority.TypeSetAuthority:  network.ProtocolGovernance,
-	network.TypeSetValidator:    network.ProtocolGovernance,
-	network.TypeScheduleUpgrade: network.ProtocolGovernance,
-	network.TypeCancelUpgrade:   network.ProtocolGovernance,
+	authority.TypeSetAuthority:     governance.ProtocolGovernance,
+	governance.TypeSetValidator:    governance.ProtocolGovernance,
+	governance.TypeScheduleUpgrade: governance.ProtocolGovernance,
+	governance.TypeCancelUpgrade:   governance.ProtocolGovernance,
 }
 
 // migrations run when a chain's version reaches the key, before the
@@ -46,7 +46,7 @@ var migrations = map[uint64]func(kv store.KV) error{}
 // UpgradeNeededError is the halt of a node whose software does not know
 // the protocol version an upgrade switches to at this height.
 type UpgradeNeededError struct {
-	Plan      network.Plan
+	Plan      governance.Plan
 	Supported uint64 // the highest protocol version this software knows
 }
 
@@ -114,7 +114,7 @@ func (a *App) CheckSupported() error {
 
 // ScheduledUpgrade is the upgrade scheduled in the committed state, nil if
 // none.
-func (a *App) ScheduledUpgrade() *network.Plan {
+func (a *App) ScheduledUpgrade() *governance.Plan {
 	p, _ := a.net.Keeper.Plan(a.store.Working())
 	return p
 }
@@ -154,7 +154,7 @@ func (a *App) initGovernance(kv store.KV, req *abci.RequestInitChain) (*cmtproto
 // UpgradeNeededError saying what to run.
 func (a *App) beginBlock(kv store.KV, height int64) (uint64, *cmtproto.ConsensusParams, error) {
 	cur := a.net.Keeper.Version(kv)
-	if cur < network.ProtocolGovernance {
+	if cur < governance.ProtocolGovernance {
 		return cur, nil, nil
 	}
 	plan, err := a.net.Keeper.Plan(kv)
@@ -177,7 +177,7 @@ func (a *App) beginBlock(kv store.KV, height int64) (uint64, *cmtproto.Consensus
 		}
 	}
 	a.net.Keeper.SetVersion(kv, plan.Version, height)
-	a.net.Keeper.RecordApplied(kv, &network.AppliedUpgrade{Plan: *plan, FromVersion: cur})
+	a.net.Keeper.RecordApplied(kv, &governance.AppliedUpgrade{Plan: *plan, FromVersion: cur})
 	a.net.Keeper.DeletePlan(kv)
 	return plan.Version, &cmtproto.ConsensusParams{Version: &cmtproto.VersionParams{App: plan.Version}}, nil
 }
@@ -197,7 +197,7 @@ func msgAvailable(msgType string, version uint64) error {
 
 // endBlock returns the block's validator updates, sorted by address.
 func (a *App) endBlock(kv store.KV, height int64, version uint64) ([]abci.ValidatorUpdate, error) {
-	if version < network.ProtocolGovernance {
+	if version < governance.ProtocolGovernance {
 		return nil, nil
 	}
 	return a.net.Keeper.Updates(kv, height)
@@ -205,9 +205,9 @@ func (a *App) endBlock(kv store.KV, height int64, version uint64) ([]abci.Valida
 
 // RecordedValidators is the validator set recorded in the latest state
 // (protocol 2 on), in address order; nil on a chain without records.
-func (a *App) RecordedValidators() ([]network.Validator, error) {
-	var out []network.Validator
-	err := a.net.Keeper.Validators(a.store.Working(), func(v *network.Validator) bool {
+func (a *App) RecordedValidators() ([]governance.Validator, error) {
+	var out []governance.Validator
+	err := a.net.Keeper.Validators(a.store.Working(), func(v *governance.Validator) bool {
 		out = append(out, *v)
 		return true
 	})

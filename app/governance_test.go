@@ -13,7 +13,7 @@ import (
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/authority"
-	"github.com/publica/publica/x/network"
+	"github.com/publica/publica/x/governance"
 )
 
 // consensusKey is a deterministic validator key.
@@ -38,29 +38,29 @@ func fourValidators(t *testing.T, version uint64) (*apptest.Chain, []ed25519.Pub
 func TestValidatorChanges(t *testing.T) {
 	c, keys := fourValidators(t, 0)
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
-	var vals []network.Validator
-	c.List("/network/validators", &vals)
+	var vals []governance.Validator
+	c.List("/governance/validators", &vals)
 	if len(vals) != 4 {
 		t.Fatalf("genesis validators recorded: %d, want 4", len(vals))
 	}
 
 	// One authority signature is not the quorum (2 of 3).
 	fifth := consensusKey("v4")
-	add := network.MsgSetValidator{PubKey: b64(fifth), Power: 10, Name: "agency-5"}
-	c.Expect(errs.Unauthorized, network.TypeSetValidator, add, a1)
-	res := c.Block(c.Tx(network.TypeSetValidator, add, a1, a2))
+	add := governance.MsgSetValidator{PubKey: b64(fifth), Power: 10, Name: "agency-5"}
+	c.Expect(errs.Unauthorized, governance.TypeSetValidator, add, a1)
+	res := c.Block(c.Tx(governance.TypeSetValidator, add, a1, a2))
 	apptest.Check(t, "add", res.TxResults[0], nil)
 	if len(res.ValidatorUpdates) != 1 || res.ValidatorUpdates[0].Power != 10 ||
 		!ed25519.PubKey(res.ValidatorUpdates[0].PubKey.GetEd25519()).Equals(fifth) {
 		t.Fatalf("updates %v, want the fifth validator at power 10", res.ValidatorUpdates)
 	}
-	addr := network.Address(fifth)
-	var v network.Validator
-	if !c.Query("/network/validator/"+addr, &v) || v.Power != 10 || v.Name != "agency-5" {
+	addr := governance.Address(fifth)
+	var v governance.Validator
+	if !c.Query("/governance/validator/"+addr, &v) || v.Power != 10 || v.Name != "agency-5" {
 		t.Fatalf("proven validator record %+v", v)
 	}
-	var ch network.ValidatorChange
-	if !c.Query("/network/change/"+itoa(c.Height)+"/"+addr, &ch) || ch.EffectiveHeight != c.Height+2 || ch.OldPower != 0 || len(ch.Approvers) != 2 {
+	var ch governance.ValidatorChange
+	if !c.Query("/governance/change/"+itoa(c.Height)+"/"+addr, &ch) || ch.EffectiveHeight != c.Height+2 || ch.OldPower != 0 || len(ch.Approvers) != 2 {
 		t.Fatalf("proven change record %+v", ch)
 	}
 
@@ -68,11 +68,11 @@ func TestValidatorChanges(t *testing.T) {
 	// the last change of a validator wins, an add-and-remove is no update.
 	ghost := consensusKey("ghost")
 	res = c.Block(
-		c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(keys[2]), Power: 12}, a1, a2),
-		c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(keys[1]), Power: 0}, a1, a2),
-		c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(keys[2]), Power: 11}, a1, a2),
-		c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(ghost), Power: 1}, a1, a2),
-		c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(ghost), Power: 0}, a1, a2),
+		c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(keys[2]), Power: 12}, a1, a2),
+		c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(keys[1]), Power: 0}, a1, a2),
+		c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(keys[2]), Power: 11}, a1, a2),
+		c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(ghost), Power: 1}, a1, a2),
+		c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(ghost), Power: 0}, a1, a2),
 	)
 	for i, r := range res.TxResults {
 		apptest.Check(t, "block of changes #"+itoa(int64(i)), r, nil)
@@ -81,16 +81,16 @@ func TestValidatorChanges(t *testing.T) {
 		t.Fatalf("updates %v, want 2", res.ValidatorUpdates)
 	}
 	for i, u := range res.ValidatorUpdates {
-		a := network.Address(ed25519.PubKey(u.PubKey.GetEd25519()))
-		if i > 0 && a <= network.Address(ed25519.PubKey(res.ValidatorUpdates[i-1].PubKey.GetEd25519())) {
+		a := governance.Address(ed25519.PubKey(u.PubKey.GetEd25519()))
+		if i > 0 && a <= governance.Address(ed25519.PubKey(res.ValidatorUpdates[i-1].PubKey.GetEd25519())) {
 			t.Fatal("updates are not in address order")
 		}
 		switch a {
-		case network.Address(keys[1]):
+		case governance.Address(keys[1]):
 			if u.Power != 0 {
 				t.Fatalf("removed validator power %d", u.Power)
 			}
-		case network.Address(keys[2]):
+		case governance.Address(keys[2]):
 			if u.Power != 11 {
 				t.Fatalf("re-weighted validator power %d, want the last change's 11", u.Power)
 			}
@@ -98,19 +98,19 @@ func TestValidatorChanges(t *testing.T) {
 			t.Fatalf("unexpected update for %s", a)
 		}
 	}
-	if present(c, "/network/validator/"+network.Address(keys[1])) {
+	if present(c, "/governance/validator/"+governance.Address(keys[1])) {
 		t.Fatal("removed validator still recorded")
 	}
 
 	// Refusals.
-	c.Expect(network.ErrNotValidator, network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(keys[1]), Power: 0}, a1, a2)
-	c.Expect(network.ErrNoChange, network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(keys[0]), Power: 10}, a1, a2)
-	c.Expect(errs.InvalidMsg, network.TypeSetValidator, network.MsgSetValidator{PubKey: "not a key", Power: 1}, a1, a2)
+	c.Expect(governance.ErrNotValidator, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(keys[1]), Power: 0}, a1, a2)
+	c.Expect(governance.ErrNoChange, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(keys[0]), Power: 10}, a1, a2)
+	c.Expect(errs.InvalidMsg, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: "not a key", Power: 1}, a1, a2)
 	// Protocol 3: a third of the power in one block is too much (41 now).
-	c.Expect(network.ErrPowerShift, network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(consensusKey("big")), Power: 14}, a1, a2)
+	c.Expect(governance.ErrPowerShift, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(consensusKey("big")), Power: 14}, a1, a2)
 
-	var history []network.ValidatorChange
-	c.List("/network/history", &history)
+	var history []governance.ValidatorChange
+	c.List("/governance/history", &history)
 	if len(history) != 4+1+3 { // genesis, the fifth, the block of three records
 		t.Fatalf("history has %d records", len(history))
 	}
@@ -118,11 +118,11 @@ func TestValidatorChanges(t *testing.T) {
 
 func TestLastValidatorCannotLeave(t *testing.T) {
 	k := consensusKey("only")
-	c := apptest.NewWith(t, apptest.Options{Validators: []abci.ValidatorUpdate{abci.Ed25519ValidatorUpdate(k, 10)}, AppVersion: network.ProtocolGovernance})
+	c := apptest.NewWith(t, apptest.Options{Validators: []abci.ValidatorUpdate{abci.Ed25519ValidatorUpdate(k, 10)}, AppVersion: governance.ProtocolGovernance})
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
-	c.Expect(network.ErrEmptySet, network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(k), Power: 0}, a1, a2)
+	c.Expect(governance.ErrEmptySet, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(k), Power: 0}, a1, a2)
 	// Protocol 2 has no power limit: the set may be replaced at once.
-	c.MustOK(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(consensusKey("new")), Power: 100}, a1, a2)
+	c.MustOK(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(consensusKey("new")), Power: 100}, a1, a2)
 }
 
 func TestAuthoritySetChange(t *testing.T) {
@@ -172,9 +172,9 @@ func TestProtocolOneHasNoGovernance(t *testing.T) {
 	c := apptest.NewWith(t, apptest.Options{AppVersion: 1,
 		Validators: []abci.ValidatorUpdate{abci.Ed25519ValidatorUpdate(consensusKey("v0"), 10)}})
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
-	raw := c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(consensusKey("v1")), Power: 1}, a1, a2)
+	raw := c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(consensusKey("v1")), Power: 1}, a1, a2)
 	c.ExpectTx("set-validator on protocol 1", raw, errs.UnknownMsgType, true)
-	if present(c, "/network/version") || present(c, "/network/validator/"+network.Address(consensusKey("v0"))) {
+	if present(c, "/governance/version") || present(c, "/governance/validator/"+governance.Address(consensusKey("v0"))) {
 		t.Fatal("a protocol 1 genesis recorded governance state")
 	}
 	info, _ := c.App.Info(context.Background(), &abci.RequestInfo{})
@@ -188,19 +188,19 @@ func TestProtocolOneHasNoGovernance(t *testing.T) {
 // the same state, applies the upgrade first, and the new rules hold from
 // that block.
 func TestScheduledUpgrade(t *testing.T) {
-	c, _ := fourValidators(t, network.ProtocolGovernance)
+	c, _ := fourValidators(t, governance.ProtocolGovernance)
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
-	c.App.LimitProtocol(network.ProtocolGovernance) // the old release
+	c.App.LimitProtocol(governance.ProtocolGovernance) // the old release
 	at := c.Height + 4
-	plan := network.Plan{Name: "power-limit", Height: at, Version: network.ProtocolPowerLimit, Info: "publica 0.2.0"}
-	c.Expect(network.ErrUpgradeHeight, network.TypeScheduleUpgrade, network.MsgScheduleUpgrade{Plan: network.Plan{Name: "x", Height: c.Height + 1, Version: 3}}, a1, a2)
-	c.Expect(network.ErrUpgradeVersion, network.TypeScheduleUpgrade, network.MsgScheduleUpgrade{Plan: network.Plan{Name: "x", Height: at, Version: 2}}, a1, a2)
+	plan := governance.Plan{Name: "power-limit", Height: at, Version: governance.ProtocolPowerLimit, Info: "publica 0.2.0"}
+	c.Expect(governance.ErrUpgradeHeight, governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: governance.Plan{Name: "x", Height: c.Height + 1, Version: 3}}, a1, a2)
+	c.Expect(governance.ErrUpgradeVersion, governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: governance.Plan{Name: "x", Height: at, Version: 2}}, a1, a2)
 	at = c.Height + 4 // after this block, the refusal and one change
 	plan.Height = at
-	c.MustOK(network.TypeScheduleUpgrade, network.MsgScheduleUpgrade{Plan: plan}, a1, a2)
-	c.Expect(network.ErrUpgradeScheduled, network.TypeScheduleUpgrade, network.MsgScheduleUpgrade{Plan: network.Plan{Name: "y", Height: at + 5, Version: 4}}, a1, a2)
+	c.MustOK(governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: plan}, a1, a2)
+	c.Expect(governance.ErrUpgradeScheduled, governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: governance.Plan{Name: "y", Height: at + 5, Version: 4}}, a1, a2)
 	// Before the upgrade the old rules hold: no power limit.
-	c.MustOK(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(consensusKey("big")), Power: 30}, a1, a2)
+	c.MustOK(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(consensusKey("big")), Power: 30}, a1, a2)
 	if c.Height != at-1 {
 		t.Fatalf("at height %d, upgrade at %d", c.Height, at)
 	}
@@ -213,28 +213,28 @@ func TestScheduledUpgrade(t *testing.T) {
 
 	// The new software on the same store.
 	c.App = app.New(c.Store)
-	if info, _ := c.App.Info(context.Background(), &abci.RequestInfo{}); info.AppVersion != network.ProtocolGovernance {
+	if info, _ := c.App.Info(context.Background(), &abci.RequestInfo{}); info.AppVersion != governance.ProtocolGovernance {
 		t.Fatalf("AppVersion before the upgrade %d", info.AppVersion)
 	}
-	res := c.Block(c.Tx(network.TypeSetValidator, network.MsgSetValidator{PubKey: b64(consensusKey("bigger")), Power: 40}, a1, a2))
-	apptest.Check(t, "a third of the power in the upgrade block", res.TxResults[0], network.ErrPowerShift)
-	if p := res.ConsensusParamUpdates; p == nil || p.Version == nil || p.Version.App != network.ProtocolPowerLimit {
+	res := c.Block(c.Tx(governance.TypeSetValidator, governance.MsgSetValidator{PubKey: b64(consensusKey("bigger")), Power: 40}, a1, a2))
+	apptest.Check(t, "a third of the power in the upgrade block", res.TxResults[0], governance.ErrPowerShift)
+	if p := res.ConsensusParamUpdates; p == nil || p.Version == nil || p.Version.App != governance.ProtocolPowerLimit {
 		t.Fatalf("consensus param updates %v, want version.app 3", p)
 	}
-	if info, _ := c.App.Info(context.Background(), &abci.RequestInfo{}); info.AppVersion != network.ProtocolPowerLimit {
+	if info, _ := c.App.Info(context.Background(), &abci.RequestInfo{}); info.AppVersion != governance.ProtocolPowerLimit {
 		t.Fatalf("AppVersion after the upgrade %d", info.AppVersion)
 	}
-	var ups []network.AppliedUpgrade
-	c.List("/network/upgrades", &ups)
-	if len(ups) != 1 || ups[0].Height != at || ups[0].FromVersion != network.ProtocolGovernance {
+	var ups []governance.AppliedUpgrade
+	c.List("/governance/upgrades", &ups)
+	if len(ups) != 1 || ups[0].Height != at || ups[0].FromVersion != governance.ProtocolGovernance {
 		t.Fatalf("applied upgrades %+v", ups)
 	}
-	if present(c, "/network/plan") {
+	if present(c, "/governance/plan") {
 		t.Fatal("the plan is still scheduled")
 	}
 	// Restarting the old software on the upgraded state is refused.
 	old := app.New(c.Store)
-	old.LimitProtocol(network.ProtocolGovernance)
+	old.LimitProtocol(governance.ProtocolGovernance)
 	var unsupported *app.UnsupportedVersionError
 	if err := old.CheckSupported(); !errors.As(err, &unsupported) {
 		t.Fatalf("old software on an upgraded chain: %v", err)
@@ -244,15 +244,15 @@ func TestScheduledUpgrade(t *testing.T) {
 func TestCancelUpgrade(t *testing.T) {
 	c := apptest.New(t)
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
-	c.MustOK(network.TypeScheduleUpgrade, network.MsgScheduleUpgrade{Plan: network.Plan{Name: "v4", Height: 100, Version: 4}}, a1, a2)
-	c.Expect(network.ErrNoUpgrade, network.TypeCancelUpgrade, network.MsgCancelUpgrade{Name: "v5"}, a1, a2)
-	c.MustOK(network.TypeCancelUpgrade, network.MsgCancelUpgrade{Name: "v4"}, a1, a2)
-	if present(c, "/network/plan") {
+	c.MustOK(governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: governance.Plan{Name: "v4", Height: 100, Version: 4}}, a1, a2)
+	c.Expect(governance.ErrNoUpgrade, governance.TypeCancelUpgrade, governance.MsgCancelUpgrade{Name: "v5"}, a1, a2)
+	c.MustOK(governance.TypeCancelUpgrade, governance.MsgCancelUpgrade{Name: "v4"}, a1, a2)
+	if present(c, "/governance/plan") {
 		t.Fatal("cancelled plan still there")
 	}
 }
 
-func itoa(n int64) string { return network.FormatHeight(n) }
+func itoa(n int64) string { return governance.FormatHeight(n) }
 
 // present reports whether path's key holds a value, without a proof: the
 // non-membership proof of a key above the last of the high tree fails

@@ -28,7 +28,7 @@ import (
 	"github.com/publica/publica/app"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
-	"github.com/publica/publica/x/network"
+	"github.com/publica/publica/x/governance"
 )
 
 // ErrNodeRunning is matched (errors.Is) by the error Replay returns when
@@ -784,10 +784,10 @@ func (rp *replayer) advance(h int64, res *abci.ResponseFinalizeBlock) error {
 }
 
 // sameSet checks that the state's validator records are exactly set.
-func sameSet(recorded []network.Validator, set *types.ValidatorSet) error {
+func sameSet(recorded []governance.Validator, set *types.ValidatorSet) error {
 	vals := make([]*types.Validator, 0, len(recorded))
 	for _, r := range recorded {
-		pub, err := network.ParseConsensusKey(r.PubKey)
+		pub, err := governance.ParseConsensusKey(r.PubKey)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/testnet"
-	"github.com/publica/publica/x/network"
+	"github.com/publica/publica/x/governance"
 )
 
 // network is a generated testnet whose nodes run in the test process.
@@ -84,7 +84,7 @@ func (nw *network_) consensusKey(i int) string {
 }
 
 func (nw *network_) address(i int) types.Address {
-	pub, _ := network.ParseConsensusKey(nw.consensusKey(i))
+	pub, _ := governance.ParseConsensusKey(nw.consensusKey(i))
 	return pub.Address()
 }
 
@@ -164,7 +164,7 @@ func TestValidatorSetChanges(t *testing.T) {
 	}
 
 	fifth := nw.address(4).String()
-	added := nw.send(0, network.TypeSetValidator, network.MsgSetValidator{PubKey: nw.consensusKey(4), Power: testnet.ValidatorPower, Name: "node4"})
+	added := nw.send(0, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: nw.consensusKey(4), Power: testnet.ValidatorPower, Name: "node4"})
 	if vals := nw.validators(nw.clients[0], added+1); len(vals) != 4 {
 		t.Fatalf("validators at %d (before the change is effective): %v", added+1, vals)
 	}
@@ -183,7 +183,7 @@ func TestValidatorSetChanges(t *testing.T) {
 	}
 
 	removedAddr := nw.address(1).String()
-	removed := nw.send(4, network.TypeSetValidator, network.MsgSetValidator{PubKey: nw.consensusKey(1), Power: 0})
+	removed := nw.send(4, governance.TypeSetValidator, governance.MsgSetValidator{PubKey: nw.consensusKey(1), Power: 0})
 	testnode.WaitHeight(t, nw.clients[4], removed+2)
 	if vals := nw.validators(nw.clients[4], removed+2); len(vals) != 4 || vals[removedAddr] != 0 {
 		t.Fatalf("validators at %d: %v, want 4 without %s", removed+2, vals, removedAddr)
@@ -195,8 +195,8 @@ func TestValidatorSetChanges(t *testing.T) {
 	if s := nw.signers(nw.clients[0], last); s[removedAddr] || len(s) < 3 {
 		t.Fatalf("block %d signed by %v", last, s)
 	}
-	var history []network.ValidatorChange
-	res, err := nw.clients[0].Query(context.Background(), "/network/history", nil, 0, false)
+	var history []governance.ValidatorChange
+	res, err := nw.clients[0].Query(context.Background(), "/governance/history", nil, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestValidatorSetChanges(t *testing.T) {
 // same homes, they continue from the same state with one chain (no fork),
 // headers carry the new version, and the audit replay crosses the upgrade.
 func TestUpgradeAtScheduledHeight(t *testing.T) {
-	const old, next = network.ProtocolGovernance, network.ProtocolPowerLimit
+	const old, next = governance.ProtocolGovernance, governance.ProtocolPowerLimit
 	nw := generate(t, 4, old)
 	for i := range nw.nodes {
 		nw.start(i, old)
@@ -237,8 +237,8 @@ func TestUpgradeAtScheduledHeight(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := h + 8
-	plan := network.Plan{Name: "power-limit", Height: at, Version: next, Info: "publica " + app.Version}
-	nw.send(0, network.TypeScheduleUpgrade, network.MsgScheduleUpgrade{Plan: plan})
+	plan := governance.Plan{Name: "power-limit", Height: at, Version: next, Info: "publica " + app.Version}
+	nw.send(0, governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: plan})
 
 	for i, n := range nw.nodes {
 		select {

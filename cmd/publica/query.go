@@ -35,7 +35,7 @@ state after block H (default: the latest).`,
 	}
 	addNodeFlag(cmd)
 	cmd.PersistentFlags().Int64("height", 0, "state height to read (0 = latest)")
-	cmd.AddCommand(queryAccountCmd(), queryParamsCmd(), queryRoleCmd(), queryKeyCmd(), queryTxCmd(), landQueryCmd(), queryBallotCmd())
+	cmd.AddCommand(queryAccountCmd(), queryParamsCmd(), queryRoleCmd(), queryKeyCmd(), queryTxCmd(), landQueryCmd(), queryBallotCmd(), queryNetworkCmd())
 	return cmd
 }
 

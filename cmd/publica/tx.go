@@ -261,7 +261,7 @@ unsigned transaction as JSON, each signer runs "tx sign", and anyone runs
 	}
 	addNodeFlag(cmd)
 	addPassphraseFlag(cmd)
-	cmd.AddCommand(txAuthorityCmd(), landTxCmd(), txBallotCmd(), txSignCmd(), txBroadcastCmd())
+	cmd.AddCommand(txAuthorityCmd(), landTxCmd(), txBallotCmd(), txNetworkCmd(), txSignCmd(), txBroadcastCmd())
 	return cmd
 }
 
@@ -283,7 +283,8 @@ until it sends this transaction; the result data is the account id.`,
 		},
 	}
 	addBuildFlags(register, &reg, false)
-	cmd.AddCommand(register, roleChangeCmd("grant-role", authority.TypeGrantRole), roleChangeCmd("revoke-role", authority.TypeRevokeRole))
+	cmd.AddCommand(register, roleChangeCmd("grant-role", authority.TypeGrantRole), roleChangeCmd("revoke-role", authority.TypeRevokeRole),
+		setAuthorityCmd())
 	return cmd
 }
 

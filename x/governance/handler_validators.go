@@ -1,4 +1,4 @@
-package network
+package governance
 
 import (
 	"strconv"
@@ -19,7 +19,7 @@ func (m *Module) setValidator(ctx *module.Context, msg *MsgSetValidator) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	ctx.Emit("network.validator_changed", "address", c.Address, "power", strconv.FormatInt(msg.Power, 10),
+	ctx.Emit("governance.validator_changed", "address", c.Address, "power", strconv.FormatInt(msg.Power, 10),
 		"old_power", strconv.FormatInt(c.OldPower, 10), "effective_height", strconv.FormatInt(c.EffectiveHeight, 10),
 		"approvers", strings.Join(approvers, ","))
 	return []byte(c.Address), nil

@@ -1,4 +1,4 @@
-package network
+package governance
 
 import (
 	"encoding/base64"
@@ -14,19 +14,19 @@ import (
 
 // State keys (all provable):
 //
-//	network/version                                  VersionRecord (absent: protocol 1)
-//	network/validator/<ADDRESS>                      Validator, while in the set
-//	network/validator-change/<height:20>/<ADDRESS>   ValidatorChange (height 0: genesis)
-//	network/upgrade/plan                             Plan, while one is scheduled
-//	network/upgrade/applied/<height:20>              AppliedUpgrade
+//	governance/version                                  VersionRecord (absent: protocol 1)
+//	governance/validator/<ADDRESS>                      Validator, while in the set
+//	governance/validator-change/<height:20>/<ADDRESS>   ValidatorChange (height 0: genesis)
+//	governance/upgrade/plan                             Plan, while one is scheduled
+//	governance/upgrade/applied/<height:20>              AppliedUpgrade
 var (
-	keyVersion            = []byte("network/version")
-	keyPlan               = []byte("network/upgrade/plan")
-	prefixValidator       = "network/validator/"
-	prefixValidatorChange = "network/validator-change/"
-	prefixApplied         = "network/upgrade/applied/"
+	keyVersion            = []byte("governance/version")
+	keyPlan               = []byte("governance/upgrade/plan")
+	prefixValidator       = "governance/validator/"
+	prefixValidatorChange = "governance/validator-change/"
+	prefixApplied         = "governance/upgrade/applied/"
 	// ErrCorruptRecord is a stored record that does not decode.
-	ErrCorruptRecord = fmt.Errorf("corrupt network record")
+	ErrCorruptRecord = fmt.Errorf("corrupt governance record")
 )
 
 // VersionKey is the state key of the protocol version record.

@@ -1,4 +1,4 @@
-package network
+package governance
 
 import "github.com/publica/publica/errs"
 

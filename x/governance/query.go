@@ -1,4 +1,4 @@
-package network
+package governance
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 
 var hexAddress = regexp.MustCompile(`^[0-9A-F]{40}$`)
 
-// Query paths (after "/network/"):
+// Query paths (after "/governance/"):
 //
 //	version                    the protocol version record (provable)
 //	validator/<ADDRESS>        one validator (provable)
@@ -74,5 +74,5 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		err := m.Keeper.Applied(view, func(u *AppliedUpgrade) bool { ups = append(ups, u); return true })
 		return list(ups, err)
 	}
-	return module.QueryResult{}, errs.InvalidMsg.Wrapf("unknown network query %v", fmt.Sprint(path))
+	return module.QueryResult{}, errs.InvalidMsg.Wrapf("unknown governance query %v", fmt.Sprint(path))
 }

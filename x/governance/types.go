@@ -1,10 +1,10 @@
-// Package network keeps the network's governance records: the validator
+// Package governance keeps the network's governance records: the validator
 // set with the history of every change, the protocol version the chain
 // runs and scheduled upgrades. The authority set (k of n, x/authority)
 // makes every change; the application turns the records into CometBFT
 // validator updates and halts a node whose software is too old for an
 // upgrade (see app/governance.go and docs/network.md).
-package network
+package governance
 
 import (
 	"encoding/base64"
@@ -17,13 +17,13 @@ import (
 	"github.com/publica/publica/errs"
 )
 
-const ModuleName = "network"
+const ModuleName = "governance"
 
 // Message types of this module.
 const (
-	TypeSetValidator    = "network/set-validator"
-	TypeScheduleUpgrade = "network/schedule-upgrade"
-	TypeCancelUpgrade   = "network/cancel-upgrade"
+	TypeSetValidator    = "governance/set-validator"
+	TypeScheduleUpgrade = "governance/schedule-upgrade"
+	TypeCancelUpgrade   = "governance/cancel-upgrade"
 )
 
 // Limits.

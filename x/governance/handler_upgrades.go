@@ -1,4 +1,4 @@
-package network
+package governance
 
 import (
 	"strconv"
@@ -34,7 +34,7 @@ func (m *Module) scheduleUpgrade(ctx *module.Context, msg *MsgScheduleUpgrade) (
 	}
 	p := msg.Plan
 	m.Keeper.SetPlan(ctx.KV, &p)
-	ctx.Emit("network.upgrade_scheduled", "name", p.Name, "height", strconv.FormatInt(p.Height, 10),
+	ctx.Emit("governance.upgrade_scheduled", "name", p.Name, "height", strconv.FormatInt(p.Height, 10),
 		"version", strconv.FormatUint(p.Version, 10), "approvers", strings.Join(approvers, ","))
 	return nil, nil
 }
@@ -53,6 +53,6 @@ func (m *Module) cancelUpgrade(ctx *module.Context, msg *MsgCancelUpgrade) ([]by
 		return nil, ErrNoUpgrade.Wrapf("%q is not scheduled", msg.Name)
 	}
 	m.Keeper.DeletePlan(ctx.KV)
-	ctx.Emit("network.upgrade_cancelled", "name", p.Name, "approvers", strings.Join(approvers, ","))
+	ctx.Emit("governance.upgrade_cancelled", "name", p.Name, "approvers", strings.Join(approvers, ","))
 	return nil, nil
 }

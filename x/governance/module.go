@@ -1,4 +1,4 @@
-package network
+package governance
 
 import (
 	"encoding/json"
