@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -33,7 +34,9 @@ type Entry struct {
 }
 
 // Extract is the document. Entries[0] is the title; the others are its
-// parcels. All were read at Height and are proven against the app hash of
+// parcels, then the party records the title names (owners, lenders,
+// lessees, caveators: land/party-record/<id>; extracts made before party
+// records hold none). All were read at Height and are proven against the app hash of
 // the header of Height+1.
 type Extract struct {
 	Version      int             `json:"version"`
@@ -86,6 +89,13 @@ func Build(ctx context.Context, c Node, title string, height int64) (*Extract, e
 		}
 		x.Entries = append(x.Entries, *pe)
 	}
+	for _, id := range t.PartyIDs() {
+		pe, _, err := read("/land/party-record/"+id, h)
+		if err != nil {
+			return nil, err
+		}
+		x.Entries = append(x.Entries, *pe)
+	}
 	hh := h + 1
 	var commit *types.SignedHeader
 	for commit == nil {
@@ -127,8 +137,10 @@ func Build(ctx context.Context, c Node, title string, height int64) (*Extract, e
 
 // Result is what a verified extract establishes.
 type Result struct {
-	Title          *land.Title
-	Parcels        []*land.Parcel
+	Title   *land.Title
+	Parcels []*land.Parcel
+	// Parties are the proven party records the title names, by id.
+	Parties        map[string]*land.Party
 	Height         int64
 	AppHash        []byte
 	ValidatorsHash []byte // compare with a validator set you trust
@@ -172,7 +184,7 @@ func Verify(x *Extract) (*Result, error) {
 		return nil, errors.New("no entries")
 	}
 	appHash := sh.Header.AppHash
-	res := &Result{Height: x.Height, AppHash: appHash, ValidatorsHash: vs.Hash()}
+	res := &Result{Height: x.Height, AppHash: appHash, ValidatorsHash: vs.Hash(), Parties: map[string]*land.Party{}}
 	for i, e := range x.Entries {
 		ops := &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: proof.OpType, Key: []byte(e.Key), Data: e.Proof}}}
 		if err := proof.Verify(appHash, ops, []byte(e.Key), []byte(e.Value)); err != nil {
@@ -187,6 +199,17 @@ func Verify(x *Extract) (*Result, error) {
 				return nil, fmt.Errorf("title record: %w", err)
 			}
 			res.Title = &t
+			continue
+		}
+		if strings.HasPrefix(e.Key, string(land.PartyRecordKey(""))) {
+			var p land.Party
+			if err := json.Unmarshal([]byte(e.Value), &p); err != nil {
+				return nil, fmt.Errorf("entry %d: party record: %w", i, err)
+			}
+			if e.Key != string(land.PartyRecordKey(p.ID)) {
+				return nil, fmt.Errorf("entry %d: key %s does not hold party %s", i, e.Key, p.ID)
+			}
+			res.Parties[p.ID] = &p
 			continue
 		}
 		var p land.Parcel
@@ -208,4 +231,14 @@ func Verify(x *Extract) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// Name is how a certificate or page names a party the title names: the
+// proven party record's public-register name, or the id itself (a bare
+// account, or a record the extract does not carry).
+func (r *Result) Name(party string) string {
+	if p := r.Parties[party]; p != nil {
+		return p.Name
+	}
+	return party
 }

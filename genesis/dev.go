@@ -14,6 +14,7 @@ import (
 
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/x/authority"
+	"github.com/publica/publica/x/land"
 )
 
 // DevChainID is the chain id of the development network.
@@ -71,6 +72,6 @@ func DevAppState() json.RawMessage {
 	}
 	// New chains keep their state as two trees (see package store).
 	shape, _ := json.Marshal(map[string]string{"split": store.DefaultSplit})
-	st, _ := json.Marshal(map[string]json.RawMessage{authority.ModuleName: auth, "state": shape})
+	st, _ := json.Marshal(map[string]json.RawMessage{authority.ModuleName: auth, land.ModuleName: landState(), "state": shape})
 	return st
 }

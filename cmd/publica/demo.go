@@ -85,6 +85,23 @@ func demoAccount(name string) string {
 	return tx.AccountID(demoKey(name).Public().(ed25519.PublicKey))
 }
 
+// demoParty is the party the town's records name for a demo key: its
+// party of the development genesis (genesis.DemoParties: "Alice
+// Citizen" is N1), "city-council" the council, which has no key; any
+// other key is named by its account.
+func demoParty(name string) string {
+	if name == demoCouncil {
+		return genesis.DemoPartyNamed("City Council")
+	}
+	if id := genesis.DemoPartyID(name); id != "" {
+		return id
+	}
+	return demoAccount(name)
+}
+
+// demoCouncil owns the town hall; a clerk signs for it on the deed.
+const demoCouncil = "city-council"
+
 // startDemoSeeding seeds the demo town in the background when home is
 // marked; the returned function stops it (on shutdown).
 func startDemoSeeding(out io.Writer, home, rpc, portalURL string) (stop func()) {
@@ -229,7 +246,7 @@ func demoLots() []demoLot {
 			case i%5 == 4: // some homes are held jointly
 				l.owners = append(l.owners, people[(i+3)%len(people)])
 			case i == 20: // the town hall
-				l.owners, l.tenure = []string{"election-official"}, "state"
+				l.owners, l.tenure = []string{demoCouncil}, "state"
 			}
 			lots = append(lots, l)
 		}
@@ -249,7 +266,7 @@ func shares(names []string) []land.Share {
 		if len(names) == 2 {
 			s = "1/2"
 		}
-		out = append(out, land.Share{Party: demoAccount(n), Share: s})
+		out = append(out, land.Share{Party: demoParty(n), Share: s})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Party < out[j].Party })
 	return out
@@ -433,7 +450,7 @@ func seedDemo(ctx context.Context, rpc, home string) (string, error) {
 		l := lots[refIndex(lots, ref)]
 		signers := append([]string{l.owners[0]}, l.owners[1:]...)
 		signers = append(signers, bank)
-		if err := s.send("mortgage on "+ref, land.TypeRegisterMortgage, &land.MsgRegisterMortgage{Title: titleOf[ref], Lender: demoAccount(bank),
+		if err := s.send("mortgage on "+ref, land.TypeRegisterMortgage, &land.MsgRegisterMortgage{Title: titleOf[ref], Lender: demoParty(bank),
 			Amount: "18000000", Currency: "EUR", Rank: 1, Document: docHash("Millbrook mortgage deed " + ref)}, signers...); err != nil {
 			return "", err
 		}
@@ -442,7 +459,7 @@ func seedDemo(ctx context.Context, rpc, home string) (string, error) {
 	for _, sale := range []struct{ ref, buyer string }{{"MB-02", "citizen-grace"}, {"MB-11", "citizen-alice"}} {
 		l := lots[refIndex(lots, sale.ref)]
 		if err := s.send("sale of "+sale.ref, land.TypeTransfer, &land.MsgTransfer{Title: titleOf[sale.ref],
-			Sellers: []land.Share{{Party: demoAccount(l.owners[0]), Share: "1"}}, Buyers: []land.Share{{Party: demoAccount(sale.buyer), Share: "1"}},
+			Sellers: []land.Share{{Party: demoParty(l.owners[0]), Share: "1"}}, Buyers: []land.Share{{Party: demoParty(sale.buyer), Share: "1"}},
 			Document: docHash("Millbrook deed of sale " + sale.ref)}, "clerk", l.owners[0], sale.buyer); err != nil {
 			return "", err
 		}

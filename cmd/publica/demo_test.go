@@ -75,8 +75,13 @@ func TestDemoTown(t *testing.T) {
 	}
 	// On a fresh chain the titles are numbered in the town's order: MB-01
 	// (T1) is mortgaged, MB-12 (T12) under a caveat.
-	if body := demoGet(t, url+"/land/titles/T1"); !strings.Contains(body, "Mortgage M1") {
-		t.Errorf("T1 does not show its mortgage")
+	// The titles name the town's parties (genesis.DemoParties).
+	if body := demoGet(t, url+"/land/titles/T1"); !strings.Contains(body, "Mortgage M1") || !strings.Contains(body, "Alice Citizen") ||
+		!strings.Contains(body, "Nordbank plc") {
+		t.Errorf("T1 does not show its mortgage to Nordbank plc and its owner Alice Citizen")
+	}
+	if body := demoGet(t, url+"/land/titles/T21"); !strings.Contains(body, "City Council") {
+		t.Errorf("T21, the town hall, does not name the City Council")
 	}
 	if body := demoGet(t, url+"/land/titles/T12"); !strings.Contains(body, "Boundary dispute") {
 		t.Errorf("T12 does not show its caveat")

@@ -199,7 +199,7 @@ func (c *Certificate) PDF() ([]byte, error) {
 
 	section("Owners and shares")
 	for _, o := range t.Owners {
-		row("Share "+o.Share, o.Party, true)
+		row("Share "+o.Share, res.Name(o.Party), res.Parties[o.Party] == nil)
 	}
 
 	section("Parcels")
@@ -217,12 +217,12 @@ func (c *Certificate) PDF() ([]byte, error) {
 	}
 	for _, m := range t.Mortgages {
 		row("Mortgage "+m.ID, "Rank "+strconv.FormatInt(m.Rank, 10)+": "+money.Format(m.Amount, m.Currency, language.English)+
-			" to lender "+m.Lender+", registered at block "+group(m.Registered), false)
+			" to lender "+res.Name(m.Lender)+", registered at block "+group(m.Registered), false)
 	}
 	if len(t.Leases)+len(t.Easements) > 0 {
 		section("Leases and easements")
 		for _, l := range t.Leases {
-			row("Lease "+l.ID, "To "+l.Lessee+" from "+l.Start+" to "+l.End, false)
+			row("Lease "+l.ID, "To "+res.Name(l.Lessee)+" from "+l.Start+" to "+l.End, false)
 		}
 		for _, e := range t.Easements {
 			row("Easement "+e.ID, e.Purpose+", benefiting "+strings.Join(e.Benefits, ", "), false)
@@ -233,8 +233,34 @@ func (c *Certificate) PDF() ([]byte, error) {
 		row("", "None: dealings are not frozen.", false)
 	}
 	for _, cv := range t.Caveats {
-		row("Caveat "+cv.ID, "Lodged by "+cv.LodgedBy+" at block "+group(cv.Lodged)+": "+cv.Reason+
+		by := cv.LodgedBy
+		if cv.Party != "" {
+			by = res.Name(cv.Party)
+		}
+		row("Caveat "+cv.ID, "Lodged by "+by+" at block "+group(cv.Lodged)+": "+cv.Reason+
 			". Dealings are frozen until it is withdrawn or removed.", false)
+	}
+
+	if ids := t.PartyIDs(); len(ids) > 0 {
+		section("Technical details: parties")
+		for _, id := range ids {
+			p := res.Parties[id]
+			if p == nil {
+				row("Party "+id, "(record not in the extract)", false)
+				continue
+			}
+			desc := p.Name + " (" + strings.ReplaceAll(p.Kind, "-", " ")
+			if p.RegistrationNumber != "" {
+				desc += ", registration number " + p.RegistrationNumber
+			}
+			desc += ")"
+			if len(p.Accounts) > 0 {
+				desc += "; signs with account " + strings.Join(p.Accounts, ", ")
+			} else {
+				desc += "; no account: a land clerk signs for it on the deed"
+			}
+			row("Party "+id, desc, false)
+		}
 	}
 
 	section("Proof")

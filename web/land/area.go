@@ -25,6 +25,7 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET("/land/titles/:id/certificate", s.landCertificatePage)
 	e.GET("/land/titles/:id/certificate.pdf", s.landCertificatePDF)
 	e.GET("/land/parcels/:id", s.landParcel)
+	e.GET("/land/parties/:id", s.landParty)
 	e.GET("/land/verify", s.landVerifyForm)
 	e.POST("/land/verify", s.landVerify)
 

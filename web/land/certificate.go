@@ -100,7 +100,7 @@ func (s *handlers) landCertificatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := ui.CertificateView{ChainID: cert.Extract.ChainID, Title: cert.Result.Title, Parcels: cert.Result.Parcels,
+	v := ui.CertificateView{ChainID: cert.Extract.ChainID, Title: cert.Result.Title, Parcels: cert.Result.Parcels, Parties: cert.Result.Parties,
 		Height: cert.Result.Height, Time: cert.Time.Format("2 January 2006, 15:04:05 UTC"),
 		AppHash: strings.ToUpper(hex.EncodeToString(cert.Result.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(cert.Result.ValidatorsHash)),
 		SHA256: cert.SHA256, Records: len(cert.Extract.Entries), VerifyURL: cert.VerifyURL,
@@ -187,7 +187,7 @@ func (s *handlers) landVerifyCertificate(c echo.Context) error {
 	if got != sum {
 		return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("The certificate does not match the register: the extract of title %s at block %d has SHA-256 %s, the certificate says %s. It was altered, or made from another chain", id, h, got, sum)}})
 	}
-	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
+	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Parties: res.Parties, Height: res.Height,
 		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
 		Records: len(x.Entries), SHA256: got}
 	return portal.Render(c, http.StatusOK, ui.VerifyPage(v))

@@ -48,6 +48,9 @@ func (s *handlers) landHome(c echo.Context) error {
 	if err := json.Unmarshal(b, &v.Holdings); err != nil {
 		return fmt.Errorf("decode holdings: %w", err)
 	}
+	if v.Parties, err = partyHoldings(ctx, cl, v.Account); err != nil {
+		return err
+	}
 	return portal.Render(c, http.StatusOK, ui.LandHome(v))
 }
 
@@ -102,6 +105,9 @@ func (s *handlers) landTitle(c echo.Context) error {
 			return fmt.Errorf("decode parcel %s: %w", pid, err)
 		}
 		v.Parcels = append(v.Parcels, &pc)
+	}
+	if v.Parties, err = readParties(c.Request().Context(), cl, v.Title.PartyIDs(), p.Height); err != nil {
+		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return portal.Render(c, http.StatusOK, ui.TitlePage(v))
@@ -164,6 +170,9 @@ func (s *handlers) landParcel(c echo.Context) error {
 	if err := json.Unmarshal(b, &v.History); err != nil {
 		return fmt.Errorf("decode history of %s: %w", id, err)
 	}
+	if v.Parties, v.Actors, err = historyNames(c.Request().Context(), cl, v.History, p.Height); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return portal.Render(c, http.StatusOK, ui.ParcelPage(v))
 }
@@ -215,7 +224,7 @@ func (s *handlers) landVerify(c echo.Context) error {
 	if err != nil {
 		return refuse(field, "The extract does not verify, so it proves nothing: "+shortErr(err))
 	}
-	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Height: res.Height,
+	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Parties: res.Parties, Height: res.Height,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", res.AppHash)), ValidatorsHash: strings.ToUpper(fmt.Sprintf("%x", res.ValidatorsHash)),
 		Records: len(x.Entries)}
 	v.Pasted = ""

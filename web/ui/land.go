@@ -107,6 +107,7 @@ func shareText(s string) string {
 type TitleView struct {
 	Title       *land.Title
 	Parcels     []*land.Parcel
+	Parties     Parties // the party records the title names, read at Height
 	Height      int64 // state height the title was read at
 	ProofHeight int64 // Height+1, whose header's app hash the proof verified against
 	AppHash     string
@@ -117,6 +118,8 @@ type TitleView struct {
 type ParcelView struct {
 	Parcel      *land.Parcel
 	History     []land.Event
+	Parties     Parties           // the party records the history names
+	Actors      map[string]string // account → name of the party it signs for, for the history's signers
 	Height      int64
 	ProofHeight int64
 	AppHash     string
@@ -127,6 +130,8 @@ type HoldingsView struct {
 	Account  string // "" when none was asked for
 	Own      bool
 	Holdings []Holding
+	// Parties are the parties the account signs for, with their titles.
+	Parties []PartyHoldings
 	Error    []FormError
 }
 
@@ -153,6 +158,7 @@ type VerifyVerdict struct {
 	ValidatorsHash string
 	Records        int
 	SHA256         string // set when checked against a certificate's SHA-256
+	Parties        Parties
 }
 
 func eventLabel(t string) string {
@@ -237,3 +243,60 @@ func moneyText(ctx context.Context, minor, code string) string {
 // are English; when pages carry their language (the language switch),
 // this is where amounts follow it.
 func pageLanguage(context.Context) language.Tag { return language.English }
+
+// PartyHoldings is a party an account signs for and the titles it holds.
+type PartyHoldings struct {
+	Party    land.Party
+	Holdings []Holding
+}
+
+// Parties are the party records a page names, by id.
+type Parties map[string]*land.Party
+
+// Name is how a page names a party: its public-register name, or for a
+// bare account (or a record not read) the id itself.
+func (ps Parties) Name(id string) string {
+	if p := ps[id]; p != nil {
+		return p.Name
+	}
+	return id
+}
+
+// PartyKindText says a party kind in words.
+func PartyKindText(kind string) string {
+	switch kind {
+	case land.PartyNaturalPerson:
+		return "person"
+	case land.PartyPublicBody:
+		return "public body"
+	case land.PartyGroup:
+		return "group of parties"
+	}
+	return kind
+}
+
+// partyTech is the technical line under a party's name: its id, kind and
+// the accounts that sign for it.
+func partyTech(p *land.Party) string {
+	s := "Party " + p.ID + " (" + PartyKindText(p.Kind)
+	if p.RegistrationNumber != "" {
+		s += ", registration number " + p.RegistrationNumber
+	}
+	s += "). "
+	if len(p.Accounts) == 0 {
+		return s + "No account of its own: a land clerk signs for it on the deed."
+	}
+	return s + "Signs with account " + strings.Join(p.Accounts, ", ") + "."
+}
+
+// ownersText lists owners with their shares, by name.
+func ownersText(ps Parties, owners []land.Share) string {
+	var b strings.Builder
+	for i, o := range owners {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(ps.Name(o.Party) + " (" + o.Share + ")")
+	}
+	return b.String()
+}

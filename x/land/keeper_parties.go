@@ -10,7 +10,9 @@ import (
 // Party records and the signer index (keys.go lists every key):
 //
 //	land/party-record/<party>            Party
-//	land/signer/<account>/<party>        empty; the account may sign for the party
+//	land/signer/<account>/<party>        "1"; the account may sign for the party (not empty: an
+//	                                     ICS23 proof cannot pass a leaf with an empty value, so the
+//	                                     absence proof of a key next to it would not verify)
 const (
 	prefixPartyRec = "land/party-record/"
 	prefixSigner   = "land/signer/"
@@ -37,7 +39,7 @@ func (Keeper) SetParty(kv store.KV, p *Party, old []string) {
 	}
 	for _, a := range p.Accounts {
 		if !slices.Contains(old, a) {
-			kv.Set(SignerKey(a, p.ID), []byte{})
+			kv.Set(SignerKey(a, p.ID), []byte("1"))
 		}
 	}
 	put(kv, PartyRecordKey(p.ID), p)
