@@ -177,11 +177,11 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	if err := st.Close(); err != nil {
 		return nil, err
 	}
-	row.DiskBytes = dirSize(dir)
-	fmt.Fprintf(w, "land growth: %d parcels on disk: archive %.2f GB, latest tree snapshots %.2f GB, its log %.2f GB\n", n,
-		float64(dirSize(filepath.Join(dir, "state", "archive.db")))/1e9,
-		float64(dirSize(filepath.Join(dir, "state", "latest"))-dirSize(filepath.Join(dir, "state", "latest", "wal")))/1e9,
-		float64(dirSize(filepath.Join(dir, "state", "latest", "wal")))/1e9)
+	row.DiskBytes = diskSize(dir)
+	fmt.Fprintf(w, "land growth: %d parcels on disk: archive %.2f GB (+ the imported version's key-value files %.2f GB, shared with the snapshot until it is replaced), latest tree snapshots %.2f GB, its log %.2f GB\n", n,
+		float64(diskSize(filepath.Join(dir, "state", "archive.db")))/1e9, float64(diskSize(filepath.Join(dir, "state", "base")))/1e9,
+		float64(diskSize(filepath.Join(dir, "state", "latest"))-diskSize(filepath.Join(dir, "state", "latest", "wal")))/1e9,
+		float64(diskSize(filepath.Join(dir, "state", "latest", "wal")))/1e9)
 
 	// A past height, first read: reopen and prove the sold title as the
 	// loaded register had it.
