@@ -44,7 +44,7 @@ function jsonOf(bytes) {
 }
 
 // Question shape for the cryptography (ballot-verifier.md §1, QuestionSpec).
-function questionSpec(q) {
+export function questionSpec(q) {
   if (!isObj(q) || typeof q.text !== 'string' || !Array.isArray(q.options)) return null;
   const n = q.options.length;
   if (n < 1 || n > 256 || !q.options.every((o) => typeof o === 'string')) return null;
