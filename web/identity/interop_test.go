@@ -139,6 +139,11 @@ func TestDigitalBazaarVerifies(t *testing.T) {
 		bits[p] = make([]byte, identity.MinStatusListBits/8)
 		send(identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: p, List: signed(p)}, reg)
 	}
+	// Alice's DID document has services: a registered type and one of
+	// her own (shown as an IRI, so safe mode accepts it).
+	send(identity.TypeUpdateDID, identity.MsgUpdateDID{Services: []identity.Service{
+		{ID: "inbox", Type: "Mailbox", Endpoint: "https://alice.example/inbox"},
+		{ID: "web", Type: "LinkedDomains", Endpoint: "https://alice.example"}}}, alice)
 	discs, _ := held.Disclose("district")
 	pres, err := vc.Present(aliceID, 1, held.Credential, discs, "c-123", "verifier.example", time.Now(), alice)
 	if err != nil {

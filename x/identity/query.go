@@ -3,7 +3,9 @@ package identity
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/module"
@@ -113,6 +115,24 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 // publicaKeyHistory).
 var DIDContexts = []string{"https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1", vc.ContextPublica}
 
+// ServiceTypePrefix makes a service type that is neither an IRI nor a
+// term of the DID documents' contexts an IRI, so JSON-LD processors in
+// safe mode accept the document.
+const ServiceTypePrefix = "https://publica.example/ns/identity/services#"
+
+// knownServiceTypes are the DID Specification Registries' service types
+// the identity context defines.
+var knownServiceTypes = map[string]bool{"LinkedDomains": true, "DIDCommMessaging": true, "LinkedVerifiablePresentation": true}
+
+// ServiceType is a stored service type as the DID document shows it: a
+// known term or an IRI as it is, anything else under ServiceTypePrefix.
+func ServiceType(t string) string {
+	if knownServiceTypes[t] || strings.Contains(t, ":") {
+		return t
+	}
+	return ServiceTypePrefix + url.PathEscape(t)
+}
+
 // DIDService is a service of a DID document (DID Core §5.4).
 type DIDService struct {
 	ID              string `json:"id"`
@@ -136,7 +156,7 @@ func DIDDocument(d *DIDRecord) map[string]any {
 	}
 	services := []DIDService{}
 	for _, sv := range d.Services {
-		services = append(services, DIDService{ID: did + "#" + sv.ID, Type: sv.Type, ServiceEndpoint: sv.Endpoint})
+		services = append(services, DIDService{ID: did + "#" + sv.ID, Type: ServiceType(sv.Type), ServiceEndpoint: sv.Endpoint})
 	}
 	doc := map[string]any{
 		"@context":           DIDContexts,

@@ -276,3 +276,23 @@ func TestLegacyCredentialParses(t *testing.T) {
 		t.Fatalf("JsonSchema with a URN: %v", err)
 	}
 }
+
+// DID documents show service types as terms of their contexts or IRIs;
+// endpoints must be absolute URIs.
+func TestDIDServices(t *testing.T) {
+	if got := identity.ServiceType("LinkedDomains"); got != "LinkedDomains" {
+		t.Errorf("LinkedDomains: %s", got)
+	}
+	if got := identity.ServiceType("Mailbox"); got != identity.ServiceTypePrefix+"Mailbox" {
+		t.Errorf("Mailbox: %s", got)
+	}
+	if got := identity.ServiceType("https://example.org/t#X"); got != "https://example.org/t#X" {
+		t.Errorf("IRI: %s", got)
+	}
+	for _, ep := range []string{"inbox", "/relative", "https://a.example/x y"} {
+		m := identity.MsgUpdateDID{Services: []identity.Service{{ID: "a", Type: "T", Endpoint: ep}}}
+		if err := m.ValidateBasic(); err == nil || !strings.Contains(err.Error(), "absolute URI") {
+			t.Errorf("endpoint %q: %v", ep, err)
+		}
+	}
+}

@@ -10,8 +10,10 @@ package identity
 import (
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
@@ -399,6 +401,11 @@ func (m *MsgUpdateDID) ValidateBasic() error {
 	for i, s := range m.Services {
 		if !idRE.MatchString(s.ID) || s.Type == "" || len(s.Type) > 64 || s.Endpoint == "" || len(s.Endpoint) > 256 {
 			return errs.InvalidMsg.Wrapf("service %d: id [a-z0-9_-], type ≤ 64 and endpoint ≤ 256 characters", i)
+		}
+		// DID Core: serviceEndpoint is a URI (a relative one would not
+		// survive JSON-LD processing).
+		if u, err := url.Parse(s.Endpoint); err != nil || u.Scheme == "" || strings.ContainsAny(s.Endpoint, " \t\r\n") {
+			return errs.InvalidMsg.Wrapf("service %d: endpoint %q is not an absolute URI (e.g. https://example.org/inbox)", i, s.Endpoint)
 		}
 		if i > 0 && m.Services[i-1].ID >= s.ID {
 			return errs.InvalidMsg.Wrapf("services must be sorted by id and distinct")
