@@ -184,6 +184,23 @@ func TestDigitalBazaarVerifies(t *testing.T) {
 		t.Errorf("safe mode checked %d documents, want 6: %v", len(r.Safe), r.Safe)
 	}
 
+	// A presentation proving terms in zero knowledge (predicateProofs).
+	pend, signBytes, err := vc.PreparePresentation(vc.PresentationParams{Holder: aliceID, KeyNumber: 1, Credential: held.Credential,
+		Challenge: "c-zk", Domain: "verifier.example", Created: time.Now(), Prove: []string{"district=7", "age_band>=18"}, Openings: held.Commitments})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zk, err := pend.Finish(ed25519.Sign(alice, signBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zkp any
+	json.Unmarshal(zk, &zkp)
+	if r := runDB(t, bin, base, map[string]any{"presentation": zkp, "challenge": "c-zk", "domain": "verifier.example"}); r.Presentation == nil ||
+		!r.Presentation.Verified || r.Safe["presentation"] != "ok" {
+		t.Errorf("zero-knowledge presentation: %+v, safe mode: %q", r.Presentation, r.Safe["presentation"])
+	}
+
 	// Suspended, with the new signed list.
 	bits["suspension"] = identity.WithStatusBit(bits["suspension"], 5, true)
 	send(identity.TypeSetStatus, identity.MsgSetStatus{Purpose: "suspension", Index: 5, Set: true, List: signed("suspension")}, reg)
