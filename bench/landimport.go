@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -12,10 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/publica/publica/client"
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/landimport"
+	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/land"
 )
 
@@ -30,6 +34,9 @@ type ImportOptions struct {
 	// (land.Params.GridCell; 0: the development genesis's 1 km).
 	GridCell int64
 	InFlight int // transactions waiting for their block at once (default 8)
+	// Titles also imports a title for every parcel afterwards, from a
+	// generated CSV (publica land import --titles).
+	Titles bool
 }
 
 // ImportResult holds the measured figures.
@@ -44,6 +51,15 @@ type ImportResult struct {
 	FileBytes       int
 	ReadAndCheck    time.Duration // reading, converting and checking the file
 	StateBytesAfter int64         // the node's data folder after the import
+	// The titles' import (Titles): one title a parcel, from reading the
+	// CSV to the last commit.
+	TitlesRegistered   int
+	TitleTransactions  int
+	TitlesElapsed      time.Duration
+	TitlesPerSec       float64
+	CPUPerTitle        time.Duration
+	TitlesFileBytes    int
+	TitlesPeakRSSBytes uint64
 }
 
 // LandImport starts a single-validator node in a temporary home
@@ -131,7 +147,83 @@ func LandImport(w io.Writer, opts ImportOptions) (*ImportResult, error) {
 	fmt.Fprintf(w, "land import: %d parcels (%.1f MB of GeoJSON) imported end to end through a node with %s blocks and %d m index cells in %.1fs: %.0f parcels/s, %d transactions; read+convert+check %.2fs; %s CPU per parcel (node and importer); peak RSS %d MiB; node data %d MiB\n",
 		out.Parcels, float64(out.FileBytes)/1e6, opts.BlockInterval, params.GridCell/params.UnitsPerMetre, elapsed.Seconds(), out.ParcelsPerSec, out.Transactions, readAndCheck.Seconds(),
 		out.CPUPerParcel.Round(time.Microsecond), out.PeakRSSBytes>>20, out.StateBytesAfter>>20)
+	if opts.Titles {
+		if err := importTitles(ctx, w, c, clerk, home, opts, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// importTitles imports a title for each of the imported parcels from a
+// generated CSV, as `publica land import --titles` does: every other
+// title has one owner, the others two (half and half), among the
+// development chain's citizens, named by account id.
+func importTitles(ctx context.Context, w io.Writer, c *client.Client, clerk ed25519.PrivateKey, home string, opts ImportOptions, out *ImportResult) error {
+	var owners []string
+	for _, d := range genesis.DemoKeys {
+		if strings.HasPrefix(d.Name, "citizen-") {
+			owners = append(owners, tx.AccountID(d.PrivateKey().Public().(ed25519.PublicKey)))
+		}
+	}
+	if len(owners) < 2 {
+		return errors.New("the development genesis has fewer than two citizens")
+	}
+	b := make([]byte, 0, opts.Parcels*110)
+	b = append(b, "cadastral_ref,owner,share,tenure\n"...)
+	for i := range opts.Parcels {
+		ref := "IMP-" + strconv.Itoa(i)
+		a := owners[i%len(owners)]
+		if i%2 == 0 {
+			b = append(b, ref+","+a+",1,freehold\n"...)
+			continue
+		}
+		o := owners[(i+1)%len(owners)]
+		b = append(b, ref+","+a+",1/2,freehold\n"+ref+","+o+",1/2,\n"...)
+	}
+	file := filepath.Join(home, "titles.csv")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		return err
+	}
+	resetPeakRSS()
+	cpu0 := processCPU()
+	start := time.Now()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	titles, _, err := landimport.ReadTitlesCSV(bytes.NewReader(data), landimport.Mapping{})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	landimport.ResolveOwners(titles, func(s string) (string, error) { return "", fmt.Errorf("no key %q", s) }, "freehold", hex.EncodeToString(sum[:]))
+	last := time.Now()
+	progress := func(p landimport.Progress) {
+		if time.Since(last) >= 10*time.Second {
+			last = time.Now()
+			fmt.Fprintf(w, "land import: %d of %d titles registered after %.0fs\n", p.Registered, p.Features, p.Elapsed.Seconds())
+		}
+	}
+	rep, err := landimport.RunTitles(ctx, c, clerk, titles, landimport.Options{Batch: opts.Batch, InFlight: opts.InFlight, Progress: progress})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
+	if rep.Registered != opts.Parcels || rep.Refused != 0 {
+		first := ""
+		if len(rep.Refusals) > 0 {
+			first = rep.Refusals[0].Reason
+		}
+		return fmt.Errorf("import registered %d of %d titles, refused %d (%s)", rep.Registered, opts.Parcels, rep.Refused, first)
+	}
+	out.TitlesRegistered, out.TitleTransactions, out.TitlesElapsed = rep.Registered, rep.Transactions, elapsed
+	out.TitlesPerSec, out.CPUPerTitle = float64(rep.Registered)/elapsed.Seconds(), cpu/time.Duration(rep.Registered)
+	out.TitlesFileBytes, out.TitlesPeakRSSBytes = len(data), peakRSS()
+	fmt.Fprintf(w, "land import: %d titles (%.1f MB of CSV, half of them with two owners) imported end to end in %.1fs: %.0f titles/s, %d transactions; %s CPU per title (node and importer); peak RSS %d MiB\n",
+		rep.Registered, float64(len(data))/1e6, elapsed.Seconds(), out.TitlesPerSec, rep.Transactions, out.CPUPerTitle.Round(time.Microsecond), out.TitlesPeakRSSBytes>>20)
+	return nil
 }
 
 // withLandParams is the development app_state with a land registry of

@@ -100,6 +100,7 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&importOpts.BlockInterval, "import-block-interval", time.Second, "the import node's pause between blocks")
 	cmd.Flags().IntVar(&importOpts.Batch, "import-batch", 0, "parcels per import transaction (default the most a batch may hold)")
 	cmd.Flags().IntVar(&importOpts.InFlight, "import-in-flight", 8, "import transactions waiting for their block at once")
+	cmd.Flags().BoolVar(&importOpts.Titles, "import-titles", true, "after the parcels, import a title for each of them from a generated CSV (publica land import --titles)")
 	cmd.Flags().Int64Var(&importOpts.GridCell, "import-grid-cell", 10_000, "the import registry's spatial index cell side in centimetres (the development genesis has 100000: 1 km)")
 	cmd.Flags().IntVar(&idOpts.Credentials, "credentials", 200, "distinct credentials issued and presented in the credential verification run")
 	cmd.Flags().DurationVar(&idOpts.Duration, "credential-duration", 2*time.Second, "length of each timed credential verification loop (0 skips it)")
