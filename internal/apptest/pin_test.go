@@ -50,6 +50,7 @@ import (
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
+	"github.com/publica/publica/x/governance"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
 	"github.com/publica/publica/x/land"
@@ -89,9 +90,16 @@ import (
 // and events, except the party steps, whose parties are now N10 and N11
 // (data and events). Before that change: 51B4BE32…8C53F and
 // 834CD6B4…761D2.
+//
+// A fifth: governance. The genesis records the protocol version
+// (governance/version) and, here, four validators (pinValidators), so the
+// state differs from the first block on; every step kept its code, data
+// and events. The governance steps (validators, an upgrade scheduled and
+// cancelled, the authority set's change) were appended. Before that
+// change: DC7C8658…EA12C and D2A2AA95…42740.
 const (
-	pinnedBeforeBatches = "DC7C865857CE473549F741CCFDD95DC631404EEFC95EF7AE5DC61B40D68EA12C"
-	pinnedAppHash       = "D2A2AA95A1251CE52FA4C81BDA5FBF62D8CD9EF356E147E7DCA1D9AA43A42740"
+	pinnedBeforeBatches = "4F69152662CB0203FC320DD3F57209B27F575104C5FC12CEC4A2CE33F4D21EA5"
+	pinnedAppHash       = "B04AC174F94E0122243D23327BE85535AFB8502F82372EBD5429094F9528C201"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pin.golden")
@@ -169,7 +177,7 @@ func TestAppHashPin(t *testing.T) {
 	// Identity with a short recovery delay (as JSON, independent of the
 	// module's Go types).
 	appState := apptest.DevAppStateWith(t, "identity", json.RawMessage(`{"params":{"recovery_delay":3,"status_list_size":131072}}`))
-	p := &pin{Chain: apptest.NewWith(t, apptest.Options{AppState: appState}), t: t, kinds: map[string][2]int{}}
+	p := &pin{Chain: apptest.NewWith(t, apptest.Options{AppState: appState, Validators: pinValidators()}), t: t, kinds: map[string][2]int{}}
 
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
 	clerk, registrar := apptest.DemoKey(t, "clerk"), apptest.DemoKey(t, "registrar")
@@ -191,6 +199,7 @@ func TestAppHashPin(t *testing.T) {
 	pinTitleBatches(p, clerk, alice, bob)
 	pinParties(p, clerk, alice, bob, registrar)
 	pinStatusLists(p, registrar, alice)
+	pinGovernance(p, a1, a2, apptest.DemoKey(t, "authority-3"))
 
 	// Every message kind the app registers, accepted and refused.
 	for _, k := range p.App.MessageTypes() {
@@ -214,6 +223,7 @@ func TestAppHashPin(t *testing.T) {
 		ballot.TypeDeal, ballot.TypeComplain, ballot.TypeReveal, ballot.TypePublishKey, ballot.TypeCast, ballot.TypeTally,
 		land.TypeRegisterParcels, land.TypeExamineCaveat, land.TypeRegisterTitles,
 		land.TypeRegisterParty, land.TypeAmendParty, identity.TypePublishStatusList,
+		governance.TypeSetValidator, governance.TypeScheduleUpgrade, governance.TypeCancelUpgrade, authority.TypeSetAuthority,
 	} {
 		if n := p.kinds[k]; n[0] == 0 || n[1] == 0 {
 			t.Errorf("%s: %d accepted, %d refused; the pin needs both", k, n[0], n[1])
