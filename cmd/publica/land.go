@@ -170,6 +170,7 @@ func landQueryCmd() *cobra.Command {
   parcel ID | title ID | offer ID | params            one record (provable)
   cadref REF                                         parcel id by cadastral reference (provable)
   cadref-prefix PREFIX                               references starting with PREFIX (list)
+  cadref-titles REF,REF,...                          registered references with their parcel and title (list)
   history PARCEL [SEQ]                               the parcel's events (list), or one (provable)
   owner PARCEL [HEIGHT]                              owner period now / covering HEIGHT (provable)
   owner-at PARCEL RFC3339-TIME                       owner period at a date (provable)
