@@ -91,8 +91,17 @@ func mapOf(g land.Geometry) (mapView, bool) {
 	v.ViewBox = fmt.Sprintf("%d %d %d %d", minX-pad, -maxY-pad, w+2*pad, h+2*pad)
 	v.bbox, v.n = [4]int64{minX, minY, maxX, maxY}, n
 	v.Desc = fmt.Sprintf("%d polygon(s), %d positions; bounding box from (%d, %d) to (%d, %d) in %s units, north at the top.",
-		len(polys), n, minX, minY, maxX, maxY, g.CRS)
+		len(polys), n, minX, minY, maxX, maxY, crsOf(g))
 	return v, true
+}
+
+// crsOf names a geometry's coordinate system: a stored parcel's carries
+// none (it is the register's, declared once in the land params).
+func crsOf(g land.Geometry) string {
+	if g.CRS != "" {
+		return g.CRS
+	}
+	return "the register's CRS"
 }
 
 // shareText says a share in words where it is simple.

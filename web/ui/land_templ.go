@@ -170,9 +170,9 @@ func ParcelMap(id, label string, g land.Geometry) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
-			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(g.CRS)
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(crsOf(g))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/land.templ`, Line: 36, Col: 33}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/land.templ`, Line: 36, Col: 36}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -2095,9 +2095,9 @@ func SubdivisionMap(v SubdivisionView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var104 string
-			templ_7745c5c3_Var104, templ_7745c5c3_Err = templ.JoinStringErrs(v.ParentG.CRS)
+			templ_7745c5c3_Var104, templ_7745c5c3_Err = templ.JoinStringErrs(crsOf(v.ParentG))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/land.templ`, Line: 417, Col: 113}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/land.templ`, Line: 417, Col: 116}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var104))
 			if templ_7745c5c3_Err != nil {
