@@ -91,7 +91,7 @@ func TestVerifyOverRPCWithProofs(t *testing.T) {
 	}
 	slices.Sort(roll)
 	opens := time.Now().Add(4 * time.Second)
-	closes := opens.Add(3 * time.Second)
+	closes := opens.Add(10 * time.Second) // room for two casts on a loaded machine
 	testnode.Send(t, c, ballot.TypeCreateElection, &ballot.MsgCreateElection{
 		ID: id, Title: "RPC vote", Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll},
 		Questions: []ballot.Question{{Text: "Approve?", Kind: ballot.KindYesNo, Options: []string{"yes", "no"}}},
