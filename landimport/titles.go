@@ -330,9 +330,6 @@ func listProperty(props map[string]json.RawMessage, name string) ([]string, erro
 	return parts, nil
 }
 
-// partyIDRe is a party record's id (N1, N2, ...).
-var partyIDRe = regexp.MustCompile(`^N[1-9][0-9]{0,19}$`)
-
 // ResolveOwners turns each title's owners into parties and builds its
 // message: an account id (40 hex digits) or a party id (N and a number)
 // is taken as written, anything else is a key name that resolve turns
@@ -353,7 +350,7 @@ func ResolveOwners(titles []*Title, resolve func(string) (string, error), tenure
 			Tenure: cmpOr(t.Tenure, tenure), Document: cmpOr(t.Document, document)}
 		for _, o := range t.Owners {
 			party := o.Owner
-			if !tx.ValidAccountID(party) && !partyIDRe.MatchString(party) {
+			if !tx.ValidAccountID(party) && !land.IsPartyID(party) {
 				acct, err := resolve(party)
 				if err != nil {
 					t.refuse(o.Line, fmt.Errorf("unknown owner: %v", err))

@@ -145,6 +145,8 @@ C,bob,1/3,
 A,alice,1,
 -D,alice,1,
 E,,1,
+H,N7,1/4,
+H,bob,3/4,
 F,alice,"1/2
 G,alice,1
 `
@@ -168,9 +170,10 @@ G,alice,1
 		{8, `"A" already has a title at line 2`},
 		{9, `"-D" is not a cadastral reference`},
 		{10, "no owner"},
-		{11, "not a CSV row"},
+		{11, ""},
+		{13, "not a CSV row"},
 	}
-	if rows != 10 || len(titles) != len(want) {
+	if rows != 12 || len(titles) != len(want) {
 		for _, ti := range titles {
 			t.Logf("%+v", ti)
 		}
@@ -188,6 +191,9 @@ G,alice,1
 	}
 	if a := titles[0]; a.Msg.Tenure != "leasehold" || len(a.Msg.Owners) != 2 || a.Msg.Parcels != nil {
 		t.Errorf("A: %+v", a.Msg)
+	}
+	if h := titles[6]; h.Msg.Owners[0].Party != "N7" || h.Msg.Tenure != "freehold" { // a party id as written
+		t.Errorf("H: %+v", h.Msg)
 	}
 	if _, _, err := ReadTitlesCSV(strings.NewReader("ref,owner\nA,b\n"), Mapping{}); err == nil || !strings.Contains(err.Error(), "no column cadastral_ref, share") {
 		t.Errorf("header without columns: %v", err)
