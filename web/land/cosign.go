@@ -28,9 +28,11 @@ func titleParties(ctx context.Context, cl *client.Client, id string) ([]ui.Cosig
 	if t == nil {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+".")
 	}
-	out := make([]ui.CosignSigner, len(t.Owners))
-	for i, o := range t.Owners {
-		out[i] = ui.CosignSigner{Account: o.Party, Role: "owner (" + o.Share + ")"}
+	var out []ui.CosignSigner
+	for _, o := range t.Owners {
+		if out, err = withPartySigners(ctx, cl, out, o.Party, "owner ("+o.Share+")"); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -54,7 +56,7 @@ func mortgageParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.Cos
 	if err != nil {
 		return nil, err
 	}
-	return withParty(ps, m.Lender, "lender"), nil
+	return withPartySigners(ctx, cl, ps, m.Lender, "lender")
 }
 
 func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
@@ -66,7 +68,7 @@ func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.Cosign
 	if err != nil {
 		return nil, err
 	}
-	return withParty(ps, m.Lessee, "lessee"), nil
+	return withPartySigners(ctx, cl, ps, m.Lessee, "lessee")
 }
 
 func easementParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {

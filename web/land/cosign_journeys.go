@@ -22,6 +22,9 @@ import (
 // partyAccount reads an account id field and checks the account exists:
 // x/land counts a signature only from a registered account.
 func partyAccount(ctx context.Context, cl *client.Client, a portal.Answers, field, who string, errs []ui.FormError) (string, []ui.FormError, error) {
+	if up := strings.ToUpper(strings.TrimSpace(a.Values.Get(field))); land.IsPartyID(up) {
+		return checkParty(ctx, cl, a, field, who, errs) // a party signs through its accounts
+	}
 	id, ok := parseAccount(a.Values.Get(field))
 	if !ok {
 		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + who + "’s account id: 40 hexadecimal characters"}), nil
@@ -44,7 +47,7 @@ var landRegisterMortgage = &portal.Journey{
 	Lead:    "A clerk (or one of the parties) prepares the mortgage from the deed and signs first; every owner of the title and the lender then sign it with their own keys, and it is registered.",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "lender", Label: "Lender’s account id", Hint: "40 hexadecimal characters. The lender signs too.", Wide: true},
+		{Name: "lender", Label: "Lender", Hint: partyHint + " The lender signs too.", Wide: true},
 		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR, USD or JPY."},
 		{Name: "amount", Label: "Amount secured", Hint: "In the currency, without its sign: 250000.00 (or 250,000.00) for two hundred and fifty thousand euros; JPY has no decimals."},
 		{Name: "rank", Label: "Rank", Hint: "1 for a first charge, 2 for a second… Leave empty for the next free rank."},
@@ -122,7 +125,7 @@ var landRegisterLease = &portal.Journey{
 	Lead:    "One party prepares the lease and signs first; every owner of the title and the lessee then sign it with their own keys.",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "lessee", Label: "Lessee’s account id", Hint: "40 hexadecimal characters. The lessee signs too.", Wide: true},
+		{Name: "lessee", Label: "Lessee", Hint: partyHint + " The lessee signs too.", Wide: true},
 		{Name: "start", Label: "Start date", Hint: "YYYY-MM-DD, for example 2027-01-01."},
 		{Name: "end", Label: "End date", Hint: "YYYY-MM-DD, after the start."},
 		documentField()},
@@ -246,8 +249,8 @@ var landSettleTransfer = &portal.Journey{
 	Lead:    "When seller and buyer sign together, the whole transfer is one transaction: a clerk prepares it from the deed and signs first, then the seller and the buyer sign it with their own keys, and it is registered. (Parties who sign at different times use an offer instead.)",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "seller", Label: "Seller’s account id", Hint: "40 hexadecimal characters: an owner of the title. The seller signs too.", Wide: true},
-		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters. The buyer signs too.", Wide: true},
+		{Name: "seller", Label: "Seller", Hint: "An owner of the title. " + partyHint + " The seller signs too.", Wide: true},
+		{Name: "buyer", Label: "Buyer", Hint: partyHint + " The buyer signs too.", Wide: true},
 		{Name: "share", Label: "Share of the title sold", Hint: "A fraction such as 1 (the whole title, if the seller holds it all) or 1/2. Leave empty for 1."},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
@@ -302,17 +305,22 @@ var landSettleTransfer = &portal.Journey{
 
 // transferParties: every seller and every buyer sign (the clerk who
 // prepares it signs first).
-func transferParties(_ context.Context, _ *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
+func transferParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
 	var m land.MsgTransfer
 	if err := tx.DecodeMsg(t.Msg, &m); err != nil {
 		return nil, err
 	}
 	var ps []ui.CosignSigner
+	var err error
 	for _, s := range m.Sellers {
-		ps = withParty(ps, s.Party, "seller ("+s.Share+")")
+		if ps, err = withPartySigners(ctx, cl, ps, s.Party, "seller ("+s.Share+")"); err != nil {
+			return nil, err
+		}
 	}
 	for _, b := range m.Buyers {
-		ps = withParty(ps, b.Party, "buyer ("+b.Share+")")
+		if ps, err = withPartySigners(ctx, cl, ps, b.Party, "buyer ("+b.Share+")"); err != nil {
+			return nil, err
+		}
 	}
 	return ps, nil
 }

@@ -467,7 +467,7 @@ var landTransmit = &portal.Journey{
 	Lead:    "Clerks only. Vest a title in a new owner on death or by court order, without the old owners’ signatures.",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "owner", Label: "New owner’s account id", Hint: "40 hexadecimal characters. The whole title vests in this account.", Wide: true},
+		{Name: "owner", Label: "New owner", Hint: partyHint + " The whole title vests in this party.", Wide: true},
 		{Name: "reason", Label: "Ground", Hint: "death or court-order."},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
@@ -476,9 +476,9 @@ var landTransmit = &portal.Journey{
 		if err != nil {
 			return nil, nil, err
 		}
-		owner, ok := parseAccount(a.Values.Get("owner"))
-		if !ok {
-			errs = append(errs, ui.FormError{Field: "owner", Message: "Enter the new owner’s account id: 40 hexadecimal characters"})
+		owner, errs, err := checkParty(ctx, cl, a, "owner", "new owner", errs)
+		if err != nil {
+			return nil, nil, err
 		}
 		reason := strings.ToLower(strings.TrimSpace(a.Values.Get("reason")))
 		if reason != "death" && reason != "court-order" {

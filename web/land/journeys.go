@@ -306,7 +306,7 @@ var landRegisterTitle = &portal.Journey{
 	Nav:     "land",
 	Fields: []ui.Field{
 		{Name: "parcel", Label: "Parcel", Hint: "The parcel id, for example P1."},
-		{Name: "owner", Label: "Owner’s account id", Hint: "40 hexadecimal characters.", Wide: true},
+		{Name: "owner", Label: "Owner", Hint: partyHint, Wide: true},
 		{Name: "tenure", Label: "Tenure", Hint: "freehold, leasehold or state."},
 		documentField(),
 	},
@@ -328,9 +328,9 @@ var landRegisterTitle = &portal.Journey{
 				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " already belongs to title " + p.Title})
 			}
 		}
-		owner, ok := parseAccount(a.Values.Get("owner"))
-		if !ok {
-			errs = append(errs, ui.FormError{Field: "owner", Message: "Enter the owner’s account id: 40 hexadecimal characters"})
+		owner, errs, err := checkParty(ctx, cl, a, "owner", "owner", errs)
+		if err != nil {
+			return nil, nil, err
 		}
 		tenure := strings.ToLower(strings.TrimSpace(a.Values.Get("tenure")))
 		if !slices.Contains(land.Tenures, tenure) {

@@ -204,9 +204,9 @@ func parseOwners(v string) ([]land.Share, string) {
 		if len(f) == 0 {
 			continue
 		}
-		id, ok := parseAccount(f[0])
+		id, ok := parseParty(f[0])
 		if !ok || len(f) > 2 {
-			return nil, "Write each owner as an account id and a share, separated by commas, such as ACCOUNT 1/2, ACCOUNT 1/2"
+			return nil, "Write each owner as a party id (such as N1) or an account id and a share, separated by commas, such as N1 1/2, N2 1/2"
 		}
 		share := "1"
 		if len(f) == 2 {
@@ -242,7 +242,7 @@ var landCorrect = &portal.Journey{
 		{Name: "cadastral_ref", Label: "New cadastral reference", Hint: "Parcels only. Leave empty to keep it."},
 		{Name: "address", Label: "New address", Hint: "Parcels only. Leave empty to keep it."},
 		{Name: "tenure", Label: "New tenure", Hint: "Titles only: freehold, leasehold or state. Leave empty to keep it."},
-		{Name: "owners", Label: "New owners", Hint: "Titles only: account ids with their shares, such as ACCOUNT 1/2, ACCOUNT 1/2. Leave empty to keep them.", Wide: true},
+		{Name: "owners", Label: "New owners", Hint: "Titles only: party ids (or account ids) with their shares, such as N1 1/2, N2 1/2. Leave empty to keep them.", Wide: true},
 		{Name: "reason", Label: "Reason", Hint: "What was wrong, up to 512 characters.", Kind: "textarea"},
 		documentField(),
 	},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -72,5 +73,45 @@ func TestPagesNameParties(t *testing.T) {
 	for _, p := range []string{"/land/parties/N1", "/land/titles/T1"} {
 		browser.Run(t, bctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible("main", chromedp.ByQuery))
 		browser.RequireAccessible(t, bctx, p)
+	}
+}
+
+// TestPartyFieldsInForms: the land forms take a party id where they take
+// an account: an unknown party is a form error, a registered one (in any
+// case) is accepted and the co-signers are the party's accounts.
+func TestPartyFieldsInForms(t *testing.T) {
+	f := newLandDealingsFixture(t) // P1 on T1, P2 on T2, both alice's account's
+	f.send(t, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "LOT-3", Document: f.doc,
+		Geometry: land.Geometry{Type: "Polygon", Coordinates: json.RawMessage(squareCoords(40000, 0, 10000))}})
+	a := browser.NewAgent(t, f.base)
+	clerk := hex.EncodeToString(f.clerk.Public().(ed25519.PublicKey))
+	a.Get("/land/titles/register")
+	form := url.Values{"pubkey": {clerk}, "parcel": {"P3"}, "owner": {"N99"}, "tenure": {"freehold"}, "document": {f.doc}}
+	if r := a.Post("/land/titles/register", form); r.Code != 422 || !strings.Contains(r.Body, "There is no party N99 in the register") {
+		t.Errorf("unknown party: %d %.600s", r.Code, r.Body)
+	}
+	form.Set("owner", "n1")
+	r := a.Post("/land/titles/register", form)
+	if r.Code != 200 || !strings.Contains(r.Body, "Check and sign") || !strings.Contains(r.Body, "N1") {
+		t.Fatalf("party owner: %d %.600s", r.Code, r.Body)
+	}
+	b, _ := hex.DecodeString(browser.Attr(t, r.Body, "data-sign-bytes"))
+	if r := a.Post("/tx/send", url.Values{"prepared": {browser.Hidden(t, r.Body, "prepared")}, "signature": {hex.EncodeToString(ed25519.Sign(f.clerk, b))}}); r.Code != 200 {
+		t.Fatalf("send: %d %.600s", r.Code, r.Body)
+	}
+	if r := a.Get("/land/titles/T3"); !strings.Contains(r.Body, "Alice Citizen") {
+		t.Errorf("T3 does not name Alice Citizen: %.600s", r.Body)
+	}
+
+	// A mortgage to the Nordbank party: its account co-signs.
+	alice := hex.EncodeToString(f.alice.Public().(ed25519.PublicKey))
+	a.Get("/land/mortgages/register")
+	m := url.Values{"pubkey": {alice}, "title": {"T1"}, "lender": {"N42"}, "currency": {"EUR"}, "amount": {"1000.00"}, "document": {f.doc}}
+	if r := a.Post("/land/mortgages/register", m); r.Code != 422 || !strings.Contains(r.Body, "There is no party N42") {
+		t.Errorf("unknown lender party: %d %.600s", r.Code, r.Body)
+	}
+	m.Set("lender", "N8")
+	if r := a.Post("/land/mortgages/register", m); r.Code != 200 || !strings.Contains(r.Body, "Check and sign") {
+		t.Errorf("lender party: %d %.600s", r.Code, r.Body)
 	}
 }

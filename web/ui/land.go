@@ -117,8 +117,8 @@ type TitleView struct {
 	Title       *land.Title
 	Parcels     []*land.Parcel
 	Parties     Parties // the party records the title names, read at Height
-	Height      int64 // state height the title was read at
-	ProofHeight int64 // Height+1, whose header's app hash the proof verified against
+	Height      int64   // state height the title was read at
+	ProofHeight int64   // Height+1, whose header's app hash the proof verified against
 	AppHash     string
 	Clerk       bool // the signed-in viewer is a clerk: offer to examine caveat applications
 }
@@ -141,7 +141,7 @@ type HoldingsView struct {
 	Holdings []Holding
 	// Parties are the parties the account signs for, with their titles.
 	Parties []PartyHoldings
-	Error    []FormError
+	Error   []FormError
 }
 
 // Holding is one title share.
