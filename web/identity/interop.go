@@ -268,8 +268,21 @@ func (s *handlers) resolveDID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := s.ReadHeight(c)
-	if err != nil {
+	// versionId (DID Resolution option) reads the document as it stood
+	// after that block; ?height= does too.
+	var h int64
+	if v := c.QueryParam("versionId"); v != "" {
+		latest, err := cl.LatestHeight(c.Request().Context())
+		if err != nil {
+			return portal.Unavailable(err)
+		}
+		if h, err = strconv.ParseInt(v, 10, 64); err != nil || h < 1 || strconv.FormatInt(h, 10) != v {
+			return fail(http.StatusBadRequest, "invalidOptions", "versionId is a block height: a whole number from 1")
+		}
+		if h > latest {
+			return fail(http.StatusNotFound, "notFound", fmt.Sprintf("block %d has not been made yet; the latest is %d", h, latest))
+		}
+	} else if h, err = s.ReadHeight(c); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
