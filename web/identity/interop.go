@@ -125,6 +125,8 @@ func (s *handlers) statusListDoc(c echo.Context) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Publica-Height", strconv.FormatInt(p.Height, 10))
 	h.Set("Publica-App-Hash", strings.ToUpper(fmt.Sprintf("%x", p.AppHash)))
+	// The same list with the chain's proof of every page.
+	h.Set("Link", "<"+c.Request().URL.Path+"/chain>; rel=\"describedby\"; type=\"application/ld+json\"")
 	return c.Blob(http.StatusOK, mediaVC, p.Value)
 }
 
