@@ -266,10 +266,10 @@ certificate.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "title %s (%s, %s) at height %d of chain %s\n", res.Title.ID, res.Title.Tenure, res.Title.Status, res.Height, x.ChainID)
 			for _, o := range res.Title.Owners {
-				fmt.Fprintf(w, "  owner %s share %s\n", o.Party, o.Share)
+				fmt.Fprintf(w, "  owner %s share %s\n", partyLabel(res, o.Party), o.Share)
 			}
 			for _, m := range res.Title.Mortgages {
-				fmt.Fprintf(w, "  mortgage %s rank %d: %s to %s\n", m.ID, m.Rank, money.Format(m.Amount, m.Currency, language.English), m.Lender)
+				fmt.Fprintf(w, "  mortgage %s rank %d: %s to %s\n", m.ID, m.Rank, money.Format(m.Amount, m.Currency, language.English), partyLabel(res, m.Lender))
 			}
 			for _, c := range res.Title.Caveats {
 				fmt.Fprintf(w, "  caveat %s by %s: %s\n", c.ID, c.LodgedBy, c.Reason)
@@ -295,4 +295,13 @@ certificate.`,
 	ex.Flags().StringVar(&trusted, "validators-hash", "", "hex hash of the validator set you trust")
 	cmd.AddCommand(ex)
 	return cmd
+}
+
+// partyLabel names a party of a verified extract: "Alice Citizen (N1)"
+// for a proven party record, the id itself for a bare account.
+func partyLabel(res *extract.Result, party string) string {
+	if name := res.Name(party); name != party {
+		return name + " (" + party + ")"
+	}
+	return party
 }
