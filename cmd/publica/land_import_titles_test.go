@@ -263,9 +263,17 @@ func TestLandImportTitles(t *testing.T) {
 		return nil
 	})
 	mapping := writeFile(t, dir, "mapping.json", `{"owner":"OWNER","share":"SHARE","tenure":"TENURE"}`)
-	out = mustCLI(t, home, "land", "import", geo, "--titles", geo, "--mapping", mapping, "--from", "clerk", "--progress", "none")
+	both := filepath.Join(dir, "both.json")
+	out = mustCLI(t, home, "land", "import", geo, "--titles", geo, "--mapping", mapping, "--from", "clerk", "--progress", "none", "--report", both)
 	if !strings.Contains(out, "4 features: 4 registered") || !strings.Contains(out, "3 titles: 3 registered, 0 skipped (already registered), 0 refused") {
 		t.Fatalf("GeoJSON titles: %s", out)
+	}
+	var reports struct {
+		Parcels landimport.Report      `json:"parcels"`
+		Titles  landimport.TitleReport `json:"titles"`
+	}
+	if b, err := os.ReadFile(both); err != nil || json.Unmarshal(b, &reports) != nil || reports.Parcels.Registered != 4 || reports.Titles.Registered != 3 {
+		t.Fatalf("both reports: %+v %v", reports, err)
 	}
 	res, err := c.Query(ctx, "/land/cadref-titles/GEO-000,GEO-001,GEO-002,GEO-003", nil, 0, false)
 	if err != nil {
