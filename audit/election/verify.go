@@ -15,6 +15,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -146,8 +147,17 @@ func getJSON(src Source, key string, v any) (bool, error) {
 	return true, nil
 }
 
+// decodeHex reads the records' hex, which is lowercase
+// (docs/ballot-verifier.md §1): other spellings of the same bytes are errors.
+func decodeHex(s string) ([]byte, error) {
+	if strings.ToLower(s) != s {
+		return nil, errors.New("hex is not lowercase")
+	}
+	return hex.DecodeString(s)
+}
+
 func decodeKey(s string) (elgamal.Point, error) {
-	b, err := hex.DecodeString(s)
+	b, err := decodeHex(s)
 	if err != nil {
 		return elgamal.Point{}, err
 	}
@@ -210,7 +220,7 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 		if t.Account != e.Trustees[t.Index-1] {
 			r.fail("trustee %d: the record names account %s, the election's trustee %d is %s", t.Index, t.Account, t.Index, e.Trustees[t.Index-1])
 		}
-		if b, err := hex.DecodeString(t.CommKey); err != nil || strings.ToLower(t.CommKey) != t.CommKey || len(b) != elgamal.PointSize {
+		if b, err := decodeHex(t.CommKey); err != nil || len(b) != elgamal.PointSize {
 			r.fail("trustee %d: comm_key is not a hex point", t.Index)
 		} else if _, err := elgamal.DecodePoint(b); err != nil {
 			r.fail("trustee %d: comm_key: %v", t.Index, err)
@@ -227,7 +237,7 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 		if t == nil || t.Dealing == "" {
 			continue
 		}
-		raw, err := hex.DecodeString(t.Dealing)
+		raw, err := decodeHex(t.Dealing)
 		var dc *elgamal.DealerCommitments
 		if err == nil {
 			dc, err = elgamal.DecodeDealerCommitments(raw)
@@ -334,7 +344,7 @@ func paramsOf(e *electionRec, pk elgamal.Point) *elgamal.ElectionParams {
 }
 
 func decodeScalarHex(s string) (*ristrettoScalar, error) {
-	b, err := hex.DecodeString(s)
+	b, err := decodeHex(s)
 	if err != nil {
 		return nil, err
 	}

@@ -542,6 +542,24 @@ func TestSameVerdictAsGo(t *testing.T) {
 		{name: "election: the key in upper-case hex", edit: func(r *rec) {
 			r.editJSON(ek, func(m map[string]any) { m["public_key"] = strings.ToUpper(e.PublicKey) })
 		}},
+		{name: "election: a verification key in upper-case hex", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) {
+				vk := m["verification_keys"].([]any)
+				vk[1] = strings.ToUpper(vk[1].(string))
+			})
+		}},
+		{name: "trustee key: a dealing in upper-case hex", edit: func(r *rec) {
+			r.editJSON("ballot/trustee/"+electionID+"/003", func(m map[string]any) { m["dealing"] = strings.ToUpper(m["dealing"].(string)) })
+		}},
+		{name: "trustee key: a revealed share in upper-case hex", edit: func(r *rec) {
+			r.editJSON("ballot/complaint/"+electionID+"/002/003", func(m map[string]any) { m["revealed"] = strings.ToUpper(m["revealed"].(string)) })
+		}},
+		{name: "tally: an aggregate ciphertext in upper-case hex", edit: func(r *rec) {
+			r.editJSON("ballot/aggregate/"+electionID, func(m map[string]any) {
+				q := m["questions"].([]any)[0].([]any)
+				q[0] = strings.ToUpper(q[0].(string))
+			})
+		}},
 		{name: "roll: a counted voter's roll entry not 0x01", edit: func(r *rec) {
 			r.set("ballot/roll/"+electionID+"/"+strings.TrimPrefix(votes[17], "ballot/vote/"+electionID+"/"), []byte{2})
 		}},
