@@ -30,7 +30,7 @@ var landActions = []struct {
 	{land.TypeAmendParty, "(clerk) amend a party: only the fields given change; a new name keeps the old one in its history",
 		`'{"party":"N8","name":"Nordbank Group plc","reason":"change of name"}' --document-file certificate.pdf --from clerk`},
 	{land.TypeRegisterParcel, "(clerk) register a parcel: cadastral_ref, geometry, address, document",
-		`'{"cadastral_ref":"LOT-1","geometry":{"type":"Polygon","crs":"EPSG:32633","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]},"address":"1 High Street","document":""}' --document-file plan.pdf --from clerk`},
+		`'{"cadastral_ref":"LOT-1","geometry":{"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]},"address":"1 High Street","document":""}' --document-file plan.pdf --from clerk`},
 	{land.TypeRegisterParcels, "(clerk) register up to 1,000 parcels at once, all or none (see also `publica land import`)",
 		`@parcels.json --from clerk`},
 	{land.TypeRegisterTitle, "(clerk) first registration of a title: parcels, owners with shares summing to 1, tenure",
