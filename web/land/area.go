@@ -34,7 +34,8 @@ func Register(e *echo.Echo, p *portal.Server) {
 		landEndLease, landEndEasement, landTransmit, landWithdrawOffer,
 		landRegisterParcel, landRegisterTitle, landOfferTransfer, landAcceptTransfer, landRegisterTransfer, // journeys.go
 		landMerge, landCorrect, // merge.go
-		landSubdivide, // subdivide.go
+		landSubdivide,                     // subdivide.go
+		landRegisterParty, landAmendParty, // party_journeys.go
 	} {
 		p.HandleJourney(e, j)
 	}

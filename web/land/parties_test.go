@@ -70,7 +70,7 @@ func TestPagesNameParties(t *testing.T) {
 	}
 
 	bctx := browser.New(t)
-	for _, p := range []string{"/land/parties/N1", "/land/titles/T1"} {
+	for _, p := range []string{"/land/parties/N1", "/land/titles/T1", "/land/parties/register", "/land/parties/amend"} {
 		browser.Run(t, bctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible("main", chromedp.ByQuery))
 		browser.RequireAccessible(t, bctx, p)
 	}
@@ -114,4 +114,61 @@ func TestPartyFieldsInForms(t *testing.T) {
 	if r := a.Post("/land/mortgages/register", m); r.Code != 200 || !strings.Contains(r.Body, "Check and sign") {
 		t.Errorf("lender party: %d %.600s", r.Code, r.Body)
 	}
+}
+
+// TestPartyJourneys: a clerk registers a party and amends its name in
+// the portal; bad answers are form errors; the party's page keeps the
+// former name.
+func TestPartyJourneys(t *testing.T) {
+	f := newLandDealingsFixture(t)
+	a := browser.NewAgent(t, f.base)
+	clerk := hex.EncodeToString(f.clerk.Public().(ed25519.PublicKey))
+	alice := hex.EncodeToString(f.alice.Public().(ed25519.PublicKey))
+	send := func(what string, check browser.Response, want string) {
+		t.Helper()
+		if check.Code != 200 || !strings.Contains(check.Body, "Check and sign") {
+			t.Fatalf("%s check page: %d %.800s", what, check.Code, check.Body)
+		}
+		b, _ := hex.DecodeString(browser.Attr(t, check.Body, "data-sign-bytes"))
+		r := a.Post("/tx/send", url.Values{"prepared": {browser.Hidden(t, check.Body, "prepared")}, "signature": {hex.EncodeToString(ed25519.Sign(f.clerk, b))}})
+		if r.Code != 200 || !strings.Contains(r.Body, want) {
+			t.Fatalf("%s: %d %.800s", what, r.Code, r.Body)
+		}
+	}
+	a.Get("/land/parties/register")
+	reg := url.Values{"pubkey": {alice}, "kind": {"organisation"}, "name": {"Harbour Homes Ltd"}, "registration_number": {"HH 42"},
+		"accounts": {f.aliceID + ", " + f.bobID}}
+	for what, c := range map[string]struct{ field, value, want string }{
+		"not a clerk":          {"pubkey", alice, "is not a clerk"},
+		"unknown kind":         {"kind", "company", "Party kind"},
+		"person with a number": {"kind", "natural-person", "has no registration number"},
+		"bad account":          {"accounts", "nobody", "Each account id is 40 hexadecimal characters"},
+	} {
+		v := url.Values{}
+		for k, vs := range reg {
+			v[k] = vs
+		}
+		v.Set("pubkey", clerk)
+		v.Set(c.field, c.value)
+		if r := a.Post("/land/parties/register", v); r.Code != 422 || !strings.Contains(r.Body, c.want) {
+			t.Errorf("%s: %d, want 422 with %q: %.600s", what, r.Code, c.want, r.Body)
+		}
+	}
+	reg.Set("pubkey", clerk)
+	send("register", a.Post("/land/parties/register", reg), "Party N10 is registered")
+
+	a.Get("/land/parties/amend")
+	am := url.Values{"pubkey": {clerk}, "party": {"N10"}, "reason": {"change of name"}}
+	if r := a.Post("/land/parties/amend", am); r.Code != 422 || !strings.Contains(r.Body, "The amendment changes nothing") {
+		t.Errorf("empty amendment: %d %.600s", r.Code, r.Body)
+	}
+	am.Set("party", "N77")
+	am.Set("name", "Harbour Homes Group Ltd")
+	if r := a.Post("/land/parties/amend", am); r.Code != 422 || !strings.Contains(r.Body, "There is no party N77") {
+		t.Errorf("unknown party: %d %.600s", r.Code, r.Body)
+	}
+	am.Set("party", "n10")
+	send("amend", a.Post("/land/parties/amend", am), "Party N10 is amended")
+	r := a.Get("/land/parties/N10")
+	browser.MustContain(t, "amended party page", r.Body, "Harbour Homes Group Ltd", "Former names", "Harbour Homes Ltd (from block", "change of name", "HH 42")
 }

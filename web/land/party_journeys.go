@@ -1,0 +1,207 @@
+package land
+
+import (
+	"context"
+	"crypto/ed25519"
+	"strings"
+
+	"github.com/publica/publica/client"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/portal"
+	"github.com/publica/publica/web/ui"
+	"github.com/publica/publica/x/land"
+)
+
+// Clerks register and amend party records (land/register-party,
+// land/amend-party; docs/land.md "Parties").
+
+const partyKindHint = "natural-person, organisation or public-body (a group is registered with the CLI, naming its members)."
+
+// parseAccountList reads account ids separated by commas or spaces; "none"
+// or an empty answer is no account.
+func parseAccountList(field, v string, errs []ui.FormError) ([]string, []ui.FormError) {
+	out := []string{}
+	v = strings.TrimSpace(v)
+	if strings.EqualFold(v, "none") {
+		return out, errs
+	}
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
+		id, ok := parseAccount(f)
+		if !ok {
+			return out, append(errs, ui.FormError{Field: field, Message: "Each account id is 40 hexadecimal characters; separate them with commas"})
+		}
+		out = append(out, id)
+	}
+	if len(out) > land.MaxPartyAccounts {
+		errs = append(errs, ui.FormError{Field: field, Message: "A party has at most 16 accounts"})
+	}
+	return out, errs
+}
+
+// optionalDocument reads an optional document hash.
+func optionalDocument(a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
+	if strings.TrimSpace(a.Values.Get("document")) == "" {
+		return "", errs
+	}
+	return checkDocument(a, errs)
+}
+
+// invalidAs turns a message's stateless refusal into a form error on field.
+func invalidAs(err error, field string, errs []ui.FormError) []ui.FormError {
+	if err == nil {
+		return errs
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return append(errs, ui.FormError{Field: field, Message: strings.ToUpper(msg[:1]) + msg[1:]})
+}
+
+var landRegisterParty = &portal.Journey{
+	Path:    "/land/parties/register",
+	MsgType: land.TypeRegisterParty,
+	Title:   "Register a party",
+	Lead:    "Clerks only. A person or body the register names: its public-register name, and the accounts that may sign for it (none for a party who deals through a conveyancer: a clerk then signs for it on the deed). Never enter a national identity number or a birth date.",
+	Nav:     "land",
+	Fields: []ui.Field{
+		{Name: "kind", Label: "Kind", Hint: partyKindHint},
+		{Name: "name", Label: "Public-register name", Hint: "As the register publishes it, such as Alice Citizen or Nordbank plc.", Wide: true},
+		{Name: "registration_number", Label: "Registration number (organisations and public bodies, optional)", Hint: "The number in its own register, such as a company number."},
+		{Name: "address_for_service", Label: "Address for service (optional)", Wide: true},
+		{Name: "accounts", Label: "Accounts that may sign for the party (optional)", Hint: "Account ids, 40 hexadecimal characters each, separated by commas. Any one of them signs for the party.", Kind: "textarea", Wide: true},
+		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence the party was identified on.", Wide: true},
+	},
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
+		errs := requireClerk(a, nil)
+		m := land.MsgRegisterParty{Kind: strings.ToLower(strings.TrimSpace(a.Values.Get("kind"))), Name: strings.TrimSpace(a.Values.Get("name")),
+			RegistrationNumber: strings.TrimSpace(a.Values.Get("registration_number")), AddressForService: strings.TrimSpace(a.Values.Get("address_for_service"))}
+		var err error
+		m.Accounts, errs = parseAccountList("accounts", a.Values.Get("accounts"), errs)
+		m.Document, errs = optionalDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		switch err = m.ValidateBasic(); {
+		case err == nil:
+		case strings.Contains(err.Error(), "kind"):
+			errs = invalidAs(err, "kind", errs)
+		case strings.Contains(err.Error(), "name"):
+			errs = invalidAs(err, "name", errs)
+		case strings.Contains(err.Error(), "registration number"):
+			errs = invalidAs(err, "registration_number", errs)
+		case strings.Contains(err.Error(), "address"):
+			errs = invalidAs(err, "address_for_service", errs)
+		default:
+			errs = invalidAs(err, "", errs)
+		}
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		return m, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+		var m land.MsgRegisterParty
+		_ = tx.DecodeMsg(t.Msg, &m)
+		accounts := "none: a clerk signs for it on the deed"
+		if len(m.Accounts) > 0 {
+			accounts = strings.Join(m.Accounts, ", ")
+		}
+		return []ui.Fact{
+			{Label: "What", Value: "Register " + m.Name + " (" + ui.PartyKindText(m.Kind) + ") as a party of the land register"},
+			{Label: "Registration number", Value: orNone(m.RegistrationNumber)},
+			{Label: "Address for service", Value: orNone(m.AddressForService)},
+			{Label: "Accounts that may sign for it", Value: accounts, Mono: len(m.Accounts) > 0},
+		}
+	},
+	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+		id := string(r.Data)
+		return "Party " + id + " is registered",
+			[]ui.Fact{{Label: "Party", Value: id, Mono: true, Href: "/land/parties/" + id}},
+			[]ui.Link{{Label: "See the party's entry in the register", Href: "/land/parties/" + id}}
+	},
+}
+
+var landAmendParty = &portal.Journey{
+	Path:    "/land/parties/amend",
+	MsgType: land.TypeAmendParty,
+	Title:   "Amend a party",
+	Lead:    "Clerks only. Change a party's name, address for service or accounts; leave a field empty to keep it. A new name keeps the old one in the party's history.",
+	Nav:     "land",
+	Fields: []ui.Field{
+		{Name: "party", Label: "Party", Hint: "The party id, such as N8."},
+		{Name: "name", Label: "New public-register name (optional)", Wide: true},
+		{Name: "address_for_service", Label: "New address for service (optional)", Wide: true},
+		{Name: "accounts", Label: "New accounts (optional)", Hint: "The complete new list of account ids, separated by commas; “none” removes them all.", Kind: "textarea", Wide: true},
+		{Name: "reason", Label: "Reason", Hint: "Such as “change of name” or “signatory left the company”.", Wide: true},
+		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence, such as a certificate of change of name.", Wide: true},
+	},
+	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
+		errs := requireClerk(a, nil)
+		id := strings.ToUpper(strings.TrimSpace(a.Values.Get("party")))
+		m := land.MsgAmendParty{Party: id, Reason: strings.TrimSpace(a.Values.Get("reason"))}
+		var p *land.Party
+		if !land.IsPartyID(id) {
+			errs = append(errs, ui.FormError{Field: "party", Message: "Enter a party id: N followed by its number, such as N8"})
+		} else {
+			var err error
+			if p, err = portal.Record[land.Party](ctx, cl, "/land/party-record/"+id, 0); err != nil {
+				return nil, nil, err
+			}
+			if p == nil {
+				errs = append(errs, ui.FormError{Field: "party", Message: "There is no party " + id + " in the register"})
+			}
+		}
+		if v := strings.TrimSpace(a.Values.Get("name")); v != "" {
+			m.Name = &v
+		}
+		if v := strings.TrimSpace(a.Values.Get("address_for_service")); v != "" {
+			m.AddressForService = &v
+		}
+		if strings.TrimSpace(a.Values.Get("accounts")) != "" {
+			var accounts []string
+			accounts, errs = parseAccountList("accounts", a.Values.Get("accounts"), errs)
+			m.Accounts = &accounts
+		}
+		if m.Reason == "" {
+			errs = append(errs, ui.FormError{Field: "reason", Message: "Enter the reason for the amendment"})
+		}
+		if m.Name == nil && m.AddressForService == nil && m.Accounts == nil {
+			errs = append(errs, ui.FormError{Field: "name", Message: "The amendment changes nothing: enter a new name, address or accounts"})
+		}
+		m.Document, errs = optionalDocument(a, errs)
+		if len(errs) > 0 {
+			return nil, errs, nil
+		}
+		if err := m.ValidateBasic(); err != nil {
+			field := ""
+			if strings.Contains(err.Error(), "name") {
+				field = "name"
+			}
+			return nil, invalidAs(err, field, errs), nil
+		}
+		return m, nil, nil
+	},
+	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+		var m land.MsgAmendParty
+		_ = tx.DecodeMsg(t.Msg, &m)
+		fs := []ui.Fact{{Label: "What", Value: "Amend party " + m.Party}}
+		if m.Name != nil {
+			fs = append(fs, ui.Fact{Label: "New name", Value: *m.Name})
+		}
+		if m.AddressForService != nil {
+			fs = append(fs, ui.Fact{Label: "New address for service", Value: *m.AddressForService})
+		}
+		if m.Accounts != nil {
+			fs = append(fs, ui.Fact{Label: "New accounts", Value: orNone(strings.Join(*m.Accounts, ", ")), Mono: true})
+		}
+		return append(fs, ui.Fact{Label: "Reason", Value: m.Reason})
+	},
+	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+		var m land.MsgAmendParty
+		_ = tx.DecodeMsg(t.Msg, &m)
+		return "Party " + m.Party + " is amended",
+			[]ui.Fact{{Label: "Party", Value: m.Party, Mono: true, Href: "/land/parties/" + m.Party}},
+			[]ui.Link{{Label: "See the party's entry in the register", Href: "/land/parties/" + m.Party}}
+	},
+}
