@@ -21,7 +21,7 @@ func (t *archiveTree) half() half {
 	if t == nil || t.root.empty() {
 		return half{}
 	}
-	return half{hash: t.root.hash, height: t.root.height, size: t.root.size}
+	return half{hash: t.root.hash, height: t.root.height, size: t.root.size, version: t.root.version}
 }
 
 func (t *archiveTree) top() (*node, error) {

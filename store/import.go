@@ -93,7 +93,7 @@ func Import(dir string, version int64, opts Options, src ImportSource) (hash []b
 				return nil, err
 			}
 			r = treeRoot{version: version, hash: top.hash, height: top.height, size: count}
-			halves[tree] = half{hash: top.hash, height: top.height, size: count}
+			halves[tree] = half{hash: top.hash, height: top.height, size: count, version: version}
 		}
 		if tree == 0 || split != nil {
 			b.batch.set(rootKey(byte(tree), version), encodeRoot(r))
@@ -129,7 +129,7 @@ func Import(dir string, version int64, opts Options, src ImportSource) (hash []b
 			return nil, fmt.Errorf("import: keep the snapshot's key-value file: %w", err)
 		}
 	}
-	return rootHash(halves[0], halves[1], version), nil
+	return rootHash(halves[0], halves[1]), nil
 }
 
 // treeBuilder builds one balanced IAVL tree bottom-up from sorted records,

@@ -43,7 +43,7 @@ type View struct {
 func (v *View) Version() int64 { return v.version }
 
 // Hash is the root hash (the app hash committed in the header of Version+1).
-func (v *View) Hash() []byte { return rootHash(v.low.half(), v.high.half(), v.version) }
+func (v *View) Hash() []byte { return rootHash(v.low.half(), v.high.half()) }
 
 func (v *View) tree(key []byte) *archiveTree {
 	if inLow(v.split, key) {
@@ -86,7 +86,7 @@ func (v *View) Proof(key []byte) (*ics23.CommitmentProof, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix := rootPrefix(lowH, highH, v.version)
+	prefix := rootPrefix(lowH, highH)
 	lowStep := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: prefix, Suffix: append([]byte{32}, highH.hash...)}
 	highStep := &ics23.InnerOp{Hash: ics23.HashOp_SHA256, Prefix: append(append(bytes.Clone(prefix), lowH.hash...), 32)}
 	lift := func(e *ics23.ExistenceProof, low bool) {

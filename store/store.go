@@ -168,7 +168,7 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 	} else if err := s.loadLatest(latestDir); err != nil {
 		return nil, err
 	}
-	s.saved = rootHash(treeHalf(s.low), treeHalf(s.high), s.Version()) // nothing written since
+	s.saved = rootHash(treeHalf(s.low), treeHalf(s.high)) // nothing written since
 	return s, nil
 }
 
@@ -302,7 +302,7 @@ func (s *Store) Hash() []byte { return bytes.Clone(s.saved) }
 // The two trees hash on two cores.
 func (s *Store) WorkingHash() []byte {
 	both(func() { s.low.RootHash() }, func() { s.high.RootHash() })
-	return rootHash(treeHalf(s.low), treeHalf(s.high), s.Version()+1)
+	return rootHash(treeHalf(s.low), treeHalf(s.high))
 }
 
 // rootOf is the root node of a latest tree, nil when it is empty.
@@ -324,7 +324,7 @@ func treeHalf(t *memiavl.Tree) half {
 	}
 	// SafeHash copies: a node in a snapshot hands out a slice of the
 	// mapped file, which is unmapped when a newer snapshot replaces it.
-	return half{hash: r.SafeHash(), height: int8(r.Height()), size: r.Size()}
+	return half{hash: r.SafeHash(), height: int8(r.Height()), size: r.Size(), version: int64(r.Version())}
 }
 
 // both runs a on another goroutine and b on this one, and returns when
@@ -488,16 +488,20 @@ func (s *Store) Close() error {
 
 // half is what the root needs of one tree.
 type half struct {
-	hash   []byte
-	height int8
-	size   int64
+	hash    []byte
+	height  int8
+	size    int64
+	version int64 // of the tree's root node: the last version that wrote it
 }
 
 // rootHash joins the two trees' roots. While one tree is empty the root is
 // the other's (an IAVL node never has an empty child); when both hold keys
 // it is the hash of an IAVL inner node over them, of height one more than
-// the taller, size their sum and the given version.
-func rootHash(low, high half, version int64) []byte {
+// the taller, size their sum and, as IAVL gives an inner node, the version
+// that last rewrote it: the later of its children's. A version that writes
+// nothing leaves the root, and so the app hash, as it was (an empty block
+// must not change the app hash, or CometBFT makes the next block at once).
+func rootHash(low, high half) []byte {
 	switch {
 	case high.size == 0 && low.size == 0:
 		return sha256.New().Sum(nil) // IAVL's empty tree
@@ -507,7 +511,7 @@ func rootHash(low, high half, version int64) []byte {
 		return high.hash
 	}
 	h := sha256.New()
-	h.Write(rootPrefix(low, high, version))
+	h.Write(rootPrefix(low, high))
 	h.Write(low.hash)
 	h.Write([]byte{32})
 	h.Write(high.hash)
@@ -517,10 +521,10 @@ func rootHash(low, high half, version int64) []byte {
 // rootPrefix is the root node's bytes up to the low child's hash: height,
 // size and version as signed varints (as IAVL writes them), then the
 // length of the hash that follows.
-func rootPrefix(low, high half, version int64) []byte {
+func rootPrefix(low, high half) []byte {
 	b := binary.AppendVarint(nil, int64(max(low.height, high.height))+1)
 	b = binary.AppendVarint(b, low.size+high.size)
-	b = binary.AppendVarint(b, version)
+	b = binary.AppendVarint(b, max(low.version, high.version))
 	return append(b, 32)
 }
 
