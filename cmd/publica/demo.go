@@ -114,7 +114,7 @@ func startDemoSeeding(out io.Writer, home, rpc, portalURL string) (stop func()) 
 		defer close(done)
 		fmt.Fprintln(out, "demo: seeding the town of Millbrook through signed transactions (about a minute)...")
 		began := time.Now()
-		sum, err := seedDemo(ctx, rpc, home)
+		sum, err := seedDemo(ctx, rpc, home, portalURL)
 		if err != nil {
 			if ctx.Err() == nil {
 				fmt.Fprintf(out, "demo: seeding stopped: %v (delete %s and run make demo again for a fresh demo chain)\n", err, home)
@@ -276,7 +276,12 @@ func docHash(s string) string { return sha256Hex([]byte(s)) }
 
 // seedDemo runs the demo town's transactions against the node at rpc and
 // returns a one-line summary.
-func seedDemo(ctx context.Context, rpc, home string) (string, error) {
+func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) {
+	// The credentials name the portal's status lists and schema.
+	base := portalURL
+	if base == "" || vc.CheckBaseURL(base) != nil {
+		base = vc.DefaultBaseURL
+	}
 	c, err := client.New(rpc)
 	if err != nil {
 		return "", err
@@ -402,7 +407,7 @@ func seedDemo(ctx context.Context, rpc, home string) (string, error) {
 	}{{"citizen-alice", 7, 39, "1987-03-14"}, {"citizen-bob", 7, 52, "1974-06-02"}, {"citizen-carol", 3, 27, "1999-11-30"}, {"citizen-dan", 3, 17, "2009-01-21"}} {
 		held, sec, err := vc.Issue(vc.IssuerParams{Issuer: registrar, KeyNumber: keyN, Holder: demoAccount(h.name), SchemaID: "residence",
 			Version: 1, StatusIndex: uint64(i), Claims: []vc.Claim{{Name: "age_band", Value: h.age}, {Name: "birth_date", Value: h.birth}, {Name: "district", Value: h.district}},
-			ValidFrom: time.Now()}, demoKey("registrar"))
+			ValidFrom: time.Now(), BaseURL: base}, demoKey("registrar"))
 		if err != nil {
 			return "", err
 		}
@@ -412,6 +417,25 @@ func seedDemo(ctx context.Context, rpc, home string) (string, error) {
 		}
 		if err := s.send("credential for "+h.name, identity.TypeAnchorCredential, identity.MsgAnchorCredential{
 			Digest: hex.EncodeToString(sec.DocHash[:]), SchemaID: "residence", Version: 1, StatusIndex: uint64(i)}, "registrar"); err != nil {
+			return "", err
+		}
+	}
+	// The registrar's signed status lists (nothing revoked or suspended),
+	// which the credentials' statusListCredential URLs serve.
+	for _, p := range []string{identity.PurposeRevocation, identity.PurposeSuspension} {
+		res, err := c.Query(ctx, "/identity/statuslist/"+registrar+"/"+p, nil, 0, false)
+		if err != nil {
+			return "", err
+		}
+		_, bits, err := identity.ParseStatusListCredential(res.Value)
+		if err != nil {
+			return "", err
+		}
+		list, err := identity.SignStatusList(base, registrar, p, keyN, bits, time.Now(), demoKey("registrar"))
+		if err != nil {
+			return "", err
+		}
+		if err := s.send("signed "+p+" list", identity.TypePublishStatusList, identity.MsgPublishStatusList{Purpose: p, List: list}, "registrar"); err != nil {
 			return "", err
 		}
 	}

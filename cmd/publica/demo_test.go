@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -53,8 +54,26 @@ func TestDemoTown(t *testing.T) {
 	if !strings.Contains(log.String(), "demo: ready") || !strings.Contains(log.String(), url+"/demo") {
 		t.Fatalf("seeding log:\n%s", log.String())
 	}
-	if _, err := os.Stat(filepath.Join(home, "demo", "citizen-alice-residence.json")); err != nil {
+	heldRaw, err := os.ReadFile(filepath.Join(home, "demo", "citizen-alice-residence.json"))
+	if err != nil {
 		t.Fatalf("Alice's credential file: %v", err)
+	}
+	// Her credential names this portal's status lists, which serve the
+	// registrar's signed lists.
+	var held struct {
+		Credential struct {
+			CredentialStatus []struct{ StatusListCredential string }
+		}
+	}
+	if err := json.Unmarshal(heldRaw, &held); err != nil || len(held.Credential.CredentialStatus) != 2 {
+		t.Fatalf("Alice's credential: %v", err)
+	}
+	for _, e := range held.Credential.CredentialStatus {
+		if !strings.HasPrefix(e.StatusListCredential, url+"/identity/status-lists/") {
+			t.Errorf("status list %s is not this portal's", e.StatusListCredential)
+		} else if body := demoGet(t, e.StatusListCredential); !strings.Contains(body, "BitstringStatusListCredential") || !strings.Contains(body, `"proofValue"`) {
+			t.Errorf("%s: %.200s", e.StatusListCredential, body)
+		}
 	}
 
 	// Every area shows the town.

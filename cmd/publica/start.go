@@ -59,6 +59,9 @@ func startCmd() *cobra.Command {
 				stopPortal = stop
 				portalURL = url
 				fmt.Fprintf(out, "portal listening on %s\n", url)
+				if publicAt != "" {
+					portalURL = publicAt // where the demo's credentials say their status lists are
+				}
 			}
 			stopDemo := startDemoSeeding(out, home, n.RPCAddress(), portalURL)
 			if nodeStarted != nil {
