@@ -179,13 +179,18 @@ func Verify(src Source, id string) (*Report, error) {
 		return nil, fmt.Errorf("no election %q", id)
 	}
 	r.Phase, r.Trustees, r.Threshold = e.Phase, len(e.Trustees), e.Threshold
-	if e.Phase == "key_ceremony" {
-		r.fail("the key ceremony is not finished: nothing to verify yet")
-		return r, nil
-	}
 	params, vks, err := r.checkCeremony(src, &e)
 	if err != nil {
 		return nil, err
+	}
+	if e.Phase == "key_ceremony" {
+		// The dealings and complaints so far are checked; nothing else
+		// may exist before the key is published.
+		if err := r.checkNothingYet(src, &e); err != nil {
+			return nil, err
+		}
+		r.OK = len(r.Failures) == 0
+		return r, nil
 	}
 	if params == nil {
 		return r, nil
@@ -201,6 +206,30 @@ func Verify(src Source, id string) (*Report, error) {
 	}
 	r.OK = len(r.Failures) == 0
 	return r, nil
+}
+
+// checkNothingYet fails on any ballot, tracker, aggregate, partial
+// decryption or result of an election whose key is not published.
+func (r *Report) checkNothingYet(src Source, e *electionRec) error {
+	for _, k := range []string{"ballot/aggregate/" + e.ID, "ballot/result/" + e.ID} {
+		v, err := src.Get(k)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			r.fail("%s exists before the key is published", k)
+		}
+	}
+	for _, kind := range []string{"vote", "tracker", "partial"} {
+		n := 0
+		if err := src.List(kind, e.ID, func(string, []byte) error { n++; return nil }); err != nil {
+			return err
+		}
+		if n > 0 {
+			r.fail("%d %s records before the key is published", n, kind)
+		}
+	}
+	return nil
 }
 
 // checkCeremony re-derives the qualified dealers, the election key and the
@@ -255,7 +284,8 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 		dealings[j] = dc
 		r.Dealings++
 	}
-	against := map[uint32]bool{} // dealers with an upheld complaint
+	against := map[uint32]bool{} // dealers with an upheld (or, during the ceremony, open) complaint
+	upheld := map[uint32]bool{}  // dealers with an upheld complaint
 	err = src.List("complaint", e.ID, func(key string, v []byte) error {
 		var c complaintRec
 		if err := json.Unmarshal(v, &c); err != nil {
@@ -269,6 +299,7 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 		switch {
 		case c.Status == "upheld":
 			against[c.Dealer] = true
+			upheld[c.Dealer] = true
 			if c.Revealed != "" && dc != nil {
 				if s, err := decodeScalarHex(c.Revealed); err == nil && elgamal.ResolveComplaint(dc, c.Complainer, s) == nil {
 					r.fail("complaint %d→%d upheld although the revealed share is correct", c.Complainer, c.Dealer)
@@ -279,6 +310,8 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 			if err != nil || dc == nil || elgamal.ResolveComplaint(dc, c.Complainer, s) != nil {
 				r.fail("complaint %d→%d rejected but the revealed share does not match the commitments", c.Complainer, c.Dealer)
 			}
+		case c.Status == "open" && e.Phase == "key_ceremony":
+			against[c.Dealer] = true // not qualified while the complaint is open
 		default:
 			r.fail("complaint %d→%d still %q after the key was published", c.Complainer, c.Dealer, c.Status)
 			against[c.Dealer] = true
@@ -294,9 +327,15 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 			qualified = append(qualified, *dc)
 			r.Qualified = append(r.Qualified, j)
 		}
-		if trustees[j] != nil && trustees[j].Disqualified != against[j] {
-			r.fail("trustee %d: disqualified=%v but upheld complaints=%v", j, trustees[j].Disqualified, against[j])
+		if trustees[j] != nil && trustees[j].Disqualified != upheld[j] {
+			r.fail("trustee %d: disqualified=%v but upheld complaints=%v", j, trustees[j].Disqualified, upheld[j])
 		}
+	}
+	if e.Phase == "key_ceremony" {
+		if e.PublicKey != "" || e.Qualified != nil || e.VerificationKeys != nil {
+			r.fail("the election record has a key, qualified dealers or verification keys during the key ceremony")
+		}
+		return nil, nil, nil
 	}
 	if !slices.Equal(r.Qualified, e.Qualified) {
 		r.fail("qualified dealers recomputed as %v, the election record says %v", r.Qualified, e.Qualified)

@@ -138,7 +138,7 @@ func castTx(t *testing.T, c *apptest.Chain, e *ballot.Election, k ed25519.Privat
 // voting (a withdrawn tracker): 50 counted ballots; trustees 1 and 3 tally.
 // It returns the records at phase ready (voting closed), after trustee 1's
 // partial decryptions (still ready: one is below the threshold), and tallied.
-func runElection(t *testing.T) (ready, onePartial, tallied *election.Record) {
+func runElection(t *testing.T) (ceremony, ready, onePartial, tallied *election.Record) {
 	c := apptest.New(t)
 	var voters []ed25519.PrivateKey
 	var txs [][]byte
@@ -190,6 +190,14 @@ func runElection(t *testing.T) (ready, onePartial, tallied *election.Record) {
 	// share; trustee 2 complains about dealer 1, who reveals a wrong one.
 	c.MustOK(ballot.TypeComplain, &ballot.MsgComplain{Election: electionID, Dealer: 2}, tk[2])
 	c.MustOK(ballot.TypeComplain, &ballot.MsgComplain{Election: electionID, Dealer: 1}, tk[1])
+	export := func() *election.Record {
+		rec, err := election.Export(election.StoreSource{KV: c.View()}, electionID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	ceremony = export() // two open complaints
 	rv, err := ballot.RevealShare(tk[1], e, 2, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -219,13 +227,6 @@ func runElection(t *testing.T) (ready, onePartial, tallied *election.Record) {
 	mustBlock(t, c, "re-vote", castTx(t, c, e, voters[7], [][]int{{1}, {2}, {}}))
 	c.MustOK(ballot.TypeRemoveVoters, &ballot.MsgRemoveVoters{Election: electionID, Voters: []string{apptest.Account(voters[50])}}, off)
 	c.BlockAt(closes)
-	export := func() *election.Record {
-		rec, err := election.Export(election.StoreSource{KV: c.View()}, electionID, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rec
-	}
 	ready = export()
 	complaints, err := ballot.Keeper{}.Complaints(c.View(), electionID)
 	if err != nil {
@@ -249,7 +250,7 @@ func runElection(t *testing.T) (ready, onePartial, tallied *election.Record) {
 			onePartial = export()
 		}
 	}
-	return ready, onePartial, export()
+	return ceremony, ready, onePartial, export()
 }
 
 // ---- tampering helpers (on a copy of the exported record) ----
@@ -410,7 +411,7 @@ type variant struct {
 
 func TestSameVerdictAsGo(t *testing.T) {
 	bin := node(t)
-	ready, onePartial, tallied := runElection(t)
+	ceremony, ready, onePartial, tallied := runElection(t)
 	base := clone(t, tallied)
 	votes := base.keys("ballot/vote/" + electionID + "/")
 	if len(votes) != 50 {
@@ -584,9 +585,11 @@ func TestSameVerdictAsGo(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
 	readyPath, onePath := filepath.Join(dir, "ready.json"), filepath.Join(dir, "one-partial.json")
+	ceremonyPath := filepath.Join(dir, "ceremony.json")
 	writeRecord(t, readyPath, ready)
 	writeRecord(t, onePath, onePartial)
-	paths = append(paths, readyPath, onePath)
+	writeRecord(t, ceremonyPath, ceremony)
+	paths = append(paths, readyPath, onePath, ceremonyPath)
 	for i, v := range variants {
 		p := filepath.Join(dir, fmt.Sprintf("variant-%02d.json", i))
 		if v.raw != nil {
@@ -616,8 +619,9 @@ func TestSameVerdictAsGo(t *testing.T) {
 	t.Logf("JavaScript verifier: the first record (50 ballots, 3 trustees, nothing cached) in %d ms", js[0].ElapsedMS)
 	check("honest, ready", true, readyPath, js[0])
 	check("honest, ready with one trustee's partial decryptions", true, onePath, js[1])
+	check("honest, key ceremony with two open complaints", true, ceremonyPath, js[2])
 	for i, v := range variants {
-		check(v.name, v.honest, paths[i+2], js[i+2])
+		check(v.name, v.honest, paths[i+3], js[i+3])
 	}
 }
 
