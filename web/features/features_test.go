@@ -398,3 +398,66 @@ func numbers(t *testing.T, raw json.RawMessage) []float64 {
 	walk(v)
 	return out
 }
+
+// TestDownloadManyPages: a register of 1,100 parcels comes out whole
+// through the streamed download (three reads of 500) and through items
+// pages of 1,000, each parcel once.
+func TestDownloadManyPages(t *testing.T) {
+	home := testnode.InitHome(t)
+	n, c := testnode.Start(t, home)
+	clerk := testnode.DemoKey(t, "clerk")
+	h := sha256.Sum256([]byte("survey plan"))
+	const total, batch = 1100, 275
+	for b := 0; b < total/batch; b++ {
+		var ps []land.MsgRegisterParcel
+		for i := b * batch; i < (b+1)*batch; i++ {
+			x, y := int64(40_000_000+(i%40)*2_000), int64(580_000_000+(i/40)*2_000) // 10 m squares 20 m apart
+			ps = append(ps, land.MsgRegisterParcel{CadastralRef: fmt.Sprintf("BULK-%04d", i), Document: hex.EncodeToString(h[:]),
+				Geometry: land.Geometry{Type: "Polygon", Coordinates: json.RawMessage(fmt.Sprintf("[[[%d,%d],[%d,%d],[%d,%d],[%d,%d],[%d,%d]]]",
+					x, y, x+1000, y, x+1000, y+1000, x, y+1000, x, y))}})
+		}
+		testnode.Send(t, c, land.TypeRegisterParcels, land.MsgRegisterParcels{Parcels: ps}, clerk)
+	}
+	last, err := c.LatestHeight(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitHeight(t, c, last+2)
+	api := browser.Serve(t, n, web.Options{}) + "/features"
+
+	distinct := func(what string, fc featureCollection) {
+		t.Helper()
+		seen := map[string]bool{}
+		for _, f := range fc.Features {
+			if seen[f.ID] || f.Properties.AreaM2 != "100" {
+				t.Fatalf("%s: %s twice or area %s", what, f.ID, f.Properties.AreaM2)
+			}
+			seen[f.ID] = true
+		}
+		if len(seen) != total {
+			t.Errorf("%s: %d parcels, want %d", what, len(seen), total)
+		}
+	}
+	for _, q := range []string{"", "?crs=" + url.QueryEscape(storage)} {
+		var all featureCollection
+		getJSON(t, api+"/collections/parcels/download"+q, 200, &all)
+		distinct("download"+q, all)
+	}
+	var paged featureCollection
+	u := api + "/collections/parcels/items?limit=5000&bbox=-180,-90,180,90"
+	for pages := 0; u != ""; pages++ {
+		if pages == 3 {
+			t.Fatal("more than 2 pages of 1,000")
+		}
+		var fc featureCollection
+		getJSON(t, u, 200, &fc)
+		paged.Features = append(paged.Features, fc.Features...)
+		u = ""
+		for _, l := range fc.Links {
+			if l.Rel == "next" {
+				u = l.Href
+			}
+		}
+	}
+	distinct("items pages", paged)
+}
