@@ -179,6 +179,12 @@ func Verify(src Source, id string) (*Report, error) {
 		return nil, fmt.Errorf("no election %q", id)
 	}
 	r.Phase, r.Trustees, r.Threshold = e.Phase, len(e.Trustees), e.Threshold
+	switch e.Phase {
+	case "key_ceremony", "ready", "tallied":
+	default:
+		r.fail("unknown phase %q", e.Phase)
+		return r, nil
+	}
 	params, vks, err := r.checkCeremony(src, &e)
 	if err != nil {
 		return nil, err
@@ -199,7 +205,7 @@ func Verify(src Source, id string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Phase == "tallied" && agg != nil {
+	if agg != nil { // partial decryptions may precede the result
 		if err := r.checkTally(src, &e, agg, vks); err != nil {
 			return nil, err
 		}
@@ -521,14 +527,17 @@ func (r *Report) checkTally(src Source, e *electionRec, agg [][]elgamal.Cipherte
 	if err != nil {
 		return err
 	}
-	if !ok {
+	tallied := e.Phase == "tallied"
+	switch {
+	case tallied && !ok:
 		r.fail("tallied but no result record")
-		return nil
+	case !tallied && ok:
+		r.fail("a result record in phase %s", e.Phase)
 	}
 	partials := map[uint32][]*elgamal.PartialDecryption{} // lookups only
 	err = src.List("partial", e.ID, func(key string, v []byte) error {
 		var idx uint32
-		if _, err := fmt.Sscanf(strings.TrimPrefix(key, "ballot/partial/"+e.ID+"/"), "%d", &idx); err != nil || idx < 1 || int(idx) >= len(vks) {
+		if _, err := fmt.Sscanf(strings.TrimPrefix(key, "ballot/partial/"+e.ID+"/"), "%d", &idx); err != nil || idx < 1 || int(idx) >= len(vks) || key != fmt.Sprintf("ballot/partial/%s/%03d", e.ID, idx) {
 			r.fail("partial decryption record %s", key)
 			return nil
 		}
@@ -570,6 +579,9 @@ func (r *Report) checkTally(src Source, e *electionRec, agg [][]elgamal.Cipherte
 	})
 	if err != nil {
 		return err
+	}
+	if !tallied || !ok {
+		return nil
 	}
 	if uint32(len(res.Trustees)) < e.Threshold {
 		r.fail("result combines %d trustees, threshold %d", len(res.Trustees), e.Threshold)

@@ -404,6 +404,7 @@ func jsVerify(t *testing.T, bin string, paths []string) []verdict {
 
 type variant struct {
 	name   string
+	base   *election.Record // the record to tamper with; nil: the tallied one
 	honest bool
 	edit   func(r *rec)
 	raw    func(path string) // writes the file itself (for records that are not valid exports)
@@ -577,6 +578,26 @@ func TestSameVerdictAsGo(t *testing.T) {
 		{name: "tally: result trustees out of order", edit: func(r *rec) {
 			r.editJSON("ballot/result/"+electionID, func(m map[string]any) { m["trustees"] = []int{3, 1} })
 		}},
+		{name: "phase: a result in phase ready", base: ready, edit: func(r *rec) {
+			r.set("ballot/result/"+electionID, slices.Clone(base.get("ballot/result/"+electionID)))
+		}},
+		{name: "phase: a tallied election said to be ready", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) { m["phase"] = "ready" })
+		}},
+		{name: "phase: a tallied election said to be in the key ceremony", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) { m["phase"] = "key_ceremony" })
+		}},
+		{name: "phase: an unknown phase", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) { m["phase"] = "done" })
+		}},
+		{name: "phase: a partial decryption changed before the threshold", base: onePartial, edit: func(r *rec) {
+			v := slices.Clone(r.get(partial1))
+			v[100+4+32+32] ^= 1
+			r.set(partial1, v)
+		}},
+		{name: "phase: a ballot during the key ceremony", base: ceremony, edit: func(r *rec) {
+			r.set(votes[0], slices.Clone(base.get(votes[0])))
+		}},
 		{name: "record: a key of another election", edit: func(r *rec) {
 			r.set("ballot/vote/other-election/"+strings.Repeat("ab", 20), r.get(votes[0]))
 		}},
@@ -595,7 +616,11 @@ func TestSameVerdictAsGo(t *testing.T) {
 		if v.raw != nil {
 			v.raw(p)
 		} else {
-			r := clone(t, tallied)
+			base := tallied
+			if v.base != nil {
+				base = v.base
+			}
+			r := clone(t, base)
 			v.edit(r)
 			writeRecord(t, p, r.r)
 		}
