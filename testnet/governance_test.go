@@ -21,6 +21,8 @@ import (
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
 	"github.com/publica/publica/testnet"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/governance"
 )
 
@@ -92,18 +94,31 @@ func (nw *network_) address(i int) types.Address {
 // node from; it returns the height of its block.
 func (nw *network_) send(from int, msgType string, msg any) int64 {
 	nw.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	a1, a2 := testnode.DemoKey(nw.t, "authority-1"), testnode.DemoKey(nw.t, "authority-2")
-	x, err := nw.clients[from].Build(ctx, a1.Public().(ed25519.PublicKey), msgType, msg, 100)
-	if err != nil {
-		nw.t.Fatal(err)
-	}
-	res, err := nw.clients[from].Send(ctx, x, a1, a2)
+	h, err := nw.sendAs(from, msgType, msg, "authority-1", "authority-2")
 	if err != nil {
 		nw.t.Fatalf("%s: %v", msgType, err)
 	}
-	return res.Height
+	return h
+}
+
+// sendAs has the named demo keys sign msg (the first is primary).
+func (nw *network_) sendAs(from int, msgType string, msg any, signers ...string) (int64, error) {
+	nw.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var keys []ed25519.PrivateKey
+	for _, s := range signers {
+		keys = append(keys, testnode.DemoKey(nw.t, s))
+	}
+	x, err := nw.clients[from].Build(ctx, keys[0].Public().(ed25519.PublicKey), msgType, msg, 100)
+	if err != nil {
+		nw.t.Fatal(err)
+	}
+	res, err := nw.clients[from].Send(ctx, x, keys...)
+	if err != nil {
+		return 0, err
+	}
+	return res.Height, nil
 }
 
 // signers are the validator addresses whose signatures commit block h.
@@ -137,8 +152,9 @@ func (nw *network_) validators(c *client.Client, h int64) map[string]int64 {
 
 // TestValidatorSetChanges: on a 4-validator network the authority adds a
 // fifth validator (a node that was following the chain), which then signs
-// blocks, and removes one, which is stopped; the chain keeps going, and
-// the audit replay checks every change against the headers.
+// blocks, and removes one, which is stopped; the chain keeps going; then
+// the authority set rotates and changes its threshold, and roles keep
+// working; the audit replay checks every change against the headers.
 func TestValidatorSetChanges(t *testing.T) {
 	nw := generate(t, 5, 0)
 	// node4 is not in the genesis: it follows the chain until it is added.
@@ -202,6 +218,24 @@ func TestValidatorSetChanges(t *testing.T) {
 	}
 	if err := jsonUnmarshal(res.Value, &history); err != nil || len(history) != 4+2 {
 		t.Fatalf("history %s (%v)", res.Value, err)
+	}
+
+	// The authority set rotates (authority-2 leaves, citizen-alice joins)
+	// and its threshold goes to 3 of 3; the old quorum no longer grants
+	// roles, the new one does, and roles granted before keep working.
+	id := func(name string) string { return tx.AccountID(testnode.DemoKey(t, name).Public().(ed25519.PublicKey)) }
+	nw.send(0, authority.TypeSetAuthority, authority.MsgSetAuthority{Threshold: 3,
+		Members: []string{id("authority-1"), id("authority-3"), id("citizen-alice")}})
+	grant := authority.MsgGrantRole{Account: id("citizen-bob"), Role: authority.RoleClerk}
+	if _, err := nw.sendAs(2, authority.TypeGrantRole, grant, "authority-1", "authority-2", "authority-3"); err == nil ||
+		!strings.Contains(err.Error(), "2 of 3 authority signatures, 3 required") {
+		t.Fatalf("grant by the old quorum: %v", err)
+	}
+	if _, err := nw.sendAs(3, authority.TypeGrantRole, grant, "citizen-alice", "authority-1", "authority-3"); err != nil {
+		t.Fatalf("grant by the new quorum: %v", err)
+	}
+	if a, err := nw.clients[3].Account(context.Background(), id("clerk")); err != nil || a == nil || !a.HasRole(authority.RoleClerk) {
+		t.Fatalf("the clerk's role after the rotation: %+v %v", a, err)
 	}
 
 	for i := range nw.nodes {
