@@ -32,6 +32,9 @@ func (s *handlers) landHome(c echo.Context) error {
 	if v.Account == "" {
 		return portal.Render(c, http.StatusOK, ui.LandHome(v))
 	}
+	if id := strings.ToUpper(v.Account); land.IsPartyID(id) {
+		return c.Redirect(http.StatusSeeOther, "/land/parties/"+id) // a party's titles are on its page
+	}
 	if _, ok := parseAccount(v.Account); !ok {
 		v.Error = []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.LandHome(v))

@@ -59,6 +59,9 @@ func TestPagesNameParties(t *testing.T) {
 		}
 		browser.MustContain(t, path, r.Body, want...)
 	}
+	if r := browser.Get(t, base+"/land?account=n1"); r.Code != http.StatusOK || !strings.Contains(r.Body, `id="party-name"`) {
+		t.Errorf("/land?account=n1 does not lead to the party's page: %d", r.Code)
+	}
 	if r := browser.Get(t, base+"/land/parties/N99"); r.Code != http.StatusNotFound {
 		t.Errorf("unknown party: %d, want 404", r.Code)
 	}

@@ -259,7 +259,7 @@ func LandHome(v HoldingsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field(WithErrors([]Field{{Name: "account", Label: "Titles held by account", Hint: "An account id: 40 hexadecimal characters.", Value: v.Account, Wide: true}}, v.Error)[0]).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field(WithErrors([]Field{{Name: "account", Label: "Titles held by account or party", Hint: "An account id (40 hexadecimal characters) or a party id such as N1.", Value: v.Account, Wide: true}}, v.Error)[0]).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
