@@ -26,6 +26,10 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET("/identity/status-lists/:account/:purpose", s.statusListDoc)
 	e.GET("/identity/status-lists/:account/:purpose/chain", s.statusListEvidenceDoc)
 	e.GET("/identity/schemas/:id/:version", s.schemaDoc)
+	// The issuer signs and publishes a status list (publish.go).
+	e.POST("/identity/status-lists/publish", s.publishList)
+	e.POST("/identity/status-lists/publish/sign", s.publishListSign)
+	e.POST("/identity/status-lists/publish/send", s.publishListSend)
 	// JSON-LD context and DID resolution (interop.go).
 	e.GET(vc.ContextPath, s.contextDoc)
 	e.GET("/1.0/identifiers/:did", s.resolveDID)

@@ -175,8 +175,8 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 // list: this page signs the transaction only, so the chain withdraws the
 // signed list rather than keep an outdated one.
 func withdrawnNote(purpose string) string {
-	return "your signed " + purpose + " list (the one other verifiers fetch) is withdrawn until you sign the new one with " +
-		"publica identity publish-status-list " + purpose + " --from <your key>; until then they cannot read this list"
+	return "your signed " + purpose + " list (the one other verifiers fetch) is withdrawn until you sign the new one: " +
+		"“Sign and publish the " + purpose + " list” on your issuer page, or publica identity publish-status-list; until then they cannot read this list"
 }
 
 var (

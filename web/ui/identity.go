@@ -121,6 +121,33 @@ type IssueCheck struct {
 	Errors []FormError
 }
 
+// StatusListCheck shows an issuer's status list before its key signs it.
+type StatusListCheck struct {
+	Facts  []Fact
+	DI     DICheck
+	Sealed string
+	Errors []FormError
+}
+
+// StatusListTx shows the transaction publishing a signed status list
+// before the issuer's key signs it.
+type StatusListTx struct {
+	Facts     []Fact
+	Technical []Fact
+	SignBytes string
+	PubKey    string
+	Prepared  string // sealed transaction
+	Errors    []FormError
+}
+
+// StatusListDone confirms a published status list.
+type StatusListDone struct {
+	Height int64
+	Facts  []Fact
+	URL    string // the signed list's URL
+	Issuer string
+}
+
 // AnchorCheck shows the signed credential's anchor transaction before the
 // issuer's key signs it.
 type AnchorCheck struct {

@@ -448,6 +448,17 @@ func SignStatusList(base, issuer, purpose string, n int, bits []byte, created ti
 	return vc.Sign(doc, SignedStatusListProof(issuer, n, stamp), key)
 }
 
+// PrepareStatusList is SignStatusList for a key held elsewhere: the
+// pending document and the bytes the issuer's key number n must sign.
+func PrepareStatusList(base, issuer, purpose string, n int, bits []byte, created time.Time) (*vc.PendingDocument, []byte, error) {
+	stamp := created.UTC().Format(time.RFC3339)
+	doc, err := UnsignedStatusList(base, issuer, purpose, bits, stamp)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vc.PrepareDocument(doc, SignedStatusListProof(issuer, n, stamp))
+}
+
 // WithStatusBit returns a copy of bits with entry index set or cleared.
 func WithStatusBit(bits []byte, index uint64, set bool) []byte {
 	out := bytes.Clone(bits)

@@ -236,3 +236,22 @@ func contextPrefix(proofCtx, docCtx json.RawMessage) error {
 	}
 	return nil
 }
+
+// PendingDocument is a document whose eddsa-jcs-2022 proof waits for a
+// signature made elsewhere (a browser's key).
+type PendingDocument struct{ u *unsignedDoc }
+
+// PrepareDocument is Sign in two steps: it returns the bytes the key must
+// sign (SHA-256 of the canonical proof options ‖ SHA-256 of the canonical
+// document), and Finish attaches the signature.
+func PrepareDocument(doc []byte, opts Proof) (*PendingDocument, []byte, error) {
+	u, err := prepareSign(doc, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &PendingDocument{u: u}, append([]byte(nil), u.signBytes...), nil
+}
+
+// Finish attaches the signature (not checked) and returns the secured
+// document.
+func (p *PendingDocument) Finish(signature []byte) ([]byte, error) { return p.u.finish(signature) }
