@@ -271,9 +271,9 @@ func loadRegister(w io.Writer, dir string, n int, opts GrowthOptions) (height, a
 	}
 	landMod := land.New(nil)
 	order := lexicalOrder(n)
-	var accounts authority.Keeper
-	for start := 0; start < n; start += opts.Chunk {
-		part := order[start:min(n, start+opts.Chunk)]
+	// One step's records, written over the chain's first block, which
+	// genesis code may read (parameters, accounts).
+	step := func(part []int32, buyers bool) (*store.Cache, error) {
 		g := land.Genesis{Params: params, Sequences: map[string]uint64{"P": uint64(n), "T": uint64(n)}}
 		g.Parcels, g.Titles, g.OwnerPeriods = make([]land.Parcel, len(part)), make([]land.Title, len(part)), make([]land.OwnerPeriod, len(part))
 		pubs := make([]ed25519.PublicKey, len(part))
@@ -284,29 +284,62 @@ func loadRegister(w io.Writer, dir string, n int, opts GrowthOptions) (height, a
 		})
 		raw, err := json.Marshal(g)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		// The step's records are written over the chain's first block,
-		// which genesis code may read (parameters, accounts).
 		kv := store.NewCache(chain)
 		if err := landMod.InitGenesis(kv, raw); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
+		var accounts authority.Keeper
 		for _, pub := range pubs {
 			if _, err := accounts.CreateAccount(kv, pub); err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 		}
-		if start == 0 {
-			for i := range opts.Transfers { // the buyers
+		if buyers {
+			for i := range opts.Transfers {
 				if _, err := accounts.CreateAccount(kv, benchKey(n+i).Public().(ed25519.PublicKey)); err != nil {
-					return 0, 0, err
+					return nil, err
 				}
 			}
 		}
-		if kv.IterateWrites(add); err != nil {
+		return kv, nil
+	}
+	// Steps run two at a time (the genesis code is single-threaded) and
+	// are spilled in order; a step holds its slot until it is spilled.
+	type stepResult struct {
+		kv  *store.Cache
+		err error
+	}
+	var results []chan stepResult
+	for start := 0; start < n; start += opts.Chunk {
+		results = append(results, make(chan stepResult, 1))
+	}
+	slots, stop := make(chan struct{}, 2), make(chan struct{})
+	defer close(stop)
+	go func() {
+		for k, ch := range results {
+			select {
+			case slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			start := k * opts.Chunk
+			go func() {
+				kv, err := step(order[start:min(n, start+opts.Chunk)], start == 0)
+				ch <- stepResult{kv, err}
+			}()
+		}
+	}()
+	for _, ch := range results {
+		r := <-ch
+		if r.err != nil {
+			return 0, 0, r.err
+		}
+		if r.kv.IterateWrites(add); err != nil {
 			return 0, 0, err
 		}
+		<-slots
 	}
 	built := time.Now()
 	src, done, err := sp.source(mem.Split())
