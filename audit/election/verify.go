@@ -147,6 +147,11 @@ func getJSON(src Source, key string, v any) (bool, error) {
 	return true, nil
 }
 
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
 // decodeHex reads the records' hex, which is lowercase
 // (docs/ballot-verifier.md §1): other spellings of the same bytes are errors.
 func decodeHex(s string) ([]byte, error) {
@@ -179,6 +184,9 @@ func Verify(src Source, id string) (*Report, error) {
 		return nil, fmt.Errorf("no election %q", id)
 	}
 	r.Phase, r.Trustees, r.Threshold = e.Phase, len(e.Trustees), e.Threshold
+	if k := e.Eligibility.Kind; k != "roll" && k != "credential" {
+		r.fail("unknown eligibility rule %q", k)
+	}
 	switch e.Phase {
 	case "key_ceremony", "ready", "tallied":
 	default:
@@ -358,6 +366,9 @@ func (r *Report) checkCeremony(src Source, e *electionRec) (*elgamal.ElectionPar
 	if pk.String() != e.PublicKey {
 		r.fail("election key recomputed as %s, the record says %s", pk, e.PublicKey)
 	}
+	if len(e.VerificationKeys) != int(n) {
+		r.fail("the election record lists %d verification keys for %d trustees", len(e.VerificationKeys), n)
+	}
 	vks := make([]elgamal.Point, n+1)
 	for j := uint32(1); j <= n; j++ {
 		if vks[j], err = elgamal.VerificationKey(qualified, j); err != nil {
@@ -453,6 +464,16 @@ func (r *Report) checkBallots(src Source, e *electionRec, params *elgamal.Electi
 		var t trackerRec
 		if err := json.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
+		}
+		if tk := strings.TrimPrefix(key, "ballot/tracker/"+e.ID+"/"); len(tk) != 64 || strings.ToLower(tk) != tk || !isHex(tk) {
+			r.fail("tracker record %s: not a 64-hex-digit tracker", key)
+			return nil
+		}
+		switch t.Status {
+		case "counted", "superseded", "withdrawn":
+		default:
+			r.fail("tracker record %s: unknown status %q", key, t.Status)
+			return nil
 		}
 		r.Trackers[t.Status]++
 		if t.Status == "counted" {

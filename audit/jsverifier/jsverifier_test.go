@@ -571,9 +571,14 @@ func TestSameVerdictAsGo(t *testing.T) {
 		{name: "trustee key: a communication key that is no point", edit: func(r *rec) {
 			r.editJSON("ballot/trustee/"+electionID+"/003", func(m map[string]any) { m["comm_key"] = strings.Repeat("ff", 32) })
 		}},
-		{name: "tracker: a tracker key that is no tracker", edit: func(r *rec) {
-			k := r.keys("ballot/tracker/" + electionID + "/")[0]
-			r.set("ballot/tracker/"+electionID+"/not-a-tracker", slices.Clone(r.get(k)))
+		{name: "tracker: a tracker key that is no tracker (a superseded tracker's copy)", edit: func(r *rec) {
+			for _, k := range r.keys("ballot/tracker/" + electionID + "/") {
+				if strings.Contains(string(r.get(k)), `"superseded"`) {
+					r.set("ballot/tracker/"+electionID+"/not-a-tracker", slices.Clone(r.get(k)))
+					return
+				}
+			}
+			t.Fatal("no superseded tracker")
 		}},
 		{name: "tally: result trustees out of order", edit: func(r *rec) {
 			r.editJSON("ballot/result/"+electionID, func(m map[string]any) { m["trustees"] = []int{3, 1} })
@@ -597,6 +602,34 @@ func TestSameVerdictAsGo(t *testing.T) {
 		}},
 		{name: "phase: a ballot during the key ceremony", base: ceremony, edit: func(r *rec) {
 			r.set(votes[0], slices.Clone(base.get(votes[0])))
+		}},
+		{name: "election: an unknown eligibility rule", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) { m["eligibility"] = map[string]any{"kind": "anyone"} })
+		}},
+		{name: "election: approval of more options than it has", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) { m["questions"].([]any)[2].(map[string]any)["max_choices"] = 5 })
+		}},
+		{name: "election: a verification key too many", edit: func(r *rec) {
+			r.editJSON(ek, func(m map[string]any) {
+				m["verification_keys"] = append(m["verification_keys"].([]any), e.VerificationKeys[0])
+			})
+		}},
+		{name: "tracker: an unknown status", edit: func(r *rec) {
+			for _, k := range r.keys("ballot/tracker/" + electionID + "/") {
+				var tr struct{ Status string }
+				json.Unmarshal(r.get(k), &tr)
+				if tr.Status == "superseded" {
+					r.editJSON(k, func(m map[string]any) { m["status"] = "lost" })
+					return
+				}
+			}
+			t.Fatal("no superseded tracker")
+		}},
+		{name: "tally: an aggregate with a question too many", edit: func(r *rec) {
+			r.editJSON("ballot/aggregate/"+electionID, func(m map[string]any) {
+				q := m["questions"].([]any)
+				m["questions"] = append(q, q[0])
+			})
 		}},
 		{name: "record: a key of another election", edit: func(r *rec) {
 			r.set("ballot/vote/other-election/"+strings.Repeat("ab", 20), r.get(votes[0]))
