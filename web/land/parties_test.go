@@ -175,3 +175,36 @@ func TestPartyJourneys(t *testing.T) {
 	r := a.Get("/land/parties/N10")
 	browser.MustContain(t, "amended party page", r.Body, "Harbour Homes Group Ltd", "Former names", "Harbour Homes Ltd (from block", "change of name", "HH 42")
 }
+
+// TestCosignForAParty: a mortgage to a party with two accounts is
+// co-signed by either of them (here the second); the owner of the title
+// is a party too and signs through its account.
+func TestCosignForAParty(t *testing.T) {
+	f := newLandDealingsFixture(t) // T1 held by alice's bare account
+	carol := apptest.DemoKey(t, "citizen-carol")
+	carolID := tx.AccountID(carol.Public().(ed25519.PublicKey))
+	f.send(t, land.TypeRegisterParty, land.MsgRegisterParty{Kind: land.PartyOrganisation, Name: "Two-Key Bank plc", Accounts: []string{f.bobID, carolID}})
+	a := browser.NewAgent(t, f.base)
+	pubHex := func(k ed25519.PrivateKey) string { return hex.EncodeToString(k.Public().(ed25519.PublicKey)) }
+	signPage := func(body string, k ed25519.PrivateKey) string {
+		b, _ := hex.DecodeString(browser.Attr(t, body, "data-sign-bytes"))
+		return hex.EncodeToString(ed25519.Sign(k, b))
+	}
+	a.Get("/land/mortgages/register")
+	check := a.Post("/land/mortgages/register", url.Values{"pubkey": {pubHex(f.alice)}, "title": {"T1"}, "lender": {"N10"}, "amount": {"1000"},
+		"currency": {"EUR"}, "document": {f.doc}})
+	if check.Code != 200 {
+		t.Fatalf("prepare: %d %.600s", check.Code, check.Body)
+	}
+	first := browser.Hidden(t, check.Body, "prepared")
+	waiting := a.Post("/land/cosign", url.Values{"prepared": {first}, "pubkey": {pubHex(f.alice)}, "signature": {signPage(check.Body, f.alice)}})
+	browser.MustContain(t, "owner signs", waiting.Body, "1 more signature(s) needed", "lender for Two-Key Bank plc", carolID)
+	link, err := url.Parse(browser.Attr(t, waiting.Body, `id="cosign-link" href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := link.Query().Get("t")
+	page := a.Get("/land/cosign?t=" + url.QueryEscape(token))
+	done := a.Post("/land/cosign", url.Values{"prepared": {token}, "pubkey": {pubHex(carol)}, "signature": {signPage(page.Body, carol)}})
+	browser.MustContain(t, "the bank's second account signs", done.Body, "Mortgage M1 is registered on title T1")
+}

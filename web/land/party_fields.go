@@ -45,10 +45,10 @@ func checkParty(ctx context.Context, cl *client.Client, a portal.Answers, field,
 	return id, errs, nil
 }
 
-// partySigners is who signs for party in a co-signed dealing: its first
-// account, named with the party's name in the role (any one of its
-// accounts may sign, docs/land.md); nothing for a party without accounts,
-// for which a land clerk among the signers signs.
+// partySigners is who signs for party in a co-signed dealing: any one of
+// its accounts (the first, or one of Also), named with the party's name
+// in the role (docs/land.md); nothing for a party without accounts, for
+// which a land clerk among the signers signs.
 func partySigners(ctx context.Context, cl *client.Client, party, role string) ([]ui.CosignSigner, error) {
 	if !land.IsPartyID(party) {
 		return []ui.CosignSigner{{Account: party, Role: role}}, nil
@@ -60,7 +60,7 @@ func partySigners(ctx context.Context, cl *client.Client, party, role string) ([
 	if len(p.Accounts) == 0 {
 		return nil, nil
 	}
-	return []ui.CosignSigner{{Account: p.Accounts[0], Role: role + " for " + p.Name}}, nil
+	return []ui.CosignSigner{{Account: p.Accounts[0], Also: p.Accounts[1:], Role: role + " for " + p.Name}}, nil
 }
 
 // withPartySigners adds the signers of party to ps.
@@ -70,7 +70,11 @@ func withPartySigners(ctx context.Context, cl *client.Client, ps []ui.CosignSign
 		return nil, err
 	}
 	for _, s := range ss {
+		n := len(ps)
 		ps = withParty(ps, s.Account, s.Role)
+		if len(ps) > n {
+			ps[n].Also = s.Also
+		}
 	}
 	return ps, nil
 }

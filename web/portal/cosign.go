@@ -85,7 +85,7 @@ func cosignState(parties []ui.CosignSigner, t *tx.Tx) []ui.CosignSigner {
 		out = append([]ui.CosignSigner{{Account: first, Role: "prepared it (sends it)"}}, out...)
 	}
 	for i := range out {
-		out[i].Signed = signed[out[i].Account]
+		out[i].Signed = signed[out[i].Account] || slices.ContainsFunc(out[i].Also, func(a string) bool { return signed[a] })
 	}
 	return out
 }
@@ -153,7 +153,7 @@ func (s *Server) cosignSign(c echo.Context) error {
 	}
 	me := tx.AccountID(pub)
 	state := cosignState(parties, t)
-	i := slices.IndexFunc(state, func(p ui.CosignSigner) bool { return p.Account == me })
+	i := slices.IndexFunc(state, func(p ui.CosignSigner) bool { return p.SignsAs(me) })
 	switch {
 	case !signedSig(t.Signatures[0].Sig) && !bytes.Equal(pub, t.Primary()):
 		return refuse("The first signature must come from the key that prepared it (" + tx.AccountID(t.Primary()) + ").")
