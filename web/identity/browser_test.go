@@ -306,6 +306,22 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	browser.RequireAccessible(t, bctx, "revocation check page")
 	browser.Run(t, bctx, "sign revocation", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "revoked", 200)
+	wantText("revocation done", "main", "withdrawn until you sign the new one")
+	// The change withdrew the signed list: the registrar (signed in since
+	// step 1) has its browser key sign the new one and its transaction
+	// from the issuer page.
+	page("issuer page to publish", "/identity/issuers/"+regID, "#publish-list-form", 200)
+	browser.Run(t, bctx, "prepare the list", browser.Submitted("form[data-di-sign]",
+		chromedp.Click("#publish-list-form button[value=revocation]", chromedp.ByQuery)), ready("form[data-di-sign]"))
+	browser.WantStatus(t, w, "status list check page", 200)
+	browser.RequireAccessible(t, bctx, "status list check page")
+	browser.Run(t, bctx, "sign the list", browser.Submitted("form[data-sign]", chromedp.Click("form[data-di-sign] button", chromedp.ByQuery)), ready("form[data-sign]"))
+	browser.WantStatus(t, w, "status list transaction page", 200)
+	browser.RequireAccessible(t, bctx, "status list transaction page")
+	browser.Run(t, bctx, "publish the list", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "list published", 200)
+	browser.RequireAccessible(t, bctx, "list published")
+	wantText("list published", "#result-facts", "/identity/status-lists/"+regID+"/revocation")
 	page("revoke again", "/identity/credentials/revoke?credential="+index, "form.journey-form", 200)
 	browser.Run(t, bctx, "key filled", chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 	refused("revoke again", "form.journey-form button", "already revoked")
