@@ -149,6 +149,14 @@ func TestIdentityCLI(t *testing.T) {
 	if _, _, err := cli(t, home, "identity", "publish-status-list", "--from", "registrar", "--public-url", "ftp://x"); err == nil || !strings.Contains(err.Error(), "--public-url") {
 		t.Fatalf("bad public URL: %v", err)
 	}
+	// The DID document, built from keys each read with a proof.
+	if out := mustCLI(t, home, "identity", "show", "did", "citizen-alice", "--prove"); !strings.Contains(out, `"publicaKeyHistory"`) ||
+		!strings.Contains(out, "did:publica:"+alice+"#key-1") || !strings.Contains(out, "DID document built from keys proven at height") {
+		t.Fatalf("show did --prove:\n%s", out)
+	}
+	if _, _, err := cli(t, home, "identity", "show", "did", "did:publica:"+strings.Repeat("ab", 20), "--prove"); err == nil || !strings.Contains(err.Error(), "absence proven") {
+		t.Fatalf("show did of no account: %v", err)
+	}
 
 	// The status lists as W3C BitstringStatusListCredentials, each page
 	// proven: index 7 revoked shows as set, nothing else.
