@@ -80,6 +80,7 @@ export class Report {
     this.result = null;
     this.result_matches = false;
     this.failures = [];
+    this.notes = [];
     this.ok = false;
   }
   fail(msg) {
@@ -372,6 +373,7 @@ function run(r, id, kv) {
 
   const agg = specs.map((s) => Array.from({ length: s.options }, () => ({ alpha: ZERO, beta: ZERO })));
   const roll = e.eligibility.kind === 'roll';
+  if (!roll) r.notes.push('eligibility by credential is not re-checked: its proofs live in the identity module (ballot-verifier.md §3.3)');
   for (const [account, v] of list(kv, 'vote', id)) {
     r.ballots_counted++;
     if (!ACCOUNT_RE.test(account)) {

@@ -46,6 +46,7 @@ for (const file of files) {
     `  aggregate recomputed and equal to the record's: ${rep.aggregate_matches}`,
   ];
   if (rep.phase === 'tallied') lines.push(`  partial decryptions verified: ${rep.partial_decryptions_verified}; result ${JSON.stringify(rep.result)} recomputed and equal: ${rep.result_matches}`);
+  for (const n of rep.notes) lines.push(`  note: ${n}`);
   for (const f of rep.failures) lines.push(`  FAILURE: ${f}`);
   lines.push(`  verified in ${rep.elapsed_ms} ms`);
   process.stdout.write(lines.join('\n') + '\n');
