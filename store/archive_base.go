@@ -35,8 +35,12 @@ func baseFileName(version int64, tree byte) string {
 	return fmt.Sprintf("%d-%d.kvs", version, tree)
 }
 
-func encodeBaseLeaf(tree byte, offset uint64) []byte {
-	return binary.AppendUvarint([]byte{baseLeafMark, tree}, offset)
+// encodeBaseLeaf: the mark, the tree, the imported version (which names
+// the file; the leaf's own version may be older, in a state restored
+// from another node's export) and the offset.
+func encodeBaseLeaf(tree byte, file int64, offset uint64) []byte {
+	b := binary.AppendUvarint([]byte{baseLeafMark, tree}, uint64(file))
+	return binary.AppendUvarint(b, offset)
 }
 
 // openBase maps the base files in dir (absent: none).
@@ -86,13 +90,17 @@ func (a *archive) baseLeaf(n *node, b []byte) error {
 		return bad
 	}
 	tree := b[0]
-	offset, m := binary.Uvarint(b[1:])
+	file, m := binary.Uvarint(b[1:])
 	if m <= 0 {
 		return bad
 	}
-	f := a.base[baseFile{n.version, tree}]
+	offset, m2 := binary.Uvarint(b[1+m:])
+	if m2 <= 0 {
+		return bad
+	}
+	f := a.base[baseFile{int64(file), tree}]
 	if f == nil {
-		return fmt.Errorf("state archive: leaf %X of version %d is in base file %s, which is missing", n.hash, n.version, baseFileName(n.version, tree))
+		return fmt.Errorf("state archive: leaf %X is in base file %s, which is missing", n.hash, baseFileName(int64(file), tree))
 	}
 	data := f.Data()
 	if offset > uint64(len(data)) || uint64(len(data))-offset < 4 {

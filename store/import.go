@@ -36,12 +36,33 @@ type ImportSource struct {
 // started from a snapshot is), not one a replay from genesis reproduces.
 // dir must hold no state yet.
 func Import(dir string, version int64, opts Options, src ImportSource) (hash []byte, err error) {
-	if version <= 0 || version > int64(^uint32(0)) {
-		return nil, fmt.Errorf("import: version %d out of range", version)
-	}
 	split := splitBytes(opts.Split)
 	if split == nil && src.High != 0 {
 		return nil, errors.New("import: records above the split, but the state has no split")
+	}
+	return importState(dir, version, split, func(b *treeBuilder) (treeRoot, error) {
+		count := src.Low
+		if b.tree == 1 {
+			count = src.High
+		}
+		if count == 0 {
+			return treeRoot{}, nil
+		}
+		b.next = src.Next
+		top, err := b.build(count)
+		if err != nil {
+			return treeRoot{}, err
+		}
+		return treeRoot{version: version, hash: top.hash, height: top.height, size: count}, nil
+	})
+}
+
+// importState writes a new state in dir at version, each tree's nodes
+// made by fill (through b.add and b.batch), then the roots, the layout,
+// the snapshot and the base files.
+func importState(dir string, version int64, split []byte, fill func(b *treeBuilder) (treeRoot, error)) (hash []byte, err error) {
+	if version <= 0 || version > int64(^uint32(0)) {
+		return nil, fmt.Errorf("import: version %d out of range", version)
 	}
 	stateDir := filepath.Join(dir, "state")
 	if entries, err := os.ReadDir(stateDir); err == nil && len(entries) > 0 {
@@ -74,26 +95,23 @@ func Import(dir string, version int64, opts Options, src ImportSource) (hash []b
 		}
 	}()
 
-	b := &treeBuilder{version: version, batch: arch.newBatch(), next: src.Next, split: split}
+	b := &treeBuilder{version: version, batch: arch.newBatch(), split: split}
 	var halves [2]half
 	for tree, name := range []string{lowName, highName} {
 		if err := mti.AddTree(name); err != nil {
 			return nil, fmt.Errorf("import: %w", err)
 		}
-		count := src.Low
-		if tree == 1 {
-			count = src.High
+		b.tree, b.add, b.offset, b.last = byte(tree), mti.AddNode, 0, nil
+		r, err := fill(b)
+		if err == nil && split == nil && tree == 1 && !r.empty() {
+			err = errors.New("import: records above the split, but the state has no split")
 		}
-		b.tree, b.add, b.offset = byte(tree), mti.AddNode, 0
-		r := treeRoot{}
-		if count > 0 {
-			top, err := b.build(count)
-			if err != nil {
-				b.batch.batch.Close()
-				return nil, err
-			}
-			r = treeRoot{version: version, hash: top.hash, height: top.height, size: count}
-			halves[tree] = half{hash: top.hash, height: top.height, size: count, version: version}
+		if err != nil {
+			b.batch.batch.Close()
+			return nil, err
+		}
+		if !r.empty() {
+			halves[tree] = half{hash: r.hash, height: r.height, size: r.size, version: r.version}
 		}
 		if tree == 0 || split != nil {
 			b.batch.set(rootKey(byte(tree), version), encodeRoot(r))
@@ -104,6 +122,9 @@ func Import(dir string, version int64, opts Options, src ImportSource) (hash []b
 		layout = append([]byte("two:"), split...)
 	}
 	b.batch.set(metaLayout, layout)
+	// The first version held: a restored state's nodes include older
+	// versions' (those its trees still use), which have no roots.
+	b.batch.set(metaFirst, binary.BigEndian.AppendUint64(nil, uint64(version)))
 	if err := b.batch.commit(version); err != nil {
 		return nil, err
 	}
@@ -171,13 +192,7 @@ func (b *treeBuilder) build(n int64) (built, error) {
 			value = []byte{}
 		}
 		b.last = key
-		hash := leafHash(b.version, key, value)
-		b.add(&memiavl.ExportNode{Key: key, Value: value, Version: b.version, Height: 0})
-		// The snapshot's key-value file holds the record (memiavl's
-		// layout: lengths as little-endian uint32s); the archive keeps
-		// that file and only the offset here.
-		b.batch.set(nodeKey(b.version, hash), encodeBaseLeaf(b.tree, b.offset))
-		b.offset += 8 + uint64(len(key)) + uint64(len(value))
+		hash := b.leaf(b.version, key, value)
 		return built{hash: hash, first: key}, b.batch.err
 	}
 	left, err := b.build((n + 1) / 2)
@@ -194,6 +209,18 @@ func (b *treeBuilder) build(n int64) (built, error) {
 	b.add(&memiavl.ExportNode{Key: right.first, Version: b.version, Height: height})
 	b.batch.set(nodeKey(b.version, hash), encodeNode(height, n, right.first, nil, b.version, left.hash, b.version, right.hash))
 	return built{hash: hash, height: height, first: left.first}, b.batch.err
+}
+
+// leaf hands a leaf to the snapshot importer and archives it.
+func (b *treeBuilder) leaf(version int64, key, value []byte) []byte {
+	hash := leafHash(version, key, value)
+	b.add(&memiavl.ExportNode{Key: key, Value: value, Version: version, Height: 0})
+	// The snapshot's key-value file holds the record (memiavl's layout:
+	// lengths as little-endian uint32s); the archive keeps that file and
+	// only the offset here.
+	b.batch.set(nodeKey(version, hash), encodeBaseLeaf(b.tree, b.version, b.offset))
+	b.offset += 8 + uint64(len(key)) + uint64(len(value))
+	return hash
 }
 
 // leafHash and innerHash are IAVL's node hashes: height, size and version

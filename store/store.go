@@ -317,6 +317,23 @@ func rootOf(t *memiavl.Tree) memiavl.Node {
 	return *(*memiavl.Node)(unsafe.Pointer(f.UnsafeAddr()))
 }
 
+// waitPrune waits for memiavl's background removal of old snapshots to
+// finish. memiavl v0.1.0 starts it after switching to a new snapshot and
+// does not wait for it in Close, which sets the log to nil under it: the
+// removal then truncates a nil log and the process crashes (seen in the
+// store's tests). The removal holds an unexported mutex while it runs;
+// taking and releasing it waits for the removal. TestWaitPruneFindsTheLock
+// fails if a memiavl release moves it.
+func waitPrune(db *memiavl.DB) {
+	f := reflect.ValueOf(db).Elem().FieldByName("pruneSnapshotLock")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[sync.Mutex]() {
+		panic(&Failure{Err: errors.New("memiavl.DB has no pruneSnapshotLock field of type sync.Mutex")})
+	}
+	mu := (*sync.Mutex)(unsafe.Pointer(f.UnsafeAddr()))
+	mu.Lock()
+	mu.Unlock()
+}
+
 func treeHalf(t *memiavl.Tree) half {
 	r := rootOf(t)
 	if r == nil {
@@ -480,6 +497,7 @@ func (s *Store) HasVersion(version int64) bool {
 func (s *Store) Close() error {
 	var errs []error
 	if s.mem != nil {
+		waitPrune(s.mem)
 		errs = append(errs, s.mem.Close())
 	}
 	errs = append(errs, s.archDB.Close(), s.arch.closeBase())
