@@ -180,3 +180,43 @@ func TestImportExportedRefusesBadStreams(t *testing.T) {
 		}
 	})
 }
+
+// TestRestore: an empty opened store takes another's export when the hash
+// is the trusted one, and stays empty and usable when it is not.
+func TestRestore(t *testing.T) {
+	src, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := src.SetSplit("k20"); err != nil {
+		t.Fatal(err)
+	}
+	model := map[string]string{}
+	randomBlocks(t, src, rand.New(rand.NewPCG(2, 7)), 12, model)
+	nodes := exportOf(t, src, src.Version())
+
+	dst, err := Open(t.TempDir(), dbm.PebbleDBBackend, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	err = dst.Restore(src.Version(), "k20", []byte("not the hash"), replay(nodes))
+	if err == nil || !strings.Contains(err.Error(), "not the trusted app hash") || dst.Version() != 0 {
+		t.Fatalf("restore under a wrong hash: %v, version %d", err, dst.Version())
+	}
+	if err := dst.Restore(src.Version(), "k20", src.Hash(), replay(nodes)); err != nil {
+		t.Fatal(err)
+	}
+	if dst.Version() != src.Version() || string(dst.Hash()) != string(src.Hash()) || dst.Split() != "k20" {
+		t.Fatalf("restored %d %X %q", dst.Version(), dst.Hash(), dst.Split())
+	}
+	view, err := dst.At(dst.Version())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProofs(t, view, model, "restored")
+	if err := dst.Restore(1, "k20", src.Hash(), replay(nodes)); err == nil {
+		t.Fatal("a store with state restored over it")
+	}
+}

@@ -91,6 +91,10 @@ type Store struct {
 	// unarchived: versions were saved without the archive (bulk loading),
 	// so the next Commit archives the whole tree, not only its new nodes.
 	unarchived bool
+	// dir and backend are where Open found the state ("" in memory), for
+	// Restore.
+	dir     string
+	backend dbm.BackendType
 }
 
 // The latest trees' names; the one-tree layout leaves "high" empty.
@@ -127,6 +131,7 @@ func Open(dir string, backend dbm.BackendType, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state in %s: %w", stateDir, err)
 	}
+	s.dir, s.backend = dir, backend
 	return s, nil
 }
 
@@ -502,6 +507,52 @@ func (s *Store) Close() error {
 	}
 	errs = append(errs, s.archDB.Close(), s.arch.closeBase())
 	return errors.Join(errs...)
+}
+
+// Restore replaces an empty store's state with another node's export of
+// version (ImportExported), kept as two trees split at split (NoSplit:
+// one) only if its root hash is want (the app hash of a header the caller
+// verified). On any failure the store is left empty and open. For state
+// sync.
+func (s *Store) Restore(version int64, split string, want []byte, next func() (ExportedNode, error)) error {
+	if s.dir == "" {
+		return errors.New("restore: the store is in memory")
+	}
+	if s.Version() != 0 {
+		return fmt.Errorf("restore: the store already holds version %d", s.Version())
+	}
+	opts := s.opts
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("restore: close the empty state: %w", err)
+	}
+	stateDir := filepath.Join(s.dir, "state")
+	reopen := func(cause error) error {
+		if err := os.RemoveAll(stateDir); err != nil {
+			return errors.Join(cause, err)
+		}
+		fresh, err := Open(s.dir, s.backend, opts)
+		if err != nil {
+			return errors.Join(cause, err)
+		}
+		*s = *fresh
+		return cause
+	}
+	if err := os.RemoveAll(stateDir); err != nil {
+		return reopen(fmt.Errorf("restore: %w", err))
+	}
+	hash, err := ImportExported(s.dir, version, Options{Split: split}, next)
+	if err != nil {
+		return reopen(err)
+	}
+	if !bytes.Equal(hash, want) {
+		return reopen(fmt.Errorf("restore: the restored state's hash %X is not the trusted app hash %X", hash, want))
+	}
+	restored, err := Open(s.dir, s.backend, opts)
+	if err != nil {
+		return reopen(err)
+	}
+	*s = *restored
+	return nil
 }
 
 // half is what the root needs of one tree.
