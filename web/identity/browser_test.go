@@ -43,7 +43,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
 	base := browser.Serve(t, n, web.Options{Refresh: -1})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	key := func(name string) (ed25519.PrivateKey, string) {
 		k := apptest.DemoKey(t, name)
