@@ -20,6 +20,13 @@ type Keeper struct{}
 
 func get[T any](kv store.KV, key []byte) (*T, error) { return store.GetJSON[T](kv, key) }
 
+// present is the value of an index entry whose key says it all. Not
+// empty: ICS23 refuses a leaf with an empty value, so a proof that passes
+// such an entry (the absence proof of a neighbouring key, such as a
+// cadastral reference sorting next to a caveat application) would not
+// verify.
+var present = []byte("1")
+
 func put(kv store.KV, key []byte, v any) { store.PutJSON(kv, key, v) }
 
 // ---- records ----
@@ -259,7 +266,7 @@ func (Keeper) OwnerAt(kv store.KV, parcel string, height int64) ([]byte, *OwnerP
 // parcels' histories find its steps.
 func (Keeper) indexOffer(kv store.KV, o *Offer, parcels []string) {
 	for _, p := range parcels {
-		kv.Set(ParcelOfferKey(p, o.ID), []byte{})
+		kv.Set(ParcelOfferKey(p, o.ID), present)
 	}
 }
 
@@ -366,7 +373,7 @@ func (k Keeper) indexEasement(kv store.KV, title string, e *Easement, on bool) {
 // setBenefit adds (on=true) or removes one benefit index entry.
 func (Keeper) setBenefit(kv store.KV, parcel, title, easement string, on bool) {
 	if on {
-		kv.Set(BenefitKey(parcel, title, easement), []byte{})
+		kv.Set(BenefitKey(parcel, title, easement), present)
 	} else {
 		kv.Delete(BenefitKey(parcel, title, easement))
 	}
@@ -403,7 +410,7 @@ func (k Keeper) indexApplications(kv store.KV, t *Title, on bool) {
 // indexApplication adds (on=true) or removes one worklist entry.
 func (Keeper) indexApplication(kv store.KV, title, caveat string, on bool) {
 	if on {
-		kv.Set(CaveatApplicationKey(title, caveat), []byte{})
+		kv.Set(CaveatApplicationKey(title, caveat), present)
 	} else {
 		kv.Delete(CaveatApplicationKey(title, caveat))
 	}

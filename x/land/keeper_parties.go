@@ -39,7 +39,7 @@ func (Keeper) SetParty(kv store.KV, p *Party, old []string) {
 	}
 	for _, a := range p.Accounts {
 		if !slices.Contains(old, a) {
-			kv.Set(SignerKey(a, p.ID), []byte("1"))
+			kv.Set(SignerKey(a, p.ID), present)
 		}
 	}
 	put(kv, PartyRecordKey(p.ID), p)

@@ -16,13 +16,15 @@ import (
 //	land/title/<title>                   Title
 //	land/party/<party>/<title>           the party's (party id or account) current share of the active title
 //	land/party-record/<party>            Party (keeper_parties.go)
-//	land/signer/<account>/<party>        empty; the account may sign for the party
+//	land/signer/<account>/<party>        "1"; the account may sign for the party
 //	land/offer/<offer>                   Offer
 //	land/history/<parcel>/<seq>          Event number seq (10 digits, from 1) of the parcel's history
 //	land/owners/<parcel>/<from>          OwnerPeriod starting at height from (20 digits)
-//	land/benefit/<parcel>/<title>/<easement>  empty; the easement on the active title benefits the parcel
-//	land/parcel-offer/<parcel>/<offer>   empty; the offer was made on a title holding the parcel
-//	land/caveat-application/<title>/<caveat>  empty; the caveat application awaits a clerk's examination
+//	land/benefit/<parcel>/<title>/<easement>  "1"; the easement on the active title benefits the parcel
+//	land/parcel-offer/<parcel>/<offer>   "1"; the offer was made on a title holding the parcel
+//	land/caveat-application/<title>/<caveat>  "1"; the caveat application awaits a clerk's examination
+//
+// Index entries hold "1", never an empty value (see present, keeper.go).
 const (
 	keyParams     = "land/params"
 	prefixLand    = "land/"
