@@ -425,7 +425,11 @@ func (r *Report) checkBallots(src Source, e *electionRec, params *elgamal.Electi
 	prefix := "ballot/vote/" + e.ID + "/"
 	var votes []vote
 	err := src.List("vote", e.ID, func(key string, v []byte) error {
-		votes = append(votes, vote{voter: strings.TrimPrefix(key, prefix), enc: v})
+		voter := strings.TrimPrefix(key, prefix)
+		if len(voter) != 40 || strings.ToLower(voter) != voter || !isHex(voter) {
+			r.fail("vote record %s: not a 40-hex-digit account", key)
+		}
+		votes = append(votes, vote{voter: voter, enc: v})
 		return nil
 	})
 	if err != nil {

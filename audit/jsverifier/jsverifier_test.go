@@ -631,6 +631,17 @@ func TestSameVerdictAsGo(t *testing.T) {
 				m["questions"] = append(q, q[0])
 			})
 		}},
+		{name: "vote: a self-consistent ballot of a voter whose id is no account (before the tally)", base: ready, edit: func(r *rec) {
+			// A valid ballot, tracker and roll entry for voter "not-an-account",
+			// and the aggregate moved to include it: only the key form is wrong.
+			const voter = "not-an-account"
+			enc := encryptBallot(t, &e, voter, [][]int{{0}, {1}, {2}})
+			r.set("ballot/vote/"+electionID+"/"+voter, enc)
+			r.set("ballot/roll/"+electionID+"/"+voter, []byte{1})
+			tr, _ := json.Marshal(map[string]any{"voter": voter, "height": 1, "tx": strings.Repeat("00", 32), "status": "counted"})
+			r.set("ballot/tracker/"+electionID+"/"+trackerOf(enc), tr)
+			addToAggregate(t, r, enc)
+		}},
 		{name: "record: a key of another election", edit: func(r *rec) {
 			r.set("ballot/vote/other-election/"+strings.Repeat("ab", 20), r.get(votes[0]))
 		}},
@@ -701,4 +712,47 @@ func writeRecord(t *testing.T, path string, r *election.Record) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// encryptBallot encrypts answers for voter under e's key.
+func encryptBallot(t *testing.T, e *ballot.Election, voter string, answers [][]int) []byte {
+	ch, err := ballot.Choices(e, answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := elgamal.EncryptBallot(p, voter, ch, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := b.Encode()
+	return enc
+}
+
+// addToAggregate adds a ballot's ciphertexts to the record's aggregate
+// (and one to its ballot count), as the chain would have.
+func addToAggregate(t *testing.T, r *rec, enc []byte) {
+	b, err := elgamal.DecodeBallot(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cts := b.Ciphertexts()
+	r.editJSON("ballot/aggregate/"+electionID, func(m map[string]any) {
+		n, _ := m["ballots"].(json.Number).Int64()
+		m["ballots"] = n + 1
+		for qi, q := range m["questions"].([]any) {
+			row := q.([]any)
+			for oi := range row {
+				raw, _ := hex.DecodeString(row[oi].(string))
+				sum, err := elgamal.DecodeCiphertext(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				row[oi] = hex.EncodeToString(elgamal.Add(sum, cts[qi][oi]).Bytes())
+			}
+		}
+	})
 }
