@@ -77,6 +77,10 @@ type App struct {
 	// batcher verifies those of concurrent Preverify calls together.
 	sigs    sigCache
 	batcher sigBatcher
+	// snaps, when enabled, writes and serves state-sync snapshots
+	// (statesync.go); snapshotErr is the last failure to write one.
+	snaps       *snapshots
+	snapshotErr atomic.Pointer[error]
 }
 
 type blockState struct {
@@ -215,6 +219,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.block = nil
 	clear(a.pendingSeq)
 	a.loadCommittedVersion()
+	a.snapshotAfterCommit(a.store.Version())
 	// Keep every block: auditors replay history from genesis.
 	return &abci.ResponseCommit{RetainHeight: 0}, nil
 }
