@@ -35,7 +35,21 @@ type Options struct {
 	// that knows protocol versions up to MaxProtocol only
 	// (app.LimitProtocol): for rehearsing upgrades.
 	MaxProtocol uint64
+	// SnapshotInterval, if not 0, writes a state-sync snapshot every so
+	// many heights into data/snapshots, keeping SnapshotKeep of them
+	// (default 2), for new nodes to join from (docs/network.md).
+	SnapshotInterval uint64
+	SnapshotKeep     int
 }
+
+// DefaultSnapshotInterval: a snapshot is a whole copy of the state, so
+// not often; at the empty-block heartbeat (30 s) 10,000 heights is about
+// three and a half days, and a joining node replays at most that many
+// blocks after restoring.
+const DefaultSnapshotInterval = 10_000
+
+// SnapshotDir is where a node keeps its state-sync snapshots.
+func SnapshotDir(home string) string { return filepath.Join(home, "data", "snapshots") }
 
 // Node is a running CometBFT node with the Publica application.
 type Node struct {
@@ -75,6 +89,9 @@ func Start(home string, opts Options) (*Node, error) {
 	}
 	application := app.New(st)
 	application.LimitProtocol(opts.MaxProtocol)
+	// Any node can restore a snapshot (state sync decides whether it
+	// asks for one); it writes them only with an interval.
+	application.EnableSnapshots(SnapshotDir(home), opts.SnapshotInterval, max(opts.SnapshotKeep, 2))
 	if err := application.CheckSupported(); err != nil {
 		st.Close()
 		return nil, err

@@ -22,6 +22,9 @@ func startCmd() *cobra.Command {
 		portalAddr string
 		maxProto   uint64
 		publicAt   string
+
+		snapshotInterval uint64
+		snapshotKeep     int
 	)
 	cmd := &cobra.Command{
 		Use:     "start",
@@ -32,7 +35,8 @@ func startCmd() *cobra.Command {
 			home := homeFlag(cmd)
 			opts := store.DefaultOptions()
 			opts.KeepRecent = keepRecent
-			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel, MaxProtocol: maxProto})
+			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel, MaxProtocol: maxProto,
+				SnapshotInterval: snapshotInterval, SnapshotKeep: snapshotKeep})
 			if err != nil {
 				return err
 			}
@@ -102,6 +106,8 @@ func startCmd() *cobra.Command {
 	}
 	cmd.Flags().Int64Var(&keepRecent, "keep-recent", 0, "keep only this many recent state versions (0 = keep all, for auditors)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "*:error", "CometBFT log level, e.g. info or *:error")
+	cmd.Flags().Uint64Var(&snapshotInterval, "snapshot-interval", node.DefaultSnapshotInterval, "write a state-sync snapshot every N heights for new nodes to join from (0: none; docs/network.md)")
+	cmd.Flags().IntVar(&snapshotKeep, "snapshot-keep", 2, "state-sync snapshots to keep")
 	cmd.Flags().Uint64Var(&maxProto, "max-protocol", 0, "behave as a release that knows protocol versions up to N only (to rehearse an upgrade; see docs/network.md)")
 	cmd.Flags().MarkHidden("max-protocol")
 	cmd.Flags().StringVar(&portalAddr, "portal", "127.0.0.1:8080", "portal listen address (empty: no portal)")
