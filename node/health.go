@@ -14,6 +14,9 @@ import (
 // write, a consensus failure), the node is catching up with the network,
 // or consensus has not produced a block for Options.StallAfter.
 func (n *Node) Health() error {
+	if !n.Comet.IsRunning() {
+		return errors.New("the node is stopped")
+	}
 	catchingUp := n.Comet.ConsensusReactor().WaitSync()
 	return n.health.check(time.Now(), n.Comet.BlockStore().Height(), catchingUp)
 }

@@ -26,6 +26,7 @@ import (
 
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -139,7 +140,7 @@ func NewForNode(n *node.Node, opts Options, routes Routes) (*Server, error) {
 	if opts.Home == "" && n.Config != nil {
 		opts.Home = n.Config.RootDir
 	}
-	s, err := New(local.New(n.Comet), opts, routes)
+	s, err := New(inProcess{local.New(n.Comet), n}, opts, routes)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +151,22 @@ func NewForNode(n *node.Node, opts Options, routes Routes) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	return s, nil
+}
+
+// inProcess is the in-process node's RPC, which refuses status once the
+// node has stopped: its stores then answer reads with nothing (the node
+// keeps CometBFT's late readers from crashing on them), and the portal
+// must say the node is unavailable, not show an empty chain.
+type inProcess struct {
+	*local.Local
+	n *node.Node
+}
+
+func (c inProcess) Status(ctx context.Context) (*coretypes.ResultStatus, error) {
+	if !c.n.Comet.IsRunning() {
+		return nil, errors.New("the node is stopped")
+	}
+	return c.Local.Status(ctx)
 }
 
 // newEcho is the server with its middleware and no routes yet.
