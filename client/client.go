@@ -128,7 +128,11 @@ func (c *Client) QueryProven(ctx context.Context, path string, data []byte, heig
 	return &Proven{Key: res.Key, Value: res.Value, Height: res.Height, AppHash: appHash}, nil
 }
 
-// LatestHeight is the node's latest block height (reused for tipTTL).
+// LatestHeight is the latest height whose state the node's application
+// has committed (reused for tipTTL): the height reads and proofs can use.
+// It is the application's (ABCI info), not the block store's, which
+// CometBFT advances before the application has committed that block: a
+// query at the block store's height could then find no state.
 func (c *Client) LatestHeight(ctx context.Context) (int64, error) {
 	c.mu.Lock()
 	if c.tip > 0 && time.Since(c.tipAt) < tipTTL {
@@ -137,11 +141,11 @@ func (c *Client) LatestHeight(ctx context.Context) (int64, error) {
 		return h, nil
 	}
 	c.mu.Unlock()
-	st, err := c.RPC.Status(ctx)
+	info, err := c.RPC.ABCIInfo(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("node status: %w", err)
 	}
-	h := st.SyncInfo.LatestBlockHeight
+	h := info.Response.LastBlockHeight
 	c.mu.Lock()
 	if h > c.tip {
 		c.tip = h
