@@ -97,3 +97,30 @@ func (d *stoppingDB) Close() error {
 	d.closed = true
 	return d.DB.Close()
 }
+
+// NewBatch wraps the batch so that writing it after the database closed
+// does not reach the closed database.
+func (d *stoppingDB) NewBatch() cmtdb.Batch { return &stoppingBatch{Batch: d.DB.NewBatch(), db: d} }
+
+// stoppingBatch drops its write once the database is closed. CometBFT's
+// transaction indexer can still be writing the last block's batch when
+// the node closes the index database (CometBFT does not wait for it),
+// and logged "failed to index block txs … leveldb: closed" at error level
+// on a clean stop. The entries lost that way are indexed again at the
+// next start (RepairIndex). Close waits for a write in progress.
+type stoppingBatch struct {
+	cmtdb.Batch
+	db *stoppingDB
+}
+
+func (b *stoppingBatch) write(fn func() error) error {
+	b.db.mu.RLock()
+	defer b.db.mu.RUnlock()
+	if b.db.closed {
+		return nil
+	}
+	return fn()
+}
+
+func (b *stoppingBatch) Write() error     { return b.write(b.Batch.Write) }
+func (b *stoppingBatch) WriteSync() error { return b.write(b.Batch.WriteSync) }
