@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,7 +76,17 @@ func WantStatus(t testing.TB, w *PageWatch, page string, code int64) {
 // retried.)
 func Submitted(sel string, submit chromedp.Action) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		if err := chromedp.Evaluate(`window.__stale = true`, nil).Do(ctx); err != nil {
+		// A navigation still settling (the page just opened) can replace
+		// the execution context under the mark: wait for the new one.
+		var err error
+		for try := 0; try < 50; try++ {
+			if err = chromedp.Evaluate(`window.__stale = true`, nil).Do(ctx); err == nil ||
+				!strings.Contains(err.Error(), "Cannot find context") {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err != nil {
 			return err
 		}
 		if err := submit.Do(ctx); err != nil {
