@@ -143,7 +143,7 @@ func LandImport(w io.Writer, opts ImportOptions) (*ImportResult, error) {
 	}
 	out := &ImportResult{Parcels: opts.Parcels, Registered: rep.Registered, Transactions: rep.Transactions, Elapsed: elapsed,
 		ParcelsPerSec: float64(rep.Registered) / elapsed.Seconds(), CPUPerParcel: cpu / time.Duration(opts.Parcels),
-		PeakRSSBytes: peakRSS(), FileBytes: len(data), ReadAndCheck: readAndCheck, StateBytesAfter: dirSize(filepath.Join(home, "data"))}
+		PeakRSSBytes: peakRSS(), FileBytes: len(data), ReadAndCheck: readAndCheck, StateBytesAfter: diskSize(filepath.Join(home, "data"))}
 	fmt.Fprintf(w, "land import: %d parcels (%.1f MB of GeoJSON) imported end to end through a node with %s blocks and %d m index cells in %.1fs: %.0f parcels/s, %d transactions; read+convert+check %.2fs; %s CPU per parcel (node and importer); peak RSS %d MiB; node data %d MiB\n",
 		out.Parcels, float64(out.FileBytes)/1e6, opts.BlockInterval, params.GridCell/params.UnitsPerMetre, elapsed.Seconds(), out.ParcelsPerSec, out.Transactions, readAndCheck.Seconds(),
 		out.CPUPerParcel.Round(time.Microsecond), out.PeakRSSBytes>>20, out.StateBytesAfter>>20)
@@ -297,16 +297,4 @@ func importFileBytes(n int) []byte {
 		b = append(b, " ] ] } }"...)
 	}
 	return append(b, "\n]\n}\n"...)
-}
-
-// dirSize is the total size of the files under dir.
-func dirSize(dir string) int64 {
-	var total int64
-	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			total += info.Size()
-		}
-		return nil
-	})
-	return total
 }
