@@ -27,6 +27,7 @@ func (m *Module) registerParty(ctx *module.Context, msg *MsgRegisterParty) ([]by
 		Document: msg.Document, Registered: ctx.Height}
 	m.Keeper.SetParty(ctx.KV, p, nil)
 	ctx.Emit("land.party_registered", "party", p.ID, "kind", p.Kind)
+	emitDocument(ctx, msg.Document)
 	return []byte(p.ID), nil
 }
 
@@ -76,6 +77,7 @@ func (m *Module) amendParty(ctx *module.Context, msg *MsgAmendParty) ([]byte, er
 	p.Amended = ctx.Height
 	m.Keeper.SetParty(ctx.KV, p, old)
 	ctx.Emit("land.party_amended", "party", p.ID)
+	emitDocument(ctx, msg.Document)
 	return nil, nil
 }
 

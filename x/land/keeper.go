@@ -272,9 +272,29 @@ func (Keeper) indexOffer(kv store.KV, o *Offer, parcels []string) {
 
 // ---- history ----
 
+// EventDocument is the indexed event naming a document a transaction's
+// records rest on (attribute "hash"), once per transaction and hash: the
+// portal's document store finds the records citing a document by it
+// (tx_search "land.document.hash='…'", docs/land.md "Documents"). Events
+// are not part of the app hash.
+const EventDocument = "land.document"
+
+func emitDocument(ctx *module.Context, doc string) {
+	if doc == "" {
+		return
+	}
+	for _, e := range ctx.Events() {
+		if e.Type == EventDocument && len(e.Attributes) == 1 && e.Attributes[0].Value == doc {
+			return
+		}
+	}
+	ctx.Emit(EventDocument, "hash", doc)
+}
+
 // record appends an event to the history of each parcel and saves the
 // parcels.
 func (k Keeper) record(ctx *module.Context, parcels []*Parcel, typ, doc, title string, owners []Share, msg any, previous string) {
+	emitDocument(ctx, doc)
 	body, _ := json.Marshal(msg)
 	for _, p := range parcels {
 		p.Events++
