@@ -31,6 +31,18 @@ require (
 )
 
 require (
+	cosmossdk.io/errors v1.0.0 // indirect
+	cosmossdk.io/log v1.3.1 // indirect
+	cosmossdk.io/math v1.3.0 // indirect
+	cosmossdk.io/store v1.1.0 // indirect
+	github.com/hashicorp/go-immutable-radix v1.3.1 // indirect
+	github.com/hashicorp/go-metrics v0.5.1 // indirect
+	github.com/hashicorp/golang-lru v1.0.2 // indirect
+	github.com/rs/zerolog v1.32.0 // indirect
+	github.com/tidwall/btree v1.7.0 // indirect
+)
+
+require (
 	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/DataDog/zstd v1.5.5 // indirect
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
@@ -136,3 +148,5 @@ require (
 )
 
 tool github.com/a-h/templ/cmd/templ
+
+replace github.com/crypto-org-chain/cronos/memiavl => ./third_party/memiavl
