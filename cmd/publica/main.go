@@ -39,7 +39,7 @@ func rootCmd() *cobra.Command {
 	// Every command, in one place; each family lives in its own file.
 	root.AddCommand(
 		// a node and its home
-		initCmd(), startCmd(), reindexCmd(), testnetCmd(), showValidatorCmd(),
+		initCmd(), startCmd(), reindexCmd(), testnetCmd(), genesisCmd(), showValidatorCmd(),
 		// keys kept on this machine
 		keysCmd(),
 		// the chain: write, read, watch
