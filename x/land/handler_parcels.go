@@ -472,6 +472,10 @@ func (m *Module) correct(ctx *module.Context, msg *MsgCorrect) ([]byte, error) {
 			parcel.CadastralRef = *msg.CadastralRef
 		}
 		if msg.Address != nil {
+			if parcel.Status == StatusActive {
+				m.Keeper.indexAddress(ctx.KV, parcel.ID, parcel.Address, false)
+				m.Keeper.indexAddress(ctx.KV, parcel.ID, *msg.Address, true)
+			}
 			parcel.Address = *msg.Address
 		}
 		m.Keeper.record(ctx, []*Parcel{parcel}, TypeCorrect, msg.Document, parcel.Title, nil, msg, string(before))

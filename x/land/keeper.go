@@ -85,6 +85,7 @@ func (k Keeper) addParcel(kv store.KV, p *Params, parcel *Parcel) error {
 		return err
 	}
 	k.setCadRef(kv, parcel.CadastralRef, parcel.ID)
+	k.indexAddress(kv, parcel.ID, parcel.Address, true)
 	return nil
 }
 
@@ -112,6 +113,7 @@ func (Keeper) unindex(kv store.KV, p *Params, parcel *Parcel) {
 func (k Keeper) retireParcel(kv store.KV, p *Params, parcel *Parcel, children []string, height int64) {
 	parcel.Status, parcel.Children = StatusRetired, children
 	k.unindex(kv, p, parcel)
+	k.indexAddress(kv, parcel.ID, parcel.Address, false)
 	k.setPeriod(kv, parcel, "", nil, height)
 }
 
@@ -547,6 +549,7 @@ func (k Keeper) writeGenesis(kv store.KV, g *Genesis) error {
 			if err := k.index(kv, &g.Params, p); err != nil {
 				return ErrInvalidGenesis.Wrapf("parcel %s: %v", p.ID, err)
 			}
+			k.indexAddress(kv, p.ID, p.Address, true)
 		}
 	}
 	titleParcels := make(map[string][]string, len(g.Titles))
@@ -651,7 +654,8 @@ func (g *Genesis) read(key, v []byte) error {
 		err = appendRecord(&g.Parties, key, v)
 	case strings.HasPrefix(k, prefixSigner):
 	case strings.HasPrefix(k, prefixCadRef), strings.HasPrefix(k, prefixGrid), strings.HasPrefix(k, prefixParty),
-		strings.HasPrefix(k, prefixBenefit), strings.HasPrefix(k, prefixPOffer), strings.HasPrefix(k, prefixCavApp):
+		strings.HasPrefix(k, prefixBenefit), strings.HasPrefix(k, prefixPOffer), strings.HasPrefix(k, prefixCavApp),
+		strings.HasPrefix(k, prefixAddress):
 	default:
 		return fmt.Errorf("unknown land key %s", key)
 	}

@@ -23,6 +23,8 @@ import (
 //	land/benefit/<parcel>/<title>/<easement>  "1"; the easement on the active title benefits the parcel
 //	land/parcel-offer/<parcel>/<offer>   "1"; the offer was made on a title holding the parcel
 //	land/caveat-application/<title>/<caveat>  "1"; the caveat application awaits a clerk's examination
+//	land/address/<term>/<parcel>         "1"; the active parcel's normalised address has the words term from one of
+//	                                     its first 8 words to its end (keeper_address.go)
 //
 // Index entries hold "1", never an empty value (see present, keeper.go).
 const (
@@ -40,6 +42,7 @@ const (
 	prefixBenefit = "land/benefit/"
 	prefixPOffer  = "land/parcel-offer/"
 	prefixCavApp  = "land/caveat-application/"
+	prefixAddress = "land/address/"
 )
 
 // Kinds of record id, each numbered by its own land/seq/<kind> counter.

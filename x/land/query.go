@@ -24,6 +24,8 @@ import (
 //	cadrefs/<ref>,<ref>,...         [{cadastral_ref, parcel}] of the listed references that are registered, in list order (list, ≤ 1000 references)
 //	cadref-titles/<ref>,<ref>,...   [{cadastral_ref, parcel, status, title, owners, tenure}] of the listed references that
 //	                                are registered, in list order, with the parcel's title if it has one (list, ≤ 1000)
+//	address/<words>                 [{parcel, term}] active parcels with an address word sequence starting with
+//	                                the normalised words (list, ≤ 200; each provable through land/address/<term>/<parcel>)
 //	history/<parcel>                [Event] in order (list)
 //	history/<parcel>/<seq>          one Event (provable)
 //	owner/<parcel>                  the current OwnerPeriod (provable)
@@ -76,6 +78,12 @@ func (m *Module) Query(view store.KV, path []string) (module.QueryResult, error)
 		return m.refTitles(view, path[1])
 	case n == 2 && path[0] == "cadref-prefix":
 		return list(m.Keeper.CadRefs(view, path[1], 1000))
+	case n == 2 && path[0] == "address":
+		q := NormalizeAddress(path[1])
+		if q == "" || len(q) > maxAddressTerm {
+			return module.QueryResult{}, ErrBadQuery.Wrapf("an address search is 1 to %d characters with a letter or digit", maxAddressTerm)
+		}
+		return list(m.Keeper.Addresses(view, q, 200))
 	case n == 2 && path[0] == "cadrefs":
 		refs := strings.Split(path[1], ",")
 		if len(refs) > 1000 {
