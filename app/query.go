@@ -1,10 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/merkle"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/publica/publica/errs"
@@ -20,6 +22,9 @@ const ProofOpType = proof.OpType
 // Query answers reads at a committed height (0 = latest).
 //
 //	/key              data = raw state key; the value at that key
+//	/store/<name>/key data = raw state key; the same, in the path shape
+//	                  CometBFT's light/rpc client and proxy expect (see
+//	                  storeQuery and package proofop)
 //	/<module>/<...>   a module's query, see the module's query.go
 //
 // With prove=true and an answer read from a single key, the response holds
@@ -61,8 +66,47 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 	}
 	if out.Value == nil {
 		out.Log = "not found"
+		if isStorePath(req.Path) {
+			// CometBFT's light/rpc client checks an absence proof against
+			// string(Key) read as a key path ("/" and the URL-escaped key),
+			// not against the key: give it the key in that form. The proof
+			// operation still names the raw key.
+			out.Key = []byte(merkle.KeyPath{}.AppendKey(res.Key, merkle.KeyEncodingURL).String())
+		}
 	}
 	return out, nil
+}
+
+// StoreState and the names of the key spaces are the names /store/<name>/key accepts: "state" for any
+// key, or the first segment of a key ("land", "identity", "app", …), which
+// the key must then start with. The state is one IAVL-shaped tree (see
+// package store), so every name proves its key against the same root, the
+// app hash, with one ics23:iavl operation.
+const StoreState = "state"
+
+func isStorePath(path string) bool {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return len(parts) == 3 && parts[0] == "store" && parts[2] == "key"
+}
+
+// storeQuery answers /store/<name>/key: the value at the raw key in data.
+func (a *App) storeQuery(view *store.View, name string, key []byte) (module.QueryResult, error) {
+	if len(key) == 0 {
+		return module.QueryResult{}, errs.InvalidMsg.Wrapf("/store/%s/key needs the key in data", name)
+	}
+	if name != StoreState {
+		known := name == "app"
+		for _, m := range a.modules {
+			known = known || m.Name() == name
+		}
+		if !known {
+			return module.QueryResult{}, errs.InvalidMsg.Wrapf("unknown store %q: use %q for any key, or a key's first segment (app or a module's name)", name, StoreState)
+		}
+		if !bytes.HasPrefix(key, []byte(name+"/")) {
+			return module.QueryResult{}, errs.InvalidMsg.Wrapf("key %q is not in store %q (its keys start with %q)", key, name, name+"/")
+		}
+	}
+	return module.QueryResult{Key: key, Value: view.Get(key)}, nil
 }
 
 func (a *App) route(view *store.View, req *abci.RequestQuery) (module.QueryResult, error) {
@@ -72,6 +116,9 @@ func (a *App) route(view *store.View, req *abci.RequestQuery) (module.QueryResul
 			return module.QueryResult{}, errs.InvalidMsg.Wrapf("/key needs the key in data")
 		}
 		return module.QueryResult{Key: req.Data, Value: view.Get(req.Data)}, nil
+	}
+	if isStorePath(req.Path) {
+		return a.storeQuery(view, parts[1], req.Data)
 	}
 	for _, m := range a.modules {
 		if parts[0] == m.Name() {
