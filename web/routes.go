@@ -9,6 +9,7 @@ import (
 	"github.com/publica/publica/web/demo"
 	"github.com/publica/publica/web/explorer"
 	"github.com/publica/publica/web/features"
+	"github.com/publica/publica/web/home"
 	"github.com/publica/publica/web/identity"
 	"github.com/publica/publica/web/land"
 	"github.com/publica/publica/web/portal"
@@ -41,6 +42,8 @@ func Routes(e *echo.Echo, p *portal.Server) {
 	// /signout, /tx/send and /account/register.
 	portal.RegisterCore(e, p)
 
+	// The front page: what citizens come to do.
+	home.Register(e, p)
 	// Status page, blocks, transactions, accounts.
 	explorer.Register(e, p)
 	// Elections: pages, voting, officials' and trustees' journeys.

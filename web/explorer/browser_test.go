@@ -40,7 +40,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 
 	var title, body string
 	err = chromedp.Run(bctx,
-		chromedp.Navigate(base+"/"),
+		chromedp.Navigate(base+"/status"),
 		chromedp.WaitVisible("main", chromedp.ByQuery),
 		chromedp.Title(&title),
 		chromedp.Text("main", &body, chromedp.ByQuery),

@@ -25,7 +25,7 @@ type handlers struct{ *portal.Server }
 // Register declares the explorer's pages on e.
 func Register(e *echo.Echo, p *portal.Server) {
 	s := &handlers{p}
-	e.GET("/", s.statusPage)
+	e.GET("/status", s.statusPage)
 	e.GET("/api/status", s.statusJSON)
 	e.GET("/blocks", s.blocksPage)
 	e.GET("/blocks/:height", s.blockPage)

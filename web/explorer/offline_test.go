@@ -23,7 +23,7 @@ func TestNodeDownIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{"/": "Node unavailable", "/api/status": `"error"`} {
+	for path, want := range map[string]string{"/status": "Node unavailable", "/api/status": `"error"`} {
 		w := httptest.NewRecorder()
 		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), want) {

@@ -50,9 +50,9 @@ func TestPortalAgainstNode(t *testing.T) {
 	s := browser.StartServer(t, n, web.Options{})
 	base := "http://" + s.Addr()
 
-	page := browser.Get(t, base+"/")
+	page := browser.Get(t, base+"/status")
 	if page.Code != http.StatusOK {
-		t.Fatalf("GET / = %d\n%s", page.Code, page.Body)
+		t.Fatalf("GET /status = %d\n%s", page.Code, page.Body)
 	}
 	browser.MustContain(t, "status page", page.Body,
 		genesis.DevChainID, hash[:12], authority.TypeRegisterAccount, tx.AccountID(pub),
@@ -165,9 +165,9 @@ func TestPortalAgainstNode(t *testing.T) {
 	if h := browser.Get(t, base+"/healthz"); h.Code != http.StatusServiceUnavailable {
 		t.Errorf("healthz with node stopped = %d %q", h.Code, h.Body)
 	}
-	down := browser.Get(t, base+"/")
+	down := browser.Get(t, base+"/status")
 	if down.Code != http.StatusServiceUnavailable {
-		t.Errorf("GET / with node stopped = %d", down.Code)
+		t.Errorf("GET /status with node stopped = %d", down.Code)
 	}
 	browser.MustContain(t, "node-down page", down.Body, "Node unavailable", `<main id="main"`)
 

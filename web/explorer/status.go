@@ -9,7 +9,7 @@ import (
 	"github.com/publica/publica/web/ui"
 )
 
-// statusPage renders GET /.
+// statusPage renders GET /status (the front page is web/home).
 func (s *handlers) statusPage(c echo.Context) error {
 	st, err := s.Chain().Snapshot(c.Request().Context())
 	if err != nil {

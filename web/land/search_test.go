@@ -22,7 +22,8 @@ import (
 	"github.com/publica/publica/x/land"
 )
 
-// TestLandSearchAndReadHeights: parcel search by reference and by area
+// TestLandSearchAndReadHeights: property search by address words, by
+// reference (in any case) and by area, with owners by name
 // (with its errors), pages read at the settled height without waiting for
 // a block, ?height= for a past state, and read-your-writes through the
 // cookie /tx/send sets. The search page is checked with axe in a browser.
@@ -32,7 +33,7 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 	clerk, alice := apptest.DemoKey(t, "clerk"), apptest.DemoKey(t, "citizen-alice")
 	doc := sha256.Sum256([]byte("plan"))
 	for i, x := range []int64{0, 2000, 10000} {
-		browser.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: fmt.Sprintf("SRCH-%d", i+1), Document: hex.EncodeToString(doc[:]),
+		browser.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: fmt.Sprintf("SRCH-%d", i+1), Address: fmt.Sprintf("%d Mill Lane, Millbrook", i+1), Document: hex.EncodeToString(doc[:]),
 			Geometry: land.Geometry{Type: "Polygon", CRS: "EPSG:32633",
 				Coordinates: json.RawMessage(fmt.Sprintf("[[[%d,0],[%d,0],[%d,1000],[%d,1000],[%d,0]]]", x, x+1000, x+1000, x, x))}}, clerk)
 	}
@@ -47,21 +48,32 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 	if r.Code != http.StatusOK {
 		t.Fatalf("search by reference: %d\n%s", r.Code, r.Body)
 	}
-	browser.MustContain(t, "search by reference", r.Body, `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `href="/land/parcels/P3"`, "3 parcels")
+	browser.MustContain(t, "search by reference", r.Body, `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `href="/land/parcels/P3"`, "3 properties found")
+	// By address words or by reference in one box; owners named.
+	r = browser.Get(t, base+"/land/search?q=mill+LANE")
+	browser.MustContain(t, "search by address", r.Body, "3 properties found", "1 Mill Lane, Millbrook", "3 Mill Lane, Millbrook", "SRCH-2",
+		"account "+tx.AccountID(alice.Public().(ed25519.PublicKey))[:10], "No title registered", `id="hits-map"`)
+	r = browser.Get(t, base+"/land/search?q=srch-1")
+	browser.MustContain(t, "search by a reference in small letters", r.Body, "1 property found", `href="/land/parcels/P1"`)
+	if strings.Contains(r.Body, "0, 0 – 0, 0") {
+		t.Error("a search by reference shows empty bounding boxes")
+	}
 	r = browser.Get(t, base+"/land/search?bbox=500,100,2500,200")
-	browser.MustContain(t, "search by area", r.Body, "2 parcels", `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `id="hits-map"`)
+	browser.MustContain(t, "search by area", r.Body, "2 properties found", `href="/land/parcels/P1"`, `href="/land/parcels/P2"`, `id="hits-map"`)
 	if strings.Contains(r.Body, `href="/land/parcels/P3"`) {
 		t.Error("the area search found P3, which lies outside the area")
 	}
 	r = browser.Get(t, base+"/land/search?bbox=50000,50000,60000,60000")
-	browser.MustContain(t, "empty search", r.Body, "No active parcel matches")
+	browser.MustContain(t, "empty search", r.Body, "No property matches")
 	for q, want := range map[string]string{
 		"bbox=1,2,3":          "four whole numbers",
 		"bbox=5,0,1,1":        "West must not be greater than east",
 		"bbox=a,0,1,1":        "is not a whole number",
 		"ref=%20bad%20ref%21": "A cadastral reference is",
 		"ref=A&bbox=0,0,1,1":  "not both",
-		"ref=&bbox=":          "Enter a cadastral reference or an area",
+		"ref=&bbox=":          "Enter an address or a cadastral reference",
+		"q=%2C%3B":            "at least one letter or digit",
+		"q=Mill&bbox=0,0,1,1": "not both",
 	} {
 		r := browser.Get(t, base+"/land/search?"+q)
 		if r.Code != http.StatusUnprocessableEntity {
@@ -124,7 +136,7 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 
 	bctx := browser.New(t)
 	w := browser.Watch(bctx)
-	browser.Run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-ref", chromedp.ByID),
+	browser.Run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-q", chromedp.ByID),
 		chromedp.Poll(`!!window.htmx`, nil, chromedp.WithPollingTimeout(5*time.Second)))
 	browser.RequireAccessible(t, bctx, "search form")
 	// htmx replaces the main content in place: the page's marker survives,
@@ -140,7 +152,7 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 	}
 	browser.RequireAccessible(t, bctx, "search results")
 	// A refused search (422) is swapped in too, with its error summary focused.
-	browser.Run(t, bctx, "bad search in place", chromedp.Evaluate(`document.getElementById("f-bbox").value = "1,2"; document.getElementById("f-ref").value = ""`, nil),
+	browser.Run(t, bctx, "bad search in place", chromedp.Evaluate(`document.getElementById("f-bbox").value = "1,2"; document.getElementById("f-q").value = ""`, nil),
 		chromedp.Click("form.journey-form button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
 	var title string
 	browser.Run(t, bctx, "error title", chromedp.Evaluate(`document.title`, &title), chromedp.Evaluate(`window.__samePage === true`, &same),

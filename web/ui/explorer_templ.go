@@ -57,7 +57,7 @@ func BlocksPage(l *chain.BlockList, a *chain.Activity, r Replay) templ.Component
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Chain explorer</h1><p class=\"lead\">Every block, transaction and account of the chain, as this node stores them, with the outcome of the latest full replay.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Chain explorer</h1><p class=\"lead\">Every block, transaction and account of the chain, as this node stores them, with the outcome of the latest full replay. The <a href=\"/status\" id=\"status-link\">chain status</a> shows the latest block and its validators.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

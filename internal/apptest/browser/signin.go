@@ -1,0 +1,22 @@
+package browser
+
+import (
+	"context"
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// SignInBrowser puts key into the browser's key store and signs in with
+// it on the sign-in page, as a person would; it returns when the page
+// names the signed-in account.
+func SignInBrowser(t testing.TB, ctx context.Context, base string, key ed25519.PrivateKey) {
+	t.Helper()
+	UseKey(t, ctx, base, key)
+	Run(t, ctx, "sign in", chromedp.Navigate(base+"/signin"),
+		chromedp.Poll(`document.querySelector("[data-sign-status]") && document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`,
+			nil, chromedp.WithPollingTimeout(10*time.Second)),
+		Submitted("#session-account", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+}
