@@ -42,7 +42,7 @@ var (
 
 func documentField() ui.Field {
 	return ui.Field{Name: "document", Label: "Document hash",
-		Hint: "The SHA-256 of the deed, plan or order this rests on: 64 lowercase hexadecimal characters (sha256sum FILE).", Wide: true}
+		Hint: "The SHA-256 of the deed, plan or order this rests on: 64 lowercase hexadecimal characters (sha256sum FILE).", Wide: true, Fill: "document"}
 }
 
 func checkDocument(a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {

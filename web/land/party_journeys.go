@@ -70,7 +70,7 @@ var landRegisterParty = &portal.Journey{
 		{Name: "registration_number", Label: "Registration number (organisations and public bodies, optional)", Hint: "The number in its own register, such as a company number."},
 		{Name: "address_for_service", Label: "Address for service (optional)", Wide: true},
 		{Name: "accounts", Label: "Accounts that may sign for the party (optional)", Hint: "Account ids, 40 hexadecimal characters each, separated by commas. Any one of them signs for the party.", Kind: "textarea", Wide: true},
-		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence the party was identified on.", Wide: true},
+		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence the party was identified on.", Wide: true, Fill: "document"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
@@ -134,7 +134,7 @@ var landAmendParty = &portal.Journey{
 		{Name: "address_for_service", Label: "New address for service (optional)", Wide: true},
 		{Name: "accounts", Label: "New accounts (optional)", Hint: "The complete new list of account ids, separated by commas; “none” removes them all.", Kind: "textarea", Wide: true},
 		{Name: "reason", Label: "Reason", Hint: "Such as “change of name” or “signatory left the company”.", Wide: true},
-		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence, such as a certificate of change of name.", Wide: true},
+		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence, such as a certificate of change of name.", Wide: true, Fill: "document"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)

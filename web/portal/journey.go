@@ -122,7 +122,18 @@ func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 
 func (s *Server) formPage(j *Journey, fs []ui.Field, errs []ui.FormError) ui.FormPage {
 	return ui.FormPage{Title: j.Title, Lead: j.Lead, Action: j.Path, Submit: "Continue",
-		Fields: ui.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: j.Scripts}
+		Fields: ui.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: formScripts(j.Scripts, fs)}
+}
+
+// formScripts adds documents.js (choose a file: the browser hashes and
+// uploads it) to a form with a document hash field (Fill "document").
+func formScripts(scripts []string, fs []ui.Field) []string {
+	for _, f := range fs {
+		if f.Fill == "document" {
+			return append(scripts[:len(scripts):len(scripts)], "documents.js")
+		}
+	}
+	return scripts
 }
 
 // journeyPrepare checks the answers and shows the unsigned transaction

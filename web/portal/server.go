@@ -83,6 +83,7 @@ type Server struct {
 	stops    []func(context.Context) error // run by Shutdown (a running replay)
 
 	nodeHealth func() error // an in-process node's health (Health), or nil
+	largeBody  func(*http.Request) bool
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -184,12 +185,19 @@ func (s *Server) newEcho() *echo.Echo {
 	e.Use(s.requestLog())
 	e.Use(s.recoverer())
 	e.Use(rateLimiter(s.rateLimit))
-	e.Use(middleware.BodyLimit("64K"))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: func(c echo.Context) bool {
+		return s.largeBody != nil && s.largeBody(c.Request()) // an area with its own limit (document uploads)
+	}}))
 	e.Use(middleware.ContextTimeout(s.timeout))
 	e.Use(s.csrf())
 	e.Use(s.viewer)
 	return e
 }
+
+// AllowLargeBody exempts the requests f picks from the portal's 64 KiB
+// body limit; their handler must bound the body itself (document uploads,
+// web/documents). Call it while declaring routes.
+func (s *Server) AllowLargeBody(f func(*http.Request) bool) { s.largeBody = f }
 
 // Log is the portal's logger.
 func (s *Server) Log() *slog.Logger { return s.log }

@@ -120,10 +120,11 @@
   }
 
   // The generic signing path signs only a transaction (tx/: "publica/tx/v1"
-  // NUL …) or a sign-in challenge (web/session.go). Anything else, above
+  // NUL …), a sign-in challenge (web/session.go) or a document request
+  // (web/documents RequestBytes: upload or fetch one document). Anything else, above
   // all a trustee's derivation message, whose signature is the trustee's
   // election secret, is refused: a page cannot get one by asking.
-  var TX_DOMAIN = "publica/tx/v1\u0000", SIGNIN_DOMAIN = "publica/signin/v1\u0000";
+  var TX_DOMAIN = "publica/tx/v1\u0000", SIGNIN_DOMAIN = "publica/signin/v1\u0000", DOCUMENT_DOMAIN = "publica/document/v1\u0000";
   var TRUSTEE_KDF = "publica/ballot/v1/trustee-kdf\u0000";
   function hasDomain(bytes, domain) {
     var d = new TextEncoder().encode(domain);
@@ -131,15 +132,15 @@
     for (var i = 0; i < d.length; i++) if (bytes[i] !== d[i]) return false;
     return true;
   }
-  // isSignable is the guard: true only for the two domains above. A new
+  // isSignable is the guard: true only for the three domains above. A new
   // signing function (e.g. for credential proofs) must also refuse
   // isTrusteeDerivation bytes.
-  function isSignable(bytes) { return hasDomain(bytes, TX_DOMAIN) || hasDomain(bytes, SIGNIN_DOMAIN); }
+  function isSignable(bytes) { return hasDomain(bytes, TX_DOMAIN) || hasDomain(bytes, SIGNIN_DOMAIN) || hasDomain(bytes, DOCUMENT_DOMAIN); }
   function isTrusteeDerivation(bytes) { return hasDomain(bytes, TRUSTEE_KDF); }
   function rawSign(rec, bytes) { return subtle.sign(ED, rec.privateKey, bytes).then(hex); }
   function sign(rec, bytes) {
     if (!isSignable(bytes)) {
-      return Promise.reject(new Error("Not signing: these bytes are neither a transaction nor a sign-in challenge."));
+      return Promise.reject(new Error("Not signing: these bytes are not a transaction, a sign-in challenge or a document request."));
     }
     return rawSign(rec, bytes);
   }

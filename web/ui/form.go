@@ -11,7 +11,9 @@ type Field struct {
 	Kind         string
 	Autocomplete string // "off" by default
 	// Fill names a value the page script fills in when the field is empty:
-	// "pubkey" is the public key of the key held in this browser.
+	// "pubkey" is the public key of the key held in this browser;
+	// "document" is the SHA-256 of a file the visitor chooses, which the
+	// browser also uploads (static/documents.js).
 	Fill string
 	Wide bool // a long value (keys, hashes)
 }
