@@ -7,6 +7,7 @@ import (
 	"github.com/publica/publica/web/audit"
 	"github.com/publica/publica/web/ballot"
 	"github.com/publica/publica/web/demo"
+	"github.com/publica/publica/web/documents"
 	"github.com/publica/publica/web/explorer"
 	"github.com/publica/publica/web/features"
 	"github.com/publica/publica/web/home"
@@ -54,6 +55,9 @@ func Routes(e *echo.Echo, p *portal.Server) {
 	identity.Register(e, p)
 	// OGC API – Features: the parcels as a GIS layer (/features).
 	features.Register(e, p)
+	// Documents records rest on: uploads and checked downloads at
+	// /documents/<sha256> (and /api/documents/<sha256> for the CLI).
+	documents.Register(e, p)
 	// Full replays started by auditors.
 	audit.Register(e, p)
 	// The development chain's guided first visit with demo keys.
