@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/web/portal"
+	"github.com/publica/publica/web/static"
 	"github.com/publica/publica/x/identity/vc"
 )
 
@@ -52,6 +53,8 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.POST("/identity/present/sign", s.presentSign)
 	e.GET("/identity/eligibility", s.eligibilityForm)
 	e.POST("/identity/eligibility", s.presentPrepare)
+	// The presentation builder those pages run (cmd/presentwasm).
+	e.GET(static.Prefix+"present.wasm", portal.GzipAsset("present.wasm", "application/wasm"))
 
 	// Journeys (journeys.go). The three status journeys share a message
 	// type; /tx/send answers with the last one's confirmation, as before.

@@ -7,8 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,12 +41,13 @@ import (
 // Alice's list shows it. A recovery is requested for bob and cancelled by
 // bob. axe-core checks every page.
 func TestIdentityJourneysInBrowser(t *testing.T) {
-	bctx := browser.New(t)
+	bctx := browser.NewFor(t, 150*time.Second)
 	w := browser.Watch(bctx)
+	reqs := browser.WatchRequests(bctx)
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
 	base := browser.Serve(t, n, web.Options{Refresh: -1})
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	key := func(name string) (ed25519.PrivateKey, string) {
 		k := apptest.DemoKey(t, name)
@@ -216,9 +220,12 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		t.Fatalf("credential not anchored: %v", err)
 	}
 
-	// 3. Alice imports it, sees it valid and presents one claim.
+	// 3. Alice imports it, sees it valid and presents one claim. From
+	// here to her eligibility on chain every request the browser sends is
+	// recorded: none may carry the holder's file.
 	steady()
 	browser.UseKey(t, bctx, base, alice)
+	reqs.Start()
 	page("my credentials", "/identity/credentials", "#cred-import-form", 200)
 	browser.Run(t, bctx, "paste a non-credential", chromedp.SetValue("#cred-paste", `{"credential":1}`, chromedp.ByID),
 		chromedp.Click("#cred-import-form button", chromedp.ByQuery), chromedp.WaitVisible("#cred-error", chromedp.ByID))
@@ -293,6 +300,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	if el, err := c.Query(ctx, "/key", identity.EligibilityKey(aliceID, "residence", "age_band>=18"), 0, false); err != nil || el.Value == nil {
 		t.Errorf("no eligibility record: %v", err)
 	}
+	noSecretsSent(t, reqs.Stop(t), &held, "district")
 
 	// 5. The registrar revokes it: the verifier and alice see it revoked.
 	steady()
@@ -363,4 +371,81 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		t.Errorf("recovery still pending after cancel: %v", err)
 	}
 	w.Check(t)
+}
+
+// noSecretsSent checks the requests of the present and eligibility
+// journeys: no commitment opening (blinding), no salt and no disclosure or
+// value of a claim not disclosed (disclosed names those that were) left
+// the browser, and the presentations were built there: posted as
+// presentations, never as the holder's file.
+func noSecretsSent(t *testing.T, reqs []browser.Request, held *vc.Held, disclosed ...string) {
+	t.Helper()
+	secrets := map[string]string{"the holder's file's commitments": `"blinding"`}
+	for _, hc := range held.Commitments {
+		secrets["blinding of "+hc.Disclosure[:8]] = hc.Blinding
+		var v any
+		if json.Unmarshal(hc.Value, &v) == nil {
+			if s, ok := v.(string); ok && !slices.Contains(disclosed, claimOf(t, hc.Disclosure)) {
+				secrets["committed value "+s] = s
+			}
+		}
+	}
+	for _, enc := range held.Disclosures {
+		d, err := vc.ParseDisclosure(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(disclosed, d.Name) {
+			continue
+		}
+		secrets["disclosure of "+d.Name] = enc
+		secrets["salt of "+d.Name] = d.Salt
+		var v any
+		if json.Unmarshal(d.Value, &v) == nil {
+			if s, ok := v.(string); ok {
+				secrets["value of "+d.Name] = s
+			}
+		}
+	}
+	for _, want := range []string{"Alice Example", "1987-03-14"} {
+		if !slices.Contains(slices.Collect(maps.Values(secrets)), want) {
+			t.Fatalf("the secrets checked lack %q", want)
+		}
+	}
+	presented, posts := 0, 0
+	for _, r := range reqs {
+		if r.Method == "POST" {
+			posts++
+		}
+		for what, s := range secrets {
+			if r.Contains(s) {
+				t.Errorf("%s %s carries %s (%q)", r.Method, r.URL, what, s)
+			}
+		}
+		if r.Method == "POST" && (strings.HasSuffix(r.URL, "/identity/present") || strings.HasSuffix(r.URL, "/identity/eligibility")) {
+			form, err := url.ParseQuery(r.Body)
+			if err != nil || form.Has("held") {
+				t.Errorf("POST %s: form %v, fields %v", r.URL, err, slices.Collect(maps.Keys(form)))
+			}
+			if p := form.Get("presentation"); p != "" {
+				if _, err := vc.ParsePresentation([]byte(p)); err != nil {
+					t.Errorf("POST %s: the presentation built in the browser: %v", r.URL, err)
+				}
+				presented++
+			}
+		}
+	}
+	// The presentation for the verifier and the eligibility presentation
+	// (refused answers post no presentation).
+	if presented != 2 || posts < 6 {
+		t.Errorf("%d presentations posted in %d POST requests of %d, want 2 in at least 6", presented, posts, len(reqs))
+	}
+}
+
+func claimOf(t *testing.T, commitmentDisclosure string) string {
+	d, err := vc.ParseCommitmentDisclosure(commitmentDisclosure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Name
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/identity"
+	"github.com/publica/publica/web/static"
 )
 
 // TestIdentityRefusalsOverHTTP: every bad request to the credential pages
@@ -83,8 +85,26 @@ func TestIdentityRefusalsOverHTTP(t *testing.T) {
 	// The holder's pages.
 	want("present, no key", a.Post("/identity/present", url.Values{"challenge": {"c"}}), 422, "There is no key in this browser")
 	want("present, no file", a.Post("/identity/present", url.Values{"challenge": {"c"}, "pubkey": {alicePub}}), 422, "Choose a credential")
-	want("present, junk file", a.Post("/identity/present", url.Values{"challenge": {"c"}, "pubkey": {alicePub}, "held": {`{"credential":{}}`}}), 422, "The credential is damaged")
+	want("present, junk presentation", a.Post("/identity/present", url.Values{"challenge": {"c"}, "pubkey": {alicePub}, "presentation": {`{"credential":{}}`}}), 422, "The presentation this browser built is damaged")
+	want("present, the holder's file", a.Post("/identity/present", url.Values{"challenge": {"c"}, "pubkey": {alicePub}, "held": {`{"credential":{}}`}}), 422, "Choose a credential")
+	want("present, not built", a.Post("/identity/present", url.Values{"challenge": {"c"}, "pubkey": {alicePub}, "prove": {"age_band>=18"},
+		"build_error": {"your credential cannot prove this: its claim does not satisfy a term"}, "build_field": {"terms"}}), 422, "Your credential cannot prove this", `id="f-prove-error"`)
 	want("eligibility, no predicate", a.Post("/identity/eligibility", url.Values{"pubkey": {alicePub}}), 422, "Enter what to prove")
+	// The pages that build presentations may compile WebAssembly, and get
+	// the builder compressed.
+	if r := a.Get("/identity/present"); r.Header.Get("Content-Security-Policy") != identity.PresentCSP || !strings.Contains(r.Body, `data-wasm="/static/present.wasm?v=`) {
+		t.Errorf("present page: CSP %q", r.Header.Get("Content-Security-Policy"))
+	}
+	req, _ := http.NewRequest("GET", base+static.URL("present.wasm"), nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil {
+		t.Error(err)
+	} else {
+		res.Body.Close()
+		if res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("Content-Type") != "application/wasm" || res.ContentLength > 2<<20 {
+			t.Errorf("present.wasm: %s, %s, %d bytes", res.Header.Get("Content-Encoding"), res.Header.Get("Content-Type"), res.ContentLength)
+		}
+	}
 
 	// Journeys signed by someone without the role.
 	want("revoke by a citizen", a.Post("/identity/credentials/revoke", url.Values{"pubkey": {alicePub}, "credential": {"5"}}), 422, "is not a credential issuer")

@@ -2,11 +2,10 @@ package identity
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	mrand "math/rand/v2"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/publica/publica/errs"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -22,50 +22,59 @@ import (
 	"github.com/publica/publica/x/identity/vc"
 )
 
-// Presenting selected claims: the browser posts the holder's file (from
-// its store, static/credentials.js), the claims to disclose and the
-// verifier's challenge; the server checks them and prepares the
-// presentation (vc.PreparePresentation); the browser signs its Data
-// Integrity proof input with the holder's key; the server attaches the
-// signature, checks it, and hands the presentation back. Nothing is
-// stored: between the two steps the prepared presentation travels
-// encrypted in the page.
+// Presenting selected claims: the browser builds the presentation itself
+// (static/credentials.js with cmd/presentwasm, present.wasm) from the
+// holder's file in its store, and posts only the presentation — the
+// credential, the chosen disclosures and the predicate proofs, with a
+// placeholder for the holder's signature — never the file's other claims,
+// salts or commitment openings. The server checks that it is the
+// presentation asked for (holder, current key, challenge, domain, terms,
+// disclosed claims), shows what the key signs; the browser signs it with
+// the holder's key; the server puts the signature in place, checks it, and
+// hands the presentation back (or, for eligibility, verifies it as the
+// chain will and builds the transaction). Nothing is stored: between the
+// two steps the presentation travels sealed in the page.
 
 const sealPresent = "identity/present"
 
-// presentState is a presentation waiting for the holder's signature;
-// vc.PreparePresentation rebuilds it byte for byte (Seed drives the
-// randomness of its predicate proofs).
+// presentState is a presentation waiting for the holder's signature.
 type presentState struct {
-	Holder      string              `json:"holder"`
-	PubKey      string              `json:"pubkey"`
-	KeyNumber   int                 `json:"key_number"`
-	Credential  json.RawMessage     `json:"credential"`
-	Disclosures []string            `json:"disclosures"`
-	Claims      int                 `json:"claims"` // how many claims the holder's file has
-	Prove       []string            `json:"prove,omitempty"`
-	Openings    []vc.HeldCommitment `json:"openings,omitempty"`
-	Seed        []byte              `json:"seed"`
-	Challenge   string              `json:"challenge"`
-	Domain      string              `json:"domain"`
-	Created     time.Time           `json:"created"`
-	Expires     time.Time           `json:"expires"`
+	PubKey       string          `json:"pubkey"`
+	Presentation json.RawMessage `json:"presentation"` // placeholder signature
+	Prove        []string        `json:"prove,omitempty"`
+	Expires      time.Time       `json:"expires"`
 	// Eligibility is the predicate registered on chain with this
 	// presentation; "" for a presentation handed to a verifier.
 	Eligibility string `json:"eligibility,omitempty"`
 }
 
-func (st *presentState) prepare() (*vc.PendingPresentation, []byte, error) {
-	var seed [32]byte
-	copy(seed[:], st.Seed)
-	return vc.PreparePresentation(vc.PresentationParams{Holder: st.Holder, KeyNumber: st.KeyNumber,
-		Credential: st.Credential, Disclosures: st.Disclosures, Challenge: st.Challenge, Domain: st.Domain, Created: st.Created,
-		Prove: st.Prove, Openings: st.Openings, Rand: mrand.NewChaCha8(seed)})
+func (st *presentState) prepare() (*vc.PendingDocument, []byte, error) {
+	return vc.Reprepare(st.Presentation)
 }
 
+// PresentCSP is the policy of the present and eligibility pages: the
+// site's, plus 'wasm-unsafe-eval' so that the page may compile the
+// presentation builder (WebAssembly, and nothing else: no eval of
+// JavaScript).
+var PresentCSP = strings.Replace(portal.ContentSecurityPolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
+
+// renderPresentForm renders the present or eligibility page.
+func renderPresentForm(c echo.Context, code int, v ui.PresentForm) error {
+	c.Response().Header().Set("Content-Security-Policy", PresentCSP)
+	return portal.Render(c, code, ui.PresentPage(v))
+}
+
+// createdSkew is how far the presentation's creation time, the browser's
+// clock, may be from the portal's.
+const createdSkew = 10 * time.Minute
+
 func (s *handlers) eligibilityForm(c echo.Context) error {
-	return portal.Render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Eligibility: true,
-		Credential: c.QueryParam("credential"), Predicate: c.QueryParam("predicate")}))
+	chainID, err := s.chainID(c)
+	if err != nil {
+		return portal.Unavailable(err)
+	}
+	return renderPresentForm(c, http.StatusOK, ui.PresentForm{Eligibility: true, ChainID: chainID,
+		Credential: c.QueryParam("credential"), Predicate: c.QueryParam("predicate")})
 }
 
 // splitTerms splits "district=7,age_band>=18" into its terms, each checked
@@ -83,12 +92,9 @@ func splitTerms(s string) ([]string, error) {
 }
 
 func (s *handlers) presentForm(c echo.Context) error {
-	return portal.Render(c, http.StatusOK, ui.PresentPage(ui.PresentForm{Credential: c.QueryParam("credential"),
-		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")}))
+	return renderPresentForm(c, http.StatusOK, ui.PresentForm{Credential: c.QueryParam("credential"),
+		Challenge: c.QueryParam("challenge"), Domain: c.QueryParam("domain")})
 }
-
-// maxHeld bounds the holder's file the browser posts.
-const maxHeld = 48 << 10
 
 func (s *handlers) presentPrepare(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -104,7 +110,10 @@ func (s *handlers) presentPrepare(c echo.Context) error {
 	var fe []ui.FormError
 	refuse := func() error {
 		v.Errors = fe
-		return portal.Render(c, http.StatusUnprocessableEntity, ui.PresentPage(v))
+		if v.Eligibility {
+			v.ChainID, _ = s.chainID(c)
+		}
+		return renderPresentForm(c, http.StatusUnprocessableEntity, v)
 	}
 	var terms []string
 	if v.Eligibility {
@@ -138,21 +147,42 @@ func (s *handlers) presentPrepare(c echo.Context) error {
 		fe = append(fe, ui.FormError{Message: "There is no key in this browser: import your key on the Your key page first"})
 		return refuse()
 	}
-	raw := []byte(form.Get("held"))
-	var held vc.Held
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	if len(fe) > 0 {
+		return refuse()
+	}
+	termField := "prove"
+	if v.Eligibility {
+		termField = "predicate"
+	}
+	// The browser could not build the presentation: its reason, on the
+	// field it concerns (it names no claim value).
+	if msg := strings.TrimSpace(form.Get("build_error")); msg != "" {
+		field := form.Get("build_field")
+		switch field {
+		case "credential", "disclose":
+		case "terms":
+			field = termField
+		default:
+			field = ""
+		}
+		fe = append(fe, ui.FormError{Field: field, Message: upperFirst(shortText(msg))})
+		return refuse()
+	}
+	raw := []byte(form.Get("presentation"))
 	if len(raw) == 0 {
 		fe = append(fe, ui.FormError{Field: "credential", Message: "Choose a credential: import one on the My credentials page first"})
 		return refuse()
 	}
-	if len(raw) > maxHeld || dec.Decode(&held) != nil {
-		fe = append(fe, ui.FormError{Field: "credential", Message: "This is not a credential file: remove it and import the file your registrar gave you"})
-		return refuse()
+	var pp *vc.ParsedPresentation
+	if len(raw) <= maxPresentation {
+		pp, err = vc.ParsePresentation(raw)
 	}
-	cred, err := vc.ParseCredential(held.Credential)
-	if err != nil {
-		fe = append(fe, ui.FormError{Field: "credential", Message: "The credential is damaged: " + shortText(err.Error())})
+	if pp == nil {
+		msg := "The presentation this browser built is damaged"
+		if err != nil {
+			msg += ": " + shortText(err.Error())
+		}
+		fe = append(fe, ui.FormError{Field: "credential", Message: msg})
 		return refuse()
 	}
 	cl, err := s.Client(c)
@@ -167,18 +197,8 @@ func (s *handlers) presentPrepare(c echo.Context) error {
 	case acct == nil:
 		fe = append(fe, ui.FormError{Message: "The key in this browser has no account: it cannot present credentials"})
 		return refuse()
-	case acct.ID != cred.Holder:
-		fe = append(fe, ui.FormError{Field: "credential", Message: "This credential was issued to " + vc.DID(cred.Holder) + ", not to the account of the key in this browser (" + acct.ID + ")"})
-		return refuse()
-	}
-	if len(names) == 0 {
-		names = nil
-	}
-	discs, err := held.Disclose(names...)
-	if err != nil {
-		fe = append(fe, ui.FormError{Field: "disclose", Message: "Choose only claims of this credential: " + err.Error()})
-	}
-	if len(fe) > 0 {
+	case acct.ID != pp.Credential.Holder:
+		fe = append(fe, ui.FormError{Field: "credential", Message: "This credential was issued to " + vc.DID(pp.Credential.Holder) + ", not to the account of the key in this browser (" + acct.ID + ")"})
 		return refuse()
 	}
 	n, err := currentKey(ctx, cl, acct.ID, hex.EncodeToString(pub))
@@ -189,51 +209,83 @@ func (s *handlers) presentPrepare(c echo.Context) error {
 		fe = append(fe, ui.FormError{Message: "The key in this browser is not the current key of your account"})
 		return refuse()
 	}
-	termField := "prove"
-	if v.Eligibility {
-		termField = "predicate"
-	}
-	if len(terms) > 0 && len(held.Commitments) == 0 {
-		fe = append(fe, ui.FormError{Field: termField, Message: "This credential has no commitments to prove anything over (it was issued before they existed): ask your registrar for a new one"})
-		return refuse()
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	st := presentState{Holder: acct.ID, PubKey: hex.EncodeToString(pub), KeyNumber: n, Credential: held.Credential,
-		Disclosures: discs, Claims: len(held.Disclosures), Challenge: v.Challenge, Domain: v.Domain, Created: now, Expires: now.Add(sealedFor),
-		Seed: make([]byte, 32)}
-	if _, err := rand.Read(st.Seed); err != nil {
-		return err
-	}
-	if len(terms) > 0 {
-		st.Prove, st.Openings = terms, held.Commitments
-	}
+	challenge, domain := v.Challenge, v.Domain
 	if v.Eligibility {
 		chainID, err := cl.ChainID(ctx)
 		if err != nil {
 			return portal.Unavailable(err)
 		}
 		pred, _ := identity.ParsePredicate(v.Predicate)
-		st.Eligibility = pred.String()
-		st.Challenge, st.Domain = identity.EligibilityChallenge(chainID, acct.ID, st.Eligibility), chainID
+		challenge, domain = identity.EligibilityChallenge(chainID, acct.ID, pred.String()), chainID
 	}
-	if _, _, err := st.prepare(); err != nil {
-		// A term that does not hold, or names no claim, cannot be proven.
-		fe = append(fe, ui.FormError{Field: termField, Message: "Your credential cannot prove this: " + shortText(err.Error())})
+	// It must be exactly the presentation asked for.
+	proof := pp.Secured.Proof
+	created, cerr := time.Parse(time.RFC3339, proof.Created)
+	var proven []string
+	for _, p := range pp.Presentation.PredicateProofs {
+		proven = append(proven, p.Term)
+	}
+	disclosed := make([]string, 0, len(pp.Disclosed))
+	for name := range pp.Disclosed {
+		disclosed = append(disclosed, name)
+	}
+	slices.Sort(disclosed)
+	wantNames := slices.Clone(names)
+	slices.Sort(wantNames)
+	wantNames = slices.Compact(wantNames)
+	var wrong string
+	switch {
+	case pp.Holder != acct.ID || pp.HolderKey != n:
+		wrong = "it is signed for " + proof.VerificationMethod + ", not " + vc.KeyRef(acct.ID, n)
+	case proof.ProofPurpose != "authentication" || proof.Challenge != challenge || proof.Domain != domain:
+		wrong = "it is for another challenge or domain"
+	case cerr != nil || time.Since(created).Abs() > createdSkew:
+		wrong = "its creation time is not now: check this device’s clock"
+	case !slices.Equal(proven, terms):
+		wrong = "it proves " + strings.Join(proven, ",") + " instead of " + strings.Join(terms, ",")
+	case !slices.Equal(disclosed, wantNames) || len(pp.Presentation.Disclosures) != len(wantNames):
+		wrong = "it discloses other claims than those ticked"
+	}
+	if wrong != "" {
+		fe = append(fe, ui.FormError{Field: "credential", Message: "The presentation this browser built is not the one asked for: " + wrong})
 		return refuse()
 	}
-	return s.renderPresentCheck(c, http.StatusOK, &st, cred, nil)
+	st := presentState{PubKey: hex.EncodeToString(pub), Presentation: raw, Prove: terms, Expires: time.Now().Add(sealedFor)}
+	if v.Eligibility {
+		pred, _ := identity.ParsePredicate(v.Predicate)
+		st.Eligibility = pred.String()
+	}
+	if _, _, err := st.prepare(); err != nil {
+		fe = append(fe, ui.FormError{Field: "credential", Message: "The presentation this browser built is damaged: " + shortText(err.Error())})
+		return refuse()
+	}
+	return s.renderPresentCheck(c, http.StatusOK, &st, pp, nil)
 }
 
-func (s *handlers) renderPresentCheck(c echo.Context, code int, st *presentState, cred *vc.Parsed, fe []ui.FormError) error {
-	pend, signBytes, err := st.prepare()
+// upperFirst capitalises a message's first letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+// chainID is the chain's id, for the eligibility page's browser code.
+func (s *handlers) chainID(c echo.Context) (string, error) {
+	cl, err := s.Client(c)
+	if err != nil {
+		return "", err
+	}
+	return cl.ChainID(c.Request().Context())
+}
+
+func (s *handlers) renderPresentCheck(c echo.Context, code int, st *presentState, pp *vc.ParsedPresentation, fe []ui.FormError) error {
+	_, signBytes, err := st.prepare()
 	if err != nil {
 		return err
 	}
-	placeholder, err := pend.Finish(make([]byte, ed25519.SignatureSize))
-	if err != nil {
-		return err
-	}
-	di, err := diCheckOf(placeholder, signBytes, "authentication", st.PubKey)
+	di, err := diCheckOf(st.Presentation, signBytes, "authentication", st.PubKey)
 	if err != nil {
 		return err
 	}
@@ -241,17 +293,19 @@ func (s *handlers) renderPresentCheck(c echo.Context, code int, st *presentState
 	if err != nil {
 		return err
 	}
-	domain := st.Domain
+	proof, cred := pp.Secured.Proof, pp.Credential
+	domain := proof.Domain
 	if domain == "" {
 		domain = "none given"
 	}
 	v := ui.PresentCheck{DI: di, Sealed: sealed, Errors: fe, Eligibility: st.Eligibility != "", Facts: []ui.Fact{
 		{Label: "What", Value: "Sign a presentation of your credential for one verifier"},
-		{Label: "Verifier’s challenge", Value: st.Challenge, Mono: true},
+		{Label: "Verifier’s challenge", Value: proof.Challenge, Mono: true},
 		{Label: "Verifier’s domain", Value: domain},
 		{Label: "Credential", Value: cred.SchemaID + ", version " + strconv.FormatUint(uint64(cred.Version), 10) + ", from " + vc.DID(cred.Issuer)},
-		{Label: "Claims kept hidden", Value: strconv.Itoa(st.Claims - len(st.Disclosures))},
-		{Label: "Signed with", Value: vc.KeyRef(st.Holder, st.KeyNumber), Mono: true},
+		{Label: "Claims kept hidden", Value: strconv.Itoa(len(cred.Credential.CredentialSubject.ClaimDigests) - len(pp.Disclosed))},
+		{Label: "Signed with", Value: proof.VerificationMethod, Mono: true},
+		{Label: "Built by", Value: "this browser, from the credential held here: the portal received only the presentation"},
 	}}
 	if st.Eligibility != "" {
 		v.Facts[0].Value = "Sign a presentation proving " + st.Eligibility + " for the chain, disclosing no claim; you then sign the transaction that records the result"
@@ -260,7 +314,7 @@ func (s *handlers) renderPresentCheck(c echo.Context, code int, st *presentState
 	for _, term := range st.Prove {
 		v.Proven = append(v.Proven, ui.Fact{Label: term, Value: "proven in zero knowledge, the value not disclosed"})
 	}
-	for _, enc := range st.Disclosures {
+	for _, enc := range pp.Presentation.Disclosures {
 		d, err := vc.ParseDisclosure(enc)
 		if err != nil {
 			return err
@@ -276,14 +330,14 @@ func (s *handlers) presentSign(c echo.Context) error {
 	if err := s.OpenState(sealPresent, c.FormValue("sealed"), &st); err != nil || time.Now().After(st.Expires) {
 		return sealedGone()
 	}
-	cred, err := vc.ParseCredential(st.Credential)
+	placeholder, err := vc.ParsePresentation(st.Presentation)
 	if err != nil {
 		return sealedGone()
 	}
 	badSig := []ui.FormError{{Message: "The signature does not match this presentation and key, so nothing was signed. Sign it again with the key it names."}}
 	sig, ok := signatureField(c)
 	if !ok {
-		return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, cred, badSig)
+		return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, placeholder, badSig)
 	}
 	pend, _, err := st.prepare()
 	if err != nil {
@@ -302,16 +356,39 @@ func (s *handlers) presentSign(c echo.Context) error {
 		return err
 	}
 	if pp.Secured.Verify(pub) != nil {
-		return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, cred, badSig)
+		return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, placeholder, badSig)
 	}
+	cred := pp.Credential
 	if st.Eligibility != "" {
-		// The presentation goes on chain: the holder signs the
-		// transaction next, on the common check page (/tx/send).
+		// The presentation goes on chain: checked here as the chain
+		// will check it (proofs included), then the holder signs the
+		// transaction on the common check page (/tx/send).
 		cl, err := s.Client(c)
 		if err != nil {
 			return err
 		}
-		t, err := cl.Build(c.Request().Context(), pub, identity.TypeRegisterEligibility,
+		ctx := c.Request().Context()
+		chainID, err := cl.ChainID(ctx)
+		if err != nil {
+			return portal.Unavailable(err)
+		}
+		pred, err := identity.ParsePredicate(st.Eligibility)
+		if err != nil {
+			return sealedGone()
+		}
+		_, verr := identity.VerifyPresentation(portal.NewReader(ctx, cl, 0), out, identity.VerifyOptions{
+			Challenge: identity.EligibilityChallenge(chainID, pp.Holder, st.Eligibility), Domain: chainID,
+			Now: time.Now(), Predicate: pred, ProofsOnly: true})
+		var code *errs.Error
+		switch {
+		case verr == nil:
+		case errors.As(verr, &code) && code.Codespace == identity.Codespace:
+			return s.renderPresentCheck(c, http.StatusUnprocessableEntity, &st, placeholder, []ui.FormError{{
+				Message: fmt.Sprintf("The chain would refuse this presentation (%s/%d): %s", code.Codespace, code.Code, shortText(verr.Error()))}})
+		default:
+			return portal.Unavailable(verr)
+		}
+		t, err := cl.Build(ctx, pub, identity.TypeRegisterEligibility,
 			identity.MsgRegisterEligibility{Predicate: st.Eligibility, Presentation: string(out)}, portal.ValidFor)
 		if err != nil {
 			return portal.Unavailable(err)
@@ -341,6 +418,6 @@ func (s *handlers) presentSign(c echo.Context) error {
 		Facts: []ui.Fact{
 			{Label: "Disclosed claims", Value: disclosed},
 			{Label: "Proven without disclosure", Value: proven},
-			{Label: "Verifier’s challenge", Value: st.Challenge, Mono: true},
+			{Label: "Verifier’s challenge", Value: pp.Secured.Proof.Challenge, Mono: true},
 		}}))
 }

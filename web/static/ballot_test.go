@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-// TestBallotWasmFresh rebuilds the ballot WebAssembly and the loader the
+// TestBallotWasmFresh rebuilds the ballot and presentation WebAssembly and
+// the loader the
 // way `go generate` does and insists the embedded copies are identical, so
 // a stale binary cannot ship.
 func TestBallotWasmFresh(t *testing.T) {
@@ -20,7 +21,7 @@ func TestBallotWasmFresh(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	for _, name := range []string{"ballot.wasm", "wasm_exec.js"} {
+	for _, name := range []string{"ballot.wasm", "present.wasm", "wasm_exec.js"} {
 		want, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -220,15 +220,65 @@
         "There is no key in this browser yet. Import your key on the Your key page first.";
       note.hidden = false;
     });
+    // The presentation is built here (present.wasm) from the holder's
+    // file; only the presentation is posted, never the file. What only
+    // the portal can refuse (no key, no credential, an empty answer) is
+    // left to it; the builder's refusal is posted as build_error (its
+    // messages name no claim value) so the portal shows it on its field.
+    var els = form.elements, busy = false;
     form.addEventListener("submit", function (e) {
       e.preventDefault();
+      if (busy) return;
+      busy = true;
       var rec = recs[select.value];
-      form.elements.held.value = rec ? rec.held : "";
+      els.presentation.value = els.build_error.value = els.build_field.value = "";
+      var eligibility = !!els.predicate;
+      var prove = (eligibility ? els.predicate.value : els.prove.value).trim();
+      var challenge = eligibility ? "" : els.challenge.value.trim();
       keyP.then(function (key) {
-        form.elements.pubkey.value = key ? key.publicKey : "";
-        form.submit();
-      });
+        els.pubkey.value = key ? key.publicKey : "";
+        if (!key || !rec || (eligibility ? !prove : !challenge)) return;
+        form.setAttribute("aria-busy", "true");
+        var did = fetch("/1.0/identifiers/" + encodeURIComponent("did:publica:" + key.accountId),
+          { headers: { Accept: "application/did+ld+json" } }).then(function (r) { return r.ok ? r.json() : null; });
+        return Promise.all([presentBuilder(form.getAttribute("data-wasm")), did]).then(function (r) {
+          var disclose = Array.prototype.filter.call(form.querySelectorAll("input[name=disclose]"), function (b) { return b.checked; })
+            .map(function (b) { return b.value; });
+          var out = JSON.parse(window.publicaPresent(JSON.stringify({
+            held: JSON.parse(rec.held), holder: key.accountId, pubkey: key.publicKey, did_document: r[1],
+            disclose: eligibility ? [] : disclose, prove: prove, challenge: challenge,
+            domain: eligibility ? "" : els.domain.value.trim(),
+            created: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+            eligibility_chain: eligibility ? form.getAttribute("data-chain") : ""
+          })));
+          if (out.error) {
+            els.build_error.value = out.error;
+            els.build_field.value = out.field || "";
+          } else {
+            els.presentation.value = out.presentation;
+          }
+        });
+      }).catch(function (err) {
+        els.presentation.value = "";
+        els.build_error.value = "the presentation could not be built in this browser: " + (err.message || err);
+      }).then(function () { form.submit(); });
     });
+  }
+
+  // presentBuilder loads cmd/presentwasm once: it registers
+  // publicaPresent(requestJSON) → responseJSON.
+  var builder = null;
+  function presentBuilder(url) {
+    if (builder) return builder;
+    if (typeof WebAssembly !== "object" || typeof Go !== "function") {
+      return Promise.reject(new Error("this browser cannot run WebAssembly"));
+    }
+    var go = new Go();
+    builder = WebAssembly.instantiateStreaming(fetch(url), go.importObject).then(function (r) {
+      go.run(r.instance); // registers the function, then waits
+      if (typeof window.publicaPresent !== "function") throw new Error("the presentation builder did not start");
+    });
+    return builder;
   }
 
   function sha256(text) { return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)); }

@@ -11,6 +11,10 @@ import (
 // in the browser (static/credentials.js beside the key store).
 var CredentialScripts = []string{"keystore.js", "credentials.js"}
 
+// PresentScripts are the present and eligibility pages' scripts: the
+// credential store and the presentation builder (present.wasm).
+var PresentScripts = []string{"keystore.js", "wasm_exec.js", "credentials.js"}
+
 // FocusScripts are for credential pages that hold no key: credentials.js
 // alone moves focus to the error summary, as sign.js does on signing pages.
 var FocusScripts = []string{"credentials.js"}

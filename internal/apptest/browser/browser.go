@@ -51,6 +51,13 @@ func ExecPath(t testing.TB) string {
 // $PUBLICA_SCREENSHOTS (default: the system temp dir) and its path logged.
 func New(t testing.TB) context.Context {
 	t.Helper()
+	return NewFor(t, 60*time.Second)
+}
+
+// NewFor is New for a journey that may take the browser up to d (a long
+// journey on a loaded machine).
+func NewFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	// Not t.TempDir: Chromium's helper processes may still be writing the
 	// profile for a moment after the browser exits, which fails the test's
 	// own cleanup. This one is removed with retries instead.
@@ -73,7 +80,7 @@ func New(t testing.TB) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	if err := chromedp.Run(ctx); err != nil {
 		cancelTimeout()
 		cancelTab()

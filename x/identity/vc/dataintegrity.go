@@ -255,3 +255,33 @@ func PrepareDocument(doc []byte, opts Proof) (*PendingDocument, []byte, error) {
 // Finish attaches the signature (not checked) and returns the secured
 // document.
 func (p *PendingDocument) Finish(signature []byte) ([]byte, error) { return p.u.finish(signature) }
+
+// Reprepare reads a document secured with a placeholder (or any) signature,
+// such as a presentation a browser built, and returns it pending again:
+// the bytes its proof's key must sign, and Finish to put the signature in
+// the proof's place. Nothing but the signature changes.
+func Reprepare(doc []byte) (*PendingDocument, []byte, error) {
+	m, err := objectOf(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	rawProof, ok := m["proof"]
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: no proof", ErrMalformed)
+	}
+	var p Proof
+	dec := json.NewDecoder(bytes.NewReader(rawProof))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, nil, fmt.Errorf("%w: proof: %v", ErrMalformed, err)
+	}
+	if p.Type != ProofType || p.Cryptosuite != Cryptosuite {
+		return nil, nil, fmt.Errorf("%w: proof is %s/%s, want %s/%s", ErrMalformed, p.Type, p.Cryptosuite, ProofType, Cryptosuite)
+	}
+	delete(m, "proof")
+	rest, err := json.Marshal(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return PrepareDocument(rest, p)
+}
