@@ -1,7 +1,9 @@
 // Package testnet creates a multi-validator local network on one machine:
 // one home per validator, each with its own keys and loopback ports, one
 // shared genesis listing every validator with equal power, and persistent
-// peers wired so that every node dials all the others.
+// peers wired so that every node dials all the others. Full nodes (read
+// replicas that do not validate) may be added: they share the genesis,
+// are not in its validator set, and dial every validator.
 package testnet
 
 import (
@@ -26,7 +28,9 @@ import (
 
 // Limits and defaults.
 const (
-	MaxValidators        = 16
+	MaxValidators = 16
+	// MaxFullNodes bounds the read replicas of a local network.
+	MaxFullNodes         = 8
 	DefaultChainID       = "publica-localnet"
 	DefaultBasePort      = 26600
 	DefaultBlockInterval = time.Second
@@ -41,7 +45,10 @@ const (
 
 // Options describe a new local network.
 type Options struct {
-	Validators    int
+	Validators int
+	// FullNodes are nodes that follow the chain and serve reads and the
+	// portal but do not validate: full0, full1, ... after the validators.
+	FullNodes     int
 	Output        string
 	ChainID       string        // default DefaultChainID
 	BasePort      int           // default DefaultBasePort
@@ -56,9 +63,10 @@ type Options struct {
 	AppVersion uint64
 }
 
-// Node is one validator's home and addresses.
+// Node is one node's home and addresses.
 type Node struct {
-	Name       string // node0, node1, ...
+	Name       string // node0, node1, ... (validators), full0, ... (full nodes)
+	Validator  bool
 	Home       string
 	ID         string // CometBFT node id (from its node key)
 	P2PPort    int
@@ -91,6 +99,10 @@ func Generate(opts Options) (tn *Testnet, err error) {
 	if opts.Validators < 1 || opts.Validators > MaxValidators {
 		return nil, fmt.Errorf("--validators must be between 1 and %d, got %d", MaxValidators, opts.Validators)
 	}
+	if opts.FullNodes < 0 || opts.FullNodes > MaxFullNodes {
+		return nil, fmt.Errorf("--full-nodes must be between 0 and %d, got %d", MaxFullNodes, opts.FullNodes)
+	}
+	total := opts.Validators + opts.FullNodes
 	if opts.Output == "" {
 		return nil, errors.New("an output directory is required (--output DIR)")
 	}
@@ -112,12 +124,18 @@ func Generate(opts Options) (tn *Testnet, err error) {
 	if !json.Valid(opts.AppState) {
 		return nil, errors.New("app state is not valid JSON")
 	}
-	if last := LastPort(opts.BasePort, opts.Validators); opts.BasePort < 1 || last > 65535 {
+	if last := LastPort(opts.BasePort, total); opts.BasePort < 1 || last > 65535 {
 		return nil, fmt.Errorf("--base-port %d does not leave room for %d nodes (ports %d..%d must be within 1..65535)",
-			opts.BasePort, opts.Validators, opts.BasePort, last)
+			opts.BasePort, total, opts.BasePort, last)
 	}
-	for i := 0; i < opts.Validators; i++ {
-		home := filepath.Join(opts.Output, nodeName(i))
+	name := func(i int) string {
+		if i < opts.Validators {
+			return nodeName(i)
+		}
+		return "full" + strconv.Itoa(i-opts.Validators)
+	}
+	for i := 0; i < total; i++ {
+		home := filepath.Join(opts.Output, name(i))
 		if _, err := os.Stat(home); err == nil {
 			return nil, fmt.Errorf("%s already exists: remove it or choose another --output", home)
 		} else if !errors.Is(err, fs.ErrNotExist) {
@@ -128,19 +146,20 @@ func Generate(opts Options) (tn *Testnet, err error) {
 	// A half-written network is worse than none: remove what we made.
 	defer func() {
 		if err != nil {
-			for i := 0; i < opts.Validators; i++ {
-				os.RemoveAll(filepath.Join(opts.Output, nodeName(i)))
+			for i := 0; i < total; i++ {
+				os.RemoveAll(filepath.Join(opts.Output, name(i)))
 			}
 			tn = nil
 		}
 	}()
 	tn = &Testnet{ChainID: opts.ChainID, Dir: opts.Output}
 	var vals []types.GenesisValidator
-	confs := make([]*cfg.Config, opts.Validators)
-	for i := 0; i < opts.Validators; i++ {
+	confs := make([]*cfg.Config, total)
+	for i := 0; i < total; i++ {
 		n := Node{
-			Name:       nodeName(i),
-			Home:       filepath.Join(opts.Output, nodeName(i)),
+			Name:       name(i),
+			Validator:  i < opts.Validators,
+			Home:       filepath.Join(opts.Output, name(i)),
 			P2PPort:    opts.BasePort + PortStride*i,
 			RPCPort:    opts.BasePort + PortStride*i + 1,
 			PortalPort: opts.BasePort + PortStride*i + 2,
@@ -164,7 +183,9 @@ func Generate(opts Options) (tn *Testnet, err error) {
 			return nil, fmt.Errorf("%s: %w", n.Name, err)
 		}
 		n.ID = string(id)
-		vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: ValidatorPower, Name: n.Name})
+		if n.Validator {
+			vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: ValidatorPower, Name: n.Name})
+		}
 		tn.Nodes = append(tn.Nodes, n)
 		confs[i] = conf
 	}
@@ -182,9 +203,10 @@ func Generate(opts Options) (tn *Testnet, err error) {
 	}
 	for i, n := range tn.Nodes {
 		conf := confs[i]
+		// Validators dial each other; a full node dials every validator.
 		var peers []string
 		for j, other := range tn.Nodes {
-			if j != i {
+			if j != i && other.Validator {
 				peers = append(peers, other.Peer())
 			}
 		}
@@ -220,8 +242,8 @@ func (tn *Testnet) writePorts() error {
 // nodes uses is free on 127.0.0.1 right now. Ports may be taken again
 // before use; that is a race tests accept.
 func FreeBasePort(n int) (int, error) {
-	if n < 1 || n > MaxValidators {
-		return 0, fmt.Errorf("validators must be between 1 and %d, got %d", MaxValidators, n)
+	if n < 1 || n > MaxValidators+MaxFullNodes {
+		return 0, fmt.Errorf("nodes must be between 1 and %d, got %d", MaxValidators+MaxFullNodes, n)
 	}
 	// Start from an OS-chosen free port so parallel callers rarely collide.
 	for attempt := 0; attempt < 50; attempt++ {

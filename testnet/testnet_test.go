@@ -193,6 +193,8 @@ func TestGenerateBadInput(t *testing.T) {
 	}{
 		{"zero validators", testnet.Options{Validators: 0}, "between 1 and 16"},
 		{"too many", testnet.Options{Validators: 17}, "between 1 and 16"},
+		{"too many full nodes", testnet.Options{Validators: 1, FullNodes: 9}, "between 0 and 8"},
+		{"negative full nodes", testnet.Options{Validators: 1, FullNodes: -1}, "between 0 and 8"},
 		{"no output", testnet.Options{Validators: 1}, "output directory"},
 		{"port overflow", testnet.Options{Validators: 4, BasePort: 65530}, "does not leave room"},
 		{"negative port", testnet.Options{Validators: 1, BasePort: -5}, "does not leave room"},
