@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite console transcripts in the docu
 // The documents whose `sh` blocks run, each against its own fresh chain,
 // in this order. (docs/*.md files with no `sh` block need no entry, but a
 // test below checks that none is forgotten.)
-var documents = []string{"README.md", "docs/land.md", "docs/identity.md", "docs/ballot.md", "docs/cli.md"}
+var documents = []string{"README.md", "docs/land.md", "docs/identity.md", "docs/ballot.md", "docs/cli.md", "docs/network.md"}
 
 func TestExtract(t *testing.T) {
 	dir := t.TempDir()
