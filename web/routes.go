@@ -4,6 +4,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/node"
+	"github.com/publica/publica/web/api"
 	"github.com/publica/publica/web/audit"
 	"github.com/publica/publica/web/ballot"
 	"github.com/publica/publica/web/demo"
@@ -55,6 +56,8 @@ func Routes(e *echo.Echo, p *portal.Server) {
 	identity.Register(e, p)
 	// OGC API – Features: the parcels as a GIS layer (/features).
 	features.Register(e, p)
+	// The machine API's OpenAPI document (/api/openapi.yaml).
+	api.Register(e, p)
 	// Documents records rest on: uploads and checked downloads at
 	// /documents/<sha256> (and /api/documents/<sha256> for the CLI).
 	documents.Register(e, p)

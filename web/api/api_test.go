@@ -1,0 +1,210 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/publica/publica/docs"
+)
+
+// loadDoc loads and validates an OpenAPI document with kin-openapi.
+func loadDoc(t *testing.T, data []byte) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		t.Fatalf("load OpenAPI document: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	return doc
+}
+
+// TestDocumentValid: docs/openapi.yaml is a valid OpenAPI 3.1 document,
+// and a broken one is refused (the check can fail).
+func TestDocumentValid(t *testing.T) {
+	doc := loadDoc(t, docs.OpenAPI)
+	if !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("openapi %q, want 3.1", doc.OpenAPI)
+	}
+	broken := bytes.Replace(docs.OpenAPI, []byte(`$ref: "#/components/schemas/Extract"`), []byte(`$ref: "#/components/schemas/NoSuchSchema"`), 1)
+	if _, err := openapi3.NewLoader().LoadFromData(broken); err == nil {
+		t.Error("a reference to a missing schema loaded")
+	}
+	broken = bytes.Replace(docs.OpenAPI, []byte("operationId: getStatus\n"), []byte("operationId: getHealth\n"), 1)
+	if d, err := openapi3.NewLoader().LoadFromData(broken); err == nil && d.Validate(context.Background()) == nil {
+		t.Error("a document with a duplicate operationId validated")
+	}
+}
+
+// call is one request the API test makes and the status it expects.
+type call struct {
+	path   string
+	accept string
+	status int
+}
+
+// TestEveryEndpointMatchesDocument runs a real node and portal, registers
+// a parcel and title, a credential schema, an issuer's signed status
+// lists and a DID service, then calls every operation of
+// docs/openapi.yaml (answers and refusals) and validates each response,
+// status, headers and body, against the document with kin-openapi's
+// openapi3filter. The document the portal serves is the repository's.
+func TestEveryEndpointMatchesDocument(t *testing.T) {
+	ch := startChain(t)
+
+	// The served document is docs/openapi.yaml.
+	res, err := http.Get(ch.base + "/api/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Equal(served, docs.OpenAPI) || res.Header.Get("Content-Type") != "application/yaml" {
+		t.Fatalf("GET /api/openapi.yaml: %d %s, %d bytes (the repository's: %d)", res.StatusCode, res.Header.Get("Content-Type"), len(served), len(docs.OpenAPI))
+	}
+	doc := loadDoc(t, served)
+	doc.Servers = openapi3.Servers{{URL: ch.base}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Media types without a +json suffix whose bodies are JSON.
+	openapi3filter.RegisterBodyDecoder("application/vc", openapi3filter.JSONBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/did-resolution", openapi3filter.JSONBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+
+	did := "did:publica:" + ch.citizen
+	utm := "?crs=" + url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/32633")
+	list := "/identity/status-lists/" + ch.issuer + "/revocation"
+	calls := []call{
+		{path: "/healthz", status: 200},
+		{path: "/api/openapi.yaml", status: 200},
+		{path: "/api/status", status: 200},
+		{path: "/features", status: 200},
+		{path: "/features/conformance", status: 200},
+		{path: "/features/api", status: 200},
+		{path: "/features/collections", status: 200},
+		{path: "/features/collections/parcels", status: 200},
+		{path: "/features/collections/parcels/items?limit=1", status: 200},
+		{path: "/features/collections/parcels/items?bbox=13,52,14,53&limit=10", status: 200},
+		{path: "/features/collections/parcels/items?limit=x", status: 400},
+		{path: "/features/collections/parcels/items/P1", status: 200},
+		{path: "/features/collections/parcels/items/P1" + utm, status: 200},
+		{path: "/features/collections/parcels/items/P9", status: 404},
+		{path: "/features/collections/parcels/download", status: 200},
+		{path: "/features/collections/parcels/download" + utm, status: 200},
+		{path: "/land/titles/" + ch.title + "/extract.json", status: 200},
+		{path: "/land/titles/T99/extract.json", status: 404},
+		{path: "/land/titles/" + ch.title + "/certificate.pdf", status: 200},
+		{path: "/ns/identity/v1", status: 200},
+		{path: "/identity/schemas/residence/1", status: 200},
+		{path: "/identity/schemas/nope/1", status: 404},
+		{path: list, status: 200},
+		{path: "/identity/status-lists/" + ch.citizen + "/revocation", status: 404},
+		{path: list + "/chain", status: 200},
+		{path: "/1.0/identifiers/" + did, status: 200},
+		{path: "/1.0/identifiers/" + did, accept: "application/did-resolution", status: 200},
+		{path: "/1.0/identifiers/" + did, accept: "application/did+ld+json", status: 200},
+		{path: "/1.0/identifiers/" + did, accept: "application/did+json", status: 200},
+		{path: "/1.0/identifiers/" + did + "?versionId=2", status: 200},
+		{path: "/1.0/identifiers/did:publica:" + strings.Repeat("0", 40), status: 404},
+		{path: "/1.0/identifiers/did:publica:zz", status: 400},
+		{path: "/1.0/identifiers/did:example:123", status: 501},
+	}
+	covered := map[string]bool{}
+	for _, c := range calls {
+		route, body, err := validate(t, router, ch.base, c, nil)
+		if err != nil {
+			t.Errorf("GET %s (Accept %q): %v\n%.600s", c.path, c.accept, err, body)
+			continue
+		}
+		covered[route.Operation.OperationID] = true
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if !covered[op.OperationID] {
+				t.Errorf("%s %s (%s) is documented but the test never called it", method, path, op.OperationID)
+			}
+		}
+	}
+
+	// The validator catches answers that break the document.
+	lies := []struct {
+		c   call
+		lie func(map[string]any)
+	}{
+		{call{path: "/api/status", status: 200}, func(m map[string]any) { delete(m, "latest_height") }},
+		{call{path: "/features/collections/parcels/items/P1", status: 200}, func(m map[string]any) {
+			m["properties"].(map[string]any)["area_m2"] = 10000.5
+		}},
+		{call{path: list, status: 200}, func(m map[string]any) { m["proof"].(map[string]any)["cryptosuite"] = "ecdsa-rdfc-2019" }},
+		{call{path: "/1.0/identifiers/" + did, status: 200}, func(m map[string]any) { m["didDocument"].(map[string]any)["id"] = "did:web:x" }},
+		{call{path: "/land/titles/" + ch.title + "/extract.json", status: 200}, func(m map[string]any) { m["entries"] = []any{} }},
+	}
+	for _, l := range lies {
+		if _, _, err := validate(t, router, ch.base, l.c, l.lie); err == nil {
+			t.Errorf("GET %s changed to break the document: validated", l.c.path)
+		}
+	}
+}
+
+// validate makes the call, checks its status, and validates the request
+// and the response against the document; lie, if set, changes the JSON
+// body before validation.
+func validate(t *testing.T, router routers.Router, base string, c call, lie func(map[string]any)) (*routers.Route, []byte, error) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+c.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.accept != "" {
+		req.Header.Set("Accept", c.accept)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != c.status {
+		return nil, body, fmt.Errorf("status %d, want %d", res.StatusCode, c.status)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return nil, body, fmt.Errorf("not in the document: %v", err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	if c.status < 300 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			return nil, body, fmt.Errorf("request: %v", err)
+		}
+	}
+	if lie != nil {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		lie(m)
+		body, _ = json.Marshal(m)
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.StatusCode, Header: res.Header,
+		Body: io.NopCloser(bytes.NewReader(body)), Options: in.Options}
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		return nil, body, fmt.Errorf("response (%s): %v", res.Header.Get("Content-Type"), err)
+	}
+	return route, body, nil
+}
