@@ -20,6 +20,7 @@ func Register(e *echo.Echo, p *portal.Server) {
 	s := &handlers{p}
 	e.GET("/land", s.landHome)
 	e.GET("/land/search", s.landSearch)
+	e.GET("/land/map", s.landMap) // maps.go
 	e.GET("/land/titles/:id", s.landTitle)
 	e.GET("/land/titles/:id/extract.json", s.landExtract)
 	e.GET("/land/titles/:id/certificate", s.landCertificatePage)

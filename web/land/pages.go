@@ -146,16 +146,29 @@ func (s *handlers) landExtract(c echo.Context) error {
 }
 
 func (s *handlers) landParcel(c echo.Context) error {
-	id := strings.ToUpper(c.Param("id"))
+	raw := c.Param("id")
+	id := strings.ToUpper(raw)
 	if !validID(id, 'P') {
-		return echo.NewHTTPError(http.StatusNotFound, "A parcel is named P followed by its number, such as P1.")
+		// A cadastral reference names the parcel too: /land/parcels/MB-01.
+		if cadRefRe.MatchString(raw) {
+			cl, err := s.Client(c)
+			if err != nil {
+				return err
+			}
+			if b, err := portal.Query(c.Request().Context(), cl, "/land/cadref/"+raw, nil, 0); err != nil {
+				return err
+			} else if pid := string(b); validID(pid, 'P') {
+				return c.Redirect(http.StatusSeeOther, "/land/parcels/"+pid)
+			}
+		}
+		return portal.Render(c, http.StatusNotFound, ui.ParcelNotFound(raw, 0))
 	}
 	p, err := s.provenLand(c, "parcel/"+id)
 	if err != nil {
 		return err
 	}
 	if p.Value == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no parcel "+id+" (its absence is proven at height "+fmt.Sprint(p.Height)+").")
+		return portal.Render(c, http.StatusNotFound, ui.ParcelNotFound(id, p.Height))
 	}
 	v := ui.ParcelView{Parcel: new(land.Parcel), Height: p.Height, ProofHeight: p.Height + 1,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", p.AppHash))}
@@ -174,6 +187,12 @@ func (s *handlers) landParcel(c echo.Context) error {
 		return fmt.Errorf("decode history of %s: %w", id, err)
 	}
 	if v.Parties, v.Actors, err = historyNames(c.Request().Context(), cl, v.History, p.Height); err != nil {
+		return err
+	}
+	if v.Map, err = neighbourMap(c.Request().Context(), cl, v.Parcel, p.Height); err != nil {
+		return err
+	}
+	if _, v.Clerk, err = s.ViewerHolds(c, authority.RoleClerk); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")

@@ -46,7 +46,7 @@ func TestPagesNameParties(t *testing.T) {
 
 	for path, want := range map[string][]string{
 		"/land/titles/T1":             {"Alice Citizen", "City Council", "Bob Citizen", "€250,000.00", "Technical details", "Party N1 (person)", aliceID, `href="/land/parties/N2"`},
-		"/land/parcels/P1":            {"Alice Citizen (1/2), City Council (1/2)", "By", "Technical details: signing account"},
+		"/land/parcels/P1":            {"Alice Citizen (1/2), City Council (1/2)", "By", "Technical details", "Signing account"},
 		"/land/parties/N1":            {"Alice Citizen", "person", "1 Mill Lane, Millbrook", `href="/land/titles/T1"`, "1/2", "Proof verified"},
 		"/land/parties/N8":            {"Nordbank plc", "Registration number", "SC100001", "holds no share of any title"},
 		"/land?account=" + aliceID:    {"Titles of Alice Citizen", `href="/land/titles/T1"`},

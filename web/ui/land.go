@@ -126,6 +126,8 @@ type TitleView struct {
 // ParcelView is a parcel with its history.
 type ParcelView struct {
 	Parcel      *land.Parcel
+	Map         *AreaMap // the parcel with its neighbours (nil: its outline alone)
+	Clerk       bool     // the viewer is a land clerk: the clerks' dealings are offered
 	History     []land.Event
 	Parties     Parties           // the party records the history names
 	Actors      map[string]string // account → name of the party it signs for, for the history's signers
