@@ -11,6 +11,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,9 +54,14 @@ type GrowthRow struct {
 	PeakRSS         uint64 // while timing: resident memory, mapped state included
 	RSSAnon         uint64 // at the end: resident memory not backed by files
 	PeakHeap        uint64 // Go heap objects, sampled after every block
-	DiskBytes       int64
-	ProofBytes      int
-	ProofVerify     time.Duration
+	// Per transfer while timing: page faults that read the disk, and the
+	// bytes the process read from it: how much of the state the blocks
+	// found in memory, a figure the machine's load does not change.
+	MajorFaultsPerTransfer float64
+	ReadPerTransfer        float64
+	DiskBytes              int64
+	ProofBytes             int
+	ProofVerify            time.Duration
 	// PastQuery is a read with proof at the first height the archive
 	// holds (the loaded register), in a freshly opened store: its first
 	// read, caches empty.
@@ -77,13 +83,14 @@ func LandGrowth(w io.Writer, opts GrowthOptions) ([]GrowthRow, error) {
 		rows = append(rows, *row)
 	}
 	fmt.Fprintf(w, "land growth (land/transfer, %d transfers per size, %d per block; state on disk, latest tree memory-mapped):\n", opts.Transfers, opts.PerBlock)
-	fmt.Fprintf(w, "%12s %9s %10s %8s %10s %10s %10s %10s %10s %9s %7s %8s %9s\n",
-		"parcels", "setup", "transfer/s", "CPU/tr", "CPU ratio", "commit p50", "commit p99", "peak RSS", "anon RSS", "peak heap", "disk", "proof", "past query")
+	fmt.Fprintf(w, "%12s %9s %10s %8s %10s %10s %10s %10s %10s %9s %7s %8s %9s %10s %10s\n",
+		"parcels", "setup", "transfer/s", "CPU/tr", "CPU ratio", "commit p50", "commit p99", "peak RSS", "anon RSS", "peak heap", "disk", "proof", "past query", "faults/tr", "read/tr")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%12d %8.0fs %10.0f %8s %9.2fx %10s %10s %7d MiB %7d MiB %6d MiB %5.1f GB %5d B %9s\n",
+		fmt.Fprintf(w, "%12d %8.0fs %10.0f %8s %9.2fx %10s %10s %7d MiB %7d MiB %6d MiB %5.1f GB %5d B %9s %10.1f %7.1f KB\n",
 			r.Parcels, r.Setup.Seconds(), r.TransfersPerSec, r.CPUPerTransfer.Round(time.Microsecond),
 			float64(r.CPUPerTransfer)/float64(rows[0].CPUPerTransfer), r.CommitP50.Round(100*time.Microsecond), r.CommitP99.Round(100*time.Microsecond),
-			r.PeakRSS>>20, r.RSSAnon>>20, r.PeakHeap>>20, float64(r.DiskBytes)/1e9, r.ProofBytes, r.PastQuery.Round(time.Millisecond))
+			r.PeakRSS>>20, r.RSSAnon>>20, r.PeakHeap>>20, float64(r.DiskBytes)/1e9, r.ProofBytes, r.PastQuery.Round(time.Millisecond),
+			r.MajorFaultsPerTransfer, r.ReadPerTransfer/1e3)
 	}
 	return rows, nil
 }
@@ -130,7 +137,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	if stop, err = startProfile(opts.CPUProfile, fmt.Sprintf("%d.run", n)); err != nil {
 		return nil, err
 	}
-	cpu0 := processCPU()
+	cpu0, faults0, read0 := processCPU(), majorFaults(), readBytes()
 	start := time.Now()
 	for _, b := range blocks {
 		height++
@@ -145,6 +152,8 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	}
 	elapsed := time.Since(start)
 	cpu := processCPU() - cpu0
+	row.MajorFaultsPerTransfer = float64(majorFaults()-faults0) / float64(opts.Transfers)
+	row.ReadPerTransfer = float64(readBytes()-read0) / float64(opts.Transfers)
 	stop()
 	row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
 	row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
@@ -211,10 +220,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 		return nil, fmt.Errorf("past proof: %w", err)
 	}
 	row.PastQuery = time.Since(opened)
-	fmt.Fprintf(w, "land growth: %d parcels: %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, peak RSS %d MiB (anon %d MiB), heap %d MiB, disk %.2f GB, proof %d B verified in %s, past-height proof %s (store opened in %s)\n",
+	fmt.Fprintf(w, "land growth: %d parcels: %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, peak RSS %d MiB (anon %d MiB), heap %d MiB, disk %.2f GB, proof %d B verified in %s, past-height proof %s (store opened in %s), %.1f disk-reading page faults and %.1f KB read per transfer\n",
 		n, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond), row.CommitP99.Round(100*time.Microsecond),
 		row.PeakRSS>>20, row.RSSAnon>>20, row.PeakHeap>>20, float64(row.DiskBytes)/1e9, row.ProofBytes, row.ProofVerify.Round(100*time.Nanosecond),
-		row.PastQuery.Round(time.Millisecond), opened.Sub(qstart).Round(time.Millisecond))
+		row.PastQuery.Round(time.Millisecond), opened.Sub(qstart).Round(time.Millisecond), row.MajorFaultsPerTransfer, row.ReadPerTransfer/1e3)
 	return row, nil
 }
 
@@ -404,6 +413,31 @@ func startProfile(prefix, name string) (stop func(), err error) {
 }
 
 // procStatus reads one size field (kB) of /proc/self/status, in bytes.
+// majorFaults is how many page faults of this process read the disk.
+func majorFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Majflt
+}
+
+// readBytes is how many bytes this process caused to be read from the
+// disk (page cache hits excluded), from /proc/self/io.
+func readBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "read_bytes: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 func procStatus(field string) uint64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
