@@ -133,9 +133,19 @@ func TestStockLightClient(t *testing.T) {
 	if len(res.Response.Value) != 0 {
 		t.Fatalf("absent key has value %q", res.Response.Value)
 	}
-	// A key outside the named store is refused by the app.
-	if _, err := cl.ABCIQueryWithOptions(ctx, "/store/identity/key", key, opts); err == nil {
-		t.Fatal("/store/identity/key answered a land key")
+	// Bad paths get the app's clear refusals.
+	for _, bad := range []struct{ path, data, want string }{
+		{"/store/identity/key", string(key), `key "land/title/` + tid + `" is not in store "identity"`},
+		{"/store/nosuch/key", string(key), `unknown store "nosuch"`},
+		{"/store/land/key", "", "/store/land/key needs the key in data"},
+	} {
+		if _, err := cl.ABCIQueryWithOptions(ctx, bad.path, []byte(bad.data), opts); err == nil {
+			t.Errorf("%s %q: the light client accepted an answer", bad.path, bad.data)
+		}
+		r, err := c.RPC.ABCIQueryWithOptions(ctx, bad.path, []byte(bad.data), opts)
+		if err != nil || r.Response.Code == 0 || !strings.Contains(r.Response.Log, bad.want) {
+			t.Errorf("%s %q: %v %+v, want a refusal saying %q", bad.path, bad.data, err, r, bad.want)
+		}
 	}
 
 	// Lies on the way (a dishonest node or a man in the middle): refused.
