@@ -67,6 +67,13 @@ type App struct {
 	// pendingSeq is the next sequence CheckTx expects per account, for
 	// transactions waiting in the mempool; reset at every Commit.
 	pendingSeq map[string]uint64
+	// admission is the node's mempool policy (admission.go); pendingCount
+	// and pendingOpen count the waiting transactions of accounts without
+	// a role, per account and in all; reset at every Commit, like
+	// pendingSeq, and counted again as CometBFT rechecks the mempool.
+	admission    Admission
+	pendingCount map[string]int
+	pendingOpen  int
 	// block is the block being finalized, nil between Commit and the next
 	// FinalizeBlock.
 	block *blockState
@@ -101,6 +108,8 @@ func New(st *store.Store) *App {
 		modules:    []module.Module{auth, land.New(auth.Keeper), ident, ballot.New(auth.Keeper, ident.Keeper), net},
 		routes:     map[string]module.MsgSpec{},
 		pendingSeq: map[string]uint64{},
+
+		pendingCount: map[string]int{},
 	}
 	for _, m := range a.modules {
 		for _, spec := range m.Messages() {
@@ -218,6 +227,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.block = nil
 	clear(a.pendingSeq)
+	clear(a.pendingCount)
+	a.pendingOpen = 0
 	a.loadCommittedVersion()
 	a.snapshotAfterCommit(a.store.Version())
 	// Keep every block: auditors replay history from genesis.

@@ -158,6 +158,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if primary != nil {
 		id = primary.ID
 	}
+	if err := a.admit(a.Admission(), c, id, a.isRoleHolder(view, primary)); err != nil {
+		return checkTxError(err), nil
+	}
 	a.pendingSeq[id] = c.tx.Sequence + 1
 	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
 }
@@ -198,12 +201,13 @@ func checkTxError(err error) *abci.ResponseCheckTx {
 	return &abci.ResponseCheckTx{Codespace: space, Code: code, Log: log}
 }
 
-// PrepareProposal keeps, in mempool order and within the byte limit, the
-// transactions that still pass the stateless checks.
+// PrepareProposal keeps, within the byte limit, the transactions that
+// still pass the stateless checks: role holders' first, then the others up
+// to the node's admission policy's per-block share, each in mempool order.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	var txs [][]byte
 	var size int64
-	for _, raw := range req.Txs {
+	for _, raw := range a.prioritize(a.Admission(), req.Txs) {
 		if size+int64(len(raw)) > req.MaxTxBytes {
 			break
 		}

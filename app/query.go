@@ -30,7 +30,10 @@ const ProofOpType = proof.OpType
 // With prove=true and an answer read from a single key, the response holds
 // an ICS23 proof (membership, or non-membership if the key is absent) that
 // verifies against the app hash in the header of height+1.
-func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	if req.Path == AdmissionQueryPath {
+		return a.admissionQuery(ctx, req), nil
+	}
 	height := req.Height
 	if height == 0 {
 		height = a.store.Version()

@@ -104,7 +104,7 @@ func Ceiling(w io.Writer, opts CeilingOptions) (*CeilingResult, error) {
 			return nil, err
 		}
 		opts.PublicaNode = func(home string) *exec.Cmd {
-			return exec.Command(exe, "start", "--home", home, "--portal", "", "--log-level", "*:error")
+			return exec.Command(exe, "start", "--home", home, "--portal", "", "--log-level", "*:error", "--no-admission-limits")
 		}
 	}
 	if opts.CometBFT == "" && !opts.SkipKVStore {

@@ -306,13 +306,37 @@ func (c *Client) Build(ctx context.Context, primary ed25519.PublicKey, msgType s
 	if validFor == 0 {
 		validFor = 100
 	}
+	validUntil := uint64(st.SyncInfo.LatestBlockHeight) + validFor
+	if acct == nil && msgType == authority.TypeRegisterAccount {
+		// The node may ask a registration for a proof of work, carried by
+		// its valid-until height (tx.RegisterWork).
+		if bits := c.registerWorkBits(ctx); bits > 0 {
+			validUntil = tx.FindRegisterWork(chainID, primary, validUntil, bits)
+		}
+	}
 	return &tx.Tx{
 		ChainID:    chainID,
 		Sequence:   seq,
-		ValidUntil: uint64(st.SyncInfo.LatestBlockHeight) + validFor,
+		ValidUntil: validUntil,
 		MsgType:    msgType,
 		Msg:        body,
 	}, nil
+}
+
+// registerWorkBits is the proof of work the node asks of a registration
+// (0 when it asks none, or is older software that does not say).
+func (c *Client) registerWorkBits(ctx context.Context) int {
+	res, err := c.RPC.ABCIQuery(ctx, "/app/admission", nil)
+	if err != nil || res.Response.Code != 0 {
+		return 0
+	}
+	var p struct {
+		Bits int `json:"register_work_bits"`
+	}
+	if json.Unmarshal(res.Response.Value, &p) != nil || p.Bits < 0 || p.Bits > 28 {
+		return 0
+	}
+	return p.Bits
 }
 
 // Result is a committed transaction's outcome.

@@ -88,5 +88,9 @@ var (
 	Unauthorized   = Register(Codespace, 9, "unauthorized")
 	UnknownAccount = Register(Codespace, 10, "unknown account")
 	TxTooLarge     = Register(Codespace, 11, "transaction too large")
+	// MempoolQuota and NeedsWork come from a node's admission policy
+	// (CheckTx only): they never appear in a block's results.
+	MempoolQuota = Register(Codespace, 12, "mempool quota reached")
+	NeedsWork    = Register(Codespace, 13, "registration needs more proof of work")
 	Internal       = Register(Codespace, 1, "internal error")
 )

@@ -40,6 +40,10 @@ type Options struct {
 	// (default 2), for new nodes to join from (docs/network.md).
 	SnapshotInterval uint64
 	SnapshotKeep     int
+	// Admission is the node's mempool admission policy (quotas, the
+	// registration's proof of work, role holders first); nil means
+	// app.DefaultAdmission.
+	Admission *app.Admission
 }
 
 // DefaultSnapshotInterval: a snapshot is a whole copy of the state, so
@@ -89,6 +93,11 @@ func Start(home string, opts Options) (*Node, error) {
 	}
 	application := app.New(st)
 	application.LimitProtocol(opts.MaxProtocol)
+	admission := app.DefaultAdmission
+	if opts.Admission != nil {
+		admission = *opts.Admission
+	}
+	application.SetAdmission(admission)
 	// Any node can restore a snapshot (state sync decides whether it
 	// asks for one); it writes them only with an interval.
 	application.EnableSnapshots(SnapshotDir(home), opts.SnapshotInterval, max(opts.SnapshotKeep, 2))

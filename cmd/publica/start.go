@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/publica/publica/app"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
 )
@@ -25,6 +26,9 @@ func startCmd() *cobra.Command {
 
 		snapshotInterval uint64
 		snapshotKeep     int
+
+		admission = app.DefaultAdmission
+		noLimits  bool
 	)
 	cmd := &cobra.Command{
 		Use:     "start",
@@ -35,8 +39,17 @@ func startCmd() *cobra.Command {
 			home := homeFlag(cmd)
 			opts := store.DefaultOptions()
 			opts.KeepRecent = keepRecent
+			if admission.RegisterWorkBits < 0 || admission.RegisterWorkBits > 28 {
+				return fmt.Errorf("--register-work %d: want 0 (none) to 28 bits", admission.RegisterWorkBits)
+			}
+			if admission.MaxPendingPerAccount < 0 || admission.MaxPendingOpen < 0 || admission.MaxOpenPerBlock < 0 {
+				return fmt.Errorf("the admission limits must be 0 (no limit) or more")
+			}
+			if noLimits {
+				admission = app.Admission{}
+			}
 			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel, MaxProtocol: maxProto,
-				SnapshotInterval: snapshotInterval, SnapshotKeep: snapshotKeep})
+				SnapshotInterval: snapshotInterval, SnapshotKeep: snapshotKeep, Admission: &admission})
 			if err != nil {
 				return err
 			}
@@ -110,6 +123,11 @@ func startCmd() *cobra.Command {
 	cmd.Flags().IntVar(&snapshotKeep, "snapshot-keep", 2, "state-sync snapshots to keep")
 	cmd.Flags().Uint64Var(&maxProto, "max-protocol", 0, "behave as a release that knows protocol versions up to N only (to rehearse an upgrade; see docs/network.md)")
 	cmd.Flags().MarkHidden("max-protocol")
+	cmd.Flags().IntVar(&admission.MaxPendingPerAccount, "max-pending-per-account", admission.MaxPendingPerAccount, "transactions of one account without a role that may wait in the mempool (0: no limit; docs/operations.md, Abuse resistance)")
+	cmd.Flags().IntVar(&admission.MaxPendingOpen, "max-pending-open", admission.MaxPendingOpen, "transactions of all accounts without a role that may wait in the mempool; the rest of the mempool stays free for role holders (0: no limit)")
+	cmd.Flags().IntVar(&admission.MaxOpenPerBlock, "max-open-per-block", admission.MaxOpenPerBlock, "transactions of accounts without a role in a block this node proposes, after role holders' (0: no limit)")
+	cmd.Flags().IntVar(&admission.RegisterWorkBits, "register-work", admission.RegisterWorkBits, "zero bits of proof of work a registration must carry to enter this node's mempool (0: none)")
+	cmd.Flags().BoolVar(&noLimits, "no-admission-limits", false, "admit every transaction that passes the checks: no quotas, no proof of work, mempool order (benchmarks and crash tests)")
 	cmd.Flags().StringVar(&portalAddr, "portal", "127.0.0.1:8080", "portal listen address (empty: no portal)")
 	cmd.Flags().StringVar(&publicAt, "public-url", "", "the portal's public URL as users and other software reach it, e.g. https://registry.example.gov behind a TLS proxy (credentials issued in the portal name their status lists and schema there; sign-in challenges are bound to it); default: as each request reaches it")
 	return cmd

@@ -493,7 +493,7 @@ func startNode(t *testing.T, bin, home, logPath string) *node {
 		t.Fatal(err)
 	}
 	// consensus:info logs the handshake (how far the application was behind).
-	cmd := exec.Command(bin, "start", "--home", home, "--portal", "", "--log-level", "consensus:info,*:error")
+	cmd := exec.Command(bin, "start", "--home", home, "--portal", "", "--log-level", "consensus:info,*:error", "--no-admission-limits")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

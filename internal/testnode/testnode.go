@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/publica/publica/app"
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/internal/apptest"
@@ -50,11 +51,21 @@ func InitHome(t testing.TB) string {
 	return home
 }
 
+// Admission is test nodes' admission policy: publica start's quotas, with
+// a registration's proof of work cut to 8 bits so that tests registering
+// accounts stay fast (the client still finds and the node still checks it).
+var Admission = func() app.Admission {
+	a := app.DefaultAdmission
+	a.RegisterWorkBits = 8
+	return a
+}()
+
 // Start runs the node in home until the test ends (or Stop is called) and
 // waits until it has produced a block.
 func Start(t testing.TB, home string) (*node.Node, *client.Client) {
 	t.Helper()
-	n, err := node.Start(home, node.Options{Store: store.DefaultOptions()})
+	adm := Admission
+	n, err := node.Start(home, node.Options{Store: store.DefaultOptions(), Admission: &adm})
 	if err != nil {
 		t.Fatal(err)
 	}
