@@ -45,6 +45,7 @@ fuzz:
 bench: build
 	$(BIN) bench
 	$(BIN) bench --ceiling
+	$(BIN) bench --roll
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -22,6 +22,8 @@ func benchCmd() *cobra.Command {
 	var cpuProfile string
 	var ceiling bool
 	var ceilingOpts bench.CeilingOptions
+	var roll bool
+	var rollOpts bench.RollOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure transaction throughput through FinalizeBlock+Commit against the bare ed25519 verify rate",
@@ -29,6 +31,10 @@ func benchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if ceiling {
 				_, err := bench.Ceiling(cmd.OutOrStdout(), ceilingOpts)
+				return err
+			}
+			if roll {
+				_, err := bench.RollImport(cmd.OutOrStdout(), rollOpts)
 				return err
 			}
 			if _, err := bench.Chain(cmd.OutOrStdout(), opts); err != nil {
@@ -113,6 +119,11 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().StringVar(&replayOpts.CPUProfile, "replay-cpuprofile", "", "write a CPU profile of the first replay of each home to this path + .empty and .land (go tool pprof)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed land/transfer blocks to this file (go tool pprof)")
 	cmd.Flags().BoolVar(&ceiling, "ceiling", false, "run only the consensus ceiling: the same RPC flood into a publica node and into CometBFT's kvstore (go install'ed once into the user cache), committed tx/s side by side")
+	cmd.Flags().BoolVar(&roll, "roll", false, "run only the voter roll import: --roll-entries voters from a CSV put on an election's roll through a running node, as publica ballot roll import does (goal: 1,000,000 in at most 5 minutes)")
+	cmd.Flags().IntVar(&rollOpts.Entries, "roll-entries", 1_000_000, "voters in the roll import's CSV")
+	cmd.Flags().IntVar(&rollOpts.InFlight, "roll-in-flight", 16, "roll import transactions waiting for their block at once")
+	cmd.Flags().IntVar(&rollOpts.Batch, "roll-batch", 0, "voters per roll import transaction (default the most a message may hold)")
+	cmd.Flags().DurationVar(&rollOpts.BlockInterval, "roll-block-interval", time.Second, "the roll import node's pause between blocks")
 	cmd.Flags().IntVar(&ceilingOpts.Txs, "ceiling-txs", 20_000, "pre-signed transactions flooded into each node")
 	cmd.Flags().IntVar(&ceilingOpts.Rounds, "ceiling-rounds", 3, "runs of each node, back to back; medians are reported")
 	cmd.Flags().StringVar(&ceilingOpts.CPUProfile, "ceiling-cpuprofile", "", "write each node's CPU profile of the first round's flood to this path + .publica and .kvstore (go tool pprof)")

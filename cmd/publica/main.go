@@ -45,7 +45,7 @@ func rootCmd() *cobra.Command {
 		// the chain: write, read, watch
 		txCmd(), queryCmd(), statusCmd(),
 		// registry tools
-		landCmd(), credentialCmd(), identityCmd(), documentCmd(),
+		landCmd(), ballotToolsCmd(), credentialCmd(), identityCmd(), documentCmd(),
 		// replay history, check documents offline
 		auditCmd(), verifyCmd(),
 		// measurement
