@@ -76,6 +76,21 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 		t.Fatalf("GET /api/openapi.yaml: %d %s, %d bytes (the repository's: %d)", res.StatusCode, res.Header.Get("Content-Type"), len(served), len(docs.OpenAPI))
 	}
 	doc := loadDoc(t, served)
+	// The JSON form is the same document.
+	res, err = http.Get(ch.base + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	servedJSON, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vnd.oai.openapi+json;version=3.1" {
+		t.Fatalf("GET /api/openapi.json: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	fromYAML, _ := json.Marshal(doc)
+	fromJSON, _ := json.Marshal(loadDoc(t, servedJSON))
+	if !bytes.Equal(fromYAML, fromJSON) {
+		t.Fatalf("/api/openapi.json is not /api/openapi.yaml:\n%.2000s\n%.2000s", fromJSON, fromYAML)
+	}
 	doc.Servers = openapi3.Servers{{URL: ch.base}}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
@@ -92,6 +107,7 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 	calls := []call{
 		{path: "/healthz", status: 200},
 		{path: "/api/openapi.yaml", status: 200},
+		{path: "/api/openapi.json", status: 200},
 		{path: "/api/status", status: 200},
 		{path: "/features", status: 200},
 		{path: "/features/conformance", status: 200},
