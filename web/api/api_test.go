@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -17,6 +19,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/publica/publica/docs"
+	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/web/documents"
 )
 
 // loadDoc loads and validates an OpenAPI document with kin-openapi.
@@ -54,6 +58,11 @@ type call struct {
 	path   string
 	accept string
 	status int
+	// method is GET unless set; body and auth (a Publica-Document-Auth
+	// value) go with it.
+	method string
+	body   []byte
+	auth   string
 }
 
 // TestEveryEndpointMatchesDocument runs a real node and portal, registers
@@ -140,11 +149,28 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 		{path: "/1.0/identifiers/did:publica:zz", status: 400},
 		{path: "/1.0/identifiers/did:example:123", status: 501},
 	}
+	// Documents: the deed the parcel and title cite, uploaded with a
+	// signed request, then fetched; and the refusals.
+	clerk := apptest.DemoKey(t, "clerk")
+	deed := []byte("deed")
+	dh := fmt.Sprintf("%x", sha256.Sum256(deed))
+	other := fmt.Sprintf("%x", sha256.Sum256([]byte("not cited")))
+	signed := func(method, hash string) string {
+		return documents.SignRequest(clerk, method, hash, time.Now().Add(5*time.Minute).Unix())
+	}
+	calls = append(calls,
+		call{method: http.MethodPut, path: "/api/documents/" + dh, body: deed, auth: signed(http.MethodPut, dh), status: 201},
+		call{method: http.MethodPut, path: "/api/documents/" + dh, body: deed, auth: signed(http.MethodPut, dh), status: 200},
+		call{method: http.MethodPut, path: "/api/documents/" + dh, body: deed, status: 401},
+		call{method: http.MethodPut, path: "/api/documents/" + other, body: deed, auth: signed(http.MethodPut, other), status: 422},
+		call{path: "/api/documents/" + dh, status: 200},
+		call{path: "/api/documents/" + other, status: 404},
+	)
 	covered := map[string]bool{}
 	for _, c := range calls {
 		route, body, err := validate(t, router, ch.base, c, nil)
 		if err != nil {
-			t.Errorf("GET %s (Accept %q): %v\n%.600s", c.path, c.accept, err, body)
+			t.Errorf("%s %s (Accept %q): %v\n%.600s", c.method, c.path, c.accept, err, body)
 			continue
 		}
 		covered[route.Operation.OperationID] = true
@@ -182,17 +208,33 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 // body before validation.
 func validate(t *testing.T, router routers.Router, base string, c call, lie func(map[string]any)) (*routers.Route, []byte, error) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+c.path, nil)
+	method := c.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	newRequest := func() *http.Request {
+		req, err := http.NewRequest(method, base+c.path, bytes.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.body == nil {
+			req.Body = nil
+		} else {
+			req.Header.Set("Content-Type", "application/octet-stream")
+		}
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		if c.auth != "" {
+			req.Header.Set(documents.AuthHeader, c.auth)
+		}
+		return req
+	}
+	res, err := http.DefaultClient.Do(newRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.accept != "" {
-		req.Header.Set("Accept", c.accept)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := newRequest() // the same request again, its body unread, for the validator
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != c.status {
@@ -203,7 +245,7 @@ func validate(t *testing.T, router routers.Router, base string, c call, lie func
 		return nil, body, fmt.Errorf("not in the document: %v", err)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
 	if c.status < 300 {
 		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 			return nil, body, fmt.Errorf("request: %v", err)
