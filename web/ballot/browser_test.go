@@ -304,6 +304,21 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 		t.Errorf("tracker facts:\n%s", f)
 	}
 	browser.RequireAccessible(t, bctx, "find my ballot: found")
+	// The browsable board: the ballot on its page, every record proven; a
+	// page after the last tracker is empty.
+	browser.Run(t, bctx, "board", chromedp.Click("#board-link", chromedp.ByID), chromedp.WaitVisible("#board-proof", chromedp.ByID))
+	browser.WantStatus(t, w, "bulletin board", 200)
+	if board := browser.Text(t, bctx, "#board"); !strings.Contains(board, tracker) || !strings.Contains(board, "counted") || !strings.Contains(board, strconv.FormatInt(onChain.Height, 10)) {
+		t.Errorf("browsable board lacks %s:\n%s", tracker, board)
+	}
+	if p := browser.Text(t, bctx, "#board-proof"); !strings.Contains(p, "Proof verified") || !strings.Contains(p, "absence of any other") {
+		t.Errorf("board proof: %q", p)
+	}
+	browser.RequireAccessible(t, bctx, "bulletin board")
+	browser.Run(t, bctx, "board after the last", chromedp.Navigate(base+"/elections/"+open.ID+"/board?after="+strings.Repeat("f", 64)), chromedp.WaitVisible("#board-empty", chromedp.ByID))
+	if e := browser.Text(t, bctx, "#board-empty"); !strings.Contains(e, "No more ballots") {
+		t.Errorf("board after the last tracker: %q", e)
+	}
 	browser.Run(t, bctx, "bad tracker", chromedp.Navigate(base+"/elections/"+open.ID+"/ballots?tracker=xyz"), chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
 	browser.WantStatus(t, w, "bad tracker", 422)
 	browser.RequireAccessible(t, bctx, "find my ballot: bad tracker")
@@ -376,6 +391,9 @@ func ballotHTTPChecks(t *testing.T, base, id string) {
 		"/elections/Not_An_Id":                                404,
 		"/elections/" + id + "/vote/x":                        404,
 		"/elections/" + id + "?after=zz":                      404,
+		"/elections/" + id + "/board?after=zz":                404,
+		"/elections/" + id + "/board":                         200,
+		"/elections/no-such-election/board":                   404,
 		"/elections/" + id + "/ballots?tracker=":              422,
 		"/elections/" + id + "/ballots?tracker=" + "12345678": 422,
 		"/elections/" + id + "/ballots":                       200,

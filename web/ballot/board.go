@@ -1,0 +1,74 @@
+package ballot
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/publica/publica/web/portal"
+	"github.com/publica/publica/web/ui"
+	"github.com/publica/publica/x/ballot"
+)
+
+// BoardPageSize is how many trackers a bulletin board page shows.
+const BoardPageSize = 100
+
+// boardPage serves the browsable bulletin board, GET
+// /elections/:id/board?after=<tracker>: a page of trackers in key order,
+// each with its status and block, every record read with a proof against
+// the validator-signed header after one height — and so is the absence of
+// any other tracker between them (client.SeekProven: a node cannot leave
+// a ballot out of a page).
+func (s *handlers) boardPage(c echo.Context) error {
+	_, e, err := s.electionOr404(c)
+	if err != nil {
+		return err
+	}
+	after := strings.ToLower(c.QueryParam("after"))
+	if after != "" && !validTracker(after) {
+		return echo.NewHTTPError(http.StatusNotFound, "“after” is a tracker: 64 hexadecimal characters.")
+	}
+	r, err := s.Reader(c)
+	if err != nil {
+		return err
+	}
+	// The election record fixes the height every record is proven at.
+	ep, err := r.Proven("/key", ballot.ElectionKey(e.ID))
+	if err != nil {
+		return err
+	}
+	if ep.Value == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no election with this id.")
+	}
+	ctx, cl, height := c.Request().Context(), r.Client(), ep.Height
+	prefix := ballot.TrackerPrefix(e.ID)
+	from := prefix
+	if after != "" {
+		from = append(ballot.TrackerKey(e.ID, after), 0)
+	}
+	v := ui.BoardView{ID: e.ID, Title: e.Title, After: after, Height: height, AppHash: r.Proof().AppHash}
+	for {
+		key, value, err := cl.SeekProven(ctx, from, height)
+		if err != nil {
+			return portal.Unavailable(err)
+		}
+		if key == nil || !bytes.HasPrefix(key, prefix) {
+			break
+		}
+		if len(v.Rows) == BoardPageSize {
+			v.Next = v.Rows[len(v.Rows)-1].Tracker
+			break
+		}
+		var t ballot.Tracker
+		if err := json.Unmarshal(value, &t); err != nil {
+			return err
+		}
+		v.Rows = append(v.Rows, ui.TrackerRow{Tracker: string(key[len(prefix):]), Status: t.Status, Height: t.Height, Tx: strings.ToUpper(t.Tx)})
+		from = append(key, 0)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return portal.Render(c, http.StatusOK, ui.BoardPage(v))
+}
