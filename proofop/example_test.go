@@ -1,6 +1,7 @@
 package proofop_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -58,9 +59,13 @@ func Example() {
 		log.Fatal(err)
 	}
 	opts := rpcclient.ABCIQueryOptions{Prove: true, Height: st.SyncInfo.LatestBlockHeight - 1}
-	res, err := c.ABCIQueryWithOptions(ctx, "/store/land/key", []byte("land/title/T1"), opts)
+	key := []byte("land/title/T1")
+	res, err := c.ABCIQueryWithOptions(ctx, "/store/land/key", key, opts)
 	if err != nil {
 		log.Fatal(err) // a lying node, a broken proof or an unverifiable header ends here
+	}
+	if !bytes.Equal(res.Response.Key, key) { // light/rpc proves the answer's key: make sure it is yours
+		log.Fatalf("the node answered for %q", res.Response.Key)
 	}
 	fmt.Printf("verified at height %d: %s\n", res.Response.Height, res.Response.Value)
 }

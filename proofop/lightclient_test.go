@@ -36,7 +36,8 @@ import (
 // ICS23 proof operators, verifies a land title read with abci_query
 // /store/land/key from a real node, verifies an absent key's
 // non-membership, and refuses a value, proof, key or height changed on
-// the way. CometBFT's light proxy serves the same verified reads.
+// the way. CometBFT's light proxy serves the same verified reads, also of
+// a module query answered from one key, and refuses what it cannot verify.
 func TestStockLightClient(t *testing.T) {
 	n, c := testnode.Start(t, testnode.InitHome(t))
 	clerk, alice := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice")
@@ -220,10 +221,17 @@ func TestStockLightClient(t *testing.T) {
 	if !strings.Contains(string(pres.Response.Value), `"id":"`+tid+`"`) {
 		t.Fatalf("light proxy answered %s", pres.Response.Value)
 	}
-	// Our other paths carry no key path the proxy can check: it refuses
-	// them rather than pass them on unverified.
-	if _, err := pc.ABCIQueryWithOptions(ctx, "/land/title/"+tid, nil, opts); err == nil {
-		t.Fatal("light proxy passed on /land/title unverified")
+	// A module query answered from one key verifies the same way.
+	pres, err = pc.ABCIQueryWithOptions(ctx, "/land/title/"+tid, nil, opts)
+	if err != nil || string(pres.Response.Key) != string(key) || !strings.Contains(string(pres.Response.Value), `"id":"`+tid+`"`) {
+		t.Fatalf("light proxy, /land/title/%s: %v %+v", tid, err, pres)
+	}
+	// What it cannot verify it refuses rather than pass on: a list (no
+	// proof) and a module query's absence (its key is no key path).
+	for _, path := range []string{"/land/parties", "/land/title/T999"} {
+		if r, err := pc.ABCIQueryWithOptions(ctx, path, nil, opts); err == nil {
+			t.Errorf("light proxy passed on %s unverified: %+v", path, r.Response)
+		}
 	}
 	select {
 	case err := <-served:

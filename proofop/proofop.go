@@ -13,6 +13,11 @@
 // non-membership proof and the response's Key in key-path form, which is
 // what light/rpc checks absence against.
 //
+// Module queries answered from one key (/land/title/T1, …) carry the
+// same proof operation and verify the same way when the key is present;
+// their absence answers name the raw key, which light/rpc cannot read as
+// a key path, so it refuses them: read an absence with /store/<name>/key.
+//
 //	c := lrpc.NewClient(next, lightClient, lrpc.KeyPathFn(proofop.KeyPath))
 //	proofop.Register(c) // c.RegisterOpDecoder("ics23:iavl", storetypes.CommitmentOpDecoder), …
 //	res, err := c.ABCIQueryWithOptions(ctx, "/store/land/key", []byte("land/title/T1"), rpcclient.ABCIQueryOptions{Prove: true})
@@ -22,21 +27,22 @@
 package proofop
 
 import (
-	"fmt"
-	"regexp"
+	"errors"
 
 	storetypes "cosmossdk.io/store/types"
 	"github.com/cometbft/cometbft/crypto/merkle"
 )
 
-// storePath is the path shape CometBFT's DefaultMerkleKeyPathFn reads.
-var storePath = regexp.MustCompile(`^/store/([^/]+)/key$`)
-
-// KeyPath is a light/rpc KeyPathFunc for Publica: for a /store/<name>/key
-// query the merkle key path is the raw key (one proof operation).
-func KeyPath(path string, key []byte) (merkle.KeyPath, error) {
-	if !storePath.MatchString(path) {
-		return nil, fmt.Errorf("path %q is not /store/<name>/key", path)
+// KeyPath is a light/rpc KeyPathFunc for Publica: every provable answer
+// (a /store/<name>/key read, or a module query answered from one key,
+// such as /land/title/T1) names in its Key the state key its proof is
+// for, and the merkle key path is that key alone (one proof operation).
+// light/rpc then proves that Key holds Value at the answer's height; the
+// caller checks that Key is the key it asked for (a module query names
+// it in its doc, e.g. /land/title/T1 answers land/title/T1).
+func KeyPath(_ string, key []byte) (merkle.KeyPath, error) {
+	if len(key) == 0 {
+		return nil, errors.New("the answer names no key")
 	}
 	return merkle.KeyPath{}.AppendKey(key, merkle.KeyEncodingHex), nil
 }
