@@ -115,6 +115,8 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 		"/elections/:id/vote":                           {"/elections/" + demoOpenElection + "/vote"},
 		"/elections/:id/ballots":                        {"/elections/" + demoOpenElection + "/ballots", "/elections/" + demoClosedElection + "/ballots"},
 		"/elections/:id/check":                          {"/elections/" + demoOpenElection + "/check"},
+		"/elections/:id/board":                          {"/elections/" + demoOpenElection + "/board", "/elections/" + demoClosedElection + "/board"},
+		"/elections/:id/roll/import":                    {"/elections/" + demoOpenElection + "/roll/import"},
 		"/elections/:id/trustees":                       {"/elections/" + demoOpenElection + "/trustees", "/elections/" + demoClosedElection + "/trustees"},
 		"/identity/issuers/:account":                    {"/identity/issuers/" + registrar},
 		"/identity/issuers/:account/credentials":        {"/identity/issuers/" + registrar + "/credentials"},
