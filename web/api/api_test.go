@@ -9,6 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +53,70 @@ func TestDocumentValid(t *testing.T) {
 	broken = bytes.Replace(docs.OpenAPI, []byte("operationId: getStatus\n"), []byte("operationId: getHealth\n"), 1)
 	if d, err := openapi3.NewLoader().LoadFromData(broken); err == nil && d.Validate(context.Background()) == nil {
 		t.Error("a document with a duplicate operationId validated")
+	}
+}
+
+// validatorDir holds the independent validator, pinned in its lockfile
+// (scripts/install-node.sh runs npm ci there).
+const validatorDir = "testdata/oasvalidate"
+
+// TestDocumentValidOAISchemas: the document validates against the OpenAPI
+// Initiative's own JSON Schemas, with @seriousme/openapi-schema-validator
+// under Node.js (every $ref resolving), and broken documents do not.
+func TestDocumentValidOAISchemas(t *testing.T) {
+	bin, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(validatorDir, "node_modules", "@seriousme", "openapi-schema-validator", "package.json"))
+	}
+	if err != nil {
+		msg := "node or " + validatorDir + "/node_modules is missing (scripts/install-node.sh installs them; `make test` runs it): " + err.Error()
+		if os.Getenv("PUBLICA_REQUIRE_NODE") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	docsToCheck := map[string][]byte{
+		"openapi.yaml":         docs.OpenAPI,
+		"dangling-ref.yaml":    bytes.Replace(docs.OpenAPI, []byte(`#/components/schemas/Extract"`), []byte(`#/components/schemas/Nope"`), 1),
+		"unknown-field.yaml":   bytes.Replace(docs.OpenAPI, []byte("operationId: getHealth\n"), []byte("operationId: getHealth\n      returns: 1\n"), 1),
+		"no-responses.yaml":    bytes.Replace(docs.OpenAPI, []byte("      operationId: getStatus\n"), []byte("      operationId: getStatus\n      responses: {}\n      x: "), 1),
+		"bad-param-place.yaml": bytes.Replace(docs.OpenAPI, []byte("      in: query\n"), []byte("      in: body\n"), 1),
+	}
+	dir := t.TempDir()
+	var files []string
+	for name, doc := range docsToCheck {
+		if name != "openapi.yaml" && bytes.Equal(doc, docs.OpenAPI) {
+			t.Fatalf("%s: the replacement did not apply", name)
+		}
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	out, err := exec.Command(bin, append([]string{filepath.Join(validatorDir, "validate.mjs")}, files...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("validate.mjs: %v\n%s", err, out)
+	}
+	seen := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var r struct {
+			File, Version string
+			Valid         bool
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("validate.mjs: %v\n%s", err, out)
+		}
+		seen++
+		switch name := filepath.Base(r.File); {
+		case name == "openapi.yaml" && (!r.Valid || r.Version != "3.1"):
+			t.Errorf("docs/openapi.yaml does not validate against the OpenAPI 3.1 schemas: %s", line)
+		case name != "openapi.yaml" && r.Valid:
+			t.Errorf("%s validated: %s", name, line)
+		}
+	}
+	if seen != len(files) {
+		t.Fatalf("validate.mjs reported %d documents of %d:\n%s", seen, len(files), out)
 	}
 }
 
