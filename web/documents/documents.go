@@ -223,6 +223,9 @@ func (h *handlers) put(c echo.Context) error {
 	if who == "" {
 		return echo.NewHTTPError(http.StatusUnauthorized, "Sign in (or sign the request with your key) to upload a document.")
 	}
+	// A large document over a slow link may take longer than the server's
+	// read and write timeouts, which are sized for pages.
+	extendDeadlines(c)
 	if c.Request().ContentLength > st.MaxSize() {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, (&docstore.TooLargeError{Limit: st.MaxSize()}).Error()+".")
 	}
@@ -355,6 +358,7 @@ func (h *handlers) get(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
+	extendDeadlines(c)
 	head := make([]byte, 512)
 	n, _ := f.ReadAt(head, 0)
 	hd := c.Response().Header()
@@ -375,6 +379,16 @@ func (h *handlers) get(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 	_, err = f.WriteTo(c.Response())
 	return err
+}
+
+// TransferTime bounds an upload or a download of one document.
+const TransferTime = 10 * time.Minute
+
+func extendDeadlines(c echo.Context) {
+	rc := http.NewResponseController(c.Response())
+	until := time.Now().Add(TransferTime)
+	_ = rc.SetReadDeadline(until)
+	_ = rc.SetWriteDeadline(until)
 }
 
 // safeTypes are the content types a document is served as; anything else

@@ -167,3 +167,72 @@ func TestUploadAndServe(t *testing.T) {
 		t.Fatalf("changed copy: %d %s", r.code, r.body)
 	}
 }
+
+// slowReader hands out its bytes at chunk bytes per interval: a slow
+// link.
+type slowReader struct {
+	b        []byte
+	chunk    int
+	interval time.Duration
+	left     int // of the current chunk
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(s.b) == 0 {
+		return 0, io.EOF
+	}
+	if s.left == 0 {
+		time.Sleep(s.interval)
+		s.left = s.chunk
+	}
+	n := copy(p[:min(len(p), s.left)], s.b)
+	s.b, s.left = s.b[n:], s.left-n
+	return n, nil
+}
+
+// TestLargeDocumentOverASlowLink: a document of the full 32 MiB limit,
+// uploaded over a link slow enough to outlast the server's 15 s read
+// timeout for pages, is stored whole and downloads whole; one byte more
+// is refused.
+func TestLargeDocumentOverASlowLink(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 17 s")
+	}
+	n, c := testnode.Start(t, testnode.InitHome(t))
+	base := browser.Serve(t, n, web.Options{Refresh: -1, Logger: browser.TestLogger(t)})
+	clerk := testnode.DemoKey(t, "clerk")
+	doc := make([]byte, documents.MaxSize)
+	for i := range doc {
+		doc[i] = byte(i * 7919 >> 8)
+	}
+	h := sum(doc)
+
+	start := time.Now()
+	req, _ := http.NewRequest(http.MethodPut, base+"/api/documents/"+h, &slowReader{b: doc, chunk: 2 << 20, interval: time.Second})
+	req.ContentLength = int64(len(doc))
+	req.Header.Set(documents.AuthHeader, documents.SignRequest(clerk, http.MethodPut, h, time.Now().Add(time.Minute).Unix()))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("slow upload: %v", err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("slow upload: %d %s", res.StatusCode, b)
+	}
+	t.Logf("32 MiB uploaded over a slow link in %v", time.Since(start).Round(time.Millisecond))
+
+	over := append(doc, 0)
+	if r := do(t, http.MethodPut, base+"/api/documents/"+sum(over), over, clerk, sum(over)); r.code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("one byte over the limit: %d %s", r.code, r.body)
+	}
+
+	testnode.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "BIG-1", Document: h,
+		Geometry: land.Geometry{Type: "Polygon", Coordinates: json.RawMessage("[[[0,0],[1000,0],[1000,1000],[0,1000],[0,0]]]")}}, clerk)
+	start = time.Now()
+	r := waitCited(t, base+"/documents/"+h, nil, "")
+	if r.code != http.StatusOK || !bytes.Equal(r.body, doc) {
+		t.Fatalf("download: %d, %d bytes", r.code, len(r.body))
+	}
+	t.Logf("32 MiB re-hashed and downloaded in %v", time.Since(start).Round(time.Millisecond))
+}
