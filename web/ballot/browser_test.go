@@ -351,6 +351,20 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	if counts != "2,0,1,1,0,0,0,2" {
 		t.Errorf("result counts %q, want 2,0,1,1,0,0,0,2", counts)
 	}
+	// Shares of the ballots, the winner of each question and the turnout.
+	var shares string
+	browser.Run(t, bctx, "shares", chromedp.Evaluate(`Array.from(document.querySelectorAll("table.result tbody td:nth-child(3)")).map(td => td.textContent).join(",")`, &shares))
+	if shares != "100.0%,0.0%,50.0%,50.0%,0.0%,0.0%,0.0%,100.0%" {
+		t.Errorf("result shares %q", shares)
+	}
+	for id, want := range map[string]string{"#winner-0": "Most votes: yes (2).", "#winner-1": "A tie between Ann and Ben (1 each).", "#winner-2": "Most votes: East (2)."} {
+		if got := browser.Text(t, bctx, id); got != want {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
+	}
+	if f := browser.Text(t, bctx, "#election-facts"); !strings.Contains(f, "2 of 2 voters on the roll (100.0% turnout)") {
+		t.Errorf("turnout: %q", f)
+	}
 	browser.RequireAccessible(t, bctx, "tallied election")
 
 	w.Check(t)

@@ -255,6 +255,11 @@ func (s *handlers) electionPage(c echo.Context) error {
 		v.Verdict = s.verdict(ctx, cl, e, res.Height)
 	}
 	v.Questions = questionViews(e, counts)
+	if e.Eligibility.Kind == ballot.RuleRoll {
+		if v.Roll, v.RollKnown, err = rollSize(ctx, cl, e.ID); err != nil {
+			return err
+		}
+	}
 	// The bulletin board, a page at a time.
 	path := "/ballot/list/tracker/" + e.ID
 	if after := c.QueryParam("after"); after != "" {
@@ -338,7 +343,17 @@ func (s *handlers) votePage(c echo.Context) error {
 		return err
 	}
 	v := ui.VoteView{ID: e.ID, Title: e.Title, Closes: unixUTC(e.ClosesAt), PublicKey: e.PublicKey,
-		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatus(e, now)}
+		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatus(e, now),
+		Official: e.Official, Voter: ui.ViewerFrom(ctx).Account}
+	// Eligibility first: a signed-in voter who is not on the roll is told
+	// so, and whom to ask, before filling in the ballot.
+	if v.Open && v.Voter != "" && e.Eligibility.Kind == ballot.RuleRoll {
+		on, err := portal.Query(ctx, cl, "/ballot/roll/"+e.ID+"/"+v.Voter, nil, 0)
+		if err != nil {
+			return err
+		}
+		v.NotOnRoll = on == nil
+	}
 	type qspec struct {
 		Options uint32 `json:"options"`
 		Min     uint32 `json:"min"`
@@ -391,4 +406,26 @@ func ballotWasm(c echo.Context) error {
 	}
 	h.Set("Content-Encoding", "gzip")
 	return c.Blob(http.StatusOK, "application/wasm", gz)
+}
+
+// rollPages bounds the roll pages read to count the voters for the
+// turnout (MaxPage voters each).
+const rollPages = 10
+
+// rollSize counts the voters on an election's roll; known is false for a
+// roll longer than rollPages pages.
+func rollSize(ctx context.Context, cl *client.Client, id string) (n int, known bool, err error) {
+	path := "/ballot/list/roll/" + id
+	for i := 0; i < rollPages; i++ {
+		var page ballot.Page
+		if _, err := portal.ReadJSON(ctx, cl, path, 0, &page); err != nil {
+			return 0, false, err
+		}
+		n += len(page.Entries)
+		if page.Next == "" {
+			return n, true, nil
+		}
+		path = "/ballot/list/roll/" + id + "/" + page.Next
+	}
+	return n, false, nil
 }

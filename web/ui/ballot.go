@@ -50,6 +50,8 @@ type ElectionView struct {
 	PublicKey         string
 	Questions         []QuestionView
 	Ballots           uint64 // counted, from the aggregate
+	Roll              int    // voters on the roll (when RollKnown)
+	RollKnown         bool
 	Board             []TrackerRow
 	BoardNext         string // ?after= for the next page of trackers, "" at the end
 	Tallied           bool
@@ -67,6 +69,9 @@ type VoteView struct {
 	Action            string // the cast journey's path
 	Open              bool
 	Status            string // why not, when not open
+	Official          string // the election official's account (whom to ask about the roll)
+	Voter             string // the signed-in account ("" signed out)
+	NotOnRoll         bool   // the signed-in account is not on the roll
 }
 
 // TrackerLookup is the "find my ballot" page.
