@@ -60,6 +60,15 @@ func TestDocumentsInBrowser(t *testing.T) {
 		t.Errorf("status after choosing the file: %q", s)
 	}
 	browser.RequireAccessible(t, ctx, "parcel form after choosing the file")
+	// At phone width the file input and its status fit the screen.
+	var fits bool
+	browser.Run(t, ctx, "phone width", chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`(() => { const box = document.getElementById("f-document-file").closest(".field");
+			return [box, ...box.querySelectorAll("*")].every(e => e.getBoundingClientRect().right <= window.innerWidth); })()`, &fits),
+		chromedp.EmulateViewport(1280, 900))
+	if !fits {
+		t.Error("the document file input is wider than a 390 px screen")
+	}
 	if fs, _ := os.ReadDir(filepath.Join(n.Config.RootDir, "documents")); len(fs) != 1 || fs[0].Name() != hp {
 		t.Fatalf("the store holds %v", fs)
 	}

@@ -81,11 +81,63 @@ const MaxSize = docstore.DefaultMaxSize
 
 var maxSize int64 = MaxSize // tests lower it
 
+// UploadQuota is how many bytes of new documents an account that is not a
+// clerk may upload per hour (QuotaWindow): anyone can register an account,
+// and the store is the node's disk. Clerks have no quota.
+const (
+	UploadQuota = 256 << 20
+	QuotaWindow = time.Hour
+)
+
+var uploadQuota int64 = UploadQuota // tests lower it
+
+// quotas counts each account's uploads in its current window.
+type quotas struct {
+	mu   sync.Mutex
+	used map[string]*window
+}
+
+type window struct {
+	start time.Time
+	bytes int64
+}
+
+// room says whether account may upload n more bytes now.
+func (q *quotas) room(account string, n int64, now time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	w := q.used[account]
+	return w == nil || now.Sub(w.start) >= QuotaWindow || w.bytes+n <= uploadQuota
+}
+
+// charge counts n bytes stored for account.
+func (q *quotas) charge(account string, n int64, now time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.used == nil {
+		q.used = map[string]*window{}
+	}
+	if len(q.used) > 100_000 {
+		for a, w := range q.used {
+			if now.Sub(w.start) >= QuotaWindow {
+				delete(q.used, a)
+			}
+		}
+	}
+	w := q.used[account]
+	if w == nil || now.Sub(w.start) >= QuotaWindow {
+		w = &window{start: now}
+		q.used[account] = w
+	}
+	w.bytes += n
+}
+
 type handlers struct {
 	*portal.Server
-	once  sync.Once
-	store *docstore.Store
-	err   error
+	quotas quotas
+	once   sync.Once
+	store  *docstore.Store
+	err    error
 }
 
 // Register declares the document routes on e. The /api/ forms answer in
@@ -230,6 +282,22 @@ func (h *handlers) put(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, (&docstore.TooLargeError{Limit: st.MaxSize()}).Error()+".")
 	}
 	had := st.Has(hash)
+	clerk := false
+	if !had {
+		a, err := cl.Account(c.Request().Context(), who)
+		if err != nil {
+			return portal.Unavailable(err, "account", who)
+		}
+		clerk = a != nil && a.HasRole(authority.RoleClerk)
+		want := c.Request().ContentLength
+		if want < 0 {
+			want = 1
+		}
+		if !clerk && !h.quotas.room(who, want, time.Now()) {
+			return echo.NewHTTPError(http.StatusTooManyRequests, "Account "+who+" has uploaded its "+docstore.FormatSize(uploadQuota)+
+				" of documents for this hour; try again later, or ask a clerk to upload it.")
+		}
+	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, st.MaxSize()+1)
 	size, err := st.PutExpect(body, hash)
 	var tl *docstore.TooLargeError
@@ -241,6 +309,9 @@ func (h *handlers) put(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The upload does not match its address: "+err.Error()+". Nothing was stored.")
 	case err != nil:
 		return err
+	}
+	if !had && !clerk {
+		h.quotas.charge(who, size, time.Now())
 	}
 	h.Log().Info("document stored", "hash", hash, "size", size, "account", who, "new", !had)
 	code := http.StatusCreated

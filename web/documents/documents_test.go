@@ -156,6 +156,28 @@ func TestUploadAndServe(t *testing.T) {
 		t.Fatalf("expired signature: %v %v", res, err)
 	}
 
+	// An account that is not a clerk has an hourly upload quota (here
+	// 100 KiB); documents the store already holds cost nothing; clerks have
+	// none.
+	undo := documents.SetUploadQuota(100 << 10)
+	defer undo()
+	part := func(i byte) []byte { return bytes.Repeat([]byte{i}, 60<<10) }
+	if r := do(t, http.MethodPut, base+"/api/documents/"+sum(part(1)), part(1), carol, sum(part(1))); r.code != http.StatusCreated {
+		t.Fatalf("carol's first upload: %d %s", r.code, r.body)
+	}
+	if r := do(t, http.MethodPut, base+"/api/documents/"+sum(part(2)), part(2), carol, sum(part(2))); r.code != http.StatusTooManyRequests ||
+		!strings.Contains(string(r.body), "for this hour") {
+		t.Fatalf("carol past her quota: %d %s", r.code, r.body)
+	}
+	if r := do(t, http.MethodPut, base+"/api/documents/"+sum(part(1)), part(1), carol, sum(part(1))); r.code != http.StatusOK {
+		t.Fatalf("carol uploads a document already held: %d %s", r.code, r.body)
+	}
+	for i := byte(3); i < 6; i++ {
+		if r := do(t, http.MethodPut, base+"/api/documents/"+sum(part(i)), part(i), clerk, sum(part(i))); r.code != http.StatusCreated {
+			t.Fatalf("clerk upload %d: %d %s", i, r.code, r.body)
+		}
+	}
+
 	// The stored copy changed on disk: refused, not served.
 	p := filepath.Join(home, "documents", hp)
 	os.Chmod(p, 0o600)
