@@ -22,8 +22,9 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET("/elections/:id", s.electionPage)
 	e.GET("/elections/:id/vote", s.votePage)
 	e.GET("/elections/:id/ballots", s.trackerPage)
-	e.GET("/elections/:id/board", s.boardPage) // board.go
-	e.GET("/elections/:id/check", s.checkPage) // check.go
+	e.GET("/elections/:id/board", s.boardPage)            // board.go
+	e.GET("/elections/:id/roll/import", s.rollImportPage) // rollimport.go
+	e.GET("/elections/:id/check", s.checkPage)            // check.go
 	e.POST("/elections/:id/check", s.checkChallenge)
 	e.GET("/elections/:id/trustees", s.ceremonyPage)
 	e.GET(static.Prefix+"ballot.wasm", ballotWasm)
