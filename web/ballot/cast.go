@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/portal"
@@ -24,6 +26,16 @@ var castBallot = &portal.Journey{
 	Title:   "Cast your ballot",
 	Lead:    "Cast a ballot already encrypted for the election key. The vote page of each open election encrypts it for you in this browser.",
 	Nav:     "elections",
+	// The check page says "Cast my vote", shows the voter's own choices
+	// (kept by the vote page in this browser) and "Change your answers"
+	// goes back to the ballot with them kept.
+	SignLabel: "Cast my vote",
+	Change:    func(t *tx.Tx) string { return "/elections/" + castMsg(t).Election + "/vote" },
+	Preview: func(t *tx.Tx) templ.Component {
+		m := castMsg(t)
+		enc, _ := hex.DecodeString(m.Ballot)
+		return ui.CastChoices(m.Election, ballot.TrackerOf(enc))
+	},
 	Fields: []ui.Field{
 		{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."},
 		{Name: "ballot", Label: "Encrypted ballot", Hint: "The encoded ballot in hexadecimal.", Kind: "textarea"},

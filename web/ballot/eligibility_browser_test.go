@@ -72,5 +72,44 @@ func TestEligibilityBeforeTheBallot(t *testing.T) {
 		t.Errorf("voter on the roll: cast button %q, a notice %v", cast, notice)
 	}
 	browser.RequireAccessible(t, bctx, "vote page, on the roll")
+
+	// The check page shows her own choices and "Cast my vote"; "Change
+	// your answers" goes back to the ballot with them kept.
+	encryptAndCast := func(what string) {
+		t.Helper()
+		browser.Run(t, bctx, what, chromedp.Click("#vote-encrypt", chromedp.ByID), chromedp.WaitVisible("#committed", chromedp.ByID),
+			browser.Submitted("form[data-sign]", chromedp.Click("#ballot-cast", chromedp.ByID)),
+			chromedp.WaitVisible("#your-choices", chromedp.ByID))
+		browser.WantStatus(t, w, what, 200)
+	}
+	browser.Run(t, bctx, "choose", chromedp.Click("#q0-o1", chromedp.ByID), chromedp.Click("#q1-o2", chromedp.ByID), chromedp.Click("#q2-o0", chromedp.ByID))
+	encryptAndCast("cast: check page")
+	if s := browser.Text(t, bctx, "#your-choices-list"); !strings.Contains(s, "Approve the budget?") || !strings.Contains(s, "no") ||
+		!strings.Contains(s, "Cy") || !strings.Contains(s, "North") {
+		t.Errorf("check page choices: %q", s)
+	}
+	if b := browser.Text(t, bctx, "form[data-sign] button"); b != "Cast my vote" {
+		t.Errorf("check page button %q", b)
+	}
+	browser.RequireAccessible(t, bctx, "cast check page")
+	var checked []string
+	browser.Run(t, bctx, "change your answers", browser.Submitted("#vote-form", chromedp.Click(`a[href="/elections/`+e.ID+`/vote"]`, chromedp.ByQuery)),
+		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`[...document.querySelectorAll("#vote-form input:checked")].map(i => i.id)`, &checked))
+	if strings.Join(checked, ",") != "q0-o1,q1-o2,q2-o0" {
+		t.Errorf("answers after 'Change your answers': %v", checked)
+	}
+	browser.Run(t, bctx, "change one", chromedp.Click("#q1-o0", chromedp.ByID))
+	encryptAndCast("cast again: check page")
+	if s := browser.Text(t, bctx, "#your-choices-list"); !strings.Contains(s, "Ann") || strings.Contains(s, "Cy") {
+		t.Errorf("check page choices after the change: %q", s)
+	}
+	browser.Run(t, bctx, "sign", chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+	browser.WantStatus(t, w, "receipt", 200)
+	if f := browser.Text(t, bctx, "#result-facts"); !strings.Contains(f, "Keep your tracker") {
+		t.Errorf("receipt: %q", f)
+	}
+	browser.RequireAccessible(t, bctx, "receipt")
 	w.Check(t)
 }

@@ -78,6 +78,12 @@ type Journey struct {
 	// Preview, if set, is shown on the check page under the facts (e.g. a
 	// parcel's outline drawn from the message).
 	Preview func(t *tx.Tx) templ.Component
+	// SignLabel names the check page's sign button ("Sign and send"
+	// when empty), e.g. "Cast my vote".
+	SignLabel string
+	// Change, if set, is where "Change your answers" leads for t (the
+	// journey's form when nil), e.g. back to the vote page.
+	Change func(t *tx.Tx) string
 	// Scripts are extra static scripts for the form page (web/static).
 	Scripts []string
 	// Parties, if set, makes the journey co-signed (cosign.go): they are
@@ -215,11 +221,19 @@ func (s *Server) CheckPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []u
 		SignBytes:  hex.EncodeToString(t.SignBytes(pub)),
 		PubKey:     hex.EncodeToString(pub),
 		Prepared:   s.Seal(t, pub),
-		ChangeHref: j.Path,
+		ChangeHref: changeHref(j, t),
+		SignLabel:  j.SignLabel,
 		Errors:     errs,
 		Nav:        j.Nav,
 		Extra:      preview(j, t),
 	}
+}
+
+func changeHref(j *Journey, t *tx.Tx) string {
+	if j.Change != nil {
+		return j.Change(t)
+	}
+	return j.Path
 }
 
 func preview(j *Journey, t *tx.Tx) templ.Component {

@@ -62,6 +62,31 @@
   });
 
   function questions() { return form.querySelectorAll("fieldset[data-question]"); }
+
+  // keep remembers, in this tab only, the choices of the ballot being cast
+  // (for the check page, which shows them, and for "Change your answers",
+  // which comes back here with them).
+  var keptKey = "publica-vote:" + form.getAttribute("data-election");
+  function keep(tracker) {
+    try {
+      var qs = [], checked = [];
+      questions().forEach(function (fs) {
+        var picked = [];
+        fs.querySelectorAll("input").forEach(function (i) {
+          if (i.checked) { checked.push(i.id); picked.push(form.querySelector("label[for='" + i.id + "']").textContent); }
+        });
+        qs.push({text: questionText(fs), picked: picked});
+      });
+      sessionStorage.setItem(keptKey, JSON.stringify({tracker: tracker, questions: qs, checked: checked}));
+    } catch (e) { /* no storage: the check page shows no choices */ }
+  }
+  (function restore() {
+    var kept;
+    try { kept = JSON.parse(sessionStorage.getItem(keptKey) || "null"); } catch (e) { kept = null; }
+    if (!kept || !kept.checked) return;
+    kept.checked.forEach(function (id) { var i = document.getElementById(id); if (i) i.checked = true; });
+    form.setAttribute("data-restored", "1");
+  })();
   function questionText(fs) { return fs.querySelector("legend").firstChild.textContent.trim(); }
 
   // choices reads the form as one array of booleans per question, or
@@ -168,6 +193,7 @@
     if (!pending) return;
     var ballot;
     try { ballot = pending.cast(); } catch (err) { fail(err.message); return; }
+    keep(pending.tracker);
     cast.querySelector("input[name=ballot]").value = ballot;
     say("Casting ballot " + pending.tracker + ". Next: check and sign.");
     pending = null;
