@@ -95,6 +95,8 @@ func ReadCSV(r io.Reader) ([]Entry, []LineError, error) {
 		switch {
 		case text == "":
 			refused = append(refused, LineError{Line: line, Text: text, Reason: "no voter on this line"})
+		case credentialLike(text):
+			refused = append(refused, LineError{Line: line, Text: short(text), Reason: CredentialReason})
 		case !ok:
 			refused = append(refused, LineError{Line: line, Text: short(text), Reason: "not an account id (40 hexadecimal digits) or did:publica:<account id>"})
 		case seen[id] != 0:
@@ -105,6 +107,18 @@ func ReadCSV(r io.Reader) ([]Entry, []LineError, error) {
 		}
 	}
 	return entries, refused, nil
+}
+
+// CredentialReason refuses a credential where a roll wants an account.
+// Eligibility by credential is the election's other rule: holders who
+// register their eligibility (x/identity) may vote, including voters who
+// make their key after the election is published.
+const CredentialReason = "a credential, not an account: a roll lists accounts; to admit the holders of a credential (who may make their key after the election is published) create the election with --credential SCHEMA --predicate …"
+
+// credentialLike reports a credential id (urn:uuid:…) or digest (64
+// hexadecimal digits).
+func credentialLike(s string) bool {
+	return strings.HasPrefix(strings.ToLower(s), "urn:uuid:") || (len(s) == 64 && isHex(s))
 }
 
 // account is the account id s names (an id in either case, or its DID).

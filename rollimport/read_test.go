@@ -18,6 +18,7 @@ func TestReadCSV(t *testing.T) {
 		{"unknown header: first column", "who\n" + a + "\n", []string{a}, nil},
 		{"refusals", "account\n" + a + "\nnope\n" + a + "\n,\n" + b + "\n", []string{a, b}, []int{3, 4, 5}},
 		{"short row", "name,account\nx," + a + "\nlonely\n", []string{a}, []int{3}},
+		{"credentials", a + "\nurn:uuid:0b1c\n" + strings.Repeat("e", 64) + "\n", []string{a}, []int{2, 3}},
 	} {
 		entries, refused, err := ReadCSV(strings.NewReader(c.text))
 		if err != nil {
@@ -34,6 +35,11 @@ func TestReadCSV(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(c.want, ",") || len(lines) != len(c.refused) {
 			t.Errorf("%s: entries %v refused %+v", c.name, got, refused)
 			continue
+		}
+		for _, r := range refused {
+			if strings.HasPrefix(r.Text, "urn:") && r.Reason != CredentialReason {
+				t.Errorf("%s: a credential refused as %q", c.name, r.Reason)
+			}
 		}
 		for i := range lines {
 			if lines[i] != c.refused[i] {

@@ -22,8 +22,9 @@ import (
 
 // TestRollImportInBrowser: the official imports a roll of 2,500 voters
 // from a CSV in the browser, through the register-voters journey in five
-// batches signed by the key in the browser, with a progress bar; the three
-// unusable lines (not an account, a repeated voter, an empty voter) are
+// batches signed by the key in the browser, with a progress bar; the four
+// unusable lines (not an account, a repeated voter, an empty voter, a
+// credential id: credential elections are the other rule) are
 // listed with their line numbers and every other voter is on the roll.
 // A citizen's key is refused by the portal, which names the official.
 // axe-core checks the page before and after.
@@ -55,9 +56,10 @@ func TestRollImportInBrowser(t *testing.T) {
 		}
 		fmt.Fprintf(&csv, "v%d,%s\n", i, id)
 	}
-	csv.WriteString("bad,zz-not-an-account\n")    // line 2502
-	csv.WriteString("again," + voters[10] + "\n") // line 2503: line 12's voter
-	csv.WriteString("nobody,\n")                  // line 2504
+	csv.WriteString("bad,zz-not-an-account\n")                              // line 2502
+	csv.WriteString("again," + voters[10] + "\n")                           // line 2503: line 12's voter
+	csv.WriteString("nobody,\n")                                            // line 2504
+	csv.WriteString("cred,urn:uuid:6f1c0a3e-1d2b-4c5d-9e8f-0a1b2c3d4e5f\n") // line 2505
 	file := filepath.Join(t.TempDir(), "roll.csv")
 	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
 		t.Fatal(err)
@@ -87,7 +89,7 @@ func TestRollImportInBrowser(t *testing.T) {
 		chromedp.Click("#roll-form button", chromedp.ByQuery),
 		chromedp.Poll(`document.getElementById("roll-form").getAttribute("data-done") === "2500" || !document.getElementById("roll-error").hidden`, nil,
 			chromedp.WithPollingTimeout(90*time.Second)))
-	if e := browser.Text(t, bctx, "main"); !strings.Contains(e, "Done: 2500 voters are on the roll; 3 lines were not imported") {
+	if e := browser.Text(t, bctx, "main"); !strings.Contains(e, "Done: 2500 voters are on the roll; 4 lines were not imported") {
 		t.Fatalf("import: %q", e)
 	}
 	var value, max string
@@ -98,7 +100,7 @@ func TestRollImportInBrowser(t *testing.T) {
 		t.Errorf("progress bar %s of %s", value, max)
 	}
 	refused := browser.Text(t, bctx, "#roll-refused")
-	for _, s := range []string{"2502", "zz-not-an-account", "not an account id", "2503", "the same voter as line 12", "2504", "no voter on this line"} {
+	for _, s := range []string{"2502", "zz-not-an-account", "not an account id", "2503", "the same voter as line 12", "2504", "no voter on this line", "2505", "a credential, not an account"} {
 		if !strings.Contains(refused, s) {
 			t.Errorf("refused lines lack %q:\n%s", s, refused)
 		}

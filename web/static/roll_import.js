@@ -38,6 +38,9 @@
     if (rows.length) $("roll-refused-section").hidden = false;
   }
 
+  // CREDENTIAL says what rollimport.CredentialReason says, in the portal's words.
+  var CREDENTIAL = "a credential, not an account: a roll lists accounts; to admit the holders of a credential (who may make their key after the election is published) create the election with a credential rule (schema and predicate)";
+
   // parse is rollimport.ReadCSV: one voter a row, an optional header.
   function parse(text) {
     var lines = text.replace(/^\ufeff/, "").split(/\r?\n/);
@@ -72,6 +75,7 @@
       }
       var text = cells[col].trim(), id = account(text);
       if (text === "") refused.push({ line: line, text: text, reason: "no voter on this line" });
+      else if (/^urn:uuid:/i.test(text) || /^[0-9a-fA-F]{64}$/.test(text)) refused.push({ line: line, text: text.slice(0, 80), reason: CREDENTIAL });
       else if (!id) refused.push({ line: line, text: text.slice(0, 80), reason: "not an account id (40 hexadecimal digits) or did:publica:<account id>" });
       else if (seen[id]) refused.push({ line: line, text: text, reason: "the same voter as line " + seen[id] });
       else { seen[id] = line; entries.push({ line: line, account: id }); }
