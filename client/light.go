@@ -31,15 +31,31 @@ type TrustRoot struct {
 // and cross-checked with the witnesses (RPC addresses; the node itself
 // when none is given). chainID is the chain's id.
 func (c *Client) UseLightClient(ctx context.Context, chainID, primary string, witnesses []string, root TrustRoot) error {
+	lc, err := NewLightClient(ctx, chainID, primary, witnesses, root)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.light = lc
+	c.verified = nil // headers verified the other way are not kept
+	c.mu.Unlock()
+	return nil
+}
+
+// NewLightClient is CometBFT's light client for the chain chainID,
+// trusting only root, reading headers from the primary node and
+// cross-checking them with the witnesses (the primary itself when none is
+// given); it keeps the verified headers in memory.
+func NewLightClient(ctx context.Context, chainID, primary string, witnesses []string, root TrustRoot) (*light.Client, error) {
 	if root.Height <= 0 || len(root.Hash) == 0 {
-		return errors.New("light client: a trust root needs a height and a header hash")
+		return nil, errors.New("light client: a trust root needs a height and a header hash")
 	}
 	if root.Period <= 0 {
 		root.Period = 365 * 24 * time.Hour
 	}
 	p, err := lighthttp.New(chainID, primary)
 	if err != nil {
-		return fmt.Errorf("light client primary %s: %w", primary, err)
+		return nil, fmt.Errorf("light client primary %s: %w", primary, err)
 	}
 	if len(witnesses) == 0 {
 		witnesses = []string{primary}
@@ -48,7 +64,7 @@ func (c *Client) UseLightClient(ctx context.Context, chainID, primary string, wi
 	for _, w := range witnesses {
 		wp, err := lighthttp.New(chainID, w)
 		if err != nil {
-			return fmt.Errorf("light client witness %s: %w", w, err)
+			return nil, fmt.Errorf("light client witness %s: %w", w, err)
 		}
 		ws = append(ws, wp)
 	}
@@ -57,13 +73,9 @@ func (c *Client) UseLightClient(ctx context.Context, chainID, primary string, wi
 		p, ws, lightdb.New(dbm.NewMemDB(), "publica"),
 		light.Logger(log.NewNopLogger()))
 	if err != nil {
-		return fmt.Errorf("light client from header %d %X: %w", root.Height, root.Hash, err)
+		return nil, fmt.Errorf("light client from header %d %X: %w", root.Height, root.Hash, err)
 	}
-	c.mu.Lock()
-	c.light = lc
-	c.verified = nil // headers verified the other way are not kept
-	c.mu.Unlock()
-	return nil
+	return lc, nil
 }
 
 // lightAppHash verifies header h with the light client, waiting for the

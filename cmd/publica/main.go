@@ -43,7 +43,7 @@ func rootCmd() *cobra.Command {
 		// keys kept on this machine
 		keysCmd(),
 		// the chain: write, read, watch
-		txCmd(), queryCmd(), statusCmd(),
+		txCmd(), queryCmd(), statusCmd(), lightCmd(),
 		// registry tools
 		landCmd(), ballotToolsCmd(), credentialCmd(), identityCmd(), documentCmd(),
 		// replay history, check documents offline
