@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -310,8 +311,11 @@ func (c *Client) Build(ctx context.Context, primary ed25519.PublicKey, msgType s
 	if acct == nil && msgType == authority.TypeRegisterAccount {
 		// The node may ask a registration for a proof of work, carried by
 		// its valid-until height (tx.RegisterWork).
+		// The search starts at a random height above the usual one, so
+		// two registrations prepared for one key differ (as any two
+		// transactions built at different heights do).
 		if bits := c.registerWorkBits(ctx); bits > 0 {
-			validUntil = tx.FindRegisterWork(chainID, primary, validUntil, bits)
+			validUntil = tx.FindRegisterWork(chainID, primary, validUntil+uint64(mrand.Uint32()), bits)
 		}
 	}
 	return &tx.Tx{

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/publica/publica/app"
 	"github.com/publica/publica/bench"
 )
 
@@ -24,6 +26,8 @@ func benchCmd() *cobra.Command {
 	var ceilingOpts bench.CeilingOptions
 	var roll bool
 	var rollOpts bench.RollOptions
+	var abuse, abuseCompare bool
+	var abuseOpts bench.AbuseOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure transaction throughput through FinalizeBlock+Commit against the bare ed25519 verify rate",
@@ -36,6 +40,9 @@ func benchCmd() *cobra.Command {
 			if roll {
 				_, err := bench.RollImport(cmd.OutOrStdout(), rollOpts)
 				return err
+			}
+			if abuse {
+				return runAbuse(cmd, abuseOpts, abuseCompare)
 			}
 			if _, err := bench.Chain(cmd.OutOrStdout(), opts); err != nil {
 				return err
@@ -118,6 +125,12 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&replayOpts.Runs, "replay-runs", 2, "replays of each home")
 	cmd.Flags().StringVar(&replayOpts.CPUProfile, "replay-cpuprofile", "", "write a CPU profile of the first replay of each home to this path + .empty and .land (go tool pprof)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed land/transfer blocks to this file (go tool pprof)")
+	cmd.Flags().BoolVar(&abuse, "abuse", false, "run only the abuse figure: one attacker floods a node at full speed from many accounts without a role (and registers fresh ones, paying the proof of work) while a clerk sends transactions one after another; reports the blocks each clerk transaction waits, p50 and p99 (docs/operations.md)")
+	cmd.Flags().IntVar(&abuseOpts.Accounts, "abuse-accounts", 400, "the attacker's accounts at the start")
+	cmd.Flags().IntVar(&abuseOpts.Workers, "abuse-workers", 8, "the attacker's concurrent senders")
+	cmd.Flags().IntVar(&abuseOpts.ClerkTxs, "abuse-clerk-txs", 50, "the clerk's transactions timed")
+	cmd.Flags().DurationVar(&abuseOpts.BlockInterval, "abuse-block-interval", time.Second, "the node's pause between blocks (longer: the same flood against a slower chain, as a larger attacker against this one)")
+	cmd.Flags().BoolVar(&abuseCompare, "abuse-compare", true, "also run the same flood on a node without an admission policy (--no-admission-limits), for comparison")
 	cmd.Flags().BoolVar(&ceiling, "ceiling", false, "run only the consensus ceiling: the same RPC flood into a publica node and into CometBFT's kvstore (go install'ed once into the user cache), committed tx/s side by side")
 	cmd.Flags().BoolVar(&roll, "roll", false, "run only the voter roll import: --roll-entries voters from a CSV put on an election's roll through a running node, as publica ballot roll import does (goal: 1,000,000 in at most 5 minutes)")
 	cmd.Flags().IntVar(&rollOpts.Entries, "roll-entries", 1_000_000, "voters in the roll import's CSV")
@@ -128,4 +141,30 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&ceilingOpts.Rounds, "ceiling-rounds", 3, "runs of each node, back to back; medians are reported")
 	cmd.Flags().StringVar(&ceilingOpts.CPUProfile, "ceiling-cpuprofile", "", "write each node's CPU profile of the first round's flood to this path + .publica and .kvstore (go tool pprof)")
 	return cmd
+}
+
+// runAbuse runs the abuse figure with the default admission policy and,
+// with compare, without any.
+func runAbuse(cmd *cobra.Command, opts bench.AbuseOptions, compare bool) error {
+	out := cmd.OutOrStdout()
+	opts.Log = cmd.ErrOrStderr()
+	var runs []bench.AbuseRun
+	policies := []*app.Admission{nil}
+	if compare {
+		policies = append(policies, &app.Admission{})
+	}
+	for _, p := range policies {
+		opts.Admission = p
+		r, err := bench.RunAbuse(opts)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
+	}
+	fmt.Fprintf(out, "abuse: %d attacker accounts, %d senders, %d clerk transactions, blocks every %s; default policy: %+v\n",
+		opts.Accounts, opts.Workers, opts.ClerkTxs, opts.BlockInterval, app.DefaultAdmission)
+	for _, r := range runs {
+		r.Print(out)
+	}
+	return nil
 }
