@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -29,6 +31,7 @@ func startCmd() *cobra.Command {
 
 		admission = app.DefaultAdmission
 		noLimits  bool
+		hsts      bool
 	)
 	cmd := &cobra.Command{
 		Use:     "start",
@@ -47,6 +50,9 @@ func startCmd() *cobra.Command {
 			}
 			if noLimits {
 				admission = app.Admission{}
+			}
+			if hsts && !strings.HasPrefix(publicAt, "https://") {
+				return fmt.Errorf("--hsts needs --public-url https://...: the portal serves plain HTTP, so HSTS is for a TLS proxy in front of it")
 			}
 			n, err := node.Start(home, node.Options{Store: opts, Log: os.Stderr, LogLevel: logLevel, MaxProtocol: maxProto,
 				SnapshotInterval: snapshotInterval, SnapshotKeep: snapshotKeep, Admission: &admission})
@@ -68,7 +74,7 @@ func startCmd() *cobra.Command {
 						return err
 					}
 				}
-				url, stop, err := startPortalAt(portalAddr, publicAt, n)
+				url, stop, err := startPortalAt(portalAddr, publicAt, hsts, n)
 				if err != nil {
 					n.Stop()
 					return fmt.Errorf("portal: %w", err)
@@ -76,6 +82,9 @@ func startCmd() *cobra.Command {
 				stopPortal = stop
 				portalURL = url
 				fmt.Fprintf(out, "portal listening on %s\n", url)
+				if publicAt == "" && !loopback(portalAddr) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: the portal listens on %s without --public-url: its links and certificate QR codes name %s; set --public-url to the address users reach\n", portalAddr, strings.TrimPrefix(url, "http://"))
+				}
 				if publicAt != "" {
 					portalURL = publicAt // where the demo's credentials say their status lists are
 				}
@@ -128,7 +137,21 @@ func startCmd() *cobra.Command {
 	cmd.Flags().IntVar(&admission.MaxOpenPerBlock, "max-open-per-block", admission.MaxOpenPerBlock, "transactions of accounts without a role in a block this node proposes, after role holders' (0: no limit)")
 	cmd.Flags().IntVar(&admission.RegisterWorkBits, "register-work", admission.RegisterWorkBits, "zero bits of proof of work a registration must carry to enter this node's mempool (0: none)")
 	cmd.Flags().BoolVar(&noLimits, "no-admission-limits", false, "admit every transaction that passes the checks: no quotas, no proof of work, mempool order (benchmarks and crash tests)")
+	cmd.Flags().BoolVar(&hsts, "hsts", false, "send Strict-Transport-Security (one year, subdomains) from the portal; needs --public-url https://... (a TLS proxy in front)")
 	cmd.Flags().StringVar(&portalAddr, "portal", "127.0.0.1:8080", "portal listen address (empty: no portal)")
-	cmd.Flags().StringVar(&publicAt, "public-url", "", "the portal's public URL as users and other software reach it, e.g. https://registry.example.gov behind a TLS proxy (credentials issued in the portal name their status lists and schema there; sign-in challenges are bound to it); default: as each request reaches it")
+	cmd.Flags().StringVar(&publicAt, "public-url", "", "the portal's public URL as users and other software reach it, e.g. https://registry.example.gov behind a TLS proxy: every link the portal writes (certificate QR codes, co-signing links, status lists and schemas of credentials it issues) names it, and sign-in challenges are bound to it; default: the portal's listen address (never a request's Host header)")
 	return cmd
+}
+
+// loopback reports whether a listen address (host:port) is on loopback.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

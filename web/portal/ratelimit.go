@@ -2,7 +2,6 @@ package portal
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,9 +10,10 @@ import (
 )
 
 // RateLimit bounds each client address's requests with token buckets: one
-// for reads (GET, HEAD), one for writes (everything else: forms, signed
-// transactions, sign-in). Static files are not counted. The zero value
-// means the defaults.
+// for reads (GET, HEAD; static files included, so a client cannot make the
+// portal serve its largest files, such as the WebAssembly modules, without
+// limit), one for writes (everything else: forms, signed transactions,
+// sign-in). The zero value means the defaults.
 type RateLimit struct {
 	ReadsPerSecond  float64 // default 100
 	ReadBurst       int     // default 300
@@ -67,8 +67,6 @@ func rateLimiter(cfg RateLimit) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			m := c.Request().Method
 			switch {
-			case strings.HasPrefix(c.Request().URL.Path, "/static/"):
-				return next(c)
 			case m == http.MethodGet || m == http.MethodHead:
 				return read(c)
 			default:

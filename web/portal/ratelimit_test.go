@@ -11,8 +11,9 @@ import (
 )
 
 // TestRateLimitPerClient: past its burst a client gets 429 with
-// Retry-After and the error page; another address and static files are
-// unaffected; writes have their own, smaller bucket; Off turns it off.
+// Retry-After and the error page, for static files as for pages; another
+// address is unaffected; writes have their own, smaller bucket; Off turns
+// it off.
 func TestRateLimitPerClient(t *testing.T) {
 	rpc, err := rpchttp.New("http://127.0.0.1:1", "/websocket")
 	if err != nil {
@@ -43,8 +44,16 @@ func TestRateLimitPerClient(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "Too many requests") {
 		t.Fatalf("read past the burst: %d %q\n%s", w.Code, w.Header().Get("Retry-After"), w.Body.String())
 	}
-	if w := do(s, "GET", "/static/site.css", "10.0.0.1:1002"); w.Code != http.StatusOK {
-		t.Errorf("static file while limited: %d", w.Code)
+	if w := do(s, "GET", "/static/site.css", "10.0.0.1:1002"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("static file while limited: %d, want 429", w.Code)
+	}
+	for i := range 3 {
+		if w := do(s, "GET", "/static/site.css", "10.0.0.4:1000"); w.Code != http.StatusOK {
+			t.Fatalf("static file %d within the burst: %d", i, w.Code)
+		}
+	}
+	if w := do(s, "GET", "/static/site.css", "10.0.0.4:1000"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("static files past the burst: %d, want 429", w.Code)
 	}
 	if w := do(s, "GET", "/keys", "10.0.0.2:1000"); w.Code != http.StatusOK {
 		t.Errorf("another client: %d", w.Code)

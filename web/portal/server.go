@@ -53,10 +53,18 @@ type Options struct {
 	// nil picks a random one, so they do not outlive the process.
 	Secret []byte
 	// PublicOrigin is the portal's origin as users reach it
-	// ("https://portal.example"), when a TLS proxy is in front. Sign-in
-	// challenges are bound to it, and cookies are marked Secure when it is
-	// https. "" means the origin of each request as the server sees it.
+	// ("https://portal.example"), when a TLS proxy is in front: every link
+	// the portal writes for elsewhere (certificate QR codes, co-signing
+	// links, status lists, OpenAPI servers) and sign-in challenges use it,
+	// and cookies are marked Secure when it is https. "" means the address
+	// the server listens on (http://HOST:PORT; localhost for an
+	// unspecified host): never the request's Host header, which any client
+	// can set.
 	PublicOrigin string
+	// HSTS sends Strict-Transport-Security (one year, subdomains) on every
+	// response that reached the portal over TLS or whose PublicOrigin is
+	// https (behind a TLS proxy): browsers then refuse plain HTTP to it.
+	HSTS bool
 	// RateLimit bounds requests per client address (see RateLimit).
 	RateLimit RateLimit
 }
@@ -71,6 +79,7 @@ type Server struct {
 	home      string
 	rateLimit RateLimit
 	origin    string // Options.PublicOrigin
+	hsts      bool
 
 	cl       *client.Client // builds, relays and proves, through the same RPC
 	clMu     sync.Mutex
@@ -102,7 +111,7 @@ func New(rpc rpcclient.Client, opts Options, routes Routes) (*Server, error) {
 		return nil, errors.New("web: no RPC client")
 	}
 	s := &Server{chain: chain.NewSource(rpc), log: opts.Logger, timeout: opts.RequestTimeout,
-		home: opts.Home, rateLimit: opts.RateLimit, origin: strings.TrimRight(opts.PublicOrigin, "/"),
+		home: opts.Home, rateLimit: opts.RateLimit, origin: strings.TrimRight(opts.PublicOrigin, "/"), hsts: opts.HSTS,
 		cl: client.NewFromRPC(rpc), sessions: newSessionStore()}
 	s.secret = opts.Secret
 	if len(s.secret) == 0 {
@@ -181,6 +190,7 @@ func (s *Server) newEcho() *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 
 	e.Use(securityHeaders) // first, so even error responses carry them
+	e.Use(s.strictTransport)
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog())
 	e.Use(s.recoverer())

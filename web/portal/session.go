@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -129,10 +130,27 @@ func (st *sessionStore) remove(token string) {
 	delete(st.sessions, sessionKey(token))
 }
 
-// Origin is the origin challenges are bound to: Options.PublicOrigin, or
-// the scheme and Host of the request as this server received it (never a
-// forwarded header a client could set).
-func (s *Server) Origin(c echo.Context) string {
+// Origin is the portal's origin, for every link it writes and the
+// challenges it binds: Options.PublicOrigin, or else the address the
+// server listens on (http://localhost:PORT for an unspecified host; plain
+// http://localhost before Start). Never the request's Host header nor a
+// forwarded header: a client sets those, and a certificate's QR code or a
+// co-signing link must not point where a forged request says.
+func (s *Server) Origin(echo.Context) string {
+	if s.origin != "" {
+		return s.origin
+	}
+	return ListenOrigin(s.Addr())
+}
+
+// signinOrigin is the origin a sign-in challenge is bound to:
+// Options.PublicOrigin, or else the scheme and Host of the request as
+// this server received it. The browser's script refuses to sign a
+// challenge for another origin than the page's (web/static/sign.js), so
+// the Host a browser sent is the right one here, and a forged Host only
+// makes a challenge its sender's own browser will not sign; links never
+// use it (Origin).
+func (s *Server) signinOrigin(c echo.Context) string {
 	if s.origin != "" {
 		return s.origin
 	}
@@ -141,6 +159,30 @@ func (s *Server) Origin(c echo.Context) string {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Request().Host
+}
+
+// ListenOrigin is the origin of a portal listening on addr (host:port)
+// when no public URL is set.
+func ListenOrigin(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || addr == "" {
+		return "http://localhost"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// strictTransport sends HSTS (Options.HSTS) on responses served over TLS
+// or for an https public origin.
+func (s *Server) strictTransport(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.hsts && (c.Request().TLS != nil || strings.HasPrefix(s.origin, "https://")) {
+			c.Response().Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		return next(c)
+	}
 }
 
 func (s *Server) secureCookies(c echo.Context) bool {
@@ -228,7 +270,7 @@ func (s *Server) SignInChallenge(c echo.Context) (ui.SignInPage, error) {
 		return ui.SignInPage{}, err
 	}
 	nonce := hex.EncodeToString(nb)
-	origin := s.Origin(c)
+	origin := s.signinOrigin(c)
 	exp := time.Now().Add(ChallengeTTL).Unix()
 	token := nonce + "." + strconv.FormatInt(exp, 10) + "." + s.MAC("signin", origin, nonce, strconv.FormatInt(exp, 10))
 	return ui.SignInPage{
@@ -249,7 +291,7 @@ func (s *Server) SignIn(c echo.Context) error {
 		return refuse("The sign-in challenge is missing or damaged. Try again with the new one below.")
 	}
 	nonce, expStr, mac := parts[0], parts[1], parts[2]
-	origin := s.Origin(c)
+	origin := s.signinOrigin(c)
 	if !hmac.Equal([]byte(mac), []byte(s.MAC("signin", origin, nonce, expStr))) {
 		return refuse("This sign-in challenge was not issued by this portal for this site. Try again with the new one below.")
 	}
