@@ -109,7 +109,7 @@ var castBallot = &portal.Journey{
 		find := "/elections/" + m.Election + "/ballots?tracker=" + tr
 		return "Your ballot was cast", []ui.Fact{
 				{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
-				{Label: "Your ballot's tracker", Value: tr, Mono: true, Href: find},
+				{Label: "Your ballot's tracker", Value: tr, Mono: true, Href: find, Copy: true},
 				{Label: "Keep your tracker", Value: "Write it down or copy it now: with it you can find your ballot on the bulletin board and check that it was counted, without anyone learning how you voted. If you vote again, only your last ballot counts."},
 			}, []ui.Link{
 				{Label: "Find your ballot on the bulletin board", Href: find},

@@ -110,6 +110,19 @@ func TestEligibilityBeforeTheBallot(t *testing.T) {
 	if f := browser.Text(t, bctx, "#result-facts"); !strings.Contains(f, "Keep your tracker") {
 		t.Errorf("receipt: %q", f)
 	}
+	// The tracker's copy button puts it on the clipboard.
+	var tracker, copied string
+	browser.Run(t, bctx, "copy the tracker", chromedp.Evaluate(`document.querySelector("button[data-copy]").getAttribute("data-copy")`, &tracker),
+		browser.EvalAwait(`(async () => {
+			let got = null;
+			navigator.clipboard.writeText = async (s) => { got = s; };
+			document.querySelector("button[data-copy]").click();
+			await new Promise(r => setTimeout(r, 50));
+			return got + "|" + document.getElementById("copy-status").textContent;
+		})()`, &copied))
+	if len(tracker) != 64 || copied != tracker+"|Copied to the clipboard." {
+		t.Errorf("copy button: tracker %q, copied %q", tracker, copied)
+	}
 	browser.RequireAccessible(t, bctx, "receipt")
 	w.Check(t)
 }

@@ -10,7 +10,7 @@ import (
 // verifier's verdict, whatever it is: pass, fail (with the failures,
 // escaped), still running, or not run.
 func TestElectionPageVerdicts(t *testing.T) {
-	base := ElectionView{ID: "e1", Title: "Vote <1>", Status: "Tallied", Tallied: true, Trustees: []string{"a", "b", "c"}, Threshold: 2,
+	base := ElectionView{ID: "e1", Title: "Vote <1>", Status: "Tallied", Tallied: true, Trustees: []string{"a", "b", "c"}, Threshold: 2, Ballots: 10, Roll: 20, RollKnown: true,
 		Questions: []QuestionView{{Index: 0, Text: "Approve?", Rule: "choose one", Options: []string{"yes", "no"}, Counts: []uint64{7, 3}}}}
 	for name, tc := range map[string]struct {
 		v     *Verdict
@@ -28,7 +28,8 @@ func TestElectionPageVerdicts(t *testing.T) {
 			t.Fatal(err)
 		}
 		html := b.String()
-		for _, want := range append(tc.wants, "Vote &lt;1&gt;", "<td>yes</td><td>7</td>", "<td>no</td><td>3</td>", "No ballots have been cast yet") {
+		for _, want := range append(tc.wants, "Vote &lt;1&gt;", `<td>yes</td><td class="num">7</td><td class="num">70.0%</td>`, `<td>no</td><td class="num">3</td><td class="num">30.0%</td>`,
+			"Most votes: yes (7).", "10 of 20 voters on the roll (50.0% turnout)", "No ballots have been cast yet") {
 			if !strings.Contains(html, want) {
 				t.Errorf("%s: page lacks %q", name, want)
 			}
@@ -48,5 +49,28 @@ func TestVotePageClosed(t *testing.T) {
 	}
 	if html := b.String(); !strings.Contains(html, `id="vote-closed"`) || strings.Contains(html, "<form id=\"vote-form\"") || strings.Contains(html, "cast-form") {
 		t.Errorf("closed vote page:\n%s", html)
+	}
+}
+
+func TestWinnerAndPercent(t *testing.T) {
+	for _, tc := range []struct {
+		counts []uint64
+		want   string
+	}{
+		{[]uint64{0, 0}, "No votes were cast for any option."},
+		{[]uint64{2, 2}, "A tie between yes and no (2 each)."},
+		{[]uint64{1, 5}, "Most votes: no (5)."},
+	} {
+		if got := winnerText(QuestionView{Options: []string{"yes", "no"}, Counts: tc.counts}); got != tc.want {
+			t.Errorf("winnerText(%v) = %q, want %q", tc.counts, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		n, total uint64
+		want     string
+	}{{1, 3, "33.3%"}, {2, 3, "66.7%"}, {0, 0, "–"}, {1, 8, "12.5%"}, {3, 3, "100.0%"}} {
+		if got := percent(tc.n, tc.total); got != tc.want {
+			t.Errorf("percent(%d, %d) = %q, want %q", tc.n, tc.total, got, tc.want)
+		}
 	}
 }

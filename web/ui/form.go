@@ -41,6 +41,7 @@ type Fact struct {
 	Value string
 	Mono  bool   // show the value in a monospace font (ids, hashes)
 	Href  string // link the value here when set
+	Copy  bool   // offer a button that copies the value (copy.js, on pages that load it)
 }
 
 // Link is a call to action.
