@@ -20,19 +20,45 @@ import (
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
+	"github.com/publica/publica/client"
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/node"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/testnet"
 	"github.com/publica/publica/x/land"
 )
 
-// TestLightProxy: publica light in front of an honest node answers a
-// land title read (/store/land/key and /land/title/T1) and an absence,
-// each verified from a trusted header; in front of a node that lies in
-// its abci_query answers (its headers are the chain's), it refuses them;
-// a trust root the chain does not have is refused at start.
+// TestLightProxy: on a 4-validator network, publica light in front of an
+// honest validator answers a land title read (/store/land/key and
+// /land/title/T1), the latest state and an absence, each verified from a
+// trusted header; in front of a validator whose abci_query answers are
+// changed on the way (its headers are the chain's; another validator is
+// the witness), it refuses them; a trust root the chain does not have is
+// refused at start.
 func TestLightProxy(t *testing.T) {
-	home := testnode.InitHome(t)
-	n, c := testnode.Start(t, home)
+	base, err := testnet.FreeBasePort(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := testnet.Generate(testnet.Options{Validators: 4, Output: testnode.TempHome(t), BasePort: base,
+		BlockInterval: 200 * time.Millisecond, EmptyBlockInterval: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nd := range tn.Nodes {
+		n, err := node.Start(nd.Home, node.Options{Store: store.DefaultOptions()})
+		if err != nil {
+			t.Fatalf("start %s: %v", nd.Name, err)
+		}
+		t.Cleanup(func() { n.Stop() })
+	}
+	home := tn.Nodes[0].Home
+	c, err := client.New(tn.Nodes[0].RPCAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitHeight(t, c, 2)
 	clerk, alice := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice")
 	h := sha256.Sum256([]byte("deed"))
 	d := hex.EncodeToString(h[:])
@@ -55,7 +81,8 @@ func TestLightProxy(t *testing.T) {
 	height := info.Response.LastBlockHeight
 	testnode.WaitHeight(t, c, height+1)
 	opts := rpcclient.ABCIQueryOptions{Height: height, Prove: true}
-	honest := "http://" + strings.TrimPrefix(n.RPCAddress(), "tcp://")
+	honest := "http://" + strings.TrimPrefix(tn.Nodes[0].RPCAddr(), "tcp://")
+	witness := tn.Nodes[1].RPCAddr()
 
 	// A node that lies about state: abci_query values are changed on the
 	// way, everything else (headers, commits, validators) is the chain's.
@@ -129,7 +156,7 @@ func TestLightProxy(t *testing.T) {
 	}
 	trust := []string{"--trust-height", "1", "--trust-hash", root}
 
-	pc := start(honest, trust...)
+	pc := start(honest, append(trust, "--witness", witness)...)
 	key := land.TitleKey(tid)
 	for _, q := range []struct{ path, data string }{{"/store/land/key", string(key)}, {"/land/title/" + tid, ""}} {
 		res, err := pc.ABCIQueryWithOptions(ctx, q.path, []byte(q.data), opts)
@@ -149,8 +176,8 @@ func TestLightProxy(t *testing.T) {
 		t.Fatalf("absent title through publica light: %v %+v", err, res)
 	}
 
-	// In front of the liar (the honest node as witness): refused.
-	lc := start(liar.URL, append(trust, "--witness", honest)...)
+	// In front of the liar (another validator as witness): refused.
+	lc := start(liar.URL, append(trust, "--witness", witness)...)
 	for _, q := range []struct{ path, data string }{{"/store/land/key", string(key)}, {"/land/title/" + tid, ""}} {
 		res, err := lc.ABCIQueryWithOptions(ctx, q.path, []byte(q.data), opts)
 		if err == nil {
