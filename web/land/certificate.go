@@ -1,12 +1,14 @@
 package land
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/publica/publica/web/chain"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
+	"github.com/publica/publica/x/land"
 )
 
 // Title certificates: the title extract of a given height printed for
@@ -190,5 +193,41 @@ func (s *handlers) landVerifyCertificate(c echo.Context) error {
 	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Parties: res.Parties, Height: res.Height,
 		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
 		Records: len(x.Entries), SHA256: got}
+	if v.Verdict.Since, err = titleSince(c.Request().Context(), cl, res.Title, res.Height); err != nil {
+		return err
+	}
 	return portal.Render(c, http.StatusOK, ui.VerifyPage(v))
+}
+
+// titleSince reads what happened to a certified title after height: the
+// title now and every dealing recorded on its parcels since (each once,
+// oldest first), at the latest settled height.
+func titleSince(ctx context.Context, cl *client.Client, t *land.Title, height int64) (*ui.SinceView, error) {
+	latest, err := cl.LatestHeight(ctx)
+	if err != nil {
+		return nil, portal.Unavailable(err)
+	}
+	sv := &ui.SinceView{Checked: max(latest-1, 1)}
+	var now land.Title
+	if ok, err := portal.ReadJSON(ctx, cl, "/land/title/"+t.ID, sv.Checked, &now); err != nil {
+		return nil, err
+	} else if ok {
+		sv.Now = &now
+	}
+	seen := map[string]bool{}
+	for _, p := range t.Parcels {
+		var events []land.Event
+		if _, err := portal.ReadJSON(ctx, cl, "/land/history/"+p, sv.Checked, &events); err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if e.Height <= height || seen[e.TxHash+e.Type] {
+				continue
+			}
+			seen[e.TxHash+e.Type] = true
+			sv.Events = append(sv.Events, e)
+		}
+	}
+	slices.SortStableFunc(sv.Events, func(a, b land.Event) int { return cmp.Compare(a.Height, b.Height) })
+	return sv, nil
 }

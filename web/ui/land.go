@@ -169,6 +169,7 @@ type VerifyVerdict struct {
 	ValidatorsHash string
 	Records        int
 	SHA256         string // set when checked against a certificate's SHA-256
+	Since          *SinceView // what happened to the title since (nil: not checked)
 	Parties        Parties
 }
 
