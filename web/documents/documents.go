@@ -326,7 +326,28 @@ func (h *handlers) put(c echo.Context) error {
 type citation struct {
 	cited      bool
 	restricted bool
-	parties    []string // accounts
+	named      []string            // accounts a cited party registration names
+	signers    []ed25519.PublicKey // keys that signed a citing transaction
+}
+
+// isParty says whether account is one of the parties: named by a cited
+// party registration, or controlling a key that signed a citing
+// transaction. Keys are resolved only here, so a public document's
+// download costs no account reads.
+func (ct citation) isParty(c echo.Context, cl *client.Client, account string) (bool, error) {
+	if slices.Contains(ct.named, account) {
+		return true, nil
+	}
+	for _, pub := range ct.signers {
+		acct, err := cl.AccountByKey(c.Request().Context(), pub)
+		if err != nil {
+			return false, portal.Unavailable(err, "account by key")
+		}
+		if acct != nil && acct.ID == account {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // cites finds the successful transactions citing hash (the node's
@@ -354,18 +375,14 @@ func cites(c echo.Context, cl *client.Client, hash string) (citation, error) {
 				out.restricted = true
 			}
 			for _, s := range t.Signatures {
-				acct, err := cl.AccountByKey(ctx, s.PubKey)
-				if err != nil {
-					return out, portal.Unavailable(err, "account by key")
-				}
-				if acct != nil {
-					out.parties = append(out.parties, acct.ID)
+				if !slices.ContainsFunc(out.signers, func(k ed25519.PublicKey) bool { return k.Equal(s.PubKey) }) {
+					out.signers = append(out.signers, s.PubKey)
 				}
 			}
 			if t.MsgType == land.TypeRegisterParty {
 				var m land.MsgRegisterParty
 				if json.Unmarshal(t.Msg, &m) == nil {
-					out.parties = append(out.parties, m.Accounts...)
+					out.named = append(out.named, m.Accounts...)
 				}
 			}
 		}
@@ -401,13 +418,18 @@ func (h *handlers) get(c echo.Context) error {
 		return notFound(c, "No record on the chain cites the document "+hash+".")
 	}
 	if cit.restricted {
-		allowed := who != "" && slices.Contains(cit.parties, who)
-		if who != "" && !allowed {
+		allowed := false
+		if who != "" {
 			a, err := cl.Account(c.Request().Context(), who)
 			if err != nil {
 				return portal.Unavailable(err, "account", who)
 			}
 			allowed = a != nil && a.HasRole(authority.RoleClerk)
+			if !allowed {
+				if allowed, err = cit.isParty(c, cl, who); err != nil {
+					return err
+				}
+			}
 		}
 		if !allowed {
 			msg := "This document rests behind a mortgage or a party record: only clerks and the parties may read it."

@@ -16,6 +16,7 @@ import (
 
 	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
 	"github.com/publica/publica/web/documents"
 	"github.com/publica/publica/x/land"
@@ -154,6 +155,22 @@ func TestUploadAndServe(t *testing.T) {
 	req.Header.Set(documents.AuthHeader, documents.SignRequest(clerk, http.MethodGet, hd, time.Now().Add(-time.Second).Unix()))
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("expired signature: %v %v", res, err)
+	}
+
+	// A party's evidence: the accounts the party record names read it,
+	// though only the clerk signed; others do not.
+	evidence := []byte("certificate of incorporation, Carol Holdings Ltd")
+	he := sum(evidence)
+	if r := do(t, http.MethodPut, base+"/api/documents/"+he, evidence, clerk, he); r.code != http.StatusCreated {
+		t.Fatalf("upload evidence: %d %s", r.code, r.body)
+	}
+	testnode.Send(t, c, land.TypeRegisterParty, land.MsgRegisterParty{Kind: land.PartyOrganisation, Name: "Carol Holdings Ltd",
+		RegistrationNumber: "CH 7", Accounts: []string{tx.AccountID(carol.Public().(ed25519.PublicKey))}, Document: he}, clerk)
+	if r := waitCited(t, base+"/api/documents/"+he, carol, he); r.code != http.StatusOK || !bytes.Equal(r.body, evidence) {
+		t.Fatalf("carol reads her party's evidence: %d %s", r.code, r.body)
+	}
+	if r := do(t, http.MethodGet, base+"/api/documents/"+he, nil, bob, he); r.code != http.StatusForbidden {
+		t.Fatalf("bob reads Carol Holdings' evidence: %d", r.code)
 	}
 
 	// An account that is not a clerk has an hourly upload quota (here
