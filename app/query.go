@@ -80,11 +80,11 @@ func (a *App) Query(ctx context.Context, req *abci.RequestQuery) (*abci.Response
 	return out, nil
 }
 
-// StoreState and the names of the key spaces are the names /store/<name>/key accepts: "state" for any
-// key, or the first segment of a key ("land", "identity", "app", …), which
-// the key must then start with. The state is one IAVL-shaped tree (see
-// package store), so every name proves its key against the same root, the
-// app hash, with one ics23:iavl operation.
+// StoreState is the /store/<name>/key name that takes any key. The other
+// names are the first segments of keys ("land", "identity", "app", …),
+// and take only keys that start with them. The state is one IAVL-shaped
+// tree (package store), so every name proves its key against the same
+// root, the app hash, with one ics23:iavl operation.
 const StoreState = "state"
 
 func isStorePath(path string) bool {
