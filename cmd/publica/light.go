@@ -64,11 +64,14 @@ and anything it cannot verify are refused (docs/interop.md).`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			rpc, err := rpchttp.New(addr, "/websocket")
+			// lproxy.NewProxy's node client, with reads of the latest
+			// state settled (see settled).
+			conf := rpcserver.DefaultConfig()
+			next, err := rpchttp.NewWithTimeout(addr, "/websocket", uint(conf.WriteTimeout.Seconds()))
 			if err != nil {
 				return nodeErr(addr, err)
 			}
-			st, err := rpc.Status(ctx)
+			st, err := next.Status(ctx)
 			if err != nil {
 				return nodeErr(addr, err)
 			}
@@ -76,13 +79,6 @@ and anything it cannot verify are refused (docs/interop.md).`,
 				client.TrustRoot{Height: trustHeight, Hash: hash, Period: trustPeriod})
 			if err != nil {
 				return err
-			}
-			// lproxy.NewProxy's client, with reads of the latest state
-			// settled (see settled).
-			conf := rpcserver.DefaultConfig()
-			next, err := rpchttp.NewWithTimeout(addr, "/websocket", uint(conf.WriteTimeout.Seconds()))
-			if err != nil {
-				return nodeErr(addr, err)
 			}
 			p := &lproxy.Proxy{Addr: listen, Config: conf, Logger: log.NewNopLogger(),
 				Client: lrpc.NewClient(settled{next}, lc, lrpc.KeyPathFn(proofop.KeyPath))}
