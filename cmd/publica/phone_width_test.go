@@ -12,8 +12,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/labstack/echo/v4"
 
+	"github.com/publica/publica/app"
 	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/node"
+	"github.com/publica/publica/store"
 	"github.com/publica/publica/web"
 	"github.com/publica/publica/x/identity/vc"
 )
@@ -72,7 +75,13 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, _ := testnode.Start(t, home)
+	// No admission quotas or registration work: the demo seeding is not
+	// what this test measures.
+	n, err := node.Start(home, node.Options{Store: store.DefaultOptions(), Admission: &app.Admission{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
 	s, err := web.NewForNode(n, web.Options{Refresh: -1, Logger: browser.TestLogger(t)})
 	if err != nil {
 		t.Fatal(err)
