@@ -23,8 +23,8 @@ import (
 // register (drawn from the parcels' own boundaries, no tiles), selects
 // it on the map and lands on its page, which draws it with its
 // neighbours (and not a parcel a kilometre away), says its history in
-// words (readable times, no message types or raw timestamps outside
-// "Technical details") and offers no clerks' dealings to a visitor; a
+// words (readable times, the clerk as "a land clerk", no message types,
+// accounts or raw timestamps outside "Technical details") and offers no clerks' dealings to a visitor; a
 // clerk sees them. The map moves and zooms by links. An unknown parcel
 // has a friendly 404 with a search box; a cadastral reference in the
 // address leads to its parcel. axe-core checks every page.
@@ -88,6 +88,7 @@ func TestParcelMapsInBrowser(t *testing.T) {
 	}
 	tl := browser.Text(t, bctx, "#timeline")
 	if !strings.Contains(tl, "Parcel registered") || !strings.Contains(tl, "First title registered") || !strings.Contains(tl, "Alice Citizen") ||
+		!strings.Contains(tl, "A land clerk") || strings.Contains(tl, apptest.Account(clerk)) ||
 		!regexp.MustCompile(`\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC`).MatchString(tl) {
 		t.Errorf("timeline in words: %q", tl)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
+	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
 
@@ -58,6 +59,15 @@ func actorNames(ctx context.Context, cl *client.Client, accounts []string, heigh
 			return nil, err
 		}
 		if len(ids) == 0 {
+			// No party: a registry official acting in office is named by
+			// the office ("a land clerk"); the account stays under
+			// "Technical details".
+			var acct authority.Account
+			if ok, err := portal.ReadJSON(ctx, cl, "/authority/account/"+a, height, &acct); err != nil {
+				return nil, err
+			} else if ok && acct.HasRole(authority.RoleClerk) {
+				out[a] = "A land clerk"
+			}
 			continue
 		}
 		if ps[ids[0]] == nil {
