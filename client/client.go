@@ -311,12 +311,7 @@ func (c *Client) Build(ctx context.Context, primary ed25519.PublicKey, msgType s
 	if acct == nil && msgType == authority.TypeRegisterAccount {
 		// The node may ask a registration for a proof of work, carried by
 		// its valid-until height (tx.RegisterWork).
-		// The search starts at a random height above the usual one, so
-		// two registrations prepared for one key differ (as any two
-		// transactions built at different heights do).
-		if bits := c.registerWorkBits(ctx); bits > 0 {
-			validUntil = tx.FindRegisterWork(chainID, primary, validUntil+uint64(mrand.Uint32()), bits)
-		}
+		validUntil = c.RegisterValidUntil(ctx, chainID, primary, validUntil)
 	}
 	return &tx.Tx{
 		ChainID:    chainID,
@@ -325,6 +320,20 @@ func (c *Client) Build(ctx context.Context, primary ed25519.PublicKey, msgType s
 		MsgType:    msgType,
 		Msg:        body,
 	}, nil
+}
+
+// RegisterValidUntil is the valid-until height, from from on, of a
+// registration (authority/register-account) by pub that carries the proof
+// of work the node asks for (tx.RegisterWork; from itself when it asks
+// none). The search starts at a random height above from, so two
+// registrations prepared for one key differ (as any two transactions
+// built at different heights do).
+func (c *Client) RegisterValidUntil(ctx context.Context, chainID string, pub ed25519.PublicKey, from uint64) uint64 {
+	bits := c.registerWorkBits(ctx)
+	if bits == 0 {
+		return from
+	}
+	return tx.FindRegisterWork(chainID, pub, from+uint64(mrand.Uint32()), bits)
 }
 
 // registerWorkBits is the proof of work the node asks of a registration

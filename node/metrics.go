@@ -161,6 +161,16 @@ func metricsProvider(conf *cfg.InstrumentationConfig) nm.MetricsProvider {
 		cometMetrics.Lock()
 		defer cometMetrics.Unlock()
 		m, ok := cometMetrics.byChain[chainID]
+		if !ok && len(cometMetrics.byChain) > 0 {
+			// CometBFT's collectors take the chain id as a label value, not
+			// a name: a second chain in one process (tests only; a node
+			// runs one chain) cannot register its own set, so it shares
+			// the first chain's (labelled with that chain's id) rather
+			// than panic on the duplicate registration.
+			for _, first := range cometMetrics.byChain {
+				m, ok = first, true
+			}
+		}
 		if !ok {
 			m = &cometSet{}
 			m.cs, m.p2p, m.mempool, m.state, m.proxy, m.blocksync, m.statesync = def(chainID)

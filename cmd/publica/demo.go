@@ -19,6 +19,7 @@ import (
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/keys"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
 	"github.com/publica/publica/x/identity"
 	"github.com/publica/publica/x/identity/vc"
@@ -171,7 +172,12 @@ func (s *demoSeeder) send(what, msgType string, msg any, signers ...string) erro
 	if err != nil {
 		return err
 	}
-	t := &tx.Tx{ChainID: s.chainID, Sequence: seq, ValidUntil: uint64(h) + 100, MsgType: msgType, Msg: body}
+	validUntil := uint64(h) + 100
+	if msgType == authority.TypeRegisterAccount {
+		// The node may ask a registration for a proof of work.
+		validUntil = s.c.RegisterValidUntil(s.ctx, s.chainID, primary.Public().(ed25519.PublicKey), validUntil)
+	}
+	t := &tx.Tx{ChainID: s.chainID, Sequence: seq, ValidUntil: validUntil, MsgType: msgType, Msg: body}
 	for _, name := range signers {
 		t.Sign(demoKey(name))
 	}

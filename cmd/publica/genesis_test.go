@@ -45,7 +45,7 @@ func newAgency(t *testing.T, name, exchange string) agencyHome {
 		t.Fatal(err)
 	}
 	out := mustCLI(t, a.home, "genesis", "agency", name, "--address", a.p2p, "--p2p", "tcp://"+a.p2p,
-		"--rpc", a.rpc, "--metrics", "off", // another chain id than the other tests: CometBFT would register its metrics twice
+		"--rpc", a.rpc, "--metrics", "off", // not needed here
 		"--block-interval", "200ms", "--empty-block-interval", "300ms",
 		"--passphrase-file", a.passFile, "--out", filepath.Join(exchange, name+".agency.json"))
 	if !strings.Contains(out, "public keys only") {
