@@ -92,5 +92,5 @@ var (
 	// (CheckTx only): they never appear in a block's results.
 	MempoolQuota = Register(Codespace, 12, "mempool quota reached")
 	NeedsWork    = Register(Codespace, 13, "registration needs more proof of work")
-	Internal       = Register(Codespace, 1, "internal error")
+	Internal     = Register(Codespace, 1, "internal error")
 )
