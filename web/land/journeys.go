@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -94,7 +95,7 @@ func parseGeoJSON(s string, crs string) (land.Geometry, error) {
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	if err := dec.Decode(&g); err != nil {
-		return land.Geometry{}, errors.New("it is not valid JSON")
+		return land.Geometry{}, jsonError(s, err)
 	}
 	if dec.More() {
 		return land.Geometry{}, errors.New("there is more than one JSON value")
@@ -118,7 +119,65 @@ func parseGeoJSON(s string, crs string) (land.Geometry, error) {
 	if err := json.Compact(&compact, g.Coordinates); err != nil {
 		return land.Geometry{}, errors.New("its coordinates are not valid JSON")
 	}
+	if n := fractionalNumber(compact.Bytes()); n != "" {
+		return land.Geometry{}, fmt.Errorf("its coordinates must be whole numbers in the register's coordinate system (%s, in centimetres), but %s has a fraction: "+
+			"coordinates in degrees (longitude and latitude) must be converted first, for example with ogr2ogr -t_srs %s", g.CRS, n, g.CRS)
+	}
 	return land.Geometry{Type: g.Type, CRS: g.CRS, Coordinates: compact.Bytes()}, nil
+}
+
+// jsonError says where pasted JSON goes wrong: the line and column of a
+// syntax error ("it is not valid JSON: … at line 3, column 14").
+func jsonError(s string, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		line, col := lineCol(s, se.Offset-1) // Offset counts the offending byte
+		return fmt.Errorf("it is not valid JSON: %s at line %d, column %d", strings.TrimPrefix(se.Error(), "invalid character "), line, col)
+	case errors.As(err, &te):
+		line, col := lineCol(s, te.Offset)
+		return fmt.Errorf("it is not valid GeoJSON: %q must not be a %s (line %d, column %d)", te.Field, te.Value, line, col)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return errors.New("it is not valid JSON: it ends too early (a closing bracket or brace is missing)")
+	}
+	return errors.New("it is not valid JSON")
+}
+
+// lineCol turns a byte offset of s into a 1-based line and column.
+func lineCol(s string, off int64) (line, col int) {
+	line, col = 1, 1
+	for i, r := range s {
+		if int64(i) >= off {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// fractionalNumber is the first number in compact JSON that has a
+// fraction or an exponent ("" if none): the register's coordinates are
+// whole numbers, and such a number usually means degrees.
+func fractionalNumber(b []byte) string {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '-' || (c >= '0' && c <= '9') {
+			j := i
+			for j < len(b) && (b[j] == '-' || b[j] == '+' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || (b[j] >= '0' && b[j] <= '9')) {
+				j++
+			}
+			if n := string(b[i:j]); strings.ContainsAny(n, ".eE") {
+				return n
+			}
+			i = j
+		}
+	}
+	return ""
 }
 
 // checkParcelGeometry validates g as x/land does and looks for an active
