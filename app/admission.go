@@ -92,11 +92,14 @@ func (a *App) isRoleHolder(kv store.KV, acct *authority.Account) bool {
 // Priority field with it; its mempool is first-in first-out, so the
 // priority of role holders is applied by PrepareProposal (prioritize)
 // and by the share of the mempool kept free for them.
-func (a *App) admit(pol Admission, c *checked, id string, role bool) error {
+func (a *App) admit(pol Admission, c *checked, id string, role, newAccount bool) error {
 	if role {
 		return nil
 	}
-	if pol.RegisterWorkBits > 0 && c.tx.MsgType == authority.TypeRegisterAccount {
+	// The work bounds new accounts: a key that has one and sends a
+	// registration again sends a failing transaction, which its quota
+	// bounds like any other.
+	if pol.RegisterWorkBits > 0 && newAccount && c.tx.MsgType == authority.TypeRegisterAccount {
 		if got := tx.RegisterWork(c.tx.ChainID, c.tx.Primary(), c.tx.ValidUntil); got < pol.RegisterWorkBits {
 			return errs.NeedsWork.Wrapf("this node admits a registration whose proof of work has %d zero bits (it has %d): choose its valid-until height so that tx.RegisterWork reaches it (publica and the portal do; query %s)",
 				pol.RegisterWorkBits, got, AdmissionQueryPath)

@@ -65,6 +65,17 @@ func TestAdmission(t *testing.T) {
 	expect("registration without work", registration(t, fresh, lazy), errs.NeedsWork)
 	worked := registration(t, fresh, tx.FindRegisterWork(apptest.ChainID, apptest.Pub(fresh), 1000, 8))
 	expect("registration with work", worked, nil) // open: 1
+	// A key with an account sending a registration again needs no work
+	// (it fails in its block, as without the policy).
+	carol := apptest.DemoKey(t, "citizen-carol")
+	c.App.SetAdmission(app.Admission{RegisterWorkBits: 8})
+	if tx.RegisterWork(apptest.ChainID, apptest.Pub(carol), lazy) >= 8 {
+		t.Fatal("choose another height without the work for carol")
+	}
+	expect("a registered key registering again", registration(t, carol, lazy), nil)
+	c.Block()
+	c.App.SetAdmission(pol)
+	expect("registration with work, after the block", worked, nil) // open: 1
 
 	// Three of alice's wait; the fourth exceeds her quota.
 	for seq := uint64(0); seq < 3; seq++ {

@@ -158,7 +158,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if primary != nil {
 		id = primary.ID
 	}
-	if err := a.admit(a.Admission(), c, id, a.isRoleHolder(view, primary)); err != nil {
+	if err := a.admit(a.Admission(), c, id, a.isRoleHolder(view, primary), primary == nil); err != nil {
 		return checkTxError(err), nil
 	}
 	a.pendingSeq[id] = c.tx.Sequence + 1
