@@ -168,7 +168,7 @@ type VerifyVerdict struct {
 	AppHash        string
 	ValidatorsHash string
 	Records        int
-	SHA256         string // set when checked against a certificate's SHA-256
+	SHA256         string     // set when checked against a certificate's SHA-256
 	Since          *SinceView // what happened to the title since (nil: not checked)
 	Parties        Parties
 }
