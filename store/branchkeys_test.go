@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/crypto-org-chain/cronos/memiavl"
@@ -125,4 +126,65 @@ func TestBranchKeySearchMatchesLeafSearch(t *testing.T) {
 
 func set(t *memiavl.Tree, key, value []byte) {
 	t.ApplyChangeSet(memiavl.ChangeSet{Pairs: []*memiavl.KVPair{{Key: key, Value: value}}})
+}
+
+// A branch key index that does not match the branches is refused when the
+// snapshot opens, not read past its end later.
+func TestBranchKeyIndexOfTheWrongSizeIsRefused(t *testing.T) {
+	tree := memiavl.New(0)
+	for i := range 10 {
+		set(tree, []byte(fmt.Sprintf("k%02d", i)), []byte("v"))
+	}
+	if _, _, err := tree.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "snapshot")
+	if err := tree.WriteSnapshot(dir); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(dir, memiavl.FileNameBranchKeyIndex)
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(index, b[:len(b)-8], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := memiavl.OpenSnapshot(dir); err == nil {
+		s.Close()
+		t.Fatal("a snapshot with a short branch key index opened")
+	} else if !strings.Contains(err.Error(), "branch key index") {
+		t.Fatalf("error %q does not name the branch key index", err)
+	}
+}
+
+// A branch keys file cut short is refused when the snapshot opens.
+func TestBranchKeysFileCutShortIsRefused(t *testing.T) {
+	tree := memiavl.New(0)
+	for i := range 10 {
+		set(tree, []byte(fmt.Sprintf("k%02d", i)), []byte("v"))
+	}
+	if _, _, err := tree.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "snapshot")
+	if err := tree.WriteSnapshot(dir); err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(dir, memiavl.FileNameBranchKeys)
+	b, err := os.ReadFile(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{1, 3, 5} {
+		if err := os.WriteFile(keys, b[:len(b)-cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := memiavl.OpenSnapshot(dir); err == nil {
+			s.Close()
+			t.Fatalf("a snapshot with its branch keys cut by %d bytes opened", cut)
+		} else if !strings.Contains(err.Error(), "branch keys file") {
+			t.Fatalf("error %q does not name the branch keys file", err)
+		}
+	}
 }

@@ -163,6 +163,14 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 		if len(branchIndexMap.Data()) != 8*nodesLen {
 			return nil, fmt.Errorf("corrupted snapshot, branch key index size %d does not match %d branches", len(branchIndexMap.Data()), nodesLen)
 		}
+		if nodesLen > 0 {
+			// the last branch's key must end the branch keys file exactly
+			keys := uint64(len(branchKeysMap.Data()))
+			last := binary.LittleEndian.Uint64(branchIndexMap.Data()[8*(nodesLen-1):])
+			if last > keys || keys-last < 4 || keys-last-4 != uint64(binary.LittleEndian.Uint32(branchKeysMap.Data()[last:])) {
+				return nil, fmt.Errorf("corrupted snapshot, branch keys file size %d does not end with the last branch's key at %d", keys, last)
+			}
+		}
 	}
 
 	leavesData, err := NewLeaves(leaves)
