@@ -22,7 +22,9 @@ import (
 func TestBallotCLI(t *testing.T) {
 	home, n := devNode(t)
 	opens := time.Now().Add(3 * time.Second)
-	closes := opens.Add(5 * time.Second)
+	// The roll, the key ceremony (nine CLI transactions) and five casts fall
+	// before the close: 45 s leaves room for a loaded 2-core machine.
+	closes := opens.Add(45 * time.Second)
 	mustCLI(t, home, "tx", "ballot", "create-election", "--id", "cli-vote", "--title", "CLI vote",
 		"--question", "yes_no:Approve?", "--question", "single:Chair:Ann,Ben,Cy",
 		"--trustees", "trustee-1,trustee-2,trustee-3", "--threshold", "2",
@@ -203,7 +205,7 @@ func cliStdin(t *testing.T, home, stdin string, args ...string) (stdout, stderr 
 // waitBlockTime waits until the node's latest block time reaches at.
 func waitBlockTime(t *testing.T, home string, at time.Time) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(max(time.Until(at), 0) + 60*time.Second)
 	for time.Now().Before(deadline) {
 		var st statusOut
 		if err := json.Unmarshal([]byte(mustCLI(t, home, "status", "--output", "json")), &st); err != nil {
