@@ -26,6 +26,12 @@ func TestHomeInBrowser(t *testing.T) {
 	browser.Run(t, bctx, "home", chromedp.Navigate(base+"/"), chromedp.WaitVisible("#home-q", chromedp.ByID))
 	browser.WantStatus(t, w, "home", 200)
 	main := browser.Text(t, bctx, "main")
+	// The development chain's front page points to the guided first visit.
+	var demoHref string
+	browser.Run(t, bctx, "demo link", chromedp.Evaluate(`(document.querySelector("#demo-visit a") || {}).getAttribute ? document.querySelector("#demo-visit a").getAttribute("href") : ""`, &demoHref))
+	if demoHref != "/demo" {
+		t.Errorf("home page of the development chain: link to the guided visit %q, want /demo", demoHref)
+	}
 	for _, want := range []string{"Find a property", "Address or cadastral reference", "My property", "Vote", "My credentials",
 		"Check a certificate", "Sign in with your key first"} {
 		if !strings.Contains(main, want) {

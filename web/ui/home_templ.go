@@ -10,7 +10,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 // HomePage is the portal's front door for citizens: the things people
 // come to do, each one step away. The chain's status is in the explorer.
-func HomePage() templ.Component {
+func HomePage(devChain bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -43,32 +43,42 @@ func HomePage() templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Land, elections and credentials</h1><p class=\"lead\">Find a property and who owns it, vote, keep your credentials and check a certificate. Every record here can be checked against the public register.</p><section aria-labelledby=\"find-h\" class=\"task task-main\"><h2 id=\"find-h\">Find a property</h2><form method=\"get\" action=\"/land/search\" class=\"search-form\" role=\"search\" aria-label=\"Find a property\"><div class=\"field\"><label for=\"home-q\">Address or cadastral reference</label><p class=\"hint\" id=\"home-q-hint\">For example “Mill Lane” or “MB-01”.</p><div class=\"search-row\"><input type=\"text\" id=\"home-q\" name=\"q\" aria-describedby=\"home-q-hint\" autocomplete=\"street-address\" spellcheck=\"false\"> <button type=\"submit\" class=\"primary\">Search</button></div></div></form><p><a href=\"/land/map\" id=\"home-map\">Find a property on a map</a></p></section><ul class=\"tasks\" aria-label=\"What you can do\"><li class=\"task\"><h2><a href=\"/land\" id=\"home-property\">My property</a></h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Land, elections and credentials</h1>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if devChain {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"notice\" id=\"demo-visit\">This is the development chain. <a href=\"/demo\">Try the guided first visit</a>: act as the clerk, a citizen, the registrar, an election official, a trustee or the auditor with public demo keys.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " <p class=\"lead\">Find a property and who owns it, vote, keep your credentials and check a certificate. Every record here can be checked against the public register.</p><section aria-labelledby=\"find-h\" class=\"task task-main\"><h2 id=\"find-h\">Find a property</h2><form method=\"get\" action=\"/land/search\" class=\"search-form\" role=\"search\" aria-label=\"Find a property\"><div class=\"field\"><label for=\"home-q\">Address or cadastral reference</label><p class=\"hint\" id=\"home-q-hint\">For example “Mill Lane” or “MB-01”.</p><div class=\"search-row\"><input type=\"text\" id=\"home-q\" name=\"q\" aria-describedby=\"home-q-hint\" autocomplete=\"street-address\" spellcheck=\"false\"> <button type=\"submit\" class=\"primary\">Search</button></div></div></form><p><a href=\"/land/map\" id=\"home-map\">Find a property on a map</a></p></section><ul class=\"tasks\" aria-label=\"What you can do\"><li class=\"task\"><h2><a href=\"/land\" id=\"home-property\">My property</a></h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if signedIn(ctx) {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p>The titles you hold, their mortgages, leases and any caveat.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p>The titles you hold, their mortgages, leases and any caveat.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p>The titles you hold. <a href=\"/signin\">Sign in</a> with your key first.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p>The titles you hold. <a href=\"/signin\">Sign in</a> with your key first.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</li><li class=\"task\"><h2><a href=\"/elections\" id=\"home-vote\">Vote</a></h2><p>Elections open for voting, your ballot’s receipt and the results.</p></li><li class=\"task\"><h2><a href=\"/identity/credentials\" id=\"home-credentials\">My credentials</a></h2><p>The credentials issued to you, such as proof of residence, and how to show them.</p></li><li class=\"task\"><h2><a href=\"/land/verify\" id=\"home-verify\">Check a certificate</a></h2><p>Whether a title certificate or extract is genuine, and whether the title has changed since.</p></li></ul><h2 id=\"more-h\">Other services</h2><ul class=\"next\" aria-labelledby=\"more-h\"><li><a href=\"/identity/verify\">Check a credential someone showed you</a></li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</li><li class=\"task\"><h2><a href=\"/elections\" id=\"home-vote\">Vote</a></h2><p>Elections open for voting, your ballot’s receipt and the results.</p></li><li class=\"task\"><h2><a href=\"/identity/credentials\" id=\"home-credentials\">My credentials</a></h2><p>The credentials issued to you, such as proof of residence, and how to show them.</p></li><li class=\"task\"><h2><a href=\"/land/verify\" id=\"home-verify\">Check a certificate</a></h2><p>Whether a title certificate or extract is genuine, and whether the title has changed since.</p></li></ul><h2 id=\"more-h\">Other services</h2><ul class=\"next\" aria-labelledby=\"more-h\"><li><a href=\"/identity/verify\">Check a credential someone showed you</a></li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if !signedIn(ctx) {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<li><a href=\"/keys\">Get a key</a> to sign in, vote and deal with your property</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<li><a href=\"/keys\">Get a key</a> to sign in, vote and deal with your property</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<li><a href=\"/land\">Land registry</a>: titles, dealings and the clerks’ work</li><li><a href=\"/status\">The register’s chain</a>: its status, blocks and transactions</li></ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<li><a href=\"/land\">Land registry</a>: titles, dealings and the clerks’ work</li><li><a href=\"/status\">The register’s chain</a>: its status, blocks and transactions</li></ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
