@@ -80,7 +80,7 @@ func TestStartCleanInterrupt(t *testing.T) {
 		t.Fatal("start did not stop within 30 s of Ctrl-C")
 	}
 	for _, line := range strings.Split(stderr.String(), "\n") {
-		if strings.HasPrefix(line, "E[") || strings.Contains(line, "level=ERROR") {
+		if strings.HasPrefix(line, "E[") || strings.Contains(strings.ToLower(line), "level=error") {
 			t.Errorf("error line on a clean stop: %s", line)
 		}
 	}
