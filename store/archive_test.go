@@ -325,13 +325,3 @@ func TestHashesOutliveSnapshots(t *testing.T) {
 	}
 }
 
-// TestWaitPruneFindsTheLock: the store reaches memiavl's unexported
-// snapshot-removal lock to wait for it before closing.
-func TestWaitPruneFindsTheLock(t *testing.T) {
-	db, err := memiavl.Load(t.TempDir(), memiavl.Options{CreateIfMissing: true, InitialStores: []string{"a"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	waitPrune(db) // panics if the field is gone
-}

@@ -33,9 +33,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sync"
-	"unsafe"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/crypto-org-chain/cronos/memiavl"
@@ -311,33 +309,7 @@ func (s *Store) WorkingHash() []byte {
 }
 
 // rootOf is the root node of a latest tree, nil when it is empty.
-// memiavl v0.1.0 keeps it in an unexported field; the archive must walk the
-// version's new nodes from it, and the split root needs its height and
-// size. TestRootOfReadsMemiavlsRoot fails if a memiavl release moves it.
-func rootOf(t *memiavl.Tree) memiavl.Node {
-	f := reflect.ValueOf(t).Elem().FieldByName("root")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[memiavl.Node]() {
-		panic(&Failure{Err: errors.New("memiavl.Tree has no root field of type Node")})
-	}
-	return *(*memiavl.Node)(unsafe.Pointer(f.UnsafeAddr()))
-}
-
-// waitPrune waits for memiavl's background removal of old snapshots to
-// finish. memiavl v0.1.0 starts it after switching to a new snapshot and
-// does not wait for it in Close, which sets the log to nil under it: the
-// removal then truncates a nil log and the process crashes (seen in the
-// store's tests). The removal holds an unexported mutex while it runs;
-// taking and releasing it waits for the removal. TestWaitPruneFindsTheLock
-// fails if a memiavl release moves it.
-func waitPrune(db *memiavl.DB) {
-	f := reflect.ValueOf(db).Elem().FieldByName("pruneSnapshotLock")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[sync.Mutex]() {
-		panic(&Failure{Err: errors.New("memiavl.DB has no pruneSnapshotLock field of type sync.Mutex")})
-	}
-	mu := (*sync.Mutex)(unsafe.Pointer(f.UnsafeAddr()))
-	mu.Lock()
-	mu.Unlock()
-}
+func rootOf(t *memiavl.Tree) memiavl.Node { return t.Root() }
 
 func treeHalf(t *memiavl.Tree) half {
 	r := rootOf(t)
@@ -502,7 +474,6 @@ func (s *Store) HasVersion(version int64) bool {
 func (s *Store) Close() error {
 	var errs []error
 	if s.mem != nil {
-		waitPrune(s.mem)
 		errs = append(errs, s.mem.Close())
 	}
 	errs = append(errs, s.archDB.Close(), s.arch.closeBase())

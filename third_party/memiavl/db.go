@@ -805,6 +805,11 @@ func (db *DB) Close() error {
 		db.snapshotRewriteCancel = nil
 	}
 
+	// Wait for a background removal of old snapshots: it truncates the
+	// log, which is closed and set to nil below.
+	db.pruneSnapshotLock.Lock()
+	db.pruneSnapshotLock.Unlock() //nolint:staticcheck // waiting, not guarding
+
 	errs = append(errs,
 		db.MultiTree.Close(),
 		db.wal.Close(),

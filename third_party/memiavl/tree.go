@@ -114,6 +114,11 @@ func (t *Tree) setInitialVersion(initialVersion uint32) {
 	}
 }
 
+// Root returns the root node, nil for an empty tree.
+func (t *Tree) Root() Node {
+	return t.root
+}
+
 // Copy returns a snapshot of the tree which won't be modified by further modifications on the main tree,
 // the returned new tree can be accessed concurrently with the main tree.
 func (t *Tree) Copy(cacheSize int) *Tree {
