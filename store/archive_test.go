@@ -324,4 +324,3 @@ func TestHashesOutliveSnapshots(t *testing.T) {
 		s.Close()
 	}
 }
-
