@@ -200,6 +200,12 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 	if branchIndexMap != nil && nodesLen > 0 {
 		snapshot.branchIndex = branchIndexMap.Data()
 		snapshot.branchKeys = branchKeysMap.Data()
+		// Every search walks these three files: ask the kernel to read
+		// them ahead, in the background and in order, rather than page by
+		// page at random as the first searches touch them.
+		for _, data := range [][]byte{nodes, snapshot.branchIndex, snapshot.branchKeys} {
+			willNeed(data)
+		}
 	}
 
 	if nodesLen > 0 {

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package memiavl
+
+func willNeed([]byte) {}
