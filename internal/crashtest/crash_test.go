@@ -328,7 +328,10 @@ type checked struct {
 // acknowledged before it did.
 func (s *checked) afterRestart(t *testing.T, c *client.Client, acks []ack, n *node) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// Generous: under a loaded CI machine the flood keeps making blocks
+	// (ten and more a second) while each acknowledged transaction and
+	// every new height is proven; 60 s was once not enough.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	// The app hash the application reports is the one the next header
