@@ -118,7 +118,7 @@ func startDemoSeeding(out io.Writer, home, rpc, portalURL string) (stop func()) 
 		sum, err := seedDemo(ctx, rpc, home, portalURL)
 		if err != nil {
 			if ctx.Err() == nil {
-				fmt.Fprintf(out, "demo: seeding stopped: %v (delete %s and run make demo again for a fresh demo chain)\n", err, home)
+				fmt.Fprintf(out, "demo: seeding stopped: %v (start the node again, e.g. make demo: seeding resumes where it stopped)\n", err)
 			}
 			return
 		}
@@ -141,6 +141,8 @@ func startDemoSeeding(out io.Writer, home, rpc, portalURL string) (stop func()) 
 // earlier one wrote.
 type demoSeeder struct {
 	ctx     context.Context
+	sent    int // transactions sent
+	skipped int // steps found already done
 	c       *client.Client
 	chainID string
 	seq     map[string]uint64
@@ -152,7 +154,18 @@ type pendingTx struct {
 	hash []byte
 }
 
+// errDemoInterrupted is what send returns once demoStopAfter
+// transactions were sent: a test's stand-in for a Ctrl-C part-way.
+var errDemoInterrupted = errors.New("interrupted")
+
+// demoStopAfter, when positive, makes seeding stop after that many
+// transactions (tests of resuming).
+var demoStopAfter int
+
 func (s *demoSeeder) send(what, msgType string, msg any, signers ...string) error {
+	if demoStopAfter > 0 && s.sent >= demoStopAfter {
+		return errDemoInterrupted
+	}
 	body, err := tx.EncodeMsg(msg)
 	if err != nil {
 		return err
@@ -189,6 +202,7 @@ func (s *demoSeeder) send(what, msgType string, msg any, signers ...string) erro
 		return fmt.Errorf("%s: refused (%s/%d): %s", what, br.Codespace, br.Code, br.Log)
 	}
 	s.seq[signers[0]] = seq + 1
+	s.sent++
 	s.pending = append(s.pending, pendingTx{what: what, hash: br.Hash})
 	return nil
 }
@@ -281,7 +295,9 @@ func shares(names []string) []land.Share {
 func docHash(s string) string { return sha256Hex([]byte(s)) }
 
 // seedDemo runs the demo town's transactions against the node at rpc and
-// returns a one-line summary.
+// returns a one-line summary. Every step first looks at the chain and
+// skips what is already there, so a seeding stopped part-way (a Ctrl-C, a
+// crash) finishes the same town when the node starts again.
 func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) {
 	// The credentials name the portal's status lists and schema.
 	base := portalURL
@@ -310,32 +326,59 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 	if s.chainID != genesis.DevChainID {
 		return "", fmt.Errorf("the demo town is for the development chain %s, not %s", genesis.DevChainID, s.chainID)
 	}
+	// An earlier seeding in this process may have left transactions in
+	// the mempool: what the chain has is only known once they are in.
+	if err := s.settle(); err != nil {
+		return "", err
+	}
 
 	// Wave 1: parties, parcels, the residence schema and its issuer, both
 	// elections with their rolls and the trustees' first round.
 	for _, p := range demoParties {
+		a, err := c.AccountByKey(ctx, demoKey(p).Public().(ed25519.PublicKey))
+		if err != nil {
+			return "", err
+		}
+		if a != nil {
+			s.skipped++
+			continue
+		}
 		if err := s.send("register "+p, "authority/register-account", struct{}{}, p); err != nil {
 			return "", err
 		}
 	}
 	lots := demoLots()
-	var parcels land.MsgRegisterParcels
-	for _, l := range lots {
-		parcels.Parcels = append(parcels.Parcels, land.MsgRegisterParcel{CadastralRef: l.ref, Geometry: rect(l.x, l.y, demoLotW, demoLotH),
-			Address: l.address, Document: docHash("Millbrook survey plan " + l.ref)})
-	}
-	if err := s.send("register the parcels", land.TypeRegisterParcels, &parcels, "clerk"); err != nil {
+	if p, err := s.parcel(lots[0].ref); err != nil {
 		return "", err
+	} else if p != nil {
+		s.skipped++
+	} else { // the parcels are registered in one transaction
+		var parcels land.MsgRegisterParcels
+		for _, l := range lots {
+			parcels.Parcels = append(parcels.Parcels, land.MsgRegisterParcel{CadastralRef: l.ref, Geometry: rect(l.x, l.y, demoLotW, demoLotH),
+				Address: l.address, Document: docHash("Millbrook survey plan " + l.ref)})
+		}
+		if err := s.send("register the parcels", land.TypeRegisterParcels, &parcels, "clerk"); err != nil {
+			return "", err
+		}
 	}
-	schema, _ := os.ReadFile(filepath.Join("examples", "residence.schema.json")) // its hash only; absent: the hash of nothing
-	if err := s.send("register the residence schema", identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "residence", Version: 1,
-		Claims:         []identity.ClaimDef{{Name: "age_band", Type: "integer"}, {Name: "birth_date", Type: "date"}, {Name: "district", Type: "integer"}},
-		JSONSchemaHash: sha256Hex(schema)}, "authority-1", "authority-2"); err != nil {
+	if ok, err := s.has("/identity/schema/residence/1"); err != nil {
 		return "", err
+	} else if !ok {
+		schema, _ := os.ReadFile(filepath.Join("examples", "residence.schema.json")) // its hash only; absent: the hash of nothing
+		if err := s.send("register the residence schema", identity.TypeRegisterSchema, identity.MsgRegisterSchema{ID: "residence", Version: 1,
+			Claims:         []identity.ClaimDef{{Name: "age_band", Type: "integer"}, {Name: "birth_date", Type: "date"}, {Name: "district", Type: "integer"}},
+			JSONSchemaHash: sha256Hex(schema)}, "authority-1", "authority-2"); err != nil {
+			return "", err
+		}
 	}
-	if err := s.send("accredit the registrar", identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: demoAccount("registrar"), Schemas: []string{"residence"}},
-		"authority-1", "authority-2"); err != nil {
+	if ok, err := s.has("/identity/issuer/" + demoAccount("registrar")); err != nil {
 		return "", err
+	} else if !ok {
+		if err := s.send("accredit the registrar", identity.TypeAccreditIssuer, identity.MsgAccreditIssuer{Issuer: demoAccount("registrar"), Schemas: []string{"residence"}},
+			"authority-1", "authority-2"); err != nil {
+			return "", err
+		}
 	}
 	voters := []string{"citizen-alice", "citizen-bob", "citizen-carol", "citizen-dan", "citizen-erin", "citizen-frank", "citizen-grace"}
 	var roll []string
@@ -345,7 +388,6 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 	sort.Strings(roll)
 	trustees := []string{demoAccount("trustee-1"), demoAccount("trustee-2"), demoAccount("trustee-3")}
 	now := time.Now()
-	closedAt := now.Add(demoCloseAfter)
 	elections := []ballot.MsgCreateElection{
 		{ID: demoClosedElection, Title: "Millbrook library referendum 2026",
 			Questions: []ballot.Question{
@@ -353,7 +395,7 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 				{Text: "Opening hours", Kind: ballot.KindSingle, Options: []string{"Weekdays", "Weekdays and Saturday", "Every day"}},
 			},
 			Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll}, Trustees: trustees, Threshold: 2,
-			OpensAt: now.Add(-time.Minute).Unix(), ClosesAt: closedAt.Unix()},
+			OpensAt: now.Add(-time.Minute).Unix(), ClosesAt: now.Add(demoCloseAfter).Unix()},
 		{ID: demoOpenElection, Title: "Millbrook budget 2027",
 			Questions: []ballot.Question{
 				{Text: "Approve the 2027 budget?", Kind: ballot.KindYesNo, Options: []string{"yes", "no"}},
@@ -365,34 +407,72 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 	}
 	for i := range elections {
 		e := &elections[i]
-		if err := s.send("create "+e.ID, ballot.TypeCreateElection, e, "election-official"); err != nil {
+		if ok, err := s.has("/ballot/election/" + e.ID); err != nil {
 			return "", err
+		} else if !ok {
+			if err := s.send("create "+e.ID, ballot.TypeCreateElection, e, "election-official"); err != nil {
+				return "", err
+			}
 		}
-		if err := s.send("roll of "+e.ID, ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: e.ID, Voters: roll}, "election-official"); err != nil {
+		if ok, err := s.has("/ballot/roll/" + e.ID + "/" + roll[0]); err != nil {
 			return "", err
+		} else if !ok { // the roll is registered in one transaction
+			if err := s.send("roll of "+e.ID, ballot.TypeRegisterVoters, &ballot.MsgRegisterVoters{Election: e.ID, Voters: roll}, "election-official"); err != nil {
+				return "", err
+			}
 		}
 		for j := range trustees {
 			name := fmt.Sprintf("trustee-%d", j+1)
+			if ok, err := s.has(fmt.Sprintf("/ballot/trustee/%s/%d", e.ID, j+1)); err != nil {
+				return "", err
+			} else if ok {
+				continue
+			}
 			if err := s.send(name+" key for "+e.ID, ballot.TypeTrusteeKey, ballot.CommKeyMsg(demoKey(name), e.ID), name); err != nil {
 				return "", err
 			}
 		}
 	}
-	data, err := s.wait()
+	if _, err := s.wait(); err != nil {
+		return "", err
+	}
+	// The closed election closes when the chain says (a resumed seeding
+	// keeps the first one's times).
+	closed, err := fetchElection(ctx, c, demoClosedElection)
 	if err != nil {
 		return "", err
 	}
-	var parcelIDs []string
-	if err := json.Unmarshal(data[len(demoParties)], &parcelIDs); err != nil || len(parcelIDs) != len(lots) {
-		parcelIDs = strings.Split(string(data[len(demoParties)]), ",")
-		if len(parcelIDs) != len(lots) {
-			return "", fmt.Errorf("register the parcels: unexpected result %q", data[len(demoParties)])
+	closedAt := time.Unix(closed.ClosesAt, 0)
+	parcelOf := map[string]*land.Parcel{} // cadastral ref → parcel
+	loadParcels := func(refs ...string) error {
+		for _, ref := range refs {
+			p, err := s.parcel(ref)
+			if err != nil {
+				return err
+			}
+			if p == nil {
+				return fmt.Errorf("parcel %s is not registered", ref)
+			}
+			parcelOf[ref] = p
 		}
+		return nil
+	}
+	var refs []string
+	for _, l := range lots {
+		refs = append(refs, l.ref)
+	}
+	if err := loadParcels(refs...); err != nil {
+		return "", err
 	}
 
 	// Wave 2: first titles, credentials, the trustees' dealings.
-	for i, l := range lots {
-		if err := s.send("title of "+l.ref, land.TypeRegisterTitle, &land.MsgRegisterTitle{Parcels: []string{parcelIDs[i]}, Owners: shares(l.owners),
+	for _, l := range lots {
+		p := parcelOf[l.ref]
+		if p.Title != "" || len(p.Children) > 0 {
+			s.skipped++
+			continue
+		}
+		if err := s.send("title of "+l.ref, land.TypeRegisterTitle, &land.MsgRegisterTitle{Parcels: []string{p.ID}, Owners: shares(l.owners),
 			Tenure: l.tenure, Document: docHash("Millbrook first registration " + l.ref)}, "clerk"); err != nil {
 			return "", err
 		}
@@ -411,24 +491,50 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 		district, age int64
 		birth         string
 	}{{"citizen-alice", 7, 39, "1987-03-14"}, {"citizen-bob", 7, 52, "1974-06-02"}, {"citizen-carol", 3, 27, "1999-11-30"}, {"citizen-dan", 3, 17, "2009-01-21"}} {
-		held, sec, err := vc.Issue(vc.IssuerParams{Issuer: registrar, KeyNumber: keyN, Holder: demoAccount(h.name), SchemaID: "residence",
-			Version: 1, StatusIndex: uint64(i), Claims: []vc.Claim{{Name: "age_band", Value: h.age}, {Name: "birth_date", Value: h.birth}, {Name: "district", Value: h.district}},
-			ValidFrom: time.Now(), BaseURL: base}, demoKey("registrar"))
-		if err != nil {
-			return "", err
+		// The holder's file is written before its digest is anchored, and
+		// the digest beside it last: a digest file means the credential
+		// in the holder's file is the one to anchor.
+		heldPath := filepath.Join(heldDir, h.name+"-residence.json")
+		digestPath := heldPath + ".digest"
+		digest := ""
+		if b, err := os.ReadFile(digestPath); err == nil {
+			if _, err := os.Stat(heldPath); err == nil {
+				digest = strings.TrimSpace(string(b))
+			}
 		}
-		b, _ := json.MarshalIndent(held, "", "  ")
-		if err := os.WriteFile(filepath.Join(heldDir, h.name+"-residence.json"), append(b, '\n'), 0o600); err != nil {
+		if digest == "" {
+			held, sec, err := vc.Issue(vc.IssuerParams{Issuer: registrar, KeyNumber: keyN, Holder: demoAccount(h.name), SchemaID: "residence",
+				Version: 1, StatusIndex: uint64(i), Claims: []vc.Claim{{Name: "age_band", Value: h.age}, {Name: "birth_date", Value: h.birth}, {Name: "district", Value: h.district}},
+				ValidFrom: time.Now(), BaseURL: base}, demoKey("registrar"))
+			if err != nil {
+				return "", err
+			}
+			b, _ := json.MarshalIndent(held, "", "  ")
+			digest = hex.EncodeToString(sec.DocHash[:])
+			if err := writeFileAtomic(heldPath, append(b, '\n')); err != nil {
+				return "", err
+			}
+			if err := writeFileAtomic(digestPath, []byte(digest+"\n")); err != nil {
+				return "", err
+			}
+		} else if ok, err := s.has("/identity/credential/" + digest); err != nil {
 			return "", err
+		} else if ok {
+			continue
 		}
 		if err := s.send("credential for "+h.name, identity.TypeAnchorCredential, identity.MsgAnchorCredential{
-			Digest: hex.EncodeToString(sec.DocHash[:]), SchemaID: "residence", Version: 1, StatusIndex: uint64(i)}, "registrar"); err != nil {
+			Digest: digest, SchemaID: "residence", Version: 1, StatusIndex: uint64(i)}, "registrar"); err != nil {
 			return "", err
 		}
 	}
 	// The registrar's signed status lists (nothing revoked or suspended),
 	// which the credentials' statusListCredential URLs serve.
 	for _, p := range []string{identity.PurposeRevocation, identity.PurposeSuspension} {
+		if ok, err := s.has("/identity/signedstatuslist/" + registrar + "/" + p); err != nil {
+			return "", err
+		} else if ok {
+			continue
+		}
 		res, err := c.Query(ctx, "/identity/statuslist/"+registrar+"/"+p, nil, 0, false)
 		if err != nil {
 			return "", err
@@ -450,11 +556,17 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 		if err != nil {
 			return "", err
 		}
+		if e.Phase != ballot.PhaseKeyCeremony {
+			continue
+		}
 		trs, _, err := fetchTrustees(ctx, c, e)
 		if err != nil {
 			return "", err
 		}
 		for j := range trustees {
+			if trs[j] != nil && trs[j].Dealing != "" {
+				continue
+			}
 			name := fmt.Sprintf("trustee-%d", j+1)
 			m, err := ballot.DealMsg(demoKey(name), e, uint32(j+1), trs)
 			if err != nil {
@@ -465,48 +577,86 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 			}
 		}
 	}
-	data, err = s.wait()
-	if err != nil {
+	if _, err := s.wait(); err != nil {
 		return "", err
 	}
-	titleOf := map[string]string{} // cadastral ref → title id
-	for i, l := range lots {
-		titleOf[l.ref] = string(data[i])
+	if err := loadParcels(refs...); err != nil {
+		return "", err
+	}
+	// title gives the current title of the parcel with reference ref.
+	title := func(ref string) (*land.Title, error) {
+		var t land.Title
+		id := parcelOf[ref].Title
+		if ok, err := fetchJSON(ctx, c, "/land/title/"+id, &t); err != nil {
+			return nil, err
+		} else if !ok || id == "" {
+			return nil, fmt.Errorf("parcel %s has no title", ref)
+		}
+		return &t, nil
 	}
 
 	// Wave 3: dealings on the titles, the keys published.
 	bank := "millbrook-bank"
 	for _, ref := range []string{"MB-01", "MB-08", "MB-15", "MB-22", "MB-29"} {
+		t, err := title(ref)
+		if err != nil {
+			return "", err
+		}
+		if len(t.Mortgages) > 0 {
+			s.skipped++
+			continue
+		}
 		l := lots[refIndex(lots, ref)]
 		signers := append([]string{l.owners[0]}, l.owners[1:]...)
 		signers = append(signers, bank)
-		if err := s.send("mortgage on "+ref, land.TypeRegisterMortgage, &land.MsgRegisterMortgage{Title: titleOf[ref], Lender: demoParty(bank),
+		if err := s.send("mortgage on "+ref, land.TypeRegisterMortgage, &land.MsgRegisterMortgage{Title: t.ID, Lender: demoParty(bank),
 			Amount: "18000000", Currency: "EUR", Rank: 1, Document: docHash("Millbrook mortgage deed " + ref)}, signers...); err != nil {
 			return "", err
 		}
 	}
 	// Two sales, signed at settlement by the clerk, seller and buyer.
 	for _, sale := range []struct{ ref, buyer string }{{"MB-02", "citizen-grace"}, {"MB-11", "citizen-alice"}} {
+		t, err := title(sale.ref)
+		if err != nil {
+			return "", err
+		}
+		if len(t.Owners) == 1 && t.Owners[0].Party == demoParty(sale.buyer) {
+			s.skipped++
+			continue
+		}
 		l := lots[refIndex(lots, sale.ref)]
-		if err := s.send("sale of "+sale.ref, land.TypeTransfer, &land.MsgTransfer{Title: titleOf[sale.ref],
+		if err := s.send("sale of "+sale.ref, land.TypeTransfer, &land.MsgTransfer{Title: t.ID,
 			Sellers: []land.Share{{Party: demoParty(l.owners[0]), Share: "1"}}, Buyers: []land.Share{{Party: demoParty(sale.buyer), Share: "1"}},
 			Document: docHash("Millbrook deed of sale " + sale.ref)}, "clerk", l.owners[0], sale.buyer); err != nil {
 			return "", err
 		}
 	}
-	if err := s.send("caveat on MB-12", land.TypeLodgeCaveat, &land.MsgLodgeCaveat{Title: titleOf["MB-12"],
-		Reason: "Boundary dispute with the neighbour at 5 Church Street; court file 12/2026", Document: docHash("Millbrook caveat MB-12")}, "clerk"); err != nil {
+	if t, err := title("MB-12"); err != nil {
 		return "", err
+	} else if len(t.Caveats) == 0 {
+		if err := s.send("caveat on MB-12", land.TypeLodgeCaveat, &land.MsgLodgeCaveat{Title: t.ID,
+			Reason: "Boundary dispute with the neighbour at 5 Church Street; court file 12/2026", Document: docHash("Millbrook caveat MB-12")}, "clerk"); err != nil {
+			return "", err
+		}
 	}
-	sub := lots[refIndex(lots, "MB-36")]
-	if err := s.send("subdivision of MB-36", land.TypeSubdivide, &land.MsgSubdivide{Parcel: parcelIDs[refIndex(lots, "MB-36")],
-		Children: []land.ChildParcel{
-			{CadastralRef: "MB-36-A", Geometry: rect(sub.x, sub.y, demoLotW/2, demoLotH), Address: "6A Orchard Close, Millbrook"},
-			{CadastralRef: "MB-36-B", Geometry: rect(sub.x+demoLotW/2, sub.y, demoLotW/2, demoLotH), Address: "6B Orchard Close, Millbrook"},
-		}, Tolerance: "0", Document: docHash("Millbrook subdivision plan MB-36")}, "clerk"); err != nil {
-		return "", err
+	if p := parcelOf["MB-36"]; len(p.Children) == 0 {
+		sub := lots[refIndex(lots, "MB-36")]
+		if err := s.send("subdivision of MB-36", land.TypeSubdivide, &land.MsgSubdivide{Parcel: p.ID,
+			Children: []land.ChildParcel{
+				{CadastralRef: "MB-36-A", Geometry: rect(sub.x, sub.y, demoLotW/2, demoLotH), Address: "6A Orchard Close, Millbrook"},
+				{CadastralRef: "MB-36-B", Geometry: rect(sub.x+demoLotW/2, sub.y, demoLotW/2, demoLotH), Address: "6B Orchard Close, Millbrook"},
+			}, Tolerance: "0", Document: docHash("Millbrook subdivision plan MB-36")}, "clerk"); err != nil {
+			return "", err
+		}
 	}
 	for _, e := range elections {
+		rec, err := fetchElection(ctx, c, e.ID)
+		if err != nil {
+			return "", err
+		}
+		if rec.Phase != ballot.PhaseKeyCeremony {
+			continue
+		}
 		if err := s.send("publish the key of "+e.ID, ballot.TypePublishKey, &ballot.MsgPublishKey{Election: e.ID}, "election-official"); err != nil {
 			return "", err
 		}
@@ -526,17 +676,25 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 		return "", err
 	}
 	for _, e := range elections {
-		if e.ID == demoClosedElection && closedAt.Sub(st.SyncInfo.LatestBlockTime) < 5*time.Second {
-			// A slow machine: too close to the close for ballots to land
-			// before it. The election is still closed and tallied, with none.
-			continue
-		}
 		rec, err := fetchElection(ctx, c, e.ID)
 		if err != nil {
 			return "", err
 		}
+		tooLate := e.ID == demoClosedElection && closedAt.Sub(st.SyncInfo.LatestBlockTime) < 5*time.Second
 		for i, answers := range votes[e.ID] {
 			voter := voters[i]
+			if ok, err := s.has("/ballot/vote/" + e.ID + "/" + demoAccount(voter)); err != nil {
+				return "", err
+			} else if ok {
+				cast++
+				continue
+			}
+			if tooLate || rec.Phase != ballot.PhaseReady {
+				// A slow machine: too close to the close for ballots to
+				// land before it. The election is still closed and
+				// tallied, with those it has.
+				continue
+			}
 			choices, err := ballot.Choices(rec, answers)
 			if err != nil {
 				return "", err
@@ -579,37 +737,119 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	p, err := c.QueryProven(ctx, "/ballot/aggregate/"+e.ID, nil, 0)
-	if err != nil {
-		return "", err
-	}
-	var agg ballot.Aggregate
-	if err := json.Unmarshal(p.Value, &agg); err != nil {
-		return "", err
-	}
-	trs, cs, err := fetchTrustees(ctx, c, e)
-	if err != nil {
-		return "", err
-	}
-	for _, j := range []uint32{1, 2} {
-		name := fmt.Sprintf("trustee-%d", j)
-		ksh, err := ballot.KeyShareFor(demoKey(name), e, j, trs, cs)
+	if e.Phase != ballot.PhaseTallied {
+		p, err := c.QueryProven(ctx, "/ballot/aggregate/"+e.ID, nil, 0)
 		if err != nil {
 			return "", err
 		}
-		m, err := ballot.TallyMsg(ksh, e, &agg, rand.Reader)
+		var agg ballot.Aggregate
+		if err := json.Unmarshal(p.Value, &agg); err != nil {
+			return "", err
+		}
+		trs, cs, err := fetchTrustees(ctx, c, e)
 		if err != nil {
 			return "", err
 		}
-		if err := s.send(name+" tally of "+e.ID, ballot.TypeTally, m, name); err != nil {
+		for _, j := range []uint32{1, 2} {
+			if ok, err := s.has(fmt.Sprintf("/ballot/partial/%s/%d", e.ID, j)); err != nil {
+				return "", err
+			} else if ok {
+				continue
+			}
+			name := fmt.Sprintf("trustee-%d", j)
+			ksh, err := ballot.KeyShareFor(demoKey(name), e, j, trs, cs)
+			if err != nil {
+				return "", err
+			}
+			m, err := ballot.TallyMsg(ksh, e, &agg, rand.Reader)
+			if err != nil {
+				return "", err
+			}
+			if err := s.send(name+" tally of "+e.ID, ballot.TypeTally, m, name); err != nil {
+				return "", err
+			}
+		}
+		if _, err := s.wait(); err != nil {
 			return "", err
 		}
 	}
-	if _, err := s.wait(); err != nil {
-		return "", err
+	resumed := ""
+	if s.skipped > 0 {
+		resumed = fmt.Sprintf(" (resumed: %d steps were already on chain)", s.skipped)
 	}
 	return fmt.Sprintf("%d parcels with titles (5 mortgaged, 2 sold, 1 under a caveat, 1 subdivided), 4 residence credentials, "+
-		"%d ballots cast, election %s open for voting, election %s closed and tallied", len(lots)+1, cast, demoOpenElection, demoClosedElection), nil
+		"%d ballots cast, election %s open for voting, election %s closed and tallied%s", len(lots)+1, cast, demoOpenElection, demoClosedElection, resumed), nil
+}
+
+// has reports whether the chain holds a record at query path.
+func (s *demoSeeder) has(path string) (bool, error) {
+	res, err := s.c.Query(s.ctx, path, nil, 0, false)
+	if err != nil {
+		return false, err
+	}
+	if res.Value != nil {
+		s.skipped++
+	}
+	return res.Value != nil, nil
+}
+
+// parcel is the parcel with cadastral reference ref, nil if none.
+func (s *demoSeeder) parcel(ref string) (*land.Parcel, error) {
+	res, err := s.c.Query(s.ctx, "/land/cadref/"+ref, nil, 0, false)
+	if err != nil || res.Value == nil {
+		return nil, err
+	}
+	id := string(res.Value)
+	if json.Unmarshal(res.Value, &id) != nil {
+		id = string(res.Value)
+	}
+	var p land.Parcel
+	if ok, err := fetchJSON(s.ctx, s.c, "/land/parcel/"+id, &p); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("cadastral reference %s names parcel %s, which is not registered", ref, id)
+	}
+	return &p, nil
+}
+
+// settle waits until the node's mempool is empty, so that what the chain
+// holds includes every transaction an earlier seeding sent.
+func (s *demoSeeder) settle() error {
+	for {
+		u, err := s.c.RPC.NumUnconfirmedTxs(s.ctx)
+		if err != nil {
+			return err
+		}
+		if u.Total == 0 {
+			return nil
+		}
+		select {
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// writeFileAtomic writes b to path through a temporary file and a rename.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func refIndex(lots []demoLot, ref string) int {
