@@ -40,7 +40,7 @@ func NewForNode(n *node.Node, opts Options) (*portal.Server, error) {
 // journeys). This is the one place to look for "which code serves this
 // URL"; no package registers anything by itself.
 func Routes(e *echo.Echo, p *portal.Server) {
-	// Core (web/portal/routes.go): /healthz, /static/*, /keys, /signin,
+	// Core (web/portal/routes.go): /healthz, /static/*, /lang/:code, /keys, /signin,
 	// /signout, /tx/send and /account/register.
 	portal.RegisterCore(e, p)
 

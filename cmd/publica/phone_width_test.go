@@ -28,6 +28,7 @@ const phoneW, phoneH = 390, 844
 var widthSkips = map[string]string{
 	"/healthz":                                       "plain text for load balancers",
 	"/static/*":                                      "assets",
+	"/lang/:code":                                    "the language switcher: sets a cookie and redirects to a page measured here",
 	"/static/ballot.wasm":                            "WebAssembly",
 	"/static/present.wasm":                           "WebAssembly",
 	"/api/status":                                    "JSON",

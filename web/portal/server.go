@@ -33,6 +33,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/i18n"
 )
 
 // Options tune the portal. The zero value is usable.
@@ -201,6 +202,7 @@ func (s *Server) newEcho() *echo.Echo {
 	e.Use(middleware.ContextTimeout(s.timeout))
 	e.Use(s.csrf())
 	e.Use(s.viewer)
+	e.Use(i18n.Middleware) // the page's language: cookie, Accept-Language, English
 	return e
 }
 

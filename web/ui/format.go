@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"time"
 
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/i18n"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -30,6 +32,15 @@ func group(n int64) string {
 }
 
 func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// whenIn is when in the page's language (i18n.DateTime).
+func whenIn(ctx context.Context, t time.Time) string { return i18n.DateTime(i18n.Lang(ctx), t) }
+
+// num is an integer in the page's language (i18n.Number).
+func num(ctx context.Context, n int64) string { return i18n.Number(i18n.Lang(ctx), n) }
+
+// tr is the catalog's message key in the page's language (i18n.T).
+func tr(ctx context.Context, key string, args ...any) string { return i18n.T(ctx, key, args...) }
 
 func machineTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 

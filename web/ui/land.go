@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/x/land"
 	"github.com/publica/publica/x/land/money"
 )
@@ -251,10 +252,9 @@ func moneyText(ctx context.Context, minor, code string) string {
 	return money.Format(minor, code, pageLanguage(ctx))
 }
 
-// pageLanguage is the language amounts are written in. The portal's pages
-// are English; when pages carry their language (the language switch),
-// this is where amounts follow it.
-func pageLanguage(context.Context) language.Tag { return language.English }
+// pageLanguage is the language amounts are written in: the page's
+// (web/i18n, chosen per request).
+func pageLanguage(ctx context.Context) language.Tag { return i18n.Lang(ctx) }
 
 // PartyHoldings is a party an account signs for and the titles it holds.
 type PartyHoldings struct {

@@ -1,0 +1,85 @@
+package i18n
+
+import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+// Message is one entry of the catalog: its key and its text in each
+// language. Texts may hold fmt verbs (%s, %d, %[2]s to reorder).
+type Message struct {
+	Key, En, Zh string
+}
+
+// Catalog is every user-facing string of the translated pages. Keys are
+// "<area>.<what>". Terms follow a mainland Chinese real-property register
+// (不动产登记): title 产权, parcel 地块, mortgage 抵押, lease 租赁,
+// caveat 异议登记 (the caveat stops dealings while a claim against the
+// registered owner is heard, as an objection registration does; 预告登记
+// protects a buyer's future right and is not what a caveat is), election
+// 选举, vote 投票, ballot 选票, credential 凭证.
+var Catalog = []Message{
+	// Layout: header, navigation, switcher, footer.
+	{"layout.skip", "Skip to main content", "跳至主要内容"},
+	{"layout.title", "%s – Publica", "%s – Publica 公共登记平台"},
+	{"layout.nav", "Main", "主导航"},
+	{"nav.land", "Land", "不动产"},
+	{"nav.elections", "Elections", "选举"},
+	{"nav.identity", "Credentials", "凭证"},
+	{"nav.keys", "Your key", "您的密钥"},
+	{"nav.explorer", "Explorer", "区块浏览器"},
+	{"layout.account", "Account", "账户"},
+	{"layout.signout", "Sign out", "退出登录"},
+	{"layout.signin", "Sign in", "登录"},
+	{"layout.language", "Language", "语言"},
+	{"layout.footer", "Publica — a public registry whose every record can be checked against the chain.", "Publica —— 公共登记平台，每一条记录都可以在区块链上核验。"},
+
+	// Home page.
+	{"home.title", "Land, elections and credentials", "不动产、选举与凭证"},
+	{"home.demo.before", "This is the development chain.", "这是开发链。"},
+	{"home.demo.link", "Try the guided first visit", "试用首次访问引导"},
+	{"home.demo.after", ": act as the clerk, a citizen, the registrar, an election official, a trustee or the auditor with public demo keys.", "：使用公开的演示密钥，以登记员、市民、登记官、选举官员、受托人或审计员的身份操作。"},
+	{"home.lead", "Find a property and who owns it, vote, keep your credentials and check a certificate. Every record here can be checked against the public register.", "查询不动产及其权利人、投票、保管您的凭证并核验证书。此处每一条记录都可以与公共登记簿核对。"},
+	{"home.find", "Find a property", "查找不动产"},
+	{"home.q.label", "Address or cadastral reference", "地址或不动产单元号"},
+	{"home.q.hint", "For example “Mill Lane” or “MB-01”.", "例如“Mill Lane”或“MB-01”。"},
+	{"home.search", "Search", "搜索"},
+	{"home.map", "Find a property on a map", "在地图上查找不动产"},
+	{"home.tasks", "What you can do", "您可以办理的事项"},
+	{"home.property", "My property", "我的不动产"},
+	{"home.property.in", "The titles you hold, their mortgages, leases and any caveat.", "您持有的产权，及其抵押、租赁和异议登记。"},
+	{"home.property.out.before", "The titles you hold.", "您持有的产权。"},
+	{"home.property.out.after", "with your key first.", "请先用您的密钥登录。"},
+	{"home.vote", "Vote", "投票"},
+	{"home.vote.text", "Elections open for voting, your ballot’s receipt and the results.", "正在投票的选举、您的选票回执和选举结果。"},
+	{"home.credentials", "My credentials", "我的凭证"},
+	{"home.credentials.text", "The credentials issued to you, such as proof of residence, and how to show them.", "签发给您的凭证（例如居住证明）以及如何出示。"},
+	{"home.verify", "Check a certificate", "核验证书"},
+	{"home.verify.text", "Whether a title certificate or extract is genuine, and whether the title has changed since.", "核验不动产权证书或登记簿摘录是否真实，以及产权此后是否发生变更。"},
+	{"home.more", "Other services", "其他服务"},
+	{"home.more.credential", "Check a credential someone showed you", "核验他人向您出示的凭证"},
+	{"home.more.key", "Get a key", "获取密钥"},
+	{"home.more.key.after", "to sign in, vote and deal with your property", "用于登录、投票和办理不动产事务"},
+	{"home.more.land", "Land registry", "不动产登记"},
+	{"home.more.land.after", ": titles, dealings and the clerks’ work", "：产权、交易及登记员的工作"},
+	{"home.more.chain", "The register’s chain", "登记簿的区块链"},
+	{"home.more.chain.after", ": its status, blocks and transactions", "：运行状态、区块和交易"},
+}
+
+var builder = func() *catalog.Builder {
+	b := catalog.NewBuilder(catalog.Fallback(English))
+	for _, m := range Catalog {
+		if err := b.SetString(English, m.Key, m.En); err != nil {
+			panic("i18n: " + m.Key + ": " + err.Error())
+		}
+		if err := b.SetString(Chinese, m.Key, m.Zh); err != nil {
+			panic("i18n: " + m.Key + ": " + err.Error())
+		}
+	}
+	return b
+}()
+
+func printer(tag language.Tag) *message.Printer {
+	return message.NewPrinter(tag, message.Catalog(builder))
+}
