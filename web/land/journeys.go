@@ -220,15 +220,16 @@ func checkParcelGeometry(ctx context.Context, cl *client.Client, g land.Geometry
 }
 
 var landRegisterParcel = &portal.Journey{
-	Path:    "/land/parcels/register",
+	Path:    registerParcelPath,
 	MsgType: land.TypeRegisterParcel,
+	Change:  changeParcelHref,
 	Title:   "Register a parcel",
 	Lead:    "Clerks only. Record a new parcel (spatial unit) from its surveyed outline. It must not overlap an active parcel.",
 	Nav:     "land",
 	Fields: []ui.Field{
 		{Name: "cadastral_ref", Label: "Cadastral reference", Hint: "Up to 64 letters, digits and . _ : - (for example LOT-12)."},
 		{Name: "geometry", Label: "Outline (GeoJSON)", Kind: "textarea",
-			Hint: `A GeoJSON Polygon or MultiPolygon with integer coordinates in centimetres (EPSG:32633), exterior rings counter-clockwise, for example {"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]}.`},
+			Hint: `A GeoJSON Polygon or MultiPolygon with integer coordinates in centimetres (EPSG:32633), exterior rings counter-clockwise (a clockwise one is reversed for you), for example {"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]}.`},
 		{Name: "address", Label: "Address", Hint: "Optional, up to 256 characters."},
 		documentField(),
 	},
@@ -265,6 +266,10 @@ var landRegisterParcel = &portal.Journey{
 		} else if g, perr := parseGeoJSON(raw, params.CRS); perr != nil {
 			errs = append(errs, ui.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
 		} else {
+			if coords, ext, holes := orientRings(g); ext+holes > 0 {
+				g.Coordinates = coords
+				a.Note(orientNote(ext, holes))
+			}
 			refusal, err := checkParcelGeometry(ctx, cl, g)
 			if err != nil {
 				return nil, nil, err

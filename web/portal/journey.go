@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,6 +54,16 @@ type Answers struct {
 	Values  url.Values
 	Signer  ed25519.PublicKey
 	Account *authority.Account // the signer's account; nil if the key has none
+	notes   *[]string
+}
+
+// Note records something the portal changed in the answers on the way
+// to the message (e.g. a ring it re-oriented); the check page shows it
+// above the facts.
+func (a Answers) Note(s string) {
+	if a.notes != nil {
+		*a.notes = append(*a.notes, s)
+	}
 }
 
 // Journey is one form that ends in a signed transaction. Each area
@@ -173,7 +185,8 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 		if err != nil {
 			return Unavailable(err)
 		}
-		msg, errs, err := j.Message(ctx, cl, Answers{Values: form, Signer: pub, Account: acct})
+		var notes []string
+		msg, errs, err := j.Message(ctx, cl, Answers{Values: form, Signer: pub, Account: acct, notes: &notes})
 		if err != nil {
 			return err
 		}
@@ -199,8 +212,29 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 			}
 			return Render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(j, t, parties, nil)))
 		}
-		return Render(c, http.StatusOK, ui.CheckAnswers(s.CheckPage(j, t, pub, nil)))
+		p := s.CheckPage(j, t, pub, nil)
+		p.Extra = withNotes(notes, p.Extra)
+		return Render(c, http.StatusOK, ui.CheckAnswers(p))
 	}
+}
+
+// withNotes shows the answers' notes (Answers.Note), each in an inset
+// paragraph, before then.
+func withNotes(notes []string, then templ.Component) templ.Component {
+	if len(notes) == 0 {
+		return then
+	}
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		for _, n := range notes {
+			if _, err := io.WriteString(w, `<p class="notice" data-answer-note role="note">`+html.EscapeString(n)+`</p>`); err != nil {
+				return err
+			}
+		}
+		if then == nil {
+			return nil
+		}
+		return then.Render(ctx, w)
+	})
 }
 
 // CheckPage is the page where the signer checks the prepared transaction
