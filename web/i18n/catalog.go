@@ -65,6 +65,33 @@ var Catalog = []Message{
 	{"home.more.land.after", ": titles, dealings and the clerks’ work", "：产权、交易及登记员的工作"},
 	{"home.more.chain", "The register’s chain", "登记簿的区块链"},
 	{"home.more.chain.after", ": its status, blocks and transactions", "：运行状态、区块和交易"},
+	// Forms.
+	{"form.error", "Error:", "错误："},
+	{"form.problem", "There is a problem", "出现问题"},
+	{"form.errortitle", "Error: %s", "错误：%s"},
+
+	// Property search.
+	{"search.lead", "Search the register by address or cadastral reference. Each result links to the parcel’s page, read with a proof, with its map and owners.", "按地址或不动产单元号查询登记簿。每条结果都链接到该地块的页面，页面内容附有证明，并显示地图和权利人。"},
+	{"search.q.hint", "The whole address or some of its words, such as “Mill Lane”, or a reference or its beginning, such as MB-01.", "完整地址或其中几个词，例如“Mill Lane”；或单元号及其开头部分，例如 MB-01。"},
+	{"search.area", "Area", "面积"},
+	{"search.area.summary", "Search an area by coordinates instead", "改为按坐标查询一个区域"},
+	{"search.bbox", "Area", "区域"},
+	{"search.area.hint", "Four whole numbers in the register’s coordinates: west, south, east, north (min x, min y, max x, max y), such as 0,0,1000,1000.", "登记簿坐标系中的四个整数：西、南、东、北（最小 x、最小 y、最大 x、最大 y），例如 0,0,1000,1000。"},
+	{"search.found.one", "1 property found", "找到 1 处不动产"},
+	{"search.found.first", "The first %s properties found", "找到的前 %s 处不动产"},
+	{"search.found", "%s properties found", "找到 %s 处不动产"},
+	{"search.asof", "As the register stood at block %s. Open a property to see it with its proof.", "以第 %s 号区块时的登记簿为准。打开一处不动产可查看其证明。"},
+	{"search.none", "No property matches. Check the spelling, or search for fewer words, such as the street’s name.", "没有匹配的不动产。请检查拼写，或减少搜索词，例如只输入街道名称。"},
+	{"search.parcel", "Parcel %s", "地块 %s"},
+	{"search.ref", "Cadastral reference", "不动产单元号"},
+	{"search.m2", "%s m²", "%s 平方米"},
+	{"search.status", "Status", "状态"},
+	{"search.replaced", "Replaced by another parcel", "已被其他地块取代"},
+	{"search.owner", "Owner", "权利人"},
+	{"search.notitle", "No title registered", "未登记产权"},
+	{"search.frozen", "Frozen by a caveat", "因异议登记而冻结"},
+	{"search.map.title", "Outlines of the properties found, numbered as in the list", "找到的不动产轮廓，编号与列表一致"},
+	{"search.map.caption", "The properties found, numbered as in the list (north up).", "找到的不动产，编号与列表一致（上北下南）。"},
 }
 
 var builder = func() *catalog.Builder {

@@ -1,5 +1,7 @@
 package ui
 
+import "context"
+
 // Field is one question of a form.
 type Field struct {
 	Name  string // form field name; the input's id is "f-" + Name
@@ -68,6 +70,14 @@ func WithErrors(fields []Field, errs []FormError) []Field {
 func errorTitle(title string, errs []FormError) string {
 	if len(errs) > 0 {
 		return "Error: " + title
+	}
+	return title
+}
+
+// errorTitleIn is errorTitle in the page's language.
+func errorTitleIn(ctx context.Context, title string, errs []FormError) string {
+	if len(errs) > 0 {
+		return tr(ctx, "form.errortitle", title)
 	}
 	return title
 }

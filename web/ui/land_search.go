@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -27,15 +28,15 @@ type SearchHit struct {
 	Title  *land.Title
 }
 
-func (v SearchView) fields() []Field {
+func (v SearchView) fields(ctx context.Context) []Field {
 	return []Field{
-		{Name: "q", Label: "Address or cadastral reference", Hint: "The whole address or some of its words, such as “Mill Lane”, or a reference or its beginning, such as MB-01.",
+		{Name: "q", Label: tr(ctx, "home.q.label"), Hint: tr(ctx, "search.q.hint"),
 			Value: v.Q, Autocomplete: "street-address"},
 	}
 }
 
-func (v SearchView) areaField() Field {
-	return Field{Name: "bbox", Label: "Area", Hint: "Four whole numbers in the register’s coordinates: west, south, east, north (min x, min y, max x, max y), such as 0,0,1000,1000.",
+func (v SearchView) areaField(ctx context.Context) Field {
+	return Field{Name: "bbox", Label: tr(ctx, "search.bbox"), Hint: tr(ctx, "search.area.hint"),
 		Value: v.BBox, Wide: true}
 }
 
@@ -107,11 +108,11 @@ func ownerNames(t *land.Title, ps Parties) string {
 }
 
 // hitPlace is how a hit is named: its address, or its reference.
-func hitPlace(p *land.Parcel) string {
+func hitPlace(ctx context.Context, p *land.Parcel) string {
 	if p.Address != "" {
 		return p.Address
 	}
-	return "Parcel " + p.CadastralRef
+	return tr(ctx, "search.parcel", p.CadastralRef)
 }
 
 func frozen(t *land.Title) bool { return t != nil && len(t.Caveats) > 0 }
