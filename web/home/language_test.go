@@ -1,27 +1,41 @@
 package home_test
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/internal/testnode"
+	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web"
+	"github.com/publica/publica/x/land"
 )
 
 // TestChineseInBrowser: the header's switcher turns the portal into
 // Simplified Chinese and back. The choice marks <html lang>, is
 // remembered on every page opened afterwards (the lang cookie), brings
 // the reader back to the page they were on, and the translated pages
-// (front page, property search) read in Chinese. axe-core finds no
-// violation on either page in either language.
+// (front page, property search, parcel page) read in Chinese. axe-core
+// finds no violation on any of them in either language.
 func TestChineseInBrowser(t *testing.T) {
 	bctx := browser.New(t)
 	w := browser.Watch(bctx)
-	n, _ := testnode.Start(t, testnode.InitHome(t))
+	n, c := testnode.Start(t, testnode.InitHome(t))
+	clerk, alice := apptest.DemoKey(t, "clerk"), apptest.DemoKey(t, "citizen-alice")
+	doc := sha256.Sum256([]byte("plan"))
+	browser.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "LANG-1", Address: "1 Mill Lane, Millbrook", Document: hex.EncodeToString(doc[:]),
+		Geometry: land.Geometry{Type: "Polygon", CRS: "EPSG:32633", Coordinates: json.RawMessage("[[[0,0],[1000,0],[1000,1000],[0,1000],[0,0]]]")}}, clerk)
+	res := browser.Send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+		Owners: []land.Share{{Party: tx.AccountID(alice.Public().(ed25519.PublicKey)), Share: "1"}}, Tenure: "freehold", Document: hex.EncodeToString(doc[:])}, clerk)
 	base := browser.Serve(t, n, web.Options{Refresh: -1, Logger: browser.TestLogger(t)})
+	testnode.WaitHeight(t, c, res.Height+2) // the title is settled
 
 	lang := func(what string) string {
 		var l string
@@ -45,6 +59,12 @@ func TestChineseInBrowser(t *testing.T) {
 		t.Errorf("English search page: h1 %q", h1)
 	}
 	browser.RequireAccessible(t, bctx, "search, English")
+	browser.Run(t, bctx, "parcel", chromedp.Navigate(base+"/land/parcels/P1"), chromedp.WaitVisible("#parcel-proof", chromedp.ByID))
+	browser.WantStatus(t, w, "parcel", 200)
+	if main := browser.Text(t, bctx, "main"); !strings.Contains(main, "Cadastral reference") || !strings.Contains(main, "Proof verified") {
+		t.Errorf("English parcel page reads %q", main)
+	}
+	browser.RequireAccessible(t, bctx, "parcel, English")
 
 	// Switch to Chinese from the front page.
 	browser.Run(t, bctx, "home again", chromedp.Navigate(base+"/"), chromedp.WaitVisible("#lang-zh", chromedp.ByID))
@@ -87,10 +107,31 @@ func TestChineseInBrowser(t *testing.T) {
 	if h1 := browser.Text(t, bctx, "main h1"); h1 != "查找不动产" {
 		t.Errorf("Chinese search page: h1 %q", h1)
 	}
-	if main := browser.Text(t, bctx, "main"); !strings.Contains(main, "不动产单元号") || !strings.Contains(main, "以第") {
+	if main := browser.Text(t, bctx, "main"); !strings.Contains(main, "不动产单元号") || !strings.Contains(main, "找到 1 处不动产") ||
+		!strings.Contains(main, "以第") || !strings.Contains(main, "权利人") {
 		t.Errorf("Chinese search page reads %q", main)
 	}
 	browser.RequireAccessible(t, bctx, "search, Chinese")
+
+	// The parcel page, reached from the result, in Chinese.
+	browser.Run(t, bctx, "open the parcel", browser.Submitted("#parcel-proof", chromedp.Click(`#hits a[href="/land/parcels/P1"]`, chromedp.ByQuery)))
+	browser.WantStatus(t, w, "parcel in Chinese", 200)
+	if l := lang("parcel in Chinese"); l != "zh-Hans" {
+		t.Errorf("parcel page: lang %q, want zh-Hans", l)
+	}
+	main = browser.Text(t, bctx, "main")
+	for _, want := range []string{"地块 LANG-1", "不动产单元号", "平方米", "现行登记", "产权 T1：权利人、抵押及权利限制", "证明已核验", "登记历史"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("Chinese parcel page lacks %q", want)
+		}
+	}
+	for _, english := range []string{"Cadastral reference", "Proof verified", "In the register", "History"} {
+		if strings.Contains(main, english) {
+			t.Errorf("Chinese parcel page still says %q", english)
+		}
+	}
+	browser.RequireAccessible(t, bctx, "parcel, Chinese")
+	browser.Run(t, bctx, "back to the search", chromedp.Navigate(base+"/land/search?q=mill"), chromedp.WaitVisible("#f-q", chromedp.ByID))
 
 	// And back to English, staying on the search with its query.
 	browser.Run(t, bctx, "switch to English", browser.Submitted("main h1", chromedp.Click("#lang-en", chromedp.ByID)))

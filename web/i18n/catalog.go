@@ -92,6 +92,37 @@ var Catalog = []Message{
 	{"search.frozen", "Frozen by a caveat", "因异议登记而冻结"},
 	{"search.map.title", "Outlines of the properties found, numbered as in the list", "找到的不动产轮廓，编号与列表一致"},
 	{"search.map.caption", "The properties found, numbered as in the list (north up).", "找到的不动产，编号与列表一致（上北下南）。"},
+	// Proofs, shared.
+	{"proof.verified", "Proof verified", "证明已核验"},
+	{"proof.against", "against app hash", "依据应用哈希"},
+	{"proof.height", "at height %s (the header after block %s, signed by its validators).", "，高度 %s（第 %s 号区块之后的区块头，由其验证者签名）。"},
+	{"tech.details", "Technical details", "技术细节"},
+	{"dealings", "Dealings", "办理事项"},
+	{"by.clerks", "(clerks)", "（登记员）"},
+	{"lineage", "Lineage", "沿革"},
+	{"lineage.from", "Made from", "来源"},
+	{"lineage.by", "Replaced by", "由以下取代"},
+
+	// Parcel page.
+	{"parcel.small", "parcel %s", "地块 %s"},
+	{"parcel.neighbours", "Neighbouring parcels", "相邻地块"},
+	{"parcel.more", "More parcels lie in this area than the map draws.", "此区域内的地块多于地图所绘。"},
+	{"parcel.outline", "Outline of parcel %s", "地块 %s 的界址轮廓"},
+	{"parcel.id", "Parcel id", "地块标识"},
+	{"parcel.registered", "Registered at block", "登记区块"},
+	{"parcel.history", "History", "登记历史"},
+	{"parcel.history.lead", "Every dealing that touched this parcel, oldest first, as the register recorded it (nothing is ever removed).", "涉及此地块的每一项登记事项，按时间先后排列，与登记簿记载一致（任何记录都不会被删除）。"},
+	{"parcel.address", "Address", "地址"},
+	{"parcel.title", "Title", "产权"},
+	{"parcel.title.link", "Title %s: owners, mortgages and restrictions", "产权 %s：权利人、抵押及权利限制"},
+	{"parcel.notitle", "No title registered yet", "尚未登记产权"},
+	{"parcel.active", "In the register", "现行登记"},
+	{"parcel.replacedby", "Replaced by %s (retired)", "已由 %s 取代（已注销）"},
+	{"parcel.retired", "Retired", "已注销"},
+	{"parcel.subdivide", "Subdivide this parcel", "分割此地块"},
+	{"parcel.merge", "Merge it with adjacent parcels", "与相邻地块合并"},
+	{"parcel.correct", "Correct its reference or address", "更正其单元号或地址"},
+	{"parcel.firsttitle", "Register its first title", "办理首次产权登记"},
 }
 
 var builder = func() *catalog.Builder {
