@@ -41,37 +41,6 @@ func requireRole(a portal.Answers, role, who string, errs []ui.FormError) []ui.F
 	return errs
 }
 
-// parseQuestionLine reads one question as the CLI's --question does:
-// yes_no:TEXT, single:TEXT:A,B,C or approval:K:TEXT:A,B,C.
-func parseQuestionLine(s string) (ballot.Question, error) {
-	kind, rest, _ := strings.Cut(s, ":")
-	trimAll := func(xs []string) []string {
-		for i := range xs {
-			xs[i] = strings.TrimSpace(xs[i])
-		}
-		return xs
-	}
-	switch strings.TrimSpace(kind) {
-	case "yes_no", "yesno":
-		return ballot.Question{Text: strings.TrimSpace(rest), Kind: ballot.KindYesNo, Options: []string{"yes", "no"}}, nil
-	case "single", "single_choice":
-		i := strings.LastIndex(rest, ":")
-		if i < 0 {
-			return ballot.Question{}, errors.New("write single:QUESTION:OPTION,OPTION,…")
-		}
-		return ballot.Question{Text: strings.TrimSpace(rest[:i]), Kind: ballot.KindSingle, Options: trimAll(strings.Split(rest[i+1:], ","))}, nil
-	case "approval":
-		k, rest, _ := strings.Cut(rest, ":")
-		i := strings.LastIndex(rest, ":")
-		n, err := strconv.ParseUint(strings.TrimSpace(k), 10, 32)
-		if err != nil || i < 0 {
-			return ballot.Question{}, errors.New("write approval:HOW-MANY:QUESTION:OPTION,OPTION,…")
-		}
-		return ballot.Question{Text: strings.TrimSpace(rest[:i]), Kind: ballot.KindApproval, Options: trimAll(strings.Split(rest[i+1:], ",")), MaxChoices: uint32(n)}, nil
-	}
-	return ballot.Question{}, errors.New("start with yes_no:, single: or approval:")
-}
-
 // checkQuestion applies x/ballot's rules to one question alone: the chain's
 // ValidateBasic on an election that is valid but for it.
 func checkQuestion(q ballot.Question) error {
@@ -117,6 +86,87 @@ func parseWhen(s string, now time.Time) (int64, error) {
 	return 0, errors.New("write a UTC time as 2026-05-01 08:00, or +DURATION such as +2h")
 }
 
+// questionSlots is how many questions the create form offers; those left
+// empty are not asked.
+const questionSlots = 5
+
+// questionFields are the create form's fields for question i (1-based):
+// its text, its options one a line (none: a yes/no question) and how many
+// options a voter may choose.
+func questionFields(i int) []ui.Field {
+	n := strconv.Itoa(i)
+	hint := "As voters will see it, e.g. Extend the park?"
+	if i > 1 {
+		hint = "Optional: leave question " + n + " and its options empty if you do not need it."
+	}
+	return []ui.Field{
+		{Name: "q" + n, Label: "Question " + n, Hint: hint, Wide: true},
+		{Name: "q" + n + "_options", Label: "Options for question " + n, Kind: "textarea",
+			Hint: "One option a line. Leave empty for a yes or no question."},
+		{Name: "q" + n + "_max", Label: "How many options voters may choose in question " + n,
+			Hint: "Leave empty for exactly one. A number from 2 lets voters tick any number of options up to it (approval)."},
+	}
+}
+
+// readQuestion reads question i of the create form: ok is false when its
+// fields are all empty.
+func readQuestion(a portal.Answers, i int) (q ballot.Question, ok bool, errs []ui.FormError) {
+	n := strconv.Itoa(i)
+	text := strings.TrimSpace(a.Values.Get("q" + n))
+	var opts []string
+	for _, l := range strings.Split(a.Values.Get("q"+n+"_options"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			opts = append(opts, l)
+		}
+	}
+	maxRaw := strings.TrimSpace(a.Values.Get("q" + n + "_max"))
+	if text == "" && len(opts) == 0 && maxRaw == "" {
+		return q, false, nil
+	}
+	if text == "" {
+		errs = append(errs, formError("q"+n, "Enter the text of question "+n+", or clear its options"))
+	}
+	q.Text = text
+	switch {
+	case len(opts) == 0:
+		q.Kind, q.Options = ballot.KindYesNo, []string{"yes", "no"}
+		if maxRaw != "" {
+			errs = append(errs, formError("q"+n+"_max", "Question "+n+" is a yes or no question: leave how many voters may choose empty, or give its options"))
+		}
+	case len(opts) == 1:
+		errs = append(errs, formError("q"+n+"_options", "Give question "+n+" at least two options, one a line, or none for a yes or no question"))
+	default:
+		q.Kind, q.Options = ballot.KindSingle, opts
+		if maxRaw != "" {
+			k, err := strconv.ParseUint(maxRaw, 10, 32)
+			switch {
+			case err != nil || k == 0:
+				errs = append(errs, formError("q"+n+"_max", "How many options voters may choose in question "+n+" must be a whole number from 1, or empty"))
+			case k > uint64(len(opts)):
+				errs = append(errs, formError("q"+n+"_max", fmt.Sprintf("Question %s has %d options: voters may choose at most %d", n, len(opts), len(opts))))
+			case k > 1:
+				q.Kind, q.MaxChoices = ballot.KindApproval, uint32(k)
+			}
+		}
+	}
+	if len(errs) == 0 {
+		if err := checkQuestion(q); err != nil {
+			errs = append(errs, formError("q"+n+"_options", fmt.Sprintf("Question %s: %v", n, err)))
+		}
+	}
+	return q, true, errs
+}
+
+// The create form asks its questions after the title.
+func init() {
+	i := slices.IndexFunc(createElection.Fields, func(f ui.Field) bool { return f.Name == "title" }) + 1
+	var qs []ui.Field
+	for n := 1; n <= questionSlots; n++ {
+		qs = append(qs, questionFields(n)...)
+	}
+	createElection.Fields = slices.Insert(createElection.Fields, i, qs...)
+}
+
 var createElection = &portal.Journey{
 	Path:    "/ballot/create",
 	MsgType: ballot.TypeCreateElection,
@@ -126,8 +176,6 @@ var createElection = &portal.Journey{
 	Fields: []ui.Field{
 		{Name: "id", Label: "Election id", Hint: "1 to 63 lowercase letters, digits and dashes, e.g. city-2026. It names the election for good."},
 		{Name: "title", Label: "Title", Hint: "As voters will see it, e.g. City vote 2026."},
-		{Name: "questions", Label: "Questions", Kind: "textarea", Wide: true,
-			Hint: "One question a line: yes_no:QUESTION, single:QUESTION:OPTION,OPTION,… (choose one) or approval:HOW-MANY:QUESTION:OPTION,OPTION,… (choose up to HOW-MANY)."},
 		{Name: "trustees", Label: "Trustees", Kind: "textarea", Wide: true,
 			Hint: "Their account ids (40 hexadecimal characters), one a line, in trustee order. Each must hold the trustee role."},
 		{Name: "threshold", Label: "Trustees needed to decrypt", Hint: "A number from 1 to the number of trustees, e.g. 2 of 3."},
@@ -157,25 +205,15 @@ var createElection = &portal.Journey{
 		if m.Title == "" || len(m.Title) > ballot.MaxTitle {
 			errs = append(errs, formError("title", fmt.Sprintf("Enter a title of at most %d bytes", ballot.MaxTitle)))
 		}
-		var lines []string
-		for _, l := range strings.Split(a.Values.Get("questions"), "\n") {
-			if strings.TrimSpace(l) != "" {
-				lines = append(lines, l)
+		for i := 1; i <= questionSlots; i++ {
+			q, ok, qerrs := readQuestion(a, i)
+			errs = append(errs, qerrs...)
+			if ok && len(qerrs) == 0 {
+				m.Questions = append(m.Questions, q)
 			}
 		}
-		if len(lines) == 0 {
-			errs = append(errs, formError("questions", "Enter at least one question"))
-		}
-		for i, l := range lines {
-			q, err := parseQuestionLine(l)
-			if err == nil {
-				err = checkQuestion(q)
-			}
-			if err != nil {
-				errs = append(errs, formError("questions", fmt.Sprintf("Question %d: %v", i+1, err)))
-				continue
-			}
-			m.Questions = append(m.Questions, q)
+		if len(m.Questions) == 0 && !slices.ContainsFunc(errs, func(e ui.FormError) bool { return strings.HasPrefix(e.Field, "q") }) {
+			errs = append(errs, formError("q1", "Enter at least one question"))
 		}
 		m.Trustees = splitList(strings.ToLower(a.Values.Get("trustees")))
 		if len(m.Trustees) == 0 {

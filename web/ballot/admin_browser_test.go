@@ -101,13 +101,13 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 			browser.Run(t, bctx, "fill "+f, chromedp.SetValue("#f-"+f, v, chromedp.ByID))
 		}
 	}
-	set(map[string]string{"id": "Park 2026", "questions": "single:Colour:red\nmaybe:What?", "trustees": acct("trustee-1") + "\n" + acct("citizen-alice"),
+	set(map[string]string{"id": "Park 2026", "q1": "Colour", "q1_options": "red", "q2_options": "What?\nWhy?", "trustees": acct("trustee-1") + "\n" + acct("citizen-alice"),
 		"threshold": "3", "opens": "tomorrow", "closes": "+1h"})
 	browser.Run(t, bctx, "bad election", browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "bad election", 422)
 	sum := browser.Text(t, bctx, ".error-summary")
-	for _, want := range []string{"election id must be", "Enter a title", "Question 1: a single_choice question needs at least 2 options",
-		"Question 2: start with", "does not hold the trustee role", "a number from 1 to 2", "Opening time"} {
+	for _, want := range []string{"election id must be", "Enter a title", "Give question 1 at least two options",
+		"Enter the text of question 2", "does not hold the trustee role", "a number from 1 to 2", "Opening time"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("error summary lacks %q:\n%s", want, sum)
 		}
@@ -122,7 +122,9 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	// 2. The election, created on the portal.
 	trustees := acct("trustee-1") + "\n" + acct("trustee-2") + "\n" + acct("trustee-3")
 	set(map[string]string{"id": "park-2026", "title": "Park extension", "threshold": "2", "opens": "+1s", "closes": fmt.Sprintf("+%ds", int(window/time.Second)), "trustees": trustees,
-		"questions": "yes_no:Extend the park?\nsingle:Name:Oak Park,Elm Park,Ash Park"})
+		"q1": "Extend the park?", "q2": "Name", "q2_options": "Oak Park\nElm Park\nAsh Park"})
+	var cleared bool
+	browser.Run(t, bctx, "clear q1_options", chromedp.Evaluate(`(document.getElementById("f-q1_options").value = "") === ""`, &cleared))
 	browser.Run(t, bctx, "create", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
 	if facts := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(facts, "any 2 of the 3 trustees") || !strings.Contains(facts, "Extend the park? (choose one): yes, no") {
 		t.Errorf("check page facts:\n%s", facts)
@@ -368,7 +370,7 @@ func createRefusals(t *testing.T, base string, k *electionKit) {
 	a.Get("/ballot/create")
 	t1 := tx.AccountID(k.keys["trustee-1"].Public().(ed25519.PublicKey))
 	good := func() url.Values {
-		return url.Values{"id": {"new-vote"}, "title": {"T"}, "questions": {"yes_no:Q?"}, "trustees": {t1}, "threshold": {"1"}, "opens": {"+1m"}, "closes": {"+1h"}}
+		return url.Values{"id": {"new-vote"}, "title": {"T"}, "q1": {"Q?"}, "trustees": {t1}, "threshold": {"1"}, "opens": {"+1m"}, "closes": {"+1h"}}
 	}
 	for _, tc := range []struct {
 		name, signer string
@@ -381,8 +383,8 @@ func createRefusals(t *testing.T, base string, k *electionKit) {
 		{"closing time passed", "election-official", map[string]string{"opens": "2019-01-01 00:00", "closes": "2020-01-01 00:00"}, "The closing time has passed"},
 		{"predicate without schema", "election-official", map[string]string{"predicate": "age >= 18"}, "A predicate needs a credential schema"},
 		{"trustee twice", "election-official", map[string]string{"trustees": t1 + "\n" + t1}, "is named twice"},
-		{"no questions", "election-official", map[string]string{"questions": " \n "}, "Enter at least one question"},
-		{"approval over its options", "election-official", map[string]string{"questions": "approval:3:Parks:North,South"}, "max_choices"},
+		{"no questions", "election-official", map[string]string{"q1": " "}, "Enter at least one question"},
+		{"approval over its options", "election-official", map[string]string{"q1": "Parks", "q1_options": "North\nSouth", "q1_max": "3"}, "at most 2"},
 	} {
 		f := good()
 		for k, v := range tc.set {

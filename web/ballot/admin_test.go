@@ -1,45 +1,54 @@
 package ballot
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/x/ballot"
 )
 
-func TestParseQuestionLine(t *testing.T) {
+// TestReadQuestion: the create form's question fields (text, options one
+// a line, how many a voter may choose) make the chain's questions, and
+// mistakes name the field to correct.
+func TestReadQuestion(t *testing.T) {
 	for _, tc := range []struct {
-		in      string
-		kind    string
-		options string
-		max     uint32
-		bad     string
+		text, options, max string
+		kind, want         string
+		maxChoices         uint32
+		bad, badField      string
 	}{
-		{in: "yes_no:Extend the park?", kind: ballot.KindYesNo, options: "yes|no"},
-		{in: " single : Name : Oak Park, Elm Park ", kind: ballot.KindSingle, options: "Oak Park|Elm Park"},
-		{in: "approval:2:Parks: which?:North,South,East", kind: ballot.KindApproval, options: "North|South|East", max: 2},
-		{in: "single:Only one:red", bad: "at least 2 options"},
-		{in: "approval:4:Parks:North,South", bad: "max_choices"},
-		{in: "approval:x:Parks:North", bad: "HOW-MANY"},
-		{in: "single:no options", bad: "single:QUESTION"},
-		{in: "rank:Which?", bad: "start with"},
-		{in: "single:Dup:a,a", bad: "repeated"},
-		{in: "yes_no:", bad: "text must be"},
+		{text: "Extend the park?", kind: ballot.KindYesNo, want: "yes|no"},
+		{text: " Name ", options: "Oak Park\r\n Elm Park \n\n", kind: ballot.KindSingle, want: "Oak Park|Elm Park"},
+		{text: "Name", options: "Oak Park\nElm Park", max: "1", kind: ballot.KindSingle, want: "Oak Park|Elm Park"},
+		{text: "Parks: which?", options: "North\nSouth\nEast", max: "2", kind: ballot.KindApproval, want: "North|South|East", maxChoices: 2},
+		{text: "Only one", options: "red", bad: "at least two options", badField: "q1_options"},
+		{text: "Parks", options: "North\nSouth", max: "4", bad: "at most 2", badField: "q1_max"},
+		{text: "Parks", options: "North\nSouth", max: "x", bad: "whole number", badField: "q1_max"},
+		{text: "Agree?", max: "2", bad: "yes or no question", badField: "q1_max"},
+		{options: "a\nb", bad: "Enter the text of question 1", badField: "q1"},
+		{text: "Dup", options: "a\na", bad: "repeated", badField: "q1_options"},
 	} {
-		q, err := parseQuestionLine(tc.in)
-		if err == nil {
-			err = checkQuestion(q)
+		a := portal.Answers{Values: url.Values{"q1": {tc.text}, "q1_options": {tc.options}, "q1_max": {tc.max}}}
+		q, ok, errs := readQuestion(a, 1)
+		if !ok {
+			t.Errorf("%+v: not read", tc)
+			continue
 		}
 		if tc.bad != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.bad) {
-				t.Errorf("%q: error %v, want %q", tc.in, err, tc.bad)
+			if len(errs) == 0 || !strings.Contains(errs[0].Message, tc.bad) || errs[0].Field != tc.badField {
+				t.Errorf("%+v: errors %+v, want %q on %s", tc, errs, tc.bad, tc.badField)
 			}
 			continue
 		}
-		if err != nil || q.Kind != tc.kind || strings.Join(q.Options, "|") != tc.options || q.MaxChoices != tc.max {
-			t.Errorf("%q: %+v %v", tc.in, q, err)
+		if len(errs) > 0 || q.Kind != tc.kind || strings.Join(q.Options, "|") != tc.want || q.MaxChoices != tc.maxChoices || q.Text != strings.TrimSpace(tc.text) {
+			t.Errorf("%+v: %+v %+v", tc, q, errs)
 		}
+	}
+	if _, ok, errs := readQuestion(portal.Answers{Values: url.Values{"q2": {" "}}}, 2); ok || errs != nil {
+		t.Errorf("an empty question slot is read: %v %v", ok, errs)
 	}
 }
 
