@@ -17,6 +17,7 @@ import (
 	"github.com/publica/publica/audit/election"
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/static"
 	"github.com/publica/publica/web/ui"
@@ -62,17 +63,22 @@ func electionOpen(e *ballot.Election, now time.Time) bool {
 }
 
 func electionStatus(e *ballot.Election, now time.Time) string {
+	return electionStatusIn(context.Background(), e, now)
+}
+
+// electionStatusIn is electionStatus in the page's language (web/i18n).
+func electionStatusIn(ctx context.Context, e *ballot.Election, now time.Time) string {
 	switch {
 	case e.Phase == ballot.PhaseTallied:
-		return "Tallied: the result is published"
+		return i18n.T(ctx, "ballot.status.tallied")
 	case now.Unix() >= e.ClosesAt:
-		return "Closed: waiting for the trustees to decrypt the result"
+		return i18n.T(ctx, "ballot.status.closed")
 	case e.Phase != ballot.PhaseReady:
-		return "Preparing: the trustees' key ceremony is under way"
+		return i18n.T(ctx, "ballot.status.preparing")
 	case now.Unix() < e.OpensAt:
-		return "Not open yet: opens " + unixUTC(e.OpensAt)
+		return i18n.T(ctx, "ballot.status.notyet", unixUTC(e.OpensAt))
 	}
-	return "Open: closes " + unixUTC(e.ClosesAt)
+	return i18n.T(ctx, "ballot.status.open", unixUTC(e.ClosesAt))
 }
 
 func unixUTC(t int64) string { return time.Unix(t, 0).UTC().Format("2006-01-02 15:04 UTC") }
@@ -128,7 +134,7 @@ func (s *handlers) electionsPage(c echo.Context) error {
 		if e == nil {
 			continue
 		}
-		rows = append(rows, ui.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatus(e, now),
+		rows = append(rows, ui.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatusIn(ctx, e, now),
 			Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Open: electionOpen(e, now)})
 	}
 	return portal.Render(c, http.StatusOK, ui.ElectionsPage(rows))
@@ -234,7 +240,7 @@ func (s *handlers) electionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := ui.ElectionView{ID: e.ID, Title: e.Title, Status: electionStatus(e, now), Open: electionOpen(e, now),
+	v := ui.ElectionView{ID: e.ID, Title: e.Title, Status: electionStatusIn(ctx, e, now), Open: electionOpen(e, now),
 		Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Official: e.Official, Trustees: e.Trustees,
 		Threshold: e.Threshold, PublicKey: e.PublicKey, Eligibility: "Voters on the election's roll"}
 	if e.Eligibility.Kind == ballot.RuleCredential {
@@ -343,7 +349,7 @@ func (s *handlers) votePage(c echo.Context) error {
 		return err
 	}
 	v := ui.VoteView{ID: e.ID, Title: e.Title, Closes: unixUTC(e.ClosesAt), PublicKey: e.PublicKey,
-		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatus(e, now),
+		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatusIn(ctx, e, now),
 		Official: e.Official, Voter: ui.ViewerFrom(ctx).Account}
 	// Eligibility first: a signed-in voter who is not on the roll is told
 	// so, and whom to ask, before filling in the ballot.

@@ -131,6 +131,16 @@ func TestChineseInBrowser(t *testing.T) {
 		}
 	}
 	browser.RequireAccessible(t, bctx, "parcel, Chinese")
+	// The elections page, from the navigation.
+	browser.Run(t, bctx, "elections in Chinese", browser.Submitted("main h1", chromedp.Click(`.site-nav a[href="/elections"]`, chromedp.ByQuery)))
+	browser.WantStatus(t, w, "elections in Chinese", 200)
+	if l := lang("elections in Chinese"); l != "zh-Hans" {
+		t.Errorf("elections page: lang %q, want zh-Hans", l)
+	}
+	if main := browser.Text(t, bctx, "main"); !strings.Contains(main, "选票在您的浏览器中加密") || !strings.Contains(main, "创建选举") || strings.Contains(main, "Create an election") {
+		t.Errorf("Chinese elections page reads %q", main)
+	}
+	browser.RequireAccessible(t, bctx, "elections, Chinese")
 	browser.Run(t, bctx, "back to the search", chromedp.Navigate(base+"/land/search?q=mill"), chromedp.WaitVisible("#f-q", chromedp.ByID))
 
 	// And back to English, staying on the search with its query.

@@ -46,3 +46,27 @@ func TestHomeInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestElectionPageInChinese: the election page's heading facts and
+// sections come from the catalog.
+func TestElectionPageInChinese(t *testing.T) {
+	var b strings.Builder
+	ctx := i18n.With(context.Background(), i18n.Chinese, "/elections/e1")
+	v := ElectionView{ID: "e1", Title: "Budget 2027", Status: "投票中：2027-01-01 00:00 UTC 截止", Open: true, Opens: "2026-12-01 00:00 UTC",
+		Closes: "2027-01-01 00:00 UTC", Official: "acct", Trustees: []string{"a", "b", "c"}, Threshold: 2}
+	if err := ElectionPage(v).Render(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{`<html lang="zh-Hans">`, "在本次选举中投票", "密钥仪式与计票", "开始时间（区块时间）", "共 3 人，其中任意 2 人即可解密结果",
+		"表决事项", "查找您的选票", "公告板", "尚无人投票。"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("Chinese election page lacks %q", want)
+		}
+	}
+	for _, english := range []string{"Vote in this election", "Who may vote", "Bulletin board", "Find your ballot"} {
+		if strings.Contains(html, english) {
+			t.Errorf("Chinese election page still says %q", english)
+		}
+	}
+}
