@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,6 +158,37 @@ func readQuestion(a portal.Answers, i int) (q ballot.Question, ok bool, errs []u
 	return q, true, errs
 }
 
+// changeElectionHref leads back to the create form with every answer of
+// the prepared election filled in (times as UTC dates).
+func changeElectionHref(t *tx.Tx) string {
+	var m ballot.MsgCreateElection
+	if json.Unmarshal(t.Msg, &m) != nil {
+		return "/ballot/create"
+	}
+	v := url.Values{}
+	v.Set("id", m.ID)
+	v.Set("title", m.Title)
+	for i, q := range m.Questions {
+		n := strconv.Itoa(i + 1)
+		v.Set("q"+n, q.Text)
+		if q.Kind != ballot.KindYesNo {
+			v.Set("q"+n+"_options", strings.Join(q.Options, "\n"))
+		}
+		if q.Kind == ballot.KindApproval {
+			v.Set("q"+n+"_max", strconv.FormatUint(uint64(q.MaxChoices), 10))
+		}
+	}
+	v.Set("trustees", strings.Join(m.Trustees, "\n"))
+	v.Set("threshold", strconv.FormatUint(uint64(m.Threshold), 10))
+	v.Set("opens", time.Unix(m.OpensAt, 0).UTC().Format(whenLayouts[1]))
+	v.Set("closes", time.Unix(m.ClosesAt, 0).UTC().Format(whenLayouts[1]))
+	if m.Eligibility.Kind == ballot.RuleCredential {
+		v.Set("credential", m.Eligibility.Schema)
+		v.Set("predicate", m.Eligibility.Predicate)
+	}
+	return "/ballot/create?" + v.Encode()
+}
+
 // The create form asks its questions after the title.
 func init() {
 	i := slices.IndexFunc(createElection.Fields, func(f ui.Field) bool { return f.Name == "title" }) + 1
@@ -170,6 +202,7 @@ func init() {
 var createElection = &portal.Journey{
 	Path:    "/ballot/create",
 	MsgType: ballot.TypeCreateElection,
+	Change:  changeElectionHref,
 	Title:   "Create an election",
 	Lead:    "Define the questions, who may vote, the trustees who will hold the election key, and when voting opens and closes. Election officials only.",
 	Nav:     "elections",

@@ -24,7 +24,8 @@ import (
 // may choose) instead of a mini-syntax. A question with one option and an
 // options list without its question are refused on the fields concerned;
 // the check page lists the questions in words; the chain holds them as
-// entered. axe-core checks the form, its errors and the check page.
+// entered; "Change your answers" brings every answer back. axe-core
+// checks the form, its errors, the check page and the refilled form.
 func TestCreateElectionFormInBrowser(t *testing.T) {
 	home := testnode.InitHome(t)
 	n, c := testnode.Start(t, home)
@@ -94,6 +95,26 @@ func TestCreateElectionFormInBrowser(t *testing.T) {
 		}
 	}
 	browser.RequireAccessible(t, bctx, "create election check page")
+
+	// Change your answers: the form comes back with every answer.
+	browser.Run(t, bctx, "change your answers", chromedp.Click(`//a[normalize-space()="Change your answers"]`, chromedp.BySearch),
+		chromedp.WaitVisible("#f-q3_options", chromedp.ByID))
+	browser.WantStatus(t, w, "form with answers kept", 200)
+	for f, want := range map[string]string{"id": "market-2026", "title": "Market square", "q1": "Rebuild the market square?", "q1_options": "",
+		"q2_options": "Granite\nBrick\nAsphalt", "q3": "What should it have?", "q3_options": "Fountain\nBenches\nTrees\nStalls", "q3_max": "2",
+		"trustees": trustees, "threshold": "2"} {
+		var got string
+		browser.Run(t, bctx, "read "+f, chromedp.Value("#f-"+f, &got, chromedp.ByID))
+		if got != want {
+			t.Errorf("after Change your answers, %s is %q, want %q", f, got, want)
+		}
+	}
+	browser.RequireAccessible(t, bctx, "create election form with answers kept")
+	submit("prepare again", "form[data-sign]")
+	browser.WantStatus(t, w, "check page again", 200)
+	if f := browser.Text(t, bctx, "#tx-facts"); f != facts {
+		t.Errorf("the check page after changing nothing differs:\n%s\nwas\n%s", f, facts)
+	}
 	browser.Run(t, bctx, "sign", chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 		browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "confirmation", 200)
