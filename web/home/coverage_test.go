@@ -19,7 +19,7 @@ import (
 // translatedPages are the pages done in Chinese (docs/portal.md "Two
 // languages"): with Chinese chosen their main text holds no English
 // sentence. Add a page here when its strings are in the catalog.
-var translatedPages = map[string]bool{"/": true, "/land/search": true, "/elections": true}
+var translatedPages = map[string]bool{"/": true, "/land": true, "/land/search": true, "/elections": true}
 
 var (
 	mainRe    = regexp.MustCompile(`(?s)<main[^>]*>(.*)</main>`)
