@@ -11,7 +11,6 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -424,30 +423,23 @@ func majorFaults() int64 {
 
 // readBytes is how many bytes this process caused to be read from the
 // disk (page cache hits excluded), from /proc/self/io.
-func readBytes() int64 {
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "read_bytes: "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func readBytes() int64 { return int64(procField("/proc/self/io", "read_bytes:")) }
 
-func procStatus(field string) uint64 {
-	b, err := os.ReadFile("/proc/self/status")
+// procStatus is a /proc/self/status field given in kB, in bytes.
+func procStatus(field string) uint64 { return procField("/proc/self/status", field) << 10 }
+
+// procField is the number after field on its line of a /proc file (0 if
+// the file or the field is missing).
+func procField(path, field string) uint64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, field) {
-			var kb uint64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, field)), "%d", &kb)
-			return kb << 10
+		if v, ok := strings.CutPrefix(line, field); ok {
+			var n uint64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &n)
+			return n
 		}
 	}
 	return 0

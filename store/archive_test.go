@@ -187,15 +187,15 @@ func TestArchivePruning(t *testing.T) {
 	}
 }
 
-// TestRootOfReadsMemiavlsRoot guards the one unexported field the store
-// reads: memiavl's root node.
-func TestRootOfReadsMemiavlsRoot(t *testing.T) {
+// TestTreeRoot: the fork's Tree.Root gives the root node the archive
+// walks (nil for an empty tree).
+func TestTreeRoot(t *testing.T) {
 	tr := memiavl.New(0)
-	if rootOf(tr) != nil {
+	if tr.Root() != nil {
 		t.Fatal("an empty tree has a root")
 	}
 	tr.ApplyChangeSet(memiavl.ChangeSet{Pairs: []*memiavl.KVPair{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: []byte("2")}}})
-	r := rootOf(tr)
+	r := tr.Root()
 	if r == nil || r.Size() != 2 || r.Height() != 1 || !bytes.Equal(r.Hash(), tr.RootHash()) {
 		t.Fatalf("root %v", r)
 	}

@@ -180,8 +180,8 @@ func TestLatestTreesCatchUpAfterCrash(t *testing.T) {
 	write(s, 4)
 	want := s.WorkingHash()
 	batch := s.arch.newBatch() // the archive saves version 4, the trees never do
-	batch.writeTree(0, rootOf(s.low), 4, false)
-	batch.writeTree(1, rootOf(s.high), 4, false)
+	batch.writeTree(0, s.low.Root(), 4, false)
+	batch.writeTree(1, s.high.Root(), 4, false)
 	if err := batch.commit(4); err != nil {
 		t.Fatal(err)
 	}

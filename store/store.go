@@ -272,7 +272,7 @@ func (s *Store) SetSplit(split string) error {
 	return nil
 }
 
-func (s *Store) treesEmpty() bool { return rootOf(s.low) == nil && rootOf(s.high) == nil }
+func (s *Store) treesEmpty() bool { return s.low.Root() == nil && s.high.Root() == nil }
 
 // Split is the first key of the high tree, NoSplit for one tree.
 func (s *Store) Split() string { return string(s.split) }
@@ -308,11 +308,8 @@ func (s *Store) WorkingHash() []byte {
 	return rootHash(treeHalf(s.low), treeHalf(s.high))
 }
 
-// rootOf is the root node of a latest tree, nil when it is empty.
-func rootOf(t *memiavl.Tree) memiavl.Node { return t.Root() }
-
 func treeHalf(t *memiavl.Tree) half {
-	r := rootOf(t)
+	r := t.Root()
 	if r == nil {
 		return half{}
 	}
@@ -352,9 +349,9 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	hash := s.WorkingHash()
 	version := s.Version() + 1
 	batch := s.arch.newBatch()
-	batch.writeTree(0, rootOf(s.low), version, s.unarchived)
+	batch.writeTree(0, s.low.Root(), version, s.unarchived)
 	if s.split != nil {
-		batch.writeTree(1, rootOf(s.high), version, s.unarchived)
+		batch.writeTree(1, s.high.Root(), version, s.unarchived)
 	}
 	if err := batch.commit(version); err != nil {
 		return nil, 0, err
