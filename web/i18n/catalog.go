@@ -19,7 +19,21 @@ type Message struct {
 // registered owner is heard, as an objection registration does; 预告登记
 // protects a buyer's future right and is not what a caveat is), election
 // 选举, vote 投票, ballot 选票, credential 凭证.
-var Catalog = []Message{
+//
+// Each area keeps its messages in its own file (catalog_<area>.go), so
+// pages of different areas can be translated side by side.
+var Catalog = concat(coreCatalog, landCatalog, ballotCatalog, identityCatalog, otherCatalog)
+
+func concat(parts ...[]Message) []Message {
+	var all []Message
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	return all
+}
+
+// coreCatalog holds the layout, the home page and the pages translated first.
+var coreCatalog = []Message{
 	// Layout: header, navigation, switcher, footer.
 	{"layout.skip", "Skip to main content", "跳至主要内容"},
 	{"layout.title", "%s – Publica", "%s – Publica 公共登记平台"},
