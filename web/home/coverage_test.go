@@ -18,8 +18,32 @@ import (
 
 // translatedPages are the pages done in Chinese (docs/portal.md "Two
 // languages"): with Chinese chosen their main text holds no English
-// sentence. Add a page here when its strings are in the catalog.
-var translatedPages = map[string]bool{"/": true, "/land": true, "/land/search": true, "/elections": true}
+// sentence. Add a page to its area's list when its strings are in the
+// catalog (one list per area, so areas can be translated side by side).
+var translatedPages = pageSet(
+	[]string{"/"},
+	translatedLandPages,
+	translatedBallotPages,
+	translatedIdentityPages,
+	translatedOtherPages,
+)
+
+var (
+	translatedLandPages     = []string{"/land", "/land/search"}
+	translatedBallotPages   = []string{"/elections"}
+	translatedIdentityPages = []string{}
+	translatedOtherPages    = []string{}
+)
+
+func pageSet(lists ...[]string) map[string]bool {
+	set := map[string]bool{}
+	for _, l := range lists {
+		for _, p := range l {
+			set[p] = true
+		}
+	}
+	return set
+}
 
 var (
 	mainRe    = regexp.MustCompile(`(?s)<main[^>]*>(.*)</main>`)
