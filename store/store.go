@@ -691,3 +691,32 @@ func iterateTree(t iterable, start, end []byte, reverse bool, fn func(key, value
 	must(err)
 	return more
 }
+
+// ReadAhead is a read-only view of the latest trees whose reads go to the
+// disk through system calls rather than page faults (memiavl's
+// Tree.ReadAhead, for a snapshot larger than memory), so that many
+// goroutines can read a block's records ahead of it while it executes.
+// It is valid only while the trees do not change: during FinalizeBlock,
+// before the block's writes are applied. Its writes panic, as a View's do.
+func (s *Store) ReadAhead() KV { return readAheadKV{s} }
+
+type readAheadKV struct{ s *Store }
+
+func (k readAheadKV) Get(key []byte) []byte {
+	t, _ := splitKV(k).tree(key)
+	v, err := t.ReadAhead(key)
+	must(err)
+	return v
+}
+func (k readAheadKV) Has(key []byte) bool { return k.Get(key) != nil }
+func (k readAheadKV) Set(key, value []byte) {
+	panic(&Failure{Err: fmt.Errorf("write to read-only view")})
+}
+func (k readAheadKV) Delete(key []byte) { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
+func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	splitKV(k).Iterate(start, end, reverse, fn)
+}
+
+// SnapshotBytes is the size of the latest trees' snapshot files: what
+// reads of the latest state need in the page cache to run from memory.
+func (s *Store) SnapshotBytes() int64 { return s.low.SnapshotBytes() + s.high.SnapshotBytes() }
