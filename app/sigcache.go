@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/publica/publica/module"
 	"github.com/publica/publica/tx"
 )
 
@@ -64,7 +65,9 @@ func (c *sigCache) take(txs [][]byte) []bool {
 // verify. It reads no state and is safe to call concurrently with any ABCI
 // call: the node calls it for each incoming transaction before taking the
 // ABCI lock for CheckTx, so signatures are checked on every core while
-// CheckTx itself stays serial. Any other outcome is left to CheckTx.
+// CheckTx itself stays serial. Any other outcome is left to CheckTx. A
+// module's message with pure work of its own (a ballot's proofs) does it
+// here too (preverifier).
 func (a *App) Preverify(raw []byte) {
 	if len(raw) > tx.MaxTxBytes {
 		return
@@ -78,6 +81,32 @@ func (a *App) Preverify(raw []byte) {
 		return
 	}
 	a.sigs.add(h)
+	for _, m := range a.modules {
+		if p, ok := m.(preverifier); ok && p.WantsPreverify(t.MsgType) {
+			if c, err := a.checkMessage(t); err == nil {
+				preverifyMsg(p, c)
+			}
+		}
+	}
+}
+
+// preverifier is a module that does pure work on some of its messages
+// when the node first receives them, before CheckTx and outside
+// CometBFT's ABCI lock (concurrently with any ABCI call), once their
+// signatures verified: x/ballot verifies a cast's proofs against the
+// election's parameters last seen. Preverify reads no state and decides
+// nothing; it may only remember work that CheckTx and FinalizeBlock would
+// otherwise do, which they use only if it is still valid.
+type preverifier interface {
+	WantsPreverify(msgType string) bool
+	Preverify(msgType string, msg module.Msg)
+}
+
+// preverifyMsg runs a module's Preverify; a panic in it only loses the
+// work (CheckTx and FinalizeBlock redo it).
+func preverifyMsg(p preverifier, c *checked) {
+	defer func() { _ = recover() }()
+	p.Preverify(c.tx.MsgType, c.msg)
 }
 
 // sigBatcher verifies the signatures of concurrent Preverify calls in
@@ -163,4 +192,17 @@ func signal(c chan struct{}) {
 	case c <- struct{}{}:
 	default:
 	}
+}
+
+// ProofCacheStats sums, over the modules that remember verified proofs
+// (x/ballot's cast proofs), the proofs this process verified and the
+// verifications the memory saved.
+func (a *App) ProofCacheStats() (verified, hits uint64) {
+	for _, m := range a.modules {
+		if s, ok := m.(interface{ ProofCacheStats() (uint64, uint64) }); ok {
+			v, h := s.ProofCacheStats()
+			verified, hits = verified+v, hits+h
+		}
+	}
+	return verified, hits
 }

@@ -1,6 +1,7 @@
 package ballot
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -76,17 +77,18 @@ func VerifyBallot(params *elgamal.ElectionParams, voter string, enc []byte) (*el
 }
 
 // prepareCast verifies a ballot's proofs in FinalizeBlock's parallel
-// pre-check, against the election as last committed, and caches success
-// in the message. The handler uses the cache only if the election key it
-// sees is the one verified against (an election's id, questions and, once
-// published, key never change), so the outcome is the same as verifying
-// in the handler; the work just runs on every core.
+// pre-check, against the election as last committed, unless this process
+// verified them already (proofcache.go), and caches success in the message.
+// The handler uses the cache only if the election it sees has the
+// parameters verified against (an election's id, questions and, once
+// published, key never change), so the outcome is the same as verifying in
+// the handler; the work just runs on every core.
 func (m *Module) prepareCast(view store.KV, c *MsgCast) {
 	e, err := m.Keeper.Election(view, c.Election)
 	if err != nil || e == nil || e.PublicKey == "" {
 		return
 	}
-	params, err := e.Params()
+	params, print, err := m.proofs.electionParams(e)
 	if err != nil {
 		return
 	}
@@ -94,11 +96,15 @@ func (m *Module) prepareCast(view store.KV, c *MsgCast) {
 	if err != nil {
 		return
 	}
-	b, err := elgamal.DecodeBallot(enc)
-	if err != nil || b.ElectionID != e.ID || b.Verify(params) != nil {
-		return
+	key := sha256.Sum256(enc)
+	b := m.proofs.get(key, print)
+	if b == nil {
+		if b, err = elgamal.DecodeBallot(enc); err != nil || b.ElectionID != e.ID || b.Verify(params) != nil {
+			return
+		}
+		m.proofs.put(key, print, b)
 	}
-	c.prepared = &preparedBallot{publicKey: e.PublicKey, ballot: b}
+	c.prepared = &preparedBallot{print: print, ballot: b}
 }
 
 func classify(b *elgamal.Ballot, params *elgamal.ElectionParams, err error) error {
@@ -130,21 +136,30 @@ func (m *Module) cast(ctx *module.Context, c *MsgCast) ([]byte, error) {
 	if err := m.eligible(ctx, e, voter); err != nil {
 		return nil, err
 	}
-	params, err := e.Params()
+	params, print, err := m.proofs.electionParams(e)
 	if err != nil {
 		return nil, err
 	}
 	enc, _ := hex.DecodeString(c.Ballot)
+	key := sha256.Sum256(enc)
 	var b *elgamal.Ballot
-	if p := c.prepared; p != nil && p.publicKey == e.PublicKey {
-		// Proofs already verified against this key (prepareCast); the
-		// fresh path would fail only on the voter binding, checked here.
-		if p.ballot.Voter != voter {
-			return nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", p.ballot.Voter, voter)
-		}
+	if p := c.prepared; p != nil && p.print == print {
 		b = p.ballot
-	} else if b, err = VerifyBallot(params, voter, enc); err != nil {
-		return nil, err
+	} else {
+		b = m.proofs.get(key, print)
+	}
+	if b != nil {
+		// Proofs already verified against these parameters (Preverify,
+		// CheckTx or prepareCast); the fresh path would fail only on the
+		// voter binding, checked here.
+		if b.Voter != voter {
+			return nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", b.Voter, voter)
+		}
+	} else {
+		if b, err = VerifyBallot(params, voter, enc); err != nil {
+			return nil, err
+		}
+		m.proofs.put(key, print, b)
 	}
 	revote, err := m.Keeper.Count(ctx.KV, e.ID, voter, b, enc,
 		&Tracker{Voter: voter, Height: ctx.Height, Tx: hex.EncodeToString(ctx.TxHash), Status: TrackerCounted})

@@ -7,6 +7,7 @@ type Module struct {
 	Keeper      Keeper
 	roles       RoleChecker
 	credentials CredentialChecker // nil: credential rules are refused
+	proofs      *proofCache       // ballots verified by this process (proofcache.go)
 }
 
 var _ module.Module = (*Module)(nil)
@@ -14,7 +15,7 @@ var _ module.Module = (*Module)(nil)
 // New returns the module. credentials may be nil until the identity module
 // provides a checker; elections then use voter rolls only.
 func New(roles RoleChecker, credentials CredentialChecker) *Module {
-	return &Module{roles: roles, credentials: credentials}
+	return &Module{roles: roles, credentials: credentials, proofs: &proofCache{}}
 }
 
 // Name is the module name.
@@ -23,7 +24,9 @@ func (*Module) Name() string { return ModuleName }
 // Messages declares the module's message types. Casting and tallying also
 // run in CheckTx against the committed state, so a ballot whose proofs fail
 // never enters the mempool; FinalizeBlock verifies everything again. A
-// cast's proofs are verified in FinalizeBlock's parallel pre-check.
+// cast's proofs are verified once per process, when the node first receives
+// it (Preverify) or else in FinalizeBlock's parallel pre-check, and
+// remembered (proofcache.go).
 func (m *Module) Messages() []module.MsgSpec {
 	return []module.MsgSpec{
 		module.Handle(TypeCreateElection, m.createElection), // handler_elections.go
@@ -36,5 +39,17 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypePublishKey, m.publishKey),
 		module.WithPrepare(module.Handle(TypeCast, m.cast).CheckedInCheckTx(), m.prepareCast), // handler_cast.go
 		module.Handle(TypeTally, m.tally).CheckedInCheckTx(),                                  // handler_tally.go
+	}
+}
+
+// WantsPreverify reports the messages with work before CheckTx: a cast's
+// proofs (proofcache.go).
+func (*Module) WantsPreverify(msgType string) bool { return msgType == TypeCast }
+
+// Preverify verifies a cast's proofs when the node first receives it,
+// outside CometBFT's ABCI lock, and remembers the result (proofcache.go).
+func (m *Module) Preverify(msgType string, msg module.Msg) {
+	if c, ok := msg.(*MsgCast); ok && msgType == TypeCast {
+		m.preverifyCast(c)
 	}
 }

@@ -463,8 +463,8 @@ type MsgCast struct {
 }
 
 type preparedBallot struct {
-	publicKey string // the election key the proofs were verified against
-	ballot    *elgamal.Ballot
+	print  paramsPrint // the election parameters the proofs were verified against
+	ballot *elgamal.Ballot
 }
 
 func (m *MsgCast) ValidateBasic() error {
