@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/publica/publica/extract"
+	"github.com/publica/publica/x/land"
 	"github.com/publica/publica/x/land/money"
 )
 
@@ -184,12 +186,29 @@ func (c *Certificate) PDF() ([]byte, error) {
 		f.SetY(max(yl, f.GetY()))
 	}
 
+	// People and bodies appear by name; an owner, lender, lessee or
+	// caveator recorded as a bare account (no party record) is described
+	// in words here and its account listed under the technical details,
+	// where every id is.
+	var accounts []string // bare accounts named by the title, in order
+	who := func(id string) string {
+		if p := res.Parties[id]; p != nil {
+			return p.Name
+		}
+		if land.IsPartyID(id) {
+			return "party " + id + " (record not in the extract)"
+		}
+		if !slices.Contains(accounts, id) {
+			accounts = append(accounts, id)
+		}
+		return "the holder of account " + strconv.Itoa(slices.Index(accounts, id)+1) + " under Technical details"
+	}
+
 	section("Title")
 	row("Title", t.ID, false)
 	row("Tenure", t.Tenure, false)
 	row("Status", t.Status, false)
 	row("Registered at block", group(t.Registered), false)
-	row("Document hash", t.Document, true)
 	if len(t.Parents) > 0 {
 		row("Replaces titles", strings.Join(t.Parents, ", "), false)
 	}
@@ -199,12 +218,12 @@ func (c *Certificate) PDF() ([]byte, error) {
 
 	section("Owners and shares")
 	for _, o := range t.Owners {
-		row("Share "+o.Share, res.Name(o.Party), res.Parties[o.Party] == nil)
+		row("Share "+o.Share, who(o.Party), false)
 	}
 
 	section("Parcels")
 	for _, p := range res.Parcels {
-		desc := p.CadastralRef + ", " + p.AreaM2 + " m²"
+		desc := p.CadastralRef + ", " + area(p.AreaM2) + " m²"
 		if p.Address != "" {
 			desc += ", " + p.Address
 		}
@@ -217,12 +236,12 @@ func (c *Certificate) PDF() ([]byte, error) {
 	}
 	for _, m := range t.Mortgages {
 		row("Mortgage "+m.ID, "Rank "+strconv.FormatInt(m.Rank, 10)+": "+money.Format(m.Amount, m.Currency, language.English)+
-			" to lender "+res.Name(m.Lender)+", registered at block "+group(m.Registered), false)
+			" to lender "+who(m.Lender)+", registered at block "+group(m.Registered), false)
 	}
 	if len(t.Leases)+len(t.Easements) > 0 {
 		section("Leases and easements")
 		for _, l := range t.Leases {
-			row("Lease "+l.ID, "To "+res.Name(l.Lessee)+" from "+l.Start+" to "+l.End, false)
+			row("Lease "+l.ID, "To "+who(l.Lessee)+" from "+plainDate(l.Start)+" to "+plainDate(l.End), false)
 		}
 		for _, e := range t.Easements {
 			row("Easement "+e.ID, e.Purpose+", benefiting "+strings.Join(e.Benefits, ", "), false)
@@ -233,15 +252,25 @@ func (c *Certificate) PDF() ([]byte, error) {
 		row("", "None: dealings are not frozen.", false)
 	}
 	for _, cv := range t.Caveats {
-		by := cv.LodgedBy
-		if cv.Party != "" {
-			by = res.Name(cv.Party)
+		// A caveat in force that no clerk examined was lodged by a clerk
+		// (anyone else's is an application until a clerk accepts it).
+		var s string
+		switch {
+		case cv.Party != "":
+			s = "Lodged for " + who(cv.Party)
+		case cv.Examined == 0:
+			s = "Lodged by a land registry clerk"
+		default:
+			s = "Lodged by " + who(cv.LodgedBy)
 		}
-		row("Caveat "+cv.ID, "Lodged by "+by+" at block "+group(cv.Lodged)+": "+cv.Reason+
-			". Dealings are frozen until it is withdrawn or removed.", false)
+		s += " at block " + group(cv.Lodged)
+		if cv.Examined > 0 {
+			s += ", accepted by a clerk at block " + group(cv.Examined)
+		}
+		row("Caveat "+cv.ID, s+": "+cv.Reason+". Dealings are frozen until it is withdrawn or removed.", false)
 	}
 
-	if ids := t.PartyIDs(); len(ids) > 0 {
+	if ids := t.PartyIDs(); len(ids)+len(accounts) > 0 {
 		section("Technical details: parties")
 		for _, id := range ids {
 			p := res.Parties[id]
@@ -261,15 +290,22 @@ func (c *Certificate) PDF() ([]byte, error) {
 			}
 			row("Party "+id, desc, false)
 		}
+		for i, a := range accounts {
+			row("Account "+strconv.Itoa(i+1), a+" (no party record)", true)
+		}
 	}
 
-	section("Proof")
+	section("Technical details: proof")
 	row("State at block", group(res.Height), false)
 	row("Proven by header", group(res.Height+1)+", signed by more than two thirds of its validators", false)
 	row("App hash", fmt.Sprintf("%X", res.AppHash), true)
 	row("Validator set hash", fmt.Sprintf("%X", res.ValidatorsHash), true)
 	row("Extract SHA-256", c.SHA256, true)
 	row("Records proven", strconv.Itoa(len(x.Entries)), false)
+	row("Title deed SHA-256", t.Document, true)
+	for _, cv := range t.Caveats {
+		row("Caveat "+cv.ID, "lodged by account "+cv.LodgedBy, false)
+	}
 
 	section("Check this certificate")
 	f.SetFont("Helvetica", "", 9)
@@ -293,6 +329,30 @@ func (c *Certificate) PDF() ([]byte, error) {
 		return nil, fmt.Errorf("certificate PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// plainDate writes a register date (YYYY-MM-DD) as people do:
+// "1 January 2027"; anything else is shown as it is.
+func plainDate(s string) string {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return d.Format("2 January 2006")
+}
+
+// area writes an exact area in square metres ("1234.5") with its whole
+// metres grouped: "1,234.5".
+func area(m2 string) string {
+	whole, frac, dot := strings.Cut(m2, ".")
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return m2
+	}
+	if dot {
+		return group(n) + "." + frac
+	}
+	return group(n)
 }
 
 // group writes 12345 as 12,345.
