@@ -49,7 +49,7 @@ func rootCmd() *cobra.Command {
 		// replay history, check documents offline
 		auditCmd(), verifyCmd(),
 		// measurement
-		benchCmd(), loadgenCmd(),
+		withStateSyncBench(benchCmd()), loadgenCmd(),
 	)
 	return root
 }
