@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
@@ -29,7 +30,7 @@ func (s *handlers) boardPage(c echo.Context) error {
 	}
 	after := strings.ToLower(c.QueryParam("after"))
 	if after != "" && !validTracker(after) {
-		return echo.NewHTTPError(http.StatusNotFound, "“after” is a tracker: 64 hexadecimal characters.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "ballot.after.bad"))
 	}
 	r, err := s.Reader(c)
 	if err != nil {
@@ -41,7 +42,7 @@ func (s *handlers) boardPage(c echo.Context) error {
 		return err
 	}
 	if ep.Value == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no election with this id.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "ballot.notfound"))
 	}
 	ctx, cl, height := c.Request().Context(), r.Client(), ep.Height
 	prefix := ballot.TrackerPrefix(e.ID)

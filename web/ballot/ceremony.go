@@ -3,7 +3,6 @@ package ballot
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/static"
 	"github.com/publica/publica/web/ui"
@@ -44,7 +44,7 @@ func (s *handlers) ceremonyPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := ui.CeremonyView{ID: e.ID, Title: e.Title, Status: electionStatus(e, st.Now), Official: e.Official,
+	v := ui.CeremonyView{ID: e.ID, Title: e.Title, Status: electionStatusIn(ctx, e, st.Now), Official: e.Official,
 		Threshold: e.Threshold, KeyPublished: e.Phase != ballot.PhaseKeyCeremony, Tallied: e.Phase == ballot.PhaseTallied,
 		Closed: e.Phase == ballot.PhaseTallied || st.Now.Unix() >= e.ClosesAt, Decrypted: len(st.Partials),
 		Wasm: static.URL("ballot.wasm"), Refresh: s.Refresh(),
@@ -61,7 +61,7 @@ func (s *handlers) ceremonyPage(c echo.Context) error {
 				if row.Complaints != "" {
 					row.Complaints += "; "
 				}
-				row.Complaints += fmt.Sprintf("by trustee %d: %s", cp.Complainer, cp.Status)
+				row.Complaints += i18n.T(ctx, "ballot.cer.complaint", i18n.Number(i18n.Lang(ctx), int64(cp.Complainer)), i18n.T(ctx, "ballot.cer.complaint."+cp.Status))
 			}
 		}
 		if row.Key {
@@ -147,7 +147,7 @@ func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]ui.Hou
 			break
 		}
 		if page*per >= MaxChartBallots {
-			note = fmt.Sprintf("from the first %d of %d cast transactions", page*per, res.TotalCount)
+			note = i18n.T(ctx, "ballot.chart.note", i18n.Number(i18n.Lang(ctx), int64(page*per)), i18n.Number(i18n.Lang(ctx), int64(res.TotalCount)))
 			break
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/audit/election"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 )
@@ -37,6 +38,7 @@ func (s *handlers) checkChallenge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	v := ui.ChallengeCheck{ID: e.ID, Title: e.Title, Tracker: strings.TrimSpace(c.FormValue("tracker")), Challenge: strings.TrimSpace(c.FormValue("challenge"))}
 	file := v.Challenge
 	if fh, err := c.FormFile("challenge_file"); err == nil {
@@ -55,15 +57,15 @@ func (s *handlers) checkChallenge(c echo.Context) error {
 	}
 	switch {
 	case v.Tracker == "":
-		v.Errors = append(v.Errors, ui.FormError{Field: "tracker", Message: "Enter the tracker you were shown before you chose to challenge"})
+		v.Errors = append(v.Errors, ui.FormError{Field: "tracker", Message: i18n.T(ctx, "ballot.check.err.tracker")})
 	case election.NormalTracker(v.Tracker) == "":
-		v.Errors = append(v.Errors, ui.FormError{Field: "tracker", Message: "A tracker is 64 hexadecimal characters (0–9, a–f)"})
+		v.Errors = append(v.Errors, ui.FormError{Field: "tracker", Message: i18n.T(ctx, "ballot.tracker.bad")})
 	}
 	switch {
 	case file == "":
-		v.Errors = append(v.Errors, ui.FormError{Field: "challenge", Message: "Choose the challenge file, or paste its text"})
+		v.Errors = append(v.Errors, ui.FormError{Field: "challenge", Message: i18n.T(ctx, "ballot.check.err.file")})
 	case len(file) > maxChallenge:
-		v.Errors = append(v.Errors, ui.FormError{Field: "challenge", Message: "This is too large to be a challenge file"})
+		v.Errors = append(v.Errors, ui.FormError{Field: "challenge", Message: i18n.T(ctx, "ballot.check.err.large")})
 	}
 	if len(v.Errors) > 0 {
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.ChallengeCheckPage(v))
@@ -77,14 +79,21 @@ func (s *handlers) checkChallenge(c echo.Context) error {
 		return err
 	}
 	if p.Value == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no election with this id.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.T(ctx, "ballot.notfound"))
 	}
 	rep := election.CheckChallenge(p.Value, []byte(file), v.Tracker)
 	res := &ui.ChallengeResult{OK: rep.OK, Problem: rep.Problem, Tracker: rep.Tracker, Voter: rep.Voter, Proven: p.Height}
 	for qi, q := range rep.Questions {
-		picked := "no choice"
+		picked := i18n.T(ctx, "ballot.check.nochoice")
 		if len(rep.Choices[qi]) > 0 {
-			picked = strings.Join(rep.Choices[qi], ", ")
+			words := make([]string, len(rep.Choices[qi]))
+			for i, o := range rep.Choices[qi] {
+				words[i] = o
+				if o == "yes" || o == "no" { // a yes/no question's options, kept in English on the chain
+					words[i] = i18n.T(ctx, "ballot."+o)
+				}
+			}
+			picked = strings.Join(words, ui.ListSep(ctx))
 		}
 		res.Choices = append(res.Choices, ui.Fact{Label: q, Value: picked})
 	}

@@ -66,6 +66,11 @@ func electionStatus(e *ballot.Election, now time.Time) string {
 	return electionStatusIn(context.Background(), e, now)
 }
 
+// unixIn is a block time (Unix seconds) written in the page's language.
+func unixIn(ctx context.Context, t int64) string {
+	return i18n.DateTime(i18n.Lang(ctx), time.Unix(t, 0))
+}
+
 // electionStatusIn is electionStatus in the page's language (web/i18n).
 func electionStatusIn(ctx context.Context, e *ballot.Election, now time.Time) string {
 	switch {
@@ -76,9 +81,9 @@ func electionStatusIn(ctx context.Context, e *ballot.Election, now time.Time) st
 	case e.Phase != ballot.PhaseReady:
 		return i18n.T(ctx, "ballot.status.preparing")
 	case now.Unix() < e.OpensAt:
-		return i18n.T(ctx, "ballot.status.notyet", unixUTC(e.OpensAt))
+		return i18n.T(ctx, "ballot.status.notyet", unixIn(ctx, e.OpensAt))
 	}
-	return i18n.T(ctx, "ballot.status.open", unixUTC(e.ClosesAt))
+	return i18n.T(ctx, "ballot.status.open", unixIn(ctx, e.ClosesAt))
 }
 
 func unixUTC(t int64) string { return time.Unix(t, 0).UTC().Format("2006-01-02 15:04 UTC") }
@@ -135,29 +140,62 @@ func (s *handlers) electionsPage(c echo.Context) error {
 			continue
 		}
 		rows = append(rows, ui.ElectionRow{ID: e.ID, Title: e.Title, Status: electionStatusIn(ctx, e, now),
-			Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Open: electionOpen(e, now)})
+			Opens: unixIn(ctx, e.OpensAt), Closes: unixIn(ctx, e.ClosesAt), Open: electionOpen(e, now)})
 	}
 	return portal.Render(c, http.StatusOK, ui.ElectionsPage(rows))
 }
 
-func ruleText(q ballot.Question) string {
+func ruleText(q ballot.Question) string { return ruleTextIn(context.Background(), q) }
+
+// ruleTextIn says how many options a voter may choose, in the page's language.
+func ruleTextIn(ctx context.Context, q ballot.Question) string {
 	spec := q.Spec()
 	if spec.Min == 1 && spec.Max == 1 {
-		return "choose one"
+		return i18n.T(ctx, "ballot.rule.one")
 	}
-	return fmt.Sprintf("choose up to %d", spec.Max)
+	return i18n.T(ctx, "ballot.rule.upto", i18n.Number(i18n.Lang(ctx), int64(spec.Max)))
 }
 
-func questionViews(e *ballot.Election, counts [][]uint64) []ui.QuestionView {
+// optionsIn are a question's options as voters read them: a yes/no
+// question's "yes" and "no" in the page's language (the chain keeps
+// them in English).
+func optionsIn(ctx context.Context, q ballot.Question) []string {
+	if q.Kind != ballot.KindYesNo {
+		return q.Options
+	}
+	out := make([]string, len(q.Options))
+	for i, o := range q.Options {
+		switch o {
+		case "yes", "no":
+			out[i] = i18n.T(ctx, "ballot."+o)
+		default:
+			out[i] = o
+		}
+	}
+	return out
+}
+
+func questionViews(ctx context.Context, e *ballot.Election, counts [][]uint64) []ui.QuestionView {
 	out := make([]ui.QuestionView, len(e.Questions))
 	for i, q := range e.Questions {
 		spec := q.Spec()
-		out[i] = ui.QuestionView{Index: i, Text: q.Text, Kind: q.Kind, Rule: ruleText(q), Options: q.Options, Min: spec.Min, Max: spec.Max}
+		out[i] = ui.QuestionView{Index: i, Text: q.Text, Kind: q.Kind, Rule: ruleTextIn(ctx, q), Options: optionsIn(ctx, q), Min: spec.Min, Max: spec.Max}
 		if i < len(counts) {
 			out[i].Counts = counts[i]
 		}
 	}
 	return out
+}
+
+// eligibilityIn says who may vote, in the page's language.
+func eligibilityIn(ctx context.Context, el ballot.Eligibility) string {
+	switch {
+	case el.Kind != ballot.RuleCredential:
+		return i18n.T(ctx, "ballot.eligible.roll")
+	case el.Predicate != "":
+		return i18n.T(ctx, "ballot.eligible.credential.with", el.Schema, el.Predicate)
+	}
+	return i18n.T(ctx, "ballot.eligible.credential", el.Schema)
 }
 
 // electionOr404 reads the election named in the path.
@@ -171,7 +209,7 @@ func (s *handlers) electionOr404(c echo.Context) (*client.Client, *ballot.Electi
 		return nil, nil, err
 	}
 	if e == nil {
-		return nil, nil, echo.NewHTTPError(http.StatusNotFound, "There is no election with this id.")
+		return nil, nil, echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "ballot.notfound"))
 	}
 	return cl, e, nil
 }
@@ -241,11 +279,8 @@ func (s *handlers) electionPage(c echo.Context) error {
 		return err
 	}
 	v := ui.ElectionView{ID: e.ID, Title: e.Title, Status: electionStatusIn(ctx, e, now), Open: electionOpen(e, now),
-		Opens: unixUTC(e.OpensAt), Closes: unixUTC(e.ClosesAt), Official: e.Official, Trustees: e.Trustees,
-		Threshold: e.Threshold, PublicKey: e.PublicKey, Eligibility: "Voters on the election's roll"}
-	if e.Eligibility.Kind == ballot.RuleCredential {
-		v.Eligibility = "Holders of a valid credential of schema " + e.Eligibility.Schema
-	}
+		Opens: unixIn(ctx, e.OpensAt), Closes: unixIn(ctx, e.ClosesAt), Official: e.Official, Trustees: e.Trustees,
+		Threshold: e.Threshold, PublicKey: e.PublicKey, Eligibility: eligibilityIn(ctx, e.Eligibility)}
 	var agg ballot.Aggregate
 	if _, err := portal.ReadJSON(ctx, cl, "/ballot/aggregate/"+e.ID, 0, &agg); err != nil {
 		return err
@@ -260,7 +295,7 @@ func (s *handlers) electionPage(c echo.Context) error {
 		counts, v.Tallied, v.TallyHeight = res.Counts, true, res.Height
 		v.Verdict = s.verdict(ctx, cl, e, res.Height)
 	}
-	v.Questions = questionViews(e, counts)
+	v.Questions = questionViews(ctx, e, counts)
 	if e.Eligibility.Kind == ballot.RuleRoll {
 		if v.Roll, v.RollKnown, err = rollSize(ctx, cl, e.ID); err != nil {
 			return err
@@ -270,7 +305,7 @@ func (s *handlers) electionPage(c echo.Context) error {
 	path := "/ballot/list/tracker/" + e.ID
 	if after := c.QueryParam("after"); after != "" {
 		if !validTracker(after) {
-			return echo.NewHTTPError(http.StatusNotFound, "“after” is a tracker: 64 hexadecimal characters.")
+			return echo.NewHTTPError(http.StatusNotFound, i18n.T(ctx, "ballot.after.bad"))
 		}
 		path += "/" + strings.ToLower(after)
 	}
@@ -302,17 +337,18 @@ func (s *handlers) trackerPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	q := strings.TrimSpace(c.QueryParam("tracker"))
 	v := ui.TrackerLookup{ID: e.ID, Title: e.Title, Query: q}
 	switch {
 	case q == "":
 		if c.QueryParams().Has("tracker") {
-			v.Errors = []ui.FormError{{Field: "tracker", Message: "Enter the tracker you were shown when you cast your ballot"}}
+			v.Errors = []ui.FormError{{Field: "tracker", Message: i18n.T(ctx, "ballot.tracker.empty")}}
 			return portal.Render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 		}
 		return portal.Render(c, http.StatusOK, ui.TrackerPage(v))
 	case !validTracker(q):
-		v.Errors = []ui.FormError{{Field: "tracker", Message: "A tracker is 64 hexadecimal characters (0–9, a–f)"}}
+		v.Errors = []ui.FormError{{Field: "tracker", Message: i18n.T(ctx, "ballot.tracker.bad")}}
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.TrackerPage(v))
 	}
 	tr := strings.ToLower(q)
@@ -348,8 +384,8 @@ func (s *handlers) votePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := ui.VoteView{ID: e.ID, Title: e.Title, Closes: unixUTC(e.ClosesAt), PublicKey: e.PublicKey,
-		Questions: questionViews(e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatusIn(ctx, e, now),
+	v := ui.VoteView{ID: e.ID, Title: e.Title, Closes: unixIn(ctx, e.ClosesAt), PublicKey: e.PublicKey,
+		Questions: questionViews(ctx, e, nil), Action: castBallot.Path, Open: electionOpen(e, now), Status: electionStatusIn(ctx, e, now),
 		Official: e.Official, Voter: ui.ViewerFrom(ctx).Account}
 	// Eligibility first: a signed-in voter who is not on the roll is told
 	// so, and whom to ask, before filling in the ballot.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
@@ -33,9 +34,9 @@ func (s *handlers) rollImportPage(c echo.Context) error {
 	}
 	switch {
 	case e.Eligibility.Kind != ballot.RuleRoll:
-		v.Open, v.Reason = false, "This election has no roll: who may vote is a credential rule."
+		v.Open, v.Reason = false, i18n.T(c.Request().Context(), "ballot.roll.norule")
 	case e.Phase == ballot.PhaseTallied || now.Unix() >= e.ClosesAt:
-		v.Open, v.Reason = false, "This election has closed: its roll is final."
+		v.Open, v.Reason = false, i18n.T(c.Request().Context(), "ballot.roll.closed")
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return portal.Render(c, http.StatusOK, ui.RollImportPage(v))

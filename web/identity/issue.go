@@ -23,6 +23,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -95,7 +96,7 @@ func (s *handlers) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.
 	ctx := c.Request().Context()
 	v := ui.IssueForm{Issuer: ui.ViewerFrom(ctx).Account}
 	if v.Issuer == "" {
-		v.Refusal = "Sign in with your registrar key to issue credentials: the credential and its anchor are signed by the key of the account you sign in with."
+		v.Refusal = i18n.T(ctx, "identity.issue.signin")
 		return v, nil, nil
 	}
 	cl, err := s.Client(c)
@@ -108,10 +109,10 @@ func (s *handlers) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.
 	}
 	switch {
 	case is == nil:
-		v.Refusal = "Account " + v.Issuer + " is not an accredited issuer. The authority set accredits issuers for schemas (identity/accredit-issuer)."
+		v.Refusal = i18n.T(ctx, "identity.issue.notissuer", v.Issuer)
 		return v, nil, nil
 	case is.Status != identity.IssuerActive:
-		v.Refusal = "Your accreditation is " + is.Status + ": you cannot issue new credentials, but you can still revoke or suspend those you issued."
+		v.Refusal = i18n.T(ctx, "identity.issue.inactive", i18n.T(ctx, "identity.issuer."+is.Status))
 		return v, nil, nil
 	}
 	schemas := map[string]*identity.Schema{}
@@ -131,11 +132,11 @@ func (s *handlers) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.
 				names[i] = cd.Name
 			}
 			v.Schemas = append(v.Schemas, ui.SchemaOption{Value: key,
-				Label: fmt.Sprintf("%s, version %d (%s)", id, ver, strings.Join(names, ", "))})
+				Label: i18n.T(ctx, "identity.schema.option", id, i18n.Number(i18n.Lang(ctx), int64(ver)), strings.Join(names, ", "))})
 		}
 	}
 	if len(v.Schemas) == 0 {
-		v.Refusal = "None of the schemas you are accredited for is registered yet."
+		v.Refusal = i18n.T(ctx, "identity.issue.noschema")
 	}
 	return v, schemas, nil
 }
@@ -159,15 +160,20 @@ func claimInputs(sc *identity.Schema, answers map[string]string) []ui.ClaimInput
 
 // parseClaimValue reads one claim answer by its schema type.
 func parseClaimValue(cd identity.ClaimDef, s string) (any, string) {
+	return parseClaimValueIn(context.Background(), cd, s)
+}
+
+// parseClaimValueIn is parseClaimValue with its refusal in the page's language.
+func parseClaimValueIn(ctx context.Context, cd identity.ClaimDef, s string) (any, string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil, "Enter " + cd.Name
+		return nil, i18n.T(ctx, "identity.claim.empty", cd.Name)
 	}
 	switch cd.Type {
 	case "integer":
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, cd.Name + " must be a whole number, such as 42"
+			return nil, i18n.T(ctx, "identity.claim.integer", cd.Name)
 		}
 		return n, ""
 	case "boolean":
@@ -177,16 +183,16 @@ func parseClaimValue(cd identity.ClaimDef, s string) (any, string) {
 		case "no", "false":
 			return false, ""
 		}
-		return nil, cd.Name + " must be yes or no"
+		return nil, i18n.T(ctx, "identity.claim.boolean", cd.Name)
 	case "date":
 		d, err := time.Parse("2006-01-02", s)
 		if err != nil {
-			return nil, cd.Name + " must be a real date written YYYY-MM-DD, such as 1987-03-14"
+			return nil, i18n.T(ctx, "identity.claim.date", cd.Name)
 		}
 		return d.Format("2006-01-02"), ""
 	}
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 200 {
-		return nil, cd.Name + " must be text of at most 200 characters"
+		return nil, i18n.T(ctx, "identity.claim.text", cd.Name)
 	}
 	return s, ""
 }
@@ -202,7 +208,7 @@ func (s *handlers) issueAnswers(c echo.Context) error {
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.T(ctx, "identity.form.unread"))
 	}
 	cl, err := s.Client(c)
 	if err != nil {
@@ -213,21 +219,21 @@ func (s *handlers) issueAnswers(c echo.Context) error {
 	holder, ok := accountField(v.Holder)
 	switch {
 	case v.Holder == "":
-		fe = append(fe, ui.FormError{Field: "holder", Message: "Enter the holder’s account id or DID"})
+		fe = append(fe, ui.FormError{Field: "holder", Message: i18n.T(ctx, "identity.holder.empty")})
 	case !ok:
-		fe = append(fe, ui.FormError{Field: "holder", Message: "The holder must be an account id (40 hexadecimal characters) or a did:publica DID"})
+		fe = append(fe, ui.FormError{Field: "holder", Message: i18n.T(ctx, "identity.holder.bad")})
 	default:
 		a, err := cl.Account(ctx, holder)
 		if err != nil {
 			return portal.Unavailable(err)
 		}
 		if a == nil {
-			fe = append(fe, ui.FormError{Field: "holder", Message: "There is no account " + holder + ": the holder registers their key first"})
+			fe = append(fe, ui.FormError{Field: "holder", Message: i18n.T(ctx, "identity.holder.none", holder)})
 		}
 	}
 	sc := schemas[v.Schema]
 	if sc == nil {
-		fe = append(fe, ui.FormError{Field: "schema", Message: "Choose one of the schemas you are accredited for"})
+		fe = append(fe, ui.FormError{Field: "schema", Message: i18n.T(ctx, "identity.schema.empty")})
 	}
 	if len(fe) > 0 {
 		v.Errors = fe
@@ -245,7 +251,7 @@ func (s *handlers) issueAnswers(c echo.Context) error {
 
 	// Step 2: the claims and validity.
 	for i, cd := range sc.Claims {
-		if _, msg := parseClaimValue(cd, answers[cd.Name]); msg != "" {
+		if _, msg := parseClaimValueIn(ctx, cd, answers[cd.Name]); msg != "" {
 			v.Claims[i].Error = msg
 			fe = append(fe, ui.FormError{Field: "claim-" + cd.Name, Message: msg})
 		}
@@ -257,9 +263,9 @@ func (s *handlers) issueAnswers(c echo.Context) error {
 		d, err := time.Parse("2006-01-02", v.ValidUntil)
 		switch {
 		case err != nil:
-			fe = append(fe, ui.FormError{Field: "valid_until", Message: "Valid until must be a real date written YYYY-MM-DD, such as 2030-12-31"})
+			fe = append(fe, ui.FormError{Field: "valid_until", Message: i18n.T(ctx, "identity.validuntil.bad")})
 		case !d.AddDate(0, 0, 1).After(now):
-			fe = append(fe, ui.FormError{Field: "valid_until", Message: "Valid until must be today or later"})
+			fe = append(fe, ui.FormError{Field: "valid_until", Message: i18n.T(ctx, "identity.validuntil.past")})
 		default:
 			until = d.AddDate(0, 0, 1) // valid through the whole day (UTC)
 		}
@@ -274,7 +280,7 @@ func (s *handlers) issueAnswers(c echo.Context) error {
 		return err
 	}
 	if n == 0 {
-		v.Errors = []ui.FormError{{Message: "The key you signed in with no longer controls your account: sign in again with its current key"}}
+		v.Errors = []ui.FormError{{Message: i18n.T(ctx, "identity.oldkey")}}
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.IssuePage(v))
 	}
 	index, err := freeStatusIndex(ctx, cl, v.Issuer)

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/errs"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -34,7 +36,7 @@ func (s *handlers) identityHome(c echo.Context) error {
 func accountParam(c echo.Context) (string, error) {
 	acct := strings.ToLower(c.Param("account"))
 	if _, ok := accountField(acct); !ok || strings.HasPrefix(acct, "did:") {
-		return "", echo.NewHTTPError(http.StatusNotFound, "An account id is 40 hexadecimal characters (0–9, a–f).")
+		return "", echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "identity.account.bad"))
 	}
 	return acct, nil
 }
@@ -93,7 +95,7 @@ func (s *handlers) issuerPage(c echo.Context) error {
 		return err
 	}
 	if v.Keys == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no account "+acct+" (its absence is proven at height "+strconv.FormatInt(r.Height(), 10)+").")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "identity.account.none", acct, i18n.Number(i18n.Lang(c.Request().Context()), r.Height())))
 	}
 	if v.Issuer != nil {
 		for _, id := range v.Issuer.Schemas {
@@ -166,7 +168,7 @@ func (s *handlers) recoveryLookup(c echo.Context) error {
 	if !ok {
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.IdentityHome(ui.IdentityHomeView{
 			Account: ui.ViewerFrom(c.Request().Context()).Account, Lookup: c.QueryParam("account"),
-			Errors: []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f), or a did:publica DID"}}}))
+			Errors: []ui.FormError{{Field: "account", Message: i18n.T(c.Request().Context(), "identity.account.baddid")}}}))
 	}
 	return c.Redirect(http.StatusSeeOther, "/identity/recovery/"+acct)
 }
@@ -205,23 +207,25 @@ const maxPresentation = 60 << 10
 
 // verifySteps are the checks of identity.VerifyPresentation in its order,
 // each with the result codes that mean it failed.
+// Their labels are the catalog's identity.step.1 to .10.
 var verifySteps = []struct {
 	label string
 	codes []uint32
 }{
-	{"The presentation and its credential are well formed", []uint32{40}},
-	{"The issuer’s signature on the credential verifies with the key it names", []uint32{41, 42, 43}},
-	{"The credential is anchored on the chain, and its issuer was accredited for the schema, with that key, at the issue height", []uint32{9, 44, 45, 46}},
-	{"The credential is within its validity period", []uint32{47, 48}},
-	{"It is presented by its holder, signed with the holder’s current key", []uint32{22, 51, 52, 53}},
-	{"The challenge (and domain) are the ones you gave", []uint32{54, 55}},
-	{"Not revoked (proven status list bit)", []uint32{49}},
-	{"Not suspended (proven status list bit)", []uint32{50}},
-	{"Every disclosed claim belongs to the credential and its schema", []uint32{4, 57}},
-	{"Every term of the predicate is proven without disclosure or holds on a disclosed claim", []uint32{56, 58, 59, 60, 61, 62}},
+	{"identity.step.1", []uint32{40}},
+	{"identity.step.2", []uint32{41, 42, 43}},
+	{"identity.step.3", []uint32{9, 44, 45, 46}},
+	{"identity.step.4", []uint32{47, 48}},
+	{"identity.step.5", []uint32{22, 51, 52, 53}},
+	{"identity.step.6", []uint32{54, 55}},
+	{"identity.step.7", []uint32{49}},
+	{"identity.step.8", []uint32{50}},
+	{"identity.step.9", []uint32{4, 57}},
+	{"identity.step.10", []uint32{56, 58, 59, 60, 61, 62}},
 }
 
 func (s *handlers) verifyPresentation(c echo.Context) error {
+	ctx := c.Request().Context()
 	v := ui.PresentationVerify{Pasted: strings.TrimSpace(c.FormValue("presentation")),
 		Challenge: strings.TrimSpace(c.FormValue("challenge")), Domain: strings.TrimSpace(c.FormValue("domain")),
 		Predicate: strings.TrimSpace(c.FormValue("predicate"))}
@@ -234,30 +238,30 @@ func (s *handlers) verifyPresentation(c echo.Context) error {
 		field = "file"
 		f, err := fh.Open()
 		if err != nil {
-			return refuse(ui.FormError{Field: field, Message: "The file could not be read"})
+			return refuse(ui.FormError{Field: field, Message: i18n.T(ctx, "identity.verify.err.read")})
 		}
 		b, err := io.ReadAll(io.LimitReader(f, maxPresentation+1))
 		f.Close()
 		if err != nil {
-			return refuse(ui.FormError{Field: field, Message: "The file could not be read"})
+			return refuse(ui.FormError{Field: field, Message: i18n.T(ctx, "identity.verify.err.read")})
 		}
 		if len(b) > maxPresentation {
-			return refuse(ui.FormError{Field: field, Message: "The file is larger than 60 KB: it is not a presentation"})
+			return refuse(ui.FormError{Field: field, Message: i18n.T(ctx, "identity.verify.err.large")})
 		}
 		text = string(b)
 	}
 	var fe []ui.FormError
 	if strings.TrimSpace(text) == "" {
-		fe = append(fe, ui.FormError{Field: "presentation", Message: "Choose a presentation file or paste the presentation"})
+		fe = append(fe, ui.FormError{Field: "presentation", Message: i18n.T(ctx, "identity.verify.err.none")})
 	}
 	if v.Challenge == "" {
-		fe = append(fe, ui.FormError{Field: "challenge", Message: "Enter the challenge you gave the holder"})
+		fe = append(fe, ui.FormError{Field: "challenge", Message: i18n.T(ctx, "identity.verify.err.challenge")})
 	}
 	var pred identity.Predicate
 	if v.Predicate != "" {
 		var err error
 		if pred, err = identity.ParsePredicate(v.Predicate); err != nil {
-			fe = append(fe, ui.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + err.Error()})
+			fe = append(fe, ui.FormError{Field: "predicate", Message: i18n.T(ctx, "identity.verify.err.predicate", err.Error())})
 		}
 	}
 	if len(fe) > 0 {
@@ -298,7 +302,7 @@ func (s *handlers) verifyPresentation(c echo.Context) error {
 		}
 	}
 	for i, st := range verifySteps {
-		ch := ui.VerifyCheck{Label: st.label, Result: "passed"}
+		ch := ui.VerifyCheck{Label: i18n.T(ctx, st.label), Result: "passed"}
 		switch {
 		case v.OK || (failed >= 0 && i < failed):
 		case i == failed:
@@ -311,13 +315,13 @@ func (s *handlers) verifyPresentation(c echo.Context) error {
 	v.Proof = r.Proof()
 	if v.OK {
 		v.Facts = []ui.Fact{
-			{Label: "Holder", Value: vc.DID(res.Holder), Mono: true},
-			{Label: "Issuer", Value: vc.DID(res.Issuer), Mono: true, Href: "/identity/issuers/" + res.Issuer},
-			{Label: "Schema", Value: res.SchemaID + ", version " + strconv.FormatUint(uint64(res.Version), 10)},
-			{Label: "Issued at block", Value: strconv.FormatInt(res.IssueHeight, 10)},
-			{Label: "Status index", Value: strconv.FormatUint(res.StatusIndex, 10), Href: fmt.Sprintf("/identity/issuers/%s/credentials/%d", res.Issuer, res.StatusIndex)},
-			{Label: "Valid until", Value: validUntilText(res.ValidUntil)},
-			{Label: "Digest", Value: res.Digest, Mono: true},
+			{Label: i18n.T(ctx, "identity.holder"), Value: vc.DID(res.Holder), Mono: true},
+			{Label: i18n.T(ctx, "identity.issuer"), Value: vc.DID(res.Issuer), Mono: true, Href: "/identity/issuers/" + res.Issuer},
+			{Label: i18n.T(ctx, "identity.schema"), Value: schemaVersionIn(ctx, res.SchemaID, res.Version)},
+			{Label: i18n.T(ctx, "identity.fact.issuedat"), Value: i18n.Number(i18n.Lang(ctx), res.IssueHeight)},
+			{Label: i18n.T(ctx, "identity.fact.index"), Value: strconv.FormatUint(res.StatusIndex, 10), Href: fmt.Sprintf("/identity/issuers/%s/credentials/%d", res.Issuer, res.StatusIndex)},
+			{Label: i18n.T(ctx, "identity.validuntil.col"), Value: validUntilIn(ctx, res.ValidUntil)},
+			{Label: i18n.T(ctx, "identity.digest"), Value: res.Digest, Mono: true},
 		}
 		names := make([]string, 0, len(res.Claims))
 		for n := range res.Claims {
@@ -340,6 +344,22 @@ func validUntilText(t time.Time) string {
 		return "no expiry"
 	}
 	return t.UTC().Format("2 January 2006, 15:04 UTC")
+}
+
+// validUntilIn is validUntilText in the page's language.
+func validUntilIn(ctx context.Context, t time.Time) string {
+	if t.IsZero() {
+		return i18n.T(ctx, "identity.noexpiry")
+	}
+	if i18n.Lang(ctx) == i18n.English {
+		return validUntilText(t)
+	}
+	return i18n.DateTime(i18n.Lang(ctx), t)
+}
+
+// schemaVersionIn names a schema and its version in the page's language.
+func schemaVersionIn(ctx context.Context, id string, version uint32) string {
+	return i18n.T(ctx, "identity.schema.version", id, i18n.Number(i18n.Lang(ctx), int64(version)))
 }
 
 // claimText shows a claim's JSON value: strings without their quotes.

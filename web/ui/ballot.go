@@ -103,3 +103,17 @@ type ChallengeResult struct {
 	Choices []Fact // question → the options the ballot encrypts
 	Proven  int64  // height whose header the election record was proven against
 }
+
+// The messages each election page script shows (jsText).
+var (
+	voteScriptKeys = []string{"ballot.js.loading", "ballot.js.nokey", "ballot.js.ready", "ballot.js.loadfail", "ballot.js.q.one",
+		"ballot.js.q.max", "ballot.js.encfail", "ballot.js.decided", "ballot.js.notready", "ballot.js.encrypted", "ballot.js.discarded",
+		"ballot.js.casting", "ballot.js.opened", "ballot.js.checkfailed", "ballot.js.nochoice", "ballot.js.challenged", "ballot.js.again"}
+	trusteeScriptKeys = []string{"ballot.tjs.loading", "ballot.tjs.working", "ballot.tjs.computed", "ballot.tjs.round1", "ballot.tjs.register",
+		"ballot.tjs.waitkeys", "ballot.tjs.round2", "ballot.tjs.deal", "ballot.tjs.complained", "ballot.tjs.reveal", "ballot.tjs.share.ok",
+		"ballot.tjs.share.bad", "ballot.tjs.complain", "ballot.tjs.dealt", "ballot.tjs.published", "ballot.tjs.waitclose", "ballot.tjs.posted",
+		"ballot.tjs.closed", "ballot.tjs.decrypt", "ballot.tjs.nokey", "ballot.tjs.nottrustee", "ballot.tjs.fail"}
+	rollScriptKeys = []string{"ballot.rjs.choose", "ballot.rjs.progress", "ballot.rjs.rate", "ballot.rjs.nokey", "ballot.rjs.done",
+		"ballot.rjs.donerefused", "ballot.rjs.after", "ballot.rjs.nocolumn", "ballot.rjs.novoter", "ballot.rjs.notaccount", "ballot.rjs.same",
+		"ballot.rjs.credential", "ballot.rjs.otherkey", "ballot.rjs.noanswer"}
+)

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"strconv"
+	"context"
 	"time"
 )
 
@@ -57,7 +57,8 @@ type CeremonyPaths struct {
 	TrusteeKey, Deal, Complain, Reveal, Tally, PublishKey, RegisterVoters string
 }
 
-// Stages of the ceremony and tally, in order.
+// Stages of the ceremony and tally, in order (their texts are the
+// catalog's ballot.cer.stage.1 to .5).
 var ceremonyStages = []string{
 	"Trustees register their communication keys",
 	"Trustees deal their shares (and settle complaints)",
@@ -68,20 +69,25 @@ var ceremonyStages = []string{
 
 // BallotsPerHourChart draws how many ballots were cast each hour (UTC).
 func BallotsPerHourChart(hours []HourCount, note string) Chart {
+	return BallotsPerHourChartIn(context.Background(), hours, note)
+}
+
+// BallotsPerHourChartIn is BallotsPerHourChart in the page's language.
+func BallotsPerHourChartIn(ctx context.Context, hours []HourCount, note string) Chart {
 	n := len(hours)
 	every := max(1, (n+5)/6)
 	label := func(i int) string { return hours[i].Start.UTC().Format("01-02 15:00") }
-	desc := "Bar chart of ballots cast in each hour (UTC)"
+	desc := tr(ctx, "ballot.chart.desc")
 	if n > 0 {
-		desc += ", " + strconv.Itoa(n) + " hours from " + label(0) + " to " + label(n-1)
+		desc += tr(ctx, "ballot.chart.range", num(ctx, int64(n)), label(0), label(n-1))
 	}
 	if note != "" {
-		desc += ", " + note
+		desc += clauseSep(ctx) + note
 	}
-	c := barChart("chart-ballots-per-hour", "Ballots cast per hour", desc+".", "Hour (UTC)", "Ballots",
+	c := barChart("chart-ballots-per-hour", tr(ctx, "ballot.chart.title"), desc+fullStop(ctx), tr(ctx, "ballot.chart.x"), tr(ctx, "ballot.chart.y"),
 		n, func(i int) int { return hours[i].Ballots }, label, func(i int) bool { return i%every == 0 })
 	if n == 0 {
-		c.Empty = "No ballots have been cast yet."
+		c.Empty = tr(ctx, "ballot.board.empty")
 	}
 	return c
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"strings"
 )
@@ -25,7 +26,10 @@ func optionShare(q QuestionView, i int, ballots uint64) string {
 
 // winnerText says which option won a tallied question: the most votes,
 // a tie, or no votes at all.
-func winnerText(q QuestionView) string {
+func winnerText(q QuestionView) string { return winnerTextIn(context.Background(), q) }
+
+// winnerTextIn is winnerText in the page's language.
+func winnerTextIn(ctx context.Context, q QuestionView) string {
 	var best uint64
 	var top []string
 	for i, o := range q.Options {
@@ -41,19 +45,22 @@ func winnerText(q QuestionView) string {
 	}
 	switch {
 	case len(top) == 0:
-		return "No votes were cast for any option."
+		return tr(ctx, "ballot.winner.none")
 	case len(top) == 1:
-		return "Most votes: " + top[0] + " (" + strconv.FormatUint(best, 10) + ")."
+		return tr(ctx, "ballot.winner.one", top[0], num(ctx, int64(best)))
 	}
-	return "A tie between " + strings.Join(top, " and ") + " (" + strconv.FormatUint(best, 10) + " each)."
+	return tr(ctx, "ballot.winner.tie", strings.Join(top, tr(ctx, "ballot.winner.and")), num(ctx, int64(best)))
 }
 
 // turnoutText says how many ballots were counted, and of how many
 // voters on the roll when that is known.
-func turnoutText(v ElectionView) string {
-	b := strconv.FormatUint(v.Ballots, 10)
+func turnoutText(v ElectionView) string { return turnoutTextIn(context.Background(), v) }
+
+// turnoutTextIn is turnoutText in the page's language.
+func turnoutTextIn(ctx context.Context, v ElectionView) string {
+	b := num(ctx, int64(v.Ballots))
 	if !v.RollKnown || v.Roll == 0 {
 		return b
 	}
-	return b + " of " + strconv.Itoa(v.Roll) + " voters on the roll (" + percent(v.Ballots, uint64(v.Roll)) + " turnout)"
+	return tr(ctx, "ballot.turnout", b, num(ctx, int64(v.Roll)), percent(v.Ballots, uint64(v.Roll)))
 }

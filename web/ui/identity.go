@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -72,16 +73,24 @@ type ClaimInput struct {
 func (c ClaimInput) ID() string { return "f-claim-" + c.Name }
 
 // Hint says how to write a value of the claim's type.
-func (c ClaimInput) Hint() string {
+func (c ClaimInput) Hint() string { return c.HintIn(context.Background()) }
+
+// HintIn is Hint in the page's language.
+func (c ClaimInput) HintIn(ctx context.Context) string {
 	switch c.Type {
-	case "integer":
-		return "A whole number, such as 42."
-	case "boolean":
-		return "yes or no."
-	case "date":
-		return "A date as YYYY-MM-DD, such as 1987-03-14."
+	case "integer", "boolean", "date":
+		return tr(ctx, "identity.hint."+c.Type)
 	}
-	return "Text, up to 200 characters."
+	return tr(ctx, "identity.hint.text")
+}
+
+// claimType names a claim's type in the page's language.
+func claimType(ctx context.Context, t string) string {
+	switch t {
+	case "integer", "boolean", "date", "string":
+		return tr(ctx, "identity.type."+t)
+	}
+	return t
 }
 
 // SchemaOption is one schema the issuer may issue.
@@ -227,16 +236,56 @@ func tagClass(result string) string {
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
-func upto(until int64) string {
+func upto(ctx context.Context, until int64) string {
 	if until == 0 {
-		return "now"
+		return tr(ctx, "identity.inforce.now")
 	}
-	return "block " + group(until-1)
+	return tr(ctx, "identity.inforce.block", num(ctx, until-1))
 }
 
-func joinSchemas(s []string) string {
+func joinSchemas(ctx context.Context, s []string) string {
 	if len(s) == 0 {
-		return "none"
+		return tr(ctx, "identity.none.word")
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(s, listSep(ctx))
 }
+
+// issuerStatus is an issuer's accreditation status in the page's language.
+func issuerStatus(ctx context.Context, s string) string {
+	switch s {
+	case "active", "suspended", "withdrawn":
+		return tr(ctx, "identity.issuer."+s)
+	}
+	return s
+}
+
+// keyReason says why a DID key came into force, in the page's language.
+func keyReason(ctx context.Context, r string) string {
+	switch {
+	case r == "account created":
+		return tr(ctx, "identity.reason.created")
+	case r == "rotated by holder":
+		return tr(ctx, "identity.reason.rotated")
+	case strings.HasPrefix(r, "recovered by registrar "):
+		return tr(ctx, "identity.reason.recovered", strings.TrimPrefix(r, "recovered by registrar "))
+	}
+	return r
+}
+
+// checkResult is a verification step's result in the page's language.
+func checkResult(ctx context.Context, r string) string {
+	switch r {
+	case "passed", "failed":
+		return tr(ctx, "identity.check."+r)
+	case "not checked":
+		return tr(ctx, "identity.check.skipped")
+	}
+	return r
+}
+
+// credentialScriptKeys are the messages static/credentials.js shows.
+var credentialScriptKeys = []string{"identity.js.nokey", "identity.js.notjson", "identity.js.notcred", "identity.js.imported",
+	"identity.js.already", "identity.js.remove", "identity.js.removed", "identity.js.present", "identity.js.status.ok",
+	"identity.js.status.revoked", "identity.js.status.suspended", "identity.js.status.unknown", "identity.js.status.checking",
+	"identity.js.noexpiry", "identity.js.choose", "identity.js.expired", "identity.js.signing", "identity.js.signfail",
+	"identity.js.building", "identity.js.buildfail", "identity.js.nocreds", "identity.js.keyfor", "identity.js.otherkey"}
