@@ -303,6 +303,19 @@ func (b *Ballot) Verify(params *ElectionParams) error {
 	return bc.verify()
 }
 
+// VerifyDecoded is Verify for a ballot decoded by DecodeBallot from enc:
+// the batch weights are seeded from enc itself instead of encoding the
+// ballot again (a point compression for every group element). DecodeBallot
+// accepts only the canonical encoding, so enc is what Verify would encode
+// and the verdict is Verify's.
+func (b *Ballot) VerifyDecoded(params *ElectionParams, enc []byte) error {
+	bc := newBatchChecker(params.PublicKey, enc)
+	if err := b.verify(params, bc); err != nil {
+		return err
+	}
+	return bc.verify()
+}
+
 // VerifyUnbatched checks every equation separately: slower, and the
 // reference the batched Verify is tested against.
 func (b *Ballot) VerifyUnbatched(params *ElectionParams) error {

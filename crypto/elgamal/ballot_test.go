@@ -421,3 +421,40 @@ func TestMutatedBallotsRejectedByBothVerifiers(t *testing.T) {
 		t.Fatalf("only %d of 300 mutations decoded; the test exercises too little", decoded)
 	}
 }
+
+// VerifyDecoded (weights seeded from the received bytes) reaches Verify's
+// verdict on an honest ballot and on every single-byte change of it that
+// still decodes.
+func TestVerifyDecodedAgreesWithVerify(t *testing.T) {
+	p := testParams(t, QuestionSpec{Options: 3, Min: 1, Max: 1}, QuestionSpec{Options: 2, Min: 0, Max: 2})
+	b, _ := encrypt(t, p, "acct-voter", "verify-decoded", []bool{false, true, false}, []bool{true, true})
+	enc, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded := 0
+	for i := -1; i < len(enc); i += 7 {
+		in := bytes.Clone(enc)
+		if i >= 0 {
+			in[i] ^= 0x01
+		}
+		got, err := DecodeBallot(in)
+		if err != nil {
+			continue
+		}
+		decoded++
+		a, d := got.Verify(p), got.VerifyDecoded(p, in)
+		if (a == nil) != (d == nil) {
+			t.Fatalf("byte %d changed: Verify %v, VerifyDecoded %v", i, a, d)
+		}
+		if i < 0 && d != nil {
+			t.Fatalf("honest ballot refused: %v", d)
+		}
+		if i >= 0 && d == nil && !bytes.Equal(in, enc) {
+			t.Fatalf("byte %d changed and the ballot still verifies", i)
+		}
+	}
+	if decoded < 10 {
+		t.Fatalf("only %d changed ballots decoded", decoded)
+	}
+}

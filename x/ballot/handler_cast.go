@@ -70,7 +70,7 @@ func VerifyBallot(params *elgamal.ElectionParams, voter string, enc []byte) (*el
 	if b.Voter != voter {
 		return nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", b.Voter, voter)
 	}
-	if err := b.Verify(params); err != nil {
+	if err := b.VerifyDecoded(params, enc); err != nil {
 		return nil, classify(b, params, err)
 	}
 	return b, nil
@@ -99,7 +99,7 @@ func (m *Module) prepareCast(view store.KV, c *MsgCast) {
 	key := sha256.Sum256(enc)
 	b := m.proofs.get(key, print)
 	if b == nil {
-		if b, err = elgamal.DecodeBallot(enc); err != nil || b.ElectionID != e.ID || b.Verify(params) != nil {
+		if b, err = elgamal.DecodeBallot(enc); err != nil || b.ElectionID != e.ID || b.VerifyDecoded(params, enc) != nil {
 			return
 		}
 		m.proofs.put(key, print, b)
@@ -128,17 +128,45 @@ func classify(b *elgamal.Ballot, params *elgamal.ElectionParams, err error) erro
 }
 
 func (m *Module) cast(ctx *module.Context, c *MsgCast) ([]byte, error) {
-	e, err := m.openElection(ctx, c.Election)
+	e, b, enc, err := m.checkedCast(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	voter := ctx.Primary()
-	if err := m.eligible(ctx, e, voter); err != nil {
+	revote, err := m.Keeper.Count(ctx.KV, e.ID, voter, b, enc,
+		&Tracker{Voter: voter, Height: ctx.Height, Tx: hex.EncodeToString(ctx.TxHash), Status: TrackerCounted})
+	if err != nil {
 		return nil, err
+	}
+	tracker := TrackerOf(enc)
+	ctx.Emit("ballot.cast", "election", e.ID, "tracker", tracker, "revote", strconv.FormatBool(revote))
+	return []byte(tracker), nil
+}
+
+// checkCast is a cast's CheckTx: every check of the handler (the election
+// open, the voter eligible, the ballot bound to both, every proof) but not
+// the count, whose writes CheckTx would discard (re-encoding the running
+// aggregate alone is ten point compressions a ballot). Counting fails only
+// on a damaged store, which FinalizeBlock reports.
+func (m *Module) checkCast(ctx *module.Context, c *MsgCast) error {
+	_, _, _, err := m.checkedCast(ctx, c)
+	return err
+}
+
+// checkedCast runs the checks of a cast and returns the election, the
+// verified ballot and its bytes.
+func (m *Module) checkedCast(ctx *module.Context, c *MsgCast) (*Election, *elgamal.Ballot, []byte, error) {
+	e, err := m.openElection(ctx, c.Election)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	voter := ctx.Primary()
+	if err := m.eligible(ctx, e, voter); err != nil {
+		return nil, nil, nil, err
 	}
 	params, print, err := m.proofs.electionParams(e)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	enc, _ := hex.DecodeString(c.Ballot)
 	key := sha256.Sum256(enc)
@@ -153,20 +181,13 @@ func (m *Module) cast(ctx *module.Context, c *MsgCast) ([]byte, error) {
 		// CheckTx or prepareCast); the fresh path would fail only on the
 		// voter binding, checked here.
 		if b.Voter != voter {
-			return nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", b.Voter, voter)
+			return nil, nil, nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", b.Voter, voter)
 		}
 	} else {
 		if b, err = VerifyBallot(params, voter, enc); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		m.proofs.put(key, print, b)
 	}
-	revote, err := m.Keeper.Count(ctx.KV, e.ID, voter, b, enc,
-		&Tracker{Voter: voter, Height: ctx.Height, Tx: hex.EncodeToString(ctx.TxHash), Status: TrackerCounted})
-	if err != nil {
-		return nil, err
-	}
-	tracker := TrackerOf(enc)
-	ctx.Emit("ballot.cast", "election", e.ID, "tracker", tracker, "revote", strconv.FormatBool(revote))
-	return []byte(tracker), nil
+	return e, b, enc, nil
 }

@@ -37,9 +37,18 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeComplain, m.complain),
 		module.Handle(TypeReveal, m.reveal),
 		module.Handle(TypePublishKey, m.publishKey),
-		module.WithPrepare(module.Handle(TypeCast, m.cast).CheckedInCheckTx(), m.prepareCast), // handler_cast.go
-		module.Handle(TypeTally, m.tally).CheckedInCheckTx(),                                  // handler_tally.go
+		m.castSpec(), // handler_cast.go
+		module.Handle(TypeTally, m.tally).CheckedInCheckTx(), // handler_tally.go
 	}
+}
+
+// castSpec declares ballot/cast: CheckTx runs every check of the handler
+// but the count (checkCast), and the proofs are verified once per process
+// (proofcache.go).
+func (m *Module) castSpec() module.MsgSpec {
+	s := module.WithPrepare(module.Handle(TypeCast, m.cast), m.prepareCast)
+	s.Check = func(ctx *module.Context, msg module.Msg) error { return m.checkCast(ctx, msg.(*MsgCast)) }
+	return s
 }
 
 // WantsPreverify reports the messages with work before CheckTx: a cast's

@@ -155,7 +155,7 @@ func (m *Module) preverifyCast(c *MsgCast) {
 		return
 	}
 	b, err := elgamal.DecodeBallot(enc)
-	if err != nil || b.ElectionID != ep.params.ElectionID || b.Verify(ep.params) != nil {
+	if err != nil || b.ElectionID != ep.params.ElectionID || b.VerifyDecoded(ep.params, enc) != nil {
 		return
 	}
 	m.proofs.put(key, ep.print, b)
