@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/text/language"
@@ -194,6 +195,7 @@ reads the state as it was after that block.`,
 	}
 	cmd.Flags().BoolVar(&prove, "prove", false, "verify the answer's Merkle proof against the signed header")
 	cmd.AddCommand(landExtractCmd())
+	cmd.AddCommand(landOwnerProofCmd())
 	return cmd
 }
 
@@ -224,6 +226,104 @@ func landExtractCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default stdout)")
+	return cmd
+}
+
+func landOwnerProofCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "owner-proof PARCEL RFC3339-TIME",
+		Short: "Write a dated owner proof: who owned PARCEL at that time, checkable offline",
+		Long: `Write the proof of who owned a parcel at a date: the signed headers of the
+last block at or before the date and of the next block (after it), and
+every owner period of the parcel up to that block, proven complete against
+the next header's app hash. publica verify owner checks it with no node.
+The portal answers the same proof at /api/v1/parcels/PARCEL/owner?at=TIME&prove=true.`,
+		Example: `  publica query land owner-proof P1 2026-12-01T00:00:00Z -o P1-owner.json
+  publica verify owner P1-owner.json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			date, err := time.Parse(time.RFC3339Nano, args[1])
+			if err != nil {
+				return fmt.Errorf("%q is not an RFC 3339 time such as 2026-12-01T00:00:00Z", args[1])
+			}
+			r, err := openRead(cmd)
+			if err != nil {
+				return err
+			}
+			defer r.cancel()
+			latest, err := r.c.LatestHeight(r.ctx)
+			if err != nil {
+				return nodeErr(r.addr, err)
+			}
+			p, err := extract.BuildOwnerAt(r.ctx, r.c, args[0], date, latest)
+			if err != nil {
+				return nodeErr(r.addr, err)
+			}
+			b, err := json.MarshalIndent(p, "", "  ")
+			if err != nil {
+				return err
+			}
+			return writeOutput(cmd, output, append(b, '\n'))
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default stdout)")
+	return cmd
+}
+
+// verifyOwnerCmd checks a dated owner proof offline.
+func verifyOwnerCmd() *cobra.Command {
+	var trusted string
+	cmd := &cobra.Command{
+		Use:   "owner FILE",
+		Short: "Check a dated owner proof: who owned a parcel at a date, from the date to the owner",
+		Long: `Check a dated owner proof offline (publica query land owner-proof, or the
+portal's /api/v1/parcels/P/owner?at=TIME&prove=true answer): the headers of
+block H and H+1 are each signed by more than two thirds of their validator
+sets and H+1 follows H (CometBFT's light client adjacency check), H was
+made at or before the date and H+1 after it, and the parcel's owner periods
+up to H are proven complete against H+1's app hash; the last one is the
+owner at the date. Pass --validators-hash (from a source you trust) to
+also check the validator set.`,
+		Example: `  publica verify owner P1-owner.json --validators-hash 3F…`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			p, err := extract.ReadOwnerProof(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			res, err := extract.VerifyOwnerAt(p)
+			if err != nil {
+				return fmt.Errorf("owner proof does NOT verify: %w", err)
+			}
+			vh := fmt.Sprintf("%X", res.ValidatorsHash)
+			if trusted != "" && (!strings.EqualFold(trusted, vh) || !strings.EqualFold(trusted, fmt.Sprintf("%X", res.NextVal))) {
+				return errors.New("owner proof does NOT verify: its validator set " + vh + " is not the trusted " + trusted)
+			}
+			w := cmd.OutOrStdout()
+			if res.Period == nil {
+				fmt.Fprintf(w, "parcel %s had no registered owner at %s (block %d of chain %s)\n", res.Parcel, p.Date, res.Height, p.ChainID)
+			} else {
+				fmt.Fprintf(w, "parcel %s at %s (block %d of chain %s): title %s, owners since block %d\n",
+					res.Parcel, p.Date, res.Height, p.ChainID, res.Period.Title, res.Period.From)
+				for _, o := range res.Period.Owners {
+					fmt.Fprintf(w, "  owner %s share %s\n", o.Party, o.Share)
+				}
+			}
+			fmt.Fprintf(w, "verified: block %d made %s, block %d made %s (after the date); %d owner periods up to block %d proven against app hash %X; validator set %s\n",
+				res.Height, res.BlockTime.UTC().Format(time.RFC3339Nano), res.Height+1, res.NextTime.UTC().Format(time.RFC3339Nano),
+				len(res.Periods), res.Height, res.AppHash, vh)
+			if trusted == "" {
+				fmt.Fprintln(w, "note: compare the validator set hash with one you trust (--validators-hash)")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&trusted, "validators-hash", "", "hex hash of the validator set you trust")
 	return cmd
 }
 
@@ -294,6 +394,7 @@ certificate.`,
 	}
 	ex.Flags().StringVar(&trusted, "validators-hash", "", "hex hash of the validator set you trust")
 	cmd.AddCommand(ex)
+	cmd.AddCommand(verifyOwnerCmd())
 	return cmd
 }
 
