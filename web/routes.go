@@ -5,6 +5,7 @@ import (
 
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/web/api"
+	apiv1 "github.com/publica/publica/web/api/v1"
 	"github.com/publica/publica/web/audit"
 	"github.com/publica/publica/web/ballot"
 	"github.com/publica/publica/web/demo"
@@ -58,6 +59,10 @@ func Routes(e *echo.Echo, p *portal.Server) {
 	features.Register(e, p)
 	// The machine API's OpenAPI document (/api/openapi.yaml).
 	api.Register(e, p)
+	// The versioned machine read API (/api/v1/…): titles, parcels,
+	// owners (at a date, proven), history, parties, documents, elections,
+	// credential status; JSON with proofs on request.
+	apiv1.Register(e, p)
 	// Documents records rest on: uploads and checked downloads at
 	// /documents/<sha256> (and /api/documents/<sha256> for the CLI).
 	documents.Register(e, p)

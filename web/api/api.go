@@ -23,6 +23,9 @@ import (
 const (
 	PathYAML = "/api/openapi.yaml"
 	PathJSON = "/api/openapi.json"
+	// PathV1JSON is the same JSON document where the versioned read API
+	// (/api/v1) names it.
+	PathV1JSON = "/api/v1/openapi.json"
 )
 
 // mediaJSON is the OpenAPI Initiative's registered media type for the
@@ -33,6 +36,7 @@ const mediaJSON = "application/vnd.oai.openapi+json;version=3.1"
 func Register(e *echo.Echo, _ *portal.Server) {
 	e.GET(PathYAML, openAPIYAML)
 	e.GET(PathJSON, openAPIJSON)
+	e.GET(PathV1JSON, openAPIJSON)
 }
 
 // headers mark the document public: any origin may fetch it, and it

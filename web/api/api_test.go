@@ -233,6 +233,58 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 		call{path: "/api/documents/" + dh, status: 200},
 		call{path: "/api/documents/" + other, status: 404},
 	)
+	// The versioned read API: every operation, answers and refusals.
+	v1 := "/api/v1"
+	at := url.QueryEscape(ch.owned.UTC().Format(time.RFC3339Nano))
+	first := cursorOf(t, ch.base+v1+"/parties?limit=1")
+	calls = append(calls,
+		call{path: v1, status: 200},
+		call{path: v1 + "/openapi.json", status: 200},
+		call{path: v1 + "/titles", status: 200},
+		call{path: v1 + "/titles?limit=1&prove=true", status: 200},
+		call{path: v1 + "/titles?cursor=!!", status: 400},
+		call{path: v1 + "/titles?cursor=WDk5", status: 400}, // "X99": not a title id
+		call{path: v1 + "/titles?limit=0", status: 400},
+		call{path: v1 + "/titles?limit=101", status: 400},
+		call{path: v1 + "/titles?prove=maybe", status: 400},
+		call{path: v1 + "/titles?height=99999999", status: 404},
+		call{path: v1 + "/titles/" + ch.title + "?prove=true", status: 200},
+		call{path: v1 + "/titles/T99", status: 404},
+		call{path: v1 + "/titles/x", status: 404},
+		call{path: v1 + "/parcels?limit=5", status: 200},
+		call{path: v1 + "/parcels?prove=true" + strings.Replace(utm, "?", "&", 1), status: 200},
+		call{path: v1 + "/parcels?crs=EPSG:4326", status: 400},
+		call{path: v1 + "/parcels/P1", status: 200},
+		call{path: v1 + "/parcels/P1" + utm + "&prove=true", status: 200},
+		call{path: v1 + "/parcels/P99", status: 404},
+		call{path: v1 + "/parcels/P1/history?prove=true", status: 200},
+		call{path: v1 + "/parcels/P1/history?limit=1&cursor=" + url.QueryEscape(first), status: 400}, // a party cursor
+		call{path: v1 + "/parcels/P99/history", status: 404},
+		call{path: v1 + "/parcels/P1/owner?prove=true", status: 200},
+		call{path: v1 + "/parcels/P1/owner?at=" + at + "&prove=true", status: 200},
+		call{path: v1 + "/parcels/P1/owner?at=" + at, status: 200},
+		call{path: v1 + "/parcels/P1/owner?at=yesterday", status: 400},
+		call{path: v1 + "/parcels/P1/owner?at=2001-01-01T00:00:00Z", status: 404},
+		call{path: v1 + "/parcels/P1/owner?at=2999-01-01T00:00:00Z", status: 404},
+		call{path: v1 + "/parcels/P99/owner?at=" + at, status: 404},
+		call{path: v1 + "/parcels/x1/owner", status: 404},
+		call{path: v1 + "/parties?limit=2&prove=true", status: 200},
+		call{path: v1 + "/parties?cursor=" + url.QueryEscape(first), status: 200},
+		call{path: v1 + "/parties/N1?prove=true", status: 200},
+		call{path: v1 + "/parties/N999", status: 404},
+		call{path: v1 + "/documents/" + dh, status: 200},
+		call{path: v1 + "/documents/" + dh + "?prove=true", status: 200},
+		call{path: v1 + "/documents/" + other, status: 404},
+		call{path: v1 + "/documents/XYZ", status: 404},
+		call{path: v1 + "/elections?prove=true", status: 200},
+		call{path: v1 + "/elections/" + ch.election, status: 200},
+		call{path: v1 + "/elections/no-such-vote", status: 404},
+		call{path: v1 + "/elections/" + ch.election + "/results?prove=true", status: 200},
+		call{path: v1 + "/elections/no-such-vote/results", status: 404},
+		call{path: v1 + "/credentials/" + ch.credential + "/status?prove=true", status: 200},
+		call{path: v1 + "/credentials/" + other + "/status", status: 404},
+		call{path: v1 + "/credentials/nothex/status", status: 404},
+	)
 	covered := map[string]bool{}
 	for _, c := range calls {
 		route, body, err := validate(t, router, ch.base, c, nil)
@@ -268,6 +320,21 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 			t.Errorf("GET %s changed to break the document: validated", l.c.path)
 		}
 	}
+}
+
+// cursorOf is the next cursor of a v1 list page.
+func cursorOf(t *testing.T, u string) string {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var a struct{ Next string }
+	if err := json.NewDecoder(res.Body).Decode(&a); err != nil || a.Next == "" {
+		t.Fatalf("GET %s: %d, no next cursor (%v)", u, res.StatusCode, err)
+	}
+	return a.Next
 }
 
 // validate makes the call, checks its status, and validates the request
