@@ -88,6 +88,9 @@ type App struct {
 	// (statesync.go); snapshotErr is the last failure to write one.
 	snaps       *snapshots
 	snapshotErr atomic.Pointer[error]
+	// readAheadMode says when blocks are read ahead (readahead.go).
+	readAheadMode ReadAheadMode
+	readAheadTxs  atomic.Int64
 }
 
 type blockState struct {

@@ -262,9 +262,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	blockTime := req.Time
 	a.lastBlockTime.Store(&blockTime)
+	ahead := a.startReadAhead(req.Txs, pre)
 	for i, raw := range req.Txs {
+		ahead.at(i)
 		results[i] = a.deliver(kv, raw, pre.wait(i))
 	}
+	ahead.stop() // before the block's writes change the trees
 	valUpdates, err := a.endBlock(kv, req.Height, version)
 	if err != nil {
 		return nil, err

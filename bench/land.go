@@ -38,6 +38,10 @@ type LandOptions struct {
 	// clerk, the seller and the buyer) instead of the three-step
 	// offer, acceptance and registration.
 	OneTransaction bool
+	// First is the first transfer of sold (and the first buyer and clerk
+	// sequence) a OneTransaction run makes: runs over one register can
+	// each sell titles of their own.
+	First int
 	// CPUProfile, when set, receives a CPU profile of the timed blocks.
 	CPUProfile io.Writer
 }
@@ -245,8 +249,8 @@ func landBlocks(opts LandOptions, sold []int) [][][]byte {
 	per := max(1, opts.PerBlock)
 	var blocks [][][]byte
 	if opts.OneTransaction {
-		for start := 0; start < opts.Transfers; start += per {
-			n := min(per, opts.Transfers-start)
+		for start := opts.First; start < opts.First+opts.Transfers; start += per {
+			n := min(per, opts.First+opts.Transfers-start)
 			block := make([][]byte, n)
 			parallel(n, func(j int) {
 				i := start + j

@@ -40,11 +40,16 @@ type GrowthOptions struct {
 	// CPUProfile, when set, is a path prefix: each size writes the
 	// profile of its loading (.load) and of its timed blocks (.run).
 	CPUProfile string
+	// ReadAhead lists the timed passes at each size, each with its
+	// read-ahead mode ("auto", "on" or "off"; see app.SetReadAhead) and
+	// titles of its own to sell (default one pass, "auto").
+	ReadAhead []string
 }
 
 // GrowthRow holds one size's figures.
 type GrowthRow struct {
 	Parcels         int
+	ReadAhead       string // the pass's read-ahead mode
 	Setup           time.Duration
 	TransfersPerSec float64
 	CPUPerTransfer  time.Duration
@@ -73,20 +78,28 @@ func LandGrowth(w io.Writer, opts GrowthOptions) ([]GrowthRow, error) {
 	if opts.Chunk <= 0 {
 		opts.Chunk = 250_000
 	}
+	if len(opts.ReadAhead) == 0 {
+		opts.ReadAhead = []string{"auto"}
+	}
+	for _, m := range opts.ReadAhead {
+		if _, err := readAheadMode(m); err != nil {
+			return nil, err
+		}
+	}
 	var rows []GrowthRow
 	for _, n := range opts.Sizes {
-		row, err := growthOnce(w, opts, n)
+		sized, err := growthOnce(w, opts, n)
 		if err != nil {
 			return rows, fmt.Errorf("land growth at %d parcels: %w", n, err)
 		}
-		rows = append(rows, *row)
+		rows = append(rows, sized...)
 	}
 	fmt.Fprintf(w, "land growth (land/transfer, %d transfers per size, %d per block; state on disk, latest tree memory-mapped):\n", opts.Transfers, opts.PerBlock)
-	fmt.Fprintf(w, "%12s %9s %10s %8s %10s %10s %10s %10s %10s %9s %7s %8s %9s %10s %10s\n",
-		"parcels", "setup", "transfer/s", "CPU/tr", "CPU ratio", "commit p50", "commit p99", "peak RSS", "anon RSS", "peak heap", "disk", "proof", "past query", "faults/tr", "read/tr")
+	fmt.Fprintf(w, "%12s %10s %9s %10s %8s %10s %10s %10s %10s %10s %9s %7s %8s %9s %10s %10s\n",
+		"parcels", "read ahead", "setup", "transfer/s", "CPU/tr", "CPU ratio", "commit p50", "commit p99", "peak RSS", "anon RSS", "peak heap", "disk", "proof", "past query", "faults/tr", "read/tr")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%12d %8.0fs %10.0f %8s %9.2fx %10s %10s %7d MiB %7d MiB %6d MiB %5.1f GB %5d B %9s %10.1f %7.1f KB\n",
-			r.Parcels, r.Setup.Seconds(), r.TransfersPerSec, r.CPUPerTransfer.Round(time.Microsecond),
+		fmt.Fprintf(w, "%12d %10s %8.0fs %10.0f %8s %9.2fx %10s %10s %7d MiB %7d MiB %6d MiB %5.1f GB %5d B %9s %10.1f %7.1f KB\n",
+			r.Parcels, r.ReadAhead, r.Setup.Seconds(), r.TransfersPerSec, r.CPUPerTransfer.Round(time.Microsecond),
 			float64(r.CPUPerTransfer)/float64(rows[0].CPUPerTransfer), r.CommitP50.Round(100*time.Microsecond), r.CommitP99.Round(100*time.Microsecond),
 			r.PeakRSS>>20, r.RSSAnon>>20, r.PeakHeap>>20, float64(r.DiskBytes)/1e9, r.ProofBytes, r.PastQuery.Round(time.Millisecond),
 			r.MajorFaultsPerTransfer, r.ReadPerTransfer/1e3)
@@ -94,9 +107,10 @@ func LandGrowth(w io.Writer, opts GrowthOptions) ([]GrowthRow, error) {
 	return rows, nil
 }
 
-func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
-	if opts.Transfers > n {
-		return nil, fmt.Errorf("transfers (%d) exceed parcels (%d)", opts.Transfers, n)
+func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
+	passes := len(opts.ReadAhead)
+	if opts.Transfers*passes > n {
+		return nil, fmt.Errorf("transfers (%d in each of %d passes) exceed parcels (%d)", opts.Transfers, passes, n)
 	}
 	dir, err := os.MkdirTemp(opts.Dir, "publica-land-growth-")
 	if err != nil {
@@ -108,13 +122,15 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	height, archived, err := loadRegister(w, dir, n, opts)
+	loadOpts := opts
+	loadOpts.Transfers = opts.Transfers * passes // a buyer's account for every pass's transfers
+	height, archived, err := loadRegister(w, dir, n, loadOpts)
 	stop()
 	if err != nil {
 		return nil, err
 	}
-	row := &GrowthRow{Parcels: n, Setup: time.Since(setup)}
-	fmt.Fprintf(w, "land growth: %d parcels, titles and owners' accounts loaded in %.0fs\n", n, row.Setup.Seconds())
+	setupTime := time.Since(setup)
+	fmt.Fprintf(w, "land growth: %d parcels, titles and owners' accounts loaded in %.0fs\n", n, setupTime.Seconds())
 	// The load leaves gigabytes of dirty pages: write them out now, so
 	// the timed blocks do not compete with the kernel's writeback.
 	flushed := time.Now()
@@ -128,37 +144,57 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 	}
 	a := app.New(st)
 	ctx := context.Background()
-	sold := soldTitles(LandOptions{Parcels: n, Transfers: opts.Transfers})
-	blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, PerBlock: opts.PerBlock, OneTransaction: true}, sold)
-	resetPeakRSS()
-	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var commits []time.Duration
-	if stop, err = startProfile(opts.CPUProfile, fmt.Sprintf("%d.run", n)); err != nil {
-		return nil, err
-	}
-	cpu0, faults0, read0 := processCPU(), majorFaults(), readBytes()
-	start := time.Now()
-	for _, b := range blocks {
-		height++
-		_, com, err := finalizeTimed(ctx, a, height, b)
-		if err != nil {
+	sold := soldTitles(LandOptions{Parcels: n, Transfers: opts.Transfers * passes})
+	rows := make([]GrowthRow, passes)
+	for pass, mode := range opts.ReadAhead {
+		m, _ := readAheadMode(mode)
+		a.SetReadAhead(m)
+		blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, First: pass * opts.Transfers,
+			PerBlock: opts.PerBlock, OneTransaction: true}, sold)
+		row := &rows[pass]
+		row.Parcels, row.ReadAhead, row.Setup = n, mode, setupTime
+		resetPeakRSS()
+		heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var commits []time.Duration
+		name := fmt.Sprintf("%d.run", n)
+		if passes > 1 {
+			name = fmt.Sprintf("%d.run.%d-%s", n, pass+1, mode)
+		}
+		if stop, err = startProfile(opts.CPUProfile, name); err != nil {
 			st.Close()
 			return nil, err
 		}
-		commits = append(commits, com)
-		metrics.Read(heap)
-		row.PeakHeap = max(row.PeakHeap, heap[0].Value.Uint64())
+		cpu0, faults0, read0 := processCPU(), majorFaults(), readBytes()
+		start := time.Now()
+		for _, b := range blocks {
+			height++
+			_, com, err := finalizeTimed(ctx, a, height, b)
+			if err != nil {
+				stop()
+				st.Close()
+				return nil, err
+			}
+			commits = append(commits, com)
+			metrics.Read(heap)
+			row.PeakHeap = max(row.PeakHeap, heap[0].Value.Uint64())
+		}
+		elapsed := time.Since(start)
+		cpu := processCPU() - cpu0
+		row.MajorFaultsPerTransfer = float64(majorFaults()-faults0) / float64(opts.Transfers)
+		row.ReadPerTransfer = float64(readBytes()-read0) / float64(opts.Transfers)
+		stop()
+		row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
+		row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
+		row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
+		slices.Sort(commits)
+		row.CommitP50, row.CommitP99 = commits[len(commits)/2], commits[min(len(commits)-1, len(commits)*99/100)]
+		if passes > 1 {
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults and %.1f KB read per transfer\n",
+				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
+				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.ReadPerTransfer/1e3)
+		}
 	}
-	elapsed := time.Since(start)
-	cpu := processCPU() - cpu0
-	row.MajorFaultsPerTransfer = float64(majorFaults()-faults0) / float64(opts.Transfers)
-	row.ReadPerTransfer = float64(readBytes()-read0) / float64(opts.Transfers)
-	stop()
-	row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
-	row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
-	row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
-	slices.Sort(commits)
-	row.CommitP50, row.CommitP99 = commits[len(commits)/2], commits[min(len(commits)-1, len(commits)*99/100)]
+	row := &rows[0]
 
 	view, err := st.At(height)
 	if err != nil {
@@ -223,7 +259,24 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) (*GrowthRow, error) {
 		n, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond), row.CommitP99.Round(100*time.Microsecond),
 		row.PeakRSS>>20, row.RSSAnon>>20, row.PeakHeap>>20, float64(row.DiskBytes)/1e9, row.ProofBytes, row.ProofVerify.Round(100*time.Nanosecond),
 		row.PastQuery.Round(time.Millisecond), opened.Sub(qstart).Round(time.Millisecond), row.MajorFaultsPerTransfer, row.ReadPerTransfer/1e3)
-	return row, nil
+	for i := range rows[1:] {
+		r := &rows[i+1]
+		r.DiskBytes, r.ProofBytes, r.ProofVerify, r.PastQuery = row.DiskBytes, row.ProofBytes, row.ProofVerify, row.PastQuery
+	}
+	return rows, nil
+}
+
+// readAheadMode parses a pass's read-ahead mode.
+func readAheadMode(s string) (app.ReadAheadMode, error) {
+	switch s {
+	case "auto":
+		return app.ReadAheadAuto, nil
+	case "on":
+		return app.ReadAheadOn, nil
+	case "off":
+		return app.ReadAheadOff, nil
+	}
+	return 0, fmt.Errorf("read-ahead mode %q: want auto, on or off", s)
 }
 
 // loadRegister builds a chain in dir holding n parcels on n titles with

@@ -79,6 +79,10 @@ type MsgSpec struct {
 	// redo the work, so the outcome never depends on Prepare. Its failures
 	// are silent: Handle decides.
 	Prepare func(view store.KV, msg Msg)
+	// ReadAhead says Handle is cheap enough to run twice: FinalizeBlock may
+	// run it ahead of the block on a throwaway cache, so that the records
+	// it reads are in memory when the block runs it (app/readahead.go).
+	ReadAhead bool
 }
 
 // QueryResult is a module's answer. Key, when set, is the state key the
@@ -123,6 +127,13 @@ func (s MsgSpec) CheckedInCheckTx() MsgSpec {
 		_, err := h(ctx, m)
 		return err
 	}
+	return s
+}
+
+// ReadsAhead marks the message's handler cheap to run twice (see
+// MsgSpec.ReadAhead).
+func (s MsgSpec) ReadsAhead() MsgSpec {
+	s.ReadAhead = true
 	return s
 }
 

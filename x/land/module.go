@@ -54,7 +54,7 @@ func (*Module) Name() string { return ModuleName }
 // easements, caveats), handler_parties.go (party records and the
 // signature rules through them).
 func (m *Module) Messages() []module.MsgSpec {
-	return []module.MsgSpec{
+	specs := []module.MsgSpec{
 		module.Handle(TypeRegisterParcel, m.registerParcel),
 		module.Handle(TypeRegisterParcels, m.registerParcels),
 		module.Handle(TypeRegisterTitle, m.registerTitle),
@@ -81,4 +81,14 @@ func (m *Module) Messages() []module.MsgSpec {
 		module.Handle(TypeRegisterParty, m.registerParty),
 		module.Handle(TypeAmendParty, m.amendParty),
 	}
+	// A dealing's handler reads a dozen records and is cheap: a block may
+	// run it ahead to read them in (app/readahead.go). A batch of a
+	// thousand parcels or titles is not cheap, and reads its records as it
+	// goes.
+	for i, s := range specs {
+		if s.Type != TypeRegisterParcels && s.Type != TypeRegisterTitles {
+			specs[i] = s.ReadsAhead()
+		}
+	}
+	return specs
 }

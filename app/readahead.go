@@ -1,0 +1,155 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/publica/publica/module"
+	"github.com/publica/publica/store"
+	"github.com/publica/publica/tx"
+	"github.com/publica/publica/x/authority"
+)
+
+// ReadAheadMode says when a block's transactions are read ahead.
+type ReadAheadMode int
+
+const (
+	// ReadAheadAuto reads ahead when the latest state's snapshot is larger
+	// than half of the machine's memory: below that its pages stay in the
+	// page cache and reading ahead would only spend CPU.
+	ReadAheadAuto ReadAheadMode = iota
+	ReadAheadOn
+	ReadAheadOff
+)
+
+// SetReadAhead sets when blocks are read ahead (ReadAheadAuto by default).
+func (a *App) SetReadAhead(m ReadAheadMode) { a.readAheadMode = m }
+
+// ReadAheadTxs counts the transactions read ahead since the node started.
+func (a *App) ReadAheadTxs() int64 { return a.readAheadTxs.Load() }
+
+func (a *App) readAheadOn() bool {
+	switch a.readAheadMode {
+	case ReadAheadOn:
+		return true
+	case ReadAheadOff:
+		return false
+	}
+	mem := memTotal()
+	return mem > 0 && a.store.SnapshotBytes() > mem/2
+}
+
+var memTotalOnce = sync.OnceValue(func() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("MemTotal:")); ok {
+			kb, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(rest), []byte(" kB"))), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+})
+
+// memTotal is the machine's memory in bytes (0 where /proc/meminfo is not).
+func memTotal() int64 { return memTotalOnce() }
+
+// readAheadWorkers is how many transactions are read ahead at once: each
+// keeps one disk read in flight, so this is the depth of the disk's queue.
+const readAheadWorkers = 16
+
+// readAhead runs a block's transactions ahead of the block, on a
+// throwaway cache over the state as it was before the block, reading
+// through store.ReadAhead (system calls, not page faults), and throws
+// their results away. What remains is the records each transaction will
+// read, in the page cache when the block executes it. This matters only
+// when the state is larger than memory: then a transaction that reads a
+// dozen records waits for a dozen disk reads one after another, while
+// read ahead they are many in flight at once. It never changes an
+// outcome: the block's own execution reads and decides everything again.
+//
+// Only messages that declare their handler cheap to run twice
+// (MsgSpec.ReadAhead) are read ahead; a transaction the block has already
+// reached is skipped.
+type readAhead struct {
+	next      atomic.Int64 // the next transaction to read ahead
+	executing atomic.Int64 // the transaction the block is executing
+	stopped   atomic.Bool
+	wg        sync.WaitGroup
+}
+
+// startReadAhead starts the workers unless the store has no snapshot
+// larger than memory to read (a.readAheadOn).
+func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
+	r := &readAhead{}
+	if !a.readAheadOn() || len(txs) < 2 {
+		return r
+	}
+	view := a.store.ReadAhead()
+	for range min(readAheadWorkers, len(txs)) {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for !r.stopped.Load() {
+				i := int(r.next.Add(1) - 1)
+				if i >= len(txs) {
+					return
+				}
+				if int64(i) <= r.executing.Load() {
+					continue
+				}
+				if res := pre.wait(i); res.err == nil && res.c.spec.ReadAhead {
+					a.runAhead(view, res.c, txs[i])
+					a.readAheadTxs.Add(1)
+				}
+			}
+		}()
+	}
+	return r
+}
+
+// at tells the workers the block has reached transaction i.
+func (r *readAhead) at(i int) { r.executing.Store(int64(i)) }
+
+// stop waits for the workers: the trees must not change under them.
+func (r *readAhead) stop() {
+	r.stopped.Store(true)
+	r.wg.Wait()
+}
+
+// runAhead authenticates and handles a fresh copy of the message (the
+// block's own copy is not shared: a handler may change its message) and
+// discards everything. Any failure or panic only ends the read-ahead of
+// this transaction.
+func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
+	defer func() { _ = recover() }()
+	fresh, err := a.checkMessage(c.tx)
+	if err != nil {
+		return
+	}
+	kv := store.NewCache(view)
+	// Any sequence will do: an account's later transactions in the block
+	// are read ahead too.
+	signers, _, err := a.authenticate(kv, fresh, func(*authority.Account) uint64 { return fresh.tx.Sequence })
+	if err != nil {
+		return
+	}
+	_, _ = fresh.spec.Handle(&module.Context{
+		Height:  a.block.height,
+		Time:    a.block.time,
+		ChainID: a.chainID,
+		TxHash:  tx.Hash(raw),
+		KV:      kv,
+		Signers: signers,
+	}, fresh.msg)
+}

@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/publica/publica/app"
+	"github.com/publica/publica/store"
+)
+
+// Reading a block ahead (app/readahead.go) never changes its outcome: the
+// same blocks over two copies of one register on disk, one node reading
+// ahead and one not, give the same results and app hashes at every height
+// — including transactions that fail, and titles sold twice in a block
+// (the second sale read ahead against the state before the first).
+func TestReadAheadChangesNoOutcome(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a register")
+	}
+	const n = 3000
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	height, _, err := loadRegister(io.Discard, a, n, GrowthOptions{Transfers: 600, Chunk: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("cp", "-a", a, b).CombinedOutput(); err != nil {
+		t.Fatalf("copy the register: %v %s", err, out)
+	}
+	sold := soldTitles(LandOptions{Parcels: n, Transfers: 600})
+	blocks := landBlocks(LandOptions{Parcels: n, Transfers: 600, PerBlock: 200, OneTransaction: true}, sold)
+	// Sell some titles again in the same block, to a buyer who has no
+	// key in the sale (these fail), and repeat a transaction (its
+	// sequence is then wrong).
+	again := landBlocks(LandOptions{Parcels: n, Transfers: 50, First: 10, PerBlock: 50, OneTransaction: true}, sold)
+	blocks[1] = append(blocks[1], again[0]...)
+	blocks[2] = append(blocks[2], blocks[2][0])
+
+	run := func(dir string, mode app.ReadAheadMode) (hashes [][]byte, codes [][]uint32, ahead int64) {
+		st, err := store.Open(dir, dbm.PebbleDBBackend, store.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		node := app.New(st)
+		node.SetReadAhead(mode)
+		h := height
+		for _, txs := range blocks {
+			h++
+			res, err := node.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Txs: txs, Height: h, Time: time.Unix(1_800_000_000+h, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c []uint32
+			for _, r := range res.TxResults {
+				c = append(c, r.Code)
+			}
+			codes = append(codes, c)
+			hashes = append(hashes, res.AppHash)
+			if _, err := node.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return hashes, codes, node.ReadAheadTxs()
+	}
+	hashOn, codesOn, aheadOn := run(a, app.ReadAheadOn)
+	hashOff, codesOff, aheadOff := run(b, app.ReadAheadOff)
+	if aheadOn < 100 || aheadOff != 0 {
+		t.Fatalf("transactions read ahead: %d with read-ahead on (want most of 651), %d off", aheadOn, aheadOff)
+	}
+	t.Logf("%d transactions read ahead", aheadOn)
+	failed := 0
+	for i := range blocks {
+		if !bytes.Equal(hashOn[i], hashOff[i]) {
+			t.Fatalf("block %d: app hash %X reading ahead, %X not", i, hashOn[i], hashOff[i])
+		}
+		for j := range codesOn[i] {
+			if codesOn[i][j] != codesOff[i][j] {
+				t.Fatalf("block %d tx %d: code %d reading ahead, %d not", i, j, codesOn[i][j], codesOff[i][j])
+			}
+			if codesOn[i][j] != 0 {
+				failed++
+			}
+		}
+	}
+	if failed < 50 {
+		t.Fatalf("only %d transactions failed: the test does not exercise refusals", failed)
+	}
+}
