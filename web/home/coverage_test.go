@@ -29,9 +29,15 @@ var translatedPages = pageSet(
 )
 
 var (
-	translatedLandPages     = []string{"/land", "/land/search"}
+	translatedLandPages = []string{"/land", "/land/search", "/land/map", "/land/verify",
+		"/land/caveats/examine", "/land/caveats/lodge", "/land/caveats/remove", "/land/caveats/withdraw", "/land/corrections",
+		"/land/easements/end", "/land/easements/register", "/land/leases/end", "/land/leases/register",
+		"/land/mortgages/discharge", "/land/mortgages/register", "/land/parcels/merge", "/land/parcels/register",
+		"/land/parcels/subdivide", "/land/parties/amend", "/land/parties/register", "/land/titles/register",
+		"/land/titles/transmit", "/land/transfers/accept", "/land/transfers/offer", "/land/transfers/register",
+		"/land/transfers/settle", "/land/transfers/withdraw"}
 	translatedBallotPages   = []string{"/elections"}
-	translatedIdentityPages = []string{}
+	translatedIdentityPages = []string{"/identity", "/identity/credentials", "/identity/eligibility", "/identity/issue", "/identity/present", "/identity/recovery", "/identity/verify"}
 	translatedOtherPages    = []string{}
 )
 

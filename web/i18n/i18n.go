@@ -202,3 +202,24 @@ func Date(tag language.Tag, t time.Time) string {
 	}
 	return t.Format("2006-01-02")
 }
+
+var keys = func() map[string]bool {
+	m := make(map[string]bool, len(Catalog))
+	for _, msg := range Catalog {
+		m[msg.Key] = true
+	}
+	return m
+}()
+
+// Has reports whether key is in the catalog.
+func Has(key string) bool { return keys[key] }
+
+// Text is s in the page's language when s is a catalog key (with args
+// filled in), else s itself: the signing journeys' titles, leads and
+// field labels may be either while their areas are being translated.
+func Text(ctx context.Context, s string, args ...any) string {
+	if keys[s] {
+		return T(ctx, s, args...)
+	}
+	return s
+}

@@ -43,14 +43,14 @@ var landRegisterMortgage = &portal.Journey{
 	Path:    "/land/mortgages/register",
 	MsgType: land.TypeRegisterMortgage,
 	Parties: mortgageParties,
-	Title:   "Register a mortgage",
-	Lead:    "A clerk (or one of the parties) prepares the mortgage from the deed and signs first; every owner of the title and the lender then sign it with their own keys, and it is registered.",
+	Title:   "land.j.mortgage",
+	Lead:    "land.j.mortgage.lead",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "lender", Label: "Lender", Hint: partyHint + " The lender signs too.", Wide: true},
-		{Name: "currency", Label: "Currency", Hint: "The ISO 4217 code, such as EUR, USD or JPY."},
-		{Name: "amount", Label: "Amount secured", Hint: "In the currency, without its sign: 250000.00 (or 250,000.00) for two hundred and fifty thousand euros; JPY has no decimals."},
-		{Name: "rank", Label: "Rank", Hint: "1 for a first charge, 2 for a second… Leave empty for the next free rank."},
+		{Name: "lender", Label: "land.f.lender", Hint: "land.h.lender", Wide: true},
+		{Name: "currency", Label: "land.f.currency", Hint: "land.h.currency"},
+		{Name: "amount", Label: "land.f.amount", Hint: "land.h.amount"},
+		{Name: "rank", Label: "land.f.rank", Hint: "land.h.rank"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
@@ -99,12 +99,12 @@ var landRegisterMortgage = &portal.Journey{
 		var m land.MsgRegisterMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Register a mortgage on title " + m.Title},
-			{Label: "Lender", Value: m.Lender, Mono: true},
-			{Label: "Amount secured", Value: money.Format(m.Amount, m.Currency, language.English)},
-			{Label: "Rank", Value: strconv.FormatInt(m.Rank, 10)},
-			{Label: "Effect", Value: "The title is charged in the lender’s favour until the lender discharges the mortgage; it passes to any new titles on subdivision"},
-			{Label: "Document hash", Value: m.Document, Mono: true},
+			{Label: "land.f.what", Value: "Register a mortgage on title " + m.Title},
+			{Label: "land.f.lender", Value: m.Lender, Mono: true},
+			{Label: "land.f.amount", Value: money.Format(m.Amount, m.Currency, language.English)},
+			{Label: "land.f.rank", Value: strconv.FormatInt(m.Rank, 10)},
+			{Label: "land.f.effect", Value: "The title is charged in the lender’s favour until the lender discharges the mortgage; it passes to any new titles on subdivision"},
+			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
 	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
@@ -112,8 +112,8 @@ var landRegisterMortgage = &portal.Journey{
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
 		return "Mortgage " + id + " is registered on title " + m.Title,
-			[]ui.Fact{{Label: "Mortgage", Value: id, Mono: true}, titleFact(m.Title)},
-			append(titleLinks(m.Title), ui.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+			[]ui.Fact{{Label: "land.f.mortgage", Value: id, Mono: true}, titleFact(m.Title)},
+			append(titleLinks(m.Title), ui.Link{Label: "land.l.certificate", Href: "/land/titles/" + m.Title + "/certificate"})
 	},
 }
 
@@ -121,13 +121,13 @@ var landRegisterLease = &portal.Journey{
 	Path:    "/land/leases/register",
 	MsgType: land.TypeRegisterLease,
 	Parties: leaseParties,
-	Title:   "Register a lease",
-	Lead:    "One party prepares the lease and signs first; every owner of the title and the lessee then sign it with their own keys.",
+	Title:   "land.j.lease",
+	Lead:    "land.j.lease.lead",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "lessee", Label: "Lessee", Hint: partyHint + " The lessee signs too.", Wide: true},
-		{Name: "start", Label: "Start date", Hint: "YYYY-MM-DD, for example 2027-01-01."},
-		{Name: "end", Label: "End date", Hint: "YYYY-MM-DD, after the start."},
+		{Name: "lessee", Label: "land.f.lessee", Hint: "land.h.lessee", Wide: true},
+		{Name: "start", Label: "land.f.start", Hint: "land.h.start"},
+		{Name: "end", Label: "land.f.end", Hint: "land.h.end"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
@@ -159,15 +159,15 @@ var landRegisterLease = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Register a lease of title " + m.Title},
-			{Label: "Lessee", Value: m.Lessee, Mono: true}, {Label: "Term", Value: m.Start + " to " + m.End},
-			{Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Register a lease of title " + m.Title},
+			{Label: "land.f.lessee", Value: m.Lessee, Mono: true}, {Label: "land.f.term", Value: m.Start + " to " + m.End},
+			{Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterLease
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Lease " + string(r.Data) + " is registered on title " + m.Title,
-			[]ui.Fact{{Label: "Lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+			[]ui.Fact{{Label: "land.f.lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -175,12 +175,12 @@ var landRegisterEasement = &portal.Journey{
 	Path:    "/land/easements/register",
 	MsgType: land.TypeRegisterEasement,
 	Parties: easementParties,
-	Title:   "Register an easement",
-	Lead:    "Burden a title for the benefit of another parcel (a right of way, a drain). Every owner of the burdened title signs.",
+	Title:   "land.j.easement",
+	Lead:    "land.j.easement.lead",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "benefiting", Label: "Benefiting parcel", Hint: "The parcel that gains the right, for example P2. It must not be on the burdened title."},
-		{Name: "purpose", Label: "Purpose", Hint: "Up to 256 characters, for example: right of way on foot and by vehicle along the east boundary.", Kind: "textarea"},
+		{Name: "benefiting", Label: "land.f.benefiting", Hint: "land.h.benefiting"},
+		{Name: "purpose", Label: "land.f.purpose", Hint: "land.h.purpose", Kind: "textarea"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
@@ -214,15 +214,15 @@ var landRegisterEasement = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Register an easement on title " + m.Title},
-			{Label: "Benefiting parcel", Value: m.Benefiting, Href: "/land/parcels/" + m.Benefiting}, {Label: "Purpose", Value: m.Purpose},
-			{Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Register an easement on title " + m.Title},
+			{Label: "land.f.benefiting", Value: m.Benefiting, Href: "/land/parcels/" + m.Benefiting}, {Label: "land.f.purpose", Value: m.Purpose},
+			{Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Easement " + string(r.Data) + " is registered on title " + m.Title,
-			[]ui.Fact{{Label: "Easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+			[]ui.Fact{{Label: "land.f.easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
 	},
 }
 
@@ -245,13 +245,13 @@ var landSettleTransfer = &portal.Journey{
 	Path:    "/land/transfers/settle",
 	MsgType: land.TypeTransfer,
 	Parties: transferParties,
-	Title:   "Register a sale signed at settlement",
-	Lead:    "When seller and buyer sign together, the whole transfer is one transaction: a clerk prepares it from the deed and signs first, then the seller and the buyer sign it with their own keys, and it is registered. (Parties who sign at different times use an offer instead.)",
+	Title:   "land.j.settle",
+	Lead:    "land.j.settle.lead",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "seller", Label: "Seller", Hint: "An owner of the title. " + partyHint + " The seller signs too.", Wide: true},
-		{Name: "buyer", Label: "Buyer", Hint: partyHint + " The buyer signs too.", Wide: true},
-		{Name: "share", Label: "Share of the title sold", Hint: "A fraction such as 1 (the whole title, if the seller holds it all) or 1/2. Leave empty for 1."},
+		{Name: "seller", Label: "land.f.seller", Hint: "land.h.seller", Wide: true},
+		{Name: "buyer", Label: "land.f.buyer", Hint: "land.h.buyer", Wide: true},
+		{Name: "share", Label: "land.f.sharesold", Hint: "land.h.sharesold"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
@@ -287,19 +287,19 @@ var landSettleTransfer = &portal.Journey{
 		var m land.MsgTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Transfer a share of title " + m.Title + ", registered at once"},
-			{Label: "Sellers", Value: sharesText(m.Sellers), Mono: true},
-			{Label: "Buyers", Value: sharesText(m.Buyers), Mono: true},
-			{Label: "Effect", Value: "The sellers’ shares pass to the buyers as soon as everyone has signed; mortgages and easements stay on the title"},
-			{Label: "Document hash", Value: m.Document, Mono: true},
+			{Label: "land.f.what", Value: "Transfer a share of title " + m.Title + ", registered at once"},
+			{Label: "land.f.sellers", Value: sharesText(m.Sellers), Mono: true},
+			{Label: "land.f.buyers", Value: sharesText(m.Buyers), Mono: true},
+			{Label: "land.f.effect", Value: "The sellers’ shares pass to the buyers as soon as everyone has signed; mortgages and easements stay on the title"},
+			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "The transfer of title " + m.Title + " is registered",
-			[]ui.Fact{titleFact(m.Title), {Label: "Bought", Value: sharesText(m.Buyers), Mono: true}},
-			append(titleLinks(m.Title), ui.Link{Label: "Title certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+			[]ui.Fact{titleFact(m.Title), {Label: "land.f.bought", Value: sharesText(m.Buyers), Mono: true}},
+			append(titleLinks(m.Title), ui.Link{Label: "land.l.certificate", Href: "/land/titles/" + m.Title + "/certificate"})
 	},
 }
 

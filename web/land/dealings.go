@@ -26,7 +26,7 @@ import (
 // cosign_journeys.go; subdivision in subdivide.go.
 
 func titleField() ui.Field {
-	return ui.Field{Name: "title", Label: "Title", Hint: "The title id, for example T1."}
+	return ui.Field{Name: "title", Label: "land.f.title", Hint: "land.h.title"}
 }
 
 // titleFor reads the "title" field and loads an active title. With
@@ -119,18 +119,17 @@ func titleLinks(ids ...string) []ui.Link {
 }
 
 func titleFact(id string) ui.Fact {
-	return ui.Fact{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}
+	return ui.Fact{Label: "land.f.title", Value: id, Mono: true, Href: "/land/titles/" + id}
 }
 
 var landLodgeCaveat = &portal.Journey{
 	Path:    "/land/caveats/lodge",
 	MsgType: land.TypeLodgeCaveat,
-	Title:   "Lodge a caveat",
-	Lead: "Anyone claiming an interest in a title may lodge a caveat. A clerk examines it first: once accepted it freezes every dealing on the title " +
-		"until you withdraw it or a clerk removes it. A caveat a clerk lodges (for example on a court order) is in force at once.",
-	Nav: "land",
+	Title:   "land.j.lodge",
+	Lead:    "land.j.lodge.lead",
+	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "reason", Label: "Your claim", Hint: "Why dealings must stop, up to 512 characters (for example: purchaser’s interest under contract of 1 March).", Kind: "textarea"},
+		{Name: "reason", Label: "land.f.claim", Hint: "land.h.claim", Kind: "textarea"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
@@ -149,13 +148,13 @@ var landLodgeCaveat = &portal.Journey{
 		var m land.MsgLodgeCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Lodge a caveat on title " + m.Title},
-			{Label: "Lodged by", Value: tx.AccountID(signer), Mono: true},
-			{Label: "Claim", Value: m.Reason},
-			{Label: "Effect", Value: "Lodged by a clerk, the caveat is in force at once; lodged by anyone else, it is an application that a clerk examines. " +
+			{Label: "land.f.what", Value: "Lodge a caveat on title " + m.Title},
+			{Label: "land.f.lodgedby", Value: tx.AccountID(signer), Mono: true},
+			{Label: "land.f.claimfact", Value: m.Reason},
+			{Label: "land.f.effect", Value: "Lodged by a clerk, the caveat is in force at once; lodged by anyone else, it is an application that a clerk examines. " +
 				"While it is in force no transfer, mortgage, lease, easement, subdivision or merge of title " + m.Title +
 				" can be registered, until the caveat is withdrawn by you or removed by a clerk"},
-			{Label: "Document hash", Value: m.Document, Mono: true},
+			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
 	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
@@ -164,13 +163,13 @@ var landLodgeCaveat = &portal.Journey{
 		id := string(r.Data)
 		if caveatApplied(r) {
 			return "Your caveat application " + id + " on title " + m.Title + " awaits a clerk",
-				[]ui.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title),
-					{Label: "Status", Value: "Application: a clerk examines it and accepts or rejects it with a reason. Until accepted it freezes nothing."}},
-				append(titleLinks(m.Title), ui.Link{Label: "Withdraw the application", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+				[]ui.Fact{{Label: "land.f.caveat", Value: id, Mono: true}, titleFact(m.Title),
+					{Label: "land.f.status", Value: "Application: a clerk examines it and accepts or rejects it with a reason. Until accepted it freezes nothing."}},
+				append(titleLinks(m.Title), ui.Link{Label: "land.l.withdrawapp", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
 		}
 		return "Caveat " + id + " is lodged on title " + m.Title,
-			[]ui.Fact{{Label: "Caveat", Value: id, Mono: true}, titleFact(m.Title), {Label: "Status", Value: "In force: dealings on the title are frozen"}},
-			append(titleLinks(m.Title), ui.Link{Label: "Withdraw it later", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+			[]ui.Fact{{Label: "land.f.caveat", Value: id, Mono: true}, titleFact(m.Title), {Label: "land.f.status", Value: "In force: dealings on the title are frozen"}},
+			append(titleLinks(m.Title), ui.Link{Label: "land.l.withdrawlater", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
 	},
 }
 
@@ -221,12 +220,12 @@ func applicationIDs(t *land.Title) []string {
 var landExamineCaveat = &portal.Journey{
 	Path:    "/land/caveats/examine",
 	MsgType: land.TypeExamineCaveat,
-	Title:   "Examine a caveat application",
-	Lead:    "Clerks only. Accept the application (the caveat then freezes every dealing on the title) or reject it (it is recorded in the title's history and has no effect). Give the reason for your decision.",
+	Title:   "land.j.examine",
+	Lead:    "land.j.examine.lead",
 	Nav:     "land",
-	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "Caveat application", Hint: "The caveat id, for example C1."},
-		{Name: "decision", Label: "Decision", Hint: "Type accept or reject."},
-		{Name: "reason", Label: "Reason for the decision", Hint: "Up to 512 characters (for example: the contract of sale shows the purchaser's interest).", Kind: "textarea"}},
+	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "land.f.application", Hint: "land.h.caveat"},
+		{Name: "decision", Label: "land.f.decision", Hint: "land.h.decision"},
+		{Name: "reason", Label: "land.f.decisionreason", Hint: "land.h.decisionreason", Kind: "textarea"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
@@ -253,7 +252,7 @@ var landExamineCaveat = &portal.Journey{
 			what, effect = "Reject caveat application "+m.Caveat+" on title "+m.Title,
 				"The application leaves the title and is kept in its history with your reason; dealings are not affected"
 		}
-		return []ui.Fact{{Label: "What", Value: what}, {Label: "Reason", Value: m.Reason}, {Label: "Effect", Value: effect}}
+		return []ui.Fact{{Label: "land.f.what", Value: what}, {Label: "land.f.reason", Value: m.Reason}, {Label: "land.f.effect", Value: effect}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgExamineCaveat
@@ -268,10 +267,10 @@ var landExamineCaveat = &portal.Journey{
 var landWithdrawCaveat = &portal.Journey{
 	Path:    "/land/caveats/withdraw",
 	MsgType: land.TypeWithdrawCaveat,
-	Title:   "Withdraw a caveat",
-	Lead:    "The account that lodged a caveat withdraws it; dealings on the title may then go ahead.",
+	Title:   "land.j.withdrawcaveat",
+	Lead:    "land.j.withdrawcaveat.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."}},
+	Fields:  []ui.Field{titleField(), {Name: "caveat", Label: "land.f.caveat", Hint: "land.h.caveat"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
@@ -291,8 +290,8 @@ var landWithdrawCaveat = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgWithdrawCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Withdraw caveat " + m.Caveat + " from title " + m.Title},
-			{Label: "Effect", Value: "Dealings on title " + m.Title + " are no longer frozen by this caveat"}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Withdraw caveat " + m.Caveat + " from title " + m.Title},
+			{Label: "land.f.effect", Value: "Dealings on title " + m.Title + " are no longer frozen by this caveat"}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgWithdrawCaveat
@@ -304,11 +303,11 @@ var landWithdrawCaveat = &portal.Journey{
 var landRemoveCaveat = &portal.Journey{
 	Path:    "/land/caveats/remove",
 	MsgType: land.TypeRemoveCaveat,
-	Title:   "Remove a caveat",
-	Lead:    "Clerks only. Remove a caveat on an order or after a lapse, with the reason on the record.",
+	Title:   "land.j.removecaveat",
+	Lead:    "land.j.removecaveat.lead",
 	Nav:     "land",
-	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "Caveat", Hint: "The caveat id, for example C1."},
-		{Name: "reason", Label: "Reason for removal", Hint: "Up to 512 characters (for example: lapsed, no proceedings filed).", Kind: "textarea"},
+	Fields: []ui.Field{titleField(), {Name: "caveat", Label: "land.f.caveat", Hint: "land.h.caveat"},
+		{Name: "reason", Label: "land.f.removalreason", Hint: "land.h.removalreason", Kind: "textarea"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
@@ -327,8 +326,8 @@ var landRemoveCaveat = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRemoveCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Remove caveat " + m.Caveat + " from title " + m.Title},
-			{Label: "Reason", Value: m.Reason}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Remove caveat " + m.Caveat + " from title " + m.Title},
+			{Label: "land.f.reason", Value: m.Reason}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRemoveCaveat
@@ -340,10 +339,10 @@ var landRemoveCaveat = &portal.Journey{
 var landDischargeMortgage = &portal.Journey{
 	Path:    "/land/mortgages/discharge",
 	MsgType: land.TypeDischarge,
-	Title:   "Discharge a mortgage",
-	Lead:    "Lenders: release a mortgage that has been repaid. The lender named in the mortgage signs.",
+	Title:   "land.j.discharge",
+	Lead:    "land.j.discharge.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{titleField(), {Name: "mortgage", Label: "Mortgage", Hint: "The mortgage id, for example M1."}, documentField()},
+	Fields:  []ui.Field{titleField(), {Name: "mortgage", Label: "land.f.mortgage", Hint: "land.h.mortgage"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
@@ -371,8 +370,8 @@ var landDischargeMortgage = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgDischargeMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Discharge mortgage " + m.Mortgage + " on title " + m.Title},
-			{Label: "Effect", Value: "The mortgage no longer burdens the title"}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Discharge mortgage " + m.Mortgage + " on title " + m.Title},
+			{Label: "land.f.effect", Value: "The mortgage no longer burdens the title"}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgDischargeMortgage
@@ -384,10 +383,10 @@ var landDischargeMortgage = &portal.Journey{
 var landEndLease = &portal.Journey{
 	Path:    "/land/leases/end",
 	MsgType: land.TypeEndLease,
-	Title:   "End a lease",
-	Lead:    "The lessee surrenders a lease, or a clerk ends it on a deed.",
+	Title:   "land.j.endlease",
+	Lead:    "land.j.endlease.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{titleField(), {Name: "lease", Label: "Lease", Hint: "The lease id, for example L1."}, documentField()},
+	Fields:  []ui.Field{titleField(), {Name: "lease", Label: "land.f.lease", Hint: "land.h.lease"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireAccount(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
@@ -415,7 +414,7 @@ var landEndLease = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgEndLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "End lease " + m.Lease + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "End lease " + m.Lease + " on title " + m.Title}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgEndLease
@@ -427,10 +426,10 @@ var landEndLease = &portal.Journey{
 var landEndEasement = &portal.Journey{
 	Path:    "/land/easements/end",
 	MsgType: land.TypeEndEasement,
-	Title:   "End an easement",
-	Lead:    "Clerks only. End an easement on a deed of release.",
+	Title:   "land.j.endeasement",
+	Lead:    "land.j.endeasement.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{titleField(), {Name: "easement", Label: "Easement", Hint: "The easement id, for example E1."}, documentField()},
+	Fields:  []ui.Field{titleField(), {Name: "easement", Label: "land.f.easement", Hint: "land.h.easement"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
@@ -451,7 +450,7 @@ var landEndEasement = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgEndEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "End easement " + m.Easement + " on title " + m.Title}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "End easement " + m.Easement + " on title " + m.Title}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgEndEasement
@@ -463,12 +462,12 @@ var landEndEasement = &portal.Journey{
 var landTransmit = &portal.Journey{
 	Path:    "/land/titles/transmit",
 	MsgType: land.TypeTransmit,
-	Title:   "Transmit a title",
-	Lead:    "Clerks only. Vest a title in a new owner on death or by court order, without the old owners’ signatures.",
+	Title:   "land.j.transmit",
+	Lead:    "land.j.transmit.lead",
 	Nav:     "land",
 	Fields: []ui.Field{titleField(),
-		{Name: "owner", Label: "New owner", Hint: partyHint + " The whole title vests in this party.", Wide: true},
-		{Name: "reason", Label: "Ground", Hint: "death or court-order."},
+		{Name: "owner", Label: "land.f.newowner", Hint: "land.h.newowner", Wide: true},
+		{Name: "reason", Label: "land.f.ground", Hint: "land.h.ground"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
@@ -493,8 +492,8 @@ var landTransmit = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgTransmit
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Transmit title " + m.Title + " (" + m.Reason + ")"},
-			{Label: "New owners", Value: sharesText(m.Owners), Mono: true}, {Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Transmit title " + m.Title + " (" + m.Reason + ")"},
+			{Label: "land.f.newowners", Value: sharesText(m.Owners), Mono: true}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgTransmit
@@ -506,10 +505,10 @@ var landTransmit = &portal.Journey{
 var landWithdrawOffer = &portal.Journey{
 	Path:    "/land/transfers/withdraw",
 	MsgType: land.TypeWithdrawOffer,
-	Title:   "Withdraw a transfer offer",
-	Lead:    "Sellers: withdraw an offer before a clerk registers it.",
+	Title:   "land.j.withdrawoffer",
+	Lead:    "land.j.withdrawoffer.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
+	Fields:  []ui.Field{{Name: "offer", Label: "land.f.offer", Hint: "land.h.offer"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		o, errs, err := offerFor(ctx, cl, a, requireAccount(a, nil))
 		if err != nil {
@@ -532,12 +531,12 @@ var landWithdrawOffer = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgWithdrawOffer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Withdraw transfer offer " + m.Offer}, {Label: "Effect", Value: "The offer can no longer be accepted or registered"}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Withdraw transfer offer " + m.Offer}, {Label: "land.f.effect", Value: "The offer can no longer be accepted or registered"}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgWithdrawOffer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Offer " + m.Offer + " is withdrawn", []ui.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
-			[]ui.Link{{Label: "Land registry", Href: "/land"}}
+		return "Offer " + m.Offer + " is withdrawn", []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
+			[]ui.Link{{Label: "land.l.registry", Href: "/land"}}
 	},
 }

@@ -42,8 +42,8 @@ var (
 )
 
 func documentField() ui.Field {
-	return ui.Field{Name: "document", Label: "Document hash",
-		Hint: "The SHA-256 of the deed, plan or order this rests on: 64 lowercase hexadecimal characters (sha256sum FILE).", Wide: true, Fill: "document"}
+	return ui.Field{Name: "document", Label: "land.f.document",
+		Hint: "land.h.document", Wide: true, Fill: "document"}
 }
 
 func checkDocument(a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
@@ -223,14 +223,14 @@ var landRegisterParcel = &portal.Journey{
 	Path:    registerParcelPath,
 	MsgType: land.TypeRegisterParcel,
 	Change:  changeParcelHref,
-	Title:   "Register a parcel",
-	Lead:    "Clerks only. Record a new parcel (spatial unit) from its surveyed outline. It must not overlap an active parcel.",
+	Title:   "land.j.parcel",
+	Lead:    "land.j.parcel.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "cadastral_ref", Label: "Cadastral reference", Hint: "Up to 64 letters, digits and . _ : - (for example LOT-12)."},
-		{Name: "geometry", Label: "Outline (GeoJSON)", Kind: "textarea",
-			Hint: `A GeoJSON Polygon or MultiPolygon with integer coordinates in centimetres (EPSG:32633), exterior rings counter-clockwise (a clockwise one is reversed for you), for example {"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]}.`},
-		{Name: "address", Label: "Address", Hint: "Optional, up to 256 characters."},
+		{Name: "cadastral_ref", Label: "land.f.cadref", Hint: "land.h.cadref"},
+		{Name: "geometry", Label: "land.f.outline", Kind: "textarea",
+			Hint: "land.h.outline"},
+		{Name: "address", Label: "land.f.address", Hint: "land.h.address"},
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
@@ -289,15 +289,15 @@ var landRegisterParcel = &portal.Journey{
 		var m land.MsgRegisterParcel
 		_ = tx.DecodeMsg(t.Msg, &m)
 		fs := []ui.Fact{
-			{Label: "What", Value: "Register a new parcel"},
-			{Label: "Cadastral reference", Value: m.CadastralRef, Mono: true},
-			{Label: "Address", Value: orNone(m.Address)},
+			{Label: "land.f.what", Value: "Register a new parcel"},
+			{Label: "land.f.cadref", Value: m.CadastralRef, Mono: true},
+			{Label: "land.f.address", Value: orNone(m.Address)},
 		}
 		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
-			fs = append(fs, ui.Fact{Label: "Area", Value: ui.AreaM2(r.Area2(), 100) + " m²"},
-				ui.Fact{Label: "Vertices", Value: strconv.Itoa(r.Vertices())})
+			fs = append(fs, ui.Fact{Label: "land.f.area", Value: ui.AreaM2(r.Area2(), 100) + " m²"},
+				ui.Fact{Label: "land.f.vertices", Value: strconv.Itoa(r.Vertices())})
 		}
-		return append(fs, ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
 		var m land.MsgRegisterParcel
@@ -309,9 +309,9 @@ var landRegisterParcel = &portal.Journey{
 	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Parcel " + id + " is registered",
-			[]ui.Fact{{Label: "Parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
-			[]ui.Link{{Label: "Register its first title", Href: "/land/titles/register?parcel=" + id},
-				{Label: "See the parcel and its history", Href: "/land/parcels/" + id}}
+			[]ui.Fact{{Label: "land.f.parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
+			[]ui.Link{{Label: "land.l.firsttitle", Href: "/land/titles/register?parcel=" + id},
+				{Label: "land.l.parcelhistory", Href: "/land/parcels/" + id}}
 	},
 }
 
@@ -365,13 +365,13 @@ func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs [
 var landRegisterTitle = &portal.Journey{
 	Path:    "/land/titles/register",
 	MsgType: land.TypeRegisterTitle,
-	Title:   "Register a first title",
-	Lead:    "Clerks only. The first registration of ownership over a parcel that has no title yet.",
+	Title:   "land.j.title",
+	Lead:    "land.j.title.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "parcel", Label: "Parcel", Hint: "The parcel id, for example P1."},
-		{Name: "owner", Label: "Owner", Hint: partyHint, Wide: true},
-		{Name: "tenure", Label: "Tenure", Hint: "freehold, leasehold or state."},
+		{Name: "parcel", Label: "land.f.parcel", Hint: "land.h.parcel"},
+		{Name: "owner", Label: "land.f.owner", Hint: "land.h.partyid", Wide: true},
+		{Name: "tenure", Label: "land.f.tenure", Hint: "land.h.tenure"},
 		documentField(),
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
@@ -410,17 +410,17 @@ var landRegisterTitle = &portal.Journey{
 		var m land.MsgRegisterTitle
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Register the first title over " + strings.Join(m.Parcels, ", ")},
-			{Label: "Owners", Value: sharesText(m.Owners), Mono: true},
-			{Label: "Tenure", Value: m.Tenure},
-			{Label: "Document hash", Value: m.Document, Mono: true},
+			{Label: "land.f.what", Value: "Register the first title over " + strings.Join(m.Parcels, ", ")},
+			{Label: "land.f.owners", Value: sharesText(m.Owners), Mono: true},
+			{Label: "land.f.tenure", Value: m.Tenure},
+			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
 	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Title " + id + " is registered",
-			[]ui.Fact{{Label: "Title", Value: id, Mono: true, Href: "/land/titles/" + id}},
-			[]ui.Link{{Label: "See the title with its proof", Href: "/land/titles/" + id}}
+			[]ui.Fact{{Label: "land.f.title", Value: id, Mono: true, Href: "/land/titles/" + id}},
+			[]ui.Link{{Label: "land.l.titleproof", Href: "/land/titles/" + id}}
 	},
 }
 
@@ -435,13 +435,13 @@ func sharesText(ss []land.Share) string {
 var landOfferTransfer = &portal.Journey{
 	Path:    "/land/transfers/offer",
 	MsgType: land.TypeOfferTransfer,
-	Title:   "Offer a transfer",
-	Lead:    "Owners: offer your share of a title (or part of it) to a buyer. The buyer accepts, then a clerk registers the transfer.",
+	Title:   "land.j.offer",
+	Lead:    "land.j.offer.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "title", Label: "Title", Hint: "The title id, for example T1."},
-		{Name: "buyer", Label: "Buyer’s account id", Hint: "40 hexadecimal characters.", Wide: true},
-		{Name: "share", Label: "Share of the title you sell", Hint: "A fraction such as 1 (everything you hold, if you hold it all) or 1/2. Leave empty for 1."},
+		{Name: "title", Label: "land.f.title", Hint: "land.h.title"},
+		{Name: "buyer", Label: "land.f.buyeraccount", Hint: "land.h.account", Wide: true},
+		{Name: "share", Label: "land.f.shareyousell", Hint: "land.h.shareyousell"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		var errs []ui.FormError
@@ -492,18 +492,18 @@ var landOfferTransfer = &portal.Journey{
 		var m land.MsgOfferTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Offer a share of title " + m.Title + " for transfer"},
-			{Label: "Sellers", Value: sharesText(m.Sellers), Mono: true},
-			{Label: "Buyers", Value: sharesText(m.Buyers), Mono: true},
-			{Label: "Open until block", Value: strconv.FormatInt(m.Expires, 10)},
-			{Label: "Then", Value: "The buyer accepts the offer, and a clerk registers the transfer"},
+			{Label: "land.f.what", Value: "Offer a share of title " + m.Title + " for transfer"},
+			{Label: "land.f.sellers", Value: sharesText(m.Sellers), Mono: true},
+			{Label: "land.f.buyers", Value: sharesText(m.Buyers), Mono: true},
+			{Label: "land.f.openuntil", Value: strconv.FormatInt(m.Expires, 10)},
+			{Label: "land.f.then", Value: "The buyer accepts the offer, and a clerk registers the transfer"},
 		}
 	},
 	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Offer " + id + " is made",
-			[]ui.Fact{{Label: "Offer", Value: id, Mono: true}},
-			[]ui.Link{{Label: "The buyer accepts it here", Href: "/land/transfers/accept?offer=" + id}}
+			[]ui.Fact{{Label: "land.f.offer", Value: id, Mono: true}},
+			[]ui.Link{{Label: "land.l.buyeraccepts", Href: "/land/transfers/accept?offer=" + id}}
 	},
 }
 
@@ -526,10 +526,10 @@ func offerFor(ctx context.Context, cl *client.Client, a portal.Answers, errs []u
 var landAcceptTransfer = &portal.Journey{
 	Path:    "/land/transfers/accept",
 	MsgType: land.TypeAcceptTransfer,
-	Title:   "Accept a transfer offer",
-	Lead:    "Buyers: accept an offer made to you. A clerk then registers the transfer.",
+	Title:   "land.j.accept",
+	Lead:    "land.j.accept.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}},
+	Fields:  []ui.Field{{Name: "offer", Label: "land.f.offer", Hint: "land.h.offer"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		o, errs, err := offerFor(ctx, cl, a, nil)
 		if err != nil || o == nil {
@@ -553,24 +553,24 @@ var landAcceptTransfer = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgAcceptTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Accept offer " + m.Offer},
-			{Label: "Then", Value: "A clerk registers the transfer; until then the sellers still own the title"}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Accept offer " + m.Offer},
+			{Label: "land.f.then", Value: "A clerk registers the transfer; until then the sellers still own the title"}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgAcceptTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Offer " + m.Offer + " is accepted", []ui.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
-			[]ui.Link{{Label: "A clerk registers it here", Href: "/land/transfers/register?offer=" + m.Offer}}
+		return "Offer " + m.Offer + " is accepted", []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
+			[]ui.Link{{Label: "land.l.clerkregisters", Href: "/land/transfers/register?offer=" + m.Offer}}
 	},
 }
 
 var landRegisterTransfer = &portal.Journey{
 	Path:    "/land/transfers/register",
 	MsgType: land.TypeRegisterTransfer,
-	Title:   "Register a transfer",
-	Lead:    "Clerks only. Register an accepted offer: the sellers’ shares pass to the buyers.",
+	Title:   "land.j.transfer",
+	Lead:    "land.j.transfer.lead",
 	Nav:     "land",
-	Fields:  []ui.Field{{Name: "offer", Label: "Offer", Hint: "The offer id, for example O1."}, documentField()},
+	Fields:  []ui.Field{{Name: "offer", Label: "land.f.offer", Hint: "land.h.offer"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
 		o, errs, err := offerFor(ctx, cl, a, errs)
@@ -589,13 +589,13 @@ var landRegisterTransfer = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "What", Value: "Register the transfer in offer " + m.Offer},
-			{Label: "Document hash", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: "Register the transfer in offer " + m.Offer},
+			{Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "The transfer in offer " + m.Offer + " is registered", []ui.Fact{{Label: "Offer", Value: m.Offer, Mono: true}},
-			[]ui.Link{{Label: "Land registry", Href: "/land"}}
+		return "The transfer in offer " + m.Offer + " is registered", []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
+			[]ui.Link{{Label: "land.l.registry", Href: "/land"}}
 	},
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
@@ -52,7 +53,7 @@ func neighbourMap(ctx context.Context, cl *client.Client, p *land.Parcel, h int6
 	if !found { // a retired parcel is no longer in the index: draw it over what replaced it
 		ps = append(ps, *p)
 	}
-	m := ui.NewAreaMap("parcel-map", "Parcel "+p.CadastralRef+" and its neighbours", box, ps, p.ID, more)
+	m := ui.NewAreaMap("parcel-map", i18n.T(ctx, "land.areamap.neighbours", p.CadastralRef), box, ps, p.ID, more)
 	return &m, nil
 }
 
@@ -110,7 +111,7 @@ func (s *handlers) landMap(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m := ui.NewAreaMap("area-map", "Parcels in this area", box, ps, "", more)
+	m := ui.NewAreaMap("area-map", i18n.T(ctx, "land.areamap.area"), box, ps, "", more)
 	v.Map = &m
 	link := func(b [4]int64) string { return fmt.Sprintf("/land/map?bbox=%d,%d,%d,%d", b[0], b[1], b[2], b[3]) }
 	step := side / 2

@@ -38,15 +38,15 @@ func parcelIDs(v string) ([]string, bool) {
 var landMerge = &portal.Journey{
 	Path:    "/land/parcels/merge",
 	MsgType: land.TypeMerge,
-	Title:   "Merge parcels",
-	Lead:    "Clerks only. Join adjacent parcels with the same owners and tenure into one parcel, whose outline is exactly their union.",
+	Title:   "land.j.merge",
+	Lead:    "land.j.merge.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "parcels", Label: "Parcels to merge", Hint: "Two or more parcel ids separated by commas, for example P3, P4."},
-		{Name: "cadastral_ref", Label: "Cadastral reference of the merged parcel", Hint: "Up to 64 letters, digits and . _ : -."},
-		{Name: "geometry", Label: "Outline of the merged parcel (GeoJSON)", Kind: "textarea",
-			Hint: "A Polygon or MultiPolygon in centimetres (EPSG:32633) that contains every parcel and has exactly their total area."},
-		{Name: "address", Label: "Address", Hint: "Optional, up to 256 characters."},
+		{Name: "parcels", Label: "land.f.mergeparcels", Hint: "land.h.mergeparcels"},
+		{Name: "cadastral_ref", Label: "land.f.mergedref", Hint: "land.h.mergedref"},
+		{Name: "geometry", Label: "land.f.mergedoutline", Kind: "textarea",
+			Hint: "land.h.mergedoutline"},
+		{Name: "address", Label: "land.f.address", Hint: "land.h.address"},
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
@@ -135,13 +135,13 @@ var landMerge = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgMerge
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []ui.Fact{{Label: "What", Value: "Merge parcels " + strings.Join(m.Parcels, ", ") + " into one"},
-			{Label: "Then", Value: "The parcels are retired; if they have titles, one new title carries their owners and burdens"},
-			{Label: "Cadastral reference", Value: m.CadastralRef, Mono: true}, {Label: "Address", Value: orNone(m.Address)}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: "Merge parcels " + strings.Join(m.Parcels, ", ") + " into one"},
+			{Label: "land.f.then", Value: "The parcels are retired; if they have titles, one new title carries their owners and burdens"},
+			{Label: "land.f.cadref", Value: m.CadastralRef, Mono: true}, {Label: "land.f.address", Value: orNone(m.Address)}}
 		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
-			fs = append(fs, ui.Fact{Label: "Area", Value: ui.AreaM2(r.Area2(), 100) + " m²"})
+			fs = append(fs, ui.Fact{Label: "land.f.area", Value: ui.AreaM2(r.Area2(), 100) + " m²"})
 		}
-		return append(fs, ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
 		var m land.MsgMerge
@@ -155,7 +155,7 @@ var landMerge = &portal.Journey{
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
 		return "Parcels " + strings.Join(m.Parcels, ", ") + " are merged into " + id,
-			[]ui.Fact{{Label: "Merged parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
+			[]ui.Fact{{Label: "land.f.merged", Value: id, Mono: true, Href: "/land/parcels/" + id}},
 			[]ui.Link{{Label: "See parcel " + id + " and its lineage", Href: "/land/parcels/" + id}}
 	},
 }
@@ -234,16 +234,16 @@ func parseOwners(v string) ([]land.Share, string) {
 var landCorrect = &portal.Journey{
 	Path:    "/land/corrections",
 	MsgType: land.TypeCorrect,
-	Title:   "Correct a record",
-	Lead:    "Clerks only. Correct a parcel’s reference or address, or a title’s tenure or owners. The record as it stood stays in the history.",
+	Title:   "land.j.correct",
+	Lead:    "land.j.correct.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "record", Label: "Parcel or title", Hint: "A parcel id (P1) or a title id (T1)."},
-		{Name: "cadastral_ref", Label: "New cadastral reference", Hint: "Parcels only. Leave empty to keep it."},
-		{Name: "address", Label: "New address", Hint: "Parcels only. Leave empty to keep it."},
-		{Name: "tenure", Label: "New tenure", Hint: "Titles only: freehold, leasehold or state. Leave empty to keep it."},
-		{Name: "owners", Label: "New owners", Hint: "Titles only: party ids (or account ids) with their shares, such as N1 1/2, N2 1/2. Leave empty to keep them.", Wide: true},
-		{Name: "reason", Label: "Reason", Hint: "What was wrong, up to 512 characters.", Kind: "textarea"},
+		{Name: "record", Label: "land.f.record", Hint: "land.h.record"},
+		{Name: "cadastral_ref", Label: "land.f.newref", Hint: "land.h.parcelsonly"},
+		{Name: "address", Label: "land.f.newaddress", Hint: "land.h.parcelsonly"},
+		{Name: "tenure", Label: "land.f.newtenure", Hint: "land.h.newtenure"},
+		{Name: "owners", Label: "land.f.newowners", Hint: "land.h.newowners", Wide: true},
+		{Name: "reason", Label: "land.f.reason", Hint: "land.h.correctreason", Kind: "textarea"},
 		documentField(),
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
@@ -337,20 +337,20 @@ var landCorrect = &portal.Journey{
 		if m.Title != "" {
 			rec = "title " + m.Title
 		}
-		fs := []ui.Fact{{Label: "What", Value: "Correct " + rec + "; the record as it stood stays in the history"}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: "Correct " + rec + "; the record as it stood stays in the history"}}
 		if m.CadastralRef != nil {
-			fs = append(fs, ui.Fact{Label: "New cadastral reference", Value: *m.CadastralRef, Mono: true})
+			fs = append(fs, ui.Fact{Label: "land.f.newref", Value: *m.CadastralRef, Mono: true})
 		}
 		if m.Address != nil {
-			fs = append(fs, ui.Fact{Label: "New address", Value: *m.Address})
+			fs = append(fs, ui.Fact{Label: "land.f.newaddress", Value: *m.Address})
 		}
 		if m.Tenure != nil {
-			fs = append(fs, ui.Fact{Label: "New tenure", Value: *m.Tenure})
+			fs = append(fs, ui.Fact{Label: "land.f.newtenure", Value: *m.Tenure})
 		}
 		if m.Owners != nil {
-			fs = append(fs, ui.Fact{Label: "New owners", Value: sharesText(m.Owners), Mono: true})
+			fs = append(fs, ui.Fact{Label: "land.f.newowners", Value: sharesText(m.Owners), Mono: true})
 		}
-		return append(fs, ui.Fact{Label: "Reason", Value: m.Reason}, ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "land.f.reason", Value: m.Reason}, ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgCorrect
@@ -358,7 +358,7 @@ var landCorrect = &portal.Journey{
 		if m.Title != "" {
 			return "Title " + m.Title + " is corrected", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
 		}
-		return "Parcel " + m.Parcel + " is corrected", []ui.Fact{{Label: "Parcel", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}},
+		return "Parcel " + m.Parcel + " is corrected", []ui.Fact{{Label: "land.f.parcel", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}},
 			[]ui.Link{{Label: "See parcel " + m.Parcel + " and its history", Href: "/land/parcels/" + m.Parcel}}
 	},
 }

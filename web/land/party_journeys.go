@@ -61,16 +61,16 @@ func invalidAs(err error, field string, errs []ui.FormError) []ui.FormError {
 var landRegisterParty = &portal.Journey{
 	Path:    "/land/parties/register",
 	MsgType: land.TypeRegisterParty,
-	Title:   "Register a party",
-	Lead:    "Clerks only. A person or body the register names: its public-register name, and the accounts that may sign for it (none for a party who deals through a conveyancer: a clerk then signs for it on the deed). Never enter a national identity number or a birth date.",
+	Title:   "land.j.party",
+	Lead:    "land.j.party.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "kind", Label: "Kind", Hint: partyKindHint},
-		{Name: "name", Label: "Public-register name", Hint: "As the register publishes it, such as Alice Citizen or Nordbank plc.", Wide: true},
-		{Name: "registration_number", Label: "Registration number (organisations and public bodies, optional)", Hint: "The number in its own register, such as a company number."},
-		{Name: "address_for_service", Label: "Address for service (optional)", Wide: true},
-		{Name: "accounts", Label: "Accounts that may sign for the party (optional)", Hint: "Account ids, 40 hexadecimal characters each, separated by commas. Any one of them signs for the party.", Kind: "textarea", Wide: true},
-		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence the party was identified on.", Wide: true, Fill: "document"},
+		{Name: "kind", Label: "land.f.kind", Hint: "land.h.kind"},
+		{Name: "name", Label: "land.f.name", Hint: "land.h.name", Wide: true},
+		{Name: "registration_number", Label: "land.f.regno", Hint: "land.h.regno"},
+		{Name: "address_for_service", Label: "land.f.service", Wide: true},
+		{Name: "accounts", Label: "land.f.accounts", Hint: "land.h.accounts", Kind: "textarea", Wide: true},
+		{Name: "document", Label: "land.f.documentopt", Hint: "land.h.partydoc", Wide: true, Fill: "document"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
@@ -108,33 +108,33 @@ var landRegisterParty = &portal.Journey{
 			accounts = strings.Join(m.Accounts, ", ")
 		}
 		return []ui.Fact{
-			{Label: "What", Value: "Register " + m.Name + " (" + ui.PartyKindText(m.Kind) + ") as a party of the land register"},
-			{Label: "Registration number", Value: orNone(m.RegistrationNumber)},
-			{Label: "Address for service", Value: orNone(m.AddressForService)},
-			{Label: "Accounts that may sign for it", Value: accounts, Mono: len(m.Accounts) > 0},
+			{Label: "land.f.what", Value: "Register " + m.Name + " (" + ui.PartyKindText(m.Kind) + ") as a party of the land register"},
+			{Label: "land.f.regnofact", Value: orNone(m.RegistrationNumber)},
+			{Label: "land.f.servicefact", Value: orNone(m.AddressForService)},
+			{Label: "land.f.accountsfact", Value: accounts, Mono: len(m.Accounts) > 0},
 		}
 	},
 	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		return "Party " + id + " is registered",
-			[]ui.Fact{{Label: "Party", Value: id, Mono: true, Href: "/land/parties/" + id}},
-			[]ui.Link{{Label: "See the party's entry in the register", Href: "/land/parties/" + id}}
+			[]ui.Fact{{Label: "land.f.party", Value: id, Mono: true, Href: "/land/parties/" + id}},
+			[]ui.Link{{Label: "land.l.partyentry", Href: "/land/parties/" + id}}
 	},
 }
 
 var landAmendParty = &portal.Journey{
 	Path:    "/land/parties/amend",
 	MsgType: land.TypeAmendParty,
-	Title:   "Amend a party",
-	Lead:    "Clerks only. Change a party's name, address for service or accounts; leave a field empty to keep it. A new name keeps the old one in the party's history.",
+	Title:   "land.j.amendparty",
+	Lead:    "land.j.amendparty.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "party", Label: "Party", Hint: "The party id, such as N8."},
-		{Name: "name", Label: "New public-register name (optional)", Wide: true},
-		{Name: "address_for_service", Label: "New address for service (optional)", Wide: true},
-		{Name: "accounts", Label: "New accounts (optional)", Hint: "The complete new list of account ids, separated by commas; “none” removes them all.", Kind: "textarea", Wide: true},
-		{Name: "reason", Label: "Reason", Hint: "Such as “change of name” or “signatory left the company”.", Wide: true},
-		{Name: "document", Label: "Document hash (optional)", Hint: "The SHA-256 of the evidence, such as a certificate of change of name.", Wide: true, Fill: "document"},
+		{Name: "party", Label: "land.f.party", Hint: "land.h.party"},
+		{Name: "name", Label: "land.f.newname", Wide: true},
+		{Name: "address_for_service", Label: "land.f.newservice", Wide: true},
+		{Name: "accounts", Label: "land.f.newaccounts", Hint: "land.h.newaccounts", Kind: "textarea", Wide: true},
+		{Name: "reason", Label: "land.f.reason", Hint: "land.h.amendreason", Wide: true},
+		{Name: "document", Label: "land.f.documentopt", Hint: "land.h.amenddoc", Wide: true, Fill: "document"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		errs := requireClerk(a, nil)
@@ -185,23 +185,23 @@ var landAmendParty = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgAmendParty
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []ui.Fact{{Label: "What", Value: "Amend party " + m.Party}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: "Amend party " + m.Party}}
 		if m.Name != nil {
-			fs = append(fs, ui.Fact{Label: "New name", Value: *m.Name})
+			fs = append(fs, ui.Fact{Label: "land.f.newnamefact", Value: *m.Name})
 		}
 		if m.AddressForService != nil {
-			fs = append(fs, ui.Fact{Label: "New address for service", Value: *m.AddressForService})
+			fs = append(fs, ui.Fact{Label: "land.f.newservicefact", Value: *m.AddressForService})
 		}
 		if m.Accounts != nil {
-			fs = append(fs, ui.Fact{Label: "New accounts", Value: orNone(strings.Join(*m.Accounts, ", ")), Mono: true})
+			fs = append(fs, ui.Fact{Label: "land.f.newaccountsfact", Value: orNone(strings.Join(*m.Accounts, ", ")), Mono: true})
 		}
-		return append(fs, ui.Fact{Label: "Reason", Value: m.Reason})
+		return append(fs, ui.Fact{Label: "land.f.reason", Value: m.Reason})
 	},
 	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgAmendParty
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return "Party " + m.Party + " is amended",
-			[]ui.Fact{{Label: "Party", Value: m.Party, Mono: true, Href: "/land/parties/" + m.Party}},
-			[]ui.Link{{Label: "See the party's entry in the register", Href: "/land/parties/" + m.Party}}
+			[]ui.Fact{{Label: "land.f.party", Value: m.Party, Mono: true, Href: "/land/parties/" + m.Party}},
+			[]ui.Link{{Label: "land.l.partyentry", Href: "/land/parties/" + m.Party}}
 	},
 }

@@ -140,14 +140,14 @@ func parentOutline(msg []byte) (land.Geometry, bool) {
 var landSubdivide = &portal.Journey{
 	Path:    "/land/parcels/subdivide",
 	MsgType: land.TypeSubdivide,
-	Title:   "Subdivide a parcel",
-	Lead:    "Clerks only. Replace a parcel by two or more children that together cover it. Its title passes to the children’s new titles with its owners, mortgages, leases and easements.",
+	Title:   "land.j.subdivide",
+	Lead:    "land.j.subdivide.lead",
 	Nav:     "land",
 	Fields: []ui.Field{
-		{Name: "parcel", Label: "Parcel to subdivide", Hint: "The parcel id, for example P1."},
-		{Name: "children", Label: "Children (GeoJSON FeatureCollection)", Kind: "textarea",
-			Hint: "One Feature per child, with its cadastral_ref (and optionally address) in properties and a Polygon in the parcel’s coordinates (centimetres, EPSG:32633). For example: " + childrenExample},
-		{Name: "tolerance", Label: "Uncovered area allowed, in square metres", Hint: "Survey slack the children may leave uncovered; leave empty for 0 (an exact partition)."},
+		{Name: "parcel", Label: "land.f.subdivideparcel", Hint: "land.h.parcel"},
+		{Name: "children", Label: "land.f.children", Kind: "textarea",
+			Hint: "land.h.children"},
+		{Name: "tolerance", Label: "land.f.tolerance", Hint: "land.h.tolerance"},
 		documentField(),
 	},
 	Scripts: []string{"land.js"},
@@ -219,8 +219,8 @@ var landSubdivide = &portal.Journey{
 	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgSubdivide
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []ui.Fact{{Label: "What", Value: fmt.Sprintf("Subdivide parcel %s into %d children", m.Parcel, len(m.Children))},
-			{Label: "Then", Value: "Parcel " + m.Parcel + " is retired; if it has a title, new titles carry its owners and burdens over to the children"}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: fmt.Sprintf("Subdivide parcel %s into %d children", m.Parcel, len(m.Children))},
+			{Label: "land.f.then", Value: "Parcel " + m.Parcel + " is retired; if it has a title, new titles carry its owners and burdens over to the children"}}
 		for i, c := range m.Children {
 			v := c.CadastralRef
 			if r, err := land.ParseGeometry(&c.Geometry, limitsOf(land.DefaultParams())); err == nil {
@@ -235,8 +235,8 @@ var landSubdivide = &portal.Journey{
 		if tol == nil {
 			tol = new(big.Int)
 		}
-		return append(fs, ui.Fact{Label: "Uncovered area allowed", Value: ui.AreaM2(tol, 100) + " m²"},
-			ui.Fact{Label: "Document hash", Value: m.Document, Mono: true})
+		return append(fs, ui.Fact{Label: "land.f.uncovered", Value: ui.AreaM2(tol, 100) + " m²"},
+			ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
 		var m land.MsgSubdivide
@@ -253,7 +253,7 @@ var landSubdivide = &portal.Journey{
 		var m land.MsgSubdivide
 		_ = tx.DecodeMsg(t.Msg, &m)
 		ids := strings.Split(string(r.Data), ",")
-		facts := []ui.Fact{{Label: "Parent parcel (retired)", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}}
+		facts := []ui.Fact{{Label: "land.f.parent", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}}
 		links := []ui.Link{{Label: "See parcel " + m.Parcel + " and its children", Href: "/land/parcels/" + m.Parcel}}
 		for i, id := range ids {
 			facts = append(facts, ui.Fact{Label: "Child " + strconv.Itoa(i+1), Value: id, Mono: true, Href: "/land/parcels/" + id})

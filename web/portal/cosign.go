@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"encoding/base64"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
@@ -82,7 +84,7 @@ func cosignState(parties []ui.CosignSigner, t *tx.Tx) []ui.CosignSigner {
 	out := slices.Clone(parties)
 	first := tx.AccountID(t.Primary())
 	if !slices.ContainsFunc(out, func(p ui.CosignSigner) bool { return p.Account == first }) {
-		out = append([]ui.CosignSigner{{Account: first, Role: "prepared it (sends it)"}}, out...)
+		out = append([]ui.CosignSigner{{Account: first, Role: "land.flow.preparedit"}}, out...)
 	}
 	for i := range out {
 		out[i].Signed = signed[out[i].Account] || slices.ContainsFunc(out[i].Also, func(a string) bool { return signed[a] })
@@ -90,8 +92,8 @@ func cosignState(parties []ui.CosignSigner, t *tx.Tx) []ui.CosignSigner {
 	return out
 }
 
-func (s *Server) cosignPage(j *Journey, t *tx.Tx, parties []ui.CosignSigner, errs []ui.FormError) ui.CosignPage {
-	cp := s.CheckPage(j, t, t.Primary(), errs)
+func (s *Server) cosignPage(ctx context.Context, j *Journey, t *tx.Tx, parties []ui.CosignSigner, errs []ui.FormError) ui.CosignPage {
+	cp := s.CheckPageIn(ctx, j, t, t.Primary(), errs)
 	cp.Prepared = s.sealCosign(t)
 	cp.ChangeHref = ""
 	if signedSig(t.Signatures[0].Sig) {
@@ -107,7 +109,7 @@ func (s *Server) cosignLoad(c echo.Context, token string) (*Journey, *tx.Tx, []u
 	t, err := s.unsealCosign(token)
 	if err != nil {
 		return nil, nil, nil, echo.NewHTTPError(http.StatusUnprocessableEntity,
-			"This signing link was not made by this portal, or it was changed or cut short. Nothing was sent; ask for the link again.").SetInternal(err)
+			i18n.T(c.Request().Context(), "land.flow.cosign.badlink")).SetInternal(err)
 	}
 	j := s.cosigned[t.MsgType]
 	if j == nil {
@@ -131,10 +133,10 @@ func (s *Server) cosignOpen(c echo.Context) error {
 		return err
 	}
 	if !signedSig(t.Signatures[0].Sig) {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "The first signer has not signed this transaction yet.")
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, i18n.T(c.Request().Context(), "land.flow.cosign.notyet"))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return Render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(j, t, parties, nil)))
+	return Render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(c.Request().Context(), j, t, parties, nil)))
 }
 
 // cosignSign serves POST <cosign path>: adds the signature, then waits for
@@ -144,27 +146,28 @@ func (s *Server) cosignSign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	refuse := func(msg string) error {
-		return Render(c, http.StatusUnprocessableEntity, ui.CosignCheck(s.cosignPage(j, t, parties, []ui.FormError{{Message: msg}})))
+		return Render(c, http.StatusUnprocessableEntity, ui.CosignCheck(s.cosignPage(c.Request().Context(), j, t, parties, []ui.FormError{{Message: msg}})))
 	}
 	pub, err := authority.ParsePubKey(strings.ToLower(strings.TrimSpace(c.FormValue("pubkey"))))
 	if err != nil {
-		return refuse("There is no key in this browser to sign with: create or import yours on the Your key page, then open the link again.")
+		return refuse(i18n.T(ctx, "land.flow.cosign.nokey"))
 	}
 	me := tx.AccountID(pub)
 	state := cosignState(parties, t)
 	i := slices.IndexFunc(state, func(p ui.CosignSigner) bool { return p.SignsAs(me) })
 	switch {
 	case !signedSig(t.Signatures[0].Sig) && !bytes.Equal(pub, t.Primary()):
-		return refuse("The first signature must come from the key that prepared it (" + tx.AccountID(t.Primary()) + ").")
+		return refuse(i18n.T(ctx, "land.flow.cosign.first", tx.AccountID(t.Primary())))
 	case i < 0:
-		return refuse("Account " + me + " is not one of the accounts that sign this transaction. Open the link in the browser holding one of their keys.")
+		return refuse(i18n.T(ctx, "land.flow.cosign.notparty", me))
 	case state[i].Signed:
-		return refuse("Account " + me + " has already signed. The others still need to sign: send them the link.")
+		return refuse(i18n.T(ctx, "land.flow.cosign.already", me))
 	}
 	sig, err := hex.DecodeString(strings.TrimSpace(c.FormValue("signature")))
 	if err != nil || len(sig) != ed25519.SignatureSize || !tx.VerifySignature(pub, t.SignBytes(t.Primary()), sig) {
-		return refuse("The signature does not match this transaction and key, so it was not added. Sign it again.")
+		return refuse(i18n.T(ctx, "land.flow.cosign.badsig"))
 	}
 	if bytes.Equal(pub, t.Primary()) {
 		t.Signatures[0].Sig = sig
@@ -174,9 +177,9 @@ func (s *Server) cosignSign(c echo.Context) error {
 	state = cosignState(parties, t)
 	missing := slices.ContainsFunc(state, func(p ui.CosignSigner) bool { return !p.Signed })
 	if missing {
-		p := s.cosignPage(j, t, parties, nil)
-		p.Waiting, p.Notice = true, "Signed by account "+me
-		p.Check.Title = "Waiting for signatures: " + strings.ToLower(j.Title[:1]) + j.Title[1:]
+		p := s.cosignPage(c.Request().Context(), j, t, parties, nil)
+		p.Waiting, p.Notice = true, i18n.T(ctx, "land.flow.signedas", me)
+		p.Check.Title = checkTitle(ctx, "land.flow.waiting", j.titleIn(ctx))
 		p.ShareURL = s.Origin(c) + s.cosignAt + "?t=" + p.Check.Prepared
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return Render(c, http.StatusOK, ui.CosignCheck(p))

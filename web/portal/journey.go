@@ -21,6 +21,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
@@ -69,6 +70,9 @@ func (a Answers) Note(s string) {
 // Journey is one form that ends in a signed transaction. Each area
 // declares its journeys and registers them with Server.HandleJourney (or
 // HandleCosign, for dealings that several accounts sign) from web.Routes.
+//
+// Title, Lead and the Fields' labels and hints may be message keys of
+// web/i18n's catalog (shown in the page's language) or plain English.
 type Journey struct {
 	Path    string // GET shows the form, POST prepares the transaction
 	MsgType string
@@ -87,6 +91,10 @@ type Journey struct {
 	Describe func(t *tx.Tx, signer ed25519.PublicKey) []ui.Fact
 	// Done titles the confirmation and says what to do next.
 	Done func(t *tx.Tx, r *client.Result) (title string, facts []ui.Fact, next []ui.Link)
+	// DescribeIn and DoneIn, when set, are used instead of Describe and
+	// Done: they write in the page's language, which ctx carries.
+	DescribeIn func(ctx context.Context, t *tx.Tx, signer ed25519.PublicKey) []ui.Fact
+	DoneIn     func(ctx context.Context, t *tx.Tx, r *client.Result) (title string, facts []ui.Fact, next []ui.Link)
 	// Preview, if set, is shown on the check page under the facts (e.g. a
 	// parcel's outline drawn from the message).
 	Preview func(t *tx.Tx) templ.Component
@@ -112,8 +120,35 @@ func (s *Server) HandleJourney(e *echo.Echo, j *Journey) {
 }
 
 func signerField() ui.Field {
-	return ui.Field{Name: SignerField, Label: "Your public key",
-		Hint: "Filled in from the key held in this browser: 64 hexadecimal characters.", Fill: "pubkey", Wide: true}
+	return ui.Field{Name: SignerField, Label: "land.flow.pubkey",
+		Hint: "land.flow.pubkey.hint", Fill: "pubkey", Wide: true}
+}
+
+// describe is what the prepared transaction does, in the page's language
+// when the journey can say it so.
+func (j *Journey) describe(ctx context.Context, t *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
+	if j.DescribeIn != nil {
+		return j.DescribeIn(ctx, t, signer)
+	}
+	return j.Describe(t, signer)
+}
+
+func (j *Journey) done(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	if j.DoneIn != nil {
+		return j.DoneIn(ctx, t, r)
+	}
+	return j.Done(t, r)
+}
+
+// titleIn is the journey's title in the page's language.
+func (j *Journey) titleIn(ctx context.Context) string { return i18n.Text(ctx, j.Title) }
+
+// checkTitle is the check page's heading: "Check and sign: " and the title.
+func checkTitle(ctx context.Context, key, title string) string {
+	if i18n.Lang(ctx) == i18n.English && title != "" {
+		title = strings.ToLower(title[:1]) + title[1:]
+	}
+	return i18n.T(ctx, key, title)
 }
 
 // FormFields are the journey's questions, the signer's key first, with the
@@ -134,13 +169,18 @@ func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 		if pk := ui.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
 			fs[0].Value = pk
 		}
-		return Render(c, http.StatusOK, ui.JourneyForm(s.formPage(j, fs, nil)))
+		return Render(c, http.StatusOK, ui.JourneyForm(s.formPage(c.Request().Context(), j, fs, nil)))
 	}
 }
 
-func (s *Server) formPage(j *Journey, fs []ui.Field, errs []ui.FormError) ui.FormPage {
-	return ui.FormPage{Title: j.Title, Lead: j.Lead, Action: j.Path, Submit: "Continue",
-		Fields: ui.WithErrors(fs, errs), Errors: errs, Nav: j.Nav, Scripts: formScripts(j.Scripts, fs)}
+func (s *Server) formPage(ctx context.Context, j *Journey, fs []ui.Field, errs []ui.FormError) ui.FormPage {
+	shown := make([]ui.Field, len(fs))
+	for i, f := range fs {
+		f.Label, f.Hint = i18n.Text(ctx, f.Label), i18n.Text(ctx, f.Hint)
+		shown[i] = f
+	}
+	return ui.FormPage{Title: j.titleIn(ctx), Lead: i18n.Text(ctx, j.Lead), Action: j.Path, Submit: i18n.T(ctx, "land.flow.continue"),
+		Fields: ui.WithErrors(shown, errs), Errors: errs, Nav: j.Nav, Scripts: formScripts(j.Scripts, fs)}
 }
 
 // formScripts adds documents.js (choose a file: the browser hashes and
@@ -165,17 +205,17 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 		}
 		fs := j.FormFields(form)
 		refuse := func(errs []ui.FormError) error {
-			return Render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(j, fs, errs)))
+			return Render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(ctx, j, fs, errs)))
 		}
 		pkHex := strings.ToLower(fs[0].Value)
 		if pkHex == "" {
 			return refuse([]ui.FormError{{Field: SignerField,
-				Message: "Enter your public key: create or import a key on the Your key page and it is filled in for you"}})
+				Message: i18n.T(ctx, "land.flow.pubkey.missing")}})
 		}
 		pub, err := authority.ParsePubKey(pkHex)
 		if err != nil {
 			return refuse([]ui.FormError{{Field: SignerField,
-				Message: "The public key must be 64 hexadecimal characters (0–9, a–f)"}})
+				Message: i18n.T(ctx, "land.flow.pubkey.bad")}})
 		}
 		cl, err := s.Client(c)
 		if err != nil {
@@ -210,9 +250,9 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			return Render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(j, t, parties, nil)))
+			return Render(c, http.StatusOK, ui.CosignCheck(s.cosignPage(ctx, j, t, parties, nil)))
 		}
-		p := s.CheckPage(j, t, pub, nil)
+		p := s.CheckPageIn(ctx, j, t, pub, nil)
 		p.Extra = withNotes(notes, p.Extra)
 		return Render(c, http.StatusOK, ui.CheckAnswers(p))
 	}
@@ -240,16 +280,21 @@ func withNotes(notes []string, then templ.Component) templ.Component {
 // CheckPage is the page where the signer checks the prepared transaction
 // in plain words and signs it.
 func (s *Server) CheckPage(j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []ui.FormError) ui.CheckPage {
+	return s.CheckPageIn(context.Background(), j, t, pub, errs)
+}
+
+// CheckPageIn is CheckPage in the language ctx carries.
+func (s *Server) CheckPageIn(ctx context.Context, j *Journey, t *tx.Tx, pub ed25519.PublicKey, errs []ui.FormError) ui.CheckPage {
 	return ui.CheckPage{
-		Title: "Check and sign: " + strings.ToLower(j.Title[:1]) + j.Title[1:],
-		Facts: j.Describe(t, pub),
+		Title: checkTitle(ctx, "land.flow.check", j.titleIn(ctx)),
+		Facts: j.describe(ctx, t, pub),
 		Technical: []ui.Fact{
-			{Label: "Chain", Value: t.ChainID, Mono: true},
-			{Label: "Signed by (public key)", Value: hex.EncodeToString(pub), Mono: true},
-			{Label: "Signer’s account id", Value: tx.AccountID(pub), Mono: true},
-			{Label: "Sequence", Value: fmt.Sprint(t.Sequence)},
-			{Label: "Valid until block", Value: fmt.Sprint(t.ValidUntil)},
-			{Label: "Message type", Value: t.MsgType, Mono: true},
+			{Label: i18n.T(ctx, "land.flow.chain"), Value: t.ChainID, Mono: true},
+			{Label: i18n.T(ctx, "land.flow.signedby"), Value: hex.EncodeToString(pub), Mono: true},
+			{Label: i18n.T(ctx, "land.flow.signeraccount"), Value: tx.AccountID(pub), Mono: true},
+			{Label: i18n.T(ctx, "land.flow.sequence"), Value: fmt.Sprint(t.Sequence)},
+			{Label: i18n.T(ctx, "land.flow.validuntil"), Value: fmt.Sprint(t.ValidUntil)},
+			{Label: i18n.T(ctx, "land.flow.msgtype"), Value: t.MsgType, Mono: true},
 		},
 		MsgJSON:    chain.PrettyJSON(t.Msg),
 		SignBytes:  hex.EncodeToString(t.SignBytes(pub)),
@@ -312,7 +357,7 @@ func (s *Server) TxSend(c echo.Context) error {
 	t, err := s.Unseal(c.FormValue("prepared"))
 	if err != nil {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity,
-			"This transaction was not prepared by this portal, or it was changed. Nothing was sent; start again.").SetInternal(err)
+			i18n.T(c.Request().Context(), "land.flow.badseal")).SetInternal(err)
 	}
 	j := s.journeys[t.MsgType]
 	if j == nil {
@@ -329,8 +374,8 @@ func (s *Server) TxSend(c echo.Context) error {
 	}
 	if err != nil {
 		t.Signatures[0].Sig = make([]byte, ed25519.SignatureSize)
-		return Render(c, http.StatusUnprocessableEntity, ui.CheckAnswers(s.CheckPage(j, t, pub, []ui.FormError{{
-			Message: "The signature does not match this transaction and key, so nothing was sent. Sign it again with the key it names.",
+		return Render(c, http.StatusUnprocessableEntity, ui.CheckAnswers(s.CheckPageIn(c.Request().Context(), j, t, pub, []ui.FormError{{
+			Message: i18n.T(c.Request().Context(), "land.flow.badsig"),
 		}})))
 	}
 	return s.Relay(c, j, t)
@@ -343,11 +388,12 @@ func (s *Server) Relay(c echo.Context, j *Journey, t *tx.Tx) error {
 	if refused || err != nil {
 		return err
 	}
-	title, facts, next := j.Done(t, res)
+	ctx := c.Request().Context()
+	title, facts, next := j.done(ctx, t, res)
 	p := ui.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
 		Facts: append(facts,
-			ui.Fact{Label: "Transaction hash", Value: hash, Mono: true, Href: "/tx/" + hash},
-			ui.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
+			ui.Fact{Label: i18n.T(ctx, "land.flow.txhash"), Value: hash, Mono: true, Href: "/tx/" + hash},
+			ui.Fact{Label: i18n.T(ctx, "land.flow.block"), Value: i18n.Number(i18n.Lang(ctx), res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
 		Next: next}
 	return Render(c, http.StatusOK, ui.TxResult(p))
 }
@@ -374,14 +420,14 @@ func (s *Server) Broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *
 	var te *client.TxError
 	switch {
 	case errors.As(err, &te):
-		p := ui.ResultPage{Title: "The chain refused this transaction", Stage: te.Stage,
+		p := ui.ResultPage{Title: i18n.T(ctx, "land.flow.refused"), Stage: te.Stage,
 			Codespace: te.Codespace, Code: te.Code, Log: te.Log, Nav: nav,
-			Facts: []ui.Fact{{Label: "Transaction hash", Value: hash, Mono: true}}}
+			Facts: []ui.Fact{{Label: i18n.T(ctx, "land.flow.txhash"), Value: hash, Mono: true}}}
 		if res != nil {
 			p.Height = res.Height
-			p.Facts = append(p.Facts, ui.Fact{Label: "Block", Value: fmt.Sprint(res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
+			p.Facts = append(p.Facts, ui.Fact{Label: i18n.T(ctx, "land.flow.block"), Value: i18n.Number(i18n.Lang(ctx), res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
 		}
-		p.Next = []ui.Link{{Label: "Start again", Href: restart}}
+		p.Next = []ui.Link{{Label: i18n.T(ctx, "land.flow.again"), Href: restart}}
 		return nil, hash, true, Render(c, http.StatusUnprocessableEntity, ui.TxResult(p))
 	case err != nil && ctx.Err() != nil:
 		return nil, hash, false, echo.NewHTTPError(http.StatusGatewayTimeout,
