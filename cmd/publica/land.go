@@ -314,9 +314,13 @@ also check the validator set.`,
 					fmt.Fprintf(w, "  owner %s share %s\n", o.Party, o.Share)
 				}
 			}
-			fmt.Fprintf(w, "verified: block %d made %s, block %d made %s (after the date); %d owner periods up to block %d proven against app hash %X; validator set %s\n",
+			periods := fmt.Sprintf("%d owner periods", len(res.Periods))
+			if len(res.Periods) == 1 {
+				periods = "1 owner period"
+			}
+			fmt.Fprintf(w, "verified: block %d made %s, block %d made %s (after the date); %s up to block %d proven against app hash %X; validator set %s\n",
 				res.Height, res.BlockTime.UTC().Format(time.RFC3339Nano), res.Height+1, res.NextTime.UTC().Format(time.RFC3339Nano),
-				len(res.Periods), res.Height, res.AppHash, vh)
+				periods, res.Height, res.AppHash, vh)
 			if trusted == "" {
 				fmt.Fprintln(w, "note: compare the validator set hash with one you trust (--validators-hash)")
 			}

@@ -101,6 +101,31 @@ func TestLandCLI(t *testing.T) {
 		t.Fatalf("offer event %+v, want tx %s", hist[2], offerHash)
 	}
 
+	// Who owned P1 when the title was registered, and after the transfer:
+	// dated owner proofs, checked offline; a moved date is refused.
+	of := filepath.Join(dir, "P1-owner.json")
+	mustCLI(t, home, "query", "land", "owner-proof", "P1", hist[1].Time, "-o", of)
+	out = mustCLI(t, home, "verify", "owner", of)
+	if !strings.Contains(out, "owner "+alice+" share 1") || strings.Contains(out, bob) || !strings.Contains(out, "verified: block "+fmt.Sprint(hist[1].Height)) {
+		t.Fatalf("verify owner at %s:\n%s", hist[1].Time, out)
+	}
+	t.Logf("publica verify owner:\n%s", out)
+	b, _ := os.ReadFile(of)
+	moved := strings.Replace(string(b), `"date": "`+hist[1].Time+`"`, `"date": "`+hist[4].Time+`"`, 1)
+	if moved == string(b) {
+		t.Fatal("the date was not replaced")
+	}
+	if _, _, err := cli(t, home, "verify", "owner", writeFile(t, dir, "moved.json", moved)); err == nil || !strings.Contains(err.Error(), "does NOT verify") {
+		t.Fatalf("a moved date: %v", err)
+	}
+	mustCLI(t, home, "query", "land", "owner-proof", "P1", hist[4].Time, "-o", of)
+	if out = mustCLI(t, home, "verify", "owner", of); !strings.Contains(out, "owner "+bob+" share 1") {
+		t.Fatalf("verify owner after the transfer:\n%s", out)
+	}
+	if _, _, err := cli(t, home, "query", "land", "owner-proof", "P1", "yesterday"); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Fatalf("a bad date: %v", err)
+	}
+
 	// A mortgage whose amount is given as money; a bad amount is refused
 	// before anything is sent.
 	mortgage := `{"title":"T1","lender":"` + alice + `","currency":"EUR","rank":1,"document":""}`
