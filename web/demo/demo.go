@@ -16,6 +16,7 @@ import (
 
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 )
@@ -25,25 +26,20 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET("/demo", func(c echo.Context) error { return page(c, p) })
 }
 
-// role is one demo key offered, with one thing to try. The election ids
-// are the demo town's (cmd/publica/demo.go).
+// role is one demo key offered, with one thing to try: who, about and
+// try are message keys of web/i18n's catalog ("demo.clerk" is "Clara the
+// clerk"). The election ids are the demo town's (cmd/publica/demo.go).
 type role struct {
 	id, who, about, key, try, tryURL string
 }
 
 var roles = []role{
-	{"clerk", "Clara the clerk", "A land registry clerk: registers parcels, first titles and dealings, examines caveats.",
-		"clerk", "Register a new parcel in Millbrook", "/land/parcels/register"},
-	{"citizen", "Alice the citizen", "A resident of Millbrook: owns land there, holds a residence credential and is on the voter roll.",
-		"citizen-alice", "Vote in the Millbrook budget 2027 election", "/elections/millbrook-budget-2027/vote"},
-	{"registrar", "The registrar", "An accredited issuer of residence credentials.",
-		"registrar", "Issue a residence credential", "/identity/issue"},
-	{"official", "An election official", "Runs elections: defines them, keeps the voter roll, publishes the election key.",
-		"election-official", "Create an election", "/ballot/create"},
-	{"trustee", "A trustee", "Holds a share of an election's decryption key: takes part in the key ceremony and the tally.",
-		"trustee-1", "See the key ceremony and tally of the library referendum", "/elections/millbrook-library-2026/trustees"},
-	{"auditor", "The auditor", "Checks the chain independently: replays every block from genesis.",
-		"auditor", "Run a full replay of the chain", "/audit/replay"},
+	{"clerk", "demo.clerk", "demo.clerk.about", "clerk", "demo.clerk.try", "/land/parcels/register"},
+	{"citizen", "demo.citizen", "demo.citizen.about", "citizen-alice", "demo.citizen.try", "/elections/millbrook-budget-2027/vote"},
+	{"registrar", "demo.registrar", "demo.registrar.about", "registrar", "demo.registrar.try", "/identity/issue"},
+	{"official", "demo.official", "demo.official.about", "election-official", "demo.official.try", "/ballot/create"},
+	{"trustee", "demo.trustee", "demo.trustee.about", "trustee-1", "demo.trustee.try", "/elections/millbrook-library-2026/trustees"},
+	{"auditor", "demo.auditor", "demo.auditor.about", "auditor", "demo.auditor.try", "/audit/replay"},
 }
 
 // seededMarker is the file `publica start` writes in the node's home once
@@ -62,6 +58,7 @@ func page(c echo.Context, p *portal.Server) error {
 	if chainID != genesis.DevChainID {
 		return echo.NewHTTPError(http.StatusNotFound, "The guided visit with demo keys exists only on the development chain.")
 	}
+	ctx := c.Request().Context()
 	var out ui.DemoPage
 	if home := p.Home(); home != "" {
 		_, err := os.Stat(filepath.Join(home, seededMarker))
@@ -78,9 +75,9 @@ func page(c echo.Context, p *portal.Server) error {
 		if err != nil {
 			return err
 		}
-		out.Roles = append(out.Roles, ui.DemoRole{ID: r.id, Who: r.who, About: r.about, KeyName: r.key,
+		out.Roles = append(out.Roles, ui.DemoRole{ID: r.id, Who: i18n.T(ctx, r.who), About: i18n.T(ctx, r.about), KeyName: r.key,
 			Account: tx.AccountID(pub), PubKey: hex.EncodeToString(pub), PKCS8: hex.EncodeToString(pkcs8),
-			Try: r.try, TryURL: r.tryURL, SignIn: ch})
+			Try: i18n.T(ctx, r.try), TryURL: r.tryURL, SignIn: ch})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return portal.Render(c, http.StatusOK, ui.Demo(out))

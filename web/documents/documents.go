@@ -43,6 +43,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/docstore"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -165,7 +166,7 @@ func notFound(c echo.Context, msg string) error {
 	if isAPI(c) {
 		return c.JSON(http.StatusNotFound, map[string]string{"error": msg})
 	}
-	return portal.Render(c, http.StatusNotFound, ui.ErrorPage(http.StatusNotFound, "Document not found", msg, c.Response().Header().Get(echo.HeaderXRequestID)))
+	return portal.Render(c, http.StatusNotFound, ui.ErrorPage(http.StatusNotFound, i18n.T(c.Request().Context(), "error.document"), msg, c.Response().Header().Get(echo.HeaderXRequestID)))
 }
 
 // jsonErrors answers an upload's refusals in JSON ({"error": "…"}), for

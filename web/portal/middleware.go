@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/ui"
 )
 
@@ -80,18 +82,22 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("error after the response started", "path", c.Request().URL.Path, "request_id", requestID(c), "err", err)
 		return
 	}
-	code, title, msg := http.StatusInternalServerError, "Something went wrong", "The portal could not show this page. Please try again shortly."
+	ctx := c.Request().Context() // carries the page's language (i18n.Middleware)
+	if c.Request().URL.Path == "/healthz" {
+		ctx = i18n.With(ctx, i18n.English, "/healthz") // for machines: always English
+	}
+	code, title, msg := http.StatusInternalServerError, i18n.T(ctx, "error.500"), i18n.T(ctx, "error.500.msg")
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):
 		code = he.Code
-		title = http.StatusText(code)
-		msg = fmt.Sprint(he.Message)
+		title = statusTitle(ctx, code)
+		msg = fmt.Sprint(he.Message) // the handler's own words (English unless it translated them)
 		if code >= 500 && he.Internal == nil {
 			he.Internal = err
 		}
 	case errors.Is(err, chain.ErrUnavailable):
-		code, title, msg = http.StatusServiceUnavailable, "Node unavailable", "The portal cannot reach its node just now. Please try again shortly."
+		code, title, msg = http.StatusServiceUnavailable, i18n.T(ctx, "error.503"), i18n.T(ctx, "error.503.msg")
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path,
@@ -119,4 +125,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if werr != nil {
 		s.log.Error("writing error response", "err", werr)
 	}
+}
+
+// statusTitle is an error page's title for an HTTP status in the page's
+// language: the catalog's "error.<code>", else Go's English status text.
+func statusTitle(ctx context.Context, code int) string {
+	key := "error." + strconv.Itoa(code)
+	if t := i18n.T(ctx, key); t != key {
+		return t
+	}
+	return http.StatusText(code)
 }

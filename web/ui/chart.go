@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -87,31 +88,31 @@ func niceMax(m int) int {
 }
 
 // BlocksPerMinuteChart draws how many blocks were made each minute.
-func BlocksPerMinuteChart(a *chain.Activity) Chart {
+func BlocksPerMinuteChart(ctx context.Context, a *chain.Activity) Chart {
 	n := len(a.Minutes)
 	every := max(1, (n+5)/6)
-	c := barChart("chart-bpm", "Blocks per minute",
-		"Bar chart of blocks made in each minute of the recent window, "+strconv.Itoa(n)+" minutes from "+minute(a, 0)+" to "+minute(a, n-1)+" UTC; the first and last minutes may be partial.",
-		"Minute (UTC)", "Blocks",
+	c := barChart("chart-bpm", tr(ctx, "chart.bpm"),
+		tr(ctx, "chart.bpm.desc", strconv.Itoa(n), minute(a, 0), minute(a, n-1)),
+		tr(ctx, "chart.minute"), tr(ctx, "explorer.blocks"),
 		n, func(i int) int { return a.Minutes[i].Blocks }, func(i int) string { return minute(a, i) },
 		func(i int) bool { return i%every == 0 })
 	if n == 0 {
-		c.Empty = "No blocks yet."
+		c.Empty = tr(ctx, "explorer.noblocks")
 	}
 	return c
 }
 
 // TxsPerBlockChart draws the transaction count of each recent block.
-func TxsPerBlockChart(a *chain.Activity) Chart {
+func TxsPerBlockChart(ctx context.Context, a *chain.Activity) Chart {
 	n := len(a.Blocks)
 	every := max(1, (n+5)/6)
-	c := barChart("chart-tpb", "Transactions per block",
-		"Bar chart of the number of transactions in each of the "+strconv.Itoa(n)+" most recent blocks, "+group(a.From)+" to "+group(a.To)+".",
-		"Block", "Transactions",
+	c := barChart("chart-tpb", tr(ctx, "chart.tpb"),
+		tr(ctx, "chart.tpb.desc", strconv.Itoa(n), group(a.From), group(a.To)),
+		tr(ctx, "chart.block"), tr(ctx, "explorer.col.txs"),
 		n, func(i int) int { return a.Blocks[i].NumTxs }, func(i int) string { return group(a.Blocks[i].Height) },
 		func(i int) bool { return i%every == 0 })
 	if n == 0 {
-		c.Empty = "No blocks yet."
+		c.Empty = tr(ctx, "explorer.noblocks")
 	}
 	return c
 }

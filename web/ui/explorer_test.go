@@ -41,7 +41,7 @@ func TestChartsAreAccessibleSVGWithData(t *testing.T) {
 	a := &chain.Activity{From: 1, To: 3, Blocks: []chain.ActivityBlock{
 		{Height: 1, Time: t0, NumTxs: 0}, {Height: 2, Time: t0.Add(time.Second), NumTxs: 7}, {Height: 3, Time: t0.Add(61 * time.Second), NumTxs: 1}}}
 	a.Minutes = chain.ByMinute(a.Blocks)
-	c := TxsPerBlockChart(a)
+	c := TxsPerBlockChart(context.Background(), a)
 	if len(c.Bars) != 3 || c.Max != 7 {
 		t.Fatalf("chart %+v", c)
 	}
