@@ -25,8 +25,9 @@ import (
 // heights, and a new node restores one instead of replaying every block,
 // then verifies forward from it. A snapshot is the state's trees node by
 // node (store.View.Export) in chunks; the restoring node rebuilds exactly
-// those trees and keeps them only if their root is the app hash of the
-// header CometBFT's light client verified (store.Restore).
+// those trees as the chunks arrive and keeps them only if their root is
+// the app hash of the header CometBFT's light client verified
+// (store.Stage, store.Adopt).
 //
 // On disk, <dir>/<height>/ holds chunk-<i> files and meta.json; a
 // snapshot is written under a temporary name and renamed when complete.
@@ -50,11 +51,23 @@ type snapshots struct {
 	keep     int
 	running  sync.Mutex // one snapshot written at a time
 
-	// restore in progress (ApplySnapshotChunk)
+	// restore in progress (ApplySnapshotChunk): each chunk received is
+	// handed to the import running beside (store.Stage), so the state is
+	// rebuilt while the rest of the snapshot still arrives, and no chunk
+	// is kept on disk.
 	offer   *abci.Snapshot
 	meta    snapshotMeta
 	appHash []byte
-	got     int // chunks received
+	got     int           // chunks received
+	feed    chan []byte   // received chunks, compressed, to the import
+	staged  chan stageEnd // the import's outcome
+}
+
+// stageEnd is how a restore's import ended: the staged state's root
+// hash, or why it failed.
+type stageEnd struct {
+	hash []byte
+	err  error
 }
 
 // EnableSnapshots makes the application write a snapshot of its state
@@ -290,20 +303,33 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.RequestOfferSnapshot) (
 			return &abci.ResponseOfferSnapshot{Result: abci.ResponseOfferSnapshot_REJECT}, nil
 		}
 	}
-	if err := os.RemoveAll(s.restoreDir()); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(s.restoreDir(), 0o700); err != nil {
-		return nil, err
-	}
+	a.abortRestore()
 	s.offer, s.meta, s.appHash, s.got = req.Snapshot, m, req.AppHash, 0
+	s.feed, s.staged = make(chan []byte, 2), make(chan stageEnd, 1)
+	feed, staged, st := s.feed, s.staged, a.store
+	go func() {
+		hash, err := st.Stage(int64(req.Snapshot.Height), m.Split, chunkReader(feed))
+		staged <- stageEnd{hash, err}
+	}()
 	return &abci.ResponseOfferSnapshot{Result: abci.ResponseOfferSnapshot_ACCEPT}, nil
 }
 
-func (s *snapshots) restoreDir() string { return filepath.Join(s.dir, "restoring") }
+// abortRestore stops a restore in progress, if any, and removes what it
+// staged.
+func (a *App) abortRestore() {
+	s := a.snaps
+	if s == nil || s.feed == nil {
+		return
+	}
+	close(s.feed)
+	<-s.staged
+	a.store.DiscardStaged()
+	s.offer, s.feed, s.staged = nil, nil, nil
+}
 
-// ApplySnapshotChunk keeps each chunk whose hash the metadata names, and
-// after the last rebuilds the state from them.
+// ApplySnapshotChunk hands each chunk whose hash the metadata names to the
+// import, and after the last keeps the rebuilt state if its root is the
+// verified app hash.
 func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapshotChunk) (*abci.ResponseApplySnapshotChunk, error) {
 	s := a.snaps
 	if s == nil || s.offer == nil {
@@ -315,36 +341,47 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 	if sum := sha256.Sum256(req.Chunk); !bytes.Equal(sum[:], s.meta.Chunks[req.Index]) {
 		return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_RETRY, RefetchChunks: []uint32{req.Index}, RejectSenders: []string{req.Sender}}, nil
 	}
-	if err := os.WriteFile(filepath.Join(s.restoreDir(), fmt.Sprintf("chunk-%d", req.Index)), req.Chunk, 0o600); err != nil {
-		return nil, err
+	select {
+	case s.feed <- req.Chunk:
+	case end := <-s.staged:
+		// The import stopped early: the snapshot's stream is wrong.
+		s.staged <- end
+		a.abortRestore()
+		return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT}, nil
 	}
 	s.got++
 	if s.got < len(s.meta.Chunks) {
 		return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_ACCEPT}, nil
 	}
-	err := a.store.Restore(int64(s.offer.Height), s.meta.Split, s.appHash, s.chunkReader())
-	os.RemoveAll(s.restoreDir())
-	s.offer = nil
-	if err != nil {
+	close(s.feed)
+	end := <-s.staged
+	s.offer, s.feed, s.staged = nil, nil, nil
+	if end.err == nil && !bytes.Equal(end.hash, s.appHash) {
+		end.err = fmt.Errorf("the restored state's hash %X is not the trusted app hash %X", end.hash, s.appHash)
+	}
+	if end.err == nil {
+		end.err = a.store.Adopt()
+	} else {
+		a.store.DiscardStaged()
+	}
+	if end.err != nil {
 		return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT}, nil
 	}
 	a.afterRestore()
 	return &abci.ResponseApplySnapshotChunk{Result: abci.ResponseApplySnapshotChunk_ACCEPT}, nil
 }
 
-// chunkReader streams the received chunks' nodes in order.
-func (s *snapshots) chunkReader() func() (store.ExportedNode, error) {
+// chunkReader streams the nodes of the chunks sent on feed, in order,
+// until it is closed.
+func chunkReader(feed <-chan []byte) func() (store.ExportedNode, error) {
 	next := 0
 	var cur *bytes.Reader
 	return func() (store.ExportedNode, error) {
 		for {
 			if cur == nil {
-				if next == len(s.meta.Chunks) {
+				b, ok := <-feed
+				if !ok {
 					return store.ExportedNode{}, io.EOF
-				}
-				b, err := os.ReadFile(filepath.Join(s.restoreDir(), fmt.Sprintf("chunk-%d", next)))
-				if err != nil {
-					return store.ExportedNode{}, err
 				}
 				raw, err := snappy.Decode(nil, b)
 				if err != nil {

@@ -3,6 +3,9 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,8 +20,9 @@ import (
 // TestStateSync: a chain writes snapshots; a new application with no
 // state restores one through the four ABCI calls, reports its height and
 // app hash, and runs the next blocks to the same app hashes as the chain.
-// A snapshot offered under another app hash, and a damaged chunk, are
-// refused and leave it empty.
+// A snapshot offered under another app hash, a damaged chunk and chunks
+// that match their hashes but make a wrong stream are refused and leave
+// it empty.
 func TestStateSync(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(t.TempDir(), dbm.PebbleDBBackend, store.DefaultOptions())
@@ -105,7 +109,65 @@ func TestStateSync(t *testing.T) {
 	}
 	restore(fresh(), blocks[10].hash, true)
 
+	// Chunks that match the hashes their metadata names but make a wrong
+	// stream (a peer that wrote the metadata for them): the snapshot's
+	// chunks twice over, and a chunk that is not snappy-compressed. The
+	// import beside the transfer stops, the snapshot is refused and the
+	// app stays empty; the same app then restores the right snapshot.
+	forged := func(chunks ...[]byte) *abci.Snapshot {
+		var m struct {
+			Split  string   `json:"split"`
+			Chunks [][]byte `json:"chunks"`
+		}
+		if err := json.Unmarshal(snap.Metadata, &m); err != nil {
+			t.Fatal(err)
+		}
+		m.Chunks = nil
+		for _, c := range chunks {
+			sum := sha256.Sum256(c)
+			m.Chunks = append(m.Chunks, sum[:])
+		}
+		meta, _ := json.Marshal(m)
+		sum := sha256.Sum256(meta)
+		return &abci.Snapshot{Height: snap.Height, Format: snap.Format, Chunks: uint32(len(chunks)), Hash: sum[:], Metadata: meta}
+	}
+	var real [][]byte
+	for i := range snap.Chunks {
+		real = append(real, chunk(i))
+	}
 	b := fresh()
+	for name, chunks := range map[string][][]byte{"every chunk twice": append(slices.Clone(real), real...), "not snappy": {[]byte("not a snappy-compressed chunk")}} {
+		s := forged(chunks...)
+		offer, err := b.OfferSnapshot(ctx, &abci.RequestOfferSnapshot{Snapshot: s, AppHash: blocks[10].hash})
+		if err != nil || offer.Result != abci.ResponseOfferSnapshot_ACCEPT {
+			t.Fatalf("%s: offer: %v %v", name, offer, err)
+		}
+		var last abci.ResponseApplySnapshotChunk_Result
+		for i, c := range chunks {
+			res, err := b.ApplySnapshotChunk(ctx, &abci.RequestApplySnapshotChunk{Index: uint32(i), Chunk: c, Sender: "peer"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last = res.Result; last != abci.ResponseApplySnapshotChunk_ACCEPT {
+				break
+			}
+		}
+		if last != abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT {
+			t.Fatalf("%s: %v", name, last)
+		}
+		if info, _ := b.Info(ctx, &abci.RequestInfo{}); info.LastBlockHeight != 0 {
+			t.Fatalf("%s: after a refused snapshot the app is at height %d", name, info.LastBlockHeight)
+		}
+	}
+	// An offer while another restore is under way replaces it.
+	if offer, err := b.OfferSnapshot(ctx, &abci.RequestOfferSnapshot{Snapshot: forged(real...), AppHash: blocks[10].hash}); err != nil || offer.Result != abci.ResponseOfferSnapshot_ACCEPT {
+		t.Fatalf("offer: %v %v", offer, err)
+	}
+	if len(real) > 1 {
+		if _, err := b.ApplySnapshotChunk(ctx, &abci.RequestApplySnapshotChunk{Index: 0, Chunk: real[0], Sender: "peer"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if got := restore(b, blocks[10].hash, false); got != abci.ResponseApplySnapshotChunk_ACCEPT {
 		t.Fatalf("restore: %v", got)
 	}

@@ -481,20 +481,69 @@ func (s *Store) Close() error {
 // version (ImportExported), kept as two trees split at split (NoSplit:
 // one) only if its root hash is want (the app hash of a header the caller
 // verified). On any failure the store is left empty and open. For state
-// sync.
+// sync: Stage and Adopt do the same in two steps, the import while the
+// export still arrives.
 func (s *Store) Restore(version int64, split string, want []byte, next func() (ExportedNode, error)) error {
+	hash, err := s.Stage(version, split, next)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(hash, want) {
+		s.DiscardStaged()
+		return fmt.Errorf("restore: the restored state's hash %X is not the trusted app hash %X", hash, want)
+	}
+	return s.Adopt()
+}
+
+// stagingDir holds a state being restored, beside the store's own.
+func (s *Store) stagingDir() string { return filepath.Join(s.dir, "restoring") }
+
+// Stage writes another node's export of version (ImportExported) into a
+// staging folder beside the store's state and returns its root hash. The
+// open store is not touched (it may serve reads meanwhile); Adopt makes
+// the staged state the store's, DiscardStaged removes it. A state staged
+// earlier and never adopted is replaced.
+func (s *Store) Stage(version int64, split string, next func() (ExportedNode, error)) ([]byte, error) {
+	if s.dir == "" {
+		return nil, errors.New("restore: the store is in memory")
+	}
+	if err := os.RemoveAll(s.stagingDir()); err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	hash, err := ImportExported(s.stagingDir(), version, Options{Split: split}, next)
+	if err != nil {
+		s.DiscardStaged()
+		return nil, err
+	}
+	return hash, nil
+}
+
+// DiscardStaged removes a staged state.
+func (s *Store) DiscardStaged() { os.RemoveAll(s.stagingDir()) }
+
+// Adopt replaces an empty store's state with the staged one (its folder
+// moved into place, no copy) and opens it. The caller has checked the
+// staged state's hash. On any failure the store is left empty and open.
+func (s *Store) Adopt() error {
 	if s.dir == "" {
 		return errors.New("restore: the store is in memory")
 	}
 	if s.Version() != 0 {
+		s.DiscardStaged()
 		return fmt.Errorf("restore: the store already holds version %d", s.Version())
+	}
+	staged := filepath.Join(s.stagingDir(), "state")
+	if _, err := os.Stat(staged); err != nil {
+		return fmt.Errorf("restore: no staged state: %w", err)
 	}
 	opts := s.opts
 	if err := s.Close(); err != nil {
+		s.DiscardStaged()
 		return fmt.Errorf("restore: close the empty state: %w", err)
 	}
 	stateDir := filepath.Join(s.dir, "state")
 	reopen := func(cause error) error {
+		s.DiscardStaged()
 		if err := os.RemoveAll(stateDir); err != nil {
 			return errors.Join(cause, err)
 		}
@@ -508,13 +557,10 @@ func (s *Store) Restore(version int64, split string, want []byte, next func() (E
 	if err := os.RemoveAll(stateDir); err != nil {
 		return reopen(fmt.Errorf("restore: %w", err))
 	}
-	hash, err := ImportExported(s.dir, version, Options{Split: split}, next)
-	if err != nil {
-		return reopen(err)
+	if err := os.Rename(staged, stateDir); err != nil {
+		return reopen(fmt.Errorf("restore: %w", err))
 	}
-	if !bytes.Equal(hash, want) {
-		return reopen(fmt.Errorf("restore: the restored state's hash %X is not the trusted app hash %X", hash, want))
-	}
+	s.DiscardStaged()
 	restored, err := Open(s.dir, s.backend, opts)
 	if err != nil {
 		return reopen(err)
