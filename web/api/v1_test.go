@@ -139,7 +139,11 @@ func listed(t *testing.T, a *v1Answer, prefix string) (keys []string, values [][
 	t.Helper()
 	appHash, _ := hex.DecodeString(a.Proof.AppHash)
 	want := prefix
-	for i, e := range a.Proof.Entries {
+	entries := a.Proof.Entries
+	for len(entries) > 0 && !strings.HasPrefix(entries[0].Key, prefix) {
+		entries = entries[1:] // records read before the walk (the election)
+	}
+	for i, e := range entries {
 		if e.Key != want && !(i == 0 && strings.HasPrefix(e.Key, prefix)) {
 			t.Fatalf("entry %d proves %q, not the next seek %q", i, e.Key, want)
 		}
@@ -148,7 +152,7 @@ func listed(t *testing.T, a *v1Answer, prefix string) (keys []string, values [][
 		if err != nil {
 			t.Fatalf("entry %d: %v", i, err)
 		}
-		if nk == nil || !strings.HasPrefix(string(nk), prefix) || (i == len(a.Proof.Entries)-1 && a.Next != "") {
+		if nk == nil || !strings.HasPrefix(string(nk), prefix) || (i == len(entries)-1 && a.Next != "") {
 			break
 		}
 		keys, values = append(keys, string(nk)), append(values, nv)
@@ -252,6 +256,34 @@ func TestV1ProofsVerifyWithLightClient(t *testing.T) {
 	}
 	if !bytes.Contains(f.Data, []byte(`"crs":{"type":"name"`)) || !bytes.Contains(f.Data, []byte(`"area_m2":"10000"`)) {
 		t.Errorf("projected parcel: %s", f.Data)
+	}
+
+	// The ballot board, one tracker a page: both ballots, proven complete.
+	var trackers []string
+	for cur, pages := "", 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("the board's pages never end")
+		}
+		var p v1Answer
+		u := v1 + "/elections/" + ch.election + "/board?limit=1&prove=true"
+		if cur != "" {
+			u += "&cursor=" + url.QueryEscape(cur)
+		}
+		if s := getJSON(t, u, &p); s != 200 {
+			t.Fatalf("%s: %d", u, s)
+		}
+		if err := checkProof(t, lc, &p); err != nil {
+			t.Fatalf("board page %d: %v", pages, err)
+		}
+		keys, _ := listed(t, &p, "ballot/tracker/"+ch.election+"/")
+		trackers = append(trackers, keys...)
+		if p.Next == "" {
+			break
+		}
+		cur = p.Next
+	}
+	if len(trackers) != 2 {
+		t.Fatalf("board: %v, want the two ballots cast", trackers)
 	}
 
 	// Election results and credential status, proven.

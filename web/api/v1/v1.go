@@ -1,7 +1,7 @@
 // Package v1 is the portal's versioned machine read API, /api/v1, for
 // other government systems: titles, parcels (GeoJSON), owners and their
-// history, parties, the documents records cite, elections and their
-// results, and credential status.
+// history, parties, the documents records cite, elections, their results
+// and ballot board, and credential status.
 //
 // Every answer is one JSON object read from one state height:
 //
@@ -73,6 +73,7 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET(Base+"/elections", a.elections)
 	e.GET(Base+"/elections/:id", a.election)
 	e.GET(Base+"/elections/:id/results", a.results)
+	e.GET(Base+"/elections/:id/board", a.board)
 	e.GET(Base+"/credentials/:digest/status", a.credentialStatus)
 	e.Any(Base+"/*", a.unknown)
 }
