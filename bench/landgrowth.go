@@ -44,6 +44,25 @@ type GrowthOptions struct {
 	// read-ahead mode ("auto", "on" or "off"; see app.SetReadAhead) and
 	// titles of its own to sell (default one pass, "auto").
 	ReadAhead []string
+	// Keep, if set, is a directory that holds one size's loaded register
+	// between runs: the first run builds it there (with buyers' accounts
+	// for KeptBuyers transfers) and leaves it; later runs at the same
+	// size reopen it and sell titles no earlier run sold, so a 10M
+	// register is built once, on a busy machine, and timed later, on a
+	// quiet one.
+	Keep string
+}
+
+// KeptBuyers is how many transfers a kept register has buyers' accounts
+// for: ten runs of 20,000.
+const KeptBuyers = 200_000
+
+// keptRegister is the note a kept register carries (growth.json).
+type keptRegister struct {
+	Parcels  int   `json:"parcels"`
+	Archived int64 `json:"archived"` // the imported version, which the archive holds
+	Sold     int   `json:"sold"`     // transfers earlier runs made
+	Setup    int64 `json:"setup_ns"`
 }
 
 // GrowthRow holds one size's figures.
@@ -112,25 +131,63 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	if opts.Transfers*passes > n {
 		return nil, fmt.Errorf("transfers (%d in each of %d passes) exceed parcels (%d)", opts.Transfers, passes, n)
 	}
-	dir, err := os.MkdirTemp(opts.Dir, "publica-land-growth-")
-	if err != nil {
-		return nil, err
+	buyers := opts.Transfers * passes // a buyer's account for every pass's transfers
+	var kept keptRegister
+	var dir string
+	var height, archived int64
+	var setupTime time.Duration
+	if opts.Keep != "" {
+		buyers = max(buyers, min(KeptBuyers, n))
+		dir = opts.Keep
+		if b, err := os.ReadFile(filepath.Join(dir, "growth.json")); err == nil {
+			if err := json.Unmarshal(b, &kept); err != nil {
+				return nil, fmt.Errorf("kept register %s: %w", dir, err)
+			}
+			if kept.Parcels != n {
+				return nil, fmt.Errorf("kept register %s holds %d parcels, not %d", dir, kept.Parcels, n)
+			}
+			if kept.Sold+opts.Transfers*passes > buyers {
+				return nil, fmt.Errorf("kept register %s has buyers for %d transfers, %d sold: build it again", dir, buyers, kept.Sold)
+			}
+			archived, setupTime = kept.Archived, time.Duration(kept.Setup)
+			fmt.Fprintf(w, "land growth: %d parcels: reusing the register kept in %s (%d transfers sold before)\n", n, dir, kept.Sold)
+		} else if !os.IsNotExist(err) {
+			return nil, err
+		} else if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return nil, fmt.Errorf("kept register %s: the directory is not empty and has no growth.json", dir)
+		}
+	} else {
+		var err error
+		if dir, err = os.MkdirTemp(opts.Dir, "publica-land-growth-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
 	}
-	defer os.RemoveAll(dir)
-	setup := time.Now()
-	stop, err := startProfile(opts.CPUProfile, fmt.Sprintf("%d.load", n))
-	if err != nil {
-		return nil, err
+	if archived == 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		setup := time.Now()
+		stop, err := startProfile(opts.CPUProfile, fmt.Sprintf("%d.load", n))
+		if err != nil {
+			return nil, err
+		}
+		loadOpts := opts
+		loadOpts.Transfers = buyers
+		_, archived, err = loadRegister(w, dir, n, loadOpts)
+		stop()
+		if err != nil {
+			return nil, err
+		}
+		setupTime = time.Since(setup)
+		fmt.Fprintf(w, "land growth: %d parcels, titles and owners' accounts loaded in %.0fs\n", n, setupTime.Seconds())
+		if opts.Keep != "" {
+			kept = keptRegister{Parcels: n, Archived: archived, Setup: int64(setupTime)}
+			if err := writeKept(dir, kept); err != nil {
+				return nil, err
+			}
+		}
 	}
-	loadOpts := opts
-	loadOpts.Transfers = opts.Transfers * passes // a buyer's account for every pass's transfers
-	height, archived, err := loadRegister(w, dir, n, loadOpts)
-	stop()
-	if err != nil {
-		return nil, err
-	}
-	setupTime := time.Since(setup)
-	fmt.Fprintf(w, "land growth: %d parcels, titles and owners' accounts loaded in %.0fs\n", n, setupTime.Seconds())
 	// The load leaves gigabytes of dirty pages: write them out now, so
 	// the timed blocks do not compete with the kernel's writeback.
 	flushed := time.Now()
@@ -144,12 +201,14 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	}
 	a := app.New(st)
 	ctx := context.Background()
-	sold := soldTitles(LandOptions{Parcels: n, Transfers: opts.Transfers * passes})
+	height = st.Version()
+	sold := soldTitles(LandOptions{Parcels: n, Transfers: buyers})
 	rows := make([]GrowthRow, passes)
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)
 		a.SetReadAhead(m)
-		blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, First: pass * opts.Transfers,
+		first := kept.Sold + pass*opts.Transfers
+		blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, First: first,
 			PerBlock: opts.PerBlock, OneTransaction: true}, sold)
 		row := &rows[pass]
 		row.Parcels, row.ReadAhead, row.Setup = n, mode, setupTime
@@ -160,7 +219,8 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		if passes > 1 {
 			name = fmt.Sprintf("%d.run.%d-%s", n, pass+1, mode)
 		}
-		if stop, err = startProfile(opts.CPUProfile, name); err != nil {
+		stop, err := startProfile(opts.CPUProfile, name)
+		if err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -201,10 +261,18 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		st.Close()
 		return nil, err
 	}
-	key := land.TitleKey(fmt.Sprintf("T%d", sold[0]+1))
+	firstSold := kept.Sold
+	if opts.Keep != "" {
+		kept.Sold += opts.Transfers * passes
+		if err := writeKept(dir, kept); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	key := land.TitleKey(fmt.Sprintf("T%d", sold[firstSold]+1))
 	value := view.Get(key)
 	var t land.Title
-	if err := json.Unmarshal(value, &t); err != nil || t.Owners[0].Party != idOf(benchKey(n)) {
+	if err := json.Unmarshal(value, &t); err != nil || t.Owners[0].Party != idOf(benchKey(n+firstSold)) {
 		st.Close()
 		return nil, fmt.Errorf("title %s was not transferred: %s (%v)", key, value, err)
 	}
@@ -264,6 +332,19 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		r.DiskBytes, r.ProofBytes, r.ProofVerify, r.PastQuery = row.DiskBytes, row.ProofBytes, row.ProofVerify, row.PastQuery
 	}
 	return rows, nil
+}
+
+// writeKept writes a kept register's note atomically.
+func writeKept(dir string, k keptRegister) error {
+	b, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "growth.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, "growth.json"))
 }
 
 // readAheadMode parses a pass's read-ahead mode.

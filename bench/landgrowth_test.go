@@ -36,3 +36,40 @@ func TestLandGrowthSmall(t *testing.T) {
 		t.Fatalf("rows %+v", rows)
 	}
 }
+
+// TestLandGrowthKept builds a register once in a kept directory and
+// times it again in later runs: each run sells titles no earlier run
+// sold (every transfer lands, or the run fails), and a run at another
+// size is refused.
+func TestLandGrowthKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a register")
+	}
+	keep := t.TempDir() + "/kept"
+	opts := GrowthOptions{Sizes: []int{1500}, Transfers: 200, PerBlock: 100, Chunk: 1000, Keep: keep}
+	var out bytes.Buffer
+	if _, err := LandGrowth(&out, opts); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out.Bytes(), []byte("reusing")) {
+		t.Fatalf("the first run reused a register:\n%s", out.String())
+	}
+	for _, passes := range [][]string{{"auto"}, {"off", "on"}} {
+		out.Reset()
+		opts.ReadAhead = passes
+		rows, err := LandGrowth(&out, opts)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		if !bytes.Contains(out.Bytes(), []byte("reusing the register")) || len(rows) != len(passes) || rows[len(rows)-1].TransfersPerSec <= 0 {
+			t.Fatalf("rows %+v\n%s", rows, out.String())
+		}
+	}
+	if !bytes.Contains(out.Bytes(), []byte("(400 transfers sold before)")) {
+		t.Fatalf("the third run did not follow the earlier two:\n%s", out.String())
+	}
+	opts.Sizes = []int{2000}
+	if _, err := LandGrowth(&out, opts); err == nil || !bytes.Contains([]byte(err.Error()), []byte("holds 1500 parcels")) {
+		t.Fatalf("a run at another size: %v", err)
+	}
+}
