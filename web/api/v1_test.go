@@ -25,6 +25,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/publica/publica/extract"
+	"github.com/publica/publica/internal/apptest/browser"
 	"github.com/publica/publica/proof"
 	"github.com/publica/publica/proofop"
 	apiv1 "github.com/publica/publica/web/api/v1"
@@ -379,5 +380,72 @@ func TestV1ProofsVerifyWithLightClient(t *testing.T) {
 	last := events[len(events)-1]
 	if s := getJSON(t, v1+"/parcels/P1/owner?at="+url.QueryEscape(last.Time), &later); s != 200 || later.Data.Owner == nil || later.Data.Owner.Owners[0].Party != ch.bob {
 		t.Errorf("owner at the transfer's block time %s: %d %+v", last.Time, s, later.Data)
+	}
+}
+
+// TestV1RefusesBadInputClearly: malformed ids, cursors, limits, heights,
+// dates, CRSs, paths and methods are refused with 400, 404 or 405 as
+// problem details naming the problem, never 500.
+func TestV1RefusesBadInputClearly(t *testing.T) {
+	base, _ := browser.StartPortal(t)
+	v1 := base + "/api/v1"
+	enc := func(s string) string { return url.QueryEscape(base64.RawURLEncoding.EncodeToString([]byte(s))) }
+	for _, c := range []struct {
+		method, path string
+		status       int
+		detail       string
+	}{
+		{"GET", "/titles?cursor=" + enc("T1\x00"), 400, "cursor"},
+		{"GET", "/titles?cursor=" + enc("../../app/"), 400, "cursor"},
+		{"GET", "/titles?cursor=" + enc(strings.Repeat("9", 5000)), 400, "cursor"},
+		{"GET", "/titles?cursor=T1", 400, "cursor"},
+		{"GET", "/titles?cursor=" + enc("T99999"), 200, ""}, // a valid cursor past the end: an empty page
+		{"GET", "/parties?limit=-1", 400, "limit"},
+		{"GET", "/parties?limit=1e2", 400, "limit"},
+		{"GET", "/parties?limit=99999999999999999999", 400, "limit"},
+		{"GET", "/parties?height=0", 400, "height"},
+		{"GET", "/parties?height=-5", 400, "height"},
+		{"GET", "/parties?height=abc", 400, "height"},
+		{"GET", "/parties?height=99999999999999999999", 400, "height"},
+		{"GET", "/parties?prove=1", 400, "prove"},
+		{"GET", "/parties/N0", 404, "not a party id"},
+		{"GET", "/parties/" + strings.Repeat("N1", 100), 404, "not a party id"},
+		{"GET", "/parcels/P1?crs=EPSG:32633", 400, "crs"},
+		{"GET", "/parcels/P1/history?cursor=" + enc("1"), 400, "cursor"},
+		{"GET", "/parcels/P1/owner?at=2026-13-01T00:00:00Z", 400, "RFC 3339"},
+		{"GET", "/parcels/P1/owner?at=2026-01-01T00:00:00Z&height=3", 400, "not both"},
+		{"GET", "/parcels/P1/owner?at=2026-01-01T00:00:00Z&prove=yes", 400, "prove"},
+		{"GET", "/parcels/P1/owner?at=1970-01-01T00:00:00Z", 404, "before the chain"},
+		{"GET", "/parcels/P1/owner?at=9999-12-31T23:59:59Z", 404, "no block"},
+		{"GET", "/elections/UPPER", 404, "not a election id"},
+		{"GET", "/elections/a/board?cursor=" + enc("zz"), 400, "cursor"},
+		{"GET", "/credentials/" + strings.Repeat("A", 64) + "/status", 404, "not a credential digest"},
+		{"GET", "/documents/" + strings.Repeat("0", 63), 404, "not a document hash"},
+		{"GET", "/nothing/here", 404, "not a path"},
+		{"POST", "/titles", 405, "only reads"},
+		{"DELETE", "/titles/T1", 405, "only reads"},
+	} {
+		req, _ := http.NewRequest(c.method, v1+c.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status {
+			t.Errorf("%s %s: %d, want %d\n%s", c.method, c.path, res.StatusCode, c.status, b)
+			continue
+		}
+		if c.status == 200 {
+			continue
+		}
+		var p struct {
+			Type, Title, Detail string
+			Status              int
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" || json.Unmarshal(b, &p) != nil ||
+			p.Status != c.status || p.Title == "" || !strings.Contains(p.Detail, c.detail) {
+			t.Errorf("%s %s: %s %s, want problem details saying %q", c.method, c.path, ct, b, c.detail)
+		}
 	}
 }
