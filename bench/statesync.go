@@ -48,6 +48,10 @@ type StateSyncOptions struct {
 	DiscoveryTime time.Duration
 	// Chunk is how many parcels each loading step builds (GrowthOptions.Chunk).
 	Chunk int
+	// Rate, if not 0, is both nodes' p2p send_rate and recv_rate in
+	// bytes a second (publica init keeps CometBFT's 5,120,000): a
+	// snapshot crosses one peer connection, at most this fast.
+	Rate int64
 	// Node makes the command that runs a node in home until SIGTERM,
 	// writing a snapshot every interval heights (0: none) and CometBFT's
 	// log at logLevel on stderr; nil runs this executable's start
@@ -59,6 +63,7 @@ type StateSyncOptions struct {
 // since the joining node's process started.
 type StateSyncResult struct {
 	Parcels    int
+	Rate       int64         // the nodes' p2p send and receive rate, bytes a second
 	Setup      time.Duration // building the validator's home (register built, sorted, imported)
 	StateBytes int64         // the validator's state on disk before it started
 
@@ -96,6 +101,9 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 	if opts.Parcels <= 0 {
 		return nil, errors.New("state sync: no parcels")
 	}
+	if opts.Rate < 0 {
+		return nil, fmt.Errorf("state sync: p2p rate %d bytes a second is negative (0 keeps CometBFT's)", opts.Rate)
+	}
 	if opts.BlockInterval <= 0 {
 		opts.BlockInterval = time.Second
 	}
@@ -131,6 +139,12 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 	sconf, err := node.LoadConfig(server)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Rate > 0 {
+		sconf.P2P.SendRate, sconf.P2P.RecvRate = opts.Rate, opts.Rate
+		if err := node.WriteConfig(sconf); err != nil {
+			return nil, err
+		}
 	}
 	doc, err := types.GenesisDocFromFile(sconf.GenesisFile())
 	if err != nil {
@@ -244,7 +258,14 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 	jconf.StateSync.TrustHash = hex.EncodeToString(trust.BlockID.Hash)
 	jconf.StateSync.TrustPeriod = 24 * time.Hour
 	jconf.StateSync.DiscoveryTime = opts.DiscoveryTime
+	if opts.Rate > 0 {
+		jconf.P2P.SendRate, jconf.P2P.RecvRate = opts.Rate, opts.Rate
+	}
 	if err := node.WriteConfig(jconf); err != nil {
+		return nil, err
+	}
+	// The rate the nodes will run with is what their config files say.
+	if res.Rate, err = p2pRate(joiner, server); err != nil {
 		return nil, err
 	}
 
@@ -342,13 +363,33 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 // PrintStateSync prints the runs as one table.
 func PrintStateSync(w io.Writer, rows []*StateSyncResult) {
 	fmt.Fprintf(w, "state sync join (one validator serving, one new node, loopback; times from the new node's start):\n")
-	fmt.Fprintf(w, "%10s %9s %9s %7s %10s %8s %9s %9s %9s %9s %9s %8s %9s %8s\n",
-		"parcels", "state", "snap.write", "chunks", "snapshot", "offered", "received", "restored", "1st block", "proven", "CPU", "peak RSS", "disk", "setup")
+	fmt.Fprintf(w, "%10s %9s %9s %9s %7s %10s %8s %9s %9s %9s %9s %9s %8s %9s %8s\n",
+		"parcels", "p2p rate", "state", "snap.write", "chunks", "snapshot", "offered", "received", "restored", "1st block", "proven", "CPU", "peak RSS", "disk", "setup")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%10d %6.2f GB %9.1fs %7d %7.0f MB %7.1fs %8.1fs %8.1fs %8.1fs %8.1fs %8.1fs %4d MiB %6.2f GB %7.0fs\n",
-			r.Parcels, float64(r.StateBytes)/1e9, r.SnapshotWrite.Seconds(), r.Chunks, float64(r.SnapshotBytes)/1e6, r.Offered.Seconds(), r.Fetched.Seconds(),
+		fmt.Fprintf(w, "%10d %4.0f MB/s %6.2f GB %9.1fs %7d %7.0f MB %7.1fs %8.1fs %8.1fs %8.1fs %8.1fs %8.1fs %4d MiB %6.2f GB %7.0fs\n",
+			r.Parcels, float64(r.Rate)/1e6, float64(r.StateBytes)/1e9, r.SnapshotWrite.Seconds(), r.Chunks, float64(r.SnapshotBytes)/1e6, r.Offered.Seconds(), r.Fetched.Seconds(),
 			r.Restored.Seconds(), r.Verified.Seconds(), r.Served.Seconds(), r.JoinCPU.Seconds(), r.JoinRSS>>20, float64(r.JoinDisk)/1e9, r.Setup.Seconds())
 	}
+}
+
+// p2pRate is the p2p send and receive rate the homes' config files
+// name, which must all be the same.
+func p2pRate(homes ...string) (int64, error) {
+	var rate int64
+	for i, home := range homes {
+		conf, err := node.LoadConfig(home)
+		if err != nil {
+			return 0, err
+		}
+		if conf.P2P.SendRate != conf.P2P.RecvRate {
+			return 0, fmt.Errorf("%s: p2p send rate %d differs from its receive rate %d", home, conf.P2P.SendRate, conf.P2P.RecvRate)
+		}
+		if i > 0 && conf.P2P.RecvRate != rate {
+			return 0, fmt.Errorf("%s: p2p rate %d, the other home's %d", home, conf.P2P.RecvRate, rate)
+		}
+		rate = conf.P2P.RecvRate
+	}
+	return rate, nil
 }
 
 // saveGenesisState writes CometBFT's state for doc into the home's

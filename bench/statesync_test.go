@@ -48,13 +48,13 @@ func TestStateSyncNodeProcess(t *testing.T) {
 // CometBFT state sync (light client from a trusted block), holds no block
 // before the snapshot, has the chain's app hash and answers a title read
 // whose proof verifies against a light-client header (StateSync fails
-// otherwise).
+// otherwise), with both nodes' p2p rate raised from CometBFT's default.
 func TestStateSyncJoin(t *testing.T) {
 	if os.Getenv(stateSyncNodeEnv) != "" {
 		t.Skip("node process")
 	}
 	var out bytes.Buffer
-	r, err := StateSync(&out, StateSyncOptions{Parcels: 3000, Chunk: 1000, Dir: t.TempDir(), BlockInterval: 300 * time.Millisecond,
+	r, err := StateSync(&out, StateSyncOptions{Parcels: 3000, Chunk: 1000, Dir: t.TempDir(), BlockInterval: 300 * time.Millisecond, Rate: 20_000_000,
 		Node: func(home string, interval uint64, logLevel string) *exec.Cmd {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestStateSyncNodeProcess$")
 			cmd.Env = append(os.Environ(), stateSyncNodeEnv+"="+home, stateSyncIntervalEnv+"="+strconv.FormatUint(interval, 10), stateSyncLogEnv+"="+logLevel)
@@ -68,6 +68,9 @@ func TestStateSyncJoin(t *testing.T) {
 	t.Log(out.String())
 	if r.Chunks < 1 || r.SnapshotBytes == 0 || r.SnapshotWrite <= 0 || r.ProofSize == 0 || r.JoinRSS == 0 || r.JoinCPU <= 0 {
 		t.Errorf("figures missing: %+v", r)
+	}
+	if r.Rate != 20_000_000 {
+		t.Errorf("p2p rate %d in the nodes' config, want 20000000", r.Rate)
 	}
 	if !(r.Offered > 0 && r.Offered <= r.Restored && r.Restored <= r.Synced && r.Synced <= r.Verified && r.Verified <= r.Served) {
 		t.Errorf("stages out of order: %+v", r)

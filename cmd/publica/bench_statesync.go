@@ -36,5 +36,6 @@ func withStateSyncBench(cmd *cobra.Command) *cobra.Command {
 	cmd.Flags().IntSliceVar(&sizes, "statesync-parcels", nil, "run only the state sync join: for each size (e.g. 100000,1000000) a validator whose state holds that many parcels, titles and owners' accounts writes a snapshot and a new node joins from it by state sync; times the snapshot, the restore, the first block after it and a proven read (docs/network.md)")
 	cmd.Flags().StringVar(&opts.Dir, "statesync-dir", "", "where the state sync run's two homes are made (default the system's temporary directory; 1M parcels need about 5 GB)")
 	cmd.Flags().DurationVar(&opts.DiscoveryTime, "statesync-discovery", 5*time.Second, "the joining node's snapshot discovery time (CometBFT's least is 5 s)")
+	cmd.Flags().Int64Var(&opts.Rate, "statesync-p2p-rate", 0, "both nodes' p2p send_rate and recv_rate in bytes a second (0: as publica init writes, CometBFT's 5120000)")
 	return cmd
 }
