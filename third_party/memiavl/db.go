@@ -57,6 +57,14 @@ type DB struct {
 	snapshotKeepRecent uint32
 	// block interval to take a new snapshot
 	snapshotInterval uint32
+	// rewritePolicy, if set, decides when to rewrite instead of
+	// snapshotInterval
+	rewritePolicy *RewritePolicy
+	// grown is the log beyond the current snapshot; grownAtRewrite its
+	// reading when the running rewrite started (the new snapshot's
+	// version), rewriteStarted that version
+	grown, grownAtRewrite LogGrowth
+	rewriteStarted        int64
 	// make sure only one snapshot rewrite is running
 	pruneSnapshotLock      sync.Mutex
 	triggerStateSyncExport func(height int64)
@@ -91,9 +99,12 @@ type Options struct {
 	InitialVersion  uint32
 	ReadOnly        bool
 	// the initial stores when initialize the empty instance
-	InitialStores          []string
-	SnapshotKeepRecent     uint32
-	SnapshotInterval       uint32
+	InitialStores      []string
+	SnapshotKeepRecent uint32
+	SnapshotInterval   uint32
+	// RewritePolicy, if set, rewrites the snapshot as the state changes
+	// (RewritePolicy's rules) instead of every SnapshotInterval versions.
+	RewritePolicy          *RewritePolicy
 	TriggerStateSyncExport func(height int64)
 	// load the target version instead of latest version
 	TargetVersion uint32
@@ -119,6 +130,10 @@ func (opts Options) Validate() error {
 
 	if opts.ReadOnly && opts.LoadForOverwriting {
 		return errors.New("can't rollback db in read-only mode")
+	}
+
+	if opts.RewritePolicy != nil {
+		return opts.RewritePolicy.Validate()
 	}
 
 	return nil
@@ -192,8 +207,10 @@ func Load(dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
+	// what the log holds beyond the snapshot is what is replayed here
+	var grown LogGrowth
 	if opts.TargetVersion == 0 || int64(opts.TargetVersion) > mtree.Version() {
-		if err := mtree.CatchupWAL(wal, int64(opts.TargetVersion)); err != nil {
+		if grown, err = mtree.catchupWAL(wal, int64(opts.TargetVersion)); err != nil {
 			return nil, errors.Join(err, wal.Close())
 		}
 	}
@@ -247,6 +264,9 @@ func Load(dir string, opts Options) (*DB, error) {
 		walChanSize:            opts.AsyncCommitBuffer,
 		snapshotKeepRecent:     opts.SnapshotKeepRecent,
 		snapshotInterval:       opts.SnapshotInterval,
+		rewritePolicy:          opts.RewritePolicy,
+		grown:                  grown,
+		rewriteStarted:         mtree.SnapshotVersion(),
 		triggerStateSyncExport: opts.TriggerStateSyncExport,
 		snapshotWriterPool:     workerPool,
 	}
@@ -439,50 +459,70 @@ func (db *DB) checkBackgroundSnapshotRewrite() error {
 	// check the completeness of background snapshot rewriting
 	select {
 	case result := <-db.snapshotRewriteChan:
-		db.snapshotRewriteChan = nil
-		db.snapshotRewriteCancel = nil
-
-		if result.mtree == nil {
-			if result.err != nil {
-				// background snapshot rewrite failed
-				return fmt.Errorf("background snapshot rewriting failed: %w", result.err)
-			}
-
-			// background snapshot rewrite don't success, but no error to propagate, ignore it.
-			return nil
-		}
-
-		// wait for potential pending wal writings to finish, to make sure we catch up to latest state.
-		// in real world, block execution should be slower than wal writing, so this should not block for long.
-		for {
-			committedVersion, err := db.CommittedVersion()
-			if err != nil {
-				return fmt.Errorf("get wal version failed: %w", err)
-			}
-			if db.lastCommitInfo.Version == committedVersion {
-				break
-			}
-			time.Sleep(time.Nanosecond)
-		}
-
-		// catchup the remaining wal
-		if err := result.mtree.CatchupWAL(db.wal, 0); err != nil {
-			return fmt.Errorf("catchup failed: %w", err)
-		}
-
-		// do the switch
-		if err := db.reloadMultiTree(result.mtree); err != nil {
-			return fmt.Errorf("switch multitree failed: %w", err)
-		}
-		db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version())
-
-		db.pruneSnapshots()
-
-		// trigger state-sync snapshot export
-		if db.triggerStateSyncExport != nil {
-			db.triggerStateSyncExport(db.SnapshotVersion())
-		}
+		return db.finishSnapshotRewrite(result)
 	default:
+	}
+
+	return nil
+}
+
+// WaitSnapshotRewrite waits for a background snapshot rewrite, if one is
+// running, and switches to the new snapshot as a commit would.
+func (db *DB) WaitSnapshotRewrite() error {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+
+	if db.snapshotRewriteChan == nil {
+		return nil
+	}
+	return db.finishSnapshotRewrite(<-db.snapshotRewriteChan)
+}
+
+// finishSnapshotRewrite takes the result of a background rewrite.
+func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
+	db.snapshotRewriteChan = nil
+	db.snapshotRewriteCancel = nil
+
+	if result.mtree == nil {
+		if result.err != nil {
+			// background snapshot rewrite failed
+			return fmt.Errorf("background snapshot rewriting failed: %w", result.err)
+		}
+
+		// background snapshot rewrite don't success, but no error to propagate, ignore it.
+		return nil
+	}
+
+	// wait for potential pending wal writings to finish, to make sure we catch up to latest state.
+	// in real world, block execution should be slower than wal writing, so this should not block for long.
+	for {
+		committedVersion, err := db.CommittedVersion()
+		if err != nil {
+			return fmt.Errorf("get wal version failed: %w", err)
+		}
+		if db.lastCommitInfo.Version == committedVersion {
+			break
+		}
+		time.Sleep(time.Nanosecond)
+	}
+
+	// catchup the remaining wal
+	if err := result.mtree.CatchupWAL(db.wal, 0); err != nil {
+		return fmt.Errorf("catchup failed: %w", err)
+	}
+
+	// do the switch
+	if err := db.reloadMultiTree(result.mtree); err != nil {
+		return fmt.Errorf("switch multitree failed: %w", err)
+	}
+	db.grown = db.grown.since(db.grownAtRewrite)
+	db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version())
+
+	db.pruneSnapshots()
+
+	// trigger state-sync snapshot export
+	if db.triggerStateSyncExport != nil {
+		db.triggerStateSyncExport(db.SnapshotVersion())
 	}
 
 	return nil
@@ -556,6 +596,7 @@ func (db *DB) Commit() (int64, error) {
 	// write logs if enabled
 	if db.wal != nil {
 		entry := walEntry{index: walIndex(v, db.initialVersion), data: db.pendingLog}
+		db.grown = db.grown.add(entryGrowth(&entry.data, entry.data.Size()))
 		if db.walChanSize >= 0 {
 			if db.walChan == nil {
 				db.initAsyncCommit()
@@ -707,7 +748,12 @@ func (db *DB) reload() error {
 	if err != nil {
 		return err
 	}
-	return db.reloadMultiTree(mtree)
+	if err := db.reloadMultiTree(mtree); err != nil {
+		return err
+	}
+	// the snapshot reloaded is the latest version's (RewriteSnapshot)
+	db.grown, db.rewriteStarted = LogGrowth{}, db.MultiTree.SnapshotVersion()
+	return nil
 }
 
 func (db *DB) reloadMultiTree(mtree *MultiTree) error {
@@ -722,13 +768,44 @@ func (db *DB) reloadMultiTree(mtree *MultiTree) error {
 
 // rewriteIfApplicable execute the snapshot rewrite strategy according to current height
 func (db *DB) rewriteIfApplicable(height int64) {
-	if height%int64(db.snapshotInterval) != 0 {
-		return
+	if db.rewritePolicy == nil {
+		if height%int64(db.snapshotInterval) != 0 {
+			return
+		}
+	} else {
+		if db.snapshotRewriteChan != nil {
+			return // one at a time; the commit after it ends decides again
+		}
+		why := db.rewritePolicy.Due(height-db.rewriteStarted, db.grown, db.leaves())
+		if why == "" {
+			return
+		}
+		db.logger.Info("snapshot rewrite due", "version", height, "why", why)
 	}
 
 	if err := db.rewriteSnapshotBackground(); err != nil {
 		db.logger.Error("failed to rewrite snapshot in background", "err", err)
 	}
+}
+
+// leaves is the number of keys the trees hold.
+func (db *DB) leaves() int64 {
+	var n int64
+	for _, t := range db.trees {
+		if t.root != nil {
+			n += t.root.Size()
+		}
+	}
+	return n
+}
+
+// LogGrowth is what the log holds beyond the current snapshot: what a
+// reopening replays.
+func (db *DB) LogGrowth() LogGrowth {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+
+	return db.grown
 }
 
 type snapshotResult struct {
@@ -759,6 +836,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 	ch := make(chan snapshotResult)
 	db.snapshotRewriteChan = ch
 	db.snapshotRewriteCancel = cancel
+	db.grownAtRewrite, db.rewriteStarted = db.grown, db.MultiTree.Version()
 
 	cloned := db.copy(0)
 	wal := db.wal

@@ -315,15 +315,22 @@ func (t *MultiTree) UpdateCommitInfo() {
 
 // CatchupWAL replay the new entries in the WAL on the tree to catch-up to the target or latest version.
 func (t *MultiTree) CatchupWAL(wal *wal.Log, endVersion int64) error {
+	_, err := t.catchupWAL(wal, endVersion)
+	return err
+}
+
+// catchupWAL is CatchupWAL, and tells what it replayed.
+func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64) (LogGrowth, error) {
+	var replayed LogGrowth
 	lastIndex, err := wal.LastIndex()
 	if err != nil {
-		return fmt.Errorf("read wal last index failed, %w", err)
+		return replayed, fmt.Errorf("read wal last index failed, %w", err)
 	}
 
 	firstIndex := walIndex(nextVersion(t.Version(), t.initialVersion), t.initialVersion)
 	if firstIndex > lastIndex {
 		// already up-to-date
-		return nil
+		return replayed, nil
 	}
 
 	var endIndex uint64
@@ -334,7 +341,7 @@ func (t *MultiTree) CatchupWAL(wal *wal.Log, endVersion int64) error {
 	}
 
 	if endIndex < firstIndex {
-		return fmt.Errorf("target index %d is pruned", endIndex)
+		return replayed, fmt.Errorf("target index %d is pruned", endIndex)
 	}
 
 	if endIndex > lastIndex {
@@ -344,21 +351,22 @@ func (t *MultiTree) CatchupWAL(wal *wal.Log, endVersion int64) error {
 	for i := firstIndex; i <= endIndex; i++ {
 		bz, err := wal.Read(i)
 		if err != nil {
-			return fmt.Errorf("read wal log failed, %w", err)
+			return replayed, fmt.Errorf("read wal log failed, %w", err)
 		}
 		var entry WALEntry
 		if err := entry.Unmarshal(bz); err != nil {
-			return fmt.Errorf("unmarshal wal log failed, %w", err)
+			return replayed, fmt.Errorf("unmarshal wal log failed, %w", err)
 		}
+		replayed = replayed.add(entryGrowth(&entry, len(bz)))
 		if err := t.applyWALEntry(entry); err != nil {
-			return fmt.Errorf("replay wal entry failed, %w", err)
+			return replayed, fmt.Errorf("replay wal entry failed, %w", err)
 		}
 		if _, err := t.SaveVersion(false); err != nil {
-			return fmt.Errorf("replay change set failed, %w", err)
+			return replayed, fmt.Errorf("replay change set failed, %w", err)
 		}
 	}
 	t.UpdateCommitInfo()
-	return nil
+	return replayed, nil
 }
 
 func (t *MultiTree) WriteSnapshot(dir string, wp *pond.WorkerPool) error {

@@ -1,0 +1,197 @@
+//go:build unix
+
+package memiavl
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The killed process of TestKillDuringRewrite: it commits versions to the
+// DB in killChildEnv's folder, rewriting its snapshot as the policy says,
+// and prints each version once Commit has returned.
+const killChildEnv = "MEMIAVL_KILL_CHILD_DIR"
+
+const (
+	killLeaves     = 20_000
+	killPerVersion = 50
+)
+
+// killWrites is what version v writes: every key at version 1, then
+// killPerVersion keys spread over the tree.
+func killWrites(v int64) []*KVPair {
+	if v == 1 {
+		pairs := make([]*KVPair, killLeaves)
+		for i := range pairs {
+			pairs[i] = &KVPair{Key: killKey(i), Value: bytes.Repeat([]byte("v1."), 100)}
+		}
+		return pairs
+	}
+	pairs := make([]*KVPair, killPerVersion)
+	for i := range pairs {
+		pairs[i] = &KVPair{Key: killKey(int((v*37 + int64(i)*101) % killLeaves)), Value: []byte(fmt.Sprintf("v%d", v))}
+	}
+	return pairs
+}
+
+func killKey(i int) []byte { return []byte(fmt.Sprintf("k%06d", i)) }
+
+var killPolicy = RewritePolicy{MinVersions: 3, ChangedFraction: 0.005}
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		killChild(dir)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func killChild(dir string) {
+	p := killPolicy
+	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &p, AsyncCommitBuffer: -1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for {
+		if err := db.ApplyChangeSet("a", ChangeSet{Pairs: killWrites(db.Version() + 1)}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		v, err := db.Commit()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Printf("committed %d snapshot %d\n", v, db.SnapshotVersion())
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestKillDuringRewrite kills (SIGKILL) a process that commits versions
+// while a snapshot rewrite is under way, again and again on the same
+// folder: each reopening finds every version the process reported
+// committed, with the values those versions wrote, and no half-written
+// snapshot left behind.
+func TestKillDuringRewrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills processes")
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewSource(7))
+	for round := range 6 {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		type report struct{ version, snapshot int64 }
+		lines := make(chan report)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				var r report
+				if _, err := fmt.Sscanf(sc.Text(), "committed %d snapshot %d", &r.version, &r.snapshot); err == nil {
+					lines <- r
+				}
+			}
+		}()
+		var acked, switched int64
+		wait := 5 + rng.Intn(20) // versions before the kill is armed
+		// odd rounds arm it only once a rewrite of this run has switched
+		// to its new snapshot, so kills also follow switches and prunes
+		var startSnapshot int64 = -1
+		deadline := time.After(2 * time.Minute)
+		rewriting := false
+		for !rewriting {
+			select {
+			case r, ok := <-lines:
+				if !ok {
+					t.Fatalf("round %d: the process ended before it was killed", round)
+				}
+				acked = r.version
+				if startSnapshot < 0 {
+					startSnapshot = r.snapshot
+				}
+				if round%2 == 0 || r.snapshot > startSnapshot {
+					switched = max(switched, r.snapshot)
+					wait--
+				}
+			case <-deadline:
+				cmd.Process.Kill()
+				t.Fatalf("round %d: no rewrite seen", round)
+			default:
+				if wait <= 0 && tmpDirExists(t, dir) {
+					rewriting = true
+					// sometimes at once, sometimes a little later in the rewrite
+					time.Sleep(time.Duration(rng.Intn(10)) * time.Millisecond)
+					break
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		for r := range lines { // reported before the kill
+			acked = r.version
+		}
+		cmd.Wait()
+
+		db, err := Load(dir, Options{InitialStores: []string{"a"}, RewritePolicy: &killPolicy, AsyncCommitBuffer: -1})
+		if err != nil {
+			t.Fatalf("round %d: reopen: %v", round, err)
+		}
+		if tmpDirExists(t, dir) {
+			t.Fatalf("round %d: a half-written snapshot is left", round)
+		}
+		got := db.Version()
+		if got < acked || db.SnapshotVersion() < switched {
+			t.Fatalf("round %d: reopened at version %d from the snapshot at %d; %d was committed, the snapshot at %d taken",
+				round, got, db.SnapshotVersion(), acked, switched)
+		}
+		want := map[string][]byte{}
+		for v := int64(1); v <= got; v++ {
+			for _, p := range killWrites(v) {
+				want[string(p.Key)] = p.Value
+			}
+		}
+		tree := db.TreeByName("a")
+		for k, v := range want {
+			if g := tree.Get([]byte(k)); !bytes.Equal(g, v) {
+				t.Fatalf("round %d, version %d: %s = %q, want %q", round, got, k, g, v)
+			}
+		}
+		t.Logf("round %d: killed after version %d during a rewrite, reopened at %d from the snapshot at %d", round, acked, got, db.SnapshotVersion())
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func tmpDirExists(t *testing.T, dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasSuffix(e.Name(), TmpSuffix) && strings.HasPrefix(e.Name(), SnapshotPrefix) {
+			return true
+		}
+	}
+	return false
+}

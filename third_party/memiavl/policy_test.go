@@ -1,0 +1,228 @@
+package memiavl
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+func openPolicyDB(t *testing.T, dir string, p RewritePolicy) *DB {
+	t.Helper()
+	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &p, AsyncCommitBuffer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// commitPairs applies pairs to tree "a" and commits a version.
+func commitPairs(t *testing.T, db *DB, pairs ...*KVPair) int64 {
+	t.Helper()
+	if err := db.ApplyChangeSet("a", ChangeSet{Pairs: pairs}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func updates(from, n, version int) []*KVPair {
+	var pairs []*KVPair
+	for i := from; i < from+n; i++ {
+		pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%05d", i)), Value: []byte(fmt.Sprintf("v%d", version))})
+	}
+	return pairs
+}
+
+// snapshotAfter waits for a rewrite the last commit may have started and
+// returns the snapshot's version.
+func snapshotAfter(t *testing.T, db *DB) int64 {
+	t.Helper()
+	if err := db.WaitSnapshotRewrite(); err != nil {
+		t.Fatal(err)
+	}
+	return db.SnapshotVersion()
+}
+
+// A rewrite starts at the commit whose changes since the snapshot reach
+// the fraction of the leaves, and not one commit before.
+func TestRewriteAtChangedFraction(t *testing.T) {
+	db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 1, ChangedFraction: 0.1})
+	defer db.Close()
+	// 1,000 leaves from an empty snapshot: due at once.
+	commitPairs(t, db, updates(0, 1000, 1)...)
+	if got := snapshotAfter(t, db); got != 1 {
+		t.Fatalf("after loading 1,000 leaves the snapshot is at %d, want 1", got)
+	}
+	if g := db.LogGrowth(); g != (LogGrowth{}) {
+		t.Fatalf("log beyond a fresh snapshot: %+v", g)
+	}
+	// Ten changes a version: 90 changes (9%) rewrite nothing, 100 do.
+	for v := 2; v <= 10; v++ {
+		commitPairs(t, db, updates(v*10, 10, v)...)
+		if got := snapshotAfter(t, db); got != 1 {
+			t.Fatalf("version %d, %d changes of 1,000 leaves: rewritten at %d", v, (v-1)*10, got)
+		}
+	}
+	if g := db.LogGrowth(); g.Versions != 9 || g.Changes != 90 {
+		t.Fatalf("log beyond the snapshot: %+v, want 9 versions and 90 changes", g)
+	}
+	commitPairs(t, db, updates(500, 10, 11)...)
+	if got := snapshotAfter(t, db); got != 11 {
+		t.Fatalf("100 changes of 1,000 leaves: snapshot at %d, want 11", got)
+	}
+	// Inserts grow the tree, so the fraction needs more changes: 1,100
+	// leaves after version 12, 110 changes due.
+	commitPairs(t, db, updates(1000, 100, 12)...)
+	if got := snapshotAfter(t, db); got != 11 {
+		t.Fatalf("100 changes of 1,100 leaves: rewritten at %d", got)
+	}
+	commitPairs(t, db, updates(0, 9, 13)...)
+	if got := snapshotAfter(t, db); got != 11 {
+		t.Fatalf("109 changes of 1,100 leaves: rewritten at %d", got)
+	}
+	commitPairs(t, db, updates(0, 1, 14)...)
+	if got := snapshotAfter(t, db); got != 14 {
+		t.Fatalf("110 changes of 1,100 leaves: snapshot at %d, want 14", got)
+	}
+}
+
+// MinVersions holds rewrites back however much changes; MaxVersions and
+// MaxLogBytes start one however little.
+func TestRewriteBounds(t *testing.T) {
+	t.Run("min versions", func(t *testing.T) {
+		db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 5, ChangedFraction: 0.01})
+		defer db.Close()
+		var snapshots []int64
+		for v := 1; v <= 16; v++ {
+			commitPairs(t, db, updates(v*100, 100, v)...)
+			if s := snapshotAfter(t, db); len(snapshots) == 0 || snapshots[len(snapshots)-1] != s {
+				snapshots = append(snapshots, s)
+			}
+		}
+		if fmt.Sprint(snapshots) != "[0 5 10 15]" {
+			t.Fatalf("snapshots %v, want [0 5 10 15]", snapshots)
+		}
+	})
+	t.Run("max versions", func(t *testing.T) {
+		db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 1, MaxVersions: 7, ChangedFraction: 0.5})
+		defer db.Close()
+		commitPairs(t, db, updates(0, 1000, 1)...)
+		if got := snapshotAfter(t, db); got != 1 {
+			t.Fatalf("snapshot at %d, want 1", got)
+		}
+		for v := 2; v <= 8; v++ {
+			if _, err := db.Commit(); err != nil { // empty versions
+				t.Fatal(err)
+			}
+			want := int64(1)
+			if v == 8 {
+				want = 8
+			}
+			if got := snapshotAfter(t, db); got != want {
+				t.Fatalf("version %d: snapshot at %d, want %d", v, got, want)
+			}
+		}
+	})
+	t.Run("max log bytes", func(t *testing.T) {
+		db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 1, MaxLogBytes: 10_000})
+		defer db.Close()
+		big := bytes.Repeat([]byte{7}, 3000)
+		for v := 1; v <= 4; v++ {
+			commitPairs(t, db, &KVPair{Key: []byte("k"), Value: big})
+			want := int64(0)
+			if v == 4 {
+				want = 4 // 4 entries of a little over 3,000 bytes
+			}
+			if got := snapshotAfter(t, db); got != want {
+				t.Fatalf("version %d, log %+v: snapshot at %d, want %d", v, db.LogGrowth(), got, want)
+			}
+		}
+	})
+}
+
+func TestRewritePolicyRefusesNonsense(t *testing.T) {
+	for _, p := range []RewritePolicy{{ChangedFraction: -0.1}, {MaxLogBytes: -1}, {MinVersions: 10, MaxVersions: 5}} {
+		if _, err := Load(t.TempDir(), Options{CreateIfMissing: true, RewritePolicy: &p}); err == nil {
+			t.Errorf("policy %+v accepted", p)
+		}
+	}
+}
+
+// A reopened DB replays many small versions to the same state, and counts
+// the log it replayed as the running DB counted it, across a rewrite that
+// ran while versions were committed.
+func TestReopenReplaysSmallVersions(t *testing.T) {
+	dir := t.TempDir()
+	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.5}
+	db := openPolicyDB(t, dir, policy)
+	commitPairs(t, db, updates(0, 2000, 1)...)
+	if got := snapshotAfter(t, db); got != 1 {
+		t.Fatalf("snapshot at %d, want 1", got)
+	}
+	rng := rand.New(rand.NewSource(1))
+	want := map[string][]byte{}
+	for i := 0; i < 2000; i++ {
+		want[fmt.Sprintf("k%05d", i)] = []byte("v1")
+	}
+	small := func(v int) {
+		var pairs []*KVPair
+		for range 1 + rng.Intn(3) {
+			k := fmt.Sprintf("k%05d", rng.Intn(3000))
+			if rng.Intn(4) == 0 {
+				pairs = append(pairs, &KVPair{Key: []byte(k), Delete: true})
+				delete(want, k)
+				continue
+			}
+			val := []byte(fmt.Sprintf("v%d-%d", v, rng.Int()))
+			pairs = append(pairs, &KVPair{Key: []byte(k), Value: val})
+			want[k] = val
+		}
+		commitPairs(t, db, pairs...)
+	}
+	for v := 2; v <= 400; v++ {
+		small(v)
+	}
+	// A rewrite at 400, and versions committed before it is taken.
+	if err := db.RewriteSnapshotBackground(); err != nil {
+		t.Fatal(err)
+	}
+	for v := 401; v <= 700; v++ {
+		small(v)
+	}
+	if got := snapshotAfter(t, db); got != 400 {
+		t.Fatalf("snapshot at %d, want 400", got)
+	}
+	grown, hash, version := db.LogGrowth(), bytes.Clone(db.TreeByName("a").RootHash()), db.Version()
+	if grown.Versions != 300 || grown.Changes < 300 || grown.Bytes == 0 {
+		t.Fatalf("log beyond the snapshot at 400: %+v", grown)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db = openPolicyDB(t, dir, policy)
+	defer db.Close()
+	if db.Version() != version || db.SnapshotVersion() != 400 {
+		t.Fatalf("reopened at %d from the snapshot at %d, want %d from 400", db.Version(), db.SnapshotVersion(), version)
+	}
+	if got := bytes.Clone(db.TreeByName("a").RootHash()); !bytes.Equal(got, hash) {
+		t.Fatalf("reopened hash %X, want %X", got, hash)
+	}
+	if got := db.LogGrowth(); got != grown {
+		t.Fatalf("replayed %+v, the running DB counted %+v", got, grown)
+	}
+	tree := db.TreeByName("a")
+	for i := 0; i < 3000; i++ {
+		k := fmt.Sprintf("k%05d", i)
+		if got := tree.Get([]byte(k)); !bytes.Equal(got, want[k]) || (got == nil) != (want[k] == nil) {
+			t.Fatalf("%s: reopened %q, want %q", k, got, want[k])
+		}
+	}
+	if n := db.leaves(); n != int64(len(want)) {
+		t.Fatalf("reopened with %d leaves, want %d", n, len(want))
+	}
+}
