@@ -731,11 +731,53 @@ checked against a signed header.
 				}
 				path = "/ballot/" + strings.Join(args, "/")
 			}
-			return runStateQuery(cmd, path, nil, prove, false, kind+" "+strings.Join(args[1:], " "))
+			if err := runStateQuery(cmd, path, nil, prove, false, kind+" "+strings.Join(args[1:], " ")); err != nil {
+				return err
+			}
+			if kind == "result" {
+				noteResultLabels(cmd, args[1])
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&prove, "prove", false, "verify a Merkle proof of the answer against a signed header")
 	return cmd
+}
+
+// noteResultLabels writes each question's counts beside its options'
+// names (stderr, like the block-time notes): the result record holds
+// counts only, in the order of the election's options.
+func noteResultLabels(cmd *cobra.Command, id string) {
+	r, err := openRead(cmd)
+	if err != nil {
+		return
+	}
+	defer r.cancel()
+	res, err := readState(r.ctx, r.c, "/ballot/result/"+id, nil, r.height, false)
+	if err != nil || res.value == nil {
+		return
+	}
+	def, err := readState(r.ctx, r.c, "/ballot/election/"+id, nil, res.height, false)
+	if err != nil || def.value == nil {
+		return
+	}
+	var result ballot.Result
+	var e ballot.Election
+	if json.Unmarshal(res.value, &result) != nil || json.Unmarshal(def.value, &e) != nil || len(result.Counts) != len(e.Questions) {
+		return
+	}
+	for i, q := range e.Questions {
+		if len(result.Counts[i]) != len(q.Options) {
+			return
+		}
+	}
+	for i, q := range e.Questions {
+		parts := make([]string, len(q.Options))
+		for j, o := range q.Options {
+			parts[j] = fmt.Sprintf("%s %d", o, result.Counts[i][j])
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", q.Text, strings.Join(parts, ", "))
+	}
 }
 
 // ---- audit election ----

@@ -308,7 +308,17 @@ of the constant). A term that does not hold cannot be proven.`,
 			if err != nil {
 				return err
 			}
-			return writeOutput(cmd, output, append(p, '\n'))
+			if err := writeOutput(cmd, output, append(p, '\n')); err != nil {
+				return err
+			}
+			if output != "" && output != "-" {
+				check := "publica credential verify " + output + " --challenge " + challenge
+				if domain != "" {
+					check += " --domain " + domain
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "presentation written to %s; the verifier checks it with: %s\n", output, check)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "holder key name")
