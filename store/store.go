@@ -65,10 +65,56 @@ type Options struct {
 	// Only for throwaway state that is rebuilt from scratch after a crash,
 	// such as an audit replay's. Hashes are the same either way.
 	NoSync bool
-	// SnapshotInterval is how many versions the latest tree keeps in
-	// memory before it rewrites its memory-mapped snapshot; 0 means 1000.
-	// Longer intervals save rewrites and cost heap.
+	// SnapshotInterval, if not 0, rewrites the latest trees' memory-mapped
+	// snapshot every this many versions whatever changed (memiavl's own
+	// rule; tests use it to force rewrites). 0 follows SnapshotPolicy.
 	SnapshotInterval uint32
+	// SnapshotPolicy decides when the snapshot is rewritten from how much
+	// the state changed since the last one (docs/state.md, "When the
+	// snapshot is rewritten"); its zero fields take
+	// DefaultSnapshotPolicy's. The timing is local: no hash and no answer
+	// depends on it.
+	SnapshotPolicy SnapshotPolicy
+}
+
+// SnapshotPolicy is memiavl's rewrite policy: a rewrite starts when the
+// changes since the snapshot reach a fraction of the leaves, or the log a
+// restart would replay reaches a bound, and never sooner than a number of
+// versions after the last.
+type SnapshotPolicy = memiavl.RewritePolicy
+
+// DefaultSnapshotPolicy: a rewrite once 5% of the leaves changed, or the
+// log since the snapshot holds 256 MiB (about 1.4 million land record
+// changes, which a restart replays in about 30 s of CPU at 1M leaves) or
+// a million versions, and never within 100 versions of the last. The
+// figures behind it are in docs/state.md ("When the snapshot is
+// rewritten").
+var DefaultSnapshotPolicy = SnapshotPolicy{
+	MinVersions:     100,
+	MaxVersions:     1_000_000,
+	ChangedFraction: 0.05,
+	MaxLogBytes:     256 << 20,
+}
+
+// withDefaults is p with its zero fields taken from DefaultSnapshotPolicy.
+func withDefaults(p SnapshotPolicy) SnapshotPolicy {
+	d := DefaultSnapshotPolicy
+	if p.MinVersions == 0 {
+		p.MinVersions = d.MinVersions
+		if p.MaxVersions > 0 {
+			p.MinVersions = min(p.MinVersions, p.MaxVersions)
+		}
+	}
+	if p.MaxVersions == 0 {
+		p.MaxVersions = max(d.MaxVersions, p.MinVersions)
+	}
+	if p.ChangedFraction == 0 {
+		p.ChangedFraction = d.ChangedFraction
+	}
+	if p.MaxLogBytes == 0 {
+		p.MaxLogBytes = d.MaxLogBytes
+	}
+	return p
 }
 
 // DefaultOptions keep all history.
@@ -181,16 +227,16 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 // missing blocks repairs; trees ahead of the archive cannot happen unless
 // the archive lost versions, and are rolled back to it.
 func (s *Store) loadLatest(dir string) error {
-	interval := s.opts.SnapshotInterval
-	if interval == 0 {
-		interval = 1000
-	}
 	// No older snapshot is kept: the archive holds history, and memiavl
 	// truncates its log only up to the oldest snapshot it keeps, so
 	// keeping one more kept a whole snapshot interval of log (after a bulk
 	// load, the load itself) and a second copy of the state on disk.
-	opts := memiavl.Options{CreateIfMissing: true, InitialStores: []string{highName, lowName}, SnapshotInterval: interval,
-		SnapshotKeepRecent: 0, AsyncCommitBuffer: -1}
+	opts := memiavl.Options{CreateIfMissing: true, InitialStores: []string{highName, lowName},
+		SnapshotInterval: s.opts.SnapshotInterval, SnapshotKeepRecent: 0, AsyncCommitBuffer: -1}
+	if s.opts.SnapshotInterval == 0 {
+		policy := withDefaults(s.opts.SnapshotPolicy)
+		opts.RewritePolicy = &policy
+	}
 	db, err := memiavl.Load(dir, opts)
 	if err != nil {
 		return fmt.Errorf("load latest state: %w", err)
@@ -766,3 +812,12 @@ func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value
 // SnapshotBytes is the size of the latest trees' snapshot files: what
 // reads of the latest state need in the page cache to run from memory.
 func (s *Store) SnapshotBytes() int64 { return s.low.SnapshotBytes() + s.high.SnapshotBytes() }
+
+// LatestSnapshot is the version of the latest trees' snapshot and what
+// their log holds beyond it (what a restart replays); zeros in memory.
+func (s *Store) LatestSnapshot() (int64, memiavl.LogGrowth) {
+	if s.mem == nil {
+		return 0, memiavl.LogGrowth{}
+	}
+	return s.mem.SnapshotVersion(), s.mem.LogGrowth()
+}

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	dbm "github.com/cosmos/cosmos-db"
+)
+
+// waitSnapshot waits for a rewrite the last commit may have started and
+// returns the snapshot's version.
+func waitSnapshot(t *testing.T, s *Store) int64 {
+	t.Helper()
+	if err := s.mem.WaitSnapshotRewrite(); err != nil {
+		t.Fatal(err)
+	}
+	s.refreshTrees()
+	v, _ := s.LatestSnapshot()
+	return v
+}
+
+// The store hands its policy to memiavl, with the leaves of both trees
+// counted: a rewrite starts at the commit whose changes reach the
+// fraction, not before.
+func TestSnapshotPolicyFollowsChange(t *testing.T) {
+	s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: "k0500",
+		SnapshotPolicy: SnapshotPolicy{MinVersions: 1, ChangedFraction: 0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	commit := func(from, n, v int) {
+		for i := from; i < from+n; i++ {
+			s.Working().Set(fmt.Appendf(nil, "k%04d", i), fmt.Appendf(nil, "v%d", v))
+		}
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(0, 1000, 1)
+	if got := waitSnapshot(t, s); got != 1 {
+		t.Fatalf("after 1,000 keys the snapshot is at %d, want 1", got)
+	}
+	// 10 changes a version, on both sides of the split: 90 changes do
+	// not rewrite.
+	for v := 2; v <= 10; v++ {
+		commit(495+v, 10, v)
+		if got := waitSnapshot(t, s); got != 1 {
+			t.Fatalf("version %d, %d changes of 1,000 keys: rewritten at %d", v, (v-1)*10, got)
+		}
+	}
+	if _, g := s.LatestSnapshot(); g.Versions != 9 || g.Changes != 90 {
+		t.Fatalf("log beyond the snapshot: %+v, want 9 versions, 90 changes", g)
+	}
+	commit(0, 10, 11)
+	if got := waitSnapshot(t, s); got != 11 {
+		t.Fatalf("100 changes of 1,000 keys: snapshot at %d, want 11", got)
+	}
+	if got := s.Working().Get([]byte("k0003")); string(got) != "v11" {
+		t.Fatalf("after the switch k0003 = %q", got)
+	}
+}
+
+// The snapshot's timing is local: stores rewriting at every version, at
+// 2% of change and by default give the same hashes, reads and archived
+// versions for the same blocks, before and after reopening.
+func TestSnapshotTimingChangesNothing(t *testing.T) {
+	optss := []Options{
+		{Split: DefaultSplit, SnapshotInterval: 1},
+		{Split: DefaultSplit, SnapshotPolicy: SnapshotPolicy{MinVersions: 1, ChangedFraction: 0.02}},
+		{Split: DefaultSplit},
+	}
+	dirs := make([]string, len(optss))
+	stores := make([]*Store, len(optss))
+	for i, o := range optss {
+		dirs[i] = t.TempDir()
+		s, err := Open(dirs[i], dbm.PebbleDBBackend, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores[i] = s
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	prefixes := []string{"acct/", "land/parcel/", "land/title/"}
+	var hashes [][]byte
+	for v := 1; v <= 60; v++ {
+		type write struct{ k, v []byte }
+		var writes []write
+		for range 1 + rng.IntN(40) {
+			k := fmt.Appendf(nil, "%s%03d", prefixes[rng.IntN(3)], rng.IntN(300))
+			var val []byte
+			if rng.IntN(5) != 0 {
+				val = fmt.Appendf(nil, "%d-%d", v, rng.Int())
+			}
+			writes = append(writes, write{k, val})
+		}
+		var want []byte
+		for i, s := range stores {
+			for _, w := range writes {
+				if w.v == nil {
+					s.Working().Delete(w.k)
+				} else {
+					s.Working().Set(w.k, w.v)
+				}
+			}
+			h, _, err := s.Commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				want = h
+			} else if !bytes.Equal(h, want) {
+				t.Fatalf("version %d: store %d hashes %X, store 0 %X", v, i, h, want)
+			}
+		}
+		hashes = append(hashes, want)
+	}
+	if v := waitSnapshot(t, stores[0]); v < 50 {
+		t.Fatalf("rewriting every version: snapshot at %d", v)
+	}
+	if v, _ := stores[2].LatestSnapshot(); v != 0 {
+		t.Fatalf("the default policy rewrote at %d within its minimum interval", v)
+	}
+	same := func(stage string) {
+		var want []string
+		stores[0].Working().Iterate(nil, nil, false, func(k, v []byte) bool {
+			want = append(want, string(k)+"="+string(v))
+			return true
+		})
+		for i, s := range stores[1:] {
+			var got []string
+			s.Working().Iterate(nil, nil, false, func(k, v []byte) bool {
+				got = append(got, string(k)+"="+string(v))
+				return true
+			})
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s: store %d holds other records", stage, i+1)
+			}
+			for v, h := range hashes {
+				view, err := s.At(int64(v + 1))
+				if err != nil || !bytes.Equal(view.Hash(), h) {
+					t.Fatalf("%s: store %d at %d: %v", stage, i+1, v+1, err)
+				}
+			}
+		}
+	}
+	same("running")
+	for i, s := range stores {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(dirs[i], dbm.PebbleDBBackend, optss[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if !bytes.Equal(r.Hash(), hashes[len(hashes)-1]) || r.Version() != 60 {
+			t.Fatalf("store %d reopened at %d with %X", i, r.Version(), r.Hash())
+		}
+		stores[i] = r
+	}
+	same("reopened")
+}
+
+// A store reopened after many small versions, all in the log (the
+// default policy rewrote nothing), replays them to the same state.
+func TestRestartReplaysSmallVersions(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, dbm.PebbleDBBackend, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3000 {
+		s.Working().Set(fmt.Appendf(nil, "land/parcel/%05d", i), []byte("first"))
+		s.Working().Set(fmt.Appendf(nil, "acct/%05d", i), []byte("first"))
+	}
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	want := map[string]string{}
+	for v := 2; v <= 99; v++ { // within the minimum interval: no rewrite
+		for range 1 + rng.IntN(4) {
+			k := fmt.Sprintf("%s%05d", []string{"acct/", "land/parcel/"}[rng.IntN(2)], rng.IntN(3500))
+			if rng.IntN(4) == 0 {
+				s.Working().Delete([]byte(k))
+				want[k] = ""
+			} else {
+				val := fmt.Sprintf("v%d", v)
+				s.Working().Set([]byte(k), []byte(val))
+				want[k] = val
+			}
+		}
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hash := s.Hash()
+	snap, grown := s.LatestSnapshot()
+	if snap != 1 || grown.Versions != 98 {
+		t.Fatalf("snapshot at %d with %+v beyond it, want 1 and 98 versions", snap, grown)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir, dbm.PebbleDBBackend, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Version() != 99 || !bytes.Equal(s.Hash(), hash) {
+		t.Fatalf("reopened at %d with %X, want 99 with %X", s.Version(), s.Hash(), hash)
+	}
+	if _, g := s.LatestSnapshot(); g != grown {
+		t.Fatalf("replayed %+v, the running store counted %+v", g, grown)
+	}
+	for k, v := range want {
+		got := s.Working().Get([]byte(k))
+		if v == "" && got != nil || v != "" && string(got) != v {
+			t.Fatalf("%s: reopened %q, want %q", k, got, v)
+		}
+	}
+}
