@@ -83,7 +83,7 @@ type Options struct {
 // versions after the last.
 type SnapshotPolicy = memiavl.RewritePolicy
 
-// DefaultSnapshotPolicy: a rewrite once 5% of the leaves changed, or the
+// DefaultSnapshotPolicy: a rewrite once 10% of the leaves changed, or the
 // log since the snapshot holds 256 MiB (about 1.4 million land record
 // changes, which a restart replays in about 30 s of CPU at 1M leaves) or
 // a million versions, and never within 100 versions of the last. The
@@ -92,7 +92,7 @@ type SnapshotPolicy = memiavl.RewritePolicy
 var DefaultSnapshotPolicy = SnapshotPolicy{
 	MinVersions:     100,
 	MaxVersions:     1_000_000,
-	ChangedFraction: 0.05,
+	ChangedFraction: 0.10,
 	MaxLogBytes:     256 << 20,
 }
 
