@@ -48,6 +48,7 @@ bench: build
 	$(BIN) bench
 	$(BIN) bench --ceiling
 	$(BIN) bench --roll
+	$(BIN) bench --ballot-net
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -54,6 +54,8 @@ type CeilingOptions struct {
 	// PublicaNode makes the command that runs a Publica node in home until
 	// SIGTERM; nil runs this executable's "start" (publica start).
 	PublicaNode func(home string) *exec.Cmd
+	// Timeout bounds a flood (0: two minutes and 5 ms a transaction).
+	Timeout time.Duration
 }
 
 // CeilingRun is one side's figures.
@@ -74,6 +76,11 @@ type CeilingRun struct {
 	MempoolFull int // sends refused with "mempool is full" and retried
 	Resent      int // sends CometBFT answered OK but dropped (mempool full meanwhile), sent again
 	Failed      int // transactions committed with a non-zero code
+	// NodeCPU is each node process's CPU time over the run (the flood's
+	// processes in order); FirstHeight and LastHeight bound the blocks
+	// that carried the transactions.
+	NodeCPU                 []time.Duration
+	FirstHeight, LastHeight int64
 }
 
 // CeilingResult holds the medians (by tx/s) of every round.
@@ -280,7 +287,7 @@ func ceilingRun(name string, cmd *exec.Cmd, home, rpc string, opts CeilingOption
 	if pprofAddr != "" {
 		profiled = func() error { return cpuProfile(pprofAddr, opts.CPUProfile+"."+name) }
 	}
-	run, err := flood(name, cmd.Process.Pid, rpc, opts, txs, exited, profiled)
+	run, err := flood(name, []int{cmd.Process.Pid}, []string{rpc}, opts, txs, exited, profiled)
 	if err != nil {
 		return run, fmt.Errorf("%w\n%s", err, tail(logs.String(), 2000))
 	}
@@ -303,8 +310,11 @@ type blockSeen struct {
 
 // cpuProfile fetches a CPU profile of the next seconds from a pprof
 // listener into path.
-func cpuProfile(addr, path string) error {
-	res, err := http.Get("http://" + addr + "/debug/pprof/profile?seconds=4")
+func cpuProfile(addr, path string) error { return cpuProfileFor(addr, path, 4) }
+
+// cpuProfileFor fetches a CPU profile of the next seconds.
+func cpuProfileFor(addr, path string, seconds int) error {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, seconds))
 	if err != nil {
 		return err
 	}
@@ -319,10 +329,18 @@ func cpuProfile(addr, path string) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, exited <-chan error, profile func() error) (CeilingRun, error) {
+// flood sends txs to the nodes at rpcs (transaction i to rpcs[i mod
+// len(rpcs)]) and waits until every one is committed, watching blocks on
+// rpcs[0]; pids are the node processes whose CPU time is measured.
+func flood(name string, pids []int, rpcs []string, opts CeilingOptions, txs [][]byte, exited <-chan error, profile func() error) (CeilingRun, error) {
 	run := CeilingRun{Name: name, Txs: len(txs)}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute+time.Duration(len(txs))*5*time.Millisecond)
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 2*time.Minute + time.Duration(len(txs))*5*time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	rpc := rpcs[0]
 	c, err := rpchttp.New("http://"+rpc, "/websocket")
 	if err != nil {
 		return run, err
@@ -370,7 +388,10 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 	} else {
 		profiled <- nil
 	}
-	cpu0 := childCPU(pid)
+	cpu0 := make([]time.Duration, len(pids))
+	for k, pid := range pids {
+		cpu0[k] = childCPU(pid)
+	}
 	start := time.Now()
 	// Workers send the indices in todo; pending counts those queued or
 	// being sent. A transaction CometBFT accepts may still be dropped
@@ -394,7 +415,7 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 					sent[i] = time.Now()
 				}
 				for ctx.Err() == nil {
-					retry, err := broadcast(ctx, hc, "http://"+rpc, bodies[i])
+					retry, err := broadcast(ctx, hc, "http://"+rpcs[i%len(rpcs)], bodies[i])
 					if err == nil {
 						if again {
 							resent.Add(1)
@@ -481,18 +502,29 @@ func flood(name string, pid int, rpc string, opts CeilingOptions, txs [][]byte, 
 		}
 	}
 	end := seen[len(seen)-1].at
-	cpu1 := childCPU(pid)
+	cpu1 := make([]time.Duration, len(pids))
+	for k, pid := range pids {
+		cpu1[k] = childCPU(pid)
+	}
 	if err := <-profiled; err != nil {
 		return run, fmt.Errorf("cpu profile: %w", err)
 	}
 
 	run.Elapsed = end.Sub(start)
 	run.TxPerSec = float64(len(txs)) / run.Elapsed.Seconds()
-	if cpu0 >= 0 && cpu1 >= 0 {
-		run.CPUPerTx = (cpu1 - cpu0) / time.Duration(len(txs))
-		run.CPUCores = float64(cpu1-cpu0) / float64(run.Elapsed)
+	var cpu time.Duration
+	for k := range pids {
+		if cpu0[k] >= 0 && cpu1[k] >= 0 {
+			run.NodeCPU = append(run.NodeCPU, cpu1[k]-cpu0[k])
+			cpu += cpu1[k] - cpu0[k]
+		}
+	}
+	if len(run.NodeCPU) == len(pids) {
+		run.CPUPerTx = cpu / time.Duration(len(txs))
+		run.CPUCores = float64(cpu) / float64(run.Elapsed)
 	}
 	run.Blocks = len(seen)
+	run.FirstHeight, run.LastHeight = seen[0].height, seen[len(seen)-1].height
 	run.MempoolFull = int(full.Load())
 	run.Resent = int(resent.Load())
 

@@ -49,7 +49,7 @@ func rootCmd() *cobra.Command {
 		// replay history, check documents offline
 		auditCmd(), verifyCmd(),
 		// measurement
-		withStateSyncBench(benchCmd()), loadgenCmd(),
+		withBallotNetBench(withStateSyncBench(benchCmd())), loadgenCmd(),
 	)
 	return root
 }
