@@ -109,6 +109,9 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if i < 2 { // take each rewrite the commit started
+				waitSnapshot(t, s)
+			}
 			if i == 0 {
 				want = h
 			} else if !bytes.Equal(h, want) {
@@ -117,8 +120,11 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 		}
 		hashes = append(hashes, want)
 	}
-	if v := waitSnapshot(t, stores[0]); v < 50 {
+	if v, _ := stores[0].LatestSnapshot(); v != 60 {
 		t.Fatalf("rewriting every version: snapshot at %d", v)
+	}
+	if v, _ := stores[1].LatestSnapshot(); v == 0 {
+		t.Fatal("rewriting at 2% of change: no rewrite")
 	}
 	if v, _ := stores[2].LatestSnapshot(); v != 0 {
 		t.Fatalf("the default policy rewrote at %d within its minimum interval", v)
