@@ -437,6 +437,11 @@ func (s *Store) Snapshot() error {
 	if s.mem == nil {
 		return nil
 	}
+	// A background rewrite finishing after this one would move the
+	// current snapshot back to its older version.
+	if err := s.mem.WaitSnapshotRewrite(); err != nil {
+		return fmt.Errorf("finish the background snapshot rewrite: %w", err)
+	}
 	if err := s.mem.RewriteSnapshot(); err != nil {
 		return fmt.Errorf("rewrite state snapshot: %w", err)
 	}
