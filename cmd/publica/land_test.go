@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,6 +202,28 @@ func TestLandCLI(t *testing.T) {
 	if !strings.Contains(out, "owner "+bob+" share 1") || !strings.Contains(out, "attached extract SHA-256 "+cert.SHA256) || !strings.Contains(out, "verified: header") {
 		t.Fatalf("verify extract of a certificate PDF:\n%s", out)
 	}
+	// Another program takes the extract out of the certificate (poppler's
+	// pdfdetach): the same bytes, and they verify on their own.
+	t.Run("pdfdetach", func(t *testing.T) {
+		pdfdetach, err := exec.LookPath("pdfdetach")
+		if err != nil {
+			if os.Getenv("PUBLICA_REQUIRE_PDFTOTEXT") == "1" {
+				t.Fatal("pdfdetach (poppler-utils) is not installed and PUBLICA_REQUIRE_PDFTOTEXT=1")
+			}
+			t.Skip("pdfdetach (poppler-utils) is not installed; scripts/install-poppler.sh installs it")
+		}
+		saved := filepath.Join(t.TempDir(), "detached.json")
+		if out, err := exec.Command(pdfdetach, "-save", "1", "-o", saved, filepath.Join(dir, cert.FileName())).CombinedOutput(); err != nil {
+			t.Fatalf("pdfdetach: %v\n%s", err, out)
+		}
+		got, err := os.ReadFile(saved)
+		if err != nil || !bytes.Equal(got, cert.JSON) {
+			t.Fatalf("pdfdetach's copy of the attachment (%d bytes, %v) is not the extract (%d bytes)", len(got), err, len(cert.JSON))
+		}
+		if out := mustCLI(t, home, "verify", "extract", saved); !strings.Contains(out, "owner "+bob+" share 1") || !strings.Contains(out, "verified: header") {
+			t.Fatalf("verify extract of pdfdetach's copy:\n%s", out)
+		}
+	})
 	attach := func(name string, content []byte) string {
 		f := fpdf.New("P", "mm", "A4", "")
 		if content != nil {

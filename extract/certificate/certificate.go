@@ -8,6 +8,7 @@ package certificate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/publica/publica/extract"
+	"github.com/publica/publica/internal/pdfa"
 	"github.com/publica/publica/x/land"
 	"github.com/publica/publica/x/land/money"
 )
@@ -124,18 +126,29 @@ func (c *Certificate) PDF() ([]byte, error) {
 	res, x := c.Result, c.Extract
 	t := res.Title
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCatalogSort(true)
+	f.SetCatalogSort(true) // fonts and resources in a fixed order: the same bytes every time
 	f.SetCompression(true)
-	f.SetCreationDate(c.Time)
+	f.SetCreationDate(c.Time) // pdfa.Convert writes the dates; these keep fpdf off the clock
 	f.SetModificationDate(c.Time)
-	f.SetProducer("Publica land registry", false)
-	f.SetCreator("Publica portal", false)
-	f.SetTitle("Title certificate "+t.ID+" at block "+strconv.FormatInt(res.Height, 10), true)
-	f.SetSubject("Register of title "+t.ID+", proven against app hash "+fmt.Sprintf("%X", res.AppHash), true)
 	f.SetLang("en")
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, margin)
-	tr := f.UnicodeTranslatorFromDescriptor("") // cp1252 for the core fonts
+	pdfa.AddFonts(f) // PDF/A wants every font embedded: DejaVu, not the core fonts
+	// font selects a font; tr then prepares text for it (a character the
+	// font lacks is printed as U+FFFD, never as the font's blank glyph).
+	var family, style string
+	var textErr error
+	font := func(fam, st string, size float64) {
+		family, style = fam, st
+		f.SetFont(fam, st, size)
+	}
+	tr := func(s string) string {
+		p, err := pdfa.Printable(family, style, s)
+		if err != nil && textErr == nil {
+			textErr = err
+		}
+		return p
+	}
 	f.SetAttachments([]fpdf.Attachment{{Content: c.JSON, Filename: c.AttachmentName(),
 		Description: "Title extract of " + t.ID + " at block " + strconv.FormatInt(res.Height, 10) + " (SHA-256 " + c.SHA256 + ")"}})
 	f.AddPage()
@@ -154,33 +167,33 @@ func (c *Certificate) PDF() ([]byte, error) {
 
 	textW := content - qrSide - 6
 	f.SetXY(margin, margin)
-	f.SetFont("Helvetica", "", 10)
+	font(pdfa.Sans, "", 10)
 	f.CellFormat(textW, lineH, tr("Land registry · chain "+x.ChainID), "", 1, "L", false, 0, "")
-	f.SetFont("Helvetica", "B", 20)
+	font(pdfa.Sans, "B", 20)
 	f.CellFormat(textW, 10, tr("Title certificate"), "", 1, "L", false, 0, "")
-	f.SetFont("Helvetica", "B", 14)
+	font(pdfa.Sans, "B", 14)
 	f.CellFormat(textW, 8, tr("Register of title "+t.ID), "", 1, "L", false, 0, "")
-	f.SetFont("Helvetica", "", 10)
+	font(pdfa.Sans, "", 10)
 	f.MultiCell(textW, lineH, tr("The register as it stood at block "+group(res.Height)+" ("+c.Time.Format("2 January 2006 15:04:05 UTC")+
 		"), proven against the signed header of block "+group(res.Height+1)+"."), "", "L", false)
 	f.SetY(max(f.GetY(), margin+qrSide) + 4)
 
 	section := func(name string) {
 		f.Ln(3)
-		f.SetFont("Helvetica", "B", 12)
+		font(pdfa.Sans, "B", 12)
 		f.CellFormat(content, 7, tr(name), "B", 1, "L", false, 0, "")
 		f.Ln(1)
 	}
 	row := func(label, value string, mono bool) {
-		f.SetFont("Helvetica", "B", 9)
+		font(pdfa.Sans, "B", 9)
 		y := f.GetY()
 		f.MultiCell(labelW, lineH, tr(label), "", "L", false)
 		yl := f.GetY()
 		f.SetXY(margin+labelW, y)
 		if mono {
-			f.SetFont("Courier", "", 8.5)
+			font(pdfa.Mono, "", 8.5)
 		} else {
-			f.SetFont("Helvetica", "", 9)
+			font(pdfa.Sans, "", 9)
 		}
 		f.MultiCell(content-labelW, lineH, tr(value), "", "L", false)
 		f.SetY(max(yl, f.GetY()))
@@ -308,27 +321,40 @@ func (c *Certificate) PDF() ([]byte, error) {
 	}
 
 	section("Check this certificate")
-	f.SetFont("Helvetica", "", 9)
+	font(pdfa.Sans, "", 9)
 	f.MultiCell(content, lineH, tr("Scan the code, or open the address below: the portal fetches the extract of title "+t.ID+
 		" at block "+group(res.Height)+", verifies it and checks that its SHA-256 is the one printed here."), "", "L", false)
-	f.SetFont("Courier", "", 8)
-	f.MultiCell(content, lineH, c.VerifyURL, "", "L", false)
-	f.SetFont("Helvetica", "", 9)
+	font(pdfa.Mono, "", 8)
+	f.MultiCell(content, lineH, tr(c.VerifyURL), "", "L", false)
+	font(pdfa.Sans, "", 9)
 	f.MultiCell(content, lineH, tr("The extract itself is attached to this PDF as "+c.AttachmentName()+
 		". Anyone can check it offline, with no portal and no node:"), "", "L", false)
-	f.SetFont("Courier", "", 9)
-	f.MultiCell(content, lineH, "publica verify extract "+c.FileName(), "", "L", false)
-	f.SetFont("Helvetica", "I", 8)
+	font(pdfa.Mono, "", 9)
+	f.MultiCell(content, lineH, tr("publica verify extract "+c.FileName()), "", "L", false)
+	font(pdfa.Sans, "", 8)
 	f.MultiCell(content, lineH, tr("Compare the validator set hash with one you trust (publica verify extract --validators-hash)."), "", "L", false)
 
-	if err := f.Error(); err != nil {
+	if err := errors.Join(f.Error(), textErr); err != nil {
 		return nil, fmt.Errorf("certificate PDF: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
 		return nil, fmt.Errorf("certificate PDF: %w", err)
 	}
-	return buf.Bytes(), nil
+	// PDF/A-3: metadata in XMP and Info alike, and the extract as the
+	// associated file the certificate is printed from.
+	pdf, err := pdfa.Convert(buf.Bytes(), pdfa.Meta{
+		Title:    "Title certificate " + t.ID + " at block " + strconv.FormatInt(res.Height, 10),
+		Subject:  "Register of title " + t.ID + ", proven against app hash " + fmt.Sprintf("%X", res.AppHash),
+		Creator:  "Publica portal",
+		Producer: "Publica land registry",
+		Created:  c.Time,
+		Modified: c.Time,
+	}, []pdfa.File{{Name: c.AttachmentName(), MIME: "application/json", Relationship: "Source", Modified: c.Time}})
+	if err != nil {
+		return nil, fmt.Errorf("certificate PDF: %w", err)
+	}
+	return pdf, nil
 }
 
 // plainDate writes a register date (YYYY-MM-DD) as people do:

@@ -24,6 +24,7 @@ import (
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/internal/apptest"
+	"github.com/publica/publica/internal/pdfa/pdfatest"
 	"github.com/publica/publica/internal/testnode"
 	"github.com/publica/publica/x/land"
 )
@@ -172,6 +173,36 @@ func TestCertificatePDF(t *testing.T) {
 		!strings.Contains(err.Error(), "1 attached file") {
 		t.Fatalf("PDF with another attachment: %v", err)
 	}
+
+	// PDF/A-3 as another program reads it: qpdf finds the file clean, the
+	// XMP (parsed) declares PDF/A-3 with the Info dictionary's title and
+	// the block time, and the extract is the associated file, which qpdf
+	// takes out byte for byte and which verifies.
+	t.Run("PDF/A-3 by qpdf", func(t *testing.T) {
+		r := pdfatest.Check(t, pdf)
+		wantTitle := fmt.Sprintf("Title certificate %s at block %d", tid, x.Height)
+		if blockTime := cert.Time.Truncate(time.Second); r.Part != "3" || r.Title != wantTitle || !r.Created.Equal(blockTime) {
+			t.Errorf("XMP: PDF/A-%s%s, title %q, created %v; want PDF/A-3, %q, %v", r.Part, r.Conformance, r.Title, r.Created, wantTitle, blockTime)
+		}
+		if len(r.Files) != 1 {
+			t.Fatalf("%d associated files, want the extract", len(r.Files))
+		}
+		af := r.Files[0]
+		if af.Name != cert.AttachmentName() || af.MIME != "application/json" || af.Relationship != "Source" {
+			t.Errorf("associated file %s (%s, /AFRelationship /%s), want %s (application/json, /Source)", af.Name, af.MIME, af.Relationship, cert.AttachmentName())
+		}
+		if !bytes.Equal(af.Content, want) {
+			t.Fatalf("qpdf's copy of the attachment (%d bytes) is not the extract file (%d bytes)", len(af.Content), len(want))
+		}
+		ax, err := extract.Decode(af.Content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := extract.Verify(ax); err != nil {
+			t.Fatalf("qpdf's copy of the extract does not verify: %v", err)
+		}
+		t.Logf("PDF/A-%s%s, %d embedded fonts, %d-byte PDF", r.Part, r.Conformance, r.Fonts, len(pdf))
+	})
 }
 
 func first(rs []certificate.Run) any {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
@@ -71,10 +72,12 @@ func TestCertificateNamesParties(t *testing.T) {
 	}
 }
 
-// pageText is the page content streams of a PDF, inflated: the core
-// fonts' text is there as the strings it shows.
+// pageText is the text the page content streams show, line by line:
+// the certificate's fonts are Identity-H fonts whose codes are the
+// characters themselves, so each (…)Tj string is the line's text in
+// UTF-16BE.
 func pageText(pdf []byte) string {
-	var out []byte
+	var lines []string
 	for _, m := range regexp.MustCompile(`/Filter /FlateDecode /Length (\d+)>>\nstream\n`).FindAllSubmatchIndex(pdf, -1) {
 		n, _ := strconv.Atoi(string(pdf[m[2]:m[3]]))
 		zr, err := zlib.NewReader(bytes.NewReader(pdf[m[1] : m[1]+n]))
@@ -82,7 +85,19 @@ func pageText(pdf []byte) string {
 			continue
 		}
 		b, _ := io.ReadAll(zr)
-		out = append(out, b...)
+		for _, tj := range tjRe.FindAllSubmatch(b, -1) {
+			raw := unescape.Replace(string(tj[1]))
+			u := make([]uint16, len(raw)/2)
+			for i := range u {
+				u[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
+			}
+			lines = append(lines, string(utf16.Decode(u)))
+		}
 	}
-	return string(out)
+	return strings.Join(lines, " ")
 }
+
+var (
+	tjRe     = regexp.MustCompile(`(?s)\(((?:[^\\()]|\\.)*)\)Tj`)
+	unescape = strings.NewReplacer(`\\`, `\`, `\(`, "(", `\)`, ")", `\r`, "\r")
+)
