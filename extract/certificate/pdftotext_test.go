@@ -98,6 +98,22 @@ func TestCertificateTextPdftotext(t *testing.T) {
 	if bytes.Contains(out, []byte("Syntax Error")) || bytes.Contains(out, []byte("Syntax Warning")) {
 		t.Errorf("pdftotext complains about the PDF:\n%s", out)
 	}
+	// poppler's pdffonts: every font embedded, named as a subset, with a
+	// Unicode map (what lets pdftotext read the text below).
+	fonts, err := exec.Command(filepath.Join(filepath.Dir(pdftotext), "pdffonts"), file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdffonts: %v\n%s", err, fonts)
+	}
+	rows := strings.Split(strings.TrimSpace(string(fonts)), "\n")
+	if len(rows) < 3 {
+		t.Fatalf("pdffonts lists no font:\n%s", fonts)
+	}
+	for _, row := range rows[2:] {
+		f := strings.Fields(row)
+		if len(f) < 7 || f[len(f)-5] != "yes" || f[len(f)-4] != "yes" || f[len(f)-3] != "yes" || !regexp.MustCompile(`^[A-Z]{6}\+`).MatchString(f[0]) {
+			t.Errorf("pdffonts: a font not embedded as a tagged subset with a Unicode map: %s", row)
+		}
+	}
 	text := space.ReplaceAllString(string(out), " ") // lines wrap where the layout breaks them
 	t.Logf("pdftotext: %d characters of text from a %d-byte PDF", len(text), len(pdf))
 

@@ -105,6 +105,7 @@ var (
 	efRe        = regexp.MustCompile(`/EF << /F (\d+) 0 R >>`)
 	fontFileRe  = regexp.MustCompile(`/FontFile[23]? \d+ 0 R`)
 	linkRe      = regexp.MustCompile(`/Type /Annot /Subtype /(\w+) `)
+	utf8FontRe  = regexp.MustCompile(`(/BaseFont|/FontName) /utf8([A-Za-z0-9]+)`)
 )
 
 // Convert returns pdf, as fpdf wrote it, as a PDF/A-3b file with m as
@@ -174,6 +175,20 @@ func Convert(pdf []byte, m Meta, files []File) ([]byte, error) {
 			filespecs = append(filespecs, o.num)
 		}
 	}
+	// fpdf embeds subsets of its UTF-8 fonts under their plain names;
+	// ISO 32000 wants a subset's name tagged ("ABCDEF+Name").
+	sum := sha256.Sum256(pdf)
+	for i := range objs {
+		d := objs[i].dict()
+		if t := typeRe.FindSubmatch(d); t == nil || (string(t[1]) != "Font" && string(t[1]) != "FontDescriptor") {
+			continue
+		}
+		objs[i].body = utf8FontRe.ReplaceAllFunc(objs[i].body, func(m []byte) []byte {
+			sm := utf8FontRe.FindSubmatch(m)
+			return fmt.Appendf(nil, "%s /%s+%s", sm[1], subsetTag(sum[:], sm[2]), sm[2])
+		})
+	}
+
 	if len(filespecs) != len(files) {
 		return nil, fmt.Errorf("PDF/A: the PDF has %d attached files, %d described", len(filespecs), len(files))
 	}
@@ -236,7 +251,6 @@ func Convert(pdf []byte, m Meta, files []File) ([]byte, error) {
 
 	// The document ID: the same for the same input, so the same
 	// document always gives the same bytes.
-	sum := sha256.Sum256(pdf)
 	id := hex.EncodeToString(sum[:16])
 	var out bytes.Buffer
 	out.WriteString("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")
@@ -531,6 +545,17 @@ func infoDict(m Meta) string {
 	}
 	fmt.Fprintf(&b, "\n/CreationDate %s\n/ModDate %s\n>>", literal([]byte(pdfDate(m.Created))), literal([]byte(pdfDate(m.Modified))))
 	return b.String()
+}
+
+// subsetTag is six capital letters for the subset of font in the
+// document whose digest is sum: fixed for the same document.
+func subsetTag(sum, font []byte) string {
+	h := sha256.Sum256(append(slices.Clone(sum), font...))
+	tag := make([]byte, 6)
+	for i := range tag {
+		tag[i] = 'A' + h[i]%26
+	}
+	return string(tag)
 }
 
 func fontName(d []byte) string {
