@@ -72,8 +72,8 @@ type Meta struct {
 type File struct {
 	Name         string // the attachment's file name, as given to fpdf
 	MIME         string // e.g. "application/json"
-	Relationship string // Source, Data, Alternative, Supplement or Unspecified
-	Modified     time.Time
+	Relationship string    // Source, Data, Alternative, Supplement or Unspecified
+	Modified     time.Time // zero: the document's Modified
 }
 
 // Conformance is what Convert declares in the XMP: PDF/A-3, level B.
@@ -224,7 +224,11 @@ func Convert(pdf []byte, m Meta, files []File) ([]byte, error) {
 			return nil, fmt.Errorf("PDF/A: %s: the embedded file's dictionary is not as fpdf writes it", file.Name)
 		}
 		ef.body = bytes.Replace(ef.body, []byte("/Type /EmbeddedFile "), []byte("/Type /EmbeddedFile /Subtype "+name(file.MIME)+" "), 1)
-		ef.body = bytes.Replace(ef.body, []byte("/Params << "), []byte("/Params << /ModDate "+literal([]byte(pdfDate(file.Modified)))+" "), 1)
+		mod := file.Modified
+		if mod.IsZero() {
+			mod = m.Modified // the file is as old as the document
+		}
+		ef.body = bytes.Replace(ef.body, []byte("/Params << "), []byte("/Params << /ModDate "+literal([]byte(pdfDate(mod)))+" "), 1)
 	}
 
 	// New objects: the XMP stream, the ICC profile, the output intent.
