@@ -70,8 +70,8 @@ type Meta struct {
 // same order: PDF/A-3 wants its MIME type and its relationship to the
 // document.
 type File struct {
-	Name         string // the attachment's file name, as given to fpdf
-	MIME         string // e.g. "application/json"
+	Name         string    // the attachment's file name, as given to fpdf
+	MIME         string    // e.g. "application/json"
 	Relationship string    // Source, Data, Alternative, Supplement or Unspecified
 	Modified     time.Time // zero: the document's Modified
 }
