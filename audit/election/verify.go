@@ -124,7 +124,7 @@ func (r *Report) Summary() string {
 	fmt.Fprintf(&b, "election %s (%s): %s\n", r.Election, r.Phase, verdict)
 	fmt.Fprintf(&b, "  key ceremony: %d dealings verified, %d complaints checked, qualified dealers %v, threshold %d of %d\n",
 		r.Dealings, r.Complaints, r.Qualified, r.Threshold, r.Trustees)
-	fmt.Fprintf(&b, "  ballots: %d counted, %d with valid proofs; trackers %v\n", r.Ballots, r.BallotsValid, r.Trackers)
+	fmt.Fprintf(&b, "  ballots: %d counted, %d with valid proofs; trackers %s\n", r.Ballots, r.BallotsValid, trackerCounts(r.Trackers))
 	fmt.Fprintf(&b, "  aggregate recomputed and equal to the chain's: %v\n", r.AggregateMatches)
 	if r.Phase == "tallied" {
 		fmt.Fprintf(&b, "  partial decryptions verified: %d; result %v recomputed and equal: %v\n", r.PartialsVerified, r.Result, r.ResultMatches)
@@ -134,6 +134,24 @@ func (r *Report) Summary() string {
 	}
 	fmt.Fprintf(&b, "  verified in %s", r.Elapsed.Round(time.Millisecond))
 	return b.String()
+}
+
+// trackerCounts lists the bulletin board's trackers per status, in
+// words ("counted 2, superseded 1"), statuses in alphabetical order.
+func trackerCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	statuses := make([]string, 0, len(m))
+	for s := range m {
+		statuses = append(statuses, s)
+	}
+	slices.Sort(statuses)
+	parts := make([]string, len(statuses))
+	for i, s := range statuses {
+		parts[i] = fmt.Sprintf("%s %d", s, m[s])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func getJSON(src Source, key string, v any) (bool, error) {
