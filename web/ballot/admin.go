@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/publica/publica/client"
+	"github.com/publica/publica/crypto/elgamal"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -31,13 +33,14 @@ func formError(field, msg string) ui.FormError {
 	return ui.FormError{Field: field, Message: msg}
 }
 
-// requireRole refuses a signer without an account or without role.
-func requireRole(a portal.Answers, role, who string, errs []ui.FormError) []ui.FormError {
+// requireRole refuses a signer without an account or without role (who
+// says, as a catalog key, who may).
+func requireRole(ctx context.Context, a portal.Answers, role, who string, errs []ui.FormError) []ui.FormError {
 	switch {
 	case a.Account == nil:
-		return append(errs, formError(portal.SignerField, "This key has no account: register it first, and have the authority grant it the "+role+" role"))
+		return append(errs, formError(portal.SignerField, i18n.T(ctx, "ballot.err.noaccount.role", role)))
 	case !a.Account.HasRole(role):
-		return append(errs, formError(portal.SignerField, "Account "+a.Account.ID+" does not hold the "+role+" role: only "+who))
+		return append(errs, formError(portal.SignerField, i18n.T(ctx, "ballot.err.role", a.Account.ID, role, i18n.T(ctx, who))))
 	}
 	return errs
 }
@@ -71,11 +74,16 @@ var whenLayouts = []string{"2006-01-02 15:04", "2006-01-02 15:04:05", time.RFC33
 // parseWhen reads a block time: a UTC date and time, RFC 3339, or
 // +DURATION after the latest block's time (now).
 func parseWhen(s string, now time.Time) (int64, error) {
+	return parseWhenIn(context.Background(), s, now)
+}
+
+// parseWhenIn is parseWhen with its refusal in the page's language.
+func parseWhenIn(ctx context.Context, s string, now time.Time) (int64, error) {
 	s = strings.TrimSpace(s)
 	if d, ok := strings.CutPrefix(s, "+"); ok {
 		dur, err := time.ParseDuration(d)
 		if err != nil || dur <= 0 {
-			return 0, errors.New("after + write a duration such as 10m, 2h or 90s")
+			return 0, errors.New(i18n.T(ctx, "ballot.err.duration"))
 		}
 		return now.Add(dur).Unix(), nil
 	}
@@ -84,34 +92,78 @@ func parseWhen(s string, now time.Time) (int64, error) {
 			return t.Unix(), nil
 		}
 	}
-	return 0, errors.New("write a UTC time as 2026-05-01 08:00, or +DURATION such as +2h")
+	return 0, errors.New(i18n.T(ctx, "ballot.err.when"))
 }
 
-// questionSlots is how many questions the create form offers; those left
-// empty are not asked.
-const questionSlots = 5
+// The create form shows questionSlots question slots at first, and one
+// more each time the official presses "Add another question" (addQuestion:
+// a submit button, so it needs no JavaScript), up to the chain's limit.
+// Slots left empty are not asked.
+const (
+	questionSlots = 3
+	maxQuestions  = elgamal.MaxQuestions
+	addQuestion   = "add_question"
+)
+
+// questionCount is how many question slots the create form shows for
+// the answers so far: every slot the answers use (at least
+// questionSlots), and one more when "Add another question" was pressed.
+func questionCount(values url.Values) int {
+	n := questionSlots
+	for i := 1; i <= maxQuestions; i++ {
+		k := "q" + strconv.Itoa(i)
+		if values.Has(k) || values.Has(k+"_options") || values.Has(k+"_max") {
+			n = max(n, i)
+		}
+	}
+	if values.Get(addQuestion) != "" {
+		n++
+	}
+	return min(n, maxQuestions)
+}
+
+// createFields are the create form's questions for the answers so far:
+// the id and title, the question slots with the "Add another question"
+// button under them (while the chain takes more), then the rest.
+func createFields(ctx context.Context, values url.Values) []ui.Field {
+	fs := slices.Clone(createElection.Fields[:2]) // id, title
+	n := questionCount(values)
+	for i := 1; i <= n; i++ {
+		fs = append(fs, questionFields(ctx, i)...)
+	}
+	if n < maxQuestions {
+		fs = append(fs, ui.Field{Name: addQuestion, Kind: "more", Label: i18n.T(ctx, "ballot.create.add"),
+			Hint: i18n.T(ctx, "ballot.create.add.hint", maxQuestions)})
+	}
+	return append(fs, createElection.Fields[2:]...)
+}
 
 // questionFields are the create form's fields for question i (1-based):
 // its text, its options one a line (none: a yes/no question) and how many
-// options a voter may choose.
-func questionFields(i int) []ui.Field {
+// options a voter may choose, in the page's language.
+func questionFields(ctx context.Context, i int) []ui.Field {
 	n := strconv.Itoa(i)
-	hint := "As voters will see it, e.g. Extend the park?"
+	hint := i18n.T(ctx, "ballot.create.q.hint")
 	if i > 1 {
-		hint = "Optional: leave question " + n + " and its options empty if you do not need it."
+		hint = i18n.T(ctx, "ballot.create.q.optional", n)
 	}
 	return []ui.Field{
-		{Name: "q" + n, Label: "Question " + n, Hint: hint, Wide: true},
-		{Name: "q" + n + "_options", Label: "Options for question " + n, Kind: "textarea",
-			Hint: "One option a line. Leave empty for a yes or no question."},
-		{Name: "q" + n + "_max", Label: "How many options voters may choose in question " + n,
-			Hint: "Leave empty for exactly one. A number from 2 lets voters tick any number of options up to it (approval)."},
+		{Name: "q" + n, Label: i18n.T(ctx, "ballot.create.q", n), Hint: hint, Wide: true},
+		{Name: "q" + n + "_options", Label: i18n.T(ctx, "ballot.create.q.options", n), Kind: "textarea",
+			Hint: i18n.T(ctx, "ballot.create.q.options.hint")},
+		{Name: "q" + n + "_max", Label: i18n.T(ctx, "ballot.create.q.max", n),
+			Hint: i18n.T(ctx, "ballot.create.q.max.hint")},
 	}
 }
 
 // readQuestion reads question i of the create form: ok is false when its
 // fields are all empty.
 func readQuestion(a portal.Answers, i int) (q ballot.Question, ok bool, errs []ui.FormError) {
+	return readQuestionIn(context.Background(), a, i)
+}
+
+// readQuestionIn is readQuestion with its refusals in the page's language.
+func readQuestionIn(ctx context.Context, a portal.Answers, i int) (q ballot.Question, ok bool, errs []ui.FormError) {
 	n := strconv.Itoa(i)
 	text := strings.TrimSpace(a.Values.Get("q" + n))
 	var opts []string
@@ -125,26 +177,26 @@ func readQuestion(a portal.Answers, i int) (q ballot.Question, ok bool, errs []u
 		return q, false, nil
 	}
 	if text == "" {
-		errs = append(errs, formError("q"+n, "Enter the text of question "+n+", or clear its options"))
+		errs = append(errs, formError("q"+n, i18n.T(ctx, "ballot.err.q.text", n)))
 	}
 	q.Text = text
 	switch {
 	case len(opts) == 0:
 		q.Kind, q.Options = ballot.KindYesNo, []string{"yes", "no"}
 		if maxRaw != "" {
-			errs = append(errs, formError("q"+n+"_max", "Question "+n+" is a yes or no question: leave how many voters may choose empty, or give its options"))
+			errs = append(errs, formError("q"+n+"_max", i18n.T(ctx, "ballot.err.q.yesnomax", n)))
 		}
 	case len(opts) == 1:
-		errs = append(errs, formError("q"+n+"_options", "Give question "+n+" at least two options, one a line, or none for a yes or no question"))
+		errs = append(errs, formError("q"+n+"_options", i18n.T(ctx, "ballot.err.q.two", n)))
 	default:
 		q.Kind, q.Options = ballot.KindSingle, opts
 		if maxRaw != "" {
 			k, err := strconv.ParseUint(maxRaw, 10, 32)
 			switch {
 			case err != nil || k == 0:
-				errs = append(errs, formError("q"+n+"_max", "How many options voters may choose in question "+n+" must be a whole number from 1, or empty"))
+				errs = append(errs, formError("q"+n+"_max", i18n.T(ctx, "ballot.err.q.max", n)))
 			case k > uint64(len(opts)):
-				errs = append(errs, formError("q"+n+"_max", fmt.Sprintf("Question %s has %d options: voters may choose at most %d", n, len(opts), len(opts))))
+				errs = append(errs, formError("q"+n+"_max", i18n.T(ctx, "ballot.err.q.toomany", n, len(opts))))
 			case k > 1:
 				q.Kind, q.MaxChoices = ballot.KindApproval, uint32(k)
 			}
@@ -152,7 +204,7 @@ func readQuestion(a portal.Answers, i int) (q ballot.Question, ok bool, errs []u
 	}
 	if len(errs) == 0 {
 		if err := checkQuestion(q); err != nil {
-			errs = append(errs, formError("q"+n+"_options", fmt.Sprintf("Question %s: %v", n, err)))
+			errs = append(errs, formError("q"+n+"_options", i18n.T(ctx, "ballot.err.q.chain", n, err.Error())))
 		}
 	}
 	return q, true, errs
@@ -189,76 +241,68 @@ func changeElectionHref(t *tx.Tx) string {
 	return "/ballot/create?" + v.Encode()
 }
 
-// The create form asks its questions after the title.
-func init() {
-	i := slices.IndexFunc(createElection.Fields, func(f ui.Field) bool { return f.Name == "title" }) + 1
-	var qs []ui.Field
-	for n := 1; n <= questionSlots; n++ {
-		qs = append(qs, questionFields(n)...)
-	}
-	createElection.Fields = slices.Insert(createElection.Fields, i, qs...)
-}
+func init() { createElection.FieldsFor = createFields }
 
 var createElection = &portal.Journey{
 	Path:    "/ballot/create",
 	MsgType: ballot.TypeCreateElection,
 	Change:  changeElectionHref,
-	Title:   "Create an election",
-	Lead:    "Define the questions, who may vote, the trustees who will hold the election key, and when voting opens and closes. Election officials only.",
+	More:    addQuestion,
+	Title:   "ballot.create",
+	Lead:    "ballot.create.lead",
 	Nav:     "elections",
 	Fields: []ui.Field{
-		{Name: "id", Label: "Election id", Hint: "1 to 63 lowercase letters, digits and dashes, e.g. city-2026. It names the election for good."},
-		{Name: "title", Label: "Title", Hint: "As voters will see it, e.g. City vote 2026."},
-		{Name: "trustees", Label: "Trustees", Kind: "textarea", Wide: true,
-			Hint: "Their account ids (40 hexadecimal characters), one a line, in trustee order. Each must hold the trustee role."},
-		{Name: "threshold", Label: "Trustees needed to decrypt", Hint: "A number from 1 to the number of trustees, e.g. 2 of 3."},
-		{Name: "opens", Label: "Voting opens (block time, UTC)", Hint: "For example 2026-05-01 08:00, or +10m for ten minutes after the latest block."},
-		{Name: "closes", Label: "Voting closes (block time, UTC)", Hint: "After the opening, e.g. 2026-05-01 20:00 or +2h. The trustees must finish the key ceremony before it."},
-		{Name: "credential", Label: "Credential schema (optional)", Hint: "Leave empty to vote by a voter roll you keep. Or the identity schema id whose holders may vote."},
-		{Name: "predicate", Label: "Credential predicate (optional)", Hint: "With a schema only: the condition on the credential's attributes, e.g. age >= 18."},
+		{Name: "id", Label: "ballot.create.id", Hint: "ballot.create.id.hint"},
+		{Name: "title", Label: "ballot.create.title", Hint: "ballot.create.title.hint"},
+		{Name: "trustees", Label: "ballot.trustees", Kind: "textarea", Wide: true, Hint: "ballot.create.trustees.hint"},
+		{Name: "threshold", Label: "ballot.create.threshold", Hint: "ballot.create.threshold.hint"},
+		{Name: "opens", Label: "ballot.create.opens", Hint: "ballot.create.opens.hint"},
+		{Name: "closes", Label: "ballot.create.closes", Hint: "ballot.create.closes.hint"},
+		{Name: "credential", Label: "ballot.create.credential", Hint: "ballot.create.credential.hint"},
+		{Name: "predicate", Label: "ballot.create.predicate", Hint: "ballot.create.predicate.hint"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		v := func(k string) string { return strings.TrimSpace(a.Values.Get(k)) }
-		errs := requireRole(a, authority.RoleElectionOfficial, "election officials create elections", nil)
+		errs := requireRole(ctx, a, authority.RoleElectionOfficial, "ballot.who.create", nil)
 		m := &ballot.MsgCreateElection{ID: v("id"), Title: v("title"), Eligibility: ballot.Eligibility{Kind: ballot.RuleRoll}}
 		switch {
 		case m.ID == "":
-			errs = append(errs, formError("id", "Enter the election id"))
+			errs = append(errs, formError("id", i18n.T(ctx, "ballot.err.id.empty")))
 		case !ballot.ValidElectionID(m.ID):
-			errs = append(errs, formError("id", "The election id must be 1 to 63 lowercase letters, digits and dashes, not starting with a dash"))
+			errs = append(errs, formError("id", i18n.T(ctx, "ballot.err.id.bad")))
 		default:
 			e, err := fetchElection(ctx, cl, m.ID)
 			if err != nil {
 				return nil, nil, err
 			}
 			if e != nil {
-				errs = append(errs, formError("id", "There is already an election "+m.ID+": choose another id"))
+				errs = append(errs, formError("id", i18n.T(ctx, "ballot.err.id.taken", m.ID)))
 			}
 		}
 		if m.Title == "" || len(m.Title) > ballot.MaxTitle {
-			errs = append(errs, formError("title", fmt.Sprintf("Enter a title of at most %d bytes", ballot.MaxTitle)))
+			errs = append(errs, formError("title", i18n.T(ctx, "ballot.err.title", ballot.MaxTitle)))
 		}
-		for i := 1; i <= questionSlots; i++ {
-			q, ok, qerrs := readQuestion(a, i)
+		for i := 1; i <= maxQuestions; i++ {
+			q, ok, qerrs := readQuestionIn(ctx, a, i)
 			errs = append(errs, qerrs...)
 			if ok && len(qerrs) == 0 {
 				m.Questions = append(m.Questions, q)
 			}
 		}
 		if len(m.Questions) == 0 && !slices.ContainsFunc(errs, func(e ui.FormError) bool { return strings.HasPrefix(e.Field, "q") }) {
-			errs = append(errs, formError("q1", "Enter at least one question"))
+			errs = append(errs, formError("q1", i18n.T(ctx, "ballot.err.noquestion")))
 		}
 		m.Trustees = splitList(strings.ToLower(a.Values.Get("trustees")))
 		if len(m.Trustees) == 0 {
-			errs = append(errs, formError("trustees", "Enter the trustees' account ids"))
+			errs = append(errs, formError("trustees", i18n.T(ctx, "ballot.err.trustees.empty")))
 		}
 		for i, t := range m.Trustees {
 			if !tx.ValidAccountID(t) {
-				errs = append(errs, formError("trustees", fmt.Sprintf("Trustee %d (%s) is not an account id: 40 hexadecimal characters", i+1, t)))
+				errs = append(errs, formError("trustees", i18n.T(ctx, "ballot.err.trustee.bad", i+1, t)))
 				continue
 			}
 			if slices.Index(m.Trustees, t) != i {
-				errs = append(errs, formError("trustees", fmt.Sprintf("Trustee %s is named twice", t)))
+				errs = append(errs, formError("trustees", i18n.T(ctx, "ballot.err.trustee.twice", t)))
 				continue
 			}
 			acct, err := cl.Account(ctx, t)
@@ -266,12 +310,12 @@ var createElection = &portal.Journey{
 				return nil, nil, err
 			}
 			if acct == nil || !acct.HasRole(authority.RoleTrustee) {
-				errs = append(errs, formError("trustees", fmt.Sprintf("Account %s does not hold the trustee role", t)))
+				errs = append(errs, formError("trustees", i18n.T(ctx, "ballot.err.trustee.role", t)))
 			}
 		}
 		th, err := strconv.ParseUint(v("threshold"), 10, 32)
 		if err != nil || th < 1 || (len(m.Trustees) > 0 && th > uint64(len(m.Trustees))) {
-			errs = append(errs, formError("threshold", fmt.Sprintf("Enter how many trustees must take part in decrypting: a number from 1 to %d", max(len(m.Trustees), 1))))
+			errs = append(errs, formError("threshold", i18n.T(ctx, "ballot.err.threshold", max(len(m.Trustees), 1))))
 		}
 		m.Threshold = uint32(th)
 		now, err := blockTime(ctx, cl)
@@ -279,68 +323,66 @@ var createElection = &portal.Journey{
 			return nil, nil, err
 		}
 		var whenErr bool
-		if m.OpensAt, err = parseWhen(v("opens"), now); err != nil {
-			errs, whenErr = append(errs, formError("opens", "Opening time: "+err.Error())), true
+		if m.OpensAt, err = parseWhenIn(ctx, v("opens"), now); err != nil {
+			errs, whenErr = append(errs, formError("opens", i18n.T(ctx, "ballot.err.opens", err.Error()))), true
 		}
-		if m.ClosesAt, err = parseWhen(v("closes"), now); err != nil {
-			errs, whenErr = append(errs, formError("closes", "Closing time: "+err.Error())), true
+		if m.ClosesAt, err = parseWhenIn(ctx, v("closes"), now); err != nil {
+			errs, whenErr = append(errs, formError("closes", i18n.T(ctx, "ballot.err.closes", err.Error()))), true
 		}
 		if !whenErr {
 			switch {
 			case m.ClosesAt <= m.OpensAt:
-				errs = append(errs, formError("closes", "Voting must close after it opens"))
+				errs = append(errs, formError("closes", i18n.T(ctx, "ballot.err.closebeforeopen")))
 			case m.ClosesAt <= now.Unix():
-				errs = append(errs, formError("closes", "The closing time has passed: the latest block is from "+unixUTC(now.Unix())))
+				errs = append(errs, formError("closes", i18n.T(ctx, "ballot.err.closed", unixIn(ctx, now.Unix()))))
 			}
 		}
 		if s := v("credential"); s != "" {
 			m.Eligibility = ballot.Eligibility{Kind: ballot.RuleCredential, Schema: s, Predicate: v("predicate")}
 		} else if v("predicate") != "" {
-			errs = append(errs, formError("predicate", "A predicate needs a credential schema: enter the schema, or leave both empty for a voter roll"))
+			errs = append(errs, formError("predicate", i18n.T(ctx, "ballot.err.predicate")))
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		if err := m.ValidateBasic(); err != nil { // the chain's own check, in case one above missed
-			return nil, []ui.FormError{formError("", "The chain would refuse this election: "+err.Error())}, nil
+			return nil, []ui.FormError{formError("", i18n.T(ctx, "ballot.err.chain", err.Error()))}, nil
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m ballot.MsgCreateElection
 		_ = json.Unmarshal(t.Msg, &m)
 		facts := []ui.Fact{
-			{Label: "What happens", Value: "Election " + m.ID + " is defined, with you as its official. Its trustees then run the key ceremony; nobody can vote before you publish the key they make."},
-			{Label: "Election id", Value: m.ID, Mono: true},
-			{Label: "Title", Value: m.Title},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.create.what", m.ID)},
+			{Label: i18n.T(ctx, "ballot.create.id"), Value: m.ID, Mono: true},
+			{Label: i18n.T(ctx, "ballot.create.title"), Value: m.Title},
 		}
 		for i, q := range m.Questions {
-			facts = append(facts, ui.Fact{Label: fmt.Sprintf("Question %d", i+1), Value: q.Text + " (" + ruleText(q) + "): " + strings.Join(q.Options, ", ")})
+			facts = append(facts, ui.Fact{Label: i18n.T(ctx, "ballot.create.q", strconv.Itoa(i+1)),
+				Value: i18n.T(ctx, "ballot.create.q.fact", q.Text, ruleTextIn(ctx, q), strings.Join(optionsIn(ctx, q), ui.ListSep(ctx)))})
 		}
-		who := "Voters on a roll you keep (register them next)"
+		who := i18n.T(ctx, "ballot.create.who.roll")
 		if m.Eligibility.Kind == ballot.RuleCredential {
-			who = "Holders of a valid credential of schema " + m.Eligibility.Schema
-			if m.Eligibility.Predicate != "" {
-				who += " with " + m.Eligibility.Predicate
-			}
+			who = eligibilityIn(ctx, m.Eligibility)
 		}
 		return append(facts,
-			ui.Fact{Label: "Who may vote", Value: who},
-			ui.Fact{Label: "Trustees", Value: strings.Join(m.Trustees, ", "), Mono: true},
-			ui.Fact{Label: "Needed to decrypt", Value: fmt.Sprintf("any %d of the %d trustees", m.Threshold, len(m.Trustees))},
-			ui.Fact{Label: "Opens (block time)", Value: unixUTC(m.OpensAt)},
-			ui.Fact{Label: "Closes (block time)", Value: unixUTC(m.ClosesAt)},
+			ui.Fact{Label: i18n.T(ctx, "ballot.who"), Value: who},
+			ui.Fact{Label: i18n.T(ctx, "ballot.trustees"), Value: strings.Join(m.Trustees, ", "), Mono: true},
+			ui.Fact{Label: i18n.T(ctx, "ballot.create.needed"), Value: i18n.T(ctx, "ballot.create.anyof", m.Threshold, len(m.Trustees))},
+			ui.Fact{Label: i18n.T(ctx, "ballot.opens.block"), Value: unixIn(ctx, m.OpensAt)},
+			ui.Fact{Label: i18n.T(ctx, "ballot.closes.block"), Value: unixIn(ctx, m.ClosesAt)},
 		)
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m ballot.MsgCreateElection
 		_ = json.Unmarshal(t.Msg, &m)
-		next := []ui.Link{{Label: "Follow the key ceremony", Href: "/elections/" + m.ID + "/trustees"}}
+		next := []ui.Link{{Label: i18n.T(ctx, "ballot.create.follow"), Href: "/elections/" + m.ID + "/trustees"}}
 		if m.Eligibility.Kind == ballot.RuleRoll {
-			next = append(next, ui.Link{Label: "Register voters", Href: registerVoters.Path + "?election=" + m.ID})
+			next = append(next, ui.Link{Label: i18n.T(ctx, "ballot.cer.register"), Href: registerVoters.Path + "?election=" + m.ID})
 		}
-		return "Election " + m.ID + " is created",
-			[]ui.Fact{{Label: "Election", Value: m.Title, Href: "/elections/" + m.ID}},
+		return i18n.T(ctx, "ballot.create.done", m.ID),
+			[]ui.Fact{{Label: i18n.T(ctx, "ballot.election"), Value: m.Title, Href: "/elections/" + m.ID}},
 			next
 	},
 }
@@ -350,34 +392,33 @@ var createElection = &portal.Journey{
 func officialOf(ctx context.Context, cl *client.Client, a portal.Answers, errs []ui.FormError) (*ballot.Election, []ui.FormError, error) {
 	id := strings.TrimSpace(a.Values.Get("election"))
 	if !ballot.ValidElectionID(id) {
-		return nil, append(errs, formError("election", "Enter the election id: lowercase letters, digits and dashes")), nil
+		return nil, append(errs, formError("election", i18n.T(ctx, "ballot.err.election.bad"))), nil
 	}
 	e, err := fetchElection(ctx, cl, id)
 	if err != nil || e == nil {
 		if e == nil && err == nil {
-			errs = append(errs, formError("election", "There is no election "+id))
+			errs = append(errs, formError("election", i18n.T(ctx, "ballot.err.election.none", id)))
 		}
 		return nil, errs, err
 	}
 	if a.Account == nil {
-		return e, append(errs, formError(portal.SignerField, "This key has no account: register it first")), nil
+		return e, append(errs, formError(portal.SignerField, i18n.T(ctx, "ballot.err.noaccount"))), nil
 	}
 	if e.Official != a.Account.ID {
-		return e, append(errs, formError(portal.SignerField, "Account "+a.Account.ID+" is not the official of "+id+" (its official is "+e.Official+")")), nil
+		return e, append(errs, formError(portal.SignerField, i18n.T(ctx, "ballot.err.notofficial", a.Account.ID, id, e.Official))), nil
 	}
 	return e, errs, nil
 }
 
 func electionField() ui.Field {
-	return ui.Field{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."}
+	return ui.Field{Name: "election", Label: "ballot.create.id", Hint: "ballot.election.hint"}
 }
 
 func rollJourney(path, msgType, title, lead string, remove bool) *portal.Journey {
 	return &portal.Journey{
 		Path: path, MsgType: msgType, Title: title, Lead: lead, Nav: "elections",
 		Fields: []ui.Field{electionField(),
-			{Name: "voters", Label: "Voters' account ids", Kind: "textarea", Wide: true,
-				Hint: fmt.Sprintf("40 hexadecimal characters each, one a line (or separated by commas); at most %d at a time.", ballot.MaxRollChange)}},
+			{Name: "voters", Label: "ballot.roll.voters", Kind: "textarea", Wide: true, Hint: "ballot.roll.voters.hint"}},
 		Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 			e, errs, err := officialOf(ctx, cl, a, nil)
 			if err != nil {
@@ -390,20 +431,20 @@ func rollJourney(path, msgType, title, lead string, remove bool) *portal.Journey
 				}
 				switch {
 				case e.Eligibility.Kind != ballot.RuleRoll:
-					errs = append(errs, formError("election", "Election "+e.ID+" has no roll: who may vote is a credential rule"))
+					errs = append(errs, formError("election", i18n.T(ctx, "ballot.err.norule", e.ID)))
 				case e.Phase == ballot.PhaseTallied || now.Unix() >= e.ClosesAt:
-					errs = append(errs, formError("election", "Election "+e.ID+" has closed: its roll is final"))
+					errs = append(errs, formError("election", i18n.T(ctx, "ballot.err.rollfinal", e.ID)))
 				}
 			}
 			voters := splitList(strings.ToLower(a.Values.Get("voters")))
 			slices.Sort(voters)
 			voters = slices.Compact(voters)
 			if len(voters) == 0 || len(voters) > ballot.MaxRollChange {
-				errs = append(errs, formError("voters", fmt.Sprintf("Enter from 1 to %d account ids", ballot.MaxRollChange)))
+				errs = append(errs, formError("voters", i18n.T(ctx, "ballot.err.voters.count", ballot.MaxRollChange)))
 			}
 			for _, v := range voters {
 				if !tx.ValidAccountID(v) {
-					errs = append(errs, formError("voters", v+" is not an account id: 40 hexadecimal characters"))
+					errs = append(errs, formError("voters", i18n.T(ctx, "ballot.err.voter.bad", v)))
 					break
 				}
 			}
@@ -417,7 +458,7 @@ func rollJourney(path, msgType, title, lead string, remove bool) *portal.Journey
 						return nil, nil, err
 					}
 					if on == nil {
-						errs = append(errs, formError("voters", v+" is not on the roll of "+e.ID))
+						errs = append(errs, formError("voters", i18n.T(ctx, "ballot.err.voter.notonroll", v, e.ID)))
 					}
 				}
 				if len(errs) > 0 {
@@ -427,37 +468,35 @@ func rollJourney(path, msgType, title, lead string, remove bool) *portal.Journey
 			}
 			return &ballot.MsgRegisterVoters{Election: e.ID, Voters: voters}, nil, nil
 		},
-		Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+		DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 			var m ballot.MsgRegisterVoters // same fields as MsgRemoveVoters
 			_ = json.Unmarshal(t.Msg, &m)
-			what := fmt.Sprintf("%d accounts are added to the voter roll of %s; those already on it stay.", len(m.Voters), m.Election)
+			what := i18n.T(ctx, "ballot.roll.add.what", len(m.Voters), m.Election)
 			if remove {
-				what = fmt.Sprintf("%d accounts are removed from the voter roll of %s. A ballot one of them cast is withdrawn from the count.", len(m.Voters), m.Election)
+				what = i18n.T(ctx, "ballot.roll.remove.what", len(m.Voters), m.Election)
 			}
 			return []ui.Fact{
-				{Label: "What happens", Value: what},
-				{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
-				{Label: "Accounts", Value: strings.Join(m.Voters, ", "), Mono: true},
+				{Label: i18n.T(ctx, "ballot.what"), Value: what},
+				{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election},
+				{Label: i18n.T(ctx, "ballot.roll.accounts"), Value: strings.Join(m.Voters, ", "), Mono: true},
 			}
 		},
-		Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+		DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 			var m ballot.MsgRegisterVoters
 			_ = json.Unmarshal(t.Msg, &m)
-			title, label := "Voters registered", "Accounts added"
+			title, label := "ballot.roll.added", "ballot.roll.added.n"
 			if remove {
-				title, label = "Voters removed", "Ballots withdrawn"
+				title, label = "ballot.roll.removed", "ballot.roll.withdrawn"
 			}
-			return title, []ui.Fact{{Label: label, Value: string(r.Data)}},
-				[]ui.Link{{Label: "Back to the election", Href: "/elections/" + m.Election}, {Label: "Change the roll again", Href: path + "?election=" + m.Election}}
+			return i18n.T(ctx, title), []ui.Fact{{Label: i18n.T(ctx, label), Value: string(r.Data)}},
+				[]ui.Link{{Label: i18n.T(ctx, "ballot.back"), Href: "/elections/" + m.Election}, {Label: i18n.T(ctx, "ballot.roll.again"), Href: path + "?election=" + m.Election}}
 		},
 	}
 }
 
 var (
-	registerVoters = rollJourney("/ballot/voters/add", ballot.TypeRegisterVoters, "Register voters",
-		"Add accounts to an election's voter roll, until it closes. Only the election's official can.", false)
-	removeVoters = rollJourney("/ballot/voters/remove", ballot.TypeRemoveVoters, "Remove voters",
-		"Take accounts off an election's voter roll; a ballot they cast is withdrawn from the count.", true)
+	registerVoters = rollJourney("/ballot/voters/add", ballot.TypeRegisterVoters, "ballot.cer.register", "ballot.roll.add.lead", false)
+	removeVoters   = rollJourney("/ballot/voters/remove", ballot.TypeRemoveVoters, "ballot.roll.remove", "ballot.roll.remove.lead", true)
 )
 
 // ceremonyState is everything the chain holds about an election's key
@@ -519,8 +558,8 @@ func loadCeremony(ctx context.Context, cl *client.Client, e *ballot.Election) (*
 var publishElectionKey = &portal.Journey{
 	Path:    "/ballot/publish-key",
 	MsgType: ballot.TypePublishKey,
-	Title:   "Publish the election key",
-	Lead:    "End the key ceremony: the dealings of the qualified trustees make the election key, and voting can start at the opening time. Only the election's official can.",
+	Title:   "ballot.cer.publish",
+	Lead:    "ballot.publish.lead",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
@@ -534,16 +573,16 @@ var publishElectionKey = &portal.Journey{
 		}
 		switch {
 		case e.Phase != ballot.PhaseKeyCeremony:
-			errs = append(errs, formError("election", "The key of "+e.ID+" is already published"))
+			errs = append(errs, formError("election", i18n.T(ctx, "ballot.err.published", e.ID)))
 		case st.Now.Unix() >= e.ClosesAt:
-			errs = append(errs, formError("election", "Election "+e.ID+" closed before its key ceremony ended"))
+			errs = append(errs, formError("election", i18n.T(ctx, "ballot.err.closedinceremony", e.ID)))
 		default:
 			_, q, err := ballot.QualifiedDealings(st.Trustees, st.Complaints)
 			if err != nil {
 				return nil, nil, err
 			}
 			if uint32(len(q)) < e.Threshold {
-				errs = append(errs, formError("election", fmt.Sprintf("Only %d trustees have dealt without an open complaint; the key needs %d. Wait for the trustees", len(q), e.Threshold)))
+				errs = append(errs, formError("election", i18n.T(ctx, "ballot.err.fewdealt", len(q), e.Threshold)))
 			}
 		}
 		if len(errs) > 0 {
@@ -551,18 +590,18 @@ var publishElectionKey = &portal.Journey{
 		}
 		return &ballot.MsgPublishKey{Election: e.ID}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m ballot.MsgPublishKey
 		_ = json.Unmarshal(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What happens", Value: "The key ceremony of " + m.Election + " ends. The chain combines the dealings of the trustees who dealt and have no complaint left open into the election key; an unanswered complaint disqualifies its dealer."},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.publish.what", m.Election)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m ballot.MsgPublishKey
 		_ = json.Unmarshal(t.Msg, &m)
-		return "The election key is published", []ui.Fact{{Label: "Election key", Value: string(r.Data), Mono: true}},
-			[]ui.Link{{Label: "Back to the election", Href: "/elections/" + m.Election}, {Label: "The ceremony and tally", Href: "/elections/" + m.Election + "/trustees"}}
+		return i18n.T(ctx, "ballot.publish.done"), []ui.Fact{{Label: i18n.T(ctx, "ballot.key"), Value: string(r.Data), Mono: true}},
+			[]ui.Link{{Label: i18n.T(ctx, "ballot.back"), Href: "/elections/" + m.Election}, {Label: i18n.T(ctx, "ballot.ceremony"), Href: "/elections/" + m.Election + "/trustees"}}
 	},
 }

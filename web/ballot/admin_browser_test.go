@@ -103,7 +103,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	}
 	set(map[string]string{"id": "Park 2026", "q1": "Colour", "q1_options": "red", "q2_options": "What?\nWhy?", "trustees": acct("trustee-1") + "\n" + acct("citizen-alice"),
 		"threshold": "3", "opens": "tomorrow", "closes": "+1h"})
-	browser.Run(t, bctx, "bad election", browser.Submitted(".error-summary", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.Run(t, bctx, "bad election", browser.Submitted(".error-summary", chromedp.Click("form.journey-form button.primary", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "bad election", 422)
 	sum := browser.Text(t, bctx, ".error-summary")
 	for _, want := range []string{"election id must be", "Enter a title", "Give question 1 at least two options",
@@ -125,7 +125,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		"q1": "Extend the park?", "q2": "Name", "q2_options": "Oak Park\nElm Park\nAsh Park"})
 	var cleared bool
 	browser.Run(t, bctx, "clear q1_options", chromedp.Evaluate(`(document.getElementById("f-q1_options").value = "") === ""`, &cleared))
-	browser.Run(t, bctx, "create", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+	browser.Run(t, bctx, "create", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button.primary", chromedp.ByQuery)))
 	if facts := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(facts, "any 2 of the 3 trustees") || !strings.Contains(facts, "Extend the park? (choose one): yes, no") {
 		t.Errorf("check page facts:\n%s", facts)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
@@ -23,13 +24,13 @@ import (
 var castBallot = &portal.Journey{
 	Path:    "/ballot/cast",
 	MsgType: ballot.TypeCast,
-	Title:   "Cast your ballot",
-	Lead:    "Cast a ballot already encrypted for the election key. The vote page of each open election encrypts it for you in this browser.",
+	Title:   "ballot.cast.title",
+	Lead:    "ballot.cast.lead",
 	Nav:     "elections",
 	// The check page says "Cast my vote", shows the voter's own choices
 	// (kept by the vote page in this browser) and "Change your answers"
 	// goes back to the ballot with them kept.
-	SignLabel: "Cast my vote",
+	SignLabel: "ballot.vote.cast",
 	Change:    func(t *tx.Tx) string { return "/elections/" + castMsg(t).Election + "/vote" },
 	Preview: func(t *tx.Tx) templ.Component {
 		m := castMsg(t)
@@ -37,8 +38,8 @@ var castBallot = &portal.Journey{
 		return ui.CastChoices(m.Election, ballot.TrackerOf(enc))
 	},
 	Fields: []ui.Field{
-		{Name: "election", Label: "Election id", Hint: "Lowercase letters, digits and dashes, e.g. city-2026."},
-		{Name: "ballot", Label: "Encrypted ballot", Hint: "The encoded ballot in hexadecimal.", Kind: "textarea"},
+		{Name: "election", Label: "ballot.create.id", Hint: "ballot.election.hint"},
+		{Name: "ballot", Label: "ballot.cast.ballot", Hint: "ballot.cast.ballot.hint", Kind: "textarea"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		id := strings.TrimSpace(a.Values.Get("election"))
@@ -48,24 +49,24 @@ var castBallot = &portal.Journey{
 			return nil, append(errs, ui.FormError{Field: field, Message: msg}), nil
 		}
 		if a.Account == nil {
-			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account yet: register it first (Your key page)"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: i18n.T(ctx, "ballot.err.noaccount.yet")})
 		}
 		if !ballot.ValidElectionID(id) {
-			return refuse("election", "Enter the election id: lowercase letters, digits and dashes")
+			return refuse("election", i18n.T(ctx, "ballot.err.election.bad"))
 		}
 		e, err := fetchElection(ctx, cl, id)
 		if err != nil {
 			return nil, nil, err
 		}
 		if e == nil {
-			return refuse("election", "There is no election "+id)
+			return refuse("election", i18n.T(ctx, "ballot.err.election.none", id))
 		}
 		now, err := blockTime(ctx, cl)
 		if err != nil {
 			return nil, nil, err
 		}
 		if !electionOpen(e, now) {
-			return refuse("election", "This election is not taking ballots: "+electionStatus(e, now))
+			return refuse("election", i18n.T(ctx, "ballot.err.notopen", electionStatusIn(ctx, e, now)))
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
@@ -76,44 +77,44 @@ var castBallot = &portal.Journey{
 				return nil, nil, err
 			}
 			if on == nil {
-				return refuse(portal.SignerField, "Account "+a.Account.ID+" is not on this election's voter roll")
+				return refuse(portal.SignerField, i18n.T(ctx, "ballot.err.notonroll", a.Account.ID))
 			}
 		}
 		enc, err := hex.DecodeString(raw)
 		if raw == "" || err != nil {
-			return refuse("ballot", "The encrypted ballot must be hexadecimal: encrypt it on the election's vote page")
+			return refuse("ballot", i18n.T(ctx, "ballot.err.ballot.hex"))
 		}
 		params, err := e.Params()
 		if err != nil {
 			return nil, nil, err
 		}
 		if _, err := ballot.VerifyBallot(params, a.Account.ID, enc); err != nil {
-			return refuse("ballot", "This ballot does not verify for this election and your account: "+err.Error())
+			return refuse("ballot", i18n.T(ctx, "ballot.err.ballot.verify", err.Error()))
 		}
 		return &ballot.MsgCast{Election: id, Ballot: raw}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := castMsg(t)
 		enc, _ := hex.DecodeString(m.Ballot)
 		return []ui.Fact{
-			{Label: "What happens", Value: "Your encrypted ballot is cast in election " + m.Election + ". If you voted before, this ballot replaces the earlier one."},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
-			{Label: "Your ballot's tracker", Value: ballot.TrackerOf(enc), Mono: true},
-			{Label: "Who can read it", Value: "Nobody: only the sum of all ballots is ever decrypted, by the trustees together after the close."},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.cast.what", m.Election)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election},
+			{Label: i18n.T(ctx, "ballot.tracker.label"), Value: ballot.TrackerOf(enc), Mono: true},
+			{Label: i18n.T(ctx, "ballot.cast.whoreads"), Value: i18n.T(ctx, "ballot.cast.nobody")},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		m := castMsg(t)
 		enc, _ := hex.DecodeString(m.Ballot)
 		tr := ballot.TrackerOf(enc)
 		find := "/elections/" + m.Election + "/ballots?tracker=" + tr
-		return "Your ballot was cast", []ui.Fact{
-				{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election},
-				{Label: "Your ballot's tracker", Value: tr, Mono: true, Href: find, Copy: true},
-				{Label: "Keep your tracker", Value: "Write it down or copy it now: with it you can find your ballot on the bulletin board and check that it was counted, without anyone learning how you voted. If you vote again, only your last ballot counts."},
+		return i18n.T(ctx, "ballot.cast.done"), []ui.Fact{
+				{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election},
+				{Label: i18n.T(ctx, "ballot.tracker.label"), Value: tr, Mono: true, Href: find, Copy: true},
+				{Label: i18n.T(ctx, "ballot.cast.keep"), Value: i18n.T(ctx, "ballot.cast.keep.text")},
 			}, []ui.Link{
-				{Label: "Find your ballot on the bulletin board", Href: find},
-				{Label: "Back to the election", Href: "/elections/" + m.Election},
+				{Label: i18n.T(ctx, "ballot.cast.find"), Href: find},
+				{Label: i18n.T(ctx, "ballot.back"), Href: "/elections/" + m.Election},
 			}
 	},
 }

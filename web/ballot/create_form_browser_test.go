@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/internal/apptest/browser"
@@ -44,12 +46,25 @@ func TestCreateElectionFormInBrowser(t *testing.T) {
 	if typed != 0 {
 		t.Errorf("the form still has the one-a-line questions field")
 	}
-	for _, id := range []string{"f-q1", "f-q1_options", "f-q1_max", "f-q5"} {
-		var label string
-		browser.Run(t, bctx, "label of "+id, chromedp.Evaluate(`(document.querySelector('label[for="`+id+`"]')||{}).textContent||""`, &label))
-		if strings.TrimSpace(label) == "" {
-			t.Errorf("field %s has no label", id)
+	labelled := func(ids ...string) {
+		t.Helper()
+		for _, id := range ids {
+			var label string
+			browser.Run(t, bctx, "label of "+id, chromedp.Evaluate(`(document.querySelector('label[for="`+id+`"]')||{}).textContent||""`, &label))
+			if strings.TrimSpace(label) == "" {
+				t.Errorf("field %s has no label", id)
+			}
 		}
+	}
+	count := func(sel string) int {
+		t.Helper()
+		var n int
+		browser.Run(t, bctx, "count "+sel, chromedp.Evaluate(`document.querySelectorAll(`+strconv.Quote(sel)+`).length`, &n))
+		return n
+	}
+	labelled("f-q1", "f-q1_options", "f-q1_max", "f-q3", "f-q3_options", "f-q3_max")
+	if n := count("#f-q4"); n != 0 {
+		t.Errorf("the form opens with a fourth question slot")
 	}
 	browser.RequireAccessible(t, bctx, "create election form")
 	set := func(values map[string]string) {
@@ -60,14 +75,31 @@ func TestCreateElectionFormInBrowser(t *testing.T) {
 	}
 	submit := func(what, wait string) {
 		t.Helper()
-		browser.Run(t, bctx, what, browser.Submitted(wait, chromedp.Click("form.journey-form button", chromedp.ByQuery)))
+		browser.Run(t, bctx, what, browser.Submitted(wait, chromedp.Click("form.journey-form button.primary", chromedp.ByQuery)))
 	}
+
+	// Add another question: the form again, every answer kept, one slot more
+	// with its labels, nothing refused yet.
+	set(map[string]string{"q1": "Rebuild the market square?"})
+	browser.Run(t, bctx, "add another question", browser.Submitted("#f-q4", chromedp.Click("#f-add_question", chromedp.ByID)))
+	browser.WantStatus(t, w, "add another question", 200)
+	labelled("f-q4", "f-q4_options", "f-q4_max")
+	if n := count(".error-summary"); n != 0 {
+		t.Errorf("adding a question refused the answers")
+	}
+	var kept string
+	browser.Run(t, bctx, "kept", chromedp.Value("#f-q1", &kept, chromedp.ByID))
+	if kept != "Rebuild the market square?" {
+		t.Errorf("question 1 after adding a question: %q", kept)
+	}
+	browser.RequireAccessible(t, bctx, "create election form with a question added")
+
 	trustees := acct("trustee-1") + "\n" + acct("trustee-2") + "\n" + acct("trustee-3")
 	set(map[string]string{"id": "market-2026", "title": "Market square", "trustees": trustees, "threshold": "2", "opens": "+1s", "closes": "+1h",
-		"q1": "Rebuild the market square?",
 		"q2": "Paving", "q2_options": "Granite",
 		"q3_options": "Fountain\nBenches"})
-	submit("refused questions", ".error-summary")
+	// Enter in a field continues (the main button), not "Add another question".
+	browser.Run(t, bctx, "refused questions", browser.Submitted(".error-summary", chromedp.SendKeys("#f-title", kb.Enter, chromedp.ByID)))
 	browser.WantStatus(t, w, "refused questions", 422)
 	sum := browser.Text(t, bctx, ".error-summary")
 	for _, want := range []string{"Give question 2 at least two options", "Enter the text of question 3"} {
@@ -78,10 +110,12 @@ func TestCreateElectionFormInBrowser(t *testing.T) {
 	if e := browser.Text(t, bctx, "#f-q2_options-error"); !strings.Contains(e, "at least two options") {
 		t.Errorf("inline error on question 2's options: %q", e)
 	}
-	var kept string
 	browser.Run(t, bctx, "kept", chromedp.Value("#f-q1", &kept, chromedp.ByID))
 	if kept != "Rebuild the market square?" {
 		t.Errorf("question 1 after the refusal: %q", kept)
+	}
+	if n := count("#f-q4"); n != 1 {
+		t.Errorf("the added question slot is gone after the refusal")
 	}
 	browser.RequireAccessible(t, bctx, "create election form with errors")
 

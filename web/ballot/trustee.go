@@ -12,6 +12,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/crypto/elgamal"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/ballot"
@@ -27,8 +28,7 @@ import (
 // the CLI can be pasted into the same form.
 
 func messageField() ui.Field {
-	return ui.Field{Name: "message", Label: "Message", Kind: "textarea", Wide: true,
-		Hint: "The message as JSON. The trustee page computes it in this browser; you can also paste one made with the publica CLI."}
+	return ui.Field{Name: "message", Label: "ballot.t.message", Kind: "textarea", Wide: true, Hint: "ballot.t.message.hint"}
 }
 
 // decodeStrict reads the browser's message: one JSON object with only the
@@ -55,21 +55,21 @@ type trusteeCtx struct {
 
 func trusteeOf(ctx context.Context, cl *client.Client, a portal.Answers, electionID string) (*trusteeCtx, []ui.FormError, error) {
 	if !ballot.ValidElectionID(electionID) {
-		return nil, []ui.FormError{formError("election", "Enter the election id: lowercase letters, digits and dashes")}, nil
+		return nil, []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.election.bad"))}, nil
 	}
 	e, err := fetchElection(ctx, cl, electionID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if e == nil {
-		return nil, []ui.FormError{formError("election", "There is no election "+electionID)}, nil
+		return nil, []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.election.none", electionID))}, nil
 	}
 	if a.Account == nil {
-		return nil, []ui.FormError{formError(portal.SignerField, "This key has no account: register it first")}, nil
+		return nil, []ui.FormError{formError(portal.SignerField, i18n.T(ctx, "ballot.err.noaccount"))}, nil
 	}
 	idx := e.TrusteeIndex(a.Account.ID)
 	if idx == 0 {
-		return nil, []ui.FormError{formError(portal.SignerField, "Account "+a.Account.ID+" is not a trustee of "+e.ID)}, nil
+		return nil, []ui.FormError{formError(portal.SignerField, i18n.T(ctx, "ballot.err.nottrustee", a.Account.ID, e.ID))}, nil
 	}
 	st, err := loadCeremony(ctx, cl, e)
 	if err != nil {
@@ -79,29 +79,29 @@ func trusteeOf(ctx context.Context, cl *client.Client, a portal.Answers, electio
 }
 
 // inCeremony refuses when the key ceremony is over.
-func (tc *trusteeCtx) inCeremony() []ui.FormError {
+func (tc *trusteeCtx) inCeremony(ctx context.Context) []ui.FormError {
 	if tc.e.Phase != ballot.PhaseKeyCeremony {
-		return []ui.FormError{formError("election", "The key ceremony of "+tc.e.ID+" is over: its key is published")}
+		return []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.ceremonyover", tc.e.ID))}
 	}
 	return nil
 }
 
 // browserMessage reads the "message" answer into m, checks it names the
 // election field's election, and returns its election id.
-func browserMessage(a portal.Answers, m interface{ ValidateBasic() error }, electionOf func() string) (string, []ui.FormError) {
+func browserMessage(ctx context.Context, a portal.Answers, m interface{ ValidateBasic() error }, electionOf func() string) (string, []ui.FormError) {
 	raw := strings.TrimSpace(a.Values.Get("message"))
 	if raw == "" {
-		return "", []ui.FormError{formError("message", "There is no message: compute it on the election's trustee page")}
+		return "", []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.nomessage"))}
 	}
 	if err := decodeStrict(raw, m); err != nil {
-		return "", []ui.FormError{formError("message", "The message is not this kind of message's JSON: "+err.Error())}
+		return "", []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.message.json", err.Error()))}
 	}
 	if err := m.ValidateBasic(); err != nil {
-		return "", []ui.FormError{formError("message", "The chain would refuse this message: "+err.Error())}
+		return "", []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.message.chain", err.Error()))}
 	}
 	id := strings.TrimSpace(a.Values.Get("election"))
 	if id != "" && electionOf() != id {
-		return "", []ui.FormError{formError("message", "The message is for election "+electionOf()+", not "+id)}
+		return "", []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.message.election", electionOf(), id))}
 	}
 	return electionOf(), nil
 }
@@ -112,30 +112,32 @@ func msgOf[T any](t *tx.Tx) *T {
 	return m
 }
 
-func trusteeDone(title string) func(*tx.Tx, *client.Result) (string, []ui.Fact, []ui.Link) {
-	return func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+// trusteeDone titles a trustee journey's confirmation (title is a
+// catalog key) and leads back to the ceremony page.
+func trusteeDone(title string) func(context.Context, *tx.Tx, *client.Result) (string, []ui.Fact, []ui.Link) {
+	return func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var facts []ui.Fact
 		if len(r.Data) > 0 {
-			facts = append(facts, ui.Fact{Label: "The chain says", Value: string(r.Data)})
+			facts = append(facts, ui.Fact{Label: i18n.T(ctx, "ballot.t.chainsays"), Value: string(r.Data)})
 		}
 		var m struct {
 			Election string `json:"election"`
 		}
 		_ = json.Unmarshal(t.Msg, &m)
-		return title, facts, []ui.Link{{Label: "Back to the key ceremony and tally", Href: "/elections/" + m.Election + "/trustees"}}
+		return i18n.T(ctx, title), facts, []ui.Link{{Label: i18n.T(ctx, "ballot.t.back"), Href: "/elections/" + m.Election + "/trustees"}}
 	}
 }
 
 var trusteeKeyJourney = &portal.Journey{
 	Path:    "/ballot/trustee-key",
 	MsgType: ballot.TypeTrusteeKey,
-	Title:   "Register your trustee key",
-	Lead:    "Round 1 of the key ceremony: your communication key, on which the other trustees encrypt your shares of the election key.",
+	Title:   "ballot.t.key.title",
+	Lead:    "ballot.t.key.lead",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgTrusteeKey{}
-		id, errs := browserMessage(a, m, func() string { return m.Election })
+		id, errs := browserMessage(ctx, a, m, func() string { return m.Election })
 		if errs != nil {
 			return nil, errs, nil
 		}
@@ -143,35 +145,35 @@ var trusteeKeyJourney = &portal.Journey{
 		if err != nil || errs != nil {
 			return nil, errs, err
 		}
-		if errs := tc.inCeremony(); errs != nil {
+		if errs := tc.inCeremony(ctx); errs != nil {
 			return nil, errs, nil
 		}
 		if tc.st.Trustees[tc.index-1] != nil {
-			return nil, []ui.FormError{formError("message", fmt.Sprintf("You (trustee %d) already registered your key", tc.index))}, nil
+			return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.keyagain", tc.index))}, nil
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := msgOf[ballot.MsgTrusteeKey](t)
 		return []ui.Fact{
-			{Label: "What happens", Value: "Your communication key for election " + m.Election + " is registered (round 1 of the key ceremony). Its secret half was derived in this browser from your key and is not sent."},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
-			{Label: "Communication key", Value: m.CommKey, Mono: true},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.t.key.what", m.Election)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
+			{Label: i18n.T(ctx, "ballot.t.commkey"), Value: m.CommKey, Mono: true},
 		}
 	},
-	Done: trusteeDone("Your trustee key is registered"),
+	DoneIn: trusteeDone("ballot.t.key.done"),
 }
 
 var dealJourney = &portal.Journey{
 	Path:    "/ballot/deal",
 	MsgType: ballot.TypeDeal,
-	Title:   "Deal your shares",
-	Lead:    "Round 2 of the key ceremony: commitments to your secret polynomial, with a proof, and one encrypted share for each trustee.",
+	Title:   "ballot.t.deal.title",
+	Lead:    "ballot.t.deal.lead",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgDeal{}
-		id, errs := browserMessage(a, m, func() string { return m.Election })
+		id, errs := browserMessage(ctx, a, m, func() string { return m.Election })
 		if errs != nil {
 			return nil, errs, nil
 		}
@@ -179,20 +181,20 @@ var dealJourney = &portal.Journey{
 		if err != nil || errs != nil {
 			return nil, errs, err
 		}
-		if errs := tc.inCeremony(); errs != nil {
+		if errs := tc.inCeremony(ctx); errs != nil {
 			return nil, errs, nil
 		}
 		n := uint32(len(tc.e.Trustees))
 		for j, t := range tc.st.Trustees {
 			if t == nil {
-				return nil, []ui.FormError{formError("election", fmt.Sprintf("Trustee %d has not registered its key yet: deal after every trustee has", j+1))}, nil
+				return nil, []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.t.nokeyyet", j+1))}, nil
 			}
 		}
 		if tc.st.Trustees[tc.index-1].Dealing != "" {
-			return nil, []ui.FormError{formError("message", fmt.Sprintf("You (trustee %d) already dealt", tc.index))}, nil
+			return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.dealt", tc.index))}, nil
 		}
 		if uint32(len(m.Shares)) != n {
-			return nil, []ui.FormError{formError("message", fmt.Sprintf("The message has %d shares for %d trustees", len(m.Shares), n))}, nil
+			return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.shares", len(m.Shares), n))}, nil
 		}
 		raw, _ := hex.DecodeString(m.Commitments)
 		dc, err := elgamal.DecodeDealerCommitments(raw)
@@ -203,76 +205,76 @@ var dealJourney = &portal.Journey{
 			err = elgamal.VerifyDealerCommitments(tc.e.ID, tc.e.Threshold, n, dc)
 		}
 		if err != nil {
-			return nil, []ui.FormError{formError("message", "The commitments do not verify: "+err.Error())}, nil
+			return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.commitments", err.Error()))}, nil
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := msgOf[ballot.MsgDeal](t)
 		raw, _ := hex.DecodeString(m.Commitments)
 		facts := []ui.Fact{
-			{Label: "What happens", Value: "Your dealing for election " + m.Election + " is posted (round 2). The commitments and their proof of knowledge were checked by this portal as the chain will check them."},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.t.deal.what", m.Election)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
 		}
 		if dc, err := elgamal.DecodeDealerCommitments(raw); err == nil {
-			facts = append(facts, ui.Fact{Label: "Your polynomial", Value: fmt.Sprintf("degree %d (any %d trustees can decrypt), as trustee %d", len(dc.Commitments)-1, len(dc.Commitments), dc.Dealer)})
+			facts = append(facts, ui.Fact{Label: i18n.T(ctx, "ballot.t.poly"), Value: i18n.T(ctx, "ballot.t.poly.value", len(dc.Commitments)-1, len(dc.Commitments), dc.Dealer)})
 		}
-		return append(facts, ui.Fact{Label: "Encrypted shares", Value: fmt.Sprintf("%d, one for each trustee (yours included), each readable only with its trustee's communication key", len(m.Shares))})
+		return append(facts, ui.Fact{Label: i18n.T(ctx, "ballot.t.shares"), Value: i18n.T(ctx, "ballot.t.shares.value", len(m.Shares))})
 	},
-	Done: trusteeDone("Your shares are dealt"),
+	DoneIn: trusteeDone("ballot.t.deal.done"),
 }
 
 var complainJourney = &portal.Journey{
 	Path:    "/ballot/complain",
 	MsgType: ballot.TypeComplain,
-	Title:   "Complain about a dealer",
-	Lead:    "Say publicly that the share a trustee dealt you does not match its commitments. The trustee page checks your shares and offers this only for a bad one.",
+	Title:   "ballot.t.complain.title",
+	Lead:    "ballot.t.complain.lead",
 	Nav:     "elections",
 	Fields: []ui.Field{electionField(),
-		{Name: "dealer", Label: "The dealer's trustee number", Hint: "1 for the first trustee of the election, 2 for the second, …"}},
+		{Name: "dealer", Label: "ballot.t.dealer", Hint: "ballot.t.dealer.hint"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		tc, errs, err := trusteeOf(ctx, cl, a, strings.TrimSpace(a.Values.Get("election")))
 		if err != nil || errs != nil {
 			return nil, errs, err
 		}
-		if errs := tc.inCeremony(); errs != nil {
+		if errs := tc.inCeremony(ctx); errs != nil {
 			return nil, errs, nil
 		}
 		n := len(tc.e.Trustees)
 		d, err := strconv.ParseUint(strings.TrimSpace(a.Values.Get("dealer")), 10, 32)
 		if err != nil || d < 1 || int(d) > n || uint32(d) == tc.index {
-			return nil, []ui.FormError{formError("dealer", fmt.Sprintf("Enter the dealer's number: from 1 to %d, not your own (%d)", n, tc.index))}, nil
+			return nil, []ui.FormError{formError("dealer", i18n.T(ctx, "ballot.err.t.dealer", n, tc.index))}, nil
 		}
 		if t := tc.st.Trustees[d-1]; t == nil || t.Dealing == "" {
-			return nil, []ui.FormError{formError("dealer", fmt.Sprintf("Trustee %d has not dealt", d))}, nil
+			return nil, []ui.FormError{formError("dealer", i18n.T(ctx, "ballot.err.t.notdealt", d))}, nil
 		}
 		for _, c := range tc.st.Complaints {
 			if c.Dealer == uint32(d) && c.Complainer == tc.index {
-				return nil, []ui.FormError{formError("dealer", fmt.Sprintf("You already complained about trustee %d", d))}, nil
+				return nil, []ui.FormError{formError("dealer", i18n.T(ctx, "ballot.err.t.complained", d))}, nil
 			}
 		}
 		return &ballot.MsgComplain{Election: tc.e.ID, Dealer: uint32(d)}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := msgOf[ballot.MsgComplain](t)
 		return []ui.Fact{
-			{Label: "What happens", Value: fmt.Sprintf("You complain that trustee %d's share for you does not match its commitments. It must reveal that share publicly before the key is published, or it is disqualified.", m.Dealer)},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.t.complain.what", m.Dealer)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
 		}
 	},
-	Done: trusteeDone("Your complaint is recorded"),
+	DoneIn: trusteeDone("ballot.t.complain.done"),
 }
 
 var revealJourney = &portal.Journey{
 	Path:    "/ballot/reveal",
 	MsgType: ballot.TypeReveal,
-	Title:   "Answer a complaint",
-	Lead:    "Reveal publicly the share you dealt to the trustee who complained; the chain checks it against your commitments.",
+	Title:   "ballot.t.reveal.title",
+	Lead:    "ballot.t.reveal.lead",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgReveal{}
-		id, errs := browserMessage(a, m, func() string { return m.Election })
+		id, errs := browserMessage(ctx, a, m, func() string { return m.Election })
 		if errs != nil {
 			return nil, errs, nil
 		}
@@ -280,7 +282,7 @@ var revealJourney = &portal.Journey{
 		if err != nil || errs != nil {
 			return nil, errs, err
 		}
-		if errs := tc.inCeremony(); errs != nil {
+		if errs := tc.inCeremony(ctx); errs != nil {
 			return nil, errs, nil
 		}
 		for _, c := range tc.st.Complaints {
@@ -288,29 +290,29 @@ var revealJourney = &portal.Journey{
 				return m, nil, nil
 			}
 		}
-		return nil, []ui.FormError{formError("message", fmt.Sprintf("There is no open complaint by trustee %d against you", m.Complainer))}, nil
+		return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.nocomplaint", m.Complainer))}, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := msgOf[ballot.MsgReveal](t)
 		return []ui.Fact{
-			{Label: "What happens", Value: fmt.Sprintf("The share you dealt to trustee %d is revealed to everyone. If it matches your commitments the complaint is rejected; if not, you are disqualified.", m.Complainer)},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
-			{Label: "Revealed share", Value: m.Share, Mono: true},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.t.reveal.what", m.Complainer)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
+			{Label: i18n.T(ctx, "ballot.t.revealed"), Value: m.Share, Mono: true},
 		}
 	},
-	Done: trusteeDone("Your share is revealed"),
+	DoneIn: trusteeDone("ballot.t.reveal.done"),
 }
 
 var tallyJourney = &portal.Journey{
 	Path:    "/ballot/tally",
 	MsgType: ballot.TypeTally,
-	Title:   "Post your partial decryption",
-	Lead:    "After the close: your share of the decryption of the chain's sum of the ballots, with a proof for each total. Once enough trustees have posted, the chain publishes the result.",
+	Title:   "ballot.t.tally.title",
+	Lead:    "ballot.t.tally.lead",
 	Nav:     "elections",
 	Fields:  []ui.Field{electionField(), messageField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		m := &ballot.MsgTally{}
-		id, errs := browserMessage(a, m, func() string { return m.Election })
+		id, errs := browserMessage(ctx, a, m, func() string { return m.Election })
 		if errs != nil {
 			return nil, errs, nil
 		}
@@ -321,31 +323,31 @@ var tallyJourney = &portal.Journey{
 		e, st := tc.e, tc.st
 		switch {
 		case e.Phase == ballot.PhaseTallied:
-			return nil, []ui.FormError{formError("election", "Election "+e.ID+" is tallied already: its result is published")}, nil
+			return nil, []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.t.tallied", e.ID))}, nil
 		case e.Phase != ballot.PhaseReady:
-			return nil, []ui.FormError{formError("election", "Election "+e.ID+" has no key yet")}, nil
+			return nil, []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.t.nokey", e.ID))}, nil
 		case st.Now.Unix() < e.ClosesAt:
-			return nil, []ui.FormError{formError("election", "Election "+e.ID+" closes at "+unixUTC(e.ClosesAt)+": decrypt after that")}, nil
+			return nil, []ui.FormError{formError("election", i18n.T(ctx, "ballot.err.t.notclosed", e.ID, unixIn(ctx, e.ClosesAt)))}, nil
 		}
 		for _, p := range st.Partials {
 			if p == tc.index {
-				return nil, []ui.FormError{formError("message", fmt.Sprintf("You (trustee %d) already posted your partial decryption", tc.index))}, nil
+				return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.posted", tc.index))}, nil
 			}
 		}
 		if err := checkPartials(e, st.Aggregate, tc.index, m.Partials); err != nil {
-			return nil, []ui.FormError{formError("message", "The partial decryption does not verify: "+err.Error())}, nil
+			return nil, []ui.FormError{formError("message", i18n.T(ctx, "ballot.err.t.partial", err.Error()))}, nil
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		m := msgOf[ballot.MsgTally](t)
 		return []ui.Fact{
-			{Label: "What happens", Value: "Your partial decryption of election " + m.Election + "'s totals is posted. It decrypts only the chain's sum of all ballots, never a single ballot."},
-			{Label: "Election", Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
-			{Label: "Partial decryptions", Value: fmt.Sprintf("%d, one per option, each with a proof this portal checked against your verification key and the chain's sum", len(m.Partials))},
+			{Label: i18n.T(ctx, "ballot.what"), Value: i18n.T(ctx, "ballot.t.tally.what", m.Election)},
+			{Label: i18n.T(ctx, "ballot.election"), Value: m.Election, Href: "/elections/" + m.Election + "/trustees"},
+			{Label: i18n.T(ctx, "ballot.t.partials"), Value: i18n.T(ctx, "ballot.t.partials.value", len(m.Partials))},
 		}
 	},
-	Done: trusteeDone("Your partial decryption is posted"),
+	DoneIn: trusteeDone("ballot.t.tally.done"),
 }
 
 // checkPartials is the chain's tally check: one partial decryption per

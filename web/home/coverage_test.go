@@ -35,10 +35,14 @@ var (
 		"/land/mortgages/discharge", "/land/mortgages/register", "/land/parcels/merge", "/land/parcels/register",
 		"/land/parcels/subdivide", "/land/parties/amend", "/land/parties/register", "/land/titles/register",
 		"/land/titles/transmit", "/land/transfers/accept", "/land/transfers/offer", "/land/transfers/register",
-		"/land/transfers/settle", "/land/transfers/withdraw"}
-	translatedBallotPages   = []string{"/elections"}
-	translatedIdentityPages = []string{"/identity", "/identity/credentials", "/identity/eligibility", "/identity/issue", "/identity/present", "/identity/recovery", "/identity/verify"}
-	translatedOtherPages    = []string{}
+		"/land/transfers/settle", "/land/transfers/withdraw", "/land/cosign"}
+	translatedBallotPages = []string{"/elections", "/ballot/cast", "/ballot/complain", "/ballot/create", "/ballot/deal",
+		"/ballot/publish-key", "/ballot/reveal", "/ballot/tally", "/ballot/trustee-key", "/ballot/voters/add", "/ballot/voters/remove"}
+	translatedIdentityPages = []string{"/identity", "/identity/credentials", "/identity/credentials/reinstate",
+		"/identity/credentials/revoke", "/identity/credentials/suspend", "/identity/eligibility", "/identity/eligibility/register",
+		"/identity/issue", "/identity/present", "/identity/recovery", "/identity/recovery/cancel", "/identity/recovery/request",
+		"/identity/verify"}
+	translatedOtherPages = []string{"/account/register", "/audit/replay", "/blocks", "/demo", "/keys", "/signin", "/status"}
 )
 
 func pageSet(lists ...[]string) map[string]bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/errs"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -68,8 +69,7 @@ func readBits(ctx context.Context, cl *client.Client, issuer string, index uint6
 }
 
 func credentialField() ui.Field {
-	return ui.Field{Name: "credential", Label: "Credential",
-		Hint: "Its status index (a whole number, shown on your issuer page) or its digest (64 hexadecimal characters).", Wide: true}
+	return ui.Field{Name: "credential", Label: "identity.credential", Hint: "identity.j.credential.hint", Wide: true}
 }
 
 // statusTarget resolves the credential answer to the signer's status index
@@ -77,20 +77,20 @@ func credentialField() ui.Field {
 func statusTarget(ctx context.Context, cl *client.Client, a portal.Answers) (uint64, credentialBits, []ui.FormError, error) {
 	var errs []ui.FormError
 	if a.Account == nil {
-		return 0, credentialBits{}, []ui.FormError{{Field: portal.SignerField, Message: "This key has no account: only the issuer of a credential can change its status"}}, nil
+		return 0, credentialBits{}, []ui.FormError{{Field: portal.SignerField, Message: i18n.T(ctx, "identity.j.noaccount.issuer")}}, nil
 	}
 	is, err := portal.Record[identity.Issuer](ctx, cl, "/identity/issuer/"+a.Account.ID, 0)
 	if err != nil {
 		return 0, credentialBits{}, nil, err
 	}
 	if is == nil {
-		errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + a.Account.ID + " is not a credential issuer: only the issuer of a credential can change its status"})
+		errs = append(errs, ui.FormError{Field: portal.SignerField, Message: i18n.T(ctx, "identity.j.notissuer", a.Account.ID)})
 	}
 	v := strings.ToLower(strings.TrimSpace(a.Values.Get("credential")))
 	var index uint64
 	switch {
 	case v == "":
-		errs = append(errs, ui.FormError{Field: "credential", Message: "Enter the credential’s status index or digest"})
+		errs = append(errs, ui.FormError{Field: "credential", Message: i18n.T(ctx, "identity.j.credential.empty")})
 	case digestRe.MatchString(v):
 		an, err := portal.Record[identity.Anchor](ctx, cl, "/identity/credential/"+v, 0)
 		if err != nil {
@@ -98,16 +98,16 @@ func statusTarget(ctx context.Context, cl *client.Client, a portal.Answers) (uin
 		}
 		switch {
 		case an == nil:
-			errs = append(errs, ui.FormError{Field: "credential", Message: "No credential with digest " + v[:12] + "… is anchored on the chain"})
+			errs = append(errs, ui.FormError{Field: "credential", Message: i18n.T(ctx, "identity.j.nodigest", v[:12])})
 		case an.Issuer != a.Account.ID:
-			errs = append(errs, ui.FormError{Field: "credential", Message: "That credential was issued by " + an.Issuer + ", not by your account: only its issuer can change its status"})
+			errs = append(errs, ui.FormError{Field: "credential", Message: i18n.T(ctx, "identity.j.otherissuer", an.Issuer)})
 		default:
 			index = an.StatusIndex
 		}
 	default:
 		n, perr := strconv.ParseUint(v, 10, 64)
 		if perr != nil {
-			errs = append(errs, ui.FormError{Field: "credential", Message: "Enter a status index (a whole number such as 12) or a digest of 64 hexadecimal characters"})
+			errs = append(errs, ui.FormError{Field: "credential", Message: i18n.T(ctx, "identity.j.credential.bad")})
 			break
 		}
 		if is != nil {
@@ -116,7 +116,7 @@ func statusTarget(ctx context.Context, cl *client.Client, a portal.Answers) (uin
 				return 0, credentialBits{}, nil, err
 			}
 			if slot == nil {
-				errs = append(errs, ui.FormError{Field: "credential", Message: "You have issued no credential with status index " + v})
+				errs = append(errs, ui.FormError{Field: "credential", Message: i18n.T(ctx, "identity.j.noindex", v)})
 			}
 		}
 		index = n
@@ -131,7 +131,10 @@ func statusTarget(ctx context.Context, cl *client.Client, a portal.Answers) (uin
 // statusJourney is one of revoke, suspend and reinstate.
 // now and after say in plain words the credential's status before and
 // after the change; Message has checked now when it prepared the change.
-func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what func(index uint64) string, now, after string) *portal.Journey {
+//
+// title, lead, now and after are catalog keys; refuse returns one (or "");
+// what is a key taking the status index.
+func statusJourney(path, title, lead string, purpose string, set bool, refuse func(credentialBits) string, what string, now, after string) *portal.Journey {
 	return &portal.Journey{
 		Path: path, MsgType: identity.TypeSetStatus, Title: title, Lead: lead, Nav: "identity",
 		Fields: []ui.Field{credentialField()},
@@ -141,32 +144,32 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 				return nil, errs, err
 			}
 			if msg := refuse(bits); msg != "" {
-				return nil, []ui.FormError{{Field: "credential", Message: fmt.Sprintf("The credential at status index %d is %s: %s", index, bits, msg)}}, nil
+				return nil, []ui.FormError{{Field: "credential", Message: i18n.T(ctx, "identity.j.refused", index, i18n.T(ctx, "identity.j.bits."+bits.String()), i18n.T(ctx, msg))}}, nil
 			}
 			return identity.MsgSetStatus{Purpose: purpose, Index: index, Set: set}, nil, nil
 		},
-		Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+		DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 			var m identity.MsgSetStatus
 			_ = tx.DecodeMsg(t.Msg, &m)
 			return []ui.Fact{
-				{Label: "What", Value: what(m.Index)},
-				{Label: "Status index", Value: strconv.FormatUint(m.Index, 10)},
-				{Label: "List", Value: "the " + m.Purpose + " list of your issuer account"},
-				{Label: "Bit", Value: map[bool]string{true: "set to 1", false: "cleared to 0"}[m.Set]},
-				{Label: "Status now", Value: now + " (read from the chain when this was prepared)"},
-				{Label: "Status after", Value: after},
-				{Label: "Signed list", Value: withdrawnNote(m.Purpose)},
+				{Label: i18n.T(ctx, "identity.j.what"), Value: i18n.T(ctx, what, m.Index)},
+				{Label: i18n.T(ctx, "identity.fact.index"), Value: strconv.FormatUint(m.Index, 10)},
+				{Label: i18n.T(ctx, "identity.j.list"), Value: i18n.T(ctx, "identity.j.list."+m.Purpose)},
+				{Label: i18n.T(ctx, "identity.j.bit"), Value: i18n.T(ctx, map[bool]string{true: "identity.j.bit.set", false: "identity.j.bit.clear"}[m.Set])},
+				{Label: i18n.T(ctx, "identity.j.now"), Value: i18n.T(ctx, "identity.j.now.value", i18n.T(ctx, now))},
+				{Label: i18n.T(ctx, "identity.j.after"), Value: i18n.T(ctx, after)},
+				{Label: i18n.T(ctx, "identity.j.signedlist"), Value: withdrawnNote(ctx, m.Purpose)},
 			}
 		},
-		Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+		DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 			var m identity.MsgSetStatus
 			_ = tx.DecodeMsg(t.Msg, &m)
 			issuer := eventAttr(r, "identity.status_changed", "issuer")
 			href := fmt.Sprintf("/identity/issuers/%s/credentials/%d", issuer, m.Index)
-			return title + ": done",
-				[]ui.Fact{{Label: "Credential", Value: "status index " + strconv.FormatUint(m.Index, 10), Href: href},
-					{Label: "Signed list", Value: withdrawnNote(m.Purpose)}},
-				[]ui.Link{{Label: "See the credential’s status", Href: href}, {Label: "Your issuer page", Href: "/identity/issuers/" + issuer}}
+			return i18n.T(ctx, "identity.j.done", i18n.T(ctx, title)),
+				[]ui.Fact{{Label: i18n.T(ctx, "identity.credential"), Value: i18n.T(ctx, "identity.j.index", m.Index), Href: href},
+					{Label: i18n.T(ctx, "identity.j.signedlist"), Value: withdrawnNote(ctx, m.Purpose)}},
+				[]ui.Link{{Label: i18n.T(ctx, "identity.j.seestatus"), Href: href}, {Label: i18n.T(ctx, "identity.sldone.issuer"), Href: "/identity/issuers/" + issuer}}
 		},
 	}
 }
@@ -174,80 +177,67 @@ func statusJourney(path, title, lead string, purpose string, set bool, refuse fu
 // withdrawnNote says what a change made here does to the issuer's signed
 // list: this page signs the transaction only, so the chain withdraws the
 // signed list rather than keep an outdated one.
-func withdrawnNote(purpose string) string {
-	return "your signed " + purpose + " list (the one other verifiers fetch) is withdrawn until you sign the new one: " +
-		"“Sign and publish the " + purpose + " list” on your issuer page, or publica identity publish-status-list; until then they cannot read this list"
+func withdrawnNote(ctx context.Context, purpose string) string {
+	return i18n.T(ctx, "identity.j.withdrawn."+purpose)
 }
 
 var (
-	credentialRevoke = statusJourney("/identity/credentials/revoke", "Revoke a credential",
-		"Issuers only. A revoked credential never verifies again: revocation is final.",
+	credentialRevoke = statusJourney("/identity/credentials/revoke", "identity.j.revoke.title", "identity.j.revoke.lead",
 		identity.PurposeRevocation, true,
 		func(b credentialBits) string {
 			if b.Revoked {
-				return "it is already revoked"
+				return "identity.j.revoke.already"
 			}
 			return ""
-		},
-		func(i uint64) string {
-			return fmt.Sprintf("Revoke the credential at status index %d — this is final: it can never be valid again", i)
-		}, "not revoked", "revoked, for good")
-	credentialSuspend = statusJourney("/identity/credentials/suspend", "Suspend a credential",
-		"Issuers only. A suspended credential does not verify until you reinstate it.",
+		}, "identity.j.revoke.what", "identity.j.state.notrevoked", "identity.j.state.revoked")
+	credentialSuspend = statusJourney("/identity/credentials/suspend", "identity.j.suspend.title", "identity.j.suspend.lead",
 		identity.PurposeSuspension, true,
 		func(b credentialBits) string {
 			switch {
 			case b.Revoked:
-				return "revocation is final, there is nothing to suspend"
+				return "identity.j.suspend.revoked"
 			case b.Suspended:
-				return "it is already suspended"
+				return "identity.j.suspend.already"
 			}
 			return ""
-		},
-		func(i uint64) string {
-			return fmt.Sprintf("Suspend the credential at status index %d: it stops verifying until reinstated", i)
-		}, "valid: neither revoked nor suspended", "suspended")
-	credentialReinstate = statusJourney("/identity/credentials/reinstate", "Reinstate a suspended credential",
-		"Issuers only. Lifts a suspension; a revoked credential cannot be reinstated.",
+		}, "identity.j.suspend.what", "identity.j.state.valid", "identity.j.state.suspended")
+	credentialReinstate = statusJourney("/identity/credentials/reinstate", "identity.j.reinstate.title", "identity.j.reinstate.lead",
 		identity.PurposeSuspension, false,
 		func(b credentialBits) string {
 			switch {
 			case b.Revoked:
-				return "revocation is final, it cannot be reinstated"
+				return "identity.j.reinstate.revoked"
 			case !b.Suspended:
-				return "it is not suspended, there is nothing to reinstate"
+				return "identity.j.reinstate.notsuspended"
 			}
 			return ""
-		},
-		func(i uint64) string {
-			return fmt.Sprintf("Reinstate the suspended credential at status index %d: it verifies again", i)
-		}, "suspended", "valid again")
+		}, "identity.j.reinstate.what", "identity.j.state.suspended", "identity.j.state.validagain")
 )
 
 var recoveryRequest = &portal.Journey{
 	Path:    "/identity/recovery/request",
 	MsgType: identity.TypeRequestRecovery,
-	Title:   "Request a key recovery",
-	Lead:    "Registrars only. When a citizen has lost their key, bind their account to a new key after a waiting period. Their current key can cancel it until then.",
+	Title:   "identity.requestrecovery",
+	Lead:    "identity.j.rr.lead",
 	Nav:     "identity",
 	Fields: []ui.Field{
-		{Name: "account", Label: "Citizen’s account id", Hint: "40 hexadecimal characters, or their did:publica DID.", Wide: true},
-		{Name: "new_pubkey", Label: "The citizen’s new public key", Hint: "64 hexadecimal characters: the key the citizen made on the Your key page of their new device.", Wide: true},
+		{Name: "account", Label: "identity.j.rr.account", Hint: "identity.j.rr.account.hint", Wide: true},
+		{Name: "new_pubkey", Label: "identity.j.rr.newkey", Hint: "identity.j.rr.newkey.hint", Wide: true},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		var errs []ui.FormError
 		switch {
 		case a.Account == nil:
-			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: only registrars request recoveries"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: i18n.T(ctx, "identity.j.rr.noaccount")})
 		case !a.Account.HasRole(authority.RoleRegistrar):
-			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + a.Account.ID + " is not a registrar: only registrars request recoveries"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: i18n.T(ctx, "identity.j.rr.notregistrar", a.Account.ID)})
 		}
 		acct, ok := accountField(a.Values.Get("account"))
 		switch {
 		case strings.TrimSpace(a.Values.Get("account")) == "":
-			errs = append(errs, ui.FormError{Field: "account", Message: "Enter the citizen’s account id"})
+			errs = append(errs, ui.FormError{Field: "account", Message: i18n.T(ctx, "identity.j.rr.account.empty")})
 		case !ok:
-			errs = append(errs, ui.FormError{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"})
+			errs = append(errs, ui.FormError{Field: "account", Message: i18n.T(ctx, "identity.j.account.bad")})
 		default:
 			ac, err := cl.Account(ctx, acct)
 			if err != nil {
@@ -259,25 +249,25 @@ var recoveryRequest = &portal.Journey{
 			}
 			switch {
 			case ac == nil:
-				errs = append(errs, ui.FormError{Field: "account", Message: "There is no account " + acct})
+				errs = append(errs, ui.FormError{Field: "account", Message: i18n.T(ctx, "identity.j.account.none", acct)})
 			case rec != nil:
-				errs = append(errs, ui.FormError{Field: "account", Message: "A recovery is already pending for account " + acct + ": see its recovery page"})
+				errs = append(errs, ui.FormError{Field: "account", Message: i18n.T(ctx, "identity.j.rr.pending", acct)})
 			}
 		}
 		nk := strings.ToLower(strings.TrimSpace(a.Values.Get("new_pubkey")))
 		newPub, err := authority.ParsePubKey(nk)
 		switch {
 		case nk == "":
-			errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "Enter the citizen’s new public key"})
+			errs = append(errs, ui.FormError{Field: "new_pubkey", Message: i18n.T(ctx, "identity.j.rr.newkey.empty")})
 		case err != nil:
-			errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "The new public key must be 64 hexadecimal characters (0–9, a–f)"})
+			errs = append(errs, ui.FormError{Field: "new_pubkey", Message: i18n.T(ctx, "identity.j.rr.newkey.bad")})
 		default:
 			other, err := cl.AccountByKey(ctx, newPub)
 			if err != nil {
 				return nil, nil, portal.Unavailable(err)
 			}
 			if other != nil {
-				errs = append(errs, ui.FormError{Field: "new_pubkey", Message: "That key already controls account " + other.ID + ": the citizen needs a new key"})
+				errs = append(errs, ui.FormError{Field: "new_pubkey", Message: i18n.T(ctx, "identity.j.rr.newkey.used", other.ID)})
 			}
 		}
 		if len(errs) > 0 {
@@ -285,33 +275,33 @@ var recoveryRequest = &portal.Journey{
 		}
 		return identity.MsgRequestRecovery{Account: acct, NewPubKey: nk}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m identity.MsgRequestRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Announce that account " + m.Account + " will be controlled by a new key"},
-			{Label: "Account", Value: m.Account, Mono: true},
-			{Label: "New public key", Value: m.NewPubKey, Mono: true},
-			{Label: "When", Value: "After the recovery waiting period (the identity parameter recovery_delay, in blocks); until then the account’s current key can cancel it"},
+			{Label: i18n.T(ctx, "identity.j.what"), Value: i18n.T(ctx, "identity.j.rr.what", m.Account)},
+			{Label: i18n.T(ctx, "identity.j.account"), Value: m.Account, Mono: true},
+			{Label: i18n.T(ctx, "identity.rec.newkey"), Value: m.NewPubKey, Mono: true},
+			{Label: i18n.T(ctx, "identity.j.when"), Value: i18n.T(ctx, "identity.j.rr.when")},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m identity.MsgRequestRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Recovery requested",
-			[]ui.Fact{{Label: "Account", Value: m.Account, Mono: true, Href: "/identity/recovery/" + m.Account}},
-			[]ui.Link{{Label: "See the pending recovery", Href: "/identity/recovery/" + m.Account}}
+		return i18n.T(ctx, "identity.j.rr.done"),
+			[]ui.Fact{{Label: i18n.T(ctx, "identity.j.account"), Value: m.Account, Mono: true, Href: "/identity/recovery/" + m.Account}},
+			[]ui.Link{{Label: i18n.T(ctx, "identity.j.rr.see"), Href: "/identity/recovery/" + m.Account}}
 	},
 }
 
 var recoveryCancel = &portal.Journey{
 	Path:    "/identity/recovery/cancel",
 	MsgType: identity.TypeCancelRecovery,
-	Title:   "Cancel a recovery of your account",
-	Lead:    "If a recovery of your account was requested and you still have your key, you can stop it: the account stays with your current key.",
+	Title:   "identity.cancelrecovery",
+	Lead:    "identity.j.rc.lead",
 	Nav:     "identity",
 	Fields: []ui.Field{
-		{Name: "account", Label: "Your account id", Hint: "40 hexadecimal characters.", Wide: true},
+		{Name: "account", Label: "identity.j.rc.account", Hint: "identity.j.rc.account.hint", Wide: true},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		acct, ok := accountField(a.Values.Get("account"))
@@ -320,33 +310,33 @@ var recoveryCancel = &portal.Journey{
 		}
 		switch {
 		case !ok:
-			return nil, []ui.FormError{{Field: "account", Message: "An account id is 40 hexadecimal characters (0–9, a–f)"}}, nil
+			return nil, []ui.FormError{{Field: "account", Message: i18n.T(ctx, "identity.j.account.bad")}}, nil
 		case a.Account == nil || a.Account.ID != acct:
-			return nil, []ui.FormError{{Field: portal.SignerField, Message: "Only the key that controls account " + acct + " now can cancel its recovery"}}, nil
+			return nil, []ui.FormError{{Field: portal.SignerField, Message: i18n.T(ctx, "identity.j.rc.onlykey", acct)}}, nil
 		}
 		rec, err := portal.Query(ctx, cl, "/identity/recovery/"+acct, nil, 0)
 		if err != nil {
 			return nil, nil, err
 		}
 		if rec == nil {
-			return nil, []ui.FormError{{Field: "account", Message: "No recovery is pending for account " + acct}}, nil
+			return nil, []ui.FormError{{Field: "account", Message: i18n.T(ctx, "identity.j.rc.none", acct)}}, nil
 		}
 		return identity.MsgCancelRecovery{Account: acct}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m identity.MsgCancelRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "What", Value: "Cancel the pending recovery of your account: it stays with your current key"},
-			{Label: "Account", Value: m.Account, Mono: true},
+			{Label: i18n.T(ctx, "identity.j.what"), Value: i18n.T(ctx, "identity.j.rc.what")},
+			{Label: i18n.T(ctx, "identity.j.account"), Value: m.Account, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m identity.MsgCancelRecovery
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "The recovery is cancelled",
-			[]ui.Fact{{Label: "Account", Value: m.Account, Mono: true, Href: "/accounts/" + m.Account}},
-			[]ui.Link{{Label: "See your account", Href: "/accounts/" + m.Account}}
+		return i18n.T(ctx, "identity.j.rc.done"),
+			[]ui.Fact{{Label: i18n.T(ctx, "identity.j.account"), Value: m.Account, Mono: true, Href: "/accounts/" + m.Account}},
+			[]ui.Link{{Label: i18n.T(ctx, "identity.j.rc.see"), Href: "/accounts/" + m.Account}}
 	},
 }
 
@@ -373,26 +363,25 @@ func eventAttr(r *client.Result, typ, key string) string {
 var eligibilityRegister = &portal.Journey{
 	Path:    "/identity/eligibility/register",
 	MsgType: identity.TypeRegisterEligibility,
-	Title:   "Register your eligibility from a presentation",
-	Lead:    "Record on the chain that your credential satisfies a predicate, with a presentation that proves each term without disclosing any claim. To make one from a credential in this browser, use the eligibility page.",
+	Title:   "identity.j.el.title",
+	Lead:    "identity.j.el.lead",
 	Nav:     "identity",
 	Fields: []ui.Field{
-		{Name: "predicate", Label: "Predicate", Hint: "Terms claim OP value joined by commas, for example age_band>=18,district=7."},
-		{Name: "presentation", Label: "Presentation", Kind: "textarea",
-			Hint: "Its JSON, with challenge publica-eligibility:<chain id>:<your account>:<predicate> and the chain id as domain."},
+		{Name: "predicate", Label: "identity.j.predicate", Hint: "identity.j.predicate.hint"},
+		{Name: "presentation", Label: "identity.pdone.the", Kind: "textarea", Hint: "identity.j.el.presentation.hint"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
 		var fe []ui.FormError
 		if a.Account == nil {
-			fe = append(fe, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first"})
+			fe = append(fe, ui.FormError{Field: portal.SignerField, Message: i18n.T(ctx, "ballot.err.noaccount")})
 		}
 		pred, perr := identity.ParsePredicate(strings.TrimSpace(a.Values.Get("predicate")))
 		if perr != nil {
-			fe = append(fe, ui.FormError{Field: "predicate", Message: "Write the predicate as terms claim OP value joined by commas (for example age_band>=18): " + perr.Error()})
+			fe = append(fe, ui.FormError{Field: "predicate", Message: i18n.T(ctx, "identity.verify.err.predicate", perr.Error())})
 		}
 		pres := strings.TrimSpace(a.Values.Get("presentation"))
 		if pres == "" {
-			fe = append(fe, ui.FormError{Field: "presentation", Message: "Paste the presentation"})
+			fe = append(fe, ui.FormError{Field: "presentation", Message: i18n.T(ctx, "identity.j.el.paste")})
 		}
 		if len(fe) > 0 {
 			return nil, fe, nil
@@ -410,31 +399,31 @@ var eligibilityRegister = &portal.Journey{
 		switch {
 		case verr == nil:
 		case errors.As(verr, &code) && code.Codespace == identity.Codespace:
-			return nil, []ui.FormError{{Field: "presentation", Message: fmt.Sprintf("The chain would refuse this presentation (%s/%d): %s", code.Codespace, code.Code, shortText(verr.Error()))}}, nil
+			return nil, []ui.FormError{{Field: "presentation", Message: i18n.T(ctx, "identity.j.el.refuse", fmt.Sprintf("%s/%d", code.Codespace, code.Code), shortText(verr.Error()))}}, nil
 		default:
 			return nil, nil, verr
 		}
 		return identity.MsgRegisterEligibility{Predicate: pred.String(), Presentation: pres}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m identity.MsgRegisterEligibility
 		_ = tx.DecodeMsg(t.Msg, &m)
 		fs := []ui.Fact{
-			{Label: "What", Value: "Record on the chain that your credential satisfies " + m.Predicate},
-			{Label: "Predicate", Value: m.Predicate, Mono: true},
-			{Label: "Claims disclosed", Value: "none: each term is proven in zero knowledge"},
+			{Label: i18n.T(ctx, "identity.j.what"), Value: i18n.T(ctx, "identity.j.el.what", m.Predicate)},
+			{Label: i18n.T(ctx, "identity.j.predicate"), Value: m.Predicate, Mono: true},
+			{Label: i18n.T(ctx, "identity.j.el.disclosed"), Value: i18n.T(ctx, "identity.j.el.none")},
 		}
 		if pp, err := vc.ParsePresentation([]byte(m.Presentation)); err == nil {
 			c := pp.Credential
-			fs = append(fs, ui.Fact{Label: "Credential", Value: c.SchemaID + ", version " + strconv.FormatUint(uint64(c.Version), 10) + ", from " + vc.DID(c.Issuer)})
+			fs = append(fs, ui.Fact{Label: i18n.T(ctx, "identity.credential"), Value: i18n.T(ctx, "identity.j.el.from", schemaVersionIn(ctx, c.SchemaID, c.Version), vc.DID(c.Issuer))})
 		}
 		return fs
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m identity.MsgRegisterEligibility
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Your eligibility is registered",
-			[]ui.Fact{{Label: "Predicate", Value: m.Predicate, Mono: true}},
-			[]ui.Link{{Label: "Elections", Href: "/elections"}, {Label: "My credentials", Href: "/identity/credentials"}}
+		return i18n.T(ctx, "identity.j.el.done"),
+			[]ui.Fact{{Label: i18n.T(ctx, "identity.j.predicate"), Value: m.Predicate, Mono: true}},
+			[]ui.Link{{Label: i18n.T(ctx, "nav.elections"), Href: "/elections"}, {Label: i18n.T(ctx, "home.credentials"), Href: "/identity/credentials"}}
 	},
 }

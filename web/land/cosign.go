@@ -26,21 +26,21 @@ func titleParties(ctx context.Context, cl *client.Client, id string) ([]ui.Cosig
 		return nil, err
 	}
 	if t == nil {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no title "+id+".")
+		return nil, echo.NewHTTPError(http.StatusNotFound, tr(ctx, "land.e.notitle", id)+".")
 	}
 	var out []ui.CosignSigner
 	for _, o := range t.Owners {
-		if out, err = withPartySigners(ctx, cl, out, o.Party, "owner ("+o.Share+")"); err != nil {
+		if out, err = withPartySigners(ctx, cl, out, o.Party, tr(ctx, "land.role.owner", o.Share)); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func withParty(ps []ui.CosignSigner, account, role string) []ui.CosignSigner {
+func withParty(ctx context.Context, ps []ui.CosignSigner, account, role string) []ui.CosignSigner {
 	for i := range ps {
 		if ps[i].Account == account {
-			ps[i].Role += " and " + role
+			ps[i].Role = tr(ctx, "land.role.and", ps[i].Role, role)
 			return ps
 		}
 	}
@@ -56,7 +56,7 @@ func mortgageParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.Cos
 	if err != nil {
 		return nil, err
 	}
-	return withPartySigners(ctx, cl, ps, m.Lender, "lender")
+	return withPartySigners(ctx, cl, ps, m.Lender, tr(ctx, "land.role.lender"))
 }
 
 func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {
@@ -68,7 +68,7 @@ func leaseParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.Cosign
 	if err != nil {
 		return nil, err
 	}
-	return withPartySigners(ctx, cl, ps, m.Lessee, "lessee")
+	return withPartySigners(ctx, cl, ps, m.Lessee, tr(ctx, "land.role.lessee"))
 }
 
 func easementParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.CosignSigner, error) {

@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/language"
-
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
@@ -27,14 +26,14 @@ func partyAccount(ctx context.Context, cl *client.Client, a portal.Answers, fiel
 	}
 	id, ok := parseAccount(a.Values.Get(field))
 	if !ok {
-		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + who + "’s account id: 40 hexadecimal characters"}), nil
+		return id, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.whoaccount", recordWord(ctx, who, false))}), nil
 	}
 	acct, err := cl.Account(ctx, id)
 	if err != nil {
 		return "", nil, portal.Unavailable(err)
 	}
 	if acct == nil {
-		return id, append(errs, ui.FormError{Field: field, Message: "There is no account " + id + ": the " + who + " must register a key as an account first, to sign"}), nil
+		return id, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.noaccountfor", id, recordWord(ctx, who, false))}), nil
 	}
 	return id, errs, nil
 }
@@ -53,7 +52,7 @@ var landRegisterMortgage = &portal.Journey{
 		{Name: "rank", Label: "land.f.rank", Hint: "land.h.rank"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -65,15 +64,15 @@ var landRegisterMortgage = &portal.Journey{
 		currency := strings.ToUpper(strings.TrimSpace(a.Values.Get("currency")))
 		var amount string
 		if !money.Known(currency) {
-			errs = append(errs, ui.FormError{Field: "currency", Message: "Enter the currency as a three-letter ISO 4217 code, such as EUR"})
+			errs = append(errs, ui.FormError{Field: "currency", Message: tr(ctx, "land.e.currency")})
 		} else if amount, err = money.Parse(a.Values.Get("amount"), currency); err != nil {
-			errs = append(errs, ui.FormError{Field: "amount", Message: "Amount: " + err.Error()})
+			errs = append(errs, ui.FormError{Field: "amount", Message: tr(ctx, "land.e.amount", err.Error())})
 		}
 		var rank int64
 		if r := strings.TrimSpace(a.Values.Get("rank")); r != "" {
 			n, err := strconv.ParseInt(r, 10, 64)
 			if err != nil || n < 1 || n > 1000 {
-				errs = append(errs, ui.FormError{Field: "rank", Message: "The rank must be a whole number from 1 to 1000"})
+				errs = append(errs, ui.FormError{Field: "rank", Message: tr(ctx, "land.e.rank")})
 			}
 			rank = n
 		} else if t != nil {
@@ -85,35 +84,35 @@ var landRegisterMortgage = &portal.Journey{
 		if t != nil {
 			for _, m := range t.Mortgages {
 				if m.Rank == rank {
-					errs = append(errs, ui.FormError{Field: "rank", Message: "Rank " + strconv.FormatInt(rank, 10) + " of title " + t.ID + " is taken by mortgage " + m.ID + " (lender " + m.Lender + ")"})
+					errs = append(errs, ui.FormError{Field: "rank", Message: tr(ctx, "land.e.ranktaken", strconv.FormatInt(rank, 10), t.ID, m.ID, m.Lender)})
 				}
 			}
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRegisterMortgage{Title: t.ID, Lender: lender, Amount: amount, Currency: currency, Rank: rank, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "land.f.what", Value: "Register a mortgage on title " + m.Title},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.mortgage", m.Title)},
 			{Label: "land.f.lender", Value: m.Lender, Mono: true},
-			{Label: "land.f.amount", Value: money.Format(m.Amount, m.Currency, language.English)},
-			{Label: "land.f.rank", Value: strconv.FormatInt(m.Rank, 10)},
-			{Label: "land.f.effect", Value: "The title is charged in the lender’s favour until the lender discharges the mortgage; it passes to any new titles on subdivision"},
+			{Label: "land.f.amount", Value: money.Format(m.Amount, m.Currency, i18n.Lang(ctx))},
+			{Label: "land.f.rank", Value: i18n.Number(i18n.Lang(ctx), m.Rank)},
+			{Label: "land.f.effect", Value: tr(ctx, "land.d.mortgage.effect")},
 			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
-		return "Mortgage " + id + " is registered on title " + m.Title,
+		return tr(ctx, "land.r.mortgage", id, m.Title),
 			[]ui.Fact{{Label: "land.f.mortgage", Value: id, Mono: true}, titleFact(m.Title)},
-			append(titleLinks(m.Title), ui.Link{Label: "land.l.certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+			append(titleLinks(ctx, m.Title), ui.Link{Label: "land.l.certificate", Href: "/land/titles/" + m.Title + "/certificate"})
 	},
 }
 
@@ -130,7 +129,7 @@ var landRegisterLease = &portal.Journey{
 		{Name: "end", Label: "land.f.end", Hint: "land.h.end"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -142,32 +141,32 @@ var landRegisterLease = &portal.Journey{
 		start, end := strings.TrimSpace(a.Values.Get("start")), strings.TrimSpace(a.Values.Get("end"))
 		okS, okE := validDate(start), validDate(end)
 		if !okS {
-			errs = append(errs, ui.FormError{Field: "start", Message: "Enter the start date as YYYY-MM-DD"})
+			errs = append(errs, ui.FormError{Field: "start", Message: tr(ctx, "land.e.start")})
 		}
 		if !okE {
-			errs = append(errs, ui.FormError{Field: "end", Message: "Enter the end date as YYYY-MM-DD"})
+			errs = append(errs, ui.FormError{Field: "end", Message: tr(ctx, "land.e.end")})
 		}
 		if okS && okE && end <= start {
-			errs = append(errs, ui.FormError{Field: "end", Message: "The lease must end after it starts (" + start + ")"})
+			errs = append(errs, ui.FormError{Field: "end", Message: tr(ctx, "land.e.endbefore", start)})
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRegisterLease{Title: t.ID, Lessee: lessee, Start: start, End: end, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Register a lease of title " + m.Title},
-			{Label: "land.f.lessee", Value: m.Lessee, Mono: true}, {Label: "land.f.term", Value: m.Start + " to " + m.End},
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.lease", m.Title)},
+			{Label: "land.f.lessee", Value: m.Lessee, Mono: true}, {Label: "land.f.term", Value: tr(ctx, "land.d.term", m.Start, m.End)},
 			{Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Lease " + string(r.Data) + " is registered on title " + m.Title,
-			[]ui.Fact{{Label: "land.f.lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.lease", string(r.Data), m.Title),
+			[]ui.Fact{{Label: "land.f.lease", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -183,46 +182,46 @@ var landRegisterEasement = &portal.Journey{
 		{Name: "purpose", Label: "land.f.purpose", Hint: "land.h.purpose", Kind: "textarea"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
 		}
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("benefiting")))
 		if !validID(pid, 'P') {
-			errs = append(errs, ui.FormError{Field: "benefiting", Message: "Enter the benefiting parcel id: P followed by its number, such as P2"})
+			errs = append(errs, ui.FormError{Field: "benefiting", Message: tr(ctx, "land.e.benefitingid")})
 		} else {
 			p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+pid, 0)
 			switch {
 			case err != nil:
 				return nil, nil, err
 			case p == nil:
-				errs = append(errs, ui.FormError{Field: "benefiting", Message: "There is no parcel " + pid})
+				errs = append(errs, ui.FormError{Field: "benefiting", Message: tr(ctx, "land.e.noparcel", pid)})
 			case p.Status != land.StatusActive:
-				errs = append(errs, ui.FormError{Field: "benefiting", Message: "Parcel " + pid + " is retired"})
+				errs = append(errs, ui.FormError{Field: "benefiting", Message: tr(ctx, "land.e.retired", pid)})
 			case t != nil && contains(t.Parcels, pid):
-				errs = append(errs, ui.FormError{Field: "benefiting", Message: "Parcel " + pid + " is on title " + t.ID + " itself"})
+				errs = append(errs, ui.FormError{Field: "benefiting", Message: tr(ctx, "land.e.onitself", pid, t.ID)})
 			}
 		}
-		purpose, errs := checkReason(a, "purpose", 256, errs)
-		doc, errs := checkDocument(a, errs)
+		purpose, errs := checkReason(ctx, a, "purpose", 256, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRegisterEasement{Title: t.ID, Benefiting: pid, Purpose: purpose, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Register an easement on title " + m.Title},
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.easement", m.Title)},
 			{Label: "land.f.benefiting", Value: m.Benefiting, Href: "/land/parcels/" + m.Benefiting}, {Label: "land.f.purpose", Value: m.Purpose},
 			{Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Easement " + string(r.Data) + " is registered on title " + m.Title,
-			[]ui.Fact{{Label: "land.f.easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.easement", string(r.Data), m.Title),
+			[]ui.Fact{{Label: "land.f.easement", Value: string(r.Data), Mono: true}, titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -254,7 +253,7 @@ var landSettleTransfer = &portal.Journey{
 		{Name: "share", Label: "land.f.sharesold", Hint: "land.h.sharesold"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -270,36 +269,36 @@ var landSettleTransfer = &portal.Journey{
 			return nil, nil, err
 		}
 		if buyer != "" && buyer == seller {
-			errs = append(errs, ui.FormError{Field: "buyer", Message: "The buyer must be someone other than the seller"})
+			errs = append(errs, ui.FormError{Field: "buyer", Message: tr(ctx, "land.e.buyerseller")})
 		}
-		share, errs := checkShare("share", a.Values.Get("share"), errs)
+		share, errs := checkShare(ctx, "share", a.Values.Get("share"), errs)
 		if t != nil && sellerKnown {
-			errs = checkHolds(t, seller, share, "seller", "The seller holds", errs)
+			errs = checkHolds(ctx, t, seller, share, "seller", "land.holder.seller", errs)
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgTransfer{Title: t.ID, Sellers: []land.Share{{Party: seller, Share: share}},
 			Buyers: []land.Share{{Party: buyer, Share: share}}, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "land.f.what", Value: "Transfer a share of title " + m.Title + ", registered at once"},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.settle", m.Title)},
 			{Label: "land.f.sellers", Value: sharesText(m.Sellers), Mono: true},
 			{Label: "land.f.buyers", Value: sharesText(m.Buyers), Mono: true},
-			{Label: "land.f.effect", Value: "The sellers’ shares pass to the buyers as soon as everyone has signed; mortgages and easements stay on the title"},
+			{Label: "land.f.effect", Value: tr(ctx, "land.d.settle.effect")},
 			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "The transfer of title " + m.Title + " is registered",
+		return tr(ctx, "land.r.settle", m.Title),
 			[]ui.Fact{titleFact(m.Title), {Label: "land.f.bought", Value: sharesText(m.Buyers), Mono: true}},
-			append(titleLinks(m.Title), ui.Link{Label: "land.l.certificate", Href: "/land/titles/" + m.Title + "/certificate"})
+			append(titleLinks(ctx, m.Title), ui.Link{Label: "land.l.certificate", Href: "/land/titles/" + m.Title + "/certificate"})
 	},
 }
 
@@ -313,12 +312,12 @@ func transferParties(ctx context.Context, cl *client.Client, t *tx.Tx) ([]ui.Cos
 	var ps []ui.CosignSigner
 	var err error
 	for _, s := range m.Sellers {
-		if ps, err = withPartySigners(ctx, cl, ps, s.Party, "seller ("+s.Share+")"); err != nil {
+		if ps, err = withPartySigners(ctx, cl, ps, s.Party, tr(ctx, "land.role.seller", s.Share)); err != nil {
 			return nil, err
 		}
 	}
 	for _, b := range m.Buyers {
-		if ps, err = withPartySigners(ctx, cl, ps, b.Party, "buyer ("+b.Share+")"); err != nil {
+		if ps, err = withPartySigners(ctx, cl, ps, b.Party, tr(ctx, "land.role.buyer", b.Share)); err != nil {
 			return nil, err
 		}
 	}

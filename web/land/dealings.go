@@ -34,42 +34,41 @@ func titleField() ui.Field {
 func titleFor(ctx context.Context, cl *client.Client, a portal.Answers, dealable bool, errs []ui.FormError) (*land.Title, []ui.FormError, error) {
 	tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
 	if !validID(tid, 'T') {
-		return nil, append(errs, ui.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.titleid")}), nil
 	}
 	t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+tid, 0)
 	switch {
 	case err != nil:
 		return nil, nil, err
 	case t == nil:
-		return nil, append(errs, ui.FormError{Field: "title", Message: "There is no title " + tid}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.notitle", tid)}), nil
 	case t.Status != land.StatusActive:
-		return nil, append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " was cancelled and replaced by " + strings.Join(t.Children, ", ")}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.cancelled", tid, strings.Join(t.Children, ", "))}), nil
 	case dealable && len(t.Caveats) > 0:
 		cv := t.Caveats[0]
-		return nil, append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + cv.ID +
-			" (" + cv.Reason + "): it must be withdrawn or removed first"}), nil
+		return nil, append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.frozen", tid, cv.ID, cv.Reason)}), nil
 	}
 	return t, errs, nil
 }
 
 // recordOn reads an id field (prefix M, L, E, C) and checks the title
 // carries that record.
-func recordOn(a portal.Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []ui.FormError) (string, []ui.FormError) {
+func recordOn(ctx context.Context, a portal.Answers, field string, prefix byte, what string, t *land.Title, ids []string, errs []ui.FormError) (string, []ui.FormError) {
 	id := strings.ToUpper(strings.TrimSpace(a.Values.Get(field)))
 	switch {
 	case !validID(id, prefix):
-		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + what + " id: " + string(prefix) + " followed by its number, such as " + string(prefix) + "1"})
+		return id, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.recid", recordWord(ctx, what, false), string(prefix))})
 	case t != nil && !contains(ids, id):
-		return id, append(errs, ui.FormError{Field: field, Message: strings.ToUpper(what[:1]) + what[1:] + " " + id + " is not on title " + t.ID + onTitle(what, ids)})
+		return id, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.notontitle", recordWord(ctx, what, true), id, t.ID) + onTitle(ctx, ids)})
 	}
 	return id, errs
 }
 
-func onTitle(what string, ids []string) string {
+func onTitle(ctx context.Context, ids []string) string {
 	if len(ids) == 0 {
-		return " (it has none)"
+		return tr(ctx, "land.e.hasnone")
 	}
-	return " (it has " + strings.Join(ids, ", ") + ")"
+	return tr(ctx, "land.e.has", strings.Join(ids, ", "))
 }
 
 func contains(ids []string, id string) bool {
@@ -90,29 +89,29 @@ func idsOf[T any](list []T, id func(T) string) []string {
 }
 
 // requireAccount refuses a key with no account.
-func requireAccount(a portal.Answers, errs []ui.FormError) []ui.FormError {
+func requireAccount(ctx context.Context, a portal.Answers, errs []ui.FormError) []ui.FormError {
 	if a.Account == nil {
-		return append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first"})
+		return append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.noaccount")})
 	}
 	return errs
 }
 
-func checkReason(a portal.Answers, field string, max int, errs []ui.FormError) (string, []ui.FormError) {
+func checkReason(ctx context.Context, a portal.Answers, field string, max int, errs []ui.FormError) (string, []ui.FormError) {
 	r := strings.TrimSpace(a.Values.Get(field))
 	switch {
 	case r == "":
-		errs = append(errs, ui.FormError{Field: field, Message: "Enter the reason"})
+		errs = append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.reason")})
 	case len(r) > max || !utf8.ValidString(r):
-		errs = append(errs, ui.FormError{Field: field, Message: "The reason must be at most " + strconv.Itoa(max) + " characters"})
+		errs = append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.reasonlong", strconv.Itoa(max))})
 	}
 	return r, errs
 }
 
-func titleLinks(ids ...string) []ui.Link {
+func titleLinks(ctx context.Context, ids ...string) []ui.Link {
 	var out []ui.Link
 	for _, id := range ids {
 		if id != "" {
-			out = append(out, ui.Link{Label: "See title " + id, Href: "/land/titles/" + id})
+			out = append(out, ui.Link{Label: tr(ctx, "land.l.seetitle", id), Href: "/land/titles/" + id})
 		}
 	}
 	return out
@@ -132,44 +131,42 @@ var landLodgeCaveat = &portal.Journey{
 		{Name: "reason", Label: "land.f.claim", Hint: "land.h.claim", Kind: "textarea"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
 			return nil, nil, err
 		}
-		reason, errs := checkReason(a, "reason", 512, errs)
-		doc, errs := checkDocument(a, errs)
+		reason, errs := checkReason(ctx, a, "reason", 512, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgLodgeCaveat{Title: t.ID, Reason: reason, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
 		var m land.MsgLodgeCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "land.f.what", Value: "Lodge a caveat on title " + m.Title},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.lodge", m.Title)},
 			{Label: "land.f.lodgedby", Value: tx.AccountID(signer), Mono: true},
 			{Label: "land.f.claimfact", Value: m.Reason},
-			{Label: "land.f.effect", Value: "Lodged by a clerk, the caveat is in force at once; lodged by anyone else, it is an application that a clerk examines. " +
-				"While it is in force no transfer, mortgage, lease, easement, subdivision or merge of title " + m.Title +
-				" can be registered, until the caveat is withdrawn by you or removed by a clerk"},
+			{Label: "land.f.effect", Value: tr(ctx, "land.d.lodge.effect", m.Title)},
 			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgLodgeCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
 		if caveatApplied(r) {
-			return "Your caveat application " + id + " on title " + m.Title + " awaits a clerk",
+			return tr(ctx, "land.r.applied", id, m.Title),
 				[]ui.Fact{{Label: "land.f.caveat", Value: id, Mono: true}, titleFact(m.Title),
-					{Label: "land.f.status", Value: "Application: a clerk examines it and accepts or rejects it with a reason. Until accepted it freezes nothing."}},
-				append(titleLinks(m.Title), ui.Link{Label: "land.l.withdrawapp", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+					{Label: "land.f.status", Value: tr(ctx, "land.r.applied.status")}},
+				append(titleLinks(ctx, m.Title), ui.Link{Label: "land.l.withdrawapp", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
 		}
-		return "Caveat " + id + " is lodged on title " + m.Title,
-			[]ui.Fact{{Label: "land.f.caveat", Value: id, Mono: true}, titleFact(m.Title), {Label: "land.f.status", Value: "In force: dealings on the title are frozen"}},
-			append(titleLinks(m.Title), ui.Link{Label: "land.l.withdrawlater", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
+		return tr(ctx, "land.r.lodged", id, m.Title),
+			[]ui.Fact{{Label: "land.f.caveat", Value: id, Mono: true}, titleFact(m.Title), {Label: "land.f.status", Value: tr(ctx, "land.r.lodged.status")}},
+			append(titleLinks(ctx, m.Title), ui.Link{Label: "land.l.withdrawlater", Href: "/land/caveats/withdraw?title=" + m.Title + "&caveat=" + id})
 	},
 }
 
@@ -227,40 +224,38 @@ var landExamineCaveat = &portal.Journey{
 		{Name: "decision", Label: "land.f.decision", Hint: "land.h.decision"},
 		{Name: "reason", Label: "land.f.decisionreason", Hint: "land.h.decisionreason", Kind: "textarea"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
 			return nil, nil, err
 		}
-		cid, errs := recordOn(a, "caveat", 'C', "caveat application", t, applicationIDs(t), errs)
+		cid, errs := recordOn(ctx, a, "caveat", 'C', "caveat application", t, applicationIDs(t), errs)
 		decision := strings.ToLower(strings.TrimSpace(a.Values.Get("decision")))
 		if decision != land.DecisionAccept && decision != land.DecisionReject {
-			errs = append(errs, ui.FormError{Field: "decision", Message: "Choose whether to accept or reject the application"})
+			errs = append(errs, ui.FormError{Field: "decision", Message: tr(ctx, "land.e.decision")})
 		}
-		reason, errs := checkReason(a, "reason", 512, errs)
+		reason, errs := checkReason(ctx, a, "reason", 512, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgExamineCaveat{Title: t.ID, Caveat: cid, Decision: decision, Reason: reason}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgExamineCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		what, effect := "Accept caveat application "+m.Caveat+" on title "+m.Title,
-			"The caveat is in force from this block: no dealing on title "+m.Title+" can be registered until it is withdrawn or removed"
+		what, effect := tr(ctx, "land.d.accept", m.Caveat, m.Title), tr(ctx, "land.d.accept.effect", m.Title)
 		if m.Decision == land.DecisionReject {
-			what, effect = "Reject caveat application "+m.Caveat+" on title "+m.Title,
-				"The application leaves the title and is kept in its history with your reason; dealings are not affected"
+			what, effect = tr(ctx, "land.d.reject", m.Caveat, m.Title), tr(ctx, "land.d.reject.effect")
 		}
 		return []ui.Fact{{Label: "land.f.what", Value: what}, {Label: "land.f.reason", Value: m.Reason}, {Label: "land.f.effect", Value: effect}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgExamineCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
 		if m.Decision == land.DecisionReject {
-			return "Caveat application " + m.Caveat + " is rejected", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+			return tr(ctx, "land.r.rejected", m.Caveat), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 		}
-		return "Caveat " + m.Caveat + " is in force on title " + m.Title, []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.inforce", m.Caveat, m.Title), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -272,31 +267,30 @@ var landWithdrawCaveat = &portal.Journey{
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "caveat", Label: "land.f.caveat", Hint: "land.h.caveat"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
 			return nil, nil, err
 		}
-		cid, errs := recordOn(a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
+		cid, errs := recordOn(ctx, a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
 		if cv := caveatOn(t, cid); cv != nil && cv.LodgedBy != tx.AccountID(a.Signer) {
-			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Caveat " + cid + " was lodged by " + cv.LodgedBy +
-				": only that account withdraws it (a clerk may remove it)"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.notlodger", cid, cv.LodgedBy)})
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgWithdrawCaveat{Title: t.ID, Caveat: cid}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgWithdrawCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Withdraw caveat " + m.Caveat + " from title " + m.Title},
-			{Label: "land.f.effect", Value: "Dealings on title " + m.Title + " are no longer frozen by this caveat"}}
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.withdrawcaveat", m.Caveat, m.Title)},
+			{Label: "land.f.effect", Value: tr(ctx, "land.d.withdrawcaveat.effect", m.Title)}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgWithdrawCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Caveat " + m.Caveat + " is withdrawn", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.withdrawn", m.Caveat), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -310,29 +304,29 @@ var landRemoveCaveat = &portal.Journey{
 		{Name: "reason", Label: "land.f.removalreason", Hint: "land.h.removalreason", Kind: "textarea"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, false, errs)
 		if err != nil {
 			return nil, nil, err
 		}
-		cid, errs := recordOn(a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
-		reason, errs := checkReason(a, "reason", 512, errs)
-		doc, errs := checkDocument(a, errs)
+		cid, errs := recordOn(ctx, a, "caveat", 'C', "caveat", t, caveatIDs(t), errs)
+		reason, errs := checkReason(ctx, a, "reason", 512, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRemoveCaveat{Title: t.ID, Caveat: cid, Reason: reason, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRemoveCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Remove caveat " + m.Caveat + " from title " + m.Title},
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.removecaveat", m.Caveat, m.Title)},
 			{Label: "land.f.reason", Value: m.Reason}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRemoveCaveat
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Caveat " + m.Caveat + " is removed", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.removed", m.Caveat), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -344,7 +338,7 @@ var landDischargeMortgage = &portal.Journey{
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "mortgage", Label: "land.f.mortgage", Hint: "land.h.mortgage"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -353,30 +347,30 @@ var landDischargeMortgage = &portal.Journey{
 		if t != nil {
 			ids = idsOf(t.Mortgages, func(m land.Mortgage) string { return m.ID })
 		}
-		mid, errs := recordOn(a, "mortgage", 'M', "mortgage", t, ids, errs)
+		mid, errs := recordOn(ctx, a, "mortgage", 'M', "mortgage", t, ids, errs)
 		if t != nil {
 			for _, mo := range t.Mortgages {
 				if mo.ID == mid && mo.Lender != tx.AccountID(a.Signer) {
-					errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Mortgage " + mid + " is held by lender " + mo.Lender + ": only the lender discharges it"})
+					errs = append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.notlender", mid, mo.Lender)})
 				}
 			}
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgDischargeMortgage{Title: t.ID, Mortgage: mid, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgDischargeMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Discharge mortgage " + m.Mortgage + " on title " + m.Title},
-			{Label: "land.f.effect", Value: "The mortgage no longer burdens the title"}, {Label: "land.f.document", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.discharge", m.Mortgage, m.Title)},
+			{Label: "land.f.effect", Value: tr(ctx, "land.d.discharge.effect")}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgDischargeMortgage
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Mortgage " + m.Mortgage + " is discharged", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.discharged", m.Mortgage), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -388,7 +382,7 @@ var landEndLease = &portal.Journey{
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "lease", Label: "land.f.lease", Hint: "land.h.lease"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireAccount(a, nil)
+		errs := requireAccount(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -397,29 +391,29 @@ var landEndLease = &portal.Journey{
 		if t != nil {
 			ids = idsOf(t.Leases, func(l land.Lease) string { return l.ID })
 		}
-		lid, errs := recordOn(a, "lease", 'L', "lease", t, ids, errs)
+		lid, errs := recordOn(ctx, a, "lease", 'L', "lease", t, ids, errs)
 		if t != nil && a.Account != nil && !a.Account.HasRole(authority.RoleClerk) {
 			for _, l := range t.Leases {
 				if l.ID == lid && l.Lessee != a.Account.ID {
-					errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Lease " + lid + " is held by " + l.Lessee + ": only the lessee or a clerk ends it"})
+					errs = append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.notlessee", lid, l.Lessee)})
 				}
 			}
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgEndLease{Title: t.ID, Lease: lid, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgEndLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "End lease " + m.Lease + " on title " + m.Title}, {Label: "land.f.document", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.endlease", m.Lease, m.Title)}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgEndLease
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Lease " + m.Lease + " is ended", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.leaseended", m.Lease), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -431,7 +425,7 @@ var landEndEasement = &portal.Journey{
 	Nav:     "land",
 	Fields:  []ui.Field{titleField(), {Name: "easement", Label: "land.f.easement", Hint: "land.h.easement"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -440,22 +434,22 @@ var landEndEasement = &portal.Journey{
 		if t != nil {
 			ids = idsOf(t.Easements, func(e land.Easement) string { return e.ID })
 		}
-		eid, errs := recordOn(a, "easement", 'E', "easement", t, ids, errs)
-		doc, errs := checkDocument(a, errs)
+		eid, errs := recordOn(ctx, a, "easement", 'E', "easement", t, ids, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgEndEasement{Title: t.ID, Easement: eid, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgEndEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "End easement " + m.Easement + " on title " + m.Title}, {Label: "land.f.document", Value: m.Document, Mono: true}}
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.endeasement", m.Easement, m.Title)}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgEndEasement
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Easement " + m.Easement + " is ended", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.easementended", m.Easement), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -470,7 +464,7 @@ var landTransmit = &portal.Journey{
 		{Name: "reason", Label: "land.f.ground", Hint: "land.h.ground"},
 		documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		t, errs, err := titleFor(ctx, cl, a, true, errs)
 		if err != nil {
 			return nil, nil, err
@@ -481,24 +475,24 @@ var landTransmit = &portal.Journey{
 		}
 		reason := strings.ToLower(strings.TrimSpace(a.Values.Get("reason")))
 		if reason != "death" && reason != "court-order" {
-			errs = append(errs, ui.FormError{Field: "reason", Message: "Enter the ground: death or court-order"})
+			errs = append(errs, ui.FormError{Field: "reason", Message: tr(ctx, "land.e.ground")})
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgTransmit{Title: t.ID, Owners: []land.Share{{Party: owner, Share: "1"}}, Reason: reason, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgTransmit
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Transmit title " + m.Title + " (" + m.Reason + ")"},
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.transmit", m.Title, recordWord(ctx, m.Reason, false))},
 			{Label: "land.f.newowners", Value: sharesText(m.Owners), Mono: true}, {Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgTransmit
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Title " + m.Title + " is transmitted", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+		return tr(ctx, "land.r.transmitted", m.Title), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 	},
 }
 
@@ -510,7 +504,7 @@ var landWithdrawOffer = &portal.Journey{
 	Nav:     "land",
 	Fields:  []ui.Field{{Name: "offer", Label: "land.f.offer", Hint: "land.h.offer"}},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		o, errs, err := offerFor(ctx, cl, a, requireAccount(a, nil))
+		o, errs, err := offerFor(ctx, cl, a, requireAccount(ctx, a, nil))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -518,9 +512,9 @@ var landWithdrawOffer = &portal.Journey{
 			me := tx.AccountID(a.Signer)
 			switch {
 			case o.Status != land.OfferOpen && o.Status != land.OfferAccepted:
-				errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": there is nothing to withdraw"})
+				errs = append(errs, ui.FormError{Field: "offer", Message: tr(ctx, "land.e.offerclosed", o.ID, recordWord(ctx, o.Status, false))})
 			case !contains(idsOf(o.Sellers, func(s land.Share) string { return s.Party }), me):
-				errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + me + " is not a seller in offer " + o.ID})
+				errs = append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.notseller", me, o.ID)})
 			}
 		}
 		if len(errs) > 0 {
@@ -528,15 +522,15 @@ var landWithdrawOffer = &portal.Journey{
 		}
 		return land.MsgWithdrawOffer{Offer: o.ID}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgWithdrawOffer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Withdraw transfer offer " + m.Offer}, {Label: "land.f.effect", Value: "The offer can no longer be accepted or registered"}}
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.withdrawoffer", m.Offer)}, {Label: "land.f.effect", Value: tr(ctx, "land.d.withdrawoffer.effect")}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgWithdrawOffer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Offer " + m.Offer + " is withdrawn", []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
+		return tr(ctx, "land.r.offerwithdrawn", m.Offer), []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
 			[]ui.Link{{Label: "land.l.registry", Href: "/land"}}
 	},
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
@@ -46,24 +47,24 @@ func documentField() ui.Field {
 		Hint: "land.h.document", Wide: true, Fill: "document"}
 }
 
-func checkDocument(a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
+func checkDocument(ctx context.Context, a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
 	d := strings.ToLower(strings.TrimSpace(a.Values.Get("document")))
 	switch {
 	case d == "":
-		errs = append(errs, ui.FormError{Field: "document", Message: "Enter the document hash"})
+		errs = append(errs, ui.FormError{Field: "document", Message: tr(ctx, "land.e.document")})
 	case !docRe.MatchString(d):
-		errs = append(errs, ui.FormError{Field: "document", Message: "The document hash must be 64 hexadecimal characters (a SHA-256)"})
+		errs = append(errs, ui.FormError{Field: "document", Message: tr(ctx, "land.e.documentbad")})
 	}
 	return d, errs
 }
 
 // requireClerk refuses a signer whose account lacks the clerk role.
-func requireClerk(a portal.Answers, errs []ui.FormError) []ui.FormError {
+func requireClerk(ctx context.Context, a portal.Answers, errs []ui.FormError) []ui.FormError {
 	switch {
 	case a.Account == nil:
-		return append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first, and have the authority grant it the clerk role"})
+		return append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.noaccountclerk")})
 	case !a.Account.HasRole(authority.RoleClerk):
-		return append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + a.Account.ID + " is not a clerk: only clerks register land"})
+		return append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.notclerk", a.Account.ID)})
 	}
 	return errs
 }
@@ -235,25 +236,25 @@ var landRegisterParcel = &portal.Journey{
 	},
 	Scripts: []string{"land.js"},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
 		switch {
 		case ref == "":
-			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference"})
+			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadref")})
 		case !cadRefRe.MatchString(ref):
-			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64, starting with a letter or digit)"})
+			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadrefbad")})
 		default:
 			used, err := portal.Query(ctx, cl, "/land/cadref/"+ref, nil, 0)
 			if err != nil {
 				return nil, nil, err
 			}
 			if used != nil {
-				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
+				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadrefused", ref, string(used))})
 			}
 		}
 		addr := strings.TrimSpace(a.Values.Get("address"))
 		if len(addr) > 256 || !utf8.ValidString(addr) {
-			errs = append(errs, ui.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+			errs = append(errs, ui.FormError{Field: "address", Message: tr(ctx, "land.e.address")})
 		}
 		var geom land.Geometry
 		params, err := landParams(ctx, cl)
@@ -262,9 +263,9 @@ var landRegisterParcel = &portal.Journey{
 		}
 		raw := strings.TrimSpace(a.Values.Get("geometry"))
 		if raw == "" {
-			errs = append(errs, ui.FormError{Field: "geometry", Message: "Enter the parcel’s outline as GeoJSON"})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: tr(ctx, "land.e.outline")})
 		} else if g, perr := parseGeoJSON(raw, params.CRS); perr != nil {
-			errs = append(errs, ui.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: tr(ctx, "land.e.outlinebad", perr.Error())})
 		} else {
 			if coords, ext, holes := orientRings(g); ext+holes > 0 {
 				g.Coordinates = coords
@@ -279,22 +280,22 @@ var landRegisterParcel = &portal.Journey{
 			}
 			geom = g
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRegisterParcel{CadastralRef: ref, Geometry: geom, Address: addr, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterParcel
 		_ = tx.DecodeMsg(t.Msg, &m)
 		fs := []ui.Fact{
-			{Label: "land.f.what", Value: "Register a new parcel"},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.parcel")},
 			{Label: "land.f.cadref", Value: m.CadastralRef, Mono: true},
-			{Label: "land.f.address", Value: orNone(m.Address)},
+			{Label: "land.f.address", Value: orNone(ctx, m.Address)},
 		}
 		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
-			fs = append(fs, ui.Fact{Label: "land.f.area", Value: ui.AreaM2(r.Area2(), 100) + " m²"},
+			fs = append(fs, ui.Fact{Label: "land.f.area", Value: tr(ctx, "search.m2", ui.AreaM2(r.Area2(), 100))},
 				ui.Fact{Label: "land.f.vertices", Value: strconv.Itoa(r.Vertices())})
 		}
 		return append(fs, ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
@@ -304,20 +305,20 @@ var landRegisterParcel = &portal.Journey{
 		if tx.DecodeMsg(t.Msg, &m) != nil {
 			return nil
 		}
-		return ui.ParcelMap("parcel-preview", "Outline of the parcel "+m.CadastralRef+" as submitted", m.Geometry)
+		return ui.ParcelMapAs("parcel-preview", "land.preview", m.CadastralRef, m.Geometry)
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, _ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
-		return "Parcel " + id + " is registered",
+		return tr(ctx, "land.r.parcel", id),
 			[]ui.Fact{{Label: "land.f.parcel", Value: id, Mono: true, Href: "/land/parcels/" + id}},
 			[]ui.Link{{Label: "land.l.firsttitle", Href: "/land/titles/register?parcel=" + id},
 				{Label: "land.l.parcelhistory", Href: "/land/parcels/" + id}}
 	},
 }
 
-func orNone(s string) string {
+func orNone(ctx context.Context, s string) string {
 	if s == "" {
-		return "none given"
+		return tr(ctx, "land.nonegiven")
 	}
 	return s
 }
@@ -329,14 +330,14 @@ func parseAccount(v string) (string, bool) {
 }
 
 // checkShare reads a share field ("1", "1/2").
-func checkShare(field, v string, errs []ui.FormError) (string, []ui.FormError) {
+func checkShare(ctx context.Context, field, v string, errs []ui.FormError) (string, []ui.FormError) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		v = "1"
 	}
 	r, err := land.ParseShare(v)
 	if err != nil {
-		return v, append(errs, ui.FormError{Field: field, Message: "The share must be a fraction in lowest terms from 0 to 1, such as 1, 1/2 or 2/3"})
+		return v, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.share")})
 	}
 	return r.RatString(), errs
 }
@@ -344,7 +345,7 @@ func checkShare(field, v string, errs []ui.FormError) (string, []ui.FormError) {
 // checkHolds refuses a sale of share of t by seller unless the seller
 // holds at least that much: "holds no share" goes on sellerField, "<holder>
 // H of title T, less than S" on the share field.
-func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs []ui.FormError) []ui.FormError {
+func checkHolds(ctx context.Context, t *land.Title, seller, share, sellerField, holder string, errs []ui.FormError) []ui.FormError {
 	held := ""
 	for _, o := range t.Owners {
 		if o.Party == seller {
@@ -355,9 +356,9 @@ func checkHolds(t *land.Title, seller, share, sellerField, holder string, errs [
 	s, _ := land.ParseShare(share)
 	switch {
 	case held == "":
-		return append(errs, ui.FormError{Field: sellerField, Message: "Account " + seller + " holds no share of title " + t.ID})
+		return append(errs, ui.FormError{Field: sellerField, Message: tr(ctx, "land.e.holdsnone", seller, t.ID)})
 	case h != nil && s != nil && s.Cmp(h) > 0:
-		return append(errs, ui.FormError{Field: "share", Message: holder + " " + held + " of title " + t.ID + ", less than " + share})
+		return append(errs, ui.FormError{Field: "share", Message: tr(ctx, "land.e.holdsless", tr(ctx, holder), held, t.ID, share)})
 	}
 	return errs
 }
@@ -375,21 +376,21 @@ var landRegisterTitle = &portal.Journey{
 		documentField(),
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("parcel")))
 		if !recIDRe.MatchString(pid) || pid[0] != 'P' {
-			errs = append(errs, ui.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
+			errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.parcelid")})
 		} else {
 			p, err := portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+pid, 0)
 			switch {
 			case err != nil:
 				return nil, nil, err
 			case p == nil:
-				errs = append(errs, ui.FormError{Field: "parcel", Message: "There is no parcel " + pid})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.noparcel", pid)})
 			case p.Status != land.StatusActive:
-				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired"})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.retired", pid)})
 			case p.Title != "":
-				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " already belongs to title " + p.Title})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.hastitle", pid, p.Title)})
 			}
 		}
 		owner, errs, err := checkParty(ctx, cl, a, "owner", "owner", errs)
@@ -398,27 +399,27 @@ var landRegisterTitle = &portal.Journey{
 		}
 		tenure := strings.ToLower(strings.TrimSpace(a.Values.Get("tenure")))
 		if !slices.Contains(land.Tenures, tenure) {
-			errs = append(errs, ui.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
+			errs = append(errs, ui.FormError{Field: "tenure", Message: tr(ctx, "land.e.tenure")})
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRegisterTitle{Parcels: []string{pid}, Owners: []land.Share{{Party: owner, Share: "1"}}, Tenure: tenure, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterTitle
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "land.f.what", Value: "Register the first title over " + strings.Join(m.Parcels, ", ")},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.title", strings.Join(m.Parcels, ", "))},
 			{Label: "land.f.owners", Value: sharesText(m.Owners), Mono: true},
-			{Label: "land.f.tenure", Value: m.Tenure},
+			{Label: "land.f.tenure", Value: tr(ctx, "land.tenure."+m.Tenure)},
 			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, _ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
-		return "Title " + id + " is registered",
+		return tr(ctx, "land.r.title", id),
 			[]ui.Fact{{Label: "land.f.title", Value: id, Mono: true, Href: "/land/titles/" + id}},
 			[]ui.Link{{Label: "land.l.titleproof", Href: "/land/titles/" + id}}
 	},
@@ -447,12 +448,12 @@ var landOfferTransfer = &portal.Journey{
 		var errs []ui.FormError
 		seller := tx.AccountID(a.Signer)
 		if a.Account == nil {
-			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "This key has no account: register it first"})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.noaccount")})
 		}
 		tid := strings.ToUpper(strings.TrimSpace(a.Values.Get("title")))
 		var title *land.Title
 		if !recIDRe.MatchString(tid) || tid[0] != 'T' {
-			errs = append(errs, ui.FormError{Field: "title", Message: "Enter a title id: T followed by its number, such as T1"})
+			errs = append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.titleid")})
 		} else {
 			var err error
 			if title, err = portal.Record[land.Title](ctx, cl, "/land/title/"+tid, 0); err != nil {
@@ -460,23 +461,23 @@ var landOfferTransfer = &portal.Journey{
 			}
 			switch {
 			case title == nil:
-				errs = append(errs, ui.FormError{Field: "title", Message: "There is no title " + tid})
+				errs = append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.notitle", tid)})
 			case title.Status != land.StatusActive:
-				errs = append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " is cancelled"})
+				errs = append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.titlecancelled", tid)})
 			case len(title.Caveats) > 0:
-				errs = append(errs, ui.FormError{Field: "title", Message: "Title " + tid + " is frozen by caveat " + title.Caveats[0].ID + ": " + title.Caveats[0].Reason})
+				errs = append(errs, ui.FormError{Field: "title", Message: tr(ctx, "land.e.frozenby", tid, title.Caveats[0].ID, title.Caveats[0].Reason)})
 			}
 		}
 		buyer, ok := parseAccount(a.Values.Get("buyer"))
 		switch {
 		case !ok:
-			errs = append(errs, ui.FormError{Field: "buyer", Message: "Enter the buyer’s account id: 40 hexadecimal characters"})
+			errs = append(errs, ui.FormError{Field: "buyer", Message: tr(ctx, "land.e.buyerid")})
 		case buyer == seller:
-			errs = append(errs, ui.FormError{Field: "buyer", Message: "The buyer must be someone other than you"})
+			errs = append(errs, ui.FormError{Field: "buyer", Message: tr(ctx, "land.e.buyerself")})
 		}
-		share, errs := checkShare("share", a.Values.Get("share"), errs)
+		share, errs := checkShare(ctx, "share", a.Values.Get("share"), errs)
 		if title != nil && len(errs) == 0 {
-			errs = checkHolds(title, seller, share, portal.SignerField, "You hold", errs)
+			errs = checkHolds(ctx, title, seller, share, portal.SignerField, "land.holder.you", errs)
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
@@ -488,20 +489,20 @@ var landOfferTransfer = &portal.Journey{
 		return land.MsgOfferTransfer{Title: tid, Sellers: []land.Share{{Party: seller, Share: share}},
 			Buyers: []land.Share{{Party: buyer, Share: share}}, Expires: st.SyncInfo.LatestBlockHeight + OfferValidFor}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgOfferTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
 		return []ui.Fact{
-			{Label: "land.f.what", Value: "Offer a share of title " + m.Title + " for transfer"},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.offer", m.Title)},
 			{Label: "land.f.sellers", Value: sharesText(m.Sellers), Mono: true},
 			{Label: "land.f.buyers", Value: sharesText(m.Buyers), Mono: true},
-			{Label: "land.f.openuntil", Value: strconv.FormatInt(m.Expires, 10)},
-			{Label: "land.f.then", Value: "The buyer accepts the offer, and a clerk registers the transfer"},
+			{Label: "land.f.openuntil", Value: i18n.Number(i18n.Lang(ctx), m.Expires)},
+			{Label: "land.f.then", Value: tr(ctx, "land.d.offer.then")},
 		}
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, _ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
-		return "Offer " + id + " is made",
+		return tr(ctx, "land.r.offer", id),
 			[]ui.Fact{{Label: "land.f.offer", Value: id, Mono: true}},
 			[]ui.Link{{Label: "land.l.buyeraccepts", Href: "/land/transfers/accept?offer=" + id}}
 	},
@@ -511,14 +512,14 @@ var landOfferTransfer = &portal.Journey{
 func offerFor(ctx context.Context, cl *client.Client, a portal.Answers, errs []ui.FormError) (*land.Offer, []ui.FormError, error) {
 	oid := strings.ToUpper(strings.TrimSpace(a.Values.Get("offer")))
 	if !recIDRe.MatchString(oid) || oid[0] != 'O' {
-		return nil, append(errs, ui.FormError{Field: "offer", Message: "Enter an offer id: O followed by its number, such as O1"}), nil
+		return nil, append(errs, ui.FormError{Field: "offer", Message: tr(ctx, "land.e.offerid")}), nil
 	}
 	o, err := portal.Record[land.Offer](ctx, cl, "/land/offer/"+oid, 0)
 	if err != nil {
 		return nil, nil, err
 	}
 	if o == nil {
-		return nil, append(errs, ui.FormError{Field: "offer", Message: "There is no offer " + oid}), nil
+		return nil, append(errs, ui.FormError{Field: "offer", Message: tr(ctx, "land.e.nooffer", oid)}), nil
 	}
 	return o, errs, nil
 }
@@ -539,27 +540,27 @@ var landAcceptTransfer = &portal.Journey{
 		isBuyer := slices.ContainsFunc(o.Buyers, func(s land.Share) bool { return s.Party == me })
 		switch {
 		case o.Status != land.OfferOpen:
-			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ", not open"})
+			errs = append(errs, ui.FormError{Field: "offer", Message: tr(ctx, "land.e.offernotopen", o.ID, recordWord(ctx, o.Status, false))})
 		case !isBuyer:
-			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: "Account " + me + " is not a buyer in offer " + o.ID})
+			errs = append(errs, ui.FormError{Field: portal.SignerField, Message: tr(ctx, "land.e.notbuyer", me, o.ID)})
 		case len(o.Buyers) > 1:
-			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " has several buyers, who must all sign together: use publica tx sign"})
+			errs = append(errs, ui.FormError{Field: "offer", Message: tr(ctx, "land.e.severalbuyers", o.ID)})
 		}
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgAcceptTransfer{Offer: o.ID}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgAcceptTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Accept offer " + m.Offer},
-			{Label: "land.f.then", Value: "A clerk registers the transfer; until then the sellers still own the title"}}
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.accept.offer", m.Offer)},
+			{Label: "land.f.then", Value: tr(ctx, "land.d.accept.then")}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgAcceptTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Offer " + m.Offer + " is accepted", []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
+		return tr(ctx, "land.r.accepted", m.Offer), []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
 			[]ui.Link{{Label: "land.l.clerkregisters", Href: "/land/transfers/register?offer=" + m.Offer}}
 	},
 }
@@ -572,30 +573,30 @@ var landRegisterTransfer = &portal.Journey{
 	Nav:     "land",
 	Fields:  []ui.Field{{Name: "offer", Label: "land.f.offer", Hint: "land.h.offer"}, documentField()},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		o, errs, err := offerFor(ctx, cl, a, errs)
 		if err != nil {
 			return nil, nil, err
 		}
 		if o != nil && o.Status != land.OfferAccepted {
-			errs = append(errs, ui.FormError{Field: "offer", Message: "Offer " + o.ID + " is " + o.Status + ": only an accepted offer can be registered"})
+			errs = append(errs, ui.FormError{Field: "offer", Message: tr(ctx, "land.e.notaccepted", o.ID, recordWord(ctx, o.Status, false))})
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgRegisterTransfer{Offer: o.ID, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return []ui.Fact{{Label: "land.f.what", Value: "Register the transfer in offer " + m.Offer},
+		return []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.transfer", m.Offer)},
 			{Label: "land.f.document", Value: m.Document, Mono: true}}
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgRegisterTransfer
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "The transfer in offer " + m.Offer + " is registered", []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
+		return tr(ctx, "land.r.transfer", m.Offer), []ui.Fact{{Label: "land.f.offer", Value: m.Offer, Mono: true}},
 			[]ui.Link{{Label: "land.l.registry", Href: "/land"}}
 	},
 }

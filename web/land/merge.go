@@ -51,7 +51,7 @@ var landMerge = &portal.Journey{
 	},
 	Scripts: []string{"land.js"},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		params, err := landParams(ctx, cl)
 		if err != nil {
 			return nil, nil, err
@@ -60,7 +60,7 @@ var landMerge = &portal.Journey{
 		ids, ok := parcelIDs(a.Values.Get("parcels"))
 		var parcels []*land.Parcel
 		if !ok {
-			errs = append(errs, ui.FormError{Field: "parcels", Message: "Enter two or more different parcel ids, such as P3, P4"})
+			errs = append(errs, ui.FormError{Field: "parcels", Message: tr(ctx, "land.e.mergeids")})
 		} else {
 			var title *land.Title
 			for i, id := range ids {
@@ -70,23 +70,23 @@ var landMerge = &portal.Journey{
 				}
 				switch {
 				case p == nil:
-					errs = append(errs, ui.FormError{Field: "parcels", Message: "There is no parcel " + id})
+					errs = append(errs, ui.FormError{Field: "parcels", Message: tr(ctx, "land.e.noparcel", id)})
 					continue
 				case p.Status != land.StatusActive:
-					errs = append(errs, ui.FormError{Field: "parcels", Message: "Parcel " + id + " is retired"})
+					errs = append(errs, ui.FormError{Field: "parcels", Message: tr(ctx, "land.e.retired", id)})
 					continue
 				case i > 0 && (p.Title == "") != (parcels[0].Title == ""):
-					errs = append(errs, ui.FormError{Field: "parcels", Message: "Parcel " + parcels[0].ID + " and " + id + ": one has a title and the other not"})
+					errs = append(errs, ui.FormError{Field: "parcels", Message: tr(ctx, "land.e.onetitled", parcels[0].ID, id)})
 				case p.Title != "":
 					t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+p.Title, 0)
 					if err != nil {
 						return nil, nil, err
 					}
 					if t != nil && len(t.Caveats) > 0 {
-						errs = append(errs, ui.FormError{Field: "parcels", Message: "Title " + t.ID + " of parcel " + id + " is frozen by caveat " + t.Caveats[0].ID})
+						errs = append(errs, ui.FormError{Field: "parcels", Message: tr(ctx, "land.e.parcelfrozen", t.ID, id, t.Caveats[0].ID)})
 					}
 					if t != nil && title != nil && (!slices.Equal(t.Owners, title.Owners) || t.Tenure != title.Tenure) {
-						errs = append(errs, ui.FormError{Field: "parcels", Message: "Titles " + title.ID + " and " + t.ID + " differ in owners or tenure"})
+						errs = append(errs, ui.FormError{Field: "parcels", Message: tr(ctx, "land.e.titlesdiffer", title.ID, t.ID)})
 					}
 					if title == nil {
 						title = t
@@ -98,48 +98,48 @@ var landMerge = &portal.Journey{
 		ref := strings.TrimSpace(a.Values.Get("cadastral_ref"))
 		switch {
 		case !cadRefRe.MatchString(ref):
-			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the cadastral reference: letters, digits and . _ : - (up to 64)"})
+			errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadrefmerge")})
 		default:
 			used, err := portal.Query(ctx, cl, "/land/cadref/"+ref, nil, 0)
 			if err != nil {
 				return nil, nil, err
 			}
 			if used != nil {
-				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already registered (parcel " + string(used) + ")"})
+				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadrefused", ref, string(used))})
 			}
 		}
 		addr := strings.TrimSpace(a.Values.Get("address"))
 		if len(addr) > 256 || !utf8.ValidString(addr) {
-			errs = append(errs, ui.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+			errs = append(errs, ui.FormError{Field: "address", Message: tr(ctx, "land.e.address")})
 		}
 		var geom land.Geometry
 		raw := strings.TrimSpace(a.Values.Get("geometry"))
 		if raw == "" {
-			errs = append(errs, ui.FormError{Field: "geometry", Message: "Enter the merged parcel’s outline as GeoJSON"})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: tr(ctx, "land.e.mergeoutline")})
 		} else if g, perr := parseGeoJSON(raw, params.CRS); perr != nil {
-			errs = append(errs, ui.FormError{Field: "geometry", Message: "The outline is not a GeoJSON polygon: " + perr.Error()})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: tr(ctx, "land.e.outlinebad", perr.Error())})
 		} else if nr, gerr := land.ParseGeometry(&g, lim); gerr != nil {
-			errs = append(errs, ui.FormError{Field: "geometry", Message: "The geometry is not valid: " + gerr.Error()})
+			errs = append(errs, ui.FormError{Field: "geometry", Message: tr(ctx, "land.e.geometry", gerr.Error())})
 		} else {
 			geom = g
 			if len(parcels) == len(ids) && len(parcels) > 0 {
 				errs = append(errs, checkMerge(nr, parcels, lim)...)
 			}
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		return land.MsgMerge{Parcels: ids, CadastralRef: ref, Geometry: geom, Address: addr, Document: doc}, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgMerge
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []ui.Fact{{Label: "land.f.what", Value: "Merge parcels " + strings.Join(m.Parcels, ", ") + " into one"},
-			{Label: "land.f.then", Value: "The parcels are retired; if they have titles, one new title carries their owners and burdens"},
-			{Label: "land.f.cadref", Value: m.CadastralRef, Mono: true}, {Label: "land.f.address", Value: orNone(m.Address)}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.merge", strings.Join(m.Parcels, ", "))},
+			{Label: "land.f.then", Value: tr(ctx, "land.d.merge.then")},
+			{Label: "land.f.cadref", Value: m.CadastralRef, Mono: true}, {Label: "land.f.address", Value: orNone(ctx, m.Address)}}
 		if r, err := land.ParseGeometry(&m.Geometry, limitsOf(land.DefaultParams())); err == nil {
-			fs = append(fs, ui.Fact{Label: "land.f.area", Value: ui.AreaM2(r.Area2(), 100) + " m²"})
+			fs = append(fs, ui.Fact{Label: "land.f.area", Value: tr(ctx, "search.m2", ui.AreaM2(r.Area2(), 100))})
 		}
 		return append(fs, ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
@@ -148,15 +148,15 @@ var landMerge = &portal.Journey{
 		if tx.DecodeMsg(t.Msg, &m) != nil {
 			return nil
 		}
-		return ui.ParcelMap("parcel-preview", "Outline of the merged parcel "+m.CadastralRef, m.Geometry)
+		return ui.ParcelMapAs("parcel-preview", "land.preview.merged", m.CadastralRef, m.Geometry)
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgMerge
 		_ = tx.DecodeMsg(t.Msg, &m)
 		id := string(r.Data)
-		return "Parcels " + strings.Join(m.Parcels, ", ") + " are merged into " + id,
+		return tr(ctx, "land.r.merged", strings.Join(m.Parcels, ", "), id),
 			[]ui.Fact{{Label: "land.f.merged", Value: id, Mono: true, Href: "/land/parcels/" + id}},
-			[]ui.Link{{Label: "See parcel " + id + " and its lineage", Href: "/land/parcels/" + id}}
+			[]ui.Link{{Label: tr(ctx, "land.l.lineage", id), Href: "/land/parcels/" + id}}
 	},
 }
 
@@ -247,7 +247,7 @@ var landCorrect = &portal.Journey{
 		documentField(),
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		id := strings.ToUpper(strings.TrimSpace(a.Values.Get("record")))
 		ref, addr := strings.TrimSpace(a.Values.Get("cadastral_ref")), strings.TrimSpace(a.Values.Get("address"))
 		tenure, ownersText := strings.ToLower(strings.TrimSpace(a.Values.Get("tenure"))), strings.TrimSpace(a.Values.Get("owners"))
@@ -259,33 +259,33 @@ var landCorrect = &portal.Journey{
 				return nil, nil, err
 			}
 			if p == nil {
-				errs = append(errs, ui.FormError{Field: "record", Message: "There is no parcel " + id})
+				errs = append(errs, ui.FormError{Field: "record", Message: tr(ctx, "land.e.noparcel", id)})
 			}
 			if tenure != "" || ownersText != "" {
-				errs = append(errs, ui.FormError{Field: "record", Message: "A parcel correction changes its reference or address only; tenure and owners are a title’s"})
+				errs = append(errs, ui.FormError{Field: "record", Message: tr(ctx, "land.e.parcelcorrection")})
 			}
 			if ref != "" {
 				if !cadRefRe.MatchString(ref) {
-					errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "The cadastral reference may use only letters, digits and . _ : - (up to 64)"})
+					errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadrefchars")})
 				} else if p == nil || ref != p.CadastralRef {
 					used, err := portal.Query(ctx, cl, "/land/cadref/"+ref, nil, 0)
 					if err != nil {
 						return nil, nil, err
 					}
 					if used != nil {
-						errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Cadastral reference " + ref + " is already parcel " + string(used)})
+						errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.cadrefis", ref, string(used))})
 					}
 				}
 				msg.CadastralRef = &ref
 			}
 			if addr != "" {
 				if len(addr) > 256 || !utf8.ValidString(addr) {
-					errs = append(errs, ui.FormError{Field: "address", Message: "The address must be at most 256 characters"})
+					errs = append(errs, ui.FormError{Field: "address", Message: tr(ctx, "land.e.address")})
 				}
 				msg.Address = &addr
 			}
 			if ref == "" && addr == "" {
-				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: "Enter the corrected reference or address: the correction changes nothing"})
+				errs = append(errs, ui.FormError{Field: "cadastral_ref", Message: tr(ctx, "land.e.nochangeparcel")})
 			}
 			msg.Parcel = id
 		case validID(id, 'T'):
@@ -294,16 +294,16 @@ var landCorrect = &portal.Journey{
 			case err != nil:
 				return nil, nil, err
 			case t == nil:
-				errs = append(errs, ui.FormError{Field: "record", Message: "There is no title " + id})
+				errs = append(errs, ui.FormError{Field: "record", Message: tr(ctx, "land.e.notitle", id)})
 			case t.Status != land.StatusActive:
-				errs = append(errs, ui.FormError{Field: "record", Message: "Title " + id + " is cancelled"})
+				errs = append(errs, ui.FormError{Field: "record", Message: tr(ctx, "land.e.titlecancelled", id)})
 			}
 			if ref != "" || addr != "" {
-				errs = append(errs, ui.FormError{Field: "record", Message: "A title correction changes its tenure or owners only; reference and address are a parcel’s"})
+				errs = append(errs, ui.FormError{Field: "record", Message: tr(ctx, "land.e.titlecorrection")})
 			}
 			if tenure != "" {
 				if !slices.Contains(land.Tenures, tenure) {
-					errs = append(errs, ui.FormError{Field: "tenure", Message: "Enter the tenure: freehold, leasehold or state"})
+					errs = append(errs, ui.FormError{Field: "tenure", Message: tr(ctx, "land.e.tenure")})
 				}
 				msg.Tenure = &tenure
 			}
@@ -315,29 +315,29 @@ var landCorrect = &portal.Journey{
 				msg.Owners = owners
 			}
 			if tenure == "" && ownersText == "" {
-				errs = append(errs, ui.FormError{Field: "tenure", Message: "Enter the corrected tenure or owners: the correction changes nothing"})
+				errs = append(errs, ui.FormError{Field: "tenure", Message: tr(ctx, "land.e.nochangetitle")})
 			}
 			msg.Title = id
 		default:
-			errs = append(errs, ui.FormError{Field: "record", Message: "Enter a parcel id (P1) or a title id (T1)"})
+			errs = append(errs, ui.FormError{Field: "record", Message: tr(ctx, "land.e.recordid")})
 		}
 		var doc string
-		msg.Reason, errs = checkReason(a, "reason", 512, errs)
-		doc, errs = checkDocument(a, errs)
+		msg.Reason, errs = checkReason(ctx, a, "reason", 512, errs)
+		doc, errs = checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
 		msg.Document = doc
 		return msg, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgCorrect
 		_ = tx.DecodeMsg(t.Msg, &m)
-		rec := "parcel " + m.Parcel
+		what := tr(ctx, "land.d.correctparcel", m.Parcel)
 		if m.Title != "" {
-			rec = "title " + m.Title
+			what = tr(ctx, "land.d.correcttitle", m.Title)
 		}
-		fs := []ui.Fact{{Label: "land.f.what", Value: "Correct " + rec + "; the record as it stood stays in the history"}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: what}}
 		if m.CadastralRef != nil {
 			fs = append(fs, ui.Fact{Label: "land.f.newref", Value: *m.CadastralRef, Mono: true})
 		}
@@ -345,20 +345,20 @@ var landCorrect = &portal.Journey{
 			fs = append(fs, ui.Fact{Label: "land.f.newaddress", Value: *m.Address})
 		}
 		if m.Tenure != nil {
-			fs = append(fs, ui.Fact{Label: "land.f.newtenure", Value: *m.Tenure})
+			fs = append(fs, ui.Fact{Label: "land.f.newtenure", Value: tr(ctx, "land.tenure."+*m.Tenure)})
 		}
 		if m.Owners != nil {
 			fs = append(fs, ui.Fact{Label: "land.f.newowners", Value: sharesText(m.Owners), Mono: true})
 		}
 		return append(fs, ui.Fact{Label: "land.f.reason", Value: m.Reason}, ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgCorrect
 		_ = tx.DecodeMsg(t.Msg, &m)
 		if m.Title != "" {
-			return "Title " + m.Title + " is corrected", []ui.Fact{titleFact(m.Title)}, titleLinks(m.Title)
+			return tr(ctx, "land.r.titlecorrected", m.Title), []ui.Fact{titleFact(m.Title)}, titleLinks(ctx, m.Title)
 		}
-		return "Parcel " + m.Parcel + " is corrected", []ui.Fact{{Label: "land.f.parcel", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}},
-			[]ui.Link{{Label: "See parcel " + m.Parcel + " and its history", Href: "/land/parcels/" + m.Parcel}}
+		return tr(ctx, "land.r.parcelcorrected", m.Parcel), []ui.Fact{{Label: "land.f.parcel", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}},
+			[]ui.Link{{Label: tr(ctx, "land.l.history", m.Parcel), Href: "/land/parcels/" + m.Parcel}}
 	},
 }

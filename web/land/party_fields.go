@@ -30,7 +30,7 @@ func parseParty(v string) (string, bool) {
 func checkParty(ctx context.Context, cl *client.Client, a portal.Answers, field, who string, errs []ui.FormError) (string, []ui.FormError, error) {
 	id, ok := parseParty(a.Values.Get(field))
 	if !ok {
-		return id, append(errs, ui.FormError{Field: field, Message: "Enter the " + who + ": a party id such as N8, or an account id of 40 hexadecimal characters"}), nil
+		return id, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.party", recordWord(ctx, who, false))}), nil
 	}
 	if !land.IsPartyID(id) {
 		return id, errs, nil
@@ -40,7 +40,7 @@ func checkParty(ctx context.Context, cl *client.Client, a portal.Answers, field,
 		return "", nil, err
 	}
 	if p == nil {
-		return id, append(errs, ui.FormError{Field: field, Message: "There is no party " + id + " in the register: a clerk registers parties first"}), nil
+		return id, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.noparty", id)}), nil
 	}
 	return id, errs, nil
 }
@@ -60,7 +60,7 @@ func partySigners(ctx context.Context, cl *client.Client, party, role string) ([
 	if len(p.Accounts) == 0 {
 		return nil, nil
 	}
-	return []ui.CosignSigner{{Account: p.Accounts[0], Also: p.Accounts[1:], Role: role + " for " + p.Name}}, nil
+	return []ui.CosignSigner{{Account: p.Accounts[0], Also: p.Accounts[1:], Role: tr(ctx, "land.role.for", role, p.Name)}}, nil
 }
 
 // withPartySigners adds the signers of party to ps.
@@ -71,7 +71,7 @@ func withPartySigners(ctx context.Context, cl *client.Client, ps []ui.CosignSign
 	}
 	for _, s := range ss {
 		n := len(ps)
-		ps = withParty(ps, s.Account, s.Role)
+		ps = withParty(ctx, ps, s.Account, s.Role)
 		if len(ps) > n {
 			ps[n].Also = s.Also
 		}

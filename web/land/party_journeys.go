@@ -19,7 +19,7 @@ const partyKindHint = "natural-person, organisation or public-body (a group is r
 
 // parseAccountList reads account ids separated by commas or spaces; "none"
 // or an empty answer is no account.
-func parseAccountList(field, v string, errs []ui.FormError) ([]string, []ui.FormError) {
+func parseAccountList(ctx context.Context, field, v string, errs []ui.FormError) ([]string, []ui.FormError) {
 	out := []string{}
 	v = strings.TrimSpace(v)
 	if strings.EqualFold(v, "none") {
@@ -28,22 +28,22 @@ func parseAccountList(field, v string, errs []ui.FormError) ([]string, []ui.Form
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
 		id, ok := parseAccount(f)
 		if !ok {
-			return out, append(errs, ui.FormError{Field: field, Message: "Each account id is 40 hexadecimal characters; separate them with commas"})
+			return out, append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.accountlist")})
 		}
 		out = append(out, id)
 	}
 	if len(out) > land.MaxPartyAccounts {
-		errs = append(errs, ui.FormError{Field: field, Message: "A party has at most 16 accounts"})
+		errs = append(errs, ui.FormError{Field: field, Message: tr(ctx, "land.e.accountsmax", land.MaxPartyAccounts)})
 	}
 	return out, errs
 }
 
 // optionalDocument reads an optional document hash.
-func optionalDocument(a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
+func optionalDocument(ctx context.Context, a portal.Answers, errs []ui.FormError) (string, []ui.FormError) {
 	if strings.TrimSpace(a.Values.Get("document")) == "" {
 		return "", errs
 	}
-	return checkDocument(a, errs)
+	return checkDocument(ctx, a, errs)
 }
 
 // invalidAs turns a message's stateless refusal into a form error on field.
@@ -73,12 +73,12 @@ var landRegisterParty = &portal.Journey{
 		{Name: "document", Label: "land.f.documentopt", Hint: "land.h.partydoc", Wide: true, Fill: "document"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		m := land.MsgRegisterParty{Kind: strings.ToLower(strings.TrimSpace(a.Values.Get("kind"))), Name: strings.TrimSpace(a.Values.Get("name")),
 			RegistrationNumber: strings.TrimSpace(a.Values.Get("registration_number")), AddressForService: strings.TrimSpace(a.Values.Get("address_for_service"))}
 		var err error
-		m.Accounts, errs = parseAccountList("accounts", a.Values.Get("accounts"), errs)
-		m.Document, errs = optionalDocument(a, errs)
+		m.Accounts, errs = parseAccountList(ctx, "accounts", a.Values.Get("accounts"), errs)
+		m.Document, errs = optionalDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
@@ -100,23 +100,23 @@ var landRegisterParty = &portal.Journey{
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgRegisterParty
 		_ = tx.DecodeMsg(t.Msg, &m)
-		accounts := "none: a clerk signs for it on the deed"
+		accounts := tr(ctx, "land.d.noaccounts")
 		if len(m.Accounts) > 0 {
 			accounts = strings.Join(m.Accounts, ", ")
 		}
 		return []ui.Fact{
-			{Label: "land.f.what", Value: "Register " + m.Name + " (" + ui.PartyKindText(m.Kind) + ") as a party of the land register"},
-			{Label: "land.f.regnofact", Value: orNone(m.RegistrationNumber)},
-			{Label: "land.f.servicefact", Value: orNone(m.AddressForService)},
+			{Label: "land.f.what", Value: tr(ctx, "land.d.party", m.Name, tr(ctx, "land.kind."+m.Kind))},
+			{Label: "land.f.regnofact", Value: orNone(ctx, m.RegistrationNumber)},
+			{Label: "land.f.servicefact", Value: orNone(ctx, m.AddressForService)},
 			{Label: "land.f.accountsfact", Value: accounts, Mono: len(m.Accounts) > 0},
 		}
 	},
-	Done: func(_ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, _ *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
-		return "Party " + id + " is registered",
+		return tr(ctx, "land.r.party", id),
 			[]ui.Fact{{Label: "land.f.party", Value: id, Mono: true, Href: "/land/parties/" + id}},
 			[]ui.Link{{Label: "land.l.partyentry", Href: "/land/parties/" + id}}
 	},
@@ -137,19 +137,19 @@ var landAmendParty = &portal.Journey{
 		{Name: "document", Label: "land.f.documentopt", Hint: "land.h.amenddoc", Wide: true, Fill: "document"},
 	},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		id := strings.ToUpper(strings.TrimSpace(a.Values.Get("party")))
 		m := land.MsgAmendParty{Party: id, Reason: strings.TrimSpace(a.Values.Get("reason"))}
 		var p *land.Party
 		if !land.IsPartyID(id) {
-			errs = append(errs, ui.FormError{Field: "party", Message: "Enter a party id: N followed by its number, such as N8"})
+			errs = append(errs, ui.FormError{Field: "party", Message: tr(ctx, "land.e.partyid")})
 		} else {
 			var err error
 			if p, err = portal.Record[land.Party](ctx, cl, "/land/party-record/"+id, 0); err != nil {
 				return nil, nil, err
 			}
 			if p == nil {
-				errs = append(errs, ui.FormError{Field: "party", Message: "There is no party " + id + " in the register"})
+				errs = append(errs, ui.FormError{Field: "party", Message: tr(ctx, "land.e.nopartyid", id)})
 			}
 		}
 		if v := strings.TrimSpace(a.Values.Get("name")); v != "" {
@@ -160,16 +160,16 @@ var landAmendParty = &portal.Journey{
 		}
 		if strings.TrimSpace(a.Values.Get("accounts")) != "" {
 			var accounts []string
-			accounts, errs = parseAccountList("accounts", a.Values.Get("accounts"), errs)
+			accounts, errs = parseAccountList(ctx, "accounts", a.Values.Get("accounts"), errs)
 			m.Accounts = &accounts
 		}
 		if m.Reason == "" {
-			errs = append(errs, ui.FormError{Field: "reason", Message: "Enter the reason for the amendment"})
+			errs = append(errs, ui.FormError{Field: "reason", Message: tr(ctx, "land.e.amendreason")})
 		}
 		if m.Name == nil && m.AddressForService == nil && m.Accounts == nil {
-			errs = append(errs, ui.FormError{Field: "name", Message: "The amendment changes nothing: enter a new name, address or accounts"})
+			errs = append(errs, ui.FormError{Field: "name", Message: tr(ctx, "land.e.amendnothing")})
 		}
-		m.Document, errs = optionalDocument(a, errs)
+		m.Document, errs = optionalDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
@@ -182,10 +182,10 @@ var landAmendParty = &portal.Journey{
 		}
 		return m, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgAmendParty
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []ui.Fact{{Label: "land.f.what", Value: "Amend party " + m.Party}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.amend", m.Party)}}
 		if m.Name != nil {
 			fs = append(fs, ui.Fact{Label: "land.f.newnamefact", Value: *m.Name})
 		}
@@ -193,14 +193,14 @@ var landAmendParty = &portal.Journey{
 			fs = append(fs, ui.Fact{Label: "land.f.newservicefact", Value: *m.AddressForService})
 		}
 		if m.Accounts != nil {
-			fs = append(fs, ui.Fact{Label: "land.f.newaccountsfact", Value: orNone(strings.Join(*m.Accounts, ", ")), Mono: true})
+			fs = append(fs, ui.Fact{Label: "land.f.newaccountsfact", Value: orNone(ctx, strings.Join(*m.Accounts, ", ")), Mono: true})
 		}
 		return append(fs, ui.Fact{Label: "land.f.reason", Value: m.Reason})
 	},
-	Done: func(t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, _ *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgAmendParty
 		_ = tx.DecodeMsg(t.Msg, &m)
-		return "Party " + m.Party + " is amended",
+		return tr(ctx, "land.r.amended", m.Party),
 			[]ui.Fact{{Label: "land.f.party", Value: m.Party, Mono: true, Href: "/land/parties/" + m.Party}},
 			[]ui.Link{{Label: "land.l.partyentry", Href: "/land/parties/" + m.Party}}
 	},

@@ -152,7 +152,7 @@ var landSubdivide = &portal.Journey{
 	},
 	Scripts: []string{"land.js"},
 	Message: func(ctx context.Context, cl *client.Client, a portal.Answers) (any, []ui.FormError, error) {
-		errs := requireClerk(a, nil)
+		errs := requireClerk(ctx, a, nil)
 		params, err := landParams(ctx, cl)
 		if err != nil {
 			return nil, nil, err
@@ -161,16 +161,16 @@ var landSubdivide = &portal.Journey{
 		pid := strings.ToUpper(strings.TrimSpace(a.Values.Get("parcel")))
 		var parent *land.Parcel
 		if !validID(pid, 'P') {
-			errs = append(errs, ui.FormError{Field: "parcel", Message: "Enter a parcel id: P followed by its number, such as P1"})
+			errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.parcelid")})
 		} else {
 			if parent, err = portal.Record[land.Parcel](ctx, cl, "/land/parcel/"+pid, 0); err != nil {
 				return nil, nil, err
 			}
 			switch {
 			case parent == nil:
-				errs = append(errs, ui.FormError{Field: "parcel", Message: "There is no parcel " + pid})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.noparcel", pid)})
 			case parent.Status != land.StatusActive:
-				errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is retired: it was replaced by " + strings.Join(parent.Children, ", ")})
+				errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.retiredby", pid, strings.Join(parent.Children, ", "))})
 				parent = nil
 			case parent.Title != "":
 				t, err := portal.Record[land.Title](ctx, cl, "/land/title/"+parent.Title, 0)
@@ -178,15 +178,14 @@ var landSubdivide = &portal.Journey{
 					return nil, nil, err
 				}
 				if t != nil && len(t.Caveats) > 0 {
-					errs = append(errs, ui.FormError{Field: "parcel", Message: "Parcel " + pid + " is on title " + t.ID + ", frozen by caveat " +
-						t.Caveats[0].ID + " (" + t.Caveats[0].Reason + "): it must be withdrawn or removed first"})
+					errs = append(errs, ui.FormError{Field: "parcel", Message: tr(ctx, "land.e.subdividefrozen", pid, t.ID, t.Caveats[0].ID, t.Caveats[0].Reason)})
 				}
 			}
 		}
 		var children []land.ChildParcel
 		raw := strings.TrimSpace(a.Values.Get("children"))
 		if raw == "" {
-			errs = append(errs, ui.FormError{Field: "children", Message: "Enter the children as a GeoJSON FeatureCollection"})
+			errs = append(errs, ui.FormError{Field: "children", Message: tr(ctx, "land.e.children")})
 		} else {
 			var bad []string
 			children, bad = parseChildren(raw, params.CRS)
@@ -199,7 +198,7 @@ var landSubdivide = &portal.Journey{
 		}
 		tol, ok := toleranceArea2(strings.TrimSpace(a.Values.Get("tolerance")), params.UnitsPerMetre)
 		if !ok {
-			errs = append(errs, ui.FormError{Field: "tolerance", Message: "The uncovered area allowed must be a number of square metres, 0 or more, such as 0 or 0.5"})
+			errs = append(errs, ui.FormError{Field: "tolerance", Message: tr(ctx, "land.e.tolerance")})
 		}
 		if children != nil {
 			cerrs, err := checkChildren(ctx, cl, lim, parent, children, tol, params.UnitsPerMetre)
@@ -208,7 +207,7 @@ var landSubdivide = &portal.Journey{
 			}
 			errs = append(errs, cerrs...)
 		}
-		doc, errs := checkDocument(a, errs)
+		doc, errs := checkDocument(ctx, a, errs)
 		if len(errs) > 0 {
 			return nil, errs, nil
 		}
@@ -216,26 +215,26 @@ var landSubdivide = &portal.Journey{
 		rememberParent(msg, parent.Geometry)
 		return msg, nil, nil
 	},
-	Describe: func(t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, t *tx.Tx, _ ed25519.PublicKey) []ui.Fact {
 		var m land.MsgSubdivide
 		_ = tx.DecodeMsg(t.Msg, &m)
-		fs := []ui.Fact{{Label: "land.f.what", Value: fmt.Sprintf("Subdivide parcel %s into %d children", m.Parcel, len(m.Children))},
-			{Label: "land.f.then", Value: "Parcel " + m.Parcel + " is retired; if it has a title, new titles carry its owners and burdens over to the children"}}
+		fs := []ui.Fact{{Label: "land.f.what", Value: tr(ctx, "land.d.subdivide", m.Parcel, strconv.Itoa(len(m.Children)))},
+			{Label: "land.f.then", Value: tr(ctx, "land.d.subdivide.then", m.Parcel)}}
 		for i, c := range m.Children {
 			v := c.CadastralRef
 			if r, err := land.ParseGeometry(&c.Geometry, limitsOf(land.DefaultParams())); err == nil {
-				v += ", " + ui.AreaM2(r.Area2(), 100) + " m²"
+				v = tr(ctx, "land.d.childarea", v, tr(ctx, "search.m2", ui.AreaM2(r.Area2(), 100)))
 			}
 			if c.Address != "" {
-				v += ", " + c.Address
+				v = tr(ctx, "land.d.childaddr", v, c.Address)
 			}
-			fs = append(fs, ui.Fact{Label: "Child " + strconv.Itoa(i+1), Value: v})
+			fs = append(fs, ui.Fact{Label: tr(ctx, "land.d.child", strconv.Itoa(i+1)), Value: v})
 		}
 		tol, _ := new(big.Int).SetString(m.Tolerance, 10)
 		if tol == nil {
 			tol = new(big.Int)
 		}
-		return append(fs, ui.Fact{Label: "land.f.uncovered", Value: ui.AreaM2(tol, 100) + " m²"},
+		return append(fs, ui.Fact{Label: "land.f.uncovered", Value: tr(ctx, "search.m2", ui.AreaM2(tol, 100))},
 			ui.Fact{Label: "land.f.document", Value: m.Document, Mono: true})
 	},
 	Preview: func(t *tx.Tx) templ.Component {
@@ -249,17 +248,17 @@ var landSubdivide = &portal.Journey{
 		}
 		return ui.SubdivisionMap(ui.SubdivisionView{ID: "subdivision-preview", Parent: m.Parcel, ParentG: g, Children: m.Children})
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		var m land.MsgSubdivide
 		_ = tx.DecodeMsg(t.Msg, &m)
 		ids := strings.Split(string(r.Data), ",")
 		facts := []ui.Fact{{Label: "land.f.parent", Value: m.Parcel, Mono: true, Href: "/land/parcels/" + m.Parcel}}
-		links := []ui.Link{{Label: "See parcel " + m.Parcel + " and its children", Href: "/land/parcels/" + m.Parcel}}
+		links := []ui.Link{{Label: tr(ctx, "land.l.children", m.Parcel), Href: "/land/parcels/" + m.Parcel}}
 		for i, id := range ids {
-			facts = append(facts, ui.Fact{Label: "Child " + strconv.Itoa(i+1), Value: id, Mono: true, Href: "/land/parcels/" + id})
-			links = append(links, ui.Link{Label: "See parcel " + id, Href: "/land/parcels/" + id})
+			facts = append(facts, ui.Fact{Label: tr(ctx, "land.d.child", strconv.Itoa(i+1)), Value: id, Mono: true, Href: "/land/parcels/" + id})
+			links = append(links, ui.Link{Label: tr(ctx, "land.l.seeparcel", id), Href: "/land/parcels/" + id})
 		}
-		return "Parcel " + m.Parcel + " is subdivided", facts, links
+		return tr(ctx, "land.r.subdivided", m.Parcel), facts, links
 	},
 }
 

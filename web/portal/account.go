@@ -7,6 +7,7 @@ import (
 
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
@@ -16,31 +17,30 @@ import (
 var RegisterAccount = &Journey{
 	Path:    "/account/register",
 	MsgType: authority.TypeRegisterAccount,
-	Title:   "Register your account",
-	Lead:    "Your key becomes an account on the chain. Nobody else signs: your key alone creates it.",
+	Title:   "account.reg.title", // keys of web/i18n's catalog
+	Lead:    "account.reg.lead",
 	Nav:     "keys",
-	Message: func(_ context.Context, _ *client.Client, a Answers) (any, []ui.FormError, error) {
+	Message: func(ctx context.Context, _ *client.Client, a Answers) (any, []ui.FormError, error) {
 		if a.Account != nil {
-			return nil, []ui.FormError{{Field: SignerField,
-				Message: "This key already has account " + a.Account.ID + ": there is nothing to register"}}, nil
+			return nil, []ui.FormError{{Field: SignerField, Message: i18n.T(ctx, "account.reg.exists", a.Account.ID)}}, nil
 		}
 		return authority.MsgRegisterAccount{}, nil, nil
 	},
-	Describe: func(_ *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
+	DescribeIn: func(ctx context.Context, _ *tx.Tx, signer ed25519.PublicKey) []ui.Fact {
 		return []ui.Fact{
-			{Label: "What", Value: "Create a new account controlled by your key"},
-			{Label: "Your account id", Value: tx.AccountID(signer), Mono: true},
-			{Label: "Your public key", Value: hex.EncodeToString(signer), Mono: true},
-			{Label: "Roles", Value: "None: roles are granted later by the authority set"},
+			{Label: i18n.T(ctx, "account.reg.what"), Value: i18n.T(ctx, "account.reg.what.value")},
+			{Label: i18n.T(ctx, "account.reg.id"), Value: tx.AccountID(signer), Mono: true},
+			{Label: i18n.T(ctx, "account.reg.pubkey"), Value: hex.EncodeToString(signer), Mono: true},
+			{Label: i18n.T(ctx, "account.roles"), Value: i18n.T(ctx, "account.reg.roles.value")},
 		}
 	},
-	Done: func(t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
+	DoneIn: func(ctx context.Context, t *tx.Tx, r *client.Result) (string, []ui.Fact, []ui.Link) {
 		id := string(r.Data)
 		if !tx.ValidAccountID(id) {
 			id = tx.AccountID(t.Primary())
 		}
-		return "Your account is registered",
-			[]ui.Fact{{Label: "Account id", Value: id, Mono: true, Href: "/accounts/" + id}},
-			[]ui.Link{{Label: "Sign in with your key", Href: "/signin"}, {Label: "See your account on the chain", Href: "/accounts/" + id}}
+		return i18n.T(ctx, "account.reg.done"),
+			[]ui.Fact{{Label: i18n.T(ctx, "account.id"), Value: id, Mono: true, Href: "/accounts/" + id}},
+			[]ui.Link{{Label: i18n.T(ctx, "account.reg.signin"), Href: "/signin"}, {Label: i18n.T(ctx, "account.reg.see"), Href: "/accounts/" + id}}
 	},
 }

@@ -82,6 +82,16 @@ type Journey struct {
 	// Fields are the questions besides the signer's key, which every
 	// journey asks first.
 	Fields []ui.Field
+	// FieldsFor, if set, gives the questions instead of Fields, from the
+	// answers so far: a form whose number of questions grows (e.g. one
+	// slot more each time More is pressed). Its labels may already be in
+	// the page's language, which ctx carries.
+	FieldsFor func(ctx context.Context, values url.Values) []ui.Field
+	// More, if set, is the name of a submit button among the fields (a
+	// ui.Field of Kind "more"): posting with it shows the form again with
+	// every answer kept, instead of preparing the transaction (the GOV.UK
+	// "add another" pattern, which needs no JavaScript).
+	More string
 	// Message turns the answers into the message, or returns the refused
 	// answers (shown with status 422). err is for failures that are not the
 	// user's (the node is down).
@@ -154,7 +164,15 @@ func checkTitle(ctx context.Context, key, title string) string {
 // FormFields are the journey's questions, the signer's key first, with the
 // answers in values (if any) filled in.
 func (j *Journey) FormFields(values url.Values) []ui.Field {
-	fs := append([]ui.Field{signerField()}, j.Fields...)
+	return j.formFields(context.Background(), values)
+}
+
+func (j *Journey) formFields(ctx context.Context, values url.Values) []ui.Field {
+	qs := j.Fields
+	if j.FieldsFor != nil {
+		qs = j.FieldsFor(ctx, values)
+	}
+	fs := append([]ui.Field{signerField()}, qs...)
 	if values != nil {
 		for i := range fs {
 			fs[i].Value = strings.TrimSpace(values.Get(fs[i].Name))
@@ -165,7 +183,7 @@ func (j *Journey) FormFields(values url.Values) []ui.Field {
 
 func (s *Server) journeyForm(j *Journey) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		fs := j.FormFields(c.QueryParams()) // links may fill in answers (?offer=O1)
+		fs := j.formFields(c.Request().Context(), c.QueryParams()) // links may fill in answers (?offer=O1)
 		if pk := ui.ViewerFrom(c.Request().Context()).PubKey; pk != "" {
 			fs[0].Value = pk
 		}
@@ -203,9 +221,12 @@ func (s *Server) journeyPrepare(j *Journey) echo.HandlerFunc {
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 		}
-		fs := j.FormFields(form)
+		fs := j.formFields(ctx, form)
 		refuse := func(errs []ui.FormError) error {
 			return Render(c, http.StatusUnprocessableEntity, ui.JourneyForm(s.formPage(ctx, j, fs, errs)))
+		}
+		if j.More != "" && form.Get(j.More) != "" { // "add another": the same form, one slot more, nothing checked yet
+			return Render(c, http.StatusOK, ui.JourneyForm(s.formPage(ctx, j, fs, nil)))
 		}
 		pkHex := strings.ToLower(fs[0].Value)
 		if pkHex == "" {

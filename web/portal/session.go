@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/publica/publica/tx"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/authority"
 )
@@ -257,7 +258,7 @@ func (s *Server) renderSignIn(c echo.Context, code int, errs []ui.FormError) err
 	}
 	p.Errors = errs
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return Render(c, code, ui.SignIn(p))
+	return Render(c, code, ui.SignInForm(p))
 }
 
 // SignInChallenge makes a fresh one-time sign-in challenge for this site,
@@ -283,32 +284,32 @@ func (s *Server) SignInChallenge(c echo.Context) (ui.SignInPage, error) {
 // session. Every refusal shows the page again, with a new challenge, an
 // error summary and status 422.
 func (s *Server) SignIn(c echo.Context) error {
-	refuse := func(msg string) error {
-		return s.renderSignIn(c, http.StatusUnprocessableEntity, []ui.FormError{{Message: msg}})
+	refuse := func(key string, args ...any) error { // a message of web/i18n's catalog
+		return s.renderSignIn(c, http.StatusUnprocessableEntity, []ui.FormError{{Message: i18n.T(c.Request().Context(), key, args...)}})
 	}
 	parts := strings.Split(c.FormValue("challenge"), ".")
 	if len(parts) != 3 {
-		return refuse("The sign-in challenge is missing or damaged. Try again with the new one below.")
+		return refuse("signin.err.damaged")
 	}
 	nonce, expStr, mac := parts[0], parts[1], parts[2]
 	origin := s.signinOrigin(c)
 	if !hmac.Equal([]byte(mac), []byte(s.MAC("signin", origin, nonce, expStr))) {
-		return refuse("This sign-in challenge was not issued by this portal for this site. Try again with the new one below.")
+		return refuse("signin.err.foreign")
 	}
 	exp, err := strconv.ParseInt(expStr, 10, 64)
 	if err != nil || time.Now().Unix() > exp {
-		return refuse("The sign-in challenge expired. Try again with the new one below.")
+		return refuse("signin.err.expired")
 	}
 	pub, err := authority.ParsePubKey(c.FormValue("pubkey"))
 	if err != nil {
-		return refuse("There is no key in this browser to sign in with. Create or import one on the Your key page.")
+		return refuse("signin.err.nokey")
 	}
 	sig, err := hex.DecodeString(c.FormValue("signature"))
 	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, ChallengeBytes(origin, nonce, exp), sig) {
-		return refuse("The signature does not match the challenge and key. You were not signed in.")
+		return refuse("signin.err.signature")
 	}
 	if !s.sessions.useNonce(nonce, time.Unix(exp, 0)) {
-		return refuse("This challenge has already been used. Try again with the new one below.")
+		return refuse("signin.err.used")
 	}
 	cl, err := s.Client(c)
 	if err != nil {
@@ -319,7 +320,7 @@ func (s *Server) SignIn(c echo.Context) error {
 		return err
 	}
 	if acct == nil {
-		return refuse("The key in this browser (account " + tx.AccountID(pub) + ") is not registered on the chain yet. Register it first.")
+		return refuse("signin.err.unregistered", tx.AccountID(pub))
 	}
 	// A new session id on every sign-in (no fixation); drop the old one.
 	if ck, err := c.Cookie(SessionCookie); err == nil {

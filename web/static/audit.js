@@ -15,6 +15,17 @@
   var button = document.getElementById("replay-pause");
   var paused = false;
   var timer = null;
+  // Messages in the page's language (data-i18n, web/ui scriptMessages),
+  // the English text when absent; {0} is the argument.
+  function messages(el) {
+    var m = {};
+    try { m = JSON.parse((el && el.getAttribute("data-i18n")) || "{}"); } catch (e) { m = {}; }
+    return function (key, en, arg) {
+      var s = m[key] || en;
+      return arg === undefined ? s : s.replace("{0}", arg);
+    };
+  }
+  var t = messages(status);
 
   function say(text) {
     if (status && status.textContent !== text) status.textContent = text;
@@ -24,7 +35,7 @@
     button.addEventListener("click", function () {
       paused = !paused;
       button.setAttribute("aria-pressed", paused ? "true" : "false");
-      button.textContent = paused ? "Resume updates" : "Pause updates";
+      button.textContent = paused ? t("replay.js.resume", "Resume updates") : t("replay.js.pause", "Pause updates");
     });
   }
 
@@ -55,7 +66,7 @@
         if (finished) stop();
       })
       .catch(function () {
-        say("Could not reach the portal; retrying.");
+        say(t("replay.js.unreachable", "Could not reach the portal; retrying."));
       });
   }
   timer = setInterval(tick, every);

@@ -9,13 +9,15 @@
   var kept;
   try { kept = JSON.parse(sessionStorage.getItem("publica-vote:" + box.getAttribute("data-election")) || "null"); } catch (e) { kept = null; }
   if (!kept || kept.tracker !== box.getAttribute("data-tracker") || !kept.questions) return;
+  var noChoice = "No choice"; // in the page's language, from its data-i18n
+  try { noChoice = JSON.parse(box.getAttribute("data-i18n") || "{}")["ballot.cast.nochoice"] || noChoice; } catch (e) { /* English */ }
   var list = document.getElementById("your-choices-list");
   kept.questions.forEach(function (q) {
     var row = document.createElement("div");
     var dt = document.createElement("dt");
     dt.textContent = q.text;
     var dd = document.createElement("dd");
-    dd.textContent = q.picked.length ? q.picked.join(", ") : "No choice";
+    dd.textContent = q.picked.length ? q.picked.join(", ") : noChoice;
     row.appendChild(dt); row.appendChild(dd); list.appendChild(row);
   });
   box.hidden = false;

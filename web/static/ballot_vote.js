@@ -23,6 +23,15 @@
   var committedBox = $("committed");
   var challengeBox = $("challenge-result");
 
+  // t is a message in the page's language (the page's data-i18n), its
+  // {0}, {1}… filled in from args.
+  var texts = {};
+  try { texts = JSON.parse(form.getAttribute("data-i18n") || "{}"); } catch (e) { texts = {}; }
+  function t(key) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return (texts[key] || key).replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
+  }
+
   function say(text) { status.textContent = text; status.hidden = false; }
   function fail(text) {
     errText.textContent = text;
@@ -36,7 +45,7 @@
   }
   $("vote-nojs").hidden = true;
   form.hidden = false;
-  say("Loading the ballot encryption…");
+  say(t("ballot.js.loading"));
 
   var keyP = K.get().catch(function () { return null; });
   var t0 = performance.now();
@@ -51,14 +60,14 @@
   Promise.all([keyP, wasmP]).then(function (r) {
     var rec = r[0];
     if (!rec) {
-      say("There is no key in this browser yet. Create or import one on the Your key page, and register it, before voting.");
+      say(t("ballot.js.nokey"));
       return;
     }
     cast.querySelector("input[name=pubkey]").value = rec.publicKey;
-    say("Ready. You are voting as account " + rec.accountId + ".");
+    say(t("ballot.js.ready", rec.accountId));
     form.setAttribute("data-ready", "1");
   }, function (err) {
-    fail("The ballot encryption could not be loaded: " + err.message);
+    fail(t("ballot.js.loadfail", err.message));
   });
 
   function questions() { return form.querySelectorAll("fieldset[data-question]"); }
@@ -97,7 +106,7 @@
       var min = +fs.getAttribute("data-min"), max = +fs.getAttribute("data-max"), n = 0;
       var row = Array.prototype.map.call(fs.querySelectorAll("input"), function (i) { if (i.checked) n++; return i.checked; });
       if (n < min || n > max) {
-        throw new Error("Question " + (qi + 1) + " (" + questionText(fs) + "): " + (max === 1 && min === 1 ? "choose one option." : "choose at most " + max + "."));
+        throw new Error(max === 1 && min === 1 ? t("ballot.js.q.one", qi + 1, questionText(fs)) : t("ballot.js.q.max", qi + 1, questionText(fs), max));
       }
       out.push(row);
     });
@@ -119,12 +128,12 @@
     var start = performance.now();
     var out = JSON.parse(window.publicaEncryptBallot(JSON.stringify(req)));
     var ms = performance.now() - start;
-    if (out.error) throw new Error("Encryption failed: " + out.error);
+    if (out.error) throw new Error(t("ballot.js.encfail", out.error));
     form.setAttribute("data-encrypt-ms", ms.toFixed(1));
     var opening = out.opening;
     var decided = false;
     function decide() {
-      if (decided) throw new Error("This ballot was already cast or challenged: encrypt again.");
+      if (decided) throw new Error(t("ballot.js.decided"));
       decided = true;
       var o = opening;
       opening = null;
@@ -163,7 +172,7 @@
     e.preventDefault();
     clearError();
     if (form.getAttribute("data-ready") !== "1") {
-      fail("The page is not ready to vote: see the message above.");
+      fail(t("ballot.js.notready"));
       return;
     }
     keyP.then(function (rec) {
@@ -178,13 +187,13 @@
       $("committed-tracker").textContent = pending.tracker;
       committedBox.setAttribute("data-tracker", pending.tracker);
       committedBox.hidden = false;
-      say("Encrypted in " + pending.ms.toFixed(0) + " ms. Note the tracker, then cast or challenge this ballot.");
+      say(t("ballot.js.encrypted", pending.ms.toFixed(0)));
       $("committed-title").focus();
     });
   });
 
   $("ballot-change").addEventListener("click", function () {
-    say("The encrypted ballot was discarded (neither cast nor opened). Change your choices and encrypt again.");
+    say(t("ballot.js.discarded"));
     startAgain(true);
   });
 
@@ -195,7 +204,7 @@
     try { ballot = pending.cast(); } catch (err) { fail(err.message); return; }
     keep(pending.tracker);
     cast.querySelector("input[name=ballot]").value = ballot;
-    say("Casting ballot " + pending.tracker + ". Next: check and sign.");
+    say(t("ballot.js.casting", pending.tracker));
     pending = null;
     cast.submit();
   });
@@ -223,26 +232,26 @@
     var list = $("challenge-choices");
     list.textContent = "";
     if (res.ok) {
-      $("challenge-verdict").textContent = "This device opened the ballot: it says the ballot holds the choices below. Now check that on another device.";
+      $("challenge-verdict").textContent = t("ballot.js.opened");
       questions().forEach(function (fs, qi) {
         var picked = [];
         fs.querySelectorAll("label").forEach(function (l, oi) { if (res.choices[qi][oi]) picked.push(l.textContent); });
         var li = document.createElement("li");
-        li.textContent = questionText(fs) + ": " + (picked.length ? picked.join(", ") : "no choice");
+        li.textContent = questionText(fs) + ": " + (picked.length ? picked.join(", ") : t("ballot.js.nochoice"));
         list.appendChild(li);
       });
     } else {
-      $("challenge-verdict").textContent = "CHECK FAILED on this device: " + res.error + ". Do not vote on this device.";
+      $("challenge-verdict").textContent = t("ballot.js.checkfailed", res.error);
     }
     challengeBox.setAttribute("data-ok", res.ok ? "1" : "0");
     committedBox.hidden = true;
     challengeBox.hidden = false;
-    say("Ballot " + file.tracker.slice(0, 16) + "… was challenged: opened, and not cast.");
+    say(t("ballot.js.challenged", file.tracker.slice(0, 16)));
     $("challenge-title").focus();
   });
 
   $("vote-again").addEventListener("click", function () {
-    say("Encrypt again to cast: the new ballot gets fresh randomness and a new tracker.");
+    say(t("ballot.js.again"));
     startAgain(true);
   });
 })();

@@ -8,13 +8,27 @@
   var status = document.getElementById("demo-status");
   var nojs = document.getElementById("demo-nojs");
   function say(text) { status.textContent = text; status.hidden = !text; }
+  // Messages in the page's language (data-i18n, web/ui scriptMessages),
+  // the English text when absent; {0} is the argument.
+  function messages(el) {
+    var m = {};
+    try { m = JSON.parse((el && el.getAttribute("data-i18n")) || "{}"); } catch (e) { m = {}; }
+    return function (key, en, arg) {
+      var s = m[key] || en;
+      return arg === undefined ? s : s.replace("{0}", arg);
+    };
+  }
+  var t = messages(status);
+  // An error's message, in the page's language when it is one of the key
+  // store's own (English) messages.
+  function errText(err) { var s = (err && err.message) || String(err); return t("en:" + s, s); }
   if (!K) return;
   K.supported().then(function () {
     nojs.hidden = true;
     return K.get();
   }).then(function (rec) {
-    if (rec) say("The key in this browser now is account " + rec.accountId + ".");
-  }).catch(function (err) { nojs.textContent = err.message || String(err); });
+    if (rec) say(t("demo.js.current", "The key in this browser now is account {0}.", rec.accountId));
+  }).catch(function (err) { nojs.textContent = errText(err); });
 
   document.querySelectorAll("form.demo-form").forEach(function (form) {
     var button = form.querySelector("button[type=submit]");
@@ -23,10 +37,10 @@
       if (button.disabled) return;
       button.disabled = true;
       var who = form.getAttribute("data-who");
-      say("Putting the demo key of " + who + " in this browser…");
+      say(t("demo.js.putting", "Putting the demo key of {0} in this browser…", who));
       var origin = form.getAttribute("data-origin");
       if (origin && origin !== location.origin) {
-        say("This challenge is for " + origin + ", not this site: not signing.");
+        say(t("demo.js.origin", "This challenge is for {0}, not this site: not signing.", origin));
         button.disabled = false;
         return;
       }
@@ -34,11 +48,11 @@
         return K.sign(rec, K.unhex(form.getAttribute("data-sign-bytes")));
       }).then(function (sig) {
         form.elements.signature.value = sig;
-        say("Signed in as " + who + "…");
+        say(t("demo.js.signedin", "Signed in as {0}…", who));
         form.submit();
       }).catch(function (err) {
         button.disabled = false;
-        say(err.message || String(err));
+        say(errText(err));
       });
     });
   });

@@ -6,6 +6,20 @@
   function $(id) { return document.getElementById(id); }
   var errBox = $("keys-error"), errList = $("keys-error-list"), msg = $("keys-message");
   var backupURL = null;
+  // Messages in the page's language (data-i18n, web/ui scriptMessages),
+  // the English text when absent; {0} is the argument.
+  function messages(el) {
+    var m = {};
+    try { m = JSON.parse((el && el.getAttribute("data-i18n")) || "{}"); } catch (e) { m = {}; }
+    return function (key, en, arg) {
+      var s = m[key] || en;
+      return arg === undefined ? s : s.replace("{0}", arg);
+    };
+  }
+  var t = messages(msg);
+  // An error's message, in the page's language when it is one of the key
+  // store's own (English) messages.
+  function errText(err) { var s = (err && err.message) || String(err); return t("en:" + s, s); }
 
   function clearErrors() {
     errBox.hidden = true;
@@ -34,7 +48,7 @@
     if (!rec) return;
     $("key-public").textContent = rec.publicKey;
     $("key-account").textContent = rec.accountId;
-    $("key-created").textContent = new Date(rec.created).toUTCString();
+    $("key-created").textContent = new Date(rec.created).toLocaleString(document.documentElement.lang || undefined, { timeZone: "UTC", dateStyle: "long", timeStyle: "medium" }) + " UTC";
     $("key-account-link").href = "/accounts/" + rec.accountId;
     var wrap = $("key-backup-wrap"), link = $("key-backup");
     if (backupText) {
@@ -56,25 +70,25 @@
   }).then(function (rec) {
     show(rec);
   }).catch(function (err) {
-    $("keys-nojs").textContent = err.message || String(err);
+    $("keys-nojs").textContent = errText(err);
   });
 
   $("create-form").addEventListener("submit", function (e) {
     e.preventDefault();
     clearErrors();
     var form = e.target, p1 = $("create-pass").value, p2 = $("create-pass2").value, errs = [];
-    if (p1.length < 12) errs.push(["Enter a passphrase of at least 12 characters", "create-pass"]);
-    else if (p1 !== p2) errs.push(["The two passphrases are different", "create-pass2"]);
+    if (p1.length < 12) errs.push([t("keys.js.short", "Enter a passphrase of at least 12 characters"), "create-pass"]);
+    else if (p1 !== p2) errs.push([t("keys.js.differ", "The two passphrases are different"), "create-pass2"]);
     if (errs.length) return fail(errs);
     busy(form, true);
-    say("Creating your key and encrypting its backup…");
+    say(t("keys.js.creating", "Creating your key and encrypting its backup…"));
     K.create(p1).then(function (r) {
       form.reset();
       show(r.record, r.backup);
-      say("Your key is ready. Download the encrypted backup now and keep it with your passphrase: without them, losing this browser’s data loses the key.");
+      say(t("keys.js.ready", "Your key is ready. Download the encrypted backup now and keep it with your passphrase: without them, losing this browser’s data loses the key."));
     }).catch(function (err) {
       say("");
-      fail([["The key could not be created: " + (err.message || err)]]);
+      fail([[t("keys.js.notcreated", "The key could not be created: {0}", errText(err))]]);
     }).then(function () { busy(form, false); });
   });
 
@@ -82,26 +96,26 @@
     e.preventDefault();
     clearErrors();
     var form = e.target, file = $("import-file").files[0], pass = $("import-pass").value, errs = [];
-    if (!file) errs.push(["Choose your backup file", "import-file"]);
-    if (!pass) errs.push(["Enter the backup’s passphrase", "import-pass"]);
+    if (!file) errs.push([t("keys.js.choosefile", "Choose your backup file"), "import-file"]);
+    if (!pass) errs.push([t("keys.js.enterpass", "Enter the backup’s passphrase"), "import-pass"]);
     if (errs.length) return fail(errs);
     busy(form, true);
-    say("Decrypting your backup…");
+    say(t("keys.js.decrypting", "Decrypting your backup…"));
     file.text().then(function (text) { return K.restore(text, pass); }).then(function (rec) {
       form.reset();
       show(rec);
-      say("Your key was imported into this browser.");
+      say(t("keys.js.imported", "Your key was imported into this browser."));
     }).catch(function (err) {
       say("");
-      fail([[err.message || String(err), "import-pass"]]);
+      fail([[errText(err), "import-pass"]]);
     }).then(function () { busy(form, false); });
   });
 
   $("key-remove").addEventListener("click", function () {
-    if (!window.confirm("Remove the key from this browser? Without its backup file you cannot get it back.")) return;
+    if (!window.confirm(t("keys.js.confirm", "Remove the key from this browser? Without its backup file you cannot get it back."))) return;
     K.remove().then(function () {
       show(null);
-      say("The key was removed from this browser.");
+      say(t("keys.js.removed", "The key was removed from this browser."));
     });
   });
 })();

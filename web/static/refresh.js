@@ -11,11 +11,20 @@
   var button = document.getElementById("refresh-toggle");
   var note = document.getElementById("refresh-note");
   var paused = false;
+  // Messages in the page's language, when the page gives them (the
+  // button's data-i18n: "<area>.paused", ".every" with {0} seconds,
+  // ".unreachable"); English otherwise.
+  var texts = {};
+  try { texts = JSON.parse((button && button.getAttribute("data-i18n")) || "{}"); } catch (e) { texts = {}; }
+  function text(suffix, english) {
+    for (var k in texts) if (k.slice(-suffix.length) === suffix) return texts[k];
+    return english;
+  }
 
   function say(text) { // only real changes, so the live note is not re-announced
     if (note && note.textContent !== text) note.textContent = text;
   }
-  function steady() { say(paused ? "Updates paused." : "Updates every " + every / 1000 + " seconds."); }
+  function steady() { say(paused ? text(".paused", "Updates paused.") : text(".every", "Updates every {0} seconds.").replace("{0}", String(every / 1000))); }
   if (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
@@ -39,7 +48,7 @@
         }));
       })
       .catch(function () {
-        say("Could not reach the portal; retrying.");
+        say(text(".unreachable", "Could not reach the portal; retrying."));
       });
   }
   setInterval(tick, every);

@@ -18,6 +18,14 @@
   var addPath = form.getAttribute("data-add");
   var csrf = form.elements._csrf.value;
   var progress = $("roll-progress"), status = $("roll-status");
+  // t is a message in the page's language (the form's data-i18n), its
+  // {0}, {1}… filled in from args.
+  var texts = {};
+  try { texts = JSON.parse(form.getAttribute("data-i18n") || "{}"); } catch (e) { texts = {}; }
+  function t(key) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return (texts[key] || key).replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
+  }
 
   function fail(text) {
     $("roll-error-text").textContent = text;
@@ -39,7 +47,7 @@
   }
 
   // CREDENTIAL says what rollimport.CredentialReason says, in the portal's words.
-  var CREDENTIAL = "a credential, not an account: a roll lists accounts; to admit the holders of a credential (who may make their key after the election is published) create the election with a credential rule (schema and predicate)";
+  var CREDENTIAL = t("ballot.rjs.credential");
 
   // parse is rollimport.ReadCSV: one voter a row, an optional header.
   function parse(text) {
@@ -70,14 +78,14 @@
         }
       }
       if (col >= cells.length) {
-        refused.push({ line: line, text: raw, reason: "the line has no column " + (col + 1) });
+        refused.push({ line: line, text: raw, reason: t("ballot.rjs.nocolumn", col + 1) });
         continue;
       }
       var text = cells[col].trim(), id = account(text);
-      if (text === "") refused.push({ line: line, text: text, reason: "no voter on this line" });
+      if (text === "") refused.push({ line: line, text: text, reason: t("ballot.rjs.novoter") });
       else if (/^urn:uuid:/i.test(text) || /^[0-9a-fA-F]{64}$/.test(text)) refused.push({ line: line, text: text.slice(0, 80), reason: CREDENTIAL });
-      else if (!id) refused.push({ line: line, text: text.slice(0, 80), reason: "not an account id (40 hexadecimal digits) or did:publica:<account id>" });
-      else if (seen[id]) refused.push({ line: line, text: text, reason: "the same voter as line " + seen[id] });
+      else if (!id) refused.push({ line: line, text: text.slice(0, 80), reason: t("ballot.rjs.notaccount") });
+      else if (seen[id]) refused.push({ line: line, text: text, reason: t("ballot.rjs.same", seen[id]) });
       else { seen[id] = line; entries.push({ line: line, account: id }); }
     }
     return { entries: entries, refused: refused };
@@ -90,7 +98,7 @@
   }
   function reasonOf(doc) {
     var s = doc.querySelector(".error-summary") || doc.querySelector("main");
-    return s ? s.textContent.replace(/\s+/g, " ").trim() : "the portal did not answer";
+    return s ? s.textContent.replace(/\s+/g, " ").trim() : t("ballot.rjs.noanswer");
   }
 
   // sendBatch prepares, signs and sends one batch; it resolves once the
@@ -104,7 +112,7 @@
     return post(addPath, data).then(function (res) {
       var sf = res.doc.querySelector("form[data-sign]");
       if (res.status !== 200 || !sf) throw new Error(reasonOf(res.doc));
-      if (sf.getAttribute("data-pubkey") !== key.publicKey) throw new Error("the prepared transaction is for another key: not signing");
+      if (sf.getAttribute("data-pubkey") !== key.publicKey) throw new Error(t("ballot.rjs.otherkey"));
       return K.sign(key, K.unhex(sf.getAttribute("data-sign-bytes"))).then(function (sig) {
         var send = new FormData();
         sf.querySelectorAll("input[name]").forEach(function (i) { send.set(i.name, i.value); });
@@ -122,7 +130,7 @@
     if (busy) return;
     var file = $("roll-file").files[0];
     $("roll-error").hidden = true;
-    if (!file) { fail("Choose the CSV file of the roll."); return; }
+    if (!file) { fail(t("ballot.rjs.choose")); return; }
     busy = true;
     form.querySelector("button").disabled = true;
     var done = 0, total = 0, started = performance.now();
@@ -130,11 +138,11 @@
       progress.max = Math.max(total, 1);
       progress.value = done;
       var secs = (performance.now() - started) / 1000;
-      status.textContent = done + " of " + total + " voters registered" + (secs > 1 ? " (" + Math.round(done / secs) + " a second)" : "") + ".";
+      status.textContent = secs > 1 ? t("ballot.rjs.rate", done, total, Math.round(done / secs)) : t("ballot.rjs.progress", done, total);
     }
     Promise.all([K.get(), file.text()]).then(function (r) {
       var key = r[0];
-      if (!key) throw new Error("There is no key in this browser: import the official’s key on the Your key page first.");
+      if (!key) throw new Error(t("ballot.rjs.nokey"));
       var p = parse(r[1]);
       refusedRows(p.refused);
       var accounts = p.entries.map(function (x) { return x.account; }).sort();
@@ -148,11 +156,11 @@
         })(accounts.slice(i, i + batchSize));
       }
       return chain.then(function () {
-        status.textContent = "Done: " + done + " voters are on the roll" + (p.refused.length ? "; " + p.refused.length + " lines were not imported (listed below)." : ".");
+        status.textContent = p.refused.length ? t("ballot.rjs.donerefused", done, p.refused.length) : t("ballot.rjs.done", done);
         form.setAttribute("data-done", String(done));
       });
     }).catch(function (err) {
-      fail("After " + done + " of " + total + " voters: " + (err.message || err) + " Fix the cause and import the list again: voters already on the roll stay on it.");
+      fail(t("ballot.rjs.after", done, total, err.message || err));
     }).then(function () {
       busy = false;
       form.querySelector("button").disabled = false;

@@ -9,7 +9,8 @@ type Field struct {
 	Hint  string
 	Value string
 	Error string // set when the answer was refused
-	// Kind is "text" (default) or "textarea".
+	// Kind is "text" (default), "textarea" or "more" (a submit button
+	// that shows the form again with one more slot: Journey.More).
 	Kind         string
 	Autocomplete string // "off" by default
 	// Fill names a value the page script fills in when the field is empty:
@@ -65,19 +66,23 @@ func WithErrors(fields []Field, errs []FormError) []Field {
 	return out
 }
 
-// errorTitle prefixes a page title with "Error: " when the form has errors,
-// as screen-reader users hear the title first.
-func errorTitle(title string, errs []FormError) string {
-	if len(errs) > 0 {
-		return "Error: " + title
-	}
-	return title
-}
-
-// errorTitleIn is errorTitle in the page's language.
+// errorTitleIn prefixes a page title with "Error: " in the page's
+// language when the form has errors, as screen-reader users hear the
+// title first.
 func errorTitleIn(ctx context.Context, title string, errs []FormError) string {
 	if len(errs) > 0 {
 		return tr(ctx, "form.errortitle", title)
 	}
 	return title
+}
+
+// hasMore reports whether the fields include an "add another" button
+// (Kind "more").
+func hasMore(fs []Field) bool {
+	for _, f := range fs {
+		if f.Kind == "more" {
+			return true
+		}
+	}
+	return false
 }

@@ -284,8 +284,11 @@ func checkResult(ctx context.Context, r string) string {
 }
 
 // credentialScriptKeys are the messages static/credentials.js shows.
-var credentialScriptKeys = []string{"identity.js.nokey", "identity.js.notjson", "identity.js.notcred", "identity.js.imported",
-	"identity.js.already", "identity.js.remove", "identity.js.removed", "identity.js.present", "identity.js.status.ok",
-	"identity.js.status.revoked", "identity.js.status.suspended", "identity.js.status.unknown", "identity.js.status.checking",
-	"identity.js.noexpiry", "identity.js.choose", "identity.js.expired", "identity.js.signing", "identity.js.signfail",
-	"identity.js.building", "identity.js.buildfail", "identity.js.nocreds", "identity.js.keyfor", "identity.js.otherkey"}
+var credentialScriptKeys = []string{"identity.js.notjson", "identity.js.notcred", "identity.js.notpublica", "identity.js.damaged",
+	"identity.js.noexpiry", "identity.js.present", "identity.js.remove", "identity.js.confirmremove", "identity.js.removed",
+	"identity.js.unreadable", "identity.js.choosefile", "identity.js.issuedother", "identity.js.imported", "identity.js.from",
+	"identity.js.keyfor", "identity.js.nokey", "identity.js.buildfail", "identity.js.nowasm", "identity.js.nobuilder",
+	"identity.js.di.notjson", "identity.js.di.notproof", "identity.js.di.hashes", "identity.js.di.domain", "identity.js.ready",
+	"identity.js.signing", "identity.js.nokeysign", "identity.js.otherkey", "identity.js.signed", "identity.js.status.valid",
+	"identity.js.status.revoked", "identity.js.status.suspended", "identity.js.status.expired", "identity.js.status.unknown",
+	"identity.js.status.checking"}

@@ -2,8 +2,11 @@ package ui
 
 import (
 	"context"
+	"io"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/x/land"
@@ -171,4 +174,12 @@ func (p MapParcel) nameIn(ctx context.Context) string {
 		return tr(ctx, "land.mapparcel.addr", p.Address, p.Ref)
 	}
 	return tr(ctx, "search.parcel", p.Ref)
+}
+
+// ParcelMapAs is ParcelMap labelled by the catalog's message key with
+// ref, in the page's language.
+func ParcelMapAs(id, key, ref string, g land.Geometry) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return ParcelMap(id, tr(ctx, key, ref), g).Render(ctx, w)
+	})
 }

@@ -2,8 +2,12 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/publica/publica/web/i18n"
 )
 
 // ageIn is age in the page's language: "3 s ago" / "3 秒前".
@@ -42,3 +46,31 @@ func txResultIn(ctx context.Context, known, ok bool, code string) string {
 	}
 	return tr(ctx, "status.failed", code)
 }
+
+// scriptMessages is the messages a page's script shows, as a JSON object
+// for a data-i18n attribute: each key's text in the page's language
+// ({0} is filled in by the script). A keystore.* key is given under its
+// English text instead ("en:" and the text), so a script can show
+// keystore.js's errors, which are English, in the page's language.
+func scriptMessages(ctx context.Context, keys ...string) string {
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		if strings.HasPrefix(k, "keystore.") {
+			m["en:"+i18n.Tr(i18n.English, k)] = tr(ctx, k)
+			continue
+		}
+		m[k] = tr(ctx, k)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+var keystoreErrors = []string{"keystore.noweb", "keystore.noed25519", "keystore.notbackup", "keystore.wrongpass", "keystore.damaged"}
+
+// Script messages of the key, demo and replay pages.
+var (
+	keysScriptKeys = append([]string{"keys.js.short", "keys.js.differ", "keys.js.creating", "keys.js.ready", "keys.js.notcreated",
+		"keys.js.choosefile", "keys.js.enterpass", "keys.js.decrypting", "keys.js.imported", "keys.js.confirm", "keys.js.removed"}, keystoreErrors...)
+	demoScriptKeys   = append([]string{"demo.js.current", "demo.js.putting", "demo.js.origin", "demo.js.signedin"}, keystoreErrors...)
+	replayScriptKeys = []string{"replay.js.resume", "replay.js.pause", "replay.js.unreachable"}
+)
