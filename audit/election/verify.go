@@ -100,10 +100,39 @@ type Report struct {
 	AggregateMatches bool           `json:"aggregate_matches"`
 	PartialsVerified int            `json:"partial_decryptions_verified"`
 	Result           [][]uint64     `json:"result,omitempty"`
-	ResultMatches    bool           `json:"result_matches"`
-	Failures         []string       `json:"failures"`
-	OK               bool           `json:"ok"`
-	Elapsed          time.Duration  `json:"elapsed_ns"`
+	// Questions are the election's questions and options, so the
+	// summary names each count.
+	Questions     []QuestionText `json:"-"`
+	ResultMatches bool           `json:"result_matches"`
+	Failures      []string       `json:"failures"`
+	OK            bool           `json:"ok"`
+	Elapsed       time.Duration  `json:"elapsed_ns"`
+}
+
+// QuestionText is a question as the election record words it.
+type QuestionText struct {
+	Text    string
+	Options []string
+}
+
+// resultInWords names each recomputed count by its question and option
+// ("Mayor: Ann 0, Ben 1, Cy 1"), questions separated by "; ".
+func (r *Report) resultInWords() string {
+	if len(r.Questions) != len(r.Result) {
+		return fmt.Sprint(r.Result)
+	}
+	var qs []string
+	for qi, q := range r.Questions {
+		if len(q.Options) != len(r.Result[qi]) {
+			return fmt.Sprint(r.Result)
+		}
+		opts := make([]string, len(q.Options))
+		for oi, o := range q.Options {
+			opts[oi] = fmt.Sprintf("%s %d", o, r.Result[qi][oi])
+		}
+		qs = append(qs, q.Text+": "+strings.Join(opts, ", "))
+	}
+	return strings.Join(qs, "; ")
 }
 
 func (r *Report) fail(format string, args ...any) {
@@ -127,7 +156,10 @@ func (r *Report) Summary() string {
 	fmt.Fprintf(&b, "  ballots: %d counted, %d with valid proofs; trackers %s\n", r.Ballots, r.BallotsValid, trackerCounts(r.Trackers))
 	fmt.Fprintf(&b, "  aggregate recomputed and equal to the chain's: %v\n", r.AggregateMatches)
 	if r.Phase == "tallied" {
-		fmt.Fprintf(&b, "  partial decryptions verified: %d; result %v recomputed and equal: %v\n", r.PartialsVerified, r.Result, r.ResultMatches)
+		fmt.Fprintf(&b, "  partial decryptions verified: %d; result recomputed and equal to the published one: %v\n", r.PartialsVerified, r.ResultMatches)
+		if len(r.Result) > 0 {
+			fmt.Fprintf(&b, "  result: %s\n", r.resultInWords())
+		}
 	}
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "  FAILURE: %s\n", f)
@@ -202,6 +234,9 @@ func Verify(src Source, id string) (*Report, error) {
 		return nil, fmt.Errorf("no election %q", id)
 	}
 	r.Phase, r.Trustees, r.Threshold = e.Phase, len(e.Trustees), e.Threshold
+	for _, q := range e.Questions {
+		r.Questions = append(r.Questions, QuestionText{Text: q.Text, Options: q.Options})
+	}
 	if k := e.Eligibility.Kind; k != "roll" && k != "credential" {
 		r.fail("unknown eligibility rule %q", k)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -216,6 +217,20 @@ func TestVerifyHonestAndTampered(t *testing.T) {
 		t.Fatalf("honest election (want counts %v):\n%s", f.counts, rep.Summary())
 	}
 	t.Log(rep.Summary())
+	var words []string
+	for qi, q := range []struct {
+		text string
+		opts []string
+	}{{"Approve?", []string{"yes", "no"}}, {"Chair", []string{"Ann", "Ben", "Cy"}}, {"Parks", []string{"North", "South", "East"}}} {
+		var counts []string
+		for oi, o := range q.opts {
+			counts = append(counts, fmt.Sprintf("%s %d", o, f.counts[qi][oi]))
+		}
+		words = append(words, q.text+": "+strings.Join(counts, ", "))
+	}
+	if want := "  result: " + strings.Join(words, "; ") + "\n"; !strings.Contains(rep.Summary(), want) {
+		t.Errorf("the summary does not name each count as %q:\n%s", want, rep.Summary())
+	}
 
 	id := electionID
 	voter := func(i int) string { return apptest.Account(f.voters[i]) }
