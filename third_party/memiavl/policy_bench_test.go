@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -71,6 +72,8 @@ func BenchmarkSnapshotPolicyFigures(b *testing.B) {
 	// opening times the best of three opens, wall and CPU (the machine may
 	// be shared: CPU time is what other jobs do not inflate as much); cold
 	// drops the DB's files from the page cache before each.
+	// heap is what the open DB holds in the heap: the nodes the replay made
+	var heap uint64
 	opening := func(cold bool) (time.Duration, time.Duration, LogGrowth) {
 		best, bestCPU := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 		var grown LogGrowth
@@ -82,6 +85,7 @@ func BenchmarkSnapshotPolicyFigures(b *testing.B) {
 			db := open()
 			best, bestCPU = min(best, time.Since(start)), min(bestCPU, cpuTime()-startCPU)
 			grown = db.LogGrowth()
+			heap = heapInUse()
 			closeDB(db)
 		}
 		return best, bestCPU, grown
@@ -110,6 +114,7 @@ func BenchmarkSnapshotPolicyFigures(b *testing.B) {
 		leaves, float64(snapshotBytes)/1e9, rewrite.Seconds(), rewriteCPU.Seconds(), float64(snapshotBytes)/1e6/rewrite.Seconds())
 
 	base, baseCPU, _ := opening(false)
+	baseHeap := heap
 	baseCold, _, _ := opening(true)
 	logf("open, nothing to replay: %.3f s warm (%.3f s CPU), %.3f s cold", base.Seconds(), baseCPU.Seconds(), baseCold.Seconds())
 
@@ -138,6 +143,7 @@ func BenchmarkSnapshotPolicyFigures(b *testing.B) {
 			shape.versions, shape.perVersion, grown.Bytes, warm.Seconds(), warmCPU.Seconds(), cold.Seconds(), coldCPU.Seconds())
 		if n := shape.versions * shape.perVersion; n > 0 {
 			logf("  replay per 100,000 changes: %.2f s warm (%.2f s CPU), %.2f s cold", dw.Seconds()*1e5/float64(n), dwCPU.Seconds()*1e5/float64(n), dc.Seconds()*1e5/float64(n))
+			logf("  heap held after the replay: %.0f MB, %.0f bytes a change", float64(heap-min(heap, baseHeap))/1e6, float64(heap-min(heap, baseHeap))/float64(n))
 		} else {
 			logf("  replay per empty version: %.1f µs warm (%.1f µs CPU)", float64(dw.Microseconds())/float64(shape.versions), float64(dwCPU.Microseconds())/float64(shape.versions))
 		}
@@ -183,4 +189,12 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
