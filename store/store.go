@@ -85,8 +85,9 @@ type SnapshotPolicy = memiavl.RewritePolicy
 
 // DefaultSnapshotPolicy: a rewrite once 10% of the leaves changed, or the
 // log since the snapshot holds 256 MiB (about 1.4 million land record
-// changes, which a restart replays in about 30 s of CPU at 1M leaves) or
-// a million versions, and never within 100 versions of the last. The
+// changes, which a restart replays in 30-40 s of CPU and which hold about
+// 1.5-1.8 GB of heap until the rewrite) or a million versions, and never
+// within 100 versions of the last. The
 // figures behind it are in docs/state.md ("When the snapshot is
 // rewritten").
 var DefaultSnapshotPolicy = SnapshotPolicy{
