@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +53,11 @@ type StateSyncOptions struct {
 	// bytes a second (publica init keeps CometBFT's 5,120,000): a
 	// snapshot crosses one peer connection, at most this fast.
 	Rate int64
+	// CPUProfile, if set, is where the joining node's CPU profile is
+	// written, from the snapshot's offer to the first block after it, in
+	// windows of a few seconds: CPUProfile.0, .1, … (go tool pprof
+	// takes them together).
+	CPUProfile string
 	// Node makes the command that runs a node in home until SIGTERM,
 	// writing a snapshot every interval heights (0: none) and CometBFT's
 	// log at logLevel on stderr; nil runs this executable's start
@@ -261,6 +267,9 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 	if opts.Rate > 0 {
 		jconf.P2P.SendRate, jconf.P2P.RecvRate = opts.Rate, opts.Rate
 	}
+	if opts.CPUProfile != "" {
+		jconf.RPC.PprofListenAddress = freeAddr()
+	}
 	if err := node.WriteConfig(jconf); err != nil {
 		return nil, err
 	}
@@ -281,7 +290,18 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 		return nil, err
 	}
 	rss := func() { res.JoinRSS = max(res.JoinRSS, procFileField(jn.cmd.Process.Pid, "VmHWM:")<<10) }
+	var profiled chan error
+	stopProfile := make(chan struct{})
 	for {
+		if opts.CPUProfile != "" && profiled == nil {
+			stages.mu.Lock()
+			_, offered := stages.marks["Offering snapshot to ABCI app"]
+			stages.mu.Unlock()
+			if offered {
+				profiled = make(chan error, 1)
+				go func() { profiled <- profileWindows(jconf.RPC.PprofListenAddress, opts.CPUProfile, stopProfile) }()
+			}
+		}
 		st, err := jc.RPC.Status(ctx)
 		if err == nil && st.SyncInfo.LatestBlockHeight > stateSyncHeight {
 			if st.SyncInfo.EarliestBlockHeight <= trustHeight {
@@ -298,6 +318,15 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 		}
 		rss()
 		time.Sleep(50 * time.Millisecond)
+	}
+	close(stopProfile)
+	if opts.CPUProfile != "" {
+		if profiled == nil {
+			return nil, errors.New("cpu profile: the joining node offered no snapshot")
+		}
+		if err := <-profiled; err != nil {
+			return nil, fmt.Errorf("cpu profile of the joining node: %w", err)
+		}
 	}
 
 	// A proven read on the new node: its proof checked against a header
@@ -369,6 +398,34 @@ func PrintStateSync(w io.Writer, rows []*StateSyncResult) {
 		fmt.Fprintf(w, "%10d %4.0f MB/s %6.2f GB %9.1fs %7d %7.0f MB %7.1fs %8.1fs %8.1fs %8.1fs %8.1fs %8.1fs %4d MiB %6.2f GB %7.0fs\n",
 			r.Parcels, float64(r.Rate)/1e6, float64(r.StateBytes)/1e9, r.SnapshotWrite.Seconds(), r.Chunks, float64(r.SnapshotBytes)/1e6, r.Offered.Seconds(), r.Fetched.Seconds(),
 			r.Restored.Seconds(), r.Verified.Seconds(), r.Served.Seconds(), r.JoinCPU.Seconds(), r.JoinRSS>>20, float64(r.JoinDisk)/1e9, r.Setup.Seconds())
+	}
+}
+
+// profileWindows writes CPU profiles of the node whose pprof listener
+// is addr, window after window, into path.0, path.1, … until stop is
+// closed (the window under way is finished).
+func profileWindows(addr, path string, stop <-chan struct{}) error {
+	for i := 0; ; i++ {
+		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=3", addr))
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("pprof: %s: %s", res.Status, b)
+		}
+		if err := os.WriteFile(fmt.Sprintf("%s.%d", path, i), b, 0o644); err != nil {
+			return err
+		}
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
 	}
 }
 

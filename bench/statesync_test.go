@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -48,13 +49,15 @@ func TestStateSyncNodeProcess(t *testing.T) {
 // CometBFT state sync (light client from a trusted block), holds no block
 // before the snapshot, has the chain's app hash and answers a title read
 // whose proof verifies against a light-client header (StateSync fails
-// otherwise), with both nodes' p2p rate raised from CometBFT's default.
+// otherwise), with both nodes' p2p rate raised from CometBFT's default and
+// the joining node's CPU profiled.
 func TestStateSyncJoin(t *testing.T) {
 	if os.Getenv(stateSyncNodeEnv) != "" {
 		t.Skip("node process")
 	}
 	var out bytes.Buffer
-	r, err := StateSync(&out, StateSyncOptions{Parcels: 3000, Chunk: 1000, Dir: t.TempDir(), BlockInterval: 300 * time.Millisecond, Rate: 20_000_000,
+	profile := filepath.Join(t.TempDir(), "join.prof")
+	r, err := StateSync(&out, StateSyncOptions{Parcels: 3000, Chunk: 1000, Dir: t.TempDir(), BlockInterval: 300 * time.Millisecond, Rate: 20_000_000, CPUProfile: profile,
 		Node: func(home string, interval uint64, logLevel string) *exec.Cmd {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestStateSyncNodeProcess$")
 			cmd.Env = append(os.Environ(), stateSyncNodeEnv+"="+home, stateSyncIntervalEnv+"="+strconv.FormatUint(interval, 10), stateSyncLogEnv+"="+logLevel)
@@ -68,6 +71,9 @@ func TestStateSyncJoin(t *testing.T) {
 	t.Log(out.String())
 	if r.Chunks < 1 || r.SnapshotBytes == 0 || r.SnapshotWrite <= 0 || r.ProofSize == 0 || r.JoinRSS == 0 || r.JoinCPU <= 0 {
 		t.Errorf("figures missing: %+v", r)
+	}
+	if b, err := os.ReadFile(profile + ".0"); err != nil || len(b) == 0 {
+		t.Errorf("the joining node's CPU profile: %d bytes, %v", len(b), err)
 	}
 	if r.Rate != 20_000_000 {
 		t.Errorf("p2p rate %d in the nodes' config, want 20000000", r.Rate)

@@ -37,5 +37,6 @@ func withStateSyncBench(cmd *cobra.Command) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Dir, "statesync-dir", "", "where the state sync run's two homes are made (default the system's temporary directory; 1M parcels need about 5 GB)")
 	cmd.Flags().DurationVar(&opts.DiscoveryTime, "statesync-discovery", 5*time.Second, "the joining node's snapshot discovery time (CometBFT's least is 5 s)")
 	cmd.Flags().Int64Var(&opts.Rate, "statesync-p2p-rate", 0, "both nodes' p2p send_rate and recv_rate in bytes a second (0: as publica init writes, CometBFT's 5120000)")
+	cmd.Flags().StringVar(&opts.CPUProfile, "statesync-cpuprofile", "", "write the joining node's CPU profile, from the snapshot's offer to the first block after it, to this path + .0, .1, … (3-second windows; go tool pprof -top PATH.*)")
 	return cmd
 }
