@@ -79,6 +79,9 @@ func TestIdentityCLI(t *testing.T) {
 			if strings.Contains(out, "age_band") || strings.Contains(out, "birth_date") {
 				t.Fatalf("verify shows undisclosed claims:\n%s", out)
 			}
+			if strings.Contains(out, "valid_until") || strings.Contains(out, "0001-01-01") {
+				t.Fatalf("verify shows an expiry for a credential that never expires:\n%s", out)
+			}
 		}
 		return v, err
 	}

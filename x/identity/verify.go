@@ -53,7 +53,7 @@ type Verified struct {
 	StatusIndex uint64                     `json:"status_index"`
 	Digest      string                     `json:"digest"`
 	IssueHeight int64                      `json:"issue_height"`
-	ValidUntil  time.Time                  `json:"valid_until"`
+	ValidUntil  time.Time                  `json:"valid_until,omitzero"` // absent when the credential never expires
 	Claims      map[string]json.RawMessage `json:"claims"`
 	// Proven lists the terms proven without disclosure ("district=7").
 	Proven []string `json:"proven,omitempty"`
