@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cometbft/cometbft/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/gtank/ristretto255"
 
@@ -55,6 +56,11 @@ type BallotNetOptions struct {
 	// (default 20 MB/s; CometBFT's default of 5 MB/s is about 1,000
 	// ballots a second, which every validator must receive).
 	P2PRate int64
+	// MaxBlockBytes caps a block (genesis consensus parameter; default 4
+	// MiB, about 1,000 ballots: the goal's second). CometBFT's default of
+	// 21 MiB lets a flood fill a 5,000-ballot proposal that a starved
+	// machine cannot gossip and check within the round's timeouts.
+	MaxBlockBytes int64
 	// CPUProfile, if set, is where node0's CPU profile of ProfileSeconds
 	// (default 20) in the middle of the flood is written.
 	CPUProfile     string
@@ -152,7 +158,12 @@ type BallotNetProjection struct {
 // to all the validators in turn. Every validator checks every ballot's
 // signature and proofs before it enters its mempool and when its block
 // executes. It reports ballots committed per second, each validator's
-// CPU per ballot and peak RSS, block intervals and commit latency.
+// CPU per ballot and peak RSS, block intervals and commit latency. Once
+// every ballot is counted it waits for the close, has two trustees tally
+// over the network (the result must be the choices cast), runs the
+// independent verifier over RPC and, the nodes stopped, offline, measures
+// node0's disk and projects it, the tally and the verifier to 10 million
+// voters.
 func BallotNet(w io.Writer, opts BallotNetOptions) (*BallotNetResult, error) {
 	if opts.Validators <= 0 {
 		opts.Validators = 4
@@ -174,6 +185,9 @@ func BallotNet(w io.Writer, opts BallotNetOptions) (*BallotNetResult, error) {
 	}
 	if opts.CloseAfter <= 0 {
 		opts.CloseAfter = 90*time.Second + time.Duration(opts.Roll)*time.Millisecond + time.Duration(opts.Ballots)*20*time.Millisecond
+	}
+	if opts.MaxBlockBytes <= 0 {
+		opts.MaxBlockBytes = 4 << 20
 	}
 	if opts.ProfileSeconds <= 0 {
 		opts.ProfileSeconds = 20
@@ -218,7 +232,10 @@ func BallotNet(w io.Writer, opts BallotNetOptions) (*BallotNetResult, error) {
 		return nil, err
 	}
 	tn, err := testnet.Generate(testnet.Options{Validators: opts.Validators, Output: dir, BasePort: base,
-		BlockInterval: opts.BlockInterval, AppState: appState})
+		BlockInterval: opts.BlockInterval, AppState: appState,
+		// Blocks without transactions while waiting for the close (block
+		// time decides it), instead of the 30 s heartbeat.
+		EmptyBlockInterval: 2 * time.Second})
 	if err != nil {
 		return nil, err
 	}
@@ -229,9 +246,14 @@ func BallotNet(w io.Writer, opts BallotNetOptions) (*BallotNetResult, error) {
 			return nil, err
 		}
 		conf.P2P.SendRate, conf.P2P.RecvRate = opts.P2PRate, opts.P2PRate
-		// Blocks without transactions while waiting for the close (block
-		// time decides it), instead of the 30 s heartbeat.
-		conf.Consensus.CreateEmptyBlocksInterval = 2 * time.Second
+		doc, err := types.GenesisDocFromFile(conf.GenesisFile())
+		if err != nil {
+			return nil, err
+		}
+		doc.ConsensusParams.Block.MaxBytes = opts.MaxBlockBytes
+		if err := doc.SaveAs(conf.GenesisFile()); err != nil {
+			return nil, err
+		}
 		if i == 0 && opts.CPUProfile != "" {
 			pprofAddr = freeAddr()
 			conf.RPC.PprofListenAddress = pprofAddr
@@ -787,8 +809,8 @@ func (r *BallotNetResult) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  CPU per ballot: %s µs per validator (%.0f µs for all %d; the validators used %.2f cores of %d)\n",
 		strings.Join(cpus, " / "), float64(sum)/float64(time.Microsecond), len(r.CPUPerBallot), f.CPUCores, runtime.NumCPU())
-	fmt.Fprintf(w, "  peak RSS:      %s MiB per validator; mempool full %d times, resent %d; counted in the aggregate: %d\n",
-		strings.Join(rss, " / "), f.MempoolFull, f.Resent, r.Counted)
+	fmt.Fprintf(w, "  peak RSS:      %s MiB per validator; mempool full %d times, resent %d, unread by a starved node and resent %d; counted in the aggregate: %d\n",
+		strings.Join(rss, " / "), f.MempoolFull, f.Resent, f.Unread, r.Counted)
 	if len(r.ABCI) > 0 {
 		var parts []string
 		for _, m := range []string{"check_tx", "prepare_proposal", "process_proposal", "finalize_block", "commit"} {

@@ -75,6 +75,7 @@ type CeilingRun struct {
 	MaxPerBlock int
 	MempoolFull int // sends refused with "mempool is full" and retried
 	Resent      int // sends CometBFT answered OK but dropped (mempool full meanwhile), sent again
+	Unread      int // sends the node answered without reading the request in time (starved of CPU), sent again
 	Failed      int // transactions committed with a non-zero code
 	// NodeCPU is each node process's CPU time over the run (the flood's
 	// processes in order); FirstHeight and LastHeight bound the blocks
@@ -399,7 +400,7 @@ func flood(name string, pids []int, rpcs []string, opts CeilingOptions, txs [][]
 	// not keep it), so once everything is sent and the mempool is empty,
 	// the transactions no block carries are sent again.
 	todo := make(chan int, len(txs))
-	var pending, full, resent atomic.Int64
+	var pending, full, resent, unread atomic.Int64
 	for i := range txs {
 		pending.Add(1)
 		todo <- i
@@ -430,7 +431,11 @@ func flood(name string, pids []int, rpcs []string, opts CeilingOptions, txs [][]
 						cancel()
 						break
 					}
-					full.Add(1)
+					if errors.Is(err, errUnread) {
+						unread.Add(1)
+					} else {
+						full.Add(1)
+					}
 					time.Sleep(5 * time.Millisecond)
 				}
 				pending.Add(-1)
@@ -527,6 +532,7 @@ func flood(name string, pids []int, rpcs []string, opts CeilingOptions, txs [][]
 	run.FirstHeight, run.LastHeight = seen[0].height, seen[len(seen)-1].height
 	run.MempoolFull = int(full.Load())
 	run.Resent = int(resent.Load())
+	run.Unread = int(unread.Load())
 
 	// Latency and outcome of every transaction (after the clock).
 	if err := scan(); err != nil {
@@ -563,6 +569,9 @@ func flood(name string, pids []int, rpcs []string, opts CeilingOptions, txs [][]
 }
 
 // broadcast sends one broadcast_tx_sync; retry reports a full mempool.
+// errUnread is a broadcast the node answered without reading it.
+var errUnread = errors.New("the node did not read the request in time")
+
 func broadcast(ctx context.Context, hc *http.Client, url string, body []byte) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -591,6 +600,11 @@ func broadcast(ctx context.Context, hc *http.Client, url string, body []byte) (r
 	case ans.Error != nil:
 		if strings.Contains(ans.Error.Data, "mempool is full") {
 			return true, errors.New(ans.Error.Data)
+		}
+		if strings.Contains(ans.Error.Data, "error reading request body") {
+			// The node did not read the request in time (starved of
+			// CPU): it never saw the transaction.
+			return true, errUnread
 		}
 		return false, fmt.Errorf("broadcast: %s: %s", ans.Error.Message, ans.Error.Data)
 	case ans.Result == nil:

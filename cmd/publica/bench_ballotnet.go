@@ -30,6 +30,7 @@ func withBallotNetBench(cmd *cobra.Command) *cobra.Command {
 	f.IntVar(&opts.Workers, "ballot-net-workers", 64, "concurrent broadcast_tx_sync requests, spread over the validators")
 	f.DurationVar(&opts.BlockInterval, "ballot-net-block-interval", time.Second, "the validators' pause between blocks (timeout_commit)")
 	f.Int64Var(&opts.P2PRate, "ballot-net-p2p-rate", 20_000_000, "each validator's p2p send and receive rate, bytes a second (CometBFT's default 5 MB/s carries about 1,000 ballots a second)")
+	f.Int64Var(&opts.MaxBlockBytes, "ballot-net-max-block-bytes", 4<<20, "the chain's largest block in bytes (genesis; 4 MiB is about 1,000 ballots)")
 	f.DurationVar(&opts.CloseAfter, "ballot-net-close-after", 0, "how long after its creation the election closes; it must outlast the roll import, the encryption and the flood, and the run waits for it before the tally (0: 90s + 1ms a voter on the roll + 20ms a ballot)")
 	f.StringVar(&opts.CPUProfile, "ballot-net-cpuprofile", "", "write node0's CPU profile of --ballot-net-profile-seconds in the middle of the flood to this file (go tool pprof)")
 	f.IntVar(&opts.ProfileSeconds, "ballot-net-profile-seconds", 20, "length of node0's CPU profile")
