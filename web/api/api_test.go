@@ -287,6 +287,11 @@ func TestEveryEndpointMatchesDocument(t *testing.T) {
 		call{path: v1 + "/credentials/" + ch.credential + "/status?prove=true", status: 200},
 		call{path: v1 + "/credentials/" + other + "/status", status: 404},
 		call{path: v1 + "/credentials/nothex/status", status: 404},
+		call{path: v1 + "/dids/" + did + "?prove=true", status: 200},
+		call{path: v1 + "/dids/did%3Apublica%3A" + ch.citizen, status: 200},
+		call{path: v1 + "/dids/did:publica:" + strings.Repeat("0", 40), status: 404},
+		call{path: v1 + "/dids/did:publica:zz", status: 400},
+		call{path: v1 + "/dids/did:web:example.com", status: 400},
 	)
 	covered := map[string]bool{}
 	for _, c := range calls {

@@ -307,6 +307,24 @@ func TestV1ProofsVerifyWithLightClient(t *testing.T) {
 		}
 	}
 
+	// A DID document, proven: the same document /1.0/identifiers resolves.
+	var dd v1Answer
+	if s := getJSON(t, v1+"/dids/did:publica:"+ch.citizen+"?prove=true", &dd); s != 200 {
+		t.Fatalf("DID: %d", s)
+	}
+	if err := checkProof(t, lc, &dd); err != nil {
+		t.Fatalf("DID proof: %v", err)
+	}
+	var resolved struct {
+		DIDDocument json.RawMessage `json:"didDocument"`
+	}
+	if s := getJSON(t, ch.base+"/1.0/identifiers/did:publica:"+ch.citizen+"?versionId="+fmt.Sprint(dd.Height), &resolved); s != 200 {
+		t.Fatalf("DID resolution: %d", s)
+	}
+	if !bytes.Equal(dd.Data, resolved.DIDDocument) || !bytes.Contains(dd.Data, []byte(`"id":"did:publica:`+ch.citizen+`"`)) || len(dd.Proof.Entries) == 0 {
+		t.Errorf("DID document:\n%s\nresolved:\n%s", dd.Data, resolved.DIDDocument)
+	}
+
 	// Who owned P1 when Alice did: the dated owner proof.
 	at := ch.owned.UTC().Format(time.RFC3339Nano)
 	var o struct {
@@ -421,6 +439,9 @@ func TestV1RefusesBadInputClearly(t *testing.T) {
 		{"GET", "/elections/a/board?cursor=" + enc("zz"), 400, "cursor"},
 		{"GET", "/credentials/" + strings.Repeat("A", 64) + "/status", 404, "not a credential digest"},
 		{"GET", "/documents/" + strings.Repeat("0", 63), 404, "not a document hash"},
+		{"GET", "/dids/did:publica:" + strings.Repeat("A", 40), 400, "not a did:publica DID"},
+		{"GET", "/dids/did:web:example.com", 400, "not a did:publica DID"},
+		{"GET", "/dids/did:publica:" + strings.Repeat("0", 40), 404, "no account"},
 		{"GET", "/nothing/here", 404, "not a path"},
 		{"POST", "/titles", 405, "only reads"},
 		{"DELETE", "/titles/T1", 405, "only reads"},

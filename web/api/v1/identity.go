@@ -2,11 +2,13 @@ package v1
 
 import (
 	"encoding/json"
+	"net/url"
 	"regexp"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/publica/publica/x/identity"
+	"github.com/publica/publica/x/identity/vc"
 )
 
 // digestRe is a credential's digest (hex SHA-256 of the canonical
@@ -61,4 +63,37 @@ func (a *api) credentialStatus(c echo.Context) error {
 		*p.bit = identity.StatusBit(page, an.StatusIndex)
 	}
 	return r.answer(c, out, "")
+}
+
+// stateReader lets identity's shared builders (ResolveDID) read through r,
+// so every key they read is proven and kept for the answer.
+type stateReader struct{ r *reader }
+
+func (s stateReader) Get(key []byte) ([]byte, error) { return s.r.get(key) }
+
+// did answers GET /api/v1/dids/{did}: the DID document of a did:publica
+// DID, built as /1.0/identifiers/{did} builds it (identity.ResolveDID and
+// identity.DIDDocument); a deactivated DID's document says so.
+func (a *api) did(c echo.Context) error {
+	raw := c.Param("did")
+	d, err := url.PathUnescape(raw)
+	if err != nil {
+		d = raw
+	}
+	acct, ok := vc.AccountOfDID(d)
+	if !ok {
+		return fail(c, bad("%q is not a did:publica DID: did:publica: followed by the 40 lower-case hexadecimal digits of an account id", d))
+	}
+	r, err := a.open(c)
+	if err != nil {
+		return fail(c, err)
+	}
+	rec, err := identity.ResolveDID(stateReader{r}, acct)
+	if err != nil {
+		return fail(c, err)
+	}
+	if rec == nil {
+		return fail(c, notFound("no account %s on this chain at height %d", acct, r.height))
+	}
+	return r.answer(c, identity.DIDDocument(rec), "")
 }

@@ -1,7 +1,7 @@
 // Package v1 is the portal's versioned machine read API, /api/v1, for
 // other government systems: titles, parcels (GeoJSON), owners and their
 // history, parties, the documents records cite, elections, their results
-// and ballot board, and credential status.
+// and ballot board, credential status and DID documents.
 //
 // Every answer is one JSON object read from one state height:
 //
@@ -75,6 +75,7 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET(Base+"/elections/:id/results", a.results)
 	e.GET(Base+"/elections/:id/board", a.board)
 	e.GET(Base+"/credentials/:digest/status", a.credentialStatus)
+	e.GET(Base+"/dids/:did", a.did)
 	e.Any(Base+"/*", a.unknown)
 }
 
@@ -197,7 +198,7 @@ func (a *api) index(c echo.Context) error {
 		"chain_id":    id,
 		"description": "/api/openapi.json",
 		"paths": []string{Base + "/titles", Base + "/parcels", Base + "/parties", Base + "/documents/{hash}",
-			Base + "/elections", Base + "/credentials/{digest}/status"},
+			Base + "/elections", Base + "/credentials/{digest}/status", Base + "/dids/{did}"},
 	}})
 }
 
