@@ -206,7 +206,7 @@ func (s *Server) formPage(ctx context.Context, j *Journey, fs []ui.Field, errs [
 func formScripts(scripts []string, fs []ui.Field) []string {
 	for _, f := range fs {
 		if f.Fill == "document" {
-			return append(scripts[:len(scripts):len(scripts)], "documents.js")
+			return append(scripts[:len(scripts):len(scripts)], "i18n.js", "documents.js")
 		}
 	}
 	return scripts

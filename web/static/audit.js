@@ -15,17 +15,7 @@
   var button = document.getElementById("replay-pause");
   var paused = false;
   var timer = null;
-  // Messages in the page's language (data-i18n, web/ui scriptMessages),
-  // the English text when absent; {0} is the argument.
-  function messages(el) {
-    var m = {};
-    try { m = JSON.parse((el && el.getAttribute("data-i18n")) || "{}"); } catch (e) { m = {}; }
-    return function (key, en, arg) {
-      var s = m[key] || en;
-      return arg === undefined ? s : s.replace("{0}", arg);
-    };
-  }
-  var t = messages(status);
+  var t = window.PublicaText(status); // static/i18n.js
 
   function say(text) {
     if (status && status.textContent !== text) status.textContent = text;

@@ -11,6 +11,7 @@
   if (!subtle || !window.fetch || !window.File) return;
   var MAX = 32 * 1024 * 1024; // web/documents MaxSize
   var K = window.PublicaKeys;
+  var text = window.PublicaText || function () { return function (key, en) { return en; }; }; // static/i18n.js
 
   function hex(buf) {
     return Array.prototype.map.call(new Uint8Array(buf), function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
@@ -46,11 +47,12 @@
 
   document.querySelectorAll("input[data-fill=document]").forEach(function (field) {
     var id = field.id + "-file";
+    var t = text(field); // the field's data-i18n
     var box = document.createElement("div");
     box.className = "field";
     var label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = "Or choose the document (PDF or scan, up to 32 MiB): this browser computes its hash and the portal keeps a copy";
+    label.textContent = t("docs.js.choose", "Or choose the document (PDF or scan, up to 32 MiB): this browser computes its hash and the portal keeps a copy");
     var say = document.createElement("p");
     say.className = "hint";
     say.id = id + "-status";
@@ -69,31 +71,32 @@
       var f = input.files && input.files[0];
       if (!f) return;
       if (f.size > MAX) {
-        say.textContent = f.name + " is larger than the limit of 32 MiB; it cannot be kept here.";
+        say.textContent = t("docs.js.toolarge", "{0} is larger than the limit of 32 MiB; it cannot be kept here.", f.name);
         return;
       }
-      say.textContent = "Computing the SHA-256 of " + f.name + "…";
+      say.textContent = t("docs.js.computing", "Computing the SHA-256 of {0}…", f.name);
       f.arrayBuffer().then(function (buf) {
         return subtle.digest("SHA-256", buf);
       }).then(function (d) {
         var hash = hex(d);
         field.value = hash;
         field.dispatchEvent(new Event("input", { bubbles: true }));
-        say.textContent = "Filled in the hash of " + f.name + ". Uploading it…";
+        say.textContent = t("docs.js.uploading", "Filled in the hash of {0}. Uploading it…", f.name);
         return upload(f, hash).then(function () {
           box.setAttribute("data-uploaded", hash);
           var a = document.createElement("a");
           a.href = "/documents/" + hash;
           a.textContent = "/documents/" + hash.slice(0, 12) + "…";
-          say.textContent = "Filled in the hash of " + f.name + " and uploaded it; once the register cites it, it is at ";
+          // The sentence around the link, in the page's language.
+          var parts = t("docs.js.uploaded", "Filled in the hash of {0} and uploaded it; once the register cites it, it is at {1}.", f.name, "\u0000").split("\u0000");
+          say.textContent = parts[0];
           say.appendChild(a);
-          say.appendChild(document.createTextNode("."));
+          say.appendChild(document.createTextNode(parts.slice(1).join("")));
         }, function (err) {
-          say.textContent = "Filled in the hash of " + f.name + ", but the upload failed: " + err.message +
-            " You can still continue; upload the document later (publica document upload).";
+          say.textContent = t("docs.js.failed", "Filled in the hash of {0}, but the upload failed: {1} You can still continue; upload the document later (publica document upload).", f.name, err.message);
         });
       }).catch(function () {
-        say.textContent = "The file could not be read.";
+        say.textContent = t("docs.js.unreadable", "The file could not be read.");
       });
     });
   });

@@ -6,17 +6,7 @@
   function $(id) { return document.getElementById(id); }
   var errBox = $("keys-error"), errList = $("keys-error-list"), msg = $("keys-message");
   var backupURL = null;
-  // Messages in the page's language (data-i18n, web/ui scriptMessages),
-  // the English text when absent; {0} is the argument.
-  function messages(el) {
-    var m = {};
-    try { m = JSON.parse((el && el.getAttribute("data-i18n")) || "{}"); } catch (e) { m = {}; }
-    return function (key, en, arg) {
-      var s = m[key] || en;
-      return arg === undefined ? s : s.replace("{0}", arg);
-    };
-  }
-  var t = messages(msg);
+  var t = window.PublicaText(msg); // static/i18n.js
   // An error's message, in the page's language when it is one of the key
   // store's own (English) messages.
   function errText(err) { var s = (err && err.message) || String(err); return t("en:" + s, s); }

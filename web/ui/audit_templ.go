@@ -285,7 +285,7 @@ func ReplayPage(v ReplayPageView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(Page{Title: tr(ctx, "replay.title"), Nav: "explorer", Scripts: []string{"audit.js"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(Page{Title: tr(ctx, "replay.title"), Nav: "explorer", Scripts: []string{"i18n.js", "audit.js"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -29,7 +29,7 @@ type DemoPage struct {
 	Seeded bool
 }
 
-var DemoScripts = []string{"keystore.js", "demo.js"}
+var DemoScripts = []string{"keystore.js", "i18n.js", "demo.js"}
 
 func Demo(p DemoPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

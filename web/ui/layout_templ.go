@@ -48,7 +48,7 @@ var Nav = []NavItem{
 
 // Scripts of the pages that use the key held in the browser.
 var (
-	KeyScripts  = []string{"keystore.js", "keys.js"}
+	KeyScripts  = []string{"keystore.js", "i18n.js", "keys.js"}
 	SignScripts = []string{"keystore.js", "sign.js"}
 )
 

@@ -73,4 +73,7 @@ var (
 		"keys.js.choosefile", "keys.js.enterpass", "keys.js.decrypting", "keys.js.imported", "keys.js.confirm", "keys.js.removed"}, keystoreErrors...)
 	demoScriptKeys   = append([]string{"demo.js.current", "demo.js.putting", "demo.js.origin", "demo.js.signedin"}, keystoreErrors...)
 	replayScriptKeys = []string{"replay.js.resume", "replay.js.pause", "replay.js.unreachable"}
+	// documentScriptKeys are documents.js's, on a form's document field.
+	documentScriptKeys = []string{"docs.js.choose", "docs.js.toolarge", "docs.js.computing", "docs.js.uploading", "docs.js.uploaded",
+		"docs.js.failed", "docs.js.unreadable"}
 )
