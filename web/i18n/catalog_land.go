@@ -434,7 +434,7 @@ var landCatalog = []Message{
 	{"land.verify.button", "Verify", "核验"},
 	{"land.verify.compare", "Compare the validator set hash with one you trust: the extract carries its own validator set.", "请将验证者集合哈希与您信任的值核对：摘录自带其验证者集合。"},
 	{"land.verify.file", "Extract file", "摘录文件"},
-	{"land.verify.file.hint", "A .extract.json file, or a title certificate PDF (which carries its extract), up to 60 KB.", ".extract.json 文件，或不动产权证书 PDF（内附摘录），不超过 60 KB。"},
+	{"land.verify.file.hint", "A .extract.json file, or a title certificate PDF (which carries its extract), up to 2 MB.", ".extract.json 文件，或不动产权证书 PDF（内附摘录），不超过 2 MB。"},
 	{"land.verify.header", "Header", "区块头"},
 	{"land.verify.header.value", "%s, signed by more than two thirds of its validators", "第 %s 号区块，经其三分之二以上验证者签名"},
 	{"land.verify.lead.before", "Check a title extract (from a title page, or ", "核验产权登记簿摘录（来自产权页面，或 "},

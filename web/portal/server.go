@@ -209,7 +209,14 @@ func (s *Server) newEcho() *echo.Echo {
 // AllowLargeBody exempts the requests f picks from the portal's 64 KiB
 // body limit; their handler must bound the body itself (document uploads,
 // web/documents). Call it while declaring routes.
-func (s *Server) AllowLargeBody(f func(*http.Request) bool) { s.largeBody = f }
+// Each call adds to the requests exempted.
+func (s *Server) AllowLargeBody(f func(*http.Request) bool) {
+	if prev := s.largeBody; prev != nil {
+		s.largeBody = func(r *http.Request) bool { return prev(r) || f(r) }
+		return
+	}
+	s.largeBody = f
+}
 
 // Log is the portal's logger.
 func (s *Server) Log() *slog.Logger { return s.log }
