@@ -135,11 +135,11 @@ func TestBallotCLI(t *testing.T) {
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--offline"); !strings.Contains(v, "PASS") || !strings.Contains(v, "[[1 1] [0 1 1]]") {
+	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--offline"); !strings.Contains(v, "PASS") || !strings.Contains(v, "result: Approve?: yes 1, no 1; Chair: Ann 0, Ben 1, Cy 1") {
 		t.Fatalf("audit election --offline:\n%s", v)
 	}
 	// And from the exported record, with no node; a tampered copy fails.
-	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--record", record); !strings.Contains(v, "PASS") || !strings.Contains(v, "[[1 1] [0 1 1]]") {
+	if v := mustCLI(t, home, "audit", "election", "cli-vote", "--record", record); !strings.Contains(v, "PASS") || !strings.Contains(v, "result: Approve?: yes 1, no 1; Chair: Ann 0, Ben 1, Cy 1") {
 		t.Fatalf("audit election --record:\n%s", v)
 	}
 	raw, err := os.ReadFile(record)
