@@ -4,7 +4,7 @@
 # missing. Run by `make test`; needs root (or sudo).
 set -euo pipefail
 if command -v pdftotext >/dev/null 2>&1; then
-	pdftotext -v 2>&1 | head -1
+	pdftotext -v 2>&1 | sed -n 1p # sed reads to the end: head would close the pipe early, and pipefail fail the script with SIGPIPE
 	exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -16,4 +16,4 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 echo "installing poppler-utils (Debian package)..."
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
-pdftotext -v 2>&1 | head -1
+pdftotext -v 2>&1 | sed -n 1p # sed reads to the end: head would close the pipe early, and pipefail fail the script with SIGPIPE

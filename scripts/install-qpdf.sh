@@ -5,7 +5,7 @@
 # `make test`; needs root (or sudo).
 set -euo pipefail
 if command -v qpdf >/dev/null 2>&1; then
-	qpdf --version | head -1
+	qpdf --version | sed -n 1p # not head: see install-poppler.sh
 	exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -17,4 +17,4 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 echo "installing qpdf (Debian package)..."
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qpdf >/dev/null
-qpdf --version | head -1
+qpdf --version | sed -n 1p # not head: see install-poppler.sh
