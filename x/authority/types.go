@@ -21,10 +21,15 @@ const (
 	RoleElectionOfficial = "election_official"
 	RoleTrustee          = "trustee"
 	RoleAuditor          = "auditor"
+	// RoleObserver is an accredited election observer: the portal shows
+	// it the elections' observation pages (web/ballot/observe.go). It
+	// grants no message on the chain and no secret: docs/ballot.md
+	// "Observers".
+	RoleObserver = "observer"
 )
 
 // Roles lists every role, in a fixed order.
-var Roles = []string{RoleClerk, RoleRegistrar, RoleElectionOfficial, RoleTrustee, RoleAuditor}
+var Roles = []string{RoleClerk, RoleRegistrar, RoleElectionOfficial, RoleTrustee, RoleAuditor, RoleObserver}
 
 // ValidRole reports whether r is a known role.
 func ValidRole(r string) bool { return slices.Contains(Roles, r) }
