@@ -19,6 +19,7 @@ import (
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/web/chain"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/web/portal"
 	"github.com/publica/publica/web/ui"
 	"github.com/publica/publica/x/land"
@@ -139,20 +140,21 @@ var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // the address in a certificate's QR code: it fetches that extract from the
 // chain, verifies it and checks it is the one the certificate was made of.
 func (s *handlers) landVerifyCertificate(c echo.Context) error {
+	ctx := c.Request().Context()
 	q := c.QueryParams()
 	id := strings.ToUpper(strings.TrimSpace(q.Get("title")))
 	sum := strings.ToLower(strings.TrimSpace(q.Get("sha256")))
 	v := ui.VerifyView{}
 	var errs []ui.FormError
 	if !validID(id, 'T') {
-		errs = append(errs, ui.FormError{Field: "extract", Message: "The link names no title: it must carry title=T followed by a number"})
+		errs = append(errs, ui.FormError{Field: "extract", Message: tr(ctx, "land.verify.e.linktitle")})
 	}
 	h, err := strconv.ParseInt(strings.TrimSpace(q.Get("height")), 10, 64)
 	if err != nil || h < 1 {
-		errs = append(errs, ui.FormError{Field: "extract", Message: "The link names no block height: it must carry height= a block number"})
+		errs = append(errs, ui.FormError{Field: "extract", Message: tr(ctx, "land.verify.e.linkheight")})
 	}
 	if !sha256Re.MatchString(sum) {
-		errs = append(errs, ui.FormError{Field: "extract", Message: "The link carries no SHA-256 of the extract (64 hexadecimal characters)"})
+		errs = append(errs, ui.FormError{Field: "extract", Message: tr(ctx, "land.verify.e.linksha")})
 	}
 	refuse := func(errs []ui.FormError) error {
 		v.Errors = errs
@@ -165,17 +167,17 @@ func (s *handlers) landVerifyCertificate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	latest, err := cl.LatestHeight(c.Request().Context())
+	latest, err := cl.LatestHeight(ctx)
 	if err != nil {
 		return portal.Unavailable(err)
 	}
 	if h+1 > latest {
-		return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("Block %d is not final on this chain (the latest is %d): this certificate was not made from this register", h+1, latest)}})
+		return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.notfinal", blockNum(ctx, h+1), blockNum(ctx, latest))}})
 	}
-	x, err := canonicalExtract(c.Request().Context(), cl, id, h)
+	x, err := canonicalExtract(ctx, cl, id, h)
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
-			return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("There was no title %s at block %d on this chain", id, h)}})
+			return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.notitle", id, blockNum(ctx, h))}})
 		}
 		return portal.Unavailable(err, "extract")
 	}
@@ -188,12 +190,12 @@ func (s *handlers) landVerifyCertificate(c echo.Context) error {
 		return err
 	}
 	if got != sum {
-		return refuse([]ui.FormError{{Field: "extract", Message: fmt.Sprintf("The certificate does not match the register: the extract of title %s at block %d has SHA-256 %s, the certificate says %s. It was altered, or made from another chain", id, h, got, sum)}})
+		return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.mismatch", id, blockNum(ctx, h), got, sum)}})
 	}
 	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Parties: res.Parties, Height: res.Height,
 		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
 		Records: len(x.Entries), SHA256: got}
-	if v.Verdict.Since, err = titleSince(c.Request().Context(), cl, res.Title, res.Height); err != nil {
+	if v.Verdict.Since, err = titleSince(ctx, cl, res.Title, res.Height); err != nil {
 		return err
 	}
 	return portal.Render(c, http.StatusOK, ui.VerifyPage(v))
@@ -231,3 +233,6 @@ func titleSince(ctx context.Context, cl *client.Client, t *land.Title, height in
 	slices.SortStableFunc(sv.Events, func(a, b land.Event) int { return cmp.Compare(a.Height, b.Height) })
 	return sv, nil
 }
+
+// blockNum writes a block height the way the page's language writes numbers.
+func blockNum(ctx context.Context, h int64) string { return i18n.Number(i18n.Lang(ctx), h) }

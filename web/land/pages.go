@@ -1,6 +1,7 @@
 package land
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -213,47 +214,75 @@ func (s *handlers) landVerifyForm(c echo.Context) error {
 const maxExtract = 2 << 20
 
 func (s *handlers) landVerify(c echo.Context) error {
+	ctx := c.Request().Context()
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxExtract+64<<10)
 	v := ui.VerifyView{Pasted: strings.TrimSpace(c.FormValue("extract"))}
-	refuse := func(field, msg string) error {
-		v.Errors = []ui.FormError{{Field: field, Message: msg}}
+	// A refusal is in the page's language; what the check found (the
+	// extract package's words, shared with the CLI) goes under
+	// "Technical details".
+	refuse := func(field, key string, detail error) error {
+		v.Errors = []ui.FormError{{Field: field, Message: tr(ctx, key)}}
+		if detail != nil {
+			v.Detail = shortErr(detail)
+		}
 		return portal.Render(c, http.StatusUnprocessableEntity, ui.VerifyPage(v))
 	}
 	text, field := v.Pasted, "extract"
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
 		field = "file"
+		if fh.Size > maxExtract {
+			return refuse(field, "land.verify.e.large", nil)
+		}
 		f, err := fh.Open()
 		if err != nil {
-			return refuse(field, "The file could not be read")
+			return refuse(field, "land.verify.e.read", nil)
 		}
 		b, err := io.ReadAll(io.LimitReader(f, maxExtract+1))
 		f.Close()
 		if err != nil {
-			return refuse(field, "The file could not be read")
+			return refuse(field, "land.verify.e.read", nil)
 		}
 		if len(b) > maxExtract {
-			return refuse(field, "The file is larger than 2 MB: it is not a title extract or certificate")
+			return refuse(field, "land.verify.e.large", nil)
 		}
 		text = string(b)
-	} else if err != nil && !errors.Is(err, http.ErrMissingFile) && !strings.Contains(err.Error(), "multipart") {
-		return refuse("file", "The file could not be read")
+	} else if err != nil && !errors.Is(err, http.ErrMissingFile) {
+		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+			return refuse("file", "land.verify.e.large", nil)
+		}
+		if !strings.Contains(err.Error(), "multipart") {
+			return refuse("file", "land.verify.e.read", nil)
+		}
 	}
 	if strings.TrimSpace(text) == "" {
-		return refuse("extract", "Choose an extract file or paste the extract")
+		return refuse("extract", "land.verify.e.empty", nil)
 	}
 	x, _, err := extract.Read([]byte(text)) // an extract, or a certificate PDF carrying one
 	if err != nil {
-		return refuse(field, "This is not a title extract: "+shortErr(err))
+		return refuse(field, readRefusal([]byte(text), err), err)
 	}
 	res, err := extract.Verify(x)
 	if err != nil {
-		return refuse(field, "The extract does not verify, so it proves nothing: "+shortErr(err))
+		return refuse(field, "land.verify.e.fails", err)
 	}
 	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Parties: res.Parties, Height: res.Height,
 		AppHash: strings.ToUpper(fmt.Sprintf("%x", res.AppHash)), ValidatorsHash: strings.ToUpper(fmt.Sprintf("%x", res.ValidatorsHash)),
 		Records: len(x.Entries)}
 	v.Pasted = ""
 	return portal.Render(c, http.StatusOK, ui.VerifyPage(v))
+}
+
+// readRefusal is the catalog key saying why b, which extract.Read
+// refused with err, is not an extract: a PDF with no extract attached, a
+// PDF whose attachment is damaged, or neither an extract nor a PDF.
+func readRefusal(b []byte, err error) string {
+	switch {
+	case errors.Is(err, extract.ErrNoExtract):
+		return "land.verify.e.noextract"
+	case bytes.HasPrefix(b, []byte("%PDF-")):
+		return "land.verify.e.badpdf"
+	}
+	return "land.verify.e.notextract"
 }
 
 func shortErr(err error) string {

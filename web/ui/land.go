@@ -157,6 +157,7 @@ type Holding struct {
 type VerifyView struct {
 	Pasted  string
 	Errors  []FormError
+	Detail  string // what the check found, in the extract package's (English) words, under "Technical details"
 	Verdict *VerifyVerdict
 }
 
