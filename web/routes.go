@@ -49,7 +49,8 @@ func Routes(e *echo.Echo, p *portal.Server) {
 	home.Register(e, p)
 	// Status page, blocks, transactions, accounts.
 	explorer.Register(e, p)
-	// Elections: pages, voting, officials' and trustees' journeys.
+	// Elections: pages, voting, officials' and trustees' journeys,
+	// observers' pages (/observe, /elections/<id>/observe).
 	ballot.Register(e, p)
 	// Land registry: titles, parcels, search, certificates, dealings.
 	land.Register(e, p)

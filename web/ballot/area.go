@@ -1,8 +1,9 @@
 // Package ballot serves the elections of x/ballot (docs/portal.md
 // "Elections"): the list, an election with its result and verdict, the
 // vote page (ballots encrypted in the browser, in WebAssembly), the
-// ballot tracker and the trustees' ceremony page, and the journeys of
-// officials (admin.go), voters (cast.go) and trustees (trustee.go).
+// ballot tracker, the trustees' ceremony page, the observers' pages
+// (observe.go), and the journeys of officials (admin.go), voters
+// (cast.go) and trustees (trustee.go).
 package ballot
 
 import (
@@ -27,6 +28,8 @@ func Register(e *echo.Echo, p *portal.Server) {
 	e.GET("/elections/:id/check", s.checkPage)            // check.go
 	e.POST("/elections/:id/check", s.checkChallenge)
 	e.GET("/elections/:id/trustees", s.ceremonyPage)
+	e.GET("/observe", s.observeListPage)           // observe.go: accredited observers only
+	e.GET("/elections/:id/observe", s.observePage) // (others: 403 with the reason)
 	e.GET(static.Prefix+"ballot.wasm", ballotWasm)
 
 	for _, j := range []*portal.Journey{

@@ -37,7 +37,8 @@ var (
 		"/land/titles/transmit", "/land/transfers/accept", "/land/transfers/offer", "/land/transfers/register",
 		"/land/transfers/settle", "/land/transfers/withdraw", "/land/cosign"}
 	translatedBallotPages = []string{"/elections", "/ballot/cast", "/ballot/complain", "/ballot/create", "/ballot/deal",
-		"/ballot/publish-key", "/ballot/reveal", "/ballot/tally", "/ballot/trustee-key", "/ballot/voters/add", "/ballot/voters/remove"}
+		"/ballot/publish-key", "/ballot/reveal", "/ballot/tally", "/ballot/trustee-key", "/ballot/voters/add", "/ballot/voters/remove",
+		"/observe"}
 	translatedIdentityPages = []string{"/identity", "/identity/credentials", "/identity/credentials/reinstate",
 		"/identity/credentials/revoke", "/identity/credentials/suspend", "/identity/eligibility", "/identity/eligibility/register",
 		"/identity/issue", "/identity/present", "/identity/recovery", "/identity/recovery/cancel", "/identity/recovery/request",
