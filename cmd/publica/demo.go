@@ -41,8 +41,13 @@ const (
 )
 
 // Demo parties beyond the genesis demo keys. Their keys are derived like
-// the genesis ones (public, for a local chain only).
-var demoParties = []string{"millbrook-bank", "citizen-dan", "citizen-erin", "citizen-frank", "citizen-grace"}
+// the genesis ones (public, for a local chain only). "observer" is an
+// election observer the authority set accredits during seeding (not at
+// genesis, whose app hash is pinned).
+var demoParties = []string{"millbrook-bank", "citizen-dan", "citizen-erin", "citizen-frank", "citizen-grace", demoObserver}
+
+// demoObserver is the demo key granted the observer role.
+const demoObserver = "observer"
 
 // Election ids of the demo.
 const (
@@ -126,7 +131,7 @@ func startDemoSeeding(out io.Writer, home, rpc, portalURL string) (stop func()) 
 		os.WriteFile(filepath.Join(home, demoDone), []byte(sum+"\n"), 0o600)
 		fmt.Fprintf(out, "demo: ready in %.0f s: %s\n", time.Since(began).Seconds(), sum)
 		if portalURL != "" {
-			fmt.Fprintf(out, "demo: open %s/demo to act as the clerk, a citizen, the registrar, an election official, a trustee or the auditor\n", portalURL)
+			fmt.Fprintf(out, "demo: open %s/demo to act as the clerk, a citizen, the registrar, an election official, a trustee, the auditor or an election observer\n", portalURL)
 		}
 	}()
 	return func() {
@@ -465,7 +470,18 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 		return "", err
 	}
 
-	// Wave 2: first titles, credentials, the trustees' dealings.
+	// Wave 2: first titles, credentials, the trustees' dealings, the
+	// observer's accreditation.
+	if a, err := c.Account(ctx, demoAccount(demoObserver)); err != nil {
+		return "", err
+	} else if a == nil {
+		return "", fmt.Errorf("the observer's account is not registered")
+	} else if a.HasRole(authority.RoleObserver) {
+		s.skipped++
+	} else if err := s.send("accredit the observer", authority.TypeGrantRole, &authority.MsgGrantRole{Account: a.ID, Role: authority.RoleObserver},
+		"authority-1", "authority-2"); err != nil {
+		return "", err
+	}
 	for _, l := range lots {
 		p := parcelOf[l.ref]
 		if p.Title != "" || len(p.Children) > 0 {

@@ -84,6 +84,8 @@ func TestDemoTown(t *testing.T) {
 		"/elections/" + demoOpenElection:                {"Millbrook budget 2027"},
 		"/identity/issuers/" + demoAccount("registrar"): {"residence"},
 		"/accounts/" + demoAccount("millbrook-bank"):    {demoAccount("millbrook-bank")},
+		"/accounts/" + demoAccount(demoObserver):        {"observer"},
+		"/demo":                                         {"An election observer", "Observe the library referendum"},
 	} {
 		body := demoGet(t, url+path)
 		for _, w := range want {

@@ -31,15 +31,19 @@ func Register(e *echo.Echo, p *portal.Server) {
 // clerk"). The election ids are the demo town's (cmd/publica/demo.go).
 type role struct {
 	id, who, about, key, try, tryURL string
+	// seeded: the key's account is made by the demo town's seeding (the
+	// observer), so the role is offered only once the town is seeded.
+	seeded bool
 }
 
 var roles = []role{
-	{"clerk", "demo.clerk", "demo.clerk.about", "clerk", "demo.clerk.try", "/land/parcels/register"},
-	{"citizen", "demo.citizen", "demo.citizen.about", "citizen-alice", "demo.citizen.try", "/elections/millbrook-budget-2027/vote"},
-	{"registrar", "demo.registrar", "demo.registrar.about", "registrar", "demo.registrar.try", "/identity/issue"},
-	{"official", "demo.official", "demo.official.about", "election-official", "demo.official.try", "/ballot/create"},
-	{"trustee", "demo.trustee", "demo.trustee.about", "trustee-1", "demo.trustee.try", "/elections/millbrook-library-2026/trustees"},
-	{"auditor", "demo.auditor", "demo.auditor.about", "auditor", "demo.auditor.try", "/audit/replay"},
+	{"clerk", "demo.clerk", "demo.clerk.about", "clerk", "demo.clerk.try", "/land/parcels/register", false},
+	{"citizen", "demo.citizen", "demo.citizen.about", "citizen-alice", "demo.citizen.try", "/elections/millbrook-budget-2027/vote", false},
+	{"registrar", "demo.registrar", "demo.registrar.about", "registrar", "demo.registrar.try", "/identity/issue", false},
+	{"official", "demo.official", "demo.official.about", "election-official", "demo.official.try", "/ballot/create", false},
+	{"trustee", "demo.trustee", "demo.trustee.about", "trustee-1", "demo.trustee.try", "/elections/millbrook-library-2026/trustees", false},
+	{"auditor", "demo.auditor", "demo.auditor.about", "auditor", "demo.auditor.try", "/audit/replay", false},
+	{"observer", "demo.observer", "demo.observer.about", "observer", "demo.observer.try", "/elections/millbrook-library-2026/observe", true},
 }
 
 // seededMarker is the file `publica start` writes in the node's home once
@@ -65,6 +69,9 @@ func page(c echo.Context, p *portal.Server) error {
 		out.Seeded = err == nil
 	}
 	for _, r := range roles {
+		if r.seeded && !out.Seeded {
+			continue
+		}
 		priv := genesis.DemoKey{Name: r.key}.PrivateKey()
 		pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
 		if err != nil {

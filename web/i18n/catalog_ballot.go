@@ -503,4 +503,8 @@ var ballotCatalog = []Message{
 	{"obs.tech.height", "Block read at", "读取区块"},
 	{"obs.tech.apphash", "State root (app hash) in the next block's header", "下一区块头中的状态根（应用哈希）"},
 	{"obs.tech.observer", "Observer account", "观察员账户"},
+	// The guided visit's observer (web/demo; the demo town's seeding accredits it).
+	{"demo.observer", "An election observer", "选举观察员"},
+	{"demo.observer.about", "Accredited by the authority set to follow elections: the roll, the turnout, the key ceremony, the count and the result, every record proven.", "由权力机构集合认可、跟踪选举进程：名册、投票率、密钥仪式、计票和结果，每条记录均附证明。"},
+	{"demo.observer.try", "Observe the library referendum", "观察图书馆公投"},
 }
