@@ -20,6 +20,10 @@ var otherCatalog = []Message{
 	{"status.lead", "What this node sees of the %s chain: its latest block, who validates it and the newest transactions.", "本节点所见的 %s 链：最新区块、验证者和最新交易。"},
 	{"status.reload", "Reload the page to see new blocks.", "重新加载页面以查看新区块。"},
 	{"status.pause", "Pause updates", "暂停更新"},
+	// static/refresh.js, on the pages that update themselves (status, a key ceremony).
+	{"refresh.paused", "Updates paused.", "已暂停更新。"},
+	{"refresh.every", "Updates every {0} seconds.", "每 {0} 秒更新一次。"},
+	{"refresh.unreachable", "Could not reach the portal; retrying.", "无法连接门户网站，正在重试。"},
 	{"status.catchingup", "This node is still catching up with the network; what it shows may be behind.", "本节点仍在与网络同步，所显示的内容可能滞后。"},
 	{"status.latest", "Latest block", "最新区块"},
 	{"status.chainid", "Chain ID", "链标识"},
@@ -298,6 +302,17 @@ var otherCatalog = []Message{
 	{"docs.js.uploaded", "Filled in the hash of {0} and uploaded it; once the register cites it, it is at {1}.", "已填入 {0} 的哈希值并已上传；登记簿引用该文件后，可在 {1} 查看。"},
 	{"docs.js.failed", "Filled in the hash of {0}, but the upload failed: {1} You can still continue; upload the document later (publica document upload).", "已填入 {0} 的哈希值，但上传失败：{1} 您仍可继续，稍后再上传该文件（publica document upload）。"},
 	{"docs.js.unreadable", "The file could not be read.", "无法读取该文件。"},
+	// static/copy.js, on a transaction's result page.
+	{"copy.js.copied", "Copied", "已复制"},
+	{"copy.js.done", "Copied to the clipboard.", "已复制到剪贴板。"},
+	{"copy.js.failed", "Could not copy: select the text and copy it yourself.", "无法复制：请选中文本后自行复制。"},
+	// static/land.js, on the land forms that take GeoJSON.
+	{"land.js.load.geometry", "Or load the outline from a GeoJSON file", "或从 GeoJSON 文件载入轮廓"},
+	{"land.js.load.children", "Or load the children from a GeoJSON file", "或从 GeoJSON 文件载入子地块"},
+	{"land.js.loaded.geometry", "Loaded {0} into the field for the outline. Check it, then continue.", "已将 {0} 载入轮廓栏。请检查后继续。"},
+	{"land.js.loaded.children", "Loaded {0} into the field for the children. Check it, then continue.", "已将 {0} 载入子地块栏。请检查后继续。"},
+	{"land.js.toolarge", "The file is larger than {0} KB; it is too large for this form.", "该文件大于 {0} KB，超出本表单的上限。"},
+	{"land.js.unreadable", "The file could not be read.", "无法读取该文件。"},
 	{"keystore.noweb", "This browser has no WebCrypto or IndexedDB.", "此浏览器不支持 WebCrypto 或 IndexedDB。"},
 	{"keystore.noed25519", "This browser cannot make Ed25519 keys. Use a current Chrome, Edge, Firefox or Safari.", "此浏览器无法生成 Ed25519 密钥。请使用最新版的 Chrome、Edge、Firefox 或 Safari。"},
 	{"keystore.notbackup", "The file is not a Publica key backup.", "该文件不是 Publica 密钥备份。"},

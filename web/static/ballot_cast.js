@@ -9,8 +9,8 @@
   var kept;
   try { kept = JSON.parse(sessionStorage.getItem("publica-vote:" + box.getAttribute("data-election")) || "null"); } catch (e) { kept = null; }
   if (!kept || kept.tracker !== box.getAttribute("data-tracker") || !kept.questions) return;
-  var noChoice = "No choice"; // in the page's language, from its data-i18n
-  try { noChoice = JSON.parse(box.getAttribute("data-i18n") || "{}")["ballot.cast.nochoice"] || noChoice; } catch (e) { /* English */ }
+  var t = window.PublicaText(box); // its data-i18n, in the page's language (static/i18n.js)
+  var noChoice = t("ballot.cast.nochoice", "No choice");
   var list = document.getElementById("your-choices-list");
   kept.questions.forEach(function (q) {
     var row = document.createElement("div");

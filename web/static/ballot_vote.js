@@ -23,14 +23,10 @@
   var committedBox = $("committed");
   var challengeBox = $("challenge-result");
 
-  // t is a message in the page's language (the page's data-i18n), its
-  // {0}, {1}… filled in from args.
-  var texts = {};
-  try { texts = JSON.parse(form.getAttribute("data-i18n") || "{}"); } catch (e) { texts = {}; }
-  function t(key) {
-    var args = Array.prototype.slice.call(arguments, 1);
-    return (texts[key] || key).replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
-  }
+  // t is a message in the page's language (the form's data-i18n, read by
+  // static/i18n.js), {0}, {1}… filled in; the English given when the page
+  // gives none.
+  var t = window.PublicaText(form);
 
   function say(text) { status.textContent = text; status.hidden = false; }
   function fail(text) {
@@ -45,7 +41,7 @@
   }
   $("vote-nojs").hidden = true;
   form.hidden = false;
-  say(t("ballot.js.loading"));
+  say(t("ballot.js.loading", "Loading the ballot encryption…"));
 
   var keyP = K.get().catch(function () { return null; });
   var t0 = performance.now();
@@ -60,14 +56,14 @@
   Promise.all([keyP, wasmP]).then(function (r) {
     var rec = r[0];
     if (!rec) {
-      say(t("ballot.js.nokey"));
+      say(t("ballot.js.nokey", "There is no key in this browser yet. Create or import one on the Your key page, and register it, before voting."));
       return;
     }
     cast.querySelector("input[name=pubkey]").value = rec.publicKey;
-    say(t("ballot.js.ready", rec.accountId));
+    say(t("ballot.js.ready", "Ready. You are voting as account {0}.", rec.accountId));
     form.setAttribute("data-ready", "1");
   }, function (err) {
-    fail(t("ballot.js.loadfail", err.message));
+    fail(t("ballot.js.loadfail", "The ballot encryption could not be loaded: {0}", err.message));
   });
 
   function questions() { return form.querySelectorAll("fieldset[data-question]"); }
@@ -106,7 +102,7 @@
       var min = +fs.getAttribute("data-min"), max = +fs.getAttribute("data-max"), n = 0;
       var row = Array.prototype.map.call(fs.querySelectorAll("input"), function (i) { if (i.checked) n++; return i.checked; });
       if (n < min || n > max) {
-        throw new Error(max === 1 && min === 1 ? t("ballot.js.q.one", qi + 1, questionText(fs)) : t("ballot.js.q.max", qi + 1, questionText(fs), max));
+        throw new Error(max === 1 && min === 1 ? t("ballot.js.q.one", "Question {0} ({1}): choose one option.", qi + 1, questionText(fs)) : t("ballot.js.q.max", "Question {0} ({1}): choose at most {2}.", qi + 1, questionText(fs), max));
       }
       out.push(row);
     });
@@ -128,12 +124,12 @@
     var start = performance.now();
     var out = JSON.parse(window.publicaEncryptBallot(JSON.stringify(req)));
     var ms = performance.now() - start;
-    if (out.error) throw new Error(t("ballot.js.encfail", out.error));
+    if (out.error) throw new Error(t("ballot.js.encfail", "Encryption failed: {0}", out.error));
     form.setAttribute("data-encrypt-ms", ms.toFixed(1));
     var opening = out.opening;
     var decided = false;
     function decide() {
-      if (decided) throw new Error(t("ballot.js.decided"));
+      if (decided) throw new Error(t("ballot.js.decided", "This ballot was already cast or challenged: encrypt again."));
       decided = true;
       var o = opening;
       opening = null;
@@ -172,7 +168,7 @@
     e.preventDefault();
     clearError();
     if (form.getAttribute("data-ready") !== "1") {
-      fail(t("ballot.js.notready"));
+      fail(t("ballot.js.notready", "The page is not ready to vote: see the message above."));
       return;
     }
     keyP.then(function (rec) {
@@ -187,13 +183,13 @@
       $("committed-tracker").textContent = pending.tracker;
       committedBox.setAttribute("data-tracker", pending.tracker);
       committedBox.hidden = false;
-      say(t("ballot.js.encrypted", pending.ms.toFixed(0)));
+      say(t("ballot.js.encrypted", "Encrypted in {0} ms. Note the tracker, then cast or challenge this ballot.", pending.ms.toFixed(0)));
       $("committed-title").focus();
     });
   });
 
   $("ballot-change").addEventListener("click", function () {
-    say(t("ballot.js.discarded"));
+    say(t("ballot.js.discarded", "The encrypted ballot was discarded (neither cast nor opened). Change your choices and encrypt again."));
     startAgain(true);
   });
 
@@ -204,7 +200,7 @@
     try { ballot = pending.cast(); } catch (err) { fail(err.message); return; }
     keep(pending.tracker);
     cast.querySelector("input[name=ballot]").value = ballot;
-    say(t("ballot.js.casting", pending.tracker));
+    say(t("ballot.js.casting", "Casting ballot {0}. Next: check and sign.", pending.tracker));
     pending = null;
     cast.submit();
   });
@@ -232,26 +228,26 @@
     var list = $("challenge-choices");
     list.textContent = "";
     if (res.ok) {
-      $("challenge-verdict").textContent = t("ballot.js.opened");
+      $("challenge-verdict").textContent = t("ballot.js.opened", "This device opened the ballot: it says the ballot holds the choices below. Now check that on another device.");
       questions().forEach(function (fs, qi) {
         var picked = [];
         fs.querySelectorAll("label").forEach(function (l, oi) { if (res.choices[qi][oi]) picked.push(l.textContent); });
         var li = document.createElement("li");
-        li.textContent = questionText(fs) + ": " + (picked.length ? picked.join(", ") : t("ballot.js.nochoice"));
+        li.textContent = questionText(fs) + ": " + (picked.length ? picked.join(", ") : t("ballot.js.nochoice", "no choice"));
         list.appendChild(li);
       });
     } else {
-      $("challenge-verdict").textContent = t("ballot.js.checkfailed", res.error);
+      $("challenge-verdict").textContent = t("ballot.js.checkfailed", "CHECK FAILED on this device: {0}. Do not vote on this device.", res.error);
     }
     challengeBox.setAttribute("data-ok", res.ok ? "1" : "0");
     committedBox.hidden = true;
     challengeBox.hidden = false;
-    say(t("ballot.js.challenged", file.tracker.slice(0, 16)));
+    say(t("ballot.js.challenged", "Ballot {0}… was challenged: opened, and not cast.", file.tracker.slice(0, 16)));
     $("challenge-title").focus();
   });
 
   $("vote-again").addEventListener("click", function () {
-    say(t("ballot.js.again"));
+    say(t("ballot.js.again", "Encrypt again to cast: the new ballot gets fresh randomness and a new tracker."));
     startAgain(true);
   });
 })();

@@ -22,48 +22,20 @@
   var DB = "publica-credentials", STORE = "held";
   var ED = { name: "Ed25519" };
   function $(id) { return document.getElementById(id); }
-  // t is a message in the page's language (the page's data-i18n), its
-  // {0}, {1}… filled in from args; English when the page gives none.
-  var texts = {};
-  try { texts = JSON.parse((document.querySelector("[data-i18n]") || { getAttribute: function () { return "{}"; } }).getAttribute("data-i18n") || "{}"); } catch (e) { texts = {}; }
-  var english = {
-    "identity.js.notjson": "The file is not JSON: it is not a credential file.",
-    "identity.js.notcred": "This is not a credential file: it needs a credential and its disclosures.",
-    "identity.js.notpublica": "This is not a Publica credential.",
-    "identity.js.damaged": "The file has a damaged claim.",
-    "identity.js.noexpiry": "no expiry",
-    "identity.js.present": "Present",
-    "identity.js.remove": "Remove",
-    "identity.js.confirmremove": "Remove this credential from this browser? Keep its file if you may need it again.",
-    "identity.js.removed": "The credential was removed from this browser.",
-    "identity.js.unreadable": "The credentials in this browser could not be read: {0}",
-    "identity.js.choosefile": "Choose a credential file or paste it",
-    "identity.js.issuedother": " It was issued to account {0}, not to the key in this browser: you cannot present it from here.",
-    "identity.js.imported": "Imported your {0} credential.{1}",
-    "identity.js.from": "{0} from {1}…",
-    "identity.js.keyfor": "Presenting with the key in this browser: account {0}.",
-    "identity.js.nokey": "There is no key in this browser yet. Import your key on the Your key page first.",
-    "identity.js.buildfail": "the presentation could not be built in this browser: {0}",
-    "identity.js.nowasm": "this browser cannot run WebAssembly",
-    "identity.js.nobuilder": "the presentation builder did not start",
-    "identity.js.di.notjson": "The document shown is not JSON: not signing.",
-    "identity.js.di.notproof": "This is not a Data Integrity proof this page may sign: not signing.",
-    "identity.js.di.hashes": "The hashes of the document shown differ from the server’s: not signing.",
-    "identity.js.di.domain": "These bytes belong to another signing domain: not signing.",
-    "identity.js.ready": "Ready to sign with the key in this browser.",
-    "identity.js.signing": "Signing…",
-    "identity.js.nokeysign": "There is no key in this browser. Import your key on the Your key page.",
-    "identity.js.otherkey": "This must be signed by key {0}…, but the key in this browser is {1}….",
-    "identity.js.signed": "Signed. Sending…",
-    "identity.js.status.valid": "valid",
-    "identity.js.status.revoked": "revoked",
-    "identity.js.status.suspended": "suspended",
-    "identity.js.status.expired": "expired",
-    "identity.js.status.unknown": "unknown (the chain could not be read)"
-  };
-  function t(key) {
-    var args = Array.prototype.slice.call(arguments, 1);
-    return (texts[key] || english[key] || key).replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
+  // t is a message in the page's language (the data-i18n of the page's
+  // held-credentials list, present form or proof-signing form, read by
+  // static/i18n.js), {0}, {1}… filled in; the English given when the page
+  // gives none.
+  var t = window.PublicaText(document.querySelector("#cred-held[data-i18n], #present-form[data-i18n], form[data-di-sign][data-i18n]"));
+  // statusWord is a credential's status ("valid", "revoked"…) in words.
+  function statusWord(s) {
+    switch (s) {
+      case "valid": return t("identity.js.status.valid", "valid");
+      case "revoked": return t("identity.js.status.revoked", "revoked");
+      case "suspended": return t("identity.js.status.suspended", "suspended");
+      case "expired": return t("identity.js.status.expired", "expired");
+    }
+    return t("identity.js.status.unknown", "unknown (the chain could not be read)");
   }
   var summary = document.querySelector(".error-summary:not([hidden])");
   if (summary) summary.focus();
@@ -99,22 +71,22 @@
   // parseHeld reads a holder's file: {"credential": …, "disclosures": […]}.
   function parseHeld(text) {
     var f;
-    try { f = JSON.parse(text); } catch (e) { throw new Error(t("identity.js.notjson")); }
+    try { f = JSON.parse(text); } catch (e) { throw new Error(t("identity.js.notjson", "The file is not JSON: it is not a credential file.")); }
     var c = f && f.credential;
     if (!c || typeof c !== "object" || !Array.isArray(f.disclosures) || !Array.isArray(c.credentialStatus) ||
         !c.credentialSubject || !c.credentialSchema || typeof c.id !== "string") {
-      throw new Error(t("identity.js.notcred"));
+      throw new Error(t("identity.js.notcred", "This is not a credential file: it needs a credential and its disclosures."));
     }
     var issuer = account(c.issuer), holder = account(c.credentialSubject.id);
     // A JsonSchema at <portal>/identity/schemas/<id>/<version>, or (older
     // credentials) urn:publica:schema:<id>:<version>.
     var schema = /\/identity\/schemas\/([a-z0-9_-]+)\/([0-9]+)$/.exec(c.credentialSchema.id || "") ||
       /^urn:publica:schema:(.+):([0-9]+)$/.exec(c.credentialSchema.id || "");
-    if (!issuer || !holder || !schema) throw new Error(t("identity.js.notpublica"));
+    if (!issuer || !holder || !schema) throw new Error(t("identity.js.notpublica", "This is not a Publica credential."));
     var claims = f.disclosures.map(function (d) {
       var arr;
       try { arr = JSON.parse(new TextDecoder().decode(unb64url(d))); } catch (e) { arr = null; }
-      if (!Array.isArray(arr) || arr.length !== 3) throw new Error(t("identity.js.damaged"));
+      if (!Array.isArray(arr) || arr.length !== 3) throw new Error(t("identity.js.damaged", "The file has a damaged claim."));
       return { name: String(arr[1]), value: arr[2] };
     });
     return {
@@ -180,34 +152,34 @@
           td.appendChild(el("a", { href: "/identity/issuers/" + rec.issuer }, rec.issuer.slice(0, 10) + "…"));
           tr.appendChild(td);
           tr.appendChild(el("td", {}, rec.claims.map(function (c) { return c.name; }).join(", ")));
-          tr.appendChild(el("td", {}, rec.validUntil ? rec.validUntil.slice(0, 10) : t("identity.js.noexpiry")));
-          var st = el("td", { "class": "cred-status" }, t("identity.js.status.checking"));
+          tr.appendChild(el("td", {}, rec.validUntil ? rec.validUntil.slice(0, 10) : t("identity.js.noexpiry", "no expiry")));
+          var st = el("td", { "class": "cred-status" }, t("identity.js.status.checking", "checking…"));
           tr.appendChild(st);
           var act = el("td");
-          act.appendChild(el("a", { href: "/identity/present?credential=" + encodeURIComponent(rec.id) }, t("identity.js.present")));
+          act.appendChild(el("a", { href: "/identity/present?credential=" + encodeURIComponent(rec.id) }, t("identity.js.present", "Present")));
           act.appendChild(document.createTextNode(" "));
-          var rm = el("button", { type: "button", "class": "link-button" }, t("identity.js.remove"));
+          var rm = el("button", { type: "button", "class": "link-button" }, t("identity.js.remove", "Remove"));
           rm.addEventListener("click", function () {
-            if (!window.confirm(t("identity.js.confirmremove"))) return;
-            run("readwrite", function (s) { return s.delete(rec.id); }).then(show).then(function () { say(t("identity.js.removed")); });
+            if (!window.confirm(t("identity.js.confirmremove", "Remove this credential from this browser? Keep its file if you may need it again."))) return;
+            run("readwrite", function (s) { return s.delete(rec.id); }).then(show).then(function () { say(t("identity.js.removed", "The credential was removed from this browser.")); });
           });
           act.appendChild(rm);
           tr.appendChild(act);
           rows.appendChild(tr);
           status(rec).then(function (s) {
-            st.replaceChildren(el("span", { "class": s === "valid" ? "tag tag-ok" : s === "suspended" ? "tag tag-warn" : "tag tag-bad" }, t("identity.js.status." + s)));
+            st.replaceChildren(el("span", { "class": s === "valid" ? "tag tag-ok" : s === "suspended" ? "tag tag-warn" : "tag tag-bad" }, statusWord(s)));
           });
         });
       });
     }
     $("cred-nojs").hidden = true;
-    show().catch(function (err) { fail(t("identity.js.unreadable", err.message || err)); });
+    show().catch(function (err) { fail(t("identity.js.unreadable", "The credentials in this browser could not be read: {0}", err.message || err)); });
     $("cred-import-form").addEventListener("submit", function (e) {
       e.preventDefault();
       errBox.hidden = true;
       say("");
       var file = $("cred-file").files[0], pasted = $("cred-paste").value.trim();
-      if (!file && !pasted) return fail(t("identity.js.choosefile"), "cred-file");
+      if (!file && !pasted) return fail(t("identity.js.choosefile", "Choose a credential file or paste it"), "cred-file");
       var field = file ? "cred-file" : "cred-paste";
       (file ? file.text() : Promise.resolve(pasted)).then(function (text) {
         var rec = parseHeld(text);
@@ -218,8 +190,8 @@
           return K ? K.get().catch(function () { return null; }) : null;
         }).then(function (key) {
           var note = key && key.accountId !== rec.holder ?
-            t("identity.js.issuedother", rec.holder) : "";
-          say(t("identity.js.imported", rec.schema, note));
+            t("identity.js.issuedother", " It was issued to account {0}, not to the key in this browser: you cannot present it from here.", rec.holder) : "";
+          say(t("identity.js.imported", "Imported your {0} credential.{1}", rec.schema, note));
         });
       }).catch(function (err) { fail(err.message || String(err), field); });
     });
@@ -248,7 +220,7 @@
       if (list.length) select.replaceChildren();
       list.forEach(function (rec) {
         recs[rec.id] = rec;
-        var o = el("option", { value: rec.id }, t("identity.js.from", rec.schema, rec.issuer.slice(0, 10)));
+        var o = el("option", { value: rec.id }, t("identity.js.from", "{0} from {1}…", rec.schema, rec.issuer.slice(0, 10)));
         if (rec.id === form.getAttribute("data-credential")) o.selected = true;
         select.appendChild(o);
       });
@@ -259,7 +231,7 @@
     keyP.then(function (rec) {
       var note = $("key-status");
       if (!note) return;
-      note.textContent = rec ? t("identity.js.keyfor", rec.accountId) : t("identity.js.nokey");
+      note.textContent = rec ? t("identity.js.keyfor", "Presenting with the key in this browser: account {0}.", rec.accountId) : t("identity.js.nokey", "There is no key in this browser yet. Import your key on the Your key page first.");
       note.hidden = false;
     });
     // The presentation is built here (present.wasm) from the holder's
@@ -302,7 +274,7 @@
         });
       }).catch(function (err) {
         els.presentation.value = "";
-        els.build_error.value = t("identity.js.buildfail", err.message || err);
+        els.build_error.value = t("identity.js.buildfail", "the presentation could not be built in this browser: {0}", err.message || err);
       }).then(function () { form.submit(); });
     });
   }
@@ -313,12 +285,12 @@
   function presentBuilder(url) {
     if (builder) return builder;
     if (typeof WebAssembly !== "object" || typeof Go !== "function") {
-      return Promise.reject(new Error(t("identity.js.nowasm")));
+      return Promise.reject(new Error(t("identity.js.nowasm", "this browser cannot run WebAssembly")));
     }
     var go = new Go();
     builder = WebAssembly.instantiateStreaming(fetch(url), go.importObject).then(function (r) {
       go.run(r.instance); // registers the function, then waits
-      if (typeof window.publicaPresent !== "function") throw new Error(t("identity.js.nobuilder"));
+      if (typeof window.publicaPresent !== "function") throw new Error(t("identity.js.nobuilder", "the presentation builder did not start"));
     });
     return builder;
   }
@@ -334,7 +306,7 @@
     var purpose = form.getAttribute("data-di-purpose");
     var config = $("di-proof-config").textContent, doc = $("di-document").textContent;
     var pc, d;
-    try { pc = JSON.parse(config); d = JSON.parse(doc); } catch (e) { return Promise.reject(new Error(t("identity.js.di.notjson"))); }
+    try { pc = JSON.parse(config); d = JSON.parse(doc); } catch (e) { return Promise.reject(new Error(t("identity.js.di.notjson", "The document shown is not JSON: not signing."))); }
     var types = [].concat(d && d.type);
     var ok = pc && pc.type === "DataIntegrityProof" && pc.cryptosuite === "eddsa-jcs-2022" && !("proofValue" in pc) &&
       (purpose === "assertionMethod" || purpose === "authentication") && pc.proofPurpose === purpose &&
@@ -342,18 +314,18 @@
       Array.isArray(d["@context"]) && d["@context"][0] === "https://www.w3.org/ns/credentials/v2" && !("proof" in d) &&
       (purpose === "assertionMethod" ? types.indexOf("VerifiableCredential") >= 0 :
         types.indexOf("VerifiablePresentation") >= 0 && typeof pc.challenge === "string" && pc.challenge !== "");
-    if (!ok) return Promise.reject(new Error(t("identity.js.di.notproof")));
+    if (!ok) return Promise.reject(new Error(t("identity.js.di.notproof", "This is not a Data Integrity proof this page may sign: not signing.")));
     return Promise.all([sha256(config), sha256(doc)]).then(function (h) {
       var input = new Uint8Array(64);
       input.set(new Uint8Array(h[0]), 0);
       input.set(new Uint8Array(h[1]), 32);
       if (hex(input) !== form.getAttribute("data-di-sign-bytes")) {
-        throw new Error(t("identity.js.di.hashes"));
+        throw new Error(t("identity.js.di.hashes", "The hashes of the document shown differ from the server’s: not signing."));
       }
       // Never bytes of another domain (a 64-byte hash output cannot be
       // one in practice; the key store's own guards say so explicitly).
       if ((K.isSignable && K.isSignable(input)) || (K.isTrusteeDerivation && K.isTrusteeDerivation(input))) {
-        throw new Error(t("identity.js.di.domain"));
+        throw new Error(t("identity.js.di.domain", "These bytes belong to another signing domain: not signing."));
       }
       return crypto.subtle.sign(ED, rec.privateKey, input);
     }).then(hex);
@@ -362,22 +334,22 @@
   document.querySelectorAll("form[data-di-sign]").forEach(function (form) {
     var say = form.querySelector("[data-sign-status]"), button = form.querySelector("button[type=submit]");
     if (!K) return;
-    if (say) say.textContent = t("identity.js.ready");
+    if (say) say.textContent = t("identity.js.ready", "Ready to sign with the key in this browser.");
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       if (button.disabled) return;
       button.disabled = true;
-      if (say) say.textContent = t("identity.js.signing");
+      if (say) say.textContent = t("identity.js.signing", "Signing…");
       K.get().then(function (rec) {
-        if (!rec) throw new Error(t("identity.js.nokeysign"));
+        if (!rec) throw new Error(t("identity.js.nokeysign", "There is no key in this browser. Import your key on the Your key page."));
         var want = form.getAttribute("data-pubkey");
         if (want !== rec.publicKey) {
-          throw new Error(t("identity.js.otherkey", want.slice(0, 12), rec.publicKey.slice(0, 12)));
+          throw new Error(t("identity.js.otherkey", "This must be signed by key {0}…, but the key in this browser is {1}….", want.slice(0, 12), rec.publicKey.slice(0, 12)));
         }
         return signDataIntegrity(form, rec);
       }).then(function (sig) {
         form.elements.signature.value = sig;
-        if (say) say.textContent = t("identity.js.signed");
+        if (say) say.textContent = t("identity.js.signed", "Signed. Sending…");
         form.setAttribute("aria-busy", "true");
         form.submit();
       }).catch(function (err) {

@@ -5,15 +5,17 @@
 (function () {
   "use strict";
   if (!window.FileReader) return;
-  [["f-geometry", "the outline", 60], ["f-children", "the children", 60]].forEach(function (spec) {
+  [["f-geometry", 60], ["f-children", 60]].forEach(function (spec) {
     var area = document.getElementById(spec[0]);
     if (!area) return;
-    var what = spec[1], limit = spec[2] * 1024;
+    var t = window.PublicaText(area); // its data-i18n, in the page's language (static/i18n.js)
+    var limit = spec[1] * 1024;
     var box = document.createElement("div");
     box.className = "field";
     var label = document.createElement("label");
     label.htmlFor = spec[0] + "-file";
-    label.textContent = "Or load " + what + " from a GeoJSON file";
+    label.textContent = spec[0] === "f-geometry" ? t("land.js.load.geometry", "Or load the outline from a GeoJSON file") :
+      t("land.js.load.children", "Or load the children from a GeoJSON file");
     var input = document.createElement("input");
     input.type = "file";
     input.id = spec[0] + "-file";
@@ -31,15 +33,16 @@
       var f = input.files && input.files[0];
       if (!f) return;
       if (f.size > limit) {
-        say.textContent = "The file is larger than " + spec[2] + " KB; it is too large for this form.";
+        say.textContent = t("land.js.toolarge", "The file is larger than {0} KB; it is too large for this form.", spec[1]);
         return;
       }
       var r = new FileReader();
       r.onload = function () {
         area.value = String(r.result).trim();
-        say.textContent = "Loaded " + f.name + " into the field for " + what + ". Check it, then continue.";
+        say.textContent = spec[0] === "f-geometry" ? t("land.js.loaded.geometry", "Loaded {0} into the field for the outline. Check it, then continue.", f.name) :
+          t("land.js.loaded.children", "Loaded {0} into the field for the children. Check it, then continue.", f.name);
       };
-      r.onerror = function () { say.textContent = "The file could not be read."; };
+      r.onerror = function () { say.textContent = t("land.js.unreadable", "The file could not be read."); };
       r.readAsText(f);
     });
   });

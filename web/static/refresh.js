@@ -11,20 +11,14 @@
   var button = document.getElementById("refresh-toggle");
   var note = document.getElementById("refresh-note");
   var paused = false;
-  // Messages in the page's language, when the page gives them (the
-  // button's data-i18n: "<area>.paused", ".every" with {0} seconds,
-  // ".unreachable"); English otherwise.
-  var texts = {};
-  try { texts = JSON.parse((button && button.getAttribute("data-i18n")) || "{}"); } catch (e) { texts = {}; }
-  function text(suffix, english) {
-    for (var k in texts) if (k.slice(-suffix.length) === suffix) return texts[k];
-    return english;
-  }
+  // Messages in the page's language (the button's data-i18n, read by
+  // static/i18n.js); English when the page gives none.
+  var t = window.PublicaText(button);
 
   function say(text) { // only real changes, so the live note is not re-announced
     if (note && note.textContent !== text) note.textContent = text;
   }
-  function steady() { say(paused ? text(".paused", "Updates paused.") : text(".every", "Updates every {0} seconds.").replace("{0}", String(every / 1000))); }
+  function steady() { say(paused ? t("refresh.paused", "Updates paused.") : t("refresh.every", "Updates every {0} seconds.", every / 1000)); }
   if (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
@@ -48,7 +42,7 @@
         }));
       })
       .catch(function () {
-        say(text(".unreachable", "Could not reach the portal; retrying."));
+        say(t("refresh.unreachable", "Could not reach the portal; retrying."));
       });
   }
   setInterval(tick, every);

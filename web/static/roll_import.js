@@ -18,14 +18,10 @@
   var addPath = form.getAttribute("data-add");
   var csrf = form.elements._csrf.value;
   var progress = $("roll-progress"), status = $("roll-status");
-  // t is a message in the page's language (the form's data-i18n), its
-  // {0}, {1}… filled in from args.
-  var texts = {};
-  try { texts = JSON.parse(form.getAttribute("data-i18n") || "{}"); } catch (e) { texts = {}; }
-  function t(key) {
-    var args = Array.prototype.slice.call(arguments, 1);
-    return (texts[key] || key).replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
-  }
+  // t is a message in the page's language (the form's data-i18n, read by
+  // static/i18n.js), {0}, {1}… filled in; the English given when the page
+  // gives none.
+  var t = window.PublicaText(form);
 
   function fail(text) {
     $("roll-error-text").textContent = text;
@@ -47,7 +43,7 @@
   }
 
   // CREDENTIAL says what rollimport.CredentialReason says, in the portal's words.
-  var CREDENTIAL = t("ballot.rjs.credential");
+  var CREDENTIAL = t("ballot.rjs.credential", "a credential, not an account: a roll lists accounts; to admit the holders of a credential (who may make their key after the election is published) create the election with a credential rule (schema and predicate)");
 
   // parse is rollimport.ReadCSV: one voter a row, an optional header.
   function parse(text) {
@@ -78,14 +74,14 @@
         }
       }
       if (col >= cells.length) {
-        refused.push({ line: line, text: raw, reason: t("ballot.rjs.nocolumn", col + 1) });
+        refused.push({ line: line, text: raw, reason: t("ballot.rjs.nocolumn", "the line has no column {0}", col + 1) });
         continue;
       }
       var text = cells[col].trim(), id = account(text);
-      if (text === "") refused.push({ line: line, text: text, reason: t("ballot.rjs.novoter") });
+      if (text === "") refused.push({ line: line, text: text, reason: t("ballot.rjs.novoter", "no voter on this line") });
       else if (/^urn:uuid:/i.test(text) || /^[0-9a-fA-F]{64}$/.test(text)) refused.push({ line: line, text: text.slice(0, 80), reason: CREDENTIAL });
-      else if (!id) refused.push({ line: line, text: text.slice(0, 80), reason: t("ballot.rjs.notaccount") });
-      else if (seen[id]) refused.push({ line: line, text: text, reason: t("ballot.rjs.same", seen[id]) });
+      else if (!id) refused.push({ line: line, text: text.slice(0, 80), reason: t("ballot.rjs.notaccount", "not an account id (40 hexadecimal digits) or did:publica:<account id>") });
+      else if (seen[id]) refused.push({ line: line, text: text, reason: t("ballot.rjs.same", "the same voter as line {0}", seen[id]) });
       else { seen[id] = line; entries.push({ line: line, account: id }); }
     }
     return { entries: entries, refused: refused };
@@ -98,7 +94,7 @@
   }
   function reasonOf(doc) {
     var s = doc.querySelector(".error-summary") || doc.querySelector("main");
-    return s ? s.textContent.replace(/\s+/g, " ").trim() : t("ballot.rjs.noanswer");
+    return s ? s.textContent.replace(/\s+/g, " ").trim() : t("ballot.rjs.noanswer", "the portal did not answer");
   }
 
   // sendBatch prepares, signs and sends one batch; it resolves once the
@@ -112,7 +108,7 @@
     return post(addPath, data).then(function (res) {
       var sf = res.doc.querySelector("form[data-sign]");
       if (res.status !== 200 || !sf) throw new Error(reasonOf(res.doc));
-      if (sf.getAttribute("data-pubkey") !== key.publicKey) throw new Error(t("ballot.rjs.otherkey"));
+      if (sf.getAttribute("data-pubkey") !== key.publicKey) throw new Error(t("ballot.rjs.otherkey", "the prepared transaction is for another key: not signing"));
       return K.sign(key, K.unhex(sf.getAttribute("data-sign-bytes"))).then(function (sig) {
         var send = new FormData();
         sf.querySelectorAll("input[name]").forEach(function (i) { send.set(i.name, i.value); });
@@ -130,7 +126,7 @@
     if (busy) return;
     var file = $("roll-file").files[0];
     $("roll-error").hidden = true;
-    if (!file) { fail(t("ballot.rjs.choose")); return; }
+    if (!file) { fail(t("ballot.rjs.choose", "Choose the CSV file of the roll.")); return; }
     busy = true;
     form.querySelector("button").disabled = true;
     var done = 0, total = 0, started = performance.now();
@@ -138,11 +134,11 @@
       progress.max = Math.max(total, 1);
       progress.value = done;
       var secs = (performance.now() - started) / 1000;
-      status.textContent = secs > 1 ? t("ballot.rjs.rate", done, total, Math.round(done / secs)) : t("ballot.rjs.progress", done, total);
+      status.textContent = secs > 1 ? t("ballot.rjs.rate", "{0} of {1} voters registered ({2} a second).", done, total, Math.round(done / secs)) : t("ballot.rjs.progress", "{0} of {1} voters registered.", done, total);
     }
     Promise.all([K.get(), file.text()]).then(function (r) {
       var key = r[0];
-      if (!key) throw new Error(t("ballot.rjs.nokey"));
+      if (!key) throw new Error(t("ballot.rjs.nokey", "There is no key in this browser: import the official’s key on the Your key page first."));
       var p = parse(r[1]);
       refusedRows(p.refused);
       var accounts = p.entries.map(function (x) { return x.account; }).sort();
@@ -156,11 +152,11 @@
         })(accounts.slice(i, i + batchSize));
       }
       return chain.then(function () {
-        status.textContent = p.refused.length ? t("ballot.rjs.donerefused", done, p.refused.length) : t("ballot.rjs.done", done);
+        status.textContent = p.refused.length ? t("ballot.rjs.donerefused", "Done: {0} voters are on the roll; {1} lines were not imported (listed below).", done, p.refused.length) : t("ballot.rjs.done", "Done: {0} voters are on the roll.", done);
         form.setAttribute("data-done", String(done));
       });
     }).catch(function (err) {
-      fail(t("ballot.rjs.after", done, total, err.message || err));
+      fail(t("ballot.rjs.after", "After {0} of {1} voters: {2} Fix the cause and import the list again: voters already on the roll stay on it.", done, total, err.message || err));
     }).then(function () {
       busy = false;
       form.querySelector("button").disabled = false;

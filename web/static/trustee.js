@@ -17,14 +17,10 @@
   var actions = document.getElementById("trustee-actions");
   var checks = document.getElementById("share-checks");
 
-  // t is a message in the page's language (the form's data-i18n), its
-  // {0}, {1}… filled in from args.
-  var texts = {};
-  try { texts = JSON.parse(form.getAttribute("data-i18n") || "{}"); } catch (err) { texts = {}; }
-  function t(key) {
-    var args = Array.prototype.slice.call(arguments, 1);
-    return (texts[key] || key).replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
-  }
+  // t is a message in the page's language (the form's data-i18n, read by
+  // static/i18n.js), {0}, {1}… filled in; the English given when the page
+  // gives none.
+  var t = window.PublicaText(form);
 
   function say(text) { statusEl.textContent = text; statusEl.hidden = false; }
   function fail(text) { errText.textContent = text; errBox.hidden = false; errBox.focus(); }
@@ -33,7 +29,7 @@
   document.getElementById("trustee-nojs").hidden = true;
   var state = JSON.parse(form.getAttribute("data-state"));
   var e = state.election;
-  say(t("ballot.tjs.loading"));
+  say(t("ballot.tjs.loading", "Loading the trustee's tool…"));
 
   var keyP = K.get().catch(function () { return null; });
   var go = new Go();
@@ -77,7 +73,7 @@
       if (b.disabled) return;
       b.disabled = true;
       errBox.hidden = true;
-      say(t("ballot.tjs.working"));
+      say(t("ballot.tjs.working", "Working in this browser…"));
       Promise.resolve().then(onClick).catch(function (err) {
         b.disabled = false;
         fail(err.message || String(err));
@@ -91,7 +87,7 @@
   function step(rec, label, id, op, path, extra) {
     button(label, id, function () {
       return run(rec, op, extra).then(function (out) {
-        say(t("ballot.tjs.computed"));
+        say(t("ballot.tjs.computed", "Computed in this browser. Next: check and sign."));
         post(form.getAttribute("data-path-" + path), { message: out.message });
       });
     });
@@ -104,27 +100,27 @@
     var n = e.trustees.length;
     if (e.phase === "key_ceremony") {
       if (!mine) {
-        say(t("ballot.tjs.round1", idx));
-        return step(rec, t("ballot.tjs.register"), "trustee-key-action", "trustee-key", "trustee-key");
+        say(t("ballot.tjs.round1", "You are trustee {0}. Round 1: register your communication key.", idx));
+        return step(rec, t("ballot.tjs.register", "Register my trustee key"), "trustee-key-action", "trustee-key", "trustee-key");
       }
       var missing = [];
       for (var j = 1; j <= n; j++) if (!state.trustees[j - 1]) missing.push(j);
-      if (missing.length) return say(t("ballot.tjs.waitkeys", idx, missing.join(", ")));
+      if (missing.length) return say(t("ballot.tjs.waitkeys", "You are trustee {0} and your key is registered. Waiting for trustee {1} to register.", idx, missing.join(", ")));
       if (!mine.dealing) {
-        say(t("ballot.tjs.round2", idx, n));
-        return step(rec, t("ballot.tjs.deal"), "deal-action", "deal", "deal");
+        say(t("ballot.tjs.round2", "You are trustee {0}. Round 2: deal your shares to the {1} trustees.", idx, n));
+        return step(rec, t("ballot.tjs.deal", "Deal my shares"), "deal-action", "deal", "deal");
       }
       var answer = (state.complaints || []).filter(function (c) { return c.dealer === idx && c.status === "open"; });
       if (answer.length) {
-        say(t("ballot.tjs.complained", answer[0].complainer));
-        return step(rec, t("ballot.tjs.reveal", answer[0].complainer), "reveal-action", "reveal", "reveal", { complainer: answer[0].complainer });
+        say(t("ballot.tjs.complained", "Trustee {0} complained about the share you dealt it. Answer by revealing that share.", answer[0].complainer));
+        return step(rec, t("ballot.tjs.reveal", "Reveal my share for trustee {0}", answer[0].complainer), "reveal-action", "reveal", "reveal", { complainer: answer[0].complainer });
       }
       return run(rec, "check-shares").then(function (out) {
         checks.textContent = "";
         var bad = [];
         (out.shares || []).forEach(function (s) {
           var li = document.createElement("li");
-          li.textContent = s.ok ? t("ballot.tjs.share.ok", s.dealer) : t("ballot.tjs.share.bad", s.dealer, s.problem);
+          li.textContent = s.ok ? t("ballot.tjs.share.ok", "Share from trustee {0}: matches its commitments", s.dealer) : t("ballot.tjs.share.bad", "Share from trustee {0}: DOES NOT match its commitments ({1})", s.dealer, s.problem);
           checks.appendChild(li);
           var done = (state.complaints || []).some(function (c) { return c.dealer === s.dealer && c.complainer === idx; });
           if (!s.ok && !done) bad.push(s.dealer);
@@ -134,31 +130,31 @@
         if (bad.length) {
           say("A share you received is wrong. Complain, so that its dealer must answer in public.");
           bad.forEach(function (d) {
-            button(t("ballot.tjs.complain", d), "complain-" + d, function () { post(form.getAttribute("data-path-complain"), { dealer: String(d) }); });
+            button(t("ballot.tjs.complain", "Complain about trustee {0}", d), "complain-" + d, function () { post(form.getAttribute("data-path-complain"), { dealer: String(d) }); });
           });
           return;
         }
-        say(t("ballot.tjs.dealt"));
+        say(t("ballot.tjs.dealt", "You have dealt, and the shares you received so far check out. Waiting for the official to publish the election key."));
       });
     }
-    if (e.phase === "tallied") return say(t("ballot.tjs.published"));
-    if (state.now < e.closes_at) return say(t("ballot.tjs.waitclose", idx));
-    if (has(state.partials, idx)) return say(t("ballot.tjs.posted"));
-    say(t("ballot.tjs.closed"));
-    step(rec, t("ballot.tjs.decrypt"), "tally-action", "tally", "tally");
+    if (e.phase === "tallied") return say(t("ballot.tjs.published", "The result is published."));
+    if (state.now < e.closes_at) return say(t("ballot.tjs.waitclose", "You are trustee {0}. The key is published; decrypt your part after voting closes.", idx));
+    if (has(state.partials, idx)) return say(t("ballot.tjs.posted", "You have posted your partial decryption."));
+    say(t("ballot.tjs.closed", "Voting has closed. Decrypt your part of the result: only the sum of the ballots is decrypted."));
+    step(rec, t("ballot.tjs.decrypt", "Decrypt my part of the result"), "tally-action", "tally", "tally");
   }
 
   Promise.all([keyP, wasmP]).then(function (r) {
     var rec = r[0];
-    if (!rec) return say(t("ballot.tjs.nokey"));
+    if (!rec) return say(t("ballot.tjs.nokey", "There is no key in this browser. A trustee imports its key on the Your key page first."));
     form.elements.pubkey.value = rec.publicKey;
     var idx = e.trustees.indexOf(rec.accountId) + 1;
-    if (!idx) return say(t("ballot.tjs.nottrustee", rec.accountId));
+    if (!idx) return say(t("ballot.tjs.nottrustee", "The key in this browser (account {0}) is not a trustee of this election.", rec.accountId));
     return offer(rec, idx);
   }).then(function () {
     form.setAttribute("data-ready", "1");
   }, function (err) {
     form.setAttribute("data-ready", "1");
-    fail(t("ballot.tjs.fail", err.message || String(err)));
+    fail(t("ballot.tjs.fail", "The trustee's tool could not run: {0}", err.message || String(err)));
   });
 })();

@@ -144,9 +144,9 @@ func CeremonyPage(v CeremonyView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var10 string
-				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(jsText(ctx, "ballot.cer.paused", "ballot.cer.every", "ballot.cer.unreachable"))
+				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(scriptMessages(ctx, refreshScriptKeys...))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/ballot_admin.templ`, Line: 12, Col: 164}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/ballot_admin.templ`, Line: 12, Col: 127}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {
@@ -159,7 +159,7 @@ func CeremonyPage(v CeremonyView) templ.Component {
 				var templ_7745c5c3_Var11 string
 				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(tr(ctx, "ballot.cer.pause"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/ballot_admin.templ`, Line: 12, Col: 196}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/ui/ballot_admin.templ`, Line: 12, Col: 159}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 				if templ_7745c5c3_Err != nil {

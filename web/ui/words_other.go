@@ -73,6 +73,13 @@ var (
 		"keys.js.choosefile", "keys.js.enterpass", "keys.js.decrypting", "keys.js.imported", "keys.js.confirm", "keys.js.removed"}, keystoreErrors...)
 	demoScriptKeys   = append([]string{"demo.js.current", "demo.js.putting", "demo.js.origin", "demo.js.signedin"}, keystoreErrors...)
 	replayScriptKeys = []string{"replay.js.resume", "replay.js.pause", "replay.js.unreachable"}
+	// refreshScriptKeys are static/refresh.js's, on its pause button.
+	refreshScriptKeys = []string{"refresh.paused", "refresh.every", "refresh.unreachable"}
+	// copyScriptKeys are static/copy.js's, on the copy buttons' status line.
+	copyScriptKeys = []string{"copy.js.copied", "copy.js.done", "copy.js.failed"}
+	// geojsonScriptKeys are static/land.js's, on a GeoJSON field.
+	geojsonScriptKeys = []string{"land.js.load.geometry", "land.js.load.children", "land.js.loaded.geometry", "land.js.loaded.children",
+		"land.js.toolarge", "land.js.unreadable"}
 	// documentScriptKeys are documents.js's, on a form's document field.
 	documentScriptKeys = []string{"docs.js.choose", "docs.js.toolarge", "docs.js.computing", "docs.js.uploading", "docs.js.uploaded",
 		"docs.js.failed", "docs.js.unreadable"}
