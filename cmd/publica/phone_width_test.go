@@ -59,8 +59,9 @@ var widthSkips = map[string]string{
 // TestEveryPageFitsAPhone: on the demo town, every page of the portal —
 // every GET route of the router that serves HTML, with real ids — is
 // opened in Chromium at 390×844 by a visitor, by Alice (a citizen and
-// voter) and by Clara the clerk, each signed in with the key in the
-// browser; no page may be wider than the viewport (the document's scroll
+// voter), by Clara the clerk and by the demo town's election observer
+// (who sees the observation pages the others are refused), each signed in
+// with the key in the browser; no page may be wider than the viewport (the document's scroll
 // width). A route the test does not know fails it, so a new page is
 // measured too. The widest elements are named when a page is too wide.
 func TestEveryPageFitsAPhone(t *testing.T) {
@@ -128,6 +129,7 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 		"/elections/:id/board":                          {"/elections/" + demoOpenElection + "/board", "/elections/" + demoClosedElection + "/board"},
 		"/elections/:id/roll/import":                    {"/elections/" + demoOpenElection + "/roll/import"},
 		"/elections/:id/trustees":                       {"/elections/" + demoOpenElection + "/trustees", "/elections/" + demoClosedElection + "/trustees"},
+		"/elections/:id/observe":                        {"/elections/" + demoOpenElection + "/observe", "/elections/" + demoClosedElection + "/observe"},
 		"/identity/issuers/:account":                    {"/identity/issuers/" + registrar},
 		"/identity/issuers/:account/credentials":        {"/identity/issuers/" + registrar + "/credentials"},
 		"/identity/issuers/:account/credentials/:index": {"/identity/issuers/" + registrar + "/credentials/1"},
@@ -196,7 +198,9 @@ func TestEveryPageFitsAPhone(t *testing.T) {
 	measure("Alice")
 	browser.SignInBrowser(t, bctx, base, demoKey("clerk"))
 	measure("the clerk")
-	t.Logf("%d pages measured three times at %d×%d", len(pages), phoneW, phoneH)
+	browser.SignInBrowser(t, bctx, base, demoKey(demoObserver))
+	measure("the observer")
+	t.Logf("%d pages measured four times at %d×%d", len(pages), phoneW, phoneH)
 }
 
 func compactStrings(s []string) []string {
