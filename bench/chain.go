@@ -135,7 +135,7 @@ func finalize(ctx context.Context, a *app.App, h int64, txs [][]byte) error {
 // on any refused transaction, and returns how long each call took.
 func finalizeTimed(ctx context.Context, a *app.App, h int64, txs [][]byte) (fin, com time.Duration, err error) {
 	start := time.Now()
-	res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: txs, Height: h, Time: time.Unix(1_800_000_000+h, 0)})
+	res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: txs, Height: h, Time: blockTime(h)})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -149,6 +149,10 @@ func finalizeTimed(ctx context.Context, a *app.App, h int64, txs [][]byte) (fin,
 	_, err = a.Commit(ctx, &abci.RequestCommit{})
 	return fin, time.Since(start), err
 }
+
+// blockTime is the time of the bench chains' block h: fixed, so that runs
+// reproduce the same states.
+func blockTime(h int64) time.Time { return time.Unix(1_800_000_000+h, 0) }
 
 func benchKey(i int) ed25519.PrivateKey {
 	var seed [32]byte

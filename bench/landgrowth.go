@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ import (
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/proof"
 	"github.com/publica/publica/store"
-	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
 
@@ -361,148 +359,17 @@ func readAheadMode(s string) (app.ReadAheadMode, error) {
 }
 
 // loadRegister builds a chain in dir holding n parcels on n titles with
-// their owners' accounts (and accounts for the buyers of opts.Transfers),
-// as a chain starting from an exported register would: the development
-// genesis and its first block run in memory, the register's records are
-// made by the modules' own genesis code in steps of opts.Chunk parcels,
-// and the whole is sorted on disk and imported as one version
-// (store.Import), which the archive holds. It returns that version (the
-// height the next block follows) twice: it is also the archived one.
+// their owners' accounts (and accounts for the buyers of opts.Transfers)
+// over the development genesis and its first block (buildRegister). It
+// returns the imported version (the height the next block follows)
+// twice: it is also the archived one.
 func loadRegister(w io.Writer, dir string, n int, opts GrowthOptions) (height, archived int64, err error) {
-	begin := time.Now()
-	mem, err := store.OpenMemoryWith(store.DefaultOptions())
-	if err != nil {
+	const version = 2 // the version after the chain's first block
+	init := &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}
+	if _, err := buildRegister(w, "land growth", dir, n, opts, init, blockTime(1), version); err != nil {
 		return 0, 0, err
 	}
-	a := app.New(mem)
-	ctx := context.Background()
-	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}); err != nil {
-		return 0, 0, err
-	}
-	if err := finalize(ctx, a, 1, nil); err != nil {
-		return 0, 0, err
-	}
-	sp, err := newSpill(filepath.Join(dir, "spill"))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer func() {
-		if rerr := sp.remove(); err == nil {
-			err = rerr
-		}
-	}()
-	chain, err := mem.At(1)
-	if err != nil {
-		return 0, 0, err
-	}
-	add := func(k, v []byte) bool {
-		err = sp.add(k, v)
-		return err == nil
-	}
-	if chain.Iterate(nil, nil, false, add); err != nil {
-		return 0, 0, err
-	}
-
-	var dev map[string]json.RawMessage
-	if err := json.Unmarshal(genesis.DevAppState(), &dev); err != nil {
-		return 0, 0, err
-	}
-	params := land.DefaultParams()
-	if raw, ok := dev[land.ModuleName]; ok {
-		var devLand land.Genesis
-		if err := json.Unmarshal(raw, &devLand); err != nil {
-			return 0, 0, err
-		}
-		if devLand.Params.CRS != "" {
-			params = devLand.Params
-		}
-	}
-	landMod := land.New(nil)
-	order := lexicalOrder(n)
-	// One step's records, written over the chain's first block, which
-	// genesis code may read (parameters, accounts).
-	step := func(part []int32, buyers bool) (*store.Cache, error) {
-		g := land.Genesis{Params: params, Sequences: map[string]uint64{"P": uint64(n), "T": uint64(n)}}
-		g.Parcels, g.Titles, g.OwnerPeriods = make([]land.Parcel, len(part)), make([]land.Title, len(part)), make([]land.OwnerPeriod, len(part))
-		pubs := make([]ed25519.PublicKey, len(part))
-		parallel(len(part), func(j int) {
-			i := int(part[j]) - 1
-			pubs[j] = benchKey(i).Public().(ed25519.PublicKey)
-			g.Parcels[j], g.Titles[j], g.OwnerPeriods[j] = benchParcelOf(i, params, pubs[j])
-		})
-		raw, err := json.Marshal(g)
-		if err != nil {
-			return nil, err
-		}
-		kv := store.NewCache(chain)
-		if err := landMod.InitGenesis(kv, raw); err != nil {
-			return nil, err
-		}
-		var accounts authority.Keeper
-		for _, pub := range pubs {
-			if _, err := accounts.CreateAccount(kv, pub); err != nil {
-				return nil, err
-			}
-		}
-		if buyers {
-			for i := range opts.Transfers {
-				if _, err := accounts.CreateAccount(kv, benchKey(n+i).Public().(ed25519.PublicKey)); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return kv, nil
-	}
-	// Steps run two at a time (the genesis code is single-threaded) and
-	// are spilled in order; a step holds its slot until it is spilled.
-	type stepResult struct {
-		kv  *store.Cache
-		err error
-	}
-	var results []chan stepResult
-	for start := 0; start < n; start += opts.Chunk {
-		results = append(results, make(chan stepResult, 1))
-	}
-	slots, stop := make(chan struct{}, 2), make(chan struct{})
-	defer close(stop)
-	go func() {
-		for k, ch := range results {
-			select {
-			case slots <- struct{}{}:
-			case <-stop:
-				return
-			}
-			start := k * opts.Chunk
-			go func() {
-				kv, err := step(order[start:min(n, start+opts.Chunk)], start == 0)
-				ch <- stepResult{kv, err}
-			}()
-		}
-	}()
-	for _, ch := range results {
-		r := <-ch
-		if r.err != nil {
-			return 0, 0, r.err
-		}
-		if r.kv.IterateWrites(add); err != nil {
-			return 0, 0, err
-		}
-		<-slots
-	}
-	built := time.Now()
-	src, done, err := sp.source(mem.Split())
-	if err != nil {
-		return 0, 0, err
-	}
-	sorted := time.Now()
-	version := mem.Version() + 1
-	if _, err := store.Import(dir, version, store.Options{Split: mem.Split()}, src); err != nil {
-		done()
-		return 0, 0, err
-	}
-	fmt.Fprintf(w, "land growth: %d parcels: %d records built in %.0fs, sorted in %.0fs, imported in %.0fs (peak spill %.2f GB)\n",
-		n, src.Low+src.High, built.Sub(begin).Seconds(), sorted.Sub(built).Seconds(), time.Since(sorted).Seconds(), float64(sp.peak)/1e9)
-	return version, version, done()
+	return version, version, nil
 }
 
 // lexicalOrder lists 1..n in the order of their decimal strings (1, 10,

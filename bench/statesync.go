@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -26,12 +25,9 @@ import (
 	sm "github.com/cometbft/cometbft/state"
 	"github.com/cometbft/cometbft/types"
 
-	"github.com/publica/publica/app"
 	"github.com/publica/publica/client"
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/node"
-	"github.com/publica/publica/store"
-	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/land"
 )
 
@@ -164,7 +160,7 @@ func StateSync(w io.Writer, opts StateSyncOptions) (*StateSyncResult, error) {
 	init := &abci.RequestInitChain{Time: doc.GenesisTime, ChainId: doc.ChainID, InitialHeight: 1, ConsensusParams: &params,
 		Validators: types.TM2PB.ValidatorUpdates(types.NewValidatorSet(vals)), AppStateBytes: doc.AppState}
 	version := int64(stateSyncHeight - 4)
-	hash, err := buildRegister(w, node.AppDBDir(server), n, GrowthOptions{Chunk: opts.Chunk}, init, version)
+	hash, err := buildRegister(w, "register", node.AppDBDir(server), n, GrowthOptions{Chunk: opts.Chunk}, init, init.Time, version)
 	if err != nil {
 		return nil, err
 	}
@@ -586,155 +582,4 @@ func (p *process) stop() {
 // procFileField is a size field (kB) of process pid's /proc status.
 func procFileField(pid int, field string) uint64 {
 	return procField(fmt.Sprintf("/proc/%d/status", pid), field)
-}
-
-// buildRegister writes into dir a state of the given version (2 or
-// later) holding n parcels on n titles with their owners' accounts (and
-// accounts for the buyers of opts.Transfers), as loadRegister does, over
-// the genesis init (run in memory with its first block, at init.Time),
-// and returns its root hash: the app hash of a chain whose next block is
-// version+1.
-func buildRegister(w io.Writer, dir string, n int, opts GrowthOptions, init *abci.RequestInitChain, version int64) (hash []byte, err error) {
-	if version < 2 {
-		return nil, fmt.Errorf("a register is imported at version 2 or later, not %d", version)
-	}
-	if opts.Chunk <= 0 {
-		opts.Chunk = 250_000
-	}
-	begin := time.Now()
-	mem, err := store.OpenMemoryWith(store.DefaultOptions())
-	if err != nil {
-		return nil, err
-	}
-	a := app.New(mem)
-	ctx := context.Background()
-	if _, err := a.InitChain(ctx, init); err != nil {
-		return nil, err
-	}
-	if _, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 1, Time: init.Time}); err != nil {
-		return nil, err
-	}
-	if _, err := a.Commit(ctx, &abci.RequestCommit{}); err != nil {
-		return nil, err
-	}
-	sp, err := newSpill(filepath.Join(dir, "spill"))
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if rerr := sp.remove(); err == nil {
-			err = rerr
-		}
-	}()
-	chain, err := mem.At(1)
-	if err != nil {
-		return nil, err
-	}
-	add := func(k, v []byte) bool {
-		err = sp.add(k, v)
-		return err == nil
-	}
-	if chain.Iterate(nil, nil, false, add); err != nil {
-		return nil, err
-	}
-
-	var dev map[string]json.RawMessage
-	if err := json.Unmarshal(init.AppStateBytes, &dev); err != nil {
-		return nil, err
-	}
-	params := land.DefaultParams()
-	if raw, ok := dev[land.ModuleName]; ok {
-		var devLand land.Genesis
-		if err := json.Unmarshal(raw, &devLand); err != nil {
-			return nil, err
-		}
-		if devLand.Params.CRS != "" {
-			params = devLand.Params
-		}
-	}
-	landMod := land.New(nil)
-	order := lexicalOrder(n)
-	// One step's records, written over the chain's first block, which
-	// genesis code may read (parameters, accounts).
-	step := func(part []int32, buyers bool) (*store.Cache, error) {
-		g := land.Genesis{Params: params, Sequences: map[string]uint64{"P": uint64(n), "T": uint64(n)}}
-		g.Parcels, g.Titles, g.OwnerPeriods = make([]land.Parcel, len(part)), make([]land.Title, len(part)), make([]land.OwnerPeriod, len(part))
-		pubs := make([]ed25519.PublicKey, len(part))
-		parallel(len(part), func(j int) {
-			i := int(part[j]) - 1
-			pubs[j] = benchKey(i).Public().(ed25519.PublicKey)
-			g.Parcels[j], g.Titles[j], g.OwnerPeriods[j] = benchParcelOf(i, params, pubs[j])
-		})
-		raw, err := json.Marshal(g)
-		if err != nil {
-			return nil, err
-		}
-		kv := store.NewCache(chain)
-		if err := landMod.InitGenesis(kv, raw); err != nil {
-			return nil, err
-		}
-		var accounts authority.Keeper
-		for _, pub := range pubs {
-			if _, err := accounts.CreateAccount(kv, pub); err != nil {
-				return nil, err
-			}
-		}
-		if buyers {
-			for i := range opts.Transfers {
-				if _, err := accounts.CreateAccount(kv, benchKey(n+i).Public().(ed25519.PublicKey)); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return kv, nil
-	}
-	// Steps run two at a time (the genesis code is single-threaded) and
-	// are spilled in order; a step holds its slot until it is spilled.
-	type stepResult struct {
-		kv  *store.Cache
-		err error
-	}
-	var results []chan stepResult
-	for start := 0; start < n; start += opts.Chunk {
-		results = append(results, make(chan stepResult, 1))
-	}
-	slots, stop := make(chan struct{}, 2), make(chan struct{})
-	defer close(stop)
-	go func() {
-		for k, ch := range results {
-			select {
-			case slots <- struct{}{}:
-			case <-stop:
-				return
-			}
-			start := k * opts.Chunk
-			go func() {
-				kv, err := step(order[start:min(n, start+opts.Chunk)], start == 0)
-				ch <- stepResult{kv, err}
-			}()
-		}
-	}()
-	for _, ch := range results {
-		r := <-ch
-		if r.err != nil {
-			return nil, r.err
-		}
-		if r.kv.IterateWrites(add); err != nil {
-			return nil, err
-		}
-		<-slots
-	}
-	built := time.Now()
-	src, done, err := sp.source(mem.Split())
-	if err != nil {
-		return nil, err
-	}
-	sorted := time.Now()
-	if hash, err = store.Import(dir, version, store.Options{Split: mem.Split()}, src); err != nil {
-		done()
-		return nil, err
-	}
-	fmt.Fprintf(w, "register: %d parcels: %d records built in %.0fs, sorted in %.0fs, imported in %.0fs (peak spill %.2f GB)\n",
-		n, src.Low+src.High, built.Sub(begin).Seconds(), sorted.Sub(built).Seconds(), time.Since(sorted).Seconds(), float64(sp.peak)/1e9)
-	return hash, done()
 }
