@@ -1,7 +1,6 @@
 package ballot
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -132,23 +131,7 @@ func (s *handlers) observePage(c echo.Context) error {
 	// Proven walk over a prefix at the height, at most limit records
 	// (complete is false when more follow).
 	walk := func(prefix []byte, limit int, each func(key, value []byte) error) (complete bool, err error) {
-		from := prefix
-		for n := 0; ; n++ {
-			key, value, err := cl.SeekProven(ctx, from, height)
-			if err != nil {
-				return false, portal.Unavailable(err)
-			}
-			if key == nil || !bytes.HasPrefix(key, prefix) {
-				return true, nil
-			}
-			if n == limit {
-				return false, nil
-			}
-			if err := each(key, value); err != nil {
-				return false, err
-			}
-			from = append(key, 0)
-		}
+		return provenWalk(ctx, cl, prefix, prefix, height, limit, each)
 	}
 
 	// The roll, counted record by record.
