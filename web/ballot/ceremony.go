@@ -61,7 +61,7 @@ func (s *handlers) ceremonyPage(c echo.Context) error {
 				if row.Complaints != "" {
 					row.Complaints += "; "
 				}
-				row.Complaints += i18n.T(ctx, "ballot.cer.complaint", i18n.Number(i18n.Lang(ctx), int64(cp.Complainer)), i18n.T(ctx, "ballot.cer.complaint."+cp.Status))
+				row.Complaints += complaintText(ctx, *cp)
 			}
 		}
 		if row.Key {
@@ -147,7 +147,7 @@ func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]ui.Hou
 			break
 		}
 		if page*per >= MaxChartBallots {
-			note = i18n.T(ctx, "ballot.chart.note", i18n.Number(i18n.Lang(ctx), int64(page*per)), i18n.Number(i18n.Lang(ctx), int64(res.TotalCount)))
+			note = i18n.T(ctx, "ballot.chart.note", i18n.NumberIn(ctx, int64(page*per)), i18n.NumberIn(ctx, int64(res.TotalCount)))
 			break
 		}
 	}
@@ -167,4 +167,10 @@ func ballotsPerHour(ctx context.Context, cl *client.Client, id string) ([]ui.Hou
 		hours[len(hours)-1].Ballots++
 	}
 	return hours, note, nil
+}
+
+// complaintText says, in the page's language, which trustee complained of
+// a dealing and where the complaint stands.
+func complaintText(ctx context.Context, cp ballot.Complaint) string {
+	return i18n.T(ctx, "ballot.cer.complaint", i18n.NumberIn(ctx, int64(cp.Complainer)), i18n.T(ctx, "ballot.cer.complaint."+cp.Status))
 }

@@ -197,7 +197,7 @@ func (s *handlers) observePage(c echo.Context) error {
 		row.Decrypted = p.Value != nil
 		for _, cp := range complaints {
 			if cp.Dealer == idx {
-				row.Complaints = append(row.Complaints, i18n.T(ctx, "ballot.cer.complaint", i18n.Number(i18n.Lang(ctx), int64(cp.Complainer)), i18n.T(ctx, "ballot.cer.complaint."+cp.Status)))
+				row.Complaints = append(row.Complaints, complaintText(ctx, cp))
 			}
 		}
 		if row.Key {

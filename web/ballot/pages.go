@@ -153,7 +153,7 @@ func ruleTextIn(ctx context.Context, q ballot.Question) string {
 	if spec.Min == 1 && spec.Max == 1 {
 		return i18n.T(ctx, "ballot.rule.one")
 	}
-	return i18n.T(ctx, "ballot.rule.upto", i18n.Number(i18n.Lang(ctx), int64(spec.Max)))
+	return i18n.T(ctx, "ballot.rule.upto", i18n.NumberIn(ctx, int64(spec.Max)))
 }
 
 // optionsIn are a question's options as voters read them: a yes/no

@@ -183,6 +183,9 @@ func Number(tag language.Tag, n int64) string {
 	return message.NewPrinter(tag).Sprint(number.Decimal(n))
 }
 
+// NumberIn writes n the way the language of ctx (Lang) writes numbers.
+func NumberIn(ctx context.Context, n int64) string { return Number(Lang(ctx), n) }
+
 // DateTime writes a moment in UTC the way the language does:
 // "2026-12-04 11:09:17 UTC" / "2026年12月4日 11:09:17 UTC".
 func DateTime(tag language.Tag, t time.Time) string {

@@ -132,7 +132,7 @@ func (s *handlers) issuerOf(c echo.Context) (ui.IssueForm, map[string]*identity.
 				names[i] = cd.Name
 			}
 			v.Schemas = append(v.Schemas, ui.SchemaOption{Value: key,
-				Label: i18n.T(ctx, "identity.schema.option", id, i18n.Number(i18n.Lang(ctx), int64(ver)), strings.Join(names, ", "))})
+				Label: i18n.T(ctx, "identity.schema.option", id, i18n.NumberIn(ctx, int64(ver)), strings.Join(names, ", "))})
 		}
 	}
 	if len(v.Schemas) == 0 {

@@ -318,7 +318,7 @@ func (s *handlers) verifyPresentation(c echo.Context) error {
 			{Label: i18n.T(ctx, "identity.holder"), Value: vc.DID(res.Holder), Mono: true},
 			{Label: i18n.T(ctx, "identity.issuer"), Value: vc.DID(res.Issuer), Mono: true, Href: "/identity/issuers/" + res.Issuer},
 			{Label: i18n.T(ctx, "identity.schema"), Value: schemaVersionIn(ctx, res.SchemaID, res.Version)},
-			{Label: i18n.T(ctx, "identity.fact.issuedat"), Value: i18n.Number(i18n.Lang(ctx), res.IssueHeight)},
+			{Label: i18n.T(ctx, "identity.fact.issuedat"), Value: i18n.NumberIn(ctx, res.IssueHeight)},
 			{Label: i18n.T(ctx, "identity.fact.index"), Value: strconv.FormatUint(res.StatusIndex, 10), Href: fmt.Sprintf("/identity/issuers/%s/credentials/%d", res.Issuer, res.StatusIndex)},
 			{Label: i18n.T(ctx, "identity.validuntil.col"), Value: validUntilIn(ctx, res.ValidUntil)},
 			{Label: i18n.T(ctx, "identity.digest"), Value: res.Digest, Mono: true},
@@ -359,7 +359,7 @@ func validUntilIn(ctx context.Context, t time.Time) string {
 
 // schemaVersionIn names a schema and its version in the page's language.
 func schemaVersionIn(ctx context.Context, id string, version uint32) string {
-	return i18n.T(ctx, "identity.schema.version", id, i18n.Number(i18n.Lang(ctx), int64(version)))
+	return i18n.T(ctx, "identity.schema.version", id, i18n.NumberIn(ctx, int64(version)))
 }
 
 // claimText shows a claim's JSON value: strings without their quotes.

@@ -172,12 +172,12 @@ func (s *handlers) landVerifyCertificate(c echo.Context) error {
 		return portal.Unavailable(err)
 	}
 	if h+1 > latest {
-		return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.notfinal", blockNum(ctx, h+1), blockNum(ctx, latest))}})
+		return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.notfinal", i18n.NumberIn(ctx, h+1), i18n.NumberIn(ctx, latest))}})
 	}
 	x, err := canonicalExtract(ctx, cl, id, h)
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
-			return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.notitle", id, blockNum(ctx, h))}})
+			return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.notitle", id, i18n.NumberIn(ctx, h))}})
 		}
 		return portal.Unavailable(err, "extract")
 	}
@@ -190,7 +190,7 @@ func (s *handlers) landVerifyCertificate(c echo.Context) error {
 		return err
 	}
 	if got != sum {
-		return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.mismatch", id, blockNum(ctx, h), got, sum)}})
+		return refuse([]ui.FormError{{Field: "extract", Message: tr(ctx, "land.verify.e.mismatch", id, i18n.NumberIn(ctx, h), got, sum)}})
 	}
 	v.Verdict = &ui.VerifyVerdict{ChainID: x.ChainID, Title: res.Title, Parcels: res.Parcels, Parties: res.Parties, Height: res.Height,
 		AppHash: strings.ToUpper(hex.EncodeToString(res.AppHash)), ValidatorsHash: strings.ToUpper(hex.EncodeToString(res.ValidatorsHash)),
@@ -233,6 +233,3 @@ func titleSince(ctx context.Context, cl *client.Client, t *land.Title, height in
 	slices.SortStableFunc(sv.Events, func(a, b land.Event) int { return cmp.Compare(a.Height, b.Height) })
 	return sv, nil
 }
-
-// blockNum writes a block height the way the page's language writes numbers.
-func blockNum(ctx context.Context, h int64) string { return i18n.Number(i18n.Lang(ctx), h) }

@@ -101,7 +101,7 @@ var landRegisterMortgage = &portal.Journey{
 			{Label: "land.f.what", Value: tr(ctx, "land.d.mortgage", m.Title)},
 			{Label: "land.f.lender", Value: m.Lender, Mono: true},
 			{Label: "land.f.amount", Value: money.Format(m.Amount, m.Currency, i18n.Lang(ctx))},
-			{Label: "land.f.rank", Value: i18n.Number(i18n.Lang(ctx), m.Rank)},
+			{Label: "land.f.rank", Value: i18n.NumberIn(ctx, m.Rank)},
 			{Label: "land.f.effect", Value: tr(ctx, "land.d.mortgage.effect")},
 			{Label: "land.f.document", Value: m.Document, Mono: true},
 		}

@@ -496,7 +496,7 @@ var landOfferTransfer = &portal.Journey{
 			{Label: "land.f.what", Value: tr(ctx, "land.d.offer", m.Title)},
 			{Label: "land.f.sellers", Value: sharesText(m.Sellers), Mono: true},
 			{Label: "land.f.buyers", Value: sharesText(m.Buyers), Mono: true},
-			{Label: "land.f.openuntil", Value: i18n.Number(i18n.Lang(ctx), m.Expires)},
+			{Label: "land.f.openuntil", Value: i18n.NumberIn(ctx, m.Expires)},
 			{Label: "land.f.then", Value: tr(ctx, "land.d.offer.then")},
 		}
 	},

@@ -414,7 +414,7 @@ func (s *Server) Relay(c echo.Context, j *Journey, t *tx.Tx) error {
 	p := ui.ResultPage{OK: true, Title: title, Hash: hash, Height: res.Height, Nav: j.Nav,
 		Facts: append(facts,
 			ui.Fact{Label: i18n.T(ctx, "land.flow.txhash"), Value: hash, Mono: true, Href: "/tx/" + hash},
-			ui.Fact{Label: i18n.T(ctx, "land.flow.block"), Value: i18n.Number(i18n.Lang(ctx), res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
+			ui.Fact{Label: i18n.T(ctx, "land.flow.block"), Value: i18n.NumberIn(ctx, res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)}),
 		Next: next}
 	return Render(c, http.StatusOK, ui.TxResult(p))
 }
@@ -446,7 +446,7 @@ func (s *Server) Broadcast(c echo.Context, t *tx.Tx, nav, restart string) (res *
 			Facts: []ui.Fact{{Label: i18n.T(ctx, "land.flow.txhash"), Value: hash, Mono: true}}}
 		if res != nil {
 			p.Height = res.Height
-			p.Facts = append(p.Facts, ui.Fact{Label: i18n.T(ctx, "land.flow.block"), Value: i18n.Number(i18n.Lang(ctx), res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
+			p.Facts = append(p.Facts, ui.Fact{Label: i18n.T(ctx, "land.flow.block"), Value: i18n.NumberIn(ctx, res.Height), Href: fmt.Sprintf("/blocks/%d", res.Height)})
 		}
 		p.Next = []ui.Link{{Label: i18n.T(ctx, "land.flow.again"), Href: restart}}
 		return nil, hash, true, Render(c, http.StatusUnprocessableEntity, ui.TxResult(p))

@@ -37,7 +37,7 @@ func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC")
 func whenIn(ctx context.Context, t time.Time) string { return i18n.DateTime(i18n.Lang(ctx), t) }
 
 // num is an integer in the page's language (i18n.Number).
-func num(ctx context.Context, n int64) string { return i18n.Number(i18n.Lang(ctx), n) }
+func num(ctx context.Context, n int64) string { return i18n.NumberIn(ctx, n) }
 
 // tr is the catalog's message key in the page's language (i18n.T).
 func tr(ctx context.Context, key string, args ...any) string { return i18n.T(ctx, key, args...) }
