@@ -32,6 +32,10 @@ type network_ struct {
 	tn      *testnet.Testnet
 	nodes   []*node.Node
 	clients []*client.Client
+	// committed is the height of the last transaction sent; a node is
+	// asked for an account's sequence only once it has that block, or a
+	// lagging node would hand out a sequence already used.
+	committed int64
 }
 
 func generate(t *testing.T, validators int, version uint64) *network_ {
@@ -110,6 +114,7 @@ func (nw *network_) sendAs(from int, msgType string, msg any, signers ...string)
 	for _, s := range signers {
 		keys = append(keys, testnode.DemoKey(nw.t, s))
 	}
+	testnode.WaitHeight(nw.t, nw.clients[from], nw.committed)
 	x, err := nw.clients[from].Build(ctx, keys[0].Public().(ed25519.PublicKey), msgType, msg, 100)
 	if err != nil {
 		nw.t.Fatal(err)
@@ -118,6 +123,7 @@ func (nw *network_) sendAs(from int, msgType string, msg any, signers ...string)
 	if err != nil {
 		return 0, err
 	}
+	nw.committed = max(nw.committed, res.Height)
 	return res.Height, nil
 }
 
