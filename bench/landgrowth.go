@@ -49,6 +49,9 @@ type GrowthOptions struct {
 	// register is built once, on a busy machine, and timed later, on a
 	// quiet one.
 	Keep string
+	// Stats prints the latest state's records and bytes by key prefix and
+	// the disk by kind of file (StateBytes, StateFiles) after the passes.
+	Stats bool
 }
 
 // KeptBuyers is how many transfers a kept register has buyers' accounts
@@ -290,10 +293,21 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		}
 	}
 	row.ProofVerify = time.Since(vstart) / verifies
+	var prefixes []PrefixBytes
+	if opts.Stats {
+		prefixes = StateBytes(view)
+	}
 	if err := st.Close(); err != nil {
 		return nil, err
 	}
 	row.DiskBytes = diskSize(dir)
+	if opts.Stats {
+		files, err := StateFiles(dir)
+		if err != nil {
+			return nil, err
+		}
+		printStateBytes(w, n, prefixes, files)
+	}
 	fmt.Fprintf(w, "land growth: %d parcels on disk: archive %.2f GB (+ the imported version's key-value files %.2f GB, shared with the snapshot until it is replaced), latest tree snapshots %.2f GB, its log %.2f GB\n", n,
 		float64(diskSize(filepath.Join(dir, "state", "archive.db")))/1e9, float64(diskSize(filepath.Join(dir, "state", "base")))/1e9,
 		float64(diskSize(filepath.Join(dir, "state", "latest"))-diskSize(filepath.Join(dir, "state", "latest", "wal")))/1e9,
