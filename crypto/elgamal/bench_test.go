@@ -2,7 +2,9 @@ package elgamal
 
 import (
 	"crypto/rand"
+	"fmt"
 	"testing"
+	"time"
 )
 
 var approvalChoices = []bool{true, false, true, true, false}
@@ -115,5 +117,53 @@ func BenchmarkBSGS100000SolveOnly(b *testing.B) {
 		if _, err := tab.Solve(p); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Batches of 5-option approval ballots (32 points a ballot): b.N batches,
+// reported per ballot ("ns/ballot") next to Verify one at a time over the
+// same ballots in the same run, and their ratio.
+func BenchmarkVerifyBallots(b *testing.B) {
+	p := approval5(b)
+	const pool = 1000
+	ballots := make([]*Ballot, pool)
+	for i := range ballots {
+		ballots[i], _ = encrypt(b, p, fmt.Sprintf("acct-voter-%d", i), fmt.Sprint("bench-", i), approvalChoices)
+	}
+	for _, size := range []int{1, 10, 100, 1000} {
+		entries := make([]BatchEntry, size)
+		for i := range entries {
+			entries[i] = BatchEntry{Params: p, Ballot: ballots[i]}
+		}
+		var alone time.Duration
+		b.Run(fmt.Sprintf("alone-%d", size), func(b *testing.B) {
+			for b.Loop() {
+				for _, e := range entries {
+					if err := e.Ballot.Verify(p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			alone = b.Elapsed() / time.Duration(b.N*size)
+			b.ReportMetric(float64(alone.Nanoseconds()), "ns/ballot")
+		})
+		b.Run(fmt.Sprintf("batch-%d", size), func(b *testing.B) {
+			for b.Loop() {
+				errs, err := VerifyBallots(entries, rand.Reader)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, e := range errs {
+					if e != nil {
+						b.Fatal(e)
+					}
+				}
+			}
+			per := b.Elapsed() / time.Duration(b.N*size)
+			b.ReportMetric(float64(per.Nanoseconds()), "ns/ballot")
+			if alone > 0 {
+				b.ReportMetric(float64(per)/float64(alone), "x-alone")
+			}
+		})
 	}
 }

@@ -173,17 +173,30 @@ func (d *directChecker) check(ct Ciphertext, values []uint64, branches []Branch)
 
 // batchChecker accumulates every equation E_k (written as "… − A = 0")
 // multiplied by a 128-bit weight ρ_k into one multi-scalar multiplication
-// and checks that the sum is the identity. The weights are derived from a
-// seed that hashes everything the equations depend on (the public key and
-// the whole encoded ballot), so every validator computes the same weights,
-// and a prover who wants a false equation to pass has to find a hash output
-// in a set of density ≤ 2⁻¹²⁸ (the Fiat–Shamir argument again).
+// and checks that the sum is the identity. For one ballot (Verify) the
+// weights are derived from a seed that hashes everything the equations
+// depend on (the public key and the whole encoded ballot), so every
+// validator computes the same weights, and a prover who wants a false
+// equation to pass has to find a hash output in a set of density ≤ 2⁻¹²⁸
+// (the Fiat–Shamir argument again). For many ballots at once
+// (VerifyBallots) the seed is read from a random source the provers do not
+// see.
+//
+// The sum is accumulated negated, −Σ ρ_k·E_k, which is the identity
+// exactly when Σ ρ_k·E_k is: the commitments A and B then get the weights
+// ρ themselves, 128-bit scalars, so the multi-scalar multiplication adds
+// them in only half of its 256 rounds, rather than ℓ − ρ, which is
+// full-width.
 type batchChecker struct {
 	seed    [64]byte
 	counter uint32
-	pk      Point
 	coefG   ristretto255.Scalar
-	coefPK  ristretto255.Scalar
+	// keys are the distinct public keys of the ballots added (one per
+	// election), in the order first seen, with their coefficients; cur
+	// indexes the key of the ballot being added.
+	keys    []Point
+	coefPK  []ristretto255.Scalar
+	cur     int
 	scalars []*ristretto255.Scalar
 	points  []*ristretto255.Element
 }
@@ -196,9 +209,42 @@ func newBatchChecker(pk Point, seedInput ...[]byte) *batchChecker {
 	for _, in := range seedInput {
 		tr.raw(in)
 	}
-	bc := &batchChecker{pk: pk}
+	bc := &batchChecker{}
 	tr.h.Sum(bc.seed[:0])
+	bc.begin(pk)
 	return bc
+}
+
+// batchMark is what begin saves for rollback.
+type batchMark struct {
+	n      int
+	coefG  ristretto255.Scalar
+	coefPK ristretto255.Scalar
+}
+
+// begin makes pk the key of the equations checked next and returns the
+// state to roll back to if the ballot that follows fails before its
+// equations are complete.
+func (bc *batchChecker) begin(pk Point) batchMark {
+	bc.cur = -1
+	for i := range bc.keys {
+		if bc.keys[i].Equal(pk) {
+			bc.cur = i
+			break
+		}
+	}
+	if bc.cur < 0 {
+		bc.keys = append(bc.keys, pk)
+		bc.coefPK = append(bc.coefPK, ristretto255.Scalar{})
+		bc.cur = len(bc.keys) - 1
+	}
+	return batchMark{n: len(bc.scalars), coefG: bc.coefG, coefPK: bc.coefPK[bc.cur]}
+}
+
+// rollback forgets the equations added since begin returned m.
+func (bc *batchChecker) rollback(m batchMark) {
+	bc.scalars, bc.points = bc.scalars[:m.n], bc.points[:m.n]
+	bc.coefG, bc.coefPK[bc.cur] = m.coefG, m.coefPK
 }
 
 // weight returns ρ_k = first 16 bytes of SHA-512(seed ‖ u32be(k)) read as a
@@ -222,22 +268,25 @@ func (bc *batchChecker) check(ct Ciphertext, values []uint64, branches []Branch)
 	sumA := ristretto255.NewScalar()
 	sumB := ristretto255.NewScalar()
 	t := ristretto255.NewScalar()
+	coefPK := &bc.coefPK[bc.cur]
 	for i := range branches {
 		br := &branches[i]
 		ra, rb := bc.weight(), bc.weight()
-		// ρa·(Z·G − C·α − A) + ρb·(Z·PK − C·β + C·v·G − B)
+		// −[ρa·(Z·G − C·α − A) + ρb·(Z·PK − C·β + C·v·G − B)]
+		// = ρa·A + ρb·B + (ρa·C)·α + (ρb·C)·β − (ρa·Z + ρb·C·v)·G − (ρb·Z)·PK;
+		// coefG and coefPK hold the sums subtracted, negated in verify.
 		bc.coefG.Add(&bc.coefG, t.Multiply(ra, &br.Z))
 		if values[i] != 0 {
 			t.Multiply(rb, &br.C)
 			bc.coefG.Add(&bc.coefG, t.Multiply(t, ScalarFromUint64(values[i])))
 		}
-		bc.coefPK.Add(&bc.coefPK, t.Multiply(rb, &br.Z))
+		coefPK.Add(coefPK, t.Multiply(rb, &br.Z))
 		sumA.Add(sumA, t.Multiply(ra, &br.C))
 		sumB.Add(sumB, t.Multiply(rb, &br.C))
-		bc.scalars = append(bc.scalars, ra.Negate(ra), rb.Negate(rb))
+		bc.scalars = append(bc.scalars, ra, rb)
 		bc.points = append(bc.points, &br.A.el, &br.B.el)
 	}
-	bc.scalars = append(bc.scalars, sumA.Negate(sumA), sumB.Negate(sumB))
+	bc.scalars = append(bc.scalars, sumA, sumB)
 	alpha, beta := ct.Alpha.el, ct.Beta.el // copies: ct may be a temporary
 	bc.points = append(bc.points, &alpha, &beta)
 	return nil
@@ -245,9 +294,18 @@ func (bc *batchChecker) check(ct Ciphertext, values []uint64, branches []Branch)
 
 // verify runs the accumulated multi-scalar multiplication.
 func (bc *batchChecker) verify() error {
-	scalars := append(bc.scalars, &bc.coefG, &bc.coefPK)
-	points := append(bc.points, ristretto255.NewGeneratorElement(), &bc.pk.el)
-	res := ristretto255.NewElement().VarTimeMultiScalarMult(scalars, points)
+	n := len(bc.scalars)
+	scalars := make([]*ristretto255.Scalar, n, n+1+len(bc.keys))
+	points := make([]*ristretto255.Element, n, n+1+len(bc.keys))
+	copy(scalars, bc.scalars)
+	copy(points, bc.points)
+	scalars = append(scalars, ristretto255.NewScalar().Negate(&bc.coefG))
+	points = append(points, ristretto255.NewGeneratorElement())
+	for i := range bc.keys {
+		scalars = append(scalars, ristretto255.NewScalar().Negate(&bc.coefPK[i]))
+		points = append(points, &bc.keys[i].el)
+	}
+	res := msm(scalars, points)
 	if res.Equal(ristretto255.NewIdentityElement()) != 1 {
 		return fmt.Errorf("%w: batched equations do not hold", ErrInvalidProof)
 	}
