@@ -24,6 +24,7 @@ import (
 
 	"github.com/publica/publica/extract"
 	"github.com/publica/publica/internal/pdfa"
+	"github.com/publica/publica/web/i18n"
 	"github.com/publica/publica/x/land"
 	"github.com/publica/publica/x/land/money"
 )
@@ -117,11 +118,52 @@ const (
 	content = pageW - 2*margin
 )
 
-// PDF renders the certificate.
-func (c *Certificate) PDF() ([]byte, error) {
+// PDF renders the certificate in English.
+func (c *Certificate) PDF() ([]byte, error) { return c.render(i18n.English, "") }
+
+// PDFIn renders the certificate in lang: Simplified Chinese
+// (i18n.Chinese) or English (any other language). Chinese needs the
+// Chinese font (pdfa.ChineseFontPath); without it the certificate is
+// printed in English with a note saying so, and fallback says why (an
+// error wrapping pdfa.ErrNoChineseFont) for the operator's log.
+func (c *Certificate) PDFIn(lang language.Tag) (pdf []byte, fallback, err error) {
+	if lang != i18n.Chinese {
+		pdf, err = c.render(i18n.English, "")
+		return pdf, nil, err
+	}
+	if fallback = pdfa.ChineseAvailable(); fallback != nil {
+		pdf, err = c.render(i18n.English, i18n.Tr(i18n.English, "certpdf.fallback"))
+		return pdf, fallback, err
+	}
+	pdf, err = c.render(i18n.Chinese, "")
+	return pdf, nil, err
+}
+
+// render prints the certificate in lang (i18n.English or i18n.Chinese),
+// with note, if any, under its lead paragraph.
+func (c *Certificate) render(lang language.Tag, note string) ([]byte, error) {
 	code, err := c.QR()
 	if err != nil {
 		return nil, err
+	}
+	zh := lang == i18n.Chinese
+	T := func(key string, args ...any) string { return i18n.Tr(lang, key, args...) }
+	num := func(n int64) string { return i18n.Number(lang, n) }
+	day := func(s string) string { // a register date (YYYY-MM-DD)
+		d, err := time.Parse(time.DateOnly, s)
+		switch {
+		case err != nil:
+			return s
+		case zh:
+			return i18n.Date(lang, d)
+		}
+		return d.Format("2 January 2006")
+	}
+	word := func(prefix, v string) string { // a value the register stores in English
+		if k := prefix + v; zh && i18n.Has(k) {
+			return T(k)
+		}
+		return v
 	}
 	res, x := c.Result, c.Extract
 	t := res.Title
@@ -130,27 +172,22 @@ func (c *Certificate) PDF() ([]byte, error) {
 	f.SetCompression(true)
 	f.SetCreationDate(c.Time) // pdfa.Convert writes the dates; these keep fpdf off the clock
 	f.SetModificationDate(c.Time)
-	f.SetLang("en")
+	f.SetLang(i18n.HTMLLang(lang))
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, margin)
 	pdfa.AddFonts(f) // PDF/A wants every font embedded: DejaVu, not the core fonts
-	// font selects a font; tr then prepares text for it (a character the
-	// font lacks is printed as U+FFFD, never as the font's blank glyph).
-	var family, style string
-	var textErr error
-	font := func(fam, st string, size float64) {
-		family, style = fam, st
-		f.SetFont(fam, st, size)
-	}
-	tr := func(s string) string {
-		p, err := pdfa.Printable(family, style, s)
-		if err != nil && textErr == nil {
-			textErr = err
+	if zh {
+		if err := pdfa.AddChinese(f); err != nil {
+			return nil, fmt.Errorf("certificate PDF: %w", err)
 		}
-		return p
 	}
+	// w.font selects a font; w.line and w.para write text with it (a
+	// character no font has is printed as U+FFFD, never as a font's
+	// blank glyph).
+	w := &writer{f: f, chinese: zh}
+	height := strconv.FormatInt(res.Height, 10)
 	f.SetAttachments([]fpdf.Attachment{{Content: c.JSON, Filename: c.AttachmentName(),
-		Description: "Title extract of " + t.ID + " at block " + strconv.FormatInt(res.Height, 10) + " (SHA-256 " + c.SHA256 + ")"}})
+		Description: T("certpdf.meta.attachment", t.ID, height, c.SHA256)}})
 	f.AddPage()
 
 	// QR code, top right, on a light square with its quiet zone.
@@ -165,37 +202,45 @@ func (c *Certificate) PDF() ([]byte, error) {
 	}
 	f.LinkString(qx, qy, qrSide, qrSide, c.VerifyURL)
 
+	blockTime := c.Time.Format("2 January 2006 15:04:05 UTC")
+	if zh {
+		blockTime = i18n.DateTime(lang, c.Time)
+	}
 	textW := content - qrSide - 6
 	f.SetXY(margin, margin)
-	font(pdfa.Sans, "", 10)
-	f.CellFormat(textW, lineH, tr("Land registry · chain "+x.ChainID), "", 1, "L", false, 0, "")
-	font(pdfa.Sans, "B", 20)
-	f.CellFormat(textW, 10, tr("Title certificate"), "", 1, "L", false, 0, "")
-	font(pdfa.Sans, "B", 14)
-	f.CellFormat(textW, 8, tr("Register of title "+t.ID), "", 1, "L", false, 0, "")
-	font(pdfa.Sans, "", 10)
-	f.MultiCell(textW, lineH, tr("The register as it stood at block "+group(res.Height)+" ("+c.Time.Format("2 January 2006 15:04:05 UTC")+
-		"), proven against the signed header of block "+group(res.Height+1)+"."), "", "L", false)
+	w.font(pdfa.Sans, "", 10)
+	w.line(textW, lineH, T("certpdf.chain", x.ChainID), "")
+	w.font(pdfa.Sans, "B", 20)
+	w.line(textW, 10, T("certpdf.h1"), "")
+	w.font(pdfa.Sans, "B", 14)
+	w.line(textW, 8, T("certpdf.register", t.ID), "")
+	w.font(pdfa.Sans, "", 10)
+	w.para(textW, lineH, T("certpdf.lead", num(res.Height), blockTime, num(res.Height+1)))
+	if note != "" {
+		w.font(pdfa.Sans, "B", 10)
+		w.para(textW, lineH, note)
+	}
 	f.SetY(max(f.GetY(), margin+qrSide) + 4)
 
-	section := func(name string) {
+	section := func(key string) {
 		f.Ln(3)
-		font(pdfa.Sans, "B", 12)
-		f.CellFormat(content, 7, tr(name), "B", 1, "L", false, 0, "")
+		w.font(pdfa.Sans, "B", 12)
+		w.line(content, 7, T(key), "B")
 		f.Ln(1)
 	}
 	row := func(label, value string, mono bool) {
-		font(pdfa.Sans, "B", 9)
+		w.font(pdfa.Sans, "B", 9)
+		w.breakPage(lineH) // label and value start on the same page
 		y := f.GetY()
-		f.MultiCell(labelW, lineH, tr(label), "", "L", false)
+		w.para(labelW, lineH, label)
 		yl := f.GetY()
 		f.SetXY(margin+labelW, y)
 		if mono {
-			font(pdfa.Mono, "", 8.5)
+			w.font(pdfa.Mono, "", 8.5)
 		} else {
-			font(pdfa.Sans, "", 9)
+			w.font(pdfa.Sans, "", 9)
 		}
-		f.MultiCell(content-labelW, lineH, tr(value), "", "L", false)
+		w.para(content-labelW, lineH, value)
 		f.SetY(max(yl, f.GetY()))
 	}
 
@@ -209,60 +254,64 @@ func (c *Certificate) PDF() ([]byte, error) {
 			return p.Name
 		}
 		if land.IsPartyID(id) {
-			return "party " + id + " (record not in the extract)"
+			return T("certpdf.who.missing", id)
 		}
 		if !slices.Contains(accounts, id) {
 			accounts = append(accounts, id)
 		}
-		return "the holder of account " + strconv.Itoa(slices.Index(accounts, id)+1) + " under Technical details"
+		return T("certpdf.who.account", strconv.Itoa(slices.Index(accounts, id)+1))
 	}
 
-	section("Title")
-	row("Title", t.ID, false)
-	row("Tenure", t.Tenure, false)
-	row("Status", t.Status, false)
-	row("Registered at block", group(t.Registered), false)
+	section("certpdf.s.title")
+	row(T("certpdf.title"), t.ID, false)
+	row(T("certpdf.tenure"), word("land.tenure.", t.Tenure), false)
+	row(T("certpdf.status"), word("land.tstatus.", t.Status), false)
+	row(T("certpdf.registered"), num(t.Registered), false)
+	list := ", "
+	if zh {
+		list = "、"
+	}
 	if len(t.Parents) > 0 {
-		row("Replaces titles", strings.Join(t.Parents, ", "), false)
+		row(T("certpdf.parents"), strings.Join(t.Parents, list), false)
 	}
 	if len(t.Children) > 0 {
-		row("Replaced by titles", strings.Join(t.Children, ", "), false)
+		row(T("certpdf.children"), strings.Join(t.Children, list), false)
 	}
 
-	section("Owners and shares")
+	section("certpdf.s.owners")
 	for _, o := range t.Owners {
-		row("Share "+o.Share, who(o.Party), false)
+		row(T("certpdf.share", o.Share), who(o.Party), false)
 	}
 
-	section("Parcels")
+	section("certpdf.s.parcels")
 	for _, p := range res.Parcels {
-		desc := p.CadastralRef + ", " + area(p.AreaM2) + " m²"
+		desc := T("certpdf.parcel.v", p.CadastralRef, area(p.AreaM2))
 		if p.Address != "" {
-			desc += ", " + p.Address
+			desc = T("certpdf.parcel.addr", p.CadastralRef, area(p.AreaM2), p.Address)
 		}
-		row("Parcel "+p.ID, desc, false)
+		row(T("certpdf.parcel", p.ID), desc, false)
 	}
 
-	section("Mortgages")
+	section("certpdf.s.mortgages")
 	if len(t.Mortgages) == 0 {
-		row("", "None registered.", false)
+		row("", T("certpdf.nomortgage"), false)
 	}
 	for _, m := range t.Mortgages {
-		row("Mortgage "+m.ID, "Rank "+strconv.FormatInt(m.Rank, 10)+": "+money.Format(m.Amount, m.Currency, language.English)+
-			" to lender "+who(m.Lender)+", registered at block "+group(m.Registered), false)
+		row(T("certpdf.mortgage", m.ID), T("certpdf.mortgage.v", num(m.Rank), money.Format(m.Amount, m.Currency, lang),
+			who(m.Lender), num(m.Registered)), false)
 	}
 	if len(t.Leases)+len(t.Easements) > 0 {
-		section("Leases and easements")
+		section("certpdf.s.rights")
 		for _, l := range t.Leases {
-			row("Lease "+l.ID, "To "+who(l.Lessee)+" from "+plainDate(l.Start)+" to "+plainDate(l.End), false)
+			row(T("certpdf.lease", l.ID), T("certpdf.lease.v", who(l.Lessee), day(l.Start), day(l.End)), false)
 		}
 		for _, e := range t.Easements {
-			row("Easement "+e.ID, e.Purpose+", benefiting "+strings.Join(e.Benefits, ", "), false)
+			row(T("certpdf.easement", e.ID), T("certpdf.easement.v", e.Purpose, strings.Join(e.Benefits, list)), false)
 		}
 	}
-	section("Caveats")
+	section("certpdf.s.caveats")
 	if len(t.Caveats) == 0 {
-		row("", "None: dealings are not frozen.", false)
+		row("", T("certpdf.nocaveat"), false)
 	}
 	for _, cv := range t.Caveats {
 		// A caveat in force that no clerk examined was lodged by a clerk
@@ -270,71 +319,71 @@ func (c *Certificate) PDF() ([]byte, error) {
 		var s string
 		switch {
 		case cv.Party != "":
-			s = "Lodged for " + who(cv.Party)
+			s = T("certpdf.caveat.for", who(cv.Party), num(cv.Lodged))
 		case cv.Examined == 0:
-			s = "Lodged by a land registry clerk"
+			s = T("certpdf.caveat.clerk", num(cv.Lodged))
 		default:
-			s = "Lodged by " + who(cv.LodgedBy)
+			s = T("certpdf.caveat.by", who(cv.LodgedBy), num(cv.Lodged))
 		}
-		s += " at block " + group(cv.Lodged)
 		if cv.Examined > 0 {
-			s += ", accepted by a clerk at block " + group(cv.Examined)
+			s += T("certpdf.caveat.accepted", num(cv.Examined))
 		}
-		row("Caveat "+cv.ID, s+": "+cv.Reason+". Dealings are frozen until it is withdrawn or removed.", false)
+		row(T("certpdf.caveat", cv.ID), s+T("certpdf.caveat.reason", cv.Reason), false)
 	}
 
 	if ids := t.PartyIDs(); len(ids)+len(accounts) > 0 {
-		section("Technical details: parties")
+		section("certpdf.s.parties")
 		for _, id := range ids {
 			p := res.Parties[id]
 			if p == nil {
-				row("Party "+id, "(record not in the extract)", false)
+				row(T("certpdf.party", id), T("certpdf.party.missing"), false)
 				continue
 			}
-			desc := p.Name + " (" + strings.ReplaceAll(p.Kind, "-", " ")
+			kind := strings.ReplaceAll(p.Kind, "-", " ")
+			if zh {
+				kind = word("land.kind.", p.Kind)
+			}
+			desc := T("certpdf.party.v", p.Name, kind)
 			if p.RegistrationNumber != "" {
-				desc += ", registration number " + p.RegistrationNumber
+				desc = T("certpdf.party.regno", p.Name, kind, p.RegistrationNumber)
 			}
-			desc += ")"
 			if len(p.Accounts) > 0 {
-				desc += "; signs with account " + strings.Join(p.Accounts, ", ")
+				desc += T("certpdf.party.accounts", strings.Join(p.Accounts, ", "))
 			} else {
-				desc += "; no account: a land clerk signs for it on the deed"
+				desc += T("certpdf.party.noaccount")
 			}
-			row("Party "+id, desc, false)
+			row(T("certpdf.party", id), desc, false)
 		}
 		for i, a := range accounts {
-			row("Account "+strconv.Itoa(i+1), a+" (no party record)", true)
+			row(T("certpdf.account", strconv.Itoa(i+1)), T("certpdf.account.v", a), true)
 		}
 	}
 
-	section("Technical details: proof")
-	row("State at block", group(res.Height), false)
-	row("Proven by header", group(res.Height+1)+", signed by more than two thirds of its validators", false)
-	row("App hash", fmt.Sprintf("%X", res.AppHash), true)
-	row("Validator set hash", fmt.Sprintf("%X", res.ValidatorsHash), true)
-	row("Extract SHA-256", c.SHA256, true)
-	row("Records proven", strconv.Itoa(len(x.Entries)), false)
-	row("Title deed SHA-256", t.Document, true)
+	section("certpdf.s.proof")
+	row(T("certpdf.stateat"), num(res.Height), false)
+	row(T("certpdf.provenby"), T("certpdf.provenby.v", num(res.Height+1)), false)
+	row(T("certpdf.apphash"), fmt.Sprintf("%X", res.AppHash), true)
+	row(T("certpdf.valhash"), fmt.Sprintf("%X", res.ValidatorsHash), true)
+	row(T("certpdf.sha"), c.SHA256, true)
+	row(T("certpdf.records"), num(int64(len(x.Entries))), false)
+	row(T("certpdf.deed"), t.Document, true)
 	for _, cv := range t.Caveats {
-		row("Caveat "+cv.ID, "lodged by account "+cv.LodgedBy, false)
+		row(T("certpdf.caveat", cv.ID), T("certpdf.caveat.account", cv.LodgedBy), false)
 	}
 
-	section("Check this certificate")
-	font(pdfa.Sans, "", 9)
-	f.MultiCell(content, lineH, tr("Scan the code, or open the address below: the portal fetches the extract of title "+t.ID+
-		" at block "+group(res.Height)+", verifies it and checks that its SHA-256 is the one printed here."), "", "L", false)
-	font(pdfa.Mono, "", 8)
-	f.MultiCell(content, lineH, tr(c.VerifyURL), "", "L", false)
-	font(pdfa.Sans, "", 9)
-	f.MultiCell(content, lineH, tr("The extract itself is attached to this PDF as "+c.AttachmentName()+
-		". Anyone can check it offline, with no portal and no node:"), "", "L", false)
-	font(pdfa.Mono, "", 9)
-	f.MultiCell(content, lineH, tr("publica verify extract "+c.FileName()), "", "L", false)
-	font(pdfa.Sans, "", 8)
-	f.MultiCell(content, lineH, tr("Compare the validator set hash with one you trust (publica verify extract --validators-hash)."), "", "L", false)
+	section("certpdf.s.check")
+	w.font(pdfa.Sans, "", 9)
+	w.para(content, lineH, T("certpdf.check", t.ID, num(res.Height)))
+	w.font(pdfa.Mono, "", 8)
+	w.para(content, lineH, c.VerifyURL)
+	w.font(pdfa.Sans, "", 9)
+	w.para(content, lineH, T("certpdf.attached", c.AttachmentName()))
+	w.font(pdfa.Mono, "", 9)
+	w.para(content, lineH, "publica verify extract "+c.FileName())
+	w.font(pdfa.Sans, "", 8)
+	w.para(content, lineH, T("certpdf.trust"))
 
-	if err := errors.Join(f.Error(), textErr); err != nil {
+	if err := errors.Join(f.Error(), w.err); err != nil {
 		return nil, fmt.Errorf("certificate PDF: %w", err)
 	}
 	var buf bytes.Buffer
@@ -344,8 +393,8 @@ func (c *Certificate) PDF() ([]byte, error) {
 	// PDF/A-3: metadata in XMP and Info alike, and the extract as the
 	// associated file the certificate is printed from.
 	pdf, err := pdfa.Convert(buf.Bytes(), pdfa.Meta{
-		Title:    "Title certificate " + t.ID + " at block " + strconv.FormatInt(res.Height, 10),
-		Subject:  "Register of title " + t.ID + ", proven against app hash " + fmt.Sprintf("%X", res.AppHash),
+		Title:    T("certpdf.meta.title", t.ID, height),
+		Subject:  T("certpdf.meta.subject", t.ID, fmt.Sprintf("%X", res.AppHash)),
 		Creator:  "Publica portal",
 		Producer: "Publica land registry",
 		Created:  c.Time,
@@ -355,16 +404,6 @@ func (c *Certificate) PDF() ([]byte, error) {
 		return nil, fmt.Errorf("certificate PDF: %w", err)
 	}
 	return pdf, nil
-}
-
-// plainDate writes a register date (YYYY-MM-DD) as people do:
-// "1 January 2027"; anything else is shown as it is.
-func plainDate(s string) string {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return d.Format("2 January 2006")
 }
 
 // area writes an exact area in square metres ("1234.5") with its whole

@@ -46,74 +46,12 @@ func TestCertificateTextPdftotext(t *testing.T) {
 		t.Skip("pdftotext (poppler-utils) is not installed; scripts/install-poppler.sh installs it")
 	}
 
-	_, c := testnode.Start(t, testnode.InitHome(t))
-	clerk, alice, bob := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice"), testnode.DemoKey(t, "citizen-bob")
-	carol, bank := testnode.DemoKey(t, "citizen-carol"), genesis.DemoKey{Name: "millbrook-bank"}.PrivateKey() // the demo town's bank, N8's key
-	doc := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
-	testnode.Send(t, c, "authority/register-account", struct{}{}, bank)
-	testnode.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "MB-77", Address: "14 Mill Lane, Millbrook",
-		Document: doc("survey"), Geometry: land.Geometry{Type: "Polygon",
-			Coordinates: json.RawMessage("[[[0,0],[4000,0],[4000,2500],[0,2500],[0,0]]]")}}, clerk)
-	// Genesis parties (genesis.DemoParties): N1 Alice Citizen, N2 Bob
-	// Citizen, N3 Carol Citizen, N8 Nordbank plc, N9 City Council.
-	tid := testnode.Send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
-		Owners: []land.Share{{Party: "N1", Share: "1/2"}, {Party: "N2", Share: "1/2"}}, Tenure: "freehold", Document: doc("deed")}, clerk)
-	testnode.Send(t, c, land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: tid, Lender: "N8", Amount: "25000000",
-		Currency: "EUR", Rank: 1, Document: doc("mortgage deed")}, alice, bob, bank)
-	testnode.Send(t, c, land.TypeRegisterLease, land.MsgRegisterLease{Title: tid, Lessee: "N3", Start: "2027-01-01", End: "2031-12-31",
-		Document: doc("lease")}, alice, bob, carol)
-	testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Party: "N9", Reason: "Claim to a right of way",
-		Document: doc("council claim")}, clerk)
-	testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Reason: "Boundary dispute, court file 12/2026",
-		Document: doc("court order")}, clerk)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	latest, err := c.LatestHeight(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testnode.WaitHeight(t, c, latest+2)
-	x, err := extract.Build(ctx, c, tid, latest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := certificate.New(x, "https://portal.example")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert, tid := millbrookCertificate(t)
 	pdf, err := cert.PDF()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, cert.FileName())
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(pdftotext, "-enc", "UTF-8", file, "-").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, out)
-	}
-	if bytes.Contains(out, []byte("Syntax Error")) || bytes.Contains(out, []byte("Syntax Warning")) {
-		t.Errorf("pdftotext complains about the PDF:\n%s", out)
-	}
-	// poppler's pdffonts: every font embedded, named as a subset, with a
-	// Unicode map (what lets pdftotext read the text below).
-	fonts, err := exec.Command(filepath.Join(filepath.Dir(pdftotext), "pdffonts"), file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdffonts: %v\n%s", err, fonts)
-	}
-	rows := strings.Split(strings.TrimSpace(string(fonts)), "\n")
-	if len(rows) < 3 {
-		t.Fatalf("pdffonts lists no font:\n%s", fonts)
-	}
-	for _, row := range rows[2:] {
-		f := strings.Fields(row)
-		if len(f) < 7 || f[len(f)-5] != "yes" || f[len(f)-4] != "yes" || f[len(f)-3] != "yes" || !regexp.MustCompile(`^[A-Z]{6}\+`).MatchString(f[0]) {
-			t.Errorf("pdffonts: a font not embedded as a tagged subset with a Unicode map: %s", row)
-		}
-	}
+	out := pdftotextOf(t, pdftotext, pdf, cert.FileName())
 	text := space.ReplaceAllString(string(out), " ") // lines wrap where the layout breaks them
 	t.Logf("pdftotext: %d characters of text from a %d-byte PDF", len(text), len(pdf))
 
@@ -163,3 +101,85 @@ func TestCertificateTextPdftotext(t *testing.T) {
 		t.Logf("pdftotext output:\n%s", out)
 	}
 }
+
+// millbrookCertificate registers a title held by two named citizens,
+// charged to a bank for €250,000.00, leased to a third citizen and
+// under two caveats, one lodged for the City Council and one by a
+// clerk, and returns its certificate.
+func millbrookCertificate(t *testing.T) (*certificate.Certificate, string) {
+	t.Helper()
+	_, c := testnode.Start(t, testnode.InitHome(t))
+	clerk, alice, bob := testnode.DemoKey(t, "clerk"), testnode.DemoKey(t, "citizen-alice"), testnode.DemoKey(t, "citizen-bob")
+	carol, bank := testnode.DemoKey(t, "citizen-carol"), genesis.DemoKey{Name: "millbrook-bank"}.PrivateKey() // the demo town's bank, N8's key
+	testnode.Send(t, c, "authority/register-account", struct{}{}, bank)
+	testnode.Send(t, c, land.TypeRegisterParcel, land.MsgRegisterParcel{CadastralRef: "MB-77", Address: "14 Mill Lane, Millbrook",
+		Document: doc("survey"), Geometry: land.Geometry{Type: "Polygon",
+			Coordinates: json.RawMessage("[[[0,0],[4000,0],[4000,2500],[0,2500],[0,0]]]")}}, clerk)
+	// Genesis parties (genesis.DemoParties): N1 Alice Citizen, N2 Bob
+	// Citizen, N3 Carol Citizen, N8 Nordbank plc, N9 City Council.
+	tid := testnode.Send(t, c, land.TypeRegisterTitle, land.MsgRegisterTitle{Parcels: []string{"P1"},
+		Owners: []land.Share{{Party: "N1", Share: "1/2"}, {Party: "N2", Share: "1/2"}}, Tenure: "freehold", Document: doc("deed")}, clerk)
+	testnode.Send(t, c, land.TypeRegisterMortgage, land.MsgRegisterMortgage{Title: tid, Lender: "N8", Amount: "25000000",
+		Currency: "EUR", Rank: 1, Document: doc("mortgage deed")}, alice, bob, bank)
+	testnode.Send(t, c, land.TypeRegisterLease, land.MsgRegisterLease{Title: tid, Lessee: "N3", Start: "2027-01-01", End: "2031-12-31",
+		Document: doc("lease")}, alice, bob, carol)
+	testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Party: "N9", Reason: "Claim to a right of way",
+		Document: doc("council claim")}, clerk)
+	testnode.Send(t, c, land.TypeLodgeCaveat, land.MsgLodgeCaveat{Title: tid, Reason: "Boundary dispute, court file 12/2026",
+		Document: doc("court order")}, clerk)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	latest, err := c.LatestHeight(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testnode.WaitHeight(t, c, latest+2)
+	x, err := extract.Build(ctx, c, tid, latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := certificate.New(x, "https://portal.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, tid
+}
+
+// pdftotextOf is the text pdftotext reads from pdf, after checking that
+// neither it nor pdffonts complains and that every font is embedded as
+// a tagged subset with a Unicode map.
+func pdftotextOf(t *testing.T, pdftotext string, pdf []byte, name string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, name)
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftotext, "-enc", "UTF-8", file, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	if bytes.Contains(out, []byte("Syntax Error")) || bytes.Contains(out, []byte("Syntax Warning")) {
+		t.Errorf("pdftotext complains about the PDF:\n%s", out)
+	}
+	// poppler's pdffonts: every font embedded, named as a subset, with a
+	// Unicode map (what lets pdftotext read the text below).
+	fonts, err := exec.Command(filepath.Join(filepath.Dir(pdftotext), "pdffonts"), file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdffonts: %v\n%s", err, fonts)
+	}
+	rows := strings.Split(strings.TrimSpace(string(fonts)), "\n")
+	if len(rows) < 3 {
+		t.Fatalf("pdffonts lists no font:\n%s", fonts)
+	}
+	for _, row := range rows[2:] {
+		f := strings.Fields(row)
+		if len(f) < 7 || f[len(f)-5] != "yes" || f[len(f)-4] != "yes" || f[len(f)-3] != "yes" || !regexp.MustCompile(`^[A-Z]{6}\+`).MatchString(f[0]) {
+			t.Errorf("pdffonts: a font not embedded as a tagged subset with a Unicode map: %s", row)
+		}
+	}
+	return out
+}
+
+func doc(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }

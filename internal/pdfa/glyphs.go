@@ -25,6 +25,13 @@ var (
 )
 
 func fontCoverage(family, style string) (*coverage, error) {
+	if family == Chinese && style == "" {
+		c, err := chineseFont()
+		if err != nil {
+			return nil, err
+		}
+		return c.cover, nil
+	}
 	coverOnce.Do(func() {
 		covers = map[string]*coverage{}
 		for key, ttf := range map[string][]byte{Sans: sans, Sans + "B": sansBold, Mono: mono} {
@@ -48,8 +55,8 @@ func fontCoverage(family, style string) (*coverage, error) {
 
 // Printable returns s (in Unicode normal form C, so that a letter and
 // its accent become the one character fonts have) with every character
-// that the font family/style of AddFonts cannot draw replaced by
-// Missing.
+// that the font family/style of AddFonts (or Chinese, of AddChinese)
+// cannot draw replaced by Missing.
 func Printable(family, style, s string) (string, error) {
 	c, err := fontCoverage(family, style)
 	if err != nil {

@@ -22,7 +22,7 @@ type Message struct {
 //
 // Each area keeps its messages in its own file (catalog_<area>.go), so
 // pages of different areas can be translated side by side.
-var Catalog = concat(coreCatalog, landCatalog, ballotCatalog, identityCatalog, otherCatalog)
+var Catalog = concat(coreCatalog, landCatalog, certificateCatalog, ballotCatalog, identityCatalog, otherCatalog)
 
 func concat(parts ...[]Message) []Message {
 	var all []Message
