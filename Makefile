@@ -38,7 +38,8 @@ test: check
 	scripts/install-node.sh
 	scripts/install-poppler.sh
 	scripts/install-qpdf.sh
-	PUBLICA_REQUIRE_BROWSER=1 PUBLICA_REQUIRE_GDAL=1 PUBLICA_REQUIRE_NODE=1 PUBLICA_REQUIRE_PDFTOTEXT=1 PUBLICA_REQUIRE_QPDF=1 $(GO) test -count=1 -timeout 20m ./...
+	scripts/install-fonts.sh
+	PUBLICA_REQUIRE_BROWSER=1 PUBLICA_REQUIRE_GDAL=1 PUBLICA_REQUIRE_NODE=1 PUBLICA_REQUIRE_PDFTOTEXT=1 PUBLICA_REQUIRE_QPDF=1 PUBLICA_REQUIRE_CJKFONT=1 $(GO) test -count=1 -timeout 20m ./...
 	cd third_party/memiavl && $(GO) test -count=1 ./...
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 

@@ -125,12 +125,26 @@ func (s *handlers) landCertificatePDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pdf, err := cert.PDF()
+	// The PDF speaks the page's language; a Chinese one needs the Chinese
+	// font, without which it is printed in English with a note.
+	ctx := c.Request().Context()
+	pdf, fallback, err := cert.PDFIn(i18n.Lang(ctx))
 	if err != nil {
 		return err
 	}
+	lang := i18n.Lang(ctx)
+	if fallback != nil {
+		lang = i18n.English
+		if log := s.Log(); log != nil {
+			log.Warn("title certificate printed in English instead of Chinese", "title", cert.Extract.Title, "err", fallback)
+		}
+	}
+	c.Response().Header().Set("Content-Language", i18n.HTMLLang(lang))
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+cert.FileName()+`"`)
 	cacheCertificate(c)
+	if fallback != nil {
+		c.Response().Header().Set("Cache-Control", "no-store") // Chinese once the font is installed
+	}
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
 
