@@ -8,6 +8,7 @@ type Module struct {
 	roles       RoleChecker
 	credentials CredentialChecker // nil: credential rules are refused
 	proofs      *proofCache       // ballots verified by this process (proofcache.go)
+	batcher     *proofBatcher     // Preverify's batches (proofbatch.go)
 }
 
 var _ module.Module = (*Module)(nil)
@@ -15,7 +16,7 @@ var _ module.Module = (*Module)(nil)
 // New returns the module. credentials may be nil until the identity module
 // provides a checker; elections then use voter rolls only.
 func New(roles RoleChecker, credentials CredentialChecker) *Module {
-	return &Module{roles: roles, credentials: credentials, proofs: &proofCache{}}
+	return &Module{roles: roles, credentials: credentials, proofs: &proofCache{}, batcher: &proofBatcher{}}
 }
 
 // Name is the module name.

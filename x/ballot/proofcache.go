@@ -136,8 +136,8 @@ func (m *Module) ProofCacheStats() (verified, hits uint64) {
 }
 
 // preverifyCast verifies a cast's proofs against the parameters last seen
-// for its election, before CheckTx, reading no state; a success is
-// remembered. It decides nothing: the handler checks the election as it
+// for its election, before CheckTx, reading no state, in a batch with the
+// ballots of concurrent calls (proofbatch.go); a success is remembered. It decides nothing: the handler checks the election as it
 // stands and uses the remembered ballot only for the same parameters.
 func (m *Module) preverifyCast(c *MsgCast) {
 	m.proofs.mu.Lock()
@@ -155,7 +155,7 @@ func (m *Module) preverifyCast(c *MsgCast) {
 		return
 	}
 	b, err := elgamal.DecodeBallot(enc)
-	if err != nil || b.ElectionID != ep.params.ElectionID || b.VerifyDecoded(ep.params, enc) != nil {
+	if err != nil || b.ElectionID != ep.params.ElectionID || !m.batcher.verify(ep.params, b) {
 		return
 	}
 	m.proofs.put(key, ep.print, b)
