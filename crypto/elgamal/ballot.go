@@ -557,6 +557,64 @@ func DecodeBallot(enc []byte) (*Ballot, error) {
 	return b, nil
 }
 
+// DecodeCiphertexts returns the selections' ciphertexts of an encoded
+// ballot, per question, decoding only them: a third of a ballot's points
+// for 0/1 selections (each selection also carries two branches with two
+// points each). It checks the layout as strictly as DecodeBallot (version,
+// counts, ids, no trailing bytes) but not the proofs' points and scalars,
+// so it is for ballots already verified — a voter's counted ballot read
+// back from the store to leave the aggregate on a re-vote or a withdrawal.
+// For such bytes the result is DecodeBallot(enc).Ciphertexts().
+func DecodeCiphertexts(enc []byte) ([][]Ciphertext, error) {
+	r := &reader{b: enc}
+	v, err := r.u8()
+	if err != nil {
+		return nil, err
+	}
+	if v != BallotVersion {
+		return nil, fmt.Errorf("%w: ballot version %d", ErrMalformed, v)
+	}
+	if _, err = r.id("election id"); err != nil {
+		return nil, err
+	}
+	if _, err = r.id("voter id"); err != nil {
+		return nil, err
+	}
+	nq, err := r.count(2 + (CiphertextSize + 2*BranchSize) + 2)
+	if err != nil {
+		return nil, err
+	}
+	if nq == 0 {
+		return nil, fmt.Errorf("%w: no questions", ErrMalformed)
+	}
+	out := make([][]Ciphertext, nq)
+	for qi := range out {
+		no, err := r.count(CiphertextSize + 2*BranchSize)
+		if err != nil {
+			return nil, err
+		}
+		if no == 0 {
+			return nil, fmt.Errorf("%w: question %d has no options", ErrMalformed, qi)
+		}
+		out[qi] = make([]Ciphertext, no)
+		for oi := range out[qi] {
+			raw, _ := r.take(CiphertextSize + 2*BranchSize) // length checked by count
+			if out[qi][oi], err = DecodeCiphertext(raw[:CiphertextSize]); err != nil {
+				return nil, fmt.Errorf("question %d option %d: %w", qi, oi, err)
+			}
+		}
+		nb, err := r.count(BranchSize)
+		if err != nil {
+			return nil, err
+		}
+		r.take(nb * BranchSize) // length checked by count
+	}
+	if err := r.end(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CheckOpening verifies a Benaloh audit: every ciphertext of b must equal
 // Encrypt(pk, choice, r) for the revealed choice and randomness, and the
 // choices must respect the question limits. It returns nil if the ballot

@@ -178,18 +178,17 @@ func (c *aggCache) store(kv store.KV, id string, a *Aggregate, cts [][]elgamal.C
 
 var aggregates aggCache
 
-// updateAggregate adds add's ciphertexts and subtracts sub's (either may
+// updateAggregate adds the ciphertexts add and subtracts sub (either may
 // be nil); delta is the change in the ballot count.
-func (k Keeper) updateAggregate(kv store.KV, id string, add, sub *elgamal.Ballot, delta int) error {
+func (k Keeper) updateAggregate(kv store.KV, id string, add, sub [][]elgamal.Ciphertext, delta int) error {
 	a, cts, err := aggregates.load(kv, id)
 	if err != nil {
 		return err
 	}
-	for _, b := range []*elgamal.Ballot{add, sub} {
-		if b == nil {
+	for i, bc := range [][][]elgamal.Ciphertext{add, sub} {
+		if bc == nil {
 			continue
 		}
-		bc := b.Ciphertexts()
 		if len(bc) != len(cts) {
 			return ErrCorrupt.Wrapf("ballot shape differs from the aggregate")
 		}
@@ -199,7 +198,7 @@ func (k Keeper) updateAggregate(kv store.KV, id string, add, sub *elgamal.Ballot
 			}
 			for oi := range cts[qi] {
 				c := bc[qi][oi]
-				if b == sub {
+				if i == 1 {
 					c = neg(c)
 				}
 				cts[qi][oi] = elgamal.Add(cts[qi][oi], c)
@@ -269,10 +268,12 @@ func (Keeper) StartAggregate(kv store.KV, e *Election) {
 // the new one enters the aggregate and gets tracker tr. It reports whether
 // the voter had voted before.
 func (k Keeper) Count(kv store.KV, id, voter string, b *elgamal.Ballot, enc []byte, tr *Tracker) (revote bool, err error) {
-	var old *elgamal.Ballot
+	// The previous ballot leaves the aggregate: only its ciphertexts are
+	// decoded (it was verified when counted).
+	var old [][]elgamal.Ciphertext
 	delta := 1
 	if prev := kv.Get(VoteKey(id, voter)); prev != nil {
-		if old, err = elgamal.DecodeBallot(prev); err != nil {
+		if old, err = elgamal.DecodeCiphertexts(prev); err != nil {
 			return false, ErrCorrupt.Wrapf("stored ballot of %s: %v", voter, err)
 		}
 		if err := k.setTrackerStatus(kv, id, prev, TrackerSuperseded); err != nil {
@@ -280,7 +281,7 @@ func (k Keeper) Count(kv store.KV, id, voter string, b *elgamal.Ballot, enc []by
 		}
 		delta = 0
 	}
-	if err := k.updateAggregate(kv, id, b, old, delta); err != nil {
+	if err := k.updateAggregate(kv, id, b.Ciphertexts(), old, delta); err != nil {
 		return false, err
 	}
 	kv.Set(VoteKey(id, voter), enc)
@@ -295,7 +296,7 @@ func (k Keeper) Withdraw(kv store.KV, id, voter string) (bool, error) {
 	if old == nil {
 		return false, nil
 	}
-	ob, err := elgamal.DecodeBallot(old)
+	ob, err := elgamal.DecodeCiphertexts(old)
 	if err != nil {
 		return false, ErrCorrupt.Wrapf("stored ballot of %s: %v", voter, err)
 	}
