@@ -140,11 +140,30 @@ func (c *Certificate) PDFIn(lang language.Tag) (pdf []byte, fallback, err error)
 }
 
 // render prints the certificate in lang (i18n.English or i18n.Chinese),
-// with note, if any, under its lead paragraph.
+// with note, if any, under its lead paragraph. An English certificate
+// whose register holds Chinese text (a name, an address, a reason) is
+// printed again with the Chinese font when there is one: the font is
+// added only then, so that every other English certificate stays as it
+// was, byte for byte.
 func (c *Certificate) render(lang language.Tag, note string) ([]byte, error) {
+	if lang == i18n.Chinese {
+		pdf, _, err := c.renderWith(lang, note, true)
+		return pdf, err
+	}
+	pdf, wantChinese, err := c.renderWith(lang, note, false)
+	if err == nil && wantChinese {
+		pdf, _, err = c.renderWith(lang, note, true)
+	}
+	return pdf, err
+}
+
+// renderWith prints the certificate in lang, with the Chinese font if
+// cjk; wantChinese reports text that only the Chinese font draws,
+// printed without it as U+FFFD.
+func (c *Certificate) renderWith(lang language.Tag, note string, cjk bool) (pdf []byte, wantChinese bool, err error) {
 	code, err := c.QR()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	zh := lang == i18n.Chinese
 	T := func(key string, args ...any) string { return i18n.Tr(lang, key, args...) }
@@ -176,15 +195,15 @@ func (c *Certificate) render(lang language.Tag, note string) ([]byte, error) {
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, margin)
 	pdfa.AddFonts(f) // PDF/A wants every font embedded: DejaVu, not the core fonts
-	if zh {
+	if cjk {
 		if err := pdfa.AddChinese(f); err != nil {
-			return nil, fmt.Errorf("certificate PDF: %w", err)
+			return nil, false, fmt.Errorf("certificate PDF: %w", err)
 		}
 	}
 	// w.font selects a font; w.line and w.para write text with it (a
 	// character no font has is printed as U+FFFD, never as a font's
 	// blank glyph).
-	w := &writer{f: f, chinese: zh}
+	w := &writer{f: f, chinese: cjk}
 	height := strconv.FormatInt(res.Height, 10)
 	f.SetAttachments([]fpdf.Attachment{{Content: c.JSON, Filename: c.AttachmentName(),
 		Description: T("certpdf.meta.attachment", t.ID, height, c.SHA256)}})
@@ -384,15 +403,15 @@ func (c *Certificate) render(lang language.Tag, note string) ([]byte, error) {
 	w.para(content, lineH, T("certpdf.trust"))
 
 	if err := errors.Join(f.Error(), w.err); err != nil {
-		return nil, fmt.Errorf("certificate PDF: %w", err)
+		return nil, false, fmt.Errorf("certificate PDF: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
-		return nil, fmt.Errorf("certificate PDF: %w", err)
+		return nil, false, fmt.Errorf("certificate PDF: %w", err)
 	}
 	// PDF/A-3: metadata in XMP and Info alike, and the extract as the
 	// associated file the certificate is printed from.
-	pdf, err := pdfa.Convert(buf.Bytes(), pdfa.Meta{
+	pdf, err = pdfa.Convert(buf.Bytes(), pdfa.Meta{
 		Title:    T("certpdf.meta.title", t.ID, height),
 		Subject:  T("certpdf.meta.subject", t.ID, fmt.Sprintf("%X", res.AppHash)),
 		Creator:  "Publica portal",
@@ -401,9 +420,9 @@ func (c *Certificate) render(lang language.Tag, note string) ([]byte, error) {
 		Modified: c.Time,
 	}, []pdfa.File{{Name: c.AttachmentName(), MIME: "application/json", Relationship: "Source", Modified: c.Time}})
 	if err != nil {
-		return nil, fmt.Errorf("certificate PDF: %w", err)
+		return nil, false, fmt.Errorf("certificate PDF: %w", err)
 	}
-	return pdf, nil
+	return pdf, w.wantChinese, nil
 }
 
 // area writes an exact area in square metres ("1234.5") with its whole

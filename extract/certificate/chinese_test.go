@@ -10,10 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/publica/publica/extract"
+	"github.com/publica/publica/extract/certificate"
 	"github.com/publica/publica/internal/pdfa"
 	"github.com/publica/publica/internal/pdfa/pdfatest"
 	"github.com/publica/publica/web/i18n"
+	"github.com/publica/publica/x/land"
 	"github.com/publica/publica/x/land/money"
 )
 
@@ -133,4 +137,56 @@ func TestCertificateChinese(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEnglishCertificateChineseNames: an English certificate prints a
+// name the register holds in Chinese with the Chinese font, not as
+// U+FFFD; one with no Chinese text does not embed the Chinese font (its
+// bytes are those of a portal with no Chinese font at all).
+func TestEnglishCertificateChineseNames(t *testing.T) {
+	needChinese(t)
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("PUBLICA_REQUIRE_PDFTOTEXT") == "1" {
+			t.Fatal("pdftotext (poppler-utils) is not installed and PUBLICA_REQUIRE_PDFTOTEXT=1")
+		}
+		t.Skip("pdftotext (poppler-utils) is not installed; scripts/install-poppler.sh installs it")
+	}
+	cert := func(owner, address string) *certificate.Certificate {
+		return &certificate.Certificate{
+			Extract: &extract.Extract{ChainID: "publica-test", Height: 41, Title: "T7", Entries: make([]extract.Entry, 3)},
+			Result: &extract.Result{Height: 41, AppHash: bytes.Repeat([]byte{0xAB}, 32), ValidatorsHash: bytes.Repeat([]byte{0xCD}, 32),
+				Title: &land.Title{ID: "T7", Parcels: []string{"P3"}, Owners: []land.Share{{Party: "N20", Share: "1"}},
+					Tenure: "freehold", Status: "active", Document: strings.Repeat("e", 64), Registered: 12},
+				Parcels: []*land.Parcel{{ID: "P3", CadastralRef: "SH-88", AreaM2: "250", Address: address}},
+				Parties: map[string]*land.Party{"N20": {ID: "N20", Kind: "natural-person", Name: owner}}},
+			JSON: []byte("{}\n"), SHA256: strings.Repeat("f", 64), Time: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC),
+			VerifyURL: "https://portal.example" + certificate.VerifyPath("T7", 41, strings.Repeat("f", 64)),
+		}
+	}
+	pdf, err := cert("王小明", "上海市黄浦区中山东一路 1 号").PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(pdftotextOf(t, pdftotext, pdf, "T7-at-41.certificate.pdf"))
+	for _, want := range []string{"Title certificate", "Owners and shares", "王小明", "上海市黄浦区中山东一路 1 号"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the English certificate of a Chinese owner lacks %q", want)
+		}
+	}
+	if strings.ContainsRune(text, pdfa.Missing) {
+		t.Errorf("the English certificate of a Chinese owner prints %q:\n%s", pdfa.Missing, text)
+	}
+	latin, err := cert("Alice Citizen", "1 Mill Lane").PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pdfa.ChineseFontEnv, filepath.Join(t.TempDir(), "missing.ttf"))
+	without, err := cert("Alice Citizen", "1 Mill Lane").PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(latin, without) || bytes.Contains(latin, []byte("arplsungtilgb")) {
+		t.Errorf("an English certificate with no Chinese text depends on the Chinese font")
+	}
 }

@@ -10,9 +10,11 @@ import (
 	"github.com/publica/publica/internal/pdfa"
 )
 
-// writer puts the certificate's text on the page. In English it is
-// fpdf's own CellFormat and MultiCell with the DejaVu fonts. In Chinese
-// each character is drawn with the font that has it (Chinese
+// writer puts the certificate's text on the page. Text the DejaVu fonts
+// draw is written with fpdf's own CellFormat and MultiCell. With the
+// Chinese font (chinese: a Chinese certificate, or an English one whose
+// register holds Chinese text) text that needs it is written here: each
+// character is drawn with the font that has it (Chinese
 // characters and punctuation with pdfa.Chinese, Latin letters, digits
 // and symbols such as € and ² with DejaVu), and lines break between any
 // two Chinese characters as well as at spaces: fpdf's MultiCell breaks
@@ -23,6 +25,7 @@ type writer struct {
 	family, style string
 	size          float64
 	err           error // the first character no font could draw
+	wantChinese   bool  // text only the Chinese font draws, written without it
 	widths        map[fontRune]float64
 }
 
@@ -56,7 +59,9 @@ func (w *writer) printable(s string) string {
 // line writes s on one line of width wd and height h, then goes to the
 // next line at the left margin; border as CellFormat's.
 func (w *writer) line(wd, h float64, s, border string) {
-	if !w.chinese || !w.needsChinese(s) {
+	need := w.needsChinese(s)
+	w.wantChinese = w.wantChinese || need
+	if !w.chinese || !need {
 		w.f.CellFormat(wd, h, w.printable(s), border, 1, "L", false, 0, "")
 		return
 	}
@@ -68,7 +73,9 @@ func (w *writer) line(wd, h float64, s, border string) {
 // para writes s in lines of width wd and height h (MultiCell's place:
 // from the current position, ending at the left margin below).
 func (w *writer) para(wd, h float64, s string) {
-	if !w.chinese || !w.needsChinese(s) {
+	need := w.needsChinese(s)
+	w.wantChinese = w.wantChinese || need
+	if !w.chinese || !need {
 		w.f.MultiCell(wd, h, w.printable(s), "", "L", false)
 		return
 	}
