@@ -12,19 +12,19 @@ import (
 
 // writer puts the certificate's text on the page. Text the DejaVu fonts
 // draw is written with fpdf's own CellFormat and MultiCell. With the
-// Chinese font (chinese: a Chinese certificate, or an English one whose
-// register holds Chinese text) text that needs it is written here: each
-// character is drawn with the font that has it (Chinese
-// characters and punctuation with pdfa.Chinese, Latin letters, digits
-// and symbols such as € and ² with DejaVu), and lines break between any
-// two Chinese characters as well as at spaces: fpdf's MultiCell breaks
-// only at spaces, which Chinese text has none of.
+// Chinese font (a Chinese certificate, or an English one whose register
+// holds Chinese text) text that needs it is written here: each character
+// is drawn with the font that has it (Chinese characters and punctuation
+// with pdfa.Chinese, Latin letters, digits and symbols such as € and ²
+// with DejaVu), and lines break between any two Chinese characters as
+// well as at spaces: fpdf's MultiCell breaks only at spaces, which
+// Chinese text has none of.
 type writer struct {
 	f             *fpdf.Fpdf
-	chinese       bool
+	chinese       bool // the document has the Chinese font (pdfa.AddChinese)
 	family, style string
 	size          float64
-	err           error // the first character no font could draw
+	err           error // the first font pdfa does not know
 	wantChinese   bool  // text only the Chinese font draws, written without it
 	widths        map[fontRune]float64
 }
