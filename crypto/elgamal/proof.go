@@ -182,11 +182,10 @@ func (d *directChecker) check(ct Ciphertext, values []uint64, branches []Branch)
 // (VerifyBallots) the seed is read from a random source the provers do not
 // see.
 //
-// The sum is accumulated negated, −Σ ρ_k·E_k, which is the identity
-// exactly when Σ ρ_k·E_k is: the commitments A and B then get the weights
-// ρ themselves, 128-bit scalars, so the multi-scalar multiplication adds
-// them in only half of its 256 rounds, rather than ℓ − ρ, which is
-// full-width.
+// The commitments' scalars −ρ = ℓ − ρ = 2²⁵² + (δ − ρ), where ℓ = 2²⁵² + δ
+// and δ < 2¹²⁵, differ from 2²⁵² by less than 2¹²⁸: their non-adjacent
+// forms have a digit or two above bit 128, so the multiplication adds the
+// commitments in about half of its rounds, as for ρ itself.
 type batchChecker struct {
 	seed    [64]byte
 	counter uint32
@@ -272,9 +271,7 @@ func (bc *batchChecker) check(ct Ciphertext, values []uint64, branches []Branch)
 	for i := range branches {
 		br := &branches[i]
 		ra, rb := bc.weight(), bc.weight()
-		// −[ρa·(Z·G − C·α − A) + ρb·(Z·PK − C·β + C·v·G − B)]
-		// = ρa·A + ρb·B + (ρa·C)·α + (ρb·C)·β − (ρa·Z + ρb·C·v)·G − (ρb·Z)·PK;
-		// coefG and coefPK hold the sums subtracted, negated in verify.
+		// ρa·(Z·G − C·α − A) + ρb·(Z·PK − C·β + C·v·G − B)
 		bc.coefG.Add(&bc.coefG, t.Multiply(ra, &br.Z))
 		if values[i] != 0 {
 			t.Multiply(rb, &br.C)
@@ -283,10 +280,10 @@ func (bc *batchChecker) check(ct Ciphertext, values []uint64, branches []Branch)
 		coefPK.Add(coefPK, t.Multiply(rb, &br.Z))
 		sumA.Add(sumA, t.Multiply(ra, &br.C))
 		sumB.Add(sumB, t.Multiply(rb, &br.C))
-		bc.scalars = append(bc.scalars, ra, rb)
+		bc.scalars = append(bc.scalars, ra.Negate(ra), rb.Negate(rb))
 		bc.points = append(bc.points, &br.A.el, &br.B.el)
 	}
-	bc.scalars = append(bc.scalars, sumA, sumB)
+	bc.scalars = append(bc.scalars, sumA.Negate(sumA), sumB.Negate(sumB))
 	alpha, beta := ct.Alpha.el, ct.Beta.el // copies: ct may be a temporary
 	bc.points = append(bc.points, &alpha, &beta)
 	return nil
@@ -299,10 +296,10 @@ func (bc *batchChecker) verify() error {
 	points := make([]*ristretto255.Element, n, n+1+len(bc.keys))
 	copy(scalars, bc.scalars)
 	copy(points, bc.points)
-	scalars = append(scalars, ristretto255.NewScalar().Negate(&bc.coefG))
+	scalars = append(scalars, &bc.coefG)
 	points = append(points, ristretto255.NewGeneratorElement())
 	for i := range bc.keys {
-		scalars = append(scalars, ristretto255.NewScalar().Negate(&bc.coefPK[i]))
+		scalars = append(scalars, &bc.coefPK[i])
 		points = append(points, &bc.keys[i].el)
 	}
 	res := msm(scalars, points)
