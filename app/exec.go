@@ -349,15 +349,48 @@ func (a *App) precheckRange(txs [][]byte, height int64, verified []bool, committ
 			p.out[start+k].err = errs.BadSignature.Wrap(err)
 		}
 	}
+	// Messages whose type prepares in batches are prepared together,
+	// type by type in order of first appearance, before any of the range
+	// is released; the others one by one as before.
+	var batched []string
+	byType := map[string][]*checked{}
 	for i := start; i < end; i++ {
 		if p.out[i].err == nil {
 			p.out[i].c, p.out[i].err = a.checkMessage(envelopes[i-start])
-			if p.out[i].err == nil && p.out[i].c.spec.Prepare != nil && committed != nil {
-				prepare(committed, p.out[i].c)
+			if c := p.out[i].c; p.out[i].err == nil && c.spec.PrepareBatch != nil && committed != nil {
+				if _, seen := byType[c.spec.Type]; !seen {
+					batched = append(batched, c.spec.Type)
+				}
+				byType[c.spec.Type] = append(byType[c.spec.Type], c)
 			}
+		}
+	}
+	for _, t := range batched {
+		prepareBatch(committed, byType[t])
+	}
+	for i := start; i < end; i++ {
+		if c := p.out[i].c; p.out[i].err == nil && c.spec.PrepareBatch == nil && c.spec.Prepare != nil && committed != nil {
+			prepare(committed, c)
 		}
 		close(p.ready[i])
 	}
+}
+
+// prepareBatch runs a message type's PrepareBatch hook on cs; like
+// prepare, a panic only loses the cache, except a storage failure.
+func prepareBatch(view *store.View, cs []*checked) {
+	defer func() {
+		if r := recover(); r != nil {
+			if f, ok := r.(*store.Failure); ok {
+				panic(f)
+			}
+		}
+	}()
+	msgs := make([]module.Msg, len(cs))
+	for i, c := range cs {
+		msgs[i] = c.msg
+	}
+	cs[0].spec.PrepareBatch(view, msgs)
 }
 
 // prepare runs a message's Prepare hook; a panic in it only loses the

@@ -79,6 +79,13 @@ type MsgSpec struct {
 	// redo the work, so the outcome never depends on Prepare. Its failures
 	// are silent: Handle decides.
 	Prepare func(view store.KV, msg Msg)
+	// PrepareBatch, if set, is Prepare for the messages of this type in a
+	// run of the block's transactions pre-checked together (in block
+	// order), for work that is cheaper done together (a ballot's proofs).
+	// The pre-check calls it instead of Prepare; the same rules hold, and
+	// whatever it caches must be a function of the messages and the view
+	// alone (no randomness, no clock), since Handle may use it.
+	PrepareBatch func(view store.KV, msgs []Msg)
 	// ReadAhead says Handle is cheap enough to run twice: FinalizeBlock may
 	// run it ahead of the block on a throwaway cache, so that the records
 	// it reads are in memory when the block runs it (app/readahead.go).
@@ -134,6 +141,22 @@ func (s MsgSpec) CheckedInCheckTx() MsgSpec {
 // MsgSpec.ReadAhead).
 func (s MsgSpec) ReadsAhead() MsgSpec {
 	s.ReadAhead = true
+	return s
+}
+
+// WithPrepareBatch sets the message's batched parallel pre-check (see
+// MsgSpec.PrepareBatch).
+func WithPrepareBatch[T any, PT interface {
+	*T
+	Msg
+}](s MsgSpec, prepare func(view store.KV, msgs []PT)) MsgSpec {
+	s.PrepareBatch = func(view store.KV, ms []Msg) {
+		typed := make([]PT, len(ms))
+		for i, m := range ms {
+			typed[i] = m.(PT)
+		}
+		prepare(view, typed)
+	}
 	return s
 }
 

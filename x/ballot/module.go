@@ -48,6 +48,7 @@ func (m *Module) Messages() []module.MsgSpec {
 // (proofcache.go).
 func (m *Module) castSpec() module.MsgSpec {
 	s := module.WithPrepare(module.Handle(TypeCast, m.cast), m.prepareCast)
+	s = module.WithPrepareBatch(s, m.prepareCasts)
 	s.Check = func(ctx *module.Context, msg module.Msg) error { return m.checkCast(ctx, msg.(*MsgCast)) }
 	return s
 }
