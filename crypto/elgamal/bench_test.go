@@ -135,8 +135,9 @@ func BenchmarkVerifyBallots(b *testing.B) {
 	for i := range ballots {
 		ballots[i], _ = encrypt(b, p, fmt.Sprintf("acct-voter-%d", i), fmt.Sprint("bench-", i), approvalChoices)
 	}
-	// 5 and 20: the batches Preverify sees in the network (docs/ballot.md).
-	for _, size := range []int{1, 5, 10, 20, 100, 1000} {
+	// 5 and 20: the batches Preverify sees in the network; 16: a run of
+	// FinalizeBlock's pre-check (docs/ballot.md).
+	for _, size := range []int{1, 5, 10, 16, 20, 100, 1000} {
 		entries := make([]BatchEntry, size)
 		for i := range entries {
 			entries[i] = BatchEntry{Params: p, Ballot: ballots[i]}
