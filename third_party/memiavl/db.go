@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -65,6 +66,7 @@ type DB struct {
 	// version), rewriteStarted that version
 	grown, grownAtRewrite LogGrowth
 	rewriteStarted        int64
+	rewritesHeldBack      int // due, but the disk had no room (roomForRewrite)
 	// make sure only one snapshot rewrite is running
 	pruneSnapshotLock      sync.Mutex
 	triggerStateSyncExport func(height int64)
@@ -780,12 +782,63 @@ func (db *DB) rewriteIfApplicable(height int64) {
 		if why == "" {
 			return
 		}
+		if need, free, ok := db.roomForRewrite(); !ok {
+			// Started, it would fill the disk before it ended, and then
+			// the log and everything else on the filesystem could no
+			// longer be written. Held back, the log grows instead (a
+			// restart replays it); asked again MinVersions later.
+			db.rewriteStarted, db.rewritesHeldBack = height, db.rewritesHeldBack+1
+			db.logger.Error("snapshot rewrite due but held back: the disk lacks room for a second snapshot",
+				"version", height, "why", why, "needs", need, "free", free)
+			return
+		}
 		db.logger.Info("snapshot rewrite due", "version", height, "why", why)
 	}
 
 	if err := db.rewriteSnapshotBackground(); err != nil {
 		db.logger.Error("failed to rewrite snapshot in background", "err", err)
 	}
+}
+
+// rewriteHeadroom is the room a rewrite leaves free beyond the new
+// snapshot: the log, the archive and the node's other files keep growing
+// while it is written.
+const rewriteHeadroom = 1 << 30
+
+// roomForRewrite reports whether the disk holds a second snapshot as
+// large as the current one (the rewrite writes the new one beside it,
+// and the old goes only after the switch), with rewriteHeadroom to
+// spare; need and free say what was compared.
+func (db *DB) roomForRewrite() (need, free int64, ok bool) {
+	need = rewriteHeadroom
+	current, err := filepath.EvalSymlinks(currentPath(db.dir)) // "current" is a link
+	if err != nil {
+		return need, 0, true // no snapshot to measure: not held back
+	}
+	_ = filepath.WalkDir(current, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				need += info.Size()
+			}
+		}
+		return nil
+	})
+	free, err = diskFreeFunc(db.dir)
+	if err != nil {
+		return need, 0, true // unknown: not held back
+	}
+	return need, free, free >= need
+}
+
+// diskFreeFunc is diskFree, replaced by tests.
+var diskFreeFunc = diskFree
+
+// RewritesHeldBack counts the rewrites the policy found due and the disk
+// had no room for, since the DB was opened.
+func (db *DB) RewritesHeldBack() int {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+	return db.rewritesHeldBack
 }
 
 // leaves is the number of keys the trees hold.

@@ -3,7 +3,9 @@ package memiavl
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"math/rand"
+	"path/filepath"
 	"testing"
 )
 
@@ -224,5 +226,68 @@ func TestReopenReplaysSmallVersions(t *testing.T) {
 	}
 	if n := db.leaves(); n != int64(len(want)) {
 		t.Fatalf("reopened with %d leaves, want %d", n, len(want))
+	}
+}
+
+// A rewrite the disk has no room for is held back (the log grows instead)
+// and asked again MinVersions later, not at every commit; with room again
+// it runs.
+func TestRewriteHeldBackWithoutRoom(t *testing.T) {
+	var free int64 = 1 << 20 // less than a snapshot and the headroom
+	diskFreeFunc = func(string) (int64, error) { return free, nil }
+	defer func() { diskFreeFunc = diskFree }()
+	db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 10, ChangedFraction: 0.1})
+	defer db.Close()
+	for v := 1; v <= 25; v++ {
+		commitPairs(t, db, updates(0, 1000, v)...)
+		if got := snapshotAfter(t, db); got != 0 {
+			t.Fatalf("snapshot written at %d with %d bytes free", got, free)
+		}
+	}
+	// Due from version 10 (MinVersions), held back at 10 and at 20.
+	if n := db.RewritesHeldBack(); n != 2 {
+		t.Fatalf("held back %d times in 25 versions, want 2", n)
+	}
+	if g := db.LogGrowth(); g.Versions != 25 {
+		t.Fatalf("log beyond the snapshot %+v, want 25 versions", g)
+	}
+	free = 1 << 50
+	for v := 26; v <= 30; v++ {
+		commitPairs(t, db, updates(0, 1000, v)...)
+	}
+	if got := snapshotAfter(t, db); got != 30 {
+		t.Fatalf("snapshot at %d once there was room, want 30", got)
+	}
+	if n := db.RewritesHeldBack(); n != 2 {
+		t.Fatalf("held back %d times, want still 2", n)
+	}
+}
+
+// roomForRewrite asks for the current snapshot's size and the headroom.
+func TestRoomForRewriteMeasuresTheSnapshot(t *testing.T) {
+	db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 1, ChangedFraction: 0.1})
+	defer db.Close()
+	commitPairs(t, db, updates(0, 3000, 1)...)
+	if got := snapshotAfter(t, db); got != 1 {
+		t.Fatalf("snapshot at %d, want 1", got)
+	}
+	var size int64
+	current, err := filepath.EvalSymlinks(currentPath(db.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = filepath.WalkDir(current, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			info, _ := d.Info()
+			size += info.Size()
+		}
+		return nil
+	})
+	if size < 3000*10 {
+		t.Fatalf("snapshot of 3,000 keys is %d bytes", size)
+	}
+	need, free, ok := db.roomForRewrite()
+	if need != size+rewriteHeadroom || free <= 0 || ok != (free >= need) {
+		t.Fatalf("need %d (snapshot %d), free %d, ok %v", need, size, free, ok)
 	}
 }
