@@ -55,6 +55,21 @@ var (
 		Help:    "Time the application takes to commit a block's state to disk (Commit).",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 	})
+	// The latest tree's log beyond its snapshot (what a restart replays)
+	// and the rewrites held back for want of disk: an operator's early
+	// warning that the disk is too small for the state (docs/state.md).
+	storeLogBytes = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_log_bytes",
+		Help: "Bytes of the latest state's log beyond its snapshot: what a restart replays.",
+	})
+	storeLogVersions = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_log_versions",
+		Help: "Blocks in the latest state's log beyond its snapshot.",
+	})
+	storeRewritesHeldBack = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_snapshot_rewrites_held_back",
+		Help: "Snapshot rewrites due but held back since the node started because the disk had no room for a second snapshot.",
+	})
 	registerAppMetrics sync.Once
 )
 
@@ -63,14 +78,16 @@ var (
 // and commit time, transactions by type and result.
 type meteredCreator struct {
 	next  proxy.ClientCreator
+	app   *app.App
 	types map[string]bool // registered message types (bounded label values)
 }
 
 func newMeteredCreator(next proxy.ClientCreator, a *app.App) proxy.ClientCreator {
 	registerAppMetrics.Do(func() {
-		prometheus.MustRegister(txsTotal, ballotsCast, blockExecSeconds, blockTxs, storeCommitSeconds)
+		prometheus.MustRegister(txsTotal, ballotsCast, blockExecSeconds, blockTxs, storeCommitSeconds,
+			storeLogBytes, storeLogVersions, storeRewritesHeldBack)
 	})
-	m := meteredCreator{next: next, types: map[string]bool{}}
+	m := meteredCreator{next: next, app: a, types: map[string]bool{}}
 	for _, t := range a.MessageTypes() {
 		m.types[t] = true
 	}
@@ -82,11 +99,12 @@ func (m meteredCreator) NewABCIClient() (abcicli.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &meteredClient{Client: c, types: m.types}, nil
+	return &meteredClient{Client: c, app: m.app, types: m.types}, nil
 }
 
 type meteredClient struct {
 	abcicli.Client
+	app   *app.App
 	types map[string]bool
 }
 
@@ -117,6 +135,11 @@ func (m *meteredClient) Commit(ctx context.Context, req *abci.RequestCommit) (*a
 	resp, err := m.Client.Commit(ctx, req)
 	if err == nil {
 		storeCommitSeconds.Observe(time.Since(start).Seconds())
+		st := m.app.Store()
+		_, grown := st.LatestSnapshot()
+		storeLogBytes.Set(float64(grown.Bytes))
+		storeLogVersions.Set(float64(grown.Versions))
+		storeRewritesHeldBack.Set(float64(st.RewritesHeldBack()))
 	}
 	return resp, err
 }

@@ -819,6 +819,15 @@ func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value
 // reads of the latest state need in the page cache to run from memory.
 func (s *Store) SnapshotBytes() int64 { return s.low.SnapshotBytes() + s.high.SnapshotBytes() }
 
+// RewritesHeldBack counts the snapshot rewrites due since the store
+// opened that the disk had no room for (memiavl's DB.RewritesHeldBack).
+func (s *Store) RewritesHeldBack() int {
+	if s.mem == nil {
+		return 0
+	}
+	return s.mem.RewritesHeldBack()
+}
+
 // LatestSnapshot is the version of the latest trees' snapshot and what
 // their log holds beyond it (what a restart replays); zeros in memory.
 func (s *Store) LatestSnapshot() (int64, memiavl.LogGrowth) {
