@@ -16,8 +16,10 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/publica/publica/internal/batch"
 	"github.com/publica/publica/module"
 	"github.com/publica/publica/store"
+	"github.com/publica/publica/tx"
 	"github.com/publica/publica/x/authority"
 	"github.com/publica/publica/x/ballot"
 	"github.com/publica/publica/x/governance"
@@ -83,7 +85,7 @@ type App struct {
 	// sigs are the transactions whose signatures are known to verify;
 	// batcher verifies those of concurrent Preverify calls together.
 	sigs    sigCache
-	batcher sigBatcher
+	batcher *batch.Batcher[*tx.Tx] // Preverify's signature batches (sigcache.go)
 	// snaps, when enabled, writes and serves state-sync snapshots
 	// (statesync.go); snapshotErr is the last failure to write one.
 	snaps       *snapshots
@@ -111,6 +113,7 @@ func New(st *store.Store) *App {
 		modules:    []module.Module{auth, land.New(auth.Keeper), ident, ballot.New(auth.Keeper, ident.Keeper), net},
 		routes:     map[string]module.MsgSpec{},
 		pendingSeq: map[string]uint64{},
+		batcher:    newSigBatcher(),
 
 		pendingCount: map[string]int{},
 	}

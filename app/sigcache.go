@@ -3,9 +3,9 @@ package app
 import (
 	"crypto/sha256"
 	"runtime"
-	"slices"
 	"sync"
 
+	"github.com/publica/publica/internal/batch"
 	"github.com/publica/publica/module"
 	"github.com/publica/publica/tx"
 )
@@ -77,7 +77,7 @@ func (a *App) Preverify(raw []byte) {
 		return
 	}
 	t, err := tx.Decode(raw)
-	if err != nil || !a.batcher.verify(t) {
+	if err != nil || !a.batcher.Do(t) {
 		return
 	}
 	a.sigs.add(h)
@@ -109,89 +109,28 @@ func preverifyMsg(p preverifier, c *checked) {
 	p.Preverify(c.tx.MsgType, c.msg)
 }
 
-// sigBatcher verifies the signatures of concurrent Preverify calls in
-// batches (about twice as fast per signature as one by one). A caller
-// queues its transaction; while fewer than maxWorkers callers are
-// verifying, it becomes one and verifies queued batches until its own is
-// done, then hands the work to the next caller still waiting, if any. No
-// goroutine outlives the calls.
-type sigBatcher struct {
-	mu      sync.Mutex
-	queue   []*sigJob
-	workers int
+// newSigBatcher verifies the signatures of concurrent Preverify calls in
+// batches (about twice as fast per signature as one by one; past a few
+// dozen a batch is hardly cheaper, and its first caller waits for all of
+// it), half the cores verifying (internal/batch).
+func newSigBatcher() *batch.Batcher[*tx.Tx] {
+	return &batch.Batcher[*tx.Tx]{Max: 64, Workers: sigWorkers, Check: verifySignatures}
 }
 
-type sigJob struct {
-	t    *tx.Tx
-	ok   bool
-	done bool          // guarded by sigBatcher.mu
-	wake chan struct{} // done, or asked to become a worker
-}
-
-// sigBatchMax bounds a batch: past a few dozen signatures a batch is
-// hardly cheaper per signature, and the first caller waits for all of it.
-const sigBatchMax = 64
-
-// sigWorkers is how many callers verify at once: half the cores, so that
-// the other half keep serving requests and queue the next batch (with
-// every core verifying, no one is left to queue and batches stay single).
+// sigWorkers is how many callers verify at once: half the cores.
 var sigWorkers = func() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
-func (b *sigBatcher) verify(t *tx.Tx) bool {
-	j := &sigJob{t: t, wake: make(chan struct{}, 1)}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.queue = append(b.queue, j)
-	for !j.done {
-		if b.workers < sigWorkers() {
-			b.workers++
-			b.work(j)
-			b.workers--
-			if len(b.queue) > 0 {
-				signal(b.queue[0].wake)
-			}
-			break
-		}
-		b.mu.Unlock()
-		<-j.wake
-		b.mu.Lock()
+// verifySignatures is each transaction's signature verdict.
+func verifySignatures(txs []*tx.Tx) []bool {
+	ok := make([]bool, len(txs))
+	if len(txs) == 1 {
+		ok[0] = txs[0].VerifySignatures() == nil
+		return ok
 	}
-	return j.ok
-}
-
-// work verifies queued batches until own is done. b.mu is held on entry
-// and on return, not while verifying.
-func (b *sigBatcher) work(own *sigJob) {
-	for !own.done {
-		batch := slices.Clone(b.queue[:min(len(b.queue), sigBatchMax)])
-		b.queue = b.queue[len(batch):]
-		b.mu.Unlock()
-		if len(batch) == 1 {
-			batch[0].ok = batch[0].t.VerifySignatures() == nil
-		} else {
-			txs := make([]*tx.Tx, len(batch))
-			for i, j := range batch {
-				txs[i] = j.t
-			}
-			for i, err := range tx.VerifyBatch(txs) {
-				batch[i].ok = err == nil
-			}
-		}
-		b.mu.Lock()
-		for _, j := range batch {
-			j.done = true
-			if j != own {
-				signal(j.wake)
-			}
-		}
+	for i, err := range tx.VerifyBatch(txs) {
+		ok[i] = err == nil
 	}
-}
-
-func signal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
+	return ok
 }
 
 // ProofCacheStats sums, over the modules that remember verified proofs

@@ -1,14 +1,18 @@
 package ballot
 
-import "github.com/publica/publica/module"
+import (
+	"github.com/publica/publica/crypto/elgamal"
+	"github.com/publica/publica/internal/batch"
+	"github.com/publica/publica/module"
+)
 
 // Module is the ballot module.
 type Module struct {
 	Keeper      Keeper
 	roles       RoleChecker
-	credentials CredentialChecker // nil: credential rules are refused
-	proofs      *proofCache       // ballots verified by this process (proofcache.go)
-	batcher     *proofBatcher     // Preverify's batches (proofbatch.go)
+	credentials CredentialChecker                  // nil: credential rules are refused
+	proofs      *proofCache                        // ballots verified by this process (proofcache.go)
+	batcher     *batch.Batcher[elgamal.BatchEntry] // Preverify's batches (proofbatch.go)
 }
 
 var _ module.Module = (*Module)(nil)
@@ -16,7 +20,7 @@ var _ module.Module = (*Module)(nil)
 // New returns the module. credentials may be nil until the identity module
 // provides a checker; elections then use voter rolls only.
 func New(roles RoleChecker, credentials CredentialChecker) *Module {
-	return &Module{roles: roles, credentials: credentials, proofs: &proofCache{}, batcher: &proofBatcher{}}
+	return &Module{roles: roles, credentials: credentials, proofs: &proofCache{}, batcher: newProofBatcher()}
 }
 
 // Name is the module name.

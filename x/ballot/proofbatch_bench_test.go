@@ -33,22 +33,22 @@ func BenchmarkPreverifyBatch(b *testing.B) {
 					}
 				}
 				t1 := cpuTime(b)
-				pb := &proofBatcher{}
-				jobs := make([]*proofJob, size-1)
-				for i := range jobs {
+				pb := newProofBatcher()
+				waiting := make([]elgamal.BatchEntry, size-1)
+				for i := range waiting {
 					bl, err := elgamal.DecodeBallot(encs[i])
 					if err != nil {
 						b.Fatal(err)
 					}
-					jobs[i] = &proofJob{entry: elgamal.BatchEntry{Params: p, Ballot: bl}, wake: make(chan struct{}, 1)}
+					waiting[i] = elgamal.BatchEntry{Params: p, Ballot: bl}
 				}
-				pb.queue = jobs
+				jobs := pb.Waiting(waiting...)
 				bl, err := elgamal.DecodeBallot(encs[size-1])
-				if err != nil || !pb.verify(p, bl) {
+				if err != nil || !pb.Do(elgamal.BatchEntry{Params: p, Ballot: bl}) {
 					b.Fatal("ballot refused")
 				}
 				for _, j := range jobs {
-					if !j.ok {
+					if _, ok := j.Result(); !ok {
 						b.Fatal("ballot refused")
 					}
 				}

@@ -44,30 +44,30 @@ func badCopy(t testing.TB, b *elgamal.Ballot) *elgamal.Ballot {
 func TestPreverifyBatchFindsTheBadBallot(t *testing.T) {
 	p, bs := batchBallots(t, 9)
 	for bad := -1; bad < len(bs); bad += 4 {
-		pb := &proofBatcher{}
-		jobs := make([]*proofJob, len(bs)-1)
-		for i := range jobs {
+		pb := newProofBatcher()
+		waiting := make([]elgamal.BatchEntry, len(bs)-1)
+		for i := range waiting {
 			b := bs[i]
 			if i == bad {
 				b = badCopy(t, b)
 			}
-			jobs[i] = &proofJob{entry: elgamal.BatchEntry{Params: p, Ballot: b}, wake: make(chan struct{}, 1)}
+			waiting[i] = elgamal.BatchEntry{Params: p, Ballot: b}
 		}
-		pb.queue = append(pb.queue, jobs...) // as if their callers were waiting
+		jobs := pb.Waiting(waiting...) // as if their callers were waiting
 		last := bs[len(bs)-1]
 		if bad == len(bs)-1 {
 			last = badCopy(t, last)
 		}
-		if ok := pb.verify(p, last); ok != (bad != len(bs)-1) {
+		if ok := pb.Do(elgamal.BatchEntry{Params: p, Ballot: last}); ok != (bad != len(bs)-1) {
 			t.Fatalf("bad %d: the verifier's own ballot: %v", bad, ok)
 		}
 		for i, j := range jobs {
-			if !j.done || j.ok != (i != bad) {
-				t.Fatalf("bad %d: ballot %d done %v ok %v", bad, i, j.done, j.ok)
+			if done, ok := j.Result(); !done || ok != (i != bad) {
+				t.Fatalf("bad %d: ballot %d done %v ok %v", bad, i, done, ok)
 			}
 		}
-		if pb.batches != 1 || pb.ballots != uint64(len(bs)) {
-			t.Fatalf("bad %d: %d batches of %d ballots, want one of %d", bad, pb.batches, pb.ballots, len(bs))
+		if batches, ballots, _, _ := pb.Stats(); batches != 1 || ballots != uint64(len(bs)) {
+			t.Fatalf("bad %d: %d batches of %d ballots, want one of %d", bad, batches, ballots, len(bs))
 		}
 	}
 }
@@ -76,7 +76,7 @@ func TestPreverifyBatchFindsTheBadBallot(t *testing.T) {
 // batches they land in.
 func TestPreverifyBatchConcurrent(t *testing.T) {
 	p, bs := batchBallots(t, 16)
-	pb := &proofBatcher{}
+	pb := newProofBatcher()
 	got := make([]bool, len(bs))
 	var wg sync.WaitGroup
 	for i := range bs {
@@ -85,7 +85,7 @@ func TestPreverifyBatchConcurrent(t *testing.T) {
 			if i%5 == 2 {
 				b = badCopy(t, b)
 			}
-			got[i] = pb.verify(p, b)
+			got[i] = pb.Do(elgamal.BatchEntry{Params: p, Ballot: b})
 		})
 	}
 	wg.Wait()
@@ -94,7 +94,7 @@ func TestPreverifyBatchConcurrent(t *testing.T) {
 			t.Errorf("ballot %d: %v", i, ok)
 		}
 	}
-	if pb.ballots != uint64(len(bs)) || len(pb.queue) != 0 || pb.workers != 0 {
-		t.Errorf("%d ballots verified, %d queued, %d workers left", pb.ballots, len(pb.queue), pb.workers)
+	if _, ballots, queued, workers := pb.Stats(); ballots != uint64(len(bs)) || queued != 0 || workers != 0 {
+		t.Errorf("%d ballots verified, %d queued, %d workers left", ballots, queued, workers)
 	}
 }

@@ -155,7 +155,7 @@ func (m *Module) preverifyCast(c *MsgCast) {
 		return
 	}
 	b, err := elgamal.DecodeBallot(enc)
-	if err != nil || b.ElectionID != ep.params.ElectionID || !m.batcher.verify(ep.params, b) {
+	if err != nil || b.ElectionID != ep.params.ElectionID || !m.batcher.Do(elgamal.BatchEntry{Params: ep.params, Ballot: b}) {
 		return
 	}
 	m.proofs.put(key, ep.print, b)
