@@ -128,6 +128,10 @@ func Extract(path string) ([]Command, error) {
 }
 
 var (
+	// A time's fraction of a second has up to nine digits (Go drops
+	// trailing zeros), so it is one token before hex runs are looked for:
+	// otherwise nine digits read as hex and seven as a number.
+	rfc3339  = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})`)
 	hexRun   = regexp.MustCompile(`[0-9A-Fa-f]{8,}`)
 	digitRun = regexp.MustCompile(`[0-9]+`)
 )
@@ -139,7 +143,8 @@ var (
 func Normalize(lines []string) []string {
 	out := make([]string, 0, len(lines))
 	for _, l := range lines {
-		l = hexRun.ReplaceAllString(strings.TrimRight(l, " \t"), "<hex>")
+		l = rfc3339.ReplaceAllString(strings.TrimRight(l, " \t"), "<time>")
+		l = hexRun.ReplaceAllString(l, "<hex>")
 		out = append(out, digitRun.ReplaceAllString(l, "<n>"))
 	}
 	for len(out) > 0 && out[len(out)-1] == "" {
