@@ -488,7 +488,12 @@ func (r *reader) end() error {
 // truncation, trailing bytes, empty ids, zero counts and non-canonical
 // points or scalars are all rejected, so an accepted input re-encodes to the
 // same bytes.
-func DecodeBallot(enc []byte) (*Ballot, error) {
+func DecodeBallot(enc []byte) (*Ballot, error) { return decodeBallot(enc, true) }
+
+// decodeBallot is DecodeBallot; without proofs it checks the layout alike
+// but leaves the proofs' points and scalars undecoded and the ballot's
+// proofs empty (DecodeCiphertexts).
+func decodeBallot(enc []byte, proofs bool) (*Ballot, error) {
 	r := &reader{b: enc}
 	v, err := r.u8()
 	if err != nil {
@@ -529,6 +534,9 @@ func DecodeBallot(enc []byte) (*Ballot, error) {
 			if s.Ciphertext, err = DecodeCiphertext(raw[:CiphertextSize]); err != nil {
 				return nil, fmt.Errorf("question %d option %d: %w", qi, oi, err)
 			}
+			if !proofs {
+				continue
+			}
 			s.Proof.Branches = make([]Branch, 2)
 			for i := 0; i < 2; i++ {
 				off := CiphertextSize + i*BranchSize
@@ -540,6 +548,10 @@ func DecodeBallot(enc []byte) (*Ballot, error) {
 		nb, err := r.count(BranchSize)
 		if err != nil {
 			return nil, err
+		}
+		if !proofs {
+			r.take(nb * BranchSize) // length checked by count
+			continue
 		}
 		if nb > 0 {
 			qb.RangeProof.Branches = make([]Branch, nb)
@@ -566,53 +578,11 @@ func DecodeBallot(enc []byte) (*Ballot, error) {
 // back from the store to leave the aggregate on a re-vote or a withdrawal.
 // For such bytes the result is DecodeBallot(enc).Ciphertexts().
 func DecodeCiphertexts(enc []byte) ([][]Ciphertext, error) {
-	r := &reader{b: enc}
-	v, err := r.u8()
+	b, err := decodeBallot(enc, false)
 	if err != nil {
 		return nil, err
 	}
-	if v != BallotVersion {
-		return nil, fmt.Errorf("%w: ballot version %d", ErrMalformed, v)
-	}
-	if _, err = r.id("election id"); err != nil {
-		return nil, err
-	}
-	if _, err = r.id("voter id"); err != nil {
-		return nil, err
-	}
-	nq, err := r.count(2 + (CiphertextSize + 2*BranchSize) + 2)
-	if err != nil {
-		return nil, err
-	}
-	if nq == 0 {
-		return nil, fmt.Errorf("%w: no questions", ErrMalformed)
-	}
-	out := make([][]Ciphertext, nq)
-	for qi := range out {
-		no, err := r.count(CiphertextSize + 2*BranchSize)
-		if err != nil {
-			return nil, err
-		}
-		if no == 0 {
-			return nil, fmt.Errorf("%w: question %d has no options", ErrMalformed, qi)
-		}
-		out[qi] = make([]Ciphertext, no)
-		for oi := range out[qi] {
-			raw, _ := r.take(CiphertextSize + 2*BranchSize) // length checked by count
-			if out[qi][oi], err = DecodeCiphertext(raw[:CiphertextSize]); err != nil {
-				return nil, fmt.Errorf("question %d option %d: %w", qi, oi, err)
-			}
-		}
-		nb, err := r.count(BranchSize)
-		if err != nil {
-			return nil, err
-		}
-		r.take(nb * BranchSize) // length checked by count
-	}
-	if err := r.end(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return b.Ciphertexts(), nil
 }
 
 // CheckOpening verifies a Benaloh audit: every ciphertext of b must equal
