@@ -79,23 +79,19 @@ func VerifyBallot(params *elgamal.ElectionParams, voter string, enc []byte) (*el
 	return b, nil
 }
 
-// prepareCast verifies a ballot's proofs in FinalizeBlock's parallel
-// pre-check, against the election as last committed, unless this process
-// verified them already (proofcache.go), and caches success in the message.
-// The handler uses the cache only if the election it sees has the
-// parameters verified against (an election's id, questions and, once
-// published, key never change), so the outcome is the same as verifying in
-// the handler; the work just runs on every core.
-func (m *Module) prepareCast(view store.KV, c *MsgCast) {
-	m.prepareCasts(view, []*MsgCast{c})
-}
-
 // blockBatchTag separates the seed of a block's batch weights.
 const blockBatchTag = "publica/ballot/v1/block-batch"
 
-// prepareCasts is prepareCast for the casts of a run of the block's
-// transactions pre-checked together: the ballots not remembered are
-// verified in one batch (elgamal.VerifyBallots) whose weights are seeded
+// prepareCasts verifies ballots' proofs in FinalizeBlock's parallel
+// pre-check, against the election as last committed, unless this process
+// verified them already (proofcache.go), and caches success in each
+// message. The handler uses the cache only if the election it sees has the
+// parameters verified against (an election's id, questions and, once
+// published, key never change), so the outcome is the same as verifying in
+// the handler; the work just runs on every core.
+//
+// It is given the casts of a run of the block's transactions pre-checked
+// together: the ballots not remembered are verified in one batch (elgamal.VerifyBallots) whose weights are seeded
 // with SHA-512 of everything the batch holds — each ballot's parameters'
 // fingerprint and bytes, in block order — so every validator that
 // verifies the same ballots computes the same weights and verdicts (no
@@ -105,6 +101,7 @@ const blockBatchTag = "publica/ballot/v1/block-batch"
 func (m *Module) prepareCasts(view store.KV, casts []*MsgCast) {
 	type pending struct {
 		casts []*MsgCast // the same ballot may come in several casts
+		enc   []byte
 		key   [32]byte
 		print paramsPrint
 	}
@@ -143,7 +140,7 @@ func (m *Module) prepareCasts(view store.KV, casts []*MsgCast) {
 			continue
 		}
 		index[key] = len(todo)
-		todo = append(todo, pending{[]*MsgCast{c}, key, print})
+		todo = append(todo, pending{[]*MsgCast{c}, enc, key, print})
 		entries = append(entries, elgamal.BatchEntry{Params: params, Ballot: b})
 		seed.Write(print[:])
 		binary.BigEndian.PutUint32(n[:], uint32(len(enc)))
@@ -156,8 +153,7 @@ func (m *Module) prepareCasts(view store.KV, casts []*MsgCast) {
 	var errs []error
 	if len(entries) == 1 {
 		// One ballot: its own check, weights hashed from its bytes.
-		enc, _ := hex.DecodeString(todo[0].casts[0].Ballot)
-		errs = []error{entries[0].Ballot.VerifyDecoded(entries[0].Params, enc)}
+		errs = []error{entries[0].Ballot.VerifyDecoded(entries[0].Params, todo[0].enc)}
 	} else {
 		var err error
 		if errs, err = elgamal.VerifyBallots(entries, bytes.NewReader(seed.Sum(nil))); err != nil {
@@ -245,7 +241,7 @@ func (m *Module) checkedCast(ctx *module.Context, c *MsgCast) (*Election, *elgam
 	}
 	if b != nil {
 		// Proofs already verified against these parameters (Preverify,
-		// CheckTx or prepareCast); the fresh path would fail only on the
+		// CheckTx or prepareCasts); the fresh path would fail only on the
 		// voter binding, checked here.
 		if b.Voter != voter {
 			return nil, nil, nil, ErrWrongVoter.Wrapf("ballot names voter %q, signed by %q", b.Voter, voter)

@@ -51,8 +51,7 @@ func (m *Module) Messages() []module.MsgSpec {
 // but the count (checkCast), and the proofs are verified once per process
 // (proofcache.go).
 func (m *Module) castSpec() module.MsgSpec {
-	s := module.WithPrepare(module.Handle(TypeCast, m.cast), m.prepareCast)
-	s = module.WithPrepareBatch(s, m.prepareCasts)
+	s := module.WithPrepareBatch(module.Handle(TypeCast, m.cast), m.prepareCasts)
 	s.Check = func(ctx *module.Context, msg module.Msg) error { return m.checkCast(ctx, msg.(*MsgCast)) }
 	return s
 }

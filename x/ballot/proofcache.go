@@ -137,8 +137,9 @@ func (m *Module) ProofCacheStats() (verified, hits uint64) {
 
 // preverifyCast verifies a cast's proofs against the parameters last seen
 // for its election, before CheckTx, reading no state, in a batch with the
-// ballots of concurrent calls (proofbatch.go); a success is remembered. It decides nothing: the handler checks the election as it
-// stands and uses the remembered ballot only for the same parameters.
+// ballots of concurrent calls (proofbatch.go); a success is remembered.
+// It decides nothing: the handler checks the election as it stands and
+// uses the remembered ballot only for the same parameters.
 func (m *Module) preverifyCast(c *MsgCast) {
 	m.proofs.mu.Lock()
 	ep, ok := m.proofs.params[c.Election]

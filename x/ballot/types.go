@@ -458,7 +458,7 @@ type MsgCast struct {
 	Ballot   string `json:"ballot"` // hex canonical ballot encoding
 
 	// prepared caches a successful proof verification done in
-	// FinalizeBlock's parallel pre-check (see Module.prepareCast).
+	// FinalizeBlock's parallel pre-check (see Module.prepareCasts).
 	prepared *preparedBallot
 }
 
