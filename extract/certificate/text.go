@@ -166,13 +166,19 @@ func (w *writer) runs(s string) []run {
 			}
 			r = pdfa.Missing
 		}
-		if n := len(out); n > 0 && out[n-1].family == fam && out[n-1].style == st {
-			out[n-1].text += string(r)
-		} else {
-			out = append(out, run{fam, st, string(r)})
-		}
+		out = appendRune(out, fam, st, r)
 	}
 	return out
+}
+
+// appendRune adds r in font family/style to the runs l, extending the last
+// run when it is in the same font.
+func appendRune(l []run, family, style string, r rune) []run {
+	if n := len(l); n > 0 && l[n-1].family == family && l[n-1].style == style {
+		l[n-1].text += string(r)
+		return l
+	}
+	return append(l, run{family, style, string(r)})
 }
 
 // width is the width of r in its run's font at the current size.
@@ -232,11 +238,7 @@ func (w *writer) wrap(runs []run, wd float64) [][]run {
 		}
 		var l []run
 		for _, c := range cs[from:to] {
-			if n := len(l); n > 0 && l[n-1].family == c.family && l[n-1].style == c.style {
-				l[n-1].text += string(c.r)
-			} else {
-				l = append(l, run{c.family, c.style, string(c.r)})
-			}
+			l = appendRune(l, c.family, c.style, c.r)
 		}
 		lines = append(lines, l)
 	}

@@ -127,12 +127,11 @@ func (s *handlers) landCertificatePDF(c echo.Context) error {
 	}
 	// The PDF speaks the page's language; a Chinese one needs the Chinese
 	// font, without which it is printed in English with a note.
-	ctx := c.Request().Context()
-	pdf, fallback, err := cert.PDFIn(i18n.Lang(ctx))
+	lang := i18n.Lang(c.Request().Context())
+	pdf, fallback, err := cert.PDFIn(lang)
 	if err != nil {
 		return err
 	}
-	lang := i18n.Lang(ctx)
 	if fallback != nil {
 		lang = i18n.English
 		if log := s.Log(); log != nil {
