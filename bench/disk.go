@@ -1,7 +1,7 @@
 package bench
 
 import (
-	"os"
+	"io/fs"
 	"path/filepath"
 	"syscall"
 )
@@ -11,19 +11,44 @@ import (
 // linked from its snapshot and from the archive).
 func diskSize(dir string) int64 {
 	var total int64
+	_ = eachFile(dir, func(_ string, st *syscall.Stat_t) { total += st.Size })
+	return total
+}
+
+// eachFile calls fn with the path (relative to dir) and status of every
+// file under dir, once for a file with several links under dir. A file it
+// cannot read is passed over; the first such error is returned after the
+// walk.
+func eachFile(dir string, fn func(rel string, st *syscall.Stat_t)) error {
+	var first error
 	seen := map[uint64]bool{}
-	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			keep(err)
 			return nil
 		}
-		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		if d.IsDir() {
+			return nil
+		}
+		var st syscall.Stat_t
+		if err := syscall.Lstat(path, &st); err != nil {
+			keep(err)
+			return nil
+		}
+		if st.Nlink > 1 {
 			if seen[st.Ino] {
 				return nil
 			}
 			seen[st.Ino] = true
 		}
-		total += info.Size()
+		rel, _ := filepath.Rel(dir, path)
+		fn(rel, &st)
 		return nil
 	})
-	return total
+	return first
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"syscall"
@@ -75,20 +73,7 @@ var digits = regexp.MustCompile(`[0-9]+`)
 // StateFiles sums the disk taken under dir by kind of file.
 func StateFiles(dir string) ([]FileBytes, error) {
 	by := map[string]*FileBytes{}
-	seen := map[uint64]bool{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		var st syscall.Stat_t
-		if err := syscall.Stat(path, &st); err != nil {
-			return err
-		}
-		if seen[st.Ino] {
-			return nil
-		}
-		seen[st.Ino] = true
-		rel, _ := filepath.Rel(dir, path)
+	err := eachFile(dir, func(rel string, st *syscall.Stat_t) {
 		kind := digits.ReplaceAllString(rel, "N")
 		f := by[kind]
 		if f == nil {
@@ -97,7 +82,6 @@ func StateFiles(dir string) ([]FileBytes, error) {
 		}
 		f.Files++
 		f.Bytes += st.Blocks * 512
-		return nil
 	})
 	out := make([]FileBytes, 0, len(by))
 	for _, f := range by {
