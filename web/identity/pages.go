@@ -95,7 +95,7 @@ func (s *handlers) issuerPage(c echo.Context) error {
 		return err
 	}
 	if v.Keys == nil {
-		return echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "identity.account.none", acct, i18n.Number(i18n.Lang(c.Request().Context()), r.Height())))
+		return echo.NewHTTPError(http.StatusNotFound, i18n.T(c.Request().Context(), "identity.account.none", acct, i18n.NumberIn(c.Request().Context(), r.Height())))
 	}
 	if v.Issuer != nil {
 		for _, id := range v.Issuer.Schemas {
