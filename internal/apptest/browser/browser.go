@@ -77,15 +77,31 @@ func NewFor(t testing.TB, d time.Duration) context.Context {
 		chromedp.NoFirstRun,
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
+		// chromedp waits 20 s for the browser's DevTools address by default;
+		// beside a whole `make test` on two cores Chromium has taken longer
+		// to start, so it gets two minutes and a second try.
+		chromedp.WSURLReadTimeout(2*time.Minute),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, d)
-	if err := chromedp.Run(ctx); err != nil {
+	var (
+		ctx                                   context.Context
+		cancelAlloc, cancelTab, cancelTimeout context.CancelFunc
+	)
+	for attempt := 1; ; attempt++ {
+		var actx context.Context
+		actx, cancelAlloc = chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelTab = chromedp.NewContext(actx)
+		ctx, cancelTimeout = context.WithTimeout(ctx, d+2*time.Minute)
+		err := chromedp.Run(ctx)
+		if err == nil {
+			break
+		}
 		cancelTimeout()
 		cancelTab()
 		cancelAlloc()
-		t.Fatalf("start chromium: %v", err)
+		if attempt == 2 {
+			t.Fatalf("start chromium: %v", err)
+		}
+		t.Logf("start chromium: %v; trying once more", err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
