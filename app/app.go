@@ -203,6 +203,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	known := map[string]bool{GenesisStateKey: true}
 	kv := a.store.Working()
+	if err := genesisMigrations(kv, req); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
 	for _, m := range a.modules {
 		known[m.Name()] = true
 		if err := m.InitGenesis(kv, gs[m.Name()]); err != nil {

@@ -27,7 +27,11 @@ import (
 //	   threshold, and schedules upgrades (x/governance, authority/set-authority).
 //	3  one block's validator changes move less than a third of the voting
 //	   power (governance.ProtocolPowerLimit).
-const ProtocolVersion = governance.ProtocolPowerLimit
+//	4  a key that controls the account its hash names has no
+//	   authority/pubkey/ entry; the account record answers for it
+//	   (authority.ProtocolSparseKeyIndex; the upgrade deletes the
+//	   redundant entries).
+const ProtocolVersion = authority.ProtocolSparseKeyIndex
 
 // introducedIn is the first protocol version with each message type; on a
 // chain at an earlier version the type is unknown, exactly as it was to the
@@ -40,8 +44,15 @@ var introducedIn = map[string]uint64{
 }
 
 // migrations run when a chain's version reaches the key, before the
-// upgrade block's transactions. None of the versions so far needs one.
-var migrations = map[uint64]func(kv store.KV) error{}
+// upgrade block's transactions; a chain born at a version runs those up to
+// it on its empty state, before the modules' genesis (so its genesis
+// records are written under that version's rules).
+var migrations = map[uint64]func(kv store.KV) error{
+	authority.ProtocolSparseKeyIndex: func(kv store.KV) error {
+		_, err := authority.Keeper{}.MakeKeyIndexSparse(kv)
+		return err
+	},
+}
 
 // UpgradeNeededError is the halt of a node whose software does not know
 // the protocol version an upgrade switches to at this height.
@@ -123,15 +134,36 @@ func (a *App) loadCommittedVersion() {
 	a.committedVersion.Store(a.net.Keeper.Version(a.store.Working()))
 }
 
+// genesisVersion is the protocol version genesis.json's
+// consensus_params.version.app asks for (0 when it names none).
+func genesisVersion(req *abci.RequestInitChain) uint64 {
+	if p := req.ConsensusParams; p != nil && p.Version != nil {
+		return p.Version.App
+	}
+	return 0
+}
+
+// genesisMigrations runs, on the empty state of a chain born at a protocol
+// version, the migrations up to that version, so the modules' genesis
+// writes its records under that version's rules (a version this software
+// does not know is refused by initGovernance).
+func genesisMigrations(kv store.KV, req *abci.RequestInitChain) error {
+	for v := uint64(2); v <= min(genesisVersion(req), ProtocolVersion); v++ {
+		if m := migrations[v]; m != nil {
+			if err := m(kv); err != nil {
+				return fmt.Errorf("protocol version %d: %w", v, err)
+			}
+		}
+	}
+	return nil
+}
+
 // initGovernance records the genesis protocol version (genesis.json's
 // consensus_params.version.app; 0 or 1 is version 1, which records
 // nothing) and, from version 2, the genesis validator set. The params it
 // returns make CometBFT's state and headers carry the version.
 func (a *App) initGovernance(kv store.KV, req *abci.RequestInitChain) (*cmtproto.ConsensusParams, error) {
-	var v uint64
-	if p := req.ConsensusParams; p != nil && p.Version != nil {
-		v = p.Version.App
-	}
+	v := genesisVersion(req)
 	if v <= 1 {
 		return nil, nil
 	}

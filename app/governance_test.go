@@ -244,9 +244,10 @@ func TestScheduledUpgrade(t *testing.T) {
 func TestCancelUpgrade(t *testing.T) {
 	c := apptest.New(t)
 	a1, a2 := apptest.DemoKey(t, "authority-1"), apptest.DemoKey(t, "authority-2")
-	c.MustOK(governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: governance.Plan{Name: "v4", Height: 100, Version: 4}}, a1, a2)
-	c.Expect(governance.ErrNoUpgrade, governance.TypeCancelUpgrade, governance.MsgCancelUpgrade{Name: "v5"}, a1, a2)
-	c.MustOK(governance.TypeCancelUpgrade, governance.MsgCancelUpgrade{Name: "v4"}, a1, a2)
+	next := app.ProtocolVersion + 1
+	c.MustOK(governance.TypeScheduleUpgrade, governance.MsgScheduleUpgrade{Plan: governance.Plan{Name: "next", Height: 100, Version: next}}, a1, a2)
+	c.Expect(governance.ErrNoUpgrade, governance.TypeCancelUpgrade, governance.MsgCancelUpgrade{Name: "another"}, a1, a2)
+	c.MustOK(governance.TypeCancelUpgrade, governance.MsgCancelUpgrade{Name: "next"}, a1, a2)
 	if present(c, "/governance/plan") {
 		t.Fatal("cancelled plan still there")
 	}

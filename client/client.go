@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -254,7 +255,12 @@ func (c *Client) verifyHeader(ctx context.Context, commit *coretypes.ResultCommi
 
 // Account fetches an account record, nil if it does not exist.
 func (c *Client) Account(ctx context.Context, id string) (*authority.Account, error) {
-	res, err := c.Query(ctx, "/authority/account/"+id, nil, 0, false)
+	return c.AccountAt(ctx, id, 0)
+}
+
+// AccountAt is Account at height (0: the latest).
+func (c *Client) AccountAt(ctx context.Context, id string, height int64) (*authority.Account, error) {
+	res, err := c.Query(ctx, "/authority/account/"+id, nil, height, false)
 	if err != nil {
 		return nil, err
 	}
@@ -270,14 +276,30 @@ func (c *Client) Account(ctx context.Context, id string) (*authority.Account, er
 
 // AccountByKey fetches the account controlled by pub, nil if none.
 func (c *Client) AccountByKey(ctx context.Context, pub ed25519.PublicKey) (*authority.Account, error) {
-	res, err := c.Query(ctx, "/authority/pubkey/"+fmt.Sprintf("%x", []byte(pub)), nil, 0, false)
+	return c.AccountByKeyAt(ctx, pub, 0)
+}
+
+// AccountByKeyAt is AccountByKey at height (0: the latest). It asks the
+// chain as the app does (authority.Keeper.AccountByPubKey): first the
+// account named by the key's hash, which answers for every key still
+// controlling the account it made; then the key index, which holds the
+// others (rotated-to keys).
+func (c *Client) AccountByKeyAt(ctx context.Context, pub ed25519.PublicKey, height int64) (*authority.Account, error) {
+	own, err := c.AccountAt(ctx, tx.AccountID(pub), height)
+	if err != nil {
+		return nil, err
+	}
+	if own != nil && own.PubKey == hex.EncodeToString(pub) {
+		return own, nil
+	}
+	res, err := c.Query(ctx, "/authority/pubkey/"+hex.EncodeToString(pub), nil, height, false)
 	if err != nil {
 		return nil, err
 	}
 	if res.Value == nil {
 		return nil, nil
 	}
-	return c.Account(ctx, string(res.Value))
+	return c.AccountAt(ctx, string(res.Value), height)
 }
 
 // Build makes an unsigned transaction for the primary key: chain id,

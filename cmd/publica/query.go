@@ -352,11 +352,13 @@ and its result (code, log, data, events).`,
 // signerAccount is the account pub controlled after block height (falling
 // back to the latest state if that height is pruned); "" if none.
 func signerAccount(ctx context.Context, c *client.Client, pub []byte, height int64) string {
-	path := "/authority/pubkey/" + hex.EncodeToString(pub)
 	for _, h := range []int64{height, 0} {
-		res, err := c.Query(ctx, path, nil, h, false)
+		a, err := c.AccountByKeyAt(ctx, pub, h)
 		if err == nil {
-			return string(res.Value)
+			if a == nil {
+				return ""
+			}
+			return a.ID
 		}
 	}
 	return ""

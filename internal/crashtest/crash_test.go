@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -399,8 +400,11 @@ func checkAck(ctx context.Context, c *client.Client, a ack, atHeight bool) error
 	if r.Height != a.height || r.TxResult.Code != 0 {
 		return fmt.Errorf("transaction %X acknowledged at height %d with code 0 is now at height %d with code %d", a.hash, a.height, r.Height, r.TxResult.Code)
 	}
-	path := "/authority/pubkey/" + hex.EncodeToString(a.pub)
+	// The account a registration makes is named by its key's hash and
+	// holds the key: its record answers for the key (protocol 4 keeps no
+	// separate key index entry for it).
 	want := tx.AccountID(a.pub)
+	path := "/authority/account/" + want
 	heights := []int64{0}
 	if atHeight {
 		heights = append(heights, a.height)
@@ -417,8 +421,9 @@ func checkAck(ctx context.Context, c *client.Client, a ack, atHeight bool) error
 		if err != nil {
 			return fmt.Errorf("proven account query for the key of %X at height %d: %v", a.hash, h, err)
 		}
-		if string(p.Value) != want {
-			return fmt.Errorf("the key registered by %X (height %d) controls %q at height %d, want account %s", a.hash, a.height, p.Value, h, want)
+		var acct authority.Account
+		if err := json.Unmarshal(p.Value, &acct); err != nil || acct.ID != want || acct.PubKey != hex.EncodeToString(a.pub) {
+			return fmt.Errorf("the key registered by %X (height %d): account %s at height %d is %q (%v), want it controlled by the key", a.hash, a.height, want, h, p.Value, err)
 		}
 	}
 	if atHeight && a.height > 1 {

@@ -17,9 +17,14 @@ import (
 //	authority/params                 Params (JSON)
 //	authority/account/<id>           Account (JSON)
 //	authority/pubkey/<hex pubkey>    account id controlled by that key
+//	                                 (from protocol 4, only for a key whose
+//	                                 account id is not the key's own hash)
+//	authority/key-index              "rotated" from protocol 4 (see below)
 //	authority/role/<role>/<id>       present while the account holds role
 var (
 	keyParams        = []byte("authority/params")
+	keyKeyIndex      = []byte("authority/key-index")
+	keyIndexRotated  = []byte("rotated")
 	prefixAccount    = "authority/account/"
 	prefixPubKey     = "authority/pubkey/"
 	prefixRole       = "authority/role/"
@@ -73,8 +78,27 @@ func (Keeper) Account(kv store.KV, id string) (*Account, error) {
 	return decode[Account](b)
 }
 
+// Finding the account a key controls. An account made from a key has the
+// key's hash as its id (tx.AccountID), and nearly every account keeps the
+// key it was made with, so the account record itself answers: the account
+// named by the key's hash, if its current key is this key. Only a key whose
+// account id is not its own hash (a rotated-to key, or an account restored
+// from genesis under another id) needs the authority/pubkey/ index. Up to
+// protocol 3 every key had an index entry as well; the lookups below give
+// the same answer under both layouts, and only the writes differ
+// (sparseKeyIndex). The protocol-4 migration (MakeKeyIndexSparse) removes
+// the entries that became redundant: at 10 million accounts, 10 million
+// records and one tree read of every transaction's signer.
+
 // AccountByPubKey returns the account currently controlled by pub, or nil.
 func (k Keeper) AccountByPubKey(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
+	own, err := k.Account(kv, tx.AccountID(pub))
+	if err != nil {
+		return nil, err
+	}
+	if own != nil && controls(own, pub) {
+		return own, nil
+	}
 	id := kv.Get(PubKeyKey(pub))
 	if id == nil {
 		return nil, nil
@@ -82,11 +106,75 @@ func (k Keeper) AccountByPubKey(kv store.KV, pub ed25519.PublicKey) (*Account, e
 	return k.Account(kv, string(id))
 }
 
-// AccountIDByPubKey is the id of the account pub controls, "" if none;
-// cheaper than AccountByPubKey when the record itself is not needed (the
-// index only ever names existing accounts).
-func (Keeper) AccountIDByPubKey(kv store.KV, pub ed25519.PublicKey) string {
-	return string(kv.Get(PubKeyKey(pub)))
+// AccountIDByPubKey is the id of the account pub controls, "" if none.
+func (k Keeper) AccountIDByPubKey(kv store.KV, pub ed25519.PublicKey) string {
+	a, err := k.AccountByPubKey(kv, pub)
+	if err != nil || a == nil {
+		return ""
+	}
+	return a.ID
+}
+
+// controls reports whether pub is a's current key.
+func controls(a *Account, pub ed25519.PublicKey) bool {
+	cur, err := hex.DecodeString(a.PubKey)
+	return err == nil && string(cur) == string(pub)
+}
+
+// sparseKeyIndex reports whether only keys whose account id is not their
+// own hash have an index entry (protocol 4 on).
+func (Keeper) sparseKeyIndex(kv store.KV) bool {
+	return string(kv.Get(keyKeyIndex)) == string(keyIndexRotated)
+}
+
+// needsIndex reports whether pub, controlling account id, has an
+// authority/pubkey/ entry under the chain's layout.
+func (k Keeper) needsIndex(kv store.KV, id string, pub ed25519.PublicKey) bool {
+	return id != tx.AccountID(pub) || !k.sparseKeyIndex(kv)
+}
+
+// MakeKeyIndexSparse switches the chain to the sparse key index and
+// deletes every entry that the account records now answer for; it
+// returns how many it deleted. It is the protocol-4 migration, and a chain
+// born at protocol 4 runs it on its empty state before genesis.
+func (k Keeper) MakeKeyIndexSparse(kv store.KV) (int, error) {
+	kv.Set(keyKeyIndex, keyIndexRotated)
+	prefix := []byte(prefixPubKey)
+	end := store.PrefixEnd(prefix)
+	deleted := 0
+	for from := prefix; ; {
+		// In rounds, so a register of millions of accounts does not hold
+		// every redundant key in memory at once.
+		var redundant [][]byte
+		var next []byte
+		var err error
+		kv.Iterate(from, end, false, func(key, id []byte) bool {
+			if len(redundant) == 65536 {
+				next = slices.Clone(key)
+				return false
+			}
+			pub, perr := ParsePubKey(string(key[len(prefix):]))
+			if perr != nil {
+				err = fmt.Errorf("%w: key index entry %q: %v", ErrCorruptRecord, key, perr)
+				return false
+			}
+			if string(id) == tx.AccountID(pub) {
+				redundant = append(redundant, slices.Clone(key))
+			}
+			return true
+		})
+		if err != nil {
+			return deleted, err
+		}
+		for _, key := range redundant {
+			kv.Delete(key)
+		}
+		deleted += len(redundant)
+		if next == nil {
+			return deleted, nil
+		}
+		from = next
+	}
 }
 
 // CreateAccount makes a new account for pub with sequence 0.
@@ -97,12 +185,17 @@ func (k Keeper) CreateAccount(kv store.KV, pub ed25519.PublicKey) (*Account, err
 // createAccount makes account id controlled by pub; id differs from pub's
 // own only for a rotated account restored from genesis.
 func (k Keeper) createAccount(kv store.KV, id string, pub ed25519.PublicKey) (*Account, error) {
-	if kv.Has(AccountKey(id)) || kv.Has(PubKeyKey(pub)) {
+	if kv.Has(AccountKey(id)) {
+		return nil, ErrAccountExists.Wrapf("account %s", id)
+	}
+	if k.AccountIDByPubKey(kv, pub) != "" {
 		return nil, ErrAccountExists.Wrapf("account %s", id)
 	}
 	a := &Account{ID: id, PubKey: hex.EncodeToString(pub), Roles: []string{}}
 	k.SetAccount(kv, a)
-	kv.Set(PubKeyKey(pub), []byte(id))
+	if k.needsIndex(kv, id, pub) {
+		kv.Set(PubKeyKey(pub), []byte(id))
+	}
 	return a, nil
 }
 
@@ -202,15 +295,19 @@ func (k Keeper) RotateKey(kv store.KV, id string, newPub ed25519.PublicKey) erro
 	if a == nil {
 		return ErrUnknownAccount.Wrapf("%s", id)
 	}
-	if kv.Has(PubKeyKey(newPub)) {
+	if k.AccountIDByPubKey(kv, newPub) != "" {
 		return ErrAccountExists.Wrapf("key %x already controls an account", []byte(newPub))
 	}
 	old, err := ParsePubKey(a.PubKey)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrCorruptRecord, err)
 	}
-	kv.Delete(PubKeyKey(old))
-	kv.Set(PubKeyKey(newPub), []byte(id))
+	if k.needsIndex(kv, id, old) {
+		kv.Delete(PubKeyKey(old))
+	}
+	if k.needsIndex(kv, id, newPub) {
+		kv.Set(PubKeyKey(newPub), []byte(id))
+	}
 	a.PubKey = hex.EncodeToString(newPub)
 	k.SetAccount(kv, a)
 	return nil
@@ -246,6 +343,8 @@ func (Keeper) AccountEntry(kv store.KV, id string) module.QueryResult {
 }
 
 // PubKeyEntry is the key → account index entry of pub, for a proven query.
+// From protocol 4 a key that controls the account its hash names has no
+// entry: that account's record answers (client.AccountByKey asks it first).
 func (Keeper) PubKeyEntry(kv store.KV, pub ed25519.PublicKey) module.QueryResult {
 	key := PubKeyKey(pub)
 	return module.QueryResult{Key: key, Value: kv.Get(key)}

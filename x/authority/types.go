@@ -14,6 +14,11 @@ import (
 
 const ModuleName = "authority"
 
+// ProtocolSparseKeyIndex (4) is the first protocol version whose key →
+// account index holds only keys whose account id is not their own hash
+// (Keeper.MakeKeyIndexSparse).
+const ProtocolSparseKeyIndex uint64 = 4
+
 // Roles that the authority set can grant.
 const (
 	RoleClerk            = "clerk"
