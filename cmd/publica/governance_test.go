@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
 
+	"github.com/publica/publica/app"
 	"github.com/publica/publica/x/governance"
 )
 
@@ -65,7 +67,7 @@ func TestNetworkCLI(t *testing.T) {
 	if out := mustCLI(t, home, "query", "governance", "authority-history"); !strings.Contains(out, `"approvers"`) {
 		t.Fatalf("authority-history:\n%s", out)
 	}
-	if out := mustCLI(t, home, "query", "governance", "version", "--prove"); !strings.Contains(out, `"version": 3`) {
+	if out := mustCLI(t, home, "query", "governance", "version", "--prove"); !strings.Contains(out, fmt.Sprintf(`"version": %d`, app.ProtocolVersion)) {
 		t.Fatalf("version:\n%s", out)
 	}
 	if _, _, err := cli(t, home, "tx", "authority", "set-authority", "authority-1", "--threshold", "2", "--from", "authority-1"); err == nil ||
