@@ -61,7 +61,7 @@ func Ballot(w io.Writer, opts BallotOptions) (*BallotResult, error) {
 	defer st.Close()
 	a := app.New(st)
 	ctx := context.Background()
-	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}); err != nil {
+	if _, err := a.InitChain(ctx, devInit(genesis.DevAppState())); err != nil {
 		return nil, err
 	}
 	h := int64(0)

@@ -81,7 +81,7 @@ func chainRun(kind string, opts ChainOptions) (ChainResult, error) {
 	defer st.Close()
 	a := app.New(st)
 	ctx := context.Background()
-	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}); err != nil {
+	if _, err := a.InitChain(ctx, devInit(genesis.DevAppState())); err != nil {
 		return ChainResult{}, err
 	}
 	var blocks [][][]byte

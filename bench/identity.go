@@ -8,8 +8,6 @@ import (
 	"io"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
-
 	"github.com/publica/publica/app"
 	"github.com/publica/publica/genesis"
 	"github.com/publica/publica/store"
@@ -130,7 +128,7 @@ func identityChain(n int) (*store.View, [][]byte, []*vc.Held, error) {
 	ctx := context.Background()
 	st := store.OpenMemory()
 	a := app.New(st)
-	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}); err != nil {
+	if _, err := a.InitChain(ctx, devInit(genesis.DevAppState())); err != nil {
 		return nil, nil, nil, err
 	}
 	keys := map[string]ed25519.PrivateKey{}

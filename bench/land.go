@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/publica/publica/app"
@@ -93,7 +92,7 @@ func Land(w io.Writer, opts LandOptions) (*LandResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.InitChain(ctx, &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: appState}); err != nil {
+	if _, err := a.InitChain(ctx, devInit(appState)); err != nil {
 		return nil, err
 	}
 	h := int64(1)

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/publica/publica/app"
@@ -379,7 +378,7 @@ func readAheadMode(s string) (app.ReadAheadMode, error) {
 // twice: it is also the archived one.
 func loadRegister(w io.Writer, dir string, n int, opts GrowthOptions) (height, archived int64, err error) {
 	const version = 2 // the version after the chain's first block
-	init := &abci.RequestInitChain{ChainId: genesis.DevChainID, InitialHeight: 1, AppStateBytes: genesis.DevAppState()}
+	init := devInit(genesis.DevAppState())
 	if _, err := buildRegister(w, "land growth", dir, n, opts, init, blockTime(1), version); err != nil {
 		return 0, 0, err
 	}
