@@ -92,12 +92,9 @@ func (Keeper) Account(kv store.KV, id string) (*Account, error) {
 
 // AccountByPubKey returns the account currently controlled by pub, or nil.
 func (k Keeper) AccountByPubKey(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
-	own, err := k.Account(kv, tx.AccountID(pub))
-	if err != nil {
-		return nil, err
-	}
-	if own != nil && controls(own, pub) {
-		return own, nil
+	own, err := k.ownAccount(kv, pub)
+	if own != nil || err != nil {
+		return own, err
 	}
 	id := kv.Get(PubKeyKey(pub))
 	if id == nil {
@@ -106,19 +103,29 @@ func (k Keeper) AccountByPubKey(kv store.KV, pub ed25519.PublicKey) (*Account, e
 	return k.Account(kv, string(id))
 }
 
-// AccountIDByPubKey is the id of the account pub controls, "" if none.
+// AccountIDByPubKey is the id of the account pub controls, "" if none
+// (or if the account its hash names is unreadable); it does not read the
+// record an index entry names (the index only ever names existing
+// accounts).
 func (k Keeper) AccountIDByPubKey(kv store.KV, pub ed25519.PublicKey) string {
-	a, err := k.AccountByPubKey(kv, pub)
-	if err != nil || a == nil {
+	own, err := k.ownAccount(kv, pub)
+	if err != nil {
 		return ""
 	}
-	return a.ID
+	if own != nil {
+		return own.ID
+	}
+	return string(kv.Get(PubKeyKey(pub)))
 }
 
-// controls reports whether pub is a's current key.
-func controls(a *Account, pub ed25519.PublicKey) bool {
-	cur, err := hex.DecodeString(a.PubKey)
-	return err == nil && string(cur) == string(pub)
+// ownAccount is the account named by pub's hash if pub is its current
+// key, nil otherwise.
+func (k Keeper) ownAccount(kv store.KV, pub ed25519.PublicKey) (*Account, error) {
+	a, err := k.Account(kv, tx.AccountID(pub))
+	if err != nil || a == nil || a.PubKey != hex.EncodeToString(pub) {
+		return nil, err
+	}
+	return a, nil
 }
 
 // sparseKeyIndex reports whether only keys whose account id is not their
@@ -185,10 +192,7 @@ func (k Keeper) CreateAccount(kv store.KV, pub ed25519.PublicKey) (*Account, err
 // createAccount makes account id controlled by pub; id differs from pub's
 // own only for a rotated account restored from genesis.
 func (k Keeper) createAccount(kv store.KV, id string, pub ed25519.PublicKey) (*Account, error) {
-	if kv.Has(AccountKey(id)) {
-		return nil, ErrAccountExists.Wrapf("account %s", id)
-	}
-	if k.AccountIDByPubKey(kv, pub) != "" {
+	if kv.Has(AccountKey(id)) || k.AccountIDByPubKey(kv, pub) != "" {
 		return nil, ErrAccountExists.Wrapf("account %s", id)
 	}
 	a := &Account{ID: id, PubKey: hex.EncodeToString(pub), Roles: []string{}}
