@@ -113,7 +113,7 @@ func timed(ctx context.Context, a *app.App, h int64, blocks [][][]byte) (ChainRe
 	start := time.Now()
 	for _, b := range blocks {
 		h++
-		fin, com, err := finalizeTimed(ctx, a, h, b)
+		fin, com, _, err := finalizeTimed(ctx, a, h, b)
 		if err != nil {
 			return ChainResult{}, err
 		}
@@ -127,27 +127,29 @@ func timed(ctx context.Context, a *app.App, h int64, blocks [][][]byte) (ChainRe
 }
 
 func finalize(ctx context.Context, a *app.App, h int64, txs [][]byte) error {
-	_, _, err := finalizeTimed(ctx, a, h, txs)
+	_, _, _, err := finalizeTimed(ctx, a, h, txs)
 	return err
 }
 
 // finalizeTimed runs one block through FinalizeBlock and Commit, failing
-// on any refused transaction, and returns how long each call took.
-func finalizeTimed(ctx context.Context, a *app.App, h int64, txs [][]byte) (fin, com time.Duration, err error) {
+// on any refused transaction, and returns how long each call took and
+// the disk-reading page faults taken during the commit.
+func finalizeTimed(ctx context.Context, a *app.App, h int64, txs [][]byte) (fin, com time.Duration, commitFaults int64, err error) {
 	start := time.Now()
 	res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: txs, Height: h, Time: blockTime(h)})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	fin = time.Since(start)
 	for i, r := range res.TxResults {
 		if r.Code != 0 {
-			return 0, 0, fmt.Errorf("height %d tx %d failed: %s", h, i, r.Log)
+			return 0, 0, 0, fmt.Errorf("height %d tx %d failed: %s", h, i, r.Log)
 		}
 	}
+	faults0 := majorFaults()
 	start = time.Now()
 	_, err = a.Commit(ctx, &abci.RequestCommit{})
-	return fin, time.Since(start), err
+	return fin, time.Since(start), majorFaults() - faults0, err
 }
 
 // blockTime is the time of the bench chains' block h: fixed, so that runs

@@ -31,13 +31,13 @@ func TestReplayInBrowser(t *testing.T) {
 	defer webaudit.SetReplayBlockDelay(300 * time.Millisecond)()
 	poll := func(what, cond string, timeout time.Duration) {
 		t.Helper()
-		browser.Run(t, bctx, what, chromedp.Poll(cond, nil, chromedp.WithPollingTimeout(timeout)))
+		browser.Run(t, bctx, what, browser.Poll(cond, timeout))
 	}
 	signIn := func(name string) {
 		t.Helper()
 		browser.UseKey(t, bctx, base, apptest.DemoKey(t, name))
 		browser.Run(t, bctx, "sign in as "+name, chromedp.Navigate(base+"/signin"),
-			chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+			browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second),
 			chromedp.Click("form[data-sign] button", chromedp.ByQuery), chromedp.WaitVisible("#session-account", chromedp.ByID))
 	}
 

@@ -60,13 +60,13 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	open := func(path, pub string) {
 		t.Helper()
 		browser.Run(t, bctx, "open "+path, chromedp.Navigate(base+path),
-			chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+			browser.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, 10*time.Second))
 		browser.WantStatus(t, w, path, 200)
 	}
 	// sign signs the check page in front of us and returns the confirmation.
 	sign := func(what string) string {
 		t.Helper()
-		browser.Run(t, bctx, what+": check page", chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Run(t, bctx, what+": check page", browser.Poll(ready, 10*time.Second))
 		browser.WantStatus(t, w, what+" check page", 200)
 		browser.RequireAccessible(t, bctx, what+" check page")
 		browser.Run(t, bctx, what+": sign", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
@@ -77,7 +77,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	ceremony := func(what string) {
 		t.Helper()
 		browser.Run(t, bctx, what, chromedp.Navigate(base+"/elections/park-2026/trustees"),
-			chromedp.Poll(`document.getElementById("trustee-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
+			browser.Poll(`document.getElementById("trustee-form").getAttribute("data-ready") === "1"`, 20*time.Second))
 		browser.WantStatus(t, w, what, 200)
 		browser.RequireAccessible(t, bctx, what)
 	}
@@ -176,7 +176,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 		t.Errorf("reveal confirmation:\n%s", got)
 	}
 	ceremony("ceremony page, shares checked")
-	browser.Run(t, bctx, "share checks", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browser.Run(t, bctx, "share checks", browser.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, 10*time.Second))
 	if ch := browser.Text(t, bctx, "#share-checks"); !strings.Contains(ch, "Share from trustee 2: matches its commitments") || !strings.Contains(ch, "Share from trustee 3: DOES NOT match") {
 		t.Errorf("share checks: %q", ch)
 	}
@@ -187,7 +187,7 @@ func TestOfficialAndTrusteeInBrowser(t *testing.T) {
 	}
 	k.send(k.keys["trustee-3"], ballot.TypeReveal, rv)
 	ceremony("ceremony page, complaints settled")
-	browser.Run(t, bctx, "settled", chromedp.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browser.Run(t, bctx, "settled", browser.Poll(`document.getElementById("share-checks").getAttribute("data-checked") === "1"`, 10*time.Second))
 	if st := browser.Text(t, bctx, "#trustee-status"); !strings.Contains(st, "Waiting for the official") {
 		t.Errorf("trustee status with complaints settled: %q", st)
 	}

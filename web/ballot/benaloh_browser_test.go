@@ -77,7 +77,7 @@ func TestBenalohChallengeInBrowser(t *testing.T) {
 	k.waitBlockTime(opens)
 
 	browser.Run(t, bctx, "vote page", chromedp.Navigate(base+"/elections/"+e.ID+"/vote"),
-		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		browser.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, 20*time.Second),
 		chromedp.Click("#q0-o1", chromedp.ByID), chromedp.Click("#q1-o2", chromedp.ByID),
 		chromedp.Click("#q2-o0", chromedp.ByID), chromedp.Click("#q2-o1", chromedp.ByID), chromedp.Click("#q2-o2", chromedp.ByID))
 	shown, _ := benalohChallenge(t, bctx, base, e.ID)
@@ -90,7 +90,7 @@ func TestBenalohChallengeInBrowser(t *testing.T) {
 	browser.Run(t, bctx, "cast", browser.Submitted("form[data-sign]", chromedp.Click("#ballot-cast", chromedp.ByID)))
 	browser.WantStatus(t, w, "check page", 200)
 	browser.Run(t, bctx, "sign and send",
-		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#confirmation", chromedp.ByID))
 	browser.WantStatus(t, w, "confirmation", 200)

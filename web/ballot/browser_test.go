@@ -238,7 +238,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 		t.Errorf("vote link %q", voteHref)
 	}
 	browser.Run(t, bctx, "vote page", chromedp.Navigate(base+voteHref),
-		chromedp.Poll(`document.getElementById("vote-form") && document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
+		browser.Poll(`document.getElementById("vote-form") && document.getElementById("vote-form").getAttribute("data-ready") === "1"`, 20*time.Second))
 	var loadMs string
 	browser.Run(t, bctx, "load time", chromedp.AttributeValue("#vote-form", "data-load-ms", &loadMs, &ok, chromedp.ByID))
 	browser.RequireAccessible(t, bctx, "vote page")
@@ -272,7 +272,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 	browser.WantStatus(t, w, "check page", 200)
 	browser.RequireAccessible(t, bctx, "check page (ballot)")
 	browser.Run(t, bctx, "sign and send",
-		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#confirmation", chromedp.ByID))
 	browser.WantStatus(t, w, "confirmation", 200)
@@ -332,7 +332,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 
 	// 7. A ballot that does not verify is refused by the form (422).
 	browser.Run(t, bctx, "bad ballot", chromedp.Navigate(base+"/ballot/cast"),
-		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		browser.Poll(`document.getElementById("f-pubkey").value.length === 64`, 10*time.Second),
 		chromedp.SendKeys("#f-election", open.ID, chromedp.ByID), chromedp.SendKeys("#f-ballot", "00ff", chromedp.ByID),
 		browser.Submitted(".error-summary", chromedp.Click(".journey-form button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "bad ballot", 422)
@@ -376,7 +376,7 @@ func TestVoteInBrowserAndFindBallot(t *testing.T) {
 
 	var encryptMs string
 	browser.Run(t, bctx, "measure", chromedp.Navigate(base+"/elections/"+open.ID+"/vote"),
-		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		browser.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, 20*time.Second),
 		chromedp.Click("#q0-o0", chromedp.ByID), chromedp.Click("#q1-o0", chromedp.ByID),
 		chromedp.Click("#vote-encrypt", chromedp.ByID), chromedp.WaitVisible("#committed", chromedp.ByID),
 		chromedp.AttributeValue("#vote-form", "data-encrypt-ms", &encryptMs, &ok, chromedp.ByID))

@@ -39,7 +39,7 @@ func TestCreateElectionFormInBrowser(t *testing.T) {
 	}
 	pub := browser.UseKey(t, bctx, base, apptest.DemoKey(t, "election-official"))
 	browser.Run(t, bctx, "open the form", chromedp.Navigate(base+"/ballot/create"),
-		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, 10*time.Second))
 	browser.WantStatus(t, w, "create form", 200)
 	var typed int
 	browser.Run(t, bctx, "no mini-syntax field", chromedp.Evaluate(`document.querySelectorAll("#f-questions").length`, &typed))
@@ -149,7 +149,7 @@ func TestCreateElectionFormInBrowser(t *testing.T) {
 	if f := browser.Text(t, bctx, "#tx-facts"); f != facts {
 		t.Errorf("the check page after changing nothing differs:\n%s\nwas\n%s", f, facts)
 	}
-	browser.Run(t, bctx, "sign", chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+	browser.Run(t, bctx, "sign", browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 10*time.Second),
 		browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "confirmation", 200)
 

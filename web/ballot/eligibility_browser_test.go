@@ -63,7 +63,7 @@ func TestEligibilityBeforeTheBallot(t *testing.T) {
 	// Alice, on the roll: the ballot, and "Cast my vote".
 	browser.SignInBrowser(t, bctx, base, k.keys["citizen-alice"])
 	browser.Run(t, bctx, "vote page, on the roll", chromedp.Navigate(vote),
-		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)))
+		browser.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, 20*time.Second))
 	var cast string
 	var notice bool
 	browser.Run(t, bctx, "cast button", chromedp.Evaluate(`document.getElementById("ballot-cast").textContent`, &cast),
@@ -94,7 +94,7 @@ func TestEligibilityBeforeTheBallot(t *testing.T) {
 	browser.RequireAccessible(t, bctx, "cast check page")
 	var checked []string
 	browser.Run(t, bctx, "change your answers", browser.Submitted("#vote-form", chromedp.Click(`a[href="/elections/`+e.ID+`/vote"]`, chromedp.ByQuery)),
-		chromedp.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		browser.Poll(`document.getElementById("vote-form").getAttribute("data-ready") === "1"`, 20*time.Second),
 		chromedp.Evaluate(`[...document.querySelectorAll("#vote-form input:checked")].map(i => i.id)`, &checked))
 	if strings.Join(checked, ",") != "q0-o1,q1-o2,q2-o0" {
 		t.Errorf("answers after 'Change your answers': %v", checked)
@@ -104,7 +104,7 @@ func TestEligibilityBeforeTheBallot(t *testing.T) {
 	if s := browser.Text(t, bctx, "#your-choices-list"); !strings.Contains(s, "Ann") || strings.Contains(s, "Cy") {
 		t.Errorf("check page choices after the change: %q", s)
 	}
-	browser.Run(t, bctx, "sign", chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+	browser.Run(t, bctx, "sign", browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second),
 		browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "receipt", 200)
 	if f := browser.Text(t, bctx, "#result-facts"); !strings.Contains(f, "Keep your tracker") {

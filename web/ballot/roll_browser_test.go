@@ -87,8 +87,7 @@ func TestRollImportInBrowser(t *testing.T) {
 	browser.RequireAccessible(t, bctx, "roll import page")
 	browser.Run(t, bctx, "import", chromedp.SetUploadFiles("#roll-file", []string{file}, chromedp.ByID),
 		chromedp.Click("#roll-form button", chromedp.ByQuery),
-		chromedp.Poll(`document.getElementById("roll-form").getAttribute("data-done") === "2500" || !document.getElementById("roll-error").hidden`, nil,
-			chromedp.WithPollingTimeout(90*time.Second)))
+		browser.Poll(`document.getElementById("roll-form").getAttribute("data-done") === "2500" || !document.getElementById("roll-error").hidden`, 90*time.Second))
 	if e := browser.Text(t, bctx, "main"); !strings.Contains(e, "Done: 2500 voters are on the roll; 4 lines were not imported") {
 		t.Fatalf("import: %q", e)
 	}

@@ -51,7 +51,7 @@ func TestGuidedVisitInBrowser(t *testing.T) {
 	signedInAs("clerk", "clerk")
 
 	browser.Run(t, bctx, "guided visit again", chromedp.Navigate(base+"/demo"),
-		chromedp.Poll(`!document.getElementById("demo-status").hidden`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(`!document.getElementById("demo-status").hidden`, 5*time.Second))
 	clerk := tx.AccountID(testnode.DemoKey(t, "clerk").Public().(ed25519.PublicKey))
 	if st := browser.Text(t, bctx, "#demo-status"); !strings.Contains(st, clerk) {
 		t.Errorf("status with the clerk's key in the browser: %q", st)

@@ -44,13 +44,12 @@ func TestDocumentsInBrowser(t *testing.T) {
 	w := browser.Watch(ctx)
 	clerkPub := browser.UseKey(t, ctx, base, clerk)
 	browser.Run(t, ctx, "parcel form", chromedp.Navigate(base+"/land/parcels/register"),
-		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+clerkPub+`" && !!document.getElementById("f-document-file")`, nil,
-			chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value === "`+clerkPub+`" && !!document.getElementById("f-document-file")`, 10*time.Second))
 	browser.WantStatus(t, w, "parcel form", 200)
 	browser.RequireAccessible(t, ctx, "parcel form with a document file input")
 
 	browser.Run(t, ctx, "choose the plan", chromedp.SetUploadFiles("#f-document-file", []string{planPath}, chromedp.ByID),
-		chromedp.Poll(`!!document.querySelector("[data-uploaded]")`, nil, chromedp.WithPollingTimeout(15*time.Second)))
+		browser.Poll(`!!document.querySelector("[data-uploaded]")`, 15*time.Second))
 	var filled string
 	browser.Run(t, ctx, "hash field", chromedp.Value("#f-document", &filled, chromedp.ByID))
 	if filled != hp {
@@ -78,7 +77,7 @@ func TestDocumentsInBrowser(t *testing.T) {
 		chromedp.SetValue("#f-address", "4 Mill Lane", chromedp.ByID),
 		chromedp.SetValue("#f-geometry", `{"type":"Polygon","coordinates":[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]}`, chromedp.ByID))
 	browser.Run(t, ctx, "prepare", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
-		chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(signReady, 5*time.Second))
 	browser.WantStatus(t, w, "check page", 200)
 	browser.Run(t, ctx, "sign", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 	browser.WantStatus(t, w, "confirmation", 200)

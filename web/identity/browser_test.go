@@ -81,7 +81,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		var err error
 		for range 5 {
 			if err = chromedp.Run(bctx, chromedp.Navigate(base+"/keys"),
-				chromedp.Poll(`!!window.PublicaKeys`, nil, chromedp.WithPollingTimeout(5*time.Second))); err == nil {
+				browser.Poll(`!!window.PublicaKeys`, 5*time.Second)); err == nil {
 				return
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -89,7 +89,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		t.Fatalf("keys page: %v", err)
 	}
 	ready := func(sel string) chromedp.Action {
-		return chromedp.Poll(`document.querySelector("`+sel+` [data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second))
+		return browser.Poll(`document.querySelector("`+sel+` [data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second)
 	}
 	page := func(what, path, sel string, code int64) {
 		t.Helper()
@@ -119,7 +119,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 		if !strings.HasPrefix(title, "Error: ") {
 			t.Errorf("%s: title %q", what, title)
 		}
-		browser.Run(t, bctx, what+": focus on the error summary", chromedp.Poll(`document.activeElement.classList.contains("error-summary")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Run(t, bctx, what+": focus on the error summary", browser.Poll(`document.activeElement.classList.contains("error-summary")`, 5*time.Second))
 		browser.RequireAccessible(t, bctx, what)
 	}
 	wantText := func(what, sel string, wants ...string) string {
@@ -234,13 +234,13 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	fill(map[string]string{"cred-paste": ""})
 	browser.Run(t, bctx, "import", chromedp.SetUploadFiles("#cred-file", []string{heldPath}, chromedp.ByID),
 		chromedp.Click("#cred-import-form button", chromedp.ByQuery),
-		chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "valid"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "valid"`, 10*time.Second))
 	browser.RequireAccessible(t, bctx, "my credentials with one")
 	browser.Run(t, bctx, "present link", browser.Submitted("#present-form", chromedp.Click("#cred-rows a[href^='/identity/present']", chromedp.ByQuery)),
-		chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, 5*time.Second))
 	browser.RequireAccessible(t, bctx, "present form")
 	refused("present without challenge", "#present-form button", "Enter the verifier’s challenge")
-	browser.Run(t, bctx, "choose district", chromedp.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+	browser.Run(t, bctx, "choose district", browser.Poll(`document.querySelectorAll("#disclose-choices input").length === 4`, 5*time.Second),
 		chromedp.Click(`#disclose-choices input[value="district"]`, chromedp.ByQuery))
 	fill(map[string]string{"f-challenge": "c-0451", "f-domain": "verifier.example", "f-prove": "age_band>=18"})
 	browser.Run(t, bctx, "prepare presentation", browser.Submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
@@ -284,10 +284,10 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 
 	// Alice registers her eligibility on chain, proven without disclosure.
 	page("eligibility form", "/identity/eligibility", "#present-form", 200)
-	browser.Run(t, bctx, "credential listed", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	browser.Run(t, bctx, "credential listed", browser.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, 5*time.Second))
 	fill(map[string]string{"f-predicate": "age_band>=40"})
 	refused("eligibility that does not hold", "#present-form button", "Your credential cannot prove this")
-	browser.Run(t, bctx, "credential listed again", chromedp.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	browser.Run(t, bctx, "credential listed again", browser.Poll(`document.querySelectorAll("#f-credential option[value^='urn:uuid:']").length === 1`, 5*time.Second))
 	fill(map[string]string{"f-predicate": "age_band>=18"})
 	browser.Run(t, bctx, "prepare eligibility", browser.Submitted("form[data-di-sign]", chromedp.Click("#present-form button", chromedp.ByQuery)), ready("form[data-di-sign]"))
 	browser.RequireAccessible(t, bctx, "eligibility presentation check page")
@@ -307,7 +307,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	regPub := browser.UseKey(t, bctx, base, registrar)
 	index := cred.Credential.CredentialStatus[0].StatusListIndex
 	browser.Run(t, bctx, "revoke form", chromedp.Navigate(base+"/identity/credentials/revoke?credential="+index),
-		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, 10*time.Second))
 	browser.RequireAccessible(t, bctx, "revoke form")
 	browser.Run(t, bctx, "prepare revocation", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
 	wantText("revocation check", "#tx-facts", "this is final")
@@ -331,7 +331,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	browser.RequireAccessible(t, bctx, "list published")
 	wantText("list published", "#result-facts", "/identity/status-lists/"+regID+"/revocation")
 	page("revoke again", "/identity/credentials/revoke?credential="+index, "form.journey-form", 200)
-	browser.Run(t, bctx, "key filled", chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browser.Run(t, bctx, "key filled", browser.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, 10*time.Second))
 	refused("revoke again", "form.journey-form button", "already revoked")
 	page("credential status", "/identity/issuers/"+regID+"/credentials/"+index, "#credential-proof", 200)
 	wantText("credential status", "#credential-status", "Revoked")
@@ -339,12 +339,12 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	wantText("revoked verdict", "#verdict", "Not valid", "identity/49")
 	wantText("revoked checks", "#verify-checks", "failed Not revoked")
 	page("alice's list after revocation", "/identity/credentials", "#cred-import-form", 200)
-	browser.Run(t, bctx, "revoked in list", chromedp.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "revoked"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	browser.Run(t, bctx, "revoked in list", browser.Poll(`[...document.querySelectorAll("#cred-rows .cred-status")].map(e => e.textContent).join() === "revoked"`, 10*time.Second))
 
 	// 6. A recovery for bob, cancelled by bob's current key.
 	newPub, _, _ := ed25519.GenerateKey(rand.Reader)
 	browser.Run(t, bctx, "recovery form", chromedp.Navigate(base+"/identity/recovery/request?account="+bobID),
-		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value === "`+regPub+`"`, 10*time.Second))
 	browser.RequireAccessible(t, bctx, "recovery form")
 	fill(map[string]string{"f-new_pubkey": "abc"})
 	refused("bad new key", "form.journey-form button", "must be 64 hexadecimal characters")
@@ -362,7 +362,7 @@ func TestIdentityJourneysInBrowser(t *testing.T) {
 	steady()
 	bobPub := browser.UseKey(t, bctx, base, bob)
 	browser.Run(t, bctx, "cancel form", chromedp.Navigate(base+"/identity/recovery/cancel?account="+bobID),
-		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+bobPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value === "`+bobPub+`"`, 10*time.Second))
 	browser.RequireAccessible(t, bctx, "cancel recovery form")
 	browser.Run(t, bctx, "prepare cancel", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)), ready("form[data-sign]"))
 	browser.Run(t, bctx, "sign cancel", browser.Submitted("#confirmation", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))

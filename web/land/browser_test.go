@@ -48,7 +48,7 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	open := func(path, pub string) {
 		t.Helper()
 		browser.Run(t, bctx, "open "+path, chromedp.Navigate(base+path),
-			chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+			browser.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, 10*time.Second))
 		browser.WantStatus(t, w, path, 200)
 	}
 	fill := func(values map[string]string) {
@@ -78,7 +78,7 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	signed := func(what string, check func()) string {
 		t.Helper()
 		browser.Run(t, bctx, what+": prepare", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
-			chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(5*time.Second)))
+			browser.Poll(ready, 5*time.Second))
 		browser.WantStatus(t, w, what+" check page", 200)
 		if check != nil {
 			check()
@@ -129,7 +129,7 @@ func TestLandJourneysInBrowser(t *testing.T) {
 	}
 	open("/land/parcels/register", clerkPub)
 	browser.Run(t, bctx, "load GeoJSON file", chromedp.SetUploadFiles("#f-geometry-file", []string{geo}, chromedp.ByID),
-		chromedp.Poll(`document.getElementById("f-geometry").value.includes("15000")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(`document.getElementById("f-geometry").value.includes("15000")`, 5*time.Second))
 	fill(map[string]string{"cadastral_ref": "LOT-2", "document": doc})
 	refused("overlapping parcel", "overlaps active parcel P1 (LOT-1)")
 

@@ -34,7 +34,7 @@ func TestParcelFormChangeAndOrientationInBrowser(t *testing.T) {
 	counter := `[[[0,0],[10000,0],[10000,10000],[0,10000],[0,0]]]`
 
 	clerkPub := browser.UseKey(t, bctx, base, apptest.DemoKey(t, "clerk"))
-	keyFilled := chromedp.Poll(`document.getElementById("f-pubkey").value === "`+clerkPub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second))
+	keyFilled := browser.Poll(`document.getElementById("f-pubkey").value === "`+clerkPub+`"`, 10*time.Second)
 	browser.Run(t, bctx, "open the parcel form", chromedp.Navigate(base+"/land/parcels/register"), keyFilled)
 	for k, v := range map[string]string{"cadastral_ref": "LOT-CW", "address": "2 Low Street", "document": doc, "geometry": clockwise} {
 		browser.Run(t, bctx, "fill "+k, chromedp.SetValue("#f-"+k, v, chromedp.ByID))
@@ -42,7 +42,7 @@ func TestParcelFormChangeAndOrientationInBrowser(t *testing.T) {
 	cont := func(what string) {
 		t.Helper()
 		browser.Run(t, bctx, what, browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
-			chromedp.Poll(ready, nil, chromedp.WithPollingTimeout(5*time.Second)))
+			browser.Poll(ready, 5*time.Second))
 		browser.WantStatus(t, w, what, 200)
 	}
 	cont("continue with a clockwise outline")

@@ -87,7 +87,7 @@ const signReady = `document.querySelector("[data-sign-status]") && document.quer
 func (b *landBrowser) open(path, pub string) {
 	b.t.Helper()
 	browser.Run(b.t, b.ctx, "open "+path, chromedp.Navigate(b.base+path),
-		chromedp.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value === "`+pub+`"`, 10*time.Second))
 	browser.WantStatus(b.t, b.w, path, 200)
 }
 
@@ -120,7 +120,7 @@ func (b *landBrowser) refused(what string, wants ...string) {
 func (b *landBrowser) prepare(what string) {
 	b.t.Helper()
 	browser.Run(b.t, b.ctx, what+": prepare", browser.Submitted("form[data-sign]", chromedp.Click("form.journey-form button", chromedp.ByQuery)),
-		chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(signReady, 5*time.Second))
 	browser.WantStatus(b.t, b.w, what+" check page", 200)
 }
 
@@ -184,7 +184,7 @@ func TestLandDealingsInBrowser(t *testing.T) {
 
 		// The owner, then the lender, open the link with their own keys.
 		browser.UseKey(t, b.ctx, f.base, f.alice)
-		browser.Run(t, b.ctx, "owner opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Run(t, b.ctx, "owner opens the link", chromedp.Navigate(link), browser.Poll(signReady, 5*time.Second))
 		if fs := browser.Text(t, b.ctx, "#tx-facts"); !strings.Contains(fs, "€250,000.00") || !strings.Contains(fs, f.bobID) {
 			t.Errorf("co-signer's facts %q", fs)
 		}
@@ -195,7 +195,7 @@ func TestLandDealingsInBrowser(t *testing.T) {
 		}
 		link = b.href("#cosign-link")
 		browser.UseKey(t, b.ctx, f.base, f.bob)
-		browser.Run(t, b.ctx, "lender opens the link", chromedp.Navigate(link), chromedp.Poll(signReady, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Run(t, b.ctx, "lender opens the link", chromedp.Navigate(link), browser.Poll(signReady, 5*time.Second))
 		b.sign("lender signs", "#confirmation")
 		if got := browser.Text(t, b.ctx, "#result-facts dd"); strings.TrimSpace(got) != "M1" {
 			t.Fatalf("registered mortgage %q", got)

@@ -137,7 +137,7 @@ func TestLandSearchAndReadHeights(t *testing.T) {
 	bctx := browser.New(t)
 	w := browser.Watch(bctx)
 	browser.Run(t, bctx, "search form", chromedp.Navigate(base+"/land/search"), chromedp.WaitVisible("#f-q", chromedp.ByID),
-		chromedp.Poll(`!!window.htmx`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(`!!window.htmx`, 5*time.Second))
 	browser.RequireAccessible(t, bctx, "search form")
 	// htmx replaces the main content in place: the page's marker survives,
 	// the address shows the search, and focus moves to the new content.

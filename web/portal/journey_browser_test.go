@@ -121,7 +121,7 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 
 	// 3. Register: empty and malformed keys are refused with 422.
 	browser.Run(t, bctx, "open register form", chromedp.Navigate(base+"/account/register"),
-		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		browser.Poll(`document.getElementById("f-pubkey").value.length === 64`, 10*time.Second))
 	var filled string
 	browser.Run(t, bctx, "read filled key", chromedp.Value("#f-pubkey", &filled, chromedp.ByID))
 	if filled != pubHex {
@@ -155,7 +155,7 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 		chromedp.SetValue("#f-pubkey", pubHex, chromedp.ByID),
 		chromedp.Click("form.journey-form button", chromedp.ByQuery),
 		chromedp.WaitVisible("form[data-sign]", chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second))
 	browser.WantStatus(t, w, "check page", 200)
 	if f := browser.Text(t, bctx, "#tx-facts"); !strings.Contains(f, acctID) || !strings.Contains(f, "Create a new account") {
 		t.Errorf("check page facts: %q", f)
@@ -189,7 +189,7 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 
 	// 6. Sign and send: the confirmation names the committed block.
 	browser.Run(t, bctx, "sign and send",
-		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#confirmation", chromedp.ByID))
 	browser.WantStatus(t, w, "confirmation", 200)
@@ -213,7 +213,7 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 
 	// Registering again is refused at the form.
 	browser.Run(t, bctx, "register twice", chromedp.Navigate(base+"/account/register"),
-		chromedp.Poll(`document.getElementById("f-pubkey").value.length === 64`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		browser.Poll(`document.getElementById("f-pubkey").value.length === 64`, 10*time.Second),
 		chromedp.Click("form.journey-form button", chromedp.ByQuery),
 		chromedp.WaitVisible(".error-summary", chromedp.ByQuery))
 	browser.WantStatus(t, w, "register twice", 422)
@@ -249,7 +249,7 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 
 	// 8. Sign in: a tampered answer is refused, then the real one opens a session.
 	browser.Run(t, bctx, "sign-in page", chromedp.Navigate(base+"/signin"),
-		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+		browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second))
 	browser.RequireAccessible(t, bctx, "sign-in page")
 	browser.Run(t, bctx, "tampered sign-in", chromedp.Evaluate(`(async () => {
 		const f = document.querySelector("form[data-sign]");
@@ -264,7 +264,7 @@ func TestKeyRegisterSignInExplore(t *testing.T) {
 		t.Errorf("tampered sign-in: %q", e)
 	}
 	browser.Run(t, bctx, "sign in",
-		chromedp.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		browser.Poll(`document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 5*time.Second),
 		chromedp.Click("form[data-sign] button", chromedp.ByQuery),
 		chromedp.WaitVisible("#own-account", chromedp.ByID))
 	var loc string

@@ -19,7 +19,7 @@ import (
 // imported on the Your key page, and returns its public key (hex).
 func UseKey(t testing.TB, ctx context.Context, base string, key ed25519.PrivateKey) string {
 	t.Helper()
-	Run(t, ctx, "keys page", chromedp.Navigate(base+"/keys"), chromedp.Poll(`!!window.PublicaKeys`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	Run(t, ctx, "keys page", chromedp.Navigate(base+"/keys"), Poll(`!!window.PublicaKeys`, 5*time.Second))
 	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)

@@ -125,3 +125,38 @@ func EvalAwait(script string, out any) chromedp.Action {
 		return p.WithAwaitPromise(true)
 	})
 }
+
+// Poll waits up to timeout for the JavaScript expression to be truthy.
+// chromedp's own Poll runs in the execution context the page had when it
+// started; when a navigation replaces that context under it ("Cannot find
+// context with specified id", "Execution context was destroyed") this
+// starts the poll again in the new page until the time is up.
+func Poll(expression string, timeout time.Duration) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		deadline := time.Now().Add(timeout)
+		for {
+			left := time.Until(deadline)
+			if left <= 0 {
+				left = time.Millisecond
+			}
+			err := chromedp.Poll(expression, nil, chromedp.WithPollingTimeout(left)).Do(ctx)
+			if err == nil || !contextReplaced(err) || time.Now().After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// contextReplaced says whether err means the page's JavaScript context went
+// away under a running evaluation, as it does when the page navigates.
+func contextReplaced(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Cannot find context with specified id") ||
+		strings.Contains(s, "Execution context was destroyed") ||
+		strings.Contains(s, "Inspected target navigated or closed")
+}

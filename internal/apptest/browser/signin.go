@@ -16,7 +16,6 @@ func SignInBrowser(t testing.TB, ctx context.Context, base string, key ed25519.P
 	t.Helper()
 	UseKey(t, ctx, base, key)
 	Run(t, ctx, "sign in", chromedp.Navigate(base+"/signin"),
-		chromedp.Poll(`document.querySelector("[data-sign-status]") && document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`,
-			nil, chromedp.WithPollingTimeout(10*time.Second)),
+		Poll(`document.querySelector("[data-sign-status]") && document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 10*time.Second),
 		Submitted("#session-account", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
 }
