@@ -93,6 +93,7 @@ type App struct {
 	// readAheadMode says when blocks are read ahead (readahead.go).
 	readAheadMode ReadAheadMode
 	readAheadTxs  atomic.Int64
+	readAheadKeys atomic.Int64
 }
 
 type blockState struct {

@@ -272,6 +272,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		return nil, err
 	}
+	a.readAheadWrites(kv)
 	kv.Write()
 	return &abci.ResponseFinalizeBlock{
 		TxResults:             results,

@@ -32,6 +32,10 @@ func (a *App) SetReadAhead(m ReadAheadMode) { a.readAheadMode = m }
 // ReadAheadTxs counts the transactions read ahead since the node started.
 func (a *App) ReadAheadTxs() int64 { return a.readAheadTxs.Load() }
 
+// ReadAheadWrites counts the keys whose writes were read ahead since the
+// node started.
+func (a *App) ReadAheadWrites() int64 { return a.readAheadKeys.Load() }
+
 func (a *App) readAheadOn() bool {
 	switch a.readAheadMode {
 	case ReadAheadOn:
@@ -152,4 +156,19 @@ func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
 		KV:      kv,
 		Signers: signers,
 	}, fresh.msg)
+}
+
+// readAheadWrites reads ahead what applying the block's writes will read
+// from the trees, with readAheadWorkers reads in flight. Inserting and
+// deleting keys (an owner period opened, a party's index entry moved, a
+// history entry added) rebalance and rehash their paths, reading the
+// branches beside them, which no transaction read: one fault at a time
+// while the trees change, without this.
+func (a *App) readAheadWrites(kv *store.Cache) {
+	if !a.readAheadOn() {
+		return
+	}
+	keys := kv.ChangedKeys()
+	a.store.ReadAheadWrites(keys, readAheadWorkers)
+	a.readAheadKeys.Add(int64(len(keys)))
 }

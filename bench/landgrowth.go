@@ -82,13 +82,13 @@ type GrowthRow struct {
 	// found in memory, a figure the machine's load does not change.
 	MajorFaultsPerTransfer float64
 	// CommitFaultsPerTransfer is the part of MajorFaultsPerTransfer taken
-	// during Commit (rehashing the written paths, the archive's writes),
-	// the rest during FinalizeBlock (the transactions' reads and writes).
+	// during Commit (the archive's and the log's writes); the rest come
+	// during FinalizeBlock, which reads, applies the writes and rehashes.
 	CommitFaultsPerTransfer float64
 	ReadPerTransfer         float64
-	DiskBytes              int64
-	ProofBytes             int
-	ProofVerify            time.Duration
+	DiskBytes               int64
+	ProofBytes              int
+	ProofVerify             time.Duration
 	// PastQuery is a read with proof at the first height the archive
 	// holds (the loaded register), in a freshly opened store: its first
 	// read, caches empty.

@@ -69,6 +69,9 @@ func TestReadAheadChangesNoOutcome(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if mode == app.ReadAheadOn && node.ReadAheadWrites() < int64(len(blocks)) {
+			t.Errorf("%d keys' writes read ahead", node.ReadAheadWrites())
+		}
 		return hashes, codes, node.ReadAheadTxs()
 	}
 	hashOn, codesOn, aheadOn := run(a, app.ReadAheadOn)

@@ -34,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/crypto-org-chain/cronos/memiavl"
@@ -813,6 +814,33 @@ func (k readAheadKV) Set(key, value []byte) {
 func (k readAheadKV) Delete(key []byte) { panic(&Failure{Err: fmt.Errorf("write to read-only view")}) }
 func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
 	splitKV(k).Iterate(start, end, reverse, fn)
+}
+
+// ReadAheadWrites reads, with up to workers reads in flight, what writing
+// or deleting keys in the latest trees will read from their snapshots
+// (memiavl's Tree.ReadAheadWrite: the branches on each key's path, their
+// other children, the leaf it lands at). Inserting or deleting a key
+// rebalances its path and reads the heights, sizes and hashes of the
+// branches beside it, which a read of the key does not touch. Like
+// ReadAhead it only fills the page cache, and must not run while the
+// trees change.
+func (s *Store) ReadAheadWrites(keys []string, workers int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(keys)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(keys) {
+					return
+				}
+				t, _ := splitKV{s}.tree([]byte(keys[i]))
+				// A read error here will meet the write itself, which reports it.
+				_ = t.ReadAheadWrite([]byte(keys[i]))
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // SnapshotBytes is the size of the latest trees' snapshot files: what

@@ -28,6 +28,7 @@ func NewMmap(path string) (*MmapFile, error) {
 		_ = file.Close()
 		return nil, err
 	}
+	adviseRandom(file)
 
 	return &MmapFile{
 		file:   file,

@@ -10,7 +10,9 @@ import (
 // ReadAhead answers as Get does for keys present and absent, in the
 // snapshot, in the memory tree over it and in a tree with no snapshot.
 func TestReadAheadAgreesWithGet(t *testing.T) {
-	for _, n := range []int{1, 2, 3, 100, 3000} {
+	defer func(mapped int) { ReadAheadMappedLevels = mapped }(ReadAheadMappedLevels)
+	// 2999: keys longer than preadStep's first read of a branch key.
+	for _, n := range []int{1, 2, 3, 100, 2999, 3000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"a"}})
 			if err != nil {
@@ -22,7 +24,7 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 			for i := 0; i < n; i++ {
 				v := make([]byte, rng.Intn(300))
 				rng.Read(v)
-				pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k/%08d", i*2)), Value: v})
+				pairs = append(pairs, &KVPair{Key: []byte(kf(n, i*2)), Value: v})
 			}
 			apply := func(ps []*KVPair) {
 				if err := db.ApplyChangeSet("a", ChangeSet{Pairs: ps}); err != nil {
@@ -35,20 +37,43 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 			check := func(stage string) {
 				tree := db.TreeByName("a")
 				for i := -1; i <= 2*n+1; i++ {
-					key := []byte(fmt.Sprintf("k/%08d", i))
+					key := []byte(kf(n, i))
 					if i < 0 {
 						key = []byte("a")
 					}
-					got, err := tree.ReadAhead(key)
-					if err != nil {
-						t.Fatalf("%s: %q: %v", stage, key, err)
-					}
 					want := tree.Get(key)
-					if !bytes.Equal(got, want) || (got == nil) != (want == nil) {
-						t.Fatalf("%s: %q: ReadAhead %x, Get %x", stage, key, got, want)
+					// Every split between mapped and pread levels.
+					for _, mapped := range []int{0, 1, 5, 16} {
+						ReadAheadMappedLevels = mapped
+						got, err := tree.ReadAhead(key)
+						if err != nil {
+							t.Fatalf("%s, %d mapped levels: %q: %v", stage, mapped, key, err)
+						}
+						if !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+							t.Fatalf("%s, %d mapped levels: %q: ReadAhead %x, Get %x", stage, mapped, key, got, want)
+						}
 					}
 				}
-				for _, key := range [][]byte{[]byte("k/0000000"), []byte("k/000000000"), []byte("z")} {
+				// ReadAheadWrite reads without error for present and absent
+				// keys, and changes nothing.
+				root := tree.RootHash()
+				for i := -1; i <= 2*n+1; i++ {
+					key := []byte(kf(n, i))
+					if i < 0 {
+						key = []byte("a")
+					}
+					for _, mapped := range []int{0, 1, 5, 16} {
+						ReadAheadMappedLevels = mapped
+						if err := tree.ReadAheadWrite(key); err != nil {
+							t.Fatalf("%s, %d mapped levels: ReadAheadWrite %q: %v", stage, mapped, key, err)
+						}
+					}
+				}
+				if !bytes.Equal(tree.RootHash(), root) {
+					t.Fatalf("%s: ReadAheadWrite changed the tree", stage)
+				}
+				ReadAheadMappedLevels = 0
+				for _, key := range [][]byte{[]byte("k/0000000"), []byte("k/000000000"), []byte("z"), bytes.Repeat([]byte("k"), 200)} {
 					if got, _ := tree.ReadAhead(key); got != nil {
 						t.Fatalf("%s: absent %q read as %x", stage, key, got)
 					}
@@ -65,13 +90,87 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 			check("snapshot")
 			var more []*KVPair
 			for i := 0; i < n; i += 3 {
-				more = append(more, &KVPair{Key: []byte(fmt.Sprintf("k/%08d", i)), Value: []byte{byte(i)}})
+				more = append(more, &KVPair{Key: []byte(kf(n, i)), Value: []byte{byte(i)}})
 				if i%2 == 0 {
-					more = append(more, &KVPair{Key: []byte(fmt.Sprintf("k/%08d", i+1)), Delete: i%4 == 0, Value: []byte("x")})
+					more = append(more, &KVPair{Key: []byte(kf(n, i+1)), Delete: i%4 == 0, Value: []byte("x")})
 				}
 			}
 			apply(more)
 			check("changes over the snapshot")
 		})
 	}
+}
+
+// preadStep reads a branch as left() and right() do: for a key below the
+// branch's key it goes on to left() and gives right() as the other child,
+// and the other way round from the branch's key up; checked at every
+// branch of a snapshot, with short keys and keys longer than its first
+// read of a branch key.
+func TestPreadStepChildren(t *testing.T) {
+	for _, n := range []int{2, 3, 100, 2999, 3000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"a"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var pairs []*KVPair
+			for i := 0; i < n; i++ {
+				pairs = append(pairs, &KVPair{Key: []byte(kf(n, i*2)), Value: []byte{byte(i)}})
+			}
+			if err := db.ApplyChangeSet("a", ChangeSet{Pairs: pairs}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.RewriteSnapshot(); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			root, ok := db.TreeByName("a").Root().(PersistedNode)
+			if !ok {
+				t.Fatalf("root is %T, not a snapshot's node", db.TreeByName("a").Root())
+			}
+			branches := 0
+			var walk func(node PersistedNode)
+			walk = func(node PersistedNode) {
+				if node.isLeaf {
+					return
+				}
+				branches++
+				s, key := node.snapshot, node.snapshot.BranchKey(node.index)
+				below := append(bytes.Clone(key[:len(key)-1]), key[len(key)-1]-1)
+				l, r := node.left(), node.right()
+				for _, c := range []struct {
+					key         []byte
+					next, other PersistedNode
+				}{{below, l, r}, {key, r, l}} {
+					next, other, err := s.preadStep(node.index, c.key)
+					if err != nil {
+						t.Fatalf("branch %d: %v", node.index, err)
+					}
+					if next != c.next || other != c.other {
+						t.Fatalf("branch %d, key %q: preadStep gives %v and %v, want %v and %v", node.index, c.key, next, other, c.next, c.other)
+					}
+				}
+				walk(l)
+				walk(r)
+			}
+			walk(root)
+			if branches != n-1 {
+				t.Fatalf("walked %d branches, want %d", branches, n-1)
+			}
+		})
+	}
+}
+
+// kf is the test's i-th key: short, or for n = 2999 longer than 64 bytes.
+func kf(n, i int) string {
+	if n == 2999 {
+		return fmt.Sprintf("k/%s/%08d", bytes.Repeat([]byte("long"), 20), i)
+	}
+	return fmt.Sprintf("k/%08d", i)
 }

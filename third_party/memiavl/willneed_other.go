@@ -2,4 +2,8 @@
 
 package memiavl
 
+import "os"
+
 func willNeed([]byte) {}
+
+func adviseRandom(*os.File) {}
