@@ -137,10 +137,18 @@ func Start(home string, opts Options) (*Node, error) {
 		metricsProvider(conf.Instrumentation),
 		logger)
 	if err != nil {
+		dbs.closeAll()
 		st.Close()
 		return nil, fmt.Errorf("create node: %w", err)
 	}
 	if err := n.Start(); err != nil {
+		// NewNode has started the event bus, the indexer and the app's
+		// connections, and OnStart may have opened servers before the
+		// step that failed (a port in use): stop them and close every
+		// database, so that the home can be started again in this process.
+		n.OnStop()
+		_ = n.ProxyApp().Stop()
+		dbs.closeAll()
 		st.Close()
 		return nil, fmt.Errorf("start node: %w", err)
 	}

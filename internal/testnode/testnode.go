@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,9 +66,20 @@ var Admission = func() app.Admission {
 func Start(t testing.TB, home string) (*node.Node, *client.Client) {
 	t.Helper()
 	adm := Admission
-	n, err := node.Start(home, node.Options{Store: store.DefaultOptions(), Admission: &adm})
-	if err != nil {
-		t.Fatal(err)
+	var n *node.Node
+	for attempt := 1; ; attempt++ {
+		var err error
+		n, err = node.Start(home, node.Options{Store: store.DefaultOptions(), Admission: &adm})
+		if err == nil {
+			break
+		}
+		// FreeAddr's port was free when the home was made, but another
+		// test package running at the same time may have taken it since.
+		if attempt == 5 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("start node: %v; moving it to new ports", err)
+		MoveToFreePorts(t, home)
 	}
 	t.Cleanup(func() { n.Stop() })
 	c, err := client.New(n.RPCAddress())
@@ -76,6 +88,24 @@ func Start(t testing.TB, home string) (*node.Node, *client.Client) {
 	}
 	WaitHeight(t, c, 1)
 	return n, c
+}
+
+// MoveToFreePorts gives home's node new free loopback ports for RPC, p2p
+// and metrics.
+func MoveToFreePorts(t testing.TB, home string) {
+	t.Helper()
+	conf, err := node.LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.RPC.ListenAddress = "tcp://" + FreeAddr(t)
+	conf.P2P.ListenAddress = "tcp://" + FreeAddr(t)
+	if conf.Instrumentation.Prometheus {
+		conf.Instrumentation.PrometheusListenAddr = FreeAddr(t)
+	}
+	if err := node.WriteConfig(conf); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // WaitHeight waits until the application has committed height h. (The
