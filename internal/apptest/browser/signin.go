@@ -17,5 +17,8 @@ func SignInBrowser(t testing.TB, ctx context.Context, base string, key ed25519.P
 	UseKey(t, ctx, base, key)
 	Run(t, ctx, "sign in", chromedp.Navigate(base+"/signin"),
 		Poll(`document.querySelector("[data-sign-status]") && document.querySelector("[data-sign-status]").textContent.startsWith("Ready")`, 10*time.Second),
-		Submitted("#session-account", chromedp.Click("form[data-sign] button", chromedp.ByQuery)))
+		// The button is pressed by script, not by a click at its place on
+		// the screen: the page's script may still be adding its notices
+		// above it, and a click aimed before the page moved lands beside it.
+		Submitted("#session-account", chromedp.Evaluate(`document.querySelector("form[data-sign] button").click()`, nil)))
 }
