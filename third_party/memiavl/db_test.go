@@ -1,6 +1,7 @@
 package memiavl
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	fmt "fmt"
@@ -319,12 +320,17 @@ func TestZeroCopy(t *testing.T) {
 
 	require.Equal(t, []byte("world"), valueCloned)
 
-	// accessing the zero-copy value after the db is closed triggers segment fault.
+	// accessing the zero-copy value after the db is closed triggers segment fault,
+	// unless another mapping has taken the freed addresses meanwhile (as one
+	// did in a run beside other tests): then it reads whatever is there now.
+	// Either way it is no longer the value, as the cloned one still is.
 	// reset global panic on fault setting after function finished
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	require.Panics(t, func() {
-		require.Equal(t, []byte("world"), value)
-	})
+	faulted, same := func() (faulted, same bool) {
+		defer func() { faulted = recover() != nil }()
+		return false, bytes.Equal(value, []byte("world"))
+	}()
+	require.True(t, faulted || !same, "the zero-copy value still reads after the db closed")
 
 	// it's ok to access after db closed
 	_ = commitInfo.StoreInfos[0].CommitId.Hash[0]
