@@ -262,14 +262,7 @@ func (c *Cache) IterateWrites(fn func(key, value []byte) bool) {
 }
 
 // ChangedKeys lists the keys written or deleted, in ascending order.
-func (c *Cache) ChangedKeys() []string {
-	keys := make([]string, 0, len(c.writes))
-	c.order.Ascend(func(k string) bool {
-		keys = append(keys, k)
-		return true
-	})
-	return keys
-}
+func (c *Cache) ChangedKeys() []string { return c.keysIn(nil, nil) }
 
 // Write applies the buffered writes to the parent, in ascending key order,
 // and empties the buffer. Over the store's working state the two trees
