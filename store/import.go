@@ -145,9 +145,15 @@ func importState(dir string, version int64, split []byte, fill func(b *treeBuild
 		if halves[tree].size == 0 {
 			continue
 		}
-		kvs := filepath.Join(latestDir, filepath.Base(current), name, memiavl.FileNameKVs)
-		if err := os.Link(kvs, filepath.Join(baseDir, baseFileName(version, byte(tree)))); err != nil {
+		treeDir := filepath.Join(latestDir, filepath.Base(current), name)
+		if err := os.Link(filepath.Join(treeDir, memiavl.FileNameKVs), filepath.Join(baseDir, baseFileName(version, byte(tree)))); err != nil {
 			return nil, fmt.Errorf("import: keep the snapshot's key-value file: %w", err)
+		}
+		// The latest tree's values are then compressed into a new file (the
+		// base file keeps the records the archive points into), so more of
+		// the latest state fits in the page cache.
+		if err := memiavl.CompressValues(treeDir); err != nil {
+			return nil, fmt.Errorf("import: compress the snapshot's values: %w", err)
 		}
 	}
 	return rootHash(halves[0], halves[1]), nil

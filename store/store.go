@@ -834,13 +834,20 @@ func (s *Store) ReadAheadWrites(keys []string, workers int) {
 				if i >= len(keys) {
 					return
 				}
-				t, _ := splitKV{s}.tree([]byte(keys[i]))
-				// A read error here will meet the write itself, which reports it.
-				_ = t.ReadAheadWrite([]byte(keys[i]))
+				s.readAheadWrite([]byte(keys[i]))
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// readAheadWrite reads ahead one key's write. A read error or a panic
+// (a snapshot file cut short under the map) ends only this key's read:
+// the write itself meets the same fault and reports it.
+func (s *Store) readAheadWrite(key []byte) {
+	defer func() { _ = recover() }()
+	t, _ := splitKV{s}.tree(key)
+	_ = t.ReadAheadWrite(key)
 }
 
 // SnapshotBytes is the size of the latest trees' snapshot files: what

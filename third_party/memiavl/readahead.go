@@ -16,40 +16,52 @@ import (
 // the tree only: it must not run while the tree is being changed (or the
 // snapshot replaced), and it does not touch the tree's cache.
 func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
+	switch n := t.memDescend(key).(type) {
+	case *MemNode: // a leaf
+		if bytes.Equal(n.key, key) {
+			return n.value, nil
+		}
+		return nil, nil
+	case PersistedNode:
+		return n.readAhead(key)
+	case nil:
+		return nil, nil
+	default:
+		v, _ := n.Get(key)
+		return v, nil
+	}
+}
+
+// memDescend follows key's search through the part of the tree held in
+// memory and returns where it leaves it: a MemNode leaf, the first node
+// of another kind (a snapshot's), or nil for an empty tree.
+func (t *Tree) memDescend(key []byte) Node {
 	node := t.root
 	for node != nil {
-		switch n := node.(type) {
-		case *MemNode:
-			if n.IsLeaf() {
-				if bytes.Equal(n.key, key) {
-					return n.value, nil
-				}
-				return nil, nil
-			}
-			if bytes.Compare(key, n.key) < 0 {
-				node = n.Left()
-			} else {
-				node = n.Right()
-			}
-		case PersistedNode:
-			return n.readAhead(key)
-		default:
-			v, _ := node.Get(key)
-			return v, nil
+		n, ok := node.(*MemNode)
+		if !ok || n.IsLeaf() {
+			return node
+		}
+		if bytes.Compare(key, n.key) < 0 {
+			node = n.Left()
+		} else {
+			node = n.Right()
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // ReadAheadMappedLevels is how many levels from the top of a snapshot's
 // tree ReadAhead reads through the memory map; below them it reads each
 // branch with pread too. The top levels are touched by every search and
-// stay resident (2^16 branches: about 3 MiB of records and keys), while
-// below them, when the snapshot is larger than memory, the branch records
-// and keys are as likely to be on disk as the leaves: read through the
-// map, each would be a page fault holding the goroutine's processor, so
-// that read-ahead goroutines could wait on at most GOMAXPROCS disk reads
-// at a time.
+// are the likeliest to stay resident: 2^16 branches, whose records and
+// keys are about 3 MiB but, lying in post-order among the rest, spread
+// over about as many pages as there are branches (so in a tight memory
+// cgroup they too are read from disk). Below them, when the snapshot is
+// larger than memory, the branch records and keys are as likely to be on
+// disk as the leaves: read through the map, each would be a page fault
+// holding the goroutine's processor, so that read-ahead goroutines could
+// wait on at most GOMAXPROCS disk reads at a time.
 var ReadAheadMappedLevels = 16
 
 // readAhead finds key's leaf through the branch key files and reads the
@@ -62,6 +74,37 @@ func (node PersistedNode) readAhead(key []byte) ([]byte, error) {
 		v, _ := node.Get(key)
 		return v, nil
 	}
+	leaf, err := node.preadDescend(key, nil)
+	if err != nil {
+		return nil, err
+	}
+	head, offset, err := s.preadLeafHead(leaf, key)
+	if err != nil || head == nil {
+		return nil, err
+	}
+	keyLen := len(head) - 8
+	if !bytes.Equal(head[4:4+keyLen], key) {
+		return nil, nil
+	}
+	value := make([]byte, binary.LittleEndian.Uint32(head[4+keyLen:]))
+	if len(value) > 0 {
+		if _, err := s.kvsMap.file.ReadAt(value, offset+int64(len(head))); err != nil {
+			return nil, fmt.Errorf("read value at %d: %w", offset, err)
+		}
+	}
+	if s.values != nil {
+		return s.values.decode(value)
+	}
+	return value, nil
+}
+
+// preadDescend follows key's search from node down to the leaf it ends
+// at: through the map for the top ReadAheadMappedLevels levels, with
+// pread (preadStep) below them. At each pread level, visitOther (when not
+// nil) is given the child the search does not take. The snapshot must
+// have branch key files.
+func (node PersistedNode) preadDescend(key []byte, visitOther func(PersistedNode) error) (PersistedNode, error) {
+	s := node.snapshot
 	for depth := 0; !node.isLeaf; depth++ {
 		if depth < ReadAheadMappedLevels {
 			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
@@ -71,37 +114,40 @@ func (node PersistedNode) readAhead(key []byte) ([]byte, error) {
 			}
 			continue
 		}
-		next, _, err := s.preadStep(node.index, key)
+		next, other, err := s.preadStep(node.index, key)
 		if err != nil {
-			return nil, err
+			return node, err
+		}
+		if visitOther != nil {
+			if err := visitOther(other); err != nil {
+				return node, err
+			}
 		}
 		node = next
 	}
-	var leaf [SizeLeafWithoutHash]byte
-	if _, err := s.leavesMap.file.ReadAt(leaf[:], int64(node.index)*SizeLeaf); err != nil {
-		return nil, fmt.Errorf("read leaf %d: %w", node.index, err)
+	return node, nil
+}
+
+// preadLeafHead reads leaf's record and the head of its key-value record
+// with pread: the key's length, the key and the value's length. It
+// returns the head and the record's offset in the key-value file. Given
+// a key (not nil) it reads no further than the leaf record when the
+// leaf's key is not as long, and returns a nil head.
+func (s *Snapshot) preadLeafHead(leaf PersistedNode, key []byte) ([]byte, int64, error) {
+	var rec [SizeLeafWithoutHash]byte
+	if _, err := s.leavesMap.file.ReadAt(rec[:], int64(leaf.index)*SizeLeaf); err != nil {
+		return nil, 0, fmt.Errorf("read leaf %d: %w", leaf.index, err)
 	}
-	keyLen := binary.LittleEndian.Uint32(leaf[OffsetLeafKeyLen:])
-	offset := binary.LittleEndian.Uint64(leaf[OffsetLeafKeyOffset:])
-	if int(keyLen) != len(key) {
-		return nil, nil
+	keyLen := int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:]))
+	offset := int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:]))
+	if key != nil && keyLen != len(key) {
+		return nil, offset, nil
 	}
-	// The record is key length, key, value length, value; read the key and
-	// the value's length first, then the value if the key matches.
 	head := make([]byte, 4+keyLen+4)
-	if _, err := s.kvsMap.file.ReadAt(head, int64(offset)); err != nil {
-		return nil, fmt.Errorf("read key-value record at %d: %w", offset, err)
+	if _, err := s.kvsMap.file.ReadAt(head, offset); err != nil {
+		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
 	}
-	if !bytes.Equal(head[4:4+keyLen], key) {
-		return nil, nil
-	}
-	value := make([]byte, binary.LittleEndian.Uint32(head[4+keyLen:]))
-	if len(value) > 0 {
-		if _, err := s.kvsMap.file.ReadAt(value, int64(offset)+int64(len(head))); err != nil {
-			return nil, fmt.Errorf("read value at %d: %w", offset, err)
-		}
-	}
-	return value, nil
+	return head, offset, nil
 }
 
 // SnapshotBytes is the size of the tree's snapshot files as mapped (zero
@@ -171,61 +217,16 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 // key. Nothing is read for the part of the path the tree holds in memory.
 // The same rules as ReadAhead's: the tree must not change meanwhile.
 func (t *Tree) ReadAheadWrite(key []byte) error {
-	node := t.root
-	for node != nil {
-		switch n := node.(type) {
-		case *MemNode:
-			if n.IsLeaf() {
-				return nil
-			}
-			if bytes.Compare(key, n.key) < 0 {
-				node = n.Left()
-			} else {
-				node = n.Right()
-			}
-		case PersistedNode:
-			return n.readAheadWrite(key)
-		default:
-			return nil
-		}
-	}
-	return nil
-}
-
-func (node PersistedNode) readAheadWrite(key []byte) error {
-	s := node.snapshot
-	if s.branchIndex == nil {
+	n, ok := t.memDescend(key).(PersistedNode)
+	if !ok || n.snapshot.branchIndex == nil {
 		return nil
 	}
-	for depth := 0; !node.isLeaf; depth++ {
-		if depth < ReadAheadMappedLevels {
-			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
-				node = node.left()
-			} else {
-				node = node.right()
-			}
-			continue
-		}
-		next, other, err := s.preadStep(node.index, key)
-		if err != nil {
-			return err
-		}
-		if err := s.preadRecord(other); err != nil {
-			return err
-		}
-		node = next
+	leaf, err := n.preadDescend(key, n.snapshot.preadRecord)
+	if err != nil {
+		return err
 	}
-	var leaf [SizeLeafWithoutHash]byte
-	if _, err := s.leavesMap.file.ReadAt(leaf[:], int64(node.index)*SizeLeaf); err != nil {
-		return fmt.Errorf("read leaf %d: %w", node.index, err)
-	}
-	keyLen := binary.LittleEndian.Uint32(leaf[OffsetLeafKeyLen:])
-	offset := binary.LittleEndian.Uint64(leaf[OffsetLeafKeyOffset:])
-	head := make([]byte, 4+keyLen)
-	if _, err := s.kvsMap.file.ReadAt(head, int64(offset)); err != nil {
-		return fmt.Errorf("read key-value record at %d: %w", offset, err)
-	}
-	return nil
+	_, _, err = n.snapshot.preadLeafHead(leaf, nil)
+	return err
 }
 
 // preadRecord reads node's record (a branch's or a leaf's) with pread.

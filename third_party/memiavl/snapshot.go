@@ -51,6 +51,9 @@ type Snapshot struct {
 	leaves []byte
 	kvs    []byte
 
+	// values decodes the values stored in kvs (nil: stored as they are)
+	values *valueCodec
+
 	// nil when the snapshot has no branch key files (or no branches)
 	branchKeys, branchIndex []byte
 
@@ -178,7 +181,13 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 		return nil, err
 	}
 
+	values, err := readValueCodec(snapshotDir)
+	if err != nil {
+		return nil, err
+	}
+
 	snapshot = &Snapshot{
+		values:    values,
 		nodesMap:  nodesMap,
 		leavesMap: leavesMap,
 		kvsMap:    kvsMap,
@@ -325,7 +334,8 @@ func (snapshot *Snapshot) Key(offset uint64) []byte {
 	return snapshot.kvs[offset : offset+uint64(keyLen)]
 }
 
-// KeyValue returns a zero-copy slice of key/value pair by offset
+// KeyValue returns the key/value pair at offset: zero-copy slices, but for
+// a value the snapshot stores compressed
 func (snapshot *Snapshot) KeyValue(offset uint64) ([]byte, []byte) {
 	len := uint64(binary.LittleEndian.Uint32(snapshot.kvs[offset:]))
 	offset += 4
@@ -333,8 +343,7 @@ func (snapshot *Snapshot) KeyValue(offset uint64) ([]byte, []byte) {
 	offset += len
 	len = uint64(binary.LittleEndian.Uint32(snapshot.kvs[offset:]))
 	offset += 4
-	value := snapshot.kvs[offset : offset+len]
-	return key, value
+	return key, snapshot.value(snapshot.kvs[offset : offset+len])
 }
 
 // BranchKey returns a zero-copy slice of a branch node's key: from the
@@ -355,6 +364,8 @@ func (snapshot *Snapshot) LeafKey(index uint32) []byte {
 	return snapshot.kvs[offset : offset+uint64(leaf.KeyLength())]
 }
 
+// LeafKeyValue returns leaf index's key and value: zero-copy slices, but
+// for a value the snapshot stores compressed.
 func (snapshot *Snapshot) LeafKeyValue(index uint32) ([]byte, []byte) {
 	leaf := snapshot.leavesLayout.Leaf(index)
 	offset := leaf.KeyOffset() + 4
@@ -363,7 +374,16 @@ func (snapshot *Snapshot) LeafKeyValue(index uint32) ([]byte, []byte) {
 	offset += length
 	length = uint64(binary.LittleEndian.Uint32(snapshot.kvs[offset:]))
 	offset += 4
-	return key, snapshot.kvs[offset : offset+length]
+	return key, snapshot.value(snapshot.kvs[offset : offset+length])
+}
+
+// leafStored returns leaf index's value in the form kvs stores it.
+func (snapshot *Snapshot) leafStored(index uint32) []byte {
+	leaf := snapshot.leavesLayout.Leaf(index)
+	offset := leaf.KeyOffset() + 4 + uint64(leaf.KeyLength())
+	length := uint64(binary.LittleEndian.Uint32(snapshot.kvs[offset:]))
+	offset += 4
+	return snapshot.kvs[offset : offset+length]
 }
 
 // Export exports the nodes from snapshot file sequentially, more efficient than a post-order traversal.
@@ -432,11 +452,28 @@ func (t *Tree) WriteSnapshotWithContext(ctx context.Context, snapshotDir string)
 		if t.root == nil {
 			return 0, nil
 		} else {
+			w.values = t.valueCodecToWrite()
 			if err := w.writeRecursive(t.root); err != nil {
 				return 0, err
 			}
 			return w.leafCounter, nil
 		}
+	})
+}
+
+// valueCodecToWrite is how a new snapshot of the tree stores its values:
+// with the dictionary of the tree's snapshot while the tree has not grown
+// valueDictRegrowth times since it was made (so unchanged leaves' stored
+// values are copied as they are), else with one made from the tree's
+// values now; nil (as they are) for a small tree.
+func (t *Tree) valueCodecToWrite() *valueCodec {
+	leaves := uint64(t.root.Size())
+	if s := t.snapshot; s != nil && s.values != nil && leaves < valueDictRegrowth*s.values.trainedAt {
+		return s.values
+	}
+	return makeValueCodec(leaves, func(i uint64) []byte {
+		_, v := t.root.GetByIndex(uint32(i))
+		return v
 	})
 }
 
@@ -553,6 +590,12 @@ func writeSnapshot(
 		}
 	}
 
+	if w.values != nil {
+		if err := w.values.write(dir); err != nil {
+			return err
+		}
+	}
+
 	// write metadata
 	var metadataBuf [SizeMetadata]byte
 	binary.LittleEndian.PutUint32(metadataBuf[:], SnapshotFileMagic)
@@ -592,6 +635,11 @@ type snapshotWriter struct {
 
 	// record the current writing offset in kvs file
 	kvsOffset uint64
+
+	// values encodes the values written (nil: as they are), with scratch
+	// and stored as its buffers
+	values          *valueCodec
+	scratch, stored []byte
 }
 
 func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter io.Writer) *snapshotWriter {
@@ -605,6 +653,15 @@ func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter
 
 // writeKeyValue append key-value pair to kvs file and record the offset
 func (w *snapshotWriter) writeKeyValue(key, value []byte) error {
+	if w.values != nil {
+		w.stored = w.values.encode(w.stored[:0], &w.scratch, value)
+		value = w.stored
+	}
+	return w.writeKeyStored(key, value)
+}
+
+// writeKeyStored appends a key and a value already in its stored form.
+func (w *snapshotWriter) writeKeyStored(key, value []byte) error {
 	var numBuf [4]byte
 
 	binary.LittleEndian.PutUint32(numBuf[:], uint32(len(key)))
@@ -628,6 +685,13 @@ func (w *snapshotWriter) writeKeyValue(key, value []byte) error {
 }
 
 func (w *snapshotWriter) writeLeaf(version uint32, key, value, hash []byte) error {
+	return w.writeLeafStored(version, key, value, nil, hash)
+}
+
+// writeLeafStored writes a leaf whose value, when stored is not nil, is
+// already in the form the writer stores it (copied from a snapshot with
+// the same value codec) and is not encoded again.
+func (w *snapshotWriter) writeLeafStored(version uint32, key, value, stored, hash []byte) (err error) {
 	if w.leafCounter%CancelCheckInterval == 0 {
 		select {
 		case <-w.ctx.Done():
@@ -641,7 +705,12 @@ func (w *snapshotWriter) writeLeaf(version uint32, key, value, hash []byte) erro
 	binary.LittleEndian.PutUint32(buf[OffsetLeafKeyLen:], uint32(len(key)))
 	binary.LittleEndian.PutUint64(buf[OffsetLeafKeyOffset:], w.kvsOffset)
 
-	if err := w.writeKeyValue(key, value); err != nil {
+	if stored != nil {
+		err = w.writeKeyStored(key, stored)
+	} else {
+		err = w.writeKeyValue(key, value)
+	}
+	if err != nil {
 		return err
 	}
 
@@ -699,6 +768,9 @@ func (w *snapshotWriter) writeBranchKey(key []byte) error {
 // returns `(nodeIndex, err)`.
 func (w *snapshotWriter) writeRecursive(node Node) error {
 	if node.IsLeaf() {
+		if p, ok := node.(PersistedNode); ok && w.values != nil && p.snapshot.values == w.values {
+			return w.writeLeafStored(p.Version(), p.Key(), nil, p.snapshot.leafStored(p.index), p.Hash())
+		}
 		return w.writeLeaf(node.Version(), node.Key(), node.Value(), node.Hash())
 	}
 
