@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -123,13 +124,15 @@ func makeValueCodec(leaves uint64, value func(i uint64) []byte) *valueCodec {
 }
 
 // encode appends value's stored form to dst; scratch is the caller's
-// buffer for the compressed form, grown as needed.
+// buffer for the compressed form, grown as needed. S2's fast encoder:
+// its "better" one clears a 576 KiB table for every value (36 µs a
+// record against 1.3 µs, for 6.5× against 5.8× on land parcels).
 func (c *valueCodec) encode(dst []byte, scratch *[]byte, value []byte) []byte {
 	if len(value) >= valueMinCompressed {
 		if n := s2.MaxEncodedLen(len(value)); len(*scratch) < n {
 			*scratch = make([]byte, 2*n)
 		}
-		if enc := c.dict.EncodeBetter(*scratch, value); len(enc) < len(value) {
+		if enc := c.dict.Encode(*scratch, value); len(enc) < len(value) {
 			return append(append(dst, valueS2Dict), enc...)
 		}
 	}
@@ -209,8 +212,22 @@ func CompressValues(dir string) (returnErr error) {
 }
 
 // writeCompressed writes snapshot's leaves and key-value records with
-// their values encoded by codec, in the same order.
+// their values encoded by codec, in the same order. It reads both files
+// in order through new descriptors: the snapshot's maps and files are
+// advised for random reads, under which a sequential pass would fault in
+// one page at a time.
 func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath string) (returnErr error) {
+	dir := filepath.Dir(kvsPath)
+	inKVs, err := os.Open(filepath.Join(dir, FileNameKVs))
+	if err != nil {
+		return err
+	}
+	defer inKVs.Close()
+	inLeaves, err := os.Open(filepath.Join(dir, FileNameLeaves))
+	if err != nil {
+		return err
+	}
+	defer inLeaves.Close()
 	fpKVs, err := createFile(kvsPath)
 	if err != nil {
 		return err
@@ -229,15 +246,27 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 			returnErr = err
 		}
 	}()
-	kvs, leavesOut := bufio.NewWriterSize(fpKVs, 1<<20), bufio.NewWriterSize(fpLeaves, 1<<20)
-	var offset uint64
-	var stored, scratch []byte
+	kvsIn, leavesIn := bufio.NewReaderSize(inKVs, 4<<20), bufio.NewReaderSize(inLeaves, 1<<20)
+	kvs, leavesOut := bufio.NewWriterSize(fpKVs, 4<<20), bufio.NewWriterSize(fpLeaves, 1<<20)
+	var inOffset, offset uint64
+	var key, value, stored, scratch []byte
 	var num [4]byte
 	rec := make([]byte, SizeLeaf)
 	for i := 0; i < snapshot.leavesLen(); i++ {
-		key, value := snapshot.LeafKeyValue(uint32(i))
+		if _, err := io.ReadFull(leavesIn, rec); err != nil {
+			return fmt.Errorf("read leaf %d: %w", i, err)
+		}
+		if at := binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:]); at != inOffset {
+			return fmt.Errorf("leaf %d's record is at %d in kvs, not at %d: the file is not in leaf order", i, at, inOffset)
+		}
+		if key, err = readRecordPart(kvsIn, key); err != nil {
+			return fmt.Errorf("read leaf %d's key: %w", i, err)
+		}
+		if value, err = readRecordPart(kvsIn, value); err != nil {
+			return fmt.Errorf("read leaf %d's value: %w", i, err)
+		}
+		inOffset += 8 + uint64(len(key)) + uint64(len(value))
 		stored = codec.encode(stored[:0], &scratch, value)
-		copy(rec, snapshot.leaves[i*SizeLeaf:(i+1)*SizeLeaf])
 		binary.LittleEndian.PutUint64(rec[OffsetLeafKeyOffset:], offset)
 		if _, err := leavesOut.Write(rec); err != nil {
 			return err
@@ -262,4 +291,19 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 		return err
 	}
 	return fpLeaves.Sync()
+}
+
+// readRecordPart reads a length (uint32) and that many bytes into buf.
+func readRecordPart(r io.Reader, buf []byte) ([]byte, error) {
+	var num [4]byte
+	if _, err := io.ReadFull(r, num[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.LittleEndian.Uint32(num[:]))
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	_, err := io.ReadFull(r, buf)
+	return buf, err
 }
