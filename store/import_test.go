@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	dbm "github.com/cosmos/cosmos-db"
+	"github.com/crypto-org-chain/cronos/memiavl"
 )
 
 // sortedSource serves model's records in key order.
@@ -94,6 +95,23 @@ func TestImportThenContinue(t *testing.T) {
 				return filepath.Join(dir, "state", "latest", c)
 			}
 			imported := current()
+			// The latest tree's values are compressed; the base file the
+			// archive reads the imported version from keeps them raw.
+			low := filepath.Join(imported, lowName)
+			if _, err := os.Stat(filepath.Join(low, memiavl.FileNameKVsDict)); err != nil {
+				t.Fatalf("the imported tree's values are not compressed: %v", err)
+			}
+			latestKVs, err := os.Stat(filepath.Join(low, memiavl.FileNameKVs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			baseKVs, err := os.Stat(filepath.Join(dir, "state", "base", baseFileName(base, 0)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if os.SameFile(latestKVs, baseKVs) || latestKVs.Size() >= baseKVs.Size() {
+				t.Fatalf("the latest tree's kvs (%d bytes) is the base file (%d bytes), not a compressed copy", latestKVs.Size(), baseKVs.Size())
+			}
 			for v := int64(base + 1); v <= base+6; v++ {
 				block := NewCache(s.Working())
 				for range 1 + rng.IntN(80) {
