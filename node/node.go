@@ -1,7 +1,6 @@
 package node
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -69,9 +68,8 @@ type Node struct {
 	dbs    *openDBs
 	health *healthState
 
-	stopOnce    sync.Once
-	stopErr     error
-	stopPrewarm context.CancelFunc
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // AppDBDir is where the application state database lives in a home.
@@ -93,8 +91,6 @@ func Start(home string, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Taken now, before anything can replace the snapshot.
-	snapshotFiles, snapshotBytes := st.SnapshotFiles()
 	application := app.New(st)
 	application.LimitProtocol(opts.MaxProtocol)
 	admission := app.DefaultAdmission
@@ -157,36 +153,13 @@ func Start(home string, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
 	health.watch(time.Second, n.BlockStore().Height)
-	node := &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs, health: health, IndexRepaired: repaired}
-	node.prewarm(snapshotFiles, snapshotBytes, logger)
-	return node, nil
-}
-
-// prewarm reads the latest state's snapshot into the page cache in the
-// background when it fits in memory (store.Prewarm says why), until the
-// node stops.
-func (n *Node) prewarm(files []string, size int64, logger cmtlog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	n.stopPrewarm = cancel
-	if len(files) == 0 || !store.FitsInMemory(size) {
-		return
-	}
-	go func() {
-		start := time.Now()
-		read, err := store.Prewarm(ctx, files)
-		if err != nil && ctx.Err() == nil {
-			logger.Error("read the state snapshot into memory", "err", err)
-			return
-		}
-		logger.Info("read the state snapshot into memory", "bytes", read, "took", time.Since(start).Round(time.Millisecond).String())
-	}()
+	return &Node{Config: conf, App: application, Comet: n, store: st, dbs: dbs, health: health, IndexRepaired: repaired}, nil
 }
 
 // Stop stops CometBFT, waits for it, then closes the application state.
 // It is safe to call more than once.
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() {
-		n.stopPrewarm()
 		n.health.stopWatching()
 		if n.Comet.IsRunning() {
 			if err := n.Comet.Stop(); err != nil {

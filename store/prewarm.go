@@ -5,19 +5,33 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/crypto-org-chain/cronos/memiavl"
 )
 
-// SnapshotFiles lists the latest trees' snapshot files and their size
-// together (nothing for a store in memory). A caller takes the list while
-// nothing else uses the store, and may read the files afterwards at any
-// time: a replaced snapshot's files are only unlinked.
-func (s *Store) SnapshotFiles() ([]string, int64) {
-	if s.mem == nil {
-		return nil, 0
+// Prewarmed is how many bytes of the snapshot Open read into the page
+// cache (Options.Prewarm), and how long that took.
+func (s *Store) Prewarmed() (int64, time.Duration) { return s.prewarmed, s.prewarmedTook }
+
+// snapshotFilesIn lists the snapshot files of the latest trees in dir
+// (memiavl's current snapshot) and their size together.
+func snapshotFilesIn(dir string) ([]string, int64) {
+	var files []string
+	var size int64
+	for _, tree := range []string{lowName, highName} {
+		for _, name := range []string{memiavl.FileNameNodes, memiavl.FileNameBranchKeys, memiavl.FileNameBranchKeyIndex, memiavl.FileNameLeaves, memiavl.FileNameKVs} {
+			path := filepath.Join(dir, "current", tree, name)
+			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+				files = append(files, path)
+				size += fi.Size()
+			}
+		}
 	}
-	return append(s.low.SnapshotFiles(), s.high.SnapshotFiles()...), s.SnapshotBytes()
+	return files, size
 }
 
 // Prewarm reads files through once, in order and through descriptors of
@@ -25,7 +39,9 @@ func (s *Store) SnapshotFiles() ([]string, int64) {
 // mapped trees first touch them. The snapshot's own descriptors are
 // advised for random reads, which a node wants for its blocks; a node
 // that starts cold would otherwise fault the latest state in one random
-// page at a time, a few per transaction, for hours. It returns how many
+// page at a time: its log replayed at open, then a few faults a
+// transaction, for hours. Sequential reads fill the page cache at the
+// disk's streaming rate instead (17 GB in 26 s here). It returns how many
 // bytes it read, and stops early when ctx ends.
 func Prewarm(ctx context.Context, files []string) (int64, error) {
 	buf := make([]byte, 4<<20)
@@ -56,12 +72,18 @@ func Prewarm(ctx context.Context, files []string) (int64, error) {
 }
 
 // FitsInMemory reports whether size bytes of state would take at most
-// three quarters of the memory the kernel reports available
-// (MemAvailable: free memory and the page cache it can reclaim). Reading a
-// larger state ahead would only push its own first pages out again.
+// seven eighths of the memory the kernel reports available (MemAvailable:
+// free memory and the page cache it can reclaim, so a state already in
+// the page cache still fits), leaving the rest for the process's heap.
+// Reading a larger state ahead would only push its own first pages out
+// again. Nothing fits where the kernel does not say (no /proc/meminfo)
+// but an empty state.
 func FitsInMemory(size int64) bool {
+	if size == 0 {
+		return true
+	}
 	available, ok := memAvailable()
-	return ok && size <= available/4*3
+	return ok && size <= available/8*7
 }
 
 // memAvailable reads MemAvailable from /proc/meminfo.

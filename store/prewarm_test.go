@@ -5,20 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"testing"
 
 	dbm "github.com/cosmos/cosmos-db"
 )
 
-// TestPrewarmReadsTheSnapshot reads a store's snapshot files through and
-// requires every byte of them read, and a cancelled read to stop.
+// TestPrewarmReadsTheSnapshot requires Open to read every byte of the
+// latest snapshot ahead with Options.Prewarm and none without, and a
+// cancelled read to stop.
 func TestPrewarmReadsTheSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	for v := range 3 {
 		block := NewCache(s.Working())
 		for i := range 2000 {
@@ -32,23 +33,31 @@ func TestPrewarmReadsTheSnapshot(t *testing.T) {
 	if err := s.Snapshot(); err != nil {
 		t.Fatal(err)
 	}
-	files, size := s.SnapshotFiles()
-	if len(files) != 10 || size == 0 {
-		t.Fatalf("%d snapshot files of %d bytes, want the five files of each of two trees", len(files), size)
+	want := s.SnapshotBytes()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
-	read, err := Prewarm(context.Background(), files)
-	if err != nil || read != size {
-		t.Fatalf("Prewarm read %d bytes (%v), want the snapshot's %d", read, err, size)
+	files, size := snapshotFilesIn(filepath.Join(dir, "state", "latest"))
+	if len(files) != 10 || size != want {
+		t.Fatalf("%d snapshot files of %d bytes, want the five files of each of two trees, %d bytes", len(files), size, want)
+	}
+	for _, prewarm := range []bool{true, false} {
+		s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "m", Prewarm: prewarm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, _ := s.Prewarmed()
+		s.Close()
+		if prewarm && read != want || !prewarm && read != 0 {
+			t.Fatalf("Open with Prewarm %v read %d bytes ahead; the snapshot has %d", prewarm, read, want)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if read, err := Prewarm(ctx, files); !errors.Is(err, context.Canceled) || read != 0 {
 		t.Fatalf("a cancelled Prewarm read %d bytes and returned %v", read, err)
 	}
-	if !FitsInMemory(size) || FitsInMemory(math.MaxInt64) {
-		t.Fatalf("FitsInMemory: %d bytes %v, the largest size %v", size, FitsInMemory(size), FitsInMemory(math.MaxInt64))
-	}
-	if files, size := OpenMemory().SnapshotFiles(); files != nil || size != 0 {
-		t.Fatalf("a store in memory lists %d snapshot files", len(files))
+	if !FitsInMemory(size) || !FitsInMemory(0) || FitsInMemory(math.MaxInt64) {
+		t.Fatalf("FitsInMemory: %d bytes %v, nothing %v, the largest size %v", size, FitsInMemory(size), FitsInMemory(0), FitsInMemory(math.MaxInt64))
 	}
 }

@@ -27,6 +27,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -35,6 +36,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/crypto-org-chain/cronos/memiavl"
@@ -76,6 +78,10 @@ type Options struct {
 	// DefaultSnapshotPolicy's. The timing is local: no hash and no answer
 	// depends on it.
 	SnapshotPolicy SnapshotPolicy
+	// Prewarm reads the latest trees' snapshot files into the page cache
+	// before opening them, when they fit in the memory available
+	// (FitsInMemory; Prewarm says why).
+	Prewarm bool
 }
 
 // SnapshotPolicy is memiavl's rewrite policy: a rewrite starts when the
@@ -120,7 +126,9 @@ func withDefaults(p SnapshotPolicy) SnapshotPolicy {
 }
 
 // DefaultOptions keep all history.
-func DefaultOptions() Options { return Options{CacheSize: 200_000, Split: DefaultSplit} }
+func DefaultOptions() Options {
+	return Options{CacheSize: 200_000, Split: DefaultSplit, Prewarm: true}
+}
 
 // Store owns the latest trees and the archive. It is not safe for
 // concurrent mutation; views (archived versions) may be read concurrently.
@@ -141,6 +149,9 @@ type Store struct {
 	// Restore.
 	dir     string
 	backend dbm.BackendType
+	// prewarmed is what Open read into the page cache, and how long it took.
+	prewarmed     int64
+	prewarmedTook time.Duration
 }
 
 // The latest trees' names; the one-tree layout leaves "high" empty.
@@ -162,6 +173,17 @@ func Open(dir string, backend dbm.BackendType, opts Options) (*Store, error) {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
+	// Before memiavl maps the snapshot and replays its log against it.
+	var prewarmed int64
+	var prewarmedTook time.Duration
+	var err error
+	if files, size := snapshotFilesIn(filepath.Join(stateDir, "latest")); opts.Prewarm && len(files) > 0 && FitsInMemory(size) {
+		start := time.Now()
+		if prewarmed, err = Prewarm(context.Background(), files); err != nil {
+			return nil, fmt.Errorf("read the state snapshot into memory: %w", err)
+		}
+		prewarmedTook = time.Since(start)
+	}
 	archDB, err := dbm.NewDB("archive", backend, stateDir)
 	if err != nil {
 		return nil, fmt.Errorf("open state archive in %s: %w", stateDir, err)
@@ -178,6 +200,7 @@ func Open(dir string, backend dbm.BackendType, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("state in %s: %w", stateDir, err)
 	}
 	s.dir, s.backend = dir, backend
+	s.prewarmed, s.prewarmedTook = prewarmed, prewarmedTook
 	return s, nil
 }
 

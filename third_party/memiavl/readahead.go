@@ -241,20 +241,3 @@ func (s *Snapshot) preadRecord(node PersistedNode) error {
 	}
 	return nil
 }
-
-// SnapshotFiles lists the paths of the tree's snapshot files (none
-// without a snapshot), for a caller that reads them into the page cache
-// through its own descriptors.
-func (t *Tree) SnapshotFiles() []string {
-	s := t.snapshot
-	if s == nil {
-		return nil
-	}
-	var paths []string
-	for _, m := range []*MmapFile{s.nodesMap, s.leavesMap, s.kvsMap, s.branchKeysMap, s.branchIndexMap} {
-		if m != nil && m.file != nil {
-			paths = append(paths, m.file.Name())
-		}
-	}
-	return paths
-}
