@@ -45,7 +45,6 @@ require (
 	github.com/hashicorp/golang-lru v1.0.2 // indirect
 	github.com/rs/zerolog v1.32.0 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
-	github.com/tidwall/btree v1.7.0 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 )
 
