@@ -2,6 +2,7 @@ package memiavl
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -248,9 +249,12 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 	}()
 	kvsIn, leavesIn := bufio.NewReaderSize(inKVs, 4<<20), bufio.NewReaderSize(inLeaves, 1<<20)
 	kvs, leavesOut := bufio.NewWriterSize(fpKVs, 4<<20), bufio.NewWriterSize(fpLeaves, 1<<20)
-	var inOffset, offset uint64
-	var key, value, stored, scratch []byte
-	var num [4]byte
+	// The snapshot writer's own leaf and key-value records, encoding the
+	// values with codec; it is given leaves only, so it needs no nodes file.
+	w := newSnapshotWriter(context.Background(), nil, leavesOut, kvs)
+	w.values = codec
+	var inOffset uint64
+	var key, value []byte
 	rec := make([]byte, SizeLeaf)
 	for i := 0; i < snapshot.leavesLen(); i++ {
 		if _, err := io.ReadFull(leavesIn, rec); err != nil {
@@ -266,20 +270,9 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 			return fmt.Errorf("read leaf %d's value: %w", i, err)
 		}
 		inOffset += 8 + uint64(len(key)) + uint64(len(value))
-		stored = codec.encode(stored[:0], &scratch, value)
-		binary.LittleEndian.PutUint64(rec[OffsetLeafKeyOffset:], offset)
-		if _, err := leavesOut.Write(rec); err != nil {
+		if err := w.writeLeaf(binary.LittleEndian.Uint32(rec[OffsetLeafVersion:]), key, value, rec[OffsetLeafHash:]); err != nil {
 			return err
 		}
-		binary.LittleEndian.PutUint32(num[:], uint32(len(key)))
-		_, _ = kvs.Write(num[:])
-		_, _ = kvs.Write(key)
-		binary.LittleEndian.PutUint32(num[:], uint32(len(stored)))
-		_, _ = kvs.Write(num[:])
-		if _, err := kvs.Write(stored); err != nil {
-			return err
-		}
-		offset += 8 + uint64(len(key)) + uint64(len(stored))
 	}
 	if err := kvs.Flush(); err != nil {
 		return err
