@@ -3,12 +3,14 @@ package memiavl
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"testing"
 )
 
 // hashThroughWriter is HashNode as upstream computes it, through
-// writeHashBytes and a hasher.
+// writeHashBytes (upstream's, kept here as the reference) and a hasher.
 func hashThroughWriter(node Node) []byte {
 	h := sha256.New()
 	if err := writeHashBytes(node, h); err != nil {
@@ -59,4 +61,51 @@ func TestHashNodeAsUpstream(t *testing.T) {
 	if nodes != 2*(2*300-1) {
 		t.Fatalf("checked %d nodes, want every node of both trees", nodes)
 	}
+}
+
+// Writes the node's hash to the given `io.Writer`. This function recursively calls
+// children to update hashes.
+func writeHashBytes(node Node, w io.Writer) error {
+	var (
+		n   int
+		buf [binary.MaxVarintLen64]byte
+	)
+
+	n = binary.PutVarint(buf[:], int64(node.Height()))
+	if _, err := w.Write(buf[0:n]); err != nil {
+		return fmt.Errorf("writing height, %w", err)
+	}
+	n = binary.PutVarint(buf[:], node.Size())
+	if _, err := w.Write(buf[0:n]); err != nil {
+		return fmt.Errorf("writing size, %w", err)
+	}
+	n = binary.PutVarint(buf[:], int64(node.Version()))
+	if _, err := w.Write(buf[0:n]); err != nil {
+		return fmt.Errorf("writing version, %w", err)
+	}
+
+	// Key is not written for inner nodes, unlike writeBytes.
+
+	if node.IsLeaf() {
+		if err := EncodeBytes(w, node.Key()); err != nil {
+			return fmt.Errorf("writing key, %w", err)
+		}
+
+		// Indirection needed to provide proofs without values.
+		// (e.g. ProofLeafNode.ValueHash)
+		valueHash := sha256.Sum256(node.Value())
+
+		if err := EncodeBytes(w, valueHash[:]); err != nil {
+			return fmt.Errorf("writing value, %w", err)
+		}
+	} else {
+		if err := EncodeBytes(w, node.Left().Hash()); err != nil {
+			return fmt.Errorf("writing left hash, %w", err)
+		}
+		if err := EncodeBytes(w, node.Right().Hash()); err != nil {
+			return fmt.Errorf("writing right hash, %w", err)
+		}
+	}
+
+	return nil
 }
