@@ -47,28 +47,37 @@ func Prewarm(ctx context.Context, files []string) (int64, error) {
 	buf := make([]byte, 4<<20)
 	var read int64
 	for _, path := range files {
-		f, err := os.Open(path)
+		n, err := readThrough(ctx, path, buf)
+		read += n
 		if err != nil {
 			return read, err
 		}
-		for {
-			if ctx.Err() != nil {
-				f.Close()
-				return read, ctx.Err()
-			}
-			n, err := f.Read(buf)
-			read += int64(n)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				f.Close()
-				return read, err
-			}
-		}
-		f.Close()
 	}
 	return read, nil
+}
+
+// readThrough reads path to its end in buf-sized steps, checking ctx
+// between them, and returns how many bytes it read.
+func readThrough(ctx context.Context, path string, buf []byte) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var read int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return read, err
+		}
+		n, err := f.Read(buf)
+		read += int64(n)
+		if err == io.EOF {
+			return read, nil
+		}
+		if err != nil {
+			return read, err
+		}
+	}
 }
 
 // FitsInMemory reports whether size bytes of state would take at most
