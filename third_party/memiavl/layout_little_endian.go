@@ -83,3 +83,8 @@ func (leaf LeafLayout) KeyOffset() uint64 {
 func (leaf LeafLayout) Hash() []byte {
 	return leaf.data[OffsetLeafHash : OffsetLeafHash+32]
 }
+
+// nodeLayoutAt is the branch record at offset in data.
+func nodeLayoutAt(data []byte, offset int) NodeLayout {
+	return NodeLayout{data: (*[SizeNode]byte)(data[offset : offset+SizeNode])}
+}

@@ -123,3 +123,9 @@ func (leaf *leafLayout) KeyOffset() uint64 {
 func (leaf *leafLayout) Hash() []byte {
 	return leaf.hash[:]
 }
+
+// nodeLayoutAt is the branch record at offset in data (aligned: records
+// are SizeNode or SizeLayerNode bytes from a mapped file's start).
+func nodeLayoutAt(data []byte, offset int) NodeLayout {
+	return (*nodeLayout)(unsafe.Pointer(&data[offset : offset+SizeNode][0]))
+}

@@ -51,6 +51,10 @@ type PersistedNode struct {
 var _ Node = PersistedNode{}
 
 func (node PersistedNode) branchNode() NodeLayout {
+	if node.snapshot.chain != nil {
+		// a layer's branch record begins as a full snapshot's
+		return nodeLayoutAt(node.snapshot.nodes, int(node.index)*SizeLayerNode)
+	}
 	return node.snapshot.nodesLayout.Node(node.index)
 }
 
@@ -109,6 +113,9 @@ func (node PersistedNode) Left() Node {
 }
 
 func (node PersistedNode) left() PersistedNode {
+	if node.snapshot.chain != nil {
+		return node.snapshot.layerChild(node.index, OffsetLayerLeft)
+	}
 	data := node.branchNode()
 	preTrees := uint32(data.PreTrees())
 	startLeaf := getStartLeaf(node.index, data.Size(), preTrees)
@@ -129,6 +136,9 @@ func (node PersistedNode) Right() Node {
 }
 
 func (node PersistedNode) right() PersistedNode {
+	if node.snapshot.chain != nil {
+		return node.snapshot.layerChild(node.index, OffsetLayerRight)
+	}
 	data := node.branchNode()
 	keyLeaf := data.KeyLeaf()
 	preTrees := uint32(data.PreTrees())
@@ -172,6 +182,9 @@ func (node PersistedNode) Mutate(version, _ uint32) *MemNode {
 }
 
 func (node PersistedNode) Get(key []byte) ([]byte, uint32) {
+	if node.snapshot.chain != nil {
+		return node.layerGet(key)
+	}
 	if node.snapshot.branchIndex != nil {
 		return node.descend(key)
 	}
@@ -238,6 +251,9 @@ func (node PersistedNode) descend(key []byte) ([]byte, uint32) {
 }
 
 func (node PersistedNode) GetByIndex(leafIndex uint32) ([]byte, []byte) {
+	if node.snapshot.chain != nil {
+		return node.layerGetByIndex(leafIndex)
+	}
 	if node.isLeaf {
 		if leafIndex != 0 {
 			return nil, nil

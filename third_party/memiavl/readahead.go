@@ -33,19 +33,32 @@ func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
 }
 
 // memDescend follows key's search through the part of the tree held in
-// memory and returns where it leaves it: a MemNode leaf, the first node
-// of another kind (a snapshot's), or nil for an empty tree.
+// memory, and through the layers of the snapshot's chain (their nodes are
+// the recently written ones, read from the page cache like the memory's),
+// and returns where it leaves them: a leaf of either, the first node of a
+// full snapshot, or nil for an empty tree.
 func (t *Tree) memDescend(key []byte) Node {
 	node := t.root
 	for node != nil {
-		n, ok := node.(*MemNode)
-		if !ok || n.IsLeaf() {
+		var branchKey []byte
+		switch n := node.(type) {
+		case *MemNode:
+			if n.IsLeaf() {
+				return node
+			}
+			branchKey = n.key
+		case PersistedNode:
+			if n.snapshot.chain == nil || n.isLeaf {
+				return node
+			}
+			branchKey = n.snapshot.BranchKey(n.index)
+		default:
 			return node
 		}
-		if bytes.Compare(key, n.key) < 0 {
-			node = n.Left()
+		if bytes.Compare(key, branchKey) < 0 {
+			node = node.Left()
 		} else {
-			node = n.Right()
+			node = node.Right()
 		}
 	}
 	return nil
@@ -150,15 +163,18 @@ func (s *Snapshot) preadLeafHead(leaf PersistedNode, key []byte) ([]byte, int64,
 	return head, offset, nil
 }
 
-// SnapshotBytes is the size of the tree's snapshot files as mapped (zero
-// without a snapshot): what its reads need in the page cache to run from
+// SnapshotBytes is the size of the tree's snapshot files as mapped, its
+// chain's for a layer (zero without a snapshot): what its reads need in the page cache to run from
 // memory.
 func (t *Tree) SnapshotBytes() int64 {
-	s := t.snapshot
-	if s == nil {
+	if t.snapshot == nil {
 		return 0
 	}
-	return int64(len(s.nodes) + len(s.leaves) + len(s.kvs) + len(s.branchKeys) + len(s.branchIndex))
+	var n int64
+	for _, s := range t.snapshot.Chain() {
+		n += s.bytes()
+	}
+	return n
 }
 
 // preadStep is one step of a search below branch index, as left() and

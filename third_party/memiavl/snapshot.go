@@ -66,6 +66,14 @@ type Snapshot struct {
 
 	// nil means empty snapshot
 	root *PersistedNode
+
+	// dir is where the snapshot was opened from, links resolved (""
+	// for an empty one)
+	dir string
+
+	// chain is a layer's chain (layer.go), base first and the layer
+	// last, shared by the layers in it; nil for a full snapshot
+	chain []*Snapshot
 }
 
 func NewEmptySnapshot(version uint32) *Snapshot {
@@ -75,24 +83,55 @@ func NewEmptySnapshot(version uint32) *Snapshot {
 }
 
 // OpenSnapshot parse the version number and the root node index from metadata file,
-// and mmap the other files.
-func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
+// and mmap the other files. A layer's chain is opened with it.
+func OpenSnapshot(snapshotDir string) (*Snapshot, error) {
+	snapshot, layer, err := openSnapshotFiles(snapshotDir)
+	if err != nil || layer == nil {
+		return snapshot, err
+	}
+	if err := openLayerChain(snapshot, *layer, snapshotDir); err != nil {
+		return nil, errors.Join(err, snapshot.closeFiles())
+	}
+	return snapshot, nil
+}
+
+// openSnapshotFiles opens the snapshot in snapshotDir alone; for a layer
+// it also returns its layer file, and the caller links its chain.
+func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHeader, err error) {
+	dir, err := filepath.EvalSymlinks(snapshotDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, nil, err
+	}
 	// read metadata file
 	bz, err := os.ReadFile(filepath.Join(snapshotDir, FileNameMetadata))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(bz) != SizeMetadata {
-		return nil, fmt.Errorf("wrong metadata file size, expcted: %d, found: %d", SizeMetadata, len(bz))
+		return nil, nil, fmt.Errorf("wrong metadata file size, expcted: %d, found: %d", SizeMetadata, len(bz))
 	}
 
 	magic := binary.LittleEndian.Uint32(bz)
 	if magic != SnapshotFileMagic {
-		return nil, fmt.Errorf("invalid metadata file magic: %d", magic)
+		return nil, nil, fmt.Errorf("invalid metadata file magic: %d", magic)
 	}
 	format := binary.LittleEndian.Uint32(bz[4:])
-	if format != SnapshotFormat {
-		return nil, fmt.Errorf("unknown snapshot format: %d", format)
+	if format != SnapshotFormat && format != SnapshotFormatLayer {
+		return nil, nil, fmt.Errorf("unknown snapshot format: %d", format)
+	}
+	if format == SnapshotFormatLayer {
+		h, err := readLayerHeader(snapshotDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		layer = &h
+	}
+	sizeNode := SizeNode
+	if layer != nil {
+		sizeNode = SizeLayerNode
 	}
 	version := binary.LittleEndian.Uint32(bz[8:])
 
@@ -114,13 +153,13 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 	}()
 
 	if nodesMap, err = NewMmap(filepath.Join(snapshotDir, FileNameNodes)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if leavesMap, err = NewMmap(filepath.Join(snapshotDir, FileNameLeaves)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if kvsMap, err = NewMmap(filepath.Join(snapshotDir, FileNameKVs)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	nodes := nodesMap.Data()
@@ -128,22 +167,25 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 	kvs := kvsMap.Data()
 
 	// validate nodes length
-	if len(nodes)%SizeNode != 0 {
-		return nil, fmt.Errorf("corrupted snapshot, nodes file size %d is not a multiple of %d", len(nodes), SizeNode)
+	if len(nodes)%sizeNode != 0 {
+		return nil, nil, fmt.Errorf("corrupted snapshot, nodes file size %d is not a multiple of %d", len(nodes), sizeNode)
 	}
 	if len(leaves)%SizeLeaf != 0 {
-		return nil, fmt.Errorf("corrupted snapshot, leaves file size %d is not a multiple of %d", len(leaves), SizeLeaf)
+		return nil, nil, fmt.Errorf("corrupted snapshot, leaves file size %d is not a multiple of %d", len(leaves), SizeLeaf)
 	}
 
-	nodesLen := len(nodes) / SizeNode
+	nodesLen := len(nodes) / sizeNode
 	leavesLen := len(leaves) / SizeLeaf
-	if (leavesLen > 0 && nodesLen+1 != leavesLen) || (leavesLen == 0 && nodesLen != 0) {
-		return nil, fmt.Errorf("corrupted snapshot, branch nodes size %d don't match leaves size %d", nodesLen, leavesLen)
+	// a layer holds what changed: branches without leaves, or none
+	if layer == nil && ((leavesLen > 0 && nodesLen+1 != leavesLen) || (leavesLen == 0 && nodesLen != 0)) {
+		return nil, nil, fmt.Errorf("corrupted snapshot, branch nodes size %d don't match leaves size %d", nodesLen, leavesLen)
 	}
 
-	nodesData, err := NewNodes(nodes)
-	if err != nil {
-		return nil, err
+	var nodesData Nodes
+	if layer == nil { // a layer's branches are read by layerBranch
+		if nodesData, err = NewNodes(nodes); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	var branchKeysMap, branchIndexMap *MmapFile
@@ -158,32 +200,32 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 	}()
 	if _, statErr := os.Stat(filepath.Join(snapshotDir, FileNameBranchKeyIndex)); statErr == nil {
 		if branchIndexMap, err = NewMmap(filepath.Join(snapshotDir, FileNameBranchKeyIndex)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if branchKeysMap, err = NewMmap(filepath.Join(snapshotDir, FileNameBranchKeys)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(branchIndexMap.Data()) != 8*nodesLen {
-			return nil, fmt.Errorf("corrupted snapshot, branch key index size %d does not match %d branches", len(branchIndexMap.Data()), nodesLen)
+			return nil, nil, fmt.Errorf("corrupted snapshot, branch key index size %d does not match %d branches", len(branchIndexMap.Data()), nodesLen)
 		}
 		if nodesLen > 0 {
 			// the last branch's key must end the branch keys file exactly
 			keys := uint64(len(branchKeysMap.Data()))
 			last := binary.LittleEndian.Uint64(branchIndexMap.Data()[8*(nodesLen-1):])
 			if last > keys || keys-last < 4 || keys-last-4 != uint64(binary.LittleEndian.Uint32(branchKeysMap.Data()[last:])) {
-				return nil, fmt.Errorf("corrupted snapshot, branch keys file size %d does not end with the last branch's key at %d", keys, last)
+				return nil, nil, fmt.Errorf("corrupted snapshot, branch keys file size %d does not end with the last branch's key at %d", keys, last)
 			}
 		}
 	}
 
 	leavesData, err := NewLeaves(leaves)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	values, err := readValueCodec(snapshotDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	snapshot = &Snapshot{
@@ -201,6 +243,7 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 		kvs:    kvs,
 
 		version: version,
+		dir:     dir,
 
 		nodesLayout:  nodesData,
 		leavesLayout: leavesData,
@@ -217,7 +260,9 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 		}
 	}
 
-	if nodesLen > 0 {
+	if layer != nil {
+		// its root and children are references: openLayerChain
+	} else if nodesLen > 0 {
 		snapshot.root = &PersistedNode{
 			snapshot: snapshot,
 			isLeaf:   false,
@@ -231,11 +276,23 @@ func OpenSnapshot(snapshotDir string) (snapshot *Snapshot, err error) {
 		}
 	}
 
-	return snapshot, nil
+	return snapshot, layer, nil
 }
 
-// Close closes the file and mmap handles, clears the buffers.
+// Close closes the file and mmap handles, clears the buffers; a layer's
+// closes its chain's too.
 func (snapshot *Snapshot) Close() error {
+	var errs []error
+	if n := len(snapshot.chain); n > 0 {
+		for _, m := range snapshot.chain[:n-1] {
+			errs = append(errs, m.closeFiles())
+		}
+	}
+	return errors.Join(append(errs, snapshot.closeFiles())...)
+}
+
+// closeFiles closes the snapshot's own files.
+func (snapshot *Snapshot) closeFiles() error {
 	var errs []error
 
 	if snapshot.nodesMap != nil {
@@ -304,6 +361,9 @@ func (snapshot *Snapshot) RootHash() []byte {
 
 // nodesLen returns the number of nodes in the snapshot
 func (snapshot *Snapshot) nodesLen() int {
+	if snapshot.chain != nil {
+		return len(snapshot.nodes) / SizeLayerNode
+	}
 	return len(snapshot.nodes) / SizeNode
 }
 
@@ -392,6 +452,9 @@ func (snapshot *Snapshot) Export() *Exporter {
 }
 
 func (snapshot *Snapshot) export(callback func(*ExportNode) bool) {
+	if snapshot.chain != nil {
+		panic("export: a layer is exported by a walk of its tree (Tree.Export)")
+	}
 	if snapshot.leavesLen() == 0 {
 		return
 	}
@@ -448,7 +511,7 @@ func (t *Tree) WriteSnapshot(snapshotDir string) error {
 
 // WriteSnapshotWithContext save the IAVL tree to a new snapshot directory.
 func (t *Tree) WriteSnapshotWithContext(ctx context.Context, snapshotDir string) error {
-	return writeSnapshot(ctx, snapshotDir, t.version, func(w *snapshotWriter) (uint32, error) {
+	return writeSnapshot(ctx, snapshotDir, t.version, SnapshotFormat, func(w *snapshotWriter) (uint32, error) {
 		if t.root == nil {
 			return 0, nil
 		} else {
@@ -479,7 +542,7 @@ func (t *Tree) valueCodecToWrite() *valueCodec {
 
 func writeSnapshot(
 	ctx context.Context,
-	dir string, version uint32,
+	dir string, version, format uint32,
 	doWrite func(*snapshotWriter) (uint32, error),
 ) (returnErr error) {
 	if err := os.MkdirAll(dir, os.ModePerm); err != nil {
@@ -556,7 +619,7 @@ func writeSnapshot(
 		return err
 	}
 
-	if leaves > 0 {
+	if leaves > 0 || w.branchCounter > 0 {
 		if err := nodesWriter.Flush(); err != nil {
 			return err
 		}
@@ -599,7 +662,7 @@ func writeSnapshot(
 	// write metadata
 	var metadataBuf [SizeMetadata]byte
 	binary.LittleEndian.PutUint32(metadataBuf[:], SnapshotFileMagic)
-	binary.LittleEndian.PutUint32(metadataBuf[4:], SnapshotFormat)
+	binary.LittleEndian.PutUint32(metadataBuf[4:], format)
 	binary.LittleEndian.PutUint32(metadataBuf[8:], version)
 
 	metadataFile := filepath.Join(dir, FileNameMetadata)
@@ -640,6 +703,11 @@ type snapshotWriter struct {
 	// and stored as its buffers
 	values          *valueCodec
 	scratch, stored []byte
+
+	// a layer's writer: the chain's snapshots' positions, and the
+	// layer's own
+	layerPositions map[*Snapshot]int
+	layerSelf      int
 }
 
 func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter io.Writer) *snapshotWriter {

@@ -275,7 +275,7 @@ type stackEntry struct {
 
 // Export returns a snapshot of the tree which won't be corrupted by further modifications on the main tree.
 func (t *Tree) Export() *Exporter {
-	if t.snapshot != nil && t.version == t.snapshot.Version() {
+	if t.snapshot != nil && !t.snapshot.IsLayer() && t.version == t.snapshot.Version() {
 		// snapshot export algorithm is more efficient
 		return t.snapshot.Export()
 	}

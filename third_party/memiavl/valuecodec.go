@@ -2,6 +2,7 @@ package memiavl
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -70,6 +71,15 @@ func readValueCodec(dir string) (*valueCodec, error) {
 		return nil, errors.New("corrupted snapshot, value dictionary does not load")
 	}
 	return &valueCodec{dict: d, trainedAt: binary.LittleEndian.Uint64(b)}, nil
+}
+
+// sameAs reports whether c and o store values alike (both nil, or the
+// same dictionary).
+func (c *valueCodec) sameAs(o *valueCodec) bool {
+	if c == nil || o == nil {
+		return c == o
+	}
+	return c.trainedAt == o.trainedAt && bytes.Equal(c.dict.Bytes(), o.dict.Bytes())
 }
 
 // write writes the dictionary into dir.

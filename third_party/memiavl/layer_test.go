@@ -1,0 +1,364 @@
+package memiavl
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// layerValue is record(i), never empty: ics23 proves no empty value.
+func layerValue(i int) []byte {
+	if v := record(i); len(v) > 0 {
+		return v
+	}
+	return []byte("-")
+}
+
+// layerRound changes a tree and its in-memory twin alike: updates, new
+// keys and deletions spread over the keys, seeded by round.
+func layerRound(trees []*Tree, keys map[string][]byte, round int) {
+	rng := rand.New(rand.NewSource(int64(round)))
+	var existing []string
+	for k := range keys {
+		existing = append(existing, k)
+	}
+	sort.Strings(existing)
+	var pairs []*KVPair
+	seen := map[string]bool{}
+	for i := 0; i < 300; i++ {
+		var key string
+		switch rng.Intn(4) {
+		case 0: // a new key
+			key = fmt.Sprintf("k%08d-%d", rng.Intn(4000), round)
+		default:
+			key = existing[rng.Intn(len(existing))]
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, ok := keys[key]; ok && rng.Intn(5) == 0 {
+			pairs = append(pairs, &KVPair{Key: []byte(key), Delete: true})
+			delete(keys, key)
+			continue
+		}
+		value := layerValue(rng.Intn(5000))
+		pairs = append(pairs, &KVPair{Key: []byte(key), Value: value})
+		keys[key] = value
+	}
+	sort.Slice(pairs, func(i, j int) bool { return bytes.Compare(pairs[i].Key, pairs[j].Key) < 0 })
+	for _, tree := range trees {
+		tree.ApplyChangeSet(ChangeSet{Pairs: pairs})
+		if _, _, err := tree.SaveVersion(true); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// requireSameTree requires tree to answer every read as want (a tree
+// that never touched a snapshot) and as keys says.
+func requireSameTree(t *testing.T, tree, want *Tree, keys map[string][]byte) {
+	t.Helper()
+	if !bytes.Equal(tree.RootHash(), want.RootHash()) {
+		t.Fatalf("root hash %X, in memory %X", tree.RootHash(), want.RootHash())
+	}
+	if tree.root.Size() != int64(len(keys)) {
+		t.Fatalf("%d leaves, want %d", tree.root.Size(), len(keys))
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for i, k := range sorted {
+		if got := tree.Get([]byte(k)); !bytes.Equal(got, keys[k]) {
+			t.Fatalf("Get(%s) = %q, want %q", k, got, keys[k])
+		}
+		if idx, _ := tree.GetWithIndex([]byte(k)); idx != int64(i) {
+			t.Fatalf("GetWithIndex(%s) = %d, want %d", k, idx, i)
+		}
+		// the rank of an absent key just after k
+		absent := k + "\x00"
+		if idx, v := tree.GetWithIndex([]byte(absent)); v != nil || idx != int64(i+1) {
+			t.Fatalf("GetWithIndex(%q) = %d, %q; want %d, nil", absent, idx, v, i+1)
+		}
+		if key, v := tree.GetByIndex(int64(i)); string(key) != k || !bytes.Equal(v, keys[k]) {
+			t.Fatalf("GetByIndex(%d) = %s, want %s", i, key, k)
+		}
+		got, err := tree.ReadAhead([]byte(k))
+		if err != nil || !bytes.Equal(got, keys[k]) {
+			t.Fatalf("ReadAhead(%s) = %q, %v; want %q", k, got, err, keys[k])
+		}
+		if err := tree.ReadAheadWrite([]byte(k)); err != nil {
+			t.Fatalf("ReadAheadWrite(%s): %v", k, err)
+		}
+	}
+	for _, ascending := range []bool{true, false} {
+		it, wantIt := tree.Iterator(nil, nil, ascending), want.Iterator(nil, nil, ascending)
+		n := 0
+		for ; wantIt.Valid(); wantIt.Next() {
+			if !it.Valid() || !bytes.Equal(it.Key(), wantIt.Key()) || !bytes.Equal(it.Value(), wantIt.Value()) {
+				t.Fatalf("iterator (ascending %v) at %d differs", ascending, n)
+			}
+			it.Next()
+			n++
+		}
+		if it.Valid() {
+			t.Fatalf("iterator (ascending %v) goes on past %d", ascending, n)
+		}
+	}
+	for _, k := range sorted[:min(len(sorted), 50)] {
+		proof, err := tree.GetMembershipProof([]byte(k))
+		if err != nil || !want.VerifyMembership(proof, []byte(k)) {
+			t.Fatalf("membership proof of %s: %v", k, err)
+		}
+		absent := []byte(k + "\x00")
+		proof, err = tree.GetNonMembershipProof(absent)
+		if err != nil || !want.VerifyNonMembership(proof, absent) {
+			t.Fatalf("non-membership proof of %q: %v", absent, err)
+		}
+	}
+	var got, expected []ExportNode
+	for _, e := range []struct {
+		tree *Tree
+		into *[]ExportNode
+	}{{tree, &got}, {want, &expected}} {
+		exporter := e.tree.Export()
+		for {
+			node, err := exporter.Next()
+			if err != nil {
+				break
+			}
+			*e.into = append(*e.into, *node)
+		}
+		exporter.Close()
+	}
+	if len(got) != len(expected) {
+		t.Fatalf("exported %d nodes, want %d", len(got), len(expected))
+	}
+	for i := range got {
+		if got[i].Height != expected[i].Height || got[i].Version != expected[i].Version || !bytes.Equal(got[i].Key, expected[i].Key) || !bytes.Equal(got[i].Value, expected[i].Value) {
+			t.Fatalf("exported node %d differs", i)
+		}
+	}
+}
+
+func TestLayersReadAsTheTree(t *testing.T) {
+	const n = 3000
+	parent := t.TempDir()
+	keys := map[string][]byte{}
+	mem := New(0)
+	for i := 0; i < n; i++ {
+		keys[fmt.Sprintf("k%08d", i)] = layerValue(i)
+	}
+	var pairs []*KVPair
+	for i := 0; i < n; i++ {
+		k := fmt.Sprintf("k%08d", i)
+		pairs = append(pairs, &KVPair{Key: []byte(k), Value: keys[k]})
+	}
+	mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
+	if _, _, err := mem.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.WriteSnapshot(filepath.Join(parent, "base")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSnapshot(filepath.Join(parent, "base"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := NewFromSnapshot(s, false, 0)
+	if tree.snapshot.values == nil {
+		t.Fatal("the base does not compress its values: the layers' codec is not tested")
+	}
+
+	for round := 1; round <= 5; round++ {
+		layerRound([]*Tree{tree, mem}, keys, round)
+		dir := filepath.Join(parent, fmt.Sprintf("layer-%d", round))
+		if err := tree.WriteLayer(context.Background(), dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := tree.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := OpenSnapshot(dir)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if !s.IsLayer() || len(s.Chain()) != round+1 {
+			t.Fatalf("round %d: a chain of %d, layer %v", round, len(s.Chain()), s.IsLayer())
+		}
+		for _, m := range s.Chain()[1:] {
+			if m.values != s.Chain()[0].values {
+				t.Fatal("a layer of the chain does not share the base's value codec")
+			}
+		}
+		tree = NewFromSnapshot(s, false, 0)
+		if tree.Version() != mem.Version() {
+			t.Fatalf("layer at version %d, tree at %d", tree.Version(), mem.Version())
+		}
+		requireSameTree(t, tree, mem, keys)
+		// A layer holds what changed, not the state.
+		if b := s.bytes(); b*3 > s.Chain()[0].bytes() {
+			t.Fatalf("round %d: a layer of %d bytes over a base of %d", round, b, s.Chain()[0].bytes())
+		}
+	}
+
+	// A layer of nothing new: its root is the chain's.
+	if _, _, err := tree.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := mem.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.WriteLayer(context.Background(), filepath.Join(parent, "layer-empty")); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := OpenSnapshot(filepath.Join(parent, "layer-empty"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(empty.RootHash(), mem.RootHash()) {
+		t.Fatal("a layer with no new node has another root")
+	}
+	if err := empty.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The whole tree written again from the chain, values copied as
+	// stored (the chain shares one codec).
+	if err := tree.WriteSnapshot(filepath.Join(parent, "full")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenSnapshot(filepath.Join(parent, "full"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.IsLayer() {
+		t.Fatal("a full rewrite of a layered tree is a layer")
+	}
+	full := NewFromSnapshot(s, false, 0)
+	defer full.Close()
+	requireSameTree(t, full, mem, keys)
+}
+
+func TestLayerRefusesABrokenChain(t *testing.T) {
+	parent := t.TempDir()
+	mem := New(0)
+	for i := 0; i < 2000; i++ {
+		mem.set([]byte(fmt.Sprintf("k%08d", i)), record(i))
+	}
+	if _, _, err := mem.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.WriteSnapshot(filepath.Join(parent, "base")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSnapshot(filepath.Join(parent, "base"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := NewFromSnapshot(s, false, 0)
+	keys := map[string][]byte{}
+	for i := 0; i < 2000; i++ {
+		keys[fmt.Sprintf("k%08d", i)] = record(i)
+	}
+	layerRound([]*Tree{tree}, keys, 1)
+	layer := filepath.Join(parent, "layer")
+	if err := tree.WriteLayer(context.Background(), layer); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := New(0).WriteLayer(context.Background(), filepath.Join(parent, "nothing")); err == nil {
+		t.Fatal("a tree without a snapshot wrote a layer")
+	}
+
+	broken := func(name string, breakIt func(dir string), want string) {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(parent, name)
+			if err := os.CopyFS(dir, os.DirFS(layer)); err != nil {
+				t.Fatal(err)
+			}
+			breakIt(dir)
+			s, err := OpenSnapshot(dir)
+			if err == nil {
+				s.Close()
+				t.Fatal("opened")
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("error %q does not say %q", err, want)
+			}
+		})
+	}
+	rewriteHeader := func(dir string, change func(*layerHeader)) {
+		h, err := readLayerHeader(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&h)
+		if err := os.WriteFile(filepath.Join(dir, FileNameLayer), h.marshal(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broken("missing-base", func(dir string) {
+		rewriteHeader(dir, func(h *layerHeader) { h.chain[0] = "../gone" })
+	}, "open snapshot 0 of the chain")
+	broken("layer-as-base", func(dir string) {
+		rewriteHeader(dir, func(h *layerHeader) { h.chain[0] = "../layer" })
+	}, "is a layer")
+	broken("root-out-of-range", func(dir string) {
+		rewriteHeader(dir, func(h *layerHeader) { h.root = layerRef(1, false, 1<<30) })
+	}, "root")
+	broken("child-out-of-range", func(dir string) {
+		path := filepath.Join(dir, FileNameNodes)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		binary.LittleEndian.PutUint64(b[OffsetLayerLeft:], layerRef(0, true, 1<<30))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}, "branch 0")
+	broken("child-above-the-layer", func(dir string) {
+		path := filepath.Join(dir, FileNameNodes)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		binary.LittleEndian.PutUint64(b[OffsetLayerRight:], layerRef(7, false, 0))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}, "above the layer")
+	broken("cut-layer-file", func(dir string) {
+		path := filepath.Join(dir, FileNameLayer)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b[:len(b)-3], 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}, "cut short")
+	broken("nodes-not-records", func(dir string) {
+		f, err := os.OpenFile(filepath.Join(dir, FileNameNodes), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte{1, 2, 3})
+		f.Close()
+	}, "not a multiple of 64")
+}
