@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,6 +61,11 @@ type DB struct {
 	// rewritePolicy, if set, decides when to rewrite instead of
 	// snapshotInterval
 	rewritePolicy *RewritePolicy
+	// layerPolicy, if set, lets a background rewrite write a layer over
+	// the snapshot instead of the whole tree (layer.go)
+	layerPolicy *LayerPolicy
+	// lastRewrite says what the last background rewrite wrote
+	lastRewrite RewriteReport
 	// grown is the log beyond the current snapshot; grownAtRewrite its
 	// reading when the running rewrite started (the new snapshot's
 	// version), rewriteStarted that version
@@ -106,7 +111,10 @@ type Options struct {
 	SnapshotInterval   uint32
 	// RewritePolicy, if set, rewrites the snapshot as the state changes
 	// (RewritePolicy's rules) instead of every SnapshotInterval versions.
-	RewritePolicy          *RewritePolicy
+	RewritePolicy *RewritePolicy
+	// LayerPolicy, if set, writes a background rewrite as a layer over
+	// the current snapshot while the policy allows (layer.go).
+	LayerPolicy            *LayerPolicy
 	TriggerStateSyncExport func(height int64)
 	// load the target version instead of latest version
 	TargetVersion uint32
@@ -135,7 +143,12 @@ func (opts Options) Validate() error {
 	}
 
 	if opts.RewritePolicy != nil {
-		return opts.RewritePolicy.Validate()
+		if err := opts.RewritePolicy.Validate(); err != nil {
+			return err
+		}
+	}
+	if opts.LayerPolicy != nil {
+		return opts.LayerPolicy.Validate()
 	}
 
 	return nil
@@ -267,6 +280,7 @@ func Load(dir string, opts Options) (*DB, error) {
 		snapshotKeepRecent:     opts.SnapshotKeepRecent,
 		snapshotInterval:       opts.SnapshotInterval,
 		rewritePolicy:          opts.RewritePolicy,
+		layerPolicy:            opts.LayerPolicy,
 		grown:                  grown,
 		rewriteStarted:         mtree.SnapshotVersion(),
 		triggerStateSyncExport: opts.TriggerStateSyncExport,
@@ -518,6 +532,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		return fmt.Errorf("switch multitree failed: %w", err)
 	}
 	db.grown = db.grown.since(db.grownAtRewrite)
+	db.lastRewrite = result.report
 	db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version())
 
 	db.pruneSnapshots()
@@ -544,36 +559,55 @@ func (db *DB) pruneSnapshots() {
 			return
 		}
 
+		// Kept: the current snapshot, snapshotKeepRecent older ones, and
+		// the snapshots their layers lie on. The log is kept from the
+		// oldest snapshot kept for itself: one kept only under a layer
+		// is not loaded alone at its own version.
 		counter := db.snapshotKeepRecent
+		kept := []int64{currentVersion}
+		var older []int64
 		if err := traverseSnapshots(db.dir, false, func(version int64) (bool, error) {
-			if version >= currentVersion {
+			switch {
+			case version > currentVersion:
 				// ignore any newer snapshot directories, there could be ongoning snapshot rewrite.
-				return false, nil
-			}
-
-			if counter > 0 {
+			case version == currentVersion:
+			case counter > 0:
 				counter--
-				return false, nil
+				kept = append(kept, version)
+			default:
+				older = append(older, version)
 			}
-
+			return false, nil
+		}); err != nil {
+			db.logger.Error("fail to prune snapshots", "err", err)
+			return
+		}
+		under := map[int64]bool{}
+		for _, version := range kept {
+			chain, err := snapshotChainVersions(db.dir, version)
+			if err != nil {
+				// which snapshots its layers lie on is unknown: prune none
+				db.logger.Error("failed to read the chain of a snapshot, none pruned", "version", version, "err", err)
+				return
+			}
+			for _, v := range chain {
+				under[v] = true
+			}
+		}
+		for _, version := range older {
+			if under[version] {
+				continue
+			}
 			name := snapshotName(version)
 			db.logger.Info("prune snapshot", "name", name)
 
 			if err := atomicRemoveDir(filepath.Join(db.dir, name)); err != nil {
 				db.logger.Error("failed to prune snapshot", "err", err)
 			}
-
-			return false, nil
-		}); err != nil {
-			db.logger.Error("fail to prune snapshots", "err", err)
-			return
 		}
 
-		// truncate WAL until the earliest remaining snapshot
-		earliestVersion, err := firstSnapshotVersion(db.dir)
-		if err != nil {
-			db.logger.Error("failed to find first snapshot", "err", err)
-		}
+		// truncate WAL until the earliest snapshot kept for itself
+		earliestVersion := slices.Min(kept)
 
 		if err := db.wal.TruncateFront(walIndex(earliestVersion+1, db.initialVersion)); err != nil {
 			db.logger.Error("failed to truncate wal", "err", err, "version", earliestVersion+1)
@@ -709,6 +743,7 @@ func (db *DB) copy(cacheSize int) *DB {
 		logger:             db.logger,
 		dir:                db.dir,
 		snapshotWriterPool: db.snapshotWriterPool,
+		layerPolicy:        db.layerPolicy,
 	}
 }
 
@@ -719,23 +754,48 @@ func (db *DB) RewriteSnapshot() error {
 
 // RewriteSnapshotWithContext writes the current version of memiavl into a snapshot, and update the `current` symlink.
 func (db *DB) RewriteSnapshotWithContext(ctx context.Context) error {
+	_, err := db.rewriteSnapshot(ctx, nil)
+	return err
+}
+
+// RewriteReport says what a rewrite wrote: per tree, a layer or the
+// whole tree, and the bytes of its files.
+type RewriteReport struct {
+	Version int64
+	Trees   []RewrittenTree
+}
+
+// RewrittenTree is one tree's part of a RewriteReport.
+type RewrittenTree struct {
+	Name  string
+	Layer bool  // a layer over the snapshot, else the whole tree
+	Chain int   // snapshots in its chain, itself included
+	Bytes int64 // the files written
+}
+
+// rewriteSnapshot writes the current version as a snapshot and points
+// `current` at it: each tree as a layer where layers allows it
+// (Tree.layerDue), else whole.
+func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy) (RewriteReport, error) {
 	db.mtx.Lock()
 	defer db.mtx.Unlock()
 
 	if db.readOnly {
-		return errReadOnly
+		return RewriteReport{}, errReadOnly
 	}
 
 	snapshotDir := snapshotName(db.lastCommitInfo.Version)
 	tmpDir := snapshotDir + TmpSuffix
 	path := filepath.Join(db.dir, tmpDir)
-	if err := db.MultiTree.WriteSnapshotWithContext(ctx, path, db.snapshotWriterPool); err != nil {
-		return errors.Join(err, os.RemoveAll(path))
+	report, err := db.MultiTree.writeSnapshot(ctx, path, db.snapshotWriterPool, layers)
+	if err != nil {
+		return report, errors.Join(err, os.RemoveAll(path))
 	}
+	report.Version = db.lastCommitInfo.Version
 	if err := os.Rename(path, filepath.Join(db.dir, snapshotDir)); err != nil {
-		return err
+		return report, err
 	}
-	return updateCurrentSymlink(db.dir, snapshotDir)
+	return report, updateCurrentSymlink(db.dir, snapshotDir)
 }
 
 func (db *DB) Reload() error {
@@ -805,33 +865,47 @@ func (db *DB) rewriteIfApplicable(height int64) {
 // while it is written.
 const rewriteHeadroom = 1 << 30
 
-// roomForRewrite reports whether the disk holds a second snapshot as
-// large as the current one (the rewrite writes the new one beside it,
-// and the old goes only after the switch), with rewriteHeadroom to
-// spare; need and free say what was compared.
+// roomForRewrite reports whether the disk holds what the next rewrite
+// writes beside the current snapshot (the old goes only after the
+// switch), with rewriteHeadroom to spare: a tree written whole needs as
+// much as its snapshot's chain holds (the live tree is no larger), a
+// layer about layerBytesPerLogByte times the log since the snapshot.
+// need and free say what was compared.
 func (db *DB) roomForRewrite() (need, free int64, ok bool) {
 	need = rewriteHeadroom
-	current, err := filepath.EvalSymlinks(currentPath(db.dir)) // "current" is a link
-	if err != nil {
-		return need, 0, true // no snapshot to measure: not held back
-	}
-	_ = filepath.WalkDir(current, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				need += info.Size()
-			}
+	layered := false
+	for _, entry := range db.trees {
+		if entry.Tree.layerDue(db.layerPolicy) {
+			layered = true
+		} else {
+			need += entry.Tree.SnapshotBytes()
 		}
-		return nil
-	})
-	free, err = diskFreeFunc(db.dir)
+	}
+	if layered {
+		need += layerBytesPerLogByte * db.grown.Bytes
+	}
+	free, err := diskFreeFunc(db.dir)
 	if err != nil {
 		return need, 0, true // unknown: not held back
 	}
 	return need, free, free >= need
 }
 
+// layerBytesPerLogByte bounds a layer's files by the log it replaces: a
+// change logs its key and value once, a layer writes the leaf and the
+// branches above it that no earlier change of the layer wrote.
+const layerBytesPerLogByte = 8
+
 // diskFreeFunc is diskFree, replaced by tests.
 var diskFreeFunc = diskFree
+
+// LastRewrite says what the last background rewrite switched to wrote
+// (zero before the first).
+func (db *DB) LastRewrite() RewriteReport {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+	return db.lastRewrite
+}
 
 // RewritesHeldBack counts the rewrites the policy found due and the disk
 // had no room for, since the DB was opened.
@@ -862,8 +936,9 @@ func (db *DB) LogGrowth() LogGrowth {
 }
 
 type snapshotResult struct {
-	mtree *MultiTree
-	err   error
+	mtree  *MultiTree
+	report RewriteReport
+	err    error
 }
 
 // RewriteSnapshotBackground rewrite snapshot in a background goroutine,
@@ -897,12 +972,16 @@ func (db *DB) rewriteSnapshotBackground() error {
 		defer close(ch)
 
 		cloned.logger.Info("start rewriting snapshot", "version", cloned.Version())
-		if err := cloned.RewriteSnapshotWithContext(ctx); err != nil {
+		report, err := cloned.rewriteSnapshot(ctx, cloned.layerPolicy)
+		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.
 			cloned.logger.Error("failed to rewrite snapshot", "err", err)
 			return
 		}
-		cloned.logger.Info("finished rewriting snapshot", "version", cloned.Version())
+		for _, tree := range report.Trees {
+			cloned.logger.Info("finished rewriting snapshot", "version", cloned.Version(), "tree", tree.Name,
+				"layer", tree.Layer, "chain", tree.Chain, "bytes", tree.Bytes)
+		}
 		mtree, err := LoadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0)
 		if err != nil {
 			ch <- snapshotResult{err: err}
@@ -917,7 +996,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 
 		cloned.logger.Info("finished best-effort WAL catchup", "version", cloned.Version(), "latest", mtree.Version())
 
-		ch <- snapshotResult{mtree: mtree}
+		ch <- snapshotResult{mtree: mtree, report: report}
 	}()
 
 	return nil
@@ -1021,6 +1100,34 @@ func (db *DB) WriteSnapshotWithContext(ctx context.Context, dir string) error {
 	defer db.mtx.Unlock()
 
 	return db.MultiTree.WriteSnapshotWithContext(ctx, dir, db.snapshotWriterPool)
+}
+
+// snapshotChainVersions lists the versions of the snapshots the trees of
+// the snapshot at version lie on (none when no tree is a layer).
+func snapshotChainVersions(root string, version int64) ([]int64, error) {
+	dir := filepath.Join(root, snapshotName(version))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var versions []int64
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		chain, err := SnapshotChainDirs(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, under := range chain {
+			v, err := parseVersion(filepath.Base(filepath.Dir(under)))
+			if err != nil {
+				return nil, fmt.Errorf("tree %s of %s lies on %s: %w", e.Name(), dir, under, err)
+			}
+			versions = append(versions, v)
+		}
+	}
+	return versions, nil
 }
 
 func snapshotName(version int64) string {

@@ -46,6 +46,22 @@ func killKey(i int) []byte { return []byte(fmt.Sprintf("k%06d", i)) }
 
 var killPolicy = RewritePolicy{MinVersions: 3, ChangedFraction: 0.005}
 
+// killLayersEnv, set, has the killed process write layers
+// (TestKillDuringLayeredRewrites): three over each full snapshot.
+const killLayersEnv = "MEMIAVL_KILL_CHILD_LAYERS"
+
+var killLayers = LayerPolicy{MaxLayers: 3, MaxFraction: 10}
+
+func killOptions(layered bool) Options {
+	p := killPolicy
+	opts := Options{InitialStores: []string{"a"}, RewritePolicy: &p, AsyncCommitBuffer: -1}
+	if layered {
+		l := killLayers
+		opts.LayerPolicy = &l
+	}
+	return opts
+}
+
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(killChildEnv); dir != "" {
 		killChild(dir)
@@ -55,8 +71,9 @@ func TestMain(m *testing.M) {
 }
 
 func killChild(dir string) {
-	p := killPolicy
-	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &p, AsyncCommitBuffer: -1})
+	opts := killOptions(os.Getenv(killLayersEnv) != "")
+	opts.CreateIfMissing = true
+	db, err := Load(dir, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -85,11 +102,32 @@ func TestKillDuringRewrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills processes")
 	}
+	killRounds(t, 6, false)
+}
+
+// TestKillDuringLayeredRewrites is TestKillDuringRewrite with layers: the
+// process writes three layers over each full snapshot. A layer is
+// written in a few milliseconds, so the kill comes at a random moment
+// rather than once a rewrite is seen: during a layer, after a switch,
+// during the prune that follows it. Each reopening reads its chain to
+// every version reported committed.
+func TestKillDuringLayeredRewrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills processes")
+	}
+	killRounds(t, 8, true)
+}
+
+func killRounds(t *testing.T, rounds int, layered bool) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(7))
-	for round := range 6 {
+	reopenedOnALayer := false
+	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+		if layered {
+			cmd.Env = append(cmd.Env, killLayersEnv+"=1")
+		}
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -135,7 +173,7 @@ func TestKillDuringRewrite(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatalf("round %d: no rewrite seen", round)
 			default:
-				if wait <= 0 && tmpDirExists(t, dir) {
+				if wait <= 0 && (layered || tmpDirExists(t, dir)) {
 					rewriting = true
 					// sometimes at once, sometimes a little later in the rewrite
 					time.Sleep(time.Duration(rng.Intn(10)) * time.Millisecond)
@@ -152,7 +190,7 @@ func TestKillDuringRewrite(t *testing.T) {
 		}
 		cmd.Wait()
 
-		db, err := Load(dir, Options{InitialStores: []string{"a"}, RewritePolicy: &killPolicy, AsyncCommitBuffer: -1})
+		db, err := Load(dir, killOptions(layered))
 		if err != nil {
 			t.Fatalf("round %d: reopen: %v", round, err)
 		}
@@ -176,10 +214,15 @@ func TestKillDuringRewrite(t *testing.T) {
 				t.Fatalf("round %d, version %d: %s = %q, want %q", round, got, k, g, v)
 			}
 		}
-		t.Logf("round %d: killed after version %d during a rewrite, reopened at %d from the snapshot at %d", round, acked, got, db.SnapshotVersion())
+		chain := len(tree.snapshot.Chain())
+		reopenedOnALayer = reopenedOnALayer || chain > 1
+		t.Logf("round %d: killed after version %d during a rewrite, reopened at %d from the snapshot at %d (a chain of %d)", round, acked, got, db.SnapshotVersion(), chain)
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if layered && !reopenedOnALayer {
+		t.Fatal("no round reopened on a layer")
 	}
 }
 

@@ -114,8 +114,11 @@ func (t *Tree) valueCodecToWriteIsKept() bool {
 }
 
 // Chain is the snapshot's chain, base first and the snapshot last: the
-// snapshot alone for a full one.
+// snapshot alone for a full one, none for no snapshot.
 func (snapshot *Snapshot) Chain() []*Snapshot {
+	if snapshot == nil {
+		return nil
+	}
 	if snapshot.chain == nil {
 		return []*Snapshot{snapshot}
 	}

@@ -374,22 +374,46 @@ func (t *MultiTree) WriteSnapshot(dir string, wp *pond.WorkerPool) error {
 }
 
 func (t *MultiTree) WriteSnapshotWithContext(ctx context.Context, dir string, wp *pond.WorkerPool) error {
+	_, err := t.writeSnapshot(ctx, dir, wp, nil)
+	return err
+}
+
+// writeSnapshot writes the trees into dir: each as a layer over its
+// snapshot where layers allows it (Tree.layerDue), else whole.
+func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.WorkerPool, layers *LayerPolicy) (RewriteReport, error) {
+	var report RewriteReport
 	if err := os.MkdirAll(dir, os.ModePerm); err != nil {
-		return err
+		return report, err
 	}
 
 	// write the snapshots in parallel and wait all jobs done
 	group, _ := wp.GroupContext(context.Background())
 
-	for _, entry := range t.trees {
+	report.Trees = make([]RewrittenTree, len(t.trees))
+	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
+		layer := tree.layerDue(layers)
+		report.Trees[i] = RewrittenTree{Name: name, Layer: layer, Chain: 1}
+		if layer {
+			report.Trees[i].Chain = len(tree.snapshot.Chain()) + 1
+		}
 		group.Submit(func() error {
-			return tree.WriteSnapshotWithContext(ctx, filepath.Join(dir, name))
+			treeDir := filepath.Join(dir, name)
+			var err error
+			if layer {
+				err = tree.WriteLayer(ctx, treeDir)
+			} else {
+				err = tree.WriteSnapshotWithContext(ctx, treeDir)
+			}
+			if err == nil {
+				report.Trees[i].Bytes, err = dirBytes(treeDir)
+			}
+			return err
 		})
 	}
 
 	if err := group.Wait(); err != nil {
-		return err
+		return report, err
 	}
 
 	// write commit info
@@ -399,9 +423,28 @@ func (t *MultiTree) WriteSnapshotWithContext(ctx context.Context, dir string, wp
 	}
 	bz, err := metadata.Marshal()
 	if err != nil {
-		return err
+		return report, err
 	}
-	return WriteFileSync(filepath.Join(dir, MetadataFileName), bz)
+	return report, WriteFileSync(filepath.Join(dir, MetadataFileName), bz)
+}
+
+// dirBytes is the size of the files in dir.
+func dirBytes(dir string) (int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			return 0, err
+		}
+		if info.Mode().IsRegular() {
+			n += info.Size()
+		}
+	}
+	return n, nil
 }
 
 // WriteFileSync calls `f.Sync` after before closing the file

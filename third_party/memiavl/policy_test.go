@@ -264,6 +264,7 @@ func TestRewriteHeldBackWithoutRoom(t *testing.T) {
 }
 
 // roomForRewrite asks for the current snapshot's size and the headroom.
+// (With layers: TestLayeredRewrites.)
 func TestRoomForRewriteMeasuresTheSnapshot(t *testing.T) {
 	db := openPolicyDB(t, t.TempDir(), RewritePolicy{MinVersions: 1, ChangedFraction: 0.1})
 	defer db.Close()
@@ -287,7 +288,8 @@ func TestRoomForRewriteMeasuresTheSnapshot(t *testing.T) {
 		t.Fatalf("snapshot of 3,000 keys is %d bytes", size)
 	}
 	need, free, ok := db.roomForRewrite()
-	if need != size+rewriteHeadroom || free <= 0 || ok != (free >= need) {
+	// the trees' files as mapped: all but the small metadata files
+	if tree := need - rewriteHeadroom; tree > size || tree < size-200 || free <= 0 || ok != (free >= need) {
 		t.Fatalf("need %d (snapshot %d), free %d, ok %v", need, size, free, ok)
 	}
 }
