@@ -15,6 +15,7 @@ import (
 	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
+	"github.com/crypto-org-chain/cronos/memiavl"
 
 	"github.com/publica/publica/app"
 	"github.com/publica/publica/genesis"
@@ -215,6 +216,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	a := app.New(st)
 	height = st.Version()
 	sold := soldTitles(LandOptions{Parcels: n, Transfers: buyers})
+	lastRewrite := st.LastRewrite()
 	rows := make([]GrowthRow, passes)
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)
@@ -263,6 +265,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
 		slices.Sort(commits)
 		row.CommitP50, row.CommitP99 = commits[len(commits)/2], commits[min(len(commits)-1, len(commits)*99/100)]
+		if r := st.LastRewrite(); r.Version != lastRewrite.Version {
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: the snapshot was rewritten at version %d: %s\n", n, pass+1, r.Version, describeRewrite(r))
+			lastRewrite = r
+		}
 		if passes > 1 {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer\n",
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
@@ -358,6 +364,19 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		r.DiskBytes, r.ProofBytes, r.ProofVerify, r.PastQuery = row.DiskBytes, row.ProofBytes, row.ProofVerify, row.PastQuery
 	}
 	return rows, nil
+}
+
+// describeRewrite says what a snapshot rewrite wrote, tree by tree.
+func describeRewrite(r memiavl.RewriteReport) string {
+	var parts []string
+	for _, t := range r.Trees {
+		if t.Layer {
+			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
+		} else {
+			parts = append(parts, fmt.Sprintf("tree %s whole, %.2f GB", t.Name, float64(t.Bytes)/1e9))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // writeKept writes a kept register's note atomically.

@@ -18,16 +18,24 @@ import (
 func (s *Store) Prewarmed() (int64, time.Duration) { return s.prewarmed, s.prewarmedTook }
 
 // snapshotFilesIn lists the snapshot files of the latest trees in dir
-// (memiavl's current snapshot) and their size together.
+// (memiavl's current snapshot, and for a layer the snapshots it lies on,
+// base first) and their size together.
 func snapshotFilesIn(dir string) ([]string, int64) {
 	var files []string
 	var size int64
 	for _, tree := range []string{lowName, highName} {
-		for _, name := range []string{memiavl.FileNameNodes, memiavl.FileNameBranchKeys, memiavl.FileNameBranchKeyIndex, memiavl.FileNameLeaves, memiavl.FileNameKVs} {
-			path := filepath.Join(dir, "current", tree, name)
-			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-				files = append(files, path)
-				size += fi.Size()
+		top := filepath.Join(dir, "current", tree)
+		chain, err := memiavl.SnapshotChainDirs(top)
+		if err != nil {
+			continue // memiavl says what is wrong when it opens the tree
+		}
+		for _, snapshot := range append(chain, top) {
+			for _, name := range []string{memiavl.FileNameNodes, memiavl.FileNameBranchKeys, memiavl.FileNameBranchKeyIndex, memiavl.FileNameLeaves, memiavl.FileNameKVs} {
+				path := filepath.Join(snapshot, name)
+				if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+					files = append(files, path)
+					size += fi.Size()
+				}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -71,6 +72,8 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 		{Split: DefaultSplit, SnapshotInterval: 1},
 		{Split: DefaultSplit, SnapshotPolicy: SnapshotPolicy{MinVersions: 1, ChangedFraction: 0.02}},
 		{Split: DefaultSplit},
+		{Split: DefaultSplit, SnapshotPolicy: SnapshotPolicy{MinVersions: 1, ChangedFraction: 0.02},
+			SnapshotLayers: LayerPolicy{MaxLayers: 3, MaxFraction: 10}, Prewarm: true},
 	}
 	dirs := make([]string, len(optss))
 	stores := make([]*Store, len(optss))
@@ -85,6 +88,7 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	prefixes := []string{"acct/", "land/parcel/", "land/title/"}
 	var hashes [][]byte
+	var layers, fullAfterLayer int
 	for v := 1; v <= 60; v++ {
 		type write struct{ k, v []byte }
 		var writes []write
@@ -109,8 +113,16 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if i < 2 { // take each rewrite the commit started
+			if i != 2 { // take each rewrite the commit started
+				before := s.LastRewrite()
 				waitSnapshot(t, s)
+				if r := s.LastRewrite(); i == 3 && r.Version != before.Version {
+					if r.Trees[0].Layer {
+						layers++
+					} else if before.Version > 0 && before.Trees[0].Layer {
+						fullAfterLayer++
+					}
+				}
 			}
 			if i == 0 {
 				want = h
@@ -128,6 +140,9 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 	}
 	if v, _ := stores[2].LatestSnapshot(); v != 0 {
 		t.Fatalf("the default policy rewrote at %d within its minimum interval", v)
+	}
+	if layers < 3 || fullAfterLayer == 0 {
+		t.Fatalf("the store with layers wrote %d layers and %d full rewrites after one", layers, fullAfterLayer)
 	}
 	same := func(stage string) {
 		var want []string
@@ -164,6 +179,16 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 		defer r.Close()
 		if !bytes.Equal(r.Hash(), hashes[len(hashes)-1]) || r.Version() != 60 {
 			t.Fatalf("store %d reopened at %d with %X", i, r.Version(), r.Hash())
+		}
+		if optss[i].Prewarm {
+			// the whole chain read ahead, not the top layer alone
+			files, _ := snapshotFilesIn(filepath.Join(dirs[i], "state", "latest"))
+			if len(files) <= 10 {
+				t.Fatalf("store %d reopened on %d snapshot files: no layer to read ahead", i, len(files))
+			}
+			if read, _ := r.Prewarmed(); read != r.SnapshotBytes() || read == 0 {
+				t.Fatalf("store %d read %d bytes ahead in %d files; its snapshot chain has %d", i, read, len(files), r.SnapshotBytes())
+			}
 		}
 		stores[i] = r
 	}

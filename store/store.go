@@ -82,7 +82,22 @@ type Options struct {
 	// before opening them, when they fit in the memory available
 	// (FitsInMemory; Prewarm says why).
 	Prewarm bool
+	// SnapshotLayers lets a rewrite the SnapshotPolicy starts write only
+	// what changed since the last snapshot, as a layer over it, until the
+	// policy's bound (docs/state.md, "Snapshots written as layers"). The
+	// zero policy writes the whole state every time.
+	SnapshotLayers LayerPolicy
 }
+
+// LayerPolicy is memiavl's: how many layers a snapshot may have over its
+// base, and how large they may grow against it, before a rewrite writes
+// the whole state again.
+type LayerPolicy = memiavl.LayerPolicy
+
+// DefaultLayerPolicy: up to 16 layers, together up to half the base's
+// size. At 10M parcels a layer of 256 MiB of log is about ... GB against
+// a 17.3 GB base: docs/state.md has the figures.
+var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.5}
 
 // SnapshotPolicy is memiavl's rewrite policy: a rewrite starts when the
 // changes since the snapshot reach a fraction of the leaves, or the log a
@@ -127,7 +142,7 @@ func withDefaults(p SnapshotPolicy) SnapshotPolicy {
 
 // DefaultOptions keep all history.
 func DefaultOptions() Options {
-	return Options{CacheSize: 200_000, Split: DefaultSplit, Prewarm: true}
+	return Options{CacheSize: 200_000, Split: DefaultSplit, Prewarm: true, SnapshotLayers: DefaultLayerPolicy}
 }
 
 // Store owns the latest trees and the archive. It is not safe for
@@ -261,6 +276,10 @@ func (s *Store) loadLatest(dir string) error {
 	if s.opts.SnapshotInterval == 0 {
 		policy := withDefaults(s.opts.SnapshotPolicy)
 		opts.RewritePolicy = &policy
+	}
+	if s.opts.SnapshotLayers != (LayerPolicy{}) {
+		layers := s.opts.SnapshotLayers
+		opts.LayerPolicy = &layers
 	}
 	db, err := memiavl.Load(dir, opts)
 	if err != nil {
@@ -884,6 +903,16 @@ func (s *Store) RewritesHeldBack() int {
 		return 0
 	}
 	return s.mem.RewritesHeldBack()
+}
+
+// LastRewrite says what the latest trees' last background rewrite wrote:
+// each tree as a layer or whole, and its bytes (zero before the first,
+// and in memory).
+func (s *Store) LastRewrite() memiavl.RewriteReport {
+	if s.mem == nil {
+		return memiavl.RewriteReport{}
+	}
+	return s.mem.LastRewrite()
 }
 
 // LatestSnapshot is the version of the latest trees' snapshot and what
