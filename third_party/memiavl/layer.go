@@ -241,25 +241,34 @@ func SnapshotChainDirs(dir string) ([]string, error) {
 	return dirs, nil
 }
 
-// openLayerChain opens the snapshots layer lies on and links the chain;
-// on error it closes what it opened (not layer).
+// openLayerChain opens the snapshots layer lies on (sharing those the
+// process has open) and links the chain; on error it releases what it
+// acquired (not layer).
 func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 	chain := make([]*Snapshot, len(h.chain)+1)
+	fresh := make([]bool, len(h.chain)+1)
 	defer func() {
 		if err != nil {
+			var held []*Snapshot
 			for _, m := range chain[:len(h.chain)] {
 				if m != nil {
-					err = errors.Join(err, m.closeFiles())
+					held = append(held, m)
 				}
 			}
+			err = errors.Join(err, releaseSnapshots(held))
 		}
 	}()
 	for i, rel := range h.chain {
-		m, mh, err := openSnapshotFiles(filepath.Join(dir, rel))
+		memberDir, err := resolveSnapshotDir(filepath.Join(dir, rel))
 		if err != nil {
 			return fmt.Errorf("open snapshot %d of the chain under %s: %w", i, dir, err)
 		}
-		chain[i] = m
+		m, isNew, err := acquireSnapshot(memberDir)
+		if err != nil {
+			return fmt.Errorf("open snapshot %d of the chain under %s: %w", i, dir, err)
+		}
+		chain[i], fresh[i] = m, isNew
+		mh := m.layer
 		switch {
 		case i == 0 && mh != nil:
 			return fmt.Errorf("the base of the chain under %s, %s, is a layer", dir, rel)
@@ -269,11 +278,16 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 			return fmt.Errorf("layer %s of the chain under %s lies on %d snapshots, not %d", rel, dir, len(mh.chain), i)
 		case m.version > layer.version || (i > 0 && m.version <= chain[i-1].version):
 			return fmt.Errorf("snapshot %s of the chain under %s is at version %d, out of order", rel, dir, m.version)
+		case !isNew && i > 0 && (len(m.chain) != i+1 || m.chain[i-1] != chain[i-1]):
+			// shared, it is linked to the same snapshots below it
+			return fmt.Errorf("layer %s of the chain under %s is open over another chain", rel, dir)
 		}
 	}
+	fresh[len(h.chain)] = true
 	chain[len(h.chain)] = layer
 	for i, m := range chain {
-		if i > 0 {
+		// A shared layer is linked already, and trees may be reading it.
+		if i > 0 && fresh[i] {
 			m.chain = chain[: i+1 : i+1]
 			// Layers store values with their base's dictionary: one codec
 			// for the chain lets a full rewrite copy stored values as they
@@ -287,6 +301,9 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 	// read that followed it; refuse the layer instead.
 	for i, m := range chain[1:] {
 		pos := i + 1
+		if !fresh[pos] {
+			continue // checked when it was opened
+		}
 		for j := 0; j < len(m.nodes)/SizeLayerNode; j++ {
 			at := j * SizeLayerNode
 			for _, ref := range []uint64{binary.LittleEndian.Uint64(m.nodes[at+OffsetLayerLeft:]), binary.LittleEndian.Uint64(m.nodes[at+OffsetLayerRight:])} {

@@ -500,3 +500,71 @@ func TestLayeredRewrites(t *testing.T) {
 		requireSameTree(t, db.TreeByName("b"), mem, keys)
 	}
 }
+
+// A layer opened while the snapshots under it are open shares them: the
+// base is mapped once, and each holder may close first.
+func TestLayerSharesTheOpenChain(t *testing.T) {
+	parent := t.TempDir()
+	keys := map[string][]byte{}
+	mem := New(0)
+	for i := 0; i < 2000; i++ {
+		keys[fmt.Sprintf("k%08d", i)] = layerValue(i)
+		mem.set([]byte(fmt.Sprintf("k%08d", i)), layerValue(i))
+	}
+	if _, _, err := mem.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.WriteSnapshot(filepath.Join(parent, "base")); err != nil {
+		t.Fatal(err)
+	}
+	base, err := OpenSnapshot(filepath.Join(parent, "base"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := NewFromSnapshot(base, false, 0)
+	layerRound([]*Tree{running, mem}, keys, 1)
+	if err := running.WriteLayer(context.Background(), filepath.Join(parent, "layer")); err != nil {
+		t.Fatal(err)
+	}
+	layer, err := OpenSnapshot(filepath.Join(parent, "layer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if layer.Chain()[0] != base {
+		t.Fatal("the layer mapped its base again while the base is open")
+	}
+	again, err := OpenSnapshot(filepath.Join(parent, "layer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != layer || base.holders != 3 || layer.holders != 2 {
+		t.Fatalf("opened twice: the same snapshot %v, holders of the base %d and the layer %d", again == layer, base.holders, layer.holders)
+	}
+	// The running tree (and its own hold on the base) goes first.
+	if err := running.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tree := NewFromSnapshot(layer, false, 0)
+	requireSameTree(t, tree, mem, keys)
+	if err := tree.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resolved, err := resolveSnapshotDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	openSnapshots.Lock()
+	var left []string
+	for dir := range openSnapshots.byDir {
+		if strings.HasPrefix(dir, resolved) {
+			left = append(left, dir)
+		}
+	}
+	openSnapshots.Unlock()
+	if len(left) != 0 || base.nodes != nil || layer.nodes != nil {
+		t.Fatalf("after every holder closed, %v are open", left)
+	}
+}

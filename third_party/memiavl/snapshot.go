@@ -74,6 +74,10 @@ type Snapshot struct {
 	// chain is a layer's chain (layer.go), base first and the layer
 	// last, shared by the layers in it; nil for a full snapshot
 	chain []*Snapshot
+	// layer is a layer's layer file, nil for a full snapshot
+	layer *layerHeader
+	// holders counts who holds the snapshot open (snapshot_share.go)
+	holders int
 }
 
 func NewEmptySnapshot(version uint32) *Snapshot {
@@ -84,25 +88,49 @@ func NewEmptySnapshot(version uint32) *Snapshot {
 
 // OpenSnapshot parse the version number and the root node index from metadata file,
 // and mmap the other files. A layer's chain is opened with it.
+// A snapshot open in the process already is shared (snapshot_share.go):
+// each OpenSnapshot is matched by one Close.
 func OpenSnapshot(snapshotDir string) (*Snapshot, error) {
-	snapshot, layer, err := openSnapshotFiles(snapshotDir)
-	if err != nil || layer == nil {
-		return snapshot, err
+	// one open at a time: a snapshot shared is linked to its chain
+	openSnapshotsOneAtATime.Lock()
+	defer openSnapshotsOneAtATime.Unlock()
+	dir, err := resolveSnapshotDir(snapshotDir)
+	if err != nil {
+		return nil, err
 	}
-	if err := openLayerChain(snapshot, *layer, snapshotDir); err != nil {
-		return nil, errors.Join(err, snapshot.closeFiles())
+	snapshot, fresh, err := acquireSnapshot(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
+		// its chain is linked: hold it too
+		holdSnapshots(snapshot.Chain()[:len(snapshot.Chain())-1])
+		return snapshot, nil
+	}
+	if snapshot.layer == nil {
+		return snapshot, nil
+	}
+	if err := openLayerChain(snapshot, *snapshot.layer, dir); err != nil {
+		return nil, errors.Join(err, releaseSnapshots([]*Snapshot{snapshot}))
 	}
 	return snapshot, nil
+}
+
+// resolveSnapshotDir is dir absolute, links resolved: the key the process
+// shares open snapshots by, and what a layer's chain is relative to.
+func resolveSnapshotDir(dir string) (string, error) {
+	dir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(dir)
 }
 
 // openSnapshotFiles opens the snapshot in snapshotDir alone; for a layer
 // it also returns its layer file, and the caller links its chain.
 func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHeader, err error) {
-	dir, err := filepath.EvalSymlinks(snapshotDir)
+	dir, err := resolveSnapshotDir(snapshotDir)
 	if err != nil {
-		return nil, nil, err
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, nil, err
 	}
 	// read metadata file
@@ -244,6 +272,7 @@ func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHead
 
 		version: version,
 		dir:     dir,
+		layer:   layer,
 
 		nodesLayout:  nodesData,
 		leavesLayout: leavesData,
@@ -282,13 +311,10 @@ func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHead
 // Close closes the file and mmap handles, clears the buffers; a layer's
 // closes its chain's too.
 func (snapshot *Snapshot) Close() error {
-	var errs []error
-	if n := len(snapshot.chain); n > 0 {
-		for _, m := range snapshot.chain[:n-1] {
-			errs = append(errs, m.closeFiles())
-		}
+	if snapshot.dir == "" { // not opened from a directory: nothing shared
+		return snapshot.closeFiles()
 	}
-	return errors.Join(append(errs, snapshot.closeFiles())...)
+	return releaseSnapshots(snapshot.Chain())
 }
 
 // closeFiles closes the snapshot's own files.
