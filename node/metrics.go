@@ -70,6 +70,17 @@ var (
 		Namespace: "publica", Name: "store_snapshot_rewrites_held_back",
 		Help: "Snapshot rewrites due but held back since the node started because the disk had no room for a second snapshot.",
 	})
+	// What the latest state's snapshots take: a node runs from memory
+	// while the bytes fit (docs/state.md), and the layers are what a
+	// whole rewrite will next fold back into one snapshot.
+	storeSnapshotBytes = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_snapshot_bytes",
+		Help: "Bytes of the latest state's snapshot files, layers included: what its reads need in the page cache.",
+	})
+	storeSnapshotLayers = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_snapshot_layers",
+		Help: "Layers the latest state's snapshot has over its base.",
+	})
 	registerAppMetrics sync.Once
 )
 
@@ -85,7 +96,7 @@ type meteredCreator struct {
 func newMeteredCreator(next proxy.ClientCreator, a *app.App) proxy.ClientCreator {
 	registerAppMetrics.Do(func() {
 		prometheus.MustRegister(txsTotal, ballotsCast, blockExecSeconds, blockTxs, storeCommitSeconds,
-			storeLogBytes, storeLogVersions, storeRewritesHeldBack)
+			storeLogBytes, storeLogVersions, storeRewritesHeldBack, storeSnapshotBytes, storeSnapshotLayers)
 	})
 	m := meteredCreator{next: next, app: a, types: map[string]bool{}}
 	for _, t := range a.MessageTypes() {
@@ -140,6 +151,8 @@ func (m *meteredClient) Commit(ctx context.Context, req *abci.RequestCommit) (*a
 		storeLogBytes.Set(float64(grown.Bytes))
 		storeLogVersions.Set(float64(grown.Versions))
 		storeRewritesHeldBack.Set(float64(st.RewritesHeldBack()))
+		storeSnapshotBytes.Set(float64(st.SnapshotBytes()))
+		storeSnapshotLayers.Set(float64(st.SnapshotLayers()))
 	}
 	return resp, err
 }

@@ -905,6 +905,12 @@ func (s *Store) RewritesHeldBack() int {
 	return s.mem.RewritesHeldBack()
 }
 
+// SnapshotLayers is how many layers the latest trees' snapshots have
+// over their bases (the more of the two trees').
+func (s *Store) SnapshotLayers() int {
+	return max(s.low.SnapshotLayers(), s.high.SnapshotLayers())
+}
+
 // LastRewrite says what the latest trees' last background rewrite wrote:
 // each tree as a layer or whole, and its bytes (zero before the first,
 // and in memory).

@@ -113,6 +113,12 @@ func (t *Tree) valueCodecToWriteIsKept() bool {
 	return leaves < ValueDictMinLeaves
 }
 
+// SnapshotLayers is how many layers the tree's snapshot has over its
+// base (0 for a full snapshot, or none).
+func (t *Tree) SnapshotLayers() int {
+	return max(len(t.snapshot.Chain())-1, 0)
+}
+
 // Chain is the snapshot's chain, base first and the snapshot last: the
 // snapshot alone for a full one, none for no snapshot.
 func (snapshot *Snapshot) Chain() []*Snapshot {

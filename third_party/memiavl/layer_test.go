@@ -471,8 +471,8 @@ func TestLayeredRewrites(t *testing.T) {
 			}
 		}
 		a := db.TreeByName("a")
-		if got := len(a.snapshot.Chain()); got != chain {
-			t.Fatalf("round %d: the DB runs on a chain of %d, want %d", round, got, chain)
+		if got := len(a.snapshot.Chain()); got != chain || a.SnapshotLayers() != chain-1 {
+			t.Fatalf("round %d: the DB runs on a chain of %d (%d layers), want %d", round, got, a.SnapshotLayers(), chain)
 		}
 		requireSameTree(t, a, mem, keys)
 
