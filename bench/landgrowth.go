@@ -372,6 +372,8 @@ func describeRewrite(r memiavl.RewriteReport) string {
 	for _, t := range r.Trees {
 		if t.Layer {
 			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
+		} else if t.OutOfCache {
+			parts = append(parts, fmt.Sprintf("tree %s whole, written out of the page cache and read back after the switch, %.2f GB", t.Name, float64(t.Bytes)/1e9))
 		} else {
 			parts = append(parts, fmt.Sprintf("tree %s whole, %.2f GB", t.Name, float64(t.Bytes)/1e9))
 		}

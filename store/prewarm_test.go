@@ -61,3 +61,35 @@ func TestPrewarmReadsTheSnapshot(t *testing.T) {
 		t.Fatalf("FitsInMemory: %d bytes %v, nothing %v, the largest size %v", size, FitsInMemory(size), FitsInMemory(0), FitsInMemory(math.MaxInt64))
 	}
 }
+
+// A whole rewrite written out of the page cache is read back into it
+// after the switch, in the background, all of it.
+func TestRewriteOutOfCacheIsReadBack(t *testing.T) {
+	defer func(old func(int64) bool) { rewriteOutOfCache = old }(rewriteOutOfCache)
+	asked := 0
+	rewriteOutOfCache = func(int64) bool { asked++; return true }
+	s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: "m", SnapshotPolicy: SnapshotPolicy{MinVersions: 1, ChangedFraction: 0.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for v := range 3 {
+		block := NewCache(s.Working())
+		for i := range 2000 {
+			block.Set([]byte(fmt.Sprintf("%c%05d", 'a'+i%26, i)), []byte(fmt.Sprintf(`{"record":%d,"version":%d}`, i, v)))
+		}
+		block.Write()
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		waitSnapshot(t, s)
+	}
+	r := s.LastRewrite()
+	if asked == 0 || len(r.Trees) != 2 || !r.Trees[0].OutOfCache {
+		t.Fatalf("asked %d times; last rewrite %+v", asked, r)
+	}
+	s.rewarm.running.Wait()
+	if got, want := s.Rewarmed(), s.SnapshotBytes(); got < want {
+		t.Fatalf("read back %d bytes after the switches; the snapshot has %d", got, want)
+	}
+}

@@ -94,10 +94,13 @@ type Options struct {
 // the whole state again.
 type LayerPolicy = memiavl.LayerPolicy
 
-// DefaultLayerPolicy: up to 16 layers, together up to half the base's
-// size. At 10M parcels a layer of 256 MiB of log is about ... GB against
-// a 17.3 GB base: docs/state.md has the figures.
-var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.5}
+// DefaultLayerPolicy: up to 16 layers, together up to 15% of the base's
+// size. A layer's pages add to what the page cache must hold (the nodes
+// it replaces mostly share their pages with live ones), so the bound is
+// memory, not disk: at 10M parcels, in 24 GiB beside the archive, the
+// rate fell once three layers of 0.65 GB were over the 17.4 GB base
+// (docs/state.md, "Snapshots written as layers").
+var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15}
 
 // SnapshotPolicy is memiavl's rewrite policy: a rewrite starts when the
 // changes since the snapshot reach a fraction of the leaves, or the log a
@@ -106,17 +109,18 @@ var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.5}
 type SnapshotPolicy = memiavl.RewritePolicy
 
 // DefaultSnapshotPolicy: a rewrite once 10% of the leaves changed, or the
-// log since the snapshot holds 256 MiB (about 1.4 million land record
-// changes, which a restart replays in 30-40 s of CPU and which hold about
-// 1.5-1.8 GB of heap until the rewrite) or a million versions, and never
-// within 100 versions of the last. The
+// log since the snapshot holds 64 MiB (about 350,000 land record changes,
+// which a restart replays in 8-10 s of CPU and which hold about 0.5-0.7
+// GB of heap until the rewrite; with layers a rewrite costs the change, so
+// the bound is set by the heap and the restart, not by the rewrite) or a
+// million versions, and never within 100 versions of the last. The
 // figures behind it are in docs/state.md ("When the snapshot is
 // rewritten").
 var DefaultSnapshotPolicy = SnapshotPolicy{
 	MinVersions:     100,
 	MaxVersions:     1_000_000,
 	ChangedFraction: 0.10,
-	MaxLogBytes:     256 << 20,
+	MaxLogBytes:     64 << 20,
 }
 
 // withDefaults is p with its zero fields taken from DefaultSnapshotPolicy.
@@ -167,6 +171,19 @@ type Store struct {
 	// prewarmed is what Open read into the page cache, and how long it took.
 	prewarmed     int64
 	prewarmedTook time.Duration
+	// latestDir holds the latest trees ("" in memory); snapshotSwitched
+	// reads snapshots written out of the cache back in from it (rewarm).
+	latestDir string
+	rewarm    *rewarmer
+}
+
+// rewarmer reads snapshots written out of the page cache back into it,
+// until closing ends, counting the bytes read.
+type rewarmer struct {
+	closing context.Context
+	stop    context.CancelFunc
+	running sync.WaitGroup
+	read    atomic.Int64
 }
 
 // The latest trees' names; the one-tree layout leaves "high" empty.
@@ -241,6 +258,8 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{archDB: archDB, arch: arch, opts: opts, split: splitBytes(opts.Split)}
+	s.rewarm = &rewarmer{}
+	s.rewarm.closing, s.rewarm.stop = context.WithCancel(context.Background())
 	layout, err := archDB.Get(metaLayout)
 	if err != nil {
 		return nil, fmt.Errorf("read state layout: %w", err)
@@ -267,6 +286,7 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 // missing blocks repairs; trees ahead of the archive cannot happen unless
 // the archive lost versions, and are rolled back to it.
 func (s *Store) loadLatest(dir string) error {
+	s.latestDir = dir
 	// No older snapshot is kept: the archive holds history, and memiavl
 	// truncates its log only up to the oldest snapshot it keeps, so
 	// keeping one more kept a whole snapshot interval of log (after a bulk
@@ -281,6 +301,10 @@ func (s *Store) loadLatest(dir string) error {
 		layers := s.opts.SnapshotLayers
 		opts.LayerPolicy = &layers
 	}
+	// A whole rewrite of a state that does not fit in memory twice is
+	// written out of the page cache, and read in after the switch.
+	opts.OutOfCacheRewrite = rewriteOutOfCache
+	opts.SnapshotSwitched = s.snapshotSwitched
 	db, err := memiavl.Load(dir, opts)
 	if err != nil {
 		return fmt.Errorf("load latest state: %w", err)
@@ -301,6 +325,38 @@ func (s *Store) loadLatest(dir string) error {
 	s.refreshTrees()
 	return nil
 }
+
+// rewriteOutOfCache says whether a whole rewrite of a tree whose snapshot
+// takes size bytes is written out of the page cache: when two copies
+// would not fit in the memory available. (Replaced by tests.)
+var rewriteOutOfCache = func(size int64) bool { return !FitsInMemory(2 * size) }
+
+// snapshotSwitched reads a snapshot written out of the page cache into it
+// (when it fits), in the background: the old snapshot's pages leave as it
+// is closed and pruned.
+func (s *Store) snapshotSwitched(report memiavl.RewriteReport) {
+	outOfCache := false
+	for _, t := range report.Trees {
+		outOfCache = outOfCache || t.OutOfCache
+	}
+	if !outOfCache {
+		return
+	}
+	r, dir := s.rewarm, s.latestDir
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		files, size := snapshotFilesIn(dir)
+		if FitsInMemory(size) {
+			n, _ := Prewarm(r.closing, files) // best effort: a read that fails leaves pages to fault in
+			r.read.Add(n)
+		}
+	}()
+}
+
+// Rewarmed is how many bytes of snapshots written out of the page cache
+// were read into it after their switch.
+func (s *Store) Rewarmed() int64 { return s.rewarm.read.Load() }
 
 // refreshTrees picks up the latest trees, which a commit may replace
 // (when memiavl switches to a new snapshot).
@@ -564,6 +620,8 @@ func (s *Store) HasVersion(version int64) bool {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.rewarm.stop()
+	s.rewarm.running.Wait()
 	var errs []error
 	if s.mem != nil {
 		errs = append(errs, s.mem.Close())

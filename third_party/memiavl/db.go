@@ -66,6 +66,9 @@ type DB struct {
 	layerPolicy *LayerPolicy
 	// lastRewrite says what the last background rewrite wrote
 	lastRewrite RewriteReport
+	// Options.OutOfCacheRewrite and Options.SnapshotSwitched
+	outOfCacheRewrite func(int64) bool
+	snapshotSwitched  func(RewriteReport)
 	// grown is the log beyond the current snapshot; grownAtRewrite its
 	// reading when the running rewrite started (the new snapshot's
 	// version), rewriteStarted that version
@@ -114,7 +117,16 @@ type Options struct {
 	RewritePolicy *RewritePolicy
 	// LayerPolicy, if set, writes a background rewrite as a layer over
 	// the current snapshot while the policy allows (layer.go).
-	LayerPolicy            *LayerPolicy
+	LayerPolicy *LayerPolicy
+	// OutOfCacheRewrite, if set, is asked before a background rewrite
+	// writes a tree whole, with the tree's snapshot size: true writes it
+	// out of the page cache (dropBehindWriter), for a state too large for
+	// two copies in memory.
+	OutOfCacheRewrite func(snapshotBytes int64) bool
+	// SnapshotSwitched, if set, is told what each background rewrite
+	// wrote once the DB has switched to it (from Commit, under the DB's
+	// lock: it must not call the DB).
+	SnapshotSwitched       func(RewriteReport)
 	TriggerStateSyncExport func(height int64)
 	// load the target version instead of latest version
 	TargetVersion uint32
@@ -281,6 +293,8 @@ func Load(dir string, opts Options) (*DB, error) {
 		snapshotInterval:       opts.SnapshotInterval,
 		rewritePolicy:          opts.RewritePolicy,
 		layerPolicy:            opts.LayerPolicy,
+		outOfCacheRewrite:      opts.OutOfCacheRewrite,
+		snapshotSwitched:       opts.SnapshotSwitched,
 		grown:                  grown,
 		rewriteStarted:         mtree.SnapshotVersion(),
 		triggerStateSyncExport: opts.TriggerStateSyncExport,
@@ -536,6 +550,9 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version())
 
 	db.pruneSnapshots()
+	if db.snapshotSwitched != nil {
+		db.snapshotSwitched(result.report)
+	}
 
 	// trigger state-sync snapshot export
 	if db.triggerStateSyncExport != nil {
@@ -744,6 +761,7 @@ func (db *DB) copy(cacheSize int) *DB {
 		dir:                db.dir,
 		snapshotWriterPool: db.snapshotWriterPool,
 		layerPolicy:        db.layerPolicy,
+		outOfCacheRewrite:  db.outOfCacheRewrite,
 	}
 }
 
@@ -754,7 +772,7 @@ func (db *DB) RewriteSnapshot() error {
 
 // RewriteSnapshotWithContext writes the current version of memiavl into a snapshot, and update the `current` symlink.
 func (db *DB) RewriteSnapshotWithContext(ctx context.Context) error {
-	_, err := db.rewriteSnapshot(ctx, nil)
+	_, err := db.rewriteSnapshot(ctx, nil, nil)
 	return err
 }
 
@@ -767,16 +785,17 @@ type RewriteReport struct {
 
 // RewrittenTree is one tree's part of a RewriteReport.
 type RewrittenTree struct {
-	Name  string
-	Layer bool  // a layer over the snapshot, else the whole tree
-	Chain int   // snapshots in its chain, itself included
-	Bytes int64 // the files written
+	Name       string
+	Layer      bool  // a layer over the snapshot, else the whole tree
+	Chain      int   // snapshots in its chain, itself included
+	Bytes      int64 // the files written
+	OutOfCache bool  // written whole out of the page cache (OutOfCacheRewrite)
 }
 
 // rewriteSnapshot writes the current version as a snapshot and points
 // `current` at it: each tree as a layer where layers allows it
 // (Tree.layerDue), else whole.
-func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy) (RewriteReport, error) {
+func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy, outOfCache func(int64) bool) (RewriteReport, error) {
 	db.mtx.Lock()
 	defer db.mtx.Unlock()
 
@@ -787,7 +806,7 @@ func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy) (Rewrite
 	snapshotDir := snapshotName(db.lastCommitInfo.Version)
 	tmpDir := snapshotDir + TmpSuffix
 	path := filepath.Join(db.dir, tmpDir)
-	report, err := db.MultiTree.writeSnapshot(ctx, path, db.snapshotWriterPool, layers)
+	report, err := db.MultiTree.writeSnapshot(ctx, path, db.snapshotWriterPool, layers, outOfCache)
 	if err != nil {
 		return report, errors.Join(err, os.RemoveAll(path))
 	}
@@ -972,7 +991,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 		defer close(ch)
 
 		cloned.logger.Info("start rewriting snapshot", "version", cloned.Version())
-		report, err := cloned.rewriteSnapshot(ctx, cloned.layerPolicy)
+		report, err := cloned.rewriteSnapshot(ctx, cloned.layerPolicy, cloned.outOfCacheRewrite)
 		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.
 			cloned.logger.Error("failed to rewrite snapshot", "err", err)
@@ -980,7 +999,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 		}
 		for _, tree := range report.Trees {
 			cloned.logger.Info("finished rewriting snapshot", "version", cloned.Version(), "tree", tree.Name,
-				"layer", tree.Layer, "chain", tree.Chain, "bytes", tree.Bytes)
+				"layer", tree.Layer, "chain", tree.Chain, "bytes", tree.Bytes, "out of cache", tree.OutOfCache)
 		}
 		mtree, err := LoadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0)
 		if err != nil {

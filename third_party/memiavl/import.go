@@ -134,7 +134,7 @@ func doImport(dir string, version int64, nodes <-chan *ExportNode) (returnErr er
 		return fmt.Errorf("version overflows uint32: %d", version)
 	}
 
-	return writeSnapshot(context.Background(), dir, uint32(version), SnapshotFormat, func(w *snapshotWriter) (uint32, error) {
+	return writeSnapshot(context.Background(), dir, uint32(version), SnapshotFormat, false, func(w *snapshotWriter) (uint32, error) {
 		i := &importer{
 			snapshotWriter: *w,
 		}

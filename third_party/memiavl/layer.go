@@ -361,7 +361,7 @@ func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
 		}
 		positions[m] = i
 	}
-	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, func(w *snapshotWriter) (uint32, error) {
+	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, false, func(w *snapshotWriter) (uint32, error) {
 		w.values = s.values
 		w.layerPositions, w.layerSelf = positions, len(chain)
 		root, err := w.writeLayerNode(t.root)

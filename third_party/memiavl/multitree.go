@@ -374,13 +374,15 @@ func (t *MultiTree) WriteSnapshot(dir string, wp *pond.WorkerPool) error {
 }
 
 func (t *MultiTree) WriteSnapshotWithContext(ctx context.Context, dir string, wp *pond.WorkerPool) error {
-	_, err := t.writeSnapshot(ctx, dir, wp, nil)
+	_, err := t.writeSnapshot(ctx, dir, wp, nil, nil)
 	return err
 }
 
 // writeSnapshot writes the trees into dir: each as a layer over its
-// snapshot where layers allows it (Tree.layerDue), else whole.
-func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.WorkerPool, layers *LayerPolicy) (RewriteReport, error) {
+// snapshot where layers allows it (Tree.layerDue), else whole, and out of
+// the page cache when outOfCache (not nil) says so for its snapshot's
+// size.
+func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.WorkerPool, layers *LayerPolicy, outOfCache func(int64) bool) (RewriteReport, error) {
 	var report RewriteReport
 	if err := os.MkdirAll(dir, os.ModePerm); err != nil {
 		return report, err
@@ -393,7 +395,8 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
 		layer := tree.layerDue(layers)
-		report.Trees[i] = RewrittenTree{Name: name, Layer: layer, Chain: 1}
+		dropped := !layer && outOfCache != nil && outOfCache(tree.SnapshotBytes())
+		report.Trees[i] = RewrittenTree{Name: name, Layer: layer, Chain: 1, OutOfCache: dropped}
 		if layer {
 			report.Trees[i].Chain = len(tree.snapshot.Chain()) + 1
 		}
@@ -403,7 +406,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			if layer {
 				err = tree.WriteLayer(ctx, treeDir)
 			} else {
-				err = tree.WriteSnapshotWithContext(ctx, treeDir)
+				err = tree.writeWhole(ctx, treeDir, dropped)
 			}
 			if err == nil {
 				report.Trees[i].Bytes, err = dirBytes(treeDir)

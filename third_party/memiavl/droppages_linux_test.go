@@ -1,0 +1,69 @@
+//go:build linux
+
+package memiavl
+
+import (
+	"fmt"
+	"os"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// residentFraction is the share of data's pages in the page cache.
+func residentFraction(t *testing.T, data []byte) float64 {
+	t.Helper()
+	page := os.Getpagesize()
+	vec := make([]byte, (len(data)+page-1)/page)
+	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&data[0])), uintptr(len(data)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
+		t.Fatal(errno)
+	}
+	n := 0
+	for _, v := range vec {
+		n += int(v & 1)
+	}
+	return float64(n) / float64(len(vec))
+}
+
+// A whole rewrite written out of the cache leaves its files out of the
+// page cache, where one written through it leaves them in; the switch is
+// reported with what was written either way.
+func TestWholeRewriteOutOfCache(t *testing.T) {
+	for _, outOfCache := range []bool{false, true} {
+		t.Run(fmt.Sprint("out of cache ", outOfCache), func(t *testing.T) {
+			var switched []RewriteReport
+			policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
+			db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &policy,
+				AsyncCommitBuffer: -1, OutOfCacheRewrite: func(int64) bool { return outOfCache },
+				SnapshotSwitched: func(r RewriteReport) { switched = append(switched, r) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var pairs []*KVPair
+			for i := 0; i < 20000; i++ {
+				pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%08d", i)), Value: record(i)})
+			}
+			if err := db.ApplyChangeSet("a", ChangeSet{Pairs: pairs}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.WaitSnapshotRewrite(); err != nil {
+				t.Fatal(err)
+			}
+			if len(switched) != 1 || switched[0].Trees[0].Layer || switched[0].Trees[0].OutOfCache != outOfCache {
+				t.Fatalf("switches reported: %+v", switched)
+			}
+			s := db.TreeByName("a").snapshot
+			kvs, leaves := residentFraction(t, s.kvs), residentFraction(t, s.leaves)
+			t.Logf("resident after the switch: kvs %.2f, leaves %.2f", kvs, leaves)
+			if outOfCache && (kvs > 0.5 || leaves > 0.5) || !outOfCache && (kvs < 0.9 || leaves < 0.9) {
+				t.Fatalf("written out of cache %v: kvs %.2f and leaves %.2f of their pages resident", outOfCache, kvs, leaves)
+			}
+			checkRecords(t, db.TreeByName("a"), 20000, nil)
+		})
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package memiavl
+
+import "os"
+
+func dropWritten(*os.File, int64, int64) {}
