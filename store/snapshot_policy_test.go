@@ -138,7 +138,7 @@ func TestSnapshotTimingChangesNothing(t *testing.T) {
 	if v, _ := stores[1].LatestSnapshot(); v == 0 {
 		t.Fatal("rewriting at 2% of change: no rewrite")
 	}
-	if v, _ := stores[2].LatestSnapshot(); v != 0 {
+	if v, _ := stores[2].LatestSnapshot(); v != 0 && v < int64(DefaultSnapshotPolicy.MinVersions) {
 		t.Fatalf("the default policy rewrote at %d within its minimum interval", v)
 	}
 	if layers < 3 || fullAfterLayer == 0 {
@@ -215,7 +215,7 @@ func TestRestartReplaysSmallVersions(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	want := map[string]string{}
-	for v := 2; v <= 99; v++ { // within the minimum interval: no rewrite
+	for v := 2; v <= 99; v++ { // about 250 changes of 6,000 leaves: no rewrite due
 		for range 1 + rng.IntN(4) {
 			k := fmt.Sprintf("%s%05d", []string{"acct/", "land/parcel/"}[rng.IntN(2)], rng.IntN(3500))
 			if rng.IntN(4) == 0 {

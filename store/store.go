@@ -113,11 +113,11 @@ type SnapshotPolicy = memiavl.RewritePolicy
 // which a restart replays in 8-10 s of CPU and which hold about 0.5-0.7
 // GB of heap until the rewrite; with layers a rewrite costs the change, so
 // the bound is set by the heap and the restart, not by the rewrite) or a
-// million versions, and never within 100 versions of the last. The
+// million versions, and never within 20 versions of the last (a layer is cheap; the bound keeps a flood on a small state from writing one every block). The
 // figures behind it are in docs/state.md ("When the snapshot is
 // rewritten").
 var DefaultSnapshotPolicy = SnapshotPolicy{
-	MinVersions:     100,
+	MinVersions:     20,
 	MaxVersions:     1_000_000,
 	ChangedFraction: 0.10,
 	MaxLogBytes:     64 << 20,
