@@ -65,9 +65,19 @@ func TestPrewarmReadsTheSnapshot(t *testing.T) {
 // A whole rewrite written out of the page cache is read back into it
 // after the switch, in the background, all of it.
 func TestRewriteOutOfCacheIsReadBack(t *testing.T) {
-	defer func(old func(int64) bool) { rewriteOutOfCache = old }(rewriteOutOfCache)
+	// the rule: a second copy of the tree beside the state must fit
+	if rewriteOutOfCache(1<<20, 4<<20) || !rewriteOutOfCache(1<<61, 1<<61) {
+		t.Fatal("a small state is written out of the cache, or a huge one through it")
+	}
+	defer func(old func(int64, int64) bool) { rewriteOutOfCache = old }(rewriteOutOfCache)
 	asked := 0
-	rewriteOutOfCache = func(int64) bool { asked++; return true }
+	rewriteOutOfCache = func(tree, state int64) bool {
+		if state < tree {
+			t.Errorf("asked for a tree of %d bytes in a state of %d", tree, state)
+		}
+		asked++
+		return true
+	}
 	s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: "m", SnapshotPolicy: SnapshotPolicy{MinVersions: 1, ChangedFraction: 0.05}})
 	if err != nil {
 		t.Fatal(err)

@@ -327,9 +327,12 @@ func (s *Store) loadLatest(dir string) error {
 }
 
 // rewriteOutOfCache says whether a whole rewrite of a tree whose snapshot
-// takes size bytes is written out of the page cache: when two copies
-// would not fit in the memory available. (Replaced by tests.)
-var rewriteOutOfCache = func(size int64) bool { return !FitsInMemory(2 * size) }
+// takes tree bytes, of a state of state bytes, is written out of the page
+// cache: when the state and a second copy of the tree would not fit in
+// the memory available together (at 10M parcels, the high tree's 7 GB
+// beside the 19 GB state; MemAvailable counts the state's own cached
+// pages as available). (Replaced by tests.)
+var rewriteOutOfCache = func(tree, state int64) bool { return !FitsInMemory(state + tree) }
 
 // snapshotSwitched reads a snapshot written out of the page cache into it
 // (when it fits), in the background: the old snapshot's pages leave as it

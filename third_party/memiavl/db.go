@@ -67,7 +67,7 @@ type DB struct {
 	// lastRewrite says what the last background rewrite wrote
 	lastRewrite RewriteReport
 	// Options.OutOfCacheRewrite and Options.SnapshotSwitched
-	outOfCacheRewrite func(int64) bool
+	outOfCacheRewrite func(treeBytes, stateBytes int64) bool
 	snapshotSwitched  func(RewriteReport)
 	// grown is the log beyond the current snapshot; grownAtRewrite its
 	// reading when the running rewrite started (the new snapshot's
@@ -119,10 +119,11 @@ type Options struct {
 	// the current snapshot while the policy allows (layer.go).
 	LayerPolicy *LayerPolicy
 	// OutOfCacheRewrite, if set, is asked before a background rewrite
-	// writes a tree whole, with the tree's snapshot size: true writes it
-	// out of the page cache (dropBehindWriter), for a state too large for
-	// two copies in memory.
-	OutOfCacheRewrite func(snapshotBytes int64) bool
+	// writes a tree whole, with the size of the tree's snapshot and of all
+	// the trees' (the state the page cache holds while it is written):
+	// true writes it out of the page cache (dropBehindWriter), for a state
+	// that would not fit in memory beside a second copy of the tree.
+	OutOfCacheRewrite func(treeBytes, stateBytes int64) bool
 	// SnapshotSwitched, if set, is told what each background rewrite
 	// wrote once the DB has switched to it (from Commit, under the DB's
 	// lock: it must not call the DB).
@@ -795,7 +796,7 @@ type RewrittenTree struct {
 // rewriteSnapshot writes the current version as a snapshot and points
 // `current` at it: each tree as a layer where layers allows it
 // (Tree.layerDue), else whole.
-func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy, outOfCache func(int64) bool) (RewriteReport, error) {
+func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy, outOfCache func(treeBytes, stateBytes int64) bool) (RewriteReport, error) {
 	db.mtx.Lock()
 	defer db.mtx.Unlock()
 

@@ -35,7 +35,7 @@ func TestWholeRewriteOutOfCache(t *testing.T) {
 			var switched []RewriteReport
 			policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
 			db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &policy,
-				AsyncCommitBuffer: -1, OutOfCacheRewrite: func(int64) bool { return outOfCache },
+				AsyncCommitBuffer: -1, OutOfCacheRewrite: func(int64, int64) bool { return outOfCache },
 				SnapshotSwitched: func(r RewriteReport) { switched = append(switched, r) }})
 			if err != nil {
 				t.Fatal(err)

@@ -381,8 +381,8 @@ func (t *MultiTree) WriteSnapshotWithContext(ctx context.Context, dir string, wp
 // writeSnapshot writes the trees into dir: each as a layer over its
 // snapshot where layers allows it (Tree.layerDue), else whole, and out of
 // the page cache when outOfCache (not nil) says so for its snapshot's
-// size.
-func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.WorkerPool, layers *LayerPolicy, outOfCache func(int64) bool) (RewriteReport, error) {
+// size and all the trees' (Options.OutOfCacheRewrite).
+func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.WorkerPool, layers *LayerPolicy, outOfCache func(treeBytes, stateBytes int64) bool) (RewriteReport, error) {
 	var report RewriteReport
 	if err := os.MkdirAll(dir, os.ModePerm); err != nil {
 		return report, err
@@ -391,11 +391,15 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 	// write the snapshots in parallel and wait all jobs done
 	group, _ := wp.GroupContext(context.Background())
 
+	var stateBytes int64
+	for _, entry := range t.trees {
+		stateBytes += entry.Tree.SnapshotBytes()
+	}
 	report.Trees = make([]RewrittenTree, len(t.trees))
 	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
 		layer := tree.layerDue(layers)
-		dropped := !layer && outOfCache != nil && outOfCache(tree.SnapshotBytes())
+		dropped := !layer && outOfCache != nil && outOfCache(tree.SnapshotBytes(), stateBytes)
 		report.Trees[i] = RewrittenTree{Name: name, Layer: layer, Chain: 1, OutOfCache: dropped}
 		if layer {
 			report.Trees[i].Chain = len(tree.snapshot.Chain()) + 1
