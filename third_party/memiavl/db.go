@@ -543,8 +543,18 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	}
 
 	// do the switch
+	before := db.MultiTree.snapshotDirs()
 	if err := db.reloadMultiTree(result.mtree); err != nil {
 		return fmt.Errorf("switch multitree failed: %w", err)
+	}
+	// The snapshots the switch left out of use (a whole rewrite leaves its
+	// tree's old chain; a layer leaves none) leave the page cache now, not
+	// as the new snapshot is read in.
+	after := db.MultiTree.snapshotDirs()
+	for dir := range before {
+		if !after[dir] {
+			dropCachedFiles(dir)
+		}
 	}
 	db.grown = db.grown.since(db.grownAtRewrite)
 	db.lastRewrite = result.report

@@ -5,6 +5,7 @@ package memiavl
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"unsafe"
 
@@ -65,5 +66,65 @@ func TestWholeRewriteOutOfCache(t *testing.T) {
 			}
 			checkRecords(t, db.TreeByName("a"), 20000, nil)
 		})
+	}
+}
+
+// fileResident is the share of the file's pages in the page cache.
+func fileResident(t *testing.T, path string) float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(info.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(data)
+	return residentFraction(t, data)
+}
+
+// A switch drops the snapshots it leaves out of use from the page cache
+// (here one kept on disk by SnapshotKeepRecent).
+func TestSwitchDropsTheOldSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
+	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &policy,
+		AsyncCommitBuffer: -1, SnapshotKeepRecent: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	commit := func(v int) {
+		var pairs []*KVPair
+		for i := 0; i < 20000; i += 1 + v%3 {
+			pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%08d", i)), Value: record(i + v)})
+		}
+		if err := db.ApplyChangeSet("a", ChangeSet{Pairs: pairs}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WaitSnapshotRewrite(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(1)
+	first := filepath.Join(dir, snapshotName(db.SnapshotVersion()), "a", FileNameKVs)
+	if r := fileResident(t, first); r < 0.9 {
+		t.Fatalf("the snapshot in use has %.2f of its pages resident", r)
+	}
+	commit(2)
+	if db.SnapshotVersion() != 2 {
+		t.Fatalf("snapshot at %d, want 2", db.SnapshotVersion())
+	}
+	if r := fileResident(t, first); r > 0.1 {
+		t.Fatalf("the snapshot the switch left has %.2f of its pages still resident", r)
 	}
 }

@@ -435,6 +435,20 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 	return report, WriteFileSync(filepath.Join(dir, MetadataFileName), bz)
 }
 
+// snapshotDirs is the set of the directories of the trees' snapshots,
+// their chains included.
+func (t *MultiTree) snapshotDirs() map[string]bool {
+	dirs := map[string]bool{}
+	for _, entry := range t.trees {
+		for _, s := range entry.Tree.snapshot.Chain() {
+			if s.dir != "" {
+				dirs[s.dir] = true
+			}
+		}
+	}
+	return dirs
+}
+
 // dirBytes is the size of the files in dir.
 func dirBytes(dir string) (int64, error) {
 	entries, err := os.ReadDir(dir)
