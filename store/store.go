@@ -304,6 +304,11 @@ func (s *Store) loadLatest(dir string) error {
 	// A whole rewrite of a state that does not fit in memory twice is
 	// written out of the page cache, and read in after the switch.
 	opts.OutOfCacheRewrite = rewriteOutOfCache
+	// A node that would read its snapshot in at start but cannot (it does
+	// not fit) replays its log against a cold snapshot: read ahead.
+	if _, size := snapshotFilesIn(dir); s.opts.Prewarm && size > 0 && !FitsInMemory(size) {
+		opts.ReadAheadReplay = true
+	}
 	opts.SnapshotSwitched = s.snapshotSwitched
 	db, err := memiavl.Load(dir, opts)
 	if err != nil {

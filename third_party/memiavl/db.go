@@ -127,7 +127,11 @@ type Options struct {
 	// SnapshotSwitched, if set, is told what each background rewrite
 	// wrote once the DB has switched to it (from Commit, under the DB's
 	// lock: it must not call the DB).
-	SnapshotSwitched       func(RewriteReport)
+	SnapshotSwitched func(RewriteReport)
+	// ReadAheadReplay reads each version's paths ahead in parallel as Load
+	// replays the log (MultiTree.readAheadEntry): for a snapshot that is
+	// not in the page cache.
+	ReadAheadReplay        bool
 	TriggerStateSyncExport func(height int64)
 	// load the target version instead of latest version
 	TargetVersion uint32
@@ -238,7 +242,7 @@ func Load(dir string, opts Options) (*DB, error) {
 	// what the log holds beyond the snapshot is what is replayed here
 	var grown LogGrowth
 	if opts.TargetVersion == 0 || int64(opts.TargetVersion) > mtree.Version() {
-		if grown, err = mtree.catchupWAL(wal, int64(opts.TargetVersion)); err != nil {
+		if grown, err = mtree.catchupWAL(wal, int64(opts.TargetVersion), opts.ReadAheadReplay); err != nil {
 			return nil, errors.Join(err, wal.Close())
 		}
 	}
@@ -538,7 +542,11 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	}
 
 	// catchup the remaining wal
-	if err := result.mtree.CatchupWAL(db.wal, 0); err != nil {
+	outOfCache := false
+	for _, tree := range result.report.Trees {
+		outOfCache = outOfCache || tree.OutOfCache
+	}
+	if _, err := result.mtree.catchupWAL(db.wal, 0, outOfCache); err != nil {
 		return fmt.Errorf("catchup failed: %w", err)
 	}
 
@@ -1019,7 +1027,13 @@ func (db *DB) rewriteSnapshotBackground() error {
 		}
 
 		// do a best effort catch-up, will do another final catch-up in main thread.
-		if err := mtree.CatchupWAL(wal, 0); err != nil {
+		// A tree written out of the page cache is cold: its catch-up
+		// reads ahead.
+		outOfCache := false
+		for _, tree := range report.Trees {
+			outOfCache = outOfCache || tree.OutOfCache
+		}
+		if _, err := mtree.catchupWAL(wal, 0, outOfCache); err != nil {
 			ch <- snapshotResult{err: err}
 			return
 		}

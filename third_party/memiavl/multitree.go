@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/alitto/pond"
 	"github.com/tidwall/wal"
@@ -315,12 +317,14 @@ func (t *MultiTree) UpdateCommitInfo() {
 
 // CatchupWAL replay the new entries in the WAL on the tree to catch-up to the target or latest version.
 func (t *MultiTree) CatchupWAL(wal *wal.Log, endVersion int64) error {
-	_, err := t.catchupWAL(wal, endVersion)
+	_, err := t.catchupWAL(wal, endVersion, false)
 	return err
 }
 
-// catchupWAL is CatchupWAL, and tells what it replayed.
-func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64) (LogGrowth, error) {
+// catchupWAL is CatchupWAL, and tells what it replayed. With readAhead,
+// each version's paths are read ahead in parallel before it is applied
+// (readAheadEntry): for trees whose snapshot is not in the page cache.
+func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64, readAhead bool) (LogGrowth, error) {
 	var replayed LogGrowth
 	lastIndex, err := wal.LastIndex()
 	if err != nil {
@@ -358,6 +362,9 @@ func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64) (LogGrowth, error
 			return replayed, fmt.Errorf("unmarshal wal log failed, %w", err)
 		}
 		replayed = replayed.add(entryGrowth(&entry, len(bz)))
+		if readAhead {
+			t.readAheadEntry(&entry)
+		}
 		if err := t.applyWALEntry(entry); err != nil {
 			return replayed, fmt.Errorf("replay wal entry failed, %w", err)
 		}
@@ -433,6 +440,48 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 		return report, err
 	}
 	return report, WriteFileSync(filepath.Join(dir, MetadataFileName), bz)
+}
+
+// catchupReadAheadWorkers is how many reads readAheadEntry keeps in
+// flight: the depth of the disk's queue, as the blocks' read-ahead.
+const catchupReadAheadWorkers = 16
+
+// readAheadEntry reads what applying entry will read from the trees'
+// snapshots (Tree.ReadAheadWrite: each changed key's path, the other
+// child of each branch on it, its leaf), many keys at once. Replayed
+// against a snapshot the page cache does not hold (a whole rewrite
+// written out of it, a node started cold), a version's changes would
+// otherwise read their paths from the disk one read after another. It
+// only reads, before the trees change: it cannot change an outcome, and
+// its errors leave the reads to the apply.
+func (t *MultiTree) readAheadEntry(entry *WALEntry) {
+	type change struct {
+		tree *Tree
+		key  []byte
+	}
+	var changes []change
+	for _, cs := range entry.Changesets {
+		if tree := t.TreeByName(cs.Name); tree != nil {
+			for _, p := range cs.Changeset.Pairs {
+				changes = append(changes, change{tree, p.Key})
+			}
+		}
+	}
+	if len(changes) < 2 {
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(catchupReadAheadWorkers, len(changes)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(changes)); i = next.Add(1) - 1 {
+				_ = changes[i].tree.ReadAheadWrite(changes[i].key)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // snapshotDirs is the set of the directories of the trees' snapshots,
