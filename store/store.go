@@ -343,11 +343,7 @@ var rewriteOutOfCache = func(tree, state int64) bool { return !FitsInMemory(stat
 // (when it fits), in the background: the old snapshot's pages leave as it
 // is closed and pruned.
 func (s *Store) snapshotSwitched(report memiavl.RewriteReport) {
-	outOfCache := false
-	for _, t := range report.Trees {
-		outOfCache = outOfCache || t.OutOfCache
-	}
-	if !outOfCache {
+	if !report.OutOfCache() {
 		return
 	}
 	r, dir := s.rewarm, s.latestDir

@@ -542,11 +542,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	}
 
 	// catchup the remaining wal
-	outOfCache := false
-	for _, tree := range result.report.Trees {
-		outOfCache = outOfCache || tree.OutOfCache
-	}
-	if _, err := result.mtree.catchupWAL(db.wal, 0, outOfCache); err != nil {
+	if _, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache()); err != nil {
 		return fmt.Errorf("catchup failed: %w", err)
 	}
 
@@ -811,6 +807,17 @@ type RewrittenTree struct {
 	OutOfCache bool  // written whole out of the page cache (OutOfCacheRewrite)
 }
 
+// OutOfCache reports whether the rewrite wrote any tree out of the page
+// cache.
+func (r RewriteReport) OutOfCache() bool {
+	for _, t := range r.Trees {
+		if t.OutOfCache {
+			return true
+		}
+	}
+	return false
+}
+
 // rewriteSnapshot writes the current version as a snapshot and points
 // `current` at it: each tree as a layer where layers allows it
 // (Tree.layerDue), else whole.
@@ -1029,11 +1036,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 		// do a best effort catch-up, will do another final catch-up in main thread.
 		// A tree written out of the page cache is cold: its catch-up
 		// reads ahead.
-		outOfCache := false
-		for _, tree := range report.Trees {
-			outOfCache = outOfCache || tree.OutOfCache
-		}
-		if _, err := mtree.catchupWAL(wal, 0, outOfCache); err != nil {
+		if _, err := mtree.catchupWAL(wal, 0, report.OutOfCache()); err != nil {
 			ch <- snapshotResult{err: err}
 			return
 		}

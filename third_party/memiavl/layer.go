@@ -170,10 +170,7 @@ func checkRef(chain []*Snapshot, pos int, ref uint64) error {
 		return fmt.Errorf("reference %#x names chain position %d above the layer's %d", ref, ref>>33, pos)
 	}
 	s, index := chain[at], uint32(ref)
-	count := s.nodesLen()
-	if s.chain != nil {
-		count = len(s.nodes) / SizeLayerNode
-	}
+	count := s.nodesLen() // the chain is linked: a layer's by its record size
 	if ref&layerRefLeaf != 0 {
 		count = s.leavesLen()
 	}
