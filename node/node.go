@@ -87,7 +87,28 @@ func Start(home string, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("check transaction index: %w", err)
 	}
-	st, err := store.Open(AppDBDir(home), dbm.PebbleDBBackend, opts.Store)
+	stallAfter := opts.StallAfter
+	if stallAfter == 0 {
+		stallAfter = DefaultStallAfter(conf.Consensus)
+	}
+	health := newHealthState(max(stallAfter, 0), time.Now())
+	var logger cmtlog.Logger = cmtlog.NewNopLogger()
+	if opts.Log != nil {
+		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(opts.Log))
+		level := opts.LogLevel
+		if level == "" {
+			level = conf.LogLevel
+		}
+		if logger, err = cmtflags.ParseLogLevel(level, logger, cfg.DefaultLogLevel); err != nil {
+			return nil, fmt.Errorf("log level: %w", err)
+		}
+	}
+	logger = watchLogger{next: logger, fault: health.fault}
+	storeOpts := opts.Store
+	if storeOpts.Logger == nil {
+		storeOpts.Logger = logger.With("module", "state")
+	}
+	st, err := store.Open(AppDBDir(home), dbm.PebbleDBBackend, storeOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -105,24 +126,6 @@ func Start(home string, opts Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	stallAfter := opts.StallAfter
-	if stallAfter == 0 {
-		stallAfter = DefaultStallAfter(conf.Consensus)
-	}
-	health := newHealthState(max(stallAfter, 0), time.Now())
-	var logger cmtlog.Logger = cmtlog.NewNopLogger()
-	if opts.Log != nil {
-		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(opts.Log))
-		level := opts.LogLevel
-		if level == "" {
-			level = conf.LogLevel
-		}
-		if logger, err = cmtflags.ParseLogLevel(level, logger, cfg.DefaultLogLevel); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("log level: %w", err)
-		}
-	}
-	logger = watchLogger{next: logger, fault: health.fault}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		st.Close()

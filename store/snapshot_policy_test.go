@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -255,5 +259,58 @@ func TestRestartReplaysSmallVersions(t *testing.T) {
 		if v == "" && got != nil || v != "" && string(got) != v {
 			t.Fatalf("%s: reopened %q, want %q", k, got, v)
 		}
+	}
+}
+
+// heardLogger keeps what memiavl logs.
+type heardLogger struct {
+	mu     sync.Mutex
+	errors []string
+	infos  []string
+}
+
+func (l *heardLogger) Debug(string, ...interface{}) {}
+func (l *heardLogger) Info(msg string, _ ...interface{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.infos = append(l.infos, msg)
+}
+func (l *heardLogger) Error(msg string, kv ...interface{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errors = append(l.errors, fmt.Sprint(append([]interface{}{msg}, kv...)...))
+}
+
+// A background rewrite that fails leaves the store running on its old
+// snapshot; the store's Logger is where that is said. Here the next
+// snapshot's folder is taken by a file, so the rewrite cannot be renamed
+// into place.
+func TestFailedRewriteIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	heard := &heardLogger{}
+	s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "m", SnapshotInterval: 2, Logger: heard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := os.WriteFile(filepath.Join(dir, "state", "latest", "snapshot-00000000000000000002"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for v := range 3 {
+		block := NewCache(s.Working())
+		block.Set([]byte(fmt.Sprintf("k%d", v)), []byte("v"))
+		block.Write()
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		waitSnapshot(t, s)
+	}
+	heard.mu.Lock()
+	defer heard.mu.Unlock()
+	if len(heard.errors) != 1 || !strings.Contains(heard.errors[0], "failed to rewrite snapshot") {
+		t.Fatalf("errors heard: %q", heard.errors)
+	}
+	if !slices.Contains(heard.infos, "start rewriting snapshot") {
+		t.Fatalf("infos heard: %q", heard.infos)
 	}
 }

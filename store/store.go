@@ -87,7 +87,14 @@ type Options struct {
 	// policy's bound (docs/state.md, "Snapshots written as layers"). The
 	// zero policy writes the whole state every time.
 	SnapshotLayers LayerPolicy
+	// Logger, if set, hears what memiavl reports: each background
+	// rewrite, and above all one that failed (the store carries on
+	// without it, so only the log says the snapshot stopped moving).
+	Logger Logger
 }
+
+// Logger is memiavl's (CometBFT's logger satisfies it).
+type Logger = memiavl.Logger
 
 // LayerPolicy is memiavl's: how many layers a snapshot may have over its
 // base, and how large they may grow against it, before a rewrite writes
@@ -310,6 +317,9 @@ func (s *Store) loadLatest(dir string) error {
 		opts.ReadAheadReplay = true
 	}
 	opts.SnapshotSwitched = s.snapshotSwitched
+	if s.opts.Logger != nil {
+		opts.Logger = s.opts.Logger
+	}
 	db, err := memiavl.Load(dir, opts)
 	if err != nil {
 		return fmt.Errorf("load latest state: %w", err)

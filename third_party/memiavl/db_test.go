@@ -41,6 +41,36 @@ func TestRewriteSnapshot(t *testing.T) {
 	}
 }
 
+// TestRewriteAfterAKilledSwitch: a process killed after it linked
+// current-tmp and before it renamed the link over current leaves the link;
+// the next rewrite after reopening still switches. It used to fail on the
+// link forever, silently, and the log grew without end.
+func TestRewriteAfterAKilledSwitch(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"test"}})
+	require.NoError(t, err)
+	require.NoError(t, db.ApplyChangeSets([]*NamedChangeSet{{Name: "test", Changeset: ChangeSets[0]}}))
+	_, err = db.Commit()
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	require.NoError(t, os.Symlink(snapshotName(0), currentTmpPath(dir)))
+
+	db, err = Load(dir, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.RewriteSnapshotBackground())
+	require.NoError(t, db.WaitSnapshotRewrite())
+	require.EqualValues(t, 1, db.SnapshotVersion())
+	require.NoError(t, db.ApplyChangeSets([]*NamedChangeSet{{Name: "test", Changeset: ChangeSets[1]}}))
+	_, err = db.Commit()
+	require.NoError(t, err)
+	require.NoError(t, db.RewriteSnapshot())
+	require.NoError(t, db.Reload())
+	require.EqualValues(t, 2, db.SnapshotVersion())
+	_, err = os.Lstat(currentTmpPath(dir))
+	require.True(t, os.IsNotExist(err), "current-tmp is left: %v", err)
+}
+
 func TestRemoveSnapshotDir(t *testing.T) {
 	dbDir := t.TempDir()
 	defer os.RemoveAll(dbDir)

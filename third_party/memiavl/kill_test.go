@@ -73,6 +73,7 @@ func TestMain(m *testing.M) {
 func killChild(dir string) {
 	opts := killOptions(os.Getenv(killLayersEnv) != "")
 	opts.CreateIfMissing = true
+	opts.Logger = stderrErrors{}
 	db, err := Load(dir, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -91,6 +92,18 @@ func killChild(dir string) {
 		fmt.Printf("committed %d snapshot %d\n", v, db.SnapshotVersion())
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// stderrErrors prints the killed process's errors and ends it: a rewrite
+// that fails in the background would otherwise go unseen (the DB carries
+// on without it), and the round would wait for a switch that never comes.
+type stderrErrors struct{}
+
+func (stderrErrors) Info(string, ...interface{})  {}
+func (stderrErrors) Debug(string, ...interface{}) {}
+func (stderrErrors) Error(msg string, kv ...interface{}) {
+	fmt.Fprintln(os.Stderr, append([]interface{}{"memiavl error:", msg}, kv...)...)
+	os.Exit(3)
 }
 
 // TestKillDuringRewrite kills (SIGKILL) a process that commits versions
@@ -170,8 +183,12 @@ func killRounds(t *testing.T, rounds int, layered bool) {
 					wait--
 				}
 			case <-deadline:
+				// SIGQUIT makes the child print its goroutines on stderr, so
+				// a hang shows where it is
+				cmd.Process.Signal(syscall.SIGQUIT)
+				time.Sleep(time.Second)
 				cmd.Process.Kill()
-				t.Fatalf("round %d: no rewrite seen", round)
+				t.Fatalf("round %d: no rewrite seen; last committed %d, snapshot at %d when it started", round, acked, startSnapshot)
 			default:
 				if wait <= 0 && (layered || tmpDirExists(t, dir)) {
 					rewriting = true
