@@ -543,9 +543,12 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	}
 
 	// catchup the remaining wal
-	if _, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache()); err != nil {
+	switchStarted := time.Now()
+	final, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache())
+	if err != nil {
 		return fmt.Errorf("catchup failed: %w", err)
 	}
+	result.report.FinalCatchUp = final.Versions
 
 	// do the switch
 	before := db.MultiTree.snapshotDirs()
@@ -562,10 +565,12 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		}
 	}
 	db.grown = db.grown.since(db.grownAtRewrite)
-	db.lastRewrite = result.report
-	db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version())
-
 	db.pruneSnapshots()
+	result.report.SwitchTook = time.Since(switchStarted)
+	db.lastRewrite = result.report
+	db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version(),
+		"final catch-up", result.report.FinalCatchUp, "took", result.report.SwitchTook)
+
 	if db.snapshotSwitched != nil {
 		db.snapshotSwitched(result.report)
 	}
@@ -797,6 +802,19 @@ func (db *DB) RewriteSnapshotWithContext(ctx context.Context) error {
 type RewriteReport struct {
 	Version int64
 	Trees   []RewrittenTree
+	// Wrote is how long the snapshot took to write.
+	Wrote time.Duration
+	// CaughtUp is the versions the new trees replayed from the log in the
+	// background, in CatchUpRounds rounds over CatchUpTook, while the
+	// old trees went on committing.
+	CaughtUp      int64
+	CatchUpRounds int
+	CatchUpTook   time.Duration
+	// FinalCatchUp is the versions replayed at the switch, under the
+	// DB's lock (a commit waits for them), and SwitchTook how long that
+	// commit's switch took in all.
+	FinalCatchUp int64
+	SwitchTook   time.Duration
 }
 
 // RewrittenTree is one tree's part of a RewriteReport.
@@ -1018,7 +1036,9 @@ func (db *DB) rewriteSnapshotBackground() error {
 		defer close(ch)
 
 		cloned.logger.Info("start rewriting snapshot", "version", cloned.Version())
+		started := time.Now()
 		report, err := cloned.rewriteSnapshot(ctx, cloned.layerPolicy, cloned.outOfCacheRewrite)
+		report.Wrote = time.Since(started)
 		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.
 			cloned.logger.Error("failed to rewrite snapshot", "err", err)
@@ -1034,19 +1054,53 @@ func (db *DB) rewriteSnapshotBackground() error {
 			return
 		}
 
-		// do a best effort catch-up, will do another final catch-up in main thread.
-		// A tree written out of the page cache is cold: its catch-up
-		// reads ahead.
-		if _, err := mtree.catchupWAL(wal, 0, report.OutOfCache()); err != nil {
+		// Catch up in the background until the new trees are within a
+		// version of the log: the rest is replayed at the switch, under the
+		// DB's lock, where a commit waits for it. A tree written out of the
+		// page cache is cold: its catch-up reads ahead.
+		if err := catchUpInBackground(ctx, mtree, wal, report.OutOfCache(), &report); err != nil {
 			ch <- snapshotResult{err: err}
 			return
 		}
 
-		cloned.logger.Info("finished best-effort WAL catchup", "version", cloned.Version(), "latest", mtree.Version())
+		cloned.logger.Info("finished best-effort WAL catchup", "version", cloned.Version(), "latest", mtree.Version(),
+			"versions", report.CaughtUp, "rounds", report.CatchUpRounds, "took", report.CatchUpTook)
 
 		ch <- snapshotResult{mtree: mtree, report: report}
 	}()
 
+	return nil
+}
+
+// catchUpRoundsMax bounds the background catch-up's rounds: a log that
+// grows faster than a cold tree replays it would never be caught, and the
+// switch then replays the rest.
+const catchUpRoundsMax = 64
+
+// catchUpInBackground replays the log into mtree in rounds, each what the
+// commits added during the one before, until a round finds at most one
+// version (the commit that will switch may add one more), recording the
+// rounds in report.
+// beforeCatchUpRound, set by tests, runs before each background round.
+var beforeCatchUpRound func(round int)
+
+func catchUpInBackground(ctx context.Context, mtree *MultiTree, log *wal.Log, readAhead bool, report *RewriteReport) error {
+	started := time.Now()
+	defer func() { report.CatchUpTook = time.Since(started) }()
+	for report.CatchUpRounds < catchUpRoundsMax && ctx.Err() == nil {
+		if beforeCatchUpRound != nil {
+			beforeCatchUpRound(report.CatchUpRounds)
+		}
+		grown, err := mtree.catchupWAL(log, 0, readAhead)
+		if err != nil {
+			return err
+		}
+		report.CaughtUp += grown.Versions
+		report.CatchUpRounds++
+		if grown.Versions <= 1 {
+			break
+		}
+	}
 	return nil
 }
 

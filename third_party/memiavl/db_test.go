@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	fmt "fmt"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -603,4 +603,55 @@ func testIdempotentWrite(t *testing.T, asyncCommit bool) {
 	db, err = Load(dir, Options{})
 	require.NoError(t, err)
 	require.Equal(t, commitInfo, *db.LastCommitInfo())
+}
+
+// A background rewrite catches up in rounds until a round finds nothing
+// new, so the switch (under the lock, where a commit waits) replays only
+// what came after. Here 10 versions are committed while the snapshot is
+// written and 5 during the first round: three rounds replay 15 and the
+// switch replays none.
+func TestBackgroundCatchUpRounds(t *testing.T) {
+	// the log written at each commit, as Publica's store writes it
+	db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"test"}, AsyncCommitBuffer: -1})
+	require.NoError(t, err)
+	defer db.Close()
+	commit := func(n int) {
+		for range n {
+			v := db.Version() + 1
+			require.NoError(t, db.ApplyChangeSet("test", ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%d", v%7)), Value: []byte(fmt.Sprint(v))}}}))
+			_, err := db.Commit()
+			require.NoError(t, err)
+		}
+	}
+	commit(3)
+	paused, resume, done := make(chan int), make(chan struct{}), make(chan struct{})
+	beforeCatchUpRound = func(round int) {
+		select {
+		case paused <- round:
+			<-resume
+		case <-done: // the test failed: let Close end the rewrite
+		}
+	}
+	defer func() { close(done); beforeCatchUpRound = nil }()
+	require.NoError(t, db.RewriteSnapshotBackground())
+	for round, more := range []int{10, 5, 0} {
+		select {
+		case got := <-paused:
+			require.Equal(t, round, got)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no catch-up round %d", round)
+		}
+		commit(more)
+		resume <- struct{}{}
+	}
+	require.NoError(t, db.WaitSnapshotRewrite())
+	r := db.LastRewrite()
+	require.EqualValues(t, 3, r.Version)
+	require.Equal(t, 3, r.CatchUpRounds)
+	require.EqualValues(t, 15, r.CaughtUp)
+	require.Zero(t, r.FinalCatchUp)
+	require.Positive(t, r.Wrote)
+	require.Positive(t, r.SwitchTook)
+	require.EqualValues(t, 18, db.Version())
+	require.Equal(t, []byte("18"), db.TreeByName("test").Get([]byte("k4")))
 }
