@@ -378,8 +378,12 @@ func describeRewrite(r memiavl.RewriteReport) string {
 			parts = append(parts, fmt.Sprintf("tree %s whole, %.2f GB", t.Name, float64(t.Bytes)/1e9))
 		}
 	}
-	return fmt.Sprintf("%s; written in %.1f s, caught up %d versions in %d rounds over %.1f s, the switch replayed %d and took %d ms",
-		strings.Join(parts, "; "), r.Wrote.Seconds(), r.CaughtUp, r.CatchUpRounds, r.CatchUpTook.Seconds(), r.FinalCatchUp, r.SwitchTook.Milliseconds())
+	moved := ""
+	if r.Transplanted > 0 {
+		moved = fmt.Sprintf(", took the running trees %d versions on in %.1f s", r.Transplanted, r.TransplantTook.Seconds())
+	}
+	return fmt.Sprintf("%s; written in %.1f s%s, replayed %d versions in %d rounds over %.1f s, the switch replayed %d and took %d ms",
+		strings.Join(parts, "; "), r.Wrote.Seconds(), moved, r.CaughtUp, r.CatchUpRounds, r.CatchUpTook.Seconds(), r.FinalCatchUp, r.SwitchTook.Milliseconds())
 }
 
 // writeKept writes a kept register's note atomically.

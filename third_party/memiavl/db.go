@@ -54,6 +54,12 @@ type DB struct {
 	snapshotRewriteChan chan snapshotResult
 	// context cancel function to cancel the snapshot rewrite goroutine
 	snapshotRewriteCancel context.CancelFunc
+	// rootsWanted is where the running rewrite asks for a copy of the
+	// trees at the last committed version, to move them onto what it
+	// wrote (transplant.go); served between commits. nil when no rewrite
+	// runs, or when the log is written asynchronously (the copy's version
+	// could be ahead of the log the rewrite replays from).
+	rootsWanted chan chan *MultiTree
 
 	// the number of old snapshots to keep (excluding the latest one)
 	snapshotKeepRecent uint32
@@ -508,16 +514,33 @@ func (db *DB) WaitSnapshotRewrite() error {
 	db.mtx.Lock()
 	defer db.mtx.Unlock()
 
-	if db.snapshotRewriteChan == nil {
-		return nil
+	for db.snapshotRewriteChan != nil {
+		select {
+		case result := <-db.snapshotRewriteChan:
+			return db.finishSnapshotRewrite(result)
+		case reply := <-db.rootsWanted:
+			reply <- db.MultiTree.Copy(0)
+		}
 	}
-	return db.finishSnapshotRewrite(<-db.snapshotRewriteChan)
+	return nil
+}
+
+// serveRootsWanted hands the running rewrite, if it asked, a copy of the
+// trees at the version just committed; the copy protects their nodes from
+// the changes of later versions (Tree.Copy).
+func (db *DB) serveRootsWanted() {
+	select {
+	case reply := <-db.rootsWanted:
+		reply <- db.MultiTree.Copy(0)
+	default:
+	}
 }
 
 // finishSnapshotRewrite takes the result of a background rewrite.
 func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	db.snapshotRewriteChan = nil
 	db.snapshotRewriteCancel = nil
+	db.rootsWanted = nil
 
 	if result.mtree == nil {
 		if result.err != nil {
@@ -696,6 +719,7 @@ func (db *DB) Commit() (int64, error) {
 	}
 
 	db.pendingLog = WALEntry{}
+	db.serveRootsWanted()
 
 	if err := db.checkAsyncTasks(); err != nil {
 		return 0, err
@@ -804,6 +828,11 @@ type RewriteReport struct {
 	Trees   []RewrittenTree
 	// Wrote is how long the snapshot took to write.
 	Wrote time.Duration
+	// Transplanted is the versions the trees written whole did not
+	// replay: they took the running trees' nodes at that many versions
+	// past the snapshot (transplant.go), in TransplantTook.
+	Transplanted   int64
+	TransplantTook time.Duration
 	// CaughtUp is the versions the new trees replayed from the log in the
 	// background, in CatchUpRounds rounds over CatchUpTook, while the
 	// old trees went on committing.
@@ -1029,6 +1058,11 @@ func (db *DB) rewriteSnapshotBackground() error {
 	db.snapshotRewriteChan = ch
 	db.snapshotRewriteCancel = cancel
 	db.grownAtRewrite, db.rewriteStarted = db.grown, db.MultiTree.Version()
+	var wanted chan chan *MultiTree
+	if db.walChanSize < 0 && !noTransplant {
+		wanted = make(chan chan *MultiTree)
+	}
+	db.rootsWanted = wanted
 
 	cloned := db.copy(0)
 	wal := db.wal
@@ -1052,6 +1086,28 @@ func (db *DB) rewriteSnapshotBackground() error {
 		if err != nil {
 			ch <- snapshotResult{err: err}
 			return
+		}
+
+		// Trees written whole take the running trees' nodes instead of
+		// replaying the log against the new, perhaps cold, files.
+		if wanted != nil {
+			if err := mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, wal, &report); err != nil {
+				if ctx.Err() != nil {
+					ch <- snapshotResult{err: ctx.Err()}
+					return
+				}
+				cloned.logger.Info("moving the running trees onto the new snapshot failed: the log is replayed instead", "err", err)
+				report.Transplanted, report.TransplantTook = 0, 0
+				// what was moved is dropped: the trees are loaded again
+				if err := mtree.Close(); err != nil {
+					ch <- snapshotResult{err: err}
+					return
+				}
+				if mtree, err = LoadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0); err != nil {
+					ch <- snapshotResult{err: err}
+					return
+				}
+			}
 		}
 
 		// Catch up in the background until the new trees are within a

@@ -624,6 +624,8 @@ func TestBackgroundCatchUpRounds(t *testing.T) {
 		}
 	}
 	commit(3)
+	noTransplant = true // the replay is what is counted
+	defer func() { noTransplant = false }()
 	paused, resume, done := make(chan int), make(chan struct{}), make(chan struct{})
 	beforeCatchUpRound = func(round int) {
 		select {
@@ -654,4 +656,59 @@ func TestBackgroundCatchUpRounds(t *testing.T) {
 	require.Positive(t, r.SwitchTook)
 	require.EqualValues(t, 18, db.Version())
 	require.Equal(t, []byte("18"), db.TreeByName("test").Get([]byte("k4")))
+}
+
+// A background rewrite written whole moves the running trees onto the new
+// snapshot at the first commit after it is written, replays only what came
+// after, and switches to trees that read as the DB reopened from its log.
+func TestWholeRewriteTakesTheRunningTrees(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{CreateIfMissing: true, InitialStores: []string{"a", "b"}, AsyncCommitBuffer: -1}
+	db, err := Load(dir, opts)
+	require.NoError(t, err)
+	commit := func(n int) {
+		for range n {
+			v := db.Version() + 1
+			var cs []*NamedChangeSet
+			for _, name := range []string{"a", "b"} {
+				pairs := []*KVPair{{Key: []byte(fmt.Sprintf("k%03d", v*37%500)), Value: []byte(fmt.Sprint(v))}}
+				if v%5 == 0 {
+					pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%03d", v*11%500)), Delete: true})
+				}
+				cs = append(cs, &NamedChangeSet{Name: name, Changeset: ChangeSet{Pairs: pairs}})
+			}
+			require.NoError(t, db.ApplyChangeSets(cs))
+			_, err := db.Commit()
+			require.NoError(t, err)
+		}
+	}
+	for v := range 500 { // a tree to move
+		require.NoError(t, db.ApplyChangeSets([]*NamedChangeSet{
+			{Name: "a", Changeset: ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%03d", v)), Value: []byte("a")}}}},
+			{Name: "b", Changeset: ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%03d", v)), Value: []byte("b")}}}},
+		}))
+	}
+	_, err = db.Commit()
+	require.NoError(t, err)
+	for range 3 {
+		commit(10)
+		require.NoError(t, db.RewriteSnapshotBackground())
+		commit(1) // serves the rewrite's request, perhaps before it asks
+		require.NoError(t, db.WaitSnapshotRewrite())
+		r := db.LastRewrite()
+		require.Positive(t, r.Transplanted+r.CaughtUp+r.FinalCatchUp)
+		require.EqualValues(t, db.Version(), r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp)
+		require.EqualValues(t, r.Version, db.SnapshotVersion())
+	}
+	require.Positive(t, db.LastRewrite().Transplanted, "no rewrite took the running trees")
+	commit(7)
+	hash := db.LastCommitInfo().StoreInfos
+	version := db.Version()
+	require.NoError(t, db.Close())
+
+	db, err = Load(dir, Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	require.Equal(t, version, db.Version())
+	require.Equal(t, hash, db.LastCommitInfo().StoreInfos)
 }
