@@ -18,12 +18,20 @@ import (
 func (s *Store) Prewarmed() (int64, time.Duration) { return s.prewarmed, s.prewarmedTook }
 
 // snapshotFilesIn lists the snapshot files of the latest trees in dir
-// (memiavl's current snapshot, and for a layer the snapshots it lies on,
-// base first) and their size together.
+// (snapshotFilesOf both).
 func snapshotFilesIn(dir string) ([]string, int64) {
-	var files []string
+	return snapshotFilesOf(dir, lowName, highName)
+}
+
+// snapshotFilesOf lists the snapshot files of the latest trees named in
+// dir, each tree's whole chain, and their total size. The files a search
+// walks (branches, branch keys, leaves) come first and the values last:
+// read in that order, a tree in the page cache only in part answers with
+// a fault or two a key (its value's) instead of one a level.
+func snapshotFilesOf(dir string, trees ...string) ([]string, int64) {
+	var navigation, values []string
 	var size int64
-	for _, tree := range []string{lowName, highName} {
+	for _, tree := range trees {
 		top := filepath.Join(dir, "current", tree)
 		chain, err := memiavl.SnapshotChainDirs(top)
 		if err != nil {
@@ -33,13 +41,17 @@ func snapshotFilesIn(dir string) ([]string, int64) {
 			for _, name := range []string{memiavl.FileNameNodes, memiavl.FileNameBranchKeys, memiavl.FileNameBranchKeyIndex, memiavl.FileNameLeaves, memiavl.FileNameKVs} {
 				path := filepath.Join(snapshot, name)
 				if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-					files = append(files, path)
+					if name == memiavl.FileNameKVs {
+						values = append(values, path)
+					} else {
+						navigation = append(navigation, path)
+					}
 					size += fi.Size()
 				}
 			}
 		}
 	}
-	return files, size
+	return append(navigation, values...), size
 }
 
 // Prewarm reads files through once, in order and through descriptors of

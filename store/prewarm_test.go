@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	dbm "github.com/cosmos/cosmos-db"
+	"github.com/crypto-org-chain/cronos/memiavl"
 )
 
 // TestPrewarmReadsTheSnapshot requires Open to read every byte of the
@@ -40,6 +41,11 @@ func TestPrewarmReadsTheSnapshot(t *testing.T) {
 	files, size := snapshotFilesIn(filepath.Join(dir, "state", "latest"))
 	if len(files) != 10 || size != want {
 		t.Fatalf("%d snapshot files of %d bytes, want the five files of each of two trees, %d bytes", len(files), size, want)
+	}
+	for i, f := range files { // what a search walks first, the values last
+		if (filepath.Base(f) == memiavl.FileNameKVs) != (i >= 8) {
+			t.Fatalf("read in the order %q", files)
+		}
 	}
 	for _, prewarm := range []bool{true, false} {
 		s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "m", Prewarm: prewarm})

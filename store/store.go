@@ -357,10 +357,16 @@ func (s *Store) snapshotSwitched(report memiavl.RewriteReport) {
 		return
 	}
 	r, dir := s.rewarm, s.latestDir
+	var cold []string // the trees written out of the cache; the others are in it
+	for _, tree := range report.Trees {
+		if tree.OutOfCache {
+			cold = append(cold, tree.Name)
+		}
+	}
 	r.running.Add(1)
 	go func() {
 		defer r.running.Done()
-		files, size := snapshotFilesIn(dir)
+		files, size := snapshotFilesOf(dir, cold...)
 		if FitsInMemory(size) {
 			n, _ := Prewarm(r.closing, files) // best effort: a read that fails leaves pages to fault in
 			r.read.Add(n)
