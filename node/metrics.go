@@ -70,6 +70,10 @@ var (
 		Namespace: "publica", Name: "store_snapshot_rewrites_held_back",
 		Help: "Snapshot rewrites due but held back since the node started because the disk had no room for a second snapshot.",
 	})
+	storeRewritesFailed = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_snapshot_rewrites_failed",
+		Help: "Snapshot rewrites since the node started that could not write their snapshot (the node log says why).",
+	})
 	// What the latest state's snapshots take: a node runs from memory
 	// while the bytes fit (docs/state.md), and the layers are what a
 	// whole rewrite will next fold back into one snapshot.
@@ -96,7 +100,7 @@ type meteredCreator struct {
 func newMeteredCreator(next proxy.ClientCreator, a *app.App) proxy.ClientCreator {
 	registerAppMetrics.Do(func() {
 		prometheus.MustRegister(txsTotal, ballotsCast, blockExecSeconds, blockTxs, storeCommitSeconds,
-			storeLogBytes, storeLogVersions, storeRewritesHeldBack, storeSnapshotBytes, storeSnapshotLayers)
+			storeLogBytes, storeLogVersions, storeRewritesHeldBack, storeRewritesFailed, storeSnapshotBytes, storeSnapshotLayers)
 	})
 	m := meteredCreator{next: next, app: a, types: map[string]bool{}}
 	for _, t := range a.MessageTypes() {
@@ -151,6 +155,7 @@ func (m *meteredClient) Commit(ctx context.Context, req *abci.RequestCommit) (*a
 		storeLogBytes.Set(float64(grown.Bytes))
 		storeLogVersions.Set(float64(grown.Versions))
 		storeRewritesHeldBack.Set(float64(st.RewritesHeldBack()))
+		storeRewritesFailed.Set(float64(st.RewritesFailed()))
 		storeSnapshotBytes.Set(float64(st.SnapshotBytes()))
 		storeSnapshotLayers.Set(float64(st.SnapshotLayers()))
 	}

@@ -305,6 +305,9 @@ func TestFailedRewriteIsLogged(t *testing.T) {
 		}
 		waitSnapshot(t, s)
 	}
+	if got := s.RewritesFailed(); got != 1 {
+		t.Fatalf("%d rewrites failed, want 1", got)
+	}
 	heard.mu.Lock()
 	defer heard.mu.Unlock()
 	if len(heard.errors) != 1 || !strings.Contains(heard.errors[0], "failed to rewrite snapshot") {

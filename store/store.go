@@ -983,6 +983,16 @@ func (s *Store) RewritesHeldBack() int {
 	return s.mem.RewritesHeldBack()
 }
 
+// RewritesFailed counts the background snapshot rewrites since the store
+// opened that could not write their snapshot (memiavl's
+// DB.RewritesFailed; Options.Logger hears why).
+func (s *Store) RewritesFailed() int {
+	if s.mem == nil {
+		return 0
+	}
+	return s.mem.RewritesFailed()
+}
+
 // SnapshotLayers is how many layers the latest trees' snapshots have
 // over their bases (the more of the two trees').
 func (s *Store) SnapshotLayers() int {

@@ -82,6 +82,7 @@ type DB struct {
 	grown, grownAtRewrite LogGrowth
 	rewriteStarted        int64
 	rewritesHeldBack      int // due, but the disk had no room (roomForRewrite)
+	rewritesFailed        int // started, but the snapshot could not be written
 	// make sure only one snapshot rewrite is running
 	pruneSnapshotLock      sync.Mutex
 	triggerStateSyncExport func(height int64)
@@ -542,6 +543,10 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	db.snapshotRewriteCancel = nil
 	db.rootsWanted = nil
 
+	if result.failed != nil {
+		db.rewritesFailed++
+		return nil
+	}
 	if result.mtree == nil {
 		if result.err != nil {
 			// background snapshot rewrite failed
@@ -1000,6 +1005,15 @@ func (db *DB) LastRewrite() RewriteReport {
 	return db.lastRewrite
 }
 
+// RewritesFailed counts the background rewrites, since the DB was opened,
+// whose snapshot could not be written (the error is logged); the DB goes
+// on with its snapshot, and its log grows until one succeeds.
+func (db *DB) RewritesFailed() int {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+	return db.rewritesFailed
+}
+
 // RewritesHeldBack counts the rewrites the policy found due and the disk
 // had no room for, since the DB was opened.
 func (db *DB) RewritesHeldBack() int {
@@ -1032,6 +1046,9 @@ type snapshotResult struct {
 	mtree  *MultiTree
 	report RewriteReport
 	err    error
+	// failed is why the snapshot could not be written: logged and
+	// counted (RewritesFailed), and the DB goes on with the one it has
+	failed error
 }
 
 // RewriteSnapshotBackground rewrite snapshot in a background goroutine,
@@ -1076,6 +1093,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.
 			cloned.logger.Error("failed to rewrite snapshot", "err", err)
+			ch <- snapshotResult{failed: err}
 			return
 		}
 		for _, tree := range report.Trees {
