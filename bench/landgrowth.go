@@ -265,7 +265,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
 		slices.Sort(commits)
 		row.CommitP50, row.CommitP99 = commits[len(commits)/2], commits[min(len(commits)-1, len(commits)*99/100)]
-		if r := st.LastRewrite(); r.Version != lastRewrite.Version {
+		for _, r := range st.RewritesAfter(lastRewrite.Version) {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d: the snapshot was rewritten at version %d: %s\n", n, pass+1, r.Version, describeRewrite(r))
 			lastRewrite = r
 		}
@@ -373,7 +373,8 @@ func describeRewrite(r memiavl.RewriteReport) string {
 		if t.Layer {
 			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
 		} else if t.OutOfCache {
-			parts = append(parts, fmt.Sprintf("tree %s whole, written out of the page cache and read back after the switch, %.2f GB", t.Name, float64(t.Bytes)/1e9))
+			parts = append(parts, fmt.Sprintf("tree %s whole, written out of the page cache and read back after the switch, %.2f GB (its base read ahead %.2f GB, %.2f GB of it not in the cache before and marked cold behind the writer)",
+				t.Name, float64(t.Bytes)/1e9, float64(t.ReadAhead)/1e9, float64(t.Cooled)/1e9))
 		} else {
 			parts = append(parts, fmt.Sprintf("tree %s whole, %.2f GB", t.Name, float64(t.Bytes)/1e9))
 		}

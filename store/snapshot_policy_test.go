@@ -317,3 +317,29 @@ func TestFailedRewriteIsLogged(t *testing.T) {
 		t.Fatalf("infos heard: %q", heard.infos)
 	}
 }
+
+// Every switch is listed by RewritesAfter, oldest first, not only the last.
+func TestRewritesAfterListsEverySwitch(t *testing.T) {
+	s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: "m", SnapshotInterval: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var versions []int64
+	for v := range 4 {
+		block := NewCache(s.Working())
+		block.Set([]byte(fmt.Sprintf("k%d", v)), []byte("v"))
+		block.Write()
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, waitSnapshot(t, s))
+	}
+	var got []int64
+	for _, r := range s.RewritesAfter(versions[0]) {
+		got = append(got, r.Version)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(versions[1:]) {
+		t.Fatalf("rewrites after %d: %v; the snapshots were %v", versions[0], got, versions)
+	}
+}

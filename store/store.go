@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,7 +183,19 @@ type Store struct {
 	// reads snapshots written out of the cache back in from it (rewarm).
 	latestDir string
 	rewarm    *rewarmer
+	// rewrites are the last background rewrites switched to
+	// (RewritesAfter); a pointer, as a restore copies the Store
+	rewrites *rewriteLog
 }
+
+// rewriteLog keeps the last rewritesKept switches' reports, oldest first.
+type rewriteLog struct {
+	mu   sync.Mutex
+	list []memiavl.RewriteReport
+}
+
+// rewritesKept is how many switches Rewrites remembers.
+const rewritesKept = 64
 
 // rewarmer reads snapshots written out of the page cache back into it,
 // until closing ends, counting the bytes read.
@@ -265,7 +278,7 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{archDB: archDB, arch: arch, opts: opts, split: splitBytes(opts.Split)}
-	s.rewarm = &rewarmer{}
+	s.rewarm, s.rewrites = &rewarmer{}, &rewriteLog{}
 	s.rewarm.closing, s.rewarm.stop = context.WithCancel(context.Background())
 	layout, err := archDB.Get(metaLayout)
 	if err != nil {
@@ -353,6 +366,13 @@ var rewriteOutOfCache = func(tree, state int64) bool { return !FitsInMemory(stat
 // (when it fits), in the background: the old snapshot's pages leave as it
 // is closed and pruned.
 func (s *Store) snapshotSwitched(report memiavl.RewriteReport) {
+	l := s.rewrites
+	l.mu.Lock()
+	l.list = append(l.list, report)
+	if len(l.list) > rewritesKept {
+		l.list = slices.Delete(l.list, 0, len(l.list)-rewritesKept)
+	}
+	l.mu.Unlock()
 	if !report.OutOfCache() {
 		return
 	}
@@ -997,6 +1017,21 @@ func (s *Store) RewritesFailed() int {
 // over their bases (the more of the two trees').
 func (s *Store) SnapshotLayers() int {
 	return max(s.low.SnapshotLayers(), s.high.SnapshotLayers())
+}
+
+// RewritesAfter lists what the background rewrites of snapshots after
+// version wrote and how long they took, oldest first (the last 64).
+func (s *Store) RewritesAfter(version int64) []memiavl.RewriteReport {
+	l := s.rewrites
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var after []memiavl.RewriteReport
+	for _, r := range l.list {
+		if r.Version > version {
+			after = append(after, r)
+		}
+	}
+	return after
 }
 
 // LastRewrite says what the latest trees' last background rewrite wrote:

@@ -858,6 +858,11 @@ type RewrittenTree struct {
 	Chain      int   // snapshots in its chain, itself included
 	Bytes      int64 // the files written
 	OutOfCache bool  // written whole out of the page cache (OutOfCacheRewrite)
+	// ReadAhead is how much of the base's files were asked ahead of the
+	// writer of a tree written out of the cache, Cooled how much of it
+	// was not in the page cache before and was marked cold behind it
+	// (baseahead.go).
+	ReadAhead, Cooled int64
 }
 
 // OutOfCache reports whether the rewrite wrote any tree out of the page

@@ -4,6 +4,7 @@ package memiavl
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -190,5 +191,76 @@ func TestReplayReadsAhead(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A whole rewrite out of the cache reads its base ahead of the writer,
+// all of it, and marks cold behind it exactly the pages that were not in
+// the page cache before; the pages that were stay. The snapshot written is
+// the tree.
+func TestWholeRewriteReadsTheBaseAhead(t *testing.T) {
+	parent := t.TempDir()
+	const n = 60000
+	tree := New(0)
+	var pairs []*KVPair
+	for i := 0; i < n; i++ {
+		pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%08d", i)), Value: record(i)})
+	}
+	tree.ApplyChangeSet(ChangeSet{Pairs: pairs})
+	if _, _, err := tree.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(parent, "base")
+	if err := tree.WriteSnapshot(base); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSnapshot(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onBase := NewFromSnapshot(s, false, 0)
+	defer onBase.Close()
+	for _, ts := range []*Tree{onBase, tree} { // a few changes in memory
+		ts.ApplyChangeSet(ChangeSet{Pairs: []*KVPair{{Key: []byte("k00000007"), Value: []byte("changed")}, {Key: []byte("k00050001"), Delete: true}}})
+		if _, _, err := ts.SaveVersion(true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// the base out of the cache but for the first half of its values
+	dropCachedFiles(base)
+	half := s.kvs[:len(s.kvs)/2/os.Getpagesize()*os.Getpagesize()]
+	var sum byte
+	for i := 0; i < len(half); i += os.Getpagesize() {
+		sum += half[i]
+	}
+	t.Logf("read half the values in (%d)", sum)
+	if residentFraction(t, s.leaves) > 0.1 || residentFraction(t, half) < 0.99 {
+		t.Skipf("the page cache does not drop or keep pages as asked here: leaves %.2f resident, half the values %.2f", residentFraction(t, s.leaves), residentFraction(t, half))
+	}
+	cold := 0
+	for _, f := range [][]byte{s.nodes, s.leaves, s.kvs, s.branchKeys, s.branchIndex} {
+		for _, sp := range notResident(f) {
+			cold += sp.end - sp.start
+		}
+	}
+
+	var report RewrittenTree
+	if err := onBase.writeWhole(context.Background(), filepath.Join(parent, "whole"), true, &report); err != nil {
+		t.Fatal(err)
+	}
+	total := int64(len(s.nodes) + len(s.leaves) + len(s.kvs) + len(s.branchKeys) + len(s.branchIndex))
+	if report.ReadAhead != total || report.Cooled != int64(cold) {
+		t.Fatalf("read ahead %d of the base's %d bytes, marked cold %d of the %d not in the cache before", report.ReadAhead, total, report.Cooled, cold)
+	}
+	if residentFraction(t, half) < 0.99 {
+		t.Fatal("the values in the cache before the rewrite left it")
+	}
+	whole, err := OpenSnapshot(filepath.Join(parent, "whole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	if !bytes.Equal(whole.RootHash(), tree.RootHash()) || whole.RootNode().Size() != n-1 {
+		t.Fatal("the snapshot written is not the tree")
 	}
 }

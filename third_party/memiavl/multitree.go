@@ -417,7 +417,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			if layer {
 				err = tree.WriteLayer(ctx, treeDir)
 			} else {
-				err = tree.writeWhole(ctx, treeDir, dropped)
+				err = tree.writeWhole(ctx, treeDir, dropped, &report.Trees[i])
 			}
 			if err == nil {
 				report.Trees[i].Bytes, err = dirBytes(treeDir)

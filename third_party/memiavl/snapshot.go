@@ -537,16 +537,27 @@ func (t *Tree) WriteSnapshot(snapshotDir string) error {
 
 // WriteSnapshotWithContext save the IAVL tree to a new snapshot directory.
 func (t *Tree) WriteSnapshotWithContext(ctx context.Context, snapshotDir string) error {
-	return t.writeWhole(ctx, snapshotDir, false)
+	return t.writeWhole(ctx, snapshotDir, false, nil)
 }
 
 // writeWhole writes the tree into a new full snapshot in snapshotDir; out
 // of the page cache (dropBehindWriter) if outOfCache.
-func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bool) error {
+func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bool, report *RewrittenTree) error {
 	return writeSnapshot(ctx, snapshotDir, t.version, SnapshotFormat, outOfCache, func(w *snapshotWriter) (uint32, error) {
 		if t.root == nil {
 			return 0, nil
 		} else {
+			// A tree written out of the cache is one too large to be
+			// all in it: read its base ahead of the writer (baseahead.go).
+			if outOfCache && t.snapshot != nil {
+				w.ahead = startBaseAhead(t.snapshot.Chain()[0], uint32(t.root.Size()))
+				defer func() {
+					w.ahead.end()
+					if w.ahead != nil && report != nil {
+						report.ReadAhead, report.Cooled = w.ahead.asked, w.ahead.cooled
+					}
+				}()
+			}
 			w.values = t.valueCodecToWrite()
 			if err := w.writeRecursive(t.root); err != nil {
 				return 0, err
@@ -753,6 +764,9 @@ type snapshotWriter struct {
 	// layer's own
 	layerPositions map[*Snapshot]int
 	layerSelf      int
+
+	// ahead, if set, reads the base ahead of a whole rewrite
+	ahead *baseAhead
 }
 
 func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter io.Writer) *snapshotWriter {
@@ -835,6 +849,9 @@ func (w *snapshotWriter) writeLeafStored(version uint32, key, value, stored, has
 	}
 
 	w.leafCounter++
+	if w.ahead != nil && w.leafCounter%1024 == 0 {
+		w.ahead.wrote(w.leafCounter)
+	}
 	return nil
 }
 

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package memiavl
+
+const baseAheadSupported = false
+
+func notResident([]byte) []span { return nil }
+
+func adviseCold([]byte) {}
