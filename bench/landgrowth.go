@@ -379,12 +379,16 @@ func describeRewrite(r memiavl.RewriteReport) string {
 			parts = append(parts, fmt.Sprintf("tree %s whole, %.2f GB", t.Name, float64(t.Bytes)/1e9))
 		}
 	}
-	moved := ""
+	caughtUp := fmt.Sprintf("replayed %d versions in %d rounds over %.1f s", r.CaughtUp, r.CatchUpRounds, r.CatchUpTook.Seconds())
+	final := fmt.Sprintf("replayed %d", r.FinalCatchUp)
 	if r.Transplanted > 0 {
-		moved = fmt.Sprintf(", took the running trees %d versions on in %.1f s", r.Transplanted, r.TransplantTook.Seconds())
+		caughtUp = fmt.Sprintf("moved the running trees %d versions on in %d rounds over %.1f s", r.Transplanted, r.TransplantRounds, r.TransplantTook.Seconds())
+		if r.FinalCatchUp == 0 {
+			final = fmt.Sprintf("moved %d", r.FinalMoved)
+		}
 	}
-	return fmt.Sprintf("%s; written in %.1f s%s, replayed %d versions in %d rounds over %.1f s, the switch replayed %d and took %d ms",
-		strings.Join(parts, "; "), r.Wrote.Seconds(), moved, r.CaughtUp, r.CatchUpRounds, r.CatchUpTook.Seconds(), r.FinalCatchUp, r.SwitchTook.Milliseconds())
+	return fmt.Sprintf("%s; written in %.1f s, %s, the switch %s and took %d ms",
+		strings.Join(parts, "; "), r.Wrote.Seconds(), caughtUp, final, r.SwitchTook.Milliseconds())
 }
 
 // writeKept writes a kept register's note atomically.

@@ -570,13 +570,31 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		time.Sleep(time.Nanosecond)
 	}
 
-	// catchup the remaining wal
+	// catchup the remaining wal: moved, where the rewrite moved the
+	// running trees before (transplant.go), else replayed
 	switchStarted := time.Now()
-	final, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache())
-	if err != nil {
-		return fmt.Errorf("catchup failed: %w", err)
+	if result.moved != nil {
+		from := result.mtree.Version()
+		if err := result.mtree.moveRound(&db.MultiTree, result.moved, db.wal); err != nil {
+			db.logger.Info("moving the running trees onto the new snapshot at the switch failed: the log is replayed instead", "err", err)
+			if err := result.mtree.Close(); err != nil {
+				return fmt.Errorf("catchup failed: %w", err)
+			}
+			if result.mtree, err = LoadMultiTree(currentPath(db.dir), db.zeroCopy, 0); err != nil {
+				return fmt.Errorf("catchup failed: %w", err)
+			}
+			result.moved = nil
+		} else {
+			result.report.FinalMoved = result.mtree.Version() - from
+		}
 	}
-	result.report.FinalCatchUp = final.Versions
+	if result.moved == nil {
+		final, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache())
+		if err != nil {
+			return fmt.Errorf("catchup failed: %w", err)
+		}
+		result.report.FinalCatchUp = final.Versions
+	}
 
 	// do the switch
 	before := db.MultiTree.snapshotDirs()
@@ -836,8 +854,9 @@ type RewriteReport struct {
 	// Transplanted is the versions the trees written whole did not
 	// replay: they took the running trees' nodes at that many versions
 	// past the snapshot (transplant.go), in TransplantTook.
-	Transplanted   int64
-	TransplantTook time.Duration
+	Transplanted     int64
+	TransplantRounds int
+	TransplantTook   time.Duration
 	// CaughtUp is the versions the new trees replayed from the log in the
 	// background, in CatchUpRounds rounds over CatchUpTook, while the
 	// old trees went on committing.
@@ -849,6 +868,9 @@ type RewriteReport struct {
 	// commit's switch took in all.
 	FinalCatchUp int64
 	SwitchTook   time.Duration
+	// FinalMoved is the versions the switch moved instead, where the
+	// rewrite moved the running trees before it
+	FinalMoved int64
 }
 
 // RewrittenTree is one tree's part of a RewriteReport.
@@ -1051,6 +1073,9 @@ type snapshotResult struct {
 	mtree  *MultiTree
 	report RewriteReport
 	err    error
+	// moved, if set, lets the switch move the running trees once more
+	// instead of replaying the log (transplant.go)
+	moved *transplantState
 	// failed is why the snapshot could not be written: logged and
 	// counted (RewritesFailed), and the DB goes on with the one it has
 	failed error
@@ -1113,14 +1138,16 @@ func (db *DB) rewriteSnapshotBackground() error {
 
 		// Trees written whole take the running trees' nodes instead of
 		// replaying the log against the new, perhaps cold, files.
+		var moved *transplantState
 		if wanted != nil {
-			if err := mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, wal, &report); err != nil {
+			if moved, err = mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, wal, &report); err != nil {
+				moved = nil
 				if ctx.Err() != nil {
 					ch <- snapshotResult{err: ctx.Err()}
 					return
 				}
 				cloned.logger.Info("moving the running trees onto the new snapshot failed: the log is replayed instead", "err", err)
-				report.Transplanted, report.TransplantTook = 0, 0
+				report.Transplanted, report.TransplantRounds, report.TransplantTook = 0, 0, 0
 				// what was moved is dropped: the trees are loaded again
 				if err := mtree.Close(); err != nil {
 					ch <- snapshotResult{err: err}
@@ -1137,15 +1164,17 @@ func (db *DB) rewriteSnapshotBackground() error {
 		// version of the log: the rest is replayed at the switch, under the
 		// DB's lock, where a commit waits for it. A tree written out of the
 		// page cache is cold: its catch-up reads ahead.
-		if err := catchUpInBackground(ctx, mtree, wal, report.OutOfCache(), &report); err != nil {
-			ch <- snapshotResult{err: err}
-			return
+		if moved == nil {
+			if err := catchUpInBackground(ctx, mtree, wal, report.OutOfCache(), &report); err != nil {
+				ch <- snapshotResult{err: err}
+				return
+			}
 		}
 
 		cloned.logger.Info("finished best-effort WAL catchup", "version", cloned.Version(), "latest", mtree.Version(),
 			"versions", report.CaughtUp, "rounds", report.CatchUpRounds, "took", report.CatchUpTook)
 
-		ch <- snapshotResult{mtree: mtree, report: report}
+		ch <- snapshotResult{mtree: mtree, report: report, moved: moved}
 	}()
 
 	return nil

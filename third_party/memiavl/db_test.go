@@ -697,10 +697,29 @@ func TestWholeRewriteTakesTheRunningTrees(t *testing.T) {
 		require.NoError(t, db.WaitSnapshotRewrite())
 		r := db.LastRewrite()
 		require.Positive(t, r.Transplanted+r.CaughtUp+r.FinalCatchUp)
-		require.EqualValues(t, db.Version(), r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp)
+		require.EqualValues(t, db.Version(), r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp+r.FinalMoved)
 		require.EqualValues(t, r.Version, db.SnapshotVersion())
 	}
 	require.Positive(t, db.LastRewrite().Transplanted, "no rewrite took the running trees")
+
+	// Committing on until the switch: the rewrite moves the trees in
+	// rounds, each served by a commit, and the switch, in the commit after
+	// the last round, moves what came since; nothing is replayed.
+	movedAtSwitch := false
+	for range 3 {
+		before := db.SnapshotVersion()
+		require.NoError(t, db.RewriteSnapshotBackground())
+		for db.SnapshotVersion() == before {
+			commit(1)
+			time.Sleep(time.Millisecond)
+		}
+		r := db.LastRewrite()
+		require.Positive(t, r.Transplanted)
+		require.Zero(t, r.CaughtUp+r.FinalCatchUp, "replayed: %+v", r)
+		require.EqualValues(t, db.Version(), r.Version+r.Transplanted+r.FinalMoved)
+		movedAtSwitch = movedAtSwitch || r.FinalMoved > 0
+	}
+	require.True(t, movedAtSwitch, "no switch moved the trees")
 	commit(7)
 	hash := db.LastCommitInfo().StoreInfos
 	version := db.Version()

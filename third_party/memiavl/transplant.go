@@ -39,28 +39,61 @@ var errNotTransplanted = errors.New("not transplanted")
 // the DB's later changes, at a version after v) rebuilt over snap, the
 // whole snapshot written from treeV, the tree at version v.
 func transplantTree(running Node, treeV Node, v uint32, snap *Snapshot) (Node, error) {
-	if snap.chain != nil {
+	return newTransplanter(treeV, v, snap).move(running)
+}
+
+// transplanter moves running trees of one tree onto its whole snapshot,
+// again and again as the tree goes on: it remembers what it moved (memo),
+// so a later move of the tree copies only the nodes made since the last
+// one, and its cost is the change since then, not since the rewrite.
+type transplanter struct {
+	treeV Node
+	v     uint32
+	snap  *Snapshot
+	// memo maps each node moved so far (a running node newer than v, or
+	// one found in the tree at v) to what it became; moved is the
+	// version of the last running tree moved
+	memo  map[Node]Node
+	moved uint32
+}
+
+func newTransplanter(treeV Node, v uint32, snap *Snapshot) *transplanter {
+	return &transplanter{treeV: treeV, v: v, snap: snap, memo: map[Node]Node{}, moved: v}
+}
+
+// move returns running (a copy at a version no older than the last
+// moved) rebuilt over the snapshot.
+func (t *transplanter) move(running Node) (Node, error) {
+	if t.snap.chain != nil {
 		return nil, fmt.Errorf("%w: the snapshot is a layer", errNotTransplanted)
 	}
 	if running == nil {
 		return nil, nil
 	}
-	if snap.IsEmpty() {
+	if t.snap.IsEmpty() {
 		return nil, fmt.Errorf("%w: the snapshot is empty and the tree is not", errNotTransplanted)
 	}
-	t := transplanter{treeV: treeV, v: v, snap: snap}
-	return t.node(running)
-}
-
-type transplanter struct {
-	treeV Node
-	v     uint32
-	snap  *Snapshot
+	moved, err := t.node(running)
+	if err == nil {
+		t.moved = max(t.moved, running.Version())
+	}
+	return moved, err
 }
 
 func (t *transplanter) node(n Node) (Node, error) {
-	if n.Version() <= t.v {
-		return t.find(n)
+	if n.Version() <= t.moved {
+		// moved before, or a node of the tree at v under one that was
+		if moved, ok := t.memo[n]; ok {
+			return moved, nil
+		}
+		if n.Version() > t.v {
+			return nil, fmt.Errorf("%w: a node of version %d was not in the tree moved at %d", errNotTransplanted, n.Version(), t.moved)
+		}
+		found, err := t.find(n)
+		if err == nil {
+			t.memo[n] = found
+		}
+		return found, err
 	}
 	m, ok := n.(*MemNode)
 	if !ok {
@@ -72,6 +105,7 @@ func (t *transplanter) node(n Node) (Node, error) {
 	// A key read from the old chain points into its mapping, which the
 	// switch unmaps; values come from the changes, on the heap.
 	c := &MemNode{height: m.height, size: m.size, version: m.version, key: bytes.Clone(m.key), value: m.value, hash: m.hash}
+	t.memo[m] = c
 	if m.height == 0 {
 		return c, nil
 	}
@@ -116,63 +150,101 @@ func (t *transplanter) find(x Node) (Node, error) {
 // noTransplant, set by tests, has every background rewrite replay the log.
 var noTransplant bool
 
+// transplantRoundsMax bounds the background moves: a DB that commits
+// faster than they move would never be caught, and the switch then moves
+// the rest.
+const transplantRoundsMax = 32
+
+// transplantState is what the moves of a rewrite remember between rounds:
+// a transplanter for each tree written whole, and the trees written as
+// layers, which are replayed instead.
+type transplantState struct {
+	movers  map[string]*transplanter
+	layered map[string]bool
+	treeV   int64
+}
+
 // transplantRunning brings the trees t, loaded from a background rewrite
-// of treeV, to the DB's latest committed version without replaying the
+// of treeV, up to the DB's latest committed version without replaying the
 // log into the trees written whole: it asks the DB for a copy of its
-// trees (wanted, served between commits), moves each whole tree's nodes
-// onto its new snapshot, replays the log only into the trees written as
-// layers (cheap: they lie on the running chain, in the page cache), and
-// requires every tree's root hash to be the running one's. On an error t
-// is half-moved and must be loaded again.
-func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wanted chan chan *MultiTree, log *wal.Log, report *RewriteReport) error {
-	whole := map[string]bool{}
-	for _, tree := range report.Trees {
-		if !tree.Layer {
-			whole[tree.Name] = true
+// trees (wanted, served between commits) and moves them onto t
+// (moveRound), again while each round finds more than one new version, so
+// that what the switch moves under the DB's lock is one version's change.
+// nil state when no tree was written whole. On an error t is half-moved
+// and must be loaded again.
+func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wanted chan chan *MultiTree, log *wal.Log, report *RewriteReport) (*transplantState, error) {
+	st := &transplantState{movers: map[string]*transplanter{}, layered: map[string]bool{}, treeV: treeV.Version()}
+	if len(treeV.trees) != len(t.trees) || treeV.Version() != t.Version() {
+		return nil, fmt.Errorf("%w: the trees written are not the rewrite's", errNotTransplanted)
+	}
+	for i, tree := range report.Trees {
+		if i >= len(t.trees) || t.trees[i].Name != tree.Name || treeV.trees[i].Name != tree.Name {
+			return nil, fmt.Errorf("%w: the trees written are not the rewrite's", errNotTransplanted)
+		}
+		if tree.Layer {
+			st.layered[tree.Name] = true
+		} else {
+			st.movers[tree.Name] = newTransplanter(treeV.trees[i].root, treeV.trees[i].version, t.trees[i].snapshot)
 		}
 	}
-	if len(whole) == 0 {
-		return nil
+	if len(st.movers) == 0 {
+		return nil, nil
 	}
 	started := time.Now()
-	reply := make(chan *MultiTree, 1)
-	select {
-	case wanted <- reply:
-	case <-ctx.Done():
-		return ctx.Err()
+	for report.TransplantRounds < transplantRoundsMax {
+		reply := make(chan *MultiTree, 1)
+		select {
+		case wanted <- reply:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		running := <-reply
+		gained := running.Version() - t.Version()
+		if err := t.moveRound(running, st, log); err != nil {
+			return nil, err
+		}
+		report.TransplantRounds++
+		report.Transplanted = running.Version() - st.treeV
+		report.TransplantTook = time.Since(started)
+		if gained <= 1 {
+			break
+		}
 	}
-	running := <-reply
-	if len(running.trees) != len(t.trees) || len(treeV.trees) != len(t.trees) || treeV.Version() != t.Version() || running.Version() < t.Version() {
+	return st, nil
+}
+
+// moveRound brings t to running's version: each tree written whole takes
+// running's tree moved onto its snapshot, each layer has the log replayed
+// into it, and every tree must then hash as running's.
+func (t *MultiTree) moveRound(running *MultiTree, st *transplantState, log *wal.Log) error {
+	if len(running.trees) != len(t.trees) || running.Version() < t.Version() {
 		return fmt.Errorf("%w: the running trees are not those written", errNotTransplanted)
 	}
-	layered := map[string]bool{}
 	for i, entry := range t.trees {
-		if running.trees[i].Name != entry.Name || treeV.trees[i].Name != entry.Name {
+		if running.trees[i].Name != entry.Name {
 			return fmt.Errorf("%w: the running trees are not those written", errNotTransplanted)
 		}
-		if !whole[entry.Name] {
-			layered[entry.Name] = true
+		mover := st.movers[entry.Name]
+		if mover == nil {
 			continue
 		}
-		root, err := transplantTree(running.trees[i].root, treeV.trees[i].root, treeV.trees[i].version, entry.snapshot)
+		root, err := mover.move(running.trees[i].root)
 		if err != nil {
 			return fmt.Errorf("tree %s: %w", entry.Name, err)
 		}
 		entry.root, entry.version = root, running.trees[i].version
 	}
-	if err := t.replayInto(log, layered, running.Version()); err != nil {
+	if err := t.replayInto(log, st.layered, running.Version()); err != nil {
 		return err
 	}
 	t.lastCommitInfo.Version = running.Version()
 	t.UpdateCommitInfo()
+	want := running.lastCommitInfo.StoreInfos
 	for i, info := range t.lastCommitInfo.StoreInfos {
-		want := running.lastCommitInfo.StoreInfos
 		if i >= len(want) || want[i].Name != info.Name || !bytes.Equal(want[i].CommitId.Hash, info.CommitId.Hash) {
 			return fmt.Errorf("%w: tree %s moved has another root hash than the running tree's", errNotTransplanted, info.Name)
 		}
 	}
-	report.Transplanted = running.Version() - treeV.Version()
-	report.TransplantTook = time.Since(started)
 	return nil
 }
 

@@ -65,11 +65,25 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 	rounds(3)
 	running := tree.Copy(0)
 
-	root, err := transplantTree(running.root, treeV.root, treeV.version, full)
+	mover := newTransplanter(treeV.root, treeV.version, full)
+	root, err := mover.move(running.root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	moved := &Tree{version: running.version, root: root, snapshot: full}
+	requireSameTree(t, moved, mem, keys)
+	memoized := len(mover.memo)
+
+	// moved again later, it copies only what changed since
+	rounds(2)
+	running = tree.Copy(0)
+	if root, err = mover.move(running.root); err != nil {
+		t.Fatal(err)
+	}
+	moved = &Tree{version: running.version, root: root, snapshot: full}
+	if grew := len(mover.memo) - memoized; grew <= 0 || grew >= memoized {
+		t.Fatalf("the second move remembered %d more nodes; the first %d", grew, memoized)
+	}
 	// the old chain goes, as at the switch: nothing moved may point into it
 	if err := tree.Close(); err != nil {
 		t.Fatal(err)
@@ -241,7 +255,7 @@ func TestMixedRewriteTakesTheRunningTrees(t *testing.T) {
 	if r.Trees[0].Name != "a" || r.Trees[0].Layer || !r.Trees[1].Layer {
 		t.Fatalf("the third rewrite writes a whole and b as a layer: %+v", r)
 	}
-	if r.Transplanted == 0 || r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp != db.Version() {
+	if r.Transplanted == 0 || r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp+r.FinalMoved != db.Version() {
 		t.Fatalf("the third rewrite moved %d versions, replayed %d and %d, from %d to %d", r.Transplanted, r.CaughtUp, r.FinalCatchUp, r.Version, db.Version())
 	}
 	for _, name := range names {
