@@ -67,6 +67,12 @@ and anything it cannot verify are refused (docs/interop.md).`,
 			// lproxy.NewProxy's node client, with reads of the latest
 			// state settled (see settled).
 			conf := rpcserver.DefaultConfig()
+			// An answer waits for the light client to verify the headers it
+			// needs, by bisection from the trusted block and cross-checked
+			// with the witnesses: on a busy machine or from an old trusted
+			// block that can pass CometBFT's 10 s default, which would cut
+			// the connection with no answer.
+			conf.WriteTimeout = lightWriteTimeout
 			next, err := rpchttp.NewWithTimeout(addr, "/websocket", uint(conf.WriteTimeout.Seconds()))
 			if err != nil {
 				return nodeErr(addr, err)
@@ -112,6 +118,9 @@ and anything it cannot verify are refused (docs/interop.md).`,
 	cmd.Flags().StringSliceVar(&witnesses, "witness", nil, "other nodes' RPC addresses the light client cross-checks headers with (default: the node itself)")
 	return cmd
 }
+
+// lightWriteTimeout bounds how long publica light works on one answer.
+const lightWriteTimeout = 60 * time.Second
 
 // settled reads the latest state at the height before the node's latest
 // block: the state after block H is proven by header H+1, which for the
