@@ -353,15 +353,11 @@ func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64, readAhead bool) (
 	}
 
 	for i := firstIndex; i <= endIndex; i++ {
-		bz, err := wal.Read(i)
+		entry, size, err := readWALEntry(wal, i)
 		if err != nil {
-			return replayed, fmt.Errorf("read wal log failed, %w", err)
+			return replayed, err
 		}
-		var entry WALEntry
-		if err := entry.Unmarshal(bz); err != nil {
-			return replayed, fmt.Errorf("unmarshal wal log failed, %w", err)
-		}
-		replayed = replayed.add(entryGrowth(&entry, len(bz)))
+		replayed = replayed.add(entryGrowth(&entry, size))
 		if readAhead {
 			t.readAheadEntry(&entry)
 		}
@@ -374,6 +370,20 @@ func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64, readAhead bool) (
 	}
 	t.UpdateCommitInfo()
 	return replayed, nil
+}
+
+// readWALEntry reads and decodes the log's entry at index, and says how
+// many bytes it takes in the log.
+func readWALEntry(log *wal.Log, index uint64) (WALEntry, int, error) {
+	var entry WALEntry
+	bz, err := log.Read(index)
+	if err != nil {
+		return entry, 0, fmt.Errorf("read wal log failed, %w", err)
+	}
+	if err := entry.Unmarshal(bz); err != nil {
+		return entry, 0, fmt.Errorf("unmarshal wal log failed, %w", err)
+	}
+	return entry, len(bz), nil
 }
 
 func (t *MultiTree) WriteSnapshot(dir string, wp *pond.WorkerPool) error {

@@ -257,13 +257,9 @@ func (t *MultiTree) replayInto(log *wal.Log, names map[string]bool, end int64) e
 	first := walIndex(nextVersion(t.Version(), t.initialVersion), t.initialVersion)
 	last := walIndex(end, t.initialVersion)
 	for i := first; i <= last; i++ {
-		bz, err := log.Read(i)
+		entry, _, err := readWALEntry(log, i)
 		if err != nil {
-			return fmt.Errorf("read wal log failed, %w", err)
-		}
-		var entry WALEntry
-		if err := entry.Unmarshal(bz); err != nil {
-			return fmt.Errorf("unmarshal wal log failed, %w", err)
+			return err
 		}
 		if len(entry.Upgrades) > 0 {
 			return fmt.Errorf("%w: the log renames trees", errNotTransplanted)
