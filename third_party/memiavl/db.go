@@ -577,10 +577,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		from := result.mtree.Version()
 		if err := result.mtree.moveRound(&db.MultiTree, result.moved, db.wal); err != nil {
 			db.logger.Info("moving the running trees onto the new snapshot at the switch failed: the log is replayed instead", "err", err)
-			if err := result.mtree.Close(); err != nil {
-				return fmt.Errorf("catchup failed: %w", err)
-			}
-			if result.mtree, err = LoadMultiTree(currentPath(db.dir), db.zeroCopy, 0); err != nil {
+			if result.mtree, err = reloadUnmoved(result.mtree, db.dir, db.zeroCopy); err != nil {
 				return fmt.Errorf("catchup failed: %w", err)
 			}
 			result.moved = nil
@@ -1148,12 +1145,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 				}
 				cloned.logger.Info("moving the running trees onto the new snapshot failed: the log is replayed instead", "err", err)
 				report.Transplanted, report.TransplantRounds, report.TransplantTook = 0, 0, 0
-				// what was moved is dropped: the trees are loaded again
-				if err := mtree.Close(); err != nil {
-					ch <- snapshotResult{err: err}
-					return
-				}
-				if mtree, err = LoadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0); err != nil {
+				if mtree, err = reloadUnmoved(mtree, cloned.dir, cloned.zeroCopy); err != nil {
 					ch <- snapshotResult{err: err}
 					return
 				}

@@ -147,6 +147,15 @@ func (t *transplanter) find(x Node) (Node, error) {
 	return PersistedNode{snapshot: t.snap, index: leavesBefore + uint32(x.Size()) - 2 - turnsRight}, nil
 }
 
+// reloadUnmoved drops t, half-moved by a move that failed, and loads the
+// trees of dir's current snapshot again, for the log to be replayed.
+func reloadUnmoved(t *MultiTree, dir string, zeroCopy bool) (*MultiTree, error) {
+	if err := t.Close(); err != nil {
+		return nil, err
+	}
+	return LoadMultiTree(currentPath(dir), zeroCopy, 0)
+}
+
 // noTransplant, set by tests, has every background rewrite replay the log.
 var noTransplant bool
 
