@@ -373,16 +373,16 @@ func (s *Store) snapshotSwitched(report memiavl.RewriteReport) {
 		l.list = slices.Delete(l.list, 0, len(l.list)-rewritesKept)
 	}
 	l.mu.Unlock()
-	if !report.OutOfCache() {
-		return
-	}
-	r, dir := s.rewarm, s.latestDir
 	var cold []string // the trees written out of the cache; the others are in it
 	for _, tree := range report.Trees {
 		if tree.OutOfCache {
 			cold = append(cold, tree.Name)
 		}
 	}
+	if len(cold) == 0 {
+		return
+	}
+	r, dir := s.rewarm, s.latestDir
 	r.running.Add(1)
 	go func() {
 		defer r.running.Done()
