@@ -882,6 +882,9 @@ type RewrittenTree struct {
 	// was not in the page cache before and was marked cold behind it
 	// (baseahead.go).
 	ReadAhead, Cooled int64
+	// Copied is how many of a tree written whole were leaves of its base
+	// copied with their subtrees as records (snapshot_copy.go).
+	Copied int64
 }
 
 // OutOfCache reports whether the rewrite wrote any tree out of the page

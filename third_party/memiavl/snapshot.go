@@ -562,6 +562,9 @@ func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bo
 			if err := w.writeRecursive(t.root); err != nil {
 				return 0, err
 			}
+			if report != nil {
+				report.Copied = w.copiedLeaves
+			}
 			return w.leafCounter, nil
 		}
 	})
@@ -772,6 +775,11 @@ type snapshotWriter struct {
 
 	// ahead, if set, reads the base ahead of a whole rewrite
 	ahead *baseAhead
+
+	// copyScratch holds the records a subtree copy patches; copiedLeaves
+	// counts the leaves copied so
+	copyScratch  []byte
+	copiedLeaves int64
 }
 
 func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter io.Writer) *snapshotWriter {
@@ -902,6 +910,9 @@ func (w *snapshotWriter) writeBranchKey(key []byte) error {
 // writeRecursive write the node recursively in depth-first post-order,
 // returns `(nodeIndex, err)`.
 func (w *snapshotWriter) writeRecursive(node Node) error {
+	if p, ok := node.(PersistedNode); ok && w.copyableSubtree(p) {
+		return w.copySubtree(p)
+	}
 	if node.IsLeaf() {
 		if p, ok := node.(PersistedNode); ok && w.values != nil && p.snapshot.values == w.values {
 			return w.writeLeafStored(p.Version(), p.Key(), nil, p.snapshot.leafStored(p.index), p.Hash())
