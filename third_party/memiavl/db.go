@@ -577,6 +577,8 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		from := result.mtree.Version()
 		if err := result.mtree.moveRound(&db.MultiTree, result.moved, db.wal); err != nil {
 			db.logger.Info("moving the running trees onto the new snapshot at the switch failed: the log is replayed instead", "err", err)
+			// the moves are dropped: the report counts the replay alone
+			result.report.Transplanted, result.report.TransplantRounds, result.report.TransplantTook = 0, 0, 0
 			if result.mtree, err = reloadUnmoved(result.mtree, db.dir, db.zeroCopy); err != nil {
 				return fmt.Errorf("catchup failed: %w", err)
 			}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -730,4 +732,104 @@ func TestWholeRewriteTakesTheRunningTrees(t *testing.T) {
 	defer db.Close()
 	require.Equal(t, version, db.Version())
 	require.Equal(t, hash, db.LastCommitInfo().StoreInfos)
+}
+
+// linesLogger keeps the messages logged, for tests.
+type linesLogger struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *linesLogger) Debug(string, ...interface{}) {}
+func (l *linesLogger) Info(msg string, _ ...interface{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, msg)
+}
+func (l *linesLogger) Error(msg string, kv ...interface{}) { l.Info(msg, kv...) }
+
+func (l *linesLogger) logged(prefix string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.HasPrefix(line, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSpoiltMoveIsReplaced spoils the move of a whole rewrite, in the
+// background and then at the switch, and requires the rewrite to drop the
+// half-moved trees, replay the log instead and say so, with every commit
+// hashing as a twin DB's that never rewrites, before and after reopening.
+func TestSpoiltMoveIsReplaced(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		round  func(round int) bool
+		logged string
+	}{
+		{"in the background", func(round int) bool { return round == 0 }, "moving the running trees onto the new snapshot failed"},
+		{"at the switch", func(round int) bool { return round == 1 }, "moving the running trees onto the new snapshot at the switch failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logger := &linesLogger{}
+			dir := t.TempDir()
+			db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a", "b"}, AsyncCommitBuffer: -1, Logger: logger})
+			require.NoError(t, err)
+			twin, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"a", "b"}, AsyncCommitBuffer: -1})
+			require.NoError(t, err)
+			defer twin.Close()
+			commit := func(n int) {
+				for range n {
+					v := db.Version() + 1
+					var cs []*NamedChangeSet
+					for _, name := range []string{"a", "b"} {
+						pairs := []*KVPair{{Key: []byte(fmt.Sprintf("k%03d", v*37%500)), Value: []byte(fmt.Sprint(v))}}
+						if v%5 == 0 {
+							pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%03d", v*11%500)), Delete: true})
+						}
+						cs = append(cs, &NamedChangeSet{Name: name, Changeset: ChangeSet{Pairs: pairs}})
+					}
+					for _, d := range []*DB{db, twin} {
+						require.NoError(t, d.ApplyChangeSets(cs))
+						_, err := d.Commit()
+						require.NoError(t, err)
+					}
+					require.Equal(t, twin.LastCommitInfo().StoreInfos, db.LastCommitInfo().StoreInfos, "version %d", v)
+				}
+			}
+			commit(300)
+			// the move spoilt: a tree's root replaced by a leaf of its own
+			spoilMove = func(round int, mt *MultiTree) {
+				if tc.round(round) {
+					mt.trees[0].root = &MemNode{size: 1, version: uint32(mt.trees[0].version), key: []byte("spoilt"), value: []byte("spoilt")}
+				}
+			}
+			defer func() { spoilMove = nil }()
+			commit(10)
+			require.NoError(t, db.RewriteSnapshotBackground())
+			commit(1) // serves the first round, perhaps before it asks
+			require.NoError(t, db.WaitSnapshotRewrite())
+			r := db.LastRewrite()
+			require.True(t, logger.logged(tc.logged), "not logged: %q", tc.logged)
+			require.EqualValues(t, r.Version, db.SnapshotVersion(), "no switch")
+			require.Zero(t, r.FinalMoved)
+			require.EqualValues(t, db.Version(), r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp)
+			require.Equal(t, twin.LastCommitInfo().StoreInfos, db.LastCommitInfo().StoreInfos)
+			for i := range 500 {
+				key := []byte(fmt.Sprintf("k%03d", i))
+				for _, name := range []string{"a", "b"} {
+					require.Equal(t, twin.TreeByName(name).Get(key), db.TreeByName(name).Get(key), "%s %s", name, key)
+				}
+			}
+			commit(20)
+			require.NoError(t, db.Close())
+			db, err = Load(dir, Options{})
+			require.NoError(t, err)
+			defer db.Close()
+			require.Equal(t, twin.LastCommitInfo().StoreInfos, db.LastCommitInfo().StoreInfos)
+			commit(5)
+		})
+	}
 }

@@ -171,7 +171,12 @@ type transplantState struct {
 	movers  map[string]*transplanter
 	layered map[string]bool
 	treeV   int64
+	rounds  int // moves made, the switch's included
 }
+
+// spoilMove, set by tests, may spoil a move's trees before their hashes
+// are checked; round counts the rewrite's moves from 0, the switch's last.
+var spoilMove func(round int, t *MultiTree)
 
 // transplantRunning brings the trees t, loaded from a background rewrite
 // of treeV, up to the DB's latest committed version without replaying the
@@ -246,6 +251,10 @@ func (t *MultiTree) moveRound(running *MultiTree, st *transplantState, log *wal.
 	if err := t.replayInto(log, st.layered, running.Version()); err != nil {
 		return err
 	}
+	if spoilMove != nil {
+		spoilMove(st.rounds, t)
+	}
+	st.rounds++
 	t.lastCommitInfo.Version = running.Version()
 	t.UpdateCommitInfo()
 	want := running.lastCommitInfo.StoreInfos
