@@ -8,14 +8,21 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"testing"
 )
 
 // BenchmarkWriteWhole writes a tree of 1M leaves whole from a chain (a
 // base and a layer of 100,000 changes, as a whole rewrite at the end of a
-// chain does), in the page cache: the writer's own CPU, node by node.
+// chain does), in the page cache: the writer's own CPU.
+// MEMIAVL_WRITEWHOLE_CHANGES sets how many leaves the layer changes (fewer
+// changes, more of the base copied as records: snapshot_copy.go).
 func BenchmarkWriteWhole(b *testing.B) {
-	const leaves, changes = 1_000_000, 100_000
+	const leaves = 1_000_000
+	changes := 100_000
+	if os.Getenv("MEMIAVL_WRITEWHOLE_CHANGES") != "" {
+		changes, _ = strconv.Atoi(os.Getenv("MEMIAVL_WRITEWHOLE_CHANGES"))
+	}
 	dir := b.TempDir()
 	tree := New(0)
 	var pairs []*KVPair
