@@ -105,13 +105,17 @@ func readThrough(ctx context.Context, path string, buf []byte) (int64, error) {
 // free memory and the page cache it can reclaim, so a state already in
 // the page cache still fits), leaving the rest for the process's heap.
 // Reading a larger state ahead would only push its own first pages out
-// again. Nothing fits where the kernel does not say (no /proc/meminfo)
-// but an empty state.
+// again. In a control group with a memory limit (a container), the
+// group's room counts where it is less (cgroupAvailable). Nothing fits
+// where the kernel does not say (no /proc/meminfo) but an empty state.
 func FitsInMemory(size int64) bool {
 	if size == 0 {
 		return true
 	}
 	available, ok := memAvailable()
+	if group, limited := cgroupAvailable(os.DirFS("/")); ok && limited {
+		available = min(available, group)
+	}
 	return ok && size <= available/8*7
 }
 
