@@ -76,6 +76,8 @@ type DB struct {
 	// Options.OutOfCacheRewrite and Options.SnapshotSwitched
 	outOfCacheRewrite func(treeBytes, stateBytes int64) bool
 	snapshotSwitched  func(RewriteReport)
+	// Options.ReadAheadReplay: a rewrite's catch-up reads ahead too
+	readAheadReplay bool
 	// grown is the log beyond the current snapshot; grownAtRewrite its
 	// reading when the running rewrite started (the new snapshot's
 	// version), rewriteStarted that version
@@ -137,8 +139,8 @@ type Options struct {
 	// lock: it must not call the DB).
 	SnapshotSwitched func(RewriteReport)
 	// ReadAheadReplay reads each version's paths ahead in parallel as Load
-	// replays the log (MultiTree.readAheadEntry): for a snapshot that is
-	// not in the page cache.
+	// replays the log (MultiTree.readAheadEntry), and as a rewrite catches
+	// up with it: for a state that is not in the page cache.
 	ReadAheadReplay        bool
 	TriggerStateSyncExport func(height int64)
 	// load the target version instead of latest version
@@ -307,6 +309,7 @@ func Load(dir string, opts Options) (*DB, error) {
 		rewritePolicy:          opts.RewritePolicy,
 		layerPolicy:            opts.LayerPolicy,
 		outOfCacheRewrite:      opts.OutOfCacheRewrite,
+		readAheadReplay:        opts.ReadAheadReplay,
 		snapshotSwitched:       opts.SnapshotSwitched,
 		grown:                  grown,
 		rewriteStarted:         mtree.SnapshotVersion(),
@@ -588,7 +591,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		}
 	}
 	if result.moved == nil {
-		final, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache())
+		final, err := result.mtree.catchupWAL(db.wal, 0, result.report.OutOfCache() || db.readAheadReplay)
 		if err != nil {
 			return fmt.Errorf("catchup failed: %w", err)
 		}
@@ -829,6 +832,7 @@ func (db *DB) copy(cacheSize int) *DB {
 		snapshotWriterPool: db.snapshotWriterPool,
 		layerPolicy:        db.layerPolicy,
 		outOfCacheRewrite:  db.outOfCacheRewrite,
+		readAheadReplay:    db.readAheadReplay,
 	}
 }
 
@@ -1162,7 +1166,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 		// DB's lock, where a commit waits for it. A tree written out of the
 		// page cache is cold: its catch-up reads ahead.
 		if moved == nil {
-			if err := catchUpInBackground(ctx, mtree, wal, report.OutOfCache(), &report); err != nil {
+			if err := catchUpInBackground(ctx, mtree, wal, report.OutOfCache() || cloned.readAheadReplay, &report); err != nil {
 				ch <- snapshotResult{err: err}
 				return
 			}
@@ -1192,6 +1196,7 @@ var beforeCatchUpRound func(round int)
 func catchUpInBackground(ctx context.Context, mtree *MultiTree, log *wal.Log, readAhead bool, report *RewriteReport) error {
 	started := time.Now()
 	defer func() { report.CatchUpTook = time.Since(started) }()
+	var last int64 // versions the round before replayed
 	for report.CatchUpRounds < catchUpRoundsMax && ctx.Err() == nil {
 		if beforeCatchUpRound != nil {
 			beforeCatchUpRound(report.CatchUpRounds)
@@ -1202,9 +1207,16 @@ func catchUpInBackground(ctx context.Context, mtree *MultiTree, log *wal.Log, re
 		}
 		report.CaughtUp += grown.Versions
 		report.CatchUpRounds++
-		if grown.Versions <= 1 {
+		// Done within a version; or losing ground: a round that replayed
+		// no fewer versions than the one before means the log grows
+		// faster than it is replayed (a tree out of the page cache under
+		// a flood of commits), and more rounds would only put the switch
+		// off while the log and the heap grow. The switch replays the
+		// last round's worth.
+		if grown.Versions <= 1 || report.CatchUpRounds > 1 && grown.Versions >= last {
 			break
 		}
+		last = grown.Versions
 	}
 	return nil
 }

@@ -833,3 +833,51 @@ func TestSpoiltMoveIsReplaced(t *testing.T) {
 		})
 	}
 }
+
+// TestCatchUpStopsLosingGround commits more during each background
+// catch-up round than the round before replayed, as a flood does against
+// a tree out of the page cache, and requires the rounds to stop at the
+// first that loses ground, the switch replaying the rest, instead of
+// running on while the log grows.
+func TestCatchUpStopsLosingGround(t *testing.T) {
+	db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"test"}, AsyncCommitBuffer: -1})
+	require.NoError(t, err)
+	defer db.Close()
+	commit := func(n int) {
+		for range n {
+			v := db.Version() + 1
+			require.NoError(t, db.ApplyChangeSet("test", ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%d", v%7)), Value: []byte(fmt.Sprint(v))}}}))
+			_, err := db.Commit()
+			require.NoError(t, err)
+		}
+	}
+	commit(3)
+	noTransplant = true
+	defer func() { noTransplant = false }()
+	paused, resume, done := make(chan int), make(chan struct{}), make(chan struct{})
+	beforeCatchUpRound = func(round int) {
+		select {
+		case paused <- round:
+			<-resume
+		case <-done:
+		}
+	}
+	defer func() { close(done); beforeCatchUpRound = nil }()
+	require.NoError(t, db.RewriteSnapshotBackground())
+	for round, more := range []int{4, 6} { // the second round replays more than the first
+		select {
+		case got := <-paused:
+			require.Equal(t, round, got)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no catch-up round %d", round)
+		}
+		commit(more)
+		resume <- struct{}{}
+	}
+	require.NoError(t, db.WaitSnapshotRewrite())
+	r := db.LastRewrite()
+	require.Equal(t, 2, r.CatchUpRounds, "rounds went on losing ground: %+v", r)
+	require.EqualValues(t, 10, r.CaughtUp)
+	require.EqualValues(t, db.Version(), r.Version+r.CaughtUp+r.FinalCatchUp)
+	require.Equal(t, []byte(fmt.Sprint(db.Version())), db.TreeByName("test").Get([]byte(fmt.Sprintf("k%d", db.Version()%7))))
+}
