@@ -75,11 +75,11 @@ func cgroupV2Available(root fs.FS, group string) (int64, bool) {
 	for {
 		limit, err := fs.ReadFile(root, path.Join(dir, "memory.max"))
 		if err == nil && strings.TrimSpace(string(limit)) != "max" {
-			max, err1 := strconv.ParseInt(strings.TrimSpace(string(limit)), 10, 64)
+			limitBytes, err1 := strconv.ParseInt(strings.TrimSpace(string(limit)), 10, 64)
 			current, err2 := readInt(root, path.Join(dir, "memory.current"))
 			file, err3 := statField(root, path.Join(dir, "memory.stat"), "file")
 			if err1 == nil && err2 == nil && err3 == nil {
-				least, found = min(least, max-current+file), true
+				least, found = min(least, limitBytes-current+file), true
 			}
 		}
 		if dir == mount {

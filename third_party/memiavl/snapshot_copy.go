@@ -2,6 +2,7 @@ package memiavl
 
 import (
 	"encoding/binary"
+	"io"
 )
 
 // copyRecordsBatch is how many records a subtree copy patches before it
@@ -59,25 +60,18 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	}
 
 	// the leaves, each with its record's new offset
-	buf := w.copyBuffer(SizeLeaf)
-	for i := uint32(0); i < size; i += copyRecordsBatch {
-		n := min(size-i, copyRecordsBatch)
-		from := uint64(leafStart+i) * SizeLeaf
-		chunk := buf[:uint64(n)*SizeLeaf]
-		copy(chunk, s.leaves[from:from+uint64(n)*SizeLeaf])
-		for r := uint32(0); r < n; r++ {
-			field := chunk[r*SizeLeaf+OffsetLeafKeyOffset:]
-			offset := binary.LittleEndian.Uint64(field)
-			binary.LittleEndian.PutUint64(field, offset-kvStart+w.kvsOffset)
-		}
-		if _, err := w.leavesWriter.Write(chunk); err != nil {
-			return err
-		}
+	kvsOffset := w.kvsOffset
+	if err := w.copyRecords(w.leavesWriter, s.leaves[uint64(leafStart)*SizeLeaf:], SizeLeaf, size, func(leaf []byte) {
+		field := leaf[OffsetLeafKeyOffset:]
+		binary.LittleEndian.PutUint64(field, binary.LittleEndian.Uint64(field)-kvStart+kvsOffset)
+	}, func(n uint32) {
 		before := w.leafCounter
 		w.leafCounter += n
 		if w.ahead != nil && before/1024 != w.leafCounter/1024 {
 			w.ahead.wrote(w.leafCounter)
 		}
+	}); err != nil {
+		return err
 	}
 	w.kvsOffset += kvEnd - kvStart
 
@@ -89,51 +83,50 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	if _, err := w.branchKeysWriter.Write(s.branchKeys[keysStart:keysEnd]); err != nil {
 		return err
 	}
-	buf = w.copyBuffer(8)
-	for i := uint32(0); i < branches; i += copyRecordsBatch {
-		n := min(branches-i, copyRecordsBatch)
-		from := uint64(branchStart+i) * 8
-		chunk := buf[:uint64(n)*8]
-		copy(chunk, s.branchIndex[from:from+uint64(n)*8])
-		for r := uint32(0); r < n; r++ {
-			field := chunk[r*8:]
-			binary.LittleEndian.PutUint64(field, binary.LittleEndian.Uint64(field)-keysStart+w.branchKeysOffset)
-		}
-		if _, err := w.branchIndexWriter.Write(chunk); err != nil {
-			return err
-		}
+	keysOffset := w.branchKeysOffset
+	if err := w.copyRecords(w.branchIndexWriter, s.branchIndex[8*uint64(branchStart):], 8, branches, func(offset []byte) {
+		binary.LittleEndian.PutUint64(offset, binary.LittleEndian.Uint64(offset)-keysStart+keysOffset)
+	}, nil); err != nil {
+		return err
 	}
 	w.branchKeysOffset += keysEnd - keysStart
 
 	// the branches, each with its key leaf and pending subtrees moved
-	buf = w.copyBuffer(SizeNode)
-	for i := uint32(0); i < branches; i += copyRecordsBatch {
-		n := min(branches-i, copyRecordsBatch)
-		from := uint64(branchStart+i) * SizeNode
-		chunk := buf[:uint64(n)*SizeNode]
-		copy(chunk, s.nodes[from:from+uint64(n)*SizeNode])
-		for r := uint32(0); r < n; r++ {
-			record := chunk[r*SizeNode:]
-			// preTrees moves by newPre-oldPre; the sum stays within a byte
-			// because the new value counts pending subtrees as the old did
-			record[OffsetPreTrees] = uint8(uint32(record[OffsetPreTrees]) + newPre - oldPre)
-			keyLeaf := binary.LittleEndian.Uint32(record[OffsetKeyLeaf:])
-			binary.LittleEndian.PutUint32(record[OffsetKeyLeaf:], keyLeaf-leafStart+newLeafStart)
-		}
-		if _, err := w.nodesWriter.Write(chunk); err != nil {
-			return err
-		}
+	if err := w.copyRecords(w.nodesWriter, s.nodes[uint64(branchStart)*SizeNode:], SizeNode, branches, func(branch []byte) {
+		// preTrees moves by newPre-oldPre; the sum stays within a byte
+		// because the new value counts pending subtrees as the old did
+		branch[OffsetPreTrees] = uint8(uint32(branch[OffsetPreTrees]) + newPre - oldPre)
+		keyLeaf := binary.LittleEndian.Uint32(branch[OffsetKeyLeaf:])
+		binary.LittleEndian.PutUint32(branch[OffsetKeyLeaf:], keyLeaf-leafStart+newLeafStart)
+	}, nil); err != nil {
+		return err
 	}
 	w.branchCounter += branches
 	w.copiedLeaves += int64(size)
 	return nil
 }
 
-// copyBuffer returns the writer's scratch buffer for a batch of records
-// of recordSize bytes.
-func (w *snapshotWriter) copyBuffer(recordSize int) []byte {
+// copyRecords writes the first count records of recordSize bytes in src
+// to dst in batches of copyRecordsBatch, each record patched first in the
+// writer's scratch buffer; wrote, if set, hears each batch's count once
+// it is written.
+func (w *snapshotWriter) copyRecords(dst io.Writer, src []byte, recordSize int, count uint32, patch func(record []byte), wrote func(n uint32)) error {
 	if need := copyRecordsBatch * recordSize; cap(w.copyScratch) < need {
 		w.copyScratch = make([]byte, need)
 	}
-	return w.copyScratch
+	for i := uint32(0); i < count; i += copyRecordsBatch {
+		n := min(count-i, copyRecordsBatch)
+		batch := w.copyScratch[:int(n)*recordSize]
+		copy(batch, src[int(i)*recordSize:])
+		for r := 0; r < len(batch); r += recordSize {
+			patch(batch[r : r+recordSize])
+		}
+		if _, err := dst.Write(batch); err != nil {
+			return err
+		}
+		if wrote != nil {
+			wrote(n)
+		}
+	}
+	return nil
 }
