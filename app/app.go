@@ -94,12 +94,22 @@ type App struct {
 	readAheadMode ReadAheadMode
 	readAheadTxs  atomic.Int64
 	readAheadKeys atomic.Int64
+	// phase, when set, hears FinalizeBlock reach each of its phases
+	// (phases.go): measurement only, never part of an outcome.
+	phase          func(BlockPhase)
+	precheckWaited time.Duration
+	// procsRaised says the Go scheduler's processors were raised for
+	// reading ahead (procs.go).
+	procsRaised bool
 }
 
 type blockState struct {
 	height  int64
 	time    time.Time
 	version uint64 // the protocol version the block runs
+	// readAhead says whether the block is read ahead (readAheadOn,
+	// decided once at its start).
+	readAhead bool
 }
 
 // New builds the application over an opened store.

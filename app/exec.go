@@ -263,20 +263,27 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	blockTime := req.Time
 	a.lastBlockTime.Store(&blockTime)
 	ahead := a.startReadAhead(req.Txs, pre)
+	a.reach(PhaseExecute)
 	for i, raw := range req.Txs {
 		ahead.at(i)
-		results[i] = a.deliver(kv, raw, pre.wait(i))
+		results[i] = a.deliver(kv, raw, a.waitPrecheck(pre, i))
 	}
+	a.reach(PhaseEndBlock)
 	ahead.stop() // before the block's writes change the trees
 	valUpdates, err := a.endBlock(kv, req.Height, version)
 	if err != nil {
 		return nil, err
 	}
+	a.reach(PhaseReadAheadWrites)
 	a.readAheadWrites(kv)
+	a.reach(PhaseWrite)
 	kv.Write()
+	a.reach(PhaseHash)
+	hash := a.store.WorkingHash()
+	a.reach(PhaseDone)
 	return &abci.ResponseFinalizeBlock{
 		TxResults:             results,
-		AppHash:               a.store.WorkingHash(),
+		AppHash:               hash,
 		ValidatorUpdates:      valUpdates,
 		ConsensusParamUpdates: paramUpdates,
 	}, nil

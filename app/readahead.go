@@ -70,11 +70,14 @@ type readAhead struct {
 	wg        sync.WaitGroup
 }
 
-// startReadAhead starts the workers unless the store has no snapshot
-// larger than memory to read (a.readAheadOn).
+// startReadAhead decides whether the block is read ahead (a.readAheadOn:
+// the store has a snapshot larger than memory), sets the scheduler's
+// processors for it (fitProcs) and starts the workers.
 func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 	r := &readAhead{}
-	if !a.readAheadOn() || len(txs) < 2 {
+	a.block.readAhead = a.readAheadOn()
+	a.fitProcs(a.block.readAhead)
+	if !a.block.readAhead || len(txs) < 2 {
 		return r
 	}
 	view := a.store.ReadAhead()
@@ -143,7 +146,7 @@ func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
 // branches beside them, which no transaction read: one fault at a time
 // while the trees change, without this.
 func (a *App) readAheadWrites(kv *store.Cache) {
-	if !a.readAheadOn() {
+	if !a.block.readAhead {
 		return
 	}
 	keys := kv.ChangedKeys()

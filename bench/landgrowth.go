@@ -87,13 +87,44 @@ type GrowthRow struct {
 	// during FinalizeBlock, which reads, applies the writes and rehashes.
 	CommitFaultsPerTransfer float64
 	ReadPerTransfer         float64
-	DiskBytes               int64
-	ProofBytes              int
-	ProofVerify             time.Duration
+	// Phases is, per transfer, the wall time and the disk-reading faults
+	// of each phase of FinalizeBlock (app.PhaseNames), then Commit's.
+	Phases [len(app.PhaseNames) + 1]PhaseCost
+	// PrecheckWait is the part of the execute phase spent waiting for
+	// the transactions' signature checks.
+	PrecheckWait time.Duration
+	DiskBytes    int64
+	ProofBytes   int
+	ProofVerify  time.Duration
 	// PastQuery is a read with proof at the first height the archive
 	// holds (the loaded register), in a freshly opened store: its first
 	// read, caches empty.
 	PastQuery time.Duration
+}
+
+// PhaseCost is what one phase of a block took, per transfer.
+type PhaseCost struct {
+	Wall   time.Duration
+	Faults float64
+}
+
+// phaseMeter adds up, over a pass, the wall time and the disk-reading
+// faults between FinalizeBlock's phases (app.OnBlockPhase).
+type phaseMeter struct {
+	wall    [len(app.PhaseNames)]time.Duration
+	faults  [len(app.PhaseNames)]int64
+	at      time.Time
+	faults0 int64
+	cur     app.BlockPhase
+}
+
+func (m *phaseMeter) reach(p app.BlockPhase) {
+	now, f := time.Now(), majorFaults()
+	if p != app.PhaseExecute {
+		m.wall[m.cur] += now.Sub(m.at)
+		m.faults[m.cur] += f - m.faults0
+	}
+	m.at, m.faults0, m.cur = now, f, p
 }
 
 // LandGrowth runs the land/transfer load at each size and prints one
@@ -238,12 +269,17 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 			st.Close()
 			return nil, err
 		}
+		meter := &phaseMeter{}
+		a.OnBlockPhase(meter.reach)
+		waited0 := a.PrecheckWaited()
 		cpu0, faults0, read0 := processCPU(), majorFaults(), readBytes()
 		start := time.Now()
 		var commitFaults int64
+		var commitWall time.Duration
 		for _, b := range blocks {
 			height++
 			_, com, faults, err := finalizeTimed(ctx, a, height, b)
+			commitWall += com
 			if err != nil {
 				stop()
 				st.Close()
@@ -259,6 +295,12 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.MajorFaultsPerTransfer = float64(majorFaults()-faults0) / float64(opts.Transfers)
 		row.CommitFaultsPerTransfer = float64(commitFaults) / float64(opts.Transfers)
 		row.ReadPerTransfer = float64(readBytes()-read0) / float64(opts.Transfers)
+		row.PrecheckWait = (a.PrecheckWaited() - waited0) / time.Duration(opts.Transfers)
+		a.OnBlockPhase(nil)
+		for i := range meter.wall {
+			row.Phases[i] = PhaseCost{meter.wall[i] / time.Duration(opts.Transfers), float64(meter.faults[i]) / float64(opts.Transfers)}
+		}
+		row.Phases[len(meter.wall)] = PhaseCost{commitWall / time.Duration(opts.Transfers), row.CommitFaultsPerTransfer}
 		stop()
 		row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
 		row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
@@ -273,6 +315,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer\n",
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
 				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3)
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond))
 		}
 	}
 	row := &rows[0]
@@ -364,6 +407,19 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		r.DiskBytes, r.ProofBytes, r.ProofVerify, r.PastQuery = row.DiskBytes, row.ProofBytes, row.ProofVerify, row.PastQuery
 	}
 	return rows, nil
+}
+
+// describePhases says where a transfer's wall time and faults went.
+func describePhases(ph [len(app.PhaseNames) + 1]PhaseCost) string {
+	var parts []string
+	for i, c := range ph {
+		name := "commit"
+		if i < len(app.PhaseNames) {
+			name = app.PhaseNames[i]
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%.1f faults)", name, c.Wall.Round(time.Microsecond), c.Faults))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // describeRewrite says what a snapshot rewrite wrote, tree by tree.

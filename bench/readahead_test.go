@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -71,6 +73,11 @@ func TestReadAheadChangesNoOutcome(t *testing.T) {
 		}
 		if mode == app.ReadAheadOn && node.ReadAheadWrites() < int64(len(blocks)) {
 			t.Errorf("%d keys' writes read ahead", node.ReadAheadWrites())
+		}
+		// A node reading ahead gives the scheduler processors to spare
+		// for goroutines waiting on page faults (app/procs.go).
+		if procs := runtime.GOMAXPROCS(0); mode == app.ReadAheadOn && os.Getenv("GOMAXPROCS") == "" && procs < 16 {
+			t.Errorf("reading ahead with %d processors", procs)
 		}
 		return hashes, codes, node.ReadAheadTxs()
 	}
