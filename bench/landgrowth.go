@@ -64,6 +64,10 @@ type keptRegister struct {
 	Archived int64 `json:"archived"` // the imported version, which the archive holds
 	Sold     int   `json:"sold"`     // transfers earlier runs made
 	Setup    int64 `json:"setup_ns"`
+	// Buyers is how many transfers it has buyers' accounts for (0 in
+	// registers kept before it was recorded: KeptBuyers or the passes
+	// asked for, as then).
+	Buyers int `json:"buyers,omitempty"`
 }
 
 // GrowthRow holds one size's figures.
@@ -182,6 +186,9 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 			if kept.Parcels != n {
 				return nil, fmt.Errorf("kept register %s holds %d parcels, not %d", dir, kept.Parcels, n)
 			}
+			if kept.Buyers > 0 {
+				buyers = kept.Buyers
+			}
 			if kept.Sold+opts.Transfers*passes > buyers {
 				return nil, fmt.Errorf("kept register %s has buyers for %d transfers, %d sold: build it again", dir, buyers, kept.Sold)
 			}
@@ -218,7 +225,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		setupTime = time.Since(setup)
 		fmt.Fprintf(w, "land growth: %d parcels, titles and owners' accounts loaded in %.0fs\n", n, setupTime.Seconds())
 		if opts.Keep != "" {
-			kept = keptRegister{Parcels: n, Archived: archived, Setup: int64(setupTime)}
+			kept = keptRegister{Parcels: n, Archived: archived, Setup: int64(setupTime), Buyers: buyers}
 			if err := writeKept(dir, kept); err != nil {
 				return nil, err
 			}
@@ -248,6 +255,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	height = st.Version()
 	sold := soldTitles(LandOptions{Parcels: n, Transfers: buyers})
 	lastRewrite := st.LastRewrite()
+	heldBack, rewritesFailed := st.RewritesHeldBack(), st.RewritesFailed()
 	rows := make([]GrowthRow, passes)
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)
@@ -310,6 +318,13 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		for _, r := range st.RewritesAfter(lastRewrite.Version) {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d: the snapshot was rewritten at version %d: %s\n", n, pass+1, r.Version, describeRewrite(r))
 			lastRewrite = r
+		}
+		// A rewrite the disk has no room for is held back, and the log
+		// it would have cut grows: say so beside the pass it slows.
+		if held, failed := st.RewritesHeldBack(), st.RewritesFailed(); held > heldBack || failed > rewritesFailed {
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: %d snapshot rewrites held back for lack of disk room, %d failed (since the store opened: %d and %d)\n",
+				n, pass+1, held-heldBack, failed-rewritesFailed, held, failed)
+			heldBack, rewritesFailed = held, failed
 		}
 		if passes > 1 {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer\n",
