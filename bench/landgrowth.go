@@ -441,7 +441,9 @@ func describePhases(ph [len(app.PhaseNames) + 1]PhaseCost) string {
 func describeRewrite(r memiavl.RewriteReport) string {
 	var parts []string
 	for _, t := range r.Trees {
-		if t.Layer {
+		if t.Layer && t.Merged > 0 {
+			parts = append(parts, fmt.Sprintf("tree %s a layer merging %d layers over its base (%d snapshots in its chain), %.2f GB", t.Name, t.Merged, t.Chain, float64(t.Bytes)/1e9))
+		} else if t.Layer {
 			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
 		} else if t.OutOfCache {
 			parts = append(parts, fmt.Sprintf("tree %s whole, written out of the page cache and read back after the switch, %.2f GB, %d leaves copied from its base with their subtrees (its base read ahead %.2f GB, %.2f GB of it not in the cache before and marked cold behind the writer)",

@@ -71,6 +71,9 @@ type DB struct {
 	// layerPolicy, if set, lets a background rewrite write a layer over
 	// the snapshot instead of the whole tree (layer.go)
 	layerPolicy *LayerPolicy
+	// mergeLayers, if set, says whether the layer policy's merges apply
+	// to the next rewrite (Options.MergeLayers, layersFor).
+	mergeLayers func(stateBytes int64) bool
 	// lastRewrite says what the last background rewrite wrote
 	lastRewrite RewriteReport
 	// Options.OutOfCacheRewrite and Options.SnapshotSwitched
@@ -134,6 +137,11 @@ type Options struct {
 	// true writes it out of the page cache (dropBehindWriter), for a state
 	// that would not fit in memory beside a second copy of the tree.
 	OutOfCacheRewrite func(treeBytes, stateBytes int64) bool
+	// MergeLayers, if set, is asked before a background rewrite, with the
+	// size of all the trees' snapshots, whether trees whose layers are due
+	// to end may have them merged (LayerPolicy.MergeFraction) rather than
+	// be written whole; unset, they may.
+	MergeLayers func(stateBytes int64) bool
 	// SnapshotSwitched, if set, is told what each background rewrite
 	// wrote once the DB has switched to it (from Commit, under the DB's
 	// lock: it must not call the DB).
@@ -308,6 +316,7 @@ func Load(dir string, opts Options) (*DB, error) {
 		snapshotInterval:       opts.SnapshotInterval,
 		rewritePolicy:          opts.RewritePolicy,
 		layerPolicy:            opts.LayerPolicy,
+		mergeLayers:            opts.MergeLayers,
 		outOfCacheRewrite:      opts.OutOfCacheRewrite,
 		readAheadReplay:        opts.ReadAheadReplay,
 		snapshotSwitched:       opts.SnapshotSwitched,
@@ -831,6 +840,7 @@ func (db *DB) copy(cacheSize int) *DB {
 		dir:                db.dir,
 		snapshotWriterPool: db.snapshotWriterPool,
 		layerPolicy:        db.layerPolicy,
+		mergeLayers:        db.mergeLayers,
 		outOfCacheRewrite:  db.outOfCacheRewrite,
 		readAheadReplay:    db.readAheadReplay,
 	}
@@ -881,6 +891,7 @@ type RewrittenTree struct {
 	Name       string
 	Layer      bool  // a layer over the snapshot, else the whole tree
 	Chain      int   // snapshots in its chain, itself included
+	Merged     int   // layers of the old chain a layer merged (LayerPolicy.MergeFraction)
 	Bytes      int64 // the files written
 	OutOfCache bool  // written whole out of the page cache (OutOfCacheRewrite)
 	// ReadAhead is how much of the base's files were asked ahead of the
@@ -1005,11 +1016,17 @@ const rewriteHeadroom = 1 << 30
 func (db *DB) roomForRewrite() (need, free int64, ok bool) {
 	need = rewriteHeadroom
 	layered := false
+	layers := db.layersFor()
 	for _, entry := range db.trees {
-		if entry.Tree.layerDue(db.layerPolicy) {
-			layered = true
-		} else {
+		switch keep := entry.Tree.layerOver(layers); {
+		case keep == 0:
 			need += entry.Tree.SnapshotBytes()
+		case keep < len(entry.Tree.snapshot.Chain()):
+			// merged: at most the layers' files, and the change since
+			need += entry.Tree.SnapshotBytes() - entry.Tree.snapshot.Chain()[0].bytes()
+			layered = true
+		default:
+			layered = true
 		}
 	}
 	if layered {
@@ -1020,6 +1037,25 @@ func (db *DB) roomForRewrite() (need, free int64, ok bool) {
 		return need, 0, true // unknown: not held back
 	}
 	return need, free, free >= need
+}
+
+// layersFor is the layer policy of the next rewrite: the DB's, without
+// its merges when mergeLayers says no for the state's size.
+func (db *DB) layersFor() *LayerPolicy {
+	p := db.layerPolicy
+	if p == nil || p.MergeFraction == 0 || db.mergeLayers == nil {
+		return p
+	}
+	var state int64
+	for _, entry := range db.trees {
+		state += entry.Tree.SnapshotBytes()
+	}
+	if db.mergeLayers(state) {
+		return p
+	}
+	q := *p
+	q.MergeFraction = 0
+	return &q
 }
 
 // layerBytesPerLogByte bounds a layer's files by the log it replaces: a
@@ -1124,7 +1160,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 
 		cloned.logger.Info("start rewriting snapshot", "version", cloned.Version())
 		started := time.Now()
-		report, err := cloned.rewriteSnapshot(ctx, cloned.layerPolicy, cloned.outOfCacheRewrite)
+		report, err := cloned.rewriteSnapshot(ctx, cloned.layersFor(), cloned.outOfCacheRewrite)
 		report.Wrote = time.Since(started)
 		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.

@@ -68,9 +68,18 @@ func layerRef(pos int, leaf bool, index uint32) uint64 {
 // less than MaxFraction of the base's, and its values are stored with
 // the base's dictionary (a tree that grew enough to want a new one is
 // written whole). A zero policy writes no layers.
+//
+// With MergeFraction set, a tree whose layers are due to end is written
+// as one layer over the base instead of whole, while the layers' files
+// take less than MergeFraction of the base's: the layers are merged (the
+// nodes of the tree the base does not hold, wherever they are, written
+// once more), which costs their size, not the state's. The base and a
+// merged layer then count as one for MaxLayers and MaxFraction: the
+// layers written over a merged layer count, the merged layer does not.
 type LayerPolicy struct {
-	MaxLayers   int
-	MaxFraction float64
+	MaxLayers     int
+	MaxFraction   float64
+	MergeFraction float64
 }
 
 // Validate refuses a policy that cannot work.
@@ -78,28 +87,53 @@ func (p LayerPolicy) Validate() error {
 	if p.MaxLayers < 0 || p.MaxLayers >= maxChain {
 		return fmt.Errorf("snapshot layer policy: %d layers is not between 0 and %d", p.MaxLayers, maxChain-1)
 	}
-	if p.MaxFraction < 0 || p.MaxFraction != p.MaxFraction {
-		return fmt.Errorf("snapshot layer policy: fraction %v of the base is not a fraction", p.MaxFraction)
+	for _, f := range []float64{p.MaxFraction, p.MergeFraction} {
+		if f < 0 || f != f {
+			return fmt.Errorf("snapshot layer policy: fraction %v of the base is not a fraction", f)
+		}
 	}
 	return nil
 }
 
 // layerDue reports whether t's next rewrite may be a layer under p.
-func (t *Tree) layerDue(p *LayerPolicy) bool {
+func (t *Tree) layerDue(p *LayerPolicy) bool { return t.layerOver(p) > 0 }
+
+// layerOver decides how t's next rewrite is written under p: as a layer
+// over the first keep snapshots of its chain (all of them: a layer over
+// the last; one: the layers merged over the base), or whole (keep 0).
+func (t *Tree) layerOver(p *LayerPolicy) (keep int) {
 	s := t.snapshot
 	if p == nil || p.MaxLayers == 0 || s == nil || s.IsEmpty() || t.root == nil {
-		return false
+		return 0
 	}
 	if !t.valueCodecToWriteIsKept() {
-		return false
+		return 0
 	}
 	chain := s.Chain()
 	layers := len(chain) - 1
-	var layerBytes int64
-	for _, m := range chain[1:] {
+	var layerBytes, upperBytes int64
+	for i, m := range chain[1:] {
 		layerBytes += m.bytes()
+		if i > 0 {
+			upperBytes += m.bytes()
+		}
 	}
-	return layers < p.MaxLayers && float64(layerBytes) < p.MaxFraction*float64(chain[0].bytes())
+	base := float64(chain[0].bytes())
+	if p.MergeFraction == 0 {
+		if layers < p.MaxLayers && float64(layerBytes) < p.MaxFraction*base {
+			return len(chain)
+		}
+		return 0
+	}
+	// The first layer is a merged one (or the first written): the layers
+	// above it are what MaxLayers and MaxFraction bound.
+	if max(layers-1, 0) < p.MaxLayers && float64(upperBytes) < p.MaxFraction*base {
+		return len(chain)
+	}
+	if layers >= 2 && float64(layerBytes) < p.MergeFraction*base {
+		return 1
+	}
+	return 0
 }
 
 // valueCodecToWriteIsKept reports whether a new snapshot of t would store
@@ -331,11 +365,22 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 // chain are recorded relative to dir, so dir must stay beside them (a
 // rewrite's temporary directory renamed to its final name does).
 func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
+	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()))
+}
+
+// writeLayerOver writes t as a layer over the first keep snapshots of
+// its snapshot's chain: the nodes they do not hold, those of the chain's
+// later layers included (keep less than the chain merges them).
+func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
 	s := t.snapshot
 	if s == nil || s.IsEmpty() || t.root == nil {
 		return errors.New("write layer: the tree has no snapshot to lie on, or is empty")
 	}
 	chain := s.Chain()
+	if keep < 1 || keep > len(chain) {
+		return fmt.Errorf("write layer: over %d of a chain of %d snapshots", keep, len(chain))
+	}
+	chain = chain[:keep]
 	if len(chain) >= maxChain {
 		return fmt.Errorf("write layer: the chain holds %d snapshots already", len(chain))
 	}
@@ -358,9 +403,13 @@ func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
 		}
 		positions[m] = i
 	}
+	merged := make(map[*Snapshot]bool)
+	for _, m := range s.Chain()[keep:] {
+		merged[m] = true
+	}
 	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, false, func(w *snapshotWriter) (uint32, error) {
 		w.values = s.values
-		w.layerPositions, w.layerSelf = positions, len(chain)
+		w.layerPositions, w.layerSelf, w.layerMerged = positions, len(chain), merged
 		root, err := w.writeLayerNode(t.root)
 		if err != nil {
 			return 0, err
@@ -371,14 +420,16 @@ func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
 }
 
 // writeLayerNode writes node's subtree but for the parts the chain holds,
-// in post-order, and returns node's reference.
+// in post-order, and returns node's reference. A node of a layer being
+// merged is written again, as a node made since the snapshot is.
 func (w *snapshotWriter) writeLayerNode(node Node) (uint64, error) {
 	if p, ok := node.(PersistedNode); ok {
-		pos, ok := w.layerPositions[p.snapshot]
-		if !ok {
+		if pos, ok := w.layerPositions[p.snapshot]; ok {
+			return layerRef(pos, p.isLeaf, p.index), nil
+		}
+		if !w.layerMerged[p.snapshot] {
 			return 0, errors.New("write layer: the tree holds a node of a snapshot outside the layer's chain")
 		}
-		return layerRef(pos, p.isLeaf, p.index), nil
 	}
 	if node.IsLeaf() {
 		if err := w.writeLeaf(node.Version(), node.Key(), node.Value(), node.Hash()); err != nil {

@@ -568,3 +568,120 @@ func TestLayerSharesTheOpenChain(t *testing.T) {
 		t.Fatalf("after every holder closed, %v are open", left)
 	}
 }
+
+// With LayerPolicy.MergeFraction, a tree whose layers are due to end has
+// them merged into one layer over the base instead of being written
+// whole: the chain goes back to the base and one layer, every key reads
+// as the tree, the merged layers leave the disk once pruned, and the DB
+// reopens on the merged chain.
+func TestMergedLayers(t *testing.T) {
+	dir := t.TempDir()
+	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
+	layers := LayerPolicy{MaxLayers: 2, MaxFraction: 1, MergeFraction: 10}
+	mayMerge := true
+	open := func() *DB {
+		db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a", "b"},
+			RewritePolicy: &policy, LayerPolicy: &layers, AsyncCommitBuffer: -1,
+			MergeLayers: func(int64) bool { return mayMerge }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	defer func() { db.Close() }()
+	keys := map[string][]byte{}
+	mem := New(0)
+	var pairs []*KVPair
+	for i := 0; i < 3000; i++ {
+		k := fmt.Sprintf("k%08d", i)
+		keys[k] = layerValue(i)
+		pairs = append(pairs, &KVPair{Key: []byte(k), Value: keys[k]})
+	}
+	apply := func(pairs []*KVPair) {
+		t.Helper()
+		for _, name := range []string{"a", "b"} {
+			if err := db.ApplyChangeSet(name, ChangeSet{Pairs: pairs}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WaitSnapshotRewrite(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(pairs)
+	mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
+	if _, _, err := mem.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	base := db.SnapshotVersion()
+
+	// Two layers over the first (which counts as the base's for the
+	// bounds), then a merge into one; and again.
+	wantChain := []int{2, 3, 4, 2, 3, 4, 2}
+	wantMerged := []int{0, 0, 0, 3, 0, 0, 3}
+	for round, chain := range wantChain {
+		pairs := layerChanges(keys, 100+round)
+		mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
+		if _, _, err := mem.SaveVersion(true); err != nil {
+			t.Fatal(err)
+		}
+		apply(pairs)
+		r := db.LastRewrite()
+		for _, tree := range r.Trees {
+			if tree.Chain != chain || !tree.Layer || tree.Merged != wantMerged[round] || tree.Bytes <= 0 {
+				t.Fatalf("round %d: tree %s written as %+v, want a chain of %d merging %d", round, tree.Name, tree, chain, wantMerged[round])
+			}
+		}
+		a := db.TreeByName("a")
+		if got := a.snapshot.Chain(); len(got) != chain || got[0].Version() != uint32(base) {
+			t.Fatalf("round %d: the DB runs on a chain of %d over version %d, want %d over %d", round, len(got), got[0].Version(), chain, base)
+		}
+		requireSameTree(t, a, mem, keys)
+		requireSameTree(t, db.TreeByName("b"), mem, keys)
+
+		db.pruneSnapshotLock.Lock()
+		db.pruneSnapshotLock.Unlock() //nolint:staticcheck // waiting for the prune
+		var want []int64
+		for _, s := range a.snapshot.Chain() {
+			want = append(want, int64(s.Version()))
+		}
+		if got := snapshotDirs(t, dir); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("round %d: snapshots %v on disk, the chain is %v", round, got, want)
+		}
+
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db = open()
+		requireSameTree(t, db.TreeByName("a"), mem, keys)
+		requireSameTree(t, db.TreeByName("b"), mem, keys)
+	}
+
+	// Where Options.MergeLayers says no, the layers end in a whole
+	// rewrite, as without MergeFraction (which also bounds the plain
+	// layers by all of them, not those over the first: the next rewrite
+	// finds the bounds passed).
+	mayMerge = false
+	for round := 0; ; round++ {
+		pairs := layerChanges(keys, 200+round)
+		mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
+		if _, _, err := mem.SaveVersion(true); err != nil {
+			t.Fatal(err)
+		}
+		apply(pairs)
+		if r := db.LastRewrite(); !r.Trees[0].Layer {
+			break
+		}
+		if round == 3 {
+			t.Fatal("no whole rewrite where merges are refused")
+		}
+	}
+	requireSameTree(t, db.TreeByName("a"), mem, keys)
+	if got := len(db.TreeByName("a").snapshot.Chain()); got != 1 {
+		t.Fatalf("written whole, the chain holds %d", got)
+	}
+}

@@ -415,17 +415,19 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 	report.Trees = make([]RewrittenTree, len(t.trees))
 	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
-		layer := tree.layerDue(layers)
+		keep := tree.layerOver(layers)
+		layer := keep > 0
 		dropped := !layer && outOfCache != nil && outOfCache(tree.SnapshotBytes(), stateBytes)
 		report.Trees[i] = RewrittenTree{Name: name, Layer: layer, Chain: 1, OutOfCache: dropped}
 		if layer {
-			report.Trees[i].Chain = len(tree.snapshot.Chain()) + 1
+			report.Trees[i].Chain = keep + 1
+			report.Trees[i].Merged = len(tree.snapshot.Chain()) - keep
 		}
 		group.Submit(func() error {
 			treeDir := filepath.Join(dir, name)
 			var err error
 			if layer {
-				err = tree.WriteLayer(ctx, treeDir)
+				err = tree.writeLayerOver(ctx, treeDir, keep)
 			} else {
 				err = tree.writeWhole(ctx, treeDir, dropped, &report.Trees[i])
 			}

@@ -772,6 +772,7 @@ type snapshotWriter struct {
 	// layer's own
 	layerPositions map[*Snapshot]int
 	layerSelf      int
+	layerMerged    map[*Snapshot]bool // layers whose nodes are written again (writeLayerOver)
 
 	// ahead, if set, reads the base ahead of a whole rewrite
 	ahead *baseAhead
