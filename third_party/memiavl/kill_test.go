@@ -52,11 +52,18 @@ const killLayersEnv = "MEMIAVL_KILL_CHILD_LAYERS"
 
 var killLayers = LayerPolicy{MaxLayers: 3, MaxFraction: 10}
 
-func killOptions(layered bool) Options {
+// killMerge, the value of killLayersEnv, has the layers merged over the
+// base (TestKillDuringMergedRewrites) instead of the tree written whole.
+const killMerge = "merge"
+
+func killOptions(layers string) Options {
 	p := killPolicy
 	opts := Options{InitialStores: []string{"a"}, RewritePolicy: &p, AsyncCommitBuffer: -1}
-	if layered {
+	if layers != "" {
 		l := killLayers
+		if layers == killMerge {
+			l.MergeFraction = 10
+		}
 		opts.LayerPolicy = &l
 	}
 	return opts
@@ -71,7 +78,7 @@ func TestMain(m *testing.M) {
 }
 
 func killChild(dir string) {
-	opts := killOptions(os.Getenv(killLayersEnv) != "")
+	opts := killOptions(os.Getenv(killLayersEnv))
 	opts.CreateIfMissing = true
 	opts.Logger = stderrErrors{}
 	db, err := Load(dir, opts)
@@ -115,7 +122,7 @@ func TestKillDuringRewrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills processes")
 	}
-	killRounds(t, 6, false)
+	killRounds(t, 6, "")
 }
 
 // TestKillDuringLayeredRewrites is TestKillDuringRewrite with layers: the
@@ -128,10 +135,22 @@ func TestKillDuringLayeredRewrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills processes")
 	}
-	killRounds(t, 8, true)
+	killRounds(t, 8, "1")
 }
 
-func killRounds(t *testing.T, rounds int, layered bool) {
+// TestKillDuringMergedRewrites is TestKillDuringLayeredRewrites with the
+// layers merged into one over the base every fourth rewrite
+// (LayerPolicy.MergeFraction): the kill also comes while a merge is
+// written, after its switch, and while the layers it merged are pruned.
+func TestKillDuringMergedRewrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills processes")
+	}
+	killRounds(t, 8, killMerge)
+}
+
+func killRounds(t *testing.T, rounds int, layers string) {
+	layered := layers != ""
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(7))
 	reopenedOnALayer := false
@@ -139,7 +158,7 @@ func killRounds(t *testing.T, rounds int, layered bool) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
 		if layered {
-			cmd.Env = append(cmd.Env, killLayersEnv+"=1")
+			cmd.Env = append(cmd.Env, killLayersEnv+"="+layers)
 		}
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
@@ -207,7 +226,7 @@ func killRounds(t *testing.T, rounds int, layered bool) {
 		}
 		cmd.Wait()
 
-		db, err := Load(dir, killOptions(layered))
+		db, err := Load(dir, killOptions(layers))
 		if err != nil {
 			t.Fatalf("round %d: reopen: %v", round, err)
 		}
