@@ -109,12 +109,13 @@ type LayerPolicy = memiavl.LayerPolicy
 // rate fell once three layers of 0.65 GB were over the 17.4 GB base
 // (docs/state.md, "Snapshots written as layers").
 //
-// Where the state does not fit in memory anyway (mergeLayers), the
-// layers are then merged into one over the base, up to half its size,
-// instead of the state being written whole: in an 8 GiB node at 10M
-// parcels a whole rewrite took minutes of blocks at half their rate
-// (docs/state.md, "Processors for a state larger than memory").
-var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15, MergeFraction: 0.5}
+// Layers are not merged (MergeFraction 0): in an 8 GiB node at 10M
+// parcels a merge wrote in 43 s, but its switch replays the log into the
+// merged layer, and the versions committed meanwhile took 238 s and a
+// 96 s stop to replay against a state not in memory, worse than the whole
+// rewrite it replaced (docs/state.md, "Processors for a state larger than
+// memory"). mergeLayers stays the rule for when merges would apply.
+var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15}
 
 // mergeLayers lets a rewrite merge layers (LayerPolicy.MergeFraction)
 // only when the state does not fit in memory: when it does, the layers
