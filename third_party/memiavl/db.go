@@ -917,7 +917,7 @@ func (r RewriteReport) OutOfCache() bool {
 
 // rewriteSnapshot writes the current version as a snapshot and points
 // `current` at it: each tree as a layer where layers allows it
-// (Tree.layerDue), else whole.
+// (Tree.layerOver), else whole.
 func (db *DB) rewriteSnapshot(ctx context.Context, layers *LayerPolicy, outOfCache func(treeBytes, stateBytes int64) bool) (RewriteReport, error) {
 	db.mtx.Lock()
 	defer db.mtx.Unlock()
@@ -1046,11 +1046,7 @@ func (db *DB) layersFor() *LayerPolicy {
 	if p == nil || p.MergeFraction == 0 || db.mergeLayers == nil {
 		return p
 	}
-	var state int64
-	for _, entry := range db.trees {
-		state += entry.Tree.SnapshotBytes()
-	}
-	if db.mergeLayers(state) {
+	if db.mergeLayers(db.MultiTree.SnapshotBytes()) {
 		return p
 	}
 	q := *p

@@ -95,9 +95,6 @@ func (p LayerPolicy) Validate() error {
 	return nil
 }
 
-// layerDue reports whether t's next rewrite may be a layer under p.
-func (t *Tree) layerDue(p *LayerPolicy) bool { return t.layerOver(p) > 0 }
-
 // layerOver decides how t's next rewrite is written under p: as a layer
 // over the first keep snapshots of its chain (all of them: a layer over
 // the last; one: the layers merged over the base), or whole (keep 0).

@@ -395,8 +395,18 @@ func (t *MultiTree) WriteSnapshotWithContext(ctx context.Context, dir string, wp
 	return err
 }
 
+// SnapshotBytes is the size of all the trees' snapshot files as mapped
+// (Tree.SnapshotBytes): the state the page cache holds for them.
+func (t *MultiTree) SnapshotBytes() int64 {
+	var n int64
+	for _, entry := range t.trees {
+		n += entry.Tree.SnapshotBytes()
+	}
+	return n
+}
+
 // writeSnapshot writes the trees into dir: each as a layer over its
-// snapshot where layers allows it (Tree.layerDue), else whole, and out of
+// snapshot where layers allows it (Tree.layerOver), else whole, and out of
 // the page cache when outOfCache (not nil) says so for its snapshot's
 // size and all the trees' (Options.OutOfCacheRewrite).
 func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.WorkerPool, layers *LayerPolicy, outOfCache func(treeBytes, stateBytes int64) bool) (RewriteReport, error) {
@@ -408,10 +418,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 	// write the snapshots in parallel and wait all jobs done
 	group, _ := wp.GroupContext(context.Background())
 
-	var stateBytes int64
-	for _, entry := range t.trees {
-		stateBytes += entry.Tree.SnapshotBytes()
-	}
+	stateBytes := t.SnapshotBytes()
 	report.Trees = make([]RewrittenTree, len(t.trees))
 	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
