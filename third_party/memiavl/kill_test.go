@@ -70,6 +70,12 @@ func killOptions(layers string) Options {
 }
 
 func TestMain(m *testing.M) {
+	// MEMIAVL_UPPER=1 runs every test with the upper branches of every
+	// snapshot held in memory from a low height (upper.go), so that the
+	// whole suite reads through them (make test runs it both ways).
+	if os.Getenv("MEMIAVL_UPPER") == "1" {
+		UpperBranchesMinLeaves, UpperBranchesNodes = 2, 64
+	}
 	if dir := os.Getenv(killChildEnv); dir != "" {
 		killChild(dir)
 		return

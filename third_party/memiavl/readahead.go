@@ -183,30 +183,12 @@ func (t *Tree) SnapshotBytes() int64 {
 // the search goes on to (next) and the other one.
 func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNode, err error) {
 	var rec [SizeNodeWithoutHash]byte
-	if _, err := s.nodesMap.file.ReadAt(rec[:], int64(index)*SizeNode); err != nil {
-		return next, other, fmt.Errorf("read branch %d: %w", index, err)
-	}
-	var off [8]byte
-	if _, err := s.branchIndexMap.file.ReadAt(off[:], 8*int64(index)); err != nil {
-		return next, other, fmt.Errorf("read branch key index %d: %w", index, err)
-	}
-	offset := int64(binary.LittleEndian.Uint64(off[:]))
-	// Most keys are short: one read of the length and up to 60 bytes of
-	// key, a second only for a longer key.
-	var head [64]byte
-	n, err := s.branchKeysMap.file.ReadAt(head[:], offset)
-	if n < 4 {
-		return next, other, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
-	}
-	keyLen := int(binary.LittleEndian.Uint32(head[:4]))
-	branchKey := head[4:n]
-	if keyLen <= len(branchKey) {
-		branchKey = branchKey[:keyLen]
-	} else {
-		branchKey = make([]byte, keyLen)
-		if _, err := s.branchKeysMap.file.ReadAt(branchKey, offset+4); err != nil {
-			return next, other, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
-		}
+	var branchKey []byte
+	if slot, ok := s.upperSlot(index); ok { // held in memory
+		copy(rec[:], s.upper.record(slot))
+		branchKey = s.upper.key(slot)
+	} else if branchKey, err = s.preadBranch(index, rec[:]); err != nil {
+		return next, other, err
 	}
 	preTrees := uint32(rec[OffsetPreTrees])
 	size := binary.LittleEndian.Uint32(rec[OffsetSize:])
@@ -247,6 +229,9 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 
 // preadRecord reads node's record (a branch's or a leaf's) with pread.
 func (s *Snapshot) preadRecord(node PersistedNode) error {
+	if _, held := s.upperSlot(node.index); held && !node.isLeaf {
+		return nil
+	}
 	var rec [SizeNode]byte
 	f, size := s.nodesMap.file, int64(SizeNode)
 	if node.isLeaf {
@@ -256,4 +241,43 @@ func (s *Snapshot) preadRecord(node PersistedNode) error {
 		return fmt.Errorf("read node %d (leaf %v): %w", node.index, node.isLeaf, err)
 	}
 	return nil
+}
+
+// upperSlot is branch index's place among the branches held in memory.
+func (s *Snapshot) upperSlot(index uint32) (int, bool) {
+	if s.upper == nil {
+		return 0, false
+	}
+	return s.upper.slot(index)
+}
+
+// preadBranch reads branch index's record into rec, its key's offset and
+// the key with pread, and returns the key.
+func (s *Snapshot) preadBranch(index uint32, rec []byte) ([]byte, error) {
+	if _, err := s.nodesMap.file.ReadAt(rec, int64(index)*SizeNode); err != nil {
+		return nil, fmt.Errorf("read branch %d: %w", index, err)
+	}
+	var off [8]byte
+	if _, err := s.branchIndexMap.file.ReadAt(off[:], 8*int64(index)); err != nil {
+		return nil, fmt.Errorf("read branch key index %d: %w", index, err)
+	}
+	offset := int64(binary.LittleEndian.Uint64(off[:]))
+	// Most keys are short: one read of the length and up to 60 bytes of
+	// key, a second only for a longer key.
+	var head [64]byte
+	n, err := s.branchKeysMap.file.ReadAt(head[:], offset)
+	if n < 4 {
+		return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
+	}
+	keyLen := int(binary.LittleEndian.Uint32(head[:4]))
+	branchKey := head[4:n]
+	if keyLen <= len(branchKey) {
+		branchKey = branchKey[:keyLen]
+	} else {
+		branchKey = make([]byte, keyLen)
+		if _, err := s.branchKeysMap.file.ReadAt(branchKey, offset+4); err != nil {
+			return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
+		}
+	}
+	return branchKey, nil
 }

@@ -71,6 +71,10 @@ type Snapshot struct {
 	// for an empty one)
 	dir string
 
+	// upper holds the branches high in the tree in memory (upper.go);
+	// nil for a layer, a small snapshot or one without branch keys
+	upper *upperBranches
+
 	// chain is a layer's chain (layer.go), base first and the layer
 	// last, shared by the layers in it; nil for a full snapshot
 	chain []*Snapshot
@@ -287,6 +291,11 @@ func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHead
 		for _, data := range [][]byte{nodes, snapshot.branchIndex, snapshot.branchKeys} {
 			willNeed(data)
 		}
+		if layer == nil && UpperBranchesNodes > 0 && leavesLen >= UpperBranchesMinLeaves {
+			if snapshot.upper, err = loadUpperBranches(snapshotDir, nodesLen, upperMinHeight(leavesLen, UpperBranchesNodes)); err != nil {
+				return nil, nil, fmt.Errorf("read the upper branches of %s: %w", snapshotDir, err)
+			}
+		}
 	}
 
 	if layer != nil {
@@ -437,6 +446,11 @@ func (snapshot *Snapshot) KeyValue(offset uint64) ([]byte, []byte) {
 func (snapshot *Snapshot) BranchKey(index uint32) []byte {
 	if snapshot.branchIndex == nil {
 		return snapshot.LeafKey(snapshot.nodesLayout.Node(index).KeyLeaf())
+	}
+	if snapshot.upper != nil {
+		if slot, ok := snapshot.upper.slot(index); ok {
+			return snapshot.upper.key(slot)
+		}
 	}
 	offset := binary.LittleEndian.Uint64(snapshot.branchIndex[8*uint64(index):])
 	keyLen := uint64(binary.LittleEndian.Uint32(snapshot.branchKeys[offset:]))

@@ -7,3 +7,5 @@ import "os"
 func willNeed([]byte) {}
 
 func adviseRandom(*os.File) {}
+
+func adviseSequential(*os.File) {}
