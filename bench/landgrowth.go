@@ -251,6 +251,9 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	} else {
 		fmt.Fprintf(w, "land growth: %d parcels: latest tree snapshot (%.2f GB) does not fit in the memory available; not read ahead\n", n, float64(st.SnapshotBytes())/1e9)
 	}
+	if held, bytes := st.HeldBranches(); held > 0 {
+		fmt.Fprintf(w, "land growth: %d parcels: %d upper branches held in memory (%.0f MB)\n", n, held, float64(bytes)/1e6)
+	}
 	a := app.New(st)
 	height = st.Version()
 	sold := soldTitles(LandOptions{Parcels: n, Transfers: buyers})

@@ -1008,6 +1008,15 @@ func (s *Store) readAheadWrite(key []byte) {
 // reads of the latest state need in the page cache to run from memory.
 func (s *Store) SnapshotBytes() int64 { return s.low.SnapshotBytes() + s.high.SnapshotBytes() }
 
+// HeldBranches is how many branches of the latest trees' snapshots are
+// held in memory (the upper levels of a large one: memiavl's upper.go),
+// and the memory they take.
+func (s *Store) HeldBranches() (branches, bytes int) {
+	lb, lm := s.low.HeldBranches()
+	hb, hm := s.high.HeldBranches()
+	return lb + hb, lm + hm
+}
+
 // RewritesHeldBack counts the snapshot rewrites due since the store
 // opened that the disk had no room for (memiavl's DB.RewritesHeldBack).
 func (s *Store) RewritesHeldBack() int {

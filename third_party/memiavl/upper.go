@@ -194,3 +194,15 @@ func readRecords(path string, size, n int, visit func(i int, rec []byte)) error 
 func fileNameIn(dir, name string) string {
 	return dir + string(os.PathSeparator) + name
 }
+
+// HeldBranches is how many branches of the tree's snapshot (its base, for
+// a layer) are held in memory, and the memory they take.
+func (t *Tree) HeldBranches() (branches, bytes int) {
+	if t.snapshot == nil {
+		return 0, 0
+	}
+	if u := t.snapshot.Chain()[0].upper; u != nil {
+		return u.count(), u.bytes()
+	}
+	return 0, 0
+}
