@@ -157,7 +157,18 @@ func requireSameTree(t *testing.T, tree, want *Tree, keys map[string][]byte) {
 	}
 }
 
-func TestLayersReadAsTheTree(t *testing.T) {
+func TestLayersReadAsTheTree(t *testing.T) { testLayersReadAsTheTree(t, false) }
+
+// The same with the upper branches of the base and of every layer held
+// in memory (upper.go).
+func TestHeldLayersReadAsTheTree(t *testing.T) { testLayersReadAsTheTree(t, true) }
+
+func testLayersReadAsTheTree(t *testing.T, held bool) {
+	if held {
+		withUpper(t, 64)
+	} else {
+		withUpper(t, 0)
+	}
 	const n = 3000
 	parent := t.TempDir()
 	keys := map[string][]byte{}
@@ -205,6 +216,11 @@ func TestLayersReadAsTheTree(t *testing.T) {
 		for _, m := range s.Chain()[1:] {
 			if m.values != s.Chain()[0].values {
 				t.Fatal("a layer of the chain does not share the base's value codec")
+			}
+		}
+		for i, m := range s.Chain() {
+			if held != (m.upper != nil && m.upper.count() > 0) {
+				t.Fatalf("round %d: snapshot %d of the chain holds branches: %v", round, i, m.upper != nil)
 			}
 		}
 		tree = NewFromSnapshot(s, false, 0)

@@ -119,7 +119,12 @@ func (node PersistedNode) readAhead(key []byte) ([]byte, error) {
 func (node PersistedNode) preadDescend(key []byte, visitOther func(PersistedNode) error) (PersistedNode, error) {
 	s := node.snapshot
 	for depth := 0; !node.isLeaf; depth++ {
-		if depth < ReadAheadMappedLevels {
+		// A snapshot with its upper branches held reads them from memory
+		// and every other branch with pread (preadStep does both): the
+		// depth here counts from where the search entered the snapshot,
+		// which under a chain of layers is well down the tree, so mapped
+		// levels counted from it would reach the bottom pages.
+		if s.upper == nil && depth < ReadAheadMappedLevels {
 			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
 				node = node.left()
 			} else {

@@ -28,10 +28,11 @@ import (
 // preadStep) look there first. The tree, its hashes and proofs are
 // unchanged: the copy holds the same bytes.
 type upperBranches struct {
-	minHeight uint8
+	minHeight  uint8
+	recordSize int      // SizeNode, or SizeLayerNode for a layer's
 	held      []uint64 // bit i: branch i is held
 	before    []uint32 // branches held in the words before word w of held
-	records   []byte   // SizeNode bytes each, in branch order
+	records   []byte   // recordSize bytes each, in branch order
 	keyEnds   []uint32 // the end of each held branch's key in keys
 	keys      []byte
 }
@@ -73,7 +74,7 @@ func (u *upperBranches) slot(index uint32) (int, bool) {
 
 // record is the held branch's record.
 func (u *upperBranches) record(slot int) []byte {
-	return u.records[slot*SizeNode : (slot+1)*SizeNode]
+	return u.records[slot*u.recordSize : (slot+1)*u.recordSize]
 }
 
 // key is the held branch's key.
@@ -100,14 +101,15 @@ func (u *upperBranches) bytes() int {
 // index and the branch keys for those branches. It reads through its own
 // file handles, sequentially, rather than through the maps (advised
 // random, so read a page at a time).
-func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranches, error) {
+func loadUpperBranches(dir string, branches int, minHeight uint8, recordSize int) (*upperBranches, error) {
 	u := &upperBranches{
-		minHeight: minHeight,
+		minHeight:  minHeight,
+		recordSize: recordSize,
 		held:      make([]uint64, (branches+63)/64),
 		before:    make([]uint32, (branches+63)/64),
 	}
 	var indexes []uint32
-	err := readRecords(fileNameIn(dir, FileNameNodes), SizeNode, branches, func(i int, rec []byte) {
+	err := readRecords(fileNameIn(dir, FileNameNodes), recordSize, branches, func(i int, rec []byte) {
 		if rec[OffsetHeight] >= minHeight {
 			u.held[i/64] |= 1 << (i % 64)
 			u.records = append(u.records, rec...)
@@ -195,14 +197,17 @@ func fileNameIn(dir, name string) string {
 	return dir + string(os.PathSeparator) + name
 }
 
-// HeldBranches is how many branches of the tree's snapshot (its base, for
-// a layer) are held in memory, and the memory they take.
+// HeldBranches is how many branches of the tree's snapshot (and of its
+// chain's, for a layer) are held in memory, and the memory they take.
 func (t *Tree) HeldBranches() (branches, bytes int) {
 	if t.snapshot == nil {
 		return 0, 0
 	}
-	if u := t.snapshot.Chain()[0].upper; u != nil {
-		return u.count(), u.bytes()
+	for _, s := range t.snapshot.Chain() {
+		if s.upper != nil {
+			branches += s.upper.count()
+			bytes += s.upper.bytes()
+		}
 	}
-	return 0, 0
+	return branches, bytes
 }
