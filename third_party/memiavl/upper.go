@@ -30,11 +30,11 @@ import (
 type upperBranches struct {
 	minHeight  uint8
 	recordSize int      // SizeNode, or SizeLayerNode for a layer's
-	held      []uint64 // bit i: branch i is held
-	before    []uint32 // branches held in the words before word w of held
-	records   []byte   // recordSize bytes each, in branch order
-	keyEnds   []uint32 // the end of each held branch's key in keys
-	keys      []byte
+	held       []uint64 // bit i: branch i is held
+	before     []uint32 // branches held in the words before word w of held
+	records    []byte   // recordSize bytes each, in branch order
+	keyEnds    []uint32 // the end of each held branch's key in keys
+	keys       []byte
 }
 
 // UpperBranchesNodes is about how many branches of each large snapshot
@@ -105,8 +105,8 @@ func loadUpperBranches(dir string, branches int, minHeight uint8, recordSize int
 	u := &upperBranches{
 		minHeight:  minHeight,
 		recordSize: recordSize,
-		held:      make([]uint64, (branches+63)/64),
-		before:    make([]uint32, (branches+63)/64),
+		held:       make([]uint64, (branches+63)/64),
+		before:     make([]uint32, (branches+63)/64),
 	}
 	var indexes []uint32
 	err := readRecords(fileNameIn(dir, FileNameNodes), recordSize, branches, func(i int, rec []byte) {
