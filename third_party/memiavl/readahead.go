@@ -74,7 +74,9 @@ func (t *Tree) memDescend(key []byte) Node {
 // larger than memory, the branch records and keys are as likely to be on
 // disk as the leaves: read through the map, each would be a page fault
 // holding the goroutine's processor, so that read-ahead goroutines could
-// wait on at most GOMAXPROCS disk reads at a time.
+// wait on at most GOMAXPROCS disk reads at a time. A snapshot whose upper
+// branches are held in memory (upper.go) reads those from memory and every
+// other branch with pread, whatever this is.
 var ReadAheadMappedLevels = 16
 
 // readAhead finds key's leaf through the branch key files and reads the
