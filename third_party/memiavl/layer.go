@@ -189,11 +189,6 @@ func (snapshot *Snapshot) resolve(ref uint64) PersistedNode {
 // layerChild is the child of the layer's branch index at offset
 // (OffsetLayerLeft or OffsetLayerRight).
 func (snapshot *Snapshot) layerChild(index uint32, offset int) PersistedNode {
-	if u := snapshot.upper; u != nil {
-		if slot, ok := u.slot(index); ok {
-			return snapshot.resolve(binary.LittleEndian.Uint64(u.records[slot*SizeLayerNode+offset:]))
-		}
-	}
 	at := int(index)*SizeLayerNode + offset
 	return snapshot.resolve(binary.LittleEndian.Uint64(snapshot.nodes[at : at+8]))
 }
@@ -349,19 +344,6 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 				if err := checkRef(chain, pos, ref); err != nil {
 					return fmt.Errorf("layer %s: branch %d: %w", m.dir, j, err)
 				}
-			}
-		}
-	}
-	// The layers over a base whose upper branches are held hold theirs
-	// from the same height: their upper levels are the tree's most
-	// searched (upper.go).
-	if base := chain[0]; base.upper != nil {
-		for i, m := range chain[1:] {
-			if !fresh[i+1] || m.branchIndex == nil {
-				continue
-			}
-			if m.upper, err = loadUpperBranches(m.dir, len(m.nodes)/SizeLayerNode, base.upper.minHeight, SizeLayerNode); err != nil {
-				return fmt.Errorf("layer %s: read the upper branches: %w", m.dir, err)
 			}
 		}
 	}

@@ -51,14 +51,14 @@ type PersistedNode struct {
 var _ Node = PersistedNode{}
 
 func (node PersistedNode) branchNode() NodeLayout {
-	if u := node.snapshot.upper; u != nil {
-		if slot, ok := u.slot(node.index); ok {
-			return nodeLayoutAt(u.records, slot*u.recordSize)
-		}
-	}
 	if node.snapshot.chain != nil {
 		// a layer's branch record begins as a full snapshot's
 		return nodeLayoutAt(node.snapshot.nodes, int(node.index)*SizeLayerNode)
+	}
+	if u := node.snapshot.upper; u != nil {
+		if slot, ok := u.slot(node.index); ok {
+			return nodeLayoutAt(u.records, slot*SizeNode)
+		}
 	}
 	return node.snapshot.nodesLayout.Node(node.index)
 }

@@ -292,7 +292,7 @@ func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHead
 			willNeed(data)
 		}
 		if layer == nil && UpperBranchesNodes > 0 && leavesLen >= UpperBranchesMinLeaves {
-			if snapshot.upper, err = loadUpperBranches(snapshotDir, nodesLen, upperMinHeight(leavesLen, UpperBranchesNodes), SizeNode); err != nil {
+			if snapshot.upper, err = loadUpperBranches(snapshotDir, nodesLen, upperMinHeight(leavesLen, UpperBranchesNodes)); err != nil {
 				return nil, nil, fmt.Errorf("read the upper branches of %s: %w", snapshotDir, err)
 			}
 		}

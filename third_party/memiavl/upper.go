@@ -28,13 +28,12 @@ import (
 // preadStep) look there first. The tree, its hashes and proofs are
 // unchanged: the copy holds the same bytes.
 type upperBranches struct {
-	minHeight  uint8
-	recordSize int      // SizeNode, or SizeLayerNode for a layer's
-	held       []uint64 // bit i: branch i is held
-	before     []uint32 // branches held in the words before word w of held
-	records    []byte   // recordSize bytes each, in branch order
-	keyEnds    []uint32 // the end of each held branch's key in keys
-	keys       []byte
+	minHeight uint8
+	held      []uint64 // bit i: branch i is held
+	before    []uint32 // branches held in the words before word w of held
+	records   []byte   // recordSize bytes each, in branch order
+	keyEnds   []uint32 // the end of each held branch's key in keys
+	keys      []byte
 }
 
 // UpperBranchesNodes is about how many branches of each large snapshot
@@ -74,7 +73,7 @@ func (u *upperBranches) slot(index uint32) (int, bool) {
 
 // record is the held branch's record.
 func (u *upperBranches) record(slot int) []byte {
-	return u.records[slot*u.recordSize : (slot+1)*u.recordSize]
+	return u.records[slot*SizeNode : (slot+1)*SizeNode]
 }
 
 // key is the held branch's key.
@@ -101,15 +100,14 @@ func (u *upperBranches) bytes() int {
 // index and the branch keys for those branches. It reads through its own
 // file handles, sequentially, rather than through the maps (advised
 // random, so read a page at a time).
-func loadUpperBranches(dir string, branches int, minHeight uint8, recordSize int) (*upperBranches, error) {
+func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranches, error) {
 	u := &upperBranches{
-		minHeight:  minHeight,
-		recordSize: recordSize,
-		held:       make([]uint64, (branches+63)/64),
-		before:     make([]uint32, (branches+63)/64),
+		minHeight: minHeight,
+		held:      make([]uint64, (branches+63)/64),
+		before:    make([]uint32, (branches+63)/64),
 	}
 	var indexes []uint32
-	err := readRecords(fileNameIn(dir, FileNameNodes), recordSize, branches, func(i int, rec []byte) {
+	err := readRecords(fileNameIn(dir, FileNameNodes), SizeNode, branches, func(i int, rec []byte) {
 		if rec[OffsetHeight] >= minHeight {
 			u.held[i/64] |= 1 << (i % 64)
 			u.records = append(u.records, rec...)
