@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"slices"
 )
 
 // The upper branches of a large snapshot, held in memory.
@@ -154,7 +155,7 @@ func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranche
 		}
 		n := int(binary.LittleEndian.Uint32(head[:]))
 		start := len(u.keys)
-		u.keys = append(u.keys, make([]byte, n)...)
+		u.keys = slices.Grow(u.keys, n)[:start+n]
 		if _, err := io.ReadFull(r, u.keys[start:]); err != nil {
 			return nil, fmt.Errorf("branch keys of %s: branch %d's key at %d: %w", dir, indexes[i], offset, err)
 		}
