@@ -139,6 +139,11 @@ func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranche
 		return nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := uint64(st.Size())
 	r := bufio.NewReaderSize(f, 1<<20)
 	u.keyEnds = make([]uint32, 0, len(offsets))
 	at := uint64(0)
@@ -154,6 +159,9 @@ func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranche
 			return nil, fmt.Errorf("branch keys of %s: branch %d's key at %d: %w", dir, indexes[i], offset, err)
 		}
 		n := int(binary.LittleEndian.Uint32(head[:]))
+		if offset+4+uint64(n) > size {
+			return nil, fmt.Errorf("branch keys of %s: branch %d's key at %d, %d bytes long, passes the file's end", dir, indexes[i], offset, n)
+		}
 		start := len(u.keys)
 		u.keys = slices.Grow(u.keys, n)[:start+n]
 		if _, err := io.ReadFull(r, u.keys[start:]); err != nil {
