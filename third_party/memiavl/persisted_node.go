@@ -55,10 +55,8 @@ func (node PersistedNode) branchNode() NodeLayout {
 		// a layer's branch record begins as a full snapshot's
 		return nodeLayoutAt(node.snapshot.nodes, int(node.index)*SizeLayerNode)
 	}
-	if u := node.snapshot.upper; u != nil {
-		if slot, ok := u.slot(node.index); ok {
-			return nodeLayoutAt(u.records, slot*SizeNode)
-		}
+	if slot, ok := node.snapshot.upper.slot(node.index); ok {
+		return nodeLayoutAt(node.snapshot.upper.records, slot*SizeNode)
 	}
 	return node.snapshot.nodesLayout.Node(node.index)
 }

@@ -191,7 +191,7 @@ func (t *Tree) SnapshotBytes() int64 {
 func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNode, err error) {
 	var rec [SizeNodeWithoutHash]byte
 	var branchKey []byte
-	if slot, ok := s.upperSlot(index); ok { // held in memory
+	if slot, ok := s.upper.slot(index); ok { // held in memory
 		copy(rec[:], s.upper.record(slot))
 		branchKey = s.upper.key(slot)
 	} else if branchKey, err = s.preadBranch(index, rec[:]); err != nil {
@@ -236,8 +236,10 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 
 // preadRecord reads node's record (a branch's or a leaf's) with pread.
 func (s *Snapshot) preadRecord(node PersistedNode) error {
-	if _, held := s.upperSlot(node.index); held && !node.isLeaf {
-		return nil
+	if !node.isLeaf {
+		if _, held := s.upper.slot(node.index); held {
+			return nil
+		}
 	}
 	var rec [SizeNode]byte
 	f, size := s.nodesMap.file, int64(SizeNode)
@@ -248,14 +250,6 @@ func (s *Snapshot) preadRecord(node PersistedNode) error {
 		return fmt.Errorf("read node %d (leaf %v): %w", node.index, node.isLeaf, err)
 	}
 	return nil
-}
-
-// upperSlot is branch index's place among the branches held in memory.
-func (s *Snapshot) upperSlot(index uint32) (int, bool) {
-	if s.upper == nil {
-		return 0, false
-	}
-	return s.upper.slot(index)
 }
 
 // preadBranch reads branch index's record into rec, its key's offset and

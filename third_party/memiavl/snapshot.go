@@ -447,10 +447,8 @@ func (snapshot *Snapshot) BranchKey(index uint32) []byte {
 	if snapshot.branchIndex == nil {
 		return snapshot.LeafKey(snapshot.nodesLayout.Node(index).KeyLeaf())
 	}
-	if snapshot.upper != nil {
-		if slot, ok := snapshot.upper.slot(index); ok {
-			return snapshot.upper.key(slot)
-		}
+	if slot, ok := snapshot.upper.slot(index); ok {
+		return snapshot.upper.key(slot)
 	}
 	offset := binary.LittleEndian.Uint64(snapshot.branchIndex[8*uint64(index):])
 	keyLen := uint64(binary.LittleEndian.Uint32(snapshot.branchKeys[offset:]))

@@ -59,8 +59,12 @@ func upperMinHeight(leaves, budget int) uint8 {
 	return uint8(h)
 }
 
-// slot is the position of branch index among the held ones, if it is held.
+// slot is the position of branch index among the held ones, if it is held
+// (none is for a snapshot that holds none: u nil).
 func (u *upperBranches) slot(index uint32) (int, bool) {
+	if u == nil {
+		return 0, false
+	}
 	w := index / 64
 	if int(w) >= len(u.held) {
 		return 0, false
@@ -204,17 +208,14 @@ func fileNameIn(dir, name string) string {
 	return dir + string(os.PathSeparator) + name
 }
 
-// HeldBranches is how many branches of the tree's snapshot (and of its
-// chain's, for a layer) are held in memory, and the memory they take.
+// HeldBranches is how many branches of the tree's snapshot (its base, for
+// a layer: layers hold none) are held in memory, and the memory they take.
 func (t *Tree) HeldBranches() (branches, bytes int) {
 	if t.snapshot == nil {
 		return 0, 0
 	}
-	for _, s := range t.snapshot.Chain() {
-		if s.upper != nil {
-			branches += s.upper.count()
-			bytes += s.upper.bytes()
-		}
+	if u := t.snapshot.Chain()[0].upper; u != nil {
+		return u.count(), u.bytes()
 	}
-	return branches, bytes
+	return 0, 0
 }
