@@ -73,6 +73,8 @@ func layerChanges(keys map[string][]byte, round int) []*KVPair {
 // that never touched a snapshot) and as keys says.
 func requireSameTree(t *testing.T, tree, want *Tree, keys map[string][]byte) {
 	t.Helper()
+	mappedLevels := ReadAheadMappedLevels
+	defer func() { ReadAheadMappedLevels = mappedLevels }()
 	if !bytes.Equal(tree.RootHash(), want.RootHash()) {
 		t.Fatalf("root hash %X, in memory %X", tree.RootHash(), want.RootHash())
 	}
@@ -99,14 +101,24 @@ func requireSameTree(t *testing.T, tree, want *Tree, keys map[string][]byte) {
 		if key, v := tree.GetByIndex(int64(i)); string(key) != k || !bytes.Equal(v, keys[k]) {
 			t.Fatalf("GetByIndex(%d) = %s, want %s", i, key, k)
 		}
-		got, err := tree.ReadAhead([]byte(k))
-		if err != nil || !bytes.Equal(got, keys[k]) {
-			t.Fatalf("ReadAhead(%s) = %q, %v; want %q", k, got, err, keys[k])
+		// Every split between levels read through the map and with
+		// pread, which below the top reads the layers' branches too.
+		for _, mapped := range []int{0, 1, 5, 16} {
+			ReadAheadMappedLevels = mapped
+			got, err := tree.ReadAhead([]byte(k))
+			if err != nil || !bytes.Equal(got, keys[k]) {
+				t.Fatalf("%d mapped levels: ReadAhead(%s) = %q, %v; want %q", mapped, k, got, err, keys[k])
+			}
+			if got, err := tree.ReadAhead([]byte(absent)); err != nil || got != nil {
+				t.Fatalf("%d mapped levels: ReadAhead(%q) = %q, %v; want nil", mapped, absent, got, err)
+			}
+			if err := tree.ReadAheadWrite([]byte(k)); err != nil {
+				t.Fatalf("%d mapped levels: ReadAheadWrite(%s): %v", mapped, k, err)
+			}
 		}
-		if err := tree.ReadAheadWrite([]byte(k)); err != nil {
-			t.Fatalf("ReadAheadWrite(%s): %v", k, err)
-		}
+		ReadAheadMappedLevels = mappedLevels
 	}
+	requirePreadStepsAsChildren(t, tree)
 	for _, ascending := range []bool{true, false} {
 		it, wantIt := tree.Iterator(nil, nil, ascending), want.Iterator(nil, nil, ascending)
 		n := 0

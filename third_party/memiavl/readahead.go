@@ -16,14 +16,15 @@ import (
 // the tree only: it must not run while the tree is being changed (or the
 // snapshot replaced), and it does not touch the tree's cache.
 func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
-	switch n := t.memDescend(key).(type) {
+	node, depth := t.memDescend(key)
+	switch n := node.(type) {
 	case *MemNode: // a leaf
 		if bytes.Equal(n.key, key) {
 			return n.value, nil
 		}
 		return nil, nil
 	case PersistedNode:
-		return n.readAhead(key)
+		return n.readAhead(key, depth)
 	case nil:
 		return nil, nil
 	default:
@@ -33,66 +34,54 @@ func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
 }
 
 // memDescend follows key's search through the part of the tree held in
-// memory, and through the layers of the snapshot's chain (their nodes are
-// the recently written ones, read from the page cache like the memory's),
-// and returns where it leaves them: a leaf of either, the first node of a
-// full snapshot, or nil for an empty tree.
-func (t *Tree) memDescend(key []byte) Node {
-	node := t.root
+// memory (its MemNodes) and returns where it leaves it, a leaf or the
+// first node of a snapshot (nil for an empty tree), with that node's
+// depth from the root.
+func (t *Tree) memDescend(key []byte) (Node, int) {
+	node, depth := t.root, 0
 	for node != nil {
-		var branchKey []byte
-		switch n := node.(type) {
-		case *MemNode:
-			if n.IsLeaf() {
-				return node
-			}
-			branchKey = n.key
-		case PersistedNode:
-			if n.snapshot.chain == nil || n.isLeaf {
-				return node
-			}
-			branchKey = n.snapshot.BranchKey(n.index)
-		default:
-			return node
+		n, ok := node.(*MemNode)
+		if !ok || n.IsLeaf() {
+			return node, depth
 		}
-		if bytes.Compare(key, branchKey) < 0 {
-			node = node.Left()
+		if bytes.Compare(key, n.key) < 0 {
+			node = n.left
 		} else {
-			node = node.Right()
+			node = n.right
 		}
+		depth++
 	}
-	return nil
+	return nil, depth
 }
 
-// ReadAheadMappedLevels is how many levels from the top of a snapshot's
-// tree ReadAhead reads through the memory map; below them it reads each
-// branch with pread too. The top levels are touched by every search and
-// are the likeliest to stay resident: 2^16 branches, whose records and
-// keys are about 3 MiB but, lying in post-order among the rest, spread
-// over about as many pages as there are branches (so in a tight memory
-// cgroup they too are read from disk). Below them, when the snapshot is
-// larger than memory, the branch records and keys are as likely to be on
-// disk as the leaves: read through the map, each would be a page fault
-// holding the goroutine's processor, so that read-ahead goroutines could
-// wait on at most GOMAXPROCS disk reads at a time. A snapshot whose upper
-// branches are held in memory (upper.go) reads those from memory and every
-// other branch with pread, whatever this is.
+// ReadAheadMappedLevels is how many levels from the top of the tree
+// ReadAhead reads through the memory map; below them it reads each
+// branch with pread too, in a full snapshot or in a layer alike. The top
+// levels are touched by every search and are the likeliest to stay
+// resident: 2^16 branches, whose records and keys are about 3 MiB but,
+// lying in post-order among the rest, spread over about as many pages as
+// there are branches (so in a tight memory cgroup they too are read from
+// disk). Below them, when the snapshots are larger than memory, the
+// branch records and keys are as likely to be on disk as the leaves:
+// read through the map, each would be a page fault holding the
+// goroutine's processor, so that read-ahead goroutines could wait on at
+// most GOMAXPROCS disk reads at a time. A snapshot whose upper branches
+// are held in memory (upper.go) reads those from memory and every other
+// branch of its own with pread, whatever this is. The levels count from
+// the tree's root, through its MemNodes and the layers, so that a search
+// entering a snapshot deep down does not read its bottom pages through
+// the map.
 var ReadAheadMappedLevels = 16
 
-// readAhead finds key's leaf through the branch key files and reads the
-// leaf and its key-value record with pread (the branches too below
-// ReadAheadMappedLevels). Snapshots without branch key files are read
-// through the map.
-func (node PersistedNode) readAhead(key []byte) ([]byte, error) {
-	s := node.snapshot
-	if s.branchIndex == nil && !node.isLeaf {
-		v, _ := node.Get(key)
-		return v, nil
-	}
-	leaf, err := node.preadDescend(key, nil)
+// readAhead finds key's leaf below node, at depth from the root, reading
+// branches as preadDescend does, and reads the leaf and its key-value
+// record with pread.
+func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
+	leaf, err := node.preadDescend(key, depth, nil)
 	if err != nil {
 		return nil, err
 	}
+	s := leaf.snapshot
 	head, offset, err := s.preadLeafHead(leaf, key)
 	if err != nil || head == nil {
 		return nil, err
@@ -113,20 +102,18 @@ func (node PersistedNode) readAhead(key []byte) ([]byte, error) {
 	return value, nil
 }
 
-// preadDescend follows key's search from node down to the leaf it ends
-// at: through the map for the top ReadAheadMappedLevels levels, with
-// pread (preadStep) below them. At each pread level, visitOther (when not
-// nil) is given the child the search does not take. The snapshot must
-// have branch key files.
-func (node PersistedNode) preadDescend(key []byte, visitOther func(PersistedNode) error) (PersistedNode, error) {
-	s := node.snapshot
-	for depth := 0; !node.isLeaf; depth++ {
-		// A snapshot with its upper branches held reads them from memory
-		// and every other branch with pread (preadStep does both): the
-		// depth here counts from where the search entered the snapshot,
-		// which under a chain of layers is well down the tree, so mapped
-		// levels counted from it would reach the bottom pages.
-		if s.upper == nil && depth < ReadAheadMappedLevels {
+// preadDescend follows key's search from node, at depth from the tree's
+// root, down to the leaf it ends at, through whichever snapshots of the
+// chain the path crosses: through the map for the top
+// ReadAheadMappedLevels levels and in snapshots without branch key
+// files, from memory for a snapshot's held upper branches, and with pread
+// (preadStep) elsewhere. At each level not read through the map,
+// visitOther (when not nil) is given the child the search does not take.
+func (node PersistedNode) preadDescend(key []byte, depth int, visitOther func(PersistedNode) error) (PersistedNode, error) {
+	for ; !node.isLeaf; depth++ {
+		s := node.snapshot
+		_, held := s.upper.slot(node.index)
+		if s.branchIndex == nil || (depth < ReadAheadMappedLevels && !held) {
 			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
 				node = node.left()
 			} else {
@@ -189,6 +176,9 @@ func (t *Tree) SnapshotBytes() int64 {
 // record, its key's offset and the key with pread. It returns the child
 // the search goes on to (next) and the other one.
 func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNode, err error) {
+	if s.chain != nil {
+		return s.preadLayerStep(index, key)
+	}
 	var rec [SizeNodeWithoutHash]byte
 	var branchKey []byte
 	if slot, ok := s.upper.slot(index); ok { // held in memory
@@ -214,6 +204,22 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 	return right, left, nil // as right()
 }
 
+// preadLayerStep is preadStep for a layer's branch, whose record names
+// its children.
+func (s *Snapshot) preadLayerStep(index uint32, key []byte) (next, other PersistedNode, err error) {
+	var rec [SizeLayerNode]byte
+	branchKey, err := s.preadBranch(index, rec[:])
+	if err != nil {
+		return next, other, err
+	}
+	left := s.resolve(binary.LittleEndian.Uint64(rec[OffsetLayerLeft:]))
+	right := s.resolve(binary.LittleEndian.Uint64(rec[OffsetLayerRight:]))
+	if bytes.Compare(key, branchKey) < 0 {
+		return left, right, nil
+	}
+	return right, left, nil
+}
+
 // ReadAheadWrite reads with pread what setting or deleting key will read
 // from the snapshot, as ReadAhead does for a Get: the branches on the
 // key's path (below ReadAheadMappedLevels) with their keys, the other
@@ -222,40 +228,50 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 // key. Nothing is read for the part of the path the tree holds in memory.
 // The same rules as ReadAhead's: the tree must not change meanwhile.
 func (t *Tree) ReadAheadWrite(key []byte) error {
-	n, ok := t.memDescend(key).(PersistedNode)
-	if !ok || n.snapshot.branchIndex == nil {
+	node, depth := t.memDescend(key)
+	n, ok := node.(PersistedNode)
+	if !ok {
 		return nil
 	}
-	leaf, err := n.preadDescend(key, n.snapshot.preadRecord)
+	leaf, err := n.preadDescend(key, depth, preadRecord)
 	if err != nil {
 		return err
 	}
-	_, _, err = n.snapshot.preadLeafHead(leaf, nil)
+	_, _, err = leaf.snapshot.preadLeafHead(leaf, nil)
 	return err
 }
 
-// preadRecord reads node's record (a branch's or a leaf's) with pread.
-func (s *Snapshot) preadRecord(node PersistedNode) error {
+// preadRecord reads node's record (a branch's or a leaf's) with pread,
+// from whichever snapshot of a chain holds it.
+func preadRecord(node PersistedNode) error {
+	s := node.snapshot
+	f, size := s.leavesMap.file, int64(SizeLeaf)
 	if !node.isLeaf {
 		if _, held := s.upper.slot(node.index); held {
 			return nil
 		}
+		f, size = s.nodesMap.file, s.branchRecordSize()
 	}
-	var rec [SizeNode]byte
-	f, size := s.nodesMap.file, int64(SizeNode)
-	if node.isLeaf {
-		f, size = s.leavesMap.file, SizeLeaf
-	}
+	var rec [SizeLayerNode]byte
 	if _, err := f.ReadAt(rec[:size], int64(node.index)*size); err != nil {
 		return fmt.Errorf("read node %d (leaf %v): %w", node.index, node.isLeaf, err)
 	}
 	return nil
 }
 
-// preadBranch reads branch index's record into rec, its key's offset and
-// the key with pread, and returns the key.
+// branchRecordSize is the size of the snapshot's branch records: a
+// layer's name their children.
+func (s *Snapshot) branchRecordSize() int64 {
+	if s.chain != nil {
+		return SizeLayerNode
+	}
+	return SizeNode
+}
+
+// preadBranch reads the head of branch index's record into rec (as long
+// as rec), its key's offset and the key with pread, and returns the key.
 func (s *Snapshot) preadBranch(index uint32, rec []byte) ([]byte, error) {
-	if _, err := s.nodesMap.file.ReadAt(rec, int64(index)*SizeNode); err != nil {
+	if _, err := s.nodesMap.file.ReadAt(rec, int64(index)*s.branchRecordSize()); err != nil {
 		return nil, fmt.Errorf("read branch %d: %w", index, err)
 	}
 	var off [8]byte

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -130,41 +131,76 @@ func TestPreadStepChildren(t *testing.T) {
 			if err := db.Reload(); err != nil {
 				t.Fatal(err)
 			}
-			root, ok := db.TreeByName("a").Root().(PersistedNode)
-			if !ok {
-				t.Fatalf("root is %T, not a snapshot's node", db.TreeByName("a").Root())
-			}
-			branches := 0
-			var walk func(node PersistedNode)
-			walk = func(node PersistedNode) {
-				if node.isLeaf {
-					return
-				}
-				branches++
-				s, key := node.snapshot, node.snapshot.BranchKey(node.index)
-				below := append(bytes.Clone(key[:len(key)-1]), key[len(key)-1]-1)
-				l, r := node.left(), node.right()
-				for _, c := range []struct {
-					key         []byte
-					next, other PersistedNode
-				}{{below, l, r}, {key, r, l}} {
-					next, other, err := s.preadStep(node.index, c.key)
-					if err != nil {
-						t.Fatalf("branch %d: %v", node.index, err)
-					}
-					if next != c.next || other != c.other {
-						t.Fatalf("branch %d, key %q: preadStep gives %v and %v, want %v and %v", node.index, c.key, next, other, c.next, c.other)
-					}
-				}
-				walk(l)
-				walk(r)
-			}
-			walk(root)
-			if branches != n-1 {
+			if branches := requirePreadStepsAsChildren(t, db.TreeByName("a")); branches != n-1 {
 				t.Fatalf("walked %d branches, want %d", branches, n-1)
 			}
 		})
 	}
+}
+
+// requirePreadStepsAsChildren checks preadStep against left() and right()
+// at every branch of the tree's snapshots (of a layer or of the snapshots
+// under it) that its search reaches, and preadDescend, reading no level
+// through the map, against the search through the map: the same leaf, the
+// other child of every branch given to visitOther, in order. It returns
+// the number of snapshot branches it checked.
+func requirePreadStepsAsChildren(t *testing.T, tree *Tree) int {
+	t.Helper()
+	defer func(mapped int) { ReadAheadMappedLevels = mapped }(ReadAheadMappedLevels)
+	ReadAheadMappedLevels = 0
+	branches := 0
+	var walk func(node Node, depth int)
+	walk = func(node Node, depth int) {
+		if node == nil || node.IsLeaf() {
+			return
+		}
+		pn, ok := node.(PersistedNode)
+		if !ok { // a MemNode
+			walk(node.Left(), depth+1)
+			walk(node.Right(), depth+1)
+			return
+		}
+		branches++
+		s, key := pn.snapshot, pn.snapshot.BranchKey(pn.index)
+		below := append(bytes.Clone(key[:len(key)-1]), key[len(key)-1]-1)
+		l, r := pn.left(), pn.right()
+		for _, c := range []struct {
+			key         []byte
+			next, other PersistedNode
+		}{{below, l, r}, {key, r, l}} {
+			next, other, err := s.preadStep(pn.index, c.key)
+			if err != nil {
+				t.Fatalf("branch %d: %v", pn.index, err)
+			}
+			if next != c.next || other != c.other {
+				t.Fatalf("branch %d, key %q: preadStep gives %v and %v, want %v and %v", pn.index, c.key, next, other, c.next, c.other)
+			}
+			// The rest of the search through the map, and its other
+			// children.
+			var want []PersistedNode
+			leaf := pn
+			for !leaf.isLeaf {
+				next, other := leaf.right(), leaf.left()
+				if bytes.Compare(c.key, leaf.snapshot.BranchKey(leaf.index)) < 0 {
+					next, other = other, next
+				}
+				want = append(want, other)
+				leaf = next
+			}
+			var got []PersistedNode
+			end, err := pn.preadDescend(c.key, depth, func(o PersistedNode) error {
+				got = append(got, o)
+				return nil
+			})
+			if err != nil || end != leaf || !slices.Equal(got, want) {
+				t.Fatalf("branch %d, key %q: preadDescend ends at %v (%v) having passed %v; through the map %v having passed %v", pn.index, c.key, end, err, got, leaf, want)
+			}
+		}
+		walk(l, depth+1)
+		walk(r, depth+1)
+	}
+	walk(tree.root, 0)
+	return branches
 }
 
 // kf is the test's i-th key: short, or for n = 2999 longer than 64 bytes.
