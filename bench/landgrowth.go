@@ -38,6 +38,9 @@ type GrowthOptions struct {
 	// CPUProfile, when set, is a path prefix: each size writes the
 	// profile of its loading (.load) and of its timed blocks (.run).
 	CPUProfile string
+	// HeapProfile, when set, is a path prefix: each timed pass writes the
+	// heap's profile at its end (.run, or .run.<pass>-<mode>).
+	HeapProfile string
 	// ReadAhead lists the timed passes at each size, each with its
 	// read-ahead mode ("auto", "on" or "off"; see app.SetReadAhead) and
 	// titles of its own to sell (default one pass, "auto").
@@ -315,6 +318,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		}
 		row.Phases[len(meter.wall)] = PhaseCost{commitWall / time.Duration(opts.Transfers), row.CommitFaultsPerTransfer}
 		stop()
+		if err := writeHeapProfile(opts.HeapProfile, name); err != nil {
+			st.Close()
+			return nil, err
+		}
 		row.PeakRSS, row.RSSAnon = peakRSS(), procStatus("RssAnon:")
 		row.TransfersPerSec = float64(opts.Transfers) / elapsed.Seconds()
 		row.CPUPerTransfer = cpu / time.Duration(opts.Transfers)
@@ -332,9 +339,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 			heldBack, rewritesFailed = held, failed
 		}
 		if passes > 1 {
-			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer\n",
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer, peak heap %d MiB, own memory %d MiB\n",
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
-				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3)
+				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3,
+				row.PeakHeap>>20, row.RSSAnon>>20)
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond))
 		}
 	}
@@ -547,6 +555,23 @@ func startProfile(prefix, name string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeHeapProfile writes the heap's profile to prefix.name; with no
+// prefix it does nothing.
+func writeHeapProfile(prefix, name string) error {
+	if prefix == "" {
+		return nil
+	}
+	f, err := os.Create(prefix + "." + name)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // procStatus reads one size field (kB) of /proc/self/status, in bytes.

@@ -793,6 +793,8 @@ type snapshotWriter struct {
 	// counts the leaves copied so
 	copyScratch  []byte
 	copiedLeaves int64
+	// copyFiles reads the files subtrees are copied from
+	copyFiles map[*Snapshot]*copyFiles
 }
 
 func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter io.Writer) *snapshotWriter {

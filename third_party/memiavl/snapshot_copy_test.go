@@ -108,17 +108,29 @@ func TestSubtreeCopyWritesTheSameFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, name := range []string{FileNameNodes, FileNameLeaves, FileNameKVs, FileNameBranchKeys, FileNameBranchKeyIndex, FileNameMetadata} {
-				copied, err := os.ReadFile(filepath.Join(dir, "copied", name))
+			// The base read in pieces far smaller than a subtree's runs,
+			// with and without reading back before the byte asked for.
+			for i, piece := range [][2]int64{{100, 30}, {4096, 0}, {7, 7}} {
+				copyReadChunk, copyReadBack = piece[0], piece[1]
+				err := tree.writeWhole(context.Background(), filepath.Join(dir, fmt.Sprint("copied-", i)), false, nil)
+				copyReadChunk, copyReadBack = 4<<20, 1<<20
 				if err != nil {
 					t.Fatal(err)
 				}
-				byNode, err := os.ReadFile(filepath.Join(dir, "by-node", name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(copied, byNode) {
-					t.Fatalf("%s: %d bytes copied differ from the %d written node by node", name, len(copied), len(byNode))
+			}
+			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2"} {
+				for _, name := range []string{FileNameNodes, FileNameLeaves, FileNameKVs, FileNameBranchKeys, FileNameBranchKeyIndex, FileNameMetadata} {
+					copied, err := os.ReadFile(filepath.Join(dir, copy, name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					byNode, err := os.ReadFile(filepath.Join(dir, "by-node", name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(copied, byNode) {
+						t.Fatalf("%s/%s: %d bytes copied differ from the %d written node by node", copy, name, len(copied), len(byNode))
+					}
 				}
 			}
 
@@ -148,5 +160,54 @@ func TestSubtreeCopyWritesTheSameFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A copyReader gives a file's bytes at any offset, forward, backward and
+// across its pieces, and refuses reads beyond the file.
+func TestCopyReaderReadsTheFile(t *testing.T) {
+	defer func(chunk, back int64) { copyReadChunk, copyReadBack = chunk, back }(copyReadChunk, copyReadBack)
+	path := filepath.Join(t.TempDir(), "file")
+	data := make([]byte, 10_000)
+	rng := rand.New(rand.NewSource(1))
+	rng.Read(data)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewMmap(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, piece := range [][2]int64{{4 << 20, 1 << 20}, {512, 100}, {64, 0}, {1, 1}} {
+		copyReadChunk, copyReadBack = piece[0], piece[1]
+		r := newCopyReader(f)
+		offset := int64(0)
+		for i := 0; i < 2000; i++ {
+			switch rng.Intn(3) {
+			case 0: // on
+				offset += int64(rng.Intn(300))
+			case 1: // back
+				offset -= int64(rng.Intn(300))
+			default: // anywhere
+				offset = int64(rng.Intn(len(data)))
+			}
+			offset = max(0, min(offset, int64(len(data)-1)))
+			n := rng.Intn(min(2000, len(data)-int(offset))) + 1
+			got := make([]byte, n)
+			if err := r.readInto(got, offset); err != nil {
+				t.Fatalf("pieces of %d: %d bytes at %d: %v", piece[0], n, offset, err)
+			}
+			if !bytes.Equal(got, data[offset:offset+int64(n)]) {
+				t.Fatalf("pieces of %d: %d bytes at %d differ from the file's", piece[0], n, offset)
+			}
+			var copied bytes.Buffer
+			if err := r.copyTo(&copied, offset, offset+int64(n)); err != nil || !bytes.Equal(copied.Bytes(), got) {
+				t.Fatalf("pieces of %d: copyTo [%d, %d): %v", piece[0], offset, offset+int64(n), err)
+			}
+		}
+		if err := r.readInto(make([]byte, 2), int64(len(data)-1)); err == nil {
+			t.Fatalf("pieces of %d: a read past the end was not refused", piece[0])
+		}
 	}
 }
