@@ -317,14 +317,16 @@ func (t *MultiTree) UpdateCommitInfo() {
 
 // CatchupWAL replay the new entries in the WAL on the tree to catch-up to the target or latest version.
 func (t *MultiTree) CatchupWAL(wal *wal.Log, endVersion int64) error {
-	_, err := t.catchupWAL(wal, endVersion, false)
+	_, err := t.catchupWAL(wal, endVersion, false, nil)
 	return err
 }
 
 // catchupWAL is CatchupWAL, and tells what it replayed. With readAhead,
 // each version's paths are read ahead in parallel before it is applied
 // (readAheadEntry): for trees whose snapshot is not in the page cache.
-func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64, readAhead bool) (LogGrowth, error) {
+// With until set, it stops after the first version at which until says
+// so of what it has replayed.
+func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64, readAhead bool, until func(LogGrowth) bool) (LogGrowth, error) {
 	var replayed LogGrowth
 	lastIndex, err := wal.LastIndex()
 	if err != nil {
@@ -366,6 +368,9 @@ func (t *MultiTree) catchupWAL(wal *wal.Log, endVersion int64, readAhead bool) (
 		}
 		if _, err := t.SaveVersion(false); err != nil {
 			return replayed, fmt.Errorf("replay change set failed, %w", err)
+		}
+		if until != nil && until(replayed) {
+			break
 		}
 	}
 	t.UpdateCommitInfo()

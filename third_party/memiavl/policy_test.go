@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand"
+	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 )
 
@@ -291,5 +293,110 @@ func TestRoomForRewriteMeasuresTheSnapshot(t *testing.T) {
 	// the trees' files as mapped: all but the small metadata files
 	if tree := need - rewriteHeadroom; tree > size || tree < size-200 || free <= 0 || ok != (free >= need) {
 		t.Fatalf("need %d (snapshot %d), free %d, ok %v", need, size, free, ok)
+	}
+}
+
+// A node that stopped with a long log (here its rewrites were held back
+// for lack of room) writes a snapshot as it replays, wherever a rewrite
+// would have been due, so that it does not hold the whole log's versions
+// in memory: layers where the layer policy allows, and the last versions,
+// not yet due, in memory. With no room on the disk it replays them all.
+func TestReopenWritesTheRewritesThatWereDue(t *testing.T) {
+	for _, room := range []bool{true, false} {
+		t.Run(fmt.Sprint("room ", room), func(t *testing.T) {
+			var free int64 = 1 << 20 // less than a snapshot and the headroom
+			diskFreeFunc = func(string) (int64, error) { return free, nil }
+			defer func() { diskFreeFunc = diskFree }()
+			dir := t.TempDir()
+			policy := RewritePolicy{MinVersions: 10, MaxVersions: 50}
+			layers := LayerPolicy{MaxLayers: 2, MaxFraction: 10}
+			open := func() *DB {
+				db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &policy,
+					LayerPolicy: &layers, AsyncCommitBuffer: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return db
+			}
+			db := open()
+			want := map[string][]byte{}
+			rng := rand.New(rand.NewSource(3))
+			// every key from the first version: the trees keep their
+			// value dictionary, and so may be written as layers
+			var all []*KVPair
+			for i := 0; i < 3000; i++ {
+				k := fmt.Sprintf("k%05d", i)
+				want[k] = layerValue(i)
+				all = append(all, &KVPair{Key: []byte(k), Value: want[k]})
+			}
+			commitPairs(t, db, all...)
+			for v := 2; v <= 175; v++ {
+				var pairs []*KVPair
+				seen := map[string]bool{}
+				for range 20 {
+					k := fmt.Sprintf("k%05d", rng.Intn(3000))
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
+					if rng.Intn(5) == 0 && want[k] != nil {
+						pairs = append(pairs, &KVPair{Key: []byte(k), Delete: true})
+						delete(want, k)
+						continue
+					}
+					want[k] = layerValue(v*3000 + rng.Intn(3000))
+					pairs = append(pairs, &KVPair{Key: []byte(k), Value: want[k]})
+				}
+				sort.Slice(pairs, func(i, j int) bool { return bytes.Compare(pairs[i].Key, pairs[j].Key) < 0 })
+				commitPairs(t, db, pairs...)
+			}
+			if got := snapshotAfter(t, db); got != 0 {
+				t.Fatalf("snapshot written at %d with no room", got)
+			}
+			hash, version := bytes.Clone(db.TreeByName("a").RootHash()), db.Version()
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			if room {
+				free = 1 << 50
+			}
+			db = open()
+			wantSnapshot, wantLog, wantChain := int64(150), int64(25), 4 // whole at 50, layers at 100 and 150 (3 snapshots), LayerPolicy allows 2 layers
+			if !room {
+				wantSnapshot, wantLog, wantChain = 0, 175, 1
+			}
+			if db.Version() != version || db.SnapshotVersion() != wantSnapshot || db.LogGrowth().Versions != wantLog {
+				t.Fatalf("reopened at %d from the snapshot at %d with %d versions in memory, want %d from %d with %d",
+					db.Version(), db.SnapshotVersion(), db.LogGrowth().Versions, version, wantSnapshot, wantLog)
+			}
+			tree := db.TreeByName("a")
+			if room {
+				if got := len(tree.snapshot.Chain()); got != wantChain-1 {
+					entries, _ := os.ReadDir(dir)
+					t.Fatalf("the snapshot at 150 has a chain of %d (%v)", got, entries)
+				}
+			}
+			if got := tree.RootHash(); !bytes.Equal(got, hash) {
+				t.Fatalf("reopened hash %X, want %X", got, hash)
+			}
+			for i := 0; i < 3000; i++ {
+				k := fmt.Sprintf("k%05d", i)
+				if got := tree.Get([]byte(k)); !bytes.Equal(got, want[k]) || (got == nil) != (want[k] == nil) {
+					t.Fatalf("%s: reopened %q, want %q", k, got, want[k])
+				}
+			}
+			// and it goes on: a commit and a reopen from what was written
+			commitPairs(t, db, updates(0, 10, 176)...)
+			hash = bytes.Clone(tree.RootHash())
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db = open()
+			defer db.Close()
+			if got := db.TreeByName("a").RootHash(); !bytes.Equal(got, hash) {
+				t.Fatalf("reopened again: hash %X, want %X", got, hash)
+			}
+		})
 	}
 }
