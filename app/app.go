@@ -92,6 +92,9 @@ type App struct {
 	snapshotErr atomic.Pointer[error]
 	// readAheadMode says when blocks are read ahead (readahead.go).
 	readAheadMode ReadAheadMode
+	// readAheadWorkers is the read-ahead's reads in flight (0: the
+	// default).
+	readAheadWorkers int
 	readAheadTxs  atomic.Int64
 	readAheadKeys atomic.Int64
 	// phase, when set, hears FinalizeBlock reach each of its phases

@@ -46,9 +46,22 @@ func (a *App) readAheadOn() bool {
 	return size > 0 && !store.FitsInMemory(size)
 }
 
-// readAheadWorkers is how many transactions are read ahead at once: each
-// keeps one disk read in flight, so this is the depth of the disk's queue.
-const readAheadWorkers = 16
+// DefaultReadAheadWorkers is how many transactions are read ahead at once
+// unless SetReadAheadWorkers says otherwise: each keeps one disk read in
+// flight, so this is the depth of the disk's queue.
+const DefaultReadAheadWorkers = 16
+
+// SetReadAheadWorkers sets how many reads a block's read-ahead keeps in
+// flight (DefaultReadAheadWorkers if n < 1): a disk that answers more
+// random reads a second with a deeper queue wants more.
+func (a *App) SetReadAheadWorkers(n int) { a.readAheadWorkers = n }
+
+func (a *App) workersAhead() int {
+	if a.readAheadWorkers < 1 {
+		return DefaultReadAheadWorkers
+	}
+	return a.readAheadWorkers
+}
 
 // readAhead runs a block's transactions ahead of the block, on a
 // throwaway cache over the state as it was before the block, reading
@@ -81,7 +94,7 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 		return r
 	}
 	view := a.store.ReadAhead()
-	for range min(readAheadWorkers, len(txs)) {
+	for range min(a.workersAhead(), len(txs)) {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
@@ -140,7 +153,7 @@ func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
 }
 
 // readAheadWrites reads ahead what applying the block's writes will read
-// from the trees, with readAheadWorkers reads in flight. Inserting and
+// from the trees, with workersAhead reads in flight. Inserting and
 // deleting keys (an owner period opened, a party's index entry moved, a
 // history entry added) rebalance and rehash their paths, reading the
 // branches beside them, which no transaction read: one fault at a time
@@ -150,6 +163,6 @@ func (a *App) readAheadWrites(kv *store.Cache) {
 		return
 	}
 	keys := kv.ChangedKeys()
-	a.store.ReadAheadWrites(keys, readAheadWorkers)
+	a.store.ReadAheadWrites(keys, a.workersAhead())
 	a.readAheadKeys.Add(int64(len(keys)))
 }

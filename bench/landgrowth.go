@@ -38,6 +38,9 @@ type GrowthOptions struct {
 	// CPUProfile, when set, is a path prefix: each size writes the
 	// profile of its loading (.load) and of its timed blocks (.run).
 	CPUProfile string
+	// ReadAheadWorkers is the read-ahead's reads in flight
+	// (App.SetReadAheadWorkers; 0: the default).
+	ReadAheadWorkers int
 	// HeapProfile, when set, is a path prefix: each timed pass writes the
 	// heap's profile at its end (.run, or .run.<pass>-<mode>).
 	HeapProfile string
@@ -268,6 +271,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)
 		a.SetReadAhead(m)
+		a.SetReadAheadWorkers(opts.ReadAheadWorkers)
 		first := kept.Sold + pass*opts.Transfers
 		blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, First: first,
 			PerBlock: opts.PerBlock, OneTransaction: true}, sold)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,13 +30,15 @@ func TestReadAheadChangesNoOutcome(t *testing.T) {
 	}
 	const n = 3000
 	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
 	height, _, err := loadRegister(io.Discard, a, n, GrowthOptions{Transfers: 600, Chunk: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("cp", "-a", a, b).CombinedOutput(); err != nil {
-		t.Fatalf("copy the register: %v %s", err, out)
+	for _, to := range []string{b, c} {
+		if out, err := exec.Command("cp", "-a", a, to).CombinedOutput(); err != nil {
+			t.Fatalf("copy the register: %v %s", err, out)
+		}
 	}
 	sold := soldTitles(LandOptions{Parcels: n, Transfers: 600})
 	blocks := landBlocks(LandOptions{Parcels: n, Transfers: 600, PerBlock: 200, OneTransaction: true}, sold)
@@ -46,7 +49,7 @@ func TestReadAheadChangesNoOutcome(t *testing.T) {
 	blocks[1] = append(blocks[1], again[0]...)
 	blocks[2] = append(blocks[2], blocks[2][0])
 
-	run := func(dir string, mode app.ReadAheadMode) (hashes [][]byte, codes [][]uint32, ahead int64) {
+	run := func(dir string, mode app.ReadAheadMode, workers int) (hashes [][]byte, codes [][]uint32, ahead int64) {
 		st, err := store.Open(dir, dbm.PebbleDBBackend, store.DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
@@ -54,6 +57,7 @@ func TestReadAheadChangesNoOutcome(t *testing.T) {
 		defer st.Close()
 		node := app.New(st)
 		node.SetReadAhead(mode)
+		node.SetReadAheadWorkers(workers)
 		h := height
 		for _, txs := range blocks {
 			h++
@@ -81,8 +85,15 @@ func TestReadAheadChangesNoOutcome(t *testing.T) {
 		}
 		return hashes, codes, node.ReadAheadTxs()
 	}
-	hashOn, codesOn, aheadOn := run(a, app.ReadAheadOn)
-	hashOff, codesOff, aheadOff := run(b, app.ReadAheadOff)
+	hashOn, codesOn, aheadOn := run(a, app.ReadAheadOn, 0)
+	hashOff, codesOff, aheadOff := run(b, app.ReadAheadOff, 0)
+	// more reads in flight than the block has transactions
+	hashDeep, codesDeep, _ := run(c, app.ReadAheadOn, 1000)
+	for i := range blocks {
+		if !bytes.Equal(hashDeep[i], hashOff[i]) || !slices.Equal(codesDeep[i], codesOff[i]) {
+			t.Fatalf("block %d: app hash %X and codes %v reading ahead 1,000 at a time, %X and %v not", i, hashDeep[i], codesDeep[i], hashOff[i], codesOff[i])
+		}
+	}
 	if aheadOn < 100 || aheadOff != 0 {
 		t.Fatalf("transactions read ahead: %d with read-ahead on (want most of 651), %d off", aheadOn, aheadOff)
 	}
