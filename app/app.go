@@ -95,8 +95,8 @@ type App struct {
 	// readAheadWorkers is the read-ahead's reads in flight (0: the
 	// default).
 	readAheadWorkers int
-	readAheadTxs  atomic.Int64
-	readAheadKeys atomic.Int64
+	readAheadTxs     atomic.Int64
+	readAheadKeys    atomic.Int64
 	// phase, when set, hears FinalizeBlock reach each of its phases
 	// (phases.go): measurement only, never part of an outcome.
 	phase          func(BlockPhase)
