@@ -27,6 +27,7 @@ func benchCmd() *cobra.Command {
 	var roll bool
 	var rollOpts bench.RollOptions
 	var abuse, abuseCompare bool
+	var diskReads bench.DiskReadsOptions
 	var abuseOpts bench.AbuseOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -35,6 +36,10 @@ func benchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if ceiling {
 				_, err := bench.Ceiling(cmd.OutOrStdout(), ceilingOpts)
+				return err
+			}
+			if diskReads.Dir != "" {
+				_, err := bench.DiskReads(cmd.OutOrStdout(), diskReads)
 				return err
 			}
 			if roll {
@@ -130,6 +135,9 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&replayOpts.Runs, "replay-runs", 2, "replays of each home")
 	cmd.Flags().StringVar(&replayOpts.CPUProfile, "replay-cpuprofile", "", "write a CPU profile of the first replay of each home to this path + .empty and .land (go tool pprof)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed land/transfer blocks to this file (go tool pprof)")
+	cmd.Flags().StringVar(&diskReads.Dir, "disk-reads", "", "run only the disk read figure: 64-byte reads at random places in the files under this directory (a node's state), as the block read-ahead makes them, at --disk-reads-depths reads in flight; reads/s and CPU a read (drop the page cache first for cold reads)")
+	cmd.Flags().IntSliceVar(&diskReads.Depths, "disk-reads-depths", []int{1, 16, 64}, "reads in flight, one run each")
+	cmd.Flags().DurationVar(&diskReads.Duration, "disk-reads-seconds", 5*time.Second, "length of each run")
 	cmd.Flags().BoolVar(&abuse, "abuse", false, "run only the abuse figure: one attacker floods a node at full speed from many accounts without a role (and registers fresh ones, paying the proof of work) while a clerk sends transactions one after another; reports the blocks each clerk transaction waits, p50 and p99 (docs/operations.md)")
 	cmd.Flags().IntVar(&abuseOpts.Accounts, "abuse-accounts", 400, "the attacker's accounts at the start")
 	cmd.Flags().IntVar(&abuseOpts.Workers, "abuse-workers", 8, "the attacker's concurrent senders")
