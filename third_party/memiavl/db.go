@@ -895,6 +895,12 @@ func replayLog(dir string, mtree *MultiTree, log *wal.Log, opts Options, pool *p
 		if err != nil {
 			return mtree, grown, errors.Join(err, os.RemoveAll(path))
 		}
+		// A replay stopped between the rename and the switch of "current"
+		// left this version's snapshot, which nothing names: this one
+		// replaces it.
+		if err := os.RemoveAll(filepath.Join(dir, snapshotDir)); err != nil {
+			return mtree, grown, err
+		}
 		if err := os.Rename(path, filepath.Join(dir, snapshotDir)); err != nil {
 			return mtree, grown, err
 		}

@@ -360,6 +360,15 @@ func TestReopenWritesTheRewritesThatWereDue(t *testing.T) {
 
 			if room {
 				free = 1 << 50
+				// what a replay stopped before its switch of "current"
+				// leaves: a snapshot nothing names
+				orphan := filepath.Join(dir, snapshotName(100))
+				if err := os.MkdirAll(filepath.Join(orphan, "a"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(orphan, "a", "nodes"), []byte("left over"), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 			db = open()
 			wantSnapshot, wantLog, wantChain := int64(150), int64(25), 4 // whole at 50, layers at 100 and 150 (3 snapshots), LayerPolicy allows 2 layers
