@@ -264,7 +264,8 @@ func Load(dir string, opts Options) (*DB, error) {
 	var grown LogGrowth
 	if opts.TargetVersion == 0 || int64(opts.TargetVersion) > mtree.Version() {
 		if mtree, grown, err = replayLog(dir, mtree, wal, opts, workerPool); err != nil {
-			return nil, errors.Join(err, wal.Close())
+			workerPool.Stop()
+			return nil, errors.Join(err, wal.Close(), mtree.Close())
 		}
 	}
 
@@ -846,7 +847,6 @@ func (db *DB) copy(cacheSize int) *DB {
 	}
 }
 
-// RewriteSnapshot writes the current version of memiavl into a snapshot, and update the `current` symlink.
 // replayLog replays the log beyond mtree's snapshot (to opts.TargetVersion,
 // or all of it). A node that stopped with a long log, in the middle of a
 // rewrite or with rewrites held back, would otherwise hold every version
@@ -933,6 +933,7 @@ func (t *MultiTree) leaves() int64 {
 	return n
 }
 
+// RewriteSnapshot writes the current version of memiavl into a snapshot, and update the `current` symlink.
 func (db *DB) RewriteSnapshot() error {
 	return db.RewriteSnapshotWithContext(context.Background())
 }

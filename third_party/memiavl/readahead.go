@@ -66,11 +66,10 @@ func (t *Tree) memDescend(key []byte) (Node, int) {
 // read through the map, each would be a page fault holding the
 // goroutine's processor, so that read-ahead goroutines could wait on at
 // most GOMAXPROCS disk reads at a time. A snapshot whose upper branches
-// are held in memory (upper.go) reads those from memory and every other
-// branch of its own with pread, whatever this is. The levels count from
-// the tree's root, through its MemNodes and the layers, so that a search
-// entering a snapshot deep down does not read its bottom pages through
-// the map.
+// are held in memory (upper.go) reads those from memory at any level. The
+// levels count from the tree's root, through its MemNodes and the layers,
+// so that a search entering a snapshot deep down does not read its bottom
+// pages through the map.
 var ReadAheadMappedLevels = 16
 
 // readAhead finds key's leaf below node, at depth from the root, reading
