@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -49,24 +50,24 @@ func DiskReads(w io.Writer, opts DiskReadsOptions) ([]DiskReadsRow, error) {
 			f.Close()
 		}
 	}()
-	err := filepath.WalkDir(opts.Dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
+	// each file once, however many links it has under the directory (an
+	// imported state's key-value files are linked from its snapshot and
+	// its archive)
+	var openErr error
+	err := eachFile(opts.Dir, func(rel string, st *syscall.Stat_t) {
+		if openErr != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size < 1<<20 {
+			return
 		}
-		info, err := d.Info()
-		if err != nil || info.Size() < 1<<20 {
-			return err
-		}
-		f, err := os.Open(path)
+		f, err := os.Open(filepath.Join(opts.Dir, rel))
 		if err != nil {
-			return err
+			openErr = err
+			return
 		}
 		files = append(files, f)
-		places += info.Size() - diskReadSize
+		places += st.Size - diskReadSize
 		ends = append(ends, places)
-		return nil
 	})
-	if err != nil {
+	if err = errors.Join(err, openErr); err != nil {
 		return nil, fmt.Errorf("disk reads: %w", err)
 	}
 	if len(files) == 0 {

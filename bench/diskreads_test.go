@@ -26,6 +26,11 @@ func TestDiskReads(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "state", "high", "kvs"), make([]byte, 3<<20), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// a second link to the same file (as an imported state's archive
+	// links its key-value files) is read as one file
+	if err := os.Link(filepath.Join(dir, "state", "high", "kvs"), filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
 	var out strings.Builder
 	rows, err := DiskReads(&out, DiskReadsOptions{Dir: dir, Depths: []int{1, 4}, Duration: 100 * time.Millisecond})
 	if err != nil {

@@ -268,10 +268,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	lastRewrite := st.LastRewrite()
 	heldBack, rewritesFailed := st.RewritesHeldBack(), st.RewritesFailed()
 	rows := make([]GrowthRow, passes)
+	a.SetReadAheadWorkers(opts.ReadAheadWorkers)
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)
 		a.SetReadAhead(m)
-		a.SetReadAheadWorkers(opts.ReadAheadWorkers)
 		first := kept.Sold + pass*opts.Transfers
 		blocks := landBlocks(LandOptions{Parcels: n, Transfers: opts.Transfers, First: first,
 			PerBlock: opts.PerBlock, OneTransaction: true}, sold)
