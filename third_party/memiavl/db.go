@@ -864,12 +864,7 @@ func replayLog(dir string, mtree *MultiTree, log *wal.Log, opts Options, pool *p
 	if p := opts.RewritePolicy; p != nil && !opts.ReadOnly && opts.TargetVersion == 0 {
 		due = func(g LogGrowth) bool { return p.Due(g.Versions, g, mtree.leaves()) != "" }
 	}
-	var layers *LayerPolicy
-	if opts.LayerPolicy != nil {
-		q := *opts.LayerPolicy
-		q.MergeFraction = 0
-		layers = &q
-	}
+	layers := opts.LayerPolicy.withoutMerges()
 	for {
 		grown, err := mtree.catchupWAL(log, int64(opts.TargetVersion), opts.ReadAheadReplay, due)
 		if err != nil || due == nil || !due(grown) {
@@ -1142,9 +1137,7 @@ func (db *DB) layersFor() *LayerPolicy {
 	if db.mergeLayers(db.MultiTree.SnapshotBytes()) {
 		return p
 	}
-	q := *p
-	q.MergeFraction = 0
-	return &q
+	return p.withoutMerges()
 }
 
 // layerBytesPerLogByte bounds a layer's files by the log it replaces: a

@@ -82,6 +82,17 @@ type LayerPolicy struct {
 	MergeFraction float64
 }
 
+// withoutMerges is p with MergeFraction zero: layers written over the
+// last snapshot or the whole tree, never merged (nil for nil).
+func (p *LayerPolicy) withoutMerges() *LayerPolicy {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	q.MergeFraction = 0
+	return &q
+}
+
 // Validate refuses a policy that cannot work.
 func (p LayerPolicy) Validate() error {
 	if p.MaxLayers < 0 || p.MaxLayers >= maxChain {

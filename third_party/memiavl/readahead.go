@@ -111,8 +111,7 @@ func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
 func (node PersistedNode) preadDescend(key []byte, depth int, visitOther func(PersistedNode) error) (PersistedNode, error) {
 	for ; !node.isLeaf; depth++ {
 		s := node.snapshot
-		_, held := s.upper.slot(node.index)
-		if s.branchIndex == nil || (depth < ReadAheadMappedLevels && !held) {
+		if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper.holds(node.index) {
 			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
 				node = node.left()
 			} else {
@@ -246,7 +245,7 @@ func preadRecord(node PersistedNode) error {
 	s := node.snapshot
 	f, size := s.leavesMap.file, int64(SizeLeaf)
 	if !node.isLeaf {
-		if _, held := s.upper.slot(node.index); held {
+		if s.upper.holds(node.index) {
 			return nil
 		}
 		f, size = s.nodesMap.file, s.branchRecordSize()

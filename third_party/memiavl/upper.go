@@ -76,6 +76,12 @@ func (u *upperBranches) slot(index uint32) (int, bool) {
 	return int(u.before[w]) + bits.OnesCount64(word&(bit-1)), true
 }
 
+// holds reports whether branch index is held.
+func (u *upperBranches) holds(index uint32) bool {
+	_, ok := u.slot(index)
+	return ok
+}
+
 // record is the held branch's record.
 func (u *upperBranches) record(slot int) []byte {
 	return u.records[slot*SizeNode : (slot+1)*SizeNode]
