@@ -839,6 +839,60 @@ func TestSpoiltMoveIsReplaced(t *testing.T) {
 // a tree out of the page cache, and requires the rounds to stop at the
 // first that loses ground, the switch replaying the rest, instead of
 // running on while the log grows.
+// The background moves of a whole rewrite stop, as the catch-up does, at
+// the first round that moved no fewer versions than the one before; the
+// switch moves the rest.
+func TestMovesStopLosingGround(t *testing.T) {
+	db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"test"}, AsyncCommitBuffer: -1})
+	require.NoError(t, err)
+	defer db.Close()
+	commit := func(n int) {
+		for range n {
+			v := db.Version() + 1
+			require.NoError(t, db.ApplyChangeSet("test", ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%d", v%7)), Value: []byte(fmt.Sprint(v))}}}))
+			_, err := db.Commit()
+			require.NoError(t, err)
+		}
+	}
+	commit(3)
+	paused, resume, done := make(chan int), make(chan struct{}), make(chan struct{})
+	beforeMoveRound = func(round int) {
+		if round >= 2 {
+			t.Errorf("move round %d: the rounds went on losing ground", round)
+			return
+		}
+		select {
+		case paused <- round:
+			<-resume
+		case <-done:
+		}
+	}
+	defer func() { close(done); beforeMoveRound = nil }()
+	require.NoError(t, db.RewriteSnapshotBackground())
+	// the first round moves 4 versions, the second 6: losing ground
+	for round, more := range []int{4, 6} {
+		got, asked := 0, false
+		for !asked {
+			select {
+			case got = <-paused:
+				asked = true
+			case reply := <-db.rootsWanted: // the round before asks for the running trees
+				reply <- db.MultiTree.Copy(0)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no move round %d", round)
+			}
+		}
+		require.Equal(t, round, got)
+		commit(more)
+		resume <- struct{}{}
+	}
+	require.NoError(t, db.WaitSnapshotRewrite())
+	r := db.LastRewrite()
+	require.Equal(t, 2, r.TransplantRounds, "rounds went on losing ground: %+v", r)
+	require.EqualValues(t, 10, r.Transplanted)
+	require.Equal(t, []byte(fmt.Sprint(db.Version())), db.TreeByName("test").Get([]byte(fmt.Sprintf("k%d", db.Version()%7))))
+}
+
 func TestCatchUpStopsLosingGround(t *testing.T) {
 	db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"test"}, AsyncCommitBuffer: -1})
 	require.NoError(t, err)

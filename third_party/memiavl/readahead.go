@@ -119,7 +119,7 @@ func (node PersistedNode) preadDescend(key []byte, depth int, visitOther func(Pe
 			}
 			continue
 		}
-		next, other, err := s.preadStep(node.index, key)
+		next, other, _, err := s.preadStep(node.index, key)
 		if err != nil {
 			return node, err
 		}
@@ -172,8 +172,8 @@ func (t *Tree) SnapshotBytes() int64 {
 // preadStep is one step of a search below branch index, as left() and
 // right() after comparing key with BranchKey(index), reading the branch
 // record, its key's offset and the key with pread. It returns the child
-// the search goes on to (next) and the other one.
-func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNode, err error) {
+// the search goes on to (next), the other one, and the branch's height.
+func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
 	if s.chain != nil {
 		return s.preadLayerStep(index, key)
 	}
@@ -183,8 +183,9 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 		copy(rec[:], s.upper.record(slot))
 		branchKey = s.upper.key(slot)
 	} else if branchKey, err = s.preadBranch(index, rec[:]); err != nil {
-		return next, other, err
+		return next, other, 0, err
 	}
+	height = rec[OffsetHeight]
 	preTrees := uint32(rec[OffsetPreTrees])
 	size := binary.LittleEndian.Uint32(rec[OffsetSize:])
 	keyLeaf := binary.LittleEndian.Uint32(rec[OffsetKeyLeaf:])
@@ -197,25 +198,25 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 		right = PersistedNode{snapshot: s, index: keyLeaf, isLeaf: true}
 	}
 	if bytes.Compare(key, branchKey) < 0 { // as left()
-		return left, right, nil
+		return left, right, height, nil
 	}
-	return right, left, nil // as right()
+	return right, left, height, nil // as right()
 }
 
 // preadLayerStep is preadStep for a layer's branch, whose record names
 // its children.
-func (s *Snapshot) preadLayerStep(index uint32, key []byte) (next, other PersistedNode, err error) {
+func (s *Snapshot) preadLayerStep(index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
 	var rec [SizeLayerNode]byte
 	branchKey, err := s.preadBranch(index, rec[:])
 	if err != nil {
-		return next, other, err
+		return next, other, 0, err
 	}
 	left := s.resolve(binary.LittleEndian.Uint64(rec[OffsetLayerLeft:]))
 	right := s.resolve(binary.LittleEndian.Uint64(rec[OffsetLayerRight:]))
 	if bytes.Compare(key, branchKey) < 0 {
-		return left, right, nil
+		return left, right, rec[OffsetHeight], nil
 	}
-	return right, left, nil
+	return right, left, rec[OffsetHeight], nil
 }
 
 // ReadAheadWrite reads with pread what setting or deleting key will read

@@ -168,12 +168,12 @@ func requirePreadStepsAsChildren(t *testing.T, tree *Tree) int {
 			key         []byte
 			next, other PersistedNode
 		}{{below, l, r}, {key, r, l}} {
-			next, other, err := s.preadStep(pn.index, c.key)
+			next, other, height, err := s.preadStep(pn.index, c.key)
 			if err != nil {
 				t.Fatalf("branch %d: %v", pn.index, err)
 			}
-			if next != c.next || other != c.other {
-				t.Fatalf("branch %d, key %q: preadStep gives %v and %v, want %v and %v", pn.index, c.key, next, other, c.next, c.other)
+			if next != c.next || other != c.other || height != pn.Height() {
+				t.Fatalf("branch %d, key %q: preadStep gives %v and %v at height %d, want %v and %v at %d", pn.index, c.key, next, other, height, c.next, c.other, pn.Height())
 			}
 			// The rest of the search through the map, and its other
 			// children.

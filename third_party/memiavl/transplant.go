@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidwall/wal"
@@ -55,6 +57,9 @@ type transplanter struct {
 	// version of the last running tree moved
 	memo  map[Node]Node
 	moved uint32
+	// foundAhead and foundAlone count the finds made many at once
+	// (findAhead) and those node made itself
+	foundAhead, foundAlone int
 }
 
 func newTransplanter(treeV Node, v uint32, snap *Snapshot) *transplanter {
@@ -73,6 +78,7 @@ func (t *transplanter) move(running Node) (Node, error) {
 	if t.snap.IsEmpty() {
 		return nil, fmt.Errorf("%w: the snapshot is empty and the tree is not", errNotTransplanted)
 	}
+	t.findAhead(running)
 	moved, err := t.node(running)
 	if err == nil {
 		t.moved = max(t.moved, running.Version())
@@ -92,6 +98,7 @@ func (t *transplanter) node(n Node) (Node, error) {
 		found, err := t.find(n)
 		if err == nil {
 			t.memo[n] = found
+			t.foundAlone++
 		}
 		return found, err
 	}
@@ -117,6 +124,156 @@ func (t *transplanter) node(n Node) (Node, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// transplantFindWorkers is how many finds a move runs at once. Below the
+// levels a snapshot holds in memory each find reads the old chain's
+// pages, and for a node whose state is larger than its memory those pages
+// are mostly on the disk: found one after another, the move reads at the
+// disk's rate for a queue of one, slower than the blocks it must catch up
+// with (docs/state.md: a third of the rate at sixteen in flight). Each
+// find first reads its pages with pread (readAheadFind): a fault on the
+// map holds the goroutine's processor, so through the map alone no more
+// than GOMAXPROCS finds would wait on the disk at once.
+var transplantFindWorkers = 16
+
+// findAhead finds, many at once, the nodes of the tree at v that running
+// hangs its new nodes on (the nodes node would find one by one) and
+// remembers them, so that node meets each in memo. It only reads: a node
+// it could not find is left to node, which finds it again and says why.
+func (t *transplanter) findAhead(running Node) {
+	var frontier []Node
+	t.collectFrontier(running, &frontier)
+	if len(frontier) < 2*transplantFindWorkers {
+		return
+	}
+	found := make([]Node, len(frontier))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range transplantFindWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(frontier)); i = next.Add(1) - 1 {
+				t.readAheadFind(frontier[i])
+				if n, err := t.find(frontier[i]); err == nil {
+					found[i] = n
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, x := range frontier {
+		if found[i] != nil {
+			t.memo[x] = found[i]
+			t.foundAhead++
+		}
+	}
+}
+
+// readAheadFind reads with pread what find(x) will read through the map:
+// x's record and key, and below the tree's nodes in memory each branch on
+// the way down to x with its key and the record of its other child (the
+// left one's size, counted when the way turns right). It only reads; an
+// error leaves the reads to find.
+func (t *transplanter) readAheadFind(x Node) {
+	var key []byte
+	var height uint8
+	switch x := x.(type) {
+	case *MemNode:
+		key, height = x.key, x.height
+	case PersistedNode:
+		var err error
+		if key, height, err = preadKeyHeight(x); err != nil || key == nil {
+			return
+		}
+	default:
+		return
+	}
+	n, depth := t.treeV, 0
+	for ; ; depth++ {
+		m, ok := n.(*MemNode)
+		if !ok {
+			break
+		}
+		if m.height <= height {
+			return
+		}
+		if bytes.Compare(key, m.key) < 0 {
+			n = m.left
+		} else {
+			n = m.right
+		}
+	}
+	p, ok := n.(PersistedNode)
+	for ; ok && !p.isLeaf && p.snapshot.branchIndex != nil; depth++ {
+		s := p.snapshot
+		if depth < ReadAheadMappedLevels && !s.upper.holds(p.index) {
+			// the top levels, as ReadAhead reads them: through the map
+			if p.Height() <= height {
+				return
+			}
+			if bytes.Compare(key, s.BranchKey(p.index)) < 0 {
+				p = p.left()
+			} else {
+				p = p.right()
+			}
+			continue
+		}
+		next, other, h, err := s.preadStep(p.index, key)
+		if err != nil || h <= height || preadRecord(other) != nil {
+			return
+		}
+		p = next
+	}
+}
+
+// preadKeyHeight reads node's key and height with pread (from memory for
+// a held branch). A nil key: the snapshot has no branch key files, and
+// the key is left to be read through the map.
+func preadKeyHeight(node PersistedNode) ([]byte, uint8, error) {
+	s := node.snapshot
+	if node.isLeaf {
+		head, _, err := s.preadLeafHead(node, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		return head[4 : len(head)-4], 0, nil
+	}
+	if slot, ok := s.upper.slot(node.index); ok {
+		return s.upper.key(slot), s.upper.record(slot)[OffsetHeight], nil
+	}
+	if s.branchIndex == nil {
+		return nil, 0, nil
+	}
+	var rec [SizeNodeWithoutHash]byte
+	key, err := s.preadBranch(node.index, rec[:])
+	return key, rec[OffsetHeight], err
+}
+
+// collectFrontier appends, in key order, the nodes under n that node
+// would find: those older than the last move and not yet in memo, below
+// the nodes newer than it. A persisted node is of the old chain, so no
+// newer than v; telling it by its type rather than its version keeps its
+// record unread here, for the finds to read in parallel.
+func (t *transplanter) collectFrontier(n Node, frontier *[]Node) {
+	switch n := n.(type) {
+	case PersistedNode:
+		if _, ok := t.memo[n]; !ok {
+			*frontier = append(*frontier, n)
+		}
+	case *MemNode:
+		if n.version <= t.moved {
+			if _, ok := t.memo[n]; !ok && n.version <= t.v {
+				*frontier = append(*frontier, n)
+			}
+			return
+		}
+		if n.height > 0 {
+			t.collectFrontier(n.left, frontier)
+			t.collectFrontier(n.right, frontier)
+		}
+	}
 }
 
 // find returns the new snapshot's node for x, a node of the tree at v: it
@@ -205,7 +362,11 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		return nil, nil
 	}
 	started := time.Now()
+	var last int64 // versions the round before moved
 	for report.TransplantRounds < transplantRoundsMax {
+		if beforeMoveRound != nil {
+			beforeMoveRound(report.TransplantRounds)
+		}
 		reply := make(chan *MultiTree, 1)
 		select {
 		case wanted <- reply:
@@ -220,12 +381,22 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		report.TransplantRounds++
 		report.Transplanted = running.Version() - st.treeV
 		report.TransplantTook = time.Since(started)
-		if gained <= 1 {
+		// Done within a version; or losing ground, as the catch-up's
+		// rounds (catchUpInBackground): a round that moved no fewer
+		// versions than the one before means the commits outrun the
+		// moves (their finds read a state out of the page cache), and
+		// more rounds would only grow the running trees and the heap
+		// that holds them. The switch moves the last round's worth.
+		if gained <= 1 || report.TransplantRounds > 1 && gained >= last {
 			break
 		}
+		last = gained
 	}
 	return st, nil
 }
+
+// beforeMoveRound, set by tests, runs before each background move round.
+var beforeMoveRound func(round int)
 
 // moveRound brings t to running's version: each tree written whole takes
 // running's tree moved onto its snapshot, each layer has the log replayed

@@ -14,6 +14,30 @@ import (
 // the rewrite. Both against a snapshot in the page cache: the replay's
 // cost on a cold one is its reads, which the move does not make.
 func BenchmarkTransplant(b *testing.B) {
+	running, treeV, full, since, _ := transplantBenchTrees(b)
+	b.Run("transplant", func(b *testing.B) {
+		for range b.N {
+			if _, err := transplantTree(running.root, treeV.root, treeV.version, full); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("replay", func(b *testing.B) {
+		for range b.N {
+			replayed := NewFromSnapshot(full, false, 0)
+			for _, cs := range since {
+				replayed.ApplyChangeSet(cs)
+				replayed.SaveVersion(true)
+			}
+		}
+	})
+}
+
+// transplantBenchTrees makes BenchmarkTransplant's trees: a base of 1M
+// leaves, the tree at a rewrite after 100,000 changes (in memory over the
+// base) written whole, and the running tree 100,000 changes later, with
+// those changes and the base.
+func transplantBenchTrees(b *testing.B) (running, treeV *Tree, full *Snapshot, since []ChangeSet, base *Snapshot) {
 	const leaves, versions, perVersion = 1_000_000, 50, 2_000
 	dir := b.TempDir()
 	tree := New(0)
@@ -26,7 +50,8 @@ func BenchmarkTransplant(b *testing.B) {
 	if err := tree.WriteSnapshot(filepath.Join(dir, "base")); err != nil {
 		b.Fatal(err)
 	}
-	base, err := OpenSnapshot(filepath.Join(dir, "base"))
+	var err error
+	base, err = OpenSnapshot(filepath.Join(dir, "base"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,31 +78,14 @@ func BenchmarkTransplant(b *testing.B) {
 		return sets
 	}
 	change(tree)
-	treeV := tree.Copy(0)
+	treeV = tree.Copy(0)
 	if err := treeV.WriteSnapshot(filepath.Join(dir, "full")); err != nil {
 		b.Fatal(err)
 	}
-	full, err := OpenSnapshot(filepath.Join(dir, "full"))
+	full, err = OpenSnapshot(filepath.Join(dir, "full"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	since := change(tree)
-	running := tree.Copy(0)
-
-	b.Run("transplant", func(b *testing.B) {
-		for range b.N {
-			if _, err := transplantTree(running.root, treeV.root, treeV.version, full); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("replay", func(b *testing.B) {
-		for range b.N {
-			replayed := NewFromSnapshot(full, false, 0)
-			for _, cs := range since {
-				replayed.ApplyChangeSet(cs)
-				replayed.SaveVersion(true)
-			}
-		}
-	})
+	since = change(tree)
+	return tree.Copy(0), treeV, full, since, base
 }

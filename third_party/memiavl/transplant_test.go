@@ -73,6 +73,10 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 	moved := &Tree{version: running.version, root: root, snapshot: full}
 	requireSameTree(t, moved, mem, keys)
 	memoized := len(mover.memo)
+	// the finds were made many at once, none left to the walk
+	if mover.foundAhead == 0 || mover.foundAlone != 0 {
+		t.Fatalf("%d nodes found ahead, %d by the walk itself", mover.foundAhead, mover.foundAlone)
+	}
 
 	// moved again later, it copies only what changed since
 	rounds(2)

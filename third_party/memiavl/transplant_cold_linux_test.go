@@ -1,0 +1,53 @@
+package memiavl
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkTransplantCold is BenchmarkTransplant's move with the old
+// chain's pages out of the page cache before each one, as at 10M parcels
+// in a node with less memory than its state: the finds then read the
+// base from the disk, one at a time or many at once.
+func BenchmarkTransplantCold(b *testing.B) {
+	running, treeV, full, _, base := transplantBenchTrees(b)
+	defer func(workers int) { transplantFindWorkers = workers }(transplantFindWorkers)
+	for _, workers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("finds-%d", workers), func(b *testing.B) {
+			transplantFindWorkers = workers
+			var faults int64
+			var cpu time.Duration
+			for range b.N {
+				b.StopTimer()
+				dropSnapshotPages(base)
+				var before, after unix.Rusage
+				_ = unix.Getrusage(unix.RUSAGE_SELF, &before)
+				b.StartTimer()
+				if _, err := transplantTree(running.root, treeV.root, treeV.version, full); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				_ = unix.Getrusage(unix.RUSAGE_SELF, &after)
+				faults += after.Majflt - before.Majflt
+				cpu += time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(faults)/float64(b.N), "major-faults/op")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+// dropSnapshotPages takes s's mapped pages out of the process and then out
+// of the page cache, so its next reads go to the disk.
+func dropSnapshotPages(s *Snapshot) {
+	for _, data := range [][]byte{s.nodes, s.leaves, s.kvs, s.branchKeys, s.branchIndex} {
+		if len(data) > 0 {
+			_ = unix.Madvise(data, unix.MADV_DONTNEED)
+		}
+	}
+	dropCachedFiles(s.dir)
+}
