@@ -1248,7 +1248,10 @@ func (db *DB) rewriteSnapshotBackground() error {
 			cloned.logger.Info("finished rewriting snapshot", "version", cloned.Version(), "tree", tree.Name,
 				"layer", tree.Layer, "chain", tree.Chain, "bytes", tree.Bytes, "out of cache", tree.OutOfCache)
 		}
-		mtree, err := LoadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0)
+		// A tree written whole to be moved onto (below) is not read until
+		// the switch: its upper branches are read into memory after the
+		// moves, not held beside the old snapshot's while they run.
+		mtree, err := loadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0, wanted == nil)
 		if err != nil {
 			ch <- snapshotResult{err: err}
 			return
@@ -1271,6 +1274,11 @@ func (db *DB) rewriteSnapshotBackground() error {
 					return
 				}
 			}
+		}
+
+		if err := mtree.holdUpperBranches(); err != nil {
+			ch <- snapshotResult{err: errors.Join(err, mtree.Close())}
+			return
 		}
 
 		// Catch up in the background until the new trees are within a

@@ -839,6 +839,48 @@ func TestSpoiltMoveIsReplaced(t *testing.T) {
 // a tree out of the page cache, and requires the rounds to stop at the
 // first that loses ground, the switch replaying the rest, instead of
 // running on while the log grows.
+// A snapshot written whole to be moved onto holds no upper branches
+// while the moves run (the old snapshot's are held meanwhile), and holds
+// them from the switch on.
+func TestWholeRewriteHoldsUpperBranchesAfterTheMoves(t *testing.T) {
+	minLeaves, budget := UpperBranchesMinLeaves, UpperBranchesNodes
+	UpperBranchesMinLeaves, UpperBranchesNodes = 2, 64
+	defer func() { UpperBranchesMinLeaves, UpperBranchesNodes = minLeaves, budget }()
+	db, err := Load(t.TempDir(), Options{CreateIfMissing: true, InitialStores: []string{"test"}, AsyncCommitBuffer: -1})
+	require.NoError(t, err)
+	defer db.Close()
+	for v := range 500 {
+		require.NoError(t, db.ApplyChangeSet("test", ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%03d", v)), Value: []byte("v")}}}))
+	}
+	_, err = db.Commit()
+	require.NoError(t, err)
+	commit := func(n int) {
+		for range n {
+			v := db.Version() + 1
+			require.NoError(t, db.ApplyChangeSet("test", ChangeSet{Pairs: []*KVPair{{Key: []byte(fmt.Sprintf("k%03d", v*37%500)), Value: []byte(fmt.Sprint(v))}}}))
+			_, err := db.Commit()
+			require.NoError(t, err)
+		}
+	}
+	var held []bool // by move, the switch's last
+	spoilMove = func(_ int, mt *MultiTree) {
+		held = append(held, mt.trees[0].snapshot.upper != nil)
+	}
+	defer func() { spoilMove = nil }()
+	commit(10)
+	require.NoError(t, db.RewriteSnapshotBackground())
+	commit(3)
+	require.NoError(t, db.WaitSnapshotRewrite())
+	require.NotEmpty(t, held, "no move")
+	require.False(t, held[0], "upper branches held during the first move, in the background")
+	require.EqualValues(t, db.LastRewrite().Version, db.SnapshotVersion(), "no switch")
+	require.NotNil(t, db.TreeByName("test").snapshot.upper, "no upper branches after the switch")
+	for i := range 500 {
+		key := []byte(fmt.Sprintf("k%03d", i))
+		require.NotNil(t, db.TreeByName("test").Get(key), "%s", key)
+	}
+}
+
 // The background moves of a whole rewrite stop, as the catch-up does, at
 // the first round that moved no fewer versions than the one before; the
 // switch moves the rest.

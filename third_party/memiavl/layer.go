@@ -308,7 +308,7 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 		if err != nil {
 			return fmt.Errorf("open snapshot %d of the chain under %s: %w", i, dir, err)
 		}
-		m, isNew, err := acquireSnapshot(memberDir)
+		m, isNew, err := acquireSnapshot(memberDir, true)
 		if err != nil {
 			return fmt.Errorf("open snapshot %d of the chain under %s: %w", i, dir, err)
 		}

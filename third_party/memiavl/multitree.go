@@ -64,6 +64,12 @@ func NewEmptyMultiTree(initialVersion uint32, cacheSize int) *MultiTree {
 }
 
 func LoadMultiTree(dir string, zeroCopy bool, cacheSize int) (*MultiTree, error) {
+	return loadMultiTree(dir, zeroCopy, cacheSize, true)
+}
+
+// loadMultiTree is LoadMultiTree; without holdUpper the snapshots it opens
+// afresh hold no upper branches until holdUpperBranches.
+func loadMultiTree(dir string, zeroCopy bool, cacheSize int, holdUpper bool) (*MultiTree, error) {
 	metadata, err := readMetadata(dir)
 	if err != nil {
 		return nil, err
@@ -82,7 +88,7 @@ func LoadMultiTree(dir string, zeroCopy bool, cacheSize int) (*MultiTree, error)
 		}
 		name := e.Name()
 		treeNames = append(treeNames, name)
-		snapshot, err := OpenSnapshot(filepath.Join(dir, name))
+		snapshot, err := openSnapshot(filepath.Join(dir, name), holdUpper)
 		if err != nil {
 			return nil, err
 		}
@@ -111,6 +117,22 @@ func LoadMultiTree(dir string, zeroCopy bool, cacheSize int) (*MultiTree, error)
 	// overflow checked in `readMetadata`.
 	mtree.setInitialVersion(uint32(metadata.InitialVersion))
 	return mtree, nil
+}
+
+// holdUpperBranches reads into memory the upper branches of the trees'
+// snapshots that were opened without them (loadMultiTree).
+func (t *MultiTree) holdUpperBranches() error {
+	for _, entry := range t.trees {
+		if entry.snapshot == nil {
+			continue
+		}
+		for _, s := range entry.snapshot.Chain() {
+			if err := s.holdUpperBranches(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // TreeByName returns the tree by name, returns nil if not found

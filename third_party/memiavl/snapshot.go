@@ -95,6 +95,12 @@ func NewEmptySnapshot(version uint32) *Snapshot {
 // A snapshot open in the process already is shared (snapshot_share.go):
 // each OpenSnapshot is matched by one Close.
 func OpenSnapshot(snapshotDir string) (*Snapshot, error) {
+	return openSnapshot(snapshotDir, true)
+}
+
+// openSnapshot is OpenSnapshot; without holdUpper a snapshot it opens
+// afresh holds no upper branches until holdUpperBranches.
+func openSnapshot(snapshotDir string, holdUpper bool) (*Snapshot, error) {
 	// one open at a time: a snapshot shared is linked to its chain
 	openSnapshotsOneAtATime.Lock()
 	defer openSnapshotsOneAtATime.Unlock()
@@ -102,7 +108,7 @@ func OpenSnapshot(snapshotDir string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snapshot, fresh, err := acquireSnapshot(dir)
+	snapshot, fresh, err := acquireSnapshot(dir, holdUpper)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +126,26 @@ func OpenSnapshot(snapshotDir string) (*Snapshot, error) {
 	return snapshot, nil
 }
 
+// holdUpperBranches reads the snapshot's upper branches into memory
+// (upper.go), if it is a full snapshot large enough to hold them and does
+// not yet. A snapshot opened without them (openSnapshotFiles' holdUpper)
+// must take them before any other goroutine reads it.
+func (snapshot *Snapshot) holdUpperBranches() error {
+	if snapshot.upper != nil || snapshot.layer != nil || snapshot.branchIndex == nil || UpperBranchesNodes <= 0 {
+		return nil
+	}
+	nodesLen, leavesLen := len(snapshot.nodes)/SizeNode, len(snapshot.leaves)/SizeLeaf
+	if nodesLen == 0 || leavesLen < UpperBranchesMinLeaves {
+		return nil
+	}
+	upper, err := loadUpperBranches(snapshot.dir, nodesLen, upperMinHeight(leavesLen, UpperBranchesNodes))
+	if err != nil {
+		return fmt.Errorf("read the upper branches of %s: %w", snapshot.dir, err)
+	}
+	snapshot.upper = upper
+	return nil
+}
+
 // resolveSnapshotDir is dir absolute, links resolved: the key the process
 // shares open snapshots by, and what a layer's chain is relative to.
 func resolveSnapshotDir(dir string) (string, error) {
@@ -132,7 +158,7 @@ func resolveSnapshotDir(dir string) (string, error) {
 
 // openSnapshotFiles opens the snapshot in snapshotDir alone; for a layer
 // it also returns its layer file, and the caller links its chain.
-func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHeader, err error) {
+func openSnapshotFiles(snapshotDir string, holdUpper bool) (snapshot *Snapshot, layer *layerHeader, err error) {
 	dir, err := resolveSnapshotDir(snapshotDir)
 	if err != nil {
 		return nil, nil, err
@@ -291,9 +317,9 @@ func openSnapshotFiles(snapshotDir string) (snapshot *Snapshot, layer *layerHead
 		for _, data := range [][]byte{nodes, snapshot.branchIndex, snapshot.branchKeys} {
 			willNeed(data)
 		}
-		if layer == nil && UpperBranchesNodes > 0 && leavesLen >= UpperBranchesMinLeaves {
-			if snapshot.upper, err = loadUpperBranches(snapshotDir, nodesLen, upperMinHeight(leavesLen, UpperBranchesNodes)); err != nil {
-				return nil, nil, fmt.Errorf("read the upper branches of %s: %w", snapshotDir, err)
+		if holdUpper {
+			if err := snapshot.holdUpperBranches(); err != nil {
+				return nil, nil, err
 			}
 		}
 	}

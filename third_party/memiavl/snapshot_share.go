@@ -26,14 +26,14 @@ var openSnapshotsOneAtATime sync.Mutex
 // acquireSnapshot returns the snapshot in dir (resolved by
 // resolveSnapshotDir), opening it alone if the process has not, and
 // counts one more holder. fresh says it was opened now.
-func acquireSnapshot(dir string) (s *Snapshot, fresh bool, err error) {
+func acquireSnapshot(dir string, holdUpper bool) (s *Snapshot, fresh bool, err error) {
 	openSnapshots.Lock()
 	defer openSnapshots.Unlock()
 	if s, ok := openSnapshots.byDir[dir]; ok {
 		s.holders++
 		return s, false, nil
 	}
-	if s, _, err = openSnapshotFiles(dir); err != nil {
+	if s, _, err = openSnapshotFiles(dir, holdUpper); err != nil {
 		return nil, false, err
 	}
 	s.holders = 1
