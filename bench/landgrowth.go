@@ -477,8 +477,8 @@ func describeRewrite(r memiavl.RewriteReport) string {
 			final = fmt.Sprintf("moved %d", r.FinalMoved)
 		}
 	}
-	return fmt.Sprintf("%s; written in %.1f s, %s, the switch %s and took %d ms",
-		strings.Join(parts, "; "), r.Wrote.Seconds(), caughtUp, final, r.SwitchTook.Milliseconds())
+	return fmt.Sprintf("%s; written in %.1f s, %s, the switch %s in %d ms and took %d ms",
+		strings.Join(parts, "; "), r.Wrote.Seconds(), caughtUp, final, r.SwitchCatchUpTook.Milliseconds(), r.SwitchTook.Milliseconds())
 }
 
 // writeKept writes a kept register's note atomically.

@@ -607,6 +607,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		}
 		result.report.FinalCatchUp = final.Versions
 	}
+	result.report.SwitchCatchUpTook = time.Since(switchStarted)
 
 	// do the switch
 	before := db.MultiTree.snapshotDirs()
@@ -614,16 +615,17 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 		return fmt.Errorf("switch multitree failed: %w", err)
 	}
 	// The snapshots the switch left out of use (a whole rewrite leaves its
-	// tree's old chain; a layer leaves none) leave the page cache now, not
-	// as the new snapshot is read in.
+	// tree's old chain; a layer leaves none) leave the page cache, not as
+	// the new snapshot is read in; after the commit, with the pruning.
 	after := db.MultiTree.snapshotDirs()
+	var unused []string
 	for dir := range before {
 		if !after[dir] {
-			dropCachedFiles(dir)
+			unused = append(unused, dir)
 		}
 	}
 	db.grown = db.grown.since(db.grownAtRewrite)
-	db.pruneSnapshots()
+	db.pruneSnapshots(unused...)
 	result.report.SwitchTook = time.Since(switchStarted)
 	db.lastRewrite = result.report
 	db.logger.Info("switched to new snapshot", "version", db.MultiTree.Version(),
@@ -642,12 +644,19 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 }
 
 // pruneSnapshot prune the old snapshots
-func (db *DB) pruneSnapshots() {
+func (db *DB) pruneSnapshots(dropCached ...string) {
 	// wait until last prune finish
 	db.pruneSnapshotLock.Lock()
 
 	go func() {
 		defer db.pruneSnapshotLock.Unlock()
+		// Snapshots a switch left out of use leave the page cache (those
+		// pruned below would anyway). Here rather than at the switch: over
+		// gigabytes of cached pages the drop takes a while, and the switch
+		// holds the DB's lock.
+		for _, dir := range dropCached {
+			dropCachedFiles(dir)
+		}
 
 		currentVersion, err := currentVersion(db.dir)
 		if err != nil {
@@ -963,6 +972,9 @@ type RewriteReport struct {
 	// commit's switch took in all.
 	FinalCatchUp int64
 	SwitchTook   time.Duration
+	// SwitchCatchUpTook is the part of SwitchTook the final catch-up
+	// (replayed or moved) took; the rest is the switch of the trees.
+	SwitchCatchUpTook time.Duration
 	// FinalMoved is the versions the switch moved instead, where the
 	// rewrite moved the running trees before it
 	FinalMoved int64
