@@ -57,6 +57,12 @@ type transplanter struct {
 	// version of the last running tree moved
 	memo  map[Node]Node
 	moved uint32
+	// readAhead has each find read its pages with pread first
+	// (readAheadFind): for a rewrite written out of the page cache, whose
+	// old chain is larger than memory. Where the old chain is in memory,
+	// or small, the reads cost more than the faults they save
+	// (BenchmarkTransplantCold).
+	readAhead bool
 	// foundAhead and foundAlone count the finds made many at once
 	// (findAhead) and those node made itself
 	foundAhead, foundAlone int
@@ -131,10 +137,11 @@ func (t *transplanter) node(n Node) (Node, error) {
 // pages, and for a node whose state is larger than its memory those pages
 // are mostly on the disk: found one after another, the move reads at the
 // disk's rate for a queue of one, slower than the blocks it must catch up
-// with (docs/state.md: a third of the rate at sixteen in flight). Each
-// find first reads its pages with pread (readAheadFind): a fault on the
-// map holds the goroutine's processor, so through the map alone no more
-// than GOMAXPROCS finds would wait on the disk at once.
+// with (docs/state.md: a third of the rate at sixteen in flight). For a
+// rewrite written out of the page cache each find first reads its pages
+// with pread (readAheadFind, transplanter.readAhead): a fault on the map
+// holds the goroutine's processor, so through the map alone no more than
+// GOMAXPROCS finds would wait on the disk at once.
 var transplantFindWorkers = 16
 
 // findAhead finds, many at once, the nodes of the tree at v that running
@@ -155,7 +162,9 @@ func (t *transplanter) findAhead(running Node) {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(len(frontier)); i = next.Add(1) - 1 {
-				t.readAheadFind(frontier[i])
+				if t.readAhead {
+					t.readAheadFind(frontier[i])
+				}
 				if n, err := t.find(frontier[i]); err == nil {
 					found[i] = n
 				}
@@ -355,7 +364,9 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		if tree.Layer {
 			st.layered[tree.Name] = true
 		} else {
-			st.movers[tree.Name] = newTransplanter(treeV.trees[i].root, treeV.trees[i].version, t.trees[i].snapshot)
+			mover := newTransplanter(treeV.trees[i].root, treeV.trees[i].version, t.trees[i].snapshot)
+			mover.readAhead = tree.OutOfCache
+			st.movers[tree.Name] = mover
 		}
 	}
 	if len(st.movers) == 0 {

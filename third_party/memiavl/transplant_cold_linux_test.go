@@ -11,13 +11,17 @@ import (
 // BenchmarkTransplantCold is BenchmarkTransplant's move with the old
 // chain's pages out of the page cache before each one, as at 10M parcels
 // in a node with less memory than its state: the finds then read the
-// base from the disk, one at a time or many at once.
+// base from the disk, one or sixteen at a time, through the map or read
+// ahead with pread.
 func BenchmarkTransplantCold(b *testing.B) {
 	running, treeV, full, _, base := transplantBenchTrees(b)
 	defer func(workers int) { transplantFindWorkers = workers }(transplantFindWorkers)
-	for _, workers := range []int{1, 16} {
-		b.Run(fmt.Sprintf("finds-%d", workers), func(b *testing.B) {
-			transplantFindWorkers = workers
+	for _, c := range []struct {
+		workers   int
+		readAhead bool
+	}{{1, false}, {16, false}, {1, true}, {16, true}} {
+		b.Run(fmt.Sprintf("finds-%d-read-ahead-%v", c.workers, c.readAhead), func(b *testing.B) {
+			transplantFindWorkers = c.workers
 			var faults int64
 			var cpu time.Duration
 			for range b.N {
@@ -26,7 +30,9 @@ func BenchmarkTransplantCold(b *testing.B) {
 				var before, after unix.Rusage
 				_ = unix.Getrusage(unix.RUSAGE_SELF, &before)
 				b.StartTimer()
-				if _, err := transplantTree(running.root, treeV.root, treeV.version, full); err != nil {
+				mover := newTransplanter(treeV.root, treeV.version, full)
+				mover.readAhead = c.readAhead
+				if _, err := mover.move(running.root); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
