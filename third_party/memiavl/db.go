@@ -1318,6 +1318,16 @@ func (db *DB) rewriteSnapshotBackground() error {
 // switch then replays the rest.
 const catchUpRoundsMax = 64
 
+// roundsDone says whether a background catch-up or move should stop after
+// its round-th round, which took the tree on by this round's versions
+// (last: the round before's): done within a version, or losing ground (a
+// round that had no fewer versions to take than the one before means the
+// commits outrun the rounds, and more of them would only grow what the
+// switch waits on). The switch takes the last round's worth.
+func roundsDone(round int, this, last int64) bool {
+	return this <= 1 || round > 1 && this >= last
+}
+
 // catchUpInBackground replays the log into mtree in rounds, each what the
 // commits added during the one before, until a round finds at most one
 // version (the commit that will switch may add one more), recording the
@@ -1339,13 +1349,10 @@ func catchUpInBackground(ctx context.Context, mtree *MultiTree, log *wal.Log, re
 		}
 		report.CaughtUp += grown.Versions
 		report.CatchUpRounds++
-		// Done within a version; or losing ground: a round that replayed
-		// no fewer versions than the one before means the log grows
-		// faster than it is replayed (a tree out of the page cache under
-		// a flood of commits), and more rounds would only put the switch
-		// off while the log and the heap grow. The switch replays the
-		// last round's worth.
-		if grown.Versions <= 1 || report.CatchUpRounds > 1 && grown.Versions >= last {
+		// A log that grows faster than it is replayed (a tree out of the
+		// page cache under a flood of commits) would only put the switch
+		// off while the log and the heap grow.
+		if roundsDone(report.CatchUpRounds, grown.Versions, last) {
 			break
 		}
 		last = grown.Versions

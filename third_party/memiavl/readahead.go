@@ -76,7 +76,7 @@ var ReadAheadMappedLevels = 16
 // branches as preadDescend does, and reads the leaf and its key-value
 // record with pread.
 func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
-	leaf, err := node.preadDescend(key, depth, nil)
+	leaf, err := node.preadDescend(key, depth, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +108,15 @@ func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
 // files, from memory for a snapshot's held upper branches, and with pread
 // (preadStep) elsewhere. At each level not read through the map,
 // visitOther (when not nil) is given the child the search does not take.
-func (node PersistedNode) preadDescend(key []byte, depth int, visitOther func(PersistedNode) error) (PersistedNode, error) {
+// Given a height above 0 (stopAt), it stops at the first branch no higher,
+// having read that branch but not its children.
+func (node PersistedNode) preadDescend(key []byte, depth int, stopAt uint8, visitOther func(PersistedNode) error) (PersistedNode, error) {
 	for ; !node.isLeaf; depth++ {
 		s := node.snapshot
 		if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper.holds(node.index) {
+			if stopAt > 0 && node.Height() <= stopAt {
+				return node, nil
+			}
 			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
 				node = node.left()
 			} else {
@@ -119,8 +124,8 @@ func (node PersistedNode) preadDescend(key []byte, depth int, visitOther func(Pe
 			}
 			continue
 		}
-		next, other, _, err := s.preadStep(node.index, key)
-		if err != nil {
+		next, other, height, err := s.preadStep(node.index, key)
+		if err != nil || height <= stopAt {
 			return node, err
 		}
 		if visitOther != nil {
@@ -178,11 +183,8 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 		return s.preadLayerStep(index, key)
 	}
 	var rec [SizeNodeWithoutHash]byte
-	var branchKey []byte
-	if slot, ok := s.upper.slot(index); ok { // held in memory
-		copy(rec[:], s.upper.record(slot))
-		branchKey = s.upper.key(slot)
-	} else if branchKey, err = s.preadBranch(index, rec[:]); err != nil {
+	branchKey, err := s.readBranch(index, rec[:])
+	if err != nil {
 		return next, other, 0, err
 	}
 	height = rec[OffsetHeight]
@@ -232,7 +234,7 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 	if !ok {
 		return nil
 	}
-	leaf, err := n.preadDescend(key, depth, preadRecord)
+	leaf, err := n.preadDescend(key, depth, 0, preadRecord)
 	if err != nil {
 		return err
 	}
@@ -265,6 +267,17 @@ func (s *Snapshot) branchRecordSize() int64 {
 		return SizeLayerNode
 	}
 	return SizeNode
+}
+
+// readBranch reads the head of branch index's record into rec (as long
+// as rec) and returns its key: from memory for a held branch, else with
+// pread (preadBranch).
+func (s *Snapshot) readBranch(index uint32, rec []byte) ([]byte, error) {
+	if slot, ok := s.upper.slot(index); ok {
+		copy(rec, s.upper.record(slot))
+		return s.upper.key(slot), nil
+	}
+	return s.preadBranch(index, rec)
 }
 
 // preadBranch reads the head of branch index's record into rec (as long

@@ -188,12 +188,31 @@ func requirePreadStepsAsChildren(t *testing.T, tree *Tree) int {
 				leaf = next
 			}
 			var got []PersistedNode
-			end, err := pn.preadDescend(c.key, depth, func(o PersistedNode) error {
+			end, err := pn.preadDescend(c.key, depth, 0, func(o PersistedNode) error {
 				got = append(got, o)
 				return nil
 			})
 			if err != nil || end != leaf || !slices.Equal(got, want) {
 				t.Fatalf("branch %d, key %q: preadDescend ends at %v (%v) having passed %v; through the map %v having passed %v", pn.index, c.key, end, err, got, leaf, want)
+			}
+			// Stopped at height 2: at the first branch no higher, having
+			// passed only the branches above it.
+			stop, steps := pn, 0
+			for !stop.isLeaf && stop.Height() > 2 {
+				if bytes.Compare(c.key, stop.snapshot.BranchKey(stop.index)) < 0 {
+					stop = stop.left()
+				} else {
+					stop = stop.right()
+				}
+				steps++
+			}
+			got = got[:0]
+			end, err = pn.preadDescend(c.key, depth, 2, func(o PersistedNode) error {
+				got = append(got, o)
+				return nil
+			})
+			if err != nil || end != stop || !slices.Equal(got, want[:steps]) {
+				t.Fatalf("branch %d, key %q: preadDescend to height 2 ends at %v (%v) having passed %v; through the map %v having passed %v", pn.index, c.key, end, err, got, stop, want[:steps])
 			}
 		}
 		walk(l, depth+1)

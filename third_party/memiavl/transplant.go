@@ -214,26 +214,8 @@ func (t *transplanter) readAheadFind(x Node) {
 			n = m.right
 		}
 	}
-	p, ok := n.(PersistedNode)
-	for ; ok && !p.isLeaf && p.snapshot.branchIndex != nil; depth++ {
-		s := p.snapshot
-		if depth < ReadAheadMappedLevels && !s.upper.holds(p.index) {
-			// the top levels, as ReadAhead reads them: through the map
-			if p.Height() <= height {
-				return
-			}
-			if bytes.Compare(key, s.BranchKey(p.index)) < 0 {
-				p = p.left()
-			} else {
-				p = p.right()
-			}
-			continue
-		}
-		next, other, h, err := s.preadStep(p.index, key)
-		if err != nil || h <= height || preadRecord(other) != nil {
-			return
-		}
-		p = next
+	if p, ok := n.(PersistedNode); ok {
+		_, _ = p.preadDescend(key, depth, height, preadRecord) // an error leaves the reads to find
 	}
 }
 
@@ -249,14 +231,11 @@ func preadKeyHeight(node PersistedNode) ([]byte, uint8, error) {
 		}
 		return head[4 : len(head)-4], 0, nil
 	}
-	if slot, ok := s.upper.slot(node.index); ok {
-		return s.upper.key(slot), s.upper.record(slot)[OffsetHeight], nil
-	}
-	if s.branchIndex == nil {
+	if s.branchIndex == nil && !s.upper.holds(node.index) {
 		return nil, 0, nil
 	}
 	var rec [SizeNodeWithoutHash]byte
-	key, err := s.preadBranch(node.index, rec[:])
+	key, err := s.readBranch(node.index, rec[:])
 	return key, rec[OffsetHeight], err
 }
 
@@ -392,13 +371,10 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		report.TransplantRounds++
 		report.Transplanted = running.Version() - st.treeV
 		report.TransplantTook = time.Since(started)
-		// Done within a version; or losing ground, as the catch-up's
-		// rounds (catchUpInBackground): a round that moved no fewer
-		// versions than the one before means the commits outrun the
-		// moves (their finds read a state out of the page cache), and
-		// more rounds would only grow the running trees and the heap
-		// that holds them. The switch moves the last round's worth.
-		if gained <= 1 || report.TransplantRounds > 1 && gained >= last {
+		// Commits that outrun the moves (their finds read a state out of
+		// the page cache) would only grow the running trees and the heap
+		// that holds them.
+		if roundsDone(report.TransplantRounds, gained, last) {
 			break
 		}
 		last = gained
