@@ -24,7 +24,9 @@ func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
 		}
 		return nil, nil
 	case PersistedNode:
-		return n.readAhead(key, depth)
+		w := newPreadSpans()
+		defer w.done()
+		return n.readAhead(w, key, depth)
 	case nil:
 		return nil, nil
 	default:
@@ -75,13 +77,13 @@ var ReadAheadMappedLevels = 16
 // readAhead finds key's leaf below node, at depth from the root, reading
 // branches as preadDescend does, and reads the leaf and its key-value
 // record with pread.
-func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
-	leaf, err := node.preadDescend(key, depth, 0, nil)
+func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int) ([]byte, error) {
+	leaf, err := node.preadDescend(w, key, depth, 0, nil)
 	if err != nil {
 		return nil, err
 	}
 	s := leaf.snapshot
-	head, offset, err := s.preadLeafHead(leaf, key)
+	head, offset, err := s.preadLeafHead(w, leaf, key)
 	if err != nil || head == nil {
 		return nil, err
 	}
@@ -91,7 +93,7 @@ func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
 	}
 	value := make([]byte, binary.LittleEndian.Uint32(head[4+keyLen:]))
 	if len(value) > 0 {
-		if _, err := s.kvsMap.file.ReadAt(value, offset+int64(len(head))); err != nil {
+		if err := w.readAt(spanKVs, s.kvsMap.file, value, offset+int64(len(head))); err != nil {
 			return nil, fmt.Errorf("read value at %d: %w", offset, err)
 		}
 	}
@@ -110,7 +112,7 @@ func (node PersistedNode) readAhead(key []byte, depth int) ([]byte, error) {
 // visitOther (when not nil) is given the child the search does not take.
 // Given a height above 0 (stopAt), it stops at the first branch no higher,
 // having read that branch but not its children.
-func (node PersistedNode) preadDescend(key []byte, depth int, stopAt uint8, visitOther func(PersistedNode) error) (PersistedNode, error) {
+func (node PersistedNode) preadDescend(w *preadSpans, key []byte, depth int, stopAt uint8, visitOther func(*preadSpans, PersistedNode) error) (PersistedNode, error) {
 	for ; !node.isLeaf; depth++ {
 		s := node.snapshot
 		if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper.holds(node.index) {
@@ -124,12 +126,12 @@ func (node PersistedNode) preadDescend(key []byte, depth int, stopAt uint8, visi
 			}
 			continue
 		}
-		next, other, height, err := s.preadStep(node.index, key)
+		next, other, height, err := s.preadStep(w, node.index, key)
 		if err != nil || height <= stopAt {
 			return node, err
 		}
 		if visitOther != nil {
-			if err := visitOther(other); err != nil {
+			if err := visitOther(w, other); err != nil {
 				return node, err
 			}
 		}
@@ -143,9 +145,9 @@ func (node PersistedNode) preadDescend(key []byte, depth int, stopAt uint8, visi
 // returns the head and the record's offset in the key-value file. Given
 // a key (not nil) it reads no further than the leaf record when the
 // leaf's key is not as long, and returns a nil head.
-func (s *Snapshot) preadLeafHead(leaf PersistedNode, key []byte) ([]byte, int64, error) {
+func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) ([]byte, int64, error) {
 	var rec [SizeLeafWithoutHash]byte
-	if _, err := s.leavesMap.file.ReadAt(rec[:], int64(leaf.index)*SizeLeaf); err != nil {
+	if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(leaf.index)*SizeLeaf); err != nil {
 		return nil, 0, fmt.Errorf("read leaf %d: %w", leaf.index, err)
 	}
 	keyLen := int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:]))
@@ -154,7 +156,7 @@ func (s *Snapshot) preadLeafHead(leaf PersistedNode, key []byte) ([]byte, int64,
 		return nil, offset, nil
 	}
 	head := make([]byte, 4+keyLen+4)
-	if _, err := s.kvsMap.file.ReadAt(head, offset); err != nil {
+	if err := w.readAt(spanKVs, s.kvsMap.file, head, offset); err != nil {
 		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
 	}
 	return head, offset, nil
@@ -178,12 +180,12 @@ func (t *Tree) SnapshotBytes() int64 {
 // right() after comparing key with BranchKey(index), reading the branch
 // record, its key's offset and the key with pread. It returns the child
 // the search goes on to (next), the other one, and the branch's height.
-func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
+func (s *Snapshot) preadStep(w *preadSpans, index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
 	if s.chain != nil {
-		return s.preadLayerStep(index, key)
+		return s.preadLayerStep(w, index, key)
 	}
 	var rec [SizeNodeWithoutHash]byte
-	branchKey, err := s.readBranch(index, rec[:])
+	branchKey, err := s.readBranch(w, index, rec[:])
 	if err != nil {
 		return next, other, 0, err
 	}
@@ -207,9 +209,9 @@ func (s *Snapshot) preadStep(index uint32, key []byte) (next, other PersistedNod
 
 // preadLayerStep is preadStep for a layer's branch, whose record names
 // its children.
-func (s *Snapshot) preadLayerStep(index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
+func (s *Snapshot) preadLayerStep(w *preadSpans, index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
 	var rec [SizeLayerNode]byte
-	branchKey, err := s.preadBranch(index, rec[:])
+	branchKey, err := s.preadBranch(w, index, rec[:])
 	if err != nil {
 		return next, other, 0, err
 	}
@@ -234,27 +236,29 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 	if !ok {
 		return nil
 	}
-	leaf, err := n.preadDescend(key, depth, 0, preadRecord)
+	w := newPreadSpans()
+	defer w.done()
+	leaf, err := n.preadDescend(w, key, depth, 0, preadRecord)
 	if err != nil {
 		return err
 	}
-	_, _, err = leaf.snapshot.preadLeafHead(leaf, nil)
+	_, _, err = leaf.snapshot.preadLeafHead(w, leaf, nil)
 	return err
 }
 
 // preadRecord reads node's record (a branch's or a leaf's) with pread,
 // from whichever snapshot of a chain holds it.
-func preadRecord(node PersistedNode) error {
+func preadRecord(w *preadSpans, node PersistedNode) error {
 	s := node.snapshot
-	f, size := s.leavesMap.file, int64(SizeLeaf)
+	kind, f, size := spanLeaves, s.leavesMap.file, int64(SizeLeaf)
 	if !node.isLeaf {
 		if s.upper.holds(node.index) {
 			return nil
 		}
-		f, size = s.nodesMap.file, s.branchRecordSize()
+		kind, f, size = spanNodes, s.nodesMap.file, s.branchRecordSize()
 	}
 	var rec [SizeLayerNode]byte
-	if _, err := f.ReadAt(rec[:size], int64(node.index)*size); err != nil {
+	if err := w.readAt(kind, f, rec[:size], int64(node.index)*size); err != nil {
 		return fmt.Errorf("read node %d (leaf %v): %w", node.index, node.isLeaf, err)
 	}
 	return nil
@@ -272,41 +276,32 @@ func (s *Snapshot) branchRecordSize() int64 {
 // readBranch reads the head of branch index's record into rec (as long
 // as rec) and returns its key: from memory for a held branch, else with
 // pread (preadBranch).
-func (s *Snapshot) readBranch(index uint32, rec []byte) ([]byte, error) {
+func (s *Snapshot) readBranch(w *preadSpans, index uint32, rec []byte) ([]byte, error) {
 	if slot, ok := s.upper.slot(index); ok {
 		copy(rec, s.upper.record(slot))
 		return s.upper.key(slot), nil
 	}
-	return s.preadBranch(index, rec)
+	return s.preadBranch(w, index, rec)
 }
 
 // preadBranch reads the head of branch index's record into rec (as long
 // as rec), its key's offset and the key with pread, and returns the key.
-func (s *Snapshot) preadBranch(index uint32, rec []byte) ([]byte, error) {
-	if _, err := s.nodesMap.file.ReadAt(rec, int64(index)*s.branchRecordSize()); err != nil {
+func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte, error) {
+	if err := w.readAt(spanNodes, s.nodesMap.file, rec, int64(index)*s.branchRecordSize()); err != nil {
 		return nil, fmt.Errorf("read branch %d: %w", index, err)
 	}
 	var off [8]byte
-	if _, err := s.branchIndexMap.file.ReadAt(off[:], 8*int64(index)); err != nil {
+	if err := w.readAt(spanBranchIndex, s.branchIndexMap.file, off[:], 8*int64(index)); err != nil {
 		return nil, fmt.Errorf("read branch key index %d: %w", index, err)
 	}
 	offset := int64(binary.LittleEndian.Uint64(off[:]))
-	// Most keys are short: one read of the length and up to 60 bytes of
-	// key, a second only for a longer key.
-	var head [64]byte
-	n, err := s.branchKeysMap.file.ReadAt(head[:], offset)
-	if n < 4 {
+	var keyLen [4]byte
+	if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, keyLen[:], offset); err != nil {
 		return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
 	}
-	keyLen := int(binary.LittleEndian.Uint32(head[:4]))
-	branchKey := head[4:n]
-	if keyLen <= len(branchKey) {
-		branchKey = branchKey[:keyLen]
-	} else {
-		branchKey = make([]byte, keyLen)
-		if _, err := s.branchKeysMap.file.ReadAt(branchKey, offset+4); err != nil {
-			return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
-		}
+	branchKey := make([]byte, binary.LittleEndian.Uint32(keyLen[:]))
+	if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, branchKey, offset+4); err != nil {
+		return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
 	}
 	return branchKey, nil
 }

@@ -168,7 +168,7 @@ func requirePreadStepsAsChildren(t *testing.T, tree *Tree) int {
 			key         []byte
 			next, other PersistedNode
 		}{{below, l, r}, {key, r, l}} {
-			next, other, height, err := s.preadStep(pn.index, c.key)
+			next, other, height, err := s.preadStep(nil, pn.index, c.key)
 			if err != nil {
 				t.Fatalf("branch %d: %v", pn.index, err)
 			}
@@ -188,7 +188,7 @@ func requirePreadStepsAsChildren(t *testing.T, tree *Tree) int {
 				leaf = next
 			}
 			var got []PersistedNode
-			end, err := pn.preadDescend(c.key, depth, 0, func(o PersistedNode) error {
+			end, err := pn.preadDescend(nil, c.key, depth, 0, func(_ *preadSpans, o PersistedNode) error {
 				got = append(got, o)
 				return nil
 			})
@@ -207,12 +207,14 @@ func requirePreadStepsAsChildren(t *testing.T, tree *Tree) int {
 				steps++
 			}
 			got = got[:0]
-			end, err = pn.preadDescend(c.key, depth, 2, func(o PersistedNode) error {
+			spans := newPreadSpans()
+			end, err = pn.preadDescend(spans, c.key, depth, 2, func(_ *preadSpans, o PersistedNode) error {
 				got = append(got, o)
 				return nil
 			})
+			spans.done()
 			if err != nil || end != stop || !slices.Equal(got, want[:steps]) {
-				t.Fatalf("branch %d, key %q: preadDescend to height 2 ends at %v (%v) having passed %v; through the map %v having passed %v", pn.index, c.key, end, err, got, stop, want[:steps])
+				t.Fatalf("branch %d, key %q: preadDescend through spans to height 2 ends at %v (%v) having passed %v; through the map %v having passed %v", pn.index, c.key, end, err, got, stop, want[:steps])
 			}
 		}
 		walk(l, depth+1)

@@ -186,6 +186,8 @@ func (t *transplanter) findAhead(running Node) {
 // left one's size, counted when the way turns right). It only reads; an
 // error leaves the reads to find.
 func (t *transplanter) readAheadFind(x Node) {
+	w := newPreadSpans()
+	defer w.done()
 	var key []byte
 	var height uint8
 	switch x := x.(type) {
@@ -193,7 +195,7 @@ func (t *transplanter) readAheadFind(x Node) {
 		key, height = x.key, x.height
 	case PersistedNode:
 		var err error
-		if key, height, err = preadKeyHeight(x); err != nil || key == nil {
+		if key, height, err = preadKeyHeight(w, x); err != nil || key == nil {
 			return
 		}
 	default:
@@ -215,17 +217,17 @@ func (t *transplanter) readAheadFind(x Node) {
 		}
 	}
 	if p, ok := n.(PersistedNode); ok {
-		_, _ = p.preadDescend(key, depth, height, preadRecord) // an error leaves the reads to find
+		_, _ = p.preadDescend(w, key, depth, height, preadRecord) // an error leaves the reads to find
 	}
 }
 
 // preadKeyHeight reads node's key and height with pread (from memory for
 // a held branch). A nil key: the snapshot has no branch key files, and
 // the key is left to be read through the map.
-func preadKeyHeight(node PersistedNode) ([]byte, uint8, error) {
+func preadKeyHeight(w *preadSpans, node PersistedNode) ([]byte, uint8, error) {
 	s := node.snapshot
 	if node.isLeaf {
-		head, _, err := s.preadLeafHead(node, nil)
+		head, _, err := s.preadLeafHead(w, node, nil)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -235,7 +237,7 @@ func preadKeyHeight(node PersistedNode) ([]byte, uint8, error) {
 		return nil, 0, nil
 	}
 	var rec [SizeNodeWithoutHash]byte
-	key, err := s.readBranch(node.index, rec[:])
+	key, err := s.readBranch(w, node.index, rec[:])
 	return key, rec[OffsetHeight], err
 }
 
