@@ -199,6 +199,9 @@ type Store struct {
 	// rewrites are the last background rewrites switched to
 	// (RewritesAfter); a pointer, as a restore copies the Store
 	rewrites *rewriteLog
+	// ahead holds the values the block's read-ahead found, until the
+	// trees change.
+	ahead *aheadReads
 }
 
 // rewriteLog keeps the last rewritesKept switches' reports, oldest first.
@@ -290,7 +293,7 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{archDB: archDB, arch: arch, opts: opts, split: splitBytes(opts.Split)}
+	s := &Store{archDB: archDB, arch: arch, opts: opts, split: splitBytes(opts.Split), ahead: newAheadReads()}
 	s.rewarm, s.rewrites = &rewarmer{}, &rewriteLog{}
 	s.rewarm.closing, s.rewarm.stop = context.WithCancel(context.Background())
 	layout, err := archDB.Get(metaLayout)
@@ -541,6 +544,7 @@ func (s *Store) Working() KV { return splitKV{s} }
 // to the archive, then the latest trees; then it prunes old versions if
 // KeepRecent is set. The first commit records the layout if nothing did.
 func (s *Store) Commit() ([]byte, int64, error) {
+	s.ahead.clear()
 	if !s.fixed {
 		if err := s.SetSplit(string(s.split)); err != nil {
 			return nil, 0, err
@@ -566,6 +570,7 @@ func (s *Store) Commit() ([]byte, int64, error) {
 // register built at genesis) without keeping the steps as history; a
 // crash before that Commit leaves a store that does not open.
 func (s *Store) CommitUnarchived() ([]byte, int64, error) {
+	s.ahead.clear()
 	if !s.fixed {
 		if err := s.SetSplit(string(s.split)); err != nil {
 			return nil, 0, err
@@ -833,6 +838,9 @@ func (k splitKV) tree(key []byte) (*memiavl.Tree, string) {
 }
 
 func (k splitKV) Get(key []byte) []byte {
+	if v, ok := k.s.ahead.get(key); ok {
+		return v
+	}
 	t, _ := k.tree(key)
 	return t.Get(key)
 }
@@ -856,6 +864,7 @@ func (k splitKV) applyTo(t *memiavl.Tree, name string, pairs []*memiavl.KVPair) 
 	if len(pairs) == 0 {
 		return
 	}
+	k.s.ahead.clear()
 	if k.s.mem != nil {
 		must(k.s.mem.ApplyChangeSet(name, memiavl.ChangeSet{Pairs: pairs}))
 		return
@@ -959,6 +968,7 @@ func (k readAheadKV) Get(key []byte) []byte {
 	t, _ := splitKV(k).tree(key)
 	v, err := t.ReadAhead(key)
 	must(err)
+	k.s.ahead.put(key, v)
 	return v
 }
 func (k readAheadKV) Has(key []byte) bool { return k.Get(key) != nil }

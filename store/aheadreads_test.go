@@ -1,0 +1,75 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestReadAheadValuesServeTheBlockUntilTheTreesChange reads keys ahead
+// (present and absent, on both sides of the split), then requires the
+// working trees to answer every key as a fresh store holding the same
+// records does, after writes through the block's flush, a delete, a
+// commit, and more reads ahead between them: a value read ahead is served
+// only while the trees still hold it.
+func TestReadAheadValuesServeTheBlockUntilTheTreesChange(t *testing.T) {
+	s, err := OpenMemoryWith(Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := map[string][]byte{}
+	rng := rand.New(rand.NewPCG(7, 7))
+	key := func() []byte { return fmt.Appendf(nil, "k%02d", rng.IntN(40)) }
+	check := func(step string) {
+		t.Helper()
+		for i := range 40 {
+			k := fmt.Appendf(nil, "k%02d", i)
+			if got, want := s.Working().Get(k), model[string(k)]; !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+				t.Fatalf("%s: %s is %q, want %q", step, k, got, want)
+			}
+		}
+	}
+	for version := 1; version <= 30; version++ {
+		ahead := s.ReadAhead()
+		for range 20 {
+			k := key()
+			if got, want := ahead.Get(k), model[string(k)]; !bytes.Equal(got, want) {
+				t.Fatalf("version %d: %s read ahead is %q, want %q", version, k, got, want)
+			}
+		}
+		check("read ahead")
+		if len(s.ahead.values) == 0 {
+			t.Fatalf("version %d: nothing kept from the reads ahead", version)
+		}
+		block := NewCache(s.Working())
+		for range rng.IntN(10) + 1 {
+			k := key()
+			if rng.IntN(4) == 0 {
+				block.Delete(k)
+				delete(model, string(k))
+				continue
+			}
+			v := fmt.Appendf(nil, "v%d-%d", version, rng.IntN(1000))
+			block.Set(k, v)
+			model[string(k)] = v
+		}
+		block.Write()
+		check("after the flush")
+		if rng.IntN(2) == 0 {
+			s.ReadAhead().Get(key())
+			k := key()
+			s.Working().Delete(k)
+			delete(model, string(k))
+			check("after a delete")
+		}
+		s.ReadAhead().Get(key())
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.ahead.values) != 0 {
+			t.Fatalf("version %d: %d values kept past the commit", version, len(s.ahead.values))
+		}
+		check("after the commit")
+	}
+}
