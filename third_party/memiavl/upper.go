@@ -35,7 +35,19 @@ type upperBranches struct {
 	records   []byte   // recordSize bytes each, in branch order
 	keyEnds   []uint32 // the end of each held branch's key in keys
 	keys      []byte
+	// keyOffsets is the offset in the branch keys file of every
+	// keySampleStride-th branch's key: a branch not held finds its key
+	// by stepping over the keys after the sample's (keyOffset), in the
+	// page it reads for the key anyway, instead of reading its offset
+	// from the branch key index, a page of its own.
+	keyOffsets []uint64
 }
+
+// keySampleStride is how many branches apart the key offsets kept are
+// (half a byte of memory a branch): a branch's key then lies at most 15
+// keys, about 700 bytes at 10M parcels, after its sample's, usually in the
+// same page.
+const keySampleStride = 16
 
 // UpperBranchesNodes is about how many branches of each large snapshot
 // are held in memory (about 100 bytes each, a branch's record and key):
@@ -103,7 +115,16 @@ func (u *upperBranches) count() int {
 
 // bytes is the memory the held branches take.
 func (u *upperBranches) bytes() int {
-	return 8*len(u.held) + 4*len(u.before) + len(u.records) + 4*len(u.keyEnds) + len(u.keys)
+	return 8*len(u.held) + 4*len(u.before) + len(u.records) + 4*len(u.keyEnds) + len(u.keys) + 8*len(u.keyOffsets)
+}
+
+// keySample is the nearest branch at or before index whose key's offset
+// is kept, and that offset; ok is false where none are (u nil).
+func (u *upperBranches) keySample(index uint32) (from uint32, offset uint64, ok bool) {
+	if u == nil || int(index/keySampleStride) >= len(u.keyOffsets) {
+		return 0, 0, false
+	}
+	return index / keySampleStride * keySampleStride, u.keyOffsets[index/keySampleStride], true
 }
 
 // loadUpperBranches reads the branches of height minHeight and above from
@@ -135,7 +156,11 @@ func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranche
 	}
 	offsets := make([]uint64, 0, len(indexes))
 	next := 0
+	u.keyOffsets = make([]uint64, 0, (branches+keySampleStride-1)/keySampleStride)
 	err = readRecords(fileNameIn(dir, FileNameBranchKeyIndex), 8, branches, func(i int, rec []byte) {
+		if i%keySampleStride == 0 {
+			u.keyOffsets = append(u.keyOffsets, binary.LittleEndian.Uint64(rec))
+		}
 		if next < len(indexes) && indexes[next] == uint32(i) {
 			offsets = append(offsets, binary.LittleEndian.Uint64(rec))
 			next++

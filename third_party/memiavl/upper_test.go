@@ -87,11 +87,23 @@ func TestUpperBranchesReadAsTheFiles(t *testing.T) {
 					} else if pn.Height() >= hs.upper.minHeight {
 						t.Fatalf("branch %d of height %d not held from height %d", i, pn.Height(), hs.upper.minHeight)
 					}
+					// read ahead, through spans and record by record
+					for _, w := range []*preadSpans{nil, newPreadSpans()} {
+						var prec, hrec [SizeNodeWithoutHash]byte
+						pk, perr := ps.preadBranch(w, uint32(i), prec[:])
+						hk, herr := hs.preadBranch(w, uint32(i), hrec[:])
+						if perr != nil || herr != nil || !bytes.Equal(pk, hk) || prec != hrec {
+							t.Fatalf("branch %d read ahead: %q %x (%v) held, %q %x (%v) not", i, hk, hrec, herr, pk, prec, perr)
+						}
+					}
 					if pn.Height() != hn.Height() || pn.Size() != hn.Size() || pn.Version() != hn.Version() ||
 						!bytes.Equal(pn.Hash(), hn.Hash()) || !bytes.Equal(pn.Key(), hn.Key()) ||
 						!sameNode(pn.left(), hn.left()) || !sameNode(pn.right(), hn.right()) {
 						t.Fatalf("branch %d reads differently held", i)
 					}
+				}
+				if len(hs.upper.keyOffsets) != (branches+keySampleStride-1)/keySampleStride {
+					t.Fatalf("%d key offsets kept for %d branches", len(hs.upper.keyOffsets), branches)
 				}
 				if heldCount != hs.upper.count() {
 					t.Fatalf("%d branches found held, %d counted", heldCount, hs.upper.count())
