@@ -44,6 +44,9 @@ var preadSpansPool = sync.Pool{New: func() any { return new(preadSpans) }}
 // back. The spans are emptied, not only their bytes kept: a file closed
 // since could share a new one's address.
 func newPreadSpans() *preadSpans {
+	if readAheadWithoutSpans {
+		return nil
+	}
 	w := preadSpansPool.Get().(*preadSpans)
 	for i := range w.spans {
 		w.spans[i].file = nil
@@ -51,7 +54,15 @@ func newPreadSpans() *preadSpans {
 	return w
 }
 
-func (w *preadSpans) done() { preadSpansPool.Put(w) }
+func (w *preadSpans) done() {
+	if w != nil {
+		preadSpansPool.Put(w)
+	}
+}
+
+// readAheadWithoutSpans, set by BenchmarkReadAheadCold, reads each record
+// with its own pread, as before spans.
+var readAheadWithoutSpans bool
 
 // readAt fills p from f at off, from kind's span when it holds those
 // bytes, else reading a new span: the page holding off (from off itself
