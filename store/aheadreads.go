@@ -9,8 +9,8 @@ import "sync"
 // of its pages into the process, a page fault apiece: at 10M parcels in
 // 8 GiB, about twenty a transfer. The values are the trees' own, read
 // from the same version; any change to the trees empties the set first
-// (splitKV.applyTo, Commit), so a read never sees a value the trees no
-// longer hold.
+// (splitKV.applyTo), so a read never sees a value the trees no longer
+// hold, and so does each commit, so that it holds one block's reads.
 type aheadReads struct {
 	mu     sync.RWMutex
 	values map[string][]byte

@@ -233,7 +233,7 @@ func preadKeyHeight(w *preadSpans, node PersistedNode) ([]byte, uint8, error) {
 		}
 		return head[4 : len(head)-4], 0, nil
 	}
-	if s.branchIndex == nil && !s.upper.holds(node.index) {
+	if s.branchIndex == nil { // and so nothing held (holdUpperBranches)
 		return nil, 0, nil
 	}
 	var rec [SizeNodeWithoutHash]byte
