@@ -61,7 +61,7 @@ func (w *preadSpans) done() {
 }
 
 // readAheadWithoutSpans, set by BenchmarkReadAheadCold, reads each record
-// with its own pread, as before spans.
+// with its own pread (a branch key's length and bytes apart).
 var readAheadWithoutSpans bool
 
 // readAt fills p from f at off, from kind's span when it holds those
