@@ -49,7 +49,14 @@ type snapshots struct {
 	dir      string
 	interval uint64
 	keep     int
-	running  sync.Mutex // one snapshot written at a time
+
+	// One snapshot is written at a time. A snapshot that falls due while
+	// one is written waits in next and is written after it; a later one
+	// takes its place, so a slow disk passes over heights rather than
+	// queueing them, but the latest due height is never dropped.
+	mu      sync.Mutex
+	writing bool
+	next    *dueSnapshot
 
 	// restore in progress (ApplySnapshotChunk): each chunk received is
 	// handed to the import running beside (store.Stage), so the state is
@@ -85,18 +92,40 @@ func (a *App) snapshotAfterCommit(height int64) {
 	}
 	view, err := a.store.At(height)
 	if err != nil {
+		err = fmt.Errorf("snapshot at height %d: %w", height, err)
+		a.snapshotErr.Store(&err)
 		return
 	}
-	split := a.store.Split()
-	go func() {
-		if !s.running.TryLock() {
-			return // the last one is still being written; the next is due later
-		}
-		defer s.running.Unlock()
-		if err := s.write(height, split, view); err != nil {
+	due := &dueSnapshot{height: height, split: a.store.Split(), view: view}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writing {
+		s.next = due
+		return
+	}
+	s.writing = true
+	go a.writeSnapshots(due)
+}
+
+// dueSnapshot is a height whose snapshot is to be written.
+type dueSnapshot struct {
+	height int64
+	split  string
+	view   *store.View
+}
+
+// writeSnapshots writes due, then each snapshot that fell due meanwhile.
+func (a *App) writeSnapshots(due *dueSnapshot) {
+	s := a.snaps
+	for due != nil {
+		if err := s.write(due.height, due.split, due.view); err != nil {
 			a.snapshotErr.Store(&err)
 		}
-	}()
+		s.mu.Lock()
+		due, s.next = s.next, nil
+		s.writing = due != nil
+		s.mu.Unlock()
+	}
 }
 
 // SnapshotError is the last failure to write a snapshot, nil if none.
