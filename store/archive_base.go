@@ -20,7 +20,9 @@ import (
 //
 // Files are state/base/<version>-<tree>.kvs, in memiavl's layout: each
 // record a little-endian uint32 key length, the key, a uint32 value
-// length, the value.
+// length, the value; in files imported since memiavl packs its leaves,
+// each record begins with the leaf's version and hash, and a leaf's
+// offset is that of its key length, after them.
 
 // baseLeafMark begins an archived leaf kept in a base file (a node's
 // first byte is otherwise its height, never negative).

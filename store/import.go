@@ -146,6 +146,9 @@ func importState(dir string, version int64, split []byte, fill func(b *treeBuild
 			continue
 		}
 		treeDir := filepath.Join(latestDir, filepath.Base(current), name)
+		if _, err := os.Stat(filepath.Join(treeDir, memiavl.FileNameLeafOffsets)); err != nil {
+			return nil, fmt.Errorf("import: the snapshot's leaves are not in its key-value file, where the archive points: %w", err)
+		}
 		if err := os.Link(filepath.Join(treeDir, memiavl.FileNameKVs), filepath.Join(baseDir, baseFileName(version, byte(tree)))); err != nil {
 			return nil, fmt.Errorf("import: keep the snapshot's key-value file: %w", err)
 		}
@@ -221,9 +224,11 @@ func (b *treeBuilder) build(n int64) (built, error) {
 func (b *treeBuilder) leaf(version int64, key, value []byte) []byte {
 	hash := leafHash(version, key, value)
 	b.add(&memiavl.ExportNode{Key: key, Value: value, Version: version, Height: 0})
-	// The snapshot's key-value file holds the record (memiavl's layout:
-	// lengths as little-endian uint32s); the archive keeps that file and
-	// only the offset here.
+	// The snapshot's key-value file holds the record (memiavl's packed
+	// layout: the leaf's version and hash, then the key and the value,
+	// each after its length as a little-endian uint32); the archive keeps
+	// that file and only the offset of the key's length here.
+	b.offset += memiavl.SizePackedLeafHead
 	b.batch.set(nodeKey(version, hash), encodeBaseLeaf(b.tree, b.version, b.offset))
 	b.offset += 8 + uint64(len(key)) + uint64(len(value))
 	return hash

@@ -38,7 +38,7 @@ func snapshotFilesOf(dir string, trees ...string) ([]string, int64) {
 			continue // memiavl says what is wrong when it opens the tree
 		}
 		for _, snapshot := range append(chain, top) {
-			for _, name := range []string{memiavl.FileNameNodes, memiavl.FileNameBranchKeys, memiavl.FileNameBranchKeyIndex, memiavl.FileNameLeaves, memiavl.FileNameKVs} {
+			for _, name := range []string{memiavl.FileNameNodes, memiavl.FileNameBranchKeys, memiavl.FileNameBranchKeyIndex, memiavl.FileNameLeaves, memiavl.FileNameLeafOffsets, memiavl.FileNameKVs} {
 				path := filepath.Join(snapshot, name)
 				if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
 					if name == memiavl.FileNameKVs {

@@ -61,8 +61,8 @@ func (node PersistedNode) branchNode() NodeLayout {
 	return node.snapshot.nodesLayout.Node(node.index)
 }
 
-func (node PersistedNode) leafNode() LeafLayout {
-	return node.snapshot.leavesLayout.Leaf(node.index)
+func (node PersistedNode) leafNode() leafRecord {
+	return node.snapshot.leaf(node.index)
 }
 
 func (node PersistedNode) Height() uint8 {

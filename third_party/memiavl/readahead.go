@@ -146,12 +146,10 @@ func (node PersistedNode) preadDescend(w *preadSpans, key []byte, depth int, sto
 // a key (not nil) it reads no further than the leaf record when the
 // leaf's key is not as long, and returns a nil head.
 func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) ([]byte, int64, error) {
-	var rec [SizeLeafWithoutHash]byte
-	if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(leaf.index)*SizeLeaf); err != nil {
-		return nil, 0, fmt.Errorf("read leaf %d: %w", leaf.index, err)
+	keyLen, offset, err := s.preadLeafKeyAt(w, leaf.index)
+	if err != nil {
+		return nil, 0, err
 	}
-	keyLen := int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:]))
-	offset := int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:]))
 	if key != nil && keyLen != len(key) {
 		return nil, offset, nil
 	}
@@ -160,6 +158,39 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) 
 		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
 	}
 	return head, offset, nil
+}
+
+// preadLeafKeyAt reads with pread the length of leaf index's key and
+// where in kvs its key-value record begins (the key's length), from the
+// leaf's record: in the leaves file, or in kvs itself for a packed
+// snapshot, found by its offset.
+func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offset int64, err error) {
+	if !s.packed {
+		var rec [SizeLeafWithoutHash]byte
+		if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(index)*SizeLeaf); err != nil {
+			return 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
+		}
+		return int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])), nil
+	}
+	at, err := s.preadLeafOffset(w, index)
+	if err != nil {
+		return 0, 0, err
+	}
+	var rec [SizePackedLeafHead + 4]byte
+	if err := w.readAt(spanKVs, s.kvsMap.file, rec[:], at); err != nil {
+		return 0, 0, fmt.Errorf("read leaf %d's record at %d: %w", index, at, err)
+	}
+	return int(binary.LittleEndian.Uint32(rec[SizePackedLeafHead:])), at + SizePackedLeafHead, nil
+}
+
+// preadLeafOffset reads with pread where a packed snapshot's leaf index
+// has its record in kvs.
+func (s *Snapshot) preadLeafOffset(w *preadSpans, index uint32) (int64, error) {
+	var off [SizeLeafOffset]byte
+	if err := w.readAt(spanLeaves, s.leavesMap.file, off[:], int64(index)*SizeLeafOffset); err != nil {
+		return 0, fmt.Errorf("read leaf %d's offset: %w", index, err)
+	}
+	return int64(binary.LittleEndian.Uint64(off[:])), nil
 }
 
 // SnapshotBytes is the size of the tree's snapshot files as mapped, its
@@ -251,6 +282,17 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 func preadRecord(w *preadSpans, node PersistedNode) error {
 	s := node.snapshot
 	kind, f, size := spanLeaves, s.leavesMap.file, int64(SizeLeaf)
+	if node.isLeaf && s.packed {
+		at, err := s.preadLeafOffset(w, node.index)
+		if err != nil {
+			return err
+		}
+		var rec [SizePackedLeafHead]byte
+		if err := w.readAt(spanKVs, s.kvsMap.file, rec[:], at); err != nil {
+			return fmt.Errorf("read leaf %d's record at %d: %w", node.index, at, err)
+		}
+		return nil
+	}
 	if !node.isLeaf {
 		if s.upper.holds(node.index) {
 			return nil

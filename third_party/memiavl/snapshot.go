@@ -33,6 +33,10 @@ const (
 	// snapshots without these files are read as before.
 	FileNameBranchKeys     = "branch_keys"
 	FileNameBranchKeyIndex = "branch_keys.idx"
+	// FileNameLeafOffsets replaces the leaves file in a snapshot whose
+	// leaf records lie in kvs, each just before its key and value
+	// (packedleaves.go): it holds each leaf's record offset (uint64).
+	FileNameLeafOffsets = "leaf_offsets"
 
 	// check for cancel every 1000 leaves
 	CancelCheckInterval = 1000
@@ -47,9 +51,12 @@ type Snapshot struct {
 
 	branchKeysMap, branchIndexMap *MmapFile
 
-	nodes  []byte
+	nodes []byte
+	// leaves is the leaves file, or for a packed snapshot the leaf
+	// offsets file (packedleaves.go)
 	leaves []byte
 	kvs    []byte
+	packed bool
 
 	// values decodes the values stored in kvs (nil: stored as they are)
 	values *valueCodec
@@ -134,7 +141,7 @@ func (snapshot *Snapshot) holdUpperBranches() error {
 	if snapshot.upper != nil || snapshot.layer != nil || snapshot.branchIndex == nil || UpperBranchesNodes <= 0 {
 		return nil
 	}
-	nodesLen, leavesLen := len(snapshot.nodes)/SizeNode, len(snapshot.leaves)/SizeLeaf
+	nodesLen, leavesLen := len(snapshot.nodes)/SizeNode, snapshot.leavesLen()
 	if nodesLen == 0 || leavesLen < UpperBranchesMinLeaves {
 		return nil
 	}
@@ -213,7 +220,11 @@ func openSnapshotFiles(snapshotDir string, holdUpper bool) (snapshot *Snapshot, 
 	if nodesMap, err = NewMmap(filepath.Join(snapshotDir, FileNameNodes)); err != nil {
 		return nil, nil, err
 	}
-	if leavesMap, err = NewMmap(filepath.Join(snapshotDir, FileNameLeaves)); err != nil {
+	leavesName, leafSize, packed := FileNameLeaves, SizeLeaf, false
+	if _, statErr := os.Stat(filepath.Join(snapshotDir, FileNameLeafOffsets)); statErr == nil {
+		leavesName, leafSize, packed = FileNameLeafOffsets, SizeLeafOffset, true
+	}
+	if leavesMap, err = NewMmap(filepath.Join(snapshotDir, leavesName)); err != nil {
 		return nil, nil, err
 	}
 	if kvsMap, err = NewMmap(filepath.Join(snapshotDir, FileNameKVs)); err != nil {
@@ -228,12 +239,12 @@ func openSnapshotFiles(snapshotDir string, holdUpper bool) (snapshot *Snapshot, 
 	if len(nodes)%sizeNode != 0 {
 		return nil, nil, fmt.Errorf("corrupted snapshot, nodes file size %d is not a multiple of %d", len(nodes), sizeNode)
 	}
-	if len(leaves)%SizeLeaf != 0 {
-		return nil, nil, fmt.Errorf("corrupted snapshot, leaves file size %d is not a multiple of %d", len(leaves), SizeLeaf)
+	if len(leaves)%leafSize != 0 {
+		return nil, nil, fmt.Errorf("corrupted snapshot, %s file size %d is not a multiple of %d", leavesName, len(leaves), leafSize)
 	}
 
 	nodesLen := len(nodes) / sizeNode
-	leavesLen := len(leaves) / SizeLeaf
+	leavesLen := len(leaves) / leafSize
 	// a layer holds what changed: branches without leaves, or none
 	if layer == nil && ((leavesLen > 0 && nodesLen+1 != leavesLen) || (leavesLen == 0 && nodesLen != 0)) {
 		return nil, nil, fmt.Errorf("corrupted snapshot, branch nodes size %d don't match leaves size %d", nodesLen, leavesLen)
@@ -276,8 +287,12 @@ func openSnapshotFiles(snapshotDir string, holdUpper bool) (snapshot *Snapshot, 
 		}
 	}
 
-	leavesData, err := NewLeaves(leaves)
-	if err != nil {
+	var leavesData Leaves
+	if packed {
+		if err := checkPackedLeaves(leaves, kvs); err != nil {
+			return nil, nil, err
+		}
+	} else if leavesData, err = NewLeaves(leaves); err != nil {
 		return nil, nil, err
 	}
 
@@ -299,6 +314,7 @@ func openSnapshotFiles(snapshotDir string, holdUpper bool) (snapshot *Snapshot, 
 		nodes:  nodes,
 		leaves: leaves,
 		kvs:    kvs,
+		packed: packed,
 
 		version: version,
 		dir:     dir,
@@ -430,6 +446,9 @@ func (snapshot *Snapshot) nodesLen() int {
 
 // leavesLen returns the number of nodes in the snapshot
 func (snapshot *Snapshot) leavesLen() int {
+	if snapshot.packed {
+		return len(snapshot.leaves) / SizeLeafOffset
+	}
 	return len(snapshot.leaves) / SizeLeaf
 }
 
@@ -491,7 +510,7 @@ func (snapshot *Snapshot) BranchKey(index uint32) []byte {
 }
 
 func (snapshot *Snapshot) LeafKey(index uint32) []byte {
-	leaf := snapshot.leavesLayout.Leaf(index)
+	leaf := snapshot.leaf(index)
 	offset := leaf.KeyOffset() + 4
 	return snapshot.kvs[offset : offset+uint64(leaf.KeyLength())]
 }
@@ -499,7 +518,7 @@ func (snapshot *Snapshot) LeafKey(index uint32) []byte {
 // LeafKeyValue returns leaf index's key and value: zero-copy slices, but
 // for a value the snapshot stores compressed.
 func (snapshot *Snapshot) LeafKeyValue(index uint32) ([]byte, []byte) {
-	leaf := snapshot.leavesLayout.Leaf(index)
+	leaf := snapshot.leaf(index)
 	offset := leaf.KeyOffset() + 4
 	length := uint64(leaf.KeyLength())
 	key := snapshot.kvs[offset : offset+length]
@@ -511,7 +530,7 @@ func (snapshot *Snapshot) LeafKeyValue(index uint32) ([]byte, []byte) {
 
 // leafStored returns leaf index's value in the form kvs stores it.
 func (snapshot *Snapshot) leafStored(index uint32) []byte {
-	leaf := snapshot.leavesLayout.Leaf(index)
+	leaf := snapshot.leaf(index)
 	offset := leaf.KeyOffset() + 4 + uint64(leaf.KeyLength())
 	length := uint64(binary.LittleEndian.Uint32(snapshot.kvs[offset:]))
 	offset += 4
@@ -549,7 +568,7 @@ func (snapshot *Snapshot) export(callback func(*ExportNode) bool) {
 		node := snapshot.nodesLayout.Node(i)
 		for pendingTrees < int(node.PreTrees())+2 {
 			// add more leaf nodes
-			leaf := snapshot.leavesLayout.Leaf(j)
+			leaf := snapshot.leaf(j)
 			key, value := snapshot.KeyValue(leaf.KeyOffset())
 			enode := &ExportNode{
 				Height:  0,
@@ -647,7 +666,11 @@ func writeSnapshot(
 	}
 
 	nodesFile := filepath.Join(dir, FileNameNodes)
+	packed := !writeUnpackedLeaves
 	leavesFile := filepath.Join(dir, FileNameLeaves)
+	if packed {
+		leavesFile = filepath.Join(dir, FileNameLeafOffsets)
+	}
 	kvsFile := filepath.Join(dir, FileNameKVs)
 	branchKeysFile := filepath.Join(dir, FileNameBranchKeys)
 	branchIndexFile := filepath.Join(dir, FileNameBranchKeyIndex)
@@ -718,6 +741,7 @@ func writeSnapshot(
 	branchIndexWriter := bufio.NewWriterSize(out[4], snapshotWriteBuffer)
 
 	w := newSnapshotWriter(ctx, nodesWriter, leavesWriter, kvsWriter)
+	w.packed = packed
 	w.branchKeysWriter, w.branchIndexWriter = branchKeysWriter, branchIndexWriter
 	leaves, err := doWrite(w)
 	if err != nil {
@@ -798,6 +822,9 @@ type snapshotWriter struct {
 	ctx context.Context
 
 	nodesWriter, leavesWriter, kvWriter io.Writer
+	// packed writes each leaf's record into kvs and its offset into the
+	// leaves writer (packedleaves.go)
+	packed bool
 
 	// each branch's key, and its offset in the branch keys file
 	branchKeysWriter, branchIndexWriter io.Writer
@@ -889,6 +916,21 @@ func (w *snapshotWriter) writeLeafStored(version uint32, key, value, stored, has
 		}
 	}
 
+	if w.packed {
+		var head [SizeLeafOffset + SizePackedLeafHead]byte
+		binary.LittleEndian.PutUint64(head[:], w.kvsOffset)
+		if _, err := w.leavesWriter.Write(head[:SizeLeafOffset]); err != nil {
+			return err
+		}
+		rec := head[SizeLeafOffset:]
+		binary.LittleEndian.PutUint32(rec[OffsetPackedLeafVersion:], version)
+		copy(rec[OffsetPackedLeafHash:], hash)
+		if _, err := w.kvWriter.Write(rec); err != nil {
+			return err
+		}
+		w.kvsOffset += SizePackedLeafHead
+	}
+
 	var buf [SizeLeafWithoutHash]byte
 	binary.LittleEndian.PutUint32(buf[OffsetLeafVersion:], version)
 	binary.LittleEndian.PutUint32(buf[OffsetLeafKeyLen:], uint32(len(key)))
@@ -903,11 +945,13 @@ func (w *snapshotWriter) writeLeafStored(version uint32, key, value, stored, has
 		return err
 	}
 
-	if _, err := w.leavesWriter.Write(buf[:]); err != nil {
-		return err
-	}
-	if _, err := w.leavesWriter.Write(hash); err != nil {
-		return err
+	if !w.packed {
+		if _, err := w.leavesWriter.Write(buf[:]); err != nil {
+			return err
+		}
+		if _, err := w.leavesWriter.Write(hash); err != nil {
+			return err
+		}
 	}
 
 	w.leafCounter++

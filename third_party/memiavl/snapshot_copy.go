@@ -15,11 +15,11 @@ var noSubtreeCopy bool
 
 // copyableSubtree reports whether the writer can copy p and everything
 // under it as the records of its snapshot: p is a branch of a full
-// snapshot (not a layer) that stores its values as the writer does and
-// has the branch key files.
+// snapshot (not a layer) that stores its values and leaves as the writer
+// does and has the branch key files.
 func (w *snapshotWriter) copyableSubtree(p PersistedNode) bool {
 	s := p.snapshot
-	return !noSubtreeCopy && !p.isLeaf && s.chain == nil && s.values == w.values && s.branchIndex != nil
+	return !noSubtreeCopy && !p.isLeaf && s.chain == nil && s.values == w.values && s.branchIndex != nil && s.packed == w.packed
 }
 
 // copySubtree writes p, a branch of a full snapshot, and every node under
@@ -54,31 +54,30 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	default:
 	}
 
-	// the keys and values: one stretch, from the first leaf's record to
-	// the end of the last's
-	var leaf [SizeLeafWithoutHash]byte
-	if err := in.leaves.readInto(leaf[:], int64(leafStart)*SizeLeaf); err != nil {
+	// the keys and values (with a packed snapshot's leaf records): one
+	// stretch, from the first leaf's record to the end of the last's
+	kvStart, _, err := in.kvRecord(s, leafStart)
+	if err != nil {
 		return err
 	}
-	kvStart := binary.LittleEndian.Uint64(leaf[OffsetLeafKeyOffset:])
-	if err := in.leaves.readInto(leaf[:], int64(leafStart+size-1)*SizeLeaf); err != nil {
+	_, kvEnd, err := in.kvRecord(s, leafStart+size-1)
+	if err != nil {
 		return err
 	}
-	kvEnd := binary.LittleEndian.Uint64(leaf[OffsetLeafKeyOffset:]) + 4 + uint64(binary.LittleEndian.Uint32(leaf[OffsetLeafKeyLen:]))
-	var length [4]byte
-	if err := in.kvs.readInto(length[:], int64(kvEnd)); err != nil {
-		return err
-	}
-	kvEnd += 4 + uint64(binary.LittleEndian.Uint32(length[:]))
 	if err := in.kvs.copyTo(w.kvWriter, int64(kvStart), int64(kvEnd)); err != nil {
 		return err
 	}
 
-	// the leaves, each with its record's new offset
+	// the leaves (or leaf offsets), each with its record's new offset
 	kvsOffset := w.kvsOffset
-	if err := w.copyRecords(w.leavesWriter, in.leaves, int64(leafStart)*SizeLeaf, SizeLeaf, size, func(leaf []byte) {
-		field := leaf[OffsetLeafKeyOffset:]
-		binary.LittleEndian.PutUint64(field, binary.LittleEndian.Uint64(field)-kvStart+kvsOffset)
+	field := OffsetLeafKeyOffset
+	if s.packed {
+		field = 0
+	}
+	recordSize := s.leafRecordSize()
+	if err := w.copyRecords(w.leavesWriter, in.leaves, int64(leafStart)*recordSize, int(recordSize), size, func(leaf []byte) {
+		at := leaf[field:]
+		binary.LittleEndian.PutUint64(at, binary.LittleEndian.Uint64(at)-kvStart+kvsOffset)
 	}, func(n uint32) {
 		before := w.leafCounter
 		w.leafCounter += n
@@ -93,6 +92,7 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	// the branch keys, one stretch, and their new offsets
 	branches := size - 1
 	var offset [8]byte
+	var length [4]byte
 	if err := in.branchIndex.readInto(offset[:], 8*int64(branchStart)); err != nil {
 		return err
 	}
@@ -129,6 +129,34 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	w.branchCounter += branches
 	w.copiedLeaves += int64(size)
 	return nil
+}
+
+// kvRecord returns where leaf's record in kvs (a packed snapshot's whole
+// leaf record, else its key and value) begins and ends.
+func (in *copyFiles) kvRecord(s *Snapshot, leaf uint32) (start, end uint64, err error) {
+	var length [4]byte
+	if s.packed {
+		var off [SizeLeafOffset]byte
+		if err := in.leaves.readInto(off[:], int64(leaf)*SizeLeafOffset); err != nil {
+			return 0, 0, err
+		}
+		start = binary.LittleEndian.Uint64(off[:])
+		end = start + SizePackedLeafHead
+	} else {
+		var rec [SizeLeafWithoutHash]byte
+		if err := in.leaves.readInto(rec[:], int64(leaf)*SizeLeaf); err != nil {
+			return 0, 0, err
+		}
+		start = binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])
+		end = start
+	}
+	for range 2 { // the key, then the value
+		if err := in.kvs.readInto(length[:], int64(end)); err != nil {
+			return 0, 0, err
+		}
+		end += 4 + uint64(binary.LittleEndian.Uint32(length[:]))
+	}
+	return start, end, nil
 }
 
 // copyRecords writes count records of recordSize bytes, read from src at

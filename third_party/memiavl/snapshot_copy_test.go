@@ -35,8 +35,30 @@ func TestSubtreeCopyWritesTheSameFiles(t *testing.T) {
 		leaves := 1 + rng.Intn(4000)
 		shapes = append(shapes, shape{fmt.Sprint("random ", i), leaves, rng.Intn(leaves)})
 	}
-	for _, tc := range shapes {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, unpacked := range []bool{false, true} {
+		for _, tc := range shapes {
+			if unpacked {
+				tc.name = "unpacked " + tc.name
+			}
+			t.Run(tc.name, func(t *testing.T) {
+				testSubtreeCopy(t, tc.leaves, tc.changes, unpacked)
+			})
+		}
+	}
+}
+
+// testSubtreeCopy is one tree of TestSubtreeCopyWritesTheSameFiles, its
+// snapshots written packed or (unpacked) with a leaves file.
+func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
+	writeUnpackedLeaves = unpacked
+	defer func() { writeUnpackedLeaves = false }()
+	tc := struct{ leaves, changes int }{leaves, changes}
+	leavesFile := FileNameLeafOffsets
+	if unpacked {
+		leavesFile = FileNameLeaves
+	}
+	{
+		{
 			dir := t.TempDir()
 			rng := rand.New(rand.NewSource(int64(tc.leaves)))
 			twin := map[string]string{}
@@ -119,7 +141,7 @@ func TestSubtreeCopyWritesTheSameFiles(t *testing.T) {
 				}
 			}
 			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2"} {
-				for _, name := range []string{FileNameNodes, FileNameLeaves, FileNameKVs, FileNameBranchKeys, FileNameBranchKeyIndex, FileNameMetadata} {
+				for _, name := range []string{FileNameNodes, leavesFile, FileNameKVs, FileNameBranchKeys, FileNameBranchKeyIndex, FileNameMetadata} {
 					copied, err := os.ReadFile(filepath.Join(dir, copy, name))
 					if err != nil {
 						t.Fatal(err)
@@ -159,7 +181,7 @@ func TestSubtreeCopyWritesTheSameFiles(t *testing.T) {
 					t.Fatalf("Get(%q) = %q, want %q", k, got, twin[k])
 				}
 			}
-		})
+		}
 	}
 }
 

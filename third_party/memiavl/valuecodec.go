@@ -207,7 +207,11 @@ func CompressValues(dir string) (returnErr error) {
 	if codec == nil {
 		return nil
 	}
-	kvsTmp, leavesTmp := filepath.Join(dir, FileNameKVs+".tmp"), filepath.Join(dir, FileNameLeaves+".tmp")
+	leavesName := FileNameLeaves
+	if snapshot.packed {
+		leavesName = FileNameLeafOffsets
+	}
+	kvsTmp, leavesTmp := filepath.Join(dir, FileNameKVs+".tmp"), filepath.Join(dir, leavesName+".tmp")
 	if err := writeCompressed(snapshot, codec, kvsTmp, leavesTmp); err != nil {
 		_ = os.Remove(kvsTmp)
 		_ = os.Remove(leavesTmp)
@@ -216,7 +220,7 @@ func CompressValues(dir string) (returnErr error) {
 	if err := os.Rename(kvsTmp, filepath.Join(dir, FileNameKVs)); err != nil {
 		return err
 	}
-	if err := os.Rename(leavesTmp, filepath.Join(dir, FileNameLeaves)); err != nil {
+	if err := os.Rename(leavesTmp, filepath.Join(dir, leavesName)); err != nil {
 		return err
 	}
 	return codec.write(dir)
@@ -234,7 +238,7 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 		return err
 	}
 	defer inKVs.Close()
-	inLeaves, err := os.Open(filepath.Join(dir, FileNameLeaves))
+	inLeaves, err := os.Open(snapshot.leavesMap.file.Name())
 	if err != nil {
 		return err
 	}
@@ -262,16 +266,32 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 	// The snapshot writer's own leaf and key-value records, encoding the
 	// values with codec; it is given leaves only, so it needs no nodes file.
 	w := newSnapshotWriter(context.Background(), nil, leavesOut, kvs)
-	w.values = codec
+	w.values, w.packed = codec, snapshot.packed
 	var inOffset uint64
 	var key, value []byte
-	rec := make([]byte, SizeLeaf)
+	rec := make([]byte, snapshot.leafRecordSize())
+	var version uint32
+	var hash []byte
 	for i := 0; i < snapshot.leavesLen(); i++ {
 		if _, err := io.ReadFull(leavesIn, rec); err != nil {
 			return fmt.Errorf("read leaf %d: %w", i, err)
 		}
-		if at := binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:]); at != inOffset {
+		at := binary.LittleEndian.Uint64(rec) // a packed snapshot's leaf offset
+		if !snapshot.packed {
+			at = binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])
+		}
+		if at != inOffset {
 			return fmt.Errorf("leaf %d's record is at %d in kvs, not at %d: the file is not in leaf order", i, at, inOffset)
+		}
+		if snapshot.packed {
+			var head [SizePackedLeafHead]byte
+			if _, err := io.ReadFull(kvsIn, head[:]); err != nil {
+				return fmt.Errorf("read leaf %d's record: %w", i, err)
+			}
+			version, hash = binary.LittleEndian.Uint32(head[OffsetPackedLeafVersion:]), head[OffsetPackedLeafHash:]
+			inOffset += SizePackedLeafHead
+		} else {
+			version, hash = binary.LittleEndian.Uint32(rec[OffsetLeafVersion:]), rec[OffsetLeafHash:]
 		}
 		if key, err = readRecordPart(kvsIn, key); err != nil {
 			return fmt.Errorf("read leaf %d's key: %w", i, err)
@@ -280,7 +300,7 @@ func writeCompressed(snapshot *Snapshot, codec *valueCodec, kvsPath, leavesPath 
 			return fmt.Errorf("read leaf %d's value: %w", i, err)
 		}
 		inOffset += 8 + uint64(len(key)) + uint64(len(value))
-		if err := w.writeLeaf(binary.LittleEndian.Uint32(rec[OffsetLeafVersion:]), key, value, rec[OffsetLeafHash:]); err != nil {
+		if err := w.writeLeaf(version, key, value, hash); err != nil {
 			return err
 		}
 	}
