@@ -332,27 +332,27 @@ func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte,
 	if err := w.readAt(spanNodes, s.nodesMap.file, rec, int64(index)*s.branchRecordSize()); err != nil {
 		return nil, fmt.Errorf("read branch %d: %w", index, err)
 	}
-	var offset int64
 	var keyLen [4]byte
-	if from, at, ok := s.upper.keySample(index); ok {
-		for offset = int64(at); ; from++ { // step over the keys between
-			if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, keyLen[:], offset); err != nil {
-				return nil, fmt.Errorf("read branch key %d at %d: %w", from, offset, err)
-			}
-			if from == index {
-				break
-			}
-			offset += 4 + int64(binary.LittleEndian.Uint32(keyLen[:]))
+	readKeyLen := func(at uint64) (uint32, error) {
+		if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, keyLen[:], int64(at)); err != nil {
+			return 0, fmt.Errorf("read a branch key's length at %d: %w", at, err)
 		}
-	} else {
+		return binary.LittleEndian.Uint32(keyLen[:]), nil
+	}
+	at, ok, err := s.upper.keyOffset(index, readKeyLen)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		var off [8]byte
 		if err := w.readAt(spanBranchIndex, s.branchIndexMap.file, off[:], 8*int64(index)); err != nil {
 			return nil, fmt.Errorf("read branch key index %d: %w", index, err)
 		}
-		offset = int64(binary.LittleEndian.Uint64(off[:]))
-		if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, keyLen[:], offset); err != nil {
-			return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
-		}
+		at = binary.LittleEndian.Uint64(off[:])
+	}
+	offset := int64(at)
+	if _, err := readKeyLen(at); err != nil { // the key's own length (in the span stepped over to it)
+		return nil, err
 	}
 	branchKey := make([]byte, binary.LittleEndian.Uint32(keyLen[:]))
 	if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, branchKey, offset+4); err != nil {

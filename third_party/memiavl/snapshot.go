@@ -495,13 +495,10 @@ func (snapshot *Snapshot) BranchKey(index uint32) []byte {
 	if slot, ok := snapshot.upper.slot(index); ok {
 		return snapshot.upper.key(slot)
 	}
-	var offset uint64
-	if from, at, ok := snapshot.upper.keySample(index); ok {
-		for ; from < index; from++ { // step over the keys between
-			at += 4 + uint64(binary.LittleEndian.Uint32(snapshot.branchKeys[at:]))
-		}
-		offset = at
-	} else {
+	offset, ok, _ := snapshot.upper.keyOffset(index, func(at uint64) (uint32, error) {
+		return binary.LittleEndian.Uint32(snapshot.branchKeys[at:]), nil
+	})
+	if !ok {
 		offset = binary.LittleEndian.Uint64(snapshot.branchIndex[8*uint64(index):])
 	}
 	keyLen := uint64(binary.LittleEndian.Uint32(snapshot.branchKeys[offset:]))

@@ -127,6 +127,25 @@ func (u *upperBranches) keySample(index uint32) (from uint32, offset uint64, ok 
 	return index / keySampleStride * keySampleStride, u.keyOffsets[index/keySampleStride], true
 }
 
+// keyOffset is branch index's key offset in the branch keys file, found
+// from the nearest kept sample by stepping over the keys between, each by
+// its length (keyLen reads the length at an offset); ok is false where no
+// sample is kept.
+func (u *upperBranches) keyOffset(index uint32, keyLen func(at uint64) (uint32, error)) (offset uint64, ok bool, err error) {
+	from, at, ok := u.keySample(index)
+	if !ok {
+		return 0, false, nil
+	}
+	for ; from < index; from++ {
+		n, err := keyLen(at)
+		if err != nil {
+			return 0, true, err
+		}
+		at += 4 + uint64(n)
+	}
+	return at, true, nil
+}
+
 // loadUpperBranches reads the branches of height minHeight and above from
 // the snapshot's files, in order: the nodes file, then the branch key
 // index and the branch keys for those branches. It reads through its own
