@@ -56,10 +56,28 @@ func (snapshot *Snapshot) leaf(index uint32) leafRecord {
 	kvs := snapshot.kvs
 	return leafRecord{
 		version:   binary.LittleEndian.Uint32(kvs[at+OffsetPackedLeafVersion:]),
-		hash:      kvs[at+OffsetPackedLeafHash : at+OffsetPackedLeafHash+SizeHash],
+		hash:      kvs[at+OffsetPackedLeafHash : at+OffsetPackedLeafHash+SizeHash : at+OffsetPackedLeafHash+SizeHash],
 		keyOffset: at + SizePackedLeafHead,
 		keyLen:    binary.LittleEndian.Uint32(kvs[at+SizePackedLeafHead:]),
 	}
+}
+
+// leafVersion and leafHash are leaf index's version and hash, read alone
+// (a leaf's Version and Hash are asked for often: a rehash, a proof).
+func (snapshot *Snapshot) leafVersion(index uint32) uint32 {
+	if !snapshot.packed {
+		return snapshot.leavesLayout.Leaf(index).Version()
+	}
+	at := binary.LittleEndian.Uint64(snapshot.leaves[SizeLeafOffset*uint64(index):])
+	return binary.LittleEndian.Uint32(snapshot.kvs[at+OffsetPackedLeafVersion:])
+}
+
+func (snapshot *Snapshot) leafHash(index uint32) []byte {
+	if !snapshot.packed {
+		return snapshot.leavesLayout.Leaf(index).Hash()
+	}
+	at := binary.LittleEndian.Uint64(snapshot.leaves[SizeLeafOffset*uint64(index):]) + OffsetPackedLeafHash
+	return snapshot.kvs[at : at+SizeHash : at+SizeHash]
 }
 
 // leafRecordSize is the size of the snapshot's records in its leaves (or

@@ -66,6 +66,10 @@ func TestUnpackedSnapshotReadsAsPacked(t *testing.T) {
 		if a.Version() != b.Version() || !bytes.Equal(a.Hash(), b.Hash()) || !bytes.Equal(old.LeafKey(i), packed.LeafKey(i)) {
 			t.Fatalf("leaf %d differs", i)
 		}
+		pa, pb := old.Leaf(i), packed.Leaf(i)
+		if pa.Version() != b.Version() || pb.Version() != b.Version() || !bytes.Equal(pa.Hash(), b.Hash()) || !bytes.Equal(pb.Hash(), b.Hash()) || len(b.Hash()) != SizeHash {
+			t.Fatalf("leaf %d: its node's version or hash differs from its record's", i)
+		}
 		_, va := old.LeafKeyValue(i)
 		kb, vb := packed.LeafKeyValue(i)
 		if !bytes.Equal(va, vb) || !bytes.Equal(kb, pairs[i].Key) || !bytes.Equal(vb, pairs[i].Value) {

@@ -61,10 +61,6 @@ func (node PersistedNode) branchNode() NodeLayout {
 	return node.snapshot.nodesLayout.Node(node.index)
 }
 
-func (node PersistedNode) leafNode() leafRecord {
-	return node.snapshot.leaf(node.index)
-}
-
 func (node PersistedNode) Height() uint8 {
 	if node.isLeaf {
 		return 0
@@ -78,7 +74,7 @@ func (node PersistedNode) IsLeaf() bool {
 
 func (node PersistedNode) Version() uint32 {
 	if node.isLeaf {
-		return node.leafNode().Version()
+		return node.snapshot.leafVersion(node.index)
 	}
 	return node.branchNode().Version()
 }
@@ -157,7 +153,7 @@ func (node PersistedNode) SafeHash() []byte {
 
 func (node PersistedNode) Hash() []byte {
 	if node.isLeaf {
-		return node.leafNode().Hash()
+		return node.snapshot.leafHash(node.index)
 	}
 	return node.branchNode().Hash()
 }
