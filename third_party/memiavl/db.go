@@ -87,6 +87,7 @@ type DB struct {
 	grown, grownAtRewrite LogGrowth
 	rewriteStarted        int64
 	rewritesHeldBack      int // due, but the disk had no room (roomForRewrite)
+	rewritesAsLayers      int // due, without room for a tree written whole: written as layers
 	rewritesFailed        int // started, but the snapshot could not be written
 	// make sure only one snapshot rewrite is running
 	pruneSnapshotLock      sync.Mutex
@@ -887,11 +888,16 @@ func replayLog(dir string, mtree *MultiTree, log *wal.Log, opts Options, pool *p
 			return mtree, grown, nil // the end of the log: the running node rewrites
 		}
 		if need, free, ok := roomForRewrite(dir, mtree, layers, grown); !ok {
-			// as a running node holds a rewrite back: the rest is
-			// replayed in memory
-			opts.Logger.Info("no disk room for a snapshot while replaying the log", "need", need, "free", free)
-			more, err := mtree.catchupWAL(log, int64(opts.TargetVersion), opts.ReadAheadReplay, nil)
-			return mtree, grown.add(more), err
+			// as a running node does: layers, if they fit, else the
+			// rewrite held back and the rest replayed in memory
+			only := layers.onlyLayers()
+			if _, _, fits := roomForRewrite(dir, mtree, only, grown); only == nil || !fits {
+				opts.Logger.Info("no disk room for a snapshot while replaying the log", "need", need, "free", free)
+				more, err := mtree.catchupWAL(log, int64(opts.TargetVersion), opts.ReadAheadReplay, nil)
+				return mtree, grown.add(more), err
+			}
+			opts.Logger.Info("no disk room for a tree written whole while replaying the log: written as layers", "need", need, "free", free)
+			layers = only
 		}
 		snapshotDir := snapshotName(mtree.Version())
 		path := filepath.Join(dir, snapshotDir+TmpSuffix)
@@ -1078,7 +1084,20 @@ func (db *DB) rewriteIfApplicable(height int64) {
 		if why == "" {
 			return
 		}
-		if need, free, ok := db.roomForRewrite(); !ok {
+		need, free, ok := db.roomForRewrite()
+		if !ok {
+			// Without room for a tree written whole, layers may fit.
+			if layers := db.layersFor().onlyLayers(); layers != nil {
+				if _, _, fits := roomForRewrite(db.dir, &db.MultiTree, layers, db.grown); fits {
+					db.rewritesAsLayers++
+					db.logger.Error("snapshot rewrite due, but the disk lacks room for a tree written whole: written as layers",
+						"version", height, "why", why, "needs", need, "free", free)
+					if err := db.rewriteSnapshotBackgroundWith(layers); err != nil {
+						db.logger.Error("failed to rewrite snapshot in background", "err", err)
+					}
+					return
+				}
+			}
 			// Started, it would fill the disk before it ended, and then
 			// the log and everything else on the filesystem could no
 			// longer be written. Held back, the log grows instead (a
@@ -1177,6 +1196,14 @@ func (db *DB) RewritesFailed() int {
 	return db.rewritesFailed
 }
 
+// RewritesAsLayers counts the rewrites, since the DB was opened, that the
+// disk had no room to write a tree of whole, written as layers instead.
+func (db *DB) RewritesAsLayers() int {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+	return db.rewritesAsLayers
+}
+
 // RewritesHeldBack counts the rewrites the policy found due and the disk
 // had no room for, since the DB was opened.
 func (db *DB) RewritesHeldBack() int {
@@ -1225,6 +1252,12 @@ func (db *DB) RewriteSnapshotBackground() error {
 }
 
 func (db *DB) rewriteSnapshotBackground() error {
+	return db.rewriteSnapshotBackgroundWith(db.layersFor())
+}
+
+// rewriteSnapshotBackgroundWith starts a background rewrite that writes
+// the trees as layers tells.
+func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 	if db.snapshotRewriteChan != nil {
 		return errors.New("there's another ongoing snapshot rewriting process")
 	}
@@ -1248,7 +1281,7 @@ func (db *DB) rewriteSnapshotBackground() error {
 
 		cloned.logger.Info("start rewriting snapshot", "version", cloned.Version())
 		started := time.Now()
-		report, err := cloned.rewriteSnapshot(ctx, cloned.layersFor(), cloned.outOfCacheRewrite)
+		report, err := cloned.rewriteSnapshot(ctx, layers, cloned.outOfCacheRewrite)
 		report.Wrote = time.Since(started)
 		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.

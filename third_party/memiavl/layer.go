@@ -93,6 +93,19 @@ func (p *LayerPolicy) withoutMerges() *LayerPolicy {
 	return &q
 }
 
+// onlyLayers is the policy of a rewrite the disk has no room to write
+// whole: every tree a layer over its chain, however long (nil where p
+// writes no layers). A longer chain costs reads; a held-back rewrite
+// costs the heap (every version since the snapshot held in memory), which
+// in a memory-limited node ends in the garbage collector taking the
+// processors.
+func (p *LayerPolicy) onlyLayers() *LayerPolicy {
+	if p == nil || p.MaxLayers == 0 {
+		return nil
+	}
+	return &LayerPolicy{MaxLayers: maxChain - 1, MaxFraction: math.Inf(1)}
+}
+
 // Validate refuses a policy that cannot work.
 func (p LayerPolicy) Validate() error {
 	if p.MaxLayers < 0 || p.MaxLayers >= maxChain {

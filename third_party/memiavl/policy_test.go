@@ -409,3 +409,90 @@ func TestReopenWritesTheRewritesThatWereDue(t *testing.T) {
 		})
 	}
 }
+
+// A rewrite due to write a tree whole, without room on the disk for it but
+// with room for a layer, writes a layer instead, past the layer policy's
+// bounds: the log (and the heap holding it) stays short. Without room for
+// a layer either, it is held back as before.
+func TestRewriteWrittenAsLayersWithoutRoomForWhole(t *testing.T) {
+	var free int64 = 1 << 50
+	diskFreeFunc = func(string) (int64, error) { return free, nil }
+	defer func() { diskFreeFunc = diskFree }()
+	dir := t.TempDir()
+	policy := RewritePolicy{MinVersions: 10, MaxVersions: 10}
+	layers := LayerPolicy{MaxLayers: 1, MaxFraction: 10}
+	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &policy,
+		LayerPolicy: &layers, AsyncCommitBuffer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { db.Close() }()
+	want := map[string][]byte{}
+	var all []*KVPair
+	for i := 0; i < 3000; i++ {
+		k := fmt.Sprintf("k%05d", i)
+		want[k] = layerValue(i)
+		all = append(all, &KVPair{Key: []byte(k), Value: want[k]})
+	}
+	commitPairs(t, db, all...)
+	rng := rand.New(rand.NewSource(5))
+	run := func(to int) {
+		for v := int(db.Version()) + 1; v <= to; v++ {
+			seen := map[int]bool{}
+			var pairs []*KVPair
+			for range 6 {
+				i := rng.Intn(3000)
+				if !seen[i] {
+					seen[i] = true
+					k := fmt.Sprintf("k%05d", i)
+					want[k] = layerValue(v*3000 + i)
+					pairs = append(pairs, &KVPair{Key: []byte(k), Value: want[k]})
+				}
+			}
+			sort.Slice(pairs, func(i, j int) bool { return bytes.Compare(pairs[i].Key, pairs[j].Key) < 0 })
+			commitPairs(t, db, pairs...)
+			if err := db.WaitSnapshotRewrite(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	chain := func() int { return len(db.TreeByName("a").snapshot.Chain()) }
+	run(10) // whole at 10
+	if db.SnapshotVersion() != 10 || chain() != 1 {
+		t.Fatalf("snapshot at %d with a chain of %d, want a whole one at 10", db.SnapshotVersion(), chain())
+	}
+	base := db.TreeByName("a").SnapshotBytes()
+	free = rewriteHeadroom + base*3/4 // a layer fits, the whole tree does not
+	run(20)                           // a layer at 20, as the policy allows
+	run(30)                           // due whole at 30: a layer instead
+	if db.SnapshotVersion() != 30 || chain() != 3 {
+		t.Fatalf("snapshot at %d with a chain of %d, want layers at 20 and 30 (a chain of 3)", db.SnapshotVersion(), chain())
+	}
+	if db.RewritesAsLayers() != 1 || db.RewritesHeldBack() != 0 {
+		t.Fatalf("%d rewrites written as layers, %d held back; want 1 and 0", db.RewritesAsLayers(), db.RewritesHeldBack())
+	}
+	if g := db.LogGrowth(); g.Versions != 0 {
+		t.Fatalf("log beyond the snapshot: %+v", g)
+	}
+	free = 1 << 20 // no room for a layer either
+	run(40)
+	if db.SnapshotVersion() != 30 || db.RewritesHeldBack() != 1 || db.RewritesAsLayers() != 1 {
+		t.Fatalf("snapshot at %d, %d held back, %d as layers; want 30, 1 and 1", db.SnapshotVersion(), db.RewritesHeldBack(), db.RewritesAsLayers())
+	}
+	hash := bytes.Clone(db.TreeByName("a").RootHash())
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Load(dir, Options{InitialStores: []string{"a"}, AsyncCommitBuffer: -1}); err != nil {
+		t.Fatal(err)
+	}
+	tree := db.TreeByName("a")
+	if !bytes.Equal(tree.RootHash(), hash) {
+		t.Fatalf("reopened hash %X, want %X", tree.RootHash(), hash)
+	}
+	for k, v := range want {
+		if got := tree.Get([]byte(k)); !bytes.Equal(got, v) {
+			t.Fatalf("%s: %q, want %q", k, got, v)
+		}
+	}
+}
