@@ -70,6 +70,10 @@ var (
 		Namespace: "publica", Name: "store_snapshot_rewrites_held_back",
 		Help: "Snapshot rewrites due but held back since the node started because the disk had no room for a second snapshot.",
 	})
+	storeRewritesAsLayers = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "publica", Name: "store_snapshot_rewrites_as_layers",
+		Help: "Snapshot rewrites since the node started written as layers because the disk had no room to write a tree whole.",
+	})
 	storeRewritesFailed = prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: "publica", Name: "store_snapshot_rewrites_failed",
 		Help: "Snapshot rewrites since the node started that could not write their snapshot (the node log says why).",
@@ -100,7 +104,7 @@ type meteredCreator struct {
 func newMeteredCreator(next proxy.ClientCreator, a *app.App) proxy.ClientCreator {
 	registerAppMetrics.Do(func() {
 		prometheus.MustRegister(txsTotal, ballotsCast, blockExecSeconds, blockTxs, storeCommitSeconds,
-			storeLogBytes, storeLogVersions, storeRewritesHeldBack, storeRewritesFailed, storeSnapshotBytes, storeSnapshotLayers)
+			storeLogBytes, storeLogVersions, storeRewritesHeldBack, storeRewritesAsLayers, storeRewritesFailed, storeSnapshotBytes, storeSnapshotLayers)
 	})
 	m := meteredCreator{next: next, app: a, types: map[string]bool{}}
 	for _, t := range a.MessageTypes() {
@@ -155,6 +159,7 @@ func (m *meteredClient) Commit(ctx context.Context, req *abci.RequestCommit) (*a
 		storeLogBytes.Set(float64(grown.Bytes))
 		storeLogVersions.Set(float64(grown.Versions))
 		storeRewritesHeldBack.Set(float64(st.RewritesHeldBack()))
+		storeRewritesAsLayers.Set(float64(st.RewritesAsLayers()))
 		storeRewritesFailed.Set(float64(st.RewritesFailed()))
 		storeSnapshotBytes.Set(float64(st.SnapshotBytes()))
 		storeSnapshotLayers.Set(float64(st.SnapshotLayers()))

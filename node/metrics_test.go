@@ -58,6 +58,7 @@ func TestMetricsScrape(t *testing.T) {
 		"publica_store_log_bytes",
 		"publica_store_log_versions",
 		"publica_store_snapshot_rewrites_held_back 0",
+		"publica_store_snapshot_rewrites_as_layers 0",
 		"publica_store_snapshot_rewrites_failed 0",
 		"publica_store_snapshot_bytes",
 		"publica_store_snapshot_layers 0",

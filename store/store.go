@@ -1036,6 +1036,16 @@ func (s *Store) RewritesHeldBack() int {
 	return s.mem.RewritesHeldBack()
 }
 
+// RewritesAsLayers counts the snapshot rewrites since the store opened
+// that the disk had no room to write a tree of whole, written as layers
+// instead (memiavl's DB.RewritesAsLayers).
+func (s *Store) RewritesAsLayers() int {
+	if s.mem == nil {
+		return 0
+	}
+	return s.mem.RewritesAsLayers()
+}
+
 // RewritesFailed counts the background snapshot rewrites since the store
 // opened that could not write their snapshot (memiavl's
 // DB.RewritesFailed; Options.Logger hears why).
