@@ -887,17 +887,17 @@ func replayLog(dir string, mtree *MultiTree, log *wal.Log, opts Options, pool *p
 		if walIndex(nextVersion(mtree.Version(), mtree.initialVersion), mtree.initialVersion) > last {
 			return mtree, grown, nil // the end of the log: the running node rewrites
 		}
-		if need, free, ok := roomForRewrite(dir, mtree, layers, grown); !ok {
-			// as a running node does: layers, if they fit, else the
-			// rewrite held back and the rest replayed in memory
-			only := layers.onlyLayers()
-			if _, _, fits := roomForRewrite(dir, mtree, only, grown); only == nil || !fits {
-				opts.Logger.Info("no disk room for a snapshot while replaying the log", "need", need, "free", free)
-				more, err := mtree.catchupWAL(log, int64(opts.TargetVersion), opts.ReadAheadReplay, nil)
-				return mtree, grown.add(more), err
-			}
+		withRoom, asLayers, need, free, ok := layersWithRoom(dir, mtree, layers, grown)
+		if !ok {
+			// as a running node holds a rewrite back: the rest is
+			// replayed in memory
+			opts.Logger.Info("no disk room for a snapshot while replaying the log", "need", need, "free", free)
+			more, err := mtree.catchupWAL(log, int64(opts.TargetVersion), opts.ReadAheadReplay, nil)
+			return mtree, grown.add(more), err
+		}
+		if asLayers {
 			opts.Logger.Info("no disk room for a tree written whole while replaying the log: written as layers", "need", need, "free", free)
-			layers = only
+			layers = withRoom
 		}
 		snapshotDir := snapshotName(mtree.Version())
 		path := filepath.Join(dir, snapshotDir+TmpSuffix)
@@ -1072,6 +1072,7 @@ func (db *DB) reloadMultiTree(mtree *MultiTree) error {
 
 // rewriteIfApplicable execute the snapshot rewrite strategy according to current height
 func (db *DB) rewriteIfApplicable(height int64) {
+	layers := db.layersFor()
 	if db.rewritePolicy == nil {
 		if height%int64(db.snapshotInterval) != 0 {
 			return
@@ -1084,20 +1085,10 @@ func (db *DB) rewriteIfApplicable(height int64) {
 		if why == "" {
 			return
 		}
-		need, free, ok := db.roomForRewrite()
+		var asLayers, ok bool
+		var need, free int64
+		layers, asLayers, need, free, ok = layersWithRoom(db.dir, &db.MultiTree, layers, db.grown)
 		if !ok {
-			// Without room for a tree written whole, layers may fit.
-			if layers := db.layersFor().onlyLayers(); layers != nil {
-				if _, _, fits := roomForRewrite(db.dir, &db.MultiTree, layers, db.grown); fits {
-					db.rewritesAsLayers++
-					db.logger.Error("snapshot rewrite due, but the disk lacks room for a tree written whole: written as layers",
-						"version", height, "why", why, "needs", need, "free", free)
-					if err := db.rewriteSnapshotBackgroundWith(layers); err != nil {
-						db.logger.Error("failed to rewrite snapshot in background", "err", err)
-					}
-					return
-				}
-			}
 			// Started, it would fill the disk before it ended, and then
 			// the log and everything else on the filesystem could no
 			// longer be written. Held back, the log grows instead (a
@@ -1107,10 +1098,16 @@ func (db *DB) rewriteIfApplicable(height int64) {
 				"version", height, "why", why, "needs", need, "free", free)
 			return
 		}
-		db.logger.Info("snapshot rewrite due", "version", height, "why", why)
+		if asLayers {
+			db.rewritesAsLayers++
+			db.logger.Error("snapshot rewrite due, but the disk lacks room for a tree written whole: written as layers",
+				"version", height, "why", why, "needs", need, "free", free)
+		} else {
+			db.logger.Info("snapshot rewrite due", "version", height, "why", why)
+		}
 	}
 
-	if err := db.rewriteSnapshotBackground(); err != nil {
+	if err := db.rewriteSnapshotBackgroundWith(layers); err != nil {
 		db.logger.Error("failed to rewrite snapshot in background", "err", err)
 	}
 }
@@ -1156,6 +1153,23 @@ func roomForRewrite(dir string, t *MultiTree, layers *LayerPolicy, grown LogGrow
 		return need, 0, true // unknown: not held back
 	}
 	return need, free, free >= need
+}
+
+// layersWithRoom is the layer policy a rewrite of t under layers can be
+// written with in the disk's room: layers itself when it fits, or, when a
+// tree it would write whole does not but layers over every chain do,
+// layers.onlyLayers (asLayers); ok is false when neither fits. need and
+// free are the first comparison's.
+func layersWithRoom(dir string, t *MultiTree, layers *LayerPolicy, grown LogGrowth) (p *LayerPolicy, asLayers bool, need, free int64, ok bool) {
+	if need, free, ok = roomForRewrite(dir, t, layers, grown); ok {
+		return layers, false, need, free, true
+	}
+	if only := layers.onlyLayers(); only != nil {
+		if _, _, fits := roomForRewrite(dir, t, only, grown); fits {
+			return only, true, need, free, true
+		}
+	}
+	return nil, false, need, free, false
 }
 
 // layersFor is the layer policy of the next rewrite: the DB's, without

@@ -52,7 +52,7 @@ func (snapshot *Snapshot) leaf(index uint32) leafRecord {
 		l := snapshot.leavesLayout.Leaf(index)
 		return leafRecord{version: l.Version(), keyLen: l.KeyLength(), keyOffset: l.KeyOffset(), hash: l.Hash()}
 	}
-	at := binary.LittleEndian.Uint64(snapshot.leaves[SizeLeafOffset*uint64(index):])
+	at := snapshot.packedLeafAt(index)
 	kvs := snapshot.kvs
 	return leafRecord{
 		version:   binary.LittleEndian.Uint32(kvs[at+OffsetPackedLeafVersion:]),
@@ -68,25 +68,37 @@ func (snapshot *Snapshot) leafVersion(index uint32) uint32 {
 	if !snapshot.packed {
 		return snapshot.leavesLayout.Leaf(index).Version()
 	}
-	at := binary.LittleEndian.Uint64(snapshot.leaves[SizeLeafOffset*uint64(index):])
-	return binary.LittleEndian.Uint32(snapshot.kvs[at+OffsetPackedLeafVersion:])
+	return binary.LittleEndian.Uint32(snapshot.kvs[snapshot.packedLeafAt(index)+OffsetPackedLeafVersion:])
 }
 
 func (snapshot *Snapshot) leafHash(index uint32) []byte {
 	if !snapshot.packed {
 		return snapshot.leavesLayout.Leaf(index).Hash()
 	}
-	at := binary.LittleEndian.Uint64(snapshot.leaves[SizeLeafOffset*uint64(index):]) + OffsetPackedLeafHash
+	at := snapshot.packedLeafAt(index) + OffsetPackedLeafHash
 	return snapshot.kvs[at : at+SizeHash : at+SizeHash]
+}
+
+// packedLeafAt is where a packed snapshot's leaf index has its record in
+// kvs.
+func (snapshot *Snapshot) packedLeafAt(index uint32) uint64 {
+	return binary.LittleEndian.Uint64(snapshot.leaves[SizeLeafOffset*uint64(index):])
+}
+
+// leavesFile is the name and record size of the file a snapshot of the
+// form keeps its leaves in: the leaf offsets when packed, else the leaves.
+func leavesFile(packed bool) (name string, recordSize int) {
+	if packed {
+		return FileNameLeafOffsets, SizeLeafOffset
+	}
+	return FileNameLeaves, SizeLeaf
 }
 
 // leafRecordSize is the size of the snapshot's records in its leaves (or
 // leaf offsets) file.
 func (snapshot *Snapshot) leafRecordSize() int64 {
-	if snapshot.packed {
-		return SizeLeafOffset
-	}
-	return SizeLeaf
+	_, size := leavesFile(snapshot.packed)
+	return int64(size)
 }
 
 // checkPackedLeaves checks that the last leaf's record ends the kvs file

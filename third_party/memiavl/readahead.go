@@ -282,16 +282,9 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 func preadRecord(w *preadSpans, node PersistedNode) error {
 	s := node.snapshot
 	kind, f, size := spanLeaves, s.leavesMap.file, int64(SizeLeaf)
-	if node.isLeaf && s.packed {
-		at, err := s.preadLeafOffset(w, node.index)
-		if err != nil {
-			return err
-		}
-		var rec [SizePackedLeafHead]byte
-		if err := w.readAt(spanKVs, s.kvsMap.file, rec[:], at); err != nil {
-			return fmt.Errorf("read leaf %d's record at %d: %w", node.index, at, err)
-		}
-		return nil
+	if node.isLeaf && s.packed { // its record is the head of its key-value record
+		_, _, err := s.preadLeafKeyAt(w, node.index)
+		return err
 	}
 	if !node.isLeaf {
 		if s.upper.holds(node.index) {

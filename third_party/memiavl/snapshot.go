@@ -220,10 +220,9 @@ func openSnapshotFiles(snapshotDir string, holdUpper bool) (snapshot *Snapshot, 
 	if nodesMap, err = NewMmap(filepath.Join(snapshotDir, FileNameNodes)); err != nil {
 		return nil, nil, err
 	}
-	leavesName, leafSize, packed := FileNameLeaves, SizeLeaf, false
-	if _, statErr := os.Stat(filepath.Join(snapshotDir, FileNameLeafOffsets)); statErr == nil {
-		leavesName, leafSize, packed = FileNameLeafOffsets, SizeLeafOffset, true
-	}
+	_, statErr := os.Stat(filepath.Join(snapshotDir, FileNameLeafOffsets))
+	packed := statErr == nil
+	leavesName, leafSize := leavesFile(packed)
 	if leavesMap, err = NewMmap(filepath.Join(snapshotDir, leavesName)); err != nil {
 		return nil, nil, err
 	}
@@ -446,10 +445,7 @@ func (snapshot *Snapshot) nodesLen() int {
 
 // leavesLen returns the number of nodes in the snapshot
 func (snapshot *Snapshot) leavesLen() int {
-	if snapshot.packed {
-		return len(snapshot.leaves) / SizeLeafOffset
-	}
-	return len(snapshot.leaves) / SizeLeaf
+	return len(snapshot.leaves) / int(snapshot.leafRecordSize())
 }
 
 // ScanNodes iterate over the nodes in the snapshot order (depth-first post-order, leaf nodes before branch nodes)
@@ -664,10 +660,8 @@ func writeSnapshot(
 
 	nodesFile := filepath.Join(dir, FileNameNodes)
 	packed := !writeUnpackedLeaves
-	leavesFile := filepath.Join(dir, FileNameLeaves)
-	if packed {
-		leavesFile = filepath.Join(dir, FileNameLeafOffsets)
-	}
+	leavesName, _ := leavesFile(packed)
+	leavesPath := filepath.Join(dir, leavesName)
 	kvsFile := filepath.Join(dir, FileNameKVs)
 	branchKeysFile := filepath.Join(dir, FileNameBranchKeys)
 	branchIndexFile := filepath.Join(dir, FileNameBranchKeyIndex)
@@ -682,7 +676,7 @@ func writeSnapshot(
 		}
 	}()
 
-	fpLeaves, err := createFile(leavesFile)
+	fpLeaves, err := createFile(leavesPath)
 	if err != nil {
 		return err
 	}

@@ -207,10 +207,7 @@ func CompressValues(dir string) (returnErr error) {
 	if codec == nil {
 		return nil
 	}
-	leavesName := FileNameLeaves
-	if snapshot.packed {
-		leavesName = FileNameLeafOffsets
-	}
+	leavesName, _ := leavesFile(snapshot.packed)
 	kvsTmp, leavesTmp := filepath.Join(dir, FileNameKVs+".tmp"), filepath.Join(dir, leavesName+".tmp")
 	if err := writeCompressed(snapshot, codec, kvsTmp, leavesTmp); err != nil {
 		_ = os.Remove(kvsTmp)
