@@ -1157,16 +1157,20 @@ func roomForRewrite(dir string, t *MultiTree, layers *LayerPolicy, grown LogGrow
 
 // layersWithRoom is the layer policy a rewrite of t under layers can be
 // written with in the disk's room: layers itself when it fits, or, when a
-// tree it would write whole does not but layers over every chain do,
-// layers.onlyLayers (asLayers); ok is false when neither fits. need and
+// tree it would write whole does not, the first that fits of
+// layers.onlyMerges (where layers merges) and layers.onlyLayers
+// (asLayers); ok is false when none fits. need and
 // free are the first comparison's.
 func layersWithRoom(dir string, t *MultiTree, layers *LayerPolicy, grown LogGrowth) (p *LayerPolicy, asLayers bool, need, free int64, ok bool) {
 	if need, free, ok = roomForRewrite(dir, t, layers, grown); ok {
 		return layers, false, need, free, true
 	}
-	if only := layers.onlyLayers(); only != nil {
-		if _, _, fits := roomForRewrite(dir, t, only, grown); fits {
-			return only, true, need, free, true
+	for _, q := range []*LayerPolicy{layers.onlyMerges(), layers.onlyLayers()} {
+		if q == nil {
+			continue
+		}
+		if _, _, fits := roomForRewrite(dir, t, q, grown); fits {
+			return q, true, need, free, true
 		}
 	}
 	return nil, false, need, free, false

@@ -106,6 +106,19 @@ func (p *LayerPolicy) onlyLayers() *LayerPolicy {
 	return &LayerPolicy{MaxLayers: maxChain - 1, MaxFraction: math.Inf(1)}
 }
 
+// onlyMerges is the policy of a rewrite the disk has no room to write
+// whole where p merges layers: the layers merged over the base however
+// large they are (a merge costs them, not the state), so that the chain
+// stays short (nil where p does not merge).
+func (p *LayerPolicy) onlyMerges() *LayerPolicy {
+	if p == nil || p.MaxLayers == 0 || p.MergeFraction == 0 {
+		return nil
+	}
+	q := *p
+	q.MergeFraction = math.Inf(1)
+	return &q
+}
+
 // Validate refuses a policy that cannot work.
 func (p LayerPolicy) Validate() error {
 	if p.MaxLayers < 0 || p.MaxLayers >= maxChain {

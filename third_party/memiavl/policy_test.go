@@ -414,85 +414,138 @@ func TestReopenWritesTheRewritesThatWereDue(t *testing.T) {
 // with room for a layer, writes a layer instead, past the layer policy's
 // bounds: the log (and the heap holding it) stays short. Without room for
 // a layer either, it is held back as before.
-func TestRewriteWrittenAsLayersWithoutRoomForWhole(t *testing.T) {
-	var free int64 = 1 << 50
-	diskFreeFunc = func(string) (int64, error) { return free, nil }
-	defer func() { diskFreeFunc = diskFree }()
-	dir := t.TempDir()
-	policy := RewritePolicy{MinVersions: 10, MaxVersions: 10}
-	layers := LayerPolicy{MaxLayers: 1, MaxFraction: 10}
-	db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"}, RewritePolicy: &policy,
-		LayerPolicy: &layers, AsyncCommitBuffer: -1})
+// roomTest is a DB of one tree of 3,000 keys, rewritten every ten
+// versions, on a disk whose free room the test sets.
+type roomTest struct {
+	t    *testing.T
+	dir  string
+	free int64
+	db   *DB
+	want map[string][]byte
+	rng  *rand.Rand
+}
+
+func newRoomTest(t *testing.T, opts Options) *roomTest {
+	r := &roomTest{t: t, dir: t.TempDir(), free: 1 << 50, want: map[string][]byte{}, rng: rand.New(rand.NewSource(5))}
+	diskFreeFunc = func(string) (int64, error) { return r.free, nil }
+	t.Cleanup(func() { diskFreeFunc = diskFree })
+	opts.CreateIfMissing, opts.InitialStores, opts.AsyncCommitBuffer = true, []string{"a"}, -1
+	opts.RewritePolicy = &RewritePolicy{MinVersions: 10, MaxVersions: 10}
+	db, err := Load(r.dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { db.Close() }()
-	want := map[string][]byte{}
+	r.db = db
+	t.Cleanup(func() { r.db.Close() })
 	var all []*KVPair
 	for i := 0; i < 3000; i++ {
 		k := fmt.Sprintf("k%05d", i)
-		want[k] = layerValue(i)
-		all = append(all, &KVPair{Key: []byte(k), Value: want[k]})
+		r.want[k] = layerValue(i)
+		all = append(all, &KVPair{Key: []byte(k), Value: r.want[k]})
 	}
 	commitPairs(t, db, all...)
-	rng := rand.New(rand.NewSource(5))
-	run := func(to int) {
-		for v := int(db.Version()) + 1; v <= to; v++ {
-			seen := map[int]bool{}
-			var pairs []*KVPair
-			for range 6 {
-				i := rng.Intn(3000)
-				if !seen[i] {
-					seen[i] = true
-					k := fmt.Sprintf("k%05d", i)
-					want[k] = layerValue(v*3000 + i)
-					pairs = append(pairs, &KVPair{Key: []byte(k), Value: want[k]})
-				}
-			}
-			sort.Slice(pairs, func(i, j int) bool { return bytes.Compare(pairs[i].Key, pairs[j].Key) < 0 })
-			commitPairs(t, db, pairs...)
-			if err := db.WaitSnapshotRewrite(); err != nil {
-				t.Fatal(err)
+	return r
+}
+
+// run commits a few changes a version up to version to, each rewrite
+// switched before the next commit.
+func (r *roomTest) run(to int) {
+	r.t.Helper()
+	for v := int(r.db.Version()) + 1; v <= to; v++ {
+		seen := map[int]bool{}
+		var pairs []*KVPair
+		for range 6 {
+			i := r.rng.Intn(3000)
+			if !seen[i] {
+				seen[i] = true
+				k := fmt.Sprintf("k%05d", i)
+				r.want[k] = layerValue(v*3000 + i)
+				pairs = append(pairs, &KVPair{Key: []byte(k), Value: r.want[k]})
 			}
 		}
+		sort.Slice(pairs, func(i, j int) bool { return bytes.Compare(pairs[i].Key, pairs[j].Key) < 0 })
+		commitPairs(r.t, r.db, pairs...)
+		if err := r.db.WaitSnapshotRewrite(); err != nil {
+			r.t.Fatal(err)
+		}
 	}
-	chain := func() int { return len(db.TreeByName("a").snapshot.Chain()) }
-	run(10) // whole at 10
-	if db.SnapshotVersion() != 10 || chain() != 1 {
-		t.Fatalf("snapshot at %d with a chain of %d, want a whole one at 10", db.SnapshotVersion(), chain())
+}
+
+func (r *roomTest) chain() int { return len(r.db.TreeByName("a").snapshot.Chain()) }
+
+// requireReopened closes the DB and opens it again with the same root
+// hash and every key's value.
+func (r *roomTest) requireReopened() {
+	r.t.Helper()
+	hash := bytes.Clone(r.db.TreeByName("a").RootHash())
+	if err := r.db.Close(); err != nil {
+		r.t.Fatal(err)
 	}
-	base := db.TreeByName("a").SnapshotBytes()
-	free = rewriteHeadroom + base*3/4 // a layer fits, the whole tree does not
-	run(20)                           // a layer at 20, as the policy allows
-	run(30)                           // due whole at 30: a layer instead
-	if db.SnapshotVersion() != 30 || chain() != 3 {
-		t.Fatalf("snapshot at %d with a chain of %d, want layers at 20 and 30 (a chain of 3)", db.SnapshotVersion(), chain())
+	db, err := Load(r.dir, Options{InitialStores: []string{"a"}, AsyncCommitBuffer: -1})
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	if db.RewritesAsLayers() != 1 || db.RewritesHeldBack() != 0 {
-		t.Fatalf("%d rewrites written as layers, %d held back; want 1 and 0", db.RewritesAsLayers(), db.RewritesHeldBack())
-	}
-	if g := db.LogGrowth(); g.Versions != 0 {
-		t.Fatalf("log beyond the snapshot: %+v", g)
-	}
-	free = 1 << 20 // no room for a layer either
-	run(40)
-	if db.SnapshotVersion() != 30 || db.RewritesHeldBack() != 1 || db.RewritesAsLayers() != 1 {
-		t.Fatalf("snapshot at %d, %d held back, %d as layers; want 30, 1 and 1", db.SnapshotVersion(), db.RewritesHeldBack(), db.RewritesAsLayers())
-	}
-	hash := bytes.Clone(db.TreeByName("a").RootHash())
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if db, err = Load(dir, Options{InitialStores: []string{"a"}, AsyncCommitBuffer: -1}); err != nil {
-		t.Fatal(err)
-	}
+	r.db = db
 	tree := db.TreeByName("a")
 	if !bytes.Equal(tree.RootHash(), hash) {
-		t.Fatalf("reopened hash %X, want %X", tree.RootHash(), hash)
+		r.t.Fatalf("reopened hash %X, want %X", tree.RootHash(), hash)
 	}
-	for k, v := range want {
+	for k, v := range r.want {
 		if got := tree.Get([]byte(k)); !bytes.Equal(got, v) {
-			t.Fatalf("%s: %q, want %q", k, got, v)
+			r.t.Fatalf("%s: %q, want %q", k, got, v)
 		}
 	}
+}
+
+// A rewrite due to write a tree whole, without room on the disk for it but
+// with room for a layer, writes a layer instead, past the layer policy's
+// bounds: the log (and the heap holding it) stays short. Without room for
+// a layer either, it is held back as before.
+func TestRewriteWrittenAsLayersWithoutRoomForWhole(t *testing.T) {
+	r := newRoomTest(t, Options{LayerPolicy: &LayerPolicy{MaxLayers: 1, MaxFraction: 10}})
+	db := func() *DB { return r.db }
+	r.run(10) // whole at 10
+	if db().SnapshotVersion() != 10 || r.chain() != 1 {
+		t.Fatalf("snapshot at %d with a chain of %d, want a whole one at 10", db().SnapshotVersion(), r.chain())
+	}
+	base := db().TreeByName("a").SnapshotBytes()
+	r.free = rewriteHeadroom + base*3/4 // a layer fits, the whole tree does not
+	r.run(20)                           // a layer at 20, as the policy allows
+	r.run(30)                           // due whole at 30: a layer instead
+	if db().SnapshotVersion() != 30 || r.chain() != 3 {
+		t.Fatalf("snapshot at %d with a chain of %d, want layers at 20 and 30 (a chain of 3)", db().SnapshotVersion(), r.chain())
+	}
+	if db().RewritesAsLayers() != 1 || db().RewritesHeldBack() != 0 {
+		t.Fatalf("%d rewrites written as layers, %d held back; want 1 and 0", db().RewritesAsLayers(), db().RewritesHeldBack())
+	}
+	if g := db().LogGrowth(); g.Versions != 0 {
+		t.Fatalf("log beyond the snapshot: %+v", g)
+	}
+	r.free = 1 << 20 // no room for a layer either
+	r.run(40)
+	if db().SnapshotVersion() != 30 || db().RewritesHeldBack() != 1 || db().RewritesAsLayers() != 1 {
+		t.Fatalf("snapshot at %d, %d held back, %d as layers; want 30, 1 and 1", db().SnapshotVersion(), db().RewritesHeldBack(), db().RewritesAsLayers())
+	}
+	r.requireReopened()
+}
+
+// Where the policy merges layers, a rewrite due to write a tree whole
+// without room for it merges the layers over the base instead, whatever
+// their size, rather than lengthen the chain.
+func TestRewriteMergesWithoutRoomForWhole(t *testing.T) {
+	r := newRoomTest(t, Options{LayerPolicy: &LayerPolicy{MaxLayers: 1, MaxFraction: 10, MergeFraction: 1e-9},
+		MergeLayers: func(int64) bool { return true }})
+	r.run(10) // whole at 10
+	base := r.db.TreeByName("a").SnapshotBytes()
+	r.free = rewriteHeadroom + base*3/4
+	r.run(30) // layers at 20 and 30 (the first over the base counts as the base's)
+	if r.chain() != 3 || r.db.RewritesAsLayers() != 0 {
+		t.Fatalf("a chain of %d, %d rewrites as layers; want 3 and 0", r.chain(), r.db.RewritesAsLayers())
+	}
+	r.run(40) // due whole (the layers past MergeFraction): merged instead
+	last := r.db.LastRewrite().Trees[0]
+	if r.db.SnapshotVersion() != 40 || r.chain() != 2 || last.Merged != 2 || r.db.RewritesAsLayers() != 1 {
+		t.Fatalf("snapshot at %d, a chain of %d, %+v, %d as layers; want 40, a chain of 2 merging 2, 1", r.db.SnapshotVersion(), r.chain(), last, r.db.RewritesAsLayers())
+	}
+	r.requireReopened()
 }

@@ -169,112 +169,196 @@ func TestTransplantRefusesAStrangeTree(t *testing.T) {
 // first and replays the log into the second only, with versions committed
 // while it ran; the DB then reads as its in-memory twins, before and after
 // reopening.
+// runningTrees is a DB of two trees, "a" and "b", beside in-memory twins
+// and the keys they hold: the rewrite tests' fixture.
+type runningTrees struct {
+	t     *testing.T
+	dir   string
+	opts  Options
+	db    *DB
+	twins map[string]*Tree
+	keys  map[string]map[string][]byte
+	rng   *rand.Rand
+}
+
+var runningTreeNames = []string{"a", "b"}
+
+func newRunningTrees(t *testing.T, opts Options) *runningTrees {
+	f := &runningTrees{t: t, dir: t.TempDir(), opts: opts,
+		twins: map[string]*Tree{"a": New(0), "b": New(0)},
+		keys:  map[string]map[string][]byte{"a": {}, "b": {}},
+		rng:   rand.New(rand.NewSource(3))}
+	f.opts.CreateIfMissing, f.opts.InitialStores, f.opts.AsyncCommitBuffer = true, runningTreeNames, -1
+	f.open()
+	t.Cleanup(func() { f.db.Close() })
+	return f
+}
+
+func (f *runningTrees) open() {
+	db, err := Load(f.dir, f.opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.db = db
+}
+
+// changes are n updates, new keys and deletions of tree name's keys.
+func (f *runningTrees) changes(name string, n int) []*KVPair {
+	var existing []string
+	for k := range f.keys[name] {
+		existing = append(existing, k)
+	}
+	sort.Strings(existing)
+	seen := map[string]bool{}
+	var pairs []*KVPair
+	for len(pairs) < n {
+		key := fmt.Sprintf("k%08d", f.rng.Intn(6000))
+		if len(existing) > 0 && f.rng.Intn(2) == 0 {
+			key = existing[f.rng.Intn(len(existing))]
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, ok := f.keys[name][key]; ok && f.rng.Intn(6) == 0 {
+			pairs = append(pairs, &KVPair{Key: []byte(key), Delete: true})
+			delete(f.keys[name], key)
+			continue
+		}
+		value := layerValue(f.rng.Intn(5000))
+		f.keys[name][key] = value
+		pairs = append(pairs, &KVPair{Key: []byte(key), Value: value})
+	}
+	sort.Slice(pairs, func(i, j int) bool { return string(pairs[i].Key) < string(pairs[j].Key) })
+	return pairs
+}
+
+// commit commits na changes to "a" and nb to "b", in the DB and the twins.
+func (f *runningTrees) commit(na, nb int) {
+	f.t.Helper()
+	for _, name := range runningTreeNames {
+		n := na
+		if name == "b" {
+			n = nb
+		}
+		pairs := f.changes(name, n)
+		if err := f.db.ApplyChangeSet(name, ChangeSet{Pairs: pairs}); err != nil {
+			f.t.Fatal(err)
+		}
+		f.twins[name].ApplyChangeSet(ChangeSet{Pairs: pairs})
+		if _, _, err := f.twins[name].SaveVersion(true); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if _, err := f.db.Commit(); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// rewrite starts a background rewrite, commits during versions while it
+// runs, and waits for its switch.
+func (f *runningTrees) rewrite(during int) RewriteReport {
+	f.t.Helper()
+	if err := f.db.RewriteSnapshotBackground(); err != nil {
+		f.t.Fatal(err)
+	}
+	for range during {
+		f.commit(40, 3)
+	}
+	if err := f.db.WaitSnapshotRewrite(); err != nil {
+		f.t.Fatal(err)
+	}
+	return f.db.LastRewrite()
+}
+
+// requireMoved fails unless r moved the running trees to the DB's
+// version, replaying nothing.
+func (f *runningTrees) requireMoved(r RewriteReport) {
+	f.t.Helper()
+	if r.Transplanted == 0 || r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp+r.FinalMoved != f.db.Version() {
+		f.t.Fatalf("the rewrite moved %d versions, replayed %d and %d, from %d to %d", r.Transplanted, r.CaughtUp, r.FinalCatchUp, r.Version, f.db.Version())
+	}
+}
+
+// requireSame checks both trees against their twins, then again after a
+// commit and after reopening the DB.
+func (f *runningTrees) requireSame() {
+	f.t.Helper()
+	for _, name := range runningTreeNames {
+		requireSameTree(f.t, f.db.TreeByName(name), f.twins[name], f.keys[name])
+	}
+	f.commit(40, 3)
+	for _, name := range runningTreeNames {
+		requireSameTree(f.t, f.db.TreeByName(name), f.twins[name], f.keys[name])
+	}
+	if err := f.db.Close(); err != nil {
+		f.t.Fatal(err)
+	}
+	f.open()
+	for _, name := range runningTreeNames {
+		requireSameTree(f.t, f.db.TreeByName(name), f.twins[name], f.keys[name])
+	}
+}
+
 func TestMixedRewriteTakesTheRunningTrees(t *testing.T) {
-	dir := t.TempDir()
-	layers := LayerPolicy{MaxLayers: 5, MaxFraction: 0.05}
-	open := func() *DB {
-		db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a", "b"},
-			LayerPolicy: &layers, AsyncCommitBuffer: -1, SnapshotInterval: 1 << 30})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	db := open()
-	defer func() { db.Close() }()
-	names := []string{"a", "b"}
-	twins := map[string]*Tree{"a": New(0), "b": New(0)}
-	keys := map[string]map[string][]byte{"a": {}, "b": {}}
-	rng := rand.New(rand.NewSource(3))
-	// changes: n updates, new keys and deletions
-	changes := func(name string, n int) []*KVPair {
-		var existing []string
-		for k := range keys[name] {
-			existing = append(existing, k)
-		}
-		sort.Strings(existing)
-		seen := map[string]bool{}
-		var pairs []*KVPair
-		for len(pairs) < n {
-			key := fmt.Sprintf("k%08d", rng.Intn(6000))
-			if len(existing) > 0 && rng.Intn(2) == 0 {
-				key = existing[rng.Intn(len(existing))]
-			}
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			if _, ok := keys[name][key]; ok && rng.Intn(6) == 0 {
-				pairs = append(pairs, &KVPair{Key: []byte(key), Delete: true})
-				delete(keys[name], key)
-				continue
-			}
-			value := layerValue(rng.Intn(5000))
-			keys[name][key] = value
-			pairs = append(pairs, &KVPair{Key: []byte(key), Value: value})
-		}
-		sort.Slice(pairs, func(i, j int) bool { return string(pairs[i].Key) < string(pairs[j].Key) })
-		return pairs
-	}
-	commit := func(na, nb int) {
-		t.Helper()
-		for _, name := range names {
-			n := na
-			if name == "b" {
-				n = nb
-			}
-			pairs := changes(name, n)
-			if err := db.ApplyChangeSet(name, ChangeSet{Pairs: pairs}); err != nil {
-				t.Fatal(err)
-			}
-			twins[name].ApplyChangeSet(ChangeSet{Pairs: pairs})
-			if _, _, err := twins[name].SaveVersion(true); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := db.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rewrite := func(during int) RewriteReport {
-		t.Helper()
-		if err := db.RewriteSnapshotBackground(); err != nil {
-			t.Fatal(err)
-		}
-		for range during {
-			commit(40, 3)
-		}
-		if err := db.WaitSnapshotRewrite(); err != nil {
-			t.Fatal(err)
-		}
-		return db.LastRewrite()
-	}
-	commit(3000, 3000)
-	rewrite(0) // whole, both
-	commit(900, 5)
-	if r := rewrite(2); !r.Trees[0].Layer || !r.Trees[1].Layer {
+	f := newRunningTrees(t, Options{LayerPolicy: &LayerPolicy{MaxLayers: 5, MaxFraction: 0.05}, SnapshotInterval: 1 << 30})
+	f.commit(3000, 3000)
+	f.rewrite(0) // whole, both
+	f.commit(900, 5)
+	if r := f.rewrite(2); !r.Trees[0].Layer || !r.Trees[1].Layer {
 		t.Fatalf("the second rewrite: %+v", r)
 	}
-	commit(900, 5)
-	r := rewrite(3)
+	f.commit(900, 5)
+	r := f.rewrite(3)
 	if r.Trees[0].Name != "a" || r.Trees[0].Layer || !r.Trees[1].Layer {
 		t.Fatalf("the third rewrite writes a whole and b as a layer: %+v", r)
 	}
-	if r.Transplanted == 0 || r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp+r.FinalMoved != db.Version() {
-		t.Fatalf("the third rewrite moved %d versions, replayed %d and %d, from %d to %d", r.Transplanted, r.CaughtUp, r.FinalCatchUp, r.Version, db.Version())
+	f.requireMoved(r)
+	f.requireSame()
+}
+
+// A rewrite that merges a tree's layers over its base moves the running
+// tree onto the merged layer, as a whole rewrite does, instead of
+// replaying the log into it: the nodes of the base stay, those of the
+// merged layers and those in memory at the rewrite are found in the new
+// layer. Both trees merge three layers, "a" with many changes since.
+func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
+	layers := LayerPolicy{MaxLayers: 2, MaxFraction: 1, MergeFraction: 10}
+	f := newRunningTrees(t, Options{LayerPolicy: &layers, SnapshotInterval: 1 << 30,
+		MergeLayers: func(int64) bool { return true }})
+	f.commit(3000, 3000)
+	f.rewrite(0) // whole, both
+	for range 3 {
+		f.commit(300, 5)
+		if r := f.rewrite(2); !r.Trees[0].Layer || r.Trees[0].Merged != 0 {
+			t.Fatalf("a layer rewrite: %+v", r)
+		}
 	}
-	for _, name := range names {
-		requireSameTree(t, db.TreeByName(name), twins[name], keys[name])
+	f.commit(300, 5)
+	r := f.rewrite(3)
+	if a := r.Trees[0]; !a.Layer || a.Merged != 3 || a.Chain != 2 {
+		t.Fatalf("the fourth layer rewrite merges a's three layers: %+v", a)
 	}
-	commit(40, 3)
-	for _, name := range names {
-		requireSameTree(t, db.TreeByName(name), twins[name], keys[name])
+	f.requireMoved(r)
+	if got := f.db.TreeByName("a").snapshot.Chain(); len(got) != 2 {
+		t.Fatalf("a runs on a chain of %d", len(got))
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
+	f.requireSame()
+
+	// A move that fails its hash check leaves the log to be replayed.
+	for range 2 {
+		f.commit(300, 5)
+		f.rewrite(2)
 	}
-	db = open()
-	for _, name := range names {
-		requireSameTree(t, db.TreeByName(name), twins[name], keys[name])
+	spoilMove = func(_ int, mt *MultiTree) {
+		mt.trees[0].root = &MemNode{size: 1, version: uint32(mt.trees[0].version), key: []byte("spoilt"), value: []byte("spoilt")}
 	}
+	defer func() { spoilMove = nil }()
+	f.commit(300, 5)
+	r = f.rewrite(3)
+	if a := r.Trees[0]; a.Merged != 3 || r.Transplanted != 0 || r.Version+r.CaughtUp+r.FinalCatchUp != f.db.Version() {
+		t.Fatalf("a spoilt move of a merge: %+v", r)
+	}
+	spoilMove = nil
+	f.requireSame()
 }
