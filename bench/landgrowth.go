@@ -459,7 +459,7 @@ func describeRewrite(r memiavl.RewriteReport) string {
 	var parts []string
 	for _, t := range r.Trees {
 		if t.Layer && t.Merged > 0 {
-			parts = append(parts, fmt.Sprintf("tree %s a layer merging %d layers over its base (%d snapshots in its chain), %.2f GB", t.Name, t.Merged, t.Chain, float64(t.Bytes)/1e9))
+			parts = append(parts, fmt.Sprintf("tree %s a layer merging %d layers over its base (%d snapshots in its chain), %.2f GB (the merged layers read ahead %.2f GB, %.2f GB of it not in the cache before)", t.Name, t.Merged, t.Chain, float64(t.Bytes)/1e9, float64(t.ReadAhead)/1e9, float64(t.Cooled)/1e9))
 		} else if t.Layer {
 			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
 		} else if t.OutOfCache {

@@ -399,13 +399,18 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 // chain are recorded relative to dir, so dir must stay beside them (a
 // rewrite's temporary directory renamed to its final name does).
 func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
-	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()))
+	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()), nil)
 }
 
 // writeLayerOver writes t as a layer over the first keep snapshots of
 // its snapshot's chain: the nodes they do not hold, those of the chain's
-// later layers included (keep less than the chain merges them).
-func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
+// later layers included (keep less than the chain merges them). A merge
+// reads the merged layers' files ahead of its writer (baseahead.go): they
+// hold their nodes in key order, as the writer reads them, and without it
+// each page not in the cache came in as its own fault (at 10M parcels in
+// 8 GiB, 43 s to merge 1.3 GB of layers). report, if not nil, says how
+// much was read ahead.
+func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int, report *RewrittenTree) error {
 	s := t.snapshot
 	if s == nil || s.IsEmpty() || t.root == nil {
 		return errors.New("write layer: the tree has no snapshot to lie on, or is empty")
@@ -438,10 +443,21 @@ func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
 		positions[m] = i
 	}
 	merged := make(map[*Snapshot]bool)
+	var mergedLeaves int
 	for _, m := range s.Chain()[keep:] {
 		merged[m] = true
+		mergedLeaves += m.leavesLen()
 	}
 	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, false, func(w *snapshotWriter) (uint32, error) {
+		if len(merged) > 0 {
+			w.ahead = startBaseAhead(s.Chain()[keep:], uint32(mergedLeaves))
+			defer func() {
+				w.ahead.end()
+				if w.ahead != nil && report != nil {
+					report.ReadAhead, report.Cooled = w.ahead.asked, w.ahead.cooled
+				}
+			}()
+		}
 		w.values = s.values
 		w.layerPositions, w.layerSelf, w.layerMerged = positions, len(chain), merged
 		root, err := w.writeLayerNode(t.root)

@@ -339,6 +339,9 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 	if a := r.Trees[0]; !a.Layer || a.Merged != 3 || a.Chain != 2 {
 		t.Fatalf("the fourth layer rewrite merges a's three layers: %+v", a)
 	}
+	if baseAheadSupported && r.Trees[0].ReadAhead == 0 {
+		t.Fatal("the merged layers were not read ahead of the merge")
+	}
 	f.requireMoved(r)
 	if got := f.db.TreeByName("a").snapshot.Chain(); len(got) != 2 {
 		t.Fatalf("a runs on a chain of %d", len(got))
