@@ -589,7 +589,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 	switchStarted := time.Now()
 	if result.moved != nil {
 		from := result.mtree.Version()
-		if err := result.mtree.moveRound(&db.MultiTree, result.moved, db.wal); err != nil {
+		if err := result.mtree.moveRound(&db.MultiTree, result.moved); err != nil {
 			db.logger.Info("moving the running trees onto the new snapshot at the switch failed: the log is replayed instead", "err", err)
 			// the moves are dropped: the report counts the replay alone
 			result.report.Transplanted, result.report.TransplantRounds, result.report.TransplantTook = 0, 0, 0
@@ -1320,11 +1320,12 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 			return
 		}
 
-		// Trees written whole take the running trees' nodes instead of
-		// replaying the log against the new, perhaps cold, files.
+		// The new trees take the running trees' nodes instead of
+		// replaying the log along every changed path of the new chain,
+		// whose base a state larger than memory mostly has on disk.
 		var moved *transplantState
 		if wanted != nil {
-			if moved, err = mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, wal, &report); err != nil {
+			if moved, err = mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, &report); err != nil {
 				moved = nil
 				if ctx.Err() != nil {
 					ch <- snapshotResult{err: ctx.Err()}

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/tidwall/wal"
 )
 
 // Moving the running tree onto a snapshot written whole, without
@@ -76,18 +74,20 @@ func newTransplanter(treeV Node, v uint32, snap *Snapshot) *transplanter {
 	return &transplanter{treeV: treeV, v: v, snap: snap, memo: map[Node]Node{}, moved: v}
 }
 
-// newMergeTransplanter moves running trees of one tree onto snap, a
+// newLayerTransplanter moves running trees of one tree onto snap, a
 // layer written from treeV (on oldChain) over the first snapshots of
-// oldChain, the layers above them merged into it (LayerPolicy's merges).
-// A node of the kept snapshots stays where it is; a node of a merged
-// layer, or in memory at v, is one of the merged layer's, found by its
-// key and height in the new tree at v: its way down from the root runs
-// through the merged layer alone (a node's ancestors are as new as it),
-// whose pages were just written. Without the move the log since v is
-// replayed into the new chain, reading along every changed path a base
-// that a node whose state is larger than its memory mostly has on disk
-// (docs/state.md: a 96 s switch at 10M parcels in 8 GiB).
-func newMergeTransplanter(treeV Node, v uint32, oldChain []*Snapshot, snap *Snapshot) (*transplanter, error) {
+// oldChain: all of them (a layer over the last), or fewer, the layers
+// above merged into it (LayerPolicy's merges). A node of the kept
+// snapshots stays where it is; a node of a merged layer, or in memory at
+// v, is one of the new layer's, found by its key and height in the new
+// tree at v: its way down from the root runs through the new layer alone
+// (a node's ancestors are as new as it), whose pages were just written.
+// Without the move the log since v is replayed into the new chain,
+// reading along every changed path a base that a node whose state is
+// larger than its memory mostly has on disk (docs/state.md: a 96 s
+// switch after a merge at 10M parcels in 8 GiB, and 42 s after a plain
+// layer once the page cache turned over faster than the replay).
+func newLayerTransplanter(treeV Node, v uint32, oldChain []*Snapshot, snap *Snapshot) (*transplanter, error) {
 	chain := snap.Chain()
 	if snap.chain == nil || len(chain)-1 > len(oldChain) {
 		return nil, fmt.Errorf("%w: the snapshot is not a layer over the old chain", errNotTransplanted)
@@ -95,7 +95,7 @@ func newMergeTransplanter(treeV Node, v uint32, oldChain []*Snapshot, snap *Snap
 	kept := make(map[*Snapshot]*Snapshot, len(chain)-1)
 	for i, s := range chain[:len(chain)-1] {
 		if s.dir != oldChain[i].dir {
-			return nil, fmt.Errorf("%w: the merged layer lies on %s, not on %s", errNotTransplanted, s.dir, oldChain[i].dir)
+			return nil, fmt.Errorf("%w: the layer lies on %s, not on %s", errNotTransplanted, s.dir, oldChain[i].dir)
 		}
 		kept[oldChain[i]] = s
 	}
@@ -108,7 +108,7 @@ func newMergeTransplanter(treeV Node, v uint32, oldChain []*Snapshot, snap *Snap
 // moved) rebuilt over the snapshot.
 func (t *transplanter) move(running Node) (Node, error) {
 	if (t.snap.chain != nil) != (t.kept != nil) {
-		return nil, fmt.Errorf("%w: the snapshot is a layer and the layers were not merged, or the other way round", errNotTransplanted)
+		return nil, fmt.Errorf("%w: a layer moved onto as a whole snapshot, or the other way round", errNotTransplanted)
 	}
 	if running == nil {
 		return nil, nil
@@ -388,13 +388,11 @@ var noTransplant bool
 const transplantRoundsMax = 32
 
 // transplantState is what the moves of a rewrite remember between rounds:
-// a transplanter for each tree written whole, and the trees written as
-// layers, which are replayed instead.
+// a transplanter for each tree.
 type transplantState struct {
-	movers  map[string]*transplanter
-	layered map[string]bool
-	treeV   int64
-	rounds  int // moves made, the switch's included
+	movers map[string]*transplanter
+	treeV  int64
+	rounds int // moves made, the switch's included
 }
 
 // spoilMove, set by tests, may spoil a move's trees before their hashes
@@ -403,14 +401,13 @@ var spoilMove func(round int, t *MultiTree)
 
 // transplantRunning brings the trees t, loaded from a background rewrite
 // of treeV, up to the DB's latest committed version without replaying the
-// log into the trees written whole: it asks the DB for a copy of its
-// trees (wanted, served between commits) and moves them onto t
-// (moveRound), again while each round finds more than one new version, so
-// that what the switch moves under the DB's lock is one version's change.
-// nil state when no tree was written whole. On an error t is half-moved
-// and must be loaded again.
-func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wanted chan chan *MultiTree, log *wal.Log, report *RewriteReport) (*transplantState, error) {
-	st := &transplantState{movers: map[string]*transplanter{}, layered: map[string]bool{}, treeV: treeV.Version()}
+// log: it asks the DB for a copy of its trees (wanted, served between
+// commits) and moves them onto t (moveRound), again while each round finds
+// more than one new version, so that what the switch moves under the DB's
+// lock is one version's change. On an error t is half-moved and must be
+// loaded again.
+func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wanted chan chan *MultiTree, report *RewriteReport) (*transplantState, error) {
+	st := &transplantState{movers: map[string]*transplanter{}, treeV: treeV.Version()}
 	if len(treeV.trees) != len(t.trees) || treeV.Version() != t.Version() {
 		return nil, fmt.Errorf("%w: the trees written are not the rewrite's", errNotTransplanted)
 	}
@@ -418,23 +415,17 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		if i >= len(t.trees) || t.trees[i].Name != tree.Name || treeV.trees[i].Name != tree.Name {
 			return nil, fmt.Errorf("%w: the trees written are not the rewrite's", errNotTransplanted)
 		}
-		switch {
-		case tree.Layer && tree.Merged > 0:
-			mover, err := newMergeTransplanter(treeV.trees[i].root, treeV.trees[i].version, treeV.trees[i].snapshot.Chain(), t.trees[i].snapshot)
+		if tree.Layer {
+			mover, err := newLayerTransplanter(treeV.trees[i].root, treeV.trees[i].version, treeV.trees[i].snapshot.Chain(), t.trees[i].snapshot)
 			if err != nil {
 				return nil, fmt.Errorf("tree %s: %w", tree.Name, err)
 			}
 			st.movers[tree.Name] = mover
-		case tree.Layer:
-			st.layered[tree.Name] = true
-		default:
-			mover := newTransplanter(treeV.trees[i].root, treeV.trees[i].version, t.trees[i].snapshot)
-			mover.readAhead = tree.OutOfCache
-			st.movers[tree.Name] = mover
+			continue
 		}
-	}
-	if len(st.movers) == 0 {
-		return nil, nil
+		mover := newTransplanter(treeV.trees[i].root, treeV.trees[i].version, t.trees[i].snapshot)
+		mover.readAhead = tree.OutOfCache
+		st.movers[tree.Name] = mover
 	}
 	started := time.Now()
 	var last int64 // versions the round before moved
@@ -450,7 +441,7 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		}
 		running := <-reply
 		gained := running.Version() - t.Version()
-		if err := t.moveRound(running, st, log); err != nil {
+		if err := t.moveRound(running, st); err != nil {
 			return nil, err
 		}
 		report.TransplantRounds++
@@ -470,10 +461,9 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 // beforeMoveRound, set by tests, runs before each background move round.
 var beforeMoveRound func(round int)
 
-// moveRound brings t to running's version: each tree written whole takes
-// running's tree moved onto its snapshot, each layer has the log replayed
-// into it, and every tree must then hash as running's.
-func (t *MultiTree) moveRound(running *MultiTree, st *transplantState, log *wal.Log) error {
+// moveRound brings t to running's version: each tree takes running's tree
+// moved onto its snapshot, and must then hash as running's.
+func (t *MultiTree) moveRound(running *MultiTree, st *transplantState) error {
 	if len(running.trees) != len(t.trees) || running.Version() < t.Version() {
 		return fmt.Errorf("%w: the running trees are not those written", errNotTransplanted)
 	}
@@ -491,9 +481,6 @@ func (t *MultiTree) moveRound(running *MultiTree, st *transplantState, log *wal.
 		}
 		entry.root, entry.version = root, running.trees[i].version
 	}
-	if err := t.replayInto(log, st.layered, running.Version()); err != nil {
-		return err
-	}
 	if spoilMove != nil {
 		spoilMove(st.rounds, t)
 	}
@@ -504,40 +491,6 @@ func (t *MultiTree) moveRound(running *MultiTree, st *transplantState, log *wal.
 	for i, info := range t.lastCommitInfo.StoreInfos {
 		if i >= len(want) || want[i].Name != info.Name || !bytes.Equal(want[i].CommitId.Hash, info.CommitId.Hash) {
 			return fmt.Errorf("%w: tree %s moved has another root hash than the running tree's", errNotTransplanted, info.Name)
-		}
-	}
-	return nil
-}
-
-// replayInto replays the log's versions after t's own, up to end, into
-// the trees named only; the others must already be at end.
-func (t *MultiTree) replayInto(log *wal.Log, names map[string]bool, end int64) error {
-	if len(names) == 0 || end <= t.Version() {
-		return nil
-	}
-	first := walIndex(nextVersion(t.Version(), t.initialVersion), t.initialVersion)
-	last := walIndex(end, t.initialVersion)
-	for i := first; i <= last; i++ {
-		entry, _, err := readWALEntry(log, i)
-		if err != nil {
-			return err
-		}
-		if len(entry.Upgrades) > 0 {
-			return fmt.Errorf("%w: the log renames trees", errNotTransplanted)
-		}
-		for _, cs := range entry.Changesets {
-			if names[cs.Name] {
-				if err := t.ApplyChangeSet(cs.Name, cs.Changeset); err != nil {
-					return err
-				}
-			}
-		}
-		for _, entry := range t.trees {
-			if names[entry.Name] {
-				if _, _, err := entry.SaveVersion(false); err != nil {
-					return err
-				}
-			}
 		}
 	}
 	return nil

@@ -275,7 +275,7 @@ func (f *runningTrees) rewrite(during int) RewriteReport {
 // version, replaying nothing.
 func (f *runningTrees) requireMoved(r RewriteReport) {
 	f.t.Helper()
-	if r.Transplanted == 0 || r.Version+r.Transplanted+r.CaughtUp+r.FinalCatchUp+r.FinalMoved != f.db.Version() {
+	if r.Transplanted == 0 || r.CaughtUp+r.FinalCatchUp != 0 || r.Version+r.Transplanted+r.FinalMoved != f.db.Version() {
 		f.t.Fatalf("the rewrite moved %d versions, replayed %d and %d, from %d to %d", r.Transplanted, r.CaughtUp, r.FinalCatchUp, r.Version, f.db.Version())
 	}
 }
@@ -317,11 +317,11 @@ func TestMixedRewriteTakesTheRunningTrees(t *testing.T) {
 	f.requireSame()
 }
 
-// A rewrite that merges a tree's layers over its base moves the running
-// tree onto the merged layer, as a whole rewrite does, instead of
-// replaying the log into it: the nodes of the base stay, those of the
-// merged layers and those in memory at the rewrite are found in the new
-// layer. Both trees merge three layers, "a" with many changes since.
+// A rewrite that writes a tree as a layer, over its chain or merging its
+// layers over the base, moves the running tree onto the new layer, as a
+// whole rewrite does, instead of replaying the log into it: the nodes of
+// the snapshots kept stay, those of the merged layers and those in memory
+// at the rewrite are found in the new layer. Both trees merge three layers, "a" with many changes since.
 func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 	layers := LayerPolicy{MaxLayers: 2, MaxFraction: 1, MergeFraction: 10}
 	f := newRunningTrees(t, Options{LayerPolicy: &layers, SnapshotInterval: 1 << 30,
@@ -330,9 +330,11 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 	f.rewrite(0) // whole, both
 	for range 3 {
 		f.commit(300, 5)
-		if r := f.rewrite(2); !r.Trees[0].Layer || r.Trees[0].Merged != 0 {
+		r := f.rewrite(2)
+		if !r.Trees[0].Layer || r.Trees[0].Merged != 0 {
 			t.Fatalf("a layer rewrite: %+v", r)
 		}
+		f.requireMoved(r) // a layer over the chain is moved onto too
 	}
 	f.commit(300, 5)
 	r := f.rewrite(3)
