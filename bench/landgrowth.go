@@ -342,6 +342,11 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 				n, pass+1, held-heldBack, failed-rewritesFailed, held, failed)
 			heldBack, rewritesFailed = held, failed
 		}
+		// A rewrite running beside a pass takes its share of the disk and
+		// the page cache.
+		if v, running := st.RewriteRunning(); running {
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: a snapshot rewrite of version %d is running\n", n, pass+1, v)
+		}
 		if passes > 1 {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer, peak heap %d MiB, own memory %d MiB\n",
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
@@ -459,7 +464,7 @@ func describeRewrite(r memiavl.RewriteReport) string {
 	var parts []string
 	for _, t := range r.Trees {
 		if t.Layer && t.Merged > 0 {
-			parts = append(parts, fmt.Sprintf("tree %s a layer merging %d layers over its base (%d snapshots in its chain), %.2f GB (the merged layers read ahead %.2f GB, %.2f GB of it not in the cache before)", t.Name, t.Merged, t.Chain, float64(t.Bytes)/1e9, float64(t.ReadAhead)/1e9, float64(t.Cooled)/1e9))
+			parts = append(parts, fmt.Sprintf("tree %s a layer merging %d layers over its base (%d snapshots in its chain), %.2f GB", t.Name, t.Merged, t.Chain, float64(t.Bytes)/1e9))
 		} else if t.Layer {
 			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
 		} else if t.OutOfCache {

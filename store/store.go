@@ -109,14 +109,17 @@ type LayerPolicy = memiavl.LayerPolicy
 // rate fell once three layers of 0.65 GB were over the 17.4 GB base
 // (docs/state.md, "Snapshots written as layers").
 //
-// Where the state does not fit in memory (mergeLayers), the layers due to
-// end are merged into one over the base while they take less than half
-// the base's size (MergeFraction): a merge costs the layers, not the
-// state, and the running trees are moved onto it as onto a whole rewrite
-// (docs/state.md, "Layers merged and the running trees moved onto them").
-// Before the move, a merge's switch replayed the log against a state
-// mostly on disk: a 96 s stop at 10M parcels in 8 GiB.
-var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15, MergeFraction: 0.5}
+// Where the state does not fit in memory (mergeLayers), a chain of four
+// layers (MaxLayersMerging) is merged instead, size-tiered (the small
+// layers at the chain's end into one, a larger one once those reach half
+// its size), while all the layers take less than half the base's size
+// (MergeFraction); then the tree is written whole. Every layer costs a
+// search reads, and a merge costs the layers, not the state; the running
+// trees are moved onto it as onto a whole rewrite (docs/state.md, "Layers
+// merged and moved onto"). Before the move, a merge's switch replayed the
+// log against a state mostly on disk: a 96 s stop at 10M parcels in
+// 8 GiB.
+var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15, MergeFraction: 0.5, MaxLayersMerging: 4}
 
 // mergeLayers lets a rewrite merge layers (LayerPolicy.MergeFraction)
 // only when the state does not fit in memory: when it does, the layers
@@ -1035,6 +1038,15 @@ func (s *Store) RewritesHeldBack() int {
 		return 0
 	}
 	return s.mem.RewritesHeldBack()
+}
+
+// RewriteRunning says whether a background snapshot rewrite is running,
+// and the version it writes (memiavl's DB.RewriteRunning).
+func (s *Store) RewriteRunning() (version int64, running bool) {
+	if s.mem == nil {
+		return 0, false
+	}
+	return s.mem.RewriteRunning()
 }
 
 // RewritesAsLayers counts the snapshot rewrites since the store opened

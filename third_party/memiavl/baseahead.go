@@ -42,26 +42,17 @@ type baseAhead struct {
 	asked, cooled int64
 }
 
-// startBaseAhead starts reading the files of snapshots (a base, or the
-// layers a merge writes again) ahead of a writer that writes about leaves
-// leaves; nil when there is nothing to read.
-func startBaseAhead(snapshots []*Snapshot, leaves uint32) *baseAhead {
-	if leaves == 0 || !baseAheadSupported {
+// startBaseAhead starts reading base's files ahead of a writer that
+// writes a tree of leaves leaves; nil when there is nothing to read.
+func startBaseAhead(base *Snapshot, leaves uint32) *baseAhead {
+	if base == nil || base.IsEmpty() || leaves == 0 || !baseAheadSupported {
 		return nil
 	}
 	a := &baseAhead{leaves: leaves}
-	for _, s := range snapshots {
-		if s == nil || s.IsEmpty() {
-			continue
+	for _, f := range [][]byte{base.nodes, base.leaves, base.kvs, base.branchKeys, base.branchIndex} {
+		if len(f) > 0 {
+			a.files = append(a.files, f)
 		}
-		for _, f := range [][]byte{s.nodes, s.leaves, s.kvs, s.branchKeys, s.branchIndex} {
-			if len(f) > 0 {
-				a.files = append(a.files, f)
-			}
-		}
-	}
-	if len(a.files) == 0 {
-		return nil
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup

@@ -1197,6 +1197,14 @@ const layerBytesPerLogByte = 8
 // diskFreeFunc is diskFree, replaced by tests.
 var diskFreeFunc = diskFree
 
+// RewriteRunning says whether a background rewrite is running, and the
+// version it writes.
+func (db *DB) RewriteRunning() (version int64, running bool) {
+	db.mtx.Lock()
+	defer db.mtx.Unlock()
+	return db.rewriteStarted, db.snapshotRewriteChan != nil
+}
+
 // LastRewrite says what the last background rewrite switched to wrote
 // (zero before the first).
 func (db *DB) LastRewrite() RewriteReport {

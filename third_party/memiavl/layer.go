@@ -69,17 +69,20 @@ func layerRef(pos int, leaf bool, index uint32) uint64 {
 // the base's dictionary (a tree that grew enough to want a new one is
 // written whole). A zero policy writes no layers.
 //
-// With MergeFraction set, a tree whose layers are due to end is written
-// as one layer over the base instead of whole, while the layers' files
-// take less than MergeFraction of the base's: the layers are merged (the
-// nodes of the tree the base does not hold, wherever they are, written
-// once more), which costs their size, not the state's. The base and a
-// merged layer then count as one for MaxLayers and MaxFraction: the
-// layers written over a merged layer count, the merged layer does not.
+// With MergeFraction set, a tree whose layers are due to end (its chain
+// holds MaxLayersMerging layers, or MaxLayers where that is 0) is written
+// as one layer merging the chain's last layers instead of whole, while all
+// its layers' files take less than MergeFraction of the base's: the nodes
+// of the tree the snapshots kept do not hold, wherever they are, written
+// once more, which costs their size, not the state's. Which layers merge
+// is size-tiered (mergeFrom): the longest run at the chain's end whose
+// files are at most half the snapshot under it, so a merge rewrites small
+// layers into a larger one and seldom the large ones.
 type LayerPolicy struct {
-	MaxLayers     int
-	MaxFraction   float64
-	MergeFraction float64
+	MaxLayers        int
+	MaxFraction      float64
+	MergeFraction    float64
+	MaxLayersMerging int
 }
 
 // withoutMerges is p with MergeFraction zero: layers written over the
@@ -121,8 +124,10 @@ func (p *LayerPolicy) onlyMerges() *LayerPolicy {
 
 // Validate refuses a policy that cannot work.
 func (p LayerPolicy) Validate() error {
-	if p.MaxLayers < 0 || p.MaxLayers >= maxChain {
-		return fmt.Errorf("snapshot layer policy: %d layers is not between 0 and %d", p.MaxLayers, maxChain-1)
+	for _, n := range []int{p.MaxLayers, p.MaxLayersMerging} {
+		if n < 0 || n >= maxChain {
+			return fmt.Errorf("snapshot layer policy: %d layers is not between 0 and %d", n, maxChain-1)
+		}
 	}
 	for _, f := range []float64{p.MaxFraction, p.MergeFraction} {
 		if f < 0 || f != f {
@@ -134,7 +139,8 @@ func (p LayerPolicy) Validate() error {
 
 // layerOver decides how t's next rewrite is written under p: as a layer
 // over the first keep snapshots of its chain (all of them: a layer over
-// the last; one: the layers merged over the base), or whole (keep 0).
+// the last; fewer: the layers from keep on merged into it), or whole
+// (keep 0).
 func (t *Tree) layerOver(p *LayerPolicy) (keep int) {
 	s := t.snapshot
 	if p == nil || p.MaxLayers == 0 || s == nil || s.IsEmpty() || t.root == nil {
@@ -145,12 +151,9 @@ func (t *Tree) layerOver(p *LayerPolicy) (keep int) {
 	}
 	chain := s.Chain()
 	layers := len(chain) - 1
-	var layerBytes, upperBytes int64
-	for i, m := range chain[1:] {
+	var layerBytes int64
+	for _, m := range chain[1:] {
 		layerBytes += m.bytes()
-		if i > 0 {
-			upperBytes += m.bytes()
-		}
 	}
 	base := float64(chain[0].bytes())
 	if p.MergeFraction == 0 {
@@ -159,15 +162,44 @@ func (t *Tree) layerOver(p *LayerPolicy) (keep int) {
 		}
 		return 0
 	}
-	// The first layer is a merged one (or the first written): the layers
-	// above it are what MaxLayers and MaxFraction bound.
-	if max(layers-1, 0) < p.MaxLayers && float64(upperBytes) < p.MaxFraction*base {
+	if float64(layerBytes) >= p.MergeFraction*base {
+		return 0
+	}
+	maxLayers := p.MaxLayers
+	if p.MaxLayersMerging > 0 {
+		maxLayers = p.MaxLayersMerging
+	}
+	if layers < maxLayers || layers < 2 {
 		return len(chain)
 	}
-	if layers >= 2 && float64(layerBytes) < p.MergeFraction*base {
+	sizes := make([]int64, len(chain))
+	for i, m := range chain {
+		sizes[i] = m.bytes()
+	}
+	return mergeFrom(sizes)
+}
+
+// mergeFrom says which snapshots of a chain (their files' sizes, the base
+// first and at least two layers) a merge keeps: the first keep, the
+// layers from keep on merged into one. It merges the longest run of
+// layers at the chain's end, at least two, whose files take at most half
+// the snapshot's just under it, and all the layers where no such run
+// leaves one under it: a merge rewrites small layers into a larger one
+// and a large layer only once the layers over it have grown to half its
+// size, as a size-tiered compaction does.
+func mergeFrom(sizes []int64) (keep int) {
+	last := len(sizes) - 1
+	above := sizes[last]
+	for j := last - 1; j >= 2; j-- {
+		above += sizes[j]
+		if 2*above <= sizes[j-1] {
+			keep = j
+		}
+	}
+	if keep == 0 {
 		return 1
 	}
-	return 0
+	return keep
 }
 
 // valueCodecToWriteIsKept reports whether a new snapshot of t would store
@@ -399,18 +431,13 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 // chain are recorded relative to dir, so dir must stay beside them (a
 // rewrite's temporary directory renamed to its final name does).
 func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
-	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()), nil)
+	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()))
 }
 
 // writeLayerOver writes t as a layer over the first keep snapshots of
 // its snapshot's chain: the nodes they do not hold, those of the chain's
-// later layers included (keep less than the chain merges them). A merge
-// reads the merged layers' files ahead of its writer (baseahead.go): they
-// hold their nodes in key order, as the writer reads them, and without it
-// each page not in the cache came in as its own fault (at 10M parcels in
-// 8 GiB, 43 s to merge 1.3 GB of layers). report, if not nil, says how
-// much was read ahead.
-func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int, report *RewrittenTree) error {
+// later layers included (keep less than the chain merges them).
+func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
 	s := t.snapshot
 	if s == nil || s.IsEmpty() || t.root == nil {
 		return errors.New("write layer: the tree has no snapshot to lie on, or is empty")
@@ -443,21 +470,10 @@ func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int, report 
 		positions[m] = i
 	}
 	merged := make(map[*Snapshot]bool)
-	var mergedLeaves int
 	for _, m := range s.Chain()[keep:] {
 		merged[m] = true
-		mergedLeaves += m.leavesLen()
 	}
 	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, false, func(w *snapshotWriter) (uint32, error) {
-		if len(merged) > 0 {
-			w.ahead = startBaseAhead(s.Chain()[keep:], uint32(mergedLeaves))
-			defer func() {
-				w.ahead.end()
-				if w.ahead != nil && report != nil {
-					report.ReadAhead, report.Cooled = w.ahead.asked, w.ahead.cooled
-				}
-			}()
-		}
 		w.values = s.values
 		w.layerPositions, w.layerSelf, w.layerMerged = positions, len(chain), merged
 		root, err := w.writeLayerNode(t.root)

@@ -36,6 +36,11 @@ func layerRound(trees []*Tree, keys map[string][]byte, round int) {
 // layerChanges makes updates, new keys and deletions spread over keys,
 // seeded by round, and applies them to keys.
 func layerChanges(keys map[string][]byte, round int) []*KVPair {
+	return layerChangesN(keys, round, 300)
+}
+
+// layerChangesN is layerChanges making about n changes.
+func layerChangesN(keys map[string][]byte, round, n int) []*KVPair {
 	rng := rand.New(rand.NewSource(int64(round)))
 	var existing []string
 	for k := range keys {
@@ -44,7 +49,7 @@ func layerChanges(keys map[string][]byte, round int) []*KVPair {
 	sort.Strings(existing)
 	var pairs []*KVPair
 	seen := map[string]bool{}
-	for i := 0; i < 300; i++ {
+	for i := 0; i < n; i++ {
 		var key string
 		switch rng.Intn(4) {
 		case 0: // a new key
@@ -604,8 +609,8 @@ func TestLayerSharesTheOpenChain(t *testing.T) {
 // reopens on the merged chain.
 func TestMergedLayers(t *testing.T) {
 	dir := t.TempDir()
-	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
-	layers := LayerPolicy{MaxLayers: 2, MaxFraction: 1, MergeFraction: 10}
+	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.004}
+	layers := LayerPolicy{MaxLayers: 2, MaxFraction: 1, MergeFraction: 10, MaxLayersMerging: 3}
 	mayMerge := true
 	open := func() *DB {
 		db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a", "b"},
@@ -647,12 +652,14 @@ func TestMergedLayers(t *testing.T) {
 	}
 	base := db.SnapshotVersion()
 
-	// Two layers over the first (which counts as the base's for the
-	// bounds), then a merge into one; and again.
-	wantChain := []int{2, 3, 4, 2, 3, 4, 2}
-	wantMerged := []int{0, 0, 0, 3, 0, 0, 3}
+	// Three layers (MaxLayersMerging), then all three merged into one
+	// over the base; then smaller layers, merged over that one while they
+	// take at most half its size (mergeFrom).
+	wantChain := []int{2, 3, 4, 2, 3, 4, 3, 4, 3}
+	wantMerged := []int{0, 0, 0, 3, 0, 0, 2, 0, 2}
+	changes := []int{300, 300, 300, 300, 20, 20, 20, 20, 20}
 	for round, chain := range wantChain {
-		pairs := layerChanges(keys, 100+round)
+		pairs := layerChangesN(keys, 100+round, changes[round])
 		mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
 		if _, _, err := mem.SaveVersion(true); err != nil {
 			t.Fatal(err)
@@ -711,5 +718,28 @@ func TestMergedLayers(t *testing.T) {
 	requireSameTree(t, db.TreeByName("a"), mem, keys)
 	if got := len(db.TreeByName("a").snapshot.Chain()); got != 1 {
 		t.Fatalf("written whole, the chain holds %d", got)
+	}
+}
+
+// mergeFrom merges the longest run of layers at the chain's end (at least
+// two) that takes at most half the snapshot under it, else every layer.
+func TestMergeFromIsSizeTiered(t *testing.T) {
+	for _, c := range []struct {
+		sizes []int64 // the base first
+		keep  int
+	}{
+		{[]int64{100, 1, 1}, 1},             // two layers: both
+		{[]int64{100, 1, 1, 1}, 1},          // equal layers: all
+		{[]int64{100, 10, 1, 1, 1}, 2},      // small ones over a large one: over it
+		{[]int64{100, 10, 3, 1, 1}, 2},      // 5 <= 10/2
+		{[]int64{100, 10, 4, 1, 1}, 3},      // 6 > 10/2, but 2 <= 4/2
+		{[]int64{100, 10, 4, 2, 1}, 1},      // 7 > 10/2 and 3 > 4/2: all
+		{[]int64{100, 40, 10, 2, 1, 1}, 2},  // the longest run under half: 14 <= 40/2
+		{[]int64{100, 40, 30, 2, 1, 1}, 3},  // 34 > 40/2, but 4 <= 30/2
+		{[]int64{100, 40, 30, 20, 1, 1}, 4}, // only the last two fit under 20
+	} {
+		if got := mergeFrom(c.sizes); got != c.keep {
+			t.Errorf("mergeFrom(%v) = %d, want %d", c.sizes, got, c.keep)
+		}
 	}
 }

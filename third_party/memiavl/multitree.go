@@ -461,7 +461,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			treeDir := filepath.Join(dir, name)
 			var err error
 			if layer {
-				err = tree.writeLayerOver(ctx, treeDir, keep, &report.Trees[i])
+				err = tree.writeLayerOver(ctx, treeDir, keep)
 			} else {
 				err = tree.writeWhole(ctx, treeDir, dropped, &report.Trees[i])
 			}

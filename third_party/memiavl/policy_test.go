@@ -533,19 +533,20 @@ func TestRewriteWrittenAsLayersWithoutRoomForWhole(t *testing.T) {
 // without room for it merges the layers over the base instead, whatever
 // their size, rather than lengthen the chain.
 func TestRewriteMergesWithoutRoomForWhole(t *testing.T) {
-	r := newRoomTest(t, Options{LayerPolicy: &LayerPolicy{MaxLayers: 1, MaxFraction: 10, MergeFraction: 1e-9},
+	r := newRoomTest(t, Options{LayerPolicy: &LayerPolicy{MaxLayers: 2, MaxFraction: 10, MergeFraction: 1e-9},
 		MergeLayers: func(int64) bool { return true }})
 	r.run(10) // whole at 10
 	base := r.db.TreeByName("a").SnapshotBytes()
 	r.free = rewriteHeadroom + base*3/4
-	r.run(30) // layers at 20 and 30 (the first over the base counts as the base's)
-	if r.chain() != 3 || r.db.RewritesAsLayers() != 0 {
-		t.Fatalf("a chain of %d, %d rewrites as layers; want 3 and 0", r.chain(), r.db.RewritesAsLayers())
+	r.run(20) // a layer at 20 (no layers yet: under MergeFraction)
+	r.run(30) // due whole (the layers past MergeFraction): a layer, as MaxLayers allows
+	if r.chain() != 3 || r.db.RewritesAsLayers() != 1 {
+		t.Fatalf("a chain of %d, %d rewrites as layers; want 3 and 1", r.chain(), r.db.RewritesAsLayers())
 	}
-	r.run(40) // due whole (the layers past MergeFraction): merged instead
+	r.run(40) // due whole again: the layers merged, not a third
 	last := r.db.LastRewrite().Trees[0]
-	if r.db.SnapshotVersion() != 40 || r.chain() != 2 || last.Merged != 2 || r.db.RewritesAsLayers() != 1 {
-		t.Fatalf("snapshot at %d, a chain of %d, %+v, %d as layers; want 40, a chain of 2 merging 2, 1", r.db.SnapshotVersion(), r.chain(), last, r.db.RewritesAsLayers())
+	if r.db.SnapshotVersion() != 40 || r.chain() != 2 || last.Merged != 2 || r.db.RewritesAsLayers() != 2 {
+		t.Fatalf("snapshot at %d, a chain of %d, %+v, %d as layers; want 40, a chain of 2 merging 2, 2", r.db.SnapshotVersion(), r.chain(), last, r.db.RewritesAsLayers())
 	}
 	r.requireReopened()
 }
