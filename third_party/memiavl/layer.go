@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 )
 
 // A layer is a snapshot that holds only the nodes its tree does not share
@@ -474,6 +476,9 @@ func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
 		merged[m] = true
 	}
 	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, false, func(w *snapshotWriter) (uint32, error) {
+		if len(merged) > 0 {
+			defer prefetchMerged(t.root, positions)()
+		}
 		w.values = s.values
 		w.layerPositions, w.layerSelf, w.layerMerged = positions, len(chain), merged
 		root, err := w.writeLayerNode(t.root)
@@ -483,6 +488,78 @@ func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
 		h.root = root
 		return w.leafCounter, WriteFileSync(filepath.Join(dir, FileNameLayer), h.marshal())
 	})
+}
+
+// prefetchMergedWorkers is how many subtrees prefetchMerged reads at
+// once: the depth of the disk's queue, as the blocks' read-ahead.
+const prefetchMergedWorkers = 16
+
+// prefetchMerged reads, from prefetchMergedWorkers goroutines, the
+// records and keys of the nodes of root's tree that a merge writes again
+// (those of the merged layers: not in memory and not on a kept snapshot),
+// subtree after subtree in the writer's order, and returns the function
+// that stops it. The writer alone reads them one fault at a time through
+// the map: at 10M parcels in 8 GiB a merge of four layers ran for minutes
+// beside the flood while the versions it would be moved on by piled up in
+// the heap. It reads only what the writer will, live nodes in key order,
+// not the layers' files whole (which flooded the page cache with the
+// nodes later layers replaced). It only reads.
+func prefetchMerged(root Node, kept map[*Snapshot]int) (stop func()) {
+	inKept := func(n Node) bool {
+		p, ok := n.(PersistedNode)
+		if !ok {
+			return false
+		}
+		_, ok = kept[p.snapshot]
+		return ok
+	}
+	// the subtrees to read, left to right: the tree's nodes not kept, cut
+	// where there are enough of them to share out
+	subtrees := []Node{root}
+	for depth := 0; depth < 10 && len(subtrees) < 4*prefetchMergedWorkers; depth++ {
+		var next []Node
+		for _, n := range subtrees {
+			if n.IsLeaf() {
+				next = append(next, n)
+				continue
+			}
+			for _, c := range []Node{n.Left(), n.Right()} {
+				if !inKept(c) {
+					next = append(next, c)
+				}
+			}
+		}
+		subtrees = next
+	}
+	var read func(n Node, done *atomic.Bool)
+	read = func(n Node, done *atomic.Bool) {
+		if done.Load() || inKept(n) {
+			return
+		}
+		if _, ok := n.(PersistedNode); ok {
+			_, _ = n.Key(), n.Hash()
+		}
+		if !n.IsLeaf() {
+			read(n.Left(), done)
+			read(n.Right(), done)
+		}
+	}
+	var done atomic.Bool
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range prefetchMergedWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(subtrees)) && !done.Load(); i = next.Add(1) - 1 {
+				read(subtrees[i], &done)
+			}
+		}()
+	}
+	return func() {
+		done.Store(true)
+		wg.Wait()
+	}
 }
 
 // writeLayerNode writes node's subtree but for the parts the chain holds,
