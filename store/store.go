@@ -109,17 +109,16 @@ type LayerPolicy = memiavl.LayerPolicy
 // rate fell once three layers of 0.65 GB were over the 17.4 GB base
 // (docs/state.md, "Snapshots written as layers").
 //
-// Where the state does not fit in memory (mergeLayers), a chain of four
-// layers (MaxLayersMerging) is merged instead, size-tiered (the small
-// layers at the chain's end into one, a larger one once those reach half
-// its size), while all the layers take less than half the base's size
-// (MergeFraction); then the tree is written whole. Every layer costs a
-// search reads, and a merge costs the layers, not the state; the running
-// trees are moved onto it as onto a whole rewrite (docs/state.md, "Layers
-// merged and moved onto"). Before the move, a merge's switch replayed the
-// log against a state mostly on disk: a 96 s stop at 10M parcels in
-// 8 GiB.
-var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15, MergeFraction: 0.5, MaxLayersMerging: 4}
+// Layers are not merged (MergeFraction 0). The fork merges them
+// size-tiered and moves the running trees onto a merge as onto any
+// rewrite, but at 10M parcels in 8 GiB a merge of four layers still ran
+// for minutes beside the flood (its writer reading the merged layers
+// from disk, then moves over the versions committed meanwhile, which the
+// heap held), and the passes fell to 230–700 transfers/s with the garbage
+// collector taking the processors (docs/state.md, "Layers moved onto,
+// merged and size-tiered"). mergeLayers stays the rule for when merges
+// would apply.
+var DefaultLayerPolicy = LayerPolicy{MaxLayers: 16, MaxFraction: 0.15}
 
 // mergeLayers lets a rewrite merge layers (LayerPolicy.MergeFraction)
 // only when the state does not fit in memory: when it does, the layers
