@@ -153,11 +153,14 @@ func (t *Tree) layerOver(p *LayerPolicy) (keep int) {
 	}
 	chain := s.Chain()
 	layers := len(chain) - 1
+	sizes := make([]int64, len(chain))
 	var layerBytes int64
-	for _, m := range chain[1:] {
-		layerBytes += m.bytes()
+	for i, m := range chain {
+		if sizes[i] = m.bytes(); i > 0 {
+			layerBytes += sizes[i]
+		}
 	}
-	base := float64(chain[0].bytes())
+	base := float64(sizes[0])
 	if p.MergeFraction == 0 {
 		if layers < p.MaxLayers && float64(layerBytes) < p.MaxFraction*base {
 			return len(chain)
@@ -173,10 +176,6 @@ func (t *Tree) layerOver(p *LayerPolicy) (keep int) {
 	}
 	if layers < maxLayers || layers < 2 {
 		return len(chain)
-	}
-	sizes := make([]int64, len(chain))
-	for i, m := range chain {
-		sizes[i] = m.bytes()
 	}
 	return mergeFrom(sizes)
 }

@@ -29,7 +29,9 @@ import (
 // older one for the new snapshot's node at that position, found by
 // descending the tree at V, whose pages are in memory because the running
 // tree uses them. Nothing is hashed or read from the new files; the copy
-// has the running tree's root hash, which the caller checks.
+// has the running tree's root hash, which the caller checks. A tree
+// written as a layer is moved the same way (newLayerTransplanter), its
+// nodes found in the new layer instead.
 
 // errNotTransplanted says why a tree could not be moved; the caller then
 // replays the log instead.
@@ -42,8 +44,8 @@ func transplantTree(running Node, treeV Node, v uint32, snap *Snapshot) (Node, e
 	return newTransplanter(treeV, v, snap).move(running)
 }
 
-// transplanter moves running trees of one tree onto its whole snapshot,
-// again and again as the tree goes on: it remembers what it moved (memo),
+// transplanter moves running trees of one tree onto its new snapshot,
+// whole or a layer, again and again as the tree goes on: it remembers what it moved (memo),
 // so a later move of the tree copies only the nodes made since the last
 // one, and its cost is the change since then, not since the rewrite.
 type transplanter struct {
@@ -64,9 +66,9 @@ type transplanter struct {
 	// foundAhead and foundAlone count the finds made many at once
 	// (findAhead) and those node made itself
 	foundAhead, foundAlone int
-	// kept maps the snapshots of the old chain that a merged layer lies
-	// on to the new chain's (the same directories): their nodes are the
-	// new tree's as they are. nil for a whole snapshot.
+	// kept maps the snapshots of the old chain that a new layer lies on
+	// to the new chain's (the same directories): their nodes are the new
+	// tree's as they are. nil for a whole snapshot.
 	kept map[*Snapshot]*Snapshot
 }
 
@@ -167,8 +169,8 @@ func (t *transplanter) node(n Node) (Node, error) {
 	return c, nil
 }
 
-// keptNode is n's node in the new chain where n lies on a snapshot a
-// merged layer kept.
+// keptNode is n's node in the new chain where n lies on a snapshot the
+// new layer kept.
 func (t *transplanter) keptNode(n Node) (PersistedNode, bool) {
 	p, ok := n.(PersistedNode)
 	if !ok || t.kept == nil {
@@ -349,7 +351,7 @@ func (t *transplanter) find(x Node) (Node, error) {
 	return PersistedNode{snapshot: t.snap, index: leavesBefore + uint32(x.Size()) - 2 - turnsRight}, nil
 }
 
-// findInLayer returns the merged layer's node for x, a node of the tree
+// findInLayer returns the new layer's node for x, a node of the tree
 // at v the kept snapshots do not hold: the new tree at v is the old one
 // written again, so x's place is the node of x's height on the way down
 // to x's key (heights fall strictly along it). Its version, key and hash
@@ -365,7 +367,7 @@ func (t *transplanter) findInLayer(x Node) (Node, error) {
 		}
 	}
 	if n.Height() != height || n.Version() != x.Version() || !bytes.Equal(n.Key(), key) || !bytes.Equal(n.Hash(), x.Hash()) {
-		return nil, fmt.Errorf("%w: a node of version %d is not in the merged layer's tree at %d", errNotTransplanted, x.Version(), t.v)
+		return nil, fmt.Errorf("%w: a node of version %d is not in the new layer's tree at %d", errNotTransplanted, x.Version(), t.v)
 	}
 	return n, nil
 }
