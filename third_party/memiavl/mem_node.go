@@ -7,15 +7,19 @@ import (
 )
 
 type MemNode struct {
-	height  uint8
 	size    int64
 	version uint32
+	height  uint8 // beside version, so that moved fits in 128 bytes
 	key     []byte
 	value   []byte
 	left    Node
 	right   Node
 
 	hash []byte
+
+	// moved is what the move of a background rewrite made of this node
+	// (transplant.go); a clone does not take it
+	moved *moveMark
 }
 
 var _ Node = (*MemNode)(nil)
@@ -62,8 +66,8 @@ func (node *MemNode) Right() Node {
 func (node *MemNode) Mutate(version, cowVersion uint32) *MemNode {
 	n := node
 	if node.version <= cowVersion {
-		cloned := *node
-		n = &cloned
+		// field by field: a move may be marking the node meanwhile
+		n = &MemNode{height: node.height, size: node.size, key: node.key, value: node.value, left: node.left, right: node.right}
 	}
 	n.version = version
 	n.hash = nil

@@ -45,18 +45,30 @@ func transplantTree(running Node, treeV Node, v uint32, snap *Snapshot) (Node, e
 }
 
 // transplanter moves running trees of one tree onto its new snapshot,
-// whole or a layer, again and again as the tree goes on: it remembers what it moved (memo),
-// so a later move of the tree copies only the nodes made since the last
-// one, and its cost is the change since then, not since the rewrite.
+// whole or a layer, again and again as the tree goes on: it remembers what
+// it moved, so a later move of the tree copies only the nodes made since
+// the last one, and its cost is the change since then, not since the
+// rewrite. A running node in memory keeps what it became on itself
+// (MemNode.moved); a node of the old chain, in a map of numbers. Before,
+// one map of nodes to nodes held both: at 10M parcels its millions of
+// entries were what a rewrite's goroutine spent its time on, and what the
+// garbage collector scanned (docs/state.md).
 type transplanter struct {
 	treeV Node
 	v     uint32
 	snap  *Snapshot
-	// memo maps each node moved so far (a running node newer than v, or
-	// one found in the tree at v) to what it became; moved is the
-	// version of the last running tree moved
-	memo  map[Node]Node
-	moved uint32
+	// gen tells this transplanter's marks on running nodes from those of
+	// an earlier one (a rewrite that failed, or was moved before)
+	gen uint64
+	// found maps each node of the old chain found so far (oldNodeKey) to
+	// the new snapshot's (newNodeIndex); snapshotNumber numbers the old
+	// chain's snapshots for the keys
+	found          map[uint64]uint64
+	snapshotNumber map[*Snapshot]uint64
+	// remembered counts the nodes moved so far, copied or found; moved is
+	// the version of the last running tree moved
+	remembered int
+	moved      uint32
 	// readAhead has each find read its pages with pread first
 	// (readAheadFind): for a rewrite written out of the page cache, whose
 	// old chain is larger than memory. Where the old chain is in memory,
@@ -72,8 +84,74 @@ type transplanter struct {
 	kept map[*Snapshot]*Snapshot
 }
 
+// moveMark is what a move made of a running node in memory: its copy, or
+// the new snapshot's node found for it. A node keeps its mark until it is
+// dropped; gen says which transplanter's it is.
+type moveMark struct {
+	gen uint64
+	to  Node
+}
+
+// transplantGens numbers the transplanters, for their marks
+var transplantGens atomic.Uint64
+
 func newTransplanter(treeV Node, v uint32, snap *Snapshot) *transplanter {
-	return &transplanter{treeV: treeV, v: v, snap: snap, memo: map[Node]Node{}, moved: v}
+	return &transplanter{
+		treeV: treeV, v: v, snap: snap, moved: v, gen: transplantGens.Add(1),
+		found: map[uint64]uint64{}, snapshotNumber: map[*Snapshot]uint64{},
+	}
+}
+
+// recall returns what n was moved to, if it was.
+func (t *transplanter) recall(n Node) (Node, bool) {
+	switch n := n.(type) {
+	case *MemNode:
+		if n.moved != nil && n.moved.gen == t.gen {
+			return n.moved.to, true
+		}
+	case PersistedNode:
+		if i, ok := t.found[t.oldNodeKey(n)]; ok {
+			return PersistedNode{snapshot: t.snap, isLeaf: i>>32 != 0, index: uint32(i)}, true
+		}
+	}
+	return nil, false
+}
+
+// remember notes that n was moved to to. A node of the old chain found
+// outside the new snapshot (none is: a find ends in the new layer or
+// snapshot) is not remembered, and would be found again.
+func (t *transplanter) remember(n, to Node) {
+	switch n := n.(type) {
+	case *MemNode:
+		n.moved = &moveMark{gen: t.gen, to: to}
+	case PersistedNode:
+		p, ok := to.(PersistedNode)
+		if !ok || p.snapshot != t.snap {
+			return
+		}
+		i := uint64(p.index)
+		if p.isLeaf {
+			i |= 1 << 32
+		}
+		t.found[t.oldNodeKey(n)] = i
+	}
+	t.remembered++
+}
+
+// oldNodeKey numbers n, a node of the old chain, by its snapshot, kind
+// and index: a key of plain numbers, which the garbage collector does not
+// scan.
+func (t *transplanter) oldNodeKey(n PersistedNode) uint64 {
+	number, ok := t.snapshotNumber[n.snapshot]
+	if !ok {
+		number = uint64(len(t.snapshotNumber))
+		t.snapshotNumber[n.snapshot] = number
+	}
+	key := number<<33 | uint64(n.index)
+	if n.isLeaf {
+		key |= 1 << 32
+	}
+	return key
 }
 
 // newLayerTransplanter moves running trees of one tree onto snap, a
@@ -132,7 +210,7 @@ func (t *transplanter) node(n Node) (Node, error) {
 	}
 	if n.Version() <= t.moved {
 		// moved before, or a node of the tree at v under one that was
-		if moved, ok := t.memo[n]; ok {
+		if moved, ok := t.recall(n); ok {
 			return moved, nil
 		}
 		if n.Version() > t.v {
@@ -140,7 +218,7 @@ func (t *transplanter) node(n Node) (Node, error) {
 		}
 		found, err := t.find(n)
 		if err == nil {
-			t.memo[n] = found
+			t.remember(n, found)
 			t.foundAlone++
 		}
 		return found, err
@@ -155,7 +233,7 @@ func (t *transplanter) node(n Node) (Node, error) {
 	// A key read from the old chain points into its mapping, which the
 	// switch unmaps; values come from the changes, on the heap.
 	c := &MemNode{height: m.height, size: m.size, version: m.version, key: bytes.Clone(m.key), value: m.value, hash: m.hash}
-	t.memo[m] = c
+	t.remember(m, c)
 	if m.height == 0 {
 		return c, nil
 	}
@@ -197,7 +275,7 @@ var transplantFindWorkers = 16
 
 // findAhead finds, many at once, the nodes of the tree at v that running
 // hangs its new nodes on (the nodes node would find one by one) and
-// remembers them, so that node meets each in memo. It only reads: a node
+// remembers them, so that node meets each remembered. It only reads: a node
 // it could not find is left to node, which finds it again and says why.
 func (t *transplanter) findAhead(running Node) {
 	var frontier []Node
@@ -225,7 +303,7 @@ func (t *transplanter) findAhead(running Node) {
 	wg.Wait()
 	for i, x := range frontier {
 		if found[i] != nil {
-			t.memo[x] = found[i]
+			t.remember(x, found[i])
 			t.foundAhead++
 		}
 	}
@@ -293,7 +371,7 @@ func preadKeyHeight(w *preadSpans, node PersistedNode) ([]byte, uint8, error) {
 }
 
 // collectFrontier appends, in key order, the nodes under n that node
-// would find: those older than the last move and not yet in memo, below
+// would find: those older than the last move and not yet remembered, below
 // the nodes newer than it. A persisted node is of the old chain, so no
 // newer than v; telling it by its type rather than its version keeps its
 // record unread here, for the finds to read in parallel.
@@ -303,12 +381,12 @@ func (t *transplanter) collectFrontier(n Node, frontier *[]Node) {
 	}
 	switch n := n.(type) {
 	case PersistedNode:
-		if _, ok := t.memo[n]; !ok {
+		if _, ok := t.recall(n); !ok {
 			*frontier = append(*frontier, n)
 		}
 	case *MemNode:
 		if n.version <= t.moved {
-			if _, ok := t.memo[n]; !ok && n.version <= t.v {
+			if _, ok := t.recall(n); !ok && n.version <= t.v {
 				*frontier = append(*frontier, n)
 			}
 			return

@@ -73,7 +73,7 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 	}
 	moved := &Tree{version: running.version, root: root, snapshot: full}
 	requireSameTree(t, moved, mem, keys)
-	memoized := len(mover.memo)
+	memoized := mover.remembered
 	// the finds were made many at once, none left to the walk
 	if mover.foundAhead == 0 || mover.foundAlone != 0 {
 		t.Fatalf("%d nodes found ahead, %d by the walk itself", mover.foundAhead, mover.foundAlone)
@@ -86,7 +86,7 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	moved = &Tree{version: running.version, root: root, snapshot: full}
-	if grew := len(mover.memo) - memoized; grew <= 0 || grew >= memoized {
+	if grew := mover.remembered - memoized; grew <= 0 || grew >= memoized {
 		t.Fatalf("the second move remembered %d more nodes; the first %d", grew, memoized)
 	}
 	// the old chain goes, as at the switch: nothing moved may point into it
@@ -369,4 +369,76 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 	}
 	spoilMove = nil
 	f.requireSame()
+}
+
+// A running tree moved by one transplanter keeps its marks (MemNode.moved);
+// a later one, onto another snapshot (as after a rewrite that failed), must
+// not take them: every node it moves is its own snapshot's or a copy. A
+// clone of a marked node does not carry the mark.
+func TestTransplantIgnoresEarlierMarks(t *testing.T) {
+	parent := t.TempDir()
+	tree := New(0)
+	keys := map[string][]byte{}
+	var pairs []*KVPair
+	for i := range 1000 {
+		k := fmt.Sprintf("k%08d", i)
+		keys[k] = layerValue(i)
+		pairs = append(pairs, &KVPair{Key: []byte(k), Value: keys[k]})
+	}
+	tree.ApplyChangeSet(ChangeSet{Pairs: pairs})
+	if _, _, err := tree.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	for round := 1; round <= 3; round++ {
+		layerRound([]*Tree{tree}, keys, round)
+	}
+	treeV := tree.Copy(0)
+	snapshots := make([]*Snapshot, 2)
+	for i, dir := range []string{"first", "second"} {
+		if err := treeV.WriteSnapshot(filepath.Join(parent, dir)); err != nil {
+			t.Fatal(err)
+		}
+		s, err := OpenSnapshot(filepath.Join(parent, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		snapshots[i] = s
+	}
+	layerRound([]*Tree{tree}, keys, 4)
+	running := tree.Copy(0)
+	for _, s := range snapshots {
+		mover := newTransplanter(treeV.root, treeV.version, s)
+		root, err := mover.move(running.root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mover.remembered == 0 {
+			t.Fatal("nothing was moved")
+		}
+		var check func(Node)
+		check = func(n Node) {
+			switch n := n.(type) {
+			case PersistedNode:
+				if n.snapshot != s {
+					t.Fatal("a node moved onto the second snapshot is the first's: an earlier mark was taken")
+				}
+			case *MemNode:
+				if n.height > 0 {
+					check(n.left)
+					check(n.right)
+				}
+			}
+		}
+		check(root)
+		requireSameTree(t, &Tree{version: running.version, root: root, snapshot: s}, tree, keys)
+	}
+
+	marked, ok := running.root.(*MemNode)
+	if !ok || marked.moved == nil {
+		t.Fatal("the running root carries no mark")
+	}
+	if clone := marked.Mutate(marked.version+1, marked.version); clone == marked || clone.moved != nil {
+		t.Fatal("a clone of a marked node carries the mark")
+	}
 }
