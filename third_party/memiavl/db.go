@@ -984,6 +984,10 @@ type RewriteReport struct {
 	// FinalMoved is the versions the switch moved instead, where the
 	// rewrite moved the running trees before it
 	FinalMoved int64
+	// LayersRead is the bytes of the new layers' files read into the page
+	// cache before the moves (readLayerFiles), in LayersReadTook
+	LayersRead     int64
+	LayersReadTook time.Duration
 }
 
 // RewrittenTree is one tree's part of a RewriteReport.

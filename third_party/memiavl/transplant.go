@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -450,6 +453,54 @@ func (t *transplanter) findInLayer(x Node) (Node, error) {
 	return n, nil
 }
 
+// readLayerFiles reads the files of the layer in dir into the page
+// cache, each whole and in order, and returns the bytes read. A layer's
+// moves find every node of a merged layer or in memory at v by walking
+// the new layer from its root (findInLayer): through the map, each page
+// the cache lacks is a fault that holds a processor while it waits for
+// the disk. At 10M parcels in 8 GiB the moves after a merge of four
+// layers (0.8 GB written in 17 s) took 102 s, the page cache turning
+// over at 20 disk reads a transfer. Every node in a new layer is live at
+// its version, so the reads are of the pages the tree reads next anyway.
+func readLayerFiles(dir string) (int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, len(entries))
+	for i, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f, err := os.Open(filepath.Join(dir, e.Name()))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer f.Close()
+			adviseSequential(f)
+			buf := make([]byte, 1<<20)
+			for {
+				n, err := f.Read(buf)
+				total.Add(int64(n))
+				if err != nil {
+					if err != io.EOF {
+						errs[i] = err
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return total.Load(), errors.Join(errs...)
+}
+
 // reloadUnmoved drops t, half-moved by a move that failed, and loads the
 // trees of dir's current snapshot again, for the log to be replayed.
 func reloadUnmoved(t *MultiTree, dir string, zeroCopy bool) (*MultiTree, error) {
@@ -496,6 +547,13 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 			return nil, fmt.Errorf("%w: the trees written are not the rewrite's", errNotTransplanted)
 		}
 		if tree.Layer {
+			began := time.Now()
+			read, err := readLayerFiles(t.trees[i].snapshot.dir)
+			if err != nil {
+				return nil, fmt.Errorf("tree %s: %w", tree.Name, err)
+			}
+			report.LayersRead += read
+			report.LayersReadTook += time.Since(began)
 			mover, err := newLayerTransplanter(treeV.trees[i].root, treeV.trees[i].version, treeV.trees[i].snapshot.Chain(), t.trees[i].snapshot)
 			if err != nil {
 				return nil, fmt.Errorf("tree %s: %w", tree.Name, err)

@@ -278,11 +278,21 @@ func (f *runningTrees) rewrite(during int) RewriteReport {
 }
 
 // requireMoved fails unless r moved the running trees to the DB's
-// version, replaying nothing.
+// version, replaying nothing, having read the new layers' files whole
+// first (readLayerFiles).
 func (f *runningTrees) requireMoved(r RewriteReport) {
 	f.t.Helper()
 	if r.Transplanted == 0 || r.CaughtUp+r.FinalCatchUp != 0 || r.Version+r.Transplanted+r.FinalMoved != f.db.Version() {
 		f.t.Fatalf("the rewrite moved %d versions, replayed %d and %d, from %d to %d", r.Transplanted, r.CaughtUp, r.FinalCatchUp, r.Version, f.db.Version())
+	}
+	var layers int64
+	for _, tree := range r.Trees {
+		if tree.Layer {
+			layers += tree.Bytes
+		}
+	}
+	if r.LayersRead != layers {
+		f.t.Fatalf("the moves read %d bytes of the new layers, which hold %d", r.LayersRead, layers)
 	}
 }
 
