@@ -988,6 +988,9 @@ type RewriteReport struct {
 	// cache before the moves (readLayerFiles), in LayersReadTook
 	LayersRead     int64
 	LayersReadTook time.Duration
+	// MergedReadAhead is the nodes of merged layers the background moves
+	// read with pread ahead of finding them (readAheadMerged)
+	MergedReadAhead int64
 }
 
 // RewrittenTree is one tree's part of a RewriteReport.

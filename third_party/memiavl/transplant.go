@@ -79,8 +79,10 @@ type transplanter struct {
 	// (BenchmarkTransplantCold).
 	readAhead bool
 	// foundAhead and foundAlone count the finds made many at once
-	// (findAhead) and those node made itself
+	// (findAhead) and those node made itself; mergedReadAhead the nodes
+	// of merged layers read ahead of their finds (readAheadMerged)
 	foundAhead, foundAlone int
+	mergedReadAhead        atomic.Int64
 	// kept maps the snapshots of the old chain that a new layer lies on
 	// to the new chain's (the same directories): their nodes are the new
 	// tree's as they are. nil for a whole snapshot.
@@ -296,6 +298,8 @@ func (t *transplanter) findAhead(running Node) {
 			for i := next.Add(1) - 1; i < int64(len(frontier)); i = next.Add(1) - 1 {
 				if t.readAhead {
 					t.readAheadFind(frontier[i])
+				} else if t.kept != nil {
+					t.readAheadMerged(frontier[i])
 				}
 				if n, err := t.find(frontier[i]); err == nil {
 					found[i] = n
@@ -350,6 +354,25 @@ func (t *transplanter) readAheadFind(x Node) {
 	}
 	if p, ok := n.(PersistedNode); ok {
 		_, _ = p.preadDescend(w, key, depth, height, preadRecord) // an error leaves the reads to find
+	}
+}
+
+// readAheadMerged reads with pread the record and key of x where it is a
+// node of a merged layer, which findInLayer compares with the new
+// layer's: those layers are going, and their pages mostly out of the
+// page cache. Through the map each such read is a fault holding a
+// processor, so that no more than GOMAXPROCS of the finds wait on the
+// disk at once: at 10M parcels in 8 GiB the moves after a merge took
+// 100–112 s for 80–90 versions, against 2–5 s for 4–11 after a plain
+// layer, whose old nodes all stay where they are (keptNode). The new
+// layer's pages are in the cache (readLayerFiles).
+func (t *transplanter) readAheadMerged(x Node) {
+	if p, ok := x.(PersistedNode); ok {
+		w := newPreadSpans()
+		if _, _, err := preadKeyHeight(w, p); err == nil { // else find reads and says why
+			t.mergedReadAhead.Add(1)
+		}
+		w.done()
 	}
 }
 
@@ -592,6 +615,9 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 			break
 		}
 		last = gained
+	}
+	for _, mover := range st.movers {
+		report.MergedReadAhead += mover.mergedReadAhead.Load()
 	}
 	return st, nil
 }

@@ -351,6 +351,9 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 			t.Fatalf("a layer rewrite: %+v", r)
 		}
 		f.requireMoved(r) // a layer over the chain is moved onto too
+		if r.MergedReadAhead != 0 {
+			t.Fatalf("a layer over the chain read %d nodes of merged layers ahead", r.MergedReadAhead)
+		}
 	}
 	f.commit(300, 5)
 	r := f.rewrite(3)
@@ -358,6 +361,9 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 		t.Fatalf("the fourth layer rewrite merges a's three layers: %+v", a)
 	}
 	f.requireMoved(r)
+	if r.MergedReadAhead == 0 { // with pread, not through the map (readAheadMerged)
+		t.Fatal("the moves onto the merge read none of the merged layers' nodes ahead")
+	}
 	if got := f.db.TreeByName("a").snapshot.Chain(); len(got) != 2 {
 		t.Fatalf("a runs on a chain of %d", len(got))
 	}
