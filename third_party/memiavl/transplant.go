@@ -91,7 +91,9 @@ type transplanter struct {
 
 // moveMark is what a move made of a running node in memory: its copy, or
 // the new snapshot's node found for it. A node keeps its mark until it is
-// dropped; gen says which transplanter's it is.
+// dropped (after a failed move, the running trees' marks hold the
+// half-moved copies until the switch replaces those trees); gen says
+// which transplanter's it is.
 type moveMark struct {
 	gen uint64
 	to  Node
