@@ -991,6 +991,10 @@ type RewriteReport struct {
 	// MergedReadAhead is the nodes of merged layers the background moves
 	// read with pread ahead of finding them (readAheadMerged)
 	MergedReadAhead int64
+	// KeysReadAhead is the keys of copied nodes the background moves read
+	// with pread from the old chain rather than through its mapping
+	// (readKeysAhead)
+	KeysReadAhead int64
 }
 
 // RewrittenTree is one tree's part of a RewriteReport.

@@ -32,6 +32,9 @@ func BenchmarkTransplantCold(b *testing.B) {
 				b.StartTimer()
 				mover := newTransplanter(treeV.root, treeV.version, full)
 				mover.readAhead = c.readAhead
+				if c.readAhead {
+					mover.oldChain = base.Chain() // its copies' keys read ahead too
+				}
 				if _, err := mover.move(running.root); err != nil {
 					b.Fatal(err)
 				}

@@ -67,9 +67,15 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 
 	mover := newTransplanter(treeV.root, treeV.version, full)
 	mover.readAhead = true // as for a rewrite written out of the page cache
+	mover.oldChain = treeV.snapshot.Chain()
 	root, err := mover.move(running.root)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// running nodes made from persisted ones keep keys in the old chain's
+	// mappings: those were read with pread for their copies
+	if mover.keysReadAhead == 0 {
+		t.Fatal("no key of a copied node was read ahead from the old chain")
 	}
 	moved := &Tree{version: running.version, root: root, snapshot: full}
 	requireSameTree(t, moved, mem, keys)
@@ -351,8 +357,8 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 			t.Fatalf("a layer rewrite: %+v", r)
 		}
 		f.requireMoved(r) // a layer over the chain is moved onto too
-		if r.MergedReadAhead != 0 {
-			t.Fatalf("a layer over the chain read %d nodes of merged layers ahead", r.MergedReadAhead)
+		if r.MergedReadAhead != 0 || r.KeysReadAhead != 0 {
+			t.Fatalf("a layer over the chain, in the page cache, read %d nodes of merged layers and %d keys ahead", r.MergedReadAhead, r.KeysReadAhead)
 		}
 	}
 	f.commit(300, 5)
@@ -363,6 +369,9 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 	f.requireMoved(r)
 	if r.MergedReadAhead == 0 { // with pread, not through the map (readAheadMerged)
 		t.Fatal("the moves onto the merge read none of the merged layers' nodes ahead")
+	}
+	if r.KeysReadAhead == 0 { // readKeysAhead
+		t.Fatal("the moves onto the merge read none of the copies' keys ahead from the old chain")
 	}
 	if got := f.db.TreeByName("a").snapshot.Chain(); len(got) != 2 {
 		t.Fatalf("a runs on a chain of %d", len(got))
