@@ -734,13 +734,20 @@ func seedDemo(ctx context.Context, rpc, home, portalURL string) (string, error) 
 	}
 
 	// Wave 5: after its close, two of the three trustees tally the closed
-	// election.
+	// election. The block store holds a block before the application has
+	// committed it, and a transaction is checked against the last block
+	// the application committed: so the tallies wait for a block after
+	// the first one past the close.
+	var closedHeight int64
 	for {
 		st, err := c.RPC.Status(ctx)
 		if err != nil {
 			return "", err
 		}
-		if !st.SyncInfo.LatestBlockTime.Before(closedAt) {
+		if closedHeight == 0 && !st.SyncInfo.LatestBlockTime.Before(closedAt) {
+			closedHeight = st.SyncInfo.LatestBlockHeight
+		}
+		if closedHeight != 0 && st.SyncInfo.LatestBlockHeight > closedHeight {
 			break
 		}
 		select {
