@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
-	"sync/atomic"
 
 	"github.com/alitto/pond"
 	"github.com/tidwall/wal"
@@ -516,18 +514,9 @@ func (t *MultiTree) readAheadEntry(entry *WALEntry) {
 	if len(changes) < 2 {
 		return
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(catchupReadAheadWorkers, len(changes)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(changes)); i = next.Add(1) - 1 {
-				_ = changes[i].tree.ReadAheadWrite(changes[i].key)
-			}
-		}()
-	}
-	wg.Wait()
+	eachInParallel(len(changes), catchupReadAheadWorkers, func(i int) {
+		_ = changes[i].tree.ReadAheadWrite(changes[i].key)
+	})
 }
 
 // snapshotDirs is the set of the directories of the trees' snapshots,

@@ -305,25 +305,16 @@ func (t *transplanter) findAhead(running Node) {
 		return
 	}
 	found := make([]Node, len(frontier))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range transplantFindWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(frontier)); i = next.Add(1) - 1 {
-				if t.readAhead {
-					t.readAheadFind(frontier[i])
-				} else if t.kept != nil {
-					t.readAheadMerged(frontier[i])
-				}
-				if n, err := t.find(frontier[i]); err == nil {
-					found[i] = n
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	eachInParallel(len(frontier), transplantFindWorkers, func(i int) {
+		if t.readAhead {
+			t.readAheadFind(frontier[i])
+		} else if t.kept != nil {
+			t.readAheadMerged(frontier[i])
+		}
+		if n, err := t.find(frontier[i]); err == nil {
+			found[i] = n
+		}
+	})
 	for i, x := range frontier {
 		if found[i] != nil {
 			t.remember(x, found[i])
@@ -336,30 +327,41 @@ func (t *transplanter) findAhead(running Node) {
 // transplantFindWorkers goroutines, each into its own slice: the copies'
 // keys. A key it could not read is left to keyCopy to clone.
 func (t *transplanter) readKeysAhead() {
-	t.keyCopies = make([][]byte, len(t.keyNodes))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range transplantFindWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(t.keyNodes)); i = next.Add(1) - 1 {
-				key := t.keyNodes[i].key
-				if f, at, ok := t.mappedKey(key); ok {
-					c := make([]byte, len(key))
-					if _, err := f.ReadAt(c, at); err == nil {
-						t.keyCopies[i] = c
-					}
-				}
-			}
-		}()
+	if len(t.keyNodes) == 0 {
+		return
 	}
-	wg.Wait()
+	t.keyCopies = make([][]byte, len(t.keyNodes))
+	eachInParallel(len(t.keyNodes), transplantFindWorkers, func(i int) {
+		key := t.keyNodes[i].key
+		if f, at, ok := t.mappedKey(key); ok {
+			c := make([]byte, len(key))
+			if _, err := f.ReadAt(c, at); err == nil {
+				t.keyCopies[i] = c
+			}
+		}
+	})
 	for _, c := range t.keyCopies {
 		if c != nil {
 			t.keysReadAhead++
 		}
 	}
+}
+
+// eachInParallel calls do(i) for every i below n from up to workers
+// goroutines, and returns once all are done.
+func eachInParallel(n, workers int, do func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				do(int(i))
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // readAheadFind reads with pread what find(x) will read through the map:
