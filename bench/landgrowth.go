@@ -344,8 +344,8 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		}
 		// A rewrite running beside a pass takes its share of the disk and
 		// the page cache.
-		if v, running := st.RewriteRunning(); running {
-			fmt.Fprintf(w, "land growth: %d parcels, pass %d: a snapshot rewrite of version %d is running\n", n, pass+1, v)
+		if p, running := st.RewriteProgress(); running {
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: a snapshot rewrite of version %d is running: %s\n", n, pass+1, p.Version, describeProgress(p))
 		}
 		if passes > 1 {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer, peak heap %d MiB, own memory %d MiB\n",
@@ -487,6 +487,23 @@ func describeRewrite(r memiavl.RewriteReport) string {
 	}
 	return fmt.Sprintf("%s; written in %.1f s, %s, the switch %s in %d ms and took %d ms",
 		strings.Join(parts, "; "), r.Wrote.Seconds(), caughtUp, final, r.SwitchCatchUpTook.Milliseconds(), r.SwitchTook.Milliseconds())
+}
+
+// describeProgress says where a running rewrite is, and what it has done.
+func describeProgress(p memiavl.RewriteProgress) string {
+	if p.Stage == memiavl.RewriteWriting {
+		return p.Stage.String()
+	}
+	var trees []string
+	for _, t := range p.Report.Trees {
+		if t.Layer {
+			trees = append(trees, fmt.Sprintf("tree %s a layer, %.2f GB", t.Name, float64(t.Bytes)/1e9))
+		} else {
+			trees = append(trees, fmt.Sprintf("tree %s whole, %.2f GB", t.Name, float64(t.Bytes)/1e9))
+		}
+	}
+	return fmt.Sprintf("%s (%s; written in %.1f s; %d versions moved in %d rounds over %.1f s)", p.Stage, strings.Join(trees, ", "),
+		p.Report.Wrote.Seconds(), p.Report.Transplanted, p.Report.TransplantRounds, p.Report.TransplantTook.Seconds())
 }
 
 // writeKept writes a kept register's note atomically.

@@ -1039,13 +1039,13 @@ func (s *Store) RewritesHeldBack() int {
 	return s.mem.RewritesHeldBack()
 }
 
-// RewriteRunning says whether a background snapshot rewrite is running,
-// and the version it writes (memiavl's DB.RewriteRunning).
-func (s *Store) RewriteRunning() (version int64, running bool) {
+// RewriteProgress says where the running background snapshot rewrite is,
+// if one runs (memiavl's DB.RewriteProgress).
+func (s *Store) RewriteProgress() (memiavl.RewriteProgress, bool) {
 	if s.mem == nil {
-		return 0, false
+		return memiavl.RewriteProgress{}, false
 	}
-	return s.mem.RewriteRunning()
+	return s.mem.RewriteProgress()
 }
 
 // RewritesAsLayers counts the snapshot rewrites since the store opened

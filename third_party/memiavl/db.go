@@ -86,6 +86,9 @@ type DB struct {
 	// version), rewriteStarted that version
 	grown, grownAtRewrite LogGrowth
 	rewriteStarted        int64
+	// rewriteProgress is the running background rewrite's (nil when none
+	// runs)
+	rewriteProgress *rewriteProgress
 	rewritesHeldBack      int // due, but the disk had no room (roomForRewrite)
 	rewritesAsLayers      int // due, without room for a tree written whole: written as layers
 	rewritesFailed        int // started, but the snapshot could not be written
@@ -1216,6 +1219,71 @@ func (db *DB) RewriteRunning() (version int64, running bool) {
 	return db.rewriteStarted, db.snapshotRewriteChan != nil
 }
 
+// RewriteStage is where a background rewrite is.
+type RewriteStage int
+
+const (
+	RewriteWriting         RewriteStage = iota // writing the snapshot
+	RewriteMoving                              // moving the running trees onto it (transplant.go)
+	RewriteReadingBranches                     // reading its upper branches into memory
+	RewriteCatchingUp                          // replaying the log into it
+	RewriteReady                               // waiting for a commit to switch to it
+)
+
+func (s RewriteStage) String() string {
+	switch s {
+	case RewriteWriting:
+		return "writing"
+	case RewriteMoving:
+		return "moving the running trees onto it"
+	case RewriteReadingBranches:
+		return "reading its upper branches"
+	case RewriteCatchingUp:
+		return "replaying the log into it"
+	case RewriteReady:
+		return "waiting for the switch"
+	}
+	return fmt.Sprintf("stage %d", int(s))
+}
+
+// RewriteProgress is where a running background rewrite is: its stage,
+// and what its report holds so far (the trees and the write's time once
+// written, the moves' rounds as they end).
+type RewriteProgress struct {
+	Version int64
+	Stage   RewriteStage
+	Report  RewriteReport
+}
+
+// rewriteProgress holds a running rewrite's progress, set by its
+// goroutine and read by the DB's callers.
+type rewriteProgress struct {
+	mu sync.Mutex
+	p  RewriteProgress
+}
+
+func (r *rewriteProgress) set(stage RewriteStage, report RewriteReport) {
+	report.Trees = slices.Clone(report.Trees)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.p.Stage, r.p.Report = stage, report
+}
+
+// RewriteProgress says where the running background rewrite is, if one
+// runs.
+func (db *DB) RewriteProgress() (RewriteProgress, bool) {
+	db.mtx.Lock()
+	progress := db.rewriteProgress
+	running := db.snapshotRewriteChan != nil
+	db.mtx.Unlock()
+	if !running || progress == nil {
+		return RewriteProgress{}, false
+	}
+	progress.mu.Lock()
+	defer progress.mu.Unlock()
+	return progress.p, true
+}
+
 // LastRewrite says what the last background rewrite switched to wrote
 // (zero before the first).
 func (db *DB) LastRewrite() RewriteReport {
@@ -1310,6 +1378,8 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		wanted = make(chan chan *MultiTree)
 	}
 	db.rootsWanted = wanted
+	progress := &rewriteProgress{p: RewriteProgress{Version: db.rewriteStarted, Stage: RewriteWriting}}
+	db.rewriteProgress = progress
 
 	cloned := db.copy(0)
 	wal := db.wal
@@ -1320,6 +1390,7 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		started := time.Now()
 		report, err := cloned.rewriteSnapshot(ctx, layers, cloned.outOfCacheRewrite)
 		report.Wrote = time.Since(started)
+		progress.set(RewriteMoving, report)
 		if err != nil {
 			// write error log but don't stop the client, it could happen when load an old version.
 			cloned.logger.Error("failed to rewrite snapshot", "err", err)
@@ -1344,7 +1415,7 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		// whose base a state larger than memory mostly has on disk.
 		var moved *transplantState
 		if wanted != nil {
-			if moved, err = mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, &report); err != nil {
+			if moved, err = mtree.transplantRunning(ctx, &cloned.MultiTree, wanted, &report, func() { progress.set(RewriteMoving, report) }); err != nil {
 				moved = nil
 				if ctx.Err() != nil {
 					ch <- snapshotResult{err: ctx.Err()}
@@ -1359,6 +1430,7 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 			}
 		}
 
+		progress.set(RewriteReadingBranches, report)
 		if err := mtree.holdUpperBranches(); err != nil {
 			ch <- snapshotResult{err: errors.Join(err, mtree.Close())}
 			return
@@ -1369,6 +1441,7 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		// DB's lock, where a commit waits for it. A tree written out of the
 		// page cache is cold: its catch-up reads ahead.
 		if moved == nil {
+			progress.set(RewriteCatchingUp, report)
 			if err := catchUpInBackground(ctx, mtree, wal, report.OutOfCache() || cloned.readAheadReplay, &report); err != nil {
 				ch <- snapshotResult{err: err}
 				return
@@ -1378,6 +1451,7 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		cloned.logger.Info("finished best-effort WAL catchup", "version", cloned.Version(), "latest", mtree.Version(),
 			"versions", report.CaughtUp, "rounds", report.CatchUpRounds, "took", report.CatchUpTook)
 
+		progress.set(RewriteReady, report)
 		ch <- snapshotResult{mtree: mtree, report: report, moved: moved}
 	}()
 

@@ -925,10 +925,21 @@ func TestMovesStopLosingGround(t *testing.T) {
 			}
 		}
 		require.Equal(t, round, got)
+		// the progress says where the rewrite is, and what it has moved
+		p, running := db.RewriteProgress()
+		require.True(t, running)
+		require.Equal(t, RewriteMoving, p.Stage, "%s", p.Stage)
+		require.EqualValues(t, 3, p.Version)
+		require.Equal(t, round, p.Report.TransplantRounds)
+		require.EqualValues(t, []int64{0, 4}[round], p.Report.Transplanted)
+		require.Len(t, p.Report.Trees, 1)
+		require.Positive(t, p.Report.Wrote)
 		commit(more)
 		resume <- struct{}{}
 	}
 	require.NoError(t, db.WaitSnapshotRewrite())
+	_, running := db.RewriteProgress()
+	require.False(t, running, "a rewrite in progress after its switch")
 	r := db.LastRewrite()
 	require.Equal(t, 2, r.TransplantRounds, "rounds went on losing ground: %+v", r)
 	require.EqualValues(t, 10, r.Transplanted)

@@ -650,8 +650,8 @@ var spoilMove func(round int, t *MultiTree)
 // commits) and moves them onto t (moveRound), again while each round finds
 // more than one new version, so that what the switch moves under the DB's
 // lock is one version's change. On an error t is half-moved and must be
-// loaded again.
-func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wanted chan chan *MultiTree, report *RewriteReport) (*transplantState, error) {
+// loaded again. progress is called after each round.
+func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wanted chan chan *MultiTree, report *RewriteReport, progress func()) (*transplantState, error) {
 	st := &transplantState{movers: map[string]*transplanter{}, treeV: treeV.Version()}
 	if len(treeV.trees) != len(t.trees) || treeV.Version() != t.Version() {
 		return nil, fmt.Errorf("%w: the trees written are not the rewrite's", errNotTransplanted)
@@ -712,6 +712,7 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		report.TransplantRounds++
 		report.Transplanted = running.Version() - st.treeV
 		report.TransplantTook = time.Since(started)
+		progress()
 		// Commits that outrun the moves (their finds read a state out of
 		// the page cache) would only grow the running trees and the heap
 		// that holds them.
