@@ -88,10 +88,10 @@ type DB struct {
 	rewriteStarted        int64
 	// rewriteProgress is the running background rewrite's (nil when none
 	// runs)
-	rewriteProgress *rewriteProgress
-	rewritesHeldBack      int // due, but the disk had no room (roomForRewrite)
-	rewritesAsLayers      int // due, without room for a tree written whole: written as layers
-	rewritesFailed        int // started, but the snapshot could not be written
+	rewriteProgress  *rewriteProgress
+	rewritesHeldBack int // due, but the disk had no room (roomForRewrite)
+	rewritesAsLayers int // due, without room for a tree written whole: written as layers
+	rewritesFailed   int // started, but the snapshot could not be written
 	// make sure only one snapshot rewrite is running
 	pruneSnapshotLock      sync.Mutex
 	triggerStateSyncExport func(height int64)
