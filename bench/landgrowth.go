@@ -479,8 +479,9 @@ func describeRewrite(r memiavl.RewriteReport) string {
 	if r.Transplanted > 0 {
 		caughtUp = fmt.Sprintf("moved the running trees %d versions on in %d rounds over %.1f s", r.Transplanted, r.TransplantRounds, r.TransplantTook.Seconds())
 		if r.LayersRead > 0 {
-			caughtUp += fmt.Sprintf(" (the new layers' %.2f GB read first, in %.1f s; %d nodes of merged layers and %d keys read ahead)", float64(r.LayersRead)/1e9, r.LayersReadTook.Seconds(), r.MergedReadAhead, r.KeysReadAhead)
+			caughtUp += fmt.Sprintf(" (the new layers' %.2f GB read first, in %.1f s; %d keys read ahead)", float64(r.LayersRead)/1e9, r.LayersReadTook.Seconds(), r.KeysReadAhead)
 		}
+		caughtUp += fmt.Sprintf(", %d nodes placed by the writer", r.PlacedFound)
 		if r.FinalCatchUp == 0 {
 			final = fmt.Sprintf("moved %d", r.FinalMoved)
 		}

@@ -602,6 +602,7 @@ func (db *DB) finishSnapshotRewrite(result snapshotResult) error {
 			result.moved = nil
 		} else {
 			result.report.FinalMoved = result.mtree.Version() - from
+			result.moved.count(&result.report)
 		}
 	}
 	if result.moved == nil {
@@ -991,13 +992,17 @@ type RewriteReport struct {
 	// cache before the moves (readLayerFiles), in LayersReadTook
 	LayersRead     int64
 	LayersReadTook time.Duration
-	// MergedReadAhead is the nodes of merged layers the background moves
-	// read with pread ahead of finding them (readAheadMerged)
-	MergedReadAhead int64
 	// KeysReadAhead is the keys of copied nodes the background moves read
 	// with pread from the old chain rather than through its mapping
 	// (readKeysAhead)
 	KeysReadAhead int64
+	// PlacedFound is the old chain's nodes the moves onto a tree written
+	// whole took from where its writer placed them, unread (placement.go)
+	PlacedFound int64
+	// Searched is the nodes the moves found by a descent instead, the
+	// writer having not placed them (none, but for a tree written by
+	// other means)
+	Searched int64
 }
 
 // RewrittenTree is one tree's part of a RewriteReport.
@@ -1016,6 +1021,11 @@ type RewrittenTree struct {
 	// Copied is how many of a tree written whole were leaves of its base
 	// copied with their subtrees as records (snapshot_copy.go).
 	Copied int64
+	// Placed is the runs of the old chain's nodes its writer placed, for
+	// the moves (placement.go); placed the placement, which the moves
+	// take (and the report then drops).
+	Placed int64
+	placed *placement
 }
 
 // OutOfCache reports whether the rewrite wrote any tree out of the page
@@ -1431,6 +1441,9 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		}
 
 		progress.set(RewriteReadingBranches, report)
+		for i := range report.Trees {
+			report.Trees[i].placed = nil // the moves' alone
+		}
 		if err := mtree.holdUpperBranches(); err != nil {
 			ch <- snapshotResult{err: errors.Join(err, mtree.Close())}
 			return

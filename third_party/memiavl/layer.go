@@ -432,13 +432,13 @@ func openLayerChain(layer *Snapshot, h layerHeader, dir string) (err error) {
 // chain are recorded relative to dir, so dir must stay beside them (a
 // rewrite's temporary directory renamed to its final name does).
 func (t *Tree) WriteLayer(ctx context.Context, dir string) error {
-	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()))
+	return t.writeLayerOver(ctx, dir, len(t.snapshot.Chain()), nil)
 }
 
 // writeLayerOver writes t as a layer over the first keep snapshots of
 // its snapshot's chain: the nodes they do not hold, those of the chain's
 // later layers included (keep less than the chain merges them).
-func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
+func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int, report *RewrittenTree) error {
 	s := t.snapshot
 	if s == nil || s.IsEmpty() || t.root == nil {
 		return errors.New("write layer: the tree has no snapshot to lie on, or is empty")
@@ -480,9 +480,16 @@ func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int) error {
 		}
 		w.values = s.values
 		w.layerPositions, w.layerSelf, w.layerMerged = positions, len(chain), merged
+		if report != nil {
+			w.placed = newPlacement()
+		}
 		root, err := w.writeLayerNode(t.root)
 		if err != nil {
 			return 0, err
+		}
+		if report != nil {
+			report.placed = w.placed.seal()
+			report.Placed = report.placed.size()
 		}
 		h.root = root
 		return w.leafCounter, WriteFileSync(filepath.Join(dir, FileNameLayer), h.marshal())
@@ -574,6 +581,7 @@ func (w *snapshotWriter) writeLayerNode(node Node) (uint64, error) {
 		}
 	}
 	if node.IsLeaf() {
+		w.placeLayerNode(node)
 		if err := w.writeLeaf(node.Version(), node.Key(), node.Value(), node.Hash()); err != nil {
 			return 0, err
 		}
@@ -592,6 +600,7 @@ func (w *snapshotWriter) writeLayerNode(node Node) (uint64, error) {
 			return 0, err
 		}
 	}
+	w.placeLayerNode(node)
 	if err := w.writeBranchKey(node.Key()); err != nil {
 		return 0, err
 	}
@@ -607,6 +616,20 @@ func (w *snapshotWriter) writeLayerNode(node Node) (uint64, error) {
 	}
 	w.branchCounter++
 	return layerRef(w.layerSelf, false, w.branchCounter-1), nil
+}
+
+// placeLayerNode notes where node, a leaf or branch about to be written
+// into a layer (after its children), goes (placement.go).
+func (w *snapshotWriter) placeLayerNode(node Node) {
+	at := w.branchCounter
+	if node.IsLeaf() {
+		at = w.leafCounter
+	}
+	if p, ok := node.(PersistedNode); ok {
+		w.placed.place(p.snapshot, p.isLeaf, p.index, at, 1)
+	} else {
+		w.placed.placeInMemory(at)
+	}
 }
 
 // layerGet is Get from a node of a layer: down the layers by comparing

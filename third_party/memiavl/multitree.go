@@ -459,7 +459,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			treeDir := filepath.Join(dir, name)
 			var err error
 			if layer {
-				err = tree.writeLayerOver(ctx, treeDir, keep)
+				err = tree.writeLayerOver(ctx, treeDir, keep, &report.Trees[i])
 			} else {
 				err = tree.writeWhole(ctx, treeDir, dropped, &report.Trees[i])
 			}

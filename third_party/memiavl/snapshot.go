@@ -617,11 +617,16 @@ func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bo
 				}()
 			}
 			w.values = t.valueCodecToWrite()
+			if report != nil {
+				w.placed = newPlacement()
+			}
 			if err := w.writeRecursive(t.root); err != nil {
 				return 0, err
 			}
 			if report != nil {
 				report.Copied = w.copiedLeaves
+				report.placed = w.placed.seal()
+				report.Placed = report.placed.size()
 			}
 			return w.leafCounter, nil
 		}
@@ -847,6 +852,9 @@ type snapshotWriter struct {
 	copiedLeaves int64
 	// copyFiles reads the files subtrees are copied from
 	copyFiles map[*Snapshot]*copyFiles
+
+	// placed, if set, notes where the nodes were written (placement.go)
+	placed *placement
 }
 
 func newSnapshotWriter(ctx context.Context, nodesWriter, leavesWriter, kvsWriter io.Writer) *snapshotWriter {
@@ -994,12 +1002,19 @@ func (w *snapshotWriter) writeBranchKey(key []byte) error {
 // writeRecursive write the node recursively in depth-first post-order,
 // returns `(nodeIndex, err)`.
 func (w *snapshotWriter) writeRecursive(node Node) error {
-	if p, ok := node.(PersistedNode); ok && w.copyableSubtree(p) {
+	p, persisted := node.(PersistedNode)
+	if persisted && w.copyableSubtree(p) {
 		return w.copySubtree(p)
 	}
 	if node.IsLeaf() {
-		if p, ok := node.(PersistedNode); ok && w.values != nil && p.snapshot.values == w.values {
+		if persisted {
+			w.placed.place(p.snapshot, true, p.index, w.leafCounter, 1)
+		}
+		if persisted && w.values != nil && p.snapshot.values == w.values {
 			return w.writeLeafStored(p.Version(), p.Key(), nil, p.snapshot.leafStored(p.index), p.Hash())
+		}
+		if !persisted {
+			w.placed.placeInMemory(w.leafCounter)
 		}
 		return w.writeLeaf(node.Version(), node.Key(), node.Value(), node.Hash())
 	}
@@ -1016,6 +1031,11 @@ func (w *snapshotWriter) writeRecursive(node Node) error {
 		return err
 	}
 
+	if persisted {
+		w.placed.place(p.snapshot, false, p.index, w.branchCounter, 1)
+	} else {
+		w.placed.placeInMemory(w.branchCounter)
+	}
 	return w.writeBranch(node.Version(), uint32(node.Size()), node.Height(), preTrees, keyLeaf, node.Key(), node.Hash())
 }
 

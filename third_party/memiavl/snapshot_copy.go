@@ -47,6 +47,8 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	branchStart := p.index + 2 - size
 	newPre := w.leafCounter - w.branchCounter
 	newLeafStart := w.leafCounter
+	w.placed.place(s, true, leafStart, newLeafStart, size)
+	w.placed.place(s, false, branchStart, w.branchCounter, size-1)
 
 	select {
 	case <-w.ctx.Done():

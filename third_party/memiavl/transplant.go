@@ -80,10 +80,8 @@ type transplanter struct {
 	// (BenchmarkTransplantCold).
 	readAhead bool
 	// foundAhead and foundAlone count the finds made many at once
-	// (findAhead) and those node made itself; mergedReadAhead the nodes
-	// of merged layers read ahead of their finds (readAheadMerged)
+	// (findAhead) and those node made itself: the nodes not placed
 	foundAhead, foundAlone int
-	mergedReadAhead        atomic.Int64
 	// oldChain is the chain the running trees lie on, for the keys of
 	// copied nodes that point into its mappings (readKeysAhead); nil
 	// reads none ahead. keyNodes are the nodes whose keys are read ahead
@@ -95,6 +93,14 @@ type transplanter struct {
 	keyCopies     [][]byte
 	keyNext       int
 	keysReadAhead int
+	// placed is where the snapshot's writer put the nodes of the tree at
+	// v (placement.go): they are found there without a descent, a node of
+	// the old chain in its runs, one in memory by placeInMemory.
+	// placedFound counts the nodes found so.
+	placed      *placement
+	placedFound int
+	// foundAheadCount counts findAhead's finds as its workers make them
+	foundAheadCount atomic.Int64
 	// kept maps the snapshots of the old chain that a new layer lies on
 	// to the new chain's (the same directories): their nodes are the new
 	// tree's as they are. nil for a whole snapshot.
@@ -129,6 +135,9 @@ func (t *transplanter) recall(n Node) (Node, bool) {
 			return n.moved.to, true
 		}
 	case PersistedNode:
+		if i, ok := t.placed.lookup(n); ok {
+			return PersistedNode{snapshot: t.snap, isLeaf: n.isLeaf, index: i}, true
+		}
 		if i, ok := t.found[t.oldNodeKey(n)]; ok {
 			return PersistedNode{snapshot: t.snap, isLeaf: i>>32 != 0, index: uint32(i)}, true
 		}
@@ -227,6 +236,13 @@ func (t *transplanter) node(n Node) (Node, error) {
 	if p, ok := t.keptNode(n); ok {
 		return p, nil
 	}
+	if p, ok := n.(PersistedNode); ok && t.placed != nil {
+		// of the old chain, so of the tree at v: placed, its record unread
+		if moved, ok := t.recall(p); ok {
+			t.placedFound++
+			return moved, nil
+		}
+	}
 	if n.Version() <= t.moved {
 		// moved before, or a node of the tree at v under one that was
 		if moved, ok := t.recall(n); ok {
@@ -301,26 +317,71 @@ func (t *transplanter) findAhead(running Node) {
 	t.keyNodes, t.keyNext = t.keyNodes[:0], 0
 	t.collectFrontier(running, &frontier)
 	t.readKeysAhead()
-	if len(frontier) < 2*transplantFindWorkers {
-		return
-	}
 	found := make([]Node, len(frontier))
-	eachInParallel(len(frontier), transplantFindWorkers, func(i int) {
-		if t.readAhead {
-			t.readAheadFind(frontier[i])
-		} else if t.kept != nil {
-			t.readAheadMerged(frontier[i])
+	if t.placed != nil {
+		t.placeInMemory(frontier, found)
+	}
+	var left []int // the frontier's nodes not placed
+	for i := range frontier {
+		if found[i] == nil {
+			left = append(left, i)
 		}
-		if n, err := t.find(frontier[i]); err == nil {
-			found[i] = n
-		}
-	})
+	}
+	if len(left) >= 2*transplantFindWorkers {
+		eachInParallel(len(left), transplantFindWorkers, func(k int) {
+			i := left[k]
+			if t.readAhead {
+				t.readAheadFind(frontier[i])
+			}
+			if n, err := t.find(frontier[i]); err == nil {
+				found[i] = n
+				t.foundAheadCount.Add(1)
+			}
+		})
+	}
+	t.foundAhead += int(t.foundAheadCount.Swap(0))
 	for i, x := range frontier {
 		if found[i] != nil {
 			t.remember(x, found[i])
-			t.foundAhead++
 		}
 	}
+}
+
+// placeInMemory places the nodes of frontier (in key order) that are
+// in memory at v where the writer put them (placement.mem): a walk of the
+// tree at v's nodes in memory, in post-order as the writer went, numbers
+// them as it did. It reads nothing, but for a layer (whose pages
+// readLayerFiles read) each placed node's hash, which must be the node's.
+// findInLayer walked the new layer from its root for each (at 10M parcels
+// in 8 GiB, 27 % of a long rewrite's moves), find the tree at v, reading
+// the old chain's sizes. A node it does not place is left to find.
+func (t *transplanter) placeInMemory(frontier, found []Node) {
+	mem := t.placed.mem
+	written, next := 0, 0
+	var walk func(n Node)
+	walk = func(n Node) {
+		m, ok := n.(*MemNode)
+		if !ok || next == len(frontier) || written == len(mem) {
+			return
+		}
+		if m.height > 0 {
+			walk(m.left)
+			walk(m.right)
+		}
+		if written == len(mem) {
+			return
+		}
+		at := PersistedNode{snapshot: t.snap, isLeaf: m.height == 0, index: mem[written]}
+		written++
+		if next < len(frontier) && frontier[next] == Node(m) {
+			if t.kept == nil || bytes.Equal(at.Hash(), m.hash) {
+				found[next] = at
+				t.placedFound++
+			}
+			next++
+		}
+	}
+	walk(t.treeV)
 }
 
 // readKeysAhead reads the keys of keyNodes with pread, from
@@ -402,25 +463,6 @@ func (t *transplanter) readAheadFind(x Node) {
 	}
 	if p, ok := n.(PersistedNode); ok {
 		_, _ = p.preadDescend(w, key, depth, height, preadRecord) // an error leaves the reads to find
-	}
-}
-
-// readAheadMerged reads with pread the record and key of x where it is a
-// node of a merged layer, which findInLayer compares with the new
-// layer's: those layers are going, and their pages mostly out of the
-// page cache. Through the map each such read is a fault holding a
-// processor, so that no more than GOMAXPROCS of the finds wait on the
-// disk at once: at 10M parcels in 8 GiB the moves after a merge took
-// 100–112 s for 80–90 versions, against 2–5 s for 4–11 after a plain
-// layer, whose old nodes all stay where they are (keptNode). The new
-// layer's pages are in the cache (readLayerFiles).
-func (t *transplanter) readAheadMerged(x Node) {
-	if p, ok := x.(PersistedNode); ok {
-		w := newPreadSpans()
-		if _, _, err := preadKeyHeight(w, p); err == nil { // else find reads and says why
-			t.mergedReadAhead.Add(1)
-		}
-		w.done()
 	}
 }
 
@@ -679,6 +721,7 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 			if err != nil {
 				return nil, fmt.Errorf("tree %s: %w", tree.Name, err)
 			}
+			mover.placed, report.Trees[i].placed = tree.placed, nil
 			if readKeys || tree.Merged > 0 {
 				mover.oldChain = oldChain
 			}
@@ -686,6 +729,7 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 			continue
 		}
 		mover := newTransplanter(treeV.trees[i].root, treeV.trees[i].version, t.trees[i].snapshot)
+		mover.placed, report.Trees[i].placed = tree.placed, nil
 		mover.readAhead = tree.OutOfCache
 		if readKeys {
 			mover.oldChain = oldChain
@@ -721,11 +765,18 @@ func (t *MultiTree) transplantRunning(ctx context.Context, treeV *MultiTree, wan
 		}
 		last = gained
 	}
-	for _, mover := range st.movers {
-		report.MergedReadAhead += mover.mergedReadAhead.Load()
-		report.KeysReadAhead += int64(mover.keysReadAhead)
-	}
+	st.count(report)
 	return st, nil
+}
+
+// count sets the report's counts of what the moves read ahead and placed.
+func (st *transplantState) count(report *RewriteReport) {
+	report.KeysReadAhead, report.PlacedFound, report.Searched = 0, 0, 0
+	for _, mover := range st.movers {
+		report.KeysReadAhead += int64(mover.keysReadAhead)
+		report.PlacedFound += int64(mover.placedFound)
+		report.Searched += int64(mover.foundAhead + mover.foundAlone)
+	}
 }
 
 // beforeMoveRound, set by tests, runs before each background move round.

@@ -14,10 +14,19 @@ import (
 // the rewrite. Both against a snapshot in the page cache: the replay's
 // cost on a cold one is its reads, which the move does not make.
 func BenchmarkTransplant(b *testing.B) {
-	running, treeV, full, since, _ := transplantBenchTrees(b)
+	running, treeV, full, since, _, placed := transplantBenchTrees(b)
 	b.Run("transplant", func(b *testing.B) {
 		for range b.N {
 			if _, err := transplantTree(running.root, treeV.root, treeV.version, full); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("transplant-placed", func(b *testing.B) {
+		for range b.N {
+			mover := newTransplanter(treeV.root, treeV.version, full)
+			mover.placed = placed
+			if _, err := mover.move(running.root); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -36,8 +45,9 @@ func BenchmarkTransplant(b *testing.B) {
 // transplantBenchTrees makes BenchmarkTransplant's trees: a base of 1M
 // leaves, the tree at a rewrite after 100,000 changes (in memory over the
 // base) written whole, and the running tree 100,000 changes later, with
-// those changes and the base.
-func transplantBenchTrees(b *testing.B) (running, treeV *Tree, full *Snapshot, since []ChangeSet, base *Snapshot) {
+// those changes, the base and where the rewrite's writer placed the
+// base's nodes.
+func transplantBenchTrees(b *testing.B) (running, treeV *Tree, full *Snapshot, since []ChangeSet, base *Snapshot, placed *placement) {
 	const leaves, versions, perVersion = 1_000_000, 50, 2_000
 	dir := b.TempDir()
 	tree := New(0)
@@ -79,7 +89,7 @@ func transplantBenchTrees(b *testing.B) (running, treeV *Tree, full *Snapshot, s
 	}
 	change(tree)
 	treeV = tree.Copy(0)
-	if err := treeV.WriteSnapshot(filepath.Join(dir, "full")); err != nil {
+	if err := writePlaced(&placed)(treeV, filepath.Join(dir, "full")); err != nil {
 		b.Fatal(err)
 	}
 	full, err = OpenSnapshot(filepath.Join(dir, "full"))
@@ -87,5 +97,5 @@ func transplantBenchTrees(b *testing.B) (running, treeV *Tree, full *Snapshot, s
 		b.Fatal(err)
 	}
 	since = change(tree)
-	return tree.Copy(0), treeV, full, since, base
+	return tree.Copy(0), treeV, full, since, base, placed
 }

@@ -12,15 +12,16 @@ import (
 // chain's pages out of the page cache before each one, as at 10M parcels
 // in a node with less memory than its state: the finds then read the
 // base from the disk, one or sixteen at a time, through the map or read
-// ahead with pread.
+// ahead with pread, or placed by the rewrite's writer.
 func BenchmarkTransplantCold(b *testing.B) {
-	running, treeV, full, _, base := transplantBenchTrees(b)
+	running, treeV, full, _, base, placed := transplantBenchTrees(b)
 	defer func(workers int) { transplantFindWorkers = workers }(transplantFindWorkers)
 	for _, c := range []struct {
 		workers   int
 		readAhead bool
-	}{{1, false}, {16, false}, {1, true}, {16, true}} {
-		b.Run(fmt.Sprintf("finds-%d-read-ahead-%v", c.workers, c.readAhead), func(b *testing.B) {
+		placed    bool
+	}{{1, false, false}, {16, false, false}, {1, true, false}, {16, true, false}, {16, true, true}} {
+		b.Run(fmt.Sprintf("finds-%d-read-ahead-%v-placed-%v", c.workers, c.readAhead, c.placed), func(b *testing.B) {
 			transplantFindWorkers = c.workers
 			var faults int64
 			var cpu time.Duration
@@ -32,6 +33,9 @@ func BenchmarkTransplantCold(b *testing.B) {
 				b.StartTimer()
 				mover := newTransplanter(treeV.root, treeV.version, full)
 				mover.readAhead = c.readAhead
+				if c.placed {
+					mover.placed = placed
+				}
 				if c.readAhead {
 					mover.oldChain = base.Chain() // its copies' keys read ahead too
 				}

@@ -17,52 +17,9 @@ import (
 // at the rewrite has nodes in memory, so the moved nodes come from all
 // three.
 func TestTransplantReadsAsTheTree(t *testing.T) {
-	const n = 3000
-	parent := t.TempDir()
-	keys := map[string][]byte{}
-	mem := New(0)
-	var pairs []*KVPair
-	for i := 0; i < n; i++ {
-		k := fmt.Sprintf("k%08d", i)
-		keys[k] = layerValue(i)
-		pairs = append(pairs, &KVPair{Key: []byte(k), Value: keys[k]})
-	}
-	mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
-	if _, _, err := mem.SaveVersion(true); err != nil {
-		t.Fatal(err)
-	}
-	open := func(dir string) *Snapshot {
-		t.Helper()
-		s, err := OpenSnapshot(filepath.Join(parent, dir))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	if err := mem.WriteSnapshot(filepath.Join(parent, "base")); err != nil {
-		t.Fatal(err)
-	}
-	tree := NewFromSnapshot(open("base"), false, 0)
-	round := 0
-	rounds := func(k int) {
-		for range k {
-			round++
-			layerRound([]*Tree{tree, mem}, keys, round)
-		}
-	}
-	rounds(2)
-	if err := tree.WriteLayer(context.Background(), filepath.Join(parent, "layer")); err != nil {
-		t.Fatal(err)
-	}
-	tree = NewFromSnapshot(open("layer"), false, 0)
-	rounds(2)
-
-	treeV := tree.Copy(0) // the rewrite's
-	if err := treeV.WriteSnapshot(filepath.Join(parent, "full")); err != nil {
-		t.Fatal(err)
-	}
-	full := open("full")
-	rounds(3)
+	c := newChainAtRewrite(t, nil)
+	tree, treeV, full, mem, keys := c.tree, c.treeV, c.full, c.mem, c.keys
+	c.rounds(3)
 	running := tree.Copy(0)
 
 	mover := newTransplanter(treeV.root, treeV.version, full)
@@ -86,7 +43,7 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 	}
 
 	// moved again later, it copies only what changed since
-	rounds(2)
+	c.rounds(2)
 	running = tree.Copy(0)
 	if root, err = mover.move(running.root); err != nil {
 		t.Fatal(err)
@@ -127,12 +84,184 @@ func TestTransplantReadsAsTheTree(t *testing.T) {
 
 	// the moved tree goes on as the tree; the running one is untouched
 	for range 2 {
-		round++
-		layerRound([]*Tree{moved, mem}, keys, round)
+		c.round++
+		layerRound([]*Tree{moved, mem}, keys, c.round)
 	}
 	requireSameTree(t, moved, mem, keys)
 	if err := moved.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// chainAtRewrite is a tree on a chain of a base and a layer, with
+// nodes in memory, at a rewrite (treeV) written whole (full), and its
+// twin in memory (mem) with their keys.
+type chainAtRewrite struct {
+	t         *testing.T
+	parent    string
+	tree, mem *Tree
+	treeV     *Tree
+	full      *Snapshot
+	keys      map[string][]byte
+	round     int
+}
+
+// newChainAtRewrite builds it; write, if set, writes the full snapshot
+// instead of WriteSnapshot.
+func newChainAtRewrite(t *testing.T, write func(treeV *Tree, dir string) error) *chainAtRewrite {
+	t.Helper()
+	const n = 3000
+	c := &chainAtRewrite{t: t, parent: t.TempDir(), keys: map[string][]byte{}, mem: New(0)}
+	var pairs []*KVPair
+	for i := 0; i < n; i++ {
+		k := fmt.Sprintf("k%08d", i)
+		c.keys[k] = layerValue(i)
+		pairs = append(pairs, &KVPair{Key: []byte(k), Value: c.keys[k]})
+	}
+	c.mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
+	if _, _, err := c.mem.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.mem.WriteSnapshot(filepath.Join(c.parent, "base")); err != nil {
+		t.Fatal(err)
+	}
+	c.tree = NewFromSnapshot(c.open("base"), false, 0)
+	c.rounds(2)
+	if err := c.tree.WriteLayer(context.Background(), filepath.Join(c.parent, "layer")); err != nil {
+		t.Fatal(err)
+	}
+	c.tree = NewFromSnapshot(c.open("layer"), false, 0)
+	c.rounds(2)
+
+	c.treeV = c.tree.Copy(0) // the rewrite's
+	if write == nil {
+		write = func(treeV *Tree, dir string) error { return treeV.WriteSnapshot(dir) }
+	}
+	if err := write(c.treeV, filepath.Join(c.parent, "full")); err != nil {
+		t.Fatal(err)
+	}
+	c.full = c.open("full")
+	return c
+}
+
+func (c *chainAtRewrite) open(dir string) *Snapshot {
+	c.t.Helper()
+	s, err := OpenSnapshot(filepath.Join(c.parent, dir))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return s
+}
+
+// rounds changes the tree and its twin k times.
+func (c *chainAtRewrite) rounds(k int) {
+	for range k {
+		c.round++
+		layerRound([]*Tree{c.tree, c.mem}, c.keys, c.round)
+	}
+}
+
+// writePlaced writes a tree whole as a rewrite does, keeping its
+// writer's placement in placed.
+func writePlaced(placed **placement) func(treeV *Tree, dir string) error {
+	return func(treeV *Tree, dir string) error {
+		var report RewrittenTree
+		err := treeV.writeWhole(context.Background(), dir, false, &report)
+		if err == nil && report.Placed != report.placed.size() {
+			err = fmt.Errorf("the report counts %d runs placed, the placement %d", report.Placed, report.placed.size())
+		}
+		*placed = report.placed
+		return err
+	}
+}
+
+// A whole rewrite's writer places every node of the old chain in the tree
+// at the rewrite where find's descent puts it, whether it copied the
+// subtrees of the base or wrote them node by node; a node it did not write
+// is not placed. A move that takes the placement finds none of the old
+// chain's nodes by descent, and reads as the tree.
+func TestPlacementAgreesWithFind(t *testing.T) {
+	for _, copies := range []bool{true, false} {
+		t.Run(fmt.Sprintf("subtrees copied %v", copies), func(t *testing.T) {
+			noSubtreeCopy = !copies
+			defer func() { noSubtreeCopy = false }()
+			var placed *placement
+			c := newChainAtRewrite(t, writePlaced(&placed))
+			finder := newTransplanter(c.treeV.root, c.treeV.version, c.full)
+			inSnapshot := map[*Snapshot]int{}
+			inMemory := 0
+			var walk func(n Node)
+			walk = func(n Node) {
+				if m, ok := n.(*MemNode); ok {
+					if m.height > 0 {
+						walk(m.left)
+						walk(m.right)
+					}
+					// numbered in post-order, as the writer went
+					want, err := finder.find(m)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := (PersistedNode{snapshot: c.full, isLeaf: m.height == 0, index: placed.mem[inMemory]}); got != want {
+						t.Fatalf("the node in memory placed at %+v, found at %+v", got, want)
+					}
+					inMemory++
+					return
+				}
+				if p, ok := n.(PersistedNode); ok {
+					at, ok := placed.lookup(p)
+					if !ok {
+						t.Fatalf("a node of the old chain (leaf %v, index %d) was not placed", p.isLeaf, p.index)
+					}
+					want, err := finder.find(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := (PersistedNode{snapshot: c.full, isLeaf: p.isLeaf, index: at}); got != want {
+						t.Fatalf("placed at %+v, found at %+v", got, want)
+					}
+					inSnapshot[p.snapshot]++
+				}
+				if !n.IsLeaf() {
+					walk(n.Left())
+					walk(n.Right())
+				}
+			}
+			walk(c.treeV.root)
+			if inMemory == 0 || inMemory != len(placed.mem) {
+				t.Fatalf("%d nodes in memory, %d placed", inMemory, len(placed.mem))
+			}
+			if chain := c.treeV.snapshot.Chain(); len(inSnapshot) != 2 || inSnapshot[chain[0]] == 0 || inSnapshot[chain[1]] == 0 {
+				t.Fatalf("placed nodes of %d snapshots: %v", len(inSnapshot), inSnapshot)
+			}
+			if _, ok := placed.lookup(c.full.RootNode()); ok {
+				t.Fatal("a node of the new snapshot is placed")
+			}
+			if _, ok := placed.lookup(PersistedNode{snapshot: c.treeV.snapshot, index: uint32(c.treeV.snapshot.nodesLen())}); ok {
+				t.Fatal("a branch past the layer's last is placed")
+			}
+
+			c.rounds(3)
+			running := c.tree.Copy(0)
+			mover := newTransplanter(c.treeV.root, c.treeV.version, c.full)
+			mover.placed = placed
+			mover.readAhead = true
+			root, err := mover.move(running.root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mover.placedFound == 0 || mover.foundAhead+mover.foundAlone != 0 {
+				t.Fatalf("%d nodes placed, %d found by descent", mover.placedFound, mover.foundAhead+mover.foundAlone)
+			}
+			if err := c.tree.Close(); err != nil {
+				t.Fatal(err)
+			}
+			moved := &Tree{version: running.version, root: root, snapshot: c.full}
+			requireSameTree(t, moved, c.mem, c.keys)
+			if err := moved.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -300,6 +429,11 @@ func (f *runningTrees) requireMoved(r RewriteReport) {
 	if r.LayersRead != layers {
 		f.t.Fatalf("the moves read %d bytes of the new layers, which hold %d", r.LayersRead, layers)
 	}
+	// the nodes of the tree at the rewrite were placed, none searched for
+	// (placement.go)
+	if r.PlacedFound == 0 || r.Searched != 0 {
+		f.t.Fatalf("the moves placed %d nodes and searched for %d", r.PlacedFound, r.Searched)
+	}
 }
 
 // requireSame checks both trees against their twins, then again after a
@@ -357,8 +491,8 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 			t.Fatalf("a layer rewrite: %+v", r)
 		}
 		f.requireMoved(r) // a layer over the chain is moved onto too
-		if r.MergedReadAhead != 0 || r.KeysReadAhead != 0 {
-			t.Fatalf("a layer over the chain, in the page cache, read %d nodes of merged layers and %d keys ahead", r.MergedReadAhead, r.KeysReadAhead)
+		if r.KeysReadAhead != 0 {
+			t.Fatalf("a layer over the chain, in the page cache, read %d keys ahead", r.KeysReadAhead)
 		}
 	}
 	f.commit(300, 5)
@@ -366,10 +500,7 @@ func TestMergedRewriteTakesTheRunningTrees(t *testing.T) {
 	if a := r.Trees[0]; !a.Layer || a.Merged != 3 || a.Chain != 2 {
 		t.Fatalf("the fourth layer rewrite merges a's three layers: %+v", a)
 	}
-	f.requireMoved(r)
-	if r.MergedReadAhead == 0 { // with pread, not through the map (readAheadMerged)
-		t.Fatal("the moves onto the merge read none of the merged layers' nodes ahead")
-	}
+	f.requireMoved(r)         // the merged layers' nodes placed by the merge's writer
 	if r.KeysReadAhead == 0 { // readKeysAhead
 		t.Fatal("the moves onto the merge read none of the copies' keys ahead from the old chain")
 	}
