@@ -99,8 +99,6 @@ type transplanter struct {
 	// placedFound counts the nodes found so.
 	placed      *placement
 	placedFound int
-	// foundAheadCount counts findAhead's finds as its workers make them
-	foundAheadCount atomic.Int64
 	// kept maps the snapshots of the old chain that a new layer lies on
 	// to the new chain's (the same directories): their nodes are the new
 	// tree's as they are. nil for a whole snapshot.
@@ -335,11 +333,14 @@ func (t *transplanter) findAhead(running Node) {
 			}
 			if n, err := t.find(frontier[i]); err == nil {
 				found[i] = n
-				t.foundAheadCount.Add(1)
 			}
 		})
+		for _, i := range left {
+			if found[i] != nil {
+				t.foundAhead++
+			}
+		}
 	}
-	t.foundAhead += int(t.foundAheadCount.Swap(0))
 	for i, x := range frontier {
 		if found[i] != nil {
 			t.remember(x, found[i])
@@ -358,6 +359,15 @@ func (t *transplanter) findAhead(running Node) {
 func (t *transplanter) placeInMemory(frontier, found []Node) {
 	mem := t.placed.mem
 	written, next := 0, 0
+	skip := func() { // a node of the old chain is placed by its runs
+		for next < len(frontier) {
+			if _, ok := frontier[next].(*MemNode); ok {
+				return
+			}
+			next++
+		}
+	}
+	skip()
 	var walk func(n Node)
 	walk = func(n Node) {
 		m, ok := n.(*MemNode)
@@ -379,6 +389,7 @@ func (t *transplanter) placeInMemory(frontier, found []Node) {
 				t.placedFound++
 			}
 			next++
+			skip()
 		}
 	}
 	walk(t.treeV)
