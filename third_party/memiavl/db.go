@@ -138,7 +138,7 @@ type Options struct {
 	// OutOfCacheRewrite, if set, is asked before a background rewrite
 	// writes a tree whole, with the size of the tree's snapshot and of all
 	// the trees' (the state the page cache holds while it is written):
-	// true writes it out of the page cache (dropBehindWriter), for a state
+	// true writes it out of the page cache (snapshotFileWriter), for a state
 	// that would not fit in memory beside a second copy of the tree.
 	OutOfCacheRewrite func(treeBytes, stateBytes int64) bool
 	// MergeLayers, if set, is asked before a background rewrite, with the

@@ -10,7 +10,7 @@ import (
 
 // dropWritten writes n bytes of f from off out to the disk and drops them
 // from the page cache (a whole rewrite written out of the cache,
-// dropBehindWriter). Advice and write-out are hints here: the file is
+// snapshotFileWriter). Advice and write-out are hints here: the file is
 // synced in full before it is used, so their errors are of no
 // consequence.
 func dropWritten(f *os.File, off, n int64) {
@@ -40,4 +40,17 @@ func dropCachedFiles(dir string) {
 		_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 		f.Close()
 	}
+}
+
+// writeDirect has f's writes go direct to the disk, past the page cache
+// (O_DIRECT; snapshotFileWriter): an error where the file system does not
+// allow it.
+func writeDirect(f *os.File) error {
+	fd := int(f.Fd())
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return err
+	}
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags|unix.O_DIRECT)
+	return err
 }

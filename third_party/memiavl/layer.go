@@ -474,7 +474,7 @@ func (t *Tree) writeLayerOver(ctx context.Context, dir string, keep int, report 
 	for _, m := range s.Chain()[keep:] {
 		merged[m] = true
 	}
-	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, false, func(w *snapshotWriter) (uint32, error) {
+	return writeSnapshot(ctx, dir, t.version, SnapshotFormatLayer, true, func(w *snapshotWriter) (uint32, error) {
 		if len(merged) > 0 {
 			defer prefetchMerged(t.root, positions)()
 		}
@@ -628,7 +628,7 @@ func (w *snapshotWriter) placeLayerNode(node Node) {
 	if p, ok := node.(PersistedNode); ok {
 		w.placed.place(p.snapshot, p.isLeaf, p.index, at, 1)
 	} else {
-		w.placed.placeInMemory(at)
+		w.placed.placeInMemory(node.Hash(), at)
 	}
 }
 

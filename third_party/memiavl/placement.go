@@ -1,6 +1,8 @@
 package memiavl
 
 import (
+	"cmp"
+	"encoding/binary"
 	"slices"
 	"sort"
 )
@@ -19,9 +21,11 @@ import (
 //     run of branches moved as one (snapshot_copy.go), a node written
 //     alone (a merged layer's, or a layer's under a whole rewrite) a run
 //     of one. A find is a binary search in memory.
-//   - a node in memory: its index, in the post-order of the tree's nodes
-//     in memory (mem), which a walk of them in memory numbers again
-//     (transplanter.placeInMemory).
+//   - a node in memory: its index, by the first eight bytes of its hash
+//     (`placement.mem`, sorted; 16 bytes a node, nothing the collector
+//     scans). Two nodes of one tree with the same hash would be the same
+//     subtree twice, which a tree does not hold; two whose first eight
+//     bytes agree are both dropped, and left to the descent.
 //
 // The runs of a snapshot come in the order of their nodes' indexes: the
 // writer goes through the tree in post-order, and the nodes of one
@@ -30,9 +34,24 @@ import (
 // hold) before it is read.
 type placement struct {
 	runs map[*Snapshot]*placedRuns
-	// mem is the index of each node in memory written, leaf or branch,
-	// in post-order
-	mem []uint32
+	// mem places the nodes in memory written, by their hashes (sorted
+	// by seal)
+	mem []placedInMemory
+}
+
+// placedInMemory is a node in memory, by the first eight bytes of its
+// hash, written at index.
+type placedInMemory struct {
+	id    uint64
+	index uint32
+}
+
+// memID is the id a node in memory is placed by.
+func memID(hash []byte) uint64 {
+	if len(hash) < 8 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(hash)
 }
 
 // placedRuns are a snapshot's nodes placed: its leaves and its branches,
@@ -76,10 +95,11 @@ func (p *placement) place(s *Snapshot, leaves bool, from, to, count uint32) {
 	*runs = append(*runs, placedRun{from: from, to: to, count: count})
 }
 
-// placeInMemory notes that the next node in memory was written at index.
-func (p *placement) placeInMemory(index uint32) {
+// placeInMemory notes that a node in memory, of hash, was written at
+// index.
+func (p *placement) placeInMemory(hash []byte, index uint32) {
 	if p != nil {
-		p.mem = append(p.mem, index)
+		p.mem = append(p.mem, placedInMemory{id: memID(hash), index: index})
 	}
 }
 
@@ -96,6 +116,20 @@ func (p *placement) seal() *placement {
 			}
 		}
 	}
+	slices.SortFunc(p.mem, func(a, b placedInMemory) int { return cmp.Compare(a.id, b.id) })
+	// ids met more than once place none of their nodes
+	kept := p.mem[:0]
+	for i := 0; i < len(p.mem); {
+		j := i + 1
+		for j < len(p.mem) && p.mem[j].id == p.mem[i].id {
+			j++
+		}
+		if j == i+1 {
+			kept = append(kept, p.mem[i])
+		}
+		i = j
+	}
+	p.mem = slices.Clip(kept)
 	return p
 }
 
@@ -129,4 +163,18 @@ func (p *placement) lookup(n PersistedNode) (uint32, bool) {
 		return 0, false
 	}
 	return runs[i].to + n.index - runs[i].from, true
+}
+
+// lookupInMemory returns the index m, a node in memory of the tree
+// written, was written at, if the writer placed it.
+func (p *placement) lookupInMemory(m *MemNode) (uint32, bool) {
+	if p == nil {
+		return 0, false
+	}
+	id := memID(m.hash)
+	i, ok := slices.BinarySearchFunc(p.mem, id, func(e placedInMemory, id uint64) int { return cmp.Compare(e.id, id) })
+	if !ok {
+		return 0, false
+	}
+	return p.mem[i].index, true
 }

@@ -140,7 +140,18 @@ func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
 					t.Fatal(err)
 				}
 			}
-			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2"} {
+			// Written out of the page cache: direct where the file
+			// system allows it, in the writer's buffer and in buffers
+			// of two blocks, a file ending in a block cut to its length.
+			for i, buffer := range []int{4 << 20, 2 * directAlign} {
+				directWriteBuffer = buffer
+				err := tree.writeWhole(context.Background(), filepath.Join(dir, fmt.Sprint("direct-", i)), true, nil)
+				directWriteBuffer = 4 << 20
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2", "direct-0", "direct-1"} {
 				for _, name := range []string{FileNameNodes, leavesFile, FileNameKVs, FileNameBranchKeys, FileNameBranchKeyIndex, FileNameMetadata} {
 					copied, err := os.ReadFile(filepath.Join(dir, copy, name))
 					if err != nil {

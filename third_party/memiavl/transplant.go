@@ -94,8 +94,7 @@ type transplanter struct {
 	keyNext       int
 	keysReadAhead int
 	// placed is where the snapshot's writer put the nodes of the tree at
-	// v (placement.go): they are found there without a descent, a node of
-	// the old chain in its runs, one in memory by placeInMemory.
+	// v (placement.go): they are found there without a descent (place).
 	// placedFound counts the nodes found so.
 	placed      *placement
 	placedFound int
@@ -133,9 +132,6 @@ func (t *transplanter) recall(n Node) (Node, bool) {
 			return n.moved.to, true
 		}
 	case PersistedNode:
-		if i, ok := t.placed.lookup(n); ok {
-			return PersistedNode{snapshot: t.snap, isLeaf: n.isLeaf, index: i}, true
-		}
 		if i, ok := t.found[t.oldNodeKey(n)]; ok {
 			return PersistedNode{snapshot: t.snap, isLeaf: i>>32 != 0, index: uint32(i)}, true
 		}
@@ -234,11 +230,11 @@ func (t *transplanter) node(n Node) (Node, error) {
 	if p, ok := t.keptNode(n); ok {
 		return p, nil
 	}
-	if p, ok := n.(PersistedNode); ok && t.placed != nil {
-		// of the old chain, so of the tree at v: placed, its record unread
-		if moved, ok := t.recall(p); ok {
+	if t.placed != nil {
+		// a node of the tree at v the writer placed, its record unread
+		if at, ok := t.place(n); ok {
 			t.placedFound++
-			return moved, nil
+			return at, nil
 		}
 	}
 	if n.Version() <= t.moved {
@@ -315,84 +311,51 @@ func (t *transplanter) findAhead(running Node) {
 	t.keyNodes, t.keyNext = t.keyNodes[:0], 0
 	t.collectFrontier(running, &frontier)
 	t.readKeysAhead()
+	if len(frontier) < 2*transplantFindWorkers {
+		return
+	}
 	found := make([]Node, len(frontier))
-	if t.placed != nil {
-		t.placeInMemory(frontier, found)
-	}
-	var left []int // the frontier's nodes not placed
-	for i := range frontier {
-		if found[i] == nil {
-			left = append(left, i)
+	eachInParallel(len(frontier), transplantFindWorkers, func(i int) {
+		if t.readAhead {
+			t.readAheadFind(frontier[i])
 		}
-	}
-	if len(left) >= 2*transplantFindWorkers {
-		eachInParallel(len(left), transplantFindWorkers, func(k int) {
-			i := left[k]
-			if t.readAhead {
-				t.readAheadFind(frontier[i])
-			}
-			if n, err := t.find(frontier[i]); err == nil {
-				found[i] = n
-			}
-		})
-		for _, i := range left {
-			if found[i] != nil {
-				t.foundAhead++
-			}
+		if n, err := t.find(frontier[i]); err == nil {
+			found[i] = n
 		}
-	}
+	})
 	for i, x := range frontier {
 		if found[i] != nil {
 			t.remember(x, found[i])
+			t.foundAhead++
 		}
 	}
 }
 
-// placeInMemory places the nodes of frontier (in key order) that are
-// in memory at v where the writer put them (placement.mem): a walk of the
-// tree at v's nodes in memory, in post-order as the writer went, numbers
-// them as it did. It reads nothing, but for a layer (whose pages
-// readLayerFiles read) each placed node's hash, which must be the node's.
-// findInLayer walked the new layer from its root for each (at 10M parcels
-// in 8 GiB, 27 % of a long rewrite's moves), find the tree at v, reading
-// the old chain's sizes. A node it does not place is left to find.
-func (t *transplanter) placeInMemory(frontier, found []Node) {
-	mem := t.placed.mem
-	written, next := 0, 0
-	skip := func() { // a node of the old chain is placed by its runs
-		for next < len(frontier) {
-			if _, ok := frontier[next].(*MemNode); ok {
-				return
+// place returns where the writer put n, a node of the tree at v (of the
+// old chain, or in memory at v), if it placed it (placement.go): nothing
+// is read, but for a layer (whose pages readLayerFiles read) the placed
+// node's hash, which must be n's. The descents it spares walked the new
+// layer from its root for each node (findInLayer: at 10M parcels in
+// 8 GiB, 27 % of a long rewrite's moves) or the tree at v, reading the
+// old chain's records.
+func (t *transplanter) place(n Node) (Node, bool) {
+	switch n := n.(type) {
+	case PersistedNode:
+		if i, ok := t.placed.lookup(n); ok {
+			return PersistedNode{snapshot: t.snap, isLeaf: n.isLeaf, index: i}, true
+		}
+	case *MemNode:
+		if n.version > t.v {
+			return nil, false
+		}
+		if i, ok := t.placed.lookupInMemory(n); ok {
+			at := PersistedNode{snapshot: t.snap, isLeaf: n.height == 0, index: i}
+			if t.kept == nil || bytes.Equal(at.Hash(), n.hash) {
+				return at, true
 			}
-			next++
 		}
 	}
-	skip()
-	var walk func(n Node)
-	walk = func(n Node) {
-		m, ok := n.(*MemNode)
-		if !ok || next == len(frontier) || written == len(mem) {
-			return
-		}
-		if m.height > 0 {
-			walk(m.left)
-			walk(m.right)
-		}
-		if written == len(mem) {
-			return
-		}
-		at := PersistedNode{snapshot: t.snap, isLeaf: m.height == 0, index: mem[written]}
-		written++
-		if next < len(frontier) && frontier[next] == Node(m) {
-			if t.kept == nil || bytes.Equal(at.Hash(), m.hash) {
-				found[next] = at
-				t.placedFound++
-			}
-			next++
-			skip()
-		}
-	}
-	walk(t.treeV)
+	return nil, false
 }
 
 // readKeysAhead reads the keys of keyNodes with pread, from
@@ -505,6 +468,9 @@ func preadKeyHeight(w *preadSpans, node PersistedNode) ([]byte, uint8, error) {
 func (t *transplanter) collectFrontier(n Node, frontier *[]Node) {
 	if _, ok := t.keptNode(n); ok {
 		return
+	}
+	if _, ok := t.place(n); ok {
+		return // node places it
 	}
 	switch n := n.(type) {
 	case PersistedNode:

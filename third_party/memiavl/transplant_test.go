@@ -197,12 +197,15 @@ func TestPlacementAgreesWithFind(t *testing.T) {
 						walk(m.left)
 						walk(m.right)
 					}
-					// numbered in post-order, as the writer went
+					at, ok := placed.lookupInMemory(m)
+					if !ok {
+						t.Fatalf("a node in memory (height %d) was not placed", m.height)
+					}
 					want, err := finder.find(m)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if got := (PersistedNode{snapshot: c.full, isLeaf: m.height == 0, index: placed.mem[inMemory]}); got != want {
+					if got := (PersistedNode{snapshot: c.full, isLeaf: m.height == 0, index: at}); got != want {
 						t.Fatalf("the node in memory placed at %+v, found at %+v", got, want)
 					}
 					inMemory++
