@@ -143,15 +143,20 @@ func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
 			// Written out of the page cache: direct where the file
 			// system allows it, in the writer's buffer and in buffers
 			// of two blocks, a file ending in a block cut to its length.
-			for i, buffer := range []int{4 << 20, 2 * directAlign} {
-				directWriteBuffer = buffer
+			// Its base is read direct too, in pieces of the reader's
+			// size and of a few blocks, with and without reading back.
+			for i, c := range []struct {
+				buffer      int
+				chunk, back int64
+			}{{4 << 20, 4 << 20, 1 << 20}, {2 * directAlign, 3 * directAlign, 100}, {directAlign, 5000, 0}} {
+				directWriteBuffer, copyReadChunk, copyReadBack = c.buffer, c.chunk, c.back
 				err := tree.writeWhole(context.Background(), filepath.Join(dir, fmt.Sprint("direct-", i)), true, nil)
-				directWriteBuffer = 4 << 20
+				directWriteBuffer, copyReadChunk, copyReadBack = 4<<20, 4<<20, 1<<20
 				if err != nil {
 					t.Fatal(err)
 				}
 			}
-			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2", "direct-0", "direct-1"} {
+			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2", "direct-0", "direct-1", "direct-2"} {
 				for _, name := range []string{FileNameNodes, leavesFile, FileNameKVs, FileNameBranchKeys, FileNameBranchKeyIndex, FileNameMetadata} {
 					copied, err := os.ReadFile(filepath.Join(dir, copy, name))
 					if err != nil {
@@ -197,8 +202,14 @@ func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
 }
 
 // A copyReader gives a file's bytes at any offset, forward, backward and
-// across its pieces, and refuses reads beyond the file.
+// across its pieces, and refuses reads beyond the file, through the cache
+// and direct (a file whose length is not a multiple of the blocks).
 func TestCopyReaderReadsTheFile(t *testing.T) {
+	t.Run("through the cache", func(t *testing.T) { testCopyReaderReadsTheFile(t, false) })
+	t.Run("direct", func(t *testing.T) { testCopyReaderReadsTheFile(t, true) })
+}
+
+func testCopyReaderReadsTheFile(t *testing.T, direct bool) {
 	defer func(chunk, back int64) { copyReadChunk, copyReadBack = chunk, back }(copyReadChunk, copyReadBack)
 	path := filepath.Join(t.TempDir(), "file")
 	data := make([]byte, 10_000)
@@ -214,7 +225,11 @@ func TestCopyReaderReadsTheFile(t *testing.T) {
 	defer f.Close()
 	for _, piece := range [][2]int64{{4 << 20, 1 << 20}, {512, 100}, {64, 0}, {1, 1}} {
 		copyReadChunk, copyReadBack = piece[0], piece[1]
-		r := newCopyReader(f)
+		r := newCopyReader(f, direct)
+		defer r.close()
+		if direct && r.direct == nil && directReadable(&Snapshot{kvsMap: f}) {
+			t.Fatal("the file system reads direct, the reader does not")
+		}
 		offset := int64(0)
 		for i := 0; i < 2000; i++ {
 			switch rng.Intn(3) {
