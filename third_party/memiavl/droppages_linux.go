@@ -54,9 +54,3 @@ func writeDirect(f *os.File) error {
 	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags|unix.O_DIRECT)
 	return err
 }
-
-// openDirect opens the file name for direct reads (O_DIRECT; copyReader):
-// an error where the file system does not allow them.
-func openDirect(name string) (*os.File, error) {
-	return os.OpenFile(name, os.O_RDONLY|unix.O_DIRECT, 0)
-}

@@ -13,6 +13,3 @@ func dropCachedFiles(string) {}
 
 // writeDirect is refused here: files are written through the cache.
 func writeDirect(*os.File) error { return errors.ErrUnsupported }
-
-// openDirect is refused here: files are read through the cache.
-func openDirect(string) (*os.File, error) { return nil, errors.ErrUnsupported }

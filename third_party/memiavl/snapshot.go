@@ -614,13 +614,8 @@ func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bo
 			return 0, nil
 		} else {
 			// A tree written out of the cache is one too large to be
-			// all in it: its subtree copies read the base direct
-			// (copyReader), or else the base is read ahead of the writer
-			// (baseahead.go).
-			if outOfCache && t.snapshot != nil && directReadable(t.snapshot.Chain()[0]) {
-				w.directReads = true
-				defer w.closeCopyFiles()
-			} else if outOfCache && t.snapshot != nil {
+			// all in it: read its base ahead of the writer (baseahead.go).
+			if outOfCache && t.snapshot != nil {
 				w.ahead = startBaseAhead(t.snapshot.Chain()[0], uint32(t.root.Size()))
 				defer func() {
 					w.ahead.end()
@@ -853,8 +848,6 @@ type snapshotWriter struct {
 
 	// files are the files it writes
 	files []*snapshotFileWriter
-	// directReads: the subtree copies read their files direct
-	directReads bool
 
 	// placed, if set, notes where the nodes were written (placement.go)
 	placed *placement
@@ -1220,33 +1213,6 @@ func (w *snapshotFileWriter) close() {
 		w.full = nil
 	}
 }
-
-// closeCopyFiles closes the subtree copies' files opened for direct
-// reads.
-func (w *snapshotWriter) closeCopyFiles() {
-	for _, in := range w.copyFiles {
-		for _, r := range []*copyReader{in.nodes, in.leaves, in.kvs, in.branchKeys, in.branchIndex} {
-			r.close()
-		}
-	}
-}
-
-// directReadable says whether s's files can be read direct (O_DIRECT), as
-// a whole rewrite's subtree copies read them out of the page cache.
-func directReadable(s *Snapshot) bool {
-	if noDirectReads || s == nil || s.kvsMap == nil || s.kvsMap.file == nil {
-		return false
-	}
-	f, err := openDirect(s.kvsMap.file.Name())
-	if err != nil {
-		return false
-	}
-	_ = f.Close()
-	return true
-}
-
-// noDirectReads, set by tests, reads the base through the cache.
-var noDirectReads bool
 
 // waited returns how long the writer waited for its files' writes, and
 // for its subtree copies' reads.

@@ -4,9 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"time"
-	"unsafe"
 )
 
 // copyRecordsBatch is how many records a subtree copy patches before it
@@ -207,11 +205,11 @@ func (w *snapshotWriter) copyFrom(s *Snapshot) *copyFiles {
 		w.copyFiles = map[*Snapshot]*copyFiles{}
 	}
 	in := &copyFiles{
-		nodes:       newCopyReader(s.nodesMap, w.directReads),
-		leaves:      newCopyReader(s.leavesMap, w.directReads),
-		kvs:         newCopyReader(s.kvsMap, w.directReads),
-		branchKeys:  newCopyReader(s.branchKeysMap, w.directReads),
-		branchIndex: newCopyReader(s.branchIndexMap, w.directReads),
+		nodes:       newCopyReader(s.nodesMap),
+		leaves:      newCopyReader(s.leavesMap),
+		kvs:         newCopyReader(s.kvsMap),
+		branchKeys:  newCopyReader(s.branchKeysMap),
+		branchIndex: newCopyReader(s.branchIndexMap),
 	}
 	w.copyFiles[s] = in
 	return in
@@ -235,60 +233,16 @@ var (
 // calls. Through the map, each page the page cache lacked was a fault of
 // its own, one at a time: at 10M parcels in an 8 GiB memory cgroup the
 // base was read at about 100 MB/s, most of the rewrite's time.
-//
-// For a whole rewrite written out of the page cache it reads direct
-// (O_DIRECT, in blocks aligned to directAlign) where the file system
-// allows it: the base's pages then neither pass through the page cache,
-// pushing the running state's out of it, nor wait there for the memory
-// cgroup's reclaim (at 10M parcels in 8 GiB the base read ahead through
-// the cache took a whole rewrite of the high tree 66–72 s, and the blocks
-// beside it went from 1–2 disk reads a transfer to 6–9).
 type copyReader struct {
-	file   *MmapFile
-	direct *os.File // the file opened for direct reads, nil if not
-	size   int64
-	buf    []byte
-	at     int64         // the file offset of buf[0]
-	took   time.Duration // in its reads
+	file *MmapFile
+	size int64
+	buf  []byte
+	at   int64         // the file offset of buf[0]
+	took time.Duration // in its reads
 }
 
-func newCopyReader(f *MmapFile, direct bool) *copyReader {
-	r := &copyReader{file: f, size: int64(len(f.Data()))}
-	if direct {
-		if d, err := openDirect(f.file.Name()); err == nil {
-			r.direct = d
-		}
-	}
-	return r
-}
-
-// close closes the file opened for direct reads.
-func (r *copyReader) close() {
-	if r != nil && r.direct != nil {
-		_ = r.direct.Close()
-		r.direct = nil
-	}
-}
-
-// readDirect reads [from, to) of the file direct into r.buf, from the
-// block from lies in; r.at is then that block's offset.
-func (r *copyReader) readDirect(from, to int64) error {
-	start := from &^ (directAlign - 1)
-	end := min((to+directAlign-1)&^(directAlign-1), (r.size+directAlign-1)&^(directAlign-1))
-	if cap(r.buf) < int(end-start) || uintptr(unsafe.Pointer(unsafe.SliceData(r.buf[:1])))%directAlign != 0 {
-		r.buf = alignedBuffer(int(end - start))
-	}
-	r.buf = r.buf[:end-start]
-	n, err := r.direct.ReadAt(r.buf, start)
-	if int64(n) < to-start { // else the end of the file, in its last block
-		if err == nil {
-			err = io.ErrUnexpectedEOF
-		}
-		r.buf = r.buf[:0]
-		return fmt.Errorf("read %d bytes at %d direct: %w", end-start, start, err)
-	}
-	r.buf, r.at = r.buf[:min(int64(n), r.size-start)], start
-	return nil
+func newCopyReader(f *MmapFile) *copyReader {
+	return &copyReader{file: f, size: int64(len(f.Data()))}
 }
 
 // readInto reads len(dst) bytes at offset into dst.
@@ -335,15 +289,6 @@ func (r *copyReader) read(offset int64, n int) ([]byte, error) {
 		from = max(from, end) // nothing read twice going forward
 	}
 	to := min(max(from+copyReadChunk, offset+int64(n)), r.size)
-	if r.direct != nil {
-		began := time.Now()
-		err := r.readDirect(from, to)
-		r.took += time.Since(began)
-		if err != nil {
-			return nil, err
-		}
-		return r.buf[offset-r.at:][:n], nil
-	}
 	if cap(r.buf) < int(to-from) {
 		r.buf = make([]byte, to-from)
 	}

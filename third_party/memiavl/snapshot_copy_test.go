@@ -143,8 +143,8 @@ func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
 			// Written out of the page cache: direct where the file
 			// system allows it, in the writer's buffer and in buffers
 			// of two blocks, a file ending in a block cut to its length.
-			// Its base is read direct too, in pieces of the reader's
-			// size and of a few blocks, with and without reading back.
+			// Its base read in pieces of the reader's size and of a few
+			// blocks, with and without reading back.
 			for i, c := range []struct {
 				buffer      int
 				chunk, back int64
@@ -202,14 +202,8 @@ func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
 }
 
 // A copyReader gives a file's bytes at any offset, forward, backward and
-// across its pieces, and refuses reads beyond the file, through the cache
-// and direct (a file whose length is not a multiple of the blocks).
+// across its pieces, and refuses reads beyond the file.
 func TestCopyReaderReadsTheFile(t *testing.T) {
-	t.Run("through the cache", func(t *testing.T) { testCopyReaderReadsTheFile(t, false) })
-	t.Run("direct", func(t *testing.T) { testCopyReaderReadsTheFile(t, true) })
-}
-
-func testCopyReaderReadsTheFile(t *testing.T, direct bool) {
 	defer func(chunk, back int64) { copyReadChunk, copyReadBack = chunk, back }(copyReadChunk, copyReadBack)
 	path := filepath.Join(t.TempDir(), "file")
 	data := make([]byte, 10_000)
@@ -225,11 +219,7 @@ func testCopyReaderReadsTheFile(t *testing.T, direct bool) {
 	defer f.Close()
 	for _, piece := range [][2]int64{{4 << 20, 1 << 20}, {512, 100}, {64, 0}, {1, 1}} {
 		copyReadChunk, copyReadBack = piece[0], piece[1]
-		r := newCopyReader(f, direct)
-		defer r.close()
-		if direct && r.direct == nil && directReadable(&Snapshot{kvsMap: f}) {
-			t.Fatal("the file system reads direct, the reader does not")
-		}
+		r := newCopyReader(f)
 		offset := int64(0)
 		for i := 0; i < 2000; i++ {
 			switch rng.Intn(3) {
