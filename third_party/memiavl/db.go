@@ -1021,6 +1021,9 @@ type RewrittenTree struct {
 	// Copied is how many of a tree written whole were leaves of its base
 	// copied with their subtrees as records (snapshot_copy.go).
 	Copied int64
+	// WrittenAhead is the records of layers' nodes and of leaves written
+	// alone read ahead of the writer (writeahead.go)
+	WrittenAhead int64
 	// WriteWaited is how long a tree written whole waited for its files'
 	// writes, CopyReadTook for its base's reads by the subtree copies.
 	WriteWaited, CopyReadTook time.Duration

@@ -628,6 +628,15 @@ func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bo
 			if report != nil {
 				w.placed = newPlacement()
 			}
+			if outOfCache && t.snapshot != nil {
+				w.writeAhead = startWriterAhead(w, t.root)
+				defer func() {
+					w.writeAhead.end()
+					if w.writeAhead != nil && report != nil {
+						report.WrittenAhead = w.writeAhead.read.Load()
+					}
+				}()
+			}
 			if err := w.writeRecursive(t.root); err != nil {
 				return 0, err
 			}
@@ -836,8 +845,10 @@ type snapshotWriter struct {
 	layerSelf      int
 	layerMerged    map[*Snapshot]bool // layers whose nodes are written again (writeLayerOver)
 
-	// ahead, if set, reads the base ahead of a whole rewrite
-	ahead *baseAhead
+	// ahead, if set, reads the base ahead of a whole rewrite, writeAhead
+	// what it writes node by node (writeahead.go)
+	ahead      *baseAhead
+	writeAhead *writerAhead
 
 	// copyScratch holds the records a subtree copy patches; copiedLeaves
 	// counts the leaves copied so
@@ -950,8 +961,9 @@ func (w *snapshotWriter) writeLeafStored(version uint32, key, value, stored, has
 	}
 
 	w.leafCounter++
-	if w.ahead != nil && w.leafCounter%1024 == 0 {
+	if w.leafCounter%1024 == 0 {
 		w.ahead.wrote(w.leafCounter)
+		w.writeAhead.wrote(w.leafCounter)
 	}
 	return nil
 }

@@ -84,8 +84,9 @@ func (w *snapshotWriter) copySubtree(p PersistedNode) error {
 	}, func(n uint32) {
 		before := w.leafCounter
 		w.leafCounter += n
-		if w.ahead != nil && before/1024 != w.leafCounter/1024 {
+		if before/1024 != w.leafCounter/1024 {
 			w.ahead.wrote(w.leafCounter)
+			w.writeAhead.wrote(w.leafCounter)
 		}
 	}); err != nil {
 		return err

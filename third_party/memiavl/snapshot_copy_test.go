@@ -150,10 +150,18 @@ func testSubtreeCopy(t *testing.T, leaves, changes int, unpacked bool) {
 				chunk, back int64
 			}{{4 << 20, 4 << 20, 1 << 20}, {2 * directAlign, 3 * directAlign, 100}, {directAlign, 5000, 0}} {
 				directWriteBuffer, copyReadChunk, copyReadBack = c.buffer, c.chunk, c.back
-				err := tree.writeWhole(context.Background(), filepath.Join(dir, fmt.Sprint("direct-", i)), true, nil)
+				var report RewrittenTree
+				readAllAheadFirst = true
+				err := tree.writeWhole(context.Background(), filepath.Join(dir, fmt.Sprint("direct-", i)), true, &report)
 				directWriteBuffer, copyReadChunk, copyReadBack = 4<<20, 4<<20, 1<<20
+				readAllAheadFirst = false
 				if err != nil {
 					t.Fatal(err)
+				}
+				// what is not copied is read ahead of the writer
+				// (writeahead.go)
+				if report.Copied < int64(tree.root.Size()) && report.WrittenAhead == 0 {
+					t.Fatal("nothing was read ahead of the writer")
 				}
 			}
 			for _, copy := range []string{"copied", "copied-0", "copied-1", "copied-2", "direct-0", "direct-1", "direct-2"} {
