@@ -1227,14 +1227,6 @@ const layerBytesPerLogByte = 8
 // diskFreeFunc is diskFree, replaced by tests.
 var diskFreeFunc = diskFree
 
-// RewriteRunning says whether a background rewrite is running, and the
-// version it writes.
-func (db *DB) RewriteRunning() (version int64, running bool) {
-	db.mtx.Lock()
-	defer db.mtx.Unlock()
-	return db.rewriteStarted, db.snapshotRewriteChan != nil
-}
-
 // RewriteStage is where a background rewrite is.
 type RewriteStage int
 

@@ -1097,7 +1097,7 @@ var directWriteBuffer = 4 << 20
 
 func newSnapshotFileWriter(f *os.File, outOfCache bool) *snapshotFileWriter {
 	w := &snapshotFileWriter{f: f, dropBehind: outOfCache}
-	if !outOfCache || noDirectWrites || writeDirect(f) != nil {
+	if !outOfCache || writeDirect(f) != nil {
 		w.buf = make([]byte, 0, snapshotWriteBuffer)
 		return w
 	}
@@ -1125,9 +1125,6 @@ func (w *snapshotFileWriter) writeBlocks() {
 	}
 }
 
-// noDirectWrites, set by tests, writes every file through the cache.
-var noDirectWrites bool
-
 // alignedBuffer is an empty slice of capacity size whose first byte is
 // aligned to directAlign.
 func alignedBuffer(size int) []byte {
@@ -1150,19 +1147,16 @@ func (w *snapshotFileWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// writeOut writes the buffer to the file (a direct writer hands it to its
-// goroutine and takes a free one) and empties it.
+// writeOut writes the buffer to the file and empties it. A direct writer
+// hands it to its goroutine and takes a free one; an error of its writes
+// is returned by flush.
 func (w *snapshotFileWriter) writeOut() error {
 	began := time.Now()
 	defer func() { w.waited += time.Since(began) }()
 	if w.direct {
 		w.full <- w.buf
-		select {
-		case w.buf = <-w.free:
-			return nil
-		case <-w.done: // failed, and gone
-			return w.failed
-		}
+		w.buf = <-w.free
+		return nil
 	}
 	n, err := w.f.Write(w.buf)
 	w.written += int64(n)
@@ -1188,21 +1182,16 @@ func (w *snapshotFileWriter) flush() error {
 		return w.writeOut()
 	}
 	began := time.Now()
-	var length int64
-	if w.full != nil {
-		b := w.buf
-		padded := (len(b) + directAlign - 1) / directAlign * directAlign
-		b = b[:padded]
-		clear(b[len(w.buf):])
-		if len(b) > 0 {
-			w.full <- b
-		}
-		close(w.full)
-		<-w.done
-		w.full = nil
-		length = w.written - int64(padded-len(w.buf))
-		w.buf = nil
+	b := w.buf
+	padded := (len(b) + directAlign - 1) / directAlign * directAlign
+	b = b[:padded]
+	clear(b[len(w.buf):])
+	if len(b) > 0 {
+		w.full <- b
 	}
+	w.close()
+	length := w.written - int64(padded-len(w.buf))
+	w.buf = nil
 	w.waited += time.Since(began)
 	if w.failed != nil {
 		return w.failed
@@ -1216,8 +1205,8 @@ func (w *snapshotFileWriter) flush() error {
 	return nil
 }
 
-// close ends a direct writer's goroutine if flush did not (the write
-// failed before it).
+// close ends a direct writer's goroutine, once its blocks are written
+// (flush, or a write that failed before it).
 func (w *snapshotFileWriter) close() {
 	if w.direct && w.full != nil {
 		close(w.full)

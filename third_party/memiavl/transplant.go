@@ -353,7 +353,8 @@ func (t *transplanter) placeOnce(n Node) (Node, bool) {
 }
 
 // place returns where the writer put n, a node of the tree at v (of the
-// old chain, or in memory at v), if it placed it (placement.go): nothing
+// old chain, or in memory no newer than v: placeOnce tells), if it placed
+// it (placement.go): nothing
 // is read, but for a layer (whose pages readLayerFiles read) the placed
 // node's hash, which must be n's. The descents it spares walked the new
 // layer from its root for each node (findInLayer: at 10M parcels in
@@ -366,9 +367,6 @@ func (t *transplanter) place(n Node) (Node, bool) {
 			return PersistedNode{snapshot: t.snap, isLeaf: n.isLeaf, index: i}, true
 		}
 	case *MemNode:
-		if n.version > t.v {
-			return nil, false
-		}
 		if i, ok := t.placed.lookupInMemory(n); ok {
 			at := PersistedNode{snapshot: t.snap, isLeaf: n.height == 0, index: i}
 			if t.kept == nil || bytes.Equal(at.Hash(), n.hash) {

@@ -400,8 +400,8 @@ func (f *runningTrees) rewrite(during int) RewriteReport {
 	if err := f.db.RewriteSnapshotBackground(); err != nil {
 		f.t.Fatal(err)
 	}
-	if v, running := f.db.RewriteRunning(); !running || v != f.db.Version() {
-		f.t.Fatalf("a rewrite of version %d running: %v, %d", f.db.Version(), running, v)
+	if p, running := f.db.RewriteProgress(); !running || p.Version != f.db.Version() {
+		f.t.Fatalf("a rewrite of version %d running: %v, %d", f.db.Version(), running, p.Version)
 	}
 	for range during {
 		f.commit(40, 3)
@@ -409,7 +409,7 @@ func (f *runningTrees) rewrite(during int) RewriteReport {
 	if err := f.db.WaitSnapshotRewrite(); err != nil {
 		f.t.Fatal(err)
 	}
-	if _, running := f.db.RewriteRunning(); running {
+	if _, running := f.db.RewriteProgress(); running {
 		f.t.Fatal("a rewrite running after it switched")
 	}
 	return f.db.LastRewrite()

@@ -41,7 +41,7 @@ type writerAhead struct {
 // startWriterAhead starts reading ahead of w, which writes root's tree
 // whole; nil where nothing is to be read.
 func startWriterAhead(w *snapshotWriter, root Node) *writerAhead {
-	if root == nil || noWriterAhead {
+	if root == nil {
 		return nil
 	}
 	a := &writerAhead{}
@@ -92,9 +92,9 @@ func startWriterAhead(w *snapshotWriter, root Node) *writerAhead {
 	return a
 }
 
-// noWriterAhead, set by benchmarks, reads nothing ahead; readAllAheadFirst,
-// set by tests, reads everything ahead before the writer begins.
-var noWriterAhead, readAllAheadFirst bool
+// readAllAheadFirst, set by tests, reads everything ahead before the
+// writer begins.
+var readAllAheadFirst bool
 
 // readSubtree reads what the writer will read of n's subtree node by
 // node: nothing of a subtree it copies, nor of the nodes in memory.
