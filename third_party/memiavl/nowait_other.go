@@ -1,0 +1,9 @@
+//go:build !linux
+
+package memiavl
+
+import "os"
+
+// readNowait reads as ReadAt here: it waits for the disk (nowait_linux.go
+// does not).
+func readNowait(f *os.File, p []byte, off int64) (int, error) { return f.ReadAt(p, off) }
