@@ -1,7 +1,6 @@
 package app
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -154,9 +153,7 @@ func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
 }
 
 // readAheadWrites reads ahead what applying the block's writes will read
-// from the trees, a goroutine a processor for each tree: their walks begin
-// the disk's reads without waiting on each, so more goroutines would only
-// take turns on the processors (store.ReadAheadWrites). Inserting and
+// from the trees, with workersAhead reads in flight. Inserting and
 // deleting keys (an owner period opened, a party's index entry moved, a
 // history entry added) rebalance and rehash their paths, reading the
 // branches beside them, which no transaction read: one fault at a time
@@ -166,6 +163,6 @@ func (a *App) readAheadWrites(kv *store.Cache) {
 		return
 	}
 	keys := kv.ChangedKeys()
-	a.store.ReadAheadWrites(keys, runtime.GOMAXPROCS(0))
+	a.store.ReadAheadWrites(keys, a.workersAhead())
 	a.readAheadKeys.Add(int64(len(keys)))
 }

@@ -983,38 +983,38 @@ func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value
 	splitKV(k).Iterate(start, end, reverse, fn)
 }
 
-// ReadAheadWrites reads what writing or deleting keys in the latest trees
-// will read from their snapshots (memiavl's Tree.ReadAheadWrites: the
-// branches on each key's path, their other children, the leaf it lands
-// at), each tree's keys as one batch from `workers` goroutines that begin
-// the disk's reads without waiting on each. Inserting or deleting a key
+// ReadAheadWrites reads, with up to workers reads in flight, what writing
+// or deleting keys in the latest trees will read from their snapshots
+// (memiavl's Tree.ReadAheadWrite: the branches on each key's path, their
+// other children, the leaf it lands at). Inserting or deleting a key
 // rebalances its path and reads the heights, sizes and hashes of the
 // branches beside it, which a read of the key does not touch. Like
 // ReadAhead it only fills the page cache, and must not run while the
 // trees change.
 func (s *Store) ReadAheadWrites(keys []string, workers int) {
-	var low, high [][]byte
-	for _, k := range keys {
-		if t, _ := (splitKV{s}).tree([]byte(k)); t == s.low {
-			low = append(low, []byte(k))
-		} else {
-			high = append(high, []byte(k))
-		}
-	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for _, batch := range []struct {
-		t    *memiavl.Tree
-		keys [][]byte
-	}{{s.low, low}, {s.high, high}} {
-		if len(batch.keys) == 0 {
-			continue
-		}
+	for range min(workers, len(keys)) {
 		wg.Go(func() {
-			defer func() { _ = recover() }() // a hint: the block reads for itself
-			batch.t.ReadAheadWrites(batch.keys, workers)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(keys) {
+					return
+				}
+				s.readAheadWrite([]byte(keys[i]))
+			}
 		})
 	}
 	wg.Wait()
+}
+
+// readAheadWrite reads ahead one key's write. A read error or a panic
+// (a snapshot file cut short under the map) ends only this key's read:
+// the write itself meets the same fault and reports it.
+func (s *Store) readAheadWrite(key []byte) {
+	defer func() { _ = recover() }()
+	t, _ := splitKV{s}.tree(key)
+	_ = t.ReadAheadWrite(key)
 }
 
 // SnapshotBytes is the size of the latest trees' snapshot files: what

@@ -7,9 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/alitto/pond"
 	"github.com/tidwall/wal"
@@ -488,33 +486,37 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 	return report, WriteFileSync(filepath.Join(dir, MetadataFileName), bz)
 }
 
+// catchupReadAheadWorkers is how many reads readAheadEntry keeps in
+// flight: the depth of the disk's queue, as the blocks' read-ahead.
+const catchupReadAheadWorkers = 16
+
 // readAheadEntry reads what applying entry will read from the trees'
-// snapshots (Tree.ReadAheadWrites: each changed key's path, the other
-// child of each branch on it, its leaf), each tree's keys as one batch
-// whose walks begin the disk's reads without waiting on each. Replayed
+// snapshots (Tree.ReadAheadWrite: each changed key's path, the other
+// child of each branch on it, its leaf), many keys at once. Replayed
 // against a snapshot the page cache does not hold (a whole rewrite
 // written out of it, a node started cold), a version's changes would
 // otherwise read their paths from the disk one read after another. It
 // only reads, before the trees change: it cannot change an outcome, and
 // its errors leave the reads to the apply.
 func (t *MultiTree) readAheadEntry(entry *WALEntry) {
-	var wg sync.WaitGroup
-	for _, cs := range entry.Changesets {
-		tree := t.TreeByName(cs.Name)
-		if tree == nil || len(cs.Changeset.Pairs) < 2 {
-			continue
-		}
-		keys := make([][]byte, len(cs.Changeset.Pairs))
-		for i, p := range cs.Changeset.Pairs {
-			keys[i] = p.Key
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tree.ReadAheadWrites(keys, runtime.GOMAXPROCS(0))
-		}()
+	type change struct {
+		tree *Tree
+		key  []byte
 	}
-	wg.Wait()
+	var changes []change
+	for _, cs := range entry.Changesets {
+		if tree := t.TreeByName(cs.Name); tree != nil {
+			for _, p := range cs.Changeset.Pairs {
+				changes = append(changes, change{tree, p.Key})
+			}
+		}
+	}
+	if len(changes) < 2 {
+		return
+	}
+	eachInParallel(len(changes), catchupReadAheadWorkers, func(i int) {
+		_ = changes[i].tree.ReadAheadWrite(changes[i].key)
+	})
 }
 
 // snapshotDirs is the set of the directories of the trees' snapshots,

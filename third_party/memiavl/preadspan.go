@@ -29,10 +29,6 @@ const (
 // pread.
 type preadSpans struct {
 	spans [spanFiles]fileSpan
-	// nowait: a read of bytes not in the page cache does not wait for
-	// the disk but fails with errWouldBlock, the kernel having begun to
-	// read them (readNowait; Tree.ReadAheadWrites)
-	nowait bool
 }
 
 type fileSpan struct {
@@ -52,25 +48,19 @@ func newPreadSpans() *preadSpans {
 		return nil
 	}
 	w := preadSpansPool.Get().(*preadSpans)
-	w.reset()
-	w.nowait = false
-	return w
-}
-
-// reset forgets the spans read.
-func (w *preadSpans) reset() {
 	for i := range w.spans {
 		w.spans[i].file = nil
 	}
+	return w
 }
 
-// read fills p from f at off as readAt's reads of a file do: waiting for
-// the disk, or not when nowait.
-func (w *preadSpans) read(f *os.File, p []byte, off int64) (int, error) {
-	if w != nil && w.nowait {
-		return readNowait(f, p, off)
+// read fills p from f at off for readAt, waiting for the disk parked
+// (readParked).
+func read(f *os.File, p []byte, off int64) (int, error) {
+	if readAheadWaitsInPread {
+		return f.ReadAt(p, off)
 	}
-	return f.ReadAt(p, off)
+	return readParked(f, p, off)
 }
 
 func (w *preadSpans) done() {
@@ -78,6 +68,10 @@ func (w *preadSpans) done() {
 		preadSpansPool.Put(w)
 	}
 }
+
+// readAheadWaitsInPread, set by benchmarks, has the walks wait for the
+// disk in pread instead of parked (readParked).
+var readAheadWaitsInPread bool
 
 // readAheadWithoutSpans, set by BenchmarkReadAheadCold, reads each record
 // with its own pread (a branch key's length and bytes apart).
@@ -89,7 +83,7 @@ var readAheadWithoutSpans bool
 // own.
 func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if w == nil || len(p) > preadSpanSize/2 {
-		_, err := w.read(f, p, off)
+		_, err := read(f, p, off)
 		return err
 	}
 	sp := &w.spans[kind]
@@ -102,7 +96,7 @@ func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if end > start+preadSpanSize {
 		start = off
 	}
-	n, err := w.read(f, sp.buf[:], start)
+	n, err := read(f, sp.buf[:], start)
 	if end > start+int64(n) { // short of p: the file's end or an error
 		sp.file = nil
 		if err == nil || err == io.EOF {

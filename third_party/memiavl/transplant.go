@@ -389,7 +389,7 @@ func (t *transplanter) readKeysAhead() {
 		key := t.keyNodes[i].key
 		if f, at, ok := t.mappedKey(key); ok {
 			c := make([]byte, len(key))
-			if _, err := f.ReadAt(c, at); err == nil {
+			if _, err := readParked(f, c, at); err == nil {
 				t.keyCopies[i] = c
 			}
 		}
