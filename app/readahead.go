@@ -116,6 +116,9 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 	return r
 }
 
+// writesAheadFactor: see readAheadWrites.
+const writesAheadFactor = 4
+
 // at tells the workers the block has reached transaction i.
 func (r *readAhead) at(i int) { r.executing.Store(int64(i)) }
 
@@ -153,7 +156,11 @@ func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
 }
 
 // readAheadWrites reads ahead what applying the block's writes will read
-// from the trees, with workersAhead reads in flight. Inserting and
+// from the trees, with writesAheadFactor times workersAhead reads in
+// flight: nothing else runs meanwhile, so a read that waits for the disk
+// parked on a timer (memiavl's read-ahead) sleeps for the Go scheduler's
+// shortest wait when idle, a millisecond, and only more reads at once
+// keep the phase short. Inserting and
 // deleting keys (an owner period opened, a party's index entry moved, a
 // history entry added) rebalance and rehash their paths, reading the
 // branches beside them, which no transaction read: one fault at a time
@@ -163,6 +170,6 @@ func (a *App) readAheadWrites(kv *store.Cache) {
 		return
 	}
 	keys := kv.ChangedKeys()
-	a.store.ReadAheadWrites(keys, a.workersAhead())
+	a.store.ReadAheadWrites(keys, writesAheadFactor*a.workersAhead())
 	a.readAheadKeys.Add(int64(len(keys)))
 }
