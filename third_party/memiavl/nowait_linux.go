@@ -22,7 +22,7 @@ var errWouldBlock = errors.New("the bytes are not in the page cache yet")
 // call returns EAGAIN rather than wait for it). Reading a key's pages so,
 // for many keys in turn, puts their reads on the disk together without a
 // thread asleep on each: docs/state.md measured a read that waits in pread
-// at 17–21 µs of CPU on its virtual machine, most of it the sleep and the
+// at 17–24 µs of CPU on its virtual machine, most of it the sleep and the
 // wake, and a read begun this way and taken from the cache afterwards at
 // 5–10 µs. Where the file system refuses RWF_NOWAIT it reads as ReadAt.
 func readNowait(f *os.File, p []byte, off int64) (int, error) {

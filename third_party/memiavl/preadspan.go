@@ -54,9 +54,9 @@ func newPreadSpans() *preadSpans {
 	return w
 }
 
-// read fills p from f at off for readAt, waiting for the disk parked
+// walkRead fills p from f at off for readAt, waiting for the disk parked
 // (readParked).
-func read(f *os.File, p []byte, off int64) (int, error) {
+func walkRead(f *os.File, p []byte, off int64) (int, error) {
 	if readAheadWaitsInPread {
 		return f.ReadAt(p, off)
 	}
@@ -83,7 +83,7 @@ var readAheadWithoutSpans bool
 // own.
 func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if w == nil || len(p) > preadSpanSize/2 {
-		_, err := read(f, p, off)
+		_, err := walkRead(f, p, off)
 		return err
 	}
 	sp := &w.spans[kind]
@@ -96,7 +96,7 @@ func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if end > start+preadSpanSize {
 		start = off
 	}
-	n, err := read(f, sp.buf[:], start)
+	n, err := walkRead(f, sp.buf[:], start)
 	if end > start+int64(n) { // short of p: the file's end or an error
 		sp.file = nil
 		if err == nil || err == io.EOF {
