@@ -56,6 +56,10 @@ const DefaultReadAheadWorkers = 16
 // random reads a second with a deeper queue wants more.
 func (a *App) SetReadAheadWorkers(n int) { a.readAheadWorkers = n }
 
+// writesAheadFactor is how many times workersAhead a block's writes keep
+// reads in flight when read ahead (readAheadWrites says why).
+const writesAheadFactor = 4
+
 func (a *App) workersAhead() int {
 	if a.readAheadWorkers < 1 {
 		return DefaultReadAheadWorkers
@@ -115,9 +119,6 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 	}
 	return r
 }
-
-// writesAheadFactor: see readAheadWrites.
-const writesAheadFactor = 4
 
 // at tells the workers the block has reached transaction i.
 func (r *readAhead) at(i int) { r.executing.Store(int64(i)) }

@@ -162,7 +162,7 @@ func BenchmarkSnapshotPolicyFigures(b *testing.B) {
 // dropFromPageCache writes the files under dir out and asks the kernel to
 // drop their pages, so that the next open reads them from the disk as
 // after a reboot (only these files: the machine is shared).
-func dropFromPageCache(b *testing.B, dir string) {
+func dropFromPageCache(b testing.TB, dir string) {
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err

@@ -354,12 +354,11 @@ func (t *transplanter) placeOnce(n Node) (Node, bool) {
 
 // place returns where the writer put n, a node of the tree at v (of the
 // old chain, or in memory no newer than v: placeOnce tells), if it placed
-// it (placement.go): nothing
-// is read, but for a layer (whose pages readLayerFiles read) the placed
-// node's hash, which must be n's. The descents it spares walked the new
-// layer from its root for each node (findInLayer: at 10M parcels in
-// 8 GiB, 27 % of a long rewrite's moves) or the tree at v, reading the
-// old chain's records.
+// it (placement.go): nothing is read, but for a layer (whose pages
+// readLayerFiles read) the placed node's hash, which must be n's. The
+// descents it spares walked the new layer from its root for each node
+// (findInLayer: at 10M parcels in 8 GiB, 27 % of a long rewrite's moves)
+// or the tree at v, reading the old chain's records.
 func (t *transplanter) place(n Node) (Node, bool) {
 	switch n := n.(type) {
 	case PersistedNode:
