@@ -58,6 +58,10 @@ type GrowthOptions struct {
 	// Stats prints the latest state's records and bytes by key prefix and
 	// the disk by kind of file (StateBytes, StateFiles) after the passes.
 	Stats bool
+	// Layers, if set, replaces the store's snapshot layer policy for the
+	// timed passes (store.DefaultLayerPolicy otherwise), so that policies
+	// can be compared on registers built alike.
+	Layers *store.LayerPolicy
 }
 
 // KeptBuyers is how many transfers a kept register has buyers' accounts
@@ -245,7 +249,11 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 
 	// Reopen as a node would: the loaded state mapped from its snapshot.
 	openStart := time.Now()
-	st, err := store.Open(dir, dbm.PebbleDBBackend, store.DefaultOptions())
+	storeOpts := store.DefaultOptions()
+	if opts.Layers != nil {
+		storeOpts.SnapshotLayers = *opts.Layers
+	}
+	st, err := store.Open(dir, dbm.PebbleDBBackend, storeOpts)
 	if err != nil {
 		return nil, err
 	}
