@@ -5,7 +5,9 @@
 # larger than its memory runs.
 #
 #   scripts/bench-10m.sh build BIN REG LOG        load 10M parcels into REG (about 30 min, 46 GB)
-#   scripts/bench-10m.sh run   BIN REG LOG PASSES time PASSES passes of 10,000 transfers in 8 GiB
+#   scripts/bench-10m.sh run   BIN REG LOG PASSES [FLAGS...]
+#                                                 time PASSES passes of 10,000 transfers in 8 GiB
+#                                                 (FLAGS go to publica bench, e.g. --land-growth-layers)
 #   scripts/bench-10m.sh summary LOG              pass rates and medians by groups of ten
 #
 # A register has buyers for 150 passes; the disk fills after about 100
@@ -60,9 +62,10 @@ build)
 	;;
 run)
 	bin=$2 reg=$3 log=$4 passes=$5
+	shift 5
 	drop_caches
 	# shellcheck disable=SC2046
-	GOMEMLIMIT=4GiB in_group 8G "$bin" bench $(growth_flags "$passes") --land-growth-keep "$reg" > "$log" 2>&1
+	GOMEMLIMIT=4GiB in_group 8G "$bin" bench $(growth_flags "$passes") --land-growth-keep "$reg" "$@" > "$log" 2>&1
 	;;
 summary)
 	python3 - "$2" <<'EOF'
@@ -82,7 +85,7 @@ if rates:
 EOF
 	;;
 *)
-	sed -n 2,13p "$0"
+	sed -n 2,15p "$0"
 	exit 2
 	;;
 esac
