@@ -107,6 +107,12 @@ type GrowthRow struct {
 	// PrecheckWait is the part of the execute phase spent waiting for
 	// the transactions' signature checks.
 	PrecheckWait time.Duration
+	// MinorFaultsPerTransfer counts the faults that found their page in
+	// the page cache (a mapped page touched first); ReadsAskedPerTransfer
+	// the reads the read-ahead walks asked of the page cache without
+	// waiting, ReadsRefusedPerTransfer those asked again because the disk
+	// had not answered yet (memiavl.NowaitReads).
+	MinorFaultsPerTransfer, ReadsAskedPerTransfer, ReadsRefusedPerTransfer float64
 	DiskBytes    int64
 	ProofBytes   int
 	ProofVerify  time.Duration
@@ -301,6 +307,8 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		a.OnBlockPhase(meter.reach)
 		waited0 := a.PrecheckWaited()
 		cpu0, faults0, read0 := processCPU(), majorFaults(), readBytes()
+		minor0 := minorFaults()
+		asked0, refused0 := memiavl.NowaitReads()
 		start := time.Now()
 		var commitFaults int64
 		var commitWall time.Duration
@@ -324,6 +332,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.CommitFaultsPerTransfer = float64(commitFaults) / float64(opts.Transfers)
 		row.ReadPerTransfer = float64(readBytes()-read0) / float64(opts.Transfers)
 		row.PrecheckWait = (a.PrecheckWaited() - waited0) / time.Duration(opts.Transfers)
+		row.MinorFaultsPerTransfer = float64(minorFaults()-minor0) / float64(opts.Transfers)
+		asked, refused := memiavl.NowaitReads()
+		row.ReadsAskedPerTransfer = float64(asked-asked0) / float64(opts.Transfers)
+		row.ReadsRefusedPerTransfer = float64(refused-refused0) / float64(opts.Transfers)
 		a.OnBlockPhase(nil)
 		for i := range meter.wall {
 			row.Phases[i] = PhaseCost{meter.wall[i] / time.Duration(opts.Transfers), float64(meter.faults[i]) / float64(opts.Transfers)}
@@ -360,7 +372,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
 				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3,
 				row.PeakHeap>>20, row.RSSAnon>>20)
-			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond))
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer)
 		}
 	}
 	row := &rows[0]
@@ -620,6 +632,16 @@ func majorFaults() int64 {
 		return 0
 	}
 	return ru.Majflt
+}
+
+// minorFaults is the process's page faults that found their page in
+// memory: under a hypervisor that traps them each costs microseconds.
+func minorFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Minflt
 }
 
 // readBytes is how many bytes this process caused to be read from the

@@ -28,23 +28,32 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 	defer func(min, nodes int) { UpperBranchesMinLeaves, UpperBranchesNodes = min, nodes }(UpperBranchesMinLeaves, UpperBranchesNodes)
 	UpperBranchesMinLeaves, UpperBranchesNodes = 2, leaves>>5
 	tree := layeredTree(b, leaves, 2)
+	// how a read the cache cannot answer waits: in pread, or parked and
+	// asked again every readPark, or at growing intervals up to readParkMax
+	waits := []string{"pread", "parked-flat", "parked"}
 	type bench struct {
-		writes, parked bool
-		workers        int
+		writes  bool
+		wait    string
+		workers int
 	}
 	var cases []bench
 	for _, writes := range []bool{false, true} {
 		for _, workers := range []int{16, 64} {
-			cases = append(cases, bench{writes, false, workers}, bench{writes, true, workers})
+			for _, wait := range waits {
+				cases = append(cases, bench{writes, wait, workers})
+			}
 		}
 	}
 	for _, c := range cases {
-		name := fmt.Sprintf("%s-%s-%d-goroutines", map[bool]string{false: "reads", true: "writes"}[c.writes],
-			map[bool]string{false: "pread", true: "parked"}[c.parked], c.workers)
+		name := fmt.Sprintf("%s-%s-%d-goroutines", map[bool]string{false: "reads", true: "writes"}[c.writes], c.wait, c.workers)
 		b.Run(name, func(b *testing.B) {
-			readAheadWaitsInPread = !c.parked
-			defer func() { readAheadWaitsInPread = false }()
+			readAheadWaitsInPread = c.wait == "pread"
+			defer func(max time.Duration) { readAheadWaitsInPread, readParkMax = false, max }(readParkMax)
+			if c.wait == "parked-flat" {
+				readParkMax = readPark
+			}
 			var cpu, took time.Duration
+			var calls int64
 			for round := range b.N {
 				b.StopTimer()
 				dropChain(tree)
@@ -53,7 +62,7 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 				for i := range keys {
 					keys[i] = []byte(fmt.Sprintf("k%08d", r.Intn(2*leaves)))
 				}
-				c0, t0 := cpuTime(), time.Now()
+				c0, t0, calls0 := cpuTime(), time.Now(), nowaitCalls.Load()
 				b.StartTimer()
 				var next atomic.Int64
 				var wg sync.WaitGroup
@@ -74,9 +83,11 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 				b.StopTimer()
 				took += time.Since(t0)
 				cpu += cpuTime() - c0
+				calls += nowaitCalls.Load() - calls0
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*perRound), "cpu-µs/key")
+			b.ReportMetric(float64(calls)/float64(b.N*perRound), "nowait-calls/key")
 			b.ReportMetric(took.Seconds()*1000/float64(b.N), "ms/batch")
 			b.ReportMetric(0, "ns/op")
 		})
