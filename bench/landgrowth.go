@@ -113,9 +113,10 @@ type GrowthRow struct {
 	// waiting, ReadsRefusedPerTransfer those asked again because the disk
 	// had not answered yet (memiavl.NowaitReads).
 	MinorFaultsPerTransfer, ReadsAskedPerTransfer, ReadsRefusedPerTransfer float64
-	DiskBytes                                                              int64
-	ProofBytes                                                             int
-	ProofVerify                                                            time.Duration
+
+	DiskBytes   int64
+	ProofBytes  int
+	ProofVerify time.Duration
 	// PastQuery is a read with proof at the first height the archive
 	// holds (the loaded register), in a freshly opened store: its first
 	// read, caches empty.
