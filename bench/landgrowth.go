@@ -41,6 +41,10 @@ type GrowthOptions struct {
 	// ReadAheadWorkers is the read-ahead's reads in flight
 	// (App.SetReadAheadWorkers; 0: the default).
 	ReadAheadWorkers int
+	// MappedLevels, if above 0, replaces memiavl.ReadAheadMappedLevels:
+	// how many levels from the root the read-ahead walks read through the
+	// memory map rather than with pread.
+	MappedLevels int
 	// HeapProfile, when set, is a path prefix: each timed pass writes the
 	// heap's profile at its end (.run, or .run.<pass>-<mode>).
 	HeapProfile string
@@ -284,6 +288,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	heldBack, rewritesFailed := st.RewritesHeldBack(), st.RewritesFailed()
 	rows := make([]GrowthRow, passes)
 	a.SetReadAheadWorkers(opts.ReadAheadWorkers)
+	if opts.MappedLevels > 0 {
+		defer func(levels int) { memiavl.ReadAheadMappedLevels = levels }(memiavl.ReadAheadMappedLevels)
+		memiavl.ReadAheadMappedLevels = opts.MappedLevels
+	}
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)
 		a.SetReadAhead(m)

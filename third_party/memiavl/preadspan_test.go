@@ -11,8 +11,18 @@ import (
 // TestPreadSpansReadAsTheFile reads random places of a file through one
 // walk's spans, as a walk does (runs of nearby reads, jumps, reads across
 // a page's end, past the file's end, longer than a span), and requires the
-// bytes pread gives, or an error where the file ends first.
+// bytes pread gives, or an error where the file ends first: with every
+// page read with pread, and with the pages read lately taken through the
+// map (residentPages), which must then answer most reads.
 func TestPreadSpansReadAsTheFile(t *testing.T) {
+	for _, throughMap := range []bool{false, true} {
+		readAheadThroughMap = throughMap
+		testPreadSpansReadAsTheFile(t, throughMap)
+	}
+	readAheadThroughMap = true
+}
+
+func testPreadSpansReadAsTheFile(t *testing.T, throughMap bool) {
 	content := make([]byte, 5*preadSpanSize+123)
 	rng := rand.New(rand.NewSource(1))
 	rng.Read(content)
@@ -20,12 +30,12 @@ func TestPreadSpansReadAsTheFile(t *testing.T) {
 	if err := os.WriteFile(path, content, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
+	f, err := NewMmap(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	other, err := os.Open(path)
+	other, err := NewMmap(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +43,7 @@ func TestPreadSpansReadAsTheFile(t *testing.T) {
 
 	w := newPreadSpans()
 	defer w.done()
-	hits := 0
+	hits, mapped := 0, 0
 	for i := range 20000 {
 		file := f
 		if i%7 == 0 {
@@ -54,8 +64,11 @@ func TestPreadSpansReadAsTheFile(t *testing.T) {
 			size = preadSpanSize/2 + rng.Intn(preadSpanSize)
 		}
 		sp := w.spans[kind]
-		if sp.file == file && off >= sp.off && off+int64(size) <= sp.off+int64(sp.n) {
+		if sp.file == file.file && off >= sp.off && off+int64(size) <= sp.off+int64(sp.n) {
 			hits++
+		}
+		if off+int64(size) <= int64(len(content)) && file.resident.recent(off, off+int64(size)) {
+			mapped++
 		}
 		got := make([]byte, size)
 		err := w.readAt(kind, file, got, off)
@@ -72,7 +85,10 @@ func TestPreadSpansReadAsTheFile(t *testing.T) {
 			t.Fatalf("read %d at %d: not the file's bytes", size, off)
 		}
 	}
-	if hits < 2000 {
+	switch {
+	case !throughMap && hits < 2000:
 		t.Fatalf("only %d of 20000 reads came from a span", hits)
+	case throughMap && mapped < 15000:
+		t.Fatalf("only %d of 20000 reads came through the map", mapped)
 	}
 }
