@@ -13,8 +13,6 @@ type MmapFile struct {
 	data []byte
 	// mmap handle for windows (this is used to close mmap)
 	handle *[mmap.MaxMapSize]byte
-	// resident: the pages walks read with pread lately (readMapped)
-	resident *residentPages
 }
 
 // Open openes the file and create the mmap.
@@ -33,10 +31,9 @@ func NewMmap(path string) (*MmapFile, error) {
 	adviseRandom(file)
 
 	return &MmapFile{
-		file:     file,
-		data:     data,
-		handle:   handle,
-		resident: newResidentPages(len(data)),
+		file:   file,
+		data:   data,
+		handle: handle,
 	}, nil
 }
 

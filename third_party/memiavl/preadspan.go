@@ -77,19 +77,13 @@ var readAheadWaitsInPread bool
 // with its own pread (a branch key's length and bytes apart).
 var readAheadWithoutSpans bool
 
-// readAt fills p from m's file at off: through the map where a walk read
-// those pages with pread lately (MmapFile.readMapped), else from kind's
-// span when it holds those bytes, else reading a new span: the page
-// holding off (from off itself when p runs past that page). A p longer
-// than half a span is read on its own.
-func (w *preadSpans) readAt(kind int, m *MmapFile, p []byte, off int64) error {
-	if m.readMapped(p, off) {
-		return nil
-	}
-	f := m.file
+// readAt fills p from f at off, from kind's span when it holds those
+// bytes, else reading a new span: the page holding off (from off itself
+// when p runs past that page). A p longer than half a span is read on its
+// own.
+func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if w == nil || len(p) > preadSpanSize/2 {
-		n, err := walkRead(f, p, off)
-		m.readWithPread(off, n)
+		_, err := walkRead(f, p, off)
 		return err
 	}
 	sp := &w.spans[kind]
@@ -110,7 +104,6 @@ func (w *preadSpans) readAt(kind int, m *MmapFile, p []byte, off int64) error {
 		}
 		return err
 	}
-	m.readWithPread(start, n)
 	sp.file, sp.off, sp.n = f, start, n
 	copy(p, sp.buf[off-start:])
 	return nil

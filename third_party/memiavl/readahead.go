@@ -93,7 +93,7 @@ func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int) ([]byt
 	}
 	value := make([]byte, binary.LittleEndian.Uint32(head[4+keyLen:]))
 	if len(value) > 0 {
-		if err := w.readAt(spanKVs, s.kvsMap, value, offset+int64(len(head))); err != nil {
+		if err := w.readAt(spanKVs, s.kvsMap.file, value, offset+int64(len(head))); err != nil {
 			return nil, fmt.Errorf("read value at %d: %w", offset, err)
 		}
 	}
@@ -154,7 +154,7 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) 
 		return nil, offset, nil
 	}
 	head := make([]byte, 4+keyLen+4)
-	if err := w.readAt(spanKVs, s.kvsMap, head, offset); err != nil {
+	if err := w.readAt(spanKVs, s.kvsMap.file, head, offset); err != nil {
 		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
 	}
 	return head, offset, nil
@@ -167,7 +167,7 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) 
 func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offset int64, err error) {
 	if !s.packed {
 		var rec [SizeLeafWithoutHash]byte
-		if err := w.readAt(spanLeaves, s.leavesMap, rec[:], int64(index)*SizeLeaf); err != nil {
+		if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(index)*SizeLeaf); err != nil {
 			return 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
 		}
 		return int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])), nil
@@ -177,7 +177,7 @@ func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offs
 		return 0, 0, err
 	}
 	var rec [SizePackedLeafHead + 4]byte
-	if err := w.readAt(spanKVs, s.kvsMap, rec[:], at); err != nil {
+	if err := w.readAt(spanKVs, s.kvsMap.file, rec[:], at); err != nil {
 		return 0, 0, fmt.Errorf("read leaf %d's record at %d: %w", index, at, err)
 	}
 	return int(binary.LittleEndian.Uint32(rec[SizePackedLeafHead:])), at + SizePackedLeafHead, nil
@@ -187,7 +187,7 @@ func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offs
 // has its record in kvs.
 func (s *Snapshot) preadLeafOffset(w *preadSpans, index uint32) (int64, error) {
 	var off [SizeLeafOffset]byte
-	if err := w.readAt(spanLeaves, s.leavesMap, off[:], int64(index)*SizeLeafOffset); err != nil {
+	if err := w.readAt(spanLeaves, s.leavesMap.file, off[:], int64(index)*SizeLeafOffset); err != nil {
 		return 0, fmt.Errorf("read leaf %d's offset: %w", index, err)
 	}
 	return int64(binary.LittleEndian.Uint64(off[:])), nil
@@ -281,7 +281,7 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 // from whichever snapshot of a chain holds it.
 func preadRecord(w *preadSpans, node PersistedNode) error {
 	s := node.snapshot
-	kind, m, size := spanLeaves, s.leavesMap, int64(SizeLeaf)
+	kind, f, size := spanLeaves, s.leavesMap.file, int64(SizeLeaf)
 	if node.isLeaf && s.packed { // its record is the head of its key-value record
 		_, _, err := s.preadLeafKeyAt(w, node.index)
 		return err
@@ -290,10 +290,10 @@ func preadRecord(w *preadSpans, node PersistedNode) error {
 		if s.upper.holds(node.index) {
 			return nil
 		}
-		kind, m, size = spanNodes, s.nodesMap, s.branchRecordSize()
+		kind, f, size = spanNodes, s.nodesMap.file, s.branchRecordSize()
 	}
 	var rec [SizeLayerNode]byte
-	if err := w.readAt(kind, m, rec[:size], int64(node.index)*size); err != nil {
+	if err := w.readAt(kind, f, rec[:size], int64(node.index)*size); err != nil {
 		return fmt.Errorf("read node %d (leaf %v): %w", node.index, node.isLeaf, err)
 	}
 	return nil
@@ -322,12 +322,12 @@ func (s *Snapshot) readBranch(w *preadSpans, index uint32, rec []byte) ([]byte, 
 // preadBranch reads the head of branch index's record into rec (as long
 // as rec), its key's offset and the key with pread, and returns the key.
 func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte, error) {
-	if err := w.readAt(spanNodes, s.nodesMap, rec, int64(index)*s.branchRecordSize()); err != nil {
+	if err := w.readAt(spanNodes, s.nodesMap.file, rec, int64(index)*s.branchRecordSize()); err != nil {
 		return nil, fmt.Errorf("read branch %d: %w", index, err)
 	}
 	var keyLen [4]byte
 	readKeyLen := func(at uint64) (uint32, error) {
-		if err := w.readAt(spanBranchKeys, s.branchKeysMap, keyLen[:], int64(at)); err != nil {
+		if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, keyLen[:], int64(at)); err != nil {
 			return 0, fmt.Errorf("read a branch key's length at %d: %w", at, err)
 		}
 		return binary.LittleEndian.Uint32(keyLen[:]), nil
@@ -338,7 +338,7 @@ func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte,
 	}
 	if !ok {
 		var off [8]byte
-		if err := w.readAt(spanBranchIndex, s.branchIndexMap, off[:], 8*int64(index)); err != nil {
+		if err := w.readAt(spanBranchIndex, s.branchIndexMap.file, off[:], 8*int64(index)); err != nil {
 			return nil, fmt.Errorf("read branch key index %d: %w", index, err)
 		}
 		at = binary.LittleEndian.Uint64(off[:])
@@ -348,7 +348,7 @@ func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte,
 		return nil, err
 	}
 	branchKey := make([]byte, binary.LittleEndian.Uint32(keyLen[:]))
-	if err := w.readAt(spanBranchKeys, s.branchKeysMap, branchKey, offset+4); err != nil {
+	if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, branchKey, offset+4); err != nil {
 		return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
 	}
 	return branchKey, nil

@@ -29,10 +29,8 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 	UpperBranchesMinLeaves, UpperBranchesNodes = 2, leaves>>5
 	tree := layeredTree(b, leaves, 2)
 	// how a read the cache cannot answer waits: in pread, or parked and
-	// asked again every readPark, or at growing intervals up to readParkMax;
-	// and with every page read with pread, or those read lately through
-	// the map ("parked", as the walks read)
-	waits := []string{"pread", "parked-flat", "parked-pread-only", "parked"}
+	// asked again every readPark, or at growing intervals up to readParkMax
+	waits := []string{"pread", "parked-flat", "parked"}
 	type bench struct {
 		writes  bool
 		wait    string
@@ -50,10 +48,7 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 		name := fmt.Sprintf("%s-%s-%d-goroutines", map[bool]string{false: "reads", true: "writes"}[c.writes], c.wait, c.workers)
 		b.Run(name, func(b *testing.B) {
 			readAheadWaitsInPread = c.wait == "pread"
-			readAheadThroughMap = c.wait == "parked"
-			defer func(max time.Duration) {
-				readAheadWaitsInPread, readParkMax, readAheadThroughMap = false, max, true
-			}(readParkMax)
+			defer func(max time.Duration) { readAheadWaitsInPread, readParkMax = false, max }(readParkMax)
 			if c.wait == "parked-flat" {
 				readParkMax = readPark
 			}

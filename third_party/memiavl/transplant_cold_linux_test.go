@@ -63,9 +63,4 @@ func dropSnapshotPages(s *Snapshot) {
 		}
 	}
 	dropCachedFiles(s.dir)
-	for _, m := range []*MmapFile{s.nodesMap, s.leavesMap, s.kvsMap, s.branchKeysMap, s.branchIndexMap} {
-		if m != nil && m.resident != nil {
-			m.resident.forget()
-		}
-	}
 }
