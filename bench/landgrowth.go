@@ -633,24 +633,18 @@ func writeHeapProfile(prefix, name string) error {
 	return f.Close()
 }
 
-// procStatus reads one size field (kB) of /proc/self/status, in bytes.
 // majorFaults is how many page faults of this process read the disk.
-func majorFaults() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Majflt
-}
+func majorFaults() int64 { return selfUsage().Majflt }
 
 // minorFaults is the process's page faults that found their page in
 // memory: under a hypervisor that traps them each costs microseconds.
-func minorFaults() int64 {
+func minorFaults() int64 { return selfUsage().Minflt }
+
+// selfUsage is the process's resource usage (zero if it cannot be read).
+func selfUsage() syscall.Rusage {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Minflt
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru
 }
 
 // readBytes is how many bytes this process caused to be read from the
