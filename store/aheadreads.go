@@ -11,12 +11,32 @@ import "sync"
 // from the same version; any change to the trees empties the set first
 // (splitKV.applyTo), so a read never sees a value the trees no longer
 // hold, and so does each commit, so that it holds one block's reads.
+//
+// It also keeps the keys whose writes were read ahead (ReadAheadWrites),
+// so that a key the block writes is walked for its write once: by the
+// read-ahead of the first transaction found writing it, while the block
+// executes, or else in the phase before the writes.
 type aheadReads struct {
 	mu     sync.RWMutex
 	values map[string][]byte
+	writes map[string]struct{}
 }
 
-func newAheadReads() *aheadReads { return &aheadReads{values: map[string][]byte{}} }
+func newAheadReads() *aheadReads {
+	return &aheadReads{values: map[string][]byte{}, writes: map[string]struct{}{}}
+}
+
+// claimWrite reports whether key's write is still to be read ahead, and
+// marks it read ahead.
+func (a *aheadReads) claimWrite(key string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.writes[key]; ok {
+		return false
+	}
+	a.writes[key] = struct{}{}
+	return true
+}
 
 func (a *aheadReads) put(key, value []byte) {
 	a.mu.Lock()
@@ -37,6 +57,9 @@ func (a *aheadReads) clear() {
 	a.mu.Lock()
 	if len(a.values) > 0 {
 		clear(a.values)
+	}
+	if len(a.writes) > 0 {
+		clear(a.writes)
 	}
 	a.mu.Unlock()
 }

@@ -73,3 +73,41 @@ func TestReadAheadValuesServeTheBlockUntilTheTreesChange(t *testing.T) {
 		check("after the commit")
 	}
 }
+
+// TestReadAheadWritesReadsEachKeyOnceUntilTheTreesChange reads ahead the
+// writes of a block's keys from several workers and then again: each key
+// is read once (by whichever call claims it first) until the trees
+// change or the store commits, and then once more.
+func TestReadAheadWritesReadsEachKeyOnceUntilTheTreesChange(t *testing.T) {
+	s, err := OpenMemoryWith(Options{Split: "k20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for i := range 40 {
+		keys = append(keys, fmt.Sprintf("k%02d", i))
+		s.Working().Set([]byte(keys[i]), []byte("v"))
+	}
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.ReadAheadWrites(keys[:10], 1); n != 10 {
+		t.Fatalf("first read of 10 keys' writes read %d", n)
+	}
+	if n := s.ReadAheadWrites(keys, 8); n != 30 {
+		t.Fatalf("40 keys, 10 read already: read %d, want 30", n)
+	}
+	if n := s.ReadAheadWrites(keys, 8); n != 0 {
+		t.Fatalf("all read already: read %d, want 0", n)
+	}
+	s.Working().Set([]byte("k05"), []byte("w"))
+	if n := s.ReadAheadWrites(keys[:3], 1); n != 3 {
+		t.Fatalf("after a write: read %d of 3, want 3", n)
+	}
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.ReadAheadWrites(keys, 4); n != 40 {
+		t.Fatalf("after the commit: read %d of 40, want 40", n)
+	}
+}

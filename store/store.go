@@ -990,22 +990,33 @@ func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value
 // rebalances its path and reads the heights, sizes and hashes of the
 // branches beside it, which a read of the key does not touch. Like
 // ReadAhead it only fills the page cache, and must not run while the
-// trees change.
-func (s *Store) ReadAheadWrites(keys []string, workers int) {
-	var next atomic.Int64
+// trees change. A key whose write was read ahead since the trees last
+// changed is skipped; it returns how many keys it read. With one worker it
+// reads in the caller's goroutine.
+func (s *Store) ReadAheadWrites(keys []string, workers int) int {
+	var next, read atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(keys) {
+				return
+			}
+			if s.ahead.claimWrite(keys[i]) {
+				s.readAheadWrite([]byte(keys[i]))
+				read.Add(1)
+			}
+		}
+	}
+	if workers <= 1 {
+		work()
+		return int(read.Load())
+	}
 	var wg sync.WaitGroup
 	for range min(workers, len(keys)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(keys) {
-					return
-				}
-				s.readAheadWrite([]byte(keys[i]))
-			}
-		})
+		wg.Go(work)
 	}
 	wg.Wait()
+	return int(read.Load())
 }
 
 // readAheadWrite reads ahead one key's write. A read error or a panic
