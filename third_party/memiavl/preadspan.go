@@ -29,6 +29,7 @@ const (
 // pread.
 type preadSpans struct {
 	spans [spanFiles]fileSpan
+	cache *PageCache // pages read by other walks, when not nil
 }
 
 type fileSpan struct {
@@ -43,7 +44,11 @@ var preadSpansPool = sync.Pool{New: func() any { return new(preadSpans) }}
 // newPreadSpans returns an empty set of spans for a walk; done gives it
 // back. The spans are emptied, not only their bytes kept: a file closed
 // since could share a new one's address.
-func newPreadSpans() *preadSpans {
+func newPreadSpans() *preadSpans { return newPreadSpansIn(nil) }
+
+// newPreadSpansIn is newPreadSpans for a walk that takes the pages other
+// walks read from cache (when not nil), and leaves its own there.
+func newPreadSpansIn(cache *PageCache) *preadSpans {
 	if readAheadWithoutSpans {
 		return nil
 	}
@@ -51,6 +56,7 @@ func newPreadSpans() *preadSpans {
 	for i := range w.spans {
 		w.spans[i].file = nil
 	}
+	w.cache = cache
 	return w
 }
 
@@ -65,6 +71,7 @@ func walkRead(f *os.File, p []byte, off int64) (int, error) {
 
 func (w *preadSpans) done() {
 	if w != nil {
+		w.cache = nil
 		preadSpansPool.Put(w)
 	}
 }
@@ -96,13 +103,23 @@ func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if end > start+preadSpanSize {
 		start = off
 	}
-	n, err := walkRead(f, sp.buf[:], start)
+	n, cached := 0, false
+	if w.cache != nil {
+		n, cached = w.cache.get(f, start, &sp.buf)
+	}
+	var err error
+	if !cached {
+		n, err = walkRead(f, sp.buf[:], start)
+	}
 	if end > start+int64(n) { // short of p: the file's end or an error
 		sp.file = nil
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return err
+	}
+	if !cached && w.cache != nil {
+		w.cache.put(f, start, &sp.buf, n)
 	}
 	sp.file, sp.off, sp.n = f, start, n
 	copy(p, sp.buf[off-start:])
