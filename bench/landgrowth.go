@@ -45,9 +45,6 @@ type GrowthOptions struct {
 	// how many levels from the root the read-ahead walks read through the
 	// memory map rather than with pread.
 	MappedLevels int
-	// WalkPages, if not 0, replaces store.ReadAheadPages (below 0: none):
-	// how many pages the read-ahead walks of a block keep for each other.
-	WalkPages int
 	// HeapProfile, when set, is a path prefix: each timed pass writes the
 	// heap's profile at its end (.run, or .run.<pass>-<mode>).
 	HeapProfile string
@@ -294,10 +291,6 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	if opts.MappedLevels > 0 {
 		defer func(levels int) { memiavl.ReadAheadMappedLevels = levels }(memiavl.ReadAheadMappedLevels)
 		memiavl.ReadAheadMappedLevels = opts.MappedLevels
-	}
-	if opts.WalkPages != 0 {
-		defer func(pages int) { store.ReadAheadPages = pages }(store.ReadAheadPages)
-		store.ReadAheadPages = max(0, opts.WalkPages)
 	}
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)

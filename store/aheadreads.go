@@ -1,18 +1,6 @@
 package store
 
-import (
-	"sync"
-	"sync/atomic"
-
-	"github.com/crypto-org-chain/cronos/memiavl"
-)
-
-// ReadAheadPages is how many snapshot pages the read-ahead walks of a
-// block keep for each other (memiavl.PageCache), 64 MiB: a transaction's
-// read of a key and the read ahead of its write walk the same pages, and
-// so do keys of a block under one branch. Zero keeps none. Set it before
-// the store is opened.
-var ReadAheadPages = 16384
+import "sync"
 
 // aheadReads keeps what a block's read-ahead found (ReadAhead: key →
 // value, nil for a key not in the trees) for the block's own reads of the
@@ -32,26 +20,10 @@ type aheadReads struct {
 	mu     sync.RWMutex
 	values map[string][]byte
 	writes map[string]struct{}
-	// pages, made at the first read ahead, is what the walks read since
-	// the trees last changed.
-	pagesOnce sync.Once
-	pages     *memiavl.PageCache
-	walked    atomic.Bool // pages holds some
 }
 
 func newAheadReads() *aheadReads {
 	return &aheadReads{values: map[string][]byte{}, writes: map[string]struct{}{}}
-}
-
-// walkCache returns the page cache for a walk (nil when ReadAheadPages is
-// zero).
-func (a *aheadReads) walkCache() *memiavl.PageCache {
-	if ReadAheadPages <= 0 {
-		return nil
-	}
-	a.pagesOnce.Do(func() { a.pages = memiavl.NewPageCache(ReadAheadPages) })
-	a.walked.Store(true)
-	return a.pages
 }
 
 // claimWrite reports whether key's write is still to be read ahead, and
@@ -88,9 +60,6 @@ func (a *aheadReads) clear() {
 	}
 	if len(a.writes) > 0 {
 		clear(a.writes)
-	}
-	if a.walked.Swap(false) {
-		a.pages.Reset()
 	}
 	a.mu.Unlock()
 }

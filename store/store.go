@@ -969,7 +969,7 @@ type readAheadKV struct{ s *Store }
 
 func (k readAheadKV) Get(key []byte) []byte {
 	t, _ := splitKV(k).tree(key)
-	v, err := t.ReadAheadIn(k.s.ahead.walkCache(), key)
+	v, err := t.ReadAhead(key)
 	must(err)
 	k.s.ahead.put(key, v)
 	return v
@@ -1025,7 +1025,7 @@ func (s *Store) ReadAheadWrites(keys []string, workers int) int {
 func (s *Store) readAheadWrite(key []byte) {
 	defer func() { _ = recover() }()
 	t, _ := splitKV{s}.tree(key)
-	_ = t.ReadAheadWriteIn(s.ahead.walkCache(), key)
+	_ = t.ReadAheadWrite(key)
 }
 
 // SnapshotBytes is the size of the latest trees' snapshot files: what

@@ -29,7 +29,6 @@ const (
 // pread.
 type preadSpans struct {
 	spans [spanFiles]fileSpan
-	cache *PageCache // pages read by other walks, when not nil
 }
 
 type fileSpan struct {
@@ -44,11 +43,7 @@ var preadSpansPool = sync.Pool{New: func() any { return new(preadSpans) }}
 // newPreadSpans returns an empty set of spans for a walk; done gives it
 // back. The spans are emptied, not only their bytes kept: a file closed
 // since could share a new one's address.
-func newPreadSpans() *preadSpans { return newPreadSpansIn(nil) }
-
-// newPreadSpansIn is newPreadSpans for a walk that takes the pages other
-// walks read from cache (when not nil), and leaves its own there.
-func newPreadSpansIn(cache *PageCache) *preadSpans {
+func newPreadSpans() *preadSpans {
 	if readAheadWithoutSpans {
 		return nil
 	}
@@ -56,7 +51,6 @@ func newPreadSpansIn(cache *PageCache) *preadSpans {
 	for i := range w.spans {
 		w.spans[i].file = nil
 	}
-	w.cache = cache
 	return w
 }
 
@@ -71,7 +65,6 @@ func walkRead(f *os.File, p []byte, off int64) (int, error) {
 
 func (w *preadSpans) done() {
 	if w != nil {
-		w.cache = nil
 		preadSpansPool.Put(w)
 	}
 }
@@ -103,23 +96,13 @@ func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if end > start+preadSpanSize {
 		start = off
 	}
-	n, cached := 0, false
-	if w.cache != nil {
-		n, cached = w.cache.get(f, start, &sp.buf)
-	}
-	var err error
-	if !cached {
-		n, err = walkRead(f, sp.buf[:], start)
-	}
+	n, err := walkRead(f, sp.buf[:], start)
 	if end > start+int64(n) { // short of p: the file's end or an error
 		sp.file = nil
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return err
-	}
-	if !cached && w.cache != nil {
-		w.cache.put(f, start, &sp.buf, n)
 	}
 	sp.file, sp.off, sp.n = f, start, n
 	copy(p, sp.buf[off-start:])

@@ -15,11 +15,7 @@ import (
 // read are then in the page cache for the mapped reads of Get. It reads
 // the tree only: it must not run while the tree is being changed (or the
 // snapshot replaced), and it does not touch the tree's cache.
-func (t *Tree) ReadAhead(key []byte) ([]byte, error) { return t.ReadAheadIn(nil, key) }
-
-// ReadAheadIn is ReadAhead taking the pages other walks read from cache,
-// and leaving its own there (when cache is not nil).
-func (t *Tree) ReadAheadIn(cache *PageCache, key []byte) ([]byte, error) {
+func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
 	node, depth := t.memDescend(key)
 	switch n := node.(type) {
 	case *MemNode: // a leaf
@@ -28,7 +24,7 @@ func (t *Tree) ReadAheadIn(cache *PageCache, key []byte) ([]byte, error) {
 		}
 		return nil, nil
 	case PersistedNode:
-		w := newPreadSpansIn(cache)
+		w := newPreadSpans()
 		defer w.done()
 		return n.readAhead(w, key, depth)
 	case nil:
@@ -265,17 +261,13 @@ func (s *Snapshot) preadLayerStep(w *preadSpans, index uint32, key []byte) (next
 // its hash when it is rehashed), and the leaf the key lands at with its
 // key. Nothing is read for the part of the path the tree holds in memory.
 // The same rules as ReadAhead's: the tree must not change meanwhile.
-func (t *Tree) ReadAheadWrite(key []byte) error { return t.ReadAheadWriteIn(nil, key) }
-
-// ReadAheadWriteIn is ReadAheadWrite taking the pages other walks read
-// from cache, and leaving its own there (when cache is not nil).
-func (t *Tree) ReadAheadWriteIn(cache *PageCache, key []byte) error {
+func (t *Tree) ReadAheadWrite(key []byte) error {
 	node, depth := t.memDescend(key)
 	n, ok := node.(PersistedNode)
 	if !ok {
 		return nil
 	}
-	w := newPreadSpansIn(cache)
+	w := newPreadSpans()
 	defer w.done()
 	leaf, err := n.preadDescend(w, key, depth, 0, preadRecord)
 	if err != nil {

@@ -35,13 +35,7 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// Walks through a page cache of one page a shard (always
-			// evicting) and one holding the whole snapshot, emptied when
-			// the tree changes, as the store does.
-			small, large := NewPageCache(1), NewPageCache(1<<12)
 			check := func(stage string) {
-				small.Reset()
-				large.Reset()
 				tree := db.TreeByName("a")
 				for i := -1; i <= 2*n+1; i++ {
 					key := []byte(kf(n, i))
@@ -59,12 +53,6 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 						if !bytes.Equal(got, want) || (got == nil) != (want == nil) {
 							t.Fatalf("%s, %d mapped levels: %q: ReadAhead %x, Get %x", stage, mapped, key, got, want)
 						}
-						for _, c := range []*PageCache{small, large, large} {
-							got, err := tree.ReadAheadIn(c, key)
-							if err != nil || !bytes.Equal(got, want) || (got == nil) != (want == nil) {
-								t.Fatalf("%s, %d mapped levels: %q: ReadAheadIn %x (%v), Get %x", stage, mapped, key, got, err, want)
-							}
-						}
 					}
 				}
 				// ReadAheadWrite reads without error for present and absent
@@ -79,9 +67,6 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 						ReadAheadMappedLevels = mapped
 						if err := tree.ReadAheadWrite(key); err != nil {
 							t.Fatalf("%s, %d mapped levels: ReadAheadWrite %q: %v", stage, mapped, key, err)
-						}
-						if err := tree.ReadAheadWriteIn(large, key); err != nil {
-							t.Fatalf("%s, %d mapped levels: ReadAheadWriteIn %q: %v", stage, mapped, key, err)
 						}
 					}
 				}
