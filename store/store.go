@@ -968,6 +968,11 @@ func (s *Store) ReadAhead() KV { return readAheadKV{s} }
 type readAheadKV struct{ s *Store }
 
 func (k readAheadKV) Get(key []byte) []byte {
+	// A key another transaction's read-ahead found already (a clerk's
+	// account, a role every transaction checks) is not walked again.
+	if v, ok := k.s.ahead.get(key); ok {
+		return v
+	}
 	t, _ := splitKV(k).tree(key)
 	v, err := t.ReadAhead(key)
 	must(err)
