@@ -45,9 +45,6 @@ type GrowthOptions struct {
 	// how many levels from the root the read-ahead walks read through the
 	// memory map rather than with pread.
 	MappedLevels int
-	// Ring sets memiavl.ReadAheadRing for the timed passes: the read-ahead
-	// walks read through io_uring in batches.
-	Ring bool
 	// HeapProfile, when set, is a path prefix: each timed pass writes the
 	// heap's profile at its end (.run, or .run.<pass>-<mode>).
 	HeapProfile string
@@ -294,10 +291,6 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	if opts.MappedLevels > 0 {
 		defer func(levels int) { memiavl.ReadAheadMappedLevels = levels }(memiavl.ReadAheadMappedLevels)
 		memiavl.ReadAheadMappedLevels = opts.MappedLevels
-	}
-	if opts.Ring {
-		defer func(ring bool) { memiavl.ReadAheadRing = ring }(memiavl.ReadAheadRing)
-		memiavl.ReadAheadRing = true
 	}
 	for pass, mode := range opts.ReadAhead {
 		m, _ := readAheadMode(mode)

@@ -114,7 +114,6 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().IntSliceVar(&growthOpts.Sizes, "land-growth", []int{100_000, 1_000_000}, "register sizes (parcels, each with a title and an owner account) for the land growth table, e.g. 100000,1000000,10000000 (0 skips it)")
 	cmd.Flags().StringVar(&growthOpts.CPUProfile, "land-growth-cpuprofile", "", "write CPU profiles of each growth size's loading and timed blocks to this path + .<size>.load and .<size>.run")
 	cmd.Flags().IntVar(&growthOpts.ReadAheadWorkers, "land-growth-read-ahead-workers", app.DefaultReadAheadWorkers, "reads in flight when a block is read ahead (the disk's queue depth)")
-	cmd.Flags().BoolVar(&growthOpts.Ring, "land-growth-ring", false, "the read-ahead walks of the timed passes read through io_uring in batches (memiavl.ReadAheadRing)")
 	cmd.Flags().IntVar(&growthOpts.MappedLevels, "land-growth-mapped-levels", 0, "levels from the root that the read-ahead walks read through the memory map, not with pread (0: memiavl's default)")
 	cmd.Flags().StringVar(&growthOpts.HeapProfile, "land-growth-heapprofile", "", "write the heap's profile at the end of each timed pass of the growth table to this path + .<size>.run[.<pass>-<mode>] (go tool pprof)")
 	cmd.Flags().IntVar(&growthOpts.Transfers, "land-growth-transfers", 20_000, "land/transfer transactions timed at each size of the growth table")

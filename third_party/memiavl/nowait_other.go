@@ -13,10 +13,3 @@ func readParked(f *os.File, p []byte, off int64) (int, error) { return f.ReadAt(
 
 // NowaitReads is zero here: every read waits (nowait_linux.go).
 func NowaitReads() (asked, refused int64) { return 0, 0 }
-
-// ReadAheadRing does nothing here (uring_linux.go).
-var ReadAheadRing = false
-
-func joinWalks() bool                                         { return false }
-func leaveWalks()                                             {}
-func ringReadAt(f *os.File, p []byte, off int64) (int, error) { return f.ReadAt(p, off) }

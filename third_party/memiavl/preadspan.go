@@ -29,9 +29,6 @@ const (
 // pread.
 type preadSpans struct {
 	spans [spanFiles]fileSpan
-	// grouped: the walk is one of the group that reads through the ring
-	// in batches (ReadAheadRing).
-	grouped bool
 }
 
 type fileSpan struct {
@@ -54,28 +51,7 @@ func newPreadSpans() *preadSpans {
 	for i := range w.spans {
 		w.spans[i].file = nil
 	}
-	w.grouped = false
 	return w
-}
-
-// groupedPreadSpans is newPreadSpans for a read-ahead walk: with
-// ReadAheadRing, it joins the walks that read through the ring in
-// batches, and done takes it out.
-func groupedPreadSpans() *preadSpans {
-	w := newPreadSpans()
-	if w != nil {
-		w.grouped = joinWalks()
-	}
-	return w
-}
-
-// read fills p from f at off for readAt: in the group's next batch for a
-// grouped walk, else as walkRead.
-func (w *preadSpans) read(f *os.File, p []byte, off int64) (int, error) {
-	if w != nil && w.grouped {
-		return ringReadAt(f, p, off)
-	}
-	return walkRead(f, p, off)
 }
 
 // walkRead fills p from f at off for readAt, waiting for the disk parked
@@ -84,16 +60,11 @@ func walkRead(f *os.File, p []byte, off int64) (int, error) {
 	if readAheadWaitsInPread {
 		return f.ReadAt(p, off)
 	}
-
 	return readParked(f, p, off)
 }
 
 func (w *preadSpans) done() {
 	if w != nil {
-		if w.grouped {
-			w.grouped = false
-			leaveWalks()
-		}
 		preadSpansPool.Put(w)
 	}
 }
@@ -112,7 +83,7 @@ var readAheadWithoutSpans bool
 // own.
 func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if w == nil || len(p) > preadSpanSize/2 {
-		_, err := w.read(f, p, off)
+		_, err := walkRead(f, p, off)
 		return err
 	}
 	sp := &w.spans[kind]
@@ -125,7 +96,7 @@ func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
 	if end > start+preadSpanSize {
 		start = off
 	}
-	n, err := w.read(f, sp.buf[:], start)
+	n, err := walkRead(f, sp.buf[:], start)
 	if end > start+int64(n) { // short of p: the file's end or an error
 		sp.file = nil
 		if err == nil || err == io.EOF {

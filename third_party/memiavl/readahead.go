@@ -24,7 +24,7 @@ func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
 		}
 		return nil, nil
 	case PersistedNode:
-		w := groupedPreadSpans()
+		w := newPreadSpans()
 		defer w.done()
 		return n.readAhead(w, key, depth)
 	case nil:
@@ -267,7 +267,7 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 	if !ok {
 		return nil
 	}
-	w := groupedPreadSpans()
+	w := newPreadSpans()
 	defer w.done()
 	leaf, err := n.preadDescend(w, key, depth, 0, preadRecord)
 	if err != nil {

@@ -11,15 +11,6 @@ import (
 // ReadAhead answers as Get does for keys present and absent, in the
 // snapshot, in the memory tree over it and in a tree with no snapshot.
 func TestReadAheadAgreesWithGet(t *testing.T) {
-	t.Run("parked", testReadAheadAgreesWithGet)
-	t.Run("ring", func(t *testing.T) {
-		defer func() { ReadAheadRing = false }()
-		ReadAheadRing = true
-		testReadAheadAgreesWithGet(t)
-	})
-}
-
-func testReadAheadAgreesWithGet(t *testing.T) {
 	defer func(mapped int) { ReadAheadMappedLevels = mapped }(ReadAheadMappedLevels)
 	// 2999: keys longer than preadStep's first read of a branch key.
 	for _, n := range []int{1, 2, 3, 100, 2999, 3000} {

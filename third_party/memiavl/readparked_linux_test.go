@@ -21,8 +21,8 @@ import (
 // for writes (ReadAheadWrite), in a 1M-leaf snapshot with two layers over
 // it, its upper branches held from height 6 as at 10M parcels, out of the
 // page cache (dropped before each round of 8,000 keys), from 16 and 64
-// goroutines whose reads wait for the disk in pread, parked
-// (readParked) or in the ring (ReadAheadRing). It reports the CPU a key and the time a round takes.
+// goroutines whose reads wait for the disk in pread or parked
+// (readParked). It reports the CPU a key and the time a round takes.
 func BenchmarkReadAheadParkedCold(b *testing.B) {
 	const leaves, perRound = 1_000_000, 8_000
 	defer func(min, nodes int) { UpperBranchesMinLeaves, UpperBranchesNodes = min, nodes }(UpperBranchesMinLeaves, UpperBranchesNodes)
@@ -30,7 +30,7 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 	tree := layeredTree(b, leaves, 2)
 	// how a read the cache cannot answer waits: in pread, or parked and
 	// asked again every readPark, or at growing intervals up to readParkMax
-	waits := []string{"pread", "parked-flat", "parked", "ring"}
+	waits := []string{"pread", "parked-flat", "parked"}
 	type bench struct {
 		writes  bool
 		wait    string
@@ -47,14 +47,13 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 	for _, c := range cases {
 		name := fmt.Sprintf("%s-%s-%d-goroutines", map[bool]string{false: "reads", true: "writes"}[c.writes], c.wait, c.workers)
 		b.Run(name, func(b *testing.B) {
-			readAheadWaitsInPread, ReadAheadRing = c.wait == "pread", c.wait == "ring"
-			defer func(max time.Duration) { readAheadWaitsInPread, ReadAheadRing, readParkMax = false, false, max }(readParkMax)
+			readAheadWaitsInPread = c.wait == "pread"
+			defer func(max time.Duration) { readAheadWaitsInPread, readParkMax = false, max }(readParkMax)
 			if c.wait == "parked-flat" {
 				readParkMax = readPark
 			}
 			var cpu, took time.Duration
 			var calls int64
-			batches0 := ringBatches.Load()
 			for round := range b.N {
 				b.StopTimer()
 				dropChain(tree)
@@ -89,9 +88,6 @@ func BenchmarkReadAheadParkedCold(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*perRound), "cpu-µs/key")
 			b.ReportMetric(float64(calls)/float64(b.N*perRound), "nowait-calls/key")
-			if c.wait == "ring" {
-				b.ReportMetric(float64(calls)/float64(ringBatches.Load()-batches0), "reads/ring-batch")
-			}
 			b.ReportMetric(took.Seconds()*1000/float64(b.N), "ms/batch")
 			b.ReportMetric(0, "ns/op")
 		})
