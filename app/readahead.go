@@ -32,8 +32,9 @@ func (a *App) SetReadAhead(m ReadAheadMode) { a.readAheadMode = m }
 func (a *App) ReadAheadTxs() int64 { return a.readAheadTxs.Load() }
 
 // ReadAheadWrites counts the keys whose writes were read ahead since the
-// node started (once a block each, by a transaction's read-ahead or in the
-// phase before the block's writes).
+// node started, in the phase before each block's writes (a key a
+// transaction's read-ahead read is read for its write then, and not
+// again).
 func (a *App) ReadAheadWrites() int64 { return a.readAheadKeys.Load() }
 
 func (a *App) readAheadOn() bool {
@@ -147,21 +148,14 @@ func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
 	if err != nil {
 		return
 	}
-	if _, err := fresh.spec.Handle(&module.Context{
+	_, _ = fresh.spec.Handle(&module.Context{
 		Height:  a.block.height,
 		Time:    a.block.time,
 		ChainID: a.chainID,
 		TxHash:  tx.Hash(raw),
 		KV:      kv,
 		Signers: signers,
-	}, fresh.msg); err != nil {
-		return
-	}
-	// What the transaction will write is known now: reading it ahead here,
-	// while the block executes, leaves the phase before the writes
-	// (readAheadWrites) only the keys no transaction's read-ahead found.
-	n := a.store.ReadAheadWrites(kv.ChangedKeys(), 1)
-	a.readAheadKeys.Add(int64(n))
+	}, fresh.msg)
 }
 
 // readAheadWrites reads ahead what applying the block's writes will read

@@ -76,8 +76,9 @@ func TestReadAheadValuesServeTheBlockUntilTheTreesChange(t *testing.T) {
 
 // TestReadAheadWritesReadsEachKeyOnceUntilTheTreesChange reads ahead the
 // writes of a block's keys from several workers and then again: each key
-// is read once (by whichever call claims it first) until the trees
-// change or the store commits, and then once more.
+// is read once (by whichever call claims it first, or by a read ahead of
+// the key) until the trees change or the store commits, and then once
+// more.
 func TestReadAheadWritesReadsEachKeyOnceUntilTheTreesChange(t *testing.T) {
 	s, err := OpenMemoryWith(Options{Split: "k20"})
 	if err != nil {
@@ -109,5 +110,16 @@ func TestReadAheadWritesReadsEachKeyOnceUntilTheTreesChange(t *testing.T) {
 	}
 	if n := s.ReadAheadWrites(keys, 4); n != 40 {
 		t.Fatalf("after the commit: read %d of 40, want 40", n)
+	}
+	// A key read ahead was read for its write too.
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys[:5] {
+		s.ReadAhead().Get([]byte(k))
+	}
+	s.ReadAhead().Get([]byte("absent"))
+	if n := s.ReadAheadWrites(append(keys[:6:6], "absent"), 2); n != 1 {
+		t.Fatalf("6 keys, 5 read ahead, and one absent key read ahead: read %d, want 1", n)
 	}
 }

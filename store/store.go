@@ -973,10 +973,15 @@ func (k readAheadKV) Get(key []byte) []byte {
 	if v, ok := k.s.ahead.get(key); ok {
 		return v
 	}
+	// Most keys a transaction reads it also writes (an account's
+	// sequence, a title, an owner's period): the walk reads what the
+	// write will read too (the children off its way), and the phase
+	// before the block's writes (ReadAheadWrites) skips the key.
 	t, _ := splitKV(k).tree(key)
-	v, err := t.ReadAhead(key)
+	v, err := t.ReadAheadForWrite(key)
 	must(err)
 	k.s.ahead.put(key, v)
+	k.s.ahead.claimWrite(string(key))
 	return v
 }
 func (k readAheadKV) Has(key []byte) bool { return k.Get(key) != nil }

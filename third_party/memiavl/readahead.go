@@ -15,7 +15,17 @@ import (
 // read are then in the page cache for the mapped reads of Get. It reads
 // the tree only: it must not run while the tree is being changed (or the
 // snapshot replaced), and it does not touch the tree's cache.
-func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
+func (t *Tree) ReadAhead(key []byte) ([]byte, error) { return t.readAheadValue(key, nil) }
+
+// ReadAheadForWrite is ReadAhead for a key that may be written next: it
+// also reads what ReadAheadWrite would (the other child of each branch
+// on the way), in the same walk, so that the key's write needs no walk
+// of its own.
+func (t *Tree) ReadAheadForWrite(key []byte) ([]byte, error) {
+	return t.readAheadValue(key, preadRecord)
+}
+
+func (t *Tree) readAheadValue(key []byte, visitOther func(*preadSpans, PersistedNode) error) ([]byte, error) {
 	node, depth := t.memDescend(key)
 	switch n := node.(type) {
 	case *MemNode: // a leaf
@@ -26,7 +36,7 @@ func (t *Tree) ReadAhead(key []byte) ([]byte, error) {
 	case PersistedNode:
 		w := newPreadSpans()
 		defer w.done()
-		return n.readAhead(w, key, depth)
+		return n.readAhead(w, key, depth, visitOther)
 	case nil:
 		return nil, nil
 	default:
@@ -75,10 +85,11 @@ func (t *Tree) memDescend(key []byte) (Node, int) {
 var ReadAheadMappedLevels = 16
 
 // readAhead finds key's leaf below node, at depth from the root, reading
-// branches as preadDescend does, and reads the leaf and its key-value
-// record with pread.
-func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int) ([]byte, error) {
-	leaf, err := node.preadDescend(w, key, depth, 0, nil)
+// branches as preadDescend does (visitOther, when not nil, given the
+// children off the way), and reads the leaf and its key-value record with
+// pread.
+func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int, visitOther func(*preadSpans, PersistedNode) error) ([]byte, error) {
+	leaf, err := node.preadDescend(w, key, depth, 0, visitOther)
 	if err != nil {
 		return nil, err
 	}

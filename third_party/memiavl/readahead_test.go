@@ -53,6 +53,10 @@ func TestReadAheadAgreesWithGet(t *testing.T) {
 						if !bytes.Equal(got, want) || (got == nil) != (want == nil) {
 							t.Fatalf("%s, %d mapped levels: %q: ReadAhead %x, Get %x", stage, mapped, key, got, want)
 						}
+						got, err = tree.ReadAheadForWrite(key)
+						if err != nil || !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+							t.Fatalf("%s, %d mapped levels: %q: ReadAheadForWrite %x (%v), Get %x", stage, mapped, key, got, err, want)
+						}
 					}
 				}
 				// ReadAheadWrite reads without error for present and absent
