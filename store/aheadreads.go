@@ -12,10 +12,10 @@ import "sync"
 // (splitKV.applyTo), so a read never sees a value the trees no longer
 // hold, and so does each commit, so that it holds one block's reads.
 //
-// It also keeps the keys whose writes were read ahead (ReadAheadWrites),
-// so that a key the block writes is walked for its write once: by the
-// read-ahead of the first transaction found writing it, while the block
-// executes, or else in the phase before the writes.
+// It also keeps the keys whose writes were read ahead, so that a key the
+// block writes is walked for its write once: with its value, when a
+// transaction's read-ahead read it (readAheadKV.Get), or else in the
+// phase before the writes (ReadAheadWrites).
 type aheadReads struct {
 	mu     sync.RWMutex
 	values map[string][]byte
