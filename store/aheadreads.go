@@ -38,9 +38,14 @@ func (a *aheadReads) claimWrite(key string) bool {
 	return true
 }
 
+// put keeps key's value as read ahead, and marks key's write read ahead
+// too: the walk that found it read what the write will read
+// (Tree.ReadAheadForWrite).
 func (a *aheadReads) put(key, value []byte) {
+	k := string(key)
 	a.mu.Lock()
-	a.values[string(key)] = value
+	a.values[k] = value
+	a.writes[k] = struct{}{}
 	a.mu.Unlock()
 }
 

@@ -981,7 +981,6 @@ func (k readAheadKV) Get(key []byte) []byte {
 	v, err := t.ReadAheadForWrite(key)
 	must(err)
 	k.s.ahead.put(key, v)
-	k.s.ahead.claimWrite(string(key))
 	return v
 }
 func (k readAheadKV) Has(key []byte) bool { return k.Get(key) != nil }
@@ -1001,29 +1000,23 @@ func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value
 // branches beside it, which a read of the key does not touch. Like
 // ReadAhead it only fills the page cache, and must not run while the
 // trees change. A key whose write was read ahead since the trees last
-// changed is skipped; it returns how many keys it read. With one worker it
-// reads in the caller's goroutine.
+// changed is skipped; it returns how many keys it read.
 func (s *Store) ReadAheadWrites(keys []string, workers int) int {
 	var next, read atomic.Int64
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(keys) {
-				return
-			}
-			if s.ahead.claimWrite(keys[i]) {
-				s.readAheadWrite([]byte(keys[i]))
-				read.Add(1)
-			}
-		}
-	}
-	if workers <= 1 {
-		work()
-		return int(read.Load())
-	}
 	var wg sync.WaitGroup
 	for range min(workers, len(keys)) {
-		wg.Go(work)
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(keys) {
+					return
+				}
+				if s.ahead.claimWrite(keys[i]) {
+					s.readAheadWrite([]byte(keys[i]))
+					read.Add(1)
+				}
+			}
+		})
 	}
 	wg.Wait()
 	return int(read.Load())

@@ -24,11 +24,10 @@ import (
 // ringRead is one read of a batch: into buf, from f at off; res is the
 // kernel's answer (bytes read, or minus an errno).
 type ringRead struct {
-	f    *os.File
-	buf  []byte
-	off  int64
-	res  int32
-	lost bool // the ring failed with the read in it
+	f   *os.File
+	buf []byte
+	off int64
+	res int32
 }
 
 // batchRing is an io_uring used by one batch at a time.
@@ -99,24 +98,19 @@ func (r *batchRing) close() {
 }
 
 // readAll submits the reads, as many at a time as the ring holds, and
-// waits for each, setting its result. It reports false if the ring
-// failed: then the reads it could not finish ask to be read again
-// (EAGAIN), and those the kernel may still hold are lost.
-func (r *batchRing) readAll(reads []*ringRead) bool {
+// waits for each, setting its result; it fails if the ring does.
+func (r *batchRing) readAll(reads []*ringRead) error {
 	for len(reads) > 0 {
 		n := min(len(reads), r.entries)
-		if !r.readSome(reads[:n]) {
-			for _, rd := range reads[n:] {
-				rd.res = -int32(unix.EAGAIN)
-			}
-			return false
+		if err := r.readSome(reads[:n]); err != nil {
+			return err
 		}
 		reads = reads[n:]
 	}
-	return true
+	return nil
 }
 
-func (r *batchRing) readSome(reads []*ringRead) bool {
+func (r *batchRing) readSome(reads []*ringRead) error {
 	tail, mask := *r.sqTail, *r.sqMask // only this batch moves it
 	for i, rd := range reads {
 		idx := (tail + uint32(i)) & mask
@@ -131,33 +125,23 @@ func (r *batchRing) readSome(reads []*ringRead) bool {
 		*(*uint32)(unsafe.Add(r.sqArray, 4*idx)) = idx
 	}
 	atomic.StoreUint32(r.sqTail, tail+uint32(len(reads)))
-	reaped := make([]bool, len(reads))
 	toSubmit, left := len(reads), len(reads)
 	for left > 0 {
 		submitted, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), uintptr(left), ioringEnterGetEvent, 0, 0)
 		if errno == 0 {
 			toSubmit -= int(submitted)
 		} else if errno != unix.EINTR && errno != unix.EAGAIN && errno != unix.EBUSY {
-			// The ring failed: every read not yet answered is read
-			// again as pread would, and those it may still hold are
-			// not used again.
-			for i, rd := range reads {
-				if !reaped[i] {
-					rd.res, rd.lost = -int32(unix.EAGAIN), true
-				}
-			}
-			return false
+			return fmt.Errorf("io_uring_enter: %w", errno)
 		}
 		head, ctail := *r.cqHead, atomic.LoadUint32(r.cqTail)
 		for ; head != ctail; head++ {
 			cqe := unsafe.Add(r.cqes, 16*(head&*r.cqMask))
-			i := *(*uint64)(cqe)
-			reads[i].res, reaped[i] = *(*int32)(unsafe.Add(cqe, 8)), true
+			reads[*(*uint64)(cqe)].res = *(*int32)(unsafe.Add(cqe, 8))
 			left--
 		}
 		atomic.StoreUint32(r.cqHead, head)
 	}
-	return true
+	return nil
 }
 
 // ringReads makes reads of n bytes each from f at offs for a batchRing.
@@ -190,8 +174,8 @@ func TestBatchRingReadsAsPread(t *testing.T) {
 			n := 1 + rng.Intn(5000)
 			reads[i] = &ringRead{f: f, buf: make([]byte, n), off: rng.Int63n(size - int64(n))}
 		}
-		if !r.readAll(reads) {
-			t.Fatal("the ring failed")
+		if err := r.readAll(reads); err != nil {
+			t.Fatal(err)
 		}
 		for i, rd := range reads {
 			want := make([]byte, len(rd.buf))
@@ -261,8 +245,8 @@ func BenchmarkCachedPageReads(b *testing.B) {
 			for i := 0; n < b.N; i++ {
 				at := (i * batch) % (reads - batch)
 				setOffsets(batchReads, offs[at:at+batch])
-				if !r.readAll(batchReads) {
-					b.Fatal("the ring failed")
+				if err := r.readAll(batchReads); err != nil {
+					b.Fatal(err)
 				}
 				n += batch
 			}
@@ -341,8 +325,8 @@ func BenchmarkColdPageReads(b *testing.B) {
 			rounds(b, func(offs []int64) {
 				for at := 0; at < len(offs); at += batch {
 					setOffsets(batchReads, offs[at:at+batch])
-					if !r.readAll(batchReads) {
-						b.Fatal("the ring failed")
+					if err := r.readAll(batchReads); err != nil {
+						b.Fatal(err)
 					}
 				}
 			})
