@@ -19,20 +19,20 @@ while IFS= read -r line; do
 	log="$logs/$(tr / _ <<<"${pkg#./}")_$name.log"
 	echo "fuzz $pkg $name for $FUZZTIME"
 	ok=0
-	for attempt in 1 2; do
-		if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" >"$log" 2>&1; then
-			ok=1
-			break
-		fi
-		# Go's fuzzing coordinator can fail a run with a bare "context
-		# deadline exceeded" when -fuzztime ends while a worker is busy
-		# (golang/go#51484): no input is written and nothing reproduces.
-		# Such a run is tried once more; any other failure counts at once.
-		if grep -q "Failing input written to" "$log" || ! grep -q "context deadline exceeded" "$log"; then
-			break
-		fi
-		echo "  the fuzzing engine stopped at its deadline with no failing input; running $name again"
-	done
+	if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" "$pkg" >"$log" 2>&1; then
+		ok=1
+	elif ! grep -q "Failing input written to" "$log" &&
+		grep -q "^--- FAIL: ${name} " "$log" &&
+		[ "$(grep -A1 "^--- FAIL: ${name} " "$log" | tail -n 1 | tr -d '[:space:]')" = "contextdeadlineexceeded" ]; then
+		# Go's fuzzing coordinator (go1.26) can fail a run with a bare
+		# "context deadline exceeded" as -fuzztime ends, when the deadline
+		# reaches it before its workers' context (golang/go#75804, fixed in
+		# go1.27). No input is written and nothing reproduces; the run has
+		# fuzzed its whole time without a failure, so it counts as passed.
+		# A failing input, a crash or a hang prints something else and fails.
+		echo "  the fuzzing engine reported its own deadline (golang/go#75804) and wrote no failing input: passed"
+		ok=1
+	fi
 	if [ "$ok" -eq 1 ]; then
 		tail -n 1 "$log"
 	else
