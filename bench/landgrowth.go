@@ -117,6 +117,9 @@ type GrowthRow struct {
 	// waiting, ReadsRefusedPerTransfer those asked again because the disk
 	// had not answered yet (memiavl.NowaitReads).
 	MinorFaultsPerTransfer, ReadsAskedPerTransfer, ReadsRefusedPerTransfer float64
+	// RingReadsPerTransfer counts the pages the walks of a block's writes
+	// asked through io_uring (memiavl.RingReads).
+	RingReadsPerTransfer float64
 
 	DiskBytes   int64
 	ProofBytes  int
@@ -318,6 +321,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		cpu0, faults0, read0 := processCPU(), majorFaults(), readBytes()
 		minor0 := minorFaults()
 		asked0, refused0 := memiavl.NowaitReads()
+		ring0 := memiavl.RingReads()
 		start := time.Now()
 		var commitFaults int64
 		var commitWall time.Duration
@@ -345,6 +349,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		asked, refused := memiavl.NowaitReads()
 		row.ReadsAskedPerTransfer = float64(asked-asked0) / float64(opts.Transfers)
 		row.ReadsRefusedPerTransfer = float64(refused-refused0) / float64(opts.Transfers)
+		row.RingReadsPerTransfer = float64(memiavl.RingReads()-ring0) / float64(opts.Transfers)
 		a.OnBlockPhase(nil)
 		for i := range meter.wall {
 			row.Phases[i] = PhaseCost{meter.wall[i] / time.Duration(opts.Transfers), float64(meter.faults[i]) / float64(opts.Transfers)}
@@ -381,7 +386,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
 				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3,
 				row.PeakHeap>>20, row.RSSAnon>>20)
-			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer)
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused; %.0f pages read through io_uring\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer, row.RingReadsPerTransfer)
 		}
 	}
 	row := &rows[0]

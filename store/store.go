@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -992,35 +993,53 @@ func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value
 	splitKV(k).Iterate(start, end, reverse, fn)
 }
 
-// ReadAheadWrites reads, with up to workers reads in flight, what writing
-// or deleting keys in the latest trees will read from their snapshots
-// (memiavl's Tree.ReadAheadWrite: the branches on each key's path, their
-// other children, the leaf it lands at). Inserting or deleting a key
-// rebalances its path and reads the heights, sizes and hashes of the
-// branches beside it, which a read of the key does not touch. Like
-// ReadAhead it only fills the page cache, and must not run while the
-// trees change. A key whose write was read ahead since the trees last
-// changed is skipped; it returns how many keys it read.
+// ReadAheadWrites reads what writing or deleting keys in the latest trees
+// will read from their snapshots (memiavl's Tree.ReadAheadWrite: the
+// branches on each key's path, their other children, the leaf it lands
+// at). Inserting or deleting a key rebalances its path and reads the
+// heights, sizes and hashes of the branches beside it, which a read of the
+// key does not touch. Like ReadAhead it only fills the page cache, and
+// must not run while the trees change. A key whose write was read ahead
+// since the trees last changed is skipped; it returns how many keys it
+// read.
+//
+// The keys' walks are driven through io_uring by one walker a processor
+// (memiavl.ReadAheadWritesTogether: reads issued together, each page read
+// once a walker); where io_uring is not available, by workers goroutines,
+// one key at a time each.
 func (s *Store) ReadAheadWrites(keys []string, workers int) int {
-	var next, read atomic.Int64
+	var claimed []memiavl.KeyInTree
+	for _, k := range keys {
+		if s.ahead.claimWrite(k) {
+			key := []byte(k)
+			t, _ := splitKV{s}.tree(key)
+			claimed = append(claimed, memiavl.KeyInTree{Tree: t, Key: key})
+		}
+	}
+	if len(claimed) == 0 || memiavl.ReadAheadWritesTogether(claimed, runtime.GOMAXPROCS(0)) {
+		return len(claimed)
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(workers, len(keys)) {
+	for range min(workers, len(claimed)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(keys) {
+				if i >= len(claimed) {
 					return
 				}
-				if s.ahead.claimWrite(keys[i]) {
-					s.readAheadWrite([]byte(keys[i]))
-					read.Add(1)
-				}
+				s.readAheadWrite(claimed[i].Key)
 			}
 		})
 	}
 	wg.Wait()
-	return int(read.Load())
+	return len(claimed)
 }
+
+// SetWritesAheadThroughRing says whether ReadAheadWrites may drive its
+// walks through io_uring (the default) or walks one goroutine a key, as
+// before (for comparisons).
+func SetWritesAheadThroughRing(on bool) { memiavl.ReadAheadThroughRing = on }
 
 // readAheadWrite reads ahead one key's write. A read error or a panic
 // (a snapshot file cut short under the map) ends only this key's read:

@@ -29,6 +29,7 @@ const (
 // pread.
 type preadSpans struct {
 	spans [spanFiles]fileSpan
+	ring  *ringWalker // a walk driven by a ringWalker reads its pages
 }
 
 type fileSpan struct {
@@ -57,6 +58,9 @@ func newPreadSpans() *preadSpans {
 // walkRead fills p from f at off for readAt, waiting for the disk parked
 // (readParked).
 func walkRead(f *os.File, p []byte, off int64) (int, error) {
+	if walkReadHook != nil {
+		walkReadHook(f, off, len(p))
+	}
 	if readAheadWaitsInPread {
 		return f.ReadAt(p, off)
 	}
@@ -68,6 +72,10 @@ func (w *preadSpans) done() {
 		preadSpansPool.Put(w)
 	}
 }
+
+// walkReadHook, set by tests, is told of every read a walk asks of the
+// kernel (a ringWalker's pages among them).
+var walkReadHook func(f *os.File, off int64, n int)
 
 // readAheadWaitsInPread, set by benchmarks, has the walks wait for the
 // disk in pread instead of parked (readParked).
@@ -82,6 +90,9 @@ var readAheadWithoutSpans bool
 // when p runs past that page). A p longer than half a span is read on its
 // own.
 func (w *preadSpans) readAt(kind int, f *os.File, p []byte, off int64) error {
+	if w != nil && w.ring != nil {
+		return w.ring.readAt(f, p, off)
+	}
 	if w == nil || len(p) > preadSpanSize/2 {
 		_, err := walkRead(f, p, off)
 		return err

@@ -125,30 +125,39 @@ func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int, visitO
 // having read that branch but not its children.
 func (node PersistedNode) preadDescend(w *preadSpans, key []byte, depth int, stopAt uint8, visitOther func(*preadSpans, PersistedNode) error) (PersistedNode, error) {
 	for ; !node.isLeaf; depth++ {
-		s := node.snapshot
-		if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper.holds(node.index) {
-			if stopAt > 0 && node.Height() <= stopAt {
-				return node, nil
-			}
-			if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
-				node = node.left()
-			} else {
-				node = node.right()
-			}
-			continue
-		}
-		next, other, height, err := s.preadStep(w, node.index, key)
-		if err != nil || height <= stopAt {
+		next, stop, err := node.descendStep(w, key, depth, stopAt, visitOther)
+		if err != nil || stop {
 			return node, err
-		}
-		if visitOther != nil {
-			if err := visitOther(w, other); err != nil {
-				return node, err
-			}
 		}
 		node = next
 	}
 	return node, nil
+}
+
+// descendStep is one level of preadDescend below branch node: the child
+// the search goes on to, or stop where the search ends at node (stopAt
+// reached, or a read failed).
+func (node PersistedNode) descendStep(w *preadSpans, key []byte, depth int, stopAt uint8, visitOther func(*preadSpans, PersistedNode) error) (next PersistedNode, stop bool, err error) {
+	s := node.snapshot
+	if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper.holds(node.index) {
+		if stopAt > 0 && node.Height() <= stopAt {
+			return node, true, nil
+		}
+		if bytes.Compare(key, s.BranchKey(node.index)) < 0 {
+			return node.left(), false, nil
+		}
+		return node.right(), false, nil
+	}
+	next, other, height, err := s.preadStep(w, node.index, key)
+	if err != nil || height <= stopAt {
+		return node, true, err
+	}
+	if visitOther != nil {
+		if err := visitOther(w, other); err != nil {
+			return node, true, err
+		}
+	}
+	return next, false, nil
 }
 
 // preadLeafHead reads leaf's record and the head of its key-value record

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,122 +29,42 @@ type ringRead struct {
 	res int32
 }
 
-// batchRing is an io_uring used by one batch at a time.
-type batchRing struct {
-	fd                     int
-	sq, cq, sqes           []byte
-	sqTail, sqMask         *uint32
-	sqArray                unsafe.Pointer
-	cqHead, cqTail, cqMask *uint32
-	cqes                   unsafe.Pointer
-	entries                int
-}
+// batchRing is an ioRing used by one batch at a time.
+type batchRing struct{ *ioRing }
 
-type ringParams struct {
-	sqEntries, cqEntries, flags, sqThreadCPU, sqThreadIdle, features, wqFd uint32
-	resv                                                                   [3]uint32
-	sqOff                                                                  [7]uint32 // head, tail, ring_mask, ring_entries, flags, dropped, array
-	sqResv1                                                                uint32
-	sqUserAddr                                                             uint64
-	cqOff                                                                  [6]uint32 // head, tail, ring_mask, ring_entries, overflow, cqes
-	cqFlags, cqResv1                                                       uint32
-	cqUserAddr                                                             uint64
-}
-
-const (
-	batchRingEntries    = 128
-	ioringOffCQRing     = 0x8000000
-	ioringOffSQEs       = 0x10000000
-	ioringOpRead        = 22
-	ioringEnterGetEvent = 1
-)
+const batchRingEntries = 128
 
 func newBatchRing() (*batchRing, error) {
-	var p ringParams
-	fd, _, errno := unix.Syscall(unix.SYS_IO_URING_SETUP, batchRingEntries, uintptr(unsafe.Pointer(&p)), 0)
-	if errno != 0 {
-		return nil, fmt.Errorf("io_uring_setup: %w", errno)
-	}
-	r := &batchRing{fd: int(fd), entries: int(p.sqEntries)}
-	mmap := func(off int64, size uint32) ([]byte, error) {
-		return unix.Mmap(r.fd, off, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
-	}
-	var err error
-	if r.sq, err = mmap(0, p.sqOff[6]+p.sqEntries*4); err == nil {
-		if r.cq, err = mmap(ioringOffCQRing, p.cqOff[5]+p.cqEntries*16); err == nil {
-			r.sqes, err = mmap(ioringOffSQEs, p.sqEntries*64)
-		}
-	}
+	r, err := newIORing(batchRingEntries)
 	if err != nil {
-		r.close()
-		return nil, fmt.Errorf("map io_uring: %w", err)
+		return nil, err
 	}
-	at := func(b []byte, off uint32) *uint32 { return (*uint32)(unsafe.Pointer(&b[off])) }
-	r.sqTail, r.sqMask = at(r.sq, p.sqOff[1]), at(r.sq, p.sqOff[2])
-	r.sqArray = unsafe.Pointer(&r.sq[p.sqOff[6]])
-	r.cqHead, r.cqTail, r.cqMask = at(r.cq, p.cqOff[0]), at(r.cq, p.cqOff[1]), at(r.cq, p.cqOff[2])
-	r.cqes = unsafe.Pointer(&r.cq[p.cqOff[5]])
-	return r, nil
-}
-
-func (r *batchRing) close() {
-	for _, m := range [][]byte{r.sq, r.cq, r.sqes} {
-		if m != nil {
-			unix.Munmap(m)
-		}
-	}
-	unix.Close(r.fd)
+	return &batchRing{r}, nil
 }
 
 // readAll submits the reads, as many at a time as the ring holds, and
 // waits for each, setting its result; it fails if the ring does.
 func (r *batchRing) readAll(reads []*ringRead) error {
-	for len(reads) > 0 {
-		n := min(len(reads), r.entries)
-		if err := r.readSome(reads[:n]); err != nil {
+	next, left := 0, len(reads)
+	for left > 0 {
+		for next < len(reads) && !r.full() {
+			rd := reads[next]
+			r.queue(int(rd.f.Fd()), rd.buf, rd.off, uint64(next))
+			next++
+		}
+		if err := r.enter(true); err != nil {
 			return err
 		}
-		reads = reads[n:]
-	}
-	return nil
-}
-
-func (r *batchRing) readSome(reads []*ringRead) error {
-	tail, mask := *r.sqTail, *r.sqMask // only this batch moves it
-	for i, rd := range reads {
-		idx := (tail + uint32(i)) & mask
-		sqe := r.sqes[idx*64 : idx*64+64]
-		clear(sqe)
-		sqe[0] = ioringOpRead
-		*(*int32)(unsafe.Pointer(&sqe[4])) = int32(rd.f.Fd())
-		*(*uint64)(unsafe.Pointer(&sqe[8])) = uint64(rd.off)
-		*(*uint64)(unsafe.Pointer(&sqe[16])) = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(rd.buf))))
-		*(*uint32)(unsafe.Pointer(&sqe[24])) = uint32(len(rd.buf))
-		*(*uint64)(unsafe.Pointer(&sqe[32])) = uint64(i)
-		*(*uint32)(unsafe.Add(r.sqArray, 4*idx)) = idx
-	}
-	atomic.StoreUint32(r.sqTail, tail+uint32(len(reads)))
-	toSubmit, left := len(reads), len(reads)
-	for left > 0 {
-		submitted, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), uintptr(left), ioringEnterGetEvent, 0, 0)
-		if errno == 0 {
-			toSubmit -= int(submitted)
-		} else if errno != unix.EINTR && errno != unix.EAGAIN && errno != unix.EBUSY {
-			return fmt.Errorf("io_uring_enter: %w", errno)
-		}
-		head, ctail := *r.cqHead, atomic.LoadUint32(r.cqTail)
-		for ; head != ctail; head++ {
-			cqe := unsafe.Add(r.cqes, 16*(head&*r.cqMask))
-			reads[*(*uint64)(cqe)].res = *(*int32)(unsafe.Add(cqe, 8))
+		r.reap(func(tag uint64, res int32) {
+			reads[tag].res = res
 			left--
-		}
-		atomic.StoreUint32(r.cqHead, head)
+		})
 	}
 	return nil
 }
 
-// ringReads makes reads of n bytes each from f at offs for a batchRing.
-func ringReads(f *os.File, n int, offs []int64) []*ringRead {
+// newRingReads makes reads of n bytes each from f at offs for a batchRing.
+func newRingReads(f *os.File, n int, offs []int64) []*ringRead {
 	reads := make([]*ringRead, len(offs))
 	for i, off := range offs {
 		reads[i] = &ringRead{f: f, buf: make([]byte, n), off: off}
@@ -239,7 +158,7 @@ func BenchmarkCachedPageReads(b *testing.B) {
 				b.Skipf("io_uring: %v", err)
 			}
 			defer r.close()
-			batchReads := ringReads(f, 4096, offs[:batch])
+			batchReads := newRingReads(f, 4096, offs[:batch])
 			c0 := cpuTime()
 			n := 0
 			for i := 0; n < b.N; i++ {
@@ -321,7 +240,7 @@ func BenchmarkColdPageReads(b *testing.B) {
 				b.Skipf("io_uring: %v", err)
 			}
 			defer r.close()
-			batchReads := ringReads(f, 4096, make([]int64, batch))
+			batchReads := newRingReads(f, 4096, make([]int64, batch))
 			rounds(b, func(offs []int64) {
 				for at := 0; at < len(offs); at += batch {
 					setOffsets(batchReads, offs[at:at+batch])
