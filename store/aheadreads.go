@@ -1,6 +1,10 @@
 package store
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/crypto-org-chain/cronos/memiavl"
+)
 
 // aheadReads keeps what a block's read-ahead found (ReadAhead: key →
 // value, nil for a key not in the trees) for the block's own reads of the
@@ -16,10 +20,15 @@ import "sync"
 // block writes is walked for its write once: with its value, when a
 // transaction's read-ahead read it (readAheadKV.Get), or else in the
 // phase before the writes (ReadAheadWrites).
+//
+// The walks of the keys asked go through one memiavl.RingReader, opened
+// at the first key asked and closed with the next change or commit.
 type aheadReads struct {
 	mu     sync.RWMutex
 	values map[string][]byte
 	writes map[string]struct{}
+	reader *memiavl.RingReader
+	noRing bool // no reader could be opened since the last change
 }
 
 func newAheadReads() *aheadReads {
@@ -57,9 +66,43 @@ func (a *aheadReads) get(key []byte) ([]byte, bool) {
 	return v, ok
 }
 
-// clear forgets every value: the trees are about to change.
+// readsAheadThroughRing lets the reads ahead go through a RingReader
+// (SetReadsAheadThroughRing).
+var readsAheadThroughRing = true
+
+// SetReadsAheadThroughRing says whether a block's reads ahead
+// (Store.ReadAhead) walk through io_uring, one walker driving every key's
+// walk (memiavl.RingReader, the default where the kernel allows it), or
+// each on its caller's goroutine (for comparisons).
+func SetReadsAheadThroughRing(on bool) { readsAheadThroughRing = on }
+
+// ringReader returns the reader the keys' walks go through, opening it at
+// the first key (nil where there is none: the caller walks).
+func (a *aheadReads) ringReader() *memiavl.RingReader {
+	a.mu.RLock()
+	r, none := a.reader, a.noRing
+	a.mu.RUnlock()
+	if r != nil || none || !readsAheadThroughRing {
+		return r
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.reader == nil && !a.noRing {
+		a.reader = memiavl.NewRingReader()
+		a.noRing = a.reader == nil
+	}
+	return a.reader
+}
+
+// clear forgets every value, and closes the ring reader: the trees are
+// about to change.
 func (a *aheadReads) clear() {
 	a.mu.Lock()
+	if a.reader != nil {
+		a.reader.Close()
+		a.reader = nil
+	}
+	a.noRing = false
 	if len(a.values) > 0 {
 		clear(a.values)
 	}

@@ -683,6 +683,7 @@ func (s *Store) HasVersion(version int64) bool {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.ahead.clear()
 	s.rewarm.stop()
 	s.rewarm.running.Wait()
 	var errs []error
@@ -979,7 +980,13 @@ func (k readAheadKV) Get(key []byte) []byte {
 	// write will read too (the children off its way), and the phase
 	// before the block's writes (ReadAheadWrites) skips the key.
 	t, _ := splitKV(k).tree(key)
-	v, err := t.ReadAheadForWrite(key)
+	var v []byte
+	var err error
+	if r := k.s.ahead.ringReader(); r != nil {
+		v, err = r.ReadAheadForWrite(t, key)
+	} else {
+		v, err = t.ReadAheadForWrite(key)
+	}
 	must(err)
 	k.s.ahead.put(key, v)
 	return v

@@ -27,16 +27,25 @@ func (t *Tree) ReadAheadForWrite(key []byte) ([]byte, error) {
 
 func (t *Tree) readAheadValue(key []byte, visitOther func(*preadSpans, PersistedNode) error) ([]byte, error) {
 	node, depth := t.memDescend(key)
+	n, ok := node.(PersistedNode)
+	if !ok {
+		return valueAbove(node, key)
+	}
+	w := newPreadSpans()
+	defer w.done()
+	return n.readAhead(w, key, depth, visitOther)
+}
+
+// valueAbove is key's value where its search ends above the snapshot
+// (memDescend's node not a PersistedNode): at a leaf in memory, or in an
+// empty tree.
+func valueAbove(node Node, key []byte) ([]byte, error) {
 	switch n := node.(type) {
 	case *MemNode: // a leaf
 		if bytes.Equal(n.key, key) {
 			return n.value, nil
 		}
 		return nil, nil
-	case PersistedNode:
-		w := newPreadSpans()
-		defer w.done()
-		return n.readAhead(w, key, depth, visitOther)
 	case nil:
 		return nil, nil
 	default:
@@ -93,7 +102,12 @@ func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int, visitO
 	if err != nil {
 		return nil, err
 	}
-	s := leaf.snapshot
+	return leaf.snapshot.preadLeafValue(w, leaf, key)
+}
+
+// preadLeafValue reads with pread the value of leaf if its key is key
+// (nil if not), from its record and its key-value record.
+func (s *Snapshot) preadLeafValue(w *preadSpans, leaf PersistedNode, key []byte) ([]byte, error) {
 	head, offset, err := s.preadLeafHead(w, leaf, key)
 	if err != nil || head == nil {
 		return nil, err

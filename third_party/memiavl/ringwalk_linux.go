@@ -4,6 +4,7 @@ package memiavl
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -48,6 +49,7 @@ type ringPage struct {
 type ringWalk struct {
 	tree       *Tree
 	key        []byte
+	req        *ringRequest // a RingReader's read (its value wanted), or nil for a write's walk
 	node       PersistedNode
 	depth      int
 	stage      uint8 // ringWalkStart, ringWalkDescend or ringWalkLeaf
@@ -74,6 +76,7 @@ type ringWalker struct {
 	cur     int32   // the walk stepping
 	waiting bool    // the step ended waiting for a page
 	spans   preadSpans
+	event   [8]byte // a RingReader's eventfd read
 }
 
 func newRingWalker() (*ringWalker, error) {
@@ -152,20 +155,27 @@ func (rw *ringWalker) run(keys []KeyInTree) error {
 // whether the walk waits for a page (else it has ended, read ahead or
 // failed: a read-ahead's failure is the write's to meet and report).
 func (rw *ringWalker) step(slot int32) (waits bool) {
+	k := &rw.walks[slot]
 	// A snapshot file cut short under the map faults in the mapped levels:
-	// this walk ends, the write meets the fault and reports it.
+	// this walk ends, the write meets the fault and reports it (a read's
+	// caller gets the error).
 	defer func() {
-		if recover() != nil {
+		if p := recover(); p != nil {
 			waits = false
+			if k.req != nil {
+				k.req.err = fmt.Errorf("read ahead %q: %v", k.key, p)
+			}
 		}
 	}()
 	rw.cur, rw.waiting = slot, false
-	k := &rw.walks[slot]
 	w := &rw.spans
 	if k.stage == ringWalkStart {
 		node, depth := k.tree.memDescend(k.key)
 		n, ok := node.(PersistedNode)
 		if !ok {
+			if k.req != nil {
+				k.req.value, k.req.err = valueAbove(node, k.key)
+			}
 			return false
 		}
 		k.node, k.depth, k.stage = n, depth, ringWalkDescend
@@ -177,13 +187,32 @@ func (rw *ringWalker) step(slot int32) (waits bool) {
 		}
 		next, stop, err := k.node.descendStep(w, k.key, k.depth, 0, preadRecord)
 		if err != nil || stop {
-			return rw.waiting
+			return rw.ended(k, err)
 		}
 		k.node = next
 		k.depth++
 	}
-	_, _, _ = k.node.snapshot.preadLeafHead(w, k.node, nil)
-	return rw.waiting
+	if k.req == nil {
+		_, _, err := k.node.snapshot.preadLeafHead(w, k.node, nil)
+		return rw.ended(k, err)
+	}
+	value, err := k.node.snapshot.preadLeafValue(w, k.node, k.key)
+	if err == nil {
+		k.req.value = value
+	}
+	return rw.ended(k, err)
+}
+
+// ended says whether walk k waits for a page, and otherwise keeps a
+// read's failure for its caller.
+func (rw *ringWalker) ended(k *ringWalk, err error) bool {
+	if rw.waiting {
+		return true
+	}
+	if k.req != nil && err != nil {
+		k.req.err = err
+	}
+	return false
 }
 
 // readAt fills p from f at off from the walker's pages, or asks for the

@@ -212,3 +212,104 @@ func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 		})
 	}
 }
+
+// A RingReader answers as ReadAheadForWrite does, asked from many
+// goroutines at once, for keys present and absent, in the snapshots and
+// in changes held in memory over them, and reads the pages that
+// ReadAheadForWrite reads, each once; closed, it leaves its callers to
+// read for themselves.
+func TestRingReaderReadsAsReadAheadForWrite(t *testing.T) {
+	const leaves = 20_000
+	defer func(min, nodes, mapped int) {
+		UpperBranchesMinLeaves, UpperBranchesNodes, ReadAheadMappedLevels = min, nodes, mapped
+	}(UpperBranchesMinLeaves, UpperBranchesNodes, ReadAheadMappedLevels)
+	UpperBranchesMinLeaves, UpperBranchesNodes = 2, leaves>>5
+	ReadAheadMappedLevels = 0
+	tree := layeredTree(t, leaves, 2)
+	tree.ApplyChangeSet(ChangeSet{Pairs: layerChanges(map[string][]byte{"k00000005": nil}, 99)})
+	if _, _, err := tree.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newIORing(8); err != nil {
+		t.Skipf("io_uring: %v", err)
+	}
+	for _, c := range []struct {
+		name           string
+		pages, entries int
+	}{{"default", 4096, 256}, {"few-pages-small-ring", 300, 8}} {
+		t.Run(c.name, func(t *testing.T) {
+			freshRingWalkers(t, c.pages, c.entries)
+			rng := rand.New(rand.NewSource(7))
+			keys := make([][]byte, 4000)
+			for i := range keys {
+				keys[i] = []byte(fmt.Sprintf("k%08d", rng.Intn(2*leaves)))
+			}
+			keys = append(keys, []byte("a"), []byte("z"), []byte("k00000005"))
+
+			seq := recordPagesRead(t)
+			want := make([][]byte, len(keys))
+			for i, k := range keys {
+				v, err := tree.ReadAheadForWrite(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := tree.Get(k); string(got) != string(v) || (got == nil) != (v == nil) {
+					t.Fatalf("%q: ReadAheadForWrite %x, Get %x", k, v, got)
+				}
+				want[i] = v
+			}
+			wantPages := seq.stop()
+
+			r := NewRingReader()
+			if r == nil {
+				t.Fatal("io_uring is here, but no RingReader")
+			}
+			together := recordPagesRead(t)
+			var wg sync.WaitGroup
+			errs := make(chan error, 16)
+			for g := range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := g; i < len(keys); i += 16 {
+						v, err := r.ReadAheadForWrite(tree, keys[i])
+						if err != nil || string(v) != string(want[i]) || (v == nil) != (want[i] == nil) {
+							errs <- fmt.Errorf("%q: RingReader %x (%v), ReadAheadForWrite %x", keys[i], v, err, want[i])
+							return
+						}
+						if i%97 == 0 { // a goroutine that pauses lets the walker sleep
+							time.Sleep(time.Millisecond)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			got := together.stop()
+			r.Close()
+			for k := range got {
+				if wantPages[k] == 0 {
+					t.Fatalf("the reader read %s@%d, which ReadAheadForWrite does not", k.f.Name(), k.off)
+				}
+			}
+			for k := range wantPages {
+				if got[k] == 0 {
+					t.Fatalf("the reader did not read %s@%d", k.f.Name(), k.off)
+				}
+			}
+			if c.pages >= 4096 && together.reads != len(wantPages) {
+				t.Fatalf("a reader with room for every page read %d pages %d times", len(wantPages), together.reads)
+			}
+			t.Logf("%d keys: %d pages, %d reads one key at a time, %d through the reader", len(keys), len(wantPages), seq.reads, together.reads)
+			// Closed, it reads nothing itself: the caller walks.
+			if v, err := r.ReadAheadForWrite(tree, keys[0]); err != nil || string(v) != string(want[0]) {
+				t.Fatalf("after Close: %x (%v), want %x", v, err, want[0])
+			}
+		})
+	}
+	// Opened and closed with nothing asked.
+	NewRingReader().Close()
+}

@@ -12,3 +12,15 @@ func (*ringWalker) readAt(*os.File, []byte, int64) error { return nil }
 // ReadAheadWritesTogether needs io_uring (Linux): it reports false, and
 // the caller walks the keys with ReadAheadWrite.
 func ReadAheadWritesTogether([]KeyInTree, int) bool { return false }
+
+// RingReader needs io_uring (Linux): NewRingReader returns nil, and the
+// caller reads with Tree.ReadAheadForWrite.
+type RingReader struct{}
+
+func NewRingReader() *RingReader { return nil }
+
+func (*RingReader) ReadAheadForWrite(t *Tree, key []byte) ([]byte, error) {
+	return t.ReadAheadForWrite(key)
+}
+
+func (*RingReader) Close() {}

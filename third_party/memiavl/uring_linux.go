@@ -90,10 +90,12 @@ func (r *ioRing) close() {
 }
 
 // full says whether another read can be queued: the submission ring has
-// room, and the reads in flight fit in the completion ring.
+// room, and the reads in flight fit in the completion ring. One entry of
+// each is kept back for a read that must always find room (a
+// RingReader's eventfd read).
 func (r *ioRing) full() bool {
 	waiting := *r.sqTail + r.queued - atomic.LoadUint32(r.sqHead)
-	return waiting >= r.entries || r.inFlight+int(waiting) >= 2*int(r.entries)
+	return waiting+1 >= r.entries || r.inFlight+int(waiting)+1 >= 2*int(r.entries)
 }
 
 // queue adds a read of len(buf) bytes from fd at off, answered with tag;
