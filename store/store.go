@@ -1023,7 +1023,7 @@ func (s *Store) ReadAheadWrites(keys []string, workers int) int {
 			claimed = append(claimed, memiavl.KeyInTree{Tree: t, Key: key})
 		}
 	}
-	if len(claimed) == 0 || memiavl.ReadAheadWritesTogether(claimed, runtime.GOMAXPROCS(0)) {
+	if len(claimed) == 0 || memiavl.ReadAheadWritesTogether(claimed, runtime.NumCPU()) {
 		return len(claimed)
 	}
 	var next atomic.Int64
