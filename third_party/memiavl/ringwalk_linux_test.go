@@ -236,9 +236,12 @@ func TestRingReaderReadsAsReadAheadForWrite(t *testing.T) {
 	for _, c := range []struct {
 		name           string
 		pages, entries int
-	}{{"default", 4096, 256}, {"few-pages-small-ring", 300, 8}} {
+		short          bool
+	}{{"default", 4096, 256, false}, {"few-pages-small-ring", 300, 8, false}, {"short-answers", 4096, 256, true}} {
 		t.Run(c.name, func(t *testing.T) {
 			freshRingWalkers(t, c.pages, c.entries)
+			ringShortAnswers = c.short
+			defer func() { ringShortAnswers = false }()
 			rng := rand.New(rand.NewSource(7))
 			keys := make([][]byte, 4000)
 			for i := range keys {
