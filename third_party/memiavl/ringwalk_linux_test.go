@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,13 +153,15 @@ func TestReadAheadWritesTogetherDeclinesWithoutTheRing(t *testing.T) {
 // BenchmarkReadAheadWritesTogetherCold reads keys' writes ahead in the
 // tree of BenchmarkReadAheadParkedCold, out of the page cache, through
 // the ring walkers (two, as on two processors) against 64 goroutines
-// parked (as the store read a block's writes before).
+// parked (as the store read a block's writes before); and keys for
+// reads (ReadAheadForWrite), asked one at a time by 16 goroutines, each
+// walking parked or all through one RingReader.
 func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 	const leaves, perRound = 1_000_000, 8_000
 	defer func(min, nodes int) { UpperBranchesMinLeaves, UpperBranchesNodes = min, nodes }(UpperBranchesMinLeaves, UpperBranchesNodes)
 	UpperBranchesMinLeaves, UpperBranchesNodes = 2, leaves>>5
 	tree := layeredTree(b, leaves, 2)
-	for _, way := range []string{"parked-64-goroutines", "ring-2-walkers"} {
+	for _, way := range []string{"parked-64-goroutines", "ring-2-walkers", "reads-parked-16-goroutines", "reads-ring-reader-16-goroutines"} {
 		b.Run(way, func(b *testing.B) {
 			var cpu, took time.Duration
 			var asked int64
@@ -173,9 +176,35 @@ func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 				sort.Slice(keys, func(i, j int) bool { return string(keys[i].Key) < string(keys[j].Key) })
 				c0, t0, asked0 := cpuTime(), time.Now(), nowaitCalls.Load()+ringReads.Load()
 				b.StartTimer()
+				var reader *RingReader
+				if way == "reads-ring-reader-16-goroutines" {
+					if reader = NewRingReader(); reader == nil {
+						b.Skip("no io_uring")
+					}
+				}
 				if way == "ring-2-walkers" {
 					if !ReadAheadWritesTogether(keys, 2) {
 						b.Skip("no io_uring")
+					}
+				} else if strings.HasPrefix(way, "reads-") {
+					// a transaction's read-ahead: goroutines asking a key at a time
+					var wg sync.WaitGroup
+					for g := range 16 {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for k := g; k < len(keys); k += 16 {
+								if reader != nil {
+									_, _ = reader.ReadAheadForWrite(tree, keys[k].Key)
+								} else {
+									_, _ = tree.ReadAheadForWrite(keys[k].Key)
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					if reader != nil {
+						reader.Close()
 					}
 				} else {
 					var wg sync.WaitGroup
