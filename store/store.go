@@ -1035,7 +1035,7 @@ func (s *Store) ReadAheadWrites(keys []string, workers int) int {
 				if i >= len(claimed) {
 					return
 				}
-				s.readAheadWrite(claimed[i].Key)
+				readAheadWrite(claimed[i])
 			}
 		})
 	}
@@ -1051,10 +1051,9 @@ func SetWritesAheadThroughRing(on bool) { memiavl.ReadAheadThroughRing = on }
 // readAheadWrite reads ahead one key's write. A read error or a panic
 // (a snapshot file cut short under the map) ends only this key's read:
 // the write itself meets the same fault and reports it.
-func (s *Store) readAheadWrite(key []byte) {
+func readAheadWrite(k memiavl.KeyInTree) {
 	defer func() { _ = recover() }()
-	t, _ := splitKV{s}.tree(key)
-	_ = t.ReadAheadWrite(key)
+	_ = k.Tree.ReadAheadWrite(k.Key)
 }
 
 // SnapshotBytes is the size of the latest trees' snapshot files: what

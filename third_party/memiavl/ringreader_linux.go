@@ -154,11 +154,7 @@ func (r *RingReader) serve() {
 			rw.ring.queue(r.efd, rw.event[:], 0, eventTag)
 			armed = true
 		}
-		for len(rw.backlog) > 0 && !rw.ring.full() {
-			i := rw.backlog[len(rw.backlog)-1]
-			rw.backlog = rw.backlog[:len(rw.backlog)-1]
-			rw.submit(i)
-		}
+		rw.submitBacklog()
 		// Sleep only with nothing asked since the inbox was taken: a key
 		// asked after the flag is set writes the eventfd.
 		r.sleeping.Store(true)

@@ -143,11 +143,7 @@ func (rw *ringWalker) run(keys []KeyInTree) error {
 		if active == 0 {
 			break
 		}
-		for len(rw.backlog) > 0 && !rw.ring.full() {
-			i := rw.backlog[len(rw.backlog)-1]
-			rw.backlog = rw.backlog[:len(rw.backlog)-1]
-			rw.submit(i)
-		}
+		rw.submitBacklog()
 		if err := rw.ring.enter(true); err != nil {
 			return err
 		}
@@ -312,6 +308,16 @@ func (rw *ringWalker) fetch(f *os.File, off int64) (int32, bool) {
 		rw.submit(i)
 	}
 	return i, true
+}
+
+// submitBacklog queues the pages that waited for room in the ring, as
+// many as it now has room for.
+func (rw *ringWalker) submitBacklog() {
+	for len(rw.backlog) > 0 && !rw.ring.full() {
+		i := rw.backlog[len(rw.backlog)-1]
+		rw.backlog = rw.backlog[:len(rw.backlog)-1]
+		rw.submit(i)
+	}
 }
 
 func (rw *ringWalker) submit(i int32) {
