@@ -132,7 +132,11 @@ type GrowthRow struct {
 
 // PhaseCost is what one phase of a block took, per transfer.
 type PhaseCost struct {
-	Wall   time.Duration
+	Wall time.Duration
+	// CPU is the whole process's CPU during the phase (its goroutines and
+	// the store's background work alike): CPU well under twice Wall on two
+	// processors is a phase that leaves one of them idle.
+	CPU    time.Duration
 	Faults float64
 }
 
@@ -140,19 +144,24 @@ type PhaseCost struct {
 // faults between FinalizeBlock's phases (app.OnBlockPhase).
 type phaseMeter struct {
 	wall    [len(app.PhaseNames)]time.Duration
+	cpu     [len(app.PhaseNames)]time.Duration
 	faults  [len(app.PhaseNames)]int64
 	at      time.Time
+	cpu0    time.Duration
 	faults0 int64
 	cur     app.BlockPhase
 }
 
 func (m *phaseMeter) reach(p app.BlockPhase) {
-	now, f := time.Now(), majorFaults()
+	ru := selfUsage()
+	now, f := time.Now(), ru.Majflt
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	if p != app.PhaseExecute {
 		m.wall[m.cur] += now.Sub(m.at)
+		m.cpu[m.cur] += cpu - m.cpu0
 		m.faults[m.cur] += f - m.faults0
 	}
-	m.at, m.faults0, m.cur = now, f, p
+	m.at, m.cpu0, m.faults0, m.cur = now, cpu, f, p
 }
 
 // LandGrowth runs the land/transfer load at each size and prints one
@@ -351,10 +360,14 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.ReadsRefusedPerTransfer = float64(refused-refused0) / float64(opts.Transfers)
 		row.RingReadsPerTransfer = float64(memiavl.RingReads()-ring0) / float64(opts.Transfers)
 		a.OnBlockPhase(nil)
+		// Commit's CPU is what the phases leave (the benchmark's own work
+		// between blocks is in it too).
+		commitCPU := cpu
 		for i := range meter.wall {
-			row.Phases[i] = PhaseCost{meter.wall[i] / time.Duration(opts.Transfers), float64(meter.faults[i]) / float64(opts.Transfers)}
+			row.Phases[i] = PhaseCost{meter.wall[i] / time.Duration(opts.Transfers), meter.cpu[i] / time.Duration(opts.Transfers), float64(meter.faults[i]) / float64(opts.Transfers)}
+			commitCPU -= meter.cpu[i]
 		}
-		row.Phases[len(meter.wall)] = PhaseCost{commitWall / time.Duration(opts.Transfers), row.CommitFaultsPerTransfer}
+		row.Phases[len(meter.wall)] = PhaseCost{commitWall / time.Duration(opts.Transfers), max(commitCPU, 0) / time.Duration(opts.Transfers), row.CommitFaultsPerTransfer}
 		stop()
 		if err := writeHeapProfile(opts.HeapProfile, name); err != nil {
 			st.Close()
@@ -488,7 +501,7 @@ func describePhases(ph [len(app.PhaseNames) + 1]PhaseCost) string {
 		if i < len(app.PhaseNames) {
 			name = app.PhaseNames[i]
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%.1f faults)", name, c.Wall.Round(time.Microsecond), c.Faults))
+		parts = append(parts, fmt.Sprintf("%s %s (CPU %s, %.1f faults)", name, c.Wall.Round(time.Microsecond), c.CPU.Round(time.Microsecond), c.Faults))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -894,8 +894,24 @@ func (k splitKV) applySorted(keys []string, values [][]byte) {
 			high = append(high, p)
 		}
 	}
-	k.applyTo(k.s.low, lowName, low)
-	k.applyTo(k.s.high, highName, high)
+	if len(low) == 0 || len(high) == 0 {
+		k.applyTo(k.s.low, lowName, low)
+		k.applyTo(k.s.high, highName, high)
+		return
+	}
+	// Both trees change: each on a processor of its own.
+	k.s.ahead.clear()
+	if k.s.mem != nil {
+		must(k.s.mem.ApplyChangeSets([]*memiavl.NamedChangeSet{
+			{Name: highName, Changeset: memiavl.ChangeSet{Pairs: high}},
+			{Name: lowName, Changeset: memiavl.ChangeSet{Pairs: low}},
+		}))
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { k.s.high.ApplyChangeSet(memiavl.ChangeSet{Pairs: high}) })
+	k.s.low.ApplyChangeSet(memiavl.ChangeSet{Pairs: low})
+	wg.Wait()
 }
 
 // iterable is a tree that can visit a range in order.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/alitto/pond"
 	"github.com/tidwall/wal"
@@ -276,13 +277,42 @@ func (t *MultiTree) ApplyChangeSet(name string, changeSet ChangeSet) error {
 	return nil
 }
 
-// ApplyChangeSets applies change sets for multiple trees.
+// ApplyChangeSets applies change sets for multiple trees, each tree's on
+// a goroutine of its own: the trees share nothing a write changes, and a
+// block's writes spread over several trees then take the longest tree's
+// time instead of the sum.
 func (t *MultiTree) ApplyChangeSets(changeSets []*NamedChangeSet) error {
-	for _, cs := range changeSets {
-		if err := t.ApplyChangeSet(cs.Name, cs.Changeset); err != nil {
-			return err
+	trees := make([]*Tree, len(changeSets))
+	for i, cs := range changeSets {
+		j, found := t.treesByName[cs.Name]
+		if !found {
+			return fmt.Errorf("unknown tree name %s", cs.Name)
+		}
+		trees[i] = t.trees[j].Tree
+		if slices.Contains(trees[:i], trees[i]) {
+			// a tree named twice: its change sets go in order
+			for _, cs := range changeSets {
+				_ = t.ApplyChangeSet(cs.Name, cs.Changeset)
+			}
+			return nil
 		}
 	}
+	var wg sync.WaitGroup
+	for i, cs := range changeSets {
+		if len(cs.Changeset.Pairs) == 0 {
+			continue
+		}
+		if i == len(changeSets)-1 {
+			trees[i].ApplyChangeSet(cs.Changeset)
+			break
+		}
+		wg.Add(1)
+		go func(tree *Tree, cs ChangeSet) {
+			defer wg.Done()
+			tree.ApplyChangeSet(cs)
+		}(trees[i], cs.Changeset)
+	}
+	wg.Wait()
 	return nil
 }
 
@@ -445,6 +475,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 
 	stateBytes := t.SnapshotBytes()
 	report.Trees = make([]RewrittenTree, len(t.trees))
+	var running sync.WaitGroup
 	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
 		keep := tree.layerOver(layers)
@@ -455,7 +486,9 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			report.Trees[i].Chain = keep + 1
 			report.Trees[i].Merged = len(tree.snapshot.Chain()) - keep
 		}
+		running.Add(1)
 		group.Submit(func() error {
+			defer running.Done()
 			treeDir := filepath.Join(dir, name)
 			var err error
 			if layer {
@@ -470,7 +503,11 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 		})
 	}
 
-	if err := group.Wait(); err != nil {
+	err := group.Wait()
+	// The group's Wait returns at the first failure; the other trees'
+	// writers may still be filling in their part of the report.
+	running.Wait()
+	if err != nil {
 		return report, err
 	}
 
