@@ -308,6 +308,16 @@ func (p *prechecked) wait(i int) precheckResult {
 	return p.out[i]
 }
 
+// poll returns the result for transaction i if it is ready.
+func (p *prechecked) poll(i int) (precheckResult, bool) {
+	select {
+	case <-p.ready[i]:
+		return p.out[i], true
+	default:
+		return precheckResult{}, false
+	}
+}
+
 // precheckBatch is how many transactions a core checks at once: their
 // signatures are verified in one batch, about twice as fast as one by one.
 const precheckBatch = 16

@@ -100,6 +100,16 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 		return r
 	}
 	view := a.store.ReadAhead()
+	if store.ReadsAheadThroughRing() {
+		if s := a.store.NewAheadSession(); s != nil {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				a.readAheadRing(r, s, view, txs, pre)
+			}()
+			return r
+		}
+	}
 	for range min(a.workersAhead(), len(txs)) {
 		r.wg.Add(1)
 		go func() {

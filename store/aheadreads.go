@@ -1,10 +1,6 @@
 package store
 
-import (
-	"sync"
-
-	"github.com/crypto-org-chain/cronos/memiavl"
-)
+import "sync"
 
 // aheadReads keeps what a block's read-ahead found (ReadAhead: key →
 // value, nil for a key not in the trees) for the block's own reads of the
@@ -20,15 +16,10 @@ import (
 // block writes is walked for its write once: with its value, when a
 // transaction's read-ahead read it (readAheadKV.Get), or else in the
 // phase before the writes (ReadAheadWrites).
-//
-// The walks of the keys asked go through one memiavl.RingReader, opened
-// at the first key asked and closed with the next change or commit.
 type aheadReads struct {
 	mu     sync.RWMutex
 	values map[string][]byte
 	writes map[string]struct{}
-	reader *memiavl.RingReader
-	noRing bool // no reader could be opened since the last change
 }
 
 func newAheadReads() *aheadReads {
@@ -58,6 +49,16 @@ func (a *aheadReads) put(key, value []byte) {
 	a.mu.Unlock()
 }
 
+// lookup returns key's value as read ahead, whether it was, and whether
+// anything has been read ahead since the trees last changed.
+func (a *aheadReads) lookup(key []byte) (v []byte, ok, any bool) {
+	a.mu.RLock()
+	v, ok = a.values[string(key)]
+	any = len(a.values) > 0
+	a.mu.RUnlock()
+	return v, ok, any
+}
+
 // get returns key's value as read ahead, and whether it was.
 func (a *aheadReads) get(key []byte) ([]byte, bool) {
 	a.mu.RLock()
@@ -66,46 +67,25 @@ func (a *aheadReads) get(key []byte) ([]byte, bool) {
 	return v, ok
 }
 
-// readsAheadThroughRing lets the reads ahead go through a RingReader
+// readsAheadThroughRing lets a block's read-ahead run its transactions
+// as coroutines whose keys are walked through io_uring
 // (SetReadsAheadThroughRing).
-var readsAheadThroughRing = false
+var readsAheadThroughRing = true
 
-// SetReadsAheadThroughRing says whether a block's reads ahead
-// (Store.ReadAhead) walk through io_uring, one walker driving every key's
-// walk (memiavl.RingReader, where the kernel allows it), or each on its
-// caller's goroutine (the default). At 10M parcels in 8 GiB the reader
-// read half the pages, but the block's execution found 0.8–1.9 keys a
-// transfer not read ahead yet, against 0.04 walking on the goroutines
-// (docs/state.md, session 25).
+// SetReadsAheadThroughRing says whether a block's transactions are read
+// ahead on one goroutine, as coroutines whose keys are walked together
+// through io_uring (AheadSession, where the kernel allows it: the
+// default), or on many goroutines each walking its keys one system call
+// a page (ReadAhead).
 func SetReadsAheadThroughRing(on bool) { readsAheadThroughRing = on }
 
-// ringReader returns the reader the keys' walks go through, opening it at
-// the first key (nil where there is none: the caller walks).
-func (a *aheadReads) ringReader() *memiavl.RingReader {
-	a.mu.RLock()
-	r, none := a.reader, a.noRing
-	a.mu.RUnlock()
-	if r != nil || none || !readsAheadThroughRing {
-		return r
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.reader == nil && !a.noRing {
-		a.reader = memiavl.NewRingReader()
-		a.noRing = a.reader == nil
-	}
-	return a.reader
-}
+// ReadsAheadThroughRing says whether a block's read-ahead should open an
+// AheadSession.
+func ReadsAheadThroughRing() bool { return readsAheadThroughRing }
 
-// clear forgets every value, and closes the ring reader: the trees are
-// about to change.
+// clear forgets every value: the trees are about to change.
 func (a *aheadReads) clear() {
 	a.mu.Lock()
-	if a.reader != nil {
-		a.reader.Close()
-		a.reader = nil
-	}
-	a.noRing = false
 	if len(a.values) > 0 {
 		clear(a.values)
 	}

@@ -843,8 +843,12 @@ func (k splitKV) tree(key []byte) (*memiavl.Tree, string) {
 }
 
 func (k splitKV) Get(key []byte) []byte {
-	if v, ok := k.s.ahead.get(key); ok {
+	v, ok, ahead := k.s.ahead.lookup(key)
+	if ok {
 		return v
+	}
+	if ahead {
+		aheadMissed.Add(1)
 	}
 	t, _ := k.tree(key)
 	return t.Get(key)
@@ -975,6 +979,15 @@ func iterateTree(t iterable, start, end []byte, reverse bool, fn func(key, value
 	return more
 }
 
+// aheadMissed counts the reads of the latest trees that missed what the
+// block had read ahead (AheadMissed).
+var aheadMissed atomic.Int64
+
+// AheadMissed says how many reads of the working state, since the process
+// started, found no value read ahead while the block had some: keys its
+// read-ahead had not reached yet, or never reads (for measurements).
+func AheadMissed() int64 { return aheadMissed.Load() }
+
 // ReadAhead is a read-only view of the latest trees whose reads go to the
 // disk through system calls rather than page faults (memiavl's
 // Tree.ReadAhead, for a snapshot larger than memory), so that many
@@ -996,13 +1009,7 @@ func (k readAheadKV) Get(key []byte) []byte {
 	// write will read too (the children off its way), and the phase
 	// before the block's writes (ReadAheadWrites) skips the key.
 	t, _ := splitKV(k).tree(key)
-	var v []byte
-	var err error
-	if r := k.s.ahead.ringReader(); r != nil {
-		v, err = r.ReadAheadForWrite(t, key)
-	} else {
-		v, err = t.ReadAheadForWrite(key)
-	}
+	v, err := t.ReadAheadForWrite(key)
 	must(err)
 	k.s.ahead.put(key, v)
 	return v
@@ -1015,6 +1022,96 @@ func (k readAheadKV) Delete(key []byte) { panic(&Failure{Err: fmt.Errorf("write 
 func (k readAheadKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
 	splitKV(k).Iterate(start, end, reverse, fn)
 }
+
+// AheadSession reads keys ahead for one goroutine that runs many of a
+// block's transactions ahead at once, as coroutines that each stop at a
+// key it lacks (the app's read-ahead): the keys' walks are driven
+// through one io_uring by that goroutine (memiavl.RingSession), each
+// page read once, and the values found serve the block's own reads as
+// ReadAhead's do. Like ReadAhead it is valid only while the trees do not
+// change; one goroutine at a time.
+type AheadSession struct {
+	s       *Store
+	ring    *memiavl.RingSession
+	asked   [][]byte // by the ring's token: the key, nil once answered
+	tokens  []int    // by the ring's token: the caller's
+	free    []int
+	answers []memiavl.RingAnswer
+	out     []AheadAnswer
+}
+
+// AheadAnswer is the value of a key asked of an AheadSession (nil where
+// the key is not in the state), or why it could not be read, for the
+// token it was asked with.
+type AheadAnswer struct {
+	Token int
+	Value []byte
+	Err   error
+}
+
+// NewAheadSession opens a session, or returns nil where io_uring is not
+// available: the caller then reads through ReadAhead.
+func (s *Store) NewAheadSession() *AheadSession {
+	r := memiavl.NewRingSession()
+	if r == nil {
+		return nil
+	}
+	return &AheadSession{s: s, ring: r}
+}
+
+// Known returns key's value when a read-ahead has found it already.
+func (a *AheadSession) Known(key []byte) ([]byte, bool) { return a.s.ahead.get(key) }
+
+// Ask starts the walk of key (what a ReadAhead read of it walks),
+// answered with token by a later Wait. It reports false, starting
+// nothing, when the session has no room for another walk or its ring
+// has failed: read the key through ReadAhead then.
+func (a *AheadSession) Ask(key []byte, token int) bool {
+	var id int
+	if n := len(a.free); n > 0 {
+		id = a.free[n-1]
+	} else {
+		id = len(a.asked)
+	}
+	t, _ := splitKV{a.s}.tree(key)
+	if !a.ring.Ask(t, key, id) {
+		return false
+	}
+	if n := len(a.free); n > 0 {
+		a.free = a.free[:n-1]
+		a.asked[id], a.tokens[id] = key, token
+	} else {
+		a.asked, a.tokens = append(a.asked, key), append(a.tokens, token)
+	}
+	return true
+}
+
+// Active is how many keys asked are not answered yet.
+func (a *AheadSession) Active() int { return a.ring.Active() }
+
+// Wait returns the answers of the walks that ended, waiting for the
+// disk when none has. Each value found is kept for the block's own reads
+// (and its key's write marked read ahead, as a ReadAhead read does). The
+// answers are valid until the next Wait. An error is the ring's: every
+// key under way is answered with it, and Ask starts nothing more.
+func (a *AheadSession) Wait() ([]AheadAnswer, error) {
+	var err error
+	a.answers, err = a.ring.Wait(a.answers[:0])
+	a.out = a.out[:0]
+	for _, r := range a.answers {
+		key := a.asked[r.Token]
+		if r.Err == nil {
+			a.s.ahead.put(key, r.Value)
+		}
+		a.out = append(a.out, AheadAnswer{Token: a.tokens[r.Token], Value: r.Value, Err: r.Err})
+		a.asked[r.Token] = nil
+		a.free = append(a.free, r.Token)
+	}
+	return a.out, err
+}
+
+// Close ends the session; keys still asked are dropped unanswered.
+func (a *AheadSession) Close() { a.ring.Close() }
 
 // ReadAheadWrites reads what writing or deleting keys in the latest trees
 // will read from their snapshots (memiavl's Tree.ReadAheadWrite: the

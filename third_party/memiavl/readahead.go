@@ -119,6 +119,9 @@ func (s *Snapshot) preadLeafValue(w *preadSpans, leaf PersistedNode, key []byte)
 	value := make([]byte, binary.LittleEndian.Uint32(head[4+keyLen:]))
 	if len(value) > 0 {
 		if err := w.readAt(spanKVs, s.kvsMap.file, value, offset+int64(len(head))); err != nil {
+			if err == errRingPending {
+				return nil, err
+			}
 			return nil, fmt.Errorf("read value at %d: %w", offset, err)
 		}
 	}
@@ -189,6 +192,9 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) 
 	}
 	head := make([]byte, 4+keyLen+4)
 	if err := w.readAt(spanKVs, s.kvsMap.file, head, offset); err != nil {
+		if err == errRingPending {
+			return nil, 0, err
+		}
 		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
 	}
 	return head, offset, nil
@@ -202,6 +208,9 @@ func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offs
 	if !s.packed {
 		var rec [SizeLeafWithoutHash]byte
 		if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(index)*SizeLeaf); err != nil {
+			if err == errRingPending {
+				return 0, 0, err
+			}
 			return 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
 		}
 		return int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])), nil
@@ -212,6 +221,9 @@ func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offs
 	}
 	var rec [SizePackedLeafHead + 4]byte
 	if err := w.readAt(spanKVs, s.kvsMap.file, rec[:], at); err != nil {
+		if err == errRingPending {
+			return 0, 0, err
+		}
 		return 0, 0, fmt.Errorf("read leaf %d's record at %d: %w", index, at, err)
 	}
 	return int(binary.LittleEndian.Uint32(rec[SizePackedLeafHead:])), at + SizePackedLeafHead, nil
@@ -222,6 +234,9 @@ func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offs
 func (s *Snapshot) preadLeafOffset(w *preadSpans, index uint32) (int64, error) {
 	var off [SizeLeafOffset]byte
 	if err := w.readAt(spanLeaves, s.leavesMap.file, off[:], int64(index)*SizeLeafOffset); err != nil {
+		if err == errRingPending {
+			return 0, err
+		}
 		return 0, fmt.Errorf("read leaf %d's offset: %w", index, err)
 	}
 	return int64(binary.LittleEndian.Uint64(off[:])), nil
@@ -328,6 +343,9 @@ func preadRecord(w *preadSpans, node PersistedNode) error {
 	}
 	var rec [SizeLayerNode]byte
 	if err := w.readAt(kind, f, rec[:size], int64(node.index)*size); err != nil {
+		if err == errRingPending {
+			return err
+		}
 		return fmt.Errorf("read node %d (leaf %v): %w", node.index, node.isLeaf, err)
 	}
 	return nil
@@ -357,11 +375,17 @@ func (s *Snapshot) readBranch(w *preadSpans, index uint32, rec []byte) ([]byte, 
 // as rec), its key's offset and the key with pread, and returns the key.
 func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte, error) {
 	if err := w.readAt(spanNodes, s.nodesMap.file, rec, int64(index)*s.branchRecordSize()); err != nil {
+		if err == errRingPending {
+			return nil, err
+		}
 		return nil, fmt.Errorf("read branch %d: %w", index, err)
 	}
 	var keyLen [4]byte
 	readKeyLen := func(at uint64) (uint32, error) {
 		if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, keyLen[:], int64(at)); err != nil {
+			if err == errRingPending {
+				return 0, err
+			}
 			return 0, fmt.Errorf("read a branch key's length at %d: %w", at, err)
 		}
 		return binary.LittleEndian.Uint32(keyLen[:]), nil
@@ -373,6 +397,9 @@ func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte,
 	if !ok {
 		var off [8]byte
 		if err := w.readAt(spanBranchIndex, s.branchIndexMap.file, off[:], 8*int64(index)); err != nil {
+			if err == errRingPending {
+				return nil, err
+			}
 			return nil, fmt.Errorf("read branch key index %d: %w", index, err)
 		}
 		at = binary.LittleEndian.Uint64(off[:])
@@ -383,6 +410,9 @@ func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte,
 	}
 	branchKey := make([]byte, binary.LittleEndian.Uint32(keyLen[:]))
 	if err := w.readAt(spanBranchKeys, s.branchKeysMap.file, branchKey, offset+4); err != nil {
+		if err == errRingPending {
+			return nil, err
+		}
 		return nil, fmt.Errorf("read branch key %d at %d: %w", index, offset, err)
 	}
 	return branchKey, nil

@@ -1,6 +1,15 @@
 package memiavl
 
-import "sync/atomic"
+import (
+	"errors"
+	"sync/atomic"
+)
+
+// errRingPending ends a walk's step when it needs a page being read; the
+// walk has been put among the page's waiters. It is passed up unwrapped
+// (not a failure, and a ring's walks meet it at every page they wait
+// for: wrapping it would cost an allocation each time).
+var errRingPending = errors.New("the page is being read")
 
 // KeyInTree is a key of one tree, for ReadAheadWritesTogether.
 type KeyInTree struct {

@@ -32,9 +32,6 @@ var (
 	ringEntries   = 256  // reads a walker submits at once
 )
 
-// errRingPending ends a walk's step when it needs a page being read; the
-// walk has been put among the page's waiters.
-var errRingPending = errors.New("the page is being read")
 
 type ringPageKey struct {
 	f   *os.File
