@@ -32,7 +32,6 @@ var (
 	ringEntries   = 256  // reads a walker submits at once
 )
 
-
 type ringPageKey struct {
 	f   *os.File
 	off int64
