@@ -46,6 +46,8 @@ type archive struct {
 	nodes cache.Cache
 	// newest and oldest versions held, 0 if none; guarded by mu
 	latestV, firstV int64
+	// the bytes of the last version's batch, the next one's size; guarded by mu
+	batchBytes int
 	// base files of imported versions (archive_base.go); read-only
 	base map[baseFile]*memiavl.MmapFile
 }
@@ -58,7 +60,10 @@ var (
 )
 
 func nodeKey(version int64, hash []byte) []byte {
-	k := make([]byte, 0, 1+8+hashLen)
+	return appendNodeKey(make([]byte, 0, 1+8+hashLen), version, hash)
+}
+
+func appendNodeKey(k []byte, version int64, hash []byte) []byte {
 	k = append(k, 'n')
 	k = binary.BigEndian.AppendUint64(k, uint64(version))
 	return append(k, hash...)
@@ -215,6 +220,11 @@ func (n *node) leaf() bool     { return n.height == 0 }
 // key and children.
 func encodeNode(height int8, size int64, key, value []byte, leftVersion int64, leftHash []byte, rightVersion int64, rightHash []byte) []byte {
 	b := make([]byte, 0, 2+len(key)+len(value)+2*(hashLen+5)+10)
+	return appendNode(b, height, size, key, value, leftVersion, leftHash, rightVersion, rightHash)
+}
+
+// appendNode is encodeNode appending to b.
+func appendNode(b []byte, height int8, size int64, key, value []byte, leftVersion int64, leftHash []byte, rightVersion int64, rightHash []byte) []byte {
 	b = append(b, byte(height))
 	b = binary.AppendUvarint(b, uint64(len(key)))
 	b = append(b, key...)
@@ -303,9 +313,34 @@ type archiveBatch struct {
 	a     *archive
 	batch dbm.Batch
 	err   error
+	bytes int    // written to batch so far, about
+	key   []byte // scratch for writeTree's keys
+	value []byte // and values, where the batch copies them (Pebble's)
+	reuse bool
 }
 
-func (a *archive) newBatch() *archiveBatch { return &archiveBatch{a: a, batch: a.db.NewBatch()} }
+// newBatch starts a batch as large as the last version's (a version's
+// batch holds some ten megabytes at 1,000 transfers a block: grown from
+// nothing, it is copied a dozen times).
+func (a *archive) newBatch() *archiveBatch {
+	a.mu.Lock()
+	hint := a.batchBytes
+	a.mu.Unlock()
+	_, copies := a.db.(*dbm.PebbleDB)
+	if hint > 0 {
+		return &archiveBatch{a: a, batch: a.db.NewBatchWithSize(min(hint+hint/8, 64<<20)), reuse: copies}
+	}
+	return &archiveBatch{a: a, batch: a.db.NewBatch(), reuse: copies}
+}
+
+// scratch returns b's key and value buffers emptied for the next write,
+// or none where the batch keeps what it is given.
+func (b *archiveBatch) scratch() ([]byte, []byte) {
+	if !b.reuse {
+		return nil, nil
+	}
+	return b.key[:0], b.value[:0]
+}
 
 // set adds a write; a batch past 64 MiB (a whole tree archived at once)
 // is written early, unsynced: the version's root record comes last, so a
@@ -317,10 +352,12 @@ func (b *archiveBatch) set(k, v []byte) {
 	if b.err = b.batch.Set(k, v); b.err != nil {
 		return
 	}
-	if size, err := b.batch.GetByteSize(); err == nil && size > 64<<20 {
+	b.bytes += len(k) + len(v) + 8 // and the batch's record header
+	if b.bytes > 64<<20 {
 		if b.err = b.batch.Write(); b.err == nil {
 			b.err = b.batch.Close()
 			b.batch = b.a.db.NewBatch()
+			b.bytes = 0
 		}
 	}
 }
@@ -346,6 +383,7 @@ func (b *archiveBatch) commit(version int64) error {
 		return fmt.Errorf("write state archive: %w", err)
 	}
 	b.a.mu.Lock()
+	b.a.batchBytes = b.bytes
 	b.a.latestV = max(b.a.latestV, version)
 	if b.a.firstV == 0 {
 		b.a.firstV = version

@@ -190,12 +190,16 @@ func (b *archiveBatch) writeTree(tree byte, root memiavl.Node, version int64, wh
 		if v != version && !whole {
 			return // an older node, archived with its own version
 		}
+		key, value := b.scratch()
+		b.key = appendNodeKey(key, v, n.Hash())
 		if n.IsLeaf() {
-			b.set(nodeKey(v, n.Hash()), encodeNode(0, 1, n.Key(), n.Value(), 0, nil, 0, nil))
+			b.value = appendNode(value, 0, 1, n.Key(), n.Value(), 0, nil, 0, nil)
+			b.set(b.key, b.value)
 			return
 		}
 		l, r := n.Left(), n.Right()
-		b.set(nodeKey(v, n.Hash()), encodeNode(int8(n.Height()), n.Size(), n.Key(), nil, int64(l.Version()), l.Hash(), int64(r.Version()), r.Hash()))
+		b.value = appendNode(value, int8(n.Height()), n.Size(), n.Key(), nil, int64(l.Version()), l.Hash(), int64(r.Version()), r.Hash())
+		b.set(b.key, b.value)
 		write(l)
 		write(r)
 	}
