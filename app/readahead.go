@@ -49,7 +49,8 @@ func (a *App) readAheadOn() bool {
 }
 
 // DefaultReadAheadWorkers is how many transactions are read ahead at once
-// unless SetReadAheadWorkers says otherwise: each keeps one disk read in
+// without the ring (readAheadRing) unless SetReadAheadWorkers says
+// otherwise: each keeps one disk read in
 // flight, so this is the depth of the disk's queue.
 const DefaultReadAheadWorkers = 16
 
@@ -82,6 +83,12 @@ func (a *App) workersAhead() int {
 // Only messages that declare their handler cheap to run twice
 // (MsgSpec.ReadAhead) are read ahead; a transaction the block has already
 // reached is skipped.
+//
+// Two ways to run them: as coroutines on ringAheadDrivers goroutines,
+// their keys walked together through io_uring (readAheadRing, where the
+// kernel allows it and store.ReadsAheadThroughRing says so: the default),
+// or on workersAhead goroutines each walking its keys a system call a
+// page.
 type readAhead struct {
 	next      atomic.Int64 // the next transaction to read ahead
 	executing atomic.Int64 // the transaction the block is executing
@@ -101,12 +108,20 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 	}
 	view := a.store.ReadAhead()
 	if store.ReadsAheadThroughRing() {
-		if s := a.store.NewAheadSession(); s != nil {
+		var sessions []*store.AheadSession
+		for range ringAheadDrivers {
+			if s := a.store.NewAheadSession(); s != nil {
+				sessions = append(sessions, s)
+			}
+		}
+		for part, s := range sessions {
 			r.wg.Add(1)
 			go func() {
 				defer r.wg.Done()
-				a.readAheadRing(r, s, view, txs, pre)
+				a.readAheadRing(r, s, view, txs, pre, part, len(sessions))
 			}()
+		}
+		if len(sessions) > 0 {
 			return r
 		}
 	}

@@ -7,10 +7,29 @@ import (
 	"github.com/publica/publica/store"
 )
 
-// ringAheadTxs is how many transactions the ring's read-ahead runs at
+// ringAheadTxs is how many transactions a ring's read-ahead runs at
 // once, each stopped at the key it waits for: as many walks under way
 // through the ring (memiavl's RingSession holds up to 128).
 const ringAheadTxs = 64
+
+// ringAheadDrivers is how many goroutines read a block ahead through
+// rings, each its share of the transactions (every ringAheadDrivers-th):
+// one alone, on one core, runs every transaction's handler and walk, and
+// the block's execution overtakes it.
+var ringAheadDrivers = DefaultRingAheadDrivers
+
+// DefaultRingAheadDrivers is ringAheadDrivers unless SetRingAheadDrivers
+// says otherwise.
+const DefaultRingAheadDrivers = 2
+
+// SetRingAheadDrivers sets how many goroutines read a block ahead through
+// rings (DefaultRingAheadDrivers if n < 1), for measurements.
+func SetRingAheadDrivers(n int) {
+	if n < 1 {
+		n = DefaultRingAheadDrivers
+	}
+	ringAheadDrivers = n
+}
 
 // readAheadRing runs the block's transactions ahead as readAhead's
 // workers do, but all on this goroutine: each transaction's handler is
@@ -22,7 +41,7 @@ const ringAheadTxs = 64
 // apiece, and no goroutine is woken for a page: the coroutine whose key
 // has come runs on at once. Where the ring fails, the keys still asked
 // are read through view, one at a time, and the block goes on alike.
-func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, txs [][]byte, pre *prechecked) {
+func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, txs [][]byte, pre *prechecked, part, parts int) {
 	defer s.Close()
 	var slots [ringAheadTxs]*aheadCoroutine
 	var free []int
@@ -50,7 +69,7 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 			c.value, c.err = readThrough(view, key)
 		}
 	}
-	next := 0
+	next := part // this driver's transactions: every parts-th from part
 	var deferred []int // transactions whose checks were not ready
 	for !r.stopped.Load() {
 		// Start transactions while there is room; one whose signature
@@ -58,7 +77,7 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 		for len(free) > 0 && next < len(txs) {
 			i := next
 			if int64(i) <= r.executing.Load() {
-				next++
+				next += parts
 				continue
 			}
 			res, ready := pre.poll(i)
@@ -68,7 +87,7 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 			if !ready {
 				res = pre.wait(i)
 			}
-			next++
+			next += parts
 			if res.err != nil || !res.c.spec.ReadAhead {
 				continue
 			}

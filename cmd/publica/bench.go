@@ -24,6 +24,7 @@ func benchCmd() *cobra.Command {
 	var growthOpts bench.GrowthOptions
 	var cpuProfile string
 	var ceiling, writesAheadRing, readsAheadRing bool
+	var ringDrivers int
 	var ceilingOpts bench.CeilingOptions
 	var roll bool
 	var rollOpts bench.RollOptions
@@ -37,6 +38,7 @@ func benchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			store.SetWritesAheadThroughRing(writesAheadRing)
 			store.SetReadsAheadThroughRing(readsAheadRing)
+			app.SetRingAheadDrivers(ringDrivers)
 			if ceiling {
 				_, err := bench.Ceiling(cmd.OutOrStdout(), ceilingOpts)
 				return err
@@ -122,7 +124,8 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&growthOpts.ReadAhead, "land-growth-read-ahead", []string{"auto"}, "timed passes at each size, each selling titles of its own with this read-ahead mode of blocks (auto, on, off), e.g. off,on,off")
 	cmd.Flags().StringVar(&growthOpts.Keep, "land-growth-keep", "", "keep the growth register in this directory between runs (one size): the first run builds it, later runs reuse it and sell titles of their own, so a large register is built once and timed later")
 	cmd.Flags().Var(&layersFlag{&growthOpts.Layers}, "land-growth-layers", "the store's snapshot layer policy for the growth table's timed passes, e.g. max=16,fraction=0.15,merge=0.5,merge-at=4 (default the store's: "+formatLayers(store.DefaultLayerPolicy)+")")
-	cmd.Flags().BoolVar(&readsAheadRing, "reads-ahead-ring", true, "run a block's transactions ahead as coroutines on one goroutine, their keys walked together through io_uring where the kernel allows it (false: sixteen goroutines, each key walked one system call a page)")
+	cmd.Flags().BoolVar(&readsAheadRing, "reads-ahead-ring", true, "run a block's transactions ahead as coroutines, their keys walked together through io_uring where the kernel allows it (false: sixteen goroutines, each key walked one system call a page)")
+	cmd.Flags().IntVar(&ringDrivers, "reads-ahead-ring-drivers", app.DefaultRingAheadDrivers, "goroutines that run a block's transactions ahead through rings, each its share")
 	cmd.Flags().BoolVar(&writesAheadRing, "writes-ahead-ring", true, "read a block's writes ahead through io_uring where the kernel allows it (false: one goroutine a key, as before)")
 	cmd.Flags().BoolVar(&growthOpts.Stats, "land-growth-stats", false, "after the timed passes, print the state's records and bytes by key prefix and its disk by kind of file")
 	cmd.Flags().StringVar(&growthOpts.Dir, "land-growth-dir", "", "where the growth table's registers are built (default the system's temporary directory; 10M parcels need about 50 GB)")

@@ -2,15 +2,20 @@
 
 package memiavl
 
+import "errors"
+
 // A RingSession reads keys ahead for one goroutine that has many keys to
 // ask at once and takes their values as they come: a block's transactions
 // run ahead of it as coroutines on one goroutine, each stopping at a key
-// it lacks (app's read-ahead). It is RingReader without the walker
-// goroutine and its wake-ups: the asking goroutine steps the walks and
-// waits in io_uring_enter itself, so a key's walk goes on as soon as its
+// it lacks (app's read-ahead). No walker goroutine is woken: the asking
+// goroutine steps the walks and waits in io_uring_enter itself, so a key's walk goes on as soon as its
 // page is in, with no other goroutine to be scheduled first.
 //
 // One goroutine at a time; the trees must not change while it is open.
+//
+// (It replaced RingReader, a walker goroutine serving goroutines that
+// asked a key at a time: woken through an eventfd and competing with them
+// for a processor, its rounds were too slow for a block's execution.)
 type RingSession struct {
 	rw     *ringWalker
 	free   []int32
@@ -19,6 +24,17 @@ type RingSession struct {
 	active int
 	broken bool
 }
+
+// ringRequest is one key asked of a RingSession: its walk's answer.
+type ringRequest struct {
+	tree  *Tree
+	key   []byte
+	value []byte
+	err   error
+}
+
+// errRingBroken answers the keys under way when the ring failed.
+var errRingBroken = errors.New("read-ahead ring failed")
 
 // RingAnswer is a key's value (nil where the key is not in its tree), or
 // why it could not be read, for the token it was asked with.

@@ -50,7 +50,7 @@ type ringPage struct {
 type ringWalk struct {
 	tree       *Tree
 	key        []byte
-	req        *ringRequest // a RingReader's read (its value wanted), or nil for a write's walk
+	req        *ringRequest // a RingSession's read (its value wanted), or nil for a write's walk
 	node       PersistedNode
 	depth      int
 	stage      uint8 // ringWalkStart, ringWalkDescend or ringWalkLeaf
@@ -77,7 +77,6 @@ type ringWalker struct {
 	cur     int32   // the walk stepping
 	waiting bool    // the step ended waiting for a page
 	spans   preadSpans
-	event   [8]byte // a RingReader's eventfd read
 }
 
 func newRingWalker() (*ringWalker, error) {

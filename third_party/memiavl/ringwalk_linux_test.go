@@ -154,14 +154,15 @@ func TestReadAheadWritesTogetherDeclinesWithoutTheRing(t *testing.T) {
 // tree of BenchmarkReadAheadParkedCold, out of the page cache, through
 // the ring walkers (two, as on two processors) against 64 goroutines
 // parked (as the store read a block's writes before); and keys for
-// reads (ReadAheadForWrite), asked one at a time by 16 goroutines, each
-// walking parked or all through one RingReader.
+// reads (ReadAheadForWrite), asked one at a time by 16 goroutines each
+// walking parked, or 64 at a time of one RingSession (as a block's
+// transactions run ahead as coroutines ask them).
 func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 	const leaves, perRound = 1_000_000, 8_000
 	defer func(min, nodes int) { UpperBranchesMinLeaves, UpperBranchesNodes = min, nodes }(UpperBranchesMinLeaves, UpperBranchesNodes)
 	UpperBranchesMinLeaves, UpperBranchesNodes = 2, leaves>>5
 	tree := layeredTree(b, leaves, 2)
-	for _, way := range []string{"parked-64-goroutines", "ring-2-walkers", "reads-parked-16-goroutines", "reads-ring-reader-16-goroutines"} {
+	for _, way := range []string{"parked-64-goroutines", "ring-2-walkers", "reads-parked-16-goroutines", "reads-ring-session-64-asked"} {
 		b.Run(way, func(b *testing.B) {
 			var cpu, took time.Duration
 			var asked int64
@@ -176,16 +177,24 @@ func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 				sort.Slice(keys, func(i, j int) bool { return string(keys[i].Key) < string(keys[j].Key) })
 				c0, t0, asked0 := cpuTime(), time.Now(), nowaitCalls.Load()+ringReads.Load()
 				b.StartTimer()
-				var reader *RingReader
-				if way == "reads-ring-reader-16-goroutines" {
-					if reader = NewRingReader(); reader == nil {
-						b.Skip("no io_uring")
-					}
-				}
 				if way == "ring-2-walkers" {
 					if !ReadAheadWritesTogether(keys, 2) {
 						b.Skip("no io_uring")
 					}
+				} else if way == "reads-ring-session-64-asked" {
+					s := NewRingSession()
+					if s == nil {
+						b.Skip("no io_uring")
+					}
+					next := 0
+					var answers []RingAnswer
+					for next < len(keys) || s.Active() > 0 {
+						for s.Active() < 64 && next < len(keys) && s.Ask(tree, keys[next].Key, next) {
+							next++
+						}
+						answers, _ = s.Wait(answers[:0])
+					}
+					s.Close()
 				} else if strings.HasPrefix(way, "reads-") {
 					// a transaction's read-ahead: goroutines asking a key at a time
 					var wg sync.WaitGroup
@@ -194,18 +203,11 @@ func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 						go func() {
 							defer wg.Done()
 							for k := g; k < len(keys); k += 16 {
-								if reader != nil {
-									_, _ = reader.ReadAheadForWrite(tree, keys[k].Key)
-								} else {
-									_, _ = tree.ReadAheadForWrite(keys[k].Key)
-								}
+								_, _ = tree.ReadAheadForWrite(keys[k].Key)
 							}
 						}()
 					}
 					wg.Wait()
-					if reader != nil {
-						reader.Close()
-					}
 				} else {
 					var wg sync.WaitGroup
 					var next sync.Mutex
@@ -240,108 +242,4 @@ func BenchmarkReadAheadWritesTogetherCold(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
-}
-
-// A RingReader answers as ReadAheadForWrite does, asked from many
-// goroutines at once, for keys present and absent, in the snapshots and
-// in changes held in memory over them, and reads the pages that
-// ReadAheadForWrite reads, each once; closed, it leaves its callers to
-// read for themselves.
-func TestRingReaderReadsAsReadAheadForWrite(t *testing.T) {
-	const leaves = 20_000
-	defer func(min, nodes, mapped int) {
-		UpperBranchesMinLeaves, UpperBranchesNodes, ReadAheadMappedLevels = min, nodes, mapped
-	}(UpperBranchesMinLeaves, UpperBranchesNodes, ReadAheadMappedLevels)
-	UpperBranchesMinLeaves, UpperBranchesNodes = 2, leaves>>5
-	ReadAheadMappedLevels = 0
-	tree := layeredTree(t, leaves, 2)
-	tree.ApplyChangeSet(ChangeSet{Pairs: layerChanges(map[string][]byte{"k00000005": nil}, 99)})
-	if _, _, err := tree.SaveVersion(true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := newIORing(8); err != nil {
-		t.Skipf("io_uring: %v", err)
-	}
-	for _, c := range []struct {
-		name           string
-		pages, entries int
-		short          bool
-	}{{"default", 4096, 256, false}, {"few-pages-small-ring", 300, 8, false}, {"short-answers", 4096, 256, true}} {
-		t.Run(c.name, func(t *testing.T) {
-			freshRingWalkers(t, c.pages, c.entries)
-			ringShortAnswers = c.short
-			defer func() { ringShortAnswers = false }()
-			rng := rand.New(rand.NewSource(7))
-			keys := make([][]byte, 4000)
-			for i := range keys {
-				keys[i] = []byte(fmt.Sprintf("k%08d", rng.Intn(2*leaves)))
-			}
-			keys = append(keys, []byte("a"), []byte("z"), []byte("k00000005"))
-
-			seq := recordPagesRead(t)
-			want := make([][]byte, len(keys))
-			for i, k := range keys {
-				v, err := tree.ReadAheadForWrite(k)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := tree.Get(k); string(got) != string(v) || (got == nil) != (v == nil) {
-					t.Fatalf("%q: ReadAheadForWrite %x, Get %x", k, v, got)
-				}
-				want[i] = v
-			}
-			wantPages := seq.stop()
-
-			r := NewRingReader()
-			if r == nil {
-				t.Fatal("io_uring is here, but no RingReader")
-			}
-			together := recordPagesRead(t)
-			var wg sync.WaitGroup
-			errs := make(chan error, 16)
-			for g := range 16 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := g; i < len(keys); i += 16 {
-						v, err := r.ReadAheadForWrite(tree, keys[i])
-						if err != nil || string(v) != string(want[i]) || (v == nil) != (want[i] == nil) {
-							errs <- fmt.Errorf("%q: RingReader %x (%v), ReadAheadForWrite %x", keys[i], v, err, want[i])
-							return
-						}
-						if i%97 == 0 { // a goroutine that pauses lets the walker sleep
-							time.Sleep(time.Millisecond)
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
-			got := together.stop()
-			r.Close()
-			for k := range got {
-				if wantPages[k] == 0 {
-					t.Fatalf("the reader read %s@%d, which ReadAheadForWrite does not", k.f.Name(), k.off)
-				}
-			}
-			for k := range wantPages {
-				if got[k] == 0 {
-					t.Fatalf("the reader did not read %s@%d", k.f.Name(), k.off)
-				}
-			}
-			if c.pages >= 4096 && together.reads != len(wantPages) {
-				t.Fatalf("a reader with room for every page read %d pages %d times", len(wantPages), together.reads)
-			}
-			t.Logf("%d keys: %d pages, %d reads one key at a time, %d through the reader", len(keys), len(wantPages), seq.reads, together.reads)
-			// Closed, it reads nothing itself: the caller walks.
-			if v, err := r.ReadAheadForWrite(tree, keys[0]); err != nil || string(v) != string(want[0]) {
-				t.Fatalf("after Close: %x (%v), want %x", v, err, want[0])
-			}
-		})
-	}
-	// Opened and closed with nothing asked.
-	NewRingReader().Close()
 }

@@ -13,18 +13,6 @@ func (*ringWalker) readAt(*os.File, []byte, int64) error { return nil }
 // the caller walks the keys with ReadAheadWrite.
 func ReadAheadWritesTogether([]KeyInTree, int) bool { return false }
 
-// RingReader needs io_uring (Linux): NewRingReader returns nil, and the
-// caller reads with Tree.ReadAheadForWrite.
-type RingReader struct{}
-
-func NewRingReader() *RingReader { return nil }
-
-func (*RingReader) ReadAheadForWrite(t *Tree, key []byte) ([]byte, error) {
-	return t.ReadAheadForWrite(key)
-}
-
-func (*RingReader) Close() {}
-
 // RingSession needs io_uring (Linux): NewRingSession returns nil, and the
 // caller reads with Tree.ReadAheadForWrite.
 type RingSession struct{}

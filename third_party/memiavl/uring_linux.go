@@ -90,9 +90,8 @@ func (r *ioRing) close() {
 }
 
 // full says whether another read can be queued: the submission ring has
-// room, and the reads in flight fit in the completion ring. One entry of
-// each is kept back for a read that must always find room (a
-// RingReader's eventfd read).
+// room, and the reads in flight fit in the completion ring, one entry of
+// each to spare.
 func (r *ioRing) full() bool {
 	waiting := *r.sqTail + r.queued - atomic.LoadUint32(r.sqHead)
 	return waiting+1 >= r.entries || r.inFlight+int(waiting)+1 >= 2*int(r.entries)
