@@ -69,7 +69,7 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 			c.value, c.err = readThrough(view, key)
 		}
 	}
-	next := part // this driver's transactions: every parts-th from part
+	next := part       // this driver's transactions: every parts-th from part
 	var deferred []int // transactions whose checks were not ready
 	for !r.stopped.Load() {
 		// Start transactions while there is room; one whose signature
