@@ -31,8 +31,9 @@ func SetRingAheadDrivers(n int) {
 	ringAheadDrivers = n
 }
 
-// readAheadRing runs the block's transactions ahead as readAhead's
-// workers do, but all on this goroutine: each transaction's handler is
+// readAheadRing runs its share of the block's transactions (every
+// parts-th from part) ahead as readAhead's workers do, but all on this
+// goroutine: each transaction's handler is
 // a coroutine (iter.Pull) that stops at every key no read-ahead has
 // found yet, and the keys of all the stopped transactions are walked
 // together through one io_uring (store.AheadSession), this goroutine
