@@ -470,12 +470,16 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 		return report, err
 	}
 
-	// write the snapshots in parallel and wait all jobs done
-	group, _ := wp.GroupContext(context.Background())
-
+	// Write the trees in parallel and wait for every writer, failed or
+	// not. (A pond task group's Wait returns at the first failure while
+	// the other writers still fill in their part of the report, and it
+	// skips the tasks not started by then: plain pool tasks and a
+	// WaitGroup instead.)
 	stateBytes := t.SnapshotBytes()
 	report.Trees = make([]RewrittenTree, len(t.trees))
 	var running sync.WaitGroup
+	var failed sync.Mutex
+	var firstErr error
 	for i, entry := range t.trees {
 		tree, name := entry.Tree, entry.Name
 		keep := tree.layerOver(layers)
@@ -487,7 +491,7 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			report.Trees[i].Merged = len(tree.snapshot.Chain()) - keep
 		}
 		running.Add(1)
-		group.Submit(func() error {
+		wp.Submit(func() {
 			defer running.Done()
 			treeDir := filepath.Join(dir, name)
 			var err error
@@ -499,16 +503,18 @@ func (t *MultiTree) writeSnapshot(ctx context.Context, dir string, wp *pond.Work
 			if err == nil {
 				report.Trees[i].Bytes, err = dirBytes(treeDir)
 			}
-			return err
+			if err != nil {
+				failed.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				failed.Unlock()
+			}
 		})
 	}
-
-	err := group.Wait()
-	// The group's Wait returns at the first failure; the other trees'
-	// writers may still be filling in their part of the report.
 	running.Wait()
-	if err != nil {
-		return report, err
+	if firstErr != nil {
+		return report, firstErr
 	}
 
 	// write commit info
