@@ -49,10 +49,9 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 	for i := len(slots) - 1; i >= 0; i-- {
 		free = append(free, i)
 	}
-	ringOK := true
 	// resume runs slot's transaction until it stops at a key no
 	// read-ahead has found (asked, or read through view when the ring
-	// cannot take it) or ends.
+	// cannot take it: full, or failed) or ends.
 	resume := func(slot int) {
 		c := slots[slot]
 		for {
@@ -64,14 +63,13 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 				a.readAheadTxs.Add(1)
 				return
 			}
-			if ringOK && s.Ask(key, slot) {
+			if s.Ask(key, slot) {
 				return
 			}
 			c.value, c.err = readThrough(view, key)
 		}
 	}
-	next := part       // this driver's transactions: every parts-th from part
-	var deferred []int // transactions whose checks were not ready
+	next := part // this driver's transactions: every parts-th from part
 	for !r.stopped.Load() {
 		// Start transactions while there is room; one whose signature
 		// checks are not done yet waits, unless nothing else would run.
@@ -104,21 +102,14 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 			continue
 		}
 		answers, err := s.Wait()
-		if err != nil {
-			ringOK = false
-		}
 		for _, ans := range answers {
 			c := slots[ans.Token]
 			c.value, c.err = ans.Value, ans.Err
 			if err != nil && ans.Err != nil { // the ring failed under it
 				c.value, c.err = readThrough(view, c.key)
 			}
-			deferred = append(deferred, ans.Token)
+			resume(ans.Token)
 		}
-		for _, slot := range deferred {
-			resume(slot)
-		}
-		deferred = deferred[:0]
 	}
 	for _, c := range slots {
 		if c != nil {

@@ -61,9 +61,7 @@ func (a *aheadReads) lookup(key []byte) (v []byte, ok, any bool) {
 
 // get returns key's value as read ahead, and whether it was.
 func (a *aheadReads) get(key []byte) ([]byte, bool) {
-	a.mu.RLock()
-	v, ok := a.values[string(key)]
-	a.mu.RUnlock()
+	v, ok, _ := a.lookup(key)
 	return v, ok
 }
 
