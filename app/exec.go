@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -331,10 +332,15 @@ func (a *App) precheck(txs [][]byte, height int64, verified []bool) *prechecked 
 	for i := range p.ready {
 		p.ready[i] = make(chan struct{})
 	}
-	var committed *store.View
-	if v := a.store.Version(); v > 0 {
-		committed, _ = a.store.At(v) // nil if unavailable: Prepare hooks are skipped
-	}
+	// Opened only for a block with Prepare hooks: the archive may still
+	// be writing the last version.
+	committed := sync.OnceValue(func() *store.View {
+		if v := a.store.Version(); v > 0 {
+			view, _ := a.store.At(v) // nil if unavailable: Prepare hooks are skipped
+			return view
+		}
+		return nil
+	})
 	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), (len(txs)+precheckBatch-1)/precheckBatch) {
 		go func() {
@@ -353,7 +359,7 @@ func (a *App) precheck(txs [][]byte, height int64, verified []bool) *prechecked 
 
 // precheckRange checks txs[start:end] in the order of checkStateless
 // (envelope, signatures, message), verifying the signatures in one batch.
-func (a *App) precheckRange(txs [][]byte, height int64, verified []bool, committed *store.View, p *prechecked, start, end int) {
+func (a *App) precheckRange(txs [][]byte, height int64, verified []bool, committed func() *store.View, p *prechecked, start, end int) {
 	envelopes := make([]*tx.Tx, end-start)
 	unverified := make([]*tx.Tx, end-start) // nil: skipped by VerifyBatch
 	for i := start; i < end; i++ {
@@ -375,7 +381,7 @@ func (a *App) precheckRange(txs [][]byte, height int64, verified []bool, committ
 	for i := start; i < end; i++ {
 		if p.out[i].err == nil {
 			p.out[i].c, p.out[i].err = a.checkMessage(envelopes[i-start])
-			if c := p.out[i].c; p.out[i].err == nil && c.spec.PrepareBatch != nil && committed != nil {
+			if c := p.out[i].c; p.out[i].err == nil && c.spec.PrepareBatch != nil && committed() != nil {
 				if _, seen := byType[c.spec.Type]; !seen {
 					batched = append(batched, c.spec.Type)
 				}
@@ -384,11 +390,11 @@ func (a *App) precheckRange(txs [][]byte, height int64, verified []bool, committ
 		}
 	}
 	for _, t := range batched {
-		prepareBatch(committed, byType[t])
+		prepareBatch(committed(), byType[t])
 	}
 	for i := start; i < end; i++ {
-		if c := p.out[i].c; p.out[i].err == nil && c.spec.PrepareBatch == nil && c.spec.Prepare != nil && committed != nil {
-			prepare(committed, c)
+		if c := p.out[i].c; p.out[i].err == nil && c.spec.PrepareBatch == nil && c.spec.Prepare != nil && committed() != nil {
+			prepare(committed(), c)
 		}
 		close(p.ready[i])
 	}

@@ -50,6 +50,56 @@ type archive struct {
 	batchBytes int
 	// base files of imported versions (archive_base.go); read-only
 	base map[baseFile]*memiavl.MmapFile
+	// writing is the version being written in the background, nil if
+	// none; failed is the first such write's error, kept. Guarded by mu.
+	writing *archiveWrite
+	failed  error
+}
+
+// archiveWrite is one version's write, under way while the next block
+// executes.
+type archiveWrite struct {
+	version int64
+	done    chan struct{}
+}
+
+// startWrite runs write, the archiving of version, in the background.
+// The caller has waited for the last one (waitWrite).
+func (a *archive) startWrite(version int64, write func() error) {
+	w := &archiveWrite{version: version, done: make(chan struct{})}
+	a.mu.Lock()
+	a.writing = w
+	a.mu.Unlock()
+	go func() {
+		err := write()
+		a.mu.Lock()
+		if err != nil && a.failed == nil {
+			a.failed = err
+		}
+		a.writing = nil
+		a.mu.Unlock()
+		close(w.done)
+	}()
+}
+
+// waitWrite waits for the background write, if one is under way, and
+// returns the error of any that failed: the archive then lacks a version
+// the trees hold, and the store must be reopened (which repairs it).
+func (a *archive) waitWrite() error {
+	a.waitFor(0)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.failed
+}
+
+// waitFor waits for the background write if it is of version or later.
+func (a *archive) waitFor(version int64) {
+	a.mu.Lock()
+	w := a.writing
+	a.mu.Unlock()
+	if w != nil && w.version >= version {
+		<-w.done
+	}
 }
 
 const hashLen = 32

@@ -321,10 +321,11 @@ func newStore(archDB dbm.DB, latestDir string, opts Options) (*Store, error) {
 }
 
 // loadLatest opens the latest trees and brings them level with the
-// archive: a crash after the archive saved a version and before the
-// trees did leaves the trees behind, which CometBFT's replay of the
-// missing blocks repairs; trees ahead of the archive cannot happen unless
-// the archive lost versions, and are rolled back to it.
+// archive. Trees behind the archive (the order of writes before
+// 2026-12-07) are left behind: CometBFT replays the missing blocks. Trees
+// one version ahead (a crash while the archive wrote that version in the
+// background) archive it again; trees further ahead, which happens only
+// if the archive lost versions, are rolled back to it.
 func (s *Store) loadLatest(dir string) error {
 	s.latestDir = dir
 	// No older snapshot is kept: the archive holds history, and memiavl
@@ -359,6 +360,16 @@ func (s *Store) loadLatest(dir string) error {
 		return fmt.Errorf("load latest state: %w", err)
 	}
 	archived := s.arch.latest()
+	if v := db.Version(); v == archived+1 && archived > 0 {
+		// The archive writes a version after the trees save it (Commit):
+		// a crash between leaves it one behind, and the trees still hold
+		// every node that version made.
+		if err := s.archiveFrom(db, v); err != nil {
+			db.Close()
+			return err
+		}
+		archived = v
+	}
 	if db.Version() > archived {
 		if archived == 0 {
 			db.Close()
@@ -372,6 +383,19 @@ func (s *Store) loadLatest(dir string) error {
 	}
 	s.mem = db
 	s.refreshTrees()
+	return nil
+}
+
+// archiveFrom writes version, the latest trees' own, into the archive.
+func (s *Store) archiveFrom(db *memiavl.DB, version int64) error {
+	batch := s.arch.newBatch()
+	batch.writeTree(0, db.TreeByName(lowName).Root(), version, false)
+	if s.split != nil {
+		batch.writeTree(1, db.TreeByName(highName).Root(), version, false)
+	}
+	if err := batch.commit(version); err != nil {
+		return fmt.Errorf("archive version %d, which the latest state holds: %w", version, err)
+	}
 	return nil
 }
 
@@ -549,6 +573,11 @@ func (s *Store) Working() KV { return splitKV{s} }
 // KeepRecent is set. The first commit records the layout if nothing did.
 func (s *Store) Commit() ([]byte, int64, error) {
 	s.ahead.clear()
+	// The last version's archive write reads nodes of the trees (and of
+	// their snapshot, which a commit may switch): it ends first.
+	if err := s.arch.waitWrite(); err != nil {
+		return nil, 0, err
+	}
 	if !s.fixed {
 		if err := s.SetSplit(string(s.split)); err != nil {
 			return nil, 0, err
@@ -556,16 +585,44 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	}
 	hash := s.WorkingHash()
 	version := s.Version() + 1
-	batch := s.arch.newBatch()
-	batch.writeTree(0, s.low.Root(), version, s.unarchived)
-	if s.split != nil {
-		batch.writeTree(1, s.high.Root(), version, s.unarchived)
+	whole, trees := s.unarchived, s.treeCount()
+	write := func(low, high memiavl.Node) error {
+		batch := s.arch.newBatch()
+		batch.writeTree(0, low, version, whole)
+		if trees == 2 {
+			batch.writeTree(1, high, version, whole)
+		}
+		if err := batch.commit(version); err != nil {
+			return err
+		}
+		if keep := s.opts.KeepRecent; keep > 0 && version > keep && !whole {
+			if err := s.arch.prune(version-keep+1, trees); err != nil {
+				return fmt.Errorf("prune state versions: %w", err)
+			}
+		}
+		return nil
 	}
-	if err := batch.commit(version); err != nil {
+	// The first version archived, and a whole tree after a bulk load, are
+	// written before the trees save them, so the archive is never empty
+	// below saved trees.
+	if whole || s.arch.latest() == 0 {
+		if err := write(s.low.Root(), s.high.Root()); err != nil {
+			return nil, 0, err
+		}
+		s.unarchived = false
+		return hash, version, s.saveLatest(version, hash)
+	}
+	if err := s.saveLatest(version, hash); err != nil {
 		return nil, 0, err
 	}
-	s.unarchived = false
-	return hash, version, s.saveLatest(version, hash)
+	// Later versions are archived while the next block executes, from
+	// copies of the trees: a copy keeps the next block's writes from
+	// changing its nodes in place. A crash before the write ends leaves
+	// the trees one version ahead of the archive, which opening repairs
+	// (loadLatest).
+	low, high := s.low.Copy(0), s.high.Copy(0)
+	s.arch.startWrite(version, func() error { return write(low.Root(), high.Root()) })
+	return hash, version, nil
 }
 
 // CommitUnarchived saves the working state as the next version of the
@@ -575,6 +632,9 @@ func (s *Store) Commit() ([]byte, int64, error) {
 // crash before that Commit leaves a store that does not open.
 func (s *Store) CommitUnarchived() ([]byte, int64, error) {
 	s.ahead.clear()
+	if err := s.arch.waitWrite(); err != nil {
+		return nil, 0, err
+	}
 	if !s.fixed {
 		if err := s.SetSplit(string(s.split)); err != nil {
 			return nil, 0, err
@@ -592,6 +652,9 @@ func (s *Store) CommitUnarchived() ([]byte, int64, error) {
 // archive, which a whole tree written at once leaves in overlapping
 // files. For the end of a bulk load.
 func (s *Store) Snapshot() error {
+	if err := s.arch.waitWrite(); err != nil {
+		return err
+	}
 	if p, ok := s.archDB.(*dbm.PebbleDB); ok {
 		if err := p.DB().Compact([]byte("n"), []byte("o"), true); err != nil {
 			return fmt.Errorf("compact state archive: %w", err)
@@ -615,8 +678,7 @@ func (s *Store) Snapshot() error {
 	return nil
 }
 
-// saveLatest saves the latest trees' working state as version, then
-// prunes the archive if KeepRecent is set.
+// saveLatest saves the latest trees' working state as version.
 func (s *Store) saveLatest(version int64, hash []byte) error {
 	var saved int64
 	var err error
@@ -636,11 +698,6 @@ func (s *Store) saveLatest(version int64, hash []byte) error {
 		return fmt.Errorf("save state version: saved %d, expected %d", saved, version)
 	}
 	s.saved = hash
-	if s.opts.KeepRecent > 0 && version > s.opts.KeepRecent && !s.unarchived {
-		if err := s.arch.prune(version-s.opts.KeepRecent+1, s.treeCount()); err != nil {
-			return fmt.Errorf("prune state versions: %w", err)
-		}
-	}
 	return nil
 }
 
@@ -654,6 +711,7 @@ func (s *Store) treeCount() int {
 // At returns the read-only state at a saved version.
 func (s *Store) At(version int64) (*View, error) {
 	view := &View{split: s.split, version: version}
+	s.arch.waitFor(version)
 	for t := range s.treeCount() {
 		r, ok, err := s.arch.root(byte(t), version)
 		if err != nil {
@@ -677,6 +735,7 @@ func (s *Store) HasVersion(version int64) bool {
 	if version <= 0 || version > s.Version() {
 		return false
 	}
+	s.arch.waitFor(version)
 	_, ok, err := s.arch.root(0, version)
 	return err == nil && ok
 }
@@ -686,7 +745,11 @@ func (s *Store) Close() error {
 	s.ahead.clear()
 	s.rewarm.stop()
 	s.rewarm.running.Wait()
+	// A write that failed is repaired at the next open.
 	var errs []error
+	if err := s.arch.waitWrite(); err != nil {
+		errs = append(errs, err)
+	}
 	if s.mem != nil {
 		errs = append(errs, s.mem.Close())
 	}
