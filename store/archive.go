@@ -54,6 +54,9 @@ type archive struct {
 	// none; failed is the first such write's error, kept. Guarded by mu.
 	writing *archiveWrite
 	failed  error
+	// ing ingests large versions as tables (archive_ingest.go); nil
+	// where the archive is not Pebble
+	ing *ingester
 }
 
 // archiveWrite is one version's write, under way while the next block
@@ -367,6 +370,22 @@ type archiveBatch struct {
 	key   []byte // scratch for writeTree's keys
 	value []byte // and values, where the batch copies them (Pebble's)
 	reuse bool
+	// col collects a version's writes, to be ingested as a table if large
+	// (newVersionBatch); batch is then nil until commit
+	col *collected
+}
+
+// newVersionBatch starts the batch of one version's new nodes: collected
+// and ingested as a table when large, where the archive can
+// (archive_ingest.go), else newBatch.
+func (a *archive) newVersionBatch() *archiveBatch {
+	if a.ing == nil || !a.sync {
+		return a.newBatch()
+	}
+	a.mu.Lock()
+	hint := a.batchBytes
+	a.mu.Unlock()
+	return &archiveBatch{a: a, reuse: true, col: &collected{buf: make([]byte, 0, min(hint+hint/8, 64<<20))}}
 }
 
 // newBatch starts a batch as large as the last version's (a version's
@@ -399,6 +418,11 @@ func (b *archiveBatch) set(k, v []byte) {
 	if b.err != nil {
 		return
 	}
+	if b.col != nil {
+		b.col.add(k, v)
+		b.bytes += len(k) + len(v) + 8
+		return
+	}
 	if b.err = b.batch.Set(k, v); b.err != nil {
 		return
 	}
@@ -412,6 +436,34 @@ func (b *archiveBatch) set(k, v []byte) {
 	}
 }
 
+// write writes the batch (synced unless the store is NoSync), or the
+// collected writes as a table or a batch.
+func (b *archiveBatch) write(version int64) error {
+	if b.err != nil {
+		if b.batch != nil {
+			b.batch.Close()
+		}
+		return b.err
+	}
+	if b.col != nil {
+		if b.bytes >= ingestMin {
+			return b.a.ing.ingest(version, b.col)
+		}
+		b.batch = b.a.db.NewBatchWithSize(b.bytes)
+		for _, e := range b.col.ents {
+			if err := b.batch.Set(b.col.key(e), b.col.value(e)); err != nil {
+				b.batch.Close()
+				return err
+			}
+		}
+	}
+	defer b.batch.Close()
+	if b.a.sync {
+		return b.batch.WriteSync()
+	}
+	return b.batch.Write()
+}
+
 func (b *archiveBatch) del(k []byte) {
 	if b.err == nil {
 		b.err = b.batch.Delete(k)
@@ -421,15 +473,7 @@ func (b *archiveBatch) del(k []byte) {
 // commit writes the batch (synced unless the store is NoSync) and records
 // version as the latest.
 func (b *archiveBatch) commit(version int64) error {
-	defer b.batch.Close()
-	if b.err != nil {
-		return fmt.Errorf("write state archive: %w", b.err)
-	}
-	write := b.batch.WriteSync
-	if !b.a.sync {
-		write = b.batch.Write
-	}
-	if err := write(); err != nil {
+	if err := b.write(version); err != nil {
 		return fmt.Errorf("write state archive: %w", err)
 	}
 	b.a.mu.Lock()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,11 +21,22 @@ import (
 // and to IAVL itself (the reference), then at every version, long after it
 // was written: the same root, the same values, and byte-identical ICS23
 // proofs (membership and non-membership) from IAVL's own proof code.
+//
+// Odd seeds ingest every version as a table (archive_ingest.go), even
+// ones write batches, and the ingested store is read after reopening.
 func TestArchiveMatchesIAVL(t *testing.T) {
+	defer func(m int) { ingestMin = m }(ingestMin)
 	for seed := uint64(1); seed <= 4; seed++ {
+		ingested := seed%2 == 1
+		ingestMin = 1 << 62
+		if ingested {
+			ingestMin = 1
+		}
 		rng := rand.New(rand.NewPCG(seed, 5))
 		ref := iavl.NewMutableTree(iavldb.NewWrapper(dbm.NewMemDB()), 0, true, iavl.NewNopLogger())
-		s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{Split: NoSplit, SnapshotInterval: 7})
+		dir := t.TempDir()
+		opts := Options{Split: NoSplit, SnapshotInterval: 7}
+		s, err := Open(dir, dbm.PebbleDBBackend, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,6 +79,21 @@ func TestArchiveMatchesIAVL(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("seed %d version %d: root %X, IAVL %X", seed, v, got, want)
+			}
+		}
+		if err := s.arch.waitWrite(); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.archDB.(*dbm.PebbleDB).DB().Metrics().Ingest.Count; ingested != (n == versions) || !ingested && n != 0 {
+			t.Fatalf("seed %d: %d tables ingested for %d versions", seed, n, versions)
+		}
+		if left, err := os.ReadDir(filepath.Join(dir, "state", ingestDirName)); err != nil || len(left) > 0 {
+			t.Fatalf("seed %d: tables left to ingest: %v (%v)", seed, left, err)
+		}
+		if ingested {
+			s.Close()
+			if s, err = Open(dir, dbm.PebbleDBBackend, opts); err != nil {
+				t.Fatal(err)
 			}
 		}
 		for v := int64(1); v <= versions; v++ {
@@ -122,6 +150,14 @@ func TestArchiveMatchesIAVL(t *testing.T) {
 // still read and prove, and the archive holds no more nodes than the kept
 // versions reach.
 func TestArchivePruning(t *testing.T) {
+	defer func(m int) { ingestMin = m }(ingestMin)
+	for _, min := range []int{1 << 62, 1} {
+		ingestMin = min
+		testArchivePruning(t)
+	}
+}
+
+func testArchivePruning(t *testing.T) {
 	s, err := Open(t.TempDir(), dbm.PebbleDBBackend, Options{KeepRecent: 3, Split: "k2"})
 	if err != nil {
 		t.Fatal(err)

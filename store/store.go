@@ -262,7 +262,10 @@ func Open(dir string, backend dbm.BackendType, opts Options) (*Store, error) {
 	}
 	s, err := newStore(archDB, filepath.Join(stateDir, "latest"), opts)
 	if err == nil {
-		if err = s.arch.openBase(filepath.Join(stateDir, "base")); err != nil {
+		if err = s.arch.openBase(filepath.Join(stateDir, "base")); err == nil {
+			s.arch.ing, err = newIngester(archDB, filepath.Join(stateDir, ingestDirName))
+		}
+		if err != nil {
 			s.Close()
 		}
 	} else {
@@ -587,7 +590,10 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	version := s.Version() + 1
 	whole, trees := s.unarchived, s.treeCount()
 	write := func(low, high memiavl.Node) error {
-		batch := s.arch.newBatch()
+		batch := s.arch.newVersionBatch()
+		if whole {
+			batch = s.arch.newBatch()
+		}
 		batch.writeTree(0, low, version, whole)
 		if trees == 2 {
 			batch.writeTree(1, high, version, whole)
