@@ -34,7 +34,7 @@ func TestSnapshotDueWhileOneIsWrittenIsKept(t *testing.T) {
 	a.EnableSnapshots(dir, 5, 10)
 	wait := func(heights ...string) {
 		t.Helper()
-		for range 400 {
+		for range 2400 { // a minute: the race detector slows the exports tenfold
 			missing := 0
 			for _, h := range heights {
 				if _, err := os.Stat(dir + "/" + h + "/meta.json"); err != nil {

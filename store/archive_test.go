@@ -360,3 +360,48 @@ func TestHashesOutliveSnapshots(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestArchivedInTheBackground: a version is archived while the next
+// block's writes are made, yet a view of it opened at once, a write to the
+// trees made at once and a reopened store all see exactly that version.
+func TestArchivedInTheBackground(t *testing.T) {
+	defer func(m int) { ingestMin = m }(ingestMin)
+	ingestMin = 4 << 10
+	dir := t.TempDir()
+	s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "k5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	hashes := map[int64][]byte{}
+	for v := int64(1); v <= 30; v++ {
+		block := NewCache(s.Working())
+		for range 200 {
+			block.Set(fmt.Appendf(nil, "k%d", rng.IntN(1000)), fmt.Appendf(nil, "%d", rng.Int()))
+		}
+		block.Set([]byte("k-version"), fmt.Appendf(nil, "%d", v))
+		block.Write()
+		hash, version, err := s.Commit()
+		if err != nil || version != v {
+			t.Fatal(version, err)
+		}
+		hashes[v] = hash
+		if v%3 == 0 { // a direct write while the archive may still be writing
+			s.Working().Set([]byte("k-direct"), fmt.Appendf(nil, "%d", v))
+		}
+		view, err := s.At(v)
+		if err != nil || !bytes.Equal(view.Hash(), hash) || string(view.Get([]byte("k-version"))) != fmt.Sprint(v) {
+			t.Fatalf("version %d read at once: %v", v, err)
+		}
+	}
+	s.Close()
+	if s, err = Open(dir, dbm.PebbleDBBackend, Options{Split: "k5"}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for v, hash := range hashes {
+		if view, err := s.At(v); err != nil || !bytes.Equal(view.Hash(), hash) {
+			t.Fatalf("version %d after reopening: %v", v, err)
+		}
+	}
+}

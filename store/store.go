@@ -621,13 +621,14 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	if err := s.saveLatest(version, hash); err != nil {
 		return nil, 0, err
 	}
-	// Later versions are archived while the next block executes, from
-	// copies of the trees: a copy keeps the next block's writes from
-	// changing its nodes in place. A crash before the write ends leaves
-	// the trees one version ahead of the archive, which opening repairs
-	// (loadLatest).
-	low, high := s.low.Copy(0), s.high.Copy(0)
-	s.arch.startWrite(version, func() error { return write(low.Root(), high.Root()) })
+	// Later versions are archived while the next block executes: its
+	// transactions write to a cache, and the trees change only when the
+	// block's writes are applied, which first waits for the archive
+	// (splitKV.applyTo), as memiavl changes its latest nodes in place. A
+	// crash before the write ends leaves the trees one version ahead of
+	// the archive, which opening repairs (loadLatest).
+	low, high := s.low.Root(), s.high.Root()
+	s.arch.startWrite(version, func() error { return write(low, high) })
 	return hash, version, nil
 }
 
@@ -943,6 +944,7 @@ func (k splitKV) applyTo(t *memiavl.Tree, name string, pairs []*memiavl.KVPair) 
 		return
 	}
 	k.s.ahead.clear()
+	must(k.s.arch.waitWrite()) // it reads the nodes this changes
 	if k.s.mem != nil {
 		must(k.s.mem.ApplyChangeSet(name, memiavl.ChangeSet{Pairs: pairs}))
 		return
@@ -974,6 +976,7 @@ func (k splitKV) applySorted(keys []string, values [][]byte) {
 	}
 	// Both trees change: each on a processor of its own.
 	k.s.ahead.clear()
+	must(k.s.arch.waitWrite())
 	if k.s.mem != nil {
 		must(k.s.mem.ApplyChangeSets([]*memiavl.NamedChangeSet{
 			{Name: highName, Changeset: memiavl.ChangeSet{Pairs: high}},
