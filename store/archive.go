@@ -57,6 +57,9 @@ type archive struct {
 	// ing ingests large versions as tables (archive_ingest.go); nil
 	// where the archive is not Pebble
 	ing *ingester
+	// spare is the last version's emptied buffers, for the next (fresh
+	// memory costs a page fault every four kilobytes); guarded by mu
+	spare *collected
 }
 
 // archiveWrite is one version's write, under way while the next block
@@ -383,9 +386,14 @@ func (a *archive) newVersionBatch() *archiveBatch {
 		return a.newBatch()
 	}
 	a.mu.Lock()
-	hint := a.batchBytes
+	hint, col := a.batchBytes, a.spare
+	a.spare = nil
 	a.mu.Unlock()
-	return &archiveBatch{a: a, reuse: true, col: &collected{buf: make([]byte, 0, min(hint+hint/8, 64<<20))}}
+	if col == nil {
+		size := min(hint+hint/8, 64<<20)
+		col = &collected{buf: make([]byte, 0, size), ents: make([]kvSpan, 0, size/64)}
+	}
+	return &archiveBatch{a: a, reuse: true, col: col}
 }
 
 // newBatch starts a batch as large as the last version's (a version's
@@ -473,7 +481,14 @@ func (b *archiveBatch) del(k []byte) {
 // commit writes the batch (synced unless the store is NoSync) and records
 // version as the latest.
 func (b *archiveBatch) commit(version int64) error {
-	if err := b.write(version); err != nil {
+	err := b.write(version)
+	if c := b.col; c != nil && cap(c.buf) <= 128<<20 {
+		c.buf, c.ents = c.buf[:0], c.ents[:0]
+		b.a.mu.Lock()
+		b.a.spare = c
+		b.a.mu.Unlock()
+	}
+	if err != nil {
 		return fmt.Errorf("write state archive: %w", err)
 	}
 	b.a.mu.Lock()

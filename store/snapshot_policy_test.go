@@ -18,6 +18,10 @@ import (
 // returns the snapshot's version.
 func waitSnapshot(t *testing.T, s *Store) int64 {
 	t.Helper()
+	// The switch closes the old snapshot, which the archive may still read.
+	if err := s.arch.waitWrite(); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.mem.WaitSnapshotRewrite(); err != nil {
 		t.Fatal(err)
 	}
