@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("PUBLICA_TEST_LAZYFREE") == "1" { // TestRestartWithLazyFree
+		restartWithLazyFree()
+		fmt.Println("GODEBUG=" + os.Getenv("GODEBUG"))
+		os.Exit(0)
+	}
 	// No test may block on a prompt, nor pick up a developer's settings.
 	terminalFD = func() (int, bool) { return -1, false }
 	os.Unsetenv(EnvPassphrase)

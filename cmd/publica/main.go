@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
+	restartWithLazyFree()
 	if err := rootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
