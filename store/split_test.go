@@ -208,21 +208,28 @@ func TestLatestTreesCatchUpAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A crash while the archive wrote version 5 in the background: the
-	// trees hold it, and opening archives it from them.
-	if err := s.arch.waitWrite(); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range [][]byte{rootKey(0, 5), rootKey(1, 5)} {
-		if err := s.archDB.Delete(k); err != nil {
+	// loseArchived reopens s after the archive loses versions' roots.
+	loseArchived := func(s *Store, versions ...int64) *Store {
+		if err := s.arch.waitWrite(); err != nil {
 			t.Fatal(err)
 		}
+		for _, v := range versions {
+			for tree := range byte(2) {
+				if err := s.archDB.Delete(rootKey(tree, v)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		s.Close()
+		s, err := Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
-	s.Close()
-	s, err = Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A crash while the archive wrote version 5 in the background: the
+	// trees hold it, and opening archives it from them.
+	s = loseArchived(s, 5)
 	if s.Version() != 5 || !bytes.Equal(s.Hash(), want5) {
 		t.Fatalf("trees one version ahead of the archive: reopened at %d with %X, want 5 with %X", s.Version(), s.Hash(), want5)
 	}
@@ -230,19 +237,7 @@ func TestLatestTreesCatchUpAfterCrash(t *testing.T) {
 		t.Fatalf("version 5 archived again: %v", err)
 	}
 	// The archive loses versions 4 and 5: the trees come back to 3.
-	if err := s.arch.waitWrite(); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range [][]byte{rootKey(0, 5), rootKey(1, 5), rootKey(0, 4), rootKey(1, 4)} {
-		if err := s.archDB.Delete(k); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
-	s, err = Open(dir, dbm.PebbleDBBackend, Options{Split: "k20"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = loseArchived(s, 4, 5)
 	defer s.Close()
 	if s.Version() != 3 || s.Working().Get([]byte("k04")) != nil {
 		t.Fatalf("trees two versions ahead of the archive: reopened at %d", s.Version())
