@@ -9,7 +9,7 @@ import "sync"
 // of its pages into the process, a page fault apiece: at 10M parcels in
 // 8 GiB, about twenty a transfer. The values are the trees' own, read
 // from the same version; any change to the trees empties the set first
-// (splitKV.applyTo), so a read never sees a value the trees no longer
+// (splitKV.treesChange), so a read never sees a value the trees no longer
 // hold, and so does each commit, so that it holds one block's reads.
 //
 // It also keeps the keys whose writes were read ahead, so that a key the

@@ -98,7 +98,8 @@ func (a *archive) waitWrite() error {
 	return a.failed
 }
 
-// waitFor waits for the background write if it is of version or later.
+// waitFor waits for the background write if it is of version or later:
+// a later one may be pruning version (KeepRecent).
 func (a *archive) waitFor(version int64) {
 	a.mu.Lock()
 	w := a.writing

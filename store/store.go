@@ -367,9 +367,9 @@ func (s *Store) loadLatest(dir string) error {
 		// The archive writes a version after the trees save it (Commit):
 		// a crash between leaves it one behind, and the trees still hold
 		// every node that version made.
-		if err := s.archiveFrom(db, v); err != nil {
+		if err := s.archiveVersion(db.TreeByName(lowName).Root(), db.TreeByName(highName).Root(), v, false); err != nil {
 			db.Close()
-			return err
+			return fmt.Errorf("archive version %d, which the latest state holds: %w", v, err)
 		}
 		archived = v
 	}
@@ -386,19 +386,6 @@ func (s *Store) loadLatest(dir string) error {
 	}
 	s.mem = db
 	s.refreshTrees()
-	return nil
-}
-
-// archiveFrom writes version, the latest trees' own, into the archive.
-func (s *Store) archiveFrom(db *memiavl.DB, version int64) error {
-	batch := s.arch.newBatch()
-	batch.writeTree(0, db.TreeByName(lowName).Root(), version, false)
-	if s.split != nil {
-		batch.writeTree(1, db.TreeByName(highName).Root(), version, false)
-	}
-	if err := batch.commit(version); err != nil {
-		return fmt.Errorf("archive version %d, which the latest state holds: %w", version, err)
-	}
 	return nil
 }
 
@@ -571,34 +558,19 @@ func both(a, b func()) {
 // Working is the mutable working state.
 func (s *Store) Working() KV { return splitKV{s} }
 
-// Commit saves the working state as the next version: first the new nodes
-// to the archive, then the latest trees; then it prunes old versions if
-// KeepRecent is set. The first commit records the layout if nothing did.
+// Commit saves the working state as the next version: the latest trees
+// save it, then the archive writes its new nodes in the background and
+// prunes old versions if KeepRecent is set (the first version archived
+// and a whole tree after a bulk load are archived first, in the call).
+// The first commit records the layout if nothing did.
 func (s *Store) Commit() ([]byte, int64, error) {
-	s.ahead.clear()
-	// The last version's archive write reads nodes of the trees (and of
-	// their snapshot, which a commit may switch): it ends first.
-	if err := s.arch.waitWrite(); err != nil {
+	hash, version, err := s.nextVersion()
+	if err != nil {
 		return nil, 0, err
 	}
-	if !s.fixed {
-		if err := s.SetSplit(string(s.split)); err != nil {
-			return nil, 0, err
-		}
-	}
-	hash := s.WorkingHash()
-	version := s.Version() + 1
 	whole, trees := s.unarchived, s.treeCount()
 	write := func(low, high memiavl.Node) error {
-		batch := s.arch.newVersionBatch()
-		if whole {
-			batch = s.arch.newBatch()
-		}
-		batch.writeTree(0, low, version, whole)
-		if trees == 2 {
-			batch.writeTree(1, high, version, whole)
-		}
-		if err := batch.commit(version); err != nil {
+		if err := s.archiveVersion(low, high, version, whole); err != nil {
 			return err
 		}
 		if keep := s.opts.KeepRecent; keep > 0 && version > keep && !whole {
@@ -624,20 +596,19 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	// Later versions are archived while the next block executes: its
 	// transactions write to a cache, and the trees change only when the
 	// block's writes are applied, which first waits for the archive
-	// (splitKV.applyTo), as memiavl changes its latest nodes in place. A
-	// crash before the write ends leaves the trees one version ahead of
+	// (splitKV.treesChange), as memiavl changes its latest nodes in place.
+	// A crash before the write ends leaves the trees one version ahead of
 	// the archive, which opening repairs (loadLatest).
 	low, high := s.low.Root(), s.high.Root()
 	s.arch.startWrite(version, func() error { return write(low, high) })
 	return hash, version, nil
 }
 
-// CommitUnarchived saves the working state as the next version of the
-// latest tree only: the archive will not hold it, and the next Commit
-// archives the whole tree. It is for loading a large state in steps (a
-// register built at genesis) without keeping the steps as history; a
-// crash before that Commit leaves a store that does not open.
-func (s *Store) CommitUnarchived() ([]byte, int64, error) {
+// nextVersion readies a commit and returns the working state's hash and
+// the version it will be saved as. The last version's archive write reads
+// nodes of the trees (and of their snapshot, which a commit may switch):
+// it ends first.
+func (s *Store) nextVersion() ([]byte, int64, error) {
 	s.ahead.clear()
 	if err := s.arch.waitWrite(); err != nil {
 		return nil, 0, err
@@ -647,8 +618,35 @@ func (s *Store) CommitUnarchived() ([]byte, int64, error) {
 			return nil, 0, err
 		}
 	}
-	hash := s.WorkingHash()
-	version := s.Version() + 1
+	return s.WorkingHash(), s.Version() + 1, nil
+}
+
+// archiveVersion writes the trees' nodes of version (all of them if
+// whole) into the archive, with the version's roots.
+func (s *Store) archiveVersion(low, high memiavl.Node, version int64, whole bool) error {
+	var batch *archiveBatch
+	if whole {
+		batch = s.arch.newBatch()
+	} else {
+		batch = s.arch.newVersionBatch()
+	}
+	batch.writeTree(0, low, version, whole)
+	if s.split != nil {
+		batch.writeTree(1, high, version, whole)
+	}
+	return batch.commit(version)
+}
+
+// CommitUnarchived saves the working state as the next version of the
+// latest tree only: the archive will not hold it, and the next Commit
+// archives the whole tree. It is for loading a large state in steps (a
+// register built at genesis) without keeping the steps as history; a
+// crash before that Commit leaves a store that does not open.
+func (s *Store) CommitUnarchived() ([]byte, int64, error) {
+	hash, version, err := s.nextVersion()
+	if err != nil {
+		return nil, 0, err
+	}
 	s.unarchived = true
 	return hash, version, s.saveLatest(version, hash)
 }
@@ -943,13 +941,20 @@ func (k splitKV) applyTo(t *memiavl.Tree, name string, pairs []*memiavl.KVPair) 
 	if len(pairs) == 0 {
 		return
 	}
-	k.s.ahead.clear()
-	must(k.s.arch.waitWrite()) // it reads the nodes this changes
+	k.treesChange()
 	if k.s.mem != nil {
 		must(k.s.mem.ApplyChangeSet(name, memiavl.ChangeSet{Pairs: pairs}))
 		return
 	}
 	t.ApplyChangeSet(memiavl.ChangeSet{Pairs: pairs})
+}
+
+// treesChange readies the trees for writes: the values read ahead no
+// longer hold, and the archive's background write, which reads the nodes
+// the writes change in place, must end.
+func (k splitKV) treesChange() {
+	k.s.ahead.clear()
+	must(k.s.arch.waitWrite())
 }
 
 func (k splitKV) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
@@ -975,8 +980,7 @@ func (k splitKV) applySorted(keys []string, values [][]byte) {
 		return
 	}
 	// Both trees change: each on a processor of its own.
-	k.s.ahead.clear()
-	must(k.s.arch.waitWrite())
+	k.treesChange()
 	if k.s.mem != nil {
 		must(k.s.mem.ApplyChangeSets([]*memiavl.NamedChangeSet{
 			{Name: highName, Changeset: memiavl.ChangeSet{Pairs: high}},
