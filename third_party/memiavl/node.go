@@ -59,6 +59,11 @@ func setRecursive(node Node, key, value []byte, version, cowVersion uint32) (*Me
 				right:   newLeafNode(key, value, version),
 			}, false
 		default:
+			if _, ok := node.(PersistedNode); ok {
+				// the old value is replaced: a snapshot leaf's Mutate
+				// would decompress it for nothing
+				return &MemNode{size: 1, version: version, key: nodeKey, value: value}, true
+			}
 			newNode := node.Mutate(version, cowVersion)
 			newNode.value = value
 			return newNode, true
@@ -88,41 +93,44 @@ func setRecursive(node Node, key, value []byte, version, cowVersion uint32) (*Me
 }
 
 // removeRecursive returns:
-// - (nil, origNode, nil) -> nothing changed in subtree
-// - (value, nil, newKey) -> leaf node is removed
-// - (value, new node, newKey) -> subtree changed
-func removeRecursive(node Node, key []byte, version, cowVersion uint32) ([]byte, Node, []byte) {
+// - (false, origNode, nil) -> nothing changed in subtree
+// - (true, nil, newKey) -> leaf node is removed
+// - (true, new node, newKey) -> subtree changed
+//
+// (Upstream returns the removed value; nothing here reads it, and a
+// snapshot leaf's value would be decompressed to say "found".)
+func removeRecursive(node Node, key []byte, version, cowVersion uint32) (bool, Node, []byte) {
 	if node == nil {
-		return nil, nil, nil
+		return false, nil, nil
 	}
 
 	if node.IsLeaf() {
 		if bytes.Equal(node.Key(), key) {
-			return node.Value(), nil, nil
+			return true, nil, nil
 		}
-		return nil, node, nil
+		return false, node, nil
 	}
 
 	if bytes.Compare(key, node.Key()) == -1 {
-		value, newLeft, newKey := removeRecursive(node.Left(), key, version, cowVersion)
-		if value == nil {
-			return nil, node, nil
+		removed, newLeft, newKey := removeRecursive(node.Left(), key, version, cowVersion)
+		if !removed {
+			return false, node, nil
 		}
 		if newLeft == nil {
-			return value, node.Right(), node.Key()
+			return true, node.Right(), node.Key()
 		}
 		newNode := node.Mutate(version, cowVersion)
 		newNode.left = newLeft
 		newNode.updateHeightSize()
-		return value, newNode.reBalance(version, cowVersion), newKey
+		return true, newNode.reBalance(version, cowVersion), newKey
 	}
 
-	value, newRight, newKey := removeRecursive(node.Right(), key, version, cowVersion)
-	if value == nil {
-		return nil, node, nil
+	removed, newRight, newKey := removeRecursive(node.Right(), key, version, cowVersion)
+	if !removed {
+		return false, node, nil
 	}
 	if newRight == nil {
-		return value, node.Left(), nil
+		return true, node.Left(), nil
 	}
 
 	newNode := node.Mutate(version, cowVersion)
@@ -131,7 +139,7 @@ func removeRecursive(node Node, key []byte, version, cowVersion uint32) ([]byte,
 		newNode.key = newKey
 	}
 	newNode.updateHeightSize()
-	return value, newNode.reBalance(version, cowVersion), nil
+	return true, newNode.reBalance(version, cowVersion), nil
 }
 
 // appendHashBytes appends the bytes a node's hash is taken of to b: its
