@@ -96,6 +96,8 @@ type App struct {
 	// default).
 	readAheadWorkers int
 	readAheadTxs     atomic.Int64
+	keptAhead        atomic.Int64 // transactions whose run ahead the block kept
+	readAheadFirst   bool         // tests: a block runs its transactions ahead before it executes them
 	readAheadKeys    atomic.Int64
 	// phase, when set, hears FinalizeBlock reach each of its phases
 	// (phases.go): measurement only, never part of an outcome.

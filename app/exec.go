@@ -264,10 +264,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	blockTime := req.Time
 	a.lastBlockTime.Store(&blockTime)
 	ahead := a.startReadAhead(req.Txs, pre)
+	if a.readAheadFirst {
+		ahead.wg.Wait()
+	}
 	a.reach(PhaseExecute)
 	for i, raw := range req.Txs {
-		ahead.at(i)
-		results[i] = a.deliver(kv, raw, a.waitPrecheck(pre, i))
+		results[i] = a.deliver(kv, raw, a.waitPrecheck(pre, i), ahead.at(i))
 	}
 	a.reach(PhaseEndBlock)
 	ahead.stop() // before the block's writes change the trees
@@ -432,8 +434,10 @@ func prepare(view *store.View, c *checked) {
 
 // deliver authenticates and executes one transaction. The sequence is
 // consumed once authentication passes, even if the message then fails, so
-// a failed transaction cannot be replayed.
-func (a *App) deliver(kv store.KV, raw []byte, pre precheckResult) (res *abci.ExecTxResult) {
+// a failed transaction cannot be replayed. ran, if not nil, is the
+// message handled ahead of the block, kept when nothing it read has
+// changed (speculation.go).
+func (a *App) deliver(kv *store.Cache, raw []byte, pre precheckResult, ran *speculation) (res *abci.ExecTxResult) {
 	defer func() {
 		// A handler bug is deterministic, so turning its panic into an
 		// Internal result keeps every node in agreement; a storage failure
@@ -466,6 +470,12 @@ func (a *App) deliver(kv store.KV, raw []byte, pre precheckResult) (res *abci.Ex
 		{Key: "signer", Value: signers[0].Account, Index: true},
 		{Key: "msg_type", Value: c.tx.MsgType, Index: true},
 	}}
+	if ran != nil && ran.keptFor(signers, kv, ante) {
+		ran.writes.WriteTo(ante)
+		ante.Write()
+		a.keptAhead.Add(1)
+		return &abci.ExecTxResult{Code: abci.CodeTypeOK, Data: ran.data, Events: append([]abci.Event{txEvent}, ran.events...)}
+	}
 	msgKV := store.NewCache(ante)
 	ctx := &module.Context{
 		Height:  a.block.height,

@@ -31,6 +31,10 @@ func (a *App) SetReadAhead(m ReadAheadMode) { a.readAheadMode = m }
 // ReadAheadTxs counts the transactions read ahead since the node started.
 func (a *App) ReadAheadTxs() int64 { return a.readAheadTxs.Load() }
 
+// KeptAhead counts the transactions whose run ahead a block kept instead
+// of handling the message again (speculation.go) since the node started.
+func (a *App) KeptAhead() int64 { return a.keptAhead.Load() }
+
 // ReadAheadWrites counts the keys whose writes were read ahead since the
 // node started, in the phase before each block's writes (a key a
 // transaction's read-ahead read is read for its write then, and not
@@ -94,6 +98,9 @@ type readAhead struct {
 	executing atomic.Int64 // the transaction the block is executing
 	stopped   atomic.Bool
 	wg        sync.WaitGroup
+	// ran holds each transaction's run ahead, once it has ended with the
+	// handler's success (speculation.go: the block may keep it).
+	ran []atomic.Pointer[speculation]
 }
 
 // startReadAhead decides whether the block is read ahead (a.readAheadOn:
@@ -107,6 +114,7 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 		return r
 	}
 	view := a.store.ReadAhead()
+	r.ran = make([]atomic.Pointer[speculation], len(txs))
 	if store.ReadsAheadThroughRing() {
 		var sessions []*store.AheadSession
 		for range ringAheadDrivers {
@@ -138,7 +146,7 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 					continue
 				}
 				if res := pre.wait(i); res.err == nil && res.c.spec.ReadAhead {
-					a.runAhead(view, res.c, txs[i])
+					r.ran[i].Store(a.runAhead(view, res.c, txs[i]))
 					a.readAheadTxs.Add(1)
 				}
 			}
@@ -147,8 +155,15 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 	return r
 }
 
-// at tells the workers the block has reached transaction i.
-func (r *readAhead) at(i int) { r.executing.Store(int64(i)) }
+// at tells the workers the block has reached transaction i, and takes
+// its run ahead if one has ended (nil otherwise).
+func (r *readAhead) at(i int) *speculation {
+	r.executing.Store(int64(i))
+	if r.ran == nil {
+		return nil
+	}
+	return r.ran[i].Swap(nil)
+}
 
 // stop waits for the workers: the trees must not change under them.
 func (r *readAhead) stop() {
@@ -157,30 +172,44 @@ func (r *readAhead) stop() {
 }
 
 // runAhead authenticates and handles a fresh copy of the message (the
-// block's own copy is not shared: a handler may change its message) and
-// discards everything. Any failure or panic only ends the read-ahead of
-// this transaction.
-func (a *App) runAhead(view store.KV, c *checked, raw []byte) {
-	defer func() { _ = recover() }()
+// block's own copy is not shared: a handler may change its message) on a
+// throwaway cache. What it returns, when the handler succeeded, the block
+// may keep instead of handling the message again (speculation.go). Any
+// failure or panic only ends the read-ahead of this transaction (nil).
+func (a *App) runAhead(view store.KV, c *checked, raw []byte) (ran *speculation) {
+	defer func() {
+		if recover() != nil {
+			ran = nil
+		}
+	}()
 	fresh, err := a.checkMessage(c.tx)
 	if err != nil {
-		return
+		return nil
 	}
 	kv := store.NewCache(view)
 	// Any sequence will do: an account's later transactions in the block
 	// are read ahead too.
 	signers, _, err := a.authenticate(kv, fresh, func(*authority.Account) uint64 { return fresh.tx.Sequence })
 	if err != nil {
-		return
+		return nil
 	}
-	_, _ = fresh.spec.Handle(&module.Context{
+	reads := &readRecorder{parent: kv}
+	writes := store.NewCache(reads)
+	ctx := &module.Context{
 		Height:  a.block.height,
 		Time:    a.block.time,
 		ChainID: a.chainID,
 		TxHash:  tx.Hash(raw),
-		KV:      kv,
+		KV:      writes,
 		Signers: signers,
-	}, fresh.msg)
+	}
+	data, err := fresh.spec.Handle(ctx, fresh.msg)
+	if err != nil || c.spec.Prepare != nil || c.spec.PrepareBatch != nil {
+		// a failure is handled again for its message; a prepared message
+		// is handled with what its Prepare hook left in it
+		return nil
+	}
+	return &speculation{signers: signers, reads: reads, writes: writes, data: data, events: ctx.Events()}
 }
 
 // readAheadWrites reads ahead what applying the block's writes will read

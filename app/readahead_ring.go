@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"iter"
+	"sync/atomic"
 
 	"github.com/publica/publica/store"
 )
@@ -92,7 +93,7 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 			}
 			slot := free[len(free)-1]
 			free = free[:len(free)-1]
-			slots[slot] = a.aheadCoroutine(view, s, res.c, txs[i])
+			slots[slot] = a.aheadCoroutine(view, s, res.c, txs[i], &r.ran[i])
 			resume(slot)
 		}
 		if s.Active() == 0 {
@@ -142,10 +143,10 @@ type aheadCoroutine struct {
 // dropped (recovered by runAhead).
 var errAheadStopped = errors.New("read-ahead stopped")
 
-func (a *App) aheadCoroutine(view store.KV, s *store.AheadSession, c *checked, raw []byte) *aheadCoroutine {
+func (a *App) aheadCoroutine(view store.KV, s *store.AheadSession, c *checked, raw []byte, ran *atomic.Pointer[speculation]) *aheadCoroutine {
 	co := &aheadCoroutine{}
 	co.next, co.stop = iter.Pull(func(yield func([]byte) bool) {
-		a.runAhead(coroutineKV{view: view, s: s, co: co, yield: yield}, c, raw)
+		ran.Store(a.runAhead(coroutineKV{view: view, s: s, co: co, yield: yield}, c, raw))
 	})
 	return co
 }

@@ -124,7 +124,10 @@ type GrowthRow struct {
 	// AheadMissedPerTransfer the block's reads that found no value read
 	// ahead (store.AheadMissed: the executor overtook its read-ahead, or
 	// read a key no transaction's read-ahead reads).
-	ReadAheadTxs           int64
+	ReadAheadTxs int64
+	// KeptAhead is the transactions whose run ahead the block kept
+	// instead of handling them again.
+	KeptAhead              int64
 	AheadMissedPerTransfer float64
 
 	DiskBytes   int64
@@ -337,7 +340,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		minor0 := minorFaults()
 		asked0, refused0 := memiavl.NowaitReads()
 		ring0 := memiavl.RingReads()
-		txsAhead0, missed0 := a.ReadAheadTxs(), store.AheadMissed()
+		txsAhead0, missed0, kept0 := a.ReadAheadTxs(), store.AheadMissed(), a.KeptAhead()
 		start := time.Now()
 		var commitFaults int64
 		var commitWall time.Duration
@@ -367,6 +370,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.ReadsRefusedPerTransfer = float64(refused-refused0) / float64(opts.Transfers)
 		row.RingReadsPerTransfer = float64(memiavl.RingReads()-ring0) / float64(opts.Transfers)
 		row.ReadAheadTxs = a.ReadAheadTxs() - txsAhead0
+		row.KeptAhead = a.KeptAhead() - kept0
 		row.AheadMissedPerTransfer = float64(store.AheadMissed()-missed0) / float64(opts.Transfers)
 		a.OnBlockPhase(nil)
 		// Commit's CPU is what the phases leave (the benchmark's own work
@@ -408,7 +412,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
 				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3,
 				row.PeakHeap>>20, row.RSSAnon>>20)
-			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused; %.0f pages read through io_uring; %d transactions read ahead, %.2f reads a transfer found nothing read ahead\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer, row.RingReadsPerTransfer, row.ReadAheadTxs, row.AheadMissedPerTransfer)
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused; %.0f pages read through io_uring; %d transactions read ahead (%d of them kept, not handled again), %.2f reads a transfer found nothing read ahead\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer, row.RingReadsPerTransfer, row.ReadAheadTxs, row.KeptAhead, row.AheadMissedPerTransfer)
 		}
 	}
 	row := &rows[0]

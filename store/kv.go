@@ -261,6 +261,36 @@ func (c *Cache) IterateWrites(fn func(key, value []byte) bool) {
 	})
 }
 
+// Wrote reports whether key was written or deleted in the buffer.
+func (c *Cache) Wrote(key string) bool {
+	_, ok := c.writes[key]
+	return ok
+}
+
+// WroteIn reports whether any key in [start, end) was written or deleted
+// in the buffer (a nil end means no upper bound).
+func (c *Cache) WroteIn(start, end []byte) bool {
+	found := false
+	c.order.AscendGreaterOrEqual(string(start), func(k string) bool {
+		found = end == nil || k < string(end)
+		return false
+	})
+	return found
+}
+
+// WriteTo applies the buffered writes to dst, in ascending key order, as
+// Write does to the parent, and keeps them.
+func (c *Cache) WriteTo(dst KV) {
+	c.order.Ascend(func(k string) bool {
+		if v := c.writes[k]; v != nil {
+			dst.Set([]byte(k), v)
+		} else {
+			dst.Delete([]byte(k))
+		}
+		return true
+	})
+}
+
 // ChangedKeys lists the keys written or deleted, in ascending order.
 func (c *Cache) ChangedKeys() []string { return c.keysIn(nil, nil) }
 
