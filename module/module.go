@@ -89,6 +89,11 @@ type MsgSpec struct {
 	// ReadAhead says Handle is cheap enough to run twice: FinalizeBlock may
 	// run it ahead of the block on a throwaway cache, so that the records
 	// it reads are in memory when the block runs it (app/readahead.go).
+	// When nothing that run read has changed by the time the block
+	// reaches the message, the block keeps its writes, result and events
+	// instead of running Handle again (app/speculation.go): Handle must
+	// depend on its message, its Context and what it reads through
+	// Context.KV alone, as determinism already asks.
 	ReadAhead bool
 }
 
