@@ -1,6 +1,5 @@
 package app
 
 // ReadAheadFirst makes every block run its transactions ahead before it
-// executes any (the block's first transaction is never run ahead), so
-// that a test sees which runs ahead the block keeps.
+// executes any, so that a test sees which runs ahead the block keeps.
 func (a *App) ReadAheadFirst() { a.readAheadFirst = true }

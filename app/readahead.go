@@ -94,13 +94,44 @@ func (a *App) workersAhead() int {
 // or on workersAhead goroutines each walking its keys a system call a
 // page.
 type readAhead struct {
-	next      atomic.Int64 // the next transaction to read ahead
-	executing atomic.Int64 // the transaction the block is executing
-	stopped   atomic.Bool
-	wg        sync.WaitGroup
-	// ran holds each transaction's run ahead, once it has ended with the
-	// handler's success (speculation.go: the block may keep it).
-	ran []atomic.Pointer[speculation]
+	next    atomic.Int64 // the next transaction to read ahead
+	stopped atomic.Bool
+	wg      sync.WaitGroup
+	// runs holds each transaction's run ahead: whether one started, and
+	// what it left (speculation.go: the block may keep it).
+	runs []aheadRun
+}
+
+// aheadRun is one transaction's run ahead. The read-ahead claims a
+// transaction before it runs it ahead, and the block before it executes
+// one that no run ahead has claimed; the block waits for a run under way
+// rather than do its work a second time beside it.
+type aheadRun struct {
+	state atomic.Int32  // runFree, runClaimed or runTaken
+	done  chan struct{} // closed once a claimed run has ended
+	ran   *speculation  // set before done closes; nil if not to be kept
+}
+
+const (
+	runFree    = iota // neither has claimed it yet
+	runClaimed        // the read-ahead runs it
+	runTaken          // the block executes it without
+)
+
+// claim takes transaction i for the read-ahead, unless the block has
+// reached it.
+func (r *readAhead) claim(i int) bool {
+	return r.runs[i].state.CompareAndSwap(runFree, runClaimed)
+}
+
+// claimed reports whether transaction i is the read-ahead's or the
+// block's already.
+func (r *readAhead) claimed(i int) bool { return r.runs[i].state.Load() != runFree }
+
+// finish records how transaction i's run ahead ended.
+func (r *readAhead) finish(i int, ran *speculation) {
+	r.runs[i].ran = ran
+	close(r.runs[i].done)
 }
 
 // startReadAhead decides whether the block is read ahead (a.readAheadOn:
@@ -114,7 +145,10 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 		return r
 	}
 	view := a.store.ReadAhead()
-	r.ran = make([]atomic.Pointer[speculation], len(txs))
+	r.runs = make([]aheadRun, len(txs))
+	for i := range r.runs {
+		r.runs[i].done = make(chan struct{})
+	}
 	if store.ReadsAheadThroughRing() {
 		var sessions []*store.AheadSession
 		for range ringAheadDrivers {
@@ -142,11 +176,11 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 				if i >= len(txs) {
 					return
 				}
-				if int64(i) <= r.executing.Load() {
+				if r.claimed(i) {
 					continue
 				}
-				if res := pre.wait(i); res.err == nil && res.c.spec.ReadAhead {
-					r.ran[i].Store(a.runAhead(view, res.c, txs[i]))
+				if res := pre.wait(i); res.err == nil && res.c.spec.ReadAhead && r.claim(i) {
+					r.finish(i, a.runAhead(view, res.c, txs[i]))
 					a.readAheadTxs.Add(1)
 				}
 			}
@@ -155,14 +189,17 @@ func (a *App) startReadAhead(txs [][]byte, pre *prechecked) *readAhead {
 	return r
 }
 
-// at tells the workers the block has reached transaction i, and takes
-// its run ahead if one has ended (nil otherwise).
+// at tells the read-ahead the block has reached transaction i, and
+// returns its run ahead: nil if none has started (none will now), else
+// once it has ended.
 func (r *readAhead) at(i int) *speculation {
-	r.executing.Store(int64(i))
-	if r.ran == nil {
+	if r.runs == nil || r.runs[i].state.CompareAndSwap(runFree, runTaken) {
 		return nil
 	}
-	return r.ran[i].Swap(nil)
+	<-r.runs[i].done
+	ran := r.runs[i].ran
+	r.runs[i].ran = nil
+	return ran
 }
 
 // stop waits for the workers: the trees must not change under them.

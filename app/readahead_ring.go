@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"iter"
-	"sync/atomic"
 
 	"github.com/publica/publica/store"
 )
@@ -76,7 +75,7 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 		// checks are not done yet waits, unless nothing else would run.
 		for len(free) > 0 && next < len(txs) {
 			i := next
-			if int64(i) <= r.executing.Load() {
+			if r.claimed(i) {
 				next += parts
 				continue
 			}
@@ -88,12 +87,12 @@ func (a *App) readAheadRing(r *readAhead, s *store.AheadSession, view store.KV, 
 				res = pre.wait(i)
 			}
 			next += parts
-			if res.err != nil || !res.c.spec.ReadAhead {
+			if res.err != nil || !res.c.spec.ReadAhead || !r.claim(i) {
 				continue
 			}
 			slot := free[len(free)-1]
 			free = free[:len(free)-1]
-			slots[slot] = a.aheadCoroutine(view, s, res.c, txs[i], &r.ran[i])
+			slots[slot] = a.aheadCoroutine(view, s, res.c, txs[i], func(ran *speculation) { r.finish(i, ran) })
 			resume(slot)
 		}
 		if s.Active() == 0 {
@@ -143,10 +142,10 @@ type aheadCoroutine struct {
 // dropped (recovered by runAhead).
 var errAheadStopped = errors.New("read-ahead stopped")
 
-func (a *App) aheadCoroutine(view store.KV, s *store.AheadSession, c *checked, raw []byte, ran *atomic.Pointer[speculation]) *aheadCoroutine {
+func (a *App) aheadCoroutine(view store.KV, s *store.AheadSession, c *checked, raw []byte, finish func(*speculation)) *aheadCoroutine {
 	co := &aheadCoroutine{}
 	co.next, co.stop = iter.Pull(func(yield func([]byte) bool) {
-		ran.Store(a.runAhead(coroutineKV{view: view, s: s, co: co, yield: yield}, c, raw))
+		finish(a.runAhead(coroutineKV{view: view, s: s, co: co, yield: yield}, c, raw))
 	})
 	return co
 }
