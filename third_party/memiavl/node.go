@@ -37,7 +37,7 @@ func setRecursive(node Node, key, value []byte, version, cowVersion uint32) (*Me
 		return newLeafNode(key, value, version), true
 	}
 
-	nodeKey := node.Key()
+	nodeKey := writeKey(node)
 	if node.IsLeaf() {
 		switch bytes.Compare(key, nodeKey) {
 		case -1:
@@ -105,7 +105,7 @@ func removeRecursive(node Node, key []byte, version, cowVersion uint32) (bool, N
 	}
 
 	if node.IsLeaf() {
-		if bytes.Equal(node.Key(), key) {
+		if bytes.Equal(writeKey(node), key) {
 			return true, nil, nil
 		}
 		return false, node, nil

@@ -75,6 +75,9 @@ func (snapshot *Snapshot) leafHash(index uint32) []byte {
 	if !snapshot.packed {
 		return snapshot.leavesLayout.Leaf(index).Hash()
 	}
+	if l, ok := snapshot.memo.get(index); ok {
+		return l.hash[:]
+	}
 	at := snapshot.packedLeafAt(index) + OffsetPackedLeafHash
 	return snapshot.kvs[at : at+SizeHash : at+SizeHash]
 }

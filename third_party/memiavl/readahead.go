@@ -108,7 +108,7 @@ func (node PersistedNode) readAhead(w *preadSpans, key []byte, depth int, visitO
 // preadLeafValue reads with pread the value of leaf if its key is key
 // (nil if not), from its record and its key-value record.
 func (s *Snapshot) preadLeafValue(w *preadSpans, leaf PersistedNode, key []byte) ([]byte, error) {
-	head, offset, err := s.preadLeafHead(w, leaf, key)
+	head, offset, err := s.preadLeafHead(w, leaf, key, true)
 	if err != nil || head == nil {
 		return nil, err
 	}
@@ -180,22 +180,34 @@ func (node PersistedNode) descendStep(w *preadSpans, key []byte, depth int, stop
 // preadLeafHead reads leaf's record and the head of its key-value record
 // with pread: the key's length, the key and the value's length. It
 // returns the head and the record's offset in the key-value file. Given
-// a key (not nil) it reads no further than the leaf record when the
-// leaf's key is not as long, and returns a nil head.
-func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) ([]byte, int64, error) {
-	keyLen, offset, err := s.preadLeafKeyAt(w, leaf.index)
+// a key (not nil) it returns a nil head when the leaf's key is not as
+// long (having read no further than the leaf record, but where it is to
+// keep the leaf). With keep, a packed snapshot keeps the leaf for the
+// block's writes (leafmemo.go).
+func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte, keep bool) ([]byte, int64, error) {
+	rec, keyLen, offset, err := s.preadLeafRecord(w, leaf.index)
 	if err != nil {
 		return nil, 0, err
 	}
-	if key != nil && keyLen != len(key) {
+	keep = keep && s.packed
+	if key != nil && keyLen != len(key) && !keep {
 		return nil, offset, nil
 	}
+	// (a leaf to keep for the write that may follow is read whole
+	// whatever its key: leafmemo.go)
 	head := make([]byte, 4+keyLen+4)
 	if err := w.readAt(spanKVs, s.kvsMap.file, head, offset); err != nil {
 		if err == errRingPending {
 			return nil, 0, err
 		}
 		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
+	}
+	if keep {
+		s.memo.keep(leaf.index, binary.LittleEndian.Uint32(rec[OffsetPackedLeafVersion:]),
+			rec[OffsetPackedLeafHash:OffsetPackedLeafHash+SizeHash], head[4:4+keyLen])
+	}
+	if key != nil && keyLen != len(key) {
+		return nil, offset, nil
 	}
 	return head, offset, nil
 }
@@ -205,28 +217,34 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte) 
 // leaf's record: in the leaves file, or in kvs itself for a packed
 // snapshot, found by its offset.
 func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offset int64, err error) {
+	_, keyLen, offset, err = s.preadLeafRecord(w, index)
+	return keyLen, offset, err
+}
+
+// preadLeafRecord is preadLeafKeyAt that also returns, for a packed
+// snapshot, the record's head (version and hash) and the key's length.
+func (s *Snapshot) preadLeafRecord(w *preadSpans, index uint32) (rec [SizePackedLeafHead + 4]byte, keyLen int, offset int64, err error) {
 	if !s.packed {
 		var rec [SizeLeafWithoutHash]byte
 		if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(index)*SizeLeaf); err != nil {
 			if err == errRingPending {
-				return 0, 0, err
+				return [SizePackedLeafHead + 4]byte{}, 0, 0, err
 			}
-			return 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
+			return [SizePackedLeafHead + 4]byte{}, 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
 		}
-		return int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])), nil
+		return [SizePackedLeafHead + 4]byte{}, int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])), nil
 	}
 	at, err := s.preadLeafOffset(w, index)
 	if err != nil {
-		return 0, 0, err
+		return rec, 0, 0, err
 	}
-	var rec [SizePackedLeafHead + 4]byte
 	if err := w.readAt(spanKVs, s.kvsMap.file, rec[:], at); err != nil {
 		if err == errRingPending {
-			return 0, 0, err
+			return rec, 0, 0, err
 		}
-		return 0, 0, fmt.Errorf("read leaf %d's record at %d: %w", index, at, err)
+		return rec, 0, 0, fmt.Errorf("read leaf %d's record at %d: %w", index, at, err)
 	}
-	return int(binary.LittleEndian.Uint32(rec[SizePackedLeafHead:])), at + SizePackedLeafHead, nil
+	return rec, int(binary.LittleEndian.Uint32(rec[SizePackedLeafHead:])), at + SizePackedLeafHead, nil
 }
 
 // preadLeafOffset reads with pread where a packed snapshot's leaf index
@@ -322,7 +340,7 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = leaf.snapshot.preadLeafHead(w, leaf, nil)
+	_, _, err = leaf.snapshot.preadLeafHead(w, leaf, nil, true)
 	return err
 }
 

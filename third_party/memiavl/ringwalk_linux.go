@@ -189,7 +189,7 @@ func (rw *ringWalker) step(slot int32) (waits bool) {
 		k.depth++
 	}
 	if k.req == nil {
-		_, _, err := k.node.snapshot.preadLeafHead(w, k.node, nil)
+		_, _, err := k.node.snapshot.preadLeafHead(w, k.node, nil, true)
 		return rw.ended(k, err)
 	}
 	value, err := k.node.snapshot.preadLeafValue(w, k.node, k.key)

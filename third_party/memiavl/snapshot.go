@@ -90,6 +90,8 @@ type Snapshot struct {
 	layer *layerHeader
 	// holders counts who holds the snapshot open (snapshot_share.go)
 	holders int
+	// memo keeps the leaves read-ahead walks read (leafmemo.go)
+	memo leafMemo
 }
 
 func NewEmptySnapshot(version uint32) *Snapshot {

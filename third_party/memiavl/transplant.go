@@ -464,7 +464,7 @@ func (t *transplanter) readAheadFind(x Node) {
 func preadKeyHeight(w *preadSpans, node PersistedNode) ([]byte, uint8, error) {
 	s := node.snapshot
 	if node.isLeaf {
-		head, _, err := s.preadLeafHead(w, node, nil)
+		head, _, err := s.preadLeafHead(w, node, nil, false)
 		if err != nil {
 			return nil, 0, err
 		}

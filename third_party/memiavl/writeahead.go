@@ -110,7 +110,7 @@ func (a *writerAhead) readSubtree(w *snapshotWriter, spans *preadSpans, n Node) 
 		}
 	case PersistedNode:
 		if n.isLeaf {
-			if _, _, err := n.snapshot.preadLeafHead(spans, n, nil); err == nil {
+			if _, _, err := n.snapshot.preadLeafHead(spans, n, nil, false); err == nil {
 				a.read.Add(1)
 			}
 			return
