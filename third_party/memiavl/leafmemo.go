@@ -31,16 +31,20 @@ type memoLeaf struct {
 	key     []byte
 }
 
-// keep records leaf index's version, hash and key (copied).
+// keep records leaf index's version, hash and key (copied; nil where the
+// walk read the leaf's record only, as the child beside its way).
 func (m *leafMemo) keep(index uint32, version uint32, hash, key []byte) {
 	l := memoLeaf{version: version, hash: new([SizeHash]byte), key: append([]byte(nil), key...)}
 	copy(l.hash[:], hash)
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.leaves == nil || len(m.leaves) >= leafMemoMax {
 		m.leaves = make(map[uint32]memoLeaf, 1024)
 	}
+	if old, ok := m.leaves[index]; ok && key == nil && old.key != nil {
+		return
+	}
 	m.leaves[index] = l
-	m.mu.Unlock()
 }
 
 // get returns leaf index as kept, if it is.
@@ -62,7 +66,7 @@ func (m *leafMemo) len() int {
 // a read-ahead walk kept it, when it did.
 func writeKey(node Node) []byte {
 	if p, ok := node.(PersistedNode); ok && p.isLeaf && p.snapshot.packed {
-		if l, ok := p.snapshot.memo.get(p.index); ok {
+		if l, ok := p.snapshot.memo.get(p.index); ok && l.key != nil {
 			return l.key
 		}
 	}

@@ -22,7 +22,7 @@ func (t *Tree) ReadAhead(key []byte) ([]byte, error) { return t.readAheadValue(k
 // on the way), in the same walk, so that the key's write needs no walk
 // of its own.
 func (t *Tree) ReadAheadForWrite(key []byte) ([]byte, error) {
-	return t.readAheadValue(key, preadRecord)
+	return t.readAheadValue(key, preadRecordKept)
 }
 
 func (t *Tree) readAheadValue(key []byte, visitOther func(*preadSpans, PersistedNode) error) ([]byte, error) {
@@ -336,7 +336,7 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 	}
 	w := newPreadSpans()
 	defer w.done()
-	leaf, err := n.preadDescend(w, key, depth, 0, preadRecord)
+	leaf, err := n.preadDescend(w, key, depth, 0, preadRecordKept)
 	if err != nil {
 		return err
 	}
@@ -346,11 +346,21 @@ func (t *Tree) ReadAheadWrite(key []byte) error {
 
 // preadRecord reads node's record (a branch's or a leaf's) with pread,
 // from whichever snapshot of a chain holds it.
-func preadRecord(w *preadSpans, node PersistedNode) error {
+func preadRecord(w *preadSpans, node PersistedNode) error { return preadRecordKeep(w, node, false) }
+
+// preadRecordKept is preadRecord for a block's walks: a packed snapshot
+// keeps a leaf's version and hash (leafmemo.go).
+func preadRecordKept(w *preadSpans, node PersistedNode) error { return preadRecordKeep(w, node, true) }
+
+func preadRecordKeep(w *preadSpans, node PersistedNode, keep bool) error {
 	s := node.snapshot
 	kind, f, size := spanLeaves, s.leavesMap.file, int64(SizeLeaf)
 	if node.isLeaf && s.packed { // its record is the head of its key-value record
-		_, _, err := s.preadLeafKeyAt(w, node.index)
+		rec, _, _, err := s.preadLeafRecord(w, node.index)
+		if err == nil && keep {
+			s.memo.keep(node.index, binary.LittleEndian.Uint32(rec[OffsetPackedLeafVersion:]),
+				rec[OffsetPackedLeafHash:OffsetPackedLeafHash+SizeHash], nil)
+		}
 		return err
 	}
 	if !node.isLeaf {

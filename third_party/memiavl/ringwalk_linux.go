@@ -181,7 +181,7 @@ func (rw *ringWalker) step(slot int32) (waits bool) {
 			k.stage = ringWalkLeaf
 			break
 		}
-		next, stop, err := k.node.descendStep(w, k.key, k.depth, 0, preadRecord)
+		next, stop, err := k.node.descendStep(w, k.key, k.depth, 0, preadRecordKept)
 		if err != nil || stop {
 			return rw.ended(k, err)
 		}
