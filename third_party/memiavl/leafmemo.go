@@ -2,27 +2,32 @@ package memiavl
 
 import "sync"
 
-// The leaves a read-ahead walk read, kept for the block's writes.
+// The leaves a block's read-ahead walks read, kept for its writes.
 //
 // A walk reads a leaf's record and key with pread (or through a ring)
 // into its own buffer: the page is then in the page cache, but not in the
 // process's map of the snapshot. The block's writes that follow compare
-// their key with that leaf's (setRecursive, removeRecursive), and hashing
-// a branch made over it reads its hash, both through the map: a page
-// fault each, on a page the walk has just read (at 10M parcels in 8 GiB,
-// a tenth of a transfer's CPU, most of it the fault under this machine's
-// hypervisor). So a packed snapshot keeps what its walks read of each
-// leaf, its version, hash and key, and the reads of those fields look
-// there first. A leaf's record never changes while its snapshot is open,
-// so nothing kept goes stale; the memo is emptied when it is full.
+// their keys with those leaves' (setRecursive, removeRecursive), the hash
+// phase reads the hashes of the leaves beside the written paths, and the
+// archive their versions, all through the map: a page fault each, on a
+// page a walk has just read (at 10M parcels in 8 GiB, a tenth of a
+// transfer's CPU, most of it the fault under this machine's hypervisor).
+// So a packed snapshot keeps what the block's walks read of each leaf:
+// version, hash and key, or version and hash for a leaf beside a walk's
+// way. writeKey, leafHash and leafVersion look there first. A leaf's
+// record never changes while its snapshot is open, so nothing kept goes
+// stale; the memo drops its older generation when the newer is full.
 
-// leafMemoMax is how many leaves a snapshot keeps (some 100 bytes each):
-// a block's writes need a few thousand, read ahead just before.
+// leafMemoMax is how many leaves a snapshot keeps in each of two
+// generations (some 100 bytes each): a block's writes need a few
+// thousand, read ahead just before, and the archive reads their versions
+// while the next block is read ahead.
 const leafMemoMax = 1 << 16
 
 type leafMemo struct {
 	mu     sync.RWMutex
 	leaves map[uint32]memoLeaf
+	older  map[uint32]memoLeaf // the generation before, once leaves filled
 }
 
 type memoLeaf struct {
@@ -39,7 +44,7 @@ func (m *leafMemo) keep(index uint32, version uint32, hash, key []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.leaves == nil || len(m.leaves) >= leafMemoMax {
-		m.leaves = make(map[uint32]memoLeaf, 1024)
+		m.older, m.leaves = m.leaves, make(map[uint32]memoLeaf, 1024)
 	}
 	if old, ok := m.leaves[index]; ok && key == nil && old.key != nil {
 		return
@@ -51,6 +56,9 @@ func (m *leafMemo) keep(index uint32, version uint32, hash, key []byte) {
 func (m *leafMemo) get(index uint32) (memoLeaf, bool) {
 	m.mu.RLock()
 	l, ok := m.leaves[index]
+	if !ok {
+		l, ok = m.older[index]
+	}
 	m.mu.RUnlock()
 	return l, ok
 }
@@ -59,7 +67,7 @@ func (m *leafMemo) get(index uint32) (memoLeaf, bool) {
 func (m *leafMemo) len() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.leaves)
+	return len(m.leaves) + len(m.older)
 }
 
 // writeKey is node's key for a write's comparison: a snapshot leaf's as

@@ -68,6 +68,9 @@ func (snapshot *Snapshot) leafVersion(index uint32) uint32 {
 	if !snapshot.packed {
 		return snapshot.leavesLayout.Leaf(index).Version()
 	}
+	if l, ok := snapshot.memo.get(index); ok {
+		return l.version
+	}
 	return binary.LittleEndian.Uint32(snapshot.kvs[snapshot.packedLeafAt(index)+OffsetPackedLeafVersion:])
 }
 
