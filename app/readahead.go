@@ -76,17 +76,18 @@ func (a *App) workersAhead() int {
 
 // readAhead runs a block's transactions ahead of the block, on a
 // throwaway cache over the state as it was before the block, reading
-// through store.ReadAhead (system calls, not page faults), and throws
-// their results away. What remains is the records each transaction will
-// read, in the page cache when the block executes it. This matters only
-// when the state is larger than memory: then a transaction that reads a
-// dozen records waits for a dozen disk reads one after another, while
-// read ahead they are many in flight at once. It never changes an
-// outcome: the block's own execution reads and decides everything again.
+// through store.ReadAhead (system calls, not page faults). The records
+// each transaction will read are then in memory when the block executes
+// it. This matters only when the state is larger than memory: then a
+// transaction that reads a dozen records waits for a dozen disk reads one
+// after another, while read ahead they are many in flight at once. The
+// block keeps a run's outcome only where nothing the run read has changed
+// since (speculation.go), and handles the message again otherwise, so
+// reading ahead never changes an outcome.
 //
 // Only messages that declare their handler cheap to run twice
 // (MsgSpec.ReadAhead) are read ahead; a transaction the block has already
-// reached is skipped.
+// reached is skipped, and the block waits for one under way (aheadRun).
 //
 // Two ways to run them: as coroutines on ringAheadDrivers goroutines,
 // their keys walked together through io_uring (readAheadRing, where the
