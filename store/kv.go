@@ -307,18 +307,9 @@ func (c *Cache) Write() {
 			return true
 		})
 		w.applySorted(keys, values)
-		clear(c.writes)
-		c.order.Clear(false)
-		return
+	} else {
+		c.WriteTo(c.parent)
 	}
-	c.order.Ascend(func(k string) bool {
-		if v := c.writes[k]; v != nil {
-			c.parent.Set([]byte(k), v)
-		} else {
-			c.parent.Delete([]byte(k))
-		}
-		return true
-	})
 	clear(c.writes)
 	c.order.Clear(false)
 }

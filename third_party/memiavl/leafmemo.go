@@ -1,6 +1,9 @@
 package memiavl
 
-import "sync"
+import (
+	"encoding/binary"
+	"sync"
+)
 
 // The leaves a block's read-ahead walks read, kept for its writes.
 //
@@ -36,11 +39,12 @@ type memoLeaf struct {
 	key     []byte
 }
 
-// keep records leaf index's version, hash and key (copied; nil where the
-// walk read the leaf's record only, as the child beside its way).
-func (m *leafMemo) keep(index uint32, version uint32, hash, key []byte) {
-	l := memoLeaf{version: version, hash: new([SizeHash]byte), key: append([]byte(nil), key...)}
-	copy(l.hash[:], hash)
+// keep records leaf index's version and hash from its record, and its
+// key (copied; nil where the walk read the leaf's record only, as the
+// child beside its way).
+func (m *leafMemo) keep(index uint32, rec packedLeafRecord, key []byte) {
+	l := memoLeaf{version: binary.LittleEndian.Uint32(rec[OffsetPackedLeafVersion:]), hash: new([SizeHash]byte), key: append([]byte(nil), key...)}
+	copy(l.hash[:], rec[OffsetPackedLeafHash:])
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.leaves == nil || len(m.leaves) >= leafMemoMax {

@@ -203,8 +203,7 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte, 
 		return nil, 0, fmt.Errorf("read key-value record at %d: %w", offset, err)
 	}
 	if keep {
-		s.memo.keep(leaf.index, binary.LittleEndian.Uint32(rec[OffsetPackedLeafVersion:]),
-			rec[OffsetPackedLeafHash:OffsetPackedLeafHash+SizeHash], head[4:4+keyLen])
+		s.memo.keep(leaf.index, rec, head[4:4+keyLen])
 	}
 	if key != nil && keyLen != len(key) {
 		return nil, offset, nil
@@ -212,27 +211,25 @@ func (s *Snapshot) preadLeafHead(w *preadSpans, leaf PersistedNode, key []byte, 
 	return head, offset, nil
 }
 
-// preadLeafKeyAt reads with pread the length of leaf index's key and
+// packedLeafRecord is the head of a packed snapshot's leaf record as
+// preadLeafRecord reads it: version, hash and the key's length.
+type packedLeafRecord [SizePackedLeafHead + 4]byte
+
+// preadLeafRecord reads with pread the length of leaf index's key and
 // where in kvs its key-value record begins (the key's length), from the
 // leaf's record: in the leaves file, or in kvs itself for a packed
-// snapshot, found by its offset.
-func (s *Snapshot) preadLeafKeyAt(w *preadSpans, index uint32) (keyLen int, offset int64, err error) {
-	_, keyLen, offset, err = s.preadLeafRecord(w, index)
-	return keyLen, offset, err
-}
-
-// preadLeafRecord is preadLeafKeyAt that also returns, for a packed
-// snapshot, the record's head (version and hash) and the key's length.
-func (s *Snapshot) preadLeafRecord(w *preadSpans, index uint32) (rec [SizePackedLeafHead + 4]byte, keyLen int, offset int64, err error) {
+// snapshot, found by its offset. For a packed snapshot it also returns
+// the record's head (rec is zero otherwise).
+func (s *Snapshot) preadLeafRecord(w *preadSpans, index uint32) (rec packedLeafRecord, keyLen int, offset int64, err error) {
 	if !s.packed {
-		var rec [SizeLeafWithoutHash]byte
-		if err := w.readAt(spanLeaves, s.leavesMap.file, rec[:], int64(index)*SizeLeaf); err != nil {
+		var leaf [SizeLeafWithoutHash]byte
+		if err := w.readAt(spanLeaves, s.leavesMap.file, leaf[:], int64(index)*SizeLeaf); err != nil {
 			if err == errRingPending {
-				return [SizePackedLeafHead + 4]byte{}, 0, 0, err
+				return rec, 0, 0, err
 			}
-			return [SizePackedLeafHead + 4]byte{}, 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
+			return rec, 0, 0, fmt.Errorf("read leaf %d: %w", index, err)
 		}
-		return [SizePackedLeafHead + 4]byte{}, int(binary.LittleEndian.Uint32(rec[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(rec[OffsetLeafKeyOffset:])), nil
+		return rec, int(binary.LittleEndian.Uint32(leaf[OffsetLeafKeyLen:])), int64(binary.LittleEndian.Uint64(leaf[OffsetLeafKeyOffset:])), nil
 	}
 	at, err := s.preadLeafOffset(w, index)
 	if err != nil {
@@ -358,8 +355,7 @@ func preadRecordKeep(w *preadSpans, node PersistedNode, keep bool) error {
 	if node.isLeaf && s.packed { // its record is the head of its key-value record
 		rec, _, _, err := s.preadLeafRecord(w, node.index)
 		if err == nil && keep {
-			s.memo.keep(node.index, binary.LittleEndian.Uint32(rec[OffsetPackedLeafVersion:]),
-				rec[OffsetPackedLeafHash:OffsetPackedLeafHash+SizeHash], nil)
+			s.memo.keep(node.index, rec, nil)
 		}
 		return err
 	}
