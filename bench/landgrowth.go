@@ -120,6 +120,9 @@ type GrowthRow struct {
 	// RingReadsPerTransfer counts the pages the walks of a block's writes
 	// asked through io_uring (memiavl.RingReads).
 	RingReadsPerTransfer float64
+	// WritesAheadPerTransfer counts the keys the phase before the writes
+	// walked (app.ReadAheadWrites: those no transaction's read-ahead read).
+	WritesAheadPerTransfer float64
 	// ReadAheadTxs is the transactions read ahead in the pass, and
 	// AheadMissedPerTransfer the block's reads that found no value read
 	// ahead (store.AheadMissed: the executor overtook its read-ahead, or
@@ -341,6 +344,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		asked0, refused0 := memiavl.NowaitReads()
 		ring0 := memiavl.RingReads()
 		txsAhead0, missed0, kept0 := a.ReadAheadTxs(), store.AheadMissed(), a.KeptAhead()
+		writesAhead0 := a.ReadAheadWrites()
 		start := time.Now()
 		var commitFaults int64
 		var commitWall time.Duration
@@ -371,6 +375,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		row.RingReadsPerTransfer = float64(memiavl.RingReads()-ring0) / float64(opts.Transfers)
 		row.ReadAheadTxs = a.ReadAheadTxs() - txsAhead0
 		row.KeptAhead = a.KeptAhead() - kept0
+		row.WritesAheadPerTransfer = float64(a.ReadAheadWrites()-writesAhead0) / float64(opts.Transfers)
 		row.AheadMissedPerTransfer = float64(store.AheadMissed()-missed0) / float64(opts.Transfers)
 		a.OnBlockPhase(nil)
 		// Commit's CPU is what the phases leave (the benchmark's own work
@@ -412,7 +417,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),
 				row.CommitP99.Round(100*time.Microsecond), row.MajorFaultsPerTransfer, row.CommitFaultsPerTransfer, row.ReadPerTransfer/1e3,
 				row.PeakHeap>>20, row.RSSAnon>>20)
-			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused; %.0f pages read through io_uring; %d transactions read ahead (%d of them kept, not handled again), %.2f reads a transfer found nothing read ahead\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer, row.RingReadsPerTransfer, row.ReadAheadTxs, row.KeptAhead, row.AheadMissedPerTransfer)
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: per transfer %s; signature checks waited for %s; %.1f minor faults; %.0f reads asked of the page cache ahead, %.0f of them refused; %.0f pages read through io_uring for %.1f keys' writes; %d transactions read ahead (%d of them kept, not handled again), %.2f reads a transfer found nothing read ahead\n", n, pass+1, describePhases(row.Phases), row.PrecheckWait.Round(time.Microsecond), row.MinorFaultsPerTransfer, row.ReadsAskedPerTransfer, row.ReadsRefusedPerTransfer, row.RingReadsPerTransfer, row.WritesAheadPerTransfer, row.ReadAheadTxs, row.KeptAhead, row.AheadMissedPerTransfer)
 		}
 	}
 	row := &rows[0]

@@ -7,7 +7,8 @@
 #   scripts/bench-10m.sh build BIN REG LOG        load 10M parcels into REG (about 30 min, 46 GB)
 #   scripts/bench-10m.sh run   BIN REG LOG PASSES [FLAGS...]
 #                                                 time PASSES passes of 10,000 transfers in 8 GiB
-#                                                 (FLAGS go to publica bench, e.g. --land-growth-layers)
+#                                                 (FLAGS go to publica bench, e.g. --land-growth-layers;
+#                                                 BENCH_MEMORY=none runs it in the whole machine instead)
 #   scripts/bench-10m.sh summary LOG              pass rates and medians by groups of ten
 #
 # A register has buyers for 150 passes; the disk fills after about 100
@@ -65,8 +66,13 @@ run)
 	bin=$2 reg=$3 log=$4 passes=$5
 	shift 5
 	drop_caches
+	limit=${BENCH_MEMORY:-8G}
+	group=(in_group "$limit")
+	if [ "$limit" = none ]; then
+		group=()
+	fi
 	# shellcheck disable=SC2046
-	GOMEMLIMIT=4GiB in_group 8G "$bin" bench $(growth_flags "$passes") --land-growth-keep "$reg" "$@" > "$log" 2>&1
+	GOMEMLIMIT=4GiB "${group[@]}" "$bin" bench $(growth_flags "$passes") --land-growth-keep "$reg" "$@" > "$log" 2>&1
 	;;
 summary)
 	python3 - "$2" <<'EOF'
