@@ -412,6 +412,12 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		if p, running := st.RewriteProgress(); running {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d: a snapshot rewrite of version %d is running: %s\n", n, pass+1, p.Version, describeProgress(p))
 		}
+		// In a memory-limited group, a pass run while the page cache still
+		// had room reads faster than one with the group full.
+		if g, limited := store.ProcessGroupMemory(); limited {
+			fmt.Fprintf(w, "land growth: %d parcels, pass %d: its memory group at the end: %.2f of %.2f GiB in use, %.2f GiB of it page cache\n",
+				n, pass+1, float64(g.Usage)/(1<<30), float64(g.Limit)/(1<<30), float64(g.Cache)/(1<<30))
+		}
 		if passes > 1 {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d (read ahead %s): %.0f land/transfer/s, %s CPU per transfer, commit p50 %s p99 %s, %.1f disk-reading page faults (%.1f of them at commit) and %.1f KB read per transfer, peak heap %d MiB, own memory %d MiB\n",
 				n, pass+1, mode, row.TransfersPerSec, row.CPUPerTransfer.Round(time.Microsecond), row.CommitP50.Round(100*time.Microsecond),

@@ -8,7 +8,9 @@
 #   scripts/bench-10m.sh run   BIN REG LOG PASSES [FLAGS...]
 #                                                 time PASSES passes of 10,000 transfers in 8 GiB
 #                                                 (FLAGS go to publica bench, e.g. --land-growth-layers;
-#                                                 BENCH_MEMORY=none runs it in the whole machine instead)
+#                                                 BENCH_MEMORY=none runs it in the whole machine instead;
+#                                                 BENCH_KEEP_CACHE=1 keeps the page cache the last run left;
+#                                                 BENCH_READ_AHEAD=on|off sets the blocks' read-ahead, auto by default)
 #   scripts/bench-10m.sh summary LOG              pass rates and medians by groups of ten
 #
 # A register has buyers for 150 passes; the disk fills after about 100
@@ -18,7 +20,7 @@ set -euo pipefail
 
 growth_flags() { # passes
 	local modes
-	modes=$(python3 -c "print(','.join(['auto']*$1))")
+	modes=$(python3 -c "print(','.join(['${BENCH_READ_AHEAD:-auto}']*$1))")
 	echo --blocks 1 --land-parcels 0 --import-parcels 0 --credential-duration 0 \
 		--ballots 0 --portal-seconds 0 --replay-blocks 0 --replay-transfers 0 \
 		--land-growth 10000000 --land-growth-transfers 10000 --land-growth-read-ahead "$modes"
@@ -65,7 +67,9 @@ build)
 run)
 	bin=$2 reg=$3 log=$4 passes=$5
 	shift 5
-	drop_caches
+	if [ -z "${BENCH_KEEP_CACHE:-}" ]; then
+		drop_caches
+	fi
 	limit=${BENCH_MEMORY:-8G}
 	group=(in_group "$limit")
 	if [ "$limit" = none ]; then

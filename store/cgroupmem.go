@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io/fs"
-	"math"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -21,11 +21,41 @@ import (
 // where no limit applies (no cgroup, no memory controller, or "max").
 // root is the file system that holds proc/ and sys/ (os.DirFS("/")).
 func cgroupAvailable(root fs.FS) (available int64, ok bool) {
-	self, err := fs.ReadFile(root, "proc/self/cgroup")
-	if err != nil {
+	g, ok := cgroupMemory(root)
+	if !ok {
 		return 0, false
 	}
-	available = math.MaxInt64
+	return max(g.available(), 0), true
+}
+
+// GroupMemory is the memory of the control group that leaves the process
+// the least room: its limit, what it uses, and how much of that is page
+// cache. A node whose group's page cache has filled the room its heap
+// leaves reads every page through the kernel's reclaim, and runs slower
+// than while the group still had room (docs/state.md, "The 8 GiB group
+// full"): the benchmarks say which they measured.
+type GroupMemory struct {
+	Limit, Usage, Cache int64
+}
+
+func (g GroupMemory) available() int64 { return g.Limit - g.Usage + g.Cache }
+
+// ProcessGroupMemory is GroupMemory for this process's group; ok is false
+// where no memory limit applies.
+func ProcessGroupMemory() (GroupMemory, bool) { return cgroupMemory(os.DirFS("/")) }
+
+// cgroupMemory finds, among the process's groups and their ancestors, the
+// one that leaves it the least room.
+func cgroupMemory(root fs.FS) (least GroupMemory, ok bool) {
+	self, err := fs.ReadFile(root, "proc/self/cgroup")
+	if err != nil {
+		return GroupMemory{}, false
+	}
+	consider := func(g GroupMemory, found bool) {
+		if found && (!ok || g.available() < least.available()) {
+			least, ok = g, true
+		}
+	}
 	sc := bufio.NewScanner(bytes.NewReader(self))
 	for sc.Scan() {
 		// hierarchy-ID:controllers:path
@@ -35,19 +65,12 @@ func cgroupAvailable(root fs.FS) (available int64, ok bool) {
 		}
 		switch {
 		case fields[0] == "0" && fields[1] == "": // cgroup v2
-			if a, found := cgroupV2Available(root, fields[2]); found {
-				available, ok = min(available, a), true
-			}
+			consider(cgroupV2Memory(root, fields[2]))
 		case hasController(fields[1], "memory"): // cgroup v1
-			if a, found := cgroupV1Available(root, fields[2]); found {
-				available, ok = min(available, a), true
-			}
+			consider(cgroupV1Memory(root, fields[2]))
 		}
 	}
-	if !ok {
-		return 0, false
-	}
-	return max(available, 0), true
+	return least, ok
 }
 
 func hasController(list, name string) bool {
@@ -59,27 +82,27 @@ func hasController(list, name string) bool {
 	return false
 }
 
-// cgroupV2Available walks from the process's group up to the root of the
-// mount, each level's memory.max less its memory.current plus its page
-// cache (memory.stat "file"), and keeps the least. In a container the
-// group's path is often not under the mount (a cgroup namespace shows
-// the container's group as the root): the mount's root is read then.
-func cgroupV2Available(root fs.FS, group string) (int64, bool) {
+// cgroupV2Memory walks from the process's group up to the root of the
+// mount, each level's memory.max, memory.current and page cache
+// (memory.stat "file"), and keeps the level with the least room. In a
+// container the group's path is often not under the mount (a cgroup
+// namespace shows the container's group as the root): the mount's root
+// is read then.
+func cgroupV2Memory(root fs.FS, group string) (least GroupMemory, found bool) {
 	const mount = "sys/fs/cgroup"
 	dir := path.Join(mount, group)
 	if _, err := fs.Stat(root, dir); err != nil {
 		dir = mount
 	}
-	var least int64 = math.MaxInt64
-	found := false
 	for {
 		limit, err := fs.ReadFile(root, path.Join(dir, "memory.max"))
 		if err == nil && strings.TrimSpace(string(limit)) != "max" {
 			limitBytes, err1 := strconv.ParseInt(strings.TrimSpace(string(limit)), 10, 64)
 			current, err2 := readInt(root, path.Join(dir, "memory.current"))
 			file, err3 := statField(root, path.Join(dir, "memory.stat"), "file")
-			if err1 == nil && err2 == nil && err3 == nil {
-				least, found = min(least, limitBytes-current+file), true
+			g := GroupMemory{Limit: limitBytes, Usage: current, Cache: file}
+			if err1 == nil && err2 == nil && err3 == nil && (!found || g.available() < least.available()) {
+				least, found = g, true
 			}
 		}
 		if dir == mount {
@@ -89,9 +112,9 @@ func cgroupV2Available(root fs.FS, group string) (int64, bool) {
 	}
 }
 
-// cgroupV1Available is the group's hierarchical limit (the least of its
-// own and its ancestors') less its usage plus its page cache.
-func cgroupV1Available(root fs.FS, group string) (int64, bool) {
+// cgroupV1Memory is the group's hierarchical limit (the least of its own
+// and its ancestors'), its usage and its page cache.
+func cgroupV1Memory(root fs.FS, group string) (GroupMemory, bool) {
 	const mount = "sys/fs/cgroup/memory"
 	dir := path.Join(mount, group)
 	if _, err := fs.Stat(root, dir); err != nil {
@@ -100,17 +123,17 @@ func cgroupV1Available(root fs.FS, group string) (int64, bool) {
 	stat := path.Join(dir, "memory.stat")
 	limit, err := statField(root, stat, "hierarchical_memory_limit")
 	if err != nil || limit >= 1<<62 { // unlimited: the page counter's largest value
-		return 0, false
+		return GroupMemory{}, false
 	}
 	usage, err := readInt(root, path.Join(dir, "memory.usage_in_bytes"))
 	if err != nil {
-		return 0, false
+		return GroupMemory{}, false
 	}
 	cache, err := statField(root, stat, "total_cache")
 	if err != nil {
-		return 0, false
+		return GroupMemory{}, false
 	}
-	return limit - usage + cache, true
+	return GroupMemory{Limit: limit, Usage: usage, Cache: cache}, true
 }
 
 func readInt(root fs.FS, name string) (int64, error) {

@@ -60,3 +60,36 @@ func TestCgroupAvailable(t *testing.T) {
 	}
 	t.Logf("this process's control group: room %d bytes, limited %v", a, ok)
 }
+
+// TestCgroupMemoryFigures reports the limit, usage and page cache of the
+// group that leaves the least room, as the benchmarks print them.
+func TestCgroupMemoryFigures(t *testing.T) {
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, tc := range []struct {
+		name  string
+		files fstest.MapFS
+		want  GroupMemory
+	}{
+		{"v1", fstest.MapFS{
+			"proc/self/cgroup":                                  file("4:memory:/node/a\n"),
+			"sys/fs/cgroup/memory/node/a/memory.stat":           file("hierarchical_memory_limit 8000\ntotal_cache 3000\n"),
+			"sys/fs/cgroup/memory/node/a/memory.usage_in_bytes": file("7900\n"),
+		}, GroupMemory{Limit: 8000, Usage: 7900, Cache: 3000}},
+		{"v2, the level with the least room", fstest.MapFS{
+			"proc/self/cgroup":                 file("0::/a/b\n"),
+			"sys/fs/cgroup/a/b/memory.max":     file("20000\n"),
+			"sys/fs/cgroup/a/b/memory.current": file("9000\n"),
+			"sys/fs/cgroup/a/b/memory.stat":    file("anon 5000\nfile 2500\n"),
+			"sys/fs/cgroup/a/memory.max":       file("10000\n"),
+			"sys/fs/cgroup/a/memory.current":   file("9000\n"),
+			"sys/fs/cgroup/a/memory.stat":      file("anon 5000\nfile 2500\n"),
+		}, GroupMemory{Limit: 10000, Usage: 9000, Cache: 2500}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := cgroupMemory(tc.files)
+			if !ok || got != tc.want {
+				t.Fatalf("cgroupMemory = %+v, %v; want %+v", got, ok, tc.want)
+			}
+		})
+	}
+}
