@@ -45,6 +45,9 @@ type GrowthOptions struct {
 	// how many levels from the root the read-ahead walks read through the
 	// memory map rather than with pread.
 	MappedLevels int
+	// UpperBranches, if above 0, replaces memiavl.UpperBranchesNodes: about
+	// how many branches of each large snapshot are held in memory.
+	UpperBranches int
 	// HeapProfile, when set, is a path prefix: each timed pass writes the
 	// heap's profile at its end (.run, or .run.<pass>-<mode>).
 	HeapProfile string
@@ -287,6 +290,10 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	storeOpts := store.DefaultOptions()
 	if opts.Layers != nil {
 		storeOpts.SnapshotLayers = *opts.Layers
+	}
+	if opts.UpperBranches > 0 {
+		defer func(n int) { memiavl.UpperBranchesNodes = n }(memiavl.UpperBranchesNodes)
+		memiavl.UpperBranchesNodes = opts.UpperBranches
 	}
 	st, err := store.Open(dir, dbm.PebbleDBBackend, storeOpts)
 	if err != nil {

@@ -119,6 +119,7 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().StringVar(&growthOpts.CPUProfile, "land-growth-cpuprofile", "", "write CPU profiles of each growth size's loading and timed blocks to this path + .<size>.load and .<size>.run")
 	cmd.Flags().IntVar(&growthOpts.ReadAheadWorkers, "land-growth-read-ahead-workers", app.DefaultReadAheadWorkers, "reads in flight when a block is read ahead (the disk's queue depth)")
 	cmd.Flags().IntVar(&growthOpts.MappedLevels, "land-growth-mapped-levels", 0, "levels from the root that the read-ahead walks read through the memory map, not with pread (0: memiavl's default)")
+	cmd.Flags().IntVar(&growthOpts.UpperBranches, "land-growth-upper-branches", 0, "about how many branches of each large snapshot are held in memory (0: memiavl's default, about two million)")
 	cmd.Flags().StringVar(&growthOpts.HeapProfile, "land-growth-heapprofile", "", "write the heap's profile at the end of each timed pass of the growth table to this path + .<size>.run[.<pass>-<mode>] (go tool pprof)")
 	cmd.Flags().IntVar(&growthOpts.Transfers, "land-growth-transfers", 20_000, "land/transfer transactions timed at each size of the growth table")
 	cmd.Flags().StringSliceVar(&growthOpts.ReadAhead, "land-growth-read-ahead", []string{"auto"}, "timed passes at each size, each selling titles of its own with this read-ahead mode of blocks (auto, on, off), e.g. off,on,off")
