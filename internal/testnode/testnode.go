@@ -7,8 +7,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +23,23 @@ import (
 	"github.com/publica/publica/store"
 )
 
-// FreeAddr returns a loopback tcp address that is free right now.
+// FreeAddr returns a loopback tcp address that is free right now. It is
+// taken below the kernel's ephemeral range (32768 and up by default):
+// a port the kernel chose and the listener gave back may be handed to an
+// outgoing connection of a test running beside this one before the node
+// binds it; below the range only another listener can take it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
+	for range 200 {
+		port := 10000 + rand.IntN(22000)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
