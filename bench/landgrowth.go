@@ -419,8 +419,8 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 		if p, running := st.RewriteProgress(); running {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d: a snapshot rewrite of version %d is running: %s\n", n, pass+1, p.Version, describeProgress(p))
 		}
-		// In a memory-limited group, a pass run while the page cache still
-		// had room reads faster than one with the group full.
+		// In a memory-limited group, how full the group was says which
+		// regime a pass measured (docs/state.md, "After the first layer").
 		if g, limited := store.ProcessGroupMemory(); limited {
 			fmt.Fprintf(w, "land growth: %d parcels, pass %d: its memory group at the end: %.2f of %.2f GiB in use, %.2f GiB of it page cache\n",
 				n, pass+1, float64(g.Usage)/(1<<30), float64(g.Limit)/(1<<30), float64(g.Cache)/(1<<30))

@@ -30,10 +30,8 @@ func cgroupAvailable(root fs.FS) (available int64, ok bool) {
 
 // GroupMemory is the memory of the control group that leaves the process
 // the least room: its limit, what it uses, and how much of that is page
-// cache. A node whose group's page cache has filled the room its heap
-// leaves reads every page through the kernel's reclaim, and runs slower
-// than while the group still had room (docs/state.md, "The 8 GiB group
-// full"): the benchmarks say which they measured.
+// cache. The benchmarks print it so that a figure says how full the
+// group was when it was taken (docs/state.md, "After the first layer").
 type GroupMemory struct {
 	Limit, Usage, Cache int64
 }
@@ -46,16 +44,12 @@ func ProcessGroupMemory() (GroupMemory, bool) { return cgroupMemory(os.DirFS("/"
 
 // cgroupMemory finds, among the process's groups and their ancestors, the
 // one that leaves it the least room.
-func cgroupMemory(root fs.FS) (least GroupMemory, ok bool) {
+func cgroupMemory(root fs.FS) (GroupMemory, bool) {
 	self, err := fs.ReadFile(root, "proc/self/cgroup")
 	if err != nil {
 		return GroupMemory{}, false
 	}
-	consider := func(g GroupMemory, found bool) {
-		if found && (!ok || g.available() < least.available()) {
-			least, ok = g, true
-		}
-	}
+	var room leastRoom
 	sc := bufio.NewScanner(bytes.NewReader(self))
 	for sc.Scan() {
 		// hierarchy-ID:controllers:path
@@ -65,12 +59,24 @@ func cgroupMemory(root fs.FS) (least GroupMemory, ok bool) {
 		}
 		switch {
 		case fields[0] == "0" && fields[1] == "": // cgroup v2
-			consider(cgroupV2Memory(root, fields[2]))
+			room.consider(cgroupV2Memory(root, fields[2]))
 		case hasController(fields[1], "memory"): // cgroup v1
-			consider(cgroupV1Memory(root, fields[2]))
+			room.consider(cgroupV1Memory(root, fields[2]))
 		}
 	}
-	return least, ok
+	return room.least, room.found
+}
+
+// leastRoom keeps, of the groups it is shown, the one with the least room.
+type leastRoom struct {
+	least GroupMemory
+	found bool
+}
+
+func (r *leastRoom) consider(g GroupMemory, found bool) {
+	if found && (!r.found || g.available() < r.least.available()) {
+		r.least, r.found = g, true
+	}
 }
 
 func hasController(list, name string) bool {
@@ -88,25 +94,23 @@ func hasController(list, name string) bool {
 // container the group's path is often not under the mount (a cgroup
 // namespace shows the container's group as the root): the mount's root
 // is read then.
-func cgroupV2Memory(root fs.FS, group string) (least GroupMemory, found bool) {
+func cgroupV2Memory(root fs.FS, group string) (GroupMemory, bool) {
 	const mount = "sys/fs/cgroup"
 	dir := path.Join(mount, group)
 	if _, err := fs.Stat(root, dir); err != nil {
 		dir = mount
 	}
+	var room leastRoom
 	for {
 		limit, err := fs.ReadFile(root, path.Join(dir, "memory.max"))
 		if err == nil && strings.TrimSpace(string(limit)) != "max" {
 			limitBytes, err1 := strconv.ParseInt(strings.TrimSpace(string(limit)), 10, 64)
 			current, err2 := readInt(root, path.Join(dir, "memory.current"))
 			file, err3 := statField(root, path.Join(dir, "memory.stat"), "file")
-			g := GroupMemory{Limit: limitBytes, Usage: current, Cache: file}
-			if err1 == nil && err2 == nil && err3 == nil && (!found || g.available() < least.available()) {
-				least, found = g, true
-			}
+			room.consider(GroupMemory{Limit: limitBytes, Usage: current, Cache: file}, err1 == nil && err2 == nil && err3 == nil)
 		}
 		if dir == mount {
-			return least, found
+			return room.least, room.found
 		}
 		dir = path.Dir(dir)
 	}
