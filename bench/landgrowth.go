@@ -69,6 +69,9 @@ type GrowthOptions struct {
 	// timed passes (store.DefaultLayerPolicy otherwise), so that policies
 	// can be compared on registers built alike.
 	Layers *store.LayerPolicy
+	// Rewrites, if not zero, replaces the store's snapshot rewrite policy
+	// for the timed passes (its zero fields the store's).
+	Rewrites store.SnapshotPolicy
 }
 
 // KeptBuyers is how many transfers a kept register has buyers' accounts
@@ -291,6 +294,7 @@ func growthOnce(w io.Writer, opts GrowthOptions, n int) ([]GrowthRow, error) {
 	if opts.Layers != nil {
 		storeOpts.SnapshotLayers = *opts.Layers
 	}
+	storeOpts.SnapshotPolicy = opts.Rewrites
 	if opts.UpperBranches > 0 {
 		defer func(n int) { memiavl.UpperBranchesNodes = n }(memiavl.UpperBranchesNodes)
 		memiavl.UpperBranchesNodes = opts.UpperBranches

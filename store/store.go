@@ -171,6 +171,10 @@ func withDefaults(p SnapshotPolicy) SnapshotPolicy {
 	return p
 }
 
+// CheckSnapshotPolicy refuses a policy that cannot work once its zero
+// fields take DefaultSnapshotPolicy's.
+func CheckSnapshotPolicy(p SnapshotPolicy) error { return withDefaults(p).Validate() }
+
 // DefaultOptions keep all history.
 func DefaultOptions() Options {
 	return Options{CacheSize: 200_000, Split: DefaultSplit, Prewarm: true, SnapshotLayers: DefaultLayerPolicy}

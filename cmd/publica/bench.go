@@ -128,6 +128,7 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&readsAheadRing, "reads-ahead-ring", true, "run a block's transactions ahead as coroutines, their keys walked together through io_uring where the kernel allows it (false: sixteen goroutines, each key walked one system call a page)")
 	cmd.Flags().IntVar(&ringDrivers, "reads-ahead-ring-drivers", app.DefaultRingAheadDrivers, "goroutines that run a block's transactions ahead through rings, each its share")
 	cmd.Flags().BoolVar(&writesAheadRing, "writes-ahead-ring", true, "read a block's writes ahead through io_uring where the kernel allows it (false: one goroutine a key, as before)")
+	cmd.Flags().Var(&rewritesFlag{&growthOpts.Rewrites}, "land-growth-rewrites", "when the store rewrites its snapshot during the growth table's timed passes, e.g. min=20,fraction=0.1,log-mib=256 to hold rewrites off longer (fields left out take the store's: "+formatRewrites(store.DefaultSnapshotPolicy)+")")
 	cmd.Flags().BoolVar(&growthOpts.Stats, "land-growth-stats", false, "after the timed passes, print the state's records and bytes by key prefix and its disk by kind of file")
 	cmd.Flags().StringVar(&growthOpts.Dir, "land-growth-dir", "", "where the growth table's registers are built (default the system's temporary directory; 10M parcels need about 50 GB)")
 	cmd.Flags().IntVar(&importOpts.Parcels, "import-parcels", 100_000, "parcels imported end to end (publica land import's code) through a running node (0 skips it)")

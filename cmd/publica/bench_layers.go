@@ -55,3 +55,60 @@ func (f *layersFlag) Set(s string) error {
 func formatLayers(p store.LayerPolicy) string {
 	return fmt.Sprintf("max=%d,fraction=%g,merge=%g,merge-at=%d", p.MaxLayers, p.MaxFraction, p.MergeFraction, p.MaxLayersMerging)
 }
+
+// rewritesFlag reads a snapshot rewrite policy written as
+// min=20,max=1000000,fraction=0.1,log-mib=64 (fields left out take
+// store.DefaultSnapshotPolicy's), so that a run can hold rewrites off or
+// bring them closer.
+type rewritesFlag struct{ policy *store.SnapshotPolicy }
+
+func (f *rewritesFlag) String() string {
+	if f.policy == nil || *f.policy == (store.SnapshotPolicy{}) {
+		return ""
+	}
+	return formatRewrites(*f.policy)
+}
+
+func (f *rewritesFlag) Type() string { return "policy" }
+
+func (f *rewritesFlag) Set(s string) error {
+	var p store.SnapshotPolicy
+	for _, field := range strings.Split(s, ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok {
+			return fmt.Errorf("%q is not name=value (min, max, fraction, log-mib)", field)
+		}
+		var (
+			n   uint64
+			err error
+		)
+		switch name {
+		case "min", "max":
+			n, err = strconv.ParseUint(value, 10, 32)
+			if name == "min" {
+				p.MinVersions = uint32(n)
+			} else {
+				p.MaxVersions = uint32(n)
+			}
+		case "log-mib":
+			n, err = strconv.ParseUint(value, 10, 20)
+			p.MaxLogBytes = int64(n) << 20
+		case "fraction":
+			p.ChangedFraction, err = strconv.ParseFloat(value, 64)
+		default:
+			return fmt.Errorf("%q: no such field (min, max, fraction, log-mib)", name)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number in range", name, value)
+		}
+	}
+	if err := store.CheckSnapshotPolicy(p); err != nil {
+		return err
+	}
+	*f.policy = p
+	return nil
+}
+
+func formatRewrites(p store.SnapshotPolicy) string {
+	return fmt.Sprintf("min=%d,max=%d,fraction=%g,log-mib=%d", p.MinVersions, p.MaxVersions, p.ChangedFraction, p.MaxLogBytes>>20)
+}
