@@ -692,23 +692,36 @@ func (db *DB) pruneSnapshots(dropCached ...string) {
 			db.logger.Error("fail to prune snapshots", "err", err)
 			return
 		}
-		under := map[int64]bool{}
+		under := map[int64]map[string]bool{}
 		for _, version := range kept {
-			chain, err := snapshotChainVersions(db.dir, version)
+			chain, err := snapshotChainTrees(db.dir, version)
 			if err != nil {
 				// which snapshots its layers lie on is unknown: prune none
 				db.logger.Error("failed to read the chain of a snapshot, none pruned", "version", version, "err", err)
 				return
 			}
-			for _, v := range chain {
-				under[v] = true
+			for v, trees := range chain {
+				if under[v] == nil {
+					under[v] = map[string]bool{}
+				}
+				for tree := range trees {
+					under[v][tree] = true
+				}
 			}
 		}
 		for _, version := range older {
-			if under[version] {
+			name := snapshotName(version)
+			if trees := under[version]; len(trees) > 0 {
+				// Only some trees' layers lie on it: the others go. A tree
+				// rewritten whole leaves its old chain to no one, while the
+				// other tree's layers keep the directories (at 10M parcels
+				// the old high tree's 7.5 GB stayed until the low tree was
+				// rewritten whole too).
+				if err := pruneTreesOutside(filepath.Join(db.dir, name), trees); err != nil {
+					db.logger.Error("failed to prune the trees no layer lies on", "name", name, "err", err)
+				}
 				continue
 			}
-			name := snapshotName(version)
 			db.logger.Info("prune snapshot", "name", name)
 
 			if err := atomicRemoveDir(filepath.Join(db.dir, name)); err != nil {
@@ -1616,15 +1629,16 @@ func (db *DB) WriteSnapshotWithContext(ctx context.Context, dir string) error {
 	return db.MultiTree.WriteSnapshotWithContext(ctx, dir, db.snapshotWriterPool)
 }
 
-// snapshotChainVersions lists the versions of the snapshots the trees of
-// the snapshot at version lie on (none when no tree is a layer).
-func snapshotChainVersions(root string, version int64) ([]int64, error) {
+// snapshotChainTrees lists the snapshots the trees of the snapshot at
+// version lie on: for each snapshot's version, the trees whose chains hold
+// it (none for full snapshots).
+func snapshotChainTrees(root string, version int64) (map[int64]map[string]bool, error) {
 	dir := filepath.Join(root, snapshotName(version))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	var versions []int64
+	under := map[int64]map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -1633,15 +1647,41 @@ func snapshotChainVersions(root string, version int64) ([]int64, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, under := range chain {
-			v, err := parseVersion(filepath.Base(filepath.Dir(under)))
+		for _, member := range chain {
+			v, err := parseVersion(filepath.Base(filepath.Dir(member)))
 			if err != nil {
-				return nil, fmt.Errorf("tree %s of %s lies on %s: %w", e.Name(), dir, under, err)
+				return nil, fmt.Errorf("tree %s of %s lies on %s: %w", e.Name(), dir, member, err)
 			}
-			versions = append(versions, v)
+			if under[v] == nil {
+				under[v] = map[string]bool{}
+			}
+			under[v][filepath.Base(member)] = true
 		}
 	}
-	return versions, nil
+	return under, nil
+}
+
+// pruneTreesOutside removes the trees of the snapshot in dir that are not
+// in keep (a tree half removed before a crash too), leaving its metadata:
+// the snapshot stays only as the ground of the kept trees' layers.
+func pruneTreesOutside(dir string, keep map[string]bool) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if !e.IsDir() || keep[e.Name()] {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if strings.HasSuffix(e.Name(), TmpSuffix) {
+			errs = append(errs, os.RemoveAll(path))
+			continue
+		}
+		errs = append(errs, atomicRemoveDir(path))
+	}
+	return errors.Join(errs...)
 }
 
 func snapshotName(version int64) string {

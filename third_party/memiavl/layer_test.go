@@ -743,3 +743,114 @@ func TestMergeFromIsSizeTiered(t *testing.T) {
 		}
 	}
 }
+
+// A tree rewritten whole leaves its old chain to no one: the pruning
+// removes it even where the other tree's layers still lie on the same
+// snapshot directories, and keeps exactly the trees some kept chain holds.
+func TestPruningDropsAChainNoTreeLiesOn(t *testing.T) {
+	dir := t.TempDir()
+	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
+	layers := LayerPolicy{MaxLayers: 8, MaxFraction: 0.3}
+	open := func() *DB {
+		db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"busy", "quiet"},
+			RewritePolicy: &policy, LayerPolicy: &layers, AsyncCommitBuffer: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	defer func() { db.Close() }()
+	keys := map[string]map[string][]byte{"busy": {}, "quiet": {}}
+	mem := map[string]*Tree{"busy": New(0), "quiet": New(0)}
+	apply := func(changes map[string][]*KVPair) {
+		t.Helper()
+		for _, name := range []string{"busy", "quiet"} {
+			if err := db.ApplyChangeSet(name, ChangeSet{Pairs: changes[name]}); err != nil {
+				t.Fatal(err)
+			}
+			mem[name].ApplyChangeSet(ChangeSet{Pairs: changes[name]})
+			if _, _, err := mem[name].SaveVersion(true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WaitSnapshotRewrite(); err != nil {
+			t.Fatal(err)
+		}
+		db.pruneSnapshotLock.Lock()
+		db.pruneSnapshotLock.Unlock() //nolint:staticcheck // waiting for the prune
+	}
+	first := map[string][]*KVPair{}
+	for _, name := range []string{"busy", "quiet"} {
+		for i := 0; i < 3000; i++ {
+			k := fmt.Sprintf("k%08d", i)
+			keys[name][k] = layerValue(i)
+			first[name] = append(first[name], &KVPair{Key: []byte(k), Value: keys[name][k]})
+		}
+	}
+	apply(first)
+
+	// The busy tree changes a fifth of its keys a round, so its layers
+	// pass 30% of its base in two rounds and it is written whole; the
+	// quiet tree changes a few and stays layered on the first snapshot.
+	wholeRewrites := 0
+	for round := 0; round < 6; round++ {
+		apply(map[string][]*KVPair{
+			"busy":  layerChangesN(keys["busy"], 200+round, 600),
+			"quiet": layerChangesN(keys["quiet"], 300+round, 5),
+		})
+		r := db.LastRewrite()
+		for _, tree := range r.Trees {
+			if tree.Name == "busy" && !tree.Layer {
+				wholeRewrites++
+			}
+			if tree.Name == "quiet" && !tree.Layer {
+				t.Fatalf("round %d: the quiet tree written whole", round)
+			}
+		}
+		// On disk: for each snapshot directory, exactly the trees that the
+		// current chains hold.
+		want := map[int64][]string{}
+		for _, name := range []string{"busy", "quiet"} {
+			for _, s := range db.TreeByName(name).snapshot.Chain() {
+				want[int64(s.Version())] = append(want[int64(s.Version())], name)
+			}
+		}
+		got := map[int64][]string{}
+		for _, v := range snapshotDirs(t, dir) {
+			entries, err := os.ReadDir(filepath.Join(dir, snapshotName(v)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.IsDir() {
+					got[v] = append(got[v], e.Name())
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("round %d: trees on disk %v, the chains hold %v", round, got, want)
+		}
+		for _, name := range []string{"busy", "quiet"} {
+			requireSameTree(t, db.TreeByName(name), mem[name], keys[name])
+		}
+	}
+	if wholeRewrites < 2 {
+		t.Fatalf("the busy tree was written whole %d times, want at least 2", wholeRewrites)
+	}
+	if got := len(db.TreeByName("quiet").snapshot.Chain()); got < 5 {
+		t.Fatalf("the quiet tree's chain holds %d snapshots, want its layers over the first", got)
+	}
+
+	// Reopened on the pruned directories, both trees read as before.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = open()
+	for _, name := range []string{"busy", "quiet"} {
+		requireSameTree(t, db.TreeByName(name), mem[name], keys[name])
+	}
+}
