@@ -309,6 +309,9 @@ func Load(dir string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("fail to prune snapshots: %w", err)
 		}
 	}
+	// The layers' upper branches the trees reach, held in memory as
+	// the base's are (upperlive.go).
+	mtree.holdLiveLayerBranches()
 	db := &DB{
 		MultiTree:              *mtree,
 		logger:                 opts.Logger,
@@ -1459,6 +1462,7 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 			ch <- snapshotResult{err: errors.Join(err, mtree.Close())}
 			return
 		}
+		mtree.holdLiveLayerBranches()
 
 		// Catch up in the background until the new trees are within a
 		// version of the log: the rest is replayed at the switch, under the

@@ -864,7 +864,7 @@ func TestWholeRewriteHoldsUpperBranchesAfterTheMoves(t *testing.T) {
 	}
 	var held []bool // by move, the switch's last
 	spoilMove = func(_ int, mt *MultiTree) {
-		held = append(held, mt.trees[0].snapshot.upper != nil)
+		held = append(held, mt.trees[0].snapshot.upper() != nil)
 	}
 	defer func() { spoilMove = nil }()
 	commit(10)
@@ -874,7 +874,7 @@ func TestWholeRewriteHoldsUpperBranchesAfterTheMoves(t *testing.T) {
 	require.NotEmpty(t, held, "no move")
 	require.False(t, held[0], "upper branches held during the first move, in the background")
 	require.EqualValues(t, db.LastRewrite().Version, db.SnapshotVersion(), "no switch")
-	require.NotNil(t, db.TreeByName("test").snapshot.upper, "no upper branches after the switch")
+	require.NotNil(t, db.TreeByName("test").snapshot.upper(), "no upper branches after the switch")
 	for i := range 500 {
 		key := []byte(fmt.Sprintf("k%03d", i))
 		require.NotNil(t, db.TreeByName("test").Get(key), "%s", key)

@@ -236,8 +236,8 @@ func testLayersReadAsTheTree(t *testing.T, held bool) {
 			}
 		}
 		for i, m := range s.Chain() {
-			if want := held && i == 0; want != (m.upper != nil && m.upper.count() > 0) {
-				t.Fatalf("round %d: snapshot %d of the chain holds branches: %v", round, i, m.upper != nil)
+			if want := held && i == 0; want != (m.upper() != nil && m.upper().count() > 0) {
+				t.Fatalf("round %d: snapshot %d of the chain holds branches: %v", round, i, m.upper() != nil)
 			}
 		}
 		tree = NewFromSnapshot(s, false, 0)

@@ -51,12 +51,14 @@ type PersistedNode struct {
 var _ Node = PersistedNode{}
 
 func (node PersistedNode) branchNode() NodeLayout {
-	if node.snapshot.chain != nil {
-		// a layer's branch record begins as a full snapshot's
-		return nodeLayoutAt(node.snapshot.nodes, int(node.index)*SizeLayerNode)
+	if u := node.snapshot.upper(); u != nil {
+		if slot, ok := u.slot(node.index); ok {
+			// a layer's branch record begins as a full snapshot's
+			return nodeLayoutAt(u.records, slot*u.recordSize)
+		}
 	}
-	if slot, ok := node.snapshot.upper.slot(node.index); ok {
-		return nodeLayoutAt(node.snapshot.upper.records, slot*SizeNode)
+	if node.snapshot.chain != nil {
+		return nodeLayoutAt(node.snapshot.nodes, int(node.index)*SizeLayerNode)
 	}
 	return node.snapshot.nodesLayout.Node(node.index)
 }

@@ -156,7 +156,7 @@ func (node PersistedNode) preadDescend(w *preadSpans, key []byte, depth int, sto
 // reached, or a read failed).
 func (node PersistedNode) descendStep(w *preadSpans, key []byte, depth int, stopAt uint8, visitOther func(*preadSpans, PersistedNode) error) (next PersistedNode, stop bool, err error) {
 	s := node.snapshot
-	if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper.holds(node.index) {
+	if s.branchIndex == nil || depth < ReadAheadMappedLevels && !s.upper().holds(node.index) {
 		if stopAt > 0 && node.Height() <= stopAt {
 			return node, true, nil
 		}
@@ -306,7 +306,7 @@ func (s *Snapshot) preadStep(w *preadSpans, index uint32, key []byte) (next, oth
 // its children.
 func (s *Snapshot) preadLayerStep(w *preadSpans, index uint32, key []byte) (next, other PersistedNode, height uint8, err error) {
 	var rec [SizeLayerNode]byte
-	branchKey, err := s.preadBranch(w, index, rec[:])
+	branchKey, err := s.readBranch(w, index, rec[:])
 	if err != nil {
 		return next, other, 0, err
 	}
@@ -360,7 +360,7 @@ func preadRecordKeep(w *preadSpans, node PersistedNode, keep bool) error {
 		return err
 	}
 	if !node.isLeaf {
-		if s.upper.holds(node.index) {
+		if s.upper().holds(node.index) {
 			return nil
 		}
 		kind, f, size = spanNodes, s.nodesMap.file, s.branchRecordSize()
@@ -388,9 +388,10 @@ func (s *Snapshot) branchRecordSize() int64 {
 // as rec) and returns its key: from memory for a held branch, else with
 // pread (preadBranch).
 func (s *Snapshot) readBranch(w *preadSpans, index uint32, rec []byte) ([]byte, error) {
-	if slot, ok := s.upper.slot(index); ok {
-		copy(rec, s.upper.record(slot))
-		return s.upper.key(slot), nil
+	u := s.upper()
+	if slot, ok := u.slot(index); ok {
+		copy(rec, u.record(slot))
+		return u.key(slot), nil
 	}
 	return s.preadBranch(w, index, rec)
 }
@@ -414,7 +415,7 @@ func (s *Snapshot) preadBranch(w *preadSpans, index uint32, rec []byte) ([]byte,
 		}
 		return binary.LittleEndian.Uint32(keyLen[:]), nil
 	}
-	at, ok, err := s.upper.keyOffset(index, readKeyLen)
+	at, ok, err := s.upper().keyOffset(index, readKeyLen)
 	if err != nil {
 		return nil, err
 	}

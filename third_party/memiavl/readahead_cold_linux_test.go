@@ -46,12 +46,12 @@ func BenchmarkReadAheadCold(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	if s.upper == nil || s.upper.minHeight != 6 {
-		b.Fatalf("upper branches held from %v, want height 6", s.upper)
+	if s.upper() == nil || s.upper().minHeight != 6 {
+		b.Fatalf("upper branches held from %v, want height 6", s.upper())
 	}
 	t := NewFromSnapshot(s, false, 0)
-	samples := s.upper.keyOffsets
-	defer func() { s.upper.keyOffsets, readAheadWithoutSpans = samples, false }()
+	samples := s.upper().keyOffsets
+	defer func() { s.upper().keyOffsets, readAheadWithoutSpans = samples, false }()
 	for _, cold := range []bool{false, true} {
 		for _, c := range []struct {
 			name           string
@@ -59,9 +59,9 @@ func BenchmarkReadAheadCold(b *testing.B) {
 		}{{"pread-a-record", false, false}, {"spans", true, false}, {"spans-sampled-keys", true, true}} {
 			b.Run(fmt.Sprintf("cold-%v/%s", cold, c.name), func(b *testing.B) {
 				readAheadWithoutSpans = !c.spans
-				s.upper.keyOffsets = nil
+				s.upper().keyOffsets = nil
 				if c.sampled {
-					s.upper.keyOffsets = samples
+					s.upper().keyOffsets = samples
 				}
 				var cpu time.Duration
 				var read int64

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -79,9 +80,13 @@ type Snapshot struct {
 	// for an empty one)
 	dir string
 
-	// upper holds the branches high in the tree in memory (upper.go);
-	// nil for a layer, a small snapshot or one without branch keys
-	upper *upperBranches
+	// held holds the branches high in the tree in memory (upper.go):
+	// a full snapshot's from a height up, a layer's those live in the
+	// tree that switched to it (holdLiveLayerBranches); nil for a small
+	// snapshot or one without branch keys. Replaced while the snapshot
+	// is read (a layer's, as later layers make its branches dead), so
+	// read through upper().
+	held atomic.Pointer[upperBranches]
 
 	// chain is a layer's chain (layer.go), base first and the layer
 	// last, shared by the layers in it; nil for a full snapshot
@@ -141,7 +146,7 @@ func openSnapshot(snapshotDir string, holdUpper bool) (*Snapshot, error) {
 // not yet. A snapshot opened without them (openSnapshotFiles' holdUpper)
 // must take them before any other goroutine reads it.
 func (snapshot *Snapshot) holdUpperBranches() error {
-	if snapshot.upper != nil || snapshot.layer != nil || snapshot.branchIndex == nil || UpperBranchesNodes <= 0 {
+	if snapshot.upper() != nil || snapshot.layer != nil || snapshot.branchIndex == nil || UpperBranchesNodes <= 0 {
 		return nil
 	}
 	nodesLen, leavesLen := len(snapshot.nodes)/SizeNode, snapshot.leavesLen()
@@ -152,9 +157,12 @@ func (snapshot *Snapshot) holdUpperBranches() error {
 	if err != nil {
 		return fmt.Errorf("read the upper branches of %s: %w", snapshot.dir, err)
 	}
-	snapshot.upper = upper
+	snapshot.held.Store(upper)
 	return nil
 }
+
+// upper is the snapshot's held branches (nil: none).
+func (snapshot *Snapshot) upper() *upperBranches { return snapshot.held.Load() }
 
 // resolveSnapshotDir is dir absolute, links resolved: the key the process
 // shares open snapshots by, and what a layer's chain is relative to.
@@ -491,10 +499,11 @@ func (snapshot *Snapshot) BranchKey(index uint32) []byte {
 	if snapshot.branchIndex == nil {
 		return snapshot.LeafKey(snapshot.nodesLayout.Node(index).KeyLeaf())
 	}
-	if slot, ok := snapshot.upper.slot(index); ok {
-		return snapshot.upper.key(slot)
+	u := snapshot.upper()
+	if slot, ok := u.slot(index); ok {
+		return u.key(slot)
 	}
-	offset, ok, _ := snapshot.upper.keyOffset(index, func(at uint64) (uint32, error) {
+	offset, ok, _ := u.keyOffset(index, func(at uint64) (uint32, error) {
 		return binary.LittleEndian.Uint32(snapshot.branchKeys[at:]), nil
 	})
 	if !ok {

@@ -29,7 +29,8 @@ import (
 // preadStep) look there first. The tree, its hashes and proofs are
 // unchanged: the copy holds the same bytes.
 type upperBranches struct {
-	minHeight uint8
+	minHeight  uint8
+	recordSize int // SizeNode, or a layer's SizeLayerNode
 	held      []uint64 // bit i: branch i is held
 	before    []uint32 // branches held in the words before word w of held
 	records   []byte   // recordSize bytes each, in branch order
@@ -96,7 +97,7 @@ func (u *upperBranches) holds(index uint32) bool {
 
 // record is the held branch's record.
 func (u *upperBranches) record(slot int) []byte {
-	return u.records[slot*SizeNode : (slot+1)*SizeNode]
+	return u.records[slot*u.recordSize : (slot+1)*u.recordSize]
 }
 
 // key is the held branch's key.
@@ -153,7 +154,8 @@ func (u *upperBranches) keyOffset(index uint32, keyLen func(at uint64) (uint32, 
 // random, so read a page at a time).
 func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranches, error) {
 	u := &upperBranches{
-		minHeight: minHeight,
+		minHeight:  minHeight,
+		recordSize: SizeNode,
 		held:      make([]uint64, (branches+63)/64),
 		before:    make([]uint32, (branches+63)/64),
 	}
@@ -258,14 +260,17 @@ func fileNameIn(dir, name string) string {
 	return dir + string(os.PathSeparator) + name
 }
 
-// HeldBranches is how many branches of the tree's snapshot (its base, for
-// a layer: layers hold none) are held in memory, and the memory they take.
+// HeldBranches is how many branches of the tree's snapshots (its chain's,
+// for a layer) are held in memory, and the memory they take.
 func (t *Tree) HeldBranches() (branches, bytes int) {
 	if t.snapshot == nil {
 		return 0, 0
 	}
-	if u := t.snapshot.Chain()[0].upper; u != nil {
-		return u.count(), u.bytes()
+	for _, s := range t.snapshot.Chain() {
+		if u := s.upper(); u != nil {
+			branches += u.count()
+			bytes += u.bytes()
+		}
 	}
-	return 0, 0
+	return branches, bytes
 }

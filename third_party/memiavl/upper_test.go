@@ -69,23 +69,23 @@ func TestUpperBranchesReadAsTheFiles(t *testing.T) {
 				defer held.Close()
 				pt, ht := plain.TreeByName("a"), held.TreeByName("a")
 				ps, hs := pt.snapshot, ht.snapshot
-				if ps.upper != nil {
+				if ps.upper() != nil {
 					t.Fatal("the plain snapshot holds branches")
 				}
-				if hs.upper == nil {
+				if hs.upper() == nil {
 					t.Fatal("the upper branches were not read")
 				}
 				branches := len(ps.nodes) / SizeNode
 				heldCount := 0
 				for i := 0; i < branches; i++ {
 					pn, hn := ps.Node(uint32(i)), hs.Node(uint32(i))
-					if _, ok := hs.upper.slot(uint32(i)); ok {
+					if _, ok := hs.upper().slot(uint32(i)); ok {
 						heldCount++
-						if hn.Height() < hs.upper.minHeight {
-							t.Fatalf("branch %d of height %d held from height %d", i, hn.Height(), hs.upper.minHeight)
+						if hn.Height() < hs.upper().minHeight {
+							t.Fatalf("branch %d of height %d held from height %d", i, hn.Height(), hs.upper().minHeight)
 						}
-					} else if pn.Height() >= hs.upper.minHeight {
-						t.Fatalf("branch %d of height %d not held from height %d", i, pn.Height(), hs.upper.minHeight)
+					} else if pn.Height() >= hs.upper().minHeight {
+						t.Fatalf("branch %d of height %d not held from height %d", i, pn.Height(), hs.upper().minHeight)
 					}
 					// read ahead, through spans and record by record
 					for _, w := range []*preadSpans{nil, newPreadSpans()} {
@@ -102,11 +102,11 @@ func TestUpperBranchesReadAsTheFiles(t *testing.T) {
 						t.Fatalf("branch %d reads differently held", i)
 					}
 				}
-				if len(hs.upper.keyOffsets) != (branches+keySampleStride-1)/keySampleStride {
-					t.Fatalf("%d key offsets kept for %d branches", len(hs.upper.keyOffsets), branches)
+				if len(hs.upper().keyOffsets) != (branches+keySampleStride-1)/keySampleStride {
+					t.Fatalf("%d key offsets kept for %d branches", len(hs.upper().keyOffsets), branches)
 				}
-				if heldCount != hs.upper.count() {
-					t.Fatalf("%d branches found held, %d counted", heldCount, hs.upper.count())
+				if heldCount != hs.upper().count() {
+					t.Fatalf("%d branches found held, %d counted", heldCount, hs.upper().count())
 				}
 				if n >= 100 && heldCount == 0 {
 					t.Fatal("no branch held")
@@ -250,4 +250,130 @@ func TestUpperBranchesRefuseABrokenKey(t *testing.T) {
 	if !strings.Contains(err.Error(), "passes the file's end") {
 		t.Fatalf("refused for another reason: %v", err)
 	}
+}
+
+// A layered tree holds its layers' live upper branches: after every
+// layer's switch and after reopening, each layer holds exactly its
+// branches of the base's held height and above that the tree reaches,
+// with their records and keys as in its files, and the tree reads every
+// way as its in-memory twin.
+func TestLayersHoldTheirLiveUpperBranches(t *testing.T) {
+	withUpper(t, 64)
+	dir := t.TempDir()
+	policy := RewritePolicy{MinVersions: 1, ChangedFraction: 0.05}
+	layers := LayerPolicy{MaxLayers: 6, MaxFraction: 1}
+	open := func() *DB {
+		db, err := Load(dir, Options{CreateIfMissing: true, InitialStores: []string{"a"},
+			RewritePolicy: &policy, LayerPolicy: &layers, AsyncCommitBuffer: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	defer func() { db.Close() }()
+	keys := map[string][]byte{}
+	mem := New(0)
+	apply := func(pairs []*KVPair) {
+		t.Helper()
+		if err := db.ApplyChangeSet("a", ChangeSet{Pairs: pairs}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WaitSnapshotRewrite(); err != nil {
+			t.Fatal(err)
+		}
+		mem.ApplyChangeSet(ChangeSet{Pairs: pairs})
+		if _, _, err := mem.SaveVersion(true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pairs []*KVPair
+	for i := 0; i < 3000; i++ {
+		k := fmt.Sprintf("k%08d", i)
+		keys[k] = layerValue(i)
+		pairs = append(pairs, &KVPair{Key: []byte(k), Value: keys[k]})
+	}
+	apply(pairs)
+	heldInLayers := 0
+	for round := 0; round < 5; round++ {
+		apply(layerChanges(keys, 100+round))
+		tree := db.TreeByName("a")
+		if tree.SnapshotLayers() != round+1 {
+			t.Fatalf("round %d: %d layers", round, tree.SnapshotLayers())
+		}
+		heldInLayers += requireLiveLayerBranchesHeld(t, tree)
+		requireSameTree(t, tree, mem, keys)
+	}
+	if heldInLayers == 0 {
+		t.Fatal("no layer held a branch")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = open()
+	if requireLiveLayerBranchesHeld(t, db.TreeByName("a")) == 0 {
+		t.Fatal("no layer held a branch after reopening")
+	}
+	requireSameTree(t, db.TreeByName("a"), mem, keys)
+}
+
+// requireLiveLayerBranchesHeld requires each layer of tree's chain to
+// hold exactly its branches of the base's held height and above that the
+// tree reaches from its root, as its files hold them; it returns how many
+// the layers hold.
+func requireLiveLayerBranchesHeld(t *testing.T, tree *Tree) int {
+	t.Helper()
+	chain := tree.snapshot.Chain()
+	base := chain[0].upper()
+	if base == nil {
+		t.Fatal("the base holds no upper branches")
+	}
+	live := map[*Snapshot]map[uint32]bool{}
+	var walk func(n Node)
+	walk = func(n Node) {
+		if n == nil || n.IsLeaf() || n.Height() < base.minHeight {
+			return
+		}
+		if p, ok := n.(PersistedNode); ok {
+			if p.snapshot.chain == nil {
+				return
+			}
+			if live[p.snapshot] == nil {
+				live[p.snapshot] = map[uint32]bool{}
+			}
+			live[p.snapshot][p.index] = true
+		}
+		walk(n.Left())
+		walk(n.Right())
+	}
+	walk(tree.root)
+	total := 0
+	for i, s := range chain[1:] {
+		u := s.upper()
+		if u == nil {
+			t.Fatalf("layer %d holds nothing", i+1)
+		}
+		if u.count() != len(live[s]) {
+			t.Fatalf("layer %d holds %d branches, %d are live", i+1, u.count(), len(live[s]))
+		}
+		for index := range live[s] {
+			slot, ok := u.slot(index)
+			if !ok {
+				t.Fatalf("layer %d: live branch %d not held", i+1, index)
+			}
+			if !bytes.Equal(u.record(slot), s.nodes[int(index)*SizeLayerNode:int(index+1)*SizeLayerNode]) {
+				t.Fatalf("layer %d: branch %d's record held is not the file's", i+1, index)
+			}
+			at := binary.LittleEndian.Uint64(s.branchIndex[8*index:])
+			n := uint64(binary.LittleEndian.Uint32(s.branchKeys[at:]))
+			if !bytes.Equal(u.key(slot), s.branchKeys[at+4:at+4+n]) {
+				t.Fatalf("layer %d: branch %d's key held is not the file's", i+1, index)
+			}
+		}
+		total += u.count()
+	}
+	return total
 }
