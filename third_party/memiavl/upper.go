@@ -30,12 +30,12 @@ import (
 // unchanged: the copy holds the same bytes.
 type upperBranches struct {
 	minHeight  uint8
-	recordSize int // SizeNode, or a layer's SizeLayerNode
-	held      []uint64 // bit i: branch i is held
-	before    []uint32 // branches held in the words before word w of held
-	records   []byte   // recordSize bytes each, in branch order
-	keyEnds   []uint32 // the end of each held branch's key in keys
-	keys      []byte
+	recordSize int      // SizeNode, or a layer's SizeLayerNode
+	held       []uint64 // bit i: branch i is held
+	before     []uint32 // branches held in the words before word w of held
+	records    []byte   // recordSize bytes each, in branch order
+	keyEnds    []uint32 // the end of each held branch's key in keys
+	keys       []byte
 	// keyOffsets is the offset in the branch keys file of every
 	// keySampleStride-th branch's key: a branch not held finds its key
 	// by stepping over the keys after the sample's (keyOffset), in the
@@ -156,8 +156,8 @@ func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranche
 	u := &upperBranches{
 		minHeight:  minHeight,
 		recordSize: SizeNode,
-		held:      make([]uint64, (branches+63)/64),
-		before:    make([]uint32, (branches+63)/64),
+		held:       make([]uint64, (branches+63)/64),
+		before:     make([]uint32, (branches+63)/64),
 	}
 	var indexes []uint32
 	err := readRecords(fileNameIn(dir, FileNameNodes), SizeNode, branches, func(i int, rec []byte) {
