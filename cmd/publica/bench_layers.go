@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,12 +24,7 @@ func (f *layersFlag) Type() string { return "policy" }
 
 func (f *layersFlag) Set(s string) error {
 	var p store.LayerPolicy
-	for _, field := range strings.Split(s, ",") {
-		name, value, ok := strings.Cut(strings.TrimSpace(field), "=")
-		if !ok {
-			return fmt.Errorf("%q is not name=value (max, fraction, merge, merge-at)", field)
-		}
-		var err error
+	err := eachField(s, "max, fraction, merge, merge-at", func(name, value string) (err error) {
 		switch name {
 		case "max":
 			p.MaxLayers, err = strconv.Atoi(value)
@@ -39,11 +35,12 @@ func (f *layersFlag) Set(s string) error {
 		case "merge":
 			p.MergeFraction, err = strconv.ParseFloat(value, 64)
 		default:
-			return fmt.Errorf("%q: no such field (max, fraction, merge, merge-at)", name)
+			return errNoSuchField
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %q is not a number", name, value)
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if err := p.Validate(); err != nil {
 		return err
@@ -73,15 +70,8 @@ func (f *rewritesFlag) Type() string { return "policy" }
 
 func (f *rewritesFlag) Set(s string) error {
 	var p store.SnapshotPolicy
-	for _, field := range strings.Split(s, ",") {
-		name, value, ok := strings.Cut(strings.TrimSpace(field), "=")
-		if !ok {
-			return fmt.Errorf("%q is not name=value (min, max, fraction, log-mib)", field)
-		}
-		var (
-			n   uint64
-			err error
-		)
+	err := eachField(s, "min, max, fraction, log-mib", func(name, value string) (err error) {
+		var n uint64
 		switch name {
 		case "min", "max":
 			n, err = strconv.ParseUint(value, 10, 32)
@@ -96,11 +86,12 @@ func (f *rewritesFlag) Set(s string) error {
 		case "fraction":
 			p.ChangedFraction, err = strconv.ParseFloat(value, 64)
 		default:
-			return fmt.Errorf("%q: no such field (min, max, fraction, log-mib)", name)
+			return errNoSuchField
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %q is not a number in range", name, value)
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if err := store.CheckSnapshotPolicy(p); err != nil {
 		return err
@@ -111,4 +102,25 @@ func (f *rewritesFlag) Set(s string) error {
 
 func formatRewrites(p store.SnapshotPolicy) string {
 	return fmt.Sprintf("min=%d,max=%d,fraction=%g,log-mib=%d", p.MinVersions, p.MaxVersions, p.ChangedFraction, p.MaxLogBytes>>20)
+}
+
+// errNoSuchField is what a policy flag's setter returns for a name it does
+// not know.
+var errNoSuchField = errors.New("no such field")
+
+// eachField gives set each name=value of a comma-separated list; fields
+// names the ones allowed, for the errors.
+func eachField(s, fields string, set func(name, value string) error) error {
+	for _, field := range strings.Split(s, ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok {
+			return fmt.Errorf("%q is not name=value (%s)", field, fields)
+		}
+		if err := set(name, value); errors.Is(err, errNoSuchField) {
+			return fmt.Errorf("%q: no such field (%s)", name, fields)
+		} else if err != nil {
+			return fmt.Errorf("%s: %q is not a number in range", name, value)
+		}
+	}
+	return nil
 }
