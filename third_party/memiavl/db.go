@@ -1674,16 +1674,19 @@ func pruneTreesOutside(dir string, keep map[string]bool) error {
 		return err
 	}
 	var errs []error
-	for _, e := range entries {
-		if !e.IsDir() || keep[e.Name()] {
-			continue
+	// what a crash left renamed aside first, so that a rename does not meet it
+	for _, aside := range []bool{true, false} {
+		for _, e := range entries {
+			if !e.IsDir() || keep[e.Name()] || strings.HasSuffix(e.Name(), TmpSuffix) != aside {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			if aside {
+				errs = append(errs, os.RemoveAll(path))
+			} else {
+				errs = append(errs, atomicRemoveDir(path))
+			}
 		}
-		path := filepath.Join(dir, e.Name())
-		if strings.HasSuffix(e.Name(), TmpSuffix) {
-			errs = append(errs, os.RemoveAll(path))
-			continue
-		}
-		errs = append(errs, atomicRemoveDir(path))
 	}
 	return errors.Join(errs...)
 }

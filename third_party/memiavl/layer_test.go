@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -853,4 +854,45 @@ func TestPruningDropsAChainNoTreeLiesOn(t *testing.T) {
 	for _, name := range []string{"busy", "quiet"} {
 		requireSameTree(t, db.TreeByName(name), mem[name], keys[name])
 	}
+}
+
+// pruneTreesOutside removes the trees not kept, and one half removed
+// before a crash (renamed aside), and leaves the kept trees and the
+// snapshot's metadata.
+func TestPruneTreesOutsideKeepsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	for _, tree := range []string{"low", "high", "high" + TmpSuffix} {
+		if err := os.MkdirAll(filepath.Join(dir, tree), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, tree, "nodes"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, MetadataFileName), []byte("m"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := pruneTreesOutside(dir, map[string]bool{"low": true}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{"low", MetadataFileName}; fmt.Sprint(sorted(left)) != fmt.Sprint(sorted(want)) {
+		t.Fatalf("left %v, want %v", left, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "low", "nodes")); err != nil {
+		t.Fatalf("the kept tree lost its files: %v", err)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }
