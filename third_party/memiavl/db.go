@@ -697,19 +697,10 @@ func (db *DB) pruneSnapshots(dropCached ...string) {
 		}
 		under := map[int64]map[string]bool{}
 		for _, version := range kept {
-			chain, err := snapshotChainTrees(db.dir, version)
-			if err != nil {
+			if err := addChainTrees(under, db.dir, version); err != nil {
 				// which snapshots its layers lie on is unknown: prune none
 				db.logger.Error("failed to read the chain of a snapshot, none pruned", "version", version, "err", err)
 				return
-			}
-			for v, trees := range chain {
-				if under[v] == nil {
-					under[v] = map[string]bool{}
-				}
-				for tree := range trees {
-					under[v][tree] = true
-				}
 			}
 		}
 		for _, version := range older {
@@ -1633,28 +1624,27 @@ func (db *DB) WriteSnapshotWithContext(ctx context.Context, dir string) error {
 	return db.MultiTree.WriteSnapshotWithContext(ctx, dir, db.snapshotWriterPool)
 }
 
-// snapshotChainTrees lists the snapshots the trees of the snapshot at
+// addChainTrees adds to under the snapshots the trees of the snapshot at
 // version lie on: for each snapshot's version, the trees whose chains hold
 // it (none for full snapshots).
-func snapshotChainTrees(root string, version int64) (map[int64]map[string]bool, error) {
+func addChainTrees(under map[int64]map[string]bool, root string, version int64) error {
 	dir := filepath.Join(root, snapshotName(version))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	under := map[int64]map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
 		chain, err := SnapshotChainDirs(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, member := range chain {
 			v, err := parseVersion(filepath.Base(filepath.Dir(member)))
 			if err != nil {
-				return nil, fmt.Errorf("tree %s of %s lies on %s: %w", e.Name(), dir, member, err)
+				return fmt.Errorf("tree %s of %s lies on %s: %w", e.Name(), dir, member, err)
 			}
 			if under[v] == nil {
 				under[v] = map[string]bool{}
@@ -1662,7 +1652,7 @@ func snapshotChainTrees(root string, version int64) (map[int64]map[string]bool, 
 			under[v][filepath.Base(member)] = true
 		}
 	}
-	return under, nil
+	return nil
 }
 
 // pruneTreesOutside removes the trees of the snapshot in dir that are not

@@ -109,6 +109,15 @@ func (u *upperBranches) key(slot int) []byte {
 	return u.keys[start:u.keyEnds[slot]:u.keyEnds[slot]]
 }
 
+// countBefore fills before from held, once every held bit is set.
+func (u *upperBranches) countBefore() {
+	held := uint32(0)
+	for w := range u.held {
+		u.before[w] = held
+		held += uint32(bits.OnesCount64(u.held[w]))
+	}
+}
+
 // Count is how many branches are held.
 func (u *upperBranches) count() int {
 	return len(u.keyEnds)
@@ -170,11 +179,7 @@ func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranche
 	if err != nil {
 		return nil, err
 	}
-	held := uint32(0)
-	for w := range u.held {
-		u.before[w] = held
-		held += uint32(bits.OnesCount64(u.held[w]))
-	}
+	u.countBefore()
 	offsets := make([]uint64, 0, len(indexes))
 	next := 0
 	u.keyOffsets = make([]uint64, 0, (branches+keySampleStride-1)/keySampleStride)

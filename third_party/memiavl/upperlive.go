@@ -2,7 +2,6 @@ package memiavl
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"slices"
 )
 
@@ -109,11 +108,7 @@ func heldLayerBranches(s *Snapshot, indexes []uint32, minHeight uint8) *upperBra
 		u.keys = append(u.keys, key...)
 		u.keyEnds = append(u.keyEnds, uint32(len(u.keys)))
 	}
-	held := uint32(0)
-	for w := range u.held {
-		u.before[w] = held
-		held += uint32(bits.OnesCount64(u.held[w]))
-	}
+	u.countBefore()
 	if old != nil {
 		u.keyOffsets = old.keyOffsets
 	} else {
