@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -21,24 +20,17 @@ import (
 	"github.com/publica/publica/internal/apptest"
 	"github.com/publica/publica/node"
 	"github.com/publica/publica/store"
+	"github.com/publica/publica/testnet"
 )
 
-// FreeAddr returns a loopback tcp address that is free right now. It is
-// taken below the kernel's ephemeral range (32768 and up by default):
-// a port the kernel chose and the listener gave back may be handed to an
-// outgoing connection of a test running beside this one before the node
-// binds it; below the range only another listener can take it.
+// FreeAddr returns a loopback tcp address that is free right now, taken
+// where testnet.FreeBasePort takes its ports: below the kernel's
+// ephemeral range, where an outgoing connection of a test running beside
+// this one cannot take it before the node binds it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	for range 200 {
-		port := 10000 + rand.IntN(22000)
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			continue
-		}
-		addr := l.Addr().String()
-		l.Close()
-		return addr
+	if port, err := testnet.FreeBasePort(1); err == nil {
+		return "127.0.0.1:" + strconv.Itoa(port)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
