@@ -68,7 +68,7 @@ type ringWalker struct {
 	ring    *ioRing
 	slab    []byte // the pages' bytes, ringPageSize each
 	pages   []ringPage
-	table   map[ringPageKey]int32
+	table   ringTable
 	free    []int32
 	hand    int
 	backlog []int32 // pages to read once the ring has room
@@ -88,7 +88,7 @@ func newRingWalker() (*ringWalker, error) {
 		ring:  r,
 		slab:  make([]byte, ringWalkPages*ringPageSize),
 		pages: make([]ringPage, ringWalkPages),
-		table: make(map[ringPageKey]int32, ringWalkPages),
+		table: newRingTable(ringWalkPages),
 	}
 	rw.spans.ring = rw
 	return rw, nil
@@ -97,7 +97,7 @@ func newRingWalker() (*ringWalker, error) {
 // reset forgets every page: files may have closed since the last batch,
 // and a new one could have an old one's address.
 func (rw *ringWalker) reset() {
-	clear(rw.table)
+	rw.table.clear()
 	rw.free = rw.free[:0]
 	for i := len(rw.pages) - 1; i >= 0; i-- {
 		rw.pages[i] = ringPage{waiters: -1}
@@ -218,7 +218,7 @@ func (rw *ringWalker) readAt(f *os.File, p []byte, off int64) error {
 	end := off + int64(len(p))
 	wait := int32(-1)
 	for pg := off &^ (ringPageSize - 1); pg < end; pg += ringPageSize {
-		i, ok := rw.table[ringPageKey{f, pg}]
+		i, ok := rw.table.get(ringPageKey{f, pg})
 		if !ok {
 			if i, ok = rw.fetch(f, pg); !ok {
 				return errors.New("read-ahead: every page of the walker is being read")
@@ -287,7 +287,7 @@ func (rw *ringWalker) fetch(f *os.File, off int64) (int32, bool) {
 				page.used = false
 				continue
 			}
-			delete(rw.table, page.key)
+			rw.table.delete(page.key)
 			i = int32(at)
 			break
 		}
@@ -296,7 +296,7 @@ func (rw *ringWalker) fetch(f *os.File, off int64) (int32, bool) {
 		}
 	}
 	rw.pages[i] = ringPage{key: ringPageKey{f, off}, pending: true, waiters: -1}
-	rw.table[rw.pages[i].key] = i
+	rw.table.put(rw.pages[i].key, i)
 	if rw.ring.full() {
 		rw.backlog = append(rw.backlog, i)
 	} else {
