@@ -309,9 +309,6 @@ func Load(dir string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("fail to prune snapshots: %w", err)
 		}
 	}
-	// The layers' upper branches the trees reach, held in memory as
-	// the base's are (upperlive.go).
-	mtree.holdLiveLayerBranches()
 	db := &DB{
 		MultiTree:              *mtree,
 		logger:                 opts.Logger,
@@ -1419,6 +1416,12 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 		// A tree written whole to be moved onto (below) is not read until
 		// the switch: its upper branches are read into memory after the
 		// moves, not held beside the old snapshot's while they run.
+		if wanted != nil {
+			if err := readNewLayers(currentPath(cloned.dir), &report); err != nil {
+				ch <- snapshotResult{err: err}
+				return
+			}
+		}
 		mtree, err := loadMultiTree(currentPath(cloned.dir), cloned.zeroCopy, 0, wanted == nil)
 		if err != nil {
 			ch <- snapshotResult{err: err}
@@ -1453,7 +1456,6 @@ func (db *DB) rewriteSnapshotBackgroundWith(layers *LayerPolicy) error {
 			ch <- snapshotResult{err: errors.Join(err, mtree.Close())}
 			return
 		}
-		mtree.holdLiveLayerBranches()
 
 		// Catch up in the background until the new trees are within a
 		// version of the log: the rest is replayed at the switch, under the

@@ -80,12 +80,10 @@ type Snapshot struct {
 	// for an empty one)
 	dir string
 
-	// held holds the branches high in the tree in memory (upper.go):
-	// a full snapshot's from a height up, a layer's those live in the
-	// tree that switched to it (holdLiveLayerBranches); nil for a small
-	// snapshot or one without branch keys. Replaced while the snapshot
-	// is read (a layer's, as later layers make its branches dead), so
-	// read through upper().
+	// held holds the branches high in the tree in memory (upper.go): a
+	// full snapshot's from a height up; nil for a layer, a small snapshot
+	// or one without branch keys. Set once a rewrite's trees are ready to
+	// switch, while other snapshots are read, so read through upper().
 	held atomic.Pointer[upperBranches]
 
 	// chain is a layer's chain (layer.go), base first and the layer

@@ -30,7 +30,7 @@ import (
 // unchanged: the copy holds the same bytes.
 type upperBranches struct {
 	minHeight  uint8
-	recordSize int      // SizeNode, or a layer's SizeLayerNode
+	recordSize int      // the snapshot's branch record size (SizeNode)
 	held       []uint64 // bit i: branch i is held
 	before     []uint32 // branches held in the words before word w of held
 	records    []byte   // recordSize bytes each, in branch order
