@@ -23,17 +23,27 @@ import (
 // not in the page cache before: the kernel reclaims those first, so the
 // rewrite leaves the running state's pages where they were.
 
-// baseAheadWindow is how far ahead of the writer each file is read;
-// baseAheadChunk the stretch asked for at once.
+// baseAheadWindow is how far ahead of the writer each file of the base is
+// read, layerAheadWindow each file of a layer; baseAheadChunk the most
+// asked for at once.
+//
+// The layers are read too: the writer reads every live node of the
+// chain's layers, in key order as each layer's files hold them, and its
+// read-ahead (writeahead.go) read them a record at a time with pread, at
+// 10M parcels 8.4 of the 36.6 CPU-seconds of a pass during the high
+// tree's whole rewrite (docs/state.md, session 31). A layer's files are
+// smaller (tens of megabytes each), so their window is too.
 const (
-	baseAheadWindow = 256 << 20
-	baseAheadChunk  = 32 << 20
+	baseAheadWindow  = 256 << 20
+	layerAheadWindow = 16 << 20
+	baseAheadChunk   = 32 << 20
 )
 
-// baseAhead reads a base's files ahead of a writer; start it with
+// baseAhead reads a chain's files ahead of a writer; start it with
 // startBaseAhead and end it with stop.
 type baseAhead struct {
 	files    [][]byte
+	windows  []int // how far ahead of the writer each file is read
 	leaves   uint32
 	progress atomic.Uint32 // leaves written
 	stop     func()
@@ -42,16 +52,24 @@ type baseAhead struct {
 	asked, cooled int64
 }
 
-// startBaseAhead starts reading base's files ahead of a writer that
-// writes a tree of leaves leaves; nil when there is nothing to read.
-func startBaseAhead(base *Snapshot, leaves uint32) *baseAhead {
-	if base == nil || base.IsEmpty() || leaves == 0 || !baseAheadSupported {
+// startBaseAhead starts reading the files of chain (a base and its
+// layers) ahead of a writer that writes a tree of leaves leaves; nil when
+// there is nothing to read.
+func startBaseAhead(chain []*Snapshot, leaves uint32) *baseAhead {
+	if len(chain) == 0 || chain[0] == nil || chain[0].IsEmpty() || leaves == 0 || !baseAheadSupported {
 		return nil
 	}
 	a := &baseAhead{leaves: leaves}
-	for _, f := range [][]byte{base.nodes, base.leaves, base.kvs, base.branchKeys, base.branchIndex} {
-		if len(f) > 0 {
-			a.files = append(a.files, f)
+	for i, s := range chain {
+		window := baseAheadWindow
+		if i > 0 {
+			window = layerAheadWindow
+		}
+		for _, f := range [][]byte{s.nodes, s.leaves, s.kvs, s.branchKeys, s.branchIndex} {
+			if len(f) > 0 {
+				a.files = append(a.files, f)
+				a.windows = append(a.windows, window)
+			}
 		}
 	}
 	done := make(chan struct{})
@@ -120,9 +138,9 @@ func (a *baseAhead) run(first chan<- struct{}, done <-chan struct{}) {
 			return
 		}
 		for i, f := range a.files {
-			target := min(len(f), int(share*float64(len(f)))+baseAheadWindow)
+			target := min(len(f), int(share*float64(len(f)))+a.windows[i])
 			for ahead[i] < target {
-				end := min(len(f), ahead[i]+baseAheadChunk)
+				end := min(len(f), ahead[i]+min(baseAheadChunk, a.windows[i]))
 				chunk := f[ahead[i]:end]
 				behind = append(behind, stretch{file: i, start: ahead[i], end: end, cold: offsetSpans(notResident(chunk), ahead[i])})
 				willNeed(chunk)

@@ -267,3 +267,83 @@ func TestWholeRewriteReadsTheBaseAhead(t *testing.T) {
 		t.Fatal("the snapshot written is not the tree")
 	}
 }
+
+// A whole rewrite out of the cache of a tree on a chain reads the layers'
+// files ahead with the base's, all of them, and the snapshot written is
+// the tree: the writer's read-ahead walks the layers' nodes through the
+// map instead of reading each with pread.
+func TestWholeRewriteReadsTheLayersAhead(t *testing.T) {
+	parent := t.TempDir()
+	const n = 60000
+	twin := New(0)
+	var pairs []*KVPair
+	for i := 0; i < n; i++ {
+		pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%08d", i)), Value: record(i)})
+	}
+	twin.ApplyChangeSet(ChangeSet{Pairs: pairs})
+	if _, _, err := twin.SaveVersion(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := twin.WriteSnapshot(filepath.Join(parent, "base")); err != nil {
+		t.Fatal(err)
+	}
+	base, err := OpenSnapshot(filepath.Join(parent, "base"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onBase := NewFromSnapshot(base, false, 0)
+	defer onBase.Close()
+	change := func(trees []*Tree, from, step int, value string) {
+		var pairs []*KVPair
+		for i := from; i < n; i += step {
+			pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%08d", i)), Value: []byte(fmt.Sprintf("%s %d", value, i))})
+		}
+		pairs = append(pairs, &KVPair{Key: []byte(fmt.Sprintf("k%08d", from+1)), Delete: true})
+		for _, tr := range trees {
+			tr.ApplyChangeSet(ChangeSet{Pairs: pairs})
+			if _, _, err := tr.SaveVersion(true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	change([]*Tree{onBase, twin}, 3, 11, "in the layer")
+	if err := onBase.WriteLayer(context.Background(), filepath.Join(parent, "layer")); err != nil {
+		t.Fatal(err)
+	}
+	layer, err := OpenSnapshot(filepath.Join(parent, "layer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onLayer := NewFromSnapshot(layer, false, 0)
+	defer onLayer.Close()
+	change([]*Tree{onLayer, twin}, 5, 97, "in memory")
+
+	dropCachedFiles(filepath.Join(parent, "base"))
+	dropCachedFiles(filepath.Join(parent, "layer"))
+	var report RewrittenTree
+	if err := onLayer.writeWhole(context.Background(), filepath.Join(parent, "whole"), true, &report); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, s := range []*Snapshot{base, layer} {
+		total += int64(len(s.nodes) + len(s.leaves) + len(s.kvs) + len(s.branchKeys) + len(s.branchIndex))
+	}
+	if report.ReadAhead != total {
+		t.Fatalf("read ahead %d bytes of the chain's %d", report.ReadAhead, total)
+	}
+	whole, err := OpenSnapshot(filepath.Join(parent, "whole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	if !bytes.Equal(whole.RootHash(), twin.RootHash()) || whole.RootNode().Size() != twin.root.Size() {
+		t.Fatal("the snapshot written is not the tree")
+	}
+	written := NewFromSnapshot(whole, false, 0)
+	for i := 0; i < n; i += 7 {
+		key := []byte(fmt.Sprintf("k%08d", i))
+		if !bytes.Equal(written.Get(key), twin.Get(key)) {
+			t.Fatalf("%s: %q, the tree has %q", key, written.Get(key), twin.Get(key))
+		}
+	}
+}

@@ -623,9 +623,10 @@ func (t *Tree) writeWhole(ctx context.Context, snapshotDir string, outOfCache bo
 			return 0, nil
 		} else {
 			// A tree written out of the cache is one too large to be
-			// all in it: read its base ahead of the writer (baseahead.go).
+			// all in it: read its base and layers ahead of the writer
+			// (baseahead.go).
 			if outOfCache && t.snapshot != nil {
-				w.ahead = startBaseAhead(t.snapshot.Chain()[0], uint32(t.root.Size()))
+				w.ahead = startBaseAhead(t.snapshot.Chain(), uint32(t.root.Size()))
 				defer func() {
 					w.ahead.end()
 					if w.ahead != nil && report != nil {

@@ -18,10 +18,12 @@ import (
 // rewrite of the high tree in 8 GiB from 66–72 s to 152 s
 // (docs/state.md), and with it they are still the writer's waits.
 //
-// writerAhead reads them with pread from writeAheadWorkers goroutines,
-// subtree after subtree in the writer's order, no more than
-// writeAheadLeaves leaves ahead of the writer, so that the pages are in
-// the page cache when it gets there. It only reads.
+// writerAhead reads them from writeAheadWorkers goroutines, subtree
+// after subtree in the writer's order, no more than writeAheadLeaves
+// leaves ahead of the writer, so that the pages are in the page cache
+// when it gets there: the base's leaves with pread, a record at a time;
+// the layers' nodes are walked through the map, their files being read
+// ahead whole, in order, with the base's (baseahead.go). It only reads.
 
 // writeAheadWorkers is how many subtrees are read at once: the depth of
 // the disk's queue, as the blocks' read-ahead.
@@ -109,6 +111,16 @@ func (a *writerAhead) readSubtree(w *snapshotWriter, spans *preadSpans, n Node) 
 			a.readSubtree(w, spans, n.right)
 		}
 	case PersistedNode:
+		if n.snapshot.chain != nil {
+			// A layer's node: its files are read ahead whole, in order
+			// (baseahead.go), so its children are found through the
+			// map, and only the base's leaves under it are read here.
+			if !n.isLeaf {
+				a.readSubtree(w, spans, n.left())
+				a.readSubtree(w, spans, n.right())
+			}
+			return
+		}
 		if n.isLeaf {
 			if _, _, err := n.snapshot.preadLeafHead(spans, n, nil, false); err == nil {
 				a.read.Add(1)
