@@ -550,7 +550,7 @@ func describeRewrite(r memiavl.RewriteReport) string {
 		} else if t.Layer {
 			parts = append(parts, fmt.Sprintf("tree %s a layer (%d snapshots in its chain), %.2f GB", t.Name, t.Chain, float64(t.Bytes)/1e9))
 		} else if t.OutOfCache {
-			parts = append(parts, fmt.Sprintf("tree %s whole, written out of the page cache and read back after the switch, %.2f GB, %d leaves copied from its base with their subtrees (its base read ahead %.2f GB, %.2f GB of it not in the cache before and marked cold behind the writer; %d records read ahead of the writer; %.1f s waited for the writes, %.1f s for the copies' reads)",
+			parts = append(parts, fmt.Sprintf("tree %s whole, written out of the page cache and read back after the switch, %.2f GB, %d leaves copied from its base with their subtrees (its base and layers read ahead %.2f GB, %.2f GB of it not in the cache before and marked cold behind the writer; %d records read ahead of the writer; %.1f s waited for the writes, %.1f s for the copies' reads)",
 				t.Name, float64(t.Bytes)/1e9, t.Copied, float64(t.ReadAhead)/1e9, float64(t.Cooled)/1e9, t.WrittenAhead, t.WriteWaited.Seconds(), t.CopyReadTook.Seconds()))
 		} else {
 			parts = append(parts, fmt.Sprintf("tree %s whole, %.2f GB, %d leaves copied from its base with their subtrees", t.Name, float64(t.Bytes)/1e9, t.Copied))

@@ -1017,16 +1017,17 @@ type RewrittenTree struct {
 	Merged     int   // layers of the old chain a layer merged (LayerPolicy.MergeFraction)
 	Bytes      int64 // the files written
 	OutOfCache bool  // written whole out of the page cache (OutOfCacheRewrite)
-	// ReadAhead is how much of the base's files were asked ahead of the
-	// writer of a tree written out of the cache, Cooled how much of it
-	// was not in the page cache before and was marked cold behind it
-	// (baseahead.go).
+	// ReadAhead is how much of the chain's files (the base's and its
+	// layers') were asked ahead of the writer of a tree written out of
+	// the cache, Cooled how much of it was not in the page cache before
+	// and was marked cold behind it (baseahead.go).
 	ReadAhead, Cooled int64
 	// Copied is how many of a tree written whole were leaves of its base
 	// copied with their subtrees as records (snapshot_copy.go).
 	Copied int64
-	// WrittenAhead is the records of layers' nodes and of leaves written
-	// alone read ahead of the writer (writeahead.go)
+	// WrittenAhead is the records of the base's leaves written alone read
+	// ahead of the writer (writeahead.go; the layers' nodes come with
+	// their files, ReadAhead)
 	WrittenAhead int64
 	// WriteWaited is how long a tree written whole waited for its files'
 	// writes, CopyReadTook for its base's reads by the subtree copies.
