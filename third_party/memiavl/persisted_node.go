@@ -53,8 +53,7 @@ var _ Node = PersistedNode{}
 func (node PersistedNode) branchNode() NodeLayout {
 	if u := node.snapshot.upper(); u != nil {
 		if slot, ok := u.slot(node.index); ok {
-			// a layer's branch record begins as a full snapshot's
-			return nodeLayoutAt(u.records, slot*u.recordSize)
+			return nodeLayoutAt(u.records, slot*SizeNode)
 		}
 	}
 	if node.snapshot.chain != nil {

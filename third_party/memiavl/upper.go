@@ -29,13 +29,12 @@ import (
 // preadStep) look there first. The tree, its hashes and proofs are
 // unchanged: the copy holds the same bytes.
 type upperBranches struct {
-	minHeight  uint8
-	recordSize int      // the snapshot's branch record size (SizeNode)
-	held       []uint64 // bit i: branch i is held
-	before     []uint32 // branches held in the words before word w of held
-	records    []byte   // recordSize bytes each, in branch order
-	keyEnds    []uint32 // the end of each held branch's key in keys
-	keys       []byte
+	minHeight uint8
+	held      []uint64 // bit i: branch i is held
+	before    []uint32 // branches held in the words before word w of held
+	records   []byte   // SizeNode bytes each, in branch order
+	keyEnds   []uint32 // the end of each held branch's key in keys
+	keys      []byte
 	// keyOffsets is the offset in the branch keys file of every
 	// keySampleStride-th branch's key: a branch not held finds its key
 	// by stepping over the keys after the sample's (keyOffset), in the
@@ -97,7 +96,7 @@ func (u *upperBranches) holds(index uint32) bool {
 
 // record is the held branch's record.
 func (u *upperBranches) record(slot int) []byte {
-	return u.records[slot*u.recordSize : (slot+1)*u.recordSize]
+	return u.records[slot*SizeNode : (slot+1)*SizeNode]
 }
 
 // key is the held branch's key.
@@ -163,10 +162,9 @@ func (u *upperBranches) keyOffset(index uint32, keyLen func(at uint64) (uint32, 
 // random, so read a page at a time).
 func loadUpperBranches(dir string, branches int, minHeight uint8) (*upperBranches, error) {
 	u := &upperBranches{
-		minHeight:  minHeight,
-		recordSize: SizeNode,
-		held:       make([]uint64, (branches+63)/64),
-		before:     make([]uint32, (branches+63)/64),
+		minHeight: minHeight,
+		held:      make([]uint64, (branches+63)/64),
+		before:    make([]uint32, (branches+63)/64),
 	}
 	var indexes []uint32
 	err := readRecords(fileNameIn(dir, FileNameNodes), SizeNode, branches, func(i int, rec []byte) {
